@@ -1,0 +1,98 @@
+/**
+ * What a rule may ask: the file, its SQL sites (parsed), its TypeScript
+ * syntax tree, the schema, the cost model, its options; and `report`.
+ * Rules never read files, config or parsers directly.
+ */
+import type * as ts from 'typescript';
+import type { QuerylensConfig } from './config';
+import type { Count, CostModel } from './model';
+import { findTable, type SchemaModel, type TableInfo } from './schema/types';
+import type { SqlSite } from './sources/types';
+import { LineIndex } from './text';
+import type { Estimate, Fix, Range, RelatedLocation, SourceFile } from './types';
+
+export interface ReportDescriptor {
+  message: string;
+  range: Range;
+  related?: RelatedLocation[];
+  /** Every finding carries an estimate (test/unit/estimates.test.ts). */
+  estimate: Estimate;
+  fixes?: Fix[];
+  /** Extra markdown for the hover, after the estimate. */
+  hoverDetail?: string;
+}
+
+export interface ReportedFinding extends ReportDescriptor {
+  ruleId: string;
+}
+
+/** Services the project gives to a context; implemented by engine/project.ts. */
+export interface ProjectServices {
+  readonly config: QuerylensConfig;
+  readonly model: CostModel;
+  schema(): SchemaModel;
+  sqlSites(path: string): SqlSite[];
+  tsAst(path: string): ts.SourceFile | undefined;
+  /** Text of another project file (for helpers imported across files), or undefined. */
+  fileText(path: string): string | undefined;
+  /** A per-project memo for derived data (per-file summaries), keyed by the caller. */
+  memo<T>(key: string, text: string, compute: () => T): T;
+}
+
+export class RuleContext {
+  readonly reports: ReportedFinding[] = [];
+  private lineIndex?: LineIndex;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly ruleId: string,
+    readonly options: Record<string, unknown>,
+    readonly project: ProjectServices,
+  ) {}
+
+  get language(): 'ts' | 'sql' {
+    return this.file.path.endsWith('.sql') ? 'sql' : 'ts';
+  }
+  get schema(): SchemaModel {
+    return this.project.schema();
+  }
+  get model(): CostModel {
+    return this.project.model;
+  }
+  get config(): QuerylensConfig {
+    return this.project.config;
+  }
+  get lines(): LineIndex {
+    return (this.lineIndex ??= new LineIndex(this.file.text));
+  }
+
+  /** SQL sites of this file with their parse results. */
+  sqlSites(): SqlSite[] {
+    return this.project.sqlSites(this.file.path);
+  }
+
+  tsAst(): ts.SourceFile | undefined {
+    return this.language === 'ts' ? this.project.tsAst(this.file.path) : undefined;
+  }
+
+  table(name: string, schemaName?: string): TableInfo | undefined {
+    return findTable(this.schema, name, schemaName);
+  }
+
+  /** Row count of a table with its source, for estimates. */
+  tableRows(table: TableInfo | undefined, name?: string): Count {
+    if (table?.rows !== undefined) {
+      return { value: table.rows, source: table.rowsSource === 'default' ? 'default' : 'config', note: `rows of ${table.name}` };
+    }
+    const n = table?.name ?? name ?? 'table';
+    return {
+      value: this.model.params.defaultTableRows,
+      source: 'default',
+      note: `rows of ${n} unknown; set tables.${n}.rows in querylens.config.json`,
+    };
+  }
+
+  report(d: ReportDescriptor): void {
+    this.reports.push({ ...d, ruleId: this.ruleId });
+  }
+}

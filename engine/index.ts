@@ -1,0 +1,11 @@
+/**
+ * The engine's public API: the only module adapters (cli/, server/) import
+ * from the engine. Plain data in, plain data out.
+ */
+export * from './types';
+export { initParser } from './sql/parser';
+export { Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
+export { type QuerylensConfig, ConfigError, defaultConfig, parseConfig } from './config';
+export { isSchemaSource, DISCOVERED_SCHEMA_GLOBS } from './schema';
+export { LineIndex } from './text';
+export { allRules, ruleById, ruleIds } from '../rules';

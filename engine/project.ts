@@ -1,0 +1,240 @@
+/**
+ * A project: the files the adapter gave us, the configuration, and caches
+ * (parsed SQL per file version, the schema, per-file summaries). The CLI
+ * fills one and analyses every file once; the server keeps one per workspace
+ * folder and updates files as they change.
+ */
+import type * as ts from 'typescript';
+import { type QuerylensConfig, defaultConfig } from './config';
+import { type ProjectServices, RuleContext } from './context';
+import { CostModel } from './model';
+import { hoverMarkdown } from './model/hover';
+import { buildSchema, isSchemaSource } from './schema';
+import type { SchemaModel } from './schema/types';
+import { sqlFileSites } from './sources/sql-files';
+import { isTsLike, tsSourceFile, tsSyntaxErrors } from './sources/ts-ast';
+import { tsSqlSites } from './sources/ts-sql';
+import type { SqlSite } from './sources/types';
+import { sqlToFile } from './sources/types';
+import { parseSql } from './sql/parser';
+import { findSuppressions, isSuppressed } from './suppress';
+import { LineIndex } from './text';
+import type { AnalysisResult, Finding, Problem, Severity, SourceFile } from './types';
+import type { Rule } from '../rules/define-rule';
+import { allRules } from '../rules';
+
+/** Files larger than this are skipped with a reason: generated bundles, dumps. */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+export interface ProjectHost {
+  /** Reads a project file that was not given with setFile (an imported helper); undefined if absent. */
+  readFile?(path: string): string | undefined;
+}
+
+export function isAnalyzable(path: string): boolean {
+  return path.endsWith('.sql') || isTsLike(path);
+}
+
+/** Why a file is not analysed, or undefined when it is. */
+export function skipReason(path: string, text: string): string | undefined {
+  if (text.length > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB (likely generated); skipped`;
+  // NUL bytes in the first 8 KB: binary.
+  if (text.slice(0, 8192).includes('\u0000')) return 'binary file; skipped';
+  return undefined;
+}
+
+export class Project implements ProjectServices {
+  private files = new Map<string, string>();
+  private siteCache = new Map<string, { text: string; sites: SqlSite[] }>();
+  private schemaCache?: SchemaModel;
+  private memos = new Map<string, { text: string; value: unknown }>();
+  config: QuerylensConfig;
+  model: CostModel;
+  rules: Rule[];
+
+  constructor(
+    config: QuerylensConfig = defaultConfig(),
+    private readonly host: ProjectHost = {},
+    rules: Rule[] = allRules,
+  ) {
+    this.config = config;
+    this.model = new CostModel(config.model);
+    this.rules = rules;
+  }
+
+  setConfig(config: QuerylensConfig): void {
+    this.config = config;
+    this.model = new CostModel(config.model);
+    this.schemaCache = undefined;
+    this.memos.clear();
+  }
+
+  /** Adds or updates a file. Returns true when the schema changed. */
+  setFile(path: string, text: string): boolean {
+    const old = this.files.get(path);
+    this.files.set(path, text);
+    if (old !== text && isSchemaSource(path, this.config)) {
+      this.schemaCache = undefined;
+      return true;
+    }
+    return false;
+  }
+
+  deleteFile(path: string): boolean {
+    const had = this.files.delete(path);
+    this.siteCache.delete(path);
+    if (had && isSchemaSource(path, this.config)) {
+      this.schemaCache = undefined;
+      return true;
+    }
+    return false;
+  }
+
+  paths(): string[] {
+    return [...this.files.keys()];
+  }
+
+  fileText(path: string): string | undefined {
+    return this.files.get(path) ?? this.host.readFile?.(path);
+  }
+
+  schema(): SchemaModel {
+    if (!this.schemaCache) {
+      const sources: SourceFile[] = [];
+      for (const [path, text] of this.files) if (isSchemaSource(path, this.config)) sources.push({ path, text });
+      this.schemaCache = buildSchema(sources, this.config);
+    }
+    return this.schemaCache;
+  }
+
+  memo<T>(key: string, text: string, compute: () => T): T {
+    const hit = this.memos.get(key);
+    if (hit && hit.text === text) return hit.value as T;
+    const value = compute();
+    this.memos.set(key, { text, value });
+    return value;
+  }
+
+  tsAst(path: string): ts.SourceFile | undefined {
+    const text = this.fileText(path);
+    if (text === undefined || !isTsLike(path)) return undefined;
+    return tsSourceFile(path, text);
+  }
+
+  sqlSites(path: string): SqlSite[] {
+    const text = this.fileText(path);
+    if (text === undefined) return [];
+    const hit = this.siteCache.get(path);
+    if (hit && hit.text === text) return hit.sites;
+    let sites: SqlSite[];
+    if (path.endsWith('.sql')) sites = sqlFileSites(path, text);
+    else if (isTsLike(path)) sites = tsSqlSites(path, text, tsSourceFile(path, text));
+    else sites = [];
+    for (const s of sites) s.parsed = parseSql(s.sql);
+    this.siteCache.set(path, { text, sites });
+    return sites;
+  }
+
+  severityOf(rule: Rule): Severity | 'off' {
+    return this.config.rules[rule.id]?.severity ?? rule.meta.defaultSeverity;
+  }
+
+  /** Analyses one file of the project. Never throws for bad input. */
+  analyze(path: string, only?: readonly string[]): AnalysisResult {
+    const text = this.fileText(path);
+    const problems: Problem[] = [];
+    const findings: Finding[] = [];
+    if (text === undefined) {
+      problems.push({ kind: 'unreadable-file', file: path, message: 'file not found in the project' });
+      return { findings, problems };
+    }
+    const skip = skipReason(path, text);
+    if (skip) {
+      problems.push({ kind: 'skipped-file', file: path, message: skip });
+      return { findings, problems };
+    }
+    const language: 'ts' | 'sql' = path.endsWith('.sql') ? 'sql' : 'ts';
+    const lines = new LineIndex(text);
+
+    if (language === 'ts') {
+      const errs = tsSyntaxErrors(tsSourceFile(path, text));
+      if (errs.length) {
+        const e = errs[0];
+        problems.push({
+          kind: 'unparseable-file',
+          file: path,
+          line: lines.position(e.start).line + 1,
+          range: { start: e.start, end: e.start },
+          message: `TypeScript syntax error: ${e.message} (${errs.length} in file; analysed as far as the parser recovered)`,
+        });
+      }
+    }
+    let sites: SqlSite[] = [];
+    try {
+      sites = this.sqlSites(path);
+    } catch (e) {
+      problems.push({ kind: 'rule-crash', file: path, message: `SQL extraction failed: ${(e as Error).message}` });
+    }
+    for (const site of sites) {
+      for (const err of site.parsed?.errors ?? []) {
+        const at = sqlToFile(site, err.offset);
+        problems.push({
+          kind: 'unparseable-sql',
+          file: path,
+          line: lines.position(at).line + 1,
+          range: { start: at, end: at },
+          message: `SQL not parsed as PostgreSQL: ${err.message}${site.name ? ` (query ${site.name})` : ''}; statement skipped`,
+        });
+      }
+    }
+
+    const sups = findSuppressions(text);
+    for (const rule of this.rules) {
+      if (only && !only.includes(rule.id)) continue;
+      const severity = this.severityOf(rule);
+      if (severity === 'off') continue;
+      if (!rule.meta.languages.includes(language)) continue;
+      const ctx = new RuleContext({ path, text }, rule.id, this.config.rules[rule.id]?.options ?? {}, this);
+      try {
+        rule.check(ctx);
+      } catch (e) {
+        problems.push({
+          kind: 'rule-crash',
+          file: path,
+          message: `rule ${rule.id} failed on this file: ${(e as Error).stack?.split('\n').slice(0, 3).join(' ') ?? e}`,
+        });
+        continue;
+      }
+      for (const r of ctx.reports) {
+        if (isSuppressed(sups, r.ruleId, lines.position(r.range.start).line)) continue;
+        const f: Finding = {
+          ruleId: r.ruleId,
+          severity,
+          message: r.message,
+          file: path,
+          range: r.range,
+          related: r.related ?? [],
+          estimate: r.estimate,
+          fixes: r.fixes ?? [],
+        };
+        f.hover = hoverMarkdown(f, r.hoverDetail);
+        findings.push(f);
+      }
+    }
+    if (this.config.reportUnusedSuppressions && !only) {
+      for (const s of sups) {
+        if (!s.used) {
+          problems.push({
+            kind: 'unused-suppression',
+            file: path,
+            line: s.line + 1,
+            range: { start: s.start, end: s.end },
+            message: `unused suppression${s.rules.length ? ` of ${s.rules.join(', ')}` : ''}: no finding on line ${s.target + 1}`,
+          });
+        }
+      }
+    }
+    findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
+    return { findings, problems };
+  }
+}

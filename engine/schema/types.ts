@@ -1,0 +1,96 @@
+/**
+ * The schema model: what tables, columns and indexes exist, and where each was
+ * defined. Built by `engine/schema/` from migrations, schema dumps and
+ * `schema.prisma`; read by rules through the rule context.
+ */
+import type { Range } from '../types';
+
+export interface DefinedAt {
+  file: string;
+  range: Range;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** Normalised PostgreSQL type name, lower case: 'int4', 'text', 'jsonb', 'varchar', 'bytea', 'timestamptz' ... */
+  type: string;
+  notNull: boolean;
+  definedAt?: DefinedAt;
+}
+
+/** One key of an index: a plain column, or an expression (canonical key from `exprKey`). */
+export interface IndexKey {
+  column?: string;
+  expression?: string;
+}
+
+export interface IndexInfo {
+  name: string;
+  /** 'primary' for PRIMARY KEY, 'unique' for UNIQUE constraints and unique indexes, 'index' otherwise. */
+  kind: 'primary' | 'unique' | 'index';
+  keys: IndexKey[];
+  /** Columns carried by INCLUDE (not searchable). */
+  include: string[];
+  /** Canonical text of the WHERE of a partial index. */
+  predicate?: string;
+  /** Access method: btree, hash, gin, gist, brin ... */
+  method: string;
+  definedAt?: DefinedAt;
+}
+
+export interface TableInfo {
+  /** Unqualified name as PostgreSQL stores it (unquoted identifiers folded to lower case). */
+  name: string;
+  /** Schema name; 'public' when not given. */
+  schema: string;
+  columns: Map<string, ColumnInfo>;
+  indexes: IndexInfo[];
+  definedAt?: DefinedAt;
+  /** Estimated row count, from config or a stats snapshot. */
+  rows?: number;
+  rowsSource?: 'config' | 'stats' | 'default';
+  /** Declared tiny in config: scans are cheap, never report unindexed predicates. */
+  tiny?: boolean;
+  /** Where the table came from. */
+  origin: 'sql' | 'prisma' | 'config';
+  /** For Prisma models: the model name (the table name may differ through @@map). */
+  modelName?: string;
+}
+
+export interface SchemaProblem {
+  file: string;
+  line?: number;
+  range?: Range;
+  message: string;
+}
+
+export interface SchemaModel {
+  /** Keyed by `schema.name`, both parts as stored. */
+  tables: Map<string, TableInfo>;
+  /** Files that contributed, in the order applied. */
+  sources: string[];
+  problems: SchemaProblem[];
+}
+
+/** Looks a table up by name, optionally schema-qualified; unqualified names search `public` first, then any schema. */
+export function findTable(schema: SchemaModel | undefined, name: string, schemaName?: string): TableInfo | undefined {
+  if (!schema) return undefined;
+  if (schemaName) return schema.tables.get(`${schemaName}.${name}`);
+  const pub = schema.tables.get(`public.${name}`);
+  if (pub) return pub;
+  for (const t of schema.tables.values()) if (t.name === name) return t;
+  return undefined;
+}
+
+/** Finds a table by Prisma model name or by table name. */
+export function findModel(schema: SchemaModel | undefined, modelOrTable: string): TableInfo | undefined {
+  if (!schema) return undefined;
+  for (const t of schema.tables.values()) if (t.modelName === modelOrTable) return t;
+  const lower = modelOrTable.toLowerCase();
+  for (const t of schema.tables.values()) if (t.modelName?.toLowerCase() === lower) return t;
+  return findTable(schema, modelOrTable) ?? findTable(schema, lower);
+}
+
+export function emptySchema(): SchemaModel {
+  return { tables: new Map(), sources: [], problems: [] };
+}

@@ -1,0 +1,221 @@
+/**
+ * The one module that talks to the SQL parser. Nothing else imports
+ * `libpg-query` (test/unit/boundaries.test.ts checks this).
+ *
+ * libpg-query is PostgreSQL's own parser compiled to WebAssembly. It reports
+ * `location`/`stmt_location`/`stmt_len` as UTF-8 byte offsets; JavaScript and
+ * LSP count UTF-16 code units. We convert every location in the AST once,
+ * here, so everything downstream works in UTF-16 offsets of the text that was
+ * parsed.
+ *
+ * Why libpg-query and not pgsql-ast-parser: see README "Dependency notes" and
+ * `scripts/compare-parsers.ts` (measured on real migrations).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import * as pg from 'libpg-query';
+
+let ready = false;
+let loading: Promise<void> | undefined;
+
+/** Loads the WebAssembly module. Call once before any parse; later calls are free. */
+export function initParser(): Promise<void> {
+  if (ready) return Promise.resolve();
+  loading ??= pg.loadModule().then(() => {
+    ready = true;
+  });
+  return loading;
+}
+
+export function parserReady(): boolean {
+  return ready;
+}
+
+/** A libpg-query AST node: `{ SelectStmt: {...} }`, `{ ColumnRef: {...} }`, ... */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PgNode = any;
+
+export interface ParsedStatement {
+  /** The statement node, e.g. `{ SelectStmt: {...} }`. Locations inside are UTF-16 offsets in the parsed text. */
+  node: PgNode;
+  /** Node type name, e.g. 'SelectStmt'. */
+  type: string;
+  start: number;
+  end: number;
+}
+
+export interface SqlSyntaxError {
+  message: string;
+  /** UTF-16 offset in the parsed text where the parser stopped. */
+  offset: number;
+  /** The statement's own range, when the error is local to one statement of several. */
+  statementStart?: number;
+  statementEnd?: number;
+}
+
+export interface ParseOutcome {
+  statements: ParsedStatement[];
+  /** Statements (or the whole text) that did not parse. Empty when all is well. */
+  errors: SqlSyntaxError[];
+}
+
+export interface SqlToken {
+  start: number;
+  end: number;
+  text: string;
+  /** libpg-query token name, e.g. 'IDENT', 'SCONST', 'ASCII_59' (;), keyword names like 'SELECT'. */
+  name: string;
+}
+
+/** Maps UTF-8 byte offsets of `text` to UTF-16 offsets. Identity for ASCII text. */
+export function byteToUtf16Mapper(text: string): (byte: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return (b) => b;
+  const byteLen = Buffer.byteLength(text, 'utf8');
+  const map = new Uint32Array(byteLen + 1);
+  let b = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let n: number;
+    if (c < 0x80) n = 1;
+    else if (c < 0x800) n = 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      // A surrogate pair is 4 UTF-8 bytes for 2 UTF-16 units.
+      for (let k = 0; k < 4; k++) map[b + k] = i;
+      b += 4;
+      i++;
+      continue;
+    } else n = 3;
+    for (let k = 0; k < n; k++) map[b + k] = i;
+    b += n;
+  }
+  map[byteLen] = text.length;
+  return (byte) => (byte < 0 ? byte : byte >= byteLen ? text.length : map[byte]);
+}
+
+function convertLocations(node: PgNode, toUtf16: (b: number) => number, shift: number): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const child of node) convertLocations(child, toUtf16, shift);
+    return;
+  }
+  for (const key of Object.keys(node)) {
+    const v = node[key];
+    if (key === 'location' && typeof v === 'number') {
+      node[key] = v < 0 ? v : toUtf16(v) + shift;
+    } else if (typeof v === 'object') {
+      convertLocations(v, toUtf16, shift);
+    }
+  }
+}
+
+function errorOffset(e: unknown, toUtf16: (b: number) => number): number {
+  const d = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+  // libpg-query 18 reports cursorPosition as a 0-based byte offset in the parsed text.
+  const pos = d?.cursorPosition ?? 0;
+  return pos > 0 ? toUtf16(pos) : 0;
+}
+
+function errorMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(/^Error:\s*/, '');
+}
+
+/** Parses one piece of text that may hold several statements. Throws on a syntax error. */
+function parseWhole(text: string, shift: number): ParsedStatement[] {
+  const result = pg.parseSync(text) as { stmts?: PgNode[] };
+  const toUtf16 = byteToUtf16Mapper(text);
+  const out: ParsedStatement[] = [];
+  for (const raw of result.stmts ?? []) {
+    const byteStart: number = raw.stmt_location ?? 0;
+    const byteLen: number | undefined = raw.stmt_len;
+    const node = raw.stmt ?? {};
+    convertLocations(node, toUtf16, shift);
+    let start = toUtf16(byteStart);
+    let end = byteLen === undefined || byteLen === 0 ? text.length : toUtf16(byteStart + byteLen);
+    // stmt_location includes leading whitespace/comments after the previous ';'; trim for tight ranges.
+    while (start < end && /\s/.test(text[start])) start++;
+    while (end > start && /\s/.test(text[end - 1])) end--;
+    out.push({ node, type: Object.keys(node)[0] ?? 'Unknown', start: start + shift, end: end + shift });
+  }
+  return out;
+}
+
+/**
+ * Parses SQL text. A text whose statements all parse gives them all; when one
+ * does not, the text is split at top-level `;` (by PostgreSQL's own scanner, so
+ * semicolons in strings, comments and dollar quotes do not count) and each
+ * piece is parsed alone: good statements are kept, bad ones are reported.
+ * Never throws for bad input.
+ */
+export function parseSql(text: string): ParseOutcome {
+  if (!ready) throw new Error('SQL parser not initialised: await initParser() first');
+  try {
+    return { statements: parseWhole(text, 0), errors: [] };
+  } catch (whole) {
+    const pieces = splitStatements(text);
+    if (pieces.length <= 1) {
+      return { statements: [], errors: [{ message: errorMessage(whole), offset: errorOffset(whole, byteToUtf16Mapper(text)) }] };
+    }
+    const statements: ParsedStatement[] = [];
+    const errors: SqlSyntaxError[] = [];
+    for (const p of pieces) {
+      const piece = text.slice(p.start, p.end);
+      if (!piece.trim()) continue;
+      try {
+        statements.push(...parseWhole(piece, p.start));
+      } catch (e) {
+        let s = p.start;
+        while (s < p.end && /\s/.test(text[s])) s++;
+        errors.push({
+          message: errorMessage(e),
+          offset: p.start + errorOffset(e, byteToUtf16Mapper(piece)),
+          statementStart: s,
+          statementEnd: p.end,
+        });
+      }
+    }
+    return { statements, errors };
+  }
+}
+
+/** Tokens of `text` with UTF-16 ranges. Returns [] when even the scanner gives up. */
+export function scanSql(text: string): SqlToken[] {
+  if (!ready) throw new Error('SQL parser not initialised: await initParser() first');
+  let res: { tokens: { start: number; end: number; text: string; tokenName: string }[] };
+  try {
+    res = pg.scanSync(text) as typeof res;
+  } catch {
+    return [];
+  }
+  const toUtf16 = byteToUtf16Mapper(text);
+  return res.tokens.map((t) => {
+    const start = toUtf16(t.start);
+    const end = toUtf16(t.end);
+    return { start, end, text: text.slice(start, end), name: t.tokenName };
+  });
+}
+
+/** Splits at top-level semicolons using the scanner; ranges include the `;`. */
+export function splitStatements(text: string): { start: number; end: number }[] {
+  const tokens = scanSql(text);
+  if (tokens.length === 0) return [{ start: 0, end: text.length }];
+  const out: { start: number; end: number }[] = [];
+  let start = 0;
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth = Math.max(0, depth - 1);
+    // BEGIN ... END blocks of CREATE FUNCTION bodies in SQL-standard form contain ';' too;
+    // libpg-query handles those when the whole statement is parsed, and the split is only a fallback.
+    else if (t.text === ';' && depth === 0) {
+      out.push({ start, end: t.end });
+      start = t.end;
+    }
+  }
+  if (text.slice(start).trim()) out.push({ start, end: text.length });
+  return out;
+}
+
+/** Deparse is not needed by the engine; fingerprint-like keys come from `expr.ts`. */
+export const PARSER_NAME = 'libpg-query';
+export const PARSER_PG_VERSION = 18;

@@ -1,0 +1,107 @@
+/**
+ * The engine's boundary types. Everything here is plain, serialisable data
+ * (offsets, strings, numbers): no LSP types, no file handles. Adapters (CLI,
+ * server) convert at their edge.
+ *
+ * Offsets are UTF-16 code-unit offsets into the text of the file they belong
+ * to (what JavaScript strings and LSP positions count). The SQL parser counts
+ * UTF-8 bytes; `engine/sql/parser.ts` converts once, so nothing past it sees
+ * bytes.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+export type SeveritySetting = Severity | 'off';
+
+/** Half-open range [start, end) of UTF-16 offsets in a file's text. */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+/** A file as the engine sees it: a project-relative path with `/` separators, and its text. */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+export interface RelatedLocation {
+  file: string;
+  range: Range;
+  message: string;
+}
+
+export interface TextEdit {
+  /** Project-relative path; a path that does not exist yet means "create this file". */
+  file: string;
+  range: Range;
+  newText: string;
+}
+
+export type FixSafety = 'safe' | 'suggestion';
+
+export interface Fix {
+  title: string;
+  /** 'safe' keeps behaviour and is applied by `--fix`; 'suggestion' is offered in the editor only. */
+  safety: FixSafety;
+  edits: TextEdit[];
+}
+
+export type AssumptionSource = 'code' | 'config' | 'default' | 'schema';
+
+/** One input of an estimate, and where it came from. */
+export interface Assumption {
+  name: string;
+  value: number | string;
+  unit?: string;
+  source: AssumptionSource;
+  /** Why this value, or what the user should set to make it exact. */
+  note?: string;
+}
+
+export interface Estimate {
+  /** Estimated latency of the code as written, in milliseconds. */
+  currentMs: number;
+  /** Estimated latency after the fix, in milliseconds. */
+  fixedMs: number;
+  assumptions: Assumption[];
+  /** One line, e.g. "≈ 100 round trips ≈ 160 ms per call; batched ≈ 2 ms". */
+  summary: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  range: Range;
+  related: RelatedLocation[];
+  estimate?: Estimate;
+  fixes: Fix[];
+  /** Markdown hover text produced by the engine; adapters pass it on unchanged. */
+  hover?: string;
+}
+
+export type ProblemKind =
+  | 'unparseable-sql'
+  | 'unparseable-file'
+  | 'unreadable-file'
+  | 'skipped-file'
+  | 'schema'
+  | 'rule-crash'
+  | 'unused-suppression'
+  | 'config';
+
+/** Input the engine could not use, reported beside findings rather than thrown. */
+export interface Problem {
+  kind: ProblemKind;
+  file: string;
+  /** 1-based line where known. */
+  line?: number;
+  range?: Range;
+  message: string;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  problems: Problem[];
+}

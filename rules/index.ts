@@ -1,0 +1,13 @@
+/**
+ * The rule registry. Adding a rule: create `rules/<id>.ts` with defineRule,
+ * add it here, add fixtures under `fixtures/<id>/`, run `npm run docs`.
+ */
+import type { Rule } from './define-rule';
+
+export const allRules: Rule[] = [];
+
+export function ruleById(id: string): Rule | undefined {
+  return allRules.find((r) => r.id === id);
+}
+
+export const ruleIds = (): string[] => allRules.map((r) => r.id);
