@@ -8,6 +8,8 @@ import type { QuerylensConfig } from './config';
 import type { Count, CostModel } from './model';
 import { findTable, type SchemaModel, type TableInfo } from './schema/types';
 import type { SqlSite } from './sources/types';
+import type { QuerySite } from './sources/query-sites';
+import { fileQuerySites } from './sources/orm';
 import { LineIndex } from './text';
 import type { Estimate, Fix, Range, RelatedLocation, SourceFile } from './types';
 
@@ -73,6 +75,12 @@ export class RuleContext {
 
   tsAst(): ts.SourceFile | undefined {
     return this.language === 'ts' ? this.project.tsAst(this.file.path) : undefined;
+  }
+
+  /** Query-running calls of this file (ORM and raw SQL), memoised per file version. */
+  querySites(): QuerySite[] {
+    if (this.language !== 'ts') return [];
+    return this.project.memo(`querySites:${this.file.path}`, this.file.text, () => fileQuerySites(this.project, this.file.path));
   }
 
   table(name: string, schemaName?: string): TableInfo | undefined {
