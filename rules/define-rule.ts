@@ -10,6 +10,10 @@ export interface DocExample {
   /** 'ts' or 'sql'. */
   language: 'ts' | 'sql';
   code: string;
+  /** Schema the example runs against (SQL DDL), e.g. for unindexed-predicate. */
+  schema?: string;
+  /** Config the example runs with (querylens.config.json content), e.g. budgets. */
+  config?: Record<string, unknown>;
 }
 
 /** Every field is required (but `whenNotToUse`): a rule without docs does not compile. */
