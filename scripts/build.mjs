@@ -16,4 +16,6 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  // The VS Code extension: `vscode` is provided by the editor; vscode-languageclient is bundled in.
+  build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js' }),
 ]);

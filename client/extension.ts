@@ -1,0 +1,116 @@
+/**
+ * The VS Code extension: starts the querylens language server (dist/server.js,
+ * the same engine the CLI runs) for TypeScript, JavaScript and SQL documents,
+ * and adds what only an editor has: commands, an output channel with the
+ * server trace, and a status-bar item for the active file. Everything else
+ * (diagnostics, hovers, code actions) comes from the server over LSP.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+const LANGUAGES = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'sql'];
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('querylens', { log: true });
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
+    // The server also pulls `querylens.*` with workspace/configuration; this
+    // makes it hear about changes.
+    synchronize: {
+      configurationSection: 'querylens',
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{querylens.config.json,*.sql,schema.prisma}'),
+    },
+    // In an untrusted workspace the server reads no config file, schema or
+    // migration from disk (restricted mode): only the open documents count.
+    initializationOptions: { trusted: vscode.workspace.isTrusted },
+    outputChannel: output,
+    traceOutputChannel: output,
+  };
+  client = new LanguageClient('querylens', 'querylens', serverOptions, clientOptions);
+
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  status.name = 'querylens';
+  status.command = 'workbench.actions.view.problems';
+  const refresh = () => updateStatus(status);
+
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.commands.registerCommand('querylens.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('querylens.restartServer', async () => {
+      output.appendLine('Restarting the querylens server.');
+      await client?.restart();
+    }),
+    vscode.commands.registerCommand('querylens.lintWorkspace', async () => {
+      await lintWorkspace(output);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+    }),
+    vscode.languages.onDidChangeDiagnostics(refresh),
+    vscode.window.onDidChangeActiveTextEditor(refresh),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.restart()),
+  );
+  refresh();
+  await client.start();
+  output.appendLine(`querylens server started (workspace trusted: ${vscode.workspace.isTrusted}).`);
+}
+
+export function deactivate(): Thenable<void> | undefined {
+  return client?.stop();
+}
+
+/**
+ * Asks the server to analyse every file of the workspace (`querylens/lintWorkspace`).
+ * A server without that request still analyses what is open, so opening the
+ * workspace's files (without showing them) gets the same diagnostics.
+ */
+async function lintWorkspace(output: vscode.OutputChannel): Promise<void> {
+  if (!client) return;
+  try {
+    await client.sendRequest('querylens/lintWorkspace');
+    return;
+  } catch (err) {
+    output.appendLine(`querylens/lintWorkspace failed (${(err as Error).message}); opening the workspace's files instead.`);
+  }
+  const files = await vscode.workspace.findFiles('**/*.{ts,tsx,js,jsx,mts,cts,mjs,cjs,sql}', '{**/node_modules/**,**/dist/**,**/*.d.ts}', 2000);
+  for (const uri of files) await vscode.workspace.openTextDocument(uri);
+}
+
+/** "querylens: 3 problems, ≈ 420 ms" for the active file, summed from the server's estimates. */
+function updateStatus(status: vscode.StatusBarItem): void {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc || !LANGUAGES.includes(doc.languageId)) {
+    status.hide();
+    return;
+  }
+  const ours = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'querylens');
+  let ms = 0;
+  let estimated = 0;
+  for (const d of ours) {
+    const current = (d as { data?: { estimate?: { currentMs?: unknown } } }).data?.estimate?.currentMs;
+    if (typeof current === 'number' && Number.isFinite(current)) {
+      ms += current;
+      estimated++;
+    }
+  }
+  const count = `${ours.length} ${ours.length === 1 ? 'problem' : 'problems'}`;
+  const cost = estimated > 0 ? `, ≈ ${formatMs(ms)}` : '';
+  status.text = ours.length === 0 ? '$(check) querylens' : `$(database) querylens: ${count}${cost}`;
+  status.tooltip =
+    ours.length === 0
+      ? 'querylens: no query-performance problems in this file'
+      : `querylens: ${count} in this file` + (estimated > 0 ? `; estimated ${formatMs(ms)} per call summed over ${estimated} estimate(s)` : '');
+  status.show();
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10000 ? 0 : 1)} s`;
+  return `${ms >= 10 ? Math.round(ms) : ms.toFixed(1)} ms`;
+}
