@@ -1,0 +1,1376 @@
+/**
+ * Provenance: what an expression refers to, as far as database access goes
+ * (a pg Pool, a PrismaClient, a TypeORM repository of entity User, a Drizzle
+ * table ...), resolved from syntax alone: imports, constructors, factory
+ * calls, declared types, NestJS constructor injection, `this.x` fields and
+ * re-exports through local modules. Variable names never count: `db` is a
+ * client because of where it comes from, not because it is called `db`.
+ *
+ * There is no type checker (too slow for an editor on every keystroke), so
+ * this is a small abstract interpreter over the syntax tree: `value()` maps
+ * an expression to a `Value` (a package export, an instance of a client, a
+ * local class, function, object or module), and operations on values (`new`,
+ * call, property access, method call, callback parameter) follow a table of
+ * what each library's API returns. Anything not in the table is unknown,
+ * which keeps the linter quiet rather than wrong.
+ *
+ * Cross-file resolution reads other files through `ProjectServices.fileText`
+ * (pure: no fs). Each file's index is memoised per file text; resolution
+ * itself is lazy, so a change in an imported file is seen on the next call.
+ */
+import * as ts from 'typescript';
+import type { ProjectServices } from '../context';
+import type { Range } from '../types';
+import type { Binding, Library } from './query-sites';
+import { tsSourceFile } from './ts-ast';
+
+export type { Binding, Library } from './query-sites';
+
+/** What an expression evaluates to, as far as provenance goes. */
+export type Value =
+  /** A package export or a member path of one: `Pool`, `sql`, `Prisma.sql`, `*` for a namespace import. */
+  | { kind: 'pkg'; library: Library; name: string; origin?: Origin }
+  /** A runtime object of a known role. */
+  | { kind: 'instance'; binding: Binding }
+  /** Kysely `db.transaction()` / `db.connection()`: its `.execute(cb)` hands a client to `cb`. */
+  | { kind: 'pending-tx'; library: Library; origin?: Origin }
+  | { kind: 'class'; file: string; node: ts.ClassLikeDeclaration }
+  | { kind: 'function'; file: string; node: ts.SignatureDeclaration }
+  | { kind: 'object'; file: string; node: ts.ObjectLiteralExpression }
+  /** A namespace import of a local module (`import * as db from './db'`). */
+  | { kind: 'module'; file: string };
+
+type Origin = { file: string; range: Range };
+
+export interface FileProvenance {
+  readonly path: string;
+  /** The binding of an expression (client, sql tag, repository, table, operator ...), or undefined. */
+  resolve(expr: ts.Expression): Binding | undefined;
+  /** The binding an instance of a declared type has (`PoolClient`, `Repository<User>`), or undefined. */
+  resolveType(type: ts.TypeNode): Binding | undefined;
+  /** The raw abstract value of an expression (for callers that need classes, functions, modules). */
+  value(expr: ts.Expression): Value | undefined;
+  /** The declaration an identifier refers to in this file (variable, parameter, function, class, import ...). */
+  declarationOf(id: ts.Identifier): ts.Node | undefined;
+  /** Follows imports and re-exports to the declaration of an identifier, possibly in another file. */
+  definitionOf(id: ts.Identifier): Definition | undefined;
+  /** What this file exports under `name` (`'default'` for the default export), followed to its declaration. */
+  exportedDefinition(name: string): Definition | undefined;
+}
+
+/** A declaration in some project file. */
+export interface Definition {
+  file: string;
+  /** VariableDeclaration, FunctionDeclaration, ClassDeclaration, an exported expression ... */
+  node: ts.Node;
+}
+
+const MAX_DEPTH = 40;
+
+/** The library a module specifier belongs to, for package imports. */
+export function libraryOfModule(spec: string): Library | undefined {
+  if (spec === 'pg' || spec === 'pg-pool' || spec.startsWith('pg/')) return 'pg';
+  if (spec === 'postgres') return 'postgres';
+  if (spec === 'slonik' || spec.startsWith('slonik/') || spec.startsWith('@slonik/')) return 'slonik';
+  if (spec === 'kysely' || spec.startsWith('kysely/')) return 'kysely';
+  if (spec === 'drizzle-orm' || spec.startsWith('drizzle-orm/')) return 'drizzle';
+  if (spec === '@prisma/client' || spec.startsWith('@prisma/client/') || spec === '.prisma/client' || spec.startsWith('.prisma/client/'))
+    return 'prisma';
+  if (spec === 'typeorm' || spec.startsWith('typeorm/') || spec === '@nestjs/typeorm') return 'typeorm';
+  if (spec === 'sequelize' || spec === 'sequelize-typescript' || spec === '@nestjs/sequelize') return 'sequelize';
+  if (spec === 'knex' || spec.startsWith('knex/')) return 'knex';
+  return undefined;
+}
+
+/** A generated Prisma client imported from a custom output path (`../generated/prisma`, `@/generated/prisma/client`). */
+function isGeneratedPrismaImport(spec: string, imported: string): boolean {
+  return (imported === 'PrismaClient' || imported === 'Prisma') && /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i.test(spec);
+}
+
+/** Canonical name of a default or namespace import of a package. */
+function defaultExportName(spec: string, library: Library): string {
+  switch (library) {
+    case 'postgres':
+      return 'postgres';
+    case 'knex':
+      return 'knex';
+    case 'sequelize':
+      return spec === 'sequelize' ? 'Sequelize' : '*';
+    case 'pg':
+      return spec === 'pg-pool' ? 'Pool' : '*';
+    default:
+      return '*';
+  }
+}
+
+function bind(library: Library, role: Binding['role'], origin?: Origin, entity?: string): Value {
+  const b: Binding = { library, role };
+  if (entity !== undefined) b.entity = entity;
+  if (origin) b.origin = origin;
+  return { kind: 'instance', binding: b };
+}
+
+/** Last segment of a dotted package member path: `Prisma.sql` → `sql`, `Sequelize.Op` → `Op`. */
+function lastName(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i < 0 ? name : name.slice(i + 1);
+}
+
+/** What a package export is when used as a value directly (sql tags, batching operators). */
+function pkgValueBinding(library: Library, name: string, origin?: Origin): Binding | undefined {
+  const n = lastName(name);
+  const b = (role: Binding['role']): Binding => (origin ? { library, role, origin } : { library, role });
+  switch (library) {
+    case 'slonik':
+      if (n === 'sql') return b('sql-tag');
+      break;
+    case 'kysely':
+    case 'drizzle':
+      if (n === 'sql') return b('sql-tag');
+      if (library === 'drizzle' && (n === 'inArray' || n === 'notInArray')) return b('operator');
+      break;
+    case 'prisma':
+      if (name === 'Prisma.sql' || name === 'sql') return b('sql-tag');
+      break;
+    case 'typeorm':
+      if (n === 'In') return b('operator');
+      break;
+    case 'sequelize':
+      if (n === 'Op') return b('operator');
+      break;
+  }
+  return undefined;
+}
+
+/** `new X()` of a package export. */
+function pkgConstruct(library: Library, name: string, origin: Origin): Value | undefined {
+  const n = lastName(name);
+  switch (library) {
+    case 'pg':
+      if (n === 'Pool' || n === 'Client') return bind('pg', 'client', origin);
+      break;
+    case 'prisma':
+      if (n === 'PrismaClient') return bind('prisma', 'client', origin);
+      break;
+    case 'kysely':
+      if (n === 'Kysely') return bind('kysely', 'client', origin);
+      break;
+    case 'typeorm':
+      if (n === 'DataSource' || n === 'Connection') return bind('typeorm', 'client', origin);
+      if (n === 'EntityManager') return bind('typeorm', 'repository', origin);
+      break;
+    case 'sequelize':
+      if (n === 'Sequelize') return bind('sequelize', 'client', origin);
+      break;
+    case 'knex':
+      break;
+  }
+  return undefined;
+}
+
+function stringArg(e: ts.Expression | undefined): string | undefined {
+  if (!e) return undefined;
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  return undefined;
+}
+
+/** The entity named by a `getRepository(User)` / `getRepository('User')` argument. */
+function entityArg(e: ts.Expression | undefined): string | undefined {
+  if (!e) return undefined;
+  const s = stringArg(e);
+  if (s !== undefined) return s;
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  return undefined;
+}
+
+/** Kysely `selectFrom('users as u')` → `users`. */
+function tableArg(e: ts.Expression | undefined): string | undefined {
+  const s = stringArg(e);
+  if (s === undefined) return undefined;
+  return s.trim().split(/\s+as\s+|\s+/i)[0];
+}
+
+/** A call of a package export: factories (`postgres()`, `knex()`, `drizzle()`, `createPool()`, `pgTable()`). */
+function pkgCall(library: Library, name: string, call: ts.CallExpression, origin: Origin): Value | undefined {
+  const n = lastName(name);
+  switch (library) {
+    case 'postgres':
+      if (n === 'postgres' || n === '*' || n === 'default') return bind('postgres', 'sql-tag', origin);
+      break;
+    case 'knex':
+      if (n === 'knex' || n === 'Knex' || n === '*' || n === 'default') return bind('knex', 'client', origin);
+      break;
+    case 'drizzle':
+      if (n === 'drizzle') return bind('drizzle', 'client', origin);
+      if (/^(pg|mysql|sqlite)(Table|View|MaterializedView)$/.test(n) || n === 'table') {
+        const t = stringArg(call.arguments[0]);
+        return bind('drizzle', 'table', origin, t);
+      }
+      break;
+    case 'slonik':
+      if (n === 'createPool') return bind('slonik', 'client', origin);
+      if (n === 'createSqlTag') return bind('slonik', 'sql-tag', origin);
+      break;
+    case 'typeorm':
+      if (n === 'getConnection' || n === 'createConnection') return bind('typeorm', 'client', origin);
+      if (n === 'getManager') return bind('typeorm', 'repository', origin);
+      if (n === 'getRepository' || n === 'getTreeRepository' || n === 'getCustomRepository')
+        return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+      break;
+  }
+  return undefined;
+}
+
+/** The instance a declared type stands for: `PoolClient`, `Kysely<DB>`, `Repository<User>`, `Prisma.TransactionClient`. */
+function pkgTypeInstance(library: Library, name: string, typeArgs: readonly ts.TypeNode[] | undefined, origin: Origin): Value | undefined {
+  const n = lastName(name);
+  const arg0 = typeArgs?.[0];
+  const argName =
+    arg0 && ts.isTypeReferenceNode(arg0) ? (ts.isIdentifier(arg0.typeName) ? arg0.typeName.text : arg0.typeName.right.text) : undefined;
+  switch (library) {
+    case 'pg':
+      if (['Pool', 'Client', 'PoolClient', 'ClientBase'].includes(n)) return bind('pg', 'client', origin);
+      break;
+    case 'postgres':
+      if (['Sql', 'TransactionSql', 'ReservedSql'].includes(n)) return bind('postgres', 'sql-tag', origin);
+      break;
+    case 'slonik':
+      if (
+        ['DatabasePool', 'DatabaseConnection', 'DatabasePoolConnection', 'DatabaseTransactionConnection', 'CommonQueryMethods'].includes(n)
+      )
+        return bind('slonik', 'client', origin);
+      break;
+    case 'kysely':
+      if (n === 'Kysely' || n === 'Transaction') return bind('kysely', 'client', origin);
+      break;
+    case 'drizzle':
+      if (/Database$|Transaction$/.test(n)) return bind('drizzle', 'client', origin);
+      break;
+    case 'prisma':
+      if (n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient') return bind('prisma', 'client', origin);
+      break;
+    case 'typeorm':
+      if (n === 'DataSource' || n === 'Connection' || n === 'QueryRunner') return bind('typeorm', 'client', origin);
+      if (n === 'EntityManager') return bind('typeorm', 'repository', origin);
+      if (n === 'Repository' || n === 'TreeRepository' || n === 'MongoRepository') return bind('typeorm', 'repository', origin, argName);
+      if (n === 'SelectQueryBuilder') return bind('typeorm', 'query-builder', origin, argName);
+      break;
+    case 'sequelize':
+      if (n === 'Sequelize') return bind('sequelize', 'client', origin);
+      if (n === 'ModelStatic' || n === 'ModelCtor') return bind('sequelize', 'repository', origin, argName);
+      break;
+    case 'knex':
+      if (n === 'Knex' || n === 'Transaction' || name === 'Knex.Transaction' || n === '*') return bind('knex', 'client', origin);
+      if (n === 'QueryBuilder') return bind('knex', 'query-builder', origin);
+      break;
+  }
+  return undefined;
+}
+
+/** Method calls on a known instance that return another known instance. */
+function instanceMethod(b: Binding, method: string, call: ts.CallExpression, origin: Origin): Value | undefined {
+  const lib = b.library;
+  const hasFnArg = call.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
+  switch (lib) {
+    case 'pg':
+      if (b.role === 'client' && method === 'connect') return bind('pg', 'client', origin);
+      break;
+    case 'postgres':
+      if (b.role === 'sql-tag' && method === 'reserve') return bind('postgres', 'sql-tag', origin);
+      break;
+    case 'prisma':
+      if (b.role === 'client' && method === '$extends') return bind('prisma', 'client', origin);
+      break;
+    case 'typeorm':
+      if (b.role === 'client' || b.role === 'repository') {
+        if (['getRepository', 'getTreeRepository', 'getMongoRepository', 'getCustomRepository'].includes(method))
+          return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+        if (method === 'withRepository') return bind('typeorm', 'repository', origin);
+        if (method === 'extend' && b.role === 'repository') return bind('typeorm', 'repository', origin, b.entity);
+        if (method === 'createQueryBuilder')
+          return bind('typeorm', 'query-builder', origin, b.role === 'repository' ? b.entity : entityArg(call.arguments[0]));
+      }
+      if (b.role === 'client') {
+        if (method === 'createQueryRunner') return bind('typeorm', 'client', origin);
+        if (method === 'initialize' || method === 'connect') return bind('typeorm', 'client', b.origin ?? origin);
+        if (method === 'createEntityManager') return bind('typeorm', 'repository', origin);
+      }
+      break;
+    case 'sequelize':
+      if (b.role === 'client' && (method === 'define' || method === 'model'))
+        return bind('sequelize', 'repository', origin, stringArg(call.arguments[0]));
+      break;
+    case 'knex':
+      if (b.role === 'client') {
+        if (method === 'transaction' && !hasFnArg) return bind('knex', 'client', origin);
+        if (['table', 'from', 'into'].includes(method)) return bind('knex', 'query-builder', origin, tableArg(call.arguments[0]));
+      }
+      break;
+    case 'kysely':
+      if (b.role === 'client') {
+        if ((method === 'transaction' || method === 'connection') && call.arguments.length === 0)
+          return { kind: 'pending-tx', library: 'kysely', origin };
+        if (['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'replaceInto', 'mergeInto'].includes(method))
+          return bind('kysely', 'query-builder', origin, tableArg(call.arguments[0]));
+      }
+      break;
+    case 'drizzle':
+      if (b.role === 'client' && ['select', 'selectDistinct', 'selectDistinctOn', 'insert', 'update', 'delete'].includes(method))
+        return bind('drizzle', 'query-builder', origin);
+      break;
+    case 'slonik':
+      break;
+  }
+  return undefined;
+}
+
+/** The client a callback receives: `prisma.$transaction(async (tx) => …)`, `knex.transaction(trx => …)`. */
+function callbackClient(recv: Value, method: string): Value | undefined {
+  if (recv.kind === 'pending-tx') return method === 'execute' ? bind(recv.library, 'client', recv.origin) : undefined;
+  if (recv.kind !== 'instance') return undefined;
+  const b = recv.binding;
+  switch (b.library) {
+    case 'prisma':
+      if (b.role === 'client' && method === '$transaction') return bind('prisma', 'client', b.origin);
+      break;
+    case 'knex':
+    case 'drizzle':
+      if (b.role === 'client' && method === 'transaction') return bind(b.library, 'client', b.origin);
+      break;
+    case 'typeorm':
+      if ((b.role === 'client' || b.role === 'repository') && method === 'transaction') return bind('typeorm', 'repository', b.origin);
+      break;
+    case 'slonik':
+      if (b.role === 'client' && (method === 'transaction' || method === 'connect')) return bind('slonik', 'client', b.origin);
+      break;
+    case 'postgres':
+      if (b.role === 'sql-tag' && (method === 'begin' || method === 'savepoint')) return bind('postgres', 'sql-tag', b.origin);
+      break;
+    case 'pg':
+      break;
+  }
+  return undefined;
+}
+
+/** Property access on a known instance: Prisma model delegates, TypeORM `dataSource.manager`. */
+function instanceProperty(b: Binding, name: string): Value | undefined {
+  switch (b.library) {
+    case 'prisma':
+      // Every property of a PrismaClient that is not `$…`/`_…` is a model delegate (`prisma.user`).
+      if (b.role === 'client' && !name.startsWith('$') && !name.startsWith('_')) return bind('prisma', 'repository', b.origin, name);
+      break;
+    case 'typeorm':
+      if ((b.role === 'client' || b.role === 'repository') && name === 'manager') return bind('typeorm', 'repository', b.origin);
+      break;
+    case 'kysely':
+      if (b.role === 'client' && name === 'fn') return undefined;
+      break;
+  }
+  return undefined;
+}
+
+/** Skips parentheses, type assertions, `!`, `satisfies` and `await`. */
+export function skipOuter(e: ts.Expression): ts.Expression {
+  for (;;) {
+    if (
+      ts.isParenthesizedExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isNonNullExpression(e) ||
+      ts.isTypeAssertionExpression(e) ||
+      ts.isSatisfiesExpression(e) ||
+      ts.isAwaitExpression(e)
+    )
+      e = e.expression;
+    else return e;
+  }
+}
+
+interface Ctx {
+  depth: number;
+  seen: Set<string>;
+}
+
+type ExportEntry =
+  | { kind: 'decl'; node: ts.Node }
+  | { kind: 'expr'; node: ts.Expression }
+  | { kind: 'local'; name: string; at: ts.Node }
+  | { kind: 'reexport'; spec: string; name: string }
+  | { kind: 'namespace'; spec: string };
+
+interface DeclEntry {
+  node: ts.Node;
+  scope: ts.Node;
+}
+
+/** Resolves module specifiers of the project: relative paths and tsconfig `paths` aliases (best effort). */
+export function resolveModulePath(project: ProjectServices, fromPath: string, spec: string): string | undefined {
+  let bases: string[];
+  if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..') {
+    bases = [joinPath(dirname(fromPath), spec)];
+  } else if (spec.startsWith('/')) {
+    bases = [normalizePath(spec)];
+  } else {
+    bases = aliasCandidates(project, fromPath, spec);
+    if (bases.length === 0) return undefined;
+  }
+  for (const base of bases) {
+    const hit = probe(project, base);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+const EXT_SWAP: [RegExp, string[]][] = [
+  [/\.js$/, ['.ts', '.tsx', '.js']],
+  [/\.jsx$/, ['.tsx', '.jsx']],
+  [/\.mjs$/, ['.mts', '.mjs']],
+  [/\.cjs$/, ['.cts', '.cjs']],
+];
+
+function probe(project: ProjectServices, base: string): string | undefined {
+  const candidates: string[] = [];
+  for (const [re, exts] of EXT_SWAP) {
+    if (re.test(base)) for (const e of exts) candidates.push(base.replace(re, e));
+  }
+  if (/\.(ts|tsx|mts|cts)$/.test(base)) candidates.push(base);
+  for (const e of ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '/index.ts', '/index.tsx', '/index.js']) candidates.push(base + e);
+  for (const c of candidates) if (project.fileText(c) !== undefined) return c;
+  return undefined;
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '' : p.slice(0, i);
+}
+
+function joinPath(dir: string, rel: string): string {
+  return normalizePath(dir ? `${dir}/${rel}` : rel);
+}
+
+function normalizePath(p: string): string {
+  const abs = p.startsWith('/');
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length && out[out.length - 1] !== '..') out.pop();
+      else if (!abs) out.push('..');
+    } else out.push(part);
+  }
+  return (abs ? '/' : '') + out.join('/');
+}
+
+interface TsconfigPaths {
+  dir: string;
+  baseUrl: string;
+  paths: [string, string[]][];
+}
+
+/** The nearest tsconfig.json above a file, read through the project (memoised per config text). */
+function tsconfigPaths(project: ProjectServices, fromPath: string): TsconfigPaths | undefined {
+  let dir = dirname(fromPath);
+  for (let guard = 0; guard < 30; guard++) {
+    const cfgPath = dir ? `${dir}/tsconfig.json` : 'tsconfig.json';
+    const text = project.fileText(cfgPath);
+    if (text !== undefined) {
+      return project.memo(`prov-tsconfig:${cfgPath}`, text, () => {
+        const parsed = ts.parseConfigFileTextToJson(cfgPath, text);
+        const co = (parsed.config?.compilerOptions ?? {}) as { baseUrl?: string; paths?: Record<string, string[]> };
+        const baseUrl = joinPath(dir, co.baseUrl ?? '.');
+        const paths = Object.entries(co.paths ?? {}).filter(([, v]) => Array.isArray(v)) as [string, string[]][];
+        return { dir, baseUrl, paths };
+      });
+    }
+    if (!dir || dir === '/') break;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+function aliasCandidates(project: ProjectServices, fromPath: string, spec: string): string[] {
+  const out: string[] = [];
+  const cfg = tsconfigPaths(project, fromPath);
+  if (cfg) {
+    for (const [pattern, targets] of cfg.paths) {
+      const star = pattern.indexOf('*');
+      let rest: string | undefined;
+      if (star < 0) rest = pattern === spec ? '' : undefined;
+      else {
+        const pre = pattern.slice(0, star);
+        const post = pattern.slice(star + 1);
+        if (spec.startsWith(pre) && spec.endsWith(post) && spec.length >= pre.length + post.length)
+          rest = spec.slice(pre.length, spec.length - post.length);
+      }
+      if (rest === undefined) continue;
+      for (const t of targets) out.push(joinPath(cfg.baseUrl, t.replace('*', rest)));
+    }
+  }
+  // Conventional aliases when no tsconfig says otherwise: `@/x` and `~/x` for `src/x` (or the root).
+  const m = /^[@~]\/(.*)$/.exec(spec);
+  if (m) {
+    const roots = new Set<string>();
+    if (cfg) roots.add(cfg.dir);
+    // The directory holding `src/` above the importing file.
+    const i = fromPath.lastIndexOf('/src/');
+    if (i >= 0) roots.add(fromPath.slice(0, i));
+    else if (fromPath.startsWith('src/')) roots.add('');
+    roots.add('');
+    for (const r of roots) {
+      out.push(joinPath(r, `src/${m[1]}`));
+      out.push(joinPath(r, m[1]));
+    }
+  }
+  return out;
+}
+
+/** Provenance of one file, memoised per file text. */
+export function fileProvenance(project: ProjectServices, path: string, text?: string, sf?: ts.SourceFile): FileProvenance {
+  const t = text ?? project.fileText(path) ?? '';
+  return project.memo(`prov:${path}`, t, () => new FileProv(project, path, sf && sf.text === t ? sf : tsSourceFile(path, t)));
+}
+
+function nodeOrigin(file: string, n: ts.Node): Origin {
+  return { file, range: { start: n.getStart(), end: n.end } };
+}
+
+function isFunctionLike(n: ts.Node): boolean {
+  return (
+    ts.isFunctionDeclaration(n) ||
+    ts.isFunctionExpression(n) ||
+    ts.isArrowFunction(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n)
+  );
+}
+
+function isBlockScope(n: ts.Node): boolean {
+  return (
+    ts.isSourceFile(n) ||
+    ts.isBlock(n) ||
+    ts.isModuleBlock(n) ||
+    ts.isCaseBlock(n) ||
+    ts.isForStatement(n) ||
+    ts.isForInStatement(n) ||
+    ts.isForOfStatement(n) ||
+    ts.isCatchClause(n) ||
+    isFunctionLike(n) ||
+    ts.isClassStaticBlockDeclaration(n)
+  );
+}
+
+class FileProv implements FileProvenance {
+  private decls = new Map<string, DeclEntry[]>();
+  private exportsTable?: { named: Map<string, ExportEntry>; stars: string[] };
+
+  constructor(
+    private readonly project: ProjectServices,
+    readonly path: string,
+    private readonly sf: ts.SourceFile,
+  ) {
+    this.index();
+  }
+
+  // ---- Index: every declared name with its scope. Iterative, so deep generated trees cannot overflow the stack.
+
+  private index(): void {
+    const stack: ts.Node[] = [this.sf];
+    while (stack.length) {
+      const n = stack.pop() as ts.Node;
+      this.record(n);
+      ts.forEachChild(n, (c) => {
+        stack.push(c);
+      });
+    }
+  }
+
+  private add(name: ts.BindingName | undefined, node: ts.Node, scope: ts.Node): void {
+    if (!name) return;
+    if (ts.isIdentifier(name)) {
+      let list = this.decls.get(name.text);
+      if (!list) this.decls.set(name.text, (list = []));
+      list.push({ node, scope });
+      return;
+    }
+    for (const el of name.elements) {
+      if (ts.isBindingElement(el)) this.add(el.name, el, scope);
+    }
+  }
+
+  private record(n: ts.Node): void {
+    switch (n.kind) {
+      case ts.SyntaxKind.VariableDeclaration: {
+        const d = n as ts.VariableDeclaration;
+        const list = d.parent;
+        const isVar = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.BlockScoped) === 0;
+        let scope: ts.Node = list.parent;
+        if (ts.isVariableStatement(scope)) scope = scope.parent;
+        if (isVar) {
+          let p: ts.Node = d;
+          while (p.parent && !isFunctionLike(p) && !ts.isSourceFile(p)) p = p.parent;
+          scope = p;
+        }
+        this.add(d.name, d, scope);
+        break;
+      }
+      case ts.SyntaxKind.Parameter: {
+        const p = n as ts.ParameterDeclaration;
+        this.add(p.name, p, p.parent);
+        break;
+      }
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.ClassDeclaration:
+      case ts.SyntaxKind.TypeAliasDeclaration:
+      case ts.SyntaxKind.InterfaceDeclaration:
+      case ts.SyntaxKind.EnumDeclaration: {
+        const d = n as ts.FunctionDeclaration | ts.ClassDeclaration | ts.TypeAliasDeclaration;
+        let scope = d.parent;
+        while (scope.parent && !isBlockScope(scope)) scope = scope.parent;
+        if (d.name) this.add(d.name, d, scope);
+        break;
+      }
+      case ts.SyntaxKind.ClassExpression:
+      case ts.SyntaxKind.FunctionExpression: {
+        const d = n as ts.ClassExpression | ts.FunctionExpression;
+        if (d.name) this.add(d.name, d, d);
+        break;
+      }
+      case ts.SyntaxKind.ImportClause: {
+        const c = n as ts.ImportClause;
+        if (c.name) this.add(c.name, c, this.sf);
+        break;
+      }
+      case ts.SyntaxKind.NamespaceImport:
+      case ts.SyntaxKind.ImportSpecifier:
+      case ts.SyntaxKind.ImportEqualsDeclaration: {
+        const d = n as ts.NamespaceImport | ts.ImportSpecifier | ts.ImportEqualsDeclaration;
+        this.add(d.name, d, this.sf);
+        break;
+      }
+    }
+  }
+
+  declarationOf(id: ts.Identifier): ts.Node | undefined {
+    const list = this.decls.get(id.text);
+    if (!list) return undefined;
+    const pos = id.getStart(this.sf);
+    let best: DeclEntry | undefined;
+    let bestSize = Infinity;
+    for (const e of list) {
+      const s = e.scope;
+      if (s.pos > pos || s.end < id.end) continue;
+      const size = s.end - s.pos;
+      // Innermost scope wins; within one scope, the last declaration before the use.
+      if (size < bestSize || (size === bestSize && best && e.node.pos <= pos && e.node.pos > best.node.pos)) {
+        best = e;
+        bestSize = size;
+      }
+    }
+    return best?.node;
+  }
+
+  // ---- Public API
+
+  resolve(expr: ts.Expression): Binding | undefined {
+    return this.toBinding(this.value(expr));
+  }
+
+  resolveType(type: ts.TypeNode): Binding | undefined {
+    return this.toBinding(this.typeValue(type, newCtx()));
+  }
+
+  value(expr: ts.Expression): Value | undefined {
+    try {
+      return this.valueOf(expr, newCtx());
+    } catch {
+      // Provenance is advisory: a surprise in an odd tree means "unknown", never a crash.
+      return undefined;
+    }
+  }
+
+  definitionOf(id: ts.Identifier): Definition | undefined {
+    const d = this.declarationOf(id);
+    if (!d) return undefined;
+    return this.followDecl(d, newCtx());
+  }
+
+  exportedDefinition(name: string): Definition | undefined {
+    return this.exportDefinition(name, newCtx());
+  }
+
+  private toBinding(v: Value | undefined): Binding | undefined {
+    if (!v) return undefined;
+    if (v.kind === 'instance') return v.binding;
+    if (v.kind === 'pkg') return pkgValueBinding(v.library, v.name, v.origin);
+    if (v.kind === 'class') return this.classStaticBinding(v, newCtx());
+    return undefined;
+  }
+
+  // ---- Values of expressions
+
+  private prov(file: string): FileProv {
+    if (file === this.path) return this;
+    return fileProvenance(this.project, file) as FileProv;
+  }
+
+  private guard<T>(c: Ctx, key: string, f: () => T | undefined): T | undefined {
+    if (c.depth > MAX_DEPTH || c.seen.has(key)) return undefined;
+    c.seen.add(key);
+    c.depth++;
+    try {
+      return f();
+    } finally {
+      c.depth--;
+      c.seen.delete(key);
+    }
+  }
+
+  valueOf(e: ts.Expression, c: Ctx): Value | undefined {
+    e = skipOuter(e);
+    if (ts.isIdentifier(e)) {
+      const d = this.declarationOf(e);
+      return d ? this.declValue(d, c) : undefined;
+    }
+    if (ts.isPropertyAccessExpression(e) || (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression))) {
+      const name = ts.isPropertyAccessExpression(e) ? e.name.text : (e.argumentExpression as ts.StringLiteral).text;
+      const objExpr = skipOuter(e.expression);
+      if (objExpr.kind === ts.SyntaxKind.ThisKeyword) return this.thisMember(objExpr, name, c);
+      // Sequelize: `sequelize.models.User`.
+      if (ts.isPropertyAccessExpression(objExpr) && objExpr.name.text === 'models') {
+        const inner = this.valueOf(objExpr.expression, c);
+        if (inner?.kind === 'instance' && inner.binding.library === 'sequelize' && inner.binding.role === 'client')
+          return bind('sequelize', 'repository', inner.binding.origin, name);
+      }
+      const obj = this.valueOf(objExpr, c);
+      return obj ? this.member(obj, name, c) : undefined;
+    }
+    if (ts.isNewExpression(e)) {
+      const cal = this.valueOf(e.expression, c);
+      return cal ? this.construct(cal, e, c) : undefined;
+    }
+    if (ts.isCallExpression(e)) return this.callValue(e, c);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken)
+        return this.valueOf(e.left, c) ?? this.valueOf(e.right, c);
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken) return this.valueOf(e.right, c);
+      if (op === ts.SyntaxKind.EqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken) return this.valueOf(e.right, c);
+      if (op === ts.SyntaxKind.CommaToken) return this.valueOf(e.right, c);
+      return undefined;
+    }
+    if (ts.isConditionalExpression(e)) return this.valueOf(e.whenTrue, c) ?? this.valueOf(e.whenFalse, c);
+    if (ts.isClassExpression(e)) return { kind: 'class', file: this.path, node: e };
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return { kind: 'function', file: this.path, node: e };
+    if (ts.isObjectLiteralExpression(e)) return { kind: 'object', file: this.path, node: e };
+    return undefined;
+  }
+
+  private callValue(e: ts.CallExpression, c: Ctx): Value | undefined {
+    const callee = skipOuter(e.expression);
+    // CommonJS: `require('pg')`.
+    if (ts.isIdentifier(callee) && callee.text === 'require' && e.arguments.length === 1 && !this.declarationOf(callee)) {
+      const spec = stringArg(e.arguments[0]);
+      return spec === undefined ? undefined : this.moduleValue(spec, '*', e, c);
+    }
+    if (ts.isPropertyAccessExpression(callee)) {
+      const method = callee.name.text;
+      const recvExpr = skipOuter(callee.expression);
+      const recv =
+        recvExpr.kind === ts.SyntaxKind.ThisKeyword ? undefined : this.valueOf(recvExpr, c);
+      if (recv?.kind === 'instance') {
+        const r = instanceMethod(recv.binding, method, e, nodeOrigin(this.path, e));
+        if (r) return r;
+        // A method returning a client through a callback is not a value; a property that is a function is.
+      }
+      if (recv?.kind === 'pending-tx') return undefined;
+    }
+    const fn = this.valueOf(callee, c);
+    return fn ? this.call(fn, e, c) : undefined;
+  }
+
+  private call(fn: Value, e: ts.CallExpression, c: Ctx): Value | undefined {
+    switch (fn.kind) {
+      case 'pkg':
+        return pkgCall(fn.library, fn.name, e, nodeOrigin(this.path, e));
+      case 'instance':
+        // `knex('users')` starts a query builder on a table.
+        if (fn.binding.library === 'knex' && fn.binding.role === 'client')
+          return bind('knex', 'query-builder', nodeOrigin(this.path, e), tableArg(e.arguments[0]));
+        return undefined;
+      case 'function':
+        return this.prov(fn.file).returnValue(fn.node, c);
+      default:
+        return undefined;
+    }
+  }
+
+  /** What a local function returns: its expression body, or its `return` statements (first that resolves). */
+  returnValue(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
+    return this.guard(c, `ret:${this.path}:${fn.pos}`, () => {
+      const body = (fn as ts.FunctionLikeDeclaration).body;
+      if (!body) return undefined;
+      if (!ts.isBlock(body)) return this.valueOf(body, c);
+      let found: Value | undefined;
+      const visit = (n: ts.Node): void => {
+        if (found) return;
+        if (ts.isReturnStatement(n) && n.expression) {
+          found = this.valueOf(n.expression, c);
+          return;
+        }
+        // Returns of nested functions are theirs, not ours.
+        if (isFunctionLike(n) || ts.isClassLike(n)) return;
+        ts.forEachChild(n, visit);
+      };
+      ts.forEachChild(body, visit);
+      return found;
+    });
+  }
+
+  private construct(cal: Value, e: ts.NewExpression, c: Ctx): Value | undefined {
+    if (cal.kind === 'pkg') return pkgConstruct(cal.library, cal.name, nodeOrigin(this.path, e));
+    if (cal.kind === 'class') return this.prov(cal.file).classInstance(cal.node, c);
+    return undefined;
+  }
+
+  /** An instance of a local class is an instance of the package class it extends (`PrismaService extends PrismaClient`). */
+  classInstance(node: ts.ClassLikeDeclaration, c: Ctx): Value | undefined {
+    return this.guard(c, `cls:${this.path}:${node.pos}`, () => {
+      const base = this.baseOf(node, c);
+      if (!base) return undefined;
+      if (base.kind === 'pkg') {
+        const origin = nodeOrigin(this.path, node.name ?? node);
+        return pkgConstruct(base.library, base.name, origin) ?? pkgTypeInstance(base.library, base.name, undefined, origin);
+      }
+      if (base.kind === 'class') return this.prov(base.file).classInstance(base.node, c);
+      return undefined;
+    });
+  }
+
+  private baseOf(node: ts.ClassLikeDeclaration, c: Ctx): Value | undefined {
+    for (const h of node.heritageClauses ?? []) {
+      if (h.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+      const t = h.types[0];
+      if (t) return this.valueOf(t.expression, c);
+    }
+    return undefined;
+  }
+
+  /** A class used as a value: Sequelize model classes are repositories of themselves. */
+  classStaticBinding(v: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Binding | undefined {
+    const p = this.prov(v.file);
+    if (p !== this) return p.classStaticBinding(v, c);
+    return this.guard(c, `static:${this.path}:${v.node.pos}`, () => {
+      const base = this.baseOf(v.node, c);
+      if (!base) return undefined;
+      if (base.kind === 'pkg' && base.library === 'sequelize' && lastName(base.name) === 'Model')
+        return { library: 'sequelize', role: 'repository', entity: v.node.name?.text, origin: nodeOrigin(this.path, v.node.name ?? v.node) };
+      if (base.kind === 'class') {
+        const inherited = this.prov(base.file).classStaticBinding(base, c);
+        // A subclass of a model is a model of its own name.
+        if (inherited) return { ...inherited, entity: v.node.name?.text ?? inherited.entity };
+      }
+      return undefined;
+    });
+  }
+
+  private member(obj: Value, name: string, c: Ctx): Value | undefined {
+    switch (obj.kind) {
+      case 'pkg':
+        return { kind: 'pkg', library: obj.library, name: obj.name === '*' ? name : `${obj.name}.${name}`, origin: obj.origin };
+      case 'instance':
+        return instanceProperty(obj.binding, name);
+      case 'module':
+        return this.prov(obj.file).exportValue(name, c);
+      case 'object':
+        return this.prov(obj.file).objectProperty(obj.node, name, c);
+      case 'class': {
+        // Static members of a local class: `static db = new Pool()`.
+        const p = this.prov(obj.file);
+        for (const m of obj.node.members) {
+          if (ts.isPropertyDeclaration(m) && m.name && ts.isIdentifier(m.name) && m.name.text === name) {
+            if (m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword)) return p.propertyDeclValue(m, c);
+          }
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  objectProperty(node: ts.ObjectLiteralExpression, name: string, c: Ctx): Value | undefined {
+    for (const p of node.properties) {
+      if (ts.isPropertyAssignment(p) && propName(p.name) === name) return this.valueOf(p.initializer, c);
+      if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return this.valueOf(p.name, c);
+      if (ts.isMethodDeclaration(p) && propName(p.name) === name) return { kind: 'function', file: this.path, node: p };
+    }
+    return undefined;
+  }
+
+  // ---- Declarations
+
+  private declValue(d: ts.Node, c: Ctx): Value | undefined {
+    return this.guard(c, `decl:${this.path}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c));
+  }
+
+  private declValueInner(d: ts.Node, c: Ctx): Value | undefined {
+    if (ts.isImportSpecifier(d)) {
+      const spec = moduleSpecOf(d);
+      return spec === undefined ? undefined : this.moduleValue(spec, (d.propertyName ?? d.name).text, d, c);
+    }
+    if (ts.isImportClause(d)) {
+      const spec = moduleSpecOf(d);
+      return spec === undefined ? undefined : this.moduleValue(spec, 'default', d, c);
+    }
+    if (ts.isNamespaceImport(d)) {
+      const spec = moduleSpecOf(d);
+      return spec === undefined ? undefined : this.moduleValue(spec, '*', d, c);
+    }
+    if (ts.isImportEqualsDeclaration(d)) {
+      const r = d.moduleReference;
+      if (ts.isExternalModuleReference(r) && ts.isStringLiteral(r.expression)) return this.moduleValue(r.expression.text, '*', d, c);
+      return undefined;
+    }
+    if (ts.isVariableDeclaration(d)) {
+      if (d.type) {
+        const t = this.typeValue(d.type, c);
+        if (t) return t;
+      }
+      return d.initializer ? this.valueOf(d.initializer, c) : undefined;
+    }
+    if (ts.isBindingElement(d)) {
+      // `const { Pool } = require('pg')`, `const { db } = deps`.
+      const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
+      const pattern = d.parent;
+      if (prop === undefined || !ts.isObjectBindingPattern(pattern)) return undefined;
+      const holder = pattern.parent;
+      let whole: Value | undefined;
+      if (ts.isVariableDeclaration(holder)) {
+        if (holder.type) {
+          const tv = this.typeMember(holder.type, prop, c);
+          if (tv) return tv;
+        }
+        if (holder.initializer) whole = this.valueOf(holder.initializer, c);
+      } else if (ts.isParameter(holder) && holder.type) {
+        return this.typeMember(holder.type, prop, c);
+      }
+      return whole ? this.member(whole, prop, c) : undefined;
+    }
+    if (ts.isParameter(d)) return this.paramValue(d, c);
+    if (ts.isFunctionDeclaration(d) || ts.isFunctionExpression(d)) return { kind: 'function', file: this.path, node: d };
+    if (ts.isClassDeclaration(d) || ts.isClassExpression(d)) return { kind: 'class', file: this.path, node: d };
+    return undefined;
+  }
+
+  /** A package, a generated Prisma client or a local module, by import specifier and imported name. */
+  moduleValue(spec: string, imported: string, at: ts.Node, c: Ctx): Value | undefined {
+    const origin = nodeOrigin(this.path, at);
+    const lib = libraryOfModule(spec);
+    if (lib) {
+      if (imported === 'default') return { kind: 'pkg', library: lib, name: defaultExportName(spec, lib), origin };
+      if (imported === '*') {
+        const n = defaultExportName(spec, lib);
+        return { kind: 'pkg', library: lib, name: lib === 'postgres' || lib === 'knex' ? n : '*', origin };
+      }
+      return { kind: 'pkg', library: lib, name: imported, origin };
+    }
+    if (isGeneratedPrismaImport(spec, imported)) return { kind: 'pkg', library: 'prisma', name: imported, origin };
+    const file = resolveModulePath(this.project, this.path, spec);
+    if (!file) return undefined;
+    if (imported === '*') return { kind: 'module', file };
+    return this.prov(file).exportValue(imported, c);
+  }
+
+  // ---- Exports
+
+  private exports(): { named: Map<string, ExportEntry>; stars: string[] } {
+    if (this.exportsTable) return this.exportsTable;
+    const named = new Map<string, ExportEntry>();
+    const stars: string[] = [];
+    const hasMod = (n: ts.Node, k: ts.SyntaxKind): boolean =>
+      ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === k);
+    for (const st of this.sf.statements) {
+      const exported = hasMod(st, ts.SyntaxKind.ExportKeyword);
+      const isDefault = hasMod(st, ts.SyntaxKind.DefaultKeyword);
+      if (ts.isVariableStatement(st) && exported) {
+        for (const d of st.declarationList.declarations) {
+          if (ts.isIdentifier(d.name)) named.set(d.name.text, { kind: 'decl', node: d });
+          else for (const el of d.name.elements) if (ts.isBindingElement(el) && ts.isIdentifier(el.name)) named.set(el.name.text, { kind: 'decl', node: el });
+        }
+      } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && exported) {
+        if (isDefault) named.set('default', { kind: 'decl', node: st });
+        if (st.name && !isDefault) named.set(st.name.text, { kind: 'decl', node: st });
+      } else if (ts.isExportAssignment(st)) {
+        named.set('default', { kind: 'expr', node: st.expression });
+      } else if (ts.isExportDeclaration(st)) {
+        const spec = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
+        const clause = st.exportClause;
+        if (!clause) {
+          if (spec !== undefined) stars.push(spec);
+        } else if (ts.isNamespaceExport(clause)) {
+          if (spec !== undefined) named.set(clause.name.text, { kind: 'namespace', spec });
+        } else {
+          for (const el of clause.elements) {
+            const local = (el.propertyName ?? el.name).text;
+            if (spec !== undefined) named.set(el.name.text, { kind: 'reexport', spec, name: local });
+            else named.set(el.name.text, { kind: 'local', name: local, at: el });
+          }
+        }
+      } else if (
+        ts.isExpressionStatement(st) &&
+        ts.isBinaryExpression(st.expression) &&
+        st.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken
+      ) {
+        // CommonJS: `module.exports = x`, `exports.db = x`, `module.exports.db = x`.
+        const left = st.expression.left;
+        const txt = left.getText(this.sf);
+        if (txt === 'module.exports') named.set('default', { kind: 'expr', node: st.expression.right });
+        else {
+          const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(txt);
+          if (m) named.set(m[1], { kind: 'expr', node: st.expression.right });
+        }
+      }
+    }
+    this.exportsTable = { named, stars };
+    return this.exportsTable;
+  }
+
+  /** Looks a top-level name up in this file's scope. */
+  private topLevel(name: string): ts.Node | undefined {
+    const list = this.decls.get(name);
+    if (!list) return undefined;
+    let best: ts.Node | undefined;
+    for (const e of list) if (e.scope === this.sf) best = e.node;
+    return best;
+  }
+
+  exportValue(name: string, c: Ctx): Value | undefined {
+    return this.guard(c, `export:${this.path}:${name}`, () => {
+      const ex = this.exports();
+      const entry = ex.named.get(name);
+      if (entry) {
+        switch (entry.kind) {
+          case 'decl':
+            return this.declValue(entry.node, c);
+          case 'expr':
+            return this.valueOf(entry.node, c);
+          case 'local': {
+            const d = this.topLevel(entry.name);
+            return d ? this.declValue(d, c) : undefined;
+          }
+          case 'reexport':
+            return this.moduleValue(entry.spec, entry.name, this.sf, c);
+          case 'namespace':
+            return this.moduleValue(entry.spec, '*', this.sf, c);
+        }
+      }
+      // `export default` of a CommonJS object: `module.exports = { db }` → `db`.
+      const def = ex.named.get('default');
+      if (name !== 'default' && def?.kind === 'expr') {
+        const dv = this.valueOf(def.node, c);
+        if (dv?.kind === 'object') return this.member(dv, name, c);
+      }
+      if (name === 'default') return undefined;
+      for (const spec of ex.stars) {
+        const v = this.moduleValue(spec, name, this.sf, c);
+        if (v) return v;
+      }
+      return undefined;
+    });
+  }
+
+  exportDefinition(name: string, c: Ctx): Definition | undefined {
+    return this.guard(c, `exportdef:${this.path}:${name}`, () => {
+      const ex = this.exports();
+      const entry = ex.named.get(name);
+      if (entry) {
+        switch (entry.kind) {
+          case 'decl':
+            return this.followDecl(entry.node, c);
+          case 'expr': {
+            const e = skipOuter(entry.node);
+            if (ts.isIdentifier(e)) {
+              const d = this.declarationOf(e);
+              if (d) return this.followDecl(d, c);
+            }
+            return { file: this.path, node: entry.node };
+          }
+          case 'local': {
+            const d = this.topLevel(entry.name);
+            return d ? this.followDecl(d, c) : undefined;
+          }
+          case 'reexport': {
+            const file = resolveModulePath(this.project, this.path, entry.spec);
+            return file ? this.prov(file).exportDefinition(entry.name, c) : undefined;
+          }
+          case 'namespace':
+            return undefined;
+        }
+      }
+      if (name === 'default') return undefined;
+      for (const spec of ex.stars) {
+        const file = resolveModulePath(this.project, this.path, spec);
+        const d = file ? this.prov(file).exportDefinition(name, c) : undefined;
+        if (d) return d;
+      }
+      return undefined;
+    });
+  }
+
+  /** A declaration, with imports from local modules followed to the exporting file. */
+  followDecl(d: ts.Node, c: Ctx): Definition | undefined {
+    let spec: string | undefined;
+    let imported: string | undefined;
+    if (ts.isImportSpecifier(d)) {
+      spec = moduleSpecOf(d);
+      imported = (d.propertyName ?? d.name).text;
+    } else if (ts.isImportClause(d)) {
+      spec = moduleSpecOf(d);
+      imported = 'default';
+    }
+    if (spec === undefined || imported === undefined) return { file: this.path, node: d };
+    if (libraryOfModule(spec)) return { file: this.path, node: d };
+    const file = resolveModulePath(this.project, this.path, spec);
+    if (!file) return { file: this.path, node: d };
+    return this.prov(file).exportDefinition(imported, c) ?? { file: this.path, node: d };
+  }
+
+  // ---- Parameters, types and `this`
+
+  private paramValue(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
+    const injected = this.injectedValue(p, c);
+    if (injected) return injected;
+    if (p.type) {
+      const t = this.typeValue(p.type, c);
+      if (t) return t;
+    }
+    const fn = p.parent;
+    if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0] === p) {
+      const call = fn.parent;
+      if (ts.isCallExpression(call) && call.arguments.includes(fn as ts.Expression)) {
+        const callee = skipOuter(call.expression);
+        if (ts.isPropertyAccessExpression(callee)) {
+          const recvExpr = skipOuter(callee.expression);
+          // Kysely: `db.transaction().execute(async (trx) => …)`.
+          const recv =
+            ts.isCallExpression(recvExpr) ? this.callValue(recvExpr, c) : this.valueOf(recvExpr, c);
+          if (recv) {
+            const cb = callbackClient(recv, callee.name.text);
+            if (cb) return cb;
+          }
+        }
+      }
+    }
+    if (p.initializer) return this.valueOf(p.initializer, c);
+    return undefined;
+  }
+
+  /** NestJS injection decorators: `@InjectRepository(User)`, `@InjectModel(User)`, `@InjectDataSource()`, `@InjectEntityManager()`. */
+  private injectedValue(p: ts.ParameterDeclaration | ts.PropertyDeclaration, c: Ctx): Value | undefined {
+    const decos = ts.canHaveDecorators(p) ? (ts.getDecorators(p) ?? []) : [];
+    for (const d of decos) {
+      const e = d.expression;
+      if (!ts.isCallExpression(e)) continue;
+      const fn = this.valueOf(e.expression, c);
+      if (fn?.kind !== 'pkg') continue;
+      const n = lastName(fn.name);
+      const origin = nodeOrigin(this.path, d);
+      if (fn.library === 'typeorm') {
+        if (n === 'InjectRepository') return bind('typeorm', 'repository', origin, entityArg(e.arguments[0]));
+        if (n === 'InjectDataSource' || n === 'InjectConnection') return bind('typeorm', 'client', origin);
+        if (n === 'InjectEntityManager') return bind('typeorm', 'repository', origin);
+      }
+      if (fn.library === 'sequelize') {
+        if (n === 'InjectModel') return bind('sequelize', 'repository', origin, entityArg(e.arguments[0]));
+        if (n === 'InjectConnection') return bind('sequelize', 'client', origin);
+      }
+    }
+    return undefined;
+  }
+
+  typeValue(t: ts.TypeNode, c: Ctx): Value | undefined {
+    if (ts.isParenthesizedTypeNode(t)) return this.typeValue(t.type, c);
+    if (ts.isUnionTypeNode(t) || ts.isIntersectionTypeNode(t)) {
+      for (const m of t.types) {
+        const v = this.typeValue(m, c);
+        if (v) return v;
+      }
+      return undefined;
+    }
+    if (ts.isTypeQueryNode(t)) {
+      const id = leftmost(t.exprName);
+      const base = this.declarationOf(id);
+      let v = base ? this.declValue(base, c) : undefined;
+      for (const part of rightParts(t.exprName)) v = v ? this.member(v, part, c) : undefined;
+      return v;
+    }
+    if (ts.isTypeReferenceNode(t)) {
+      const id = leftmost(t.typeName);
+      const parts = rightParts(t.typeName);
+      // `Promise<PoolClient>` and friends wrap the type we want.
+      if (parts.length === 0 && (id.text === 'Promise' || id.text === 'Awaited' || id.text === 'Readonly') && t.typeArguments?.[0])
+        return this.typeValue(t.typeArguments[0], c);
+      const d = this.declarationOf(id);
+      if (!d) return undefined;
+      if (ts.isTypeAliasDeclaration(d)) {
+        return this.guard(c, `alias:${this.path}:${d.pos}`, () => this.typeValue(d.type, c));
+      }
+      let v = this.declValue(d, c);
+      if (!v) return undefined;
+      return this.typeInstance(v, parts, t.typeArguments, t, c);
+    }
+    return undefined;
+  }
+
+  private typeInstance(
+    v: Value,
+    parts: string[],
+    typeArgs: readonly ts.TypeNode[] | undefined,
+    at: ts.Node,
+    c: Ctx,
+  ): Value | undefined {
+    const origin = nodeOrigin(this.path, at);
+    if (v.kind === 'pkg') {
+      let name = v.name;
+      for (const p of parts) name = name === '*' ? p : `${name}.${p}`;
+      return pkgTypeInstance(v.library, name, typeArgs, origin);
+    }
+    if (v.kind === 'class' && parts.length === 0) return this.prov(v.file).classInstance(v.node, c);
+    if (v.kind === 'module' && parts.length > 0) {
+      const inner = this.prov(v.file).exportTypeValue(parts[0], c);
+      return inner && parts.length === 1 ? inner : undefined;
+    }
+    return undefined;
+  }
+
+  /** An exported type of this file used from another: a class, a type alias or an imported package type. */
+  exportTypeValue(name: string, c: Ctx): Value | undefined {
+    const entry = this.exports().named.get(name);
+    const d = entry?.kind === 'decl' ? entry.node : entry?.kind === 'local' ? this.topLevel(entry.name) : this.topLevel(name);
+    if (!d) return undefined;
+    if (ts.isTypeAliasDeclaration(d)) return this.typeValue(d.type, c);
+    const v = this.declValue(d, c);
+    return v ? this.typeInstance(v, [], undefined, d, c) : undefined;
+  }
+
+  /** A member of an object type: `{ db }: { db: Pool }`. */
+  private typeMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
+    if (ts.isTypeLiteralNode(t)) {
+      for (const m of t.members) {
+        if (ts.isPropertySignature(m) && m.name && propName(m.name) === name && m.type) return this.typeValue(m.type, c);
+      }
+    }
+    if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName)) {
+      const d = this.declarationOf(t.typeName);
+      if (d && ts.isInterfaceDeclaration(d)) {
+        for (const m of d.members) {
+          if (ts.isPropertySignature(m) && m.name && propName(m.name) === name && m.type) return this.typeValue(m.type, c);
+        }
+      }
+      if (d && ts.isTypeAliasDeclaration(d)) return this.typeMember(d.type, name, c);
+    }
+    return undefined;
+  }
+
+  /** `this.x` inside a class: a property declaration, a constructor parameter property, or `this.x = …` in the constructor. */
+  private thisMember(thisNode: ts.Node, name: string, c: Ctx): Value | undefined {
+    let cls: ts.Node | undefined = thisNode.parent;
+    while (cls && !ts.isClassLike(cls)) {
+      // `this` in a plain function is not the class instance.
+      if (ts.isFunctionDeclaration(cls) || ts.isFunctionExpression(cls)) return undefined;
+      cls = cls.parent;
+    }
+    if (!cls) return undefined;
+    return this.classMember(cls as ts.ClassLikeDeclaration, name, c);
+  }
+
+  classMember(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
+    return this.guard(c, `member:${this.path}:${cls.pos}:${name}`, () => {
+      for (const m of cls.members) {
+        if (ts.isPropertyDeclaration(m) && m.name && propName(m.name) === name) {
+          const v = this.propertyDeclValue(m, c);
+          if (v) return v;
+        }
+        if (ts.isGetAccessorDeclaration(m) && m.name && propName(m.name) === name) {
+          if (m.type) {
+            const v = this.typeValue(m.type, c);
+            if (v) return v;
+          }
+          const v = this.returnValue(m, c);
+          if (v) return v;
+        }
+        if (ts.isConstructorDeclaration(m)) {
+          for (const p of m.parameters) {
+            if (ts.isIdentifier(p.name) && p.name.text === name && ts.getModifiers(p)?.length) {
+              const v = this.paramValue(p, c);
+              if (v) return v;
+            }
+          }
+          const assigned = m.body ? this.assignedInConstructor(m.body, name, c) : undefined;
+          if (assigned) return assigned;
+        }
+      }
+      // Inherited from a local base class.
+      const base = this.baseOf(cls, c);
+      if (base?.kind === 'class') return this.prov(base.file).classMember(base.node, name, c);
+      return undefined;
+    });
+  }
+
+  propertyDeclValue(m: ts.PropertyDeclaration, c: Ctx): Value | undefined {
+    const inj = this.injectedValue(m, c);
+    if (inj) return inj;
+    if (m.type) {
+      const v = this.typeValue(m.type, c);
+      if (v) return v;
+    }
+    return m.initializer ? this.valueOf(m.initializer, c) : undefined;
+  }
+
+  private assignedInConstructor(body: ts.Block, name: string, c: Ctx): Value | undefined {
+    for (const st of body.statements) {
+      if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
+      const b = st.expression;
+      if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+      const l = b.left;
+      if (ts.isPropertyAccessExpression(l) && l.expression.kind === ts.SyntaxKind.ThisKeyword && l.name.text === name) {
+        const v = this.valueOf(b.right, c);
+        if (v) return v;
+      }
+    }
+    return undefined;
+  }
+}
+
+function newCtx(): Ctx {
+  return { depth: 0, seen: new Set() };
+}
+
+function propName(n: ts.PropertyName | ts.BindingName): string | undefined {
+  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n) || ts.isPrivateIdentifier(n)) return n.text;
+  return undefined;
+}
+
+function moduleSpecOf(d: ts.ImportSpecifier | ts.ImportClause | ts.NamespaceImport): string | undefined {
+  let n: ts.Node = d;
+  while (n && !ts.isImportDeclaration(n)) n = n.parent;
+  if (!n) return undefined;
+  const s = (n as ts.ImportDeclaration).moduleSpecifier;
+  return ts.isStringLiteral(s) ? s.text : undefined;
+}
+
+function leftmost(n: ts.EntityName): ts.Identifier {
+  while (ts.isQualifiedName(n)) n = n.left;
+  return n;
+}
+
+function rightParts(n: ts.EntityName): string[] {
+  const out: string[] = [];
+  while (ts.isQualifiedName(n)) {
+    out.unshift(n.right.text);
+    n = n.left;
+  }
+  return out;
+}

@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import * as ts from 'typescript';
+import type { ProjectServices } from '../../engine/context';
+import { fileProvenance, resolveModulePath } from '../../engine/sources/provenance';
+import type { Binding } from '../../engine/sources/query-sites';
+import { tsSourceFile } from '../../engine/sources/ts-ast';
+
+/** A project of in-memory files: just what provenance uses (fileText, memo). */
+function project(files: Record<string, string>): ProjectServices {
+  const memos = new Map<string, { text: string; value: unknown }>();
+  return {
+    fileText: (p: string) => files[p],
+    memo<T>(key: string, text: string, compute: () => T): T {
+      const hit = memos.get(key);
+      if (hit && hit.text === text) return hit.value as T;
+      const value = compute();
+      memos.set(key, { text, value });
+      return value;
+    },
+    tsAst: (p: string) => (files[p] === undefined ? undefined : tsSourceFile(p, files[p])),
+  } as unknown as ProjectServices;
+}
+
+/**
+ * Resolves the expression marked with `/*@*\/` right before it (the marker
+ * precedes the expression's first token) in `main`.
+ */
+function at(files: Record<string, string>, main = 'src/main.ts', marker = '/*@*/'): Binding | undefined {
+  const p = project(files);
+  const text = files[main];
+  const pos = text.indexOf(marker);
+  assert.ok(pos >= 0, 'marker missing');
+  const target = pos + marker.length;
+  const sf = tsSourceFile(main, text);
+  // The outermost expression starting at the marker.
+  let found: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (n.getStart(sf) === target && ts.isExpression(n) && !ts.isPropertyAccessExpression(n.parent)) {
+      found = n;
+      return;
+    }
+    if (n.pos <= target && target < n.end) ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  assert.ok(found, 'no expression at marker');
+  // Prefer the widest expression starting at the marker (a call, not its callee).
+  let e: ts.Expression = found;
+  while (e.parent && ts.isExpression(e.parent) && e.parent.getStart(sf) === target && !ts.isExpressionStatement(e.parent))
+    e = e.parent as ts.Expression;
+  return fileProvenance(p, main).resolve(e);
+}
+
+function expect(b: Binding | undefined, library: string, role: string, entity?: string): void {
+  assert.ok(b, `expected ${library} ${role}, got nothing`);
+  assert.equal(b.library, library);
+  assert.equal(b.role, role);
+  if (entity !== undefined) assert.equal(b.entity, entity);
+}
+
+describe('sources/provenance', () => {
+  describe('package imports, constructors and factories', () => {
+    it('pg: new Pool(), new pg.Client(), pool.connect()', () => {
+      expect(at({ 'src/main.ts': `import { Pool } from 'pg';\nconst pool = new Pool();\n/*@*/pool;` }), 'pg', 'client');
+      expect(at({ 'src/main.ts': `import pg from 'pg';\nconst c = new pg.Client();\n/*@*/c;` }), 'pg', 'client');
+      expect(at({ 'src/main.ts': `import * as pg from 'pg';\nconst p = new pg.Pool();\nasync function f() { const c = await p.connect(); /*@*/c; }` }), 'pg', 'client');
+      expect(at({ 'src/main.ts': `import Pool from 'pg-pool';\nconst p = new Pool();\n/*@*/p;` }), 'pg', 'client');
+      expect(at({ 'src/main.ts': `const { Pool } = require('pg');\nconst p = new Pool();\n/*@*/p;` }), 'pg', 'client');
+    });
+
+    it('does not go by names: a local class called Pool is nothing', () => {
+      assert.equal(at({ 'src/main.ts': `class Pool { query(s: string) {} }\nconst pool = new Pool();\n/*@*/pool;` }), undefined);
+      assert.equal(at({ 'src/main.ts': `import { Pool } from './my-pool';\nconst pool = new Pool();\n/*@*/pool;`, 'src/my-pool.ts': 'export class Pool {}' }), undefined);
+      assert.equal(at({ 'src/main.ts': `declare const prisma: any;\n/*@*/prisma;` }), undefined);
+    });
+
+    it('postgres.js, slonik, kysely, drizzle, knex, sequelize, typeorm', () => {
+      expect(at({ 'src/main.ts': `import postgres from 'postgres';\nconst sql = postgres(process.env.URL!);\n/*@*/sql;` }), 'postgres', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { createPool, sql } from 'slonik';\nconst pool = await createPool('x');\n/*@*/pool;` }), 'slonik', 'client');
+      expect(at({ 'src/main.ts': `import { createPool, sql } from 'slonik';\n/*@*/sql;` }), 'slonik', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { Kysely, PostgresDialect } from 'kysely';\nconst db = new Kysely<DB>({ dialect });\n/*@*/db;` }), 'kysely', 'client');
+      expect(at({ 'src/main.ts': `import { sql } from 'kysely';\n/*@*/sql;` }), 'kysely', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { drizzle } from 'drizzle-orm/node-postgres';\nconst db = drizzle(pool);\n/*@*/db;` }), 'drizzle', 'client');
+      expect(at({ 'src/main.ts': `import { sql } from 'drizzle-orm';\n/*@*/sql;` }), 'drizzle', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { inArray } from 'drizzle-orm';\n/*@*/inArray;` }), 'drizzle', 'operator');
+      expect(at({ 'src/main.ts': `import { pgTable, serial } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id') });\n/*@*/users;` }), 'drizzle', 'table', 'users');
+      expect(at({ 'src/main.ts': `import knex from 'knex';\nconst db = knex({ client: 'pg' });\n/*@*/db;` }), 'knex', 'client');
+      expect(at({ 'src/main.ts': `import knex from 'knex';\nconst db = knex({ client: 'pg' });\n/*@*/db('users');` }), 'knex', 'query-builder', 'users');
+      expect(at({ 'src/main.ts': `import { Sequelize } from 'sequelize';\nconst s = new Sequelize('x');\n/*@*/s;` }), 'sequelize', 'client');
+      expect(at({ 'src/main.ts': `import { Sequelize } from 'sequelize';\nconst s = new Sequelize('x');\nconst User = s.define('User', {});\n/*@*/User;` }), 'sequelize', 'repository', 'User');
+      expect(at({ 'src/main.ts': `import { Model } from 'sequelize';\nclass User extends Model {}\n/*@*/User;` }), 'sequelize', 'repository', 'User');
+      expect(at({ 'src/main.ts': `import { Op } from 'sequelize';\n/*@*/Op;` }), 'sequelize', 'operator');
+      expect(at({ 'src/main.ts': `import { DataSource } from 'typeorm';\nconst ds = new DataSource({});\n/*@*/ds;` }), 'typeorm', 'client');
+      expect(at({ 'src/main.ts': `import { DataSource } from 'typeorm';\nconst ds = new DataSource({});\n/*@*/ds.getRepository(User);` }), 'typeorm', 'repository', 'User');
+      expect(at({ 'src/main.ts': `import { DataSource } from 'typeorm';\nconst ds = new DataSource({});\n/*@*/ds.manager;` }), 'typeorm', 'repository');
+      expect(at({ 'src/main.ts': `import { DataSource } from 'typeorm';\nconst ds = new DataSource({});\nconst qr = ds.createQueryRunner();\n/*@*/qr;` }), 'typeorm', 'client');
+      expect(at({ 'src/main.ts': `import { In } from 'typeorm';\n/*@*/In;` }), 'typeorm', 'operator');
+    });
+
+    it('prisma: client, model delegates, Prisma.sql, generated client paths', () => {
+      expect(at({ 'src/main.ts': `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n/*@*/prisma;` }), 'prisma', 'client');
+      expect(at({ 'src/main.ts': `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n/*@*/prisma.user;` }), 'prisma', 'repository', 'user');
+      assert.equal(at({ 'src/main.ts': `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n/*@*/prisma.$queryRaw;` }), undefined);
+      expect(at({ 'src/main.ts': `import { Prisma } from '@prisma/client';\n/*@*/Prisma.sql;` }), 'prisma', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { PrismaClient } from '../generated/prisma';\nconst prisma = new PrismaClient();\n/*@*/prisma;` }), 'prisma', 'client');
+      expect(at({ 'src/main.ts': `import { PrismaClient } from '.prisma/client';\nconst prisma = new PrismaClient();\n/*@*/prisma;` }), 'prisma', 'client');
+      expect(at({ 'src/main.ts': `import { PrismaClient } from '@/generated/prisma/client';\nconst prisma = new PrismaClient().$extends({});\n/*@*/prisma.post;` }), 'prisma', 'repository', 'post');
+      // The Next.js singleton idiom.
+      expect(
+        at({
+          'src/main.ts': `import { PrismaClient } from '@prisma/client';\nconst g = globalThis as unknown as { prisma?: PrismaClient };\nexport const prisma = g.prisma ?? new PrismaClient();\n/*@*/prisma;`,
+        }),
+        'prisma',
+        'client',
+      );
+    });
+  });
+
+  describe('transactions and callbacks', () => {
+    it('hands the client to transaction callbacks', () => {
+      expect(at({ 'src/main.ts': `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nprisma.$transaction(async (tx) => { /*@*/tx.user; });` }), 'prisma', 'repository', 'user');
+      expect(at({ 'src/main.ts': `import knex from 'knex';\nconst db = knex({});\ndb.transaction(async (trx) => { /*@*/trx; });` }), 'knex', 'client');
+      expect(at({ 'src/main.ts': `import { Kysely } from 'kysely';\nconst db = new Kysely<DB>({});\nawait db.transaction().execute(async (trx) => { /*@*/trx; });` }), 'kysely', 'client');
+      expect(at({ 'src/main.ts': `import { drizzle } from 'drizzle-orm/postgres-js';\nconst db = drizzle(c);\nawait db.transaction(async (tx) => { /*@*/tx; });` }), 'drizzle', 'client');
+      expect(at({ 'src/main.ts': `import { DataSource } from 'typeorm';\nconst ds = new DataSource({});\nawait ds.transaction('SERIALIZABLE', async (m) => { /*@*/m; });` }), 'typeorm', 'repository');
+      expect(at({ 'src/main.ts': `import postgres from 'postgres';\nconst sql = postgres();\nawait sql.begin(async (sql) => { /*@*/sql; });` }), 'postgres', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { createPool } from 'slonik';\nconst pool = await createPool('');\nawait pool.transaction(async (t) => { /*@*/t; });` }), 'slonik', 'client');
+    });
+
+    it('an arbitrary callback parameter is nothing', () => {
+      assert.equal(at({ 'src/main.ts': `[1].forEach(async (tx) => { /*@*/tx; });` }), undefined);
+      assert.equal(at({ 'src/main.ts': `import { Pool } from 'pg';\nconst pool = new Pool();\npool.on('error', (err) => { /*@*/err; });` }), undefined);
+    });
+  });
+
+  describe('declared types', () => {
+    it('parameters, variables and properties typed with package types', () => {
+      expect(at({ 'src/main.ts': `import type { PoolClient } from 'pg';\nexport async function f(client: PoolClient) { /*@*/client; }` }), 'pg', 'client');
+      expect(at({ 'src/main.ts': `import { Kysely } from 'kysely';\nexport function f(db: Kysely<DB>) { /*@*/db; }` }), 'kysely', 'client');
+      expect(at({ 'src/main.ts': `import { Prisma } from '@prisma/client';\nexport function f(tx: Prisma.TransactionClient) { /*@*/tx.order; }` }), 'prisma', 'repository', 'order');
+      expect(at({ 'src/main.ts': `import { Repository } from 'typeorm';\nexport function f(repo: Repository<User>) { /*@*/repo; }` }), 'typeorm', 'repository', 'User');
+      expect(at({ 'src/main.ts': `import { EntityManager } from 'typeorm';\nexport function f(manager: EntityManager) { /*@*/manager; }` }), 'typeorm', 'repository');
+      expect(at({ 'src/main.ts': `import type { Knex } from 'knex';\nexport function f(trx: Knex.Transaction) { /*@*/trx; }` }), 'knex', 'client');
+      expect(at({ 'src/main.ts': `import type { Sql } from 'postgres';\nexport function f(sql: Sql) { /*@*/sql; }` }), 'postgres', 'sql-tag');
+      expect(at({ 'src/main.ts': `import { Pool } from 'pg';\ntype Db = Pool | undefined;\nexport function f(db: Db) { /*@*/db; }` }), 'pg', 'client');
+      expect(at({ 'src/main.ts': `import { Pool } from 'pg';\nexport function f({ db }: { db: Pool }) { /*@*/db; }` }), 'pg', 'client');
+      assert.equal(at({ 'src/main.ts': `export function f(client: PoolClient) { /*@*/client; }` }), undefined);
+    });
+
+    it('NestJS constructor injection and this.x fields', () => {
+      const files = {
+        'src/prisma.service.ts': `import { Injectable } from '@nestjs/common';\nimport { PrismaClient } from '@prisma/client';\n@Injectable()\nexport class PrismaService extends PrismaClient {}`,
+        'src/main.ts': `import { PrismaService } from './prisma.service';\nexport class UsersService {\n  constructor(private readonly prisma: PrismaService) {}\n  find() { return /*@*/this.prisma.user.findMany(); }\n}`,
+      };
+      expect(at({ ...files, 'src/main.ts': files['src/main.ts'].replace('/*@*/this.prisma.user.findMany()', '/*@*/this.prisma') }), 'prisma', 'client');
+      expect(at({ ...files, 'src/main.ts': files['src/main.ts'].replace('/*@*/this.prisma.user.findMany()', '/*@*/this.prisma.user') }), 'prisma', 'repository', 'user');
+      expect(
+        at({
+          'src/main.ts': `import { InjectRepository } from '@nestjs/typeorm';\nimport { Repository } from 'typeorm';\nexport class S {\n  constructor(@InjectRepository(User) private repo: Repository<User>) {}\n  f() { /*@*/this.repo; }\n}`,
+        }),
+        'typeorm',
+        'repository',
+        'User',
+      );
+      expect(
+        at({
+          'src/main.ts': `import { InjectRepository } from '@nestjs/typeorm';\nexport class S {\n  constructor(@InjectRepository(Order) private readonly orders) {}\n  f() { /*@*/this.orders; }\n}`,
+        }),
+        'typeorm',
+        'repository',
+        'Order',
+      );
+      expect(
+        at({
+          'src/main.ts': `import { Pool } from 'pg';\nexport class Repo {\n  private pool: any;\n  constructor() { this.pool = new Pool(); }\n  f() { /*@*/this.pool; }\n}`,
+        }),
+        'pg',
+        'client',
+      );
+      expect(at({ 'src/main.ts': `import { Pool } from 'pg';\nclass Repo {\n  private readonly pool = new Pool();\n  f = () => /*@*/this.pool;\n}` }), 'pg', 'client');
+    });
+  });
+
+  describe('across files', () => {
+    it('follows exports, default exports, re-exports and export *', () => {
+      const db = `import { Pool } from 'pg';\nexport const db = new Pool();\nconst prismaLike = db;\nexport default prismaLike;`;
+      expect(at({ 'src/db.ts': db, 'src/main.ts': `import { db } from './db';\n/*@*/db;` }), 'pg', 'client');
+      expect(at({ 'src/db.ts': db, 'src/main.ts': `import pool from './db.js';\n/*@*/pool;` }), 'pg', 'client');
+      expect(at({ 'src/db/index.ts': db, 'src/main.ts': `import { db } from './db';\n/*@*/db;` }), 'pg', 'client');
+      expect(
+        at({
+          'src/client.ts': `import { PrismaClient } from '@prisma/client';\nexport const prisma = new PrismaClient();`,
+          'src/lib/index.ts': `export { prisma } from '../client';`,
+          'src/main.ts': `import { prisma } from './lib';\n/*@*/prisma.user;`,
+        }),
+        'prisma',
+        'repository',
+        'user',
+      );
+      expect(
+        at({
+          'src/client.ts': `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport default prisma;`,
+          'src/lib/index.ts': `export * from './other';\nexport { default as prisma } from '../client';`,
+          'src/lib/other.ts': `export const x = 1;`,
+          'src/main.ts': `import { prisma } from './lib';\n/*@*/prisma;`,
+        }),
+        'prisma',
+        'client',
+      );
+      expect(
+        at({
+          'src/a.ts': `export * from './b';`,
+          'src/b.ts': `import postgres from 'postgres';\nexport const sql = postgres();`,
+          'src/main.ts': `import * as dbm from './a';\n/*@*/dbm.sql;`,
+        }),
+        'postgres',
+        'sql-tag',
+      );
+      expect(
+        at({
+          'src/db.ts': `import { Pool } from 'pg';\nconst pool = new Pool();\nexport function getDb() { return pool; }`,
+          'src/main.ts': `import { getDb } from './db';\n/*@*/getDb();`,
+        }),
+        'pg',
+        'client',
+      );
+    });
+
+    it('resolves tsconfig paths and @/ aliases', () => {
+      const files = {
+        'tsconfig.json': `{ // comment\n "compilerOptions": { "baseUrl": ".", "paths": { "#db/*": ["src/db/*"] } } }`,
+        'src/db/client.ts': `import { Pool } from 'pg';\nexport const pool = new Pool();`,
+        'src/features/users/main.ts': `import { pool } from '#db/client';\nimport { pool as p2 } from '@/db/client';\n/*@*/pool; /*#*/p2;`,
+      };
+      expect(at(files, 'src/features/users/main.ts'), 'pg', 'client');
+      expect(at(files, 'src/features/users/main.ts', '/*#*/'), 'pg', 'client');
+      const p = project(files);
+      assert.equal(resolveModulePath(p, 'src/features/users/main.ts', '../../db/client.js'), 'src/db/client.ts');
+      assert.equal(resolveModulePath(p, 'src/features/users/main.ts', 'lodash'), undefined);
+    });
+
+    it('survives import cycles and self-references', () => {
+      const files = {
+        'src/a.ts': `export { x } from './b';\nexport * from './b';`,
+        'src/b.ts': `export { x } from './a';\nexport * from './a';`,
+        'src/main.ts': `import { x } from './a';\nconst y = y2; const y2 = y;\n/*@*/x; /*#*/y;`,
+      };
+      assert.equal(at(files), undefined);
+      assert.equal(at(files, 'src/main.ts', '/*#*/'), undefined);
+    });
+
+    it('finds definitions across files for helper functions', () => {
+      const files = {
+        'src/repo.ts': `export async function loadUser(id: number) { return id; }`,
+        'src/index.ts': `export { loadUser as fetchUser } from './repo';`,
+        'src/main.ts': `import { fetchUser } from '.';\nfetchUser(1);`,
+      };
+      const p = project(files);
+      const prov = fileProvenance(p, 'src/main.ts');
+      const sf = tsSourceFile('src/main.ts', files['src/main.ts']);
+      const call = (sf.statements[1] as ts.ExpressionStatement).expression as ts.CallExpression;
+      const def = prov.definitionOf(call.expression as ts.Identifier);
+      assert.ok(def);
+      assert.equal(def.file, 'src/repo.ts');
+      assert.ok(ts.isFunctionDeclaration(def.node) && def.node.name?.text === 'loadUser');
+    });
+  });
+
+  describe('scopes', () => {
+    it('an inner declaration shadows an outer client', () => {
+      const src = `import { Pool } from 'pg';\nconst db = new Pool();\nfunction f() { const db = { query() {} }; /*@*/db; }\n/*#*/db;`;
+      assert.equal(at({ 'src/main.ts': src }), undefined);
+      expect(at({ 'src/main.ts': src }, 'src/main.ts', '/*#*/'), 'pg', 'client');
+    });
+
+    it('does not throw on broken code', () => {
+      const src = `import { Pool } from 'pg';\nconst db = new Pool(;\nfunction (( { /*@*/db.query('select 1'`;
+      const b = at({ 'src/main.ts': src });
+      expect(b, 'pg', 'client');
+    });
+  });
+});
