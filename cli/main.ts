@@ -1,11 +1,61 @@
 /**
- * The CLI entry (owned by the "CLI" work item).
+ * The `querylens` command: `lint` (headless linting, cli/lint.ts) and `lsp`
+ * (hands over to the language server). Exit codes: 0 clean, 1 findings at the
+ * failing severity, 2 usage/config/internal errors with a message naming the
+ * cause.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, helpText, parseArgs } from './args';
+import { CliError, runLint } from './lint';
+import { VERSION } from './version';
+
 export async function main(argv: string[]): Promise<number> {
-  void argv;
-  return 2;
+  const stderr = (s: string) => process.stderr.write(s);
+  try {
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case 'help':
+        process.stdout.write(helpText(VERSION));
+        return 0;
+      case 'version':
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
+      case 'lsp':
+        startLanguageServer();
+        // The server owns the process from here; it exits when the client says so.
+        return new Promise<number>(() => undefined);
+      case 'lint':
+        return await runLint(args, { cwd: process.cwd(), env: process.env, stdout: process.stdout });
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr(`querylens: ${e.message}\nRun querylens --help for usage.\n`);
+      return 2;
+    }
+    if (e instanceof CliError) {
+      stderr(`querylens: ${e.message}\n`);
+      return 2;
+    }
+    stderr(`querylens: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+/**
+ * Loads the server without bundling it into the CLI: beside the bundle it is
+ * dist/server.js; run from source (tsx) it is server/main.ts.
+ */
+function startLanguageServer(): void {
+  const bundled = path.join(__dirname, 'server.js');
+  const modulePath = fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'server', 'main');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const server = require(modulePath) as { startServer(): void };
+  server.startServer();
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

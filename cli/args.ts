@@ -1,0 +1,191 @@
+/**
+ * Command-line parsing for `querylens`. Hand-written (no dependency): the
+ * surface is small and every mistake must become exit code 2 with a message
+ * that names the offending argument.
+ */
+import type { SeveritySetting } from '../engine';
+
+export type FormatName = 'stylish' | 'json' | 'sarif' | 'github';
+export const FORMATS: readonly FormatName[] = ['stylish', 'json', 'sarif', 'github'];
+const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['off', 'info', 'warning', 'error'];
+
+export interface LintOptions {
+  command: 'lint';
+  paths: string[];
+  format: FormatName;
+  output?: string;
+  config?: string;
+  /** `--rule id=severity`, in the order given (later wins). */
+  rules: { id: string; severity: SeveritySetting }[];
+  maxWarnings?: number;
+  quiet: boolean;
+  /** false when `--no-color` was given; environment and TTY checks happen later. */
+  color: boolean;
+  fix: boolean;
+  reportUnusedSuppressions: boolean;
+}
+
+export type ParsedArgs =
+  | LintOptions
+  | { command: 'help' }
+  | { command: 'version' }
+  | { command: 'lsp'; transport: string[] };
+
+export class UsageError extends Error {}
+
+/** Flags that take a value: `--format json` and `--format=json` both work. */
+const VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings']);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  if (argv.length === 0) return { command: 'help' };
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
+  if (first === '--version' || first === '-v') return { command: 'version' };
+  if (first === 'lsp') return parseLsp(rest);
+  if (first === 'lint') return parseLint(rest);
+  throw new UsageError(`unknown command "${first}" (expected lint or lsp; see querylens --help)`);
+}
+
+function parseLsp(rest: readonly string[]): ParsedArgs {
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
+  // vscode-languageserver reads the transport from process.argv itself; we only check one was named.
+  const transport = rest.filter((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket=') || a.startsWith('--pipe=') || a.startsWith('--clientProcessId='));
+  const unknown = rest.filter((a) => !transport.includes(a));
+  if (unknown.length) throw new UsageError(`lsp: unknown argument "${unknown[0]}" (expected --stdio, --node-ipc, --socket=PORT or --pipe=NAME)`);
+  if (!transport.some((a) => !a.startsWith('--clientProcessId='))) throw new UsageError('lsp: name a transport, e.g. querylens lsp --stdio');
+  return { command: 'lsp', transport };
+}
+
+function parseLint(rest: readonly string[]): ParsedArgs {
+  const opts: LintOptions = {
+    command: 'lint',
+    paths: [],
+    format: 'stylish',
+    rules: [],
+    quiet: false,
+    color: true,
+    fix: false,
+    reportUnusedSuppressions: false,
+  };
+  let onlyPaths = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (onlyPaths || !arg.startsWith('-') || arg === '-') {
+      opts.paths.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      onlyPaths = true;
+      continue;
+    }
+    let flag = arg;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      flag = arg.slice(0, eq);
+      value = arg.slice(eq + 1);
+    }
+    if (VALUE_FLAGS.has(flag) && value === undefined) {
+      if (i + 1 >= rest.length) throw new UsageError(`${flag} needs a value`);
+      value = rest[++i];
+    } else if (!VALUE_FLAGS.has(flag) && value !== undefined) {
+      throw new UsageError(`${flag} takes no value`);
+    }
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return { command: 'help' };
+      case '--version':
+      case '-v':
+        return { command: 'version' };
+      case '--format':
+      case '-f':
+        if (!FORMATS.includes(value as FormatName)) throw new UsageError(`--format: unknown format "${value}" (expected ${FORMATS.join(', ')})`);
+        opts.format = value as FormatName;
+        break;
+      case '--output':
+      case '-o':
+        if (!value) throw new UsageError('--output needs a file name');
+        opts.output = value;
+        break;
+      case '--config':
+      case '-c':
+        if (!value) throw new UsageError('--config needs a file name');
+        opts.config = value;
+        break;
+      case '--rule': {
+        const m = /^([^=\s]+)=(\S+)$/.exec(value!);
+        if (!m) throw new UsageError(`--rule "${value}": expected ID=off|info|warning|error`);
+        if (!SEVERITY_SETTINGS.includes(m[2] as SeveritySetting)) throw new UsageError(`--rule ${m[1]}: severity must be one of ${SEVERITY_SETTINGS.join(', ')}, got "${m[2]}"`);
+        opts.rules.push({ id: m[1], severity: m[2] as SeveritySetting });
+        break;
+      }
+      case '--max-warnings': {
+        if (!/^\d+$/.test(value!)) throw new UsageError(`--max-warnings: expected a non-negative integer, got "${value}"`);
+        opts.maxWarnings = Number(value);
+        break;
+      }
+      case '--quiet':
+      case '-q':
+        opts.quiet = true;
+        break;
+      case '--no-color':
+        opts.color = false;
+        break;
+      case '--fix':
+        opts.fix = true;
+        break;
+      case '--report-unused-suppressions':
+        opts.reportUnusedSuppressions = true;
+        break;
+      default:
+        throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
+    }
+  }
+  if (opts.paths.length === 0) opts.paths.push('.');
+  return opts;
+}
+
+export function helpText(version: string): string {
+  return `querylens ${version}: a query-performance linter for TypeScript on PostgreSQL
+
+Usage:
+  querylens lint [paths...] [options]   lint files and directories (default: .)
+  querylens lsp --stdio                 run the language server
+  querylens --help | --version
+
+Lint options:
+  -f, --format FORMAT          stylish (default), json, sarif (SARIF 2.1.0) or github
+                               (GitHub Actions workflow commands)
+  -o, --output FILE            write the report to FILE instead of standard output
+  -c, --config FILE            use this querylens.config.json (its directory is the project root)
+      --rule ID=SEVERITY       override a rule: off, info, warning or error (repeatable)
+      --max-warnings N         exit 1 when more than N warnings are reported
+  -q, --quiet                  errors only: info and warning findings are neither shown
+                               nor counted
+      --no-color               no ANSI colours (also off when NO_COLOR is set or the
+                               output is not a terminal; FORCE_COLOR=1 forces them on)
+      --fix                    apply the findings' safe fixes, re-lint, report the rest
+      --report-unused-suppressions
+                               report querylens-disable comments that suppress nothing
+                               (they count as warnings for the exit code)
+
+Project root: the directory of the nearest querylens.config.json, looking up from
+the current directory (or the directory of --config); without one, the nearest
+enclosing git repository (the directory holding .git); otherwise the current
+directory. Schema sources (migrations/**/*.sql, schema.sql, prisma/schema.prisma, ...)
+are collected from the whole root even when you lint a sub-path.
+
+Files: .ts .tsx .mts .cts .js .jsx .mjs .cjs .sql. Skipped: .gitignore'd files (root
+and nested .gitignore files), config "ignore" globs, node_modules, dist, build, out,
+.next, coverage, .d.ts files, and test files (*.test.*, *.spec.*, __tests__/, test/,
+tests/) unless the config sets "lintTests": true. Files named explicitly are linted
+unless their extension is not one of the above. Unreadable, binary and very large
+files are reported as problems; the run goes on.
+
+Exit codes:
+  0  no finding at or above the failing severity (config "failOn", default warning)
+  1  findings at or above it, or more warnings than --max-warnings
+  2  usage, configuration or internal error (the message names the cause)
+`;
+}

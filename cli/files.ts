@@ -1,0 +1,228 @@
+/**
+ * File-system side of the CLI: finding the project root and its config,
+ * walking directories with .gitignore semantics, and reading files so that
+ * a bad file becomes a reported problem instead of a crash.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { MAX_FILE_BYTES, isAnalyzable } from '../engine';
+
+export const CONFIG_FILE = 'querylens.config.json';
+
+/** Directories never walked: dependencies, build output, VCS metadata. */
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'out', '.next', 'coverage', '.git', '.hg', '.svn', '.querylens-cache']);
+
+/** Test files, in .gitignore syntax; skipped unless the config sets lintTests. */
+const TEST_PATTERNS = ['*.test.*', '*.spec.*', '__tests__/', 'test/', 'tests/'];
+
+export interface ProjectLocation {
+  root: string;
+  /** Absolute path of the config file, when one was found or given. */
+  configFile?: string;
+}
+
+/**
+ * The project root: the directory of `--config`, else of the nearest
+ * querylens.config.json above `cwd`, else the nearest directory holding `.git`,
+ * else `cwd`. The git fallback keeps schema discovery and .gitignore files
+ * working when someone lints from a sub-directory of a repository without config.
+ */
+export function locateProject(cwd: string, explicitConfig?: string): ProjectLocation {
+  if (explicitConfig) {
+    const configFile = path.resolve(cwd, explicitConfig);
+    return { root: path.dirname(configFile), configFile };
+  }
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, CONFIG_FILE);
+    if (isFile(candidate)) return { root: dir, configFile: candidate };
+    if (path.dirname(dir) === dir) break;
+  }
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return { root: dir };
+    if (path.dirname(dir) === dir) break;
+  }
+  return { root: cwd };
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Project-relative path with `/` separators. */
+export function toProjectPath(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/');
+}
+
+export function isInside(root: string, abs: string): boolean {
+  const rel = path.relative(root, abs);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+interface IgnoreLevel {
+  /** Project-relative directory of the .gitignore ('' for the root). */
+  base: string;
+  ig: Ignore;
+}
+
+/**
+ * Decides which project files are candidates. .gitignore files are read as the
+ * walk descends; a deeper file's patterns take precedence over a shallower
+ * one's, as in git (the last matching pattern wins, negations included).
+ */
+export class FileFilter {
+  private readonly configIgnore: Ignore;
+  private readonly tests: Ignore;
+  private readonly gitignores = new Map<string, Ignore | null>();
+
+  constructor(
+    readonly root: string,
+    ignoreGlobs: readonly string[],
+    private readonly lintTests: boolean,
+  ) {
+    this.configIgnore = ignore().add([...ignoreGlobs]);
+    this.tests = ignore().add(TEST_PATTERNS);
+  }
+
+  /** The .gitignore of a project-relative directory, read once. */
+  private gitignoreOf(dir: string): Ignore | null {
+    let ig = this.gitignores.get(dir);
+    if (ig !== undefined) return ig;
+    ig = null;
+    try {
+      const text = fs.readFileSync(path.join(this.root, dir, '.gitignore'), 'utf8');
+      ig = ignore().add(text);
+    } catch {
+      // No .gitignore here (or unreadable): nothing to add.
+    }
+    this.gitignores.set(dir, ig);
+    return ig;
+  }
+
+  private levels(rel: string): IgnoreLevel[] {
+    const parts = rel.split('/');
+    const out: IgnoreLevel[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const base = parts.slice(0, i).join('/');
+      const ig = this.gitignoreOf(base);
+      if (ig) out.push({ base, ig });
+    }
+    return out;
+  }
+
+  gitIgnored(rel: string, isDir: boolean): boolean {
+    let ignored = false;
+    for (const { base, ig } of this.levels(rel)) {
+      const sub = (base ? rel.slice(base.length + 1) : rel) + (isDir ? '/' : '');
+      const r = ig.test(sub);
+      if (r.ignored) ignored = true;
+      else if (r.unignored) ignored = false;
+    }
+    return ignored;
+  }
+
+  /** Why a project-relative path is excluded, or undefined when it is a candidate. */
+  excluded(rel: string, isDir: boolean): string | undefined {
+    if (rel === '') return undefined;
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (isDir && SKIPPED_DIRS.has(name)) return `${name}/ is never linted`;
+    if (!isDir && /\.d\.[cm]?ts$/.test(name)) return 'declaration file';
+    const probe = rel + (isDir ? '/' : '');
+    if (this.configIgnore.ignores(probe)) return 'matches an "ignore" glob of the config';
+    if (!this.lintTests && this.tests.ignores(probe)) return 'test file (set "lintTests": true to lint it)';
+    if (this.gitIgnored(rel, isDir)) return 'ignored by .gitignore';
+    return undefined;
+  }
+
+  /**
+   * Every candidate file under `startRel` (a project-relative directory), in a
+   * stable order. Symbolic links to directories are not followed (no cycles).
+   */
+  walk(startRel: string): string[] {
+    const out: string[] = [];
+    const visit = (relDir: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(path.join(this.root, relDir), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        const rel = relDir ? `${relDir}/${e.name}` : e.name;
+        let isDir = e.isDirectory();
+        let isFileEntry = e.isFile();
+        if (e.isSymbolicLink()) {
+          try {
+            const st = fs.statSync(path.join(this.root, rel));
+            isFileEntry = st.isFile();
+            isDir = false;
+          } catch {
+            continue;
+          }
+        }
+        if (isDir) {
+          if (!this.excluded(rel, true)) visit(rel);
+        } else if (isFileEntry && !this.excluded(rel, false)) {
+          out.push(rel);
+        }
+      }
+    };
+    if (!this.excluded(startRel, true)) visit(startRel);
+    return out;
+  }
+}
+
+export type ReadOutcome =
+  | { ok: true; text: string; bom: boolean }
+  | { ok: false; kind: 'unreadable-file' | 'skipped-file'; reason: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Reads a file as UTF-8 text, or says why it cannot be analysed. Never throws. */
+export function readSource(abs: string): ReadOutcome {
+  let buf: Buffer;
+  try {
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) return { ok: false, kind: 'unreadable-file', reason: 'is a directory (EISDIR)' };
+    if (st.size > MAX_FILE_BYTES) return { ok: false, kind: 'skipped-file', reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB (likely generated); skipped` };
+    buf = fs.readFileSync(abs);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'ENOENT' ? 'no such file' : err.message;
+    return { ok: false, kind: 'unreadable-file', reason: `cannot be read: ${why}${err.code ? ` (${err.code})` : ''}` };
+  }
+  if (buf.subarray(0, 8192).includes(0)) return { ok: false, kind: 'skipped-file', reason: 'binary file (NUL bytes); skipped' };
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    return { ok: false, kind: 'skipped-file', reason: 'not valid UTF-8; treated as binary and skipped' };
+  }
+  const bom = text.charCodeAt(0) === 0xfeff;
+  return { ok: true, text: bom ? text.slice(1) : text, bom };
+}
+
+/**
+ * `host.readFile` for the engine: reads other project files on demand (a helper
+ * imported across files). Synchronous and cached; only inside the root, never
+ * into node_modules, never a file the walk would skip for size or encoding.
+ */
+export function lazyReader(root: string): (rel: string) => string | undefined {
+  const cache = new Map<string, string | undefined>();
+  return (rel: string) => {
+    if (cache.has(rel)) return cache.get(rel);
+    let text: string | undefined;
+    const abs = path.resolve(root, rel);
+    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && isAnalyzable(rel)) {
+      const r = readSource(abs);
+      if (r.ok) text = r.text;
+    }
+    cache.set(rel, text);
+    return text;
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * `--format github`: GitHub Actions workflow commands, which annotate the
+ * pull request without a SARIF upload:
+ *   ::warning file=src/a.ts,line=3,col=5,endLine=3,endColumn=20,title=querylens(n-plus-one)::message
+ * Errors become `::error`, info findings and problems `::notice`.
+ *
+ * Escaping follows the Actions toolkit (`@actions/core` command.ts): in the
+ * message `%`, `\r`, `\n` are percent-encoded; in property values `:` and
+ * `,` are too, since they delimit properties.
+ */
+import type { Severity } from '../../engine';
+import { type Location, type Report, problemLocation } from '../report';
+
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function command(name: string, props: Record<string, string | number | undefined>, message: string): string {
+  const list = Object.entries(props)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+    .join(',');
+  return `::${name}${list ? ` ${list}` : ''}::${escapeData(message)}`;
+}
+
+function commandName(s: Severity): string {
+  return s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'notice';
+}
+
+function where(l: Location) {
+  return { file: l.path, line: l.line, col: l.column, endLine: l.endLine, endColumn: l.endColumn };
+}
+
+export function formatGithub(report: Report): string {
+  const out: string[] = [];
+  for (const f of report.findings) {
+    const msg = f.estimate ? `${f.message}\n${f.estimate.summary}` : f.message;
+    out.push(command(commandName(f.severity), { ...where(report.locate(f.file, f.range)), title: `querylens(${f.ruleId})` }, msg));
+  }
+  for (const p of report.problems) {
+    const l = problemLocation(report, p);
+    const props = l ? (p.line !== undefined || p.range ? { file: l.path, line: l.line, col: l.column } : { file: l.path }) : {};
+    out.push(command('notice', { ...props, title: `querylens: ${p.kind}` }, p.message));
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}

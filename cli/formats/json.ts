@@ -1,0 +1,54 @@
+/**
+ * `--format json`: a stable, documented shape for scripts and dashboards.
+ *
+ * {
+ *   "version": "0.1.0",              // querylens version
+ *   "formatVersion": 1,              // bumped on any incompatible change of this shape
+ *   "findings": [{
+ *     "ruleId", "severity",          // "error" | "warning" | "info"
+ *     "message",
+ *     "file",                        // relative to the working directory, "/" separators
+ *     "line", "column", "endLine", "endColumn",  // 1-based; columns in UTF-16 code units; end exclusive
+ *     "range": { "start", "end" },   // 0-based UTF-16 offsets into the file's text, end exclusive
+ *     "related": [{ "file", "line", "column", "endLine", "endColumn", "range", "message" }],
+ *     "estimate": { "currentMs", "fixedMs", "summary", "assumptions": [{ "name", "value", "unit"?, "source", "note"? }] } | null,
+ *     "fixes": [{ "title", "safety",  // "safe" (applied by --fix) | "suggestion"
+ *                 "edits": [{ "file", "line", "column", "endLine", "endColumn", "range", "newText" }] }]
+ *   }],
+ *   "problems": [{ "kind", "file", "line"?, "column"?, "message" }],
+ *   "fixed": [{ "file", "line", "ruleId", "title" }],  // fixes applied by --fix
+ *   "summary": { "files", "errors", "warnings", "infos", "problems", "fixed" }
+ * }
+ */
+import type { Range } from '../../engine';
+import { type Report, problemLocation } from '../report';
+
+export function formatJson(report: Report): string {
+  const loc = (file: string, range: Range) => {
+    const l = report.locate(file, range);
+    return { file: l.path, line: l.line, column: l.column, endLine: l.endLine, endColumn: l.endColumn, range: { start: range.start, end: range.end } };
+  };
+  const doc = {
+    version: report.toolVersion,
+    formatVersion: 1,
+    findings: report.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      message: f.message,
+      ...loc(f.file, f.range),
+      related: f.related.map((r) => ({ ...loc(r.file, r.range), message: r.message })),
+      estimate: f.estimate
+        ? { currentMs: f.estimate.currentMs, fixedMs: f.estimate.fixedMs, summary: f.estimate.summary, assumptions: f.estimate.assumptions }
+        : null,
+      fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety, edits: x.edits.map((e) => ({ ...loc(e.file, e.range), newText: e.newText })) })),
+    })),
+    problems: report.problems.map((p) => {
+      const l = problemLocation(report, p);
+      const known = p.line !== undefined || p.range !== undefined;
+      return { kind: p.kind, file: l?.path ?? p.file, ...(known && l ? { line: l.line, column: l.column } : {}), message: p.message };
+    }),
+    fixed: report.fixed.map((f) => ({ file: report.displayPath(f.file), line: f.line, ruleId: f.ruleId, title: f.title })),
+    summary: report.summary,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}

@@ -1,0 +1,129 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 (OASIS), as GitHub code scanning and other
+ * viewers read it. Shape per mission §5; test/sarif.test.ts validates it
+ * against the official 2.1.0 JSON schema.
+ *
+ * Regions are 1-based; columns count UTF-16 code units, which the run declares
+ * with `columnKind: "utf16CodeUnits"`. Artifact URIs are relative to the
+ * working directory, resolved against `%SRCROOT%` (declared in
+ * `originalUriBaseIds` as the working directory's file: URI).
+ */
+import { pathToFileURL } from 'node:url';
+import type { Problem, Range, Severity } from '../../engine';
+import { type Location, type Report, problemLocation } from '../report';
+import { informationUri, ruleHelpUri } from '../version';
+
+const SRCROOT = '%SRCROOT%';
+
+function level(s: Severity): 'error' | 'warning' | 'note' {
+  return s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note';
+}
+
+function problemLevel(p: Problem): 'error' | 'warning' | 'note' {
+  if (p.kind === 'rule-crash' || p.kind === 'config') return 'error';
+  if (p.kind === 'skipped-file') return 'note';
+  return 'warning';
+}
+
+/** A relative path as a URI reference: each segment percent-encoded, `/` kept. */
+export function pathToUri(p: string): string {
+  return p
+    .split('/')
+    .map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg)))
+    .join('/');
+}
+
+function region(l: Location) {
+  return { startLine: l.line, startColumn: l.column, endLine: l.endLine, endColumn: l.endColumn };
+}
+
+function physical(l: Location) {
+  return { artifactLocation: { uri: pathToUri(l.path), uriBaseId: SRCROOT }, region: region(l) };
+}
+
+export function buildSarif(report: Report) {
+  const ruleIndex = new Map(report.rules.map((r, i) => [r.id, i]));
+  const at = (file: string, range: Range) => report.locate(file, range);
+  const info = informationUri();
+  const rules = report.rules.map((r) => ({
+    id: r.id,
+    name: r.id
+      .split('-')
+      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .join(''),
+    shortDescription: { text: r.meta.summary },
+    fullDescription: { text: r.meta.docs.what },
+    helpUri: ruleHelpUri(r.id),
+    help: { text: `${r.meta.docs.why}\n\nInstead: see ${ruleHelpUri(r.id)}` },
+    defaultConfiguration: { level: level(r.meta.defaultSeverity) },
+    properties: { tags: ['performance', 'postgresql'], fix: r.meta.fix, languages: r.meta.languages },
+  }));
+
+  const results = report.findings.map((f) => {
+    const loc = at(f.file, f.range);
+    const result: Record<string, unknown> = {
+      ruleId: f.ruleId,
+      level: level(f.severity),
+      message: { text: f.estimate ? `${f.message} (${f.estimate.summary})` : f.message },
+      locations: [{ physicalLocation: physical(loc) }],
+    };
+    const idx = ruleIndex.get(f.ruleId);
+    if (idx !== undefined) result.ruleIndex = idx;
+    if (f.related.length) {
+      result.relatedLocations = f.related.map((r, i) => ({ id: i + 1, physicalLocation: physical(at(r.file, r.range)), message: { text: r.message } }));
+    }
+    if (f.estimate) {
+      result.properties = {
+        estimate: { currentMs: f.estimate.currentMs, fixedMs: f.estimate.fixedMs, summary: f.estimate.summary, assumptions: f.estimate.assumptions },
+      };
+    }
+    if (f.fixes.length) {
+      result.fixes = f.fixes.map((x) => {
+        const byFile = new Map<string, typeof x.edits>();
+        for (const e of x.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+        return {
+          description: { text: x.title },
+          artifactChanges: [...byFile].map(([file, edits]) => ({
+            artifactLocation: { uri: pathToUri(report.displayPath(file)), uriBaseId: SRCROOT },
+            replacements: edits.map((e) => ({ deletedRegion: region(at(e.file, e.range)), insertedContent: { text: e.newText } })),
+          })),
+          properties: { safety: x.safety },
+        };
+      });
+    }
+    return result;
+  });
+
+  const notifications = report.problems.map((p) => {
+    const l = problemLocation(report, p);
+    const n: Record<string, unknown> = { level: problemLevel(p), message: { text: p.message }, descriptor: { id: p.kind } };
+    if (l) n.locations = [{ physicalLocation: physical(l) }];
+    return n;
+  });
+
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'querylens',
+            version: report.toolVersion,
+            semanticVersion: report.toolVersion,
+            ...(info ? { informationUri: info } : {}),
+            rules,
+          },
+        },
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(report.cwd).href.replace(/\/?$/, '/') } },
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+}
+
+export function formatSarif(report: Report): string {
+  return JSON.stringify(buildSarif(report), null, 2) + '\n';
+}

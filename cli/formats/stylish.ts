@@ -1,0 +1,104 @@
+/**
+ * Human-readable output, laid out like ESLint's `stylish` formatter: findings
+ * grouped by file, one aligned `line:col  severity  message  rule-id` row
+ * each, the estimate dimmed on the line below, then problems (input querylens
+ * could not use), fixes applied, and a totals line.
+ */
+import type { Finding } from '../../engine';
+import { type Report, problemLocation } from '../report';
+
+interface Paint {
+  red(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+  underline(s: string): string;
+  green(s: string): string;
+}
+
+function paint(color: boolean): Paint {
+  const wrap = (open: number, close: number) => (s: string) => (color ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  return {
+    red: wrap(31, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    green: wrap(32, 39),
+    dim: wrap(2, 22),
+    bold: wrap(1, 22),
+    underline: wrap(4, 24),
+  };
+}
+
+/** Display width of a string without its ANSI codes. */
+function width(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return [...s.replace(/\u001b\[\d+m/g, '')].length;
+}
+
+function pad(s: string, w: number): string {
+  return s + ' '.repeat(Math.max(0, w - width(s)));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function formatStylish(report: Report, color: boolean): string {
+  const p = paint(color);
+  const out: string[] = [];
+  const byFile = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    const list = byFile.get(f.file) ?? [];
+    list.push(f);
+    byFile.set(f.file, list);
+  }
+  const files = [...byFile.keys()].sort((a, b) => report.displayPath(a).localeCompare(report.displayPath(b)));
+  for (const file of files) {
+    const rows = byFile.get(file)!.map((f) => {
+      const loc = report.locate(f.file, f.range);
+      const sev = f.severity === 'error' ? p.red('error') : f.severity === 'warning' ? p.yellow('warning') : p.cyan('info');
+      return { pos: `${loc.line}:${loc.column}`, sev, message: f.message.replace(/\s*\n\s*/g, ' '), rule: p.dim(f.ruleId), estimate: f.estimate?.summary, fixable: f.fixes.some((x) => x.safety === 'safe') };
+    });
+    const wPos = Math.max(...rows.map((r) => width(r.pos)));
+    const wSev = Math.max(...rows.map((r) => width(r.sev)));
+    const wMsg = Math.max(...rows.map((r) => width(r.message)));
+    out.push(p.underline(report.displayPath(file)));
+    for (const r of rows) {
+      out.push(`  ${pad(r.pos, wPos)}  ${pad(r.sev, wSev)}  ${pad(r.message, wMsg)}  ${r.rule}`.trimEnd());
+      if (r.estimate) out.push(`  ${' '.repeat(wPos + wSev + 4)}${p.dim(r.estimate)}`);
+    }
+    out.push('');
+  }
+
+  if (report.problems.length) {
+    out.push(p.bold('Problems (input querylens could not fully use):'));
+    for (const prob of report.problems) {
+      const loc = problemLocation(report, prob);
+      const where = loc ? `${loc.path}${prob.line !== undefined || prob.range ? `:${loc.line}:${loc.column}` : ''}` : '(project)';
+      out.push(`  ${where}  ${p.dim(prob.kind)}  ${prob.message.replace(/\s*\n\s*/g, ' ')}`);
+    }
+    out.push('');
+  }
+
+  if (report.fixed.length) {
+    const nFiles = new Set(report.fixed.map((f) => f.file)).size;
+    out.push(p.green(`Fixed ${plural(report.fixed.length, 'problem')} in ${plural(nFiles, 'file')}:`));
+    for (const f of report.fixed) out.push(`  ${report.displayPath(f.file)}:${f.line}  ${f.title}  ${p.dim(f.ruleId)}`);
+    out.push('');
+  }
+
+  const s = report.summary;
+  const total = s.errors + s.warnings + s.infos;
+  if (total > 0) {
+    const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
+    if (s.infos) parts.push(`${s.infos} info`);
+    const line = `✖ ${plural(total, 'problem')} (${parts.join(', ')})`;
+    out.push(s.errors ? p.red(p.bold(line)) : s.warnings ? p.yellow(p.bold(line)) : p.bold(line));
+    const fixable = report.findings.filter((f) => f.fixes.some((x) => x.safety === 'safe')).length;
+    if (fixable) out.push(p.dim(`  ${plural(fixable, 'finding')} potentially fixable with the --fix option.`));
+  } else {
+    out.push(p.green(`✔ No problems found in ${plural(s.files, 'file')}.`));
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,261 @@
+/**
+ * `querylens lint`: find the project, load its config, walk the files, feed
+ * the engine, apply safe fixes when asked, format, decide the exit code.
+ * The engine (`Project.analyze`) alone decides what is a finding.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  type AnalysisResult,
+  ConfigError,
+  type Finding,
+  LineIndex,
+  type Problem,
+  Project,
+  type QuerylensConfig,
+  allRules,
+  defaultConfig,
+  initParser,
+  isAnalyzable,
+  isSchemaSource,
+  parseConfig,
+  ruleIds,
+} from '../engine';
+import type { LintOptions } from './args';
+import { FileFilter, isInside, lazyReader, locateProject, readSource, toProjectPath } from './files';
+import { applyFixes, chooseFixes, editsByFile } from './fix';
+import { formatGithub } from './formats/github';
+import { formatJson } from './formats/json';
+import { formatSarif } from './formats/sarif';
+import { formatStylish } from './formats/stylish';
+import { type FixedEntry, type Report, makeLocator, severityRank } from './report';
+import { VERSION } from './version';
+
+/** An error that ends the run with exit code 2; the message names the cause. */
+export class CliError extends Error {}
+
+/** How many lint → fix rounds `--fix` runs at most (a fix may uncover or unblock another). */
+const MAX_FIX_PASSES = 5;
+
+export interface LintIo {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+}
+
+export function loadConfig(cwd: string, configFile: string | undefined): QuerylensConfig {
+  if (!configFile) return defaultConfig();
+  const shown = path.relative(cwd, configFile) || configFile;
+  let text: string;
+  try {
+    text = fs.readFileSync(configFile, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError(`config ${shown}: ${err.code === 'ENOENT' ? 'file not found' : `cannot be read (${err.code ?? err.message})`}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new CliError(`config ${shown}: invalid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return parseConfig(raw, ruleIds());
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(`config ${shown}: ${e.message}`);
+    throw e;
+  }
+}
+
+function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions): void {
+  const known = ruleIds();
+  for (const { id, severity } of opts.rules) {
+    if (!known.includes(id)) throw new CliError(`--rule ${id}: unknown rule id (known: ${known.join(', ') || 'none registered'})`);
+    cfg.rules[id] = { severity, options: cfg.rules[id]?.options ?? {} };
+  }
+  if (opts.reportUnusedSuppressions) cfg.reportUnusedSuppressions = true;
+}
+
+/** Writes through a temporary file in the same directory and a rename, so a crash never leaves half a file. */
+function writeAtomically(abs: string, text: string): void {
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(abs).mode & 0o7777;
+  } catch {
+    mode = undefined;
+  }
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.querylens-${process.pid}-${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // Nothing was written.
+    }
+    throw e;
+  }
+}
+
+export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
+  const { cwd } = io;
+  const { root, configFile } = locateProject(cwd, opts.config);
+  const config = loadConfig(cwd, configFile);
+  applyRuleOverrides(config, opts);
+
+  const filter = new FileFilter(root, config.ignore, config.lintTests);
+  const problems: Problem[] = [];
+  const displayPath = (file: string) => path.relative(cwd, path.join(root, file)).split(path.sep).join('/') || '.';
+
+  // Lint targets, from the command line.
+  const targets = new Set<string>();
+  for (const arg of opts.paths) {
+    const abs = path.resolve(cwd, arg);
+    if (!isInside(root, abs)) throw new CliError(`${arg}: outside the project root ${root} (run querylens from inside the project, or pass --config)`);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new CliError(`${arg}: no such file or directory`);
+    }
+    const rel = toProjectPath(root, abs);
+    if (st.isDirectory()) {
+      const found = filter.walk(rel).filter(isAnalyzable);
+      if (found.length === 0) problems.push({ kind: 'skipped-file', file: rel || '.', message: 'no file to lint here (all ignored, or none with a linted extension)' });
+      for (const f of found) targets.add(f);
+    } else if (isAnalyzable(rel)) {
+      targets.add(rel);
+    } else {
+      problems.push({ kind: 'skipped-file', file: rel, message: 'not a file type querylens lints (.ts .tsx .mts .cts .js .jsx .mjs .cjs .sql); skipped' });
+    }
+  }
+
+  // Schema sources come from the whole project, whatever was named.
+  const schemaFiles = filter.walk('').filter((f) => isSchemaSource(f, config));
+
+  const project = new Project(config, { readFile: lazyReader(root) });
+  await initParser();
+  const bom = new Map<string, boolean>();
+  const analysed: string[] = [];
+  for (const file of new Set([...schemaFiles, ...targets])) {
+    const r = readSource(path.join(root, file));
+    if (!r.ok) {
+      problems.push({ kind: r.kind, file, message: r.reason });
+      continue;
+    }
+    bom.set(file, r.bom);
+    project.setFile(file, r.text);
+    if (targets.has(file)) analysed.push(file);
+  }
+  analysed.sort();
+
+  const analyseAll = (): AnalysisResult => {
+    const findings: Finding[] = [];
+    const found: Problem[] = [];
+    for (const file of analysed) {
+      const r = project.analyze(file);
+      findings.push(...r.findings);
+      found.push(...r.problems);
+    }
+    return { findings, problems: found };
+  };
+
+  const fixed: FixedEntry[] = [];
+  let result = analyseAll();
+  for (let pass = 0; opts.fix && pass < MAX_FIX_PASSES; pass++) {
+    const lengthOf = (file: string): number | undefined | null => {
+      const abs = path.join(root, file);
+      if (!isInside(root, abs) || file.split('/').includes('node_modules')) return null;
+      const text = project.fileText(file);
+      if (text !== undefined) return text.length;
+      return fs.existsSync(abs) ? null : undefined;
+    };
+    const chosen = chooseFixes(result.findings, lengthOf);
+    if (chosen.length === 0) break;
+    // Lines are taken before the edits move them.
+    const lines = chosen.map(({ finding }) => new LineIndex(project.fileText(finding.file) ?? '').position(finding.range.start).line + 1);
+    const failed = new Set<string>();
+    for (const [file, edits] of editsByFile(chosen)) {
+      const abs = path.join(root, file);
+      const before = project.fileText(file) ?? '';
+      try {
+        const after = applyFixes(before, edits);
+        writeAtomically(abs, (bom.get(file) ? '\uFEFF' : '') + after);
+        project.setFile(file, after);
+        if (isAnalyzable(file) && targets.has(file) && !analysed.includes(file)) analysed.push(file);
+      } catch (e) {
+        failed.add(file);
+        problems.push({ kind: 'unreadable-file', file, message: `could not apply fixes: ${(e as Error).message}` });
+      }
+    }
+    chosen.forEach(({ finding, fix }, i) => {
+      if (!fix.edits.some((e) => failed.has(e.file))) fixed.push({ file: finding.file, ruleId: finding.ruleId, title: fix.title, line: lines[i] });
+    });
+    result = analyseAll();
+    if (failed.size) break;
+  }
+
+  // Schema problems (a migration that does not parse) belong to every run.
+  for (const sp of project.schema().problems) {
+    problems.push({ kind: 'schema', file: sp.file, line: sp.line, range: sp.range, message: sp.message });
+  }
+  problems.push(...result.problems);
+
+  const shown = opts.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
+  const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
+  const count = (s: string) => shown.filter((f) => f.severity === s).length;
+  const summary = {
+    files: analysed.length,
+    errors: count('error'),
+    warnings: count('warning'),
+    infos: count('info'),
+    problems: problems.length,
+    fixed: fixed.length,
+  };
+
+  const report: Report = {
+    toolVersion: VERSION,
+    cwd,
+    findings: shown,
+    problems,
+    fixed,
+    summary,
+    rules: allRules,
+    displayPath,
+    locate: makeLocator((f) => project.fileText(f), displayPath),
+  };
+
+  const toFile = opts.output !== undefined;
+  const color = opts.color && !toFile && !(io.env.NO_COLOR ?? '') && (io.stdout.isTTY === true || isForced(io.env));
+  const text =
+    opts.format === 'json'
+      ? formatJson(report)
+      : opts.format === 'sarif'
+        ? formatSarif(report)
+        : opts.format === 'github'
+          ? formatGithub(report)
+          : formatStylish(report, color);
+  if (toFile) {
+    const out = path.resolve(cwd, opts.output!);
+    try {
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, text);
+    } catch (e) {
+      throw new CliError(`--output ${opts.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  } else {
+    io.stdout.write(text);
+  }
+
+  const failRank = severityRank(config.failOn);
+  const failing = shown.some((f) => severityRank(f.severity) >= failRank) || (unusedSuppressions > 0 && failRank <= 1);
+  const tooManyWarnings = opts.maxWarnings !== undefined && summary.warnings + unusedSuppressions > opts.maxWarnings;
+  return failing || tooManyWarnings ? 1 : 0;
+}
+
+function isForced(env: NodeJS.ProcessEnv): boolean {
+  const v = env.FORCE_COLOR;
+  return v !== undefined && v !== '0' && v !== 'false';
+}
