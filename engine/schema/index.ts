@@ -4,10 +4,16 @@
  */
 import picomatch from 'picomatch';
 import type { QuerylensConfig } from '../config';
+import { parserReady } from '../sql/parser';
 import type { SourceFile } from '../types';
-import { emptySchema, type SchemaModel } from './types';
+import { orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
+import { prismaTables } from './prisma';
+import { applySqlFile, tableKey } from './sql-ddl';
+import { emptySchema, type SchemaModel, type TableInfo } from './types';
 
 export * from './types';
+export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind } from './order';
+export { predicateText, normalizeType } from './sql-ddl';
 
 /** Where schemas live without configuration (mission §3). */
 export const DISCOVERED_SCHEMA_GLOBS = [
@@ -20,23 +26,157 @@ export const DISCOVERED_SCHEMA_GLOBS = [
   '**/structure.sql',
   '**/prisma/schema.prisma',
   '**/schema.prisma',
+  // Prisma's multi-file layout (`prismaSchemaFolder`): prisma/schema/*.prisma, or a schema/ folder of its own.
+  '**/schema/*.prisma',
+  `**/${STATS_FILE_NAME}`,
 ];
 
 const discovered = picomatch(DISCOVERED_SCHEMA_GLOBS, { dot: true });
 
 export function isSchemaSource(path: string, config: QuerylensConfig): boolean {
   if (path.includes('node_modules/')) return false;
+  // Down migrations undo the schema; they are never a source (see order.ts).
+  if (sourceKind(path) === 'down') return false;
   if (config.schema.discover && discovered(path)) return true;
   return config.schema.sources.length > 0 && picomatch(config.schema.sources, { dot: true })(path);
 }
 
 /**
  * Builds the schema from its sources. Files are applied in migration order
- * (see orderSchemaFiles); a statement that does not parse is skipped and
- * reported in `problems`, never fatal.
+ * (see orderSchemaFiles in order.ts: dumps, then migrations by natural sort,
+ * then Prisma schemas, then the stats snapshot, then config); a statement that
+ * does not parse is skipped and reported in `problems`, never fatal.
+ *
+ * Prisma merging: when SQL (Prisma's own migrations, or any other) defines a
+ * table that a Prisma model maps to, the SQL is the truth for columns and
+ * indexes (it is what the database has; schema.prisma may be ahead of the
+ * migrations while someone edits it), and the model contributes its name
+ * (`modelName`, `modelDefinedAt`) and field names (`ColumnInfo.fieldName`).
+ * Models no SQL defines are added from schema.prisma alone (origin 'prisma').
  */
 export function buildSchema(files: SourceFile[], config: QuerylensConfig): SchemaModel {
-  void files;
-  void config;
-  return emptySchema();
+  const model = emptySchema();
+  const prismaFiles: SourceFile[] = [];
+  const statsFiles: SourceFile[] = [];
+  for (const f of orderSchemaFiles(files)) {
+    const kind = sourceKind(f.path);
+    if (kind === 'prisma') {
+      prismaFiles.push(f);
+      continue;
+    }
+    if (kind === 'stats') {
+      statsFiles.push(f);
+      continue;
+    }
+    if (!f.path.toLowerCase().endsWith('.sql')) {
+      model.problems.push({ file: f.path, message: 'not a schema source querylens reads (.sql, .prisma, querylens.stats.json); ignored' });
+      continue;
+    }
+    if (!parserReady()) {
+      model.problems.push({ file: f.path, message: 'SQL parser not initialised (initParser() was not awaited); file not applied' });
+      continue;
+    }
+    try {
+      applySqlFile(model, f.path, upSection(f.text));
+      model.sources.push(f.path);
+    } catch (e) {
+      model.problems.push({ file: f.path, message: `schema file not applied: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+  if (prismaFiles.length) {
+    const { tables, problems } = prismaTables(prismaFiles);
+    model.problems.push(...problems);
+    for (const t of tables) mergePrismaTable(model, t);
+    model.sources.push(...prismaFiles.map((f) => f.path));
+  }
+  for (const f of statsFiles) {
+    applyStats(model, f);
+    model.sources.push(f.path);
+  }
+  applyConfig(model, config);
+  return model;
+}
+
+function mergePrismaTable(model: SchemaModel, t: TableInfo): void {
+  const key = tableKey(t.schema, t.name);
+  const existing = model.tables.get(key);
+  if (!existing) {
+    model.tables.set(key, t);
+    return;
+  }
+  if (existing.origin === 'prisma') {
+    model.problems.push({ file: t.definedAt?.file ?? '', message: `model ${t.modelName} maps to table ${key}, already mapped by model ${existing.modelName}; ignored` });
+    return;
+  }
+  existing.modelName = t.modelName;
+  existing.modelDefinedAt = t.modelDefinedAt;
+  for (const c of t.columns.values()) {
+    const sqlCol = existing.columns.get(c.name);
+    if (sqlCol) sqlCol.fieldName = c.fieldName;
+  }
+}
+
+/** Finds the table a config or stats key names: `name` or `schema.name`, exact, then model name, then case-insensitively. */
+function lookup(model: SchemaModel, key: string): TableInfo | undefined {
+  const dot = key.indexOf('.');
+  if (dot > 0) {
+    const exact = model.tables.get(key);
+    if (exact) return exact;
+  }
+  const schema = dot > 0 ? key.slice(0, dot) : undefined;
+  const name = dot > 0 ? key.slice(dot + 1) : key;
+  const candidates = [...model.tables.values()].filter((t) => !schema || t.schema === schema);
+  const exact = candidates.filter((t) => t.name === name);
+  if (exact.length) return exact.find((t) => t.schema === 'public') ?? exact[0];
+  const byModel = candidates.find((t) => t.modelName === name);
+  if (byModel) return byModel;
+  const folded = candidates.filter((t) => t.name.toLowerCase() === name.toLowerCase());
+  return folded.length === 1 ? folded[0] : undefined;
+}
+
+function applyStats(model: SchemaModel, f: SourceFile): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(f.text);
+  } catch (e) {
+    model.problems.push({ file: f.path, line: 1, message: `stats snapshot is not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
+    return;
+  }
+  const tables = (data as { tables?: unknown } | null)?.tables;
+  if (!tables || typeof tables !== 'object' || Array.isArray(tables)) {
+    model.problems.push({ file: f.path, line: 1, message: 'stats snapshot must look like { "tables": { "orders": { "rows": 51234567 } } }' });
+    return;
+  }
+  for (const [key, v] of Object.entries(tables as Record<string, unknown>)) {
+    const rows = (v as { rows?: unknown } | null)?.rows;
+    if (typeof rows !== 'number' || !Number.isFinite(rows) || rows < 0) {
+      model.problems.push({ file: f.path, message: `stats snapshot: tables.${key}.rows must be a non-negative number` });
+      continue;
+    }
+    // A table the snapshot knows but the schema does not (dropped since, or another database) is left out.
+    const t = lookup(model, key);
+    if (t) {
+      t.rows = rows;
+      t.rowsSource = 'stats';
+    }
+  }
+}
+
+function applyConfig(model: SchemaModel, config: QuerylensConfig): void {
+  for (const [key, tc] of Object.entries(config.tables ?? {})) {
+    let t = lookup(model, key);
+    if (!t) {
+      if (tc.rows === undefined && tc.tiny === undefined) continue;
+      const dot = key.indexOf('.');
+      const schema = dot > 0 ? key.slice(0, dot) : 'public';
+      const name = dot > 0 ? key.slice(dot + 1) : key;
+      t = { name, schema, columns: new Map(), indexes: [], origin: 'config' };
+      model.tables.set(tableKey(schema, name), t);
+    }
+    if (tc.rows !== undefined) {
+      t.rows = tc.rows;
+      t.rowsSource = 'config';
+    }
+    if (tc.tiny !== undefined) t.tiny = tc.tiny;
+  }
 }

@@ -16,6 +16,8 @@ export interface ColumnInfo {
   type: string;
   notNull: boolean;
   definedAt?: DefinedAt;
+  /** For Prisma models: the field name in the model (`createdAt` for a column `created_at` mapped with `@map`). */
+  fieldName?: string;
 }
 
 /** One key of an index: a plain column, or an expression (canonical key from `exprKey`). */
@@ -55,6 +57,8 @@ export interface TableInfo {
   origin: 'sql' | 'prisma' | 'config';
   /** For Prisma models: the model name (the table name may differ through @@map). */
   modelName?: string;
+  /** For Prisma models: the `model X { … }` block in schema.prisma, where an `@@index` fix goes. */
+  modelDefinedAt?: DefinedAt;
 }
 
 export interface SchemaProblem {
@@ -89,6 +93,15 @@ export function findModel(schema: SchemaModel | undefined, modelOrTable: string)
   const lower = modelOrTable.toLowerCase();
   for (const t of schema.tables.values()) if (t.modelName?.toLowerCase() === lower) return t;
   return findTable(schema, modelOrTable) ?? findTable(schema, lower);
+}
+
+/** Finds a column by its database name or, for Prisma models, by its field name. */
+export function findColumn(table: TableInfo | undefined, nameOrField: string): ColumnInfo | undefined {
+  if (!table) return undefined;
+  const direct = table.columns.get(nameOrField);
+  if (direct) return direct;
+  for (const c of table.columns.values()) if (c.fieldName === nameOrField) return c;
+  return undefined;
 }
 
 export function emptySchema(): SchemaModel {

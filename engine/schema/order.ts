@@ -1,0 +1,110 @@
+/**
+ * Which kind of schema source a file is, the order in which sources are
+ * applied, and which part of a migration file is the "up" direction.
+ *
+ * Order (documented in README "Schema discovery"):
+ *   1. schema dumps (`schema.sql`, `structure.sql`, `db/schema.sql`): a dump is
+ *      a snapshot, so migrations that exist beside it are applied on top of
+ *      it (a migration newer than the dump refines it; an older one repeats
+ *      what the dump already holds, which `CREATE TABLE` merging tolerates);
+ *   2. migrations, by natural sort of their path: folders and files compare
+ *      segment by segment, digit runs as numbers, so `2_x` < `10_x`,
+ *      `V2__x` < `V10__x`, Prisma `20240101120000_init/migration.sql`,
+ *      Drizzle `0001_x.sql`, Knex/sqlx `20230101_create.sql`;
+ *   3. Prisma schemas (`*.prisma`), merged after all SQL (see prisma.ts);
+ *   4. the stats snapshot `querylens.stats.json`, then the configuration.
+ *
+ * Down migrations never describe the schema the code runs against and are
+ * skipped: `*.down.sql` (golang-migrate, sqlx), `down.sql` (diesel), Flyway
+ * undo files `U<version>__*.sql`; in one-file formats the text after
+ * `-- +goose Down` or `-- migrate:down` (dbmate) is ignored.
+ */
+import type { SourceFile } from '../types';
+
+export type SchemaSourceKind = 'dump' | 'migration' | 'prisma' | 'stats' | 'down';
+
+export const STATS_FILE_NAME = 'querylens.stats.json';
+
+const DUMP_NAMES = new Set(['schema.sql', 'structure.sql']);
+
+function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+export function sourceKind(path: string): SchemaSourceKind {
+  const base = baseName(path);
+  const lower = base.toLowerCase();
+  if (lower === STATS_FILE_NAME) return 'stats';
+  if (lower.endsWith('.prisma')) return 'prisma';
+  if (lower === 'down.sql' || lower.endsWith('.down.sql') || /^u\d+(?:[._]\d+)*__/i.test(base)) return 'down';
+  if (DUMP_NAMES.has(lower)) return 'dump';
+  return 'migration';
+}
+
+/** Splits into runs of digits and non-digits. */
+function chunks(s: string): string[] {
+  return s.match(/\d+|\D+/g) ?? [];
+}
+
+/** Natural comparison: digit runs compare as numbers (then by length, so `01` sorts after `1`). */
+export function naturalCompare(a: string, b: string): number {
+  const ca = chunks(a);
+  const cb = chunks(b);
+  const n = Math.min(ca.length, cb.length);
+  for (let i = 0; i < n; i++) {
+    const x = ca[i];
+    const y = cb[i];
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) {
+      // Compare as big numbers without overflow: strip leading zeros, longer is larger.
+      const sx = x.replace(/^0+(?=\d)/, '');
+      const sy = y.replace(/^0+(?=\d)/, '');
+      if (sx.length !== sy.length) return sx.length - sy.length;
+      if (sx !== sy) return sx < sy ? -1 : 1;
+      if (x.length !== y.length) return x.length - y.length;
+      continue;
+    }
+    // A numbered name sorts before an unnumbered one in the same folder.
+    if (dx !== dy) return dx ? -1 : 1;
+    const lx = x.toLowerCase();
+    const ly = y.toLowerCase();
+    if (lx !== ly) return lx < ly ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return ca.length - cb.length;
+}
+
+/** Compares two paths segment by segment with natural order. */
+export function comparePaths(a: string, b: string): number {
+  const sa = a.split('/');
+  const sb = b.split('/');
+  const n = Math.min(sa.length, sb.length);
+  for (let i = 0; i < n; i++) {
+    const c = naturalCompare(sa[i], sb[i]);
+    if (c !== 0) return c;
+  }
+  return sa.length - sb.length;
+}
+
+const RANK: Record<SchemaSourceKind, number> = { dump: 0, migration: 1, prisma: 2, stats: 3, down: 4 };
+
+/** Orders schema sources for application; down migrations are dropped. */
+export function orderSchemaFiles<T extends SourceFile>(files: readonly T[]): T[] {
+  return files
+    .filter((f) => sourceKind(f.path) !== 'down')
+    .map((f) => ({ f, kind: sourceKind(f.path) }))
+    .sort((x, y) => RANK[x.kind] - RANK[y.kind] || comparePaths(x.f.path, y.f.path))
+    .map((x) => x.f);
+}
+
+/**
+ * The "up" part of a migration's text: everything before a goose or dbmate
+ * down marker. Offsets in the returned text are those of the original.
+ */
+export function upSection(text: string): string {
+  const m = /^[ \t]*--[ \t]*(?:\+goose[ \t]+down|migrate:down)\b.*$/im.exec(text);
+  return m ? text.slice(0, m.index) : text;
+}

@@ -1,0 +1,387 @@
+/**
+ * A hand-written reader for Prisma schema files (`schema.prisma`, and the
+ * multi-file `prisma/schema/*.prisma` layout): models become tables with the
+ * columns and indexes Prisma Migrate would create on PostgreSQL.
+ *
+ * - `@@map`/`@map` give the table and column names; `@@schema` the schema.
+ * - Scalar types map to PostgreSQL as Prisma Migrate does (String → text,
+ *   Int → int4, BigInt → int8, Float → float8, Decimal → numeric,
+ *   DateTime → timestamp (Prisma's timestamp(3); typmods are dropped),
+ *   Json → jsonb, Bytes → bytea, Boolean → bool); `@db.*` native types win.
+ *   Enums keep their (mapped) name; lists are `type[]`.
+ * - Indexes: `@id`/`@@id` → `<table>_pkey`, `@unique`/`@@unique` →
+ *   `<table>_<cols>_key`, `@@index` → `<table>_<cols>_idx`, unless `map:`
+ *   (or, for `@@index`, the older `name:`) names them.
+ * - Relation fields (whose type is a model) are not columns; their scalar
+ *   foreign-key fields are, and are NOT indexed unless declared: PostgreSQL
+ *   does not index foreign keys, and neither does Prisma.
+ * - `view` blocks are skipped: a view has no indexes of its own, and treating
+ *   it as a table would make every filter on it look unindexed.
+ *
+ * Comments (`//`, `///`) are blanked before parsing so that offsets stay those
+ * of the file; attributes may span lines inside `(...)` or `[...]`.
+ */
+import { LineIndex } from '../text';
+import type { Range } from '../types';
+import type { ColumnInfo, IndexInfo, SchemaProblem, TableInfo } from './types';
+
+type Value =
+  | { kind: 'string'; value: string }
+  | { kind: 'number'; value: string }
+  | { kind: 'array'; items: Value[] }
+  | { kind: 'call'; name: string; args: Arg[] | undefined };
+
+interface Arg {
+  name?: string;
+  value: Value;
+}
+
+interface Attribute {
+  /** Without the `@`/`@@`: 'id', 'unique', 'db.VarChar', 'map' ... */
+  name: string;
+  args: Arg[];
+  range: Range;
+}
+
+interface Field {
+  name: string;
+  nameRange: Range;
+  type: string;
+  optional: boolean;
+  list: boolean;
+  attrs: Attribute[];
+}
+
+interface Block {
+  keyword: string;
+  name: string;
+  range: Range;
+  file: string;
+  fields: Field[];
+  blockAttrs: Attribute[];
+  /** enum values' raw lines are irrelevant; only the enum's @@map matters. */
+}
+
+/** Replaces `//` comments with spaces (outside strings), keeping every offset. */
+function blankComments(text: string): string {
+  const out = text.split('');
+  let inStr = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inStr) {
+      if (c === '\\') i++;
+      else if (c === '"') inStr = false;
+      else if (c === '\n') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') out[i++] = ' ';
+      i--;
+    }
+  }
+  return out.join('');
+}
+
+/** Index of the `}` closing the block whose `{` is at `open`, or -1. */
+function closingBrace(text: string, open: number): number {
+  let depth = 0;
+  let inStr = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (inStr) {
+      if (c === '\\') i++;
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Splits a block body into logical lines: a newline inside (), [] or a string does not end one. */
+function logicalLines(text: string, start: number, end: number): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let depth = 0;
+  let inStr = false;
+  let lineStart = start;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text[i] : '\n';
+    if (inStr) {
+      if (c === '\\') i++;
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth = Math.max(0, depth - 1);
+    else if (c === '\n' && depth === 0) {
+      const raw = text.slice(lineStart, i);
+      const lead = raw.length - raw.trimStart().length;
+      if (raw.trim()) out.push({ text: raw.trim(), start: lineStart + lead });
+      lineStart = i + 1;
+    }
+  }
+  return out;
+}
+
+/** A tiny recursive-descent reader for attribute arguments. */
+class ArgReader {
+  i = 0;
+  constructor(readonly s: string) {}
+  ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
+  }
+  peek(): string {
+    this.ws();
+    return this.s[this.i] ?? '';
+  }
+  args(close: string): Arg[] {
+    const out: Arg[] = [];
+    while (this.peek() && this.peek() !== close) {
+      const save = this.i;
+      const m = /^([A-Za-z_]\w*)\s*:/.exec(this.s.slice(this.i));
+      let name: string | undefined;
+      if (m) {
+        name = m[1];
+        this.i += m[0].length;
+      } else this.i = save;
+      out.push({ name, value: this.value() });
+      if (this.peek() === ',') this.i++;
+      else if (this.peek() !== close) throw new Error(`unexpected "${this.peek()}" in attribute arguments`);
+    }
+    if (this.peek() !== close) throw new Error(`missing "${close}"`);
+    this.i++;
+    return out;
+  }
+  value(): Value {
+    const c = this.peek();
+    if (c === '"') {
+      let j = this.i + 1;
+      let v = '';
+      while (j < this.s.length && this.s[j] !== '"') {
+        if (this.s[j] === '\\') j++;
+        v += this.s[j++];
+      }
+      this.i = j + 1;
+      return { kind: 'string', value: v };
+    }
+    if (c === '[') {
+      this.i++;
+      return { kind: 'array', items: this.args(']').map((a) => a.value) };
+    }
+    const num = /^-?\d+(\.\d+)?/.exec(this.s.slice(this.i));
+    if (num) {
+      this.i += num[0].length;
+      return { kind: 'number', value: num[0] };
+    }
+    const id = /^[A-Za-z_][\w.]*/.exec(this.s.slice(this.i));
+    if (!id) throw new Error(`unexpected "${c}" in attribute arguments`);
+    this.i += id[0].length;
+    if (this.s[this.i] === '(') {
+      this.i++;
+      return { kind: 'call', name: id[0], args: this.args(')') };
+    }
+    return { kind: 'call', name: id[0], args: undefined };
+  }
+}
+
+/** Reads `@a @b(...) @db.X(...)` attributes from `s` (which starts at file offset `base`). */
+function readAttributes(s: string, base: number, prefix: '@' | '@@'): Attribute[] {
+  const out: Attribute[] = [];
+  let i = 0;
+  while (i < s.length) {
+    while (i < s.length && /\s/.test(s[i])) i++;
+    if (i >= s.length) break;
+    if (!s.startsWith(prefix, i) || (prefix === '@' && s[i + 1] === '@')) throw new Error(`unexpected "${s.slice(i, i + 20)}"`);
+    const start = i;
+    i += prefix.length;
+    const id = /^[A-Za-z_][\w.]*/.exec(s.slice(i));
+    if (!id) throw new Error('attribute without a name');
+    i += id[0].length;
+    let args: Arg[] = [];
+    if (s[i] === '(') {
+      const r = new ArgReader(s);
+      r.i = i + 1;
+      args = r.args(')');
+      i = r.i;
+    }
+    out.push({ name: id[0], args, range: { start: base + start, end: base + i } });
+  }
+  return out;
+}
+
+function parseBlocks(file: string, text: string, problems: SchemaProblem[]): Block[] {
+  const clean = blankComments(text);
+  const lines = new LineIndex(text);
+  const blocks: Block[] = [];
+  const re = /(^|\n)[ \t]*(model|view|enum|type|generator|datasource)\s+([A-Za-z_]\w*)\s*\{/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(clean))) {
+    const kwStart = m.index + m[1].length + (m[0].length - m[1].length - m[0].trimStart().length);
+    const open = m.index + m[0].length - 1;
+    const close = closingBrace(clean, open);
+    if (close < 0) {
+      problems.push({ file, line: lines.position(kwStart).line + 1, message: `${m[2]} ${m[3]}: no closing "}"` });
+      break;
+    }
+    re.lastIndex = close + 1;
+    const block: Block = { keyword: m[2], name: m[3], range: { start: kwStart, end: close + 1 }, file, fields: [], blockAttrs: [] };
+    blocks.push(block);
+    if (block.keyword === 'generator' || block.keyword === 'datasource') continue;
+    for (const line of logicalLines(clean, open + 1, close)) {
+      try {
+        if (line.text.startsWith('@@')) {
+          block.blockAttrs.push(...readAttributes(line.text, line.start, '@@'));
+          continue;
+        }
+        if (block.keyword === 'enum') continue;
+        const f = /^([A-Za-z_]\w*)\s+([A-Za-z_]\w*(?:\("(?:[^"\\]|\\.)*"\))?)(\[\])?(\?)?/.exec(line.text);
+        if (!f) throw new Error(`cannot read field "${line.text.slice(0, 40)}"`);
+        block.fields.push({
+          name: f[1],
+          nameRange: { start: line.start, end: line.start + f[1].length },
+          type: f[2],
+          list: !!f[3],
+          optional: !!f[4],
+          attrs: readAttributes(line.text.slice(f[0].length), line.start + f[0].length, '@'),
+        });
+      } catch (e) {
+        problems.push({
+          file,
+          line: lines.position(line.start).line + 1,
+          range: { start: line.start, end: line.start + line.text.length },
+          message: `${block.keyword} ${block.name}: ${e instanceof Error ? e.message : String(e)}; line skipped`,
+        });
+      }
+    }
+  }
+  return blocks;
+}
+
+const SCALARS: Record<string, string> = {
+  String: 'text',
+  Int: 'int4',
+  BigInt: 'int8',
+  Float: 'float8',
+  Decimal: 'numeric',
+  DateTime: 'timestamp',
+  Json: 'jsonb',
+  Bytes: 'bytea',
+  Boolean: 'bool',
+};
+
+const NATIVE: Record<string, string> = {
+  text: 'text',
+  varchar: 'varchar',
+  char: 'bpchar',
+  uuid: 'uuid',
+  integer: 'int4',
+  int: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  real: 'float4',
+  doubleprecision: 'float8',
+  decimal: 'numeric',
+  money: 'money',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  date: 'date',
+  time: 'time',
+  timetz: 'timetz',
+  boolean: 'bool',
+  bit: 'bit',
+  varbit: 'varbit',
+  json: 'json',
+  jsonb: 'jsonb',
+  bytea: 'bytea',
+  xml: 'xml',
+  inet: 'inet',
+  citext: 'citext',
+  oid: 'oid',
+};
+
+const METHODS: Record<string, string> = { BTree: 'btree', Hash: 'hash', Gist: 'gist', Gin: 'gin', SpGist: 'spgist', Brin: 'brin' };
+
+function attr(attrs: Attribute[], name: string): Attribute | undefined {
+  return attrs.find((a) => a.name === name);
+}
+
+function stringArg(a: Attribute | undefined, name?: string): string | undefined {
+  if (!a) return undefined;
+  const arg = name ? a.args.find((x) => x.name === name) : a.args.find((x) => !x.name);
+  return arg?.value.kind === 'string' ? arg.value.value : undefined;
+}
+
+/** Field names of an index's field list (`[a, b(sort: Desc)]`, positional or `fields:`). */
+function fieldList(a: Attribute): string[] {
+  const arg = a.args.find((x) => x.name === 'fields') ?? a.args.find((x) => !x.name);
+  if (arg?.value.kind !== 'array') return [];
+  return arg.value.items.map((v) => (v.kind === 'call' ? v.name : '?'));
+}
+
+/** Parses Prisma schema files (all files of one schema together: models may refer across files). */
+export function prismaTables(files: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[] } {
+  const problems: SchemaProblem[] = [];
+  const blocks = files.flatMap((f) => parseBlocks(f.path, f.text, problems));
+  const models = new Set(blocks.filter((b) => b.keyword === 'model' || b.keyword === 'view' || b.keyword === 'type').map((b) => b.name));
+  const enums = new Map(blocks.filter((b) => b.keyword === 'enum').map((b) => [b.name, stringArg(attr(b.blockAttrs, 'map')) ?? b.name]));
+  const tables: TableInfo[] = [];
+  for (const b of blocks) {
+    if (b.keyword !== 'model') continue;
+    const name = stringArg(attr(b.blockAttrs, 'map')) ?? b.name;
+    const schema = stringArg(attr(b.blockAttrs, 'schema')) ?? 'public';
+    const definedAt = { file: b.file, range: b.range };
+    const table: TableInfo = { name, schema, columns: new Map(), indexes: [], definedAt, origin: 'prisma', modelName: b.name, modelDefinedAt: definedAt };
+    const columnOf = new Map<string, string>();
+    for (const f of b.fields) {
+      const base = f.type.replace(/\(.*$/, '');
+      if (models.has(base) || attr(f.attrs, 'relation')) continue;
+      const col = stringArg(attr(f.attrs, 'map')) ?? f.name;
+      columnOf.set(f.name, col);
+      let type: string;
+      const native = f.attrs.find((a) => a.name.startsWith('db.'));
+      if (native) type = NATIVE[native.name.slice(3).toLowerCase()] ?? native.name.slice(3).toLowerCase();
+      else if (base === 'Unsupported') type = (/"([^"]*)"/.exec(f.type)?.[1] ?? 'unknown').replace(/\(.*$/, '').toLowerCase();
+      else type = SCALARS[base] ?? enums.get(base) ?? base;
+      if (f.list) type += '[]';
+      const info: ColumnInfo = { name: col, type, notNull: !f.optional && !f.list, definedAt: { file: b.file, range: f.nameRange }, fieldName: f.name };
+      table.columns.set(col, info);
+      const id = attr(f.attrs, 'id');
+      if (id) {
+        info.notNull = true;
+        table.indexes.push({ name: stringArg(id, 'map') ?? `${name}_pkey`, kind: 'primary', keys: [{ column: col }], include: [], method: 'btree', definedAt: { file: b.file, range: id.range } });
+      }
+      const uq = attr(f.attrs, 'unique');
+      if (uq) table.indexes.push({ name: stringArg(uq, 'map') ?? `${name}_${col}_key`, kind: 'unique', keys: [{ column: col }], include: [], method: 'btree', definedAt: { file: b.file, range: uq.range } });
+    }
+    for (const a of b.blockAttrs) {
+      if (a.name !== 'id' && a.name !== 'unique' && a.name !== 'index') continue;
+      const fields = fieldList(a);
+      const unknown = fields.filter((f) => !columnOf.has(f));
+      if (fields.length === 0 || unknown.length) {
+        problems.push({ file: b.file, range: a.range, message: `model ${b.name}: @@${a.name} names unknown field(s) ${unknown.join(', ') || '(none)'}; ignored` });
+        continue;
+      }
+      const cols = fields.map((f) => columnOf.get(f)!);
+      const kind = a.name === 'id' ? 'primary' : a.name === 'unique' ? 'unique' : 'index';
+      const dflt = kind === 'primary' ? `${name}_pkey` : `${name}_${cols.join('_')}_${kind === 'unique' ? 'key' : 'idx'}`;
+      const indexName = stringArg(a, 'map') ?? (kind === 'index' ? stringArg(a, 'name') : undefined) ?? dflt;
+      const typeArg = a.args.find((x) => x.name === 'type');
+      const method = typeArg?.value.kind === 'call' ? (METHODS[typeArg.value.name] ?? typeArg.value.name.toLowerCase()) : 'btree';
+      const index: IndexInfo = { name: indexName, kind, keys: cols.map((c) => ({ column: c })), include: [], method, definedAt: { file: b.file, range: a.range } };
+      table.indexes.push(index);
+      if (kind === 'primary') for (const c of cols) table.columns.get(c)!.notNull = true;
+    }
+    tables.push(table);
+  }
+  for (const p of problems) {
+    if (p.line === undefined && p.range) {
+      const f = files.find((x) => x.path === p.file);
+      if (f) p.line = new LineIndex(f.text).position(p.range.start).line + 1;
+    }
+  }
+  return { tables, problems };
+}

@@ -1,0 +1,719 @@
+/**
+ * Applies PostgreSQL DDL (parsed by libpg-query through `engine/sql/parser`)
+ * to a schema model: CREATE/ALTER/DROP of tables, columns, constraints and
+ * indexes. Everything else (DML, functions, grants, extensions) is read and
+ * ignored. A statement that does not parse, or that names an object the
+ * model does not know, becomes a SchemaProblem; nothing here throws for bad
+ * input.
+ *
+ * Keys: tables are keyed `schema.name` with both parts as PostgreSQL stores
+ * them (the parser already folded unquoted identifiers to lower case, quoted
+ * ones keep their case: `"User"` is `public.User`). Unqualified names resolve
+ * through the file's `search_path` (`SET search_path`), default `public`.
+ */
+import { parseSql, type PgNode } from '../sql/parser';
+import { exprKey, nameList, walk } from '../sql/expr';
+import { LineIndex } from '../text';
+import type { Range } from '../types';
+import type { ColumnInfo, IndexInfo, IndexKey, SchemaModel, TableInfo } from './types';
+
+/** What schema discovery keeps about an index beyond IndexInfo, to follow renames and drops. */
+interface IndexDetail {
+  /** Per key: the expression AST for expression keys. */
+  exprs: (PgNode | undefined)[];
+  where?: PgNode;
+  /** Created by a PRIMARY KEY/UNIQUE/EXCLUDE constraint (DROP CONSTRAINT removes it, DROP INDEX may not). */
+  constraint?: boolean;
+}
+
+const details = new WeakMap<IndexInfo, IndexDetail>();
+
+export function tableKey(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
+
+/** PostgreSQL's own type aliases that the grammar leaves as written (`serial`, `int4` ...). */
+const TYPE_ALIASES: Record<string, string> = {
+  serial: 'int4',
+  serial4: 'int4',
+  bigserial: 'int8',
+  serial8: 'int8',
+  smallserial: 'int2',
+  serial2: 'int2',
+  integer: 'int4',
+  int: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  boolean: 'bool',
+  real: 'float4',
+  float: 'float8',
+  'double precision': 'float8',
+  decimal: 'numeric',
+  'character varying': 'varchar',
+  character: 'bpchar',
+  char: 'bpchar',
+  'timestamp without time zone': 'timestamp',
+  'timestamp with time zone': 'timestamptz',
+  'time without time zone': 'time',
+  'time with time zone': 'timetz',
+};
+
+/** Normalised type name: pg_catalog/public dropped, aliases resolved, typmods dropped, arrays as `t[]`. */
+export function normalizeType(typeName: PgNode): string {
+  const names = nameList(typeName?.names).filter((n) => n !== 'pg_catalog');
+  if (names.length > 1 && names[0] === 'public') names.shift();
+  let t = names.join('.');
+  t = TYPE_ALIASES[t] ?? t;
+  const dims = Array.isArray(typeName?.arrayBounds) ? typeName.arrayBounds.length : 0;
+  return t + '[]'.repeat(dims);
+}
+
+/** Whether a column type is created NOT NULL by itself (serial types). */
+function typeImpliesNotNull(typeName: PgNode): boolean {
+  const names = nameList(typeName?.names);
+  return /^(small|big)?serial[248]?$/.test(names[names.length - 1] ?? '');
+}
+
+/** Range of an identifier (quoted or not) starting at `loc` in `text`. */
+function identRange(text: string, loc: number): Range {
+  if (loc < 0 || loc >= text.length) return { start: Math.max(0, loc), end: Math.max(0, loc) };
+  if (text[loc] === '"') {
+    let i = loc + 1;
+    while (i < text.length) {
+      if (text[i] === '"') {
+        if (text[i + 1] === '"') i += 2;
+        else return { start: loc, end: i + 1 };
+      } else i++;
+    }
+    return { start: loc, end: text.length };
+  }
+  const m = /[\p{L}_][\p{L}\p{N}_$]*/uy;
+  m.lastIndex = loc;
+  const r = m.exec(text);
+  return { start: loc, end: loc + (r ? r[0].length : 0) };
+}
+
+/**
+ * End of the list element that starts at `loc`: the next `,` or unmatched `)`
+ * at depth 0, skipping strings, quoted identifiers and comments.
+ */
+function elementEnd(text: string, loc: number, limit: number): number {
+  let depth = 0;
+  let i = loc;
+  while (i < limit) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const q = c;
+      i++;
+      while (i < limit && !(text[i] === q && text[i + 1] !== q)) i += text[i] === q ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === '-' && text[i + 1] === '-') {
+      while (i < limit && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') {
+      if (depth === 0) break;
+      depth--;
+    } else if (c === ',' && depth === 0) break;
+    i++;
+  }
+  while (i > loc && /\s/.test(text[i - 1])) i--;
+  return i;
+}
+
+interface FileState {
+  model: SchemaModel;
+  file: string;
+  text: string;
+  lines: LineIndex;
+  searchPath: string[];
+  /** The statement being applied. */
+  stmt: { start: number; end: number };
+}
+
+function problem(st: FileState, offset: number, message: string): void {
+  const line = st.lines.position(offset).line + 1;
+  st.model.problems.push({ file: st.file, line, range: { start: st.stmt.start, end: st.stmt.end }, message });
+}
+
+function creationSchema(st: FileState, rv: PgNode): string {
+  return rv?.schemaname ?? st.searchPath[0] ?? 'public';
+}
+
+/** Finds a table by RangeVar: qualified exactly, else through the search path, else any schema. */
+function resolveTable(st: FileState, rv: PgNode): TableInfo | undefined {
+  const name: string = rv?.relname;
+  if (!name) return undefined;
+  if (rv.schemaname) return st.model.tables.get(tableKey(rv.schemaname, name));
+  for (const s of st.searchPath) {
+    const t = st.model.tables.get(tableKey(s, name));
+    if (t) return t;
+  }
+  for (const t of st.model.tables.values()) if (t.name === name) return t;
+  return undefined;
+}
+
+function findIndex(st: FileState, names: string[]): { table: TableInfo; index: IndexInfo } | undefined {
+  const name = names[names.length - 1];
+  const schema = names.length > 1 ? names[names.length - 2] : undefined;
+  const schemas = schema ? [schema] : st.searchPath;
+  for (const s of schemas) {
+    for (const t of st.model.tables.values()) {
+      if (t.schema !== s) continue;
+      const index = t.indexes.find((i) => i.name === name);
+      if (index) return { table: t, index };
+    }
+  }
+  if (!schema) {
+    for (const t of st.model.tables.values()) {
+      const index = t.indexes.find((i) => i.name === name);
+      if (index) return { table: t, index };
+    }
+  }
+  return undefined;
+}
+
+/** PostgreSQL's default name for an index or constraint, made unique in the schema (`t_a_idx1`). */
+function chooseIndexName(model: SchemaModel, table: TableInfo, columns: string[], suffix: string): string {
+  const base = suffix === 'pkey' ? `${table.name}_pkey` : `${table.name}_${columns.join('_') || 'expr'}_${suffix}`;
+  const taken = new Set<string>();
+  for (const t of model.tables.values()) if (t.schema === table.schema) for (const i of t.indexes) taken.add(i.name);
+  if (!taken.has(base)) return base;
+  for (let n = 1; ; n++) if (!taken.has(`${base}${n}`)) return `${base}${n}`;
+}
+
+function addIndex(table: TableInfo, index: IndexInfo, detail: IndexDetail): void {
+  details.set(index, detail);
+  const existing = table.indexes.findIndex((i) => i.name === index.name);
+  if (existing >= 0) table.indexes[existing] = index;
+  else table.indexes.push(index);
+}
+
+/** Columns an index depends on: its keys, expressions, INCLUDE list and predicate. */
+function indexColumns(index: IndexInfo): Set<string> {
+  const cols = new Set<string>();
+  const d = details.get(index);
+  index.keys.forEach((k, i) => {
+    if (k.column) cols.add(k.column);
+    const e = d?.exprs[i];
+    if (e) columnRefs(e, cols);
+  });
+  for (const c of index.include) cols.add(c);
+  if (d?.where) columnRefs(d.where, cols);
+  return cols;
+}
+
+function columnRefs(node: PgNode, into: Set<string>): void {
+  walk(node, (type, body) => {
+    if (type === 'ColumnRef') {
+      const f = nameList(body.fields);
+      into.add(f[f.length - 1]);
+    }
+  });
+}
+
+/** Renames column references in an expression AST in place. */
+function renameRefs(node: PgNode, from: string, to: string): void {
+  walk(node, (type, body) => {
+    if (type === 'ColumnRef' && Array.isArray(body.fields) && body.fields.length > 0) {
+      const last = body.fields[body.fields.length - 1];
+      if (last?.String?.sval === from) last.String.sval = to;
+    }
+  });
+}
+
+function renameColumnInIndexes(table: TableInfo, from: string, to: string): void {
+  for (const index of table.indexes) {
+    const d = details.get(index);
+    index.keys = index.keys.map((k, i) => {
+      if (k.column === from) return { column: to };
+      const e = d?.exprs[i];
+      if (e) {
+        renameRefs(e, from, to);
+        return { expression: exprKey(e) };
+      }
+      return k;
+    });
+    index.include = index.include.map((c) => (c === from ? to : c));
+    if (d?.where) {
+      renameRefs(d.where, from, to);
+      index.predicate = predicateText(d.where);
+    }
+  }
+}
+
+const BOOL_OPS: Record<string, string> = { AND_EXPR: 'and', OR_EXPR: 'or', NOT_EXPR: 'not' };
+
+/**
+ * Canonical text of a predicate (partial-index WHERE): `exprKey` for leaves,
+ * plus AND/OR/NOT, IS [NOT] NULL, IS [NOT] TRUE/FALSE, IN lists, which
+ * `exprKey` does not spell out. Column qualifiers are dropped, as in exprKey.
+ */
+export function predicateText(node: PgNode): string {
+  if (!node || typeof node !== 'object') return '?';
+  if (node.BoolExpr) {
+    const b = node.BoolExpr;
+    const op = BOOL_OPS[b.boolop] ?? 'and';
+    const args: string[] = (b.args ?? []).map(predicateText);
+    return op === 'not' ? `(not ${args[0]})` : `(${args.join(` ${op} `)})`;
+  }
+  if (node.NullTest) {
+    const n = node.NullTest;
+    return `(${predicateText(n.arg)} ${n.nulltesttype === 'IS_NOT_NULL' ? 'is not null' : 'is null'})`;
+  }
+  if (node.BooleanTest) {
+    const b = node.BooleanTest;
+    const t = String(b.booltesttype ?? '').replace(/^IS_/, 'is ').replace(/_/g, ' ').toLowerCase();
+    return `(${predicateText(b.arg)} ${t})`;
+  }
+  if (node.A_Expr) {
+    const a = node.A_Expr;
+    const op = nameList(a.name).join('');
+    const l = a.lexpr ? predicateText(a.lexpr) : '';
+    if (a.kind === 'AEXPR_IN') return `(${l} ${op === '<>' ? 'not in' : 'in'} ${predicateText(a.rexpr)})`;
+    const r = a.rexpr ? predicateText(a.rexpr) : '';
+    return `(${l} ${op} ${r})`;
+  }
+  if (node.List) return `(${(node.List.items ?? []).map(predicateText).join(', ')})`;
+  if (node.TypeCast) {
+    const c = node.TypeCast;
+    return `${predicateText(c.arg)}::${normalizeType(c.typeName)}`;
+  }
+  return exprKey(node);
+}
+
+function buildIndexFromElems(
+  st: FileState,
+  table: TableInfo,
+  elems: PgNode[],
+): { keys: IndexKey[]; exprs: (PgNode | undefined)[]; names: string[] } {
+  const keys: IndexKey[] = [];
+  const exprs: (PgNode | undefined)[] = [];
+  const names: string[] = [];
+  for (const e of elems) {
+    const el = e.IndexElem;
+    if (!el) continue;
+    if (el.name) {
+      keys.push({ column: el.name });
+      exprs.push(undefined);
+      names.push(el.name);
+      if (!table.columns.has(el.name) && table.columns.size > 0) problem(st, st.stmt.start, `index on ${table.name} names unknown column ${el.name}`);
+    } else if (el.expr) {
+      // A parenthesised plain column `(col)` is still a column key.
+      if (el.expr.ColumnRef) {
+        const f = nameList(el.expr.ColumnRef.fields);
+        keys.push({ column: f[f.length - 1] });
+        exprs.push(undefined);
+        names.push(f[f.length - 1]);
+      } else {
+        keys.push({ expression: exprKey(el.expr) });
+        exprs.push(el.expr);
+        // PostgreSQL names expression indexes after the function (`t_lower_idx`) or `expr`.
+        const fn = el.expr.FuncCall ? nameList(el.expr.FuncCall.funcname).pop() : undefined;
+        names.push(fn ?? 'expr');
+      }
+    }
+  }
+  return { keys, exprs, names };
+}
+
+function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName: string | undefined, range: Range): void {
+  const kind = c.contype === 'CONSTR_PRIMARY' ? 'primary' : c.contype === 'CONSTR_UNIQUE' ? 'unique' : c.contype === 'CONSTR_EXCLUSION' ? 'index' : undefined;
+  if (!kind) return;
+  if (c.indexname) {
+    // ADD CONSTRAINT … UNIQUE/PRIMARY KEY USING INDEX: the index becomes the constraint and takes its name.
+    const found = findIndex(st, [table.schema, c.indexname]);
+    if (!found) {
+      problem(st, c.location ?? st.stmt.start, `constraint uses unknown index ${c.indexname}`);
+      return;
+    }
+    found.index.kind = kind;
+    if (c.conname) found.index.name = c.conname;
+    const d = details.get(found.index);
+    if (d) d.constraint = true;
+    else details.set(found.index, { exprs: found.index.keys.map(() => undefined), constraint: true });
+    if (kind === 'primary') for (const k of found.index.keys) if (k.column) setNotNull(table, k.column);
+    return;
+  }
+  let keys: IndexKey[];
+  let exprs: (PgNode | undefined)[] = [];
+  let names: string[];
+  if (kind === 'index') {
+    const elems = (c.exclusions ?? []).map((x: PgNode) => x.List?.items?.[0]).filter(Boolean);
+    ({ keys, exprs, names } = buildIndexFromElems(st, table, elems));
+  } else {
+    names = c.keys ? nameList(c.keys) : columnName ? [columnName] : [];
+    keys = names.map((n) => ({ column: n }));
+    exprs = names.map(() => undefined);
+  }
+  if (keys.length === 0) return;
+  const suffix = kind === 'primary' ? 'pkey' : kind === 'unique' ? 'key' : 'excl';
+  const name: string = c.conname ?? chooseIndexName(st.model, table, names, suffix);
+  const include = nameList(c.including);
+  if (kind === 'primary') for (const n of names) setNotNull(table, n);
+  addIndex(
+    table,
+    { name, kind, keys, include, method: c.access_method ?? 'btree', definedAt: { file: st.file, range } },
+    { exprs, where: c.where_clause, constraint: true },
+  );
+  if (c.where_clause) table.indexes[table.indexes.length - 1].predicate = predicateText(c.where_clause);
+}
+
+function setNotNull(table: TableInfo, column: string): void {
+  const col = table.columns.get(column);
+  if (col) col.notNull = true;
+}
+
+function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() => void)[]): void {
+  const name: string = def.colname;
+  if (!name) return;
+  const loc: number = def.location ?? st.stmt.start;
+  const col: ColumnInfo = {
+    name,
+    type: normalizeType(def.typeName),
+    notNull: typeImpliesNotNull(def.typeName),
+    definedAt: { file: st.file, range: identRange(st.text, loc) },
+  };
+  table.columns.set(name, col);
+  for (const cw of def.constraints ?? []) {
+    const c = cw.Constraint;
+    if (!c) continue;
+    if (c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_IDENTITY') col.notNull = true;
+    else if (c.contype === 'CONSTR_NULL') col.notNull = false;
+    if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
+      const cloc: number = c.location ?? loc;
+      const range = { start: cloc, end: elementEnd(st.text, cloc, st.stmt.end) };
+      // Column constraints are named after table constraints in PostgreSQL; order them after columns.
+      deferred.push(() => constraintIndex(st, table, c, name, range));
+    }
+  }
+}
+
+function newTable(schema: string, name: string, definedAt: { file: string; range: Range }): TableInfo {
+  return { name, schema, columns: new Map(), indexes: [], definedAt, origin: 'sql' };
+}
+
+function copyColumnsFrom(target: TableInfo, source: TableInfo): void {
+  for (const [n, c] of source.columns) if (!target.columns.has(n)) target.columns.set(n, { ...c });
+}
+
+function createTable(st: FileState, s: PgNode): void {
+  const rv = s.relation;
+  const schema = creationSchema(st, rv);
+  const key = tableKey(schema, rv.relname);
+  const existing = st.model.tables.get(key);
+  if (existing && s.if_not_exists) return;
+  // Without IF NOT EXISTS PostgreSQL would fail; a dump followed by older
+  // migrations does this, so merge: keep what is known and add what is new.
+  const table = existing ?? newTable(schema, rv.relname, { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } });
+  if (!existing) st.model.tables.set(key, table);
+  for (const parentRv of s.inhRelations ?? []) {
+    const parent = resolveTable(st, parentRv.RangeVar);
+    if (!parent) {
+      problem(st, parentRv.RangeVar?.location ?? st.stmt.start, `table ${rv.relname} inherits from unknown table ${parentRv.RangeVar?.relname}`);
+      continue;
+    }
+    copyColumnsFrom(table, parent);
+    // Indexes of a partitioned table are created on each partition (PARTITION OF), not on INHERITS children.
+    if (s.partbound) {
+      for (const i of parent.indexes) {
+        const cols = i.keys.map((k) => k.column ?? 'expr');
+        table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx')));
+      }
+    }
+  }
+  const deferred: (() => void)[] = [];
+  for (const el of s.tableElts ?? []) {
+    if (el.ColumnDef) addColumn(st, table, el.ColumnDef, deferred);
+    else if (el.Constraint) {
+      const c = el.Constraint;
+      const loc: number = c.location ?? st.stmt.start;
+      const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
+      deferred.push(() => constraintIndex(st, table, c, undefined, range));
+    } else if (el.TableLikeClause) {
+      const like = el.TableLikeClause;
+      const src = resolveTable(st, like.relation);
+      if (!src) {
+        problem(st, like.relation?.location ?? st.stmt.start, `LIKE names unknown table ${like.relation?.relname}`);
+        continue;
+      }
+      copyColumnsFrom(table, src);
+      // CREATE_TABLE_LIKE_INDEXES is bit 6 of the options (PostgreSQL 16+ numbering; INCLUDING ALL sets every bit).
+      if ((Number(like.options ?? 0) & (1 << 6)) !== 0) {
+        for (const i of src.indexes) {
+          const cols = i.keys.map((k) => k.column ?? 'expr');
+          const suffix = i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx';
+          table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, suffix)));
+        }
+      }
+    }
+  }
+  for (const d of deferred) d();
+}
+
+function cloneIndex(i: IndexInfo, name: string): IndexInfo {
+  const copy: IndexInfo = { ...i, name, keys: i.keys.map((k) => ({ ...k })), include: [...i.include] };
+  const d = details.get(i);
+  if (d) details.set(copy, { ...d, exprs: d.exprs.map((e) => (e ? structuredClone(e) : e)), where: d.where ? structuredClone(d.where) : undefined });
+  return copy;
+}
+
+function createIndex(st: FileState, s: PgNode): void {
+  const table = resolveTable(st, s.relation);
+  if (!table) {
+    problem(st, s.relation?.location ?? st.stmt.start, `index ${s.idxname ?? ''} on unknown table ${s.relation?.relname}`.replace('  ', ' '));
+    return;
+  }
+  if (s.idxname && s.if_not_exists && findIndex(st, [table.schema, s.idxname])) return;
+  const { keys, exprs, names } = buildIndexFromElems(st, table, s.indexParams ?? []);
+  const kind = s.primary ? 'primary' : s.unique ? 'unique' : 'index';
+  // CREATE [UNIQUE] INDEX without a name: PostgreSQL's ChooseIndexName gives `<table>_<columns>_idx`.
+  const name: string = s.idxname ?? chooseIndexName(st.model, table, names, kind === 'primary' ? 'pkey' : 'idx');
+  const index: IndexInfo = {
+    name,
+    kind,
+    keys,
+    include: (s.indexIncludingParams ?? []).map((p: PgNode) => p.IndexElem?.name).filter((n: unknown): n is string => typeof n === 'string'),
+    method: s.accessMethod ?? 'btree',
+    definedAt: { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } },
+  };
+  if (s.whereClause) index.predicate = predicateText(s.whereClause);
+  addIndex(table, index, { exprs, where: s.whereClause });
+}
+
+function alterTable(st: FileState, s: PgNode): void {
+  if (s.objtype && s.objtype !== 'OBJECT_TABLE') return;
+  const table = resolveTable(st, s.relation);
+  if (!table) {
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `ALTER TABLE on unknown table ${s.relation?.relname}`);
+    return;
+  }
+  const deferred: (() => void)[] = [];
+  for (const cw of s.cmds ?? []) {
+    const c = cw.AlterTableCmd;
+    if (!c) continue;
+    switch (c.subtype) {
+      case 'AT_AddColumn': {
+        const def = c.def?.ColumnDef;
+        if (def && c.missing_ok && table.columns.has(def.colname)) break;
+        if (def) addColumn(st, table, def, deferred);
+        break;
+      }
+      case 'AT_DropColumn': {
+        if (!table.columns.has(c.name)) {
+          if (!c.missing_ok) problem(st, st.stmt.start, `DROP COLUMN of unknown column ${table.name}.${c.name}`);
+          break;
+        }
+        table.columns.delete(c.name);
+        // PostgreSQL drops every index that uses the column (keys, expressions, INCLUDE, predicate).
+        table.indexes = table.indexes.filter((i) => !indexColumns(i).has(c.name));
+        break;
+      }
+      case 'AT_AlterColumnType': {
+        const col = table.columns.get(c.name);
+        if (!col) {
+          problem(st, st.stmt.start, `ALTER COLUMN of unknown column ${table.name}.${c.name}`);
+          break;
+        }
+        if (c.def?.ColumnDef?.typeName) col.type = normalizeType(c.def.ColumnDef.typeName);
+        break;
+      }
+      case 'AT_SetNotNull':
+        setNotNull(table, c.name);
+        break;
+      case 'AT_DropNotNull': {
+        const col = table.columns.get(c.name);
+        if (col) col.notNull = false;
+        break;
+      }
+      case 'AT_AddConstraint': {
+        const con = c.def?.Constraint;
+        if (!con) break;
+        const loc: number = con.location ?? st.stmt.start;
+        deferred.push(() => constraintIndex(st, table, con, undefined, { start: loc, end: elementEnd(st.text, loc, st.stmt.end) }));
+        break;
+      }
+      case 'AT_DropConstraint':
+        // Foreign keys and checks have no index; dropping them changes nothing here.
+        table.indexes = table.indexes.filter((i) => i.name !== c.name || !details.get(i)?.constraint);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const d of deferred) d();
+}
+
+function renameStmt(st: FileState, s: PgNode): void {
+  switch (s.renameType) {
+    case 'OBJECT_TABLE': {
+      const table = resolveTable(st, s.relation);
+      if (!table) {
+        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown table ${s.relation?.relname}`);
+        return;
+      }
+      st.model.tables.delete(tableKey(table.schema, table.name));
+      table.name = s.newname;
+      st.model.tables.set(tableKey(table.schema, table.name), table);
+      return;
+    }
+    case 'OBJECT_COLUMN': {
+      if (s.relationType && s.relationType !== 'OBJECT_TABLE') return;
+      const table = resolveTable(st, s.relation);
+      const col = table?.columns.get(s.subname);
+      if (!table || !col) {
+        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown column ${s.relation?.relname}.${s.subname}`);
+        return;
+      }
+      // Keep column order: rebuild the map with the new key in place.
+      col.name = s.newname;
+      table.columns = new Map([...table.columns].map(([k, v]) => (k === s.subname ? [s.newname, v] : [k, v])));
+      renameColumnInIndexes(table, s.subname, s.newname);
+      return;
+    }
+    case 'OBJECT_INDEX': {
+      const rv = s.relation;
+      const found = findIndex(st, rv?.schemaname ? [rv.schemaname, rv.relname] : [rv?.relname]);
+      if (!found) {
+        if (!s.missing_ok) problem(st, rv?.location ?? st.stmt.start, `ALTER INDEX of unknown index ${rv?.relname}`);
+        return;
+      }
+      found.index.name = s.newname;
+      return;
+    }
+    case 'OBJECT_TABCONSTRAINT': {
+      const table = resolveTable(st, s.relation);
+      const index = table?.indexes.find((i) => i.name === s.subname);
+      if (index) index.name = s.newname;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function setSchema(st: FileState, s: PgNode): void {
+  if (s.objectType !== 'OBJECT_TABLE') return;
+  const table = resolveTable(st, s.relation);
+  if (!table) {
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `SET SCHEMA of unknown table ${s.relation?.relname}`);
+    return;
+  }
+  st.model.tables.delete(tableKey(table.schema, table.name));
+  table.schema = s.newschema;
+  st.model.tables.set(tableKey(table.schema, table.name), table);
+}
+
+function dropStmt(st: FileState, s: PgNode): void {
+  const isTable = s.removeType === 'OBJECT_TABLE';
+  const isIndex = s.removeType === 'OBJECT_INDEX';
+  const isMatview = s.removeType === 'OBJECT_MATVIEW';
+  if (!isTable && !isIndex && !isMatview) return;
+  for (const o of s.objects ?? []) {
+    const names = nameList(o.List?.items);
+    if (names.length === 0) continue;
+    if (isIndex) {
+      const found = findIndex(st, names);
+      if (found) found.table.indexes = found.table.indexes.filter((i) => i !== found.index);
+      else if (!s.missing_ok) problem(st, st.stmt.start, `DROP INDEX of unknown index ${names.join('.')}`);
+      continue;
+    }
+    const rv = names.length > 1 ? { schemaname: names[names.length - 2], relname: names[names.length - 1] } : { relname: names[0] };
+    const table = resolveTable(st, rv);
+    if (table) st.model.tables.delete(tableKey(table.schema, table.name));
+    else if (!s.missing_ok) problem(st, st.stmt.start, `DROP TABLE of unknown table ${names.join('.')}`);
+  }
+}
+
+function setSearchPath(st: FileState, s: PgNode): void {
+  if (s.name !== 'search_path') return;
+  if (s.kind === 'VAR_RESET' || s.kind === 'VAR_SET_DEFAULT') {
+    st.searchPath = ['public'];
+    return;
+  }
+  const schemas = (s.args ?? [])
+    .map((a: PgNode) => a.A_Const?.sval?.sval ?? (a.ColumnRef ? nameList(a.ColumnRef.fields).join('.') : undefined))
+    .filter((x: string | undefined): x is string => !!x && x !== '$user' && x !== '"$user"');
+  st.searchPath = schemas.length ? schemas : ['public'];
+}
+
+function createMatview(st: FileState, s: PgNode): void {
+  // A materialized view can carry indexes; keep it as a table without known columns.
+  if (s.objtype !== 'OBJECT_MATVIEW') return;
+  const rv = s.into?.rel;
+  if (!rv?.relname) return;
+  const schema = creationSchema(st, rv);
+  const key = tableKey(schema, rv.relname);
+  if (st.model.tables.has(key)) return;
+  st.model.tables.set(key, newTable(schema, rv.relname, { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } }));
+}
+
+/** Applies one SQL file's DDL to the model. */
+export function applySqlFile(model: SchemaModel, file: string, text: string): void {
+  const lines = new LineIndex(text);
+  const outcome = parseSql(text);
+  const st: FileState = { model, file, text, lines, searchPath: ['public'], stmt: { start: 0, end: 0 } };
+  if (outcome.statements.length === 0 && outcome.errors.length > 0) {
+    const e = outcome.errors[0];
+    const count = outcome.errors.length;
+    const line = lines.position(e.statementStart ?? e.offset).line + 1;
+    model.problems.push({
+      file,
+      line,
+      message:
+        count > 1
+          ? `no statement parses as PostgreSQL (${count} failed; first at line ${line}: ${e.message}); is this another database's SQL?`
+          : `not readable as PostgreSQL: ${e.message}`,
+    });
+    return;
+  }
+  for (const e of outcome.errors) {
+    const at = e.statementStart ?? e.offset;
+    model.problems.push({
+      file,
+      line: lines.position(at).line + 1,
+      range: { start: at, end: e.statementEnd ?? at },
+      message: `statement skipped, not readable as PostgreSQL: ${e.message}`,
+    });
+  }
+  for (const s of outcome.statements) {
+    st.stmt = { start: s.start, end: s.end };
+    const body = s.node[s.type];
+    try {
+      switch (s.type) {
+        case 'CreateStmt':
+          createTable(st, body);
+          break;
+        case 'IndexStmt':
+          createIndex(st, body);
+          break;
+        case 'AlterTableStmt':
+          alterTable(st, body);
+          break;
+        case 'RenameStmt':
+          renameStmt(st, body);
+          break;
+        case 'AlterObjectSchemaStmt':
+          setSchema(st, body);
+          break;
+        case 'DropStmt':
+          dropStmt(st, body);
+          break;
+        case 'VariableSetStmt':
+          setSearchPath(st, body);
+          break;
+        case 'CreateTableAsStmt':
+          createMatview(st, body);
+          break;
+        default:
+          break;
+      }
+    } catch (err) {
+      // An AST shape this code did not expect: report it, keep going.
+      problem(st, s.start, `statement not applied (${s.type}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
