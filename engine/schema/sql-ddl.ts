@@ -124,6 +124,24 @@ function elementEnd(text: string, loc: number, limit: number): number {
   return i;
 }
 
+/** Skips whitespace and comments from `at`, so a problem points at the statement, not the comment above it. */
+function skipTrivia(text: string, at: number, limit = text.length): number {
+  let i = at;
+  for (;;) {
+    while (i < limit && /\s/.test(text[i])) i++;
+    if (text.startsWith('--', i)) {
+      while (i < limit && text[i] !== '\n') i++;
+    } else if (text.startsWith('/*', i)) {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? limit : e + 2;
+    } else return Math.min(i, limit);
+  }
+}
+
+function sameKeys(a: IndexKey[], b: IndexKey[]): boolean {
+  return a.length === b.length && a.every((k, i) => k.column === b[i].column && k.expression === b[i].expression);
+}
+
 interface FileState {
   model: SchemaModel;
   file: string;
@@ -350,6 +368,8 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
     exprs = names.map(() => undefined);
   }
   if (keys.length === 0) return;
+  // An unnamed constraint that already exists (a dump followed by the migration that made it) is not made twice.
+  if (!c.conname && table.indexes.some((i) => i.kind === kind && sameKeys(i.keys, keys) && !i.predicate)) return;
   const suffix = kind === 'primary' ? 'pkey' : kind === 'unique' ? 'key' : 'excl';
   const name: string = c.conname ?? chooseIndexName(st.model, table, names, suffix);
   const include = nameList(c.including);
@@ -470,6 +490,10 @@ function createIndex(st: FileState, s: PgNode): void {
   if (s.idxname && s.if_not_exists && findIndex(st, [table.schema, s.idxname])) return;
   const { keys, exprs, names } = buildIndexFromElems(st, table, s.indexParams ?? []);
   const kind = s.primary ? 'primary' : s.unique ? 'unique' : 'index';
+  const predicate = s.whereClause ? predicateText(s.whereClause) : undefined;
+  const method = s.accessMethod ?? 'btree';
+  // Same for an unnamed index identical to one that exists.
+  if (!s.idxname && table.indexes.some((i) => i.kind === kind && i.method === method && i.predicate === predicate && sameKeys(i.keys, keys))) return;
   // CREATE [UNIQUE] INDEX without a name: PostgreSQL's ChooseIndexName gives `<table>_<columns>_idx`.
   const name: string = s.idxname ?? chooseIndexName(st.model, table, names, kind === 'primary' ? 'pkey' : 'idx');
   const index: IndexInfo = {
@@ -477,10 +501,10 @@ function createIndex(st: FileState, s: PgNode): void {
     kind,
     keys,
     include: (s.indexIncludingParams ?? []).map((p: PgNode) => p.IndexElem?.name).filter((n: unknown): n is string => typeof n === 'string'),
-    method: s.accessMethod ?? 'btree',
+    method,
     definedAt: { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } },
   };
-  if (s.whereClause) index.predicate = predicateText(s.whereClause);
+  if (predicate !== undefined) index.predicate = predicate;
   addIndex(table, index, { exprs, where: s.whereClause });
 }
 
@@ -659,7 +683,7 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): vo
   if (outcome.statements.length === 0 && outcome.errors.length > 0) {
     const e = outcome.errors[0];
     const count = outcome.errors.length;
-    const line = lines.position(e.statementStart ?? e.offset).line + 1;
+    const line = lines.position(e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset).line + 1;
     model.problems.push({
       file,
       line,
@@ -671,7 +695,7 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): vo
     return;
   }
   for (const e of outcome.errors) {
-    const at = e.statementStart ?? e.offset;
+    const at = e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset;
     model.problems.push({
       file,
       line: lines.position(at).line + 1,

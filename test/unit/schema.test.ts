@@ -1,0 +1,402 @@
+import assert from 'node:assert/strict';
+import { defaultConfig, type QuerylensConfig } from '../../engine/config';
+import { buildSchema, DISCOVERED_SCHEMA_GLOBS, findTable, isSchemaSource, orderSchemaFiles, type IndexInfo, type SchemaModel } from '../../engine/schema';
+import { initParser } from '../../engine/sql/parser';
+import type { SourceFile } from '../../engine/types';
+
+function build(files: SourceFile[], config: QuerylensConfig = defaultConfig()): SchemaModel {
+  return buildSchema(files, config);
+}
+
+function one(sql: string, path = 'migrations/0001_init.sql'): SchemaModel {
+  return build([{ path, text: sql }]);
+}
+
+function idx(m: SchemaModel, table: string, name: string): IndexInfo | undefined {
+  return findTable(m, table)?.indexes.find((i) => i.name === name);
+}
+
+function indexNames(m: SchemaModel, table: string): string[] {
+  return (findTable(m, table)?.indexes ?? []).map((i) => i.name).sort();
+}
+
+describe('schema discovery (SQL)', () => {
+  before(() => initParser());
+
+  it('creates tables with normalised column types and NOT NULL', () => {
+    const m = one(`
+      create table users (
+        id serial primary key,
+        big bigserial,
+        email varchar(255) not null,
+        name character varying,
+        bio text,
+        data jsonb,
+        avatar bytea,
+        ext_id uuid,
+        created_at timestamp with time zone default now(),
+        plain_ts timestamp(3),
+        flag boolean,
+        score double precision,
+        amount decimal(10,2),
+        tags text[],
+        n integer
+      );`);
+    const t = findTable(m, 'users')!;
+    const types = Object.fromEntries([...t.columns.values()].map((c) => [c.name, c.type]));
+    assert.deepEqual(types, {
+      id: 'int4',
+      big: 'int8',
+      email: 'varchar',
+      name: 'varchar',
+      bio: 'text',
+      data: 'jsonb',
+      avatar: 'bytea',
+      ext_id: 'uuid',
+      created_at: 'timestamptz',
+      plain_ts: 'timestamp',
+      flag: 'bool',
+      score: 'float8',
+      amount: 'numeric',
+      tags: 'text[]',
+      n: 'int4',
+    });
+    assert.equal(t.columns.get('id')!.notNull, true);
+    assert.equal(t.columns.get('email')!.notNull, true);
+    assert.equal(t.columns.get('bio')!.notNull, false);
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('records PRIMARY KEY and UNIQUE constraints as indexes with PostgreSQL default names; a foreign key creates none', () => {
+    const m = one(`
+      create table orgs (id int8 primary key);
+      create table members (
+        id int8 not null,
+        org_id int8 not null references orgs(id),
+        email text unique,
+        a int, b int,
+        constraint members_pk primary key (id),
+        unique (a, b),
+        foreign key (a) references orgs(id)
+      );`);
+    assert.deepEqual(indexNames(m, 'orgs'), ['orgs_pkey']);
+    const members = findTable(m, 'members')!;
+    assert.deepEqual(
+      members.indexes.map((i) => [i.name, i.kind, i.keys.map((k) => k.column).join(',')]).sort(),
+      [
+        ['members_a_b_key', 'unique', 'a,b'],
+        ['members_email_key', 'unique', 'email'],
+        ['members_pk', 'primary', 'id'],
+      ],
+    );
+    assert.ok(!members.indexes.some((i) => i.keys.some((k) => k.column === 'org_id')), 'FK column org_id must not be indexed');
+  });
+
+  it('keeps quoted names case-sensitive and folds unquoted ones; keys tables schema.name', () => {
+    const m = one(`
+      CREATE TABLE "User" ("Id" TEXT NOT NULL, "createdAt" TIMESTAMP(3), Email TEXT, CONSTRAINT "User_pkey" PRIMARY KEY ("Id"));
+      CREATE SCHEMA billing;
+      CREATE TABLE billing.Invoices (id int);
+      CREATE INDEX "User_createdAt_idx" ON "User"("createdAt");`);
+    assert.ok(m.tables.has('public.User'));
+    assert.ok(m.tables.has('billing.invoices'));
+    assert.equal(findTable(m, 'user'), undefined);
+    const u = findTable(m, 'User')!;
+    assert.deepEqual([...u.columns.keys()], ['Id', 'createdAt', 'email']);
+    assert.deepEqual(idx(m, 'User', 'User_createdAt_idx')!.keys, [{ column: 'createdAt' }]);
+    assert.equal(findTable(m, 'invoices')!.schema, 'billing');
+    assert.equal(findTable(m, 'invoices', 'public'), undefined);
+  });
+
+  it('renames a column, then indexes it under the new name (and keeps indexes made before the rename)', () => {
+    const m = build([
+      { path: 'migrations/001_users.sql', text: 'create table users (id int primary key, mail text);\ncreate index users_mail_lower on users (lower(mail));\ncreate index users_mail on users (mail);' },
+      { path: 'migrations/002_rename.sql', text: 'alter table users rename column mail to email;\ncreate unique index users_email_uq on users (email);' },
+    ]);
+    const t = findTable(m, 'users')!;
+    assert.ok(t.columns.has('email') && !t.columns.has('mail'));
+    assert.deepEqual(idx(m, 'users', 'users_email_uq')!.keys, [{ column: 'email' }]);
+    assert.equal(idx(m, 'users', 'users_email_uq')!.kind, 'unique');
+    assert.deepEqual(idx(m, 'users', 'users_mail')!.keys, [{ column: 'email' }]);
+    assert.deepEqual(idx(m, 'users', 'users_mail_lower')!.keys, [{ expression: 'lower(email)' }]);
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('renames a table, then indexes it; indexes follow the table', () => {
+    const m = one(`
+      create table account (id int primary key, email text);
+      alter table account rename to accounts;
+      create index accounts_email_idx on accounts (email);`);
+    assert.equal(findTable(m, 'account'), undefined);
+    assert.deepEqual(indexNames(m, 'accounts'), ['account_pkey', 'accounts_email_idx']);
+    assert.equal(findTable(m, 'accounts')!.definedAt!.file, 'migrations/0001_init.sql');
+  });
+
+  it('drops indexes (IF EXISTS, several names, schema-qualified) and renames them', () => {
+    const m = one(`
+      create table t (a int, b int, c int);
+      create index t_a on t (a);
+      create index t_b on t (b);
+      create index t_c on t (c);
+      alter index t_c rename to t_c_renamed;
+      drop index if exists t_a, public.t_b cascade;
+      drop index if exists does_not_exist;`);
+    assert.deepEqual(indexNames(m, 't'), ['t_c_renamed']);
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('reads an expression index lower(email) with the same key exprKey gives a predicate', () => {
+    const m = one('create table users (email text);\ncreate index users_lower_email on users (lower(email));');
+    const i = idx(m, 'users', 'users_lower_email')!;
+    assert.deepEqual(i.keys, [{ expression: 'lower(email)' }]);
+    assert.equal(i.kind, 'index');
+    assert.equal(i.method, 'btree');
+  });
+
+  it('reads a partial index predicate as canonical text', () => {
+    const m = one(`create table jobs (id int, status text, deleted_at timestamptz, attempts int);
+      create index jobs_pending on jobs (status) where deleted_at IS NULL AND (status = 'pending' OR attempts > 3);`);
+    assert.equal(idx(m, 'jobs', 'jobs_pending')!.predicate, "((deleted_at is null) and ((status = 'pending') or (attempts > 3)))");
+  });
+
+  it('reads composite, INCLUDE with WITH (fillfactor), USING gin, CONCURRENTLY IF NOT EXISTS, ON ONLY, unique', () => {
+    const m = one(`
+      create table events (id int8, org_id int8, created_at timestamptz, payload jsonb, title text) partition by range (created_at);
+      create index concurrently if not exists events_org_created on events (org_id, created_at desc) include (title) with (fillfactor = 70);
+      create index events_payload on events using gin (payload jsonb_path_ops);
+      create unique index events_id_created on only events (id, created_at);
+      create index if not exists events_org_created on events (title);`);
+    const comp = idx(m, 'events', 'events_org_created')!;
+    assert.deepEqual(comp.keys, [{ column: 'org_id' }, { column: 'created_at' }], 'IF NOT EXISTS must not replace an existing index');
+    assert.deepEqual(comp.include, ['title']);
+    assert.equal(idx(m, 'events', 'events_payload')!.method, 'gin');
+    assert.equal(idx(m, 'events', 'events_id_created')!.kind, 'unique');
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('alters column types (with USING), NOT NULL, adds/drops columns, and drops the indexes on a dropped column', () => {
+    const m = one(`
+      create table t (id int, amount text, note text, gone int, keep int);
+      create index t_gone_keep on t (keep, gone);
+      create index t_keep on t (keep) include (gone);
+      create index t_keep2 on t (keep);
+      alter table t alter column amount type numeric(12,2) using amount::numeric, alter column note set not null;
+      alter table t add column if not exists created_at timestamptz not null default now(), add column code text unique;
+      alter table t drop column gone;`);
+    const t = findTable(m, 't')!;
+    assert.equal(t.columns.get('amount')!.type, 'numeric');
+    assert.equal(t.columns.get('note')!.notNull, true);
+    assert.equal(t.columns.get('created_at')!.notNull, true);
+    assert.ok(!t.columns.has('gone'));
+    assert.deepEqual(indexNames(m, 't'), ['t_code_key', 't_keep2']);
+  });
+
+  it('adds and drops constraints, including UNIQUE USING INDEX and RENAME CONSTRAINT', () => {
+    const m = one(`
+      create table t (id int, a int, b int);
+      alter table t add primary key (id);
+      create unique index concurrently t_a_idx on t (a);
+      alter table t add constraint t_a_unique unique using index t_a_idx;
+      alter table t add constraint t_b_key unique (b);
+      alter table t rename constraint t_b_key to t_b_unique;
+      alter table t drop constraint if exists t_pkey;
+      alter table t drop constraint t_some_fk;`);
+    assert.deepEqual(indexNames(m, 't'), ['t_a_unique', 't_b_unique']);
+    assert.equal(idx(m, 't', 't_a_unique')!.kind, 'unique');
+  });
+
+  it('moves a table with SET SCHEMA and follows SET search_path', () => {
+    const m = one(`
+      create table t (id int);
+      create schema archive;
+      alter table t set schema archive;
+      set search_path to app, public;
+      create table widgets (id int);`);
+    assert.ok(m.tables.has('archive.t'));
+    assert.ok(!m.tables.has('public.t'));
+    assert.ok(m.tables.has('app.widgets'));
+  });
+
+  it('drops tables (several names, IF EXISTS, CASCADE)', () => {
+    const m = one('create table a (id int);\ncreate table b (id int);\ncreate table c (id int);\ndrop table if exists a, b, zzz cascade;');
+    assert.deepEqual([...m.tables.keys()], ['public.c']);
+  });
+
+  it('reads partitioned tables, PARTITION OF and LIKE … INCLUDING ALL', () => {
+    const m = one(`
+      create table measurements (id int8 not null, taken_at timestamptz not null, v float8, primary key (id, taken_at)) partition by range (taken_at);
+      create table measurements_2024 partition of measurements for values from ('2024-01-01') to ('2025-01-01');
+      create table measurements_copy (like measurements including all);`);
+    assert.deepEqual([...findTable(m, 'measurements')!.columns.keys()], ['id', 'taken_at', 'v']);
+    assert.deepEqual([...findTable(m, 'measurements_2024')!.columns.keys()], ['id', 'taken_at', 'v']);
+    assert.equal(findTable(m, 'measurements_2024')!.indexes[0].kind, 'primary');
+    assert.deepEqual([...findTable(m, 'measurements_copy')!.columns.keys()], ['id', 'taken_at', 'v']);
+    assert.equal(findTable(m, 'measurements_copy')!.indexes[0].kind, 'primary');
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('parses and ignores DML in migrations (UPDATE … FROM … JOIN, INSERT, functions, DO blocks)', () => {
+    const m = one(`
+      create table a (id int primary key, b_id int, v text);
+      create table b (id int primary key, c_id int);
+      create table c (id int primary key, v text);
+      UPDATE a SET v = c.v FROM b JOIN c ON c.id = b.c_id WHERE a.b_id = b.id;
+      insert into c (id, v) values (1, 'x') on conflict do nothing;
+      create or replace function f() returns trigger as $$ begin new.v := 'y'; return new; end $$ language plpgsql;
+      do $$ begin perform 1; end $$;`);
+    assert.equal(m.tables.size, 3);
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('skips an unparseable statement in the middle of a migration, applies the rest, and reports the right line', () => {
+    const text = [
+      'create table t (id int);', // line 1
+      'create index t_id on t (id);', // line 2
+      '', // line 3
+      'alter tabel t add column x int;', // line 4: typo
+      'alter table t add column y int;', // line 5
+      'create index t_y on t (y);', // line 6
+    ].join('\n');
+    const m = one(text);
+    assert.deepEqual([...findTable(m, 't')!.columns.keys()], ['id', 'y']);
+    assert.deepEqual(indexNames(m, 't'), ['t_id', 't_y']);
+    assert.equal(m.problems.length, 1);
+    assert.equal(m.problems[0].file, 'migrations/0001_init.sql');
+    assert.equal(m.problems[0].line, 4);
+    assert.match(m.problems[0].message, /syntax error/);
+  });
+
+  it('reports a ClickHouse migration as a problem without failing the rest', () => {
+    const m = build([
+      { path: 'migrations/001_pg.sql', text: 'create table runs (id int primary key);' },
+      {
+        path: 'migrations/002_clickhouse.sql',
+        text: "-- +goose up\nCREATE TABLE trigger_dev.task_runs (id String, created_at DateTime64(3)) ENGINE = ReplacingMergeTree ORDER BY (id);\nALTER TABLE trigger_dev.task_runs ADD INDEX idx_x id TYPE bloom_filter GRANULARITY 1;\n-- +goose down\nDROP TABLE trigger_dev.task_runs;",
+      },
+      { path: 'migrations/003_pg.sql', text: 'create index runs_id2 on runs (id);' },
+    ]);
+    assert.deepEqual(indexNames(m, 'runs'), ['runs_id2', 'runs_pkey']);
+    assert.equal(m.problems.length, 1);
+    assert.equal(m.problems[0].file, 'migrations/002_clickhouse.sql');
+    assert.equal(m.problems[0].line, 2);
+    assert.match(m.problems[0].message, /PostgreSQL/);
+  });
+
+  it('ignores the down section of goose and dbmate migrations, and down files', () => {
+    const m = build([
+      { path: 'db/migrations/20240101_a.sql', text: '-- migrate:up\ncreate table t (id int);\ncreate index t_id on t (id);\n\n-- migrate:down\ndrop table t;\n' },
+      { path: 'migrations/000002_x.up.sql', text: 'create index t_id2 on t (id);' },
+      { path: 'migrations/000002_x.down.sql', text: 'drop index t_id2;' },
+    ]);
+    assert.deepEqual(indexNames(m, 't'), ['t_id', 't_id2']);
+  });
+
+  it('orders migrations naturally: 10 after 9, across Prisma, Drizzle, Knex and Flyway layouts', () => {
+    const order = (paths: string[]) => orderSchemaFiles(paths.map((path) => ({ path, text: '' }))).map((f) => f.path);
+    assert.deepEqual(order(['migrations/10_b.sql', 'migrations/9_a.sql', 'migrations/2_x.sql']), ['migrations/2_x.sql', 'migrations/9_a.sql', 'migrations/10_b.sql']);
+    assert.deepEqual(order(['db/V10__later.sql', 'db/V2__first.sql', 'db/U2__undo.sql']), ['db/V2__first.sql', 'db/V10__later.sql']);
+    assert.deepEqual(
+      order([
+        'prisma/schema.prisma',
+        'prisma/migrations/20240301000000_b/migration.sql',
+        'prisma/migrations/20240101120000_init/migration.sql',
+        'db/schema.sql',
+      ]),
+      ['db/schema.sql', 'prisma/migrations/20240101120000_init/migration.sql', 'prisma/migrations/20240301000000_b/migration.sql', 'prisma/schema.prisma'],
+    );
+    assert.deepEqual(order(['drizzle/0010_x.sql', 'drizzle/0002_y.sql', 'drizzle/0001_z.sql']), ['drizzle/0001_z.sql', 'drizzle/0002_y.sql', 'drizzle/0010_x.sql']);
+
+    // Applied out of order the rename would fail; in natural order the index lands on the new name.
+    const m = build([
+      { path: 'migrations/10_index.sql', text: 'create index users_email on users (email);' },
+      { path: 'migrations/9_rename.sql', text: 'alter table users rename column mail to email;' },
+      { path: 'migrations/1_create.sql', text: 'create table users (id int, mail text);' },
+    ]);
+    assert.deepEqual(idx(m, 'users', 'users_email')!.keys, [{ column: 'email' }]);
+    assert.deepEqual(m.sources, ['migrations/1_create.sql', 'migrations/9_rename.sql', 'migrations/10_index.sql']);
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('applies migrations over a schema dump (dump first, CREATE TABLE merges)', () => {
+    const m = build([
+      { path: 'migrations/002_more.sql', text: 'create index t_b on t (b);' },
+      { path: 'migrations/001_init.sql', text: 'create table t (a int primary key);' },
+      { path: 'db/schema.sql', text: 'create table t (a int primary key, b int);\ncreate index t_a_b on t (a, b);' },
+    ]);
+    assert.deepEqual([...findTable(m, 't')!.columns.keys()], ['a', 'b']);
+    assert.deepEqual(indexNames(m, 't'), ['t_a_b', 't_b', 't_pkey']);
+  });
+
+  it('records where tables, columns and indexes are defined', () => {
+    const text = 'create table users (\n  id int primary key,\n  "Email" text\n);\ncreate index users_email on users ("Email");\n';
+    const m = one(text);
+    const t = findTable(m, 'users')!;
+    assert.equal(text.slice(t.definedAt!.range.start, t.definedAt!.range.end), 'create table users (\n  id int primary key,\n  "Email" text\n)');
+    const col = t.columns.get('Email')!;
+    assert.equal(text.slice(col.definedAt!.range.start, col.definedAt!.range.end), '"Email"');
+    const i = idx(m, 'users', 'users_email')!;
+    assert.equal(text.slice(i.definedAt!.range.start, i.definedAt!.range.end), 'create index users_email on users ("Email")');
+    const pk = idx(m, 'users', 'users_pkey')!;
+    assert.equal(text.slice(pk.definedAt!.range.start, pk.definedAt!.range.end), 'primary key');
+  });
+
+  it('reports references to unknown tables (a sign of wrong order), never throws', () => {
+    const m = one('alter table ghosts add column x int;\ncreate index g on ghosts (x);\nalter table if exists ghosts add column y int;');
+    assert.equal(m.problems.length, 2);
+    assert.deepEqual(
+      m.problems.map((p) => p.line),
+      [1, 2],
+    );
+  });
+});
+
+describe('schema discovery (config, stats, discovery)', () => {
+  before(() => initParser());
+
+  it('sets rows and tiny from config; config keys may be schema-qualified; unknown tables are added only with rows or tiny', () => {
+    const cfg = defaultConfig();
+    cfg.tables = { orders: { rows: 5e7 }, 'billing.invoices': { tiny: true }, phantom: { rows: 10 }, nothing: {} };
+    const m = build(
+      [
+        { path: 'migrations/1.sql', text: 'create table orders (id int);\ncreate schema billing;\ncreate table billing.invoices (id int);' },
+        { path: 'querylens.stats.json', text: JSON.stringify({ tables: { orders: { rows: 51234567 }, 'billing.invoices': { rows: 42 } } }) },
+      ],
+      cfg,
+    );
+    const orders = findTable(m, 'orders')!;
+    assert.equal(orders.rows, 5e7);
+    assert.equal(orders.rowsSource, 'config');
+    const inv = findTable(m, 'invoices', 'billing')!;
+    assert.equal(inv.tiny, true);
+    assert.equal(inv.rows, 42);
+    assert.equal(inv.rowsSource, 'stats');
+    const phantom = findTable(m, 'phantom')!;
+    assert.equal(phantom.origin, 'config');
+    assert.equal(phantom.columns.size, 0);
+    assert.equal(findTable(m, 'nothing'), undefined);
+  });
+
+  it('reports a broken stats snapshot as a problem', () => {
+    const m = build([{ path: 'querylens.stats.json', text: '{ "tables": ' }]);
+    assert.equal(m.problems.length, 1);
+    assert.match(m.problems[0].message, /JSON/);
+  });
+
+  it('discovers schema sources in the usual places only', () => {
+    const cfg = defaultConfig();
+    assert.ok(isSchemaSource('prisma/migrations/20240101120000_init/migration.sql', cfg));
+    assert.ok(isSchemaSource('packages/db/drizzle/0001_x.sql', cfg));
+    assert.ok(isSchemaSource('db/schema.sql', cfg));
+    assert.ok(isSchemaSource('prisma/schema.prisma', cfg));
+    assert.ok(isSchemaSource('prisma/schema/user.prisma', cfg));
+    assert.ok(isSchemaSource('querylens.stats.json', cfg));
+    assert.ok(!isSchemaSource('src/queries/users.sql', cfg));
+    assert.ok(!isSchemaSource('node_modules/x/migrations/1.sql', cfg));
+    assert.ok(!isSchemaSource('migrations/000002_x.down.sql', cfg));
+    assert.ok(DISCOVERED_SCHEMA_GLOBS.includes('**/querylens.stats.json'));
+    cfg.schema.discover = false;
+    cfg.schema.sources = ['sql/ddl/*.sql'];
+    assert.ok(!isSchemaSource('db/schema.sql', cfg));
+    assert.ok(isSchemaSource('sql/ddl/tables.sql', cfg));
+  });
+});
