@@ -3,8 +3,11 @@
  * add it here, add fixtures under `fixtures/<id>/`, run `npm run docs`.
  */
 import type { Rule } from './define-rule';
+import cartesianJoin from './cartesian-join';
 
-export const allRules: Rule[] = [];
+export const allRules: Rule[] = [
+  cartesianJoin,
+];
 
 export function ruleById(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);

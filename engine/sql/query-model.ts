@@ -1,0 +1,902 @@
+/**
+ * A model of one SQL statement's query structure, per query level: the FROM
+ * items (tables, CTE references, subqueries, set-returning functions,
+ * VALUES), how they are joined, the WHERE conjuncts, the result list, ORDER
+ * BY / LIMIT, and the nested levels (CTEs, FROM subqueries, set-operation
+ * arms, EXISTS/IN/scalar sublinks). Column references resolve to the FROM
+ * item they read, through aliases, the only item, or the schema.
+ *
+ * Offsets here are UTF-16 offsets in the parsed SQL text (`SqlSite.sql`);
+ * rules map them to the file with `sqlRangeToFile`. Extents come from the
+ * scanner's tokens: the parser gives only start locations.
+ *
+ * Pure: built from a parsed statement, its SQL text and (optionally) the
+ * schema. With no schema, unqualified columns in multi-table levels stay
+ * unresolved rather than guessed.
+ */
+import type { SchemaModel, TableInfo } from '../schema/types';
+import { findTable } from '../schema/types';
+import type { SqlSite } from '../sources/types';
+import type { Range } from '../types';
+import { nameList, unwrap } from './expr';
+import { type ParsedStatement, type PgNode, type SqlToken, scanSql } from './parser';
+
+export type FromKind = 'table' | 'cte' | 'subquery' | 'function' | 'values';
+
+/** How a FROM item entered its level. */
+export interface JoinVia {
+  /** 'first': the first item of the FROM list; 'list': a later comma-separated item; 'join': the right side of a JOIN. */
+  kind: 'first' | 'list' | 'join';
+  joinType?: 'inner' | 'left' | 'right' | 'full';
+  /** CROSS JOIN (a join with neither ON, USING nor NATURAL). */
+  cross?: boolean;
+  natural?: boolean;
+  using?: string[];
+  /** The ON expression, when there is one. */
+  quals?: PgNode;
+  /** Items on the left side of the join that brought this item in. */
+  leftItems?: FromItem[];
+  /** The JoinExpr's right side held several items (a parenthesised join). */
+  rightItems?: FromItem[];
+}
+
+export interface FromItem {
+  kind: FromKind;
+  /** Position in the level's FROM order (left to right as written). */
+  index: number;
+  level: QueryLevel;
+  /** Table, CTE or (first) function name as PostgreSQL sees it (unquoted names folded). */
+  name?: string;
+  schemaName?: string;
+  alias?: string;
+  /** Column aliases given in `AS x(a, b)`. */
+  columnAliases?: string[];
+  /** The name by which columns refer to it: alias, else table/CTE name. */
+  refName?: string;
+  /** The name was written as a quoted identifier. */
+  quoted: boolean;
+  /** Extent of the reference: the (possibly qualified) name of a table/CTE, the function call, or the subquery's alias. */
+  range: Range;
+  lateral: boolean;
+  table?: TableInfo;
+  cte?: CteDef;
+  /** For subqueries: every arm of the subquery (several for UNION). */
+  subquery?: QueryLevel[];
+  functionNames?: string[];
+  /** Rows of a VALUES list. */
+  valuesRows?: number;
+  via: JoinVia;
+  node: PgNode;
+}
+
+export interface CteDef {
+  name: string;
+  /** Arms of the CTE's query (several for UNION). */
+  arms: QueryLevel[];
+  recursive: boolean;
+  range: Range;
+}
+
+export interface StarTarget {
+  /** `t` of `t.*` (or `s.t`), absent for a bare `*`. */
+  qualifier?: string[];
+  /** Extent of `*` or `t.*`. */
+  range: Range;
+  /** The FROM items the star expands to. */
+  items: FromItem[];
+}
+
+export interface Target {
+  node: PgNode;
+  /** The output column name (alias, or the column's own name), when known. */
+  name?: string;
+  star?: StarTarget;
+}
+
+export type LevelRole =
+  /** The statement's own SELECT (each arm of a top-level UNION too). */
+  | 'top'
+  | 'cte'
+  | 'from-subquery'
+  | 'sublink'
+  /** The SELECT feeding INSERT … SELECT. */
+  | 'insert-source'
+  /** The table-reading part of UPDATE … FROM / DELETE … USING. */
+  | 'dml';
+
+export interface QueryLevel {
+  id: number;
+  role: LevelRole;
+  /** Whether this level's result list is sent to the application. */
+  returnsRows: boolean;
+  /** For sublinks: EXISTS_SUBLINK, ANY_SUBLINK (IN), EXPR_SUBLINK (scalar), ... */
+  sublinkType?: string;
+  parent?: QueryLevel;
+  /** The expression of the parent level this level sits in (a WHERE conjunct, an ON, a target), for sublinks and lateral items. */
+  origin?: PgNode;
+  node: PgNode;
+  statement: 'select' | 'values' | 'update' | 'delete';
+  from: FromItem[];
+  /** For UPDATE/DELETE: the target relation (also from[0]). */
+  dmlTarget?: FromItem;
+  /** Top-level AND conjuncts of WHERE. */
+  where: PgNode[];
+  /** Top-level AND conjuncts of every JOIN … ON, with the item the join brought in. */
+  joinQuals: { conjunct: PgNode; item: FromItem }[];
+  targets: Target[];
+  orderBy: PgNode[];
+  /** A constant LIMIT, 'param' for `LIMIT $1`, undefined when there is none. */
+  limit?: number | 'param';
+  groupBy: boolean;
+  having?: PgNode;
+  /** Rows of a VALUES level. */
+  valuesRows?: number;
+  /** Arms of the set operation this level belongs to (itself included), or just [itself]. */
+  setArms: QueryLevel[];
+  /** CTEs visible at this level, innermost first. */
+  ctes: Map<string, CteDef>;
+  children: QueryLevel[];
+  model: QueryModel;
+}
+
+export interface ColumnRefInfo {
+  node: PgNode;
+  fields: string[];
+  column: string;
+  qualifier?: string[];
+  range: Range;
+  /** The level whose text holds the reference. */
+  level: QueryLevel;
+  /** The FROM item it reads, when resolved (may belong to an ancestor level: a correlated reference). */
+  item?: FromItem;
+  /** When unresolved: the items that might own it (several tables without schema knowledge). */
+  candidates: FromItem[];
+}
+
+export interface QueryModel {
+  statementType: string;
+  levels: QueryLevel[];
+  sql: string;
+  schema?: SchemaModel;
+  /** Extent of a node in the SQL text (identifier chains, calls, casts); a zero-length range when unknown. */
+  rangeOf(node: PgNode): Range;
+  resolve(level: QueryLevel, columnRef: PgNode): ColumnRefInfo;
+  tokens(): SqlToken[];
+}
+
+/** Set-returning functions common in FROM lists; anything else in FROM is still a function item. */
+export const SET_RETURNING_FUNCTIONS = new Set([
+  'generate_series',
+  'unnest',
+  'json_array_elements',
+  'jsonb_array_elements',
+  'json_array_elements_text',
+  'jsonb_array_elements_text',
+  'json_each',
+  'jsonb_each',
+  'json_each_text',
+  'jsonb_each_text',
+  'json_to_recordset',
+  'jsonb_to_recordset',
+  'regexp_matches',
+  'regexp_split_to_table',
+  'string_to_table',
+  'generate_subscripts',
+  'json_object_keys',
+  'jsonb_object_keys',
+]);
+
+/** Set-returning functions with one output column (named after the alias, else the function). */
+const SINGLE_COLUMN_FUNCTIONS = new Set([
+  'generate_series',
+  'unnest',
+  'json_array_elements',
+  'jsonb_array_elements',
+  'json_array_elements_text',
+  'jsonb_array_elements_text',
+  'regexp_split_to_table',
+  'string_to_table',
+  'generate_subscripts',
+  'json_object_keys',
+  'jsonb_object_keys',
+]);
+
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'array_agg',
+  'string_agg',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'bit_and',
+  'bit_or',
+  'stddev',
+  'variance',
+  'percentile_cont',
+  'percentile_disc',
+  'mode',
+]);
+
+/** Splits an expression into its top-level AND conjuncts. */
+export function conjuncts(node: PgNode | undefined): PgNode[] {
+  if (!node) return [];
+  const u = unwrap(node);
+  if (u?.type === 'BoolExpr' && u.body.boolop === 'AND_EXPR') return (u.body.args ?? []).flatMap(conjuncts);
+  return [node];
+}
+
+/**
+ * Visits nodes of an expression that belong to its own level: it does not
+ * descend into sublink subqueries (their test expression does belong here).
+ */
+export function walkLevel(node: PgNode, visit: (type: string, body: PgNode, wrapper: PgNode) => void): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) walkLevel(n, visit);
+    return;
+  }
+  const keys = Object.keys(node);
+  if (keys.length === 1 && /^[A-Z]/.test(keys[0]) && node[keys[0]] && typeof node[keys[0]] === 'object') {
+    const type = keys[0];
+    const body = node[type];
+    visit(type, body, node);
+    if (type === 'SubLink') {
+      if (body.testexpr) walkLevel(body.testexpr, visit);
+      return;
+    }
+    if (type === 'SelectStmt' || type === 'RangeSubselect') return;
+    walkLevel(body, visit);
+    return;
+  }
+  for (const k of keys) {
+    const v = node[k];
+    if (v && typeof v === 'object') walkLevel(v, visit);
+  }
+}
+
+/** Column references of an expression at its own level (not inside sublinks). */
+export function columnRefsOf(node: PgNode): PgNode[] {
+  const out: PgNode[] = [];
+  walkLevel(node, (type, _b, w) => {
+    if (type === 'ColumnRef') out.push(w);
+  });
+  return out;
+}
+
+/** Levels created from sublinks inside `expr` (directly or nested), with all their descendants. */
+export function sublinkLevelsOf(level: QueryLevel, expr: PgNode): QueryLevel[] {
+  const out: QueryLevel[] = [];
+  const add = (l: QueryLevel): void => {
+    out.push(l);
+    for (const c of l.children) add(c);
+  };
+  for (const c of level.children) if (c.origin === expr || (c.origin && contains(expr, c.origin))) add(c);
+  return out;
+}
+
+function contains(haystack: PgNode, needle: PgNode): boolean {
+  if (haystack === needle) return true;
+  if (haystack === null || typeof haystack !== 'object') return false;
+  if (Array.isArray(haystack)) return haystack.some((h) => contains(h, needle));
+  for (const k of Object.keys(haystack)) {
+    const v = haystack[k];
+    if (v && typeof v === 'object' && contains(v, needle)) return true;
+  }
+  return false;
+}
+
+function isIdentLike(t: SqlToken | undefined): boolean {
+  return !!t && /^[A-Za-z_"\u0080-\uffff]/.test(t.text);
+}
+
+class Builder {
+  private nextId = 0;
+  private tokenCache?: SqlToken[];
+  private refCache = new Map<PgNode, ColumnRefInfo>();
+  readonly model: QueryModel;
+
+  constructor(
+    readonly sql: string,
+    readonly schema: SchemaModel | undefined,
+    statementType: string,
+  ) {
+    this.model = {
+      statementType,
+      levels: [],
+      sql,
+      schema,
+      rangeOf: (n) => this.rangeOf(n),
+      resolve: (l, n) => this.resolve(l, n),
+      tokens: () => this.tokens(),
+    };
+  }
+
+  tokens(): SqlToken[] {
+    return (this.tokenCache ??= scanSql(this.sql));
+  }
+
+  private tokenIndexAt(offset: number): number {
+    const toks = this.tokens();
+    let lo = 0;
+    let hi = toks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (toks[mid].start < offset) lo = mid + 1;
+      else if (toks[mid].start > offset) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  /** End of an identifier chain `a.b.c` / `t.*` starting at token i. */
+  private chainEnd(i: number): number {
+    const toks = this.tokens();
+    let j = i;
+    while (toks[j + 1]?.text === '.' && (isIdentLike(toks[j + 2]) || toks[j + 2]?.text === '*')) j += 2;
+    return j;
+  }
+
+  private matchParen(i: number): number {
+    const toks = this.tokens();
+    let depth = 0;
+    for (let j = i; j < toks.length; j++) {
+      if (toks[j].text === '(') depth++;
+      else if (toks[j].text === ')') {
+        depth--;
+        if (depth === 0) return j;
+      }
+    }
+    return toks.length - 1;
+  }
+
+  /** Extent of an identifier chain starting exactly at `location`. */
+  chainRange(location: number): Range {
+    if (location < 0) return { start: 0, end: 0 };
+    const i = this.tokenIndexAt(location);
+    if (i < 0) return { start: location, end: location };
+    const toks = this.tokens();
+    return { start: toks[i].start, end: toks[this.chainEnd(i)].end };
+  }
+
+  rangeOf(node: PgNode): Range {
+    const u = unwrap(node);
+    if (!u) return { start: 0, end: 0 };
+    const b = u.body;
+    const toks = this.tokens();
+    switch (u.type) {
+      case 'ColumnRef':
+      case 'RangeVar':
+        return this.chainRange(b.location ?? -1);
+      case 'FuncCall': {
+        const i = this.tokenIndexAt(b.location ?? -1);
+        if (i < 0) return { start: b.location ?? 0, end: b.location ?? 0 };
+        let j = this.chainEnd(i);
+        if (toks[j + 1]?.text === '(') j = this.matchParen(j + 1);
+        return { start: toks[i].start, end: toks[j].end };
+      }
+      case 'TypeCast': {
+        const i = this.tokenIndexAt(b.location ?? -1);
+        if (i >= 0 && /^cast$/i.test(toks[i].text) && toks[i + 1]?.text === '(') {
+          return { start: toks[i].start, end: toks[this.matchParen(i + 1)].end };
+        }
+        const arg = this.rangeOf(b.arg);
+        const ti = this.tokenIndexAt(b.typeName?.location ?? -1);
+        if (ti < 0) return arg;
+        let j = this.chainEnd(ti);
+        if (toks[j + 1]?.text === '(') j = this.matchParen(j + 1);
+        while (toks[j + 1]?.text === '[' && toks[j + 2]?.text === ']') j += 2;
+        return { start: Math.min(arg.start, toks[ti].start), end: toks[j].end };
+      }
+      default: {
+        const loc = typeof b?.location === 'number' && b.location >= 0 ? b.location : 0;
+        return { start: loc, end: loc };
+      }
+    }
+  }
+
+  private newLevel(role: LevelRole, node: PgNode, parent: QueryLevel | undefined, ctes: Map<string, CteDef>): QueryLevel {
+    const level: QueryLevel = {
+      id: this.nextId++,
+      role,
+      returnsRows: role === 'top',
+      parent,
+      node,
+      statement: 'select',
+      from: [],
+      where: [],
+      joinQuals: [],
+      targets: [],
+      orderBy: [],
+      groupBy: false,
+      setArms: [],
+      ctes,
+      children: [],
+      model: this.model,
+    };
+    level.setArms = [level];
+    this.model.levels.push(level);
+    if (parent) parent.children.push(level);
+    return level;
+  }
+
+  /** WITH clause → CTE definitions visible to the statement (and to later CTEs). */
+  private withClause(withClause: PgNode | undefined, parent: QueryLevel | undefined, outer: Map<string, CteDef>): Map<string, CteDef> {
+    if (!withClause?.ctes?.length) return outer;
+    const ctes = new Map(outer);
+    const recursive = !!withClause.recursive;
+    for (const c of withClause.ctes) {
+      const cte = c.CommonTableExpr;
+      if (!cte) continue;
+      const def: CteDef = { name: cte.ctename, arms: [], recursive, range: this.chainRange(cte.location ?? -1) };
+      // A recursive CTE sees itself; a plain one sees only earlier CTEs.
+      if (recursive) ctes.set(def.name, def);
+      def.arms = this.anyStatement(cte.ctequery, 'cte', parent, ctes);
+      ctes.set(def.name, def);
+    }
+    return ctes;
+  }
+
+  /** Builds levels for a SELECT/INSERT/UPDATE/DELETE node; returns the arms of its result (for SELECT). */
+  anyStatement(node: PgNode, role: LevelRole, parent: QueryLevel | undefined, ctes: Map<string, CteDef>, origin?: PgNode): QueryLevel[] {
+    const u = unwrap(node);
+    if (!u) return [];
+    switch (u.type) {
+      case 'SelectStmt':
+        return this.select(u.body, role, parent, ctes, origin);
+      case 'InsertStmt': {
+        const inner = this.withClause(u.body.withClause, parent, ctes);
+        // The SELECT of INSERT … SELECT feeds a table, not the application.
+        if (u.body.selectStmt) this.anyStatement(u.body.selectStmt, 'insert-source', parent, inner, origin);
+        return [];
+      }
+      case 'UpdateStmt':
+      case 'DeleteStmt':
+        return [this.dml(u.type, u.body, parent, ctes, origin)];
+      default:
+        return [];
+    }
+  }
+
+  private dml(type: string, b: PgNode, parent: QueryLevel | undefined, outer: Map<string, CteDef>, origin?: PgNode): QueryLevel {
+    const ctes = this.withClause(b.withClause, parent, outer);
+    const level = this.newLevel('dml', { [type]: b }, parent, ctes);
+    level.statement = type === 'UpdateStmt' ? 'update' : 'delete';
+    level.origin = origin;
+    level.returnsRows = false;
+    const target = this.rangeVar({ RangeVar: b.relation }, level, { kind: 'first' }, false);
+    if (target) {
+      level.from.push(target);
+      level.dmlTarget = target;
+    }
+    const extra: PgNode[] = type === 'UpdateStmt' ? (b.fromClause ?? []) : (b.usingClause ?? []);
+    for (const f of extra) this.fromEntry(f, level, { kind: 'list' });
+    level.where = conjuncts(b.whereClause);
+    if (b.whereClause) this.sublinks(b.whereClause, level);
+    for (const t of b.targetList ?? []) if (t.ResTarget?.val) this.sublinks(t.ResTarget.val, level, t);
+    for (const t of b.returningList ?? []) if (t.ResTarget?.val) this.sublinks(t.ResTarget.val, level, t);
+    return level;
+  }
+
+  private select(b: PgNode, role: LevelRole, parent: QueryLevel | undefined, outer: Map<string, CteDef>, origin?: PgNode): QueryLevel[] {
+    const ctes = this.withClause(b.withClause, parent, outer);
+    if (b.op && b.op !== 'SETOP_NONE') {
+      // Each arm of UNION/INTERSECT/EXCEPT is a level of the same role.
+      const arms = [
+        ...this.select(b.larg, role, parent, ctes, origin),
+        ...this.select(b.rarg, role, parent, ctes, origin),
+      ];
+      const lim = this.limitOf(b);
+      for (const a of arms) {
+        a.setArms = arms;
+        if (lim !== undefined && a.limit === undefined) a.limit = lim;
+      }
+      return arms;
+    }
+    const level = this.newLevel(role, { SelectStmt: b }, parent, ctes);
+    level.origin = origin;
+    if (b.valuesLists) {
+      level.statement = 'values';
+      level.valuesRows = b.valuesLists.length;
+      for (const row of b.valuesLists) this.sublinks(row, level);
+      return [level];
+    }
+    for (const f of b.fromClause ?? []) this.fromEntry(f, level, { kind: level.from.length === 0 ? 'first' : 'list' });
+    level.where = conjuncts(b.whereClause);
+    if (b.whereClause) this.sublinks(b.whereClause, level);
+    if (b.havingClause) this.sublinks(b.havingClause, level);
+    level.having = b.havingClause;
+    level.groupBy = !!b.groupClause?.length;
+    for (const t of b.targetList ?? []) {
+      const rt = t.ResTarget;
+      if (!rt) continue;
+      const target: Target = { node: rt.val, name: rt.name };
+      const cr = rt.val?.ColumnRef;
+      if (cr) {
+        const fields = nameList(cr.fields);
+        if (fields[fields.length - 1] === '*') {
+          const qualifier = fields.length > 1 ? fields.slice(0, -1) : undefined;
+          target.star = { qualifier, range: this.chainRange(cr.location ?? -1), items: [] };
+        } else if (!target.name) target.name = fields[fields.length - 1];
+      }
+      level.targets.push(target);
+      if (rt.val) this.sublinks(rt.val, level, rt.val);
+    }
+    for (const s of b.sortClause ?? []) {
+      if (s.SortBy?.node) {
+        level.orderBy.push(s.SortBy.node);
+        this.sublinks(s.SortBy.node, level);
+      }
+    }
+    level.limit = this.limitOf(b);
+    // Star expansion needs the FROM items, which exist now.
+    for (const t of level.targets) if (t.star) t.star.items = this.starItems(level, t.star.qualifier);
+    return [level];
+  }
+
+  private limitOf(b: PgNode): number | 'param' | undefined {
+    const lc = b.limitCount;
+    if (!lc || b.limitOption === 'LIMIT_OPTION_DEFAULT') return undefined;
+    const c = lc.A_Const;
+    if (c?.isnull) return undefined;
+    if (c?.ival) return Number(c.ival.ival ?? 0);
+    return 'param';
+  }
+
+  private starItems(level: QueryLevel, qualifier?: string[]): FromItem[] {
+    if (!qualifier) return [...level.from];
+    return level.from.filter((f) => matchesQualifier(f, qualifier));
+  }
+
+  /** Builds levels for sublinks found in `expr` (not inside nested sublinks). */
+  private sublinks(expr: PgNode, level: QueryLevel, origin?: PgNode): void {
+    const roots = Array.isArray(expr) ? expr : [expr];
+    for (const root of roots) {
+      walkLevel(root, (type, body) => {
+        if (type !== 'SubLink' || !body.subselect) return;
+        const arms = this.anyStatement(body.subselect, 'sublink', level, level.ctes, origin ?? root);
+        for (const a of arms) a.sublinkType = body.subLinkType;
+      });
+    }
+  }
+
+  /** One entry of a FROM list (a table, a join tree, a subquery ...). */
+  private fromEntry(node: PgNode, level: QueryLevel, via: JoinVia): FromItem[] {
+    const u = unwrap(node);
+    if (!u) return [];
+    const b = u.body;
+    switch (u.type) {
+      case 'RangeVar': {
+        const item = this.rangeVar(node, level, via, false);
+        if (!item) return [];
+        level.from.push(item);
+        return [item];
+      }
+      case 'JoinExpr': {
+        const left = this.fromEntry(b.larg, level, via);
+        const rightVia: JoinVia = {
+          kind: 'join',
+          joinType: b.jointype === 'JOIN_LEFT' ? 'left' : b.jointype === 'JOIN_RIGHT' ? 'right' : b.jointype === 'JOIN_FULL' ? 'full' : 'inner',
+          natural: !!b.isNatural,
+          using: b.usingClause ? nameList(b.usingClause) : undefined,
+          quals: b.quals,
+          leftItems: left,
+        };
+        rightVia.cross = !b.quals && !b.isNatural && !b.usingClause;
+        const right = this.fromEntry(b.rarg, level, rightVia);
+        if (right.length > 1) for (const r of right) if (r.via === rightVia) r.via = { ...rightVia, rightItems: right };
+        const joined = right.find((r) => r.via.kind === 'join' && r.via.leftItems === left) ?? right[0];
+        if (b.quals) {
+          for (const c of conjuncts(b.quals)) if (joined) level.joinQuals.push({ conjunct: c, item: joined });
+          this.sublinks(b.quals, level);
+        }
+        return [...left, ...right];
+      }
+      case 'RangeSubselect': {
+        const item: FromItem = {
+          kind: 'subquery',
+          index: level.from.length,
+          level,
+          alias: b.alias?.aliasname,
+          refName: b.alias?.aliasname,
+          columnAliases: b.alias?.colnames ? nameList(b.alias.colnames) : undefined,
+          quoted: false,
+          range: { start: 0, end: 0 },
+          lateral: !!b.lateral,
+          via,
+          node,
+        };
+        level.from.push(item);
+        const arms = this.anyStatement(b.subquery, 'from-subquery', level, level.ctes, node);
+        item.subquery = arms;
+        if (arms.length === 1 && arms[0].statement === 'values') {
+          item.kind = 'values';
+          item.valuesRows = arms[0].valuesRows;
+        }
+        item.range = this.subqueryRange(arms[0], item.alias);
+        return [item];
+      }
+      case 'RangeFunction': {
+        const names: string[] = [];
+        let first: PgNode | undefined;
+        for (const f of b.functions ?? []) {
+          const call = f.List?.items?.[0];
+          first ??= call;
+          if (call?.FuncCall) names.push(nameList(call.FuncCall.funcname).filter((n) => n !== 'pg_catalog').join('.').toLowerCase());
+        }
+        const item: FromItem = {
+          kind: 'function',
+          index: level.from.length,
+          level,
+          name: names[0],
+          functionNames: names,
+          alias: b.alias?.aliasname,
+          refName: b.alias?.aliasname ?? names[0],
+          columnAliases: b.alias?.colnames ? nameList(b.alias.colnames) : undefined,
+          quoted: false,
+          range: first ? this.rangeOf(first) : { start: 0, end: 0 },
+          // A function in FROM may reference earlier items even without LATERAL.
+          lateral: true,
+          via,
+          node,
+        };
+        level.from.push(item);
+        for (const f of b.functions ?? []) this.sublinks(f, level, node);
+        return [item];
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** A subquery has no location of its own: use its alias token after the closing parenthesis, else its first FROM item. */
+  private subqueryRange(arm: QueryLevel | undefined, alias: string | undefined): Range {
+    const toks = this.tokens();
+    let lower = arm?.from[0]?.range.start;
+    if (lower === undefined && arm?.targets[0]) lower = this.rangeOf(arm.targets[0].node).start;
+    if (alias && lower !== undefined) {
+      // The alias follows the subquery's closing parenthesis (optionally after AS).
+      for (let i = 1; i < toks.length; i++) {
+        const t = toks[i];
+        if (t.start <= lower) continue;
+        const prev = toks[i - 1].text;
+        const isAs = /^as$/i.test(prev) && toks[i - 2]?.text === ')';
+        if ((t.text === alias || t.text === `"${alias}"`) && (prev === ')' || isAs)) return { start: t.start, end: t.end };
+      }
+    }
+    return arm?.from[0]?.range ?? { start: 0, end: 0 };
+  }
+
+  private rangeVar(node: PgNode, level: QueryLevel, via: JoinVia, lateral: boolean): FromItem | undefined {
+    const rv = node.RangeVar;
+    if (!rv) return undefined;
+    const range = this.chainRange(rv.location ?? -1);
+    const text = this.sql.slice(range.start, range.end);
+    const quoted = /"/.test(text);
+    const name: string = rv.relname;
+    const cte = !rv.schemaname ? level.ctes.get(name) : undefined;
+    const item: FromItem = {
+      kind: cte ? 'cte' : 'table',
+      index: level.from.length,
+      level,
+      name,
+      schemaName: rv.schemaname,
+      alias: rv.alias?.aliasname,
+      columnAliases: rv.alias?.colnames ? nameList(rv.alias.colnames) : undefined,
+      refName: rv.alias?.aliasname ?? name,
+      quoted,
+      range,
+      lateral,
+      via,
+      node,
+    };
+    if (cte) item.cte = cte;
+    else item.table = findTable(this.schema, name, rv.schemaname);
+    return item;
+  }
+
+  resolve(level: QueryLevel, node: PgNode): ColumnRefInfo {
+    const hit = this.refCache.get(node);
+    if (hit) return hit;
+    const cr = node.ColumnRef ?? node;
+    const fields = nameList(cr.fields);
+    const column = fields[fields.length - 1];
+    const qualifier = fields.length > 1 ? fields.slice(0, -1) : undefined;
+    const info: ColumnRefInfo = { node, fields, column, qualifier, range: this.chainRange(cr.location ?? -1), level, candidates: [] };
+    for (let l: QueryLevel | undefined = level; l; l = l.parent) {
+      if (qualifier) {
+        const found = l.from.find((f) => matchesQualifier(f, qualifier));
+        if (found) {
+          info.item = found;
+          break;
+        }
+      } else {
+        const yes: FromItem[] = [];
+        const maybe: FromItem[] = [];
+        for (const f of l.from) {
+          const cols = fromItemColumns(f);
+          if (cols) {
+            if (cols.includes(column)) yes.push(f);
+          } else maybe.push(f);
+        }
+        if (yes.length === 1 && maybe.length === 0) info.item = yes[0];
+        else if (yes.length === 0 && maybe.length === 1) info.item = maybe[0];
+        else if (yes.length + maybe.length > 0) {
+          // Ambiguous: PostgreSQL would reject a real ambiguity; without schema knowledge we cannot tell which.
+          info.candidates = [...yes, ...maybe];
+        }
+        if (info.item || info.candidates.length) break;
+      }
+    }
+    this.refCache.set(node, info);
+    return info;
+  }
+}
+
+/** Builds the query model of one parsed statement. Statements without a query part (DDL, plain INSERT … VALUES) give no levels. */
+export function buildQueryModel(stmt: ParsedStatement, sql: string, schema?: SchemaModel): QueryModel {
+  const b = new Builder(sql, schema, stmt.type);
+  b.anyStatement(stmt.node, 'top', undefined, new Map());
+  return b.model;
+}
+
+/** `t` / `s.t` of a qualified reference names this item (an alias hides the table's own name, as in PostgreSQL). */
+function matchesQualifier(f: FromItem, qualifier: string[]): boolean {
+  const q = qualifier[qualifier.length - 1];
+  if (f.refName !== q) return false;
+  if (qualifier.length < 2) return true;
+  const s = qualifier[qualifier.length - 2];
+  return !f.alias && (f.schemaName ?? f.table?.schema ?? 'public') === s;
+}
+
+/** Output column names of a level (undefined when a star over unknown columns makes them unknowable). */
+export function levelOutputColumns(level: QueryLevel, seen = new Set<QueryLevel>()): string[] | undefined {
+  if (seen.has(level)) return undefined;
+  seen.add(level);
+  const out: string[] = [];
+  for (const t of level.targets) {
+    if (t.star) {
+      for (const it of t.star.items) {
+        const cols = fromItemColumns(it, seen);
+        if (!cols) return undefined;
+        out.push(...cols);
+      }
+    } else if (t.name) out.push(t.name);
+    else {
+      const f = t.node?.FuncCall;
+      if (f) out.push(nameList(f.funcname).pop() ?? '?');
+      else return undefined;
+    }
+  }
+  return out;
+}
+
+/** Columns of a FROM item when knowable. */
+export function fromItemColumns(item: FromItem, seen = new Set<QueryLevel>()): string[] | undefined {
+  if (item.columnAliases?.length && item.kind !== 'table') return item.columnAliases;
+  if (item.kind === 'table') {
+    if (!item.table) return undefined;
+    const cols = [...item.table.columns.keys()];
+    if (item.columnAliases) return [...item.columnAliases, ...cols.slice(item.columnAliases.length)];
+    return cols;
+  }
+  if (item.kind === 'cte') return item.cte?.arms[0] ? levelOutputColumns(item.cte.arms[0], seen) : undefined;
+  if (item.kind === 'subquery') return item.subquery?.[0] ? levelOutputColumns(item.subquery[0], seen) : undefined;
+  // A single-column function without column aliases names its column after the alias, else after the function.
+  if (item.kind === 'function' && item.functionNames?.length === 1 && SINGLE_COLUMN_FUNCTIONS.has(item.functionNames[0])) {
+    return [item.alias ?? item.functionNames[0]];
+  }
+  return undefined;
+}
+
+/** Whether a level returns at most one row: an aggregate without GROUP BY, LIMIT 1, a one-row VALUES, or a SELECT with no FROM. */
+export function isSingleRow(level: QueryLevel): boolean {
+  if (level.setArms.length > 1) return false;
+  if (level.statement === 'values') return level.valuesRows === 1;
+  if (level.statement !== 'select') return false;
+  if (level.limit === 1 || level.limit === 0) return true;
+  const hasSrf = level.targets.some((t) => {
+    let srf = false;
+    walkLevel(t.node, (type, body) => {
+      if (type === 'FuncCall' && SET_RETURNING_FUNCTIONS.has(nameList(body.funcname).pop()?.toLowerCase() ?? '')) srf = true;
+    });
+    return srf;
+  });
+  if (hasSrf) return false;
+  if (level.from.length === 0) return true;
+  if (level.groupBy) return false;
+  // An aggregate with no GROUP BY returns exactly one row.
+  return level.targets.length > 0 && level.targets.some((t) => isAggregateCall(t.node));
+}
+
+function isAggregateCall(node: PgNode): boolean {
+  const f = node?.FuncCall;
+  if (!f || f.over) return false;
+  if (f.agg_star) return true;
+  return AGGREGATES.has(nameList(f.funcname).pop()?.toLowerCase() ?? '');
+}
+
+/** A display name for a FROM item: `schema.table`, the CTE name, the subquery alias, the function. */
+export function itemLabel(item: FromItem): string {
+  if (item.kind === 'table') {
+    const n = item.schemaName ? `${item.schemaName}.${item.name}` : item.name ?? '?';
+    return item.alias && item.alias !== item.name ? `${n} (${item.alias})` : n;
+  }
+  if (item.kind === 'cte') return `CTE ${item.name}`;
+  if (item.kind === 'function') return `${item.name}()`;
+  if (item.kind === 'values') return `VALUES ${item.alias ?? ''}`.trim();
+  return `subquery ${item.alias ?? ''}`.trim();
+}
+
+/** The tables whose every column a star (or a FROM item read whole) fetches, following CTEs and subqueries. */
+export function tablesReadWhole(item: FromItem, seen = new Set<FromItem>()): FromItem[] {
+  if (seen.has(item)) return [];
+  seen.add(item);
+  if (item.kind === 'table') return [item];
+  const arms = item.kind === 'cte' ? item.cte?.arms : item.kind === 'subquery' ? item.subquery : undefined;
+  if (!arms) return [];
+  const out: FromItem[] = [];
+  for (const arm of arms) for (const t of arm.targets) if (t.star) for (const it of t.star.items) out.push(...tablesReadWhole(it, seen));
+  return out;
+}
+
+/** Quotes an identifier when PostgreSQL would need it. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+const RESERVED = new Set(
+  'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing primary references returning select session_user some symmetric system_user table then to trailing true union unique user using variadic when where window with'.split(
+    ' ',
+  ),
+);
+
+/** Lazily scans tokens of a text (for callers that hold only the SQL). */
+export function sqlTokens(sql: string): SqlToken[] {
+  return scanSql(sql);
+}
+
+export interface SiteQueries {
+  site: SqlSite;
+  models: QueryModel[];
+}
+
+const siteCache = new WeakMap<SqlSite, { schema: SchemaModel; models: QueryModel[] }>();
+
+/**
+ * Query models of every parsed statement of a file's SQL sites, cached per
+ * site and schema (the project keeps sites per file version and rebuilds the
+ * schema object when a schema source changes).
+ */
+export function fileQueryModels(sites: SqlSite[], schema: SchemaModel): SiteQueries[] {
+  const out: SiteQueries[] = [];
+  for (const site of sites) {
+    const hit = siteCache.get(site);
+    if (hit && hit.schema === schema) {
+      out.push({ site, models: hit.models });
+      continue;
+    }
+    const models = (site.parsed?.statements ?? []).map((st) => buildQueryModel(st, site.sql, schema));
+    siteCache.set(site, { schema, models });
+    out.push({ site, models });
+  }
+  return out;
+}
+
+/** The expressions written at a level (not inside its sublinks): WHERE, ON, targets, ORDER BY, HAVING, FROM function calls. */
+export function levelExpressions(level: QueryLevel): PgNode[] {
+  const out: PgNode[] = [...level.where, ...level.joinQuals.map((j) => j.conjunct), ...level.targets.map((t) => t.node), ...level.orderBy];
+  if (level.having) out.push(level.having);
+  for (const f of level.from) if (f.kind === 'function') out.push(f.node);
+  const n = unwrap(level.node);
+  if (level.statement === 'values' && n) out.push(n.body.valuesLists);
+  if ((level.statement === 'update' || level.statement === 'delete') && n) out.push(n.body.targetList ?? [], n.body.returningList ?? []);
+  return out.filter((x) => x);
+}
