@@ -28,7 +28,7 @@ import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatStylish } from './formats/stylish';
-import { type FixedEntry, type Report, makeLocator, severityRank } from './report';
+import { type FixedEntry, type Report, type Rule, makeLocator, severityRank } from './report';
 import { VERSION } from './version';
 
 /** An error that ends the run with exit code 2; the message names the cause. */
@@ -41,9 +41,11 @@ export interface LintIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdout: { write(s: string): unknown; isTTY?: boolean };
+  /** The rule set; the registry by default (tests pass their own). */
+  rules?: readonly Rule[];
 }
 
-export function loadConfig(cwd: string, configFile: string | undefined): QuerylensConfig {
+export function loadConfig(cwd: string, configFile: string | undefined, known: readonly string[] = ruleIds()): QuerylensConfig {
   if (!configFile) return defaultConfig();
   const shown = path.relative(cwd, configFile) || configFile;
   let text: string;
@@ -60,15 +62,14 @@ export function loadConfig(cwd: string, configFile: string | undefined): Queryle
     throw new CliError(`config ${shown}: invalid JSON: ${(e as Error).message}`);
   }
   try {
-    return parseConfig(raw, ruleIds());
+    return parseConfig(raw, known);
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(`config ${shown}: ${e.message}`);
     throw e;
   }
 }
 
-function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions): void {
-  const known = ruleIds();
+function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions, known: readonly string[]): void {
   for (const { id, severity } of opts.rules) {
     if (!known.includes(id)) throw new CliError(`--rule ${id}: unknown rule id (known: ${known.join(', ') || 'none registered'})`);
     cfg.rules[id] = { severity, options: cfg.rules[id]?.options ?? {} };
@@ -101,9 +102,11 @@ function writeAtomically(abs: string, text: string): void {
 
 export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const { cwd } = io;
+  const rules = io.rules ?? allRules;
+  const known = rules.map((r) => r.id);
   const { root, configFile } = locateProject(cwd, opts.config);
-  const config = loadConfig(cwd, configFile);
-  applyRuleOverrides(config, opts);
+  const config = loadConfig(cwd, configFile, known);
+  applyRuleOverrides(config, opts, known);
 
   const filter = new FileFilter(root, config.ignore, config.lintTests);
   const problems: Problem[] = [];
@@ -135,7 +138,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   // Schema sources come from the whole project, whatever was named.
   const schemaFiles = filter.walk('').filter((f) => isSchemaSource(f, config));
 
-  const project = new Project(config, { readFile: lazyReader(root) });
+  const project = new Project(config, { readFile: lazyReader(root) }, [...rules]);
   await initParser();
   const bom = new Map<string, boolean>();
   const analysed: string[] = [];
@@ -222,7 +225,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     problems,
     fixed,
     summary,
-    rules: allRules,
+    rules,
     displayPath,
     locate: makeLocator((f) => project.fileText(f), displayPath),
   };

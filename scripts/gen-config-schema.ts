@@ -1,0 +1,147 @@
+/**
+ * Writes `querylens.schema.json`, the published JSON schema (draft-07) of
+ * `querylens.config.json`, from the rule registry and the model parameters:
+ *
+ *   npx tsx scripts/gen-config-schema.ts          # rewrite the file
+ *   npx tsx scripts/gen-config-schema.ts --check  # exit 1 when it is stale
+ *
+ * The file is committed (editors fetch it by path); test/unit/config.test.ts
+ * fails when it differs from what this script generates, e.g. after a rule
+ * is added.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { allRules } from '../engine';
+import { DEFAULT_PARAMS, PARAM_DOCS } from '../engine/model/params';
+
+type Rule = (typeof allRules)[number];
+
+export const SCHEMA_FILE = path.join(__dirname, '..', 'querylens.schema.json');
+
+const SEVERITY = {
+  type: 'string',
+  enum: ['off', 'info', 'warning', 'error'],
+  description: '"off" disables the rule; info, warning and error set the severity of its findings.',
+};
+
+export function configSchema(rules: readonly Rule[] = allRules): Record<string, unknown> {
+  const ruleSetting = (r: Rule) => ({
+    description: `${r.meta.summary} (default: ${r.meta.defaultSeverity})`,
+    oneOf: [
+      { ...SEVERITY, default: r.meta.defaultSeverity },
+      {
+        type: 'object',
+        properties: {
+          severity: { ...SEVERITY, default: 'warning' },
+          options: { type: 'object', description: 'Rule-specific options (see the rule page).' },
+        },
+        additionalProperties: false,
+      },
+    ],
+  });
+  const ids = rules.map((r) => r.id).sort();
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const modelProps: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(DEFAULT_PARAMS)) {
+    modelProps[k] = { type: 'number', minimum: 0, default: v, description: (PARAM_DOCS as Record<string, string>)[k] ?? k };
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'querylens.config.json',
+    description: 'Configuration of querylens, the query-performance linter for TypeScript on PostgreSQL. Put it at the project root.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string', description: 'Path or URL of this schema, for editors.' },
+      rules: {
+        type: 'object',
+        description: 'Rule id → severity ("off", "info", "warning", "error") or { "severity", "options" }.',
+        // draft-07 wants a non-empty enum; with no rule registered, additionalProperties: false rejects every key alone.
+        ...(ids.length ? { propertyNames: { enum: ids } } : {}),
+        properties: Object.fromEntries(ids.map((id) => [id, ruleSetting(byId.get(id)!)])),
+        additionalProperties: false,
+      },
+      schema: {
+        type: 'object',
+        description: 'Where the database schema (tables, indexes) comes from.',
+        additionalProperties: false,
+        properties: {
+          sources: {
+            type: 'array',
+            items: { type: 'string' },
+            default: [],
+            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, schema.prisma), applied after the discovered ones.',
+          },
+          discover: {
+            type: 'boolean',
+            default: true,
+            description: 'Find schema sources in the usual places (migrations/**/*.sql, prisma/migrations/**/migration.sql, drizzle/**/*.sql, db/schema.sql, schema.sql, prisma/schema.prisma).',
+          },
+        },
+      },
+      tables: {
+        type: 'object',
+        description: 'Table sizes and flags by table name (optionally schema-qualified, e.g. "public.orders").',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            rows: { type: 'number', minimum: 0, description: 'Estimated row count (e.g. 50000000); the cost model uses it for scans and transfers.' },
+            tiny: { type: 'boolean', description: 'A small lookup table: sequential scans are fine, no unindexed-predicate findings.' },
+          },
+        },
+      },
+      model: {
+        type: 'object',
+        description: 'Performance-model parameters (defaults documented in engine/model/params.ts).',
+        properties: modelProps,
+        additionalProperties: { type: 'number', minimum: 0 },
+      },
+      budgets: {
+        type: 'object',
+        description: 'Latency budgets in milliseconds, by function name or route pattern.',
+        additionalProperties: { type: 'number', exclusiveMinimum: 0 },
+      },
+      ignore: {
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+        description: 'Files not to lint: .gitignore-style globs relative to the project root.',
+      },
+      lintTests: {
+        type: 'boolean',
+        default: false,
+        description: 'Also lint test files (*.test.*, *.spec.*, __tests__/, test/, tests/).',
+      },
+      reportUnusedSuppressions: {
+        type: 'boolean',
+        default: false,
+        description: 'Report querylens-disable comments that suppress nothing.',
+      },
+      failOn: {
+        type: 'string',
+        enum: ['error', 'warning', 'info'],
+        default: 'warning',
+        description: 'Lowest finding severity at which `querylens lint` exits with code 1.',
+      },
+    },
+  };
+}
+
+export function renderConfigSchema(rules: readonly Rule[] = allRules): string {
+  return JSON.stringify(configSchema(rules), null, 2) + '\n';
+}
+
+if (require.main === module) {
+  const text = renderConfigSchema();
+  if (process.argv.includes('--check')) {
+    const current = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, 'utf8') : '';
+    if (current !== text) {
+      process.stderr.write('querylens.schema.json is stale: run npx tsx scripts/gen-config-schema.ts\n');
+      process.exitCode = 1;
+    }
+  } else {
+    fs.writeFileSync(SCHEMA_FILE, text);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)} (${allRules.length} rules)\n`);
+  }
+}
