@@ -1,8 +1,556 @@
 /**
- * The language server entry (owned by the "language server" work item).
+ * The language server: `querylens lsp --stdio`. It maps documents to engine
+ * calls and findings to diagnostics, hovers and code actions; it holds no
+ * rule logic. One engine `Project` per workspace folder lives for the whole
+ * session, so parse results and the schema stay cached between keystrokes.
+ *
+ * Every handler catches, logs to the client's output and returns an empty
+ * result: one bad file never takes the server down.
  */
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  type CodeAction,
+  CodeActionKind,
+  type CodeActionParams,
+  type Connection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  type Diagnostic,
+  type DidChangeWatchedFilesParams,
+  FileChangeType,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
+  MessageType,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { type AnalysisResult, type Finding, LineIndex, type Problem, initParser, isAnalyzable } from '../engine';
+import {
+  type DiagnosticData,
+  type EditOptions,
+  FIX_ALL_KIND,
+  type FileResolver,
+  SOURCE,
+  findingToDiagnostic,
+  fixToCodeAction,
+  nonOverlappingSafeFixes,
+  problemToDiagnostic,
+  toEngineRange,
+  toLspRange,
+  toOffset,
+  toWorkspaceEdit,
+  touches,
+} from './convert';
+import { importedPaths } from './imports';
+import { CONFIG_FILE, type Logger, WorkspaceProject } from './workspace';
+
+export const DEFAULT_DEBOUNCE_MS = 150;
+
+/** Where an open document lives: its project and its project-relative path. */
+interface Located {
+  ws: WorkspaceProject;
+  rel: string;
+}
+
+interface DocState {
+  timer?: NodeJS.Timeout;
+  /** The last analysis, for hover and code actions on the same version. */
+  last?: { version: number; result: AnalysisResult; lines: LineIndex };
+  /** Import specifiers of this version, resolved to project paths. */
+  imports?: { version: number; paths: Set<string> };
+}
+
+const UNTITLED_EXT: Record<string, string> = {
+  sql: '.sql',
+  typescript: '.ts',
+  typescriptreact: '.tsx',
+  javascript: '.js',
+  javascriptreact: '.jsx',
+};
+
+export class QuerylensServer {
+  readonly documents = new TextDocuments(TextDocument);
+  private projects: WorkspaceProject[] = [];
+  /** Files outside every workspace folder, and untitled buffers, go to per-root loose projects. */
+  private loose = new Map<string, WorkspaceProject>();
+  private states = new Map<string, DocState>();
+  private debounceMs = DEFAULT_DEBOUNCE_MS;
+  private trusted = true;
+  private canConfigure = false;
+  private canRegisterWatchers = false;
+  private canRegisterConfig = false;
+  private canWorkspaceFolders = false;
+  private editOptions: Omit<EditOptions, 'versionOf'> = { documentChanges: false, createFiles: false };
+  private settingsLoaded: Promise<void> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(private readonly connection: Connection) {
+    this.logger = {
+      log: (m) => connection.console.log(m),
+      warn: (m) => connection.console.warn(m),
+      error: (m) => connection.console.error(m),
+    };
+  }
+
+  /** Wraps a handler: errors are logged and become `empty`. */
+  private guard<P extends unknown[], R>(name: string, empty: R, fn: (...args: P) => R | Promise<R>): (...args: P) => Promise<R> {
+    return async (...args: P) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        this.logger.error(`${name} failed: ${(e as Error)?.stack ?? e}`);
+        return empty;
+      }
+    };
+  }
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize(this.guard('initialize', { capabilities: {} } as InitializeResult, (p: InitializeParams) => this.initialize(p)));
+    c.onInitialized(this.guard('initialized', undefined, () => this.initialized()));
+    c.onHover(this.guard('hover', null as Hover | null, (p: HoverParams) => this.hover(p)));
+    c.onCodeAction(this.guard('codeAction', [] as CodeAction[], (p: CodeActionParams) => this.codeActions(p)));
+    c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p: DidChangeWatchedFilesParams) => this.watchedFilesChanged(p)));
+    c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, () => this.pullSettings(true)));
+    c.onShutdown(this.guard('shutdown', undefined, () => {
+      for (const s of this.states.values()) clearTimeout(s.timer);
+    }));
+    this.documents.onDidChangeContent((e) => void this.guard('didChange', undefined, () => this.contentChanged(e.document))());
+    this.documents.onDidClose((e) => void this.guard('didClose', undefined, () => this.closed(e.document))());
+    this.documents.listen(c);
+    c.listen();
+  }
+
+  // --- lifecycle -----------------------------------------------------------
+
+  private async initialize(params: InitializeParams): Promise<InitializeResult> {
+    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number };
+    this.trusted = opts.trusted !== false;
+    if (typeof opts.debounceMs === 'number' && opts.debounceMs >= 0) this.debounceMs = opts.debounceMs;
+    const caps = params.capabilities;
+    this.canConfigure = !!caps.workspace?.configuration;
+    this.canRegisterWatchers = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    this.canRegisterConfig = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
+    this.canWorkspaceFolders = !!caps.workspace?.workspaceFolders;
+    const we = caps.workspace?.workspaceEdit;
+    this.editOptions = { documentChanges: !!we?.documentChanges, createFiles: !!we?.resourceOperations?.includes('create') };
+
+    await initParser();
+    if (!this.trusted) {
+      this.logger.warn('untrusted workspace: configuration keys that point at databases or executables (database, command, *Path) are ignored');
+    }
+    const folders =
+      params.workspaceFolders?.map((f) => f.uri) ??
+      (params.rootUri ? [params.rootUri] : params.rootPath ? [pathToFileURL(params.rootPath).href] : []);
+    for (const uri of folders) {
+      const root = uriToPath(uri);
+      if (root) this.addFolder(root);
+    }
+    return {
+      capabilities: {
+        positionEncoding: 'utf-16',
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'querylens', version: SERVER_VERSION },
+    };
+  }
+
+  private addFolder(root: string): void {
+    const ws = new WorkspaceProject(root, this.trusted, this.logger, (m) => this.showError(m));
+    try {
+      ws.load();
+    } catch (e) {
+      this.logger.error(`loading ${root} failed: ${(e as Error).stack ?? e}`);
+    }
+    this.projects.push(ws);
+    // Longest root first, so nested folders win.
+    this.projects.sort((a, b) => b.root.length - a.root.length);
+  }
+
+  private showError(message: string): void {
+    void this.connection.sendNotification('window/showMessage', { type: MessageType.Warning, message });
+  }
+
+  private async initialized(): Promise<void> {
+    const c = this.connection;
+    if (this.canRegisterWatchers) {
+      await c.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/schema.prisma' }, { globPattern: `**/${CONFIG_FILE}` }, { globPattern: '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' }],
+      });
+    }
+    if (this.canRegisterConfig) await c.client.register(DidChangeConfigurationNotification.type, { section: 'querylens' });
+    if (this.canWorkspaceFolders) {
+      c.workspace.onDidChangeWorkspaceFolders(
+        this.guard('didChangeWorkspaceFolders', undefined, (e) => {
+          for (const f of e.removed) {
+            const root = uriToPath(f.uri);
+            this.projects = this.projects.filter((p) => p.root !== root);
+          }
+          for (const f of e.added) {
+            const root = uriToPath(f.uri);
+            if (root) this.addFolder(root);
+          }
+          if (e.added.length) void this.pullSettings(false);
+          this.rescheduleAll();
+        }),
+      );
+    }
+    this.settingsLoaded = this.pullSettings(false);
+    await this.settingsLoaded;
+  }
+
+  /** Reads the `querylens` settings section per folder; re-analyses when anything changed. */
+  private async pullSettings(reanalyse: boolean): Promise<void> {
+    if (!this.canConfigure) return;
+    const all = [...this.projects, ...this.loose.values()];
+    const sections = await this.connection.workspace.getConfiguration(
+      all.map((ws) => ({ scopeUri: pathToFileURL(ws.root).href, section: 'querylens' })),
+    );
+    let changed = false;
+    all.forEach((ws, i) => {
+      const s = sections?.[i] as Record<string, unknown> | null | undefined;
+      if (s && typeof s.debounceMs === 'number' && s.debounceMs >= 0) this.debounceMs = s.debounceMs;
+      changed = ws.setSettings(s) || changed;
+    });
+    if (changed && reanalyse) this.rescheduleAll();
+  }
+
+  // --- documents -----------------------------------------------------------
+
+  private locate(doc: TextDocument): Located | undefined {
+    const abs = uriToPath(doc.uri);
+    if (abs) {
+      for (const ws of this.projects) {
+        const rel = ws.rel(abs);
+        if (rel) return { ws, rel };
+      }
+      const dir = path.dirname(abs);
+      return { ws: this.looseProject(dir), rel: path.basename(abs) };
+    }
+    // An untitled buffer: analysable by language id, alone.
+    const ext = UNTITLED_EXT[doc.languageId];
+    if (!ext) return undefined;
+    const name = doc.uri.replace(/[^A-Za-z0-9_-]+/g, '_') + ext;
+    return { ws: this.looseProject('(untitled)'), rel: name };
+  }
+
+  /** A project for files outside every folder: not walked, defaults plus settings. */
+  private looseProject(dir: string): WorkspaceProject {
+    let ws = this.loose.get(dir);
+    if (!ws) {
+      ws = new WorkspaceProject(dir, this.trusted, this.logger, (m) => this.showError(m));
+      this.loose.set(dir, ws);
+    }
+    return ws;
+  }
+
+  private state(uri: string): DocState {
+    let s = this.states.get(uri);
+    if (!s) this.states.set(uri, (s = {}));
+    return s;
+  }
+
+  private contentChanged(doc: TextDocument): void {
+    const at = this.locate(doc);
+    if (!at) return;
+    const { ws, rel } = at;
+    ws.open.add(rel);
+    const text = doc.getText();
+    if (rel === CONFIG_FILE) {
+      // Typing in the config file: log errors only (no popup per keystroke); the saved file is re-read via the watcher.
+      if (ws.setFileConfigText(text)) this.rescheduleAll(ws);
+      return;
+    }
+    if (ws.isSchema(rel)) {
+      if (ws.project.setFile(rel, text)) {
+        this.rescheduleAll(ws);
+        return;
+      }
+    } else if (isAnalyzable(rel)) {
+      const prev = ws.project.fileText(rel);
+      ws.project.setFile(rel, text);
+      if (prev !== text) this.helperChanged(ws, rel, doc.uri);
+    }
+    this.schedule(doc.uri);
+  }
+
+  private closed(doc: TextDocument): void {
+    const s = this.states.get(doc.uri);
+    clearTimeout(s?.timer);
+    this.states.delete(doc.uri);
+    void this.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+    const at = this.locate(doc);
+    if (!at) return;
+    const { ws, rel } = at;
+    ws.open.delete(rel);
+    // The disk version takes over from the buffer.
+    ws.forgetDisk(rel);
+    if (rel === CONFIG_FILE) {
+      if (ws.loadConfigFile()) this.rescheduleAll(ws);
+    } else if (ws.isSchema(rel)) {
+      const disk = ws.readDisk(rel);
+      const changed = disk === undefined ? ws.project.deleteFile(rel) : ws.project.setFile(rel, disk);
+      if (changed) this.rescheduleAll(ws);
+    } else {
+      const buffer = doc.getText();
+      ws.project.deleteFile(rel);
+      if (ws.readDisk(rel) !== buffer) this.helperChanged(ws, rel, doc.uri);
+    }
+  }
+
+  /**
+   * A TypeScript file changed: open documents that import it are analysed
+   * again. Per-file summaries are memoised by each file's own text, so the
+   * project's memos are dropped first (setConfig with the same config).
+   */
+  private helperChanged(ws: WorkspaceProject, rel: string, exceptUri?: string): void {
+    const dependents = this.openDocsOf(ws).filter((d) => d.uri !== exceptUri && this.importsOf(d, ws).has(rel));
+    if (!dependents.length) return;
+    ws.project.setConfig(ws.project.config);
+    for (const d of dependents) this.schedule(d.uri);
+  }
+
+  private openDocsOf(ws: WorkspaceProject): TextDocument[] {
+    return this.documents.all().filter((d) => this.locate(d)?.ws === ws);
+  }
+
+  private importsOf(doc: TextDocument, ws: WorkspaceProject): Set<string> {
+    const s = this.state(doc.uri);
+    if (s.imports?.version !== doc.version) {
+      const rel = ws.rel(uriToPath(doc.uri) ?? '') ?? '';
+      s.imports = { version: doc.version, paths: importedPaths(rel, doc.getText()) };
+    }
+    return s.imports.paths;
+  }
+
+  private rescheduleAll(ws?: WorkspaceProject): void {
+    for (const d of this.documents.all()) {
+      if (!ws || this.locate(d)?.ws === ws) this.schedule(d.uri);
+    }
+  }
+
+  private async watchedFilesChanged(params: DidChangeWatchedFilesParams): Promise<void> {
+    const touched = new Map<WorkspaceProject, { schema: boolean; helpers: string[] }>();
+    for (const ch of params.changes) {
+      const abs = uriToPath(ch.uri);
+      if (!abs) continue;
+      const ws = this.projects.find((p) => p.rel(abs) !== undefined);
+      const rel = ws?.rel(abs);
+      if (!ws || !rel) continue;
+      const t = touched.get(ws) ?? { schema: false, helpers: [] };
+      touched.set(ws, t);
+      ws.forgetDisk(rel);
+      if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
+      else if (isAnalyzable(rel) || rel.endsWith('.prisma')) ws.known.add(rel);
+      if (rel === CONFIG_FILE) {
+        if (!ws.open.has(rel) && ws.loadConfigFile()) t.schema = true;
+        continue;
+      }
+      // The editor's buffer wins over the disk while the file is open.
+      if (ws.open.has(rel)) continue;
+      if (ws.isSchema(rel)) {
+        const text = ch.type === FileChangeType.Deleted ? undefined : ws.readDisk(rel);
+        const changed = text === undefined ? ws.project.deleteFile(rel) : ws.project.setFile(rel, text);
+        t.schema ||= changed;
+      } else if (isAnalyzable(rel)) t.helpers.push(rel);
+    }
+    for (const [ws, t] of touched) {
+      if (t.schema) this.rescheduleAll(ws);
+      else for (const h of t.helpers) this.helperChanged(ws, h);
+    }
+  }
+
+  // --- diagnostics ---------------------------------------------------------
+
+  private schedule(uri: string): void {
+    const s = this.state(uri);
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => void this.guard('diagnostics', undefined, () => this.publish(uri))(), this.debounceMs);
+  }
+
+  private async publish(uri: string): Promise<void> {
+    await this.settingsLoaded;
+    const doc = this.documents.get(uri);
+    if (!doc) return;
+    const version = doc.version;
+    const last = this.analysis(doc);
+    // Let queued messages (a newer didChange) arrive before deciding the result is current.
+    await new Promise((r) => setImmediate(r));
+    const now = this.documents.get(uri);
+    if (!now || now.version !== version) return;
+    const diagnostics = last ? this.toDiagnostics(doc, last) : [];
+    await this.connection.sendDiagnostics({ uri, version, diagnostics });
+  }
+
+  /** Analysis of the document's current version (cached per version). Undefined for excluded files. */
+  private analysis(doc: TextDocument): DocState['last'] | undefined {
+    const s = this.state(doc.uri);
+    if (s.last?.version === doc.version) return s.last;
+    const at = this.locate(doc);
+    if (!at) return undefined;
+    const { ws, rel } = at;
+    const why = ws.excluded(rel);
+    if (why) return undefined;
+    const text = doc.getText();
+    if (ws.project.fileText(rel) !== text) ws.project.setFile(rel, text);
+    let result: AnalysisResult;
+    const started = Date.now();
+    try {
+      result = ws.project.analyze(rel);
+    } catch (e) {
+      this.logger.error(`analysis of ${rel} failed: ${(e as Error)?.stack ?? e}`);
+      result = { findings: [], problems: [] };
+    }
+    const ms = Date.now() - started;
+    if (ms > 1000) this.logger.warn(`analysis of ${rel} took ${ms} ms`);
+    result = {
+      findings: result.findings.filter((f) => f.file === rel),
+      problems: result.problems.filter((p) => p.file === rel),
+    };
+    for (const p of result.problems) if (p.kind === 'rule-crash') this.logger.error(`${rel}: ${p.message}`);
+    s.last = { version: doc.version, result, lines: new LineIndex(text) };
+    return s.last;
+  }
+
+  private resolver(doc: TextDocument, ws: WorkspaceProject, rel: string): FileResolver {
+    return {
+      uri: (p) => (p === rel ? doc.uri : (this.openUri(ws, p) ?? pathToFileURL(ws.abs(p)).href)),
+      text: (p) => {
+        if (p === rel) return doc.getText();
+        const open = this.openUri(ws, p);
+        if (open) return this.documents.get(open)?.getText();
+        return ws.readDisk(p);
+      },
+    };
+  }
+
+  private openUri(ws: WorkspaceProject, rel: string): string | undefined {
+    if (!ws.open.has(rel)) return undefined;
+    return this.documents.all().find((d) => {
+      const at = this.locate(d);
+      return at?.ws === ws && at.rel === rel;
+    })?.uri;
+  }
+
+  private toDiagnostics(doc: TextDocument, last: NonNullable<DocState['last']>): Diagnostic[] {
+    const at = this.locate(doc)!;
+    const resolver = this.resolver(doc, at.ws, at.rel);
+    const out: Diagnostic[] = [];
+    for (const f of last.result.findings) out.push(findingToDiagnostic(f, last.lines, last.version, resolver));
+    for (const p of last.result.problems) out.push(problemToDiagnostic(p as Problem, last.lines));
+    return out;
+  }
+
+  // --- hover and code actions ----------------------------------------------
+
+  private hover(params: HoverParams): Hover | null {
+    const doc = this.documents.get(params.textDocument.uri);
+    if (!doc) return null;
+    const last = this.analysis(doc);
+    if (!last) return null;
+    const off = toOffset(last.lines, params.position);
+    const hits = last.result.findings.filter((f) => f.hover && touches(f.range, { start: off, end: off }));
+    if (!hits.length) return null;
+    return {
+      contents: { kind: 'markdown', value: hits.map((f) => f.hover!).join('\n\n---\n\n') },
+      range: toLspRange(last.lines, hits[0].range),
+    };
+  }
+
+  private codeActions(params: CodeActionParams): CodeAction[] {
+    const doc = this.documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const at = this.locate(doc);
+    if (!at) return [];
+    const only = params.context.only;
+    const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
+    const resolver = this.resolver(doc, at.ws, at.rel);
+    const opts: EditOptions = {
+      ...this.editOptions,
+      versionOf: (p) => {
+        const u = this.openUri(at.ws, p);
+        return u ? (this.documents.get(u)?.version ?? null) : null;
+      },
+    };
+    const actions: CodeAction[] = [];
+
+    if (wants(CodeActionKind.QuickFix)) {
+      // The diagnostics the client sends carry their fixes in `data`, valid for the version they were computed on.
+      const fromClient = params.context.diagnostics.filter(
+        (d) => d.source === SOURCE && isData(d.data) && d.data.version === doc.version,
+      );
+      if (fromClient.length) {
+        for (const d of fromClient) {
+          for (const fix of (d.data as DiagnosticData).fixes) {
+            const edit = toWorkspaceEdit(fix.edits, resolver, opts);
+            if (edit) actions.push(fixToCodeAction(fix, d, edit));
+          }
+        }
+      } else {
+        const last = this.analysis(doc);
+        if (last) {
+          const range = toEngineRange(last.lines, params.range);
+          for (const f of last.result.findings) {
+            if (!touches(f.range, range)) continue;
+            const d = findingToDiagnostic(f, last.lines, last.version, resolver);
+            for (const fix of f.fixes) {
+              const edit = toWorkspaceEdit(fix.edits, resolver, opts);
+              if (edit) actions.push(fixToCodeAction(fix, d, edit));
+            }
+          }
+        }
+      }
+    }
+
+    if (wants(FIX_ALL_KIND)) {
+      const last = this.analysis(doc);
+      const fixes = last ? nonOverlappingSafeFixes(last.result.findings as Finding[]) : [];
+      if (fixes.length) {
+        const edit = toWorkspaceEdit(
+          fixes.flatMap((f) => f.edits),
+          resolver,
+          opts,
+        );
+        if (edit) actions.push({ title: 'Fix all safe problems in this file', kind: FIX_ALL_KIND, edit });
+      }
+    }
+    return actions;
+  }
+}
+
+function isData(v: unknown): v is DiagnosticData {
+  return typeof v === 'object' && v !== null && typeof (v as DiagnosticData).version === 'number' && Array.isArray((v as DiagnosticData).fixes);
+}
+
+function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+// esbuild inlines package.json into the bundle; under tsx it is read from the repository.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const SERVER_VERSION: string = require('../package.json').version;
+
+/** Starts the server on the transport named in argv (`--stdio`, `--node-ipc`, `--socket=N`). */
 export function startServer(): void {
-  throw new Error('language server not built yet');
+  const connection = createConnection(ProposedFeatures.all);
+  // Nothing escapes the LSP boundary: a stray exception is logged, the server stays up.
+  process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e?.stack ?? e}`));
+  process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
+  new QuerylensServer(connection).listen();
 }
 
 if (require.main === module) startServer();

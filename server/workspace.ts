@@ -1,0 +1,299 @@
+/**
+ * One workspace folder: its engine `Project`, its configuration, the files
+ * the walk found, and the disk cache behind the project host. Schema sources
+ * are read eagerly (the schema needs all of them); every other file is read
+ * on demand through `ProjectHost.readFile` when a rule follows an import.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import {
+  ConfigError,
+  MAX_FILE_BYTES,
+  Project,
+  type QuerylensConfig,
+  defaultConfig,
+  isAnalyzable,
+  isSchemaSource,
+  parseConfig,
+  ruleIds,
+} from '../engine';
+
+export const CONFIG_FILE = 'querylens.config.json';
+
+/** Directories never walked: dependencies, build output, VCS data. */
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.hg', '.svn', 'out', 'build', 'coverage', '.next', '.turbo', '.querylens-cache']);
+/** A walk stops after this many entries, so a huge monorepo cannot stall initialize. */
+const MAX_WALK_ENTRIES = 50_000;
+
+/** Settings keys (VS Code `querylens.*`) that map onto config keys. */
+const SETTING_KEYS = ['rules', 'schema', 'tables', 'model', 'budgets', 'ignore', 'lintTests', 'reportUnusedSuppressions'] as const;
+
+export interface Logger {
+  log(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/**
+ * In an untrusted workspace, keys that point at databases or executables are
+ * not read: `database`, `command` and any `…Path` key, at any depth. Returns
+ * the cleaned value and the dropped key paths (for the log).
+ */
+export function stripUntrusted(value: unknown, prefix = ''): { value: unknown; dropped: string[] } {
+  const dropped: string[] = [];
+  const walk = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}[${i}]`));
+    if (typeof v !== 'object' || v === null) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const key = at ? `${at}.${k}` : k;
+      if (k === 'database' || k === 'command' || /Path$/.test(k)) {
+        dropped.push(key);
+        continue;
+      }
+      out[k] = walk(x, key);
+    }
+    return out;
+  };
+  return { value: walk(value, prefix), dropped };
+}
+
+/** Test files are not linted unless `lintTests` (mission: `*.test.ts`, `*.spec.ts`, `__tests__/`, `test/`). */
+function isTestFile(rel: string): boolean {
+  return /(^|\/)(__tests__|tests?)\//.test(rel) || /\.(test|spec)\.[cm]?[jt]sx?$/.test(rel);
+}
+
+export class WorkspaceProject {
+  readonly project: Project;
+  /** Every analysable or schema file the walk found (project-relative). */
+  readonly known = new Set<string>();
+  /** Files whose text the editor owns right now (project-relative). */
+  readonly open = new Set<string>();
+  private diskCache = new Map<string, string | undefined>();
+  private fileConfigRaw: unknown;
+  private settingsRaw: Record<string, unknown> = {};
+  private ignoreMatcher: Ignore = ignore();
+  private schemaGlobsKey = '';
+
+  constructor(
+    readonly root: string,
+    readonly trusted: boolean,
+    private readonly logger: Logger,
+    private readonly onConfigError: (message: string) => void,
+  ) {
+    this.project = new Project(defaultConfig(), { readFile: (p) => this.readDisk(p) });
+  }
+
+  rel(absPath: string): string | undefined {
+    const r = path.relative(this.root, absPath);
+    if (r === '' || r.startsWith('..') || path.isAbsolute(r)) return undefined;
+    return r.split(path.sep).join('/');
+  }
+
+  abs(rel: string): string {
+    return path.join(this.root, ...rel.split('/'));
+  }
+
+  /** Disk text of a project file (cached until a watcher says it changed); undefined if absent or unreadable. */
+  readDisk(rel: string): string | undefined {
+    if (this.diskCache.has(rel)) return this.diskCache.get(rel);
+    let text: string | undefined;
+    try {
+      const abs = this.abs(rel);
+      const st = fs.statSync(abs);
+      // Larger than the engine will analyse anyway: hand it a marker-sized read so it reports the skip, not us.
+      text = st.isFile() ? (st.size > MAX_FILE_BYTES * 4 ? undefined : fs.readFileSync(abs, 'utf8')) : undefined;
+    } catch {
+      text = undefined;
+    }
+    this.diskCache.set(rel, text);
+    return text;
+  }
+
+  forgetDisk(rel: string): void {
+    this.diskCache.delete(rel);
+  }
+
+  /** Walks the folder, loads the config file and every schema source. */
+  load(): void {
+    const started = Date.now();
+    this.loadConfigFile();
+    this.walk();
+    this.syncSchemaSources();
+    this.logger.log(`[${this.root}] ${this.known.size} files, ${this.schemaSources().length} schema sources, loaded in ${Date.now() - started} ms`);
+  }
+
+  schemaSources(): string[] {
+    return [...this.known].filter((p) => isSchemaSource(p, this.project.config));
+  }
+
+  private walk(): void {
+    let entries = 0;
+    const visit = (dirRel: string, ignores: { base: string; ig: Ignore }[]) => {
+      const dirAbs = dirRel ? this.abs(dirRel) : this.root;
+      let list: fs.Dirent[];
+      try {
+        list = fs.readdirSync(dirAbs, { withFileTypes: true });
+      } catch (e) {
+        this.logger.warn(`cannot read ${dirAbs}: ${(e as Error).message}`);
+        return;
+      }
+      const gi = list.find((d) => d.isFile() && d.name === '.gitignore');
+      if (gi) {
+        try {
+          ignores = [...ignores, { base: dirRel, ig: ignore().add(fs.readFileSync(path.join(dirAbs, '.gitignore'), 'utf8')) }];
+        } catch {
+          // An unreadable .gitignore ignores nothing.
+        }
+      }
+      const ignored = (rel: string, dir: boolean) =>
+        ignores.some(({ base, ig }) => {
+          const sub = base ? rel.slice(base.length + 1) : rel;
+          return sub !== '' && ig.ignores(dir ? `${sub}/` : sub);
+        });
+      for (const d of list) {
+        if (++entries > MAX_WALK_ENTRIES) return;
+        const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
+        if (d.isDirectory()) {
+          if (SKIP_DIRS.has(d.name) || ignored(rel, true)) continue;
+          visit(rel, ignores);
+        } else if (d.isFile()) {
+          if (isAnalyzable(rel) || d.name.endsWith('.prisma')) {
+            // Schema sources (migrations) may live in ignored dirs rarely; honour .gitignore for all.
+            if (!ignored(rel, false)) this.known.add(rel);
+          }
+        }
+      }
+    };
+    visit('', []);
+    if (entries > MAX_WALK_ENTRIES) this.logger.warn(`[${this.root}] stopped walking after ${MAX_WALK_ENTRIES} entries`);
+  }
+
+  /** Gives the project exactly the schema sources the current config names (open buffers win over disk). */
+  syncSchemaSources(): boolean {
+    let changed = false;
+    const want = new Set(this.schemaSources());
+    for (const p of this.project.paths()) {
+      if (!want.has(p) && !this.open.has(p)) changed = this.project.deleteFile(p) || changed;
+    }
+    for (const p of want) {
+      if (this.open.has(p)) continue;
+      const text = this.readDisk(p);
+      if (text === undefined) changed = this.project.deleteFile(p) || changed;
+      else changed = this.project.setFile(p, text) || changed;
+    }
+    return changed;
+  }
+
+  /** Re-reads querylens.config.json; returns true when the effective config changed. */
+  loadConfigFile(): boolean {
+    const abs = path.join(this.root, CONFIG_FILE);
+    let raw: unknown;
+    try {
+      raw = fs.existsSync(abs) ? JSON.parse(fs.readFileSync(abs, 'utf8')) : undefined;
+    } catch (e) {
+      this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); using defaults`);
+      raw = undefined;
+    }
+    return this.setFileConfig(raw);
+  }
+
+  setFileConfigText(text: string): boolean {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); using defaults`);
+      raw = undefined;
+    }
+    return this.setFileConfig(raw);
+  }
+
+  private setFileConfig(raw: unknown): boolean {
+    if (raw !== undefined && !this.trusted) {
+      const s = stripUntrusted(raw);
+      if (s.dropped.length) this.logger.warn(`untrusted workspace: ignoring ${CONFIG_FILE} keys ${s.dropped.join(', ')}`);
+      raw = s.value;
+    }
+    this.fileConfigRaw = raw;
+    return this.rebuildConfig();
+  }
+
+  /** The `querylens` section of the client's settings. */
+  setSettings(section: unknown): boolean {
+    const picked: Record<string, unknown> = {};
+    if (typeof section === 'object' && section !== null) {
+      let src = section as Record<string, unknown>;
+      if (!this.trusted) {
+        const s = stripUntrusted(src);
+        if (s.dropped.length) this.logger.warn(`untrusted workspace: ignoring settings querylens.${s.dropped.join(', querylens.')}`);
+        src = s.value as Record<string, unknown>;
+      }
+      for (const k of SETTING_KEYS) {
+        const v = src[k];
+        // VS Code reports unset object settings as {} and unset arrays as []: both mean "no opinion".
+        if (v === undefined || v === null) continue;
+        if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+        if (Array.isArray(v) && v.length === 0) continue;
+        picked[k] = v;
+      }
+    }
+    this.settingsRaw = picked;
+    return this.rebuildConfig();
+  }
+
+  /**
+   * Defaults, then the editor settings, then querylens.config.json: the
+   * committed file is the team's truth and wins key by key. A bad layer is
+   * reported and skipped; the others still apply.
+   */
+  private rebuildConfig(): boolean {
+    const known = ruleIds();
+    let cfg: QuerylensConfig = defaultConfig();
+    try {
+      cfg = parseConfig(this.settingsRaw, known, cfg);
+    } catch (e) {
+      this.reportConfigError(`settings querylens.${e instanceof ConfigError ? e.message : (e as Error).message}; settings ignored`);
+    }
+    if (this.fileConfigRaw !== undefined) {
+      try {
+        cfg = parseConfig(this.fileConfigRaw, known, cfg);
+      } catch (e) {
+        this.reportConfigError(`${CONFIG_FILE}: ${(e as Error).message}; using defaults for the file's settings`);
+      }
+    }
+    const before = JSON.stringify(this.project.config);
+    if (JSON.stringify(cfg) === before) return false;
+    this.project.setConfig(cfg);
+    this.ignoreMatcher = ignore().add(cfg.ignore);
+    const globsKey = JSON.stringify(cfg.schema);
+    if (globsKey !== this.schemaGlobsKey) {
+      this.schemaGlobsKey = globsKey;
+      this.syncSchemaSources();
+    }
+    return true;
+  }
+
+  private reportConfigError(message: string): void {
+    this.logger.error(`[${this.root}] ${message}`);
+    this.onConfigError(`querylens: ${message}`);
+  }
+
+  /** Why the server does not lint this file, or undefined when it does. */
+  excluded(rel: string): string | undefined {
+    if (!isAnalyzable(rel)) return 'not a TypeScript, JavaScript or SQL file';
+    if (rel.includes('node_modules/')) return 'in node_modules';
+    try {
+      if (this.project.config.ignore.length && this.ignoreMatcher.ignores(rel)) return 'matched by ignore in the configuration';
+    } catch {
+      // `ignore` rejects some path shapes (absolute, ../); those are simply not ignored.
+    }
+    if (!this.project.config.lintTests && isTestFile(rel)) return 'test file (set lintTests to lint it)';
+    return undefined;
+  }
+
+  isSchema(rel: string): boolean {
+    return isSchemaSource(rel, this.project.config);
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The language server over stdio, driven by a real JSON-RPC client: the
+ * process the editor would start, not handlers called in-process.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CodeAction, Diagnostic, Hover, InitializeResult } from 'vscode-languageserver-protocol';
+import { LspClient, actionsOf, applyWorkspaceEdit, buildBundles, tempWorkspace, uriOf, writeFile } from './client';
+
+const MIGRATION = `-- The initial schema.
+CREATE TABLE users (
+  id bigserial PRIMARY KEY,
+  email text NOT NULL,
+  name text NOT NULL,
+  bio text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE orders (
+  id bigserial PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  status text NOT NULL,
+  total_cents bigint NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`;
+
+const INDEX = `\nCREATE INDEX orders_user_id_idx ON orders (user_id);\n`;
+
+const REPO_TS = `import { Pool } from 'pg';
+
+const pool = new Pool();
+
+export async function getUser(id: number) {
+  const { rows } = await pool.query('SELECT * FROM users WHERE id = $1', [id]);
+  return rows[0];
+}
+
+export async function ordersOf(userId: number) {
+  const { rows } = await pool.query('SELECT id, status, total_cents FROM orders WHERE user_id = $1', [userId]);
+  return rows;
+}
+`;
+
+const REPORT_SQL = `-- name: ActiveUsers :many
+SELECT * FROM users WHERE created_at > now() - interval '30 days';
+`;
+
+const CONFIG = JSON.stringify({ tables: { orders: { rows: 20000000 }, users: { rows: 2000000 } } }, null, 2);
+
+function codes(ds: Diagnostic[]): string[] {
+  return ds.map((d) => String(d.code));
+}
+
+function only(ds: Diagnostic[], code: string): Diagnostic[] {
+  return ds.filter((d) => d.code === code);
+}
+
+describe('language server over stdio', function () {
+  this.timeout(60000);
+  let root: string;
+  let client: LspClient;
+  let init: InitializeResult;
+  const repoFile = () => path.join(root, 'src/repo.ts');
+
+  before(async () => {
+    buildBundles();
+    root = tempWorkspace({
+      'migrations/001_init.sql': MIGRATION,
+      'src/repo.ts': REPO_TS,
+      'queries/report.sql': REPORT_SQL,
+      'querylens.config.json': CONFIG,
+      'node_modules/pg/index.ts': 'export const x = 1;',
+      '.gitignore': 'generated/\n',
+      'generated/big.ts': 'export const y = 2;',
+    });
+    client = new LspClient({ root, initializationOptions: { debounceMs: 20 } });
+    init = await client.initialize();
+  });
+
+  after(async () => {
+    await client?.shutdown();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('initializes with hover, code actions and incremental sync, and registers file watchers', async () => {
+    assert.equal(init.capabilities.hoverProvider, true);
+    assert.deepEqual((init.capabilities.codeActionProvider as { codeActionKinds: string[] }).codeActionKinds, ['quickfix', 'source.fixAll.querylens']);
+    assert.equal((init.capabilities.textDocumentSync as { change: number }).change, 2);
+    const reg = await client.waitFor('watcher registration', () => client.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles'));
+    const globs = (reg.registerOptions as { watchers: { globPattern: string }[] }).watchers.map((w) => w.globPattern);
+    for (const g of ['**/*.sql', '**/schema.prisma', '**/querylens.config.json']) assert.ok(globs.includes(g), g);
+    // The walk skipped node_modules and .gitignore'd directories.
+    const loaded = await client.waitFor('load log', () => client.logs.find((l) => / files, \d+ schema sources/.test(l)));
+    assert.match(loaded, /\b3 files, 1 schema sources/);
+  });
+
+  it('publishes over-fetching and unindexed-predicate diagnostics on open, with rule code, doc link and source', async () => {
+    const uri = await client.open(repoFile(), REPO_TS);
+    const ds = await client.diagnosticsFor(uri);
+    const over = only(ds, 'over-fetching');
+    assert.equal(over.length, 1, `diagnostics: ${JSON.stringify(codes(ds))}`);
+    const line = REPO_TS.split('\n').findIndex((l) => l.includes('SELECT *'));
+    assert.equal(over[0].range.start.line, line);
+    assert.equal(over[0].source, 'querylens');
+    assert.equal(over[0].codeDescription?.href, 'https://github.com/querylens/querylens/blob/main/docs/rules/over-fetching.md');
+    assert.ok(over[0].severity! >= 1 && over[0].severity! <= 3);
+    const unindexed = only(ds, 'unindexed-predicate');
+    assert.equal(unindexed.length, 1, `diagnostics: ${JSON.stringify(codes(ds))}`);
+    assert.equal(unindexed[0].range.start.line, REPO_TS.split('\n').findIndex((l) => l.includes('user_id = $1')));
+    assert.match(String(unindexed[0].message), /orders/);
+  });
+
+  it('hovers a finding with the engine markdown, including an estimate in ms', async () => {
+    const uri = uriOf(repoFile());
+    const ds = await client.diagnosticsFor(uri);
+    const over = only(ds, 'over-fetching')[0];
+    assert.ok(over, 'over-fetching finding to hover');
+    const hover = (await client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: over.range.start })) as Hover | null;
+    assert.ok(hover, 'a hover on the finding');
+    const value = (hover.contents as { kind: string; value: string }).value;
+    assert.equal((hover.contents as { kind: string }).kind, 'markdown');
+    assert.match(value, /\d(\.\d+)?\s*ms/);
+    // Outside any finding: nothing.
+    const none = await client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    assert.equal(none, null);
+  });
+
+  it('offers code actions whose edits remove the finding on the next diagnostics', async () => {
+    const uri = uriOf(repoFile());
+    const original = client.texts.get(uri)!;
+    const ds = await client.diagnosticsFor(uri);
+    const over = only(ds, 'over-fetching')[0];
+    assert.ok(over, 'over-fetching finding');
+    const actions = actionsOf(
+      await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: over.range, context: { diagnostics: [over], only: ['quickfix'] } }),
+    );
+    assert.ok(actions.length >= 1, 'at least one quick fix');
+    for (const a of actions) {
+      assert.equal(a.kind, 'quickfix');
+      assert.ok(a.edit, `action "${a.title}" has an edit`);
+      const fixed = applyWorkspaceEdit(a.edit!, uri, original);
+      assert.notEqual(fixed, original, `action "${a.title}" changes the text`);
+      const since = client.diagnostics.length;
+      const v = await client.change(uri, fixed);
+      const after = await client.diagnosticsFor(uri, { version: v, since });
+      const remaining = only(after, 'over-fetching').filter((d) => d.range.start.line === over.range.start.line);
+      assert.equal(remaining.length, 0, `after "${a.title}": ${JSON.stringify(after.map((d) => d.message))}`);
+      // Back to the original for the next action.
+      const s2 = client.diagnostics.length;
+      const v2 = await client.change(uri, original);
+      await client.diagnosticsFor(uri, { version: v2, since: s2 });
+    }
+    // The same actions without client diagnostics (clients that send none): found by range.
+    const byRange = actionsOf(
+      await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: over.range, context: { diagnostics: [] } }),
+    );
+    assert.deepEqual(
+      byRange.filter((a) => a.kind === 'quickfix').map((a) => a.title),
+      actions.map((a) => a.title),
+    );
+  });
+
+  it('offers "fix all safe problems" exactly when a finding has a safe fix, and applying it removes them', async () => {
+    const uri = uriOf(repoFile());
+    const ds = await client.diagnosticsFor(uri);
+    const withSafe = ds.filter((d) => (d.data as { fixes?: { safety: string }[] } | undefined)?.fixes?.some((f) => f.safety === 'safe'));
+    const actions = actionsOf(
+      await client.conn.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        context: { diagnostics: [], only: ['source.fixAll'] },
+      }),
+    );
+    if (!withSafe.length) {
+      assert.equal(actions.length, 0, 'no fix-all without safe fixes');
+      return;
+    }
+    assert.equal(actions.length, 1);
+    assert.equal(actions[0].kind, 'source.fixAll.querylens');
+    const original = client.texts.get(uri)!;
+    const since = client.diagnostics.length;
+    const v = await client.change(uri, applyWorkspaceEdit(actions[0].edit!, uri, original));
+    const after = await client.diagnosticsFor(uri, { version: v, since });
+    for (const d of withSafe) {
+      assert.ok(!after.some((a) => a.code === d.code && a.range.start.line === d.range.start.line), `${d.code} on line ${d.range.start.line} fixed`);
+    }
+    const s2 = client.diagnostics.length;
+    await client.diagnosticsFor(uri, { version: await client.change(uri, original), since: s2 });
+  });
+
+  it('re-publishes after didChange, for the new version only', async () => {
+    const uri = uriOf(repoFile());
+    const original = client.texts.get(uri)!;
+    const since = client.diagnostics.length;
+    // A burst of edits: only the last version may be published (stale runs are dropped).
+    let v = 0;
+    const explicit = original.replace('SELECT * FROM users', 'SELECT id, email FROM users');
+    for (let i = 0; i < 5; i++) v = await client.change(uri, i === 4 ? explicit : `${original}\n// edit ${i}\n`);
+    const ds = await client.diagnosticsFor(uri, { version: v, since });
+    assert.deepEqual(only(ds, 'over-fetching'), [], JSON.stringify(codes(ds)));
+    assert.equal(only(ds, 'unindexed-predicate').length, 1, JSON.stringify(codes(ds)));
+    await new Promise((r) => setTimeout(r, 300));
+    const published = client.diagnostics.slice(since).filter((p) => p.uri === uri);
+    assert.ok(published.every((p) => p.version === v), `versions published: ${published.map((p) => p.version)}`);
+    const s2 = client.diagnostics.length;
+    await client.diagnosticsFor(uri, { version: await client.change(uri, original), since: s2 });
+  });
+
+  it('re-analyses open documents when an open migration changes (adding an index removes unindexed-predicate)', async () => {
+    const repoUri = uriOf(repoFile());
+    const before = await client.diagnosticsFor(repoUri);
+    assert.equal(only(before, 'unindexed-predicate').length, 1);
+    const migUri = await client.open(path.join(root, 'migrations/001_init.sql'), MIGRATION);
+    let since = client.diagnostics.length;
+    await client.change(migUri, MIGRATION + INDEX);
+    const fixed = await client.waitFor('repo.ts re-published without unindexed-predicate', () => {
+      const p = client.diagnostics.slice(since).find((x) => x.uri === repoUri);
+      return p?.diagnostics;
+    });
+    assert.deepEqual(only(fixed, 'unindexed-predicate'), [], JSON.stringify(codes(fixed)));
+    // Undo: the finding comes back.
+    since = client.diagnostics.length;
+    await client.change(migUri, MIGRATION);
+    const back = await client.waitFor('repo.ts re-published after undo', () => client.diagnostics.slice(since).find((x) => x.uri === repoUri)?.diagnostics);
+    assert.equal(only(back, 'unindexed-predicate').length, 1);
+    await client.close(migUri);
+  });
+
+  it('re-analyses open documents when a migration changes on disk (didChangeWatchedFiles)', async () => {
+    const repoUri = uriOf(repoFile());
+    const file = path.join(root, 'migrations/002_index.sql');
+    writeFile(root, 'migrations/002_index.sql', INDEX);
+    let since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(file), type: 1 }] });
+    const fixed = await client.waitFor('repo.ts re-published after the new migration', () => client.diagnostics.slice(since).find((x) => x.uri === repoUri)?.diagnostics);
+    assert.deepEqual(only(fixed, 'unindexed-predicate'), [], JSON.stringify(codes(fixed)));
+    fs.rmSync(file);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(file), type: 3 }] });
+    const back = await client.waitFor('repo.ts re-published after deleting it', () => client.diagnostics.slice(since).find((x) => x.uri === repoUri)?.diagnostics);
+    assert.equal(only(back, 'unindexed-predicate').length, 1);
+  });
+
+  it('lints .sql query files too', async () => {
+    const uri = await client.open(path.join(root, 'queries/report.sql'), REPORT_SQL);
+    const ds = await client.diagnosticsFor(uri);
+    assert.equal(only(ds, 'over-fetching').length, 1, JSON.stringify(codes(ds)));
+    assert.equal(only(ds, 'over-fetching')[0].range.start.line, 1);
+    await client.close(uri);
+  });
+
+  it('reports unparseable SQL and broken TypeScript as information, not errors, and keeps serving', async () => {
+    const badSql = await client.open(path.join(root, 'queries/bad.sql'), 'SELEC id FRM users;\nSELECT * FROM users;\n');
+    const ds = await client.diagnosticsFor(badSql);
+    const unparseable = only(ds, 'unparseable-sql');
+    assert.equal(unparseable.length, 1, JSON.stringify(ds));
+    assert.equal(unparseable[0].severity, 3);
+    assert.equal(unparseable[0].range.start.line, 0);
+    // The good statement after the bad one is still analysed.
+    assert.equal(only(ds, 'over-fetching').length, 1, JSON.stringify(codes(ds)));
+
+    const brokenText = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f( {\n  await pool.query('SELECT * FROM users');\n";
+    const broken = await client.open(path.join(root, 'src/broken.ts'), brokenText);
+    const bd = await client.diagnosticsFor(broken);
+    const syntax = only(bd, 'unparseable-file');
+    assert.equal(syntax.length, 1, JSON.stringify(bd));
+    assert.ok(syntax[0].severity! >= 3, 'information or hint');
+    assert.ok(!bd.some((d) => d.severity === 1), 'no error-level diagnostics for bad input');
+    // Still alive: a hover on the healthy document answers.
+    const h = await client.conn.sendRequest('textDocument/hover', { textDocument: { uri: uriOf(repoFile()) }, position: { line: 0, character: 0 } });
+    assert.equal(h, null);
+    await client.close(badSql);
+    await client.close(broken);
+  });
+
+  it('handles a 5 MB document within bounded time (skipped with a reason) and keeps serving', async () => {
+    const line = "export const q = () => pool.query('SELECT * FROM users WHERE id = 1');\n";
+    const big = "import { Pool } from 'pg';\nconst pool = new Pool();\n" + line.repeat(Math.ceil((5 * 1024 * 1024) / line.length));
+    assert.ok(big.length >= 5 * 1024 * 1024);
+    const started = Date.now();
+    const uri = await client.open(path.join(root, 'src/huge.ts'), big);
+    const ds = await client.diagnosticsFor(uri, { ms: 20000 });
+    assert.ok(Date.now() - started < 20000);
+    const skipped = only(ds, 'skipped-file');
+    assert.equal(skipped.length, 1, JSON.stringify(ds.slice(0, 3)));
+    assert.match(String(skipped[0].message), /MB/);
+    assert.equal(ds.length, 1);
+    // A hover and code actions on it answer quickly and empty.
+    const h = await client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 5, character: 30 } });
+    assert.equal(h, null);
+    await client.close(uri);
+    const cleared = await client.waitFor('diagnostics cleared on close', () => {
+      const last = client.diagnostics.filter((p) => p.uri === uri).at(-1);
+      return last && last.diagnostics.length === 0 ? true : undefined;
+    });
+    assert.ok(cleared);
+  });
+
+  it('answers code actions and hovers for unknown documents with empty results', async () => {
+    const uri = uriOf(path.join(root, 'src/never-opened.ts'));
+    const actions = await client.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [] },
+    });
+    assert.deepEqual(actions, []);
+    assert.equal(await client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }), null);
+  });
+});
+
+describe('language server configuration', function () {
+  this.timeout(60000);
+  const roots: string[] = [];
+  const clients: LspClient[] = [];
+  before(() => buildBundles());
+  after(async () => {
+    for (const c of clients) await c.shutdown();
+    for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+  });
+
+  async function start(files: Record<string, string>, opts: Partial<ConstructorParameters<typeof LspClient>[0]> = {}) {
+    const root = tempWorkspace(files);
+    roots.push(root);
+    const c = new LspClient({ root, initializationOptions: { debounceMs: 10 }, ...opts });
+    clients.push(c);
+    await c.initialize();
+    return { root, c };
+  }
+
+  it('shows a message for a bad querylens.config.json, falls back to defaults and still lints', async () => {
+    const { root, c } = await start({ 'querylens.config.json': '{ "rules": { "no-such-rule": "off" } }', 'q.sql': 'SELECT * FROM users;\n' });
+    const msg = await c.waitFor('showMessage', () => c.messages.find((m) => /querylens\.config\.json/.test(m.message)));
+    assert.match(msg.message, /no-such-rule/);
+    const ds = await c.diagnosticsFor(await c.open(path.join(root, 'q.sql'), 'SELECT * FROM users;\n'));
+    assert.equal(only(ds, 'over-fetching').length, 1, JSON.stringify(codes(ds)));
+  });
+
+  it('applies rule severities from the querylens settings section and from the config file', async () => {
+    const { root, c } = await start({ 'q.sql': 'SELECT * FROM users;\n' }, { settings: { rules: { 'over-fetching': 'error' } } });
+    const ds = await c.diagnosticsFor(await c.open(path.join(root, 'q.sql'), 'SELECT * FROM users;\n'));
+    assert.equal(only(ds, 'over-fetching')[0]?.severity, 1, JSON.stringify(ds));
+    // The config file, written and announced, turns the rule off (the file wins over settings).
+    writeFile(root, 'querylens.config.json', JSON.stringify({ rules: { 'over-fetching': 'off' } }));
+    const since = c.diagnostics.length;
+    await c.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(root, 'querylens.config.json')), type: 1 }] });
+    const after = await c.waitFor('re-published after config change', () => c.diagnostics.slice(since).find((p) => p.uri.endsWith('/q.sql'))?.diagnostics);
+    assert.deepEqual(only(after, 'over-fetching'), []);
+  });
+
+  it('in an untrusted workspace ignores database/command/*Path keys and says so in the log', async () => {
+    const { c } = await start(
+      { 'querylens.config.json': JSON.stringify({ database: 'postgres://prod', tables: { users: { rows: 10 } }, explainPath: '/usr/bin/x' }) },
+      { initializationOptions: { trusted: false, debounceMs: 10 } },
+    );
+    await c.waitFor('untrusted log', () => c.logs.find((l) => /untrusted workspace: ignoring querylens\.config\.json keys database, explainPath/.test(l)));
+    assert.ok(c.logs.some((l) => /untrusted workspace/.test(l)));
+    // The remaining keys were read without complaint.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(c.messages, []);
+  });
+
+  it('in a trusted workspace the same database key is read (and, unsupported, reported)', async () => {
+    const { c } = await start({ 'querylens.config.json': JSON.stringify({ database: 'postgres://prod' }) });
+    const msg = await c.waitFor('showMessage', () => c.messages.find((m) => /database/.test(m.message)));
+    assert.match(msg.message, /unknown key/);
+  });
+});
