@@ -6,13 +6,25 @@
  *
  * Per query:  roundTrip + statementOverhead + scan + transfer
  *   scan      sequential: rowsScanned ÷ seqScanRowsPerMs
- *             index:      indexDescent + matchingRows × indexRowMs
- *   transfer  rowsReturned × rowBytes ÷ bandwidth
+ *             index:      lookups × indexDescent + matchingRows × indexRowMs
+ *   transfer  rowsReturned × (resultRowMs + columns × resultValueMs)
+ *             + rowsReturned × rowBytes ÷ bandwidth
+ *
+ * Per finding, the estimate is this cost for the code as written against the
+ * cost after the fix (N+1: N statements vs one batched statement; sequential
+ * vs index scan; a cross product vs the joined rows; all columns vs the used
+ * ones). Request level: the seed's inference-latency model and Amdahl's law
+ * (`amdahlSpeedup`) turn a query's share of a handler into the handler's gain.
+ *
+ * Where the defaults come from: params.ts. How well the ratios hold against a
+ * real PostgreSQL: test/db/calibration.test.ts (`npm run test:db`), which fails
+ * when a predicted speed-up is off by more than 2× either way.
  */
 import type { Assumption, AssumptionSource, Estimate } from '../types';
 import { type ModelParams, resolveParams } from './params';
 
 export type { ModelParams } from './params';
+export { DEFAULT_PARAMS, PARAM_DOCS } from './params';
 
 export interface QueryCostInput {
   /** 'seq' scans the whole table; 'index' descends a B-tree; 'none' touches no table (VALUES, constants). */
@@ -23,12 +35,26 @@ export interface QueryCostInput {
   rowsReturned: number;
   /** Bytes per returned row. */
   rowBytes: number;
+  /** Columns per returned row; default `defaultResultColumns`. */
+  columns?: number;
+  /** B-tree descents for 'index' (one per key of `= ANY($1)` / `IN (…)`); default 1. */
+  lookups?: number;
 }
 
 export interface Count {
   value: number;
   source: AssumptionSource;
   note?: string;
+}
+
+/** Optional inputs of `overFetch`. */
+export interface OverFetchOptions {
+  /** Columns fetched now and after the fix (default: `defaultResultColumns` and 1 fewer than fetched, at least 1). */
+  columnsFetched?: number;
+  columnsUsed?: number;
+  /** How the rows are found; both sides pay it. Default: an index scan returning `rows`. */
+  access?: 'seq' | 'index' | 'none';
+  tableRows?: number;
 }
 
 export function formatMs(ms: number): string {
@@ -54,10 +80,19 @@ export function formatBytes(n: number): string {
   return `${Math.round(n)} B`;
 }
 
+/** "12×", "3.4×": a speed-up for messages. */
+export function formatRatio(r: number): string {
+  if (!Number.isFinite(r)) return '∞×';
+  return r >= 10 ? `${Math.round(r)}×` : `${r.toFixed(1)}×`;
+}
+
 /**
- * The seed's real-time inference model: end-to-end latency as feature
- * retrieval + network transfer + model time, with its stated rates
- * (100 features per ms of database time, 50 features per ms of network).
+ * The seed's real-time inference model (`calculate_inference_latency`):
+ * end-to-end latency as feature retrieval + network transfer + model time,
+ * with the seed's stated rates (100 features per unit of database latency,
+ * 50 features per unit of network latency). Kept verbatim so budgets can be
+ * reasoned about in the seed's terms; querylens' own per-query model is
+ * `CostModel.queryMs`.
  */
 export function calculateInferenceLatency(featureCount: number, dbLatencyMs: number, networkLatencyMs: number, modelLatencyMs: number): number {
   const featureRetrievalOverhead = dbLatencyMs * (featureCount / 100);
@@ -67,12 +102,48 @@ export function calculateInferenceLatency(featureCount: number, dbLatencyMs: num
 
 /**
  * Amdahl's law: the whole request's speed-up when a part taking `fraction`
- * of its time becomes `partSpeedup` times faster.
+ * of its time becomes `partSpeedup` times faster: 1 / ((1 − f) + f / s).
  */
 export function amdahlSpeedup(fraction: number, partSpeedup: number): number {
   const f = Math.max(0, Math.min(1, fraction));
   if (!(partSpeedup > 0)) return 1;
+  if (!Number.isFinite(partSpeedup)) return f >= 1 ? Infinity : 1 / (1 - f);
   return 1 / (1 - f + f / partSpeedup);
+}
+
+/** What fixing one query does to a request with a latency budget. */
+export interface BudgetImpact {
+  budgetMs: number;
+  /** The request's estimated database time (sum over its queries), ms. */
+  requestMs: number;
+  /** This query's estimate now and after its fix, ms. */
+  queryMs: number;
+  queryFixedMs: number;
+  /** Share of the budget this query uses (may exceed 1). */
+  budgetShare: number;
+  /** Share of the request's time this query takes (Amdahl's f). */
+  requestShare: number;
+  /** Amdahl's law: the request's speed-up when this query alone is fixed. */
+  requestSpeedup: number;
+  /** The request's time after fixing this query. */
+  requestFixedMs: number;
+}
+
+export function budgetImpact(budgetMs: number, requestMs: number, queryMs: number, queryFixedMs: number): BudgetImpact {
+  const total = Math.max(requestMs, queryMs);
+  const f = total > 0 ? queryMs / total : 0;
+  const s = queryFixedMs > 0 ? queryMs / queryFixedMs : Infinity;
+  const speedup = amdahlSpeedup(f, s);
+  return {
+    budgetMs,
+    requestMs: total,
+    queryMs,
+    queryFixedMs,
+    budgetShare: budgetMs > 0 ? queryMs / budgetMs : Infinity,
+    requestShare: f,
+    requestSpeedup: speedup,
+    requestFixedMs: total - queryMs + queryFixedMs,
+  };
 }
 
 export class CostModel {
@@ -97,29 +168,41 @@ export class CostModel {
     };
   }
 
+  /** True when the user set this parameter in config. */
+  isConfigured(name: keyof ModelParams): boolean {
+    return this.fromConfig.has(name);
+  }
+
   scanMs(q: QueryCostInput): number {
     const p = this.params;
     if (q.access === 'seq') return q.tableRows / p.seqScanRowsPerMs;
-    if (q.access === 'index') return p.indexDescentMs + q.rowsReturned * p.indexRowMs;
+    if (q.access === 'index') return Math.max(1, q.lookups ?? 1) * p.indexDescentMs + q.rowsReturned * p.indexRowMs;
     return 0;
   }
 
-  transferMs(rows: number, rowBytes: number): number {
-    return (rows * rowBytes) / this.params.bandwidthBytesPerMs;
+  /** Sending `rows` result rows of `rowBytes` bytes and `columns` values each, and decoding them. */
+  transferMs(rows: number, rowBytes: number, columns?: number): number {
+    const p = this.params;
+    const cols = columns ?? p.defaultResultColumns;
+    return rows * (p.resultRowMs + cols * p.resultValueMs) + (rows * rowBytes) / p.bandwidthBytesPerMs;
   }
 
   /** Latency of one statement, ms. */
   queryMs(q: QueryCostInput): number {
     const p = this.params;
-    return p.roundTripMs + p.statementOverheadMs + this.scanMs(q) + this.transferMs(q.rowsReturned, q.rowBytes);
+    return p.roundTripMs + p.statementOverheadMs + this.scanMs(q) + this.transferMs(q.rowsReturned, q.rowBytes, q.columns);
   }
 
   private countAssumption(name: string, c: Count, unit?: string): Assumption {
     return { name, value: c.value, unit, source: c.source, note: c.note };
   }
 
-  /** N queries (one per element) vs one batched query returning all N results. */
-  nPlusOne(iterations: Count, perQuery: QueryCostInput): Estimate {
+  /**
+   * N queries (one per element) vs one batched query returning all N results.
+   * The batched statement pays one round trip but still one B-tree descent per
+   * key (`= ANY($1)` on PostgreSQL ≤ 16), so `lookups` = N.
+   */
+  nPlusOne(iterations: Count, perQuery: QueryCostInput, rowsPerQuery?: Count): Estimate {
     const n = Math.max(1, iterations.value);
     const one = this.queryMs(perQuery);
     const current = n * one;
@@ -127,74 +210,86 @@ export class CostModel {
       ...perQuery,
       access: perQuery.access === 'seq' ? 'seq' : 'index',
       rowsReturned: perQuery.rowsReturned * n,
+      lookups: perQuery.access === 'seq' ? 1 : Math.max(1, perQuery.lookups ?? 1) * n,
     };
-    const fixed = this.queryMs(batched);
+    const fixed = Math.min(this.queryMs(batched), current);
     return {
       currentMs: current,
-      fixedMs: Math.min(fixed, current),
+      fixedMs: fixed,
       assumptions: [
         this.countAssumption('iterations', iterations),
         this.param('roundTripMs', 'ms'),
         this.param('statementOverheadMs', 'ms'),
-        { name: 'rowsPerQuery', value: perQuery.rowsReturned, source: 'default' },
+        rowsPerQuery
+          ? this.countAssumption('rowsPerQuery', rowsPerQuery)
+          : { name: 'rowsPerQuery', value: perQuery.rowsReturned, source: 'default', note: 'rows each statement returns' },
       ],
       summary: `≈ ${formatCount(n)} round trips ≈ ${formatMs(current)} per call; batched ≈ ${formatMs(fixed)}`,
     };
   }
 
   /** A sequential scan of `tableRows` vs an index scan returning `matching` rows. */
-  unindexed(tableRows: Count, matching: Count, rowBytes: number): Estimate {
-    const seq: QueryCostInput = { access: 'seq', tableRows: tableRows.value, rowsReturned: matching.value, rowBytes };
-    const idx: QueryCostInput = { access: 'index', tableRows: tableRows.value, rowsReturned: matching.value, rowBytes };
+  unindexed(tableRows: Count, matching: Count, rowBytes: number, columns?: number): Estimate {
+    const seq: QueryCostInput = { access: 'seq', tableRows: tableRows.value, rowsReturned: matching.value, rowBytes, columns };
+    const idx: QueryCostInput = { access: 'index', tableRows: tableRows.value, rowsReturned: matching.value, rowBytes, columns };
     const current = this.queryMs(seq);
-    const fixed = this.queryMs(idx);
+    const fixed = Math.min(this.queryMs(idx), current);
     return {
       currentMs: current,
-      fixedMs: Math.min(fixed, current),
+      fixedMs: fixed,
       assumptions: [
         this.countAssumption('tableRows', tableRows),
         this.countAssumption('matchingRows', matching),
         this.param('seqScanRowsPerMs', 'rows/ms'),
         this.param('indexDescentMs', 'ms'),
+        this.param('roundTripMs', 'ms'),
       ],
       summary: `sequential scan of ≈ ${formatCount(tableRows.value)} rows ≈ ${formatMs(current)}; with an index ≈ ${formatMs(fixed)}`,
     };
   }
 
-  /** rows(a) × rows(b) pairs vs the joined rows. */
-  cartesian(rowsA: Count, rowsB: Count, joinedRows: Count, rowBytes: number): Estimate {
+  /**
+   * rows(a) × rows(b) pairs, each produced by the join and sent to the client,
+   * vs the joined rows (a hash join reads each side once).
+   */
+  cartesian(rowsA: Count, rowsB: Count, joinedRows: Count, rowBytes: number, columns?: number): Estimate {
     const p = this.params;
     const pairs = rowsA.value * rowsB.value;
-    const current = p.roundTripMs + p.statementOverheadMs + pairs * p.joinRowMs + this.transferMs(pairs, rowBytes);
-    const fixed =
-      p.roundTripMs + p.statementOverheadMs + (rowsA.value + rowsB.value) / p.seqScanRowsPerMs + this.transferMs(joinedRows.value, rowBytes);
+    const base = p.roundTripMs + p.statementOverheadMs + (rowsA.value + rowsB.value) / p.seqScanRowsPerMs;
+    const current = base + pairs * p.joinRowMs + this.transferMs(pairs, rowBytes, columns);
+    const fixed = Math.min(base + this.transferMs(joinedRows.value, rowBytes, columns), current);
     return {
       currentMs: current,
-      fixedMs: Math.min(fixed, current),
+      fixedMs: fixed,
       assumptions: [
         this.countAssumption('rowsA', rowsA),
         this.countAssumption('rowsB', rowsB),
         this.countAssumption('joinedRows', joinedRows),
         this.param('joinRowMs', 'ms'),
+        this.param('resultRowMs', 'ms'),
       ],
       summary: `≈ ${formatCount(pairs)} row pairs ≈ ${formatMs(current)}; joined ≈ ${formatMs(fixed)}`,
     };
   }
 
   /** Fetching `bytesAll` per row vs only the `bytesUsed` the code reads. */
-  overFetch(rows: Count, bytesAll: number, bytesUsed: number): Estimate {
+  overFetch(rows: Count, bytesAll: number, bytesUsed: number, opts: OverFetchOptions = {}): Estimate {
     const p = this.params;
-    const base = p.roundTripMs + p.statementOverheadMs;
-    const current = base + this.transferMs(rows.value, bytesAll);
-    const fixed = base + this.transferMs(rows.value, Math.min(bytesUsed, bytesAll));
-    const wasted = rows.value * Math.max(0, bytesAll - bytesUsed);
+    const colsAll = opts.columnsFetched ?? p.defaultResultColumns;
+    const colsUsed = Math.min(colsAll, opts.columnsUsed ?? Math.max(1, colsAll - 1));
+    const find: QueryCostInput = { access: opts.access ?? 'index', tableRows: opts.tableRows ?? rows.value, rowsReturned: rows.value, rowBytes: 0 };
+    const base = p.roundTripMs + p.statementOverheadMs + this.scanMs(find);
+    const used = Math.min(bytesUsed, bytesAll);
+    const current = base + this.transferMs(rows.value, bytesAll, colsAll);
+    const fixed = Math.min(base + this.transferMs(rows.value, used, colsUsed), current);
+    const wasted = rows.value * Math.max(0, bytesAll - used);
     return {
       currentMs: current,
-      fixedMs: Math.min(fixed, current),
+      fixedMs: fixed,
       assumptions: [
         this.countAssumption('rows', rows),
-        { name: 'rowBytesFetched', value: Math.round(bytesAll), unit: 'B', source: 'schema' },
-        { name: 'rowBytesUsed', value: Math.round(bytesUsed), unit: 'B', source: 'schema' },
+        { name: 'rowBytesFetched', value: Math.round(bytesAll), unit: 'B', source: 'schema', note: 'from column types' },
+        { name: 'rowBytesUsed', value: Math.round(used), unit: 'B', source: 'schema', note: 'columns the code reads' },
         this.param('bandwidthBytesPerMs', 'B/ms'),
       ],
       summary: `≈ ${formatBytes(wasted)} fetched and unused per call ≈ ${formatMs(current - fixed)} of transfer`,
