@@ -17,6 +17,7 @@ import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   type Diagnostic,
+  type DidChangeConfigurationParams,
   type DidChangeWatchedFilesParams,
   FileChangeType,
   type Hover,
@@ -87,7 +88,9 @@ export class QuerylensServer {
   private canRegisterConfig = false;
   private canWorkspaceFolders = false;
   private editOptions: Omit<EditOptions, 'versionOf'> = { documentChanges: false, createFiles: false };
+  /** Settles once the first settings pull is done (or failed): analysis waits for it, so nothing runs on half a config. */
   private settingsLoaded: Promise<void> = Promise.resolve();
+  private settingsDone: () => void = () => {};
   private readonly logger: Logger;
 
   constructor(private readonly connection: Connection) {
@@ -117,7 +120,7 @@ export class QuerylensServer {
     c.onHover(this.guard('hover', null as Hover | null, (p: HoverParams) => this.hover(p)));
     c.onCodeAction(this.guard('codeAction', [] as CodeAction[], (p: CodeActionParams) => this.codeActions(p)));
     c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p: DidChangeWatchedFilesParams) => this.watchedFilesChanged(p)));
-    c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, () => this.pullSettings(true)));
+    c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p: DidChangeConfigurationParams) => this.configurationChanged(p)));
     c.onShutdown(this.guard('shutdown', undefined, () => {
       for (const s of this.states.values()) clearTimeout(s.timer);
     }));
@@ -141,6 +144,7 @@ export class QuerylensServer {
     const we = caps.workspace?.workspaceEdit;
     this.editOptions = { documentChanges: !!we?.documentChanges, createFiles: !!we?.resourceOperations?.includes('create') };
 
+    this.settingsLoaded = new Promise((r) => (this.settingsDone = r));
     await initParser();
     if (!this.trusted) {
       this.logger.warn('untrusted workspace: configuration keys that point at databases or executables (database, command, *Path) are ignored');
@@ -181,6 +185,13 @@ export class QuerylensServer {
   }
 
   private async initialized(): Promise<void> {
+    try {
+      await this.pullSettings(false);
+    } catch (e) {
+      this.logger.error(`reading the querylens settings failed: ${(e as Error)?.message ?? e}; using querylens.config.json and defaults`);
+    } finally {
+      this.settingsDone();
+    }
     const c = this.connection;
     if (this.canRegisterWatchers) {
       await c.client.register(DidChangeWatchedFilesNotification.type, {
@@ -204,8 +215,6 @@ export class QuerylensServer {
         }),
       );
     }
-    this.settingsLoaded = this.pullSettings(false);
-    await this.settingsLoaded;
   }
 
   /** Reads the `querylens` settings section per folder; re-analyses when anything changed. */
@@ -222,6 +231,16 @@ export class QuerylensServer {
       changed = ws.setSettings(s) || changed;
     });
     if (changed && reanalyse) this.rescheduleAll();
+  }
+
+  /** Pull-model clients are asked again; push-only clients send the settings in the notification. */
+  private async configurationChanged(p: DidChangeConfigurationParams): Promise<void> {
+    if (this.canConfigure) return this.pullSettings(true);
+    const section = (p.settings as Record<string, unknown> | null)?.querylens;
+    if (section === undefined) return;
+    let changed = false;
+    for (const ws of [...this.projects, ...this.loose.values()]) changed = ws.setSettings(section) || changed;
+    if (changed) this.rescheduleAll();
   }
 
   // --- documents -----------------------------------------------------------

@@ -1,0 +1,156 @@
+/**
+ * Keystroke latency of the language server: opens a generated 2,000-line
+ * repository module in the real server (over stdio, as an editor would),
+ * applies single-character edits and measures the time from sending each
+ * didChange to receiving publishDiagnostics for that version. Debounce is 0
+ * so the figure is the server's own work plus transport.
+ *
+ *   npx tsx scripts/bench-lsp.ts [--edits 50] [--lines 2000] [--json]
+ *
+ * Target (mission §6): median < 50 ms.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LspClient, buildBundles, serverCommand, tempWorkspace } from '../test/protocol/client';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const MIGRATION = `CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text NOT NULL, org_id bigint, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE orgs (id bigserial PRIMARY KEY, name text NOT NULL, plan text NOT NULL);
+CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), status text NOT NULL, total_cents bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE order_items (id bigserial PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), sku text NOT NULL, qty int NOT NULL);
+CREATE INDEX order_items_order_id_idx ON order_items (order_id);
+CREATE TABLE events (id bigserial PRIMARY KEY, user_id bigint, kind text NOT NULL, payload jsonb, at timestamptz NOT NULL);
+`;
+
+const TABLES = ['users', 'orders', 'order_items', 'events', 'orgs'];
+
+/** One block of repository code (~25 lines): typed rows, a query, a loop with a per-item query, a helper. */
+function block(i: number): string {
+  const t = TABLES[i % TABLES.length];
+  const shapes = [
+    `export async function find${i}(id: number): Promise<Row${i} | undefined> {
+  // Single-row lookup by primary key.
+  const { rows } = await pool.query<Row${i}>('SELECT id, created_at FROM ${t === 'orgs' ? 'users' : t} WHERE id = $1', [id]);
+  return rows[0];
+}`,
+    `export async function listAll${i}(limit = 50) {
+  const { rows } = await pool.query('SELECT * FROM ${t} ORDER BY id DESC LIMIT $1', [limit]);
+  return rows.map((r) => ({ ...r, label: \`#\${r.id}\` }));
+}`,
+    `export async function itemsFor${i}(orderIds: number[]) {
+  const out: unknown[] = [];
+  for (const orderId of orderIds) {
+    const { rows } = await pool.query('SELECT sku, qty FROM order_items WHERE order_id = $1', [orderId]);
+    out.push(...rows);
+  }
+  return out;
+}`,
+    `export async function byStatus${i}(status: string) {
+  const sql = 'SELECT id, user_id, total_cents FROM orders WHERE status = $1 AND created_at > now() - interval \\'7 days\\'';
+  const { rows } = await pool.query(sql, [status]);
+  return rows.filter((r) => r.total_cents > 0);
+}`,
+    `export async function report${i}(orgId: number) {
+  const { rows } = await pool.query(
+    \`SELECT u.id, u.email, count(o.id) AS orders
+       FROM users u
+       JOIN orders o ON o.user_id = u.id
+      WHERE u.org_id = $1
+      GROUP BY u.id, u.email\`,
+    [orgId],
+  );
+  return rows;
+}`,
+  ];
+  return `
+interface Row${i} {
+  id: number;
+  created_at: Date;
+}
+
+/** Helper ${i}: normalises input before querying. */
+function clamp${i}(n: number): number {
+  return Math.max(0, Math.min(n, 1000));
+}
+
+${shapes[i % shapes.length]}
+`;
+}
+
+function generate(lines: number): string {
+  let text = `import { Pool } from 'pg';\n\nconst pool = new Pool({ max: 10 });\n`;
+  for (let i = 0; text.split('\n').length < lines; i++) text += block(i);
+  return text.split('\n').slice(0, lines).join('\n') + '\n';
+}
+
+function pct(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+async function main(): Promise<void> {
+  const edits = arg('edits', 50);
+  const lineCount = arg('lines', 2000);
+  buildBundles();
+  const text = generate(lineCount);
+  const root = tempWorkspace({ 'migrations/001_init.sql': MIGRATION, 'src/repository.ts': text });
+  const client = new LspClient({ root, initializationOptions: { debounceMs: 0 } });
+  try {
+    await client.initialize();
+    const file = path.join(root, 'src/repository.ts');
+    let t0 = performance.now();
+    const uri = await client.open(file, text);
+    const first = await client.diagnosticsFor(uri, { version: 1, ms: 60000 });
+    const openMs = performance.now() - t0;
+
+    // Edit sites: inside comments, identifiers and SQL strings, spread over the file.
+    const lines = text.split('\n');
+    const sites = lines
+      .map((l, n) => ({ n, l }))
+      .filter(({ l }) => /\/\/ |SELECT|return |const /.test(l))
+      .map(({ n, l }) => ({ line: n, character: Math.max(0, l.length - 3) }));
+    const times: number[] = [];
+    for (let k = 0; k < edits; k++) {
+      // Pairs: type a character, then delete it, so the file stays realistic.
+      const at = sites[Math.floor(k / 2) * 37 % sites.length];
+      const insert = k % 2 === 0;
+      t0 = performance.now();
+      const v = await client.edit(uri, insert
+        ? { range: { start: at, end: at }, newText: ' ' }
+        : { range: { start: at, end: { line: at.line, character: at.character + 1 } }, newText: '' });
+      await client.diagnosticsFor(uri, { version: v, ms: 30000 });
+      times.push(performance.now() - t0);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    const result = {
+      server: serverCommand().slice(1).join(' '),
+      lines: lineCount,
+      edits,
+      firstOpenMs: Math.round(openMs),
+      diagnosticsOnOpen: first.length,
+      medianMs: +pct(sorted, 50).toFixed(1),
+      p90Ms: +pct(sorted, 90).toFixed(1),
+      maxMs: +sorted[sorted.length - 1].toFixed(1),
+    };
+    if (process.argv.includes('--json')) console.log(JSON.stringify(result));
+    else {
+      console.log(`querylens LSP keystroke latency (${result.server})`);
+      console.log(`  file: ${lineCount} lines, ${first.length} diagnostics on open; first analysis ${result.firstOpenMs} ms`);
+      console.log(`  ${edits} single-character edits, didChange → publishDiagnostics:`);
+      console.log(`  median ${result.medianMs} ms   p90 ${result.p90Ms} ms   max ${result.maxMs} ms   (target: median < 50 ms)`);
+    }
+    process.exitCode = result.medianMs < 50 ? 0 : 1;
+  } finally {
+    await client.shutdown();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 2;
+});
