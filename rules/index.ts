@@ -4,9 +4,11 @@
  */
 import type { Rule } from './define-rule';
 import cartesianJoin from './cartesian-join';
+import nPlusOne from './n-plus-one';
 
 export const allRules: Rule[] = [
   cartesianJoin,
+  nPlusOne,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,0 +1,399 @@
+/**
+ * Iteration scopes: the loops and per-element callbacks a node sits in, and
+ * whether each one iterates a collection (one pass per element) or is a
+ * polling/retry/pagination loop (one pass per attempt or per page).
+ *
+ * Pure syntax: no type checker. What counts as "a collection" is decided from
+ * the loop's shape (`for…of` over an expression, a counter bounded by
+ * `xs.length`, a worklist drained with `shift()`), never from names.
+ */
+import * as ts from 'typescript';
+import type { Range } from '../types';
+
+export type IterationKind = 'for' | 'for-of' | 'for-in' | 'for-await' | 'while' | 'do' | 'callback';
+
+export interface IterationScope {
+  kind: IterationKind;
+  /** The loop statement, or the iterating call (`users.map(…)`). */
+  range: Range;
+  /** The loop statement or the callback function. */
+  node: ts.Node;
+  /** Statement or function body that runs once per element. */
+  body: ts.Node;
+  /** Source text of the iterated collection, e.g. `users`, `order.items`. */
+  collection?: string;
+  collectionExpr?: ts.Expression;
+  /** For callbacks: the method (`map`, `forEach`, `pMap` ...). */
+  method?: string;
+  /** The loop variable (`for (const u of users)`, `users.map((u) => …)`), when a plain identifier. */
+  element?: string;
+  /**
+   * Whether the per-element bodies start in the same tick (`xs.map(async …)`,
+   * `forEach(async …)`): Prisma's dataloader can batch `findUnique` there.
+   */
+  concurrent: boolean;
+  /** Iterates a collection; false for polling, retry and cursor-pagination loops. */
+  perElement: boolean;
+  /** Iterations the code states (array literal length, numeric bound), when it does. */
+  literalCount?: number;
+}
+
+/** Array methods whose callback runs once per element. */
+const PER_ELEMENT_METHODS = new Set([
+  'forEach',
+  'map',
+  'flatMap',
+  'reduce',
+  'reduceRight',
+  'filter',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+]);
+/** Methods whose callbacks all start before any of them finishes (no await between elements). */
+const CONCURRENT_METHODS = new Set(['forEach', 'map', 'flatMap', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex']);
+/** Free functions / statics taking (collection, callback): p-map, Bluebird, async. */
+const COLLECTION_FIRST_FUNCS = new Set(['pMap', 'pMapSeries', 'mapSeries', 'eachSeries', 'mapLimit', 'eachLimit', 'each', 'map', 'mapAsync']);
+/** `Array.from(xs, cb)`. */
+
+/** Callbacks that run right away, in place (their body belongs to the caller's flow). */
+export function isImmediateCallback(fn: ts.Node): boolean {
+  const p = fn.parent;
+  if (!p) return false;
+  // (async () => { … })()
+  let q: ts.Node = fn;
+  while (q.parent && ts.isParenthesizedExpression(q.parent)) q = q.parent;
+  if (ts.isCallExpression(q.parent) && q.parent.expression === q) return true;
+  if (ts.isNewExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === 'Promise') return true;
+  if (ts.isCallExpression(p) && p.arguments.includes(fn as ts.Expression)) {
+    const name = calleeName(p);
+    if (name && /^(then|catch|finally|\$transaction|transaction|withTransaction|startTransaction|tx|runInTransaction|task|connection)$/.test(name)) return true;
+  }
+  return false;
+}
+
+export function calleeName(call: ts.CallExpression): string | undefined {
+  const e = call.expression;
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isElementAccessExpression(e) && ts.isStringLiteral(e.argumentExpression)) return e.argumentExpression.text;
+  return undefined;
+}
+
+function rangeOf(n: ts.Node): Range {
+  return { start: n.getStart(), end: n.getEnd() };
+}
+
+function paramName(fn: ts.SignatureDeclaration, index = 0): string | undefined {
+  const p = fn.parameters[index];
+  return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
+}
+
+function loopVarName(init: ts.ForInitializer): string | undefined {
+  if (ts.isVariableDeclarationList(init)) {
+    const d = init.declarations[0];
+    return d && ts.isIdentifier(d.name) ? d.name.text : undefined;
+  }
+  return ts.isIdentifier(init) ? init.text : undefined;
+}
+
+function unparen(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+  return e;
+}
+
+/** Does `node` contain, outside nested functions, a node matching `pred`? */
+export function containsNode(node: ts.Node, pred: (n: ts.Node) => boolean): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (pred(n)) {
+      found = true;
+      return;
+    }
+    if (n !== node && ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** The `.length`/`.size` receiver a counter condition compares against (`i < xs.length`). */
+function lengthReceiver(cond: ts.Expression | undefined): ts.Expression | undefined {
+  if (!cond) return undefined;
+  let found: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isPropertyAccessExpression(n) && (n.name.text === 'length' || n.name.text === 'size')) {
+      found = n.expression;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return found;
+}
+
+function numericBound(cond: ts.Expression | undefined): number | undefined {
+  if (!cond) return undefined;
+  const c = unparen(cond);
+  if (ts.isBinaryExpression(c) && ts.isNumericLiteral(c.right)) {
+    const v = Number(c.right.text);
+    const op = c.operatorToken.kind;
+    if (op === ts.SyntaxKind.LessThanToken) return v;
+    if (op === ts.SyntaxKind.LessThanEqualsToken) return v + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Retries and fixed repetitions (`for (let i = 0; i < 3; i++)`) are not
+ * collections; a counter bounded by a collection's length, or that indexes
+ * an element (`rows[i]`), is.
+ */
+function classifyFor(loop: ts.ForStatement): Partial<IterationScope> {
+  const recv = lengthReceiver(loop.condition);
+  const v = loop.initializer ? loopVarName(loop.initializer) : undefined;
+  if (recv) return { perElement: true, collectionExpr: recv, collection: recv.getText(), element: undefined };
+  if (v) {
+    // An element access with the counter as index: `items[i]`.
+    let indexed: ts.Expression | undefined;
+    containsNode(loop.statement, (n) => {
+      if (ts.isElementAccessExpression(n) && ts.isIdentifier(n.argumentExpression) && n.argumentExpression.text === v) {
+        indexed = n.expression;
+        return true;
+      }
+      return false;
+    });
+    if (indexed) return { perElement: true, collectionExpr: indexed, collection: indexed.getText() };
+  }
+  const bound = numericBound(loop.condition);
+  // A literal bound above a handful is a batch job over generated items, not a retry.
+  if (bound !== undefined && bound > 10) return { perElement: true, collection: `${bound} iterations`, literalCount: bound };
+  return { perElement: false };
+}
+
+/**
+ * `while (queue.length)` with `queue.shift()`/`pop()` in the body drains a
+ * worklist: one pass per element. Anything else (`while (!done)`,
+ * `do … while (cursor)`) polls, retries or pages.
+ */
+function classifyWhile(cond: ts.Expression, body: ts.Statement): Partial<IterationScope> {
+  const recv = lengthReceiver(cond);
+  if (recv) {
+    const text = recv.getText();
+    const drains = containsNode(body, (n) => {
+      if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return false;
+      const m = n.expression.name.text;
+      return (m === 'shift' || m === 'pop' || m === 'splice') && n.expression.expression.getText() === text;
+    });
+    if (drains) return { perElement: true, collectionExpr: recv, collection: text };
+  }
+  return { perElement: false };
+}
+
+function literalLength(e: ts.Expression | undefined): number | undefined {
+  if (!e) return undefined;
+  const u = unparen(e);
+  return ts.isArrayLiteralExpression(u) && !u.elements.some(ts.isSpreadElement) ? u.elements.length : undefined;
+}
+
+/** The iteration scope that `node` (a loop, or a function passed as a per-element callback) opens, if any. */
+export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
+  if (ts.isForOfStatement(node)) {
+    const ex = node.expression;
+    return {
+      kind: node.awaitModifier ? 'for-await' : 'for-of',
+      range: rangeOf(node),
+      node,
+      body: node.statement,
+      collection: ex.getText(),
+      collectionExpr: ex,
+      element: loopVarName(node.initializer),
+      concurrent: false,
+      perElement: true,
+      literalCount: literalLength(ex),
+    };
+  }
+  if (ts.isForInStatement(node)) {
+    return {
+      kind: 'for-in',
+      range: rangeOf(node),
+      node,
+      body: node.statement,
+      collection: node.expression.getText(),
+      collectionExpr: node.expression,
+      element: loopVarName(node.initializer),
+      concurrent: false,
+      perElement: true,
+    };
+  }
+  if (ts.isForStatement(node)) {
+    return { kind: 'for', range: rangeOf(node), node, body: node.statement, concurrent: false, perElement: false, ...classifyFor(node) };
+  }
+  if (ts.isWhileStatement(node)) {
+    return { kind: 'while', range: rangeOf(node), node, body: node.statement, concurrent: false, perElement: false, ...classifyWhile(node.expression, node.statement) };
+  }
+  if (ts.isDoStatement(node)) {
+    return { kind: 'do', range: rangeOf(node), node, body: node.statement, concurrent: false, perElement: false, ...classifyWhile(node.expression, node.statement) };
+  }
+  if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && node.parent && ts.isCallExpression(node.parent)) {
+    const call = node.parent;
+    const name = calleeName(call);
+    if (!name) return undefined;
+    const isAsync = !!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+    const argIndex = call.arguments.indexOf(node);
+    if (PER_ELEMENT_METHODS.has(name) && argIndex === 0 && ts.isPropertyAccessExpression(call.expression)) {
+      const recv = call.expression.expression;
+      const reduce = name === 'reduce' || name === 'reduceRight';
+      return {
+        kind: 'callback',
+        range: rangeOf(call),
+        node,
+        body: node.body,
+        collection: recv.getText(),
+        collectionExpr: recv,
+        method: name,
+        element: paramName(node, reduce ? 1 : 0),
+        // An async reducer that awaits its accumulator runs elements one after another.
+        concurrent: CONCURRENT_METHODS.has(name),
+        perElement: true,
+        literalCount: literalLength(recv),
+      };
+    }
+    // Array.from(xs, cb)
+    if (name === 'from' && argIndex === 1 && call.arguments.length >= 2) {
+      const recv = call.arguments[0];
+      return {
+        kind: 'callback',
+        range: rangeOf(call),
+        node,
+        body: node.body,
+        collection: recv.getText(),
+        collectionExpr: recv,
+        method: 'Array.from',
+        element: paramName(node),
+        concurrent: isAsync,
+        perElement: true,
+        literalCount: literalLength(recv),
+      };
+    }
+    // pMap(xs, cb), Bluebird.map(xs, cb), async.eachSeries(xs, cb)
+    if (COLLECTION_FIRST_FUNCS.has(name) && argIndex === 1 && call.arguments.length >= 2 && !ts.isPropertyAccessExpression(call.arguments[0])) {
+      const recv = call.arguments[0];
+      if (ts.isArrowFunction(recv) || ts.isFunctionExpression(recv)) return undefined;
+      return {
+        kind: 'callback',
+        range: rangeOf(call),
+        node,
+        body: node.body,
+        collection: recv.getText(),
+        collectionExpr: recv,
+        method: name,
+        element: paramName(node),
+        concurrent: !/Series/.test(name),
+        perElement: true,
+        literalCount: literalLength(recv),
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Iteration scopes around `node`, innermost first, up to the enclosing
+ * function. A function that is neither a per-element callback nor run in
+ * place (`then`, `$transaction`, an IIFE) stops the walk: its body runs
+ * when it is called, which is the call graph's business.
+ */
+export function enclosingIterations(node: ts.Node): IterationScope[] {
+  const out: IterationScope[] = [];
+  let child: ts.Node = node;
+  let p = node.parent;
+  while (p) {
+    if (ts.isFunctionLike(p)) {
+      const scope = iterationScopeOf(p);
+      if (scope) {
+        out.push(scope);
+      } else if (!isImmediateCallback(p)) {
+        break;
+      }
+    } else if (ts.isIterationStatement(p, false)) {
+      // Only the body repeats: a query in `for (const x of await load())` runs once.
+      const scope = iterationScopeOf(p);
+      const inBody = scope && (child === scope.body || (ts.isForStatement(p) && (child === p.incrementor || child === p.condition)) || ((ts.isWhileStatement(p) || ts.isDoStatement(p)) && child === p.expression));
+      if (scope && inBody) out.push(scope);
+    } else if (ts.isClassLike(p)) {
+      break;
+    }
+    child = p;
+    p = p.parent;
+  }
+  return out;
+}
+
+/** The nearest function-like node around `node`, if any. */
+export function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
+  let p = node.parent;
+  while (p) {
+    if (ts.isFunctionLike(p)) return p;
+    p = p.parent;
+  }
+  return undefined;
+}
+
+function isJump(s: ts.Statement, loop: ts.Node): boolean {
+  if (ts.isReturnStatement(s) || ts.isThrowStatement(s)) return true;
+  if (ts.isBreakStatement(s)) {
+    // An unlabelled break leaves the innermost loop/switch; only count it when that is `loop`.
+    if (s.label) return true;
+    let p: ts.Node | undefined = s.parent;
+    while (p && p !== loop) {
+      if (ts.isIterationStatement(p, false) || ts.isSwitchStatement(p)) return false;
+      p = p.parent;
+    }
+    return p === loop;
+  }
+  if (ts.isBlock(s)) return s.statements.some((x) => isJump(x, loop));
+  return false;
+}
+
+/**
+ * True when the statement running `node` is followed by an unconditional
+ * `break`/`return`/`throw` before the loop body repeats (or is itself a
+ * `return`): the loop runs the query at most once (`find the first match,
+ * save it, break`).
+ */
+export function exitsAfter(node: ts.Node, scope: IterationScope): boolean {
+  if (scope.kind === 'callback') {
+    // `find`/`some`/`every` stop early only on a truthy/falsy result, not on a query; a return ends one element only.
+    return false;
+  }
+  let child: ts.Node = node;
+  let p = node.parent;
+  while (p && p !== scope.node) {
+    if (ts.isFunctionLike(p)) return false;
+    if (ts.isReturnStatement(p) || ts.isThrowStatement(p)) return true;
+    if (ts.isBlock(p) || ts.isSourceFile(p) || ts.isCaseClause(p) || ts.isDefaultClause(p)) {
+      const stmts = (p as ts.Block).statements;
+      const i = stmts.indexOf(child as ts.Statement);
+      if (i >= 0 && stmts.slice(i + 1).some((s) => isJump(s, scope.node))) return true;
+    }
+    child = p;
+    p = p.parent;
+  }
+  return false;
+}
+
+/** Whether the value of `node` is awaited where it stands (`await q`, `await Promise.all([q])` is not). */
+export function isAwaitedDirectly(node: ts.Node): boolean {
+  let p = node.parent;
+  while (p && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
+  if (!p) return false;
+  if (ts.isAwaitExpression(p)) return true;
+  if (ts.isPropertyAccessExpression(p) && p.expression === node && /^(then|catch|finally)$/.test(p.name.text)) return true;
+  return false;
+}

@@ -1,0 +1,355 @@
+/**
+ * n-plus-one: a query executed once per element of a collection.
+ *
+ * Unlike ESLint's `no-await-in-loop`, this fires only on calls that reach the
+ * database (QuerySites: ORM calls and raw SQL, recognised by provenance) and
+ * sees the loops that rule misses: `xs.map(async …)` under `Promise.all`,
+ * `forEach`, `$transaction(xs.map(…))`, and queries hidden in helpers (same
+ * file or imported, through a call graph with per-function summaries).
+ */
+import * as ts from 'typescript';
+import type { RuleContext } from '../engine/context';
+import type { Count, QueryCostInput } from '../engine/model';
+import { typeWidth } from '../engine/model';
+import { CallGraph, findNode, type ReachedQuery } from '../engine/sources/call-graph';
+import { containsNode, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
+import { fileProvenance } from '../engine/sources/provenance';
+import type { QuerySite } from '../engine/sources/query-sites';
+import type { Fix, Range, RelatedLocation } from '../engine/types';
+import { defineRule } from './define-rule';
+
+/** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
+export function isTestPath(path: string): boolean {
+  return /(^|\/)(__tests__|__mocks__|tests?|spec)\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
+}
+
+const unparen = (e: ts.Expression): ts.Expression => {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
+  return e;
+};
+
+/** The innermost scope that iterates a collection (a polling loop inside it does not hide it). */
+function perElementScope(node: ts.Node): IterationScope | undefined {
+  return enclosingIterations(node).find((s) => s.perElement);
+}
+
+/** Do the per-element bodies start in the same tick (so Prisma's dataloader can batch `findUnique`)? */
+function sameTick(scope: IterationScope): boolean {
+  if (scope.kind === 'callback') return scope.concurrent;
+  if (scope.kind === 'for-await') return false;
+  // A plain loop that never awaits just collects promises: they all start before any resolves.
+  return !containsNode(scope.body, (n) => ts.isAwaitExpression(n));
+}
+
+/** A chunk loop: the element is itself a batch (`for (const chunk of chunk(ids, 500))`, `batch.length`). */
+function elementIsBatch(scope: IterationScope): boolean {
+  const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
+  if (ce && ts.isCallExpression(ce)) {
+    const callee = ce.expression;
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+    if (/chunk|batch|partition|paginate|splitEvery/i.test(name)) return true;
+  }
+  const el = scope.element;
+  if (!el) return false;
+  return containsNode(scope.body, (n) => {
+    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === el) return /^(length|map|slice|forEach|filter)$/.test(n.name.text);
+    if (ts.isSpreadElement(n) && ts.isIdentifier(n.expression) && n.expression.text === el) return true;
+    return false;
+  });
+}
+
+/** Does the query call take the element whole as an argument (`save(chunk)`, `.values(batch)`, `In(batch)`)? */
+function takesElementWhole(node: ts.Node, el: string | undefined): boolean {
+  if (!el) return false;
+  return containsNode(node, (n) => {
+    if (!ts.isIdentifier(n) || n.text !== el) return false;
+    const p = n.parent;
+    return ts.isCallExpression(p) || ts.isArrayLiteralExpression(p) || ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isSpreadElement(p);
+  });
+}
+
+/** How many times the scope iterates, from the code where it tells. */
+function iterations(ctx: RuleContext, scope: IterationScope, all: IterationScope[], sites: QuerySite[]): Count {
+  if (scope.literalCount !== undefined) {
+    return { value: scope.literalCount, source: 'code', note: scope.kind === 'for' ? 'loop bound in the code' : `array literal of ${scope.literalCount} elements` };
+  }
+  const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
+  let id: ts.Identifier | undefined;
+  if (ce && ts.isIdentifier(ce)) id = ce;
+  else if (ce && ts.isPropertyAccessExpression(ce) && ts.isIdentifier(ce.expression)) id = ce.expression;
+  if (id) {
+    // The element of an enclosing chunk loop: `for (const c of chunk(ids, 100)) for (const id of c)`.
+    const outer = all.find((s) => s !== scope && s.element === id!.text && s.collectionExpr);
+    if (outer) {
+      const oc = unparen(outer.collectionExpr!);
+      if (ts.isCallExpression(oc) && oc.arguments.length >= 2 && ts.isNumericLiteral(oc.arguments[1])) {
+        return { value: Number(oc.arguments[1].text), source: 'code', note: `chunk size ${oc.arguments[1].text}` };
+      }
+    }
+    let decl: ts.Node | undefined;
+    try {
+      decl = fileProvenance(ctx.project, ctx.file.path).declarationOf(id);
+    } catch {
+      decl = undefined;
+    }
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
+      const init = unparen(decl.initializer);
+      if (ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement)) {
+        return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
+      }
+      // The query that produced the collection: its take/LIMIT bounds the loop.
+      const start = init.getStart();
+      const end = init.getEnd();
+      const producer = sites.find((s) => s.range.start >= start && s.range.end <= end && s.limit !== undefined && s.kind === 'read');
+      if (producer) {
+        return { value: producer.limit!, source: 'code', note: `limit ${producer.limit} of the query that produced ${id.text}` };
+      }
+      if (ts.isCallExpression(init) && init.arguments.length >= 2 && ts.isNumericLiteral(init.arguments[1])) {
+        const callee = init.expression;
+        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+        if (/chunk/i.test(name)) {
+          return { value: Number(init.arguments[1].text), source: 'code', note: `chunk size ${init.arguments[1].text}` };
+        }
+      }
+    }
+  }
+  const a = ctx.model.param('defaultLoopIterations');
+  return {
+    value: ctx.model.params.defaultLoopIterations,
+    source: a.source,
+    note: a.source === 'default' ? `size of ${scope.collection ?? 'the collection'} unknown; set model.defaultLoopIterations or bound it with take/LIMIT` : undefined,
+  };
+}
+
+function perQuery(ctx: RuleContext, site: QuerySite): QueryCostInput {
+  const table = site.table ? ctx.table(site.table) : undefined;
+  let rowBytes = 0;
+  if (table) {
+    const cols = site.selects && site.selects !== '*' ? site.selects.map((c) => table.columns.get(c)).filter((c) => !!c) : [...table.columns.values()];
+    for (const c of cols) rowBytes += typeWidth(c!.type, ctx.model.params);
+  }
+  if (!rowBytes) rowBytes = 100;
+  const rows = site.kind === 'write' ? 1 : site.limit ?? ctx.model.params.defaultMatchingRows;
+  return { access: 'index', tableRows: ctx.tableRows(table, site.table).value, rowsReturned: Math.max(1, rows), rowBytes };
+}
+
+/** How to batch, in the library's own words. */
+function advice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  switch (site.library) {
+    case 'prisma':
+      return site.kind === 'write'
+        ? 'batch the writes (`createMany`/`updateMany` with `in`, or one `$transaction` built outside the loop)'
+        : `load all rows at once with \`findMany({ where: { ${col}: { in: … } } })\` and look them up in a Map`;
+    case 'typeorm':
+      return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
+    case 'sequelize':
+      return `load all rows at once with \`findAll({ where: { ${col}: { [Op.in]: … } } })\` (or \`bulkCreate\`)`;
+    case 'knex':
+      return `load all rows at once with \`.whereIn('${col}', …)\` (or insert an array)`;
+    case 'drizzle':
+      return `load all rows at once with \`inArray(table.${col}, …)\``;
+    case 'kysely':
+      return `load all rows at once with \`.where('${col}', 'in', …)\``;
+    default:
+      return 'send one statement for the whole collection (`WHERE id = ANY($1)` with an array parameter, or `unnest`)';
+  }
+}
+
+/**
+ * The mechanical batched form for the common shape: a Prisma
+ * `findUnique`/`findFirst` keyed by one field of the element, inside a
+ * `for…of` over an identifier, in an async function. One `findMany` with
+ * `in` before the loop, and a Map lookup in place of the query.
+ */
+function prismaFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
+  if (site.library !== 'prisma' || !/^find(Unique|First)$/.test(site.operation)) return undefined;
+  if (scope.kind !== 'for-of' || !scope.element || !scope.collectionExpr || !ts.isIdentifier(unparen(scope.collectionExpr))) return undefined;
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || node.arguments.length !== 1) return undefined;
+  const arg = node.arguments[0];
+  if (!ts.isObjectLiteralExpression(arg) || arg.properties.length !== 1) return undefined;
+  const whereProp = arg.properties[0];
+  if (!ts.isPropertyAssignment(whereProp) || !whereProp.name || whereProp.name.getText() !== 'where') return undefined;
+  const where = whereProp.initializer;
+  if (!ts.isObjectLiteralExpression(where) || where.properties.length !== 1) return undefined;
+  const p = where.properties[0];
+  let field: string;
+  let valueText: string;
+  if (ts.isShorthandPropertyAssignment(p)) {
+    field = p.name.text;
+    valueText = p.name.text;
+  } else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) {
+    field = p.name.text;
+    const v = p.initializer;
+    if (!(ts.isIdentifier(v) || (ts.isPropertyAccessExpression(v) && ts.isIdentifier(v.expression)))) return undefined;
+    valueText = v.getText();
+  } else return undefined;
+  // The key must come from the element (`u.id`, or the element itself).
+  if (!(valueText === scope.element || valueText.startsWith(`${scope.element}.`))) return undefined;
+  // Insertion point: before the loop statement, which must sit in a block of an async function.
+  const loop = scope.node as ts.Statement;
+  if (!ts.isBlock(loop.parent) && !ts.isSourceFile(loop.parent)) return undefined;
+  let fn: ts.Node | undefined = loop.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn || !(fn as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return undefined;
+  const delegate = node.expression.expression.getText();
+  const coll = unparen(scope.collectionExpr).getText();
+  const mapName = `${field}Lookup${coll.charAt(0).toUpperCase()}${coll.slice(1)}`.replace(/[^\w$]/g, '');
+  if (ctx.file.text.includes(mapName)) return undefined;
+  const text = ctx.file.text;
+  const lineStart = text.lastIndexOf('\n', loop.getStart() - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const keyExpr = valueText === scope.element ? scope.element : valueText;
+  const decl =
+    `const ${mapName} = new Map(\n` +
+    `${indent}  (await ${delegate}.findMany({ where: { ${field}: { in: ${coll}.map((${scope.element}) => ${keyExpr}) } } })).map((row) => [row.${field}, row]),\n` +
+    `${indent});\n${indent}`;
+  return {
+    title: `Load \`${site.table ?? site.entity ?? 'rows'}\` once with findMany({ where: { ${field}: { in } } }) and look each up in a Map`,
+    safety: 'suggestion',
+    edits: [
+      { file: ctx.file.path, range: { start: loop.getStart(), end: loop.getStart() }, newText: decl },
+      { file: ctx.file.path, range: { start: node.getStart(), end: node.getEnd() }, newText: `(${mapName}.get(${keyExpr}) ?? null)` },
+    ],
+  };
+}
+
+function loopLabel(scope: IterationScope): string {
+  if (scope.kind === 'callback') return `\`${scope.method}\` over \`${scope.collection}\``;
+  return `loop over \`${scope.collection ?? 'the collection'}\``;
+}
+
+export default defineRule({
+  id: 'n-plus-one',
+  meta: {
+    summary: 'A query executed once per element of a collection (loops, map/forEach callbacks, helpers called in loops).',
+    defaultSeverity: 'warning',
+    fix: 'sometimes',
+    languages: ['ts'],
+    docs: {
+      what:
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query. Reads and writes alike.',
+      why:
+        'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
+      example: {
+        language: 'ts',
+        code: [
+          "import { PrismaClient } from '@prisma/client';",
+          'const prisma = new PrismaClient();',
+          'export async function authors(postIds: number[]) {',
+          '  const out = [];',
+          '  for (const id of postIds) {',
+          '    out.push(await prisma.post.findFirst({ where: { id } }));',
+          '  }',
+          '  return out;',
+          '}',
+        ].join('\n'),
+      },
+      useInstead: {
+        language: 'ts',
+        code: [
+          "import { PrismaClient } from '@prisma/client';",
+          'const prisma = new PrismaClient();',
+          'export async function authors(postIds: number[]) {',
+          '  return prisma.post.findMany({ where: { id: { in: postIds } } });',
+          '}',
+        ].join('\n'),
+      },
+      fixSafety:
+        'A suggestion (never applied by `--fix`): for a Prisma `findUnique`/`findFirst` keyed by one field of the element of a `for…of`, the fix loads all rows before the loop with `findMany({ where: { field: { in } } })` and replaces the query with a Map lookup. Row order, missing rows (`null`) and per-element `select`/`include` stay as they were only when the query had no other arguments, which is the only shape the fix handles.',
+      estimate:
+        'N × (roundTripMs + statementOverheadMs + index descent + rows × row width ÷ bandwidth) now, versus one statement returning N × rows after the fix. N comes from the code when it can (array literal length, loop bound, `take`/`LIMIT` of the query that produced the collection, `chunk(…, n)`), else `defaultLoopIterations` (**default** 100). Rows per query: the query\'s `take`/`limit`, 1 for unique lookups and writes, else `defaultMatchingRows` (**default**).',
+      whenNotToUse:
+        'When the collection is known to hold one or two elements, or the per-element statements must run in separate transactions. Suppress the line with `// querylens-disable-next-line n-plus-one -- reason`.',
+    },
+  },
+  check(ctx) {
+    if (ctx.language !== 'ts') return;
+    const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
+    if (!includeTests && isTestPath(ctx.file.path)) return;
+    const sf = ctx.tsAst();
+    if (!sf) return;
+    const sites = ctx.querySites();
+    const siteKeys = new Set(sites.map((s) => `${s.range.start}:${s.range.end}`));
+    const graph = new CallGraph(ctx.project);
+    const reported = new Set<number>();
+
+    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined): void => {
+      const site = reached.site;
+      if (reported.has(node.getStart())) return;
+      const n = iterations(ctx, scope, all, sites);
+      if (n.value <= 1) return;
+      reported.add(node.getStart());
+      const table = site.table ?? site.entity ?? 'the database';
+      const estimate = ctx.model.nPlusOne(n, perQuery(ctx, site));
+      const related: RelatedLocation[] = [{ file: ctx.file.path, range: scope.range, message: `the ${loopLabel(scope)} (runs once per element)` }];
+      for (const step of reached.path) related.push({ file: step.file, range: step.range, message: `calls \`${step.callee}\`` });
+      if (viaHelper) related.push({ file: site.file, range: site.range, message: `the query on \`${table}\`` });
+      const via = viaHelper ? ` through \`${viaHelper}\`` : '';
+      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${advice(site)}.`;
+      const fix = viaHelper ? undefined : prismaFix(ctx, site, node, scope);
+      const range: Range = { start: node.getStart(), end: node.getEnd() };
+      ctx.report({
+        message,
+        range,
+        related,
+        estimate,
+        fixes: fix ? [fix] : [],
+        hoverDetail: `Iterations: ${n.value} (${n.source}${n.note ? `: ${n.note}` : ''}). ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}.`,
+      });
+    };
+
+    const skip = (node: ts.Node, scope: IterationScope, site: QuerySite): boolean => {
+      if (!site.executes || site.batched) return true;
+      if (site.prismaBatchable && sameTick(scope)) return true;
+      if (exitsAfter(node, scope)) return true;
+      if (elementIsBatch(scope) && takesElementWhole(node, scope.element)) return true;
+      return false;
+    };
+
+    // 1. Query calls written inside the loop.
+    for (const site of sites) {
+      if (!site.executes || site.batched) continue;
+      const node = findNode(sf, site.range);
+      if (!node) continue;
+      const all = enclosingIterations(node);
+      const scope = all.find((s) => s.perElement);
+      if (!scope || skip(node, scope, site)) continue;
+      report(node, scope, all, { site, path: [], loopedInHelper: false }, undefined);
+    }
+
+    // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && !siteKeys.has(`${n.getStart()}:${n.getEnd()}`)) {
+        const all = enclosingIterations(n);
+        const scope = all.find((s) => s.perElement);
+        if (scope) {
+          const hit = graph.queryOfCall(ctx.file.path, n);
+          if (hit && !skip(n, scope, hit.reached.site)) report(n, scope, all, hit.reached, `${n.expression.getText().slice(0, 60)}()`);
+        }
+        const m = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
+        const ref = n.arguments[0];
+        if (ref && /^(map|forEach|flatMap|filter|some|every|find)$/.test(m) && (ts.isIdentifier(ref) || ts.isPropertyAccessExpression(ref))) {
+          const hit = graph.queryOfReference(ctx.file.path, ref);
+          if (hit && !hit.reached.site.batched && !(hit.reached.site.prismaBatchable && m !== 'reduce')) {
+            const recv = (n.expression as ts.PropertyAccessExpression).expression;
+            const scope2: IterationScope = {
+              kind: 'callback',
+              range: { start: n.getStart(), end: n.getEnd() },
+              node: n,
+              body: n,
+              collection: recv.getText(),
+              collectionExpr: recv,
+              method: m,
+              concurrent: true,
+              perElement: true,
+            };
+            report(ref, scope2, [scope2, ...enclosingIterations(n)], hit.reached, ref.getText().slice(0, 60));
+          }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  },
+});
