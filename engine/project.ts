@@ -128,7 +128,7 @@ export class Project implements ProjectServices {
     if (hit && hit.text === text) return hit.sites;
     let sites: SqlSite[];
     if (path.endsWith('.sql')) sites = sqlFileSites(path, text);
-    else if (isTsLike(path)) sites = tsSqlSites(path, text, tsSourceFile(path, text));
+    else if (isTsLike(path)) sites = tsSqlSites(path, text, tsSourceFile(path, text), this);
     else sites = [];
     for (const s of sites) s.parsed = parseSql(s.sql);
     this.siteCache.set(path, { text, sites });

@@ -55,9 +55,12 @@ export function sqlToFile(site: SqlSite, offset: number, edge: 'start' | 'end' =
   if (segs.length === 0) return site.range.start;
   let lo = 0;
   let hi = segs.length - 1;
+  // An end offset on a segment boundary belongs to the segment it ends, not the one that starts there
+  // (the end of `orders` in `'select * from ' + TABLE + ' where …'` is in TABLE's literal).
+  const atOrBefore = (seg: SqlSegment): boolean => (edge === 'end' ? seg.sqlStart < offset : seg.sqlStart <= offset);
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (segs[mid].sqlStart <= offset) lo = mid;
+    if (atOrBefore(segs[mid])) lo = mid;
     else hi = mid - 1;
   }
   const s = segs[lo];

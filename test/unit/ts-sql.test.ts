@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import type { ProjectServices } from '../../engine/context';
+import { tsSourceFile } from '../../engine/sources/ts-ast';
+import { tsSqlSites } from '../../engine/sources/ts-sql';
+import { type SqlSite, sqlToFile, sqlRangeToFile } from '../../engine/sources/types';
+
+function project(files: Record<string, string>): ProjectServices {
+  const memos = new Map<string, { text: string; value: unknown }>();
+  return {
+    fileText: (p: string) => files[p],
+    memo<T>(key: string, text: string, compute: () => T): T {
+      const hit = memos.get(key);
+      if (hit && hit.text === text) return hit.value as T;
+      const value = compute();
+      memos.set(key, { text, value });
+      return value;
+    },
+  } as unknown as ProjectServices;
+}
+
+function sites(src: string, others: Record<string, string> = {}, path = 'src/main.ts'): SqlSite[] {
+  const files = { ...others, [path]: src };
+  return tsSqlSites(path, src, tsSourceFile(path, src), project(files));
+}
+
+function one(src: string, others: Record<string, string> = {}): SqlSite {
+  const s = sites(src, others);
+  assert.equal(s.length, 1, `expected one site, got ${JSON.stringify(s.map((x) => x.sql))}`);
+  return s[0];
+}
+
+const slice = (src: string, r: { start: number; end: number } | undefined): string | undefined => (r ? src.slice(r.start, r.end) : undefined);
+
+/** File text at the SQL offset of `needle` (its first occurrence in the SQL). */
+function fileAt(src: string, site: SqlSite, needle: string, len = needle.length): string {
+  const i = site.sql.indexOf(needle);
+  assert.ok(i >= 0, `${needle} not in ${site.sql}`);
+  const r = sqlRangeToFile(site, { start: i, end: i + len });
+  return src.slice(r.start, r.end);
+}
+
+const PG = `import { Pool, PoolClient } from 'pg';\nconst pool = new Pool();\n`;
+
+describe('sources/ts-sql', () => {
+  describe('pg', () => {
+    it('finds string literals passed to pool.query and client.query', () => {
+      const src = `${PG}export async function f(client: PoolClient, id: number) {\n  await pool.query('select * from users where id = $1', [id]);\n  await client.query("delete from sessions");\n}`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ['select * from users where id = $1', 'delete from sessions'],
+      );
+      assert.equal(s[0].client, 'pg');
+      assert.deepEqual(s[0].params, ['id']);
+      assert.equal(slice(src, s[0].range), `'select * from users where id = $1'`);
+      assert.equal(slice(src, s[0].callRange), `pool.query('select * from users where id = $1', [id])`);
+      assert.equal(fileAt(src, s[1], 'sessions'), 'sessions');
+    });
+
+    it('reads { text, values } config objects', () => {
+      const src = `${PG}pool.query({ name: 'get', text: 'select name from users where id = $1', values: [userId] });`;
+      const s = one(src);
+      assert.equal(s.sql, 'select name from users where id = $1');
+      assert.deepEqual(s.params, ['userId']);
+      assert.equal(fileAt(src, s, 'name from'), 'name from');
+    });
+
+    it('ignores literals that reach no SQL sink, and receivers that are not clients', () => {
+      const src = `${PG}console.log('select * from users');\nconst logger = { query(s: string) {} };\nlogger.query('select * from users');\nclass Pool2 { query(s: string) {} }\nnew Pool2().query('select 1');\ndeclare const db: any;\ndb.query('select 2');`;
+      assert.deepEqual(sites(src), []);
+    });
+
+    it('folds constants, concatenations and constant objects', () => {
+      const src = `${PG}const TABLE = 'orders';\nconst Q = { byUser: 'select * from ' + TABLE + ' where user_id = $1' } as const;\nconst base = 'select id ';\nasync function f(u: number) {\n  await pool.query(Q.byUser, [u]);\n  await pool.query(base + 'from items where price > ' + u);\n}`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ['select * from orders where user_id = $1', 'select id from items where price > $1'],
+      );
+      assert.equal(fileAt(src, s[0], 'orders'), 'orders');
+      assert.equal(src.lastIndexOf('orders'), sqlToFile(s[0], s[0].sql.indexOf('orders')) + 0);
+      // The non-constant operand is a parameter spanning the operand.
+      const i = s[1].sql.indexOf('$1');
+      assert.equal(slice(src, sqlRangeToFile(s[1], { start: i, end: i + 2 })), 'u');
+      assert.deepEqual(s[1].params, ['u']);
+    });
+
+    it('inlines constant strings in plain templates and makes other interpolations parameters', () => {
+      const src = `${PG}const cols = 'id, name';\nasync function f(id: number) {\n  await pool.query(\`select \${cols} from users where id = \${ id } and x = 'a'\`);\n}`;
+      const s = one(src);
+      assert.equal(s.sql, "select id, name from users where id = $1 and x = 'a'");
+      assert.deepEqual(s.params, ['id']);
+      // `$1` snaps to the whole `${ id }`.
+      const i = s.sql.indexOf('$1');
+      assert.equal(slice(src, sqlRangeToFile(s, { start: i, end: i + 2 })), '${ id }');
+      assert.equal(fileAt(src, s, 'and x'), 'and x');
+      assert.equal(fileAt(src, s, 'name'), 'name');
+    });
+
+    it('numbers template parameters after $n already in the text', () => {
+      const src = `${PG}pool.query(\`select * from t where a = $1 and b = \${b}\`, [a]);`;
+      assert.equal(one(src).sql, 'select * from t where a = $1 and b = $2');
+    });
+
+    it('follows clients imported from local modules', () => {
+      const src = `import { pool } from './db';\npool.query('select 1 from dual_table');`;
+      const s = one(src, { 'src/db.ts': `import pg from 'pg';\nexport const pool = new pg.Pool();` });
+      assert.equal(s.client, 'pg');
+      assert.equal(sites(src).length, 0, 'without the module there is no client');
+    });
+
+    it('cooks escapes and keeps exact offsets across them', () => {
+      const src = `${PG}pool.query('select \\'a\\\\b\\' as x,\\n\\u00e9 from t');`;
+      const s = one(src);
+      assert.equal(s.sql, "select 'a\\b' as x,\né from t");
+      assert.equal(fileAt(src, s, 'from t'), 'from t');
+      assert.equal(fileAt(src, s, 'é', 1), '\\u00e9');
+    });
+  });
+
+  describe('tagged templates', () => {
+    it('postgres.js: statements, inlined fragments, fragment variables, unsafe and identifiers', () => {
+      const src = `import postgres from 'postgres';\nconst sql = postgres();\nexport async function f(id: number, name?: string) {\n  const byName = sql\`and name = \${name}\`;\n  await sql\`select * from \${sql('users')} where id = \${id} \${name ? byName : sql\`\`}\`;\n  const frag = sql\`lower(\${name})\`;\n  await sql.unsafe('select count(*) from orders');\n}`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ['select * from users where id = $1 and name = $2', 'select count(*) from orders'],
+      );
+      assert.deepEqual(s[0].params, ['id', 'name']);
+      assert.equal(s[0].client, 'postgres');
+      assert.ok(slice(src, s[0].callRange)?.startsWith('sql`select'));
+      assert.equal(fileAt(src, s[0], 'and name'), 'and name');
+      assert.equal(fileAt(src, s[0], 'users'), 'users');
+      const j = s[0].sql.indexOf('$2');
+      assert.equal(slice(src, sqlRangeToFile(s[0], { start: j, end: j + 2 })), '${name}');
+    });
+
+    it('slonik: query methods, sql.type, sql.unsafe, sql.identifier', () => {
+      const src = `import { createPool, sql } from 'slonik';\nconst pool = await createPool('');\nawait pool.one(sql.type(User)\`select * from \${sql.identifier(['public', 'users'])} where id = \${id}\`);\nawait pool.query(sql.unsafe\`delete from t\`);`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ['select * from public.users where id = $1', 'delete from t'],
+      );
+      assert.equal(s[0].client, 'slonik');
+      assert.ok(slice(src, s[0].callRange)?.startsWith('pool.one('));
+    });
+
+    it('kysely: sql`…`.execute(db), and fragments are not sites', () => {
+      const src = `import { Kysely, sql } from 'kysely';\nconst db = new Kysely<DB>({} as any);\nconst r = await sql<{ n: number }>\`select count(*) as n from \${sql.table('person')} where age > \${age}\`.execute(db);\nawait db.selectFrom('person').where(sql\`lower(first_name)\`, '=', 'x').execute();`;
+      const s = one(src);
+      assert.equal(s.sql, 'select count(*) as n from person where age > $1');
+      assert.equal(s.client, 'kysely');
+      assert.ok(slice(src, s.callRange)?.endsWith('.execute(db)'));
+    });
+
+    it('drizzle: db.execute(sql`…`) with tables and columns rendered by their database names', () => {
+      const src = `import { sql } from 'drizzle-orm';\nimport { drizzle } from 'drizzle-orm/node-postgres';\nimport { pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const users = pgTable('app_users', { id: serial('id').primaryKey(), email: text('email_address').notNull(), name: text() });\nconst db = drizzle(pool);\nawait db.execute(sql\`select \${users.name} from \${users} where \${users.email} = \${e}\`);\nconst cond = sql\`\${users.id} = 1\`;`;
+      const s = one(src);
+      assert.equal(s.sql, 'select app_users.name from app_users where app_users.email_address = $1');
+      assert.equal(s.client, 'drizzle');
+      assert.ok(slice(src, s.callRange)?.startsWith('db.execute('));
+      assert.equal(fileAt(src, s, 'app_users.email_address'), '${users.email}'.slice(2, -1));
+    });
+
+    it('prisma: $queryRaw tags, Prisma.sql passed to $executeRaw, *Unsafe strings, join/raw/empty', () => {
+      const src = `import { PrismaClient, Prisma } from '@prisma/client';\nconst prisma = new PrismaClient();\nawait prisma.$queryRaw<User[]>\`select * from "User" where id in (\${Prisma.join(ids)}) \${Prisma.empty}\`;\nconst q = Prisma.sql\`update "Post" set views = views + 1 where id = \${id}\`;\nawait prisma.$executeRaw(q);\nawait prisma.$queryRawUnsafe('select * from "User" where email = $1', email);\nawait prisma.$transaction(async (tx) => { await tx.$queryRaw\`select \${Prisma.raw('1')} from "Post"\`; });`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        [
+          'select * from "User" where id in ($1) ',
+          'update "Post" set views = views + 1 where id = $1',
+          'select * from "User" where email = $1',
+          'select 1 from "Post"',
+        ],
+      );
+      assert.ok(s.every((x) => x.client === 'prisma'));
+      assert.equal(slice(src, s[1].callRange), 'prisma.$executeRaw(q)');
+      assert.deepEqual(s[2].params, ['email']);
+    });
+
+    it('an unrecognised tag is not a site, a sql tag from an unknown module is not either', () => {
+      const src = `import sql from 'sql-template-strings';\nconst html = (s: TemplateStringsArray) => s;\nhtml\`select 1\`;\nsql\`select * from users\`;`;
+      assert.deepEqual(sites(src), []);
+    });
+  });
+
+  describe('ORMs raw SQL', () => {
+    it('typeorm: dataSource, manager, repository and query runner', () => {
+      const src = `import { DataSource, Repository } from 'typeorm';\nconst ds = new DataSource({} as any);\nexport async function f(repo: Repository<User>) {\n  await ds.query('select 1 from a');\n  await ds.manager.query('select 1 from b');\n  await repo.query('select 1 from c where x = $1', [x]);\n  const qr = ds.createQueryRunner();\n  await qr.query('select 1 from d');\n}`;
+      assert.deepEqual(
+        sites(src).map((s) => s.sql),
+        ['select 1 from a', 'select 1 from b', 'select 1 from c where x = $1', 'select 1 from d'],
+      );
+    });
+
+    it('sequelize: replacements become parameters', () => {
+      const src = `import { Sequelize, QueryTypes } from 'sequelize';\nconst seq = new Sequelize('x');\nawait seq.query('select * from users where id = :id and s = \\':x\\' and t::text = :t', { replacements: { id, t: 'a' }, type: QueryTypes.SELECT });\nawait seq.query('select * from users where id = ? and tags ?| array[?]', { replacements: [id, tag] });`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ["select * from users where id = $1 and s = ':x' and t::text = $2", 'select * from users where id = $1 and tags ?| array[$2]'],
+      );
+      assert.deepEqual(s[0].params, ['id', "'a'"]);
+      assert.equal(s[0].client, 'sequelize');
+    });
+
+    it('knex.raw: ? and ?? placeholders', () => {
+      const src = `import knex from 'knex';\nconst db = knex({ client: 'pg' });\nawait db.raw('select * from ?? where id = ? and note <> \\'?\\' and data \\\\? \\'k\\'', ['orders', id]);\nawait db.transaction(async (trx) => { await trx.raw('update t set a = ?', [a]); });`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ["select * from orders where id = $1 and note <> '?' and data ? 'k'", 'update t set a = $1'],
+      );
+      assert.deepEqual(s[0].params, ['id']);
+      const i = s[0].sql.indexOf('$1');
+      assert.equal(slice(src, sqlRangeToFile(s[0], { start: i, end: i + 2 })), '?');
+      // An inlined identifier binding maps onto the `??` it replaces.
+      assert.equal(fileAt(src, s[0], 'orders'), '??');
+    });
+  });
+
+  describe('exact ranges', () => {
+    it('maps through non-ASCII text before, inside and after the literal', () => {
+      const src = `// 😀 héllo 中文\n${PG}const s = '😀';\npool.query(\`select 'é😀中' as "naïve 列", x from "tâble" where y = \${s} and z = \${zz}\`); // après 😀`;
+      const s = one(src);
+      assert.equal(s.sql, `select 'é😀中' as "naïve 列", x from "tâble" where y = 😀 and z = $1`);
+      assert.equal(fileAt(src, s, '"tâble"'), '"tâble"');
+      assert.equal(fileAt(src, s, 'x from'), 'x from');
+      assert.equal(fileAt(src, s, '"naïve 列"'), '"naïve 列"');
+      assert.equal(fileAt(src, s, 'and z'), 'and z');
+      // The inlined constant maps to its declaration.
+      const k = s.sql.indexOf('😀 and');
+      assert.equal(src.slice(sqlToFile(s, k), sqlToFile(s, k) + 2), '😀');
+      assert.equal(sqlToFile(s, k), src.indexOf(`'😀'`) + 1);
+    });
+
+    it('a column on line 3 of a multi-line template maps to that line and column, with CRLF line ends too', () => {
+      for (const nl of ['\n', '\r\n']) {
+        const src = `${PG}pool.query(\`${nl}  select id,${nl}    é_col, name${nl}  from users\`);`;
+        const s = one(src);
+        assert.equal(s.sql, '\n  select id,\n    é_col, name\n  from users');
+        const off = sqlToFile(s, s.sql.indexOf('name'));
+        assert.equal(src.slice(off, off + 4), 'name');
+        const lines = src.slice(0, off).split(/\r?\n/);
+        assert.equal(lines[lines.length - 1], '    é_col, ');
+      }
+    });
+  });
+
+  describe('robustness', () => {
+    it('does not throw on broken TypeScript', () => {
+      const inputs = [
+        `${PG}pool.query('select 1 from t'`,
+        `${PG}pool.query(\`select \${ from t\`);`,
+        `${PG}pool.query('unterminated`,
+        `${PG}}}}{{{ pool.query(\`select\` + ) ;; class { constructor(`,
+        `\u0000\u0001 binary \uFFFD`,
+        '',
+      ];
+      for (const src of inputs) assert.doesNotThrow(() => sites(src));
+      assert.equal(sites(inputs[0])[0]?.sql, 'select 1 from t');
+    });
+
+    it('handles long generated files and deep concatenations', () => {
+      const parts = Array.from({ length: 3000 }, (_, i) => `'c${i}, '`).join(' + ');
+      const body = Array.from({ length: 2000 }, (_, i) => `export async function f${i}(id: number) { return pool.query('select * from t${i} where id = $1', [id]); }`).join('\n');
+      const src = `${PG}pool.query('select ' + ${parts} + 'x from t');\n${body}`;
+      const t0 = Date.now();
+      const s = sites(src);
+      assert.equal(s.length, 2001);
+      assert.ok(s[0].sql.startsWith('select c0, c1, '));
+      assert.ok(Date.now() - t0 < 10000);
+    });
+  });
+});
