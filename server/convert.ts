@@ -100,7 +100,8 @@ export function findingToDiagnostic(f: Finding, lines: LineIndex, version: numbe
     code: f.ruleId,
     codeDescription: { href: ruleDocUrl(f.ruleId) },
     source: SOURCE,
-    message: f.estimate?.summary ? `${f.message} (${f.estimate.summary})` : f.message,
+    // Rule messages already state the estimate ("≈ 100 round trips ≈ 60 ms"); the hover has the breakdown.
+    message: f.message,
     data: { ruleId: f.ruleId, version, fixes: f.fixes } satisfies DiagnosticData,
   };
   if (related.length) d.relatedInformation = related;

@@ -393,6 +393,8 @@ export class QuerylensServer {
   private schedule(uri: string): void {
     const s = this.state(uri);
     clearTimeout(s.timer);
+    // Something this document depends on changed (its text, the schema, a helper): the cached analysis is stale even at the same version.
+    s.last = undefined;
     s.timer = setTimeout(() => void this.guard('diagnostics', undefined, () => this.publish(uri))(), this.debounceMs);
   }
 

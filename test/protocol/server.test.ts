@@ -47,6 +47,32 @@ const REPORT_SQL = `-- name: ActiveUsers :many
 SELECT * FROM users WHERE created_at > now() - interval '30 days';
 `;
 
+const HELPER_TS = `import { Pool } from 'pg';
+
+export const pool = new Pool();
+
+export async function loadOrders(userId: number) {
+  const { rows } = await pool.query('SELECT id, status FROM orders WHERE user_id = $1', [userId]);
+  return rows;
+}
+`;
+
+const HELPER_NO_QUERY = `export async function loadOrders(userId: number) {
+  return [{ id: userId, status: 'cached' }];
+}
+`;
+
+const SERVICE_TS = `import { loadOrders } from './db';
+
+export async function ordersForAll(ids: number[]) {
+  const out = [];
+  for (const id of ids) {
+    out.push(await loadOrders(id));
+  }
+  return out;
+}
+`;
+
 const CONFIG = JSON.stringify({ tables: { orders: { rows: 20000000 }, users: { rows: 2000000 } } }, null, 2);
 
 function codes(ds: Diagnostic[]): string[] {
@@ -69,6 +95,8 @@ describe('language server over stdio', function () {
     root = tempWorkspace({
       'migrations/001_init.sql': MIGRATION,
       'src/repo.ts': REPO_TS,
+      'src/db.ts': HELPER_TS,
+      'src/service.ts': SERVICE_TS,
       'queries/report.sql': REPORT_SQL,
       'querylens.config.json': CONFIG,
       'node_modules/pg/index.ts': 'export const x = 1;',
@@ -93,7 +121,7 @@ describe('language server over stdio', function () {
     for (const g of ['**/*.sql', '**/schema.prisma', '**/querylens.config.json']) assert.ok(globs.includes(g), g);
     // The walk skipped node_modules and .gitignore'd directories.
     const loaded = await client.waitFor('load log', () => client.logs.find((l) => / files, \d+ schema sources/.test(l)));
-    assert.match(loaded, /\b3 files, 1 schema sources/);
+    assert.match(loaded, /\b5 files, 1 schema sources/);
   });
 
   it('publishes over-fetching and unindexed-predicate diagnostics on open, with rule code, doc link and source', async () => {
@@ -241,6 +269,43 @@ describe('language server over stdio', function () {
     await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(file), type: 3 }] });
     const back = await client.waitFor('repo.ts re-published after deleting it', () => client.diagnostics.slice(since).find((x) => x.uri === repoUri)?.diagnostics);
     assert.equal(only(back, 'unindexed-predicate').length, 1);
+  });
+
+  it('re-analyses a document when a helper it imports changes, in the editor or on disk (n-plus-one through a helper)', async () => {
+    const service = path.join(root, 'src/service.ts');
+    const helper = path.join(root, 'src/db.ts');
+    const sUri = await client.open(service, SERVICE_TS);
+    const ds = await client.diagnosticsFor(sUri);
+    const n1 = only(ds, 'n-plus-one');
+    assert.equal(n1.length, 1, JSON.stringify(codes(ds)));
+    assert.equal(n1[0].range.start.line, SERVICE_TS.split('\n').findIndex((l) => l.includes('loadOrders(id)')));
+    // The related locations reach into the helper file.
+    assert.ok(n1[0].relatedInformation?.some((r) => r.location.uri === uriOf(helper)), JSON.stringify(n1[0].relatedInformation));
+
+    // Edited in the editor: the helper stops querying.
+    const hUri = await client.open(helper, HELPER_TS);
+    let since = client.diagnostics.length;
+    await client.change(hUri, HELPER_NO_QUERY);
+    let after = await client.waitFor('service.ts after the helper edit', () => client.diagnostics.slice(since).find((p) => p.uri === sUri)?.diagnostics);
+    assert.deepEqual(only(after, 'n-plus-one'), []);
+    // Closed without saving: the disk version (which queries) counts again.
+    since = client.diagnostics.length;
+    await client.close(hUri);
+    after = await client.waitFor('service.ts after closing the helper', () => client.diagnostics.slice(since).find((p) => p.uri === sUri)?.diagnostics);
+    assert.equal(only(after, 'n-plus-one').length, 1);
+
+    // Changed on disk and announced by the watcher.
+    writeFile(root, 'src/db.ts', HELPER_NO_QUERY);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(helper), type: 2 }] });
+    after = await client.waitFor('service.ts after the helper changed on disk', () => client.diagnostics.slice(since).find((p) => p.uri === sUri)?.diagnostics);
+    assert.deepEqual(only(after, 'n-plus-one'), []);
+    writeFile(root, 'src/db.ts', HELPER_TS);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(helper), type: 2 }] });
+    after = await client.waitFor('service.ts after the helper was restored', () => client.diagnostics.slice(since).find((p) => p.uri === sUri)?.diagnostics);
+    assert.equal(only(after, 'n-plus-one').length, 1);
+    await client.close(sUri);
   });
 
   it('lints .sql query files too', async () => {
