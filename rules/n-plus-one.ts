@@ -194,7 +194,8 @@ function prismaFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iter
   if (!fn || !(fn as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return undefined;
   const delegate = node.expression.expression.getText();
   const coll = unparen(scope.collectionExpr).getText();
-  const mapName = `${field}Lookup${coll.charAt(0).toUpperCase()}${coll.slice(1)}`.replace(/[^\w$]/g, '');
+  const base = (site.table ?? site.entity ?? 'rows').replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
+  const mapName = `${base}By${field.charAt(0).toUpperCase()}${field.slice(1)}`;
   if (ctx.file.text.includes(mapName)) return undefined;
   const text = ctx.file.text;
   const lineStart = text.lastIndexOf('\n', loop.getStart() - 1) + 1;
@@ -202,7 +203,7 @@ function prismaFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iter
   const keyExpr = valueText === scope.element ? scope.element : valueText;
   const decl =
     `const ${mapName} = new Map(\n` +
-    `${indent}  (await ${delegate}.findMany({ where: { ${field}: { in: ${coll}.map((${scope.element}) => ${keyExpr}) } } })).map((row) => [row.${field}, row]),\n` +
+    `${indent}  (await ${delegate}.findMany({ where: { ${field}: { in: ${keyExpr === scope.element ? coll : `${coll}.map((${scope.element}) => ${keyExpr})`} } } })).map((row) => [row.${field}, row]),\n` +
     `${indent});\n${indent}`;
   return {
     title: `Load \`${site.table ?? site.entity ?? 'rows'}\` once with findMany({ where: { ${field}: { in } } }) and look each up in a Map`,
