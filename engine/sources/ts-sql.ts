@@ -517,7 +517,7 @@ class Extractor {
       const b = this.prov.resolve(callee);
       if (b?.library === 'postgres' && b.role === 'sql-tag' && call.arguments.length === 1) {
         const s = this.constString(arg, depth + 1);
-        return s ? [quoteIdentPiece(s)] : undefined;
+        return s ? identPieces(s, true) : undefined;
       }
       return undefined;
     }
@@ -538,14 +538,13 @@ class Extractor {
           const out: Piece[] = [];
           parts.forEach((p, i) => {
             if (i) out.push({ kind: 'text', text: '.', fileStart: a.elements[i].getStart(this.sf), fileLength: 0 });
-            out.push(quoteIdentPiece(p as Piece[]));
+            out.push(...identPieces(p as Piece[], false));
           });
           return out;
         }
         const s = this.constString(a, depth + 1);
         if (!s) return undefined;
-        if (name === 'ref' || name === 'table') return splitDotted(s);
-        return [quoteIdentPiece(s)];
+        return identPieces(s, name === 'ref' || name === 'table');
       }
     }
     return undefined;
@@ -625,7 +624,7 @@ class Extractor {
         n++;
         if (ident && el) {
           const s = this.constString(el, 1);
-          if (s) return { len, text: quoteIdent(s.map((p) => (p.kind === 'text' ? p.text : '')).join('')) };
+          if (s) return { len, pieces: identPieces(s, true) };
         }
         paramTexts.push(el ? el.getText(this.sf) : '');
         return { len, param: paramTexts.length, expr: el?.getText(this.sf) ?? '' };
@@ -636,7 +635,7 @@ class Extractor {
         const el = objProp(obj, m[1]);
         if (m[2]) {
           const s = el && this.constString(el, 1);
-          if (s) return { len: m[0].length, text: quoteIdent(s.map((p) => (p.kind === 'text' ? p.text : '')).join('')) };
+          if (s) return { len: m[0].length, pieces: identPieces(s, true) };
         }
         paramTexts.push(el ? el.getText(this.sf) : '');
         return { len: m[0].length, param: paramTexts.length, expr: el?.getText(this.sf) ?? '' };
@@ -783,18 +782,30 @@ function quoteIdentPiece(pieces: Piece[]): Piece {
   return { kind: 'text', text, fileStart, fileLength: fileEnd - fileStart };
 }
 
-function splitDotted(pieces: Piece[]): Piece[] {
-  const raw = pieces.map((p) => (p.kind === 'text' ? p.text : '')).join('');
-  if (!raw.includes('.') || pieces.length !== 1 || pieces[0].kind !== 'text' || pieces[0].fileLength !== undefined)
-    return [quoteIdentPiece(pieces)];
+/**
+ * A constant spliced in as a (possibly dotted, possibly aliased) identifier: `t.title` → `t.title`,
+ * `Orders.Total` → `"Orders"."Total"`, `users as u` → `users as u`. Each part maps onto its characters in
+ * the constant when the constant is one plain run of text; otherwise the whole snaps to the constant.
+ */
+function identPieces(pieces: Piece[], dotted: boolean): Piece[] {
   const p0 = pieces[0];
+  if (pieces.length !== 1 || p0.kind !== 'text' || p0.fileLength !== undefined) return [quoteIdentPiece(pieces)];
+  const raw = p0.text;
   const out: Piece[] = [];
-  let off = 0;
-  for (const part of raw.split('.')) {
-    if (off) out.push({ kind: 'text', text: '.', fileStart: p0.fileStart + off - 1 });
-    out.push(quoteIdentPiece([{ kind: 'text', text: part, fileStart: p0.fileStart + off }]));
-    off += part.length + 1;
+  const re = dotted ? /(\s+as\s+|\.)/gi : /$^/g;
+  let last = 0;
+  const part = (from: number, to: number): void => {
+    const t = raw.slice(from, to);
+    const q = quoteIdent(t);
+    out.push(q === t ? { kind: 'text', text: t, fileStart: p0.fileStart + from } : { kind: 'text', text: q, fileStart: p0.fileStart + from, fileLength: t.length });
+  };
+  for (const m of raw.matchAll(re)) {
+    const i = m.index ?? 0;
+    part(last, i);
+    out.push({ kind: 'text', text: m[0], fileStart: p0.fileStart + i });
+    last = i + m[0].length;
   }
+  part(last, raw.length);
   return out;
 }
 
@@ -881,7 +892,11 @@ function decodeEscape(text: string, i: number, end: number): { value: string; le
   return { value: ch, len: 1 + ch.length };
 }
 
-type Replacement = { len: number; text: string; eatPrev?: boolean } | { len: number; param: number; expr: string };
+type Replacement =
+  | { len: number; text: string; eatPrev?: boolean }
+  | { len: number; param: number; expr: string }
+  /** Pieces taking the placeholder's place (a Knex `??` identifier mapped onto its binding's text). */
+  | { len: number; pieces: Piece[] };
 
 /**
  * Rewrites placeholders in the text pieces, outside SQL strings, quoted identifiers, comments and
@@ -927,7 +942,9 @@ function rewritePlaceholders(pieces: Piece[], at: (src: string, i: number, prev:
           const r = at(src, i, prevAt(i));
           if (r) {
             if (i > runStart) out.push({ kind: 'text', text: src.slice(runStart, i), fileStart: p.fileStart + runStart });
-            if ('param' in r) {
+            if ('pieces' in r) {
+              out.push(...r.pieces);
+            } else if ('param' in r) {
               const pp: ParamPiece = { kind: 'param', fileStart: p.fileStart + i, fileLength: r.len, expr: r.expr, fixed: r.param };
               out.push(pp);
             } else {

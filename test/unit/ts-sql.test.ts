@@ -216,8 +216,9 @@ describe('sources/ts-sql', () => {
       assert.deepEqual(s[0].params, ['id']);
       const i = s[0].sql.indexOf('$1');
       assert.equal(slice(src, sqlRangeToFile(s[0], { start: i, end: i + 2 })), '?');
-      // An inlined identifier binding maps onto the `??` it replaces.
-      assert.equal(fileAt(src, s[0], 'orders'), '??');
+      // An inlined identifier binding maps onto the binding's own text.
+      assert.equal(fileAt(src, s[0], 'orders'), 'orders');
+      assert.equal(sqlToFile(s[0], s[0].sql.indexOf('orders')), src.indexOf(`['orders'`) + 2);
     });
   });
 
