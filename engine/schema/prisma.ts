@@ -18,7 +18,7 @@
  * - `view` blocks are skipped: a view has no indexes of its own, and treating
  *   it as a table would make every filter on it look unindexed.
  *
- * Comments (`//`, `///`) are blanked before parsing so that offsets stay those
+ * Comments (line, doc and block comments) are blanked before parsing so that offsets stay those
  * of the file; attributes may span lines inside `(...)` or `[...]`.
  */
 import { LineIndex } from '../text';
@@ -62,7 +62,7 @@ interface Block {
   /** enum values' raw lines are irrelevant; only the enum's @@map matters. */
 }
 
-/** Replaces `//` comments with spaces (outside strings), keeping every offset. */
+/** Replaces line and block comments with spaces (outside strings), keeping every offset. */
 function blankComments(text: string): string {
   const out = text.split('');
   let inStr = false;
@@ -77,6 +77,12 @@ function blankComments(text: string): string {
     if (c === '"') inStr = true;
     else if (c === '/' && text[i + 1] === '/') {
       while (i < text.length && text[i] !== '\n') out[i++] = ' ';
+      i--;
+    } else if (c === '/' && text[i + 1] === '*') {
+      // Block comments: keep line breaks so logical lines and line numbers stay put.
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      for (; i < stop; i++) if (text[i] !== '\n') out[i] = ' ';
       i--;
     }
   }
@@ -315,6 +321,21 @@ function stringArg(a: Attribute | undefined, name?: string): string | undefined 
   return arg?.value.kind === 'string' ? arg.value.value : undefined;
 }
 
+/** The name given by `@map("x")`, `@map(name: "x")`, `@@map(...)`, `@@schema(...)`. */
+function mapArg(a: Attribute | undefined): string | undefined {
+  return stringArg(a) ?? stringArg(a, 'name');
+}
+
+/**
+ * Prisma's default constraint and index names: `<table>_<columns>_<suffix>`,
+ * the part before the suffix cut so that the whole fits PostgreSQL's 63 bytes.
+ */
+function prismaDefaultName(table: string, columns: string[] | undefined, suffix: string): string {
+  const base = columns ? `${table}_${columns.join('_')}` : table;
+  const max = 63 - suffix.length - 1;
+  return `${base.length > max ? base.slice(0, max) : base}_${suffix}`;
+}
+
 /** Field names of an index's field list (`[a, b(sort: Desc)]`, positional or `fields:`). */
 function fieldList(a: Attribute): string[] {
   const arg = a.args.find((x) => x.name === 'fields') ?? a.args.find((x) => !x.name);
@@ -327,19 +348,19 @@ export function prismaTables(files: { path: string; text: string }[]): { tables:
   const problems: SchemaProblem[] = [];
   const blocks = files.flatMap((f) => parseBlocks(f.path, f.text, problems));
   const models = new Set(blocks.filter((b) => b.keyword === 'model' || b.keyword === 'view' || b.keyword === 'type').map((b) => b.name));
-  const enums = new Map(blocks.filter((b) => b.keyword === 'enum').map((b) => [b.name, stringArg(attr(b.blockAttrs, 'map')) ?? b.name]));
+  const enums = new Map(blocks.filter((b) => b.keyword === 'enum').map((b) => [b.name, mapArg(attr(b.blockAttrs, 'map')) ?? b.name]));
   const tables: TableInfo[] = [];
   for (const b of blocks) {
     if (b.keyword !== 'model') continue;
-    const name = stringArg(attr(b.blockAttrs, 'map')) ?? b.name;
-    const schema = stringArg(attr(b.blockAttrs, 'schema')) ?? 'public';
+    const name = mapArg(attr(b.blockAttrs, 'map')) ?? b.name;
+    const schema = mapArg(attr(b.blockAttrs, 'schema')) ?? 'public';
     const definedAt = { file: b.file, range: b.range };
     const table: TableInfo = { name, schema, columns: new Map(), indexes: [], definedAt, origin: 'prisma', modelName: b.name, modelDefinedAt: definedAt };
     const columnOf = new Map<string, string>();
     for (const f of b.fields) {
       const base = f.type.replace(/\(.*$/, '');
       if (models.has(base) || attr(f.attrs, 'relation')) continue;
-      const col = stringArg(attr(f.attrs, 'map')) ?? f.name;
+      const col = mapArg(attr(f.attrs, 'map')) ?? f.name;
       columnOf.set(f.name, col);
       let type: string;
       const native = f.attrs.find((a) => a.name.startsWith('db.'));
@@ -352,10 +373,10 @@ export function prismaTables(files: { path: string; text: string }[]): { tables:
       const id = attr(f.attrs, 'id');
       if (id) {
         info.notNull = true;
-        table.indexes.push({ name: stringArg(id, 'map') ?? `${name}_pkey`, kind: 'primary', keys: [{ column: col }], include: [], method: 'btree', definedAt: { file: b.file, range: id.range } });
+        table.indexes.push({ name: stringArg(id, 'map') ?? prismaDefaultName(name, undefined, 'pkey'), kind: 'primary', keys: [{ column: col }], include: [], method: 'btree', definedAt: { file: b.file, range: id.range } });
       }
       const uq = attr(f.attrs, 'unique');
-      if (uq) table.indexes.push({ name: stringArg(uq, 'map') ?? `${name}_${col}_key`, kind: 'unique', keys: [{ column: col }], include: [], method: 'btree', definedAt: { file: b.file, range: uq.range } });
+      if (uq) table.indexes.push({ name: stringArg(uq, 'map') ?? prismaDefaultName(name, [col], 'key'), kind: 'unique', keys: [{ column: col }], include: [], method: 'btree', definedAt: { file: b.file, range: uq.range } });
     }
     for (const a of b.blockAttrs) {
       if (a.name !== 'id' && a.name !== 'unique' && a.name !== 'index') continue;
@@ -367,7 +388,7 @@ export function prismaTables(files: { path: string; text: string }[]): { tables:
       }
       const cols = fields.map((f) => columnOf.get(f)!);
       const kind = a.name === 'id' ? 'primary' : a.name === 'unique' ? 'unique' : 'index';
-      const dflt = kind === 'primary' ? `${name}_pkey` : `${name}_${cols.join('_')}_${kind === 'unique' ? 'key' : 'idx'}`;
+      const dflt = kind === 'primary' ? prismaDefaultName(name, undefined, 'pkey') : prismaDefaultName(name, cols, kind === 'unique' ? 'key' : 'idx');
       const indexName = stringArg(a, 'map') ?? (kind === 'index' ? stringArg(a, 'name') : undefined) ?? dflt;
       const typeArg = a.args.find((x) => x.name === 'type');
       const method = typeArg?.value.kind === 'call' ? (METHODS[typeArg.value.name] ?? typeArg.value.name.toLowerCase()) : 'btree';

@@ -11,7 +11,7 @@
  * ones keep their case: `"User"` is `public.User`). Unqualified names resolve
  * through the file's `search_path` (`SET search_path`), default `public`.
  */
-import { parseSql, type PgNode } from '../sql/parser';
+import { parseSql, splitStatements, type ParsedStatement, type PgNode } from '../sql/parser';
 import { exprKey, nameList, walk } from '../sql/expr';
 import { LineIndex } from '../text';
 import type { Range } from '../types';
@@ -150,9 +150,12 @@ interface FileState {
   searchPath: string[];
   /** The statement being applied. */
   stmt: { start: number; end: number };
+  /** Inside a DO block: its guard may have skipped a statement, so references to unknown objects are not problems. */
+  quiet?: boolean;
 }
 
 function problem(st: FileState, offset: number, message: string): void {
+  if (st.quiet) return;
   const line = st.lines.position(offset).line + 1;
   st.model.problems.push({ file: st.file, line, range: { start: st.stmt.start, end: st.stmt.end }, message });
 }
@@ -194,13 +197,53 @@ function findIndex(st: FileState, names: string[]): { table: TableInfo; index: I
   return undefined;
 }
 
+/** PostgreSQL keeps at most NAMEDATALEN-1 = 63 bytes of an identifier. */
+const MAX_IDENT_BYTES = 63;
+const utf8 = new TextEncoder();
+
+function byteLength(s: string): number {
+  return utf8.encode(s).length;
+}
+
+/** Truncates an identifier as PostgreSQL does (at a character boundary, 63 bytes). */
+export function truncateIdent(s: string | undefined): string {
+  if (s === undefined) return '';
+  if (s.length <= MAX_IDENT_BYTES / 4 || byteLength(s) <= MAX_IDENT_BYTES) return s;
+  let out = '';
+  for (const ch of s) {
+    if (byteLength(out + ch) > MAX_IDENT_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL's makeObjectName: `name1_name2_label`, shortening the longer of
+ * name1/name2 one character at a time until it fits in 63 bytes.
+ */
+function makeObjectName(name1: string, name2: string | undefined, label: string): string {
+  const overhead = label.length + 1 + (name2 !== undefined ? 1 : 0);
+  const avail = MAX_IDENT_BYTES - overhead;
+  let n1 = name1.length;
+  let n2 = name2?.length ?? 0;
+  while (n1 + n2 > avail) {
+    if (n1 > n2) n1--;
+    else n2--;
+  }
+  return name2 !== undefined ? `${name1.slice(0, n1)}_${name2.slice(0, n2)}_${label}` : `${name1.slice(0, n1)}_${label}`;
+}
+
 /** PostgreSQL's default name for an index or constraint, made unique in the schema (`t_a_idx1`). */
 function chooseIndexName(model: SchemaModel, table: TableInfo, columns: string[], suffix: string): string {
-  const base = suffix === 'pkey' ? `${table.name}_pkey` : `${table.name}_${columns.join('_') || 'expr'}_${suffix}`;
+  const name2 = suffix === 'pkey' ? undefined : columns.join('_') || 'expr';
   const taken = new Set<string>();
   for (const t of model.tables.values()) if (t.schema === table.schema) for (const i of t.indexes) taken.add(i.name);
+  const base = makeObjectName(table.name, name2, suffix);
   if (!taken.has(base)) return base;
-  for (let n = 1; ; n++) if (!taken.has(`${base}${n}`)) return `${base}${n}`;
+  for (let n = 1; ; n++) {
+    const candidate = makeObjectName(table.name, name2, `${suffix}${n}`);
+    if (!taken.has(candidate)) return candidate;
+  }
 }
 
 function addIndex(table: TableInfo, index: IndexInfo, detail: IndexDetail): void {
@@ -343,13 +386,13 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
   if (!kind) return;
   if (c.indexname) {
     // ADD CONSTRAINT … UNIQUE/PRIMARY KEY USING INDEX: the index becomes the constraint and takes its name.
-    const found = findIndex(st, [table.schema, c.indexname]);
+    const found = findIndex(st, [table.schema, truncateIdent(c.indexname)]);
     if (!found) {
       problem(st, c.location ?? st.stmt.start, `constraint uses unknown index ${c.indexname}`);
       return;
     }
     found.index.kind = kind;
-    if (c.conname) found.index.name = c.conname;
+    if (c.conname) found.index.name = truncateIdent(c.conname);
     const d = details.get(found.index);
     if (d) d.constraint = true;
     else details.set(found.index, { exprs: found.index.keys.map(() => undefined), constraint: true });
@@ -371,7 +414,7 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
   // An unnamed constraint that already exists (a dump followed by the migration that made it) is not made twice.
   if (!c.conname && table.indexes.some((i) => i.kind === kind && sameKeys(i.keys, keys) && !i.predicate)) return;
   const suffix = kind === 'primary' ? 'pkey' : kind === 'unique' ? 'key' : 'excl';
-  const name: string = c.conname ?? chooseIndexName(st.model, table, names, suffix);
+  const name: string = c.conname ? truncateIdent(c.conname) : chooseIndexName(st.model, table, names, suffix);
   const include = nameList(c.including);
   if (kind === 'primary') for (const n of names) setNotNull(table, n);
   addIndex(
@@ -487,7 +530,7 @@ function createIndex(st: FileState, s: PgNode): void {
     problem(st, s.relation?.location ?? st.stmt.start, `index ${s.idxname ?? ''} on unknown table ${s.relation?.relname}`.replace('  ', ' '));
     return;
   }
-  if (s.idxname && s.if_not_exists && findIndex(st, [table.schema, s.idxname])) return;
+  if (s.idxname && s.if_not_exists && findIndex(st, [table.schema, truncateIdent(s.idxname)])) return;
   const { keys, exprs, names } = buildIndexFromElems(st, table, s.indexParams ?? []);
   const kind = s.primary ? 'primary' : s.unique ? 'unique' : 'index';
   const predicate = s.whereClause ? predicateText(s.whereClause) : undefined;
@@ -495,7 +538,7 @@ function createIndex(st: FileState, s: PgNode): void {
   // Same for an unnamed index identical to one that exists.
   if (!s.idxname && table.indexes.some((i) => i.kind === kind && i.method === method && i.predicate === predicate && sameKeys(i.keys, keys))) return;
   // CREATE [UNIQUE] INDEX without a name: PostgreSQL's ChooseIndexName gives `<table>_<columns>_idx`.
-  const name: string = s.idxname ?? chooseIndexName(st.model, table, names, kind === 'primary' ? 'pkey' : 'idx');
+  const name: string = s.idxname ? truncateIdent(s.idxname) : chooseIndexName(st.model, table, names, kind === 'primary' ? 'pkey' : 'idx');
   const index: IndexInfo = {
     name,
     kind,
@@ -562,7 +605,7 @@ function alterTable(st: FileState, s: PgNode): void {
       }
       case 'AT_DropConstraint':
         // Foreign keys and checks have no index; dropping them changes nothing here.
-        table.indexes = table.indexes.filter((i) => i.name !== c.name || !details.get(i)?.constraint);
+        table.indexes = table.indexes.filter((i) => i.name !== truncateIdent(c.name) || !details.get(i)?.constraint);
         break;
       default:
         break;
@@ -600,18 +643,31 @@ function renameStmt(st: FileState, s: PgNode): void {
     }
     case 'OBJECT_INDEX': {
       const rv = s.relation;
-      const found = findIndex(st, rv?.schemaname ? [rv.schemaname, rv.relname] : [rv?.relname]);
+      const found = findIndex(st, rv?.schemaname ? [rv.schemaname, truncateIdent(rv.relname)] : [truncateIdent(rv?.relname)]);
       if (!found) {
         if (!s.missing_ok) problem(st, rv?.location ?? st.stmt.start, `ALTER INDEX of unknown index ${rv?.relname}`);
         return;
       }
-      found.index.name = s.newname;
+      found.index.name = truncateIdent(s.newname);
       return;
     }
     case 'OBJECT_TABCONSTRAINT': {
       const table = resolveTable(st, s.relation);
-      const index = table?.indexes.find((i) => i.name === s.subname);
-      if (index) index.name = s.newname;
+      const index = table?.indexes.find((i) => i.name === truncateIdent(s.subname));
+      if (index) index.name = truncateIdent(s.newname);
+      return;
+    }
+    case 'OBJECT_TYPE': {
+      // ALTER TYPE … RENAME TO …: columns of that type (Prisma's enum migrations create "X_new" and rename it to "X").
+      const names = nameList(s.object?.List?.items);
+      const from = names[names.length - 1];
+      if (!from) return;
+      for (const t of st.model.tables.values()) {
+        for (const c of t.columns.values()) {
+          const m = /^(.*?)((?:\[\])*)$/.exec(c.type)!;
+          if (m[1] === from || m[1] === names.join('.')) c.type = s.newname + m[2];
+        }
+      }
       return;
     }
     default:
@@ -640,7 +696,7 @@ function dropStmt(st: FileState, s: PgNode): void {
     const names = nameList(o.List?.items);
     if (names.length === 0) continue;
     if (isIndex) {
-      const found = findIndex(st, names);
+      const found = findIndex(st, names.map((n, i) => (i === names.length - 1 ? truncateIdent(n) : n)));
       if (found) found.table.indexes = found.table.indexes.filter((i) => i !== found.index);
       else if (!s.missing_ok) problem(st, st.stmt.start, `DROP INDEX of unknown index ${names.join('.')}`);
       continue;
@@ -703,41 +759,107 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): vo
       message: `statement skipped, not readable as PostgreSQL: ${e.message}`,
     });
   }
-  for (const s of outcome.statements) {
-    st.stmt = { start: s.start, end: s.end };
-    const body = s.node[s.type];
-    try {
-      switch (s.type) {
-        case 'CreateStmt':
-          createTable(st, body);
-          break;
-        case 'IndexStmt':
-          createIndex(st, body);
-          break;
-        case 'AlterTableStmt':
-          alterTable(st, body);
-          break;
-        case 'RenameStmt':
-          renameStmt(st, body);
-          break;
-        case 'AlterObjectSchemaStmt':
-          setSchema(st, body);
-          break;
-        case 'DropStmt':
-          dropStmt(st, body);
-          break;
-        case 'VariableSetStmt':
-          setSearchPath(st, body);
-          break;
-        case 'CreateTableAsStmt':
-          createMatview(st, body);
-          break;
-        default:
-          break;
-      }
-    } catch (err) {
-      // An AST shape this code did not expect: report it, keep going.
-      problem(st, s.start, `statement not applied (${s.type}): ${err instanceof Error ? err.message : String(err)}`);
+  for (const s of outcome.statements) applyStatement(st, s, true);
+}
+
+const DDL_TYPES = new Set(['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'RenameStmt', 'AlterObjectSchemaStmt', 'DropStmt', 'CreateTableAsStmt']);
+
+function applyStatement(st: FileState, s: ParsedStatement, topLevel: boolean): void {
+  st.stmt = { start: s.start, end: s.end };
+  const body = s.node[s.type];
+  try {
+    switch (s.type) {
+      case 'CreateStmt':
+        createTable(st, body);
+        break;
+      case 'IndexStmt':
+        createIndex(st, body);
+        break;
+      case 'AlterTableStmt':
+        alterTable(st, body);
+        break;
+      case 'RenameStmt':
+        renameStmt(st, body);
+        break;
+      case 'AlterObjectSchemaStmt':
+        setSchema(st, body);
+        break;
+      case 'DropStmt':
+        dropStmt(st, body);
+        break;
+      case 'VariableSetStmt':
+        if (topLevel) setSearchPath(st, body);
+        break;
+      case 'CreateTableAsStmt':
+        createMatview(st, body);
+        break;
+      case 'DoStmt':
+        if (topLevel) applyDoBlock(st, body);
+        break;
+      default:
+        break;
+    }
+  } catch (err) {
+    // An AST shape this code did not expect: report it, keep going.
+    problem(st, s.start, `statement not applied (${s.type}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function shiftLocations(node: PgNode, by: number): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) shiftLocations(n, by);
+    return;
+  }
+  for (const k of Object.keys(node)) {
+    const v = node[k];
+    if (k === 'location' && typeof v === 'number') node[k] = v < 0 ? v : v + by;
+    else if (v && typeof v === 'object') shiftLocations(v, by);
+  }
+}
+
+/**
+ * DDL inside `DO $$ … $$` blocks. Migrations guard DDL this way to be
+ * idempotent (`IF NOT EXISTS (…) THEN CREATE INDEX …`, `EXECUTE 'ALTER INDEX
+ * … RENAME …'`, Drizzle's `BEGIN ALTER TABLE … EXCEPTION WHEN
+ * duplicate_object`). We apply the DDL statements found there as if the guard
+ * passed: the guard almost always checks that the change is still needed.
+ * Only constant `EXECUTE '…';` strings are read; concatenated dynamic SQL is
+ * not. Fragments that are not SQL are ignored silently (it is PL/pgSQL).
+ */
+function applyDoBlock(st: FileState, s: PgNode): void {
+  let code: string | undefined;
+  let language = 'plpgsql';
+  for (const a of s.args ?? []) {
+    const d = a.DefElem;
+    if (d?.defname === 'as') code = d.arg?.String?.sval;
+    else if (d?.defname === 'language') language = String(d.arg?.String?.sval ?? '').toLowerCase();
+  }
+  if (!code || language !== 'plpgsql' || !/\b(create|alter|drop)\b/i.test(code)) return;
+  const base = st.text.indexOf(code, st.stmt.start);
+  if (base < 0) return;
+  const outer = st.stmt;
+  const snippets: { sql: string; at: number }[] = [];
+  const exec = /\bEXECUTE\s+'((?:[^']|'')*)'\s*;/gi;
+  let m: RegExpExecArray | null;
+  while ((m = exec.exec(code))) snippets.push({ sql: m[1].replace(/''/g, "'"), at: base + m.index + m[0].indexOf("'") + 1 });
+  for (const piece of splitStatements(code)) {
+    const text = code.slice(piece.start, piece.end);
+    const k = /(?:^|\b(?:BEGIN|THEN|ELSE|LOOP)\b)(\s*)(?=(?:CREATE|ALTER|DROP)\b)/i.exec(text.replace(/--[^\n]*/g, (c) => ' '.repeat(c.length)));
+    if (!k) continue;
+    const from = k.index + k[0].length;
+    snippets.push({ sql: text.slice(from), at: base + piece.start + from });
+  }
+  for (const snip of snippets) {
+    const out = parseSql(snip.sql);
+    if (out.errors.length) continue;
+    for (const inner of out.statements) {
+      if (!DDL_TYPES.has(inner.type)) continue;
+      shiftLocations(inner.node, snip.at);
+      st.quiet = true;
+      applyStatement(st, { ...inner, start: inner.start + snip.at, end: inner.end + snip.at }, false);
+      st.quiet = false;
     }
   }
+  st.stmt = outer;
 }

@@ -23,6 +23,7 @@ model User {
   email     String   @unique(map: "users_email_unique") @db.VarChar(320)
   name      String?  @db.Text
   createdAt DateTime @default(now()) @map("created_at")
+  updatedAt DateTime @updatedAt @map(name: "updated_at")
   role      Role     @default(USER)
   settings  Json?
   avatar    Bytes?
@@ -53,7 +54,10 @@ model Post {
 }
 
 model Profile {
-  userId Int  @unique @map("user_id")
+  /**
+   * A block comment inside a model.
+   */
+  userId Int  @unique @map("user_id") /* trailing */
   user   User @relation(fields: [userId], references: [id])
   bio    String
 }
@@ -100,6 +104,7 @@ describe('schema discovery (Prisma)', () => {
       email: 'varchar!',
       name: 'text',
       created_at: 'timestamp!',
+      updated_at: 'timestamp!',
       role: 'user_role!',
       settings: 'jsonb',
       avatar: 'bytea',
@@ -134,6 +139,9 @@ describe('schema discovery (Prisma)', () => {
       'unique Post_tenant_slug_key (tenant,slug) btree',
     ]);
     assert.deepEqual(summary('Profile'), ['unique Profile_user_id_key (user_id) btree']);
+    // Prisma cuts long default names so that `_key` still fits in 63 bytes.
+    const long = build([{ path: 'schema.prisma', text: 'model WebhookEndpoint {\n  runtimeEnvironmentId String\n  handlerWebhookId String\n  endpointTenantId String\n  @@unique([runtimeEnvironmentId, handlerWebhookId, endpointTenantId])\n}\n' }]);
+    assert.deepEqual(findTable(long, 'WebhookEndpoint')!.indexes.map((i) => i.name), ['WebhookEndpoint_runtimeEnvironmentId_handlerWebhookId_endpo_key']);
     assert.deepEqual(findTable(m, 'Membership', 'billing')!.indexes.map((i) => [i.name, i.kind, i.keys.map((k) => k.column)]), [['Membership_pkey', 'primary', ['org_id', 'user_id']]]);
   });
 

@@ -340,6 +340,53 @@ describe('schema discovery (SQL)', () => {
     assert.equal(text.slice(pk.definedAt!.range.start, pk.definedAt!.range.end), 'primary key');
   });
 
+  it('applies DDL guarded in DO blocks (static and constant EXECUTE strings), quietly', () => {
+    const text = `create table t (a int, b int, c int);
+create index "Old_a_idx" on t (a);
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 't_b_idx') THEN
+    CREATE INDEX t_b_idx ON t (b);
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'Old_a_idx') THEN
+    EXECUTE 'ALTER INDEX "Old_a_idx" RENAME TO "New_a_idx"';
+  END IF;
+  EXECUTE 'CREATE INDEX t_dyn_' || 'x ON t (c)';
+  DROP INDEX IF EXISTS never_existed;
+  ALTER TABLE t ADD CONSTRAINT t_c_fk FOREIGN KEY (c) REFERENCES t (a);
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;
+DO $$ BEGIN IF EXISTS (SELECT 1) THEN DROP INDEX ghost_idx; END IF; END $$;`;
+    const m = one(text);
+    assert.deepEqual(indexNames(m, 't'), ['New_a_idx', 't_b_idx']);
+    const b = idx(m, 't', 't_b_idx')!;
+    assert.equal(text.slice(b.definedAt!.range.start, b.definedAt!.range.end), 'CREATE INDEX t_b_idx ON t (b)');
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('truncates long index names to 63 bytes as PostgreSQL does, for defaults and for names given', () => {
+    const m = one(`
+      create table "BackgroundWorkerTask" ("runtimeEnvironmentId" text, slug text, "triggerSource" text);
+      create index "BackgroundWorkerTask_runtimeEnvironmentId_slug_triggerSource_idx" on "BackgroundWorkerTask" ("runtimeEnvironmentId", slug, "triggerSource");
+      create index on "BackgroundWorkerTask" ("runtimeEnvironmentId", "triggerSource", slug);
+      drop index "BackgroundWorkerTask_runtimeEnvironmentId_slug_triggerSource_idx";`);
+    // PostgreSQL's makeObjectName shortens the longer of table and column parts until `_idx` fits.
+    assert.deepEqual(indexNames(m, 'BackgroundWorkerTask'), ['BackgroundWorkerTask_runtimeEnvironmentId_triggerSource_slu_idx']);
+    assert.equal(indexNames(m, 'BackgroundWorkerTask')[0].length, 63);
+    assert.deepEqual(m.problems, []);
+  });
+
+  it('follows ALTER TYPE … RENAME into column types (Prisma enum migrations)', () => {
+    const m = one(`
+      create type "Status" as enum ('a', 'b');
+      create table t (s "Status", ss "Status"[]);
+      create type "Status_new" as enum ('a');
+      alter table t alter column s type "Status_new" using (s::text::"Status_new");
+      drop type "Status";
+      alter type "Status_new" rename to "Status";`);
+    assert.deepEqual([...findTable(m, 't')!.columns.values()].map((c) => c.type), ['Status', 'Status[]']);
+  });
+
   it('reports references to unknown tables (a sign of wrong order), never throws', () => {
     const m = one('alter table ghosts add column x int;\ncreate index g on ghosts (x);\nalter table if exists ghosts add column y int;');
     assert.equal(m.problems.length, 2);
