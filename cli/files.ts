@@ -157,13 +157,14 @@ export class FileFilter {
         let isDir = e.isDirectory();
         let isFileEntry = e.isFile();
         if (e.isSymbolicLink()) {
+          // Links to directories are not followed; a dangling or looping link to a
+          // lintable name stays a candidate so that reading it reports why it failed.
           try {
-            const st = fs.statSync(path.join(this.root, rel));
-            isFileEntry = st.isFile();
-            isDir = false;
+            isFileEntry = fs.statSync(path.join(this.root, rel)).isFile();
           } catch {
-            continue;
+            isFileEntry = true;
           }
+          isDir = false;
         }
         if (isDir) {
           if (!this.excluded(rel, true)) visit(rel);
