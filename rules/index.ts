@@ -4,10 +4,14 @@
  */
 import type { Rule } from './define-rule';
 import cartesianJoin from './cartesian-join';
+import overFetching from './over-fetching';
+import unindexedPredicate from './unindexed-predicate';
 import nPlusOne from './n-plus-one';
 
 export const allRules: Rule[] = [
   cartesianJoin,
+  overFetching,
+  unindexedPredicate,
   nPlusOne,
 ];
 

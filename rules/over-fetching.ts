@@ -1,0 +1,178 @@
+/**
+ * over-fetching: queries that fetch every column when the code needs some.
+ *
+ * SQL part (here): `SELECT *` / `t.*` in a result list that reaches the
+ * application: the statement's own SELECT (each UNION arm), followed
+ * through CTEs and FROM subqueries to the tables whose every column ends up
+ * in the result. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, a `*`
+ * inside a CTE/subquery whose outer query picks columns, `INSERT … SELECT *`
+ * (the rows go to a table, not over the network), `row_to_json(t.*)` (an
+ * explicit request for the whole row as one document), `RETURNING *`.
+ *
+ * ORM part: `checkOrmOverFetching` in orm-checks.ts, for TypeScript files.
+ */
+import type { RuleContext } from '../engine/context';
+import { type Count, isLargeType, typeWidth } from '../engine/model';
+import type { TableInfo } from '../engine/schema/types';
+import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
+import {
+  type FromItem,
+  type QueryLevel,
+  type Target,
+  fileQueryModels,
+  quoteIdent,
+  tablesReadWhole,
+} from '../engine/sql/query-model';
+import type { Fix } from '../engine/types';
+import { defineRule } from './define-rule';
+import { checkOrmOverFetching } from './orm-checks';
+
+/** Assumed share of row bytes the code reads when the schema names no large column (a default the user cannot set per query). */
+const USED_FRACTION = 0.5;
+
+function tableOf(ctx: RuleContext, item: FromItem): TableInfo | undefined {
+  return item.table ?? ctx.table(item.name ?? '', item.schemaName);
+}
+
+function describeTables(ctx: RuleContext, tables: FromItem[]): { text: string; known: TableInfo[] } {
+  const known: TableInfo[] = [];
+  const parts: string[] = [];
+  for (const it of tables) {
+    const t = tableOf(ctx, it);
+    const name = it.schemaName ? `${it.schemaName}.${it.name}` : (it.name ?? '?');
+    if (t && t.columns.size) {
+      known.push(t);
+      const large = [...t.columns.values()].filter((c) => isLargeType(c.type)).map((c) => `${c.name} (${c.type})`);
+      parts.push(`${name} (${t.columns.size} column${t.columns.size === 1 ? '' : 's'}${large.length ? `, including large ${large.join(', ')}` : ''})`);
+    } else parts.push(name);
+  }
+  return { text: parts.join(', '), known };
+}
+
+function rowsReturned(ctx: RuleContext, level: QueryLevel, tables: FromItem[]): Count {
+  if (typeof level.limit === 'number') return { value: level.limit, source: 'code', note: 'LIMIT of the query' };
+  if (level.where.length === 0 && level.from.length === 1 && tables.length === 1 && level.from[0] === tables[0]) {
+    const c = ctx.tableRows(tableOf(ctx, tables[0]), tables[0].name);
+    return { ...c, note: `no WHERE: every row of ${tables[0].name}${c.source === 'default' ? `; set tables.${tables[0].name}.rows` : ''}` };
+  }
+  return {
+    value: ctx.model.params.defaultMatchingRows,
+    source: 'default',
+    note: 'rows the query returns are unknown; default defaultMatchingRows',
+  };
+}
+
+function columnListFix(ctx: RuleContext, site: SqlSite, target: Target): Fix | undefined {
+  const star = target.star!;
+  const items = star.items;
+  if (!items.length || items.some((it) => it.kind !== 'table' || it.columnAliases)) return undefined;
+  const cols: string[] = [];
+  const qualify = !!star.qualifier || items.length > 1;
+  for (const it of items) {
+    const t = tableOf(ctx, it);
+    if (!t || t.columns.size === 0) return undefined;
+    const prefix = star.qualifier
+      ? `${site.sql.slice(star.range.start, star.range.end).replace(/\s*\.\s*\*$/, '')}.`
+      : `${it.alias ? quoteIdent(it.alias) : it.schemaName ? `${quoteIdent(it.schemaName)}.${quoteIdent(it.name ?? '')}` : quoteIdent(it.name ?? '')}.`;
+    for (const c of t.columns.keys()) cols.push(qualify ? `${prefix}${quoteIdent(c)}` : quoteIdent(c));
+  }
+  const range = sqlRangeToFile(site, star.range);
+  // The star must map to the file one-to-one (not through an interpolation).
+  if (range.end - range.start !== star.range.end - star.range.start) return undefined;
+  return {
+    title: `List the ${cols.length} columns explicitly (then delete the ones the code does not read)`,
+    safety: 'suggestion',
+    edits: [{ file: ctx.file.path, range, newText: cols.join(', ') }],
+  };
+}
+
+function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target: Target): void {
+  const star = target.star!;
+  const tables: FromItem[] = [];
+  for (const it of star.items) for (const t of tablesReadWhole(it)) if (!tables.includes(t)) tables.push(t);
+  // A star over function results, VALUES or explicitly chosen subquery columns fetches nothing extra.
+  if (!tables.length) return;
+  const { text, known } = describeTables(ctx, tables);
+  const p = ctx.model.params;
+  let bytesAll = 0;
+  let bytesLarge = 0;
+  for (const t of known) {
+    for (const c of t.columns.values()) {
+      const w = typeWidth(c.type, p);
+      bytesAll += w;
+      if (isLargeType(c.type)) bytesLarge += w;
+    }
+  }
+  const unknownTables = tables.length - known.length;
+  bytesAll += unknownTables * 8 * p.textWidthBytes;
+  const bytesUsed = bytesLarge > 0 ? bytesAll - bytesLarge : bytesAll * USED_FRACTION;
+  const rows = rowsReturned(ctx, level, tables);
+  const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed);
+  if (unknownTables) {
+    estimate.assumptions.push({
+      name: 'columnsPerUnknownTable',
+      value: 8,
+      source: 'default',
+      note: 'table not in the schema: 8 columns of textWidthBytes assumed',
+    });
+  }
+  if (bytesLarge === 0) {
+    estimate.assumptions.push({
+      name: 'fractionOfRowRead',
+      value: USED_FRACTION,
+      source: 'default',
+      note: 'no large column: assumes the code reads half of each row',
+    });
+  }
+  const written = site.sql.slice(star.range.start, star.range.end);
+  const what = star.qualifier ? `\`${written}\`` : '`SELECT *`';
+  const message = `${what} fetches every column of ${text}; select only the columns the code reads.`;
+  const fix = columnListFix(ctx, site, target);
+  const related = tables
+    .map((t) => tableOf(ctx, t))
+    .filter((t): t is TableInfo => !!t?.definedAt)
+    .map((t) => ({ file: t.definedAt!.file, range: t.definedAt!.range, message: `${t.name} defined here` }));
+  ctx.report({
+    message,
+    range: sqlRangeToFile(site, star.range),
+    related,
+    estimate,
+    fixes: fix ? [fix] : [],
+  });
+}
+
+export default defineRule({
+  id: 'over-fetching',
+  meta: {
+    summary: 'Fetching every column (`SELECT *`, ORM reads without a column selection) when the code needs only some.',
+    defaultSeverity: 'warning',
+    fix: 'sometimes',
+    languages: ['sql', 'ts'],
+    docs: {
+      what:
+        'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), and `RETURNING *`.',
+      why:
+        'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
+      example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n' },
+      useInstead: { language: 'sql', code: 'SELECT id, email, name FROM users WHERE org_id = $1;\n' },
+      fixSafety:
+        "Suggestion only: replaces `*` (or `t.*`) with the explicit list of the table's columns from the schema, in table order, so the result is unchanged; then delete the columns the code does not read. Offered when every table behind the star is known to the schema and the star is written in the SQL (not in an interpolation).",
+      estimate:
+        'rows: the LIMIT when literal, every row of the table when there is no WHERE (`tables.<name>.rows`, **default** defaultTableRows = 100 000), else **default** defaultMatchingRows = 10; row bytes from the column types (typeWidth: jsonb/bytea = largeColumnBytes, **default** 2048 B; text = textWidthBytes, **default** 32 B); bytes the code reads: the row without its large columns, or **default** half the row when it has none; bandwidthBytesPerMs (**default** 125 000 B/ms).',
+      whenNotToUse:
+        'When the code genuinely returns the whole row to a caller that needs every column (a repository mapping rows to full entities), suppress the line (`-- querylens-disable-next-line over-fetching -- maps the full entity`), or apply the fix and keep the full list: it also protects the caller from columns added later.',
+    },
+  },
+  check(ctx) {
+    if (ctx.schema.sources.includes(ctx.file.path)) return;
+    for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
+      for (const model of models) {
+        for (const level of model.levels) {
+          if (!level.returnsRows || level.statement !== 'select') continue;
+          for (const t of level.targets) if (t.star) checkTarget(ctx, site, level, t);
+        }
+      }
+    }
+    if (ctx.language === 'ts') checkOrmOverFetching(ctx);
+  },
+});

@@ -1,0 +1,463 @@
+/**
+ * unindexed-predicate: a WHERE / JOIN / ORDER BY … LIMIT column that no
+ * index of its table can serve, so PostgreSQL reads the whole table.
+ *
+ * SQL part (here): predicates of every query level (top, CTEs, subqueries,
+ * EXISTS/IN sublinks, UPDATE/DELETE targets) are matched against the
+ * table's indexes the way the planner does for B-trees: a column is
+ * searchable when it is the leading key of an index, or a later key whose
+ * earlier keys are all constrained by equality in the same query; a
+ * function or cast around the column needs an expression index with the
+ * same expression; a leading-wildcard LIKE needs a trigram (GIN/GiST)
+ * index; a partial index serves only queries that repeat its predicate.
+ * Unknown tables and columns are not findings: no schema, no report.
+ *
+ * ORM part: `checkOrmUnindexed` in orm-checks.ts, for TypeScript files.
+ */
+import type { RuleContext } from '../engine/context';
+import type { Count } from '../engine/model';
+import { typeWidth } from '../engine/model';
+import { predicateText } from '../engine/schema/sql-ddl';
+import type { IndexInfo, IndexKey, TableInfo } from '../engine/schema/types';
+import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
+import { exprKey, nameList, unwrap } from '../engine/sql/expr';
+import type { PgNode } from '../engine/sql/parser';
+import {
+  type ColumnRefInfo,
+  type FromItem,
+  type QueryLevel,
+  type QueryModel,
+  columnRefsOf,
+  conjuncts,
+  fileQueryModels,
+  quoteIdent,
+} from '../engine/sql/query-model';
+import type { Fix, Range, RelatedLocation } from '../engine/types';
+import { defineRule } from './define-rule';
+import { checkOrmUnindexed } from './orm-checks';
+
+type PredKind = 'eq' | 'range' | 'like-prefix' | 'like-leading' | 'like-unknown' | 'order';
+type Clause = 'WHERE' | 'JOIN' | 'ORDER BY … LIMIT';
+
+interface Predicate {
+  item: FromItem;
+  table: TableInfo;
+  column: string;
+  /** exprKey of the function/cast around the column; undefined for a bare column. */
+  wrapped?: string;
+  /** Extent of the column side (the bare column or the whole wrapped expression) in the SQL. */
+  range: Range;
+  kind: PredKind;
+  clause: Clause;
+  /** Part of an OR: it does not constrain other index keys. */
+  inOr: boolean;
+}
+
+const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
+
+/** The column side of a comparison: one column of one table item of `level`, bare or inside a function/cast. */
+function columnSide(model: QueryModel, level: QueryLevel, node: PgNode): { ref: ColumnRefInfo; wrapped?: string; range: Range } | undefined {
+  const u = unwrap(node);
+  if (!u) return undefined;
+  if (u.type === 'ColumnRef') {
+    const ref = model.resolve(level, node);
+    if (!ref.item || ref.item.level !== level || ref.column === '*') return undefined;
+    return { ref, range: ref.range };
+  }
+  if (u.type !== 'FuncCall' && u.type !== 'TypeCast' && u.type !== 'CoalesceExpr') return undefined;
+  const refs = columnRefsOf(node);
+  if (refs.length !== 1) return undefined;
+  const ref = model.resolve(level, refs[0]);
+  if (!ref.item || ref.item.level !== level) return undefined;
+  // An aggregate or window call is not a row predicate.
+  if (u.type === 'FuncCall' && (u.body.agg_star || u.body.over)) return undefined;
+  const range = model.rangeOf(node);
+  return { ref, wrapped: exprKey(node), range: range.end > range.start ? range : ref.range };
+}
+
+function readsItem(model: QueryModel, level: QueryLevel, node: PgNode | undefined, item: FromItem): boolean {
+  if (!node) return false;
+  return columnRefsOf(node).some((r) => {
+    const info = model.resolve(level, r);
+    return info.item === item || info.candidates.includes(item);
+  });
+}
+
+/** The leftmost string constant of a pattern (`'%' || $1` → '%'), or undefined when not a constant start. */
+function patternStart(node: PgNode): string | undefined {
+  const u = unwrap(node);
+  if (!u) return undefined;
+  if (u.type === 'A_Const') return u.body.sval?.sval;
+  if (u.type === 'TypeCast') return patternStart(u.body.arg);
+  if (u.type === 'A_Expr' && nameList(u.body.name).join('') === '||') return patternStart(u.body.lexpr);
+  if (u.type === 'FuncCall' && nameList(u.body.funcname).pop() === 'concat') return patternStart(u.body.args?.[0]);
+  return undefined;
+}
+
+class Collector {
+  readonly preds: Predicate[] = [];
+  constructor(
+    readonly ctx: RuleContext,
+    readonly model: QueryModel,
+    readonly level: QueryLevel,
+  ) {}
+
+  private add(side: ReturnType<typeof columnSide>, kind: PredKind, clause: Clause, inOr: boolean): void {
+    if (!side) return;
+    const item = side.ref.item!;
+    if (item.kind !== 'table') return;
+    const table = item.table;
+    if (!table || !table.columns.has(side.ref.column)) return;
+    this.preds.push({ item, table, column: side.ref.column, wrapped: side.wrapped, range: side.range, kind, clause, inOr });
+  }
+
+  /** A comparison `col op value` where the value does not read the column's own table. */
+  private compare(l: PgNode, r: PgNode | undefined, kind: PredKind, clause: Clause, inOr: boolean, commutes: boolean): void {
+    const ls = columnSide(this.model, this.level, l);
+    const rs = commutes && r ? columnSide(this.model, this.level, r) : undefined;
+    const lOk = ls && !readsItem(this.model, this.level, r, ls.ref.item!);
+    const rOk = rs && !readsItem(this.model, this.level, l, rs.ref.item!);
+    if (lOk && rOk) {
+      // Columns of two items compared: a join. Only the joined (later) side needs an index to be probed.
+      if (kind !== 'eq') return;
+      const later = ls.ref.item!.index > rs.ref.item!.index ? ls : rs;
+      this.add(later, kind, 'JOIN', inOr);
+    } else if (lOk) this.add(ls, kind, clause, inOr);
+    else if (rOk) this.add(rs, kind, clause, inOr);
+  }
+
+  visit(node: PgNode, clause: Clause, inOr: boolean): void {
+    const u = unwrap(node);
+    if (!u) return;
+    const b = u.body;
+    switch (u.type) {
+      case 'BoolExpr':
+        if (b.boolop === 'NOT_EXPR') return;
+        for (const a of b.args ?? []) for (const c of conjuncts(a)) this.visit(c, clause, inOr || b.boolop === 'OR_EXPR');
+        return;
+      case 'NullTest':
+        if (b.nulltesttype === 'IS_NULL') this.compare(b.arg, undefined, 'eq', clause, inOr, false);
+        return;
+      case 'A_Expr': {
+        const op = nameList(b.name).join('');
+        switch (b.kind) {
+          case 'AEXPR_OP':
+            if (op === '=') this.compare(b.lexpr, b.rexpr, 'eq', clause, inOr, true);
+            else if (RANGE_OPS.has(op)) this.compare(b.lexpr, b.rexpr, 'range', clause, inOr, true);
+            return;
+          case 'AEXPR_IN':
+            if (op === '=') this.compare(b.lexpr, b.rexpr, 'eq', clause, inOr, false);
+            return;
+          case 'AEXPR_OP_ANY':
+            if (op === '=') this.compare(b.lexpr, b.rexpr, 'eq', clause, inOr, false);
+            return;
+          case 'AEXPR_BETWEEN':
+          case 'AEXPR_BETWEEN_SYM':
+            this.compare(b.lexpr, b.rexpr, 'range', clause, inOr, false);
+            return;
+          case 'AEXPR_LIKE':
+          case 'AEXPR_ILIKE': {
+            if (op !== '~~' && op !== '~~*') return;
+            const start = patternStart(b.rexpr);
+            let kind: PredKind;
+            if (start === undefined) kind = 'like-unknown';
+            else if (start.startsWith('%') || start.startsWith('_')) kind = 'like-leading';
+            else if (b.kind === 'AEXPR_ILIKE') return; // ILIKE 'abc%': a B-tree rarely serves it; not reported.
+            else kind = 'like-prefix';
+            this.compare(b.lexpr, b.rexpr, kind, clause, inOr, false);
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      default:
+        return;
+    }
+  }
+}
+
+function keyText(k: IndexKey): string {
+  return k.column ?? k.expression ?? '?';
+}
+
+function indexText(ix: IndexInfo): string {
+  const method = ix.method && ix.method !== 'btree' ? ` USING ${ix.method}` : '';
+  return `${ix.name} (${ix.keys.map(keyText).join(', ')})${method}${ix.predicate ? ` WHERE ${ix.predicate}` : ''}`;
+}
+
+/** Whether the query repeats a partial index's predicate (best effort: a conjunct or the whole WHERE, as canonical text). */
+function repeatsPredicate(level: QueryLevel, predicate: string): boolean {
+  const texts = new Set(level.where.map((c) => predicateText(c)));
+  const whole = unwrap(level.node)?.body.whereClause;
+  if (whole) texts.add(predicateText(whole));
+  if (texts.has(predicate)) return true;
+  const inner = predicate.replace(/^\((.*)\)$/, '$1');
+  if (texts.has(inner)) return true;
+  // An AND predicate whose every part the query repeats.
+  const parts = splitTopLevelAnd(inner);
+  return parts.length > 1 && parts.every((p) => texts.has(p) || texts.has(`(${p})`));
+}
+
+function splitTopLevelAnd(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && s.startsWith(' and ', i)) {
+      out.push(s.slice(start, i).trim());
+      start = i + 5;
+    }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+type Verdict = { served: true } | { served: false; why: string; fix: 'plain' | 'expression' | 'trgm' };
+
+function keyMatches(k: IndexKey, p: Predicate): boolean {
+  return p.wrapped ? k.expression === p.wrapped : k.column === p.column;
+}
+
+/** Decides whether any index of the table serves the predicate, and if not, why. */
+function coverage(p: Predicate, level: QueryLevel, eqCols: Set<string>): Verdict {
+  const indexes = p.table.indexes;
+  let reason: string | undefined;
+  for (const ix of indexes) {
+    if (ix.predicate && !repeatsPredicate(level, ix.predicate)) {
+      if (ix.keys.some((k) => keyMatches(k, p))) reason ??= `${ix.name} is partial (WHERE ${ix.predicate}) and the query does not repeat its condition`;
+      continue;
+    }
+    const method = (ix.method || 'btree').toLowerCase();
+    const pos = ix.keys.findIndex((k) => keyMatches(k, p));
+    if (pos < 0) continue;
+    if (method === 'gin' || method === 'gist') {
+      // A GIN/GiST index on a text column exists only with trigram operator classes, which serve LIKE and equality.
+      return { served: true };
+    }
+    if (method === 'btree' && p.kind === 'like-leading') {
+      reason = `LIKE with a leading wildcard cannot use the B-tree ${ix.name}; only a trigram (GIN/GiST) index can`;
+      continue;
+    }
+    if (method === 'hash' && (p.kind !== 'eq' || pos !== 0)) continue;
+    if (method !== 'btree' && method !== 'hash') return { served: true }; // brin, spgist, ...: declared on purpose.
+    const before = ix.keys.slice(0, pos);
+    if (before.every((k) => k.column && eqCols.has(k.column))) return { served: true };
+    const missing = before.filter((k) => !k.column || !eqCols.has(k.column)).map(keyText);
+    reason ??= `${p.column} is not the leading column of ${ix.name} (${ix.keys.map(keyText).join(', ')}) and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not constrained by equality`;
+  }
+  if (p.kind === 'like-leading') {
+    return { served: false, why: reason ?? `LIKE with a leading wildcard needs a trigram (GIN/GiST) index on ${p.column}, and there is none`, fix: 'trgm' };
+  }
+  if (p.wrapped) {
+    const plain = indexes.find((ix) => ix.keys[0]?.column === p.column);
+    return {
+      served: false,
+      why: plain ? `${p.wrapped} does not match ${plain.name}, which indexes the plain column; an expression index on ${p.wrapped} would` : `no index on ${p.column} or on the expression ${p.wrapped}`,
+      fix: 'expression',
+    };
+  }
+  return { served: false, why: reason ?? `no index includes ${p.column}`, fix: 'plain' };
+}
+
+function rowBytes(ctx: RuleContext, t: TableInfo): number {
+  let n = 0;
+  for (const c of t.columns.values()) n += typeWidth(c.type, ctx.model.params);
+  return n || 4 * ctx.model.params.textWidthBytes;
+}
+
+function tableName(t: TableInfo): string {
+  return t.schema && t.schema !== 'public' ? `${t.schema}.${t.name}` : t.name;
+}
+
+function qualifiedIdent(t: TableInfo): string {
+  return t.schema && t.schema !== 'public' ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : quoteIdent(t.name);
+}
+
+function indexName(t: TableInfo, p: Predicate, fix: 'plain' | 'expression' | 'trgm'): string {
+  const expr = fix === 'expression' && p.wrapped ? p.wrapped.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') : p.column;
+  const n = `idx_${t.name}_${expr}${fix === 'trgm' ? '_trgm' : ''}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return n.slice(0, 63);
+}
+
+function createIndexSql(t: TableInfo, p: Predicate, fix: 'plain' | 'expression' | 'trgm'): string {
+  const name = indexName(t, p, fix);
+  const on = qualifiedIdent(t);
+  if (fix === 'trgm') {
+    return `CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX CONCURRENTLY ${name} ON ${on} USING gin (${quoteIdent(p.column)} gin_trgm_ops);\n`;
+  }
+  if (fix === 'expression' && p.wrapped) {
+    const e = /^[a-z_.]+\(.*\)$/i.test(p.wrapped) ? p.wrapped : `(${p.wrapped})`;
+    return `CREATE INDEX CONCURRENTLY ${name} ON ${on} (${e});\n`;
+  }
+  return `CREATE INDEX CONCURRENTLY ${name} ON ${on} (${quoteIdent(p.column)});\n`;
+}
+
+const MIGRATION_DIR = /(^|\/)(migrations?|drizzle)(\/|$)/;
+
+/** Where the project keeps migrations, and the next file name there (same prefix style, next number). */
+function nextMigrationPath(sources: string[], slug: string): string | undefined {
+  const migrations = sources.filter((s) => MIGRATION_DIR.test(s) && s.endsWith('.sql'));
+  if (!migrations.length) return undefined;
+  const last = migrations[migrations.length - 1];
+  // Folder per migration: prisma/migrations/20240101000000_init/migration.sql.
+  const folder = /^(.*)\/(\d+)_[^/]*\/([^/]+\.sql)$/.exec(last);
+  if (folder) {
+    const [, dir, , file] = folder;
+    const nums = migrations.map((m) => (m.startsWith(`${dir}/`) ? /^(\d+)_/.exec(m.slice(dir.length + 1))?.[1] : undefined)).filter((x): x is string => !!x);
+    return `${dir}/${nextNumber(nums)}_${slug}/${file}`;
+  }
+  const slash = last.lastIndexOf('/');
+  const dir = slash >= 0 ? last.slice(0, slash) : '';
+  const base = last.slice(slash + 1);
+  const m = /^(V?)(\d+)(__|_|-)/.exec(base);
+  const inDir = migrations.filter((s) => s.lastIndexOf('/') === slash && s.startsWith(dir));
+  const prefix = dir ? `${dir}/` : '';
+  if (m) {
+    const nums = inDir.map((s) => /^(?:V?)(\d+)(?:__|_|-)/.exec(s.slice(slash + 1))?.[1]).filter((x): x is string => !!x);
+    return `${prefix}${m[1]}${nextNumber(nums)}${m[3]}${slug}.sql`;
+  }
+  return `${prefix}${slug}.sql`;
+}
+
+/** The number after the largest of `nums`, keeping the zero padding of the widest. */
+function nextNumber(nums: string[]): string {
+  let max = 0n;
+  let width = 1;
+  for (const n of nums) {
+    if (BigInt(n) > max) max = BigInt(n);
+    width = Math.max(width, n.length);
+  }
+  return (max + 1n).toString().padStart(width, '0');
+}
+
+function migrationFix(ctx: RuleContext, p: Predicate, fix: 'plain' | 'expression' | 'trgm'): Fix | undefined {
+  const t = p.table;
+  const name = indexName(t, p, fix);
+  // Prisma: the index belongs in schema.prisma (@@index), which Prisma Migrate turns into a migration.
+  if (t.origin === 'prisma' && fix === 'plain' && t.definedAt?.file.endsWith('.prisma')) {
+    const text = ctx.project.fileText(t.definedAt.file);
+    const col = t.columns.get(p.column);
+    if (text !== undefined) {
+      const close = text.lastIndexOf('}', t.definedAt.range.end - 1);
+      if (close > t.definedAt.range.start) {
+        const lineStart = text.lastIndexOf('\n', close - 1) + 1;
+        const field = col?.fieldName ?? p.column;
+        return {
+          title: `Add @@index([${field}]) to model ${t.modelName ?? t.name} in ${t.definedAt.file}`,
+          safety: 'suggestion',
+          edits: [{ file: t.definedAt.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${field}])\n` }],
+        };
+      }
+    }
+  }
+  const sql = createIndexSql(t, p, fix);
+  const path = nextMigrationPath(ctx.schema.sources, `add_${name}`);
+  if (path) {
+    return {
+      title: `Create migration ${path} with CREATE INDEX CONCURRENTLY ${name}`,
+      safety: 'suggestion',
+      edits: [{ file: path, range: { start: 0, end: 0 }, newText: sql }],
+    };
+  }
+  // No migrations folder: a schema file (schema.sql, structure.sql) gets the statement appended.
+  const file = t.definedAt?.file ?? ctx.schema.sources.find((s) => s.endsWith('.sql'));
+  if (!file || !file.endsWith('.sql')) return undefined;
+  const text = ctx.project.fileText(file);
+  if (text === undefined) return undefined;
+  return {
+    title: `Append CREATE INDEX CONCURRENTLY ${name} to ${file}`,
+    safety: 'suggestion',
+    edits: [{ file, range: { start: text.length, end: text.length }, newText: `${text.endsWith('\n') || text === '' ? '' : '\n'}\n${sql}` }],
+  };
+}
+
+function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate, v: Extract<Verdict, { served: false }>): boolean {
+  const t = p.table;
+  const rows = ctx.tableRows(t, t.name);
+  const matching: Count =
+    typeof level.limit === 'number' && (p.clause === 'ORDER BY … LIMIT' || level.limit < ctx.model.params.defaultMatchingRows)
+      ? { value: level.limit, source: 'code', note: 'LIMIT of the query' }
+      : { value: ctx.model.params.defaultMatchingRows, source: 'default', note: 'rows matching the predicate; default defaultMatchingRows' };
+  const estimate = ctx.model.unindexed(rows, matching, rowBytes(ctx, t));
+  // A table small enough that scanning it beats an index descent is not worth a finding.
+  if (!(estimate.currentMs > estimate.fixedMs)) return false;
+  const existing = t.indexes.length ? `existing indexes: ${t.indexes.map(indexText).join('; ')}` : `${tableName(t)} has no index`;
+  const subject = p.wrapped ?? `${tableName(t)}.${p.column}`;
+  const where = p.clause === 'ORDER BY … LIMIT' ? 'ORDER BY … LIMIT' : p.clause;
+  const message = `${subject} in ${where}${p.wrapped ? ` (table ${tableName(t)})` : ''} cannot use an index: ${v.why}. PostgreSQL scans all of ${tableName(t)}; ${existing}.`;
+  const related: RelatedLocation[] = [];
+  if (t.definedAt) related.push({ file: t.definedAt.file, range: t.definedAt.range, message: `${tableName(t)} defined here` });
+  for (const ix of t.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
+  const fix = migrationFix(ctx, p, v.fix);
+  ctx.report({ message, range: sqlRangeToFile(site, p.range), related, estimate, fixes: fix ? [fix] : [] });
+  return true;
+}
+
+function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel): void {
+  const c = new Collector(ctx, model, level);
+  for (const w of level.where) c.visit(w, 'WHERE', false);
+  for (const j of level.joinQuals) c.visit(j.conjunct, 'JOIN', false);
+  // Equality-constrained plain columns per item (AND level only) make later composite keys usable.
+  const eq = new Map<FromItem, Set<string>>();
+  for (const p of c.preds) {
+    if (p.kind === 'eq' && !p.wrapped && !p.inOr && p.clause !== 'JOIN') {
+      if (!eq.has(p.item)) eq.set(p.item, new Set());
+      eq.get(p.item)!.add(p.column);
+    }
+  }
+  const reported = new Set<string>();
+  const flag = (p: Predicate): void => {
+    if (p.table.tiny) return;
+    const key = `${p.item.index}:${p.wrapped ?? p.column}:${p.kind === 'like-leading'}`;
+    if (reported.has(key)) return;
+    const v = coverage(p, level, eq.get(p.item) ?? new Set());
+    if (v.served) return;
+    if (p.kind === 'like-unknown' && p.table.indexes.some((ix) => ix.keys[0]?.column === p.column)) return;
+    if (report(ctx, site, level, p, v)) reported.add(key);
+  };
+  for (const p of c.preds) flag(p);
+  // ORDER BY … LIMIT: without WHERE predicates on the table, only an index in that order avoids sorting the whole table.
+  if (level.limit !== undefined && level.orderBy.length) {
+    const side = columnSide(model, level, level.orderBy[0]);
+    const item = side?.ref.item;
+    if (side && item?.kind === 'table' && item.table?.columns.has(side.ref.column) && !c.preds.some((p) => p.item === item && p.clause === 'WHERE')) {
+      flag({ item, table: item.table, column: side.ref.column, wrapped: side.wrapped, range: side.range, kind: 'order', clause: 'ORDER BY … LIMIT', inOr: false });
+    }
+  }
+}
+
+export default defineRule({
+  id: 'unindexed-predicate',
+  meta: {
+    summary: 'A WHERE / JOIN / ORDER BY … LIMIT column that no index can serve: PostgreSQL reads the whole table.',
+    defaultSeverity: 'warning',
+    fix: 'sometimes',
+    languages: ['sql', 'ts'],
+    docs: {
+      what:
+        "Flags a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), in a JOIN condition (the joined table's side), or leading an `ORDER BY … LIMIT` on a table without other filters, when no index of the table can serve it: there is no index on the column, it is not the leading column of a composite index (a later column counts when every earlier one is constrained by equality in the same query), it is wrapped in a function or cast (`lower(email)`, `date(created_at)`, `id::text`) that no expression index matches, or it is matched with `LIKE '%…'` (a leading wildcard) without a trigram index. Also for ORM `where` objects in TypeScript. Not flagged: primary keys, unique constraints, matching expression indexes, composite index prefixes, partial indexes whose condition the query repeats, GIN/GiST trigram indexes for LIKE, tables declared `tiny`, tables small enough that a scan is cheaper than an index, and tables or columns the schema does not know (no schema, no finding).",
+      why:
+        'A B-tree is sorted by its first key, then the next: PostgreSQL can descend it only for a prefix of its keys, and only for the exact expression it indexes (an index on `email` knows nothing of `lower(email)`). A pattern starting with `%` has no prefix to descend to. Without a usable index the planner falls back to a sequential scan, reading every row of the table on every execution: O(table) instead of O(log table + matches).',
+      example: { language: 'sql', code: "SELECT id, total FROM orders WHERE customer_email = $1;\n" },
+      useInstead: { language: 'sql', code: 'SELECT id, total FROM orders WHERE id = $1;\n' },
+      fixSafety:
+        'Suggestion only. Creates a migration (the next number or timestamp in the folder of the existing migrations, same naming style) containing `CREATE INDEX CONCURRENTLY idx_<table>_<column> ON <table> (<column>);` (an expression index for a wrapped column, a `gin_trgm_ops` index after `CREATE EXTENSION IF NOT EXISTS pg_trgm` for leading wildcards). Without a migrations folder the statement is appended to the schema file; Prisma models get `@@index([field])` in schema.prisma. CONCURRENTLY avoids locking writes but cannot run inside a transaction: some migration tools need it marked as non-transactional. Every index slows writes and takes space; review before applying.',
+      estimate:
+        'tableRows: rows of the table (`tables.<name>.rows` in querylens.config.json, **default** defaultTableRows = 100 000); matchingRows: the literal LIMIT when smaller, else **default** defaultMatchingRows = 10; seqScanRowsPerMs (**default** 20 000 rows/ms), indexDescentMs (**default** 0.02 ms), indexRowMs (**default** 0.002 ms); row width from the column types. Current = sequential scan; fixed = index descent + matching rows.',
+      whenNotToUse:
+        'Tables that stay small (lookup tables, enums as tables): declare them `{ "tiny": true }` under `tables` in querylens.config.json. Reporting or batch queries that read most of the table anyway are better served by a scan: suppress them with `-- querylens-disable-next-line unindexed-predicate -- reads the whole table`.',
+    },
+  },
+  check(ctx) {
+    if (ctx.schema.tables.size > 0 && !ctx.schema.sources.includes(ctx.file.path)) {
+      for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
+        for (const model of models) for (const level of model.levels) checkLevel(ctx, site, model, level);
+      }
+    }
+    if (ctx.language === 'ts') checkOrmUnindexed(ctx);
+  },
+});
