@@ -196,8 +196,10 @@ describe('SARIF from a real lint run', () => {
       rules: [starRule],
     });
     assert.equal(code, 1);
-    const log = JSON.parse(out);
-    assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const log: any = JSON.parse(out);
+    const valid: boolean = validate(log);
+    assert.ok(valid, JSON.stringify(validate.errors, null, 2));
     const run = log.runs[0];
     assert.deepEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), ['star-rule']);
     assert.equal(run.results.length, 1);
