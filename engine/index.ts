@@ -9,3 +9,4 @@ export { type QuerylensConfig, ConfigError, defaultConfig, parseConfig } from '.
 export { isSchemaSource, DISCOVERED_SCHEMA_GLOBS } from './schema';
 export { LineIndex } from './text';
 export { allRules, ruleById, ruleIds } from '../rules';
+export { applyEdits, applyFixes, disableLineFix, editsConflict, EditConflictError, type ApplyFixesResult, type SkippedFix } from './fixes';

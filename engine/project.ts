@@ -8,6 +8,8 @@ import type * as ts from 'typescript';
 import { type QuerylensConfig, defaultConfig } from './config';
 import { type ProjectServices, RuleContext } from './context';
 import { CostModel } from './model';
+import { disableLineFix } from './fixes';
+import { hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
 import { buildSchema, isSchemaSource } from './schema';
 import type { SchemaModel } from './schema/types';
@@ -217,7 +219,11 @@ export class Project implements ProjectServices {
           estimate: r.estimate,
           fixes: r.fixes ?? [],
         };
-        f.hover = hoverMarkdown(f, r.hoverDetail);
+        // ── model/fixes block (owner: performance model): hover with budget context, "disable for this line" fix ──
+        f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
+        const disable = disableLineFix(f, text);
+        if (disable) f.fixes = [...f.fixes, disable];
+        // ── end model/fixes block ──
         findings.push(f);
       }
     }

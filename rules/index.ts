@@ -7,12 +7,14 @@ import cartesianJoin from './cartesian-join';
 import overFetching from './over-fetching';
 import unindexedPredicate from './unindexed-predicate';
 import nPlusOne from './n-plus-one';
+import latencyBudget from './latency-budget';
 
 export const allRules: Rule[] = [
   cartesianJoin,
   overFetching,
   unindexedPredicate,
   nPlusOne,
+  latencyBudget,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,14 +1,36 @@
 /**
  * Hover text for a finding, as markdown. Produced by the engine so that every
  * editor shows the same words; the server passes it on unchanged.
+ *
+ * Sections: the estimate now → after the fix and the speed-up; the summary;
+ * the formula's inputs with their source (defaults flagged "set it"); where
+ * the enclosing function has a latency budget, the share of it this query
+ * eats and, by Amdahl's law, what fixing it does for the whole request; any
+ * rule-specific detail; the quick fixes.
  */
 import type { Estimate, Finding } from '../types';
-import { formatMs } from './index';
+import { budgetImpact, formatMs, formatRatio } from './index';
+
+/** The budget of the function a finding sits in, and that function's summed query time. */
+export interface BudgetHoverContext {
+  /** How the function is named: `getFeatures`, `GET /features/:id`. */
+  name: string;
+  budgetMs: number;
+  /** Where the budget came from, e.g. `config budgets["GET /features/*"]` or `// querylens-budget 10ms`. */
+  budgetOrigin: string;
+  /** Estimated database time of one call of the function (all its queries), ms. */
+  requestMs: number;
+}
+
+function pct(x: number): string {
+  if (!Number.isFinite(x)) return '∞ %';
+  return x >= 0.1 ? `${Math.round(x * 100)} %` : `${(x * 100).toFixed(1)} %`;
+}
 
 export function estimateMarkdown(e: Estimate): string {
   const ratio = e.fixedMs > 0 ? e.currentMs / e.fixedMs : Infinity;
   const lines = [
-    `**Estimated cost:** ${formatMs(e.currentMs)} → ${formatMs(e.fixedMs)} after the fix (${Number.isFinite(ratio) ? `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× faster` : 'free'})`,
+    `**Estimated cost:** ${formatMs(e.currentMs)} → ${formatMs(e.fixedMs)} after the fix (${Number.isFinite(ratio) ? `${formatRatio(ratio)} faster` : 'free'})`,
     '',
     e.summary,
     '',
@@ -18,14 +40,29 @@ export function estimateMarkdown(e: Estimate): string {
   for (const a of e.assumptions) {
     const v = typeof a.value === 'number' ? `${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}` : a.value;
     const src = a.source === 'default' ? '**default** — set it' : a.source;
-    lines.push(`| ${a.name} | ${v} | ${src}${a.note ? `: ${a.note.replace(/\|/g, '\\|')}` : ''} |`);
+    lines.push(`| ${a.name} | ${String(v).replace(/\|/g, '\\|')} | ${src}${a.note ? `: ${a.note.replace(/\|/g, '\\|')}` : ''} |`);
   }
   return lines.join('\n');
 }
 
-export function hoverMarkdown(f: Omit<Finding, 'hover'>, detail?: string): string {
+/** The budget section: share of the budget, and Amdahl's law for the request when this query is fixed. */
+export function budgetMarkdown(e: Estimate, b: BudgetHoverContext): string {
+  const im = budgetImpact(b.budgetMs, b.requestMs, e.currentMs, e.fixedMs);
+  const over = im.requestMs > b.budgetMs;
+  const after = im.requestFixedMs;
+  return [
+    `**Latency budget of \`${b.name}\`:** ${formatMs(b.budgetMs)} (${b.budgetOrigin}).`,
+    `This query ≈ ${formatMs(e.currentMs)} = ${pct(im.budgetShare)} of the budget; all queries of one call ≈ ${formatMs(im.requestMs)}` +
+      ` (${pct(im.requestMs / b.budgetMs)} of the budget${over ? ', **over**' : ''}).`,
+    `Amdahl's law: this query is ${pct(im.requestShare)} of the request's database time; fixing it (${formatRatio(e.fixedMs > 0 ? e.currentMs / e.fixedMs : Infinity)})` +
+      ` speeds the request up ${formatRatio(im.requestSpeedup)}, to ≈ ${formatMs(after)} (${after <= b.budgetMs ? 'within' : 'still over'} the budget).`,
+  ].join('\n');
+}
+
+export function hoverMarkdown(f: Omit<Finding, 'hover'>, detail?: string, budget?: BudgetHoverContext): string {
   const parts = [`**querylens · ${f.ruleId}**: ${f.message}`];
   if (f.estimate) parts.push(estimateMarkdown(f.estimate));
+  if (f.estimate && budget) parts.push(budgetMarkdown(f.estimate, budget));
   if (detail) parts.push(detail);
   if (f.fixes.length) parts.push(`Quick fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => x.title).join('; ')}`);
   return parts.join('\n\n');

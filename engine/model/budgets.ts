@@ -1,0 +1,592 @@
+/**
+ * Latency budgets: which functions have one, and what the queries a function
+ * runs cost together. Used by the `latency-budget` rule (sum over a handler
+ * vs its budget) and by the hover of any finding inside a budgeted function
+ * (the share of the budget the query eats; Amdahl's law for the request).
+ *
+ * A function has a budget when
+ *   - `budgets` in config names it (`"getFeatures": 10`, `"FeatureService.getFeatures": 10`),
+ *   - `budgets` names a route it handles (`"GET /features/*": 10`): Express /
+ *     Fastify / Koa-router registrations `app.get('/features/:id', handler)`,
+ *     Fastify `route({ method, url, handler })`, Nest `@Get(':id')` methods of
+ *     a `@Controller('features')` class;
+ *   - or the line above it says `// querylens-budget 10ms`.
+ *
+ * A function's cost is the sum over the queries it runs, each estimated with
+ * the cost model from the schema (table rows, indexes on the filtered columns,
+ * selected column widths), times the iterations of the loops around it; calls
+ * to project helpers add the helper's queries (through engine/sources/call-graph).
+ * Queries are assumed to run one after another (the usual `await` sequence);
+ * that is stated as an assumption in the estimate.
+ */
+import * as ts from 'typescript';
+import type { ProjectServices } from '../context';
+import { findColumn, findModel, findTable, type TableInfo } from '../schema/types';
+import { fileSummary, findNode, owningFunction, resolveCallee } from '../sources/call-graph';
+import { enclosingIterations } from '../sources/iteration';
+import type { QuerySite } from '../sources/query-sites';
+import { fileQuerySites } from '../sources/orm';
+import type { SqlSite } from '../sources/types';
+import { fileQueryModels, type QueryLevel } from '../sql/query-model';
+import { unwrap } from '../sql/expr';
+import type { AssumptionSource, Range } from '../types';
+import type { BudgetHoverContext } from './hover';
+import { type CostModel, type QueryCostInput, typeWidth } from './index';
+
+export interface BudgetedFunction {
+  file: string;
+  node: ts.SignatureDeclaration;
+  /** How messages name it: `getFeatures`, `FeatureController.get`, `GET /features/:id`. */
+  name: string;
+  /** Where a finding about it goes: the function's name, or the route string of an inline handler. */
+  nameRange: Range;
+  budgetMs: number;
+  /** 'config' for `budgets`, 'code' for a `querylens-budget` comment. */
+  budgetSource: 'config' | 'code';
+  /** The config key or comment that set it. */
+  budgetKey: string;
+  routes: string[];
+}
+
+export interface QueryCost {
+  /** Where the query is: the query call (possibly in a helper's file). */
+  file: string;
+  range: Range;
+  /** In the budgeted function's file: the query itself, or the helper call that reaches it. */
+  localRange: Range;
+  label: string;
+  table?: string;
+  access: QueryCostInput['access'];
+  /** One execution, ms; and after its fix (index for a sequential scan). */
+  onceMs: number;
+  fixedOnceMs: number;
+  /** Executions per call of the function (loop iterations multiplied). */
+  count: number;
+  countSource: AssumptionSource;
+  totalMs: number;
+  /** Total after fixing it: batched when looped, indexed when scanning. */
+  fixedTotalMs: number;
+  /** What the fix is, in words. */
+  fix?: string;
+}
+
+export interface FunctionCost {
+  queries: QueryCost[];
+  totalMs: number;
+}
+
+const BUDGET_COMMENT_RE = /querylens-budget\s+(\d+(?:\.\d+)?)\s*ms\b/;
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options', 'all']);
+const NEST_METHODS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'Head', 'Options', 'All']);
+
+function joinRoute(prefix: string, path: string): string {
+  const parts = [...prefix.split('/'), ...path.split('/')].filter(Boolean);
+  return '/' + parts.join('/');
+}
+
+/** Does a budget key (`GET /features/*`, `/features/:id`, `getFeatures`) name this route (`GET /features/:id`)? */
+export function routeMatches(key: string, route: string): boolean {
+  const km = /^([A-Za-z]+|\*)\s+(\/.*)$/.exec(key.trim());
+  const kMethod = km ? km[1].toUpperCase() : undefined;
+  const kPath = km ? km[2] : key.trim();
+  if (!kPath.startsWith('/')) return false;
+  const [rMethod, rPath] = route.split(' ');
+  if (kMethod && kMethod !== '*' && kMethod !== 'ALL' && rMethod !== 'ALL' && kMethod !== rMethod) return false;
+  const ks = kPath.split('/').filter(Boolean);
+  const rs = rPath.split('/').filter(Boolean);
+  const match = (i: number, j: number): boolean => {
+    if (i === ks.length) return j === rs.length;
+    if (ks[i] === '**') return match(i + 1, j) || (j < rs.length && match(i, j + 1));
+    if (j === rs.length) return false;
+    if (ks[i] === '*' || ks[i].startsWith(':') || ks[i] === rs[j]) return match(i + 1, j + 1);
+    return false;
+  };
+  return match(0, 0);
+}
+
+function nodeRange(sf: ts.SourceFile, n: ts.Node): Range {
+  return { start: n.getStart(sf), end: n.getEnd() };
+}
+
+function stringValue(e: ts.Expression | undefined): string | undefined {
+  if (!e) return undefined;
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  return undefined;
+}
+
+function isFunctionValue(e: ts.Node): e is ts.ArrowFunction | ts.FunctionExpression {
+  return ts.isArrowFunction(e) || ts.isFunctionExpression(e);
+}
+
+/** The function a handler argument denotes: inline, or a same-file function declaration/const. */
+function handlerFunction(sf: ts.SourceFile, arg: ts.Expression): ts.SignatureDeclaration | undefined {
+  if (isFunctionValue(arg)) return arg;
+  if (!ts.isIdentifier(arg)) return undefined;
+  let found: ts.SignatureDeclaration | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isFunctionDeclaration(n) && n.name?.text === arg.text && n.body) found = n;
+    else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === arg.text && n.initializer && isFunctionValue(n.initializer)) found = n.initializer;
+    else ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+function decoratorCall(d: ts.Decorator): { name: string; args: readonly ts.Expression[] } | undefined {
+  const e = d.expression;
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return { name: e.expression.text, args: e.arguments };
+  if (ts.isIdentifier(e)) return { name: e.text, args: [] };
+  return undefined;
+}
+
+/** The name a function is known by: declaration/method/variable/property name. */
+function functionName(fn: ts.SignatureDeclaration): { name: string; node: ts.Node; qualified?: string } | undefined {
+  const cls = (n: ts.Node) => (n.parent && ts.isClassLike(n.parent) && n.parent.name ? n.parent.name.text : undefined);
+  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name && ts.isIdentifier(fn.name)) {
+    const c = cls(fn);
+    return { name: fn.name.text, node: fn.name, qualified: c ? `${c}.${fn.name.text}` : undefined };
+  }
+  const p = fn.parent;
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return { name: p.name.text, node: p.name };
+  if (p && (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && ts.isIdentifier(p.name)) {
+    const c = cls(p);
+    return { name: p.name.text, node: p.name, qualified: c ? `${c}.${p.name.text}` : undefined };
+  }
+  return undefined;
+}
+
+/** The statement-level node whose leading comments describe `fn` (declaration, variable statement, class member). */
+function commentAnchor(fn: ts.Node): ts.Node {
+  let n: ts.Node = fn;
+  const p = fn.parent;
+  if (p && ts.isVariableDeclaration(p) && p.parent && ts.isVariableDeclarationList(p.parent) && p.parent.parent) n = p.parent.parent;
+  else if (p && (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p))) n = p;
+  return n;
+}
+
+function budgetComment(sf: ts.SourceFile, fn: ts.Node): number | undefined {
+  const anchor = commentAnchor(fn);
+  for (const c of ts.getLeadingCommentRanges(sf.text, anchor.pos) ?? []) {
+    const m = BUDGET_COMMENT_RE.exec(sf.text.slice(c.pos, c.end));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/** Routes registered in a file: route → handler function, with the route string's range. */
+function fileRoutes(sf: ts.SourceFile): { route: string; fn: ts.SignatureDeclaration; at: Range; inline: boolean }[] {
+  const out: { route: string; fn: ts.SignatureDeclaration; at: Range; inline: boolean }[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const method = n.expression.name.text;
+      // app.get('/x', mw, handler) / router.post(...) / fastify.get('/x', opts, handler)
+      if (HTTP_METHODS.has(method) && n.arguments.length >= 2) {
+        const path = stringValue(n.arguments[0]);
+        const last = n.arguments[n.arguments.length - 1];
+        const fn = path?.startsWith('/') ? handlerFunction(sf, last) : undefined;
+        if (path && fn) {
+          const m = method === 'del' ? 'DELETE' : method.toUpperCase();
+          out.push({ route: `${m} ${path}`, fn, at: nodeRange(sf, n.arguments[0]), inline: isFunctionValue(last) });
+        }
+      }
+      // fastify.route({ method: 'GET', url: '/x', handler })
+      if (method === 'route' && n.arguments.length === 1 && ts.isObjectLiteralExpression(n.arguments[0])) {
+        let m: string | undefined;
+        let url: ts.Expression | undefined;
+        let handler: ts.Expression | undefined;
+        for (const p of n.arguments[0].properties) {
+          if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name)) continue;
+          if (p.name.text === 'method') m = stringValue(p.initializer);
+          if (p.name.text === 'url' || p.name.text === 'path') url = p.initializer;
+          if (p.name.text === 'handler') handler = p.initializer;
+        }
+        const path = stringValue(url);
+        const fn = handler ? handlerFunction(sf, handler) : undefined;
+        if (m && path && fn && url) out.push({ route: `${m.toUpperCase()} ${path}`, fn, at: nodeRange(sf, url), inline: isFunctionValue(handler!) });
+      }
+    }
+    // Nest: @Controller('features') class { @Get(':id') get() {} }
+    if (ts.isClassDeclaration(n)) {
+      const ctrl = (ts.getDecorators(n) ?? []).map(decoratorCall).find((d) => d?.name === 'Controller');
+      if (ctrl) {
+        const arg0 = ctrl.args[0];
+        let prefix = stringValue(arg0) ?? '';
+        if (arg0 && ts.isObjectLiteralExpression(arg0)) {
+          for (const p of arg0.properties) if (ts.isPropertyAssignment(p) && p.name && ts.isIdentifier(p.name) && p.name.text === 'path') prefix = stringValue(p.initializer) ?? '';
+        }
+        for (const m of n.members) {
+          if (!ts.isMethodDeclaration(m) || !m.body) continue;
+          for (const d of ts.getDecorators(m) ?? []) {
+            const dc = decoratorCall(d);
+            if (!dc || !NEST_METHODS.has(dc.name)) continue;
+            const sub = stringValue(dc.args[0]) ?? '';
+            out.push({ route: `${dc.name.toUpperCase()} ${joinRoute(prefix, sub)}`, fn: m, at: nodeRange(sf, m.name), inline: false });
+          }
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** Functions of a file that carry a latency budget (config key, route or comment). Memoised per file version. */
+export function budgetedFunctions(project: ProjectServices, path: string): BudgetedFunction[] {
+  const text = project.fileText(path);
+  const sf = project.tsAst(path);
+  if (text === undefined || !sf) return [];
+  const budgets = project.config.budgets ?? {};
+  const keys = Object.keys(budgets);
+  if (keys.length === 0 && !text.includes('querylens-budget')) return [];
+  return project.memo(`budgets:${path}:${JSON.stringify(budgets)}`, text, () => {
+    const out = new Map<ts.Node, BudgetedFunction>();
+    const routes = fileRoutes(sf);
+    const routesOf = (fn: ts.Node) => routes.filter((r) => r.fn === fn);
+    const consider = (fn: ts.SignatureDeclaration): void => {
+      if (out.has(fn) || !(fn as { body?: ts.Node }).body) return;
+      const named = functionName(fn);
+      const rs = routesOf(fn);
+      const label = named ? (named.qualified ?? named.name) : rs[0]?.route;
+      const at = named && !rs.some((r) => r.inline) ? nodeRange(sf, named.node) : rs[0]?.at;
+      if (!label || !at) return;
+      const comment = budgetComment(sf, fn);
+      let hit: { ms: number; key: string; source: 'config' | 'code' } | undefined;
+      if (comment !== undefined) hit = { ms: comment, key: `querylens-budget ${comment}ms`, source: 'code' };
+      for (const k of keys) {
+        if (hit) break;
+        if (named && (k === named.name || k === named.qualified)) hit = { ms: budgets[k], key: k, source: 'config' };
+        else if (rs.some((r) => routeMatches(k, r.route))) hit = { ms: budgets[k], key: k, source: 'config' };
+      }
+      if (!hit) return;
+      const name = rs.length && (!named || rs.some((r) => r.inline)) ? rs[0].route : label;
+      out.set(fn, { file: path, node: fn, name, nameRange: at, budgetMs: hit.ms, budgetSource: hit.source, budgetKey: hit.key, routes: rs.map((r) => r.route) });
+    };
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionLike(n)) consider(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    return [...out.values()];
+  });
+}
+
+// ---- per-query estimates ----------------------------------------------------
+
+interface QueryShape {
+  table?: TableInfo;
+  tableName?: string;
+  kind: 'read' | 'write' | 'unknown';
+  /** Columns compared in WHERE (resolved to the main table). */
+  filters: string[];
+  selects?: string[] | '*';
+  limit?: number;
+  batched: boolean;
+}
+
+function leadingIndexed(t: TableInfo, col: string): { unique: boolean } | undefined {
+  let best: { unique: boolean } | undefined;
+  for (const ix of t.indexes) {
+    if (ix.predicate) continue;
+    if (ix.keys[0]?.column !== col) continue;
+    const unique = ix.kind !== 'index' && ix.keys.length === 1;
+    if (!best || unique) best = { unique };
+  }
+  return best;
+}
+
+function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | undefined {
+  let models;
+  try {
+    models = fileQueryModels([site], project.schema())[0]?.models ?? [];
+  } catch {
+    return undefined;
+  }
+  const m = models[0];
+  const top: QueryLevel | undefined = m?.levels.find((l) => l.role === 'top') ?? m?.levels[0];
+  if (!m || !top) return undefined;
+  const first = top.dmlTarget ?? top.from.find((f) => f.kind === 'table');
+  const kind = /Insert|Update|Delete/.test(m.statementType) ? 'write' : m.statementType === 'SelectStmt' ? 'read' : 'unknown';
+  const filters: string[] = [];
+  let batched = false;
+  for (const c of top.where) {
+    const u = unwrap(c);
+    if (u?.type === 'A_Expr' && (u.body.kind === 'AEXPR_OP_ANY' || u.body.kind === 'AEXPR_IN')) batched = true;
+    if (u?.type === 'A_Expr' || u?.type === 'NullTest' || u?.type === 'BooleanTest') {
+      const lhs = u.type === 'A_Expr' ? u.body.lexpr : u.body.arg;
+      const lu = unwrap(lhs);
+      if (lu?.type === 'ColumnRef') {
+        const info = m.resolve(top, lhs);
+        if (!first || !info.item || info.item === first) filters.push(info.column);
+      }
+    }
+  }
+  let selects: string[] | '*' | undefined;
+  if (top.targets.some((t) => t.star)) selects = '*';
+  else if (top.targets.length) selects = top.targets.map((t) => t.name ?? '?');
+  return {
+    table: first?.table,
+    tableName: first?.name,
+    kind,
+    filters,
+    selects,
+    limit: typeof top.limit === 'number' ? top.limit : undefined,
+    batched,
+  };
+}
+
+function siteShape(site: QuerySite, project: ProjectServices): QueryShape {
+  if (site.sql) {
+    const s = sqlShape(site.sql, project);
+    if (s) return s;
+  }
+  const schema = project.schema();
+  const name = site.table ?? site.entity;
+  const table = name ? (findTable(schema, name) ?? findModel(schema, name)) : undefined;
+  return {
+    table,
+    tableName: name,
+    kind: site.kind,
+    filters: site.filters.map((f) => findColumn(table, f.column)?.name ?? f.column),
+    selects: site.selects,
+    limit: site.limit,
+    batched: site.batched,
+  };
+}
+
+/** The cost-model input for one execution of a query, and its fixed form. */
+export function queryInput(shape: QueryShape, model: CostModel): { now: QueryCostInput; fixed: QueryCostInput; rowsSource: AssumptionSource; fix?: string } {
+  const p = model.params;
+  const t = shape.table;
+  const tableRows = t?.rows ?? p.defaultTableRows;
+  const rowsSource: AssumptionSource = t?.rows !== undefined && t.rowsSource !== 'default' ? 'config' : 'default';
+  let rowBytes: number;
+  let columns: number;
+  if (t && shape.selects === '*') {
+    columns = t.columns.size || p.defaultResultColumns;
+    rowBytes = [...t.columns.values()].reduce((s, c) => s + typeWidth(c.type, p), 0) || columns * p.textWidthBytes;
+  } else if (t && Array.isArray(shape.selects) && shape.selects.length) {
+    columns = shape.selects.length;
+    rowBytes = shape.selects.reduce((s, c) => s + (findColumn(t, c) ? typeWidth(findColumn(t, c)!.type, p) : p.textWidthBytes), 0);
+  } else {
+    columns = p.defaultResultColumns;
+    rowBytes = columns * p.textWidthBytes;
+  }
+  const idx = t ? shape.filters.map((c) => leadingIndexed(t, c)).filter((x) => x !== undefined) : [];
+  const unique = idx.some((x) => x!.unique);
+  const limit = shape.limit;
+  const cap = (n: number) => (limit !== undefined ? Math.min(limit, n) : n);
+  if (shape.kind === 'write' && shape.filters.length === 0) {
+    // INSERT: one row written, nothing scanned.
+    const q: QueryCostInput = { access: 'none', tableRows, rowsReturned: 1, rowBytes, columns };
+    return { now: q, fixed: q, rowsSource };
+  }
+  if (!t || idx.length > 0) {
+    const rows = unique ? 1 : cap(p.defaultMatchingRows);
+    const q: QueryCostInput = { access: shape.filters.length || !t ? 'index' : 'seq', tableRows, rowsReturned: rows, rowBytes, columns };
+    return { now: q, fixed: q, rowsSource };
+  }
+  if (shape.filters.length) {
+    // Filtered on columns no index leads with: a sequential scan; fixed by an index.
+    const rows = cap(p.defaultMatchingRows);
+    return {
+      now: { access: 'seq', tableRows, rowsReturned: rows, rowBytes, columns },
+      fixed: { access: 'index', tableRows, rowsReturned: rows, rowBytes, columns },
+      rowsSource,
+      fix: `index ${t.name}(${shape.filters[0]})`,
+    };
+  }
+  // No filter: the whole table (or its first LIMIT rows).
+  const rows = cap(tableRows);
+  const q: QueryCostInput = { access: limit !== undefined ? 'index' : 'seq', tableRows: limit !== undefined ? rows : tableRows, rowsReturned: rows, rowBytes, columns };
+  return { now: q, fixed: q, rowsSource };
+}
+
+function siteLabel(site: QuerySite, shape: QueryShape): string {
+  const t = shape.table?.name ?? shape.tableName;
+  return `${site.operation}${t ? ` on ${t}` : ''}`;
+}
+
+/** Loop iterations around `node` inside its function: the product over per-element scopes. */
+function loopCount(node: ts.Node, model: CostModel): { count: number; source: AssumptionSource } {
+  let count = 1;
+  let source: AssumptionSource = 'code';
+  for (const s of enclosingIterations(node)) {
+    if (!s.perElement) continue;
+    if (s.literalCount !== undefined) count *= Math.max(1, s.literalCount);
+    else {
+      count *= model.params.defaultLoopIterations;
+      source = model.isConfigured('defaultLoopIterations') ? 'config' : 'default';
+    }
+  }
+  return { count, source };
+}
+
+function rangeOf(n: ts.Node): Range {
+  return { start: n.getStart(), end: n.getEnd() };
+}
+
+/** Raw-SQL calls of a file that no QuerySite covers (the ORM layer may not list every client). */
+function extraSqlSites(project: ProjectServices, path: string, sites: QuerySite[]): { site: SqlSite; node: ts.Node }[] {
+  const sf = project.tsAst(path);
+  if (!sf) return [];
+  const out: { site: SqlSite; node: ts.Node }[] = [];
+  const covered = (s: SqlSite) =>
+    sites.some((q) => (q.sql && q.sql.range.start === s.range.start) || (s.callRange && q.range.start <= s.callRange.start && s.callRange.end <= q.range.end));
+  for (const s of project.sqlSites(path)) {
+    if (covered(s)) continue;
+    const r = s.callRange ?? s.range;
+    let node = findNode(sf, r);
+    if (!node) {
+      // The literal itself: find the innermost node spanning it.
+      const find = (n: ts.Node): ts.Node | undefined => {
+        if (n.getStart(sf) <= r.start && r.end <= n.getEnd()) {
+          for (const c of n.getChildren(sf)) {
+            const f = find(c);
+            if (f) return f;
+          }
+          return n;
+        }
+        return undefined;
+      };
+      node = find(sf);
+    }
+    if (node) out.push({ site: s, node });
+  }
+  return out;
+}
+
+const MAX_HELPER_DEPTH = 4;
+
+/**
+ * What calling `fn` costs in queries: its own queries and those of the
+ * project helpers it calls (depth-bounded, cycles cut), each times its loops.
+ */
+export function functionCost(project: ProjectServices, file: string, fn: ts.SignatureDeclaration, model: CostModel): FunctionCost {
+  const queries: QueryCost[] = [];
+  const visiting = new Set<ts.Node>();
+  const walk = (f: string, node: ts.SignatureDeclaration, factor: number, factorSource: AssumptionSource, local: Range | undefined, depth: number): void => {
+    if (visiting.has(node) || depth > MAX_HELPER_DEPTH) return;
+    visiting.add(node);
+    try {
+      const sf = project.tsAst(f);
+      if (!sf) return;
+      let summary;
+      try {
+        summary = fileSummary(project, f)?.byFunction.get(node);
+      } catch {
+        summary = undefined;
+      }
+      let all: QuerySite[] = [];
+      try {
+        all = fileQuerySites(project, f);
+      } catch {
+        all = [];
+      }
+      const own = summary?.sites ?? [];
+      const add = (shape: QueryShape, label: string, at: ts.Node, r: Range, batched: boolean) => {
+        const loops = loopCount(at, model);
+        const count = factor * (batched ? 1 : loops.count);
+        const countSource: AssumptionSource = factorSource !== 'code' ? factorSource : loops.source;
+        const input = queryInput(shape, model);
+        const onceMs = model.queryMs(input.now);
+        const fixedOnceMs = model.queryMs(input.fixed);
+        const totalMs = count * onceMs;
+        let fixedTotalMs = count * fixedOnceMs;
+        let fix = input.fix;
+        if (count > 1) {
+          const est = model.nPlusOne({ value: count, source: countSource }, input.fixed);
+          fixedTotalMs = Math.min(fixedTotalMs, est.fixedMs);
+          fix = fix ? `${fix}, then batch` : 'batch into one query';
+        }
+        queries.push({
+          file: f,
+          range: r,
+          localRange: local ?? r,
+          label,
+          table: shape.table?.name ?? shape.tableName,
+          access: input.now.access,
+          onceMs,
+          fixedOnceMs,
+          count,
+          countSource,
+          totalMs,
+          fixedTotalMs,
+          fix,
+        });
+      };
+      for (const s of own) {
+        if (!s.executes) continue;
+        const n = findNode(sf, s.range);
+        if (!n) continue;
+        const shape = siteShape(s, project);
+        add(shape, siteLabel(s, shape), n, s.range, s.batched);
+      }
+      // Raw SQL the query-site layer did not list, owned by this function.
+      for (const { site, node: n } of extraSqlSites(project, f, all)) {
+        if (owningFunction(n) !== node && !(ts.isFunctionLike(n) && n === node)) continue;
+        const shape = sqlShape(site, project);
+        if (!shape) continue;
+        add(shape, `query${shape.tableName ? ` on ${shape.tableName}` : ''}`, n, site.callRange ?? site.range, shape.batched);
+      }
+      // Helpers: each call into project code adds the callee's queries.
+      for (const call of summary?.calls ?? []) {
+        let target;
+        try {
+          target = resolveCallee(project, f, call);
+        } catch {
+          target = undefined;
+        }
+        if (!target || target.node === node) continue;
+        const loops = loopCount(call, model);
+        walk(target.file, target.node, factor * loops.count, factorSource !== 'code' ? factorSource : loops.source, local ?? rangeOf(call), depth + 1);
+      }
+    } finally {
+      visiting.delete(node);
+    }
+  };
+  walk(file, fn, 1, 'code', undefined, 0);
+  return { queries, totalMs: queries.reduce((s, q) => s + q.totalMs, 0) };
+}
+
+/** Budgeted function containing `range` in `path`, innermost first. */
+export function budgetAt(project: ProjectServices, path: string, range: Range): BudgetedFunction | undefined {
+  let best: BudgetedFunction | undefined;
+  for (const b of budgetedFunctions(project, path)) {
+    if (b.node.getStart() <= range.start && range.end <= b.node.getEnd()) {
+      if (!best || b.node.getStart() >= best.node.getStart()) best = b;
+    }
+  }
+  return best;
+}
+
+/** The budget context of a finding: its function's budget and summed cost. */
+export function budgetContext(project: ProjectServices, path: string, range: Range, model: CostModel): { fn: BudgetedFunction; cost: FunctionCost } | undefined {
+  const fn = budgetAt(project, path, range);
+  if (!fn) return undefined;
+  // Not memoised: the cost depends on helper files too, whose summaries are memoised themselves.
+  return { fn, cost: functionCost(project, path, fn.node, model) };
+}
+
+/**
+ * The budget section of a finding's hover, when the finding sits in a
+ * budgeted function (not for `latency-budget` findings themselves, whose
+ * hover lists the contributors). Never throws: a failure means no section.
+ */
+export function hoverBudget(
+  project: ProjectServices,
+  path: string,
+  finding: { ruleId: string; range: Range; estimate?: { currentMs: number } },
+  model: CostModel,
+): BudgetHoverContext | undefined {
+  if (finding.ruleId === 'latency-budget' || !finding.estimate || path.endsWith('.sql')) return undefined;
+  try {
+    const ctx = budgetContext(project, path, finding.range, model);
+    if (!ctx) return undefined;
+    const origin = ctx.fn.budgetSource === 'code' ? `\`// ${ctx.fn.budgetKey}\`` : `config \`budgets["${ctx.fn.budgetKey}"]\``;
+    return { name: ctx.fn.name, budgetMs: ctx.fn.budgetMs, budgetOrigin: origin, requestMs: Math.max(ctx.cost.totalMs, finding.estimate.currentMs) };
+  } catch {
+    return undefined;
+  }
+}
