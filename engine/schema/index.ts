@@ -6,13 +6,13 @@ import picomatch from 'picomatch';
 import type { QuerylensConfig } from '../config';
 import { parserReady } from '../sql/parser';
 import type { SourceFile } from '../types';
-import { orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
+import { blankPsqlMeta, foreignDialect, orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
 import { prismaTables } from './prisma';
 import { applySqlFile, tableKey } from './sql-ddl';
 import { emptySchema, type SchemaModel, type TableInfo } from './types';
 
 export * from './types';
-export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind } from './order';
+export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind, foreignDialect } from './order';
 export { predicateText, normalizeType } from './sql-ddl';
 
 /** Where schemas live without configuration (mission §3). */
@@ -72,13 +72,17 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
       model.problems.push({ file: f.path, message: 'not a schema source querylens reads (.sql, .prisma, querylens.stats.json); ignored' });
       continue;
     }
+    const dialect = foreignDialect(f.path);
+    if (dialect) {
+      model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
+      continue;
+    }
     if (!parserReady()) {
       model.problems.push({ file: f.path, message: 'SQL parser not initialised (initParser() was not awaited); file not applied' });
       continue;
     }
     try {
-      applySqlFile(model, f.path, upSection(f.text));
-      model.sources.push(f.path);
+      if (applySqlFile(model, f.path, blankPsqlMeta(upSection(f.text)))) model.sources.push(f.path);
     } catch (e) {
       model.problems.push({ file: f.path, message: `schema file not applied: ${e instanceof Error ? e.message : String(e)}` });
     }

@@ -14,6 +14,10 @@
  *   3. Prisma schemas (`*.prisma`), merged after all SQL (see prisma.ts);
  *   4. the stats snapshot `querylens.stats.json`, then the configuration.
  *
+ * Files whose path names another database (`clickhouse/`, `mysql/`, `sqlite`
+ * …, as in projects that keep one migration folder per database) are not
+ * PostgreSQL sources: buildSchema reports them and applies nothing from them.
+ *
  * Down migrations never describe the schema the code runs against and are
  * skipped: `*.down.sql` (golang-migrate, sqlx), `down.sql` (diesel), Flyway
  * undo files `U<version>__*.sql`; in one-file formats the text after
@@ -107,4 +111,35 @@ export function orderSchemaFiles<T extends SourceFile>(files: readonly T[]): T[]
 export function upSection(text: string): string {
   const m = /^[ \t]*--[ \t]*(?:\+goose[ \t]+down|migrate:down)\b.*$/im.exec(text);
   return m ? text.slice(0, m.index) : text;
+}
+
+const FOREIGN_DIALECT = /(?:^|[/_.-])(clickhouse|mysql|mariadb|sqlite3?|mssql|sqlserver|oracle|bigquery|snowflake|duckdb)(?=[/_.-]|$)/i;
+
+const DIALECT_NAMES: Record<string, string> = {
+  clickhouse: 'ClickHouse',
+  mysql: 'MySQL',
+  mariadb: 'MariaDB',
+  sqlite: 'SQLite',
+  sqlite3: 'SQLite',
+  mssql: 'SQL Server',
+  sqlserver: 'SQL Server',
+  oracle: 'Oracle',
+  bigquery: 'BigQuery',
+  snowflake: 'Snowflake',
+  duckdb: 'DuckDB',
+};
+
+/** The other database a path names (`db/clickhouse/…`, `migrations/mysql/…`), if any. */
+export function foreignDialect(path: string): string | undefined {
+  const m = FOREIGN_DIALECT.exec(path);
+  return m ? DIALECT_NAMES[m[1].toLowerCase()] : undefined;
+}
+
+/**
+ * Blanks psql meta-commands (`\\ir file.sql`, `\\set`, pg_dump's `\\restrict`),
+ * which are not SQL, keeping every offset.
+ */
+export function blankPsqlMeta(text: string): string {
+  if (!/^[ \t]*\\/m.test(text)) return text;
+  return text.replace(/^[ \t]*\\[^\r\n]*/gm, (m) => ' '.repeat(m.length));
 }

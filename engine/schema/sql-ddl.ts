@@ -11,7 +11,7 @@
  * ones keep their case: `"User"` is `public.User`). Unqualified names resolve
  * through the file's `search_path` (`SET search_path`), default `public`.
  */
-import { parseSql, splitStatements, type ParsedStatement, type PgNode } from '../sql/parser';
+import { parseSql, scanSql, splitStatements, type ParsedStatement, type PgNode } from '../sql/parser';
 import { exprKey, nameList, walk } from '../sql/expr';
 import { LineIndex } from '../text';
 import type { Range } from '../types';
@@ -154,8 +154,18 @@ interface FileState {
   quiet?: boolean;
 }
 
-function problem(st: FileState, offset: number, message: string): void {
+/** Unknown names already reported, per model: the first reference is news, the next ones noise. */
+const reportedUnknown = new WeakMap<SchemaModel, Set<string>>();
+
+function problem(st: FileState, offset: number, message: string, unknownName?: string): void {
   if (st.quiet) return;
+  if (unknownName !== undefined) {
+    let seen = reportedUnknown.get(st.model);
+    if (!seen) reportedUnknown.set(st.model, (seen = new Set()));
+    if (seen.has(unknownName)) return;
+    seen.add(unknownName);
+    message += ' (later references to it are not reported)';
+  }
   const line = st.lines.position(offset).line + 1;
   st.model.problems.push({ file: st.file, line, range: { start: st.stmt.start, end: st.stmt.end }, message });
 }
@@ -527,7 +537,7 @@ function cloneIndex(i: IndexInfo, name: string): IndexInfo {
 function createIndex(st: FileState, s: PgNode): void {
   const table = resolveTable(st, s.relation);
   if (!table) {
-    problem(st, s.relation?.location ?? st.stmt.start, `index ${s.idxname ?? ''} on unknown table ${s.relation?.relname}`.replace('  ', ' '));
+    problem(st, s.relation?.location ?? st.stmt.start, `index ${s.idxname ?? ''} on unknown table ${s.relation?.relname}`.replace('  ', ' '), `table ${s.relation?.relname}`);
     return;
   }
   if (s.idxname && s.if_not_exists && findIndex(st, [table.schema, truncateIdent(s.idxname)])) return;
@@ -555,7 +565,7 @@ function alterTable(st: FileState, s: PgNode): void {
   if (s.objtype && s.objtype !== 'OBJECT_TABLE') return;
   const table = resolveTable(st, s.relation);
   if (!table) {
-    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `ALTER TABLE on unknown table ${s.relation?.relname}`);
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `ALTER TABLE on unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
     return;
   }
   const deferred: (() => void)[] = [];
@@ -619,7 +629,7 @@ function renameStmt(st: FileState, s: PgNode): void {
     case 'OBJECT_TABLE': {
       const table = resolveTable(st, s.relation);
       if (!table) {
-        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown table ${s.relation?.relname}`);
+        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
         return;
       }
       st.model.tables.delete(tableKey(table.schema, table.name));
@@ -632,7 +642,7 @@ function renameStmt(st: FileState, s: PgNode): void {
       const table = resolveTable(st, s.relation);
       const col = table?.columns.get(s.subname);
       if (!table || !col) {
-        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown column ${s.relation?.relname}.${s.subname}`);
+        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown column ${s.relation?.relname}.${s.subname}`, table ? undefined : `table ${s.relation?.relname}`);
         return;
       }
       // Keep column order: rebuild the map with the new key in place.
@@ -679,7 +689,7 @@ function setSchema(st: FileState, s: PgNode): void {
   if (s.objectType !== 'OBJECT_TABLE') return;
   const table = resolveTable(st, s.relation);
   if (!table) {
-    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `SET SCHEMA of unknown table ${s.relation?.relname}`);
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `SET SCHEMA of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
     return;
   }
   st.model.tables.delete(tableKey(table.schema, table.name));
@@ -704,7 +714,7 @@ function dropStmt(st: FileState, s: PgNode): void {
     const rv = names.length > 1 ? { schemaname: names[names.length - 2], relname: names[names.length - 1] } : { relname: names[0] };
     const table = resolveTable(st, rv);
     if (table) st.model.tables.delete(tableKey(table.schema, table.name));
-    else if (!s.missing_ok) problem(st, st.stmt.start, `DROP TABLE of unknown table ${names.join('.')}`);
+    else if (!s.missing_ok) problem(st, st.stmt.start, `DROP TABLE of unknown table ${names.join('.')}`, `table ${names[names.length - 1]}`);
   }
 }
 
@@ -731,12 +741,16 @@ function createMatview(st: FileState, s: PgNode): void {
   st.model.tables.set(key, newTable(schema, rv.relname, { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } }));
 }
 
-/** Applies one SQL file's DDL to the model. */
-export function applySqlFile(model: SchemaModel, file: string, text: string): void {
+/** Applies one SQL file's DDL to the model. Returns false when the whole file was skipped (not PostgreSQL). */
+export function applySqlFile(model: SchemaModel, file: string, text: string): boolean {
   const lines = new LineIndex(text);
   const outcome = parseSql(text);
   const st: FileState = { model, file, text, lines, searchPath: ['public'], stmt: { start: 0, end: 0 } };
-  if (outcome.statements.length === 0 && outcome.errors.length > 0) {
+  // A file of comments only ("Query cannot be empty") holds nothing to apply.
+  if (outcome.statements.length === 0 && !scanSql(text).some((t) => !/COMMENT/.test(t.name) && t.text !== ';')) return true;
+  // More statements fail than parse: another database's SQL. Applying the few
+  // that happen to parse (a ClickHouse RENAME COLUMN) would corrupt the model.
+  if (outcome.errors.length > 0 && (outcome.statements.length === 0 || (outcome.errors.length >= 2 && outcome.errors.length > outcome.statements.length))) {
     const e = outcome.errors[0];
     const count = outcome.errors.length;
     const line = lines.position(e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset).line + 1;
@@ -745,10 +759,10 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): vo
       line,
       message:
         count > 1
-          ? `no statement parses as PostgreSQL (${count} failed; first at line ${line}: ${e.message}); is this another database's SQL?`
+          ? `${count} of ${count + outcome.statements.length} statements do not parse as PostgreSQL (first at line ${line}: ${e.message}); another database's SQL? File skipped`
           : `not readable as PostgreSQL: ${e.message}`,
     });
-    return;
+    return false;
   }
   for (const e of outcome.errors) {
     const at = e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset;
@@ -760,6 +774,7 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): vo
     });
   }
   for (const s of outcome.statements) applyStatement(st, s, true);
+  return true;
 }
 
 const DDL_TYPES = new Set(['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'RenameStmt', 'AlterObjectSchemaStmt', 'DropStmt', 'CreateTableAsStmt']);

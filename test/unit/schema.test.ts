@@ -270,16 +270,45 @@ describe('schema discovery (SQL)', () => {
     const m = build([
       { path: 'migrations/001_pg.sql', text: 'create table runs (id int primary key);' },
       {
-        path: 'migrations/002_clickhouse.sql',
+        path: 'migrations/002_events.sql',
         text: "-- +goose up\nCREATE TABLE trigger_dev.task_runs (id String, created_at DateTime64(3)) ENGINE = ReplacingMergeTree ORDER BY (id);\nALTER TABLE trigger_dev.task_runs ADD INDEX idx_x id TYPE bloom_filter GRANULARITY 1;\n-- +goose down\nDROP TABLE trigger_dev.task_runs;",
       },
       { path: 'migrations/003_pg.sql', text: 'create index runs_id2 on runs (id);' },
     ]);
     assert.deepEqual(indexNames(m, 'runs'), ['runs_id2', 'runs_pkey']);
     assert.equal(m.problems.length, 1);
-    assert.equal(m.problems[0].file, 'migrations/002_clickhouse.sql');
+    assert.equal(m.problems[0].file, 'migrations/002_events.sql');
     assert.equal(m.problems[0].line, 2);
-    assert.match(m.problems[0].message, /PostgreSQL/);
+    assert.match(m.problems[0].message, /2 of 2 statements do not parse as PostgreSQL/);
+  });
+
+  it('skips a file that mostly fails to parse, even if some statements are valid PostgreSQL, and files under clickhouse/ or mysql/', () => {
+    const m = build([
+      { path: 'db/analytics/00_init.sql', text: 'create table event_data (id int, event_date_value timestamptz);' },
+      {
+        path: 'db/analytics/01_edit_keys.sql',
+        text: 'ALTER TABLE "event_data" RENAME COLUMN "event_date_value" TO "date_value";\nALTER TABLE "event_data" ADD COLUMN "job_id" UUID AFTER "created_at";\nALTER TABLE event_data ADD COLUMN x String AFTER id;\n',
+      },
+      { path: 'db/clickhouse/schema.sql', text: 'CREATE TABLE event_data (id UUID) ENGINE = MergeTree ORDER BY id;' },
+      { path: 'db/mysql/migrations/01_init.sql', text: 'ALTER TABLE event_data RENAME COLUMN id TO pk;' },
+    ]);
+    assert.deepEqual([...findTable(m, 'event_data')!.columns.keys()], ['id', 'event_date_value']);
+    assert.deepEqual(
+      m.problems.map((p) => p.file),
+      ['db/clickhouse/schema.sql', 'db/analytics/01_edit_keys.sql', 'db/mysql/migrations/01_init.sql'],
+    );
+    assert.deepEqual(m.sources, ['db/analytics/00_init.sql']);
+    assert.match(m.problems[0].message, /ClickHouse/);
+    assert.match(m.problems[2].message, /MySQL/);
+  });
+
+  it('blanks psql meta-commands and ignores comment-only files', () => {
+    const m = build([
+      { path: 'db/schema.sql', text: '\\restrict abc123\nSET search_path = public;\ncreate table t (id int primary key);\n\\unrestrict abc123\n' },
+      { path: 'migrations/2_nothing.sql', text: '-- nothing to do here\n/* really */\n' },
+    ]);
+    assert.deepEqual(indexNames(m, 't'), ['t_pkey']);
+    assert.deepEqual(m.problems, []);
   });
 
   it('ignores the down section of goose and dbmate migrations, and down files', () => {
@@ -388,12 +417,13 @@ DO $$ BEGIN IF EXISTS (SELECT 1) THEN DROP INDEX ghost_idx; END IF; END $$;`;
   });
 
   it('reports references to unknown tables (a sign of wrong order), never throws', () => {
-    const m = one('alter table ghosts add column x int;\ncreate index g on ghosts (x);\nalter table if exists ghosts add column y int;');
-    assert.equal(m.problems.length, 2);
+    const m = one('alter table ghosts add column x int;\ncreate index g on ghosts (x);\nalter table if exists ghosts add column y int;\ncreate index h on spirits (x);');
+    // Each unknown table is reported once, at its first reference.
     assert.deepEqual(
       m.problems.map((p) => p.line),
-      [1, 2],
+      [1, 4],
     );
+    assert.match(m.problems[0].message, /unknown table ghosts/);
   });
 });
 
