@@ -23,26 +23,44 @@ export interface ProjectLocation {
 }
 
 /**
- * The project root: the directory of `--config`, else of the nearest
- * querylens.config.json above `cwd`, else the nearest directory holding `.git`,
- * else `cwd`. The git fallback keeps schema discovery and .gitignore files
- * working when someone lints from a sub-directory of a repository without config.
+ * The project root: the directory of `--config`; else of the nearest
+ * querylens.config.json at or above `start` (the directory holding everything
+ * being linted: the cwd for `querylens lint`, `examples/app` for
+ * `querylens lint examples/app`); else the nearest directory above it holding
+ * `.git`; else `start`. The git fallback keeps schema discovery and .gitignore
+ * files working when someone lints a sub-directory of a repository without config.
  */
-export function locateProject(cwd: string, explicitConfig?: string): ProjectLocation {
+export function locateProject(start: string, explicitConfig?: string, cwd: string = start): ProjectLocation {
   if (explicitConfig) {
     const configFile = path.resolve(cwd, explicitConfig);
     return { root: path.dirname(configFile), configFile };
   }
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
+  for (let dir = start; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, CONFIG_FILE);
     if (isFile(candidate)) return { root: dir, configFile: candidate };
     if (path.dirname(dir) === dir) break;
   }
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
+  for (let dir = start; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, '.git'))) return { root: dir };
     if (path.dirname(dir) === dir) break;
   }
-  return { root: cwd };
+  return { root: start };
+}
+
+/** The deepest directory containing every given path (a file counts by its directory). */
+export function commonDirectory(absPaths: readonly string[]): string {
+  const dirs = absPaths.map((p) => {
+    try {
+      return fs.statSync(p).isDirectory() ? p : path.dirname(p);
+    } catch {
+      return path.dirname(p);
+    }
+  });
+  let common = dirs[0];
+  for (const d of dirs.slice(1)) {
+    while (!isInside(common, d)) common = path.dirname(common);
+  }
+  return common;
 }
 
 function isFile(p: string): boolean {

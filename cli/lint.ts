@@ -22,7 +22,7 @@ import {
   ruleIds,
 } from '../engine';
 import type { LintOptions } from './args';
-import { FileFilter, isInside, lazyReader, locateProject, readSource, toProjectPath } from './files';
+import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, readSource, toProjectPath } from './files';
 import { applyFixes, chooseFixes, editsByFile } from './fix';
 import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
@@ -104,7 +104,8 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const { cwd } = io;
   const rules = io.rules ?? allRules;
   const known = rules.map((r) => r.id);
-  const { root, configFile } = locateProject(cwd, opts.config);
+  const start = commonDirectory(opts.paths.map((p) => path.resolve(cwd, p)));
+  const { root, configFile } = locateProject(start, opts.config, cwd);
   const config = loadConfig(cwd, configFile, known);
   applyRuleOverrides(config, opts, known);
 

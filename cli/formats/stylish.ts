@@ -40,6 +40,8 @@ function pad(s: string, w: number): string {
   return s + ' '.repeat(Math.max(0, w - width(s)));
 }
 
+const MAX_ALIGNED_MESSAGE = 100;
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -58,11 +60,16 @@ export function formatStylish(report: Report, color: boolean): string {
     const rows = byFile.get(file)!.map((f) => {
       const loc = report.locate(f.file, f.range);
       const sev = f.severity === 'error' ? p.red('error') : f.severity === 'warning' ? p.yellow('warning') : p.cyan('info');
-      return { pos: `${loc.line}:${loc.column}`, sev, message: f.message.replace(/\s*\n\s*/g, ' '), rule: p.dim(f.ruleId), estimate: f.estimate?.summary, fixable: f.fixes.some((x) => x.safety === 'safe') };
+      const message = f.message.replace(/\s*\n\s*/g, ' ');
+      // The estimate goes on its own dimmed line, unless the message already quotes it.
+      const estimate = f.estimate?.summary && !message.includes(f.estimate.summary) ? f.estimate.summary : undefined;
+      return { pos: `${loc.line}:${loc.column}`, sev, message, rule: p.dim(f.ruleId), estimate };
     });
     const wPos = Math.max(...rows.map((r) => width(r.pos)));
     const wSev = Math.max(...rows.map((r) => width(r.sev)));
-    const wMsg = Math.max(...rows.map((r) => width(r.message)));
+    // Align rule ids after messages of ordinary length; a very long message would push
+    // every rule id of the file off screen, so longer ones just take two spaces.
+    const wMsg = Math.max(0, ...rows.map((r) => width(r.message)).filter((w) => w <= MAX_ALIGNED_MESSAGE));
     out.push(p.underline(report.displayPath(file)));
     for (const r of rows) {
       out.push(`  ${pad(r.pos, wPos)}  ${pad(r.sev, wSev)}  ${pad(r.message, wMsg)}  ${r.rule}`.trimEnd());
