@@ -118,7 +118,9 @@ export function tsContextAt(path: string, text: string, offset: number): LineCon
   let ctx: LineContext = 'code';
   const visit = (node: ts.Node): void => {
     // getStart skips leading trivia; a position inside the token's text is strictly after its start.
-    if (offset <= node.getStart(sf) || offset >= node.end) return;
+    // JSX text has no trivia: its whitespace and line breaks are the text itself.
+    const start = node.kind === ts.SyntaxKind.JsxText ? node.pos : node.getStart(sf);
+    if (offset <= start || offset >= node.end) return;
     switch (node.kind) {
       case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
       case ts.SyntaxKind.TemplateHead:
