@@ -215,6 +215,9 @@ function report(ctx: RuleContext, site: SqlSite, item: FromItem, other: FromItem
   });
 }
 
+const EXAMPLE_SCHEMA =
+  'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);\nCREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), total numeric NOT NULL);\n';
+
 export default defineRule({
   id: 'cartesian-join',
   meta: {
@@ -230,10 +233,12 @@ export default defineRule({
       example: {
         language: 'sql',
         code: 'SELECT o.id, u.email\nFROM orders o, users u\nWHERE o.total > 100;\n',
+        schema: EXAMPLE_SCHEMA,
       },
       useInstead: {
         language: 'sql',
         code: 'SELECT o.id, u.email\nFROM orders o\nJOIN users u ON u.id = o.user_id\nWHERE o.total > 100;\n',
+        schema: EXAMPLE_SCHEMA,
       },
       fixSafety: 'No automatic fix: the missing predicate depends on what the query means. The finding points at both table references.',
       estimate:

@@ -141,6 +141,9 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   });
 }
 
+const EXAMPLE_SCHEMA =
+  'CREATE TABLE users (id bigserial PRIMARY KEY, org_id bigint NOT NULL, email text NOT NULL, name text, avatar bytea, preferences jsonb);\n';
+
 export default defineRule({
   id: 'over-fetching',
   meta: {
@@ -153,8 +156,8 @@ export default defineRule({
         'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), and `RETURNING *`.',
       why:
         'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
-      example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n' },
-      useInstead: { language: 'sql', code: 'SELECT id, email, name FROM users WHERE org_id = $1;\n' },
+      example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
+      useInstead: { language: 'sql', code: 'SELECT id, email, name FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
       fixSafety:
         "Suggestion only: replaces `*` (or `t.*`) with the explicit list of the table's columns from the schema, in table order, so the result is unchanged; then delete the columns the code does not read. Offered when every table behind the star is known to the schema and the star is written in the SQL (not in an interpolation).",
       estimate:

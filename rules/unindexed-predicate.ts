@@ -17,7 +17,7 @@
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
 import { typeWidth } from '../engine/model';
-import { predicateText } from '../engine/schema/sql-ddl';
+import { normalizeType, predicateText } from '../engine/schema/sql-ddl';
 import type { IndexInfo, IndexKey, TableInfo } from '../engine/schema/types';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import { exprKey, nameList, unwrap } from '../engine/sql/expr';
@@ -51,12 +51,18 @@ interface Predicate {
   clause: Clause;
   /** Part of an OR: it does not constrain other index keys. */
   inOr: boolean;
+  /** The top-level conjunct (of WHERE or ON) it came from. */
+  conj?: PgNode;
 }
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
 
 /** The column side of a comparison: one column of one table item of `level`, bare or inside a function/cast. */
-function columnSide(model: QueryModel, level: QueryLevel, node: PgNode): { ref: ColumnRefInfo; wrapped?: string; range: Range } | undefined {
+function columnSide(
+  model: QueryModel,
+  level: QueryLevel,
+  node: PgNode,
+): { ref: ColumnRefInfo; wrapped?: string; castTo?: string; range: Range } | undefined {
   const u = unwrap(node);
   if (!u) return undefined;
   if (u.type === 'ColumnRef') {
@@ -72,7 +78,8 @@ function columnSide(model: QueryModel, level: QueryLevel, node: PgNode): { ref: 
   // An aggregate or window call is not a row predicate.
   if (u.type === 'FuncCall' && (u.body.agg_star || u.body.over)) return undefined;
   const range = model.rangeOf(node);
-  return { ref, wrapped: exprKey(node), range: range.end > range.start ? range : ref.range };
+  const castTo = u.type === 'TypeCast' && unwrap(u.body.arg)?.type === 'ColumnRef' ? normalizeType(u.body.typeName) : undefined;
+  return { ref, wrapped: exprKey(node), castTo, range: range.end > range.start ? range : ref.range };
 }
 
 function readsItem(model: QueryModel, level: QueryLevel, node: PgNode | undefined, item: FromItem): boolean {
@@ -96,6 +103,7 @@ function patternStart(node: PgNode): string | undefined {
 
 class Collector {
   readonly preds: Predicate[] = [];
+  private conj?: PgNode;
   constructor(
     readonly ctx: RuleContext,
     readonly model: QueryModel,
@@ -107,8 +115,11 @@ class Collector {
     const item = side.ref.item!;
     if (item.kind !== 'table') return;
     const table = item.table;
-    if (!table || !table.columns.has(side.ref.column)) return;
-    this.preds.push({ item, table, column: side.ref.column, wrapped: side.wrapped, range: side.range, kind, clause, inOr });
+    const col = table?.columns.get(side.ref.column);
+    if (!table || !col) return;
+    // A cast to the column's own type is no cast at all: PostgreSQL drops it and the plain index applies.
+    const wrapped = side.castTo && side.castTo === col.type ? undefined : side.wrapped;
+    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj });
   }
 
   /** A comparison `col op value` where the value does not read the column's own table. */
@@ -124,6 +135,13 @@ class Collector {
       this.add(later, kind, 'JOIN', inOr);
     } else if (lOk) this.add(ls, kind, clause, inOr);
     else if (rOk) this.add(rs, kind, clause, inOr);
+  }
+
+  /** Collects the predicates of one top-level conjunct. */
+  conjunct(node: PgNode, clause: Clause): void {
+    this.conj = node;
+    this.visit(node, clause, false);
+    this.conj = undefined;
   }
 
   visit(node: PgNode, clause: Clause, inOr: boolean): void {
@@ -218,8 +236,16 @@ function splitTopLevelAnd(s: string): string[] {
 
 type Verdict = { served: true } | { served: false; why: string; fix: 'plain' | 'expression' | 'trgm' };
 
+/**
+ * `date(x)` and `x::date` are the same function call to PostgreSQL (only the
+ * display form differs, which index matching ignores): compare one spelling.
+ */
+function canonicalExpr(e: string): string {
+  return e.replace(/^(date|text|int2|int4|int8|numeric|float4|float8|timestamptz|timestamp|bool|uuid)\(([^(),]+)\)$/, '$2::$1');
+}
+
 function keyMatches(k: IndexKey, p: Predicate): boolean {
-  return p.wrapped ? k.expression === p.wrapped : k.column === p.column;
+  return p.wrapped ? k.expression !== undefined && canonicalExpr(k.expression) === canonicalExpr(p.wrapped) : k.column === p.column;
 }
 
 /** Decides whether any index of the table serves the predicate, and if not, why. */
@@ -397,10 +423,22 @@ function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate
   return true;
 }
 
+/** Whether some predicate (or a whole OR whose every branch is served: a BitmapOr) gives the item an index path. */
+function hasAccessPath(all: Predicate[], preds: Predicate[], verdict: (p: Predicate) => Verdict): boolean {
+  if (preds.some((p) => !p.inOr && verdict(p).served)) return true;
+  const ors = new Set(preds.filter((p) => p.inOr && p.conj).map((p) => p.conj));
+  for (const conj of ors) {
+    const branches = unwrap(conj)?.body.args?.length ?? Infinity;
+    const fromConj = all.filter((p) => p.conj === conj);
+    if (fromConj.length >= branches && fromConj.every((p) => p.item === preds[0].item && verdict(p).served)) return true;
+  }
+  return false;
+}
+
 function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel): void {
   const c = new Collector(ctx, model, level);
-  for (const w of level.where) c.visit(w, 'WHERE', false);
-  for (const j of level.joinQuals) c.visit(j.conjunct, 'JOIN', false);
+  for (const w of level.where) c.conjunct(w, 'WHERE');
+  for (const j of level.joinQuals) c.conjunct(j.conjunct, 'JOIN');
   // Equality-constrained plain columns per item (AND level only) make later composite keys usable.
   const eq = new Map<FromItem, Set<string>>();
   for (const p of c.preds) {
@@ -409,17 +447,34 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
       eq.get(p.item)!.add(p.column);
     }
   }
+  const verdicts = new Map<Predicate, Verdict>();
+  const verdict = (p: Predicate): Verdict => {
+    let v = verdicts.get(p);
+    if (!v) {
+      v = coverage(p, level, eq.get(p.item) ?? new Set());
+      // A pattern from a parameter on an indexed column: its prefix is unknown, so make no claim.
+      if (!v.served && p.kind === 'like-unknown' && p.table.indexes.some((ix) => ix.keys[0]?.column === p.column)) v = { served: true };
+      verdicts.set(p, v);
+    }
+    return v;
+  };
   const reported = new Set<string>();
   const flag = (p: Predicate): void => {
     if (p.table.tiny) return;
     const key = `${p.item.index}:${p.wrapped ?? p.column}:${p.kind === 'like-leading'}`;
     if (reported.has(key)) return;
-    const v = coverage(p, level, eq.get(p.item) ?? new Set());
+    const v = verdict(p);
     if (v.served) return;
-    if (p.kind === 'like-unknown' && p.table.indexes.some((ix) => ix.keys[0]?.column === p.column)) return;
     if (report(ctx, site, level, p, v)) reported.add(key);
   };
-  for (const p of c.preds) flag(p);
+  // One usable access path per table is enough: the planner fetches through it and
+  // filters the other conditions on the fetched rows. Report only tables with none.
+  const items = [...new Set(c.preds.map((p) => p.item))];
+  for (const item of items) {
+    const preds = c.preds.filter((p) => p.item === item);
+    if (hasAccessPath(c.preds, preds, verdict)) continue;
+    for (const p of preds) flag(p);
+  }
   // ORDER BY … LIMIT: without WHERE predicates on the table, only an index in that order avoids sorting the whole table.
   if (level.limit !== undefined && level.orderBy.length) {
     const side = columnSide(model, level, level.orderBy[0]);
@@ -429,6 +484,8 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     }
   }
 }
+
+const EXAMPLE_SCHEMA = 'CREATE TABLE orders (id bigserial PRIMARY KEY, customer_email text NOT NULL, total numeric NOT NULL);\n';
 
 export default defineRule({
   id: 'unindexed-predicate',
@@ -442,8 +499,12 @@ export default defineRule({
         "Flags a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), in a JOIN condition (the joined table's side), or leading an `ORDER BY … LIMIT` on a table without other filters, when no index of the table can serve it: there is no index on the column, it is not the leading column of a composite index (a later column counts when every earlier one is constrained by equality in the same query), it is wrapped in a function or cast (`lower(email)`, `date(created_at)`, `id::text`) that no expression index matches, or it is matched with `LIKE '%…'` (a leading wildcard) without a trigram index. Also for ORM `where` objects in TypeScript. Not flagged: primary keys, unique constraints, matching expression indexes, composite index prefixes, partial indexes whose condition the query repeats, GIN/GiST trigram indexes for LIKE, tables declared `tiny`, tables small enough that a scan is cheaper than an index, and tables or columns the schema does not know (no schema, no finding).",
       why:
         'A B-tree is sorted by its first key, then the next: PostgreSQL can descend it only for a prefix of its keys, and only for the exact expression it indexes (an index on `email` knows nothing of `lower(email)`). A pattern starting with `%` has no prefix to descend to. Without a usable index the planner falls back to a sequential scan, reading every row of the table on every execution: O(table) instead of O(log table + matches).',
-      example: { language: 'sql', code: "SELECT id, total FROM orders WHERE customer_email = $1;\n" },
-      useInstead: { language: 'sql', code: 'SELECT id, total FROM orders WHERE id = $1;\n' },
+      example: { language: 'sql', code: 'SELECT id, total FROM orders WHERE customer_email = $1;\n', schema: EXAMPLE_SCHEMA },
+      useInstead: {
+        language: 'sql',
+        code: 'SELECT id, total FROM orders WHERE customer_email = $1;\n',
+        schema: `${EXAMPLE_SCHEMA}CREATE INDEX orders_customer_email_idx ON orders (customer_email);\n`,
+      },
       fixSafety:
         'Suggestion only. Creates a migration (the next number or timestamp in the folder of the existing migrations, same naming style) containing `CREATE INDEX CONCURRENTLY idx_<table>_<column> ON <table> (<column>);` (an expression index for a wrapped column, a `gin_trgm_ops` index after `CREATE EXTENSION IF NOT EXISTS pg_trgm` for leading wildcards). Without a migrations folder the statement is appended to the schema file; Prisma models get `@@index([field])` in schema.prisma. CONCURRENTLY avoids locking writes but cannot run inside a transaction: some migration tools need it marked as non-transactional. Every index slows writes and takes space; review before applying.',
       estimate:
