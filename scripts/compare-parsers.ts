@@ -25,6 +25,9 @@ import { buildSchema, isSchemaSource } from '../engine/schema';
 import { initParser, parseSql, scanSql, splitStatements } from '../engine/sql/parser';
 import type { SourceFile } from '../engine/types';
 
+/** Statement types schema discovery applies (engine/schema/sql-ddl.ts). */
+const DDL = new Set(['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'RenameStmt', 'AlterObjectSchemaStmt', 'DropStmt', 'CreateTableAsStmt', 'DoStmt']);
+
 interface Failure {
   file: string;
   line: number;
@@ -40,6 +43,9 @@ interface CorpusResult {
   astStmtFailures: number;
   /** Statements pgsql-ast-parser still rejects with their comments blanked out (grammar gaps, not comment lexing). */
   astStmtFailuresNoComments: number;
+  /** Statements libpg-query reads as schema DDL (what buildSchema applies), and how many of those pgsql-ast-parser rejects. */
+  ddlStatements: number;
+  astDdlFailures: number;
   pgFileFailures: number;
   pgStmtFailures: number;
   astMs: number;
@@ -132,6 +138,8 @@ function measure(dir: string, allSql: boolean, nExamples: number): CorpusResult 
     astFileFailures: 0,
     astStmtFailures: 0,
     astStmtFailuresNoComments: 0,
+    ddlStatements: 0,
+    astDdlFailures: 0,
     pgFileFailures: 0,
     pgStmtFailures: 0,
     astMs: 0,
@@ -169,6 +177,10 @@ function measure(dir: string, allSql: boolean, nExamples: number): CorpusResult 
         }
       }
       const out = parseSql(piece.text);
+      if (out.statements.some((st) => DDL.has(st.type))) {
+        res.ddlStatements++;
+        if (asIs) res.astDdlFailures++;
+      }
       if (out.errors.length > 0) {
         res.pgStmtFailures++;
         if (res.pgExamples.length < nExamples) res.pgExamples.push({ file: f.path, line: lineOf(f.text, piece.start + piece.noComments.search(/\S/)), statement: firstLine(piece.noComments), message: out.errors[0].message.split('\n')[0] });
@@ -219,6 +231,9 @@ async function main(): Promise<void> {
       `| ${r.name} | ${r.files} | ${r.statements} | ${r.astFileFailures} (${pct(r.astFileFailures, r.files)}) | ${r.astStmtFailures} (${pct(r.astStmtFailures, r.statements)}; ${r.astStmtFailuresNoComments} with comments blanked) | ${r.pgFileFailures} (${pct(r.pgFileFailures, r.files)}) | ${r.pgStmtFailures} (${pct(r.pgStmtFailures, r.statements)}) | ${r.astMs.toFixed(0)} ms | ${r.pgMs.toFixed(0)} ms |`,
     );
   }
+  console.log('\n| corpus | schema DDL statements (CREATE/ALTER/DROP TABLE/INDEX, DO) | of those, rejected by pgsql-ast-parser |');
+  console.log('| --- | ---: | ---: |');
+  for (const r of results) console.log(`| ${r.name} | ${r.ddlStatements} | ${r.astDdlFailures} (${pct(r.astDdlFailures, r.ddlStatements)}) |`);
   console.log('\n| corpus | schema sources applied | tables | indexes | problems | buildSchema time |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) console.log(`| ${r.name} | ${r.schema.sources} | ${r.schema.tables} | ${r.schema.indexes} | ${r.schema.problems} | ${r.schema.ms.toFixed(0)} ms |`);

@@ -62,31 +62,9 @@ interface Block {
   /** enum values' raw lines are irrelevant; only the enum's @@map matters. */
 }
 
-/** Replaces line and block comments with spaces (outside strings), keeping every offset. */
+/** Replaces line and block comments with spaces (outside strings), keeping every offset and line break. */
 function blankComments(text: string): string {
-  const out = text.split('');
-  let inStr = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inStr) {
-      if (c === '\\') i++;
-      else if (c === '"') inStr = false;
-      else if (c === '\n') inStr = false;
-      continue;
-    }
-    if (c === '"') inStr = true;
-    else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') out[i++] = ' ';
-      i--;
-    } else if (c === '/' && text[i + 1] === '*') {
-      // Block comments: keep line breaks so logical lines and line numbers stay put.
-      const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? text.length : end + 2;
-      for (; i < stop; i++) if (text[i] !== '\n') out[i] = ' ';
-      i--;
-    }
-  }
-  return out.join('');
+  return text.replace(/"(?:[^"\\\n]|\\.)*"?|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, (m) => (m[0] === '"' ? m : m.replace(/[^\n]/g, ' ')));
 }
 
 /** Index of the `}` closing the block whose `{` is at `open`, or -1. */
