@@ -479,7 +479,8 @@ class Builder {
     const extra: PgNode[] = type === 'UpdateStmt' ? (b.fromClause ?? []) : (b.usingClause ?? []);
     for (const f of extra) this.fromEntry(f, level, { kind: 'list' });
     level.where = conjuncts(b.whereClause);
-    if (b.whereClause) this.sublinks(b.whereClause, level);
+    // Sublinks are built per conjunct, so each knows the conjunct it sits in.
+    for (const c of level.where) this.sublinks(c, level);
     for (const t of b.targetList ?? []) if (t.ResTarget?.val) this.sublinks(t.ResTarget.val, level, t);
     for (const t of b.returningList ?? []) if (t.ResTarget?.val) this.sublinks(t.ResTarget.val, level, t);
     return level;
@@ -510,7 +511,8 @@ class Builder {
     }
     for (const f of b.fromClause ?? []) this.fromEntry(f, level, { kind: level.from.length === 0 ? 'first' : 'list' });
     level.where = conjuncts(b.whereClause);
-    if (b.whereClause) this.sublinks(b.whereClause, level);
+    // Sublinks are built per conjunct, so each knows the conjunct it sits in.
+    for (const c of level.where) this.sublinks(c, level);
     if (b.havingClause) this.sublinks(b.havingClause, level);
     level.having = b.havingClause;
     level.groupBy = !!b.groupClause?.length;
@@ -594,8 +596,10 @@ class Builder {
         if (right.length > 1) for (const r of right) if (r.via === rightVia) r.via = { ...rightVia, rightItems: right };
         const joined = right.find((r) => r.via.kind === 'join' && r.via.leftItems === left) ?? right[0];
         if (b.quals) {
-          for (const c of conjuncts(b.quals)) if (joined) level.joinQuals.push({ conjunct: c, item: joined });
-          this.sublinks(b.quals, level);
+          for (const c of conjuncts(b.quals)) {
+            if (joined) level.joinQuals.push({ conjunct: c, item: joined });
+            this.sublinks(c, level);
+          }
         }
         return [...left, ...right];
       }
