@@ -23,7 +23,7 @@ import {
 } from '../engine';
 import type { LintOptions } from './args';
 import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, readSource, toProjectPath } from './files';
-import { applyFixes, chooseFixes, editsByFile } from './fix';
+import { planFixPass } from './fix';
 import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
@@ -169,32 +169,29 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const fixed: FixedEntry[] = [];
   let result = analyseAll();
   for (let pass = 0; opts.fix && pass < MAX_FIX_PASSES; pass++) {
-    const lengthOf = (file: string): number | undefined | null => {
+    const textOf = (file: string): string | undefined | null => {
       const abs = path.join(root, file);
       if (!isInside(root, abs) || file.split('/').includes('node_modules')) return null;
       const text = project.fileText(file);
-      if (text !== undefined) return text.length;
+      if (text !== undefined) return text;
+      // Exists but could not be read: never overwrite it.
       return fs.existsSync(abs) ? null : undefined;
     };
-    const chosen = chooseFixes(result.findings, lengthOf);
-    if (chosen.length === 0) break;
+    const plan = planFixPass(result.findings, textOf);
+    if (plan.applied.length === 0) break;
     // Lines are taken before the edits move them.
-    const lines = chosen.map(({ finding }) => new LineIndex(project.fileText(finding.file) ?? '').position(finding.range.start).line + 1);
+    const lines = plan.applied.map(({ finding }) => new LineIndex(project.fileText(finding.file) ?? '').position(finding.range.start).line + 1);
     const failed = new Set<string>();
-    for (const [file, edits] of editsByFile(chosen)) {
-      const abs = path.join(root, file);
-      const before = project.fileText(file) ?? '';
+    for (const [file, after] of plan.files) {
       try {
-        const after = applyFixes(before, edits);
-        writeAtomically(abs, (bom.get(file) ? '\uFEFF' : '') + after);
+        writeAtomically(path.join(root, file), (bom.get(file) ? '\uFEFF' : '') + after);
         project.setFile(file, after);
-        if (isAnalyzable(file) && targets.has(file) && !analysed.includes(file)) analysed.push(file);
       } catch (e) {
         failed.add(file);
-        problems.push({ kind: 'unreadable-file', file, message: `could not apply fixes: ${(e as Error).message}` });
+        problems.push({ kind: 'unreadable-file', file, message: `could not write fixes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       }
     }
-    chosen.forEach(({ finding, fix }, i) => {
+    plan.applied.forEach(({ finding, fix }, i) => {
       if (!fix.edits.some((e) => failed.has(e.file))) fixed.push({ file: finding.file, ruleId: finding.ruleId, title: fix.title, line: lines[i] });
     });
     result = analyseAll();

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type LintOptions, UsageError } from '../cli/args';
 import { FileFilter } from '../cli/files';
-import { applyFixes, chooseFixes } from '../cli/fix';
+import { planFixPass } from '../cli/fix';
 import { escapeData, escapeProperty } from '../cli/formats/github';
 import { runLint } from '../cli/lint';
 import type { Rule } from '../cli/report';
@@ -498,16 +498,7 @@ describe('--fix', () => {
     assert.ok(!fs.existsSync(path.join(d, 'notes')));
   });
 
-  describe('applyFixes / chooseFixes', () => {
-    it('applies edits in any order and rejects overlaps and out-of-range edits', () => {
-      const t = 'abcdef';
-      assert.equal(applyFixes(t, [{ range: { start: 4, end: 6 }, newText: 'XY' }, { range: { start: 0, end: 1 }, newText: '' }, { range: { start: 2, end: 2 }, newText: '+' }]), 'b+cdXY');
-      assert.throws(() => applyFixes(t, [{ range: { start: 1, end: 3 }, newText: '' }, { range: { start: 2, end: 4 }, newText: '' }]), /overlap/);
-      assert.throws(() => applyFixes(t, [{ range: { start: 2, end: 2 }, newText: 'a' }, { range: { start: 2, end: 2 }, newText: 'b' }]), /overlap/);
-      assert.throws(() => applyFixes(t, [{ range: { start: 5, end: 9 }, newText: '' }]), /outside/);
-      assert.equal(applyFixes(t, [{ range: { start: 1, end: 2 }, newText: 'B' }, { range: { start: 2, end: 3 }, newText: 'C' }]), 'aBCdef', 'adjacent edits do not overlap');
-    });
-
+  describe('planFixPass', () => {
     const finding = (start: number, end: number, safety: 'safe' | 'suggestion' = 'safe', file = 'a.sql'): Finding => ({
       ruleId: 'r',
       severity: 'warning',
@@ -518,10 +509,23 @@ describe('--fix', () => {
       fixes: [{ title: `fix ${start}`, safety, edits: [{ file, range: { start, end }, newText: 'x' }] }],
     });
 
-    it('chooses safe, non-overlapping, in-range fixes, whole fixes only', () => {
-      const len = (f: string) => (f === 'a.sql' ? 20 : f === 'outside.sql' ? null : undefined);
-      const picked = chooseFixes([finding(0, 5), finding(3, 8), finding(8, 9), finding(10, 12, 'suggestion'), finding(15, 30), finding(0, 0, 'safe', 'outside.sql'), finding(0, 0, 'safe', 'new.sql')], len);
-      assert.deepEqual(picked.map((c) => `${c.finding.file}:${c.fix.title}`), ['a.sql:fix 0', 'a.sql:fix 8', 'new.sql:fix 0']);
+    it('takes safe, non-overlapping, in-range fixes whole, creates new files, never touches forbidden ones', () => {
+      const text = 'abcdefghijklmnopqrst';
+      const textOf = (f: string) => (f === 'a.sql' ? text : f === 'outside.sql' ? null : undefined);
+      const plan = planFixPass(
+        [finding(0, 5), finding(3, 8), finding(8, 9), finding(10, 12, 'suggestion'), finding(15, 30), finding(0, 0, 'safe', 'outside.sql'), finding(0, 0, 'safe', 'new.sql')],
+        textOf,
+      );
+      assert.deepEqual(plan.applied.map((c) => `${c.finding.file}:${c.fix.title}`), ['a.sql:fix 0', 'a.sql:fix 8', 'new.sql:fix 0']);
+      assert.deepEqual([...plan.files].sort(), [['a.sql', 'xfghxjklmnopqrst'], ['new.sql', 'x']]);
+    });
+
+    it('a fix spanning two files lands in both or in neither', () => {
+      const two: Finding = { ...finding(0, 1), fixes: [{ title: 'two', safety: 'safe', edits: [{ file: 'a.sql', range: { start: 0, end: 1 }, newText: 'A' }, { file: 'b.sql', range: { start: 2, end: 3 }, newText: 'B' }] }] };
+      const blocker = finding(2, 3, 'safe', 'b.sql');
+      const plan = planFixPass([blocker, two], () => 'abcdef');
+      assert.deepEqual(plan.applied.map((c) => c.fix.title), ['fix 2']);
+      assert.deepEqual([...plan.files.keys()], ['b.sql']);
     });
   });
 });
