@@ -81,7 +81,7 @@ ${shapes[i % shapes.length]}
 `;
 }
 
-function generate(lines: number): string {
+export function generate(lines: number): string {
   let text = `import { Pool } from 'pg';\n\nconst pool = new Pool({ max: 10 });\n`;
   for (let i = 0; text.split('\n').length < lines; i++) text += block(i);
   return text.split('\n').slice(0, lines).join('\n') + '\n';
@@ -95,7 +95,7 @@ function pct(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const edits = arg('edits', 50);
   const lineCount = arg('lines', 2000);
-  buildBundles();
+  if (!process.argv.includes("--no-build")) buildBundles();
   const text = generate(lineCount);
   const root = tempWorkspace({ 'migrations/001_init.sql': MIGRATION, 'src/repository.ts': text });
   const client = new LspClient({ root, initializationOptions: { debounceMs: 0 } });
@@ -150,7 +150,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 2;
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 2;
+  });
+}

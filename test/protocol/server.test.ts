@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CodeAction, Diagnostic, Hover, InitializeResult } from 'vscode-languageserver-protocol';
 import { LspClient, actionsOf, applyWorkspaceEdit, buildBundles, tempWorkspace, uriOf, writeFile } from './client';
 
@@ -105,6 +106,8 @@ describe('language server over stdio', function () {
     });
     client = new LspClient({ root, initializationOptions: { debounceMs: 20 } });
     init = await client.initialize();
+    // Opened once here so each test can also run alone (mocha -g); the first diagnostics are checked below.
+    await client.open(repoFile(), REPO_TS);
   });
 
   after(async () => {
@@ -125,8 +128,8 @@ describe('language server over stdio', function () {
   });
 
   it('publishes over-fetching and unindexed-predicate diagnostics on open, with rule code, doc link and source', async () => {
-    const uri = await client.open(repoFile(), REPO_TS);
-    const ds = await client.diagnosticsFor(uri);
+    const uri = uriOf(repoFile());
+    const ds = await client.diagnosticsFor(uri, { version: 1 });
     const over = only(ds, 'over-fetching');
     assert.equal(over.length, 1, `diagnostics: ${JSON.stringify(codes(ds))}`);
     const line = REPO_TS.split('\n').findIndex((l) => l.includes('SELECT *'));
@@ -188,6 +191,54 @@ describe('language server over stdio', function () {
       byRange.filter((a) => a.kind === 'quickfix').map((a) => a.title),
       actions.map((a) => a.title),
     );
+  });
+
+  it('turns a fix that writes a new migration into CreateFile + TextDocumentEdit; applying it removes unindexed-predicate', async () => {
+    const uri = uriOf(repoFile());
+    const ds = await client.diagnosticsFor(uri);
+    const unindexed = only(ds, 'unindexed-predicate')[0];
+    assert.ok(unindexed, JSON.stringify(codes(ds)));
+    const actions = actionsOf(
+      await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: unindexed.range, context: { diagnostics: [unindexed] } }),
+    );
+    // Edits that create a file: the CreateFile comes first, then the new file's text edit (LSP applies documentChanges in order).
+    const creating = actions.filter((a) => a.edit?.documentChanges?.some((c) => 'kind' in c && c.kind === 'create'));
+    assert.ok(creating.length >= 1, JSON.stringify(actions.map((a) => a.title)));
+    const changes = creating[0].edit!.documentChanges!;
+    const create = changes.find((c) => 'kind' in c && c.kind === 'create') as { uri: string };
+    const createdAt = changes.indexOf(create as never);
+    const textEdit = changes.find((c) => 'textDocument' in c && c.textDocument.uri === create.uri) as { edits: { newText: string }[] } | undefined;
+    assert.ok(textEdit && changes.indexOf(textEdit as never) > createdAt, 'text edit of the new file after its creation');
+    assert.ok(create.uri.startsWith(uriOf(root)), create.uri);
+    // Apply it as the editor would: create the file on disk, then the watcher reports it.
+    const file = fileURLToPath(create.uri);
+    assert.ok(!fs.existsSync(file));
+    const newText = applyWorkspaceEdit(creating[0].edit!, create.uri, '');
+    assert.match(newText, /CREATE INDEX/i);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, newText);
+    let since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: create.uri, type: 1 }] });
+    const after = await client.waitFor('repo.ts after the created migration', () => client.diagnostics.slice(since).find((p) => p.uri === uri)?.diagnostics);
+    assert.deepEqual(only(after, 'unindexed-predicate'), [], JSON.stringify(codes(after)));
+    fs.rmSync(file);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: create.uri, type: 3 }] });
+    const back = await client.waitFor('repo.ts after removing it', () => client.diagnostics.slice(since).find((p) => p.uri === uri)?.diagnostics);
+    assert.equal(only(back, 'unindexed-predicate').length, 1);
+  });
+
+  it('offers "disable for this line" for every finding', async () => {
+    const uri = uriOf(repoFile());
+    const ds = (await client.diagnosticsFor(uri)).filter((d) => d.source === 'querylens' && typeof d.severity === 'number' && d.severity <= 2);
+    assert.ok(ds.length >= 2);
+    for (const d of ds) {
+      const actions = actionsOf(await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } }));
+      assert.ok(
+        actions.some((a) => /disable/i.test(a.title) && a.title.includes(String(d.code))),
+        `${d.code}: ${JSON.stringify(actions.map((a) => a.title))}`,
+      );
+    }
   });
 
   it('offers "fix all safe problems" exactly when a finding has a safe fix, and applying it removes them', async () => {
