@@ -196,7 +196,8 @@ function prismaFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iter
   const coll = unparen(scope.collectionExpr).getText();
   const base = (site.table ?? site.entity ?? 'rows').replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
   const mapName = `${base}By${field.charAt(0).toUpperCase()}${field.slice(1)}`;
-  if (ctx.file.text.includes(mapName)) return undefined;
+  // Never shadow a name the function already uses.
+  if (fn.getText().includes(mapName)) return undefined;
   const text = ctx.file.text;
   const lineStart = text.lastIndexOf('\n', loop.getStart() - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];

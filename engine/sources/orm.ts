@@ -1237,6 +1237,14 @@ function siteFor(project: ProjectServices, path: string, outer: ts.Expression, r
     } else if (tableName) {
       table = findTable(project.schema(), tableName);
     }
+    // Drizzle keys, TypeORM `@Column({ name })`, Sequelize `field:` → database column names.
+    const colMap = part.entity && !part.tableName ? findEntityDecl(project, path, part.entity)?.columns : undefined;
+    if (colMap?.size) {
+      const mapCol = (c: ColumnUse): ColumnUse => ({ ...c, column: colMap.get(c.column) ?? c.column });
+      part.filters = part.filters.map(mapCol);
+      part.orderBy = part.orderBy.map(mapCol);
+      if (Array.isArray(part.selects)) part.selects = part.selects.map((c) => colMap.get(c) ?? c);
+    }
     return {
       file: path,
       range: rangeOf(part.node),
