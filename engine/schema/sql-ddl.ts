@@ -28,6 +28,9 @@ interface IndexDetail {
 
 const details = new WeakMap<IndexInfo, IndexDetail>();
 
+/** Partitions created with PARTITION OF, by parent: an index created on the parent later is created on each. */
+const partitionsOf = new WeakMap<TableInfo, TableInfo[]>();
+
 export function tableKey(schema: string, name: string): string {
   return `${schema}.${name}`;
 }
@@ -492,6 +495,9 @@ function createTable(st: FileState, s: PgNode): void {
     copyColumnsFrom(table, parent);
     // Indexes of a partitioned table are created on each partition (PARTITION OF), not on INHERITS children.
     if (s.partbound) {
+      const list = partitionsOf.get(parent) ?? [];
+      list.push(table);
+      partitionsOf.set(parent, list);
       for (const i of parent.indexes) {
         const cols = i.keys.map((k) => k.column ?? 'expr');
         table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx')));
@@ -559,6 +565,15 @@ function createIndex(st: FileState, s: PgNode): void {
   };
   if (predicate !== undefined) index.predicate = predicate;
   addIndex(table, index, { exprs, where: s.whereClause });
+  // CREATE INDEX on a partitioned table creates it on every partition too, unless ON ONLY.
+  // (libpg-query omits `inh` when false: ON ONLY.)
+  if (s.relation?.inh === true) {
+    for (const part of partitionsOf.get(table) ?? []) {
+      if (!st.model.tables.has(tableKey(part.schema, part.name))) continue;
+      const cols = keys.map((k) => k.column ?? 'expr');
+      part.indexes.push(cloneIndex(index, chooseIndexName(st.model, part, cols, kind === 'primary' ? 'pkey' : kind === 'unique' ? 'key' : 'idx')));
+    }
+  }
 }
 
 function alterTable(st: FileState, s: PgNode): void {
@@ -701,6 +716,12 @@ function dropStmt(st: FileState, s: PgNode): void {
   const isTable = s.removeType === 'OBJECT_TABLE';
   const isIndex = s.removeType === 'OBJECT_INDEX';
   const isMatview = s.removeType === 'OBJECT_MATVIEW';
+  if (s.removeType === 'OBJECT_SCHEMA') {
+    // DROP SCHEMA … CASCADE takes its tables along (without CASCADE it fails unless empty).
+    const schemas = new Set((s.objects ?? []).map((o: PgNode) => o.String?.sval).filter(Boolean));
+    for (const [k, t] of [...st.model.tables]) if (schemas.has(t.schema)) st.model.tables.delete(k);
+    return;
+  }
   if (!isTable && !isIndex && !isMatview) return;
   for (const o of s.objects ?? []) {
     const names = nameList(o.List?.items);
@@ -731,8 +752,8 @@ function setSearchPath(st: FileState, s: PgNode): void {
 }
 
 function createMatview(st: FileState, s: PgNode): void {
-  // A materialized view can carry indexes; keep it as a table without known columns.
-  if (s.objtype !== 'OBJECT_MATVIEW') return;
+  // CREATE TABLE … AS and materialized views can carry indexes; keep them as tables without known columns.
+  if (s.objtype !== 'OBJECT_MATVIEW' && s.objtype !== 'OBJECT_TABLE') return;
   const rv = s.into?.rel;
   if (!rv?.relname) return;
   const schema = creationSchema(st, rv);

@@ -217,8 +217,8 @@ describe('schema discovery (SQL)', () => {
     assert.ok(m.tables.has('app.widgets'));
   });
 
-  it('drops tables (several names, IF EXISTS, CASCADE)', () => {
-    const m = one('create table a (id int);\ncreate table b (id int);\ncreate table c (id int);\ndrop table if exists a, b, zzz cascade;');
+  it('drops tables (several names, IF EXISTS, CASCADE) and schemas with their tables', () => {
+    const m = one('create table a (id int);\ncreate table b (id int);\ncreate table c (id int);\ndrop table if exists a, b, zzz cascade;\ncreate schema old;\ncreate table old.x (id int);\ndrop schema old cascade;');
     assert.deepEqual([...m.tables.keys()], ['public.c']);
   });
 
@@ -231,6 +231,12 @@ describe('schema discovery (SQL)', () => {
     assert.deepEqual([...findTable(m, 'measurements_2024')!.columns.keys()], ['id', 'taken_at', 'v']);
     assert.equal(findTable(m, 'measurements_2024')!.indexes[0].kind, 'primary');
     assert.deepEqual([...findTable(m, 'measurements_copy')!.columns.keys()], ['id', 'taken_at', 'v']);
+    const later = one(`
+      create table m (id int, at date) partition by range (at);
+      create table m_2024 partition of m for values from ('2024-01-01') to ('2025-01-01');
+      create index m_at on m (at);
+      create index m_id on only m (id);`);
+    assert.deepEqual(indexNames(later, 'm_2024'), ['m_2024_at_idx'], 'an index on the parent reaches its partitions, ON ONLY does not');
     assert.equal(findTable(m, 'measurements_copy')!.indexes[0].kind, 'primary');
     assert.deepEqual(m.problems, []);
   });
