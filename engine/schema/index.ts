@@ -88,10 +88,14 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     }
   }
   if (prismaFiles.length) {
-    const { tables, problems } = prismaTables(prismaFiles);
-    model.problems.push(...problems);
-    for (const t of tables) mergePrismaTable(model, t);
-    model.sources.push(...prismaFiles.map((f) => f.path));
+    try {
+      const { tables, problems } = prismaTables(prismaFiles);
+      model.problems.push(...problems);
+      for (const t of tables) mergePrismaTable(model, t);
+      model.sources.push(...prismaFiles.map((f) => f.path));
+    } catch (e) {
+      model.problems.push({ file: prismaFiles[0].path, message: `Prisma schema not applied: ${e instanceof Error ? e.message : String(e)}` });
+    }
   }
   for (const f of statsFiles) {
     applyStats(model, f);

@@ -206,4 +206,19 @@ CREATE UNIQUE INDEX "users_email_unique" ON "users"("email");`,
     assert.deepEqual([...findTable(m, 'User')!.columns.keys()], ['id']);
     assert.ok(findTable(m, 'Post')!.indexes.some((i) => i.name === 'Post_userId_idx'));
   });
+
+  it('never throws on truncated or garbled schema text', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 80; i++) {
+      const a = rand(SCHEMA.length);
+      const b = a + rand(SCHEMA.length - a);
+      const garbled = SCHEMA.slice(0, a) + '"{[(@@' .slice(rand(6)) + SCHEMA.slice(b);
+      const m = build([{ path: 'prisma/schema.prisma', text: garbled }, { path: 'migrations/1.sql', text: garbled }]);
+      assert.ok(Array.isArray(m.problems));
+    }
+  });
 });

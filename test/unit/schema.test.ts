@@ -433,6 +433,32 @@ DO $$ BEGIN IF EXISTS (SELECT 1) THEN DROP INDEX ghost_idx; END IF; END $$;`;
   });
 });
 
+describe('schema discovery (robustness)', () => {
+  before(() => initParser());
+
+  it('never throws on truncated or garbled DDL', () => {
+    const ddl = `create table t (id int primary key, "A" text unique, b jsonb, constraint c unique (b));
+create index t_x on t using gin (b) include ("A") where id > 0;
+alter table t rename column "A" to a, add column z int references t (id);
+alter table t add constraint u unique using index t_x;
+DO $$ BEGIN IF NOT EXISTS (select 1) THEN EXECUTE 'create index q on t (id)'; END IF; END $$;
+create table p (like t including all) partition by list (id);
+drop index if exists t_x; alter index q rename to r; alter table t set schema s;`;
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 80; i++) {
+      const a = rand(ddl.length);
+      const b = a + rand(ddl.length - a);
+      const text = ddl.slice(0, a) + ['(', ')', "'", '"', '$$', ';', ','][rand(7)] + ddl.slice(b);
+      const m = build([{ path: 'migrations/1.sql', text }]);
+      assert.ok(Array.isArray(m.problems));
+    }
+  });
+});
+
 describe('schema discovery (config, stats, discovery)', () => {
   before(() => initParser());
 
