@@ -21,7 +21,9 @@
  * Down migrations never describe the schema the code runs against and are
  * skipped: `*.down.sql` (golang-migrate, sqlx), `down.sql` (diesel), Flyway
  * undo files `U<version>__*.sql`; in one-file formats the text after
- * `-- +goose Down` or `-- migrate:down` (dbmate) is ignored.
+ * `-- +goose Down`, `-- +migrate Down` (sql-migrate) or `-- migrate:down`
+ * (dbmate) is ignored. Flyway repeatable migrations (`R__x.sql`) come after
+ * the versioned ones.
  */
 import type { SourceFile } from '../types';
 
@@ -93,14 +95,19 @@ export function comparePaths(a: string, b: string): number {
   return sa.length - sb.length;
 }
 
-const RANK: Record<SchemaSourceKind, number> = { dump: 0, migration: 1, prisma: 2, stats: 3, down: 4 };
+const RANK: Record<SchemaSourceKind, number> = { dump: 0, migration: 1, prisma: 3, stats: 4, down: 5 };
+
+/** Flyway applies repeatable migrations (`R__name.sql`) after all versioned ones. */
+function rank(path: string, kind: SchemaSourceKind): number {
+  return kind === 'migration' && /^R__/.test(baseName(path)) ? 2 : RANK[kind];
+}
 
 /** Orders schema sources for application; down migrations are dropped. */
 export function orderSchemaFiles<T extends SourceFile>(files: readonly T[]): T[] {
   return files
     .filter((f) => sourceKind(f.path) !== 'down')
-    .map((f) => ({ f, kind: sourceKind(f.path) }))
-    .sort((x, y) => RANK[x.kind] - RANK[y.kind] || comparePaths(x.f.path, y.f.path))
+    .map((f) => ({ f, rank: rank(f.path, sourceKind(f.path)) }))
+    .sort((x, y) => x.rank - y.rank || comparePaths(x.f.path, y.f.path))
     .map((x) => x.f);
 }
 
@@ -109,7 +116,7 @@ export function orderSchemaFiles<T extends SourceFile>(files: readonly T[]): T[]
  * down marker. Offsets in the returned text are those of the original.
  */
 export function upSection(text: string): string {
-  const m = /^[ \t]*--[ \t]*(?:\+goose[ \t]+down|migrate:down)\b.*$/im.exec(text);
+  const m = /^[ \t]*--[ \t]*(?:\+goose[ \t]+down|\+migrate[ \t]+down|migrate:down)\b.*$/im.exec(text);
   return m ? text.slice(0, m.index) : text;
 }
 

@@ -321,15 +321,17 @@ describe('schema discovery (SQL)', () => {
     const m = build([
       { path: 'db/migrations/20240101_a.sql', text: '-- migrate:up\ncreate table t (id int);\ncreate index t_id on t (id);\n\n-- migrate:down\ndrop table t;\n' },
       { path: 'migrations/000002_x.up.sql', text: 'create index t_id2 on t (id);' },
+      { path: 'migrations/3_sqlmigrate.sql', text: '-- +migrate Up\ncreate index t_id3 on t (id);\n-- +migrate Down\ndrop index t_id3;\n' },
       { path: 'migrations/000002_x.down.sql', text: 'drop index t_id2;' },
     ]);
-    assert.deepEqual(indexNames(m, 't'), ['t_id', 't_id2']);
+    assert.deepEqual(indexNames(m, 't'), ['t_id', 't_id2', 't_id3']);
   });
 
   it('orders migrations naturally: 10 after 9, across Prisma, Drizzle, Knex and Flyway layouts', () => {
     const order = (paths: string[]) => orderSchemaFiles(paths.map((path) => ({ path, text: '' }))).map((f) => f.path);
     assert.deepEqual(order(['migrations/10_b.sql', 'migrations/9_a.sql', 'migrations/2_x.sql']), ['migrations/2_x.sql', 'migrations/9_a.sql', 'migrations/10_b.sql']);
-    assert.deepEqual(order(['db/V10__later.sql', 'db/V2__first.sql', 'db/U2__undo.sql']), ['db/V2__first.sql', 'db/V10__later.sql']);
+    assert.deepEqual(order(['db/V10__later.sql', 'db/R__views.sql', 'db/V2__first.sql', 'db/U2__undo.sql']), ['db/V2__first.sql', 'db/V10__later.sql', 'db/R__views.sql']);
+    assert.deepEqual(order(['migrations/20230102_b.sql', 'migrations/20230101_create.sql']), ['migrations/20230101_create.sql', 'migrations/20230102_b.sql']);
     assert.deepEqual(
       order([
         'prisma/schema.prisma',
