@@ -113,7 +113,9 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const problems: Problem[] = [];
   const displayPath = (file: string) => path.relative(cwd, path.join(root, file)).split(path.sep).join('/') || '.';
 
-  // Lint targets, from the command line.
+  // One walk of the whole root serves both the schema (collected from everywhere) and the
+  // named directories (their part of the same list), so ignore rules apply identically.
+  const candidates = filter.walk('');
   const targets = new Set<string>();
   for (const arg of opts.paths) {
     const abs = path.resolve(cwd, arg);
@@ -126,7 +128,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     }
     const rel = toProjectPath(root, abs);
     if (st.isDirectory()) {
-      const found = filter.walk(rel).filter(isAnalyzable);
+      const found = candidates.filter((f) => (rel === '' || f.startsWith(`${rel}/`)) && isAnalyzable(f));
       if (found.length === 0) problems.push({ kind: 'skipped-file', file: rel || '.', message: 'no file to lint here (all ignored, or none with a linted extension)' });
       for (const f of found) targets.add(f);
     } else if (isAnalyzable(rel)) {
@@ -137,7 +139,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   }
 
   // Schema sources come from the whole project, whatever was named.
-  const schemaFiles = filter.walk('').filter((f) => isSchemaSource(f, config));
+  const schemaFiles = candidates.filter((f) => isSchemaSource(f, config));
 
   const project = new Project(config, { readFile: lazyReader(root) }, [...rules]);
   await initParser();

@@ -54,7 +54,7 @@ export function buildSarif(report: Report) {
     shortDescription: { text: r.meta.summary },
     fullDescription: { text: r.meta.docs.what },
     helpUri: ruleHelpUri(r.id),
-    help: { text: `${r.meta.docs.why}\n\nInstead: see ${ruleHelpUri(r.id)}` },
+    help: { text: r.meta.docs.why },
     defaultConfiguration: { level: level(r.meta.defaultSeverity) },
     properties: { tags: ['performance', 'postgresql'], fix: r.meta.fix, languages: r.meta.languages },
   }));
