@@ -29,6 +29,8 @@ import { checkOrmOverFetching } from './orm-checks';
 
 /** Assumed share of row bytes the code reads when the schema names no large column (a default the user cannot set per query). */
 const USED_FRACTION = 0.5;
+/** Columns assumed for a table the schema does not know. */
+const UNKNOWN_TABLE_COLUMNS = 8;
 
 function tableOf(ctx: RuleContext, item: FromItem): TableInfo | undefined {
   return item.table ?? ctx.table(item.name ?? '', item.schemaName);
@@ -96,22 +98,31 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   const p = ctx.model.params;
   let bytesAll = 0;
   let bytesLarge = 0;
+  let colsAll = 0;
+  let colsLarge = 0;
   for (const t of known) {
     for (const c of t.columns.values()) {
       const w = typeWidth(c.type, p);
       bytesAll += w;
-      if (isLargeType(c.type)) bytesLarge += w;
+      colsAll++;
+      if (isLargeType(c.type)) {
+        bytesLarge += w;
+        colsLarge++;
+      }
     }
   }
   const unknownTables = tables.length - known.length;
-  bytesAll += unknownTables * 8 * p.textWidthBytes;
+  bytesAll += unknownTables * UNKNOWN_TABLE_COLUMNS * p.textWidthBytes;
+  colsAll += unknownTables * UNKNOWN_TABLE_COLUMNS;
   const bytesUsed = bytesLarge > 0 ? bytesAll - bytesLarge : bytesAll * USED_FRACTION;
+  const colsUsed = Math.max(1, colsLarge > 0 ? colsAll - colsLarge : Math.round(colsAll * USED_FRACTION));
   const rows = rowsReturned(ctx, level, tables);
-  const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed);
+  const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: colsAll, columnsUsed: colsUsed });
+  if (!(estimate.currentMs > estimate.fixedMs)) return;
   if (unknownTables) {
     estimate.assumptions.push({
       name: 'columnsPerUnknownTable',
-      value: 8,
+      value: UNKNOWN_TABLE_COLUMNS,
       source: 'default',
       note: 'table not in the schema: 8 columns of textWidthBytes assumed',
     });

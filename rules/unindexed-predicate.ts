@@ -409,8 +409,8 @@ function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate
       ? { value: level.limit, source: 'code', note: 'LIMIT of the query' }
       : { value: ctx.model.params.defaultMatchingRows, source: 'default', note: 'rows matching the predicate; default defaultMatchingRows' };
   const estimate = ctx.model.unindexed(rows, matching, rowBytes(ctx, t));
-  // A table small enough that scanning it beats an index descent is not worth a finding.
-  if (!(estimate.currentMs > estimate.fixedMs)) return false;
+  // A table small enough that an index would save less than one statement's fixed overhead is not worth a finding.
+  if (!(estimate.currentMs - estimate.fixedMs > ctx.model.params.statementOverheadMs)) return false;
   const existing = t.indexes.length ? `existing indexes: ${t.indexes.map(indexText).join('; ')}` : `${tableName(t)} has no index`;
   const subject = p.wrapped ?? `${tableName(t)}.${p.column}`;
   const where = p.clause === 'ORDER BY … LIMIT' ? 'ORDER BY … LIMIT' : p.clause;
@@ -433,6 +433,12 @@ function hasAccessPath(all: Predicate[], preds: Predicate[], verdict: (p: Predic
     if (fromConj.length >= branches && fromConj.every((p) => p.item === preds[0].item && verdict(p).served)) return true;
   }
   return false;
+}
+
+/** Which unserved predicate to report first: the one an index would serve best. */
+function rank(p: Predicate): number {
+  const kind = { eq: 0, range: 1, 'like-prefix': 2, 'like-unknown': 3, 'like-leading': 4, order: 5 }[p.kind];
+  return (p.clause === 'WHERE' ? 0 : 10) + kind + (p.wrapped ? 0.5 : 0);
 }
 
 function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel): void {
@@ -473,7 +479,11 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
   for (const item of items) {
     const preds = c.preds.filter((p) => p.item === item);
     if (hasAccessPath(c.preds, preds, verdict)) continue;
-    for (const p of preds) flag(p);
+    // One index on the best candidate gives the table its access path: report that one.
+    // Only ORs need every branch indexed (a BitmapOr), so their branches are reported each.
+    const and = preds.filter((p) => !p.inOr && !verdict(p).served).sort((a, b) => rank(a) - rank(b));
+    if (and.length) flag(and[0]);
+    else for (const p of preds) flag(p);
   }
   // ORDER BY … LIMIT: without WHERE predicates on the table, only an index in that order avoids sorting the whole table.
   if (level.limit !== undefined && level.orderBy.length) {
