@@ -104,11 +104,9 @@ function rank(path: string, kind: SchemaSourceKind): number {
 
 /** Orders schema sources for application; down migrations are dropped. */
 export function orderSchemaFiles<T extends SourceFile>(files: readonly T[]): T[] {
-  return files
-    .filter((f) => sourceKind(f.path) !== 'down')
-    .map((f) => ({ f, rank: rank(f.path, sourceKind(f.path)) }))
-    .sort((x, y) => x.rank - y.rank || comparePaths(x.f.path, y.f.path))
-    .map((x) => x.f);
+  const keyed = files.filter((f) => sourceKind(f.path) !== 'down').map((f) => ({ f, rank: rank(f.path, sourceKind(f.path)) }));
+  // Sort by rank, then path; comparePaths runs only within a rank.
+  return keyed.sort((x, y) => x.rank - y.rank || comparePaths(x.f.path, y.f.path)).map((x) => x.f);
 }
 
 /**

@@ -384,7 +384,8 @@ function buildIndexFromElems(
         names.push(f[f.length - 1]);
       } else {
         keys.push({ expression: exprKey(el.expr) });
-        exprs.push(el.expr);
+        // A copy: renames rewrite it in place, and the parsed statement may be cached.
+        exprs.push(structuredClone(el.expr));
         // PostgreSQL names expression indexes after the function (`t_lower_idx`) or `expr`.
         const fn = el.expr.FuncCall ? nameList(el.expr.FuncCall.funcname).pop() : undefined;
         names.push(fn ?? 'expr');
@@ -433,7 +434,7 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
   addIndex(
     table,
     { name, kind, keys, include, method: c.access_method ?? 'btree', definedAt: { file: st.file, range } },
-    { exprs, where: c.where_clause, constraint: true },
+    { exprs, where: c.where_clause ? structuredClone(c.where_clause) : undefined, constraint: true },
   );
   if (c.where_clause) table.indexes[table.indexes.length - 1].predicate = predicateText(c.where_clause);
 }
@@ -564,7 +565,7 @@ function createIndex(st: FileState, s: PgNode): void {
     definedAt: { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } },
   };
   if (predicate !== undefined) index.predicate = predicate;
-  addIndex(table, index, { exprs, where: s.whereClause });
+  addIndex(table, index, { exprs, where: s.whereClause ? structuredClone(s.whereClause) : undefined });
   // CREATE INDEX on a partitioned table creates it on every partition too, unless ON ONLY.
   // (libpg-query omits `inh` when false: ON ONLY.)
   if (s.relation?.inh === true) {
@@ -762,10 +763,28 @@ function createMatview(st: FileState, s: PgNode): void {
   st.model.tables.set(key, newTable(schema, rv.relname, { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } }));
 }
 
+/**
+ * Parse results of schema files by path, for the text they were parsed from:
+ * the server rebuilds the schema when one migration changes, and re-parsing
+ * the other hundreds is most of the cost. Nothing downstream mutates a parsed
+ * statement (index expressions are copied before renames rewrite them).
+ */
+const parseCache = new Map<string, { text: string; outcome: ReturnType<typeof parseSql> }>();
+const PARSE_CACHE_MAX = 5000;
+
+function cachedParse(file: string, text: string): ReturnType<typeof parseSql> {
+  const hit = parseCache.get(file);
+  if (hit && hit.text === text) return hit.outcome;
+  const outcome = parseSql(text);
+  if (parseCache.size >= PARSE_CACHE_MAX) parseCache.clear();
+  parseCache.set(file, { text, outcome });
+  return outcome;
+}
+
 /** Applies one SQL file's DDL to the model. Returns false when the whole file was skipped (not PostgreSQL). */
 export function applySqlFile(model: SchemaModel, file: string, text: string): boolean {
   const lines = new LineIndex(text);
-  const outcome = parseSql(text);
+  const outcome = cachedParse(file, text);
   const st: FileState = { model, file, text, lines, searchPath: ['public'], stmt: { start: 0, end: 0 } };
   // A file of comments only ("Query cannot be empty") holds nothing to apply.
   if (outcome.statements.length === 0 && !scanSql(text).some((t) => !/COMMENT/.test(t.name) && t.text !== ';')) return true;
