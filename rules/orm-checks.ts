@@ -1,14 +1,423 @@
 /**
  * The ORM halves of `over-fetching` and `unindexed-predicate`: the rule
  * modules call these for TypeScript files so each rule stays one module with
- * one id. Owned by the "ORM call sites and n-plus-one" work item.
+ * one id. They read QuerySites (engine/sources/orm.ts), never imports.
+ *
+ * over-fetching: a read with no column selection (Prisma without `select`,
+ * TypeORM without `select`, Sequelize without `attributes`, Knex/Drizzle
+ * `select()` of everything, Kysely `selectAll()`) whose result the code then
+ * reads only some fields of, or whose table has large columns (json/jsonb/
+ * bytea …) the code never reads. When the rows escape (returned, passed on,
+ * spread, serialised) the caller may need every column: no finding.
+ *
+ * unindexed-predicate: `where` objects, builder filters and `orderBy` +
+ * `take` checked against the schema's indexes the way the planner uses a
+ * B-tree: a column is searchable when it leads an index, or follows keys
+ * that the same query constrains by equality. Unknown tables or columns, and
+ * tables declared tiny, give no finding.
  */
+import * as ts from 'typescript';
 import type { RuleContext } from '../engine/context';
+import { isLargeType, typeWidth } from '../engine/model';
+import { findColumn, type ColumnInfo, type IndexInfo, type TableInfo } from '../engine/schema/types';
+import { findNode } from '../engine/sources/call-graph';
+import type { ColumnUse, QuerySite } from '../engine/sources/query-sites';
+import type { Fix, RelatedLocation } from '../engine/types';
+
+/** At most this share of the columns read (and no large column skipped) is fine; more unused is over-fetching. */
+const USED_FRACTION = 0.5;
+
+const unwrapExpr = (e: ts.Expression): ts.Expression => {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+  return e;
+};
+
+/** The expression whose value is the query's result (`await q`, `q` itself), climbing through awaits and parens. */
+function resultHolder(node: ts.Node): ts.Node {
+  let n = node;
+  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  return n;
+}
+
+interface FieldUse {
+  /** Fields read; undefined when the rows escape (any use we cannot account for). */
+  fields?: Set<string>;
+}
+
+/** How a row value (identifier `row`) is used in `scope`: field reads only, or it escapes. */
+function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>): boolean {
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
+      const p = n.parent;
+      if ((ts.isPropertyAccessExpression(p) && p.expression === n) ) {
+        out.add(p.name.text);
+      } else if (ts.isElementAccessExpression(p) && p.expression === n && ts.isStringLiteral(p.argumentExpression)) {
+        out.add(p.argumentExpression.text);
+      } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken) && p.left === n) {
+        // `if (!row)`, `row === null`: a presence check reads no column.
+      } else if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) {
+        /* presence check */
+      } else if (ts.isIfStatement(p) || ts.isConditionalExpression(p)) {
+        /* presence check */
+      } else if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isObjectBindingPattern(p.name)) {
+        for (const el of p.name.elements) {
+          if (el.dotDotDotToken) ok = false;
+          const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+          if (key) out.add(key);
+          else ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return ok;
+}
+
+function isPropertyName(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isBindingElement(p) && p.propertyName === n) || ts.isPropertySignature(p) || ts.isMethodDeclaration(p);
+}
+
+const ARRAY_ELEMENT_METHODS = /^(map|forEach|filter|find|some|every|flatMap|findIndex|sort)$/;
+
+/** How a collection of rows (identifier `rows`) is used: element field reads through for…of and array callbacks, `.length`. */
+function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>): boolean {
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
+      const p = n.parent;
+      if (ts.isPropertyAccessExpression(p) && p.expression === n) {
+        const m = p.name.text;
+        const call = p.parent;
+        if (m === 'length') {
+          /* counts rows, reads no column */
+        } else if (ARRAY_ELEMENT_METHODS.test(m) && ts.isCallExpression(call) && call.expression === p) {
+          const cb = call.arguments[0];
+          if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) {
+            const param = cb.parameters[m === 'sort' ? 0 : 0];
+            if (param && ts.isIdentifier(param.name)) {
+              if (!rowFieldUses(param.name.text, cb.body, param, out)) ok = false;
+              if (m === 'sort') {
+                const p2 = cb.parameters[1];
+                if (p2 && ts.isIdentifier(p2.name) && !rowFieldUses(p2.name.text, cb.body, p2, out)) ok = false;
+              }
+            } else if (param && ts.isObjectBindingPattern(param.name)) {
+              for (const el of param.name.elements) {
+                if (el.dotDotDotToken) ok = false;
+                const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+                if (key) out.add(key);
+              }
+            } else ok = false;
+            // The callback's result escapes unless it is a projection of fields (map) or a boolean.
+            if (m === 'filter' || m === 'find' || m === 'sort') {
+              // Returns rows: used further; follow only when assigned to nothing we track → conservative.
+              if (!isDiscardedOrFieldRead(call)) ok = false;
+            }
+          } else ok = false;
+        } else {
+          ok = false;
+        }
+      } else if (ts.isForOfStatement(p) && p.expression === n) {
+        const init = p.initializer;
+        if (ts.isVariableDeclarationList(init) && init.declarations[0]) {
+          const d = init.declarations[0];
+          if (ts.isIdentifier(d.name)) {
+            if (!rowFieldUses(d.name.text, p.statement, d, out)) ok = false;
+          } else if (ts.isObjectBindingPattern(d.name)) {
+            for (const el of d.name.elements) {
+              if (el.dotDotDotToken) ok = false;
+              const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+              if (key) out.add(key);
+            }
+          } else ok = false;
+        } else ok = false;
+      } else if (ts.isElementAccessExpression(p) && p.expression === n && ts.isPropertyAccessExpression(p.parent) && p.parent.expression === p) {
+        out.add(p.parent.name.text);
+      } else {
+        ok = false;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return ok;
+}
+
+function isDiscardedOrFieldRead(call: ts.CallExpression): boolean {
+  const p = call.parent;
+  return ts.isExpressionStatement(p) || (ts.isPropertyAccessExpression(p) && p.name.text === 'length');
+}
+
+/** Fields of the result the code reads, or undefined when the result escapes or is not held in a variable. */
+function usedFields(site: QuerySite, node: ts.Node): FieldUse {
+  const holder = resultHolder(node);
+  const p = holder.parent;
+  if (!p || !ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
+  let fn: ts.Node | undefined = p.parent;
+  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  if (!fn) return {};
+  const body = ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return {};
+  const out = new Set<string>();
+  const many = !(/^(findUnique|findFirst|findOne|findByPk|getOne|getRawOne|executeTakeFirst)/.test(site.operation) || (site.library === 'knex' && /\.first\(\s*\)\s*$/.test(node.getText())));
+  if (ts.isObjectBindingPattern(p.name)) {
+    if (many) return {};
+    for (const el of p.name.elements) {
+      if (el.dotDotDotToken) return {};
+      const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+      if (!key) return {};
+      out.add(key);
+    }
+    return { fields: out };
+  }
+  if (!ts.isIdentifier(p.name)) return {};
+  const ok = many ? rowsFieldUses(p.name.text, body, p, out) : rowFieldUses(p.name.text, body, p, out);
+  return ok ? { fields: out } : {};
+}
+
+function rowWidth(ctx: RuleContext, cols: ColumnInfo[]): number {
+  let w = 0;
+  for (const c of cols) w += typeWidth(c.type, ctx.model.params);
+  return w;
+}
+
+/** The object-literal argument of the query call that holds its options, if any. */
+function optionsArg(node: ts.Node, site: QuerySite): ts.ObjectLiteralExpression | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const args = node.arguments;
+  const i = site.library === 'typeorm' && args[0] && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) ? 1 : 0;
+  const a = args[i];
+  return a && ts.isObjectLiteralExpression(a) ? a : undefined;
+}
+
+function hasProp(o: ts.ObjectLiteralExpression | undefined, names: string[]): boolean {
+  return !!o?.properties.some((p) => p.name && ts.isIdentifier(p.name) && names.includes(p.name.text));
+}
+
+/** An explicit column selection, in the library's syntax, built from the fields read. */
+function selectionFix(ctx: RuleContext, site: QuerySite, node: ts.Node, fields: string[]): Fix | undefined {
+  if (!ts.isCallExpression(node) || !fields.length) return undefined;
+  const file = ctx.file.path;
+  const opts = optionsArg(node, site);
+  const propsText = (kind: 'object' | 'array'): string =>
+    kind === 'object' ? `{ ${fields.map((f) => `${f}: true`).join(', ')} }` : `[${fields.map((f) => `'${f}'`).join(', ')}]`;
+  const insertOption = (key: string, value: string): Fix | undefined => {
+    if (opts) {
+      const at = opts.getStart() + 1;
+      const sep = opts.properties.length ? ',' : '';
+      return { title: `Select only ${fields.join(', ')}`, safety: 'suggestion', edits: [{ file, range: { start: at, end: at }, newText: ` ${key}: ${value}${sep}` }] };
+    }
+    if (node.arguments.length === 0) {
+      const at = node.getEnd() - 1;
+      return { title: `Select only ${fields.join(', ')}`, safety: 'suggestion', edits: [{ file, range: { start: at, end: at }, newText: `{ ${key}: ${value} }` }] };
+    }
+    return undefined;
+  };
+  switch (site.library) {
+    case 'prisma':
+      return /^find/.test(site.operation) ? insertOption('select', propsText('object')) : undefined;
+    case 'typeorm':
+      return /^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', propsText('object')) : undefined;
+    case 'sequelize':
+      return /^find(All|One|AndCountAll)$/.test(site.operation) ? insertOption('attributes', propsText('array')) : undefined;
+    case 'drizzle': {
+      if (site.operation.startsWith('find')) return insertOption('columns', propsText('object'));
+      // db.select().from(t) → db.select({ f: t.f, … }).from(t)
+      let sel: ts.CallExpression | undefined;
+      let from: ts.Expression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+          if (n.expression.name.text === 'select' && n.arguments.length === 0) sel = n;
+          if (n.expression.name.text === 'from' && n.arguments[0] && ts.isIdentifier(n.arguments[0])) from = n.arguments[0];
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(node);
+      if (!sel || !from) return undefined;
+      const t = from.getText();
+      const at = sel.getEnd() - 1;
+      return {
+        title: `Select only ${fields.join(', ')}`,
+        safety: 'suggestion',
+        edits: [{ file, range: { start: at, end: at }, newText: `{ ${fields.map((f) => `${f}: ${t}.${f}`).join(', ')} }` }],
+      };
+    }
+    case 'knex': {
+      // knex('t') … → knex('t').select('a', 'b') …
+      let root: ts.CallExpression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) root ??= n;
+        ts.forEachChild(n, visit);
+      };
+      visit(node);
+      if (!root || root === node) return undefined;
+      return {
+        title: `Select only ${fields.join(', ')}`,
+        safety: 'suggestion',
+        edits: [{ file, range: { start: root.getEnd(), end: root.getEnd() }, newText: `.select(${fields.map((f) => `'${f}'`).join(', ')})` }],
+      };
+    }
+    case 'kysely': {
+      // selectAll() → select([...])
+      let found: ts.CallExpression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'selectAll' && n.arguments.length === 0) found = n;
+        ts.forEachChild(n, visit);
+      };
+      visit(node);
+      if (!found) return undefined;
+      const name = (found.expression as ts.PropertyAccessExpression).name;
+      return {
+        title: `Select only ${fields.join(', ')}`,
+        safety: 'suggestion',
+        edits: [{ file, range: { start: name.getStart(), end: found.getEnd() }, newText: `select(${propsText('array')})` }],
+      };
+    }
+    default:
+      return undefined;
+  }
+}
 
 export function checkOrmOverFetching(ctx: RuleContext): void {
-  void ctx;
+  const sf = ctx.tsAst();
+  if (!sf) return;
+  for (const site of ctx.querySites()) {
+    if (site.kind !== 'read' || !site.executes || site.selects !== '*' || site.sql) continue;
+    const table = site.table ? ctx.table(site.table) : undefined;
+    if (!table || table.columns.size < 2) continue;
+    const node = findNode(sf, site.range);
+    if (!node) continue;
+    // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns.
+    const opts = optionsArg(node, site);
+    if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns', 'raw'])) continue;
+    const use = usedFields(site, node);
+    if (!use.fields || use.fields.size === 0) continue;
+    const usedCols: ColumnInfo[] = [];
+    let unknown = false;
+    for (const f of use.fields) {
+      const c = findColumn(table, f) ?? findColumn(table, snake(f));
+      if (c) usedCols.push(c);
+      else unknown = true;
+    }
+    // A field the table does not have (a relation, a computed getter): we do not know the row shape.
+    if (unknown) continue;
+    const all = [...table.columns.values()];
+    const unused = all.filter((c) => !usedCols.includes(c));
+    const largeUnused = unused.filter((c) => isLargeType(c.type));
+    if (!largeUnused.length && usedCols.length > all.length * USED_FRACTION) continue;
+    if (!unused.length) continue;
+    const bytesAll = rowWidth(ctx, all);
+    const bytesUsed = rowWidth(ctx, usedCols);
+    const rows = site.limit !== undefined ? { value: site.limit, source: 'code' as const, note: 'take/limit of the query' } : { value: ctx.model.params.defaultMatchingRows, source: 'default' as const, note: 'rows returned unknown; set model.defaultMatchingRows or add take/limit' };
+    const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: all.length, columnsUsed: usedCols.length, tableRows: ctx.tableRows(table).value });
+    if (!(estimate.currentMs > estimate.fixedMs)) continue;
+    const fieldNames = [...use.fields];
+    const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}` : '';
+    const related: RelatedLocation[] = [];
+    if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
+    const fix = selectionFix(ctx, site, node, fieldNames);
+    ctx.report({
+      message: `\`${site.operation}\` on \`${table.name}\` fetches all ${all.length} columns but the code reads only ${fieldNames.map((f) => `\`${f}\``).join(', ')}; ${unused.length} unused${largeText}. Select the fields you use.`,
+      range: site.range,
+      related,
+      estimate,
+      fixes: fix ? [fix] : [],
+    });
+  }
+}
+
+function snake(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+// ---------------------------------------------------------------------------
+// unindexed-predicate, ORM half.
+
+type Served = { served: true } | { served: false; reason: string };
+
+function isBtreeLike(ix: IndexInfo): boolean {
+  return !ix.method || ix.method === 'btree' || ix.method === 'hash';
+}
+
+/**
+ * Can an index serve column `col` here? It must lead an index, or follow
+ * leading keys all constrained by equality (`eqCols`). A leading-wildcard
+ * LIKE needs a trigram (GIN/GiST) index on the column.
+ */
+function coverage(table: TableInfo, col: string, op: string | undefined, eqCols: Set<string>): Served {
+  if (op === 'like-contains') {
+    const trgm = table.indexes.some((ix) => !isBtreeLike(ix) && ix.keys.some((k) => k.column === col || (k.expression ?? '').includes(col)));
+    return trgm ? { served: true } : { served: false, reason: `a leading-wildcard match on ${col} needs a trigram (GIN/GiST) index` };
+  }
+  let composite: IndexInfo | undefined;
+  for (const ix of table.indexes) {
+    if (!isBtreeLike(ix) && ix.method !== 'brin') continue;
+    const i = ix.keys.findIndex((k) => k.column === col);
+    if (i < 0) continue;
+    // A partial index serves queries that repeat its predicate; an ORM filter may, so it counts (precision first).
+    if (ix.keys.slice(0, i).every((k) => k.column !== undefined && eqCols.has(k.column))) return { served: true };
+    composite ??= ix;
+  }
+  if (composite) return { served: false, reason: `${col} is not the leading column of ${composite.name} (${composite.keys.map((k) => k.column ?? k.expression).join(', ')})` };
+  return { served: false, reason: `no index includes ${col}` };
+}
+
+function resolveColumn(table: TableInfo, c: ColumnUse): ColumnInfo | undefined {
+  return findColumn(table, c.column) ?? findColumn(table, snake(c.column));
 }
 
 export function checkOrmUnindexed(ctx: RuleContext): void {
-  void ctx;
+  const sf = ctx.tsAst();
+  if (!sf) return;
+  for (const site of ctx.querySites()) {
+    if (site.sql || !site.executes) continue;
+    // Prisma findUnique requires a unique or id filter: always served.
+    if (site.library === 'prisma' && site.operation.startsWith('findUnique')) continue;
+    if (site.operation === 'findByPk') continue;
+    const table = site.table ? ctx.table(site.table) : undefined;
+    if (!table || table.tiny) continue;
+    const filters = site.filters.filter((f) => f.op !== 'func' && f.op !== 'ne' && f.op !== 'not-in');
+    const resolved = filters.map((f) => ({ use: f, col: resolveColumn(table, f) }));
+    // An unknown column (a typo, a relation, an unmodelled field): no finding.
+    if (resolved.some((r) => !r.col)) continue;
+    const eqCols = new Set(resolved.filter((r) => r.use.op === 'eq' || r.use.op === 'in' || r.use.op === 'null').map((r) => r.col!.name));
+    let finding: { use: ColumnUse; col: ColumnInfo; reason: string; clause: string } | undefined;
+    if (resolved.length) {
+      const verdicts = resolved.map((r) => ({ ...r, v: coverage(table, r.col!.name, r.use.op, eqCols) }));
+      // Any servable predicate gives the planner an access path; the rest filter its rows.
+      if (verdicts.some((x) => x.v.served)) continue;
+      const first = verdicts.find((x) => !x.v.served)!;
+      finding = { use: first.use, col: first.col!, reason: (first.v as { reason: string }).reason, clause: 'where' };
+    } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read') {
+      // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
+      const o = site.orderBy[0];
+      const col = resolveColumn(table, o);
+      if (!col) continue;
+      const v = coverage(table, col.name, 'eq', new Set());
+      if (v.served) continue;
+      finding = { use: o, col, reason: v.reason, clause: `orderBy + ${site.library === 'prisma' || site.library === 'typeorm' ? 'take' : 'limit'}` };
+    }
+    if (!finding) continue;
+    const rows = ctx.tableRows(table);
+    const matching = { value: finding.clause === 'where' ? ctx.model.params.defaultMatchingRows : site.limit ?? ctx.model.params.defaultMatchingRows, source: 'default' as const, note: 'rows matching the predicate' };
+    const cols = [...table.columns.values()];
+    const estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, cols) || 100, cols.length);
+    if (!(estimate.currentMs > estimate.fixedMs)) continue;
+    const related: RelatedLocation[] = [];
+    if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
+    for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${ix.name} (${ix.keys.map((k) => k.column ?? k.expression).join(', ')})` });
+    const existing = table.indexes.length ? table.indexes.map((ix) => `${ix.name} (${ix.keys.map((k) => k.column ?? k.expression).join(', ')})`).join(', ') : 'none';
+    ctx.report({
+      message: `${table.name}.${finding.col.name} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.reason}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
+      range: finding.use.range ?? site.range,
+      related,
+      estimate,
+    });
+  }
 }
