@@ -31,7 +31,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type AnalysisResult, type Finding, LineIndex, type Problem, initParser, isAnalyzable } from '../engine';
+import { type AnalysisResult, type Finding, LineIndex, MAX_FILE_BYTES, type Problem, initParser, isAnalyzable } from '../engine';
 import {
   type DiagnosticData,
   type EditOptions,
@@ -52,6 +52,15 @@ import { importedPaths } from './imports';
 import { CONFIG_FILE, type Logger, WorkspaceProject } from './workspace';
 
 export const DEFAULT_DEBOUNCE_MS = 150;
+/**
+ * Documents larger than this are not analysed while editing (the CLI still
+ * lints them). Analysis is synchronous and grows faster than linearly with
+ * file size (a 450 KB generated module takes seconds), and the server must
+ * stay responsive; the engine's own MAX_FILE_BYTES is the CLI's bound.
+ */
+export const DEFAULT_MAX_FILE_KB = 512;
+/** Above this analysis time, a document's next run waits as long as its last one took. */
+const SLOW_ANALYSIS_MS = 500;
 
 /** Where an open document lives: its project and its project-relative path. */
 interface Located {
@@ -61,6 +70,8 @@ interface Located {
 
 interface DocState {
   timer?: NodeJS.Timeout;
+  /** Wall time of the last analysis: a slow document is not re-analysed on every keystroke. */
+  lastMs?: number;
   /** The last analysis, for hover and code actions on the same version. */
   last?: { version: number; result: AnalysisResult; lines: LineIndex };
   /** Import specifiers of this version, resolved to project paths. */
@@ -82,6 +93,7 @@ export class QuerylensServer {
   private loose = new Map<string, WorkspaceProject>();
   private states = new Map<string, DocState>();
   private debounceMs = DEFAULT_DEBOUNCE_MS;
+  private maxFileBytes = DEFAULT_MAX_FILE_KB * 1024;
   /** Log each analysis with wall and CPU time (initializationOptions.logTiming; the bench reads it). */
   private logTiming = false;
   private trusted = true;
@@ -135,7 +147,8 @@ export class QuerylensServer {
   // --- lifecycle -----------------------------------------------------------
 
   private async initialize(params: InitializeParams): Promise<InitializeResult> {
-    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number; logTiming?: boolean };
+    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number; logTiming?: boolean; maxFileKB?: number };
+    if (typeof opts.maxFileKB === 'number' && opts.maxFileKB > 0) this.maxFileBytes = opts.maxFileKB * 1024;
     this.logTiming = opts.logTiming === true;
     this.trusted = opts.trusted !== false;
     if (typeof opts.debounceMs === 'number' && opts.debounceMs >= 0) this.debounceMs = opts.debounceMs;
@@ -231,6 +244,7 @@ export class QuerylensServer {
     all.forEach((ws, i) => {
       const s = sections?.[i] as Record<string, unknown> | null | undefined;
       if (s && typeof s.debounceMs === 'number' && s.debounceMs >= 0) this.debounceMs = s.debounceMs;
+      if (s && typeof s.maxFileKB === 'number' && s.maxFileKB > 0) this.maxFileBytes = s.maxFileKB * 1024;
       changed = ws.setSettings(s) || changed;
     });
     if (changed && reanalyse) this.rescheduleAll();
@@ -398,7 +412,8 @@ export class QuerylensServer {
     clearTimeout(s.timer);
     // Something this document depends on changed (its text, the schema, a helper): the cached analysis is stale even at the same version.
     s.last = undefined;
-    s.timer = setTimeout(() => void this.guard('diagnostics', undefined, () => this.publish(uri))(), this.debounceMs);
+    const delay = s.lastMs !== undefined && s.lastMs > SLOW_ANALYSIS_MS ? Math.max(this.debounceMs, Math.min(s.lastMs, 5000)) : this.debounceMs;
+    s.timer = setTimeout(() => void this.guard('diagnostics', undefined, () => this.publish(uri))(), delay);
   }
 
   private async publish(uri: string): Promise<void> {
@@ -425,6 +440,21 @@ export class QuerylensServer {
     const why = ws.excluded(rel);
     if (why) return undefined;
     const text = doc.getText();
+    if (text.length > this.maxFileBytes && text.length <= MAX_FILE_BYTES) {
+      // Between the editing bound and the engine's: say why, cheaply. (Above MAX_FILE_BYTES the engine reports its own skip.)
+      const result: AnalysisResult = {
+        findings: [],
+        problems: [
+          {
+            kind: 'skipped-file',
+            file: rel,
+            message: `larger than ${Math.round(this.maxFileBytes / 1024)} KB: not analysed while editing (querylens lint still checks it; raise querylens.maxFileKB to analyse it here)`,
+          },
+        ],
+      };
+      s.last = { version: doc.version, result, lines: new LineIndex(text) };
+      return s.last;
+    }
     if (ws.project.fileText(rel) !== text) ws.project.setFile(rel, text);
     let result: AnalysisResult;
     const started = performance.now();
@@ -436,6 +466,7 @@ export class QuerylensServer {
       result = { findings: [], problems: [] };
     }
     const ms = performance.now() - started;
+    s.lastMs = ms;
     if (this.logTiming) {
       const c = process.cpuUsage(cpu);
       this.logger.log(`timing: analysed ${rel} v${doc.version} in ${ms.toFixed(1)} ms wall, ${((c.user + c.system) / 1000).toFixed(1)} ms cpu`);

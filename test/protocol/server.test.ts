@@ -414,6 +414,18 @@ describe('language server over stdio', function () {
     assert.ok(cleared);
   });
 
+  it('skips a 1 MB document while editing (below the engine bound, above the editing bound) quickly, with a reason', async () => {
+    const line = "export const q = () => pool.query('SELECT * FROM users WHERE id = 1');\n";
+    const big = "import { Pool } from 'pg';\nconst pool = new Pool();\n" + line.repeat(Math.ceil((1024 * 1024) / line.length));
+    const started = Date.now();
+    const uri = await client.open(path.join(root, 'src/generated-1mb.ts'), big);
+    const ds = await client.diagnosticsFor(uri, { ms: 10000 });
+    assert.ok(Date.now() - started < 10000);
+    assert.deepEqual(codes(ds), ['skipped-file']);
+    assert.match(String(ds[0].message), /512 KB.*querylens lint/);
+    await client.close(uri);
+  });
+
   it('answers code actions and hovers for unknown documents with empty results', async () => {
     const uri = uriOf(path.join(root, 'src/never-opened.ts'));
     const actions = await client.conn.sendRequest('textDocument/codeAction', {
