@@ -142,7 +142,7 @@ function skipTrivia(text: string, at: number, limit = text.length): number {
 }
 
 function sameKeys(a: IndexKey[], b: IndexKey[]): boolean {
-  return a.length === b.length && a.every((k, i) => k.column === b[i].column && k.expression === b[i].expression);
+  return a.length === b.length && a.every((k, i) => k.column === b[i].column && k.expression === b[i].expression && k.opclass === b[i].opclass);
 }
 
 interface FileState {
@@ -303,11 +303,11 @@ function renameColumnInIndexes(table: TableInfo, from: string, to: string): void
   for (const index of table.indexes) {
     const d = details.get(index);
     index.keys = index.keys.map((k, i) => {
-      if (k.column === from) return { column: to };
+      if (k.column === from) return { ...k, column: to };
       const e = d?.exprs[i];
       if (e) {
         renameRefs(e, from, to);
-        return { expression: exprKey(e) };
+        return { ...k, expression: exprKey(e) };
       }
       return k;
     });
@@ -370,6 +370,8 @@ function buildIndexFromElems(
   for (const e of elems) {
     const el = e.IndexElem;
     if (!el) continue;
+    const opclass = nameList(el.opclass).pop();
+    const before = keys.length;
     if (el.name) {
       keys.push({ column: el.name });
       exprs.push(undefined);
@@ -391,6 +393,7 @@ function buildIndexFromElems(
         names.push(fn ?? 'expr');
       }
     }
+    if (opclass && keys.length > before) keys[keys.length - 1].opclass = opclass;
   }
   return { keys, exprs, names };
 }

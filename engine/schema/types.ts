@@ -24,6 +24,8 @@ export interface ColumnInfo {
 export interface IndexKey {
   column?: string;
   expression?: string;
+  /** Operator class when one is given (`gin_trgm_ops`, `text_pattern_ops`, `jsonb_path_ops`), without schema. */
+  opclass?: string;
 }
 
 export interface IndexInfo {

@@ -170,6 +170,7 @@ describe('schema discovery (SQL)', () => {
     assert.deepEqual(comp.keys, [{ column: 'org_id' }, { column: 'created_at' }], 'IF NOT EXISTS must not replace an existing index');
     assert.deepEqual(comp.include, ['title']);
     assert.equal(idx(m, 'events', 'events_payload')!.method, 'gin');
+    assert.deepEqual(idx(m, 'events', 'events_payload')!.keys, [{ column: 'payload', opclass: 'jsonb_path_ops' }]);
     assert.equal(idx(m, 'events', 'events_id_created')!.kind, 'unique');
     assert.deepEqual(m.problems, []);
   });
