@@ -28,9 +28,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       configurationSection: 'querylens',
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{querylens.config.json,*.sql,schema.prisma}'),
     },
-    // In an untrusted workspace the server reads no config file, schema or
-    // migration from disk (restricted mode): only the open documents count.
-    initializationOptions: { trusted: vscode.workspace.isTrusted },
+    // Restricted mode: in an untrusted workspace the server ignores
+    // configuration keys that point at databases or executables. A function,
+    // so that a restart after the user grants trust sends the new value.
+    initializationOptions: () => ({ trusted: vscode.workspace.isTrusted }),
     outputChannel: output,
     traceOutputChannel: traceChannel(output, context),
   };

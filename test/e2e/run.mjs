@@ -128,18 +128,18 @@ const codeServerEnv = {
   // The workbench would otherwise try the network for extensions and updates.
   EXTENSIONS_GALLERY: '{}',
 };
-const codeServerArgs = [
+const codeServerArgs = (dataDir, { trust = false } = {}) => [
   CODE_SERVER,
   '--auth',
   'none',
   '--disable-telemetry',
   '--disable-update-check',
-  '--disable-workspace-trust',
+  ...(trust ? [] : ['--disable-workspace-trust']),
   '--disable-getting-started-override',
   '--extensions-dir',
   extensionsDir,
   '--user-data-dir',
-  userData,
+  dataDir,
 ];
 
 let vsix;
@@ -159,36 +159,8 @@ try {
     async () => {
       if (!existsSync(source)) throw new Error(`workspace ${source} does not exist`);
       cpSync(source, workspace, { recursive: true, filter: (p) => !p.includes('node_modules') });
-      mkdirSync(join(userData, 'User'), { recursive: true });
-      writeFileSync(
-        join(userData, 'User', 'settings.json'),
-        JSON.stringify(
-          {
-            'workbench.startupEditor': 'none',
-            'workbench.tips.enabled': false,
-            'workbench.enableExperiments': false,
-            'security.workspace.trust.enabled': false,
-            'extensions.autoCheckUpdates': false,
-            'extensions.autoUpdate': false,
-            'telemetry.telemetryLevel': 'off',
-            'update.mode': 'none',
-            // The example has no node_modules: the built-in TypeScript checker would
-            // squiggle every import. Only querylens squiggles are wanted here.
-            'typescript.validate.enable': false,
-            'javascript.validate.enable': false,
-            'editor.hover.delay': 200,
-            'editor.minimap.enabled': false,
-            'editor.lightbulb.enabled': 'on',
-            'querylens.trace.server': 'messages',
-            // Keep the chat side bar closed: screenshots are about the editor.
-            'chat.disableAIFeatures': true,
-            'workbench.secondarySideBar.defaultVisibility': 'hidden',
-          },
-          null,
-          2,
-        ),
-      );
-      const out = execFileSync(NODE24, [...codeServerArgs, '--install-extension', vsix], {
+      writeSettings(userData);
+      const out = execFileSync(NODE24, [...codeServerArgs(userData), '--install-extension', vsix], {
         env: codeServerEnv,
         encoding: 'utf8',
         timeout: 120_000,
@@ -203,32 +175,7 @@ try {
   await step(
     'start code-server and open the workbench',
     async () => {
-      port = await freePort();
-      server = spawn(NODE24, [...codeServerArgs, '--bind-addr', `127.0.0.1:${port}`, workspace], {
-        env: codeServerEnv,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server.stdout.on('data', (d) => serverLog.push(String(d)));
-      server.stderr.on('data', (d) => serverLog.push(String(d)));
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
-      });
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+      await launch(userData);
       return `port ${port}, workspace ${source.startsWith(ROOT) ? source.slice(ROOT.length + 1) : source}`;
     },
     { needs: ['install the .vsix into code-server'] },
@@ -381,6 +328,36 @@ try {
     },
     { needs: WB },
   );
+
+  await step(
+    'restricted mode: an untrusted workspace still gets diagnostics, and the server is told',
+    async () => {
+      await closeWorkbench();
+      const untrusted = join(tmp, 'user-data-untrusted');
+      writeSettings(untrusted, {
+        'security.workspace.trust.enabled': true,
+        // No modal: an untrusted folder opens straight in Restricted Mode.
+        'security.workspace.trust.startupPrompt': 'never',
+      });
+      await launch(untrusted, { trust: true });
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+      await openFile(TARGETS.nPlusOne.file);
+      const squiggle = await squiggleOnLine(TARGETS.nPlusOne);
+      await runCommand('querylens: Show output');
+      const output = page.locator('.part.panel .monaco-editor .view-lines').first();
+      await output.waitFor({ timeout: 30_000 });
+      await page.locator('.part.panel .viewpane-filter input:visible').first().fill('trusted');
+      const deadline = Date.now() + 30_000;
+      let text = '';
+      while (!/workspace trusted: false/.test(text)) {
+        if (Date.now() > deadline) throw new Error(`the output channel lacks "workspace trusted: false":\n${text.slice(0, 800)}`);
+        await page.waitForTimeout(500);
+        text = (await output.innerText()).replace(/\u00a0/g, ' ');
+      }
+      return `Restricted Mode; N+1 squiggle ${squiggle.cls}; ${text.split('\n').find((l) => /workspace trusted: false/.test(l)).trim()}`;
+    },
+    { needs: WB },
+  );
 } finally {
   await browser?.close().catch(() => undefined);
   cleanup();
@@ -398,6 +375,74 @@ console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
 
 // --- helpers -----------------------------------------------------------------
+function writeSettings(dataDir, extra = {}) {
+  mkdirSync(join(dataDir, 'User'), { recursive: true });
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'security.workspace.trust.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    // The example has no node_modules: the built-in TypeScript checker would
+    // squiggle every import. Only querylens squiggles are wanted here.
+    'typescript.validate.enable': false,
+    'javascript.validate.enable': false,
+    'editor.hover.delay': 200,
+    'editor.minimap.enabled': false,
+    'editor.lightbulb.enabled': 'on',
+    'querylens.trace.server': 'messages',
+    // Keep the chat side bar closed: screenshots are about the editor.
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    ...extra,
+  };
+  writeFileSync(join(dataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** Starts code-server on a free loopback port and opens the workspace in Chromium. */
+async function launch(dataDir, { trust = false } = {}) {
+  port = await freePort();
+  server = spawn(NODE24, [...codeServerArgs(dataDir, { trust }), '--bind-addr', `127.0.0.1:${port}`, workspace], {
+    env: codeServerEnv,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => serverLog.push(String(d)));
+  server.stderr.on('data', (d) => serverLog.push(String(d)));
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+}
+
+/** Closes the page and stops code-server (the browser stays for the next launch). */
+async function closeWorkbench() {
+  await page?.close().catch(() => undefined);
+  page = undefined;
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    process.kill(-server.pid, 'SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
+}
+
 async function waitForHttp(url, ms) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -513,10 +558,8 @@ async function problemsEntry(rule, file, ms = 30_000) {
   const deadline = Date.now() + ms;
   for (;;) {
     const text = await readProblems();
-    const lines = text.split('\n');
-    const at = lines.findIndex((l) => l.includes(rule));
-    // A marker row reads: message, then "querylens(rule-id)" and its position.
-    if (at >= 0 && lines.some((l) => l.includes(file))) return lines.slice(Math.max(0, at - 1), at + 2).map((l) => l.trim()).join(' ');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: rule }).first();
+    if (text.includes(file) && (await row.count())) return (await row.innerText()).replace(/\s+/g, ' ').trim();
     if (Date.now() > deadline) throw new Error(`no "${rule}" entry for ${file} in the Problems panel:\n${text.slice(0, 1500)}`);
     await page.waitForTimeout(500);
   }
