@@ -41,6 +41,7 @@ export interface LintIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr?: { write(s: string): unknown };
   /** The rule set; the registry by default (tests pass their own). */
   rules?: readonly Rule[];
 }
@@ -250,6 +251,11 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     }
   } else {
     io.stdout.write(text);
+  }
+  // stylish and json list the fixes; for the machine formats say it on stderr.
+  if (fixed.length && (opts.format === 'sarif' || opts.format === 'github' || toFile)) {
+    const nFiles = new Set(fixed.map((f) => f.file)).size;
+    io.stderr?.write(`querylens: fixed ${fixed.length} problem${fixed.length === 1 ? '' : 's'} in ${nFiles} file${nFiles === 1 ? '' : 's'}\n`);
   }
 
   const failRank = severityRank(config.failOn);

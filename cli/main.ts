@@ -26,7 +26,11 @@ export async function main(argv: string[]): Promise<number> {
         // The server owns the process from here; it exits when the client says so.
         return new Promise<number>(() => undefined);
       case 'lint':
-        return await runLint(args, { cwd: process.cwd(), env: process.env, stdout: process.stdout });
+        // `querylens lint | head` closes the pipe early: that is not an error of ours.
+        process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EPIPE') throw e;
+        });
+        return await runLint(args, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -348,6 +348,7 @@ describe('querylens CLI: which files', () => {
       'src/q.sql': STAR_SQL,
       'src/blob.sql': Buffer.from([0x53, 0x45, 0x00, 0xff, 0x00]),
       'src/latin1.sql': Buffer.from('SELECT \xe9 FROM users;\n', 'latin1'),
+      'src/huge.sql': 'SELECT 1;\n'.repeat(250_000),
     });
     fs.symlinkSync(path.join(d, 'nowhere.sql'), path.join(d, 'src', 'dangling.sql'));
     let unreadableByMode = false;
@@ -356,21 +357,24 @@ describe('querylens CLI: which files', () => {
       fs.chmodSync(path.join(d, 'src', 'locked.sql'), 0);
       unreadableByMode = true;
     }
+    const runs: Record<string, Run> = {};
     for (const format of ['json', 'stylish', 'github', 'sarif']) {
-      const r = ql(d, ['lint', '--format', format]);
+      const r = (runs[format] = ql(d, ['lint', '--format', format]));
       assert.equal(r.code, 1, `${format}: the finding in q.sql still fails the run\n${r.stderr}`);
       assert.match(r.stdout, /binary file/, format);
       assert.match(r.stdout, /not valid UTF-8/, format);
       assert.match(r.stdout, /cannot be read: no such file \(ENOENT\)/, format);
+      assert.match(r.stdout, /larger than 2 MB/, format);
       if (unreadableByMode) assert.match(r.stdout, /permission denied/, format);
     }
-    const out = json(ql(d, ['lint', '--format', 'json']));
+    const out = json(runs.json);
     assert.deepEqual(out.findings.map((f) => f.file), ['src/q.sql']);
     const kinds = Object.fromEntries(out.problems.map((p) => [p.file, p.kind]));
     assert.equal(kinds['src/blob.sql'], 'skipped-file');
     assert.equal(kinds['src/latin1.sql'], 'skipped-file');
     assert.equal(kinds['src/dangling.sql'], 'unreadable-file');
-    assert.match(ql(d, ['lint', '--format', 'github']).stdout, /^::notice file=src\/blob\.sql,title=querylens%3A skipped-file::binary file/m);
+    assert.equal(kinds['src/huge.sql'], 'skipped-file');
+    assert.match(runs.github.stdout, /^::notice file=src\/blob\.sql,title=querylens%3A skipped-file::binary file/m);
   });
 
   it('reports SQL that does not parse as a problem in every format', () => {
