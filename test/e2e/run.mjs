@@ -7,8 +7,8 @@
 //   bash test/e2e/setup.sh   # once: chromium, code-server, Node 24 (cached)
 //   node test/e2e/run.mjs    # or: npm run test:e2e (runs both)
 //
-// Environment: QUERYLENS_E2E_WORKSPACE=dir to open another project;
-// QUERYLENS_E2E_KEEP=1 keeps the temporary folders.
+// The workspace is a temporary copy of examples/feature-store (the steps name
+// its files and findings). QUERYLENS_E2E_KEEP=1 keeps the temporary folders.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -90,7 +90,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'querylens-e2e-'));
 const workspace = join(tmp, 'workspace');
 const userData = join(tmp, 'user-data');
 const extensionsDir = join(tmp, 'extensions');
-const source = process.env.QUERYLENS_E2E_WORKSPACE ?? EXAMPLE;
+const source = EXAMPLE;
 let server;
 let browser;
 const serverLog = [];
