@@ -28,7 +28,7 @@ import {
   levelExpressions,
   sublinkLevelsOf,
 } from '../engine/sql/query-model';
-import { unwrap } from '../engine/sql/expr';
+import { nameList, unwrap } from '../engine/sql/expr';
 import { defineRule } from './define-rule';
 
 class Groups {
@@ -103,11 +103,39 @@ function readsTables(levels: QueryLevel[], depth = 0): boolean {
   return false;
 }
 
-function isRowSource(ctx: RuleContext, item: FromItem): boolean {
+/**
+ * A table filtered by equality on every column of its primary key or of a
+ * (non-partial) unique index returns at most one row: pairing it is fine.
+ */
+function uniquelyFiltered(model: QueryModel, level: QueryLevel, item: FromItem, t: TableInfo): boolean {
+  const eqCols = new Set<string>();
+  for (const c of level.where) {
+    const e = unwrap(c);
+    if (e?.type !== 'A_Expr' || e.body.kind !== 'AEXPR_OP' || nameList(e.body.name).join('') !== '=') continue;
+    for (const [col, val] of [
+      [e.body.lexpr, e.body.rexpr],
+      [e.body.rexpr, e.body.lexpr],
+    ]) {
+      if (!col?.ColumnRef) continue;
+      const ref = model.resolve(level, col);
+      if (ref.item !== item) continue;
+      // The value must not read this level's items (a constant, parameter or outer reference).
+      if (columnRefsOf(val).some((r) => model.resolve(level, r).item?.level === level)) continue;
+      eqCols.add(ref.column);
+    }
+  }
+  if (!eqCols.size) return false;
+  return t.indexes.some(
+    (ix) => (ix.kind === 'primary' || ix.kind === 'unique') && !ix.predicate && ix.keys.length > 0 && ix.keys.every((k) => k.column && eqCols.has(k.column)),
+  );
+}
+
+function isRowSource(ctx: RuleContext, model: QueryModel, level: QueryLevel, item: FromItem): boolean {
   if (item.kind === 'table') {
     const t = item.table ?? ctx.table(item.name ?? '', item.schemaName);
     if (t?.tiny) return false;
     if (t?.rows !== undefined && t.rows <= 1) return false;
+    if (t && uniquelyFiltered(model, level, item, t)) return false;
     return true;
   }
   if (item.lateral) return false;
@@ -175,7 +203,7 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     if (it.kind === 'function') groups.union([it, ...itemsReferenced(model, level, it.node)]);
     if (it.kind === 'subquery' && it.lateral) groups.union([it, ...lateralReferences(model, level, it)]);
   }
-  const sources = items.filter((it) => isRowSource(ctx, it));
+  const sources = items.filter((it) => isRowSource(ctx, model, level, it));
   if (sources.length < 2) return;
   const seenRoots: FromItem[] = [];
   const firstOfGroup = new Map<FromItem, FromItem>();

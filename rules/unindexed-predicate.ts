@@ -30,6 +30,8 @@ import {
   columnRefsOf,
   conjuncts,
   fileQueryModels,
+  isAggregateCall,
+  isSingleRow,
   quoteIdent,
 } from '../engine/sql/query-model';
 import type { Fix, Range, RelatedLocation } from '../engine/types';
@@ -53,6 +55,8 @@ interface Predicate {
   inOr: boolean;
   /** The top-level conjunct (of WHERE or ON) it came from. */
   conj?: PgNode;
+  /** For a join predicate: the item on the other side. */
+  other?: FromItem;
 }
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
@@ -76,7 +80,7 @@ function columnSide(
   const ref = model.resolve(level, refs[0]);
   if (!ref.item || ref.item.level !== level) return undefined;
   // An aggregate or window call is not a row predicate.
-  if (u.type === 'FuncCall' && (u.body.agg_star || u.body.over)) return undefined;
+  if (u.type === 'FuncCall' && (u.body.agg_star || u.body.over || isAggregateCall(node))) return undefined;
   const range = model.rangeOf(node);
   const castTo = u.type === 'TypeCast' && unwrap(u.body.arg)?.type === 'ColumnRef' ? normalizeType(u.body.typeName) : undefined;
   return { ref, wrapped: exprKey(node), castTo, range: range.end > range.start ? range : ref.range };
@@ -110,7 +114,7 @@ class Collector {
     readonly level: QueryLevel,
   ) {}
 
-  private add(side: ReturnType<typeof columnSide>, kind: PredKind, clause: Clause, inOr: boolean): void {
+  private add(side: ReturnType<typeof columnSide>, kind: PredKind, clause: Clause, inOr: boolean, other?: FromItem): void {
     if (!side) return;
     const item = side.ref.item!;
     if (item.kind !== 'table') return;
@@ -119,7 +123,7 @@ class Collector {
     if (!table || !col) return;
     // A cast to the column's own type is no cast at all: PostgreSQL drops it and the plain index applies.
     const wrapped = side.castTo && side.castTo === col.type ? undefined : side.wrapped;
-    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj });
+    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj, other });
   }
 
   /** A comparison `col op value` where the value does not read the column's own table. */
@@ -131,8 +135,8 @@ class Collector {
     if (lOk && rOk) {
       // Columns of two items compared: a join. Only the joined (later) side needs an index to be probed.
       if (kind !== 'eq') return;
-      const later = ls.ref.item!.index > rs.ref.item!.index ? ls : rs;
-      this.add(later, kind, 'JOIN', inOr);
+      const [later, earlier] = ls.ref.item!.index > rs.ref.item!.index ? [ls, rs] : [rs, ls];
+      this.add(later, kind, 'JOIN', inOr, earlier.ref.item);
     } else if (lOk) this.add(ls, kind, clause, inOr);
     else if (rOk) this.add(rs, kind, clause, inOr);
   }
@@ -476,8 +480,21 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
   // One usable access path per table is enough: the planner fetches through it and
   // filters the other conditions on the fetched rows. Report only tables with none.
   const items = [...new Set(c.preds.map((p) => p.item))];
+  // A join column needs an index only when the other side is small (filtered, one row, or the
+  // query is a top-N): joining two whole tables is a hash join that reads both once anyway.
+  const filtered = (it: FromItem): boolean => {
+    if (level.limit !== undefined || it.kind === 'function' || it.kind === 'values') return true;
+    // Any WHERE conjunct that reads this item alone filters it.
+    const alone = level.where.some((w) => {
+      const refs = columnRefsOf(w).map((r) => model.resolve(level, r).item);
+      return refs.includes(it) && refs.every((x) => x === it || x?.level !== level);
+    });
+    if (alone) return true;
+    const arms = it.kind === 'cte' ? it.cte?.arms : it.kind === 'subquery' ? it.subquery : undefined;
+    return !!arms?.length && arms.every((a) => isSingleRow(a) || a.where.length > 0 || a.limit !== undefined);
+  };
   for (const item of items) {
-    const preds = c.preds.filter((p) => p.item === item);
+    const preds = c.preds.filter((p) => p.item === item && !(p.other && !filtered(p.other)));
     if (hasAccessPath(c.preds, preds, verdict)) continue;
     // One index on the best candidate gives the table its access path: report that one.
     // Only ORs need every branch indexed (a BitmapOr), so their branches are reported each.
@@ -486,7 +503,7 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     else for (const p of preds) flag(p);
   }
   // ORDER BY … LIMIT: without WHERE predicates on the table, only an index in that order avoids sorting the whole table.
-  if (level.limit !== undefined && level.orderBy.length) {
+  if (level.limit !== undefined && level.orderBy.length && !level.groupBy && !level.distinct && !c.preds.some((p) => p.clause === 'WHERE')) {
     const side = columnSide(model, level, level.orderBy[0]);
     const item = side?.ref.item;
     if (side && item?.kind === 'table' && item.table?.columns.has(side.ref.column) && !c.preds.some((p) => p.item === item && p.clause === 'WHERE')) {

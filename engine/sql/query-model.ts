@@ -128,6 +128,8 @@ export interface QueryLevel {
   /** A constant LIMIT, 'param' for `LIMIT $1`, undefined when there is none. */
   limit?: number | 'param';
   groupBy: boolean;
+  /** SELECT DISTINCT / DISTINCT ON. */
+  distinct: boolean;
   having?: PgNode;
   /** Rows of a VALUES level. */
   valuesRows?: number;
@@ -416,6 +418,7 @@ class Builder {
       targets: [],
       orderBy: [],
       groupBy: false,
+      distinct: false,
       setArms: [],
       ctes,
       children: [],
@@ -516,6 +519,7 @@ class Builder {
     if (b.havingClause) this.sublinks(b.havingClause, level);
     level.having = b.havingClause;
     level.groupBy = !!b.groupClause?.length;
+    level.distinct = !!b.distinctClause;
     for (const t of b.targetList ?? []) {
       const rt = t.ResTarget;
       if (!rt) continue;
@@ -820,7 +824,8 @@ export function isSingleRow(level: QueryLevel): boolean {
   return level.targets.length > 0 && level.targets.some((t) => isAggregateCall(t.node));
 }
 
-function isAggregateCall(node: PgNode): boolean {
+/** An aggregate call (count/sum/max …, not a window call). */
+export function isAggregateCall(node: PgNode): boolean {
   const f = node?.FuncCall;
   if (!f || f.over) return false;
   if (f.agg_star) return true;
