@@ -62,7 +62,7 @@ function check(ctx: RuleContext): void {
     }));
     const loops = cost.queries.filter((q) => q.count > 1);
     const assumptions: Assumption[] = [
-      { name: 'budgetMs', value: fn.budgetMs, unit: 'ms', source: fn.budgetSource === 'code' ? 'code' : 'config', note: origin },
+      { name: 'budgetMs', value: fn.budgetMs, unit: 'ms', source: fn.budgetSource === 'code' ? 'code' : 'config', note: fn.budgetSource === 'code' ? origin : `budgets["${fn.budgetKey}"]` },
       { name: 'queries', value: cost.queries.length, source: 'code', note: 'run one after another' },
       ctx.model.param('roundTripMs', 'ms'),
       ctx.model.param('statementOverheadMs', 'ms'),

@@ -585,7 +585,12 @@ export function hoverBudget(
     const ctx = budgetContext(project, path, finding.range, model);
     if (!ctx) return undefined;
     const origin = ctx.fn.budgetSource === 'code' ? `\`// ${ctx.fn.budgetKey}\`` : `config \`budgets["${ctx.fn.budgetKey}"]\``;
-    return { name: ctx.fn.name, budgetMs: ctx.fn.budgetMs, budgetOrigin: origin, requestMs: Math.max(ctx.cost.totalMs, finding.estimate.currentMs) };
+    // The finding's own estimate stands in for this function's estimate of the same query,
+    // so "share of the request" compares like with like.
+    const r = finding.range;
+    const same = ctx.cost.queries.filter((q) => q.localRange.start < r.end && r.start < q.localRange.end);
+    const others = ctx.cost.totalMs - same.reduce((s, q) => s + q.totalMs, 0);
+    return { name: ctx.fn.name, budgetMs: ctx.fn.budgetMs, budgetOrigin: origin, requestMs: others + finding.estimate.currentMs };
   } catch {
     return undefined;
   }
