@@ -388,7 +388,8 @@ export class QuerylensServer {
       if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
       else if (isAnalyzable(rel) || rel.endsWith('.prisma')) ws.known.add(rel);
       if (rel === CONFIG_FILE) {
-        if (!ws.open.has(rel) && ws.loadConfigFile()) t.schema = true;
+        // Also when open: an event for an open config file is its save, and a saved bad config deserves the popup.
+        if (ws.loadConfigFile()) t.schema = true;
         continue;
       }
       // The editor's buffer wins over the disk while the file is open.

@@ -75,6 +75,8 @@ export class WorkspaceProject {
   private settingsRaw: Record<string, unknown> = {};
   private ignoreMatcher: Ignore = ignore();
   private schemaGlobsKey = '';
+  /** Set while applying an editor buffer of the config file. */
+  private quiet = false;
 
   constructor(
     readonly root: string,
@@ -199,15 +201,21 @@ export class WorkspaceProject {
     return this.setFileConfig(raw);
   }
 
+  /** The config file's text from an editor buffer: errors are logged, not popped up on every keystroke (saving re-reads it from disk). */
   setFileConfigText(text: string): boolean {
     let raw: unknown;
+    this.quiet = true;
     try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); using defaults`);
-      raw = undefined;
+      try {
+        raw = JSON.parse(text);
+      } catch (e) {
+        this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); using defaults`);
+        raw = undefined;
+      }
+      return this.setFileConfig(raw);
+    } finally {
+      this.quiet = false;
     }
-    return this.setFileConfig(raw);
   }
 
   private setFileConfig(raw: unknown): boolean {
@@ -277,7 +285,7 @@ export class WorkspaceProject {
 
   private reportConfigError(message: string): void {
     this.logger.error(`[${this.root}] ${message}`);
-    this.onConfigError(`querylens: ${message}`);
+    if (!this.quiet) this.onConfigError(`querylens: ${message}`);
   }
 
   /** Why the server does not lint this file, or undefined when it does. */

@@ -477,6 +477,20 @@ describe('language server configuration', function () {
     assert.deepEqual(only(after, 'over-fetching'), []);
   });
 
+  it('applies an open querylens.config.json as it is typed: no popup for half-typed JSON, re-analysis when it parses', async () => {
+    const { root, c } = await start({ 'q.sql': 'SELECT * FROM users;\n', 'querylens.config.json': '{}' });
+    const q = await c.open(path.join(root, 'q.sql'), 'SELECT * FROM users;\n');
+    assert.equal(only(await c.diagnosticsFor(q), 'over-fetching').length, 1);
+    const cfg = await c.open(path.join(root, 'querylens.config.json'), '{}', 'json');
+    await c.change(cfg, '{ "rules": { "over-fe');
+    await c.waitFor('logged JSON error', () => c.logs.find((l) => /not valid JSON/.test(l)));
+    const since = c.diagnostics.length;
+    await c.change(cfg, '{ "rules": { "over-fetching": "off" } }');
+    const after = await c.waitFor('q.sql re-published', () => c.diagnostics.slice(since).find((p) => p.uri === q)?.diagnostics);
+    assert.deepEqual(only(after, 'over-fetching'), []);
+    assert.deepEqual(c.messages, [], 'no popups while typing');
+  });
+
   it('in an untrusted workspace ignores database/command/*Path keys and says so in the log', async () => {
     const { c } = await start(
       { 'querylens.config.json': JSON.stringify({ database: 'postgres://prod', tables: { users: { rows: 10 } }, explainPath: '/usr/bin/x' }) },
