@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type LintOptions, UsageError } from '../cli/args';
-import { FileFilter } from '../cli/files';
+import { FileFilter, lazyReader } from '../cli/files';
 import { planFixPass } from '../cli/fix';
 import { escapeData, escapeProperty } from '../cli/formats/github';
 import { runLint } from '../cli/lint';
@@ -375,6 +375,49 @@ describe('querylens CLI: which files', () => {
     assert.equal(kinds['src/dangling.sql'], 'unreadable-file');
     assert.equal(kinds['src/huge.sql'], 'skipped-file');
     assert.match(runs.github.stdout, /^::notice file=src\/blob\.sql,title=querylens%3A skipped-file::binary file/m);
+  });
+
+  it('reads imported helpers lazily when linting one file (n-plus-one through a helper in another file)', () => {
+    const d = project({
+      'migrations/001.sql': SCHEMA,
+      'src/users.ts': [
+        "import { Pool } from 'pg';",
+        'const pool = new Pool();',
+        'export async function getUser(id: number) {',
+        "  const { rows } = await pool.query('SELECT id, name FROM users WHERE id = $1', [id]);",
+        '  return rows[0];',
+        '}',
+        '',
+      ].join('\n'),
+      'src/route.ts': [
+        "import { getUser } from './users';",
+        'export async function handler(ids: number[]) {',
+        '  const out = [];',
+        '  for (const id of ids) out.push(await getUser(id));',
+        '  return out;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const out = json(ql(d, ['lint', 'src/route.ts', '--format', 'json']));
+    assert.equal(out.summary.files, 1, 'only route.ts is linted');
+    assert.deepEqual(out.findings.map((f) => `${f.file}:${f.line}:${f.ruleId}`), ['src/route.ts:4:n-plus-one']);
+    // The related location in the helper is located in users.ts, which was read on demand.
+    assert.ok(JSON.stringify(out.findings[0].related).includes('"file":"src/users.ts","line":4'), JSON.stringify(out.findings[0].related));
+  });
+
+  it('the lazy reader stays inside the root and out of node_modules, and caches', () => {
+    const d = project({ 'src/a.ts': 'export const a = 1;\n', 'node_modules/p/index.ts': 'export {};\n', 'src/bin.ts': Buffer.from([0, 1, 2]) });
+    fs.writeFileSync(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`), 'x');
+    temps.push(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`));
+    const read = lazyReader(d);
+    assert.equal(read('src/a.ts'), 'export const a = 1;\n');
+    fs.writeFileSync(path.join(d, 'src', 'a.ts'), 'changed');
+    assert.equal(read('src/a.ts'), 'export const a = 1;\n', 'cached');
+    assert.equal(read('node_modules/p/index.ts'), undefined);
+    assert.equal(read(`../${path.basename(d)}-outside.ts`), undefined);
+    assert.equal(read('src/bin.ts'), undefined);
+    assert.equal(read('src/missing.ts'), undefined);
   });
 
   it('reports SQL that does not parse as a problem in every format', () => {
