@@ -11,6 +11,7 @@
  *
  * ORM part: `checkOrmOverFetching` in orm-checks.ts, for TypeScript files.
  */
+import * as ts from 'typescript';
 import type { RuleContext } from '../engine/context';
 import { type Count, isLargeType, typeWidth } from '../engine/model';
 import type { TableInfo } from '../engine/schema/types';
@@ -88,6 +89,75 @@ function columnListFix(ctx: RuleContext, site: SqlSite, target: Target): Fix | u
   };
 }
 
+/** The innermost node of `sf` that spans exactly `r`, or the smallest one containing it. */
+function nodeAt(sf: ts.SourceFile, r: { start: number; end: number }): ts.Node | undefined {
+  let best: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (n.getStart(sf) <= r.start && n.end >= r.end) {
+      best = n;
+      ts.forEachChild(n, visit);
+    }
+  };
+  ts.forEachChild(sf, visit);
+  return best;
+}
+
+/** Climbs from a query call through await, parentheses, `.rows`, `[0]`, casts. */
+function resultExpression(n: ts.Node): ts.Node {
+  let cur = n;
+  for (;;) {
+    const p = cur.parent;
+    if (!p) return cur;
+    if (
+      ts.isAwaitExpression(p) ||
+      ts.isParenthesizedExpression(p) ||
+      ts.isAsExpression(p) ||
+      ts.isNonNullExpression(p) ||
+      ts.isSatisfiesExpression(p) ||
+      (ts.isPropertyAccessExpression(p) && p.expression === cur && /^(rows|\$?0)$/.test(p.name.text)) ||
+      (ts.isElementAccessExpression(p) && p.expression === cur)
+    ) {
+      cur = p;
+      continue;
+    }
+    return cur;
+  }
+}
+
+/**
+ * Whether the rows of a raw-SQL call leave the function unchanged (returned as
+ * they are): then a caller may need every column, and only large columns make
+ * the `*` worth reporting.
+ */
+function rowsReturnedToCaller(ctx: RuleContext, site: SqlSite): boolean {
+  const sf = ctx.tsAst();
+  if (!sf || !site.callRange) return false;
+  const call = nodeAt(sf, site.callRange);
+  if (!call) return false;
+  const res = resultExpression(call);
+  const p = res.parent;
+  if (!p) return false;
+  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === res)) return true;
+  if (!ts.isVariableDeclaration(p) || p.initializer !== res) return false;
+  const names: string[] = [];
+  if (ts.isIdentifier(p.name)) names.push(p.name.text);
+  else if (ts.isObjectBindingPattern(p.name)) for (const el of p.name.elements) if (ts.isIdentifier(el.name)) names.push(el.name.text);
+  let fn: ts.Node | undefined = p;
+  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  if (!fn) return false;
+  let escapes = false;
+  const visit = (n: ts.Node): void => {
+    if (escapes) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      const inner = ts.isIdentifier(n.expression) ? n.expression : ts.isElementAccessExpression(n.expression) || ts.isPropertyAccessExpression(n.expression) ? n.expression.expression : undefined;
+      if (inner && ts.isIdentifier(inner) && names.includes(inner.text)) escapes = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return escapes;
+}
+
 function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target: Target): void {
   const star = target.star!;
   const tables: FromItem[] = [];
@@ -116,6 +186,8 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   colsAll += unknownTables * UNKNOWN_TABLE_COLUMNS;
   const bytesUsed = bytesLarge > 0 ? bytesAll - bytesLarge : bytesAll * USED_FRACTION;
   const colsUsed = Math.max(1, colsLarge > 0 ? colsAll - colsLarge : Math.round(colsAll * USED_FRACTION));
+  // A whole row handed back to the caller may be exactly what the caller needs; only report it when large columns ride along.
+  if (bytesLarge === 0 && ctx.language === 'ts' && rowsReturnedToCaller(ctx, site)) return;
   const rows = rowsReturned(ctx, level, tables);
   const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: colsAll, columnsUsed: colsUsed });
   if (!(estimate.currentMs > estimate.fixedMs)) return;
