@@ -209,7 +209,8 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   }
   const written = site.sql.slice(star.range.start, star.range.end);
   const what = star.qualifier ? `\`${written}\`` : '`SELECT *`';
-  const message = `${what} fetches every column of ${text}; select only the columns the code reads.`;
+  const via = star.items.filter((it) => it.kind === 'cte' || it.kind === 'subquery').map((it) => (it.kind === 'cte' ? `CTE ${it.name}` : `subquery ${it.alias ?? ''}`.trim()));
+  const message = `${what} fetches every column of ${text}${via.length ? ` (through ${via.join(', ')})` : ''}; select only the columns the code reads.`;
   const fix = columnListFix(ctx, site, target);
   const related = tables
     .map((t) => tableOf(ctx, t))
@@ -236,7 +237,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), and `RETURNING *`.',
+        'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), `RETURNING *` (the row just written), and, for raw SQL in TypeScript, rows returned unchanged to the caller when the table has no large column (the caller may need every column).',
       why:
         'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
