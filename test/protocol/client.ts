@@ -35,21 +35,25 @@ export function serverCommand(): string[] {
   return [process.execPath, path.join(REPO, 'dist/server.js'), '--stdio'];
 }
 
-/** Builds the bundles the server command runs, so tests exercise the current source. */
+/**
+ * Builds the bundles the server command runs (dist/cli.js, which loads
+ * dist/server.js), with scripts/build.mjs's options, so the tests exercise
+ * the current source. The extension bundle is left alone: an editor test may
+ * be running it.
+ */
 export function buildBundles(): void {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts/build.mjs')], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) {
-    // Another work item's entry may be mid-edit; the server bundle alone is enough for these tests.
-    const s = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `require('esbuild').build({bundle:true,platform:'node',target:'node20',format:'cjs',sourcemap:true,external:['libpg-query','typescript','vscode'],logLevel:'error',entryPoints:['server/main.ts'],outfile:'dist/server.js'}).catch(e=>{console.error(e);process.exit(1)})`,
-      ],
-      { cwd: REPO, encoding: 'utf8' },
-    );
-    if (s.status !== 0) throw new Error(`building dist/server.js failed: ${s.stderr}`);
-  }
+  const script = `
+    const { build } = require('esbuild');
+    const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external: ['libpg-query', 'typescript', 'vscode'], logLevel: 'error' };
+    Promise.all([
+      build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+      build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }).catch((e) => {
+        // The CLI entry may be mid-edit by its owner; the server bundle alone still runs (node dist/server.js --stdio).
+        console.error('dist/cli.js not rebuilt: ' + e.message);
+      }),
+    ]).catch((e) => { console.error(e.message); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building dist/server.js failed: ${r.stderr}`);
 }
 
 export function uriOf(file: string): string {

@@ -33,9 +33,9 @@ const REPO_TS = `import { Pool } from 'pg';
 
 const pool = new Pool();
 
-export async function getUser(id: number) {
+export async function emailOf(id: number) {
   const { rows } = await pool.query('SELECT * FROM users WHERE id = $1', [id]);
-  return rows[0];
+  return rows[0].email;
 }
 
 export async function ordersOf(userId: number) {
