@@ -60,6 +60,11 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   const statsFiles: SourceFile[] = [];
   for (const f of orderSchemaFiles(files)) {
     const kind = sourceKind(f.path);
+    const dialect = foreignDialect(f.path);
+    if (dialect && kind !== 'stats') {
+      model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
+      continue;
+    }
     if (kind === 'prisma') {
       prismaFiles.push(f);
       continue;
@@ -70,11 +75,6 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     }
     if (!f.path.toLowerCase().endsWith('.sql')) {
       model.problems.push({ file: f.path, message: 'not a schema source querylens reads (.sql, .prisma, querylens.stats.json); ignored' });
-      continue;
-    }
-    const dialect = foreignDialect(f.path);
-    if (dialect) {
-      model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
       continue;
     }
     if (!parserReady()) {

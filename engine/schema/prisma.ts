@@ -321,9 +321,34 @@ function fieldList(a: Attribute): string[] {
   return arg.value.items.map((v) => (v.kind === 'call' ? v.name : '?'));
 }
 
+const PG_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb']);
+
+function dirName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** The `provider` of a `datasource` block, if the file has one with a literal provider. */
+function datasourceProvider(text: string): string | undefined {
+  const m = /(?:^|\n)[ \t]*datasource\s+\w+\s*\{([^}]*)\}/.exec(blankComments(text));
+  return m ? /\bprovider\s*=\s*"([^"]*)"/.exec(m[1])?.[1].toLowerCase() : undefined;
+}
+
 /** Parses Prisma schema files (all files of one schema together: models may refer across files). */
-export function prismaTables(files: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[] } {
+export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[] } {
   const problems: SchemaProblem[] = [];
+  // A schema for another database (umami kept `provider = "mysql"` schemas beside PostgreSQL ones) is not read.
+  // The datasource sits in one file of a multi-file schema: it decides for its whole folder.
+  const foreignDirs = new Map<string, string>();
+  for (const f of all) {
+    const provider = datasourceProvider(f.text);
+    if (provider && !PG_PROVIDERS.has(provider)) foreignDirs.set(dirName(f.path), provider);
+  }
+  const files = all.filter((f) => {
+    const provider = foreignDirs.get(dirName(f.path));
+    if (provider) problems.push({ file: f.path, line: 1, message: `Prisma schema for provider "${provider}", not PostgreSQL; skipped` });
+    return !provider;
+  });
   const blocks = files.flatMap((f) => parseBlocks(f.path, f.text, problems));
   const models = new Set(blocks.filter((b) => b.keyword === 'model' || b.keyword === 'view' || b.keyword === 'type').map((b) => b.name));
   const enums = new Map(blocks.filter((b) => b.keyword === 'enum').map((b) => [b.name, mapArg(attr(b.blockAttrs, 'map')) ?? b.name]));

@@ -207,6 +207,19 @@ CREATE UNIQUE INDEX "users_email_unique" ON "users"("email");`,
     assert.ok(findTable(m, 'Post')!.indexes.some((i) => i.name === 'Post_userId_idx'));
   });
 
+  it('skips Prisma schemas for other databases (provider or path), keeping the PostgreSQL one', () => {
+    const m = build([
+      { path: 'prisma/schema.prisma', text: 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\nmodel A {\n  id Int @id\n}\n' },
+      { path: 'db/legacy/schema.prisma', text: 'datasource db {\n  provider = "mysql" // old\n  url = env("DATABASE_URL")\n}\nmodel B {\n  id Int @id\n}\n' },
+      { path: 'db/sqlite/schema.prisma', text: 'model C {\n  id Int @id\n}\n' },
+    ]);
+    assert.deepEqual([...m.tables.keys()], ['public.A']);
+    assert.deepEqual(
+      m.problems.map((p) => p.file).sort(),
+      ['db/legacy/schema.prisma', 'db/sqlite/schema.prisma'],
+    );
+  });
+
   it('never throws on truncated or garbled schema text', () => {
     let seed = 7;
     const rand = (n: number) => {
