@@ -434,12 +434,10 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
   const name: string = c.conname ? truncateIdent(c.conname) : chooseIndexName(st.model, table, names, suffix);
   const include = nameList(c.including);
   if (kind === 'primary') for (const n of names) setNotNull(table, n);
-  addIndex(
-    table,
-    { name, kind, keys, include, method: c.access_method ?? 'btree', definedAt: { file: st.file, range } },
-    { exprs, where: c.where_clause ? structuredClone(c.where_clause) : undefined, constraint: true },
-  );
-  if (c.where_clause) table.indexes[table.indexes.length - 1].predicate = predicateText(c.where_clause);
+  const index: IndexInfo = { name, kind, keys, include, method: c.access_method ?? 'btree', definedAt: { file: st.file, range } };
+  // EXCLUDE … WHERE (…) makes a partial index.
+  if (c.where_clause) index.predicate = predicateText(c.where_clause);
+  addIndex(table, index, { exprs, where: c.where_clause ? structuredClone(c.where_clause) : undefined, constraint: true });
 }
 
 function setNotNull(table: TableInfo, column: string): void {
