@@ -68,7 +68,7 @@ function rowsReturned(ctx: RuleContext, level: QueryLevel, tables: FromItem[]): 
 function columnListFix(ctx: RuleContext, site: SqlSite, target: Target): Fix | undefined {
   const star = target.star!;
   const items = star.items;
-  if (!items.length || items.some((it) => it.kind !== 'table' || it.columnAliases)) return undefined;
+  if (star.implicit || !items.length || items.some((it) => it.kind !== 'table' || it.columnAliases)) return undefined;
   const cols: string[] = [];
   const qualify = !!star.qualifier || items.length > 1;
   for (const it of items) {
@@ -208,7 +208,7 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
     });
   }
   const written = site.sql.slice(star.range.start, star.range.end);
-  const what = star.qualifier ? `\`${written}\`` : '`SELECT *`';
+  const what = star.implicit ? `\`TABLE ${written}\`` : star.qualifier ? `\`${written}\`` : '`SELECT *`';
   const via = star.items.filter((it) => it.kind === 'cte' || it.kind === 'subquery').map((it) => (it.kind === 'cte' ? `CTE ${it.name}` : `subquery ${it.alias ?? ''}`.trim()));
   const message = `${what} fetches every column of ${text}${via.length ? ` (through ${via.join(', ')})` : ''}; select only the columns the code reads.`;
   const fix = columnListFix(ctx, site, target);

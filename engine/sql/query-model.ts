@@ -84,6 +84,8 @@ export interface StarTarget {
   range: Range;
   /** The FROM items the star expands to. */
   items: FromItem[];
+  /** `TABLE t`: a star PostgreSQL adds, not written; `range` is then the table name. */
+  implicit?: boolean;
 }
 
 export interface Target {
@@ -543,7 +545,16 @@ class Builder {
     }
     level.limit = this.limitOf(b);
     // Star expansion needs the FROM items, which exist now.
-    for (const t of level.targets) if (t.star) t.star.items = this.starItems(level, t.star.qualifier);
+    for (const t of level.targets) {
+      if (!t.star) continue;
+      t.star.items = this.starItems(level, t.star.qualifier);
+      if ((t.node?.ColumnRef?.location ?? -1) < 0) {
+        t.star.implicit = true;
+        t.star.range = level.from[0]?.range ?? t.star.range;
+      }
+    }
+    // SELECT … INTO creates a table: its rows do not reach the application.
+    if (b.intoClause) level.returnsRows = false;
     return [level];
   }
 
