@@ -89,10 +89,10 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   }
   if (prismaFiles.length) {
     try {
-      const { tables, problems } = prismaTables(prismaFiles);
+      const { tables, problems, applied } = prismaTables(prismaFiles);
       model.problems.push(...problems);
       for (const t of tables) mergePrismaTable(model, t);
-      model.sources.push(...prismaFiles.map((f) => f.path));
+      model.sources.push(...applied);
     } catch (e) {
       model.problems.push({ file: prismaFiles[0].path, message: `Prisma schema not applied: ${e instanceof Error ? e.message : String(e)}` });
     }

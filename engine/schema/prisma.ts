@@ -335,7 +335,7 @@ function datasourceProvider(text: string): string | undefined {
 }
 
 /** Parses Prisma schema files (all files of one schema together: models may refer across files). */
-export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[] } {
+export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[] } {
   const problems: SchemaProblem[] = [];
   // A schema for another database (umami kept `provider = "mysql"` schemas beside PostgreSQL ones) is not read.
   // The datasource sits in one file of a multi-file schema: it decides for its whole folder.
@@ -407,5 +407,5 @@ export function prismaTables(all: { path: string; text: string }[]): { tables: T
       if (f) p.line = new LineIndex(f.text).position(p.range.start).line + 1;
     }
   }
-  return { tables, problems };
+  return { tables, problems, applied: files.map((f) => f.path) };
 }

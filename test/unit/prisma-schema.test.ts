@@ -214,6 +214,7 @@ CREATE UNIQUE INDEX "users_email_unique" ON "users"("email");`,
       { path: 'db/sqlite/schema.prisma', text: 'model C {\n  id Int @id\n}\n' },
     ]);
     assert.deepEqual([...m.tables.keys()], ['public.A']);
+    assert.deepEqual(m.sources, ['prisma/schema.prisma']);
     assert.deepEqual(
       m.problems.map((p) => p.file).sort(),
       ['db/legacy/schema.prisma', 'db/sqlite/schema.prisma'],
