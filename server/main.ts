@@ -72,6 +72,7 @@ interface DocState {
   timer?: NodeJS.Timeout;
   /** Wall time of the last analysis: a slow document is not re-analysed on every keystroke. */
   lastMs?: number;
+  excludedLogged?: boolean;
   /** The last analysis, for hover and code actions on the same version. */
   last?: { version: number; result: AnalysisResult; lines: LineIndex };
   /** Import specifiers of this version, resolved to project paths. */
@@ -105,6 +106,8 @@ export class QuerylensServer {
   /** Settles once the first settings pull is done (or failed): analysis waits for it, so nothing runs on half a config. */
   private settingsLoaded: Promise<void> = Promise.resolve();
   private settingsDone: () => void = () => {};
+  /** The most recent settings section, for projects created later (files outside every folder). */
+  private lastSettings: unknown;
   private readonly logger: Logger;
 
   constructor(private readonly connection: Connection) {
@@ -243,6 +246,7 @@ export class QuerylensServer {
     let changed = false;
     all.forEach((ws, i) => {
       const s = sections?.[i] as Record<string, unknown> | null | undefined;
+      if (i === 0) this.lastSettings = s ?? undefined;
       if (s && typeof s.debounceMs === 'number' && s.debounceMs >= 0) this.debounceMs = s.debounceMs;
       if (s && typeof s.maxFileKB === 'number' && s.maxFileKB > 0) this.maxFileBytes = s.maxFileKB * 1024;
       changed = ws.setSettings(s) || changed;
@@ -255,6 +259,7 @@ export class QuerylensServer {
     if (this.canConfigure) return this.pullSettings(true);
     const section = (p.settings as Record<string, unknown> | null)?.querylens;
     if (section === undefined) return;
+    this.lastSettings = section;
     let changed = false;
     for (const ws of [...this.projects, ...this.loose.values()]) changed = ws.setSettings(section) || changed;
     if (changed) this.rescheduleAll();
@@ -284,6 +289,7 @@ export class QuerylensServer {
     let ws = this.loose.get(dir);
     if (!ws) {
       ws = new WorkspaceProject(dir, this.trusted, this.logger, (m) => this.showError(m));
+      if (this.lastSettings !== undefined) ws.setSettings(this.lastSettings);
       this.loose.set(dir, ws);
     }
     return ws;
@@ -439,7 +445,11 @@ export class QuerylensServer {
     if (!at) return undefined;
     const { ws, rel } = at;
     const why = ws.excluded(rel);
-    if (why) return undefined;
+    if (why) {
+      if (!s.excludedLogged) this.logger.log(`${rel}: not linted (${why})`);
+      s.excludedLogged = true;
+      return undefined;
+    }
     const text = doc.getText();
     if (text.length > this.maxFileBytes && text.length <= MAX_FILE_BYTES) {
       // Between the editing bound and the engine's: say why, cheaply. (Above MAX_FILE_BYTES the engine reports its own skip.)

@@ -491,6 +491,22 @@ describe('language server configuration', function () {
     assert.deepEqual(c.messages, [], 'no popups while typing');
   });
 
+  it('does not lint test files unless lintTests, and says why in the log; lints files outside every folder with defaults', async () => {
+    const src = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(id: number) {\n  const { rows } = await pool.query('SELECT * FROM users WHERE id = $1', [id]);\n  return rows[0].email;\n}\n";
+    const { root, c } = await start({ 'migrations/001.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text, bio text);\n' });
+    const t = await c.open(path.join(root, 'src/users.test.ts'), src);
+    assert.deepEqual(await c.diagnosticsFor(t), []);
+    await c.waitFor('excluded log', () => c.logs.find((l) => /src\/users\.test\.ts: not linted \(test file/.test(l)));
+    const outside = tempWorkspace({});
+    roots.push(outside);
+    const o = await c.open(path.join(outside, 'loose.sql'), 'SELECT * FROM users;\n');
+    assert.equal(only(await c.diagnosticsFor(o), 'over-fetching').length, 1);
+
+    const { root: root2, c: c2 } = await start({ 'migrations/001.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text, bio text);\n' }, { settings: { lintTests: true } });
+    const t2 = await c2.open(path.join(root2, 'src/users.test.ts'), src);
+    assert.equal(only(await c2.diagnosticsFor(t2), 'over-fetching').length, 1);
+  });
+
   it('in an untrusted workspace ignores database/command/*Path keys and says so in the log', async () => {
     const { c } = await start(
       { 'querylens.config.json': JSON.stringify({ database: 'postgres://prod', tables: { users: { rows: 10 } }, explainPath: '/usr/bin/x' }) },
