@@ -173,8 +173,9 @@ Lint options:
 Project root: the directory of --config, else of the nearest querylens.config.json
 at or above the linted paths (their common directory: the current directory for
 a bare "querylens lint"); without one, the nearest enclosing git repository (the
-directory holding .git); otherwise that common directory. Output paths are
-relative to the current directory. Schema sources (migrations/**/*.sql, schema.sql, prisma/schema.prisma, ...)
+directory holding .git); otherwise the current directory (or the common
+directory, when the paths lie outside it). Output paths are relative to the
+current directory. Schema sources (migrations/**/*.sql, schema.sql, prisma/schema.prisma, ...)
 are collected from the whole root even when you lint a sub-path.
 
 Files: .ts .tsx .mts .cts .js .jsx .mjs .cjs .sql. Skipped: .gitignore'd files (root

@@ -27,7 +27,7 @@ export interface ProjectLocation {
  * querylens.config.json at or above `start` (the directory holding everything
  * being linted: the cwd for `querylens lint`, `examples/app` for
  * `querylens lint examples/app`); else the nearest directory above it holding
- * `.git`; else `start`. The git fallback keeps schema discovery and .gitignore
+ * `.git`; else `cwd` (or `start` when the linted paths lie outside it). The git fallback keeps schema discovery and .gitignore
  * files working when someone lints a sub-directory of a repository without config.
  */
 export function locateProject(start: string, explicitConfig?: string, cwd: string = start): ProjectLocation {
@@ -44,7 +44,7 @@ export function locateProject(start: string, explicitConfig?: string, cwd: strin
     if (fs.existsSync(path.join(dir, '.git'))) return { root: dir };
     if (path.dirname(dir) === dir) break;
   }
-  return { root: start };
+  return { root: isInside(cwd, start) ? cwd : start };
 }
 
 /** The deepest directory containing every given path (a file counts by its directory). */

@@ -201,8 +201,11 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     if (failed.size) break;
   }
 
-  // Schema problems (a migration that does not parse) belong to every run.
+  // Schema problems (a migration that does not parse) belong to every run; when the migration
+  // was linted too, its own unparseable-sql problem already says it on that line.
+  const parseErrorLines = new Set(result.problems.filter((p) => p.kind === 'unparseable-sql').map((p) => `${p.file}:${p.line}`));
   for (const sp of project.schema().problems) {
+    if (sp.line !== undefined && parseErrorLines.has(`${sp.file}:${sp.line}`)) continue;
     problems.push({ kind: 'schema', file: sp.file, line: sp.line, range: sp.range, message: sp.message });
   }
   problems.push(...result.problems);

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type LintOptions, UsageError } from '../cli/args';
-import { FileFilter, lazyReader } from '../cli/files';
+import { FileFilter, commonDirectory, lazyReader, locateProject } from '../cli/files';
 import { planFixPass } from '../cli/fix';
 import { escapeData, escapeProperty } from '../cli/formats/github';
 import { runLint } from '../cli/lint';
@@ -129,7 +129,7 @@ describe('querylens CLI: findings and formats', () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': 'SELECT id, name FROM users;\n' });
     const r = ql(d, ['lint']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /No problems found in 2 files/);
+    assert.match(r.stdout, /✔ No findings in 2 files\.\n$/);
   });
 
   it('stylish: grouped by file, aligned rows, totals; exit 1', () => {
@@ -406,6 +406,17 @@ describe('querylens CLI: which files', () => {
     assert.ok(JSON.stringify(out.findings[0].related).includes('"file":"src/users.ts","line":4'), JSON.stringify(out.findings[0].related));
   });
 
+  it('locateProject: --config, then a config at or above the linted paths, then the git root, then the cwd', () => {
+    const d = project({ 'repo/.git/HEAD': '', 'repo/app/querylens.config.json': '{}', 'repo/app/src/a.ts': '', 'repo/lib/b.ts': '', 'plain/c.ts': '' });
+    const r = (p: string) => path.join(d, p);
+    assert.deepEqual(locateProject(r('repo/app/src'), undefined, r('repo')), { root: r('repo/app'), configFile: r('repo/app/querylens.config.json') });
+    assert.deepEqual(locateProject(r('repo/lib'), undefined, r('repo/lib')), { root: r('repo') });
+    assert.deepEqual(locateProject(r('plain'), undefined, d), { root: d });
+    assert.deepEqual(locateProject(r('plain'), undefined, r('repo')), { root: r('plain') }, 'paths outside the cwd: their own directory');
+    assert.deepEqual(locateProject(r('plain'), 'app/querylens.config.json', r('repo')), { root: r('repo/app'), configFile: r('repo/app/querylens.config.json') });
+    assert.equal(commonDirectory([r('repo/app/src/a.ts'), r('repo/lib')]), r('repo'));
+  });
+
   it('the lazy reader stays inside the root and out of node_modules, and caches', () => {
     const d = project({ 'src/a.ts': 'export const a = 1;\n', 'node_modules/p/index.ts': 'export {};\n', 'src/bin.ts': Buffer.from([0, 1, 2]) });
     fs.writeFileSync(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`), 'x');
@@ -418,6 +429,14 @@ describe('querylens CLI: which files', () => {
     assert.equal(read(`../${path.basename(d)}-outside.ts`), undefined);
     assert.equal(read('src/bin.ts'), undefined);
     assert.equal(read('src/missing.ts'), undefined);
+  });
+
+  it('reports a migration that does not parse once, and schema problems of migrations outside the linted path', () => {
+    const d = project({ 'migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE oops (id int,, x);\n', 'src/q.sql': 'SELECT id FROM users;\n' });
+    const all = json(ql(d, ['lint', '--format', 'json'])).problems.filter((p) => p.file === 'migrations/001.sql');
+    assert.deepEqual(all.map((p) => `${p.kind}:${p.line}`), ['unparseable-sql:2']);
+    const sub = json(ql(d, ['lint', 'src', '--format', 'json'])).problems;
+    assert.deepEqual(sub.map((p) => `${p.kind}:${p.file}:${p.line}`), ['schema:migrations/001.sql:2']);
   });
 
   it('reports SQL that does not parse as a problem in every format', () => {

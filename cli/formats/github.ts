@@ -44,7 +44,8 @@ export function formatGithub(report: Report): string {
   for (const p of report.problems) {
     const l = problemLocation(report, p);
     const props = l ? (p.line !== undefined || p.range ? { file: l.path, line: l.line, col: l.column } : { file: l.path }) : {};
-    out.push(command('notice', { ...props, title: `querylens: ${p.kind}` }, p.message));
+    // Unused suppressions count as warnings for the exit code; annotate them as such.
+    out.push(command(p.kind === 'unused-suppression' ? 'warning' : 'notice', { ...props, title: `querylens: ${p.kind}` }, p.message));
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

@@ -105,7 +105,8 @@ export function formatStylish(report: Report, color: boolean): string {
     const fixable = report.findings.filter((f) => f.fixes.some((x) => x.safety === 'safe')).length;
     if (fixable) out.push(p.dim(`  ${plural(fixable, 'finding')} potentially fixable with the --fix option.`));
   } else {
-    out.push(p.green(`✔ No problems found in ${plural(s.files, 'file')}.`));
+    const note = report.problems.length ? ` (${plural(report.problems.length, 'problem')} with the input, listed above)` : '';
+    out.push(p.green(`✔ No findings in ${plural(s.files, 'file')}${note}.`));
   }
   return out.join('\n') + '\n';
 }
