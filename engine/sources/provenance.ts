@@ -71,7 +71,8 @@ const MAX_DEPTH = 40;
 export function libraryOfModule(spec: string): Library | undefined {
   if (spec === 'pg' || spec === 'pg-pool' || spec.startsWith('pg/')) return 'pg';
   if (spec === 'postgres') return 'postgres';
-  if (spec === 'slonik' || spec.startsWith('slonik/') || spec.startsWith('@slonik/')) return 'slonik';
+  // Scoped forks keep slonik's API (`@silverhand/slonik`).
+  if (spec === 'slonik' || spec.startsWith('slonik/') || spec.startsWith('@slonik/') || /^@[^/]+\/slonik(\/|$)/.test(spec)) return 'slonik';
   if (spec === 'kysely' || spec.startsWith('kysely/')) return 'kysely';
   if (spec === 'drizzle-orm' || spec.startsWith('drizzle-orm/')) return 'drizzle';
   if (spec === '@prisma/client' || spec.startsWith('@prisma/client/') || spec === '.prisma/client' || spec.startsWith('.prisma/client/'))
@@ -412,13 +413,95 @@ export function resolveModulePath(project: ProjectServices, fromPath: string, sp
     bases = [normalizePath(spec)];
   } else {
     bases = aliasCandidates(project, fromPath, spec);
-    if (bases.length === 0) return undefined;
   }
   for (const base of bases) {
     const hit = probe(project, base);
     if (hit) return hit;
   }
+  if (!spec.startsWith('.') && !spec.startsWith('/')) return workspacePackage(project, fromPath, spec);
   return undefined;
+}
+
+/** Folders that hold the packages of a monorepo, by convention. */
+const WORKSPACE_DIRS = ['packages', 'libs', 'apps', 'modules', 'services', 'internal-packages'];
+
+/**
+ * A package of the same monorepo (`@acme/db` in `packages/db/package.json`), found by the usual folder
+ * layout and confirmed by the package.json name; its entry from `exports`/`types`/`main`, with built
+ * paths (`dist/`, `lib/`, `build/`) mapped back to the TypeScript sources.
+ */
+function workspacePackage(project: ProjectServices, fromPath: string, spec: string): string | undefined {
+  const m = /^((?:@[^/]+\/)?[^/@][^/]*)(?:\/(.*))?$/.exec(spec);
+  if (!m) return undefined;
+  const [, pkgName, sub] = m;
+  const short = pkgName.replace(/^@[^/]+\//, '');
+  const roots = new Set<string>(['']);
+  for (const d of WORKSPACE_DIRS) {
+    const i = fromPath.lastIndexOf(`/${d}/`);
+    if (i >= 0) roots.add(fromPath.slice(0, i));
+  }
+  for (const root of roots) {
+    for (const d of WORKSPACE_DIRS) {
+      const dir = joinPath(root, `${d}/${short}`);
+      const pj = packageJson(project, `${dir}/package.json`);
+      if (!pj || pj.name !== pkgName) continue;
+      const entries: string[] = [];
+      const exp = pj.exports;
+      const key = sub ? `./${sub}` : '.';
+      const target = exportTarget(typeof exp === 'string' && !sub ? exp : exp && typeof exp === 'object' ? (exp as Record<string, unknown>)[key] : undefined);
+      if (target) entries.push(target);
+      if (sub) entries.push(sub, `src/${sub}`);
+      else {
+        for (const f of [pj.types, pj.typings, pj.module, pj.main]) if (typeof f === 'string') entries.push(f);
+        entries.push('index', 'src/index');
+      }
+      for (const e of entries) {
+        const rel = e.replace(/^\.\//, '');
+        const cands = [rel];
+        const built = /^(dist|lib|build|out)\/(.*?)(\.d)?\.(m?js|cjs|d\.ts|ts)$/.exec(rel);
+        if (built) cands.push(`src/${built[2]}`);
+        for (const cnd of cands) {
+          const hit = probe(project, joinPath(dir, cnd.replace(/\.d\.ts$/, '')));
+          if (hit) return hit;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function exportTarget(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const k of ['types', 'import', 'default', 'require', 'node']) {
+      const t = exportTarget(o[k]);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+interface PackageJson {
+  name?: string;
+  main?: unknown;
+  module?: unknown;
+  types?: unknown;
+  typings?: unknown;
+  exports?: unknown;
+}
+
+function packageJson(project: ProjectServices, path: string): PackageJson | undefined {
+  const text = project.fileText(path);
+  if (text === undefined) return undefined;
+  return project.memo(`prov-pkg:${path}`, text, () => {
+    try {
+      const v = JSON.parse(text) as unknown;
+      return v && typeof v === 'object' ? (v as PackageJson) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 const EXT_SWAP: [RegExp, string[]][] = [
@@ -800,10 +883,36 @@ class FileProv implements FileProvenance {
           return bind('knex', 'query-builder', nodeOrigin(this.path, e), tableArg(e.arguments[0]));
         return undefined;
       case 'function':
-        return this.prov(fn.file).returnValue(fn.node, c);
+        return this.prov(fn.file).returnValue(fn.node, c) ?? this.genericPassThrough(fn.node, e, c);
       default:
         return undefined;
     }
+  }
+
+  /**
+   * A generic function whose declared result is its type parameter `T`, taken from an argument of type `T`
+   * or `() => T` (singleton helpers such as `remember('prisma', () => new PrismaClient())`, `once`, `lazy`):
+   * the call's value is that argument's (or that factory's result).
+   */
+  genericPassThrough(fn: ts.SignatureDeclaration, call: ts.CallExpression, c: Ctx): Value | undefined {
+    const tps = fn.typeParameters;
+    const rt = fn.type;
+    if (!tps?.length || !rt || !ts.isTypeReferenceNode(rt) || !ts.isIdentifier(rt.typeName)) return undefined;
+    const tName = rt.typeName.text;
+    if (!tps.some((t) => t.name.text === tName)) return undefined;
+    const isT = (t: ts.TypeNode | undefined): boolean => !!t && ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && t.typeName.text === tName;
+    // `this` is the caller's file: arguments are evaluated here, the callee's syntax is only read.
+    const callerProv: FileProv = this;
+    for (let i = 0; i < fn.parameters.length && i < call.arguments.length; i++) {
+      const pt = fn.parameters[i].type;
+      const arg = call.arguments[i];
+      if (isT(pt)) return callerProv.valueOf(arg, c);
+      if (pt && ts.isFunctionTypeNode(pt) && isT(pt.type)) {
+        const f = callerProv.valueOf(arg, c);
+        if (f?.kind === 'function') return callerProv.prov(f.file).returnValue(f.node, c);
+      }
+    }
+    return undefined;
   }
 
   /** What a local function returns: its expression body, or its `return` statements (first that resolves). */
@@ -999,6 +1108,8 @@ class FileProv implements FileProvenance {
           if (ts.isIdentifier(d.name)) named.set(d.name.text, { kind: 'decl', node: d });
           else for (const el of d.name.elements) if (ts.isBindingElement(el) && ts.isIdentifier(el.name)) named.set(el.name.text, { kind: 'decl', node: el });
         }
+      } else if ((ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isEnumDeclaration(st)) && exported) {
+        named.set(st.name.text, { kind: 'decl', node: st });
       } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && exported) {
         if (isDefault) named.set('default', { kind: 'decl', node: st });
         if (st.name && !isDefault) named.set(st.name.text, { kind: 'decl', node: st });
@@ -1217,7 +1328,17 @@ class FileProv implements FileProvenance {
       if (ts.isTypeAliasDeclaration(d)) {
         return this.guard(c, `alias:${this.path}:${d.pos}`, () => this.typeValue(d.type, c));
       }
-      let v = this.declValue(d, c);
+      if (parts.length === 0 && (ts.isImportSpecifier(d) || ts.isImportClause(d))) {
+        // `import type { Db } from './db'` where `export type Db = Knex | Knex.Transaction`.
+        const spec = moduleSpecOf(d);
+        if (spec !== undefined && !libraryOfModule(spec) && !isGeneratedPrismaImport(spec, ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default')) {
+          const file = resolveModulePath(this.project, this.path, spec);
+          if (!file) return undefined;
+          const name = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
+          return this.prov(file).exportTypeValue(name, c);
+        }
+      }
+      const v = this.declValue(d, c);
       if (!v) return undefined;
       return this.typeInstance(v, parts, t.typeArguments, t, c);
     }
@@ -1245,14 +1366,44 @@ class FileProv implements FileProvenance {
     return undefined;
   }
 
-  /** An exported type of this file used from another: a class, a type alias or an imported package type. */
+  /** An exported type of this file used from another: a class, a type alias, an interface or a re-exported package type. */
   exportTypeValue(name: string, c: Ctx): Value | undefined {
-    const entry = this.exports().named.get(name);
-    const d = entry?.kind === 'decl' ? entry.node : entry?.kind === 'local' ? this.topLevel(entry.name) : this.topLevel(name);
-    if (!d) return undefined;
-    if (ts.isTypeAliasDeclaration(d)) return this.typeValue(d.type, c);
-    const v = this.declValue(d, c);
-    return v ? this.typeInstance(v, [], undefined, d, c) : undefined;
+    return this.guard(c, `exporttype:${this.path}:${name}`, () => {
+      const ex = this.exports();
+      const entry = ex.named.get(name);
+      if (entry?.kind === 'reexport') {
+        const lib = libraryOfModule(entry.spec);
+        if (lib || isGeneratedPrismaImport(entry.spec, entry.name)) {
+          const v = this.moduleValue(entry.spec, entry.name, this.sf, c);
+          return v ? this.typeInstance(v, [], undefined, this.sf, c) : undefined;
+        }
+        const file = resolveModulePath(this.project, this.path, entry.spec);
+        return file ? this.prov(file).exportTypeValue(entry.name, c) : undefined;
+      }
+      let d: ts.Node | undefined;
+      if (entry?.kind === 'decl') d = entry.node;
+      else if (entry?.kind === 'local') d = this.topLevel(entry.name);
+      else if (!entry) {
+        for (const spec of ex.stars) {
+          const file = resolveModulePath(this.project, this.path, spec);
+          const v = file ? this.prov(file).exportTypeValue(name, c) : undefined;
+          if (v) return v;
+        }
+        return undefined;
+      }
+      if (!d) return undefined;
+      if (ts.isTypeAliasDeclaration(d)) return this.typeValue(d.type, c);
+      if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
+        const spec = moduleSpecOf(d);
+        const imported = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
+        if (spec !== undefined && !libraryOfModule(spec) && !isGeneratedPrismaImport(spec, imported)) {
+          const file = resolveModulePath(this.project, this.path, spec);
+          return file ? this.prov(file).exportTypeValue(imported, c) : undefined;
+        }
+      }
+      const v = this.declValue(d, c);
+      return v ? this.typeInstance(v, [], undefined, d, c) : undefined;
+    });
   }
 
   /** A member of an object type: `{ db }: { db: Pool }`. */

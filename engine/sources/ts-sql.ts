@@ -54,9 +54,8 @@ function sinkKind(b: Binding, method: string): 'text' | 'tag-only' | undefined {
     case 'postgres':
       return b.role === 'sql-tag' && method === 'unsafe' ? 'text' : undefined;
     case 'drizzle':
-      return b.role === 'client' && (method === 'execute' || method === 'run' || method === 'all' || method === 'get' || method === 'values')
-        ? 'text'
-        : undefined;
+      // `run`/`all`/`get`/`values` belong to Drizzle's SQLite drivers; PostgreSQL drivers run raw SQL through `execute`.
+      return b.role === 'client' && method === 'execute' ? 'text' : undefined;
     case 'slonik':
       return b.role === 'client' && SLONIK_METHODS.has(method) ? 'tag-only' : undefined;
     case 'kysely':
@@ -99,7 +98,18 @@ export function looksLikeStatement(sql: string): boolean {
       break;
     }
   }
-  return STATEMENT_RE.test(s);
+  if (!STATEMENT_RE.test(s)) return false;
+  // `(select count(*) from t) as n` is a select-list expression, not a statement.
+  const lead = /^\s*\(/.exec(sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, ''));
+  if (lead) {
+    const t = sql.slice(sql.indexOf('('));
+    let depth = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === '(') depth++;
+      else if (t[i] === ')' && --depth === 0) return !/^\s*(as\s+)?"?[\w$]+"?\s*$/i.test(t.slice(i + 1));
+    }
+  }
+  return true;
 }
 
 /** A project of one file, for callers that give no project (provenance then stays within the file). */
@@ -216,6 +226,8 @@ class Extractor {
     if (!built) return;
     let pieces = built.pieces;
     const paramTexts: string[] = [];
+    // `knex.raw('count(*) as n')` handed to a builder is an expression fragment, not a statement.
+    if (library === 'knex' && !looksLikeStatement(piecesText(pieces))) return;
     if (library === 'knex' && kind === 'text') {
       pieces = this.knexPlaceholders(pieces, call.arguments[1], paramTexts);
     } else if (library === 'sequelize') {
@@ -350,9 +362,10 @@ class Extractor {
       out.push(...this.templatePartPieces(e.head));
       for (const span of e.templateSpans) {
         const inner = this.constString(span.expression, depth + 1);
+        const after = this.templatePartPieces(span.literal);
         if (inner) out.push(...inner);
-        else out.push(this.param(span.expression));
-        out.push(...this.templatePartPieces(span.literal));
+        else out.push(this.stringHole(span.expression, out, after));
+        out.push(...after);
       }
       return out;
     }
@@ -368,14 +381,22 @@ class Extractor {
       operands.reverse();
       const out: Piece[] = [];
       let hasText = false;
-      for (const op of operands) {
-        const inner = this.constString(op, depth + 1);
+      const consts = operands.map((op) => this.constString(op, depth + 1));
+      operands.forEach((op, i) => {
+        const inner = consts[i];
         if (inner) {
           hasText = true;
           out.push(...inner);
-        } else out.push(this.param(op));
-      }
+        } else out.push(this.stringHole(op, out, consts[i + 1] ?? []));
+      });
       return hasText ? out : undefined;
+    }
+    if (ts.isConditionalExpression(e)) {
+      // `${desc ? 'desc' : ''}`: both branches are text; the one that adds SQL makes the fuller statement.
+      const a = this.constString(e.whenTrue, depth + 1);
+      const b = this.constString(e.whenFalse, depth + 1);
+      if (!a || !b) return undefined;
+      return a.some((p) => p.kind === 'text' && p.text.trim()) ? a : b;
     }
     if (ts.isIdentifier(e)) {
       const init = this.constInitializer(e);
@@ -386,6 +407,34 @@ class Extractor {
       return init ? this.constPieces(init, depth + 1, 'inline') : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * A value spliced into SQL text by string building (a plain template or `+`), not bound by the driver.
+   * In an identifier position (`from ${schema}.jobs`, `drop database ${name}`, `t_${suffix}`) it stands
+   * for a name, so it becomes a quoted identifier spelling the expression; elsewhere it is a value: `$n`.
+   */
+  private stringHole(e: ts.Expression, before: Piece[], after: Piece[]): Piece {
+    const p = this.param(e);
+    if (p.kind !== 'param') return p;
+    const prev = textTail(before, 80);
+    const next = textHead(after, 8);
+    const glued = /[\w$]$/.test(prev) || /^\w/.test(next);
+    const identifierish =
+      glued ||
+      /^[."]/.test(next) ||
+      /[."]$/.test(prev) ||
+      IDENT_BEFORE.test(prev) ||
+      // `set ${col} = …`, `, ${col} = …` in an UPDATE.
+      (/^\s*=[^=]/.test(next) && /(\bset|,)\s*$/i.test(prev)) ||
+      // Column lists: `insert into t (${a}, ${b})`, `on conflict (${a})`, `primary key (${a})`.
+      /\b(into\s+\S+|on\s+conflict|key|unique|index\s+\S+\s+on\s+\S+)\s*\([^()]*$/i.test(prev);
+    if (!identifierish) return p;
+    const expr = p.expr.replace(/\s+/g, '');
+    if (!expr) return p;
+    // Glued to other name characters (`db_${suffix}`), the hole is part of one name: spell it as name characters.
+    const text = glued ? expr.replace(/\W+/g, '_').toLowerCase().slice(0, 60) : `"${expr.replace(/"/g, '""').slice(0, 60)}"`;
+    return { kind: 'text', text, fileStart: p.fileStart, fileLength: p.fileLength };
   }
 
   /** Pieces of an expression whose whole value is known text (no parameters), or undefined. */
@@ -445,9 +494,12 @@ class Extractor {
     out.push(...this.templatePartPieces(tpl.head));
     for (const span of tpl.templateSpans) {
       const inner = this.fragment(span.expression, depth + 1);
+      const after = this.templatePartPieces(span.literal);
       if (inner) out.push(...inner);
-      else out.push(this.param(span.expression));
-      out.push(...this.templatePartPieces(span.literal));
+      // A driver binds values only: a hole in an identifier position is a name built elsewhere
+      // (slonik `sql.identifier`, postgres.js `sql(name)` held in a variable).
+      else out.push(this.stringHole(span.expression, out, after));
+      out.push(...after);
     }
     return out;
   }
@@ -745,16 +797,38 @@ const SINK_NAMES = new Set([
   'raw',
   'unsafe',
   'execute',
-  'run',
-  'all',
-  'get',
-  'values',
   '$queryRaw',
   '$executeRaw',
   '$queryRawUnsafe',
   '$executeRawUnsafe',
   ...SLONIK_METHODS,
 ]);
+
+/** Keywords after which a value spliced into SQL text is a name. */
+const IDENT_BEFORE =
+  /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column)\s+$/i;
+
+function piecesText(pieces: Piece[]): string {
+  return pieces.map((p) => (p.kind === 'text' ? p.text : '$0')).join('');
+}
+
+function textTail(pieces: Piece[], n: number): string {
+  let t = '';
+  for (let i = pieces.length - 1; i >= 0 && t.length < n; i--) {
+    const p = pieces[i];
+    t = (p.kind === 'text' ? p.text : '$0') + t;
+  }
+  return t;
+}
+
+function textHead(pieces: Piece[], n: number): string {
+  let t = '';
+  for (const p of pieces) {
+    if (t.length >= n) break;
+    t += p.kind === 'text' ? p.text : '$0';
+  }
+  return t;
+}
 
 function objProp(o: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const p of o.properties) {
