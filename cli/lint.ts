@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import {
   type AnalysisResult,
   ConfigError,
@@ -139,8 +140,14 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     }
   }
 
-  // Schema sources come from the whole project, whatever was named.
-  const schemaFiles = candidates.filter((f) => isSchemaSource(f, config));
+  // Schema sources come from the whole project, whatever was named. Files matching the
+  // config's explicit `schema.sources` count even when `ignore` globs or the test-file
+  // patterns keep them from being linted ("read the schema from db/, don't lint it").
+  const schemaFiles = new Set(candidates.filter((f) => isSchemaSource(f, config)));
+  if (config.schema.sources.length) {
+    const explicit = picomatch(config.schema.sources, { dot: true });
+    for (const f of new FileFilter(root, [], true).walk('')) if (explicit(f)) schemaFiles.add(f);
+  }
 
   const project = new Project(config, { readFile: lazyReader(root) }, [...rules]);
   await initParser();

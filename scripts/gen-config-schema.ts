@@ -70,7 +70,7 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
             type: 'array',
             items: { type: 'string' },
             default: [],
-            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, schema.prisma), applied after the discovered ones.',
+            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, schema.prisma), applied after the discovered ones. Read even when `ignore` or the test-file patterns keep them from being linted.',
           },
           discover: {
             type: 'boolean',

@@ -417,6 +417,27 @@ describe('querylens CLI: which files', () => {
     assert.equal(commonDirectory([r('repo/app/src/a.ts'), r('repo/lib')]), r('repo'));
   });
 
+  it('ignored and test files are not schema sources, unless the config names them in schema.sources', async () => {
+    const d = project({ 'db/migrations/001.sql': SCHEMA, 'test/fixtures/migrations/001.sql': 'CREATE TABLE t (id int);\n', 'src/q.sql': 'SELECT id FROM users;\n' });
+    const sources = async (config: object) => {
+      fs.writeFileSync(path.join(d, 'querylens.config.json'), JSON.stringify(config));
+      let seen: string[] = [];
+      const probe: Rule = defineRule({
+        id: 'schema-probe',
+        meta: { summary: 's', defaultSeverity: 'info', fix: 'never', languages: ['sql'], docs: { what: '', why: '', example: { language: 'sql', code: '' }, useInstead: { language: 'sql', code: '' }, fixSafety: '', estimate: '' } },
+        check(ctx) {
+          seen = [...ctx.schema.sources].sort();
+        },
+      });
+      await runLint(parseArgs(['lint', 'src']) as LintOptions, { cwd: d, env: {}, stdout: { write: () => true }, rules: [probe] });
+      return seen;
+    };
+    assert.deepEqual(await sources({}), ['db/migrations/001.sql']);
+    assert.deepEqual(await sources({ ignore: ['db/'] }), []);
+    assert.deepEqual(await sources({ ignore: ['db/'], schema: { sources: ['db/**/*.sql'] } }), ['db/migrations/001.sql']);
+    assert.deepEqual(await sources({ schema: { sources: ['test/fixtures/**/*.sql'], discover: false } }), ['test/fixtures/migrations/001.sql']);
+  });
+
   it('the lazy reader stays inside the root and out of node_modules, and caches', () => {
     const d = project({ 'src/a.ts': 'export const a = 1;\n', 'node_modules/p/index.ts': 'export {};\n', 'src/bin.ts': Buffer.from([0, 1, 2]) });
     fs.writeFileSync(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`), 'x');
