@@ -99,6 +99,7 @@ describe('querylens CLI: usage and exit code 2', () => {
     [['lint', 'missing/'], /missing\/: no such file or directory/],
     [['lint', '--config', 'absent.json'], /config absent\.json: file not found/],
     [['lsp'], /lsp: name a transport/],
+    [['lint', '--output', 'q.sql/out.json'], /--output q\.sql\/out\.json: cannot write \(E[A-Z]+\)/],
   ];
   for (const [args, re] of cases) {
     it(`${args.join(' ')} → exit 2 naming the cause`, () => {
