@@ -5,7 +5,11 @@
  * didChange to receiving publishDiagnostics for that version. Debounce is 0
  * so the figure is the server's own work plus transport.
  *
- *   npx tsx scripts/bench-lsp.ts [--edits 50] [--lines 2000] [--json]
+ *   npx tsx scripts/bench-lsp.ts [--edits 50] [--lines 2000] [--json] [--no-build] [--profile]
+ *
+ * --profile runs the server under --cpu-prof (written to bench-results/) and
+ * prints the engine and rule functions with the most inclusive time: where a
+ * keystroke's milliseconds go.
  *
  * Target (mission §6): median < 50 ms.
  */
@@ -99,7 +103,14 @@ async function main(): Promise<void> {
   if (!process.argv.includes("--no-build")) buildBundles();
   const text = generate(lineCount);
   const root = tempWorkspace({ 'migrations/001_init.sql': MIGRATION, 'src/repository.ts': text });
-  const client = new LspClient({ root, initializationOptions: { debounceMs: 0, logTiming: true } });
+  const profile = process.argv.includes('--profile');
+  const profDir = path.resolve(__dirname, '..', 'bench-results');
+  const profStarted = Date.now();
+  const client = new LspClient({
+    root,
+    initializationOptions: { debounceMs: 0, logTiming: true },
+    nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined,
+  });
   try {
     await client.initialize();
     const file = path.join(root, 'src/repository.ts');
@@ -161,6 +172,57 @@ async function main(): Promise<void> {
     await client.shutdown();
     fs.rmSync(root, { recursive: true, force: true });
   }
+  if (profile) printProfile(profDir, profStarted);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** Inclusive time per engine/rule function (bundle functions are named like their source) from the newest profile. */
+function printProfile(dir: string, since: number): void {
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .filter((f) => fs.statSync(f).mtimeMs >= since)
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (!files.length) {
+    console.log('  (no profile written)');
+    return;
+  }
+  const prof = JSON.parse(fs.readFileSync(files[0], 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<number, number>();
+  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    let analysing = false;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      if (f.functionName === 'analyze') analysing = true;
+      const where = f.url.includes('typescript') ? 'typescript' : f.url.includes('libpg-query') ? 'libpg-query' : '';
+      const key = `${f.functionName || '(anonymous)'}${where ? ` [${where}]` : ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+    if (analysing) total += us;
+  }
+  // Library internals are summarised by their entry points (createSourceFile, parseSync, scanSync).
+  const keep = (k: string) =>
+    !/^\(|^(analyze|analysis|publish|check|memo|visit|\(anonymous\))$/.test(k) &&
+    (!k.endsWith('[typescript]') || k.startsWith('createSourceFile')) &&
+    (!k.endsWith('[libpg-query]') || /^(parseSync|scanSync)/.test(k));
+  const rows = [...inclusive].filter(([k]) => keep(k)).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(`  profile ${path.relative(process.cwd(), files[0])}: ${(total / 1000).toFixed(0)} ms inside Project.analyze; top functions (inclusive ms):`);
+  for (const [k, us] of rows) console.log(`    ${(us / 1000).toFixed(0).padStart(6)}  ${k}`);
 }
 
 if (require.main === module) {

@@ -79,6 +79,8 @@ export interface ClientOptions {
   settings?: Record<string, unknown>;
   /** Advertise dynamic registration of file watchers (default true). */
   watchers?: boolean;
+  /** Extra Node.js flags for the server process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export class LspClient {
@@ -95,6 +97,7 @@ export class LspClient {
 
   constructor(private readonly opts: ClientOptions) {
     const [cmd, ...args] = serverCommand();
+    if (opts.nodeArgs && cmd === process.execPath) args.unshift(...opts.nodeArgs);
     this.proc = spawn(cmd, args, { cwd: opts.root, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.stderr += String(d)));
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
