@@ -79,6 +79,8 @@ export interface ClientOptions {
   settings?: Record<string, unknown>;
   /** Advertise dynamic registration of file watchers (default true). */
   watchers?: boolean;
+  /** Workspace folders (default: just root). */
+  folders?: string[];
   /** Extra Node.js flags for the server process (e.g. --cpu-prof). */
   nodeArgs?: string[];
 }
@@ -157,7 +159,7 @@ export class LspClient {
     const res = (await this.conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri,
-      workspaceFolders: [{ uri: rootUri, name: path.basename(this.opts.root) }],
+      workspaceFolders: (this.opts.folders ?? [this.opts.root]).map((f) => ({ uri: uriOf(f), name: path.basename(f) })),
       initializationOptions: this.opts.initializationOptions ?? {},
       capabilities: {
         workspace: {

@@ -507,6 +507,27 @@ describe('language server configuration', function () {
     assert.equal(only(await c2.diagnosticsFor(t2), 'over-fetching').length, 1);
   });
 
+  it('keeps one project per workspace folder (each with its own schema), and picks up folders added later', async () => {
+    const table = 'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL, status text);\n';
+    const ts = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(u: number) {\n  const { rows } = await pool.query('SELECT id, status FROM orders WHERE user_id = $1', [u]);\n  return rows.map((r) => r.status);\n}\n";
+    const config = JSON.stringify({ tables: { orders: { rows: 20000000 } } });
+    const a = tempWorkspace({ 'migrations/001.sql': table + 'CREATE INDEX orders_user_idx ON orders (user_id);\n', 'src/a.ts': ts, 'querylens.config.json': config });
+    const b = tempWorkspace({ 'migrations/001.sql': table, 'src/b.ts': ts, 'querylens.config.json': config });
+    const late = tempWorkspace({ 'migrations/001.sql': table, 'src/c.ts': ts, 'querylens.config.json': config });
+    roots.push(a, b, late);
+    const c = new LspClient({ root: a, folders: [a, b], initializationOptions: { debounceMs: 10 } });
+    clients.push(c);
+    await c.initialize();
+    const da = await c.diagnosticsFor(await c.open(path.join(a, 'src/a.ts'), ts));
+    const db = await c.diagnosticsFor(await c.open(path.join(b, 'src/b.ts'), ts));
+    assert.deepEqual(only(da, 'unindexed-predicate'), [], 'folder a has the index');
+    assert.equal(only(db, 'unindexed-predicate').length, 1, 'folder b has none');
+    await c.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uriOf(late), name: 'late' }], removed: [] } });
+    const dl = await c.diagnosticsFor(await c.open(path.join(late, 'src/c.ts'), ts));
+    assert.equal(only(dl, 'unindexed-predicate').length, 1, 'the added folder is loaded with its schema');
+    await c.waitFor('load log of the added folder', () => c.logs.find((l) => l.includes(late) && / files, 1 schema sources/.test(l)));
+  });
+
   it('in an untrusted workspace ignores database/command/*Path keys and says so in the log', async () => {
     const { c } = await start(
       { 'querylens.config.json': JSON.stringify({ database: 'postgres://prod', tables: { users: { rows: 10 } }, explainPath: '/usr/bin/x' }) },
