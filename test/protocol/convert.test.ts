@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { type Finding, type Fix, LineIndex } from '../../engine';
-import { type FileResolver, findingToDiagnostic, nonOverlappingSafeFixes, problemToDiagnostic, toLspRange, toWorkspaceEdit } from '../../server/convert';
+import { type FileResolver, findingToDiagnostic, fixToCodeAction, nonOverlappingSafeFixes, problemToDiagnostic, toLspRange, toWorkspaceEdit } from '../../server/convert';
 import { importedPaths } from '../../server/imports';
 import { stripUntrusted } from '../../server/workspace';
 
@@ -70,6 +70,15 @@ describe('server/convert', () => {
     assert.deepEqual(toWorkspaceEdit([edits[0]], r, { documentChanges: false, createFiles: false, versionOf: () => null }), {
       changes: { 'file:///w/a.ts': [{ range: { start: { line: 0, character: 2 }, end: { line: 0, character: 3 } }, newText: 'Z' }] },
     });
+  });
+
+  it('marks safe fixes as preferred quick fixes, suggestions not', () => {
+    const edit = { changes: {} };
+    const safe = fixToCodeAction({ title: 'safe', safety: 'safe', edits: [] }, undefined, edit);
+    const sugg = fixToCodeAction({ title: 'sugg', safety: 'suggestion', edits: [] }, undefined, edit);
+    assert.equal(safe.kind, 'quickfix');
+    assert.equal(safe.isPreferred, true);
+    assert.equal(sugg.isPreferred, undefined);
   });
 
   it('fix-all takes whole safe fixes that do not overlap, skipping suggestions', () => {
