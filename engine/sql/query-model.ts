@@ -301,17 +301,159 @@ function isIdentLike(t: SqlToken | undefined): boolean {
   return !!t && /^[A-Za-z_"\u0080-\uffff]/.test(t.text);
 }
 
+const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
+const IDENT_REST = /[A-Za-z0-9_$\u0080-\uffff]*/y;
+const OPERATOR = /[+\-*/<>=~!@#%^&|`?]+/y;
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const DOLLAR_TAG = /\$([A-Za-z_][A-Za-z_0-9]*)?\$/y;
+
+/**
+ * A small lexer that reads PostgreSQL tokens forward from any offset, on
+ * demand. Extents of identifiers, calls and casts need only the few tokens
+ * after a node's location; scanning the whole statement with the parser's
+ * scanner (a WebAssembly round trip) cost more than the parse itself.
+ * Strings, quoted identifiers, dollar quotes and comments are single units,
+ * so their contents never count as parentheses.
+ */
+export class LocalLexer {
+  private readonly memo = new Map<number, SqlToken | null>();
+  constructor(readonly sql: string) {}
+
+  private skipTrivia(p: number): number {
+    const s = this.sql;
+    for (;;) {
+      while (p < s.length && /\s/.test(s[p])) p++;
+      if (s.startsWith('--', p)) {
+        const nl = s.indexOf('\n', p);
+        p = nl < 0 ? s.length : nl + 1;
+      } else if (s.startsWith('/*', p)) {
+        let depth = 1;
+        p += 2;
+        while (p < s.length && depth > 0) {
+          if (s.startsWith('/*', p)) {
+            depth++;
+            p += 2;
+          } else if (s.startsWith('*/', p)) {
+            depth--;
+            p += 2;
+          } else p++;
+        }
+      } else return p;
+    }
+  }
+
+  private quoted(p: number, q: string, backslash: boolean): number {
+    const s = this.sql;
+    let i = p + 1;
+    while (i < s.length) {
+      if (backslash && s[i] === '\\') i += 2;
+      else if (s[i] === q) {
+        if (s[i + 1] === q) i += 2;
+        else return i + 1;
+      } else i++;
+    }
+    return s.length;
+  }
+
+  private tokenEnd(p: number): number {
+    const s = this.sql;
+    const c = s[p];
+    if (c === "'") return this.quoted(p, "'", false);
+    if (c === '"') return this.quoted(p, '"', false);
+    if (/[eEbBxXnN]/.test(c) && s[p + 1] === "'") return this.quoted(p + 1, "'", c === 'e' || c === 'E');
+    if (c === '$') {
+      if (/\d/.test(s[p + 1] ?? '')) {
+        let i = p + 1;
+        while (/\d/.test(s[i] ?? '')) i++;
+        return i;
+      }
+      DOLLAR_TAG.lastIndex = p;
+      const m = DOLLAR_TAG.exec(s);
+      if (m) {
+        const close = s.indexOf(m[0], p + m[0].length);
+        return close < 0 ? s.length : close + m[0].length;
+      }
+      return p + 1;
+    }
+    if (IDENT_START.test(c)) {
+      IDENT_REST.lastIndex = p + 1;
+      IDENT_REST.exec(s);
+      return IDENT_REST.lastIndex;
+    }
+    if (/\d/.test(c) || (c === '.' && /\d/.test(s[p + 1] ?? ''))) {
+      NUMBER.lastIndex = p;
+      return NUMBER.exec(s) ? NUMBER.lastIndex : p + 1;
+    }
+    if (c === ':' && s[p + 1] === ':') return p + 2;
+    if (c === '*') return p + 1;
+    OPERATOR.lastIndex = p;
+    if (OPERATOR.exec(s)) {
+      // `*` and a following operator run are separate when the star ends a chain (`t.*,`); operators never include `*` first here.
+      return OPERATOR.lastIndex;
+    }
+    return p + 1;
+  }
+
+  /** The first token at or after `pos`. */
+  next(pos: number): SqlToken | undefined {
+    const hit = this.memo.get(pos);
+    if (hit !== undefined) return hit ?? undefined;
+    const start = this.skipTrivia(pos);
+    let tok: SqlToken | null = null;
+    if (start < this.sql.length) {
+      const end = this.tokenEnd(start);
+      tok = { start, end, text: this.sql.slice(start, end), name: '' };
+    }
+    this.memo.set(pos, tok);
+    return tok ?? undefined;
+  }
+
+  /** The token starting exactly at `offset`. */
+  at(offset: number): SqlToken | undefined {
+    if (offset < 0) return undefined;
+    const t = this.next(offset);
+    return t && t.start === offset ? t : undefined;
+  }
+
+  /** The last token of an identifier chain `a.b.c` / `t.*` starting with `t`. */
+  chainEnd(t: SqlToken): SqlToken {
+    let cur = t;
+    for (;;) {
+      const dot = this.next(cur.end);
+      if (dot?.text !== '.') return cur;
+      const n = this.next(dot.end);
+      if (!n || !(isIdentLike(n) || n.text === '*')) return cur;
+      cur = n;
+      if (n.text === '*') return cur;
+    }
+  }
+
+  /** The `)` matching the `(` token `open` (or the last token when unbalanced). */
+  matchParen(open: SqlToken): SqlToken {
+    let depth = 0;
+    let last = open;
+    for (let t: SqlToken | undefined = open; t; t = this.next(t.end)) {
+      last = t;
+      if (t.text === '(') depth++;
+      else if (t.text === ')' && --depth === 0) return t;
+    }
+    return last;
+  }
+}
+
 class Builder {
   private nextId = 0;
   private tokenCache?: SqlToken[];
   private refCache = new Map<PgNode, ColumnRefInfo>();
   readonly model: QueryModel;
+  readonly lex: LocalLexer;
 
   constructor(
     readonly sql: string,
     readonly schema: SchemaModel | undefined,
     statementType: string,
   ) {
+    this.lex = new LocalLexer(sql);
     this.model = {
       statementType,
       levels: [],
@@ -327,77 +469,50 @@ class Builder {
     return (this.tokenCache ??= scanSql(this.sql));
   }
 
-  private tokenIndexAt(offset: number): number {
-    const toks = this.tokens();
-    let lo = 0;
-    let hi = toks.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (toks[mid].start < offset) lo = mid + 1;
-      else if (toks[mid].start > offset) hi = mid - 1;
-      else return mid;
-    }
-    return -1;
-  }
-
-  /** End of an identifier chain `a.b.c` / `t.*` starting at token i. */
-  private chainEnd(i: number): number {
-    const toks = this.tokens();
-    let j = i;
-    while (toks[j + 1]?.text === '.' && (isIdentLike(toks[j + 2]) || toks[j + 2]?.text === '*')) j += 2;
-    return j;
-  }
-
-  private matchParen(i: number): number {
-    const toks = this.tokens();
-    let depth = 0;
-    for (let j = i; j < toks.length; j++) {
-      if (toks[j].text === '(') depth++;
-      else if (toks[j].text === ')') {
-        depth--;
-        if (depth === 0) return j;
-      }
-    }
-    return toks.length - 1;
-  }
-
   /** Extent of an identifier chain starting exactly at `location`. */
   chainRange(location: number): Range {
     if (location < 0) return { start: 0, end: 0 };
-    const i = this.tokenIndexAt(location);
-    if (i < 0) return { start: location, end: location };
-    const toks = this.tokens();
-    return { start: toks[i].start, end: toks[this.chainEnd(i)].end };
+    const t = this.lex.at(location);
+    if (!t) return { start: location, end: location };
+    return { start: t.start, end: this.lex.chainEnd(t).end };
   }
 
   rangeOf(node: PgNode): Range {
     const u = unwrap(node);
     if (!u) return { start: 0, end: 0 };
     const b = u.body;
-    const toks = this.tokens();
+    const lex = this.lex;
     switch (u.type) {
       case 'ColumnRef':
       case 'RangeVar':
         return this.chainRange(b.location ?? -1);
       case 'FuncCall': {
-        const i = this.tokenIndexAt(b.location ?? -1);
-        if (i < 0) return { start: b.location ?? 0, end: b.location ?? 0 };
-        let j = this.chainEnd(i);
-        if (toks[j + 1]?.text === '(') j = this.matchParen(j + 1);
-        return { start: toks[i].start, end: toks[j].end };
+        const t = lex.at(b.location ?? -1);
+        if (!t) return { start: b.location ?? 0, end: b.location ?? 0 };
+        let last = lex.chainEnd(t);
+        const open = lex.next(last.end);
+        if (open?.text === '(') last = lex.matchParen(open);
+        return { start: t.start, end: last.end };
       }
       case 'TypeCast': {
-        const i = this.tokenIndexAt(b.location ?? -1);
-        if (i >= 0 && /^cast$/i.test(toks[i].text) && toks[i + 1]?.text === '(') {
-          return { start: toks[i].start, end: toks[this.matchParen(i + 1)].end };
+        const t = lex.at(b.location ?? -1);
+        if (t && /^cast$/i.test(t.text)) {
+          const open = lex.next(t.end);
+          if (open?.text === '(') return { start: t.start, end: lex.matchParen(open).end };
         }
         const arg = this.rangeOf(b.arg);
-        const ti = this.tokenIndexAt(b.typeName?.location ?? -1);
-        if (ti < 0) return arg;
-        let j = this.chainEnd(ti);
-        if (toks[j + 1]?.text === '(') j = this.matchParen(j + 1);
-        while (toks[j + 1]?.text === '[' && toks[j + 2]?.text === ']') j += 2;
-        return { start: Math.min(arg.start, toks[ti].start), end: toks[j].end };
+        const tt = lex.at(b.typeName?.location ?? -1);
+        if (!tt) return arg;
+        let last = lex.chainEnd(tt);
+        const open = lex.next(last.end);
+        if (open?.text === '(') last = lex.matchParen(open);
+        for (;;) {
+          const l = lex.next(last.end);
+          const r = l?.text === '[' ? lex.next(l.end) : undefined;
+          if (!r || r.text !== ']') break;
+          last = r;
+        }
+        return { start: Math.min(arg.start, tt.start), end: last.end };
       }
       default: {
         const loc = typeof b?.location === 'number' && b.location >= 0 ? b.location : 0;
@@ -677,17 +792,17 @@ class Builder {
 
   /** A subquery has no location of its own: use its alias token after the closing parenthesis, else its first FROM item. */
   private subqueryRange(arm: QueryLevel | undefined, alias: string | undefined): Range {
-    const toks = this.tokens();
     let lower = arm?.from[0]?.range.start;
     if (lower === undefined && arm?.targets[0]) lower = this.rangeOf(arm.targets[0].node).start;
     if (alias && lower !== undefined) {
       // The alias follows the subquery's closing parenthesis (optionally after AS).
-      for (let i = 1; i < toks.length; i++) {
-        const t = toks[i];
-        if (t.start <= lower) continue;
-        const prev = toks[i - 1].text;
-        const isAs = /^as$/i.test(prev) && toks[i - 2]?.text === ')';
-        if ((t.text === alias || t.text === `"${alias}"`) && (prev === ')' || isAs)) return { start: t.start, end: t.end };
+      let prev2: SqlToken | undefined;
+      let prev: SqlToken | undefined;
+      for (let t = this.lex.next(lower); t; t = this.lex.next(t.end)) {
+        const isAs = !!prev && /^as$/i.test(prev.text) && prev2?.text === ')';
+        if ((t.text === alias || t.text === `"${alias}"`) && (prev?.text === ')' || isAs)) return { start: t.start, end: t.end };
+        prev2 = prev;
+        prev = t;
       }
     }
     return arm?.from[0]?.range ?? { start: 0, end: 0 };

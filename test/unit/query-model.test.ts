@@ -213,6 +213,15 @@ describe('sql/query-model', () => {
     assert.equal(text(m, m.rangeOf(c.A_Expr.lexpr)), 'CAST(org_id AS text)');
     assert.equal(text(m, m.levels[0].from[0].range), 'users');
   });
+
+  it('measures extents past strings, comments and dollar quotes holding parentheses', () => {
+    const m = model(
+      "SELECT 1 FROM users WHERE concat(email, ')', e'\\')', $q$)$q$ /* ) */) = $1 AND users /* c */ . email = 'x' AND coalesce(\"users\".\"email\", '') = ''",
+    );
+    const [a, b] = m.levels[0].where;
+    assert.equal(text(m, m.rangeOf(a.A_Expr.lexpr)), "concat(email, ')', e'\\')', $q$)$q$ /* ) */)");
+    assert.equal(text(m, m.rangeOf(b.A_Expr.lexpr)), 'users /* c */ . email');
+  });
 });
 
 describe('SQL rules without and with a schema', () => {
