@@ -214,7 +214,16 @@ export class QuerylensServer {
     const c = this.connection;
     if (this.canRegisterWatchers) {
       await c.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/schema.prisma' }, { globPattern: `**/${CONFIG_FILE}` }, { globPattern: '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' }],
+        watchers: [
+          { globPattern: '**/*.sql' },
+          { globPattern: '**/schema.prisma' },
+          // Multi-file Prisma schemas (prisma/schema/*.prisma).
+          { globPattern: '**/*.prisma' },
+          { globPattern: `**/${CONFIG_FILE}` },
+          { globPattern: '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' },
+          // Path aliases decide which helper an import names.
+          { globPattern: '**/tsconfig.json' },
+        ],
       });
     }
     if (this.canRegisterConfig) await c.client.register(DidChangeConfigurationNotification.type, { section: 'querylens' });
@@ -393,6 +402,12 @@ export class QuerylensServer {
       ws.forgetDisk(rel);
       if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
       else if (isAnalyzable(rel) || rel.endsWith('.prisma')) ws.known.add(rel);
+      if (rel === 'tsconfig.json' || rel.endsWith('/tsconfig.json')) {
+        // Import resolution may change anywhere: drop derived data, re-analyse everything open.
+        ws.project.setConfig(ws.project.config);
+        t.schema = true;
+        continue;
+      }
       if (rel === CONFIG_FILE) {
         // Also when open: an event for an open config file is its save, and a saved bad config deserves the popup.
         if (ws.loadConfigFile()) t.schema = true;
