@@ -448,7 +448,13 @@ export class QuerylensServer {
     await new Promise((r) => setImmediate(r));
     const now = this.documents.get(uri);
     if (!now || now.version !== version) return;
-    const diagnostics = last ? this.toDiagnostics(doc, last) : [];
+    let diagnostics: Diagnostic[] = [];
+    try {
+      if (last) diagnostics = this.toDiagnostics(doc, last);
+    } catch (e) {
+      // A finding the adapter cannot convert must not leave stale squiggles behind: publish none, log why.
+      this.logger.error(`converting diagnostics of ${uri} failed: ${(e as Error)?.stack ?? e}`);
+    }
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
   }
 
