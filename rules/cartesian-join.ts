@@ -27,8 +27,9 @@ import {
   itemLabel,
   levelExpressions,
   sublinkLevelsOf,
+  uniquelyFiltered,
 } from '../engine/sql/query-model';
-import { nameList, unwrap } from '../engine/sql/expr';
+import { unwrap } from '../engine/sql/expr';
 import { defineRule } from './define-rule';
 
 class Groups {
@@ -101,33 +102,6 @@ function readsTables(levels: QueryLevel[], depth = 0): boolean {
     }
   }
   return false;
-}
-
-/**
- * A table filtered by equality on every column of its primary key or of a
- * (non-partial) unique index returns at most one row: pairing it is fine.
- */
-function uniquelyFiltered(model: QueryModel, level: QueryLevel, item: FromItem, t: TableInfo): boolean {
-  const eqCols = new Set<string>();
-  for (const c of level.where) {
-    const e = unwrap(c);
-    if (e?.type !== 'A_Expr' || e.body.kind !== 'AEXPR_OP' || nameList(e.body.name).join('') !== '=') continue;
-    for (const [col, val] of [
-      [e.body.lexpr, e.body.rexpr],
-      [e.body.rexpr, e.body.lexpr],
-    ]) {
-      if (!col?.ColumnRef) continue;
-      const ref = model.resolve(level, col);
-      if (ref.item !== item) continue;
-      // The value must not read this level's items (a constant, parameter or outer reference).
-      if (columnRefsOf(val).some((r) => model.resolve(level, r).item?.level === level)) continue;
-      eqCols.add(ref.column);
-    }
-  }
-  if (!eqCols.size) return false;
-  return t.indexes.some(
-    (ix) => (ix.kind === 'primary' || ix.kind === 'unique') && !ix.predicate && ix.keys.length > 0 && ix.keys.every((k) => k.column && eqCols.has(k.column)),
-  );
 }
 
 function isRowSource(ctx: RuleContext, model: QueryModel, level: QueryLevel, item: FromItem): boolean {

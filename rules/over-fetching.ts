@@ -11,7 +11,8 @@
  *
  * ORM part: `checkOrmOverFetching` in orm-checks.ts, for TypeScript files.
  */
-import * as ts from 'typescript';
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
 import type { RuleContext } from '../engine/context';
 import { type Count, isLargeType, typeWidth } from '../engine/model';
 import type { TableInfo } from '../engine/schema/types';
@@ -23,6 +24,7 @@ import {
   fileQueryModels,
   quoteIdent,
   tablesReadWhole,
+  uniquelyFiltered,
 } from '../engine/sql/query-model';
 import type { Fix } from '../engine/types';
 import { defineRule } from './define-rule';
@@ -53,6 +55,9 @@ function describeTables(ctx: RuleContext, tables: FromItem[]): { text: string; k
 }
 
 function rowsReturned(ctx: RuleContext, level: QueryLevel, tables: FromItem[]): Count {
+  const only = level.from.length === 1 && tables.length === 1 && level.from[0] === tables[0] ? tables[0] : undefined;
+  const t = only && tableOf(ctx, only);
+  if (only && t && uniquelyFiltered(level.model, level, only, t)) return { value: 1, source: 'schema', note: 'equality on a primary or unique key' };
   if (typeof level.limit === 'number') return { value: level.limit, source: 'code', note: 'LIMIT of the query' };
   if (level.where.length === 0 && level.from.length === 1 && tables.length === 1 && level.from[0] === tables[0]) {
     const c = ctx.tableRows(tableOf(ctx, tables[0]), tables[0].name);

@@ -1035,3 +1035,31 @@ export function levelExpressions(level: QueryLevel): PgNode[] {
   if ((level.statement === 'update' || level.statement === 'delete') && n) out.push(n.body.targetList ?? [], n.body.returningList ?? []);
   return out.filter((x) => x);
 }
+
+/**
+ * Whether a table item is filtered by equality on every column of its
+ * primary key or of a (non-partial) unique index: it returns at most one row.
+ */
+export function uniquelyFiltered(model: QueryModel, level: QueryLevel, item: FromItem, t: TableInfo): boolean {
+  const eqCols = new Set<string>();
+  for (const c of level.where) {
+    const e = unwrap(c);
+    if (e?.type !== 'A_Expr' || e.body.kind !== 'AEXPR_OP' || nameList(e.body.name).join('') !== '=') continue;
+    for (const [col, val] of [
+      [e.body.lexpr, e.body.rexpr],
+      [e.body.rexpr, e.body.lexpr],
+    ]) {
+      if (!col?.ColumnRef) continue;
+      const ref = model.resolve(level, col);
+      if (ref.item !== item) continue;
+      // The value must not read this level's items (a constant, parameter or outer reference).
+      if (columnRefsOf(val).some((r) => model.resolve(level, r).item?.level === level)) continue;
+      eqCols.add(ref.column);
+    }
+  }
+  if (!eqCols.size) return false;
+  return t.indexes.some(
+    (ix) => (ix.kind === 'primary' || ix.kind === 'unique') && !ix.predicate && ix.keys.length > 0 && ix.keys.every((k) => k.column && eqCols.has(k.column)),
+  );
+}
+
