@@ -16,7 +16,8 @@
  * offset maps back to the exact TypeScript character, including through
  * escapes, CRLF line ends and constants declared elsewhere in the file.
  */
-import * as ts from 'typescript';
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
 import { fileProvenance, skipOuter, type FileProvenance } from './provenance';
@@ -272,6 +273,14 @@ class Extractor {
     const p = n.parent;
     if (p && ts.isPropertyAccessExpression(p) && p.expression === n && p.name.text === 'execute' && ts.isCallExpression(p.parent) && p.parent.expression === p)
       return p.parent;
+    // The statement handed to a query method whose receiver provenance could not follow (a migration's
+    // `up: async (pool) => pool.query(sql\`…\`)` typed only by context): the tag already says it is SQL,
+    // the method says this call runs it.
+    if (p && ts.isCallExpression(p) && p.arguments[0] === n) {
+      const callee = skipOuter(p.expression);
+      const m = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+      if (m && (SLONIK_METHODS.has(m) || m === 'execute' || m === '$queryRaw' || m === '$executeRaw')) return p;
+    }
     return undefined;
   }
 
@@ -361,7 +370,8 @@ class Extractor {
       const out: Piece[] = [];
       out.push(...this.templatePartPieces(e.head));
       for (const span of e.templateSpans) {
-        const inner = this.constString(span.expression, depth + 1);
+        // Text built by string interpolation: nested templates and string constants inline (with their own holes).
+        const inner = this.constPieces(span.expression, depth + 1, 'inline');
         const after = this.templatePartPieces(span.literal);
         if (inner) out.push(...inner);
         else out.push(this.stringHole(span.expression, out, after));
@@ -381,7 +391,7 @@ class Extractor {
       operands.reverse();
       const out: Piece[] = [];
       let hasText = false;
-      const consts = operands.map((op) => this.constString(op, depth + 1));
+      const consts = operands.map((op) => this.constPieces(op, depth + 1, 'inline'));
       operands.forEach((op, i) => {
         const inner = consts[i];
         if (inner) {
@@ -393,10 +403,10 @@ class Extractor {
     }
     if (ts.isConditionalExpression(e)) {
       // `${desc ? 'desc' : ''}`: both branches are text; the one that adds SQL makes the fuller statement.
-      const a = this.constString(e.whenTrue, depth + 1);
-      const b = this.constString(e.whenFalse, depth + 1);
+      const a = this.constPieces(e.whenTrue, depth + 1, 'inline');
+      const b = this.constPieces(e.whenFalse, depth + 1, 'inline');
       if (!a || !b) return undefined;
-      return a.some((p) => p.kind === 'text' && p.text.trim()) ? a : b;
+      return a.some((p) => p.kind === 'param' || p.text.trim()) ? a : b;
     }
     if (ts.isIdentifier(e)) {
       const init = this.constInitializer(e);
@@ -417,8 +427,14 @@ class Extractor {
   private stringHole(e: ts.Expression, before: Piece[], after: Piece[]): Piece {
     const p = this.param(e);
     if (p.kind !== 'param') return p;
-    const prev = textTail(before, 80);
+    const prev = textTail(before, 200);
     const next = textHead(after, 8);
+    // `values ${rows}`, `in ${sql(ids)}`: a list the driver or helper expands; `($n)` keeps the statement whole.
+    if (/\b(values|in)\s*$/i.test(prev) && !/^\s*\(/.test(next)) return { ...p, wrap: true } as ParamPiece;
+    // A hole on a line of its own after a clause (`${conditionalSql(…)}`, `${whereClause}`) is an optional
+    // fragment built elsewhere, not a value: the statement without it is the one we can read.
+    if (/\n[ \t]*$/.test(prev) && /^[ \t]*(\r?\n|$)/.test(next) && /\S/.test(prev) && !/(=|\(|,|\bvalues|\bin|\bset|\bselect|\bfrom|\bwhere|\band|\bor)\s*$/i.test(prev))
+      return { kind: 'text', text: '', fileStart: p.fileStart, fileLength: p.fileLength };
     const glued = /[\w$]$/.test(prev) || /^\w/.test(next);
     const identifierish =
       glued ||
@@ -433,7 +449,7 @@ class Extractor {
     const expr = p.expr.replace(/\s+/g, '');
     if (!expr) return p;
     // Glued to other name characters (`db_${suffix}`), the hole is part of one name: spell it as name characters.
-    const text = glued ? expr.replace(/\W+/g, '_').toLowerCase().slice(0, 60) : `"${expr.replace(/"/g, '""').slice(0, 60)}"`;
+    const text = glued ? expr.replace(/\W+/g, '_').toLowerCase().slice(0, 60) : `"${expr.slice(0, 60).replace(/"/g, '""')}"`;
     return { kind: 'text', text, fileStart: p.fileStart, fileLength: p.fileLength };
   }
 
@@ -756,7 +772,7 @@ class Extractor {
       } else {
         const fixed = (p as ParamPiece).fixed;
         const num = fixed ?? ++k;
-        t = `$${num}`;
+        t = (p as ParamPiece).wrap ? `($${num})` : `$${num}`;
         fileLength = p.fileLength;
         if (fixed === undefined) params[num - 1] = p.expr;
       }
@@ -790,7 +806,12 @@ class Extractor {
   }
 }
 
-type ParamPiece = Extract<Piece, { kind: 'param' }> & { fixed?: number };
+type ParamPiece = Extract<Piece, { kind: 'param' }> & {
+  /** A number the placeholder already has (Knex `?` → its binding index). */
+  fixed?: number;
+  /** Rendered `($n)`: a list expanded at run time (`values ${rows}`, `in ${sql(ids)}`). */
+  wrap?: boolean;
+};
 
 const SINK_NAMES = new Set([
   'query',
