@@ -226,6 +226,29 @@ describe('sources/provenance', () => {
       );
     });
 
+    it('follows exported type aliases and monorepo workspace packages', () => {
+      expect(
+        at({
+          'src/db/db.ts': `import type { Knex } from 'knex';\nexport type Db = Knex | Knex.Transaction;`,
+          'src/main.ts': `import type { Db } from './db/db.js';\nexport class Store {\n  private db: Db;\n  constructor(db: Db) { this.db = db; }\n  f() { return /*@*/this.db; }\n}`,
+        }),
+        'knex',
+        'client',
+      );
+      const ws = {
+        'packages/prisma/package.json': JSON.stringify({ name: '@acme/prisma', main: './index.ts' }),
+        'packages/prisma/index.ts': `import { PrismaClient } from '@prisma/client';\nimport { remember } from './remember';\nexport const prisma = remember('prisma', () => new PrismaClient());\nexport { sql } from 'kysely';`,
+        'packages/prisma/remember.ts': `export function remember<T>(name: string, getValue: () => T): T { return (globalThis as any)[name] ??= getValue(); }`,
+        'packages/db/package.json': JSON.stringify({ name: '@acme/db', exports: { './client': { types: './dist/client.d.ts', default: './dist/client.js' } } }),
+        'packages/db/src/client.ts': `import { Pool } from 'pg';\nexport const pool = new Pool();`,
+      };
+      expect(at({ ...ws, 'apps/web/src/main.ts': `import { prisma } from '@acme/prisma';\n/*@*/prisma.user;` }, 'apps/web/src/main.ts'), 'prisma', 'repository', 'user');
+      expect(at({ ...ws, 'apps/web/src/main.ts': `import { sql } from '@acme/prisma';\n/*@*/sql;` }, 'apps/web/src/main.ts'), 'kysely', 'sql-tag');
+      expect(at({ ...ws, 'apps/web/src/main.ts': `import { pool } from '@acme/db/client';\n/*@*/pool;` }, 'apps/web/src/main.ts'), 'pg', 'client');
+      // A package of another name in that folder is not it.
+      assert.equal(at({ ...ws, 'apps/web/src/main.ts': `import { pool } from '@other/db/client';\n/*@*/pool;` }, 'apps/web/src/main.ts'), undefined);
+    });
+
     it('resolves tsconfig paths and @/ aliases', () => {
       const files = {
         'tsconfig.json': `{ // comment\n "compilerOptions": { "baseUrl": ".", "paths": { "#db/*": ["src/db/*"] } } }`,

@@ -222,6 +222,51 @@ describe('sources/ts-sql', () => {
     });
   });
 
+  describe('SQL built as text', () => {
+    it('names spliced into text become identifiers; values become parameters', () => {
+      const src = `${PG}export async function f(schema: string, db: string, id: number) {\n  await pool.query(\`select * from \${schema}.jobs where id = \${id}\`);\n  await pool.query(\`drop database \${db}\`);\n  await pool.query(\`create database test_\${db} template tpl\`);\n  await pool.query('update ' + schema + '.t set a = 1 where id = ' + id);\n}`;
+      const s = sites(src);
+      assert.deepEqual(
+        s.map((x) => x.sql),
+        ['select * from "schema".jobs where id = $1', 'drop database "db"', 'create database test_db template tpl', 'update "schema".t set a = 1 where id = $1'],
+      );
+      assert.deepEqual(s[0].params, ['id']);
+      // The identifier snaps to the whole hole.
+      const i = s[0].sql.indexOf('"schema"');
+      assert.equal(slice(src, sqlRangeToFile(s[0], { start: i, end: i + 8 })), '${schema}');
+    });
+
+    it('inlines conditional text and nested templates, and drops optional fragments on their own line', () => {
+      const src = `${PG}export async function f(where: string, desc: boolean, id: number) {\n  await pool.query(\`select * from t \${desc ? 'order by a desc' : ''}\`);\n  await pool.query(\`select * from t \${id ? \`where id = \${id}\` : ''}\`);\n  await pool.query(\`select *\n from t\n \${where}\n limit 10\`);\n}`;
+      assert.deepEqual(
+        sites(src).map((x) => x.sql),
+        ['select * from t order by a desc', 'select * from t where id = $1', 'select *\n from t\n \n limit 10'],
+      );
+    });
+
+    it('slonik/postgres.js lists: values ${rows} and in ${sql(ids)} read as ($n)', () => {
+      const src = `import postgres from 'postgres';\nconst sql = postgres();\nawait sql\`select * from users where id in \${sql(ids)}\`;\nawait sql\`insert into t (a) values \${sql(rows)}\`;`;
+      assert.deepEqual(
+        sites(src).map((x) => x.sql),
+        ['select * from users where id in ($1)', 'insert into t (a) values ($1)'],
+      );
+    });
+
+    it('a statement handed to a query method keeps the call even when the receiver is unknown', () => {
+      const src = `import { sql } from 'slonik';\nexport const alteration = { up: async (pool) => { await pool.query(sql\`alter table users add column x int\`); } };`;
+      const s = one(src);
+      assert.equal(slice(src, s.callRange), 'pool.query(sql`alter table users add column x int`)');
+    });
+
+    it('knex.raw fragments handed to builders are not statements', () => {
+      const src = `import knex from 'knex';\nconst db = knex({});\nawait db('t').select(db.raw('count(*) as n'), db.raw('(select max(a) from u) as m'));\nawait db.raw('(select 1) union (select 2)');`;
+      assert.deepEqual(
+        sites(src).map((x) => x.sql),
+        ['(select 1) union (select 2)'],
+      );
+    });
+  });
+
   describe('exact ranges', () => {
     it('maps through non-ASCII text before, inside and after the literal', () => {
       const src = `// 😀 héllo 中文\n${PG}const s = '😀';\npool.query(\`select 'é😀中' as "naïve 列", x from "tâble" where y = \${s} and z = \${zz}\`); // après 😀`;
