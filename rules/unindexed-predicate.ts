@@ -243,8 +243,12 @@ type Verdict = { served: true } | { served: false; why: string; fix: 'plain' | '
 /**
  * `date(x)` and `x::date` are the same function call to PostgreSQL (only the
  * display form differs, which index matching ignores): compare one spelling.
+ * Text-type casts are dropped likewise.
  */
 function canonicalExpr(e: string): string {
+  // Casts between text types are implicit relabelings: `lower((email)::text)` in a varchar
+  // column's index (Rails, pg_dump) is the `lower(email)` the query writes.
+  e = e.replace(/::(text|varchar|bpchar|character varying)\b/g, '');
   return e.replace(/^(date|text|int2|int4|int8|numeric|float4|float8|timestamptz|timestamp|bool|uuid)\(([^(),]+)\)$/, '$2::$1');
 }
 
