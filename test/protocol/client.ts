@@ -22,17 +22,13 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 export const REPO = path.resolve(__dirname, '../..');
 
 /**
- * How the server is started: the published bin (`querylens lsp --stdio`) when
- * the CLI dispatches to it, else the server bundle directly. QUERYLENS_LSP_CMD
- * overrides (a JSON array: command then arguments).
+ * How the server is started: the published bin, `querylens lsp --stdio`
+ * (the CLI hands over to dist/server.js). QUERYLENS_LSP_CMD overrides (a
+ * JSON array: command then arguments), e.g. to run `node dist/server.js --stdio`.
  */
 export function serverCommand(): string[] {
   if (process.env.QUERYLENS_LSP_CMD) return JSON.parse(process.env.QUERYLENS_LSP_CMD) as string[];
-  const bin = path.join(REPO, 'bin/querylens.js');
-  // The CLI dispatches `lsp` once cli/ imports the server entry.
-  const cliSources = ['cli/main.ts', 'cli/args.ts'].map((f) => path.join(REPO, f)).filter((f) => fs.existsSync(f));
-  if (cliSources.some((f) => fs.readFileSync(f, 'utf8').includes('server/main'))) return [process.execPath, bin, 'lsp', '--stdio'];
-  return [process.execPath, path.join(REPO, 'dist/server.js'), '--stdio'];
+  return [process.execPath, path.join(REPO, 'bin/querylens.js'), 'lsp', '--stdio'];
 }
 
 /**
