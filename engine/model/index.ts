@@ -8,7 +8,7 @@
  *   scan      sequential: rowsScanned ÷ seqScanRowsPerMs
  *             index:      lookups × indexDescent + matchingRows × indexRowMs
  *   transfer  rowsReturned × (resultRowMs + columns × resultValueMs)
- *             + rowsReturned × rowBytes ÷ bandwidth
+ *             + rowsReturned × rowBytes × (1 ÷ bandwidth + 1 ÷ decode rate)
  *
  * Per finding, the estimate is this cost for the code as written against the
  * cost after the fix (N+1: N statements vs one batched statement; sequential
@@ -184,7 +184,7 @@ export class CostModel {
   transferMs(rows: number, rowBytes: number, columns?: number): number {
     const p = this.params;
     const cols = columns ?? p.defaultResultColumns;
-    return rows * (p.resultRowMs + cols * p.resultValueMs) + (rows * rowBytes) / p.bandwidthBytesPerMs;
+    return rows * (p.resultRowMs + cols * p.resultValueMs) + (rows * rowBytes) / p.bandwidthBytesPerMs + (rows * rowBytes) / p.decodeBytesPerMs;
   }
 
   /** Latency of one statement, ms. */
@@ -291,6 +291,7 @@ export class CostModel {
         { name: 'rowBytesFetched', value: Math.round(bytesAll), unit: 'B', source: 'schema', note: 'from column types' },
         { name: 'rowBytesUsed', value: Math.round(used), unit: 'B', source: 'schema', note: 'columns the code reads' },
         this.param('bandwidthBytesPerMs', 'B/ms'),
+        this.param('decodeBytesPerMs', 'B/ms'),
       ],
       summary: `≈ ${formatBytes(wasted)} fetched and unused per call ≈ ${formatMs(current - fixed)} of transfer`,
     };

@@ -4,9 +4,11 @@
  *     model, the case study's budgets and measured gains);
  *   - "PostgreSQL docs": a documented planner or protocol fact;
  *   - "calibrated": measured by THIS project's `npm run test:db`
- *     (test/db/calibration.test.ts) on a throw-away PostgreSQL 15 cluster over
- *     loopback with the `pg` client, one core per query, median of repeated
- *     runs. The figures quoted are from that run (test-results/calibration.md).
+ *     (test/db/calibration.test.ts and the same tables timed one statement
+ *     shape at a time) on a throw-away PostgreSQL 15 cluster over loopback
+ *     with the `pg` client, one core per query, SCHED_FIFO so the shared
+ *     machine's other load does not count, medians of repeated runs. The
+ *     figures quoted are from those runs (test-results/calibration.md).
  * Users override any of them in `querylens.config.json` under `model`.
  */
 export interface ModelParams {
@@ -24,8 +26,10 @@ export interface ModelParams {
   resultRowMs: number;
   /** Per result value (one column of one row): length header and decoding in the client, ms. */
   resultValueMs: number;
-  /** Effective result throughput (wire + server output functions + client decoding), bytes per ms. */
+  /** Network bandwidth for result bytes (the wire), bytes per ms. */
   bandwidthBytesPerMs: number;
+  /** Result bytes the server's output functions and the client's decoding (text, JSON.parse) get through per ms. */
+  decodeBytesPerMs: number;
   /** Per row pair a join produces before its filter (nested loop without a join qual), ms. */
   joinRowMs: number;
   /** Rows assumed in a table whose size is not configured. */
@@ -47,30 +51,36 @@ export const DEFAULT_PARAMS: ModelParams = {
   // same-availability-zone RTT; calibration measured 0.15 ms for `SELECT 1` over
   // loopback with node-pg (that run overrides this with its own measurement).
   roundTripMs: 0.5,
-  // Calibrated: 100 single-row primary-key lookups took 22.5 ms with a 0.147 ms
-  // `SELECT 1`; the remainder per statement is ≈ 0.07 ms (PostgreSQL docs, "Planner/
-  // Optimizer": every statement is parsed, planned and executed, even a trivial one).
-  statementOverheadMs: 0.07,
-  // Calibrated: a filter over 500K rows (4 columns) took 24.6 ms ≈ 20K rows/ms on one
+  // Calibrated: one single-row primary-key lookup took 0.20 ms with a 0.145 ms `SELECT 1`
+  // when repeated in a tight loop (≈ 0.06 ms over the round trip); interleaved with other
+  // statements, as in a real handler, short statements took 0.15–0.25 ms over it (caches
+  // no longer warm): 0.12 ms. PostgreSQL docs ("Overview of PostgreSQL Internals"): every
+  // statement is parsed, planned and executed, however small.
+  statementOverheadMs: 0.12,
+  // Calibrated: a filter over 500K rows (4 columns) took 24.7 ms ≈ 20K rows/ms on one
   // core (max_parallel_workers_per_gather = 0). Parallel seq scans divide this by workers.
   seqScanRowsPerMs: 20000,
-  // Calibrated: `id = ANY($1)` with 100 keys took 0.79 ms; PostgreSQL (≤ 16) descends
-  // the B-tree once per array element (PostgreSQL docs, "Index Scans", ScalarArrayOpExpr),
-  // giving ≈ 4 µs per descent with inner pages cached.
-  indexDescentMs: 0.004,
-  // Calibrated: 500 consecutive rows through the primary key took 0.45 ms in all;
-  // scattered rows cost more (one heap page each), which the 4 µs descent covers for lookups.
-  indexRowMs: 0.0002,
-  // Calibrated: node-pg decoded 10K–300K one-column rows at 0.45–0.7 µs per row and
-  // four-column rows at 1.0–1.4 µs: ≈ 0.2 µs per row plus ≈ 0.2 µs per value.
+  // Calibrated: `id = ANY($1)` with 100 keys took 0.73–1.2 ms (interleaved runs); PostgreSQL
+  // (≤ 16) descends the B-tree once per array element (PostgreSQL docs, "Index Scans",
+  // ScalarArrayOpExpr): ≈ 6.8 µs per key, of which ≈ 1 µs is decoding the row, so ≈ 6 µs per descent.
+  indexDescentMs: 0.006,
+  // Calibrated: 500 consecutive primary-key rows of a wide table, two columns, took 0.87 ms:
+  // ≈ 1.3 µs per row, 0.6 µs of it decoding, so ≈ 0.5 µs per heap visit.
+  indexRowMs: 0.0005,
+  // Calibrated: node-pg decoded 10K–300K one-column rows at 0.41–0.53 µs per row and
+  // four-column rows (int/text) at 1.06–1.37 µs: ≈ 0.2 µs per row plus ≈ 0.2 µs per value.
+  // (timestamptz values cost more, ≈ 2 µs each: Date parsing.)
   resultRowMs: 0.0002,
   resultValueMs: 0.0002,
-  // Calibrated: 500 rows of 1.7 KB jsonb (855 KB) took 10.5 ms more than two narrow
-  // columns ≈ 81 000 B/ms (jsonb output + JSON.parse bound); 10 MB of text came at
-  // 104 000 B/ms. On a real 1 Gbit/s link the wire alone is 125 000 B/ms, so set
-  // ≈ 50 000 there.
-  bandwidthBytesPerMs: 80000,
-  // Calibrated: `count(*)` over a 300 × 1000 cross join took 12 ms ≈ 0.04 µs per pair.
+  // 1 Gbit/s wire (seed: "network overhead for feature transfer"). Over loopback the
+  // wire is a memory copy; the calibration sets this to 1e9 there, like roundTripMs.
+  bandwidthBytesPerMs: 125000,
+  // Calibrated: 500 rows of 1.7 KB jsonb took 2.7–3.9 ms more than the same rows' two
+  // narrow columns ≈ 220 000–320 000 B/ms (jsonb output + JSON.parse); as text 244 000.
+  // 300 000 sits at the upper end: the interleaved runs (the calibration's method) gave
+  // 280 000–320 000. Together with a 1 Gbit/s wire: ≈ 88 000 B/ms end to end.
+  decodeBytesPerMs: 300000,
+  // Calibrated: `count(*)` over a 300 × 1000 cross join took 11 ms ≈ 0.04 µs per pair.
   joinRowMs: 0.00004,
   // A mid-sized production table; set `tables.<name>.rows` for real figures.
   defaultTableRows: 100000,
@@ -96,7 +106,8 @@ export const PARAM_DOCS: Record<keyof ModelParams, string> = {
   indexRowMs: 'per matching row fetched through an index (ms)',
   resultRowMs: 'per result row: protocol framing and client row object (ms)',
   resultValueMs: 'per result value decoded by the client (ms)',
-  bandwidthBytesPerMs: 'effective result throughput (bytes/ms)',
+  bandwidthBytesPerMs: 'network bandwidth for result bytes (bytes/ms)',
+  decodeBytesPerMs: 'result bytes decoded per ms (server output + client parsing)',
   joinRowMs: 'per row pair produced by a join without a join predicate (ms)',
   defaultTableRows: 'rows of a table whose size is not configured',
   defaultLoopIterations: 'iterations of a loop whose collection size is unknown',

@@ -47,9 +47,9 @@ describe('model: per query', () => {
   const p = m.params;
   it('is round trip + statement overhead + scan + transfer', () => {
     const seq = m.queryMs({ access: 'seq', tableRows: 1e6, rowsReturned: 10, rowBytes: 100, columns: 3 });
-    close(seq, p.roundTripMs + p.statementOverheadMs + 1e6 / p.seqScanRowsPerMs + 10 * (p.resultRowMs + 3 * p.resultValueMs) + 1000 / p.bandwidthBytesPerMs);
+    close(seq, p.roundTripMs + p.statementOverheadMs + 1e6 / p.seqScanRowsPerMs + 10 * (p.resultRowMs + 3 * p.resultValueMs) + 1000 / p.bandwidthBytesPerMs + 1000 / p.decodeBytesPerMs);
     const idx = m.queryMs({ access: 'index', tableRows: 1e6, rowsReturned: 10, rowBytes: 100, columns: 3, lookups: 4 });
-    close(idx, p.roundTripMs + p.statementOverheadMs + 4 * p.indexDescentMs + 10 * p.indexRowMs + 10 * (p.resultRowMs + 3 * p.resultValueMs) + 1000 / p.bandwidthBytesPerMs);
+    close(idx, p.roundTripMs + p.statementOverheadMs + 4 * p.indexDescentMs + 10 * p.indexRowMs + 10 * (p.resultRowMs + 3 * p.resultValueMs) + 1000 / p.bandwidthBytesPerMs + 1000 / p.decodeBytesPerMs);
     close(m.queryMs({ access: 'none', tableRows: 0, rowsReturned: 0, rowBytes: 0 }), p.roundTripMs + p.statementOverheadMs);
   });
   it('grows with the table for a sequential scan only', () => {
