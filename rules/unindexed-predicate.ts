@@ -333,9 +333,15 @@ function createIndexSql(t: TableInfo, p: Predicate, fix: 'plain' | 'expression' 
 const MIGRATION_DIR = /(^|\/)(migrations?|drizzle)(\/|$)/;
 
 /** Where the project keeps migrations, and the next file name there (same prefix style, next number). */
-function nextMigrationPath(sources: string[], slug: string): string | undefined {
-  const migrations = sources.filter((s) => MIGRATION_DIR.test(s) && s.endsWith('.sql'));
+function nextMigrationPath(sources: string[], slug: string, definedIn?: string): string | undefined {
+  let migrations = sources.filter((s) => MIGRATION_DIR.test(s) && s.endsWith('.sql'));
   if (!migrations.length) return undefined;
+  // Several migration folders (a monorepo): use the one that created the table.
+  if (definedIn && migrations.includes(definedIn)) {
+    const folderOf = (f: string): string => f.replace(/\/[^/]+$/, '').replace(/\/\d+_[^/]*$/, '');
+    const home = folderOf(definedIn);
+    migrations = migrations.filter((m) => folderOf(m) === home);
+  }
   const last = migrations[migrations.length - 1];
   // Folder per migration: prisma/migrations/20240101000000_init/migration.sql.
   const folder = /^(.*)\/(\d+)_[^/]*\/([^/]+\.sql)$/.exec(last);
@@ -389,7 +395,7 @@ function migrationFix(ctx: RuleContext, p: Predicate, fix: 'plain' | 'expression
     }
   }
   const sql = createIndexSql(t, p, fix);
-  const path = nextMigrationPath(ctx.schema.sources, `add_${name}`);
+  const path = nextMigrationPath(ctx.schema.sources, `add_${name}`, t.definedAt?.file);
   if (path) {
     return {
       title: `Create migration ${path} with CREATE INDEX CONCURRENTLY ${name}`,

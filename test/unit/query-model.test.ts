@@ -246,6 +246,8 @@ describe('SQL rules without and with a schema', () => {
       [{ 'db/migrations/V1__init.sql': ddl, 'db/migrations/V2__more.sql': 'SELECT 1;' }, 'db/migrations/V3__add_idx_orders_note.sql'],
       [{ 'migrations/20240501120000_init.sql': ddl }, 'migrations/20240501120001_add_idx_orders_note.sql'],
       [{ 'migrations/007-init.sql': ddl }, 'migrations/008-add_idx_orders_note.sql'],
+      // Two services: the migration goes where the table was created.
+      [{ 'billing/migrations/0001_init.sql': ddl, 'users/migrations/0005_users.sql': 'CREATE TABLE accounts (id int);' }, 'billing/migrations/0002_add_idx_orders_note.sql'],
     ];
     for (const [files, expected] of cases) {
       const r = run({ ...files, 'q.sql': q }, 'q.sql', 'unindexed-predicate');
