@@ -61,6 +61,8 @@ export const DEFAULT_DEBOUNCE_MS = 150;
 export const DEFAULT_MAX_FILE_KB = 512;
 /** Above this analysis time, a document's next run waits as long as its last one took. */
 const SLOW_ANALYSIS_MS = 500;
+/** Polling interval for clients that cannot watch files (initializationOptions.pollMs). */
+const DEFAULT_POLL_MS = 3000;
 
 /** Where an open document lives: its project and its project-relative path. */
 interface Located {
@@ -95,6 +97,7 @@ export class QuerylensServer {
   private states = new Map<string, DocState>();
   private debounceMs = DEFAULT_DEBOUNCE_MS;
   private maxFileBytes = DEFAULT_MAX_FILE_KB * 1024;
+  private pollMs = DEFAULT_POLL_MS;
   /** Log each analysis with wall and CPU time (initializationOptions.logTiming; the bench reads it). */
   private logTiming = false;
   private trusted = true;
@@ -150,7 +153,8 @@ export class QuerylensServer {
   // --- lifecycle -----------------------------------------------------------
 
   private async initialize(params: InitializeParams): Promise<InitializeResult> {
-    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number; logTiming?: boolean; maxFileKB?: number };
+    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number; logTiming?: boolean; maxFileKB?: number; pollMs?: number };
+    if (typeof opts.pollMs === 'number' && opts.pollMs >= 50) this.pollMs = opts.pollMs;
     if (typeof opts.maxFileKB === 'number' && opts.maxFileKB > 0) this.maxFileBytes = opts.maxFileKB * 1024;
     this.logTiming = opts.logTiming === true;
     this.trusted = opts.trusted !== false;
@@ -226,6 +230,7 @@ export class QuerylensServer {
         ],
       });
     }
+    else this.startPolling();
     if (this.canRegisterConfig) await c.client.register(DidChangeConfigurationNotification.type, { section: 'querylens' });
     if (this.canWorkspaceFolders) {
       c.workspace.onDidChangeWorkspaceFolders(
@@ -243,6 +248,27 @@ export class QuerylensServer {
         }),
       );
     }
+  }
+
+  /**
+   * Without client-side file watching, schema sources and the config file are
+   * polled (mtime) every few seconds, so a new migration still re-analyses
+   * open documents. Helpers changed on disk are then seen on the next edit.
+   */
+  private startPolling(): void {
+    this.logger.log(`the client cannot watch files: polling schema sources and ${CONFIG_FILE} every ${this.pollMs / 1000} s`);
+    for (const ws of this.projects) ws.pollSchemaChanges();
+    const timer = setInterval(
+      () =>
+        void this.guard('poll', undefined, async () => {
+          for (const ws of this.projects) {
+            const changes = ws.pollSchemaChanges();
+            if (changes.length) await this.watchedFilesChanged({ changes: changes.map((c) => ({ uri: pathToFileURL(ws.abs(c.rel)).href, type: c.type })) });
+          }
+        })(),
+      this.pollMs,
+    );
+    timer.unref();
   }
 
   /** Reads the `querylens` settings section per folder; re-analyses when anything changed. */

@@ -288,6 +288,55 @@ export class WorkspaceProject {
     if (!this.quiet) this.onConfigError(`querylens: ${message}`);
   }
 
+  private pollSnapshot?: Map<string, number>;
+
+  /**
+   * For clients that cannot watch files for us: the config file, the schema
+   * sources and the directories holding them, compared with the previous
+   * call by mtime. Returns changed project paths with their change type
+   * (1 created, 2 changed, 3 deleted, as in LSP's FileChangeType).
+   */
+  pollSchemaChanges(): { rel: string; type: 1 | 2 | 3 }[] {
+    const now = new Map<string, number>();
+    const stamp = (rel: string) => {
+      try {
+        now.set(rel, fs.statSync(this.abs(rel)).mtimeMs);
+      } catch {
+        // Absent: not in the snapshot.
+      }
+    };
+    stamp(CONFIG_FILE);
+    // The usual schema folders count even before they hold a file we know.
+    const dirs = new Set<string>(['', 'migrations', 'db', 'prisma', 'drizzle'].filter((d) => !d || fs.existsSync(this.abs(d))));
+    for (const rel of this.schemaSources()) {
+      stamp(rel);
+      dirs.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+    }
+    for (const dir of dirs) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir ? this.abs(dir) : this.root);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const rel = dir ? `${dir}/${n}` : n;
+        if (!now.has(rel) && (n.endsWith('.sql') || n.endsWith('.prisma')) && this.isSchema(rel)) stamp(rel);
+      }
+    }
+    const before = this.pollSnapshot;
+    this.pollSnapshot = now;
+    if (!before) return [];
+    const out: { rel: string; type: 1 | 2 | 3 }[] = [];
+    for (const [rel, m] of now) {
+      const b = before.get(rel);
+      if (b === undefined) out.push({ rel, type: 1 });
+      else if (b !== m) out.push({ rel, type: 2 });
+    }
+    for (const rel of before.keys()) if (!now.has(rel)) out.push({ rel, type: 3 });
+    return out;
+  }
+
   /** Why the server does not lint this file, or undefined when it does. */
   excluded(rel: string): string | undefined {
     if (!isAnalyzable(rel)) return 'not a TypeScript, JavaScript or SQL file';

@@ -528,6 +528,23 @@ describe('language server configuration', function () {
     await c.waitFor('load log of the added folder', () => c.logs.find((l) => l.includes(late) && / files, 1 schema sources/.test(l)));
   });
 
+  it('polls schema sources when the client cannot watch files: a new migration on disk re-analyses open documents', async () => {
+    const table = 'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL, status text);\n';
+    const ts = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(u: number) {\n  const { rows } = await pool.query('SELECT id, status FROM orders WHERE user_id = $1', [u]);\n  return rows.map((r) => r.status);\n}\n";
+    const { root, c } = await start(
+      { 'migrations/001.sql': table, 'src/a.ts': ts, 'querylens.config.json': JSON.stringify({ tables: { orders: { rows: 20000000 } } }) },
+      { watchers: false, initializationOptions: { debounceMs: 10, pollMs: 100 } },
+    );
+    const uri = await c.open(path.join(root, 'src/a.ts'), ts);
+    assert.equal(only(await c.diagnosticsFor(uri), 'unindexed-predicate').length, 1);
+    await c.waitFor('polling log', () => c.logs.find((l) => /polling schema sources/.test(l)));
+    assert.ok(!c.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles'));
+    const since = c.diagnostics.length;
+    writeFile(root, 'migrations/002.sql', 'CREATE INDEX orders_user_idx ON orders (user_id);\n');
+    const after = await c.waitFor('re-published after the poll', () => c.diagnostics.slice(since).find((p) => p.uri === uri)?.diagnostics);
+    assert.deepEqual(only(after, 'unindexed-predicate'), []);
+  });
+
   it('in an untrusted workspace ignores database/command/*Path keys and says so in the log', async () => {
     const { c } = await start(
       { 'querylens.config.json': JSON.stringify({ database: 'postgres://prod', tables: { users: { rows: 10 } }, explainPath: '/usr/bin/x' }) },
