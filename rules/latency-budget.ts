@@ -29,7 +29,7 @@ function contributorText(q: QueryCost): string {
 function check(ctx: RuleContext): void {
   const fns = budgetedFunctions(ctx.project, ctx.file.path);
   for (const fn of fns) {
-    const cost = functionCost(ctx.project, ctx.file.path, fn.node, ctx.model);
+    const cost = functionCost(ctx.project, fn.file, fn.node, ctx.model);
     if (cost.queries.length === 0 || !(cost.totalMs > fn.budgetMs)) continue;
     const byCost = [...cost.queries].sort((a, b) => b.totalMs - a.totalMs);
     const top = byCost.slice(0, TOP);
@@ -57,7 +57,7 @@ function check(ctx: RuleContext): void {
       `${remedy[0].toUpperCase()}${remedy.slice(1)}${within ? ', within budget' : ', still over budget'}.`;
     const related = top.map((q) => ({
       file: q.file,
-      range: q.file === ctx.file.path ? q.range : q.localRange,
+      range: q.range,
       message: `${Math.round((q.totalMs / cost.totalMs) * 100)} % of the request: ${contributorText(q)}`,
     }));
     const loops = cost.queries.filter((q) => q.count > 1);
