@@ -961,7 +961,8 @@ export function isAggregateCall(node: PgNode): boolean {
 /** A display name for a FROM item: `schema.table`, the CTE name, the subquery alias, the function. */
 export function itemLabel(item: FromItem): string {
   if (item.kind === 'table') {
-    const n = item.schemaName ? `${item.schemaName}.${item.name}` : item.name ?? '?';
+    const q = (x: string): string => (item.quoted ? quoteIdent(x) : x);
+    const n = item.schemaName ? `${q(item.schemaName)}.${q(item.name ?? '?')}` : q(item.name ?? '?');
     return item.alias && item.alias !== item.name ? `${n} (${item.alias})` : n;
   }
   if (item.kind === 'cte') return `CTE ${item.name}`;
@@ -993,10 +994,6 @@ const RESERVED = new Set(
   ),
 );
 
-/** Lazily scans tokens of a text (for callers that hold only the SQL). */
-export function sqlTokens(sql: string): SqlToken[] {
-  return scanSql(sql);
-}
 
 export interface SiteQueries {
   site: SqlSite;
