@@ -44,7 +44,8 @@ function describeTables(ctx: RuleContext, tables: FromItem[]): { text: string; k
   const parts: string[] = [];
   for (const it of tables) {
     const t = tableOf(ctx, it);
-    const name = it.schemaName ? `${it.schemaName}.${it.name}` : (it.name ?? '?');
+    const q = (x: string): string => (it.quoted ? quoteIdent(x) : x);
+    const name = it.schemaName ? `${q(it.schemaName)}.${q(it.name ?? '?')}` : q(it.name ?? '?');
     if (t && t.columns.size) {
       known.push(t);
       const large = [...t.columns.values()].filter((c) => isLargeType(c.type)).map((c) => `${c.name} (${c.type})`);
