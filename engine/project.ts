@@ -14,7 +14,7 @@ import { hoverMarkdown } from './model/hover';
 import { buildSchema, isSchemaSource } from './schema';
 import type { SchemaModel } from './schema/types';
 import { sqlFileSites } from './sources/sql-files';
-import { isTsLike, tsSourceFile, tsSyntaxErrors } from './sources/ts-ast';
+import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
@@ -50,6 +50,7 @@ export class Project implements ProjectServices {
   private siteCache = new Map<string, { text: string; sites: SqlSite[] }>();
   private schemaCache?: SchemaModel;
   private memos = new Map<string, { text: string; value: unknown }>();
+  private readonly trees = new TsCache();
   config: QuerylensConfig;
   model: CostModel;
   rules: Rule[];
@@ -85,6 +86,7 @@ export class Project implements ProjectServices {
   deleteFile(path: string): boolean {
     const had = this.files.delete(path);
     this.siteCache.delete(path);
+    this.trees.delete(path);
     if (had && isSchemaSource(path, this.config)) {
       this.schemaCache = undefined;
       return true;
@@ -120,7 +122,7 @@ export class Project implements ProjectServices {
   tsAst(path: string): ts.SourceFile | undefined {
     const text = this.fileText(path);
     if (text === undefined || !isTsLike(path)) return undefined;
-    return tsSourceFile(path, text);
+    return this.trees.get(path, text);
   }
 
   sqlSites(path: string): SqlSite[] {
@@ -130,7 +132,7 @@ export class Project implements ProjectServices {
     if (hit && hit.text === text) return hit.sites;
     let sites: SqlSite[];
     if (path.endsWith('.sql')) sites = sqlFileSites(path, text);
-    else if (isTsLike(path)) sites = tsSqlSites(path, text, tsSourceFile(path, text), this);
+    else if (isTsLike(path)) sites = tsSqlSites(path, text, this.trees.get(path, text), this);
     else sites = [];
     for (const s of sites) s.parsed = parseSql(s.sql);
     this.siteCache.set(path, { text, sites });
@@ -159,7 +161,7 @@ export class Project implements ProjectServices {
     const lines = new LineIndex(text);
 
     if (language === 'ts') {
-      const errs = tsSyntaxErrors(tsSourceFile(path, text));
+      const errs = tsSyntaxErrors(this.trees.get(path, text));
       if (errs.length) {
         const e = errs[0];
         problems.push({

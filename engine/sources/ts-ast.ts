@@ -4,7 +4,8 @@
  * imports, constructors and declared types (see ARCHITECTURE.md), which is
  * what keeps the CLI fast.
  */
-import * as ts from 'typescript';
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
 
 const cache = new Map<string, { text: string; sf: ts.SourceFile }>();
 const MAX_CACHE = 2000;
@@ -16,7 +17,49 @@ export function scriptKind(path: string): ts.ScriptKind {
   return ts.ScriptKind.TS;
 }
 
-/** The syntax tree of a file, cached by path and text. */
+/**
+ * Syntax trees of one project's files, updated incrementally when a file's
+ * text changes (the editor case: ts.updateSourceFile re-parses only around the
+ * edit, ≈ 3 ms instead of ≈ 15 ms for a 2,000-line file). Incremental parsing
+ * reuses and shifts the old tree's nodes in place, so a TsCache belongs to one
+ * Project, whose memos are single-entry per path and keyed by text.
+ */
+export class TsCache {
+  private readonly entries = new Map<string, { text: string; sf: ts.SourceFile }>();
+
+  get(path: string, text: string): ts.SourceFile {
+    const hit = this.entries.get(path);
+    if (hit && hit.text === text) return hit.sf;
+    let sf: ts.SourceFile | undefined;
+    if (hit) {
+      const old = hit.text;
+      let prefix = 0;
+      const max = Math.min(old.length, text.length);
+      while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+      let suffix = 0;
+      while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+      const oldSpan = old.length - prefix - suffix;
+      // A small edit: re-parse around it. A rewrite: parse afresh.
+      if (oldSpan < old.length / 2) {
+        const range = ts.createTextChangeRange(ts.createTextSpan(prefix, oldSpan), text.length - prefix - suffix);
+        try {
+          sf = ts.updateSourceFile(hit.sf, text, range);
+        } catch {
+          sf = undefined;
+        }
+      }
+    }
+    sf ??= ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+    this.entries.set(path, { text, sf });
+    return sf;
+  }
+
+  delete(path: string): void {
+    this.entries.delete(path);
+  }
+}
+
+/** The syntax tree of a file, cached by path and text (a fresh parse per new text; see TsCache for incremental). */
 export function tsSourceFile(path: string, text: string): ts.SourceFile {
   const hit = cache.get(path);
   if (hit && hit.text === text) return hit.sf;

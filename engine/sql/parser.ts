@@ -141,7 +141,22 @@ function parseWhole(text: string, shift: number): ParsedStatement[] {
 }
 
 /**
- * Parses SQL text. A text whose statements all parse gives them all; when one
+ * Parse results by SQL text. A keystroke in the editor changes one file, but
+ * the file's other SQL sites keep their text: they come from here instead of
+ * the parser. Outcomes are shared, so callers must treat them as read-only.
+ */
+const parseCache = new Map<string, ParseOutcome>();
+const scanCache = new Map<string, SqlToken[]>();
+const CACHE_MAX = 20000;
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
+
+/**
+ * Parses SQL text (memoised by text; see parseCache). A text whose statements all parse gives them all; when one
  * does not, the text is split at top-level `;` (by PostgreSQL's own scanner, so
  * semicolons in strings, comments and dollar quotes do not count) and each
  * piece is parsed alone: good statements are kept, bad ones are reported.
@@ -149,6 +164,10 @@ function parseWhole(text: string, shift: number): ParsedStatement[] {
  */
 export function parseSql(text: string): ParseOutcome {
   if (!ready) throw new Error('SQL parser not initialised: await initParser() first');
+  return parseCache.get(text) ?? remember(parseCache, text, parseUncached(text));
+}
+
+function parseUncached(text: string): ParseOutcome {
   try {
     return { statements: parseWhole(text, 0), errors: [] };
   } catch (whole) {
@@ -181,6 +200,10 @@ export function parseSql(text: string): ParseOutcome {
 /** Tokens of `text` with UTF-16 ranges. Returns [] when even the scanner gives up. */
 export function scanSql(text: string): SqlToken[] {
   if (!ready) throw new Error('SQL parser not initialised: await initParser() first');
+  return scanCache.get(text) ?? remember(scanCache, text, scanUncached(text));
+}
+
+function scanUncached(text: string): SqlToken[] {
   let res: { tokens: { start: number; end: number; text: string; tokenName: string }[] };
   try {
     res = pg.scanSync(text) as typeof res;
