@@ -415,6 +415,14 @@ export function resolveModulePath(project: ProjectServices, fromPath: string, sp
     if (hit) return hit;
   }
   if (!spec.startsWith('.') && !spec.startsWith('/')) return workspacePackage(project, fromPath, spec);
+  // An import of the build output (`../lib/types/x.js` with `outDir: lib`): the source sits under `src/`.
+  for (const base of bases) {
+    const src = base.replace(/(^|\/)(lib|dist|build|out)\//, '$1src/');
+    if (src !== base) {
+      const hit = probe(project, src);
+      if (hit) return hit;
+    }
+  }
   return undefined;
 }
 
@@ -1283,7 +1291,114 @@ class FileProv implements FileProvenance {
         }
       }
     }
+    const ctxType = this.contextualParamType(p, c);
+    if (ctxType) {
+      const v = ctxType.prov.typeValue(ctxType.type, c);
+      if (v) return v;
+    }
     if (p.initializer) return this.valueOf(p.initializer, c);
+    return undefined;
+  }
+
+  /**
+   * The declared type a callback parameter gets from its context: a property of an object literal whose
+   * type is declared (`const m: AlterationScript = { up: async (pool) => … }`, `{ … } satisfies T`), or a
+   * function assigned to a variable of a function type (`const run: Job = async (db) => …`).
+   */
+  private contextualParamType(p: ts.ParameterDeclaration, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+    const fn = p.parent;
+    if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isMethodDeclaration(fn)) return undefined;
+    const index = fn.parameters.indexOf(p);
+    let fnType: { prov: FileProv; node: ts.Node } | undefined;
+    const holder = fn.parent;
+    if (ts.isMethodDeclaration(fn) && ts.isObjectLiteralExpression(holder)) {
+      const name = fn.name && propName(fn.name);
+      const objType = name !== undefined ? this.contextualType(holder, c) : undefined;
+      fnType = objType && name !== undefined ? objType.prov.memberType(objType.node, name, c) : undefined;
+    } else if (ts.isPropertyAssignment(holder) && holder.initializer === fn && ts.isObjectLiteralExpression(holder.parent)) {
+      const name = propName(holder.name);
+      const objType = name !== undefined ? this.contextualType(holder.parent, c) : undefined;
+      fnType = objType && name !== undefined ? objType.prov.memberType(objType.node, name, c) : undefined;
+    } else if (!ts.isMethodDeclaration(fn)) {
+      fnType = this.contextualType(fn, c);
+    }
+    if (!fnType) return undefined;
+    const sig = fnType.prov.resolveTypeNode(fnType.node, c);
+    if (!sig) return undefined;
+    const n = sig.node;
+    if (ts.isFunctionTypeNode(n) || ts.isMethodSignature(n)) {
+      const t = n.parameters[index]?.type;
+      return t ? { prov: sig.prov, type: t } : undefined;
+    }
+    return undefined;
+  }
+
+  /** The declared type of an expression from its context (variable annotation, `satisfies`, `as`, enclosing object). */
+  private contextualType(e: ts.Expression, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    let n: ts.Node = e;
+    while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+    const parent = n.parent;
+    if (ts.isVariableDeclaration(parent) && parent.initializer === n && parent.type) return { prov: this, node: parent.type };
+    if ((ts.isSatisfiesExpression(parent) || ts.isAsExpression(parent)) && !ts.isConstTypeReference(parent.type)) return { prov: this, node: parent.type };
+    if (ts.isPropertyAssignment(parent) && ts.isObjectLiteralExpression(parent.parent)) {
+      const name = propName(parent.name);
+      const outer = name !== undefined ? this.contextualType(parent.parent, c) : undefined;
+      return outer && name !== undefined ? outer.prov.memberType(outer.node, name, c) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Follows type references (aliases, imports from local modules) to a type literal, function type or interface. */
+  resolveTypeNode(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    return this.guard(c, `typenode:${this.path}:${t.pos}`, () => {
+      if (ts.isParenthesizedTypeNode(t)) return this.resolveTypeNode(t.type, c);
+      if (!ts.isTypeReferenceNode(t) || !ts.isIdentifier(t.typeName)) return { prov: this, node: t };
+      const d = this.declarationOf(t.typeName);
+      if (!d) return undefined;
+      if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
+      if (ts.isInterfaceDeclaration(d)) return { prov: this, node: d };
+      if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
+        const spec = moduleSpecOf(d);
+        if (spec === undefined || libraryOfModule(spec)) return undefined;
+        const file = resolveModulePath(this.project, this.path, spec);
+        const name = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
+        return file ? this.prov(file).exportedTypeNode(name, c) : undefined;
+      }
+      return undefined;
+    });
+  }
+
+  private exportedTypeNode(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    const entry = this.exports().named.get(name);
+    if (entry?.kind === 'reexport') {
+      const file = libraryOfModule(entry.spec) ? undefined : resolveModulePath(this.project, this.path, entry.spec);
+      return file ? this.prov(file).exportedTypeNode(entry.name, c) : undefined;
+    }
+    const d = entry?.kind === 'decl' ? entry.node : entry?.kind === 'local' ? this.topLevel(entry.name) : undefined;
+    if (!d) return undefined;
+    if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
+    if (ts.isInterfaceDeclaration(d)) return { prov: this, node: d };
+    return undefined;
+  }
+
+  /** The type of member `name` of an object type (type literal, interface, intersection, alias). */
+  memberType(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    const r = this.resolveTypeNode(t, c);
+    if (!r) return undefined;
+    const n = r.node;
+    if (ts.isIntersectionTypeNode(n) || ts.isUnionTypeNode(n)) {
+      for (const m of n.types) {
+        const hit = r.prov.memberType(m, name, c);
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    const members = ts.isTypeLiteralNode(n) ? n.members : ts.isInterfaceDeclaration(n) ? n.members : undefined;
+    for (const m of members ?? []) {
+      if (!m.name || propName(m.name) !== name) continue;
+      if (ts.isPropertySignature(m) && m.type) return { prov: r.prov, node: m.type };
+      if (ts.isMethodSignature(m)) return { prov: r.prov, node: m };
+    }
     return undefined;
   }
 

@@ -127,6 +127,20 @@ describe('sources/provenance', () => {
       expect(at({ 'src/main.ts': `import { createPool } from 'slonik';\nconst pool = await createPool('');\nawait pool.transaction(async (t) => { /*@*/t; });` }), 'slonik', 'client');
     });
 
+    it('types callback parameters from their context', () => {
+      const types = `import type { DatabaseTransactionConnection } from 'slonik';\nimport type { Kysely } from 'kysely';\nexport type AlterationScript = { up: (connection: DatabaseTransactionConnection) => Promise<void>; down(c: DatabaseTransactionConnection): Promise<void> };\nexport type Job = (db: Kysely<any>) => Promise<void>;`;
+      const files = { 'src/types/alteration.ts': types };
+      // An import of the build output (`outDir: lib`) finds the source under src/.
+      expect(
+        at({ 'pkg/src/types/alteration.ts': types, 'pkg/alterations/main.ts': `import type { AlterationScript } from '../lib/types/alteration.js';\nconst a: AlterationScript = { up: async (pool) => { /*@*/pool; }, down: async () => {} };` }, 'pkg/alterations/main.ts'),
+        'slonik',
+        'client',
+      );
+      expect(at({ ...files, 'src/main.ts': `import type { AlterationScript } from './types/alteration';\nexport default { async down(pool) { /*@*/pool; }, up: async () => {} } satisfies AlterationScript;` }), 'slonik', 'client');
+      expect(at({ ...files, 'src/main.ts': `import type { Job } from './types/alteration';\nexport const run: Job = async (db) => { /*@*/db; };` }), 'kysely', 'client');
+      assert.equal(at({ ...files, 'src/main.ts': `type Other = { up: (c: string) => void };\nconst a: Other = { up: (pool) => { /*@*/pool; } };` }), undefined);
+    });
+
     it('an arbitrary callback parameter is nothing', () => {
       assert.equal(at({ 'src/main.ts': `[1].forEach(async (tx) => { /*@*/tx; });` }), undefined);
       assert.equal(at({ 'src/main.ts': `import { Pool } from 'pg';\nconst pool = new Pool();\npool.on('error', (err) => { /*@*/err; });` }), undefined);
