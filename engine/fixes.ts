@@ -114,8 +114,8 @@ export function applyFixes(files: ReadonlyMap<string, string>, fixes: readonly F
 export type LineContext = 'code' | 'sql' | 'template-sql' | 'jsx-text' | 'string';
 
 /** The syntactic context of `offset` in a TypeScript/JavaScript file. */
-export function tsContextAt(path: string, text: string, offset: number): LineContext {
-  const sf = tsSourceFile(path, text);
+export function tsContextAt(path: string, text: string, offset: number, tree?: ts.SourceFile): LineContext {
+  const sf = tree && tree.text === text ? tree : tsSourceFile(path, text);
   let ctx: LineContext = 'code';
   const visit = (node: ts.Node): void => {
     // getStart skips leading trivia; a position inside the token's text is strictly after its start.
@@ -153,22 +153,31 @@ const DIRECTIVE_RE = /^(\s*)(\/\/|--|\{\/\*)\s*querylens-disable-next-line\b([^\
  * next-line directive, the rule is added to it instead. Undefined when no
  * comment can go there (the line starts inside a multi-line string).
  */
-export function disableLineFix(finding: Pick<Finding, 'ruleId' | 'file' | 'range' | 'estimate'>, fileText: string): Fix | undefined {
+/** What the caller already has for the file, so that N findings do not cost N line indexes and N parses. */
+export interface FileShared {
+  lines: LineIndex;
+  tree?: ts.SourceFile;
+}
+
+export function disableLineFix(finding: Pick<Finding, 'ruleId' | 'file' | 'range' | 'estimate'>, fileText: string, shared?: FileShared): Fix | undefined {
   // Called for every finding while a file is analysed: bad input means no fix, never a throw.
   try {
-    return buildDisableLineFix(finding, fileText);
+    return buildDisableLineFix(finding, fileText, shared);
   } catch {
     return undefined;
   }
 }
 
-function buildDisableLineFix(finding: Pick<Finding, 'ruleId' | 'file' | 'range' | 'estimate'>, fileText: string): Fix | undefined {
-  const lines = new LineIndex(fileText);
+const eolOf = new WeakMap<LineIndex, string>();
+
+function buildDisableLineFix(finding: Pick<Finding, 'ruleId' | 'file' | 'range' | 'estimate'>, fileText: string, shared?: FileShared): Fix | undefined {
+  const lines = shared && shared.lines.text === fileText ? shared.lines : new LineIndex(fileText);
   const line = lines.position(finding.range.start).line;
   const lineStart = lines.lineStart(line);
   const lineText = lines.lineText(line);
   const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
-  const eol = fileText.includes('\r\n') ? '\r\n' : '\n';
+  let eol = eolOf.get(lines);
+  if (eol === undefined) eolOf.set(lines, (eol = fileText.includes('\r\n') ? '\r\n' : '\n'));
   const rule = finding.ruleId;
   const title = `Disable ${rule} for this line`;
 
@@ -192,7 +201,7 @@ function buildDisableLineFix(finding: Pick<Finding, 'ruleId' | 'file' | 'range' 
   }
 
   const reason = finding.estimate ? `accepted: ≈ ${formatMs(finding.estimate.currentMs)} per call` : 'accepted';
-  let context: LineContext = finding.file.endsWith('.sql') ? 'sql' : tsContextAt(finding.file, fileText, lineStart);
+  let context: LineContext = finding.file.endsWith('.sql') ? 'sql' : tsContextAt(finding.file, fileText, lineStart, shared?.tree);
   if (context === 'string') return undefined;
   let comment: string;
   if (context === 'sql' || context === 'template-sql') comment = `-- querylens-disable-next-line ${rule} -- ${reason}`;

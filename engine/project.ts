@@ -223,7 +223,7 @@ export class Project implements ProjectServices {
         };
         // ── model/fixes block (owner: performance model): hover with budget context, "disable for this line" fix ──
         f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
-        const disable = disableLineFix(f, text);
+        const disable = disableLineFix(f, text, { lines, tree: language === 'ts' ? this.trees.get(path, text) : undefined });
         if (disable) f.fixes = [...f.fixes, disable];
         // ── end model/fixes block ──
         findings.push(f);
