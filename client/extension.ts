@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 const LANGUAGES = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'sql'];
 
@@ -54,13 +54,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await lintWorkspace(output);
       await vscode.commands.executeCommand('workbench.actions.view.problems');
     }),
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running) output.appendLine(`querylens server started (workspace trusted: ${vscode.workspace.isTrusted}).`);
+      if (e.newState === State.Stopped) refresh();
+    }),
     vscode.languages.onDidChangeDiagnostics(refresh),
     vscode.window.onDidChangeActiveTextEditor(refresh),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.restart()),
   );
   refresh();
   await client.start();
-  output.appendLine(`querylens server started (workspace trusted: ${vscode.workspace.isTrusted}).`);
 }
 
 export function deactivate(): Thenable<void> | undefined {

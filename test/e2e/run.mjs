@@ -203,9 +203,8 @@ try {
       const channel = await page.locator('.part.panel select.monaco-select-box').first().inputValue().catch(() => '');
       // The output editor renders only the lines in view, in no fixed DOM order:
       // narrow it with the panel's filter box instead of scrolling.
-      const filter = page.locator('.part.panel .viewpane-filter input:visible').first();
       const shown = async (query, re) => {
-        await filter.fill(query);
+        await panelFilter('Output', query);
         const deadline = Date.now() + 45_000;
         for (;;) {
           const text = (await output.innerText()).replace(/\u00a0/g, ' ');
@@ -218,7 +217,7 @@ try {
       const started = await shown('server started', /querylens server started/);
       const trace = await shown("Sending request 'initialize", /\[trace\] Sending request 'initialize/);
       await screenshot('output-channel-trace');
-      await filter.fill('');
+      await panelFilter('Output', '');
       return `channel "${channel}": ${started}; ${trace}`;
     },
     { needs: WB },
@@ -330,6 +329,33 @@ try {
   );
 
   await step(
+    'querylens: Restart server brings the diagnostics back',
+    async () => {
+      await closePanel();
+      await openFile(TARGETS.nPlusOne.file);
+      await squiggleOnLine(TARGETS.nPlusOne);
+      await runCommand('querylens: Restart server');
+      // The restart clears the server's diagnostics; a fresh server publishes them again.
+      const output = page.locator('.part.panel .monaco-editor .view-lines').first();
+      await runCommand('querylens: Show output');
+      await output.waitFor({ timeout: 30_000 });
+      await panelFilter('Output', 'server started');
+      const deadline = Date.now() + 60_000;
+      let starts = 0;
+      while (starts < 2) {
+        if (Date.now() > deadline) throw new Error(`expected a second "querylens server started" after the restart, saw ${starts}`);
+        await page.waitForTimeout(500);
+        starts = ((await output.innerText()).replace(/\u00a0/g, ' ').match(/querylens server started/g) ?? []).length;
+      }
+      await panelFilter('Output', '');
+      await closePanel();
+      const squiggle = await squiggleOnLine(TARGETS.nPlusOne, 60_000);
+      return `server started twice; N+1 squiggle back (${squiggle.cls})`;
+    },
+    { needs: [`N+1: squiggle and Problems entry (${TARGETS.nPlusOne.rule})`] },
+  );
+
+  await step(
     'restricted mode: an untrusted workspace still gets diagnostics, and the server is told',
     async () => {
       await closeWorkbench();
@@ -346,7 +372,7 @@ try {
       await runCommand('querylens: Show output');
       const output = page.locator('.part.panel .monaco-editor .view-lines').first();
       await output.waitFor({ timeout: 30_000 });
-      await page.locator('.part.panel .viewpane-filter input:visible').first().fill('trusted');
+      await panelFilter('Output', 'trusted');
       const deadline = Date.now() + 30_000;
       let text = '';
       while (!/workspace trusted: false/.test(text)) {
@@ -546,10 +572,22 @@ async function statusCount() {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * Types into the filter box of a panel view, once that view is the active tab
+ * (each view has its own filter; while the panel switches views, the visible
+ * box may still be the previous view's).
+ */
+async function panelFilter(view, text) {
+  await page.locator('.part.panel .composite-bar .action-item.checked', { hasText: view }).first().waitFor({ timeout: 15_000 });
+  const input = page.locator('.part.panel .viewpane-filter input:visible').first();
+  await input.fill(text);
+}
+
 async function readProblems() {
   const panel = page.locator('.markers-panel');
   if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
   await panel.waitFor({ state: 'visible', timeout: 10_000 });
+  if (await page.locator('.part.panel .viewpane-filter input:visible').first().inputValue().catch(() => '')) await panelFilter('Problems', '');
   return (await panel.innerText()).trim();
 }
 
