@@ -31,6 +31,7 @@ import {
 } from '../engine/sql/query-model';
 import { unwrap } from '../engine/sql/expr';
 import { defineRule } from './define-rule';
+import { skipsFile } from './one-off';
 
 class Groups {
   private parent = new Map<FromItem, FromItem>();
@@ -229,7 +230,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        'Flags a query level where two row sources (tables, or CTEs/subqueries that read tables and may return several rows) are not related by any predicate: `FROM a, b` without a WHERE condition joining them, `CROSS JOIN` of two tables, `JOIN … ON true`, or an `ON` clause that does not mention the joined table. Predicates count wherever they are: ON, USING, NATURAL, WHERE, and correlated EXISTS/IN subqueries that mention both sides. Not flagged: `CROSS JOIN LATERAL` and other lateral subqueries, set-returning functions (`generate_series`, `unnest`, `jsonb_array_elements` …), `VALUES` lists, CTEs or subqueries that return one row (an aggregate without GROUP BY, `LIMIT 1`, a SELECT without FROM such as a `params` CTE), sets that read no table, and tables declared `tiny` in the configuration.',
+        'Flags a query level where two row sources (tables, or CTEs/subqueries that read tables and may return several rows) are not related by any predicate: `FROM a, b` without a WHERE condition joining them, `CROSS JOIN` of two tables, `JOIN … ON true`, or an `ON` clause that does not mention the joined table. Predicates count wherever they are: ON, USING, NATURAL, WHERE, and correlated EXISTS/IN subqueries that mention both sides. Not flagged: `CROSS JOIN LATERAL` and other lateral subqueries, set-returning functions (`generate_series`, `unnest`, `jsonb_array_elements` …), `VALUES` lists, CTEs or subqueries that return one row (an aggregate without GROUP BY, `LIMIT 1`, a SELECT without FROM such as a `params` CTE), sets that read no table, and tables declared `tiny` in the configuration. Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.',
       why:
         'Without a join condition PostgreSQL has no choice but a nested loop that emits rows(a) × rows(b) pairs: 100 000 orders × 10 000 users is a billion rows to produce, filter and possibly send. The planner cannot use a hash or merge join because there is no equality to hash or sort on. Usually the join condition was forgotten, or placed on the wrong alias; sometimes the pairing is intended, and then it should be bounded (a one-row subquery, LATERAL).',
       example: {
@@ -250,7 +251,7 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (ctx.schema.sources.includes(ctx.file.path)) return;
+    if (ctx.schema.sources.includes(ctx.file.path) || skipsFile(ctx)) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
       for (const model of models) for (const level of model.levels) checkLevel(ctx, site, model, level);
     }

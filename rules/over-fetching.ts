@@ -28,6 +28,7 @@ import {
 } from '../engine/sql/query-model';
 import type { Fix } from '../engine/types';
 import { defineRule } from './define-rule';
+import { skipsFile } from './one-off';
 import { checkOrmOverFetching } from './orm-checks';
 
 /** Assumed share of row bytes the code reads when the schema names no large column (a default the user cannot set per query). */
@@ -243,7 +244,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), `RETURNING *` (the row just written), and, for raw SQL in TypeScript, rows returned unchanged to the caller when the table has no large column (the caller may need every column).',
+        'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), `RETURNING *` (the row just written), and, for raw SQL in TypeScript, rows returned unchanged to the caller when the table has no large column (the caller may need every column). Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.',
       why:
         'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
@@ -257,7 +258,7 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (ctx.schema.sources.includes(ctx.file.path)) return;
+    if (ctx.schema.sources.includes(ctx.file.path) || skipsFile(ctx)) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
       for (const model of models) {
         for (const level of model.levels) {

@@ -1,0 +1,38 @@
+/**
+ * Files whose queries run once (or on a developer's database), not per
+ * request: migrations written as code, data migrations and backfills, seed
+ * scripts. The per-execution rules (unindexed-predicate, over-fetching,
+ * cartesian-join) estimate a cost paid on every call; for a statement that
+ * runs once over the whole table (a backfill that must read every row anyway)
+ * the advice "add an index" or "select fewer columns" costs more than it
+ * saves. Found on real repositories: umami's data-migrations/*.sql, formbricks'
+ * migration/<ts>/migration.ts and scripts/backfill-*.ts, documenso's and
+ * umami's seed scripts.
+ *
+ * Test files are left out too (as n-plus-one does), unless `lintTests`.
+ */
+import type { RuleContext } from '../engine/context';
+import { isTestPath } from './n-plus-one';
+
+/** A directory segment naming migrations, data migrations, seeds or backfills. */
+const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|seeds?|seeders?|seeding|backfills?)\//i;
+/** A file named as a seed, backfill or migration script (`seed.ts`, `seed-users.ts`, `backfill-attribute-values.ts`, `migrate-data.sql`). */
+const ONE_OFF_FILE = /(^|\/)(seed|seeds|backfill|migrate)([-_.][^/]*)?\.([cm]?[jt]sx?|sql)$/i;
+
+/** Whether the file holds one-off statements (migration, backfill, seed). */
+export function isOneOffScriptPath(path: string): boolean {
+  return ONE_OFF_DIR.test(path) || ONE_OFF_FILE.test(path);
+}
+
+/**
+ * Whether a per-execution rule should skip this file: one-off scripts unless
+ * the rule option `includeOneOffScripts` is true; test files unless the rule
+ * option `includeTests` (or config `lintTests`) is true.
+ */
+export function skipsFile(ctx: RuleContext): boolean {
+  const path = ctx.file.path;
+  const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
+  if (!includeTests && isTestPath(path)) return true;
+  if (ctx.options.includeOneOffScripts === true) return false;
+  return isOneOffScriptPath(path);
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { Project } from '../../engine/project';
+import { initParser } from '../../engine/sql/parser';
+import { loadCases, runCase } from '../harness';
+import { isOneOffScriptPath } from '../../rules/one-off';
+
+describe('one-off scripts (migrations as code, data migrations, backfills, seeds)', () => {
+  before(async () => {
+    await initParser();
+  });
+
+  it('recognises the paths found in real repositories, and only those', () => {
+    for (const p of [
+      'db/postgresql/data-migrations/populate-revenue-table.sql', // umami
+      'packages/database/migration/20260204174943_migrate_storage_urls_to_relative/migration.ts', // formbricks
+      'packages/database/src/scripts/backfill-attribute-values.ts', // formbricks
+      'packages/database/src/seed.ts', // formbricks
+      'packages/prisma/seed/documents.ts', // documenso
+      'scripts/seed/index.ts', // umami
+      'src/db/seeds/001_users.ts',
+      'db/migrate.ts',
+    ]) {
+      assert.ok(isOneOffScriptPath(p), p);
+    }
+    for (const p of [
+      'src/queries/prisma/user.ts',
+      'apps/webapp/app/v3/runOpsMigration/readThrough.server.ts',
+      'src/services/seeding-helpers-client.ts',
+      'src/lib/migrationStatus.ts',
+      'src/seedling/plant.ts',
+      'src/backfiller.ts',
+    ]) {
+      assert.ok(!isOneOffScriptPath(p), p);
+    }
+  });
+
+  // The not-flagged fixtures `one-off-scripts` must be quiet only because of where the files are:
+  // with the rule option includeOneOffScripts the same files give findings.
+  for (const ruleId of ['unindexed-predicate', 'over-fetching', 'cartesian-join']) {
+    it(`${ruleId}: the one-off-scripts fixture is flagged with includeOneOffScripts`, () => {
+      const c = loadCases(ruleId).find((x) => x.verdict === 'not-flagged' && x.name === 'one-off-scripts');
+      assert.ok(c, 'fixture case exists');
+      const quiet = runCase(c);
+      assert.deepEqual(quiet.problems, []);
+      assert.equal(quiet.findings.length, 0);
+      const cfg = structuredClone(c.project.config);
+      cfg.rules[ruleId] = { severity: 'warning', options: { includeOneOffScripts: true } };
+      const project = new Project(cfg);
+      for (const f of c.project.paths()) project.setFile(f, c.project.fileText(f)!);
+      const runs = c.files.map((f) => project.analyze(f, [ruleId]));
+      assert.deepEqual(runs.flatMap((r) => r.problems), []);
+      const flaggedFiles = new Set(c.files.filter((_f, i) => runs[i].findings.length > 0));
+      // Every file of the case is a real finding once one-off scripts are linted.
+      assert.deepEqual([...flaggedFiles].sort(), [...c.files].sort());
+    });
+  }
+});
+
