@@ -138,6 +138,7 @@ async function main(): Promise<void> {
       times.push(performance.now() - t0);
     }
     const sorted = [...times].sort((a, b) => a - b);
+    const peer = eslintPeer(text, sites, edits);
     // The server's own analysis time per edit (logged with logTiming): CPU time is what other load on the machine does not inflate.
     const timing = client.logs
       .map((l) => /^timing: analysed src\/repository\.ts v(\d+) in ([\d.]+) ms wall, ([\d.]+) ms cpu/.exec(l))
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
       analysisCpuMedianMs: cpu.length ? +pct(cpu, 50).toFixed(1) : null,
       analysisCpuP90Ms: cpu.length ? +pct(cpu, 90).toFixed(1) : null,
       loadAverage: os.loadavg()[0].toFixed(2),
+      eslintPerEditMedianMs: +peer.toFixed(1),
     };
     if (process.argv.includes('--json')) console.log(JSON.stringify(result));
     else {
@@ -165,6 +167,8 @@ async function main(): Promise<void> {
       console.log(`  ${edits} single-character edits, didChange → publishDiagnostics:`);
       console.log(`  median ${result.medianMs} ms   p90 ${result.p90Ms} ms   max ${result.maxMs} ms   (target: median < 50 ms)`);
       console.log(`  of which analysis in the server: median ${result.analysisWallMedianMs} ms wall, ${result.analysisCpuMedianMs} ms CPU (p90 ${result.analysisCpuP90Ms} ms CPU)`);
+      console.log(`  peer, same edits: ESLint Linter.verify (@typescript-eslint/parser, no-await-in-loop) in-process median ${result.eslintPerEditMedianMs} ms per edit`);
+      console.log(`  ratio: the server's didChange→diagnostics median is ${(result.eslintPerEditMedianMs / result.medianMs).toFixed(2)}× ESLint's re-lint time`);
       console.log(`  machine load average (1 min): ${result.loadAverage} on ${os.cpus().length} cores`);
     }
     process.exitCode = result.medianMs < 50 ? 0 : 1;
@@ -173,6 +177,33 @@ async function main(): Promise<void> {
     fs.rmSync(root, { recursive: true, force: true });
   }
   if (profile) printProfile(profDir, profStarted);
+}
+
+/**
+ * The peer: what an ESLint language server does per keystroke — re-lint the
+ * whole edited text in-process (no process start, no LSP round trip), with
+ * the same edit sequence. Median ms per edit.
+ */
+function eslintPeer(text: string, sites: { line: number; character: number }[], edits: number): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Linter } = require('eslint') as typeof import('eslint');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parser = require('@typescript-eslint/parser');
+  const linter = new Linter({ configType: 'flat' });
+  const config = [{ files: ['**/*.ts'], languageOptions: { parser }, rules: { 'no-await-in-loop': 'warn' as const } }];
+  const lines = text.split('\n');
+  const times: number[] = [];
+  linter.verify(text, config, { filename: 'src/repository.ts' });
+  for (let k = 0; k < edits; k++) {
+    const at = sites[(Math.floor(k / 2) * 37) % sites.length];
+    if (k % 2 === 0) lines[at.line] = lines[at.line].slice(0, at.character) + ' ' + lines[at.line].slice(at.character);
+    else lines[at.line] = lines[at.line].slice(0, at.character) + lines[at.line].slice(at.character + 1);
+    const t0 = performance.now();
+    linter.verify(lines.join('\n'), config, { filename: 'src/repository.ts' });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return pct(times, 50);
 }
 
 interface ProfileNode {
