@@ -452,6 +452,7 @@ class Builder {
     readonly sql: string,
     readonly schema: SchemaModel | undefined,
     statementType: string,
+    readonly holes: readonly Range[] = [],
   ) {
     this.lex = new LocalLexer(sql);
     this.model = {
@@ -832,8 +833,19 @@ class Builder {
       node,
     };
     if (cte) item.cte = cte;
-    else item.table = findTable(this.schema, name, rv.schemaname);
+    else {
+      item.table = findTable(this.schema, name, rv.schemaname);
+      // `${schemaVar}."Table"`: the schema comes from a variable (an interpolation rendered as its
+      // name), the table is written. When the schema model knows no such schema, the table is the
+      // one the model knows by that name (trigger.dev's `${sqlDatabaseSchema}."TaskRun"`).
+      if (!item.table && rv.schemaname && this.inHole(range.start) && !schemaKnown(this.schema, rv.schemaname)) item.table = findTable(this.schema, name);
+    }
     return item;
+  }
+
+  /** Whether an offset of the SQL lies in text substituted for an interpolation. */
+  private inHole(offset: number): boolean {
+    return this.holes.some((h) => offset >= h.start && offset < h.end);
   }
 
   resolve(level: QueryLevel, node: PgNode): ColumnRefInfo {
@@ -875,10 +887,22 @@ class Builder {
 }
 
 /** Builds the query model of one parsed statement. Statements without a query part (DDL, plain INSERT … VALUES) give no levels. */
-export function buildQueryModel(stmt: ParsedStatement, sql: string, schema?: SchemaModel): QueryModel {
-  const b = new Builder(sql, schema, stmt.type);
+export function buildQueryModel(stmt: ParsedStatement, sql: string, schema?: SchemaModel, holes: readonly Range[] = []): QueryModel {
+  const b = new Builder(sql, schema, stmt.type, holes);
   b.anyStatement(stmt.node, 'top', undefined, new Map());
   return b.model;
+}
+
+/** Whether the schema model has any table in the named schema. */
+function schemaKnown(schema: SchemaModel | undefined, name: string): boolean {
+  if (!schema) return false;
+  for (const t of schema.tables.values()) if (t.schema === name) return true;
+  return false;
+}
+
+/** SQL ranges of text substituted for interpolations (`$1` for `${id}`, an identifier for `${schema}`). */
+export function siteHoles(site: SqlSite): Range[] {
+  return site.segments.filter((g) => g.fileLength !== undefined && g.fileLength !== g.length).map((g) => ({ start: g.sqlStart, end: g.sqlStart + g.length }));
 }
 
 /** `t` / `s.t` of a qualified reference names this item (an alias hides the table's own name, as in PostgreSQL). */
@@ -1015,7 +1039,8 @@ export function fileQueryModels(sites: SqlSite[], schema: SchemaModel): SiteQuer
       out.push({ site, models: hit.models });
       continue;
     }
-    const models = (site.parsed?.statements ?? []).map((st) => buildQueryModel(st, site.sql, schema));
+    const holes = siteHoles(site);
+    const models = (site.parsed?.statements ?? []).map((st) => buildQueryModel(st, site.sql, schema, holes));
     siteCache.set(site, { schema, models });
     out.push({ site, models });
   }

@@ -222,6 +222,24 @@ describe('sql/query-model', () => {
     assert.equal(text(m, m.rangeOf(a.A_Expr.lexpr)), "concat(email, ')', e'\\')', $q$)$q$ /* ) */)");
     assert.equal(text(m, m.rangeOf(b.A_Expr.lexpr)), 'users /* c */ . email');
   });
+
+  it('a schema qualifier that is an interpolation hole falls back to the table by name, only for schemas the model does not know', () => {
+    const sql = 'SELECT 1 FROM "dbSchema".orders o, billing.orders b, "dbSchema".invoices i, "other".users u';
+    const out = parseSql(sql);
+    const holeAt = (s: string, from = 0): { start: number; end: number } => {
+      const at = sql.indexOf(s, from);
+      return { start: at, end: at + s.length };
+    };
+    const holes = [holeAt('"dbSchema"'), holeAt('"dbSchema"', sql.indexOf('invoices') - 12)];
+    const [o, b, i, u] = buildQueryModel(out.statements[0], sql, schema, holes).levels[0].from;
+    assert.equal(o.table?.name, 'orders', 'hole schema, written table: public.orders');
+    assert.equal(o.schemaName, 'dbSchema');
+    assert.equal(b.table, undefined, 'billing is a known schema without orders: no fallback');
+    assert.equal(i.table?.schema, 'billing', 'found by name in whichever schema has it');
+    assert.equal(u.table, undefined, 'a written (not interpolated) unknown schema: no fallback');
+    const [o2] = buildQueryModel(out.statements[0], sql, schema).levels[0].from;
+    assert.equal(o2.table, undefined, 'without hole information the qualifier is taken as written');
+  });
 });
 
 describe('SQL rules without and with a schema', () => {
