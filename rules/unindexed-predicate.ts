@@ -58,7 +58,12 @@ interface Predicate {
   conj?: PgNode;
   /** For a join predicate: the item on the other side. */
   other?: FromItem;
+  /** `deleted_at IS NULL` (a soft-delete filter): matches most rows, so an index would not be used for it; never reported itself. */
+  lowSelectivity?: boolean;
 }
+
+/** Soft-delete / archive markers: `IS NULL` on them keeps most of the table (umami's `team.deleted_at`). */
+const SOFT_DELETE_COLUMN = /^(is_?)?(deleted|archived|removed|trashed|discarded)(_?(at|on|date|time|timestamp))?$/i;
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
 
@@ -109,6 +114,7 @@ function patternStart(node: PgNode): string | undefined {
 class Collector {
   readonly preds: Predicate[] = [];
   private conj?: PgNode;
+  private nullTest = false;
   constructor(
     readonly ctx: RuleContext,
     readonly model: QueryModel,
@@ -124,7 +130,8 @@ class Collector {
     if (!table || !col) return;
     // A cast to the column's own type is no cast at all: PostgreSQL drops it and the plain index applies.
     const wrapped = side.castTo && side.castTo === col.type ? undefined : side.wrapped;
-    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj, other });
+    const lowSelectivity = this.nullTest && !wrapped && SOFT_DELETE_COLUMN.test(side.ref.column);
+    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj, other, lowSelectivity });
   }
 
   /** A comparison `col op value` where the value does not read the column's own table. */
@@ -159,7 +166,11 @@ class Collector {
         for (const a of b.args ?? []) for (const c of conjuncts(a)) this.visit(c, clause, inOr || b.boolop === 'OR_EXPR');
         return;
       case 'NullTest':
-        if (b.nulltesttype === 'IS_NULL') this.compare(b.arg, undefined, 'eq', clause, inOr, false);
+        if (b.nulltesttype === 'IS_NULL') {
+          this.nullTest = true;
+          this.compare(b.arg, undefined, 'eq', clause, inOr, false);
+          this.nullTest = false;
+        }
         return;
       case 'A_Expr': {
         const op = nameList(b.name).join('');
@@ -481,7 +492,7 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
   };
   const reported = new Set<string>();
   const flag = (p: Predicate): void => {
-    if (p.table.tiny) return;
+    if (p.table.tiny || p.lowSelectivity) return;
     const key = `${p.item.index}:${p.wrapped ?? p.column}:${p.kind === 'like-leading'}`;
     if (reported.has(key)) return;
     const v = verdict(p);
@@ -509,7 +520,7 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     if (hasAccessPath(c.preds, preds, verdict)) continue;
     // One index on the best candidate gives the table its access path: report that one.
     // Only ORs need every branch indexed (a BitmapOr), so their branches are reported each.
-    const and = preds.filter((p) => !p.inOr && !verdict(p).served).sort((a, b) => rank(a) - rank(b));
+    const and = preds.filter((p) => !p.inOr && !p.lowSelectivity && !verdict(p).served).sort((a, b) => rank(a) - rank(b));
     if (and.length) flag(and[0]);
     else for (const p of preds) flag(p);
   }
@@ -534,7 +545,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        "Flags a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), in a JOIN condition (the joined table's side), or leading an `ORDER BY … LIMIT` on a table without other filters, when no index of the table can serve it: there is no index on the column, it is not the leading column of a composite index (a later column counts when every earlier one is constrained by equality in the same query), it is wrapped in a function or cast (`lower(email)`, `date(created_at)`, `id::text`) that no expression index matches, or it is matched with `LIKE '%…'` (a leading wildcard) without a trigram index. Also for ORM `where` objects in TypeScript. Not flagged: primary keys, unique constraints, matching expression indexes, composite index prefixes, partial indexes whose condition the query repeats, GIN/GiST trigram indexes for LIKE, tables declared `tiny`, tables small enough that a scan is cheaper than an index, and tables or columns the schema does not know (no schema, no finding). Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.",
+        "Flags a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), in a JOIN condition (the joined table's side), or leading an `ORDER BY … LIMIT` on a table without other filters, when no index of the table can serve it: there is no index on the column, it is not the leading column of a composite index (a later column counts when every earlier one is constrained by equality in the same query), it is wrapped in a function or cast (`lower(email)`, `date(created_at)`, `id::text`) that no expression index matches, or it is matched with `LIKE '%…'` (a leading wildcard) without a trigram index. Also for ORM `where` objects in TypeScript. Not flagged: primary keys, unique constraints, matching expression indexes, composite index prefixes, partial indexes whose condition the query repeats, soft-delete filters on their own (`deleted_at IS NULL`, `archived_at IS NULL`: they keep most rows, so a scan is the right plan), GIN/GiST trigram indexes for LIKE, tables declared `tiny`, tables small enough that a scan is cheaper than an index, and tables or columns the schema does not know (no schema, no finding). Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.",
       why:
         'A B-tree is sorted by its first key, then the next: PostgreSQL can descend it only for a prefix of its keys, and only for the exact expression it indexes (an index on `email` knows nothing of `lower(email)`). A pattern starting with `%` has no prefix to descend to. Without a usable index the planner falls back to a sequential scan, reading every row of the table on every execution: O(table) instead of O(log table + matches).',
       example: { language: 'sql', code: 'SELECT id, total FROM orders WHERE customer_email = $1;\n', schema: EXAMPLE_SCHEMA },
