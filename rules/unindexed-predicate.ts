@@ -56,6 +56,8 @@ interface Predicate {
   inOr: boolean;
   /** The top-level conjunct (of WHERE or ON) it came from. */
   conj?: PgNode;
+  /** The comparison node itself (a leaf of the conjunct's AND/OR tree). */
+  src?: PgNode;
   /** For a join predicate: the item on the other side. */
   other?: FromItem;
   /** `deleted_at IS NULL` (a soft-delete filter): matches most rows, so an index would not be used for it; never reported itself. */
@@ -115,6 +117,7 @@ class Collector {
   readonly preds: Predicate[] = [];
   private conj?: PgNode;
   private nullTest = false;
+  private src?: PgNode;
   constructor(
     readonly ctx: RuleContext,
     readonly model: QueryModel,
@@ -131,7 +134,7 @@ class Collector {
     // A cast to the column's own type is no cast at all: PostgreSQL drops it and the plain index applies.
     const wrapped = side.castTo && side.castTo === col.type ? undefined : side.wrapped;
     const lowSelectivity = this.nullTest && !wrapped && SOFT_DELETE_COLUMN.test(side.ref.column);
-    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj, other, lowSelectivity });
+    this.preds.push({ item, table, column: side.ref.column, wrapped, range: side.range, kind, clause, inOr, conj: this.conj, src: this.src, other, lowSelectivity });
   }
 
   /** A comparison `col op value` where the value does not read the column's own table. */
@@ -160,6 +163,7 @@ class Collector {
     const u = unwrap(node);
     if (!u) return;
     const b = u.body;
+    this.src = node;
     switch (u.type) {
       case 'BoolExpr':
         if (b.boolop === 'NOT_EXPR') return;
@@ -225,6 +229,11 @@ function repeatsPredicate(level: QueryLevel, predicate: string): boolean {
   const texts = new Set(level.where.map((c) => predicateText(c)));
   const whole = unwrap(level.node)?.body.whereClause;
   if (whole) texts.add(predicateText(whole));
+  return textsImply(texts, predicate);
+}
+
+/** Whether conditions (canonical texts, ANDed) repeat a partial index's predicate. */
+function textsImply(texts: Set<string>, predicate: string): boolean {
   if (texts.has(predicate)) return true;
   const inner = predicate.replace(/^\((.*)\)$/, '$1');
   if (texts.has(inner)) return true;
@@ -449,15 +458,40 @@ function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate
   return true;
 }
 
-/** Whether some predicate (or a whole OR whose every branch is served: a BitmapOr) gives the item an index path. */
+/**
+ * Whether some predicate (or a whole OR whose every branch is served: a BitmapOr) gives the item an
+ * index path. An OR branch is served when one of its AND parts is (recursively), or when it repeats the
+ * predicate of a partial index of the table (the planner scans that whole partial index for the branch:
+ * langfuse's monitor scheduler, `next_run_at IS NULL OR next_run_at <= $1 OR (last_published_at IS NOT
+ * NULL AND (<the rescue index's predicate>))`).
+ */
 function hasAccessPath(all: Predicate[], preds: Predicate[], verdict: (p: Predicate) => Verdict): boolean {
   if (preds.some((p) => !p.inOr && verdict(p).served)) return true;
-  const ors = new Set(preds.filter((p) => p.inOr && p.conj).map((p) => p.conj));
-  for (const conj of ors) {
-    const branches = unwrap(conj)?.body.args?.length ?? Infinity;
-    const fromConj = all.filter((p) => p.conj === conj);
-    if (fromConj.length >= branches && fromConj.every((p) => p.item === preds[0].item && verdict(p).served)) return true;
-  }
+  const item = preds[0]?.item;
+  if (!item) return false;
+  const table = preds[0].table;
+  const partials = table.indexes.filter((ix) => ix.predicate).map((ix) => ix.predicate!);
+  const leafServed = (node: PgNode): boolean => all.some((p) => p.src === node && p.item === item && verdict(p).served);
+  const partialServes = (nodes: PgNode[]): boolean => {
+    if (!partials.length) return false;
+    const texts = new Set(nodes.map((n) => predicateText(n)));
+    return partials.some((pr) => textsImply(texts, pr));
+  };
+  const served = (node: PgNode, depth: number): boolean => {
+    if (depth > 8) return false;
+    const u = unwrap(node);
+    if (u?.type === 'BoolExpr' && u.body.boolop === 'OR_EXPR') {
+      const args: PgNode[] = u.body.args ?? [];
+      return args.length > 0 && (args.every((a) => served(a, depth + 1)) || partialServes([node]));
+    }
+    if (u?.type === 'BoolExpr' && u.body.boolop === 'AND_EXPR') {
+      const parts = conjuncts(node);
+      return parts.some((a) => served(a, depth + 1)) || partialServes(parts);
+    }
+    return leafServed(node) || partialServes([node]);
+  };
+  const ors = new Set(preds.filter((p) => p.inOr && p.conj).map((p) => p.conj!));
+  for (const conj of ors) if (served(conj, 0)) return true;
   return false;
 }
 
@@ -467,7 +501,16 @@ function rank(p: Predicate): number {
   return (p.clause === 'WHERE' ? 0 : 10) + kind + (p.wrapped ? 0.5 : 0);
 }
 
+/** A whole WHERE conjunct that is a parameter: a condition built elsewhere and spliced in (`WHERE ${condition}`). */
+function isOpaqueCondition(node: PgNode): boolean {
+  const u = unwrap(node);
+  return u?.type === 'ParamRef' || (u?.type === 'TypeCast' && unwrap(u.body.arg)?.type === 'ParamRef');
+}
+
 function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel): void {
+  // A spliced-in condition may be the very index path (langfuse's media retention: `WHERE ${condition}
+  // ORDER BY m.created_at LIMIT $2`, the condition fixing project_id): WHERE and ORDER BY … LIMIT make no claim then.
+  const opaque = level.where.some(isOpaqueCondition);
   const c = new Collector(ctx, model, level);
   for (const w of level.where) c.conjunct(w, 'WHERE');
   for (const j of level.joinQuals) c.conjunct(j.conjunct, 'JOIN');
@@ -516,7 +559,8 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     return !!arms?.length && arms.every((a) => isSingleRow(a) || a.where.length > 0 || a.limit !== undefined);
   };
   for (const item of items) {
-    const preds = c.preds.filter((p) => p.item === item && !(p.other && !filtered(p.other)));
+    const preds = c.preds.filter((p) => p.item === item && !(p.other && !filtered(p.other)) && !(opaque && p.clause === 'WHERE'));
+    if (!preds.length) continue;
     if (hasAccessPath(c.preds, preds, verdict)) continue;
     // One index on the best candidate gives the table its access path: report that one.
     // Only ORs need every branch indexed (a BitmapOr), so their branches are reported each.
@@ -525,7 +569,7 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     else for (const p of preds) flag(p);
   }
   // ORDER BY … LIMIT: without WHERE predicates on the table, only an index in that order avoids sorting the whole table.
-  if (level.limit !== undefined && level.orderBy.length && !level.groupBy && !level.distinct && !c.preds.some((p) => p.clause === 'WHERE')) {
+  if (!opaque && level.limit !== undefined && level.orderBy.length && !level.groupBy && !level.distinct && !c.preds.some((p) => p.clause === 'WHERE')) {
     const side = columnSide(model, level, level.orderBy[0]);
     const item = side?.ref.item;
     if (side && item?.kind === 'table' && item.table?.columns.has(side.ref.column) && !c.preds.some((p) => p.item === item && p.clause === 'WHERE')) {
@@ -545,7 +589,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        "Flags a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), in a JOIN condition (the joined table's side), or leading an `ORDER BY … LIMIT` on a table without other filters, when no index of the table can serve it: there is no index on the column, it is not the leading column of a composite index (a later column counts when every earlier one is constrained by equality in the same query), it is wrapped in a function or cast (`lower(email)`, `date(created_at)`, `id::text`) that no expression index matches, or it is matched with `LIKE '%…'` (a leading wildcard) without a trigram index. Also for ORM `where` objects in TypeScript. Not flagged: primary keys, unique constraints, matching expression indexes, composite index prefixes, partial indexes whose condition the query repeats, soft-delete filters on their own (`deleted_at IS NULL`, `archived_at IS NULL`: they keep most rows, so a scan is the right plan), GIN/GiST trigram indexes for LIKE, tables declared `tiny`, tables small enough that a scan is cheaper than an index, and tables or columns the schema does not know (no schema, no finding). Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.",
+        "Flags a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), in a JOIN condition (the joined table's side), or leading an `ORDER BY … LIMIT` on a table without other filters, when no index of the table can serve it: there is no index on the column, it is not the leading column of a composite index (a later column counts when every earlier one is constrained by equality in the same query), it is wrapped in a function or cast (`lower(email)`, `date(created_at)`, `id::text`) that no expression index matches, or it is matched with `LIKE '%…'` (a leading wildcard) without a trigram index. Also for ORM `where` objects in TypeScript. Not flagged: primary keys, unique constraints, matching expression indexes, composite index prefixes, partial indexes whose condition the query repeats, soft-delete filters on their own (`deleted_at IS NULL`, `archived_at IS NULL`: they keep most rows, so a scan is the right plan), queries whose WHERE includes a condition spliced in whole from code (`WHERE ${condition}`: it may be the index path), OR conditions whose every branch has an index (a BitmapOr; a branch repeating a partial index's condition counts), GIN/GiST trigram indexes for LIKE, tables declared `tiny`, tables small enough that a scan is cheaper than an index, and tables or columns the schema does not know (no schema, no finding). Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.",
       why:
         'A B-tree is sorted by its first key, then the next: PostgreSQL can descend it only for a prefix of its keys, and only for the exact expression it indexes (an index on `email` knows nothing of `lower(email)`). A pattern starting with `%` has no prefix to descend to. Without a usable index the planner falls back to a sequential scan, reading every row of the table on every execution: O(table) instead of O(log table + matches).',
       example: { language: 'sql', code: 'SELECT id, total FROM orders WHERE customer_email = $1;\n', schema: EXAMPLE_SCHEMA },
