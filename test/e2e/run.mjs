@@ -25,11 +25,14 @@ const CHROMIUM = '/usr/bin/chromium';
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 
-// What the example project must show. The N+1 is an UPDATE per element in a
-// for-of loop; the over-fetching is a SELECT * of a table with a jsonb column.
+// What the example project must show. The N+1 is an UPDATE per element of a
+// for-of loop; the helper N+1 is a repository function (one query against
+// model_versions, in another file) called in a loop; the over-fetching is a
+// SELECT * of a table with a jsonb column.
 const EXAMPLE = join(ROOT, 'examples', 'feature-store');
 const TARGETS = {
   nPlusOne: { file: ['src', 'jobs', 'backfill.ts'], rule: 'n-plus-one', line: 'UPDATE feature_values SET computed_at' },
+  helperNPlusOne: { file: ['src', 'routes', 'metadata.ts'], rule: 'n-plus-one', line: 'const v = await latestVersion(m.id)' },
   overFetching: { file: ['src', 'repositories', 'models.ts'], rule: 'over-fetching', line: "SELECT * FROM model_versions" },
 };
 
@@ -186,7 +189,7 @@ try {
   await step(
     'the extension activates on a TypeScript file (status bar item)',
     async () => {
-      await openFile(TARGETS.nPlusOne.file);
+      await openFile(TARGETS.helperNPlusOne.file);
       const item = page.locator('.statusbar-item', { hasText: 'querylens' }).first();
       await item.waitFor({ timeout: 60_000 });
       return `status bar: "${(await item.innerText()).trim()}"`;
@@ -219,6 +222,19 @@ try {
       await screenshot('output-channel-trace');
       await panelFilter('Output', '');
       return `channel "${channel}": ${started}; ${trace}`;
+    },
+    { needs: WB },
+  );
+
+  await step(
+    // The first file a user opens: the helper's query is in a file that is not open.
+    'N+1 through a helper in another file: squiggle and Problems entry',
+    async () => {
+      await openFile(TARGETS.helperNPlusOne.file);
+      const squiggle = await squiggleOnLine(TARGETS.helperNPlusOne, 30_000);
+      const entry = await problemsEntry(TARGETS.helperNPlusOne.rule, TARGETS.helperNPlusOne.file.at(-1));
+      await closePanel();
+      return `squiggle ${squiggle.cls}; Problems: "${entry}"`;
     },
     { needs: WB },
   );
