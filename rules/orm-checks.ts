@@ -16,7 +16,8 @@
  * that the same query constrains by equality. Unknown tables or columns, and
  * tables declared tiny, give no finding.
  */
-import * as ts from 'typescript';
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
 import type { RuleContext } from '../engine/context';
 import { isLargeType, typeWidth } from '../engine/model';
 import { findColumn, type ColumnInfo, type IndexInfo, type TableInfo } from '../engine/schema/types';

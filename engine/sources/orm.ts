@@ -542,6 +542,26 @@ function stripAlias(t: string): string {
     .replace(/"/g, '');
 }
 
+function prismaWhereBatchable(where: ts.Expression | undefined): boolean {
+  if (!where) return false;
+  const w = unparen(where);
+  if (!ts.isObjectLiteralExpression(w)) return true;
+  for (const p of w.properties) {
+    if (ts.isSpreadAssignment(p)) return false;
+    const key = propName(p);
+    if (!key || key === 'AND' || key === 'OR' || key === 'NOT') return false;
+    if (ts.isPropertyAssignment(p)) {
+      const v = unparen(p.initializer);
+      if (ts.isObjectLiteralExpression(v)) {
+        const keys = v.properties.map(propName);
+        // `{ equals: x }`, or a compound unique `{ tenantId, userId }`; any other operator is not batched.
+        if (keys.some((k) => !k || (k in PRISMA_OPS && k !== 'equals'))) return false;
+      }
+    }
+  }
+  return true;
+}
+
 function prismaSite(delegate: string, step: ChainStep, rest: ChainStep[]): SiteDraft | undefined {
   const op = step.name;
   if (!PRISMA_READS.has(op) && !PRISMA_WRITES.has(op)) return undefined;
@@ -554,7 +574,9 @@ function prismaSite(delegate: string, step: ChainStep, rest: ChainStep[]): SiteD
   let node: ts.Expression = step.call!;
   let operation = op;
   let entity = delegate;
-  let batchable = op === 'findUnique';
+  // The dataloader batches findUnique (and findUniqueOrThrow since Prisma 5.1, prisma-engines#4019)
+  // only when every where criterion is a scalar equality: no AND/OR/NOT, no other operators.
+  const batchable = (op === 'findUnique' || op === 'findUniqueOrThrow') && prismaWhereBatchable(objectProp(args, 'where'));
   // Fluent relation read: prisma.user.findUnique({…}).posts()
   const next = rest[0];
   if (next?.call && !THEN_METHODS.has(next.name) && op.startsWith('findUnique')) {
@@ -562,7 +584,6 @@ function prismaSite(delegate: string, step: ChainStep, rest: ChainStep[]): SiteD
     operation = `${op}().${next.name}`;
     entity = next.name;
     limit = undefined;
-    batchable = op === 'findUnique';
     return {
       library: 'prisma',
       operation,
