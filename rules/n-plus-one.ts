@@ -18,6 +18,7 @@ import { fileProvenance } from '../engine/sources/provenance';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
+import { isOneOffScriptPath } from './one-off';
 
 /** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
 export function isTestPath(path: string): boolean {
@@ -234,7 +235,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query. Reads and writes alike.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query. Reads and writes alike. Test files are skipped unless `lintTests` (or the rule option `includeTests`); seed, backfill and migration scripts (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`) are skipped unless the rule option `includeOneOffScripts` is true: they run once, not per request.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -273,6 +274,8 @@ export default defineRule({
     if (ctx.language !== 'ts') return;
     const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
     if (!includeTests && isTestPath(ctx.file.path)) return;
+    // Seeds, backfills and migrations as code run once, not per request (same policy as the SQL rules).
+    if (ctx.options.includeOneOffScripts !== true && isOneOffScriptPath(ctx.file.path)) return;
     const sf = ctx.tsAst();
     if (!sf) return;
     const sites = ctx.querySites();

@@ -221,6 +221,13 @@ export async function seed(names: string[]) {
     assert.equal(project({ 'src/__tests__/seed.test.ts': loop }, cfg3).analyze('src/__tests__/seed.test.ts', ['n-plus-one']).findings.length, 1);
   });
 
+  it('skips seed scripts unless includeOneOffScripts is set', () => {
+    assert.equal(project({ 'prisma/seed.ts': loop }).analyze('prisma/seed.ts', ['n-plus-one']).findings.length, 0);
+    const cfg = defaultConfig();
+    cfg.rules['n-plus-one'] = { severity: 'warning', options: { includeOneOffScripts: true } };
+    assert.equal(project({ 'prisma/seed.ts': loop }, cfg).analyze('prisma/seed.ts', ['n-plus-one']).findings.length, 1);
+  });
+
   it('the same-tick findUnique case is flagged once the query is findFirst (the not-flagged case is not vacuous)', () => {
     const text = fs.readFileSync(path.join(FIX, 'not-flagged', 'prisma-find-unique-same-tick.ts'), 'utf8');
     const p = project({ 'a.ts': text.replace(/findUnique/g, 'findFirst') });
