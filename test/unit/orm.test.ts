@@ -209,16 +209,16 @@ export async function seed(names: string[]) {
 `;
 
   it('skips test files unless includeTests (or config lintTests) is set', () => {
-    const p = project({ 'src/__tests__/seed.test.ts': loop, 'src/seed.ts': loop });
-    assert.equal(p.analyze('src/seed.ts', ['n-plus-one']).findings.length, 1);
-    assert.equal(p.analyze('src/__tests__/seed.test.ts', ['n-plus-one']).findings.length, 0);
+    const p = project({ 'src/__tests__/users.test.ts': loop, 'src/users.ts': loop });
+    assert.equal(p.analyze('src/users.ts', ['n-plus-one']).findings.length, 1);
+    assert.equal(p.analyze('src/__tests__/users.test.ts', ['n-plus-one']).findings.length, 0);
     const cfg = defaultConfig();
     cfg.rules['n-plus-one'] = { severity: 'warning', options: { includeTests: true } };
-    const p2 = project({ 'src/__tests__/seed.test.ts': loop }, cfg);
-    assert.equal(p2.analyze('src/__tests__/seed.test.ts', ['n-plus-one']).findings.length, 1);
+    const p2 = project({ 'src/__tests__/users.test.ts': loop }, cfg);
+    assert.equal(p2.analyze('src/__tests__/users.test.ts', ['n-plus-one']).findings.length, 1);
     const cfg3 = defaultConfig();
     cfg3.lintTests = true;
-    assert.equal(project({ 'src/__tests__/seed.test.ts': loop }, cfg3).analyze('src/__tests__/seed.test.ts', ['n-plus-one']).findings.length, 1);
+    assert.equal(project({ 'src/__tests__/users.test.ts': loop }, cfg3).analyze('src/__tests__/users.test.ts', ['n-plus-one']).findings.length, 1);
   });
 
   it('skips seed scripts unless includeOneOffScripts is set', () => {
