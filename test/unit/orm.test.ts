@@ -234,6 +234,16 @@ export async function seed(names: string[]) {
     assert.equal(p.analyze('a.ts', ['n-plus-one']).findings.length, 3);
   });
 
+  it('a 60-link fluent chain of another library (ts-pattern match().with()…) stays cheap', function () {
+    this.timeout(30000);
+    const links = Array.from({ length: 60 }, (_, i) => `.with(${i}, () => ${i})`).join('\n    ');
+    const code = `import { match } from 'ts-pattern';\nimport { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function f(xs: number[]) {\n  for (const x of xs) {\n    const v = match(x)\n    ${links}\n    .otherwise(() => 0);\n    await prisma.user.findFirst({ where: { id: v } });\n  }\n}\n`;
+    const t = Date.now();
+    const r = project({ 'chain.ts': code }).analyze('chain.ts', ['n-plus-one']);
+    assert.equal(r.findings.length, 1);
+    assert.ok(Date.now() - t < 10000, `took ${Date.now() - t} ms`);
+  });
+
   it('a 5 MB generated file and a 300-function helper cycle neither crash nor stall', function () {
     this.timeout(60000);
     const fns: string[] = [];
