@@ -12,12 +12,19 @@
  * Test files are left out too (as n-plus-one does), unless `lintTests`.
  */
 import type { RuleContext } from '../engine/context';
-import { isTestPath } from './n-plus-one';
 
 /** A directory segment naming migrations, data migrations, seeds or backfills. */
 const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|seeds?|seeders?|seeding|backfills?)\//i;
 /** A file named as a seed, backfill or migration script (`seed.ts`, `seed-users.ts`, `backfill-attribute-values.ts`, `migrate-data.sql`). */
 const ONE_OFF_FILE = /(^|\/)(seed|seeds|backfill|migrate)([-_.][^/]*)?\.([cm]?[jt]sx?|sql)$/i;
+
+/**
+ * Test files by the usual conventions (the same test as n-plus-one's `isTestPath`; kept here so that
+ * n-plus-one, which imports this module, and this module do not import each other).
+ */
+export function isTestFilePath(path: string): boolean {
+  return /(^|\/)(__tests__|__mocks__|tests?|spec)\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
+}
 
 /** Whether the file holds one-off statements (migration, backfill, seed). */
 export function isOneOffScriptPath(path: string): boolean {
@@ -32,7 +39,7 @@ export function isOneOffScriptPath(path: string): boolean {
 export function skipsFile(ctx: RuleContext): boolean {
   const path = ctx.file.path;
   const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
-  if (!includeTests && isTestPath(path)) return true;
+  if (!includeTests && isTestFilePath(path)) return true;
   if (ctx.options.includeOneOffScripts === true) return false;
   return isOneOffScriptPath(path);
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Project } from '../../engine/project';
 import { initParser } from '../../engine/sql/parser';
 import { loadCases, runCase } from '../harness';
-import { isOneOffScriptPath } from '../../rules/one-off';
+import { isTestPath } from '../../rules/n-plus-one';
+import { isOneOffScriptPath, isTestFilePath } from '../../rules/one-off';
 
 describe('one-off scripts (migrations as code, data migrations, backfills, seeds)', () => {
   before(async () => {
@@ -56,3 +57,11 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
   }
 });
 
+
+describe('test-file paths', () => {
+  it('match n-plus-one (one convention for every rule)', () => {
+    for (const p of ['src/__tests__/a.ts', 'test/x.ts', 'src/a.test.ts', 'src/a.spec.tsx', 'e2e/a.e2e-spec.ts', 'src/app.ts', 'src/testing/x.ts', 'src/contest.ts']) {
+      assert.equal(isTestFilePath(p), isTestPath(p), p);
+    }
+  });
+});
