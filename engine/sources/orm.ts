@@ -25,6 +25,7 @@ import type { ProjectServices } from '../context';
 import { findModel, findTable, type TableInfo } from '../schema/types';
 import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
+import { enclosingIterations } from './iteration';
 import { fileProvenance, resolveModulePath } from './provenance';
 import type { Binding, ColumnUse, Library, QuerySite } from './query-sites';
 import type { SqlClient, SqlSite } from './types';
@@ -1120,36 +1121,108 @@ const SQL_CLIENT_LIB: Partial<Record<SqlClient, Library>> = {
 
 /** Does the parsed SQL take a whole collection at once (`= ANY($1)`, `IN ($1)` on an array, `unnest($1)`)? */
 export function sqlIsBatched(site: SqlSite): boolean {
+  return sqlCollectionParams(site).batched;
+}
+
+/**
+ * Which parameters of the SQL carry a whole collection (`= ANY($n)`, `IN ($n)`
+ * expanded by the driver, `unnest($n)`), and which others appear at all.
+ */
+export function sqlCollectionParams(site: SqlSite): { batched: boolean; collection: Set<number>; all: Set<number> } {
   let batched = false;
+  const collection = new Set<number>();
+  const all = new Set<number>();
+  const paramsIn = (n: unknown): number[] => {
+    const out: number[] = [];
+    walk(n, (t, b) => {
+      if (t === 'ParamRef') out.push(Number(b.number ?? 0));
+    });
+    return out;
+  };
   for (const st of site.parsed?.statements ?? []) {
     walk(st.node, (type, body) => {
-      if (batched) return false;
+      if (type === 'ParamRef') all.add(Number(body.number ?? 0));
       if (type === 'A_Expr') {
         const kind = String(body.kind ?? '');
-        const hasParam = (n: unknown): boolean => {
-          let f = false;
-          walk(n, (t) => {
-            if (t === 'ParamRef') f = true;
-          });
-          return f;
-        };
-        if ((kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_OP_ALL') && hasParam(body.rexpr)) batched = true;
+        if (kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_OP_ALL') {
+          const ps = paramsIn(body.rexpr);
+          if (ps.length) batched = true;
+          for (const p of ps) collection.add(p);
+        }
         // `IN ($1)` with a single parameter: the driver expands an array (postgres.js `${sql(ids)}`, slonik lists).
         if (kind === 'AEXPR_IN') {
           const items = unwrap(body.rexpr)?.type === 'List' ? body.rexpr.List.items : Array.isArray(body.rexpr) ? body.rexpr : [];
-          if (items.length === 1 && unwrap(items[0])?.type === 'ParamRef') batched = true;
+          if (items.length === 1 && unwrap(items[0])?.type === 'ParamRef') {
+            batched = true;
+            collection.add(Number(items[0].ParamRef.number ?? 0));
+          }
         }
       }
       if (type === 'FuncCall') {
         const fn = nameList(body.funcname).pop();
-        if (fn === 'unnest' && (body.args ?? []).some((a: unknown) => unwrap(a)?.type === 'ParamRef')) batched = true;
+        if (fn === 'unnest') {
+          for (const a of body.args ?? []) {
+            if (unwrap(a)?.type === 'ParamRef') {
+              batched = true;
+              collection.add(Number(a.ParamRef.number ?? 0));
+            }
+          }
+        }
       }
       return undefined;
     });
   }
   // A multi-row VALUES list built from the collection (postgres.js `${sql(rows)}`) is one statement too.
   if (!batched && site.client === 'postgres' && /\bvalues\s*\$\d+\s*(?:returning|on\s+conflict|$)/i.test(site.sql)) batched = true;
-  return batched;
+  return { batched, collection, all };
+}
+
+/** The innermost call expression spanning exactly `r`. */
+function callAt(sf: ts.SourceFile, r: Range): ts.CallExpression | undefined {
+  let found: ts.CallExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || n.end < r.start || n.pos > r.end) return;
+    if (ts.isCallExpression(n) && n.getStart(sf) === r.start && n.end === r.end) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+/**
+ * The texts bound to each parameter of a raw-SQL call: a template's
+ * interpolations (`SqlSite.params`), or the values array of
+ * `query(text, [a, b])`.
+ */
+function paramTexts(site: SqlSite, call: ts.CallExpression | undefined): string[] | undefined {
+  if (site.params?.length) return site.params;
+  const values = call?.arguments[1];
+  if (values && ts.isArrayLiteralExpression(values)) return values.elements.map((e) => e.getText());
+  return undefined;
+}
+
+/**
+ * A collection parameter makes a query batched only if the element of the
+ * loop around it is not also bound to a scalar parameter: in
+ * `ids.map((id) => query('… WHERE a = $1 AND b = ANY($2)', [id, bs]))` the
+ * `= ANY($2)` batches `bs`, but the query still runs once per `id`.
+ */
+function elementBoundToScalar(site: SqlSite, sf: ts.SourceFile | undefined, info: { collection: Set<number>; all: Set<number> }): boolean {
+  if (!sf || !site.callRange) return false;
+  const call = callAt(sf, site.callRange);
+  if (!call) return false;
+  const texts = paramTexts(site, call);
+  if (!texts) return false;
+  const elements = enclosingIterations(call)
+    .map((s) => s.element)
+    .filter((e): e is string => !!e);
+  if (!elements.length) return false;
+  for (const n of info.all) {
+    if (info.collection.has(n)) continue;
+    const t = texts[n - 1];
+    if (t && elements.some((e) => new RegExp(`(^|[^\\w$.])${e.replace(/[$]/g, '\\$')}\\b`).test(t))) return true;
+  }
+  return false;
 }
 
 function sqlTable(site: SqlSite): { table?: string; kind: QuerySite['kind']; limit?: number } {
@@ -1197,7 +1270,10 @@ function rawSites(project: ProjectServices, path: string): QuerySite[] {
       filters: [],
       orderBy: [],
       limit: t.limit,
-      batched: sqlIsBatched(s),
+      batched: (() => {
+        const info = sqlCollectionParams(s);
+        return info.batched && !elementBoundToScalar(s, project.tsAst(path), info);
+      })(),
       sql: s,
     });
   }
