@@ -66,7 +66,7 @@ export interface Definition {
   node: ts.Node;
 }
 
-const MAX_DEPTH = 40;
+const MAX_DEPTH = 150;
 
 /** The library a module specifier belongs to, for package imports. */
 export function libraryOfModule(spec: string): Library | undefined {
@@ -391,6 +391,8 @@ export function skipOuter(e: ts.Expression): ts.Expression {
 interface Ctx {
   depth: number;
   seen: Set<string>;
+  /** Values of expressions already evaluated in this resolution. */
+  cache: Map<string, Value | undefined>;
 }
 
 type ExportEntry =
@@ -832,6 +834,22 @@ class FileProv implements FileProvenance {
 
   valueOf(e: ts.Expression, c: Ctx): Value | undefined {
     e = skipOuter(e);
+    // One resolution never evaluates a node twice (shared sub-chains, repeated receivers).
+    const key = `${this.path}:${e.pos}:${e.end}`;
+    if (c.cache.has(key)) return c.cache.get(key);
+    if (c.depth > MAX_DEPTH) return undefined;
+    c.depth++;
+    let v: Value | undefined;
+    try {
+      v = this.valueOfInner(e, c);
+    } finally {
+      c.depth--;
+    }
+    c.cache.set(key, v);
+    return v;
+  }
+
+  private valueOfInner(e: ts.Expression, c: Ctx): Value | undefined {
     if (ts.isIdentifier(e)) {
       const d = this.declarationOf(e);
       return d ? this.declValue(d, c) : undefined;
@@ -880,14 +898,21 @@ class FileProv implements FileProvenance {
     if (ts.isPropertyAccessExpression(callee)) {
       const method = callee.name.text;
       const recvExpr = skipOuter(callee.expression);
-      const recv =
-        recvExpr.kind === ts.SyntaxKind.ThisKeyword ? undefined : this.valueOf(recvExpr, c);
-      if (recv?.kind === 'instance') {
+      if (recvExpr.kind === ts.SyntaxKind.ThisKeyword) {
+        const m = this.thisMember(recvExpr, method, c);
+        return m ? this.call(m, e, c) : undefined;
+      }
+      // The receiver is evaluated once: re-evaluating it through the callee would make long builder
+      // chains (`db.selectFrom(…).where(…)….execute()`) exponential.
+      const recv = this.valueOf(recvExpr, c);
+      if (!recv) return undefined;
+      if (recv.kind === 'instance') {
         const r = instanceMethod(recv.binding, method, e, nodeOrigin(this.path, e));
         if (r) return r;
-        // A method returning a client through a callback is not a value; a property that is a function is.
       }
-      if (recv?.kind === 'pending-tx') return undefined;
+      if (recv.kind === 'pending-tx') return undefined;
+      const m = this.member(recv, method, c);
+      return m ? this.call(m, e, c) : undefined;
     }
     const fn = this.valueOf(callee, c);
     return fn ? this.call(fn, e, c) : undefined;
@@ -1620,7 +1645,7 @@ class FileProv implements FileProvenance {
 }
 
 function newCtx(): Ctx {
-  return { depth: 0, seen: new Set() };
+  return { depth: 0, seen: new Set(), cache: new Map() };
 }
 
 function propName(n: ts.PropertyName | ts.BindingName): string | undefined {

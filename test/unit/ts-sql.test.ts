@@ -309,6 +309,14 @@ describe('sources/ts-sql', () => {
       assert.equal(sites(inputs[0])[0]?.sql, 'select 1 from t');
     });
 
+    it('resolves long builder chains in linear time', () => {
+      const chain = Array.from({ length: 40 }, (_, i) => `.where('c${i}', '=', db.selectFrom('u').select('id').where('k', '=', ${i}))`).join('\n    ');
+      const src = `import { Kysely, sql } from 'kysely';\nconst db = new Kysely<any>({});\nexport async function f() {\n  return db.selectFrom('t')\n    ${chain}\n    .execute();\n}\nawait sql\`select 1 from t\`.execute(db);`;
+      const t0 = Date.now();
+      assert.equal(one(src).sql, 'select 1 from t');
+      assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+    });
+
     it('handles long generated files and deep concatenations', () => {
       const parts = Array.from({ length: 3000 }, (_, i) => `'c${i}, '`).join(' + ');
       const body = Array.from({ length: 2000 }, (_, i) => `export async function f${i}(id: number) { return pool.query('select * from t${i} where id = $1', [id]); }`).join('\n');
