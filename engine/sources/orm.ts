@@ -1231,7 +1231,8 @@ function sqlTable(site: SqlSite): { table?: string; kind: QuerySite['kind']; lim
   const kind: QuerySite['kind'] = st.type === 'SelectStmt' ? 'read' : /^(Insert|Update|Delete|Merge)Stmt$/.test(st.type) ? 'write' : 'unknown';
   let table: string | undefined;
   const body = st.node[st.type];
-  if (body?.relation?.RangeVar) table = body.relation.RangeVar.relname;
+  // INSERT/UPDATE/DELETE carry their target as a bare RangeVar body (no `{ RangeVar: … }` wrapper).
+  if (body?.relation) table = body.relation.RangeVar?.relname ?? body.relation.relname;
   if (!table) {
     walk(body?.fromClause ?? [], (type, b) => {
       if (table) return false;

@@ -1,7 +1,7 @@
 import { sql } from '../db';
 
-// Nightly job: recompute stale feature values.
-export async function backfill(featureIds: number[]) {
+// Runs every 10 minutes: recompute stale feature values (a recurring job, not a one-off backfill).
+export async function refreshFeatures(featureIds: number[]) {
   for (const featureId of featureIds) {
     // N+1 write: one UPDATE per feature.
     await sql`UPDATE feature_values SET computed_at = now() WHERE feature_id = ${featureId}`;
