@@ -167,8 +167,21 @@ class Extractor {
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
     }
     // Executing calls first: they consume the sql-tag templates they are given.
-    for (const call of calls) this.visitCall(call);
-    for (const t of tagged) this.visitTagged(t);
+    // A surprise in one odd call loses that call's SQL, not the file's.
+    for (const call of calls) {
+      try {
+        this.visitCall(call);
+      } catch {
+        /* best effort */
+      }
+    }
+    for (const t of tagged) {
+      try {
+        this.visitTagged(t);
+      } catch {
+        /* best effort */
+      }
+    }
     // A fragment declared before the statement that inlines it was visited first: drop it now.
     const kept = this.sites.filter((s) => !s.node || !this.consumed.has(s.node));
     kept.sort((a, b) => a.site.range.start - b.site.range.start || a.order - b.order);
