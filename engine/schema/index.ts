@@ -53,6 +53,7 @@ export function isSchemaSource(path: string, config: QuerylensConfig): boolean {
  * migrations while someone edits it), and the model contributes its name
  * (`modelName`, `modelDefinedAt`) and field names (`ColumnInfo.fieldName`).
  * Models no SQL defines are added from schema.prisma alone (origin 'prisma').
+ * Foreign keys: the SQL's, plus Prisma relations the SQL does not declare.
  */
 export function buildSchema(files: SourceFile[], config: QuerylensConfig): SchemaModel {
   const model = emptySchema();
@@ -121,6 +122,11 @@ function mergePrismaTable(model: SchemaModel, t: TableInfo): void {
   for (const c of t.columns.values()) {
     const sqlCol = existing.columns.get(c.name);
     if (sqlCol) sqlCol.fieldName = c.fieldName;
+  }
+  // Relations the SQL does not declare (`relationMode = "prisma"` creates no constraint) still join the tables.
+  for (const fk of t.foreignKeys ?? []) {
+    const known = existing.foreignKeys?.some((x) => x.columns.join() === fk.columns.join() && x.refTable === fk.refTable && x.refSchema === fk.refSchema);
+    if (!known && fk.columns.every((c) => existing.columns.has(c))) (existing.foreignKeys ??= []).push(fk);
   }
 }
 

@@ -14,7 +14,10 @@
  *   (or, for `@@index`, the older `name:`) names them.
  * - Relation fields (whose type is a model) are not columns; their scalar
  *   foreign-key fields are, and are NOT indexed unless declared: PostgreSQL
- *   does not index foreign keys, and neither does Prisma.
+ *   does not index foreign keys, and neither does Prisma. The side holding
+ *   `@relation(fields: […], references: […])` gets a foreign key
+ *   (`<table>_<cols>_fkey`, or `map:`), also under `relationMode = "prisma"`
+ *   where the database has no constraint: the columns still join the tables.
  * - `view` blocks are skipped: a view has no indexes of its own, and treating
  *   it as a table would make every filter on it look unindexed.
  *
@@ -23,7 +26,7 @@
  */
 import { LineIndex } from '../text';
 import type { Range } from '../types';
-import type { ColumnInfo, IndexInfo, SchemaProblem, TableInfo } from './types';
+import type { ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaProblem, TableInfo } from './types';
 
 type Value =
   | { kind: 'string'; value: string }
@@ -334,6 +337,46 @@ function datasourceProvider(text: string): string | undefined {
   return m ? /\bprovider\s*=\s*"([^"]*)"/.exec(m[1])?.[1].toLowerCase() : undefined;
 }
 
+/** Field names of `@relation(fields: [...])` or `references: [...]`. */
+function namedList(a: Attribute, name: string): string[] | undefined {
+  const arg = a.args.find((x) => x.name === name);
+  if (arg?.value.kind !== 'array') return undefined;
+  return arg.value.items.map((v) => (v.kind === 'call' ? v.name : '?'));
+}
+
+/** Foreign keys from the relation fields that hold `@relation(fields: […], references: […])`. */
+function addRelations(
+  table: TableInfo,
+  columnOf: Map<string, string>,
+  b: Block,
+  byModel: Map<string, { table: TableInfo; columnOf: Map<string, string> }>,
+  problems: SchemaProblem[],
+): void {
+  for (const f of b.fields) {
+    const rel = attr(f.attrs, 'relation');
+    if (!rel) continue;
+    const fields = namedList(rel, 'fields');
+    const references = namedList(rel, 'references');
+    if (!fields || !references) continue;
+    const target = byModel.get(f.type.replace(/\(.*$/, ''));
+    const cols = fields.map((x) => columnOf.get(x));
+    const refCols = references.map((x) => target?.columnOf.get(x));
+    if (!target || fields.length !== references.length || cols.some((c) => !c) || refCols.some((c) => !c)) {
+      problems.push({ file: b.file, range: rel.range, message: `model ${b.name}: @relation on ${f.name} names an unknown model or field; no foreign key recorded` });
+      continue;
+    }
+    const fk: ForeignKeyInfo = {
+      name: stringArg(rel, 'map') ?? prismaDefaultName(table.name, cols as string[], 'fkey'),
+      columns: cols as string[],
+      refTable: target.table.name,
+      refSchema: target.table.schema,
+      refColumns: refCols as string[],
+      definedAt: { file: b.file, range: rel.range },
+    };
+    (table.foreignKeys ??= []).push(fk);
+  }
+}
+
 /** Parses Prisma schema files (all files of one schema together: models may refer across files). */
 export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[] } {
   const problems: SchemaProblem[] = [];
@@ -353,6 +396,7 @@ export function prismaTables(all: { path: string; text: string }[]): { tables: T
   const models = new Set(blocks.filter((b) => b.keyword === 'model' || b.keyword === 'view' || b.keyword === 'type').map((b) => b.name));
   const enums = new Map(blocks.filter((b) => b.keyword === 'enum').map((b) => [b.name, mapArg(attr(b.blockAttrs, 'map')) ?? b.name]));
   const tables: TableInfo[] = [];
+  const byModel = new Map<string, { table: TableInfo; columnOf: Map<string, string>; block: Block }>();
   for (const b of blocks) {
     if (b.keyword !== 'model') continue;
     const name = mapArg(attr(b.blockAttrs, 'map')) ?? b.name;
@@ -400,7 +444,9 @@ export function prismaTables(all: { path: string; text: string }[]): { tables: T
       if (kind === 'primary') for (const c of cols) table.columns.get(c)!.notNull = true;
     }
     tables.push(table);
+    if (!byModel.has(b.name)) byModel.set(b.name, { table, columnOf, block: b });
   }
+  for (const { table, columnOf, block } of byModel.values()) addRelations(table, columnOf, block, byModel, problems);
   for (const p of problems) {
     if (p.line === undefined && p.range) {
       const f = files.find((x) => x.path === p.file);

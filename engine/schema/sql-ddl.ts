@@ -15,7 +15,7 @@ import { parseSql, scanSql, splitStatements, type ParsedStatement, type PgNode }
 import { exprKey, nameList, walk } from '../sql/expr';
 import { LineIndex } from '../text';
 import type { Range } from '../types';
-import type { ColumnInfo, IndexInfo, IndexKey, SchemaModel, TableInfo } from './types';
+import type { ColumnInfo, ForeignKeyInfo, IndexInfo, IndexKey, SchemaModel, TableInfo } from './types';
 
 /** What schema discovery keeps about an index beyond IndexInfo, to follow renames and drops. */
 interface IndexDetail {
@@ -445,7 +445,60 @@ function setNotNull(table: TableInfo, column: string): void {
   if (col) col.notNull = true;
 }
 
-function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() => void)[]): void {
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Records a FOREIGN KEY / REFERENCES constraint. Run after the table's
+ * primary key is known (a self-reference `REFERENCES t` without columns names
+ * the key defined in the same statement). The referenced table is resolved
+ * through the search path; when it is not known yet (a dump may create it
+ * later), the name is kept as written and `refColumns` may stay empty.
+ */
+function addForeignKey(st: FileState, table: TableInfo, c: PgNode, columnName: string | undefined, range: Range): void {
+  if (c.contype !== 'CONSTR_FOREIGN') return;
+  const columns = c.fk_attrs ? nameList(c.fk_attrs) : columnName ? [columnName] : [];
+  const rv = c.pktable;
+  if (columns.length === 0 || !rv?.relname) return;
+  const ref = resolveTable(st, rv);
+  const refSchema = ref?.schema ?? creationSchema(st, rv);
+  const refTable = ref?.name ?? rv.relname;
+  let refColumns = c.pk_attrs ? nameList(c.pk_attrs) : [];
+  if (refColumns.length === 0 && ref) refColumns = ref.indexes.find((i) => i.kind === 'primary')?.keys.map((k) => k.column ?? '') ?? [];
+  if (refColumns.some((x) => !x)) refColumns = [];
+  const fks = (table.foreignKeys ??= []);
+  // The same key twice (a dump followed by the migration that made it) is kept once.
+  if (fks.some((f) => sameList(f.columns, columns) && f.refSchema === refSchema && f.refTable === refTable && sameList(f.refColumns, refColumns))) return;
+  const name = c.conname ? truncateIdent(c.conname) : chooseConstraintName(table, columns, 'fkey');
+  const fk: ForeignKeyInfo = { name, columns, refTable, refSchema, refColumns, definedAt: { file: st.file, range } };
+  const same = fks.findIndex((f) => f.name === name);
+  if (same >= 0) fks[same] = fk;
+  else fks.push(fk);
+}
+
+/** PostgreSQL's default name for a non-index constraint: `<table>_<cols>_<label>`, numbered on collision within the table. */
+function chooseConstraintName(table: TableInfo, columns: string[], label: string): string {
+  const taken = new Set([...(table.foreignKeys ?? []).map((f) => f.name), ...table.indexes.map((i) => i.name)]);
+  const base = makeObjectName(table.name, columns.join('_'), label);
+  if (!taken.has(base)) return base;
+  for (let n = 1; ; n++) {
+    const candidate = makeObjectName(table.name, columns.join('_'), `${label}${n}`);
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** Foreign keys of every table that reference `target`. */
+function* referencesTo(model: SchemaModel, target: { schema: string; name: string }): Generator<{ table: TableInfo; fk: ForeignKeyInfo }> {
+  for (const t of model.tables.values()) for (const fk of t.foreignKeys ?? []) if (fk.refSchema === target.schema && fk.refTable === target.name) yield { table: t, fk };
+}
+
+/** Drops the foreign keys that `keep` rejects, from every table. */
+function dropForeignKeys(model: SchemaModel, drop: (table: TableInfo, fk: ForeignKeyInfo) => boolean): void {
+  for (const t of model.tables.values()) if (t.foreignKeys?.length) t.foreignKeys = t.foreignKeys.filter((fk) => !drop(t, fk));
+}
+
+function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() => void)[], late: (() => void)[]): void {
   const name: string = def.colname;
   if (!name) return;
   const loc: number = def.location ?? st.stmt.start;
@@ -459,6 +512,12 @@ function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() =
   for (const cw of def.constraints ?? []) {
     const c = cw.Constraint;
     if (!c) continue;
+    if (c.contype === 'CONSTR_FOREIGN') {
+      const cloc: number = c.location ?? loc;
+      const range = { start: cloc, end: elementEnd(st.text, cloc, st.stmt.end) };
+      late.push(() => addForeignKey(st, table, c, name, range));
+      continue;
+    }
     if (c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_IDENTITY') col.notNull = true;
     else if (c.contype === 'CONSTR_NULL') col.notNull = false;
     if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
@@ -504,16 +563,21 @@ function createTable(st: FileState, s: PgNode): void {
         const cols = i.keys.map((k) => k.column ?? 'expr');
         table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx')));
       }
+      // Foreign keys of a partitioned table hold on each partition too.
+      for (const fk of parent.foreignKeys ?? []) (table.foreignKeys ??= []).push({ ...fk, columns: [...fk.columns], refColumns: [...fk.refColumns] });
     }
   }
   const deferred: (() => void)[] = [];
+  // Foreign keys after the keys: a self-reference without columns names this table's primary key.
+  const late: (() => void)[] = [];
   for (const el of s.tableElts ?? []) {
-    if (el.ColumnDef) addColumn(st, table, el.ColumnDef, deferred);
+    if (el.ColumnDef) addColumn(st, table, el.ColumnDef, deferred, late);
     else if (el.Constraint) {
       const c = el.Constraint;
       const loc: number = c.location ?? st.stmt.start;
       const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
-      deferred.push(() => constraintIndex(st, table, c, undefined, range));
+      if (c.contype === 'CONSTR_FOREIGN') late.push(() => addForeignKey(st, table, c, undefined, range));
+      else deferred.push(() => constraintIndex(st, table, c, undefined, range));
     } else if (el.TableLikeClause) {
       const like = el.TableLikeClause;
       const src = resolveTable(st, like.relation);
@@ -533,6 +597,7 @@ function createTable(st: FileState, s: PgNode): void {
     }
   }
   for (const d of deferred) d();
+  for (const d of late) d();
 }
 
 function cloneIndex(i: IndexInfo, name: string): IndexInfo {
@@ -586,6 +651,7 @@ function alterTable(st: FileState, s: PgNode): void {
     return;
   }
   const deferred: (() => void)[] = [];
+  const late: (() => void)[] = [];
   for (const cw of s.cmds ?? []) {
     const c = cw.AlterTableCmd;
     if (!c) continue;
@@ -593,7 +659,7 @@ function alterTable(st: FileState, s: PgNode): void {
       case 'AT_AddColumn': {
         const def = c.def?.ColumnDef;
         if (def && c.missing_ok && table.columns.has(def.colname)) break;
-        if (def) addColumn(st, table, def, deferred);
+        if (def) addColumn(st, table, def, deferred, late);
         break;
       }
       case 'AT_DropColumn': {
@@ -602,8 +668,13 @@ function alterTable(st: FileState, s: PgNode): void {
           break;
         }
         table.columns.delete(c.name);
-        // PostgreSQL drops every index that uses the column (keys, expressions, INCLUDE, predicate).
+        // PostgreSQL drops every index that uses the column (keys, expressions, INCLUDE, predicate),
+        // its foreign keys, and (CASCADE) the foreign keys of other tables that reference it.
         table.indexes = table.indexes.filter((i) => !indexColumns(i).has(c.name));
+        dropForeignKeys(
+          st.model,
+          (t, fk) => (t === table && fk.columns.includes(c.name)) || (fk.refSchema === table.schema && fk.refTable === table.name && fk.refColumns.includes(c.name)),
+        );
         break;
       }
       case 'AT_AlterColumnType': {
@@ -627,18 +698,23 @@ function alterTable(st: FileState, s: PgNode): void {
         const con = c.def?.Constraint;
         if (!con) break;
         const loc: number = con.location ?? st.stmt.start;
-        deferred.push(() => constraintIndex(st, table, con, undefined, { start: loc, end: elementEnd(st.text, loc, st.stmt.end) }));
+        const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
+        if (con.contype === 'CONSTR_FOREIGN') late.push(() => addForeignKey(st, table, con, undefined, range));
+        else deferred.push(() => constraintIndex(st, table, con, undefined, range));
         break;
       }
-      case 'AT_DropConstraint':
-        // Foreign keys and checks have no index; dropping them changes nothing here.
-        table.indexes = table.indexes.filter((i) => i.name !== truncateIdent(c.name) || !details.get(i)?.constraint);
+      case 'AT_DropConstraint': {
+        const name = truncateIdent(c.name);
+        table.indexes = table.indexes.filter((i) => i.name !== name || !details.get(i)?.constraint);
+        if (table.foreignKeys) table.foreignKeys = table.foreignKeys.filter((fk) => fk.name !== name);
         break;
+      }
       default:
         break;
     }
   }
   for (const d of deferred) d();
+  for (const d of late) d();
 }
 
 function renameStmt(st: FileState, s: PgNode): void {
@@ -650,6 +726,7 @@ function renameStmt(st: FileState, s: PgNode): void {
         return;
       }
       st.model.tables.delete(tableKey(table.schema, table.name));
+      for (const { fk } of [...referencesTo(st.model, table)]) fk.refTable = s.newname;
       table.name = s.newname;
       st.model.tables.set(tableKey(table.schema, table.name), table);
       return;
@@ -666,6 +743,8 @@ function renameStmt(st: FileState, s: PgNode): void {
       col.name = s.newname;
       table.columns = new Map([...table.columns].map(([k, v]) => (k === s.subname ? [s.newname, v] : [k, v])));
       renameColumnInIndexes(table, s.subname, s.newname);
+      for (const fk of table.foreignKeys ?? []) fk.columns = fk.columns.map((x) => (x === s.subname ? s.newname : x));
+      for (const { fk } of referencesTo(st.model, table)) fk.refColumns = fk.refColumns.map((x) => (x === s.subname ? s.newname : x));
       return;
     }
     case 'OBJECT_INDEX': {
@@ -682,6 +761,8 @@ function renameStmt(st: FileState, s: PgNode): void {
       const table = resolveTable(st, s.relation);
       const index = table?.indexes.find((i) => i.name === truncateIdent(s.subname));
       if (index) index.name = truncateIdent(s.newname);
+      const fk = table?.foreignKeys?.find((f) => f.name === truncateIdent(s.subname));
+      if (fk) fk.name = truncateIdent(s.newname);
       return;
     }
     case 'OBJECT_TYPE': {
@@ -710,6 +791,7 @@ function setSchema(st: FileState, s: PgNode): void {
     return;
   }
   st.model.tables.delete(tableKey(table.schema, table.name));
+  for (const { fk } of [...referencesTo(st.model, table)]) fk.refSchema = s.newschema;
   table.schema = s.newschema;
   st.model.tables.set(tableKey(table.schema, table.name), table);
 }
@@ -722,6 +804,7 @@ function dropStmt(st: FileState, s: PgNode): void {
     // DROP SCHEMA … CASCADE takes its tables along (without CASCADE it fails unless empty).
     const schemas = new Set((s.objects ?? []).map((o: PgNode) => o.String?.sval).filter(Boolean));
     for (const [k, t] of [...st.model.tables]) if (schemas.has(t.schema)) st.model.tables.delete(k);
+    dropForeignKeys(st.model, (_t, fk) => schemas.has(fk.refSchema));
     return;
   }
   if (!isTable && !isIndex && !isMatview) return;
@@ -736,8 +819,11 @@ function dropStmt(st: FileState, s: PgNode): void {
     }
     const rv = names.length > 1 ? { schemaname: names[names.length - 2], relname: names[names.length - 1] } : { relname: names[0] };
     const table = resolveTable(st, rv);
-    if (table) st.model.tables.delete(tableKey(table.schema, table.name));
-    else if (!s.missing_ok) problem(st, st.stmt.start, `DROP TABLE of unknown table ${names.join('.')}`, `table ${names[names.length - 1]}`);
+    if (table) {
+      st.model.tables.delete(tableKey(table.schema, table.name));
+      // DROP TABLE … CASCADE drops the foreign keys that reference it (without CASCADE there can be none).
+      dropForeignKeys(st.model, (_t, fk) => fk.refSchema === table.schema && fk.refTable === table.name);
+    } else if (!s.missing_ok) problem(st, st.stmt.start, `DROP TABLE of unknown table ${names.join('.')}`, `table ${names[names.length - 1]}`);
   }
 }
 

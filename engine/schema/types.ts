@@ -42,6 +42,24 @@ export interface IndexInfo {
   definedAt?: DefinedAt;
 }
 
+/**
+ * A foreign key of a table: `columns` (of this table) reference `refColumns`
+ * of `refSchema.refTable`. From `REFERENCES` on a column, a table-level
+ * `FOREIGN KEY`, `ALTER TABLE … ADD [CONSTRAINT] FOREIGN KEY`, or a Prisma
+ * `@relation(fields: […], references: […])`. Creates no index (PostgreSQL
+ * does not index the referencing side). `REFERENCES t` without columns names
+ * the primary key of `t`; `refColumns` is empty when that key is not known.
+ */
+export interface ForeignKeyInfo {
+  /** Constraint name (given, or PostgreSQL's / Prisma's default `<table>_<cols>_fkey`). */
+  name?: string;
+  columns: string[];
+  refTable: string;
+  refSchema: string;
+  refColumns: string[];
+  definedAt?: DefinedAt;
+}
+
 export interface TableInfo {
   /** Unqualified name as PostgreSQL stores it (unquoted identifiers folded to lower case). */
   name: string;
@@ -49,6 +67,8 @@ export interface TableInfo {
   schema: string;
   columns: Map<string, ColumnInfo>;
   indexes: IndexInfo[];
+  /** Foreign keys (absent or empty when none are known). */
+  foreignKeys?: ForeignKeyInfo[];
   definedAt?: DefinedAt;
   /** Estimated row count, from config or a stats snapshot. */
   rows?: number;

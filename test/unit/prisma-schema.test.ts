@@ -158,6 +158,27 @@ describe('schema discovery (Prisma)', () => {
     assert.deepEqual([...findTable(m, 'Author')!.columns.keys()], ['id']);
   });
 
+  it('records foreign keys from @relation(fields, references) with mapped names, and adds them to SQL tables that lack them', () => {
+    const m = build([{ path: 'prisma/schema.prisma', text: SCHEMA }]);
+    const fk = (t: string) => (findTable(m, t)?.foreignKeys ?? []).map((f) => `${f.name}: ${f.columns.join(',')} -> ${f.refSchema}.${f.refTable}(${f.refColumns.join(',')})`);
+    assert.deepEqual(fk('Post'), ['Post_author_id_fkey: author_id -> public.users(id)']);
+    assert.deepEqual(fk('Profile'), ['Profile_user_id_fkey: user_id -> public.users(id)']);
+    assert.deepEqual(fk('users'), [], 'the list side of a relation holds no key');
+    const rel = findTable(m, 'Post')!.foreignKeys![0].definedAt!;
+    assert.equal(SCHEMA.slice(rel.range.start, rel.range.end), '@relation(fields: [authorId], references: [id], onDelete: Cascade)');
+    // relationMode = "prisma": the migration has no constraint, the relation still joins the tables.
+    const merged = build([
+      { path: 'prisma/migrations/1_init/migration.sql', text: 'CREATE TABLE "A" ("id" INT PRIMARY KEY);\nCREATE TABLE "B" ("id" INT PRIMARY KEY, "a_id" INT, CONSTRAINT "B_a_fk" FOREIGN KEY ("a_id") REFERENCES "A"("id"));\nCREATE TABLE "C" ("id" INT PRIMARY KEY, "a_id" INT);' },
+      { path: 'prisma/schema.prisma', text: 'model A {\n  id Int @id\n  bs B[]\n  cs C[]\n}\nmodel B {\n  id Int @id\n  aId Int @map("a_id")\n  a A @relation(fields: [aId], references: [id])\n}\nmodel C {\n  id Int @id\n  aId Int @map("a_id")\n  a A @relation(fields: [aId], references: [id], map: "c_a")\n}\n' },
+    ]);
+    const names = (t: string) => (findTable(merged, t)?.foreignKeys ?? []).map((f) => f.name);
+    assert.deepEqual(names('B'), ['B_a_fk']);
+    assert.deepEqual(names('C'), ['c_a']);
+    const bad = build([{ path: 'schema.prisma', text: 'model A {\n  id Int @id\n  b B @relation(fields: [nope], references: [id])\n}\nmodel B {\n  id Int @id\n  as A[]\n}\n' }]);
+    assert.equal(bad.problems.length, 1);
+    assert.deepEqual(findTable(bad, 'A')!.foreignKeys ?? [], []);
+  });
+
   it('records where models, fields and index attributes are', () => {
     const m = build([{ path: 'prisma/schema.prisma', text: SCHEMA }]);
     const users = findTable(m, 'users')!;

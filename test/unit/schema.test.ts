@@ -206,6 +206,80 @@ describe('schema discovery (SQL)', () => {
     assert.equal(idx(m, 't', 't_a_unique')!.kind, 'unique');
   });
 
+  it('records foreign keys: REFERENCES on a column, table FOREIGN KEY, ALTER TABLE ADD [CONSTRAINT], to the primary key when no columns', () => {
+    const sql = `
+      create schema billing;
+      create table users (id bigserial primary key, org_id bigint);
+      create table orgs (id bigint, region text, primary key (id));
+      create table billing.accounts ("Id" bigint primary key, owner_id bigint references users);
+      create table orders (
+        id bigserial primary key,
+        user_id bigint not null references users (id) on delete cascade,
+        account_id bigint,
+        parent_id bigint references orders,
+        constraint orders_account_fk foreign key (account_id) references billing.accounts ("Id")
+      );
+      create table order_items (order_id bigint, line int, primary key (order_id, line));
+      create table shipments (order_id bigint, line int, foreign key (order_id, line) references order_items);
+      alter table users add constraint users_org_fk foreign key (org_id) references orgs (id) not valid;
+      alter table only orgs add foreign key (region) references regions;
+      alter table users add column manager_id bigint references users (id);`;
+    const m = one(sql);
+    const fks = (t: string) => (findTable(m, t)?.foreignKeys ?? []).map((f) => `${f.name}: ${f.columns.join(',')} -> ${f.refSchema}.${f.refTable}(${f.refColumns.join(',')})`);
+    assert.deepEqual(fks('orders'), [
+      'orders_user_id_fkey: user_id -> public.users(id)',
+      'orders_parent_id_fkey: parent_id -> public.orders(id)',
+      'orders_account_fk: account_id -> billing.accounts(Id)',
+    ]);
+    assert.deepEqual(fks('accounts'), ['accounts_owner_id_fkey: owner_id -> public.users(id)']);
+    assert.deepEqual(fks('shipments'), ['shipments_order_id_line_fkey: order_id,line -> public.order_items(order_id,line)']);
+    assert.deepEqual(fks('users'), ['users_org_fk: org_id -> public.orgs(id)', 'users_manager_id_fkey: manager_id -> public.users(id)']);
+    // A referenced table that is not known keeps its name as written, with no columns to join on.
+    assert.deepEqual(fks('orgs'), ['orgs_region_fkey: region -> public.regions()']);
+    const at = (r: { start: number; end: number }) => sql.slice(r.start, r.end);
+    assert.equal(at(findTable(m, 'orders')!.foreignKeys![2].definedAt!.range), 'constraint orders_account_fk foreign key (account_id) references billing.accounts ("Id")');
+    assert.equal(at(findTable(m, 'orders')!.foreignKeys![0].definedAt!.range), 'references users (id) on delete cascade');
+    // Foreign keys create no index.
+    assert.deepEqual(indexNames(m, 'orders'), ['orders_pkey']);
+  });
+
+  it('keeps foreign keys through renames, SET SCHEMA and partitions, and drops them with their constraint, column or table', () => {
+    const m = one(`
+      create table users (id bigint primary key, email text);
+      create table teams (id bigint primary key);
+      create table members (id bigint primary key, user_id bigint references users, team_id bigint references teams, inviter_id bigint references users);
+      create table events (id bigint, user_id bigint references users, at timestamptz) partition by range (at);
+      create table events_2024 partition of events for values from ('2024-01-01') to ('2025-01-01');
+      create table old (id bigint primary key);
+      create table notes (id bigint, old_id bigint references old);
+      alter table users rename to accounts;
+      alter table accounts rename column id to account_id;
+      alter table members rename column user_id to account_id;
+      alter table members rename constraint members_team_id_fkey to members_team_fk;
+      create schema app;
+      alter table teams set schema app;
+      alter table members drop constraint members_inviter_id_fkey;
+      drop table old cascade;`);
+    const fks = (t: string) => (findTable(m, t)?.foreignKeys ?? []).map((f) => `${f.name}: ${f.columns.join(',')} -> ${f.refSchema}.${f.refTable}(${f.refColumns.join(',')})`);
+    assert.deepEqual(fks('members'), ['members_user_id_fkey: account_id -> public.accounts(account_id)', 'members_team_fk: team_id -> app.teams(id)']);
+    assert.deepEqual(fks('events_2024'), ['events_user_id_fkey: user_id -> public.accounts(account_id)']);
+    assert.deepEqual(fks('notes'), []);
+    const m2 = one(`
+      create table users (id bigint primary key);
+      create table a (id bigint primary key, user_id bigint references users, other bigint);
+      create table b (id bigint primary key, a_id bigint references a (id));
+      alter table a drop column user_id;
+      alter table a drop column id cascade;`);
+    assert.deepEqual(findTable(m2, 'a')!.foreignKeys, []);
+    assert.deepEqual(findTable(m2, 'b')!.foreignKeys, []);
+    // A dump followed by the migration that made the same key keeps it once.
+    const m3 = build([
+      { path: 'db/schema.sql', text: 'create table u (id int primary key);\ncreate table p (id int primary key, u_id int, constraint p_u_fk foreign key (u_id) references u (id));' },
+      { path: 'migrations/1_init.sql', text: 'create table u (id int primary key);\ncreate table p (id int primary key, u_id int);\nalter table p add constraint p_u_fk foreign key (u_id) references u (id);' },
+    ]);
+    assert.equal(findTable(m3, 'p')!.foreignKeys!.length, 1);
+  });
+
   it('moves a table with SET SCHEMA and follows SET search_path', () => {
     const m = one(`
       create table t (id int);
