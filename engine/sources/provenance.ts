@@ -616,7 +616,15 @@ function aliasCandidates(project: ProjectServices, fromPath: string, spec: strin
 /** Provenance of one file, memoised per file text. */
 export function fileProvenance(project: ProjectServices, path: string, text?: string, sf?: ts.SourceFile): FileProvenance {
   const t = text ?? project.fileText(path) ?? '';
-  return project.memo(`prov:${path}`, t, () => new FileProv(project, path, sf && sf.text === t ? sf : tsSourceFile(path, t)));
+  return project.memo(`prov:${path}`, t, () => {
+    // Share the project's syntax tree when it has this text (rules then hand us nodes of the same tree).
+    let tree = sf && sf.text === t ? sf : undefined;
+    if (!tree && typeof project.tsAst === 'function') {
+      const own = project.tsAst(path);
+      if (own && own.text === t) tree = own;
+    }
+    return new FileProv(project, path, tree ?? tsSourceFile(path, t));
+  });
 }
 
 function nodeOrigin(file: string, n: ts.Node): Origin {
