@@ -16,8 +16,9 @@ import { CallGraph, findNode, type ReachedQuery } from '../engine/sources/call-g
 import { containsNode, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
 import { fileProvenance } from '../engine/sources/provenance';
 import type { QuerySite } from '../engine/sources/query-sites';
-import type { Fix, Range, RelatedLocation } from '../engine/types';
+import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
+import { batchFix } from './n-plus-one-fix';
 import { isOneOffScriptPath } from './one-off';
 
 /** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
@@ -161,66 +162,6 @@ function advice(site: QuerySite): string {
   }
 }
 
-/**
- * The mechanical batched form for the common shape: a Prisma
- * `findUnique`/`findFirst` keyed by one field of the element, inside a
- * `for…of` over an identifier, in an async function. One `findMany` with
- * `in` before the loop, and a Map lookup in place of the query.
- */
-function prismaFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
-  if (site.library !== 'prisma' || !/^find(Unique|First)$/.test(site.operation)) return undefined;
-  if (scope.kind !== 'for-of' || !scope.element || !scope.collectionExpr || !ts.isIdentifier(unparen(scope.collectionExpr))) return undefined;
-  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || node.arguments.length !== 1) return undefined;
-  const arg = node.arguments[0];
-  if (!ts.isObjectLiteralExpression(arg) || arg.properties.length !== 1) return undefined;
-  const whereProp = arg.properties[0];
-  if (!ts.isPropertyAssignment(whereProp) || !whereProp.name || whereProp.name.getText() !== 'where') return undefined;
-  const where = whereProp.initializer;
-  if (!ts.isObjectLiteralExpression(where) || where.properties.length !== 1) return undefined;
-  const p = where.properties[0];
-  let field: string;
-  let valueText: string;
-  if (ts.isShorthandPropertyAssignment(p)) {
-    field = p.name.text;
-    valueText = p.name.text;
-  } else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) {
-    field = p.name.text;
-    const v = p.initializer;
-    if (!(ts.isIdentifier(v) || (ts.isPropertyAccessExpression(v) && ts.isIdentifier(v.expression)))) return undefined;
-    valueText = v.getText();
-  } else return undefined;
-  // The key must come from the element (`u.id`, or the element itself).
-  if (!(valueText === scope.element || valueText.startsWith(`${scope.element}.`))) return undefined;
-  // Insertion point: before the loop statement, which must sit in a block of an async function.
-  const loop = scope.node as ts.Statement;
-  if (!ts.isBlock(loop.parent) && !ts.isSourceFile(loop.parent)) return undefined;
-  let fn: ts.Node | undefined = loop.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
-  if (!fn || !(fn as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return undefined;
-  const delegate = node.expression.expression.getText();
-  const coll = unparen(scope.collectionExpr).getText();
-  const base = (site.table ?? site.entity ?? 'rows').replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
-  const mapName = `${base}By${field.charAt(0).toUpperCase()}${field.slice(1)}`;
-  // Never shadow a name the function already uses.
-  if (fn.getText().includes(mapName)) return undefined;
-  const text = ctx.file.text;
-  const lineStart = text.lastIndexOf('\n', loop.getStart() - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const keyExpr = valueText === scope.element ? scope.element : valueText;
-  const decl =
-    `const ${mapName} = new Map(\n` +
-    `${indent}  (await ${delegate}.findMany({ where: { ${field}: { in: ${keyExpr === scope.element ? coll : `${coll}.map((${scope.element}) => ${keyExpr})`} } } })).map((row) => [row.${field}, row]),\n` +
-    `${indent});\n${indent}`;
-  return {
-    title: `Load \`${site.table ?? site.entity ?? 'rows'}\` once with findMany({ where: { ${field}: { in } } }) and look each up in a Map`,
-    safety: 'suggestion',
-    edits: [
-      { file: ctx.file.path, range: { start: loop.getStart(), end: loop.getStart() }, newText: decl },
-      { file: ctx.file.path, range: { start: node.getStart(), end: node.getEnd() }, newText: `(${mapName}.get(${keyExpr}) ?? null)` },
-    ],
-  };
-}
-
 function loopLabel(scope: IterationScope): string {
   if (scope.kind === 'callback') return `\`${scope.method}\` over \`${scope.collection}\``;
   return `loop over \`${scope.collection ?? 'the collection'}\``;
@@ -263,7 +204,7 @@ export default defineRule({
         ].join('\n'),
       },
       fixSafety:
-        'A suggestion (never applied by `--fix`): for a Prisma `findUnique`/`findFirst` keyed by one field of the element of a `for…of`, the fix loads all rows before the loop with `findMany({ where: { field: { in } } })` and replaces the query with a Map lookup. Row order, missing rows (`null`) and per-element `select`/`include` stay as they were only when the query had no other arguments, which is the only shape the fix handles.',
+        'A suggestion (never applied by `--fix`; it moves code), offered only where the rewrite is mechanical (rules/n-plus-one-fix.ts). Reads keyed by one field of the element of a `for…of` or an async `map`/`forEach` callback: one batched query before the loop (Prisma `findMany` with `in`, TypeORM `findBy`/`find` with `In()`, Sequelize `findAll` with `Op.in`, Knex `whereIn`, Drizzle `inArray`, Kysely `where(…, \'in\', …)`, pg `= ANY($n)`, postgres.js `= ANY(${keys})`) and a Map lookup in place of the query: a Map of rows when the key column is unique in the schema and the query reads one row (`findUnique`/`findFirst`/`findOne`/`findByPk`/`.first()`/`executeTakeFirst`; `…OrThrow`/`…OrFail` still throw for a missing key), a Map of row arrays when it reads many; no fix for a single-row read on a non-unique key, for aggregates, limits or joins, or when the row would not carry the key (a column selection without it). Writes whose loop body is the write alone become one statement (`createMany`, `updateMany`/`deleteMany` with `in`, `bulkCreate`, `inArray`, `whereIn`, `= ANY($n)`); `updateMany` does not throw for a missing row as `update` does. The required import (`In`, `Op`, `inArray`) is added.',
       estimate:
         'N × (roundTripMs + statementOverheadMs + index descent + rows × row width ÷ bandwidth) now, versus one statement returning N × rows after the fix. N comes from the code when it can (array literal length, loop bound, `take`/`LIMIT` of the query that produced the collection, `chunk(…, n)`), else `defaultLoopIterations` (**default** 100). Rows per query: the query\'s `take`/`limit`, 1 for unique lookups and writes, else `defaultMatchingRows` (**default**).',
       whenNotToUse:
@@ -296,7 +237,7 @@ export default defineRule({
       if (viaHelper) related.push({ file: site.file, range: site.range, message: `the query on \`${table}\`` });
       const via = viaHelper ? ` through \`${viaHelper}\`` : '';
       const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${advice(site)}.`;
-      const fix = viaHelper ? undefined : prismaFix(ctx, site, node, scope);
+      const fix = viaHelper ? undefined : batchFix(ctx, site, node, scope);
       const range: Range = { start: node.getStart(), end: node.getEnd() };
       ctx.report({
         message,
