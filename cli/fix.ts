@@ -29,11 +29,17 @@ export interface FixPass {
 export function planFixPass(findings: readonly Finding[], textOf: (file: string) => string | undefined | null): FixPass {
   const files = new Map<string, string>();
   const candidates: AppliedFix[] = [];
+  // Folders that already receive a new file in this pass: a second new file there waits for the
+  // next pass, after the re-lint, so that numbered names (migrations/004_…, 005_…) stay in sequence.
+  const creatingIn = new Set<string>();
   for (const finding of findings) {
     const fix = finding.fixes.find((f) => f.safety === 'safe' && f.edits.length > 0);
     if (!fix) continue;
     const texts = fix.edits.map((e) => [e.file, textOf(e.file)] as const);
     if (texts.some(([, t]) => t === null)) continue;
+    const newFolders = texts.filter(([, t]) => t === undefined).map(([file]) => file.slice(0, file.lastIndexOf('/') + 1));
+    if (newFolders.some((d) => creatingIn.has(d))) continue;
+    for (const d of newFolders) creatingIn.add(d);
     for (const [file, t] of texts) if (t != null) files.set(file, t);
     candidates.push({ finding, fix });
   }

@@ -409,7 +409,8 @@ function migrationFix(ctx: RuleContext, p: Predicate, fix: 'plain' | 'expression
         const field = col?.fieldName ?? p.column;
         return {
           title: `Add @@index([${field}]) to model ${t.modelName ?? t.name} in ${t.definedAt.file}`,
-          safety: 'suggestion',
+          // Prisma Migrate turns it into a plain B-tree index: results unchanged, so safe like the migration.
+          safety: 'safe',
           edits: [{ file: t.definedAt.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${field}])\n` }],
         };
       }
@@ -420,7 +421,9 @@ function migrationFix(ctx: RuleContext, p: Predicate, fix: 'plain' | 'expression
   if (path) {
     return {
       title: `Create migration ${path} with CREATE INDEX CONCURRENTLY ${name}`,
-      safety: 'suggestion',
+      // A new migration with a plain B-tree index changes no query's result and touches no existing
+      // file: safe for --fix. Expression and trigram indexes (an extension, an opclass) stay suggestions.
+      safety: fix === 'plain' ? 'safe' : 'suggestion',
       edits: [{ file: path, range: { start: 0, end: 0 }, newText: sql }],
     };
   }
@@ -599,7 +602,7 @@ export default defineRule({
         schema: `${EXAMPLE_SCHEMA}CREATE INDEX orders_customer_email_idx ON orders (customer_email);\n`,
       },
       fixSafety:
-        'Suggestion only. Creates a migration (the next number or timestamp in the folder of the existing migrations, same naming style) containing `CREATE INDEX CONCURRENTLY idx_<table>_<column> ON <table> (<column>);` (an expression index for a wrapped column, a `gin_trgm_ops` index after `CREATE EXTENSION IF NOT EXISTS pg_trgm` for leading wildcards). Without a migrations folder the statement is appended to the schema file; Prisma models get `@@index([field])` in schema.prisma. CONCURRENTLY avoids locking writes but cannot run inside a transaction: some migration tools need it marked as non-transactional. Every index slows writes and takes space; review before applying.',
+        'Safe for a plain B-tree index (applied by `querylens lint --fix`): the fix only adds a file or a `@@index`, and no query returns different rows; expression and trigram indexes are suggestions (editor only). Creates a migration (the next number or timestamp in the folder of the existing migrations, same naming style) containing `CREATE INDEX CONCURRENTLY idx_<table>_<column> ON <table> (<column>);` (an expression index for a wrapped column, a `gin_trgm_ops` index after `CREATE EXTENSION IF NOT EXISTS pg_trgm` for leading wildcards). Without a migrations folder the statement is appended to the schema file; Prisma models get `@@index([field])` in schema.prisma. CONCURRENTLY avoids locking writes but cannot run inside a transaction: some migration tools need it marked as non-transactional. Every index slows writes and takes space; review before applying.',
       estimate:
         'tableRows: rows of the table (`tables.<name>.rows` in querylens.config.json, **default** defaultTableRows = 100 000); matchingRows: the literal LIMIT when smaller, else **default** defaultMatchingRows = 10; seqScanRowsPerMs (**default** 20 000 rows/ms), indexDescentMs (**default** 0.02 ms), indexRowMs (**default** 0.002 ms); row width from the column types. Current = sequential scan; fixed = index descent + matching rows.',
       whenNotToUse:

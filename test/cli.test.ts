@@ -561,7 +561,9 @@ describe('--fix', () => {
     assert.equal(report.findings.length, 0);
     assert.equal(report.summary.fixed, 2);
     assert.deepEqual(report.fixed.map((f: { line: number }) => f.line), [1, 2]);
-    assert.deepEqual(fs.readdirSync(path.join(d, 'notes')).sort(), ['src_q_sql-28.txt', 'src_q_sql-7.txt']);
+    // One new file per folder per pass (numbered names stay in sequence): the second was created in
+    // the next pass, after the first fix had moved the second statement to offset 35.
+    assert.deepEqual(fs.readdirSync(path.join(d, 'notes')).sort(), ['src_q_sql-35.txt', 'src_q_sql-7.txt']);
     assert.deepEqual(fs.readdirSync(path.join(d, 'src')), ['q.sql'], 'no temporary file left behind');
   });
 
