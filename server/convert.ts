@@ -73,6 +73,8 @@ export interface DiagnosticData {
   /** Document version the fixes' offsets refer to. */
   version: number;
   fixes: Fix[];
+  /** The estimate's headline figures in ms, for clients that sum costs (the VS Code status bar). */
+  estimate?: { currentMs: number; fixedMs: number };
 }
 
 function lineIndexCache(resolver: FileResolver, self: { path: string; lines: LineIndex }) {
@@ -102,7 +104,12 @@ export function findingToDiagnostic(f: Finding, lines: LineIndex, version: numbe
     source: SOURCE,
     // Rule messages already state the estimate ("≈ 100 round trips ≈ 60 ms"); the hover has the breakdown.
     message: f.message,
-    data: { ruleId: f.ruleId, version, fixes: f.fixes } satisfies DiagnosticData,
+    data: {
+      ruleId: f.ruleId,
+      version,
+      fixes: f.fixes,
+      ...(f.estimate ? { estimate: { currentMs: f.estimate.currentMs, fixedMs: f.estimate.fixedMs } } : {}),
+    } satisfies DiagnosticData,
   };
   if (related.length) d.relatedInformation = related;
   return d;
