@@ -70,6 +70,9 @@ export class Project implements ProjectServices {
     this.model = new CostModel(config.model);
     this.schemaCache = undefined;
     this.memos.clear();
+    // SQL sites of a file depend on other files too (a client re-exported from db.ts): drop them with
+    // the other derived data. Their parses stay memoised by SQL text, so this costs only extraction.
+    this.siteCache.clear();
   }
 
   /** Adds or updates a file. Returns true when the schema changed. */
@@ -158,7 +161,9 @@ export class Project implements ProjectServices {
       return { findings, problems };
     }
     const language: 'ts' | 'sql' = path.endsWith('.sql') ? 'sql' : 'ts';
-    const lines = new LineIndex(text);
+    // Built on first use: most files have no finding, problem or suppression to place.
+    let lineIndex: LineIndex | undefined;
+    const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));
 
     if (language === 'ts') {
       const errs = tsSyntaxErrors(this.trees.get(path, text));
@@ -167,7 +172,7 @@ export class Project implements ProjectServices {
         problems.push({
           kind: 'unparseable-file',
           file: path,
-          line: lines.position(e.start).line + 1,
+          line: lines().position(e.start).line + 1,
           range: { start: e.start, end: e.start },
           message: `TypeScript syntax error: ${e.message} (${errs.length} in file; analysed as far as the parser recovered)`,
         });
@@ -185,7 +190,7 @@ export class Project implements ProjectServices {
         problems.push({
           kind: 'unparseable-sql',
           file: path,
-          line: lines.position(at).line + 1,
+          line: lines().position(at).line + 1,
           range: { start: at, end: at },
           message: `SQL not parsed as PostgreSQL: ${err.message}${site.name ? ` (query ${site.name})` : ''}; statement skipped`,
         });
@@ -210,7 +215,7 @@ export class Project implements ProjectServices {
         continue;
       }
       for (const r of ctx.reports) {
-        if (isSuppressed(sups, r.ruleId, lines.position(r.range.start).line)) continue;
+        if (isSuppressed(sups, r.ruleId, lines().position(r.range.start).line)) continue;
         const f: Finding = {
           ruleId: r.ruleId,
           severity,
@@ -223,7 +228,7 @@ export class Project implements ProjectServices {
         };
         // ── model/fixes block (owner: performance model): hover with budget context, "disable for this line" fix ──
         f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
-        const disable = disableLineFix(f, text, { lines, tree: language === 'ts' ? this.trees.get(path, text) : undefined });
+        const disable = disableLineFix(f, text, { lines: lines(), tree: language === 'ts' ? this.trees.get(path, text) : undefined });
         if (disable) f.fixes = [...f.fixes, disable];
         // ── end model/fixes block ──
         findings.push(f);
