@@ -1306,9 +1306,16 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
       return undefined;
     }
   };
+  const value = (e: ts.Expression): unknown => {
+    try {
+      return prov!.value(e);
+    } catch {
+      return undefined;
+    }
+  };
   const visit = (n: ts.Node): void => {
     if ((ts.isCallExpression(n) || ts.isPropertyAccessExpression(n)) && !isChainInner(n)) {
-      const site = siteFor(project, path, n, resolve);
+      const site = siteFor(project, path, n, resolve, value);
       if (site && !rawStarts.has(`${site.range.start}:${site.range.end}`)) out.push(site);
     }
     ts.forEachChild(n, visit);
@@ -1318,10 +1325,30 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
   return out;
 }
 
-function siteFor(project: ProjectServices, path: string, outer: ts.Expression, resolve: (e: ts.Expression) => Binding | undefined): QuerySite | undefined {
+/**
+ * Whether a chain's longer prefixes can have a value when its root has none. Provenance evaluates
+ * `a.b`, `a.b(x)` and `a(x)` through the value of `a`, so an unknown root makes every prefix unknown;
+ * the exceptions are roots provenance reads without a value of their own: `this.x` and `require('m')`.
+ */
+function rootGatesChain(root: ts.Expression): boolean {
+  if (root.kind === ts.SyntaxKind.ThisKeyword) return false;
+  if (ts.isIdentifier(root) && root.text === 'require') return false;
+  return true;
+}
+
+function siteFor(
+  project: ProjectServices,
+  path: string,
+  outer: ts.Expression,
+  resolve: (e: ts.Expression) => Binding | undefined,
+  value: (e: ts.Expression) => unknown,
+): QuerySite | undefined {
   const chain = decomposeChain(outer);
   if (!chain.steps.some((s) => s.call)) return undefined;
   if (chain.steps.length > 60) return undefined;
+  // An unknown root (`console`, `arr`, a parameter of no known type): no prefix binds. One resolution
+  // of the root instead of one per tried prefix (each a fresh resolution from the root up).
+  if (rootGatesChain(chain.root) && value(chain.root) === undefined) return undefined;
   // The longest prefix that resolves to a database binding.
   // Database chains bind within their first few links (`prisma.user`, `this.repo`,
   // `ds.getRepository(User)`, `db.query.users`); resolving only those keeps long
