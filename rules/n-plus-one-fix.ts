@@ -279,9 +279,11 @@ function knexRead(call: ts.CallExpression, key: ts.Expression, write: boolean): 
     }
   }
   if (methodOf(calls[0]) === 'first') {
+    // `.first()` → nothing; `.first('a', 'b')` → `.select('a', 'b')`.
     const first = calls[0];
-    if (first.arguments.length) return undefined;
-    pieces.push({ start: (first.expression as ts.PropertyAccessExpression).expression.getEnd(), end: first.getEnd(), text: '' });
+    const name = (first.expression as ts.PropertyAccessExpression).name;
+    if (first.arguments.length) pieces.push(whole(name, 'select'));
+    else pieces.push({ start: (first.expression as ts.PropertyAccessExpression).expression.getEnd(), end: first.getEnd(), text: '' });
     shape = 'one';
   } else if (calls.some((c) => methodOf(c) === 'first')) return undefined;
   return { pieces, rowField: field, column: field, shape, missing: 'undefined', title: `.whereIn('${field}', …)` };
@@ -661,8 +663,10 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const mapName = `${base}By${cap(camel(b.rowField))}`;
   const rowsName = `${base}Rows`;
   const keysName = `${base}Keys`;
-  if (!free(mapName) || !free(rowsName) || !free(keysName) || !free('row') || !free('group')) return undefined;
-  const rowField = b.getter ? `row.get('${b.rowField}')` : `row.${b.rowField}`;
+  const row = ['row', 'record', 'item', 'r'].find(free);
+  const group = ['group', 'bucket', 'list', 'g'].find(free);
+  if (!free(mapName) || !free(rowsName) || !free(keysName) || !row || !group) return undefined;
+  const rowField = b.getter ? `${row}.get('${b.rowField}')` : `${row}.${b.rowField}`;
   const rowKey = b.stringKeys ? `String(${rowField})` : rowField;
   const k = keyText(key);
   const lookupKey = b.stringKeys ? `String(${k})` : k;
@@ -677,13 +681,13 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   lines.push(`const ${rowsName} = ${rowsExpr};`);
   if (grouped) {
     lines.push(`const ${mapName} = new Map<unknown, (typeof ${rowsName})[number][]>();`);
-    lines.push(`for (const row of ${rowsName}) {`);
-    lines.push(`  const group = ${mapName}.get(${rowKey});`);
-    lines.push(`  if (group) group.push(row);`);
-    lines.push(`  else ${mapName}.set(${rowKey}, [row]);`);
+    lines.push(`for (const ${row} of ${rowsName}) {`);
+    lines.push(`  const ${group} = ${mapName}.get(${rowKey});`);
+    lines.push(`  if (${group}) ${group}.push(${row});`);
+    lines.push(`  else ${mapName}.set(${rowKey}, [${row}]);`);
     lines.push(`}`);
   } else {
-    lines.push(`const ${mapName} = new Map(${rowsName}.map((row) => [${rowKey}, row] as const));`);
+    lines.push(`const ${mapName} = new Map(${rowsName}.map((${row}) => [${rowKey}, ${row}] as const));`);
   }
   let replacement: string;
   if (b.shape === 'pg') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
@@ -699,8 +703,13 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   while (ts.isParenthesizedExpression(target.parent)) target = target.parent;
   if (b.shape === 'pg') {
     const p = target.parent;
-    const okRows = (ts.isPropertyAccessExpression(p) && p.name.text === 'rows') || (ts.isVariableDeclaration(p) && ts.isObjectBindingPattern(p.name) && p.name.elements.every((e) => (e.propertyName ?? e.name).getText() === 'rows'));
-    if (!okRows) return undefined;
+    if (ts.isPropertyAccessExpression(p) && p.name.text === 'rows') {
+      // `(await pool.query(…)).rows` → the group itself.
+      target = p;
+      replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
+    } else if (ts.isVariableDeclaration(p) && ts.isObjectBindingPattern(p.name) && p.name.elements.every((e) => (e.propertyName ?? e.name).getText() === 'rows')) {
+      replacement = `{ rows: ${mapName}.get(${lookupKey}) ?? [] }`;
+    } else return undefined;
   }
   const edits: TextEdit[] = [];
   for (const imp of b.imports ?? []) {
@@ -709,8 +718,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     edits.push(...e);
   }
   edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getStart() }, newText: lines.join(`\n${indent}`) + `\n${indent}` });
-  if (!needsParens(target) && replacement.startsWith('(') && replacement.endsWith(')') && !/^\(\{/.test(replacement)) replacement = replacement.slice(1, -1);
-  if (ts.isParenthesizedExpression(target.parent) && !/^\(\{/.test(replacement) && replacement.startsWith('(')) replacement = replacement.slice(1, -1);
+  if (!needsParens(target) && replacement.startsWith('(') && replacement.endsWith(')')) replacement = replacement.slice(1, -1);
   edits.push({ file: ctx.file.path, range: { start: target.getStart(), end: target.getEnd() }, newText: replacement });
   const what = site.table ?? site.entity ?? 'rows';
   return {
