@@ -14,9 +14,10 @@
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
 import { typeWidth } from '../engine/model';
-import type { TableInfo } from '../engine/schema/types';
-import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
-import type { PgNode } from '../engine/sql/parser';
+import type { ForeignKeyInfo, TableInfo } from '../engine/schema/types';
+import { sqlRangeToFile, sqlToFile, type SqlSite } from '../engine/sources/types';
+import { parseSql, scanSql, type PgNode, type SqlToken } from '../engine/sql/parser';
+import type { Fix } from '../engine/types';
 import {
   type FromItem,
   type QueryLevel,
@@ -25,6 +26,7 @@ import {
   fileQueryModels,
   isSingleRow,
   itemLabel,
+  quoteIdent,
   levelExpressions,
   sublinkLevelsOf,
   uniquelyFiltered,
@@ -191,11 +193,198 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     // Pair with the nearest earlier source on the join's left side, else the first source.
     const left = (s.via.leftItems ?? []).filter((l) => sources.includes(l) && groups.find(l) !== root);
     const other = left[left.length - 1] ?? firstOfGroup.get(seenRoots[0])!;
-    report(ctx, site, s, other);
+    const fix = joinFix(ctx, site, level, groups, s, other);
+    report(ctx, site, s, other, fix);
   }
 }
 
-function report(ctx: RuleContext, site: SqlSite, item: FromItem, other: FromItem): void {
+// ---------------------------------------------------------------------------
+// The fix: the join predicate a foreign key gives.
+
+interface FkLink {
+  /** The referencing side (holds `fk.columns`). */
+  from: FromItem;
+  /** The referenced side. */
+  to: FromItem;
+  fk: ForeignKeyInfo;
+}
+
+function tableOf(ctx: RuleContext, item: FromItem): TableInfo | undefined {
+  if (item.kind !== 'table') return undefined;
+  return item.table ?? ctx.table(item.name ?? '', item.schemaName);
+}
+
+/** Foreign keys from `a` to `b` and from `b` to `a` (a self-join sees each key both ways: ambiguous, as it should be). */
+function linksBetween(ctx: RuleContext, a: FromItem, b: FromItem): FkLink[] {
+  const ta = tableOf(ctx, a);
+  const tb = tableOf(ctx, b);
+  if (!ta || !tb) return [];
+  const out: FkLink[] = [];
+  const refs = (from: TableInfo, to: TableInfo, fk: ForeignKeyInfo): boolean =>
+    fk.refSchema === to.schema && fk.refTable === to.name && fk.columns.length > 0 && fk.refColumns.length === fk.columns.length && fk.columns.every((c) => from.columns.size === 0 || from.columns.has(c));
+  for (const fk of ta.foreignKeys ?? []) if (refs(ta, tb, fk)) out.push({ from: a, to: b, fk });
+  for (const fk of tb.foreignKeys ?? []) if (refs(tb, ta, fk)) out.push({ from: b, to: a, fk });
+  return out;
+}
+
+/** The name a query level uses for the item's columns, as it must be written. */
+function qualifier(item: FromItem): string | undefined {
+  const n = item.alias ?? item.name;
+  return n ? quoteIdent(n) : undefined;
+}
+
+function predicateFor(link: FkLink): string | undefined {
+  const qf = qualifier(link.from);
+  const qt = qualifier(link.to);
+  if (!qf || !qt) return undefined;
+  return link.fk.columns.map((c, i) => `${qf}.${quoteIdent(c)} = ${qt}.${quoteIdent(link.fk.refColumns[i])}`).join(' AND ');
+}
+
+/** Keywords that end a FROM list (and a WHERE expression) at the level's own depth. */
+const CLAUSE_ENDS = new Set(['where', 'group', 'having', 'window', 'order', 'limit', 'offset', 'fetch', 'for', 'union', 'intersect', 'except', 'returning', 'on']);
+/** Keywords that end one join's ON expression or right side. */
+const JOIN_ENDS = new Set(['join', 'cross', 'inner', 'left', 'right', 'full', 'natural', ',']);
+
+/**
+ * Index of the first token at or after `from` that ends the current clause:
+ * a `)` closing the level, a `;`, or one of `stops` at depth 0 (`GROUP`/`ORDER`
+ * only when `BY` follows, so `WITHIN GROUP (…)` does not count; `ON` only as
+ * `ON CONFLICT`). `tokens.length` when the text ends first.
+ */
+function clauseEnd(tokens: SqlToken[], from: number, stops: Set<string>): number {
+  let depth = 0;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i].text.toLowerCase();
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') {
+      if (depth === 0) return i;
+      depth--;
+    } else if (depth === 0) {
+      if (t === ';') return i;
+      if (!stops.has(t)) continue;
+      const next = tokens[i + 1]?.text.toLowerCase();
+      if ((t === 'group' || t === 'order') && next !== 'by') continue;
+      if (t === 'on' && next !== 'conflict' && !stops.has('join')) continue;
+      return i;
+    }
+  }
+  return tokens.length;
+}
+
+interface SqlEdit {
+  start: number;
+  end: number;
+  text: string;
+  /** An insertion that follows the token before it (maps to the file after an interpolation, not before the next one). */
+  after?: boolean;
+}
+
+/**
+ * A fix adding the join predicate when exactly one foreign key links the two
+ * sides (either direction): into the ON of the join that brought `item` in
+ * (CROSS JOIN → JOIN … ON, `ON true` replaced, an ON that ignores the table
+ * extended), else into WHERE (appended, or put first). The edited SQL is
+ * parsed before the fix is offered.
+ */
+function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Groups, item: FromItem, other: FromItem): Fix | undefined {
+  if (item.kind !== 'table') return undefined;
+  const v = item.via;
+  const isJoin = v.kind === 'join';
+  if (isJoin && (v.natural || v.using)) return undefined;
+  let links: FkLink[];
+  if (isJoin) {
+    // ON sees the join's left side only: link `item` to one of those.
+    links = (v.leftItems ?? []).filter((l) => groups.find(l) !== groups.find(item)).flatMap((l) => linksBetween(ctx, item, l));
+  } else {
+    const mine = level.from.filter((f) => groups.find(f) === groups.find(item));
+    const theirs = level.from.filter((f) => groups.find(f) === groups.find(other));
+    links = linksBetween(ctx, item, other);
+    if (links.length === 0) links = mine.flatMap((a) => theirs.flatMap((b) => linksBetween(ctx, a, b)));
+  }
+  if (links.length !== 1) return undefined;
+  const link = links[0];
+  const pred = predicateFor(link);
+  if (!pred) return undefined;
+  const tokens = scanSql(site.sql).filter((t) => !/COMMENT/.test(t.name));
+  if (tokens.length === 0) return undefined;
+  const found = tokens.findIndex((t) => t.start >= item.range.end);
+  const at = found < 0 ? tokens.length : found;
+  const edits: SqlEdit[] = [];
+  const composite = link.fk.columns.length > 1;
+  if (isJoin) {
+    if (v.cross) {
+      // `CROSS JOIN b x` → `JOIN b x ON …`
+      const startIdx = tokens.findIndex((t) => t.start >= item.range.start);
+      const join = tokens[startIdx - 1];
+      const cross = tokens[startIdx - 2];
+      if (join?.text.toLowerCase() !== 'join' || cross?.text.toLowerCase() !== 'cross') return undefined;
+      const end = clauseEnd(tokens, at, new Set([...CLAUSE_ENDS, ...JOIN_ENDS]));
+      edits.push({ start: cross.start, end: join.start, text: '' });
+      edits.push({ start: tokens[end - 1].end, end: tokens[end - 1].end, text: ` ON ${pred}`, after: true });
+    } else if (v.quals) {
+      const stops = new Set([...CLAUSE_ENDS, ...JOIN_ENDS]);
+      stops.delete('on');
+      let on = at;
+      while (on < tokens.length && tokens[on].text.toLowerCase() !== 'on') on++;
+      if (on >= tokens.length - 1) return undefined;
+      const end = clauseEnd(tokens, on + 1, stops);
+      if (end <= on + 1) return undefined;
+      const first = tokens[on + 1];
+      const last = tokens[end - 1];
+      if (columnRefsOf(v.quals).length === 0) {
+        // `ON true`, `ON 1 = 1`: the constant goes, the predicate takes its place.
+        edits.push({ start: first.start, end: last.end, text: pred });
+      } else {
+        const isOr = unwrap(v.quals)?.type === 'BoolExpr' && unwrap(v.quals)?.body.boolop === 'OR_EXPR';
+        edits.push({ start: first.start, end: first.start, text: `(${pred}) AND ${isOr ? '(' : ''}` });
+        if (isOr) edits.push({ start: last.end, end: last.end, text: ')', after: true });
+      }
+    } else return undefined;
+  } else {
+    // The end of the FROM list: past every item of the level.
+    const fromEnd = Math.max(...level.from.map((f) => f.range.end));
+    const startIdx = tokens.findIndex((t) => t.start >= fromEnd);
+    const stop = startIdx < 0 ? tokens.length : clauseEnd(tokens, startIdx, CLAUSE_ENDS);
+    const stopTok = tokens[stop];
+    if (stopTok?.text.toLowerCase() === 'where') {
+      const end = clauseEnd(tokens, stop + 1, new Set([...CLAUSE_ENDS].filter((k) => k !== 'where')));
+      if (end <= stop + 1) return undefined;
+      const first = tokens[stop + 1];
+      const last = tokens[end - 1];
+      const isOr = level.where.length === 1 && unwrap(level.where[0])?.type === 'BoolExpr' && unwrap(level.where[0])?.body.boolop === 'OR_EXPR';
+      edits.push({ start: first.start, end: first.start, text: `(${pred}) AND ${isOr ? '(' : ''}` });
+      if (isOr) edits.push({ start: last.end, end: last.end, text: ')', after: true });
+    } else {
+      const prev = tokens[stop - 1];
+      if (!prev) return undefined;
+      edits.push({ start: prev.end, end: prev.end, text: ` WHERE ${composite ? `(${pred})` : pred}`, after: true });
+    }
+  }
+  // The edited statement must still parse (and the SQL text of a TypeScript literal must not need escapes we cannot give).
+  const edited = applySqlEdits(site.sql, edits);
+  if (parseSql(edited).errors.length > parseSql(site.sql).errors.length) return undefined;
+  const fileText = ctx.file.text;
+  const quote = site.client === 'sql-file' ? '' : fileText[site.range.start];
+  if (site.client !== 'sql-file' && pred.includes('"') && quote !== '`' && quote !== "'") return undefined;
+  const fkName = link.fk.name ? ` (foreign key ${link.fk.name})` : '';
+  return {
+    title: `Join ${itemLabel(item)} to ${itemLabel(item === link.from ? link.to : link.from)} on ${pred}${fkName}`,
+    safety: 'suggestion',
+    edits: edits.map((e) => {
+      const start = sqlToFile(site, e.start, e.after ? 'end' : 'start');
+      const end = e.start === e.end ? start : sqlToFile(site, e.end, 'end');
+      return { file: ctx.file.path, range: { start, end }, newText: e.text };
+    }),
+  };
+}
+
+function applySqlEdits(sql: string, edits: SqlEdit[]): string {
+  let out = sql;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function report(ctx: RuleContext, site: SqlSite, item: FromItem, other: FromItem, fix: Fix | undefined): void {
   const rowsA = rowsOf(ctx, other);
   const rowsB = rowsOf(ctx, item);
   const joined: Count = {
@@ -215,6 +404,7 @@ function report(ctx: RuleContext, site: SqlSite, item: FromItem, other: FromItem
       { file: ctx.file.path, range: sqlRangeToFile(site, item.range), message: `${itemLabel(item)}: the other side, joined without a predicate` },
     ],
     estimate,
+    fixes: fix ? [fix] : [],
   });
 }
 
@@ -226,7 +416,7 @@ export default defineRule({
   meta: {
     summary: 'Two tables in one query with no predicate relating them: every row pairs with every row.',
     defaultSeverity: 'warning',
-    fix: 'never',
+    fix: 'sometimes',
     languages: ['sql', 'ts'],
     docs: {
       what:
@@ -243,7 +433,8 @@ export default defineRule({
         code: 'SELECT o.id, u.email\nFROM orders o\nJOIN users u ON u.id = o.user_id\nWHERE o.total > 100;\n',
         schema: EXAMPLE_SCHEMA,
       },
-      fixSafety: 'No automatic fix: the missing predicate depends on what the query means. The finding points at both table references.',
+      fixSafety:
+        'When exactly one foreign key of the schema links the two sides (in either direction), a **suggestion** adds the join predicate it gives, with the aliases as written: `FROM a, b` gets `WHERE a.fk = b.pk` (before GROUP BY / ORDER BY / LIMIT), or `(a.fk = b.pk) AND ` at the start of an existing WHERE (the old condition in parentheses when it is an OR); `CROSS JOIN b` becomes `JOIN b ON a.fk = b.pk`; `JOIN b ON true` has the constant replaced; an ON that ignores the joined table gets the predicate in front. Composite keys give every column pair. The edited statement is parsed before the fix is offered. It is a suggestion, never applied by `--fix`: the key is the likely join, not a certain one. No fix when no key or several keys relate the tables (two keys to `users`, a self-reference in a self-join), or for CTEs and subqueries. The finding points at both table references.',
       estimate:
         'rowsA, rowsB: rows of the two sides (`tables.<name>.rows` in querylens.config.json; **default** `defaultTableRows` = 100 000 for tables and for CTEs/subqueries); joinedRows: rows after a key join, **default** the larger side; joinRowMs (**default** 0.0002 ms per pair); row width from the column types of both tables (**default** 4 × textWidthBytes when unknown). Current = pairs × joinRowMs + transfer of the pairs; fixed = one scan of each side + transfer of the joined rows.',
       whenNotToUse:
