@@ -451,6 +451,13 @@ describe('querylens CLI: which files', () => {
     assert.equal(read(`../${path.basename(d)}-outside.ts`), undefined);
     assert.equal(read('src/bin.ts'), undefined);
     assert.equal(read('src/missing.ts'), undefined);
+    // Workspace packages and `paths` aliases are resolved through package.json / tsconfig.json (documenso's `@documenso/prisma`).
+    fs.writeFileSync(path.join(d, 'src', 'package.json'), '{"name":"@x/db"}');
+    fs.writeFileSync(path.join(d, 'tsconfig.json'), '{}');
+    fs.writeFileSync(path.join(d, 'src', 'data.json'), '{}');
+    assert.equal(read('src/package.json'), '{"name":"@x/db"}');
+    assert.equal(read('tsconfig.json'), '{}');
+    assert.equal(read('src/data.json'), undefined);
   });
 
   it('reports a migration that does not parse once, and schema problems of migrations outside the linted path', () => {
