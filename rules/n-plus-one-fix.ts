@@ -452,6 +452,40 @@ function isUniqueColumn(table: TableInfo | undefined, column: string): boolean {
   return table.indexes.some((i) => (i.kind === 'primary' || i.kind === 'unique') && !i.predicate && i.keys.length === 1 && i.keys[0].column === col.name);
 }
 
+function columnOf(table: TableInfo | undefined, column: string) {
+  if (!table) return undefined;
+  const snake = column.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return [...table.columns.values()].find((c) => c.name === column || c.fieldName === column || c.name === snake);
+}
+
+/**
+ * How keys compare in a Map: 'skip' for types read back as objects (dates,
+ * times, Prisma Decimal/Json), 'string' where the driver returns a string
+ * (pg returns int8/numeric as text) or the type is unknown, else 'plain'.
+ */
+function keyKind(library: QuerySite['library'], table: TableInfo | undefined, column: string): 'plain' | 'string' | 'skip' {
+  const type = columnOf(table, column)?.type.toLowerCase();
+  if (type && /date|time|interval|json|bytea|point|\[\]/.test(type)) return 'skip';
+  if (library === 'prisma' || library === 'drizzle') return type && /numeric|decimal|money/.test(type) ? 'skip' : 'plain';
+  if (!type || /^(bigint|int8|bigserial|serial8|numeric|decimal|money)/.test(type)) return 'string';
+  return 'plain';
+}
+
+/** Does the loop write, or change the collection, so that reading before it could see other rows? */
+function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string): boolean {
+  const { start, end } = scope.range;
+  if (ctx.querySites().some((s) => s !== site && s.range.start >= start && s.range.end <= end && s.kind !== 'read' && s.range.start !== site.range.start)) return true;
+  let changes = false;
+  const visit = (n: ts.Node): void => {
+    if (changes) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.expression.getText() === coll && /^(push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|set|add|delete|clear)$/.test(n.expression.name.text)) changes = true;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && n.left.getText() === coll) changes = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(scope.body);
+  return changes;
+}
+
 /** Names declared inside a node (variables, parameters, functions, classes). */
 function declaredNames(node: ts.Node): Set<string> {
   const out = new Set<string>();
@@ -588,7 +622,9 @@ function prismaWrite(site: QuerySite, call: ts.CallExpression, el: string, coll:
     };
   }
   if (site.library === 'sequelize' && op === 'create') {
-    return { text: `${recv}.bulkCreate(${coll}.map((${el}) => (${arg.getText()})))`, title: `bulkCreate(${coll}.map(…))` };
+    // create() validates and runs the instance hooks; bulkCreate only when told to.
+    if (call.arguments.length !== 1) return undefined;
+    return { text: `${recv}.bulkCreate(${coll}.map((${el}) => (${arg.getText()})), { validate: true, individualHooks: true })`, title: `bulkCreate(${coll}.map(…), { validate: true, individualHooks: true })` };
   }
   return undefined;
 }
@@ -633,12 +669,12 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
 
   if (site.kind === 'write') {
     if (!soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt)) return undefined;
-    let batched: { text: string; title: string; imports?: Batched['imports'] } | undefined;
+    let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean } | undefined;
     if (ts.isCallExpression(node)) batched = prismaWrite(site, node, el, coll, (k) => keysOf(k), uses);
     if (!batched && uses.length === 1) {
       const key = keyExpression(uses[0]);
       const b = key ? libraryRewrite(ctx, site, node, key, true) : undefined;
-      if (b && key) batched = { text: render(node, b.pieces, keysOf(key)), title: b.title, imports: b.imports };
+      if (b && key) batched = { text: render(node, b.pieces, keysOf(key)), title: b.title, imports: b.imports, guardEmpty: b.guardEmpty };
     }
     if (!batched) return undefined;
     const edits: TextEdit[] = [];
@@ -647,7 +683,9 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
       if (!e) return undefined;
       edits.push(...e);
     }
-    edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getEnd() }, newText: `await ${batched.text};` });
+    // Drizzle's inArray throws on an empty list in older versions.
+    const stmt = batched.guardEmpty ? `if (${coll}.length) await ${batched.text};` : `await ${batched.text};`;
+    edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getEnd() }, newText: stmt });
     return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`, safety: 'suggestion', edits };
   }
 
@@ -656,8 +694,12 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!key) return undefined;
   const b = libraryRewrite(ctx, site, node, key, false);
   if (!b) return undefined;
+  if (loopChangesData(ctx, site, scope, coll)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
   const unique = isUniqueColumn(table, b.column);
+  const kk = keyKind(site.library, table, b.column);
+  if (kk === 'skip') return undefined;
+  if (kk === 'string') b.stringKeys = true;
   if ((b.shape === 'one' || b.shape === 'one-throw') && !unique) return undefined;
   const grouped = !(b.shape === 'one' || b.shape === 'one-throw');
   const mapName = `${base}By${cap(camel(b.rowField))}`;
