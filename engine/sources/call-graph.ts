@@ -89,7 +89,9 @@ export function fileSummary(project: ProjectServices, path: string): FileSummary
     if (!sf) return { byFunction, siteByKey };
     let sites: QuerySite[] = [];
     try {
-      sites = fileQuerySites(project, path);
+      // The same memo entry as RuleContext.querySites: a file's query sites are found once per version,
+      // whether its own analysis or a caller's summary asks first.
+      sites = project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path));
     } catch {
       sites = [];
     }
