@@ -1,0 +1,158 @@
+/**
+ * The batched-form fixes of n-plus-one (rules/n-plus-one-fix.ts): offered only
+ * where the rewrite is mechanical. Each case here IS an N+1 (the finding must
+ * be there); the question is whether a non-disable fix comes with it. The
+ * fixtures (fixtures/n-plus-one/flagged/*-batched-*.ts) cover the positive
+ * shapes per library and test/unit/fixes.test.ts re-parses and re-lints them.
+ */
+import assert from 'node:assert/strict';
+import { applyFixes } from '../../engine/fixes';
+import { initParser } from '../../engine/sql/parser';
+import type { Finding } from '../../engine/types';
+import { type FixtureCase, loadCases } from '../harness';
+
+const FILE = 'flagged/unit-case.ts';
+const PRISMA = "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n";
+const KNEX = "import knexFactory from 'knex';\nconst knex = knexFactory({ client: 'pg' });\n";
+
+describe('n-plus-one batched fixes', () => {
+  let base: FixtureCase;
+  before(async () => {
+    await initParser();
+    const c = loadCases('n-plus-one').find((x) => x.verdict === 'flagged' && x.name === 'prisma-batched-lookups.ts');
+    assert.ok(c, 'fixture case exists');
+    base = c;
+  });
+
+  const findingsOf = (text: string): Finding[] => {
+    base.project.setFile(FILE, text);
+    try {
+      const r = base.project.analyze(FILE, ['n-plus-one']);
+      assert.deepEqual(r.problems, []);
+      return r.findings;
+    } finally {
+      base.project.deleteFile(FILE);
+    }
+  };
+  const realFixes = (f: Finding) => f.fixes.filter((x) => x.title !== 'Disable n-plus-one for this line');
+  /** The one finding of the text, or the one starting at `needle`. */
+  const only = (text: string, needle?: string): Finding => {
+    const fs = findingsOf(text);
+    if (needle) {
+      const f = fs.find((x) => x.range.start === text.indexOf(needle));
+      assert.ok(f, `a finding at ${needle}`);
+      return f;
+    }
+    assert.equal(fs.length, 1, `one finding expected, got ${fs.length}`);
+    return fs[0];
+  };
+
+  const noFix: [string, string, string?][] = [
+    [
+      'a single-row read on a non-unique key (which row is first is the query\'s business)',
+      `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    console.log(await prisma.order.findFirst({ where: { userId: u.id } }));\n  }\n}\n`,
+    ],
+    [
+      'a raw SELECT whose rows would not carry the key',
+      "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(ids: number[]) {\n  for (const id of ids) {\n    const { rows } = await pool.query('SELECT email FROM users WHERE id = $1', [id]);\n    console.log(rows);\n  }\n}\n",
+    ],
+    [
+      'a query that reads a value computed inside the loop',
+      `${KNEX}export async function f(users: { id: number; vip: boolean }[]) {\n  for (const u of users) {\n    const s = u.vip ? 'gold' : 'plain';\n    console.log(await knex('orders').where('user_id', u.id).where('status', s));\n  }\n}\n`,
+    ],
+    [
+      'an enclosing function that is not async (the hoisted query needs await)',
+      `${PRISMA}export function f(ids: number[]) {\n  return Promise.all(ids.map(async (id) => (await prisma.user.findFirst({ where: { id } }))?.name));\n}\n`,
+    ],
+    [
+      'a collection that is a call (it would be evaluated twice)',
+      `${PRISMA}declare function load(): Promise<{ userId: number }[]>;\nexport async function f() {\n  for (const o of await load()) {\n    console.log(await prisma.user.findUnique({ where: { id: o.userId } }));\n  }\n}\n`,
+    ],
+    [
+      'a write in the loop before the read (hoisting would read stale rows)',
+      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    await prisma.auditLog.create({ data: { userId: id, action: 'read' } });\n    console.log(await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`,
+      'prisma.user.findFirst',
+    ],
+    [
+      'a collection the loop grows',
+      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    const u = await prisma.user.findFirst({ where: { id } });\n    if (!u) ids.push(id + 1);\n  }\n}\n`,
+    ],
+    [
+      'a loop nested in another per-element loop (the hoisted query would be an N+1 itself)',
+      `${PRISMA}export async function f(groups: number[][], ids: number[]) {\n  for (const g of groups) {\n    console.log(g);\n    for (const id of ids) {\n      console.log(await prisma.user.findFirst({ where: { id } }));\n    }\n  }\n}\n`,
+    ],
+    [
+      'a read with a per-query limit',
+      `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    console.log(await prisma.order.findMany({ where: { userId: u.id }, take: 5 }));\n  }\n}\n`,
+    ],
+    [
+      'a key used twice in the query',
+      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    console.log(await prisma.user.findFirst({ where: { id, name: String(id) } }));\n  }\n}\n`,
+    ],
+    [
+      'a write whose loop body does more than the write',
+      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    console.log(id);\n    await prisma.order.update({ where: { id }, data: { status: 'paid' } });\n  }\n}\n`,
+    ],
+    [
+      'an update whose data depends on the element',
+      `${PRISMA}export async function f(orders: { id: number; status: string }[]) {\n  for (const o of orders) {\n    await prisma.order.update({ where: { id: o.id }, data: { status: o.status } });\n  }\n}\n`,
+    ],
+  ];
+  for (const [what, text, needle] of noFix) {
+    it(`no batched fix for ${what}`, () => {
+      const f = only(text, needle);
+      assert.deepEqual(
+        realFixes(f).map((x) => x.title),
+        [],
+      );
+    });
+  }
+
+  it('a unique-key read becomes one findMany with a Map of rows; a non-unique one a Map of arrays', () => {
+    const unique = `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    console.log(await prisma.user.findUnique({ where: { id: u.id } }));\n  }\n}\n`;
+    const f1 = only(unique);
+    const [x1] = realFixes(f1);
+    assert.ok(x1);
+    assert.equal(x1.safety, 'suggestion');
+    const out1 = applyFixes(new Map([[FILE, unique]]), [x1]).files.get(FILE)!;
+    assert.match(out1, /const userRows = await prisma\.user\.findMany\(\{ where: \{ id: \{ in: users\.map\(\(u\) => u\.id\) \} \} \}\);/);
+    assert.match(out1, /const userById = new Map\(userRows\.map\(\(row\) => \[row\.id, row\] as const\)\);\n {2}for \(const u of users\)/);
+    assert.match(out1, /console\.log\(userById\.get\(u\.id\) \?\? null\);/);
+    assert.equal(findingsOf(out1).length, 0);
+
+    const many = `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    console.log(await prisma.order.findMany({ where: { userId: u.id } }));\n  }\n}\n`;
+    const [x2] = realFixes(only(many));
+    const out2 = applyFixes(new Map([[FILE, many]]), [x2]).files.get(FILE)!;
+    assert.match(out2, /new Map<unknown, \(typeof orderRows\)\[number\]\[\]>\(\)/);
+    assert.match(out2, /console\.log\(orderByUserId\.get\(u\.id\) \?\? \[\]\);/);
+    assert.equal(findingsOf(out2).length, 0);
+  });
+
+  it('adds In to an existing typeorm import once, and reuses it when present', () => {
+    const entity = "@Entity('users')\nexport class User {\n  @PrimaryGeneratedColumn() id!: number;\n}\nconst repo = new DataSource({ type: 'postgres' }).getRepository(User);\n";
+    const body = 'export async function f(ids: number[]) {\n  for (const id of ids) {\n    console.log(await repo.findOneBy({ id }));\n  }\n}\n';
+    const without = `import { DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';\n${entity}${body}`;
+    const [x] = realFixes(only(without));
+    const out = applyFixes(new Map([[FILE, without]]), [x]).files.get(FILE)!;
+    assert.match(out, /^import \{ DataSource, Entity, PrimaryGeneratedColumn, In \} from 'typeorm';/);
+    assert.match(out, /await repo\.findBy\(\{ id: In\(ids\) \}\)/);
+    const withIn = `import { DataSource, Entity, In, PrimaryGeneratedColumn } from 'typeorm';\n${entity}${body}`;
+    const [y] = realFixes(only(withIn));
+    const out2 = applyFixes(new Map([[FILE, withIn]]), [y]).files.get(FILE)!;
+    assert.equal(out2.match(/\bIn\b/g)?.length, 2);
+  });
+
+  it('a loop over the element of a chunk loop takes the chunk whole', () => {
+    const text = `${PRISMA}declare function chunk<T>(xs: T[], n: number): T[][];\nexport async function f(ids: number[]) {\n  for (const part of chunk(ids, 100)) {\n    for (const id of part) {\n      console.log(await prisma.user.findFirst({ where: { id } }));\n    }\n  }\n}\n`;
+    const [x] = realFixes(only(text));
+    assert.ok(x);
+    const out = applyFixes(new Map([[FILE, text]]), [x]).files.get(FILE)!;
+    assert.match(out, /for \(const part of chunk\(ids, 100\)\) \{\n {4}const userRows = await prisma\.user\.findMany\(\{ where: \{ id: \{ in: part \} \} \}\);/);
+    assert.equal(findingsOf(out).length, 0);
+  });
+
+  it('never shadows a name the function already uses', () => {
+    const text = `${PRISMA}export async function f(ids: number[]) {\n  const userById = 1;\n  for (const id of ids) {\n    console.log(userById, await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`;
+    assert.deepEqual(realFixes(only(text)), []);
+  });
+});
