@@ -369,6 +369,71 @@ function coverage(table: TableInfo, col: string, op: string | undefined, eqCols:
   return { served: false, reason: `no index includes ${col}` };
 }
 
+/** Soft-delete / archive markers (same convention as the SQL half in unindexed-predicate.ts). */
+const SOFT_DELETE_COLUMN = /^(is_?)?(deleted|archived|removed|trashed|discarded)(_?(at|on|date|time|timestamp))?$/i;
+
+/** The innermost node of `sf` that spans [start, end). */
+function nodeSpanning(sf: ts.SourceFile, start: number, end: number): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (n.getStart(sf) <= start && n.getEnd() >= end) {
+      found = n;
+      ts.forEachChild(n, visit);
+    }
+  };
+  ts.forEachChild(sf, visit);
+  return found;
+}
+
+const isNullLiteral = (e: ts.Expression | undefined): boolean => !!e && unwrapExpr(e).kind === ts.SyntaxKind.NullKeyword;
+
+function calleeName(call: ts.CallExpression): string {
+  const e = call.expression;
+  return ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
+}
+
+/**
+ * Whether a filter is `IS NULL` as the ORMs write it: Prisma/TypeORM/Sequelize
+ * `{ deletedAt: null }`, `{ equals: null }`, `{ [Op.is]: null }`, TypeORM
+ * `IsNull()`, Drizzle `isNull(t.deletedAt)`, Knex `.where('deleted_at', null)`,
+ * Kysely `.where('deleted_at', 'is', null)`.
+ */
+function isNullFilter(sf: ts.SourceFile, use: ColumnUse): boolean {
+  if (!use.range) return false;
+  let n = nodeSpanning(sf, use.range.start, use.range.end);
+  if (n && ts.isIdentifier(n) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n) n = n.parent;
+  else if (n && (ts.isStringLiteral(n) || ts.isComputedPropertyName(n)) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n) n = n.parent;
+  if (!n) return false;
+  if (ts.isPropertyAssignment(n)) {
+    const v = unwrapExpr(n.initializer);
+    if (isNullLiteral(v)) return true;
+    if (ts.isCallExpression(v)) return calleeName(v) === 'IsNull';
+    if (ts.isObjectLiteralExpression(v)) {
+      return v.properties.some((q) => {
+        if (!ts.isPropertyAssignment(q) || !isNullLiteral(q.initializer)) return false;
+        const k = ts.isComputedPropertyName(q.name) ? q.name.expression.getText(sf) : q.name.getText(sf);
+        return /(^|\.)(equals|is|eq)$/.test(k);
+      });
+    }
+    return false;
+  }
+  const call = n.parent && ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression) ? n.parent : undefined;
+  if (!call) return false;
+  const fn = calleeName(call);
+  if (fn === 'isNull') return true;
+  if (/^(and|or)?where$/i.test(fn) && call.arguments[0] === n) {
+    const args = call.arguments;
+    if (args.length === 2) return isNullLiteral(args[1]);
+    if (args.length === 3) return isNullLiteral(args[2]) && ts.isStringLiteralLike(unwrapExpr(args[1])) && /^(is|=)$/i.test((unwrapExpr(args[1]) as ts.StringLiteralLike).text);
+  }
+  return false;
+}
+
+/** `deleted_at IS NULL` and its kin keep most rows: never the column to report, though it still fixes an index prefix. */
+function isSoftDeleteNull(sf: ts.SourceFile, use: ColumnUse, col: ColumnInfo): boolean {
+  return (SOFT_DELETE_COLUMN.test(col.name) || SOFT_DELETE_COLUMN.test(snake(use.column))) && isNullFilter(sf, use);
+}
+
 function resolveColumn(table: TableInfo, c: ColumnUse): ColumnInfo | undefined {
   return findColumn(table, c.column) ?? findColumn(table, snake(c.column));
 }
@@ -393,7 +458,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       const verdicts = resolved.map((r) => ({ ...r, v: coverage(table, r.col!.name, r.use.op, eqCols) }));
       // Any servable predicate gives the planner an access path; the rest filter its rows.
       if (verdicts.some((x) => x.v.served)) continue;
-      const first = verdicts.find((x) => !x.v.served)!;
+      // A soft-delete `IS NULL` keeps most rows: never the column to report (umami's `team.deletedAt: null`), as in the SQL half.
+      const first = verdicts.find((x) => !isSoftDeleteNull(sf, x.use, x.col!));
+      if (!first) continue;
       finding = { use: first.use, col: first.col!, reason: (first.v as { reason: string }).reason, clause: 'where' };
     } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read') {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
