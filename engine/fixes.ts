@@ -118,6 +118,10 @@ export function tsContextAt(path: string, text: string, offset: number, tree?: t
   const sf = tree && tree.text === text ? tree : tsSourceFile(path, text);
   let ctx: LineContext = 'code';
   const visit = (node: ts.Node): void => {
+    // A node that starts at or after the offset (its pos is where its leading trivia begins) cannot
+    // hold it: decided without getStart, which scans the trivia (one call per top-level statement
+    // per finding made this walk most of a keystroke's fix cost).
+    if (node.pos > offset || offset >= node.end) return;
     // getStart skips leading trivia; a position inside the token's text is strictly after its start.
     // JSX text has no trivia: its whitespace and line breaks are the text itself.
     const start = node.kind === ts.SyntaxKind.JsxText ? node.pos : node.getStart(sf);

@@ -100,6 +100,8 @@ function columnListFix(ctx: RuleContext, site: SqlSite, target: Target): Fix | u
 function nodeAt(sf: ts.SourceFile, r: { start: number; end: number }): ts.Node | undefined {
   let best: ts.Node | undefined;
   const visit = (n: ts.Node): void => {
+    // pos (where leading trivia begins) <= getStart: a sibling starting after r is skipped without the trivia scan.
+    if (n.pos > r.start || n.end < r.end) return;
     if (n.getStart(sf) <= r.start && n.end >= r.end) {
       best = n;
       ts.forEachChild(n, visit);
