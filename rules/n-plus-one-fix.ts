@@ -474,7 +474,8 @@ function keyKind(library: QuerySite['library'], table: TableInfo | undefined, co
 /** Does the loop write, or change the collection, so that reading before it could see other rows? */
 function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string): boolean {
   const { start, end } = scope.range;
-  if (ctx.querySites().some((s) => s !== site && s.range.start >= start && s.range.end <= end && s.kind !== 'read' && s.range.start !== site.range.start)) return true;
+  const writes = (s: QuerySite): boolean => s.kind !== 'read' || (s.library === 'kysely' && /\.(insertInto|updateTable|deleteFrom)\s*\(/.test(ctx.file.text.slice(s.range.start, s.range.end)));
+  if (ctx.querySites().some((s) => s !== site && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && writes(s))) return true;
   let changes = false;
   const visit = (n: ts.Node): void => {
     if (changes) return;
@@ -630,6 +631,33 @@ function prismaWrite(site: QuerySite, call: ts.CallExpression, el: string, coll:
 }
 
 /**
+ * One multi-row INSERT for an insert of one row per element: Knex and TypeORM
+ * `insert(row)`, Drizzle `insert(t).values(row)`, Kysely
+ * `insertInto(t).values(row)` take an array of rows. The element may appear
+ * only inside that row. Guarded for an empty collection (Drizzle and Kysely
+ * reject an empty `values([])`, Knex sends nothing useful).
+ */
+function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, coll: string, uses: ts.Identifier[]): { text: string; title: string; guardEmpty: boolean } | undefined {
+  const calls = chainCalls(call);
+  const methods = calls.map(methodOf);
+  let target: ts.CallExpression | undefined;
+  if (site.library === 'typeorm' && methods[0] === 'insert') target = calls[0];
+  else if (site.library === 'knex') target = calls.find((c) => methodOf(c) === 'insert');
+  else if (site.library === 'drizzle' && methods.includes('insert')) target = calls.find((c) => methodOf(c) === 'values');
+  else if (site.library === 'kysely' && methods.includes('insertInto')) target = calls.find((c) => methodOf(c) === 'values');
+  if (!target || target.arguments.length !== 1 || !ts.isPropertyAccessExpression(target.expression)) return undefined;
+  if (site.library === 'kysely' && methods[0] !== 'execute') return undefined;
+  const row = target.arguments[0];
+  const isEl = ts.isIdentifier(row) && row.text === el;
+  if (!isEl && !ts.isObjectLiteralExpression(row)) return undefined;
+  // Every use of the element sits in the row; the rest of the chain is the same for all.
+  if (uses.some((u) => u.getStart() < row.getStart() || u.getEnd() > row.getEnd())) return undefined;
+  const rows = isEl ? coll : `${coll}.map((${el}) => (${row.getText()}))`;
+  const text = render(call, [whole(row, rows)], '');
+  return { text, title: `${target.expression.name.text}(${isEl ? coll : `${coll}.map(…)`}) in one multi-row INSERT`, guardEmpty: true };
+}
+
+/**
  * The batched form of a query run once per element, as a suggestion fix;
  * undefined when the rewrite would not be mechanical.
  */
@@ -667,10 +695,13 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const fnText = anchor.fn.getText();
   const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
 
-  if (site.kind === 'write') {
+  // QuerySite.kind of a Kysely chain is 'read' even for insertInto/updateTable/deleteFrom (orm.ts): look at the chain head.
+  const write = site.kind === 'write' || (site.library === 'kysely' && ts.isCallExpression(node) && chainCalls(node).some((c) => /^(insertInto|updateTable|deleteFrom)$/.test(methodOf(c))));
+  if (write) {
     if (!soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt)) return undefined;
     let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean } | undefined;
     if (ts.isCallExpression(node)) batched = prismaWrite(site, node, el, coll, (k) => keysOf(k), uses);
+    if (!batched && ts.isCallExpression(node)) batched = multiRowInsert(site, node, el, coll, uses);
     if (!batched && uses.length === 1) {
       const key = keyExpression(uses[0]);
       const b = key ? libraryRewrite(ctx, site, node, key, true) : undefined;
