@@ -150,6 +150,23 @@ function numericBound(cond: ts.Expression | undefined): number | undefined {
   return undefined;
 }
 
+/** `i += n` with `n` other than the literal 1. */
+function isStride(inc: ts.Expression | undefined, v: string): boolean {
+  if (!inc) return false;
+  const e = unparen(inc);
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.PlusEqualsToken) return false;
+  if (!ts.isIdentifier(e.left) || e.left.text !== v) return false;
+  return !(ts.isNumericLiteral(e.right) && e.right.text === '1');
+}
+
+/** `xs.slice(i, …)` / `subarray(i, …)` / `splice(i, …)` with the counter as start. */
+function isSliceAt(n: ts.Node, v: string): boolean {
+  if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return false;
+  if (!/^(slice|subarray|splice)$/.test(n.expression.name.text)) return false;
+  const a0 = n.arguments[0];
+  return !!a0 && ts.isIdentifier(a0) && a0.text === v;
+}
+
 /**
  * Retries and fixed repetitions (`for (let i = 0; i < 3; i++)`) are not
  * collections; a counter bounded by a collection's length, or that indexes
@@ -158,6 +175,9 @@ function numericBound(cond: ts.Expression | undefined): number | undefined {
 function classifyFor(loop: ts.ForStatement): Partial<IterationScope> {
   const recv = lengthReceiver(loop.condition);
   const v = loop.initializer ? loopVarName(loop.initializer) : undefined;
+  // A stride over batches (`for (i = 0; i < xs.length; i += SIZE) { const batch = xs.slice(i, i + SIZE) … }`):
+  // one pass per batch, not per element (a per-element loop inside the batch is a scope of its own).
+  if (v && isStride(loop.incrementor, v) && containsNode(loop.statement, (n) => isSliceAt(n, v))) return { perElement: false };
   if (recv) return { perElement: true, collectionExpr: recv, collection: recv.getText(), element: undefined };
   if (v) {
     // An element access with the counter as index: `items[i]`.

@@ -39,6 +39,15 @@ describe('iteration scopes', () => {
     assert.equal(big.literalCount, 500);
   });
 
+  it('a counter striding over slices of a collection is one pass per batch; a stride without a slice still indexes elements', () => {
+    const batches = scopesAt('async function f(r) { for (let i = 0; i < r.length; i += 500) { const b = r.slice(i, i + 500); await q(b); } }').scopes[0];
+    assert.equal(batches.perElement, false);
+    const inner = scopesAt('async function f(r, N) { for (let i = 0; i < r.length; i += N) { const b = r.slice(i, i + N); for (const x of b) await q(x); } }').scopes;
+    assert.deepEqual(inner.map((s) => [s.kind, s.perElement]), [['for-of', true], ['for', false]]);
+    const evens = scopesAt('async function f(r) { for (let i = 0; i < r.length; i += 2) await q(r[i]); }').scopes[0];
+    assert.equal(evens.perElement, true);
+  });
+
   it('polling and pagination loops iterate no collection; draining a worklist does', () => {
     assert.equal(scopesAt('async function f() { let done = false; while (!done) { done = await q(); } }').scopes[0].perElement, false);
     assert.equal(scopesAt('async function f() { let c; do { c = await q(c); } while (c); }').scopes[0].perElement, false);
