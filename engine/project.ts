@@ -11,7 +11,7 @@ import { CostModel } from './model';
 import { disableLineFix } from './fixes';
 import { hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
-import { buildSchema, isSchemaSource } from './schema';
+import { buildSchema, isSchemaSource, nonPostgresFolder } from './schema';
 import type { SchemaModel } from './schema/types';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
@@ -161,6 +161,8 @@ export class Project implements ProjectServices {
       return { findings, problems };
     }
     const language: 'ts' | 'sql' = path.endsWith('.sql') ? 'sql' : 'ts';
+    // Another database's SQL (drizzle.config `dialect: "sqlite"`, Prisma `provider = "mysql"`): the schema reports the folder once.
+    if (language === 'sql' && nonPostgresFolder(this.schema(), path)) return { findings, problems };
     // Built on first use: most files have no finding, problem or suppression to place.
     let lineIndex: LineIndex | undefined;
     const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));

@@ -7,13 +7,15 @@ import type { QuerylensConfig } from '../config';
 import { parserReady } from '../sql/parser';
 import type { SourceFile } from '../types';
 import { blankPsqlMeta, foreignDialect, orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
+import { nonPostgresFolders } from './dialect';
 import { prismaTables } from './prisma';
 import { applySqlFile, tableKey } from './sql-ddl';
-import { emptySchema, type SchemaModel, type TableInfo } from './types';
+import { emptySchema, nonPostgresFolder, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
 
 export * from './types';
 export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind, foreignDialect } from './order';
 export { predicateText, normalizeType } from './sql-ddl';
+export { nonPostgresFolders, drizzleConfigDialect } from './dialect';
 
 /** Where schemas live without configuration (mission §3). */
 export const DISCOVERED_SCHEMA_GLOBS = [
@@ -29,6 +31,8 @@ export const DISCOVERED_SCHEMA_GLOBS = [
   // Prisma's multi-file layout (`prismaSchemaFolder`): prisma/schema/*.prisma, or a schema/ folder of its own.
   '**/schema/*.prisma',
   `**/${STATS_FILE_NAME}`,
+  // Read for `dialect`/`out` only: a SQLite/MySQL project's migrations are not PostgreSQL (dialect.ts).
+  '**/drizzle.config.{ts,js,mjs,cjs,mts,cts}',
 ];
 
 const discovered = picomatch(DISCOVERED_SCHEMA_GLOBS, { dot: true });
@@ -59,8 +63,18 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   const model = emptySchema();
   const prismaFiles: SourceFile[] = [];
   const statsFiles: SourceFile[] = [];
+  // Folders the project's own config declares to be another database's (drizzle.config `dialect`, Prisma `provider`).
+  const foreign = nonPostgresFolders(files);
+  if (foreign.length) model.nonPostgres = foreign;
+  const skippedIn = new Map<NonPostgresFolder, number>();
   for (const f of orderSchemaFiles(files)) {
     const kind = sourceKind(f.path);
+    if (kind === 'dialect-config') continue;
+    const under = kind === 'prisma' ? undefined : nonPostgresFolder(model, f.path);
+    if (under) {
+      skippedIn.set(under, (skippedIn.get(under) ?? 0) + 1);
+      continue;
+    }
     const dialect = foreignDialect(f.path);
     if (dialect && kind !== 'stats') {
       model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
@@ -97,6 +111,13 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     } catch (e) {
       model.problems.push({ file: prismaFiles[0].path, message: `Prisma schema not applied: ${e instanceof Error ? e.message : String(e)}` });
     }
+  }
+  for (const [d, n] of skippedIn) {
+    model.problems.push({
+      file: d.file,
+      line: d.line,
+      message: `${d.evidence}: ${d.database}, not PostgreSQL; the ${n} schema file${n === 1 ? '' : 's'} under ${d.folder || '.'}/ ${n === 1 ? 'is' : 'are'} skipped, and .sql files there are not linted`,
+    });
   }
   for (const f of statsFiles) {
     applyStats(model, f);

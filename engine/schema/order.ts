@@ -27,7 +27,8 @@
  */
 import type { SourceFile } from '../types';
 
-export type SchemaSourceKind = 'dump' | 'migration' | 'prisma' | 'stats' | 'down';
+/** 'dialect-config': a drizzle.config.* read only for its `dialect` and `out` (see dialect.ts). */
+export type SchemaSourceKind = 'dump' | 'migration' | 'prisma' | 'stats' | 'down' | 'dialect-config';
 
 export const STATS_FILE_NAME = 'querylens.stats.json';
 
@@ -42,6 +43,7 @@ export function sourceKind(path: string): SchemaSourceKind {
   const base = baseName(path);
   const lower = base.toLowerCase();
   if (lower === STATS_FILE_NAME) return 'stats';
+  if (/^drizzle\.config\.[cm]?[jt]s$/.test(lower)) return 'dialect-config';
   if (lower.endsWith('.prisma')) return 'prisma';
   if (lower === 'down.sql' || lower.endsWith('.down.sql') || /^u\d+(?:[._]\d+)*__/i.test(base)) return 'down';
   if (DUMP_NAMES.has(lower)) return 'dump';
@@ -95,7 +97,7 @@ export function comparePaths(a: string, b: string): number {
   return sa.length - sb.length;
 }
 
-const RANK: Record<SchemaSourceKind, number> = { dump: 0, migration: 1, prisma: 3, stats: 4, down: 5 };
+const RANK: Record<SchemaSourceKind, number> = { 'dialect-config': -1, dump: 0, migration: 1, prisma: 3, stats: 4, down: 5 };
 
 /** Flyway applies repeatable migrations (`R__name.sql`) after all versioned ones. */
 function rank(path: string, kind: SchemaSourceKind): number {

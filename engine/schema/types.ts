@@ -90,12 +90,32 @@ export interface SchemaProblem {
   message: string;
 }
 
+/** A folder the project's own configuration says holds another database's SQL (engine/schema/dialect.ts). */
+export interface NonPostgresFolder {
+  /** Project-relative folder, no trailing `/` ('' for the project root). */
+  folder: string;
+  /** Database name for messages: 'SQLite', 'MySQL' … */
+  database: string;
+  /** The file that says so (a drizzle.config.ts, a schema.prisma), and the 1-based line. */
+  file: string;
+  line?: number;
+  /** What it says: `dialect: "turso"`, `provider = "sqlite"`. */
+  evidence: string;
+}
+
 export interface SchemaModel {
   /** Keyed by `schema.name`, both parts as stored. */
   tables: Map<string, TableInfo>;
   /** Files that contributed, in the order applied. */
   sources: string[];
   problems: SchemaProblem[];
+  /** Folders of another database's SQL: not schema sources, and their `.sql` files are not linted as PostgreSQL. */
+  nonPostgres?: NonPostgresFolder[];
+}
+
+/** The non-PostgreSQL folder `path` lies in, if any (see SchemaModel.nonPostgres). */
+export function nonPostgresFolder(schema: SchemaModel | undefined, path: string): NonPostgresFolder | undefined {
+  return schema?.nonPostgres?.find((f) => f.folder === '' || path.startsWith(`${f.folder}/`));
 }
 
 /** Looks a table up by name, optionally schema-qualified; unqualified names search `public` first, then any schema. */

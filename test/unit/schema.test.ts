@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { defaultConfig, type QuerylensConfig } from '../../engine/config';
 import { buildSchema, DISCOVERED_SCHEMA_GLOBS, findTable, isSchemaSource, orderSchemaFiles, type IndexInfo, type SchemaModel } from '../../engine/schema';
+import { Project } from '../../engine/project';
 import { initParser } from '../../engine/sql/parser';
 import type { SourceFile } from '../../engine/types';
 
@@ -584,5 +585,100 @@ describe('schema discovery (config, stats, discovery)', () => {
     cfg.schema.sources = ['sql/ddl/*.sql'];
     assert.ok(!isSchemaSource('db/schema.sql', cfg));
     assert.ok(isSchemaSource('sql/ddl/tables.sql', cfg));
+  });
+});
+
+describe('schema discovery (projects of another database)', () => {
+  before(() => initParser());
+
+  // openstatus: Drizzle on Turso. Its migrations use backticks and PRAGMA: 356 "unparseable" statements before.
+  const drizzleConfig = (dialect: string, out = './drizzle') => `import type { Config } from "drizzle-kit";
+// dialect: "postgresql" in a comment does not count
+export default {
+  schema: "./src/schema/index.ts",
+  out: "${out}",
+  strict: true,
+  ${dialect},
+} satisfies Config;
+`;
+  const sqliteMigration = 'CREATE TABLE `page` (\n  `id` integer PRIMARY KEY NOT NULL,\n  `slug` text(256)\n);\n--> statement-breakpoint\nPRAGMA foreign_keys=OFF;\nCREATE UNIQUE INDEX `page_slug_unique` ON `page` (`slug`);\n';
+
+  it('reads drizzle.config dialect/driver and out: one problem per folder, none of its SQL applied', () => {
+    const cfg = defaultConfig();
+    assert.ok(isSchemaSource('packages/db/drizzle.config.ts', cfg));
+    assert.ok(isSchemaSource('drizzle.config.mjs', cfg));
+    const files = [
+      { path: 'packages/db/drizzle.config.ts', text: drizzleConfig('dialect: "turso"') },
+      { path: 'packages/db/drizzle/0000_lively_master_chief.sql', text: sqliteMigration },
+      { path: 'packages/db/drizzle/0001_brainy_beast.sql', text: 'ALTER TABLE `page` ADD `icon` text(256);' },
+      // A PostgreSQL package beside it is still read.
+      { path: 'apps/api/drizzle.config.ts', text: drizzleConfig("dialect: 'postgresql'", 'migrations') },
+      { path: 'apps/api/migrations/0000_init.sql', text: 'CREATE TABLE "users" ("id" serial PRIMARY KEY);' },
+    ];
+    const m = build(files);
+    assert.deepEqual([...m.tables.keys()], ['public.users']);
+    assert.deepEqual(
+      m.problems.map((p) => `${p.file}:${p.line} ${p.message}`),
+      ['packages/db/drizzle.config.ts:7 dialect: "turso": SQLite (Turso), not PostgreSQL; the 2 schema files under packages/db/drizzle/ are skipped, and .sql files there are not linted'],
+    );
+    assert.deepEqual(m.sources, ['apps/api/migrations/0000_init.sql']);
+    // Older configs name the driver; `out` may climb out of the config's folder.
+    for (const [line, db] of [
+      ["driver: 'better-sqlite'", 'SQLite'],
+      ["driver: 'mysql2'", 'MySQL'],
+      ["dialect: 'mysql'", 'MySQL'],
+      ["dialect: 'singlestore'", 'SingleStore'],
+    ]) {
+      const m2 = build([
+        { path: 'db/drizzle.config.js', text: drizzleConfig(line, '../sql/out/') },
+        { path: 'sql/out/0000_x.sql', text: sqliteMigration },
+      ]);
+      assert.equal(m2.nonPostgres?.[0].folder, 'sql/out');
+      assert.match(m2.problems[0]?.message ?? '', new RegExp(`${db}, not PostgreSQL; the 1 schema file under sql/out/ is skipped`));
+    }
+    // PostgreSQL, or a dialect computed at run time: nothing is skipped (the SQL speaks for itself).
+    for (const line of ["driver: 'pg'", 'dialect: process.env.DIALECT', '']) {
+      const m3 = build([
+        { path: 'drizzle.config.ts', text: drizzleConfig(line) },
+        { path: 'drizzle/0000_x.sql', text: 'CREATE TABLE t (id int);' },
+      ]);
+      assert.equal(m3.nonPostgres, undefined);
+      assert.ok(findTable(m3, 't'));
+    }
+  });
+
+  it('skips the migrations folder of a Prisma schema for another provider, including the multi-file layout', () => {
+    const m = build([
+      { path: 'prisma/schema.prisma', text: 'datasource db {\n  provider = "sqlite" // "postgresql" in a comment\n  url = "file:./dev.db"\n}\nmodel A {\n  id Int @id\n}\n' },
+      { path: 'prisma/migrations/20240101000000_init/migration.sql', text: 'CREATE TABLE "A" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT);' },
+      { path: 'prisma/migrations/20240102000000_b/migration.sql', text: 'CREATE TABLE "B" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT);' },
+    ]);
+    assert.equal(m.tables.size, 0);
+    const messages = m.problems.map((p) => `${p.file}:${p.line ?? ''} ${p.message}`);
+    assert.deepEqual(messages, [
+      'prisma/schema.prisma:1 Prisma schema for provider "sqlite", not PostgreSQL; skipped',
+      'prisma/schema.prisma:2 provider = "sqlite": SQLite, not PostgreSQL; the 2 schema files under prisma/migrations/ are skipped, and .sql files there are not linted',
+    ]);
+    const multi = build([
+      { path: 'prisma/schema/base.prisma', text: 'datasource db {\n  provider = "mysql"\n  url = env("DATABASE_URL")\n}\n' },
+      { path: 'prisma/migrations/1_init/migration.sql', text: 'CREATE TABLE `A` (`id` INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`));' },
+    ]);
+    assert.match(multi.problems.at(-1)!.message, /^provider = "mysql": MySQL, not PostgreSQL; the 1 schema file under prisma\/migrations\/ is skipped/);
+  });
+
+  it('Project.analyze does not lint .sql files of such a folder as PostgreSQL, and lints the rest', async () => {
+    const p = new Project(defaultConfig());
+    p.setFile('packages/db/drizzle.config.ts', drizzleConfig('dialect: "sqlite"'));
+    p.setFile('packages/db/drizzle/0000_x.sql', sqliteMigration);
+    p.setFile('packages/db/queries/report.sql', 'SELECT `id` FROM `page`;');
+    assert.deepEqual(p.analyze('packages/db/drizzle/0000_x.sql'), { findings: [], problems: [] });
+    assert.deepEqual(
+      p.analyze('packages/db/queries/report.sql').problems.map((x) => x.kind),
+      ['unparseable-sql'],
+    );
+    // Without the config the same migration is reported statement by statement.
+    p.deleteFile('packages/db/drizzle.config.ts');
+    const kinds = p.analyze('packages/db/drizzle/0000_x.sql').problems.map((x) => x.kind);
+    assert.ok(kinds.length >= 2 && kinds.every((k) => k === 'unparseable-sql'), kinds.join());
   });
 });
