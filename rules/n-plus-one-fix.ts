@@ -498,6 +498,18 @@ function declaredNames(node: ts.Node): Set<string> {
   return out;
 }
 
+/** Variables assigned inside a node (`x = …`, `x += …`, `x++`). */
+function assignedNames(node: ts.Node): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left)) out.add(n.left.text);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && ts.isIdentifier(n.operand)) out.add(n.operand.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return out;
+}
+
 /** Identifiers the call reads (not property names). */
 function readNames(node: ts.Node): Set<string> {
   const out = new Set<string>();
@@ -683,6 +695,9 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const inner = declaredNames(scope.node);
   inner.delete(el);
   for (const n of readNames(node)) if (inner.has(n)) return undefined;
+  // Nor any variable the loop reassigns (the hoisted query would see its value before the loop).
+  const reassigned = assignedNames(scope.body);
+  for (const n of readNames(node)) if (n !== el && reassigned.has(n)) return undefined;
   const uses = elementUses(node, el);
   if (uses.length === 0) return undefined;
   const keysOf = (k: ts.Expression): string => (ts.isIdentifier(k) && k.text === el ? coll : `${coll}.map((${el}) => ${k.getText()})`);

@@ -61,6 +61,14 @@ describe('n-plus-one batched fixes', () => {
       `${KNEX}export async function f(users: { id: number; vip: boolean }[]) {\n  for (const u of users) {\n    const s = u.vip ? 'gold' : 'plain';\n    console.log(await knex('orders').where('user_id', u.id).where('status', s));\n  }\n}\n`,
     ],
     [
+      'a query that reads a variable the loop reassigns',
+      `${KNEX}export async function f(users: { id: number }[]) {\n  let status = 'new';\n  for (const u of users) {\n    console.log(await knex('orders').where('user_id', u.id).where('status', status));\n    status = 'seen';\n  }\n}\n`,
+    ],
+    [
+      'an insert whose chain uses the element outside the row',
+      `${KNEX}export async function f(events: { id: number; action: string }[]) {\n  for (const e of events) {\n    await knex('audit_log').insert({ action: e.action }).onConflict(String(e.id)).ignore();\n  }\n}\n`,
+    ],
+    [
       'an enclosing function that is not async (the hoisted query needs await)',
       `${PRISMA}export function f(ids: number[]) {\n  return Promise.all(ids.map(async (id) => (await prisma.user.findFirst({ where: { id } }))?.name));\n}\n`,
     ],
