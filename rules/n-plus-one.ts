@@ -61,12 +61,23 @@ function elementIsBatch(scope: IterationScope): boolean {
   });
 }
 
-/** Does the query call take the element whole as an argument (`save(chunk)`, `.values(batch)`, `In(batch)`)? */
-function takesElementWhole(node: ts.Node, el: string | undefined): boolean {
+/**
+ * Does the query call take the element whole as an argument (`save(chunk)`, `.values(batch)`, `In(batch)`),
+ * directly or through a local built from it in the loop body (`const data = { input: chunk }; create({ data })`)?
+ */
+function takesElementWhole(node: ts.Node, el: string | undefined, body?: ts.Node): boolean {
   if (!el) return false;
+  const names = new Set([el]);
+  if (body) {
+    containsNode(body, (n) => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && takesElementWhole(n.initializer, el)) names.add(n.name.text);
+      return false;
+    });
+  }
   return containsNode(node, (n) => {
-    if (!ts.isIdentifier(n) || n.text !== el) return false;
-    const p = n.parent;
+    if (!ts.isIdentifier(n) || !names.has(n.text)) return false;
+    let p = n.parent;
+    while (ts.isAsExpression(p) || ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) p = p.parent;
     return ts.isCallExpression(p) || ts.isArrayLiteralExpression(p) || ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isSpreadElement(p);
   });
 }
@@ -253,7 +264,7 @@ export default defineRule({
       if (!site.executes || site.batched) return true;
       if (site.prismaBatchable && sameTick(scope)) return true;
       if (exitsAfter(node, scope)) return true;
-      if (elementIsBatch(scope) && takesElementWhole(node, scope.element)) return true;
+      if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
       return false;
     };
 
