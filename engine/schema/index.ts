@@ -6,14 +6,14 @@ import picomatch from 'picomatch';
 import type { QuerylensConfig } from '../config';
 import { parserReady } from '../sql/parser';
 import type { SourceFile } from '../types';
-import { blankPsqlMeta, foreignDialect, orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
+import { blankPsqlMeta, foreignDialect, foreignDialectFolder, orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
 import { nonPostgresFolders } from './dialect';
 import { prismaTables } from './prisma';
 import { applySqlFile, tableKey } from './sql-ddl';
 import { emptySchema, nonPostgresFolder, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
 
 export * from './types';
-export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind, foreignDialect } from './order';
+export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind, foreignDialect, foreignDialectFolder } from './order';
 export { predicateText, normalizeType } from './sql-ddl';
 export { nonPostgresFolders, drizzleConfigDialect } from './dialect';
 
@@ -67,6 +67,8 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   const foreign = nonPostgresFolders(files);
   if (foreign.length) model.nonPostgres = foreign;
   const skippedIn = new Map<NonPostgresFolder, number>();
+  // Folders named after another database get their one problem where their first file comes; its message is completed below.
+  const pathFolderProblems = new Map<NonPostgresFolder, SchemaModel['problems'][number]>();
   for (const f of orderSchemaFiles(files)) {
     const kind = sourceKind(f.path);
     if (kind === 'dialect-config') continue;
@@ -77,6 +79,16 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     }
     const dialect = foreignDialect(f.path);
     if (dialect && kind !== 'stats') {
+      // A folder named after another database (`db/clickhouse/`): one problem for the folder, and its .sql files are not linted.
+      const folder = kind === 'prisma' ? undefined : foreignDialectFolder(f.path);
+      if (folder !== undefined) {
+        const d: NonPostgresFolder = { folder, database: dialect, file: f.path, evidence: `the path names ${dialect}` };
+        (model.nonPostgres ??= []).push(d);
+        skippedIn.set(d, 1);
+        model.problems.push({ file: f.path, message: '' });
+        pathFolderProblems.set(d, model.problems[model.problems.length - 1]);
+        continue;
+      }
       model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
       continue;
     }
@@ -113,6 +125,14 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     }
   }
   for (const [d, n] of skippedIn) {
+    const placed = pathFolderProblems.get(d);
+    if (placed) {
+      placed.message =
+        n === 1
+          ? `${d.evidence}: not a PostgreSQL schema source; skipped, and .sql files under ${d.folder}/ are not linted`
+          : `${d.evidence}: not a PostgreSQL schema source; the ${n} schema files under ${d.folder}/ are skipped, and .sql files there are not linted`;
+      continue;
+    }
     model.problems.push({
       file: d.file,
       line: d.line,

@@ -143,6 +143,17 @@ export function foreignDialect(path: string): string | undefined {
 }
 
 /**
+ * The folder a path names another database with, when a folder does
+ * (`db/clickhouse/migrations/01.sql` → `db/clickhouse`; `db/mysql-migrations/x.sql` →
+ * `db/mysql-migrations`); undefined when only the file name does (`schema.mysql.sql`).
+ */
+export function foreignDialectFolder(path: string): string | undefined {
+  const parts = path.split('/');
+  for (let i = 0; i < parts.length - 1; i++) if (foreignDialect(parts[i])) return parts.slice(0, i + 1).join('/');
+  return undefined;
+}
+
+/**
  * Blanks psql meta-commands (`\\ir file.sql`, `\\set`, pg_dump's `\\restrict`),
  * which are not SQL, keeping every offset.
  */

@@ -382,6 +382,21 @@ describe('schema discovery (SQL)', () => {
     assert.deepEqual(m.sources, ['db/analytics/00_init.sql']);
     assert.match(m.problems[0].message, /ClickHouse/);
     assert.match(m.problems[2].message, /MySQL/);
+    // Folders named after another database: one problem per folder, and Project.analyze leaves their .sql files alone.
+    const many = build([
+      { path: 'db/clickhouse/schema.sql', text: 'CREATE TABLE e (id UUID) ENGINE = MergeTree ORDER BY id;' },
+      { path: 'db/clickhouse/migrations/01_edit_keys.sql', text: 'ALTER TABLE e ADD COLUMN x String AFTER id;' },
+      { path: 'db/clickhouse/migrations/02_x.sql', text: 'ALTER TABLE e ADD COLUMN y String AFTER id;' },
+      { path: 'db/schema.mysql.sql', text: 'CREATE TABLE `e` (`id` int);' },
+    ]);
+    assert.deepEqual(
+      many.problems.map((p) => `${p.file}: ${p.message}`),
+      [
+        'db/clickhouse/schema.sql: the path names ClickHouse: not a PostgreSQL schema source; the 3 schema files under db/clickhouse/ are skipped, and .sql files there are not linted',
+        'db/schema.mysql.sql: the path names MySQL: not a PostgreSQL schema source; skipped',
+      ],
+    );
+    assert.deepEqual(many.nonPostgres?.map((d) => d.folder), ['db/clickhouse']);
   });
 
   it('blanks psql meta-commands and ignores comment-only files', () => {
