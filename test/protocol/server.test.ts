@@ -259,12 +259,23 @@ describe('language server over stdio', function () {
     assert.equal(actions.length, 1);
     assert.equal(actions[0].kind, 'source.fixAll.querylens');
     const original = client.texts.get(uri)!;
+    // Apply the whole edit as an editor would: files it creates (a migration with the index) are
+    // written to disk and reported by the watcher, then this document's own edits are applied.
+    const created = (actions[0].edit!.documentChanges ?? []).filter((c) => 'kind' in c && c.kind === 'create') as { uri: string }[];
+    for (const c of created) {
+      const file = fileURLToPath(c.uri);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, applyWorkspaceEdit(actions[0].edit!, c.uri, ''));
+    }
+    if (created.length) await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: created.map((c) => ({ uri: c.uri, type: 1 })) });
     const since = client.diagnostics.length;
     const v = await client.change(uri, applyWorkspaceEdit(actions[0].edit!, uri, original));
     const after = await client.diagnosticsFor(uri, { version: v, since });
     for (const d of withSafe) {
       assert.ok(!after.some((a) => a.code === d.code && a.range.start.line === d.range.start.line), `${d.code} on line ${d.range.start.line} fixed`);
     }
+    for (const c of created) fs.rmSync(fileURLToPath(c.uri));
+    if (created.length) await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: created.map((c) => ({ uri: c.uri, type: 3 })) });
     const s2 = client.diagnostics.length;
     await client.diagnosticsFor(uri, { version: await client.change(uri, original), since: s2 });
   });
