@@ -293,6 +293,161 @@ function calleeText(call: ts.CallExpression): string {
 }
 
 /**
+ * What a call tells about the parameters of the function it enters, when it tells: an argument
+ * left out (`undefined`, or the parameter's default), a literal `undefined`/`null`/`false`, an object
+ * literal, or a conditional the caller's own knowledge decides. Enough to see that a helper's query
+ * is guarded by an option the call does not pass (`toJSON(doc)` with `if (options?.signedUrls) …`).
+ */
+type Env = Map<string, Known>;
+interface Known {
+  /** The value's expression; undefined for the value `undefined`. */
+  expr?: ts.Expression;
+  /** What is known where `expr` is evaluated (a caller's parameters). */
+  env?: Env;
+}
+
+const unwrap = (e: ts.Expression): ts.Expression => {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+  return e;
+};
+
+/** The known value of `e` in `env`, or undefined when not known. */
+function knownValue(e: ts.Expression, env: Env | undefined, depth = 0): Known | undefined {
+  if (depth > 6) return undefined;
+  const u = unwrap(e);
+  if (ts.isIdentifier(u)) {
+    if (u.text === 'undefined') return {};
+    return env?.get(u.text);
+  }
+  if (u.kind === ts.SyntaxKind.NullKeyword || ts.isVoidExpression(u)) return {};
+  if (ts.isObjectLiteralExpression(u) || ts.isArrayLiteralExpression(u) || ts.isLiteralExpression(u) || u.kind === ts.SyntaxKind.TrueKeyword || u.kind === ts.SyntaxKind.FalseKeyword) return { expr: u, env };
+  if (ts.isConditionalExpression(u)) {
+    const t = truthiness(u.condition, env, depth + 1);
+    if (t === undefined) return undefined;
+    return knownValue(t ? u.whenTrue : u.whenFalse, env, depth + 1);
+  }
+  if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.name)) {
+    const base = knownValue(u.expression, env, depth + 1);
+    if (!base) return undefined;
+    if (!base.expr) return {}; // `undefined.x` / `undefined?.x`
+    const obj = unwrap(base.expr);
+    if (!ts.isObjectLiteralExpression(obj)) return undefined;
+    if (obj.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
+    const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === u.name.text);
+    if (!prop) return {};
+    if (ts.isPropertyAssignment(prop)) return knownValue(prop.initializer, base.env, depth + 1) ?? { expr: prop.initializer, env: base.env };
+    if (ts.isShorthandPropertyAssignment(prop)) return knownValue(prop.name, base.env, depth + 1) ?? { expr: prop.name, env: base.env };
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Whether `e` is truthy (true), falsy (false) or unknown (undefined) in `env`. */
+function truthiness(e: ts.Expression, env: Env | undefined, depth = 0): boolean | undefined {
+  if (depth > 6) return undefined;
+  const u = unwrap(e);
+  if (ts.isPrefixUnaryExpression(u) && u.operator === ts.SyntaxKind.ExclamationToken) {
+    const t = truthiness(u.operand, env, depth + 1);
+    return t === undefined ? undefined : !t;
+  }
+  if (ts.isBinaryExpression(u)) {
+    const op = u.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      const l = truthiness(u.left, env, depth + 1);
+      const r = truthiness(u.right, env, depth + 1);
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken) return l === false || r === false ? false : l === true && r === true ? true : undefined;
+      return l === true || r === true ? true : l === false && r === false ? false : undefined;
+    }
+    return undefined;
+  }
+  const v = knownValue(u, env, depth + 1);
+  if (!v) return undefined;
+  if (!v.expr) return false;
+  const x = unwrap(v.expr);
+  if (ts.isObjectLiteralExpression(x) || ts.isArrayLiteralExpression(x) || x.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (x.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (ts.isNumericLiteral(x)) return Number(x.text) !== 0;
+  if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) return x.text !== '';
+  if (x !== u) return truthiness(x, v.env, depth + 1);
+  return undefined;
+}
+
+/** Is the parameter assigned anywhere in the function (`options = { …defaults, ...options }`)? */
+function reassigned(fn: ts.SignatureDeclaration, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left) && n.left.text === name) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if ((fn as ts.FunctionLikeDeclaration).body) visit((fn as ts.FunctionLikeDeclaration).body!);
+  return found;
+}
+
+/** What `call` (evaluated where `callerEnv` holds) tells about the parameters of `fn`; undefined when nothing. */
+function bindArguments(fn: ts.SignatureDeclaration, call: ts.CallExpression, callerEnv: Env | undefined): Env | undefined {
+  let env: Env | undefined;
+  for (let i = 0; i < fn.parameters.length; i++) {
+    const p = fn.parameters[i];
+    if (p.dotDotDotToken || call.arguments.slice(0, i + 1).some(ts.isSpreadElement)) break;
+    if (!ts.isIdentifier(p.name)) continue;
+    const arg = call.arguments[i];
+    let k: Known | undefined;
+    if (arg) k = knownValue(arg, callerEnv);
+    else k = p.initializer ? knownValue(p.initializer, undefined) : {};
+    if (arg && k && !k.expr && p.initializer) k = knownValue(p.initializer, undefined); // `undefined` takes the default too
+    if (!k || reassigned(fn, p.name.text)) continue;
+    (env ??= new Map()).set(p.name.text, k);
+  }
+  return env;
+}
+
+/** Is `node`, in `fn`'s body, on a path the known parameters rule out (`if (options?.signedUrls) …`, an early return)? */
+function guardedOff(node: ts.Node, fn: ts.Node, env: Env): boolean {
+  let child: ts.Node = node;
+  let p = node.parent;
+  while (p && p !== fn) {
+    if (ts.isIfStatement(p)) {
+      if (child === p.thenStatement && truthiness(p.expression, env) === false) return true;
+      if (child === p.elseStatement && truthiness(p.expression, env) === true) return true;
+    } else if (ts.isConditionalExpression(p)) {
+      if (child === p.whenTrue && truthiness(p.condition, env) === false) return true;
+      if (child === p.whenFalse && truthiness(p.condition, env) === true) return true;
+    } else if (ts.isBinaryExpression(p) && child === p.right) {
+      const op = p.operatorToken.kind;
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken && truthiness(p.left, env) === false) return true;
+      if (op === ts.SyntaxKind.BarBarToken && truthiness(p.left, env) === true) return true;
+    } else if (ts.isBlock(p)) {
+      // An earlier `if (cond) return …;` that the known parameters take.
+      for (const st of p.statements) {
+        if (st === child) break;
+        if (ts.isIfStatement(st) && !st.elseStatement && endsInExit(st.thenStatement) && truthiness(st.expression, env) === true) return true;
+      }
+    }
+    child = p;
+    p = p.parent;
+  }
+  return false;
+}
+
+function endsInExit(s: ts.Statement): boolean {
+  if (ts.isReturnStatement(s) || ts.isThrowStatement(s)) return true;
+  if (ts.isBlock(s)) {
+    const last = s.statements[s.statements.length - 1];
+    return !!last && (ts.isReturnStatement(last) || ts.isThrowStatement(last));
+  }
+  return false;
+}
+
+/** A cache key for an environment (node positions are unique within a run's trees). */
+function envKey(env: Env, depth = 0): string {
+  if (depth > 3) return '…';
+  const parts: string[] = [];
+  for (const [k, v] of env) parts.push(`${k}=${v.expr ? `${v.expr.getSourceFile().fileName}:${v.expr.pos}:${v.expr.end}${v.env ? `{${envKey(v.env, depth + 1)}}` : ''}` : 'u'}`);
+  return parts.join(',');
+}
+
+/**
  * Caches of one analysis run (one rule on one file): transitive answers per
  * function. Cross-file summaries themselves are memoised in the project.
  */
@@ -304,9 +459,14 @@ export class CallGraph {
 
   constructor(private readonly project: ProjectServices) {}
 
-  /** The first unbatched query calling `fn` runs (directly or through helpers), or undefined. */
-  queryOf(fn: FunctionRef, depth = 0): ReachedQuery | undefined {
-    const cached = this.answers.get(fn.node);
+  /**
+   * The first unbatched query calling `fn` runs (directly or through helpers), or undefined. `env`:
+   * what the call entering `fn` tells about its parameters; queries and calls on paths it rules out
+   * (`if (options?.signedUrls)` when the call passes no such option) are passed over.
+   */
+  queryOf(fn: FunctionRef, depth = 0, env?: Env): ReachedQuery | undefined {
+    const ekey = env ? envKey(env) : '';
+    const cached = ekey ? this.envAnswers.get(fn.node)?.get(ekey) : this.answers.get(fn.node);
     if (cached !== undefined) return cached ?? undefined;
     if (this.visiting.has(fn.node) || depth > MAX_CALL_DEPTH || this.budget-- <= 0) return undefined;
     this.visiting.add(fn.node);
@@ -314,13 +474,16 @@ export class CallGraph {
     try {
       const sum = fileSummary(this.project, fn.file)?.byFunction.get(fn.node);
       if (sum) {
-        const direct = sum.sites.find((s) => s.executes && !s.batched);
+        const sf = env ? this.project.tsAst(fn.file) : undefined;
+        const live = (n: ts.Node | undefined): boolean => !env || !n || !guardedOff(n, fn.node, env);
+        const direct = sum.sites.find((s) => s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined));
         if (direct) result = { site: direct, path: [], loopedInHelper: loopedWithin(this.project, direct) };
         if (!result) {
           for (const call of sum.calls) {
+            if (!live(call)) continue;
             const target = this.resolve(fn.file, call);
             if (!target || target.node === fn.node) continue;
-            const r = this.queryOf(target, depth + 1);
+            const r = this.queryOf(target, depth + 1, bindArguments(target.node, call, env));
             if (r) {
               result = {
                 site: r.site,
@@ -338,9 +501,15 @@ export class CallGraph {
     // Cached either way. Inside a cycle this may record "no query" for a function whose only
     // query is reached through a caller still on the stack; that caller reports it itself, and
     // missing a path is better than re-walking the graph exponentially.
-    this.answers.set(fn.node, result ?? null);
+    if (ekey) {
+      let m = this.envAnswers.get(fn.node);
+      if (!m) this.envAnswers.set(fn.node, (m = new Map()));
+      m.set(ekey, result ?? null);
+    } else this.answers.set(fn.node, result ?? null);
     return result;
   }
+
+  private envAnswers = new Map<ts.Node, Map<string, ReachedQuery | null>>();
 
   private resolved = new Map<ts.CallExpression, FunctionRef | null>();
 
@@ -358,7 +527,7 @@ export class CallGraph {
   queryOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; reached: ReachedQuery } | undefined {
     const target = this.resolve(path, call);
     if (!target) return undefined;
-    const reached = this.queryOf(target);
+    const reached = this.queryOf(target, 0, bindArguments(target.node, call, undefined));
     return reached ? { target, reached } : undefined;
   }
 
