@@ -15,8 +15,11 @@ import type { RuleContext } from '../engine/context';
 
 /** A directory segment naming migrations, data migrations, seeds or backfills. */
 const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|seeds?|seeders?|seeding|backfills?)\//i;
-/** A file named as a seed, backfill or migration script (`seed.ts`, `seed-users.ts`, `backfill-attribute-values.ts`, `migrate-data.sql`). */
-const ONE_OFF_FILE = /(^|\/)(seed|seeds|backfill|migrate)([-_.][^/]*)?\.([cm]?[jt]sx?|sql)$/i;
+/**
+ * A file named as a seed, backfill or migration script (`seed.ts`, `seed-users.ts`, `backfill-attribute-values.ts`,
+ * `migrate-data.sql`), also behind a numeric or date prefix (outline's `scripts/20210716000000-backfill-revisions.ts`).
+ */
+const ONE_OFF_FILE = /(^|\/)(\d+[-_])?(seed|seeds|backfill|migrate)([-_.][^/]*)?\.([cm]?[jt]sx?|sql)$/i;
 
 /**
  * Test files by the usual conventions (the same test as n-plus-one's `isTestPath`; kept here so that

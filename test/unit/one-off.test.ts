@@ -20,6 +20,7 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
       'scripts/seed/index.ts', // umami
       'src/db/seeds/001_users.ts',
       'db/migrate.ts',
+      'server/scripts/20210716000000-backfill-revisions.ts', // outline
     ]) {
       assert.ok(isOneOffScriptPath(p), p);
     }
@@ -30,6 +31,7 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
       'src/lib/migrationStatus.ts',
       'src/seedling/plant.ts',
       'src/backfiller.ts',
+      'src/2fa-seedless.ts',
     ]) {
       assert.ok(!isOneOffScriptPath(p), p);
     }
