@@ -439,6 +439,55 @@ function endsInExit(s: ts.Statement): boolean {
   return false;
 }
 
+/**
+ * Is `node` behind a memo check of its function: an earlier `if (m.has(k)) return …` / `const c = m.get(k);
+ * if (c) return c;` on a Map the function fills with `m.set(…)`? The query then runs once per distinct key,
+ * not once per call (formbricks' storage-workspace lookup in delete-response-files).
+ */
+const memoShapes = new WeakMap<ts.Node, { sets: Set<string>; gets: Map<string, string> }>();
+
+function memoGuarded(node: ts.Node, fn: ts.Node): boolean {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return false;
+  let shape = memoShapes.get(fn);
+  if (!shape) {
+    const sets = new Set<string>();
+    const gets = new Map<string, string>(); // local → map it was read from
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'set') sets.add(n.expression.expression.getText());
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+        const i = unwrap(n.initializer);
+        if (ts.isCallExpression(i) && ts.isPropertyAccessExpression(i.expression) && i.expression.name.text === 'get') gets.set(n.name.text, i.expression.expression.getText());
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    memoShapes.set(fn, (shape = { sets, gets }));
+  }
+  const { sets, gets } = shape;
+  if (!sets.size) return false;
+  const readsMemo = (cond: ts.Expression): boolean => {
+    let hit = false;
+    const v = (n: ts.Node): void => {
+      if (hit) return;
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && /^(has|get)$/.test(n.expression.name.text) && sets.has(n.expression.expression.getText())) hit = true;
+      else if (ts.isIdentifier(n) && gets.has(n.text) && sets.has(gets.get(n.text)!)) hit = true;
+      else ts.forEachChild(n, v);
+    };
+    v(cond);
+    return hit;
+  };
+  let child: ts.Node = node;
+  for (let p = node.parent; p && p !== fn; child = p, p = p.parent) {
+    if (!ts.isBlock(p)) continue;
+    for (const st of p.statements) {
+      if (st === child) break;
+      if (ts.isIfStatement(st) && !st.elseStatement && endsInExit(st.thenStatement) && readsMemo(st.expression)) return true;
+    }
+  }
+  return false;
+}
+
 /** A cache key for an environment (node positions are unique within a run's trees). */
 function envKey(env: Env, depth = 0): string {
   if (depth > 3) return '…';
@@ -474,8 +523,8 @@ export class CallGraph {
     try {
       const sum = fileSummary(this.project, fn.file)?.byFunction.get(fn.node);
       if (sum) {
-        const sf = env ? this.project.tsAst(fn.file) : undefined;
-        const live = (n: ts.Node | undefined): boolean => !env || !n || !guardedOff(n, fn.node, env);
+        const sf = this.project.tsAst(fn.file);
+        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node));
         const direct = sum.sites.find((s) => s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined));
         if (direct) result = { site: direct, path: [], loopedInHelper: loopedWithin(this.project, direct) };
         if (!result) {
