@@ -27,6 +27,7 @@ import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
 import { enclosingIterations } from './iteration';
 import { fileProvenance, resolveModulePath } from './provenance';
+import type { Value } from './provenance';
 import type { Binding, ColumnUse, Library, QuerySite } from './query-sites';
 import type { SqlClient, SqlSite } from './types';
 
@@ -1306,7 +1307,7 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
       return undefined;
     }
   };
-  const value = (e: ts.Expression): unknown => {
+  const value = (e: ts.Expression): Value | undefined => {
     try {
       return prov!.value(e);
     } catch {
@@ -1341,19 +1342,27 @@ function siteFor(
   path: string,
   outer: ts.Expression,
   resolve: (e: ts.Expression) => Binding | undefined,
-  value: (e: ts.Expression) => unknown,
+  value: (e: ts.Expression) => Value | undefined,
 ): QuerySite | undefined {
   const chain = decomposeChain(outer);
   if (!chain.steps.some((s) => s.call)) return undefined;
   if (chain.steps.length > 60) return undefined;
-  // An unknown root (`console`, `arr`, a parameter of no known type): no prefix binds. One resolution
-  // of the root instead of one per tried prefix (each a fresh resolution from the root up).
-  if (rootGatesChain(chain.root) && value(chain.root) === undefined) return undefined;
+  const longest = Math.min(chain.steps.length - 1, MAX_BINDING_PREFIX);
+  // Several prefixes to try, each a fresh resolution from the root up: an unknown root (`console`,
+  // `arr`, a parameter of no known type) means no prefix binds, and a root that is known but not a
+  // binding (a function, a plain object, a module namespace) needs no resolution of its own.
+  let rootMayBind = true;
+  if (longest >= 1 && rootGatesChain(chain.root)) {
+    const rv = value(chain.root);
+    if (rv === undefined) return undefined;
+    rootMayBind = rv.kind === 'instance' || rv.kind === 'pkg' || rv.kind === 'class';
+  }
   // The longest prefix that resolves to a database binding.
   // Database chains bind within their first few links (`prisma.user`, `this.repo`,
   // `ds.getRepository(User)`, `db.query.users`); resolving only those keeps long
   // fluent chains of other libraries (ts-pattern `match().with()…`, 40 links) cheap.
-  for (let i = Math.min(chain.steps.length - 1, MAX_BINDING_PREFIX); i >= 0; i--) {
+  for (let i = longest; i >= 0; i--) {
+    if (i === 0 && !rootMayBind) continue;
     const b = resolve(prefix(chain, i));
     if (!b) continue;
     const part = interpret(chain, i, b, outer);
