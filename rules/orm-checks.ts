@@ -434,6 +434,41 @@ function isSoftDeleteNull(sf: ts.SourceFile, use: ColumnUse, col: ColumnInfo): b
   return (SOFT_DELETE_COLUMN.test(col.name) || SOFT_DELETE_COLUMN.test(snake(use.column))) && isNullFilter(sf, use);
 }
 
+/**
+ * Prisma relation filters in a `where` object, which the query-site model
+ * leaves out: `members: { some: {…} }` / `{ is: {…} }` on a relation becomes
+ * `id IN (SELECT <fk> FROM … WHERE …)` (or a join on the key), a path through
+ * the primary key; a to-one filter written through the relation field
+ * (`project: { slug }`) constrains that relation's foreign-key columns, which
+ * may complete a composite index prefix (`(projectId, slug)`).
+ */
+function prismaRelationFilters(sf: ts.SourceFile, site: QuerySite, table: TableInfo): { keyPath: boolean; fkColumns: string[] } {
+  const out = { keyPath: false, fkColumns: [] as string[] };
+  const call = findNode(sf, site.range);
+  if (!call || !ts.isCallExpression(call)) return out;
+  const arg = call.arguments[0] && unwrapExpr(call.arguments[0]);
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return out;
+  const whereProp = arg.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === 'where') as ts.PropertyAssignment | undefined;
+  const where = whereProp && unwrapExpr(whereProp.initializer);
+  if (!where || !ts.isObjectLiteralExpression(where)) return out;
+  for (const p of where.properties) {
+    if (!ts.isPropertyAssignment(p)) continue;
+    const key = p.name.getText(sf).replace(/^["']|["']$/g, '');
+    if (findColumn(table, key) || /^(AND|OR|NOT)$/.test(key)) continue;
+    const v = unwrapExpr(p.initializer);
+    if (!ts.isObjectLiteralExpression(v)) continue;
+    const keys = v.properties.map((q) => q.name?.getText(sf));
+    const fk = table.foreignKeys?.find((f) => f.field === key);
+    if (fk && !keys.includes('isNot')) {
+      out.fkColumns.push(...fk.columns);
+      continue;
+    }
+    // A back-relation (the key lives on the other table): `some`/`is` select this table's rows by key.
+    if (!fk && (keys.includes('some') || keys.includes('is')) && table.indexes.some((ix) => ix.kind === 'primary')) out.keyPath = true;
+  }
+  return out;
+}
+
 function resolveColumn(table: TableInfo, c: ColumnUse): ColumnInfo | undefined {
   return findColumn(table, c.column) ?? findColumn(table, snake(c.column));
 }
@@ -453,6 +488,13 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // An unknown column (a typo, a relation, an unmodelled field): no finding.
     if (resolved.some((r) => !r.col)) continue;
     const eqCols = new Set(resolved.filter((r) => r.use.op === 'eq' || r.use.op === 'in' || r.use.op === 'null').map((r) => r.col!.name));
+    if (site.library === 'prisma' && resolved.length) {
+      const rel = prismaRelationFilters(sf, site, table);
+      if (rel.keyPath) continue;
+      for (const c of rel.fkColumns) eqCols.add(c);
+      // A to-one relation filter whose key columns lead an index is itself the access path.
+      if (rel.fkColumns.some((c) => coverage(table, c, 'eq', eqCols).served)) continue;
+    }
     let finding: { use: ColumnUse; col: ColumnInfo; reason: string; clause: string } | undefined;
     if (resolved.length) {
       const verdicts = resolved.map((r) => ({ ...r, v: coverage(table, r.col!.name, r.use.op, eqCols) }));

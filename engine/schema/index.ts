@@ -166,8 +166,9 @@ function mergePrismaTable(model: SchemaModel, t: TableInfo): void {
   }
   // Relations the SQL does not declare (`relationMode = "prisma"` creates no constraint) still join the tables.
   for (const fk of t.foreignKeys ?? []) {
-    const known = existing.foreignKeys?.some((x) => x.columns.join() === fk.columns.join() && x.refTable === fk.refTable && x.refSchema === fk.refSchema);
-    if (!known && fk.columns.every((c) => existing.columns.has(c))) (existing.foreignKeys ??= []).push(fk);
+    const known = existing.foreignKeys?.find((x) => x.columns.join() === fk.columns.join() && x.refTable === fk.refTable && x.refSchema === fk.refSchema);
+    if (known) known.field ??= fk.field;
+    else if (fk.columns.every((c) => existing.columns.has(c))) (existing.foreignKeys ??= []).push(fk);
   }
 }
 

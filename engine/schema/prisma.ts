@@ -372,6 +372,7 @@ function addRelations(
       refSchema: target.table.schema,
       refColumns: refCols as string[],
       definedAt: { file: b.file, range: rel.range },
+      field: f.name,
     };
     (table.foreignKeys ??= []).push(fk);
   }

@@ -58,6 +58,8 @@ export interface ForeignKeyInfo {
   refSchema: string;
   refColumns: string[];
   definedAt?: DefinedAt;
+  /** Prisma: the relation field holding `@relation(fields, references)` (`author` in `author User @relation(…)`). */
+  field?: string;
 }
 
 export interface TableInfo {
