@@ -206,7 +206,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readSource(abs: string): ReadOutcome {
   let buf: Buffer;
   try {
-    const st = fs.statSync(abs);
+    // No exception for a missing file: the engine probes many candidate paths per import (x.ts, x.tsx, x/index.ts …).
+    const st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (!st) return { ok: false, kind: 'unreadable-file', reason: 'cannot be read: no such file (ENOENT)' };
     if (st.isDirectory()) return { ok: false, kind: 'unreadable-file', reason: 'is a directory (EISDIR)' };
     if (st.size > MAX_FILE_BYTES) return { ok: false, kind: 'skipped-file', reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB (likely generated); skipped` };
     buf = fs.readFileSync(abs);
