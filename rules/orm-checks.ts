@@ -459,7 +459,11 @@ function prismaRelationFilters(sf: ts.SourceFile, site: QuerySite, table: TableI
     if (!ts.isObjectLiteralExpression(v)) continue;
     const keys = v.properties.map((q) => q.name?.getText(sf));
     const fk = table.foreignKeys?.find((f) => f.field === key);
-    if (fk && !keys.includes('isNot')) {
+    // `organization: { deletedAt: null }` keeps almost every parent row: it fixes nothing.
+    const isObj = keys.length === 1 && keys[0] === 'is' && ts.isPropertyAssignment(v.properties[0]) ? unwrapExpr(v.properties[0].initializer) : v;
+    const inner = ts.isObjectLiteralExpression(isObj) ? isObj.properties : v.properties;
+    const selective = inner.some((q) => !(ts.isPropertyAssignment(q) && SOFT_DELETE_COLUMN.test(snake(q.name.getText(sf))) && isNullLiteral(q.initializer)));
+    if (fk && !keys.includes('isNot') && selective) {
       out.fkColumns.push(...fk.columns);
       continue;
     }
