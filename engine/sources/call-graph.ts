@@ -372,13 +372,20 @@ function truthiness(e: ts.Expression, env: Env | undefined, depth = 0): boolean 
   return undefined;
 }
 
-/** Is the parameter assigned anywhere in the function (`options = { …defaults, ...options }`)? */
+/** Is the parameter (or a property of it) assigned anywhere in the function (`options = { …defaults, ...options }`, `options.signed = 1`)? */
 function reassigned(fn: ts.SignatureDeclaration, name: string): boolean {
   let found = false;
+  const base = (e: ts.Expression): ts.Expression => {
+    while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+    return e;
+  };
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left) && n.left.text === name) found = true;
-    else ts.forEachChild(n, visit);
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const b = base(n.left);
+      if (ts.isIdentifier(b) && b.text === name) found = true;
+    }
+    if (!found) ts.forEachChild(n, visit);
   };
   if ((fn as ts.FunctionLikeDeclaration).body) visit((fn as ts.FunctionLikeDeclaration).body!);
   return found;
