@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
 import * as ts from 'typescript';
-import type { ProjectServices } from '../../engine/context';
+import { memoryProject } from './memory-project';
 import { fileProvenance, resolveModulePath } from '../../engine/sources/provenance';
 import type { Binding } from '../../engine/sources/query-sites';
 import { tsSourceFile } from '../../engine/sources/ts-ast';
 
-/** A project of in-memory files: just what provenance uses (fileText, memo). */
-function project(files: Record<string, string>): ProjectServices {
-  const memos = new Map<string, { text: string; value: unknown }>();
-  return {
-    fileText: (p: string) => files[p],
-    memo<T>(key: string, text: string, compute: () => T): T {
-      const hit = memos.get(key);
-      if (hit && hit.text === text) return hit.value as T;
-      const value = compute();
-      memos.set(key, { text, value });
-      return value;
-    },
-    tsAst: (p: string) => (files[p] === undefined ? undefined : tsSourceFile(p, files[p])),
-  } as unknown as ProjectServices;
-}
+const project = memoryProject;
 
 /**
  * Resolves the expression marked with `/*@*\/` right before it (the marker

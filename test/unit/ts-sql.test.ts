@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ProjectServices } from '../../engine/context';
+import { memoryProject } from './memory-project';
 import { tsSourceFile } from '../../engine/sources/ts-ast';
 import { tsSqlSites } from '../../engine/sources/ts-sql';
 import { type SqlSite, sqlToFile, sqlRangeToFile } from '../../engine/sources/types';
 
-function project(files: Record<string, string>): ProjectServices {
-  const memos = new Map<string, { text: string; value: unknown }>();
-  return {
-    fileText: (p: string) => files[p],
-    memo<T>(key: string, text: string, compute: () => T): T {
-      const hit = memos.get(key);
-      if (hit && hit.text === text) return hit.value as T;
-      const value = compute();
-      memos.set(key, { text, value });
-      return value;
-    },
-  } as unknown as ProjectServices;
-}
+const project = memoryProject;
 
 function sites(src: string, others: Record<string, string> = {}, path = 'src/main.ts'): SqlSite[] {
   const files = { ...others, [path]: src };
