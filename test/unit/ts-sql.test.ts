@@ -317,3 +317,25 @@ describe('sources/ts-sql', () => {
     });
   });
 });
+
+describe('ts-sql: Prisma raw methods by name', () => {
+  it('finds $queryRaw/$executeRawUnsafe on a receiver provenance cannot resolve (a client from another package)', () => {
+    const src = [
+      "import { prisma } from '@acme/database';",
+      'export class Repo {',
+      '  constructor(private readonly db: PrismaClientOrTransaction) {}',
+      '  async runs(id: string) {',
+      '    await this.db.$executeRawUnsafe(`UPDATE "TaskRun" SET status = $1`, id);',
+      '    return prisma.$queryRaw`SELECT id FROM "TaskRun" WHERE "projectId" = ${id}`;',
+      '  }',
+      '}',
+    ].join('\n');
+    const found = sites(src);
+    assert.deepEqual(found.map((s) => s.client), ['prisma', 'prisma']);
+    assert.match(found[1].sql, /"projectId" = \$1/);
+  });
+
+  it('does not take other methods of an unknown receiver for SQL', () => {
+    assert.deepEqual(sites("export const f = (x: any) => x.query('SELECT 1');"), []);
+  });
+});
