@@ -138,6 +138,7 @@ export class QuerylensServer {
     c.onInitialize(this.guard('initialize', { capabilities: {} } as InitializeResult, (p: InitializeParams) => this.initialize(p)));
     c.onInitialized(this.guard('initialized', undefined, () => this.initialized()));
     c.onHover(this.guard('hover', null as Hover | null, (p: HoverParams) => this.hover(p)));
+    c.onRequest('querylens/lintWorkspace', this.guard('lintWorkspace', { files: 0, findings: 0 }, () => this.lintWorkspace()));
     c.onCodeAction(this.guard('codeAction', [] as CodeAction[], (p: CodeActionParams) => this.codeActions(p)));
     c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p: DidChangeWatchedFilesParams) => this.watchedFilesChanged(p)));
     c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p: DidChangeConfigurationParams) => this.configurationChanged(p)));
@@ -566,6 +567,41 @@ export class QuerylensServer {
     for (const f of last.result.findings) out.push(findingToDiagnostic(f, last.lines, last.version, resolver));
     for (const p of last.result.problems) out.push(problemToDiagnostic(p as Problem, last.lines));
     return out;
+  }
+
+  /**
+   * `querylens/lintWorkspace` (the extension's "Lint workspace" command): analyses every file of
+   * every folder that is not open, from disk, and publishes its diagnostics (open documents keep
+   * their own, current ones). Yields between files so that edits are not held up.
+   */
+  private async lintWorkspace(): Promise<{ files: number; findings: number }> {
+    await this.settingsLoaded;
+    let files = 0;
+    let findings = 0;
+    for (const ws of this.projects) {
+      for (const rel of [...ws.known].sort()) {
+        if (!isAnalyzable(rel) || ws.excluded(rel) || this.openUri(ws, rel)) continue;
+        const text = ws.readDisk(rel);
+        if (text === undefined) continue;
+        const result = ws.project.analyze(rel);
+        const lines = new LineIndex(text);
+        const uri = pathToFileURL(ws.abs(rel)).href;
+        const resolver = {
+          uri: (p: string) => this.openUri(ws, p) ?? pathToFileURL(ws.abs(p)).href,
+          text: (p: string) => (p === rel ? text : ws.readDisk(p)),
+        };
+        const diagnostics = [
+          ...result.findings.map((f) => findingToDiagnostic(f, lines, 0, resolver)),
+          ...result.problems.map((pr) => problemToDiagnostic(pr as Problem, lines)),
+        ];
+        await this.connection.sendDiagnostics({ uri, diagnostics });
+        files++;
+        findings += result.findings.length;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    this.logger.log(`lint workspace: ${files} files not open, ${findings} findings`);
+    return { files, findings };
   }
 
   // --- hover and code actions ----------------------------------------------

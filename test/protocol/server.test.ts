@@ -280,6 +280,18 @@ describe('language server over stdio', function () {
     await client.diagnosticsFor(uri, { version: await client.change(uri, original), since: s2 });
   });
 
+  it('querylens/lintWorkspace publishes diagnostics of files that are not open (the n-plus-one through a helper in service.ts)', async () => {
+    await client.diagnosticsFor(uriOf(repoFile()));
+    const since = client.diagnostics.length;
+    const res = (await client.conn.sendRequest('querylens/lintWorkspace')) as { files: number; findings: number };
+    assert.ok(res.files >= 3, JSON.stringify(res));
+    const serviceUri = uriOf(path.join(root, 'src/service.ts'));
+    const pub = client.diagnostics.slice(since).find((p) => p.uri === serviceUri);
+    assert.ok(pub, 'service.ts diagnostics published');
+    assert.deepEqual(codes(pub.diagnostics).filter((c) => c === 'n-plus-one'), ['n-plus-one']);
+    assert.ok(!client.diagnostics.slice(since).some((p) => p.uri === uriOf(repoFile())), 'open documents keep their own diagnostics');
+  });
+
   it('re-publishes after didChange, for the new version only', async () => {
     const uri = uriOf(repoFile());
     const original = client.texts.get(uri)!;
