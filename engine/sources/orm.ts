@@ -493,7 +493,8 @@ export function findEntityDecl(project: ProjectServices, path: string, name: str
     for (const f of declarationFiles(project, path, name)) {
       const t = project.fileText(f);
       if (t === undefined) continue;
-      const d = entityDeclIn(f, t, name);
+      // Memoised per declaring file too: every file that uses `User` searches models/User.ts with the same regexes.
+      const d = project.memo(`entityDeclIn:${f}:${name}`, t, () => entityDeclIn(f, t, name));
       if (d) return d;
     }
     return undefined;
