@@ -402,8 +402,23 @@ type ExportEntry =
   | { kind: 'reexport'; spec: string; name: string }
   | { kind: 'namespace'; spec: string };
 
-/** Resolves module specifiers of the project: relative paths and tsconfig `paths` aliases (best effort). */
+/**
+ * Resolves module specifiers of the project: relative paths and tsconfig `paths` aliases (best effort).
+ * The answer depends on the importing folder, not the file, and on which files exist: memoised per
+ * (folder, specifier) in a project memo, which the project drops with its other derived data (the
+ * server does when a helper file or a tsconfig.json appears, changes or goes).
+ */
 export function resolveModulePath(project: ProjectServices, fromPath: string, spec: string): string | undefined {
+  const known = project.memo('prov-resolve', '', () => new Map<string, string | null>());
+  const key = `${dirname(fromPath)}\u0000${spec}`;
+  const hit = known.get(key);
+  if (hit !== undefined) return hit ?? undefined;
+  const file = resolveModulePathUncached(project, fromPath, spec);
+  known.set(key, file ?? null);
+  return file;
+}
+
+function resolveModulePathUncached(project: ProjectServices, fromPath: string, spec: string): string | undefined {
   let bases: string[];
   if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..') {
     bases = [joinPath(dirname(fromPath), spec)];
