@@ -393,6 +393,10 @@ interface Ctx {
   seen: Set<string>;
   /** Values of expressions already evaluated in this resolution. */
   cache: Map<string, Value | undefined>;
+  /** How many times a cycle or the depth bound cut an evaluation short in this resolution. */
+  cuts: number;
+  /** `cache` keys whose value was computed with a cut inside (reading one is a cut too). */
+  cutKeys: Set<string>;
 }
 
 type ExportEntry =
@@ -677,6 +681,12 @@ class FileProv implements FileProvenance {
   /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
   private scopes = new Map<ts.Node, Map<string, ts.Node[]>>();
   private exportsTable?: { named: Map<string, ExportEntry>; stars: string[] };
+  /**
+   * Values of exported names computed without a cut (no cycle, no depth bound reached): those are what
+   * any resolution would compute, so later resolutions reuse them instead of following the import
+   * chain again. Lives as long as this file's provenance (one file text; Project.setConfig drops it).
+   */
+  private exportValues = new Map<string, { v: Value | undefined }>();
 
   constructor(
     private readonly project: ProjectServices,
@@ -844,7 +854,10 @@ class FileProv implements FileProvenance {
   }
 
   private guard<T>(c: Ctx, key: string, f: () => T | undefined): T | undefined {
-    if (c.depth > MAX_DEPTH || c.seen.has(key)) return undefined;
+    if (c.depth > MAX_DEPTH || c.seen.has(key)) {
+      c.cuts++;
+      return undefined;
+    }
     c.seen.add(key);
     c.depth++;
     try {
@@ -859,8 +872,15 @@ class FileProv implements FileProvenance {
     e = skipOuter(e);
     // One resolution never evaluates a node twice (shared sub-chains, repeated receivers).
     const key = `${this.path}:${e.pos}:${e.end}`;
-    if (c.cache.has(key)) return c.cache.get(key);
-    if (c.depth > MAX_DEPTH) return undefined;
+    if (c.cache.has(key)) {
+      if (c.cutKeys.has(key)) c.cuts++;
+      return c.cache.get(key);
+    }
+    if (c.depth > MAX_DEPTH) {
+      c.cuts++;
+      return undefined;
+    }
+    const cuts = c.cuts;
     c.depth++;
     let v: Value | undefined;
     try {
@@ -868,6 +888,7 @@ class FileProv implements FileProvenance {
     } finally {
       c.depth--;
     }
+    if (c.cuts !== cuts) c.cutKeys.add(key);
     c.cache.set(key, v);
     return v;
   }
@@ -1223,6 +1244,15 @@ class FileProv implements FileProvenance {
   }
 
   exportValue(name: string, c: Ctx): Value | undefined {
+    const known = this.exportValues.get(name);
+    if (known) return known.v;
+    const cuts = c.cuts;
+    const v = this.exportValueOnce(name, c);
+    if (c.cuts === cuts) this.exportValues.set(name, { v });
+    return v;
+  }
+
+  private exportValueOnce(name: string, c: Ctx): Value | undefined {
     return this.guard(c, `export:${this.path}:${name}`, () => {
       const ex = this.exports();
       const entry = ex.named.get(name);
@@ -1668,7 +1698,7 @@ class FileProv implements FileProvenance {
 }
 
 function newCtx(): Ctx {
-  return { depth: 0, seen: new Set(), cache: new Map() };
+  return { depth: 0, seen: new Set(), cache: new Map(), cuts: 0, cutKeys: new Set() };
 }
 
 function propName(n: ts.PropertyName | ts.BindingName): string | undefined {
