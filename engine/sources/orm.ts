@@ -520,22 +520,12 @@ export function tableForEntity(project: ProjectServices, path: string, library: 
 // ---------------------------------------------------------------------------
 // Per-library interpretation of a chain.
 
-interface SiteDraft {
-  library: Library;
-  operation: string;
-  executes: boolean;
-  kind: QuerySite['kind'];
-  entity?: string;
+/** A QuerySite before its table is resolved and its range taken from `node`. */
+type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'batched' | 'prismaBatchable'> & {
   /** Table named by a string in code (Knex/Kysely). */
   tableName?: string;
-  selects?: string[] | '*';
-  filters: ColumnUse[];
-  orderBy: ColumnUse[];
-  limit?: number;
-  batched: boolean;
-  prismaBatchable?: boolean;
   node: ts.Expression;
-}
+};
 
 function stripAlias(t: string): string {
   return t

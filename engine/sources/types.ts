@@ -5,6 +5,7 @@
  * length: `segments` carry the mapping.
  */
 import type { ParseOutcome } from '../sql/parser';
+import type { Library } from './query-sites';
 import type { Range } from '../types';
 
 export interface SqlSegment {
@@ -18,18 +19,8 @@ export interface SqlSegment {
   fileLength?: number;
 }
 
-export type SqlClient =
-  | 'sql-file'
-  | 'pg'
-  | 'postgres'
-  | 'slonik'
-  | 'kysely'
-  | 'drizzle'
-  | 'prisma'
-  | 'typeorm'
-  | 'sequelize'
-  | 'knex'
-  | 'unknown';
+/** Who runs the SQL: a library of query-sites.ts, a `.sql` file, or a sink whose library is unknown. */
+export type SqlClient = 'sql-file' | Library | 'unknown';
 
 export interface SqlSite {
   file: string;
