@@ -267,58 +267,32 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
     if (!name) return undefined;
     const isAsync = !!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
     const argIndex = call.arguments.indexOf(node);
+    // The three callback shapes differ only in where the collection is and how elements run.
+    const scope = (recv: ts.Expression, method: string, element: string | undefined, concurrent: boolean): IterationScope => ({
+      kind: 'callback',
+      range: rangeOf(call),
+      node,
+      body: node.body,
+      collection: recv.getText(),
+      collectionExpr: recv,
+      method,
+      element,
+      concurrent,
+      perElement: true,
+      literalCount: literalLength(recv),
+    });
     if (PER_ELEMENT_METHODS.has(name) && argIndex === 0 && ts.isPropertyAccessExpression(call.expression)) {
-      const recv = call.expression.expression;
       const reduce = name === 'reduce' || name === 'reduceRight';
-      return {
-        kind: 'callback',
-        range: rangeOf(call),
-        node,
-        body: node.body,
-        collection: recv.getText(),
-        collectionExpr: recv,
-        method: name,
-        element: paramName(node, reduce ? 1 : 0),
-        // An async reducer that awaits its accumulator runs elements one after another.
-        concurrent: CONCURRENT_METHODS.has(name),
-        perElement: true,
-        literalCount: literalLength(recv),
-      };
+      // An async reducer that awaits its accumulator runs elements one after another.
+      return scope(call.expression.expression, name, paramName(node, reduce ? 1 : 0), CONCURRENT_METHODS.has(name));
     }
     // Array.from(xs, cb)
-    if (name === 'from' && argIndex === 1 && call.arguments.length >= 2) {
-      const recv = call.arguments[0];
-      return {
-        kind: 'callback',
-        range: rangeOf(call),
-        node,
-        body: node.body,
-        collection: recv.getText(),
-        collectionExpr: recv,
-        method: 'Array.from',
-        element: paramName(node),
-        concurrent: isAsync,
-        perElement: true,
-        literalCount: literalLength(recv),
-      };
-    }
+    if (name === 'from' && argIndex === 1 && call.arguments.length >= 2) return scope(call.arguments[0], 'Array.from', paramName(node), isAsync);
     // pMap(xs, cb), Bluebird.map(xs, cb), async.eachSeries(xs, cb)
     if (COLLECTION_FIRST_FUNCS.has(name) && argIndex === 1 && call.arguments.length >= 2 && !ts.isPropertyAccessExpression(call.arguments[0])) {
       const recv = call.arguments[0];
       if (ts.isArrowFunction(recv) || ts.isFunctionExpression(recv)) return undefined;
-      return {
-        kind: 'callback',
-        range: rangeOf(call),
-        node,
-        body: node.body,
-        collection: recv.getText(),
-        collectionExpr: recv,
-        method: name,
-        element: paramName(node),
-        concurrent: !/Series/.test(name),
-        perElement: true,
-        literalCount: literalLength(recv),
-      };
+      return scope(recv, name, paramName(node), !/Series/.test(name));
     }
   }
   return undefined;
