@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// The published entry: the esbuild bundle in dist/ (built by `npm run build`, which `npm ci` runs through `prepare`).
+// The published entry: the esbuild bundle in dist/ (built by `npm run build`; `npm ci` runs it through
+// `prepare`, `npm pack`/`npm publish` through `prepack`, so the tarball carries it).
 const { main } = require('../dist/cli.js');
 main(process.argv.slice(2)).then(
   (code) => {
