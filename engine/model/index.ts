@@ -17,8 +17,10 @@
  * (`amdahlSpeedup`) turn a query's share of a handler into the handler's gain.
  *
  * Where the defaults come from: params.ts. How well the ratios hold against a
- * real PostgreSQL: test/db/calibration.test.ts (`npm run test:db`), which fails
- * when a predicted speed-up is off by more than 2× either way.
+ * real PostgreSQL: the benchmark `npm run calibrate` (scripts/calibrate.ts)
+ * reports predicted against measured speed-ups (goal: within 2× either way);
+ * the db suite (test/db/calibration.test.ts) asserts the load-independent
+ * part: statement counts, plan shapes, rows and buffers.
  */
 import type { Assumption, AssumptionSource, Estimate } from '../types';
 import { type ModelParams, resolveParams } from './params';

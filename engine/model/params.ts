@@ -3,8 +3,8 @@
  *   - "seed": the domain source (/work/shared/seed: the inference-latency
  *     model, the case study's budgets and measured gains);
  *   - "PostgreSQL docs": a documented planner or protocol fact;
- *   - "calibrated": measured by THIS project's `npm run test:db`
- *     (test/db/calibration.test.ts and the same tables timed one statement
+ *   - "calibrated": measured by THIS project's `npm run calibrate`
+ *     (scripts/calibrate.ts and the same tables timed one statement
  *     shape at a time) on a throw-away PostgreSQL 15 cluster over loopback
  *     with the `pg` client, one core per query, SCHED_FIFO so the shared
  *     machine's other load does not count, medians of repeated runs. The

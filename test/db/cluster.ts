@@ -8,6 +8,8 @@
  * user (created by the distribution package) through `runuser` (or `su`).
  *
  * Binaries: $PG_BIN, else the newest /usr/lib/postgresql/<v>/bin, else PATH.
+ * The server preloads pg_stat_statements; `hasExtension` tells whether an
+ * optional extension (hypopg) is installed beside it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -71,6 +73,15 @@ export function scheduleSelf(s: Scheduling): () => void {
   return () => {};
 }
 
+/** Whether the server's installation ships an extension (its control file), e.g. hypopg from postgresql-<v>-hypopg. */
+export function hasExtension(name: string): boolean {
+  const bin = findPgBin();
+  if (!bin) return false;
+  const cfg = spawnSync(path.join(bin, 'pg_config'), ['--sharedir'], { encoding: 'utf8' });
+  const share = cfg.status === 0 && cfg.stdout.trim() ? cfg.stdout.trim() : path.join('/usr/share/postgresql', path.basename(path.dirname(bin)));
+  return fs.existsSync(path.join(share, 'extension', `${name}.control`));
+}
+
 export function findPgBin(): string | undefined {
   const candidates: string[] = [];
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
@@ -125,7 +136,16 @@ function userExists(name: string): boolean {
   return spawnSync('id', ['-u', name]).status === 0;
 }
 
-export async function startCluster(): Promise<Cluster> {
+export interface ClusterOptions {
+  /**
+   * How to schedule the server: the timing benchmark (`npm run calibrate`) asks for
+   * `calibrationScheduling()`; the test suites, which assert nothing a busy machine
+   * can change, run at normal priority (the default).
+   */
+  scheduling?: Scheduling;
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const bin = findPgBin();
   if (!bin) throw new Error('PostgreSQL binaries not found: install postgresql (apt-get install -y postgresql) or set PG_BIN');
   if (isRoot && !userExists(RUN_AS)) {
@@ -170,8 +190,11 @@ export async function startCluster(): Promise<Cluster> {
       // The model's scan rate is per core; see engine/model/params.ts.
       '-c max_parallel_workers_per_gather=0',
       '-c jit=off',
+      // pg_stat_statements (part of Debian's postgresql-<v> package): the measured workload
+      // `querylens stats pull` reads, and statement counts the db suite asserts.
+      '-c shared_preload_libraries=pg_stat_statements',
     ].join(' ');
-    const scheduling = calibrationScheduling();
+    const scheduling = options.scheduling ?? 'normal';
     runPg(path.join(bin, 'pg_ctl'), ['-D', data, '-l', log, '-o', opts, '-w', '-t', '60', 'start'], { timeoutMs: 90000, scheduling });
     started = true;
     const version = runPg(path.join(bin, 'postgres'), ['--version']).trim();
