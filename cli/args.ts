@@ -23,6 +23,14 @@ export interface LintOptions {
   color: boolean;
   fix: boolean;
   reportUnusedSuppressions: boolean;
+  /** `--suppress-all`: accept every current finding into the suppressions file. */
+  suppressAll: boolean;
+  /** `--suppress-rule ID` (repeatable): accept the current findings of these rules. */
+  suppressRules: string[];
+  /** `--prune-suppressions`: drop suppressions-file entries that match nothing. */
+  pruneSuppressions: boolean;
+  /** `--suppressions FILE`: the suppressions file (default: querylens-suppressions.json at the project root). */
+  suppressionsFile?: string;
 }
 
 export type ParsedArgs =
@@ -33,45 +41,45 @@ export type ParsedArgs =
 
 export class UsageError extends Error {}
 
-/** Flags that take a value: `--format json` and `--format=json` both work. */
-const VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings']);
+/**
+ * Subcommands: name → parser of the arguments after the name. A new command
+ * adds its parser here (and its line to helpText); `readFlags` does the
+ * common work of splitting `--flag value` / `--flag=value` from positionals.
+ */
+const SUBCOMMANDS: Record<string, (rest: readonly string[]) => ParsedArgs> = {
+  lint: parseLint,
+  lsp: parseLsp,
+};
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (argv.length === 0) return { command: 'help' };
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
   if (first === '--version' || first === '-v') return { command: 'version' };
-  if (first === 'lsp') return parseLsp(rest);
-  if (first === 'lint') return parseLint(rest);
-  throw new UsageError(`unknown command "${first}" (expected lint or lsp; see querylens --help)`);
+  const sub = Object.hasOwn(SUBCOMMANDS, first) ? SUBCOMMANDS[first] : undefined;
+  if (sub) return sub(rest);
+  const names = Object.keys(SUBCOMMANDS);
+  throw new UsageError(`unknown command "${first}" (expected ${names.slice(0, -1).join(', ')} or ${names.at(-1)}; see querylens --help)`);
 }
 
-function parseLsp(rest: readonly string[]): ParsedArgs {
-  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
-  // vscode-languageserver reads the transport from process.argv itself; we only check one was named.
-  const transport = rest.filter((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket=') || a.startsWith('--pipe=') || a.startsWith('--clientProcessId='));
-  const unknown = rest.filter((a) => !transport.includes(a));
-  if (unknown.length) throw new UsageError(`lsp: unknown argument "${unknown[0]}" (expected --stdio, --node-ipc, --socket=PORT or --pipe=NAME)`);
-  if (!transport.some((a) => !a.startsWith('--clientProcessId='))) throw new UsageError('lsp: name a transport, e.g. querylens lsp --stdio');
-  return { command: 'lsp', transport };
+/** One flag as given: its name, and its value for flags that take one. */
+export interface FlagArg {
+  flag: string;
+  value?: string;
 }
 
-function parseLint(rest: readonly string[]): ParsedArgs {
-  const opts: LintOptions = {
-    command: 'lint',
-    paths: [],
-    format: 'stylish',
-    rules: [],
-    quiet: false,
-    color: true,
-    fix: false,
-    reportUnusedSuppressions: false,
-  };
+/**
+ * Walks a subcommand's arguments: positionals (and everything after `--`) go
+ * to `positional`, each flag to `onFlag` with its value when `valueFlags`
+ * names it (`--format json` or `--format=json`). `onFlag` returns a result to
+ * stop early (`--help`). Throws UsageError for a missing or unexpected value.
+ */
+export function readFlags<R>(rest: readonly string[], valueFlags: ReadonlySet<string>, positional: (arg: string) => void, onFlag: (f: FlagArg) => R | undefined): R | undefined {
   let onlyPaths = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (onlyPaths || !arg.startsWith('-') || arg === '-') {
-      opts.paths.push(arg);
+      positional(arg);
       continue;
     }
     if (arg === '--') {
@@ -85,12 +93,46 @@ function parseLint(rest: readonly string[]): ParsedArgs {
       flag = arg.slice(0, eq);
       value = arg.slice(eq + 1);
     }
-    if (VALUE_FLAGS.has(flag) && value === undefined) {
+    if (valueFlags.has(flag) && value === undefined) {
       if (i + 1 >= rest.length) throw new UsageError(`${flag} needs a value`);
       value = rest[++i];
-    } else if (!VALUE_FLAGS.has(flag) && value !== undefined) {
+    } else if (!valueFlags.has(flag) && value !== undefined) {
       throw new UsageError(`${flag} takes no value`);
     }
+    const done = onFlag({ flag, value });
+    if (done !== undefined) return done;
+  }
+  return undefined;
+}
+
+function parseLsp(rest: readonly string[]): ParsedArgs {
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
+  // vscode-languageserver reads the transport from process.argv itself; we only check one was named.
+  const transport = rest.filter((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket=') || a.startsWith('--pipe=') || a.startsWith('--clientProcessId='));
+  const unknown = rest.filter((a) => !transport.includes(a));
+  if (unknown.length) throw new UsageError(`lsp: unknown argument "${unknown[0]}" (expected --stdio, --node-ipc, --socket=PORT or --pipe=NAME)`);
+  if (!transport.some((a) => !a.startsWith('--clientProcessId='))) throw new UsageError('lsp: name a transport, e.g. querylens lsp --stdio');
+  return { command: 'lsp', transport };
+}
+
+/** Lint flags that take a value. */
+const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions']);
+
+function parseLint(rest: readonly string[]): ParsedArgs {
+  const opts: LintOptions = {
+    command: 'lint',
+    paths: [],
+    format: 'stylish',
+    rules: [],
+    quiet: false,
+    color: true,
+    fix: false,
+    reportUnusedSuppressions: false,
+    suppressAll: false,
+    suppressRules: [],
+    pruneSuppressions: false,
+  };
+  const early = readFlags<ParsedArgs>(rest, LINT_VALUE_FLAGS, (p) => opts.paths.push(p), ({ flag, value }) => {
     switch (flag) {
       case '--help':
       case '-h':
@@ -138,10 +180,28 @@ function parseLint(rest: readonly string[]): ParsedArgs {
       case '--report-unused-suppressions':
         opts.reportUnusedSuppressions = true;
         break;
+      case '--suppress-all':
+        opts.suppressAll = true;
+        break;
+      case '--suppress-rule':
+        if (!value) throw new UsageError('--suppress-rule needs a rule id');
+        opts.suppressRules.push(value);
+        break;
+      case '--prune-suppressions':
+        opts.pruneSuppressions = true;
+        break;
+      case '--suppressions':
+        if (!value) throw new UsageError('--suppressions needs a file name');
+        opts.suppressionsFile = value;
+        break;
       default:
         throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
     }
-  }
+    return undefined;
+  });
+  if (early) return early;
+  if (opts.suppressAll && opts.suppressRules.length) throw new UsageError('--suppress-all and --suppress-rule: give one or the other');
+  if (opts.pruneSuppressions && (opts.suppressAll || opts.suppressRules.length)) throw new UsageError('--prune-suppressions cannot be combined with --suppress-all or --suppress-rule (they already rewrite the entries of the linted files)');
   if (opts.paths.length === 0) opts.paths.push('.');
   return opts;
 }
@@ -167,8 +227,18 @@ Lint options:
                                output is not a terminal; FORCE_COLOR=1 forces them on)
       --fix                    apply the findings' safe fixes, re-lint, report the rest
       --report-unused-suppressions
-                               report querylens-disable comments that suppress nothing
-                               (they count as warnings for the exit code)
+                               report querylens-disable comments and suppressions-file
+                               entries that suppress nothing (they count as warnings for
+                               the exit code)
+
+Baseline (accept today's findings, fail only on new ones):
+      --suppress-all           write every current finding to querylens-suppressions.json
+                               (per file, rule and fingerprint; moved code still matches);
+                               later runs report only findings beyond it
+      --suppress-rule ID       the same for one rule (repeatable)
+      --prune-suppressions     drop entries that no longer match a finding
+      --suppressions FILE      use FILE instead of querylens-suppressions.json at the
+                               project root
 
 Project root: the directory of --config, else of the nearest querylens.config.json
 at or above the linted paths (their common directory: the current directory for

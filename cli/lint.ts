@@ -24,6 +24,8 @@ import {
 } from '../engine';
 import type { LintOptions } from './args';
 import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, readSource, toProjectPath } from './files';
+import { applyBaseline } from './baseline';
+import { CliError, writeAtomically } from './errors';
 import { planFixPass } from './fix';
 import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
@@ -32,8 +34,7 @@ import { formatStylish } from './formats/stylish';
 import { type FixedEntry, type Report, type Rule, makeLocator, severityRank } from './report';
 import { VERSION } from './version';
 
-/** An error that ends the run with exit code 2; the message names the cause. */
-export class CliError extends Error {}
+export { CliError } from './errors';
 
 /** How many lint → fix rounds `--fix` runs at most (a fix may uncover or unblock another). */
 const MAX_FIX_PASSES = 5;
@@ -77,29 +78,6 @@ function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions, known: read
     cfg.rules[id] = { severity, options: cfg.rules[id]?.options ?? {} };
   }
   if (opts.reportUnusedSuppressions) cfg.reportUnusedSuppressions = true;
-}
-
-/** Writes through a temporary file in the same directory and a rename, so a crash never leaves half a file. */
-function writeAtomically(abs: string, text: string): void {
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
-  let mode: number | undefined;
-  try {
-    mode = fs.statSync(abs).mode & 0o7777;
-  } catch {
-    mode = undefined;
-  }
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.querylens-${process.pid}-${Date.now()}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
-    fs.renameSync(tmp, abs);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // Nothing was written.
-    }
-    throw e;
-  }
 }
 
 export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
@@ -217,7 +195,21 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   }
   problems.push(...result.problems);
 
-  const shown = opts.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
+  // The baseline (querylens-suppressions.json) sees every finding, whatever --quiet shows.
+  const base = applyBaseline({
+    opts,
+    cwd,
+    root,
+    findings: result.findings,
+    analysed,
+    textOf: (f) => project.fileText(f),
+    reportUnused: config.reportUnusedSuppressions,
+    known,
+  });
+  problems.push(...base.problems);
+  if (base.wrote) io.stderr?.write(`querylens: wrote ${base.wrote.file} (${base.wrote.accepted} accepted finding${base.wrote.accepted === 1 ? '' : 's'})\n`);
+
+  const shown = opts.quiet ? base.findings.filter((f) => f.severity === 'error') : base.findings;
   const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
   const count = (s: string) => shown.filter((f) => f.severity === s).length;
   const summary = {
@@ -227,6 +219,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     infos: count('info'),
     problems: problems.length,
     fixed: fixed.length,
+    suppressed: base.suppressed,
   };
 
   const report: Report = {

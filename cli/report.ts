@@ -37,6 +37,8 @@ export interface Summary {
   problems: number;
   /** Fixes applied by --fix. */
   fixed: number;
+  /** Findings accepted by the suppressions file (querylens-suppressions.json), not reported. */
+  suppressed: number;
 }
 
 export interface Report {

@@ -130,7 +130,8 @@ function updateStatus(status: vscode.StatusBarItem): void {
     status.hide();
     return;
   }
-  const ours = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'querylens');
+  // Findings accepted in querylens-suppressions.json show as hints but are not counted.
+  const ours = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'querylens' && !(d as { data?: { baselined?: boolean } }).data?.baselined);
   let ms = 0;
   let estimated = 0;
   for (const d of ours) {

@@ -10,3 +10,17 @@ export { isSchemaSource, DISCOVERED_SCHEMA_GLOBS } from './schema';
 export { LineIndex } from './text';
 export { allRules, ruleById, ruleIds } from '../rules';
 export { applyEdits, applyFixes, disableLineFix, editsConflict, EditConflictError, type ApplyFixesResult, type SkippedFix } from './fixes';
+export {
+  SUPPRESSIONS_FILE,
+  type Baseline,
+  type BaselineMatch,
+  type BaselineUnused,
+  baselineSize,
+  emptyBaseline,
+  findingFingerprint,
+  matchBaseline,
+  pruneBaseline,
+  serializeBaseline,
+  suppressFindings,
+  validateBaseline,
+} from './baseline';

@@ -75,6 +75,8 @@ export interface DiagnosticData {
   fixes: Fix[];
   /** The estimate's headline figures in ms, for clients that sum costs (the VS Code status bar). */
   estimate?: { currentMs: number; fixedMs: number };
+  /** Accepted by querylens-suppressions.json (shown as a hint). */
+  baselined?: true;
 }
 
 function lineIndexCache(resolver: FileResolver, self: { path: string; lines: LineIndex }) {
@@ -88,7 +90,7 @@ function lineIndexCache(resolver: FileResolver, self: { path: string; lines: Lin
   };
 }
 
-export function findingToDiagnostic(f: Finding, lines: LineIndex, version: number, resolver: FileResolver): Diagnostic {
+export function findingToDiagnostic(f: Finding, lines: LineIndex, version: number, resolver: FileResolver, opts: { baselined?: boolean } = {}): Diagnostic {
   const linesOf = lineIndexCache(resolver, { path: f.file, lines });
   const related: DiagnosticRelatedInformation[] = [];
   for (const r of f.related) {
@@ -98,17 +100,19 @@ export function findingToDiagnostic(f: Finding, lines: LineIndex, version: numbe
   }
   const d: Diagnostic = {
     range: toLspRange(lines, f.range),
-    severity: toSeverity(f.severity),
+    // A finding the team accepted (querylens-suppressions.json) stays visible, quietly.
+    severity: opts.baselined ? DiagnosticSeverity.Hint : toSeverity(f.severity),
     code: f.ruleId,
     codeDescription: { href: ruleDocUrl(f.ruleId) },
     source: SOURCE,
     // Rule messages already state the estimate ("≈ 100 round trips ≈ 60 ms"); the hover has the breakdown.
-    message: f.message,
+    message: opts.baselined ? `${f.message} (accepted in querylens-suppressions.json)` : f.message,
     data: {
       ruleId: f.ruleId,
       version,
       fixes: f.fixes,
       ...(f.estimate ? { estimate: { currentMs: f.estimate.currentMs, fixedMs: f.estimate.fixedMs } } : {}),
+      ...(opts.baselined ? { baselined: true as const } : {}),
     } satisfies DiagnosticData,
   };
   if (related.length) d.relatedInformation = related;

@@ -31,7 +31,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type AnalysisResult, type Finding, LineIndex, MAX_FILE_BYTES, type Problem, initParser, isAnalyzable } from '../engine';
+import { type AnalysisResult, type Finding, LineIndex, MAX_FILE_BYTES, type Problem, SUPPRESSIONS_FILE, initParser, isAnalyzable } from '../engine';
 import {
   type DiagnosticData,
   type EditOptions,
@@ -98,6 +98,8 @@ export class QuerylensServer {
   private debounceMs = DEFAULT_DEBOUNCE_MS;
   private maxFileBytes = DEFAULT_MAX_FILE_KB * 1024;
   private pollMs = DEFAULT_POLL_MS;
+  /** Findings accepted by querylens-suppressions.json: shown as hints, or not at all (`baselined` setting). */
+  private baselinedMode: 'hint' | 'hide' = 'hint';
   /** Log each analysis with wall and CPU time (initializationOptions.logTiming; the bench reads it). */
   private logTiming = false;
   private trusted = true;
@@ -154,7 +156,8 @@ export class QuerylensServer {
   // --- lifecycle -----------------------------------------------------------
 
   private async initialize(params: InitializeParams): Promise<InitializeResult> {
-    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number; logTiming?: boolean; maxFileKB?: number; pollMs?: number };
+    const opts = (params.initializationOptions ?? {}) as { trusted?: boolean; debounceMs?: number; logTiming?: boolean; maxFileKB?: number; pollMs?: number; baselined?: unknown };
+    this.setBaselinedMode(opts.baselined);
     if (typeof opts.pollMs === 'number' && opts.pollMs >= 50) this.pollMs = opts.pollMs;
     if (typeof opts.maxFileKB === 'number' && opts.maxFileKB > 0) this.maxFileBytes = opts.maxFileKB * 1024;
     this.logTiming = opts.logTiming === true;
@@ -192,6 +195,14 @@ export class QuerylensServer {
     };
   }
 
+  /** Returns true when the mode changed. */
+  private setBaselinedMode(v: unknown): boolean {
+    if (v !== 'hint' && v !== 'hide') return false;
+    const changed = v !== this.baselinedMode;
+    this.baselinedMode = v;
+    return changed;
+  }
+
   private addFolder(root: string): void {
     const ws = new WorkspaceProject(root, this.trusted, this.logger, (m) => this.showError(m));
     try {
@@ -225,6 +236,7 @@ export class QuerylensServer {
           // Multi-file Prisma schemas (prisma/schema/*.prisma).
           { globPattern: '**/*.prisma' },
           { globPattern: `**/${CONFIG_FILE}` },
+          { globPattern: `**/${SUPPRESSIONS_FILE}` },
           { globPattern: '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' },
           // Path aliases decide which helper an import names.
           { globPattern: '**/tsconfig.json' },
@@ -285,6 +297,7 @@ export class QuerylensServer {
       if (i === 0) this.lastSettings = s ?? undefined;
       if (s && typeof s.debounceMs === 'number' && s.debounceMs >= 0) this.debounceMs = s.debounceMs;
       if (s && typeof s.maxFileKB === 'number' && s.maxFileKB > 0) this.maxFileBytes = s.maxFileKB * 1024;
+      if (s) changed = this.setBaselinedMode(s.baselined) || changed;
       changed = ws.setSettings(s) || changed;
     });
     if (changed && reanalyse) this.rescheduleAll();
@@ -296,7 +309,7 @@ export class QuerylensServer {
     const section = (p.settings as Record<string, unknown> | null)?.querylens;
     if (section === undefined) return;
     this.lastSettings = section;
-    let changed = false;
+    let changed = typeof section === 'object' && section !== null && this.setBaselinedMode((section as Record<string, unknown>).baselined);
     for (const ws of [...this.projects, ...this.loose.values()]) changed = ws.setSettings(section) || changed;
     if (changed) this.rescheduleAll();
   }
@@ -435,6 +448,10 @@ export class QuerylensServer {
         t.schema = true;
         continue;
       }
+      if (rel === SUPPRESSIONS_FILE) {
+        if (ws.loadBaseline()) t.schema = true;
+        continue;
+      }
       if (rel === CONFIG_FILE) {
         // Also when open: an event for an open config file is its save, and a saved bad config deserves the popup.
         if (ws.loadConfigFile()) t.schema = true;
@@ -563,9 +580,19 @@ export class QuerylensServer {
   private toDiagnostics(doc: TextDocument, last: NonNullable<DocState['last']>): Diagnostic[] {
     const at = this.locate(doc)!;
     const resolver = this.resolver(doc, at.ws, at.rel);
+    return this.diagnosticsOf(at.ws, at.rel, doc.getText(), last.result, last.lines, last.version, resolver);
+  }
+
+  /** Findings and problems of one file as diagnostics; baselined findings become hints or go. */
+  private diagnosticsOf(ws: WorkspaceProject, rel: string, text: string, result: AnalysisResult, lines: LineIndex, version: number, resolver: FileResolver): Diagnostic[] {
+    const accepted = ws.baselined(rel, text, result.findings);
     const out: Diagnostic[] = [];
-    for (const f of last.result.findings) out.push(findingToDiagnostic(f, last.lines, last.version, resolver));
-    for (const p of last.result.problems) out.push(problemToDiagnostic(p as Problem, last.lines));
+    for (const f of result.findings) {
+      const baselined = accepted.has(f);
+      if (baselined && this.baselinedMode === 'hide') continue;
+      out.push(findingToDiagnostic(f, lines, version, resolver, { baselined }));
+    }
+    for (const p of result.problems) out.push(problemToDiagnostic(p as Problem, lines));
     return out;
   }
 
@@ -590,10 +617,7 @@ export class QuerylensServer {
           uri: (p: string) => this.openUri(ws, p) ?? pathToFileURL(ws.abs(p)).href,
           text: (p: string) => (p === rel ? text : ws.readDisk(p)),
         };
-        const diagnostics = [
-          ...result.findings.map((f) => findingToDiagnostic(f, lines, 0, resolver)),
-          ...result.problems.map((pr) => problemToDiagnostic(pr as Problem, lines)),
-        ];
+        const diagnostics = this.diagnosticsOf(ws, rel, text, result, lines, 0, resolver);
         await this.connection.sendDiagnostics({ uri, diagnostics });
         files++;
         findings += result.findings.length;

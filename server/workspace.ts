@@ -8,15 +8,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import {
+  type Baseline,
   ConfigError,
+  type Finding,
   MAX_FILE_BYTES,
   Project,
   type QuerylensConfig,
   defaultConfig,
   isAnalyzable,
   isSchemaSource,
+  SUPPRESSIONS_FILE,
+  matchBaseline,
   parseConfig,
   ruleIds,
+  validateBaseline,
 } from '../engine';
 
 export const CONFIG_FILE = 'querylens.config.json';
@@ -77,6 +82,8 @@ export class WorkspaceProject {
   private schemaGlobsKey = '';
   /** Set while applying an editor buffer of the config file. */
   private quiet = false;
+  /** querylens-suppressions.json at the root, when present and valid. */
+  private baseline?: Baseline;
 
   constructor(
     readonly root: string,
@@ -121,6 +128,7 @@ export class WorkspaceProject {
   load(): void {
     const started = Date.now();
     this.loadConfigFile();
+    this.loadBaseline();
     this.walk();
     this.syncSchemaSources();
     this.logger.log(`[${this.root}] ${this.known.size} files, ${this.schemaSources().length} schema sources, loaded in ${Date.now() - started} ms`);
@@ -199,6 +207,30 @@ export class WorkspaceProject {
       raw = undefined;
     }
     return this.setFileConfig(raw);
+  }
+
+  /** Re-reads querylens-suppressions.json; returns true when it changed. A bad file is logged and ignored. */
+  loadBaseline(): boolean {
+    const abs = path.join(this.root, SUPPRESSIONS_FILE);
+    let next: Baseline | undefined;
+    try {
+      if (fs.existsSync(abs)) {
+        const { baseline, errors } = validateBaseline(JSON.parse(fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '')));
+        if (errors.length) this.logger.error(`[${this.root}] ${SUPPRESSIONS_FILE}: ${errors.join('; ')}; baseline ignored`);
+        else next = baseline;
+      }
+    } catch (e) {
+      this.logger.error(`[${this.root}] ${SUPPRESSIONS_FILE}: ${(e as Error).message}; baseline ignored`);
+    }
+    const changed = JSON.stringify(next) !== JSON.stringify(this.baseline);
+    this.baseline = next;
+    return changed;
+  }
+
+  /** The findings of one file (with its text) that the baseline accepts. */
+  baselined(rel: string, text: string, findings: readonly Finding[]): Set<Finding> {
+    if (!this.baseline?.suppressions[rel]) return new Set();
+    return new Set(matchBaseline(findings, this.baseline, () => text, [rel]).suppressed);
   }
 
   /** The config file's text from an editor buffer: errors are logged, not popped up on every keystroke (saving re-reads it from disk). */
@@ -306,6 +338,7 @@ export class WorkspaceProject {
       }
     };
     stamp(CONFIG_FILE);
+    stamp(SUPPRESSIONS_FILE);
     // The usual schema folders count even before they hold a file we know.
     const dirs = new Set<string>(['', 'migrations', 'db', 'prisma', 'drizzle'].filter((d) => !d || fs.existsSync(this.abs(d))));
     for (const rel of this.schemaSources()) {

@@ -60,7 +60,7 @@ function syntheticReport(cwd: string, findings: Finding[], problems: Problem[]):
     findings,
     problems,
     fixed: [],
-    summary: { files: 2, errors: 0, warnings: findings.length, infos: 0, problems: problems.length, fixed: 0 },
+    summary: { files: 2, errors: 0, warnings: findings.length, infos: 0, problems: problems.length, fixed: 0, suppressed: 0 },
     rules: [fakeRule],
     displayPath,
     locate: makeLocator((f) => TEXTS[f], displayPath),

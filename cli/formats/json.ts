@@ -17,7 +17,7 @@
  *   }],
  *   "problems": [{ "kind", "file", "line"?, "column"?, "message" }],
  *   "fixed": [{ "file", "line", "ruleId", "title" }],  // fixes applied by --fix
- *   "summary": { "files", "errors", "warnings", "infos", "problems", "fixed" }
+ *   "summary": { "files", "errors", "warnings", "infos", "problems", "fixed", "suppressed" }  // suppressed: accepted by querylens-suppressions.json
  * }
  */
 import type { Range } from '../../engine';

@@ -97,6 +97,7 @@ export function formatStylish(report: Report, color: boolean): string {
 
   const s = report.summary;
   const total = s.errors + s.warnings + s.infos;
+  const baselined = s.suppressed ? p.dim(`  ${plural(s.suppressed, 'finding')} accepted by the suppressions file (baseline) not shown.`) : undefined;
   if (total > 0) {
     const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
     if (s.infos) parts.push(`${s.infos} info`);
@@ -104,9 +105,11 @@ export function formatStylish(report: Report, color: boolean): string {
     out.push(s.errors ? p.red(p.bold(line)) : s.warnings ? p.yellow(p.bold(line)) : p.bold(line));
     const fixable = report.findings.filter((f) => f.fixes.some((x) => x.safety === 'safe')).length;
     if (fixable) out.push(p.dim(`  ${plural(fixable, 'finding')} potentially fixable with the --fix option.`));
+    if (baselined) out.push(baselined);
   } else {
     const note = report.problems.length ? ` (${plural(report.problems.length, 'problem')} with the input, listed above)` : '';
     out.push(p.green(`✔ No findings in ${plural(s.files, 'file')}${note}.`));
+    if (baselined) out.push(baselined);
   }
   return out.join('\n') + '\n';
 }

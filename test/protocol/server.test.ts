@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodeAction, Diagnostic, Hover, InitializeResult } from 'vscode-languageserver-protocol';
+import { type LintOptions, parseArgs } from '../../cli/args';
+import { runLint } from '../../cli/lint';
 import { LspClient, actionsOf, applyWorkspaceEdit, buildBundles, tempWorkspace, uriOf, writeFile } from './client';
 
 const MIGRATION = `-- The initial schema.
@@ -584,5 +586,40 @@ describe('language server configuration', function () {
     const { c } = await start({ 'querylens.config.json': JSON.stringify({ database: 'postgres://prod' }) });
     const msg = await c.waitFor('showMessage', () => c.messages.find((m) => /database/.test(m.message)));
     assert.match(msg.message, /unknown key/);
+  });
+
+  it('marks findings accepted in querylens-suppressions.json as hints (or hides them), and follows the file', async () => {
+    const files = { 'migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY, name text, bio text);\n', 'q.sql': 'SELECT * FROM users;\n' };
+    const { root, c } = await start(files);
+    const q = path.join(root, 'q.sql');
+    const uri = await c.open(q, files['q.sql']);
+    const plain = only(await c.diagnosticsFor(uri), 'over-fetching');
+    assert.equal(plain[0]?.severity, 2, JSON.stringify(plain));
+
+    // Accept today's findings with the CLI, then tell the server the file appeared.
+    const code = await runLint(parseArgs(['lint', '--suppress-all']) as LintOptions, { cwd: root, env: {}, stdout: { write: () => true } });
+    assert.equal(code, 0);
+    let since = c.diagnostics.length;
+    await c.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(root, 'querylens-suppressions.json')), type: 1 }] });
+    const hinted = await c.waitFor('re-published as a hint', () => c.diagnostics.slice(since).find((p) => p.uri === uri)?.diagnostics);
+    const d = only(hinted, 'over-fetching')[0];
+    assert.equal(d?.severity, 4, JSON.stringify(hinted));
+    assert.match(String(d.message), /\(accepted in querylens-suppressions\.json\)$/);
+    assert.equal((d.data as { baselined?: boolean }).baselined, true);
+
+    // A second, new SELECT * in the same file is beyond the baseline: a warning again.
+    const text2 = `${files['q.sql']}SELECT * FROM users WHERE id = 1;\n`;
+    await c.change(uri, text2);
+    const both = only(await c.diagnosticsFor(uri, { version: 2 }), 'over-fetching');
+    assert.deepEqual(both.map((x) => [x.range.start.line, x.severity]), [[0, 4], [1, 2]]);
+
+    // With the setting "baselined": "hide" the accepted one is not published at all.
+    const hidden = await start(files, { settings: { baselined: 'hide' } });
+    fs.copyFileSync(path.join(root, 'querylens-suppressions.json'), path.join(hidden.root, 'querylens-suppressions.json'));
+    since = hidden.c.diagnostics.length;
+    await hidden.c.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(hidden.root, 'querylens-suppressions.json')), type: 1 }] });
+    const hq = await hidden.c.open(path.join(hidden.root, 'q.sql'), files['q.sql']);
+    const none = await hidden.c.diagnosticsFor(hq, { since, where: (ds) => only(ds, 'over-fetching').length === 0 });
+    assert.deepEqual(only(none, 'over-fetching'), []);
   });
 });
