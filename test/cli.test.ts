@@ -158,7 +158,7 @@ describe('querylens CLI: findings and formats', () => {
     assert.deepEqual([f.line, f.column, f.endLine], [1, 8, 1]);
     assert.equal(f.range.start, 7);
     for (const k of ['severity', 'message', 'endColumn', 'related', 'estimate', 'fixes']) assert.ok(k in f, k);
-    assert.deepEqual(Object.keys(out.summary).sort(), ['errors', 'files', 'fixed', 'infos', 'problems', 'warnings']);
+    assert.deepEqual(Object.keys(out.summary).sort(), ['errors', 'files', 'fixed', 'infos', 'problems', 'suppressed', 'warnings']);
     assert.equal(out.summary.warnings, 1);
   });
 
