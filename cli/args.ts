@@ -258,6 +258,7 @@ files are reported as problems; the run goes on.
 Exit codes:
   0  no finding at or above the failing severity (config "failOn", default warning)
   1  findings at or above it, or more warnings than --max-warnings
-  2  usage, configuration or internal error (the message names the cause)
+  2  usage, configuration or internal error (the message names the cause), a rule
+     that crashed on a file, or no file to lint could be read
 `;
 }

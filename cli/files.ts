@@ -63,6 +63,23 @@ export function commonDirectory(absPaths: readonly string[]): string {
   return common;
 }
 
+/**
+ * Creates a directory and its missing parents one level at a time (Node's
+ * `mkdirSync(…, { recursive: true })` loops forever under /proc). Throws the
+ * first error, as mkdir would.
+ */
+export function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d)) {
+    missing.push(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) fs.mkdirSync(m);
+}
+
 function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
@@ -96,6 +113,8 @@ export class FileFilter {
   private readonly configIgnore: Ignore;
   private readonly tests: Ignore;
   private readonly gitignores = new Map<string, Ignore | null>();
+  /** Directories the walk could not read (project-relative, '' for the root), with the reason. */
+  readonly unreadable: { dir: string; reason: string }[] = [];
 
   constructor(
     readonly root: string,
@@ -166,7 +185,10 @@ export class FileFilter {
       let entries: fs.Dirent[];
       try {
         entries = fs.readdirSync(path.join(this.root, relDir), { withFileTypes: true });
-      } catch {
+      } catch (e) {
+        // Reported, not silently skipped: the files in it are not linted.
+        const code = (e as NodeJS.ErrnoException).code;
+        this.unreadable.push({ dir: relDir, reason: code === 'EACCES' || code === 'EPERM' ? `permission denied (${code})` : (code ?? 'cannot be read') });
         return;
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -23,7 +23,7 @@ import {
   ruleIds,
 } from '../engine';
 import type { LintOptions } from './args';
-import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, readSource, toProjectPath } from './files';
+import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, makeDirectories, readSource, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
 import { CliError, writeAtomically } from './errors';
 import { planFixPass } from './fix';
@@ -96,6 +96,9 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   // One walk of the whole root serves both the schema (collected from everywhere) and the
   // named directories (their part of the same list), so ignore rules apply identically.
   const candidates = filter.walk('');
+  for (const u of filter.unreadable) {
+    problems.push({ kind: 'unreadable-file', file: u.dir || '.', message: `directory cannot be read: ${u.reason}; the files in it are not linted` });
+  }
   const targets = new Set<string>();
   for (const arg of opts.paths) {
     const abs = path.resolve(cwd, arg);
@@ -247,7 +250,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   if (toFile) {
     const out = path.resolve(cwd, opts.output!);
     try {
-      fs.mkdirSync(path.dirname(out), { recursive: true });
+      makeDirectories(path.dirname(out));
       fs.writeFileSync(out, text);
     } catch (e) {
       throw new CliError(`--output ${opts.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
@@ -264,6 +267,18 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const failRank = severityRank(config.failOn);
   const failing = shown.some((f) => severityRank(f.severity) >= failRank) || (unusedSuppressions > 0 && failRank <= 1);
   const tooManyWarnings = opts.maxWarnings !== undefined && summary.warnings + unusedSuppressions > opts.maxWarnings;
+  // An internal error (a rule that crashed) or a run that could read none of its files is not a
+  // clean result: exit 2, whatever was found, and say why on stderr.
+  const crashes = problems.filter((p) => p.kind === 'rule-crash').length;
+  const nothingRead = targets.size > 0 && analysed.length === 0 && problems.some((p) => p.kind === 'unreadable-file');
+  if (crashes || nothingRead) {
+    io.stderr?.write(
+      nothingRead
+        ? `querylens: none of the ${targets.size} file${targets.size === 1 ? '' : 's'} to lint could be read (see the problems in the report)\n`
+        : `querylens: ${crashes} internal error${crashes === 1 ? '' : 's'} (rule-crash problems in the report)\n`,
+    );
+    return 2;
+  }
   return failing || tooManyWarnings ? 1 : 0;
 }
 

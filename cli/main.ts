@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, helpText, parseArgs } from './args';
+import { safeText } from './formats/escape';
 import { CliError, runLint } from './lint';
 import { VERSION } from './version';
 
@@ -34,14 +35,15 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      stderr(`querylens: ${e.message}\nRun querylens --help for usage.\n`);
+      stderr(`querylens: ${safeText(e.message)}\nRun querylens --help for usage.\n`);
       return 2;
     }
     if (e instanceof CliError) {
-      stderr(`querylens: ${e.message}\n`);
+      // Messages may quote config keys and paths from the project: printed inert.
+      stderr(`querylens: ${safeText(e.message)}\n`);
       return 2;
     }
-    stderr(`querylens: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    stderr(`querylens: internal error: ${safeText((e as Error)?.stack ?? String(e), '\n')}\n`);
     return 2;
   }
 }

@@ -6,6 +6,7 @@
  * The published JSON schema is `querylens.schema.json`; test/unit/config.test.ts
  * keeps the two in step.
  */
+import { MAX_TABLE_ROWS, paramValueError } from './model/params';
 import type { SeveritySetting } from './types';
 
 export interface TableConfig {
@@ -68,6 +69,8 @@ export class ConfigError extends Error {
 }
 
 const SEVERITIES = ['off', 'info', 'warning', 'error'];
+/** A budget above a day is a typo (seconds for ms, an extra zero run): rejected. */
+const MAX_BUDGET_MS = 86_400_000;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -130,6 +133,7 @@ export function parseConfig(raw: unknown, knownRules: readonly string[], base: Q
           for (const [tk, tv] of Object.entries(t)) {
             if (tk === 'rows') {
               if (typeof tv !== 'number' || !(tv >= 0) || !Number.isFinite(tv)) throw new ConfigError(`${k}.rows: must be a non-negative number`, `${k}.rows`);
+              if (tv > MAX_TABLE_ROWS) throw new ConfigError(`${k}.rows: must be at most ${MAX_TABLE_ROWS}, got ${tv}`, `${k}.rows`);
               tc.rows = tv;
             } else if (tk === 'tiny') {
               if (typeof tv !== 'boolean') throw new ConfigError(`${k}.tiny: must be true or false`, `${k}.tiny`);
@@ -144,6 +148,8 @@ export function parseConfig(raw: unknown, knownRules: readonly string[], base: Q
         if (!isObject(value)) throw new ConfigError('model: must be an object of parameter → number', 'model');
         for (const [p, v] of Object.entries(value)) {
           if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`model.${p}: must be a non-negative number`, `model.${p}`);
+          const why = paramValueError(p, v);
+          if (why) throw new ConfigError(`model.${p}: ${why}`, `model.${p}`);
           cfg.model[p] = v;
         }
         break;
@@ -151,7 +157,8 @@ export function parseConfig(raw: unknown, knownRules: readonly string[], base: Q
       case 'budgets': {
         if (!isObject(value)) throw new ConfigError('budgets: must be an object of function name or route pattern → milliseconds', 'budgets');
         for (const [p, v] of Object.entries(value)) {
-          if (typeof v !== 'number' || !(v > 0)) throw new ConfigError(`budgets.${p}: must be a positive number of milliseconds`, `budgets.${p}`);
+          if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ConfigError(`budgets.${p}: must be a positive number of milliseconds`, `budgets.${p}`);
+          if (v > MAX_BUDGET_MS) throw new ConfigError(`budgets.${p}: must be at most ${MAX_BUDGET_MS} ms (a day), got ${v}`, `budgets.${p}`);
           cfg.budgets[p] = v;
         }
         break;

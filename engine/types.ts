@@ -88,6 +88,8 @@ export type ProblemKind =
   | 'skipped-file'
   | 'schema'
   | 'rule-crash'
+  /** A documented limit was hit (nesting depth, statement size, set-operation arms): that part was not analysed. */
+  | 'limit'
   | 'unused-suppression'
   | 'config';
 

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allRules } from '../engine';
-import { DEFAULT_PARAMS, PARAM_DOCS } from '../engine/model/params';
+import { DEFAULT_PARAMS, MAX_TABLE_ROWS, PARAM_DOCS, PARAM_RANGES } from '../engine/model/params';
 
 type Rule = (typeof allRules)[number];
 
@@ -43,7 +43,8 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
   const byId = new Map(rules.map((r) => [r.id, r]));
   const modelProps: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(DEFAULT_PARAMS)) {
-    modelProps[k] = { type: 'number', minimum: 0, default: v, description: (PARAM_DOCS as Record<string, string>)[k] ?? k };
+    const r = PARAM_RANGES[k as keyof typeof PARAM_RANGES];
+    modelProps[k] = { type: 'number', ...(r.exclusiveMin ? { exclusiveMinimum: r.min } : { minimum: r.min }), maximum: r.max, default: v, description: (PARAM_DOCS as Record<string, string>)[k] ?? k };
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -86,7 +87,7 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
           type: 'object',
           additionalProperties: false,
           properties: {
-            rows: { type: 'number', minimum: 0, description: 'Estimated row count (e.g. 50000000); the cost model uses it for scans and transfers.' },
+            rows: { type: 'number', minimum: 0, maximum: MAX_TABLE_ROWS, description: 'Estimated row count (e.g. 50000000); the cost model uses it for scans and transfers.' },
             tiny: { type: 'boolean', description: 'A small lookup table: sequential scans are fine, no unindexed-predicate findings.' },
           },
         },
@@ -95,12 +96,12 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
         type: 'object',
         description: 'Performance-model parameters (defaults documented in engine/model/params.ts).',
         properties: modelProps,
-        additionalProperties: { type: 'number', minimum: 0 },
+        additionalProperties: false,
       },
       budgets: {
         type: 'object',
         description: 'Latency budgets in milliseconds, by function name or route pattern.',
-        additionalProperties: { type: 'number', exclusiveMinimum: 0 },
+        additionalProperties: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000 },
       },
       ignore: {
         type: 'array',

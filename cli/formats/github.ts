@@ -4,20 +4,16 @@
  *   ::warning file=src/a.ts,line=3,col=5,endLine=3,endColumn=20,title=querylens(n-plus-one)::message
  * Errors become `::error`, info findings and problems `::notice`.
  *
- * Escaping follows the Actions toolkit (`@actions/core` command.ts): in the
- * message `%`, `\r`, `\n` are percent-encoded; in property values `:` and
- * `,` are too, since they delimit properties.
+ * Escaping (cli/formats/escape.ts) follows the Actions toolkit (`@actions/core`
+ * command.ts): in the message `%`, `\r`, `\n` are percent-encoded; in property
+ * values `:` and `,` are too, since they delimit properties; other control
+ * characters become visible escapes.
  */
 import type { Severity } from '../../engine';
 import { type Location, type Report, problemLocation } from '../report';
+import { escapeData, escapeProperty } from './escape';
 
-export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-export function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
+export { escapeData, escapeProperty };
 
 function command(name: string, props: Record<string, string | number | undefined>, message: string): string {
   const list = Object.entries(props)

@@ -22,6 +22,7 @@
  */
 import type { Range } from '../../engine';
 import { type Report, problemLocation } from '../report';
+import { jsonWithoutControls } from './escape';
 
 export function formatJson(report: Report): string {
   const loc = (file: string, range: Range) => {
@@ -50,5 +51,5 @@ export function formatJson(report: Report): string {
     fixed: report.fixed.map((f) => ({ file: report.displayPath(f.file), line: f.line, ruleId: f.ruleId, title: f.title })),
     summary: report.summary,
   };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return jsonWithoutControls(JSON.stringify(doc, null, 2)) + '\n';
 }

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Problem, Range, Severity } from '../../engine';
 import { type Location, type Report, problemLocation } from '../report';
 import { informationUri, ruleHelpUri } from '../version';
+import { jsonWithoutControls } from './escape';
 
 const SRCROOT = '%SRCROOT%';
 
@@ -115,7 +116,7 @@ export function buildSarif(report: Report) {
             rules,
           },
         },
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        invocations: [{ executionSuccessful: !report.problems.some((p) => p.kind === 'rule-crash'), toolExecutionNotifications: notifications }],
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(report.cwd).href.replace(/\/?$/, '/') } },
         columnKind: 'utf16CodeUnits',
         results,
@@ -125,5 +126,5 @@ export function buildSarif(report: Report) {
 }
 
 export function formatSarif(report: Report): string {
-  return JSON.stringify(buildSarif(report), null, 2) + '\n';
+  return jsonWithoutControls(JSON.stringify(buildSarif(report), null, 2)) + '\n';
 }

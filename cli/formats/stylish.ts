@@ -2,10 +2,12 @@
  * Human-readable output, laid out like ESLint's `stylish` formatter: findings
  * grouped by file, one aligned `line:col  severity  message  rule-id` row
  * each, the estimate dimmed on the line below, then problems (input querylens
- * could not use), fixes applied, and a totals line.
+ * could not use), fixes applied, and a totals line. Everything taken from the
+ * project (paths, messages quoting identifiers) goes through `safeText`.
  */
 import type { Finding } from '../../engine';
 import { type Report, problemLocation } from '../report';
+import { safeText } from './escape';
 
 interface Paint {
   red(s: string): string;
@@ -60,9 +62,10 @@ export function formatStylish(report: Report, color: boolean): string {
     const rows = byFile.get(file)!.map((f) => {
       const loc = report.locate(f.file, f.range);
       const sev = f.severity === 'error' ? p.red('error') : f.severity === 'warning' ? p.yellow('warning') : p.cyan('info');
-      const message = f.message.replace(/\s*\n\s*/g, ' ');
+      const message = safeText(f.message.replace(/\s*\n\s*/g, ' '));
       // The estimate goes on its own dimmed line, unless the message already quotes it.
-      const estimate = f.estimate?.summary && !message.includes(f.estimate.summary) ? f.estimate.summary : undefined;
+      const summary = f.estimate?.summary ? safeText(f.estimate.summary) : undefined;
+      const estimate = summary && !message.includes(summary) ? summary : undefined;
       return { pos: `${loc.line}:${loc.column}`, sev, message, rule: p.dim(f.ruleId), estimate };
     });
     const wPos = Math.max(...rows.map((r) => width(r.pos)));
@@ -70,7 +73,7 @@ export function formatStylish(report: Report, color: boolean): string {
     // Align rule ids after messages of ordinary length; a very long message would push
     // every rule id of the file off screen, so longer ones just take two spaces.
     const wMsg = Math.max(0, ...rows.map((r) => width(r.message)).filter((w) => w <= MAX_ALIGNED_MESSAGE));
-    out.push(p.underline(report.displayPath(file)));
+    out.push(p.underline(safeText(report.displayPath(file))));
     for (const r of rows) {
       out.push(`  ${pad(r.pos, wPos)}  ${pad(r.sev, wSev)}  ${pad(r.message, wMsg)}  ${r.rule}`.trimEnd());
       if (r.estimate) out.push(`  ${' '.repeat(wPos + wSev + 4)}${p.dim(r.estimate)}`);
@@ -82,8 +85,8 @@ export function formatStylish(report: Report, color: boolean): string {
     out.push(p.bold('Problems (input querylens could not fully use):'));
     for (const prob of report.problems) {
       const loc = problemLocation(report, prob);
-      const where = loc ? `${loc.path}${prob.line !== undefined || prob.range ? `:${loc.line}:${loc.column}` : ''}` : '(project)';
-      out.push(`  ${where}  ${p.dim(prob.kind)}  ${prob.message.replace(/\s*\n\s*/g, ' ')}`);
+      const where = loc ? `${safeText(loc.path)}${prob.line !== undefined || prob.range ? `:${loc.line}:${loc.column}` : ''}` : '(project)';
+      out.push(`  ${where}  ${p.dim(prob.kind)}  ${safeText(prob.message.replace(/\s*\n\s*/g, ' '))}`);
     }
     out.push('');
   }
@@ -91,7 +94,7 @@ export function formatStylish(report: Report, color: boolean): string {
   if (report.fixed.length) {
     const nFiles = new Set(report.fixed.map((f) => f.file)).size;
     out.push(p.green(`Fixed ${plural(report.fixed.length, 'problem')} in ${plural(nFiles, 'file')}:`));
-    for (const f of report.fixed) out.push(`  ${report.displayPath(f.file)}:${f.line}  ${f.title}  ${p.dim(f.ruleId)}`);
+    for (const f of report.fixed) out.push(`  ${safeText(report.displayPath(f.file))}:${f.line}  ${safeText(f.title)}  ${p.dim(f.ruleId)}`);
     out.push('');
   }
 

@@ -117,6 +117,46 @@ export const PARAM_DOCS: Record<keyof ModelParams, string> = {
   largeColumnBytes: 'average width of a json/jsonb/bytea/long-text column (bytes)',
 };
 
+/**
+ * Accepted range of each parameter, inclusive. Outside it the arithmetic
+ * stops meaning anything (1e308 ms round trips overflow sums to Infinity,
+ * a zero rate divides by zero): the config is rejected with the key named.
+ * `exclusiveMin` marks rates that must be positive.
+ */
+export const PARAM_RANGES: Record<keyof ModelParams, { min: number; max: number; exclusiveMin?: boolean }> = {
+  roundTripMs: { min: 0, max: 60_000 },
+  statementOverheadMs: { min: 0, max: 60_000 },
+  seqScanRowsPerMs: { min: 0, max: 1e9, exclusiveMin: true },
+  indexDescentMs: { min: 0, max: 1000 },
+  indexRowMs: { min: 0, max: 1000 },
+  resultRowMs: { min: 0, max: 1000 },
+  resultValueMs: { min: 0, max: 1000 },
+  bandwidthBytesPerMs: { min: 0, max: 1e12, exclusiveMin: true },
+  decodeBytesPerMs: { min: 0, max: 1e12, exclusiveMin: true },
+  joinRowMs: { min: 0, max: 1000 },
+  defaultTableRows: { min: 0, max: 1e13 },
+  defaultLoopIterations: { min: 0, max: 1e9 },
+  defaultMatchingRows: { min: 0, max: 1e13 },
+  // PostgreSQL's limit of columns per table.
+  defaultResultColumns: { min: 1, max: 1600 },
+  // PostgreSQL's largest field value: 1 GB.
+  textWidthBytes: { min: 0, max: 1_073_741_824 },
+  largeColumnBytes: { min: 0, max: 1_073_741_824 },
+};
+
+/** Why a value is out of range for a parameter (or an unknown parameter), undefined when accepted. */
+export function paramValueError(name: string, v: unknown): string | undefined {
+  const r = (PARAM_RANGES as Record<string, { min: number; max: number; exclusiveMin?: boolean } | undefined>)[name];
+  if (!r || !Object.prototype.hasOwnProperty.call(PARAM_RANGES, name)) return `unknown model parameter (known: ${Object.keys(PARAM_RANGES).join(', ')})`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a finite number';
+  if (r.exclusiveMin ? !(v > r.min) : !(v >= r.min)) return `must be ${r.exclusiveMin ? 'greater than' : 'at least'} ${r.min}, got ${v}`;
+  if (v > r.max) return `must be at most ${r.max}, got ${v}`;
+  return undefined;
+}
+
+/** Largest row count a table may be configured with (tables.<name>.rows). */
+export const MAX_TABLE_ROWS = 1e13;
+
 export function resolveParams(overrides: Record<string, number> | undefined): { params: ModelParams; fromConfig: Set<string> } {
   const params = { ...DEFAULT_PARAMS };
   const fromConfig = new Set<string>();
