@@ -10,6 +10,7 @@ import { findTable, type SchemaModel, type TableInfo } from './schema/types';
 import type { SqlSite } from './sources/types';
 import type { QuerySite } from './sources/query-sites';
 import { fileQuerySites } from './sources/orm';
+import { tableRowsCount } from './model/query-cost';
 import { LineIndex } from './text';
 import type { Estimate, Fix, Range, RelatedLocation, SourceFile } from './types';
 
@@ -89,15 +90,7 @@ export class RuleContext {
 
   /** Row count of a table with its source, for estimates. */
   tableRows(table: TableInfo | undefined, name?: string): Count {
-    if (table?.rows !== undefined) {
-      return { value: table.rows, source: table.rowsSource === 'default' ? 'default' : 'config', note: `rows of ${table.name}` };
-    }
-    const n = table?.name ?? name ?? 'table';
-    return {
-      value: this.model.params.defaultTableRows,
-      source: 'default',
-      note: `rows of ${n} unknown; set tables.${n}.rows in querylens.config.json`,
-    };
+    return tableRowsCount(table, this.model, name);
   }
 
   report(d: ReportDescriptor): void {

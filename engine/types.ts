@@ -46,7 +46,12 @@ export interface Fix {
   edits: TextEdit[];
 }
 
-export type AssumptionSource = 'code' | 'config' | 'default' | 'schema';
+/**
+ * Where an input of an estimate comes from: the code, the configuration, a default (to set), the
+ * schema (types, keys), the statistics snapshot (`querylens stats pull`), or the measured workload
+ * (pg_stat_statements in the snapshot).
+ */
+export type AssumptionSource = 'code' | 'config' | 'default' | 'schema' | 'stats' | 'measured';
 
 /** One input of an estimate, and where it came from. */
 export interface Assumption {

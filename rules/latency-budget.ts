@@ -51,8 +51,12 @@ function check(ctx: RuleContext): void {
     if (!(fixedMs < cost.totalMs)) continue;
     const within = fixedMs <= fn.budgetMs;
     const origin = fn.budgetSource === 'code' ? `\`// ${fn.budgetKey}\`` : `config budgets["${fn.budgetKey}"]`;
+    // "Queries" are executions, as everywhere: a statement in a loop of 100 is 100 queries.
+    const loops = cost.queries.filter((q) => q.count > 1);
+    const executions = Math.round(cost.queries.reduce((n, q) => n + q.count, 0));
+    const sites = cost.queries.length > 1 && executions !== cost.queries.length ? ` from ${cost.queries.length} statements in the code` : '';
     const message =
-      `\`${fn.name}\` runs ${cost.queries.length} quer${cost.queries.length === 1 ? 'y' : 'ies'} ≈ ${formatMs(cost.totalMs)} per call, over its ` +
+      `\`${fn.name}\` runs ${executions} quer${executions === 1 ? 'y' : 'ies'}${sites} ≈ ${formatMs(cost.totalMs)} per call, over its ` +
       `${formatMs(fn.budgetMs)} budget (${origin}); biggest: ${contributorText(top[0])}. ` +
       `${remedy[0].toUpperCase()}${remedy.slice(1)}${within ? ', within budget' : ', still over budget'}.`;
     const related = top.map((q) => ({
@@ -60,10 +64,14 @@ function check(ctx: RuleContext): void {
       range: q.range,
       message: `${Math.round((q.totalMs / cost.totalMs) * 100)} % of the request: ${contributorText(q)}`,
     }));
-    const loops = cost.queries.filter((q) => q.count > 1);
     const assumptions: Assumption[] = [
       { name: 'budgetMs', value: fn.budgetMs, unit: 'ms', source: fn.budgetSource === 'code' ? 'code' : 'config', note: fn.budgetSource === 'code' ? origin : `budgets["${fn.budgetKey}"]` },
-      { name: 'queries', value: cost.queries.length, source: 'code', note: 'run one after another' },
+      {
+        name: 'queries',
+        value: executions,
+        source: loops.some((q) => q.countSource !== 'code') ? loops.find((q) => q.countSource !== 'code')!.countSource : 'code',
+        note: `executions per call, run one after another (${cost.queries.length} statement${cost.queries.length === 1 ? '' : 's'} in the code)`,
+      },
       ctx.model.param('roundTripMs', 'ms'),
       ctx.model.param('statementOverheadMs', 'ms'),
     ];

@@ -10,11 +10,10 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { RuleContext } from '../engine/context';
-import type { Count, QueryCostInput } from '../engine/model';
-import { typeWidth } from '../engine/model';
+import { iterationCount } from '../engine/model/iterations';
+import { type QueryPrice, queryInput, siteShape } from '../engine/model/query-cost';
 import { CallGraph, findNode, type ReachedQuery } from '../engine/sources/call-graph';
 import { containsNode, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
-import { fileProvenance } from '../engine/sources/provenance';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
@@ -82,72 +81,12 @@ function takesElementWhole(node: ts.Node, el: string | undefined, body?: ts.Node
   });
 }
 
-/** How many times the scope iterates, from the code where it tells. */
-function iterations(ctx: RuleContext, scope: IterationScope, all: IterationScope[], sites: QuerySite[]): Count {
-  if (scope.literalCount !== undefined) {
-    return { value: scope.literalCount, source: 'code', note: scope.kind === 'for' ? 'loop bound in the code' : `array literal of ${scope.literalCount} elements` };
-  }
-  const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
-  let id: ts.Identifier | undefined;
-  if (ce && ts.isIdentifier(ce)) id = ce;
-  else if (ce && ts.isPropertyAccessExpression(ce) && ts.isIdentifier(ce.expression)) id = ce.expression;
-  if (id) {
-    // The element of an enclosing chunk loop: `for (const c of chunk(ids, 100)) for (const id of c)`.
-    const outer = all.find((s) => s !== scope && s.element === id!.text && s.collectionExpr);
-    if (outer) {
-      const oc = unparen(outer.collectionExpr!);
-      if (ts.isCallExpression(oc) && oc.arguments.length >= 2 && ts.isNumericLiteral(oc.arguments[1])) {
-        return { value: Number(oc.arguments[1].text), source: 'code', note: `chunk size ${oc.arguments[1].text}` };
-      }
-    }
-    let decl: ts.Node | undefined;
-    try {
-      const prov = fileProvenance(ctx.project, ctx.file.path);
-      decl = prov.declarationOf(id);
-      // An imported constant (`TEAM_GROUPS` from './constants'): its declaration in that file.
-      if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) decl = prov.definitionOf(id)?.node;
-    } catch {
-      decl = undefined;
-    }
-    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
-      const init = unparen(decl.initializer);
-      if (ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement)) {
-        return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
-      }
-      // The query that produced the collection: its take/LIMIT bounds the loop.
-      const start = init.getStart();
-      const end = init.getEnd();
-      const producer = sites.find((s) => s.range.start >= start && s.range.end <= end && s.limit !== undefined && s.kind === 'read');
-      if (producer) {
-        return { value: producer.limit!, source: 'code', note: `limit ${producer.limit} of the query that produced ${id.text}` };
-      }
-      if (ts.isCallExpression(init) && init.arguments.length >= 2 && ts.isNumericLiteral(init.arguments[1])) {
-        const callee = init.expression;
-        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-        if (/chunk/i.test(name)) {
-          return { value: Number(init.arguments[1].text), source: 'code', note: `chunk size ${init.arguments[1].text}` };
-        }
-      }
-    }
-  }
-  const a = ctx.model.param('defaultLoopIterations');
-  return {
-    value: ctx.model.params.defaultLoopIterations,
-    source: a.source,
-    note: a.source === 'default' ? `size of ${scope.collection ?? 'the collection'} unknown; set model.defaultLoopIterations or bound it with take/LIMIT` : undefined,
-  };
-}
-
-function perQuery(ctx: RuleContext, site: QuerySite): QueryCostInput {
-  const table = site.table ? ctx.table(site.table) : undefined;
-  let rowBytes = 0;
-  if (table) {
-    const cols = site.selects && site.selects !== '*' ? site.selects.map((c) => table.columns.get(c)).filter((c) => !!c) : [...table.columns.values()];
-    for (const c of cols) rowBytes += typeWidth(c!.type, ctx.model.params);
-  }
-  if (!rowBytes) rowBytes = 100;
-  const rows = site.kind === 'write' ? 1 : site.limit ?? ctx.model.params.defaultMatchingRows;
-  return { access: 'index', tableRows: ctx.tableRows(table, site.table).value, rowsReturned: Math.max(1, rows), rowBytes };
+/**
+ * One execution of the looped query, priced as every estimate prices it (engine/model/query-cost.ts):
+ * a filter no index serves is a sequential scan in each iteration, and that scan is part of the cost.
+ */
+function perQuery(ctx: RuleContext, site: QuerySite): QueryPrice {
+  return queryInput(siteShape(site, ctx.project), ctx.model);
 }
 
 /** How to batch, in the library's own words. */
@@ -217,7 +156,7 @@ export default defineRule({
       fixSafety:
         'A suggestion (never applied by `--fix`; it moves code), offered only where the rewrite is mechanical (rules/n-plus-one-fix.ts). Reads keyed by one field of the element of a `for…of` or an async `map`/`forEach` callback: one batched query before the loop (Prisma `findMany` with `in`, TypeORM `findBy`/`find` with `In()`, Sequelize `findAll` with `Op.in`, Knex `whereIn`, Drizzle `inArray`, Kysely `where(…, \'in\', …)`, pg `= ANY($n)`, postgres.js `= ANY(${keys})`) and a Map lookup in place of the query: a Map of rows when the key column is unique in the schema and the query reads one row (`findUnique`/`findFirst`/`findOne`/`findByPk`/`.first()`/`executeTakeFirst`; `…OrThrow`/`…OrFail` still throw for a missing key), a Map of row arrays when it reads many; no fix for a single-row read on a non-unique key, for aggregates, limits or joins, or when the row would not carry the key (a column selection without it). Writes whose loop body is the write alone become one statement (`createMany`, `updateMany`/`deleteMany` with `in`, `bulkCreate`, `inArray`, `whereIn`, `= ANY($n)`); `updateMany` does not throw for a missing row as `update` does. The required import (`In`, `Op`, `inArray`) is added.',
       estimate:
-        'N × (roundTripMs + statementOverheadMs + index descent + rows × row width ÷ bandwidth) now, versus one statement returning N × rows after the fix. N comes from the code when it can (array literal length, loop bound, `take`/`LIMIT` of the query that produced the collection, `chunk(…, n)`), else `defaultLoopIterations` (**default** 100). Rows per query: the query\'s `take`/`limit`, 1 for unique lookups and writes, else `defaultMatchingRows` (**default**).',
+        'N × (roundTripMs + statementOverheadMs + index descent + rows × row width ÷ bandwidth) now — or, when no index serves the filter, a sequential scan of the table in every iteration (the same per-execution price the latency budget charges) — versus one statement returning N × rows after the fix. N comes from the code when it can (array literal length, loop bound, `take`/`LIMIT` of the query that produced the collection, `chunk(…, n)`), else `defaultLoopIterations` (**default** 100). Rows per query: the query\'s `take`/`limit`, 1 for unique lookups and writes, else `defaultMatchingRows` (**default**).',
       whenNotToUse:
         'When the collection is known to hold one or two elements, or the per-element statements must run in separate transactions. Suppress the line with `// querylens-disable-next-line n-plus-one -- reason`.',
     },
@@ -238,11 +177,12 @@ export default defineRule({
     const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined): void => {
       const site = reached.site;
       if (reported.has(node.getStart())) return;
-      const n = iterations(ctx, scope, all, sites);
+      const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
       if (n.value <= 1) return;
       reported.add(node.getStart());
       const table = site.table ?? site.entity ?? 'the database';
-      const estimate = ctx.model.nPlusOne(n, perQuery(ctx, site));
+      const one = perQuery(ctx, site);
+      const estimate = ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows);
       const related: RelatedLocation[] = [{ file: ctx.file.path, range: scope.range, message: `the ${loopLabel(scope)} (runs once per element)` }];
       for (const step of reached.path) related.push({ file: step.file, range: step.range, message: `calls \`${step.callee}\`` });
       if (viaHelper) related.push({ file: site.file, range: site.range, message: `the query on \`${table}\`` });

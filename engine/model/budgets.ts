@@ -22,18 +22,15 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { findColumn, findModel, findTable, type TableInfo } from '../schema/types';
 import { fileSummary, findNode, owningFunction, resolveCallee } from '../sources/call-graph';
-import { enclosingIterations } from '../sources/iteration';
 import { fileProvenance } from '../sources/provenance';
 import type { QuerySite } from '../sources/query-sites';
-import { fileQuerySites } from '../sources/orm';
 import type { SqlSite } from '../sources/types';
-import { fileQueryModels, type QueryLevel } from '../sql/query-model';
-import { unwrap } from '../sql/expr';
 import type { AssumptionSource, Range } from '../types';
 import type { BudgetHoverContext } from './hover';
-import { type CostModel, type QueryCostInput, typeWidth } from './index';
+import type { CostModel, QueryCostInput } from './index';
+import { loopCount, memoQuerySites } from './iterations';
+import { type QueryShape, queryInput, siteShape, sqlShape } from './query-cost';
 
 export interface BudgetedFunction {
   /** The file of `node` (another file than the one analysed for an imported route handler). */
@@ -302,155 +299,9 @@ export function budgetedFunctions(project: ProjectServices, path: string): Budge
   });
 }
 
-// ---- per-query estimates ----------------------------------------------------
-
-interface QueryShape {
-  table?: TableInfo;
-  tableName?: string;
-  kind: 'read' | 'write' | 'unknown';
-  /** Columns compared in WHERE (resolved to the main table). */
-  filters: string[];
-  selects?: string[] | '*';
-  limit?: number;
-  batched: boolean;
-}
-
-function leadingIndexed(t: TableInfo, col: string): { unique: boolean } | undefined {
-  let best: { unique: boolean } | undefined;
-  for (const ix of t.indexes) {
-    if (ix.predicate) continue;
-    if (ix.keys[0]?.column !== col) continue;
-    const unique = ix.kind !== 'index' && ix.keys.length === 1;
-    if (!best || unique) best = { unique };
-  }
-  return best;
-}
-
-function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | undefined {
-  let models;
-  try {
-    models = fileQueryModels([site], project.schema())[0]?.models ?? [];
-  } catch {
-    return undefined;
-  }
-  const m = models[0];
-  const top: QueryLevel | undefined = m?.levels.find((l) => l.role === 'top') ?? m?.levels[0];
-  if (!m || !top) return undefined;
-  const first = top.dmlTarget ?? top.from.find((f) => f.kind === 'table');
-  const kind = /Insert|Update|Delete/.test(m.statementType) ? 'write' : m.statementType === 'SelectStmt' ? 'read' : 'unknown';
-  const filters: string[] = [];
-  let batched = false;
-  for (const c of top.where) {
-    const u = unwrap(c);
-    if (u?.type === 'A_Expr' && (u.body.kind === 'AEXPR_OP_ANY' || u.body.kind === 'AEXPR_IN')) batched = true;
-    if (u?.type === 'A_Expr' || u?.type === 'NullTest' || u?.type === 'BooleanTest') {
-      const lhs = u.type === 'A_Expr' ? u.body.lexpr : u.body.arg;
-      const lu = unwrap(lhs);
-      if (lu?.type === 'ColumnRef') {
-        const info = m.resolve(top, lhs);
-        if (!first || !info.item || info.item === first) filters.push(info.column);
-      }
-    }
-  }
-  let selects: string[] | '*' | undefined;
-  if (top.targets.some((t) => t.star)) selects = '*';
-  else if (top.targets.length) selects = top.targets.map((t) => t.name ?? '?');
-  return {
-    table: first?.table,
-    tableName: first?.name,
-    kind,
-    filters,
-    selects,
-    limit: typeof top.limit === 'number' ? top.limit : undefined,
-    batched,
-  };
-}
-
-function siteShape(site: QuerySite, project: ProjectServices): QueryShape {
-  if (site.sql) {
-    const s = sqlShape(site.sql, project);
-    if (s) return s;
-  }
-  const schema = project.schema();
-  const name = site.table ?? site.entity;
-  const table = name ? (findTable(schema, name) ?? findModel(schema, name)) : undefined;
-  return {
-    table,
-    tableName: name,
-    kind: site.kind,
-    filters: site.filters.map((f) => findColumn(table, f.column)?.name ?? f.column),
-    selects: site.selects,
-    limit: site.limit,
-    batched: site.batched,
-  };
-}
-
-/** The cost-model input for one execution of a query, and its fixed form. */
-export function queryInput(shape: QueryShape, model: CostModel): { now: QueryCostInput; fixed: QueryCostInput; rowsSource: AssumptionSource; fix?: string } {
-  const p = model.params;
-  const t = shape.table;
-  const tableRows = t?.rows ?? p.defaultTableRows;
-  const rowsSource: AssumptionSource = t?.rows !== undefined && t.rowsSource !== 'default' ? 'config' : 'default';
-  let rowBytes: number;
-  let columns: number;
-  if (t && shape.selects === '*') {
-    columns = t.columns.size || p.defaultResultColumns;
-    rowBytes = [...t.columns.values()].reduce((s, c) => s + typeWidth(c.type, p), 0) || columns * p.textWidthBytes;
-  } else if (t && Array.isArray(shape.selects) && shape.selects.length) {
-    columns = shape.selects.length;
-    rowBytes = shape.selects.reduce((s, c) => s + (findColumn(t, c) ? typeWidth(findColumn(t, c)!.type, p) : p.textWidthBytes), 0);
-  } else {
-    columns = p.defaultResultColumns;
-    rowBytes = columns * p.textWidthBytes;
-  }
-  const idx = t ? shape.filters.map((c) => leadingIndexed(t, c)).filter((x) => x !== undefined) : [];
-  const unique = idx.some((x) => x!.unique);
-  const limit = shape.limit;
-  const cap = (n: number) => (limit !== undefined ? Math.min(limit, n) : n);
-  if (shape.kind === 'write' && shape.filters.length === 0) {
-    // INSERT: one row written, nothing scanned.
-    const q: QueryCostInput = { access: 'none', tableRows, rowsReturned: 1, rowBytes, columns };
-    return { now: q, fixed: q, rowsSource };
-  }
-  if (!t || idx.length > 0) {
-    const rows = unique ? 1 : cap(p.defaultMatchingRows);
-    const q: QueryCostInput = { access: shape.filters.length || !t ? 'index' : 'seq', tableRows, rowsReturned: rows, rowBytes, columns };
-    return { now: q, fixed: q, rowsSource };
-  }
-  if (shape.filters.length) {
-    // Filtered on columns no index leads with: a sequential scan; fixed by an index.
-    const rows = cap(p.defaultMatchingRows);
-    return {
-      now: { access: 'seq', tableRows, rowsReturned: rows, rowBytes, columns },
-      fixed: { access: 'index', tableRows, rowsReturned: rows, rowBytes, columns },
-      rowsSource,
-      fix: `index ${t.name}(${shape.filters[0]})`,
-    };
-  }
-  // No filter: the whole table (or its first LIMIT rows).
-  const rows = cap(tableRows);
-  const q: QueryCostInput = { access: limit !== undefined ? 'index' : 'seq', tableRows: limit !== undefined ? rows : tableRows, rowsReturned: rows, rowBytes, columns };
-  return { now: q, fixed: q, rowsSource };
-}
-
 function siteLabel(site: QuerySite, shape: QueryShape): string {
   const t = shape.table?.name ?? shape.tableName;
   return `${site.operation}${t ? ` on ${t}` : ''}`;
-}
-
-/** Loop iterations around `node` inside its function: the product over per-element scopes. */
-function loopCount(node: ts.Node, model: CostModel): { count: number; source: AssumptionSource } {
-  let count = 1;
-  let source: AssumptionSource = 'code';
-  for (const s of enclosingIterations(node)) {
-    if (!s.perElement) continue;
-    if (s.literalCount !== undefined) count *= Math.max(1, s.literalCount);
-    else {
-      count *= model.params.defaultLoopIterations;
-      source = model.isConfigured('defaultLoopIterations') ? 'config' : 'default';
-    }
-  }
-  return { count, source };
 }
 
 function rangeOf(n: ts.Node): Range {
@@ -510,13 +361,13 @@ export function functionCost(project: ProjectServices, file: string, fn: ts.Sign
       }
       let all: QuerySite[] = [];
       try {
-        all = fileQuerySites(project, f);
+        all = memoQuerySites(project, f);
       } catch {
         all = [];
       }
       const own = summary?.sites ?? [];
       const add = (shape: QueryShape, label: string, at: ts.Node, r: Range, batched: boolean) => {
-        const loops = loopCount(at, model);
+        const loops = loopCount(project, f, at, model);
         const count = factor * (batched ? 1 : loops.count);
         const countSource: AssumptionSource = factorSource !== 'code' ? factorSource : loops.source;
         const input = queryInput(shape, model);
@@ -569,7 +420,7 @@ export function functionCost(project: ProjectServices, file: string, fn: ts.Sign
           target = undefined;
         }
         if (!target || target.node === node) continue;
-        const loops = loopCount(call, model);
+        const loops = loopCount(project, f, call, model);
         walk(target.file, target.node, factor * loops.count, factorSource !== 'code' ? factorSource : loops.source, local ?? rangeOf(call), depth + 1);
       }
     } finally {

@@ -202,9 +202,12 @@ export class CostModel {
   /**
    * N queries (one per element) vs one batched query returning all N results.
    * The batched statement pays one round trip but still one B-tree descent per
-   * key (`= ANY($1)` on PostgreSQL ≤ 16), so `lookups` = N.
+   * key (`= ANY($1)` on PostgreSQL ≤ 16), so `lookups` = N. A per-element
+   * statement whose filter no index serves scans the table every iteration
+   * (`tableRows` says how many rows, and where that figure comes from); batched,
+   * it scans once.
    */
-  nPlusOne(iterations: Count, perQuery: QueryCostInput, rowsPerQuery?: Count): Estimate {
+  nPlusOne(iterations: Count, perQuery: QueryCostInput, rowsPerQuery?: Count, tableRows?: Count): Estimate {
     const n = Math.max(1, iterations.value);
     const one = this.queryMs(perQuery);
     const current = n * one;
@@ -215,18 +218,24 @@ export class CostModel {
       lookups: perQuery.access === 'seq' ? 1 : Math.max(1, perQuery.lookups ?? 1) * n,
     };
     const fixed = Math.min(this.queryMs(batched), current);
+    const assumptions: Assumption[] = [
+      this.countAssumption('iterations', iterations),
+      this.param('roundTripMs', 'ms'),
+      this.param('statementOverheadMs', 'ms'),
+      rowsPerQuery
+        ? this.countAssumption('rowsPerQuery', rowsPerQuery)
+        : { name: 'rowsPerQuery', value: perQuery.rowsReturned, source: 'default', note: 'rows each statement returns' },
+    ];
+    if (perQuery.access === 'seq') {
+      const scanned = tableRows ?? { value: perQuery.tableRows, source: 'default' as const };
+      assumptions.push({ ...this.countAssumption('rowsScannedPerQuery', scanned), note: `sequential scan in every iteration (no index serves the filter)${scanned.note ? `; ${scanned.note}` : ''}` });
+      assumptions.push(this.param('seqScanRowsPerMs', 'rows/ms'));
+    }
     return {
       currentMs: current,
       fixedMs: fixed,
-      assumptions: [
-        this.countAssumption('iterations', iterations),
-        this.param('roundTripMs', 'ms'),
-        this.param('statementOverheadMs', 'ms'),
-        rowsPerQuery
-          ? this.countAssumption('rowsPerQuery', rowsPerQuery)
-          : { name: 'rowsPerQuery', value: perQuery.rowsReturned, source: 'default', note: 'rows each statement returns' },
-      ],
-      summary: `≈ ${formatCount(n)} round trips ≈ ${formatMs(current)} per call; batched ≈ ${formatMs(fixed)}`,
+      assumptions,
+      summary: `≈ ${formatCount(n)} round trips ≈ ${formatMs(current)} per call${perQuery.access === 'seq' ? ` (each scans ≈ ${formatCount(perQuery.tableRows)} rows)` : ''}; batched ≈ ${formatMs(fixed)}`,
     };
   }
 

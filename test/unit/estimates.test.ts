@@ -9,7 +9,7 @@ import { initParser } from '../../engine/sql/parser';
 import type { Finding } from '../../engine/types';
 import { type FixtureCase, loadCases, runCase } from '../harness';
 
-const SOURCES = new Set(['code', 'config', 'default', 'schema']);
+const SOURCES = new Set(['code', 'config', 'default', 'schema', 'stats', 'measured']);
 
 function problemsOf(f: Finding): string[] {
   const out: string[] = [];

@@ -1,0 +1,99 @@
+/**
+ * How many times a per-element scope runs: from the code where it tells
+ * (array literal, loop bound, the take/LIMIT of the query that produced the
+ * collection, a chunk size), else `defaultLoopIterations`. One function for
+ * every estimate that multiplies by a loop (the N+1 rule, latency budgets),
+ * so a loop counts the same in both.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ProjectServices } from '../context';
+import { enclosingIterations, type IterationScope } from '../sources/iteration';
+import { fileQuerySites } from '../sources/orm';
+import { fileProvenance } from '../sources/provenance';
+import type { QuerySite } from '../sources/query-sites';
+import type { AssumptionSource } from '../types';
+import type { Count, CostModel } from './index';
+
+const unparen = (e: ts.Expression): ts.Expression => {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
+  return e;
+};
+
+/** Query sites of a file, memoised under the key the rule context uses. */
+export function memoQuerySites(project: ProjectServices, path: string): QuerySite[] {
+  const text = project.fileText(path);
+  if (text === undefined) return [];
+  return project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path));
+}
+
+/** How many times `scope` iterates (`all`: the scopes around the same node, innermost first). */
+export function iterationCount(project: ProjectServices, file: string, scope: IterationScope, all: IterationScope[], model: CostModel): Count {
+  if (scope.literalCount !== undefined) {
+    return { value: scope.literalCount, source: 'code', note: scope.kind === 'for' ? 'loop bound in the code' : `array literal of ${scope.literalCount} elements` };
+  }
+  const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
+  let id: ts.Identifier | undefined;
+  if (ce && ts.isIdentifier(ce)) id = ce;
+  else if (ce && ts.isPropertyAccessExpression(ce) && ts.isIdentifier(ce.expression)) id = ce.expression;
+  if (id) {
+    // The element of an enclosing chunk loop: `for (const c of chunk(ids, 100)) for (const id of c)`.
+    const outer = all.find((s) => s !== scope && s.element === id!.text && s.collectionExpr);
+    if (outer) {
+      const oc = unparen(outer.collectionExpr!);
+      if (ts.isCallExpression(oc) && oc.arguments.length >= 2 && ts.isNumericLiteral(oc.arguments[1])) {
+        return { value: Number(oc.arguments[1].text), source: 'code', note: `chunk size ${oc.arguments[1].text}` };
+      }
+    }
+    let decl: ts.Node | undefined;
+    try {
+      const prov = fileProvenance(project, file);
+      decl = prov.declarationOf(id);
+      // An imported constant (`TEAM_GROUPS` from './constants'): its declaration in that file.
+      if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) decl = prov.definitionOf(id)?.node;
+    } catch {
+      decl = undefined;
+    }
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
+      const init = unparen(decl.initializer);
+      if (ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement)) {
+        return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
+      }
+      // The query that produced the collection: its take/LIMIT bounds the loop.
+      const start = init.getStart();
+      const end = init.getEnd();
+      const sites = memoQuerySites(project, decl.getSourceFile().fileName);
+      const producer = sites.find((s) => s.range.start >= start && s.range.end <= end && s.limit !== undefined && s.kind === 'read');
+      if (producer) {
+        return { value: producer.limit!, source: 'code', note: `limit ${producer.limit} of the query that produced ${id.text}` };
+      }
+      if (ts.isCallExpression(init) && init.arguments.length >= 2 && ts.isNumericLiteral(init.arguments[1])) {
+        const callee = init.expression;
+        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+        if (/chunk/i.test(name)) {
+          return { value: Number(init.arguments[1].text), source: 'code', note: `chunk size ${init.arguments[1].text}` };
+        }
+      }
+    }
+  }
+  const a = model.param('defaultLoopIterations');
+  return {
+    value: model.params.defaultLoopIterations,
+    source: a.source,
+    note: a.source === 'default' ? `size of ${scope.collection ?? 'the collection'} unknown; set model.defaultLoopIterations or bound it with take/LIMIT` : undefined,
+  };
+}
+
+/** Executions of `node` per call of its function: the product of the per-element scopes around it. */
+export function loopCount(project: ProjectServices, file: string, node: ts.Node, model: CostModel): { count: number; source: AssumptionSource } {
+  let count = 1;
+  let source: AssumptionSource = 'code';
+  const all = enclosingIterations(node);
+  for (const s of all) {
+    if (!s.perElement) continue;
+    const c = iterationCount(project, file, s, all, model);
+    count *= Math.max(1, c.value);
+    if (c.source !== 'code' && source === 'code') source = c.source;
+  }
+  return { count, source };
+}

@@ -1,0 +1,169 @@
+/**
+ * One execution of one query, as the cost model sees it: the query's shape
+ * (table, filtered columns, selected columns, LIMIT, batched or not) from its
+ * SQL or its ORM call, and the cost-model input for it now and after its fix
+ * (an index for a filter no index serves). Every estimate that prices a query
+ * execution goes through here — the N+1 rule per iteration, latency budgets
+ * per contributor — so the same query costs the same everywhere.
+ */
+import type { ProjectServices } from '../context';
+import { findColumn, findModel, findTable, type TableInfo } from '../schema/types';
+import type { QuerySite } from '../sources/query-sites';
+import type { SqlSite } from '../sources/types';
+import { unwrap } from '../sql/expr';
+import { fileQueryModels, type QueryLevel } from '../sql/query-model';
+import type { AssumptionSource } from '../types';
+import { type Count, type CostModel, type QueryCostInput, typeWidth } from './index';
+
+export interface QueryShape {
+  table?: TableInfo;
+  tableName?: string;
+  kind: 'read' | 'write' | 'unknown';
+  /** Columns compared in WHERE (resolved to the main table). */
+  filters: string[];
+  selects?: string[] | '*';
+  limit?: number;
+  batched: boolean;
+}
+
+function leadingIndexed(t: TableInfo, col: string): { unique: boolean } | undefined {
+  let best: { unique: boolean } | undefined;
+  for (const ix of t.indexes) {
+    if (ix.predicate) continue;
+    if (ix.keys[0]?.column !== col) continue;
+    const unique = ix.kind !== 'index' && ix.keys.length === 1;
+    if (!best || unique) best = { unique };
+  }
+  return best;
+}
+
+export function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | undefined {
+  let models;
+  try {
+    models = fileQueryModels([site], project.schema())[0]?.models ?? [];
+  } catch {
+    return undefined;
+  }
+  const m = models[0];
+  const top: QueryLevel | undefined = m?.levels.find((l) => l.role === 'top') ?? m?.levels[0];
+  if (!m || !top) return undefined;
+  const first = top.dmlTarget ?? top.from.find((f) => f.kind === 'table');
+  const kind = /Insert|Update|Delete/.test(m.statementType) ? 'write' : m.statementType === 'SelectStmt' ? 'read' : 'unknown';
+  const filters: string[] = [];
+  let batched = false;
+  for (const c of top.where) {
+    const u = unwrap(c);
+    if (u?.type === 'A_Expr' && (u.body.kind === 'AEXPR_OP_ANY' || u.body.kind === 'AEXPR_IN')) batched = true;
+    if (u?.type === 'A_Expr' || u?.type === 'NullTest' || u?.type === 'BooleanTest') {
+      const lhs = u.type === 'A_Expr' ? u.body.lexpr : u.body.arg;
+      const lu = unwrap(lhs);
+      if (lu?.type === 'ColumnRef') {
+        const info = m.resolve(top, lhs);
+        if (!first || !info.item || info.item === first) filters.push(info.column);
+      }
+    }
+  }
+  let selects: string[] | '*' | undefined;
+  if (top.targets.some((t) => t.star)) selects = '*';
+  else if (top.targets.length) selects = top.targets.map((t) => t.name ?? '?');
+  return {
+    table: first?.table,
+    tableName: first?.name,
+    kind,
+    filters,
+    selects,
+    limit: typeof top.limit === 'number' ? top.limit : undefined,
+    batched,
+  };
+}
+
+export function siteShape(site: QuerySite, project: ProjectServices): QueryShape {
+  if (site.sql) {
+    const s = sqlShape(site.sql, project);
+    if (s) return s;
+  }
+  const schema = project.schema();
+  const name = site.table ?? site.entity;
+  const table = name ? (findTable(schema, name) ?? findModel(schema, name)) : undefined;
+  return {
+    table,
+    tableName: name,
+    kind: site.kind,
+    filters: site.filters.map((f) => findColumn(table, f.column)?.name ?? f.column),
+    selects: site.selects,
+    limit: site.limit,
+    batched: site.batched,
+  };
+}
+
+/** Rows of a table with where the figure comes from (config, the stats snapshot, or the default). */
+export function tableRowsCount(t: TableInfo | undefined, model: CostModel, name?: string): Count {
+  if (t?.rows !== undefined && t.rowsSource !== 'default') {
+    const source: AssumptionSource = t.rowsSource === 'stats' ? 'stats' : 'config';
+    return { value: t.rows, source, note: `rows of ${t.name}${source === 'stats' ? ' (reltuples in the stats snapshot)' : ''}` };
+  }
+  const n = t?.name ?? name ?? 'table';
+  return { value: model.params.defaultTableRows, source: 'default', note: `rows of ${n} unknown; set tables.${n}.rows in querylens.config.json or run querylens stats pull` };
+}
+
+/** One execution priced: the cost-model input now and after the query's own fix, with the counts behind it. */
+export interface QueryPrice {
+  now: QueryCostInput;
+  fixed: QueryCostInput;
+  /** Rows of the table read (what a sequential scan reads). */
+  tableRows: Count;
+  /** Rows one execution returns. */
+  rows: Count;
+  /** What the fix is, in words (an index for a filter no index serves). */
+  fix?: string;
+}
+
+/** The cost-model input for one execution of a query, and its fixed form. */
+export function queryInput(shape: QueryShape, model: CostModel): QueryPrice {
+  const p = model.params;
+  const t = shape.table;
+  const tableCount = tableRowsCount(t, model, shape.tableName);
+  const tableRows = tableCount.value;
+  let rowBytes: number;
+  let columns: number;
+  if (t && shape.selects === '*') {
+    columns = t.columns.size || p.defaultResultColumns;
+    rowBytes = [...t.columns.values()].reduce((s, c) => s + typeWidth(c.type, p), 0) || columns * p.textWidthBytes;
+  } else if (t && Array.isArray(shape.selects) && shape.selects.length) {
+    columns = shape.selects.length;
+    rowBytes = shape.selects.reduce((s, c) => s + (findColumn(t, c) ? typeWidth(findColumn(t, c)!.type, p) : p.textWidthBytes), 0);
+  } else {
+    columns = p.defaultResultColumns;
+    rowBytes = columns * p.textWidthBytes;
+  }
+  const idx = t ? shape.filters.map((c) => leadingIndexed(t, c)).filter((x) => x !== undefined) : [];
+  const unique = idx.some((x) => x!.unique);
+  const limit = shape.limit;
+  const matching: Count = { value: p.defaultMatchingRows, source: model.isConfigured('defaultMatchingRows') ? 'config' : 'default', note: 'rows matching the filter; default defaultMatchingRows' };
+  const capped = (c: Count): Count => (limit !== undefined && limit < c.value ? { value: limit, source: 'code', note: 'LIMIT/take of the query' } : c);
+  const price = (now: QueryCostInput, fixed: QueryCostInput, rows: Count, fix?: string): QueryPrice => ({ now, fixed, tableRows: tableCount, rows, fix });
+  if (shape.kind === 'write' && shape.filters.length === 0) {
+    // INSERT: one row written, nothing scanned.
+    const q: QueryCostInput = { access: 'none', tableRows, rowsReturned: 1, rowBytes, columns };
+    return price(q, q, { value: 1, source: 'code', note: 'one row written' });
+  }
+  if (!t || idx.length > 0) {
+    const rows = unique ? { value: 1, source: 'schema' as const, note: 'equality on a unique key' } : capped(matching);
+    const q: QueryCostInput = { access: shape.filters.length || !t ? 'index' : 'seq', tableRows, rowsReturned: rows.value, rowBytes, columns };
+    return price(q, q, rows);
+  }
+  if (shape.filters.length) {
+    // Filtered on columns no index leads with: a sequential scan; fixed by an index.
+    const rows = capped(matching);
+    return price(
+      { access: 'seq', tableRows, rowsReturned: rows.value, rowBytes, columns },
+      { access: 'index', tableRows, rowsReturned: rows.value, rowBytes, columns },
+      rows,
+      `index ${t.name}(${shape.filters[0]})`,
+    );
+  }
+  // No filter: the whole table (or its first LIMIT rows).
+  const rows = capped({ ...tableCount, note: `no filter: every row of ${t.name}` });
+  const q: QueryCostInput = { access: limit !== undefined ? 'index' : 'seq', tableRows: limit !== undefined ? rows.value : tableRows, rowsReturned: rows.value, rowBytes, columns };
+  return price(q, q, rows);
+}
