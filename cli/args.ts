@@ -245,7 +245,7 @@ at or above the linted paths (their common directory: the current directory for
 a bare "querylens lint"); without one, the nearest enclosing git repository (the
 directory holding .git); otherwise the current directory (or the common
 directory, when the paths lie outside it). Output paths are relative to the
-current directory. Schema sources (migrations/**/*.sql, schema.sql, prisma/schema.prisma, ...)
+current directory. Schema sources (migrations/**/*.sql, schema.sql, an ORM schema file, ...)
 are collected from the whole root even when you lint a sub-path.
 
 Files: .ts .tsx .mts .cts .js .jsx .mjs .cjs .sql. Skipped: .gitignore'd files (root

@@ -26,7 +26,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // makes it hear about changes.
     synchronize: {
       configurationSection: 'querylens',
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{querylens.config.json,*.sql,schema.prisma}'),
+      // The server registers watchers for the libraries' schema files itself (dynamic registration).
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{querylens.config.json,*.sql}'),
     },
     // Restricted mode: in an untrusted workspace the server ignores
     // configuration keys that point at databases or executables. A function,

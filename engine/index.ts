@@ -6,7 +6,7 @@ export * from './types';
 export { initParser } from './sql/parser';
 export { Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
 export { type QuerylensConfig, ConfigError, defaultConfig, parseConfig } from './config';
-export { isSchemaSource, DISCOVERED_SCHEMA_GLOBS } from './schema';
+export { isSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
 export { LineIndex } from './text';
 export { allRules, ruleById, ruleIds } from '../rules';
 export { applyEdits, applyFixes, disableLineFix, editsConflict, EditConflictError, type ApplyFixesResult, type SkippedFix } from './fixes';

@@ -1,6 +1,7 @@
 /**
  * The mechanical batched forms of an N+1, one shared "hoist a batched lookup"
- * rewrite with a small per-library part.
+ * rewrite with a small per-library part: the fix templates of the site's
+ * adapter (AdapterRules.batchedRead/batchedWrite/insertRowsCall).
  *
  * Reads: the loop `for (const el of coll) { … await Q(el.f) … }` (or
  * `coll.map(async (el) => …)` under `Promise.all`) becomes
@@ -25,51 +26,15 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapterOf } from '../engine/adapters';
+import { chainCalls, KEYS, keyExpression, methodOf, unparen, whole } from '../engine/adapters/kit/fix';
+import type { Batched, FixPiece } from '../engine/adapters/types';
 import type { RuleContext } from '../engine/context';
 import type { TableInfo } from '../engine/schema/types';
+import { BATCH_RUNNER_METHODS } from '../engine/adapters';
 import { enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-
-interface Piece {
-  start: number;
-  end: number;
-  text: string;
-}
-
-/** What a library contributes: how the single call becomes the batched one. */
-interface Batched {
-  /** Edits inside the call (absolute offsets); `KEYS` in a text is the key array. */
-  pieces: Piece[];
-  /** Field of a returned row holding the key. */
-  rowField: string;
-  /** Column (as written in the code) whose uniqueness decides Map vs grouped Map. */
-  column: string;
-  /**
-   * one:       returns one row or null/undefined
-   * one-throw: returns one row or throws
-   * many:      returns an array of rows
-   * pg:        returns a pg QueryResult (`{ rows }`)
-   */
-  shape: 'one' | 'one-throw' | 'many' | 'pg';
-  /** What a missing single row reads as. */
-  missing?: 'null' | 'undefined';
-  /** Keys compared as strings (raw drivers return bigint/numeric as strings). */
-  stringKeys?: boolean;
-  /** Rows are model instances read with `row.get('field')` (Sequelize: attributes are not declared on the class type). */
-  getter?: boolean;
-  /** The batched query fails on an empty key list: guard it. */
-  guardEmpty?: boolean;
-  imports?: { module: string; name: string }[];
-  title: string;
-}
-
-const KEYS = '\u0000KEYS\u0000';
-
-const unparen = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-  return e;
-};
 
 /** `users`, `this.users`, `order.items`: evaluating it twice is harmless. */
 function isPlainRef(e: ts.Expression): boolean {
@@ -97,344 +62,10 @@ function elementUses(node: ts.Node, el: string): ts.Identifier[] {
   return out;
 }
 
-/** `el` or `el.a.b`: the maximal property chain starting at the use (not called). */
-function keyExpression(use: ts.Identifier): ts.Expression | undefined {
-  if (ts.isShorthandPropertyAssignment(use.parent)) return use;
-  let e: ts.Expression = use;
-  while (ts.isPropertyAccessExpression(e.parent) && e.parent.expression === e && !e.parent.questionDotToken) e = e.parent;
-  if (ts.isCallExpression(e.parent) && e.parent.expression === e) return undefined;
-  if (ts.isElementAccessExpression(e.parent) && e.parent.expression === e) return undefined;
-  return e;
-}
-
-const propName = (p: ts.ObjectLiteralElementLike): string | undefined =>
-  p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
-
-function objectProp(obj: ts.Node | undefined, name: string): ts.ObjectLiteralElementLike | undefined {
-  if (!obj || !ts.isObjectLiteralExpression(obj)) return undefined;
-  return obj.properties.find((p) => propName(p) === name);
-}
-
-/** `{ f: K }` / `{ f }` with exactly one property, keyed by `key`: that property and the field name. */
-function singleKeyProp(obj: ts.Node | undefined, key: ts.Expression): { prop: ts.ObjectLiteralElementLike; field: string } | undefined {
-  if (!obj || !ts.isObjectLiteralExpression(obj) || obj.properties.length !== 1) return undefined;
-  const p = obj.properties[0];
-  if (ts.isShorthandPropertyAssignment(p) && p.name === key) return { prop: p, field: p.name.text };
-  if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && unparen(p.initializer) === key) return { prop: p, field: p.name.text };
-  return undefined;
-}
-
-const whole = (n: ts.Node, text: string): Piece => ({ start: n.getStart(), end: n.getEnd(), text });
-
-// ---------------------------------------------------------------------------
-// Per library: reads
-
-function prismaRead(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
-  const op = call.expression.name.text;
-  if (!/^(findUnique|findFirst|findUniqueOrThrow|findFirstOrThrow|findMany)$/.test(op)) return undefined;
-  const arg = call.arguments[0];
-  if (!ts.isObjectLiteralExpression(arg)) return undefined;
-  for (const p of arg.properties) {
-    const n = propName(p);
-    if (!ts.isPropertyAssignment(p) || !n || !/^(where|select|include|orderBy)$/.test(n)) return undefined;
-  }
-  const where = objectProp(arg, 'where');
-  if (!where || !ts.isPropertyAssignment(where)) return undefined;
-  const k = singleKeyProp(where.initializer, key);
-  if (!k) return undefined;
-  const select = objectProp(arg, 'select');
-  if (select && !(ts.isPropertyAssignment(select) && /^true$/.test((objectProp(select.initializer, k.field) as ts.PropertyAssignment | undefined)?.initializer?.getText() ?? ''))) return undefined;
-  return {
-    pieces: [whole(call.expression.name, 'findMany'), whole(k.prop, `${k.field}: { in: ${KEYS} }`)],
-    rowField: k.field,
-    column: k.field,
-    shape: op === 'findMany' ? 'many' : op.endsWith('OrThrow') ? 'one-throw' : 'one',
-    missing: 'null',
-    title: `findMany({ where: { ${k.field}: { in } } })`,
-  };
-}
-
-function typeormRead(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
-  const op = call.expression.name.text;
-  const arg = call.arguments[0];
-  let k: ReturnType<typeof singleKeyProp>;
-  let batchedOp: string;
-  if (/^(findOneBy|findOneByOrFail|findBy)$/.test(op)) {
-    k = singleKeyProp(arg, key);
-    batchedOp = 'findBy';
-  } else if (/^(findOne|findOneOrFail|find)$/.test(op)) {
-    if (!ts.isObjectLiteralExpression(arg)) return undefined;
-    for (const p of arg.properties) {
-      const n = propName(p);
-      if (!ts.isPropertyAssignment(p) || !n || !/^(where|relations|order)$/.test(n)) return undefined;
-    }
-    const where = objectProp(arg, 'where');
-    if (!where || !ts.isPropertyAssignment(where)) return undefined;
-    k = singleKeyProp(where.initializer, key);
-    batchedOp = 'find';
-  } else return undefined;
-  if (!k) return undefined;
-  return {
-    pieces: [whole(call.expression.name, batchedOp), whole(k.prop, `${k.field}: In(${KEYS})`)],
-    rowField: k.field,
-    column: k.field,
-    shape: /^find(By)?$/.test(op) ? 'many' : op.endsWith('OrFail') ? 'one-throw' : 'one',
-    missing: 'null',
-    imports: [{ module: 'typeorm', name: 'In' }],
-    title: `${batchedOp}(… { ${k.field}: In(…) })`,
-  };
-}
-
-function sequelizeRead(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, key: ts.Expression): Batched | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
-  const op = call.expression.name.text;
-  const imports = [{ module: 'sequelize', name: 'Op' }];
-  if (op === 'findByPk') {
-    if (unparen(call.arguments[0]) !== key) return undefined;
-    // findByPk means the primary key: only when the table's primary key is the single column `id`.
-    const table = site.table ? ctx.table(site.table) : undefined;
-    const pk = table?.indexes.find((i) => i.kind === 'primary');
-    if (!pk || pk.keys.length !== 1 || pk.keys[0].column !== 'id') return undefined;
-    return {
-      pieces: [whole(call.expression.name, 'findAll'), whole(call.arguments[0], `{ where: { id: { [Op.in]: ${KEYS} } } }`)],
-      rowField: 'id',
-      column: 'id',
-      shape: 'one',
-      missing: 'null',
-      getter: true,
-      imports,
-      title: 'findAll({ where: { id: { [Op.in]: … } } })',
-    };
-  }
-  if (!/^(findOne|findAll)$/.test(op)) return undefined;
-  const arg = call.arguments[0];
-  if (!ts.isObjectLiteralExpression(arg)) return undefined;
-  for (const p of arg.properties) {
-    const n = propName(p);
-    if (!ts.isPropertyAssignment(p) || !n || !/^(where|include|order)$/.test(n)) return undefined;
-  }
-  const where = objectProp(arg, 'where');
-  if (!where || !ts.isPropertyAssignment(where)) return undefined;
-  const k = singleKeyProp(where.initializer, key);
-  if (!k) return undefined;
-  return {
-    pieces: [whole(call.expression.name, 'findAll'), whole(k.prop, `${k.field}: { [Op.in]: ${KEYS} }`)],
-    rowField: k.field,
-    column: k.field,
-    shape: op === 'findAll' ? 'many' : 'one',
-    missing: 'null',
-    getter: true,
-    imports,
-    title: `findAll({ where: { ${k.field}: { [Op.in]: … } } })`,
-  };
-}
-
-/** The calls of a fluent chain, outermost first: `a.b(1).c(2)` → [c(2), b(1)]. */
-function chainCalls(call: ts.Expression): ts.CallExpression[] {
-  const out: ts.CallExpression[] = [];
-  let e: ts.Expression = call;
-  for (;;) {
-    if (ts.isCallExpression(e)) {
-      out.push(e);
-      e = e.expression;
-    } else if (ts.isPropertyAccessExpression(e)) e = e.expression;
-    else break;
-  }
-  return out;
-}
-const methodOf = (c: ts.CallExpression): string => (ts.isPropertyAccessExpression(c.expression) ? c.expression.name.text : ts.isIdentifier(c.expression) ? c.expression.text : '');
-const strLit = (e: ts.Expression | undefined): string | undefined => (e && (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined);
-
-function knexRead(call: ts.CallExpression, key: ts.Expression, write: boolean): Batched | undefined {
-  const calls = chainCalls(call);
-  let where: ts.CallExpression | undefined;
-  let field: string | undefined;
-  for (const c of calls) {
-    if (methodOf(c) !== 'where' || !ts.isPropertyAccessExpression(c.expression)) continue;
-    const [a0, a1, a2] = c.arguments;
-    if (c.arguments.length === 2 && strLit(a0) && unparen(a1) === key) field = strLit(a0);
-    else if (c.arguments.length === 3 && strLit(a0) && strLit(a1) === '=' && unparen(a2) === key) field = strLit(a0);
-    else if (c.arguments.length === 1) field = singleKeyProp(a0, key)?.field;
-    if (field) {
-      where = c;
-      break;
-    }
-  }
-  if (!where || !field || !/^\w+$/.test(field)) return undefined;
-  const pieces: Piece[] = [{ start: (where.expression as ts.PropertyAccessExpression).name.getStart(), end: where.getEnd(), text: `whereIn('${field}', ${KEYS})` }];
-  if (write) {
-    if (!/^(update|del|delete)$/.test(methodOf(calls[0]))) return undefined;
-    return { pieces, rowField: field, column: field, shape: 'many', title: `.whereIn('${field}', …)` };
-  }
-  let shape: Batched['shape'] = 'many';
-  for (const c of calls) {
-    const m = methodOf(c);
-    if (/^(sum|count|countDistinct|avg|min|max|groupBy|limit|offset|pluck|distinct|union|having|join|leftJoin|innerJoin|forUpdate|increment|decrement|insert|update|del|delete)$/.test(m)) return undefined;
-    if (m === 'select' || m === 'column' || m === 'first') {
-      const cols = c.arguments.map((a) => strLit(a));
-      if (cols.some((x) => x === undefined)) return undefined;
-      if (cols.length && !cols.includes(field) && !cols.includes('*')) return undefined;
-    }
-  }
-  if (methodOf(calls[0]) === 'first') {
-    // `.first()` → nothing; `.first('a', 'b')` → `.select('a', 'b')`.
-    const first = calls[0];
-    const name = (first.expression as ts.PropertyAccessExpression).name;
-    if (first.arguments.length) pieces.push(whole(name, 'select'));
-    else pieces.push({ start: (first.expression as ts.PropertyAccessExpression).expression.getEnd(), end: first.getEnd(), text: '' });
-    shape = 'one';
-  } else if (calls.some((c) => methodOf(c) === 'first')) return undefined;
-  return { pieces, rowField: field, column: field, shape, missing: 'undefined', title: `.whereIn('${field}', …)` };
-}
-
-function drizzleRead(call: ts.CallExpression, key: ts.Expression, write: boolean): Batched | undefined {
-  const p = key.parent;
-  if (!ts.isCallExpression(p) || p.arguments.length !== 2 || unparen(p.arguments[1]) !== key) return undefined;
-  if (!ts.isIdentifier(p.expression) || p.expression.text !== 'eq') return undefined;
-  const col = p.arguments[0];
-  if (!ts.isPropertyAccessExpression(col) || !ts.isIdentifier(col.name)) return undefined;
-  const calls = chainCalls(call);
-  const methods = calls.map(methodOf);
-  if (write) {
-    if (!methods.includes('update') && !methods.includes('delete')) return undefined;
-  } else {
-    // Rows keep their JS keys only with a bare select(); limits and joins are per query.
-    const sel = calls.find((c) => methodOf(c) === 'select');
-    if (!sel || sel.arguments.length || methods.some((m) => /^(limit|offset|groupBy|innerJoin|leftJoin|rightJoin|fullJoin|having|\$dynamic)$/.test(m))) return undefined;
-  }
-  const field = col.name.text;
-  return {
-    pieces: [whole(p.expression, 'inArray'), whole(key, KEYS)],
-    rowField: field,
-    column: field,
-    shape: 'many',
-    guardEmpty: true,
-    imports: [{ module: 'drizzle-orm', name: 'inArray' }],
-    title: `inArray(${col.getText()}, …)`,
-  };
-}
-
-function kyselyRead(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
-  const calls = chainCalls(call);
-  const where = calls.find((c) => methodOf(c) === 'where' && c.arguments.length === 3 && strLit(c.arguments[1]) === '=' && unparen(c.arguments[2]) === key);
-  const field = where ? strLit(where.arguments[0]) : undefined;
-  if (!where || !field || !/^\w+$/.test(field)) return undefined;
-  const exec = methodOf(calls[0]);
-  if (exec !== 'execute' && exec !== 'executeTakeFirst') return undefined;
-  const methods = calls.map(methodOf);
-  if (methods.some((m) => /^(limit|offset|groupBy|innerJoin|leftJoin|having|distinct)$/.test(m))) return undefined;
-  const sels = calls.filter((c) => methodOf(c) === 'select');
-  const selected = methods.includes('selectAll') || sels.some((c) => c.arguments.some((a) => strLit(a) === field || (ts.isArrayLiteralExpression(a) && a.elements.some((x) => strLit(x) === field))));
-  if (!selected) return undefined;
-  const pieces: Piece[] = [whole(where.arguments[1], `'in'`), whole(where.arguments[2], KEYS)];
-  if (exec === 'executeTakeFirst') pieces.push(whole((calls[0].expression as ts.PropertyAccessExpression).name, 'execute'));
-  return { pieces, rowField: field, column: field, shape: exec === 'execute' ? 'many' : 'one', missing: 'undefined', guardEmpty: true, title: `.where('${field}', 'in', …)` };
-}
-
-/** `col = $n` in a raw statement: the column, when `$n` appears once. */
-function pgEqParam(sqlText: string, n: number): { col: string; at: number; len: number } | undefined {
-  const all = sqlText.match(new RegExp(`\\$${n}(?!\\d)`, 'g')) ?? [];
-  if (all.length !== 1) return undefined;
-  const m = new RegExp(`(?:^|[\\s(,])((?:\\w+\\.)?"?(\\w+)"?)\\s*=\\s*\\$${n}(?!\\d)`).exec(sqlText);
-  if (!m) return undefined;
-  const at = m.index + m[0].indexOf('$', m[0].length - `$${n}`.length - 1);
-  return { col: m[2], at, len: `$${n}`.length };
-}
-
-/** Does a SELECT return column `col` (by `*` or by name)? Writes need no check. */
-function selectsColumn(sqlText: string, col: string): boolean {
-  const m = /^\s*select\s+([\s\S]*?)\s+from\s/i.exec(sqlText);
-  if (!m) return false;
-  return m[1].split(',').some((c) => {
-    const t = c.trim().replace(/"/g, '');
-    return t === '*' || /\.\*$/.test(t) || t === col || t.endsWith(`.${col}`);
-  });
-}
-
-function pgRead(call: ts.CallExpression, key: ts.Expression, write: boolean): Batched | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== 'query' || call.arguments.length !== 2) return undefined;
-  const [q, params] = call.arguments;
-  if (!(ts.isStringLiteral(q) || ts.isNoSubstitutionTemplateLiteral(q)) || !ts.isArrayLiteralExpression(params)) return undefined;
-  const i = params.elements.findIndex((e) => unparen(e) === key);
-  if (i < 0) return undefined;
-  const sqlText = q.text;
-  const hit = pgEqParam(sqlText, i + 1);
-  if (!hit) return undefined;
-  const isSelect = /^\s*select\b/i.test(sqlText);
-  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !isSelect || !selectsColumn(sqlText, hit.col)) return undefined;
-  // The literal's raw text: only rewrite when it has no escapes before the parameter.
-  const raw = q.getText().slice(1, -1);
-  if (raw !== sqlText) return undefined;
-  const litStart = q.getStart() + 1;
-  return {
-    pieces: [
-      { start: litStart + hit.at, end: litStart + hit.at + hit.len, text: `ANY($${i + 1})` },
-      whole(params.elements[i], KEYS),
-    ],
-    rowField: hit.col,
-    column: hit.col,
-    shape: 'pg',
-    stringKeys: true,
-    title: `\`${hit.col} = ANY($${i + 1})\` with the key array`,
-  };
-}
-
-function postgresRead(node: ts.Node, key: ts.Expression, write: boolean): Batched | undefined {
-  if (!ts.isTaggedTemplateExpression(node) || !ts.isTemplateExpression(node.template)) return undefined;
-  const tpl = node.template;
-  const idx = tpl.templateSpans.findIndex((s) => unparen(s.expression) === key);
-  if (idx < 0) return undefined;
-  const before = idx === 0 ? tpl.head : tpl.templateSpans[idx - 1].literal;
-  const m = /(?:^|[\s(,])(?:\w+\.)?"?(\w+)"?\s*=\s*$/.exec(before.text);
-  if (!m) return undefined;
-  const col = m[1];
-  const sqlText = [tpl.head.text, ...tpl.templateSpans.map((s, i) => `$${i + 1}${s.literal.text}`)].join('');
-  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !/^\s*select\b/i.test(sqlText) || !selectsColumn(sqlText, col)) return undefined;
-  const span = tpl.templateSpans[idx];
-  const dollar = before.getEnd() - 2;
-  return {
-    pieces: [
-      { start: dollar, end: dollar, text: 'ANY(' },
-      whole(span.expression, KEYS),
-      { start: span.literal.getStart() + 1, end: span.literal.getStart() + 1, text: ')' },
-    ],
-    rowField: col,
-    column: col,
-    shape: 'many',
-    stringKeys: true,
-    title: `\`${col} = ANY(\${keys})\``,
-  };
-}
-
-function libraryRewrite(ctx: RuleContext, site: QuerySite, node: ts.Node, key: ts.Expression, write: boolean): Batched | undefined {
-  if (site.library === 'postgres') return postgresRead(node, key, write);
-  if (!ts.isCallExpression(node)) return undefined;
-  switch (site.library) {
-    case 'prisma':
-      return write ? undefined : prismaRead(node, key);
-    case 'typeorm':
-      return write ? undefined : typeormRead(node, key);
-    case 'sequelize':
-      return write ? undefined : sequelizeRead(ctx, site, node, key);
-    case 'knex':
-      return knexRead(node, key, write);
-    case 'drizzle':
-      return drizzleRead(node, key, write);
-    case 'kysely':
-      return write ? undefined : kyselyRead(node, key);
-    case 'pg':
-      return pgRead(node, key, write);
-    default:
-      return undefined;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Shared machinery
 
-function render(node: ts.Node, pieces: Piece[], keys: string): string {
+function render(node: ts.Node, pieces: FixPiece[], keys: string): string {
   const base = node.getStart();
   let text = node.getText();
   for (const p of [...pieces].sort((a, b) => b.start - a.start)) {
@@ -461,12 +92,13 @@ function columnOf(table: TableInfo | undefined, column: string) {
 /**
  * How keys compare in a Map: 'skip' for types read back as objects (dates,
  * times, Prisma Decimal/Json), 'string' where the driver returns a string
- * (pg returns int8/numeric as text) or the type is unknown, else 'plain'.
+ * (a raw driver returns int8/numeric as text) or the type is unknown, else 'plain'.
  */
 function keyKind(library: QuerySite['library'], table: TableInfo | undefined, column: string): 'plain' | 'string' | 'skip' {
   const type = columnOf(table, column)?.type.toLowerCase();
   if (type && /date|time|interval|json|bytea|point|\[\]/.test(type)) return 'skip';
-  if (library === 'prisma' || library === 'drizzle') return type && /numeric|decimal|money/.test(type) ? 'skip' : 'plain';
+  // Typed rows (numbers stay numbers, decimals come back as objects).
+  if (adapterOf(library).rules.typedRowKeys) return type && /numeric|decimal|money/.test(type) ? 'skip' : 'plain';
   if (!type || /^(bigint|int8|bigserial|serial8|numeric|decimal|money)/.test(type)) return 'string';
   return 'plain';
 }
@@ -474,7 +106,7 @@ function keyKind(library: QuerySite['library'], table: TableInfo | undefined, co
 /** Does the loop write, or change the collection, so that reading before it could see other rows? */
 function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string): boolean {
   const { start, end } = scope.range;
-  const writes = (s: QuerySite): boolean => s.kind !== 'read' || (s.library === 'kysely' && /\.(insertInto|updateTable|deleteFrom)\s*\(/.test(ctx.file.text.slice(s.range.start, s.range.end)));
+  const writes = (s: QuerySite): boolean => s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.file.text.slice(s.range.start, s.range.end));
   if (ctx.querySites().some((s) => s !== site && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && writes(s))) return true;
   let changes = false;
   const visit = (n: ts.Node): void => {
@@ -597,68 +229,26 @@ function writeTarget(scope: IterationScope, anchor: ts.Statement): boolean {
   let e = unparen(anchor.expression);
   if (ts.isAwaitExpression(e)) e = unparen(e.expression);
   if (e === iter) return scope.method === 'forEach' || scope.method === 'map';
-  // `Promise.all(xs.map(cb))`, `prisma.$transaction(xs.map(cb))`.
+  // `Promise.all(xs.map(cb))`, `prisma.$transaction(xs.map(cb))`: a call that runs the queries it is given.
   if (ts.isCallExpression(e) && e.arguments.length === 1 && unparen(e.arguments[0]) === iter && scope.method === 'map') {
     const m = methodOf(e);
-    return /^(all|allSettled|\$transaction)$/.test(m);
+    return m !== 'race' && m !== 'any' && BATCH_RUNNER_METHODS.has(m);
   }
   return false;
 }
 
-/** Prisma `create`/`update`/`delete`, Sequelize `create`: batched writes the generic path does not cover. */
-function prismaWrite(site: QuerySite, call: ts.CallExpression, el: string, coll: string, keys: (k: ts.Expression) => string, uses: ts.Identifier[]): { text: string; title: string } | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
-  const op = call.expression.name.text;
-  const recv = call.expression.expression.getText();
-  const arg = call.arguments[0];
-  if (!ts.isObjectLiteralExpression(arg)) return undefined;
-  if (site.library === 'prisma' && op === 'create') {
-    if (arg.properties.length !== 1 || propName(arg.properties[0]) !== 'data' || !ts.isPropertyAssignment(arg.properties[0])) return undefined;
-    const data = arg.properties[0].initializer;
-    if (!ts.isObjectLiteralExpression(data) || data.properties.some((p) => p.name && ts.isIdentifier(p.name) && objectProp(data, p.name.text) && ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.initializer))) return undefined;
-    return { text: `${recv}.createMany({ data: ${coll}.map((${el}) => (${data.getText()})) })`, title: `createMany({ data: ${coll}.map(…) })` };
-  }
-  if (site.library === 'prisma' && (op === 'update' || op === 'delete')) {
-    if (uses.length !== 1) return undefined;
-    for (const p of arg.properties) if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) return undefined;
-    if (arg.properties.some((p) => !/^(where|data)$/.test(propName(p) ?? ''))) return undefined;
-    const where = objectProp(arg, 'where');
-    const key = keyExpression(uses[0]);
-    if (!where || !ts.isPropertyAssignment(where) || !key) return undefined;
-    const k = singleKeyProp(where.initializer, key);
-    if (!k) return undefined;
-    const data = objectProp(arg, 'data');
-    const many = op === 'update' ? 'updateMany' : 'deleteMany';
-    return {
-      text: `${recv}.${many}({ where: { ${k.field}: { in: ${keys(key)} } }${data ? `, ${data.getText()}` : ''} })`,
-      title: `${many}({ where: { ${k.field}: { in } } })`,
-    };
-  }
-  if (site.library === 'sequelize' && op === 'create') {
-    // create() validates and runs the instance hooks; bulkCreate only when told to.
-    if (call.arguments.length !== 1) return undefined;
-    return { text: `${recv}.bulkCreate(${coll}.map((${el}) => (${arg.getText()})), { validate: true, individualHooks: true })`, title: `bulkCreate(${coll}.map(…), { validate: true, individualHooks: true })` };
-  }
-  return undefined;
-}
-
 /**
- * One multi-row INSERT for an insert of one row per element: Knex and TypeORM
- * `insert(row)`, Drizzle `insert(t).values(row)`, Kysely
- * `insertInto(t).values(row)` take an array of rows. The element may appear
- * only inside that row. Guarded for an empty collection (Drizzle and Kysely
- * reject an empty `values([])`, Knex sends nothing useful).
+ * One multi-row INSERT for an insert of one row per element, where the
+ * library's insert call takes an array of rows (AdapterRules.insertRowsCall).
+ * The element may appear only inside that row. Guarded for an empty
+ * collection (some libraries reject an empty `values([])`, others send
+ * nothing useful).
  */
 function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, coll: string, uses: ts.Identifier[]): { text: string; title: string; guardEmpty: boolean } | undefined {
   const calls = chainCalls(call);
   const methods = calls.map(methodOf);
-  let target: ts.CallExpression | undefined;
-  if (site.library === 'typeorm' && methods[0] === 'insert') target = calls[0];
-  else if (site.library === 'knex') target = calls.find((c) => methodOf(c) === 'insert');
-  else if (site.library === 'drizzle' && methods.includes('insert')) target = calls.find((c) => methodOf(c) === 'values');
-  else if (site.library === 'kysely' && methods.includes('insertInto')) target = calls.find((c) => methodOf(c) === 'values');
+  const target = adapterOf(site.library).rules.insertRowsCall(calls, methods);
   if (!target || target.arguments.length !== 1 || !ts.isPropertyAccessExpression(target.expression)) return undefined;
-  if (site.library === 'kysely' && methods[0] !== 'execute') return undefined;
   const row = target.arguments[0];
   const isEl = ts.isIdentifier(row) && row.text === el;
   if (!isEl && !ts.isObjectLiteralExpression(row)) return undefined;
@@ -710,16 +300,17 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const fnText = anchor.fn.getText();
   const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
 
-  // QuerySite.kind of a Kysely chain is 'read' even for insertInto/updateTable/deleteFrom (orm.ts): look at the chain head.
-  const write = site.kind === 'write' || (site.library === 'kysely' && ts.isCallExpression(node) && chainCalls(node).some((c) => /^(insertInto|updateTable|deleteFrom)$/.test(methodOf(c))));
+  // A builder held in a variable may read as 'read' although its chain writes: the adapter looks at the chain.
+  const adapter = adapterOf(site.library);
+  const write = adapter.rules.isWrite(site, node, node.getText());
   if (write) {
     if (!soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt)) return undefined;
     let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean } | undefined;
-    if (ts.isCallExpression(node)) batched = prismaWrite(site, node, el, coll, (k) => keysOf(k), uses);
+    if (ts.isCallExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses });
     if (!batched && ts.isCallExpression(node)) batched = multiRowInsert(site, node, el, coll, uses);
     if (!batched && uses.length === 1) {
       const key = keyExpression(uses[0]);
-      const b = key ? libraryRewrite(ctx, site, node, key, true) : undefined;
+      const b = key ? adapter.rules.batchedRead({ site, node, key, write: true, table: site.table ? ctx.table(site.table) : undefined }) : undefined;
       if (b && key) batched = { text: render(node, b.pieces, keysOf(key)), title: b.title, imports: b.imports, guardEmpty: b.guardEmpty };
     }
     if (!batched) return undefined;
@@ -729,7 +320,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
       if (!e) return undefined;
       edits.push(...e);
     }
-    // Drizzle's inArray throws on an empty list in older versions.
+    // Some batched forms throw on an empty list (an empty `IN ()`).
     const stmt = batched.guardEmpty ? `if (${coll}.length) await ${batched.text};` : `await ${batched.text};`;
     edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getEnd() }, newText: stmt });
     return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`, safety: 'suggestion', edits };
@@ -738,7 +329,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (site.kind !== 'read' || uses.length !== 1) return undefined;
   const key = keyExpression(uses[0]);
   if (!key) return undefined;
-  const b = libraryRewrite(ctx, site, node, key, false);
+  const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined });
   if (!b) return undefined;
   if (loopChangesData(ctx, site, scope, coll)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
@@ -765,7 +356,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     lines.push(`const ${keysName} = ${keysExpr};`);
     rowsExpr = `${keysName}.length ? await ${render(node, b.pieces, keysName)} : []`;
   } else rowsExpr = `await ${render(node, b.pieces, keysExpr)}`;
-  if (b.shape === 'pg') rowsExpr = `(${rowsExpr}).rows`;
+  if (b.shape === 'result') rowsExpr = `(${rowsExpr}).rows`;
   lines.push(`const ${rowsName} = ${rowsExpr};`);
   if (grouped) {
     lines.push(`const ${mapName} = new Map<unknown, (typeof ${rowsName})[number][]>();`);
@@ -778,7 +369,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     lines.push(`const ${mapName} = new Map(${rowsName}.map((${row}) => [${rowKey}, ${row}] as const));`);
   }
   let replacement: string;
-  if (b.shape === 'pg') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
+  if (b.shape === 'result') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
   else if (grouped) replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
   else if (b.shape === 'one-throw') replacement = `(${mapName}.get(${lookupKey}) ?? (() => { throw new Error(\`No ${site.entity ?? site.table} with ${b.rowField} \${${lookupKey}}\`); })())`;
   else replacement = b.missing === 'undefined' ? `${mapName}.get(${lookupKey})` : `(${mapName}.get(${lookupKey}) ?? null)`;
@@ -789,7 +380,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   // A pg result must only be read for `.rows`.
   let target: ts.Node = ts.isAwaitExpression(node.parent) ? node.parent : node;
   while (ts.isParenthesizedExpression(target.parent)) target = target.parent;
-  if (b.shape === 'pg') {
+  if (b.shape === 'result') {
     const p = target.parent;
     if (ts.isPropertyAccessExpression(p) && p.name.text === 'rows') {
       // `(await pool.query(…)).rows` → the group itself.

@@ -9,6 +9,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { iterationCount } from '../engine/model/iterations';
 import { type QueryPrice, queryInput, siteShape } from '../engine/model/query-cost';
@@ -35,7 +36,7 @@ function perElementScope(node: ts.Node): IterationScope | undefined {
   return enclosingIterations(node).find((s) => s.perElement);
 }
 
-/** Do the per-element bodies start in the same tick (so Prisma's dataloader can batch `findUnique`)? */
+/** Do the per-element bodies start in the same tick (so a library's own loader can batch them)? */
 function sameTick(scope: IterationScope): boolean {
   if (scope.kind === 'callback') return scope.concurrent;
   if (scope.kind === 'for-await') return false;
@@ -87,29 +88,6 @@ function takesElementWhole(node: ts.Node, el: string | undefined, body?: ts.Node
  */
 function perQuery(ctx: RuleContext, site: QuerySite): QueryPrice {
   return queryInput(siteShape(site, ctx.project), ctx.model);
-}
-
-/** How to batch, in the library's own words. */
-function advice(site: QuerySite): string {
-  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
-  switch (site.library) {
-    case 'prisma':
-      return site.kind === 'write'
-        ? 'batch the writes (`createMany`/`updateMany` with `in`, or one `$transaction` built outside the loop)'
-        : `load all rows at once with \`findMany({ where: { ${col}: { in: … } } })\` and look them up in a Map`;
-    case 'typeorm':
-      return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
-    case 'sequelize':
-      return `load all rows at once with \`findAll({ where: { ${col}: { [Op.in]: … } } })\` (or \`bulkCreate\`)`;
-    case 'knex':
-      return `load all rows at once with \`.whereIn('${col}', …)\` (or insert an array)`;
-    case 'drizzle':
-      return `load all rows at once with \`inArray(table.${col}, …)\``;
-    case 'kysely':
-      return `load all rows at once with \`.where('${col}', 'in', …)\``;
-    default:
-      return 'send one statement for the whole collection (`WHERE id = ANY($1)` with an array parameter, or `unnest`)';
-  }
 }
 
 function loopLabel(scope: IterationScope): string {
@@ -187,7 +165,7 @@ export default defineRule({
       for (const step of reached.path) related.push({ file: step.file, range: step.range, message: `calls \`${step.callee}\`` });
       if (viaHelper) related.push({ file: site.file, range: site.range, message: `the query on \`${table}\`` });
       const via = viaHelper ? ` through \`${viaHelper}\`` : '';
-      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${advice(site)}.`;
+      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${adapterOf(site.library).rules.batchAdvice(site)}.`;
       const fix = viaHelper ? undefined : batchFix(ctx, site, node, scope);
       const range: Range = { start: node.getStart(), end: node.getEnd() };
       ctx.report({
@@ -202,7 +180,7 @@ export default defineRule({
 
     const skip = (node: ts.Node, scope: IterationScope, site: QuerySite): boolean => {
       if (!site.executes || site.batched) return true;
-      if (site.prismaBatchable && sameTick(scope)) return true;
+      if (site.batchesSameTick && sameTick(scope)) return true;
       if (exitsAfter(node, scope)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
       return false;
@@ -232,7 +210,7 @@ export default defineRule({
         const ref = n.arguments[0];
         if (ref && /^(map|forEach|flatMap|filter|some|every|find)$/.test(m) && (ts.isIdentifier(ref) || ts.isPropertyAccessExpression(ref))) {
           const hit = graph.queryOfReference(ctx.file.path, ref);
-          if (hit && !hit.reached.site.batched && !(hit.reached.site.prismaBatchable && m !== 'reduce')) {
+          if (hit && !hit.reached.site.batched && !(hit.reached.site.batchesSameTick && m !== 'reduce')) {
             const recv = (n.expression as ts.PropertyAccessExpression).expression;
             const scope2: IterationScope = {
               kind: 'callback',

@@ -18,6 +18,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { isLargeType, typeWidth } from '../engine/model';
 import { findColumn, type ColumnInfo, type IndexInfo, type TableInfo } from '../engine/schema/types';
@@ -166,7 +167,7 @@ function usedFields(site: QuerySite, node: ts.Node): FieldUse {
   const body = ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body;
   if (!body) return {};
   const out = new Set<string>();
-  const many = !(/^(findUnique|findFirst|findOne|findByPk|getOne|getRawOne|executeTakeFirst)/.test(site.operation) || (site.library === 'knex' && /\.first\(\s*\)\s*$/.test(node.getText())));
+  const many = !adapterOf(site.library).orm.readsOneRow(site, node);
   if (ts.isObjectBindingPattern(p.name)) {
     if (many) return {};
     for (const el of p.name.elements) {
@@ -192,8 +193,7 @@ function rowWidth(ctx: RuleContext, cols: ColumnInfo[]): number {
 function optionsArg(node: ts.Node, site: QuerySite): ts.ObjectLiteralExpression | undefined {
   if (!ts.isCallExpression(node)) return undefined;
   const args = node.arguments;
-  const i = site.library === 'typeorm' && args[0] && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) ? 1 : 0;
-  const a = args[i];
+  const a = args[adapterOf(site.library).rules.optionsArgIndex(node)];
   return a && ts.isObjectLiteralExpression(a) ? a : undefined;
 }
 
@@ -206,8 +206,6 @@ function selectionFix(ctx: RuleContext, site: QuerySite, node: ts.Node, fields: 
   if (!ts.isCallExpression(node) || !fields.length) return undefined;
   const file = ctx.file.path;
   const opts = optionsArg(node, site);
-  const propsText = (kind: 'object' | 'array'): string =>
-    kind === 'object' ? `{ ${fields.map((f) => `${f}: true`).join(', ')} }` : `[${fields.map((f) => `'${f}'`).join(', ')}]`;
   const insertOption = (key: string, value: string): Fix | undefined => {
     if (opts) {
       const at = opts.getStart() + 1;
@@ -220,69 +218,7 @@ function selectionFix(ctx: RuleContext, site: QuerySite, node: ts.Node, fields: 
     }
     return undefined;
   };
-  switch (site.library) {
-    case 'prisma':
-      return /^find/.test(site.operation) ? insertOption('select', propsText('object')) : undefined;
-    case 'typeorm':
-      return /^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', propsText('object')) : undefined;
-    case 'sequelize':
-      return /^find(All|One|AndCountAll)$/.test(site.operation) ? insertOption('attributes', propsText('array')) : undefined;
-    case 'drizzle': {
-      if (site.operation.startsWith('find')) return insertOption('columns', propsText('object'));
-      // db.select().from(t) → db.select({ f: t.f, … }).from(t)
-      let sel: ts.CallExpression | undefined;
-      let from: ts.Expression | undefined;
-      const visit = (n: ts.Node): void => {
-        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
-          if (n.expression.name.text === 'select' && n.arguments.length === 0) sel = n;
-          if (n.expression.name.text === 'from' && n.arguments[0] && ts.isIdentifier(n.arguments[0])) from = n.arguments[0];
-        }
-        ts.forEachChild(n, visit);
-      };
-      visit(node);
-      if (!sel || !from) return undefined;
-      const t = from.getText();
-      const at = sel.getEnd() - 1;
-      return {
-        title: `Select only ${fields.join(', ')}`,
-        safety: 'suggestion',
-        edits: [{ file, range: { start: at, end: at }, newText: `{ ${fields.map((f) => `${f}: ${t}.${f}`).join(', ')} }` }],
-      };
-    }
-    case 'knex': {
-      // knex('t') … → knex('t').select('a', 'b') …
-      let root: ts.CallExpression | undefined;
-      const visit = (n: ts.Node): void => {
-        if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) root ??= n;
-        ts.forEachChild(n, visit);
-      };
-      visit(node);
-      if (!root || root === node) return undefined;
-      return {
-        title: `Select only ${fields.join(', ')}`,
-        safety: 'suggestion',
-        edits: [{ file, range: { start: root.getEnd(), end: root.getEnd() }, newText: `.select(${fields.map((f) => `'${f}'`).join(', ')})` }],
-      };
-    }
-    case 'kysely': {
-      // selectAll() → select([...])
-      let found: ts.CallExpression | undefined;
-      const visit = (n: ts.Node): void => {
-        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'selectAll' && n.arguments.length === 0) found = n;
-        ts.forEachChild(n, visit);
-      };
-      visit(node);
-      if (!found) return undefined;
-      const name = (found.expression as ts.PropertyAccessExpression).name;
-      return {
-        title: `Select only ${fields.join(', ')}`,
-        safety: 'suggestion',
-        edits: [{ file, range: { start: name.getStart(), end: found.getEnd() }, newText: `select(${propsText('array')})` }],
-      };
-    }
-    default:
-      return undefined;
-  }
+  return adapterOf(site.library).rules.selectColumns({ site, node, fields, file, insertOption });
 }
 
 export function checkOrmOverFetching(ctx: RuleContext): void {
@@ -434,44 +370,8 @@ function isSoftDeleteNull(sf: ts.SourceFile, use: ColumnUse, col: ColumnInfo): b
   return (SOFT_DELETE_COLUMN.test(col.name) || SOFT_DELETE_COLUMN.test(snake(use.column))) && isNullFilter(sf, use);
 }
 
-/**
- * Prisma relation filters in a `where` object, which the query-site model
- * leaves out: `members: { some: {…} }` / `{ is: {…} }` on a relation becomes
- * `id IN (SELECT <fk> FROM … WHERE …)` (or a join on the key), a path through
- * the primary key; a to-one filter written through the relation field
- * (`project: { slug }`) constrains that relation's foreign-key columns, which
- * may complete a composite index prefix (`(projectId, slug)`).
- */
-function prismaRelationFilters(sf: ts.SourceFile, site: QuerySite, table: TableInfo): { keyPath: boolean; fkColumns: string[] } {
-  const out = { keyPath: false, fkColumns: [] as string[] };
-  const call = findNode(sf, site.range);
-  if (!call || !ts.isCallExpression(call)) return out;
-  const arg = call.arguments[0] && unwrapExpr(call.arguments[0]);
-  if (!arg || !ts.isObjectLiteralExpression(arg)) return out;
-  const whereProp = arg.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === 'where') as ts.PropertyAssignment | undefined;
-  const where = whereProp && unwrapExpr(whereProp.initializer);
-  if (!where || !ts.isObjectLiteralExpression(where)) return out;
-  for (const p of where.properties) {
-    if (!ts.isPropertyAssignment(p)) continue;
-    const key = p.name.getText(sf).replace(/^["']|["']$/g, '');
-    if (findColumn(table, key) || /^(AND|OR|NOT)$/.test(key)) continue;
-    const v = unwrapExpr(p.initializer);
-    if (!ts.isObjectLiteralExpression(v)) continue;
-    const keys = v.properties.map((q) => q.name?.getText(sf));
-    const fk = table.foreignKeys?.find((f) => f.field === key);
-    // `organization: { deletedAt: null }` keeps almost every parent row: it fixes nothing.
-    const isObj = keys.length === 1 && keys[0] === 'is' && ts.isPropertyAssignment(v.properties[0]) ? unwrapExpr(v.properties[0].initializer) : v;
-    const inner = ts.isObjectLiteralExpression(isObj) ? isObj.properties : v.properties;
-    const selective = inner.some((q) => !(ts.isPropertyAssignment(q) && SOFT_DELETE_COLUMN.test(snake(q.name.getText(sf))) && isNullLiteral(q.initializer)));
-    if (fk && !keys.includes('isNot') && selective) {
-      out.fkColumns.push(...fk.columns);
-      continue;
-    }
-    // A back-relation (the key lives on the other table): `some`/`is` select this table's rows by key.
-    if (!fk && (keys.includes('some') || keys.includes('is')) && table.indexes.some((ix) => ix.kind === 'primary')) out.keyPath = true;
-  }
-  return out;
-}
+/** An inner relation filter that keeps almost every row: `deletedAt: null`. */
+const softDeleteNull = (field: string, value: ts.Expression): boolean => SOFT_DELETE_COLUMN.test(snake(field)) && isNullLiteral(value);
 
 function resolveColumn(table: TableInfo, c: ColumnUse): ColumnInfo | undefined {
   return findColumn(table, c.column) ?? findColumn(table, snake(c.column));
@@ -482,9 +382,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
   if (!sf) return;
   for (const site of ctx.querySites()) {
     if (site.sql || !site.executes) continue;
-    // Prisma findUnique requires a unique or id filter: always served.
-    if (site.library === 'prisma' && site.operation.startsWith('findUnique')) continue;
-    if (site.operation === 'findByPk') continue;
+    // A lookup the library serves from a unique index by construction (findUnique, findByPk).
+    const adapter = adapterOf(site.library);
+    if (adapter.rules.uniqueLookup(site)) continue;
     const table = site.table ? ctx.table(site.table) : undefined;
     if (!table || table.tiny) continue;
     const filters = site.filters.filter((f) => f.op !== 'func' && f.op !== 'ne' && f.op !== 'not-in');
@@ -492,8 +392,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // An unknown column (a typo, a relation, an unmodelled field): no finding.
     if (resolved.some((r) => !r.col)) continue;
     const eqCols = new Set(resolved.filter((r) => r.use.op === 'eq' || r.use.op === 'in' || r.use.op === 'null').map((r) => r.col!.name));
-    if (site.library === 'prisma' && resolved.length) {
-      const rel = prismaRelationFilters(sf, site, table);
+    const call = resolved.length ? findNode(sf, site.range) : undefined;
+    const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
+    if (rel) {
       if (rel.keyPath) continue;
       for (const c of rel.fkColumns) eqCols.add(c);
       // A to-one relation filter whose key columns lead an index is itself the access path.
@@ -515,7 +416,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       if (!col) continue;
       const v = coverage(table, col.name, 'eq', new Set());
       if (v.served) continue;
-      finding = { use: o, col, reason: v.reason, clause: `orderBy + ${site.library === 'prisma' || site.library === 'typeorm' ? 'take' : 'limit'}` };
+      finding = { use: o, col, reason: v.reason, clause: `orderBy + ${adapter.rules.limitWord}` };
     }
     if (!finding) continue;
     const rows = ctx.tableRows(table);

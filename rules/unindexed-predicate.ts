@@ -14,6 +14,7 @@
  *
  * ORM part: `checkOrmUnindexed` in orm-checks.ts, for TypeScript files.
  */
+import { adapterOf, LIBRARY_MIGRATION_FOLDERS } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
 import { typeWidth } from '../engine/model';
@@ -351,7 +352,8 @@ function createIndexSql(t: TableInfo, p: Predicate, fix: 'plain' | 'expression' 
   return `CREATE INDEX CONCURRENTLY ${name} ON ${on} (${quoteIdent(p.column)});\n`;
 }
 
-const MIGRATION_DIR = /(^|\/)(migrations?|drizzle)(\/|$)/;
+/** Folders of migrations: `migration(s)/` and the libraries' own (AdapterSchema.migrationFolders). */
+const MIGRATION_DIR = new RegExp(`(^|/)(${['migrations?', ...LIBRARY_MIGRATION_FOLDERS.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))].join('|')})(/|$)`);
 
 /** Where the project keeps migrations, and the next file name there (same prefix style, next number). */
 function nextMigrationPath(sources: string[], slug: string, definedIn?: string): string | undefined {
@@ -398,23 +400,11 @@ function nextNumber(nums: string[]): string {
 function migrationFix(ctx: RuleContext, p: Predicate, fix: 'plain' | 'expression' | 'trgm'): Fix | undefined {
   const t = p.table;
   const name = indexName(t, p, fix);
-  // Prisma: the index belongs in schema.prisma (@@index), which Prisma Migrate turns into a migration.
-  if (t.origin === 'prisma' && fix === 'plain' && t.definedAt?.file.endsWith('.prisma')) {
-    const text = ctx.project.fileText(t.definedAt.file);
-    const col = t.columns.get(p.column);
-    if (text !== undefined) {
-      const close = text.lastIndexOf('}', t.definedAt.range.end - 1);
-      if (close > t.definedAt.range.start) {
-        const lineStart = text.lastIndexOf('\n', close - 1) + 1;
-        const field = col?.fieldName ?? p.column;
-        return {
-          title: `Add @@index([${field}]) to model ${t.modelName ?? t.name} in ${t.definedAt.file}`,
-          // Prisma Migrate turns it into a plain B-tree index: results unchanged, so safe like the migration.
-          safety: 'safe',
-          edits: [{ file: t.definedAt.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${field}])\n` }],
-        };
-      }
-    }
+  // A table declared in a library's model file: the index belongs there (`@@index` in schema.prisma), and the
+  // library's migration tool turns it into a plain B-tree index.
+  if (fix === 'plain' && t.origin !== 'sql' && t.origin !== 'config') {
+    const own = adapterOf(t.origin).schema.indexFix(ctx.project, t, p.column);
+    if (own) return own;
   }
   const sql = createIndexSql(t, p, fix);
   const path = nextMigrationPath(ctx.schema.sources, `add_${name}`, t.definedAt?.file);

@@ -86,8 +86,11 @@ ${shapes[i % shapes.length]}
 `;
 }
 
+/** The driver import of the bundled example project (its first line imports the pool class). */
+const POOL_IMPORT = fs.readFileSync(path.join(__dirname, '..', 'examples', 'feature-store', 'src', 'db.ts'), 'utf8').split('\n')[0];
+
 export function generate(lines: number): string {
-  let text = `import { Pool } from 'pg';\n\nconst pool = new Pool({ max: 10 });\n`;
+  let text = `${POOL_IMPORT}\n\nconst pool = new Pool({ max: 10 });\n`;
   for (let i = 0; text.split('\n').length < lines; i++) text += block(i);
   return text.split('\n').slice(0, lines).join('\n') + '\n';
 }

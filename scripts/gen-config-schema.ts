@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allRules } from '../engine';
+import { allRules, DISCOVERED_SCHEMA_GLOBS } from '../engine';
 import { DEFAULT_PARAMS, MAX_TABLE_ROWS, PARAM_DOCS, PARAM_RANGES } from '../engine/model/params';
 
 type Rule = (typeof allRules)[number];
@@ -71,12 +71,12 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
             type: 'array',
             items: { type: 'string' },
             default: [],
-            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, schema.prisma), applied after the discovered ones. Read even when `ignore` or the test-file patterns keep them from being linted.',
+            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, an ORM schema file), applied after the discovered ones. Read even when `ignore` or the test-file patterns keep them from being linted.',
           },
           discover: {
             type: 'boolean',
             default: true,
-            description: 'Find schema sources in the usual places (migrations/**/*.sql, prisma/migrations/**/migration.sql, drizzle/**/*.sql, db/schema.sql, schema.sql, prisma/schema.prisma).',
+            description: `Find schema sources in the usual places (${DISCOVERED_SCHEMA_GLOBS.map((g) => g.replace(/^\*\*\//, '')).join(', ')}).`,
           },
         },
       },

@@ -31,7 +31,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type AnalysisResult, type Finding, LineIndex, MAX_FILE_BYTES, type Problem, SUPPRESSIONS_FILE, initParser, isAnalyzable } from '../engine';
+import { type AnalysisResult, type Finding, LineIndex, MAX_FILE_BYTES, type Problem, SCHEMA_WATCH_GLOBS, SUPPRESSIONS_FILE, initParser, isAnalyzable, isLibrarySchemaFile } from '../engine';
 import {
   type DiagnosticData,
   type EditOptions,
@@ -231,10 +231,8 @@ export class QuerylensServer {
     if (this.canRegisterWatchers) {
       await c.client.register(DidChangeWatchedFilesNotification.type, {
         watchers: [
-          { globPattern: '**/*.sql' },
-          { globPattern: '**/schema.prisma' },
-          // Multi-file Prisma schemas (prisma/schema/*.prisma).
-          { globPattern: '**/*.prisma' },
+          // SQL and the libraries' own schema files (engine SCHEMA_WATCH_GLOBS).
+          ...SCHEMA_WATCH_GLOBS.map((globPattern) => ({ globPattern })),
           { globPattern: `**/${CONFIG_FILE}` },
           { globPattern: `**/${SUPPRESSIONS_FILE}` },
           { globPattern: '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' },
@@ -441,7 +439,7 @@ export class QuerylensServer {
       touched.set(ws, t);
       ws.forgetDisk(rel);
       if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
-      else if (isAnalyzable(rel) || rel.endsWith('.prisma')) ws.known.add(rel);
+      else if (isAnalyzable(rel) || isLibrarySchemaFile(rel)) ws.known.add(rel);
       if (rel === 'tsconfig.json' || rel.endsWith('/tsconfig.json')) {
         // Import resolution may change anywhere: drop derived data, re-analyse everything open.
         ws.project.setConfig(ws.project.config);

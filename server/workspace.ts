@@ -15,7 +15,9 @@ import {
   Project,
   type QuerylensConfig,
   defaultConfig,
+  SCHEMA_FOLDERS,
   isAnalyzable,
+  isLibrarySchemaFile,
   isSchemaSource,
   SUPPRESSIONS_FILE,
   matchBaseline,
@@ -169,7 +171,7 @@ export class WorkspaceProject {
           if (SKIP_DIRS.has(d.name) || ignored(rel, true)) continue;
           visit(rel, ignores);
         } else if (d.isFile()) {
-          if (isAnalyzable(rel) || d.name.endsWith('.prisma')) {
+          if (isAnalyzable(rel) || isLibrarySchemaFile(d.name)) {
             // Schema sources (migrations) may live in ignored dirs rarely; honour .gitignore for all.
             if (!ignored(rel, false)) this.known.add(rel);
           }
@@ -340,7 +342,7 @@ export class WorkspaceProject {
     stamp(CONFIG_FILE);
     stamp(SUPPRESSIONS_FILE);
     // The usual schema folders count even before they hold a file we know.
-    const dirs = new Set<string>(['', 'migrations', 'db', 'prisma', 'drizzle'].filter((d) => !d || fs.existsSync(this.abs(d))));
+    const dirs = new Set<string>(['', ...SCHEMA_FOLDERS].filter((d) => !d || fs.existsSync(this.abs(d))));
     for (const rel of this.schemaSources()) {
       stamp(rel);
       dirs.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
@@ -354,7 +356,7 @@ export class WorkspaceProject {
       }
       for (const n of names) {
         const rel = dir ? `${dir}/${n}` : n;
-        if (!now.has(rel) && (n.endsWith('.sql') || n.endsWith('.prisma')) && this.isSchema(rel)) stamp(rel);
+        if (!now.has(rel) && (n.endsWith('.sql') || isLibrarySchemaFile(n)) && this.isSchema(rel)) stamp(rel);
       }
     }
     const before = this.pollSnapshot;

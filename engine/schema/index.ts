@@ -7,32 +7,47 @@ import type { QuerylensConfig } from '../config';
 import { parserReady } from '../sql/parser';
 import type { SourceFile } from '../types';
 import { blankPsqlMeta, foreignDialect, foreignDialectFolder, orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
-import { nonPostgresFolders } from './dialect';
-import { prismaTables } from './prisma';
+import { adapters, allAdapters, LIBRARY_SCHEMA_EXTENSIONS, LIBRARY_SCHEMA_GLOBS, librarySchemaFile, type Library } from '../adapters';
 import { applySqlFile, tableKey } from './sql-ddl';
 import { emptySchema, nonPostgresFolder, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
 
 export * from './types';
 export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind, foreignDialect, foreignDialectFolder } from './order';
 export { predicateText, normalizeType } from './sql-ddl';
-export { nonPostgresFolders, drizzleConfigDialect } from './dialect';
+
+/** Every folder the project's own configuration declares to hold another database's SQL (AdapterSchema.nonPostgresFolders). */
+export function nonPostgresFolders(files: readonly SourceFile[]): NonPostgresFolder[] {
+  const out: NonPostgresFolder[] = [];
+  for (const f of files) for (const a of allAdapters) out.push(...a.schema.nonPostgresFolders(f));
+  return out;
+}
 
 /** Where schemas live without configuration (mission §3). */
 export const DISCOVERED_SCHEMA_GLOBS = [
   '**/migrations/**/*.sql',
   '**/migration/**/*.sql',
-  '**/prisma/migrations/**/migration.sql',
-  '**/drizzle/**/*.sql',
   '**/db/schema.sql',
   '**/schema.sql',
   '**/structure.sql',
-  '**/prisma/schema.prisma',
-  '**/schema.prisma',
-  // Prisma's multi-file layout (`prismaSchemaFolder`): prisma/schema/*.prisma, or a schema/ folder of its own.
-  '**/schema/*.prisma',
   `**/${STATS_FILE_NAME}`,
-  // Read for `dialect`/`out` only: a SQLite/MySQL project's migrations are not PostgreSQL (dialect.ts).
-  '**/drizzle.config.{ts,js,mjs,cjs,mts,cts}',
+  // The libraries' own layouts and schema files (AdapterSchema.globs).
+  ...LIBRARY_SCHEMA_GLOBS,
+];
+
+/** Folders that hold schema sources by convention, at the project root. */
+export const SCHEMA_FOLDERS: readonly string[] = ['migrations', 'db', ...allAdapters.flatMap((a) => a.schema.schemaFolders)];
+
+/** Extensions of schema files: `.sql` and the libraries' own schema files. */
+export const SCHEMA_FILE_EXTENSIONS: readonly string[] = ['.sql', ...LIBRARY_SCHEMA_EXTENSIONS];
+
+/** Whether a path has the extension of a library's own schema file (not `.sql`, not TypeScript). */
+export function isLibrarySchemaFile(path: string): boolean {
+  return LIBRARY_SCHEMA_EXTENSIONS.some((e) => path.endsWith(e));
+}
+
+/** Globs an editor watches for schema changes: SQL, the libraries' schema files and their usual places. */
+export const SCHEMA_WATCH_GLOBS: readonly string[] = [
+  ...new Set(['**/*.sql', ...LIBRARY_SCHEMA_GLOBS.filter((g) => !g.endsWith('.sql')), ...LIBRARY_SCHEMA_EXTENSIONS.map((e) => `**/*${e}`)]),
 ];
 
 const discovered = picomatch(DISCOVERED_SCHEMA_GLOBS, { dot: true });
@@ -48,22 +63,22 @@ export function isSchemaSource(path: string, config: QuerylensConfig): boolean {
 /**
  * Builds the schema from its sources. Files are applied in migration order
  * (see orderSchemaFiles in order.ts: dumps, then migrations by natural sort,
- * then Prisma schemas, then the stats snapshot, then config); a statement that
- * does not parse is skipped and reported in `problems`, never fatal.
+ * then the libraries' model files, then the stats snapshot, then config); a
+ * statement that does not parse is skipped and reported in `problems`, never fatal.
  *
- * Prisma merging: when SQL (Prisma's own migrations, or any other) defines a
- * table that a Prisma model maps to, the SQL is the truth for columns and
- * indexes (it is what the database has; schema.prisma may be ahead of the
- * migrations while someone edits it), and the model contributes its name
- * (`modelName`, `modelDefinedAt`) and field names (`ColumnInfo.fieldName`).
- * Models no SQL defines are added from schema.prisma alone (origin 'prisma').
- * Foreign keys: the SQL's, plus Prisma relations the SQL does not declare.
+ * Model merging: when SQL (the library's own migrations, or any other) defines a
+ * table that a model maps to, the SQL is the truth for columns and indexes (it
+ * is what the database has; the model file may be ahead of the migrations while
+ * someone edits it), and the model contributes its name (`modelName`,
+ * `modelDefinedAt`) and field names (`ColumnInfo.fieldName`). Models no SQL
+ * defines are added from the model file alone (origin: the library). Foreign
+ * keys: the SQL's, plus model relations the SQL does not declare.
  */
 export function buildSchema(files: SourceFile[], config: QuerylensConfig): SchemaModel {
   const model = emptySchema();
-  const prismaFiles: SourceFile[] = [];
+  const modelFiles = new Map<Library, SourceFile[]>();
   const statsFiles: SourceFile[] = [];
-  // Folders the project's own config declares to be another database's (drizzle.config `dialect`, Prisma `provider`).
+  // Folders the project's own config declares to be another database's (a config's `dialect`, a schema's `provider`).
   const foreign = nonPostgresFolders(files);
   if (foreign.length) model.nonPostgres = foreign;
   const skippedIn = new Map<NonPostgresFolder, number>();
@@ -72,7 +87,7 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   for (const f of orderSchemaFiles(files)) {
     const kind = sourceKind(f.path);
     if (kind === 'dialect-config') continue;
-    const under = kind === 'prisma' ? undefined : nonPostgresFolder(model, f.path);
+    const under = kind === 'model' ? undefined : nonPostgresFolder(model, f.path);
     if (under) {
       skippedIn.set(under, (skippedIn.get(under) ?? 0) + 1);
       continue;
@@ -80,7 +95,7 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     const dialect = foreignDialect(f.path);
     if (dialect && kind !== 'stats') {
       // A folder named after another database (`db/clickhouse/`): one problem for the folder, and its .sql files are not linted.
-      const folder = kind === 'prisma' ? undefined : foreignDialectFolder(f.path);
+      const folder = kind === 'model' ? undefined : foreignDialectFolder(f.path);
       if (folder !== undefined) {
         const d: NonPostgresFolder = { folder, database: dialect, file: f.path, evidence: `the path names ${dialect}` };
         (model.nonPostgres ??= []).push(d);
@@ -92,8 +107,13 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
       model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
       continue;
     }
-    if (kind === 'prisma') {
-      prismaFiles.push(f);
+    if (kind === 'model') {
+      const lib = librarySchemaFile(f.path)?.library;
+      if (lib) {
+        const list = modelFiles.get(lib) ?? [];
+        list.push(f);
+        modelFiles.set(lib, list);
+      }
       continue;
     }
     if (kind === 'stats') {
@@ -101,7 +121,7 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
       continue;
     }
     if (!f.path.toLowerCase().endsWith('.sql')) {
-      model.problems.push({ file: f.path, message: 'not a schema source querylens reads (.sql, .prisma, querylens.stats.json); ignored' });
+      model.problems.push({ file: f.path, message: `not a schema source querylens reads (${[...SCHEMA_FILE_EXTENSIONS, STATS_FILE_NAME].join(', ')}); ignored` });
       continue;
     }
     if (!parserReady()) {
@@ -114,14 +134,14 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
       model.problems.push({ file: f.path, message: `schema file not applied: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
-  if (prismaFiles.length) {
+  for (const [lib, files] of modelFiles) {
     try {
-      const { tables, problems, applied } = prismaTables(prismaFiles);
+      const { tables, problems, applied } = adapters[lib].schema.readModels(files);
       model.problems.push(...problems);
-      for (const t of tables) mergePrismaTable(model, t);
+      for (const t of tables) mergeModelTable(model, t);
       model.sources.push(...applied);
     } catch (e) {
-      model.problems.push({ file: prismaFiles[0].path, message: `Prisma schema not applied: ${e instanceof Error ? e.message : String(e)}` });
+      model.problems.push({ file: files[0].path, message: `${adapters[lib].displayName} schema not applied: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
   for (const [d, n] of skippedIn) {
@@ -147,14 +167,14 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   return model;
 }
 
-function mergePrismaTable(model: SchemaModel, t: TableInfo): void {
+function mergeModelTable(model: SchemaModel, t: TableInfo): void {
   const key = tableKey(t.schema, t.name);
   const existing = model.tables.get(key);
   if (!existing) {
     model.tables.set(key, t);
     return;
   }
-  if (existing.origin === 'prisma') {
+  if (existing.origin === t.origin) {
     model.problems.push({ file: t.definedAt?.file ?? '', message: `model ${t.modelName} maps to table ${key}, already mapped by model ${existing.modelName}; ignored` });
     return;
   }
@@ -164,7 +184,7 @@ function mergePrismaTable(model: SchemaModel, t: TableInfo): void {
     const sqlCol = existing.columns.get(c.name);
     if (sqlCol) sqlCol.fieldName = c.fieldName;
   }
-  // Relations the SQL does not declare (`relationMode = "prisma"` creates no constraint) still join the tables.
+  // Relations the SQL does not declare (a relation mode that creates no constraint) still join the tables.
   for (const fk of t.foreignKeys ?? []) {
     const known = existing.foreignKeys?.find((x) => x.columns.join() === fk.columns.join() && x.refTable === fk.refTable && x.refSchema === fk.refSchema);
     if (known) known.field ??= fk.field;

@@ -11,7 +11,7 @@
  *      segment by segment, digit runs as numbers, so `2_x` < `10_x`,
  *      `V2__x` < `V10__x`, Prisma `20240101120000_init/migration.sql`,
  *      Drizzle `0001_x.sql`, Knex/sqlx `20230101_create.sql`;
- *   3. Prisma schemas (`*.prisma`), merged after all SQL (see prisma.ts);
+ *   3. libraries' own schema files (`*.prisma`, AdapterSchema.fileKind), merged after all SQL;
  *   4. the stats snapshot `querylens.stats.json`, then the configuration.
  *
  * Files whose path names another database (`clickhouse/`, `mysql/`, `sqlite`
@@ -25,10 +25,14 @@
  * (dbmate) is ignored. Flyway repeatable migrations (`R__x.sql`) come after
  * the versioned ones.
  */
+import { librarySchemaFile } from '../adapters';
 import type { SourceFile } from '../types';
 
-/** 'dialect-config': a drizzle.config.* read only for its `dialect` and `out` (see dialect.ts). */
-export type SchemaSourceKind = 'dump' | 'migration' | 'prisma' | 'stats' | 'down' | 'dialect-config';
+/**
+ * 'model': a library's own schema file (AdapterSchema.fileKind), applied after all SQL;
+ * 'dialect-config': a library's config read only for what it says about other databases.
+ */
+export type SchemaSourceKind = 'dump' | 'migration' | 'model' | 'stats' | 'down' | 'dialect-config';
 
 export const STATS_FILE_NAME = 'querylens.stats.json';
 
@@ -43,8 +47,8 @@ export function sourceKind(path: string): SchemaSourceKind {
   const base = baseName(path);
   const lower = base.toLowerCase();
   if (lower === STATS_FILE_NAME) return 'stats';
-  if (/^drizzle\.config\.[cm]?[jt]s$/.test(lower)) return 'dialect-config';
-  if (lower.endsWith('.prisma')) return 'prisma';
+  const own = librarySchemaFile(path);
+  if (own) return own.kind === 'model' ? 'model' : 'dialect-config';
   if (lower === 'down.sql' || lower.endsWith('.down.sql') || /^u\d+(?:[._]\d+)*__/i.test(base)) return 'down';
   if (DUMP_NAMES.has(lower)) return 'dump';
   return 'migration';
@@ -97,7 +101,7 @@ export function comparePaths(a: string, b: string): number {
   return sa.length - sb.length;
 }
 
-const RANK: Record<SchemaSourceKind, number> = { 'dialect-config': -1, dump: 0, migration: 1, prisma: 3, stats: 4, down: 5 };
+const RANK: Record<SchemaSourceKind, number> = { 'dialect-config': -1, dump: 0, migration: 1, model: 3, stats: 4, down: 5 };
 
 /** Flyway applies repeatable migrations (`R__name.sql`) after all versioned ones. */
 function rank(path: string, kind: SchemaSourceKind): number {

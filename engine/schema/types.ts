@@ -3,6 +3,7 @@
  * defined. Built by `engine/schema/` from migrations, schema dumps and
  * `schema.prisma`; read by rules through the rule context.
  */
+import type { Library } from '../adapters';
 import type { Range } from '../types';
 
 export interface DefinedAt {
@@ -78,7 +79,8 @@ export interface TableInfo {
   /** Declared tiny in config: scans are cheap, never report unindexed predicates. */
   tiny?: boolean;
   /** Where the table came from. */
-  origin: 'sql' | 'prisma' | 'config';
+  /** Where the table comes from: SQL, the configuration, or a library's model file (its id). */
+  origin: 'sql' | 'config' | Library;
   /** For Prisma models: the model name (the table name may differ through @@map). */
   modelName?: string;
   /** For Prisma models: the `model X { … }` block in schema.prisma, where an `@@index` fix goes. */

@@ -1,54 +1,33 @@
 /**
- * ORM call sites → QuerySite (see query-sites.ts for the contract).
+ * Library call sites → QuerySite (see query-sites.ts for the contract).
  *
- * What each library's calls do, as documented:
- * - Prisma: model delegate methods return a PrismaPromise that runs when
- *   awaited (or handed to `$transaction`); a fluent relation read
- *   (`prisma.user.findUnique(…).posts()`) is one more query. Prisma's
- *   dataloader batches `findUnique` calls issued in the same tick with the
- *   same where/include shape ("Solving n+1 in GraphQL with findUnique() and
- *   Prisma Client's dataloader", Prisma docs, Query optimization).
- * - TypeORM: Repository/EntityManager methods run at once; a QueryBuilder
- *   only runs at getMany/getOne/getRawMany/getRawOne/getCount/
- *   getManyAndCount/getExists/execute/stream.
- * - Sequelize: Model statics (findAll, findOne, findByPk, create …) run at once.
- * - Knex and Drizzle: builders are thenables and run when awaited or `.then`-ed.
- * - Kysely: builders run only at execute/executeTakeFirst/executeTakeFirstOrThrow/stream.
- * - Raw SQL calls come from `ProjectServices.sqlSites` (ts-sql.ts).
+ * Generic machinery: a call chain is split into links, the longest prefix
+ * that provenance resolves to a database binding picks the library, and that
+ * library's adapter (engine/adapters/<library>/) interprets the rest of the
+ * chain (which method runs, which table, which columns, whether it batches).
+ * Entity names become tables through the adapters' declaration readers. Raw
+ * SQL calls come from `ProjectServices.sqlSites` (ts-sql.ts).
  *
  * Which client a receiver is comes from provenance.ts (imports, constructors,
  * declared types), never from variable names.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapters, allAdapters, UNKNOWN_SQL_CLIENT_LIBRARY, BATCH_RUNNER_METHODS } from '../adapters';
+import { rangeOf, THEN_METHODS, unparen } from '../adapters/kit/chain';
+import { snakeCase } from '../adapters/kit/entities';
+import type { EntityDecl } from '../adapters/types';
 import type { ProjectServices } from '../context';
 import { findModel, findTable, type TableInfo } from '../schema/types';
 import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
 import { enclosingIterations } from './iteration';
 import { fileProvenance, resolveModulePath } from './provenance';
-import type { Value } from './provenance';
-import type { Binding, ColumnUse, Library, QuerySite } from './query-sites';
+import type { Binding, Chain, ChainStep, ColumnUse, Library, QuerySite, Value } from './query-sites';
 import type { SqlClient, SqlSite } from './types';
 
-/** One link of a member/call chain: `.name` or `.name(args)` or a direct call `(args)`. */
-export interface ChainStep {
-  name: string;
-  /** The call node when this step is a call. */
-  call?: ts.CallExpression;
-  /** The expression up to and including this step. */
-  node: ts.Expression;
-}
-
-export interface Chain {
-  root: ts.Expression;
-  steps: ChainStep[];
-}
-
-function unparen(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-}
+export type { Chain, ChainStep } from './query-sites';
+export type { EntityDecl } from '../adapters/types';
 
 /** Splits `a.b(x).c.d(y)` into root `a` and steps b(x), c, d(y). */
 export function decomposeChain(expr: ts.Expression): Chain {
@@ -91,49 +70,7 @@ function prefix(chain: Chain, i: number): ts.Expression {
   return i === 0 ? chain.root : unparen(chain.steps[i - 1].node);
 }
 
-const PRISMA_READS = new Set([
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'count',
-  'aggregate',
-  'groupBy',
-]);
-const PRISMA_WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
-
-const TYPEORM_READS = new Set([
-  'find',
-  'findBy',
-  'findOne',
-  'findOneBy',
-  'findOneOrFail',
-  'findOneByOrFail',
-  'findAndCount',
-  'findAndCountBy',
-  'findByIds',
-  'count',
-  'countBy',
-  'exist',
-  'exists',
-  'existsBy',
-  'sum',
-  'average',
-  'minimum',
-  'maximum',
-]);
-const TYPEORM_WRITES = new Set(['save', 'insert', 'update', 'upsert', 'delete', 'remove', 'softDelete', 'softRemove', 'restore', 'recover', 'increment', 'decrement', 'preload', 'clear', 'updateAll', 'deleteAll']);
-const TYPEORM_QB_EXEC = new Set(['getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getCount', 'getManyAndCount', 'getRawAndEntities', 'getExists', 'execute', 'stream']);
-
-const SEQUELIZE_READS = new Set(['findAll', 'findOne', 'findByPk', 'findAndCountAll', 'count', 'max', 'min', 'sum', 'aggregate']);
-const SEQUELIZE_WRITES = new Set(['create', 'bulkCreate', 'update', 'destroy', 'upsert', 'findOrCreate', 'findCreateFind', 'increment', 'decrement', 'truncate', 'restore']);
-
-const KYSELY_EXEC = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
-
-const THEN_METHODS = new Set(['then', 'catch', 'finally']);
-
-const LARGE_MAP_GUARD = 5000;
+const LARGE_TEXT = 2 * 1024 * 1024;
 
 /** Links of a chain tried as the database binding (see siteFor). */
 const MAX_BINDING_PREFIX = 4;
@@ -157,7 +94,7 @@ function builderRuns(node: ts.Expression): boolean {
     if (ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) {
       const c = unparen(p.expression);
       const name = ts.isPropertyAccessExpression(c) ? c.name.text : ts.isIdentifier(c) ? c.text : '';
-      return /^(all|allSettled|race|any|\$transaction|batch)$/.test(name);
+      return BATCH_RUNNER_METHODS.has(name);
     }
     // `xs.map((x) => knex('t').where(…))` handed to Promise.all.
     if (ts.isArrowFunction(p) && p.body === n) {
@@ -184,218 +121,8 @@ function builderRuns(node: ts.Expression): boolean {
   return false;
 }
 
-function literalNumber(e: ts.Expression | undefined): number | undefined {
-  if (!e) return undefined;
-  const u = unparen(e);
-  if (ts.isNumericLiteral(u)) return Number(u.text);
-  return undefined;
-}
-
-function stringValue(e: ts.Expression | undefined): string | undefined {
-  if (!e) return undefined;
-  const u = unparen(e);
-  if (ts.isStringLiteral(u) || ts.isNoSubstitutionTemplateLiteral(u)) return u.text;
-  return undefined;
-}
-
-function propName(p: ts.ObjectLiteralElementLike): string | undefined {
-  if (!p.name) return undefined;
-  if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) return p.name.text;
-  return undefined;
-}
-
-function objectProp(obj: ts.Expression | undefined, key: string): ts.Expression | undefined {
-  if (!obj) return undefined;
-  const o = unparen(obj);
-  if (!ts.isObjectLiteralExpression(o)) return undefined;
-  for (const p of o.properties) {
-    if (propName(p) !== key) continue;
-    if (ts.isPropertyAssignment(p)) return p.initializer;
-    if (ts.isShorthandPropertyAssignment(p)) return p.name;
-  }
-  return undefined;
-}
-
-function rangeOf(n: ts.Node): Range {
-  return { start: n.getStart(), end: n.getEnd() };
-}
-
-const PRISMA_OPS: Record<string, string> = {
-  in: 'in',
-  notIn: 'not-in',
-  equals: 'eq',
-  not: 'ne',
-  lt: 'range',
-  lte: 'range',
-  gt: 'range',
-  gte: 'range',
-  contains: 'like-contains',
-  endsWith: 'like-contains',
-  startsWith: 'like-prefix',
-  search: 'func',
-  has: 'func',
-  hasSome: 'in',
-  hasEvery: 'func',
-};
-const RELATION_FILTERS = new Set(['some', 'every', 'none', 'is', 'isNot']);
-
-/**
- * Column filters of a Prisma/TypeORM/Sequelize-style `where` object. Keys
- * whose value is an object of relation filters (`some`, `is` …) are relation
- * filters, not columns of this table, and are skipped.
- */
-export function whereObjectFilters(where: ts.Expression | undefined, library: Library, out: ColumnUse[] = []): ColumnUse[] {
-  if (!where) return out;
-  const w = unparen(where);
-  if (ts.isArrayLiteralExpression(w)) {
-    // TypeORM `where: [{…}, {…}]` (OR of objects).
-    for (const el of w.elements) whereObjectFilters(el, library, out);
-    return out;
-  }
-  if (!ts.isObjectLiteralExpression(w)) return out;
-  for (const p of w.properties) {
-    const key = propName(p);
-    if (!key) continue;
-    if (key === 'AND' || key === 'OR' || key === 'NOT') {
-      if (ts.isPropertyAssignment(p)) whereObjectFilters(p.initializer, library, out);
-      continue;
-    }
-    if (ts.isShorthandPropertyAssignment(p)) {
-      out.push({ column: key, range: rangeOf(p), op: 'eq' });
-      continue;
-    }
-    if (!ts.isPropertyAssignment(p)) continue;
-    const v = unparen(p.initializer);
-    if (ts.isObjectLiteralExpression(v)) {
-      const keys = v.properties.map(propName).filter((k): k is string => !!k);
-      if (keys.some((k) => RELATION_FILTERS.has(k))) continue;
-      // Sequelize `{ [Op.in]: ids }`.
-      const opKeys = v.properties
-        .map((q) => (q.name && ts.isComputedPropertyName(q.name) ? q.name.expression.getText() : undefined))
-        .filter((k): k is string => !!k);
-      if (opKeys.length) {
-        const op = opKeys.some((k) => /\.in$/.test(k)) ? 'in' : opKeys.some((k) => /\.(i?like|startsWith|substring|endsWith)$/.test(k)) ? 'like-contains' : 'range';
-        out.push({ column: key, range: rangeOf(p.name), op });
-        continue;
-      }
-      if (keys.length && keys.every((k) => k in PRISMA_OPS || k === 'mode')) {
-        const ops = keys.filter((k) => k !== 'mode').map((k) => PRISMA_OPS[k]);
-        const op = ops.includes('in') ? 'in' : ops[0] ?? 'eq';
-        out.push({ column: key, range: rangeOf(p.name), op });
-        continue;
-      }
-      // A compound unique (`email_tenantId: { email, tenantId }`) or a nested relation: record the keys as columns only for compounds.
-      if (key.includes('_') && keys.length > 1 && keys.every((k) => key.split('_').includes(k))) {
-        for (const k of keys) out.push({ column: k, range: rangeOf(p.name), op: 'eq' });
-      }
-      continue;
-    }
-    if (ts.isCallExpression(v)) {
-      // TypeORM operators: In(ids), Like('%x'), ILike, MoreThan, Between, Raw ...
-      const fn = ts.isIdentifier(v.expression) ? v.expression.text : ts.isPropertyAccessExpression(v.expression) ? v.expression.name.text : '';
-      const op =
-        fn === 'In' || fn === 'Any' || fn === 'ArrayContainedBy'
-          ? 'in'
-          : fn === 'Like' || fn === 'ILike'
-            ? /^['"`]%/.test(v.arguments[0]?.getText() ?? '')
-              ? 'like-contains'
-              : 'like-prefix'
-            : fn === 'Raw'
-              ? 'func'
-              : fn === 'Not'
-                ? 'ne'
-                : /^(MoreThan|LessThan|MoreThanOrEqual|LessThanOrEqual|Between)$/.test(fn)
-                  ? 'range'
-                  : fn === 'IsNull'
-                    ? 'null'
-                    : 'eq';
-      out.push({ column: key, range: rangeOf(p.name), op });
-      continue;
-    }
-    out.push({ column: key, range: rangeOf(p.name), op: 'eq' });
-  }
-  return out;
-}
-
-/** Keys of a `select`/`columns` object whose value is `true`, or of an `attributes`/`select` string array. */
-function selectedFields(sel: ts.Expression | undefined): string[] | undefined {
-  if (!sel) return undefined;
-  const s = unparen(sel);
-  if (ts.isArrayLiteralExpression(s)) {
-    const out: string[] = [];
-    for (const el of s.elements) {
-      const v = stringValue(el);
-      if (v) out.push(v);
-      else if (ts.isArrayLiteralExpression(el)) {
-        const first = stringValue(el.elements[0]);
-        if (first) out.push(first);
-      } else if (ts.isPropertyAccessExpression(el)) out.push(el.name.text);
-    }
-    return out;
-  }
-  if (ts.isObjectLiteralExpression(s)) {
-    const out: string[] = [];
-    for (const p of s.properties) {
-      const k = propName(p);
-      if (!k) continue;
-      if (ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.FalseKeyword) continue;
-      out.push(k);
-    }
-    // Sequelize `attributes: { exclude: [...] }` selects everything but some: treat as all.
-    if (out.length === 1 && (out[0] === 'exclude' || out[0] === 'include')) return undefined;
-    return out;
-  }
-  return undefined;
-}
-
-function orderFields(order: ts.Expression | undefined, out: ColumnUse[] = []): ColumnUse[] {
-  if (!order) return out;
-  const o = unparen(order);
-  if (ts.isArrayLiteralExpression(o)) {
-    for (const el of o.elements) {
-      const s = stringValue(el);
-      if (s) out.push({ column: s, range: rangeOf(el) });
-      else if (ts.isArrayLiteralExpression(el)) {
-        const f = stringValue(el.elements[0]);
-        if (f) out.push({ column: f, range: rangeOf(el.elements[0]) });
-      } else orderFields(el, out);
-    }
-    return out;
-  }
-  if (ts.isObjectLiteralExpression(o)) {
-    for (const p of o.properties) {
-      const k = propName(p);
-      if (!k || !ts.isPropertyAssignment(p)) continue;
-      const v = unparen(p.initializer);
-      // Relation ordering (`author: { name: 'asc' }`) is another table.
-      if (ts.isObjectLiteralExpression(v) && !objectProp(v, 'sort')) continue;
-      out.push({ column: k, range: rangeOf(p.name) });
-    }
-  }
-  const s = stringValue(o);
-  if (s) out.push({ column: s, range: rangeOf(o) });
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // Entity → table declarations, read across project files.
-
-export interface EntityDecl {
-  file: string;
-  /** Table name as declared (or as the library derives it). */
-  table: string;
-  /** Candidates tried against the schema, in order. */
-  candidates: string[];
-  /** JS property → DB column (Drizzle column keys, TypeORM/Sequelize `name:`/`field:` options). */
-  columns: Map<string, string>;
-}
-
-function snakeCase(s: string): string {
-  return s
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
-}
 
 /** Files to search for a name used in `path`: the file itself, then where it imports the name from (following `export … from`). */
 function declarationFiles(project: ProjectServices, path: string, name: string, depth = 0, seen = new Set<string>()): string[] {
@@ -414,76 +141,13 @@ function declarationFiles(project: ProjectServices, path: string, name: string, 
   return out;
 }
 
-const LARGE_TEXT = 2 * 1024 * 1024;
-
+/** The first adapter that finds `name` declared in `text`. */
 function entityDeclIn(file: string, text: string, name: string): EntityDecl | undefined {
-  const esc = name.replace(/[$]/g, '\\$');
-  // TypeORM / sequelize-typescript: decorators before `class Name`.
-  const classRe = new RegExp(`class\\s+${esc}\\b`);
-  const cm = classRe.exec(text);
-  if (cm) {
-    const before = text.slice(Math.max(0, cm.index - 600), cm.index);
-    const ent = /@Entity\(\s*(?:['"]([^'"]+)['"]|\{[^}]*?\bname:\s*['"]([^'"]+)['"][^}]*\})?/g;
-    let last: RegExpExecArray | null = null;
-    for (let m = ent.exec(before); m; m = ent.exec(before)) last = m;
-    if (last) {
-      const table = last[1] ?? last[2] ?? snakeCase(name);
-      return { file, table, candidates: [table, name, name.toLowerCase()], columns: classColumns(text, cm.index) };
-    }
-    const tbl = /@Table\(\s*\{[^}]*?\btableName:\s*['"]([^'"]+)['"]/.exec(before);
-    if (tbl) return { file, table: tbl[1], candidates: [tbl[1]], columns: classColumns(text, cm.index) };
-    // Sequelize `class User extends Model {}` + `User.init({...}, { tableName })`.
-    const init = new RegExp(`\\b${esc}\\.init\\(`).exec(text);
-    if (init) {
-      const seg = text.slice(init.index, init.index + 6000);
-      const tn = /\btableName:\s*['"]([^'"]+)['"]/.exec(seg);
-      const mn = /\bmodelName:\s*['"]([^'"]+)['"]/.exec(seg);
-      const model = mn?.[1] ?? name;
-      const table = tn?.[1] ?? `${model}s`;
-      return { file, table, candidates: [table, model, `${model.toLowerCase()}s`, model.toLowerCase(), snakeCase(model) + 's'], columns: new Map() };
-    }
-    if (/@Table\b/.test(before)) {
-      return { file, table: `${name}s`, candidates: [`${name}s`, name, `${name.toLowerCase()}s`, snakeCase(name) + 's'], columns: classColumns(text, cm.index) };
-    }
-  }
-  // Drizzle: const users = pgTable('users', { id: serial('id'), … })
-  const tableRe = new RegExp(`(?:const|let|var)\\s+${esc}\\s*=\\s*(?:[\\w$]+\\.)?(?:pgTable|mysqlTable|sqliteTable|table)\\(\\s*['"\`]([^'"\`]+)['"\`]`);
-  const tm = tableRe.exec(text);
-  if (tm) {
-    const columns = new Map<string, string>();
-    const body = text.slice(tm.index + tm[0].length, tm.index + tm[0].length + 8000);
-    const colRe = /(\w+)\s*:\s*\w+\(\s*['"]([^'"]+)['"]/g;
-    for (let m = colRe.exec(body); m; m = colRe.exec(body)) {
-      columns.set(m[1], m[2]);
-      if (columns.size > LARGE_MAP_GUARD) break;
-    }
-    // Drizzle's column builders without a name argument use the key as the column name.
-    const keyRe = /(\w+)\s*:\s*\w+\(\s*\)/g;
-    for (let m = keyRe.exec(body); m; m = keyRe.exec(body)) if (!columns.has(m[1])) columns.set(m[1], m[1]);
-    return { file, table: tm[1], candidates: [tm[1]], columns };
-  }
-  // Sequelize define: const User = sequelize.define('User', {...}, { tableName: 'users' })
-  const defRe = new RegExp(`(?:const|let|var)\\s+${esc}\\s*=\\s*[\\w$.]+\\.define\\(\\s*['"]([^'"]+)['"]`);
-  const dm = defRe.exec(text);
-  if (dm) {
-    const seg = text.slice(dm.index, dm.index + 6000);
-    const tn = /\btableName:\s*['"]([^'"]+)['"]/.exec(seg);
-    const model = dm[1];
-    const table = tn?.[1] ?? `${model}s`;
-    return { file, table, candidates: [table, model, `${model.toLowerCase()}s`, model.toLowerCase()], columns: new Map() };
+  for (const a of allAdapters) {
+    const d = a.orm.entityDecl(file, text, name);
+    if (d) return d;
   }
   return undefined;
-}
-
-/** `@Column({ name: 'created_at' }) createdAt` → createdAt → created_at. */
-function classColumns(text: string, classStart: number): Map<string, string> {
-  const out = new Map<string, string>();
-  const body = text.slice(classStart, classStart + 20000);
-  const re = /@(?:Column|PrimaryColumn|PrimaryGeneratedColumn|CreateDateColumn|UpdateDateColumn)\(\s*\{[^}]*?\bname:\s*['"]([^'"]+)['"][^}]*\}\s*\)\s*(?:public\s+|readonly\s+|declare\s+)*(\w+)/g;
-  for (let m = re.exec(body); m; m = re.exec(body)) out.set(m[2], m[1]);
-  const fre = /(\w+)\s*:\s*\{[^{}]*?\bfield:\s*['"]([^'"]+)['"]/g;
-  for (let m = fre.exec(body); m; m = fre.exec(body)) out.set(m[1], m[2]);
-  return out;
 }
 
 /** Finds how entity/model/table `name`, used in `path`, is declared. Memoised per file text. */
@@ -504,10 +168,8 @@ export function findEntityDecl(project: ProjectServices, path: string, name: str
 /** The schema table of an entity, trying the declared name and the library's defaults. */
 export function tableForEntity(project: ProjectServices, path: string, library: Library, entity: string): { table?: TableInfo; name: string; decl?: EntityDecl } {
   const schema = project.schema();
-  if (library === 'prisma') {
-    const t = findModel(schema, entity) ?? findModel(schema, entity.charAt(0).toUpperCase() + entity.slice(1));
-    return { table: t, name: t?.name ?? entity };
-  }
+  const own = adapters[library].orm.entityTable(schema, entity);
+  if (own) return own;
   const decl = findEntityDecl(project, path, entity);
   const cands = decl ? decl.candidates : [entity, snakeCase(entity), entity.toLowerCase(), `${entity.toLowerCase()}s`, `${snakeCase(entity)}s`];
   for (const c of cands) {
@@ -517,572 +179,19 @@ export function tableForEntity(project: ProjectServices, path: string, library: 
   return { name: decl?.table ?? entity, decl };
 }
 
-// ---------------------------------------------------------------------------
-// Per-library interpretation of a chain.
-
-/** A QuerySite before its table is resolved and its range taken from `node`. */
-type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'batched' | 'prismaBatchable'> & {
-  /** Table named by a string in code (Knex/Kysely). */
-  tableName?: string;
-  node: ts.Expression;
-};
-
-function stripAlias(t: string): string {
-  return t
-    .replace(/\s+as\s+\w+$/i, '')
-    .replace(/\s+\w+$/, '')
-    .replace(/^.*\./, '')
-    .replace(/"/g, '');
-}
-
-function prismaWhereBatchable(where: ts.Expression | undefined): boolean {
-  if (!where) return false;
-  const w = unparen(where);
-  if (!ts.isObjectLiteralExpression(w)) return true;
-  for (const p of w.properties) {
-    if (ts.isSpreadAssignment(p)) return false;
-    const key = propName(p);
-    if (!key || key === 'AND' || key === 'OR' || key === 'NOT') return false;
-    if (ts.isPropertyAssignment(p)) {
-      const v = unparen(p.initializer);
-      if (ts.isObjectLiteralExpression(v)) {
-        const keys = v.properties.map(propName);
-        // `{ equals: x }`, or a compound unique `{ tenantId, userId }`; any other operator is not batched.
-        if (keys.some((k) => !k || (k in PRISMA_OPS && k !== 'equals'))) return false;
-      }
-    }
-  }
-  return true;
-}
-
-function prismaSite(delegate: string, step: ChainStep, rest: ChainStep[]): SiteDraft | undefined {
-  const op = step.name;
-  if (!PRISMA_READS.has(op) && !PRISMA_WRITES.has(op)) return undefined;
-  const args = step.call!.arguments[0];
-  const filters = whereObjectFilters(objectProp(args, 'where'), 'prisma');
-  const sel = selectedFields(objectProp(args, 'select'));
-  const read = PRISMA_READS.has(op);
-  const take = literalNumber(objectProp(args, 'take'));
-  let limit = op.startsWith('findUnique') || op.startsWith('findFirst') ? 1 : take !== undefined ? Math.abs(take) : undefined;
-  let node: ts.Expression = step.call!;
-  let operation = op;
-  let entity = delegate;
-  // The dataloader batches findUnique (and findUniqueOrThrow since Prisma 5.1, prisma-engines#4019)
-  // only when every where criterion is a scalar equality: no AND/OR/NOT, no other operators.
-  const batchable = (op === 'findUnique' || op === 'findUniqueOrThrow') && prismaWhereBatchable(objectProp(args, 'where'));
-  // Fluent relation read: prisma.user.findUnique({…}).posts()
-  const next = rest[0];
-  if (next?.call && !THEN_METHODS.has(next.name) && op.startsWith('findUnique')) {
-    node = next.call;
-    operation = `${op}().${next.name}`;
-    entity = next.name;
-    limit = undefined;
-    return {
-      library: 'prisma',
-      operation,
-      executes: true,
-      kind: 'read',
-      entity,
-      selects: '*',
-      filters: [],
-      orderBy: [],
-      limit,
-      batched: false,
-      prismaBatchable: batchable,
-      node,
-    };
-  }
-  return {
-    library: 'prisma',
-    operation,
-    executes: true,
-    kind: read ? 'read' : 'write',
-    entity,
-    selects: read && op !== 'count' && op !== 'aggregate' && op !== 'groupBy' ? (sel ?? (objectProp(args, 'omit') ? undefined : '*')) : undefined,
-    filters,
-    orderBy: orderFields(objectProp(args, 'orderBy')),
-    limit,
-    batched: op === 'createMany' || op === 'createManyAndReturn' || filters.some((f) => f.op === 'in'),
-    prismaBatchable: batchable,
-    node,
-  };
-}
-
-function typeormQbInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string } {
-  const filters: ColumnUse[] = [];
-  const orderBy: ColumnUse[] = [];
-  let limit: number | undefined;
-  let batched = false;
-  let selects: string[] | '*' | undefined = '*';
-  let entity: string | undefined;
-  let tableName: string | undefined;
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a0 = s.call.arguments[0];
-    switch (s.name) {
-      case 'where':
-      case 'andWhere':
-      case 'orWhere': {
-        const text = stringValue(a0);
-        if (text !== undefined) {
-          if (/\bIN\s*\(\s*:\.\.\.\w+\s*\)|=\s*ANY\s*\(/i.test(text)) batched = true;
-          const re = /(?:\b\w+\.)?"?(\w+)"?\s*(=|<>|!=|<=|>=|<|>|\bI?LIKE\b|\bIN\b)\s*(['"]?)(%?)/gi;
-          for (let m = re.exec(text); m; m = re.exec(text)) {
-            const op = /in/i.test(m[2]) ? 'in' : /like/i.test(m[2]) ? (m[4] === '%' ? 'like-contains' : 'like-prefix') : m[2] === '=' ? 'eq' : 'range';
-            filters.push({ column: m[1], range: rangeOf(a0), op });
-          }
-        } else if (a0) {
-          whereObjectFilters(a0, 'typeorm', filters);
-          if (filters.some((f) => f.op === 'in')) batched = true;
-        }
-        break;
-      }
-      case 'whereInIds':
-        batched = true;
-        break;
-      case 'orderBy':
-      case 'addOrderBy': {
-        const t = stringValue(a0);
-        if (t) orderBy.push({ column: t.replace(/^.*\./, ''), range: rangeOf(a0) });
-        break;
-      }
-      case 'take':
-      case 'limit':
-        limit = literalNumber(a0);
-        break;
-      case 'select':
-      case 'addSelect': {
-        if (a0) {
-          const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
-          if (f && !f.some((x) => /\.?\*$/.test(x) || !x.includes('.'))) selects = f.map((x) => x.replace(/^.*\./, ''));
-          else if (f && f.every((x) => !x.endsWith('*'))) selects = f.map((x) => x.replace(/^.*\./, ''));
-        }
-        break;
-      }
-      case 'from': {
-        if (a0 && ts.isIdentifier(a0)) entity = a0.text;
-        else tableName = stringValue(a0);
-        break;
-      }
-      case 'createQueryBuilder': {
-        if (a0 && ts.isIdentifier(a0) && s.call.arguments.length >= 2) entity = a0.text;
-        break;
-      }
-    }
-  }
-  return { filters, orderBy, limit, batched, selects, entity, tableName };
-}
-
-function knexInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
-  const filters: ColumnUse[] = [];
-  const orderBy: ColumnUse[] = [];
-  let limit: number | undefined;
-  let batched = false;
-  let selects: string[] | '*' = '*';
-  let tableName: string | undefined;
-  let kind: QuerySite['kind'] = 'read';
-  let operation = 'select';
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a0 = s.call.arguments[0];
-    switch (s.name) {
-      case '':
-      case 'from':
-      case 'table':
-      case 'into':
-      case 'update':
-      case 'del':
-      case 'delete':
-      case 'insert': {
-        if (s.name === '' || s.name === 'from' || s.name === 'table' || s.name === 'into') {
-          const t = stringValue(a0);
-          if (t) tableName = stripAlias(t);
-        }
-        if (s.name === 'insert' || s.name === 'update' || s.name === 'del' || s.name === 'delete') {
-          kind = 'write';
-          operation = s.name;
-          if (s.name === 'insert' && a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
-        }
-        break;
-      }
-      case 'where':
-      case 'andWhere':
-      case 'orWhere': {
-        const col = stringValue(a0);
-        if (col) {
-          const op = s.call.arguments.length === 3 ? (stringValue(s.call.arguments[1]) ?? '=') : '=';
-          const o = op.toLowerCase();
-          const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
-          if (fop === 'in') batched = true;
-          filters.push({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop });
-        } else if (a0) whereObjectFilters(a0, 'knex', filters);
-        break;
-      }
-      case 'whereIn':
-      case 'andWhereIn':
-      case 'orWhereIn': {
-        batched = true;
-        const col = stringValue(a0);
-        if (col) filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: 'in' });
-        break;
-      }
-      case 'whereILike':
-      case 'whereLike': {
-        const col = stringValue(a0);
-        if (col) filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: /^['"`]%/.test(s.call.arguments[1]?.getText() ?? '') ? 'like-contains' : 'like-prefix' });
-        break;
-      }
-      case 'orderBy': {
-        const col = stringValue(a0);
-        if (col) orderBy.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!) });
-        break;
-      }
-      case 'limit':
-        limit = literalNumber(a0);
-        break;
-      case 'first':
-        limit = 1;
-        if (s.call.arguments.length) selects = s.call.arguments.map((a) => stringValue(a) ?? '*');
-        break;
-      case 'select':
-      case 'column':
-      case 'columns': {
-        const cols: string[] = [];
-        for (const a of s.call.arguments) {
-          const v = stringValue(a);
-          if (v) cols.push(v);
-          else if (ts.isArrayLiteralExpression(a)) for (const e of a.elements) cols.push(stringValue(e) ?? '*');
-          else cols.push('*');
-        }
-        if (cols.length && !cols.includes('*') && !cols.some((c) => c.endsWith('.*'))) selects = cols.map((c) => c.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''));
-        break;
-      }
-      case 'count':
-      case 'sum':
-      case 'max':
-      case 'min':
-      case 'avg':
-        selects = [];
-        operation = s.name;
-        break;
-    }
-  }
-  return { filters, orderBy, limit, batched, selects, tableName, kind, operation };
-}
-
-function drizzleColumnRef(e: ts.Expression | undefined): { table?: string; column: string } | undefined {
-  if (!e) return undefined;
-  const u = unparen(e);
-  if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.expression)) return { table: u.expression.text, column: u.name.text };
-  return undefined;
-}
-
-function drizzleFilters(e: ts.Expression | undefined, out: ColumnUse[]): boolean {
-  let batched = false;
-  if (!e) return batched;
-  const u = unparen(e);
-  if (!ts.isCallExpression(u) || !ts.isIdentifier(u.expression)) return batched;
-  const fn = u.expression.text;
-  if (fn === 'and' || fn === 'or') {
-    for (const a of u.arguments) batched = drizzleFilters(a, out) || batched;
-    return batched;
-  }
-  const col = drizzleColumnRef(u.arguments[0]);
-  if (!col) return batched;
-  const op =
-    fn === 'inArray'
-      ? 'in'
-      : fn === 'eq'
-        ? 'eq'
-        : fn === 'like' || fn === 'ilike'
-          ? /^['"`]%/.test(u.arguments[1]?.getText() ?? '')
-            ? 'like-contains'
-            : 'like-prefix'
-          : /^(gt|gte|lt|lte|between)$/.test(fn)
-            ? 'range'
-            : fn === 'isNull' || fn === 'isNotNull'
-              ? 'null'
-              : 'func';
-  if (op === 'in') batched = true;
-  out.push({ column: col.column, range: rangeOf(u.arguments[0]), op });
-  return batched;
-}
-
-function kyselyInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
-  const filters: ColumnUse[] = [];
-  const orderBy: ColumnUse[] = [];
-  let limit: number | undefined;
-  let batched = false;
-  let selects: string[] | '*' | undefined;
-  let tableName: string | undefined;
-  let kind: QuerySite['kind'] = 'read';
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a0 = s.call.arguments[0];
-    switch (s.name) {
-      case 'selectFrom':
-      case 'insertInto':
-      case 'updateTable':
-      case 'deleteFrom': {
-        const t = stringValue(a0);
-        if (t) tableName = stripAlias(t);
-        if (s.name !== 'selectFrom') kind = 'write';
-        break;
-      }
-      case 'values':
-        if (a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
-        break;
-      case 'where':
-      case 'orWhere':
-      case 'andWhere': {
-        const col = stringValue(a0);
-        const op = stringValue(s.call.arguments[1]) ?? '=';
-        if (col) {
-          const o = op.toLowerCase();
-          const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
-          if (fop === 'in') batched = true;
-          filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: fop });
-        }
-        break;
-      }
-      case 'orderBy': {
-        const col = stringValue(a0);
-        if (col) orderBy.push({ column: col.replace(/^.*\./, '').replace(/\s.*$/, ''), range: rangeOf(a0!) });
-        break;
-      }
-      case 'limit':
-        limit = literalNumber(a0);
-        break;
-      case 'selectAll':
-        selects = '*';
-        break;
-      case 'select': {
-        const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
-        if (f) selects = [...(selects === '*' ? [] : (selects ?? [])), ...f.map((x) => x.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''))];
-        break;
-      }
-      case 'executeTakeFirst':
-      case 'executeTakeFirstOrThrow':
-        limit ??= 1;
-        break;
-    }
-  }
-  return { filters, orderBy, limit, batched, selects, tableName, kind };
-}
-
 /**
  * Interprets one outermost chain expression. `binding` is what the chain's
  * prefix at `at` resolved to.
  */
-function interpret(chain: Chain, at: number, binding: Binding, outer: ts.Expression): SiteDraft | undefined {
+function interpret(chain: Chain, at: number, binding: Binding, outer: ts.Expression) {
   const steps = chain.steps.slice(at);
   // Drop trailing .then/.catch/.finally: they consume the query, they are not part of it.
   while (steps.length && THEN_METHODS.has(steps[steps.length - 1].name)) steps.pop();
   if (!steps.length) return undefined;
-  const lib = binding.library;
   const last = steps[steps.length - 1];
   const runs = builderRuns(outer) || (outer !== last.node && THEN_METHODS.has(chain.steps[chain.steps.length - 1]?.name ?? ''));
 
-  if (lib === 'prisma') {
-    if (binding.role === 'repository') {
-      const i = steps.findIndex((s) => s.call);
-      if (i !== 0) return undefined;
-      return prismaSite(binding.entity ?? '', steps[0], steps.slice(1));
-    }
-    if (binding.role === 'client' && steps.length >= 2 && !steps[0].call && !steps[0].name.startsWith('$') && steps[1].call) {
-      return prismaSite(steps[0].name, steps[1], steps.slice(2));
-    }
-    return undefined;
-  }
-
-  if (lib === 'typeorm') {
-    const first = steps[0];
-    if ((binding.role === 'repository' || binding.role === 'client') && first.call && (TYPEORM_READS.has(first.name) || TYPEORM_WRITES.has(first.name)) && steps.length === 1) {
-      const args = first.call.arguments;
-      // EntityManager methods take the entity class first: manager.find(User, {...}).
-      let entity = binding.entity;
-      let opts = args[0];
-      if (args[0] && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) && (binding.role === 'client' || !binding.entity)) {
-        entity = args[0].text;
-        opts = args[1];
-      }
-      if (!entity) return undefined;
-      const read = TYPEORM_READS.has(first.name);
-      const byStyle = /By(OrFail)?$/.test(first.name) || first.name === 'countBy' || first.name === 'existsBy';
-      const where = read ? (byStyle ? opts : objectProp(opts, 'where')) : first.name === 'update' || first.name === 'delete' || first.name === 'softDelete' ? opts : undefined;
-      const filters = whereObjectFilters(where, 'typeorm');
-      const take = literalNumber(objectProp(opts, 'take'));
-      const writeArr = (first.name === 'save' || first.name === 'insert' || first.name === 'upsert' || first.name === 'remove') && opts && ts.isArrayLiteralExpression(unparen(opts));
-      return {
-        library: 'typeorm',
-        operation: first.name,
-        executes: true,
-        kind: read ? 'read' : 'write',
-        entity,
-        selects: read && /^find/.test(first.name) ? (selectedFields(objectProp(opts, 'select')) ?? (byStyle ? '*' : '*')) : undefined,
-        filters,
-        orderBy: orderFields(objectProp(opts, 'order')),
-        limit: /findOne/.test(first.name) ? 1 : take,
-        batched: filters.some((f) => f.op === 'in') || first.name === 'findByIds' || !!writeArr,
-        node: first.call,
-      };
-    }
-    // QueryBuilder chains: only the terminal call runs.
-    if (TYPEORM_QB_EXEC.has(last.name) && last.call) {
-      const qb = typeormQbInfo(steps);
-      const entity = qb.entity ?? binding.entity;
-      if (!entity && !qb.tableName) return undefined;
-      const write = steps.some((s) => /^(insert|update|delete|softDelete)$/.test(s.name));
-      return {
-        library: 'typeorm',
-        operation: last.name,
-        executes: true,
-        kind: write ? 'write' : 'read',
-        entity,
-        tableName: qb.tableName,
-        selects: write || last.name === 'getCount' || last.name === 'getExists' ? undefined : qb.selects,
-        filters: qb.filters,
-        orderBy: qb.orderBy,
-        limit: last.name === 'getOne' || last.name === 'getOneOrFail' || last.name === 'getRawOne' ? 1 : qb.limit,
-        batched: qb.batched,
-        node: last.call,
-      };
-    }
-    return undefined;
-  }
-
-  if (lib === 'sequelize') {
-    const first = steps[0];
-    if (binding.role !== 'repository' || !first.call || steps.length !== 1) return undefined;
-    const read = SEQUELIZE_READS.has(first.name);
-    if (!read && !SEQUELIZE_WRITES.has(first.name)) return undefined;
-    const args = first.call.arguments;
-    const opts = first.name === 'update' ? args[1] : first.name === 'findByPk' ? undefined : args[0];
-    const filters = first.name === 'findByPk' ? [{ column: 'id', range: rangeOf(args[0] ?? first.call), op: 'eq' }] : whereObjectFilters(objectProp(opts, 'where'), 'sequelize');
-    return {
-      library: 'sequelize',
-      operation: first.name,
-      executes: true,
-      kind: read ? 'read' : 'write',
-      entity: binding.entity,
-      selects: read && /^find/.test(first.name) ? (selectedFields(objectProp(opts ?? args[1], 'attributes')) ?? '*') : undefined,
-      filters,
-      orderBy: orderFields(objectProp(opts, 'order')),
-      limit: /findOne|findByPk/.test(first.name) ? 1 : literalNumber(objectProp(opts, 'limit')),
-      batched: first.name === 'bulkCreate' || filters.some((f) => f.op === 'in'),
-      node: first.call,
-    };
-  }
-
-  if (lib === 'knex') {
-    if (!(binding.role === 'client' || binding.role === 'query-builder')) return undefined;
-    // knex.raw / knex.transaction / knex.schema are not builder chains.
-    if (steps[0].name === 'raw' || steps[0].name === 'transaction' || steps[0].name === 'schema' || steps[0].name === 'fn' || steps[0].name === 'destroy') return undefined;
-    const info = knexInfo(steps);
-    if (!info.tableName && binding.role === 'client') return undefined;
-    return {
-      library: 'knex',
-      operation: info.operation,
-      executes: runs,
-      kind: info.kind,
-      // Knex builders carry a table name string, not an entity.
-      tableName: info.tableName ?? (binding.entity ? stripAlias(binding.entity) : undefined),
-      selects: info.kind === 'read' ? info.selects : undefined,
-      filters: info.filters,
-      orderBy: info.orderBy,
-      limit: info.limit,
-      batched: info.batched,
-      node: outer,
-    };
-  }
-
-  if (lib === 'drizzle') {
-    if (binding.role === 'table' || binding.role === 'operator' || binding.role === 'sql-tag') return undefined;
-    // db.query.users.findMany({ where, with, columns, limit })
-    if (steps[0].name === 'query' && steps.length >= 3 && steps[2].call && /^find(Many|First)$/.test(steps[2].name)) {
-      const opts = steps[2].call.arguments[0];
-      const filters: ColumnUse[] = [];
-      const batched = drizzleFilters(objectProp(opts, 'where'), filters);
-      return {
-        library: 'drizzle',
-        operation: steps[2].name,
-        executes: runs || true,
-        kind: 'read',
-        entity: steps[1].name,
-        selects: selectedFields(objectProp(opts, 'columns')) ?? '*',
-        filters,
-        orderBy: [],
-        limit: steps[2].name === 'findFirst' ? 1 : literalNumber(objectProp(opts, 'limit')),
-        batched,
-        node: steps[2].call,
-      };
-    }
-    const head = steps[0];
-    if (!head.call || !/^(select|selectDistinct|insert|update|delete)$/.test(head.name)) return undefined;
-    const filters: ColumnUse[] = [];
-    let batched = false;
-    let entity: string | undefined;
-    let limit: number | undefined;
-    const orderBy: ColumnUse[] = [];
-    let selects: string[] | '*' | undefined = head.name.startsWith('select') ? (head.call.arguments.length ? selectedFields(head.call.arguments[0]) : '*') : undefined;
-    if (head.name !== 'select' && head.name !== 'selectDistinct') {
-      const t = head.call.arguments[0];
-      if (t && ts.isIdentifier(t)) entity = t.text;
-    }
-    for (const s of steps.slice(1)) {
-      if (!s.call) continue;
-      const a0 = s.call.arguments[0];
-      if (s.name === 'from' && a0 && ts.isIdentifier(a0)) entity = a0.text;
-      else if (s.name === 'where') batched = drizzleFilters(a0, filters) || batched;
-      else if (s.name === 'limit') limit = literalNumber(a0);
-      else if (s.name === 'orderBy') {
-        for (const a of s.call.arguments) {
-          const u = unparen(a);
-          const ref = drizzleColumnRef(ts.isCallExpression(u) ? u.arguments[0] : u);
-          if (ref) orderBy.push({ column: ref.column, range: rangeOf(a) });
-        }
-      } else if (s.name === 'values' && a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
-    }
-    if (!entity) return undefined;
-    if (selects === undefined && head.name.startsWith('select')) selects = undefined;
-    const exec = runs || last.name === 'execute' || last.name === 'all' || last.name === 'get' || last.name === 'run';
-    return {
-      library: 'drizzle',
-      operation: head.name,
-      executes: exec,
-      kind: head.name.startsWith('select') ? 'read' : 'write',
-      entity,
-      selects,
-      filters,
-      orderBy,
-      limit,
-      batched,
-      node: outer,
-    };
-  }
-
-  if (lib === 'kysely') {
-    if (!KYSELY_EXEC.has(last.name) || !last.call) return undefined;
-    const head = steps[0];
-    if (!/^(selectFrom|insertInto|updateTable|deleteFrom)$/.test(head.name) && binding.role !== 'query-builder') return undefined;
-    const info = kyselyInfo(steps);
-    info.tableName ??= binding.entity ? stripAlias(binding.entity) : undefined;
-    if (!info.tableName) return undefined;
-    return {
-      library: 'kysely',
-      operation: last.name,
-      executes: true,
-      kind: info.kind,
-      tableName: info.tableName,
-      selects: info.kind === 'read' ? info.selects : undefined,
-      filters: info.filters,
-      orderBy: info.orderBy,
-      limit: info.limit,
-      batched: info.batched,
-      node: last.call,
-    };
-  }
-  return undefined;
+  return adapters[binding.library].orm.interpret({ chain, steps, last, binding, outer, runs });
 }
 
 /** Whether `n` continues into a longer chain (`n.x`, `n.x()`), so it is not the outermost link. */
@@ -1098,18 +207,11 @@ function isChainInner(n: ts.Node): boolean {
   return false;
 }
 
-const SQL_CLIENT_LIB: Partial<Record<SqlClient, Library>> = {
-  pg: 'pg',
-  postgres: 'postgres',
-  slonik: 'slonik',
-  kysely: 'kysely',
-  drizzle: 'drizzle',
-  prisma: 'prisma',
-  typeorm: 'typeorm',
-  sequelize: 'sequelize',
-  knex: 'knex',
-  unknown: 'pg',
-};
+/** The library of a raw-SQL site's client; `.sql` files run no library call. */
+function sqlClientLibrary(client: SqlClient): Library | undefined {
+  if (client === 'sql-file') return undefined;
+  return client === 'unknown' ? UNKNOWN_SQL_CLIENT_LIBRARY : client;
+}
 
 /** Does the parsed SQL take a whole collection at once (`= ANY($1)`, `IN ($1)` on an array, `unnest($1)`)? */
 export function sqlIsBatched(site: SqlSite): boolean {
@@ -1165,7 +267,8 @@ export function sqlCollectionParams(site: SqlSite): { batched: boolean; collecti
     });
   }
   // A multi-row VALUES list built from the collection (postgres.js `${sql(rows)}`) is one statement too.
-  if (!batched && site.client === 'postgres' && /\bvalues\s*\$\d+\s*(?:returning|on\s+conflict|$)/i.test(site.sql)) batched = true;
+  const lib = sqlClientLibrary(site.client);
+  if (!batched && lib && adapters[lib].sql.expandsValuesList && /\bvalues\s*\$\d+\s*(?:returning|on\s+conflict|$)/i.test(site.sql)) batched = true;
   return { batched, collection, all };
 }
 
@@ -1248,7 +351,7 @@ function rawSites(project: ProjectServices, path: string): QuerySite[] {
   const out: QuerySite[] = [];
   for (const s of sites) {
     if (!s.callRange) continue;
-    const lib = SQL_CLIENT_LIB[s.client];
+    const lib = sqlClientLibrary(s.client);
     if (!lib) continue;
     const t = sqlTable(s);
     const tinfo = t.table ? findTable(project.schema(), t.table) : undefined;
@@ -1390,7 +493,7 @@ function siteFor(
       orderBy: part.orderBy,
       limit: part.limit,
       batched: part.batched,
-      prismaBatchable: part.prismaBatchable,
+      batchesSameTick: part.batchesSameTick,
     };
   }
   // Knex's `knex('users')` root: the root identifier is called directly.

@@ -20,28 +20,16 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapters, callbackClient, libraryOfGeneratedImport, libraryOfModule, REGISTRY_PROPERTIES } from '../adapters';
+import { lastName, stringArg } from '../adapters/kit/provenance';
 import type { ProjectServices } from '../context';
-import type { Range } from '../types';
-import type { Binding, Library } from './query-sites';
+import type { Binding, Library, Origin, Value } from './query-sites';
+import { skipOuter } from './ts-expr';
 import { tsSourceFile } from './ts-ast';
 
-export type { Binding, Library } from './query-sites';
-
-/** What an expression evaluates to, as far as provenance goes. */
-export type Value =
-  /** A package export or a member path of one: `Pool`, `sql`, `Prisma.sql`, `*` for a namespace import. */
-  | { kind: 'pkg'; library: Library; name: string; origin?: Origin }
-  /** A runtime object of a known role. */
-  | { kind: 'instance'; binding: Binding }
-  /** Kysely `db.transaction()` / `db.connection()`: its `.execute(cb)` hands a client to `cb`. */
-  | { kind: 'pending-tx'; library: Library; origin?: Origin }
-  | { kind: 'class'; file: string; node: ts.ClassLikeDeclaration }
-  | { kind: 'function'; file: string; node: ts.SignatureDeclaration }
-  | { kind: 'object'; file: string; node: ts.ObjectLiteralExpression }
-  /** A namespace import of a local module (`import * as db from './db'`). */
-  | { kind: 'module'; file: string };
-
-type Origin = { file: string; range: Range };
+export type { Binding, Library, Value } from './query-sites';
+export { libraryOfModule } from '../adapters';
+export { skipOuter } from './ts-expr';
 
 export interface FileProvenance {
   readonly path: string;
@@ -68,325 +56,8 @@ export interface Definition {
 
 const MAX_DEPTH = 150;
 
-/** The library a module specifier belongs to, for package imports. */
-export function libraryOfModule(spec: string): Library | undefined {
-  if (spec === 'pg' || spec === 'pg-pool' || spec.startsWith('pg/')) return 'pg';
-  if (spec === 'postgres') return 'postgres';
-  // Scoped forks keep slonik's API (`@silverhand/slonik`).
-  if (spec === 'slonik' || spec.startsWith('slonik/') || spec.startsWith('@slonik/') || /^@[^/]+\/slonik(\/|$)/.test(spec)) return 'slonik';
-  if (spec === 'kysely' || spec.startsWith('kysely/')) return 'kysely';
-  if (spec === 'drizzle-orm' || spec.startsWith('drizzle-orm/')) return 'drizzle';
-  if (spec === '@prisma/client' || spec.startsWith('@prisma/client/') || spec === '.prisma/client' || spec.startsWith('.prisma/client/'))
-    return 'prisma';
-  if (spec === 'typeorm' || spec.startsWith('typeorm/') || spec === '@nestjs/typeorm') return 'typeorm';
-  if (spec === 'sequelize' || spec === 'sequelize-typescript' || spec === '@nestjs/sequelize') return 'sequelize';
-  if (spec === 'knex' || spec.startsWith('knex/')) return 'knex';
-  return undefined;
-}
-
-/** A generated Prisma client imported from a custom output path (`../generated/prisma`, `@/generated/prisma/client`). */
-function isGeneratedPrismaImport(spec: string, imported: string): boolean {
-  return (imported === 'PrismaClient' || imported === 'Prisma') && /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i.test(spec);
-}
-
-/** Canonical name of a default or namespace import of a package. */
-function defaultExportName(spec: string, library: Library): string {
-  switch (library) {
-    case 'postgres':
-      return 'postgres';
-    case 'knex':
-      return 'knex';
-    case 'sequelize':
-      return spec === 'sequelize' ? 'Sequelize' : '*';
-    case 'pg':
-      return spec === 'pg-pool' ? 'Pool' : '*';
-    default:
-      return '*';
-  }
-}
-
-function bind(library: Library, role: Binding['role'], origin?: Origin, entity?: string): Value {
-  const b: Binding = { library, role };
-  if (entity !== undefined) b.entity = entity;
-  if (origin) b.origin = origin;
-  return { kind: 'instance', binding: b };
-}
-
-/** Last segment of a dotted package member path: `Prisma.sql` → `sql`, `Sequelize.Op` → `Op`. */
-function lastName(name: string): string {
-  const i = name.lastIndexOf('.');
-  return i < 0 ? name : name.slice(i + 1);
-}
-
-/** What a package export is when used as a value directly (sql tags, batching operators). */
-function pkgValueBinding(library: Library, name: string, origin?: Origin): Binding | undefined {
-  const n = lastName(name);
-  const b = (role: Binding['role']): Binding => (origin ? { library, role, origin } : { library, role });
-  switch (library) {
-    case 'slonik':
-      if (n === 'sql') return b('sql-tag');
-      break;
-    case 'kysely':
-    case 'drizzle':
-      if (n === 'sql') return b('sql-tag');
-      if (library === 'drizzle' && (n === 'inArray' || n === 'notInArray')) return b('operator');
-      break;
-    case 'prisma':
-      if (name === 'Prisma.sql' || name === 'sql') return b('sql-tag');
-      break;
-    case 'typeorm':
-      if (n === 'In') return b('operator');
-      break;
-    case 'sequelize':
-      if (n === 'Op') return b('operator');
-      break;
-  }
-  return undefined;
-}
-
-/** `new X()` of a package export. */
-function pkgConstruct(library: Library, name: string, origin: Origin): Value | undefined {
-  const n = lastName(name);
-  switch (library) {
-    case 'pg':
-      if (n === 'Pool' || n === 'Client') return bind('pg', 'client', origin);
-      break;
-    case 'prisma':
-      if (n === 'PrismaClient') return bind('prisma', 'client', origin);
-      break;
-    case 'kysely':
-      if (n === 'Kysely') return bind('kysely', 'client', origin);
-      break;
-    case 'typeorm':
-      if (n === 'DataSource' || n === 'Connection') return bind('typeorm', 'client', origin);
-      if (n === 'EntityManager') return bind('typeorm', 'repository', origin);
-      break;
-    case 'sequelize':
-      if (n === 'Sequelize') return bind('sequelize', 'client', origin);
-      break;
-    case 'knex':
-      break;
-  }
-  return undefined;
-}
-
-function stringArg(e: ts.Expression | undefined): string | undefined {
-  if (!e) return undefined;
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
-  return undefined;
-}
-
-/** The entity named by a `getRepository(User)` / `getRepository('User')` argument. */
-function entityArg(e: ts.Expression | undefined): string | undefined {
-  if (!e) return undefined;
-  const s = stringArg(e);
-  if (s !== undefined) return s;
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  return undefined;
-}
-
-/** Kysely `selectFrom('users as u')` → `users`. */
-function tableArg(e: ts.Expression | undefined): string | undefined {
-  const s = stringArg(e);
-  if (s === undefined) return undefined;
-  return s.trim().split(/\s+as\s+|\s+/i)[0];
-}
-
-/** A call of a package export: factories (`postgres()`, `knex()`, `drizzle()`, `createPool()`, `pgTable()`). */
-function pkgCall(library: Library, name: string, call: ts.CallExpression, origin: Origin): Value | undefined {
-  const n = lastName(name);
-  switch (library) {
-    case 'postgres':
-      if (n === 'postgres' || n === '*' || n === 'default') return bind('postgres', 'sql-tag', origin);
-      break;
-    case 'knex':
-      if (n === 'knex' || n === 'Knex' || n === '*' || n === 'default') return bind('knex', 'client', origin);
-      break;
-    case 'drizzle':
-      if (n === 'drizzle') return bind('drizzle', 'client', origin);
-      if (/^(pg|mysql|sqlite)(Table|View|MaterializedView)$/.test(n) || n === 'table') {
-        const t = stringArg(call.arguments[0]);
-        return bind('drizzle', 'table', origin, t);
-      }
-      break;
-    case 'slonik':
-      if (n === 'createPool') return bind('slonik', 'client', origin);
-      if (n === 'createSqlTag') return bind('slonik', 'sql-tag', origin);
-      break;
-    case 'typeorm':
-      if (n === 'getConnection' || n === 'createConnection') return bind('typeorm', 'client', origin);
-      if (n === 'getManager') return bind('typeorm', 'repository', origin);
-      if (n === 'getRepository' || n === 'getTreeRepository' || n === 'getCustomRepository')
-        return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
-      break;
-  }
-  return undefined;
-}
-
-/** The instance a declared type stands for: `PoolClient`, `Kysely<DB>`, `Repository<User>`, `Prisma.TransactionClient`. */
-function pkgTypeInstance(library: Library, name: string, typeArgs: readonly ts.TypeNode[] | undefined, origin: Origin): Value | undefined {
-  const n = lastName(name);
-  const arg0 = typeArgs?.[0];
-  const argName =
-    arg0 && ts.isTypeReferenceNode(arg0) ? (ts.isIdentifier(arg0.typeName) ? arg0.typeName.text : arg0.typeName.right.text) : undefined;
-  switch (library) {
-    case 'pg':
-      if (['Pool', 'Client', 'PoolClient', 'ClientBase'].includes(n)) return bind('pg', 'client', origin);
-      break;
-    case 'postgres':
-      if (['Sql', 'TransactionSql', 'ReservedSql'].includes(n)) return bind('postgres', 'sql-tag', origin);
-      break;
-    case 'slonik':
-      if (
-        ['DatabasePool', 'DatabaseConnection', 'DatabasePoolConnection', 'DatabaseTransactionConnection', 'CommonQueryMethods'].includes(n)
-      )
-        return bind('slonik', 'client', origin);
-      break;
-    case 'kysely':
-      if (n === 'Kysely' || n === 'Transaction') return bind('kysely', 'client', origin);
-      break;
-    case 'drizzle':
-      if (/Database$|Transaction$/.test(n)) return bind('drizzle', 'client', origin);
-      break;
-    case 'prisma':
-      if (n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient') return bind('prisma', 'client', origin);
-      break;
-    case 'typeorm':
-      if (n === 'DataSource' || n === 'Connection' || n === 'QueryRunner') return bind('typeorm', 'client', origin);
-      if (n === 'EntityManager') return bind('typeorm', 'repository', origin);
-      if (n === 'Repository' || n === 'TreeRepository' || n === 'MongoRepository') return bind('typeorm', 'repository', origin, argName);
-      if (n === 'SelectQueryBuilder') return bind('typeorm', 'query-builder', origin, argName);
-      break;
-    case 'sequelize':
-      if (n === 'Sequelize') return bind('sequelize', 'client', origin);
-      if (n === 'ModelStatic' || n === 'ModelCtor') return bind('sequelize', 'repository', origin, argName);
-      break;
-    case 'knex':
-      if (n === 'Knex' || n === 'Transaction' || name === 'Knex.Transaction' || n === '*') return bind('knex', 'client', origin);
-      if (n === 'QueryBuilder') return bind('knex', 'query-builder', origin);
-      break;
-  }
-  return undefined;
-}
-
-/** Method calls on a known instance that return another known instance. */
-function instanceMethod(b: Binding, method: string, call: ts.CallExpression, origin: Origin): Value | undefined {
-  const lib = b.library;
-  const hasFnArg = call.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
-  switch (lib) {
-    case 'pg':
-      if (b.role === 'client' && method === 'connect') return bind('pg', 'client', origin);
-      break;
-    case 'postgres':
-      if (b.role === 'sql-tag' && method === 'reserve') return bind('postgres', 'sql-tag', origin);
-      break;
-    case 'prisma':
-      if (b.role === 'client' && method === '$extends') return bind('prisma', 'client', origin);
-      break;
-    case 'typeorm':
-      if (b.role === 'client' || b.role === 'repository') {
-        if (['getRepository', 'getTreeRepository', 'getMongoRepository', 'getCustomRepository'].includes(method))
-          return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
-        if (method === 'withRepository') return bind('typeorm', 'repository', origin);
-        if (method === 'extend' && b.role === 'repository') return bind('typeorm', 'repository', origin, b.entity);
-        if (method === 'createQueryBuilder')
-          return bind('typeorm', 'query-builder', origin, b.role === 'repository' ? b.entity : entityArg(call.arguments[0]));
-      }
-      if (b.role === 'client') {
-        if (method === 'createQueryRunner') return bind('typeorm', 'client', origin);
-        if (method === 'initialize' || method === 'connect') return bind('typeorm', 'client', b.origin ?? origin);
-        if (method === 'createEntityManager') return bind('typeorm', 'repository', origin);
-      }
-      break;
-    case 'sequelize':
-      if (b.role === 'client' && (method === 'define' || method === 'model'))
-        return bind('sequelize', 'repository', origin, stringArg(call.arguments[0]));
-      break;
-    case 'knex':
-      if (b.role === 'client') {
-        if (method === 'transaction' && !hasFnArg) return bind('knex', 'client', origin);
-        if (['table', 'from', 'into'].includes(method)) return bind('knex', 'query-builder', origin, tableArg(call.arguments[0]));
-      }
-      break;
-    case 'kysely':
-      if (b.role === 'client') {
-        if ((method === 'transaction' || method === 'connection') && call.arguments.length === 0)
-          return { kind: 'pending-tx', library: 'kysely', origin };
-        if (['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'replaceInto', 'mergeInto'].includes(method))
-          return bind('kysely', 'query-builder', origin, tableArg(call.arguments[0]));
-      }
-      break;
-    case 'drizzle':
-      if (b.role === 'client' && ['select', 'selectDistinct', 'selectDistinctOn', 'insert', 'update', 'delete'].includes(method))
-        return bind('drizzle', 'query-builder', origin);
-      break;
-    case 'slonik':
-      break;
-  }
-  return undefined;
-}
-
-/** The client a callback receives: `prisma.$transaction(async (tx) => …)`, `knex.transaction(trx => …)`. */
-function callbackClient(recv: Value, method: string): Value | undefined {
-  if (recv.kind === 'pending-tx') return method === 'execute' ? bind(recv.library, 'client', recv.origin) : undefined;
-  if (recv.kind !== 'instance') return undefined;
-  const b = recv.binding;
-  switch (b.library) {
-    case 'prisma':
-      if (b.role === 'client' && method === '$transaction') return bind('prisma', 'client', b.origin);
-      break;
-    case 'knex':
-    case 'drizzle':
-      if (b.role === 'client' && method === 'transaction') return bind(b.library, 'client', b.origin);
-      break;
-    case 'typeorm':
-      if ((b.role === 'client' || b.role === 'repository') && method === 'transaction') return bind('typeorm', 'repository', b.origin);
-      break;
-    case 'slonik':
-      if (b.role === 'client' && (method === 'transaction' || method === 'connect')) return bind('slonik', 'client', b.origin);
-      break;
-    case 'postgres':
-      if (b.role === 'sql-tag' && (method === 'begin' || method === 'savepoint')) return bind('postgres', 'sql-tag', b.origin);
-      break;
-    case 'pg':
-      break;
-  }
-  return undefined;
-}
-
-/** Property access on a known instance: Prisma model delegates, TypeORM `dataSource.manager`. */
-function instanceProperty(b: Binding, name: string): Value | undefined {
-  switch (b.library) {
-    case 'prisma':
-      // Every property of a PrismaClient that is not `$…`/`_…` is a model delegate (`prisma.user`).
-      if (b.role === 'client' && !name.startsWith('$') && !name.startsWith('_')) return bind('prisma', 'repository', b.origin, name);
-      break;
-    case 'typeorm':
-      if ((b.role === 'client' || b.role === 'repository') && name === 'manager') return bind('typeorm', 'repository', b.origin);
-      break;
-    case 'kysely':
-      if (b.role === 'client' && name === 'fn') return undefined;
-      break;
-  }
-  return undefined;
-}
-
-/** Skips parentheses, type assertions, `!`, `satisfies` and `await`. */
-export function skipOuter(e: ts.Expression): ts.Expression {
-  for (;;) {
-    if (
-      ts.isParenthesizedExpression(e) ||
-      ts.isAsExpression(e) ||
-      ts.isNonNullExpression(e) ||
-      ts.isTypeAssertionExpression(e) ||
-      ts.isSatisfiesExpression(e) ||
-      ts.isAwaitExpression(e)
-    )
-      e = e.expression;
-    else return e;
-  }
-}
+/** The adapter of a package value's library. */
+const adapterOfValue = (v: { library: Library }) => adapters[v.library];
 
 interface Ctx {
   depth: number;
@@ -841,7 +512,7 @@ class FileProv implements FileProvenance {
   private toBinding(v: Value | undefined): Binding | undefined {
     if (!v) return undefined;
     if (v.kind === 'instance') return v.binding;
-    if (v.kind === 'pkg') return pkgValueBinding(v.library, v.name, v.origin);
+    if (v.kind === 'pkg') return adapterOfValue(v).provenance.exportBinding(v.name, v.origin);
     if (v.kind === 'class') return this.classStaticBinding(v, newCtx());
     return undefined;
   }
@@ -902,11 +573,13 @@ class FileProv implements FileProvenance {
       const name = ts.isPropertyAccessExpression(e) ? e.name.text : (e.argumentExpression as ts.StringLiteral).text;
       const objExpr = skipOuter(e.expression);
       if (objExpr.kind === ts.SyntaxKind.ThisKeyword) return this.thisMember(objExpr, name, c);
-      // Sequelize: `sequelize.models.User`.
-      if (ts.isPropertyAccessExpression(objExpr) && objExpr.name.text === 'models') {
+      // A member of an instance's registry: `sequelize.models.User`.
+      if (ts.isPropertyAccessExpression(objExpr) && REGISTRY_PROPERTIES.has(objExpr.name.text)) {
         const inner = this.valueOf(objExpr.expression, c);
-        if (inner?.kind === 'instance' && inner.binding.library === 'sequelize' && inner.binding.role === 'client')
-          return bind('sequelize', 'repository', inner.binding.origin, name);
+        if (inner?.kind === 'instance') {
+          const m = adapters[inner.binding.library].provenance.registryMember(inner.binding, objExpr.name.text, name);
+          if (m) return m;
+        }
       }
       const obj = this.valueOf(objExpr, c);
       return obj ? this.member(obj, name, c) : undefined;
@@ -951,7 +624,7 @@ class FileProv implements FileProvenance {
       const recv = this.valueOf(recvExpr, c);
       if (!recv) return undefined;
       if (recv.kind === 'instance') {
-        const r = instanceMethod(recv.binding, method, e, nodeOrigin(this.path, e));
+        const r = adapters[recv.binding.library].provenance.method(recv.binding, method, e, nodeOrigin(this.path, e));
         if (r) return r;
       }
       if (recv.kind === 'pending-tx') return undefined;
@@ -965,12 +638,10 @@ class FileProv implements FileProvenance {
   private call(fn: Value, e: ts.CallExpression, c: Ctx): Value | undefined {
     switch (fn.kind) {
       case 'pkg':
-        return pkgCall(fn.library, fn.name, e, nodeOrigin(this.path, e));
+        return adapterOfValue(fn).provenance.callExport(fn.name, e, nodeOrigin(this.path, e));
       case 'instance':
-        // `knex('users')` starts a query builder on a table.
-        if (fn.binding.library === 'knex' && fn.binding.role === 'client')
-          return bind('knex', 'query-builder', nodeOrigin(this.path, e), tableArg(e.arguments[0]));
-        return undefined;
+        // An instance called directly (`knex('users')`).
+        return adapters[fn.binding.library].provenance.callInstance(fn.binding, e, nodeOrigin(this.path, e));
       case 'function':
         return this.prov(fn.file).returnValue(fn.node, c) ?? this.genericPassThrough(fn.node, e, c);
       default:
@@ -1027,7 +698,7 @@ class FileProv implements FileProvenance {
   }
 
   private construct(cal: Value, e: ts.NewExpression, c: Ctx): Value | undefined {
-    if (cal.kind === 'pkg') return pkgConstruct(cal.library, cal.name, nodeOrigin(this.path, e));
+    if (cal.kind === 'pkg') return adapterOfValue(cal).provenance.construct(cal.name, nodeOrigin(this.path, e));
     if (cal.kind === 'class') return this.prov(cal.file).classInstance(cal.node, c);
     return undefined;
   }
@@ -1039,7 +710,8 @@ class FileProv implements FileProvenance {
       if (!base) return undefined;
       if (base.kind === 'pkg') {
         const origin = nodeOrigin(this.path, node.name ?? node);
-        return pkgConstruct(base.library, base.name, origin) ?? pkgTypeInstance(base.library, base.name, undefined, origin);
+        const p = adapterOfValue(base).provenance;
+        return p.construct(base.name, origin) ?? p.typeInstance(base.name, undefined, origin);
       }
       if (base.kind === 'class') return this.prov(base.file).classInstance(base.node, c);
       return undefined;
@@ -1062,8 +734,8 @@ class FileProv implements FileProvenance {
     return this.guard(c, `static:${this.path}:${v.node.pos}`, () => {
       const base = this.baseOf(v.node, c);
       if (!base) return undefined;
-      if (base.kind === 'pkg' && base.library === 'sequelize' && lastName(base.name) === 'Model')
-        return { library: 'sequelize', role: 'repository', entity: v.node.name?.text, origin: nodeOrigin(this.path, v.node.name ?? v.node) };
+      if (base.kind === 'pkg' && adapterOfValue(base).provenance.modelClass(lastName(base.name)))
+        return { library: base.library, role: 'repository', entity: v.node.name?.text, origin: nodeOrigin(this.path, v.node.name ?? v.node) };
       if (base.kind === 'class') {
         const inherited = this.prov(base.file).classStaticBinding(base, c);
         // A subclass of a model is a model of its own name.
@@ -1078,7 +750,7 @@ class FileProv implements FileProvenance {
       case 'pkg':
         return { kind: 'pkg', library: obj.library, name: obj.name === '*' ? name : `${obj.name}.${name}`, origin: obj.origin };
       case 'instance':
-        return instanceProperty(obj.binding, name);
+        return adapters[obj.binding.library].provenance.property(obj.binding, name);
       case 'module':
         return this.prov(obj.file).exportValue(name, c);
       case 'object':
@@ -1167,14 +839,12 @@ class FileProv implements FileProvenance {
     const origin = nodeOrigin(this.path, at);
     const lib = libraryOfModule(spec);
     if (lib) {
-      if (imported === 'default') return { kind: 'pkg', library: lib, name: defaultExportName(spec, lib), origin };
-      if (imported === '*') {
-        const n = defaultExportName(spec, lib);
-        return { kind: 'pkg', library: lib, name: lib === 'postgres' || lib === 'knex' ? n : '*', origin };
-      }
+      if (imported === 'default') return { kind: 'pkg', library: lib, name: adapters[lib].modules.defaultExport(spec), origin };
+      if (imported === '*') return { kind: 'pkg', library: lib, name: adapters[lib].modules.namespaceExport(spec), origin };
       return { kind: 'pkg', library: lib, name: imported, origin };
     }
-    if (isGeneratedPrismaImport(spec, imported)) return { kind: 'pkg', library: 'prisma', name: imported, origin };
+    const generated = libraryOfGeneratedImport(spec, imported);
+    if (generated) return { kind: 'pkg', library: generated, name: imported, origin };
     const file = resolveModulePath(this.project, this.path, spec);
     if (!file) return undefined;
     if (imported === '*') return { kind: 'module', file };
@@ -1490,15 +1160,8 @@ class FileProv implements FileProvenance {
       if (fn?.kind !== 'pkg') continue;
       const n = lastName(fn.name);
       const origin = nodeOrigin(this.path, d);
-      if (fn.library === 'typeorm') {
-        if (n === 'InjectRepository') return bind('typeorm', 'repository', origin, entityArg(e.arguments[0]));
-        if (n === 'InjectDataSource' || n === 'InjectConnection') return bind('typeorm', 'client', origin);
-        if (n === 'InjectEntityManager') return bind('typeorm', 'repository', origin);
-      }
-      if (fn.library === 'sequelize') {
-        if (n === 'InjectModel') return bind('sequelize', 'repository', origin, entityArg(e.arguments[0]));
-        if (n === 'InjectConnection') return bind('sequelize', 'client', origin);
-      }
+      const v = adapterOfValue(fn).provenance.injected(n, e, origin);
+      if (v) return v;
     }
     return undefined;
   }
@@ -1533,7 +1196,7 @@ class FileProv implements FileProvenance {
       if (parts.length === 0 && (ts.isImportSpecifier(d) || ts.isImportClause(d))) {
         // `import type { Db } from './db'` where `export type Db = Knex | Knex.Transaction`.
         const spec = moduleSpecOf(d);
-        if (spec !== undefined && !libraryOfModule(spec) && !isGeneratedPrismaImport(spec, ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default')) {
+        if (spec !== undefined && !libraryOfModule(spec) && !libraryOfGeneratedImport(spec, ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default')) {
           const file = resolveModulePath(this.project, this.path, spec);
           if (!file) return undefined;
           const name = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
@@ -1558,7 +1221,7 @@ class FileProv implements FileProvenance {
     if (v.kind === 'pkg') {
       let name = v.name;
       for (const p of parts) name = name === '*' ? p : `${name}.${p}`;
-      return pkgTypeInstance(v.library, name, typeArgs, origin);
+      return adapterOfValue(v).provenance.typeInstance(name, typeArgs, origin);
     }
     if (v.kind === 'class' && parts.length === 0) return this.prov(v.file).classInstance(v.node, c);
     if (v.kind === 'module' && parts.length > 0) {
@@ -1575,7 +1238,7 @@ class FileProv implements FileProvenance {
       const entry = ex.named.get(name);
       if (entry?.kind === 'reexport') {
         const lib = libraryOfModule(entry.spec);
-        if (lib || isGeneratedPrismaImport(entry.spec, entry.name)) {
+        if (lib || libraryOfGeneratedImport(entry.spec, entry.name)) {
           const v = this.moduleValue(entry.spec, entry.name, this.sf, c);
           return v ? this.typeInstance(v, [], undefined, this.sf, c) : undefined;
         }
@@ -1598,7 +1261,7 @@ class FileProv implements FileProvenance {
       if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
         const spec = moduleSpecOf(d);
         const imported = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
-        if (spec !== undefined && !libraryOfModule(spec) && !isGeneratedPrismaImport(spec, imported)) {
+        if (spec !== undefined && !libraryOfModule(spec) && !libraryOfGeneratedImport(spec, imported)) {
           const file = resolveModulePath(this.project, this.path, spec);
           return file ? this.prov(file).exportTypeValue(imported, c) : undefined;
         }

@@ -1,30 +1,24 @@
 /**
  * Contracts between the TypeScript source layers:
  *
- *   provenance.ts  what an expression refers to (a pg Pool, a PrismaClient,
- *                  a TypeORM repository of entity User, a Knex instance ...),
- *                  from imports, constructors, declared types, constructor
- *                  injection and re-exports from local modules — never from
- *                  variable names.
+ *   provenance.ts  what an expression refers to (a client, a sql tag, a
+ *                  repository of entity User ...), from imports, constructors,
+ *                  declared types, constructor injection and re-exports from
+ *                  local modules — never from variable names.
  *   ts-sql.ts      SQL string/template literals reaching raw-SQL calls → SqlSite.
- *   orm.ts         ORM calls → QuerySite (what runs a query, which table,
+ *   orm.ts         library calls → QuerySite (what runs a query, which table,
  *                  which columns, whether it batches).
  *
- * Rules read QuerySites; they never look at import declarations themselves.
+ * What each library's API does lives in its adapter (engine/adapters/<library>/);
+ * these modules ask the registry. Rules read QuerySites; they never look at
+ * import declarations themselves.
  */
+import type * as ts from 'typescript';
+import type { Library } from '../adapters';
 import type { Range } from '../types';
 import type { SqlSite } from './types';
 
-export type Library =
-  | 'pg'
-  | 'postgres'
-  | 'slonik'
-  | 'kysely'
-  | 'drizzle'
-  | 'prisma'
-  | 'typeorm'
-  | 'sequelize'
-  | 'knex';
+export type { Library } from '../adapters';
 
 /** What a value is, as far as database access goes. */
 export interface Binding {
@@ -75,8 +69,46 @@ export interface QuerySite {
   limit?: number;
   /** Takes a whole collection at once (`in`, `IN`, `ANY($1)`, `whereIn`, `In()`, `inArray`, `Op.in`, createMany ...). */
   batched: boolean;
-  /** Prisma `findUnique` (and friends) that Prisma's dataloader batches when issued in the same tick. */
-  prismaBatchable?: boolean;
+  /** A call the library's own loader batches when issued in the same tick (Prisma `findUnique`). */
+  batchesSameTick?: boolean;
   /** The raw SQL behind a raw-SQL call, when there is one. */
   sql?: SqlSite;
 }
+
+/** Where a binding was established. */
+export type Origin = { file: string; range: Range };
+
+/** What an expression evaluates to, as far as provenance goes. */
+export type Value =
+  /** A package export or a member path of one: `Pool`, `sql`, `Prisma.sql`, `*` for a namespace import. */
+  | { kind: 'pkg'; library: Library; name: string; origin?: Origin }
+  /** A runtime object of a known role. */
+  | { kind: 'instance'; binding: Binding }
+  /** A handle whose `.execute(cb)` hands a client to `cb` (a transaction not yet started). */
+  | { kind: 'pending-tx'; library: Library; origin?: Origin }
+  | { kind: 'class'; file: string; node: ts.ClassLikeDeclaration }
+  | { kind: 'function'; file: string; node: ts.SignatureDeclaration }
+  | { kind: 'object'; file: string; node: ts.ObjectLiteralExpression }
+  /** A namespace import of a local module (`import * as db from './db'`). */
+  | { kind: 'module'; file: string };
+
+/** One link of a member/call chain: `.name` or `.name(args)` or a direct call `(args)`. */
+export interface ChainStep {
+  name: string;
+  /** The call node when this step is a call. */
+  call?: ts.CallExpression;
+  /** The expression up to and including this step. */
+  node: ts.Expression;
+}
+
+export interface Chain {
+  root: ts.Expression;
+  steps: ChainStep[];
+}
+
+/** A QuerySite as an adapter interprets it, before its table is resolved and its range taken from `node`. */
+export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'batched' | 'batchesSameTick'> & {
+  /** Table named by a string in code (a builder's table argument). */
+  tableName?: string;
+  node: ts.Expression;
+};

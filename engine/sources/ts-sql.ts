@@ -2,11 +2,10 @@
  * SQL in TypeScript: string and template literals that reach a SQL client.
  *
  * A literal is a site only when it reaches a known sink, found by provenance
- * (never by names): pg `query`, TypeORM `query`, Sequelize `query`,
- * `knex.raw`, Prisma `$queryRaw`/`$executeRaw`(`Unsafe`), postgres.js
- * `sql.unsafe`, Drizzle `db.execute`, slonik query methods; or when it is a
- * tagged template whose tag is a recognised sql tag (postgres.js, slonik,
- * Kysely, Drizzle, `Prisma.sql`) and reads as a statement (fragments such as
+ * (never by names): a method an adapter declares to run SQL text
+ * (`AdapterSql.sink`: `client.query`, `knex.raw`, `$queryRawUnsafe` …); or
+ * when it is a tagged template whose tag an adapter recognises
+ * (`AdapterSql.tag`) and reads as a statement (fragments such as
  * `sql\`lower(${col})\`` are not statements; fragments interpolated into a
  * statement are inlined into it).
  *
@@ -18,16 +17,17 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapters, clientByMethodName, SQL_SINK_METHODS, TEMPLATE_RUNNER_METHODS } from '../adapters';
+import type { BindKit, Splice } from '../adapters/types';
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
-import { fileProvenance, skipOuter, type FileProvenance } from './provenance';
-import type { Binding, Library } from './query-sites';
+import { fileProvenance, type FileProvenance } from './provenance';
+import type { Library } from './query-sites';
+import { cook, identPieces, objProp, piecesText, quoteIdent, textHead, textTail, type ParamPiece, type Piece } from './sql-pieces';
+import { skipOuter } from './ts-expr';
 import type { SqlClient, SqlSegment, SqlSite } from './types';
 
-/** A run of SQL text with its origin, or a parameter standing for an expression. */
-type Piece =
-  | { kind: 'text'; text: string; fileStart: number; fileLength?: number }
-  | { kind: 'param'; fileStart: number; fileLength: number; expr: string };
+export { cook } from './sql-pieces';
 
 interface Built {
   pieces: Piece[];
@@ -35,63 +35,6 @@ interface Built {
 }
 
 const MAX_CONST_DEPTH = 12;
-
-/** Methods that run SQL given as their first argument, by library and receiver role. */
-function sinkKind(b: Binding, method: string): 'text' | 'tag-only' | undefined {
-  switch (b.library) {
-    case 'pg':
-      return b.role === 'client' && method === 'query' ? 'text' : undefined;
-    case 'typeorm':
-      return (b.role === 'client' || b.role === 'repository') && method === 'query' ? 'text' : undefined;
-    case 'sequelize':
-      return b.role === 'client' && method === 'query' ? 'text' : undefined;
-    case 'knex':
-      return b.role === 'client' && method === 'raw' ? 'text' : undefined;
-    case 'prisma':
-      if (b.role !== 'client') return undefined;
-      if (method === '$queryRawUnsafe' || method === '$executeRawUnsafe') return 'text';
-      if (method === '$queryRaw' || method === '$executeRaw') return 'tag-only';
-      return undefined;
-    case 'postgres':
-      return b.role === 'sql-tag' && method === 'unsafe' ? 'text' : undefined;
-    case 'drizzle':
-      // `run`/`all`/`get`/`values` belong to Drizzle's SQLite drivers; PostgreSQL drivers run raw SQL through `execute`.
-      return b.role === 'client' && method === 'execute' ? 'text' : undefined;
-    case 'slonik':
-      return b.role === 'client' && SLONIK_METHODS.has(method) ? 'tag-only' : undefined;
-    case 'kysely':
-      return undefined;
-  }
-  return undefined;
-}
-
-/**
- * `$queryRaw`, `$executeRaw` and their `Unsafe` forms are Prisma's names alone (the `$` prefix is
- * Prisma's convention for client methods): a receiver provenance cannot resolve (a client typed
- * through a path alias, `this.#prisma`, a `tx` whose type lives in another package) is still a
- * Prisma client when it is called with one of them. Found on trigger.dev: 0 of 73 raw statements
- * were seen before this, 73 after.
- */
-const PRISMA_RAW_METHODS = new Set(['$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe']);
-
-function prismaByMethodName(method: string): Binding | undefined {
-  return PRISMA_RAW_METHODS.has(method) ? { library: 'prisma', role: 'client' } : undefined;
-}
-
-const SLONIK_METHODS = new Set([
-  'query',
-  'one',
-  'maybeOne',
-  'many',
-  'any',
-  'anyFirst',
-  'oneFirst',
-  'maybeOneFirst',
-  'manyFirst',
-  'exists',
-  'stream',
-  'copyFromBinary',
-]);
 
 const STATEMENT_RE =
   /^(select|with|insert|update|delete|merge|values|table|create|alter|drop|truncate|explain|copy|grant|revoke|begin|commit|rollback|set|show|refresh|vacuum|analyze|lock|call|do|listen|notify|unlisten|prepare|execute|declare|fetch|move|close|comment|reindex|cluster|savepoint|release|start|end|abort|reset|discard|deallocate|import)\b/i;
@@ -213,22 +156,22 @@ class Extractor {
       return;
     }
     const method = callee.name.text;
-    if (!SINK_NAMES.has(method)) return;
-    // Kysely `CompiledQuery.raw('…')`.
-    if (method === 'raw' && ts.isIdentifier(callee.expression)) {
+    if (!SQL_SINK_METHODS.has(method)) return;
+    // A static sink on a package export (`CompiledQuery.raw('…')`).
+    if (ts.isIdentifier(callee.expression)) {
       const v = this.prov.value(callee.expression);
-      if (v?.kind === 'pkg' && v.library === 'kysely' && v.name === 'CompiledQuery') {
-        this.sinkSite(call, call.arguments[0], 'kysely', 'text');
+      if (v?.kind === 'pkg' && adapters[v.library].sql.exportSink(v.name, method) === 'text') {
+        this.sinkSite(call, call.arguments[0], v.library, 'text');
         return;
       }
     }
-    const recv = this.prov.resolve(callee.expression) ?? prismaByMethodName(method);
+    const recv = this.prov.resolve(callee.expression) ?? clientByMethodName(method);
     if (!recv) return;
-    const kind = sinkKind(recv, method);
+    const kind = adapters[recv.library].sql.sink(recv, method);
     if (!kind) return;
     const arg = call.arguments[0];
     if (!arg) return;
-    this.sinkSite(call, arg, recv.library, kind, recv, method);
+    this.sinkSite(call, arg, recv.library, kind, method);
   }
 
   private sinkSite(
@@ -236,7 +179,6 @@ class Extractor {
     arg: ts.Expression | undefined,
     library: Library,
     kind: 'text' | 'tag-only',
-    recv?: Binding,
     method?: string,
   ): void {
     if (!arg) return;
@@ -253,19 +195,15 @@ class Extractor {
     if (!built) return;
     let pieces = built.pieces;
     const paramTexts: string[] = [];
-    // `knex.raw('count(*) as n')` handed to a builder is an expression fragment, not a statement.
-    if (library === 'knex' && !looksLikeStatement(piecesText(pieces))) return;
-    if (library === 'knex' && kind === 'text') {
-      pieces = this.knexPlaceholders(pieces, call.arguments[1], paramTexts);
-    } else if (library === 'sequelize') {
-      pieces = this.sequelizePlaceholders(pieces, call.arguments[1], paramTexts);
-    } else if (library === 'prisma' && method?.endsWith('Unsafe')) {
-      call.arguments.slice(1).forEach((e, i) => (paramTexts[i] = e.getText(this.sf)));
-    } else if (valuesExpr) {
+    const sql = adapters[library].sql;
+    // A sink that also takes expression fragments (`knex.raw('count(*) as n')` handed to a builder): statements only.
+    if (sql.textMayBeFragment && !looksLikeStatement(piecesText(pieces))) return;
+    const bound = sql.bindParams(pieces, call, method, kind, paramTexts, this.bindKit);
+    if (bound) pieces = bound;
+    else if (valuesExpr) {
       const v = skipOuter(valuesExpr);
       if (ts.isArrayLiteralExpression(v)) v.elements.forEach((e, i) => (paramTexts[i] = e.getText(this.sf)));
     }
-    void recv;
     this.emit(pieces, built.range, library, this.range(call), paramTexts);
   }
 
@@ -305,40 +243,35 @@ class Extractor {
     if (p && ts.isCallExpression(p) && p.arguments[0] === n) {
       const callee = skipOuter(p.expression);
       const m = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
-      if (m && (SLONIK_METHODS.has(m) || m === 'execute' || m === '$queryRaw' || m === '$executeRaw')) return p;
+      if (m && TEMPLATE_RUNNER_METHODS.has(m)) return p;
     }
     return undefined;
   }
 
   /**
-   * The library of a recognised sql tag: a sql-tag binding (postgres.js `sql`, slonik/Kysely/Drizzle `sql`,
-   * `Prisma.sql`), slonik's `sql.type(…)`/`sql.typeAlias(…)`/`sql.unsafe`/`sql.fragment`, or Prisma `$queryRaw`/`$executeRaw`.
-   * `executes`: the template itself sends the statement (postgres.js, `$queryRaw`).
+   * The library of a recognised sql tag (AdapterSql.tag): a sql-tag binding, a tag made by a method call
+   * (`sql.type(…)`), a tag member (`sql.unsafe`, `prisma.$queryRaw`). `executes`: the template itself sends
+   * the statement.
    */
   private tagBinding(t: ts.TaggedTemplateExpression): { library: Library; executes: boolean; runsStatement?: boolean } | undefined {
-    let tag = skipOuter(t.tag);
+    const tag = skipOuter(t.tag);
     if (ts.isCallExpression(tag)) {
-      // slonik `sql.type(schema)\`…\``, `sql.typeAlias('x')\`…\``.
       const c = skipOuter(tag.expression);
       if (!ts.isPropertyAccessExpression(c)) return undefined;
       const b = this.prov.resolve(c.expression);
-      if (b?.role === 'sql-tag' && b.library === 'slonik' && (c.name.text === 'type' || c.name.text === 'typeAlias'))
-        return { library: 'slonik', executes: false };
-      return undefined;
+      const r = b && adapters[b.library].sql.tag(b, c.name.text, true);
+      return b && r ? { library: b.library, ...r } : undefined;
     }
     if (ts.isPropertyAccessExpression(tag)) {
       const name = tag.name.text;
-      const b = this.prov.resolve(tag.expression) ?? prismaByMethodName(name);
-      if (b?.library === 'prisma' && b.role === 'client' && (name === '$queryRaw' || name === '$executeRaw'))
-        return { library: 'prisma', executes: true, runsStatement: true };
-      if (b?.role === 'sql-tag' && b.library === 'slonik' && (name === 'unsafe' || name === 'fragment'))
-        return { library: 'slonik', executes: false };
-      // `Prisma.sql` resolves as a whole below.
+      const b = this.prov.resolve(tag.expression) ?? clientByMethodName(name);
+      const r = b && adapters[b.library].sql.tag(b, name, false);
+      if (b && r) return { library: b.library, ...r };
     }
     const b = this.prov.resolve(tag);
-    if (b?.role === 'sql-tag') return { library: b.library, executes: b.library === 'postgres' };
-    void (tag = t.tag);
-    return undefined;
+    if (b?.role !== 'sql-tag') return undefined;
+    const r = adapters[b.library].sql.tag(b, undefined, false);
+    return r ? { library: b.library, ...r } : undefined;
   }
 
   private isSqlTagTemplate(e: ts.Expression): e is ts.TaggedTemplateExpression {
@@ -582,103 +515,72 @@ class Extractor {
     }
     if (ts.isCallExpression(e)) return this.rawHelper(e, depth);
     if (ts.isPropertyAccessExpression(e)) {
-      // `Prisma.empty`.
+      // A package export that adds no SQL (`Prisma.empty`).
       const v = this.prov.value(e);
-      if (v?.kind === 'pkg' && v.library === 'prisma' && v.name === 'Prisma.empty') return [];
+      if (v?.kind === 'pkg' && adapters[v.library].sql.emptyFragment(v.name)) return [];
       return this.columnRef(e);
     }
     return undefined;
   }
 
   /**
-   * Helpers that splice SQL text or identifiers into a template: `sql.raw('…')` (Drizzle, Kysely),
-   * `Prisma.raw('…')`, postgres.js `sql.unsafe('…')`/`sql('table')`, `sql.identifier([...])` (slonik, Drizzle),
-   * `sql.ref`/`sql.table`/`sql.id`/`sql.lit` (Kysely). Only constant arguments are spliced.
+   * Helpers that splice SQL text or identifiers into a template, as the adapters declare them
+   * (AdapterSql.splice): `sql.raw('…')`, `Prisma.raw('…')`, `sql('table')`, `sql.identifier([...])`,
+   * `sql.ref('t.c')` … Only constant arguments are spliced.
    */
   private rawHelper(call: ts.CallExpression, depth: number): Piece[] | undefined {
     const callee = skipOuter(call.expression);
     const arg = call.arguments[0];
     if (!arg) return undefined;
-    let base: Binding | undefined;
-    let name: string | undefined;
+    let splice: Splice | undefined;
     if (ts.isPropertyAccessExpression(callee)) {
-      name = callee.name.text;
       const v = this.prov.value(callee);
-      if (v?.kind === 'pkg' && v.library === 'prisma' && v.name === 'Prisma.raw') return this.constString(arg, depth + 1);
-      base = this.prov.resolve(callee.expression);
+      if (v?.kind === 'pkg') splice = adapters[v.library].sql.splice({ kind: 'export', name: v.name });
+      if (!splice) {
+        const base = this.prov.resolve(callee.expression);
+        if (base) splice = adapters[base.library].sql.splice({ kind: 'method', binding: base, method: callee.name.text });
+      }
     } else {
-      // postgres.js `sql('users')`: an identifier.
       const b = this.prov.resolve(callee);
-      if (b?.library === 'postgres' && b.role === 'sql-tag' && call.arguments.length === 1) {
-        const s = this.constString(arg, depth + 1);
-        return s ? identPieces(s, true) : undefined;
-      }
-      return undefined;
+      if (b) splice = adapters[b.library].sql.splice({ kind: 'call', binding: b, argCount: call.arguments.length });
     }
-    if (base?.role !== 'sql-tag') return undefined;
-    switch (name) {
-      case 'raw':
-      case 'unsafe':
-      case 'lit':
-        return this.constString(arg, depth + 1);
-      case 'identifier':
-      case 'ref':
-      case 'table':
-      case 'id': {
-        const a = skipOuter(arg);
-        if (ts.isArrayLiteralExpression(a)) {
-          const parts = a.elements.map((x) => this.constString(x, depth + 1));
-          if (parts.some((p) => !p)) return undefined;
-          const out: Piece[] = [];
-          parts.forEach((p, i) => {
-            if (i) out.push({ kind: 'text', text: '.', fileStart: a.elements[i].getStart(this.sf), fileLength: 0 });
-            out.push(...identPieces(p as Piece[], false));
-          });
-          return out;
-        }
-        const s = this.constString(a, depth + 1);
-        if (!s) return undefined;
-        return identPieces(s, name === 'ref' || name === 'table');
-      }
+    if (!splice) return undefined;
+    if (splice.kind === 'text') return this.constString(arg, depth + 1);
+    const a = skipOuter(arg);
+    if (splice.list && ts.isArrayLiteralExpression(a)) {
+      const parts = a.elements.map((x) => this.constString(x, depth + 1));
+      if (parts.some((p) => !p)) return undefined;
+      const out: Piece[] = [];
+      parts.forEach((p, i) => {
+        if (i) out.push({ kind: 'text', text: '.', fileStart: a.elements[i].getStart(this.sf), fileLength: 0 });
+        out.push(...identPieces(p as Piece[], false));
+      });
+      return out;
     }
-    return undefined;
+    const s = this.constString(a, depth + 1);
+    return s ? identPieces(s, splice.dotted) : undefined;
   }
 
-  /** A Drizzle table interpolated into its sql tag renders as its quoted name. */
+  /** A table object interpolated into a template renders as its quoted name (AdapterSql.tableOf). */
   private tableRef(e: ts.Identifier): Piece[] | undefined {
     const b = this.prov.resolve(e);
-    if (b?.library !== 'drizzle' || b.role !== 'table' || !b.entity) return undefined;
-    return [{ kind: 'text', text: quoteIdent(b.entity), fileStart: e.getStart(this.sf), fileLength: e.end - e.getStart(this.sf) }];
+    const table = b && adapters[b.library].sql.tableOf(b);
+    if (!table) return undefined;
+    return [{ kind: 'text', text: quoteIdent(table), fileStart: e.getStart(this.sf), fileLength: e.end - e.getStart(this.sf) }];
   }
 
-  /** A Drizzle column (`users.email`) renders as `"users"."email"` (its database name, from the pgTable definition). */
+  /** A column of a table object (`users.email`) renders as `"users"."email"`, by its database name. */
   private columnRef(e: ts.PropertyAccessExpression): Piece[] | undefined {
     const obj = skipOuter(e.expression);
     if (!ts.isIdentifier(obj)) return undefined;
     const b = this.prov.resolve(obj);
-    if (b?.library !== 'drizzle' || b.role !== 'table' || !b.entity) return undefined;
-    const col = this.drizzleColumnName(obj, e.name.text);
+    const table = b && adapters[b.library].sql.tableOf(b);
+    if (!b || !table) return undefined;
+    const def = this.prov.definitionOf(obj);
+    const col = def && adapters[b.library].sql.columnOf(def, e.name.text);
     if (!col) return undefined;
     const start = e.getStart(this.sf);
-    return [{ kind: 'text', text: `${quoteIdent(b.entity)}.${quoteIdent(col)}`, fileStart: start, fileLength: e.end - start }];
-  }
-
-  private drizzleColumnName(table: ts.Identifier, prop: string): string | undefined {
-    const def = this.prov.definitionOf(table);
-    if (!def || !ts.isVariableDeclaration(def.node) || !def.node.initializer) return undefined;
-    const init = skipOuter(def.node.initializer);
-    if (!ts.isCallExpression(init)) return undefined;
-    const cols = init.arguments[1] && skipOuter(init.arguments[1]);
-    if (!cols || !ts.isObjectLiteralExpression(cols)) return undefined;
-    const p = objProp(cols, prop);
-    if (!p) return undefined;
-    // `email: text('email_address').notNull()`: the innermost call's first string argument; none means the key.
-    let c: ts.Expression = skipOuter(p);
-    while (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression)) c = skipOuter(c.expression.expression);
-    if (!ts.isCallExpression(c)) return undefined;
-    const a = c.arguments[0];
-    if (a && (ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a))) return a.text;
-    return prop;
+    return [{ kind: 'text', text: `${quoteIdent(table)}.${quoteIdent(col)}`, fileStart: start, fileLength: e.end - start }];
   }
 
   // ---- Literal text with exact offsets
@@ -700,69 +602,9 @@ class Extractor {
     return cook(this.text, start + 1, end, true);
   }
 
-  // ---- Placeholders of Knex and Sequelize
-
-  /** Knex `?` (value) and `??` (identifier) bindings → `$n`; `\?` is a literal question mark. Named `:x`/`:x:` with an object. */
-  private knexPlaceholders(pieces: Piece[], bindings: ts.Expression | undefined, paramTexts: string[]): Piece[] {
-    const b = bindings && skipOuter(bindings);
-    const arr = b && ts.isArrayLiteralExpression(b) ? b.elements : undefined;
-    const obj = b && ts.isObjectLiteralExpression(b) ? b : undefined;
-    let n = 0;
-    return rewritePlaceholders(pieces, (src, i, prev) => {
-      // Knex reads `\\?` in the cooked string as a literal `?`; the backslash came from a `\\\\` escape piece.
-      if (src[i] === '?' && prev === '\\') return { len: 1, text: '?', eatPrev: true };
-      if (!obj && src[i] === '?') {
-        const ident = src[i + 1] === '?';
-        const len = ident ? 2 : 1;
-        const el = arr?.[n];
-        n++;
-        if (ident && el) {
-          const s = this.constString(el, 1);
-          if (s) return { len, pieces: identPieces(s, true) };
-        }
-        paramTexts.push(el ? el.getText(this.sf) : '');
-        return { len, param: paramTexts.length, expr: el?.getText(this.sf) ?? '' };
-      }
-      if (obj && src[i] === ':' && src[i - 1] !== ':' && /[A-Za-z_]/.test(src[i + 1] ?? '')) {
-        const m = /^:([A-Za-z_]\w*)(:?)/.exec(src.slice(i));
-        if (!m || src[i + m[0].length] === ':') return undefined;
-        const el = objProp(obj, m[1]);
-        if (m[2]) {
-          const s = el && this.constString(el, 1);
-          if (s) return { len: m[0].length, pieces: identPieces(s, true) };
-        }
-        paramTexts.push(el ? el.getText(this.sf) : '');
-        return { len: m[0].length, param: paramTexts.length, expr: el?.getText(this.sf) ?? '' };
-      }
-      return undefined;
-    });
-  }
-
-  /** Sequelize replacements: `?` with an array, `:name` with an object (`$1`/`$name` bind parameters stay as written). */
-  private sequelizePlaceholders(pieces: Piece[], options: ts.Expression | undefined, paramTexts: string[]): Piece[] {
-    const o = options && skipOuter(options);
-    const rep = o && ts.isObjectLiteralExpression(o) ? objProp(o, 'replacements') : undefined;
-    const r = rep && skipOuter(rep);
-    if (!r) return pieces;
-    const arr = ts.isArrayLiteralExpression(r) ? r.elements : undefined;
-    const obj = ts.isObjectLiteralExpression(r) ? r : undefined;
-    let n = 0;
-    return rewritePlaceholders(pieces, (src, i) => {
-      if (!obj && src[i] === '?' && src[i + 1] !== '|' && src[i + 1] !== '&') {
-        const el = arr?.[n++];
-        paramTexts.push(el ? el.getText(this.sf) : '');
-        return { len: 1, param: paramTexts.length, expr: el?.getText(this.sf) ?? '' };
-      }
-      if (src[i] === ':' && src[i - 1] !== ':' && /[A-Za-z_]/.test(src[i + 1] ?? '')) {
-        const m = /^:([A-Za-z_]\w*)/.exec(src.slice(i));
-        if (!m || src[i + m[0].length] === ':') return undefined;
-        const el = obj ? objProp(obj, m[1]) : undefined;
-        if (!obj) return undefined;
-        paramTexts.push(el ? el.getText(this.sf) : '');
-        return { len: m[0].length, param: paramTexts.length, expr: el?.getText(this.sf) ?? '' };
-      }
-      return undefined;
-    });
+  /** What an adapter's placeholder rewriting may use. */
+  private get bindKit(): BindKit {
+    return { sf: this.sf, constString: (e) => this.constString(e, 1) };
   }
 
   // ---- Output
@@ -832,286 +674,6 @@ class Extractor {
   }
 }
 
-type ParamPiece = Extract<Piece, { kind: 'param' }> & {
-  /** A number the placeholder already has (Knex `?` → its binding index). */
-  fixed?: number;
-  /** Rendered `($n)`: a list expanded at run time (`values ${rows}`, `in ${sql(ids)}`). */
-  wrap?: boolean;
-};
-
-const SINK_NAMES = new Set([
-  'query',
-  'raw',
-  'unsafe',
-  'execute',
-  '$queryRaw',
-  '$executeRaw',
-  '$queryRawUnsafe',
-  '$executeRawUnsafe',
-  ...SLONIK_METHODS,
-]);
-
 /** Keywords after which a value spliced into SQL text is a name. */
 const IDENT_BEFORE =
   /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column)\s+$/i;
-
-function piecesText(pieces: Piece[]): string {
-  return pieces.map((p) => (p.kind === 'text' ? p.text : '$0')).join('');
-}
-
-function textTail(pieces: Piece[], n: number): string {
-  let t = '';
-  for (let i = pieces.length - 1; i >= 0 && t.length < n; i--) {
-    const p = pieces[i];
-    t = (p.kind === 'text' ? p.text : '$0') + t;
-  }
-  return t;
-}
-
-function textHead(pieces: Piece[], n: number): string {
-  let t = '';
-  for (const p of pieces) {
-    if (t.length >= n) break;
-    t += p.kind === 'text' ? p.text : '$0';
-  }
-  return t;
-}
-
-function objProp(o: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
-  for (const p of o.properties) {
-    if (ts.isPropertyAssignment(p)) {
-      const n = p.name;
-      if ((ts.isIdentifier(n) || ts.isStringLiteral(n)) && n.text === name) return p.initializer;
-    } else if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
-  }
-  return undefined;
-}
-
-function quoteIdent(s: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`;
-}
-
-/** A constant identifier spliced in as a quoted identifier; the whole maps onto the constant's text. */
-function quoteIdentPiece(pieces: Piece[]): Piece {
-  const raw = pieces.map((p) => (p.kind === 'text' ? p.text : '')).join('');
-  const first = pieces[0];
-  const last = pieces[pieces.length - 1];
-  const fileStart = first ? first.fileStart : 0;
-  const fileEnd = last ? last.fileStart + (last.kind === 'text' ? (last.fileLength ?? last.text.length) : last.fileLength) : fileStart;
-  const text = quoteIdent(raw);
-  if (text === raw && pieces.length === 1 && first.kind === 'text') return first;
-  return { kind: 'text', text, fileStart, fileLength: fileEnd - fileStart };
-}
-
-/**
- * A constant spliced in as a (possibly dotted, possibly aliased) identifier: `t.title` → `t.title`,
- * `Orders.Total` → `"Orders"."Total"`, `users as u` → `users as u`. Each part maps onto its characters in
- * the constant when the constant is one plain run of text; otherwise the whole snaps to the constant.
- */
-function identPieces(pieces: Piece[], dotted: boolean): Piece[] {
-  const p0 = pieces[0];
-  if (pieces.length !== 1 || p0.kind !== 'text' || p0.fileLength !== undefined) return [quoteIdentPiece(pieces)];
-  const raw = p0.text;
-  const out: Piece[] = [];
-  const re = dotted ? /(\s+as\s+|\.)/gi : /$^/g;
-  let last = 0;
-  const part = (from: number, to: number): void => {
-    const t = raw.slice(from, to);
-    const q = quoteIdent(t);
-    out.push(q === t ? { kind: 'text', text: t, fileStart: p0.fileStart + from } : { kind: 'text', text: q, fileStart: p0.fileStart + from, fileLength: t.length });
-  };
-  for (const m of raw.matchAll(re)) {
-    const i = m.index ?? 0;
-    part(last, i);
-    out.push({ kind: 'text', text: m[0], fileStart: p0.fileStart + i });
-    last = i + m[0].length;
-  }
-  part(last, raw.length);
-  return out;
-}
-
-/**
- * Cooks the raw text of a string or template literal between `start` and `end`: escapes decoded, template
- * CRLF normalised to LF (as JavaScript does). Plain runs map one-to-one; each escape is its own piece.
- */
-export function cook(text: string, start: number, end: number, template: boolean): Piece[] {
-  const out: Piece[] = [];
-  let runStart = start;
-  const flush = (to: number): void => {
-    if (to > runStart) out.push({ kind: 'text', text: text.slice(runStart, to), fileStart: runStart });
-  };
-  let i = start;
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c === 92 /* \ */ && i + 1 < end) {
-      flush(i);
-      const { value, len } = decodeEscape(text, i, end);
-      if (value.length || len) out.push({ kind: 'text', text: value, fileStart: i, fileLength: len });
-      i += len;
-      runStart = i;
-    } else if (template && c === 13 /* \r */) {
-      flush(i);
-      const len = text.charCodeAt(i + 1) === 10 && i + 1 < end ? 2 : 1;
-      out.push({ kind: 'text', text: '\n', fileStart: i, fileLength: len });
-      i += len;
-      runStart = i;
-    } else i++;
-  }
-  flush(end);
-  return out;
-}
-
-function decodeEscape(text: string, i: number, end: number): { value: string; len: number } {
-  const n = text[i + 1];
-  switch (n) {
-    case 'n':
-      return { value: '\n', len: 2 };
-    case 't':
-      return { value: '\t', len: 2 };
-    case 'r':
-      return { value: '\r', len: 2 };
-    case 'b':
-      return { value: '\b', len: 2 };
-    case 'f':
-      return { value: '\f', len: 2 };
-    case 'v':
-      return { value: '\v', len: 2 };
-    case '0':
-      if (!/[0-9]/.test(text[i + 2] ?? '')) return { value: '\0', len: 2 };
-      break;
-    case '\r':
-      return { value: '', len: text[i + 2] === '\n' ? 3 : 2 };
-    case '\n':
-    case '\u2028':
-    case '\u2029':
-      return { value: '', len: 2 };
-    case 'x': {
-      const h = text.slice(i + 2, i + 4);
-      if (/^[0-9a-fA-F]{2}$/.test(h)) return { value: String.fromCharCode(parseInt(h, 16)), len: 4 };
-      break;
-    }
-    case 'u': {
-      if (text[i + 2] === '{') {
-        const close = text.indexOf('}', i + 3);
-        if (close > 0 && close < end) {
-          const h = text.slice(i + 3, close);
-          if (/^[0-9a-fA-F]{1,6}$/.test(h)) {
-            const cp = parseInt(h, 16);
-            if (cp <= 0x10ffff) return { value: String.fromCodePoint(cp), len: close + 1 - i };
-          }
-        }
-        break;
-      }
-      const h = text.slice(i + 2, i + 6);
-      if (/^[0-9a-fA-F]{4}$/.test(h)) return { value: String.fromCharCode(parseInt(h, 16)), len: 6 };
-      break;
-    }
-  }
-  // `\'`, `\"`, `` \` ``, `\\`, `\$` and any other character: the character itself (a surrogate pair whole).
-  const cp = text.codePointAt(i + 1) ?? 0;
-  const ch = String.fromCodePoint(cp);
-  return { value: ch, len: 1 + ch.length };
-}
-
-type Replacement =
-  | { len: number; text: string; eatPrev?: boolean }
-  | { len: number; param: number; expr: string }
-  /** Pieces taking the placeholder's place (a Knex `??` identifier mapped onto its binding's text). */
-  | { len: number; pieces: Piece[] };
-
-/**
- * Rewrites placeholders in the text pieces, outside SQL strings, quoted identifiers, comments and
- * dollar quotes. `at(src, i)` sees the text of the current piece.
- */
-function rewritePlaceholders(pieces: Piece[], at: (src: string, i: number, prev: string) => Replacement | undefined): Piece[] {
-  const out: Piece[] = [];
-  let state: 'code' | 'squote' | 'dquote' | 'line' | 'block' | 'dollar' = 'code';
-  let dollarTag = '';
-  // The last character of SQL text seen, across pieces (an escape piece's cooked text counts).
-  let prev = '';
-  for (const p of pieces) {
-    if (p.kind !== 'text' || p.fileLength !== undefined) {
-      // Escapes and parameters are atomic; an escaped character still moves the lexer state.
-      if (p.kind === 'text') {
-        state = advance(state, p.text);
-        prev = p.text.slice(-1);
-      } else prev = '$';
-      out.push(p);
-      continue;
-    }
-    const src = p.text;
-    let runStart = 0;
-    let i = 0;
-    const prevAt = (k: number): string => (k > 0 ? src[k - 1] : prev);
-    while (i < src.length) {
-      const c = src[i];
-      if (state === 'code') {
-        if (c === "'") state = 'squote';
-        else if (c === '"') state = 'dquote';
-        else if (c === '-' && src[i + 1] === '-') state = 'line';
-        else if (c === '/' && src[i + 1] === '*') state = 'block';
-        else if (c === '$') {
-          const m = /^\$([A-Za-z_]\w*)?\$/.exec(src.slice(i));
-          if (m) {
-            state = 'dollar';
-            dollarTag = m[0];
-            i += m[0].length;
-            continue;
-          }
-        }
-        if (state === 'code') {
-          const r = at(src, i, prevAt(i));
-          if (r) {
-            if (i > runStart) out.push({ kind: 'text', text: src.slice(runStart, i), fileStart: p.fileStart + runStart });
-            if ('pieces' in r) {
-              out.push(...r.pieces);
-            } else if ('param' in r) {
-              const pp: ParamPiece = { kind: 'param', fileStart: p.fileStart + i, fileLength: r.len, expr: r.expr, fixed: r.param };
-              out.push(pp);
-            } else {
-              let fileStart = p.fileStart + i;
-              let fileLength = r.len;
-              // The replacement swallows the escape piece before it (Knex `\\?`).
-              const last = out[out.length - 1];
-              if (r.eatPrev && i === 0 && last && last.kind === 'text' && last.text === '\\') {
-                out.pop();
-                fileLength += fileStart - last.fileStart;
-                fileStart = last.fileStart;
-              }
-              out.push({ kind: 'text', text: r.text, fileStart, fileLength });
-            }
-            i += r.len;
-            runStart = i;
-            continue;
-          }
-        }
-      } else if (state === 'squote' && c === "'") state = 'code';
-      else if (state === 'dquote' && c === '"') state = 'code';
-      else if (state === 'line' && c === '\n') state = 'code';
-      else if (state === 'block' && c === '*' && src[i + 1] === '/') {
-        state = 'code';
-        i += 2;
-        continue;
-      } else if (state === 'dollar' && src.startsWith(dollarTag, i)) {
-        state = 'code';
-        i += dollarTag.length;
-        continue;
-      }
-      i++;
-    }
-    if (runStart < src.length) out.push({ kind: 'text', text: src.slice(runStart), fileStart: p.fileStart + runStart });
-    prev = src.slice(-1);
-  }
-  return out;
-}
-
-function advance(state: 'code' | 'squote' | 'dquote' | 'line' | 'block' | 'dollar', t: string): typeof state {
-  for (const c of t) {
-    if (state === 'code' && c === "'") state = 'squote';
-    else if (state === 'squote' && c === "'") state = 'code';
-    else if (state === 'code' && c === '"') state = 'dquote';
-    else if (state === 'dquote' && c === '"') state = 'code';
-    else if (state === 'line' && c === '\n') state = 'code';
-  }
-  return state;
-}

@@ -2,10 +2,13 @@
  * Architecture invariants (ARCHITECTURE.md): the engine and rules are pure —
  * no file system, no process, no editor APIs — and only engine/sql/parser.ts
  * imports the SQL parser. Adapters import the engine through engine/index.ts.
+ * Data libraries are named only in their adapters (engine/adapters/).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import ts from 'typescript';
+import { allAdapters, libraryOfModule } from '../../engine/adapters';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -58,4 +61,76 @@ describe('architecture invariants', () => {
     }
     assert.deepEqual(bad, []);
   });
+
+  it('no source outside engine/adapters/ names a data library (module specifiers, identifiers, strings)', () => {
+    const sources = ['engine', 'rules', 'cli', 'server', 'client', 'scripts']
+      .filter((d) => fs.existsSync(path.join(ROOT, d)))
+      .flatMap(tsFiles)
+      .filter((f) => !f.startsWith('engine/adapters/'));
+    const bad: string[] = [];
+    for (const f of sources) {
+      for (const hit of libraryNames(f)) bad.push(`${f}:${hit}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('the check sees a library where one is named (it is not vacuous)', () => {
+    const sample = [
+      "import { PrismaClient } from '@prisma/client';",
+      "const pool = require('pg');",
+      "const lib = 'postgres';",
+      'const knexBuilder = 1;',
+      "const re = /drizzle\\.config/;",
+      '// Prisma in a comment is fine.',
+      "export default { meta: { docs: { what: 'Prisma `findMany`' } } };",
+    ].join('\n');
+    const hits = namesIn(ts.createSourceFile('sample.ts', sample, ts.ScriptTarget.Latest, true)).map((h) => h.replace(/^\d+: /, ''));
+    assert.deepEqual(hits, ['module @prisma/client', 'identifier PrismaClient', 'module pg', 'string postgres', 'identifier knexBuilder', 'regex /drizzle\\.config/']);
+  });
 });
+
+/** Names of data libraries, matched case-insensitively inside identifiers and literal text. */
+const LIBRARY_WORDS = /prisma|typeorm|sequelize|knex|drizzle|kysely|slonik|nestjs|postgres\.js|node-postgres|pg-pool/i;
+const LIBRARY_IDS = new Set(allAdapters.map((a) => a.id));
+
+function libraryNames(file: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  return namesIn(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true));
+}
+
+/**
+ * Where a file names a library outside comments: a module specifier a library owns, an identifier or a
+ * string/template/regex literal containing a library's name, a string that is a library id. The text of a
+ * rule's `docs` (rendered into docs/rules/) is documentation, like docs/ itself.
+ */
+function namesIn(sf: ts.SourceFile): string[] {
+  const out: string[] = [];
+  const at = (n: ts.Node): string => `${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'docs') return;
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
+      const spec = n.moduleSpecifier.text;
+      if (libraryOfModule(spec) || LIBRARY_WORDS.test(spec)) out.push(`${at(n)}: module ${spec}`);
+      if (ts.isImportDeclaration(n) && n.importClause) visit(n.importClause);
+      if (ts.isExportDeclaration(n) && n.exportClause) visit(n.exportClause);
+      return;
+    }
+    if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) {
+      const a = n.arguments[0];
+      if (a && ts.isStringLiteralLike(a) && (libraryOfModule(a.text) || LIBRARY_WORDS.test(a.text))) {
+        out.push(`${at(n)}: module ${a.text}`);
+        return;
+      }
+    }
+    if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
+      if (LIBRARY_WORDS.test(n.text)) out.push(`${at(n)}: identifier ${n.text}`);
+    } else if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) {
+      if (LIBRARY_WORDS.test(n.text) || LIBRARY_IDS.has(n.text as never)) out.push(`${at(n)}: string ${n.text}`);
+    } else if (ts.isRegularExpressionLiteral(n)) {
+      if (LIBRARY_WORDS.test(n.text)) out.push(`${at(n)}: regex ${n.text}`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}

@@ -45,7 +45,7 @@ export async function f(ids: number[]) {
     });
     const s = sites(p, 'a.ts');
     const fu = one(s, 'id: 1 } })');
-    assert.deepEqual([fu.library, fu.operation, fu.table, fu.executes, fu.prismaBatchable, fu.limit, fu.batched], ['prisma', 'findUnique', 'users', true, true, 1, false]);
+    assert.deepEqual([fu.library, fu.operation, fu.table, fu.executes, fu.batchesSameTick, fu.limit, fu.batched], ['prisma', 'findUnique', 'users', true, true, 1, false]);
     const fm = one(s, 'findMany');
     assert.deepEqual(fm.selects, ['id', 'total']);
     assert.equal(fm.limit, 5);
@@ -54,7 +54,7 @@ export async function f(ids: number[]) {
     assert.deepEqual(fm.orderBy.map((o) => o.column), ['createdAt']);
     const fl = one(s, '.orders()');
     assert.equal(fl.operation, 'findUnique().orders');
-    assert.equal(fl.prismaBatchable, true);
+    assert.equal(fl.batchesSameTick, true);
     assert.equal(one(s, 'createMany').batched, true);
     const tx = one(s, 'tx.order.update');
     assert.deepEqual([tx.kind, tx.table], ['write', 'orders']);

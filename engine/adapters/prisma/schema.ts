@@ -24,9 +24,9 @@
  * Comments (line, doc and block comments) are blanked before parsing so that offsets stay those
  * of the file; attributes may span lines inside `(...)` or `[...]`.
  */
-import { LineIndex } from '../text';
-import type { Range } from '../types';
-import type { ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaProblem, TableInfo } from './types';
+import type { ColumnInfo, ForeignKeyInfo, IndexInfo, NonPostgresFolder, SchemaProblem, TableInfo } from '../../schema/types';
+import { LineIndex } from '../../text';
+import type { Range, SourceFile } from '../../types';
 
 type Value =
   | { kind: 'string'; value: string }
@@ -456,3 +456,33 @@ export function prismaTables(all: { path: string; text: string }[]): { tables: T
   }
   return { tables, problems, applied: files.map((f) => f.path) };
 }
+
+const PRISMA_PROVIDERS: Record<string, string> = {
+  sqlite: 'SQLite',
+  mysql: 'MySQL',
+  sqlserver: 'SQL Server',
+  mongodb: 'MongoDB',
+};
+
+/** The migrations folder of a Prisma schema for another database (`provider = "sqlite"`). */
+export function prismaProviderFolders(f: SourceFile): NonPostgresFolder[] {
+  const clean = blankComments(f.text);
+  const ds = /(?:^|\n)[ \t]*datasource\s+\w+\s*\{([^}]*)\}/.exec(clean);
+  if (!ds) return [];
+  const p = /\bprovider\s*=\s*"([^"]*)"/.exec(ds[1]);
+  const database = p ? PRISMA_PROVIDERS[p[1].toLowerCase()] : undefined;
+  if (!p || !database) return [];
+  const at = ds.index + ds[0].indexOf(ds[1]) + p.index;
+  const line = new LineIndex(f.text).position(at).line + 1;
+  const dir = dirName(f.path);
+  const out: NonPostgresFolder[] = [];
+  const evidence = `provider = "${p[1]}"`;
+  out.push({ folder: dir ? `${dir}/migrations` : 'migrations', database, file: f.path, line, evidence });
+  // Multi-file schemas (`prisma/schema/*.prisma`) keep their migrations beside the schema folder.
+  if (/(?:^|\/)schema$/.test(dir)) {
+    const parent = dirName(dir);
+    out.push({ folder: parent ? `${parent}/migrations` : 'migrations', database, file: f.path, line, evidence });
+  }
+  return out;
+}
+

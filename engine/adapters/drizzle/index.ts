@@ -1,0 +1,384 @@
+/**
+ * Drizzle (`drizzle-orm`): `drizzle(…)` and `*Database`/`*Transaction` types are clients, `pgTable('users',
+ * {…})` a table object whose keys map to columns; `db.select().from(t)`, `db.insert(t)`, `db.update(t)`,
+ * `db.delete(t)` and the relational `db.query.users.findMany()` are thenables that run when awaited;
+ * `db.execute(sql…)` runs raw SQL; `inArray` batches. A Drizzle Kit config (`drizzle.config.ts`) may say its
+ * migrations are another database's.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { blankComments, dirName, joinPath, stringProp } from '../../schema/dialect';
+import type { NonPostgresFolder } from '../../schema/types';
+import type { ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
+import { skipOuter } from '../../sources/ts-expr';
+import { LineIndex } from '../../text';
+import type { SourceFile } from '../../types';
+import { literalNumber, objectProp, rangeOf, selectedFields, stringValue, unparen } from '../kit/chain';
+import { LARGE_MAP_GUARD } from '../kit/entities';
+import * as fx from '../kit/fix';
+import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
+import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { tagHelperSplice } from '../kit/sql';
+import type { Adapter, Batched, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
+
+function columnRef(e: ts.Expression | undefined): { table?: string; column: string } | undefined {
+  if (!e) return undefined;
+  const u = unparen(e);
+  if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.expression)) return { table: u.expression.text, column: u.name.text };
+  return undefined;
+}
+
+function filtersOf(e: ts.Expression | undefined, out: ColumnUse[]): boolean {
+  let batched = false;
+  if (!e) return batched;
+  const u = unparen(e);
+  if (!ts.isCallExpression(u) || !ts.isIdentifier(u.expression)) return batched;
+  const fn = u.expression.text;
+  if (fn === 'and' || fn === 'or') {
+    for (const a of u.arguments) batched = filtersOf(a, out) || batched;
+    return batched;
+  }
+  const col = columnRef(u.arguments[0]);
+  if (!col) return batched;
+  const op =
+    fn === 'inArray'
+      ? 'in'
+      : fn === 'eq'
+        ? 'eq'
+        : fn === 'like' || fn === 'ilike'
+          ? /^['"`]%/.test(u.arguments[1]?.getText() ?? '')
+            ? 'like-contains'
+            : 'like-prefix'
+          : /^(gt|gte|lt|lte|between)$/.test(fn)
+            ? 'range'
+            : fn === 'isNull' || fn === 'isNotNull'
+              ? 'null'
+              : 'func';
+  if (op === 'in') batched = true;
+  out.push({ column: col.column, range: rangeOf(u.arguments[0]), op });
+  return batched;
+}
+
+function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
+  if (binding.role === 'table' || binding.role === 'operator' || binding.role === 'sql-tag') return undefined;
+  // db.query.users.findMany({ where, with, columns, limit })
+  if (steps[0].name === 'query' && steps.length >= 3 && steps[2].call && /^find(Many|First)$/.test(steps[2].name)) {
+    const opts = steps[2].call.arguments[0];
+    const filters: ColumnUse[] = [];
+    const batched = filtersOf(objectProp(opts, 'where'), filters);
+    return {
+      library: 'drizzle',
+      operation: steps[2].name,
+      executes: runs || true,
+      kind: 'read',
+      entity: steps[1].name,
+      selects: selectedFields(objectProp(opts, 'columns')) ?? '*',
+      filters,
+      orderBy: [],
+      limit: steps[2].name === 'findFirst' ? 1 : literalNumber(objectProp(opts, 'limit')),
+      batched,
+      node: steps[2].call,
+    };
+  }
+  const head = steps[0];
+  if (!head.call || !/^(select|selectDistinct|insert|update|delete)$/.test(head.name)) return undefined;
+  const filters: ColumnUse[] = [];
+  let batched = false;
+  let entity: string | undefined;
+  let limit: number | undefined;
+  const orderBy: ColumnUse[] = [];
+  let selects: string[] | '*' | undefined = head.name.startsWith('select') ? (head.call.arguments.length ? selectedFields(head.call.arguments[0]) : '*') : undefined;
+  if (head.name !== 'select' && head.name !== 'selectDistinct') {
+    const t = head.call.arguments[0];
+    if (t && ts.isIdentifier(t)) entity = t.text;
+  }
+  for (const s of steps.slice(1)) {
+    if (!s.call) continue;
+    const a0 = s.call.arguments[0];
+    if (s.name === 'from' && a0 && ts.isIdentifier(a0)) entity = a0.text;
+    else if (s.name === 'where') batched = filtersOf(a0, filters) || batched;
+    else if (s.name === 'limit') limit = literalNumber(a0);
+    else if (s.name === 'orderBy') {
+      for (const a of s.call.arguments) {
+        const u = unparen(a);
+        const ref = columnRef(ts.isCallExpression(u) ? u.arguments[0] : u);
+        if (ref) orderBy.push({ column: ref.column, range: rangeOf(a) });
+      }
+    } else if (s.name === 'values' && a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
+  }
+  if (!entity) return undefined;
+  if (selects === undefined && head.name.startsWith('select')) selects = undefined;
+  const exec = runs || last.name === 'execute' || last.name === 'all' || last.name === 'get' || last.name === 'run';
+  return {
+    library: 'drizzle',
+    operation: head.name,
+    executes: exec,
+    kind: head.name.startsWith('select') ? 'read' : 'write',
+    entity,
+    selects,
+    filters,
+    orderBy,
+    limit,
+    batched,
+    node: outer,
+  };
+}
+
+/** `const users = pgTable('users', { id: serial('id'), … })`: the table, and property → column from the builders' name arguments. */
+function entityDecl(file: string, text: string, name: string): EntityDecl | undefined {
+  const esc = name.replace(/[$]/g, '\\$');
+  const tableRe = new RegExp(`(?:const|let|var)\\s+${esc}\\s*=\\s*(?:[\\w$]+\\.)?(?:pgTable|mysqlTable|sqliteTable|table)\\(\\s*['"\`]([^'"\`]+)['"\`]`);
+  const tm = tableRe.exec(text);
+  if (!tm) return undefined;
+  const columns = new Map<string, string>();
+  const body = text.slice(tm.index + tm[0].length, tm.index + tm[0].length + 8000);
+  const colRe = /(\w+)\s*:\s*\w+\(\s*['"]([^'"]+)['"]/g;
+  for (let m = colRe.exec(body); m; m = colRe.exec(body)) {
+    columns.set(m[1], m[2]);
+    if (columns.size > LARGE_MAP_GUARD) break;
+  }
+  // Drizzle's column builders without a name argument use the key as the column name.
+  const keyRe = /(\w+)\s*:\s*\w+\(\s*\)/g;
+  for (let m = keyRe.exec(body); m; m = keyRe.exec(body)) if (!columns.has(m[1])) columns.set(m[1], m[1]);
+  return { file, table: tm[1], candidates: [tm[1]], columns };
+}
+
+/** A column of a table object (`users.email`) by its database name, from the `pgTable` definition. */
+function columnOf(def: DefinitionRef, prop: string): string | undefined {
+  if (!ts.isVariableDeclaration(def.node) || !def.node.initializer) return undefined;
+  const init = skipOuter(def.node.initializer);
+  if (!ts.isCallExpression(init)) return undefined;
+  const cols = init.arguments[1] && skipOuter(init.arguments[1]);
+  if (!cols || !ts.isObjectLiteralExpression(cols)) return undefined;
+  let p: ts.Expression | undefined;
+  for (const q of cols.properties) {
+    if (ts.isPropertyAssignment(q) && (ts.isIdentifier(q.name) || ts.isStringLiteral(q.name)) && q.name.text === prop) p = q.initializer;
+    else if (ts.isShorthandPropertyAssignment(q) && q.name.text === prop) p = q.name;
+    if (p) break;
+  }
+  if (!p) return undefined;
+  // `email: text('email_address').notNull()`: the innermost call's first string argument; none means the key.
+  let c: ts.Expression = skipOuter(p);
+  while (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression)) c = skipOuter(c.expression.expression);
+  if (!ts.isCallExpression(c)) return undefined;
+  const a = c.arguments[0];
+  if (a && (ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a))) return a.text;
+  return prop;
+}
+
+const CONFIG_FILE = /(?:^|\/)drizzle\.config\.(?:[cm]?[jt]s)$/;
+
+function isConfig(path: string): boolean {
+  return CONFIG_FILE.test(path);
+}
+
+/** drizzle-kit `dialect` values (0.21+), by database. */
+const DIALECTS: Record<string, string | null> = {
+  postgresql: null,
+  sqlite: 'SQLite',
+  turso: 'SQLite (Turso)',
+  mysql: 'MySQL',
+  singlestore: 'SingleStore',
+  gel: 'Gel',
+};
+
+/** drizzle-kit `driver` values: the database for older configs that name only the driver. */
+const DRIVERS: Record<string, string | null> = {
+  pg: null,
+  pglite: null,
+  'aws-data-api': null,
+  mysql2: 'MySQL',
+  planetscale: 'MySQL',
+  'better-sqlite': 'SQLite',
+  libsql: 'SQLite',
+  turso: 'SQLite (Turso)',
+  d1: 'SQLite (Cloudflare D1)',
+  'd1-http': 'SQLite (Cloudflare D1)',
+  expo: 'SQLite',
+  'durable-sqlite': 'SQLite',
+};
+
+/** What a Drizzle Kit config says about its database and migration folder. */
+export function drizzleConfigDialect(f: SourceFile): NonPostgresFolder | undefined {
+  const clean = blankComments(f.text);
+  const dialect = stringProp(clean, 'dialect');
+  const driver = stringProp(clean, 'driver');
+  let database: string | null | undefined;
+  let evidence: { value: string; at: number; key: string } | undefined;
+  if (dialect) {
+    database = DIALECTS[dialect.value.toLowerCase()];
+    evidence = { ...dialect, key: 'dialect' };
+  } else if (driver) {
+    database = DRIVERS[driver.value.toLowerCase()];
+    evidence = { ...driver, key: 'driver' };
+  }
+  // PostgreSQL, a value we do not know, or one computed at run time: nothing to skip.
+  if (!database || !evidence) return undefined;
+  const out = stringProp(clean, 'out')?.value ?? './drizzle';
+  const folder = joinPath(dirName(f.path), out);
+  if (folder === undefined) return undefined;
+  return {
+    folder: folder.replace(/\/+$/, ''),
+    database,
+    file: f.path,
+    line: new LineIndex(f.text).position(evidence.at).line + 1,
+    evidence: `${evidence.key}: "${evidence.value}"`,
+  };
+}
+
+
+// ---------------------------------------------------------------------------
+// Fix templates
+
+function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const call = node;
+  const p = key.parent;
+  if (!ts.isCallExpression(p) || p.arguments.length !== 2 || fx.unparen(p.arguments[1]) !== key) return undefined;
+  if (!ts.isIdentifier(p.expression) || p.expression.text !== 'eq') return undefined;
+  const col = p.arguments[0];
+  if (!ts.isPropertyAccessExpression(col) || !ts.isIdentifier(col.name)) return undefined;
+  const calls = fx.chainCalls(call);
+  const methods = calls.map(fx.methodOf);
+  if (write) {
+    if (!methods.includes('update') && !methods.includes('delete')) return undefined;
+  } else {
+    // Rows keep their JS keys only with a bare select(); limits and joins are per query.
+    const sel = calls.find((c) => fx.methodOf(c) === 'select');
+    if (!sel || sel.arguments.length || methods.some((m) => /^(limit|offset|groupBy|innerJoin|leftJoin|rightJoin|fullJoin|having|\$dynamic)$/.test(m))) return undefined;
+  }
+  const field = col.name.text;
+  return {
+    pieces: [fx.whole(p.expression, 'inArray'), fx.whole(key, fx.KEYS)],
+    rowField: field,
+    column: field,
+    shape: 'many',
+    guardEmpty: true,
+    imports: [{ module: 'drizzle-orm', name: 'inArray' }],
+    title: `inArray(${col.getText()}, …)`,
+  };
+}
+
+
+/** db.select().from(t) → db.select({ f: t.f, … }).from(t); the relational `findMany` takes `columns`. */
+function selectColumns({ site, node, fields, file, insertOption }: SelectInput) {
+  if (site.operation.startsWith('find')) return insertOption('columns', fx.fieldsObject(fields));
+  let sel: ts.CallExpression | undefined;
+  let from: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      if (n.expression.name.text === 'select' && n.arguments.length === 0) sel = n;
+      if (n.expression.name.text === 'from' && n.arguments[0] && ts.isIdentifier(n.arguments[0])) from = n.arguments[0];
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  if (!sel || !from) return undefined;
+  const t = from.getText();
+  const at = sel.getEnd() - 1;
+  return {
+    title: fx.selectTitle(fields),
+    safety: 'suggestion' as const,
+    edits: [{ file, range: { start: at, end: at }, newText: `{ ${fields.map((f) => `${f}: ${t}.${f}`).join(', ')} }` }],
+  };
+}
+
+function batchAdvice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  return `load all rows at once with \`inArray(table.${col}, …)\``;
+}
+
+export const drizzle: Adapter<'drizzle'> = {
+  id: 'drizzle',
+  displayName: 'Drizzle',
+  modules: {
+    owns: (spec) => spec === 'drizzle-orm' || spec.startsWith('drizzle-orm/'),
+    defaultExport: () => '*',
+    namespaceExport: () => '*',
+    generatedImport: never,
+  },
+  provenance: {
+    exportBinding: (name, origin) => {
+      const n = lastName(name);
+      if (n === 'sql') return exportBound('drizzle', 'sql-tag', origin);
+      if (n === 'inArray' || n === 'notInArray') return exportBound('drizzle', 'operator', origin);
+      return undefined;
+    },
+    construct: none,
+    callExport: (name, call, origin) => {
+      const n = lastName(name);
+      if (n === 'drizzle') return bind('drizzle', 'client', origin);
+      if (/^(pg|mysql|sqlite)(Table|View|MaterializedView)$/.test(n) || n === 'table') return bind('drizzle', 'table', origin, stringArg(call.arguments[0]));
+      return undefined;
+    },
+    typeInstance: (name, _args, origin) => (/Database$|Transaction$/.test(lastName(name)) ? bind('drizzle', 'client', origin) : undefined),
+    method: (b, method, _call, origin) =>
+      b.role === 'client' && ['select', 'selectDistinct', 'selectDistinctOn', 'insert', 'update', 'delete'].includes(method) ? bind('drizzle', 'query-builder', origin) : undefined,
+    callInstance: none,
+    property: none,
+    registries: [],
+    registryMember: none,
+    callbackClient: (recv, method) => {
+      if (recv.kind !== 'instance') return undefined;
+      const b = recv.binding;
+      return b.role === 'client' && method === 'transaction' ? bind('drizzle', 'client', b.origin) : undefined;
+    },
+    injected: none,
+    modelClass: never,
+  },
+  sql: {
+    // `run`/`all`/`get`/`values` belong to Drizzle's SQLite drivers; PostgreSQL drivers run raw SQL through `execute`.
+    sink: (b, method) => (b.role === 'client' && method === 'execute' ? 'text' : undefined),
+    sinkMethods: ['execute'],
+    clientMethods: [],
+    templateRunners: ['execute'],
+    exportSink: none,
+    tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false } : undefined),
+    textMayBeFragment: false,
+    bindParams: none,
+    expandsValuesList: false,
+    splice: tagHelperSplice,
+    emptyFragment: never,
+    // A table object interpolated into its sql tag renders as its name.
+    tableOf: (b) => (b.role === 'table' && b.entity ? b.entity : undefined),
+    columnOf,
+  },
+  orm: {
+    interpret,
+    entityDecl,
+    entityTable: none,
+    readsOneRow: oneRowOperation,
+    batchRunners: ['batch'],
+  },
+  schema: {
+    globs: [
+      '**/drizzle/**/*.sql',
+      // Read for `dialect`/`out` only: a SQLite/MySQL project's migrations are not PostgreSQL.
+      '**/drizzle.config.{ts,js,mjs,cjs,mts,cts}',
+    ],
+    schemaFolders: ['drizzle'],
+    migrationFolders: ['drizzle'],
+    fileExtensions: [],
+    fileKind: (path) => (/^drizzle\.config\.[cm]?[jt]s$/.test((path.slice(path.lastIndexOf('/') + 1)).toLowerCase()) ? 'config' : undefined),
+    readModels: noModels,
+    nonPostgresFolders: (f: SourceFile): NonPostgresFolder[] => {
+      if (!isConfig(f.path)) return [];
+      const d = drizzleConfigDialect(f);
+      return d ? [d] : [];
+    },
+    indexFix: none,
+  },
+  rules: {
+    batchAdvice,
+    limitWord: 'limit',
+    typedRowKeys: true,
+    batchedRead,
+    batchedWrite: none,
+    insertRowsCall: (calls, methods) => (methods.includes('insert') ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
+    isWrite: writesByKind,
+    selectColumns,
+    optionsArgIndex: firstArgument,
+    uniqueLookup: never,
+    relationFilters: none,
+  },
+};

@@ -1,0 +1,331 @@
+/**
+ * Knex (`knex`): `knex(config)` is a client; `knex('users')`, `knex.table/from/into('users')` start a
+ * builder on a table; builders are thenables that run when awaited or `.then`-ed;
+ * `knex.transaction(trx => …)` hands a client to its callback and `knex.transaction()` returns one.
+ * Raw SQL: `knex.raw(text, bindings)` with `?`/`??` (or `:name`/`:name:`) placeholders; a raw that is not
+ * a whole statement is an expression fragment for a builder.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
+import { identPieces, objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
+import { skipOuter } from '../../sources/ts-expr';
+import { literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters } from '../kit/chain';
+import * as fx from '../kit/fix';
+import { bind, lastName, never, none, tableArg } from '../kit/provenance';
+import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from '../types';
+
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
+  const filters: ColumnUse[] = [];
+  const orderBy: ColumnUse[] = [];
+  let limit: number | undefined;
+  let batched = false;
+  let selects: string[] | '*' = '*';
+  let tableName: string | undefined;
+  let kind: QuerySite['kind'] = 'read';
+  let operation = 'select';
+  for (const s of steps) {
+    if (!s.call) continue;
+    const a0 = s.call.arguments[0];
+    switch (s.name) {
+      case '':
+      case 'from':
+      case 'table':
+      case 'into':
+      case 'update':
+      case 'del':
+      case 'delete':
+      case 'insert': {
+        if (s.name === '' || s.name === 'from' || s.name === 'table' || s.name === 'into') {
+          const t = stringValue(a0);
+          if (t) tableName = stripAlias(t);
+        }
+        if (s.name === 'insert' || s.name === 'update' || s.name === 'del' || s.name === 'delete') {
+          kind = 'write';
+          operation = s.name;
+          if (s.name === 'insert' && a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
+        }
+        break;
+      }
+      case 'where':
+      case 'andWhere':
+      case 'orWhere': {
+        const col = stringValue(a0);
+        if (col) {
+          const op = s.call.arguments.length === 3 ? (stringValue(s.call.arguments[1]) ?? '=') : '=';
+          const o = op.toLowerCase();
+          const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
+          if (fop === 'in') batched = true;
+          filters.push({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop });
+        } else if (a0) whereObjectFilters(a0, filters);
+        break;
+      }
+      case 'whereIn':
+      case 'andWhereIn':
+      case 'orWhereIn': {
+        batched = true;
+        const col = stringValue(a0);
+        if (col) filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: 'in' });
+        break;
+      }
+      case 'whereILike':
+      case 'whereLike': {
+        const col = stringValue(a0);
+        if (col) filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: /^['"`]%/.test(s.call.arguments[1]?.getText() ?? '') ? 'like-contains' : 'like-prefix' });
+        break;
+      }
+      case 'orderBy': {
+        const col = stringValue(a0);
+        if (col) orderBy.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!) });
+        break;
+      }
+      case 'limit':
+        limit = literalNumber(a0);
+        break;
+      case 'first':
+        limit = 1;
+        if (s.call.arguments.length) selects = s.call.arguments.map((a) => stringValue(a) ?? '*');
+        break;
+      case 'select':
+      case 'column':
+      case 'columns': {
+        const cols: string[] = [];
+        for (const a of s.call.arguments) {
+          const v = stringValue(a);
+          if (v) cols.push(v);
+          else if (ts.isArrayLiteralExpression(a)) for (const e of a.elements) cols.push(stringValue(e) ?? '*');
+          else cols.push('*');
+        }
+        if (cols.length && !cols.includes('*') && !cols.some((c) => c.endsWith('.*'))) selects = cols.map((c) => c.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''));
+        break;
+      }
+      case 'count':
+      case 'sum':
+      case 'max':
+      case 'min':
+      case 'avg':
+        selects = [];
+        operation = s.name;
+        break;
+    }
+  }
+  return { filters, orderBy, limit, batched, selects, tableName, kind, operation };
+}
+
+function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
+  if (!(binding.role === 'client' || binding.role === 'query-builder')) return undefined;
+  // knex.raw / knex.transaction / knex.schema are not builder chains.
+  if (steps[0].name === 'raw' || steps[0].name === 'transaction' || steps[0].name === 'schema' || steps[0].name === 'fn' || steps[0].name === 'destroy') return undefined;
+  const info = builderInfo(steps);
+  if (!info.tableName && binding.role === 'client') return undefined;
+  return {
+    library: 'knex',
+    operation: info.operation,
+    executes: runs,
+    kind: info.kind,
+    // Knex builders carry a table name string, not an entity.
+    tableName: info.tableName ?? (binding.entity ? stripAlias(binding.entity) : undefined),
+    selects: info.kind === 'read' ? info.selects : undefined,
+    filters: info.filters,
+    orderBy: info.orderBy,
+    limit: info.limit,
+    batched: info.batched,
+    node: outer,
+  };
+}
+
+/** Knex `?` (value) and `??` (identifier) bindings → `$n`; `\?` is a literal question mark. Named `:x`/`:x:` with an object. */
+function placeholders(pieces: Piece[], bindings: ts.Expression | undefined, paramTexts: string[], kit: BindKit): Piece[] {
+  const b = bindings && skipOuter(bindings);
+  const arr = b && ts.isArrayLiteralExpression(b) ? b.elements : undefined;
+  const obj = b && ts.isObjectLiteralExpression(b) ? b : undefined;
+  let n = 0;
+  return rewritePlaceholders(pieces, (src, i, prev) => {
+    // Knex reads `\\?` in the cooked string as a literal `?`; the backslash came from a `\\\\` escape piece.
+    if (src[i] === '?' && prev === '\\') return { len: 1, text: '?', eatPrev: true };
+    if (!obj && src[i] === '?') {
+      const ident = src[i + 1] === '?';
+      const len = ident ? 2 : 1;
+      const el = arr?.[n];
+      n++;
+      if (ident && el) {
+        const s = kit.constString(el);
+        if (s) return { len, pieces: identPieces(s, true) };
+      }
+      paramTexts.push(el ? el.getText(kit.sf) : '');
+      return { len, param: paramTexts.length, expr: el?.getText(kit.sf) ?? '' };
+    }
+    if (obj && src[i] === ':' && src[i - 1] !== ':' && /[A-Za-z_]/.test(src[i + 1] ?? '')) {
+      const m = /^:([A-Za-z_]\w*)(:?)/.exec(src.slice(i));
+      if (!m || src[i + m[0].length] === ':') return undefined;
+      const el = objProp(obj, m[1]);
+      if (m[2]) {
+        const s = el && kit.constString(el);
+        if (s) return { len: m[0].length, pieces: identPieces(s, true) };
+      }
+      paramTexts.push(el ? el.getText(kit.sf) : '');
+      return { len: m[0].length, param: paramTexts.length, expr: el?.getText(kit.sf) ?? '' };
+    }
+    return undefined;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Fix templates
+
+function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const call = node;
+  const calls = fx.chainCalls(call);
+  let where: ts.CallExpression | undefined;
+  let field: string | undefined;
+  for (const c of calls) {
+    if (fx.methodOf(c) !== 'where' || !ts.isPropertyAccessExpression(c.expression)) continue;
+    const [a0, a1, a2] = c.arguments;
+    if (c.arguments.length === 2 && fx.strLit(a0) && fx.unparen(a1) === key) field = fx.strLit(a0);
+    else if (c.arguments.length === 3 && fx.strLit(a0) && fx.strLit(a1) === '=' && fx.unparen(a2) === key) field = fx.strLit(a0);
+    else if (c.arguments.length === 1) field = fx.singleKeyProp(a0, key)?.field;
+    if (field) {
+      where = c;
+      break;
+    }
+  }
+  if (!where || !field || !/^\w+$/.test(field)) return undefined;
+  const pieces: FixPiece[] = [{ start: (where.expression as ts.PropertyAccessExpression).name.getStart(), end: where.getEnd(), text: `whereIn('${field}', ${fx.KEYS})` }];
+  if (write) {
+    if (!/^(update|del|delete)$/.test(fx.methodOf(calls[0]))) return undefined;
+    return { pieces, rowField: field, column: field, shape: 'many', title: `.whereIn('${field}', …)` };
+  }
+  let shape: Batched['shape'] = 'many';
+  for (const c of calls) {
+    const m = fx.methodOf(c);
+    if (/^(sum|count|countDistinct|avg|min|max|groupBy|limit|offset|pluck|distinct|union|having|join|leftJoin|innerJoin|forUpdate|increment|decrement|insert|update|del|delete)$/.test(m)) return undefined;
+    if (m === 'select' || m === 'column' || m === 'first') {
+      const cols = c.arguments.map((a) => fx.strLit(a));
+      if (cols.some((x) => x === undefined)) return undefined;
+      if (cols.length && !cols.includes(field) && !cols.includes('*')) return undefined;
+    }
+  }
+  if (fx.methodOf(calls[0]) === 'first') {
+    // `.first()` → nothing; `.first('a', 'b')` → `.select('a', 'b')`.
+    const first = calls[0];
+    const name = (first.expression as ts.PropertyAccessExpression).name;
+    if (first.arguments.length) pieces.push(fx.whole(name, 'select'));
+    else pieces.push({ start: (first.expression as ts.PropertyAccessExpression).expression.getEnd(), end: first.getEnd(), text: '' });
+    shape = 'one';
+  } else if (calls.some((c) => fx.methodOf(c) === 'first')) return undefined;
+  return { pieces, rowField: field, column: field, shape, missing: 'undefined', title: `.whereIn('${field}', …)` };
+}
+
+
+/** knex('t') … → knex('t').select('a', 'b') … */
+function selectColumns({ node, fields, file }: { node: ts.CallExpression; fields: string[]; file: string }) {
+  let root: ts.CallExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) root ??= n;
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  if (!root || root === node) return undefined;
+  return {
+    title: fx.selectTitle(fields),
+    safety: 'suggestion' as const,
+    edits: [{ file, range: { start: root.getEnd(), end: root.getEnd() }, newText: `.select(${fields.map((f) => `'${f}'`).join(', ')})` }],
+  };
+}
+
+function batchAdvice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  return `load all rows at once with \`.whereIn('${col}', …)\` (or insert an array)`;
+}
+
+export const knex: Adapter<'knex'> = {
+  id: 'knex',
+  displayName: 'Knex',
+  modules: {
+    owns: (spec) => spec === 'knex' || spec.startsWith('knex/'),
+    defaultExport: () => 'knex',
+    namespaceExport: () => 'knex',
+    generatedImport: never,
+  },
+  provenance: {
+    exportBinding: none,
+    construct: none,
+    callExport: (name, _call, origin) => {
+      const n = lastName(name);
+      return n === 'knex' || n === 'Knex' || n === '*' || n === 'default' ? bind('knex', 'client', origin) : undefined;
+    },
+    typeInstance: (name, _args, origin) => {
+      const n = lastName(name);
+      if (n === 'Knex' || n === 'Transaction' || name === 'Knex.Transaction' || n === '*') return bind('knex', 'client', origin);
+      if (n === 'QueryBuilder') return bind('knex', 'query-builder', origin);
+      return undefined;
+    },
+    method: (b, method, call, origin) => {
+      if (b.role !== 'client') return undefined;
+      const hasFnArg = call.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
+      if (method === 'transaction' && !hasFnArg) return bind('knex', 'client', origin);
+      if (['table', 'from', 'into'].includes(method)) return bind('knex', 'query-builder', origin, tableArg(call.arguments[0]));
+      return undefined;
+    },
+    // `knex('users')` starts a query builder on a table.
+    callInstance: (b, call, origin) => (b.role === 'client' ? bind('knex', 'query-builder', origin, tableArg(call.arguments[0])) : undefined),
+    property: none,
+    registries: [],
+    registryMember: none,
+    callbackClient: (recv, method) => {
+      if (recv.kind !== 'instance') return undefined;
+      const b = recv.binding;
+      return b.role === 'client' && method === 'transaction' ? bind('knex', 'client', b.origin) : undefined;
+    },
+    injected: none,
+    modelClass: never,
+  },
+  sql: {
+    sink: (b, method) => (b.role === 'client' && method === 'raw' ? 'text' : undefined),
+    sinkMethods: ['raw'],
+    clientMethods: [],
+    templateRunners: [],
+    exportSink: none,
+    tag: none,
+    // `knex.raw('count(*) as n')` handed to a builder is an expression fragment, not a statement.
+    textMayBeFragment: true,
+    bindParams: (pieces, call, _method, kind, paramTexts, kit) => (kind === 'text' ? placeholders(pieces, call.arguments[1], paramTexts, kit) : undefined),
+    expandsValuesList: false,
+    splice: none,
+    emptyFragment: never,
+    tableOf: none,
+    columnOf: none,
+  },
+  orm: {
+    interpret,
+    entityDecl: none,
+    entityTable: none,
+    readsOneRow: (site, node) => oneRowOperation(site) || /\.first\(\s*\)\s*$/.test(node.getText()),
+    batchRunners: [],
+  },
+  schema: {
+    globs: [],
+    schemaFolders: [],
+    migrationFolders: [],
+    fileExtensions: [],
+    fileKind: none,
+    readModels: noModels,
+    nonPostgresFolders: () => [],
+    indexFix: none,
+  },
+  rules: {
+    batchAdvice,
+    limitWord: 'limit',
+    typedRowKeys: false,
+    batchedRead,
+    batchedWrite: none,
+    insertRowsCall: (calls) => calls.find((c) => fx.methodOf(c) === 'insert'),
+    isWrite: writesByKind,
+    selectColumns,
+    optionsArgIndex: firstArgument,
+    uniqueLookup: never,
+    relationFilters: none,
+  },
+};

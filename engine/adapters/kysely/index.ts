@@ -1,0 +1,233 @@
+/**
+ * Kysely (`kysely`): `new Kysely()` and `Kysely`/`Transaction` types are clients; builders
+ * (`selectFrom`, `insertInto`, `updateTable`, `deleteFrom`) run only at execute/executeTakeFirst/
+ * executeTakeFirstOrThrow/stream; `db.transaction().execute(async (trx) => …)` hands a client to its
+ * callback. Raw SQL: the `sql` tag (run by `.execute(db)`) and `CompiledQuery.raw('…')`.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
+import { literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen } from '../kit/chain';
+import * as fx from '../kit/fix';
+import { bind, exportBound, lastName, never, none, tableArg } from '../kit/provenance';
+import { firstArgument, noModels, oneRowOperation } from '../kit/rules';
+import { tagHelperSplice } from '../kit/sql';
+import type { Adapter, Batched, ChainQuery, FixPiece, SelectInput } from '../types';
+
+/** Builder methods that run it. */
+const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
+
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
+  const filters: ColumnUse[] = [];
+  const orderBy: ColumnUse[] = [];
+  let limit: number | undefined;
+  let batched = false;
+  let selects: string[] | '*' | undefined;
+  let tableName: string | undefined;
+  let kind: QuerySite['kind'] = 'read';
+  for (const s of steps) {
+    if (!s.call) continue;
+    const a0 = s.call.arguments[0];
+    switch (s.name) {
+      case 'selectFrom':
+      case 'insertInto':
+      case 'updateTable':
+      case 'deleteFrom': {
+        const t = stringValue(a0);
+        if (t) tableName = stripAlias(t);
+        if (s.name !== 'selectFrom') kind = 'write';
+        break;
+      }
+      case 'values':
+        if (a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
+        break;
+      case 'where':
+      case 'orWhere':
+      case 'andWhere': {
+        const col = stringValue(a0);
+        const op = stringValue(s.call.arguments[1]) ?? '=';
+        if (col) {
+          const o = op.toLowerCase();
+          const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
+          if (fop === 'in') batched = true;
+          filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: fop });
+        }
+        break;
+      }
+      case 'orderBy': {
+        const col = stringValue(a0);
+        if (col) orderBy.push({ column: col.replace(/^.*\./, '').replace(/\s.*$/, ''), range: rangeOf(a0!) });
+        break;
+      }
+      case 'limit':
+        limit = literalNumber(a0);
+        break;
+      case 'selectAll':
+        selects = '*';
+        break;
+      case 'select': {
+        const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
+        if (f) selects = [...(selects === '*' ? [] : (selects ?? [])), ...f.map((x) => x.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''))];
+        break;
+      }
+      case 'executeTakeFirst':
+      case 'executeTakeFirstOrThrow':
+        limit ??= 1;
+        break;
+    }
+  }
+  return { filters, orderBy, limit, batched, selects, tableName, kind };
+}
+
+function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined {
+  if (!RUNS.has(last.name) || !last.call) return undefined;
+  const head = steps[0];
+  if (!/^(selectFrom|insertInto|updateTable|deleteFrom)$/.test(head.name) && binding.role !== 'query-builder') return undefined;
+  const info = builderInfo(steps);
+  info.tableName ??= binding.entity ? stripAlias(binding.entity) : undefined;
+  if (!info.tableName) return undefined;
+  return {
+    library: 'kysely',
+    operation: last.name,
+    executes: true,
+    kind: info.kind,
+    tableName: info.tableName,
+    selects: info.kind === 'read' ? info.selects : undefined,
+    filters: info.filters,
+    orderBy: info.orderBy,
+    limit: info.limit,
+    batched: info.batched,
+    node: last.call,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Fix templates
+
+function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+  const calls = fx.chainCalls(call);
+  const where = calls.find((c) => fx.methodOf(c) === 'where' && c.arguments.length === 3 && fx.strLit(c.arguments[1]) === '=' && fx.unparen(c.arguments[2]) === key);
+  const field = where ? fx.strLit(where.arguments[0]) : undefined;
+  if (!where || !field || !/^\w+$/.test(field)) return undefined;
+  const exec = fx.methodOf(calls[0]);
+  if (exec !== 'execute' && exec !== 'executeTakeFirst') return undefined;
+  const methods = calls.map(fx.methodOf);
+  if (methods.some((m) => /^(limit|offset|groupBy|innerJoin|leftJoin|having|distinct)$/.test(m))) return undefined;
+  const sels = calls.filter((c) => fx.methodOf(c) === 'select');
+  const selected = methods.includes('selectAll') || sels.some((c) => c.arguments.some((a) => fx.strLit(a) === field || (ts.isArrayLiteralExpression(a) && a.elements.some((x) => fx.strLit(x) === field))));
+  if (!selected) return undefined;
+  const pieces: FixPiece[] = [fx.whole(where.arguments[1], `'in'`), fx.whole(where.arguments[2], fx.KEYS)];
+  if (exec === 'executeTakeFirst') pieces.push(fx.whole((calls[0].expression as ts.PropertyAccessExpression).name, 'execute'));
+  return { pieces, rowField: field, column: field, shape: exec === 'execute' ? 'many' : 'one', missing: 'undefined', guardEmpty: true, title: `.where('${field}', 'in', …)` };
+}
+
+
+/** selectAll() → select([...]) */
+function selectColumns({ node, fields, file }: SelectInput) {
+  let found: ts.CallExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'selectAll' && n.arguments.length === 0) found = n;
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  if (!found) return undefined;
+  const name = (found.expression as ts.PropertyAccessExpression).name;
+  return {
+    title: fx.selectTitle(fields),
+    safety: 'suggestion' as const,
+    edits: [{ file, range: { start: name.getStart(), end: found.getEnd() }, newText: `select(${fx.fieldsArray(fields)})` }],
+  };
+}
+
+const WRITE_HEADS = /^(insertInto|updateTable|deleteFrom)$/;
+
+/** A builder held in a variable keeps kind 'read' (its head is elsewhere): look at the chain, or the site's text. */
+function isWrite(site: QuerySite, node: ts.Node | undefined, text: string): boolean {
+  if (site.kind === 'write') return true;
+  if (node) return ts.isCallExpression(node) && fx.chainCalls(node).some((c) => WRITE_HEADS.test(fx.methodOf(c)));
+  return /\.(insertInto|updateTable|deleteFrom)\s*\(/.test(text);
+}
+
+function batchAdvice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  return `load all rows at once with \`.where('${col}', 'in', …)\``;
+}
+
+export const kysely: Adapter<'kysely'> = {
+  id: 'kysely',
+  displayName: 'Kysely',
+  modules: {
+    owns: (spec) => spec === 'kysely' || spec.startsWith('kysely/'),
+    defaultExport: () => '*',
+    namespaceExport: () => '*',
+    generatedImport: never,
+  },
+  provenance: {
+    exportBinding: (name, origin) => (lastName(name) === 'sql' ? exportBound('kysely', 'sql-tag', origin) : undefined),
+    construct: (name, origin) => (lastName(name) === 'Kysely' ? bind('kysely', 'client', origin) : undefined),
+    callExport: none,
+    typeInstance: (name, _args, origin) => {
+      const n = lastName(name);
+      return n === 'Kysely' || n === 'Transaction' ? bind('kysely', 'client', origin) : undefined;
+    },
+    method: (b, method, call, origin) => {
+      if (b.role !== 'client') return undefined;
+      // `db.transaction()` / `db.connection()`: its `.execute(cb)` hands a client to `cb`.
+      if ((method === 'transaction' || method === 'connection') && call.arguments.length === 0) return { kind: 'pending-tx', library: 'kysely', origin };
+      if (['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'replaceInto', 'mergeInto'].includes(method)) return bind('kysely', 'query-builder', origin, tableArg(call.arguments[0]));
+      return undefined;
+    },
+    callInstance: none,
+    property: none,
+    registries: [],
+    registryMember: none,
+    callbackClient: (recv, method) => (recv.kind === 'pending-tx' && method === 'execute' ? bind(recv.library, 'client', recv.origin) : undefined),
+    injected: none,
+    modelClass: never,
+  },
+  sql: {
+    sink: none,
+    sinkMethods: ['raw'],
+    clientMethods: [],
+    templateRunners: [],
+    exportSink: (name, method) => (name === 'CompiledQuery' && method === 'raw' ? 'text' : undefined),
+    tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false } : undefined),
+    textMayBeFragment: false,
+    bindParams: none,
+    expandsValuesList: false,
+    splice: tagHelperSplice,
+    emptyFragment: never,
+    tableOf: none,
+    columnOf: none,
+  },
+  orm: {
+    interpret,
+    entityDecl: none,
+    entityTable: none,
+    readsOneRow: oneRowOperation,
+    batchRunners: [],
+  },
+  schema: {
+    globs: [],
+    schemaFolders: [],
+    migrationFolders: [],
+    fileExtensions: [],
+    fileKind: none,
+    readModels: noModels,
+    nonPostgresFolders: () => [],
+    indexFix: none,
+  },
+  rules: {
+    batchAdvice,
+    limitWord: 'limit',
+    typedRowKeys: false,
+    batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
+    batchedWrite: none,
+    insertRowsCall: (calls, methods) => (methods.includes('insertInto') && methods[0] === 'execute' ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
+    isWrite,
+    selectColumns,
+    optionsArgIndex: firstArgument,
+    uniqueLookup: never,
+    relationFilters: none,
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * node-postgres (`pg`, `pg-pool`): `new Pool()`/`new Client()` and their declared types are clients,
+ * `pool.connect()` hands out a client, and `client.query(text, values)` runs SQL.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { KEYS, eqParam, selectsColumn, unparen, whole } from '../kit/fix';
+import { bind, lastName, never, none } from '../kit/provenance';
+import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { RAW_SQL_BATCH_ADVICE } from '../kit/sql';
+import type { Adapter, Batched, BatchInput } from '../types';
+
+function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const call = node;
+  if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== 'query' || call.arguments.length !== 2) return undefined;
+  const [q, params] = call.arguments;
+  if (!(ts.isStringLiteral(q) || ts.isNoSubstitutionTemplateLiteral(q)) || !ts.isArrayLiteralExpression(params)) return undefined;
+  const i = params.elements.findIndex((e) => unparen(e) === key);
+  if (i < 0) return undefined;
+  const sqlText = q.text;
+  const hit = eqParam(sqlText, i + 1);
+  if (!hit) return undefined;
+  const isSelect = /^\s*select\b/i.test(sqlText);
+  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !isSelect || !selectsColumn(sqlText, hit.col)) return undefined;
+  // The literal's raw text: only rewrite when it has no escapes before the parameter.
+  const raw = q.getText().slice(1, -1);
+  if (raw !== sqlText) return undefined;
+  const litStart = q.getStart() + 1;
+  return {
+    pieces: [
+      { start: litStart + hit.at, end: litStart + hit.at + hit.len, text: `ANY($${i + 1})` },
+      whole(params.elements[i], KEYS),
+    ],
+    rowField: hit.col,
+    column: hit.col,
+    shape: 'result',
+    stringKeys: true,
+    title: `\`${hit.col} = ANY($${i + 1})\` with the key array`,
+  };
+}
+
+
+export const pg: Adapter<'pg'> = {
+  id: 'pg',
+  displayName: 'node-postgres',
+  modules: {
+    owns: (spec) => spec === 'pg' || spec === 'pg-pool' || spec.startsWith('pg/'),
+    defaultExport: (spec) => (spec === 'pg-pool' ? 'Pool' : '*'),
+    namespaceExport: () => '*',
+    generatedImport: never,
+  },
+  provenance: {
+    exportBinding: none,
+    construct: (name, origin) => {
+      const n = lastName(name);
+      return n === 'Pool' || n === 'Client' ? bind('pg', 'client', origin) : undefined;
+    },
+    callExport: none,
+    typeInstance: (name, _args, origin) => (['Pool', 'Client', 'PoolClient', 'ClientBase'].includes(lastName(name)) ? bind('pg', 'client', origin) : undefined),
+    method: (b, method, _call, origin) => (b.role === 'client' && method === 'connect' ? bind('pg', 'client', origin) : undefined),
+    callInstance: none,
+    property: none,
+    registries: [],
+    registryMember: none,
+    callbackClient: none,
+    injected: none,
+    modelClass: never,
+  },
+  sql: {
+    sink: (b, method) => (b.role === 'client' && method === 'query' ? 'text' : undefined),
+    sinkMethods: ['query'],
+    clientMethods: [],
+    templateRunners: [],
+    exportSink: none,
+    tag: none,
+    textMayBeFragment: false,
+    bindParams: none,
+    expandsValuesList: false,
+    splice: none,
+    emptyFragment: never,
+    tableOf: none,
+    columnOf: none,
+  },
+  orm: {
+    interpret: none,
+    entityDecl: none,
+    entityTable: none,
+    readsOneRow: oneRowOperation,
+    batchRunners: [],
+  },
+  schema: {
+    globs: [],
+    schemaFolders: [],
+    migrationFolders: [],
+    fileExtensions: [],
+    fileKind: none,
+    readModels: noModels,
+    nonPostgresFolders: () => [],
+    indexFix: none,
+  },
+  rules: {
+    batchAdvice: () => RAW_SQL_BATCH_ADVICE,
+    limitWord: 'limit',
+    typedRowKeys: false,
+    batchedRead,
+    batchedWrite: none,
+    insertRowsCall: none,
+    isWrite: writesByKind,
+    selectColumns: none,
+    optionsArgIndex: firstArgument,
+    uniqueLookup: never,
+    relationFilters: none,
+  },
+};

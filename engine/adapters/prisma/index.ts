@@ -1,0 +1,367 @@
+/**
+ * Prisma (`@prisma/client`, `.prisma/client`, and clients generated to a project path):
+ *
+ * - `new PrismaClient()`, a `PrismaClient`/`Prisma.TransactionClient` type, `$extends` results and the
+ *   `tx` of `$transaction(async (tx) => …)` are clients; every property of a client that is not
+ *   `$…`/`_…` is a model delegate (`prisma.user`).
+ * - Delegate methods return a PrismaPromise that runs when awaited (or handed to `$transaction`); a
+ *   fluent relation read (`prisma.user.findUnique(…).posts()`) is one more query. Prisma's dataloader
+ *   batches `findUnique` calls issued in the same tick with the same where/include shape ("Solving n+1
+ *   in GraphQL with findUnique() and Prisma Client's dataloader", Prisma docs, Query optimization).
+ * - Raw SQL: `$queryRaw`/`$executeRaw` take a `Prisma.sql` template, their `Unsafe` forms a string.
+ * - Schema: `schema.prisma` models (schema.ts); an index belongs there as `@@index`.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ProjectServices } from '../../context';
+import { findColumn, findModel, type TableInfo } from '../../schema/types';
+import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
+import type { Fix } from '../../types';
+import { THEN_METHODS, WHERE_OBJECT_OPS, literalNumber, objectProp, orderFields, propName, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
+import * as fx from '../kit/fix';
+import { bind, exportBound, lastName, never, none } from '../kit/provenance';
+import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
+import { tagHelperSplice } from '../kit/sql';
+import type { Adapter, Batched, BatchInput, ChainQuery, WriteInput } from '../types';
+import { prismaProviderFolders, prismaTables } from './schema';
+
+const READS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'count',
+  'aggregate',
+  'groupBy',
+]);
+const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
+
+
+function whereBatchable(where: ts.Expression | undefined): boolean {
+  if (!where) return false;
+  const w = unparen(where);
+  if (!ts.isObjectLiteralExpression(w)) return true;
+  for (const p of w.properties) {
+    if (ts.isSpreadAssignment(p)) return false;
+    const key = propName(p);
+    if (!key || key === 'AND' || key === 'OR' || key === 'NOT') return false;
+    if (ts.isPropertyAssignment(p)) {
+      const v = unparen(p.initializer);
+      if (ts.isObjectLiteralExpression(v)) {
+        const keys = v.properties.map(propName);
+        // `{ equals: x }`, or a compound unique `{ tenantId, userId }`; any other operator is not batched.
+        if (keys.some((k) => !k || (k in WHERE_OBJECT_OPS && k !== 'equals'))) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): SiteDraft | undefined {
+  const op = step.name;
+  if (!READS.has(op) && !WRITES.has(op)) return undefined;
+  const args = step.call!.arguments[0];
+  const filters = whereObjectFilters(objectProp(args, 'where'));
+  const sel = selectedFields(objectProp(args, 'select'));
+  const read = READS.has(op);
+  const take = literalNumber(objectProp(args, 'take'));
+  let limit = op.startsWith('findUnique') || op.startsWith('findFirst') ? 1 : take !== undefined ? Math.abs(take) : undefined;
+  let node: ts.Expression = step.call!;
+  let operation = op;
+  let entity = delegate;
+  // The dataloader batches findUnique (and findUniqueOrThrow since Prisma 5.1, prisma-engines#4019)
+  // only when every where criterion is a scalar equality: no AND/OR/NOT, no other operators.
+  const batchable = (op === 'findUnique' || op === 'findUniqueOrThrow') && whereBatchable(objectProp(args, 'where'));
+  // Fluent relation read: prisma.user.findUnique({…}).posts()
+  const next = rest[0];
+  if (next?.call && !THEN_METHODS.has(next.name) && op.startsWith('findUnique')) {
+    node = next.call;
+    operation = `${op}().${next.name}`;
+    entity = next.name;
+    limit = undefined;
+    return {
+      library: 'prisma',
+      operation,
+      executes: true,
+      kind: 'read',
+      entity,
+      selects: '*',
+      filters: [],
+      orderBy: [],
+      limit,
+      batched: false,
+      batchesSameTick: batchable,
+      node,
+    };
+  }
+  return {
+    library: 'prisma',
+    operation,
+    executes: true,
+    kind: read ? 'read' : 'write',
+    entity,
+    selects: read && op !== 'count' && op !== 'aggregate' && op !== 'groupBy' ? (sel ?? (objectProp(args, 'omit') ? undefined : '*')) : undefined,
+    filters,
+    orderBy: orderFields(objectProp(args, 'orderBy')),
+    limit,
+    batched: op === 'createMany' || op === 'createManyAndReturn' || filters.some((f) => f.op === 'in'),
+    batchesSameTick: batchable,
+    node,
+  };
+}
+
+function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
+  if (binding.role === 'repository') {
+    const i = steps.findIndex((s) => s.call);
+    if (i !== 0) return undefined;
+    return delegateSite(binding.entity ?? '', steps[0], steps.slice(1));
+  }
+  if (binding.role === 'client' && steps.length >= 2 && !steps[0].call && !steps[0].name.startsWith('$') && steps[1].call) {
+    return delegateSite(steps[0].name, steps[1], steps.slice(2));
+  }
+  return undefined;
+}
+
+/** Methods whose name alone says the receiver is a Prisma client (the `$` prefix is Prisma's convention). */
+const RAW_METHODS = ['$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe'];
+
+// ---------------------------------------------------------------------------
+// Fix templates
+
+function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  const op = call.expression.name.text;
+  if (!/^(findUnique|findFirst|findUniqueOrThrow|findFirstOrThrow|findMany)$/.test(op)) return undefined;
+  const arg = call.arguments[0];
+  if (!ts.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) {
+    const n = fx.propName(p);
+    if (!ts.isPropertyAssignment(p) || !n || !/^(where|select|include|orderBy)$/.test(n)) return undefined;
+  }
+  const where = fx.objectProp(arg, 'where');
+  if (!where || !ts.isPropertyAssignment(where)) return undefined;
+  const k = fx.singleKeyProp(where.initializer, key);
+  if (!k) return undefined;
+  const select = fx.objectProp(arg, 'select');
+  if (select && !(ts.isPropertyAssignment(select) && /^true$/.test((fx.objectProp(select.initializer, k.field) as ts.PropertyAssignment | undefined)?.initializer?.getText() ?? ''))) return undefined;
+  return {
+    pieces: [fx.whole(call.expression.name, 'findMany'), fx.whole(k.prop, `${k.field}: { in: ${fx.KEYS} }`)],
+    rowField: k.field,
+    column: k.field,
+    shape: op === 'findMany' ? 'many' : op.endsWith('OrThrow') ? 'one-throw' : 'one',
+    missing: 'null',
+    title: `findMany({ where: { ${k.field}: { in } } })`,
+  };
+}
+
+
+/** `create` → `createMany`, `update`/`delete` by one key → `updateMany`/`deleteMany` with `in`. */
+function batchedWrite({ call, el, coll, keys, uses }: WriteInput): { text: string; title: string } | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  const op = call.expression.name.text;
+  const recv = call.expression.expression.getText();
+  const arg = call.arguments[0];
+  if (!ts.isObjectLiteralExpression(arg)) return undefined;
+  if (op === 'create') {
+    if (arg.properties.length !== 1 || fx.propName(arg.properties[0]) !== 'data' || !ts.isPropertyAssignment(arg.properties[0])) return undefined;
+    const data = arg.properties[0].initializer;
+    if (!ts.isObjectLiteralExpression(data) || data.properties.some((p) => p.name && ts.isIdentifier(p.name) && fx.objectProp(data, p.name.text) && ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.initializer))) return undefined;
+    return { text: `${recv}.createMany({ data: ${coll}.map((${el}) => (${data.getText()})) })`, title: `createMany({ data: ${coll}.map(…) })` };
+  }
+  if (op === 'update' || op === 'delete') {
+    if (uses.length !== 1) return undefined;
+    for (const p of arg.properties) if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) return undefined;
+    if (arg.properties.some((p) => !/^(where|data)$/.test(fx.propName(p) ?? ''))) return undefined;
+    const where = fx.objectProp(arg, 'where');
+    const key = fx.keyExpression(uses[0]);
+    if (!where || !ts.isPropertyAssignment(where) || !key) return undefined;
+    const k = fx.singleKeyProp(where.initializer, key);
+    if (!k) return undefined;
+    const data = fx.objectProp(arg, 'data');
+    const many = op === 'update' ? 'updateMany' : 'deleteMany';
+    return {
+      text: `${recv}.${many}({ where: { ${k.field}: { in: ${keys(key)} } }${data ? `, ${data.getText()}` : ''} })`,
+      title: `${many}({ where: { ${k.field}: { in } } })`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Relation filters in a `where` object, which the query-site model leaves out: `members: { some: {…} }` /
+ * `{ is: {…} }` on a relation becomes `id IN (SELECT <fk> FROM … WHERE …)` (or a join on the key), a path
+ * through the primary key; a to-one filter written through the relation field (`project: { slug }`)
+ * constrains that relation's foreign-key columns, which may complete a composite index prefix
+ * (`(projectId, slug)`). `ignore(field, value)`: an inner filter that keeps almost every row (soft delete).
+ */
+function relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[] } {
+  const out = { keyPath: false, fkColumns: [] as string[] };
+  const sf = call.getSourceFile();
+  const arg = call.arguments[0] && unwrap(call.arguments[0]);
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return out;
+  const whereProp = arg.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === 'where') as ts.PropertyAssignment | undefined;
+  const where = whereProp && unwrap(whereProp.initializer);
+  if (!where || !ts.isObjectLiteralExpression(where)) return out;
+  for (const p of where.properties) {
+    if (!ts.isPropertyAssignment(p)) continue;
+    const key = p.name.getText(sf).replace(/^["']|["']$/g, '');
+    if (findColumn(table, key) || /^(AND|OR|NOT)$/.test(key)) continue;
+    const v = unwrap(p.initializer);
+    if (!ts.isObjectLiteralExpression(v)) continue;
+    const keys = v.properties.map((q) => q.name?.getText(sf));
+    const fk = table.foreignKeys?.find((f) => f.field === key);
+    // `organization: { deletedAt: null }` keeps almost every parent row: it fixes nothing.
+    const isObj = keys.length === 1 && keys[0] === 'is' && ts.isPropertyAssignment(v.properties[0]) ? unwrap(v.properties[0].initializer) : v;
+    const inner = ts.isObjectLiteralExpression(isObj) ? isObj.properties : v.properties;
+    const selective = inner.some((q) => !(ts.isPropertyAssignment(q) && ignore(q.name.getText(sf), q.initializer)));
+    if (fk && !keys.includes('isNot') && selective) {
+      out.fkColumns.push(...fk.columns);
+      continue;
+    }
+    // A back-relation (the key lives on the other table): `some`/`is` select this table's rows by key.
+    if (!fk && (keys.includes('some') || keys.includes('is')) && table.indexes.some((ix) => ix.kind === 'primary')) out.keyPath = true;
+  }
+  return out;
+}
+
+function unwrap(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+  return e;
+}
+
+/** `@@index([field])` in the model block of schema.prisma: Prisma Migrate turns it into a plain B-tree index. */
+function indexFix(project: ProjectServices, t: TableInfo, column: string): Fix | undefined {
+  if (!t.definedAt?.file.endsWith('.prisma')) return undefined;
+  const text = project.fileText(t.definedAt.file);
+  const col = t.columns.get(column);
+  if (text === undefined) return undefined;
+  const close = text.lastIndexOf('}', t.definedAt.range.end - 1);
+  if (close <= t.definedAt.range.start) return undefined;
+  const lineStart = text.lastIndexOf('\n', close - 1) + 1;
+  const field = col?.fieldName ?? column;
+  return {
+    title: `Add @@index([${field}]) to model ${t.modelName ?? t.name} in ${t.definedAt.file}`,
+    // Results unchanged, so safe like the migration.
+    safety: 'safe',
+    edits: [{ file: t.definedAt.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${field}])\n` }],
+  };
+}
+
+function batchAdvice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  return site.kind === 'write'
+    ? 'batch the writes (`createMany`/`updateMany` with `in`, or one `$transaction` built outside the loop)'
+    : `load all rows at once with \`findMany({ where: { ${col}: { in: … } } })\` and look them up in a Map`;
+}
+
+/** A generated Prisma client imported from a custom output path (`../generated/prisma`, `@/generated/prisma/client`). */
+function generatedImport(spec: string, imported: string): boolean {
+  return (imported === 'PrismaClient' || imported === 'Prisma') && /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i.test(spec);
+}
+
+export const prisma: Adapter<'prisma'> = {
+  id: 'prisma',
+  displayName: 'Prisma',
+  modules: {
+    owns: (spec) => spec === '@prisma/client' || spec.startsWith('@prisma/client/') || spec === '.prisma/client' || spec.startsWith('.prisma/client/'),
+    defaultExport: () => '*',
+    namespaceExport: () => '*',
+    generatedImport,
+  },
+  provenance: {
+    exportBinding: (name, origin) => (name === 'Prisma.sql' || name === 'sql' ? exportBound('prisma', 'sql-tag', origin) : undefined),
+    construct: (name, origin) => (lastName(name) === 'PrismaClient' ? bind('prisma', 'client', origin) : undefined),
+    callExport: none,
+    typeInstance: (name, _args, origin) => {
+      const n = lastName(name);
+      return n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient' ? bind('prisma', 'client', origin) : undefined;
+    },
+    method: (b, method, _call, origin) => (b.role === 'client' && method === '$extends' ? bind('prisma', 'client', origin) : undefined),
+    callInstance: none,
+    // Every property of a PrismaClient that is not `$…`/`_…` is a model delegate (`prisma.user`).
+    property: (b, name) => (b.role === 'client' && !name.startsWith('$') && !name.startsWith('_') ? bind('prisma', 'repository', b.origin, name) : undefined),
+    registries: [],
+    registryMember: none,
+    callbackClient: (recv, method) => {
+      if (recv.kind !== 'instance') return undefined;
+      const b = recv.binding;
+      return b.role === 'client' && method === '$transaction' ? bind('prisma', 'client', b.origin) : undefined;
+    },
+    injected: none,
+    modelClass: never,
+  },
+  sql: {
+    sink: (b, method) => {
+      if (b.role !== 'client') return undefined;
+      if (method === '$queryRawUnsafe' || method === '$executeRawUnsafe') return 'text';
+      if (method === '$queryRaw' || method === '$executeRaw') return 'tag-only';
+      return undefined;
+    },
+    sinkMethods: RAW_METHODS,
+    /**
+     * A receiver provenance cannot resolve (a client typed through a path alias, `this.#prisma`, a `tx` whose
+     * type lives in another package) is still a Prisma client when it is called with one of these. Found on
+     * trigger.dev: 0 of 73 raw statements were seen before this, 73 after.
+     */
+    clientMethods: RAW_METHODS,
+    templateRunners: ['$queryRaw', '$executeRaw'],
+    exportSink: none,
+    tag: (b, member, called) => {
+      if (called) return undefined;
+      if (member !== undefined) return b.role === 'client' && (member === '$queryRaw' || member === '$executeRaw') ? { executes: true, runsStatement: true } : undefined;
+      return b.role === 'sql-tag' ? { executes: false } : undefined;
+    },
+    textMayBeFragment: false,
+    bindParams: (pieces, call, method, _kind, paramTexts, kit) => {
+      if (!method?.endsWith('Unsafe')) return undefined;
+      call.arguments.slice(1).forEach((e, i) => (paramTexts[i] = e.getText(kit.sf)));
+      return pieces;
+    },
+    expandsValuesList: false,
+    splice: (callee) => (callee.kind === 'export' ? (callee.name === 'Prisma.raw' ? { kind: 'text' } : undefined) : tagHelperSplice(callee)),
+    emptyFragment: (name) => name === 'Prisma.empty',
+    tableOf: none,
+    columnOf: none,
+  },
+  orm: {
+    interpret,
+    entityDecl: none,
+    entityTable: (schema, entity) => {
+      const t = findModel(schema, entity) ?? findModel(schema, entity.charAt(0).toUpperCase() + entity.slice(1));
+      return { table: t, name: t?.name ?? entity };
+    },
+    readsOneRow: oneRowOperation,
+    batchRunners: ['$transaction'],
+  },
+  schema: {
+    globs: [
+      '**/prisma/migrations/**/migration.sql',
+      '**/prisma/schema.prisma',
+      '**/schema.prisma',
+      // Prisma's multi-file layout (`prismaSchemaFolder`): prisma/schema/*.prisma, or a schema/ folder of its own.
+      '**/schema/*.prisma',
+    ],
+    schemaFolders: ['prisma'],
+    migrationFolders: [],
+    fileExtensions: ['.prisma'],
+    fileKind: (path) => (path.toLowerCase().endsWith('.prisma') ? 'model' : undefined),
+    readModels: prismaTables,
+    nonPostgresFolders: (f) => (f.path.toLowerCase().endsWith('.prisma') ? prismaProviderFolders(f) : []),
+    indexFix,
+  },
+  rules: {
+    batchAdvice,
+    limitWord: 'take',
+    typedRowKeys: true,
+    batchedRead: ({ node, key, write }: BatchInput) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
+    batchedWrite,
+    insertRowsCall: none,
+    isWrite: writesByKind,
+    selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
+    optionsArgIndex: firstArgument,
+    // findUnique requires a unique or id filter: always served by an index.
+    uniqueLookup: (site) => site.operation.startsWith('findUnique'),
+    relationFilters,
+  },
+};

@@ -1,0 +1,250 @@
+/**
+ * Sequelize (`sequelize`, `sequelize-typescript`, `@nestjs/sequelize`): `new Sequelize()` is a client;
+ * model classes (`class User extends Model`, `sequelize.define('User', …)`, `sequelize.models.User`,
+ * `@InjectModel(User)`) are repositories whose statics (findAll, findOne, findByPk, create …) run at
+ * once. Tables: `tableName`, or the model name pluralised. Raw SQL: `sequelize.query(text, { replacements })`.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { TableInfo } from '../../schema/types';
+import { objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
+import type { QuerySite, SiteDraft } from '../../sources/query-sites';
+import { skipOuter } from '../../sources/ts-expr';
+import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, whereObjectFilters } from '../kit/chain';
+import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
+import * as fx from '../kit/fix';
+import { bind, entityArg, exportBound, lastName, never, none, stringArg, typeArgName } from '../kit/provenance';
+import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import type { Adapter, Batched, BindKit, ChainQuery, EntityDecl } from '../types';
+
+const READS = new Set(['findAll', 'findOne', 'findByPk', 'findAndCountAll', 'count', 'max', 'min', 'sum', 'aggregate']);
+const WRITES = new Set(['create', 'bulkCreate', 'update', 'destroy', 'upsert', 'findOrCreate', 'findCreateFind', 'increment', 'decrement', 'truncate', 'restore']);
+
+
+function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
+  const first = steps[0];
+  if (binding.role !== 'repository' || !first.call || steps.length !== 1) return undefined;
+  const read = READS.has(first.name);
+  if (!read && !WRITES.has(first.name)) return undefined;
+  const args = first.call.arguments;
+  const opts = first.name === 'update' ? args[1] : first.name === 'findByPk' ? undefined : args[0];
+  const filters = first.name === 'findByPk' ? [{ column: 'id', range: rangeOf(args[0] ?? first.call), op: 'eq' }] : whereObjectFilters(objectProp(opts, 'where'));
+  return {
+    library: 'sequelize',
+    operation: first.name,
+    executes: true,
+    kind: read ? 'read' : 'write',
+    entity: binding.entity,
+    selects: read && /^find/.test(first.name) ? (selectedFields(objectProp(opts ?? args[1], 'attributes')) ?? '*') : undefined,
+    filters,
+    orderBy: orderFields(objectProp(opts, 'order')),
+    limit: /findOne|findByPk/.test(first.name) ? 1 : literalNumber(objectProp(opts, 'limit')),
+    batched: first.name === 'bulkCreate' || filters.some((f) => f.op === 'in'),
+    node: first.call,
+  };
+}
+
+/**
+ * `class User extends Model` with `@Table({ tableName })`, `User.init({…}, { tableName, modelName })` or a
+ * bare `@Table` (the model name pluralised); or `const User = sequelize.define('User', {…}, { tableName })`.
+ */
+function entityDecl(file: string, text: string, name: string): EntityDecl | undefined {
+  const esc = name.replace(/[$]/g, '\\$');
+  const at = classIndex(text, name);
+  if (at >= 0) {
+    const before = decoratorsBefore(text, at);
+    const tbl = /@Table\(\s*\{[^}]*?\btableName:\s*['"]([^'"]+)['"]/.exec(before);
+    if (tbl) return { file, table: tbl[1], candidates: [tbl[1]], columns: classColumns(text, at) };
+    const init = new RegExp(`\\b${esc}\\.init\\(`).exec(text);
+    if (init) {
+      const seg = text.slice(init.index, init.index + 6000);
+      const tn = /\btableName:\s*['"]([^'"]+)['"]/.exec(seg);
+      const mn = /\bmodelName:\s*['"]([^'"]+)['"]/.exec(seg);
+      const model = mn?.[1] ?? name;
+      const table = tn?.[1] ?? `${model}s`;
+      return { file, table, candidates: [table, model, `${model.toLowerCase()}s`, model.toLowerCase(), snakeCase(model) + 's'], columns: new Map() };
+    }
+    if (/@Table\b/.test(before)) {
+      return { file, table: `${name}s`, candidates: [`${name}s`, name, `${name.toLowerCase()}s`, snakeCase(name) + 's'], columns: classColumns(text, at) };
+    }
+  }
+  const defRe = new RegExp(`(?:const|let|var)\\s+${esc}\\s*=\\s*[\\w$.]+\\.define\\(\\s*['"]([^'"]+)['"]`);
+  const dm = defRe.exec(text);
+  if (dm) {
+    const seg = text.slice(dm.index, dm.index + 6000);
+    const tn = /\btableName:\s*['"]([^'"]+)['"]/.exec(seg);
+    const model = dm[1];
+    const table = tn?.[1] ?? `${model}s`;
+    return { file, table, candidates: [table, model, `${model.toLowerCase()}s`, model.toLowerCase()], columns: new Map() };
+  }
+  return undefined;
+}
+
+/** Sequelize replacements: `?` with an array, `:name` with an object (`$1`/`$name` bind parameters stay as written). */
+function replacements(pieces: Piece[], options: ts.Expression | undefined, paramTexts: string[], kit: BindKit): Piece[] {
+  const o = options && skipOuter(options);
+  const rep = o && ts.isObjectLiteralExpression(o) ? objProp(o, 'replacements') : undefined;
+  const r = rep && skipOuter(rep);
+  if (!r) return pieces;
+  const arr = ts.isArrayLiteralExpression(r) ? r.elements : undefined;
+  const obj = ts.isObjectLiteralExpression(r) ? r : undefined;
+  let n = 0;
+  return rewritePlaceholders(pieces, (src, i) => {
+    if (!obj && src[i] === '?' && src[i + 1] !== '|' && src[i + 1] !== '&') {
+      const el = arr?.[n++];
+      paramTexts.push(el ? el.getText(kit.sf) : '');
+      return { len: 1, param: paramTexts.length, expr: el?.getText(kit.sf) ?? '' };
+    }
+    if (src[i] === ':' && src[i - 1] !== ':' && /[A-Za-z_]/.test(src[i + 1] ?? '')) {
+      const m = /^:([A-Za-z_]\w*)/.exec(src.slice(i));
+      if (!m || src[i + m[0].length] === ':') return undefined;
+      const el = obj ? objProp(obj, m[1]) : undefined;
+      if (!obj) return undefined;
+      paramTexts.push(el ? el.getText(kit.sf) : '');
+      return { len: m[0].length, param: paramTexts.length, expr: el?.getText(kit.sf) ?? '' };
+    }
+    return undefined;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Fix templates
+
+function readMany(call: ts.CallExpression, key: ts.Expression, table: TableInfo | undefined): Batched | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  const op = call.expression.name.text;
+  const imports = [{ module: 'sequelize', name: 'Op' }];
+  if (op === 'findByPk') {
+    if (fx.unparen(call.arguments[0]) !== key) return undefined;
+    // findByPk means the primary key: only when the table's primary key is the single column `id`.
+    const pk = table?.indexes.find((i) => i.kind === 'primary');
+    if (!pk || pk.keys.length !== 1 || pk.keys[0].column !== 'id') return undefined;
+    return {
+      pieces: [fx.whole(call.expression.name, 'findAll'), fx.whole(call.arguments[0], `{ where: { id: { [Op.in]: ${fx.KEYS} } } }`)],
+      rowField: 'id',
+      column: 'id',
+      shape: 'one',
+      missing: 'null',
+      getter: true,
+      imports,
+      title: 'findAll({ where: { id: { [Op.in]: … } } })',
+    };
+  }
+  if (!/^(findOne|findAll)$/.test(op)) return undefined;
+  const arg = call.arguments[0];
+  if (!ts.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) {
+    const n = fx.propName(p);
+    if (!ts.isPropertyAssignment(p) || !n || !/^(where|include|order)$/.test(n)) return undefined;
+  }
+  const where = fx.objectProp(arg, 'where');
+  if (!where || !ts.isPropertyAssignment(where)) return undefined;
+  const k = fx.singleKeyProp(where.initializer, key);
+  if (!k) return undefined;
+  return {
+    pieces: [fx.whole(call.expression.name, 'findAll'), fx.whole(k.prop, `${k.field}: { [Op.in]: ${fx.KEYS} }`)],
+    rowField: k.field,
+    column: k.field,
+    shape: op === 'findAll' ? 'many' : 'one',
+    missing: 'null',
+    getter: true,
+    imports,
+    title: `findAll({ where: { ${k.field}: { [Op.in]: … } } })`,
+  };
+}
+
+
+/** `create` per element → one `bulkCreate` that still validates and runs the instance hooks. */
+function batchedWrite({ call, el, coll }: { call: ts.CallExpression; el: string; coll: string }): { text: string; title: string } | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  const op = call.expression.name.text;
+  const recv = call.expression.expression.getText();
+  const arg = call.arguments[0];
+  if (!ts.isObjectLiteralExpression(arg) || op !== 'create') return undefined;
+  return { text: `${recv}.bulkCreate(${coll}.map((${el}) => (${arg.getText()})), { validate: true, individualHooks: true })`, title: `bulkCreate(${coll}.map(…), { validate: true, individualHooks: true })` };
+}
+
+function batchAdvice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  return `load all rows at once with \`findAll({ where: { ${col}: { [Op.in]: … } } })\` (or \`bulkCreate\`)`;
+}
+
+export const sequelize: Adapter<'sequelize'> = {
+  id: 'sequelize',
+  displayName: 'Sequelize',
+  modules: {
+    owns: (spec) => spec === 'sequelize' || spec === 'sequelize-typescript' || spec === '@nestjs/sequelize',
+    defaultExport: (spec) => (spec === 'sequelize' ? 'Sequelize' : '*'),
+    namespaceExport: () => '*',
+    generatedImport: never,
+  },
+  provenance: {
+    exportBinding: (name, origin) => (lastName(name) === 'Op' ? exportBound('sequelize', 'operator', origin) : undefined),
+    construct: (name, origin) => (lastName(name) === 'Sequelize' ? bind('sequelize', 'client', origin) : undefined),
+    callExport: none,
+    typeInstance: (name, typeArgs, origin) => {
+      const n = lastName(name);
+      if (n === 'Sequelize') return bind('sequelize', 'client', origin);
+      if (n === 'ModelStatic' || n === 'ModelCtor') return bind('sequelize', 'repository', origin, typeArgName(typeArgs));
+      return undefined;
+    },
+    method: (b, method, call, origin) => (b.role === 'client' && (method === 'define' || method === 'model') ? bind('sequelize', 'repository', origin, stringArg(call.arguments[0])) : undefined),
+    callInstance: none,
+    property: none,
+    registries: ['models'],
+    // `sequelize.models.User`.
+    registryMember: (b, registry, name) => (b.role === 'client' && registry === 'models' ? bind('sequelize', 'repository', b.origin, name) : undefined),
+    callbackClient: none,
+    injected: (decorator, call, origin) => {
+      if (decorator === 'InjectModel') return bind('sequelize', 'repository', origin, entityArg(call.arguments[0]));
+      if (decorator === 'InjectConnection') return bind('sequelize', 'client', origin);
+      return undefined;
+    },
+    modelClass: (baseExport) => baseExport === 'Model',
+  },
+  sql: {
+    sink: (b, method) => (b.role === 'client' && method === 'query' ? 'text' : undefined),
+    sinkMethods: ['query'],
+    clientMethods: [],
+    templateRunners: [],
+    exportSink: none,
+    tag: none,
+    textMayBeFragment: false,
+    bindParams: (pieces, call, _method, _kind, paramTexts, kit) => replacements(pieces, call.arguments[1], paramTexts, kit),
+    expandsValuesList: false,
+    splice: none,
+    emptyFragment: never,
+    tableOf: none,
+    columnOf: none,
+  },
+  orm: {
+    interpret,
+    entityDecl,
+    entityTable: none,
+    readsOneRow: oneRowOperation,
+    batchRunners: [],
+  },
+  schema: {
+    globs: [],
+    schemaFolders: [],
+    migrationFolders: [],
+    fileExtensions: [],
+    fileKind: none,
+    readModels: noModels,
+    nonPostgresFolders: () => [],
+    indexFix: none,
+  },
+  rules: {
+    batchAdvice,
+    limitWord: 'limit',
+    typedRowKeys: false,
+    batchedRead: ({ node, key, write, table }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key, table)),
+    batchedWrite,
+    insertRowsCall: none,
+    isWrite: writesByKind,
+    selectColumns: ({ site, fields, insertOption }) => (/^find(All|One|AndCountAll)$/.test(site.operation) ? insertOption('attributes', fx.fieldsArray(fields)) : undefined),
+    optionsArgIndex: firstArgument,
+    uniqueLookup: (site: QuerySite) => site.operation === 'findByPk',
+    relationFilters: none,
+  },
+};

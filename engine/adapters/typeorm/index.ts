@@ -1,0 +1,335 @@
+/**
+ * TypeORM (`typeorm`, `@nestjs/typeorm`): a `DataSource`/`Connection` is a client, an `EntityManager` or
+ * `Repository<User>` a repository (`ds.getRepository(User)`, `ds.manager`, `@InjectRepository(User)`);
+ * Repository/EntityManager methods run at once, a QueryBuilder only at getMany/getOne/getRawMany/
+ * getRawOne/getCount/getManyAndCount/getExists/execute/stream. Entities name their tables with
+ * `@Entity('name')` (snake_case of the class by default).
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
+import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, stringValue, unparen, whereObjectFilters } from '../kit/chain';
+import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
+import * as fx from '../kit/fix';
+import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
+import { noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import type { Adapter, Batched, ChainQuery, EntityDecl } from '../types';
+
+const READS = new Set([
+  'find',
+  'findBy',
+  'findOne',
+  'findOneBy',
+  'findOneOrFail',
+  'findOneByOrFail',
+  'findAndCount',
+  'findAndCountBy',
+  'findByIds',
+  'count',
+  'countBy',
+  'exist',
+  'exists',
+  'existsBy',
+  'sum',
+  'average',
+  'minimum',
+  'maximum',
+]);
+const WRITES = new Set(['save', 'insert', 'update', 'upsert', 'delete', 'remove', 'softDelete', 'softRemove', 'restore', 'recover', 'increment', 'decrement', 'preload', 'clear', 'updateAll', 'deleteAll']);
+/** QueryBuilder methods that run it. */
+const BUILDER_RUNS = new Set(['getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getCount', 'getManyAndCount', 'getRawAndEntities', 'getExists', 'execute', 'stream']);
+
+
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string } {
+  const filters: ColumnUse[] = [];
+  const orderBy: ColumnUse[] = [];
+  let limit: number | undefined;
+  let batched = false;
+  let selects: string[] | '*' | undefined = '*';
+  let entity: string | undefined;
+  let tableName: string | undefined;
+  for (const s of steps) {
+    if (!s.call) continue;
+    const a0 = s.call.arguments[0];
+    switch (s.name) {
+      case 'where':
+      case 'andWhere':
+      case 'orWhere': {
+        const text = stringValue(a0);
+        if (text !== undefined) {
+          if (/\bIN\s*\(\s*:\.\.\.\w+\s*\)|=\s*ANY\s*\(/i.test(text)) batched = true;
+          const re = /(?:\b\w+\.)?"?(\w+)"?\s*(=|<>|!=|<=|>=|<|>|\bI?LIKE\b|\bIN\b)\s*(['"]?)(%?)/gi;
+          for (let m = re.exec(text); m; m = re.exec(text)) {
+            const op = /in/i.test(m[2]) ? 'in' : /like/i.test(m[2]) ? (m[4] === '%' ? 'like-contains' : 'like-prefix') : m[2] === '=' ? 'eq' : 'range';
+            filters.push({ column: m[1], range: rangeOf(a0), op });
+          }
+        } else if (a0) {
+          whereObjectFilters(a0, filters);
+          if (filters.some((f) => f.op === 'in')) batched = true;
+        }
+        break;
+      }
+      case 'whereInIds':
+        batched = true;
+        break;
+      case 'orderBy':
+      case 'addOrderBy': {
+        const t = stringValue(a0);
+        if (t) orderBy.push({ column: t.replace(/^.*\./, ''), range: rangeOf(a0) });
+        break;
+      }
+      case 'take':
+      case 'limit':
+        limit = literalNumber(a0);
+        break;
+      case 'select':
+      case 'addSelect': {
+        if (a0) {
+          const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
+          if (f && !f.some((x) => /\.?\*$/.test(x) || !x.includes('.'))) selects = f.map((x) => x.replace(/^.*\./, ''));
+          else if (f && f.every((x) => !x.endsWith('*'))) selects = f.map((x) => x.replace(/^.*\./, ''));
+        }
+        break;
+      }
+      case 'from': {
+        if (a0 && ts.isIdentifier(a0)) entity = a0.text;
+        else tableName = stringValue(a0);
+        break;
+      }
+      case 'createQueryBuilder': {
+        if (a0 && ts.isIdentifier(a0) && s.call.arguments.length >= 2) entity = a0.text;
+        break;
+      }
+    }
+  }
+  return { filters, orderBy, limit, batched, selects, entity, tableName };
+}
+
+function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | undefined {
+  const first = steps[0];
+  if ((binding.role === 'repository' || binding.role === 'client') && first.call && (READS.has(first.name) || WRITES.has(first.name)) && steps.length === 1) {
+    const args = first.call.arguments;
+    // EntityManager methods take the entity class first: manager.find(User, {...}).
+    let entity = binding.entity;
+    let opts = args[0];
+    if (args[0] && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) && (binding.role === 'client' || !binding.entity)) {
+      entity = args[0].text;
+      opts = args[1];
+    }
+    if (!entity) return undefined;
+    const read = READS.has(first.name);
+    const byStyle = /By(OrFail)?$/.test(first.name) || first.name === 'countBy' || first.name === 'existsBy';
+    const where = read ? (byStyle ? opts : objectProp(opts, 'where')) : first.name === 'update' || first.name === 'delete' || first.name === 'softDelete' ? opts : undefined;
+    const filters = whereObjectFilters(where);
+    const take = literalNumber(objectProp(opts, 'take'));
+    const writeArr = (first.name === 'save' || first.name === 'insert' || first.name === 'upsert' || first.name === 'remove') && opts && ts.isArrayLiteralExpression(unparen(opts));
+    return {
+      library: 'typeorm',
+      operation: first.name,
+      executes: true,
+      kind: read ? 'read' : 'write',
+      entity,
+      selects: read && /^find/.test(first.name) ? (selectedFields(objectProp(opts, 'select')) ?? (byStyle ? '*' : '*')) : undefined,
+      filters,
+      orderBy: orderFields(objectProp(opts, 'order')),
+      limit: /findOne/.test(first.name) ? 1 : take,
+      batched: filters.some((f) => f.op === 'in') || first.name === 'findByIds' || !!writeArr,
+      node: first.call,
+    };
+  }
+  // QueryBuilder chains: only the terminal call runs.
+  if (BUILDER_RUNS.has(last.name) && last.call) {
+    const qb = builderInfo(steps);
+    const entity = qb.entity ?? binding.entity;
+    if (!entity && !qb.tableName) return undefined;
+    const write = steps.some((s) => /^(insert|update|delete|softDelete)$/.test(s.name));
+    return {
+      library: 'typeorm',
+      operation: last.name,
+      executes: true,
+      kind: write ? 'write' : 'read',
+      entity,
+      tableName: qb.tableName,
+      selects: write || last.name === 'getCount' || last.name === 'getExists' ? undefined : qb.selects,
+      filters: qb.filters,
+      orderBy: qb.orderBy,
+      limit: last.name === 'getOne' || last.name === 'getOneOrFail' || last.name === 'getRawOne' ? 1 : qb.limit,
+      batched: qb.batched,
+      node: last.call,
+    };
+  }
+  return undefined;
+}
+
+/** `@Entity('name')` / `@Entity({ name })` / `@Entity()` before `class Name`: the table (snake_case of the class by default). */
+function entityDecl(file: string, text: string, name: string): EntityDecl | undefined {
+  const at = classIndex(text, name);
+  if (at < 0) return undefined;
+  const before = decoratorsBefore(text, at);
+  const ent = /@Entity\(\s*(?:['"]([^'"]+)['"]|\{[^}]*?\bname:\s*['"]([^'"]+)['"][^}]*\})?/g;
+  let last: RegExpExecArray | null = null;
+  for (let m = ent.exec(before); m; m = ent.exec(before)) last = m;
+  if (!last) return undefined;
+  const table = last[1] ?? last[2] ?? snakeCase(name);
+  return { file, table, candidates: [table, name, name.toLowerCase()], columns: classColumns(text, at) };
+}
+
+// ---------------------------------------------------------------------------
+// Fix templates
+
+function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  const op = call.expression.name.text;
+  const arg = call.arguments[0];
+  let k: ReturnType<typeof fx.singleKeyProp>;
+  let batchedOp: string;
+  if (/^(findOneBy|findOneByOrFail|findBy)$/.test(op)) {
+    k = fx.singleKeyProp(arg, key);
+    batchedOp = 'findBy';
+  } else if (/^(findOne|findOneOrFail|find)$/.test(op)) {
+    if (!ts.isObjectLiteralExpression(arg)) return undefined;
+    for (const p of arg.properties) {
+      const n = fx.propName(p);
+      if (!ts.isPropertyAssignment(p) || !n || !/^(where|relations|order)$/.test(n)) return undefined;
+    }
+    const where = fx.objectProp(arg, 'where');
+    if (!where || !ts.isPropertyAssignment(where)) return undefined;
+    k = fx.singleKeyProp(where.initializer, key);
+    batchedOp = 'find';
+  } else return undefined;
+  if (!k) return undefined;
+  return {
+    pieces: [fx.whole(call.expression.name, batchedOp), fx.whole(k.prop, `${k.field}: In(${fx.KEYS})`)],
+    rowField: k.field,
+    column: k.field,
+    shape: /^find(By)?$/.test(op) ? 'many' : op.endsWith('OrFail') ? 'one-throw' : 'one',
+    missing: 'null',
+    imports: [{ module: 'typeorm', name: 'In' }],
+    title: `${batchedOp}(… { ${k.field}: In(…) })`,
+  };
+}
+
+
+/** EntityManager methods take the entity class first: `manager.find(User, {…})`. */
+function optionsArgIndex(call: ts.CallExpression): number {
+  const args = call.arguments;
+  return args[0] && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) ? 1 : 0;
+}
+
+function batchAdvice(site: QuerySite): string {
+  const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
+}
+
+const REPOSITORY_METHODS = ['getRepository', 'getTreeRepository', 'getMongoRepository', 'getCustomRepository'];
+
+export const typeorm: Adapter<'typeorm'> = {
+  id: 'typeorm',
+  displayName: 'TypeORM',
+  modules: {
+    owns: (spec) => spec === 'typeorm' || spec.startsWith('typeorm/') || spec === '@nestjs/typeorm',
+    defaultExport: () => '*',
+    namespaceExport: () => '*',
+    generatedImport: never,
+  },
+  provenance: {
+    exportBinding: (name, origin) => (lastName(name) === 'In' ? exportBound('typeorm', 'operator', origin) : undefined),
+    construct: (name, origin) => {
+      const n = lastName(name);
+      if (n === 'DataSource' || n === 'Connection') return bind('typeorm', 'client', origin);
+      if (n === 'EntityManager') return bind('typeorm', 'repository', origin);
+      return undefined;
+    },
+    callExport: (name, call, origin) => {
+      const n = lastName(name);
+      if (n === 'getConnection' || n === 'createConnection') return bind('typeorm', 'client', origin);
+      if (n === 'getManager') return bind('typeorm', 'repository', origin);
+      if (n === 'getRepository' || n === 'getTreeRepository' || n === 'getCustomRepository') return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+      return undefined;
+    },
+    typeInstance: (name, typeArgs, origin) => {
+      const n = lastName(name);
+      const argName = typeArgName(typeArgs);
+      if (n === 'DataSource' || n === 'Connection' || n === 'QueryRunner') return bind('typeorm', 'client', origin);
+      if (n === 'EntityManager') return bind('typeorm', 'repository', origin);
+      if (n === 'Repository' || n === 'TreeRepository' || n === 'MongoRepository') return bind('typeorm', 'repository', origin, argName);
+      if (n === 'SelectQueryBuilder') return bind('typeorm', 'query-builder', origin, argName);
+      return undefined;
+    },
+    method: (b, method, call, origin) => {
+      if (b.role === 'client' || b.role === 'repository') {
+        if (REPOSITORY_METHODS.includes(method)) return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+        if (method === 'withRepository') return bind('typeorm', 'repository', origin);
+        if (method === 'extend' && b.role === 'repository') return bind('typeorm', 'repository', origin, b.entity);
+        if (method === 'createQueryBuilder') return bind('typeorm', 'query-builder', origin, b.role === 'repository' ? b.entity : entityArg(call.arguments[0]));
+      }
+      if (b.role === 'client') {
+        if (method === 'createQueryRunner') return bind('typeorm', 'client', origin);
+        if (method === 'initialize' || method === 'connect') return bind('typeorm', 'client', b.origin ?? origin);
+        if (method === 'createEntityManager') return bind('typeorm', 'repository', origin);
+      }
+      return undefined;
+    },
+    callInstance: none,
+    property: (b, name) => ((b.role === 'client' || b.role === 'repository') && name === 'manager' ? bind('typeorm', 'repository', b.origin) : undefined),
+    registries: [],
+    registryMember: none,
+    callbackClient: (recv, method) => {
+      if (recv.kind !== 'instance') return undefined;
+      const b = recv.binding;
+      return (b.role === 'client' || b.role === 'repository') && method === 'transaction' ? bind('typeorm', 'repository', b.origin) : undefined;
+    },
+    injected: (decorator, call, origin) => {
+      if (decorator === 'InjectRepository') return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+      if (decorator === 'InjectDataSource' || decorator === 'InjectConnection') return bind('typeorm', 'client', origin);
+      if (decorator === 'InjectEntityManager') return bind('typeorm', 'repository', origin);
+      return undefined;
+    },
+    modelClass: never,
+  },
+  sql: {
+    sink: (b, method) => ((b.role === 'client' || b.role === 'repository') && method === 'query' ? 'text' : undefined),
+    sinkMethods: ['query'],
+    clientMethods: [],
+    templateRunners: [],
+    exportSink: none,
+    tag: none,
+    textMayBeFragment: false,
+    bindParams: none,
+    expandsValuesList: false,
+    splice: none,
+    emptyFragment: never,
+    tableOf: none,
+    columnOf: none,
+  },
+  orm: {
+    interpret,
+    entityDecl,
+    entityTable: none,
+    readsOneRow: oneRowOperation,
+    batchRunners: [],
+  },
+  schema: {
+    globs: [],
+    schemaFolders: [],
+    migrationFolders: [],
+    fileExtensions: [],
+    fileKind: none,
+    readModels: noModels,
+    nonPostgresFolders: () => [],
+    indexFix: none,
+  },
+  rules: {
+    batchAdvice,
+    limitWord: 'take',
+    typedRowKeys: false,
+    batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
+    batchedWrite: none,
+    insertRowsCall: (calls, methods) => (methods[0] === 'insert' ? calls[0] : undefined),
+    isWrite: writesByKind,
+    selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
+    optionsArgIndex,
+    uniqueLookup: never,
+    relationFilters: none,
+  },
+};

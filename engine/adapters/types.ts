@@ -1,0 +1,305 @@
+/**
+ * The contract every data-library adapter fulfils (engine/adapters/<library>/index.ts).
+ *
+ * An adapter is the one place that knows a library: its module names, how its
+ * clients, tags and repositories are made (the provenance tables), which of
+ * its methods run raw SQL, how its query chains read as query sites, how its
+ * entities name tables, its schema files, and the words and fix templates the
+ * rules use for it. The shared machinery (provenance.ts, orm.ts, ts-sql.ts,
+ * the rules) asks the registry (engine/adapters/index.ts) and names no library.
+ *
+ * Every hook is required: an adapter states "none" explicitly (kit `none`), so
+ * a hook added here fails to compile until every library answers it.
+ */
+import type * as ts from 'typescript';
+import type { ProjectServices } from '../context';
+import type { SchemaModel, SchemaProblem, TableInfo, NonPostgresFolder } from '../schema/types';
+import type { Binding, Chain, ChainStep, Origin, QuerySite, SiteDraft, Value } from '../sources/query-sites';
+import type { Piece } from '../sources/sql-pieces';
+import type { Fix, SourceFile } from '../types';
+
+/** A definition reached through imports (a declaration node in some project file). */
+export interface DefinitionRef {
+  file: string;
+  node: ts.Node;
+}
+
+/** What an adapter may ask of provenance while rendering SQL (kept small on purpose). */
+export interface ProvenanceLookup {
+  resolve(expr: ts.Expression): Binding | undefined;
+  definitionOf(id: ts.Identifier): DefinitionRef | undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Modules and provenance
+
+export interface AdapterModules {
+  /** Whether a module specifier is this library (`'pg'`, `'pg/lib/x'`, `'@nestjs/typeorm'` …). */
+  owns(spec: string): boolean;
+  /** The export a default import stands for (`import postgres from 'postgres'` → `postgres`); `*` for the namespace. */
+  defaultExport(spec: string): string;
+  /** The export a namespace import or `require()` stands for; `*` when it is the namespace itself. */
+  namespaceExport(spec: string): string;
+  /** A generated client imported from a project path (`../generated/prisma`): `imported` is this library's export. */
+  generatedImport(spec: string, imported: string): boolean;
+}
+
+export interface AdapterProvenance {
+  /** A package export used as a value: sql tags, batching operators (`In`, `inArray`, `Op`). */
+  exportBinding(name: string, origin?: Origin): Binding | undefined;
+  /** `new X()` of a package export (`new Pool()`, `new PrismaClient()`). */
+  construct(name: string, origin: Origin): Value | undefined;
+  /** A call of a package export: factories (`postgres()`, `knex()`, `drizzle()`, `createPool()`, `pgTable()`). */
+  callExport(name: string, call: ts.CallExpression, origin: Origin): Value | undefined;
+  /** The instance a declared type stands for (`PoolClient`, `Repository<User>`). */
+  typeInstance(name: string, typeArgs: readonly ts.TypeNode[] | undefined, origin: Origin): Value | undefined;
+  /** A method call on a known instance that returns another known value (`ds.getRepository(User)`). */
+  method(b: Binding, method: string, call: ts.CallExpression, origin: Origin): Value | undefined;
+  /** A known instance called directly (`knex('users')`). */
+  callInstance(b: Binding, call: ts.CallExpression, origin: Origin): Value | undefined;
+  /** A property of a known instance (`prisma.user`, `dataSource.manager`). */
+  property(b: Binding, name: string): Value | undefined;
+  /** Property names of an instance that hold named members (`sequelize.models.User`). */
+  registries: readonly string[];
+  /** `instance.<registry>.<name>`. */
+  registryMember(b: Binding, registry: string, name: string): Value | undefined;
+  /** The client a callback receives from a method of `recv` (`$transaction(async (tx) => …)`). */
+  callbackClient(recv: Value, method: string): Value | undefined;
+  /** A decorator of this library on a parameter or property (`@InjectRepository(User)`). */
+  injected(decorator: string, call: ts.CallExpression, origin: Origin): Value | undefined;
+  /** A class extending this library's export `baseExport` is a repository of itself (`class User extends Model`). */
+  modelClass(baseExport: string): boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Raw SQL
+
+/** How a sql-tag template reads: `executes` when the template itself sends the statement. */
+export interface TagInfo {
+  executes: boolean;
+  /** The template always runs one statement (even when it does not read like one). */
+  runsStatement?: boolean;
+}
+
+/** What an interpolated helper call splices into a sql-tag template. */
+export type Splice =
+  /** Constant SQL text (`sql.raw('…')`, `Prisma.raw('…')`). */
+  | { kind: 'text' }
+  /** An identifier (`sql.identifier('x')`); `dotted`: `a.b` / `x as y` split into parts; `list`: an array of parts. */
+  | { kind: 'name'; dotted: boolean; list: boolean };
+
+/** The callee of a helper interpolated into a template. */
+export type SpliceCallee =
+  /** A package export called (`Prisma.raw(…)`). */
+  | { kind: 'export'; name: string }
+  /** A method of a known binding (`sql.identifier(…)`). */
+  | { kind: 'method'; binding: Binding; method: string }
+  /** A known binding called (`sql('users')`). */
+  | { kind: 'call'; binding: Binding; argCount: number };
+
+/** Helpers of the SQL extractor an adapter's placeholder rewriting may use. */
+export interface BindKit {
+  readonly sf: ts.SourceFile;
+  /** Pieces of an expression whose whole value is constant text. */
+  constString(e: ts.Expression): Piece[] | undefined;
+}
+
+export interface AdapterSql {
+  /** Methods of `b` that run SQL given as their first argument: any string (`text`) or only sql-tag templates (`tag-only`). */
+  sink(b: Binding, method: string): 'text' | 'tag-only' | undefined;
+  /** Every method name `sink` may accept (a fast pre-filter). */
+  sinkMethods: readonly string[];
+  /** Method names that alone identify this library's client, whatever the receiver (`$queryRaw`). */
+  clientMethods: readonly string[];
+  /** Methods that run a sql-tag template given as their first argument even when the receiver is unknown. */
+  templateRunners: readonly string[];
+  /** A static sink on a package export (`CompiledQuery.raw('…')`). */
+  exportSink(name: string, method: string): 'text' | undefined;
+  /** Whether a sql-tag template is this library's: `member` is the tag's property (`sql.unsafe`), `called` a tag made by a call (`sql.type(x)`). */
+  tag(b: Binding, member: string | undefined, called: boolean): TagInfo | undefined;
+  /** A text sink that also takes expression fragments (`knex.raw('count(*)')`): only statements are sites. */
+  textMayBeFragment: boolean;
+  /** Rewrites the library's own placeholders into `$n` and fills `paramTexts`; undefined: the values array argument binds `$n`. */
+  bindParams(pieces: Piece[], call: ts.CallExpression, method: string | undefined, kind: 'text' | 'tag-only', paramTexts: string[], kit: BindKit): Piece[] | undefined;
+  /** A single `$n` after VALUES expands to many rows (postgres.js `${sql(rows)}`). */
+  expandsValuesList: boolean;
+  /** What a helper interpolated into a template splices. */
+  splice(callee: SpliceCallee): Splice | undefined;
+  /** A package export interpolated as a value that adds no SQL (`Prisma.empty`). */
+  emptyFragment(name: string): boolean;
+  /** The table a known binding stands for when interpolated into a template (a table object). */
+  tableOf(b: Binding): string | undefined;
+  /** The database column of property `prop` of a table object defined at `def`. */
+  columnOf(def: DefinitionRef, prop: string): string | undefined;
+}
+
+// ---------------------------------------------------------------------------
+// ORM chains and entities
+
+/** A chain whose prefix resolved to a binding of this library, ready to interpret. */
+export interface ChainQuery {
+  chain: Chain;
+  /** The steps after the bound prefix, trailing `.then/.catch/.finally` dropped. */
+  steps: ChainStep[];
+  last: ChainStep;
+  binding: Binding;
+  /** The outermost expression of the chain. */
+  outer: ts.Expression;
+  /** Whether the chain's value is consumed in a way that runs it (awaited, `.then`, Promise.all …). */
+  runs: boolean;
+}
+
+/** How an entity, model or table object is declared in code. */
+export interface EntityDecl {
+  file: string;
+  /** Table name as declared (or as the library derives it). */
+  table: string;
+  /** Candidates tried against the schema, in order. */
+  candidates: string[];
+  /** JS property → DB column (Drizzle column keys, TypeORM/Sequelize `name:`/`field:` options). */
+  columns: Map<string, string>;
+}
+
+export interface AdapterOrm {
+  /** A chain on a binding of this library → a query site draft, or undefined when it runs no query. */
+  interpret(q: ChainQuery): SiteDraft | undefined;
+  /** The declaration of entity `name` in `text` (a class, a table object), when this library declares it there. */
+  entityDecl(file: string, text: string, name: string): EntityDecl | undefined;
+  /** The schema table of an entity when the library names tables its own way (model names); undefined: by declaration. */
+  entityTable(schema: SchemaModel, entity: string): { table?: TableInfo; name: string } | undefined;
+  /** Whether the query returns one row (an object), not an array of rows. */
+  readsOneRow(site: QuerySite, node: ts.Node): boolean;
+  /** Methods that run the queries handed to them (in an array) at once (`$transaction([…])`, `db.batch([…])`). */
+  batchRunners: readonly string[];
+}
+
+// ---------------------------------------------------------------------------
+// Schema sources
+
+export interface AdapterSchema {
+  /** Globs of the library's schema sources and configs, discovered without configuration. */
+  globs: readonly string[];
+  /** Folder names (at the project root) that hold the library's schema sources by convention. */
+  schemaFolders: readonly string[];
+  /** Folder names that hold the library's SQL migrations by convention (where a new migration goes). */
+  migrationFolders: readonly string[];
+  /** File extensions of the library's own schema files (`.prisma`). */
+  fileExtensions: readonly string[];
+  /** `model`: the library's schema file, applied after all SQL; `config`: read only for what it says about other databases. */
+  fileKind(path: string): 'model' | 'config' | undefined;
+  /** Tables declared by the library's model files (all together); they carry `origin` = the library. */
+  readModels(files: SourceFile[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[] };
+  /** Folders a config or model file of the library declares to hold another database's SQL. */
+  nonPostgresFolders(f: SourceFile): NonPostgresFolder[];
+  /** An index on `column` added where the library declares the table (`@@index` in schema.prisma), or undefined. */
+  indexFix(project: ProjectServices, table: TableInfo, column: string): Fix | undefined;
+}
+
+// ---------------------------------------------------------------------------
+// What rules ask: batching forms, fix templates, advice
+
+/** A placeholder for the key array in fix texts. */
+export type KeysPlaceholder = string;
+
+/** A text edit inside the query call (absolute offsets); `KEYS` in a text is the key array. */
+export interface FixPiece {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** How a library's single-key query becomes the batched one. */
+export interface Batched {
+  pieces: FixPiece[];
+  /** Field of a returned row holding the key. */
+  rowField: string;
+  /** Column (as written in the code) whose uniqueness decides Map vs grouped Map. */
+  column: string;
+  /**
+   * one:       returns one row or null/undefined
+   * one-throw: returns one row or throws
+   * many:      returns an array of rows
+   * result:    returns a driver result (`{ rows }`)
+   */
+  shape: 'one' | 'one-throw' | 'many' | 'result';
+  /** What a missing single row reads as. */
+  missing?: 'null' | 'undefined';
+  /** Keys compared as strings (raw drivers return bigint/numeric as strings). */
+  stringKeys?: boolean;
+  /** Rows are model instances read with `row.get('field')`. */
+  getter?: boolean;
+  /** The batched query fails on an empty key list: guard it. */
+  guardEmpty?: boolean;
+  imports?: { module: string; name: string }[];
+  title: string;
+}
+
+export interface BatchInput {
+  site: QuerySite;
+  node: ts.Node;
+  /** The expression of the element that keys the query (`user.id`). */
+  key: ts.Expression;
+  write: boolean;
+  table: TableInfo | undefined;
+}
+
+export interface WriteInput {
+  site: QuerySite;
+  call: ts.CallExpression;
+  /** The element variable and the collection's text. */
+  el: string;
+  coll: string;
+  /** The key array's text for a key expression. */
+  keys: (k: ts.Expression) => string;
+  uses: ts.Identifier[];
+}
+
+export interface SelectInput {
+  site: QuerySite;
+  node: ts.CallExpression;
+  fields: string[];
+  file: string;
+  /** Adds `key: value` to the options object (or as the only argument), when there is a place for it. */
+  insertOption(key: string, value: string): Fix | undefined;
+}
+
+export interface AdapterRules {
+  /** How to batch, in the library's own words (n-plus-one message). */
+  batchAdvice(site: QuerySite): string;
+  /** The library's word for a row limit in a call (`take`, `limit`). */
+  limitWord: string;
+  /** Rows come back with typed keys (numbers stay numbers, decimals are objects), not driver strings. */
+  typedRowKeys: boolean;
+  /** The single-key query rewritten to take the key array (read, or write with `write`). */
+  batchedRead(input: BatchInput): Batched | undefined;
+  /** A per-element write the generic rewrites do not cover, as one statement (`createMany`, `updateMany`). */
+  batchedWrite(input: WriteInput): { text: string; title: string } | undefined;
+  /** The call of a chain that takes the row(s) of an insert, when it accepts an array of rows. */
+  insertRowsCall(calls: ts.CallExpression[], methods: string[]): ts.CallExpression | undefined;
+  /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */
+  isWrite(site: QuerySite, node: ts.Node | undefined, text: string): boolean;
+  /** An explicit column selection in the library's syntax. */
+  selectColumns(input: SelectInput): Fix | undefined;
+  /** Index of the options argument of a call (after an entity argument where the library takes one first). */
+  optionsArgIndex(call: ts.CallExpression): number;
+  /** A lookup the library guarantees to use a unique index (`findUnique`, `findByPk`). */
+  uniqueLookup(site: QuerySite): boolean;
+  /**
+   * Relation filters in a `where` the query-site model leaves out: `keyPath` when they select rows by
+   * key, `fkColumns` the foreign-key columns a to-one relation filter constrains.
+   */
+  relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[] } | undefined;
+}
+
+/** One data library. `Id` is its registry key (engine/adapters/index.ts). */
+export interface Adapter<Id extends string = string> {
+  id: Id;
+  /** The library as people write it (`Prisma`, `postgres.js`). */
+  displayName: string;
+  modules: AdapterModules;
+  provenance: AdapterProvenance;
+  sql: AdapterSql;
+  orm: AdapterOrm;
+  schema: AdapterSchema;
+  rules: AdapterRules;
+}
