@@ -21,7 +21,7 @@ import type { Adapter } from './types';
 export type { Adapter } from './types';
 
 /** Checks every entry against the contract, with its key as its id. */
-function registry<T extends { [K in keyof T]: Adapter<K & string> }>(r: T): T {
+export function registry<T extends { [K in keyof T]: Adapter<K & string> }>(r: T): T {
   return r;
 }
 
