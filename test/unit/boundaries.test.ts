@@ -69,7 +69,11 @@ describe('architecture invariants', () => {
       .filter((f) => !f.startsWith('engine/adapters/'));
     const bad: string[] = [];
     for (const f of sources) {
-      for (const hit of libraryNames(f)) bad.push(`${f}:${hit}`);
+      for (const hit of libraryNames(f)) {
+        // A benchmark that drives a real PostgreSQL imports its client library to do so: a use, not analysis knowledge.
+        if (DRIVES_A_DATABASE.has(f) && / module pg$/.test(hit)) continue;
+        bad.push(`${f}:${hit}`);
+      }
     }
     assert.deepEqual(bad, []);
   });
@@ -88,6 +92,9 @@ describe('architecture invariants', () => {
     assert.deepEqual(hits, ['module @prisma/client', 'identifier PrismaClient', 'module pg', 'string postgres', 'identifier knexBuilder', 'regex /drizzle\\.config/']);
   });
 });
+
+/** Scripts that measure a real PostgreSQL through the `pg` client (like test/db/). */
+const DRIVES_A_DATABASE = new Set(['scripts/calibrate.ts']);
 
 /** Names of data libraries, matched case-insensitively inside identifiers and literal text. */
 const LIBRARY_WORDS = /prisma|typeorm|sequelize|knex|drizzle|kysely|slonik|nestjs|postgres\.js|node-postgres|pg-pool/i;
