@@ -11,14 +11,16 @@ import {
   type Problem,
   SUPPRESSIONS_FILE,
   emptyBaseline,
+  formatConfigIssues,
   matchBaseline,
   pruneBaseline,
+  readConfigDocument,
   serializeBaseline,
   suppressFindings,
   validateBaseline,
 } from '../engine';
 import type { LintOptions } from './args';
-import { CliError, writeAtomically } from './errors';
+import { CliError, unknownRule, writeAtomically } from './errors';
 
 export interface BaselineRun {
   /** Findings beyond the baseline: what the run reports and counts. */
@@ -51,13 +53,11 @@ function readBaseline(abs: string, shown: string): Baseline | undefined {
     if (err.code === 'ENOENT') return undefined;
     throw new CliError(`${shown}: cannot be read (${err.code ?? err.message})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (e) {
-    throw new CliError(`${shown}: invalid JSON (${(e as Error).message}); fix it or delete it and run querylens lint --suppress-all again`);
+  const doc = readConfigDocument(text);
+  if (doc.raw === undefined) {
+    throw new CliError(`${formatConfigIssues(shown, doc.issues).join('; ')} (fix it, or delete it and run querylens lint --suppress-all again)`);
   }
-  const { baseline, errors } = validateBaseline(raw);
+  const { baseline, errors } = validateBaseline(doc.raw);
   if (errors.length) throw new CliError(`${shown}: ${errors.join('; ')}`);
   return baseline;
 }
@@ -67,7 +67,7 @@ export function applyBaseline(input: BaselineInput): BaselineRun {
   const abs = opts.suppressionsFile ? path.resolve(cwd, opts.suppressionsFile) : path.join(root, SUPPRESSIONS_FILE);
   const shown = path.relative(cwd, abs).split(path.sep).join('/') || abs;
   for (const id of opts.suppressRules) {
-    if (!input.known.includes(id)) throw new CliError(`--suppress-rule ${id}: unknown rule id (known: ${input.known.join(', ')})`);
+    if (!input.known.includes(id)) throw unknownRule('--suppress-rule', id, input.known);
   }
   const writing = opts.suppressAll || opts.suppressRules.length > 0;
   const existing = readBaseline(abs, shown);

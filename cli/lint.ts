@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import {
   type AnalysisResult,
-  ConfigError,
   type Finding,
   LineIndex,
   type Problem,
@@ -16,16 +15,17 @@ import {
   type QuerylensConfig,
   allRules,
   defaultConfig,
+  formatConfigIssues,
   initParser,
   isAnalyzable,
   isSchemaSource,
-  parseConfig,
+  parseConfigText,
   ruleIds,
 } from '../engine';
 import type { LintOptions } from './args';
 import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, makeDirectories, readSource, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
-import { CliError, writeAtomically } from './errors';
+import { CliError, unknownRule, writeAtomically } from './errors';
 import { planFixPass } from './fix';
 import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
@@ -58,23 +58,15 @@ export function loadConfig(cwd: string, configFile: string | undefined, known: r
     const err = e as NodeJS.ErrnoException;
     throw new CliError(`config ${shown}: ${err.code === 'ENOENT' ? 'file not found' : `cannot be read (${err.code ?? err.message})`}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (e) {
-    throw new CliError(`config ${shown}: invalid JSON: ${(e as Error).message}`);
-  }
-  try {
-    return parseConfig(raw, known);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`config ${shown}: ${e.message}`);
-    throw e;
-  }
+  const { config, issues } = parseConfigText(text, known);
+  if (issues.length === 1) throw new CliError(`config ${formatConfigIssues(shown, issues)[0]}`);
+  if (issues.length) throw new CliError(`config ${shown}: ${issues.length} errors\n${formatConfigIssues(shown, issues).map((l) => `  ${l}`).join('\n')}`);
+  return config;
 }
 
 function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions, known: readonly string[]): void {
   for (const { id, severity } of opts.rules) {
-    if (!known.includes(id)) throw new CliError(`--rule ${id}: unknown rule id (known: ${known.join(', ') || 'none registered'})`);
+    if (!known.includes(id)) throw unknownRule('--rule', id, known);
     cfg.rules[id] = { severity, options: cfg.rules[id]?.options ?? {} };
   }
   if (opts.reportUnusedSuppressions) cfg.reportUnusedSuppressions = true;

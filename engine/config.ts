@@ -1,12 +1,15 @@
 /**
  * Configuration: the shape of `querylens.config.json` (and of the VS Code
  * `querylens.*` settings, which map onto the same keys), defaults, and
- * validation that names the offending key. Pure: callers read the file.
+ * validation that reports every bad key at once, each with its JSON path and
+ * a "did you mean" for near misses. Pure: callers read the file;
+ * engine/config-text.ts reads its text (JSONC) and adds line:column.
  *
  * The published JSON schema is `querylens.schema.json`; test/unit/config.test.ts
  * keeps the two in step.
  */
-import { MAX_TABLE_ROWS, paramValueError } from './model/params';
+import { DEFAULT_PARAMS, MAX_TABLE_ROWS, paramValueError } from './model/params';
+import { didYouMean } from './suggest';
 import type { SeveritySetting } from './types';
 
 export interface TableConfig {
@@ -59,16 +62,37 @@ export function defaultConfig(): QuerylensConfig {
   };
 }
 
+/** A JSON path into the configuration: object keys and array indexes. */
+export type ConfigPath = (string | number)[];
+
+/** One thing wrong with a configuration. */
+export interface ConfigIssue {
+  path: ConfigPath;
+  /** The path as shown: `model.roundTripMS`, `budgets["GET /models/*"]`, `(root)`. */
+  key: string;
+  /** The whole message, starting with `key`. */
+  message: string;
+  /** Whether the property name is wrong (an unknown key) or its value. */
+  at: 'key' | 'value';
+  /** 1-based line and UTF-16 column, when the configuration came from text. */
+  line?: number;
+  column?: number;
+}
+
 export class ConfigError extends Error {
+  /** `key` is the first issue's key; `issues` lists every one. */
   constructor(
     message: string,
     readonly key: string,
+    readonly issues: ConfigIssue[] = [],
   ) {
     super(message);
   }
 }
 
 const SEVERITIES = ['off', 'info', 'warning', 'error'];
+const TOP_LEVEL_KEYS = ['$schema', 'rules', 'schema', 'tables', 'model', 'budgets', 'ignore', 'lintTests', 'reportUnusedSuppressions', 'failOn'] as const;
+const MODEL_PARAMETERS = Object.keys(DEFAULT_PARAMS);
 /** A budget above a day is a typo (seconds for ms, an extra zero run): rejected. */
 const MAX_BUDGET_MS = 86_400_000;
 
@@ -76,112 +100,205 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function parseRuleSetting(key: string, v: unknown): RuleSetting {
-  if (typeof v === 'string') {
-    if (!SEVERITIES.includes(v)) throw new ConfigError(`${key}: severity must be one of ${SEVERITIES.join(', ')}, got "${v}"`, key);
-    return { severity: v as SeveritySetting, options: {} };
+/** `model.roundTripMs`, `tables["public.orders"].rows`, `ignore[2]`. */
+export function formatConfigPath(path: ConfigPath): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
   }
-  if (isObject(v)) {
-    const sev = v.severity ?? 'warning';
-    if (typeof sev !== 'string' || !SEVERITIES.includes(sev)) throw new ConfigError(`${key}.severity: must be one of ${SEVERITIES.join(', ')}`, `${key}.severity`);
-    if (v.options !== undefined && !isObject(v.options)) throw new ConfigError(`${key}.options: must be an object`, `${key}.options`);
-    for (const k of Object.keys(v)) if (k !== 'severity' && k !== 'options') throw new ConfigError(`${key}.${k}: unknown key`, `${key}.${k}`);
-    return { severity: sev as SeveritySetting, options: (v.options as Record<string, unknown>) ?? {} };
+  return out;
+}
+
+/** Collects issues while the validators walk the value. */
+class Issues {
+  readonly list: ConfigIssue[] = [];
+  add(path: ConfigPath, what: string, at: 'key' | 'value' = 'value'): void {
+    const key = formatConfigPath(path);
+    this.list.push({ path, key, message: `${key}: ${what}`, at });
   }
-  throw new ConfigError(`${key}: must be a severity string or { severity, options }`, key);
+  /** An unknown property name, with the nearest known one when there is a near miss. */
+  unknown(path: ConfigPath, kind: string, known: readonly string[]): void {
+    const name = String(path[path.length - 1]);
+    const near = didYouMean(name, known);
+    const hint = near ? `did you mean "${near}"?` : known.length ? `known: ${known.join(', ')}` : 'none is registered';
+    this.add(path, `unknown ${kind} (${hint})`, 'key');
+  }
 }
 
 /**
- * Validates a parsed JSON value and merges it over the defaults. Throws
- * ConfigError naming the key for anything unknown or mistyped: a typo in a
+ * A finite number within bounds; the one place numeric config values are
+ * checked. `max` rejects values no real setup has (a typo, an overflow).
+ */
+function checkNumber(v: unknown, path: ConfigPath, issues: Issues, bounds: { min?: number; above?: number; max?: number; maxNote?: string }, what: string): v is number {
+  const ok = typeof v === 'number' && Number.isFinite(v) && (bounds.min === undefined || v >= bounds.min) && (bounds.above === undefined || v > bounds.above);
+  if (!ok) {
+    issues.add(path, `must be ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+    return false;
+  }
+  if (bounds.max !== undefined && v > bounds.max) {
+    issues.add(path, `must be at most ${bounds.max}${bounds.maxNote ?? ''}, got ${v}`);
+    return false;
+  }
+  return true;
+}
+
+function checkStringArray(v: unknown, path: ConfigPath, issues: Issues): v is string[] {
+  if (!Array.isArray(v)) {
+    issues.add(path, 'must be an array of glob strings');
+    return false;
+  }
+  let ok = true;
+  v.forEach((s, i) => {
+    if (typeof s !== 'string') {
+      issues.add([...path, i], 'must be a glob string');
+      ok = false;
+    }
+  });
+  return ok;
+}
+
+function parseRuleSetting(path: ConfigPath, v: unknown, issues: Issues): RuleSetting | undefined {
+  if (typeof v === 'string') {
+    if (!SEVERITIES.includes(v)) {
+      const near = didYouMean(v, SEVERITIES);
+      issues.add(path, `severity must be one of ${SEVERITIES.join(', ')}, got "${v}"${near ? ` (did you mean "${near}"?)` : ''}`);
+      return undefined;
+    }
+    return { severity: v as SeveritySetting, options: {} };
+  }
+  if (isObject(v)) {
+    let ok = true;
+    const sev = v.severity ?? 'warning';
+    if (typeof sev !== 'string' || !SEVERITIES.includes(sev)) {
+      issues.add([...path, 'severity'], `must be one of ${SEVERITIES.join(', ')}`);
+      ok = false;
+    }
+    if (v.options !== undefined && !isObject(v.options)) {
+      issues.add([...path, 'options'], 'must be an object');
+      ok = false;
+    }
+    for (const k of Object.keys(v)) {
+      if (k !== 'severity' && k !== 'options') {
+        issues.unknown([...path, k], 'key', ['severity', 'options']);
+        ok = false;
+      }
+    }
+    return ok ? { severity: sev as SeveritySetting, options: (v.options as Record<string, unknown>) ?? {} } : undefined;
+  }
+  issues.add(path, 'must be a severity string or { severity, options }');
+  return undefined;
+}
+
+type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number];
+
+/** One validator per top-level key: checks `value`, records issues, applies what is valid to `cfg`. */
+const TOP_LEVEL: Record<TopLevelKey, (value: unknown, cfg: QuerylensConfig, issues: Issues, knownRules: readonly string[]) => void> = {
+  $schema(value, _cfg, issues) {
+    if (typeof value !== 'string') issues.add(['$schema'], 'must be a string (a path or URL of querylens.schema.json)');
+  },
+  rules(value, cfg, issues, knownRules) {
+    if (!isObject(value)) return issues.add(['rules'], 'must be an object of rule id → severity');
+    for (const [id, setting] of Object.entries(value)) {
+      if (!knownRules.includes(id)) {
+        issues.unknown(['rules', id], 'rule id', knownRules);
+        continue;
+      }
+      const parsed = parseRuleSetting(['rules', id], setting, issues);
+      if (parsed) cfg.rules[id] = parsed;
+    }
+  },
+  schema(value, cfg, issues) {
+    if (!isObject(value)) return issues.add(['schema'], 'must be an object');
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'sources') {
+        if (checkStringArray(v, ['schema', 'sources'], issues)) cfg.schema.sources = v;
+      } else if (k === 'discover') {
+        if (typeof v !== 'boolean') issues.add(['schema', 'discover'], 'must be true or false');
+        else cfg.schema.discover = v;
+      } else issues.unknown(['schema', k], 'key', ['sources', 'discover']);
+    }
+  },
+  tables(value, cfg, issues) {
+    if (!isObject(value)) return issues.add(['tables'], 'must be an object of table name → { rows, tiny }');
+    for (const [name, t] of Object.entries(value)) {
+      if (!isObject(t)) {
+        issues.add(['tables', name], 'must be an object like { "rows": 50000000 }');
+        continue;
+      }
+      const tc: TableConfig = {};
+      for (const [tk, tv] of Object.entries(t)) {
+        if (tk === 'rows') {
+          if (checkNumber(tv, ['tables', name, 'rows'], issues, { min: 0, max: MAX_TABLE_ROWS }, 'a non-negative number')) tc.rows = tv;
+        } else if (tk === 'tiny') {
+          if (typeof tv !== 'boolean') issues.add(['tables', name, 'tiny'], 'must be true or false');
+          else tc.tiny = tv;
+        } else issues.unknown(['tables', name, tk], 'key', ['rows', 'tiny']);
+      }
+      cfg.tables[name] = tc;
+    }
+  },
+  model(value, cfg, issues) {
+    if (!isObject(value)) return issues.add(['model'], 'must be an object of parameter → number');
+    for (const [p, v] of Object.entries(value)) {
+      if (!MODEL_PARAMETERS.includes(p)) {
+        issues.unknown(['model', p], 'model parameter', MODEL_PARAMETERS);
+        continue;
+      }
+      if (!checkNumber(v, ['model', p], issues, { min: 0 }, 'a non-negative number')) continue;
+      // The parameter's own range (engine/model/params.ts PARAM_RANGES).
+      const why = paramValueError(p, v);
+      if (why) issues.add(['model', p], why);
+      else cfg.model[p] = v;
+    }
+  },
+  budgets(value, cfg, issues) {
+    if (!isObject(value)) return issues.add(['budgets'], 'must be an object of function name or route pattern → milliseconds');
+    for (const [p, v] of Object.entries(value)) {
+      if (checkNumber(v, ['budgets', p], issues, { above: 0, max: MAX_BUDGET_MS, maxNote: ' ms (a day)' }, 'a positive number of milliseconds')) cfg.budgets[p] = v;
+    }
+  },
+  ignore(value, cfg, issues) {
+    if (checkStringArray(value, ['ignore'], issues)) cfg.ignore = value;
+  },
+  lintTests(value, cfg, issues) {
+    if (typeof value !== 'boolean') issues.add(['lintTests'], 'must be true or false');
+    else cfg.lintTests = value;
+  },
+  reportUnusedSuppressions(value, cfg, issues) {
+    if (typeof value !== 'boolean') issues.add(['reportUnusedSuppressions'], 'must be true or false');
+    else cfg.reportUnusedSuppressions = value;
+  },
+  failOn(value, cfg, issues) {
+    if (value !== 'error' && value !== 'warning' && value !== 'info') issues.add(['failOn'], 'must be "error", "warning" or "info"');
+    else cfg.failOn = value;
+  },
+};
+
+/**
+ * Validates a parsed configuration value and merges what is valid over
+ * `base`. Every problem is returned, each naming its key: a typo in a
  * config must not silently do nothing. `knownRules` guards rule ids.
  */
-export function parseConfig(raw: unknown, knownRules: readonly string[], base: QuerylensConfig = defaultConfig()): QuerylensConfig {
-  if (!isObject(raw)) throw new ConfigError('the configuration must be a JSON object', '(root)');
+export function validateConfig(raw: unknown, knownRules: readonly string[], base: QuerylensConfig = defaultConfig()): { config: QuerylensConfig; issues: ConfigIssue[] } {
+  const issues = new Issues();
   const cfg: QuerylensConfig = structuredClone(base);
-  for (const [key, value] of Object.entries(raw)) {
-    switch (key) {
-      case '$schema':
-        break;
-      case 'rules': {
-        if (!isObject(value)) throw new ConfigError('rules: must be an object of rule id → severity', 'rules');
-        for (const [id, setting] of Object.entries(value)) {
-          if (!knownRules.includes(id)) throw new ConfigError(`rules.${id}: unknown rule id (known: ${knownRules.join(', ')})`, `rules.${id}`);
-          cfg.rules[id] = parseRuleSetting(`rules.${id}`, setting);
-        }
-        break;
-      }
-      case 'schema': {
-        if (!isObject(value)) throw new ConfigError('schema: must be an object', 'schema');
-        for (const [k, v] of Object.entries(value)) {
-          if (k === 'sources') {
-            if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new ConfigError('schema.sources: must be an array of glob strings', 'schema.sources');
-            cfg.schema.sources = v as string[];
-          } else if (k === 'discover') {
-            if (typeof v !== 'boolean') throw new ConfigError('schema.discover: must be true or false', 'schema.discover');
-            cfg.schema.discover = v;
-          } else throw new ConfigError(`schema.${k}: unknown key`, `schema.${k}`);
-        }
-        break;
-      }
-      case 'tables': {
-        if (!isObject(value)) throw new ConfigError('tables: must be an object of table name → { rows, tiny }', 'tables');
-        for (const [name, t] of Object.entries(value)) {
-          const k = `tables.${name}`;
-          if (!isObject(t)) throw new ConfigError(`${k}: must be an object like { "rows": 50000000 }`, k);
-          const tc: TableConfig = {};
-          for (const [tk, tv] of Object.entries(t)) {
-            if (tk === 'rows') {
-              if (typeof tv !== 'number' || !(tv >= 0) || !Number.isFinite(tv)) throw new ConfigError(`${k}.rows: must be a non-negative number`, `${k}.rows`);
-              if (tv > MAX_TABLE_ROWS) throw new ConfigError(`${k}.rows: must be at most ${MAX_TABLE_ROWS}, got ${tv}`, `${k}.rows`);
-              tc.rows = tv;
-            } else if (tk === 'tiny') {
-              if (typeof tv !== 'boolean') throw new ConfigError(`${k}.tiny: must be true or false`, `${k}.tiny`);
-              tc.tiny = tv;
-            } else throw new ConfigError(`${k}.${tk}: unknown key (expected rows, tiny)`, `${k}.${tk}`);
-          }
-          cfg.tables[name] = tc;
-        }
-        break;
-      }
-      case 'model': {
-        if (!isObject(value)) throw new ConfigError('model: must be an object of parameter → number', 'model');
-        for (const [p, v] of Object.entries(value)) {
-          if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`model.${p}: must be a non-negative number`, `model.${p}`);
-          const why = paramValueError(p, v);
-          if (why) throw new ConfigError(`model.${p}: ${why}`, `model.${p}`);
-          cfg.model[p] = v;
-        }
-        break;
-      }
-      case 'budgets': {
-        if (!isObject(value)) throw new ConfigError('budgets: must be an object of function name or route pattern → milliseconds', 'budgets');
-        for (const [p, v] of Object.entries(value)) {
-          if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ConfigError(`budgets.${p}: must be a positive number of milliseconds`, `budgets.${p}`);
-          if (v > MAX_BUDGET_MS) throw new ConfigError(`budgets.${p}: must be at most ${MAX_BUDGET_MS} ms (a day), got ${v}`, `budgets.${p}`);
-          cfg.budgets[p] = v;
-        }
-        break;
-      }
-      case 'ignore': {
-        if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) throw new ConfigError('ignore: must be an array of glob strings', 'ignore');
-        cfg.ignore = value as string[];
-        break;
-      }
-      case 'lintTests':
-      case 'reportUnusedSuppressions': {
-        if (typeof value !== 'boolean') throw new ConfigError(`${key}: must be true or false`, key);
-        cfg[key] = value;
-        break;
-      }
-      case 'failOn': {
-        if (value !== 'error' && value !== 'warning' && value !== 'info') throw new ConfigError('failOn: must be "error", "warning" or "info"', 'failOn');
-        cfg.failOn = value;
-        break;
-      }
-      default:
-        throw new ConfigError(`${key}: unknown key`, key);
-    }
+  if (!isObject(raw)) {
+    issues.add([], 'the configuration must be a JSON object');
+    return { config: cfg, issues: issues.list };
   }
-  return cfg;
+  for (const [key, value] of Object.entries(raw)) {
+    if (Object.hasOwn(TOP_LEVEL, key)) TOP_LEVEL[key as TopLevelKey](value, cfg, issues, knownRules);
+    else issues.unknown([key], 'key', TOP_LEVEL_KEYS.filter((k) => k !== '$schema'));
+  }
+  return { config: cfg, issues: issues.list };
+}
+
+/** validateConfig that throws ConfigError (listing every issue) when anything is wrong. */
+export function parseConfig(raw: unknown, knownRules: readonly string[], base: QuerylensConfig = defaultConfig()): QuerylensConfig {
+  const { config, issues } = validateConfig(raw, knownRules, base);
+  if (issues.length) throw new ConfigError(issues.map((i) => i.message).join('\n'), issues[0].key, issues);
+  return config;
 }

@@ -5,7 +5,9 @@
 export * from './types';
 export { initParser } from './sql/parser';
 export { Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
-export { type QuerylensConfig, ConfigError, defaultConfig, parseConfig } from './config';
+export { type QuerylensConfig, type ConfigIssue, type ConfigPath, ConfigError, defaultConfig, formatConfigPath, parseConfig, validateConfig } from './config';
+export { type ConfigDocument, formatConfigIssues, parseConfigText, readConfigDocument } from './config-text';
+export { didYouMean } from './suggest';
 export { isSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
 export { LineIndex } from './text';
 export { allRules, ruleById, ruleIds } from '../rules';

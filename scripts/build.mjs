@@ -1,6 +1,7 @@
-// Bundles the CLI, the language server, the engine API and the VS Code extension with esbuild.
-// libpg-query (WebAssembly beside its JS) and typescript stay external: they are
-// runtime dependencies, loaded from node_modules (the .vsix ships them too).
+// Bundles the CLI, the language server, the engine API and the VS Code extension with esbuild
+// (shared options: scripts/esbuild-options.cjs). libpg-query (WebAssembly beside its JS) and
+// typescript stay external: they are runtime dependencies, loaded from node_modules (the .vsix
+// ships them too).
 //
 // `--declarations` (prepack) also writes the engine API's type declarations to
 // dist/types/ (tsconfig.types.json), which package.json "types"/"exports" name.
@@ -12,16 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: true,
-  external: ['libpg-query', 'typescript', 'vscode'],
-  logLevel: 'warning',
-  absWorkingDir: root,
-};
+const require = createRequire(import.meta.url);
+const common = { ...require('./esbuild-options.cjs'), absWorkingDir: root };
 
 await Promise.all([
   build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }),
@@ -34,6 +27,6 @@ await Promise.all([
 
 if (process.argv.includes('--declarations')) {
   rmSync(join(root, 'dist', 'types'), { recursive: true, force: true });
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json')], { cwd: root, stdio: 'inherit' });
 }

@@ -96,6 +96,7 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
         type: 'object',
         description: 'Performance-model parameters (defaults documented in engine/model/params.ts).',
         properties: modelProps,
+        // Only known parameters: a misspelt one (`roundTripMS`) must not silently do nothing.
         additionalProperties: false,
       },
       budgets: {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import {
   type Baseline,
+  type ConfigDocument,
   ConfigError,
   type Finding,
   MAX_FILE_BYTES,
@@ -16,14 +17,17 @@ import {
   type QuerylensConfig,
   defaultConfig,
   SCHEMA_FOLDERS,
+  formatConfigIssues,
   isAnalyzable,
   isLibrarySchemaFile,
   isSchemaSource,
   SUPPRESSIONS_FILE,
   matchBaseline,
   parseConfig,
+  readConfigDocument,
   ruleIds,
   validateBaseline,
+  validateConfig,
 } from '../engine';
 
 export const CONFIG_FILE = 'querylens.config.json';
@@ -79,6 +83,8 @@ export class WorkspaceProject {
   readonly open = new Set<string>();
   private diskCache = new Map<string, string | undefined>();
   private fileConfigRaw: unknown;
+  /** The parsed config file, to place validation issues at their line and column. */
+  private fileConfigDoc?: ConfigDocument;
   private settingsRaw: Record<string, unknown> = {};
   private ignoreMatcher: Ignore = ignore();
   private schemaGlobsKey = '';
@@ -201,14 +207,13 @@ export class WorkspaceProject {
   /** Re-reads querylens.config.json; returns true when the effective config changed. */
   loadConfigFile(): boolean {
     const abs = path.join(this.root, CONFIG_FILE);
-    let raw: unknown;
+    let text: string | undefined;
     try {
-      raw = fs.existsSync(abs) ? JSON.parse(fs.readFileSync(abs, 'utf8')) : undefined;
+      text = fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
     } catch (e) {
-      this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); using defaults`);
-      raw = undefined;
+      this.reportConfigError(`${CONFIG_FILE}: cannot be read (${(e as Error).message}); using defaults`);
     }
-    return this.setFileConfig(raw);
+    return this.setFileConfig(text);
   }
 
   /** Re-reads querylens-suppressions.json; returns true when it changed. A bad file is logged and ignored. */
@@ -217,8 +222,10 @@ export class WorkspaceProject {
     let next: Baseline | undefined;
     try {
       if (fs.existsSync(abs)) {
-        const { baseline, errors } = validateBaseline(JSON.parse(fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '')));
-        if (errors.length) this.logger.error(`[${this.root}] ${SUPPRESSIONS_FILE}: ${errors.join('; ')}; baseline ignored`);
+        const doc = readConfigDocument(fs.readFileSync(abs, 'utf8'));
+        const { baseline, errors } = validateBaseline(doc.raw);
+        const problems = doc.raw === undefined ? formatConfigIssues(SUPPRESSIONS_FILE, doc.issues) : errors;
+        if (problems.length) this.logger.error(`[${this.root}] ${SUPPRESSIONS_FILE}: ${problems.join('; ')}; baseline ignored`);
         else next = baseline;
       }
     } catch (e) {
@@ -237,22 +244,25 @@ export class WorkspaceProject {
 
   /** The config file's text from an editor buffer: errors are logged, not popped up on every keystroke (saving re-reads it from disk). */
   setFileConfigText(text: string): boolean {
-    let raw: unknown;
     this.quiet = true;
     try {
-      try {
-        raw = JSON.parse(text);
-      } catch (e) {
-        this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); using defaults`);
-        raw = undefined;
-      }
-      return this.setFileConfig(raw);
+      return this.setFileConfig(text);
     } finally {
       this.quiet = false;
     }
   }
 
-  private setFileConfig(raw: unknown): boolean {
+  /** The file's text (JSONC) → its raw value; syntax errors are reported with line:column and leave the file out. */
+  private setFileConfig(text: string | undefined): boolean {
+    let raw: unknown;
+    this.fileConfigDoc = undefined;
+    if (text !== undefined) {
+      const doc = readConfigDocument(text);
+      this.fileConfigDoc = doc;
+      if (doc.raw === undefined) {
+        this.reportConfigError(`${CONFIG_FILE}: not valid JSON (${doc.issues.slice(0, 3).map((i) => `${i.line}:${i.column} ${i.message.replace(/^invalid JSON: /, '')}`).join('; ')}); using defaults`);
+      } else raw = doc.raw;
+    }
     if (raw !== undefined && !this.trusted) {
       const s = stripUntrusted(raw);
       if (s.dropped.length) this.logger.warn(`untrusted workspace: ignoring ${CONFIG_FILE} keys ${s.dropped.join(', ')}`);
@@ -299,11 +309,12 @@ export class WorkspaceProject {
       this.reportConfigError(`settings querylens.${e instanceof ConfigError ? e.message : (e as Error).message}; settings ignored`);
     }
     if (this.fileConfigRaw !== undefined) {
-      try {
-        cfg = parseConfig(this.fileConfigRaw, known, cfg);
-      } catch (e) {
-        this.reportConfigError(`${CONFIG_FILE}: ${(e as Error).message}; using defaults for the file's settings`);
-      }
+      const r = validateConfig(this.fileConfigRaw, known, cfg);
+      if (r.issues.length) {
+        const doc = this.fileConfigDoc;
+        const located = doc ? r.issues.map((i) => doc.locate(i)) : r.issues;
+        this.reportConfigError(`${formatConfigIssues(CONFIG_FILE, located).join('; ')}; using defaults for the file's settings`);
+      } else cfg = r.config;
     }
     const before = JSON.stringify(this.project.config);
     if (JSON.stringify(cfg) === before) return false;

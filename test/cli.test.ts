@@ -94,7 +94,8 @@ describe('querylens CLI: usage and exit code 2', () => {
     [['lint', '--format', 'xml'], /--format: unknown format "xml"/],
     [['lint', '--format'], /--format needs a value/],
     [['lint', '--max-warnings', 'many'], /--max-warnings: expected a non-negative integer, got "many"/],
-    [['lint', '--rule', 'no-such-rule=off'], /--rule no-such-rule: unknown rule id/],
+    [['lint', '--rule', 'no-such-rule=off'], /--rule no-such-rule: unknown rule id \(known: /],
+    [['lint', '--rule', 'over-fetchin=off'], /--rule over-fetchin: unknown rule id \(did you mean "over-fetching"\?\)/],
     [['lint', '--rule', 'over-fetching=loud'], /--rule over-fetching: severity must be one of/],
     [['lint', 'missing/'], /missing\/: no such file or directory/],
     [['lint', '--config', 'absent.json'], /config absent\.json: file not found/],
@@ -114,14 +115,14 @@ describe('querylens CLI: usage and exit code 2', () => {
     const d = project({ 'querylens.config.json': JSON.stringify({ rules: { 'n-plus-on': 'error' } }), 'q.sql': 'SELECT 1;\n' });
     const r = ql(d, ['lint']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^querylens: config querylens\.config\.json: rules\.n-plus-on: unknown rule id/);
+    assert.match(r.stderr, /^querylens: config querylens\.config\.json:1:11: rules\.n-plus-on: unknown rule id \(did you mean "n-plus-one"\?\)/);
   });
 
   it('a config with a mistyped value → exit 2 naming the key', () => {
     const d = project({ 'querylens.config.json': JSON.stringify({ lintTests: 'yes' }), 'q.sql': 'SELECT 1;\n' });
     const r = ql(d, ['lint']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /config querylens\.config\.json: lintTests: must be true or false/);
+    assert.match(r.stderr, /config querylens\.config\.json:1:14: lintTests: must be true or false/);
   });
 });
 

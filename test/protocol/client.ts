@@ -40,7 +40,7 @@ export function serverCommand(): string[] {
 export function buildBundles(): void {
   const script = `
     const { build } = require('esbuild');
-    const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external: ['libpg-query', 'typescript', 'vscode'], logLevel: 'error' };
+    const common = { ...require('./scripts/esbuild-options.cjs'), logLevel: 'error' };
     Promise.all([
       build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
       build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }).catch((e) => {

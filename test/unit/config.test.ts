@@ -65,7 +65,7 @@ const INVALID: { config: unknown; key: string }[] = [
   { config: { reportUnusedSuppressions: 1 }, key: 'reportUnusedSuppressions' },
   { config: { failOn: 'fatal' }, key: 'failOn' },
   { config: { ignore: 'dist/**' }, key: 'ignore' },
-  { config: { ignore: [1] }, key: 'ignore' },
+  { config: { ignore: [1] }, key: 'ignore[0]' },
   { config: { schema: { sources: 'db/*.sql' } }, key: 'schema.sources' },
   { config: { schema: { discovery: true } }, key: 'schema.discovery' },
   { config: { tables: { orders: { rowz: 10 } } }, key: 'tables.orders.rowz' },
@@ -73,6 +73,8 @@ const INVALID: { config: unknown; key: string }[] = [
   { config: { tables: { orders: 10 } }, key: 'tables.orders' },
   { config: { model: { roundTripMs: '1ms' } }, key: 'model.roundTripMs' },
   { config: { model: { roundTripMs: -3 } }, key: 'model.roundTripMs' },
+  { config: { model: { roundTripMS: 1 } }, key: 'model.roundTripMS' },
+  { config: { $schema: 42 }, key: '$schema' },
   { config: { budgets: { checkout: 0 } }, key: 'budgets.checkout' },
   { config: { rules: { 'n-plus-on': 'error' } }, key: 'rules.n-plus-on' },
   { config: [], key: '(root)' },
@@ -161,12 +163,12 @@ describe('CLI config loading', () => {
 
   it('names the file and the key of an invalid config', async () => {
     fs.writeFileSync(path.join(dir, 'querylens.config.json'), JSON.stringify({ tables: { orders: { rowz: 1 } } }));
-    await assert.rejects(lint(), (e: unknown) => e instanceof CliError && /^config querylens\.config\.json: tables\.orders\.rowz: unknown key/.test((e as Error).message));
+    await assert.rejects(lint(), (e: unknown) => e instanceof CliError && /^config querylens\.config\.json:1:22: tables\.orders\.rowz: unknown key/.test((e as Error).message));
   });
 
-  it('reports invalid JSON and a missing --config file as config errors', async () => {
-    fs.writeFileSync(path.join(dir, 'querylens.config.json'), '{ "lintTests": true, }');
-    assert.throws(() => loadConfig(dir, path.join(dir, 'querylens.config.json')), (e: unknown) => e instanceof CliError && /querylens\.config\.json: invalid JSON/.test((e as Error).message));
+  it('reports invalid JSON (with line:column) and a missing --config file as config errors', async () => {
+    fs.writeFileSync(path.join(dir, 'querylens.config.json'), '{ "lintTests": true,, }');
+    assert.throws(() => loadConfig(dir, path.join(dir, 'querylens.config.json')), (e: unknown) => e instanceof CliError && /querylens\.config\.json:1:21: invalid JSON/.test((e as Error).message));
     await assert.rejects(lint(['--config', 'nope.json']), (e: unknown) => e instanceof CliError && /config nope\.json: file not found/.test((e as Error).message));
   });
 
