@@ -122,7 +122,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     for (const f of new FileFilter(root, [], true).walk('')) if (explicit(f)) schemaFiles.add(f);
   }
 
-  const project = new Project(config, { readFile: lazyReader(root) }, [...rules]);
+  const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates }, [...rules]);
   await initParser();
   const bom = new Map<string, boolean>();
   const analysed: string[] = [];

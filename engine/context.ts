@@ -11,6 +11,8 @@ import type { SqlSite } from './sources/types';
 import type { QuerySite } from './sources/query-sites';
 import { fileQuerySites } from './sources/orm';
 import { tableRowsCount } from './model/query-cost';
+import type { ProjectUsage } from './sources/table-usage';
+import type { ColumnValueUse } from './sql/selectivity';
 import { LineIndex } from './text';
 import type { Estimate, Fix, Range, RelatedLocation, SourceFile } from './types';
 
@@ -40,6 +42,8 @@ export interface ProjectServices {
   fileText(path: string): string | undefined;
   /** A per-project memo for derived data (per-file summaries), keyed by the caller. */
   memo<T>(key: string, text: string, compute: () => T): T;
+  /** Project-wide usage of tables and columns (engine/sources/table-usage.ts). */
+  usage?(): ProjectUsage;
 }
 
 export class RuleContext {
@@ -91,6 +95,22 @@ export class RuleContext {
   /** Row count of a table with its source, for estimates. */
   tableRows(table: TableInfo | undefined, name?: string): Count {
     return tableRowsCount(table, this.model, name);
+  }
+
+  /** What the project's code compares a column to (constants vs anything else), when known. */
+  columnValues(table: TableInfo, column: string): ColumnValueUse | undefined {
+    return this.project.usage?.().columnValues(table, column);
+  }
+
+  /**
+   * Whether a table is too small for an index to matter: declared `tiny`; or, with no row count from
+   * config or statistics, a reference table the application never writes (only migrations, seeds and
+   * one-off scripts do, so it holds what they put there).
+   */
+  isTiny(table: TableInfo): boolean {
+    if (table.tiny) return true;
+    if (table.rows !== undefined) return false;
+    return this.project.usage?.().mayWrite(table) === false;
   }
 
   report(d: ReportDescriptor): void {

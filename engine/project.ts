@@ -16,6 +16,8 @@ import type { SchemaModel } from './schema/types';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
+import { fileUsage, ProjectUsage } from './sources/table-usage';
+import { isOneOffScriptPath, isTestFilePath } from '../rules/one-off';
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
@@ -31,6 +33,8 @@ export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 export interface ProjectHost {
   /** Reads a project file that was not given with setFile (an imported helper); undefined if absent. */
   readFile?(path: string): string | undefined;
+  /** Every analysable file of the project (project-relative), given or not: project-wide facts read them through readFile. */
+  listFiles?(): readonly string[];
 }
 
 export function isAnalyzable(path: string): boolean {
@@ -51,6 +55,9 @@ export class Project implements ProjectServices {
   private schemaCache?: SchemaModel;
   private memos = new Map<string, { text: string; value: unknown }>();
   private readonly trees = new TsCache();
+  /** Bumped whenever a file's text, the file set or the config changes: project-wide facts are rebuilt lazily. */
+  private generation = 0;
+  private usageCache?: { generation: number; usage: ProjectUsage };
   config: QuerylensConfig;
   model: CostModel;
   rules: Rule[];
@@ -70,6 +77,7 @@ export class Project implements ProjectServices {
     this.model = new CostModel(config.model);
     this.schemaCache = undefined;
     this.memos.clear();
+    this.generation++;
     // SQL sites of a file depend on other files too (a client re-exported from db.ts): drop them with
     // the other derived data. Their parses stay memoised by SQL text, so this costs only extraction.
     this.siteCache.clear();
@@ -79,6 +87,7 @@ export class Project implements ProjectServices {
   setFile(path: string, text: string): boolean {
     const old = this.files.get(path);
     this.files.set(path, text);
+    if (old !== text) this.generation++;
     if (old !== text && isSchemaSource(path, this.config)) {
       this.schemaCache = undefined;
       return true;
@@ -88,6 +97,7 @@ export class Project implements ProjectServices {
 
   deleteFile(path: string): boolean {
     const had = this.files.delete(path);
+    if (had) this.generation++;
     this.siteCache.delete(path);
     this.trees.delete(path);
     if (had && isSchemaSource(path, this.config)) {
@@ -99,6 +109,36 @@ export class Project implements ProjectServices {
 
   paths(): string[] {
     return [...this.files.keys()];
+  }
+
+  /** Every file of the project: the ones given, and the ones the host lists. */
+  projectFiles(): string[] {
+    const all = new Set(this.files.keys());
+    for (const p of this.host.listFiles?.() ?? []) all.add(p);
+    return [...all];
+  }
+
+  /**
+   * What application code compares each column to and which tables it writes (engine/sources/table-usage.ts),
+   * over every project file except schema sources, tests and one-off scripts. Per-file summaries are memoised
+   * by text; the merge is redone when any file changed.
+   */
+  usage(): ProjectUsage {
+    if (this.usageCache?.generation === this.generation) return this.usageCache.usage;
+    const usage = new ProjectUsage();
+    const schema = this.schema();
+    for (const path of this.projectFiles()) {
+      if (!isAnalyzable(path) || isSchemaSource(path, this.config) || isTestFilePath(path) || isOneOffScriptPath(path)) continue;
+      const text = this.fileText(path);
+      if (text === undefined || skipReason(path, text)) continue;
+      try {
+        usage.add(this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema)));
+      } catch {
+        // A file the extractors cannot read contributes nothing; its own analysis reports why.
+      }
+    }
+    this.usageCache = { generation: this.generation, usage };
+    return usage;
   }
 
   fileText(path: string): string | undefined {

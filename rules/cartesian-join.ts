@@ -110,7 +110,7 @@ function readsTables(levels: QueryLevel[], depth = 0): boolean {
 function isRowSource(ctx: RuleContext, model: QueryModel, level: QueryLevel, item: FromItem): boolean {
   if (item.kind === 'table') {
     const t = item.table ?? ctx.table(item.name ?? '', item.schemaName);
-    if (t?.tiny) return false;
+    if (t && ctx.isTiny(t)) return false;
     if (t?.rows !== undefined && t.rows <= 1) return false;
     if (t && uniquelyFiltered(model, level, item, t)) return false;
     return true;

@@ -1,29 +1,23 @@
 /**
- * The ORM halves of `over-fetching` and `unindexed-predicate`: the rule
- * modules call these for TypeScript files so each rule stays one module with
- * one id. They read QuerySites (engine/sources/orm.ts), never imports.
+ * The ORM half of `over-fetching`: the rule module calls it for TypeScript
+ * files so the rule stays one module with one id. It reads QuerySites
+ * (engine/sources/orm.ts), never imports.
  *
- * over-fetching: a read with no column selection (Prisma without `select`,
+ * A read with no column selection (Prisma without `select`,
  * TypeORM without `select`, Sequelize without `attributes`, Knex/Drizzle
  * `select()` of everything, Kysely `selectAll()`) whose result the code then
  * reads only some fields of, or whose table has large columns (json/jsonb/
  * bytea …) the code never reads. When the rows escape (returned, passed on,
  * spread, serialised) the caller may need every column: no finding.
- *
- * unindexed-predicate: `where` objects, builder filters and `orderBy` +
- * `take` checked against the schema's indexes the way the planner uses a
- * B-tree: a column is searchable when it leads an index, or follows keys
- * that the same query constrains by equality. Unknown tables or columns, and
- * tables declared tiny, give no finding.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { isLargeType, typeWidth } from '../engine/model';
-import { findColumn, type ColumnInfo, type IndexInfo, type TableInfo } from '../engine/schema/types';
+import { findColumn, type ColumnInfo } from '../engine/schema/types';
 import { findNode } from '../engine/sources/call-graph';
-import type { ColumnUse, QuerySite } from '../engine/sources/query-sites';
+import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, RelatedLocation } from '../engine/types';
 
 /** At most this share of the columns read (and no large column skipped) is fine; more unused is over-fetching. */
@@ -269,170 +263,6 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
   }
 }
 
-function snake(s: string): string {
+export function snake(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
-
-// ---------------------------------------------------------------------------
-// unindexed-predicate, ORM half.
-
-type Served = { served: true } | { served: false; reason: string };
-
-function isBtreeLike(ix: IndexInfo): boolean {
-  return !ix.method || ix.method === 'btree' || ix.method === 'hash';
-}
-
-/**
- * Can an index serve column `col` here? It must lead an index, or follow
- * leading keys all constrained by equality (`eqCols`). A leading-wildcard
- * LIKE needs a trigram (GIN/GiST) index on the column.
- */
-function coverage(table: TableInfo, col: string, op: string | undefined, eqCols: Set<string>): Served {
-  if (op === 'like-contains') {
-    const trgm = table.indexes.some((ix) => !isBtreeLike(ix) && ix.keys.some((k) => k.column === col || (k.expression ?? '').includes(col)));
-    return trgm ? { served: true } : { served: false, reason: `a leading-wildcard match on ${col} needs a trigram (GIN/GiST) index` };
-  }
-  let composite: IndexInfo | undefined;
-  for (const ix of table.indexes) {
-    if (!isBtreeLike(ix) && ix.method !== 'brin') continue;
-    const i = ix.keys.findIndex((k) => k.column === col);
-    if (i < 0) continue;
-    // A partial index serves queries that repeat its predicate; an ORM filter may, so it counts (precision first).
-    if (ix.keys.slice(0, i).every((k) => k.column !== undefined && eqCols.has(k.column))) return { served: true };
-    composite ??= ix;
-  }
-  if (composite) return { served: false, reason: `${col} is not the leading column of ${composite.name} (${composite.keys.map((k) => k.column ?? k.expression).join(', ')})` };
-  return { served: false, reason: `no index includes ${col}` };
-}
-
-/** Soft-delete / archive markers (same convention as the SQL half in unindexed-predicate.ts). */
-const SOFT_DELETE_COLUMN = /^(is_?)?(deleted|archived|removed|trashed|discarded)(_?(at|on|date|time|timestamp))?$/i;
-
-/** The innermost node of `sf` that spans [start, end). */
-function nodeSpanning(sf: ts.SourceFile, start: number, end: number): ts.Node | undefined {
-  let found: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
-    if (n.getStart(sf) <= start && n.getEnd() >= end) {
-      found = n;
-      ts.forEachChild(n, visit);
-    }
-  };
-  ts.forEachChild(sf, visit);
-  return found;
-}
-
-const isNullLiteral = (e: ts.Expression | undefined): boolean => !!e && unwrapExpr(e).kind === ts.SyntaxKind.NullKeyword;
-
-function calleeName(call: ts.CallExpression): string {
-  const e = call.expression;
-  return ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
-}
-
-/**
- * Whether a filter is `IS NULL` as the ORMs write it: Prisma/TypeORM/Sequelize
- * `{ deletedAt: null }`, `{ equals: null }`, `{ [Op.is]: null }`, TypeORM
- * `IsNull()`, Drizzle `isNull(t.deletedAt)`, Knex `.where('deleted_at', null)`,
- * Kysely `.where('deleted_at', 'is', null)`.
- */
-function isNullFilter(sf: ts.SourceFile, use: ColumnUse): boolean {
-  if (!use.range) return false;
-  let n = nodeSpanning(sf, use.range.start, use.range.end);
-  if (n && ts.isIdentifier(n) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n) n = n.parent;
-  else if (n && (ts.isStringLiteral(n) || ts.isComputedPropertyName(n)) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n) n = n.parent;
-  if (!n) return false;
-  if (ts.isPropertyAssignment(n)) {
-    const v = unwrapExpr(n.initializer);
-    if (isNullLiteral(v)) return true;
-    if (ts.isCallExpression(v)) return calleeName(v) === 'IsNull';
-    if (ts.isObjectLiteralExpression(v)) {
-      return v.properties.some((q) => {
-        if (!ts.isPropertyAssignment(q) || !isNullLiteral(q.initializer)) return false;
-        const k = ts.isComputedPropertyName(q.name) ? q.name.expression.getText(sf) : q.name.getText(sf);
-        return /(^|\.)(equals|is|eq)$/.test(k);
-      });
-    }
-    return false;
-  }
-  const call = n.parent && ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression) ? n.parent : undefined;
-  if (!call) return false;
-  const fn = calleeName(call);
-  if (fn === 'isNull') return true;
-  if (/^(and|or)?where$/i.test(fn) && call.arguments[0] === n) {
-    const args = call.arguments;
-    if (args.length === 2) return isNullLiteral(args[1]);
-    if (args.length === 3) return isNullLiteral(args[2]) && ts.isStringLiteralLike(unwrapExpr(args[1])) && /^(is|=)$/i.test((unwrapExpr(args[1]) as ts.StringLiteralLike).text);
-  }
-  return false;
-}
-
-/** `deleted_at IS NULL` and its kin keep most rows: never the column to report, though it still fixes an index prefix. */
-function isSoftDeleteNull(sf: ts.SourceFile, use: ColumnUse, col: ColumnInfo): boolean {
-  return (SOFT_DELETE_COLUMN.test(col.name) || SOFT_DELETE_COLUMN.test(snake(use.column))) && isNullFilter(sf, use);
-}
-
-/** An inner relation filter that keeps almost every row: `deletedAt: null`. */
-const softDeleteNull = (field: string, value: ts.Expression): boolean => SOFT_DELETE_COLUMN.test(snake(field)) && isNullLiteral(value);
-
-function resolveColumn(table: TableInfo, c: ColumnUse): ColumnInfo | undefined {
-  return findColumn(table, c.column) ?? findColumn(table, snake(c.column));
-}
-
-export function checkOrmUnindexed(ctx: RuleContext): void {
-  const sf = ctx.tsAst();
-  if (!sf) return;
-  for (const site of ctx.querySites()) {
-    if (site.sql || !site.executes) continue;
-    // A lookup the library serves from a unique index by construction (findUnique, findByPk).
-    const adapter = adapterOf(site.library);
-    if (adapter.rules.uniqueLookup(site)) continue;
-    const table = site.table ? ctx.table(site.table) : undefined;
-    if (!table || table.tiny) continue;
-    const filters = site.filters.filter((f) => f.op !== 'func' && f.op !== 'ne' && f.op !== 'not-in');
-    const resolved = filters.map((f) => ({ use: f, col: resolveColumn(table, f) }));
-    // An unknown column (a typo, a relation, an unmodelled field): no finding.
-    if (resolved.some((r) => !r.col)) continue;
-    const eqCols = new Set(resolved.filter((r) => r.use.op === 'eq' || r.use.op === 'in' || r.use.op === 'null').map((r) => r.col!.name));
-    const call = resolved.length ? findNode(sf, site.range) : undefined;
-    const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
-    if (rel) {
-      if (rel.keyPath) continue;
-      for (const c of rel.fkColumns) eqCols.add(c);
-      // A to-one relation filter whose key columns lead an index is itself the access path.
-      if (rel.fkColumns.some((c) => coverage(table, c, 'eq', eqCols).served)) continue;
-    }
-    let finding: { use: ColumnUse; col: ColumnInfo; reason: string; clause: string } | undefined;
-    if (resolved.length) {
-      const verdicts = resolved.map((r) => ({ ...r, v: coverage(table, r.col!.name, r.use.op, eqCols) }));
-      // Any servable predicate gives the planner an access path; the rest filter its rows.
-      if (verdicts.some((x) => x.v.served)) continue;
-      // A soft-delete `IS NULL` keeps most rows: never the column to report (umami's `team.deletedAt: null`), as in the SQL half.
-      const first = verdicts.find((x) => !isSoftDeleteNull(sf, x.use, x.col!));
-      if (!first) continue;
-      finding = { use: first.use, col: first.col!, reason: (first.v as { reason: string }).reason, clause: 'where' };
-    } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read') {
-      // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
-      const o = site.orderBy[0];
-      const col = resolveColumn(table, o);
-      if (!col) continue;
-      const v = coverage(table, col.name, 'eq', new Set());
-      if (v.served) continue;
-      finding = { use: o, col, reason: v.reason, clause: `orderBy + ${adapter.rules.limitWord}` };
-    }
-    if (!finding) continue;
-    const rows = ctx.tableRows(table);
-    const matching = { value: finding.clause === 'where' ? ctx.model.params.defaultMatchingRows : site.limit ?? ctx.model.params.defaultMatchingRows, source: 'default' as const, note: 'rows matching the predicate' };
-    const cols = [...table.columns.values()];
-    const estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, cols) || 100, cols.length);
-    if (!(estimate.currentMs > estimate.fixedMs)) continue;
-    const related: RelatedLocation[] = [];
-    if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
-    for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${ix.name} (${ix.keys.map((k) => k.column ?? k.expression).join(', ')})` });
-    const existing = table.indexes.length ? table.indexes.map((ix) => `${ix.name} (${ix.keys.map((k) => k.column ?? k.expression).join(', ')})`).join(', ') : 'none';
-    ctx.report({
-      message: `${table.name}.${finding.col.name} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.reason}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
-      range: finding.use.range ?? site.range,
-      related,
-      estimate,
-    });
-  }
 }

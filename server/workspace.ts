@@ -99,7 +99,7 @@ export class WorkspaceProject {
     private readonly logger: Logger,
     private readonly onConfigError: (message: string) => void,
   ) {
-    this.project = new Project(defaultConfig(), { readFile: (p) => this.readDisk(p) });
+    this.project = new Project(defaultConfig(), { readFile: (p) => this.readDisk(p), listFiles: () => [...this.known] });
   }
 
   rel(absPath: string): string | undefined {

@@ -188,7 +188,8 @@ export interface AdapterSchema {
   /** `model`: the library's schema file, applied after all SQL; `config`: read only for what it says about other databases. */
   fileKind(path: string): 'model' | 'config' | undefined;
   /** Tables declared by the library's model files (all together); they carry `origin` = the library. */
-  readModels(files: SourceFile[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[] };
+  /** `enums`: enum type names the model files declare (their columns are low-selectivity). */
+  readModels(files: SourceFile[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[]; enums?: string[] };
   /** Folders a config or model file of the library declares to hold another database's SQL. */
   nonPostgresFolders(f: SourceFile): NonPostgresFolder[];
   /** An index on `column` added where the library declares the table (`@@index` in schema.prisma), or undefined. */

@@ -136,8 +136,10 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
   }
   for (const [lib, files] of modelFiles) {
     try {
-      const { tables, problems, applied } = adapters[lib].schema.readModels(files);
+      const { tables, problems, applied, enums } = adapters[lib].schema.readModels(files);
       model.problems.push(...problems);
+      // Enum types the SQL did not create (labels unknown: only the type's kind matters to selectivity).
+      for (const e of enums ?? []) if (!model.enums?.has(e)) (model.enums ??= new Map()).set(e, []);
       for (const t of tables) mergeModelTable(model, t);
       model.sources.push(...applied);
     } catch (e) {

@@ -28,6 +28,11 @@ interface IndexDetail {
 
 const details = new WeakMap<IndexInfo, IndexDetail>();
 
+/** The AST of a partial index's WHERE, when schema discovery read it from SQL (read-only). */
+export function indexPredicateAst(index: IndexInfo): PgNode | undefined {
+  return details.get(index)?.where;
+}
+
 /** Partitions created with PARTITION OF, by parent: an index created on the parent later is created on each. */
 const partitionsOf = new WeakMap<TableInfo, TableInfo[]>();
 
@@ -440,6 +445,77 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
   addIndex(table, index, { exprs, where: c.where_clause ? structuredClone(c.where_clause) : undefined, constraint: true });
 }
 
+/**
+ * `CHECK (col IN ('a', 'b'))`, `CHECK (col = ANY (ARRAY['a', 'b']))` (pg_dump's spelling) and
+ * `CHECK (col = 'a' OR col = 'b')`: the column holds one of a few values (a low-selectivity column).
+ */
+function checkConstraint(table: TableInfo, c: PgNode, columnName: string | undefined): void {
+  const found = checkValues(c.raw_expr, 0);
+  if (!found || found.values.length === 0) return;
+  const column = found.column ?? columnName;
+  const col = column ? table.columns.get(column) : undefined;
+  if (col) col.allowedValues = [...new Set(found.values)];
+}
+
+function checkValues(node: PgNode, depth: number): { column?: string; values: string[] } | undefined {
+  if (!node || depth > 20) return undefined;
+  let n = node;
+  while (n?.TypeCast) n = n.TypeCast.arg;
+  if (n.BoolExpr?.boolop === 'OR_EXPR') {
+    let column: string | undefined;
+    const values: string[] = [];
+    for (const a of n.BoolExpr.args ?? []) {
+      const part = checkValues(a, depth + 1);
+      if (!part || (column !== undefined && part.column !== column)) return undefined;
+      column = part.column;
+      values.push(...part.values);
+    }
+    return { column, values };
+  }
+  const a = n.A_Expr;
+  if (!a) return undefined;
+  const op = nameList(a.name).join('');
+  if (op !== '=' || !['AEXPR_OP', 'AEXPR_IN', 'AEXPR_OP_ANY'].includes(a.kind)) return undefined;
+  let l = a.lexpr;
+  while (l?.TypeCast) l = l.TypeCast.arg;
+  if (!l?.ColumnRef) return undefined;
+  const f = nameList(l.ColumnRef.fields);
+  let r = a.rexpr;
+  while (r?.TypeCast) r = r.TypeCast.arg;
+  const items: PgNode[] = Array.isArray(r) ? r : r?.List ? r.List.items : r?.A_ArrayExpr ? r.A_ArrayExpr.elements : [r];
+  const values: string[] = [];
+  for (let it of items ?? []) {
+    while (it?.TypeCast) it = it.TypeCast.arg;
+    const k = it?.A_Const;
+    if (!k || k.isnull) return undefined;
+    const v = k.sval?.sval ?? (k.ival !== undefined ? String(k.ival.ival ?? 0) : k.fval?.fval);
+    if (v === undefined) return undefined;
+    values.push(String(v));
+  }
+  return { column: f[f.length - 1], values };
+}
+
+/** `CREATE TYPE x AS ENUM (…)`, `ALTER TYPE x ADD VALUE …`: enum labels by type name as columns spell it. */
+function enumTypeName(names: PgNode[] | undefined): string {
+  const n = nameList(names).filter((x) => x !== 'pg_catalog');
+  if (n.length > 1 && n[0] === 'public') n.shift();
+  return n.join('.');
+}
+
+function createEnum(st: FileState, s: PgNode): void {
+  const name = enumTypeName(s.typeName);
+  if (!name) return;
+  (st.model.enums ??= new Map()).set(name, nameList(s.vals));
+}
+
+function alterEnum(st: FileState, s: PgNode): void {
+  const name = enumTypeName(s.typeName);
+  const labels = st.model.enums?.get(name);
+  if (!labels) return;
+  if (s.newVal && !s.oldVal && !labels.includes(s.newVal)) labels.push(s.newVal);
+  else if (s.oldVal && s.newVal) labels.splice(labels.indexOf(s.oldVal), 1, s.newVal);
+}
+
 function setNotNull(table: TableInfo, column: string): void {
   const col = table.columns.get(column);
   if (col) col.notNull = true;
@@ -518,6 +594,7 @@ function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() =
       late.push(() => addForeignKey(st, table, c, name, range));
       continue;
     }
+    if (c.contype === 'CONSTR_CHECK') checkConstraint(table, c, name);
     if (c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_IDENTITY') col.notNull = true;
     else if (c.contype === 'CONSTR_NULL') col.notNull = false;
     if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
@@ -577,6 +654,7 @@ function createTable(st: FileState, s: PgNode): void {
       const loc: number = c.location ?? st.stmt.start;
       const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
       if (c.contype === 'CONSTR_FOREIGN') late.push(() => addForeignKey(st, table, c, undefined, range));
+      else if (c.contype === 'CONSTR_CHECK') deferred.push(() => checkConstraint(table, c, undefined));
       else deferred.push(() => constraintIndex(st, table, c, undefined, range));
     } else if (el.TableLikeClause) {
       const like = el.TableLikeClause;
@@ -700,6 +778,7 @@ function alterTable(st: FileState, s: PgNode): void {
         const loc: number = con.location ?? st.stmt.start;
         const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
         if (con.contype === 'CONSTR_FOREIGN') late.push(() => addForeignKey(st, table, con, undefined, range));
+        else if (con.contype === 'CONSTR_CHECK') deferred.push(() => checkConstraint(table, con, undefined));
         else deferred.push(() => constraintIndex(st, table, con, undefined, range));
         break;
       }
@@ -934,6 +1013,12 @@ function applyStatement(st: FileState, s: ParsedStatement, topLevel: boolean): v
         break;
       case 'CreateTableAsStmt':
         createMatview(st, body);
+        break;
+      case 'CreateEnumStmt':
+        createEnum(st, body);
+        break;
+      case 'AlterEnumStmt':
+        alterEnum(st, body);
         break;
       case 'DoStmt':
         if (topLevel) applyDoBlock(st, body);

@@ -19,6 +19,8 @@ export interface ColumnInfo {
   definedAt?: DefinedAt;
   /** For Prisma models: the field name in the model (`createdAt` for a column `created_at` mapped with `@map`). */
   fieldName?: string;
+  /** The only values a `CHECK (col IN (…))` constraint allows (a column of a few values). */
+  allowedValues?: string[];
 }
 
 /** One key of an index: a plain column, or an expression (canonical key from `exprKey`). */
@@ -115,6 +117,8 @@ export interface SchemaModel {
   problems: SchemaProblem[];
   /** Folders of another database's SQL: not schema sources, and their `.sql` files are not linted as PostgreSQL. */
   nonPostgres?: NonPostgresFolder[];
+  /** Enum types (`CREATE TYPE … AS ENUM`, Prisma `enum`) by the name column types carry, with their labels. */
+  enums?: Map<string, string[]>;
 }
 
 /** The non-PostgreSQL folder `path` lies in, if any (see SchemaModel.nonPostgres). */

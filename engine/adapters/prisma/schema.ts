@@ -379,7 +379,7 @@ function addRelations(
 }
 
 /** Parses Prisma schema files (all files of one schema together: models may refer across files). */
-export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[] } {
+export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[]; enums: string[] } {
   const problems: SchemaProblem[] = [];
   // A schema for another database (umami kept `provider = "mysql"` schemas beside PostgreSQL ones) is not read.
   // The datasource sits in one file of a multi-file schema: it decides for its whole folder.
@@ -454,7 +454,7 @@ export function prismaTables(all: { path: string; text: string }[]): { tables: T
       if (f) p.line = new LineIndex(f.text).position(p.range.start).line + 1;
     }
   }
-  return { tables, problems, applied: files.map((f) => f.path) };
+  return { tables, problems, applied: files.map((f) => f.path), enums: [...enums.values()] };
 }
 
 const PRISMA_PROVIDERS: Record<string, string> = {

@@ -1,0 +1,154 @@
+/**
+ * How the application uses each table, over the whole project: what the
+ * code compares each column to (constants or anything else), and which
+ * tables it writes. Selectivity reads the first (a column compared only to
+ * a few words is a status column); the second finds reference tables (a
+ * table the application never writes outside migrations, seeds and one-off
+ * scripts holds what the migrations put there: a few rows).
+ *
+ * One summary per file version (memoised), merged per project generation.
+ * Test files, schema sources and one-off scripts do not count: their
+ * statements say nothing about production data.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ProjectServices } from '../context';
+import { findTable, type SchemaModel, type TableInfo } from '../schema/types';
+import { unwrap } from '../sql/expr';
+import { levelPredicates } from '../sql/predicates';
+import { buildQueryModel, siteHoles } from '../sql/query-model';
+import type { ColumnValueUse } from '../sql/selectivity';
+import { filterValue } from './filter-values';
+import { fileQuerySites } from './orm';
+
+export interface FileUsage {
+  /** `schema.table.column` → constants compared with `=`/`IN`, and how many other comparisons. */
+  values: Map<string, { literals: Set<string>; others: number }>;
+  /** `schema.table` keys of tables written (INSERT/UPDATE/DELETE/MERGE/COPY FROM, ORM writes). */
+  writes: Set<string>;
+  /** Whether the file holds any statement or ORM call at all. */
+  queries: number;
+  /**
+   * Lower-case names a write might reach that the extractors did not see: string literals of the
+   * file that are one identifier (`const TABLE = 'roles'`), and the targets of write statements in
+   * any literal (`'INSERT INTO roles …'` handed to a wrapper querylens does not follow).
+   */
+  mentions: Set<string>;
+  /** Lower-case targets of write statements found in literals (also in `mentions`). */
+  writeTexts: Set<string>;
+}
+
+const tableKey = (t: TableInfo): string => `${t.schema}.${t.name}`;
+
+function note(u: FileUsage, t: TableInfo, column: string, literals: string[] | undefined): void {
+  const k = `${tableKey(t)}.${column}`;
+  let v = u.values.get(k);
+  if (!v) u.values.set(k, (v = { literals: new Set(), others: 0 }));
+  if (literals?.length) for (const l of literals) v.literals.add(l);
+  else v.others++;
+}
+
+const WRITE_TYPES: Record<string, string> = { InsertStmt: 'relation', UpdateStmt: 'relation', DeleteStmt: 'relation', MergeStmt: 'relation', CopyStmt: 'relation' };
+
+/** The usage summary of one file (not memoised: see `projectUsage`). */
+export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel): FileUsage {
+  const u: FileUsage = { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set() };
+  for (const site of project.sqlSites(path)) {
+    const holes = siteHoles(site);
+    for (const st of site.parsed?.statements ?? []) {
+      u.queries++;
+      const rel = WRITE_TYPES[st.type] ? unwrap(st.node)?.body.relation : undefined;
+      // COPY … TO reads; only COPY … FROM writes.
+      if (rel?.relname && !(st.type === 'CopyStmt' && !unwrap(st.node)?.body.is_from)) {
+        const t = findTable(schema, rel.relname, rel.schemaname);
+        if (t) u.writes.add(tableKey(t));
+      }
+      const model = buildQueryModel(st, site.sql, schema, holes);
+      for (const level of model.levels) {
+        for (const p of levelPredicates(model, level).preds) {
+          if (p.op !== 'eq' || p.wrapped || p.isNull || p.other) continue;
+          note(u, p.table, p.column, p.value === 'constant' ? p.literals : undefined);
+        }
+      }
+    }
+  }
+  const sf: ts.SourceFile | undefined = /\.[cm]?[jt]sx?$/.test(path) ? project.tsAst(path) : undefined;
+  if (sf) {
+    literalMentions(sf, u.mentions, u.writeTexts);
+    for (const q of fileQuerySites(project, path)) {
+      if (q.sql || !q.table) continue;
+      u.queries++;
+      const t = findTable(schema, q.table);
+      if (!t) continue;
+      if (q.kind === 'write') u.writes.add(tableKey(t));
+      for (const f of q.filters) {
+        if (f.op !== 'eq' && f.op !== 'in') continue;
+        const col = t.columns.has(f.column) ? f.column : [...t.columns.values()].find((c) => c.fieldName === f.column)?.name;
+        if (!col) continue;
+        const v = filterValue(sf, f);
+        if (!v.isNull) note(u, t, col, v.literals);
+      }
+    }
+  }
+  return u;
+}
+
+const IDENTIFIER = /^"?([A-Za-z_][A-Za-z0-9_$]*)"?$/;
+const WRITE_TARGET = /\b(?:insert\s+into|update|delete\s+from|merge\s+into|copy)\s+(?:only\s+)?(?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?([A-Za-z_][\w$]*)"?/gi;
+
+/** Names in string literals that may stand for a table a write reaches (see FileUsage.mentions). */
+function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string>): void {
+  const visit = (n: ts.Node): void => {
+    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) {
+      const text = (n as ts.LiteralLikeNode).text;
+      const one = IDENTIFIER.exec(text.trim());
+      if (one) out.add(one[1].toLowerCase());
+      else if (text.length > 6) {
+        for (const m of text.matchAll(WRITE_TARGET)) {
+          out.add(m[1].toLowerCase());
+          writes.add(m[1].toLowerCase());
+        }
+      }
+    }
+    n.forEachChild(visit);
+  };
+  visit(sf);
+}
+
+/** The project's merged usage: what `columnValues` and `isWritten` answer from. */
+export class ProjectUsage {
+  private readonly values = new Map<string, ColumnValueUse & { literals: Set<string> }>();
+  private readonly writes = new Set<string>();
+  private readonly mentions = new Set<string>();
+  private writeTexts = 0;
+  /** Statements and ORM calls seen in application code: with none, "never written" says nothing. */
+  queries = 0;
+
+  add(u: FileUsage): void {
+    this.queries += u.queries;
+    for (const w of u.writes) this.writes.add(w);
+    for (const m of u.mentions) this.mentions.add(m);
+    this.writeTexts += u.writeTexts.size;
+    for (const [k, v] of u.values) {
+      let acc = this.values.get(k);
+      if (!acc) this.values.set(k, (acc = { literals: new Set(), others: 0 }));
+      for (const l of v.literals) acc.literals.add(l);
+      acc.others += v.others;
+    }
+  }
+
+  columnValues(t: TableInfo, column: string): ColumnValueUse | undefined {
+    return this.values.get(`${tableKey(t)}.${column}`);
+  }
+
+  /**
+   * Whether application code may write the table: a write it recognised, a write statement naming it
+   * in any literal, or its name as a literal of its own (a table name handed to code it does not
+   * follow). False only when none of those: a reference table filled by migrations or seeds.
+   * Undefined when the project shows no write at all: then we cannot see how it writes.
+   */
+  mayWrite(t: TableInfo): boolean | undefined {
+    if (this.queries === 0 || (this.writes.size === 0 && this.writeTexts === 0)) return undefined;
+    return this.writes.has(tableKey(t)) || this.mentions.has(t.name.toLowerCase());
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Selectivity: an index helps only a predicate that keeps few rows. Without
+ * statistics we cannot measure it, so a predicate counts as selective unless
+ * the schema or the code says otherwise:
+ *
+ * - booleans, enum-typed columns and columns with a `CHECK (col IN (…))`
+ *   hold a handful of values: each keeps a large share of the table;
+ * - a column the code compares only to a few constants (words, never a
+ *   parameter) is a status or kind column of the same sort;
+ * - `deleted_at IS NULL` and its kin (soft-delete markers) keep most rows;
+ * - a range bounded on one side (`created_at < now() - interval '1 day'`,
+ *   `id > $1`) may match anything from no row to every row: its selectivity
+ *   is unknown without statistics, so it is not a claim we make.
+ *
+ * Used by both halves of `unindexed-predicate`, through `access-path.ts`
+ * and the ORM check. Pure.
+ */
+import type { SchemaModel, TableInfo } from '../schema/types';
+
+/** Soft-delete / archive markers: `IS NULL` on them keeps most of the table (umami's `team.deleted_at`). */
+export const SOFT_DELETE_COLUMN = /^(is_?)?(deleted|archived|removed|trashed|discarded)(_?(at|on|date|time|timestamp))?$/i;
+
+/** At most this many distinct constants, and never a parameter: a column of a few values. */
+export const FEW_VALUES = 8;
+
+/** What the project's code compares a column to (every SQL statement and ORM filter that names it). */
+export interface ColumnValueUse {
+  /** Distinct constants compared with `=`/`IN`. */
+  literals: ReadonlySet<string>;
+  /** Comparisons to anything else (a parameter, a column, an expression). */
+  others: number;
+}
+
+export interface SelectivityInput {
+  column: string;
+  wrapped?: string;
+  op: string;
+  /** 'constant' with `literals`, or what else the value is. */
+  value?: string;
+  literals?: string[];
+  isNull?: boolean;
+  openRange?: boolean;
+}
+
+export interface SelectivityContext {
+  schema: SchemaModel;
+  /** Project-wide value uses of a column, when the project knows them. */
+  columnValues?(table: TableInfo, column: string): ColumnValueUse | undefined;
+}
+
+const NUMERIC = /^-?\d+(\.\d+)?$/;
+
+export type Selectivity = { selective: true } | { selective: false; why: string };
+
+/** Whether a predicate is selective enough for an index to matter (see the module comment). */
+export function selectivity(p: SelectivityInput, table: TableInfo, ctx: SelectivityContext): Selectivity {
+  if (p.op === 'range' && p.openRange) return { selective: false, why: `a range bounded on one side: how many rows it keeps is unknown without statistics` };
+  if (p.wrapped) return { selective: true };
+  const col = table.columns.get(p.column);
+  if (p.isNull && SOFT_DELETE_COLUMN.test(p.column)) return { selective: false, why: `${p.column} IS NULL keeps most rows (a soft-delete marker)` };
+  if (!col) return { selective: true };
+  if (col.type === 'bool' || col.type === 'boolean') return { selective: false, why: `${p.column} is a boolean: each value keeps a large share of the rows` };
+  const base = col.type.replace(/\[\]$/, '');
+  if (col.type === base && ctx.schema.enums?.has(base)) return { selective: false, why: `${p.column} is of enum type ${base}: a handful of values, each keeping a large share of the rows` };
+  if (col.allowedValues?.length && col.allowedValues.length <= FEW_VALUES * 2) {
+    return { selective: false, why: `${p.column} holds one of ${col.allowedValues.length} values (its CHECK constraint): each keeps a large share of the rows` };
+  }
+  // Numbers compared as constants are ids in examples as often as codes; only words are status-like.
+  if (p.op === 'eq' && p.value === 'constant' && p.literals?.length && p.literals.every((l) => !NUMERIC.test(l))) {
+    const use = ctx.columnValues?.(table, p.column);
+    const literals = new Set([...(use?.literals ?? []), ...p.literals]);
+    if ((use?.others ?? 0) === 0 && literals.size <= FEW_VALUES) {
+      return { selective: false, why: `the code compares ${p.column} only to ${literals.size === 1 ? 'one constant' : `${literals.size} constants`} (${[...literals].slice(0, 4).map((l) => `'${l}'`).join(', ')}${literals.size > 4 ? ', …' : ''}): a status-like column whose values each keep many rows` };
+    }
+  }
+  return { selective: true };
+}
