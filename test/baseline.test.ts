@@ -153,8 +153,8 @@ describe('querylens lint with a baseline (copy of the example, in-process)', () 
     );
     assert.equal(after.doc.summary.suppressed, total);
 
-    // Fix an accepted finding (date(computed_at) → a range on computed_at): it is unused now.
-    edit(job, (t) => t.replace('WHERE date(computed_at) < current_date - ${days}::int', "WHERE computed_at < now() - make_interval(days => ${days})"));
+    // Fix an accepted finding (date(computed_at) → a one-sided range on computed_at, not a claim): it is unused now.
+    edit(job, (t) => t.replace('WHERE date(computed_at) = current_date - ${days}::int', "WHERE computed_at < now() - make_interval(days => ${days})"));
     const unused = await lint('--report-unused-suppressions');
     const stale = unused.doc.problems.filter((p) => p.kind === 'unused-suppression');
     assert.equal(stale.length, 1, JSON.stringify(unused.doc.problems));

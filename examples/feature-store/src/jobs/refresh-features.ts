@@ -9,6 +9,6 @@ export async function refreshFeatures(featureIds: number[]) {
 }
 
 export async function staleSince(days: number) {
-  // date(computed_at) hides the column from feature_values_feature_idx.
-  return sql`SELECT entity_id, feature_id FROM feature_values WHERE date(computed_at) < current_date - ${days}::int`;
+  // The values last computed on the day `days` ago; date(computed_at) hides the column from feature_values_feature_idx.
+  return sql`SELECT entity_id, feature_id FROM feature_values WHERE date(computed_at) = current_date - ${days}::int`;
 }
