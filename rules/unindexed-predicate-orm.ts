@@ -17,7 +17,7 @@ import { findNode } from '../engine/sources/call-graph';
 import type { ColumnUse } from '../engine/sources/query-sites';
 import { type ColumnPredicate, type IndexCoverage, type PredicateOp, type RowFact, indexCoverage, indexText } from '../engine/sql/index-coverage';
 import { SOFT_DELETE_COLUMN, type SelectivityContext, selectivity } from '../engine/sql/selectivity';
-import { type FilterValue, filterValue, isNullLiteral } from '../engine/sources/filter-values';
+import { type FilterValue, isNullLiteral } from '../engine/adapters/kit/filter-values';
 import type { RelatedLocation } from '../engine/types';
 import { snake } from './orm-checks';
 import { migrationFix } from './unindexed-predicate-fix';
@@ -70,7 +70,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // An unknown column (a typo, a relation, an unmodelled field): no finding.
     if (resolved.some((r) => !r.col)) continue;
     const preds: OrmPredicate[] = resolved.map(({ use, col }) => {
-      const value = filterValue(sf, use);
+      const value = adapter.rules.filterValue(sf, use);
       return { use, column: col!.name, op: OPS[use.op!], value, openRange: use.op === 'range' && !value.bounded };
     });
     // Two range filters on one column (`gte` and `lt`) bound it on both sides.

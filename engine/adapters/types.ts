@@ -14,9 +14,10 @@
 import type * as ts from 'typescript';
 import type { ProjectServices } from '../context';
 import type { SchemaModel, SchemaProblem, TableInfo, NonPostgresFolder } from '../schema/types';
-import type { Binding, Chain, ChainStep, Origin, QuerySite, SiteDraft, Value } from '../sources/query-sites';
+import type { Binding, Chain, ChainStep, ColumnUse, Origin, QuerySite, SiteDraft, Value } from '../sources/query-sites';
 import type { Piece } from '../sources/sql-pieces';
 import type { Fix, SourceFile } from '../types';
+import type { FilterValue } from './kit/filter-values';
 
 /** A definition reached through imports (a declaration node in some project file). */
 export interface DefinitionRef {
@@ -290,6 +291,8 @@ export interface AdapterRules {
    * key, `fkColumns` the foreign-key columns a to-one relation filter constrains.
    */
   relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[] } | undefined;
+  /** What a filter of the site compares its column to (NULL, literals, a bounded range): selectivity and partial indexes. */
+  filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue;
 }
 
 /** One data library. `Id` is its registry key (engine/adapters/index.ts). */

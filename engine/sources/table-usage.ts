@@ -18,7 +18,7 @@ import { unwrap } from '../sql/expr';
 import { levelPredicates } from '../sql/predicates';
 import { buildQueryModel, siteHoles } from '../sql/query-model';
 import type { ColumnValueUse } from '../sql/selectivity';
-import { filterValue } from './filter-values';
+import { adapterOf } from '../adapters';
 import { fileQuerySites } from './orm';
 
 export interface FileUsage {
@@ -85,7 +85,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
         if (f.op !== 'eq' && f.op !== 'in') continue;
         const col = t.columns.has(f.column) ? f.column : [...t.columns.values()].find((c) => c.fieldName === f.column)?.name;
         if (!col) continue;
-        const v = filterValue(sf, f);
+        const v = adapterOf(q.library).rules.filterValue(sf, f);
         if (!v.isNull) note(u, t, col, v.literals);
       }
     }

@@ -20,6 +20,7 @@ import { bind, exportBound, lastName, never, none, stringArg } from '../kit/prov
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 function columnRef(e: ts.Expression | undefined): { table?: string; column: string } | undefined {
   if (!e) return undefined;
@@ -380,5 +381,6 @@ export const drizzle: Adapter<'drizzle'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

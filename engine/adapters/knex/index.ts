@@ -15,6 +15,7 @@ import * as fx from '../kit/fix';
 import { bind, lastName, never, none, tableArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
   const filters: ColumnUse[] = [];
@@ -327,5 +328,6 @@ export const knex: Adapter<'knex'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

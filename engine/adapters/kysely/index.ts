@@ -13,6 +13,7 @@ import { bind, exportBound, lastName, never, none, tableArg } from '../kit/prove
 import { firstArgument, noModels, oneRowOperation } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, ChainQuery, FixPiece, SelectInput } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 /** Builder methods that run it. */
 const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
@@ -229,5 +230,6 @@ export const kysely: Adapter<'kysely'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

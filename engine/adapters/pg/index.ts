@@ -9,6 +9,7 @@ import { bind, lastName, never, none } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE } from '../kit/sql';
 import type { Adapter, Batched, BatchInput } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   if (!ts.isCallExpression(node)) return undefined;
@@ -111,5 +112,6 @@ export const pg: Adapter<'pg'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

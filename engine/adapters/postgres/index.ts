@@ -10,6 +10,7 @@ import { bind, lastName, never, none } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE, tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   if (!ts.isTaggedTemplateExpression(node) || !ts.isTemplateExpression(node.template)) return undefined;
@@ -118,5 +119,6 @@ export const postgres: Adapter<'postgres'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

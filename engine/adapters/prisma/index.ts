@@ -24,6 +24,7 @@ import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput, ChainQuery, WriteInput } from '../types';
 import { prismaProviderFolders, prismaTables } from './schema';
+import { filterValue } from '../kit/filter-values';
 
 const READS = new Set([
   'findUnique',
@@ -363,5 +364,6 @@ export const prisma: Adapter<'prisma'> = {
     // findUnique requires a unique or id filter: always served by an index.
     uniqueLookup: (site) => site.operation.startsWith('findUnique'),
     relationFilters,
+    filterValue,
   },
 };

@@ -16,6 +16,7 @@ import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, stringArg, typeArgName } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, BindKit, ChainQuery, EntityDecl } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 const READS = new Set(['findAll', 'findOne', 'findByPk', 'findAndCountAll', 'count', 'max', 'min', 'sum', 'aggregate']);
 const WRITES = new Set(['create', 'bulkCreate', 'update', 'destroy', 'upsert', 'findOrCreate', 'findCreateFind', 'increment', 'decrement', 'truncate', 'restore']);
@@ -246,5 +247,6 @@ export const sequelize: Adapter<'sequelize'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: (site: QuerySite) => site.operation === 'findByPk',
     relationFilters: none,
+    filterValue,
   },
 };

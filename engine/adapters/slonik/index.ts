@@ -7,6 +7,7 @@ import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE, tagHelperSplice } from '../kit/sql';
 import type { Adapter } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 /** Query methods of a slonik client: each runs the `sql` template it is given. */
 const QUERY_METHODS = ['query', 'one', 'maybeOne', 'many', 'any', 'anyFirst', 'oneFirst', 'maybeOneFirst', 'manyFirst', 'exists', 'stream', 'copyFromBinary'];
@@ -95,5 +96,6 @@ export const slonik: Adapter<'slonik'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

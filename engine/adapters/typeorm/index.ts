@@ -14,6 +14,7 @@ import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
 import { noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, ChainQuery, EntityDecl } from '../types';
+import { filterValue } from '../kit/filter-values';
 
 const READS = new Set([
   'find',
@@ -331,5 +332,6 @@ export const typeorm: Adapter<'typeorm'> = {
     optionsArgIndex,
     uniqueLookup: never,
     relationFilters: none,
+    filterValue,
   },
 };

@@ -1,12 +1,17 @@
 /**
  * What an ORM filter compares its column to, read from the call's syntax:
- * `NULL`, a few literals, or something else (a variable, a parameter). The
- * query-site model (orm.ts) records which columns are filtered and how;
- * this reads the value side for selectivity and partial-index implication.
+ * `NULL`, a few literals, both bounds of a range, or something else (a
+ * variable, a parameter). The query-site model records which columns are
+ * filtered and how; this reads the value side for selectivity and
+ * partial-index implication. Shared by the adapters (`rules.filterValue`):
+ * object `where`s (`{ col: value }`, `{ col: { equals | in | gte, lt } }`,
+ * `IsNull()`, `In([…])`, `Between()`) and filter calls (`.where('col', v)`,
+ * `.where('col', '=', v)`, `.whereIn`, `.whereBetween`, `eq(t.col, v)`,
+ * `inArray`, `isNull(t.col)`).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import type { ColumnUse } from './query-sites';
+import type { ColumnUse } from '../../sources/query-sites';
 
 const unwrapExpr = (e: ts.Expression): ts.Expression => {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
