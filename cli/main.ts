@@ -8,19 +8,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, helpText, parseArgs } from './args';
 import { safeText } from './formats/escape';
-import { CliError, runLint } from './lint';
+import { CliError, type LintIo, runLint } from './lint';
 import { VERSION } from './version';
 
-export async function main(argv: string[]): Promise<number> {
-  const stderr = (s: string) => process.stderr.write(s);
+/** Where a command runs and writes: the process by default; tests pass their own (in-process runs). */
+export type CliIo = LintIo & { stderr: { write(s: string): unknown } };
+
+function processIo(): CliIo {
+  return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const stderr = (s: string) => io.stderr.write(s);
   try {
     const args = parseArgs(argv);
     switch (args.command) {
       case 'help':
-        process.stdout.write(helpText(VERSION));
+        io.stdout.write(helpText(VERSION));
         return 0;
       case 'version':
-        process.stdout.write(`${VERSION}\n`);
+        io.stdout.write(`${VERSION}\n`);
         return 0;
       case 'lsp':
         startLanguageServer();
@@ -28,10 +35,12 @@ export async function main(argv: string[]): Promise<number> {
         return new Promise<number>(() => undefined);
       case 'lint':
         // `querylens lint | head` closes the pipe early: that is not an error of ours.
-        process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EPIPE') throw e;
-        });
-        return await runLint(args, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+        if (io.stdout === process.stdout) {
+          process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+            if (e.code !== 'EPIPE') throw e;
+          });
+        }
+        return await runLint(args, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,15 +1,17 @@
 /**
- * The real `querylens` command (bin/querylens.js over the esbuild bundle) on
- * small projects made in the temp directory: formats, exit codes, flags,
- * suppressions, the file walk, bad files. `--fix` and the fix primitives run
- * in-process with a test rule, so they do not depend on which rules offer
- * safe fixes.
+ * The `querylens` command on small projects made in the temp directory:
+ * formats, exit codes, flags, suppressions, the file walk, bad files. Cases
+ * run in-process through `main(argv, io)` (the same function bin/querylens.js
+ * calls); three smoke tests spawn the real command (bin/querylens.js over the
+ * esbuild bundle): `--version`, a stylish lint through a pipe, and
+ * `lsp --stdio`. `--fix` and the fix primitives run in-process with a test
+ * rule, so they do not depend on which rules offer safe fixes.
  *
  * Findings come from the registered `over-fetching` rule (`SELECT *` in a .sql
  * file): the CLI never decides findings itself.
  */
 import * as assert from 'node:assert/strict';
-import { type SpawnSyncReturns, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,9 +20,11 @@ import { FileFilter, commonDirectory, lazyReader, locateProject } from '../cli/f
 import { planFixPass } from '../cli/fix';
 import { escapeData, escapeProperty } from '../cli/formats/github';
 import { runLint } from '../cli/lint';
+import { main } from '../cli/main';
 import type { Rule } from '../cli/report';
 import type { Finding } from '../engine';
 import { defineRule } from '../rules/define-rule';
+import { ensureBundles } from './bundles';
 
 const repo = path.join(__dirname, '..');
 const bin = path.join(repo, 'bin', 'querylens.js');
@@ -45,11 +49,25 @@ interface Run {
   stderr: string;
 }
 
-function ql(cwd: string, args: string[], env: Record<string, string> = {}): Run {
-  const base = { ...process.env };
-  delete base.NO_COLOR;
-  delete base.FORCE_COLOR;
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [bin, ...args], { cwd, env: { ...base, ...env }, encoding: 'utf8', timeout: 60000 });
+/** `querylens …` in this process, as bin/querylens.js runs it, with the output captured. */
+async function ql(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    cwd,
+    env,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+/** The real command in a child process (smoke tests: the bundle, the bin script, real pipes). */
+function qlSpawn(cwd: string, args: string[]): Run {
+  const env = { ...process.env };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [bin, ...args], { cwd, env, encoding: 'utf8', timeout: 60000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -66,8 +84,9 @@ const STAR_SQL = 'SELECT * FROM users;\n';
 const SCHEMA = 'CREATE TABLE users (id int PRIMARY KEY, name text, avatar bytea);\n';
 
 before(function () {
+  // The smoke tests run the bundle: rebuilt only when a source is newer (npm test has just built it).
   this.timeout(120000);
-  execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'pipe' });
+  ensureBundles();
 });
 
 after(() => {
@@ -75,14 +94,14 @@ after(() => {
 });
 
 describe('querylens CLI: usage and exit code 2', () => {
-  it('--help documents the commands, the project root and the exit codes', () => {
-    const r = ql(os.tmpdir(), ['--help']);
+  it('--help documents the commands, the project root and the exit codes', async () => {
+    const r = await ql(os.tmpdir(), ['--help']);
     assert.equal(r.code, 0);
     for (const s of ['querylens lint', 'lsp --stdio', '--format', '--max-warnings', '--fix', 'Project root', 'Exit codes']) assert.ok(r.stdout.includes(s), s);
   });
 
-  it('--version prints the package version', () => {
-    const r = ql(os.tmpdir(), ['--version']);
+  it('--version prints the package version (spawned: bin/querylens.js over the bundle)', () => {
+    const r = qlSpawn(os.tmpdir(), ['--version']);
     assert.equal(r.code, 0);
     assert.equal(r.stdout.trim(), version);
   });
@@ -103,40 +122,40 @@ describe('querylens CLI: usage and exit code 2', () => {
     [['lint', '--output', 'q.sql/out.json'], /--output q\.sql\/out\.json: cannot write \(E[A-Z]+\)/],
   ];
   for (const [args, re] of cases) {
-    it(`${args.join(' ')} → exit 2 naming the cause`, () => {
-      const r = ql(dir(), args);
+    it(`${args.join(' ')} → exit 2 naming the cause`, async () => {
+      const r = await ql(dir(), args);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, re);
       assert.equal(r.stdout, '');
     });
   }
 
-  it('a config with an unknown rule id → exit 2 naming file and key', () => {
+  it('a config with an unknown rule id → exit 2 naming file and key', async () => {
     const d = project({ 'querylens.config.json': JSON.stringify({ rules: { 'n-plus-on': 'error' } }), 'q.sql': 'SELECT 1;\n' });
-    const r = ql(d, ['lint']);
+    const r = await ql(d, ['lint']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^querylens: config querylens\.config\.json:1:11: rules\.n-plus-on: unknown rule id \(did you mean "n-plus-one"\?\)/);
   });
 
-  it('a config with a mistyped value → exit 2 naming the key', () => {
+  it('a config with a mistyped value → exit 2 naming the key', async () => {
     const d = project({ 'querylens.config.json': JSON.stringify({ lintTests: 'yes' }), 'q.sql': 'SELECT 1;\n' });
-    const r = ql(d, ['lint']);
+    const r = await ql(d, ['lint']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /config querylens\.config\.json:1:14: lintTests: must be true or false/);
   });
 });
 
 describe('querylens CLI: findings and formats', () => {
-  it('exit 0 on a clean project', () => {
+  it('exit 0 on a clean project', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': 'SELECT id, name FROM users;\n' });
-    const r = ql(d, ['lint']);
+    const r = await ql(d, ['lint']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /✔ No findings in 2 files\.\n$/);
   });
 
-  it('stylish: grouped by file, aligned rows, totals; exit 1', () => {
+  it('stylish: grouped by file, aligned rows, totals; exit 1 (spawned: a real pipe is not a terminal)', () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    const r = ql(d, ['lint']);
+    const r = qlSpawn(d, ['lint']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const lines = r.stdout.split('\n');
     const at = lines.indexOf('src/q.sql');
@@ -146,9 +165,9 @@ describe('querylens CLI: findings and formats', () => {
     assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
   });
 
-  it('json: the documented shape, paths relative to the working directory', () => {
+  it('json: the documented shape, paths relative to the working directory', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL, 'querylens.config.json': '{}' });
-    const r = ql(path.join(d, 'src'), ['lint', '--format', 'json']);
+    const r = await ql(path.join(d, 'src'), ['lint', '--format', 'json']);
     assert.equal(r.code, 1, r.stderr);
     const out = json(r);
     assert.equal(out.version, version);
@@ -163,9 +182,9 @@ describe('querylens CLI: findings and formats', () => {
     assert.equal(out.summary.warnings, 1);
   });
 
-  it('sarif: one result with a 1-based region', () => {
+  it('sarif: one result with a 1-based region', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    const r = ql(d, ['lint', '--format', 'sarif']);
+    const r = await ql(d, ['lint', '--format', 'sarif']);
     assert.equal(r.code, 1, r.stderr);
     const log = JSON.parse(r.stdout);
     const res = log.runs[0].results[0];
@@ -176,51 +195,51 @@ describe('querylens CLI: findings and formats', () => {
     assert.equal(res.locations[0].physicalLocation.region.startColumn, 8);
   });
 
-  it('github: workflow commands with escaped properties', () => {
+  it('github: workflow commands with escaped properties', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/a,b.sql': STAR_SQL });
-    const r = ql(d, ['lint', '--format', 'github']);
+    const r = await ql(d, ['lint', '--format', 'github']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^::warning file=src\/a%2Cb\.sql,line=1,col=8,endLine=1,endColumn=9,title=querylens\(over-fetching\)::\S/m);
   });
 
-  it('--rule over-fetching=off silences the rule → exit 0', () => {
+  it('--rule over-fetching=off silences the rule → exit 0', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    const r = ql(d, ['lint', '--rule', 'over-fetching=off', '--format', 'json']);
+    const r = await ql(d, ['lint', '--rule', 'over-fetching=off', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json(r).findings.length, 0);
   });
 
-  it('--quiet shows errors only and warnings do not fail; an error still does', () => {
+  it('--quiet shows errors only and warnings do not fail; an error still does', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    const quiet = ql(d, ['lint', '--quiet', '--format', 'json']);
+    const quiet = await ql(d, ['lint', '--quiet', '--format', 'json']);
     assert.equal(quiet.code, 0);
     assert.equal(json(quiet).findings.length, 0);
-    const err = ql(d, ['lint', '--quiet', '--rule', 'over-fetching=error', '--format', 'json']);
+    const err = await ql(d, ['lint', '--quiet', '--rule', 'over-fetching=error', '--format', 'json']);
     assert.equal(err.code, 1);
     assert.equal(json(err).findings[0].severity, 'error');
   });
 
-  it('--max-warnings: exceeded → 1, within → 0 (with failOn: error)', () => {
+  it('--max-warnings: exceeded → 1, within → 0 (with failOn: error)', async () => {
     const d = project({ 'querylens.config.json': JSON.stringify({ failOn: 'error' }), 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    assert.equal(ql(d, ['lint']).code, 0, 'a warning does not reach failOn: error');
-    assert.equal(ql(d, ['lint', '--max-warnings', '0']).code, 1);
-    assert.equal(ql(d, ['lint', '--max-warnings', '1']).code, 0);
+    assert.equal((await ql(d, ['lint'])).code, 0, 'a warning does not reach failOn: error');
+    assert.equal((await ql(d, ['lint', '--max-warnings', '0'])).code, 1);
+    assert.equal((await ql(d, ['lint', '--max-warnings', '1'])).code, 0);
   });
 
-  it('--output writes the report to a file and nothing to stdout', () => {
+  it('--output writes the report to a file and nothing to stdout', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    const r = ql(d, ['lint', '--format', 'json', '--output', 'reports/ql.json']);
+    const r = await ql(d, ['lint', '--format', 'json', '--output', 'reports/ql.json']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     const out = JSON.parse(fs.readFileSync(path.join(d, 'reports', 'ql.json'), 'utf8'));
     assert.equal(out.findings[0].ruleId, 'over-fetching');
   });
 
-  it('colour: FORCE_COLOR turns it on; --no-color and NO_COLOR turn it off', () => {
+  it('colour: FORCE_COLOR turns it on; --no-color and NO_COLOR turn it off', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': STAR_SQL });
-    assert.match(ql(d, ['lint'], { FORCE_COLOR: '1' }).stdout, /\u001b\[33mwarning/);
-    assert.doesNotMatch(ql(d, ['lint', '--no-color'], { FORCE_COLOR: '1' }).stdout, /\u001b\[/);
-    assert.doesNotMatch(ql(d, ['lint'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, /\u001b\[/);
+    assert.match((await ql(d, ['lint'], { FORCE_COLOR: '1' })).stdout, /\u001b\[33mwarning/);
+    assert.doesNotMatch((await ql(d, ['lint', '--no-color'], { FORCE_COLOR: '1' })).stdout, /\u001b\[/);
+    assert.doesNotMatch((await ql(d, ['lint'], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout, /\u001b\[/);
   });
 });
 
@@ -237,32 +256,32 @@ describe('querylens CLI: suppressions', () => {
       '',
     ].join('\n');
 
-  it('a TS query with SELECT * is flagged without a suppression (control)', () => {
+  it('a TS query with SELECT * is flagged without a suppression (control)', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/users.ts': TS_QUERY('') });
-    const r = ql(d, ['lint', '--format', 'json']);
+    const r = await ql(d, ['lint', '--format', 'json']);
     assert.deepEqual(json(r).findings.map((f) => `${f.file}:${f.line}:${f.ruleId}`), ['src/users.ts:5:over-fetching']);
   });
 
-  it('// querylens-disable-next-line over-fetching -- reason (TypeScript)', () => {
+  it('// querylens-disable-next-line over-fetching -- reason (TypeScript)', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/users.ts': TS_QUERY('  // querylens-disable-next-line over-fetching -- admin export needs every column') });
-    const r = ql(d, ['lint', '--format', 'json']);
+    const r = await ql(d, ['lint', '--format', 'json']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(json(r).findings.length, 0);
   });
 
-  it('-- querylens-disable-next-line over-fetching -- reason (SQL), other lines still flagged', () => {
+  it('-- querylens-disable-next-line over-fetching -- reason (SQL), other lines still flagged', async () => {
     const d = project({
       'migrations/001.sql': SCHEMA,
       'src/q.sql': '-- querylens-disable-next-line over-fetching -- reviewed\nSELECT * FROM users;\nSELECT * FROM users WHERE id = 1;\n',
     });
-    const r = ql(d, ['lint', '--format', 'json']);
+    const r = await ql(d, ['lint', '--format', 'json']);
     assert.deepEqual(json(r).findings.map((f) => f.line), [3]);
   });
 
-  it('--report-unused-suppressions reports a suppression that suppresses nothing and fails the run', () => {
+  it('--report-unused-suppressions reports a suppression that suppresses nothing and fails the run', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/q.sql': '-- querylens-disable-next-line over-fetching -- stale\nSELECT id FROM users;\n' });
-    assert.equal(ql(d, ['lint']).code, 0);
-    const r = ql(d, ['lint', '--report-unused-suppressions', '--format', 'json']);
+    assert.equal((await ql(d, ['lint'])).code, 0);
+    const r = await ql(d, ['lint', '--report-unused-suppressions', '--format', 'json']);
     assert.equal(r.code, 1);
     const p = json(r).problems.find((x) => x.kind === 'unused-suppression');
     assert.ok(p, r.stdout);
@@ -272,7 +291,7 @@ describe('querylens CLI: suppressions', () => {
 });
 
 describe('querylens CLI: which files', () => {
-  it('honours root and nested .gitignore files, config ignore globs; skips node_modules, build output, .d.ts and tests', () => {
+  it('honours root and nested .gitignore files, config ignore globs; skips node_modules, build output, .d.ts and tests', async () => {
     const d = project({
       '.gitignore': 'generated/\n*.local.sql\n',
       'migrations/001.sql': SCHEMA,
@@ -292,12 +311,12 @@ describe('querylens CLI: which files', () => {
       'src/q.test.ts': "import { Pool } from 'pg';\nnew Pool().query('SELECT * FROM users');\n",
       'test/q.sql': STAR_SQL,
     });
-    const r = ql(d, ['lint', '--format', 'json']);
+    const r = await ql(d, ['lint', '--format', 'json']);
     const files = json(r).findings.map((f) => f.file).sort();
     assert.deepEqual(files, ['src/keep.sql', 'src/nested/x.local.sql'], r.stdout);
     // lintTests brings the test files back.
     fs.writeFileSync(path.join(d, 'querylens.config.json'), JSON.stringify({ ignore: ['vendor/'], lintTests: true }));
-    const withTests = json(ql(d, ['lint', '--format', 'json'])).findings.map((f) => f.file);
+    const withTests = json(await ql(d, ['lint', '--format', 'json'])).findings.map((f) => f.file);
     assert.ok(withTests.includes('test/q.sql'), withTests.join());
   });
 
@@ -344,9 +363,7 @@ describe('querylens CLI: which files', () => {
     assert.deepEqual(seen, [['src/api/q.sql', 'db/migrations/001.sql']]);
   });
 
-  it('reports unreadable, binary and non-UTF-8 files as problems and goes on', function () {
-    // Four CLI processes: 27 s were measured on a loaded 2-core machine, against mocha's 30 s default.
-    this.timeout(120000);
+  it('reports unreadable, binary and non-UTF-8 files as problems and goes on', async () => {
     const d = project({
       'migrations/001.sql': SCHEMA,
       'src/q.sql': STAR_SQL,
@@ -363,7 +380,7 @@ describe('querylens CLI: which files', () => {
     }
     const runs: Record<string, Run> = {};
     for (const format of ['json', 'stylish', 'github', 'sarif']) {
-      const r = (runs[format] = ql(d, ['lint', '--format', format]));
+      const r = (runs[format] = await ql(d, ['lint', '--format', format]));
       assert.equal(r.code, 1, `${format}: the finding in q.sql still fails the run\n${r.stderr}`);
       assert.match(r.stdout, /binary file/, format);
       assert.match(r.stdout, /not valid UTF-8/, format);
@@ -381,7 +398,7 @@ describe('querylens CLI: which files', () => {
     assert.match(runs.github.stdout, /^::notice file=src\/blob\.sql,title=querylens%3A skipped-file::binary file/m);
   });
 
-  it('reads imported helpers lazily when linting one file (n-plus-one through a helper in another file)', () => {
+  it('reads imported helpers lazily when linting one file (n-plus-one through a helper in another file)', async () => {
     const d = project({
       'migrations/001.sql': SCHEMA,
       'src/users.ts': [
@@ -403,7 +420,7 @@ describe('querylens CLI: which files', () => {
         '',
       ].join('\n'),
     });
-    const out = json(ql(d, ['lint', 'src/route.ts', '--format', 'json']));
+    const out = json(await ql(d, ['lint', 'src/route.ts', '--format', 'json']));
     assert.equal(out.summary.files, 1, 'only route.ts is linted');
     assert.deepEqual(out.findings.map((f) => `${f.file}:${f.line}:${f.ruleId}`), ['src/route.ts:4:n-plus-one']);
     // The related location in the helper is located in users.ts, which was read on demand.
@@ -463,20 +480,20 @@ describe('querylens CLI: which files', () => {
     assert.equal(read('src/data.json'), undefined);
   });
 
-  it('reports a migration that does not parse once, and schema problems of migrations outside the linted path', () => {
+  it('reports a migration that does not parse once, and schema problems of migrations outside the linted path', async () => {
     const d = project({ 'migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE oops (id int,, x);\n', 'src/q.sql': 'SELECT id FROM users;\n' });
-    const all = json(ql(d, ['lint', '--format', 'json'])).problems.filter((p) => p.file === 'migrations/001.sql');
+    const all = json(await ql(d, ['lint', '--format', 'json'])).problems.filter((p) => p.file === 'migrations/001.sql');
     assert.deepEqual(all.map((p) => `${p.kind}:${p.line}`), ['unparseable-sql:2']);
-    const sub = json(ql(d, ['lint', 'src', '--format', 'json'])).problems;
+    const sub = json(await ql(d, ['lint', 'src', '--format', 'json'])).problems;
     assert.deepEqual(sub.map((p) => `${p.kind}:${p.file}:${p.line}`), ['schema:migrations/001.sql:2']);
   });
 
-  it('reports SQL that does not parse as a problem in every format', () => {
+  it('reports SQL that does not parse as a problem in every format', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/bad.sql': 'SELECT FROM WHERE (;\n' });
-    const j = json(ql(d, ['lint', '--format', 'json']));
+    const j = json(await ql(d, ['lint', '--format', 'json']));
     assert.equal(j.problems.find((p) => p.file === 'src/bad.sql')?.kind, 'unparseable-sql');
-    assert.match(ql(d, ['lint']).stdout, /Problems[^\n]*\n {2}src\/bad\.sql:1:\d+ {2}unparseable-sql/);
-    assert.match(ql(d, ['lint', '--format', 'github']).stdout, /^::notice file=src\/bad\.sql,line=1,col=\d+,title=querylens%3A unparseable-sql::/m);
+    assert.match((await ql(d, ['lint'])).stdout, /Problems[^\n]*\n {2}src\/bad\.sql:1:\d+ {2}unparseable-sql/);
+    assert.match((await ql(d, ['lint', '--format', 'github'])).stdout, /^::notice file=src\/bad\.sql,line=1,col=\d+,title=querylens%3A unparseable-sql::/m);
   });
 });
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { CodeAction, Diagnostic, Hover, InitializeResult } from 'vscode-languageserver-protocol';
 import { type LintOptions, parseArgs } from '../../cli/args';
 import { runLint } from '../../cli/lint';
-import { LspClient, actionsOf, applyWorkspaceEdit, buildBundles, tempWorkspace, uriOf, writeFile } from './client';
+import { ensureBundles } from '../bundles';
+import { LspClient, actionsOf, applyWorkspaceEdit, tempWorkspace, uriOf, writeFile } from './client';
 
 const MIGRATION = `-- The initial schema.
 CREATE TABLE users (
@@ -94,7 +95,7 @@ describe('language server over stdio', function () {
   const repoFile = () => path.join(root, 'src/repo.ts');
 
   before(async () => {
-    buildBundles();
+    ensureBundles();
     root = tempWorkspace({
       'migrations/001_init.sql': MIGRATION,
       'src/repo.ts': REPO_TS,
@@ -467,7 +468,7 @@ describe('language server configuration', function () {
   this.timeout(60000);
   const roots: string[] = [];
   const clients: LspClient[] = [];
-  before(() => buildBundles());
+  before(() => ensureBundles());
   after(async () => {
     for (const c of clients) await c.shutdown();
     for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
