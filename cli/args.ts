@@ -5,8 +5,8 @@
  */
 import type { SeveritySetting } from '../engine';
 
-export type FormatName = 'stylish' | 'json' | 'sarif' | 'github';
-export const FORMATS: readonly FormatName[] = ['stylish', 'json', 'sarif', 'github'];
+export type FormatName = 'stylish' | 'json' | 'sarif' | 'github' | 'gitlab';
+export const FORMATS: readonly FormatName[] = ['stylish', 'json', 'sarif', 'github', 'gitlab'];
 const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['off', 'info', 'warning', 'error'];
 
 export interface LintOptions {
@@ -31,6 +31,10 @@ export interface LintOptions {
   pruneSuppressions: boolean;
   /** `--suppressions FILE`: the suppressions file (default: querylens-suppressions.json at the project root). */
   suppressionsFile?: string;
+  /** `--report FORMAT=FILE` (repeatable): more reports of the same run, written to files. */
+  reports: { format: FormatName; file: string }[];
+  /** `--changed-since REF`: report findings only in files changed since REF (git). */
+  changedSince?: string;
 }
 
 export type ParsedArgs =
@@ -116,7 +120,7 @@ function parseLsp(rest: readonly string[]): ParsedArgs {
 }
 
 /** Lint flags that take a value. */
-const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions']);
+const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions', '--report', '--changed-since']);
 
 function parseLint(rest: readonly string[]): ParsedArgs {
   const opts: LintOptions = {
@@ -131,6 +135,7 @@ function parseLint(rest: readonly string[]): ParsedArgs {
     suppressAll: false,
     suppressRules: [],
     pruneSuppressions: false,
+    reports: [],
   };
   const early = readFlags<ParsedArgs>(rest, LINT_VALUE_FLAGS, (p) => opts.paths.push(p), ({ flag, value }) => {
     switch (flag) {
@@ -194,6 +199,17 @@ function parseLint(rest: readonly string[]): ParsedArgs {
         if (!value) throw new UsageError('--suppressions needs a file name');
         opts.suppressionsFile = value;
         break;
+      case '--report': {
+        const m = /^([a-z]+)=(.+)$/.exec(value!);
+        if (!m) throw new UsageError(`--report "${value}": expected FORMAT=FILE, e.g. --report sarif=querylens.sarif`);
+        if (!FORMATS.includes(m[1] as FormatName)) throw new UsageError(`--report: unknown format "${m[1]}" (expected ${FORMATS.join(', ')})`);
+        opts.reports.push({ format: m[1] as FormatName, file: m[2] });
+        break;
+      }
+      case '--changed-since':
+        if (!value || value.startsWith('-')) throw new UsageError('--changed-since needs a git revision, e.g. --changed-since origin/main');
+        opts.changedSince = value;
+        break;
       default:
         throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
     }
@@ -215,9 +231,15 @@ Usage:
   querylens --help | --version
 
 Lint options:
-  -f, --format FORMAT          stylish (default), json, sarif (SARIF 2.1.0) or github
-                               (GitHub Actions workflow commands)
+  -f, --format FORMAT          stylish (default), json, sarif (SARIF 2.1.0), github
+                               (GitHub Actions workflow commands) or gitlab (GitLab Code
+                               Quality)
   -o, --output FILE            write the report to FILE instead of standard output
+      --report FORMAT=FILE     also write a report in FORMAT to FILE (repeatable), e.g.
+                               --format github --report sarif=querylens.sarif
+      --changed-since REF      analyse the whole project (N+1s cross files) but report
+                               findings only in files changed since REF (the merge base
+                               of REF and HEAD; uncommitted and untracked files count)
   -c, --config FILE            use this querylens.config.json (its directory is the project root)
       --rule ID=SEVERITY       override a rule: off, info, warning or error (repeatable)
       --max-warnings N         exit 1 when more than N warnings are reported

@@ -22,12 +22,14 @@ import {
   parseConfigText,
   ruleIds,
 } from '../engine';
-import type { LintOptions } from './args';
+import type { FormatName, LintOptions } from './args';
 import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, makeDirectories, readSource, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
+import { changedFiles } from './changed';
 import { CliError, unknownRule, writeAtomically } from './errors';
 import { planFixPass } from './fix';
 import { formatGithub } from './formats/github';
+import { formatGitlab } from './formats/gitlab';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatStylish } from './formats/stylish';
@@ -204,7 +206,20 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   problems.push(...base.problems);
   if (base.wrote) io.stderr?.write(`querylens: wrote ${base.wrote.file} (${base.wrote.accepted} accepted finding${base.wrote.accepted === 1 ? '' : 's'})\n`);
 
-  const shown = opts.quiet ? base.findings.filter((f) => f.severity === 'error') : base.findings;
+  // --changed-since: everything was analysed (N+1s cross files); only changed files are reported.
+  let reported = base.findings;
+  let scope: string | undefined;
+  if (opts.changedSince) {
+    const changed = changedFiles(root, opts.changedSince);
+    reported = reported.filter((f) => changed.has(f.file));
+    const kept = problems.filter((p) => !p.file || changed.has(p.file) || !analysed.includes(p.file));
+    problems.length = 0;
+    problems.push(...kept);
+    const nChanged = analysed.filter((f) => changed.has(f)).length;
+    scope = `files changed since ${opts.changedSince} (${nChanged} of ${analysed.length} analysed)`;
+  }
+
+  const shown = opts.quiet ? reported.filter((f) => f.severity === 'error') : reported;
   const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
   const count = (s: string) => shown.filter((f) => f.severity === s).length;
   const summary = {
@@ -227,31 +242,18 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     rules,
     displayPath,
     locate: makeLocator((f) => project.fileText(f), displayPath),
+    text: (f) => project.fileText(f),
+    scope,
   };
 
   const toFile = opts.output !== undefined;
   const color = opts.color && !toFile && !(io.env.NO_COLOR ?? '') && (io.stdout.isTTY === true || isForced(io.env));
-  const text =
-    opts.format === 'json'
-      ? formatJson(report)
-      : opts.format === 'sarif'
-        ? formatSarif(report)
-        : opts.format === 'github'
-          ? formatGithub(report)
-          : formatStylish(report, color);
-  if (toFile) {
-    const out = path.resolve(cwd, opts.output!);
-    try {
-      makeDirectories(path.dirname(out));
-      fs.writeFileSync(out, text);
-    } catch (e) {
-      throw new CliError(`--output ${opts.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  } else {
-    io.stdout.write(text);
-  }
+  const text = formatReport(opts.format, report, color);
+  if (toFile) writeReportFile(cwd, '--output', opts.output!, text);
+  else io.stdout.write(text);
+  for (const extra of opts.reports) writeReportFile(cwd, `--report ${extra.format}`, extra.file, formatReport(extra.format, report, false));
   // stylish and json list the fixes; for the machine formats say it on stderr.
-  if (fixed.length && (opts.format === 'sarif' || opts.format === 'github' || toFile)) {
+  if (fixed.length && (opts.format === 'sarif' || opts.format === 'github' || opts.format === 'gitlab' || toFile)) {
     const nFiles = new Set(fixed.map((f) => f.file)).size;
     io.stderr?.write(`querylens: fixed ${fixed.length} problem${fixed.length === 1 ? '' : 's'} in ${nFiles} file${nFiles === 1 ? '' : 's'}\n`);
   }
@@ -277,4 +279,27 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
 function isForced(env: NodeJS.ProcessEnv): boolean {
   const v = env.FORCE_COLOR;
   return v !== undefined && v !== '0' && v !== 'false';
+}
+
+/** The formats by name: each lays out the same Report. */
+const FORMATTERS: Record<FormatName, (report: Report, color: boolean) => string> = {
+  stylish: formatStylish,
+  json: formatJson,
+  sarif: formatSarif,
+  github: formatGithub,
+  gitlab: formatGitlab,
+};
+
+export function formatReport(format: FormatName, report: Report, color: boolean): string {
+  return FORMATTERS[format](report, color);
+}
+
+function writeReportFile(cwd: string, flag: string, file: string, text: string): void {
+  const out = path.resolve(cwd, file);
+  try {
+    makeDirectories(path.dirname(out));
+    fs.writeFileSync(out, text);
+  } catch (e) {
+    throw new CliError(`${flag} ${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }

@@ -5,7 +5,7 @@
  * offsets → `LineIndex` → 1-based), so the formats only lay text out.
  */
 import type { Finding, Problem, Range, Severity } from '../engine';
-import { LineIndex, type allRules } from '../engine';
+import { LineIndex, type allRules, findingFingerprint } from '../engine';
 
 /** A registered rule (engine/index.ts exports the registry, not the type). */
 export type Rule = (typeof allRules)[number];
@@ -55,6 +55,36 @@ export interface Report {
   displayPath(file: string): string;
   /** Locates a range of a project file (a file that does not exist yet has an empty text). */
   locate(file: string, range: Range): Location;
+  /** A project file's text as analysed (for excerpts and fingerprints). */
+  text(file: string): string | undefined;
+  /** Set when only part of the findings is reported, e.g. "files changed since origin/main (3 files)". */
+  scope?: string;
+}
+
+/**
+ * Each finding's stable identity across commits: the baseline fingerprint
+ * (rule + the text of its lines, engine/baseline.ts) and its occurrence among
+ * identical ones in the same file, `3k9d0q2m1x7:1`. SARIF partialFingerprints
+ * and GitLab fingerprints are built from it.
+ */
+export function findingIds(report: Pick<Report, 'findings' | 'text'>): Map<Finding, string> {
+  const seen = new Map<string, number>();
+  const out = new Map<Finding, string>();
+  const ordered = [...report.findings].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.range.start - b.range.start));
+  for (const f of ordered) {
+    const fp = findingFingerprint(f, report.text(f.file) ?? '');
+    const key = `${f.file}\u0000${fp}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    out.set(f, `${fp}:${n}`);
+  }
+  return out;
+}
+
+/** The message with the estimate's summary appended, unless the message already says it. */
+export function messageWithEstimate(f: Finding, join = ' '): string {
+  const summary = f.estimate?.summary;
+  return summary && !f.message.includes(summary) ? `${f.message}${join}${summary}` : f.message;
 }
 
 export function makeLocator(fileText: (file: string) => string | undefined, displayPath: (file: string) => string): (file: string, range: Range) => Location {

@@ -658,6 +658,23 @@ describe('argument and escaping details', () => {
     assert.throws(() => parseArgs(['lint', '--quiet=yes']), UsageError);
   });
 
+  it('parses --report FORMAT=FILE (repeatable), --changed-since, the baseline flags, and names bad ones', () => {
+    const o = parseArgs(['lint', '--format', 'gitlab', '--report', 'sarif=out/q.sarif', '--report=json=q.json', '--changed-since', 'origin/main', '--suppress-rule', 'n-plus-one']) as LintOptions;
+    assert.equal(o.format, 'gitlab');
+    assert.deepEqual(o.reports, [{ format: 'sarif', file: 'out/q.sarif' }, { format: 'json', file: 'q.json' }]);
+    assert.equal(o.changedSince, 'origin/main');
+    assert.deepEqual(o.suppressRules, ['n-plus-one']);
+    const bad: [string[], RegExp][] = [
+      [['lint', '--report', 'xml=a.xml'], /--report: unknown format "xml"/],
+      [['lint', '--report', 'sarif'], /--report "sarif": expected FORMAT=FILE/],
+      [['lint', '--changed-since', '--fix'], /--changed-since needs a git revision/],
+      [['lint', '--suppress-all', '--suppress-rule', 'x'], /give one or the other/],
+      [['lint', '--prune-suppressions', '--suppress-all'], /cannot be combined/],
+      [['lnt'], /unknown command "lnt" \(expected lint/],
+    ];
+    for (const [args, re] of bad) assert.throws(() => parseArgs(args), (e: unknown) => e instanceof UsageError && re.test((e as Error).message), args.join(' '));
+  });
+
   it('escapes GitHub workflow command data and properties as the Actions toolkit does', () => {
     assert.equal(escapeData('50% of\r\nrows: a, b'), '50%25 of%0D%0Arows: a, b');
     assert.equal(escapeProperty('a:b,c%\n'), 'a%3Ab%2Cc%25%0A');

@@ -64,6 +64,7 @@ function syntheticReport(cwd: string, findings: Finding[], problems: Problem[]):
     rules: [fakeRule],
     displayPath,
     locate: makeLocator((f) => TEXTS[f], displayPath),
+    text: (f) => TEXTS[f],
   };
 }
 
@@ -211,4 +212,52 @@ describe('SARIF from a real lint run', () => {
   });
 
   const validate = sarifValidator();
+});
+
+describe('SARIF partialFingerprints and messages (the example project)', () => {
+  const validate = sarifValidator();
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-sarif-fp-'));
+    fs.cpSync(path.join(__dirname, '..', 'examples', 'feature-store'), dir, { recursive: true });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async function sarif(): Promise<any> {
+    let out = '';
+    await runLint(parseArgs(['lint', '--format', 'sarif']) as LintOptions, { cwd: dir, env: {}, stdout: { write: (s: string) => (out += s) } });
+    return JSON.parse(out);
+  }
+  const prints = (log: { runs: { results: { ruleId: string; partialFingerprints: Record<string, string>; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] }) =>
+    log.runs[0].results.map((r) => `${r.locations[0].physicalLocation.artifactLocation.uri} ${r.ruleId} ${r.partialFingerprints['querylens/v1']}`).sort();
+
+  it('every result has a querylens/v1 fingerprint, unique within the run, and the log validates', async () => {
+    const log = await sarif();
+    const valid: boolean = validate(log);
+    assert.ok(valid, JSON.stringify(validate.errors, null, 2));
+    const fps = log.runs[0].results.map((r: { partialFingerprints: Record<string, string> }) => r.partialFingerprints['querylens/v1']);
+    assert.ok(fps.length >= 10);
+    assert.ok(fps.every((f: string) => /^[0-9a-z]{11}:\d+$/.test(f)), fps.join(' '));
+    assert.equal(new Set(fps).size, fps.length);
+  });
+
+  it('fingerprints survive code moving down a file (lines inserted above)', async () => {
+    const before = prints(await sarif());
+    for (const rel of ['src/jobs/refresh-features.ts', 'queries/reports.sql']) {
+      const abs = path.join(dir, rel);
+      const comment = rel.endsWith('.sql') ? '-- moved\n-- down\n\n' : '// moved\n// down\n\n';
+      fs.writeFileSync(abs, comment + fs.readFileSync(abs, 'utf8'));
+    }
+    assert.deepEqual(prints(await sarif()), before);
+  });
+
+  it("says the estimate's summary once per result (N+1 messages already quote it)", async () => {
+    const log = await sarif();
+    for (const r of log.runs[0].results) {
+      const summary: string | undefined = r.properties?.estimate?.summary;
+      if (!summary) continue;
+      assert.equal(r.message.text.split(summary).length - 1, 1, r.message.text);
+    }
+  });
 });

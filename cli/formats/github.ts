@@ -10,7 +10,7 @@
  * characters become visible escapes.
  */
 import type { Severity } from '../../engine';
-import { type Location, type Report, problemLocation } from '../report';
+import { type Location, type Report, messageWithEstimate, problemLocation } from '../report';
 import { escapeData, escapeProperty } from './escape';
 
 export { escapeData, escapeProperty };
@@ -34,7 +34,7 @@ function where(l: Location) {
 export function formatGithub(report: Report): string {
   const out: string[] = [];
   for (const f of report.findings) {
-    const msg = f.estimate ? `${f.message}\n${f.estimate.summary}` : f.message;
+    const msg = messageWithEstimate(f, '\n');
     out.push(command(commandName(f.severity), { ...where(report.locate(f.file, f.range)), title: `querylens(${f.ruleId})` }, msg));
   }
   for (const p of report.problems) {

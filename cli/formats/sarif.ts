@@ -10,11 +10,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Problem, Range, Severity } from '../../engine';
-import { type Location, type Report, problemLocation } from '../report';
+import { type Location, type Report, findingIds, problemLocation } from '../report';
 import { informationUri, ruleHelpUri } from '../version';
 import { jsonWithoutControls } from './escape';
 
 const SRCROOT = '%SRCROOT%';
+/** partialFingerprints key: versioned, so a change of the fingerprint's recipe is a new key, not a mass of "new" alerts. */
+export const FINGERPRINT_KEY = 'querylens/v1';
 
 function level(s: Severity): 'error' | 'warning' | 'note' {
   return s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note';
@@ -60,13 +62,18 @@ export function buildSarif(report: Report) {
     properties: { tags: ['performance', 'postgresql'], fix: r.meta.fix, languages: r.meta.languages },
   }));
 
+  const ids = findingIds(report);
   const results = report.findings.map((f) => {
     const loc = at(f.file, f.range);
+    // The estimate's summary once: N+1 messages already quote it.
+    const summary = f.estimate?.summary;
     const result: Record<string, unknown> = {
       ruleId: f.ruleId,
       level: level(f.severity),
-      message: { text: f.estimate ? `${f.message} (${f.estimate.summary})` : f.message },
+      message: { text: summary && !f.message.includes(summary) ? `${f.message} (${summary})` : f.message },
       locations: [{ physicalLocation: physical(loc) }],
+      // Stable across commits (the code's text, not its line): code scanning follows the alert as code moves.
+      partialFingerprints: { [FINGERPRINT_KEY]: ids.get(f)! },
     };
     const idx = ruleIndex.get(f.ruleId);
     if (idx !== undefined) result.ruleIndex = idx;

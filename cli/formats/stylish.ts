@@ -100,7 +100,9 @@ export function formatStylish(report: Report, color: boolean): string {
 
   const s = report.summary;
   const total = s.errors + s.warnings + s.infos;
-  const baselined = s.suppressed ? p.dim(`  ${plural(s.suppressed, 'finding')} accepted by the suppressions file (baseline) not shown.`) : undefined;
+  const notes: string[] = [];
+  if (s.suppressed) notes.push(p.dim(`  ${plural(s.suppressed, 'finding')} accepted by the suppressions file (baseline) not shown.`));
+  if (report.scope) notes.push(p.dim(`  Findings reported only in ${safeText(report.scope)}.`));
   if (total > 0) {
     const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
     if (s.infos) parts.push(`${s.infos} info`);
@@ -108,11 +110,11 @@ export function formatStylish(report: Report, color: boolean): string {
     out.push(s.errors ? p.red(p.bold(line)) : s.warnings ? p.yellow(p.bold(line)) : p.bold(line));
     const fixable = report.findings.filter((f) => f.fixes.some((x) => x.safety === 'safe')).length;
     if (fixable) out.push(p.dim(`  ${plural(fixable, 'finding')} potentially fixable with the --fix option.`));
-    if (baselined) out.push(baselined);
+    out.push(...notes);
   } else {
     const note = report.problems.length ? ` (${plural(report.problems.length, 'problem')} with the input, listed above)` : '';
     out.push(p.green(`✔ No findings in ${plural(s.files, 'file')}${note}.`));
-    if (baselined) out.push(baselined);
+    out.push(...notes);
   }
   return out.join('\n') + '\n';
 }
