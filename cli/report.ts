@@ -5,7 +5,7 @@
  * offsets → `LineIndex` → 1-based), so the formats only lay text out.
  */
 import type { Finding, Problem, Range, Severity } from '../engine';
-import { LineIndex, type allRules, findingFingerprint } from '../engine';
+import { type Estimate, LineIndex, type allRules, findingFingerprint, roundMs } from '../engine';
 
 /** A registered rule (engine/index.ts exports the registry, not the type). */
 export type Rule = (typeof allRules)[number];
@@ -111,4 +111,18 @@ export function problemLocation(report: Report, p: Problem): Location | undefine
   if (p.range) return report.locate(p.file, p.range);
   const line = p.line ?? 1;
   return { path: report.displayPath(p.file), line, column: 1, endLine: line, endColumn: 1 };
+}
+
+/**
+ * An estimate as machine formats (json, sarif) carry it: durations rounded to
+ * what the model can claim (`roundMs`, the precision messages print), numeric
+ * inputs to four significant digits.
+ */
+export function estimateData(e: Estimate) {
+  return {
+    currentMs: roundMs(e.currentMs),
+    fixedMs: roundMs(e.fixedMs),
+    summary: e.summary,
+    assumptions: e.assumptions.map((a) => (typeof a.value === 'number' && Number.isFinite(a.value) ? { ...a, value: +a.value.toPrecision(4) } : a)),
+  };
 }

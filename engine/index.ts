@@ -10,6 +10,7 @@ export { type ConfigDocument, formatConfigIssues, parseConfigText, readConfigDoc
 export { didYouMean } from './suggest';
 export { isSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
 export { LineIndex } from './text';
+export { formatMs, roundMs } from './model';
 export { allRules, ruleById, ruleIds } from '../rules';
 export { applyEdits, applyFixes, disableLineFix, editsConflict, EditConflictError, type ApplyFixesResult, type SkippedFix } from './fixes';
 export {

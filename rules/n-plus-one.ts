@@ -174,7 +174,8 @@ export default defineRule({
         related,
         estimate,
         fixes: fix ? [fix] : [],
-        hoverDetail: `Iterations: ${n.value} (${n.source}${n.note ? `: ${n.note}` : ''}). ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}.`,
+        // The iteration count and its source are a row of the estimate's table; here only what the table lacks.
+        hoverDetail: `Query: ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}.`,
       });
     };
 

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Finding, Problem } from '../engine';
+import { type Finding, type Problem, formatMs, roundMs } from '../engine';
 import { buildSarif, pathToUri } from '../cli/formats/sarif';
 import { type Report, type Rule, makeLocator } from '../cli/report';
 import { defineRule } from '../rules/define-rule';
@@ -214,7 +214,7 @@ describe('SARIF from a real lint run', () => {
   const validate = sarifValidator();
 });
 
-describe('SARIF partialFingerprints and messages (the example project)', () => {
+describe('machine formats on the example project: SARIF fingerprints, rounded estimates, messages said once', () => {
   const validate = sarifValidator();
   let dir: string;
   before(() => {
@@ -250,6 +250,37 @@ describe('SARIF partialFingerprints and messages (the example project)', () => {
       fs.writeFileSync(abs, comment + fs.readFileSync(abs, 'utf8'));
     }
     assert.deepEqual(prints(await sarif()), before);
+  });
+
+  it('json and SARIF carry estimates rounded to what the model can claim (the precision messages print)', async () => {
+    let out = '';
+    await runLint(parseArgs(['lint', '--format', 'json']) as LintOptions, { cwd: dir, env: {}, stdout: { write: (s: string) => (out += s) } });
+    const doc = JSON.parse(out) as { findings: { estimate: { currentMs: number; fixedMs: number; summary: string; assumptions: { value: unknown }[] } | null }[] };
+    const log = await sarif();
+    const estimates = [...doc.findings.map((f) => f.estimate), ...log.runs[0].results.map((r: { properties?: { estimate?: unknown } }) => r.properties?.estimate)].filter(Boolean) as NonNullable<(typeof doc.findings)[number]['estimate']>[];
+    assert.ok(estimates.length >= 20);
+    for (const e of estimates) {
+      for (const ms of [e.currentMs, e.fixedMs]) {
+        assert.equal(roundMs(ms), ms, `${ms} is not rounded`);
+        // What the message says is what the number is.
+        assert.ok(!/\d\.\d{5,}/.test(String(ms)), String(ms));
+      }
+      for (const a of e.assumptions) if (typeof a.value === 'number') assert.equal(+a.value.toPrecision(4), a.value);
+    }
+    const n1 = doc.findings.find((f) => f.estimate?.summary.includes('round trips'))!.estimate!;
+    assert.ok(n1.summary.includes(formatMs(n1.currentMs)), `${n1.summary} vs ${n1.currentMs}`);
+  });
+
+  it('stylish names the inputs that are model defaults, and says once where to set them', async () => {
+    let out = '';
+    await runLint(parseArgs(['lint', '--no-color']) as LintOptions, { cwd: dir, env: {}, stdout: { write: (s: string) => (out += s) } });
+    const lines = out.split('\n');
+    const n1 = lines.findIndex((l) => /refresh-features|N\+1\)/.test(l) && l.includes('n-plus-one'));
+    assert.ok(n1 >= 0, out);
+    // The N+1 message carries its estimate, so the line under it is the defaults alone.
+    assert.match(lines[n1 + 1], /^\s+defaults: iterations, roundTripMs, statementOverheadMs, rowsPerQuery$/);
+    assert.match(out, /sequential scan of ≈ 400K rows ≈ 21 ms; with an index ≈ 0\.\d+ ms · defaults: /);
+    assert.equal(out.split('rest on model defaults').length - 1, 1);
   });
 
   it("says the estimate's summary once per result (N+1 messages already quote it)", async () => {

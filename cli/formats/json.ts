@@ -11,7 +11,8 @@
  *     "line", "column", "endLine", "endColumn",  // 1-based; columns in UTF-16 code units; end exclusive
  *     "range": { "start", "end" },   // 0-based UTF-16 offsets into the file's text, end exclusive
  *     "related": [{ "file", "line", "column", "endLine", "endColumn", "range", "message" }],
- *     "estimate": { "currentMs", "fixedMs", "summary", "assumptions": [{ "name", "value", "unit"?, "source", "note"? }] } | null,
+ *     "estimate": { "currentMs", "fixedMs",   // ms, rounded to the precision messages print (3.5, 65, 2063)
+ *                   "summary", "assumptions": [{ "name", "value" (4 significant digits), "unit"?, "source", "note"? }] } | null,
  *     "fixes": [{ "title", "safety",  // "safe" (applied by --fix) | "suggestion"
  *                 "edits": [{ "file", "line", "column", "endLine", "endColumn", "range", "newText" }] }]
  *   }],
@@ -21,7 +22,7 @@
  * }
  */
 import type { Range } from '../../engine';
-import { type Report, problemLocation } from '../report';
+import { type Report, estimateData, problemLocation } from '../report';
 import { jsonWithoutControls } from './escape';
 
 export function formatJson(report: Report): string {
@@ -38,9 +39,7 @@ export function formatJson(report: Report): string {
       message: f.message,
       ...loc(f.file, f.range),
       related: f.related.map((r) => ({ ...loc(r.file, r.range), message: r.message })),
-      estimate: f.estimate
-        ? { currentMs: f.estimate.currentMs, fixedMs: f.estimate.fixedMs, summary: f.estimate.summary, assumptions: f.estimate.assumptions }
-        : null,
+      estimate: f.estimate ? estimateData(f.estimate) : null,
       fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety, edits: x.edits.map((e) => ({ ...loc(e.file, e.range), newText: e.newText })) })),
     })),
     problems: report.problems.map((p) => {

@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Problem, Range, Severity } from '../../engine';
-import { type Location, type Report, findingIds, problemLocation } from '../report';
+import { type Location, type Report, estimateData, findingIds, problemLocation } from '../report';
 import { informationUri, ruleHelpUri } from '../version';
 import { jsonWithoutControls } from './escape';
 
@@ -81,9 +81,7 @@ export function buildSarif(report: Report) {
       result.relatedLocations = f.related.map((r, i) => ({ id: i + 1, physicalLocation: physical(at(r.file, r.range)), message: { text: r.message } }));
     }
     if (f.estimate) {
-      result.properties = {
-        estimate: { currentMs: f.estimate.currentMs, fixedMs: f.estimate.fixedMs, summary: f.estimate.summary, assumptions: f.estimate.assumptions },
-      };
+      result.properties = { estimate: estimateData(f.estimate) };
     }
     if (f.fixes.length) {
       result.fixes = f.fixes.map((x) => {

@@ -44,6 +44,13 @@ function pad(s: string, w: number): string {
 
 const MAX_ALIGNED_MESSAGE = 100;
 
+/** The estimate's inputs that are defaults, e.g. "iterations, roundTripMs" (at most four named). */
+function defaultInputs(f: Finding): string | undefined {
+  const names = (f.estimate?.assumptions ?? []).filter((a) => a.source === 'default').map((a) => safeText(a.name));
+  if (!names.length) return undefined;
+  return names.length > 4 ? `${names.slice(0, 4).join(', ')} +${names.length - 4}` : names.join(', ');
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -58,15 +65,19 @@ export function formatStylish(report: Report, color: boolean): string {
     byFile.set(f.file, list);
   }
   const files = [...byFile.keys()].sort((a, b) => report.displayPath(a).localeCompare(report.displayPath(b)));
+  let anyDefaults = false;
   for (const file of files) {
     const rows = byFile.get(file)!.map((f) => {
       const loc = report.locate(f.file, f.range);
       const sev = f.severity === 'error' ? p.red('error') : f.severity === 'warning' ? p.yellow('warning') : p.cyan('info');
       const message = safeText(f.message.replace(/\s*\n\s*/g, ' '));
-      // The estimate goes on its own dimmed line, unless the message already quotes it.
+      // The estimate goes on its own dimmed line, unless the message already quotes it; either
+      // way that line names the inputs that are model defaults rather than facts of this project.
       const summary = f.estimate?.summary ? safeText(f.estimate.summary) : undefined;
-      const estimate = summary && !message.includes(summary) ? summary : undefined;
-      return { pos: `${loc.line}:${loc.column}`, sev, message, rule: p.dim(f.ruleId), estimate };
+      const defaults = defaultInputs(f);
+      const parts = [summary && !message.includes(summary) ? summary : undefined, defaults ? `defaults: ${defaults}` : undefined].filter(Boolean);
+      if (defaults) anyDefaults = true;
+      return { pos: `${loc.line}:${loc.column}`, sev, message, rule: p.dim(f.ruleId), estimate: parts.length ? parts.join(' · ') : undefined };
     });
     const wPos = Math.max(...rows.map((r) => width(r.pos)));
     const wSev = Math.max(...rows.map((r) => width(r.sev)));
@@ -103,6 +114,7 @@ export function formatStylish(report: Report, color: boolean): string {
   const notes: string[] = [];
   if (s.suppressed) notes.push(p.dim(`  ${plural(s.suppressed, 'finding')} accepted by the suppressions file (baseline) not shown.`));
   if (report.scope) notes.push(p.dim(`  Findings reported only in ${safeText(report.scope)}.`));
+  if (anyDefaults) notes.push(p.dim('  Estimates marked "defaults" rest on model defaults; set them in querylens.config.json ("model", "tables"). --format json lists every input.'));
   if (total > 0) {
     const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
     if (s.infos) parts.push(`${s.infos} info`);

@@ -2,7 +2,8 @@
  * Hover text for a finding, as markdown. Produced by the engine so that every
  * editor shows the same words; the server passes it on unchanged.
  *
- * Sections: the estimate now → after the fix and the speed-up; the summary;
+ * Sections: the rule; the estimate now → after the fix and the speed-up; the
+ * summary unless the message (shown above the hover) says it already;
  * the formula's inputs with their source (defaults flagged "set it"); where
  * the enclosing function has a latency budget, the share of it this query
  * eats and, by Amdahl's law, what fixing it does for the whole request; any
@@ -27,20 +28,22 @@ function pct(x: number): string {
   return x >= 0.1 ? `${Math.round(x * 100)} %` : `${(x * 100).toFixed(1)} %`;
 }
 
-export function estimateMarkdown(e: Estimate): string {
+/**
+ * The estimate: now → after the fix, the summary (unless `message`, which
+ * the editor shows right above the hover, already says it), and the inputs
+ * with their source.
+ */
+export function estimateMarkdown(e: Estimate, message = ''): string {
   const ratio = e.fixedMs > 0 ? e.currentMs / e.fixedMs : Infinity;
-  const lines = [
-    `**Estimated cost:** ${formatMs(e.currentMs)} → ${formatMs(e.fixedMs)} after the fix (${Number.isFinite(ratio) ? `${formatRatio(ratio)} faster` : 'free'})`,
-    '',
-    e.summary,
-    '',
-    '| input | value | source |',
-    '| --- | --- | --- |',
-  ];
+  const lines = [`**Estimated cost:** ${formatMs(e.currentMs)} → ${formatMs(e.fixedMs)} after the fix (${Number.isFinite(ratio) ? `${formatRatio(ratio)} faster` : 'free'})`, ''];
+  if (e.summary && !message.includes(e.summary)) lines.push(e.summary, '');
+  lines.push('| input | value | source |', '| --- | --- | --- |');
   for (const a of e.assumptions) {
     const v = typeof a.value === 'number' ? `${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}` : a.value;
     const src = a.source === 'default' ? '**default** — set it' : a.source;
-    lines.push(`| ${a.name} | ${String(v).replace(/\|/g, '\\|')} | ${src}${a.note ? `: ${a.note.replace(/\|/g, '\\|')}` : ''} |`);
+    // "default; set model.x …" after "default — set it" would say it twice.
+    const note = a.source === 'default' ? a.note?.replace(/^default\b[;:,]?\s*/, '') : a.note;
+    lines.push(`| ${a.name} | ${String(v).replace(/\|/g, '\\|')} | ${src}${note ? `: ${note.replace(/\|/g, '\\|')}` : ''} |`);
   }
   return lines.join('\n');
 }
@@ -59,9 +62,14 @@ export function budgetMarkdown(e: Estimate, b: BudgetHoverContext): string {
   ].join('\n');
 }
 
+/**
+ * The hover: what the diagnostic message does not already say. Editors show
+ * the message right above the hover, so it starts with the rule and goes on
+ * to the estimate, its inputs, the budget, rule detail and the fixes.
+ */
 export function hoverMarkdown(f: Omit<Finding, 'hover'>, detail?: string, budget?: BudgetHoverContext): string {
-  const parts = [`**querylens · ${f.ruleId}**: ${f.message}`];
-  if (f.estimate) parts.push(estimateMarkdown(f.estimate));
+  const parts = [`**querylens · ${f.ruleId}**`];
+  if (f.estimate) parts.push(estimateMarkdown(f.estimate, f.message));
   if (f.estimate && budget) parts.push(budgetMarkdown(f.estimate, budget));
   if (detail) parts.push(detail);
   if (f.fixes.length) parts.push(`Quick fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => x.title).join('; ')}`);

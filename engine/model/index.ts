@@ -69,6 +69,21 @@ export function formatMs(ms: number): string {
   return `${(ms * 1000).toFixed(1)} µs`;
 }
 
+/**
+ * A duration rounded to what the model can claim, at the precision
+ * `formatMs` prints (so JSON and messages agree): whole ms from 10 ms, one
+ * decimal from 1 ms, two from 0.01 ms, 0.1 µs below; whole 0.1 s from 10 s.
+ * Machine formats carry this, not `3.5360000000000005`.
+ */
+export function roundMs(ms: number): number {
+  if (!Number.isFinite(ms)) return ms;
+  if (ms >= 10000) return Math.round(ms / 100) * 100;
+  if (ms >= 10) return Math.round(ms);
+  if (ms >= 1) return Math.round(ms * 10) / 10;
+  if (ms >= 0.01) return Math.round(ms * 100) / 100;
+  return Math.round(ms * 10000) / 10000;
+}
+
 export function formatCount(n: number): string {
   if (n >= 1e9) return `${+(n / 1e9).toPrecision(3)}G`;
   if (n >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;

@@ -161,6 +161,36 @@ describe('language server over stdio', function () {
     assert.equal(none, null);
   });
 
+  it('the hover does not repeat the diagnostic message (the editor shows it right above): estimate, inputs and fixes only', async () => {
+    const hoverOf = async (uri: string, d: Diagnostic) => {
+      const h = (await client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: d.range.start })) as Hover | null;
+      assert.ok(h, `a hover on ${d.code}`);
+      return (h.contents as { value: string }).value;
+    };
+    const repo = uriOf(repoFile());
+    const checked: string[] = [];
+    for (const d of await client.diagnosticsFor(repo)) {
+      const value = await hoverOf(repo, d);
+      assert.ok(!value.includes(String(d.message)), `${d.code}: the hover repeats the message\n${value}`);
+      assert.match(value, new RegExp(`^\\*\\*querylens · ${d.code}\\*\\*`));
+      assert.match(value, /\*\*Estimated cost:\*\* [\d.]+ m?s → /);
+      checked.push(String(d.code));
+    }
+    // The N+1 (through a helper in another file): its message quotes the estimate's summary; the hover does not again.
+    const service = path.join(root, 'src/service.ts');
+    const suri = await client.open(service, SERVICE_TS);
+    const n1 = only(await client.diagnosticsFor(suri, { where: (ds) => only(ds, 'n-plus-one').length > 0 }), 'n-plus-one')[0];
+    const value = await hoverOf(suri, n1);
+    assert.ok(!value.includes(String(n1.message)), value);
+    const summary = /≈ \d+ round trips[^;]*/.exec(String(n1.message))?.[0];
+    assert.ok(summary, String(n1.message));
+    assert.ok(!value.includes(summary), `the hover repeats "${summary}"\n${value}`);
+    assert.match(value, /\| iterations \| 100 \| \*\*default\*\*/);
+    checked.push('n-plus-one');
+    assert.deepEqual(checked.sort(), ['n-plus-one', 'over-fetching', 'unindexed-predicate']);
+    await client.close(suri);
+  });
+
   it('offers code actions whose edits remove the finding on the next diagnostics', async () => {
     const uri = uriOf(repoFile());
     const original = client.texts.get(uri)!;
