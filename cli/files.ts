@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { MAX_FILE_BYTES, isAnalyzable } from '../engine';
+import { MAX_FILE_BYTES, isAnalyzable, safeIgnoreText } from '../engine';
 
 export const CONFIG_FILE = 'querylens.config.json';
 
@@ -113,6 +113,8 @@ export class FileFilter {
   private readonly configIgnore: Ignore;
   private readonly tests: Ignore;
   private readonly gitignores = new Map<string, Ignore | null>();
+  /** .gitignore patterns left out because matching them could backtrack for minutes. */
+  readonly unsafePatterns: { file: string; line: number; why: string }[] = [];
   /** Directories the walk could not read (project-relative, '' for the root), with the reason. */
   readonly unreadable: { dir: string; reason: string }[] = [];
 
@@ -131,8 +133,9 @@ export class FileFilter {
     if (ig !== undefined) return ig;
     ig = null;
     try {
-      const text = fs.readFileSync(path.join(this.root, dir, '.gitignore'), 'utf8');
-      ig = ignore().add(text);
+      const safe = safeIgnoreText(fs.readFileSync(path.join(this.root, dir, '.gitignore'), 'utf8'));
+      for (const d of safe.dropped) this.unsafePatterns.push({ file: dir ? `${dir}/.gitignore` : '.gitignore', ...d });
+      ig = ignore().add(safe.text);
     } catch {
       // No .gitignore here (or unreadable): nothing to add.
     }

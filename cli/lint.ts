@@ -90,6 +90,9 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   // One walk of the whole root serves both the schema (collected from everywhere) and the
   // named directories (their part of the same list), so ignore rules apply identically.
   const candidates = filter.walk('');
+  for (const u of filter.unsafePatterns) {
+    problems.push({ kind: 'limit', file: u.file, line: u.line, message: `pattern not applied: too complex to match safely (${u.why})` });
+  }
   for (const u of filter.unreadable) {
     problems.push({ kind: 'unreadable-file', file: u.dir || '.', message: `directory cannot be read: ${u.reason}; the files in it are not linted` });
   }

@@ -8,6 +8,7 @@
  * The published JSON schema is `querylens.schema.json`; test/unit/config.test.ts
  * keeps the two in step.
  */
+import { globTooComplex } from './guard';
 import { DEFAULT_PARAMS, MAX_TABLE_ROWS, paramValueError } from './model/params';
 import { didYouMean } from './suggest';
 import type { SeveritySetting } from './types';
@@ -154,6 +155,13 @@ function checkStringArray(v: unknown, path: ConfigPath, issues: Issues): v is st
   v.forEach((s, i) => {
     if (typeof s !== 'string') {
       issues.add([...path, i], 'must be a glob string');
+      ok = false;
+      return;
+    }
+    // Globs whose matching could backtrack for minutes are refused (engine/guard.ts GLOB_LIMITS); picomatch throws on an empty one.
+    const why = s.trim() === '' ? 'empty glob' : globTooComplex(s);
+    if (why) {
+      issues.add([...path, i], why === 'empty glob' ? why : `glob too complex to match safely: ${why}`);
       ok = false;
     }
   });

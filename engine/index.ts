@@ -27,3 +27,4 @@ export {
   suppressFindings,
   validateBaseline,
 } from './baseline';
+export { LIMITS, GLOB_LIMITS, safeIgnoreText, globTooComplex } from './guard';

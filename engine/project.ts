@@ -9,6 +9,7 @@ import { type QuerylensConfig, defaultConfig } from './config';
 import { type ProjectServices, RuleContext } from './context';
 import { CostModel } from './model';
 import { disableLineFix } from './fixes';
+import { type Incident, collectIncidents, isStackOverflow, replayIncidents } from './guard';
 import { hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
 import { buildSchema, isSchemaSource, nonPostgresFolder } from './schema';
@@ -49,11 +50,21 @@ export function skipReason(path: string, text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A stage that threw: a stack overflow is the input's nesting (a `limit`),
+ * anything else an internal error (`rule-crash`, which the CLI exits 2 for).
+ */
+function crashProblem(path: string, stage: string, e: unknown): Problem {
+  if (isStackOverflow(e)) return { kind: 'limit', file: path, message: `${stage} stopped: this file is nested too deeply to analyse (stack limit); its findings from ${stage} are missing` };
+  const err = e as Error;
+  return { kind: 'rule-crash', file: path, message: `${stage} failed on this file: ${err?.stack?.split('\n').slice(0, 3).join(' ') ?? String(e)}` };
+}
+
 export class Project implements ProjectServices {
   private files = new Map<string, string>();
   private siteCache = new Map<string, { text: string; sites: SqlSite[] }>();
   private schemaCache?: SchemaModel;
-  private memos = new Map<string, { text: string; value: unknown }>();
+  private memos = new Map<string, { text: string; value: unknown; incidents: Incident[] }>();
   private readonly trees = new TsCache();
   /** Bumped whenever a file's text, the file set or the config changes: project-wide facts are rebuilt lazily. */
   private generation = 0;
@@ -156,9 +167,13 @@ export class Project implements ProjectServices {
 
   memo<T>(key: string, text: string, compute: () => T): T {
     const hit = this.memos.get(key);
-    if (hit && hit.text === text) return hit.value as T;
-    const value = compute();
-    this.memos.set(key, { text, value });
+    if (hit && hit.text === text) {
+      // A value computed while a helper was too deep to analyse stays incomplete: every reader hears it.
+      replayIncidents(hit.incidents);
+      return hit.value as T;
+    }
+    const { value, incidents } = collectIncidents(compute);
+    this.memos.set(key, { text, value, incidents });
     return value;
   }
 
@@ -186,8 +201,39 @@ export class Project implements ProjectServices {
     return this.config.rules[rule.id]?.severity ?? rule.meta.defaultSeverity;
   }
 
-  /** Analyses one file of the project. Never throws for bad input. */
+  /**
+   * Analyses one file of the project. Never throws: a stack overflow or any
+   * other error in a stage becomes a problem on this file and the other
+   * stages (and files) go on; limits hit here or in a helper it needed are
+   * reported as `limit` problems.
+   */
   analyze(path: string, only?: readonly string[]): AnalysisResult {
+    let out: AnalysisResult;
+    let incidents: Incident[];
+    try {
+      ({ value: out, incidents } = collectIncidents(() => this.analyzeUnguarded(path, only)));
+    } catch (e) {
+      return { findings: [], problems: [crashProblem(path, 'analysis', e)] };
+    }
+    const seen = new Set<string>();
+    for (const inc of incidents) {
+      const key = `${inc.file}\0${inc.stage}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const why = inc.stage === 'parse' ? (this.trees.tooDeep(inc.file, this.fileText(inc.file) ?? '') ?? 'nested too deeply') : 'nested too deeply (stack limit)';
+      out.problems.push({
+        kind: 'limit',
+        file: path,
+        message:
+          inc.file === path
+            ? `not analysed (${inc.stage}): ${why}`
+            : `${inc.file}, which this file uses, is not analysed (${inc.stage}: ${why}); what this file reaches through it is not seen`,
+      });
+    }
+    return out;
+  }
+
+  private analyzeUnguarded(path: string, only?: readonly string[]): AnalysisResult {
     const text = this.fileText(path);
     const problems: Problem[] = [];
     const findings: Finding[] = [];
@@ -224,17 +270,17 @@ export class Project implements ProjectServices {
     try {
       sites = this.sqlSites(path);
     } catch (e) {
-      problems.push({ kind: 'rule-crash', file: path, message: `SQL extraction failed: ${(e as Error).message}` });
+      problems.push(crashProblem(path, 'SQL extraction', e));
     }
     for (const site of sites) {
       for (const err of site.parsed?.errors ?? []) {
         const at = sqlToFile(site, err.offset);
         problems.push({
-          kind: 'unparseable-sql',
+          kind: err.limit ? 'limit' : 'unparseable-sql',
           file: path,
           line: lines().position(at).line + 1,
           range: { start: at, end: at },
-          message: `SQL not parsed as PostgreSQL: ${err.message}${site.name ? ` (query ${site.name})` : ''}; statement skipped`,
+          message: err.limit ? `SQL ${err.message}${site.name ? ` (query ${site.name})` : ''}` : `SQL not parsed as PostgreSQL: ${err.message}${site.name ? ` (query ${site.name})` : ''}; statement skipped`,
         });
       }
     }
@@ -249,11 +295,7 @@ export class Project implements ProjectServices {
       try {
         rule.check(ctx);
       } catch (e) {
-        problems.push({
-          kind: 'rule-crash',
-          file: path,
-          message: `rule ${rule.id} failed on this file: ${(e as Error).stack?.split('\n').slice(0, 3).join(' ') ?? e}`,
-        });
+        problems.push(crashProblem(path, `rule ${rule.id}`, e));
         continue;
       }
       for (const r of ctx.reports) {

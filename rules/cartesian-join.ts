@@ -37,13 +37,28 @@ import { skipsFile } from './one-off';
 
 class Groups {
   private parent = new Map<FromItem, FromItem>();
+  /** The group's root; iterative with path compression (a chain of 10,000 items must not recurse). */
   find(a: FromItem): FromItem {
-    let p = this.parent.get(a) ?? a;
-    if (p !== a) {
-      p = this.find(p);
-      this.parent.set(a, p);
+    let root = a;
+    for (let p = this.parent.get(root); p !== undefined && p !== root; p = this.parent.get(root)) root = p;
+    for (let x = a; x !== root; ) {
+      const next = this.parent.get(x)!;
+      this.parent.set(x, root);
+      x = next;
     }
-    return p;
+    return root;
+  }
+
+  /** Items of `items` by group root, computed once per level (a fix asks for its groups' members). */
+  members(items: readonly FromItem[]): Map<FromItem, FromItem[]> {
+    const out = new Map<FromItem, FromItem[]>();
+    for (const it of items) {
+      const r = this.find(it);
+      const list = out.get(r);
+      if (list) list.push(it);
+      else out.set(r, [it]);
+    }
+    return out;
   }
   union(items: Iterable<FromItem>): void {
     let first: FromItem | undefined;
@@ -184,6 +199,8 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
   if (sources.length < 2) return;
   const seenRoots: FromItem[] = [];
   const firstOfGroup = new Map<FromItem, FromItem>();
+  const sourceSet = new Set(sources);
+  const shared: LevelShared = { fixesLeft: MAX_FIXES_PER_LEVEL };
   for (const s of sources) {
     const root = groups.find(s);
     if (firstOfGroup.has(root)) continue;
@@ -191,15 +208,51 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     seenRoots.push(root);
     if (seenRoots.length === 1) continue;
     // Pair with the nearest earlier source on the join's left side, else the first source.
-    const left = (s.via.leftItems ?? []).filter((l) => sources.includes(l) && groups.find(l) !== root);
+    const left = (s.via.leftItems ?? []).filter((l) => sourceSet.has(l) && groups.find(l) !== root);
     const other = left[left.length - 1] ?? firstOfGroup.get(seenRoots[0])!;
-    const fix = joinFix(ctx, site, level, groups, s, other);
+    const fix = shared.fixesLeft > 0 ? joinFix(ctx, site, level, groups, s, other, shared) : undefined;
     report(ctx, site, s, other, fix);
   }
 }
 
 // ---------------------------------------------------------------------------
 // The fix: the join predicate a foreign key gives.
+
+/**
+ * Fixes offered per query level. Each is checked by parsing the edited
+ * statement; a generated FROM list of thousands of unrelated tables would
+ * otherwise parse the whole statement once per finding (quadratic). Past
+ * this many, the findings stand without a fix.
+ */
+const MAX_FIXES_PER_LEVEL = 20;
+
+/** What the fixes of one level share, computed once: tokens, group members, where the FROM list ends. */
+interface LevelShared {
+  fixesLeft: number;
+  tokens?: SqlToken[];
+  members?: Map<FromItem, FromItem[]>;
+  fromEnd?: number;
+}
+
+const tokensBySite = new WeakMap<SqlSite, SqlToken[]>();
+
+function codeTokens(site: SqlSite): SqlToken[] {
+  let t = tokensBySite.get(site);
+  if (!t) tokensBySite.set(site, (t = scanSql(site.sql).filter((x) => !/COMMENT/.test(x.name))));
+  return t;
+}
+
+/** Index of the first token starting at or after `offset` (tokens are in order): binary search. */
+function firstTokenFrom(tokens: readonly SqlToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start >= offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 interface FkLink {
   /** The referencing side (holds `fk.columns`). */
@@ -286,7 +339,7 @@ interface SqlEdit {
  * extended), else into WHERE (appended, or put first). The edited SQL is
  * parsed before the fix is offered.
  */
-function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Groups, item: FromItem, other: FromItem): Fix | undefined {
+function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Groups, item: FromItem, other: FromItem, shared: LevelShared): Fix | undefined {
   if (item.kind !== 'table') return undefined;
   const v = item.via;
   const isJoin = v.kind === 'join';
@@ -296,25 +349,29 @@ function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Gro
     // ON sees the join's left side only: link `item` to one of those.
     links = (v.leftItems ?? []).filter((l) => groups.find(l) !== groups.find(item)).flatMap((l) => linksBetween(ctx, item, l));
   } else {
-    const mine = level.from.filter((f) => groups.find(f) === groups.find(item));
-    const theirs = level.from.filter((f) => groups.find(f) === groups.find(other));
     links = linksBetween(ctx, item, other);
-    if (links.length === 0) links = mine.flatMap((a) => theirs.flatMap((b) => linksBetween(ctx, a, b)));
+    if (links.length === 0) {
+      shared.members ??= groups.members(level.from);
+      const mine = shared.members.get(groups.find(item)) ?? [];
+      const theirs = shared.members.get(groups.find(other)) ?? [];
+      links = mine.flatMap((a) => theirs.flatMap((b) => linksBetween(ctx, a, b)));
+    }
   }
   if (links.length !== 1) return undefined;
   const link = links[0];
   const pred = predicateFor(link);
   if (!pred) return undefined;
-  const tokens = scanSql(site.sql).filter((t) => !/COMMENT/.test(t.name));
+  const tokens = (shared.tokens ??= codeTokens(site));
   if (tokens.length === 0) return undefined;
-  const found = tokens.findIndex((t) => t.start >= item.range.end);
-  const at = found < 0 ? tokens.length : found;
+  // Only candidates with a key count against the level's allowance (each costs a parse below).
+  shared.fixesLeft--;
+  const at = firstTokenFrom(tokens, item.range.end);
   const edits: SqlEdit[] = [];
   const composite = link.fk.columns.length > 1;
   if (isJoin) {
     if (v.cross) {
       // `CROSS JOIN b x` → `JOIN b x ON …`
-      const startIdx = tokens.findIndex((t) => t.start >= item.range.start);
+      const startIdx = firstTokenFrom(tokens, item.range.start);
       const join = tokens[startIdx - 1];
       const cross = tokens[startIdx - 2];
       if (join?.text.toLowerCase() !== 'join' || cross?.text.toLowerCase() !== 'cross') return undefined;
@@ -342,9 +399,9 @@ function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Gro
     } else return undefined;
   } else {
     // The end of the FROM list: past every item of the level.
-    const fromEnd = Math.max(...level.from.map((f) => f.range.end));
-    const startIdx = tokens.findIndex((t) => t.start >= fromEnd);
-    const stop = startIdx < 0 ? tokens.length : clauseEnd(tokens, startIdx, CLAUSE_ENDS);
+    const fromEnd = (shared.fromEnd ??= level.from.reduce((m, f) => Math.max(m, f.range.end), 0));
+    const startIdx = firstTokenFrom(tokens, fromEnd);
+    const stop = startIdx >= tokens.length ? tokens.length : clauseEnd(tokens, startIdx, CLAUSE_ENDS);
     const stopTok = tokens[stop];
     if (stopTok?.text.toLowerCase() === 'where') {
       const end = clauseEnd(tokens, stop + 1, new Set([...CLAUSE_ENDS].filter((k) => k !== 'where')));

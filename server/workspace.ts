@@ -28,6 +28,7 @@ import {
   ruleIds,
   validateBaseline,
   validateConfig,
+  safeIgnoreText,
 } from '../engine';
 
 export const CONFIG_FILE = 'querylens.config.json';
@@ -160,7 +161,9 @@ export class WorkspaceProject {
       const gi = list.find((d) => d.isFile() && d.name === '.gitignore');
       if (gi) {
         try {
-          ignores = [...ignores, { base: dirRel, ig: ignore().add(fs.readFileSync(path.join(dirAbs, '.gitignore'), 'utf8')) }];
+          const safe = safeIgnoreText(fs.readFileSync(path.join(dirAbs, '.gitignore'), 'utf8'));
+          for (const d of safe.dropped) this.logger.warn(`${dirRel ? `${dirRel}/` : ''}.gitignore:${d.line}: pattern not applied, too complex to match safely (${d.why})`);
+          ignores = [...ignores, { base: dirRel, ig: ignore().add(safe.text) }];
         } catch {
           // An unreadable .gitignore ignores nothing.
         }

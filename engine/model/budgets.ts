@@ -94,14 +94,21 @@ export function routeMatches(key: string, route: string): boolean {
   if (kMethod && kMethod !== '*' && kMethod !== 'ALL' && rMethod !== 'ALL' && kMethod !== rMethod) return false;
   const ks = kPath.split('/').filter(Boolean);
   const rs = rPath.split('/').filter(Boolean);
-  const match = (i: number, j: number): boolean => {
-    if (i === ks.length) return j === rs.length;
-    if (ks[i] === '**') return match(i + 1, j) || (j < rs.length && match(i, j + 1));
-    if (j === rs.length) return false;
-    if (ks[i] === '*' || ks[i].startsWith(':') || ks[i] === rs[j]) return match(i + 1, j + 1);
-    return false;
-  };
-  return match(0, 0);
+  // Dynamic programming over (key segment, route segment), key segments from the last: O(|ks|·|rs|)
+  // with no recursion. (A backtracking match took 7 s for 8 `**` against a long route, > 120 s for 12.)
+  // next[j]: does ks[i+1..] match rs[j..]?
+  let next: boolean[] = new Array<boolean>(rs.length + 1).fill(false);
+  next[rs.length] = true;
+  for (let i = ks.length - 1; i >= 0; i--) {
+    const cur: boolean[] = new Array<boolean>(rs.length + 1).fill(false);
+    const k = ks[i];
+    for (let j = rs.length; j >= 0; j--) {
+      if (k === '**') cur[j] = next[j] || (j < rs.length && cur[j + 1]);
+      else if (j < rs.length && (k === '*' || k.startsWith(':') || k === rs[j])) cur[j] = next[j + 1];
+    }
+    next = cur;
+  }
+  return next[0];
 }
 
 function nodeRange(sf: ts.SourceFile, n: ts.Node): Range {

@@ -17,6 +17,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
+import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
 import { enclosingIterations, isImmediateCallback, iterationScopeOf } from './iteration';
 import { fileProvenance } from './provenance';
@@ -92,7 +93,8 @@ export function fileSummary(project: ProjectServices, path: string): FileSummary
       // The same memo entry as RuleContext.querySites: a file's query sites are found once per version,
       // whether its own analysis or a caller's summary asks first.
       sites = project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path));
-    } catch {
+    } catch (e) {
+      noteSwallowed(path, 'call graph', e);
       sites = [];
     }
     for (const s of sites) siteByKey.set(key(s.range), s);
@@ -170,14 +172,16 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
   let prov;
   try {
     prov = fileProvenance(project, path);
-  } catch {
+  } catch (e) {
+    noteSwallowed(path, 'call graph', e);
     return undefined;
   }
   try {
     const v = prov.value(callee);
     if (v?.kind === 'function') return { file: v.file, node: v.node };
-  } catch {
+  } catch (e) {
     /* unresolvable: fall through */
+    noteSwallowed(path, 'call graph', e);
   }
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const method = callee.name.text;

@@ -18,6 +18,7 @@ import { rangeOf, THEN_METHODS, unparen } from '../adapters/kit/chain';
 import { snakeCase } from '../adapters/kit/entities';
 import type { EntityDecl } from '../adapters/types';
 import type { ProjectServices } from '../context';
+import { noteSwallowed } from '../guard';
 import { findModel, findTable, type TableInfo } from '../schema/types';
 import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
@@ -345,7 +346,8 @@ function rawSites(project: ProjectServices, path: string): QuerySite[] {
   let sites: SqlSite[] = [];
   try {
     sites = project.sqlSites(path);
-  } catch {
+  } catch (e) {
+    noteSwallowed(path, 'query sites', e);
     return [];
   }
   const out: QuerySite[] = [];
@@ -390,21 +392,24 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
   let prov: ReturnType<typeof fileProvenance> | undefined;
   try {
     prov = fileProvenance(project, path, sf.text, sf);
-  } catch {
+  } catch (e) {
+    noteSwallowed(path, 'query sites', e);
     prov = undefined;
   }
   if (!prov) return out;
   const resolve = (e: ts.Expression): Binding | undefined => {
     try {
       return prov!.resolve(e);
-    } catch {
+    } catch (err) {
+      noteSwallowed(path, 'query sites', err);
       return undefined;
     }
   };
   const value = (e: ts.Expression): Value | undefined => {
     try {
       return prov!.value(e);
-    } catch {
+    } catch (err) {
+      noteSwallowed(path, 'query sites', err);
       return undefined;
     }
   };

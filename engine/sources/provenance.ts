@@ -25,6 +25,7 @@ import { lastName, stringArg } from '../adapters/kit/provenance';
 import type { ProjectServices } from '../context';
 import type { Binding, Library, Origin, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
+import { noteSwallowed } from '../guard';
 import { tsSourceFile } from './ts-ast';
 
 export type { Binding, Library, Value } from './query-sites';
@@ -493,8 +494,9 @@ class FileProv implements FileProvenance {
   value(expr: ts.Expression): Value | undefined {
     try {
       return this.valueOf(expr, newCtx());
-    } catch {
-      // Provenance is advisory: a surprise in an odd tree means "unknown", never a crash.
+    } catch (e) {
+      // Provenance is advisory: a surprise in an odd tree means "unknown", never a crash (a too-deep file is reported).
+      noteSwallowed(this.path, 'provenance', e);
       return undefined;
     }
   }

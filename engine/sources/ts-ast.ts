@@ -6,6 +6,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { LIMITS, bracketDepth, isStackOverflow, noteIncident } from '../guard';
 
 const cache = new Map<string, { text: string; sf: ts.SourceFile }>();
 const MAX_CACHE = 2000;
@@ -25,13 +26,28 @@ export function scriptKind(path: string): ts.ScriptKind {
  * Project, whose memos are single-entry per path and keyed by text.
  */
 export class TsCache {
-  private readonly entries = new Map<string, { text: string; sf: ts.SourceFile }>();
+  private readonly entries = new Map<string, { text: string; sf: ts.SourceFile; tooDeep?: string }>();
+
+  /** Why the file's current text was not parsed (nested too deeply), or undefined. */
+  tooDeep(path: string, text: string): string | undefined {
+    const hit = this.entries.get(path);
+    return hit && hit.text === text ? hit.tooDeep : undefined;
+  }
 
   get(path: string, text: string): ts.SourceFile {
     const hit = this.entries.get(path);
-    if (hit && hit.text === text) return hit.sf;
+    if (hit && hit.text === text) {
+      if (hit.tooDeep) noteIncident(path, 'parse');
+      return hit.sf;
+    }
+    const guarded = guardedParse(path, text);
+    if (guarded) {
+      this.entries.set(path, guarded);
+      noteIncident(path, 'parse');
+      return guarded.sf;
+    }
     let sf: ts.SourceFile | undefined;
-    if (hit) {
+    if (hit && !hit.tooDeep) {
       const old = hit.text;
       let prefix = 0;
       const max = Math.min(old.length, text.length);
@@ -49,7 +65,17 @@ export class TsCache {
         }
       }
     }
-    sf ??= ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+    if (!sf) {
+      try {
+        sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+      } catch (e) {
+        if (!isStackOverflow(e)) throw e;
+        const deep = tooDeepTree(path, 'nested too deeply for the TypeScript parser (stack limit)');
+        this.entries.set(path, { text, ...deep });
+        noteIncident(path, 'parse');
+        return deep.sf;
+      }
+    }
     this.entries.set(path, { text, sf });
     return sf;
   }
@@ -59,11 +85,29 @@ export class TsCache {
   }
 }
 
+/** An empty tree standing for a file that is not parsed, with the reason. */
+function tooDeepTree(path: string, why: string): { sf: ts.SourceFile; tooDeep: string } {
+  return { sf: ts.createSourceFile(path, '', ts.ScriptTarget.Latest, true, scriptKind(path)), tooDeep: why };
+}
+
+/** A file nested past LIMITS.tsBracketDepth is not handed to the (recursive) parser at all. */
+function guardedParse(path: string, text: string): { text: string; sf: ts.SourceFile; tooDeep: string } | undefined {
+  const depth = bracketDepth(text, LIMITS.tsBracketDepth);
+  if (depth <= LIMITS.tsBracketDepth) return undefined;
+  return { text, ...tooDeepTree(path, `brackets nested more than ${LIMITS.tsBracketDepth} deep (the limit)`) };
+}
+
 /** The syntax tree of a file, cached by path and text (a fresh parse per new text; see TsCache for incremental). */
 export function tsSourceFile(path: string, text: string): ts.SourceFile {
   const hit = cache.get(path);
   if (hit && hit.text === text) return hit.sf;
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  let sf: ts.SourceFile;
+  try {
+    sf = guardedParse(path, text)?.sf ?? ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    sf = tooDeepTree(path, 'stack').sf;
+  }
   if (cache.size >= MAX_CACHE) cache.delete(cache.keys().next().value as string);
   cache.set(path, { text, sf });
   return sf;

@@ -20,6 +20,7 @@ import ts = require('typescript');
 import { adapters, clientByMethodName, SQL_SINK_METHODS, TEMPLATE_RUNNER_METHODS } from '../adapters';
 import type { BindKit, Splice } from '../adapters/types';
 import type { ProjectServices } from '../context';
+import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
 import { fileProvenance, type FileProvenance } from './provenance';
 import type { Library } from './query-sites';
@@ -87,8 +88,9 @@ function singleFileProject(path: string, text: string): ProjectServices {
 export function tsSqlSites(path: string, text: string, sf: ts.SourceFile, project?: ProjectServices): SqlSite[] {
   try {
     return new Extractor(path, text, sf, project ?? singleFileProject(path, text)).run();
-  } catch {
-    // Extraction is best effort: an unexpected tree shape loses this file's raw SQL, never the run.
+  } catch (e) {
+    // Extraction is best effort: an unexpected tree shape loses this file's raw SQL, never the run (a too-deep file is reported).
+    noteSwallowed(path, 'SQL extraction', e);
     return [];
   }
 }
@@ -127,15 +129,15 @@ class Extractor {
     for (const call of calls) {
       try {
         this.visitCall(call);
-      } catch {
-        /* best effort */
+      } catch (e) {
+        noteSwallowed(this.path, 'SQL extraction', e);
       }
     }
     for (const t of tagged) {
       try {
         this.visitTagged(t);
-      } catch {
-        /* best effort */
+      } catch (e) {
+        noteSwallowed(this.path, 'SQL extraction', e);
       }
     }
     // A fragment declared before the statement that inlines it was visited first: drop it now.

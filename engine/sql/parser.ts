@@ -13,6 +13,7 @@
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import * as pg from 'libpg-query';
+import { LIMITS, treeShape } from '../guard';
 
 let ready = false;
 let loading: Promise<void> | undefined;
@@ -50,6 +51,8 @@ export interface SqlSyntaxError {
   /** The statement's own range, when the error is local to one statement of several. */
   statementStart?: number;
   statementEnd?: number;
+  /** The statement parsed but exceeds one of the engine's limits (nesting, size): skipped, not wrong. */
+  limit?: boolean;
 }
 
 export interface ParseOutcome {
@@ -92,18 +95,66 @@ export function byteToUtf16Mapper(text: string): (byte: number) => number {
   return (byte) => (byte < 0 ? byte : byte >= byteLen ? text.length : map[byte]);
 }
 
-function convertLocations(node: PgNode, toUtf16: (b: number) => number, shift: number): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const child of node) convertLocations(child, toUtf16, shift);
-    return;
+/** Converts every `location` in place; iterative, so a deeply nested statement cannot exhaust the stack. */
+function convertLocations(root: PgNode, toUtf16: (b: number) => number, shift: number): void {
+  const stack: PgNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (const child of node) if (child !== null && typeof child === 'object') stack.push(child);
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      const v = node[key];
+      if (key === 'location' && typeof v === 'number') node[key] = v < 0 ? v : toUtf16(v) + shift;
+      else if (v !== null && typeof v === 'object') stack.push(v);
+    }
   }
-  for (const key of Object.keys(node)) {
-    const v = node[key];
-    if (key === 'location' && typeof v === 'number') {
-      node[key] = v < 0 ? v : toUtf16(v) + shift;
-    } else if (typeof v === 'object') {
-      convertLocations(v, toUtf16, shift);
+}
+
+/**
+ * A left-deep chain of one set operation (`a UNION ALL b UNION ALL c …`,
+ * 3,000 arms in generated SQL) is re-associated into a balanced tree, arms in
+ * the same left-to-right order: UNION [ALL] and INTERSECT [ALL] are
+ * associative, so the statement means the same, and its depth drops from the
+ * number of arms to their logarithm. Only inner nodes with nothing of their
+ * own (no ORDER BY, LIMIT, WITH) are merged; EXCEPT is left alone.
+ */
+function balanceSetOperations(root: PgNode): void {
+  const stack: PgNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (const c of node) if (c !== null && typeof c === 'object') stack.push(c);
+      continue;
+    }
+    const sel = node.SelectStmt;
+    if (sel && (sel.op === 'SETOP_UNION' || sel.op === 'SETOP_INTERSECT')) {
+      const arms: PgNode[] = [];
+      const plain = (b: PgNode) => b.op === sel.op && !!b.all === !!sel.all && !b.sortClause && !b.limitCount && !b.limitOffset && !b.withClause && !b.lockingClause;
+      // Collect the chain's arms left to right without recursion (larg/rarg are SelectStmt bodies, unwrapped).
+      const work: PgNode[] = [sel.rarg, sel.larg];
+      while (work.length) {
+        const w = work.pop();
+        if (w && plain(w)) work.push(w.rarg, w.larg);
+        else arms.push(w);
+      }
+      if (arms.length > 8) {
+        const build = (lo: number, hi: number): PgNode => {
+          if (hi - lo === 1) return arms[lo];
+          const mid = (lo + hi) >> 1;
+          return { limitOption: sel.limitOption, op: sel.op, ...(sel.all ? { all: true } : {}), larg: build(lo, mid), rarg: build(mid, hi) };
+        };
+        const mid = arms.length >> 1;
+        sel.larg = build(0, mid);
+        sel.rarg = build(mid, arms.length);
+      }
+    }
+    for (const key of Object.keys(node)) {
+      const v = node[key];
+      if (v !== null && typeof v === 'object') stack.push(v);
     }
   }
 }
@@ -115,9 +166,19 @@ function errorOffset(e: unknown, toUtf16: (b: number) => number): number {
   return pos > 0 ? toUtf16(pos) : 0;
 }
 
-function errorMessage(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/^Error:\s*/, '');
+/**
+ * The parser's message, without the text it quotes: `syntax error at or near
+ * "secret_token"` would carry a token of a file that may not be SQL at all
+ * into a report (a CI annotation, SARIF). The kind of error stays; the
+ * position is the problem's range.
+ */
+export function errorMessage(e: unknown): string {
+  const m = (e instanceof Error ? e.message : String(e)).replace(/^Error:\s*/, '');
+  return m
+    .replace(/\s+at or near\s+"[\s\S]*$/, ' at this position')
+    .replace(/"(?:[^"]|"")*"?/g, '"…"')
+    .replace(/'(?:[^']|'')*'?/g, "'…'")
+    .slice(0, 200);
 }
 
 /** Parses one piece of text that may hold several statements. Throws on a syntax error. */
@@ -130,6 +191,7 @@ function parseWhole(text: string, shift: number): ParsedStatement[] {
     const byteLen: number | undefined = raw.stmt_len;
     const node = raw.stmt ?? {};
     convertLocations(node, toUtf16, shift);
+    balanceSetOperations(node);
     let start = toUtf16(byteStart);
     let end = byteLen === undefined || byteLen === 0 ? text.length : toUtf16(byteStart + byteLen);
     // stmt_location includes leading whitespace/comments after the previous ';'; trim for tight ranges.
@@ -148,10 +210,27 @@ function parseWhole(text: string, shift: number): ParsedStatement[] {
 const parseCache = new Map<string, ParseOutcome>();
 const scanCache = new Map<string, SqlToken[]>();
 const CACHE_MAX = 20000;
+/**
+ * Characters of SQL text each cache may hold. A parse tree or token list is
+ * some 20× its text, so this bounds each cache near 80 MB however large the
+ * statements (each keystroke in a 130 KB literal is a new 130 KB key).
+ */
+const CACHE_MAX_CHARS = 4_000_000;
+const cacheChars = new WeakMap<Map<string, unknown>, number>();
 
 function remember<T>(cache: Map<string, T>, key: string, value: T): T {
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-  cache.set(key, value);
+  let chars = cacheChars.get(cache) ?? 0;
+  // Oldest first out (insertion order); a hit does not refresh, which keeps this O(1) per call.
+  while (cache.size && (cache.size >= CACHE_MAX || chars + key.length > CACHE_MAX_CHARS)) {
+    const oldest = cache.keys().next().value as string;
+    cache.delete(oldest);
+    chars -= oldest.length;
+  }
+  if (key.length <= CACHE_MAX_CHARS) {
+    cache.set(key, value);
+    chars += key.length;
+  }
+  cacheChars.set(cache, chars);
   return value;
 }
 
@@ -164,7 +243,38 @@ function remember<T>(cache: Map<string, T>, key: string, value: T): T {
  */
 export function parseSql(text: string): ParseOutcome {
   if (!ready) throw new Error('SQL parser not initialised: await initParser() first');
-  return parseCache.get(text) ?? remember(parseCache, text, parseUncached(text));
+  const hit = parseCache.get(text);
+  if (hit) return hit;
+  return remember(parseCache, text, withinLimits(text.length > LIMITS.sqlStatementChars * 4 ? tooLong(text) : parseUncached(text)));
+}
+
+function tooLong(text: string): ParseOutcome {
+  return { statements: [], errors: [{ message: `SQL text of ${text.length} characters, over the limit of ${LIMITS.sqlStatementChars * 4}; not parsed`, offset: 0, limit: true }] };
+}
+
+/** Statements past the engine's limits (characters, nesting after balancing) become `limit` errors: skipped, reported, never walked. */
+function withinLimits(out: ParseOutcome): ParseOutcome {
+  const keep: ParsedStatement[] = [];
+  for (const st of out.statements) {
+    const chars = st.end - st.start;
+    const shape = chars > LIMITS.sqlStatementChars ? { depth: 0, fromItems: 0 } : treeShape(st.node, LIMITS.sqlTreeDepth);
+    if (chars > LIMITS.sqlStatementChars || shape.depth > LIMITS.sqlTreeDepth || shape.fromItems > LIMITS.sqlFromItems) {
+      out.errors.push({
+        message:
+          chars > LIMITS.sqlStatementChars
+            ? `statement of ${chars} characters, over the limit of ${LIMITS.sqlStatementChars}; skipped`
+            : shape.depth > LIMITS.sqlTreeDepth
+              ? `statement nested more than ${LIMITS.sqlTreeDepth} levels deep (the limit); skipped`
+              : `FROM list of ${shape.fromItems} items, over the limit of ${LIMITS.sqlFromItems}; statement skipped`,
+        offset: st.start,
+        statementStart: st.start,
+        statementEnd: st.end,
+        limit: true,
+      });
+    } else keep.push(st);
+  }
+  out.statements = keep;
+  return out;
 }
 
 function parseUncached(text: string): ParseOutcome {
