@@ -80,6 +80,15 @@ export function makeDirectories(dir: string): void {
   for (const m of missing.reverse()) fs.mkdirSync(m);
 }
 
+/** The real path of a directory (the project root may itself be reached through a link), or the path when it cannot be resolved. */
+export function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
@@ -227,9 +236,48 @@ export type ReadOutcome =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Reads a file as UTF-8 text, or says why it cannot be analysed. Never throws. */
-export function readSource(abs: string): ReadOutcome {
+/**
+ * Where a project path really is, following symbolic links (of the file and
+ * of every folder above it): `real` when it stays under the project's real
+ * root, else the reason. A path that does not exist yet resolves through its
+ * nearest existing folder (where a fix would create it).
+ */
+export function resolveInside(realRoot: string, abs: string): { real: string } | { outside: string } {
+  let existing = abs;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      const real = fs.realpathSync(existing);
+      const full = rest.length ? path.join(real, ...rest.reverse()) : real;
+      return isInside(realRoot, full) ? { real: full } : { outside: 'a symbolic link leads outside the project' };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return { outside: `cannot be resolved (${code ?? 'error'})` };
+      const up = path.dirname(existing);
+      if (up === existing) return { outside: 'cannot be resolved' };
+      rest.push(path.basename(existing));
+      existing = up;
+    }
+  }
+}
+
+/**
+ * Reads a file as UTF-8 text, or says why it cannot be analysed. Never throws.
+ * With `realRoot`, a file whose real location is outside the project (a
+ * symbolic link to /etc/passwd, to a shared .env) is skipped unread.
+ */
+export function readSource(abs: string, realRoot?: string): ReadOutcome {
   let buf: Buffer;
+  if (realRoot !== undefined) {
+    const where = resolveInside(realRoot, abs);
+    if ('outside' in where) {
+      // A dangling link is an ordinary unreadable file; one that leads out is never followed.
+      if (fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() && !fs.existsSync(abs)) {
+        return { ok: false, kind: 'unreadable-file', reason: 'cannot be read: no such file (ENOENT)' };
+      }
+      return { ok: false, kind: 'skipped-file', reason: `${where.outside}; not read` };
+    }
+  }
   try {
     // No exception for a missing file: the engine probes many candidate paths per import (x.ts, x.tsx, x/index.ts …).
     const st = fs.statSync(abs, { throwIfNoEntry: false });
@@ -260,13 +308,14 @@ export function readSource(abs: string): ReadOutcome {
  */
 export function lazyReader(root: string): (rel: string) => string | undefined {
   const cache = new Map<string, string | undefined>();
+  const realRoot = realpathOr(root);
   return (rel: string) => {
     if (cache.has(rel)) return cache.get(rel);
     let text: string | undefined;
     const abs = path.resolve(root, rel);
     // package.json and tsconfig.json too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them.
     if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])(package|tsconfig)\.json$/.test(rel))) {
-      const r = readSource(abs);
+      const r = readSource(abs, realRoot);
       if (r.ok) text = r.text;
     }
     cache.set(rel, text);

@@ -23,10 +23,10 @@ import {
   ruleIds,
 } from '../engine';
 import type { FormatName, LintOptions } from './args';
-import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, makeDirectories, readSource, toProjectPath } from './files';
+import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, makeDirectories, readSource, realpathOr, resolveInside, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
 import { changedFiles } from './changed';
-import { CliError, unknownRule, writeAtomically } from './errors';
+import { CliError, unknownRule } from './errors';
 import { planFixPass } from './fix';
 import { formatGithub } from './formats/github';
 import { formatGitlab } from './formats/gitlab';
@@ -72,6 +72,39 @@ function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions, known: read
     cfg.rules[id] = { severity, options: cfg.rules[id]?.options ?? {} };
   }
   if (opts.reportUnusedSuppressions) cfg.reportUnusedSuppressions = true;
+}
+
+/**
+ * Writes a fix inside the project only. An existing file is rewritten where
+ * it really is (through a symbolic link to the real file, the link kept),
+ * through a temporary file beside it and a rename, so a crash never leaves
+ * half a file; a file the fix creates must not exist (exclusive create: a
+ * file that appeared meanwhile is never overwritten). Throws with the reason.
+ */
+function writeFix(realRoot: string, abs: string, text: string, creates: boolean): void {
+  const where = resolveInside(realRoot, abs);
+  if ('outside' in where) throw Object.assign(new Error(`${where.outside}; not written`), { code: 'EOUTSIDE' });
+  const real = where.real;
+  if (creates) {
+    makeDirectories(path.dirname(real));
+    // The folders just made must still be inside (a link created meanwhile is not followed out).
+    if ('outside' in resolveInside(realRoot, path.dirname(real))) throw Object.assign(new Error('folder leads outside the project; not written'), { code: 'EOUTSIDE' });
+    fs.writeFileSync(real, text, { flag: 'wx' });
+    return;
+  }
+  const mode = fs.statSync(real).mode & 0o7777;
+  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.querylens-${process.pid}-${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text, { mode, flag: 'wx' });
+    fs.renameSync(tmp, real);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // Nothing was written.
+    }
+    throw e;
+  }
 }
 
 export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
@@ -128,11 +161,14 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   }
 
   const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates }, [...rules]);
+  const realRoot = realpathOr(root);
+  // Fixes that create files (migrations) must avoid every existing name, read or not.
+  project.setPathsOnDisk(candidates);
   await initParser();
   const bom = new Map<string, boolean>();
   const analysed: string[] = [];
   for (const file of new Set([...schemaFiles, ...targets])) {
-    const r = readSource(path.join(root, file));
+    const r = readSource(path.join(root, file), realRoot);
     if (!r.ok) {
       problems.push({ kind: r.kind, file, message: r.reason });
       continue;
@@ -161,9 +197,9 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
       const abs = path.join(root, file);
       if (!isInside(root, abs) || file.split('/').includes('node_modules')) return null;
       const text = project.fileText(file);
-      if (text !== undefined) return text;
-      // Exists but could not be read: never overwrite it.
-      return fs.existsSync(abs) ? null : undefined;
+      if (text !== undefined) return 'outside' in resolveInside(realRoot, abs) ? null : text;
+      // Exists but could not be read (or is a link, even a dangling one): never overwrite it.
+      return fs.existsSync(abs) || fs.lstatSync(abs, { throwIfNoEntry: false }) ? null : undefined;
     };
     const plan = planFixPass(result.findings, textOf);
     if (plan.applied.length === 0) break;
@@ -172,11 +208,13 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     const failed = new Set<string>();
     for (const [file, after] of plan.files) {
       try {
-        writeAtomically(path.join(root, file), (bom.get(file) ? '\uFEFF' : '') + after);
+        writeFix(realRoot, path.join(root, file), (bom.get(file) ? '\uFEFF' : '') + after, project.fileText(file) === undefined);
         project.setFile(file, after);
       } catch (e) {
         failed.add(file);
-        problems.push({ kind: 'unreadable-file', file, message: `could not write fixes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+        const err = e as NodeJS.ErrnoException;
+        const why = err.code === 'EEXIST' ? 'the file exists already (never overwritten)' : err.code === 'EOUTSIDE' ? err.message : (err.code ?? err.message);
+        problems.push({ kind: 'unreadable-file', file, message: `could not write fixes: ${why}` });
       }
     }
     plan.applied.forEach(({ finding, fix }, i) => {

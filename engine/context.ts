@@ -44,6 +44,11 @@ export interface ProjectServices {
   memo<T>(key: string, text: string, compute: () => T): T;
   /** Project-wide usage of tables and columns (engine/sources/table-usage.ts). */
   usage?(): ProjectUsage;
+  /**
+   * Every project path known to exist, read or not (a migration skipped for its size, encoding or
+   * dialect still holds its name and number): fixes that create files avoid them.
+   */
+  pathsOnDisk?(): ReadonlySet<string>;
 }
 
 export class RuleContext {

@@ -152,6 +152,17 @@ export class Project implements ProjectServices {
     return usage;
   }
 
+  private diskPaths = new Set<string>();
+
+  /** The adapter's list of files that exist in the project (read or not); see ProjectServices.pathsOnDisk. */
+  setPathsOnDisk(paths: Iterable<string>): void {
+    this.diskPaths = new Set(paths);
+  }
+
+  pathsOnDisk(): ReadonlySet<string> {
+    return this.diskPaths;
+  }
+
   fileText(path: string): string | undefined {
     return this.files.get(path) ?? this.host.readFile?.(path);
   }
