@@ -19,6 +19,8 @@ const common = { ...require('./esbuild-options.cjs'), absWorkingDir: root };
 await Promise.all([
   build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  // The server's analysis worker (worker_threads), loaded from beside dist/server.js.
+  build({ ...common, entryPoints: ['server/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' }),
   // The engine API (package.json "main"/"exports"): Project, rules, config parsing, plain data in and out.
   build({ ...common, entryPoints: ['engine/index.ts'], outfile: 'dist/engine.js' }),
   // The VS Code extension: `vscode` is provided by the editor; vscode-languageclient is bundled in.

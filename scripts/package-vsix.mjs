@@ -36,7 +36,7 @@ if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [join(r
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'dist'), { recursive: true });
 
-for (const file of ['extension.js', 'server.js']) {
+for (const file of ['extension.js', 'server.js', 'analysis-worker.js']) {
   const from = join(root, 'dist', file);
   if (!existsSync(from)) throw new Error(`package: ${relative(root, from)} is missing after the build`);
   cpSync(from, join(stage, 'dist', file));

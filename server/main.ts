@@ -28,6 +28,7 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
   TextDocuments,
+  StreamMessageWriter,
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -48,6 +49,8 @@ import {
   toWorkspaceEdit,
   touches,
 } from './convert';
+import { type Analyzer, InProcessAnalyzer, WorkerAnalyzer, workerEntry } from './analyzer';
+import { RecoveringMessageReader } from './framing';
 import { importedPaths } from './imports';
 import { CONFIG_FILE, type Logger, WorkspaceProject } from './workspace';
 
@@ -77,6 +80,10 @@ interface DocState {
   excludedLogged?: boolean;
   /** The last analysis, for hover and code actions on the same version. */
   last?: { version: number; result: AnalysisResult; lines: LineIndex };
+  /** The analysis under way (in the worker), shared by whoever asks for the same version meanwhile. */
+  pending?: { version: number; gen: number; promise: Promise<DocState['last']> };
+  /** Bumped whenever something this document depends on changes: a result computed before is stale. */
+  gen: number;
   /** Import specifiers of this version, resolved to project paths. */
   imports?: { version: number; paths: Set<string> };
 }
@@ -90,7 +97,25 @@ const UNTITLED_EXT: Record<string, string> = {
 };
 
 export class QuerylensServer {
-  readonly documents = new TextDocuments(TextDocument);
+  /**
+   * Open documents. A didChange whose version is not newer than the document's is stale (sent
+   * out of order) and ignored; a change that cannot be applied is logged and leaves the text as it was.
+   */
+  readonly documents = new TextDocuments<TextDocument>({
+    create: (uri, languageId, version, text) => TextDocument.create(uri, languageId, version, text),
+    update: (doc, changes, version) => {
+      if (!(version > doc.version)) {
+        this.logger.warn(`${doc.uri}: didChange version ${version} is not newer than ${doc.version}; ignored`);
+        return doc;
+      }
+      try {
+        return TextDocument.update(doc, changes, version);
+      } catch (e) {
+        this.logger.error(`${doc.uri}: didChange v${version} could not be applied (${(e as Error)?.message ?? e}); text kept`);
+        return doc;
+      }
+    },
+  });
   private projects: WorkspaceProject[] = [];
   /** Files outside every workspace folder, and untitled buffers, go to per-root loose projects. */
   private loose = new Map<string, WorkspaceProject>();
@@ -115,12 +140,37 @@ export class QuerylensServer {
   private lastSettings: unknown;
   private readonly logger: Logger;
 
-  constructor(private readonly connection: Connection) {
+  private readonly analyzer: Analyzer;
+
+  /**
+   * `worker: true` runs analyses in the analysis worker (the language server as started by
+   * `querylens lsp`); without it they run on this thread (tests that patch the engine in process).
+   */
+  constructor(
+    private readonly connection: Connection,
+    opts: { worker?: boolean } = {},
+  ) {
     this.logger = {
       log: (m) => connection.console.log(m),
       warn: (m) => connection.console.warn(m),
       error: (m) => connection.console.error(m),
     };
+    let analyzer: Analyzer = new InProcessAnalyzer();
+    const entry = opts.worker ? workerEntry() : undefined;
+    if (entry) {
+      try {
+        analyzer = new WorkerAnalyzer(entry, (m) => this.logger.error(m));
+      } catch (e) {
+        this.logger.error(`analysis worker not started (${(e as Error)?.message ?? e}); analysing on the main thread`);
+      }
+    }
+    this.analyzer = analyzer;
+  }
+
+  /** A project's state is mirrored to the analyzer from its creation on. */
+  private attach(ws: WorkspaceProject): void {
+    this.analyzer.open(ws);
+    ws.mirrorTo((m) => this.analyzer.post(m));
   }
 
   /** Wraps a handler: errors are logged and become `empty`. */
@@ -146,6 +196,7 @@ export class QuerylensServer {
     c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p: DidChangeConfigurationParams) => this.configurationChanged(p)));
     c.onShutdown(this.guard('shutdown', undefined, () => {
       for (const s of this.states.values()) clearTimeout(s.timer);
+      this.analyzer.dispose();
     }));
     this.documents.onDidChangeContent((e) => void this.guard('didChange', undefined, () => this.contentChanged(e.document))());
     this.documents.onDidClose((e) => void this.guard('didClose', undefined, () => this.closed(e.document))());
@@ -210,6 +261,7 @@ export class QuerylensServer {
     } catch (e) {
       this.logger.error(`loading ${root} failed: ${(e as Error).stack ?? e}`);
     }
+    this.attach(ws);
     this.projects.push(ws);
     // Longest root first, so nested folders win.
     this.projects.sort((a, b) => b.root.length - a.root.length);
@@ -248,6 +300,7 @@ export class QuerylensServer {
         this.guard('didChangeWorkspaceFolders', undefined, (e) => {
           for (const f of e.removed) {
             const root = uriToPath(f.uri);
+            for (const p of this.projects) if (p.root === root) this.analyzer.close(p);
             this.projects = this.projects.filter((p) => p.root !== root);
           }
           for (const f of e.added) {
@@ -337,6 +390,7 @@ export class QuerylensServer {
     if (!ws) {
       ws = new WorkspaceProject(dir, this.trusted, this.logger, (m) => this.showError(m));
       if (this.lastSettings !== undefined) ws.setSettings(this.lastSettings);
+      this.attach(ws);
       this.loose.set(dir, ws);
     }
     return ws;
@@ -344,7 +398,7 @@ export class QuerylensServer {
 
   private state(uri: string): DocState {
     let s = this.states.get(uri);
-    if (!s) this.states.set(uri, (s = {}));
+    if (!s) this.states.set(uri, (s = { gen: 0 }));
     return s;
   }
 
@@ -476,6 +530,7 @@ export class QuerylensServer {
     clearTimeout(s.timer);
     // Something this document depends on changed (its text, the schema, a helper): the cached analysis is stale even at the same version.
     s.last = undefined;
+    s.gen++;
     const delay = s.lastMs !== undefined && s.lastMs > SLOW_ANALYSIS_MS ? Math.max(this.debounceMs, Math.min(s.lastMs, 5000)) : this.debounceMs;
     s.timer = setTimeout(() => void this.guard('diagnostics', undefined, () => this.publish(uri))(), delay);
   }
@@ -485,7 +540,7 @@ export class QuerylensServer {
     const doc = this.documents.get(uri);
     if (!doc) return;
     const version = doc.version;
-    const last = this.analysis(doc);
+    const last = await this.analysis(doc);
     // Let queued messages (a newer didChange) arrive before deciding the result is current.
     await new Promise((r) => setImmediate(r));
     const now = this.documents.get(uri);
@@ -500,10 +555,15 @@ export class QuerylensServer {
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
   }
 
-  /** Analysis of the document's current version (cached per version). Undefined for excluded files. */
-  private analysis(doc: TextDocument): DocState['last'] | undefined {
+  /**
+   * Analysis of the document's current version (cached per version; one analysis under way per
+   * version, shared). Runs in the analyzer (the worker): this thread goes on answering meanwhile.
+   * Undefined for excluded files. A failure is a problem on the file, never an empty list.
+   */
+  private async analysis(doc: TextDocument): Promise<DocState['last'] | undefined> {
     const s = this.state(doc.uri);
     if (s.last?.version === doc.version) return s.last;
+    if (s.pending?.version === doc.version && s.pending.gen === s.gen) return s.pending.promise;
     const at = this.locate(doc);
     if (!at) return undefined;
     const { ws, rel } = at;
@@ -514,6 +574,7 @@ export class QuerylensServer {
       return undefined;
     }
     const text = doc.getText();
+    const version = doc.version;
     if (text.length > this.maxFileBytes && text.length <= MAX_FILE_BYTES) {
       // Between the editing bound and the engine's: say why, cheaply. (Above MAX_FILE_BYTES the engine reports its own skip.)
       const result: AnalysisResult = {
@@ -526,33 +587,42 @@ export class QuerylensServer {
           },
         ],
       };
-      s.last = { version: doc.version, result, lines: new LineIndex(text) };
+      s.last = { version, result, lines: new LineIndex(text) };
       return s.last;
     }
     if (ws.project.fileText(rel) !== text) ws.project.setFile(rel, text);
+    const gen = s.gen;
+    const promise = this.runAnalysis(ws, rel, version, s).then((result) => {
+      const last = { version, result, lines: new LineIndex(text) };
+      if (s.gen === gen && this.documents.get(doc.uri)?.version === version) s.last = last;
+      if (s.pending?.promise === promise) s.pending = undefined;
+      return last;
+    });
+    s.pending = { version, gen, promise };
+    return promise;
+  }
+
+  private async runAnalysis(ws: WorkspaceProject, rel: string, version: number, s: DocState): Promise<AnalysisResult> {
     let result: AnalysisResult;
-    const started = performance.now();
-    const cpu = process.cpuUsage();
     try {
-      result = ws.project.analyze(rel);
+      const timed = await this.analyzer.analyze(ws, rel);
+      result = timed.result;
+      s.lastMs = timed.ms;
+      if (this.logTiming) this.logger.log(`timing: analysed ${rel} v${version} in ${timed.ms.toFixed(1)} ms wall, ${timed.cpuMs.toFixed(1)} ms cpu`);
+      if (timed.ms > 1000) this.logger.warn(`analysis of ${rel} took ${Math.round(timed.ms)} ms`);
     } catch (e) {
-      this.logger.error(`analysis of ${rel} failed: ${(e as Error)?.stack ?? e}`);
-      result = { findings: [], problems: [] };
+      const err = e as Error;
+      this.logger.error(`analysis of ${rel} failed: ${err?.stack ?? e}`);
+      // Visible on the file: an empty list would read as "no findings".
+      const first = (err?.message ?? String(e)).split('\n')[0];
+      result = { findings: [], problems: [{ kind: 'rule-crash', file: rel, message: `querylens could not analyse this file: ${first}` }] };
     }
-    const ms = performance.now() - started;
-    s.lastMs = ms;
-    if (this.logTiming) {
-      const c = process.cpuUsage(cpu);
-      this.logger.log(`timing: analysed ${rel} v${doc.version} in ${ms.toFixed(1)} ms wall, ${((c.user + c.system) / 1000).toFixed(1)} ms cpu`);
-    }
-    if (ms > 1000) this.logger.warn(`analysis of ${rel} took ${Math.round(ms)} ms`);
     result = {
       findings: result.findings.filter((f) => f.file === rel),
       problems: result.problems.filter((p) => p.file === rel),
     };
     for (const p of result.problems) if (p.kind === 'rule-crash') this.logger.error(`${rel}: ${p.message}`);
-    s.last = { version: doc.version, result, lines: new LineIndex(text) };
-    return s.last;
+    return result;
   }
 
   private resolver(doc: TextDocument, ws: WorkspaceProject, rel: string): FileResolver {
@@ -608,7 +678,12 @@ export class QuerylensServer {
         if (!isAnalyzable(rel) || ws.excluded(rel) || this.openUri(ws, rel)) continue;
         const text = ws.readDisk(rel);
         if (text === undefined) continue;
-        const result = ws.project.analyze(rel);
+        let result: AnalysisResult;
+        try {
+          result = (await this.analyzer.analyze(ws, rel)).result;
+        } catch (e) {
+          result = { findings: [], problems: [{ kind: 'rule-crash', file: rel, message: `querylens could not analyse this file: ${(e as Error)?.message?.split('\n')[0] ?? e}` }] };
+        }
         const lines = new LineIndex(text);
         const uri = pathToFileURL(ws.abs(rel)).href;
         const resolver = {
@@ -628,10 +703,10 @@ export class QuerylensServer {
 
   // --- hover and code actions ----------------------------------------------
 
-  private hover(params: HoverParams): Hover | null {
+  private async hover(params: HoverParams): Promise<Hover | null> {
     const doc = this.documents.get(params.textDocument.uri);
     if (!doc) return null;
-    const last = this.analysis(doc);
+    const last = await this.analysis(doc);
     if (!last) return null;
     const off = toOffset(last.lines, params.position);
     const hits = last.result.findings.filter((f) => f.hover && touches(f.range, { start: off, end: off }));
@@ -642,7 +717,7 @@ export class QuerylensServer {
     };
   }
 
-  private codeActions(params: CodeActionParams): CodeAction[] {
+  private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
     const doc = this.documents.get(params.textDocument.uri);
     if (!doc) return [];
     const at = this.locate(doc);
@@ -672,7 +747,7 @@ export class QuerylensServer {
           }
         }
       } else {
-        const last = this.analysis(doc);
+        const last = await this.analysis(doc);
         if (last) {
           const range = toEngineRange(last.lines, params.range);
           for (const f of last.result.findings) {
@@ -688,7 +763,7 @@ export class QuerylensServer {
     }
 
     if (wants(FIX_ALL_KIND)) {
-      const last = this.analysis(doc);
+      const last = await this.analysis(doc);
       const fixes = last ? nonOverlappingSafeFixes(last.result.findings as Finding[]) : [];
       if (fixes.length) {
         const edit = toWorkspaceEdit(
@@ -722,11 +797,14 @@ const SERVER_VERSION: string = require('../package.json').version;
 
 /** Starts the server on the transport named in argv (`--stdio`, `--node-ipc`, `--socket=N`). */
 export function startServer(): void {
-  const connection = createConnection(ProposedFeatures.all);
+  // Over stdio, a reader that survives malformed headers and bodies (server/framing.ts).
+  const reader = process.argv.includes('--stdio') ? new RecoveringMessageReader(process.stdin) : undefined;
+  const connection = reader ? createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout)) : createConnection(ProposedFeatures.all);
+  if (reader) reader.report = (m) => connection.console.error(m);
   // Nothing escapes the LSP boundary: a stray exception is logged, the server stays up.
   process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e?.stack ?? e}`));
   process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
-  new QuerylensServer(connection).listen();
+  new QuerylensServer(connection, { worker: true }).listen();
 }
 
 if (require.main === module) startServer();

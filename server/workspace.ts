@@ -31,7 +31,41 @@ import {
   safeIgnoreText,
 } from '../engine';
 
+import { BoundedDisk, type WorkerRequest } from './analysis-worker';
+
 export const CONFIG_FILE = 'querylens.config.json';
+
+/**
+ * The main thread's Project: it keeps the state (texts, config, which files
+ * exist) and mirrors every change to the analysis worker, which analyses.
+ */
+class MirroringProject extends Project {
+  sink?: (msg: WorkerRequest) => void;
+  id = 0;
+
+  override setFile(p: string, text: string): boolean {
+    if (this.fileText(p) !== text || !this.paths().includes(p)) this.sink?.({ type: 'setFile', id: this.id, rel: p, text });
+    return super.setFile(p, text);
+  }
+
+  override deleteFile(p: string): boolean {
+    this.sink?.({ type: 'deleteFile', id: this.id, rel: p });
+    return super.deleteFile(p);
+  }
+
+  override setConfig(config: QuerylensConfig): void {
+    this.sink?.({ type: 'config', id: this.id, config });
+    super.setConfig(config);
+  }
+
+  override setPathsOnDisk(paths: Iterable<string>): void {
+    const list = [...paths];
+    this.sink?.({ type: 'pathsOnDisk', id: this.id, paths: list });
+    super.setPathsOnDisk(list);
+  }
+}
+
+let nextProjectId = 1;
 
 /** Directories never walked: dependencies, build output, VCS data. */
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.hg', '.svn', 'out', 'build', 'coverage', '.next', '.turbo', '.querylens-cache']);
@@ -77,12 +111,15 @@ function isTestFile(rel: string): boolean {
 }
 
 export class WorkspaceProject {
-  readonly project: Project;
+  readonly project: MirroringProject;
+  /** Identifies this project to the analysis worker. */
+  readonly id = nextProjectId++;
   /** Every analysable or schema file the walk found (project-relative). */
   readonly known = new Set<string>();
   /** Files whose text the editor owns right now (project-relative). */
   readonly open = new Set<string>();
-  private diskCache = new Map<string, string | undefined>();
+  /** Disk reads stay inside the folder's real root, trusted or not (no ../, no link leading out). */
+  private readonly disk: BoundedDisk;
   private fileConfigRaw: unknown;
   /** The parsed config file, to place validation issues at their line and column. */
   private fileConfigDoc?: ConfigDocument;
@@ -100,7 +137,14 @@ export class WorkspaceProject {
     private readonly logger: Logger,
     private readonly onConfigError: (message: string) => void,
   ) {
-    this.project = new Project(defaultConfig(), { readFile: (p) => this.readDisk(p), listFiles: () => [...this.known] });
+    this.disk = new BoundedDisk(root);
+    this.project = new MirroringProject(defaultConfig(), { readFile: (p) => this.readDisk(p), listFiles: () => [...this.known] });
+    this.project.id = this.id;
+  }
+
+  /** Mirrors this project's changes to an analysis worker from now on. */
+  mirrorTo(sink: (msg: WorkerRequest) => void): void {
+    this.project.sink = sink;
   }
 
   rel(absPath: string): string | undefined {
@@ -115,22 +159,17 @@ export class WorkspaceProject {
 
   /** Disk text of a project file (cached until a watcher says it changed); undefined if absent or unreadable. */
   readDisk(rel: string): string | undefined {
-    if (this.diskCache.has(rel)) return this.diskCache.get(rel);
-    let text: string | undefined;
-    try {
-      const abs = this.abs(rel);
-      const st = fs.statSync(abs);
-      // Larger than the engine will analyse anyway: hand it a marker-sized read so it reports the skip, not us.
-      text = st.isFile() ? (st.size > MAX_FILE_BYTES * 4 ? undefined : fs.readFileSync(abs, 'utf8')) : undefined;
-    } catch {
-      text = undefined;
-    }
-    this.diskCache.set(rel, text);
-    return text;
+    return this.disk.read(rel);
+  }
+
+  /** Whether a project path exists inside the folder's real root (a link leading out does not count). */
+  insideRoot(rel: string): boolean {
+    return this.disk.inside(rel) !== undefined;
   }
 
   forgetDisk(rel: string): void {
-    this.diskCache.delete(rel);
+    this.disk.forget(rel);
+    this.project.sink?.({ type: 'forget', id: this.id, rel });
   }
 
   /** Walks the folder, loads the config file and every schema source. */
@@ -139,6 +178,7 @@ export class WorkspaceProject {
     this.loadConfigFile();
     this.loadBaseline();
     this.walk();
+    this.project.setPathsOnDisk(this.known);
     this.syncSchemaSources();
     this.logger.log(`[${this.root}] ${this.known.size} files, ${this.schemaSources().length} schema sources, loaded in ${Date.now() - started} ms`);
   }

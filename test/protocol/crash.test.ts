@@ -30,7 +30,7 @@ describe('language server: an engine exception for one file', function () {
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('is logged, publishes no diagnostics for that file, and the server serves the next file', async () => {
+  it('is logged, becomes a problem on that file, and the server serves the next file', async () => {
     root = tempWorkspace({});
     const toServer = new PassThrough();
     const toClient = new PassThrough();
@@ -56,7 +56,11 @@ describe('language server: an engine exception for one file', function () {
       const crash = uriOf(path.join(root, 'crash.sql'));
       await client.sendNotification('textDocument/didOpen', { textDocument: { uri: crash, languageId: 'sql', version: 1, text: 'SELECT * FROM users;' } });
       const p = await wait(() => published.find((x) => x.uri === crash));
-      assert.deepEqual(p.diagnostics, []);
+      // Visible on the file: an empty list would read as "no findings".
+      assert.deepEqual(
+        p.diagnostics.map((d) => [d.code, d.message]),
+        [['rule-crash', 'querylens could not analyse this file: engine exploded']],
+      );
       assert.ok(logs.some((l) => /analysis of crash\.sql failed: Error: engine exploded/.test(l)), logs.join('\n'));
       const fine = uriOf(path.join(root, 'fine.sql'));
       await client.sendNotification('textDocument/didOpen', { textDocument: { uri: fine, languageId: 'sql', version: 1, text: 'SELECT * FROM users;' } });

@@ -57,7 +57,7 @@ describe('the .vsix package', function () {
   const has = (p: string) => entries.some((e) => e.path === p);
 
   it('contains the manifest, the extension bundle and the server bundle', () => {
-    for (const p of ['extension.vsixmanifest', 'extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js']) {
+    for (const p of ['extension.vsixmanifest', 'extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/analysis-worker.js']) {
       assert.ok(has(p), `${p} missing; entries: ${entries.map((e) => e.path).join(', ')}`);
     }
     const manifest = JSON.parse(readFileSync(join(extracted, 'extension', 'package.json'), 'utf8'));
