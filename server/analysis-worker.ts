@@ -26,13 +26,16 @@ export type WorkerRequest =
   | { type: 'pathsOnDisk'; id: number; paths: string[] }
   /** The disk text of `rel` may have changed: read it again when needed. */
   | { type: 'forget'; id: number; rel: string }
-  | { type: 'analyze'; id: number; rel: string; seq: number };
+  | { type: 'analyze'; id: number; rel: string; seq: number }
+  /** Heap in use after a collection when the process runs with --expose-gc (tests of memory bounds). */
+  | { type: 'memory'; id: 0; seq: number };
 
 export type WorkerReply =
   | { type: 'ready' }
   /** `cpuMs`: process CPU while it ran (the other threads mostly wait meanwhile). */
   | { type: 'result'; seq: number; result: AnalysisResult; ms: number; cpuMs: number }
-  | { type: 'failed'; seq: number; message: string };
+  | { type: 'failed'; seq: number; message: string }
+  | { type: 'memory'; seq: number; heapUsed: number };
 
 /** Reads project files from disk, inside the real root only. */
 export class BoundedDisk {
@@ -93,6 +96,10 @@ export class WorkerState {
   private readonly projects = new Map<number, { project: Project; disk: BoundedDisk }>();
 
   handle(msg: WorkerRequest): WorkerReply | undefined {
+    if (msg.type === 'memory') {
+      (globalThis as { gc?: () => void }).gc?.();
+      return { type: 'memory', seq: msg.seq, heapUsed: process.memoryUsage().heapUsed };
+    }
     if (msg.type === 'open') {
       const disk = new BoundedDisk(msg.root);
       // The files the main thread's walk found (pathsOnDisk, mirrored) are the project's file list, as there.

@@ -29,6 +29,8 @@ export interface Analyzer {
   close(p: MirroredProject): void;
   post(msg: WorkerRequest): void;
   analyze(p: MirroredProject, rel: string): Promise<TimedResult>;
+  /** Heap bytes in use where analyses run (after a collection when --expose-gc), 0 in process. */
+  workerHeap(): Promise<number>;
   dispose(): void;
 }
 
@@ -49,6 +51,9 @@ export class InProcessAnalyzer implements Analyzer {
     const result = p.project.analyze(rel);
     const c = process.cpuUsage(cpu);
     return { result, ms: performance.now() - started, cpuMs: (c.user + c.system) / 1000 };
+  }
+  async workerHeap(): Promise<number> {
+    return 0;
   }
   dispose(): void {}
 }
@@ -166,7 +171,23 @@ export class WorkerAnalyzer implements Analyzer {
     this.send({ type: 'analyze', id: job.p.id, rel: job.rel, seq });
   }
 
+  private memoryWaiters = new Map<number, (n: number) => void>();
+
+  async workerHeap(): Promise<number> {
+    await this.ready;
+    const seq = ++this.seq;
+    return new Promise((resolve) => {
+      this.memoryWaiters.set(seq, resolve);
+      this.send({ type: 'memory', id: 0, seq });
+    });
+  }
+
   private reply(m: WorkerReply): void {
+    if (m.type === 'memory') {
+      this.memoryWaiters.get(m.seq)?.(m.heapUsed);
+      this.memoryWaiters.delete(m.seq);
+      return;
+    }
     const r = this.running;
     if (m.type === 'ready' || !r || m.seq !== r.seq) return;
     clearTimeout(r.timer);

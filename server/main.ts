@@ -191,6 +191,11 @@ export class QuerylensServer {
     c.onInitialized(this.guard('initialized', undefined, () => this.initialized()));
     c.onHover(this.guard('hover', null as Hover | null, (p: HoverParams) => this.hover(p)));
     c.onRequest('querylens/lintWorkspace', this.guard('lintWorkspace', { files: 0, findings: 0 }, () => this.lintWorkspace()));
+    // Heap in use on both threads (after a collection when run with --expose-gc): the memory-bound tests read it.
+    c.onRequest('querylens/memory', this.guard('memory', { mainHeap: 0, workerHeap: 0, rss: 0 }, async () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return { mainHeap: process.memoryUsage().heapUsed, workerHeap: await this.analyzer.workerHeap(), rss: process.memoryUsage().rss };
+    }));
     c.onCodeAction(this.guard('codeAction', [] as CodeAction[], (p: CodeActionParams) => this.codeActions(p)));
     c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p: DidChangeWatchedFilesParams) => this.watchedFilesChanged(p)));
     c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p: DidChangeConfigurationParams) => this.configurationChanged(p)));
