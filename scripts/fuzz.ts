@@ -14,10 +14,16 @@ function arg(name: string, fallback: number): number {
   const runs = arg('--runs', 100_000);
   const seed = arg('--seed', 20260101);
   const started = Date.now();
+  let shown = 0;
   const report = await runFuzz({
     runs,
     seed,
-    onProgress: (done, r) => process.stderr.write(`fuzz: ${done}/${runs} inputs, ${r.violations.length} distinct violations, ${Math.round((Date.now() - started) / 1000)} s\n`),
+    onProgress: (done, r) => {
+      process.stderr.write(`fuzz: ${done}/${runs} inputs, ${r.violations.length} distinct violations, ${Math.round((Date.now() - started) / 1000)} s\n`);
+      // New violations as they are found, so a long run is useful before it ends.
+      for (const v of r.violations.slice(shown)) process.stderr.write(`fuzz: new [${v.property}] (${v.kind}${v.seed ? `, ${v.seed}` : ''}): ${v.detail.slice(0, 300)}\n  input: ${JSON.stringify(v.sample ?? '').slice(0, 300)}\n`);
+      shown = r.violations.length;
+    },
   });
   console.log(`fuzz: ${report.runs} inputs (seed ${seed}) in ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(report.byKind)}`);
   console.log(`slowest input: ${Math.round(report.slowest.ms)} ms (${report.slowest.kind}${report.slowest.seed ? `, ${report.slowest.seed}` : ''})`);
