@@ -272,9 +272,13 @@ export function readSource(abs: string, realRoot?: string): ReadOutcome {
     const where = resolveInside(realRoot, abs);
     if ('outside' in where) {
       // A dangling link is an ordinary unreadable file; one that leads out is never followed.
-      if (fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() && !fs.existsSync(abs)) {
-        return { ok: false, kind: 'unreadable-file', reason: 'cannot be read: no such file (ENOENT)' };
+      let dangling = false;
+      try {
+        dangling = !!fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() && !fs.existsSync(abs);
+      } catch {
+        // A name the file system refuses (ENAMETOOLONG …): not a dangling link. (Found by npm run fuzz: it threw.)
       }
+      if (dangling) return { ok: false, kind: 'unreadable-file', reason: 'cannot be read: no such file (ENOENT)' };
       return { ok: false, kind: 'skipped-file', reason: `${where.outside}; not read` };
     }
   }

@@ -285,7 +285,8 @@ export class Project implements ProjectServices {
     }
     for (const site of sites) {
       for (const err of site.parsed?.errors ?? []) {
-        const at = sqlToFile(site, err.offset);
+        // Clamped: the end of an unterminated literal's SQL maps one past the end of the file (found by npm run fuzz).
+        const at = Math.min(Math.max(sqlToFile(site, err.offset), 0), text.length);
         problems.push({
           kind: err.limit ? 'limit' : 'unparseable-sql',
           file: path,

@@ -65,7 +65,11 @@ const compiledSources = new WeakMap<readonly string[], (path: string) => boolean
 
 export function sourcesMatcher(globs: readonly string[]): (path: string) => boolean {
   let m = compiledSources.get(globs);
-  if (!m) compiledSources.set(globs, (m = picomatch([...globs], { dot: true })));
+  if (!m) {
+    // picomatch throws on an empty pattern; the config refuses those, a caller that did not validate gets none.
+    const usable = globs.filter((g) => g.trim() !== '');
+    compiledSources.set(globs, (m = usable.length ? picomatch(usable, { dot: true }) : () => false));
+  }
   return m;
 }
 
