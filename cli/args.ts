@@ -37,8 +37,19 @@ export interface LintOptions {
   changedSince?: string;
 }
 
+/** `querylens queries [paths] [--format stylish|json]`: the query sites recognised, and the candidates that were not. */
+export interface QueriesOptions {
+  command: 'queries';
+  paths: string[];
+  format: 'stylish' | 'json';
+  output?: string;
+  config?: string;
+  color: boolean;
+}
+
 export type ParsedArgs =
   | LintOptions
+  | QueriesOptions
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'lsp'; transport: string[] };
@@ -52,6 +63,7 @@ export class UsageError extends Error {}
  */
 const SUBCOMMANDS: Record<string, (rest: readonly string[]) => ParsedArgs> = {
   lint: parseLint,
+  queries: parseQueries,
   lsp: parseLsp,
 };
 
@@ -222,11 +234,54 @@ function parseLint(rest: readonly string[]): ParsedArgs {
   return opts;
 }
 
+const QUERIES_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c']);
+
+function parseQueries(rest: readonly string[]): ParsedArgs {
+  const opts: QueriesOptions = { command: 'queries', paths: [], format: 'stylish', color: true };
+  const early = readFlags<ParsedArgs>(rest, QUERIES_VALUE_FLAGS, (p) => opts.paths.push(p), ({ flag, value }) => {
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return { command: 'help' };
+      case '--format':
+      case '-f':
+        if (value !== 'stylish' && value !== 'json') throw new UsageError(`queries --format: unknown format "${value}" (expected stylish or json)`);
+        opts.format = value;
+        break;
+      case '--output':
+      case '-o':
+        if (!value) throw new UsageError('--output needs a file name');
+        opts.output = value;
+        break;
+      case '--config':
+      case '-c':
+        if (!value) throw new UsageError('--config needs a file name');
+        opts.config = value;
+        break;
+      case '--no-color':
+        opts.color = false;
+        break;
+      default:
+        throw new UsageError(`queries: unknown option "${flag}" (expected --format, --output, --config or --no-color)`);
+    }
+    return undefined;
+  });
+  if (early) return early;
+  if (opts.paths.length === 0) opts.paths.push('.');
+  return opts;
+}
+
 export function helpText(version: string): string {
   return `querylens ${version}: a query-performance linter for TypeScript on PostgreSQL
 
 Usage:
   querylens lint [paths...] [options]   lint files and directories (default: .)
+  querylens queries [paths...] [-f stylish|json] [-o FILE] [-c FILE]
+                                        list the query sites querylens recognises (raw SQL
+                                        and library calls: file, line, library, table,
+                                        read/write, per element of a loop) and the calls
+                                        that look like queries but could not be resolved,
+                                        with the reason
   querylens lsp --stdio                 run the language server
   querylens --help | --version
 

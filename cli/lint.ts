@@ -115,69 +115,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const { root, configFile } = locateProject(start, opts.config, cwd);
   const config = loadConfig(cwd, configFile, known);
   applyRuleOverrides(config, opts, known);
-
-  const filter = new FileFilter(root, config.ignore, config.lintTests);
-  const problems: Problem[] = [];
-  const displayPath = (file: string) => path.relative(cwd, path.join(root, file)).split(path.sep).join('/') || '.';
-
-  // One walk of the whole root serves both the schema (collected from everywhere) and the
-  // named directories (their part of the same list), so ignore rules apply identically.
-  const candidates = filter.walk('');
-  for (const u of filter.unsafePatterns) {
-    problems.push({ kind: 'limit', file: u.file, line: u.line, message: `pattern not applied: too complex to match safely (${u.why})` });
-  }
-  for (const u of filter.unreadable) {
-    problems.push({ kind: 'unreadable-file', file: u.dir || '.', message: `directory cannot be read: ${u.reason}; the files in it are not linted` });
-  }
-  const targets = new Set<string>();
-  for (const arg of opts.paths) {
-    const abs = path.resolve(cwd, arg);
-    if (!isInside(root, abs)) throw new CliError(`${arg}: outside the project root ${root} (run querylens from inside the project, or pass --config)`);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(abs);
-    } catch {
-      throw new CliError(`${arg}: no such file or directory`);
-    }
-    const rel = toProjectPath(root, abs);
-    if (st.isDirectory()) {
-      const found = candidates.filter((f) => (rel === '' || f.startsWith(`${rel}/`)) && isAnalyzable(f));
-      if (found.length === 0) problems.push({ kind: 'skipped-file', file: rel || '.', message: 'no file to lint here (all ignored, or none with a linted extension)' });
-      for (const f of found) targets.add(f);
-    } else if (isAnalyzable(rel)) {
-      targets.add(rel);
-    } else {
-      problems.push({ kind: 'skipped-file', file: rel, message: 'not a file type querylens lints (.ts .tsx .mts .cts .js .jsx .mjs .cjs .sql); skipped' });
-    }
-  }
-
-  // Schema sources come from the whole project, whatever was named. Files matching the
-  // config's explicit `schema.sources` count even when `ignore` globs or the test-file
-  // patterns keep them from being linted ("read the schema from db/, don't lint it").
-  const schemaFiles = new Set(candidates.filter((f) => isSchemaSource(f, config)));
-  if (config.schema.sources.length) {
-    const explicit = picomatch(config.schema.sources, { dot: true });
-    for (const f of new FileFilter(root, [], true).walk('')) if (explicit(f)) schemaFiles.add(f);
-  }
-
-  const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates }, [...rules]);
-  const realRoot = realpathOr(root);
-  // Fixes that create files (migrations) must avoid every existing name, read or not.
-  project.setPathsOnDisk(candidates);
-  await initParser();
-  const bom = new Map<string, boolean>();
-  const analysed: string[] = [];
-  for (const file of new Set([...schemaFiles, ...targets])) {
-    const r = readSource(path.join(root, file), realRoot);
-    if (!r.ok) {
-      problems.push({ kind: r.kind, file, message: r.reason });
-      continue;
-    }
-    bom.set(file, r.bom);
-    project.setFile(file, r.text);
-    if (targets.has(file)) analysed.push(file);
-  }
-  analysed.sort();
+  const { project, problems, targets, analysed, bom, displayPath, realRoot } = await loadProject(root, config, opts.paths, cwd, rules);
 
   const analyseAll = (): AnalysisResult => {
     const findings: Finding[] = [];
@@ -315,6 +253,85 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     return 2;
   }
   return failing || tooManyWarnings ? 1 : 0;
+}
+
+/** The files of a run, read into a Project: the named paths (analysed) and every schema source of the root. */
+export interface LoadedProject {
+  project: Project;
+  problems: Problem[];
+  targets: Set<string>;
+  /** Targets that could be read, sorted. */
+  analysed: string[];
+  bom: Map<string, boolean>;
+  displayPath: (file: string) => string;
+  /** The root with links resolved (written files must stay inside it). */
+  realRoot: string;
+}
+
+export async function loadProject(root: string, config: QuerylensConfig, paths: readonly string[], cwd: string, rules: readonly Rule[] = allRules): Promise<LoadedProject> {
+  const filter = new FileFilter(root, config.ignore, config.lintTests);
+  const problems: Problem[] = [];
+  const displayPath = (file: string) => path.relative(cwd, path.join(root, file)).split(path.sep).join('/') || '.';
+
+  // One walk of the whole root serves both the schema (collected from everywhere) and the
+  // named directories (their part of the same list), so ignore rules apply identically.
+  const candidates = filter.walk('');
+  for (const u of filter.unsafePatterns) {
+    problems.push({ kind: 'limit', file: u.file, line: u.line, message: `pattern not applied: too complex to match safely (${u.why})` });
+  }
+  for (const u of filter.unreadable) {
+    problems.push({ kind: 'unreadable-file', file: u.dir || '.', message: `directory cannot be read: ${u.reason}; the files in it are not linted` });
+  }
+  const targets = new Set<string>();
+  for (const arg of paths) {
+    const abs = path.resolve(cwd, arg);
+    if (!isInside(root, abs)) throw new CliError(`${arg}: outside the project root ${root} (run querylens from inside the project, or pass --config)`);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new CliError(`${arg}: no such file or directory`);
+    }
+    const rel = toProjectPath(root, abs);
+    if (st.isDirectory()) {
+      const found = candidates.filter((f) => (rel === '' || f.startsWith(`${rel}/`)) && isAnalyzable(f));
+      if (found.length === 0) problems.push({ kind: 'skipped-file', file: rel || '.', message: 'no file to lint here (all ignored, or none with a linted extension)' });
+      for (const f of found) targets.add(f);
+    } else if (isAnalyzable(rel)) {
+      targets.add(rel);
+    } else {
+      problems.push({ kind: 'skipped-file', file: rel, message: 'not a file type querylens lints (.ts .tsx .mts .cts .js .jsx .mjs .cjs .sql); skipped' });
+    }
+  }
+
+  // Schema sources come from the whole project, whatever was named. Files matching the
+  // config's explicit `schema.sources` count even when `ignore` globs or the test-file
+  // patterns keep them from being linted ("read the schema from db/, don't lint it").
+  const schemaFiles = new Set(candidates.filter((f) => isSchemaSource(f, config)));
+  if (config.schema.sources.length) {
+    const explicit = picomatch(config.schema.sources, { dot: true });
+    for (const f of new FileFilter(root, [], true).walk('')) if (explicit(f)) schemaFiles.add(f);
+  }
+
+  const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates }, [...rules]);
+  const realRoot = realpathOr(root);
+  // Fixes that create files (migrations) must avoid every existing name, read or not.
+  project.setPathsOnDisk(candidates);
+  await initParser();
+  const bom = new Map<string, boolean>();
+  const analysed: string[] = [];
+  for (const file of new Set([...schemaFiles, ...targets])) {
+    const r = readSource(path.join(root, file), realRoot);
+    if (!r.ok) {
+      problems.push({ kind: r.kind, file, message: r.reason });
+      continue;
+    }
+    bom.set(file, r.bom);
+    project.setFile(file, r.text);
+    if (targets.has(file)) analysed.push(file);
+  }
+  analysed.sort();
+  return { project, problems, targets, analysed, bom, displayPath, realRoot };
 }
 
 function isForced(env: NodeJS.ProcessEnv): boolean {

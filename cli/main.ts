@@ -1,6 +1,7 @@
 /**
- * The `querylens` command: `lint` (headless linting, cli/lint.ts) and `lsp`
- * (hands over to the language server). Exit codes: 0 clean, 1 findings at the
+ * The `querylens` command: `lint` (headless linting, cli/lint.ts), `queries`
+ * (the query sites recognised, cli/queries.ts) and `lsp` (hands over to the
+ * language server). Exit codes: 0 clean, 1 findings at the
  * failing severity, 2 usage/config/internal errors with a message naming the
  * cause.
  */
@@ -9,6 +10,7 @@ import * as path from 'node:path';
 import { UsageError, helpText, parseArgs } from './args';
 import { safeText } from './formats/escape';
 import { CliError, type LintIo, runLint } from './lint';
+import { runQueries } from './queries';
 import { VERSION } from './version';
 
 /** Where a command runs and writes: the process by default; tests pass their own (in-process runs). */
@@ -41,6 +43,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           });
         }
         return await runLint(args, io);
+      case 'queries':
+        if (io.stdout === process.stdout) {
+          process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+            if (e.code !== 'EPIPE') throw e;
+          });
+        }
+        return await runQueries(args, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -28,3 +28,4 @@ export {
   validateBaseline,
 } from './baseline';
 export { LIMITS, GLOB_LIMITS, safeIgnoreText, globTooComplex } from './guard';
+export type { ListedQuery, QueryList, UnresolvedQuery } from './queries';

@@ -12,8 +12,10 @@ import { disableLineFix } from './fixes';
 import { type Incident, collectIncidents, isStackOverflow, replayIncidents } from './guard';
 import { hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
+import { listQueries, type QueryList } from './queries';
 import { buildSchema, isSchemaSource, nonPostgresFolder } from './schema';
 import type { SchemaModel } from './schema/types';
+import { fileQuerySites } from './sources/orm';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
@@ -206,6 +208,21 @@ export class Project implements ProjectServices {
     for (const s of sites) s.parsed = parseSql(s.sql);
     this.siteCache.set(path, { text, sites });
     return sites;
+  }
+
+  /**
+   * The query sites recognised in a TypeScript file, and the calls that look like queries but were not
+   * (with the reason): what `querylens queries` prints. Never throws for bad input.
+   */
+  queries(path: string): QueryList {
+    const text = this.fileText(path);
+    if (text === undefined || !isTsLike(path)) return { queries: [], unresolved: [] };
+    try {
+      const sites = this.memo(`querySites:${path}`, text, () => fileQuerySites(this, path));
+      return listQueries(this, path, sites);
+    } catch {
+      return { queries: [], unresolved: [] };
+    }
   }
 
   severityOf(rule: Rule): Severity | 'off' {

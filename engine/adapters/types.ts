@@ -172,6 +172,8 @@ export interface AdapterOrm {
   readsOneRow(site: QuerySite, node: ts.Node): boolean;
   /** Methods that run the queries handed to them (in an array) at once (`$transaction([…])`, `db.batch([…])`). */
   batchRunners: readonly string[];
+  /** Method names only this library's queries use (`findMany`, `findOneBy`): a call of one that resolves to nothing is listed as unresolved. */
+  candidates: readonly string[];
 }
 
 // ---------------------------------------------------------------------------

@@ -350,6 +350,7 @@ export const drizzle: Adapter<'drizzle'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: ['batch'],
+    candidates: [],
   },
   schema: {
     globs: [

@@ -305,6 +305,7 @@ export const knex: Adapter<'knex'> = {
     entityTable: none,
     readsOneRow: (site, node) => oneRowOperation(site) || /\.first\(\s*\)\s*$/.test(node.getText()),
     batchRunners: [],
+    candidates: [],
   },
   schema: {
     globs: [],

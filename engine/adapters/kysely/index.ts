@@ -207,6 +207,7 @@ export const kysely: Adapter<'kysely'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: [],
+    candidates: ['executeTakeFirst', 'executeTakeFirstOrThrow'],
   },
   schema: {
     globs: [],

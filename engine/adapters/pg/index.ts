@@ -89,6 +89,7 @@ export const pg: Adapter<'pg'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: [],
+    candidates: [],
   },
   schema: {
     globs: [],

@@ -96,6 +96,7 @@ export const postgres: Adapter<'postgres'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: [],
+    candidates: [],
   },
   schema: {
     globs: [],

@@ -224,6 +224,7 @@ export const sequelize: Adapter<'sequelize'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: [],
+    candidates: ['findAll', 'findByPk', 'findAndCountAll', 'bulkCreate', 'findOrCreate', 'findCreateFind'],
   },
   schema: {
     globs: [],

@@ -73,6 +73,7 @@ export const slonik: Adapter<'slonik'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: [],
+    candidates: [],
   },
   schema: {
     globs: [],

@@ -309,6 +309,7 @@ export const typeorm: Adapter<'typeorm'> = {
     entityTable: none,
     readsOneRow: oneRowOperation,
     batchRunners: [],
+    candidates: ['findOneBy', 'findBy', 'findOneOrFail', 'findOneByOrFail', 'findAndCount', 'findAndCountBy', 'findByIds', 'countBy', 'existsBy', 'getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getManyAndCount', 'getRawAndEntities', 'getCount', 'getExists', 'softDelete', 'softRemove'],
   },
   schema: {
     globs: [],
