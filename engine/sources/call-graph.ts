@@ -212,7 +212,7 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
   // Service.method() / instance.method() where the receiver is a project class (static) or `new Class()`.
   try {
     const rv = prov.value(recv);
-    if (rv?.kind === 'class') {
+    if (rv?.kind === 'class' || rv?.kind === 'class-instance') {
       const m = findMethod(rv.node, method);
       if (m) return { file: rv.file, node: m };
     }

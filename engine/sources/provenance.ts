@@ -584,7 +584,12 @@ class FileProv implements FileProvenance {
         }
       }
       const obj = this.valueOf(objExpr, c);
-      return obj ? this.member(obj, name, c) : undefined;
+      const m = obj ? this.member(obj, name, c) : undefined;
+      if (m) return m;
+      // A member of a value whose declared type says what it holds: `declare const global: { prisma: PrismaClient }`,
+      // `(globalThis as unknown as { db: Kysely<DB> }).db`.
+      const declared = this.declaredTypeOf(e.expression, c);
+      return declared ? declared.prov.typedMember(declared.type, name, c) : undefined;
     }
     if (ts.isNewExpression(e)) {
       const cal = this.valueOf(e.expression, c);
@@ -705,18 +710,25 @@ class FileProv implements FileProvenance {
     return undefined;
   }
 
-  /** An instance of a local class is an instance of the package class it extends (`PrismaService extends PrismaClient`). */
+  /**
+   * An instance of a local class is an instance of the package class it extends (`PrismaService extends
+   * PrismaClient`); any other is an object of that class, whose members may hold a client (`app.dataSource`).
+   */
   classInstance(node: ts.ClassLikeDeclaration, c: Ctx): Value | undefined {
+    const own: Value = { kind: 'class-instance', file: this.path, node };
     return this.guard(c, `cls:${this.path}:${node.pos}`, () => {
       const base = this.baseOf(node, c);
-      if (!base) return undefined;
+      if (!base) return own;
       if (base.kind === 'pkg') {
         const origin = nodeOrigin(this.path, node.name ?? node);
         const p = adapterOfValue(base).provenance;
-        return p.construct(base.name, origin) ?? p.typeInstance(base.name, undefined, origin);
+        return p.construct(base.name, origin) ?? p.typeInstance(base.name, undefined, origin) ?? own;
       }
-      if (base.kind === 'class') return this.prov(base.file).classInstance(base.node, c);
-      return undefined;
+      if (base.kind === 'class') {
+        const inherited = this.prov(base.file).classInstance(base.node, c);
+        return inherited?.kind === 'instance' ? inherited : own;
+      }
+      return own;
     });
   }
 
@@ -757,6 +769,8 @@ class FileProv implements FileProvenance {
         return this.prov(obj.file).exportValue(name, c);
       case 'object':
         return this.prov(obj.file).objectProperty(obj.node, name, c);
+      case 'class-instance':
+        return this.prov(obj.file).classMember(obj.node, name, c);
       case 'class': {
         // Static members of a local class: `static db = new Pool()`.
         const p = this.prov(obj.file);
@@ -810,7 +824,9 @@ class FileProv implements FileProvenance {
         const t = this.typeValue(d.type, c);
         if (t) return t;
       }
-      return d.initializer ? this.valueOf(d.initializer, c) : undefined;
+      if (d.initializer) return this.valueOf(d.initializer, c);
+      // `let queryRunner; … queryRunner = dataSource.createQueryRunner()`.
+      return ts.isIdentifier(d.name) ? this.assignedValue(d, d.name.text, c) : undefined;
     }
     if (ts.isBindingElement(d)) {
       // `const { Pool } = require('pg')`, `const { db } = deps`.
@@ -825,6 +841,11 @@ class FileProv implements FileProvenance {
           if (tv) return tv;
         }
         if (holder.initializer) whole = this.valueOf(holder.initializer, c);
+        const m = whole ? this.member(whole, prop, c) : undefined;
+        if (m) return m;
+        // `const { appDataSource } = ctx` where `ctx: ScheduleContext` declares it.
+        const declared = holder.initializer ? this.declaredTypeOf(holder.initializer, c) : undefined;
+        return declared ? declared.prov.typedMember(declared.type, prop, c) : undefined;
       } else if (ts.isParameter(holder) && holder.type) {
         return this.typeMember(holder.type, prop, c);
       }
@@ -834,6 +855,24 @@ class FileProv implements FileProvenance {
     if (ts.isFunctionDeclaration(d) || ts.isFunctionExpression(d)) return { kind: 'function', file: this.path, node: d };
     if (ts.isClassDeclaration(d) || ts.isClassExpression(d)) return { kind: 'class', file: this.path, node: d };
     return undefined;
+  }
+
+  /** The value of a variable declared without one, from the assignments in its scope (the first that resolves). */
+  private assignedValue(d: ts.VariableDeclaration, name: string, c: Ctx): Value | undefined {
+    let scope: ts.Node | undefined = d.parent;
+    while (scope && !isBlockScope(scope)) scope = scope.parent;
+    if (!scope) return undefined;
+    let found: Value | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name && this.declarationOf(n.left) === d) {
+        found = this.valueOf(n.right, c);
+        if (found) return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(scope, visit);
+    return found;
   }
 
   /** A package, a generated Prisma client or a local module, by import specifier and imported name. */
@@ -1102,8 +1141,10 @@ class FileProv implements FileProvenance {
   resolveTypeNode(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
     return this.guard(c, `typenode:${this.path}:${t.pos}`, () => {
       if (ts.isParenthesizedTypeNode(t)) return this.resolveTypeNode(t.type, c);
-      if (!ts.isTypeReferenceNode(t) || !ts.isIdentifier(t.typeName)) return { prov: this, node: t };
-      const d = this.declarationOf(t.typeName);
+      // `interface A extends B` names B by an expression.
+      const ref = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) && ts.isIdentifier(t.expression) ? t.expression : undefined;
+      if (!ref || !ts.isIdentifier(ref)) return { prov: this, node: t };
+      const d = this.declarationOf(ref);
       if (!d) return undefined;
       if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
       if (ts.isInterfaceDeclaration(d)) return { prov: this, node: d };
@@ -1133,23 +1174,42 @@ class FileProv implements FileProvenance {
 
   /** The type of member `name` of an object type (type literal, interface, intersection, alias). */
   memberType(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    const r = this.resolveTypeNode(t, c);
-    if (!r) return undefined;
-    const n = r.node;
-    if (ts.isIntersectionTypeNode(n) || ts.isUnionTypeNode(n)) {
-      for (const m of n.types) {
-        const hit = r.prov.memberType(m, name, c);
-        if (hit) return hit;
+    return this.guard(c, `membertype:${this.path}:${t.pos}:${name}`, () => {
+      // `Omit<Params, 'x'>`, `Pick<…>`, `Partial<…>`, `Readonly<…>`: the members of the wrapped type.
+      const util = utilityWrapper(t);
+      if (util && !this.declarationOf(util.id)) {
+        const keys = util.keys ? literalKeys(util.keys) : undefined;
+        if (util.id.text === 'Omit' && keys?.includes(name)) return undefined;
+        if (util.id.text === 'Pick' && keys && !keys.includes(name)) return undefined;
+        return this.memberType(util.inner, name, c);
+      }
+      const r = this.resolveTypeNode(t, c);
+      if (!r) return undefined;
+      const n = r.node;
+      if (ts.isIntersectionTypeNode(n) || ts.isUnionTypeNode(n)) {
+        for (const m of n.types) {
+          const hit = r.prov.memberType(m, name, c);
+          if (hit) return hit;
+        }
+        return undefined;
+      }
+      const members = ts.isTypeLiteralNode(n) ? n.members : ts.isInterfaceDeclaration(n) ? n.members : undefined;
+      for (const m of members ?? []) {
+        if (!m.name || propName(m.name) !== name) continue;
+        if (ts.isPropertySignature(m) && m.type) return { prov: r.prov, node: m.type };
+        if (ts.isMethodSignature(m)) return { prov: r.prov, node: m };
+      }
+      // Inherited from the interfaces it extends.
+      if (ts.isInterfaceDeclaration(n)) {
+        for (const h of n.heritageClauses ?? []) {
+          for (const base of h.types) {
+            const hit = r.prov.memberType(base, name, c);
+            if (hit) return hit;
+          }
+        }
       }
       return undefined;
-    }
-    const members = ts.isTypeLiteralNode(n) ? n.members : ts.isInterfaceDeclaration(n) ? n.members : undefined;
-    for (const m of members ?? []) {
-      if (!m.name || propName(m.name) !== name) continue;
-      if (ts.isPropertySignature(m) && m.type) return { prov: r.prov, node: m.type };
-      if (ts.isMethodSignature(m)) return { prov: r.prov, node: m };
-    }
-    return undefined;
+    });
   }
 
   /** NestJS injection decorators: `@InjectRepository(User)`, `@InjectModel(User)`, `@InjectDataSource()`, `@InjectEntityManager()`. */
@@ -1273,8 +1333,38 @@ class FileProv implements FileProvenance {
     });
   }
 
+  /** The type an expression is declared or asserted to have: `x as T`, a variable, parameter or property declared `: T`. */
+  private declaredTypeOf(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+    for (;;) {
+      if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+      else break;
+    }
+    if ((ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) && !ts.isConstTypeReference(e.type)) return { prov: this, type: e.type };
+    if (!ts.isIdentifier(e)) return undefined;
+    const d = this.declarationOf(e);
+    if (!d) return undefined;
+    if ((ts.isVariableDeclaration(d) || ts.isParameter(d) || ts.isPropertyDeclaration(d)) && d.type) return { prov: this, type: d.type };
+    if (ts.isVariableDeclaration(d) && d.initializer) return this.declaredTypeOf(d.initializer, c);
+    return undefined;
+  }
+
+  /** Member `name` of a declared object type (literal, interface, alias, intersection, imported), as a value. */
+  typedMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
+    const direct = this.typeMember(t, name, c);
+    if (direct) return direct;
+    const m = this.memberType(t, name, c);
+    return m && ts.isTypeNode(m.node) ? m.prov.typeValue(m.node, c) : undefined;
+  }
+
   /** A member of an object type: `{ db }: { db: Pool }`. */
   private typeMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
+    const local = this.localTypeMember(t, name, c);
+    if (local) return local;
+    const m = this.memberType(t, name, c);
+    return m && ts.isTypeNode(m.node) ? m.prov.typeValue(m.node, c) : undefined;
+  }
+
+  private localTypeMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
     if (ts.isTypeLiteralNode(t)) {
       for (const m of t.members) {
         if (ts.isPropertySignature(m) && m.name && propName(m.name) === name && m.type) return this.typeValue(m.type, c);
@@ -1287,7 +1377,7 @@ class FileProv implements FileProvenance {
           if (ts.isPropertySignature(m) && m.name && propName(m.name) === name && m.type) return this.typeValue(m.type, c);
         }
       }
-      if (d && ts.isTypeAliasDeclaration(d)) return this.typeMember(d.type, name, c);
+      if (d && ts.isTypeAliasDeclaration(d)) return this.localTypeMember(d.type, name, c);
     }
     return undefined;
   }
@@ -1319,6 +1409,9 @@ class FileProv implements FileProvenance {
           const v = this.returnValue(m, c);
           if (v) return v;
         }
+        // A method: calling it gives what it returns (`app.getDataSource()`, `this.repo()`).
+        if (ts.isMethodDeclaration(m) && m.body && m.name && propName(m.name) === name && !m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))
+          return { kind: 'function', file: this.path, node: m };
         if (ts.isConstructorDeclaration(m)) {
           for (const p of m.parameters) {
             if (ts.isIdentifier(p.name) && p.name.text === name && ts.getModifiers(p)?.length) {
@@ -1360,6 +1453,23 @@ class FileProv implements FileProvenance {
     }
     return undefined;
   }
+}
+
+/** `Omit<T, K>`, `Pick<T, K>`, `Partial<T>`, `Required<T>`, `Readonly<T>`, `NonNullable<T>`: the wrapped type and the keys. */
+function utilityWrapper(t: ts.Node): { id: ts.Identifier; inner: ts.TypeNode; keys?: ts.TypeNode } | undefined {
+  // A type reference, or the same in an `extends` clause (`interface A extends Omit<B, 'x'>`).
+  const id = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) ? t.expression : undefined;
+  const args = ts.isTypeReferenceNode(t) || ts.isExpressionWithTypeArguments(t) ? t.typeArguments : undefined;
+  if (!id || !ts.isIdentifier(id) || !args?.length) return undefined;
+  if (!/^(Omit|Pick|Partial|Required|Readonly|NonNullable)$/.test(id.text)) return undefined;
+  return { id, inner: args[0], keys: args[1] };
+}
+
+/** The string literal keys of `'a' | 'b'`. */
+function literalKeys(t: ts.TypeNode): string[] {
+  if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) return [t.literal.text];
+  if (ts.isUnionTypeNode(t)) return t.types.flatMap(literalKeys);
+  return [];
 }
 
 function newCtx(): Ctx {

@@ -87,6 +87,8 @@ export type Value =
   /** A handle whose `.execute(cb)` hands a client to `cb` (a transaction not yet started). */
   | { kind: 'pending-tx'; library: Library; origin?: Origin }
   | { kind: 'class'; file: string; node: ts.ClassLikeDeclaration }
+  /** An object of a project class that is not itself a client: its members may hold one (`app.dataSource`). */
+  | { kind: 'class-instance'; file: string; node: ts.ClassLikeDeclaration }
   | { kind: 'function'; file: string; node: ts.SignatureDeclaration }
   | { kind: 'object'; file: string; node: ts.ObjectLiteralExpression }
   /** A namespace import of a local module (`import * as db from './db'`). */

@@ -99,6 +99,8 @@ function valueKind(kind: string): string {
   switch (kind) {
     case 'class':
       return 'a class';
+    case 'class-instance':
+      return 'an object of a project class';
     case 'function':
       return 'a function';
     case 'object':

@@ -124,6 +124,8 @@ function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
   return undefined;
 }
 
+const CLIENT_METHODS = new Set(['$extends', '$primary', '$replica']);
+
 /** Methods whose name alone says the receiver is a Prisma client (the `$` prefix is Prisma's convention). */
 const RAW_METHODS = ['$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe'];
 
@@ -278,7 +280,8 @@ export const prisma: Adapter<'prisma'> = {
       const n = lastName(name);
       return n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient' ? bind('prisma', 'client', origin) : undefined;
     },
-    method: (b, method, _call, origin) => (b.role === 'client' && method === '$extends' ? bind('prisma', 'client', origin) : undefined),
+    // `$extends(…)` returns an extended client; the read-replicas extension's `$primary()`/`$replica()` a client too.
+    method: (b, method, _call, origin) => (b.role === 'client' && CLIENT_METHODS.has(method) ? bind('prisma', 'client', origin) : undefined),
     callInstance: none,
     // Every property of a PrismaClient that is not `$…`/`_…` is a model delegate (`prisma.user`).
     property: (b, name) => (b.role === 'client' && !name.startsWith('$') && !name.startsWith('_') ? bind('prisma', 'repository', b.origin, name) : undefined),

@@ -117,7 +117,7 @@ function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | unde
       entity = args[0].text;
       opts = args[1];
     }
-    if (!entity) return undefined;
+    // Without an entity (`manager.save(user)`) it is still a query, on a table we do not know.
     const read = READS.has(first.name);
     const byStyle = /By(OrFail)?$/.test(first.name) || first.name === 'countBy' || first.name === 'existsBy';
     const where = read ? (byStyle ? opts : objectProp(opts, 'where')) : first.name === 'update' || first.name === 'delete' || first.name === 'softDelete' ? opts : undefined;
