@@ -122,6 +122,11 @@ export interface AdapterSql {
   textMayBeFragment: boolean;
   /** Rewrites the library's own placeholders into `$n` and fills `paramTexts`; undefined: the values array argument binds `$n`. */
   bindParams(pieces: Piece[], call: ts.CallExpression, method: string | undefined, kind: 'text' | 'tag-only', paramTexts: string[], kit: BindKit): Piece[] | undefined;
+  /**
+   * Exported types a query method of this library returns (`QueryResult`): a project method declared to
+   * return one (an interface member `query(statement: string): Promise<QueryResult>`) runs its first argument.
+   */
+  resultTypes: readonly string[];
   /** A single `$n` after VALUES expands to many rows (postgres.js `${sql(rows)}`). */
   expandsValuesList: boolean;
   /** What a helper interpolated into a template splices. */

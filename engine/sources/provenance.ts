@@ -46,6 +46,12 @@ export interface FileProvenance {
   definitionOf(id: ts.Identifier): Definition | undefined;
   /** What this file exports under `name` (`'default'` for the default export), followed to its declaration. */
   exportedDefinition(name: string): Definition | undefined;
+  /** The project signature a call invokes (function, class method, or method of the receiver's declared type). */
+  callTarget(call: ts.CallExpression): { file: string; node: ts.SignatureDeclaration } | undefined;
+  /** The type an expression is declared, asserted or returned as, when the code says. */
+  declaredType(e: ts.Expression): { file: string; type: ts.TypeNode } | undefined;
+  /** Member `name` of a declared type (a property's type node or a method's signature), following aliases, imports and `extends`. */
+  typeMemberOf(file: string, type: ts.TypeNode, name: string): { file: string; node: ts.Node } | undefined;
 }
 
 /** A declaration in some project file. */
@@ -509,6 +515,33 @@ class FileProv implements FileProvenance {
 
   exportedDefinition(name: string): Definition | undefined {
     return this.exportDefinition(name, newCtx());
+  }
+
+  callTarget(call: ts.CallExpression): { file: string; node: ts.SignatureDeclaration } | undefined {
+    try {
+      const t = this.callTargetOf(call, newCtx());
+      return t ? { file: t.prov.path, node: t.node } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  declaredType(e: ts.Expression): { file: string; type: ts.TypeNode } | undefined {
+    try {
+      const t = this.declaredTypeOf(e, newCtx());
+      return t ? { file: t.prov.path, type: t.type } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  typeMemberOf(file: string, type: ts.TypeNode, name: string): { file: string; node: ts.Node } | undefined {
+    try {
+      const m = this.prov(file).memberType(type, name, newCtx());
+      return m ? { file: m.prov.path, node: m.node } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private toBinding(v: Value | undefined): Binding | undefined {
@@ -1085,7 +1118,73 @@ class FileProv implements FileProvenance {
       const v = ctxType.prov.typeValue(ctxType.type, c);
       if (v) return v;
     }
+    const handed = this.handedToCallback(p, c);
+    if (handed) return handed;
     if (p.initializer) return this.valueOf(p.initializer, c);
+    return undefined;
+  }
+
+  /**
+   * A parameter of a callback handed to a project function: the value that function calls the callback
+   * with (`withClient(async (client) => …)` where `withClient` does `cb(await pool.connect())`).
+   */
+  private handedToCallback(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
+    const fn = p.parent;
+    if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
+    let arg: ts.Node = fn;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+    const call = arg.parent;
+    if (!ts.isCallExpression(call)) return undefined;
+    const argIndex = call.arguments.indexOf(arg as ts.Expression);
+    const pIndex = fn.parameters.indexOf(p);
+    if (argIndex < 0 || pIndex < 0) return undefined;
+    return this.guard(c, `handed:${this.path}:${p.pos}`, () => {
+      const target = this.callTargetOf(call, c);
+      if (!target || !('body' in target.node) || !target.node.body) return undefined;
+      const cbParam = target.node.parameters[argIndex];
+      if (!cbParam || !ts.isIdentifier(cbParam.name)) return undefined;
+      return target.prov.callbackArgument(target.node.body, cbParam, pIndex, c);
+    });
+  }
+
+  /** The value a function body passes as argument `index` when it calls its parameter `cb`. */
+  callbackArgument(body: ts.Node, cb: ts.ParameterDeclaration, index: number, c: Ctx): Value | undefined {
+    let found: Value | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n)) {
+        let callee = skipOuter(n.expression);
+        // `cb.call(this, client)`.
+        let shift = 0;
+        if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply')) {
+          shift = callee.name.text === 'call' ? 1 : -1;
+          callee = skipOuter(callee.expression);
+        }
+        if (shift >= 0 && ts.isIdentifier(callee) && this.declarationOf(callee) === cb) {
+          const a = n.arguments[index + shift];
+          if (a) found = this.valueOf(a, c);
+          if (found) return;
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    return found;
+  }
+
+  /**
+   * The signature a call invokes when it is project code: a function, a method of a project class, or a
+   * method declared by the receiver's declared type (an interface member). Undefined for library calls.
+   */
+  callTargetOf(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
+    const callee = skipOuter(call.expression);
+    const v = this.valueOf(callee, c);
+    if (v?.kind === 'function') return { prov: this.prov(v.file), node: v.node };
+    if (ts.isPropertyAccessExpression(callee)) {
+      const t = this.declaredTypeOf(callee.expression, c);
+      const m = t ? t.prov.memberType(t.type, callee.name.text, c) : undefined;
+      if (m && (ts.isMethodSignature(m.node) || ts.isFunctionTypeNode(m.node) || ts.isMethodDeclaration(m.node))) return { prov: m.prov, node: m.node };
+    }
     return undefined;
   }
 
@@ -1109,7 +1208,7 @@ class FileProv implements FileProvenance {
       const objType = name !== undefined ? this.contextualType(holder.parent, c) : undefined;
       fnType = objType && name !== undefined ? objType.prov.memberType(objType.node, name, c) : undefined;
     } else if (!ts.isMethodDeclaration(fn)) {
-      fnType = this.contextualType(fn, c);
+      fnType = this.contextualType(fn, c) ?? this.calleeParamType(fn, c);
     }
     if (!fnType) return undefined;
     const sig = fnType.prov.resolveTypeNode(fnType.node, c);
@@ -1120,6 +1219,21 @@ class FileProv implements FileProvenance {
       return t ? { prov: sig.prov, type: t } : undefined;
     }
     return undefined;
+  }
+
+  /** The declared type of the parameter of a project function a callback is handed to (`runQuery(name, async (db) => …)`). */
+  private calleeParamType(fn: ts.Expression, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    let arg: ts.Node = fn;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+    const call = arg.parent;
+    if (!ts.isCallExpression(call)) return undefined;
+    const i = call.arguments.indexOf(arg as ts.Expression);
+    if (i < 0) return undefined;
+    return this.guard(c, `calleeparam:${this.path}:${fn.pos}`, () => {
+      const target = this.callTargetOf(call, c);
+      const t = target?.node.parameters[i]?.type;
+      return t && target ? { prov: target.prov, node: t } : undefined;
+    });
   }
 
   /** The declared type of an expression from its context (variable annotation, `satisfies`, `as`, enclosing object). */
@@ -1147,7 +1261,7 @@ class FileProv implements FileProvenance {
       const d = this.declarationOf(ref);
       if (!d) return undefined;
       if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
-      if (ts.isInterfaceDeclaration(d)) return { prov: this, node: d };
+      if (ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) return { prov: this, node: d };
       if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
         const spec = moduleSpecOf(d);
         if (spec === undefined || libraryOfModule(spec)) return undefined;
@@ -1160,15 +1274,27 @@ class FileProv implements FileProvenance {
   }
 
   private exportedTypeNode(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    const entry = this.exports().named.get(name);
+    const ex = this.exports();
+    const entry = ex.named.get(name);
     if (entry?.kind === 'reexport') {
       const file = libraryOfModule(entry.spec) ? undefined : resolveModulePath(this.project, this.path, entry.spec);
       return file ? this.prov(file).exportedTypeNode(entry.name, c) : undefined;
     }
-    const d = entry?.kind === 'decl' ? entry.node : entry?.kind === 'local' ? this.topLevel(entry.name) : undefined;
+    if (!entry) {
+      // `export * from './connection'`.
+      return this.guard(c, `startype:${this.path}:${name}`, () => {
+        for (const spec of ex.stars) {
+          const file = libraryOfModule(spec) ? undefined : resolveModulePath(this.project, this.path, spec);
+          const hit = file ? this.prov(file).exportedTypeNode(name, c) : undefined;
+          if (hit) return hit;
+        }
+        return undefined;
+      });
+    }
+    const d = entry.kind === 'decl' ? entry.node : entry.kind === 'local' ? this.topLevel(entry.name) : undefined;
     if (!d) return undefined;
     if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
-    if (ts.isInterfaceDeclaration(d)) return { prov: this, node: d };
+    if (ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) return { prov: this, node: d };
     return undefined;
   }
 
@@ -1199,8 +1325,16 @@ class FileProv implements FileProvenance {
         if (ts.isPropertySignature(m) && m.type) return { prov: r.prov, node: m.type };
         if (ts.isMethodSignature(m)) return { prov: r.prov, node: m };
       }
-      // Inherited from the interfaces it extends.
-      if (ts.isInterfaceDeclaration(n)) {
+      // A class type: its declared members (a property's type, a method).
+      if (ts.isClassDeclaration(n)) {
+        for (const m of n.members) {
+          if (!m.name || propName(m.name) !== name || (ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))) continue;
+          if (ts.isPropertyDeclaration(m) && m.type) return { prov: r.prov, node: m.type };
+          if (ts.isMethodDeclaration(m)) return { prov: r.prov, node: m };
+        }
+      }
+      // Inherited from the interfaces (or class) it extends.
+      if (ts.isInterfaceDeclaration(n) || ts.isClassDeclaration(n)) {
         for (const h of n.heritageClauses ?? []) {
           for (const base of h.types) {
             const hit = r.prov.memberType(base, name, c);
@@ -1334,17 +1468,56 @@ class FileProv implements FileProvenance {
   }
 
   /** The type an expression is declared or asserted to have: `x as T`, a variable, parameter or property declared `: T`. */
-  private declaredTypeOf(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+  declaredTypeOf(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
     for (;;) {
       if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
       else break;
     }
     if ((ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) && !ts.isConstTypeReference(e.type)) return { prov: this, type: e.type };
+    if (ts.isAwaitExpression(e)) return this.declaredTypeOf(e.expression, c);
+    // `trx || this.db`, `options.db ?? this.db`, `cond ? a : b`: the first side that declares one.
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken))
+      return this.declaredTypeOf(e.left, c) ?? this.declaredTypeOf(e.right, c);
+    if (ts.isConditionalExpression(e)) return this.declaredTypeOf(e.whenTrue, c) ?? this.declaredTypeOf(e.whenFalse, c);
+    if (ts.isCallExpression(e)) {
+      // A call's declared result: `Promise<T>` awaited or not, `T`.
+      const target = this.guard(c, `dtcall:${this.path}:${e.pos}`, () => this.callTargetOf(e, c));
+      const t = target?.node.type;
+      return t && target ? { prov: target.prov, type: unwrapPromise(t) } : undefined;
+    }
+    if (ts.isPropertyAccessExpression(e)) {
+      if (e.expression.kind === ts.SyntaxKind.ThisKeyword) return this.thisMemberType(e.expression, e.name.text);
+      // `this.options.tnx`, `ctx.db`: the member's type in the object's declared type.
+      const obj = this.guard(c, `dtobj:${this.path}:${e.pos}`, () => this.declaredTypeOf(e.expression, c));
+      const m = obj ? obj.prov.memberType(obj.type, e.name.text, c) : undefined;
+      return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
+    }
     if (!ts.isIdentifier(e)) return undefined;
     const d = this.declarationOf(e);
     if (!d) return undefined;
     if ((ts.isVariableDeclaration(d) || ts.isParameter(d) || ts.isPropertyDeclaration(d)) && d.type) return { prov: this, type: d.type };
-    if (ts.isVariableDeclaration(d) && d.initializer) return this.declaredTypeOf(d.initializer, c);
+    if (ts.isParameter(d)) {
+      const ctx = this.guard(c, `dtparam:${this.path}:${d.pos}`, () => this.contextualParamType(d, c));
+      return ctx ? { prov: ctx.prov, type: ctx.type } : undefined;
+    }
+    if (ts.isVariableDeclaration(d) && d.initializer) return this.guard(c, `dtvar:${this.path}:${d.pos}`, () => this.declaredTypeOf(d.initializer!, c));
+    return undefined;
+  }
+
+  /** The declared type of `this.name`: a property or a constructor parameter property of the enclosing class. */
+  private thisMemberType(thisNode: ts.Node, name: string): { prov: FileProv; type: ts.TypeNode } | undefined {
+    let cls: ts.Node | undefined = thisNode.parent;
+    while (cls && !ts.isClassLike(cls)) {
+      if (ts.isFunctionDeclaration(cls) || ts.isFunctionExpression(cls)) return undefined;
+      cls = cls.parent;
+    }
+    if (!cls || !ts.isClassLike(cls)) return undefined;
+    for (const m of cls.members) {
+      if ((ts.isPropertyDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.name && propName(m.name) === name && m.type) return { prov: this, type: m.type };
+      if (ts.isConstructorDeclaration(m)) {
+        for (const p of m.parameters) if (ts.isIdentifier(p.name) && p.name.text === name && p.type && ts.getModifiers(p)?.length) return { prov: this, type: p.type };
+      }
+    }
     return undefined;
   }
 
@@ -1470,6 +1643,12 @@ function literalKeys(t: ts.TypeNode): string[] {
   if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) return [t.literal.text];
   if (ts.isUnionTypeNode(t)) return t.types.flatMap(literalKeys);
   return [];
+}
+
+/** `Promise<T>` → `T`. */
+function unwrapPromise(t: ts.TypeNode): ts.TypeNode {
+  if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && (t.typeName.text === 'Promise' || t.typeName.text === 'PromiseLike') && t.typeArguments?.[0]) return t.typeArguments[0];
+  return t;
 }
 
 function newCtx(): Ctx {

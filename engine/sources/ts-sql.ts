@@ -22,6 +22,7 @@ import type { BindKit, Splice } from '../adapters/types';
 import type { ProjectServices } from '../context';
 import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
+import { executorOf } from './executors';
 import { fileProvenance, type FileProvenance } from './provenance';
 import type { Library } from './query-sites';
 import { cook, identPieces, objProp, piecesText, quoteIdent, textHead, textTail, type ParamPiece, type Piece } from './sql-pieces';
@@ -105,7 +106,7 @@ class Extractor {
     private readonly path: string,
     private readonly text: string,
     private readonly sf: ts.SourceFile,
-    project: ProjectServices,
+    private readonly project: ProjectServices,
   ) {
     this.prov = fileProvenance(project, path, text, sf);
   }
@@ -154,26 +155,55 @@ class Extractor {
 
   private visitCall(call: ts.CallExpression): void {
     const callee = skipOuter(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) {
-      return;
+    if (!ts.isPropertyAccessExpression(callee) || !SQL_SINK_METHODS.has(callee.name.text) || !this.visitSink(call, callee)) this.visitExecutorCall(call);
+  }
+
+  /**
+   * A call of a project executor (executors.ts) with SQL text in the argument it forwards:
+   * `this.query(db, { text: 'SELECT …' })`, `executeSql(db, FETCH_JOB)`.
+   */
+  private visitExecutorCall(call: ts.CallExpression): void {
+    const candidates = call.arguments.map((a, i) => (this.mayCarrySql(a) ? i : -1)).filter((i) => i >= 0);
+    if (!candidates.length) return;
+    const target = this.prov.callTarget(call);
+    const ex = target ? executorOf(this.project, target.file, target.node) : undefined;
+    if (!ex || !candidates.includes(ex.sqlParam)) return;
+    this.sinkSite(call, call.arguments[ex.sqlParam], ex.library, 'text');
+  }
+
+  /** Literal text, a template, a `{ text }` object or a constant: what a forwarded SQL argument looks like. */
+  private mayCarrySql(a: ts.Expression): boolean {
+    const e = skipOuter(a);
+    if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) return true;
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) return true;
+    if (ts.isObjectLiteralExpression(e)) return !!(objProp(e, 'text') ?? objProp(e, 'sql'));
+    if (ts.isIdentifier(e)) {
+      const init = this.constInitializer(e);
+      return !!init && this.mayCarrySql(init);
     }
+    if (ts.isPropertyAccessExpression(e)) return !!this.constProperty(e);
+    return false;
+  }
+
+  /** A call of a known sink method; false when its receiver is no library's sink. */
+  private visitSink(call: ts.CallExpression, callee: ts.PropertyAccessExpression): boolean {
     const method = callee.name.text;
-    if (!SQL_SINK_METHODS.has(method)) return;
     // A static sink on a package export (`CompiledQuery.raw('…')`).
     if (ts.isIdentifier(callee.expression)) {
       const v = this.prov.value(callee.expression);
       if (v?.kind === 'pkg' && adapters[v.library].sql.exportSink(v.name, method) === 'text') {
         this.sinkSite(call, call.arguments[0], v.library, 'text');
-        return;
+        return true;
       }
     }
     const recv = this.prov.resolve(callee.expression) ?? clientByMethodName(method);
-    if (!recv) return;
+    if (!recv) return false;
     const kind = adapters[recv.library].sql.sink(recv, method);
-    if (!kind) return;
+    if (!kind) return false;
     const arg = call.arguments[0];
-    if (!arg) return;
+    if (!arg) return true;
     this.sinkSite(call, arg, recv.library, kind, method);
+    return true;
   }
 
   private sinkSite(

@@ -169,8 +169,14 @@ describe('sources/ts-sql', () => {
     });
 
     it('an unrecognised tag is not a site, a sql tag from an unknown module is not either', () => {
-      const src = `import sql from 'sql-template-strings';\nconst html = (s: TemplateStringsArray) => s;\nhtml\`select 1\`;\nsql\`select * from users\`;`;
+      const src = `import sql from 'some-sql-lib';\nconst html = (s: TemplateStringsArray) => s;\nhtml\`select 1\`;\nsql\`select * from users\`;`;
       assert.deepEqual(sites(src), []);
+    });
+
+    it('sql-template-strings: the SQL tag builds the statement a pg client runs', () => {
+      const src = `import SQL from 'sql-template-strings';\nimport { Client } from 'pg';\nexport async function f(client: Client, id: string) {\n  await client.query(SQL\`select * from users where id = \${id}\`);\n}`;
+      const s = sites(src);
+      assert.deepEqual(s.map((x) => [x.sql, x.client, !!x.callRange]), [['select * from users where id = $1', 'pg', true]]);
     });
   });
 

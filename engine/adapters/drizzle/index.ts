@@ -337,6 +337,7 @@ export const drizzle: Adapter<'drizzle'> = {
     tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false } : undefined),
     textMayBeFragment: false,
     bindParams: none,
+    resultTypes: [],
     expandsValuesList: false,
     splice: tagHelperSplice,
     emptyFragment: never,

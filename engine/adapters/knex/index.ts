@@ -293,6 +293,7 @@ export const knex: Adapter<'knex'> = {
     // `knex.raw('count(*) as n')` handed to a builder is an expression fragment, not a statement.
     textMayBeFragment: true,
     bindParams: (pieces, call, _method, kind, paramTexts, kit) => (kind === 'text' ? placeholders(pieces, call.arguments[1], paramTexts, kit) : undefined),
+    resultTypes: [],
     expandsValuesList: false,
     splice: none,
     emptyFragment: never,

@@ -195,6 +195,7 @@ export const kysely: Adapter<'kysely'> = {
     tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false } : undefined),
     textMayBeFragment: false,
     bindParams: none,
+    resultTypes: [],
     expandsValuesList: false,
     splice: tagHelperSplice,
     emptyFragment: never,

@@ -1,11 +1,12 @@
 /**
  * node-postgres (`pg`, `pg-pool`): `new Pool()`/`new Client()` and their declared types are clients,
- * `pool.connect()` hands out a client, and `client.query(text, values)` runs SQL.
+ * `pool.connect()` hands out a client, and `client.query(text, values)` runs SQL; a project method declared
+ * to return a `QueryResult` runs its first argument too (executors.ts).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { KEYS, eqParam, selectsColumn, unparen, whole } from '../kit/fix';
-import { bind, lastName, never, none } from '../kit/provenance';
+import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE } from '../kit/sql';
 import type { Adapter, Batched, BatchInput } from '../types';
@@ -42,23 +43,33 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
 }
 
 
+/**
+ * Packages that speak pg's API: postgres-migrations hands migrations a `BasicPgClient` (a pg client), and
+ * sql-template-strings' `SQL` tag builds the `{ text, values }` statements `client.query` takes.
+ */
+const COMPANIONS = ['postgres-migrations', 'sql-template-strings'];
+
+/** Declared types that are pg clients. */
+const CLIENT_TYPES = new Set(['Pool', 'Client', 'PoolClient', 'ClientBase', 'BasicPgClient']);
+
 export const pg: Adapter<'pg'> = {
   id: 'pg',
   displayName: 'node-postgres',
   modules: {
-    owns: (spec) => spec === 'pg' || spec === 'pg-pool' || spec.startsWith('pg/'),
-    defaultExport: (spec) => (spec === 'pg-pool' ? 'Pool' : '*'),
+    owns: (spec) => spec === 'pg' || spec === 'pg-pool' || spec.startsWith('pg/') || COMPANIONS.some((c) => spec === c || spec.startsWith(`${c}/`)),
+    defaultExport: (spec) => (spec === 'pg-pool' ? 'Pool' : spec === 'sql-template-strings' ? 'SQL' : '*'),
     namespaceExport: () => '*',
     generatedImport: never,
   },
   provenance: {
-    exportBinding: none,
+    // `SQL\`…\`` (sql-template-strings) builds a `{ text, values }` statement for `client.query`.
+    exportBinding: (name, origin) => (name === 'SQL' ? exportBound('pg', 'sql-tag', origin) : undefined),
     construct: (name, origin) => {
       const n = lastName(name);
       return n === 'Pool' || n === 'Client' ? bind('pg', 'client', origin) : undefined;
     },
     callExport: none,
-    typeInstance: (name, _args, origin) => (['Pool', 'Client', 'PoolClient', 'ClientBase'].includes(lastName(name)) ? bind('pg', 'client', origin) : undefined),
+    typeInstance: (name, _args, origin) => (CLIENT_TYPES.has(lastName(name)) ? bind('pg', 'client', origin) : undefined),
     method: (b, method, _call, origin) => (b.role === 'client' && method === 'connect' ? bind('pg', 'client', origin) : undefined),
     callInstance: none,
     property: none,
@@ -74,9 +85,10 @@ export const pg: Adapter<'pg'> = {
     clientMethods: [],
     templateRunners: [],
     exportSink: none,
-    tag: none,
+    tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false } : undefined),
     textMayBeFragment: false,
     bindParams: none,
+    resultTypes: ['QueryResult'],
     expandsValuesList: false,
     splice: none,
     emptyFragment: never,

@@ -80,6 +80,7 @@ export const postgres: Adapter<'postgres'> = {
     tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: true } : undefined),
     textMayBeFragment: false,
     bindParams: none,
+    resultTypes: [],
     expandsValuesList: true,
     splice: (callee) => {
       // `sql('users')`: an identifier.

@@ -322,6 +322,7 @@ export const prisma: Adapter<'prisma'> = {
       call.arguments.slice(1).forEach((e, i) => (paramTexts[i] = e.getText(kit.sf)));
       return pieces;
     },
+    resultTypes: [],
     expandsValuesList: false,
     splice: (callee) => (callee.kind === 'export' ? (callee.name === 'Prisma.raw' ? { kind: 'text' } : undefined) : tagHelperSplice(callee)),
     emptyFragment: (name) => name === 'Prisma.empty',

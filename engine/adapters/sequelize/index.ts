@@ -212,6 +212,7 @@ export const sequelize: Adapter<'sequelize'> = {
     tag: none,
     textMayBeFragment: false,
     bindParams: (pieces, call, _method, _kind, paramTexts, kit) => replacements(pieces, call.arguments[1], paramTexts, kit),
+    resultTypes: [],
     expandsValuesList: false,
     splice: none,
     emptyFragment: never,

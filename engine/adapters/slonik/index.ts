@@ -61,6 +61,7 @@ export const slonik: Adapter<'slonik'> = {
     },
     textMayBeFragment: false,
     bindParams: none,
+    resultTypes: [],
     expandsValuesList: false,
     splice: tagHelperSplice,
     emptyFragment: never,

@@ -297,6 +297,7 @@ export const typeorm: Adapter<'typeorm'> = {
     tag: none,
     textMayBeFragment: false,
     bindParams: none,
+    resultTypes: [],
     expandsValuesList: false,
     splice: none,
     emptyFragment: never,
