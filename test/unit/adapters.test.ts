@@ -1,7 +1,7 @@
 /**
  * The adapter registry (engine/adapters/index.ts): every library has a complete adapter under its own
- * id. The type-level half runs in `npm test` through `tsc` (the `@ts-expect-error` lines fail the build
- * when the registry stops rejecting them).
+ * id. The type-level half is checked by `npm run typecheck` (`tsc -p tsconfig.json`, a CI suite): the
+ * `@ts-expect-error` lines fail it when the registry stops rejecting them.
  */
 import assert from 'node:assert/strict';
 import { adapters, allAdapters, libraryOfModule, registry, type Library } from '../../engine/adapters';
