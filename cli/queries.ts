@@ -125,7 +125,7 @@ function stylish(rows: Row[], candidates: Candidate[], problems: Problem[], summ
       const where = `${at.line}:${at.column}`.padEnd(8);
       const table = q.table ? safeText(q.table) : '?';
       const flags = [q.executes ? '' : 'builds only', q.batched ? 'batched' : '', q.perElement ? `per element (loop at line ${loop?.line})` : ''].filter(Boolean).join(', ');
-      lines.push(`  ${where} ${q.kind.padEnd(3)}  ${q.library.padEnd(9)} ${safeText(q.method).padEnd(18)} ${table.padEnd(20)} ${q.operation.padEnd(7)}${flags ? ` ${dim(flags)}` : ''}`);
+      lines.push(`  ${where} ${q.kind.padEnd(3)}  ${q.library.padEnd(9)} ${safeText(q.method).padEnd(18)} ${table.padEnd(20)} ${q.operation.padEnd(7)}${flags ? ` ${dim(flags)}` : ''}`.trimEnd());
     }
     for (const { u, at } of e.candidates) {
       lines.push(`  ${`${at.line}:${at.column}`.padEnd(8)} ${dim('unresolved')} ${safeText(u.method)}: ${safeText(u.reason)}`);

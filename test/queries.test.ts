@@ -1,0 +1,91 @@
+/**
+ * `querylens queries`: the query sites the engine recognises and the candidates it could not resolve,
+ * in-process through `main(argv, io)` on small projects in the temp directory.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../cli/main';
+
+const temps: string[] = [];
+function project(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-queries-'));
+  temps.push(dir);
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, content);
+  }
+  return dir;
+}
+
+async function ql(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { cwd, env: {}, stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  return { code, stdout, stderr };
+}
+
+const FILES = {
+  'package.json': '{"name":"app"}',
+  'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n',
+  'src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",
+  'src/users.ts': [
+    "import { pool } from './db';",
+    'export async function emails(ids: string[]) {',
+    '  for (const id of ids) {',
+    "    await pool.query('SELECT email FROM users WHERE id = $1', [id]);",
+    '  }',
+    "  await pool.query('INSERT INTO orders (id, user_id) VALUES ($1, $2)', [1, 2]);",
+    '}',
+    'export async function viaUntyped(db) {',
+    "  return db.query('SELECT id FROM orders');",
+    '}',
+    '',
+  ].join('\n'),
+};
+
+after(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('querylens queries', () => {
+  it('json: every recognised site with kind, library, table, read/write and per-element; unresolved candidates with the reason', async () => {
+    const dir = project(FILES);
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as {
+      queries: { file: string; line: number; column: number; kind: string; library: string; table?: string; operation: string; perElement: boolean; loop?: { line: number } }[];
+      unresolved: { file: string; line: number; method: string; reason: string }[];
+      summary: { queries: number; read: number; write: number; perElement: number; unresolved: number };
+    };
+    assert.deepEqual(
+      doc.queries.map((q) => [q.file, q.line, q.kind, q.library, q.table, q.operation, q.perElement, q.loop?.line]),
+      [
+        ['src/users.ts', 4, 'sql', 'pg', 'users', 'read', true, 3],
+        ['src/users.ts', 6, 'sql', 'pg', 'orders', 'write', false, undefined],
+      ],
+    );
+    assert.deepEqual(doc.unresolved.map((u) => [u.file, u.line, u.method]), [['src/users.ts', 9, 'query']]);
+    assert.match(doc.unresolved[0].reason, /`db` is an untyped parameter of `viaUntyped`/);
+    assert.deepEqual(doc.summary, { files: 3, queries: 2, read: 1, write: 1, perElement: 1, unresolved: 1 });
+  });
+
+  it('stylish: one row per site grouped by file, the unresolved with their reason, and totals', async () => {
+    const dir = project(FILES);
+    const r = await ql(dir, ['queries', 'src']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^src\/users\.ts$/m);
+    assert.match(r.stdout, /^ {2}4:11 +sql +pg +query +users +read +per element \(loop at line 3\)$/m);
+    assert.match(r.stdout, /^ {2}9:10 +unresolved query: `db` is an untyped parameter of `viaUntyped`$/m);
+    assert.match(r.stdout, /2 query sites in 2 files \(1 read, 1 write; 1 per element of a loop\); 1 unresolved candidate\n$/);
+  });
+
+  it('a bad option is a usage error (exit 2)', async () => {
+    const dir = project(FILES);
+    const r = await ql(dir, ['queries', '--format', 'sarif']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /queries --format: unknown format "sarif" \(expected stylish or json\)/);
+  });
+});
