@@ -35,6 +35,8 @@ export interface LintOptions {
   reports: { format: FormatName; file: string }[];
   /** `--changed-since REF`: report findings only in files changed since REF (git). */
   changedSince?: string;
+  /** `--sort file|impact`: findings by file (default) or by estimated (or measured) time saved. */
+  sort: 'file' | 'impact';
 }
 
 /** `querylens queries [paths] [--format stylish|json]`: the query sites recognised, and the candidates that were not. */
@@ -132,7 +134,7 @@ function parseLsp(rest: readonly string[]): ParsedArgs {
 }
 
 /** Lint flags that take a value. */
-const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions', '--report', '--changed-since']);
+const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions', '--report', '--changed-since', '--sort']);
 
 function parseLint(rest: readonly string[]): ParsedArgs {
   const opts: LintOptions = {
@@ -148,6 +150,7 @@ function parseLint(rest: readonly string[]): ParsedArgs {
     suppressRules: [],
     pruneSuppressions: false,
     reports: [],
+    sort: 'file',
   };
   const early = readFlags<ParsedArgs>(rest, LINT_VALUE_FLAGS, (p) => opts.paths.push(p), ({ flag, value }) => {
     switch (flag) {
@@ -221,6 +224,10 @@ function parseLint(rest: readonly string[]): ParsedArgs {
       case '--changed-since':
         if (!value || value.startsWith('-')) throw new UsageError('--changed-since needs a git revision, e.g. --changed-since origin/main');
         opts.changedSince = value;
+        break;
+      case '--sort':
+        if (value !== 'file' && value !== 'impact') throw new UsageError(`--sort: expected file or impact, got "${value}"`);
+        opts.sort = value;
         break;
       default:
         throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
@@ -300,6 +307,10 @@ Lint options:
       --max-warnings N         exit 1 when more than N warnings are reported
   -q, --quiet                  errors only: info and warning findings are neither shown
                                nor counted
+      --sort file|impact       order findings by file (default) or by time saved: measured
+                               (pg_stat_statements in querylens.stats.json) first, then
+                               estimated per call; the stylish output always ends with
+                               the top 10 by time saved
       --no-color               no ANSI colours (also off when NO_COLOR is set or the
                                output is not a terminal; FORCE_COLOR=1 forces them on)
       --fix                    apply the findings' safe fixes, re-lint, report the rest

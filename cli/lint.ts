@@ -14,6 +14,7 @@ import {
   Project,
   type QuerylensConfig,
   allRules,
+  compareImpact,
   defaultConfig,
   formatConfigIssues,
   initParser,
@@ -198,7 +199,8 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     scope = `files changed since ${opts.changedSince} (${nChanged} of ${analysed.length} analysed)`;
   }
 
-  const shown = opts.quiet ? reported.filter((f) => f.severity === 'error') : reported;
+  const kept = opts.quiet ? reported.filter((f) => f.severity === 'error') : reported;
+  const shown = opts.sort === 'impact' ? [...kept].sort(compareImpact) : kept;
   const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
   const count = (s: string) => shown.filter((f) => f.severity === s).length;
   const summary = {
@@ -223,6 +225,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     locate: makeLocator((f) => project.fileText(f), displayPath),
     text: (f) => project.fileText(f),
     scope,
+    sort: opts.sort,
   };
 
   const toFile = opts.output !== undefined;

@@ -59,6 +59,8 @@ export interface Report {
   text(file: string): string | undefined;
   /** Set when only part of the findings is reported, e.g. "files changed since origin/main (3 files)". */
   scope?: string;
+  /** How findings are ordered: by file (default) or by time saved (`--sort impact`). */
+  sort?: 'file' | 'impact';
 }
 
 /**

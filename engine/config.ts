@@ -47,6 +47,17 @@ export interface QuerylensConfig {
   reportUnusedSuppressions: boolean;
   /** Severity at which the CLI exits 1. */
   failOn: 'error' | 'warning' | 'info';
+  /**
+   * A finding keeps its rule's severity (warning by default) only when its estimated saving per
+   * call (currentMs − fixedMs) is at least this many ms; below it, it is `info`.
+   */
+  minSavingMs: number;
+  /**
+   * With a measured workload (pg_stat_statements in the stats snapshot): a finding whose saving over
+   * the measured window (saving per execution × measured time) reaches this many ms keeps its rule's
+   * severity even when each call saves less than `minSavingMs`.
+   */
+  minMeasuredSavingMs: number;
 }
 
 export function defaultConfig(): QuerylensConfig {
@@ -60,6 +71,8 @@ export function defaultConfig(): QuerylensConfig {
     lintTests: false,
     reportUnusedSuppressions: false,
     failOn: 'warning',
+    minSavingMs: 1,
+    minMeasuredSavingMs: 60000,
   };
 }
 
@@ -92,7 +105,7 @@ export class ConfigError extends Error {
 }
 
 const SEVERITIES = ['off', 'info', 'warning', 'error'];
-const TOP_LEVEL_KEYS = ['$schema', 'rules', 'schema', 'tables', 'model', 'budgets', 'ignore', 'lintTests', 'reportUnusedSuppressions', 'failOn'] as const;
+const TOP_LEVEL_KEYS = ['$schema', 'rules', 'schema', 'tables', 'model', 'budgets', 'ignore', 'lintTests', 'reportUnusedSuppressions', 'failOn', 'minSavingMs', 'minMeasuredSavingMs'] as const;
 const MODEL_PARAMETERS = Object.keys(DEFAULT_PARAMS);
 /** A budget above a day is a typo (seconds for ms, an extra zero run): rejected. */
 const MAX_BUDGET_MS = 86_400_000;
@@ -282,6 +295,12 @@ const TOP_LEVEL: Record<TopLevelKey, (value: unknown, cfg: QuerylensConfig, issu
   failOn(value, cfg, issues) {
     if (value !== 'error' && value !== 'warning' && value !== 'info') issues.add(['failOn'], 'must be "error", "warning" or "info"');
     else cfg.failOn = value;
+  },
+  minSavingMs(value, cfg, issues) {
+    if (checkNumber(value, ['minSavingMs'], issues, { min: 0, max: MAX_BUDGET_MS, maxNote: ' ms (a day)' }, 'a non-negative number of milliseconds')) cfg.minSavingMs = value;
+  },
+  minMeasuredSavingMs(value, cfg, issues) {
+    if (checkNumber(value, ['minMeasuredSavingMs'], issues, { min: 0 }, 'a non-negative number of milliseconds')) cfg.minMeasuredSavingMs = value;
   },
 };
 

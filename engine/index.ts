@@ -29,3 +29,4 @@ export {
 } from './baseline';
 export { LIMITS, GLOB_LIMITS, safeIgnoreText, globTooComplex } from './guard';
 export type { ListedQuery, QueryList, UnresolvedQuery } from './queries';
+export { compareImpact, impactOf, impactText, savingMs, measuredSavingMs, type Impact } from './model/impact';

@@ -13,6 +13,7 @@ import { type Incident, collectIncidents, isStackOverflow, replayIncidents } fro
 import { hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
 import { listQueries, type QueryList } from './queries';
+import { severityBySaving } from './model/impact';
 import { buildSchema, isSchemaSource, nonPostgresFolder } from './schema';
 import type { SchemaModel } from './schema/types';
 import { fileQuerySites } from './sources/orm';
@@ -339,7 +340,10 @@ export class Project implements ProjectServices {
           estimate: r.estimate,
           fixes: r.fixes ?? [],
         };
-        // ── model/fixes block (owner: performance model): hover with budget context, "disable for this line" fix ──
+        // ── model/fixes block (owner: performance model): severity by saving, hover with budget context, "disable for this line" fix ──
+        const graded = severityBySaving(severity, f.estimate, f.measured, this.config);
+        f.severity = graded.severity;
+        if (graded.reason) f.severityReason = graded.reason;
         f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
         const disable = disableLineFix(f, text, { lines: lines(), tree: language === 'ts' ? this.trees.get(path, text) : undefined });
         if (disable) f.fixes = [...f.fixes, disable];

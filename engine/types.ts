@@ -73,6 +73,20 @@ export interface Estimate {
   summary: string;
 }
 
+/**
+ * The measured workload of a finding's statement: pg_stat_statements figures from the stats
+ * snapshot (`querylens stats pull`), matched by fingerprint (raw SQL) or by the SQL shape the
+ * ORM generates. Times are the server's execution time over the snapshot's window.
+ */
+export interface Measured {
+  calls: number;
+  meanMs: number;
+  totalMs: number;
+  rows: number;
+  /** How the statement was matched: 'fingerprint' (raw SQL) or 'shape' (table, columns, filters of an ORM call). */
+  matchedBy: 'fingerprint' | 'shape';
+}
+
 export interface Finding {
   ruleId: string;
   severity: Severity;
@@ -81,6 +95,10 @@ export interface Finding {
   range: Range;
   related: RelatedLocation[];
   estimate?: Estimate;
+  /** pg_stat_statements figures for the statement, when the stats snapshot has them. */
+  measured?: Measured;
+  /** Why the severity is what it is, when it differs from the rule's (e.g. the saving is under minSavingMs). */
+  severityReason?: string;
   fixes: Fix[];
   /** Markdown hover text produced by the engine; adapters pass it on unchanged. */
   hover?: string;

@@ -126,6 +126,20 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
         default: 'warning',
         description: 'Lowest finding severity at which `querylens lint` exits with code 1.',
       },
+      minSavingMs: {
+        type: 'number',
+        minimum: 0,
+        default: 1,
+        description:
+          'A finding keeps its rule\'s severity (warning by default) only when its estimated saving per call (estimate now − after the fix) is at least this many ms; below it, it is reported as info.',
+      },
+      minMeasuredSavingMs: {
+        type: 'number',
+        minimum: 0,
+        default: 60000,
+        description:
+          'With a measured workload (pg_stat_statements in querylens.stats.json): a finding whose saving over the measured window (its share of the measured execution time) reaches this many ms keeps its rule\'s severity even when each call saves less than minSavingMs.',
+      },
     },
   };
 }

@@ -105,7 +105,7 @@ describe('action.yml (GitHub Action)', function () {
     assert.equal(sarifFile, path.join(fs.realpathSync(dir), 'querylens.sarif'));
     const log = JSON.parse(fs.readFileSync(sarifFile, 'utf8'));
     assert.equal(log.version, '2.1.0');
-    assert.equal(log.runs[0].results.length, r.stdout.split('\n').filter((l) => /^::warning file=.*title=querylens\(/.test(l)).length);
+    assert.equal(log.runs[0].results.length, r.stdout.split('\n').filter((l) => /^::(error|warning|notice) file=.*title=querylens\(/.test(l)).length);
   });
 
   it('passes paths, extra args and changed-since; a configuration error is exit 2 with an annotation', () => {

@@ -539,7 +539,7 @@ describe('--fix', () => {
         ctx.report({
           message: 'star',
           range: { start: at, end: at + 1 },
-          estimate: { currentMs: 1, fixedMs: 1, summary: '', assumptions: [] },
+          estimate: { currentMs: 5, fixedMs: 1, summary: '', assumptions: [] },
           fixes: [
             {
               title: 'name the columns',
@@ -566,7 +566,7 @@ describe('--fix', () => {
         ctx.report({
           message: 'statement',
           range: { start: m.index, end: m.index + m[0].length },
-          estimate: { currentMs: 1, fixedMs: 1, summary: '', assumptions: [] },
+          estimate: { currentMs: 5, fixedMs: 1, summary: '', assumptions: [] },
           fixes: [{ title: 'rewrite statement', safety: 'safe', edits: [{ file: ctx.file.path, range: { start: m.index, end: m.index + m[0].length }, newText: 'SELECT id FROM users LIMIT 1;' }] }],
         });
     },

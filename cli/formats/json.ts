@@ -13,6 +13,10 @@
  *     "related": [{ "file", "line", "column", "endLine", "endColumn", "range", "message" }],
  *     "estimate": { "currentMs", "fixedMs",   // ms, rounded to the precision messages print (3.5, 65, 2063)
  *                   "summary", "assumptions": [{ "name", "value" (4 significant digits), "unit"?, "source", "note"? }] } | null,
+ *     "savingMs",                    // estimated ms saved per call by the fix (currentMs − fixedMs; 0 without an estimate)
+ *     "measured"?: { "calls", "meanMs", "totalMs", "rows", "matchedBy" },  // pg_stat_statements (querylens stats pull)
+ *     "measuredSavingMs"?,           // share of the measured execution time the fix removes
+ *     "severityReason"?,             // why the severity differs from the rule's (saving under minSavingMs …)
  *     "fixes": [{ "title", "safety",  // "safe" (applied by --fix) | "suggestion"
  *                 "edits": [{ "file", "line", "column", "endLine", "endColumn", "range", "newText" }] }]
  *   }],
@@ -21,7 +25,7 @@
  *   "summary": { "files", "errors", "warnings", "infos", "problems", "fixed", "suppressed" }  // suppressed: accepted by querylens-suppressions.json
  * }
  */
-import type { Range } from '../../engine';
+import { type Range, measuredSavingMs, roundMs, savingMs } from '../../engine';
 import { type Report, estimateData, problemLocation } from '../report';
 import { jsonWithoutControls } from './escape';
 
@@ -40,6 +44,9 @@ export function formatJson(report: Report): string {
       ...loc(f.file, f.range),
       related: f.related.map((r) => ({ ...loc(r.file, r.range), message: r.message })),
       estimate: f.estimate ? estimateData(f.estimate) : null,
+      savingMs: roundMs(savingMs(f.estimate)),
+      ...(f.measured ? { measured: f.measured, measuredSavingMs: measuredSavingMs(f.estimate, f.measured) ?? null } : {}),
+      ...(f.severityReason ? { severityReason: f.severityReason } : {}),
       fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety, edits: x.edits.map((e) => ({ ...loc(e.file, e.range), newText: e.newText })) })),
     })),
     problems: report.problems.map((p) => {

@@ -9,7 +9,7 @@
  * `originalUriBaseIds` as the working directory's file: URI).
  */
 import { pathToFileURL } from 'node:url';
-import type { Problem, Range, Severity } from '../../engine';
+import { type Problem, type Range, type Severity, measuredSavingMs, roundMs, savingMs } from '../../engine';
 import { type Location, type Report, estimateData, findingIds, problemLocation } from '../report';
 import { informationUri, ruleHelpUri } from '../version';
 import { jsonWithoutControls } from './escape';
@@ -80,8 +80,20 @@ export function buildSarif(report: Report) {
     if (f.related.length) {
       result.relatedLocations = f.related.map((r, i) => ({ id: i + 1, physicalLocation: physical(at(r.file, r.range)), message: { text: r.message } }));
     }
-    if (f.estimate) {
-      result.properties = { estimate: estimateData(f.estimate) };
+    if (f.estimate || f.measured) {
+      const props: Record<string, unknown> = {};
+      if (f.estimate) {
+        props.estimate = estimateData(f.estimate);
+        props.savingMs = roundMs(savingMs(f.estimate));
+      }
+      // pg_stat_statements figures of the statement (querylens stats pull), and what the fix would have saved of them.
+      if (f.measured) {
+        props.measured = f.measured;
+        const window = measuredSavingMs(f.estimate, f.measured);
+        if (window !== undefined) props.measuredSavingMs = window;
+      }
+      if (f.severityReason) props.severityReason = f.severityReason;
+      result.properties = props;
     }
     if (f.fixes.length) {
       result.fixes = f.fixes.map((x) => {

@@ -5,7 +5,7 @@
  * could not use), fixes applied, and a totals line. Everything taken from the
  * project (paths, messages quoting identifiers) goes through `safeText`.
  */
-import type { Finding } from '../../engine';
+import { type Finding, compareImpact, impactOf, impactText } from '../../engine';
 import { type Report, problemLocation } from '../report';
 import { safeText } from './escape';
 
@@ -55,19 +55,30 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** How many findings the closing "top by time saved" list names. */
+export const TOP_FINDINGS = 10;
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s*\n\s*/g, ' ');
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
 export function formatStylish(report: Report, color: boolean): string {
   const p = paint(color);
   const out: string[] = [];
-  const byFile = new Map<string, Finding[]>();
+  const byImpact = report.sort === 'impact';
+  // By file (ESLint's layout), or one list in order of time saved (`--sort impact`).
+  const groups = new Map<string, Finding[]>();
   for (const f of report.findings) {
-    const list = byFile.get(f.file) ?? [];
+    const key = byImpact ? '' : f.file;
+    const list = groups.get(key) ?? [];
     list.push(f);
-    byFile.set(f.file, list);
+    groups.set(key, list);
   }
-  const files = [...byFile.keys()].sort((a, b) => report.displayPath(a).localeCompare(report.displayPath(b)));
+  const keys = byImpact ? [...groups.keys()] : [...groups.keys()].sort((a, b) => report.displayPath(a).localeCompare(report.displayPath(b)));
   let anyDefaults = false;
-  for (const file of files) {
-    const rows = byFile.get(file)!.map((f) => {
+  for (const key of keys) {
+    const rows = groups.get(key)!.map((f) => {
       const loc = report.locate(f.file, f.range);
       const sev = f.severity === 'error' ? p.red('error') : f.severity === 'warning' ? p.yellow('warning') : p.cyan('info');
       const message = safeText(f.message.replace(/\s*\n\s*/g, ' '));
@@ -77,14 +88,15 @@ export function formatStylish(report: Report, color: boolean): string {
       const defaults = defaultInputs(f);
       const parts = [summary && !message.includes(summary) ? summary : undefined, defaults ? `defaults: ${defaults}` : undefined].filter(Boolean);
       if (defaults) anyDefaults = true;
-      return { pos: `${loc.line}:${loc.column}`, sev, message, rule: p.dim(f.ruleId), estimate: parts.length ? parts.join(' · ') : undefined };
+      const pos = byImpact ? `${safeText(loc.path)}:${loc.line}:${loc.column}` : `${loc.line}:${loc.column}`;
+      return { pos, sev, message, rule: p.dim(f.ruleId), estimate: parts.length ? parts.join(' · ') : undefined };
     });
     const wPos = Math.max(...rows.map((r) => width(r.pos)));
     const wSev = Math.max(...rows.map((r) => width(r.sev)));
     // Align rule ids after messages of ordinary length; a very long message would push
     // every rule id of the file off screen, so longer ones just take two spaces.
     const wMsg = Math.max(0, ...rows.map((r) => width(r.message)).filter((w) => w <= MAX_ALIGNED_MESSAGE));
-    out.push(p.underline(safeText(report.displayPath(file))));
+    out.push(byImpact ? p.underline('Findings by time saved, largest first') : p.underline(safeText(report.displayPath(key))));
     for (const r of rows) {
       out.push(`  ${pad(r.pos, wPos)}  ${pad(r.sev, wSev)}  ${pad(r.message, wMsg)}  ${r.rule}`.trimEnd());
       if (r.estimate) out.push(`  ${' '.repeat(wPos + wSev + 4)}${p.dim(r.estimate)}`);
@@ -128,5 +140,26 @@ export function formatStylish(report: Report, color: boolean): string {
     out.push(p.green(`✔ No findings in ${plural(s.files, 'file')}${note}.`));
     out.push(...notes);
   }
+  out.push(...topFindings(report, p));
   return out.join('\n') + '\n';
+}
+
+/**
+ * The closing list: the findings whose fix saves the most time, measured
+ * savings (pg_stat_statements in the stats snapshot) first, then estimated
+ * savings per call. Shown when there are at least two findings to rank.
+ */
+function topFindings(report: Report, p: Paint): string[] {
+  const ranked = report.findings.filter((f) => f.estimate && impactOf(f).perCallMs > 0).sort(compareImpact).slice(0, TOP_FINDINGS);
+  if (ranked.length < 2) return [];
+  const measured = ranked.some((f) => f.measured);
+  const out = ['', p.bold(`Top ${ranked.length} by ${measured ? 'time saved (measured over the stats window first, then estimated per call)' : 'estimated time saved per call'}:`)];
+  const rows = ranked.map((f, i) => {
+    const loc = report.locate(f.file, f.range);
+    return { n: `${i + 1}.`, saving: impactText(f), where: `${safeText(loc.path)}:${loc.line}:${loc.column}`, rule: f.ruleId, message: safeText(oneLine(f.message, 90)) };
+  });
+  const wN = Math.max(...rows.map((r) => r.n.length));
+  const wS = Math.max(...rows.map((r) => width(r.saving)));
+  for (const r of rows) out.push(`  ${r.n.padStart(wN)}  ${pad(r.saving, wS)}  ${r.where}  ${p.dim(r.rule)}  ${p.dim(r.message)}`);
+  return out;
 }

@@ -70,6 +70,7 @@ export function budgetMarkdown(e: Estimate, b: BudgetHoverContext): string {
 export function hoverMarkdown(f: Omit<Finding, 'hover'>, detail?: string, budget?: BudgetHoverContext): string {
   const parts = [`**querylens · ${f.ruleId}**`];
   if (f.estimate) parts.push(estimateMarkdown(f.estimate, f.message));
+  if (f.severityReason) parts.push(`**Severity ${f.severity}:** ${f.severityReason}.`);
   if (f.estimate && budget) parts.push(budgetMarkdown(f.estimate, budget));
   if (detail) parts.push(detail);
   if (f.fixes.length) parts.push(`Quick fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => x.title).join('; ')}`);
