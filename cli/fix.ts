@@ -21,12 +21,14 @@ export interface FixPass {
 
 /**
  * Plans one pass: the first safe fix of each finding, in finding order.
+ * `runClaims` are the per-run claims of earlier passes (Fix.claims); the
+ * pass adds its own.
  * `textOf(file)` gives a file's current text, undefined when it does not exist
  * (an insertion at offset 0 then creates it), or null when it must not be
  * written (outside the project, in node_modules, unreadable): fixes touching
  * such a file are left out.
  */
-export function planFixPass(findings: readonly Finding[], textOf: (file: string) => string | undefined | null): FixPass {
+export function planFixPass(findings: readonly Finding[], textOf: (file: string) => string | undefined | null, runClaims: Set<string> = new Set()): FixPass {
   const files = new Map<string, string>();
   const candidates: AppliedFix[] = [];
   // Folders that already receive a new file in this pass: a second new file there waits for the
@@ -43,7 +45,9 @@ export function planFixPass(findings: readonly Finding[], textOf: (file: string)
     for (const [file, t] of texts) if (t != null) files.set(file, t);
     candidates.push({ finding, fix });
   }
-  const result = applyFixes(files, candidates.map((c) => c.fix), { safeOnly: true });
+  const result = applyFixes(files, candidates.map((c) => c.fix), { safeOnly: true, claimed: runClaims });
   const applied = new Set(result.applied);
+  // Per-run claims (one new index per table) hold for the rest of the run.
+  for (const f of result.applied) for (const c of f.claims ?? []) if (c.per === 'run') runClaims.add(c.key);
   return { files: result.files, applied: candidates.filter((c) => applied.has(c.fix)) };
 }

@@ -131,6 +131,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
 
   const fixed: FixedEntry[] = [];
   let result = analyseAll();
+  const runClaims = new Set<string>();
   for (let pass = 0; opts.fix && pass < MAX_FIX_PASSES; pass++) {
     const textOf = (file: string): string | undefined | null => {
       const abs = path.join(root, file);
@@ -140,7 +141,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
       // Exists but could not be read (or is a link, even a dangling one): never overwrite it.
       return fs.existsSync(abs) || fs.lstatSync(abs, { throwIfNoEntry: false }) ? null : undefined;
     };
-    const plan = planFixPass(result.findings, textOf);
+    const plan = planFixPass(result.findings, textOf, runClaims);
     if (plan.applied.length === 0) break;
     // Lines are taken before the edits move them.
     const lines = plan.applied.map(({ finding }) => new LineIndex(project.fileText(finding.file) ?? '').position(finding.range.start).line + 1);

@@ -54,7 +54,7 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
 
 export interface SkippedFix {
   fix: Fix;
-  reason: 'not-safe' | 'overlap' | 'out-of-range' | 'missing-file' | 'empty';
+  reason: 'not-safe' | 'overlap' | 'out-of-range' | 'missing-file' | 'empty' | 'claimed';
 }
 
 export interface ApplyFixesResult {
@@ -66,15 +66,18 @@ export interface ApplyFixesResult {
 
 /**
  * Applies as many of `fixes` as can go together, in the order given. A fix is
- * skipped when `safeOnly` and it is a suggestion, when one of its edits
+ * skipped when `safeOnly` and it is a suggestion, when it claims a key an
+ * applied fix claimed (or a per-run key in `claimed`), when one of its edits
  * conflicts with an edit already accepted (or with another of its own), when
  * an edit lies outside its file, or when it edits a file that does not exist
  * with anything but an insertion at offset 0 (which creates the file).
  */
-export function applyFixes(files: ReadonlyMap<string, string>, fixes: readonly Fix[], opts: { safeOnly?: boolean } = {}): ApplyFixesResult {
+export function applyFixes(files: ReadonlyMap<string, string>, fixes: readonly Fix[], opts: { safeOnly?: boolean; claimed?: ReadonlySet<string> } = {}): ApplyFixesResult {
   const accepted = new Map<string, Edit[]>();
   const applied: Fix[] = [];
   const skipped: SkippedFix[] = [];
+  // Claims of fixes applied in this call (either scope) and of earlier passes of the run (`claimed`, per-run keys).
+  const taken = new Set<string>();
   for (const fix of fixes) {
     if (opts.safeOnly && fix.safety !== 'safe') {
       skipped.push({ fix, reason: 'not-safe' });
@@ -82,6 +85,10 @@ export function applyFixes(files: ReadonlyMap<string, string>, fixes: readonly F
     }
     if (fix.edits.length === 0) {
       skipped.push({ fix, reason: 'empty' });
+      continue;
+    }
+    if (fix.claims?.some((c) => taken.has(c.key) || (c.per === 'run' && opts.claimed?.has(c.key)))) {
+      skipped.push({ fix, reason: 'claimed' });
       continue;
     }
     let reason: SkippedFix['reason'] | undefined;
@@ -103,6 +110,7 @@ export function applyFixes(files: ReadonlyMap<string, string>, fixes: readonly F
       list.push(e);
       accepted.set(e.file, list);
     }
+    for (const c of fix.claims ?? []) taken.add(c.key);
     applied.push(fix);
   }
   const out = new Map<string, string>();

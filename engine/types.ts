@@ -44,6 +44,19 @@ export interface Fix {
   /** 'safe' keeps behaviour and is applied by `--fix`; 'suggestion' is offered in the editor only. */
   safety: FixSafety;
   edits: TextEdit[];
+  /**
+   * Resources the fix takes: two fixes with one key never apply together — in one pass (`per: 'pass'`:
+   * the next number of a migration folder, taken again after a re-lint) or in one `--fix` run
+   * (`per: 'run'`: at most one new index per table).
+   */
+  claims?: FixClaim[];
+  /** A tool step the fix needs before it takes effect (`drizzle-kit generate`); said where the fix is reported. */
+  followUp?: string;
+}
+
+export interface FixClaim {
+  key: string;
+  per: 'pass' | 'run';
 }
 
 /**

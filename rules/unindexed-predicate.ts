@@ -40,7 +40,7 @@ function rowBytes(ctx: RuleContext, t: TableInfo): number {
   return n || 4 * ctx.model.params.textWidthBytes;
 }
 
-function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate, v: Unserved): boolean {
+function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate, v: Unserved, selective: boolean): boolean {
   const t = p.table;
   const rows = ctx.tableRows(t, t.name);
   const matching: Count =
@@ -56,7 +56,8 @@ function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate
   const related: RelatedLocation[] = [];
   if (t.definedAt) related.push({ file: t.definedAt.file, range: t.definedAt.range, message: `${tableName(t)} defined here` });
   for (const ix of t.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
-  const fix = migrationFix(ctx, p, v.fix);
+  // Never an index for a predicate that keeps many rows (an OR branch or a join may be reported for another reason).
+  const fix = selective ? migrationFix(ctx, p, v.fix) : undefined;
   ctx.report({ message, range: sqlRangeToFile(site, p.range), related, estimate, fixes: fix ? [fix] : [] });
   return true;
 }
@@ -110,7 +111,8 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     if (v.served || ctx.isTiny(p.table)) return;
     const key = `${p.item.index}:${p.wrapped ?? p.column}:${p.op === 'like-leading'}`;
     if (reported.has(key)) return;
-    if (report(ctx, site, level, p, v)) reported.add(key);
+    const selective = p.op === 'order' || !!p.other || access.selectivity(p).selective;
+    if (report(ctx, site, level, p, v, selective)) reported.add(key);
   };
   for (const ia of access.items) {
     if (ia.reached || ctx.isTiny(ia.table)) continue;

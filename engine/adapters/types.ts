@@ -18,6 +18,7 @@ import type { Binding, Chain, ChainStep, ColumnUse, Origin, QuerySite, SiteDraft
 import type { Piece } from '../sources/sql-pieces';
 import type { Fix, SourceFile } from '../types';
 import type { FilterValue } from './kit/filter-values';
+import type { MigrationTool } from '../migrations/types';
 
 /** A definition reached through imports (a declaration node in some project file). */
 export interface DefinitionRef {
@@ -200,8 +201,8 @@ export interface AdapterSchema {
   readModels(files: SourceFile[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[]; enums?: string[] };
   /** Folders a config or model file of the library declares to hold another database's SQL. */
   nonPostgresFolders(f: SourceFile): NonPostgresFolder[];
-  /** An index on `column` added where the library declares the table (`@@index` in schema.prisma), or undefined. */
-  indexFix(project: ProjectServices, table: TableInfo, column: string): Fix | undefined;
+  /** The library's migration tools (Prisma Migrate, Drizzle Kit, Knex …): where a new index goes, in their format. */
+  migrationTools: readonly MigrationTool[];
 }
 
 // ---------------------------------------------------------------------------

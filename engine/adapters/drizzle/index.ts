@@ -21,6 +21,7 @@ import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/r
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
 import { filterValue } from '../kit/filter-values';
+import { drizzleKit } from './migrations';
 
 function columnRef(e: ts.Expression | undefined): { table?: string; column: string } | undefined {
   if (!e) return undefined;
@@ -369,7 +370,7 @@ export const drizzle: Adapter<'drizzle'> = {
       const d = drizzleConfigDialect(f);
       return d ? [d] : [];
     },
-    indexFix: none,
+    migrationTools: [drizzleKit],
   },
   rules: {
     batchAdvice,

@@ -16,6 +16,7 @@ import { bind, lastName, never, none, tableArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from '../types';
 import { filterValue } from '../kit/filter-values';
+import { knexMigrations } from './migrations';
 
 function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
   const filters: ColumnUse[] = [];
@@ -316,7 +317,7 @@ export const knex: Adapter<'knex'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [knexMigrations],
   },
   rules: {
     batchAdvice,

@@ -14,6 +14,7 @@ import { firstArgument, noModels, oneRowOperation } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, ChainQuery, FixPiece, SelectInput } from '../types';
 import { filterValue } from '../kit/filter-values';
+import { kyselyMigrations } from './migrations';
 
 /** Builder methods that run it. */
 const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
@@ -218,7 +219,7 @@ export const kysely: Adapter<'kysely'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [kyselyMigrations],
   },
   rules: {
     batchAdvice,

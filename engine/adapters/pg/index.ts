@@ -11,6 +11,7 @@ import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/r
 import { RAW_SQL_BATCH_ADVICE } from '../kit/sql';
 import type { Adapter, Batched, BatchInput } from '../types';
 import { filterValue } from '../kit/filter-values';
+import { nodePgMigrate } from './migrations';
 
 function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   if (!ts.isCallExpression(node)) return undefined;
@@ -111,7 +112,7 @@ export const pg: Adapter<'pg'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [nodePgMigrate],
   },
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,

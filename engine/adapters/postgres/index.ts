@@ -107,7 +107,7 @@ export const postgres: Adapter<'postgres'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [],
   },
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,

@@ -25,6 +25,7 @@ import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput, ChainQuery, WriteInput } from '../types';
 import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
+import { prismaMigrate } from './migrations';
 
 const READS = new Set([
   'findUnique',
@@ -233,24 +234,6 @@ function unwrap(e: ts.Expression): ts.Expression {
   return e;
 }
 
-/** `@@index([field])` in the model block of schema.prisma: Prisma Migrate turns it into a plain B-tree index. */
-function indexFix(project: ProjectServices, t: TableInfo, column: string): Fix | undefined {
-  if (!t.definedAt?.file.endsWith('.prisma')) return undefined;
-  const text = project.fileText(t.definedAt.file);
-  const col = t.columns.get(column);
-  if (text === undefined) return undefined;
-  const close = text.lastIndexOf('}', t.definedAt.range.end - 1);
-  if (close <= t.definedAt.range.start) return undefined;
-  const lineStart = text.lastIndexOf('\n', close - 1) + 1;
-  const field = col?.fieldName ?? column;
-  return {
-    title: `Add @@index([${field}]) to model ${t.modelName ?? t.name} in ${t.definedAt.file}`,
-    // Results unchanged, so safe like the migration.
-    safety: 'safe',
-    edits: [{ file: t.definedAt.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${field}])\n` }],
-  };
-}
-
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
   return site.kind === 'write'
@@ -354,7 +337,7 @@ export const prisma: Adapter<'prisma'> = {
     fileKind: (path) => (path.toLowerCase().endsWith('.prisma') ? 'model' : undefined),
     readModels: prismaTables,
     nonPostgresFolders: (f) => (f.path.toLowerCase().endsWith('.prisma') ? prismaProviderFolders(f) : []),
-    indexFix,
+    migrationTools: [prismaMigrate],
   },
   rules: {
     batchAdvice,

@@ -311,7 +311,7 @@ function mapArg(a: Attribute | undefined): string | undefined {
  * Prisma's default constraint and index names: `<table>_<columns>_<suffix>`,
  * the part before the suffix cut so that the whole fits PostgreSQL's 63 bytes.
  */
-function prismaDefaultName(table: string, columns: string[] | undefined, suffix: string): string {
+export function prismaDefaultName(table: string, columns: string[] | undefined, suffix: string): string {
   const base = columns ? `${table}_${columns.join('_')}` : table;
   const max = 63 - suffix.length - 1;
   return `${base.length > max ? base.slice(0, max) : base}_${suffix}`;

@@ -17,6 +17,7 @@ import { bind, entityArg, exportBound, lastName, never, none, stringArg, typeArg
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, BindKit, ChainQuery, EntityDecl } from '../types';
 import { filterValue } from '../kit/filter-values';
+import { sequelizeMigrations } from './migrations';
 
 const READS = new Set(['findAll', 'findOne', 'findByPk', 'findAndCountAll', 'count', 'max', 'min', 'sum', 'aggregate']);
 const WRITES = new Set(['create', 'bulkCreate', 'update', 'destroy', 'upsert', 'findOrCreate', 'findCreateFind', 'increment', 'decrement', 'truncate', 'restore']);
@@ -235,7 +236,7 @@ export const sequelize: Adapter<'sequelize'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [sequelizeMigrations],
   },
   rules: {
     batchAdvice,

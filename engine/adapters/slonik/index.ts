@@ -84,7 +84,7 @@ export const slonik: Adapter<'slonik'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [],
   },
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,

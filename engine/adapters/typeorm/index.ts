@@ -15,6 +15,7 @@ import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from
 import { noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, ChainQuery, EntityDecl } from '../types';
 import { filterValue } from '../kit/filter-values';
+import { typeormMigrations } from './migrations';
 
 const READS = new Set([
   'find',
@@ -320,7 +321,7 @@ export const typeorm: Adapter<'typeorm'> = {
     fileKind: none,
     readModels: noModels,
     nonPostgresFolders: () => [],
-    indexFix: none,
+    migrationTools: [typeormMigrations],
   },
   rules: {
     batchAdvice,

@@ -1,0 +1,167 @@
+/**
+ * Drizzle Kit: migrations are generated from the schema files (`drizzle-kit generate` diffs them against
+ * the last snapshot in `<out>/meta/` and writes `<out>/NNNN_<name>.sql` plus a journal entry). An index
+ * therefore goes into the table's `pgTable(…)` definition as `index('name').on(table.column)`; a SQL file
+ * written beside the journal would never run (the journal does not list it) and the next generate would
+ * emit the index again. The fix's follow-up is `drizzle-kit generate`.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { joinPath } from '../../migrations/files';
+import { jsString } from '../../migrations/naming';
+import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
+import type { TableInfo } from '../../schema/types';
+import { skipOuter } from '../../sources/ts-expr';
+import type { TextEdit } from '../../types';
+
+const dirOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+
+function detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHome[] {
+  const homes: MigrationHome[] = [];
+  for (const p of view.paths) {
+    if (!p.endsWith('/meta/_journal.json') && p !== 'meta/_journal.json') continue;
+    const dir = dirOf(dirOf(p));
+    const files = view.paths.filter((f) => dirOf(f) === dir && /^\d+_.+\.sql$/.test(f.slice(dir ? dir.length + 1 : 0)) && !claimed.has(f));
+    homes.push({ tool: drizzleKit, dir, files, evidence: `${joinPath(dir, 'meta/_journal.json')} (Drizzle Kit)`, facts: {} });
+  }
+  return homes;
+}
+
+function owns(home: MigrationHome, table: TableInfo): boolean {
+  return table.origin === 'drizzle' || (!!table.definedAt && home.files.includes(table.definedAt.file));
+}
+
+const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+interface TableDecl {
+  sf: ts.SourceFile;
+  call: ts.CallExpression;
+  columns: ts.ObjectLiteralExpression;
+}
+
+/** `pgTable('name', {…}, …)` or `schema.table('name', {…})` declaring `t`, in a file. */
+function findDecl(path: string, text: string, t: TableInfo): TableDecl | undefined {
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  let found: TableDecl | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && n.arguments.length >= 2) {
+      const callee = n.expression;
+      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+      const first = n.arguments[0];
+      const cols = skipOuter(n.arguments[1]);
+      if ((name === 'pgTable' || name === 'table' || name === 'pgTableCreator') && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first)) && first.text === t.name && ts.isObjectLiteralExpression(cols)) {
+        // A table of another PostgreSQL schema is declared through `pgSchema('x').table(…)`.
+        const inSchema = ts.isPropertyAccessExpression(callee);
+        if (inSchema === (t.schema !== 'public' && !!t.schema)) found = { sf, call: n, columns: cols };
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+/** The property of the columns object holding database column `col`. */
+function columnProperty(cols: ts.ObjectLiteralExpression, col: string): string | undefined {
+  for (const p of cols.properties) {
+    if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+    let c: ts.Expression = skipOuter(p.initializer);
+    while (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression)) c = skipOuter(c.expression.expression);
+    if (!ts.isCallExpression(c)) continue;
+    const a = c.arguments[0];
+    const dbName = a && (ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a)) ? a.text : undefined;
+    if (dbName === col || (dbName === undefined && (p.name.text === col || snake(p.name.text) === col))) return ts.isIdentifier(p.name) && /^[A-Za-z_$][\w$]*$/.test(p.name.text) ? p.name.text : undefined;
+  }
+  return undefined;
+}
+
+/** The installed drizzle-orm takes an array from the extra-config callback since 0.36; before, an object. */
+function arrayForm(view: MigrationView, schemaFile: string): boolean {
+  for (let dir = dirOf(schemaFile); ; dir = dirOf(dir)) {
+    const pkg = view.text(joinPath(dir, 'package.json'));
+    const v = pkg && /"drizzle-orm"\s*:\s*"[^\d"]*(\d+)\.(\d+)/.exec(pkg);
+    if (v) return Number(v[1]) > 0 || Number(v[2]) >= 36;
+    if (!dir) return false;
+  }
+}
+
+/** Edits that import `index` from the module `pgTable` comes from; undefined when `index` means something else. */
+function importIndex(decl: TableDecl): TextEdit[] | undefined {
+  const sf = decl.sf;
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !/^drizzle-orm\/pg-core$/.test(st.moduleSpecifier.text)) continue;
+    const nb = st.importClause?.namedBindings;
+    if (!nb || !ts.isNamedImports(nb) || st.importClause?.isTypeOnly) continue;
+    if (nb.elements.some((e) => e.name.text === 'index' && (e.propertyName?.text ?? 'index') === 'index')) return [];
+    if (/\bindex\b/.test(sf.text)) return undefined;
+    const last = nb.elements[nb.elements.length - 1];
+    return [{ file: sf.fileName, range: { start: last.getEnd(), end: last.getEnd() }, newText: ', index' }];
+  }
+  return undefined;
+}
+
+/** The edit adding `index('name').on(t.col)` to the table's extra config (adding the callback when there is none). */
+function extraConfigEdit(decl: TableDecl, plan: IndexPlan, props: string[], array: boolean): TextEdit | undefined {
+  const file = decl.sf.fileName;
+  const expr = (p: string) => `index(${jsString(plan.name)}).on(${props.map((c) => `${p}.${c}`).join(', ')})`;
+  const key = plan.name.replace(/[^A-Za-z0-9_$]/g, '_');
+  const extra = decl.call.arguments[2];
+  if (!extra) {
+    const at = decl.columns.getEnd();
+    return { file, range: { start: at, end: at }, newText: array ? `, (table) => [${expr('table')}]` : `, (table) => ({ ${key}: ${expr('table')} })` };
+  }
+  const fn = skipOuter(extra);
+  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || fn.parameters.length < 1 || !ts.isIdentifier(fn.parameters[0].name)) return undefined;
+  const param = fn.parameters[0].name.text;
+  let body: ts.Node = fn.body;
+  if (ts.isBlock(body)) {
+    const ret = body.statements.length === 1 && ts.isReturnStatement(body.statements[0]) ? body.statements[0].expression : undefined;
+    if (!ret) return undefined;
+    body = ret;
+  }
+  const lit = skipOuter(body as ts.Expression);
+  const sep = (els: ts.NodeArray<ts.Node>) => (els.length ? (els.hasTrailingComma ? ' ' : ', ') : '');
+  if (ts.isArrayLiteralExpression(lit)) {
+    const at = lit.elements.length ? lit.elements.end : lit.getStart() + 1;
+    return { file, range: { start: at, end: at }, newText: `${sep(lit.elements)}${expr(param)}` };
+  }
+  if (ts.isObjectLiteralExpression(lit)) {
+    if (lit.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === key)) return undefined;
+    const at = lit.properties.length ? lit.properties.end : lit.getStart() + 1;
+    return { file, range: { start: at, end: at }, newText: `${sep(lit.properties)}${key}: ${expr(param)}` };
+  }
+  return undefined;
+}
+
+/** TypeScript files that declare Drizzle tables, memoised per project state. */
+function tableFiles(view: MigrationView): string[] {
+  return view.project.memo('drizzle-table-files', view.paths.join('\n'), () =>
+    view.paths.filter((p) => /\.[cm]?tsx?$/.test(p) && !/\.d\.[cm]?ts$/.test(p) && /\b(pgTable|\.table)\s*\(/.test(view.text(p) ?? '')),
+  );
+}
+
+function writeIndex(_home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
+  if (plan.kind !== 'plain') return undefined;
+  const t = plan.table;
+  for (const path of tableFiles(view)) {
+    const text = view.text(path);
+    if (!text || !text.includes(t.name)) continue;
+    const decl = findDecl(path, text, t);
+    if (!decl) continue;
+    const props = plan.columns.map((c) => columnProperty(decl.columns, c));
+    if (props.some((p) => !p)) return undefined;
+    const imp = importIndex(decl);
+    const edit = imp && extraConfigEdit(decl, plan, props as string[], arrayForm(view, path));
+    if (!imp || !edit) return undefined;
+    return {
+      edits: [...imp, edit],
+      title: `Add index(${jsString(plan.name)}).on(${props.map((p) => `table.${p}`).join(', ')}) to table ${t.name} in ${path}, then run drizzle-kit generate`,
+      concurrently: false,
+      followUp: 'drizzle-kit generate',
+    };
+  }
+  return undefined;
+}
+
+export const drizzleKit: MigrationTool = { id: 'drizzle-kit', displayName: 'Drizzle Kit', detect, owns, writeIndex };

@@ -1,0 +1,89 @@
+/**
+ * Prisma Migrate: an index belongs in schema.prisma as `@@index([field])`; Prisma Migrate turns it into
+ * a plain B-tree index named `<table>_<columns>_idx`. A project that commits migrations
+ * (`prisma/migrations/<timestamp>_<name>/migration.sql`, beside the schema or its folder) also gets the
+ * migration `prisma migrate dev` would write, so the schema and the migrations agree (no drift, no
+ * migration that drops the index again). Prisma Migrate may run a migration file in a transaction, so the
+ * statement is a plain CREATE INDEX, with a note about the lock.
+ */
+import { filesByDir, joinPath } from '../../migrations/files';
+import { createIndexSql, lockNote, nameTaken, nextNumber, sqlComment } from '../../migrations/naming';
+import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
+import type { TableInfo } from '../../schema/types';
+import type { TextEdit } from '../../types';
+import { prismaDefaultName } from './schema';
+
+const MIGRATION = /^(\d+)_[^/]+\/migration\.sql$/;
+
+const dirOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+
+function detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHome[] {
+  const homes: MigrationHome[] = [];
+  const schemaDirs = new Set(view.paths.filter((p) => p.endsWith('.prisma')).map(dirOf));
+  const byDir = filesByDir(view.paths);
+  for (const sd of schemaDirs) {
+    // `prisma/schema.prisma` → prisma/migrations; a multi-file schema `prisma/schema/*.prisma` → prisma/migrations.
+    const candidates = [joinPath(sd, 'migrations'), joinPath(dirOf(sd), 'migrations')];
+    const dir = candidates.find((c) => view.paths.some((p) => p.startsWith(`${c}/`) && MIGRATION.test(p.slice(c.length + 1))));
+    const files = dir ? view.paths.filter((p) => p.startsWith(`${dir}/`) && MIGRATION.test(p.slice(dir.length + 1)) && !claimed.has(p)) : [];
+    const lock = dir && byDir.get(dir)?.names.includes('migration_lock.toml');
+    homes.push({
+      tool: prismaMigrate,
+      dir: dir ?? '',
+      files,
+      evidence: dir ? `${dir}/<timestamp>_<name>/migration.sql${lock ? ' and migration_lock.toml' : ''}` : `schema.prisma without committed migrations`,
+      facts: { schemaDir: sd },
+    });
+  }
+  return homes;
+}
+
+function owns(home: MigrationHome, table: TableInfo): boolean {
+  const f = table.modelDefinedAt?.file;
+  return !!f && f.endsWith('.prisma') && dirOf(f) === home.facts.schemaDir;
+}
+
+/** `  @@index([a, b], map: "…")` inserted on its own line before the model's closing brace. */
+function indexAttributeEdit(view: MigrationView, t: TableInfo, fields: string[], map: string | undefined): TextEdit | undefined {
+  const at = t.modelDefinedAt;
+  if (!at) return undefined;
+  const text = view.text(at.file);
+  if (text === undefined) return undefined;
+  const close = text.lastIndexOf('}', at.range.end - 1);
+  if (close <= at.range.start) return undefined;
+  const lineStart = text.lastIndexOf('\n', close - 1) + 1;
+  // The closing brace alone on its line: insert a line before it; else (`model X { … }` on one line) nothing mechanical.
+  if (text.slice(lineStart, close).trim() !== '') return undefined;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return { file: at.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${fields.join(', ')}]${map ? `, map: "${map}"` : ''})${eol}` };
+}
+
+function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
+  // Prisma schema indexes are column lists; expression and trigram indexes are not written mechanically.
+  if (plan.kind !== 'plain') return undefined;
+  const t = plan.table;
+  const fields = plan.columns.map((c) => t.columns.get(c)?.fieldName ?? c);
+  const prismaName = prismaDefaultName(t.name, plan.columns, 'idx');
+  // Prisma's default name, unless an index or table already has it: then the unique name, as `map`.
+  const name = nameTaken(view.schema, t, prismaName) ? plan.name : prismaName;
+  const attr = indexAttributeEdit(view, t, fields, name === prismaName ? undefined : name);
+  if (!attr) return undefined;
+  const model = t.modelName ?? t.name;
+  const attrText = `@@index([${fields.join(', ')}]${name === prismaName ? '' : `, map: "${name}"`})`;
+  if (!home.dir) {
+    return { edits: [attr], title: `Add ${attrText} to model ${model} in ${attr.file} (prisma db push or migrate dev creates it)`, concurrently: false };
+  }
+  const nums = home.files.map((f) => MIGRATION.exec(f.slice(home.dir.length + 1))?.[1]).filter((x): x is string => !!x);
+  let stamp = nextNumber(nums.length ? nums : ['00000000000000']);
+  // A folder with this timestamp may exist for another reason (a skipped or unreadable one): never reuse it.
+  while (view.paths.some((p) => p.startsWith(`${home.dir}/${stamp}_`))) stamp = nextNumber([stamp]);
+  const path = `${home.dir}/${stamp}_add_${name.toLowerCase()}/migration.sql`;
+  const sql = `-- CreateIndex\n${sqlComment(lockNote(plan, 'Prisma Migrate may run a migration file in a transaction, where CONCURRENTLY fails'))}${createIndexSql(plan, { concurrently: false, name })}`;
+  return {
+    edits: [attr, { file: path, range: { start: 0, end: 0 }, newText: sql }],
+    title: `Add ${attrText} to model ${model} in ${attr.file} and create migration ${path} with CREATE INDEX ${name}`,
+    concurrently: false,
+  };
+}
+
+export const prismaMigrate: MigrationTool = { id: 'prisma', displayName: 'Prisma Migrate', detect, owns, writeIndex };

@@ -1,0 +1,175 @@
+/**
+ * Names and texts every migration tool shares: the next number or timestamp
+ * after the existing migrations (same width, so they sort after them), a path
+ * that names no existing file, the index name (unique in the schema and
+ * within PostgreSQL's 63 bytes), and the CREATE/DROP INDEX statements.
+ */
+import type { SchemaModel, TableInfo } from '../schema/types';
+import { quoteIdent } from '../sql/query-model';
+import type { IndexPlan } from './types';
+
+/** Path order with digit runs compared as numbers (V2 < V10), as most tools apply migrations. */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** The number after the largest of `nums`, keeping the zero padding of the widest. */
+export function nextNumber(nums: readonly string[]): string {
+  let max = 0n;
+  let width = 1;
+  for (const n of nums) {
+    if (BigInt(n) > max) max = BigInt(n);
+    width = Math.max(width, n.length);
+  }
+  return (max + 1n).toString().padStart(width, '0');
+}
+
+/**
+ * A prefix that sorts after every one of `names` by plain string order (how Kysely and most
+ * file-based tools order migrations): the last name's leading run of digits and separators
+ * (`2024_03_12_001_`), its last digit group incremented.
+ */
+export function nextPrefix(names: readonly string[]): string | undefined {
+  const last = [...names].sort()[names.length - 1];
+  const m = last && /^[0-9][0-9_.T-]*?(?=[_.-]?[A-Za-z]|$)/.exec(last);
+  if (!m) return undefined;
+  const prefix = m[0];
+  const g = /(\d+)(\D*)$/.exec(prefix);
+  if (!g) return undefined;
+  const bumped = (BigInt(g[1]) + 1n).toString().padStart(g[1].length, '0');
+  const out = prefix.slice(0, g.index) + bumped + g[2];
+  return out > last.slice(0, out.length) || out.length > prefix.length ? out : undefined;
+}
+
+/** A path that names no existing file: the next free `_2`, `_3` … before the extension. */
+export function freePath(path: string, exists: (p: string) => boolean): string {
+  if (!exists(path)) return path;
+  const slash = path.lastIndexOf('/');
+  const dot = path.indexOf('.', slash + 1);
+  const cut = dot > slash ? dot : path.length;
+  for (let n = 2; ; n++) {
+    const candidate = `${path.slice(0, cut)}_${n}${path.slice(cut)}`;
+    if (!exists(candidate)) return candidate;
+  }
+}
+
+/** `schema.table` quoted, without `public.`. */
+export function qualifiedIdent(t: TableInfo): string {
+  return t.schema && t.schema !== 'public' ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : quoteIdent(t.name);
+}
+
+/** `schema.table` as written in messages. */
+export function tableLabel(t: TableInfo): string {
+  return t.schema && t.schema !== 'public' ? `${t.schema}.${t.name}` : t.name;
+}
+
+/** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes; generated names are ASCII. */
+export const MAX_IDENT_BYTES = 63;
+
+function plainIndexName(table: string, expr: string, suffix: string): string {
+  return `idx_${table}_${expr}${suffix}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short, stable tag for names that must differ. */
+export function hashTag(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Whether an index or table of the table's schema already has this name (case-insensitively). */
+export function nameTaken(schema: SchemaModel, t: TableInfo, name: string): boolean {
+  const lower = name.toLowerCase();
+  for (const o of schema.tables.values()) {
+    if ((o.schema ?? 'public') !== (t.schema ?? 'public')) continue;
+    if (o.name.toLowerCase() === lower || o.indexes.some((i) => i.name.toLowerCase() === lower)) return true;
+  }
+  return false;
+}
+
+/**
+ * `idx_<table>_<column>`, unless that name is not unique: longer than 63
+ * bytes (PostgreSQL would cut it, and cut names collide), already an index or
+ * table name in the schema, or also the name another (table, column) of the
+ * schema would get (`acct` + `roles_kind` and `acct_roles` + `kind`). Then the
+ * name is cut and tagged with a hash of the table and expression, so every
+ * fix of one run names a different index and a second `--fix` finds its
+ * index in place.
+ */
+export function indexName(schema: SchemaModel, t: TableInfo, column: string, kind: IndexPlan['kind'], wrapped?: string): string {
+  const expr = kind === 'expression' && wrapped ? wrapped.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') : column;
+  const suffix = kind === 'trgm' ? '_trgm' : '';
+  const plain = plainIndexName(t.name, expr, suffix);
+  const sameSchema = [...schema.tables.values()].filter((o) => (o.schema ?? 'public') === (t.schema ?? 'public'));
+  const ambiguous = sameSchema.some(
+    (o) => plain.startsWith(plainIndexName(o.name, '', '')) && [...o.columns.keys()].some((c) => (o !== t || c !== column) && plainIndexName(o.name, c, suffix) === plain),
+  );
+  if (plain.length <= MAX_IDENT_BYTES && !ambiguous && !nameTaken(schema, t, plain)) return plain;
+  const identity = `${t.schema ?? 'public'}.${t.name}\0${kind}\0${kind === 'expression' ? (wrapped ?? column) : column}`;
+  for (let n = 0; ; n++) {
+    const tag = `_${hashTag(n ? `${identity}\0${n}` : identity)}`;
+    const name = plain.slice(0, MAX_IDENT_BYTES - tag.length) + tag;
+    if (!nameTaken(schema, t, name)) return name;
+  }
+}
+
+/** The key list of the index: `("col")`, `(lower(email))`, `USING gin ("col" gin_trgm_ops)`. */
+export function indexKeys(plan: IndexPlan): string {
+  if (plan.kind === 'trgm') return `USING gin (${quoteIdent(plan.columns[0])} gin_trgm_ops)`;
+  if (plan.kind === 'expression' && plan.expression) {
+    const e = /^[a-z_.]+\(.*\)$/i.test(plan.expression) ? plan.expression : `(${plan.expression})`;
+    return `(${e})`;
+  }
+  return `(${plan.columns.map(quoteIdent).join(', ')})`;
+}
+
+/** CREATE INDEX for the plan (one statement; the trigram extension first when needed). */
+export function createIndexSql(plan: IndexPlan, opts: { concurrently: boolean; name?: string; ifNotExists?: boolean }): string {
+  const name = quoteIdent(opts.name ?? plan.name);
+  const ext = plan.kind === 'trgm' ? 'CREATE EXTENSION IF NOT EXISTS pg_trgm;\n' : '';
+  return `${ext}CREATE INDEX ${opts.concurrently ? 'CONCURRENTLY ' : ''}${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${name} ON ${qualifiedIdent(plan.table)} ${indexKeys(plan)};\n`;
+}
+
+/** DROP INDEX for the plan's index (schema-qualified: an index lives in its table's schema). */
+export function dropIndexSql(plan: IndexPlan, opts: { concurrently: boolean; name?: string }): string {
+  const t = plan.table;
+  const name = quoteIdent(opts.name ?? plan.name);
+  const q = t.schema && t.schema !== 'public' ? `${quoteIdent(t.schema)}.${name}` : name;
+  return `DROP INDEX ${opts.concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${q};\n`;
+}
+
+/** The note a plain CREATE INDEX carries: what it locks, and how to avoid that. */
+export function lockNote(plan: IndexPlan, why: string): string {
+  return `CREATE INDEX blocks writes to ${tableLabel(plan.table)} while it builds (${why}); on a large, busy table build it with CREATE INDEX CONCURRENTLY outside a transaction instead.`;
+}
+
+/** A SQL comment block of `text`, wrapped at about 100 columns. */
+export function sqlComment(text: string): string {
+  const words = text.split(/\s+/);
+  const lines: string[] = [];
+  let cur = '--';
+  for (const w of words) {
+    if (cur.length + w.length + 1 > 100 && cur !== '--') {
+      lines.push(cur);
+      cur = '--';
+    }
+    cur += ` ${w}`;
+  }
+  lines.push(cur);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `idx_link_collection_id` → `IdxLinkCollectionId` (class names of TS migrations). */
+export function pascal(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/** A string literal for JS/TS source. */
+export const jsString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
