@@ -196,7 +196,8 @@ describe('fixes: every fix of every fixture finding', function () {
             }
             const countBefore = run.findings.filter((y) => y.ruleId === f.ruleId && y.file === f.file).length;
             const after = c.project.analyze(f.file, [f.ruleId]).findings.length;
-            if (!(after < countBefore)) failures.push(`${where}: the finding is still reported after the fix (${countBefore} → ${after})`);
+            // A fix that needs a tool run first (`drizzle-kit generate`) is proven where that tool runs (test/db).
+            if (!x.followUp && !(after < countBefore)) failures.push(`${where}: the finding is still reported after the fix (${countBefore} → ${after})`);
           } finally {
             for (const [file, text] of originals) {
               if (text === undefined) c.project.deleteFile(file);
