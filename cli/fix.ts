@@ -36,7 +36,8 @@ export function planFixPass(findings: readonly Finding[], textOf: (file: string)
   const creatingIn = new Set<string>();
   for (const finding of findings) {
     const fix = finding.fixes.find((f) => f.safety === 'safe' && f.edits.length > 0);
-    if (!fix) continue;
+    // A fix whose per-run claim an earlier pass took (a second index on one table) waits for the next run.
+    if (!fix || fix.claims?.some((c) => c.per === 'run' && runClaims.has(c.key))) continue;
     const texts = fix.edits.map((e) => [e.file, textOf(e.file)] as const);
     if (texts.some(([, t]) => t === null)) continue;
     const newFolders = texts.filter(([, t]) => t === undefined).map(([file]) => file.slice(0, file.lastIndexOf('/') + 1));

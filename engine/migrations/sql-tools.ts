@@ -150,10 +150,11 @@ const tools: SqlToolSpec[] = [
       const names = d.names.filter((n) => NUMBERED.test(n) && !/\.down\.sql$/.test(n));
       return names.length ? names : undefined;
     },
-    write: (dir, next, slug, plan) => ({
+    write: (dir, next, slug, plan, home) => ({
       files: [
         [
-          joinPath(dir, `${next}_${slug}.sql`),
+          // The separator of the last migration (`007-init.sql` → `008-…`).
+          joinPath(dir, `${next}${/^\d+([_-])/.exec(home.files[home.files.length - 1]?.slice(home.files[home.files.length - 1].lastIndexOf('/') + 1) ?? '')?.[1] ?? '_'}${slug}.sql`),
           sqlComment(lockNote(plan, 'the runner of these files may wrap each in a transaction, where CONCURRENTLY fails')) + createIndexSql(plan, { concurrently: false, ifNotExists: true }),
         ],
       ],
