@@ -32,6 +32,7 @@ import {
   uniquelyFiltered,
 } from '../engine/sql/query-model';
 import { unwrap } from '../engine/sql/expr';
+import { isOpaque } from '../engine/sql/predicates';
 import { defineRule } from './define-rule';
 import { skipsFile } from './one-off';
 
@@ -123,6 +124,8 @@ function readsTables(levels: QueryLevel[], depth = 0): boolean {
 }
 
 function isRowSource(ctx: RuleContext, model: QueryModel, level: QueryLevel, item: FromItem): boolean {
+  // A FROM item hidden in an interpolation (`FROM ${entryTable()} e`) is an unknown relation, not a second table to pair.
+  if (item.unknownName) return false;
   if (item.kind === 'table') {
     const t = item.table ?? ctx.table(item.name ?? '', item.schemaName);
     if (t && ctx.isTiny(t)) return false;
@@ -137,13 +140,48 @@ function isRowSource(ctx: RuleContext, model: QueryModel, level: QueryLevel, ite
   return readsTables(arms);
 }
 
-function rowsOf(ctx: RuleContext, item: FromItem): Count {
+/** A condition of the level that reads this item alone (a filter on its rows), in WHERE or in an ON. */
+function filteredAlone(model: QueryModel, level: QueryLevel, item: FromItem): boolean {
+  return [...level.where, ...level.joinQuals.map((j) => j.conjunct)].some((c) => {
+    const read = itemsReferenced(model, level, c);
+    return read.size === 1 && read.has(item);
+  });
+}
+
+/**
+ * The rows of one side that survive its own filters: a filtered side keeps an unknown share, so the
+ * default number of matching rows (not the whole table) is assumed; a CTE or subquery with a LIMIT
+ * keeps at most that many.
+ */
+function rowsOf(ctx: RuleContext, model: QueryModel, level: QueryLevel, item: FromItem): Count {
+  const p = ctx.model.params;
+  if (filteredAlone(model, level, item)) {
+    return { value: p.defaultMatchingRows, source: 'default', note: `rows of ${itemLabel(item)} left by its filters unknown; default defaultMatchingRows` };
+  }
   if (item.kind === 'table') return ctx.tableRows(item.table, item.name);
-  return {
-    value: ctx.model.params.defaultTableRows,
-    source: 'default',
-    note: `rows of ${itemLabel(item)} unknown; the default table size is assumed`,
-  };
+  const arms = item.kind === 'cte' ? item.cte?.arms : item.kind === 'subquery' ? item.subquery : undefined;
+  const limit = arms?.length === 1 && typeof arms[0].limit === 'number' ? arms[0].limit : undefined;
+  if (limit !== undefined) return { value: limit, source: 'code', note: `LIMIT of ${itemLabel(item)}` };
+  if (arms?.length && arms.every((a) => a.where.length > 0)) {
+    return { value: p.defaultMatchingRows, source: 'default', note: `rows of ${itemLabel(item)} left by its WHERE unknown; default defaultMatchingRows` };
+  }
+  return { value: p.defaultTableRows, source: 'default', note: `rows of ${itemLabel(item)} unknown; the default table size is assumed` };
+}
+
+/**
+ * A product of row counts is only as good as its inputs: when one side's count is a default, the pairs are
+ * not estimated beyond one default table's rows, or the larger count config or statistics give (an hour
+ * per call needs statistics saying so).
+ */
+function capByEvidence(ctx: RuleContext, a: Count, b: Count): [Count, Count] {
+  // Not beyond one default table's rows, or the rows of a side the configuration or statistics vouch for.
+  const cap = Math.max(ctx.model.params.defaultTableRows, a.source !== 'default' ? a.value : 0, b.source !== 'default' ? b.value : 0);
+  if (a.value * b.value <= cap || (a.source !== 'default' && b.source !== 'default')) return [a, b];
+  const note = `capped: with a default row count the product is not estimated beyond ${cap} pairs; set tables.<name>.rows`;
+  // Shrink the side that is a default (the larger one when both are) so that the product is the cap.
+  const shrinkA = a.source === 'default' && (b.source !== 'default' || a.value >= b.value);
+  if (shrinkA) return [{ ...a, value: Math.max(1, Math.floor(cap / Math.max(1, b.value))), note: `${a.note ?? ''}; ${note}` }, b];
+  return [a, { ...b, value: Math.max(1, Math.floor(cap / Math.max(1, a.value))), note: `${b.note ?? ''}; ${note}` }];
 }
 
 function rowBytes(ctx: RuleContext, table: TableInfo | undefined): number {
@@ -178,7 +216,12 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
   const items = level.from;
   if (items.length < 2) return;
   const groups = new Groups();
-  for (const c of [...level.where, ...level.joinQuals.map((j) => j.conjunct)]) groups.union(itemsReferenced(model, level, c));
+  for (const c of [...level.where, ...level.joinQuals.map((j) => j.conjunct)]) {
+    // A condition holding an interpolation that may be a name or SQL (`ON ${a.x} = ${b.y}`, `ON ${tagFilter('t')}`)
+    // may relate any of the items: an unknown ON is not a missing ON.
+    if (isOpaque(model, c)) groups.union(items);
+    else groups.union(itemsReferenced(model, level, c));
+  }
   for (const it of items) {
     const v = it.via;
     if (v.kind === 'join' && (v.natural || v.using)) {
@@ -211,7 +254,7 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
     const left = (s.via.leftItems ?? []).filter((l) => sourceSet.has(l) && groups.find(l) !== root);
     const other = left[left.length - 1] ?? firstOfGroup.get(seenRoots[0])!;
     const fix = shared.fixesLeft > 0 ? joinFix(ctx, site, level, groups, s, other, shared) : undefined;
-    report(ctx, site, s, other, fix);
+    report(ctx, site, model, level, s, other, fix);
   }
 }
 
@@ -441,14 +484,13 @@ function applySqlEdits(sql: string, edits: SqlEdit[]): string {
   return out;
 }
 
-function report(ctx: RuleContext, site: SqlSite, item: FromItem, other: FromItem, fix: Fix | undefined): void {
-  const rowsA = rowsOf(ctx, other);
-  const rowsB = rowsOf(ctx, item);
-  const joined: Count = {
-    value: Math.max(rowsA.value, rowsB.value),
-    source: 'default',
-    note: 'assumes a key join returning about as many rows as the larger side',
-  };
+function report(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel, item: FromItem, other: FromItem, fix: Fix | undefined): void {
+  const [rowsA, rowsB] = capByEvidence(ctx, rowsOf(ctx, model, level, other), rowsOf(ctx, model, level, item));
+  // A key join returns about as many rows as the larger side; a filtered side bounds it.
+  const filtered = filteredAlone(model, level, other) || filteredAlone(model, level, item);
+  const joined: Count = filtered
+    ? { value: Math.min(rowsA.value, rowsB.value), source: 'default', note: 'assumes a key join returning about as many rows as the filtered side' }
+    : { value: Math.max(rowsA.value, rowsB.value), source: 'default', note: 'assumes a key join returning about as many rows as the larger side' };
   const bytes = rowBytes(ctx, other.table) + rowBytes(ctx, item.table);
   const estimate = ctx.model.cartesian(rowsA, rowsB, joined, bytes);
   const reason = reasonFor(item, other);
@@ -477,7 +519,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        'Flags a query level where two row sources (tables, or CTEs/subqueries that read tables and may return several rows) are not related by any predicate: `FROM a, b` without a WHERE condition joining them, `CROSS JOIN` of two tables, `JOIN … ON true`, or an `ON` clause that does not mention the joined table. Predicates count wherever they are: ON, USING, NATURAL, WHERE, and correlated EXISTS/IN subqueries that mention both sides. Not flagged: `CROSS JOIN LATERAL` and other lateral subqueries, set-returning functions (`generate_series`, `unnest`, `jsonb_array_elements` …), `VALUES` lists, CTEs or subqueries that return one row (an aggregate without GROUP BY, `LIMIT 1`, a SELECT without FROM such as a `params` CTE), sets that read no table, and tables declared `tiny` in the configuration. Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.',
+        'Flags a query level where two row sources (tables, or CTEs/subqueries that read tables and may return several rows) are not related by any predicate: `FROM a, b` without a WHERE condition joining them, `CROSS JOIN` of two tables, `JOIN … ON true`, or an `ON` clause that does not mention the joined table. Predicates count wherever they are: ON, USING, NATURAL, WHERE, and correlated EXISTS/IN subqueries that mention both sides. Not flagged: `CROSS JOIN LATERAL` and other lateral subqueries, set-returning functions (`generate_series`, `unnest`, `jsonb_array_elements` …), `VALUES` lists, CTEs or subqueries that return one row (an aggregate without GROUP BY, `LIMIT 1`, a SELECT without FROM such as a `params` CTE), sets that read no table, tables declared `tiny` in the configuration and reference tables the application never writes, a side reduced to one row by a primary-key or unique lookup, and anything the source hides: an `ON` or `WHERE` condition holding an interpolation that may be a name or SQL text (`ON ${a.fields.id} = ${b.fields.userId}`, `ON ${tagFilter()}`) may relate any of the tables — an unknown `ON` is not a missing `ON` — a FROM item hidden in an interpolation (`FROM ${table()} t`) is an unknown relation, and a statement with a fragment built elsewhere (`${whereClause}` on a line of its own) is not judged. Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.',
       why:
         'Without a join condition PostgreSQL has no choice but a nested loop that emits rows(a) × rows(b) pairs: 100 000 orders × 10 000 users is a billion rows to produce, filter and possibly send. The planner cannot use a hash or merge join because there is no equality to hash or sort on. Usually the join condition was forgotten, or placed on the wrong alias; sometimes the pairing is intended, and then it should be bounded (a one-row subquery, LATERAL).',
       example: {
@@ -493,7 +535,7 @@ export default defineRule({
       fixSafety:
         'When exactly one foreign key of the schema links the two sides (in either direction), a **suggestion** adds the join predicate it gives, with the aliases as written: `FROM a, b` gets `WHERE a.fk = b.pk` (before GROUP BY / ORDER BY / LIMIT), or `(a.fk = b.pk) AND ` at the start of an existing WHERE (the old condition in parentheses when it is an OR); `CROSS JOIN b` becomes `JOIN b ON a.fk = b.pk`; `JOIN b ON true` has the constant replaced; an ON that ignores the joined table gets the predicate in front. Composite keys give every column pair. The edited statement is parsed before the fix is offered. It is a suggestion, never applied by `--fix`: the key is the likely join, not a certain one. No fix when no key or several keys relate the tables (two keys to `users`, a self-reference in a self-join), or for CTEs and subqueries. The finding points at both table references.',
       estimate:
-        'rowsA, rowsB: rows of the two sides (`tables.<name>.rows` in querylens.config.json; **default** `defaultTableRows` = 100 000 for tables and for CTEs/subqueries); joinedRows: rows after a key join, **default** the larger side; joinRowMs (**default** 0.0002 ms per pair); row width from the column types of both tables (**default** 4 × textWidthBytes when unknown). Current = pairs × joinRowMs + transfer of the pairs; fixed = one scan of each side + transfer of the joined rows.',
+        'rowsA, rowsB: the rows of each side that survive its own filters — a side with a filter (in WHERE or in its ON) of unknown selectivity keeps **default** defaultMatchingRows = 10; a CTE or subquery with a literal LIMIT keeps that many; otherwise the whole table (`tables.<name>.rows` in querylens.config.json; **default** defaultTableRows = 100 000). A product is only as good as its inputs: when one side is a default count, the pairs are capped at defaultTableRows (or at the larger count config or statistics give), so no estimate says an hour per call without statistics saying so. joinedRows: rows after a key join, **default** the filtered side when one is filtered, else the larger side; joinRowMs (**default** 0.0002 ms per pair); row width from the column types of both tables (**default** 4 × textWidthBytes when unknown). Current = pairs × joinRowMs + transfer of the pairs; fixed = one scan of each side + transfer of the joined rows.',
       whenNotToUse:
         'Deliberate products of two small sets (a calendar × a handful of categories) are fine: declare the small table `tiny` in the configuration, or suppress the line with `-- querylens-disable-next-line cartesian-join -- reason`.',
     },
@@ -501,7 +543,8 @@ export default defineRule({
   check(ctx) {
     if (ctx.schema.sources.includes(ctx.file.path) || skipsFile(ctx)) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
-      for (const model of models) for (const level of model.levels) checkLevel(ctx, site, model, level);
+      // SQL text nobody can read (a fragment built elsewhere) may hold the join condition.
+      for (const model of models) if (!model.incomplete) for (const level of model.levels) checkLevel(ctx, site, model, level);
     }
   },
 });

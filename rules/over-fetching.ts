@@ -13,9 +13,10 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { type Count, isLargeType, typeWidth } from '../engine/model';
-import type { TableInfo } from '../engine/schema/types';
+import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import {
   type FromItem,
@@ -30,11 +31,7 @@ import type { Fix } from '../engine/types';
 import { defineRule } from './define-rule';
 import { skipsFile } from './one-off';
 import { checkOrmOverFetching } from './orm-checks';
-
-/** Assumed share of row bytes the code reads when the schema names no large column (a default the user cannot set per query). */
-const USED_FRACTION = 0.5;
-/** Columns assumed for a table the schema does not know. */
-const UNKNOWN_TABLE_COLUMNS = 8;
+import { fieldsRead, overFetchVerdict, resultHolder, rowsFieldUses } from './row-use';
 
 function tableOf(ctx: RuleContext, item: FromItem): TableInfo | undefined {
   return item.table ?? ctx.table(item.name ?? '', item.schemaName);
@@ -111,60 +108,48 @@ function nodeAt(sf: ts.SourceFile, r: { start: number; end: number }): ts.Node |
   return best;
 }
 
-/** Climbs from a query call through await, parentheses, `.rows`, `[0]`, casts. */
-function resultExpression(n: ts.Node): ts.Node {
-  let cur = n;
-  for (;;) {
-    const p = cur.parent;
-    if (!p) return cur;
-    if (
-      ts.isAwaitExpression(p) ||
-      ts.isParenthesizedExpression(p) ||
-      ts.isAsExpression(p) ||
-      ts.isNonNullExpression(p) ||
-      ts.isSatisfiesExpression(p) ||
-      (ts.isPropertyAccessExpression(p) && p.expression === cur && /^(rows|\$?0)$/.test(p.name.text)) ||
-      (ts.isElementAccessExpression(p) && p.expression === cur)
-    ) {
-      cur = p;
-      continue;
-    }
-    return cur;
+/**
+ * The fields the code reads from the rows of a raw-SQL call: `const rows = await sql\`…\``,
+ * `const { rows } = await pool.query(…)`, `(await pool.query(…)).rows`, `…rows[0]`, a one-row method
+ * (`pool.one(…)`, by the library's adapter). Undefined when the rows escape or their use is not visible
+ * (a result object held whole reads as the field `rows`, which no table has: unknown too).
+ */
+function sqlFieldsRead(ctx: RuleContext, site: SqlSite): Set<string> | undefined {
+  const sf = ctx.tsAst();
+  if (!sf || !site.callRange) return undefined;
+  const call = nodeAt(sf, site.callRange);
+  if (!call) return undefined;
+  const q = ctx.querySites().find((x) => x.sql === site);
+  let many = !(q && adapterOf(q.library).orm.readsOneRow(q, call));
+  let holder = resultHolder(call);
+  const up = holder.parent;
+  if (up && ts.isPropertyAccessExpression(up) && up.expression === holder && up.name.text === 'rows') {
+    holder = up;
+    many = true;
   }
+  const idx = holder.parent;
+  if (idx && ts.isElementAccessExpression(idx) && idx.expression === holder && ts.isNumericLiteral(idx.argumentExpression)) {
+    holder = idx;
+    many = false;
+  }
+  const decl = holder.parent;
+  // `const { rows } = await pool.query(…)`: follow the `rows` binding.
+  if (decl && ts.isVariableDeclaration(decl) && decl.initializer === holder && ts.isObjectBindingPattern(decl.name)) {
+    const el = decl.name.elements.find((e) => (e.propertyName ?? e.name).getText(sf) === 'rows' && ts.isIdentifier(e.name));
+    if (!el || decl.name.elements.length !== 1) return undefined;
+    return rowsBindingFields(el);
+  }
+  return fieldsRead(holder, many).fields;
 }
 
-/**
- * Whether the rows of a raw-SQL call leave the function unchanged (returned as
- * they are): then a caller may need every column, and only large columns make
- * the `*` worth reporting.
- */
-function rowsReturnedToCaller(ctx: RuleContext, site: SqlSite): boolean {
-  const sf = ctx.tsAst();
-  if (!sf || !site.callRange) return false;
-  const call = nodeAt(sf, site.callRange);
-  if (!call) return false;
-  const res = resultExpression(call);
-  const p = res.parent;
-  if (!p) return false;
-  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === res)) return true;
-  if (!ts.isVariableDeclaration(p) || p.initializer !== res) return false;
-  const names: string[] = [];
-  if (ts.isIdentifier(p.name)) names.push(p.name.text);
-  else if (ts.isObjectBindingPattern(p.name)) for (const el of p.name.elements) if (ts.isIdentifier(el.name)) names.push(el.name.text);
-  let fn: ts.Node | undefined = p;
+/** Field reads of the rows bound by `{ rows }` (an array of rows). */
+function rowsBindingFields(el: ts.BindingElement): Set<string> | undefined {
+  let fn: ts.Node | undefined = el;
   while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
-  if (!fn) return false;
-  let escapes = false;
-  const visit = (n: ts.Node): void => {
-    if (escapes) return;
-    if (ts.isReturnStatement(n) && n.expression) {
-      const inner = ts.isIdentifier(n.expression) ? n.expression : ts.isElementAccessExpression(n.expression) || ts.isPropertyAccessExpression(n.expression) ? n.expression.expression : undefined;
-      if (inner && ts.isIdentifier(inner) && names.includes(inner.text)) escapes = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(fn);
-  return escapes;
+  const body = fn && (ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body);
+  if (!body || !ts.isIdentifier(el.name)) return undefined;
+  const out = new Set<string>();
+  return rowsFieldUses(el.name.text, body, el, out) ? out : undefined;
 }
 
 function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target: Target): void {
@@ -176,50 +161,42 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   const { text, known } = describeTables(ctx, tables);
   const p = ctx.model.params;
   let bytesAll = 0;
-  let bytesLarge = 0;
   let colsAll = 0;
   let colsLarge = 0;
   for (const t of known) {
     for (const c of t.columns.values()) {
-      const w = typeWidth(c.type, p);
-      bytesAll += w;
+      bytesAll += typeWidth(c.type, p);
       colsAll++;
-      if (isLargeType(c.type)) {
-        bytesLarge += w;
-        colsLarge++;
-      }
+      if (isLargeType(c.type)) colsLarge++;
     }
   }
-  const unknownTables = tables.length - known.length;
-  bytesAll += unknownTables * UNKNOWN_TABLE_COLUMNS * p.textWidthBytes;
-  colsAll += unknownTables * UNKNOWN_TABLE_COLUMNS;
-  const bytesUsed = bytesLarge > 0 ? bytesAll - bytesLarge : bytesAll * USED_FRACTION;
-  const colsUsed = Math.max(1, colsLarge > 0 ? colsAll - colsLarge : Math.round(colsAll * USED_FRACTION));
-  // A whole row handed back to the caller may be exactly what the caller needs; only report it when large columns ride along.
-  if (bytesLarge === 0 && ctx.language === 'ts' && rowsReturnedToCaller(ctx, site)) return;
+  // A table the schema does not know (or hidden in an interpolation): we cannot say what `*` fetches.
+  if (known.length < tables.length || star.items.some((it) => it.unknownName)) return;
+  // One verdict with the ORM half: what the code reads, large columns left unread, narrow tables quiet.
+  // In a .sql file the reading code is not visible: only large columns make the `*` worth a finding.
+  const all = known.flatMap((t) => [...t.columns.values()]);
+  let usedCols: ColumnInfo[];
+  let reads = '';
+  if (ctx.language === 'ts') {
+    const fields = sqlFieldsRead(ctx, site);
+    const v = overFetchVerdict(all, fields, (f) => known.map((t) => t.columns.get(f) ?? findColumn(t, f)).find((c) => !!c));
+    if (!v.report) return;
+    usedCols = v.usedCols;
+    reads = ` but the code reads only ${[...fields!].map((f) => `\`${f}\``).join(', ')}`;
+  } else {
+    if (colsLarge === 0) return;
+    usedCols = all.filter((c) => !isLargeType(c.type));
+  }
+  let bytesUsed = 0;
+  for (const c of usedCols) bytesUsed += typeWidth(c.type, p);
+  const colsUsed = Math.max(1, usedCols.length);
   const rows = rowsReturned(ctx, level, tables);
   const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: colsAll, columnsUsed: colsUsed });
   if (!(estimate.currentMs > estimate.fixedMs)) return;
-  if (unknownTables) {
-    estimate.assumptions.push({
-      name: 'columnsPerUnknownTable',
-      value: UNKNOWN_TABLE_COLUMNS,
-      source: 'default',
-      note: 'table not in the schema: 8 columns of textWidthBytes assumed',
-    });
-  }
-  if (bytesLarge === 0) {
-    estimate.assumptions.push({
-      name: 'fractionOfRowRead',
-      value: USED_FRACTION,
-      source: 'default',
-      note: 'no large column: assumes the code reads half of each row',
-    });
-  }
   const written = site.sql.slice(star.range.start, star.range.end);
   const what = star.implicit ? `\`TABLE ${written}\`` : star.qualifier ? `\`${written}\`` : '`SELECT *`';
   const via = star.items.filter((it) => it.kind === 'cte' || it.kind === 'subquery').map((it) => (it.kind === 'cte' ? `CTE ${it.name}` : `subquery ${it.alias ?? ''}`.trim()));
-  const message = `${what} fetches every column of ${text}${via.length ? ` (through ${via.join(', ')})` : ''}; select only the columns the code reads.`;
+  const message = `${what} fetches every column of ${text}${via.length ? ` (through ${via.join(', ')})` : ''}${reads}; select only the columns the code reads.`;
   const fix = columnListFix(ctx, site, target);
   const related = tables
     .map((t) => tableOf(ctx, t))
@@ -246,7 +223,7 @@ export default defineRule({
     languages: ['sql', 'ts'],
     docs: {
       what:
-        'Flags `SELECT *` and `t.*` in the result list of a query whose rows go to the application, including a `*` of an outer query over a CTE or subquery that itself selects `*` (the finding names the underlying table). For TypeScript it also flags ORM reads without a column selection (`select`, `attributes`, `columns`) when the code then uses only some fields or the table has large columns. Not flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server, nothing crosses the network), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row as one document), `RETURNING *` (the row just written), and, for raw SQL in TypeScript, rows returned unchanged to the caller when the table has no large column (the caller may need every column). Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.',
+        "Flags a query that fetches every column of a table — `SELECT *` or `t.*` in a result list (followed through CTEs and subqueries to the tables whose columns reach the result), and the builder forms: `knex('t').select('*')`, Kysely `selectAll()`, Drizzle `db.select().from(t)`, an ORM read without a column selection (`select`, `attributes`, `columns`) — when the code then reads only some fields of the rows (at most half of the columns), or leaves large columns (json/jsonb, bytea, arrays, long text) unread. Every form gets the same verdict. Quiet when: the table is narrow (at most 6 columns, none large: fetching all of it costs next to nothing more); the rows escape — returned to the caller, spread, serialised, handed to a function — so whatever receives them may need every column; the code's use of the rows is not visible; the table is not in the schema, or hidden in an interpolation (`FROM ${table}`): what `*` fetches is then unknown. In a `.sql` file the reading code is not visible, so only a table with large columns gives a finding. Never flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row), `RETURNING *`. Files whose statements run once are skipped: migrations written as code, data migrations, backfill and seed scripts (folders `migration(s)/`, `data-migrations/`, `seed(s)/`, `backfill(s)/`; files `seed*`, `backfill*`, `migrate*`), and test files unless `lintTests`; the rule option `includeOneOffScripts: true` lints one-off scripts too.",
       why:
         'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
@@ -254,7 +231,7 @@ export default defineRule({
       fixSafety:
         "Suggestion only: replaces `*` (or `t.*`) with the explicit list of the table's columns from the schema, in table order, so the result is unchanged; then delete the columns the code does not read. Offered when every table behind the star is known to the schema and the star is written in the SQL (not in an interpolation).",
       estimate:
-        'rows: the LIMIT when literal, every row of the table when there is no WHERE (`tables.<name>.rows`, **default** defaultTableRows = 100 000), else **default** defaultMatchingRows = 10; row bytes from the column types (typeWidth: jsonb/bytea = largeColumnBytes, **default** 2048 B; text = textWidthBytes, **default** 32 B); bytes the code reads: the row without its large columns, or **default** half the row when it has none; bandwidthBytesPerMs (**default** 125 000 B/ms).',
+        'rows: the LIMIT when literal, one for an equality on a primary or unique key, every row of the table when there is no WHERE (`tables.<name>.rows`, **default** defaultTableRows = 100 000), else **default** defaultMatchingRows = 10; row bytes from the column types (typeWidth: jsonb/bytea = largeColumnBytes, **default** 2048 B; text = textWidthBytes, **default** 32 B); bytes the code needs: the columns it reads (TypeScript), or the row without its large columns (`.sql`); bandwidthBytesPerMs (**default** 125 000 B/ms).',
       whenNotToUse:
         'When the code genuinely returns the whole row to a caller that needs every column (a repository mapping rows to full entities), suppress the line (`-- querylens-disable-next-line over-fetching -- maps the full entity`), or apply the fix and keep the full list: it also protects the caller from columns added later.',
     },

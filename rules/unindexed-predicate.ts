@@ -104,7 +104,7 @@ function onlyOrderSelects(model: QueryModel, level: QueryLevel): boolean {
 function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel, sel: SelectivityContext): void {
   // A spliced-in condition may be the very index path (langfuse's media retention: `WHERE ${condition}
   // ORDER BY m.created_at LIMIT $2`, the condition fixing project_id): WHERE and ORDER BY … LIMIT make no claim then.
-  const opaque = level.where.some(isOpaqueCondition);
+  const opaque = level.where.some((w) => isOpaqueCondition(model, w));
   const access = levelAccess(model, level, sel);
   const reported = new Set<string>();
   const flag = (p: Predicate, v: IndexCoverage): void => {
@@ -116,6 +116,8 @@ function checkLevel(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Q
   };
   for (const ia of access.items) {
     if (ia.reached || ctx.isTiny(ia.table)) continue;
+    // A comparison with an interpolation that may be a name or SQL (a join, the very index path): no claim.
+    if (ia.preds.some((p) => p.opaque && !p.inOr) || level.joinQuals.some((j) => j.item === ia.item && isOpaqueCondition(model, j.conjunct))) continue;
     const preds = ia.preds.filter((p) => !(opaque && p.clause === 'WHERE'));
     for (const p of culprits(access, preds)) flag(p, access.coverage(p));
   }
@@ -164,7 +166,8 @@ export default defineRule({
     if (ctx.schema.tables.size > 0 && !ctx.schema.sources.includes(ctx.file.path)) {
       const sel = selectivityContext(ctx);
       for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
-        for (const model of models) for (const level of model.levels) checkLevel(ctx, site, model, level, sel);
+        // SQL text nobody can read (a fragment built elsewhere) may hold the conditions that matter.
+        for (const model of models) if (!model.incomplete) for (const level of model.levels) checkLevel(ctx, site, model, level, sel);
       }
     }
     if (ctx.language === 'ts') checkOrmUnindexed(ctx);

@@ -5,11 +5,15 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import type { HoleKind } from './types';
 
-/** A run of SQL text with its origin, or a parameter standing for an expression. */
+/**
+ * A run of SQL text with its origin, or a parameter standing for an expression. `hole` marks a piece
+ * standing for an interpolation that was not resolved to constant text (see HoleKind).
+ */
 export type Piece =
-  | { kind: 'text'; text: string; fileStart: number; fileLength?: number }
-  | { kind: 'param'; fileStart: number; fileLength: number; expr: string };
+  | { kind: 'text'; text: string; fileStart: number; fileLength?: number; hole?: HoleKind; expr?: string }
+  | { kind: 'param'; fileStart: number; fileLength: number; expr: string; hole?: HoleKind };
 
 export type ParamPiece = Extract<Piece, { kind: 'param' }> & {
   /** A number the placeholder already has (Knex `?` → its binding index). */

@@ -16,7 +16,7 @@ import type { ProjectServices } from '../context';
 import { findTable, type SchemaModel, type TableInfo } from '../schema/types';
 import { unwrap } from '../sql/expr';
 import { levelPredicates } from '../sql/predicates';
-import { buildQueryModel, siteHoles } from '../sql/query-model';
+import { fileQueryModels } from '../sql/query-model';
 import type { ColumnValueUse } from '../sql/selectivity';
 import { adapterOf } from '../adapters';
 import { fileQuerySites } from './orm';
@@ -53,9 +53,9 @@ const WRITE_TYPES: Record<string, string> = { InsertStmt: 'relation', UpdateStmt
 /** The usage summary of one file (not memoised: see `projectUsage`). */
 export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel): FileUsage {
   const u: FileUsage = { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set() };
-  for (const site of project.sqlSites(path)) {
-    const holes = siteHoles(site);
-    for (const st of site.parsed?.statements ?? []) {
+  // The same memoised sites, models and query sites the rules read: the summary costs one more pass over them.
+  for (const { site, models } of fileQueryModels(project.sqlSites(path), schema)) {
+    (site.parsed?.statements ?? []).forEach((st, i) => {
       u.queries++;
       const rel = WRITE_TYPES[st.type] ? unwrap(st.node)?.body.relation : undefined;
       // COPY … TO reads; only COPY … FROM writes.
@@ -63,19 +63,20 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
         const t = findTable(schema, rel.relname, rel.schemaname);
         if (t) u.writes.add(tableKey(t));
       }
-      const model = buildQueryModel(st, site.sql, schema, holes);
-      for (const level of model.levels) {
+      const model = models[i];
+      for (const level of model?.levels ?? []) {
         for (const p of levelPredicates(model, level).preds) {
           if (p.op !== 'eq' || p.wrapped || p.isNull || p.other) continue;
           note(u, p.table, p.column, p.value === 'constant' ? p.literals : undefined);
         }
       }
-    }
+    });
   }
   const sf: ts.SourceFile | undefined = /\.[cm]?[jt]sx?$/.test(path) ? project.tsAst(path) : undefined;
   if (sf) {
     literalMentions(sf, u.mentions, u.writeTexts);
-    for (const q of fileQuerySites(project, path)) {
+    const text = project.fileText(path) ?? '';
+    for (const q of project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path))) {
       if (q.sql || !q.table) continue;
       u.queries++;
       const t = findTable(schema, q.table);

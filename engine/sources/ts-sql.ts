@@ -25,9 +25,10 @@ import type { Range } from '../types';
 import { executorOf } from './executors';
 import { fileProvenance, type FileProvenance } from './provenance';
 import type { Library } from './query-sites';
+import { holePosition } from './holes';
 import { cook, identPieces, objProp, piecesText, quoteIdent, textHead, textTail, type ParamPiece, type Piece } from './sql-pieces';
 import { skipOuter } from './ts-expr';
-import type { SqlClient, SqlSegment, SqlSite } from './types';
+import type { HoleKind, SqlClient, SqlHole, SqlSegment, SqlSite } from './types';
 
 export { cook } from './sql-pieces';
 
@@ -338,7 +339,7 @@ class Extractor {
       // Prisma.raw('…') / sql.raw('…') handed to $queryRaw or a slonik method is raw SQL too.
       if (ts.isCallExpression(e)) {
         const raw = this.rawHelper(e, depth);
-        if (raw) return { pieces: raw, range: this.range(e) };
+        if (Array.isArray(raw)) return { pieces: raw, range: this.range(e) };
       }
       return undefined;
     }
@@ -411,37 +412,30 @@ class Extractor {
   }
 
   /**
-   * A value spliced into SQL text by string building (a plain template or `+`), not bound by the driver.
-   * In an identifier position (`from ${schema}.jobs`, `drop database ${name}`, `t_${suffix}`) it stands
-   * for a name, so it becomes a quoted identifier spelling the expression; elsewhere it is a value: `$n`.
+   * An interpolation not resolved to constant text (holes.ts says what it stands for by where it sits):
+   * a value becomes `$n`; a name a placeholder identifier spelling the expression (so the statement parses
+   * and names nothing the schema knows); an optional clause or a fragment glued to another one is left
+   * out; an unknown becomes `$n`. Each is marked as a hole of the site (SqlSite.holes).
    */
-  private stringHole(e: ts.Expression, before: Piece[], after: Piece[]): Piece {
+  private stringHole(e: ts.Expression, before: Piece[], after: Piece[], forced?: 'name' | 'fragment'): Piece {
     const p = this.param(e);
     if (p.kind !== 'param') return p;
     const prev = textTail(before, 200);
-    const next = textHead(after, 8);
-    // `values ${rows}`, `in ${sql(ids)}`: a list the driver or helper expands; `($n)` keeps the statement whole.
-    if (/\b(values|in)\s*$/i.test(prev) && !/^\s*\(/.test(next)) return { ...p, wrap: true } as ParamPiece;
-    // A hole on a line of its own after a clause (`${conditionalSql(…)}`, `${whereClause}`) is an optional
-    // fragment built elsewhere, not a value: the statement without it is the one we can read.
-    if (/\n[ \t]*$/.test(prev) && /^[ \t]*(\r?\n|$)/.test(next) && /\S/.test(prev) && !/(=|\(|,|\bvalues|\bin|\bset|\bselect|\bfrom|\bwhere|\band|\bor)\s*$/i.test(prev))
-      return { kind: 'text', text: '', fileStart: p.fileStart, fileLength: p.fileLength };
-    const glued = /[\w$]$/.test(prev) || /^\w/.test(next);
-    const identifierish =
-      glued ||
-      /^[."]/.test(next) ||
-      /[."]$/.test(prev) ||
-      IDENT_BEFORE.test(prev) ||
-      // `set ${col} = …`, `, ${col} = …` in an UPDATE.
-      (/^\s*=[^=]/.test(next) && /(\bset|,)\s*$/i.test(prev)) ||
-      // Column lists: `insert into t (${a}, ${b})`, `on conflict (${a})`, `primary key (${a})`.
-      /\b(into\s+\S+|on\s+conflict|key|unique|index\s+\S+\s+on\s+\S+)\s*\([^()]*$/i.test(prev);
-    if (!identifierish) return p;
+    const next = textHead(after, 40);
+    const pos = holePosition(prev, next);
+    const dropped = (kind: HoleKind): Piece => ({ kind: 'text', text: '', fileStart: p.fileStart, fileLength: p.fileLength, hole: kind, expr: p.expr });
+    if (pos === 'adjacent' || pos === 'clause' || pos === 'modifier') return dropped('fragment');
+    if (forced === 'fragment' && pos !== 'value' && pos !== 'list') return dropped('fragment');
+    if (pos === 'list') return { ...p, wrap: true, hole: forced ? 'unknown' : 'value' } as ParamPiece;
     const expr = p.expr.replace(/\s+/g, '');
-    if (!expr) return p;
-    // Glued to other name characters (`db_${suffix}`), the hole is part of one name: spell it as name characters.
-    const text = glued ? expr.replace(/\W+/g, '_').toLowerCase().slice(0, 60) : `"${expr.slice(0, 60).replace(/"/g, '""')}"`;
-    return { kind: 'text', text, fileStart: p.fileStart, fileLength: p.fileLength };
+    const name = pos === 'name' || pos === 'name-part' || pos === 'quoted-name' || forced === 'name';
+    if (name && expr) {
+      // Inside quotes or glued to name characters, the hole is part of one name: spell it as name characters.
+      const text =
+        pos === 'name-part' || pos === 'quoted-name' ? expr.replace(/\W+/g, '_').toLowerCase().slice(0, 60) || 'x' : `"${expr.slice(0, 60).replace(/"/g, '""')}"`;
+      return { kind: 'text', text, fileStart: p.fileStart, fileLength: p.fileLength, hole: 'name', expr: p.expr };
+    }
+    return { ...p, hole: pos === 'value' && !forced ? 'value' : 'unknown' };
   }
 
   /** Pieces of an expression whose whole value is known text (no parameters), or undefined. */
@@ -502,17 +496,21 @@ class Extractor {
     for (const span of tpl.templateSpans) {
       const inner = this.fragment(span.expression, depth + 1);
       const after = this.templatePartPieces(span.literal);
-      if (inner) out.push(...inner);
+      if (Array.isArray(inner)) out.push(...inner);
       // A driver binds values only: a hole in an identifier position is a name built elsewhere
-      // (slonik `sql.identifier`, postgres.js `sql(name)` held in a variable).
-      else out.push(this.stringHole(span.expression, out, after));
+      // (slonik `sql.identifier`, postgres.js `sql(name)` held in a variable); a helper known to splice
+      // names or text, given what we cannot read, is a name or a fragment whatever its position.
+      else out.push(this.stringHole(span.expression, out, after, inner?.forced));
       out.push(...after);
     }
     return out;
   }
 
-  /** An interpolation inside a sql tag that contributes SQL text rather than a value. */
-  private fragment(e: ts.Expression, depth: number): Piece[] | undefined {
+  /**
+   * An interpolation inside a sql tag that contributes SQL text rather than a value: its pieces, or
+   * `forced` when a helper is known to splice a name or text but its argument is not constant.
+   */
+  private fragment(e: ts.Expression, depth: number): Piece[] | { forced: 'name' | 'fragment' } | undefined {
     if (depth > MAX_CONST_DEPTH) return undefined;
     e = skipOuter(e);
     if (ts.isTaggedTemplateExpression(e)) {
@@ -532,6 +530,8 @@ class Extractor {
           const f = this.fragment(i, depth + 1);
           if (f) return f;
         }
+        // A variable holding a fragment we could not read (`const where = cond ? sql\`…\` : other`).
+        if (ts.isTaggedTemplateExpression(i) || ts.isConditionalExpression(i)) return { forced: 'fragment' };
       }
       return this.tableRef(e);
     }
@@ -539,10 +539,11 @@ class Extractor {
       // `${cond ? sql\`and x = ${y}\` : sql\`\`}`: inline the fragment that adds SQL, so the statement reads whole.
       const a = this.fragment(e.whenTrue, depth + 1);
       const b = this.fragment(e.whenFalse, depth + 1);
-      if (a && b) {
+      if (Array.isArray(a) && Array.isArray(b)) {
         const aText = a.some((p) => p.kind === 'param' || p.text.trim());
         return aText ? a : b;
       }
+      if (a || b) return { forced: 'fragment' };
       return undefined;
     }
     if (ts.isCallExpression(e)) return this.rawHelper(e, depth);
@@ -560,7 +561,7 @@ class Extractor {
    * (AdapterSql.splice): `sql.raw('…')`, `Prisma.raw('…')`, `sql('table')`, `sql.identifier([...])`,
    * `sql.ref('t.c')` … Only constant arguments are spliced.
    */
-  private rawHelper(call: ts.CallExpression, depth: number): Piece[] | undefined {
+  private rawHelper(call: ts.CallExpression, depth: number): Piece[] | { forced: 'name' | 'fragment' } | undefined {
     const callee = skipOuter(call.expression);
     const arg = call.arguments[0];
     if (!arg) return undefined;
@@ -577,11 +578,11 @@ class Extractor {
       if (b) splice = adapters[b.library].sql.splice({ kind: 'call', binding: b, argCount: call.arguments.length });
     }
     if (!splice) return undefined;
-    if (splice.kind === 'text') return this.constString(arg, depth + 1);
+    if (splice.kind === 'text') return this.constString(arg, depth + 1) ?? { forced: 'fragment' };
     const a = skipOuter(arg);
     if (splice.list && ts.isArrayLiteralExpression(a)) {
       const parts = a.elements.map((x) => this.constString(x, depth + 1));
-      if (parts.some((p) => !p)) return undefined;
+      if (parts.some((p) => !p)) return { forced: 'name' };
       const out: Piece[] = [];
       parts.forEach((p, i) => {
         if (i) out.push({ kind: 'text', text: '.', fileStart: a.elements[i].getStart(this.sf), fileLength: 0 });
@@ -590,7 +591,7 @@ class Extractor {
       return out;
     }
     const s = this.constString(a, depth + 1);
-    return s ? identPieces(s, splice.dotted) : undefined;
+    return s ? identPieces(s, splice.dotted) : { forced: 'name' };
   }
 
   /** A table object interpolated into a template renders as its quoted name (AdapterSql.tableOf). */
@@ -661,6 +662,7 @@ class Extractor {
     if (!hasParamPieces) base = 0;
     let sql = '';
     const segments: SqlSegment[] = [];
+    const holes: SqlHole[] = [];
     const params: string[] = [...paramTexts];
     let k = base;
     for (const p of pieces) {
@@ -676,6 +678,7 @@ class Extractor {
         fileLength = p.fileLength;
         if (fixed === undefined) params[num - 1] = p.expr;
       }
+      if (p.hole) holes.push({ start: sql.length, end: sql.length + t.length, kind: p.hole, expr: p.expr ?? '' });
       if (t.length === 0 && (fileLength ?? 0) === 0) continue;
       const seg: SqlSegment = { sqlStart: sql.length, fileStart: p.fileStart, length: t.length };
       if (fileLength !== undefined && fileLength !== t.length) seg.fileLength = fileLength;
@@ -702,10 +705,8 @@ class Extractor {
     };
     if (callRange) site.callRange = callRange;
     if (params.length) site.params = params;
+    if (holes.length) site.holes = holes;
     this.sites.push({ site, order: this.order++, node });
   }
 }
 
-/** Keywords after which a value spliced into SQL text is a name. */
-const IDENT_BEFORE =
-  /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column)\s+$/i;

@@ -19,6 +19,27 @@ export interface SqlSegment {
   fileLength?: number;
 }
 
+/**
+ * What an interpolation of the TypeScript source stands for in the SQL:
+ * - `value`: a value the driver binds or the text spells (`= ${id}`, `LIMIT ${n}`): rendered `$n`;
+ * - `name`: an identifier not known statically (`FROM ${table}`, `"${col}"`, `sql.identifier([x])`):
+ *   rendered as a placeholder name so the statement still parses, naming nothing the schema knows;
+ * - `fragment`: SQL text not known statically (`${whereClause}` on its own line, `sql.raw(x)`): left
+ *   out (zero length), so the statement parses but is incomplete;
+ * - `unknown`: cannot tell which (`ON ${a.fields.x} = ${b.fields.y}`, `WHERE ${cond}`): rendered `$n`.
+ * A rule never judges what a `name`, `fragment` or `unknown` hole may hide.
+ */
+export type HoleKind = 'value' | 'name' | 'fragment' | 'unknown';
+
+export interface SqlHole {
+  /** Extent in `SqlSite.sql` (empty for a fragment left out). */
+  start: number;
+  end: number;
+  kind: HoleKind;
+  /** The interpolated expression as written. */
+  expr: string;
+}
+
 /** Who runs the SQL: a library of query-sites.ts, a `.sql` file, or a sink whose library is unknown. */
 export type SqlClient = 'sql-file' | Library | 'unknown';
 
@@ -36,6 +57,8 @@ export interface SqlSite {
   name?: string;
   /** For TypeScript: the text of each interpolation, by parameter number (index 0 = $1). */
   params?: string[];
+  /** For TypeScript: every interpolation not resolved to constant text, with what it stands for. */
+  holes?: SqlHole[];
   /** Filled by the engine on first use. */
   parsed?: ParseOutcome;
 }

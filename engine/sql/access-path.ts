@@ -53,19 +53,14 @@ export interface LevelAccess {
   small: ReadonlySet<FromItem>;
 }
 
-export interface AccessOptions {
-  /** Whether `$n` stands for something other than a value (a spliced condition, an unknown name). */
-  opaqueParam?: (node: PgNode) => boolean;
-}
-
 /** Equality to a value fixed for the whole scan (not a column of the same level). */
 function isConstantEq(p: Predicate): boolean {
   return p.op === 'eq' && !p.inOr && !p.other && !p.wrapped;
 }
 
 /** Builds the access model of one level. */
-export function levelAccess(model: QueryModel, level: QueryLevel, sel: SelectivityContext, opts: AccessOptions = {}): LevelAccess {
-  const lp = levelPredicates(model, level, opts.opaqueParam);
+export function levelAccess(model: QueryModel, level: QueryLevel, sel: SelectivityContext): LevelAccess {
+  const lp = levelPredicates(model, level);
   const tables = level.from.filter((f): f is FromItem & { table: TableInfo } => f.kind === 'table' && !!f.table);
   const byItem = new Map<FromItem, Predicate[]>();
   for (const p of lp.preds) {

@@ -14,7 +14,7 @@ import type { Range } from '../types';
 import { exprKey, nameList, unwrap } from './expr';
 import { type ColumnPredicate, type PredicateOp, type RowFact, literalList, literalText } from './index-coverage';
 import type { PgNode } from './parser';
-import { type ColumnRefInfo, type FromItem, type QueryLevel, type QueryModel, columnRefsOf, conjuncts, isAggregateCall } from './query-model';
+import { type ColumnRefInfo, type FromItem, type QueryLevel, type QueryModel, columnRefsOf, conjuncts, isAggregateCall, walkLevel } from './query-model';
 
 export type Clause = 'WHERE' | 'JOIN' | 'ORDER BY … LIMIT';
 
@@ -24,7 +24,7 @@ export type Clause = 'WHERE' | 'JOIN' | 'ORDER BY … LIMIT';
  * a subquery, a column of another item of the same level (a join), or an
  * expression of those (`now() - interval '1 day'`).
  */
-export type ValueKind = 'constant' | 'param' | 'outer' | 'subquery' | 'column' | 'expr';
+export type ValueKind = 'constant' | 'param' | 'outer' | 'subquery' | 'column' | 'expr' | 'opaque';
 
 export interface Predicate extends ColumnPredicate {
   item: FromItem;
@@ -45,7 +45,7 @@ export interface Predicate extends ColumnPredicate {
   literals?: string[];
   /** `IS NULL`. */
   isNull?: boolean;
-  /** The value is an interpolation of the TypeScript source standing for a whole condition or an unknown name. */
+  /** The value is an interpolation of the source that may be a name or SQL text, not a value: nothing to judge by. */
   opaque?: boolean;
   /** A range bounded on one side only (`created_at < now() - interval '1 day'`). */
   openRange?: boolean;
@@ -79,7 +79,7 @@ export function columnSide(
   const refs = columnRefsOf(node);
   if (refs.length !== 1) return undefined;
   const ref = model.resolve(level, refs[0]);
-  if (!ref.item || ref.item.level !== level) return undefined;
+  if (!ref.item || ref.item.level !== level || ref.inHole || isOpaque(model, node)) return undefined;
   // An aggregate or window call is not a row predicate.
   if (u.type === 'FuncCall' && (u.body.agg_star || u.body.over || isAggregateCall(node))) return undefined;
   const range = model.rangeOf(node);
@@ -113,9 +113,25 @@ function isParam(node: PgNode): boolean {
   return false;
 }
 
+/**
+ * Whether an expression holds an interpolation that may be more than a value (a `$n` or a placeholder
+ * name standing for a name, a fragment, or something unknown): its meaning is not in the text.
+ */
+export function isOpaque(model: QueryModel, node: PgNode | undefined): boolean {
+  if (!node || !model.holes.length) return false;
+  let found = false;
+  walkLevel(node, (type, body) => {
+    if (found || (type !== 'ParamRef' && type !== 'ColumnRef')) return;
+    const at: number | undefined = body.location;
+    if (at !== undefined && at >= 0 && model.opaqueAt(at, at + 1)) found = true;
+  });
+  return found;
+}
+
 /** What a value expression is, seen from `level`. */
 export function valueKind(model: QueryModel, level: QueryLevel, node: PgNode | undefined): { kind: ValueKind; literals?: string[] } {
   if (!node) return { kind: 'expr' };
+  if (isOpaque(model, node)) return { kind: 'opaque' };
   const lits = literalList(node);
   if (lits) return { kind: 'constant', literals: lits };
   const u = unwrap(node);
@@ -139,7 +155,6 @@ class Collector {
   constructor(
     readonly model: QueryModel,
     readonly level: QueryLevel,
-    readonly opaqueParam: (node: PgNode) => boolean,
   ) {}
 
   private add(
@@ -192,7 +207,7 @@ class Collector {
     const pick = lOk ? { side: ls, value: r } : rOk ? { side: rs, value: l } : undefined;
     if (!pick) return;
     const v = valueKind(this.model, this.level, pick.value);
-    if (pick.value && isParam(pick.value) && this.opaqueParam(pick.value)) extra = { ...extra, opaque: true };
+    if (v.kind === 'opaque') extra = { ...extra, opaque: true };
     // The other side reads a column of this level that no single item owns for sure: not a constant.
     if (v.kind === 'column') return;
     this.add(pick.side, op, clause, inOr, v, extra);
@@ -325,19 +340,19 @@ function itemFacts(model: QueryModel, level: QueryLevel, preds: Predicate[], con
   return out;
 }
 
-/** Whether a whole conjunct is a bare parameter: a condition built elsewhere and spliced in (`WHERE ${condition}`). */
-export function isOpaqueCondition(node: PgNode): boolean {
+/**
+ * Whether a conjunct is a condition we cannot read: a bare parameter (`WHERE ${condition}` spliced in
+ * whole, a `.sql` file's `$1`), or anything holding an interpolation that may be more than a value.
+ */
+export function isOpaqueCondition(model: QueryModel, node: PgNode): boolean {
   const u = unwrap(node);
-  return u?.type === 'ParamRef' || (u?.type === 'TypeCast' && unwrap(u.body.arg)?.type === 'ParamRef');
+  if (u?.type === 'ParamRef' || (u?.type === 'TypeCast' && unwrap(u.body.arg)?.type === 'ParamRef')) return true;
+  return isOpaque(model, node);
 }
 
-/**
- * The predicates of one level. `opaqueParam` says whether a `$n` stands for
- * something the source does not show as a value (a spliced condition, an
- * unknown name): such comparisons carry `opaque`.
- */
-export function levelPredicates(model: QueryModel, level: QueryLevel, opaqueParam: (node: PgNode) => boolean = () => false): LevelPredicates {
-  const c = new Collector(model, level, opaqueParam);
+/** The predicates of one level (comparisons holding an interpolation that may be more than a value carry `opaque`). */
+export function levelPredicates(model: QueryModel, level: QueryLevel): LevelPredicates {
+  const c = new Collector(model, level);
   for (const w of level.where) c.conjunct(w, 'WHERE');
   for (const j of level.joinQuals) c.conjunct(j.conjunct, 'JOIN');
   closeRanges(c.preds);

@@ -16,7 +16,7 @@
  */
 import type { SchemaModel, TableInfo } from '../schema/types';
 import { findTable } from '../schema/types';
-import type { SqlSite } from '../sources/types';
+import type { HoleKind, SqlHole, SqlSite } from '../sources/types';
 import type { Range } from '../types';
 import { nameList, unwrap } from './expr';
 import { type ParsedStatement, type PgNode, type SqlToken, scanSql } from './parser';
@@ -67,6 +67,8 @@ export interface FromItem {
   valuesRows?: number;
   via: JoinVia;
   node: PgNode;
+  /** The name is an interpolation not known statically (`FROM ${table}`): an unknown relation. */
+  unknownName?: boolean;
 }
 
 export interface CteDef {
@@ -155,6 +157,8 @@ export interface ColumnRefInfo {
   item?: FromItem;
   /** When unresolved: the items that might own it (several tables without schema knowledge). */
   candidates: FromItem[];
+  /** The reference lies in an interpolation not known statically (`"${col}"`): a column nobody can name. */
+  inHole?: boolean;
 }
 
 export interface QueryModel {
@@ -162,6 +166,12 @@ export interface QueryModel {
   levels: QueryLevel[];
   sql: string;
   schema?: SchemaModel;
+  /** Interpolations of the statement's source not resolved to constant text (SqlSite.holes). */
+  holes: readonly SqlHole[];
+  /** Part of the statement is SQL text nobody can read (a fragment hole): WHERE-based verdicts are off. */
+  incomplete: boolean;
+  /** Whether [start, end] overlaps an interpolation that may be more than a value (a name, a fragment, unknown). */
+  opaqueAt(start: number, end: number): boolean;
   /** Extent of a node in the SQL text (identifier chains, calls, casts); a zero-length range when unknown. */
   rangeOf(node: PgNode): Range;
   resolve(level: QueryLevel, columnRef: PgNode): ColumnRefInfo;
@@ -452,14 +462,19 @@ class Builder {
     readonly sql: string,
     readonly schema: SchemaModel | undefined,
     statementType: string,
-    readonly holes: readonly Range[] = [],
+    readonly holes: readonly SqlHole[] = [],
   ) {
     this.lex = new LocalLexer(sql);
+    const opaque = holes.filter((h) => h.kind !== 'value');
     this.model = {
       statementType,
       levels: [],
       sql,
       schema,
+      holes,
+      // A fragment left out after the last token (`… FROM t\n  ${where}\n`) still belongs to the statement: any fragment of the site counts.
+      incomplete: opaque.some((h) => h.kind === 'fragment'),
+      opaqueAt: (start, end) => opaque.some((h) => (h.start === h.end ? h.start >= start && h.start <= end : h.start < Math.max(end, start + 1) && h.end > start)),
       rangeOf: (n) => this.rangeOf(n),
       resolve: (l, n) => this.resolve(l, n),
       tokens: () => this.tokens(),
@@ -833,7 +848,10 @@ class Builder {
       node,
     };
     if (cte) item.cte = cte;
-    else {
+    else if (range.end > range.start && this.inHole(range.end - 1)) {
+      // `FROM ${table}`: whatever the placeholder spells, the relation is unknown.
+      item.unknownName = true;
+    } else {
       item.table = findTable(this.schema, name, rv.schemaname);
       // `${schemaVar}."Table"`: the schema comes from a variable (an interpolation rendered as its
       // name), the table is written. When the schema model knows no such schema, the table is the
@@ -843,9 +861,9 @@ class Builder {
     return item;
   }
 
-  /** Whether an offset of the SQL lies in text substituted for an interpolation. */
+  /** Whether an offset of the SQL lies in text substituted for an interpolation that is not a value. */
   private inHole(offset: number): boolean {
-    return this.holes.some((h) => offset >= h.start && offset < h.end);
+    return this.holes.some((h) => h.kind !== 'value' && offset >= h.start && offset < h.end);
   }
 
   resolve(level: QueryLevel, node: PgNode): ColumnRefInfo {
@@ -856,6 +874,7 @@ class Builder {
     const column = fields[fields.length - 1];
     const qualifier = fields.length > 1 ? fields.slice(0, -1) : undefined;
     const info: ColumnRefInfo = { node, fields, column, qualifier, range: this.chainRange(cr.location ?? -1), level, candidates: [] };
+    if (info.range.end > info.range.start && this.inHole(info.range.end - 1)) info.inHole = true;
     for (let l: QueryLevel | undefined = level; l; l = l.parent) {
       if (qualifier) {
         const found = l.from.find((f) => matchesQualifier(f, qualifier));
@@ -887,8 +906,9 @@ class Builder {
 }
 
 /** Builds the query model of one parsed statement. Statements without a query part (DDL, plain INSERT … VALUES) give no levels. */
-export function buildQueryModel(stmt: ParsedStatement, sql: string, schema?: SchemaModel, holes: readonly Range[] = []): QueryModel {
-  const b = new Builder(sql, schema, stmt.type, holes);
+export function buildQueryModel(stmt: ParsedStatement, sql: string, schema?: SchemaModel, holes: readonly (Range & { kind?: HoleKind; expr?: string })[] = []): QueryModel {
+  const typed: SqlHole[] = holes.map((h) => ({ start: h.start, end: h.end, kind: h.kind ?? 'name', expr: h.expr ?? '' }));
+  const b = new Builder(sql, schema, stmt.type, typed);
   b.anyStatement(stmt.node, 'top', undefined, new Map());
   return b.model;
 }
@@ -900,9 +920,9 @@ function schemaKnown(schema: SchemaModel | undefined, name: string): boolean {
   return false;
 }
 
-/** SQL ranges of text substituted for interpolations (`$1` for `${id}`, an identifier for `${schema}`). */
-export function siteHoles(site: SqlSite): Range[] {
-  return site.segments.filter((g) => g.fileLength !== undefined && g.fileLength !== g.length).map((g) => ({ start: g.sqlStart, end: g.sqlStart + g.length }));
+/** The interpolation holes of a site (`$1` for `${id}`, a placeholder name for `${schema}`, a fragment left out). */
+export function siteHoles(site: SqlSite): SqlHole[] {
+  return site.holes ?? [];
 }
 
 /** `t` / `s.t` of a qualified reference names this item (an alias hides the table's own name, as in PostgreSQL). */

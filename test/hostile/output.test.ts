@@ -51,7 +51,8 @@ describe('hostile input: output', () => {
   });
 
   it('reports a directory it cannot read, and exits 2 when no file could be read', async () => {
-    const d = tempProject({ 'ok/a.sql': 'SELECT * FROM t;\n', 'locked/b.sql': 'SELECT * FROM t;\n' });
+    // A comma join with no predicate: a finding without any schema.
+    const d = tempProject({ 'ok/a.sql': 'SELECT t.id FROM t, u;\n', 'locked/b.sql': 'SELECT t.id FROM t, u;\n' });
     const realReaddir = fsm.readdirSync;
     const realRead = fsm.readFileSync;
     const denied = (p: fs.PathOrFileDescriptor) => typeof p === 'string' && p.includes(`${path.sep}locked`);

@@ -18,6 +18,7 @@ CREATE TABLE users (
   email text NOT NULL,
   name text NOT NULL,
   bio text,
+  avatar bytea,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -495,6 +496,9 @@ describe('language server over stdio', function () {
   });
 });
 
+/** A users table with a large column: `SELECT *` over it is an over-fetching finding (a narrow or unknown table is not). */
+const WIDE_USERS = 'CREATE TABLE users (id bigserial PRIMARY KEY, name text, bio text, avatar bytea);\n';
+
 describe('language server configuration', function () {
   this.timeout(60000);
   const roots: string[] = [];
@@ -515,7 +519,7 @@ describe('language server configuration', function () {
   }
 
   it('shows a message for a bad querylens.config.json, falls back to defaults and still lints', async () => {
-    const { root, c } = await start({ 'querylens.config.json': '{ "rules": { "no-such-rule": "off" } }', 'q.sql': 'SELECT * FROM users;\n' });
+    const { root, c } = await start({ 'querylens.config.json': '{ "rules": { "no-such-rule": "off" } }', 'schema.sql': WIDE_USERS, 'q.sql': 'SELECT * FROM users;\n' });
     const msg = await c.waitFor('showMessage', () => c.messages.find((m) => /querylens\.config\.json/.test(m.message)));
     assert.match(msg.message, /no-such-rule/);
     const ds = await c.diagnosticsFor(await c.open(path.join(root, 'q.sql'), 'SELECT * FROM users;\n'));
@@ -523,7 +527,7 @@ describe('language server configuration', function () {
   });
 
   it('applies rule severities from the querylens settings section and from the config file', async () => {
-    const { root, c } = await start({ 'q.sql': 'SELECT * FROM users;\n' }, { settings: { rules: { 'over-fetching': 'error' } } });
+    const { root, c } = await start({ 'schema.sql': WIDE_USERS, 'q.sql': 'SELECT * FROM users;\n' }, { settings: { rules: { 'over-fetching': 'error' } } });
     const ds = await c.diagnosticsFor(await c.open(path.join(root, 'q.sql'), 'SELECT * FROM users;\n'));
     assert.equal(only(ds, 'over-fetching')[0]?.severity, 1, JSON.stringify(ds));
     // The config file, written and announced, turns the rule off (the file wins over settings).
@@ -535,7 +539,7 @@ describe('language server configuration', function () {
   });
 
   it('applies an open querylens.config.json as it is typed: no popup for half-typed JSON, re-analysis when it parses', async () => {
-    const { root, c } = await start({ 'q.sql': 'SELECT * FROM users;\n', 'querylens.config.json': '{}' });
+    const { root, c } = await start({ 'schema.sql': WIDE_USERS, 'q.sql': 'SELECT * FROM users;\n', 'querylens.config.json': '{}' });
     const q = await c.open(path.join(root, 'q.sql'), 'SELECT * FROM users;\n');
     assert.equal(only(await c.diagnosticsFor(q), 'over-fetching').length, 1);
     const cfg = await c.open(path.join(root, 'querylens.config.json'), '{}', 'json');
@@ -550,16 +554,17 @@ describe('language server configuration', function () {
 
   it('does not lint test files unless lintTests, and says why in the log; lints files outside every folder with defaults', async () => {
     const src = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(id: number) {\n  const { rows } = await pool.query('SELECT * FROM users WHERE id = $1', [id]);\n  return rows[0].email;\n}\n";
-    const { root, c } = await start({ 'migrations/001.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text, bio text);\n' });
+    const { root, c } = await start({ 'migrations/001.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text, bio text, avatar bytea);\n' });
     const t = await c.open(path.join(root, 'src/users.test.ts'), src);
     assert.deepEqual(await c.diagnosticsFor(t), []);
     await c.waitFor('excluded log', () => c.logs.find((l) => /src\/users\.test\.ts: not linted \(test file/.test(l)));
     const outside = tempWorkspace({});
     roots.push(outside);
-    const o = await c.open(path.join(outside, 'loose.sql'), 'SELECT * FROM users;\n');
-    assert.equal(only(await c.diagnosticsFor(o), 'over-fetching').length, 1);
+    // No schema out there: a comma join with no predicate is a finding whatever the tables are.
+    const o = await c.open(path.join(outside, 'loose.sql'), 'SELECT a.id FROM a, b;\n');
+    assert.equal(only(await c.diagnosticsFor(o), 'cartesian-join').length, 1);
 
-    const { root: root2, c: c2 } = await start({ 'migrations/001.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text, bio text);\n' }, { settings: { lintTests: true } });
+    const { root: root2, c: c2 } = await start({ 'migrations/001.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text, bio text, avatar bytea);\n' }, { settings: { lintTests: true } });
     const t2 = await c2.open(path.join(root2, 'src/users.test.ts'), src);
     assert.equal(only(await c2.diagnosticsFor(t2), 'over-fetching').length, 1);
   });
@@ -621,7 +626,7 @@ describe('language server configuration', function () {
   });
 
   it('marks findings accepted in querylens-suppressions.json as hints (or hides them), and follows the file', async () => {
-    const files = { 'migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY, name text, bio text);\n', 'q.sql': 'SELECT * FROM users;\n' };
+    const files = { 'migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY, name text, bio text, avatar bytea);\n', 'q.sql': 'SELECT * FROM users;\n' };
     const { root, c } = await start(files);
     const q = path.join(root, 'q.sql');
     const uri = await c.open(q, files['q.sql']);

@@ -1,0 +1,195 @@
+/**
+ * How code uses the rows a query returns, and the one over-fetching verdict
+ * both halves of the rule give: a query fetching every column is reported
+ * when the code reads only some fields of the rows, or leaves large columns
+ * (json/jsonb/bytea/long text) unread; it is quiet when the table is narrow,
+ * and when the rows escape (returned, spread, serialised, handed to a
+ * function): whatever receives them may need every column.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { isLargeType } from '../engine/model';
+import type { ColumnInfo } from '../engine/schema/types';
+
+/** At most this share of the columns read (and no large column skipped) is fine; more unused is over-fetching. */
+export const USED_FRACTION = 0.5;
+/** A table of at most this many columns and no large one is narrow: fetching all of it costs next to nothing more. */
+export const NARROW_COLUMNS = 6;
+
+export interface FieldUse {
+  /** Fields read; undefined when the rows escape (any use we cannot account for). */
+  fields?: Set<string>;
+}
+
+/** The expression whose value is the query's result (`await q`, `q` itself), climbing through awaits and parens. */
+export function resultHolder(node: ts.Node): ts.Node {
+  let n = node;
+  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  return n;
+}
+
+/** How a row value (identifier `row`) is used in `scope`: field reads only, or it escapes. */
+function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>): boolean {
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
+      const p = n.parent;
+      if ((ts.isPropertyAccessExpression(p) && p.expression === n) ) {
+        out.add(p.name.text);
+      } else if (ts.isElementAccessExpression(p) && p.expression === n && ts.isStringLiteral(p.argumentExpression)) {
+        out.add(p.argumentExpression.text);
+      } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken) && p.left === n) {
+        // `if (!row)`, `row === null`: a presence check reads no column.
+      } else if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) {
+        /* presence check */
+      } else if (ts.isIfStatement(p) || ts.isConditionalExpression(p)) {
+        /* presence check */
+      } else if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isObjectBindingPattern(p.name)) {
+        for (const el of p.name.elements) {
+          if (el.dotDotDotToken) ok = false;
+          const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+          if (key) out.add(key);
+          else ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return ok;
+}
+
+function isPropertyName(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isBindingElement(p) && p.propertyName === n) || ts.isPropertySignature(p) || ts.isMethodDeclaration(p);
+}
+
+const ARRAY_ELEMENT_METHODS = /^(map|forEach|filter|find|some|every|flatMap|findIndex|sort)$/;
+
+/** How a collection of rows (identifier `rows`) is used: element field reads through for…of and array callbacks, `.length`. */
+export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>): boolean {
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
+      const p = n.parent;
+      if (ts.isPropertyAccessExpression(p) && p.expression === n) {
+        const m = p.name.text;
+        const call = p.parent;
+        if (m === 'length') {
+          /* counts rows, reads no column */
+        } else if (ARRAY_ELEMENT_METHODS.test(m) && ts.isCallExpression(call) && call.expression === p) {
+          const cb = call.arguments[0];
+          if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) {
+            const param = cb.parameters[m === 'sort' ? 0 : 0];
+            if (param && ts.isIdentifier(param.name)) {
+              if (!rowFieldUses(param.name.text, cb.body, param, out)) ok = false;
+              if (m === 'sort') {
+                const p2 = cb.parameters[1];
+                if (p2 && ts.isIdentifier(p2.name) && !rowFieldUses(p2.name.text, cb.body, p2, out)) ok = false;
+              }
+            } else if (param && ts.isObjectBindingPattern(param.name)) {
+              for (const el of param.name.elements) {
+                if (el.dotDotDotToken) ok = false;
+                const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+                if (key) out.add(key);
+              }
+            } else ok = false;
+            // The callback's result escapes unless it is a projection of fields (map) or a boolean.
+            if (m === 'filter' || m === 'find' || m === 'sort') {
+              // Returns rows: used further; follow only when assigned to nothing we track → conservative.
+              if (!isDiscardedOrFieldRead(call)) ok = false;
+            }
+          } else ok = false;
+        } else {
+          ok = false;
+        }
+      } else if (ts.isForOfStatement(p) && p.expression === n) {
+        const init = p.initializer;
+        if (ts.isVariableDeclarationList(init) && init.declarations[0]) {
+          const d = init.declarations[0];
+          if (ts.isIdentifier(d.name)) {
+            if (!rowFieldUses(d.name.text, p.statement, d, out)) ok = false;
+          } else if (ts.isObjectBindingPattern(d.name)) {
+            for (const el of d.name.elements) {
+              if (el.dotDotDotToken) ok = false;
+              const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+              if (key) out.add(key);
+            }
+          } else ok = false;
+        } else ok = false;
+      } else if (ts.isElementAccessExpression(p) && p.expression === n && ts.isPropertyAccessExpression(p.parent) && p.parent.expression === p) {
+        out.add(p.parent.name.text);
+      } else {
+        ok = false;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return ok;
+}
+
+function isDiscardedOrFieldRead(call: ts.CallExpression): boolean {
+  const p = call.parent;
+  return ts.isExpressionStatement(p) || (ts.isPropertyAccessExpression(p) && p.name.text === 'length');
+}
+
+/**
+ * Fields the code reads from a query result held by `holder` (the awaited call, or `.rows` of it):
+ * a variable of rows (`many`) or of one row, or a destructuring of one row. Undefined fields when the
+ * result is not held in a variable or escapes.
+ */
+export function fieldsRead(holder: ts.Node, many: boolean): FieldUse {
+  const p = holder.parent;
+  if (!p || !ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
+  let fn: ts.Node | undefined = p.parent;
+  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  if (!fn) return {};
+  const body = ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return {};
+  const out = new Set<string>();
+  if (ts.isObjectBindingPattern(p.name)) {
+    if (many) return {};
+    for (const el of p.name.elements) {
+      if (el.dotDotDotToken) return {};
+      const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+      if (!key) return {};
+      out.add(key);
+    }
+    return { fields: out };
+  }
+  if (!ts.isIdentifier(p.name)) return {};
+  const ok = many ? rowsFieldUses(p.name.text, body, p, out) : rowFieldUses(p.name.text, body, p, out);
+  return ok ? { fields: out } : {};
+}
+
+
+export type OverFetchVerdict =
+  | { report: false }
+  | { report: true; usedCols: ColumnInfo[]; unused: ColumnInfo[]; largeUnused: ColumnInfo[] };
+
+/**
+ * The verdict over the columns fetched (`all`) and the fields the code reads (undefined: the rows escape
+ * or their use is unknown, so nothing to report). A field that is not a column (a relation, a computed
+ * getter, an alias) means we do not know the row shape: nothing to report either.
+ */
+export function overFetchVerdict(all: ColumnInfo[], fields: Set<string> | undefined, column: (field: string) => ColumnInfo | undefined): OverFetchVerdict {
+  if (!fields || fields.size === 0) return { report: false };
+  const usedCols: ColumnInfo[] = [];
+  for (const f of fields) {
+    const c = column(f);
+    if (!c) return { report: false };
+    if (!usedCols.includes(c)) usedCols.push(c);
+  }
+  const unused = all.filter((c) => !usedCols.includes(c));
+  if (!unused.length) return { report: false };
+  const largeUnused = unused.filter((c) => isLargeType(c.type));
+  if (largeUnused.length) return { report: true, usedCols, unused, largeUnused };
+  if (all.length <= NARROW_COLUMNS && !all.some((c) => isLargeType(c.type))) return { report: false };
+  if (usedCols.length > all.length * USED_FRACTION) return { report: false };
+  return { report: true, usedCols, unused, largeUnused };
+}

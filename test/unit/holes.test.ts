@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { holePosition } from '../../engine/sources/holes';
+import { tsSourceFile } from '../../engine/sources/ts-ast';
+import { tsSqlSites } from '../../engine/sources/ts-sql';
+import { sqlRangeToFile } from '../../engine/sources/types';
+import { initParser, parseSql } from '../../engine/sql/parser';
+import { memoryProject } from './memory-project';
+
+function site(src: string) {
+  const s = tsSqlSites('src/main.ts', src, tsSourceFile('src/main.ts', src), memoryProject({ 'src/main.ts': src }));
+  assert.equal(s.length, 1, JSON.stringify(s.map((x) => x.sql)));
+  return s[0];
+}
+
+const PG = `import { Pool } from 'pg';\nconst pool = new Pool();\n`;
+const SLONIK = `import { createPool, sql } from 'slonik';\nconst pool = createPool('');\n`;
+
+describe('interpolation holes', () => {
+  before(() => initParser());
+
+  it('reads what an interpolation stands for from where it sits', () => {
+    const cases: [string, string, string][] = [
+      ['SELECT * FROM t WHERE a = ', '', 'value'],
+      ['SELECT * FROM t WHERE a IN (', ')', 'value'],
+      ['SELECT * FROM t LIMIT ', '', 'value'],
+      ['SELECT * FROM t WHERE lower(email) = lower(', ')', 'value'],
+      ['SELECT * FROM t WHERE a = 1 AND b ', '::int', 'value'],
+      ['INSERT INTO t (a) VALUES ', '', 'list'],
+      ['SELECT * FROM ', ' t', 'name'],
+      ['SELECT * FROM ', '.jobs', 'name'],
+      ['SELECT "', '" FROM t', 'quoted-name'],
+      ['SELECT * FROM t_', '', 'name-part'],
+      ['SELECT * FROM t ORDER BY ', '', 'name'],
+      ['SELECT * FROM t ORDER BY created_at ', '', 'modifier'],
+      ['SELECT * FROM a JOIN b ON ', ' = $0', 'unknown'],
+      ['SELECT * FROM a JOIN b ON $0 = ', '', 'unknown'],
+      ['SELECT * FROM t WHERE ', '', 'unknown'],
+      ['SELECT ', ' FROM t', 'unknown'],
+      ['SELECT * FROM t WHERE $0', '', 'adjacent'],
+      ['SELECT * FROM t\n  ', '\n  ORDER BY id', 'clause'],
+    ];
+    for (const [prev, next, want] of cases) assert.equal(holePosition(prev, next), want, `${prev}⟨…⟩${next}`);
+  });
+
+  it('keeps statements with interpolated names parseable, and marks every hole', () => {
+    const quoted = site(`${PG}export const f = (col: string, id: number) => pool.query(\`SELECT "\${col}" FROM users WHERE id = \${id}\`);`);
+    assert.deepEqual(parseSql(quoted.sql).errors, []);
+    assert.deepEqual(
+      quoted.holes?.map((h) => [h.kind, h.expr]),
+      [
+        ['name', 'col'],
+        ['value', 'id'],
+      ],
+    );
+    const adjacent = site(`${PG}export const f = (a: string, b: string) => pool.query(\`SELECT id FROM users WHERE \${a}\${b}\`);`);
+    assert.deepEqual(parseSql(adjacent.sql).errors, []);
+    assert.deepEqual(adjacent.holes?.map((h) => h.kind), ['unknown', 'fragment']);
+    const ident = site(`${SLONIK}export const f = (t: string) => pool.any(sql\`SELECT * FROM \${sql.identifier([t])} WHERE id = 1\`);`);
+    assert.deepEqual(parseSql(ident.sql).errors, []);
+    assert.deepEqual(ident.holes?.map((h) => h.kind), ['name']);
+  });
+
+  it('maps a hole back to the whole interpolation', () => {
+    const src = `${SLONIK}export const f = (a: { x: unknown }, b: { y: unknown }) => pool.any(sql\`SELECT 1 FROM o JOIN u ON \${a.x} = \${b.y}\`);`;
+    const s = site(src);
+    const [h1, h2] = s.holes!;
+    assert.equal(src.slice(sqlRangeToFile(s, h1).start, sqlRangeToFile(s, h1).end), '${a.x}');
+    assert.equal(src.slice(sqlRangeToFile(s, h2).start, sqlRangeToFile(s, h2).end), '${b.y}');
+  });
+});
