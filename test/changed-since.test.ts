@@ -32,7 +32,7 @@ describe('querylens lint --changed-since', function () {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-changed-'));
     temps.push(repo);
     git(repo, 'init', '-q');
-    write(repo, 'migrations/001.sql', 'CREATE TABLE users (id int PRIMARY KEY, name text, bio text);\n');
+    write(repo, 'migrations/001.sql', 'CREATE TABLE users (id int PRIMARY KEY, name text, bio text, avatar bytea);\n');
     write(repo, 'src/db.ts', HELPER);
     write(repo, 'queries/old.sql', STAR);
     git(repo, 'add', '-A');

@@ -13,7 +13,7 @@ import { cleanTemps, lint, tempProject } from './helpers';
 
 const PG = 'import { Pool } from "pg";\nconst pool = new Pool();\n';
 const LOOP = 'export async function f(ids: number[]) { for (const id of ids) { await pool.query("SELECT * FROM users WHERE id = $1", [id]); } }\n';
-const SCHEMA = 'CREATE TABLE users (id int primary key, name text);\nCREATE TABLE orders (id int primary key, user_id int);\n';
+const SCHEMA = 'CREATE TABLE users (id int primary key, name text, avatar bytea);\nCREATE TABLE orders (id int primary key, user_id int);\n';
 
 interface Report {
   findings: { file: string; ruleId: string; line: number }[];

@@ -15,7 +15,7 @@ import { type LintOptions, parseArgs } from '../../cli/args';
 import { runLint } from '../../cli/lint';
 import { LspClient, buildBundles, tempWorkspace } from './client';
 
-const SCHEMA = 'CREATE TABLE users (id int primary key, name text, email text);\nCREATE TABLE orders (id int primary key, user_id int, total int);\n';
+const SCHEMA = 'CREATE TABLE users (id int primary key, name text, email text, avatar bytea);\nCREATE TABLE orders (id int primary key, user_id int, total int, notes jsonb);\n';
 const MB = 1024 * 1024;
 
 async function memory(c: LspClient): Promise<{ mainHeap: number; workerHeap: number; rss: number }> {
