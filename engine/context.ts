@@ -49,7 +49,7 @@ export interface ProjectServices {
    * dialect still holds its name and number): fixes that create files avoid them.
    */
   pathsOnDisk?(): ReadonlySet<string>;
-  /** Every project file, given or listed by the host (what project-wide facts read). */
+  /** Every project file, given or listed by the host (what project-wide facts read: usage, interface implementations). */
   projectFiles?(): string[];
 }
 

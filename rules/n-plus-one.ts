@@ -90,6 +90,93 @@ function perQuery(ctx: RuleContext, site: QuerySite): QueryPrice {
   return queryInput(siteShape(site, ctx.project), ctx.model);
 }
 
+/**
+ * The per-element scope a query runs once per element of (innermost first). A batched query (an `in`
+ * list, `= ANY($1)`, a multi-row write) batches a loop only when one of its lists carries that loop's
+ * collection (`In(chunk)` in a chunk loop, `In(users.map(…))`); a constant list, `[user.id]` or another
+ * element's list leaves it per element. Undefined when every loop around it is batched, or when a batched
+ * query says nothing about its lists.
+ */
+function unbatchedScope(site: QuerySite, all: IterationScope[], mapOperand: (t: string) => string = (t) => t): IterationScope | undefined {
+  const scopes = all.filter((s) => s.perElement);
+  if (!site.batched) return scopes[0];
+  const ops = site.batchOperands?.map(mapOperand);
+  if (!ops?.length) return undefined;
+  return scopes.find((s) => !ops.some((t) => carries(t, s)));
+}
+
+const squash = (t: string): string => t.replace(/\s+/g, '');
+
+/** Does a list expression (source text) carry the collection of `scope`? */
+function carries(list: string, scope: IterationScope): boolean {
+  if (scope.collection && squash(list).includes(squash(scope.collection))) return true;
+  const el = scope.element;
+  if (el && new RegExp(`(^|[^\\w$.])${el.replace(/\$/g, '\\$')}(?![\\w$])`).test(list)) return elementIsBatch(scope);
+  return false;
+}
+
+/**
+ * A memoised load: the query runs only when a field or map entry is still empty and the result is stored
+ * there (`let e = cache[id]; if (!e) { e = await load(id); cache[id] = e }`, `if (this.ids === undefined)
+ * this.ids = await …`, `x ??= await …`): once per key, or once, not once per element.
+ */
+function memoised(node: ts.Node, scope: IterationScope): boolean {
+  for (let n: ts.Node = node; n.parent && n !== scope.body; n = n.parent) {
+    const p = n.parent;
+    if (ts.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken && isStore(p.left)) return true;
+    if (ts.isIfStatement(p) && p.thenStatement === n) {
+      const key = emptinessTest(p.expression);
+      if (key && storesInto(p.thenStatement, key)) return true;
+    }
+  }
+  return false;
+}
+
+/** A field, element or map entry (not a plain local that dies with the iteration). */
+function isStore(e: ts.Expression): boolean {
+  e = unparen(e);
+  return ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e);
+}
+
+/** The texts naming the slot an `if` tests for emptiness: `!x`, `x === undefined`, `x == null`, `!m.has(k)`. */
+function emptinessTest(cond: ts.Expression): string[] | undefined {
+  const c = unparen(cond);
+  let tested: ts.Expression | undefined;
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) tested = unparen(c.operand);
+  else if (ts.isBinaryExpression(c) && /^(===|==)$/.test(c.operatorToken.getText()) && /^(undefined|null)$/.test(c.right.getText())) tested = unparen(c.left);
+  if (!tested) return undefined;
+  // `!m.has(k)`: the slot is `m.set(k, …)`'s.
+  if (ts.isCallExpression(tested) && ts.isPropertyAccessExpression(tested.expression) && tested.expression.name.text === 'has') return [`${tested.expression.expression.getText()}.set`];
+  const keys = [squash(tested.getText())];
+  // `let e = cache[id]; if (!e)`: the slot `cache[id]`.
+  if (ts.isIdentifier(tested)) {
+    let scopeNode: ts.Node | undefined = cond.parent;
+    while (scopeNode && !ts.isBlock(scopeNode) && !ts.isSourceFile(scopeNode)) scopeNode = scopeNode.parent;
+    const decl = scopeNode && ts.isBlock(scopeNode) ? scopeNode.statements.flatMap((st) => (ts.isVariableStatement(st) ? [...st.declarationList.declarations] : [])).find((d) => ts.isIdentifier(d.name) && d.name.text === tested.getText()) : undefined;
+    const init = decl?.initializer && unparen(decl.initializer);
+    if (init && isStore(init)) keys.push(squash(init.getText()));
+    else if (init && ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression) && init.expression.name.text === 'get') keys.push(`${squash(init.expression.expression.getText())}.set`);
+    else return keys.length && isStore(tested) ? keys : undefined;
+  } else if (!isStore(tested)) return undefined;
+  return keys;
+}
+
+/** Whether a statement stores into one of the slots (`slot = …`, `m.set(…)`). */
+function storesInto(st: ts.Node, keys: string[]): boolean {
+  return containsNode(st, (n) => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isStore(n.left) && keys.includes(squash(unparen(n.left).getText()))) return true;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'set' && keys.includes(`${squash(n.expression.expression.getText())}.set`)) return true;
+    return false;
+  });
+}
+
+/** The caller's argument for a parameter of `fn` named `text` (a helper's `in` list given by its caller), else `text`. */
+function argumentFor(fn: ts.SignatureDeclaration, call: ts.CallExpression, text: string): string {
+  const i = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === text.trim());
+  const a = i >= 0 ? call.arguments[i] : undefined;
+  return a ? a.getText() : text;
+}
+
 function loopLabel(scope: IterationScope): string {
   if (scope.kind === 'callback') return `\`${scope.method}\` over \`${scope.collection}\``;
   return `loop over \`${scope.collection ?? 'the collection'}\``;
@@ -180,20 +267,21 @@ export default defineRule({
     };
 
     const skip = (node: ts.Node, scope: IterationScope, site: QuerySite): boolean => {
-      if (!site.executes || site.batched) return true;
+      if (!site.executes) return true;
       if (site.batchesSameTick && sameTick(scope)) return true;
       if (exitsAfter(node, scope)) return true;
+      if (memoised(node, scope)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
       return false;
     };
 
     // 1. Query calls written inside the loop.
     for (const site of sites) {
-      if (!site.executes || site.batched) continue;
+      if (!site.executes) continue;
       const node = findNode(sf, site.range);
       if (!node) continue;
       const all = enclosingIterations(node);
-      const scope = all.find((s) => s.perElement);
+      const scope = unbatchedScope(site, all);
       if (!scope || skip(node, scope, site)) continue;
       report(node, scope, all, { site, path: [], loopedInHelper: false }, undefined);
     }
@@ -204,8 +292,16 @@ export default defineRule({
         const all = enclosingIterations(n);
         const scope = all.find((s) => s.perElement);
         if (scope) {
+          const via = `${n.expression.getText().slice(0, 60)}()`;
           const hit = graph.queryOfCall(ctx.file.path, n);
-          if (hit && !skip(n, scope, hit.reached.site)) report(n, scope, all, hit.reached, `${n.expression.getText().slice(0, 60)}()`);
+          if (hit) {
+            if (!skip(n, scope, hit.reached.site)) report(n, scope, all, hit.reached, via);
+          } else {
+            // A helper whose query batches the list it is given: per element when called with one element's list.
+            const b = graph.batchedQueryOfCall(ctx.file.path, n);
+            const bscope = b ? unbatchedScope(b.site, all, (t) => argumentFor(b.target.node, n, t)) : undefined;
+            if (b && bscope && !skip(n, bscope, b.site)) report(n, bscope, all, { site: b.site, path: [], loopedInHelper: false }, via);
+          }
         }
         const m = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
         const ref = n.arguments[0];

@@ -56,13 +56,15 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
     }
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
       const init = unparen(decl.initializer);
-      if (ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement)) {
+      // An array literal the code fills later (`const out = []; … out.push(x)`) says nothing about its size.
+      if (ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement) && (ce === id || (ts.isPropertyAccessExpression(ce!) && ce.name.text === 'length')) && !isGrown(decl, id.text)) {
         return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
       }
-      // The query that produced the collection: its take/LIMIT bounds the loop.
+      // The query that produced the collection: its take/LIMIT bounds the loop — the rows themselves, not a
+      // relation loaded with one of them (`user.posts` of a `findUnique`).
       const start = init.getStart();
       const end = init.getEnd();
-      const sites = memoQuerySites(project, decl.getSourceFile().fileName);
+      const sites = ce === id ? memoQuerySites(project, decl.getSourceFile().fileName) : [];
       const producer = sites.find((s) => s.range.start >= start && s.range.end <= end && s.limit !== undefined && s.kind === 'read');
       if (producer) {
         return { value: producer.limit!, source: 'code', note: `limit ${producer.limit} of the query that produced ${id.text}` };
@@ -82,6 +84,26 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
     source: a.source,
     note: a.source === 'default' ? `size of ${scope.collection ?? 'the collection'} unknown; set model.defaultLoopIterations or bound it with take/LIMIT` : undefined,
   };
+}
+
+/** Whether an array variable is filled or replaced after its declaration (`push`, `unshift`, `splice`, `x = …`, `x[i] = …`). */
+function isGrown(decl: ts.VariableDeclaration, name: string): boolean {
+  let scope: ts.Node | undefined = decl.parent;
+  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
+  if (!scope) return false;
+  let grown = false;
+  const visit = (n: ts.Node): void => {
+    if (grown) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === name && /^(push|unshift|splice)$/.test(n.expression.name.text)) grown = true;
+    else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      let left: ts.Expression = n.left;
+      if (ts.isElementAccessExpression(left)) left = left.expression;
+      if (ts.isIdentifier(left) && left.text === name) grown = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return grown;
 }
 
 /** Executions of `node` per call of its function: the product of the per-element scopes around it. */

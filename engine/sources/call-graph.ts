@@ -20,6 +20,7 @@ import type { ProjectServices } from '../context';
 import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
 import { enclosingIterations, isImmediateCallback, iterationScopeOf } from './iteration';
+import { implementationOf } from './implementations';
 import { fileProvenance } from './provenance';
 import type { QuerySite } from './query-sites';
 import { fileQuerySites } from './orm';
@@ -226,6 +227,14 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
           if (m) return { file: cdef.file, node: m };
         }
       }
+    }
+    // A method of the receiver's declared type: a class method, or an interface member whose implementing
+    // class defines it (`this.factory.autocommit().reserve(…)` on a `ShardStore`).
+    const t = prov.callTarget(call);
+    if (t && (t.node as ts.FunctionLikeDeclaration).body) return { file: t.file, node: t.node };
+    if (t && ts.isMethodSignature(t.node) && ts.isInterfaceDeclaration(t.node.parent)) {
+      const impl = implementationOf(project, t.node.parent.name.text, method);
+      if (impl) return impl;
     }
   } catch {
     return undefined;
@@ -589,6 +598,20 @@ export class CallGraph {
     if (!target) return undefined;
     const reached = this.queryOf(target, 0, bindArguments(target.node, call, undefined));
     return reached ? { target, reached } : undefined;
+  }
+
+  /**
+   * A batched query written in the function a call enters (not through further helpers), with the
+   * function's parameters: a loop around the call batches it only when the list it is called with
+   * carries the loop's collection (`loadUsers(chunk)` does, `loadUsers([user.id])` does not).
+   */
+  batchedQueryOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; site: QuerySite } | undefined {
+    const target = this.resolve(path, call);
+    if (!target) return undefined;
+    const sum = fileSummary(this.project, target.file)?.byFunction.get(target.node);
+    const sf = this.project.tsAst(target.file);
+    const site = sum?.sites.find((s) => s.executes && s.batched && s.batchOperands?.length && !memoGuarded(sf ? (findNode(sf, s.range) ?? target.node) : target.node, target.node));
+    return site ? { target, site } : undefined;
   }
 
   /** The query a function reference (`users.map(loadOrders)`) runs when called, if any. */

@@ -368,14 +368,28 @@ function rawSites(project: ProjectServices, path: string): QuerySite[] {
       filters: [],
       orderBy: [],
       limit: t.limit,
-      batched: (() => {
-        const info = sqlCollectionParams(s);
-        return info.batched && !elementBoundToScalar(s, project.tsAst(path), info);
-      })(),
+      ...rawBatching(s, project.tsAst(path)),
       sql: s,
     });
   }
   return out;
+}
+
+/** Whether raw SQL takes a collection, and the texts of the arrays bound to its collection parameters. */
+function rawBatching(s: SqlSite, sf: ts.SourceFile | undefined): { batched: boolean; batchOperands?: string[] } {
+  const info = sqlCollectionParams(s);
+  const batched = info.batched && !elementBoundToScalar(s, sf, info);
+  if (!batched) return { batched };
+  const call = sf && s.callRange ? callAt(sf, s.callRange) : undefined;
+  const texts = paramTexts(s, call);
+  const operands = texts ? [...info.collection].map((n) => texts[n - 1]).filter((t): t is string => !!t) : [];
+  return operands.length ? { batched, batchOperands: operands } : { batched };
+}
+
+/** The lists a batched draft takes: its `in` filters' lists and the adapter's own (multi-row writes); undefined when none is known. */
+function batchOperandsOf(part: { filters: ColumnUse[]; batchOperands?: string[] }): string[] | undefined {
+  const out = [...(part.batchOperands ?? []), ...part.filters.filter((f) => f.op === 'in' && f.value !== undefined).map((f) => f.value!)].filter((t) => t.trim() !== '');
+  return out.length ? out : undefined;
 }
 
 /** Per-node lookup of the QuerySite a call expression produced (for the call graph and rules). */
@@ -584,6 +598,7 @@ function chainSite(
       limit: part.limit,
       batched: part.batched,
       batchesSameTick: part.batchesSameTick,
+      batchOperands: part.batched ? batchOperandsOf(part) : undefined,
     };
   }
   // Knex's `knex('users')` root: the root identifier is called directly.

@@ -44,6 +44,8 @@ export interface ColumnUse {
   range?: Range;
   /** How the column is compared: 'eq', 'in', 'range', 'like-prefix', 'like-contains', 'func' ... */
   op?: string;
+  /** For 'in': the source text of the list (`ids`, `[user.id]`, `chunk.map((c) => c.id)`). */
+  value?: string;
 }
 
 /** One call that runs (or builds) a query. */
@@ -69,6 +71,12 @@ export interface QuerySite {
   limit?: number;
   /** Takes a whole collection at once (`in`, `IN`, `ANY($1)`, `whereIn`, `In()`, `inArray`, `Op.in`, createMany ...). */
   batched: boolean;
+  /**
+   * Source texts of the lists that make it batched (the `in` list, the rows of a multi-row write, the
+   * array bound to `= ANY($1)`): a query in a loop batches that loop only when one of them carries the
+   * loop's collection.
+   */
+  batchOperands?: string[];
   /** A call the library's own loader batches when issued in the same tick (Prisma `findUnique`). */
   batchesSameTick?: boolean;
   /** The raw SQL behind a raw-SQL call, when there is one. */
@@ -109,7 +117,7 @@ export interface Chain {
 }
 
 /** A QuerySite as an adapter interprets it, before its table is resolved and its range taken from `node`. */
-export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'batched' | 'batchesSameTick'> & {
+export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
   /** Table named by a string in code (a builder's table argument). */
   tableName?: string;
   node: ts.Expression;

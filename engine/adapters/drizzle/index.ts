@@ -13,7 +13,7 @@ import type { ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites'
 import { skipOuter } from '../../sources/ts-expr';
 import { LineIndex } from '../../text';
 import type { SourceFile } from '../../types';
-import { literalNumber, objectProp, rangeOf, selectedFields, stringValue, unparen } from '../kit/chain';
+import { literalNumber, objectProp, rangeOf, selectedFields, stringValue, unparen, withValue } from '../kit/chain';
 import { LARGE_MAP_GUARD } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
@@ -57,7 +57,7 @@ function filtersOf(e: ts.Expression | undefined, out: ColumnUse[]): boolean {
               ? 'null'
               : 'func';
   if (op === 'in') batched = true;
-  out.push({ column: col.column, range: rangeOf(u.arguments[0]), op });
+  out.push(withValue({ column: col.column, range: rangeOf(u.arguments[0]), op }, u.arguments[1]));
   return batched;
 }
 
@@ -89,6 +89,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   let entity: string | undefined;
   let limit: number | undefined;
   const orderBy: ColumnUse[] = [];
+  const operands: string[] = [];
   let selects: string[] | '*' | undefined = head.name.startsWith('select') ? (head.call.arguments.length ? selectedFields(head.call.arguments[0]) : '*') : undefined;
   if (head.name !== 'select' && head.name !== 'selectDistinct') {
     const t = head.call.arguments[0];
@@ -106,7 +107,10 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
         const ref = columnRef(ts.isCallExpression(u) ? u.arguments[0] : u);
         if (ref) orderBy.push({ column: ref.column, range: rangeOf(a) });
       }
-    } else if (s.name === 'values' && a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
+    } else if (s.name === 'values' && a0 && ts.isArrayLiteralExpression(unparen(a0))) {
+      batched = true;
+      operands.push(a0.getText());
+    }
   }
   if (!entity) return undefined;
   if (selects === undefined && head.name.startsWith('select')) selects = undefined;
@@ -122,6 +126,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     orderBy,
     limit,
     batched,
+    batchOperands: operands,
     node: outer,
   };
 }

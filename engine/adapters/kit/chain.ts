@@ -111,13 +111,15 @@ export function whereObjectFilters(where: ts.Expression | undefined, out: Column
         .filter((k): k is string => !!k);
       if (opKeys.length) {
         const op = opKeys.some((k) => /\.in$/.test(k)) ? 'in' : opKeys.some((k) => /\.(i?like|startsWith|substring|endsWith)$/.test(k)) ? 'like-contains' : 'range';
-        out.push({ column: key, range: rangeOf(p.name), op });
+        const inProp = v.properties.find((q) => q.name && ts.isComputedPropertyName(q.name) && /\.in$/.test(q.name.expression.getText()));
+        out.push(withValue({ column: key, range: rangeOf(p.name), op }, inProp && ts.isPropertyAssignment(inProp) ? inProp.initializer : undefined));
         continue;
       }
       if (keys.length && keys.every((k) => k in WHERE_OBJECT_OPS || k === 'mode')) {
         const ops = keys.filter((k) => k !== 'mode').map((k) => WHERE_OBJECT_OPS[k]);
         const op = ops.includes('in') ? 'in' : ops[0] ?? 'eq';
-        out.push({ column: key, range: rangeOf(p.name), op });
+        const inProp = v.properties.find((q) => (propName(q) === 'in' || propName(q) === 'hasSome') && ts.isPropertyAssignment(q));
+        out.push(withValue({ column: key, range: rangeOf(p.name), op }, inProp && ts.isPropertyAssignment(inProp) ? inProp.initializer : undefined));
         continue;
       }
       // A compound unique (`email_tenantId: { email, tenantId }`) or a nested relation: record the keys as columns only for compounds.
@@ -145,12 +147,18 @@ export function whereObjectFilters(where: ts.Expression | undefined, out: Column
                   : fn === 'IsNull'
                     ? 'null'
                     : 'eq';
-      out.push({ column: key, range: rangeOf(p.name), op });
+      out.push(withValue({ column: key, range: rangeOf(p.name), op }, v.arguments[0]));
       continue;
     }
     out.push({ column: key, range: rangeOf(p.name), op: 'eq' });
   }
   return out;
+}
+
+/** An 'in' filter keeps the source text of its list (QuerySite.batchOperands). */
+export function withValue(use: ColumnUse, list: ts.Expression | undefined): ColumnUse {
+  if (use.op === 'in' && list) use.value = list.getText();
+  return use;
 }
 
 /** Keys of a `select`/`columns` object whose value is `true`, or of an `attributes`/`select` string array. */

@@ -10,7 +10,7 @@ import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
 import { identPieces, objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
 import { skipOuter } from '../../sources/ts-expr';
-import { literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters } from '../kit/chain';
+import { literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, lastName, never, none, tableArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
@@ -18,7 +18,8 @@ import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from
 import { filterValue } from '../kit/filter-values';
 import { knexMigrations } from './migrations';
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
+  const operands: string[] = [];
   const filters: ColumnUse[] = [];
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
@@ -46,7 +47,10 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         if (s.name === 'insert' || s.name === 'update' || s.name === 'del' || s.name === 'delete') {
           kind = 'write';
           operation = s.name;
-          if (s.name === 'insert' && a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
+          if (s.name === 'insert' && a0 && ts.isArrayLiteralExpression(unparen(a0))) {
+            batched = true;
+            operands.push(a0.getText());
+          }
         }
         break;
       }
@@ -59,7 +63,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
           const o = op.toLowerCase();
           const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
           if (fop === 'in') batched = true;
-          filters.push({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop });
+          filters.push(withValue({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
         } else if (a0) whereObjectFilters(a0, filters);
         break;
       }
@@ -68,7 +72,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       case 'orWhereIn': {
         batched = true;
         const col = stringValue(a0);
-        if (col) filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: 'in' });
+        if (col) filters.push(withValue({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: 'in' }, s.call.arguments[1]));
         break;
       }
       case 'whereILike':
@@ -112,7 +116,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
     }
   }
-  return { filters, orderBy, limit, batched, selects, tableName, kind, operation };
+  return { filters, orderBy, limit, batched, operands, selects, tableName, kind, operation };
 }
 
 function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
@@ -133,6 +137,7 @@ function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | und
     orderBy: info.orderBy,
     limit: info.limit,
     batched: info.batched,
+    batchOperands: info.operands,
     node: outer,
   };
 }

@@ -7,7 +7,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
-import { literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen } from '../kit/chain';
+import { literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, tableArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation } from '../kit/rules';
@@ -19,7 +19,8 @@ import { kyselyMigrations } from './migrations';
 /** Builder methods that run it. */
 const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
+  const operands: string[] = [];
   const filters: ColumnUse[] = [];
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
@@ -41,7 +42,10 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
       }
       case 'values':
-        if (a0 && ts.isArrayLiteralExpression(unparen(a0))) batched = true;
+        if (a0 && ts.isArrayLiteralExpression(unparen(a0))) {
+          batched = true;
+          operands.push(a0.getText());
+        }
         break;
       case 'where':
       case 'orWhere':
@@ -52,7 +56,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
           const o = op.toLowerCase();
           const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
           if (fop === 'in') batched = true;
-          filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: fop });
+          filters.push(withValue({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
         }
         break;
       }
@@ -78,7 +82,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
     }
   }
-  return { filters, orderBy, limit, batched, selects, tableName, kind };
+  return { filters, orderBy, limit, batched, operands, selects, tableName, kind };
 }
 
 function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined {
@@ -99,6 +103,7 @@ function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined 
     orderBy: info.orderBy,
     limit: info.limit,
     batched: info.batched,
+    batchOperands: info.operands,
     node: last.call,
   };
 }

@@ -108,6 +108,7 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
     orderBy: orderFields(objectProp(args, 'orderBy')),
     limit,
     batched: op === 'createMany' || op === 'createManyAndReturn' || filters.some((f) => f.op === 'in'),
+    batchOperands: op === 'createMany' || op === 'createManyAndReturn' ? [objectProp(args, 'data')?.getText() ?? ''] : undefined,
     batchesSameTick: batchable,
     node,
   };

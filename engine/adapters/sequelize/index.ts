@@ -42,6 +42,7 @@ function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
     orderBy: orderFields(objectProp(opts, 'order')),
     limit: /findOne|findByPk/.test(first.name) ? 1 : literalNumber(objectProp(opts, 'limit')),
     batched: first.name === 'bulkCreate' || filters.some((f) => f.op === 'in'),
+    batchOperands: first.name === 'bulkCreate' ? [args[0]?.getText() ?? ''] : undefined,
     node: first.call,
   };
 }

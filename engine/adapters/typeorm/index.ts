@@ -8,7 +8,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
-import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, stringValue, unparen, whereObjectFilters } from '../kit/chain';
+import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, stringValue, unparen, whereObjectFilters, withValue } from '../kit/chain';
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
@@ -63,7 +63,8 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
           const re = /(?:\b\w+\.)?"?(\w+)"?\s*(=|<>|!=|<=|>=|<|>|\bI?LIKE\b|\bIN\b)\s*(['"]?)(%?)/gi;
           for (let m = re.exec(text); m; m = re.exec(text)) {
             const op = /in/i.test(m[2]) ? 'in' : /like/i.test(m[2]) ? (m[4] === '%' ? 'like-contains' : 'like-prefix') : m[2] === '=' ? 'eq' : 'range';
-            filters.push({ column: m[1], range: rangeOf(a0), op });
+            // `IN (:...ids)`: the list is in the parameters object.
+            filters.push(withValue({ column: m[1], range: rangeOf(a0), op }, s.call.arguments[1]));
           }
         } else if (a0) {
           whereObjectFilters(a0, filters);
@@ -73,6 +74,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       }
       case 'whereInIds':
         batched = true;
+        if (a0) filters.push(withValue({ column: 'id', range: rangeOf(a0), op: 'in' }, a0));
         break;
       case 'orderBy':
       case 'addOrderBy': {
@@ -136,6 +138,7 @@ function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | unde
       orderBy: orderFields(objectProp(opts, 'order')),
       limit: /findOne/.test(first.name) ? 1 : take,
       batched: filters.some((f) => f.op === 'in') || first.name === 'findByIds' || !!writeArr,
+      batchOperands: first.name === 'findByIds' || writeArr ? [opts?.getText() ?? ''] : undefined,
       node: first.call,
     };
   }
@@ -223,6 +226,15 @@ function batchAdvice(site: QuerySite): string {
   return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
 }
 
+/**
+ * The entity a `getRepository(x)` argument names: an entity class (`User`), a string, `schema.User`. A
+ * lower-case identifier is a variable (a wrapper's `target` parameter), not an entity: unknown.
+ */
+function entityClassArg(e: ts.Expression | undefined): string | undefined {
+  if (e && ts.isIdentifier(e) && !/^[A-Z]/.test(e.text)) return undefined;
+  return entityArg(e);
+}
+
 const REPOSITORY_METHODS = ['getRepository', 'getTreeRepository', 'getMongoRepository', 'getCustomRepository'];
 
 export const typeorm: Adapter<'typeorm'> = {
@@ -246,7 +258,7 @@ export const typeorm: Adapter<'typeorm'> = {
       const n = lastName(name);
       if (n === 'getConnection' || n === 'createConnection') return bind('typeorm', 'client', origin);
       if (n === 'getManager') return bind('typeorm', 'repository', origin);
-      if (n === 'getRepository' || n === 'getTreeRepository' || n === 'getCustomRepository') return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+      if (n === 'getRepository' || n === 'getTreeRepository' || n === 'getCustomRepository') return bind('typeorm', 'repository', origin, entityClassArg(call.arguments[0]));
       return undefined;
     },
     typeInstance: (name, typeArgs, origin) => {
@@ -260,7 +272,7 @@ export const typeorm: Adapter<'typeorm'> = {
     },
     method: (b, method, call, origin) => {
       if (b.role === 'client' || b.role === 'repository') {
-        if (REPOSITORY_METHODS.includes(method)) return bind('typeorm', 'repository', origin, entityArg(call.arguments[0]));
+        if (REPOSITORY_METHODS.includes(method)) return bind('typeorm', 'repository', origin, entityClassArg(call.arguments[0]));
         if (method === 'withRepository') return bind('typeorm', 'repository', origin);
         if (method === 'extend' && b.role === 'repository') return bind('typeorm', 'repository', origin, b.entity);
         if (method === 'createQueryBuilder') return bind('typeorm', 'query-builder', origin, b.role === 'repository' ? b.entity : entityArg(call.arguments[0]));
