@@ -23,9 +23,12 @@ const TABLE = 'CREATE TABLE link (id serial PRIMARY KEY, url text NOT NULL, titl
 const QUERIES = { 'src/q.sql': 'SELECT id, title FROM link WHERE url = $1;\n', 'src/w.sql': 'INSERT INTO link (url) VALUES ($1);\n' };
 const SQL_SCHEMA = { 'db/schema.sql': TABLE };
 
-const PRISMA_SCHEMA = `datasource db {
+const PRISMA_SCHEMA = `generator client {
+  provider = "prisma-client-js"
+}
+
+datasource db {
   provider = "postgresql"
-  url      = env("DATABASE_URL")
 }
 
 model Link {
