@@ -43,6 +43,11 @@ export interface QuerylensConfig {
   ignore: string[];
   /** Lint test files (`*.test.ts`, `*.spec.ts`, `__tests__/`, `test/`)? */
   lintTests: boolean;
+  /**
+   * One-off code (engine/one-off.ts), skipped by the per-execution rules: `include` globs are one-off
+   * besides the detected folders, names and package.json scripts; `exclude` globs never are.
+   */
+  oneOff: { include: string[]; exclude: string[] };
   /** Report suppression comments that suppress nothing. */
   reportUnusedSuppressions: boolean;
   /** Severity at which the CLI exits 1. */
@@ -69,6 +74,7 @@ export function defaultConfig(): QuerylensConfig {
     budgets: {},
     ignore: [],
     lintTests: false,
+    oneOff: { include: [], exclude: [] },
     reportUnusedSuppressions: false,
     failOn: 'warning',
     minSavingMs: 1,
@@ -105,7 +111,7 @@ export class ConfigError extends Error {
 }
 
 const SEVERITIES = ['off', 'info', 'warning', 'error'];
-const TOP_LEVEL_KEYS = ['$schema', 'rules', 'schema', 'tables', 'model', 'budgets', 'ignore', 'lintTests', 'reportUnusedSuppressions', 'failOn', 'minSavingMs', 'minMeasuredSavingMs'] as const;
+const TOP_LEVEL_KEYS = ['$schema', 'rules', 'schema', 'tables', 'model', 'budgets', 'ignore', 'lintTests', 'oneOff', 'reportUnusedSuppressions', 'failOn', 'minSavingMs', 'minMeasuredSavingMs'] as const;
 const MODEL_PARAMETERS = Object.keys(DEFAULT_PARAMS);
 /** A budget above a day is a typo (seconds for ms, an extra zero run): rejected. */
 const MAX_BUDGET_MS = 86_400_000;
@@ -287,6 +293,13 @@ const TOP_LEVEL: Record<TopLevelKey, (value: unknown, cfg: QuerylensConfig, issu
   lintTests(value, cfg, issues) {
     if (typeof value !== 'boolean') issues.add(['lintTests'], 'must be true or false');
     else cfg.lintTests = value;
+  },
+  oneOff(value, cfg, issues) {
+    if (!isObject(value)) return issues.add(['oneOff'], 'must be an object: { "include": [globs], "exclude": [globs] }');
+    for (const [k, v] of Object.entries(value)) {
+      if (k !== 'include' && k !== 'exclude') issues.unknown(['oneOff', k], 'oneOff setting', ['include', 'exclude']);
+      else if (checkStringArray(v, ['oneOff', k], issues)) cfg.oneOff[k] = v;
+    }
   },
   reportUnusedSuppressions(value, cfg, issues) {
     if (typeof value !== 'boolean') issues.add(['reportUnusedSuppressions'], 'must be true or false');

@@ -44,6 +44,8 @@ export interface ProjectServices {
   memo<T>(key: string, text: string, compute: () => T): T;
   /** Project-wide usage of tables and columns (engine/sources/table-usage.ts). */
   usage?(): ProjectUsage;
+  /** Why a file is one-off code (engine/one-off.ts), or undefined for application code. */
+  oneOffReason?(path: string): string | undefined;
   /**
    * Every project path known to exist, read or not (a migration skipped for its size, encoding or
    * dialect still holds its name and number): fixes that create files avoid them.

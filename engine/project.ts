@@ -21,7 +21,8 @@ import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
 import { fileUsage, ProjectUsage } from './sources/table-usage';
-import { isOneOffScriptPath, isTestFilePath } from '../rules/one-off';
+import { isTestFilePath } from '../rules/one-off';
+import { oneOffReason, packageFilesFor, packageScriptEntries } from './one-off';
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
@@ -142,7 +143,7 @@ export class Project implements ProjectServices {
     const usage = new ProjectUsage();
     const schema = this.schema();
     for (const path of this.projectFiles()) {
-      if (!isAnalyzable(path) || isSchemaSource(path, this.config) || isTestFilePath(path) || isOneOffScriptPath(path)) continue;
+      if (!isAnalyzable(path) || isSchemaSource(path, this.config) || isTestFilePath(path) || this.oneOffReason(path)) continue;
       const text = this.fileText(path);
       if (text === undefined || skipReason(path, text)) continue;
       try {
@@ -164,6 +165,17 @@ export class Project implements ProjectServices {
 
   pathsOnDisk(): ReadonlySet<string> {
     return this.diskPaths;
+  }
+
+  /**
+   * Why a file is one-off code (engine/one-off.ts): `oneOff` globs, its folders and name, or package.json
+   * scripts (in its folder or any above) that run it only outside the application.
+   */
+  oneOffReason(path: string): string | undefined {
+    const pkgs = packageFilesFor(path);
+    const texts = pkgs.map((p) => this.fileText(p) ?? '').join('\u0000');
+    const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, texts, () => packageScriptEntries(pkgs, (p) => this.fileText(p)));
+    return oneOffReason(path, this.config, entries.scriptOnly);
   }
 
   fileText(path: string): string | undefined {
@@ -328,7 +340,13 @@ export class Project implements ProjectServices {
         problems.push(crashProblem(path, `rule ${rule.id}`, e));
         continue;
       }
+      // A fragment shared by several statements (or a helper's statement built at several call sites) maps
+      // each statement's finding to the same place: one finding per distinct (place, message), not per embedding.
+      const seen = new Set<string>();
       for (const r of ctx.reports) {
+        const key = `${r.range.start}:${r.range.end}:${r.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         if (isSuppressed(sups, r.ruleId, lines().position(r.range.start).line)) continue;
         const f: Finding = {
           ruleId: r.ruleId,

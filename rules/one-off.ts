@@ -9,11 +9,13 @@
  * migration/<ts>/migration.ts and scripts/backfill-*.ts, documenso's and
  * umami's seed scripts.
  *
- * Test files are left out too (as n-plus-one does), unless `lintTests`.
+ * Which files are one-off code is the engine's answer (engine/one-off.ts: folders, names, package.json
+ * scripts, the `oneOff` config); this module applies it for the per-execution rules. Test files are left
+ * out too (as n-plus-one does), unless `lintTests`.
  */
 import type { RuleContext } from '../engine/context';
 
-/** A directory segment naming migrations, data migrations, seeds or backfills. */
+/** A directory segment naming migrations, data migrations, seeds or backfills (n-plus-one's narrower convention). */
 const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|seeds?|seeders?|seeding|backfills?)\//i;
 /**
  * A file named as a seed, backfill or migration script (`seed.ts`, `seed-users.ts`, `backfill-attribute-values.ts`,
@@ -29,7 +31,11 @@ export function isTestFilePath(path: string): boolean {
   return /(^|\/)(__tests__|__mocks__|tests?|spec)\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
 }
 
-/** Whether the file holds one-off statements (migration, backfill, seed). */
+/**
+ * Whether the file holds one-off statements by n-plus-one's convention (migration, backfill, seed):
+ * a loop over a whole table in a hand-run script still repeats its query, so n-plus-one keeps the
+ * narrower list; the per-execution rules use the engine's wider one (skipsFile).
+ */
 export function isOneOffScriptPath(path: string): boolean {
   return ONE_OFF_DIR.test(path) || ONE_OFF_FILE.test(path);
 }
@@ -44,5 +50,5 @@ export function skipsFile(ctx: RuleContext): boolean {
   const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
   if (!includeTests && isTestFilePath(path)) return true;
   if (ctx.options.includeOneOffScripts === true) return false;
-  return isOneOffScriptPath(path);
+  return ctx.project.oneOffReason ? ctx.project.oneOffReason(path) !== undefined : isOneOffScriptPath(path);
 }

@@ -115,6 +115,16 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
         default: false,
         description: 'Also lint test files (*.test.*, *.spec.*, __tests__/, test/, tests/).',
       },
+      oneOff: {
+        type: 'object',
+        description:
+          'One-off code (scripts run by hand, upgrades, data migrations, seeds) is skipped by unindexed-predicate, over-fetching and cartesian-join. Detected by folder (scripts/, seeds/, backfills/, data-migrations/, manual-migrations/, upgrades/, oneoffs/, temp/ …), file name (seed*, backfill*, migrate*, upgrade*, alter*) and package.json scripts that run a file outside the application. include: more globs that are one-off; exclude: globs that never are (wins).',
+        properties: {
+          include: { type: 'array', items: { type: 'string' }, default: [] },
+          exclude: { type: 'array', items: { type: 'string' }, default: [] },
+        },
+        additionalProperties: false,
+      },
       reportUnusedSuppressions: {
         type: 'boolean',
         default: false,

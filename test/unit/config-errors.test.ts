@@ -26,7 +26,7 @@ const BAD: [string, string, string[]][] = [
   [
     'unknown key with nothing near: the known ones are listed',
     '{ "frobnicate": 1 }',
-    [`${F}:1:3: frobnicate: unknown key (known: rules, schema, tables, model, budgets, ignore, lintTests, reportUnusedSuppressions, failOn, minSavingMs, minMeasuredSavingMs)`],
+    [`${F}:1:3: frobnicate: unknown key (known: rules, schema, tables, model, budgets, ignore, lintTests, oneOff, reportUnusedSuppressions, failOn, minSavingMs, minMeasuredSavingMs)`],
   ],
   ['wrong type, at the value', '{ "lintTests": "yes" }', [`${F}:1:16: lintTests: must be true or false`]],
   ['a string where a number goes', '{ "tables": { "orders": { "rows": "many" } } }', [`${F}:1:35: tables.orders.rows: must be a non-negative number, got "many"`]],

@@ -111,7 +111,7 @@ describe('querylens.schema.json', () => {
   it('accepts every top-level key parseConfig accepts, and no other', () => {
     const keys = Object.keys(committed.properties).sort();
     for (const k of keys) {
-      const sample: Record<string, unknown> = { $schema: 'x', rules: {}, schema: {}, tables: {}, model: {}, budgets: {}, ignore: [], lintTests: false, reportUnusedSuppressions: false, failOn: 'warning', minSavingMs: 1, minMeasuredSavingMs: 60000 };
+      const sample: Record<string, unknown> = { $schema: 'x', rules: {}, schema: {}, tables: {}, model: {}, budgets: {}, ignore: [], lintTests: false, oneOff: { include: [] }, reportUnusedSuppressions: false, failOn: 'warning', minSavingMs: 1, minMeasuredSavingMs: 60000 };
       assert.ok(k in sample, `schema has ${k}, which this test does not know`);
       assert.doesNotThrow(() => parseConfig({ [k]: sample[k] }, ruleIds()), `parseConfig rejects ${k}`);
     }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { defaultConfig, parseConfig } from '../../engine/config';
+import { isOneOffPath, oneOffReason, packageScriptEntries } from '../../engine/one-off';
 import { Project } from '../../engine/project';
+import { ruleIds } from '../../rules';
 import { initParser } from '../../engine/sql/parser';
 import { loadCases, runCase } from '../harness';
 import { isTestPath } from '../../rules/n-plus-one';
@@ -35,6 +38,41 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
     ]) {
       assert.ok(!isOneOffScriptPath(p), p);
     }
+  });
+
+  it('the per-execution rules see one-off code by folder, name, package.json scripts and the oneOff config', () => {
+    for (const p of [
+      'scripts/fix-avatars.ts',
+      'src/scripts/migrate-call.ts', // supabase storage
+      'oneoffs/export.ts',
+      'one-off/x.ts',
+      'temp/check.sql',
+      'db/manual-migrations/01.sql',
+      'src/upgrades/v2.ts',
+      'src/tools/upgrade-v3.ts',
+      'src/tools/settings-upgrade.ts',
+      'db/alter-tables.sql',
+    ]) {
+      assert.ok(isOneOffPath(p), p);
+    }
+    for (const p of ['src/upgradeable.ts', 'src/services/alerts.ts', 'src/transcripts/list.ts', 'src/template/render.ts']) assert.ok(!isOneOffPath(p), p);
+    const pkg = JSON.stringify({
+      scripts: {
+        start: 'NODE_ENV=production node dist/start/server.js',
+        'dev:code': 'nodemon --exec node --loader ts-node/esm src/server/server.ts',
+        'docs:export': 'EXPORT=1 node --loader ts-node/esm src/server/server.ts',
+        'report:generate': 'tsx src/dev/report.ts && echo done',
+        build: 'tsc -p . && esbuild src/worker.ts',
+      },
+    });
+    const only = packageScriptEntries(['package.json'], (f) => (f === 'package.json' ? pkg : undefined)).scriptOnly;
+    assert.deepEqual([...only], ['src/dev/report.ts'], 'an entry the application also runs is not one-off; a built file is not run');
+    const cfg = defaultConfig();
+    cfg.oneOff = { include: ['src/jobs/rebuild-*.ts'], exclude: ['scripts/cron/**'] };
+    assert.equal(oneOffReason('src/jobs/rebuild-index.ts', cfg, new Set()), 'oneOff.include');
+    assert.equal(oneOffReason('scripts/cron/nightly.ts', cfg, new Set()), undefined, 'exclude wins over the folder');
+    assert.match(oneOffReason('src/dev/report.ts', cfg, only) ?? '', /package\.json/);
+    assert.throws(() => parseConfig({ oneOff: { includes: [] } }, ruleIds()), /oneOff\.includes: unknown oneOff setting \(did you mean "include"\?\)/);
   });
 
   // The not-flagged fixtures `one-off-scripts` must be quiet only because of where the files are:

@@ -1,0 +1,137 @@
+/**
+ * One-off code: files whose statements run once, by hand or on a developer's
+ * database, not per request. The per-execution rules (unindexed-predicate,
+ * over-fetching, cartesian-join) price a statement paid on every call; for
+ * a script run once over the whole table "add an index" or "select fewer
+ * columns" costs more than it saves. Found on real repositories: upgrade
+ * scripts (47 of 59 over-fetching findings on one project), a dev script
+ * run from package.json, data migrations, backfills and seeds.
+ *
+ * Detected by folder and file name, and by how `package.json` runs a file:
+ * an entry file that only non-application scripts run (`"db:seed": "tsx
+ * src/dev/seed.ts"`, `"migration:run": "tsx src/scripts/migrate.ts"`) is
+ * one-off; one that `start`/`dev`/`serve`… also run is application code.
+ * Configurable with `oneOff.include` / `oneOff.exclude` globs (exclude wins).
+ */
+import picomatch from 'picomatch';
+import type { QuerylensConfig } from './config';
+
+/** A directory segment naming one-off code: migrations, data migrations, seeds, backfills, hand-run and temporary scripts, upgrades. */
+const ONE_OFF_DIR =
+  /(^|\/)(migrations?|data[-_]?migrations?|manual[-_]?migrations?|seeds?|seeders?|seeding|backfills?|scripts?|dev[-_]?scripts?|one[-_]?offs?|temp|tmp|upgrades?|upgrade[-_]scripts?|alterations?)\//i;
+/**
+ * A file named as a seed, backfill, migration, upgrade or alteration script (`seed.ts`, `seed-users.ts`,
+ * `backfill-attribute-values.ts`, `migrate-data.sql`, `upgrade-v2.ts`, `alter-tables.sql`), also behind a
+ * numeric or date prefix (outline's `scripts/20210716000000-backfill-revisions.ts`) or as a suffix (`v3-upgrade.ts`).
+ */
+const ONE_OFF_FILE = /(^|\/)((\d+[-_])?(seed|seeds|backfill|migrate|upgrade|alter|alteration)([-_.][^/]*)?|[^/]*[-_.](upgrade|backfill|seed))\.([cm]?[jt]sx?|sql)$/i;
+
+/** Whether the path names one-off code by its folders or file name. */
+export function isOneOffPath(path: string): boolean {
+  return ONE_OFF_DIR.test(path) || ONE_OFF_FILE.test(path);
+}
+
+/** package.json scripts that run the application (an entry they run is application code). */
+const APP_SCRIPT = /^(start|serve|server|dev|develop|prod|production|preview|watch|worker|workers|web|api|app|main|run)(:(web|api|app|server|worker|workers|prod|production|dev|local|backend|frontend|watch|debug|code))*$/i;
+/** Commands that run a source file (rather than build or test it). */
+const RUNNERS = new Set(['node', 'tsx', 'ts-node', 'ts-node-esm', 'ts-node-dev', 'vite-node', 'bun', 'deno', 'esno', 'esrun', 'babel-node', 'nodemon', 'jiti', 'sucrase-node', 'swc-node']);
+const ENTRY = /\.(?:[cm]?[jt]sx?)$/;
+
+/** Project-relative entry files each package.json script runs, with whether the script runs the application. */
+function scriptEntries(pkgDir: string, pkgText: string): { file: string; app: boolean }[] {
+  let scripts: Record<string, unknown> = {};
+  try {
+    scripts = (JSON.parse(pkgText) as { scripts?: Record<string, unknown> }).scripts ?? {};
+  } catch {
+    return [];
+  }
+  const out: { file: string; app: boolean }[] = [];
+  for (const [name, cmd] of Object.entries(scripts)) {
+    if (typeof cmd !== 'string') continue;
+    const app = APP_SCRIPT.test(name);
+    // Each `&&`/`;`/`|` part of the command: a runner, its options, then the file it runs.
+    for (const part of cmd.split(/&&|\|\||;|\|/)) {
+      const words = part.trim().split(/\s+/).filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w));
+      const at = words.findIndex((w) => RUNNERS.has(w.replace(/^.*\//, '')));
+      if (at < 0) continue;
+      const file = words.slice(at + 1).find((w) => ENTRY.test(w) && !w.startsWith('-'));
+      if (!file) continue;
+      for (const f of sourceCandidates(joinPath(pkgDir, file))) out.push({ file: f, app });
+    }
+  }
+  return out;
+}
+
+/** `./dist/server.js` also stands for `src/server.ts` (what was compiled into it). */
+function sourceCandidates(p: string): string[] {
+  const out = [p];
+  const m = /^(.*?)(?:^|\/)(dist|build|lib|out)\/(.*)\.[cm]?js$/.exec(p);
+  if (m) {
+    const base = m[1] ? `${m[1]}/` : '';
+    for (const ext of ['ts', 'tsx', 'mts', 'js']) out.push(`${base}src/${m[3]}.${ext}`, `${base}${m[3]}.${ext}`);
+  } else if (/\.[cm]?js$/.test(p)) out.push(p.replace(/\.([cm]?)js$/, '.$1ts'));
+  return out;
+}
+
+function joinPath(dir: string, rel: string): string {
+  const parts = (dir ? `${dir}/${rel}` : rel).split('/');
+  const out: string[] = [];
+  for (const s of parts) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  return out.join('/');
+}
+
+export interface OneOffFiles {
+  /** The package.json files read (project-relative), for memo keys. */
+  readonly packages: readonly string[];
+  /** Entry files run only by scripts that do not run the application. */
+  readonly scriptOnly: ReadonlySet<string>;
+}
+
+/**
+ * Entry files that package.json scripts run and that no application script runs, from every
+ * package.json above or beside the given paths (`text` reads a project file).
+ */
+export function packageScriptEntries(packageFiles: readonly string[], text: (path: string) => string | undefined): OneOffFiles {
+  const app = new Set<string>();
+  const other = new Set<string>();
+  for (const pkg of packageFiles) {
+    const t = text(pkg);
+    if (t === undefined) continue;
+    const dir = pkg.includes('/') ? pkg.slice(0, pkg.lastIndexOf('/')) : '';
+    for (const e of scriptEntries(dir, t)) (e.app ? app : other).add(e.file);
+  }
+  return { packages: packageFiles, scriptOnly: new Set([...other].filter((f) => !app.has(f))) };
+}
+
+/** The package.json files that may run `path`: one in each folder from the file's up to the project root. */
+export function packageFilesFor(path: string): string[] {
+  const out = ['package.json'];
+  const parts = path.split('/').slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) out.push(`${parts.slice(0, i).join('/')}/package.json`);
+  return out;
+}
+
+const matchers = new WeakMap<readonly string[], (p: string) => boolean>();
+function matcher(globs: readonly string[]): (p: string) => boolean {
+  let m = matchers.get(globs);
+  if (!m) matchers.set(globs, (m = globs.length ? picomatch(globs as string[], { dot: true }) : () => false));
+  return m;
+}
+
+/**
+ * Why a file is one-off code, or undefined when it is application code: `oneOff.exclude` globs say
+ * never, `oneOff.include` globs say always; otherwise its folders and name, or package.json scripts
+ * that run it only outside the application.
+ */
+export function oneOffReason(path: string, config: QuerylensConfig, scriptOnly: ReadonlySet<string>): string | undefined {
+  if (matcher(config.oneOff.exclude)(path)) return undefined;
+  if (matcher(config.oneOff.include)(path)) return 'oneOff.include';
+  if (ONE_OFF_DIR.test(path)) return `a ${ONE_OFF_DIR.exec(path)![2]}/ folder`;
+  if (ONE_OFF_FILE.test(path)) return 'a one-off script by its name';
+  if (scriptOnly.has(path)) return 'run only by package.json scripts that do not run the application';
+  return undefined;
+}
