@@ -5,8 +5,8 @@
  */
 import type { SeveritySetting } from '../engine';
 
-export type FormatName = 'stylish' | 'json' | 'sarif' | 'github' | 'gitlab';
-export const FORMATS: readonly FormatName[] = ['stylish', 'json', 'sarif', 'github', 'gitlab'];
+export type FormatName = 'stylish' | 'json' | 'sarif' | 'github' | 'gitlab' | 'html';
+export const FORMATS: readonly FormatName[] = ['stylish', 'json', 'sarif', 'github', 'gitlab', 'html'];
 const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['off', 'info', 'warning', 'error'];
 
 export interface LintOptions {
@@ -294,8 +294,9 @@ Usage:
 
 Lint options:
   -f, --format FORMAT          stylish (default), json, sarif (SARIF 2.1.0), github
-                               (GitHub Actions workflow commands) or gitlab (GitLab Code
-                               Quality)
+                               (GitHub Actions workflow commands), gitlab (GitLab Code
+                               Quality) or html (a self-contained page: findings ranked by
+                               estimated time saved, database time per handler and file)
   -o, --output FILE            write the report to FILE instead of standard output
       --report FORMAT=FILE     also write a report in FORMAT to FILE (repeatable), e.g.
                                --format github --report sarif=querylens.sarif

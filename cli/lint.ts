@@ -31,6 +31,7 @@ import { CliError, unknownRule } from './errors';
 import { planFixPass } from './fix';
 import { formatGithub } from './formats/github';
 import { formatGitlab } from './formats/gitlab';
+import { formatHtml } from './formats/html';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatStylish } from './formats/stylish';
@@ -236,7 +237,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   else io.stdout.write(text);
   for (const extra of opts.reports) writeReportFile(cwd, `--report ${extra.format}`, extra.file, formatReport(extra.format, report, false));
   // stylish and json list the fixes; for the machine formats say it on stderr.
-  if (fixed.length && (opts.format === 'sarif' || opts.format === 'github' || opts.format === 'gitlab' || toFile)) {
+  if (fixed.length && (opts.format !== 'stylish' && opts.format !== 'json' || toFile)) {
     const nFiles = new Set(fixed.map((f) => f.file)).size;
     io.stderr?.write(`querylens: fixed ${fixed.length} problem${fixed.length === 1 ? '' : 's'} in ${nFiles} file${nFiles === 1 ? '' : 's'}\n`);
   }
@@ -350,6 +351,7 @@ const FORMATTERS: Record<FormatName, (report: Report, color: boolean) => string>
   sarif: formatSarif,
   github: formatGithub,
   gitlab: formatGitlab,
+  html: (report) => formatHtml(report),
 };
 
 export function formatReport(format: FormatName, report: Report, color: boolean): string {

@@ -126,5 +126,6 @@ export function estimateData(e: Estimate) {
     fixedMs: roundMs(e.fixedMs),
     summary: e.summary,
     assumptions: e.assumptions.map((a) => (typeof a.value === 'number' && Number.isFinite(a.value) ? { ...a, value: +a.value.toPrecision(4) } : a)),
+    ...(e.aggregate ? { aggregate: true } : {}),
   };
 }

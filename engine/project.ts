@@ -10,7 +10,7 @@ import { type ProjectServices, RuleContext } from './context';
 import { CostModel } from './model';
 import { disableLineFix } from './fixes';
 import { type Incident, collectIncidents, isStackOverflow, replayIncidents } from './guard';
-import { hoverBudget } from './model/budgets';
+import { findingScope, hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
 import { listQueries, type QueryList } from './queries';
 import { severityBySaving } from './model/impact';
@@ -363,6 +363,8 @@ export class Project implements ProjectServices {
         f.severity = graded.severity;
         if (graded.reason) f.severityReason = graded.reason;
         f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
+        const scope = findingScope(this, path, f.range);
+        if (scope) f.scope = scope;
         const disable = disableLineFix(f, text, { lines: lines(), tree: language === 'ts' ? this.trees.get(path, text) : undefined });
         if (disable) f.fixes = [...f.fixes, disable];
         // ── end model/fixes block ──

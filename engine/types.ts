@@ -84,6 +84,11 @@ export interface Estimate {
   assumptions: Assumption[];
   /** One line, e.g. "≈ 100 round trips ≈ 160 ms per call; batched ≈ 2 ms". */
   summary: string;
+  /**
+   * The estimate sums the queries of a whole function (a latency budget), which other
+   * findings estimate one by one: reports do not add it to per-query totals.
+   */
+  aggregate?: true;
 }
 
 /**
@@ -115,6 +120,8 @@ export interface Finding {
   fixes: Fix[];
   /** Markdown hover text produced by the engine; adapters pass it on unchanged. */
   hover?: string;
+  /** The function, route or named query the finding sits in (`GET /features/:id`, `getFeatures`); reports group by it. */
+  scope?: string;
 }
 
 export type ProblemKind =

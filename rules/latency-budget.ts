@@ -115,6 +115,8 @@ function check(ctx: RuleContext): void {
         fixedMs,
         assumptions,
         summary: `≈ ${formatMs(cost.totalMs)} of queries per call vs a ${formatMs(fn.budgetMs)} budget; after fixing the top contributors ≈ ${formatMs(fixedMs)}`,
+        // The function's whole database time: the N+1s and scans inside it are findings of their own.
+        aggregate: true,
       },
       hoverDetail,
     });

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import yaml from 'js-yaml';
+import { ensureBundles } from './bundles';
 
 const repo = path.join(__dirname, '..');
 
@@ -39,6 +40,7 @@ const action = yaml.load(fs.readFileSync(path.join(repo, 'action.yml'), 'utf8'))
 describe('action.yml (GitHub Action)', function () {
   this.timeout(120000);
   const temps: string[] = [];
+  before(() => ensureBundles());
   after(() => {
     for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
   });

@@ -21,7 +21,7 @@ function newestSource(): number {
     }
   };
   for (const d of SOURCE_DIRS) if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
-  for (const f of ['scripts/build.mjs', 'package.json']) newest = Math.max(newest, fs.statSync(path.join(REPO, f)).mtimeMs);
+  for (const f of ['scripts/build.mjs', 'scripts/esbuild-options.cjs', 'package.json']) newest = Math.max(newest, fs.statSync(path.join(REPO, f)).mtimeMs);
   return newest;
 }
 

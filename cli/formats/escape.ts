@@ -63,3 +63,13 @@ export function escapeData(s: string): string {
 export function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
+
+/**
+ * Text for HTML (element content and quoted attribute values): the five
+ * markup characters become entities, and control characters visible escapes
+ * as in a terminal (a bidi override in quoted code shows as `\u202e`, not as
+ * reordered text). Newlines and tabs are kept for `<pre>`.
+ */
+export function escapeHtml(s: string): string {
+  return safeText(s, '\n\t').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}

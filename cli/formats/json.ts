@@ -11,8 +11,10 @@
  *     "line", "column", "endLine", "endColumn",  // 1-based; columns in UTF-16 code units; end exclusive
  *     "range": { "start", "end" },   // 0-based UTF-16 offsets into the file's text, end exclusive
  *     "related": [{ "file", "line", "column", "endLine", "endColumn", "range", "message" }],
+ *     "scope"?,                      // the function, route or named query it sits in ("GET /x", "getFeatures")
  *     "estimate": { "currentMs", "fixedMs",   // ms, rounded to the precision messages print (3.5, 65, 2063)
- *                   "summary", "assumptions": [{ "name", "value" (4 significant digits), "unit"?, "source", "note"? }] } | null,
+ *                   "summary", "assumptions": [{ "name", "value" (4 significant digits), "unit"?, "source", "note"? }],
+ *                   "aggregate"? } | null,   // true: sums a whole function's queries (other findings' estimates included)
  *     "savingMs",                    // estimated ms saved per call by the fix (currentMs − fixedMs; 0 without an estimate)
  *     "measured"?: { "calls", "meanMs", "totalMs", "rows", "matchedBy" },  // pg_stat_statements (querylens stats pull)
  *     "measuredSavingMs"?,           // share of the measured execution time the fix removes
@@ -43,6 +45,7 @@ export function formatJson(report: Report): string {
       message: f.message,
       ...loc(f.file, f.range),
       related: f.related.map((r) => ({ ...loc(r.file, r.range), message: r.message })),
+      ...(f.scope ? { scope: f.scope } : {}),
       estimate: f.estimate ? estimateData(f.estimate) : null,
       savingMs: roundMs(savingMs(f.estimate)),
       ...(f.measured ? { measured: f.measured, measuredSavingMs: measuredSavingMs(f.estimate, f.measured) ?? null } : {}),

@@ -450,6 +450,41 @@ export function budgetAt(project: ProjectServices, path: string, range: Range): 
   return best;
 }
 
+/**
+ * The handler a finding belongs to, for reports that group by it: the
+ * budgeted function around it (its name or route), else the outermost
+ * function around it that the file registers as a route (`GET /x`) or that has
+ * a name (`FeatureService.get`), else, in a .sql file, the name of its query
+ * (sqlc `-- name: GetFeature`). Undefined at a file's top level. Never throws.
+ */
+export function findingScope(project: ProjectServices, path: string, range: Range): string | undefined {
+  try {
+    const budgeted = budgetAt(project, path, range);
+    if (budgeted) return budgeted.name;
+    if (path.endsWith('.sql')) {
+      return project.sqlSites(path).find((s) => s.range.start <= range.start && range.end <= s.range.end)?.name;
+    }
+    const sf = project.tsAst(path);
+    if (!sf) return undefined;
+    const routes = fileRoutes(sf);
+    let found: string | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found || n.getStart(sf) > range.start || n.getEnd() < range.end) return;
+      if (ts.isFunctionLike(n)) {
+        const route = routes.find((r) => r.fn === n)?.route;
+        const named = functionName(n);
+        found = route ?? named?.qualified ?? named?.name;
+        if (found) return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    return found;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The budget context of a finding: its function's budget and summed cost. */
 export function budgetContext(project: ProjectServices, path: string, range: Range, model: CostModel): { fn: BudgetedFunction; cost: FunctionCost } | undefined {
   const fn = budgetAt(project, path, range);

@@ -9,12 +9,12 @@
 //
 // The workspace is a temporary copy of examples/feature-store (the steps name
 // its files and findings). QUERYLENS_E2E_KEEP=1 keeps the temporary folders.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -167,6 +167,44 @@ let vsix;
 let port;
 console.log('e2e: querylens in code-server + chromium');
 try {
+  // Needs only Chromium: the HTML report (querylens lint --format html) opened as a file, offline.
+  await step('HTML report of the example in Chromium: the chart and the findings ranked by time saved', async () => {
+    const report = join(OUT, 'report.html');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'querylens.js'), 'lint', 'examples/feature-store', '--format', 'json', '--report', `html=${report}`], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 1) throw new Error(`querylens lint exited ${r.status} (expected 1: the example has findings)\n${r.stderr}`);
+    const findings = JSON.parse(r.stdout).findings;
+    const saved = (f) => (f.estimate ? Math.max(0, f.estimate.currentMs - f.estimate.fixedMs) : -1);
+    const best = [...findings].sort((a, b) => saved(b) - saved(a))[0];
+    browser ??= await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, offline: true });
+    try {
+      const p = await context.newPage();
+      const fetched = [];
+      p.on('request', (req) => {
+        if (!req.url().startsWith('file:')) fetched.push(req.url());
+      });
+      await p.goto(pathToFileURL(report).href);
+      const chart = p.locator('#db-time-chart svg');
+      await chart.waitFor({ timeout: 10_000 });
+      const bars = await p.locator('#db-time-chart svg g.bar').count();
+      const box = await chart.boundingBox();
+      if (bars < 3 || !box || box.width < 300 || box.height < 60) throw new Error(`chart: ${bars} bars, box ${JSON.stringify(box)}`);
+      const first = (await p.locator('#finding-1 .where').innerText()).trim();
+      const firstRule = (await p.locator('#finding-1 .rule').innerText()).trim();
+      if (!first.startsWith(`${best.file}:${best.line}:`) || firstRule !== best.ruleId) {
+        throw new Error(`first finding is ${firstRule} at ${first}; the largest estimated saving is ${best.ruleId} at ${best.file}:${best.line}`);
+      }
+      if (!(await p.locator('#finding-1 mark').first().isVisible())) throw new Error('the first finding shows no highlighted code');
+      if (fetched.length) throw new Error(`the page requested ${fetched.join(', ')}`);
+      const file = join(OUT, `${String(++shot).padStart(2, '0')}-html-report.png`);
+      await p.screenshot({ path: file, fullPage: true });
+      console.log(`    screenshot: ${file.slice(ROOT.length + 1)}`);
+      return `${bars} bars in the handler chart; #1 ${firstRule} at ${first} (saves ≈ ${Math.round(saved(best))} ms); no request left the page`;
+    } finally {
+      await context.close();
+    }
+  });
+
   await step('package the .vsix', async () => {
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'package-vsix.mjs')], { cwd: ROOT, stdio: 'pipe' });
@@ -473,7 +511,15 @@ async function launch(dataDir, { trust = false } = {}) {
   server.stdout.on('data', (d) => serverLog.push(String(d)));
   server.stderr.on('data', (d) => serverLog.push(String(d)));
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
-  browser ??= await chromium.launch({
+  browser ??= await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+}
+
+function launchBrowser() {
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
@@ -486,10 +532,6 @@ async function launch(dataDir, { trust = false } = {}) {
       '--disable-quic',
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
 }
 
 /** Closes the page and stops code-server (the browser stays for the next launch). */

@@ -1,0 +1,35 @@
+/**
+ * README.md's example outputs are what querylens prints today: every
+ * `<!-- readme:NAME -->` block equals what scripts/readme.ts renders from a
+ * real run (`npm run readme` rewrites them).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { README, applyBlocks, renderBlocks } from '../scripts/readme';
+import { ensureBundles } from './bundles';
+
+describe('README.md', function () {
+  this.timeout(120000);
+  before(() => ensureBundles());
+
+  it('every generated block is current (npm run readme rewrites them)', async () => {
+    const current = fs.readFileSync(README, 'utf8');
+    const blocks = await renderBlocks();
+    assert.deepEqual(Object.keys(blocks).sort(), ['after-fix', 'config-errors', 'example', 'fix', 'hover']);
+    const next = applyBlocks(current, blocks);
+    if (next !== current) {
+      const a = current.split('\n');
+      const b = next.split('\n');
+      const i = a.findIndex((l, k) => l !== b[k]);
+      assert.fail(`README.md is stale from line ${i + 1} (run npm run readme):\n- ${a[i]}\n+ ${b[i]}`);
+    }
+  });
+
+  it("keeps the first two commands: npm ci && npm run example, then npm test; the example's exit code is explained", () => {
+    const text = fs.readFileSync(README, 'utf8');
+    const first = /```sh\n([\s\S]*?)```/.exec(text)![1].split('\n');
+    assert.match(first[0], /^npm ci && npm run example\b/);
+    assert.match(first[1], /^npm test\b/);
+    assert.match(text, /exited 1: findings at or above the failing severity[\s\S]*so npm run example exits 0/);
+  });
+});
