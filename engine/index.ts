@@ -11,6 +11,7 @@ export { didYouMean } from './suggest';
 export { isSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
 export { LineIndex } from './text';
 export { formatMs, roundMs } from './model';
+export { assumptionNote } from './model/hover';
 export { allRules, ruleById, ruleIds } from '../rules';
 export { applyEdits, applyFixes, disableLineFix, editsConflict, EditConflictError, type ApplyFixesResult, type SkippedFix } from './fixes';
 export {

@@ -68,8 +68,10 @@ export function escapeProperty(s: string): string {
  * Text for HTML (element content and quoted attribute values): the five
  * markup characters become entities, and control characters visible escapes
  * as in a terminal (a bidi override in quoted code shows as `\u202e`, not as
- * reordered text). Newlines and tabs are kept for `<pre>`.
+ * reordered text; a newline in a file name as `\n`, so no line of the page
+ * can pass for a CI workflow command). Tabs are kept for `<pre>`; the page
+ * lays out its own line breaks.
  */
 export function escapeHtml(s: string): string {
-  return safeText(s, '\n\t').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return safeText(s, '\t').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }

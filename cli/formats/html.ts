@@ -17,9 +17,14 @@
  * to per-query totals (they would count the same queries twice).
  */
 import type { Finding, Severity } from '../../engine';
-import { formatMs } from '../../engine';
+import { assumptionNote, formatMs } from '../../engine';
 import { type Report, problemLocation } from '../report';
 import { escapeHtml as h } from './escape';
+
+/** Messages and notes: prose spread over lines reads as one paragraph (names and paths keep a visible \n). */
+function prose(s: string): string {
+  return h(s.replace(/[ \t]*\n[ \t]*/g, ' '));
+}
 
 /** Bars per chart; the rest are summed in a note. */
 const MAX_BARS = 15;
@@ -100,6 +105,12 @@ export function fileTimes(handlers: readonly Bar[], report: Pick<Report, 'findin
   return [...byFile.values()].filter((b) => b.ms > 0).sort((a, b) => b.ms - a.ms);
 }
 
+/** 10^p ms as an axis label: 0.01 ms … 100 ms, 1 s, 10 s … */
+function tickLabel(p: number): string {
+  if (p >= 3) return `${10 ** (p - 3)} s`;
+  return `${+(10 ** p).toPrecision(1)} ms`;
+}
+
 /** A horizontal bar chart on a logarithmic scale (estimates span µs to minutes), with the after-fix time marked. */
 function barChart(id: string, title: string, bars: readonly Bar[]): string {
   if (!bars.length) return `<figure class="chart" id="${id}"><figcaption>${h(title)}</figcaption><p class="empty">No estimates.</p></figure>`;
@@ -118,13 +129,14 @@ function barChart(id: string, title: string, bars: readonly Bar[]): string {
   const ticks: string[] = [];
   for (let p = lo; p <= hi; p++) {
     const tx = x(10 ** p);
-    ticks.push(`<line class="grid" x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${height - 4}"/><text class="tick" x="${tx}" y="${top - 10}">${h(formatMs(10 ** p))}</text>`);
+    ticks.push(`<line class="grid" x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${height - 4}"/><text class="tick" x="${tx}" y="${top - 10}">${tickLabel(p)}</text>`);
   }
   const rows = shown.map((b, i) => {
     const y = top + i * rowH;
     const w = Math.max(2, x(b.ms) - labelW);
     const fx = x(b.fixedMs);
-    const label = b.label.length > 40 ? `${b.label.slice(0, 39)}…` : b.label;
+    // Paths keep their end (the file name), names their start.
+    const label = b.label.length <= 40 ? b.label : b.sub ? `${b.label.slice(0, 39)}…` : `…${b.label.slice(-39)}`;
     const sub = b.sub && b.sub.length > 44 ? `…${b.sub.slice(-43)}` : b.sub;
     return (
       `<g class="bar"><title>${h(`${b.label}${b.sub ? ` (${b.sub})` : ''}: ≈ ${formatMs(b.ms)} per call, ≈ ${formatMs(b.fixedMs)} after the fixes${b.note ? `; ${b.note}` : ''}`)}</title>` +
@@ -139,7 +151,7 @@ function barChart(id: string, title: string, bars: readonly Bar[]): string {
   return (
     `<figure class="chart" id="${id}"><figcaption>${h(title)}</figcaption>` +
     `<svg role="img" aria-label="${h(title)}" viewBox="0 0 ${labelW + plotW + valueW} ${height}" width="${labelW + plotW + valueW}" height="${height}">${ticks.join('')}${rows.join('')}</svg>` +
-    `<p class="note">Bars: estimated time per call, logarithmic scale; the dark tick marks the estimate after the fixes. Hover a bar for its inputs.</p>${more}</figure>`
+    `<p class="note">Bars: estimated time per call, logarithmic scale; the dark tick marks the estimate after the fixes; hover a bar for its figures. Each finding below lists the inputs.</p>${more}</figure>`
   );
 }
 
@@ -209,12 +221,13 @@ function estimateBlock(f: Finding, open: boolean): string {
     .map((a) => {
       const v = typeof a.value === 'number' ? `${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}` : a.value;
       const src = a.source === 'default' ? '<strong class="default">default</strong>' : h(a.source);
-      return `<tr${a.source === 'default' ? ' class="is-default"' : ''}><td><code>${h(a.name)}</code></td><td class="num">${h(String(v))}</td><td>${src}</td><td>${a.note ? h(a.note) : ''}</td></tr>`;
+      const note = assumptionNote(a);
+      return `<tr${a.source === 'default' ? ' class="is-default"' : ''}><td><code>${h(a.name)}</code></td><td class="num">${h(String(v))}</td><td>${src}</td><td>${note ? prose(note) : ''}</td></tr>`;
     })
     .join('');
   return (
     `<details class="estimate"${open ? ' open' : ''}><summary>Estimate: ≈ ${h(formatMs(e.currentMs))} → ≈ ${h(formatMs(e.fixedMs))} per call after the fix (${speed})${e.aggregate ? ' — the whole function, its flagged queries included' : ''}</summary>` +
-    `<p>${h(e.summary)}</p><table class="inputs"><thead><tr><th>input</th><th>value</th><th>source</th><th>note</th></tr></thead><tbody>${inputs}</tbody></table></details>`
+    `<p>${prose(e.summary)}</p><table class="inputs"><thead><tr><th>input</th><th>value</th><th>source</th><th>note</th></tr></thead><tbody>${inputs}</tbody></table></details>`
   );
 }
 
@@ -222,12 +235,12 @@ function findingItem(report: Report, f: Finding, rank: number): string {
   const loc = report.locate(f.file, f.range);
   const s = saving(f);
   const saved = s > 0 ? `saves ≈ ${formatMs(s)} per call` : s === 0 ? 'no time saved by the estimate' : 'not estimated';
-  const fixes = f.fixes.length ? `<p class="fixes">Fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => `${h(x.title)} <span class="safety">(${h(x.safety === 'safe' ? 'safe, applied by --fix' : 'suggestion')})</span>`).join('; ')}</p>` : '';
+  const fixes = f.fixes.length ? `<p class="fixes">Fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => `${prose(x.title)} <span class="safety">(${h(x.safety === 'safe' ? 'safe, applied by --fix' : 'suggestion')})</span>`).join('; ')}</p>` : '';
   const related = f.related.length
     ? `<ul class="related">${f.related
         .map((r) => {
           const rl = report.locate(r.file, r.range);
-          return `<li><code>${h(`${rl.path}:${rl.line}`)}</code> ${h(r.message)}</li>`;
+          return `<li><code>${h(`${rl.path}:${rl.line}`)}</code> ${prose(r.message)}</li>`;
         })
         .join('')}</ul>`
     : '';
@@ -235,7 +248,7 @@ function findingItem(report: Report, f: Finding, rank: number): string {
     `<li class="finding sev-${f.severity}" id="finding-${rank}">` +
     `<div class="head"><span class="rank">#${rank}</span><span class="saving">${h(saved)}</span><code class="rule">${h(f.ruleId)}</code><span class="sev">${f.severity}</span>` +
     `<code class="where">${h(`${loc.path}:${loc.line}:${loc.column}`)}</code>${f.scope ? `<span class="scope">in <code>${h(f.scope)}</code></span>` : ''}</div>` +
-    `<p class="message">${h(f.message)}</p>${excerpt(report, f)}${estimateBlock(f, rank <= 3)}${fixes}${related}</li>`
+    `<p class="message">${prose(f.message)}</p>${excerpt(report, f)}${estimateBlock(f, rank <= 3)}${fixes}${related}</li>`
   );
 }
 
@@ -279,7 +292,7 @@ export function formatHtml(report: Report): string {
     ? `<h2>Input querylens could not fully use (${report.problems.length})</h2><ul class="problems">${report.problems
         .map((p) => {
           const l = problemLocation(report, p);
-          return `<li><code>${h(l ? `${l.path}${p.line !== undefined || p.range ? `:${l.line}` : ''}` : '(project)')}</code> <span class="sev">${h(p.kind)}</span> ${h(p.message)}</li>`;
+          return `<li><code>${h(l ? `${l.path}${p.line !== undefined || p.range ? `:${l.line}` : ''}` : '(project)')}</code> <span class="sev">${h(p.kind)}</span> ${prose(p.message)}</li>`;
         })
         .join('')}</ul>`
     : '';

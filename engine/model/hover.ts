@@ -9,7 +9,7 @@
  * eats and, by Amdahl's law, what fixing it does for the whole request; any
  * rule-specific detail; the quick fixes.
  */
-import type { Estimate, Finding } from '../types';
+import type { Assumption, Estimate, Finding } from '../types';
 import { budgetImpact, formatMs, formatRatio } from './index';
 
 /** The budget of the function a finding sits in, and that function's summed query time. */
@@ -28,6 +28,11 @@ function pct(x: number): string {
   return x >= 0.1 ? `${Math.round(x * 100)} %` : `${(x * 100).toFixed(1)} %`;
 }
 
+/** An input's note without a leading "default;" where its source already says default. */
+export function assumptionNote(a: Assumption): string | undefined {
+  return a.source === 'default' ? a.note?.replace(/^default\b[;:,]?\s*/, '') || undefined : a.note;
+}
+
 /**
  * The estimate: now → after the fix, the summary (unless `message`, which
  * the editor shows right above the hover, already says it), and the inputs
@@ -41,8 +46,7 @@ export function estimateMarkdown(e: Estimate, message = ''): string {
   for (const a of e.assumptions) {
     const v = typeof a.value === 'number' ? `${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}` : a.value;
     const src = a.source === 'default' ? '**default** — set it' : a.source;
-    // "default; set model.x …" after "default — set it" would say it twice.
-    const note = a.source === 'default' ? a.note?.replace(/^default\b[;:,]?\s*/, '') : a.note;
+    const note = assumptionNote(a);
     lines.push(`| ${a.name} | ${String(v).replace(/\|/g, '\\|')} | ${src}${note ? `: ${note.replace(/\|/g, '\\|')}` : ''} |`);
   }
   return lines.join('\n');

@@ -199,6 +199,8 @@ try {
       const file = join(OUT, `${String(++shot).padStart(2, '0')}-html-report.png`);
       await p.screenshot({ path: file, fullPage: true });
       console.log(`    screenshot: ${file.slice(ROOT.length + 1)}`);
+      // The first screen (totals and the handler chart), as docs/images/html-report.png shows it.
+      await p.screenshot({ path: join(OUT, 'html-report-top.png') });
       return `${bars} bars in the handler chart; #1 ${firstRule} at ${first} (saves ≈ ${Math.round(saved(best))} ms); no request left the page`;
     } finally {
       await context.close();

@@ -40,7 +40,7 @@ NODE24="$NODE24_DIR/bin/node"
 # Step 2: code-server's postinstall installs VS Code's own dependencies and
 # builds its native modules. It reads npm_config_user_agent, needs the Node 24
 # headers (nodedir) and npm 11 must be told that scripts may run.
-echo "setup: code-server postinstall (3-4 minutes on 2 cores)"
+echo "setup: code-server postinstall (the longest step: VS Code's dependencies and native modules)"
 export PATH="$NODE24_DIR/bin:$PATH"
 export npm_config_nodedir="$NODE24_DIR"
 export npm_config_user_agent="npm/$(npm --version) node/$("$NODE24" --version) linux x64"
