@@ -9,7 +9,8 @@
  * Blocks: `example` (what `npm run example` prints), `hover` (the N+1's hover
  * in the editor), `fix` (`--fix` on a copy of the example), `after-fix` (the
  * paragraph comparing before and after, with its figures computed),
- * `config-errors` (two config mistakes and the messages).
+ * `config-errors` (two config mistakes and the messages), `severity` (which
+ * findings severity-by-saving makes `info`).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -136,6 +137,20 @@ function afterFixBlock(run: FixRun): string {
   );
 }
 
+/** Which findings of the example are `info` because their fix saves too little, from the run itself. */
+async function severityBlock(): Promise<string> {
+  const project = await exampleProject(EXAMPLE);
+  const minSaving = project.config.minSavingMs ?? 1;
+  const graded = allFindings(project).filter((f) => f.severityReason);
+  const what = graded.map((f) => `\`${f.ruleId}\` in \`${f.file}\`, saving ≈ ${formatMs(Math.max(0, (f.estimate?.currentMs ?? 0) - (f.estimate?.fixedMs ?? 0)))}`);
+  const n = graded.length;
+  return (
+    `Severity follows the estimate: a finding is a warning only when its fix saves at least \`minSavingMs\`\n` +
+    `per call (${formatMs(minSaving)} here); ${n === 0 ? 'no finding of the example saves less' : `${n === 1 ? 'one' : n} of the example's findings save${n === 1 ? 's' : ''} less (${what.join('; ')}) and ${n === 1 ? 'is' : 'are'} \`info\`, saying why in ${n === 1 ? 'its' : 'their'} hover`}.\n` +
+    `The output ends with the findings whose fix saves the most time.`
+  );
+}
+
 async function configErrorsBlock(): Promise<string> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-readme-cfg-'));
   try {
@@ -164,6 +179,7 @@ export async function renderBlocks(): Promise<Record<string, string>> {
     fix: run.block,
     'after-fix': afterFixBlock(run),
     'config-errors': await configErrorsBlock(),
+    severity: await severityBlock(),
   };
 }
 
