@@ -69,25 +69,40 @@ function rowsReturned(ctx: RuleContext, level: QueryLevel, tables: FromItem[]): 
   };
 }
 
-function columnListFix(ctx: RuleContext, site: SqlSite, target: Target): Fix | undefined {
+/**
+ * The star replaced by the columns the code needs (`needed`: the fields it reads, or in a `.sql` file every
+ * column but the large ones), in table order, qualified like the star. None when a needed column's name is
+ * in two of the star's tables (with `*` the row holds one of them: which one the code reads is the driver's
+ * business), or when the star is not written one-to-one in the file.
+ */
+function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: readonly ColumnInfo[], byReads: boolean): Fix | undefined {
   const star = target.star!;
   const items = star.items;
   if (star.implicit || !items.length || items.some((it) => it.kind !== 'table' || it.columnAliases)) return undefined;
   const cols: string[] = [];
+  const names: string[] = [];
   const qualify = !!star.qualifier || items.length > 1;
-  for (const it of items) {
-    const t = tableOf(ctx, it);
+  const tables = items.map((it) => tableOf(ctx, it));
+  for (const [i, it] of items.entries()) {
+    const t = tables[i];
     if (!t || t.columns.size === 0) return undefined;
     const prefix = star.qualifier
       ? `${site.sql.slice(star.range.start, star.range.end).replace(/\s*\.\s*\*$/, '')}.`
       : `${it.alias ? quoteIdent(it.alias) : it.schemaName ? `${quoteIdent(it.schemaName)}.${quoteIdent(it.name ?? '')}` : quoteIdent(it.name ?? '')}.`;
-    for (const c of t.columns.keys()) cols.push(qualify ? `${prefix}${quoteIdent(c)}` : quoteIdent(c));
+    for (const [name, c] of t.columns) {
+      if (!needed.includes(c)) continue;
+      if (tables.some((o, j) => j !== i && o?.columns.has(name))) return undefined;
+      cols.push(qualify ? `${prefix}${quoteIdent(name)}` : quoteIdent(name));
+      names.push(name);
+    }
   }
+  if (!cols.length) return undefined;
   const range = sqlRangeToFile(site, star.range);
   // The star must map to the file one-to-one (not through an interpolation).
   if (range.end - range.start !== star.range.end - star.range.start) return undefined;
+  const large = tables.flatMap((t) => [...(t?.columns.values() ?? [])].filter((c) => isLargeType(c.type) && !needed.includes(c)).map((c) => c.name));
   return {
-    title: `List the ${cols.length} columns explicitly (then delete the ones the code does not read)`,
+    title: byReads ? `Select only the ${cols.length} column${cols.length === 1 ? '' : 's'} the code reads: ${names.join(', ')}` : `List the ${cols.length} columns without the large ${large.join(', ')}`,
     safety: 'suggestion',
     edits: [{ file: ctx.file.path, range, newText: cols.join(', ') }],
   };
@@ -197,7 +212,8 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   const what = star.implicit ? `\`TABLE ${written}\`` : star.qualifier ? `\`${written}\`` : '`SELECT *`';
   const via = star.items.filter((it) => it.kind === 'cte' || it.kind === 'subquery').map((it) => (it.kind === 'cte' ? `CTE ${it.name}` : `subquery ${it.alias ?? ''}`.trim()));
   const message = `${what} fetches every column of ${text}${via.length ? ` (through ${via.join(', ')})` : ''}${reads}; select only the columns the code reads.`;
-  const fix = columnListFix(ctx, site, target);
+  // The fix selects exactly the columns the estimate's `after` counts, so it lowers the cost by that much.
+  const fix = columnListFix(ctx, site, target, usedCols, ctx.language === 'ts');
   const related = tables
     .map((t) => tableOf(ctx, t))
     .filter((t): t is TableInfo => !!t?.definedAt)
@@ -229,7 +245,7 @@ export default defineRule({
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
       useInstead: { language: 'sql', code: 'SELECT id, email, name FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
       fixSafety:
-        "Suggestion only: replaces `*` (or `t.*`) with the explicit list of the table's columns from the schema, in table order, so the result is unchanged; then delete the columns the code does not read. Offered when every table behind the star is known to the schema and the star is written in the SQL (not in an interpolation).",
+        "Suggestion only: replaces `*` (or `t.*`) with the columns the code needs, in table order: in TypeScript the fields it reads from the rows (traced through destructuring, property reads and array callbacks), in a `.sql` file every column but the large ones. So the fix removes exactly the bytes the estimate counts as wasted. Not offered when a needed column's name is in two of the star's tables, or the star is not written in the SQL (an interpolation). ORM reads get the library's column selection (`select`, `attributes`, `columns`) of the fields read.",
       estimate:
         'rows: the LIMIT when literal, one for an equality on a primary or unique key, every row of the table when there is no WHERE (`tables.<name>.rows`, **default** defaultTableRows = 100 000), else **default** defaultMatchingRows = 10; row bytes from the column types (typeWidth: jsonb/bytea = largeColumnBytes, **default** 2048 B; text = textWidthBytes, **default** 32 B); bytes the code needs: the columns it reads (TypeScript), or the row without its large columns (`.sql`); bandwidthBytesPerMs (**default** 125 000 B/ms).',
       whenNotToUse:
