@@ -9,6 +9,7 @@
 import ts = require('typescript');
 import type { ProjectServices } from './context';
 import { findNode } from './sources/call-graph';
+import { inPlaceResolver } from './sources/in-place';
 import { enclosingIterations } from './sources/iteration';
 import type { QuerySite } from './sources/query-sites';
 import { unresolvedCandidates } from './sources/unresolved';
@@ -53,15 +54,16 @@ export interface QueryList {
 export function listQueries(project: ProjectServices, path: string, sites: QuerySite[]): QueryList {
   const sf = project.tsAst(path);
   if (!sf) return { queries: [], unresolved: [] };
-  const queries = sites.map((s) => listed(sf, s));
+  const inPlace = inPlaceResolver(project, path);
+  const queries = sites.map((s) => listed(sf, s, inPlace));
   const known = new Set(sites.map((s) => s.range.start));
   const unresolved = unresolvedCandidates(project, path, sf).filter((u) => !known.has(u.range.start));
   return { queries, unresolved };
 }
 
-function listed(sf: ts.SourceFile, s: QuerySite): ListedQuery {
+function listed(sf: ts.SourceFile, s: QuerySite, inPlace: (fn: ts.Node) => boolean): ListedQuery {
   const node = findNode(sf, s.range);
-  const scope = node ? enclosingIterations(node).find((x) => x.perElement) : undefined;
+  const scope = node ? enclosingIterations(node, inPlace).find((x) => x.perElement) : undefined;
   const out: ListedQuery = {
     file: s.file,
     range: s.range,

@@ -14,6 +14,7 @@ import type { RuleContext } from '../engine/context';
 import { iterationCount } from '../engine/model/iterations';
 import { type QueryPrice, queryInput, siteShape } from '../engine/model/query-cost';
 import { CallGraph, findNode, type ReachedQuery } from '../engine/sources/call-graph';
+import { inPlaceResolver } from '../engine/sources/in-place';
 import { containsNode, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
@@ -237,6 +238,8 @@ export default defineRule({
     const sites = ctx.querySites();
     const siteKeys = new Set(sites.map((s) => `${s.range.start}:${s.range.end}`));
     const graph = new CallGraph(ctx.project);
+    // Closures handed to wrappers that call them (retry, rate limit, a limiter's task list) run in the loop around them.
+    const inPlace = inPlaceResolver(ctx.project, ctx.file.path);
     const reported = new Set<number>();
 
     const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined): void => {
@@ -280,7 +283,7 @@ export default defineRule({
       if (!site.executes) continue;
       const node = findNode(sf, site.range);
       if (!node) continue;
-      const all = enclosingIterations(node);
+      const all = enclosingIterations(node, inPlace);
       const scope = unbatchedScope(site, all);
       if (!scope || skip(node, scope, site)) continue;
       report(node, scope, all, { site, path: [], loopedInHelper: false }, undefined);
@@ -289,7 +292,7 @@ export default defineRule({
     // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && !siteKeys.has(`${n.getStart()}:${n.getEnd()}`)) {
-        const all = enclosingIterations(n);
+        const all = enclosingIterations(n, inPlace);
         const scope = all.find((s) => s.perElement);
         if (scope) {
           const via = `${n.expression.getText().slice(0, 60)}()`;

@@ -21,6 +21,7 @@ import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
 import { enclosingIterations, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
+import { inPlaceResolver } from './in-place';
 import { fileProvenance } from './provenance';
 import type { QuerySite } from './query-sites';
 import { fileQuerySites } from './orm';
@@ -69,11 +70,11 @@ const key = (r: Range): string => `${r.start}:${r.end}`;
  * is neither run in place (`then`, `$transaction`, an IIFE) nor a
  * per-element callback (those run as part of the function around them).
  */
-export function owningFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
+export function owningFunction(node: ts.Node, inPlace?: (fn: ts.Node) => boolean): ts.SignatureDeclaration | undefined {
   let p = node.parent;
   while (p) {
     if (ts.isFunctionLike(p)) {
-      if (!(isImmediateCallback(p) || iterationScopeOf(p))) return p;
+      if (!(isImmediateCallback(p) || iterationScopeOf(p) || inPlace?.(p))) return p;
     }
     p = p.parent;
   }
@@ -99,9 +100,11 @@ export function fileSummary(project: ProjectServices, path: string): FileSummary
       sites = [];
     }
     for (const s of sites) siteByKey.set(key(s.range), s);
+    // Closures handed to wrappers that call them (retry, limiters) belong to the function around them.
+    const inPlace = inPlaceResolver(project, path);
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n)) {
-        const owner = owningFunction(n);
+        const owner = owningFunction(n, inPlace);
         if (owner) {
           let sum = byFunction.get(owner);
           if (!sum) byFunction.set(owner, (sum = { node: owner, sites: [], calls: [] }));
@@ -277,7 +280,7 @@ function loopedWithin(project: ProjectServices, site: QuerySite): boolean {
   const sf = project.tsAst(site.file);
   if (!sf) return false;
   const node = findNode(sf, site.range);
-  return !!node && enclosingIterations(node).some((s) => s.perElement);
+  return !!node && enclosingIterations(node, inPlaceResolver(project, site.file)).some((s) => s.perElement);
 }
 
 const rangeIndexes = new WeakMap<ts.SourceFile, Map<string, ts.Node>>();

@@ -304,7 +304,7 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
  * place (`then`, `$transaction`, an IIFE) stops the walk: its body runs
  * when it is called, which is the call graph's business.
  */
-export function enclosingIterations(node: ts.Node): IterationScope[] {
+export function enclosingIterations(node: ts.Node, inPlace?: (fn: ts.Node) => boolean): IterationScope[] {
   const out: IterationScope[] = [];
   let child: ts.Node = node;
   let p = node.parent;
@@ -313,7 +313,7 @@ export function enclosingIterations(node: ts.Node): IterationScope[] {
       const scope = iterationScopeOf(p);
       if (scope) {
         out.push(scope);
-      } else if (!isImmediateCallback(p)) {
+      } else if (!isImmediateCallback(p) && !inPlace?.(p)) {
         break;
       }
     } else if (ts.isIterationStatement(p, false)) {

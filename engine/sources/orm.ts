@@ -104,18 +104,19 @@ function builderRuns(node: ts.Expression): boolean {
         n = call;
         continue;
       }
-      return false;
+      // A helper that returns the builder (`const byId = (id) => knex('t').where({ id })`): its callers await it.
+      return !(call && ts.isCallExpression(call));
     }
     if (ts.isReturnStatement(p)) {
-      // Returned from an async function: the caller awaits it. Count it as run
-      // only when the function is a per-element callback feeding Promise.all.
+      // Returned from a per-element callback: it runs if the call it feeds runs it (Promise.all).
       let f: ts.Node | undefined = p.parent;
       while (f && !ts.isFunctionLike(f)) f = f.parent;
       if (f && (ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && f.parent && ts.isCallExpression(f.parent)) {
         n = f.parent;
         continue;
       }
-      return false;
+      // Returned from a named function or method: its callers await it.
+      return !!f;
     }
     return false;
   }

@@ -165,11 +165,15 @@ class Extractor {
    */
   private visitExecutorCall(call: ts.CallExpression): void {
     const candidates = call.arguments.map((a, i) => (this.mayCarrySql(a) ? i : -1)).filter((i) => i >= 0);
-    if (!candidates.length) return;
+    // An argument built by a call (`plans.fetchNextJob(schema)`) is looked at only once the callee is an executor.
+    const built = call.arguments.some((a) => ts.isCallExpression(skipOuter(a)));
+    if (!candidates.length && !built) return;
     const target = this.prov.callTarget(call);
     const ex = target ? executorOf(this.project, target.file, target.node) : undefined;
-    if (!ex || !candidates.includes(ex.sqlParam)) return;
-    this.sinkSite(call, call.arguments[ex.sqlParam], ex.library, 'text');
+    if (!ex) return;
+    const arg = call.arguments[ex.sqlParam];
+    if (!arg || !(candidates.includes(ex.sqlParam) || (ts.isCallExpression(skipOuter(arg)) && this.helperReturn(skipOuter(arg) as ts.CallExpression)))) return;
+    this.sinkSite(call, arg, ex.library, 'text');
   }
 
   /** Literal text, a template, a `{ text }` object or a constant: what a forwarded SQL argument looks like. */
@@ -343,10 +347,53 @@ class Extractor {
       }
       return undefined;
     }
+    // SQL text returned by a project function (`plans.fetchNextJob(schema)` in another file).
+    if (ts.isCallExpression(e)) {
+      const text = this.helperSql(e, depth);
+      if (text) return { pieces: [{ kind: 'text', text, fileStart: e.getStart(this.sf), fileLength: e.end - e.getStart(this.sf) }], range: this.range(e) };
+    }
     const pieces = this.constPieces(e, depth, 'inline');
     if (!pieces) return undefined;
     if (!pieces.some((p) => p.kind === 'text' && p.text.trim())) return undefined;
     return { pieces, range: this.range(e) };
+  }
+
+  /** The expression a project function returns, when it has one (an expression body, or a single `return`). */
+  private helperReturn(call: ts.CallExpression): { file: string; expr: ts.Expression } | undefined {
+    const target = this.prov.callTarget(call);
+    const body = target && (target.node as ts.FunctionLikeDeclaration).body;
+    if (!target || !body) return undefined;
+    if (!ts.isBlock(body)) return { file: target.file, expr: body };
+    const returns: ts.ReturnStatement[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isReturnStatement(n)) returns.push(n);
+      else if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(body, visit);
+    return returns.length === 1 && returns[0].expression ? { file: target.file, expr: returns[0].expression } : undefined;
+  }
+
+  /**
+   * The SQL text a project function returns, read in its own file: its parameters and other values become
+   * `$n` (after any `$n` the text already has). The whole text maps onto the call in this file.
+   */
+  private helperSql(call: ts.CallExpression, depth: number): string | undefined {
+    if (depth > 3) return undefined;
+    const ret = this.helperReturn(call);
+    if (!ret) return undefined;
+    const e = skipOuter(ret.expr);
+    if (!ts.isStringLiteral(e) && !ts.isNoSubstitutionTemplateLiteral(e) && !ts.isTemplateExpression(e) && !(ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken)) return undefined;
+    const text = ret.file === this.path ? this.text : this.project.fileText(ret.file);
+    const sf = ret.file === this.path ? this.sf : this.project.tsAst(ret.file);
+    if (text === undefined || !sf || ret.expr.getSourceFile() !== sf) return undefined;
+    const other = ret.file === this.path ? this : new Extractor(ret.file, text, sf, this.project);
+    const pieces = other.constPieces(ret.expr, depth + 1, 'inline');
+    if (!pieces) return undefined;
+    let base = 0;
+    for (const p of pieces) if (p.kind === 'text') for (const m of p.text.matchAll(/\$(\d+)/g)) base = Math.max(base, Number(m[1]));
+    let k = base;
+    const sql = pieces.map((p) => (p.kind === 'text' ? p.text : `$${++k}`)).join('');
+    return looksLikeStatement(sql) ? sql : undefined;
   }
 
   /**

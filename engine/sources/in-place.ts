@@ -1,0 +1,148 @@
+/**
+ * Closures that run where they are written: a function handed to a wrapper that calls it (retry,
+ * rate limit, tracing: `withRetry(() => db.query(…))`, `limit(() => …)` of p-limit), or pushed onto a
+ * task list inside a loop (run later by a limiter, once each). A query in such a closure runs once per
+ * pass of the loop around the call, like a query written in the loop itself.
+ *
+ * Decided by following the wrapper: a project function that calls the parameter the closure is given,
+ * or an export of a package whose documented job is to call the function it is given.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import type { ProjectServices } from '../context';
+import { isImmediateCallback } from './iteration';
+import { fileProvenance, type FileProvenance } from './provenance';
+import { skipOuter } from './ts-expr';
+
+/**
+ * Packages that call the function they are given, once (or once per retry): p-retry, async-retry,
+ * exponential-backoff, p-limit / p-throttle / p-queue / bottleneck limiters, p-timeout; p-all, p-map and
+ * p-series run a list of them.
+ */
+const CALLING_PACKAGES = new Set(['p-retry', 'async-retry', 'exponential-backoff', 'p-limit', 'p-throttle', 'p-queue', 'bottleneck', 'p-timeout', 'promise-retry', 'p-all', 'p-map', 'p-series']);
+
+/** A predicate for `enclosingIterations`: does this function run in place where it is written? */
+export function inPlaceResolver(project: ProjectServices, path: string): (fn: ts.Node) => boolean {
+  let prov: FileProvenance | undefined;
+  const memo = new Map<ts.Node, boolean>();
+  return (fn) => {
+    const hit = memo.get(fn);
+    if (hit !== undefined) return hit;
+    let r = false;
+    try {
+      prov ??= fileProvenance(project, path);
+      r = runsInPlace(project, prov, fn, 0);
+    } catch {
+      r = false;
+    }
+    memo.set(fn, r);
+    return r;
+  };
+}
+
+function runsInPlace(project: ProjectServices, prov: FileProvenance, fn: ts.Node, depth: number): boolean {
+  if (depth > 2 || (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn))) return false;
+  let arg: ts.Node = fn;
+  while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+  const call = arg.parent;
+  if (!ts.isCallExpression(call)) return false;
+  const index = call.arguments.indexOf(arg as ts.Expression);
+  if (index < 0) return false;
+  const callee = skipOuter(call.expression);
+  // `tasks.push(() => …)`: collected once per pass and run later once each — when the list is run.
+  if (ts.isPropertyAccessExpression(callee) && /^(push|unshift)$/.test(callee.name.text)) return listIsRun(prov, skipOuter(callee.expression));
+  if (fromCallingPackage(prov, callee)) return true;
+  const target = prov.callTarget(call);
+  const body = target && (target.node as ts.FunctionLikeDeclaration).body;
+  const param = target?.node.parameters[index];
+  if (!body || !param || !ts.isIdentifier(param.name)) return false;
+  const calleeProv = target.file === prov.path ? prov : fileProvenance(project, target.file);
+  return callsDeclared(calleeProv, body, param);
+}
+
+/**
+ * Whether a list of functions is run in its scope: handed to a package that runs them (`pAll(tasks)`,
+ * `pMap(tasks, …)`), or each element called (`tasks.map((t) => t())`, `for (const t of tasks) await t()`).
+ * A list returned or stored for later is not.
+ */
+function listIsRun(prov: FileProvenance, list: ts.Expression): boolean {
+  if (!ts.isIdentifier(list)) return false;
+  const d = prov.declarationOf(list);
+  if (!d || !ts.isVariableDeclaration(d)) return false;
+  let scope: ts.Node | undefined = d.parent;
+  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  if (!scope) return false;
+  const isList = (e: ts.Node): boolean => {
+    const x = skipOuter(e as ts.Expression);
+    return ts.isIdentifier(x) && prov.declarationOf(x) === d;
+  };
+  let run = false;
+  const visit = (n: ts.Node): void => {
+    if (run) return;
+    if (ts.isCallExpression(n)) {
+      const callee = skipOuter(n.expression);
+      // `pAll(tasks)`, `pMap(tasks, (t) => t())`.
+      if (n.arguments.some(isList) && fromCallingPackage(prov, callee)) run = true;
+      // `tasks.map((t) => t())`, `tasks.forEach(async (t) => await t())`.
+      const each = n.arguments[0] && skipOuter(n.arguments[0]);
+      if (ts.isPropertyAccessExpression(callee) && /^(map|forEach)$/.test(callee.name.text) && isList(callee.expression) && each && (ts.isArrowFunction(each) || ts.isFunctionExpression(each)) && each.parameters[0] && callsDeclared(prov, each.body, each.parameters[0])) run = true;
+    }
+    // `for (const t of tasks) await t()`.
+    if (ts.isForOfStatement(n) && isList(n.expression) && ts.isVariableDeclarationList(n.initializer) && n.initializer.declarations.length === 1 && callsDeclared(prov, n.statement, n.initializer.declarations[0])) run = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return run;
+}
+
+/** Whether a body calls the function declared by `p` (`await fn()`, `fn.call(this)`, `return fn(x)`). */
+function callsDeclared(prov: FileProvenance, body: ts.Node, p: ts.ParameterDeclaration | ts.VariableDeclaration): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n)) {
+      let c = skipOuter(n.expression);
+      if (ts.isPropertyAccessExpression(c) && (c.name.text === 'call' || c.name.text === 'apply')) c = skipOuter(c.expression);
+      if (ts.isIdentifier(c) && prov.declarationOf(c) === p) {
+        found = true;
+        return;
+      }
+    }
+    // A function stored for later (a handler registered by the wrapper) does not call it now.
+    if (ts.isFunctionLike(n) && !isImmediateCallback(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** `pRetry(fn)`, `limit(fn)` where `const limit = pLimit(2)`, `queue.add(fn)` where `const queue = new PQueue()`. */
+function fromCallingPackage(prov: FileProvenance, callee: ts.Expression): boolean {
+  const base = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : callee;
+  if (!ts.isIdentifier(base)) return false;
+  let root: ts.Identifier = base;
+  for (let depth = 0; depth < 3; depth++) {
+    const d = prov.declarationOf(root);
+    if (!d) return false;
+    const spec = importSpec(d);
+    if (spec !== undefined) return CALLING_PACKAGES.has(spec) || CALLING_PACKAGES.has(spec.replace(/\/.*$/, ''));
+    if (!ts.isVariableDeclaration(d) || !d.initializer) return false;
+    let init = skipOuter(d.initializer);
+    if (ts.isNewExpression(init) || ts.isCallExpression(init)) init = skipOuter(init.expression);
+    if (!ts.isIdentifier(init)) return false;
+    root = init;
+  }
+  return false;
+}
+
+function importSpec(d: ts.Node): string | undefined {
+  let n: ts.Node | undefined = d;
+  while (n && !ts.isImportDeclaration(n) && !ts.isSourceFile(n)) n = n.parent;
+  if (n && ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) return n.moduleSpecifier.text;
+  // `const pLimit = require('p-limit')`.
+  if (ts.isVariableDeclaration(d) && d.initializer) {
+    const i = skipOuter(d.initializer);
+    if (ts.isCallExpression(i) && ts.isIdentifier(i.expression) && i.expression.text === 'require' && i.arguments[0] && ts.isStringLiteral(i.arguments[0])) return i.arguments[0].text;
+  }
+  return undefined;
+}
