@@ -37,6 +37,12 @@ export interface LintOptions {
   changedSince?: string;
   /** `--sort file|impact`: findings by file (default) or by estimated (or measured) time saved. */
   sort: 'file' | 'impact';
+  /** `--cache`: reuse the results of files whose text and inputs did not change (cli/cache.ts). */
+  cache: boolean;
+  /** `--cache-location PATH`: the cache file, or a directory for it (implies --cache). */
+  cacheLocation?: string;
+  /** `--concurrency auto|N`: worker threads for the analysis (1: this thread only). */
+  concurrency: 'auto' | number;
 }
 
 /** `querylens queries [paths] [--format stylish|json]`: the query sites recognised, and the candidates that were not. */
@@ -134,7 +140,7 @@ function parseLsp(rest: readonly string[]): ParsedArgs {
 }
 
 /** Lint flags that take a value. */
-const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions', '--report', '--changed-since', '--sort']);
+const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions', '--report', '--changed-since', '--sort', '--cache-location', '--concurrency']);
 
 function parseLint(rest: readonly string[]): ParsedArgs {
   const opts: LintOptions = {
@@ -151,6 +157,8 @@ function parseLint(rest: readonly string[]): ParsedArgs {
     pruneSuppressions: false,
     reports: [],
     sort: 'file',
+    cache: false,
+    concurrency: 'auto',
   };
   const early = readFlags<ParsedArgs>(rest, LINT_VALUE_FLAGS, (p) => opts.paths.push(p), ({ flag, value }) => {
     switch (flag) {
@@ -228,6 +236,19 @@ function parseLint(rest: readonly string[]): ParsedArgs {
       case '--sort':
         if (value !== 'file' && value !== 'impact') throw new UsageError(`--sort: expected file or impact, got "${value}"`);
         opts.sort = value;
+        break;
+      case '--cache':
+        opts.cache = true;
+        break;
+      case '--cache-location':
+        if (!value) throw new UsageError('--cache-location needs a file or directory name');
+        opts.cache = true;
+        opts.cacheLocation = value;
+        break;
+      case '--concurrency':
+        if (value === 'auto') opts.concurrency = 'auto';
+        else if (/^[1-9]\d{0,2}$/.test(value!)) opts.concurrency = Number(value);
+        else throw new UsageError(`--concurrency: expected auto or a number of threads from 1, got "${value}"`);
         break;
       default:
         throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
@@ -315,6 +336,13 @@ Lint options:
       --no-color               no ANSI colours (also off when NO_COLOR is set or the
                                output is not a terminal; FORCE_COLOR=1 forces them on)
       --fix                    apply the findings' safe fixes, re-lint, report the rest
+      --cache                  reuse the last run's results for files whose text and
+                               inputs (the helpers and files their analysis read, the
+                               configuration, schema and statistics) did not change
+      --cache-location PATH    the cache file or a directory for it (default:
+                               node_modules/.cache/querylens/ under the project root)
+      --concurrency auto|N     worker threads (default auto: one per core for large
+                               runs; 1: no threads); the report is the same either way
       --report-unused-suppressions
                                report querylens-disable comments and suppressions-file
                                entries that suppress nothing (they count as warnings for

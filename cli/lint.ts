@@ -1,6 +1,7 @@
 /**
  * `querylens lint`: find the project, load its config, walk the files, feed
- * the engine, apply safe fixes when asked, format, decide the exit code.
+ * the engine (cli/run.ts: here or in worker threads, from the cache where
+ * nothing changed), apply safe fixes when asked, format, decide the exit code.
  * The engine (`Project.analyze`) alone decides what is a finding.
  */
 import * as fs from 'node:fs';
@@ -36,6 +37,8 @@ import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatStylish } from './formats/stylish';
 import { type FixedEntry, type Report, type Rule, makeLocator, severityRank } from './report';
+import { LintCache, cacheFileAt, cacheKey, defaultCacheFile } from './cache';
+import { LintRun } from './run';
 import { VERSION } from './version';
 
 export { CliError } from './errors';
@@ -50,6 +53,23 @@ export interface LintIo {
   stderr?: { write(s: string): unknown };
   /** The rule set; the registry by default (tests pass their own). */
   rules?: readonly Rule[];
+  /** Told how each analysis pass ran (tests and the benchmark: threads, files taken from the cache). */
+  onPass?(pass: PassInfo): void;
+  /** Characters of source whose syntax trees a thread may hold (tests: 0 drops them after every file). */
+  treeBudget?: number;
+  /** The worker threads' script (tests: the fresh bundle, instead of compiling the sources in every thread). */
+  workerScript?: string;
+}
+
+export interface PassInfo {
+  /** Linted files. */
+  files: number;
+  /** Of those, results taken from the cache. */
+  fromCache: number;
+  /** Threads that analysed (1: the main thread only). */
+  threads: number;
+  /** Why a cache file on disk was not used, when one was there and was not. */
+  cacheDropped?: string;
 }
 
 export function loadConfig(cwd: string, configFile: string | undefined, known: readonly string[] = ruleIds()): QuerylensConfig {
@@ -117,27 +137,28 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const { root, configFile } = locateProject(start, opts.config, cwd);
   const config = loadConfig(cwd, configFile, known);
   applyRuleOverrides(config, opts, known);
-  const { project, problems, targets, analysed, bom, displayPath, realRoot } = await loadProject(root, config, opts.paths, cwd, rules);
+  const { problems, targets, analysed, bom, displayPath, realRoot, texts, candidates, schemaFiles } = await loadProject(root, config, opts.paths, cwd, rules);
 
-  const analyseAll = (): AnalysisResult => {
-    const findings: Finding[] = [];
-    const found: Problem[] = [];
-    for (const file of analysed) {
-      const r = project.analyze(file);
-      findings.push(...r.findings);
-      found.push(...r.problems);
-    }
-    return { findings, problems: found };
+  // The engine's work: here or in worker threads, each file from the cache when its inputs hold (cli/run.ts).
+  const cache = opts.cache
+    ? LintCache.load(opts.cacheLocation ? cacheFileAt(opts.cacheLocation, cwd, root) : defaultCacheFile(root), cacheKey(root, config, rules, schemaFiles, texts), known)
+    : undefined;
+  const run = new LintRun({ root, config, rules, registryRules: io.rules === undefined, candidates, schemaFiles, texts, analysed, concurrency: opts.concurrency, cache, treeBudget: io.treeBudget, workerScript: io.workerScript });
+  const textOfFile = (f: string) => run.textOf(f);
+
+  const analyseAll = async (): Promise<AnalysisResult> => {
+    const r = await run.analyseAll();
+    io.onPass?.({ files: analysed.length, fromCache: run.fromCache, threads: run.threadsUsed, cacheDropped: cache?.dropped || undefined });
+    return r;
   };
-
   const fixed: FixedEntry[] = [];
-  let result = analyseAll();
+  let result = await analyseAll();
   const runClaims = new Set<string>();
   for (let pass = 0; opts.fix && pass < MAX_FIX_PASSES; pass++) {
     const textOf = (file: string): string | undefined | null => {
       const abs = path.join(root, file);
       if (!isInside(root, abs) || file.split('/').includes('node_modules')) return null;
-      const text = project.fileText(file);
+      const text = run.textOf(file);
       if (text !== undefined) return 'outside' in resolveInside(realRoot, abs) ? null : text;
       // Exists but could not be read (or is a link, even a dangling one): never overwrite it.
       return fs.existsSync(abs) || fs.lstatSync(abs, { throwIfNoEntry: false }) ? null : undefined;
@@ -145,12 +166,12 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     const plan = planFixPass(result.findings, textOf, runClaims);
     if (plan.applied.length === 0) break;
     // Lines are taken before the edits move them.
-    const lines = plan.applied.map(({ finding }) => new LineIndex(project.fileText(finding.file) ?? '').position(finding.range.start).line + 1);
+    const lines = plan.applied.map(({ finding }) => new LineIndex(run.textOf(finding.file) ?? '').position(finding.range.start).line + 1);
     const failed = new Set<string>();
     for (const [file, after] of plan.files) {
       try {
-        writeFix(realRoot, path.join(root, file), (bom.get(file) ? '\uFEFF' : '') + after, project.fileText(file) === undefined);
-        project.setFile(file, after);
+        writeFix(realRoot, path.join(root, file), (bom.get(file) ? '\uFEFF' : '') + after, run.textOf(file) === undefined);
+        run.setText(file, after);
       } catch (e) {
         failed.add(file);
         const err = e as NodeJS.ErrnoException;
@@ -161,14 +182,19 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     plan.applied.forEach(({ finding, fix }, i) => {
       if (!fix.edits.some((e) => failed.has(e.file))) fixed.push({ file: finding.file, ruleId: finding.ruleId, title: fix.title, line: lines[i] });
     });
-    result = analyseAll();
+    result = await analyseAll();
     if (failed.size) break;
   }
 
   // Schema problems (a migration that does not parse) belong to every run; when the migration
   // was linted too, its own unparseable-sql problem already says it on that line.
   const parseErrorLines = new Set(result.problems.filter((p) => p.kind === 'unparseable-sql').map((p) => `${p.file}:${p.line}`));
-  for (const sp of project.schema().problems) {
+  const schemaProblems = run.schemaProblems();
+  if (cache) {
+    const err = await run.saveCache(schemaProblems);
+    if (err) io.stderr?.write(`querylens: ${err}\n`);
+  }
+  for (const sp of schemaProblems) {
     if (sp.line !== undefined && parseErrorLines.has(`${sp.file}:${sp.line}`)) continue;
     problems.push({ kind: 'schema', file: sp.file, line: sp.line, range: sp.range, message: sp.message });
   }
@@ -181,7 +207,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     root,
     findings: result.findings,
     analysed,
-    textOf: (f) => project.fileText(f),
+    textOf: (f) => textOfFile(f),
     reportUnused: config.reportUnusedSuppressions,
     known,
   });
@@ -224,8 +250,8 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     summary,
     rules,
     displayPath,
-    locate: makeLocator((f) => project.fileText(f), displayPath),
-    text: (f) => project.fileText(f),
+    locate: makeLocator((f) => textOfFile(f), displayPath),
+    text: (f) => textOfFile(f),
     scope,
     sort: opts.sort,
   };
@@ -271,6 +297,12 @@ export interface LoadedProject {
   displayPath: (file: string) => string;
   /** The root with links resolved (written files must stay inside it). */
   realRoot: string;
+  /** Texts read (schema sources and targets), without BOM. */
+  texts: Map<string, string>;
+  /** Every file the walk found. */
+  candidates: string[];
+  /** Schema sources that could be read. */
+  schemaFiles: string[];
 }
 
 export async function loadProject(root: string, config: QuerylensConfig, paths: readonly string[], cwd: string, rules: readonly Rule[] = allRules): Promise<LoadedProject> {
@@ -324,7 +356,9 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
   project.setPathsOnDisk(candidates);
   await initParser();
   const bom = new Map<string, boolean>();
+  const texts = new Map<string, string>();
   const analysed: string[] = [];
+  const readSchema: string[] = [];
   for (const file of new Set([...schemaFiles, ...targets])) {
     const r = readSource(path.join(root, file), realRoot);
     if (!r.ok) {
@@ -332,11 +366,13 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
       continue;
     }
     bom.set(file, r.bom);
+    texts.set(file, r.text);
     project.setFile(file, r.text);
+    if (schemaFiles.has(file)) readSchema.push(file);
     if (targets.has(file)) analysed.push(file);
   }
   analysed.sort();
-  return { project, problems, targets, analysed, bom, displayPath, realRoot };
+  return { project, problems, targets, analysed, bom, displayPath, realRoot, texts, candidates, schemaFiles: readSchema };
 }
 
 function isForced(env: NodeJS.ProcessEnv): boolean {

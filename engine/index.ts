@@ -3,11 +3,13 @@
  * from the engine. Plain data in, plain data out.
  */
 export * from './types';
-export { initParser } from './sql/parser';
-export { Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
+export { initParser, PARSER_VERSION } from './sql/parser';
+export { TYPESCRIPT_VERSION } from './sources/ts-ast';
+export { PATHS_INPUT, USAGE_INPUT, Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
 export { type QuerylensConfig, type ConfigIssue, type ConfigPath, ConfigError, defaultConfig, formatConfigPath, parseConfig, validateConfig } from './config';
 export { type ConfigDocument, formatConfigIssues, parseConfigText, readConfigDocument } from './config-text';
 export { didYouMean } from './suggest';
+export type { SchemaProblem } from './schema/types';
 export { isSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
 export { LineIndex } from './text';
 export { formatMs, roundMs } from './model';
@@ -31,3 +33,4 @@ export {
 export { LIMITS, GLOB_LIMITS, safeIgnoreText, globTooComplex } from './guard';
 export type { ListedQuery, QueryList, UnresolvedQuery } from './queries';
 export { compareImpact, impactOf, impactText, savingMs, measuredSavingMs, type Impact } from './model/impact';
+export { type FileUsage, type FileUsageData, fileUsageFromData, fileUsageToData } from './sources/table-usage';

@@ -20,12 +20,13 @@ import { fileQuerySites } from './sources/orm';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
-import { fileUsage, ProjectUsage } from './sources/table-usage';
+import { type FileUsage, fileUsage, ProjectUsage } from './sources/table-usage';
 import { isTestFilePath } from '../rules/one-off';
 import { oneOffReason, packageFilesFor, packageScriptEntries } from './one-off';
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
+import { collectReads, isolatedReads, noteRead, replayReads } from './reads';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
 import type { AnalysisResult, Finding, Problem, Severity, SourceFile } from './types';
@@ -41,6 +42,11 @@ export interface ProjectHost {
   /** Every analysable file of the project (project-relative), given or not: project-wide facts read them through readFile. */
   listFiles?(): readonly string[];
 }
+
+/** The input an analysis has when it consults the project-wide usage facts (`Project.usage`), in `analyzeTracked`'s list. */
+export const USAGE_INPUT = '\u0000usage';
+/** The input an analysis has when it consulted the list of every path on disk (`pathsOnDisk`: fixes that create files). */
+export const PATHS_INPUT = '\u0000paths';
 
 export function isAnalyzable(path: string): boolean {
   return path.endsWith('.sql') || isTsLike(path);
@@ -66,9 +72,11 @@ function crashProblem(path: string, stage: string, e: unknown): Problem {
 
 export class Project implements ProjectServices {
   private files = new Map<string, string>();
-  private siteCache = new Map<string, { text: string; sites: SqlSite[] }>();
+  private siteCache = new Map<string, { text: string; sites: SqlSite[]; reads: string[] }>();
   private schemaCache?: SchemaModel;
-  private memos = new Map<string, { text: string; value: unknown; incidents: Incident[] }>();
+  private memos = new Map<string, { text: string; value: unknown; incidents: Incident[]; reads: string[] }>();
+  /** Per-file usage summaries computed elsewhere (a worker, the CLI's cache), by path; null: the file contributes nothing. */
+  private usageSeeds = new Map<string, FileUsage | null>();
   private readonly trees = new TsCache();
   /** Bumped whenever a file's text, the file set or the config changes: project-wide facts are rebuilt lazily. */
   private generation = 0;
@@ -102,7 +110,10 @@ export class Project implements ProjectServices {
   setFile(path: string, text: string): boolean {
     const old = this.files.get(path);
     this.files.set(path, text);
-    if (old !== text) this.generation++;
+    if (old !== text) {
+      this.generation++;
+      this.usageSeeds.delete(path);
+    }
     if (old !== text && isSchemaSource(path, this.config)) {
       this.schemaCache = undefined;
       return true;
@@ -113,6 +124,7 @@ export class Project implements ProjectServices {
   deleteFile(path: string): boolean {
     const had = this.files.delete(path);
     if (had) this.generation++;
+    this.usageSeeds.delete(path);
     this.siteCache.delete(path);
     this.trees.delete(path);
     if (had && isSchemaSource(path, this.config)) {
@@ -139,19 +151,19 @@ export class Project implements ProjectServices {
    * by text; the merge is redone when any file changed.
    */
   usage(): ProjectUsage {
+    // One input of its own for whoever asks (USAGE_INPUT, whose state is `usageDigest`), not every file it reads.
+    noteRead(USAGE_INPUT);
     if (this.usageCache?.generation === this.generation) return this.usageCache.usage;
-    const usage = new ProjectUsage();
-    const schema = this.schema();
-    for (const path of this.projectFiles()) {
-      if (!isAnalyzable(path) || isSchemaSource(path, this.config) || isTestFilePath(path) || this.oneOffReason(path)) continue;
-      const text = this.fileText(path);
-      if (text === undefined || skipReason(path, text)) continue;
-      try {
-        usage.add(this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema)));
-      } catch {
-        // A file the extractors cannot read contributes nothing; its own analysis reports why.
+    const usage = isolatedReads(() => {
+      const u = new ProjectUsage();
+      // In path order, whichever files were given or seeded: the merged sets iterate the same way everywhere.
+      for (const path of this.usageFiles()) {
+        const seeded = this.usageSeeds.get(path);
+        const fu = seeded !== undefined ? seeded : this.fileUsage(path);
+        if (fu) u.add(fu);
       }
-    }
+      return u;
+    });
     this.usageCache = { generation: this.generation, usage };
     return usage;
   }
@@ -164,6 +176,8 @@ export class Project implements ProjectServices {
   }
 
   pathsOnDisk(): ReadonlySet<string> {
+    // Whoever asks depends on the whole list (PATHS_INPUT: a fix's new file name avoids every existing one).
+    noteRead(PATHS_INPUT);
     return this.diskPaths;
   }
 
@@ -178,7 +192,45 @@ export class Project implements ProjectServices {
     return oneOffReason(path, this.config, entries.scriptOnly);
   }
 
+  /** The files whose usage summaries `usage()` merges, sorted. */
+  usageFiles(): string[] {
+    return this.projectFiles()
+      .filter((path) => isAnalyzable(path) && !isSchemaSource(path, this.config) && !isTestFilePath(path) && !this.oneOffReason(path))
+      .sort();
+  }
+
+  /** One file's usage summary (memoised per text), or null when it contributes nothing (unreadable, skipped, not understood). */
+  fileUsage(path: string): FileUsage | null {
+    const text = this.fileText(path);
+    if (text === undefined || skipReason(path, text)) return null;
+    const schema = this.schema();
+    try {
+      return this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema));
+    } catch {
+      // A file the extractors cannot read contributes nothing; its own analysis reports why.
+      return null;
+    }
+  }
+
+  /** Usage summaries computed elsewhere for the current texts of these files (dropped when a file's text changes here). */
+  seedUsage(seeds: Iterable<[string, FileUsage | null]>): void {
+    for (const [path, u] of seeds) this.usageSeeds.set(path, u);
+    this.usageCache = undefined;
+  }
+
+  /** `fileUsage` and the inputs it read (see `analyzeTracked`). */
+  fileUsageTracked(path: string): { usage: FileUsage | null; inputs: string[] } {
+    const { value, reads } = collectReads(() => this.fileUsage(path));
+    return { usage: value, inputs: reads.sort() };
+  }
+
+  /** What the project-wide usage facts answer, as a canonical string: equal digests, equal answers (USAGE_INPUT's state). */
+  usageDigest(): string {
+    return isolatedReads(() => this.usage().digest(this.schema()));
+  }
+
   fileText(path: string): string | undefined {
+    noteRead(path);
     return this.files.get(path) ?? this.host.readFile?.(path);
   }
 
@@ -196,11 +248,32 @@ export class Project implements ProjectServices {
     if (hit && hit.text === text) {
       // A value computed while a helper was too deep to analyse stays incomplete: every reader hears it.
       replayIncidents(hit.incidents);
+      // Whoever uses a memoised value depends on what computing it read.
+      replayReads(hit.reads);
       return hit.value as T;
     }
-    const { value, incidents } = collectIncidents(compute);
-    this.memos.set(key, { text, value, incidents });
+    const {
+      value: { value, incidents },
+      reads,
+    } = collectReads(() => collectIncidents(compute));
+    this.memos.set(key, { text, value, incidents, reads });
     return value;
+  }
+
+  /** Characters of source text whose syntax trees are held (the trees and what hangs off them grow with it). */
+  heldTreeChars(): number {
+    return this.trees.heldChars;
+  }
+
+  /**
+   * Drops every syntax tree and derived value (memos, SQL sites), keeping the files, the config, the
+   * schema and the usage facts: the CLI calls it between files when its heap grows past a budget, and
+   * whatever a later analysis needs is rebuilt (the same values: analysis depends only on texts).
+   */
+  release(): void {
+    this.trees.clear();
+    this.memos.clear();
+    this.siteCache.clear();
   }
 
   tsAst(path: string): ts.SourceFile | undefined {
@@ -213,13 +286,18 @@ export class Project implements ProjectServices {
     const text = this.fileText(path);
     if (text === undefined) return [];
     const hit = this.siteCache.get(path);
-    if (hit && hit.text === text) return hit.sites;
-    let sites: SqlSite[];
-    if (path.endsWith('.sql')) sites = sqlFileSites(path, text);
-    else if (isTsLike(path)) sites = tsSqlSites(path, text, this.trees.get(path, text), this);
-    else sites = [];
+    if (hit && hit.text === text) {
+      replayReads(hit.reads);
+      return hit.sites;
+    }
+    // Sites of a TypeScript file depend on its imports (a client re-exported from db.ts): their reads are kept.
+    const { value: sites, reads } = collectReads(() => {
+      if (path.endsWith('.sql')) return sqlFileSites(path, text);
+      if (isTsLike(path)) return tsSqlSites(path, text, this.trees.get(path, text), this);
+      return [];
+    });
     for (const s of sites) s.parsed = parseSql(s.sql);
-    this.siteCache.set(path, { text, sites });
+    this.siteCache.set(path, { text, sites, reads });
     return sites;
   }
 
@@ -240,6 +318,16 @@ export class Project implements ProjectServices {
 
   severityOf(rule: Rule): Severity | 'off' {
     return this.config.rules[rule.id]?.severity ?? rule.meta.defaultSeverity;
+  }
+
+  /**
+   * `analyze`, and every input the result depends on: the project paths whose text (or absence) it
+   * read, directly or through memoised summaries of other files, and USAGE_INPUT when it consulted
+   * the project-wide usage facts. The schema and config are not listed: they are inputs of every file.
+   */
+  analyzeTracked(path: string): { result: AnalysisResult; inputs: string[] } {
+    const { value, reads } = collectReads(() => this.analyze(path));
+    return { result: value, inputs: reads.sort() };
   }
 
   /**

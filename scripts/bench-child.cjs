@@ -1,23 +1,41 @@
 // One timed run of a tool over a list of files, in its own process.
-// Prints one JSON line: { ms, maxRssMb, files, findings }. ms counts from
-// process start (performance.now()), so module loading is included for both.
+//   node bench-child.cjs querylens <corpus> <listFile> [querylens lint options...]
+//   node bench-child.cjs eslint <corpus> <listFile>
+// Prints one JSON line: { ms, cpuMs, maxRssMb, files, findings, digest, fromCache, threads }. ms counts
+// from process start (performance.now()), so module loading is included for both tools; cpuMs is
+// the process's user + system time (every thread); maxRssMb its peak resident memory (every thread).
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 async function main() {
-  const [tool, corpus, listFile] = process.argv.slice(2);
+  const [tool, corpus, listFile, ...extra] = process.argv.slice(2);
   const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
   let findings = 0;
+  let digest = '';
+  let fromCache = 0;
+  let threads = 1;
   if (tool === 'querylens') {
     const { main: cli } = require(path.join(__dirname, '..', 'dist', 'cli.js'));
     const out = path.join(os.tmpdir(), `ql-bench-${process.pid}.json`);
-    process.chdir(corpus);
-    const code = await cli(['lint', '--format', 'json', '--output', out, ...files.map((f) => path.relative(corpus, f))]);
+    const io = {
+      cwd: corpus,
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      onPass: (p) => {
+        fromCache = p.fromCache;
+        threads = p.threads;
+      },
+    };
+    const code = await cli(['lint', '--format', 'json', '--output', out, ...extra, ...files.map((f) => path.relative(corpus, f))], io);
     if (code === 2) throw new Error('querylens exited 2');
     const json = JSON.parse(fs.readFileSync(out, 'utf8'));
     findings = (json.findings || []).length;
+    // What was found, whatever the run: cold and warm, one thread or several must agree.
+    digest = crypto.createHash('sha1').update(JSON.stringify([json.findings, json.problems])).digest('hex').slice(0, 12);
     fs.rmSync(out, { force: true });
   } else {
     const { ESLint } = require('eslint');
@@ -36,11 +54,16 @@ async function main() {
     for (const r of results) findings += r.messages.filter((m) => m.ruleId === 'no-await-in-loop').length;
   }
   const ms = performance.now();
+  const cpu = process.cpuUsage();
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssMb, files: files.length, findings })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb, files: files.length, findings, digest, fromCache, threads })}\n`);
 }
 
-main().catch((e) => {
-  process.stderr.write(String(e && e.stack ? e.stack : e));
-  process.exit(1);
-});
+main().then(
+  // Worker threads end with the process.
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(String(e && e.stack ? e.stack : e));
+    process.exit(1);
+  },
+);

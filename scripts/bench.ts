@@ -1,19 +1,31 @@
 /**
- * `npm run bench -- <corpus-dir> [--runs N]`
+ * `npm run bench -- <corpus-dir> [--runs N] [--only DIR,DIR] [--no-lsp] [--profile]`
  *
- * Throughput of `querylens lint` on a corpus, side by side with ESLint (flat
- * config, @typescript-eslint/parser, only the core rule `no-await-in-loop`)
- * over the same files, in the same run, alternating, N runs each (default 5).
- * Prints medians (wall time, files/s, MB/s, peak RSS) and the ratio. Then the
- * server's per-edit latency (scripts/bench-lsp.ts) next to ESLint re-linting
- * the same edited file in-process.
+ * Throughput and memory of `querylens lint` on a corpus, side by side with
+ * ESLint (flat config, @typescript-eslint/parser, only the core rule
+ * `no-await-in-loop`) over the same TypeScript files, in the same run,
+ * alternating, N rounds (default 3). Each round runs, each in its own process:
+ *   querylens cold, one thread (--concurrency 1 --cache, empty cache)
+ *   querylens warm, one thread (the same again: nothing changed)
+ *   querylens cold, --concurrency auto (--cache, empty cache)
+ *   querylens warm, --concurrency auto
+ *   ESLint
+ * and prints medians: wall time, CPU time (every thread), files/s, peak RSS
+ * (every thread), the load average when the run started, and whether every
+ * querylens run found exactly the same (a digest of findings and problems).
+ * The machine may be shared: wall time depends on load, CPU time much less.
  *
- * Both tools run as separate Node processes started the same way
- * (scripts/bench-child.cjs), so process start-up is counted for both.
+ * --only DIR,DIR: only the files under these corpus-relative folders (both
+ * tools; querylens still reads the whole corpus for the schema and helpers).
+ * --profile: one more cold single-threaded querylens run under --cpu-prof,
+ * summarised (scripts/cpu-profile.ts): where the time goes.
+ * Then (unless --no-lsp) the server's per-edit latency (scripts/bench-lsp.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { summariseProfile } from './cpu-profile';
 
 const ROOT = path.join(__dirname, '..');
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'out', '.next', 'coverage', '.git', '.turbo', '.cache']);
@@ -24,8 +36,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The TypeScript/JavaScript files both tools lint (querylens also reads .sql and schema files). */
-export function corpusFiles(dir: string): string[] {
+/** The TypeScript files both tools lint (querylens also reads .sql and schema files). */
+export function corpusFiles(dir: string, only: string[] = []): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const ent of fs.readdirSync(d, { withFileTypes: true })) {
@@ -34,67 +46,107 @@ export function corpusFiles(dir: string): string[] {
       } else if (/\.(ts|tsx|mts|cts)$/.test(ent.name) && !ent.name.endsWith('.d.ts')) out.push(path.join(d, ent.name));
     }
   };
-  walk(dir);
-  return out;
+  if (only.length) for (const o of only) walk(path.join(dir, o));
+  else walk(dir);
+  return out.sort();
 }
 
 interface ChildResult {
   ms: number;
+  cpuMs: number;
   maxRssMb: number;
   files: number;
   findings: number;
+  digest: string;
+  fromCache: number;
+  threads: number;
+  /** 1-minute load average when the run started. */
+  load: number;
 }
 
-function runChild(tool: 'querylens' | 'eslint', corpus: string, listFile: string): ChildResult {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'bench-child.cjs'), tool, corpus, listFile], {
+function runChild(tool: 'querylens' | 'eslint', corpus: string, listFile: string, extra: string[] = [], nodeArgs: string[] = []): ChildResult {
+  const load = os.loadavg()[0];
+  const r = spawnSync(process.execPath, [...nodeArgs, path.join(ROOT, 'scripts', 'bench-child.cjs'), tool, corpus, listFile, ...extra], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(line) as ChildResult;
+    return { ...(JSON.parse(line) as Omit<ChildResult, 'load'>), load };
   } catch {
     throw new Error(`${tool} run failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   }
 }
 
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
-  const runsIdx = args.indexOf('--runs');
-  const runs = runsIdx >= 0 ? Number(args[runsIdx + 1]) : 5;
-  const corpus = path.resolve(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') ?? path.join(ROOT, 'examples'));
+  const runs = Number(arg(args, '--runs') ?? 3);
+  const only = (arg(args, '--only') ?? '').split(',').filter(Boolean);
+  const corpus = path.resolve(args.find((a, i) => !a.startsWith('--') && !['--runs', '--only'].includes(args[i - 1])) ?? path.join(ROOT, 'examples'));
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
     console.error('dist/cli.js missing: run npm run build first');
     process.exit(2);
   }
-  const files = corpusFiles(corpus);
+  const files = corpusFiles(corpus, only);
   const bytes = files.reduce((s, f) => s + fs.statSync(f).size, 0);
-  const listFile = path.join(require('node:os').tmpdir(), `querylens-bench-${process.pid}.txt`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-bench-'));
+  const listFile = path.join(tmp, 'files.txt');
   fs.writeFileSync(listFile, files.join('\n'));
-  console.log(`corpus ${corpus}: ${files.length} TypeScript files, ${(bytes / 1048576).toFixed(1)} MB; ${runs} runs each, alternating`);
+  console.log(`corpus ${corpus}${only.length ? ` (only ${only.join(', ')})` : ''}: ${files.length} TypeScript files, ${(bytes / 1048576).toFixed(1)} MB; ${runs} rounds, alternating; ${os.cpus().length} cores`);
 
-  const q: ChildResult[] = [];
-  const e: ChildResult[] = [];
+  const modes = [
+    { name: 'querylens cold, 1 thread', args: ['--concurrency', '1'], cache: 'one', fresh: true },
+    { name: 'querylens warm, 1 thread', args: ['--concurrency', '1'], cache: 'one', fresh: false },
+    { name: 'querylens cold, auto', args: ['--concurrency', 'auto'], cache: 'auto', fresh: true },
+    { name: 'querylens warm, auto', args: ['--concurrency', 'auto'], cache: 'auto', fresh: false },
+  ];
+  const results = new Map<string, ChildResult[]>();
+  const push = (name: string, r: ChildResult) => results.set(name, [...(results.get(name) ?? []), r]);
   for (let i = 0; i < runs; i++) {
-    q.push(runChild('querylens', corpus, listFile));
-    e.push(runChild('eslint', corpus, listFile));
+    for (const m of modes) {
+      const cacheFile = path.join(tmp, `cache-${m.cache}.json`);
+      if (m.fresh) fs.rmSync(cacheFile, { force: true });
+      push(m.name, runChild('querylens', corpus, listFile, [...m.args, '--cache-location', cacheFile]));
+    }
+    push('eslint no-await-in-loop', runChild('eslint', corpus, listFile));
   }
-  fs.rmSync(listFile, { force: true });
-  const row = (name: string, rs: ChildResult[]) => {
+
+  const eslintMs = median(results.get('eslint no-await-in-loop')!.map((r) => r.ms));
+  const eslintCpu = median(results.get('eslint no-await-in-loop')!.map((r) => r.cpuMs));
+  console.log('');
+  console.log(`${'run'.padEnd(26)} ${'wall'.padStart(8)} ${'CPU'.padStart(8)} ${'files/s'.padStart(8)} ${'peak RSS'.padStart(9)} ${'vs ESLint'.padStart(10)}  threads  from cache  findings (digest)  runs: wall ms [load]`);
+  for (const [name, rs] of results) {
     const ms = median(rs.map((r) => r.ms));
+    const cpu = median(rs.map((r) => r.cpuMs));
     const rss = median(rs.map((r) => r.maxRssMb));
-    return {
-      name,
-      ms,
-      rss,
-      line: `${name.padEnd(34)} median ${String(Math.round(ms)).padStart(6)} ms  ${(files.length / (ms / 1000)).toFixed(0).padStart(6)} files/s  ${(bytes / 1048576 / (ms / 1000)).toFixed(2).padStart(6)} MB/s  peak RSS ${rss.toFixed(0)} MB  findings ${rs[0].findings}  (runs: ${rs.map((r) => Math.round(r.ms)).join(', ')})`,
-    };
-  };
-  const a = row('querylens lint', q);
-  const b = row('eslint no-await-in-loop', e);
-  console.log(a.line);
-  console.log(b.line);
-  console.log(`ratio: querylens is ${(b.ms / a.ms).toFixed(2)}× the speed of ESLint (median wall time ${Math.round(b.ms)} / ${Math.round(a.ms)} ms); memory ${(a.rss / b.rss).toFixed(2)}× ESLint's`);
+    const vs = name.startsWith('eslint') ? '' : `${(eslintMs / ms).toFixed(2)}×`;
+    const each = rs.map((r) => `${Math.round(r.ms)} [${r.load.toFixed(1)}]`).join(', ');
+    console.log(
+      `${name.padEnd(26)} ${`${(ms / 1000).toFixed(2)} s`.padStart(8)} ${`${(cpu / 1000).toFixed(2)} s`.padStart(8)} ${(files.length / (ms / 1000)).toFixed(0).padStart(8)} ${`${rss.toFixed(0)} MB`.padStart(9)} ${vs.padStart(10)}  ${String(rs[0].threads).padStart(7)}  ${String(rs[0].fromCache).padStart(10)}  ${rs[0].findings} (${rs[0].digest || '-'})  ${each}`,
+    );
+  }
+  const ql = [...results].filter(([n]) => n.startsWith('querylens')).flatMap(([, rs]) => rs);
+  const digests = new Set(ql.map((r) => r.digest));
+  console.log(`\nidentical findings and problems in every querylens run: ${digests.size === 1 ? 'yes' : `NO (${[...digests].join(', ')})`}`);
+  const med = (n: string, k: 'ms' | 'cpuMs') => median(results.get(n)!.map((r) => r[k]));
+  for (const t of ['1 thread', 'auto']) {
+    console.log(`warm / cold, ${t}: ${((100 * med(`querylens warm, ${t}`, 'ms')) / med(`querylens cold, ${t}`, 'ms')).toFixed(1)} % of the wall time, ${((100 * med(`querylens warm, ${t}`, 'cpuMs')) / med(`querylens cold, ${t}`, 'cpuMs')).toFixed(1)} % of the CPU time`);
+  }
+  console.log(`ESLint / querylens cold: ${(eslintMs / med('querylens cold, 1 thread', 'ms')).toFixed(2)}× (1 thread), ${(eslintMs / med('querylens cold, auto', 'ms')).toFixed(2)}× (auto) in wall time; ${(eslintCpu / med('querylens cold, 1 thread', 'cpuMs')).toFixed(2)}× in CPU time (1 thread)`);
+
+  if (args.includes('--profile')) {
+    const dir = path.join(tmp, 'profile');
+    runChild('querylens', corpus, listFile, ['--concurrency', '1'], ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    console.log('\nwhere a cold single-threaded run spends its time (--cpu-prof):');
+    if (file) console.log(summariseProfile(path.join(dir, file)));
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
 
   const lspBench = path.join(ROOT, 'scripts', 'bench-lsp.ts');
   if (fs.existsSync(lspBench) && !args.includes('--no-lsp')) {

@@ -18,6 +18,8 @@ const common = { ...require('./esbuild-options.cjs'), absWorkingDir: root };
 
 await Promise.all([
   build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }),
+  // The CLI's worker threads (--concurrency), loaded from beside dist/cli.js.
+  build({ ...common, entryPoints: ['cli/lint-worker.ts'], outfile: 'dist/lint-worker.js' }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
   // The server's analysis worker (worker_threads), loaded from beside dist/server.js.
   build({ ...common, entryPoints: ['server/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' }),

@@ -28,7 +28,7 @@ function newestSource(): number {
 /** The bundles spawned tests need, and whether each is at least as new as every source. */
 export function bundlesFresh(): boolean {
   const newest = newestSource();
-  return ['dist/cli.js', 'dist/server.js', 'dist/extension.js'].every((b) => {
+  return ['dist/cli.js', 'dist/lint-worker.js', 'dist/server.js', 'dist/extension.js'].every((b) => {
     const st = fs.statSync(path.join(REPO, b), { throwIfNoEntry: false });
     return !!st && st.mtimeMs >= newest;
   });

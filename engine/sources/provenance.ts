@@ -26,6 +26,7 @@ import type { ProjectServices } from '../context';
 import type { Binding, Library, Origin, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
 import { noteSwallowed } from '../guard';
+import { collectReads, replayReads } from '../reads';
 import { tsSourceFile } from './ts-ast';
 
 export type { Binding, Library, Value } from './query-sites';
@@ -91,12 +92,16 @@ type ExportEntry =
  * server does when a helper file or a tsconfig.json appears, changes or goes).
  */
 export function resolveModulePath(project: ProjectServices, fromPath: string, spec: string): string | undefined {
-  const known = project.memo('prov-resolve', '', () => new Map<string, string | null>());
+  const known = project.memo('prov-resolve', '', () => new Map<string, { file: string | null; reads: string[] }>());
   const key = `${dirname(fromPath)}\u0000${spec}`;
   const hit = known.get(key);
-  if (hit !== undefined) return hit ?? undefined;
-  const file = resolveModulePathUncached(project, fromPath, spec);
-  known.set(key, file ?? null);
+  if (hit !== undefined) {
+    // The answer depends on which candidate files exist: whoever reuses it depends on them too.
+    replayReads(hit.reads);
+    return hit.file ?? undefined;
+  }
+  const { value: file, reads } = collectReads(() => resolveModulePathUncached(project, fromPath, spec));
+  known.set(key, { file: file ?? null, reads });
   return file;
 }
 
@@ -324,6 +329,20 @@ export function fileProvenance(project: ProjectServices, path: string, text?: st
   });
 }
 
+/** Exports that may name what the text does not: re-exports, `export =`/`export default` and CommonJS objects (spreads). */
+const INDIRECT_EXPORT = /\bexport\s*(?:\*|=|default\b)|\bmodule\.exports\b|\bexports\s*\./;
+
+/**
+ * Whether a project file can export `name` at all: its text contains the name, or it exports
+ * indirectly. A barrel's `export *` list is searched one module at a time; this test spares parsing
+ * the modules that cannot hold the name (the answer is the same: such a module exports nothing of
+ * that name).
+ */
+function mayExport(project: ProjectServices, file: string, name: string): boolean {
+  const text = project.fileText(file);
+  return text === undefined || name === 'default' || text.includes(name) || INDIRECT_EXPORT.test(text);
+}
+
 function nodeOrigin(file: string, n: ts.Node): Origin {
   return { file, range: { start: n.getStart(), end: n.end } };
 }
@@ -364,7 +383,7 @@ class FileProv implements FileProvenance {
    * any resolution would compute, so later resolutions reuse them instead of following the import
    * chain again. Lives as long as this file's provenance (one file text; Project.setConfig drops it).
    */
-  private exportValues = new Map<string, { v: Value | undefined }>();
+  private exportValues = new Map<string, { v: Value | undefined; reads: string[] }>();
 
   constructor(
     private readonly project: ProjectServices,
@@ -927,6 +946,13 @@ class FileProv implements FileProvenance {
 
   // ---- Exports
 
+  /** Whether the module an `export *` names may export `name` (a package: ask it; a project file: `mayExport`). */
+  private starMayExport(spec: string, name: string): boolean {
+    if (libraryOfModule(spec) || libraryOfGeneratedImport(spec, name)) return true;
+    const file = resolveModulePath(this.project, this.path, spec);
+    return !file || mayExport(this.project, file, name);
+  }
+
   private exports(): { named: Map<string, ExportEntry>; stars: string[] } {
     if (this.exportsTable) return this.exportsTable;
     const named = new Map<string, ExportEntry>();
@@ -989,10 +1015,14 @@ class FileProv implements FileProvenance {
 
   exportValue(name: string, c: Ctx): Value | undefined {
     const known = this.exportValues.get(name);
-    if (known) return known.v;
+    if (known) {
+      // Computed for an earlier resolution, maybe through other files: this one depends on them too (engine/reads.ts).
+      replayReads(known.reads);
+      return known.v;
+    }
     const cuts = c.cuts;
-    const v = this.exportValueOnce(name, c);
-    if (c.cuts === cuts) this.exportValues.set(name, { v });
+    const { value: v, reads } = collectReads(() => this.exportValueOnce(name, c));
+    if (c.cuts === cuts) this.exportValues.set(name, { v, reads });
     return v;
   }
 
@@ -1024,6 +1054,7 @@ class FileProv implements FileProvenance {
       }
       if (name === 'default') return undefined;
       for (const spec of ex.stars) {
+        if (!this.starMayExport(spec, name)) continue;
         const v = this.moduleValue(spec, name, this.sf, c);
         if (v) return v;
       }
@@ -1062,7 +1093,7 @@ class FileProv implements FileProvenance {
       if (name === 'default') return undefined;
       for (const spec of ex.stars) {
         const file = resolveModulePath(this.project, this.path, spec);
-        const d = file ? this.prov(file).exportDefinition(name, c) : undefined;
+        const d = file && mayExport(this.project, file, name) ? this.prov(file).exportDefinition(name, c) : undefined;
         if (d) return d;
       }
       return undefined;
@@ -1447,7 +1478,7 @@ class FileProv implements FileProvenance {
       else if (!entry) {
         for (const spec of ex.stars) {
           const file = resolveModulePath(this.project, this.path, spec);
-          const v = file ? this.prov(file).exportTypeValue(name, c) : undefined;
+          const v = file && mayExport(this.project, file, name) ? this.prov(file).exportTypeValue(name, c) : undefined;
           if (v) return v;
         }
         return undefined;

@@ -152,4 +152,56 @@ export class ProjectUsage {
     if (this.queries === 0 || (this.writes.size === 0 && this.writeTexts === 0)) return undefined;
     return this.writes.has(tableKey(t)) || this.mentions.has(t.name.toLowerCase());
   }
+
+  /**
+   * Everything `columnValues` and `mayWrite` can answer for this schema, as one canonical string: two
+   * usages with equal digests answer alike (a cache keys on it). Mentions count only as names of the
+   * schema's tables, so a new string literal elsewhere does not change it.
+   */
+  digest(schema: SchemaModel): string {
+    const names = new Set([...schema.tables.values()].map((t) => t.name.toLowerCase()));
+    const values = [...this.values].map(([k, v]) => [k, [...v.literals].sort(), v.others] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return JSON.stringify({
+      queries: this.queries > 0,
+      writeTexts: this.writeTexts > 0,
+      writes: [...this.writes].sort(),
+      mentions: [...this.mentions].filter((m) => names.has(m)).sort(),
+      values,
+    });
+  }
+}
+
+/** A file's usage summary as JSON-safe data (the CLI's cache). */
+export interface FileUsageData {
+  values: [string, string[], number][];
+  writes: string[];
+  queries: number;
+  mentions: string[];
+  writeTexts: string[];
+}
+
+export function fileUsageToData(u: FileUsage): FileUsageData {
+  return {
+    values: [...u.values].map(([k, v]) => [k, [...v.literals], v.others]),
+    writes: [...u.writes],
+    queries: u.queries,
+    mentions: [...u.mentions],
+    writeTexts: [...u.writeTexts],
+  };
+}
+
+const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+
+/** The summary back from data, or undefined when the data is not one (a damaged cache entry). */
+export function fileUsageFromData(d: unknown): FileUsage | undefined {
+  if (!d || typeof d !== 'object') return undefined;
+  const o = d as Partial<Record<keyof FileUsageData, unknown>>;
+  if (!isStrings(o.writes) || !isStrings(o.mentions) || !isStrings(o.writeTexts) || typeof o.queries !== 'number' || !Number.isInteger(o.queries) || o.queries < 0) return undefined;
+  if (!Array.isArray(o.values)) return undefined;
+  const values = new Map<string, { literals: Set<string>; others: number }>();
+  for (const e of o.values as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || !isStrings(e[1]) || typeof e[2] !== 'number' || !Number.isInteger(e[2]) || e[2] < 0) return undefined;
+    values.set(e[0], { literals: new Set(e[1]), others: e[2] });
+  }
+  return { values, writes: new Set(o.writes), queries: o.queries, mentions: new Set(o.mentions), writeTexts: new Set(o.writeTexts) };
 }

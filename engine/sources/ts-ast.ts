@@ -8,6 +8,9 @@
 import ts = require('typescript');
 import { LIMITS, bracketDepth, isStackOverflow, noteIncident } from '../guard';
 
+/** The TypeScript package's version: syntax trees (and so cached analyses) may differ between versions. */
+export const TYPESCRIPT_VERSION: string = ts.version;
+
 const cache = new Map<string, { text: string; sf: ts.SourceFile }>();
 const MAX_CACHE = 2000;
 
@@ -33,6 +36,13 @@ export class TsCache {
     const hit = this.entries.get(path);
     return hit && hit.text === text ? hit.tooDeep : undefined;
   }
+  /** Characters of text whose trees are held: what the trees' memory grows with. */
+  heldChars = 0;
+
+  private put(path: string, entry: { text: string; sf: ts.SourceFile; tooDeep?: string }): void {
+    this.heldChars += entry.text.length - (this.entries.get(path)?.text.length ?? 0);
+    this.entries.set(path, entry);
+  }
 
   get(path: string, text: string): ts.SourceFile {
     const hit = this.entries.get(path);
@@ -42,7 +52,7 @@ export class TsCache {
     }
     const guarded = guardedParse(path, text);
     if (guarded) {
-      this.entries.set(path, guarded);
+      this.put(path, guarded);
       noteIncident(path, 'parse');
       return guarded.sf;
     }
@@ -71,17 +81,23 @@ export class TsCache {
       } catch (e) {
         if (!isStackOverflow(e)) throw e;
         const deep = tooDeepTree(path, 'nested too deeply for the TypeScript parser (stack limit)');
-        this.entries.set(path, { text, ...deep });
+        this.put(path, { text, ...deep });
         noteIncident(path, 'parse');
         return deep.sf;
       }
     }
-    this.entries.set(path, { text, sf });
+    this.put(path, { text, sf });
     return sf;
   }
 
   delete(path: string): void {
+    this.heldChars -= this.entries.get(path)?.text.length ?? 0;
     this.entries.delete(path);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.heldChars = 0;
   }
 }
 

@@ -14,6 +14,10 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import * as pg from 'libpg-query';
 import { LIMITS, treeShape } from '../guard';
+import pgPackage from 'libpg-query/package.json';
+
+/** The parser's package version: parse results (and so cached analyses) may differ between versions. */
+export const PARSER_VERSION: string = (pgPackage as { version?: string }).version ?? 'unknown';
 
 let ready = false;
 let loading: Promise<void> | undefined;

@@ -44,6 +44,7 @@ export function buildBundles(): void {
     Promise.all([
       build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
       build({ ...common, entryPoints: ['server/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' }),
+      build({ ...common, entryPoints: ['cli/lint-worker.ts'], outfile: 'dist/lint-worker.js' }).catch(() => undefined),
       build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' }).catch((e) => {
         // The CLI entry may be mid-edit by its owner; the server bundle alone still runs (node dist/server.js --stdio).
         console.error('dist/cli.js not rebuilt: ' + e.message);

@@ -1,0 +1,118 @@
+/**
+ * One lint's engine work, the same on the main thread and in each worker
+ * thread (cli/pool.ts): a `Project` over the root (schema sources and the
+ * texts the CLI read given, every other file read on demand through the
+ * CLI's reader), and three steps the CLI schedules:
+ *  - `usage`: per-file usage summaries (the per-file extraction: parse,
+ *    provenance, SQL and ORM sites), for the project-wide usage facts;
+ *  - `seedUsage`: the summaries computed elsewhere (other workers, the cache),
+ *    so the merged facts here are those of the whole project;
+ *  - `analyze`: the rules on each file, with the inputs its result depends on.
+ *
+ * Memory stays bounded: when the syntax trees held pass a budget (counted in
+ * characters of source, which the heap grows with) between two files, every
+ * syntax tree and derived value is dropped
+ * (`Project.release`) and rebuilt on demand from the texts; the result is the
+ * same (analysis depends on texts only), so the budget trades memory for time.
+ */
+import { type AnalysisResult, type FileUsage, Project, type QuerylensConfig, allRules } from '../engine';
+import { sha1 } from './cache';
+import { lazyReader } from './files';
+import type { Rule } from './report';
+
+export interface SessionInit {
+  root: string;
+  config: QuerylensConfig;
+  /** Every file the walk found and every linted file (project-relative): the project-wide facts read them. */
+  candidates: string[];
+  /** Every file on disk (the walk): fixes that create files avoid their names. */
+  pathsOnDisk: string[];
+  /** Schema sources and their texts (the schema is built from exactly these). */
+  schemaFiles: [string, string][];
+  /**
+   * Characters of source text whose syntax trees (and the summaries hanging off them) may be held;
+   * past it, all are dropped between two files. 0: after every file. Heap grows about 25-fold on it.
+   */
+  treeBudget: number;
+}
+
+export interface FileTask {
+  path: string;
+  /** The text the CLI read; absent: read here through the project's reader. */
+  text?: string;
+}
+
+export interface UsageOut {
+  path: string;
+  /** Hash of the text the summary was computed from; null when the file could not be read. */
+  hash: string | null;
+  usage: FileUsage | null;
+  inputs: string[];
+}
+
+export interface AnalysisOut {
+  path: string;
+  result: AnalysisResult;
+  inputs: string[];
+}
+
+export class LintSession {
+  readonly project: Project;
+  /** Times the derived data was dropped for the budget. */
+  releases = 0;
+
+  /**
+   * `given`: texts the CLI read (the linted files), served before the disk. They reach the project
+   * through its host like any other file, not as `setFile`: every session then has the same files
+   * (the schema sources), whichever texts it was handed.
+   */
+  constructor(
+    private readonly init: SessionInit,
+    rules: readonly Rule[] = allRules,
+    private readonly given = new Map<string, string>(),
+  ) {
+    const disk = lazyReader(init.root);
+    this.project = new Project(init.config, { readFile: (rel) => given.get(rel) ?? disk(rel), listFiles: () => init.candidates }, [...rules]);
+    this.project.setPathsOnDisk(init.pathsOnDisk);
+    for (const [p, text] of init.schemaFiles) this.project.setFile(p, text);
+  }
+
+  private give(t: FileTask): void {
+    if (t.text !== undefined) this.given.set(t.path, t.text);
+  }
+
+  usage(tasks: readonly FileTask[]): UsageOut[] {
+    return tasks.map((t) => {
+      this.give(t);
+      const text = this.project.fileText(t.path);
+      const { usage, inputs } = this.project.fileUsageTracked(t.path);
+      this.bound();
+      return { path: t.path, hash: text === undefined ? null : sha1(text), usage, inputs };
+    });
+  }
+
+  seedUsage(entries: Iterable<[string, FileUsage | null]>): void {
+    this.project.seedUsage(entries);
+  }
+
+  usageDigest(): string {
+    return this.project.usageDigest();
+  }
+
+  analyze(tasks: readonly FileTask[]): AnalysisOut[] {
+    return tasks.map((t) => {
+      this.give(t);
+      const { result, inputs } = this.project.analyzeTracked(t.path);
+      this.bound();
+      return { path: t.path, result, inputs };
+    });
+  }
+
+  /** Drops trees and derived values when they are over this thread's budget. */
+  private bound(): void {
+    if (this.project.heldTreeChars() > this.init.treeBudget) {
+      this.project.release();
+      this.releases++;
+    }
+  }
+}
