@@ -26,10 +26,10 @@ export async function modelsOfTeam(team: string) {
   return rows as { id: number; name: string }[];
 }
 
-export async function versionsWithManifests(modelId: number) {
-  // Fetches the jsonb manifest of every version although callers only show the version number.
-  const { rows } = await pool.query('SELECT * FROM model_versions WHERE id = $1', [modelId]);
-  return rows;
+export async function versionNumber(versionId: number): Promise<number | undefined> {
+  // Fetches the jsonb manifest and the weights URI of the version although only its number is read.
+  const { rows } = await pool.query('SELECT * FROM model_versions WHERE id = $1', [versionId]);
+  return rows[0]?.version;
 }
 
 export async function featuresOwnedBy(email: string) {
