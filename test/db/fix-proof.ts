@@ -90,3 +90,52 @@ export async function indexExists(c: Client, name: string): Promise<boolean> {
   const r = await c.query('SELECT 1 FROM pg_indexes WHERE indexname = $1', [name]);
   return r.rowCount === 1;
 }
+
+type Tsc = typeof import('typescript');
+
+/**
+ * An in-process `tsc --noEmit --strict` with the proof project's TypeScript: the libraries' declaration files
+ * are parsed once and shared by every check (a fixture has a dozen fixes; a tsc process each would parse
+ * Prisma's and TypeORM's types a dozen times). Returns the diagnostics of the given files, formatted.
+ */
+export function inProcessTypeChecker(): (dir: string, files: Record<string, string>) => string[] {
+  const tsc = proofRequire('typescript') as Tsc;
+  const options: import('typescript').CompilerOptions = {
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    experimentalDecorators: true,
+    module: tsc.ModuleKind.NodeNext,
+    moduleResolution: tsc.ModuleResolutionKind.NodeNext,
+    target: tsc.ScriptTarget.ES2022,
+    types: ['node'],
+  };
+  const shared = new Map<string, import('typescript').SourceFile>();
+  return (dir, files) => {
+    const host = tsc.createCompilerHost(options);
+    const own = new Map(Object.entries(files).map(([rel, text]) => [path.join(dir, rel), text]));
+    const baseGet = host.getSourceFile.bind(host);
+    host.getCurrentDirectory = () => dir;
+    host.fileExists = (f) => own.has(f) || fs.existsSync(f);
+    host.readFile = (f) => own.get(f) ?? (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined);
+    host.getSourceFile = (f, lang, onError) => {
+      const text = own.get(f);
+      if (text !== undefined) return tsc.createSourceFile(f, text, lang);
+      // Generated Prisma client types change with the schema: never shared.
+      const cacheable = !f.includes(`${path.sep}.prisma${path.sep}`) && !f.startsWith(path.join(PROOF_ROOT, 'work'));
+      const hit = cacheable ? shared.get(f) : undefined;
+      if (hit) return hit;
+      const sf = baseGet(f, lang, onError);
+      if (sf && cacheable) shared.set(f, sf);
+      return sf;
+    };
+    const roots = [...own.keys()].filter((f) => /\.tsx?$/.test(f));
+    const program = tsc.createProgram(roots, options, host);
+    const diags = tsc.getPreEmitDiagnostics(program).filter((d) => !d.file || own.has(d.file.fileName));
+    return diags.map((d) => {
+      const where = d.file && d.start !== undefined ? `${path.relative(dir, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+      return `${where}TS${d.code} ${tsc.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+    });
+  };
+}
