@@ -55,9 +55,17 @@ export interface QueriesOptions {
   color: boolean;
 }
 
+export interface SchemaOptions {
+  command: 'schema';
+  path: string;
+  format: 'stylish' | 'json';
+  config?: string;
+}
+
 export type ParsedArgs =
   | LintOptions
   | QueriesOptions
+  | SchemaOptions
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'lsp'; transport: string[] };
@@ -72,6 +80,7 @@ export class UsageError extends Error {}
 const SUBCOMMANDS: Record<string, (rest: readonly string[]) => ParsedArgs> = {
   lint: parseLint,
   queries: parseQueries,
+  schema: parseSchema,
   lsp: parseLsp,
 };
 
@@ -299,6 +308,39 @@ function parseQueries(rest: readonly string[]): ParsedArgs {
   return opts;
 }
 
+function parseSchema(rest: readonly string[]): ParsedArgs {
+  const opts: SchemaOptions = { command: 'schema', path: '.', format: 'stylish' };
+  let paths = 0;
+  const done = readFlags<ParsedArgs>(
+    rest,
+    new Set(['--format', '-f', '--config', '-c']),
+    (arg) => {
+      if (++paths > 1) throw new UsageError(`schema: one path at most (got "${opts.path}" and "${arg}")`);
+      opts.path = arg;
+    },
+    ({ flag, value }) => {
+      switch (flag) {
+        case '--help':
+        case '-h':
+          return { command: 'help' };
+        case '--format':
+        case '-f':
+          if (value !== 'stylish' && value !== 'json') throw new UsageError(`--format: unknown format "${value}" for schema (expected stylish or json)`);
+          opts.format = value;
+          return undefined;
+        case '--config':
+        case '-c':
+          if (!value) throw new UsageError('--config needs a file name');
+          opts.config = value;
+          return undefined;
+        default:
+          throw new UsageError(`schema: unknown option "${flag}" (expected --format or --config)`);
+      }
+    },
+  );
+  return done ?? opts;
+}
+
 export function helpText(version: string): string {
   return `querylens ${version}: a query-performance linter for TypeScript on PostgreSQL
 
@@ -310,6 +352,10 @@ Usage:
                                         read/write, per element of a loop) and the calls
                                         that look like queries but could not be resolved,
                                         with the reason
+  querylens schema [path] [--format stylish|json] [--config FILE]
+                                        print the schema querylens reads for path (default: .):
+                                        tables, columns, indexes and foreign keys with where each
+                                        was defined, and the sources in the order applied
   querylens lsp --stdio                 run the language server
   querylens --help | --version
 

@@ -348,6 +348,7 @@ function validProblem(p: unknown): p is Problem {
 /** A cached result fit to print and act on: its findings and problems belong to `rel` and lie inside its text. */
 function validResult(r: unknown, rel: string, length: number, known: ReadonlySet<string>): r is AnalysisResult {
   if (!isObj(r) || !Array.isArray(r.findings) || !Array.isArray(r.problems)) return false;
+  if (r.missingSchema !== undefined && typeof r.missingSchema !== 'string') return false;
   const inside = (x: unknown) => isRange(x) && x.end <= length;
   for (const f of r.findings as unknown[]) {
     if (!isObj(f)) return false;

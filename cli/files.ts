@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { MAX_FILE_BYTES, isAnalyzable, safeIgnoreText } from '../engine';
+import picomatch from 'picomatch';
+import { MAX_FILE_BYTES, type QuerylensConfig, isAnalyzable, isSchemaSource, mayBeSchemaSource, safeIgnoreText } from '../engine';
 
 export const CONFIG_FILE = 'querylens.config.json';
 
@@ -27,7 +28,10 @@ export interface ProjectLocation {
  * querylens.config.json at or above `start` (the directory holding everything
  * being linted: the cwd for `querylens lint`, `examples/app` for
  * `querylens lint examples/app`); else the nearest directory above it holding
- * `.git`; else `cwd` (or `start` when the linted paths lie outside it). The git fallback keeps schema discovery and .gitignore
+ * `.git`; else the package holding `start` (the workspace root of a monorepo holding it: a
+ * package.json with `workspaces`, a pnpm-workspace.yaml or lerna.json; else the nearest package.json),
+ * so that linting one project among siblings outside git reads no sibling's schema; else `cwd` (or
+ * `start` when the linted paths lie outside it). The git fallback keeps schema discovery and .gitignore
  * files working when someone lints a sub-directory of a repository without config.
  */
 export function locateProject(start: string, explicitConfig?: string, cwd: string = start): ProjectLocation {
@@ -44,7 +48,30 @@ export function locateProject(start: string, explicitConfig?: string, cwd: strin
     if (fs.existsSync(path.join(dir, '.git'))) return { root: dir };
     if (path.dirname(dir) === dir) break;
   }
+  const pkg = packageRoot(start);
+  if (pkg) return { root: pkg };
   return { root: isInside(cwd, start) ? cwd : start };
+}
+
+/** The workspace root above `start` (topmost), else the nearest folder with a package.json, else undefined. */
+function packageRoot(start: string): string | undefined {
+  let nearest: string | undefined;
+  let workspace: string | undefined;
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const pj = path.join(dir, 'package.json');
+    if (isFile(pj)) {
+      nearest ??= dir;
+      let declares = false;
+      try {
+        declares = !!(JSON.parse(fs.readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces;
+      } catch {
+        // An unreadable manifest declares nothing.
+      }
+      if (declares || isFile(path.join(dir, 'pnpm-workspace.yaml')) || isFile(path.join(dir, 'lerna.json'))) workspace = dir;
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  return workspace ?? nearest;
 }
 
 /** The deepest directory containing every given path (a file counts by its directory). */
@@ -325,4 +352,36 @@ export function lazyReader(root: string): (rel: string) => string | undefined {
     cache.set(rel, text);
     return text;
   };
+}
+
+/**
+ * Every schema source under the root, with its text: files the schema globs name, and files that are
+ * schema sources by content (a pg_dump, numbered .sql files with DDL, TypeScript schemas and migrations),
+ * plus the package manifests that tell which package owns which schema. Files matching the config's
+ * explicit `schema.sources` count even when `ignore` globs or the test-file patterns keep them from
+ * being linted ("read the schema from db/, don't lint it"). `read` returns undefined for a file it
+ * cannot read; `report` is false for files read only to look at their content (an unreadable one is
+ * not a problem of the schema).
+ */
+export function loadSchemaSources(
+  root: string,
+  candidates: readonly string[],
+  config: QuerylensConfig,
+  read: (file: string, report: boolean) => string | undefined,
+): Map<string, string> {
+  const files = new Set(candidates);
+  const usable = config.schema.sources.filter((g) => g.trim() !== '');
+  if (usable.length) {
+    const explicit = picomatch(usable, { dot: true });
+    for (const f of new FileFilter(root, [], true).walk('')) if (explicit(f)) files.add(f);
+  }
+  const out = new Map<string, string>();
+  for (const f of files) {
+    const manifest = /(^|\/)(package\.json|querylens\.config\.json)$/.test(f);
+    if (!manifest && !mayBeSchemaSource(f, config)) continue;
+    const text = read(f, !manifest && isSchemaSource(f, config));
+    if (text === undefined) continue;
+    if (manifest || isSchemaSource(f, config, text)) out.set(f, text);
+  }
+  return out;
 }

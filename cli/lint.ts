@@ -6,12 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import {
   type AnalysisResult,
   type Finding,
   LineIndex,
   type Problem,
+  type ProblemKind,
   Project,
   type QuerylensConfig,
   allRules,
@@ -25,7 +25,7 @@ import {
   ruleIds,
 } from '../engine';
 import type { FormatName, LintOptions } from './args';
-import { FileFilter, commonDirectory, isInside, lazyReader, locateProject, makeDirectories, readSource, realpathOr, resolveInside, toProjectPath } from './files';
+import { FileFilter, commonDirectory, isInside, lazyReader, loadSchemaSources, locateProject, makeDirectories, readSource, realpathOr, resolveInside, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
 import { changedFiles } from './changed';
 import { CliError, unknownRule } from './errors';
@@ -341,15 +341,6 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
     }
   }
 
-  // Schema sources come from the whole project, whatever was named. Files matching the
-  // config's explicit `schema.sources` count even when `ignore` globs or the test-file
-  // patterns keep them from being linted ("read the schema from db/, don't lint it").
-  const schemaFiles = new Set(candidates.filter((f) => isSchemaSource(f, config)));
-  if (config.schema.sources.length) {
-    const explicit = picomatch(config.schema.sources, { dot: true });
-    for (const f of new FileFilter(root, [], true).walk('')) if (explicit(f)) schemaFiles.add(f);
-  }
-
   const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates }, [...rules]);
   const realRoot = realpathOr(root);
   // Fixes that create files (migrations) must avoid every existing name, read or not.
@@ -358,21 +349,39 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
   const bom = new Map<string, boolean>();
   const texts = new Map<string, string>();
   const analysed: string[] = [];
-  const readSchema: string[] = [];
-  for (const file of new Set([...schemaFiles, ...targets])) {
-    const r = readSource(path.join(root, file), realRoot);
-    if (!r.ok) {
-      problems.push({ kind: r.kind, file, message: r.reason });
-      continue;
+  // A failed read is reported once; a file read only to look at its content (report false) is no problem when unreadable.
+  const failures = new Map<string, { kind: ProblemKind; reason: string }>();
+  const read = (file: string, report = true): string | undefined => {
+    const known = texts.get(file);
+    if (known !== undefined) return known;
+    let failure = failures.get(file);
+    if (!failure) {
+      const r = readSource(path.join(root, file), realRoot);
+      if (r.ok) {
+        bom.set(file, r.bom);
+        return r.text;
+      }
+      failure = { kind: r.kind, reason: r.reason };
+      failures.set(file, failure);
     }
-    bom.set(file, r.bom);
-    texts.set(file, r.text);
-    project.setFile(file, r.text);
-    if (schemaFiles.has(file)) readSchema.push(file);
-    if (targets.has(file)) analysed.push(file);
+    if (report && !problems.some((p) => p.file === file && p.message === failure.reason)) problems.push({ kind: failure.kind, file, message: failure.reason });
+    return undefined;
+  };
+  for (const file of targets) {
+    const text = read(file);
+    if (text === undefined) continue;
+    texts.set(file, text);
+    project.setFile(file, text);
+    analysed.push(file);
+  }
+  // Schema sources come from the whole project, whatever was named, by path or by content; and the manifests.
+  const schemaTexts = loadSchemaSources(root, candidates, config, read);
+  for (const [file, text] of schemaTexts) {
+    texts.set(file, text);
+    project.setFile(file, text);
   }
   analysed.sort();
-  return { project, problems, targets, analysed, bom, displayPath, realRoot, texts, candidates, schemaFiles: readSchema };
+  return { project, problems, targets, analysed, bom, displayPath, realRoot, texts, candidates, schemaFiles: [...schemaTexts.keys()] };
 }
 
 function isForced(env: NodeJS.ProcessEnv): boolean {

@@ -11,6 +11,7 @@ import { UsageError, helpText, parseArgs } from './args';
 import { safeText } from './formats/escape';
 import { CliError, type LintIo, runLint } from './lint';
 import { runQueries } from './queries';
+import { runSchema } from './schema';
 import { VERSION } from './version';
 
 /** Where a command runs and writes: the process by default; tests pass their own (in-process runs). */
@@ -50,6 +51,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           });
         }
         return await runQueries(args, io);
+      case 'schema':
+        if (io.stdout === process.stdout) {
+          process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+            if (e.code !== 'EPIPE') throw e;
+          });
+        }
+        return await runSchema(args, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {

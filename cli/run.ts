@@ -7,7 +7,7 @@
  * order, so the report is the same however the work was split.
  */
 import { availableParallelism } from 'node:os';
-import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, USAGE_INPUT, initParser, isSchemaSource } from '../engine';
+import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, USAGE_INPUT, initParser, isSchemaSource, missingSchemaProblems } from '../engine';
 import { type InputState, type LintCache, sha1 } from './cache';
 import { lazyReader } from './files';
 import { LintPool } from './pool';
@@ -112,7 +112,8 @@ export class LintRun {
       this.localSession?.project.setPathsOnDisk(this.init.pathsOnDisk);
       this.pathsState = undefined;
     }
-    if (isSchemaSource(rel, this.setup.config)) {
+    // A schema source by its path or its content (a fix to a Drizzle table, a TypeORM entity), or one already read as such.
+    if (isSchemaSource(rel, this.setup.config, text) || this.init.schemaFiles.some(([p]) => p === rel)) {
       this.init.schemaFiles = [...this.init.schemaFiles.filter(([p]) => p !== rel), [rel, text]];
       this.cache = undefined;
       this.entries.clear();
@@ -221,7 +222,8 @@ export class LintRun {
       await pool?.close();
     }
     const findings: Finding[] = [];
-    const problems: Problem[] = [];
+    // Code that runs queries with no schema to read: one problem per package, naming what stays silent.
+    const problems: Problem[] = missingSchemaProblems(analysed.map((f) => [f, results.get(f)!]));
     for (const f of analysed) {
       const r = results.get(f)!;
       findings.push(...r.findings);
@@ -238,11 +240,11 @@ export class LintRun {
     return LintPool.start(wanted, this.init, () => this.session(), this.setup.workerScript);
   }
 
-  /** The schema's problems: from the cache when it was written for this setup, else from the schema built here. */
+  /** The schema's problems (every package's): from the cache when it was written for this setup, else from the schemas built here. */
   schemaProblems(): SchemaProblem[] {
     const cached = this.cache?.cachedSchemaProblems();
     if (cached) return cached;
-    return this.session().project.schema().problems;
+    return this.session().project.schemaProblems();
   }
 
   /** Writes the cache of this run; an error message when it could not be written. */

@@ -42,6 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.name = 'querylens';
   status.command = 'workbench.actions.view.problems';
   const refresh = () => updateStatus(status);
+  // The server says, per document, when its queries are read without a schema (querylens/schemaStatus).
+  const missingSchema = new Map<string, string>();
 
   context.subscriptions.push(
     output,
@@ -65,6 +67,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   refresh();
   await client.start();
+  context.subscriptions.push(
+    client.onNotification('querylens/schemaStatus', (p: { uri: string; missingSchema: string | null }) => {
+      if (p.missingSchema) missingSchema.set(p.uri, p.missingSchema);
+      else missingSchema.delete(p.uri);
+      schemaNotes = missingSchema;
+      refresh();
+    }),
+  );
 }
 
 export function deactivate(): Thenable<void> | undefined {
@@ -124,6 +134,9 @@ async function lintWorkspace(output: vscode.OutputChannel): Promise<void> {
   for (const uri of files) await vscode.workspace.openTextDocument(uri);
 }
 
+/** Missing-schema explanations by document URI, as the server last sent them. */
+let schemaNotes: ReadonlyMap<string, string> = new Map();
+
 /** "querylens: 3 problems, ≈ 420 ms" for the active file, summed from the server's estimates. */
 function updateStatus(status: vscode.StatusBarItem): void {
   const doc = vscode.window.activeTextEditor?.document;
@@ -144,11 +157,12 @@ function updateStatus(status: vscode.StatusBarItem): void {
   }
   const count = `${ours.length} ${ours.length === 1 ? 'problem' : 'problems'}`;
   const cost = estimated > 0 ? `, ≈ ${formatMs(ms)}` : '';
-  status.text = ours.length === 0 ? '$(check) querylens' : `$(database) querylens: ${count}${cost}`;
+  const noSchema = schemaNotes.get(doc.uri.toString());
+  status.text = ours.length === 0 ? (noSchema ? '$(warning) querylens: no schema' : '$(check) querylens') : `$(database) querylens: ${count}${cost}${noSchema ? ' (no schema)' : ''}`;
   status.tooltip =
-    ours.length === 0
+    (ours.length === 0
       ? 'querylens: no query-performance problems in this file'
-      : `querylens: ${count} in this file` + (estimated > 0 ? `; estimated ${formatMs(ms)} per call summed over ${estimated} estimate(s)` : '');
+      : `querylens: ${count} in this file` + (estimated > 0 ? `; estimated ${formatMs(ms)} per call summed over ${estimated} estimate(s)` : '')) + (noSchema ? `\n\n${noSchema}` : '');
   status.show();
 }
 

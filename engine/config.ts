@@ -32,6 +32,10 @@ export interface QuerylensConfig {
     sources: string[];
     /** Turn off discovery in the usual places. */
     discover: boolean;
+    /** Globs of folders and files that are not the application's schema (documentation, examples, test fixtures). */
+    exclude: string[];
+    /** Values of psql variables (`:SCHEMA_NAME`, `:'role'`) in SQL schema sources; unset ones are read as placeholders. */
+    variables: Record<string, string>;
   };
   /** Table sizes and flags, by table name (optionally schema-qualified). */
   tables: Record<string, TableConfig>;
@@ -65,10 +69,13 @@ export interface QuerylensConfig {
   minMeasuredSavingMs: number;
 }
 
+/** Copies of a schema that are not the application's: documentation, examples, reference material, test fixtures. */
+export const DEFAULT_SCHEMA_EXCLUDE = ['**/docs/**', '**/examples/**', '**/example/**', '**/reference/**', '**/__fixtures__/**'];
+
 export function defaultConfig(): QuerylensConfig {
   return {
     rules: {},
-    schema: { sources: [], discover: true },
+    schema: { sources: [], discover: true, exclude: [...DEFAULT_SCHEMA_EXCLUDE], variables: {} },
     tables: {},
     model: {},
     budgets: {},
@@ -245,7 +252,19 @@ const TOP_LEVEL: Record<TopLevelKey, (value: unknown, cfg: QuerylensConfig, issu
       } else if (k === 'discover') {
         if (typeof v !== 'boolean') issues.add(['schema', 'discover'], 'must be true or false');
         else cfg.schema.discover = v;
-      } else issues.unknown(['schema', k], 'key', ['sources', 'discover']);
+      } else if (k === 'exclude') {
+        if (checkStringArray(v, ['schema', 'exclude'], issues)) cfg.schema.exclude = v;
+      } else if (k === 'variables') {
+        if (!isObject(v)) issues.add(['schema', 'variables'], 'must be an object of psql variable name → string value');
+        else {
+          const vars: Record<string, string> = {};
+          for (const [name, val] of Object.entries(v)) {
+            if (typeof val !== 'string') issues.add(['schema', 'variables', name], 'must be a string');
+            else vars[name] = val;
+          }
+          cfg.schema.variables = vars;
+        }
+      } else issues.unknown(['schema', k], 'key', ['sources', 'discover', 'exclude', 'variables']);
     }
   },
   tables(value, cfg, issues) {

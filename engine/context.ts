@@ -35,7 +35,8 @@ export interface ReportedFinding extends ReportDescriptor {
 export interface ProjectServices {
   readonly config: QuerylensConfig;
   readonly model: CostModel;
-  schema(): SchemaModel;
+  /** The schema `path`'s queries run against (its package's, in a monorepo); without a path, all sources together. */
+  schema(path?: string): SchemaModel;
   sqlSites(path: string): SqlSite[];
   tsAst(path: string): ts.SourceFile | undefined;
   /** Text of another project file (for helpers imported across files), or undefined. */
@@ -70,7 +71,7 @@ export class RuleContext {
     return this.file.path.endsWith('.sql') ? 'sql' : 'ts';
   }
   get schema(): SchemaModel {
-    return this.project.schema();
+    return this.project.schema(this.file.path);
   }
   get model(): CostModel {
     return this.project.model;

@@ -5,12 +5,13 @@
 export * from './types';
 export { initParser, PARSER_VERSION } from './sql/parser';
 export { TYPESCRIPT_VERSION } from './sources/ts-ast';
-export { PATHS_INPUT, USAGE_INPUT, Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
+export { PATHS_INPUT, USAGE_INPUT, Project, type ProjectHost, missingSchemaProblems, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
 export { type QuerylensConfig, type ConfigIssue, type ConfigPath, ConfigError, defaultConfig, formatConfigPath, parseConfig, validateConfig } from './config';
 export { type ConfigDocument, formatConfigIssues, parseConfigText, readConfigDocument } from './config-text';
 export { didYouMean } from './suggest';
-export type { SchemaProblem } from './schema/types';
-export { isSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
+export { isSchemaSource, mayBeSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
+export type { SchemaModel, SchemaProblem, TableInfo, IndexInfo, ColumnInfo, ForeignKeyInfo } from './schema/types';
+export type { SchemaScope } from './schema/scopes';
 export { LineIndex } from './text';
 export { formatMs, roundMs } from './model';
 export { assumptionNote } from './model/hover';

@@ -14,8 +14,11 @@ import { findingScope, hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
 import { listQueries, type QueryList } from './queries';
 import { severityBySaving } from './model/impact';
-import { buildSchema, isSchemaSource, nonPostgresFolder } from './schema';
-import type { SchemaModel } from './schema/types';
+import { buildSchema, isSchemaSource, nonPostgresFolder, readTsSchema, sourceKind, type SchemaHost } from './schema';
+import { isManifest, PackageMap, type SchemaScope } from './schema/scopes';
+import { resolveModulePath } from './sources/provenance';
+import { schemaReaders } from './adapters';
+import type { SchemaModel, SchemaProblem } from './schema/types';
 import { fileQuerySites } from './sources/orm';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
@@ -70,10 +73,45 @@ function crashProblem(path: string, stage: string, e: unknown): Problem {
   return { kind: 'rule-crash', file: path, message: `${stage} failed on this file: ${err?.stack?.split('\n').slice(0, 3).join(' ') ?? String(e)}` };
 }
 
+/** The missing-schema problem's text: where the schema was looked for, what stays silent, how to point at one. */
+export function missingSchemaMessage(ownPackage: string, rules: readonly Rule[]): string {
+  const where = ownPackage ? `package ${ownPackage}` : 'this project';
+  const silent = rules.filter((r) => r.meta.needsSchema === 'all').map((r) => r.id);
+  const partly = rules.filter((r) => r.meta.needsSchema && r.meta.needsSchema !== 'all').map((r) => `${r.id} (${r.meta.needsSchema})`);
+  const effect = [silent.length ? `${silent.join(', ')} ${silent.length === 1 ? 'stays' : 'stay'} silent` : '', partly.length ? `${partly.join(', ')} ${partly.length === 1 ? 'is' : 'are'} not checked` : '']
+    .filter(Boolean)
+    .join('; ');
+  return (
+    `no database schema found for ${where}: queries run here, but no migrations, schema dump, ORM schema file or TypeScript schema (${[...new Set(schemaReaders.map((r) => r.library))].join(', ')}) was found${effect ? `, so ${effect}` : ''}. ` +
+    'Point querylens at the schema with "schema": { "sources": ["path/to/migrations/**/*.sql"] } in querylens.config.json (run querylens schema to see what it reads)'
+  );
+}
+
+/**
+ * One `schema` problem per package whose files run queries without a schema source (the message names
+ * the package), at the first such file: from the analyses' results, so cached results count too.
+ */
+export function missingSchemaProblems(results: Iterable<[string, AnalysisResult]>): Problem[] {
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const [file, r] of results) {
+    if (!r.missingSchema || seen.has(r.missingSchema)) continue;
+    seen.add(r.missingSchema);
+    out.push({ kind: 'schema', file, message: r.missingSchema });
+  }
+  return out;
+}
+
 export class Project implements ProjectServices {
   private files = new Map<string, string>();
   private siteCache = new Map<string, { text: string; sites: SqlSite[]; reads: string[] }>();
-  private schemaCache?: SchemaModel;
+  /** Schemas by scope (packages joined) with the files their build read besides the sources, and the package map they came from; dropped when a source or manifest changes. */
+  private schemaCache = new Map<string, { schema: SchemaModel; reads: string[] }>();
+  private packageMap?: PackageMap;
+  /** The packages alone (manifests, no sources): what resolving a workspace import needs, while sources are being read. */
+  private manifestMap?: PackageMap;
+  /** What building the package map read outside the given files (see outsideFiles). */
+  private packageReads: string[] = [];
   private memos = new Map<string, { text: string; value: unknown; incidents: Incident[]; reads: string[] }>();
   /** Per-file usage summaries computed elsewhere (a worker, the CLI's cache), by path; null: the file contributes nothing. */
   private usageSeeds = new Map<string, FileUsage | null>();
@@ -98,7 +136,7 @@ export class Project implements ProjectServices {
   setConfig(config: QuerylensConfig): void {
     this.config = config;
     this.model = new CostModel(config.model);
-    this.schemaCache = undefined;
+    this.dropSchemas();
     this.memos.clear();
     this.generation++;
     // SQL sites of a file depend on other files too (a client re-exported from db.ts): drop them with
@@ -114,21 +152,34 @@ export class Project implements ProjectServices {
       this.generation++;
       this.usageSeeds.delete(path);
     }
-    if (old !== text && isSchemaSource(path, this.config)) {
-      this.schemaCache = undefined;
+    // A file is a schema source by its path or its content (a TypeScript schema, a pg_dump): before or after the change.
+    if (old !== text && (isManifest(path) || isSchemaSource(path, this.config, text) || (old !== undefined && isSchemaSource(path, this.config, old)))) {
+      this.dropSchemas();
       return true;
     }
     return false;
   }
 
+  private dropSchemas(): void {
+    this.schemaCache.clear();
+    this.packageMap = undefined;
+    this.manifestMap = undefined;
+  }
+
+  private manifests(): PackageMap {
+    this.manifestMap ??= new PackageMap(this.files.keys(), (p) => this.files.get(p), []);
+    return this.manifestMap;
+  }
+
   deleteFile(path: string): boolean {
+    const old = this.files.get(path);
     const had = this.files.delete(path);
     if (had) this.generation++;
     this.usageSeeds.delete(path);
     this.siteCache.delete(path);
     this.trees.delete(path);
-    if (had && isSchemaSource(path, this.config)) {
-      this.schemaCache = undefined;
+    if (had && (isManifest(path) || isSchemaSource(path, this.config, old))) {
+      this.dropSchemas();
       return true;
     }
     return false;
@@ -203,7 +254,7 @@ export class Project implements ProjectServices {
   fileUsage(path: string): FileUsage | null {
     const text = this.fileText(path);
     if (text === undefined || skipReason(path, text)) return null;
-    const schema = this.schema();
+    const schema = this.schema(path);
     try {
       return this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema));
     } catch {
@@ -234,13 +285,117 @@ export class Project implements ProjectServices {
     return this.files.get(path) ?? this.host.readFile?.(path);
   }
 
-  schema(): SchemaModel {
-    if (!this.schemaCache) {
-      const sources: SourceFile[] = [];
-      for (const [path, text] of this.files) if (isSchemaSource(path, this.config)) sources.push({ path, text });
-      this.schemaCache = buildSchema(sources, this.config);
+  private packages(): PackageMap {
+    if (!this.packageMap) {
+      const { value, reads } = collectReads(() => {
+        const sources: string[] = [];
+        // A TypeScript file counts when a reader finds schema in it (one that only mentions a library owns nothing).
+        for (const [path, text] of this.files) {
+          if (!isSchemaSource(path, this.config, text)) continue;
+          if (sourceKind(path, text) === 'ts' && !readTsSchema({ path, text }, this.schemaHost())) continue;
+          sources.push(path);
+        }
+        return new PackageMap(this.files.keys(), (p) => this.files.get(p), sources);
+      });
+      this.packageMap = value;
+      this.packageReads = this.outsideFiles(reads);
+    } else replayReads(this.packageReads);
+    return this.packageMap;
+  }
+
+  /**
+   * Of the files a schema computation read, those the project was not given (`setFile`): files a
+   * TypeScript schema imports constants from. Every analysis depends on them as on the schema; the
+   * given files (the schema sources and manifests) are the CLI's cache key already.
+   */
+  private outsideFiles(reads: readonly string[]): string[] {
+    return reads.filter((r) => !this.files.has(r));
+  }
+
+  /** Which packages' schema sources a file's queries run against (see engine/schema/scopes.ts). */
+  schemaScope(path: string): SchemaScope {
+    return this.packages().scopeOf(path);
+  }
+
+  /** Every package that owns schema sources, each as its own scope. */
+  schemaScopes(): SchemaScope[] {
+    return [...this.packages().owners.keys()].sort().map((p) => ({ packages: [p], reason: 'own' as const }));
+  }
+
+  /** The schema built from a scope's sources. */
+  schemaOf(scope: SchemaScope): SchemaModel {
+    const key = scope.packages.join('\n');
+    const hit = this.schemaCache.get(key);
+    if (hit) {
+      replayReads(this.packageReads);
+      replayReads(hit.reads);
+      return hit.schema;
     }
-    return this.schemaCache;
+    const { value: schema, reads } = collectReads(() => {
+      const sources: SourceFile[] = [];
+      for (const path of this.packages().sourcesOf(scope)) sources.push({ path, text: this.files.get(path) ?? '' });
+      return buildSchema(sources, this.config, this.schemaHost());
+    });
+    this.schemaCache.set(key, { schema, reads: this.outsideFiles(reads) });
+    return schema;
+  }
+
+  /**
+   * The schema a file's queries run against: its package's (monorepos: see schemaScope). Without a
+   * path, every schema source of the project together.
+   */
+  schema(path?: string): SchemaModel {
+    if (path !== undefined) return this.schemaOf(this.schemaScope(path));
+    return this.schemaOf({ packages: [...this.packages().owners.keys()].sort(), reason: 'own' });
+  }
+
+  /** Other files for names a TypeScript schema source imports (constants, shared column sets). */
+  private schemaHost(): SchemaHost {
+    return {
+      resolve: (from, spec) =>
+        resolveModulePath(this, from, spec) ??
+        (spec.startsWith('.') ? undefined : this.manifests().resolvePackage(spec, (base) => ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '/index.ts', '/index.js'].map((e) => base + e).find((p) => this.fileText(p) !== undefined))),
+      parse: (path) => this.tsAst(path),
+      memo: (key, text, compute) => this.memo(key, text, compute),
+    };
+  }
+
+  /**
+   * Why `path`'s queries are read without a schema, or undefined: when the file runs queries (SQL or
+   * ORM calls) and its package's scope has no schema source. Names the rules that stay silent and how
+   * to point querylens at a schema.
+   */
+  missingSchema(path: string): string | undefined {
+    const scope = this.schemaScope(path);
+    if (this.schemaOf(scope).sources.length) return undefined;
+    // Only when a rule that reads the schema is on: otherwise nothing stays silent.
+    const needing = this.rules.filter((r) => r.meta.needsSchema && this.severityOf(r) !== 'off');
+    if (!needing.length || !this.runsQueries(path)) return undefined;
+    return missingSchemaMessage(this.packages().ownerOf(path), needing);
+  }
+
+  /** The schema problems of every package that owns schema sources (monorepos: each builds its own), each said once. */
+  schemaProblems(): SchemaProblem[] {
+    const seen = new Set<string>();
+    const out: SchemaProblem[] = [];
+    for (const scope of this.schemaScopes()) {
+      for (const sp of this.schemaOf(scope).problems) {
+        const key = `${sp.file}:${sp.line}:${sp.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(sp);
+      }
+    }
+    return out;
+  }
+
+  private runsQueries(path: string): boolean {
+    try {
+      if (path.endsWith('.sql')) return this.sqlSites(path).some((s) => (s.parsed?.statements.length ?? 0) > 0);
+      return this.sqlSites(path).length > 0 || (isTsLike(path) && fileQuerySites(this, path).length > 0);
+    } catch {
+      return false;
+    }
   }
 
   memo<T>(key: string, text: string, compute: () => T): T {
@@ -377,7 +532,7 @@ export class Project implements ProjectServices {
     }
     const language: 'ts' | 'sql' = path.endsWith('.sql') ? 'sql' : 'ts';
     // Another database's SQL (drizzle.config `dialect: "sqlite"`, Prisma `provider = "mysql"`): the schema reports the folder once.
-    if (language === 'sql' && nonPostgresFolder(this.schema(), path)) return { findings, problems };
+    if (language === 'sql' && nonPostgresFolder(this.schema(path), path)) return { findings, problems };
     // Built on first use: most files have no finding, problem or suppression to place.
     let lineIndex: LineIndex | undefined;
     const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));
@@ -473,6 +628,12 @@ export class Project implements ProjectServices {
       }
     }
     findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
-    return { findings, problems };
+    let missingSchema: string | undefined;
+    try {
+      missingSchema = this.missingSchema(path);
+    } catch {
+      // The explanation is a courtesy: no schema status rather than no analysis.
+    }
+    return missingSchema ? { findings, problems, missingSchema } : { findings, problems };
   }
 }

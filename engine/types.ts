@@ -149,4 +149,9 @@ export interface Problem {
 export interface AnalysisResult {
   findings: Finding[];
   problems: Problem[];
+  /**
+   * When the file runs queries but its package has no schema source: why, which rules stay silent and
+   * how to point at a schema (the editor's status bar shows it; the CLI reports it once per package).
+   */
+  missingSchema?: string;
 }

@@ -14,7 +14,7 @@
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
 import { typeWidth } from '../engine/model';
-import type { ForeignKeyInfo, TableInfo } from '../engine/schema/types';
+import { type ForeignKeyInfo, type TableInfo, isSchemaChangeSource } from '../engine/schema/types';
 import { sqlRangeToFile, sqlToFile, type SqlSite } from '../engine/sources/types';
 import { parseSql, scanSql, type PgNode, type SqlToken } from '../engine/sql/parser';
 import type { Fix } from '../engine/types';
@@ -517,6 +517,7 @@ export default defineRule({
     defaultSeverity: 'warning',
     fix: 'sometimes',
     languages: ['sql', 'ts'],
+    needsSchema: 'the join fixes, which need foreign keys',
     docs: {
       what:
         'Flags a query level where two row sources (tables, or CTEs/subqueries that read tables and may return several rows) are not related by any predicate: `FROM a, b` without a WHERE condition joining them, `CROSS JOIN` of two tables, `JOIN … ON true`, or an `ON` clause that does not mention the joined table. Predicates count wherever they are: ON, USING, NATURAL, WHERE, and correlated EXISTS/IN subqueries that mention both sides. Not flagged: `CROSS JOIN LATERAL` and other lateral subqueries, set-returning functions (`generate_series`, `unnest`, `jsonb_array_elements` …), `VALUES` lists, CTEs or subqueries that return one row (an aggregate without GROUP BY, `LIMIT 1`, a SELECT without FROM such as a `params` CTE), sets that read no table, tables declared `tiny` in the configuration and reference tables the application never writes, a side reduced to one row by a primary-key or unique lookup, and anything the source hides: an `ON` or `WHERE` condition holding an interpolation that may be a name or SQL text (`ON ${a.fields.id} = ${b.fields.userId}`, `ON ${tagFilter()}`) may relate any of the tables — an unknown `ON` is not a missing `ON` — a FROM item hidden in an interpolation (`FROM ${table()} t`) is an unknown relation, and a statement with a fragment built elsewhere (`${whereClause}` on a line of its own) is not judged. One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.',
@@ -541,7 +542,7 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (ctx.schema.sources.includes(ctx.file.path) || skipsFile(ctx)) return;
+    if (isSchemaChangeSource(ctx.schema, ctx.file.path) || skipsFile(ctx)) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
       // SQL text nobody can read (a fragment built elsewhere) may hold the join condition.
       for (const model of models) if (!model.incomplete) for (const level of model.levels) checkLevel(ctx, site, model, level);

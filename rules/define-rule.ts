@@ -40,6 +40,12 @@ export interface RuleMeta {
   fix: 'never' | 'sometimes' | 'always';
   /** Which sources the rule reads: SQL text, ORM call sites, or both. */
   languages: ('sql' | 'ts')[];
+  /**
+   * What the rule cannot say without a schema (no migrations, dump, schema.prisma or TypeScript
+   * schema found): 'all' when it stays silent, else a phrase naming the part that does. Named in the
+   * missing-schema problem.
+   */
+  needsSchema?: 'all' | string;
   docs: RuleDocs;
 }
 

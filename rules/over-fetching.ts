@@ -16,7 +16,7 @@ import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { type Count, isLargeType, typeWidth } from '../engine/model';
-import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
+import { findColumn, isSchemaChangeSource, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import {
   type FromItem,
@@ -237,6 +237,7 @@ export default defineRule({
     defaultSeverity: 'warning',
     fix: 'sometimes',
     languages: ['sql', 'ts'],
+    needsSchema: 'ORM reads without a column selection and large-column notes',
     docs: {
       what:
         "Flags a query that fetches every column of a table — `SELECT *` or `t.*` in a result list (followed through CTEs and subqueries to the tables whose columns reach the result), and the builder forms: `knex('t').select('*')`, Kysely `selectAll()`, Drizzle `db.select().from(t)`, an ORM read without a column selection (`select`, `attributes`, `columns`) — when the code then reads only some fields of the rows (at most half of the columns), or leaves large columns (json/jsonb, bytea, arrays, long text) unread. Every form gets the same verdict. Quiet when: the table is narrow (at most 6 columns, none large: fetching all of it costs next to nothing more); the rows escape — returned to the caller, spread, serialised, handed to a function — so whatever receives them may need every column; the code's use of the rows is not visible; the table is not in the schema, or hidden in an interpolation (`FROM ${table}`): what `*` fetches is then unknown. In a `.sql` file the reading code is not visible, so only a table with large columns gives a finding. Never flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row), `RETURNING *`. One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
@@ -253,7 +254,7 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (ctx.schema.sources.includes(ctx.file.path) || skipsFile(ctx)) return;
+    if (isSchemaChangeSource(ctx.schema, ctx.file.path) || skipsFile(ctx)) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
       for (const model of models) {
         for (const level of model.levels) {

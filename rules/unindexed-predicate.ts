@@ -19,7 +19,7 @@
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
 import { typeWidth } from '../engine/model';
-import type { TableInfo } from '../engine/schema/types';
+import { type TableInfo, isSchemaChangeSource } from '../engine/schema/types';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import { type LevelAccess, levelAccess } from '../engine/sql/access-path';
 import { type IndexCoverage, indexCoverage, indexText } from '../engine/sql/index-coverage';
@@ -142,6 +142,7 @@ export default defineRule({
     defaultSeverity: 'warning',
     fix: 'sometimes',
     languages: ['sql', 'ts'],
+    needsSchema: 'all',
     docs: {
       what:
         "Flags a table that PostgreSQL must read whole because no index serves the predicate that selects its rows: a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), a join column probed from a small side, or the leading column of an `ORDER BY … LIMIT` when nothing else selects the rows. An index serves a predicate when the column leads a B-tree (a later key counts when every earlier one is constrained by equality in the same query — by a constant, a parameter, or a join from a small side), a hash index answers its equality, a trigram GIN/GiST index answers `LIKE '%…'`, an expression index matches a wrapped column (`lower(email)`, `date(created_at)`, `id::text`), and a partial index's condition is implied by the query's (`col = $1` implies `col IS NOT NULL`; `status = 'open'` implies `status IN ('open', 'pending')`). ORs count when every branch is served (a BitmapOr). Also for ORM `where` objects and builder filters in TypeScript, with the same answers.\n\n**One finding per table read whole.** A table reached through an index — by a served filter, through its key from a small side of a join (composite keys completed by constants in `ON`), or from a correlated subquery with a selective filter (`EXISTS (… WHERE s.k = t.col)`, `t.id IN (SELECT …)`) — is not reported: its other predicates are residual filters on rows already fetched. Joining two tables that are both read whole is a hash join; no join index would help.\n\n**Selectivity.** An index helps only a predicate that keeps few rows, and without statistics querylens cannot measure that, so these are never the reason for a finding: booleans; enum-typed columns; columns with a `CHECK (col IN (…))` of a few values; columns the code compares only to a few words and never to a parameter, anywhere in the project (`status = 'active'`); soft-delete tests (`deleted_at IS NULL`); one-sided ranges (`created_at < now() - interval '1 day'`, `id > $1`), which may keep no row or every row. A range bounded on both sides (`BETWEEN`, `>= $1 AND < $2`) counts.\n\n**Tiny tables** are not worth an index: tables declared `{ \"tiny\": true }`, tables whose rows (config or statistics snapshot) make a scan cheaper than an index, and, with no row count, reference tables the application never writes (only migrations, seeds and one-off scripts do). Tables or columns the schema does not know give no finding, nor do queries whose WHERE includes a condition spliced in whole from code (`WHERE ${condition}`: it may be the index path). One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
@@ -163,7 +164,7 @@ export default defineRule({
   },
   check(ctx) {
     if (skipsFile(ctx)) return;
-    if (ctx.schema.tables.size > 0 && !ctx.schema.sources.includes(ctx.file.path)) {
+    if (ctx.schema.tables.size > 0 && !isSchemaChangeSource(ctx.schema, ctx.file.path)) {
       const sel = selectivityContext(ctx);
       for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
         // SQL text nobody can read (a fragment built elsewhere) may hold the conditions that matter.

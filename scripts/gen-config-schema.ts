@@ -12,6 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allRules, DISCOVERED_SCHEMA_GLOBS } from '../engine';
+import { schemaReaders } from '../engine/adapters';
+import { DEFAULT_SCHEMA_EXCLUDE } from '../engine/config';
 import { DEFAULT_PARAMS, MAX_TABLE_ROWS, PARAM_DOCS, PARAM_RANGES } from '../engine/model/params';
 
 type Rule = (typeof allRules)[number];
@@ -71,12 +73,24 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
             type: 'array',
             items: { type: 'string' },
             default: [],
-            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, an ORM schema file), applied after the discovered ones. Read even when `ignore` or the test-file patterns keep them from being linted.',
+            description: 'Extra schema sources: globs relative to the project root (SQL migrations, schema dumps, an ORM schema file, TypeScript schemas and migrations), applied after the discovered ones. Read even when `ignore`, `schema.exclude` or the test-file patterns keep them from being linted.',
           },
           discover: {
             type: 'boolean',
             default: true,
-            description: `Find schema sources in the usual places (${DISCOVERED_SCHEMA_GLOBS.map((g) => g.replace(/^\*\*\//, '')).join(', ')}).`,
+            description: `Find schema sources without configuration: in the usual places (${DISCOVERED_SCHEMA_GLOBS.map((g) => g.replace(/^\*\*\//, '')).join(', ')}); and by content wherever they are: a pg_dump, numbered .sql files with DDL, .sql files creating tables, TypeScript schemas and migrations (${[...new Set(schemaReaders.map((r) => r.library))].join(', ')}).`,
+          },
+          exclude: {
+            type: 'array',
+            items: { type: 'string' },
+            default: [...DEFAULT_SCHEMA_EXCLUDE],
+            description: 'Globs of copies of a schema that are not the application\'s (documentation, examples, reference material, test fixtures): not discovered as schema sources.',
+          },
+          variables: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            default: {},
+            description: 'Values of psql variables used in SQL schema sources (`:SCHEMA_NAME`, `:\'role\'`, `:"ident"`); a variable without a value is read as a placeholder.',
           },
         },
       },

@@ -63,6 +63,11 @@ export class BoundedDisk {
     return text;
   }
 
+  /** The text of `rel` without keeping it (a file read only to look at its content); a cached text when there is one. */
+  peek(rel: string): string | undefined {
+    return this.cache.has(rel) ? this.cache.get(rel) : this.readUncached(rel);
+  }
+
   /** The real path of a project path when it exists inside the real root, else undefined. */
   inside(rel: string): string | undefined {
     const abs = path.resolve(this.root, rel);

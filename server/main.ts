@@ -291,6 +291,8 @@ export class QuerylensServer {
           // SQL and the libraries' own schema files (engine SCHEMA_WATCH_GLOBS).
           ...SCHEMA_WATCH_GLOBS.map((globPattern) => ({ globPattern })),
           { globPattern: `**/${CONFIG_FILE}` },
+          // Package manifests decide which package owns which schema (monorepos).
+          { globPattern: '**/package.json' },
           { globPattern: `**/${SUPPRESSIONS_FILE}` },
           { globPattern: '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' },
           // Path aliases decide which helper an import names.
@@ -418,7 +420,9 @@ export class QuerylensServer {
       if (ws.setFileConfigText(text)) this.rescheduleAll(ws);
       return;
     }
-    if (ws.isSchema(rel)) {
+    // A schema source by path or by content, before or after this edit (a pgTable typed or deleted).
+    const wasSchema = ws.isSchema(rel);
+    if (ws.isSchema(rel, text) || wasSchema) {
       if (ws.project.setFile(rel, text)) {
         this.rescheduleAll(ws);
         return;
@@ -498,7 +502,7 @@ export class QuerylensServer {
       touched.set(ws, t);
       ws.forgetDisk(rel);
       if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
-      else if (isAnalyzable(rel) || isLibrarySchemaFile(rel)) ws.known.add(rel);
+      else if (isAnalyzable(rel) || isLibrarySchemaFile(rel) || rel === 'package.json' || rel.endsWith('/package.json')) ws.known.add(rel);
       if (rel === 'tsconfig.json' || rel.endsWith('/tsconfig.json')) {
         // Import resolution may change anywhere: drop derived data, re-analyse everything open.
         ws.project.setConfig(ws.project.config);
@@ -516,8 +520,9 @@ export class QuerylensServer {
       }
       // The editor's buffer wins over the disk while the file is open.
       if (ws.open.has(rel)) continue;
-      if (ws.isSchema(rel)) {
-        const text = ch.type === FileChangeType.Deleted ? undefined : ws.readDisk(rel);
+      const text = ch.type === FileChangeType.Deleted ? undefined : ws.readDisk(rel);
+      const wasSchema = ws.isSchema(rel);
+      if ((text !== undefined && ws.isSchema(rel, text)) || wasSchema) {
         const changed = text === undefined ? ws.project.deleteFile(rel) : ws.project.setFile(rel, text);
         t.schema ||= changed;
       } else if (isAnalyzable(rel)) t.helpers.push(rel);
@@ -558,6 +563,8 @@ export class QuerylensServer {
       this.logger.error(`converting diagnostics of ${uri} failed: ${(e as Error)?.stack ?? e}`);
     }
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
+    // The status bar says when the file's queries are read without a schema (the CLI's missing-schema problem).
+    await this.connection.sendNotification('querylens/schemaStatus', { uri, version, missingSchema: last?.result.missingSchema ?? null });
   }
 
   /**
@@ -625,6 +632,7 @@ export class QuerylensServer {
     result = {
       findings: result.findings.filter((f) => f.file === rel),
       problems: result.problems.filter((p) => p.file === rel),
+      ...(result.missingSchema ? { missingSchema: result.missingSchema } : {}),
     };
     for (const p of result.problems) if (p.kind === 'rule-crash') this.logger.error(`${rel}: ${p.message}`);
     return result;

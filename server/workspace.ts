@@ -21,6 +21,7 @@ import {
   isAnalyzable,
   isLibrarySchemaFile,
   isSchemaSource,
+  mayBeSchemaSource,
   SUPPRESSIONS_FILE,
   matchBaseline,
   parseConfig,
@@ -179,12 +180,40 @@ export class WorkspaceProject {
     this.loadBaseline();
     this.walk();
     this.project.setPathsOnDisk(this.known);
+    this.detectSchemaSources();
     this.syncSchemaSources();
-    this.logger.log(`[${this.root}] ${this.known.size} files, ${this.schemaSources().length} schema sources, loaded in ${Date.now() - started} ms`);
+    this.logger.log(`[${this.root}] ${this.known.size - this.manifests().length} files, ${this.schemaSources().length} schema sources, loaded in ${Date.now() - started} ms`);
   }
 
+  /** Files that are schema sources by their content (a TypeScript schema, a pg_dump), as last read. */
+  private schemaByContent = new Set<string>();
+
   schemaSources(): string[] {
-    return [...this.known].filter((p) => isSchemaSource(p, this.project.config));
+    return [...this.known].filter((p) => isSchemaSource(p, this.project.config) || this.schemaByContent.has(p));
+  }
+
+  /**
+   * Reads the files that may be schema sources by content (TypeScript, .sql outside the usual
+   * places) once, to know which are; their texts are not kept.
+   */
+  private detectSchemaSources(): void {
+    this.schemaByContent.clear();
+    const cfg = this.project.config;
+    for (const p of this.known) {
+      if (isSchemaSource(p, cfg) || !mayBeSchemaSource(p, cfg)) continue;
+      const text = this.open.has(p) ? this.project.fileText(p) : this.readUncached(p);
+      if (text !== undefined && isSchemaSource(p, cfg, text)) this.schemaByContent.add(p);
+    }
+  }
+
+  private readUncached(rel: string): string | undefined {
+    const text = this.disk.peek(rel);
+    return text !== undefined && text.length <= MAX_FILE_BYTES ? text : undefined;
+  }
+
+  /** Package manifests (package.json, querylens.config.json) the project needs to scope schemas. */
+  private manifests(): string[] {
+    return [...this.known].filter((p) => /(^|\/)(package\.json|querylens\.config\.json)$/.test(p));
   }
 
   private walk(): void {
@@ -220,7 +249,8 @@ export class WorkspaceProject {
           if (SKIP_DIRS.has(d.name) || ignored(rel, true)) continue;
           visit(rel, ignores);
         } else if (d.isFile()) {
-          if (isAnalyzable(rel) || isLibrarySchemaFile(d.name)) {
+          // Package manifests tell which package owns which schema (monorepos).
+          if (isAnalyzable(rel) || isLibrarySchemaFile(d.name) || d.name === 'package.json' || d.name === CONFIG_FILE) {
             // Schema sources (migrations) may live in ignored dirs rarely; honour .gitignore for all.
             if (!ignored(rel, false)) this.known.add(rel);
           }
@@ -234,7 +264,7 @@ export class WorkspaceProject {
   /** Gives the project exactly the schema sources the current config names (open buffers win over disk). */
   syncSchemaSources(): boolean {
     let changed = false;
-    const want = new Set(this.schemaSources());
+    const want = new Set([...this.schemaSources(), ...this.manifests()]);
     for (const p of this.project.paths()) {
       if (!want.has(p) && !this.open.has(p)) changed = this.project.deleteFile(p) || changed;
     }
@@ -366,6 +396,7 @@ export class WorkspaceProject {
     const globsKey = JSON.stringify(cfg.schema);
     if (globsKey !== this.schemaGlobsKey) {
       this.schemaGlobsKey = globsKey;
+      if (this.known.size) this.detectSchemaSources();
       this.syncSchemaSources();
     }
     return true;
@@ -439,7 +470,18 @@ export class WorkspaceProject {
     return undefined;
   }
 
-  isSchema(rel: string): boolean {
-    return isSchemaSource(rel, this.project.config);
+  /**
+   * Whether a project file is a schema source or a package manifest; with `text` (an edited buffer,
+   * a changed file), decided by that content and remembered.
+   */
+  isSchema(rel: string, text?: string): boolean {
+    const cfg = this.project.config;
+    if (/(^|\/)(package\.json|querylens\.config\.json)$/.test(rel) && rel !== CONFIG_FILE) return true;
+    if (isSchemaSource(rel, cfg)) return true;
+    if (text === undefined) return this.schemaByContent.has(rel);
+    const yes = mayBeSchemaSource(rel, cfg) && isSchemaSource(rel, cfg, text);
+    if (yes) this.schemaByContent.add(rel);
+    else this.schemaByContent.delete(rel);
+    return yes;
   }
 }

@@ -17,6 +17,7 @@ import { sequelize } from './sequelize';
 import { slonik } from './slonik';
 import { typeorm } from './typeorm';
 import type { Adapter } from './types';
+import type { SchemaReader } from '../schema/events';
 
 export type { Adapter } from './types';
 
@@ -33,6 +34,9 @@ export type Library = keyof typeof adapters;
 
 /** Every adapter, in registry order. */
 export const allAdapters: readonly Adapter<Library>[] = Object.values(adapters);
+
+/** The TypeScript schema readers of every adapter (engine/adapters/<library>/schema.ts), in registry order. */
+export const schemaReaders: readonly SchemaReader[] = allAdapters.flatMap((a) => a.schema.tsReaders);
 
 export function adapterOf(library: Library): Adapter<Library> {
   return adapters[library];

@@ -13,6 +13,7 @@
  */
 import type * as ts from 'typescript';
 import type { ProjectServices } from '../context';
+import type { SchemaReader } from '../schema/events';
 import type { SchemaModel, SchemaProblem, TableInfo, NonPostgresFolder } from '../schema/types';
 import type { Binding, Chain, ChainStep, ColumnUse, Origin, QuerySite, SiteDraft, Value } from '../sources/query-sites';
 import type { Piece } from '../sources/sql-pieces';
@@ -203,6 +204,11 @@ export interface AdapterSchema {
   nonPostgresFolders(f: SourceFile): NonPostgresFolder[];
   /** The library's migration tools (Prisma Migrate, Drizzle Kit, Knex …): where a new index goes, in their format. */
   migrationTools: readonly MigrationTool[];
+  /**
+   * Readers of the library's TypeScript schema sources (`<library>/schema.ts`: Drizzle tables, entities,
+   * models, migrations written in code): syntax tree → schema events (engine/schema/events.ts).
+   */
+  tsReaders: readonly SchemaReader[];
 }
 
 // ---------------------------------------------------------------------------

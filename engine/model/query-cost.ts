@@ -40,7 +40,7 @@ function leadingIndexed(t: TableInfo, col: string): { unique: boolean } | undefi
 export function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | undefined {
   let models;
   try {
-    models = fileQueryModels([site], project.schema())[0]?.models ?? [];
+    models = fileQueryModels([site], project.schema(site.file))[0]?.models ?? [];
   } catch {
     return undefined;
   }
@@ -82,7 +82,7 @@ export function siteShape(site: QuerySite, project: ProjectServices): QueryShape
     const s = sqlShape(site.sql, project);
     if (s) return s;
   }
-  const schema = project.schema();
+  const schema = project.schema(site.file);
   const name = site.table ?? site.entity;
   const table = name ? (findTable(schema, name) ?? findModel(schema, name)) : undefined;
   return {

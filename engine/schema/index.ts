@@ -6,13 +6,16 @@ import picomatch from 'picomatch';
 import type { QuerylensConfig } from '../config';
 import { parserReady } from '../sql/parser';
 import type { SourceFile } from '../types';
-import { blankPsqlMeta, foreignDialect, foreignDialectFolder, orderSchemaFiles, sourceKind, upSection, STATS_FILE_NAME } from './order';
-import { adapters, allAdapters, LIBRARY_SCHEMA_EXTENSIONS, LIBRARY_SCHEMA_GLOBS, librarySchemaFile, type Library } from '../adapters';
-import { applySqlFile, tableKey } from './sql-ddl';
-import { emptySchema, nonPostgresFolder, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
+import { blankPsqlMeta, foreignDialect, foreignDialectFolder, isPgDump, orderSchemaFiles, sourceKind, substitutePsqlVariables, upSection, STATS_FILE_NAME, TS_RANK } from './order';
+import { adapters, allAdapters, LIBRARY_SCHEMA_EXTENSIONS, LIBRARY_SCHEMA_GLOBS, librarySchemaFile, schemaReaders, type Library } from '../adapters';
+import { isTsLike, tsSourceFile } from '../sources/ts-ast';
+import { applyDeclarations, applyEvents, type TsSchemaOutput } from './events';
+import { type ModuleHost, Values } from './ts-values';
+import { applySqlFile, seedTable, tableKey } from './sql-ddl';
+import { emptySchema, nonPostgresFolder, type ForeignKeyInfo, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
 
 export * from './types';
-export { orderSchemaFiles, naturalCompare, comparePaths, sourceKind, foreignDialect, foreignDialectFolder } from './order';
+export { orderSchemaFiles, naturalCompare, comparePaths, compareSources, sourceKind, foreignDialect, foreignDialectFolder, isPgDump } from './order';
 export { predicateText, normalizeType } from './sql-ddl';
 
 /** Every folder the project's own configuration declares to hold another database's SQL (AdapterSchema.nonPostgresFolders). */
@@ -52,12 +55,74 @@ export const SCHEMA_WATCH_GLOBS: readonly string[] = [
 
 const discovered = picomatch(DISCOVERED_SCHEMA_GLOBS, { dot: true });
 
-export function isSchemaSource(path: string, config: QuerylensConfig): boolean {
+/** DDL at the start of a statement: what makes a .sql file a schema source wherever it lives. */
+const DDL = /(?:^|;)\s*(?:CREATE\s+(?:UNLOGGED\s+)?TABLE|CREATE\s+(?:UNIQUE\s+)?INDEX|ALTER\s+TABLE)\b/i;
+const CREATE_TABLE = /(?:^|;)\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\b/i;
+/** Numbered migration files: `001_init.sql`, `V2__users.sql`, `20240101120000-x.sql`. */
+const NUMBERED = /(?:^|\/)[Vv]?\d+(?:[._-]|__)[^/]*\.sql$/;
+
+/** Whether a file is a schema source by what it holds: a pg_dump, numbered DDL, CREATE TABLE, a TypeScript schema. */
+function schemaByContent(path: string, text: string): boolean {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.sql')) {
+    if (isPgDump(text)) return true;
+    const blanked = text.replace(/--[^\n]*/g, '');
+    return CREATE_TABLE.test(blanked) || (NUMBERED.test(path) && DDL.test(blanked));
+  }
+  if (isTsLike(path)) return schemaReaders.some((r) => r.detect(text));
+  return false;
+}
+
+/**
+ * Whether a file is a schema source. Paths alone decide for the usual places; with its text, a file
+ * is also one by content (a pg_dump anywhere, numbered .sql files with DDL, a .sql file creating
+ * tables, a TypeScript schema or migration a reader knows). Copies under `schema.exclude` (docs/,
+ * examples/ …) are not, unless `schema.sources` names them.
+ */
+export function isSchemaSource(path: string, config: QuerylensConfig, text?: string): boolean {
   if (path.includes('node_modules/')) return false;
   // Down migrations undo the schema; they are never a source (see order.ts).
-  if (sourceKind(path) === 'down') return false;
-  if (config.schema.discover && discovered(path)) return true;
-  return config.schema.sources.length > 0 && sourcesMatcher(config.schema.sources)(path);
+  if (sourceKind(path, text) === 'down') return false;
+  if (config.schema.sources.length > 0 && sourcesMatcher(config.schema.sources)(path)) return true;
+  if (!config.schema.discover || sourcesMatcher(config.schema.exclude)(path)) return false;
+  if (discovered(path)) return true;
+  return text !== undefined && schemaByContent(path, text);
+}
+
+/**
+ * Whether a file may be a schema source, from its path alone: what an adapter must read to decide
+ * with `isSchemaSource(path, config, text)`. False for files that cannot be one (images, JSON, …).
+ */
+export function mayBeSchemaSource(path: string, config: QuerylensConfig): boolean {
+  if (path.includes('node_modules/')) return false;
+  if (config.schema.sources.length > 0 && sourcesMatcher(config.schema.sources)(path)) return true;
+  if (!config.schema.discover || sourcesMatcher(config.schema.exclude)(path)) return false;
+  return discovered(path) || /\.sql$/i.test(path) || isTsLike(path);
+}
+
+/** What schema building may ask the project: other files for names a schema source imports, and a memo. */
+export interface SchemaHost extends ModuleHost {
+  memo?<T>(key: string, text: string, compute: () => T): T;
+}
+
+/** A TypeScript schema source read by the first reader that finds something in it. */
+export function readTsSchema(f: SourceFile, host: SchemaHost | undefined): TsSchemaOutput | undefined {
+  const compute = (): TsSchemaOutput | undefined => {
+    const readers = schemaReaders.filter((r) => r.detect(f.text));
+    if (!readers.length) return undefined;
+    const sf = host?.parse(f.path) ?? tsSourceFile(f.path, f.text);
+    const values = new Values(sf, f.path, host);
+    for (const r of readers) {
+      try {
+        const out = r.read(sf, values);
+        if (out?.events.length) return out;
+      } catch (e) {
+        return { kind: 'migration', library: r.library, events: [{ op: 'problem', at: { start: 0, end: 0 }, message: `${r.library} schema not read: ${e instanceof Error ? e.message : String(e)}` }] };
+      }
+    }
+    return undefined;
+  };
+  return host?.memo ? host.memo(`schema-ts:${f.path}`, f.text, compute) : compute();
 }
 
 /** `schema.sources` compiled once per config (a 6 KB brace glob recompiled per call took ≈ 100 s over 60 files). */
@@ -75,30 +140,67 @@ export function sourcesMatcher(globs: readonly string[]): (path: string) => bool
 
 /**
  * Builds the schema from its sources. Files are applied in migration order
- * (see orderSchemaFiles in order.ts: dumps, then migrations by natural sort,
- * then the libraries' model files, then the stats snapshot, then config); a
- * statement that does not parse is skipped and reported in `problems`, never fatal.
+ * (see orderSchemaFiles in order.ts: dumps, then migrations by natural sort —
+ * SQL files and TypeScript migrations together, each tool's own order within
+ * its folder — then declarations: the libraries' model files and TypeScript
+ * declarations (Drizzle tables, TypeORM entities, Sequelize models), then the
+ * stats snapshot, then config); a statement that does not parse is skipped
+ * and reported in `problems`, never fatal.
  *
- * Model merging: when SQL (the library's own migrations, or any other) defines a
- * table that a model maps to, the SQL is the truth for columns and indexes (it
- * is what the database has; the model file may be ahead of the migrations while
- * someone edits it), and the model contributes its name (`modelName`,
- * `modelDefinedAt`) and field names (`ColumnInfo.fieldName`). Models no SQL
- * defines are added from the model file alone (origin: the library). Foreign
- * keys: the SQL's, plus model relations the SQL does not declare.
+ * Model merging: when SQL or a TypeScript migration defines a table that a
+ * model maps to, the migration is the truth for columns and indexes (it is what
+ * the database has; the model may be ahead of the migrations while someone
+ * edits it), and the model contributes its name (`modelName`, `modelDefinedAt`)
+ * and field names (`ColumnInfo.fieldName`). Models no migration defines are
+ * added from the model alone (origin: the library). Foreign keys: the
+ * migrations', plus model relations the migrations do not declare.
  */
-export function buildSchema(files: SourceFile[], config: QuerylensConfig): SchemaModel {
+export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?: SchemaHost): SchemaModel {
   const model = emptySchema();
   const modelFiles = new Map<Library, SourceFile[]>();
   const statsFiles: SourceFile[] = [];
+  const declarations: { path: string; text: string; events: TsSchemaOutput['events']; library: string }[] = [];
+  const tsOut = new Map<string, TsSchemaOutput>();
+  for (const f of files) {
+    if (sourceKind(f.path, f.text) !== 'ts') continue;
+    const out = readTsSchema(f, host);
+    if (out) tsOut.set(f.path, out);
+  }
+  const rankOf = (f: SourceFile): number | undefined => {
+    const out = tsOut.get(f.path);
+    return out ? (out.kind === 'migration' && out.order !== undefined ? TS_RANK.keyedMigration : TS_RANK[out.kind]) : undefined;
+  };
   // Folders the project's own config declares to be another database's (a config's `dialect`, a schema's `provider`).
   const foreign = nonPostgresFolders(files);
   if (foreign.length) model.nonPostgres = foreign;
   const skippedIn = new Map<NonPostgresFolder, number>();
   // Folders named after another database get their one problem where their first file comes; its message is completed below.
   const pathFolderProblems = new Map<NonPostgresFolder, SchemaModel['problems'][number]>();
-  for (const f of orderSchemaFiles(files)) {
-    const kind = sourceKind(f.path);
+  const ordered = orderSchemaFiles(files, rankOf, (f) => tsOut.get(f.path)?.order);
+  // TypeScript declarations (tables first, then keys across files) make a model of their own, whose
+  // tables are in place before the migrations run: a migration may add an index to a table only a
+  // declaration (and a schema push) created; a migration that creates the table replaces it.
+  for (const f of ordered) {
+    const out = tsOut.get(f.path);
+    if (out?.kind === 'declaration' && !nonPostgresFolder(model, f.path) && !foreignDialect(f.path)) declarations.push({ path: f.path, text: f.text, events: out.events, library: out.library });
+  }
+  let declared: SchemaModel | undefined;
+  // What each declaration says about its keys, kept apart: migrations run while the tables sit in the model (a rename follows keys).
+  const declaredKeys = new Map<TableInfo, ForeignKeyInfo[] | undefined>();
+  if (declarations.length && parserReady()) {
+    declared = emptySchema();
+    applyDeclarations(declared, declarations);
+    model.problems.push(...declared.problems);
+    const libraryOf = new Map(declarations.map((d) => [d.path, d.library]));
+    for (const t of declared.tables.values()) {
+      const lib = libraryOf.get(t.definedAt?.file ?? '');
+      if (lib && lib in adapters) t.origin = lib as Library;
+      declaredKeys.set(t, t.foreignKeys?.map((f) => ({ ...f, columns: [...f.columns], refColumns: [...f.refColumns] })));
+      seedTable(model, t);
+    }
+  }
+  for (const f of ordered) {
+    const kind = sourceKind(f.path, f.text);
     if (kind === 'dialect-config') continue;
     const under = kind === 'model' ? undefined : nonPostgresFolder(model, f.path);
     if (under) {
@@ -117,7 +219,16 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
         pathFolderProblems.set(d, model.problems[model.problems.length - 1]);
         continue;
       }
-      model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
+      if (kind !== 'ts') model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
+      continue;
+    }
+    if (kind === 'ts') {
+      const out = tsOut.get(f.path);
+      if (!out) continue;
+      if (out.kind === 'migration' && parserReady()) {
+        applyEvents(model, f.path, f.text, out.events);
+        model.sources.push(f.path);
+      }
       continue;
     }
     if (kind === 'model') {
@@ -134,7 +245,7 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
       continue;
     }
     if (!f.path.toLowerCase().endsWith('.sql')) {
-      model.problems.push({ file: f.path, message: `not a schema source querylens reads (${[...SCHEMA_FILE_EXTENSIONS, STATS_FILE_NAME].join(', ')}); ignored` });
+      model.problems.push({ file: f.path, message: `not a schema source querylens reads (${[...SCHEMA_FILE_EXTENSIONS, 'TypeScript schemas and migrations', STATS_FILE_NAME].join(', ')}); ignored` });
       continue;
     }
     if (!parserReady()) {
@@ -142,7 +253,10 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
       continue;
     }
     try {
-      if (applySqlFile(model, f.path, blankPsqlMeta(upSection(f.text)))) model.sources.push(f.path);
+      const up = blankPsqlMeta(upSection(f.text));
+      const vars = substitutePsqlVariables(up, config.schema.variables);
+      const applied = vars ? applySqlFile(model, f.path, vars.text, vars.offsetOf ? { text: f.text, offsetOf: vars.offsetOf } : undefined) : applySqlFile(model, f.path, up);
+      if (applied) model.sources.push(f.path);
     } catch (e) {
       model.problems.push({ file: f.path, message: `schema file not applied: ${e instanceof Error ? e.message : String(e)}` });
     }
@@ -158,6 +272,15 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig): Schem
     } catch (e) {
       model.problems.push({ file: files[0].path, message: `${adapters[lib].displayName} schema not applied: ${e instanceof Error ? e.message : String(e)}` });
     }
+  }
+  if (declared) {
+    // Tables a migration created anew take the declaration's names; tables it dropped stay dropped.
+    for (const t of declared.tables.values()) {
+      const cur = model.tables.get(tableKey(t.schema, t.name));
+      if (cur && cur !== t) mergeModelTable(model, { ...t, foreignKeys: declaredKeys.get(t) });
+    }
+    model.sources.push(...declarations.map((d) => d.path));
+    model.declarations = declarations.map((d) => d.path);
   }
   for (const [d, n] of skippedIn) {
     const placed = pathFolderProblems.get(d);
@@ -193,11 +316,11 @@ function mergeModelTable(model: SchemaModel, t: TableInfo): void {
     model.problems.push({ file: t.definedAt?.file ?? '', message: `model ${t.modelName} maps to table ${key}, already mapped by model ${existing.modelName}; ignored` });
     return;
   }
-  existing.modelName = t.modelName;
-  existing.modelDefinedAt = t.modelDefinedAt;
+  if (t.modelName) existing.modelName = t.modelName;
+  existing.modelDefinedAt = t.modelDefinedAt ?? t.definedAt;
   for (const c of t.columns.values()) {
     const sqlCol = existing.columns.get(c.name);
-    if (sqlCol) sqlCol.fieldName = c.fieldName;
+    if (sqlCol && c.fieldName) sqlCol.fieldName = c.fieldName;
   }
   // Relations the SQL does not declare (a relation mode that creates no constraint) still join the tables.
   for (const fk of t.foreignKeys ?? []) {

@@ -30,9 +30,11 @@ import type { SourceFile } from '../types';
 
 /**
  * 'model': a library's own schema file (AdapterSchema.fileKind), applied after all SQL;
- * 'dialect-config': a library's config read only for what it says about other databases.
+ * 'dialect-config': a library's config read only for what it says about other databases;
+ * 'ts': a TypeScript/JavaScript schema source, read by the adapters' TypeScript readers
+ * (AdapterSchema.tsReaders); it orders as a migration or a declaration by what its reader says.
  */
-export type SchemaSourceKind = 'dump' | 'migration' | 'model' | 'stats' | 'down' | 'dialect-config';
+export type SchemaSourceKind = 'dump' | 'migration' | 'model' | 'stats' | 'down' | 'dialect-config' | 'ts';
 
 export const STATS_FILE_NAME = 'querylens.stats.json';
 
@@ -43,14 +45,20 @@ function baseName(path: string): string {
   return i < 0 ? path : path.slice(i + 1);
 }
 
-export function sourceKind(path: string): SchemaSourceKind {
+/** A pg_dump (or pg_dumpall) output: its header, whatever the file is called. */
+export function isPgDump(text: string | undefined): boolean {
+  return text !== undefined && /^--\s*(?:PostgreSQL database (?:cluster )?dump\b|Dumped by pg_dump(?:all)? version)/m.test(text.slice(0, 4000));
+}
+
+export function sourceKind(path: string, text?: string): SchemaSourceKind {
   const base = baseName(path);
   const lower = base.toLowerCase();
   if (lower === STATS_FILE_NAME) return 'stats';
   const own = librarySchemaFile(path);
   if (own) return own.kind === 'model' ? 'model' : 'dialect-config';
+  if (/\.(?:[cm]?[jt]s|[jt]sx)$/.test(lower)) return 'ts';
   if (lower === 'down.sql' || lower.endsWith('.down.sql') || /^u\d+(?:[._]\d+)*__/i.test(base)) return 'down';
-  if (DUMP_NAMES.has(lower)) return 'dump';
+  if (DUMP_NAMES.has(lower) || isPgDump(text)) return 'dump';
   return 'migration';
 }
 
@@ -101,19 +109,68 @@ export function comparePaths(a: string, b: string): number {
   return sa.length - sb.length;
 }
 
-const RANK: Record<SchemaSourceKind, number> = { 'dialect-config': -1, dump: 0, migration: 1, model: 3, stats: 4, down: 5 };
+const RANK: Record<SchemaSourceKind, number> = { 'dialect-config': -1, dump: 0, migration: 1, ts: 1, model: 3, stats: 4, down: 5 };
 
 /** Flyway applies repeatable migrations (`R__name.sql`) after all versioned ones. */
 function rank(path: string, kind: SchemaSourceKind): number {
   return kind === 'migration' && /^R__/.test(baseName(path)) ? 2 : RANK[kind];
 }
 
-/** Orders schema sources for application; down migrations are dropped. */
-export function orderSchemaFiles<T extends SourceFile>(files: readonly T[]): T[] {
-  const keyed = files.filter((f) => sourceKind(f.path) !== 'down').map((f) => ({ f, rank: rank(f.path, sourceKind(f.path)) }));
-  // Sort by rank, then path; comparePaths runs only within a rank.
-  return keyed.sort((x, y) => x.rank - y.rank || comparePaths(x.f.path, y.f.path)).map((x) => x.f);
+/**
+ * Tools that order their migrations by plain string comparison of names, not by number: Prisma
+ * (folder names: `202310122339_x` before `20230912150657_init`), and the TypeScript migration tools
+ * (Knex, Kysely, node-pg-migrate, Umzug sort file names). Both paths must sit in the same folder.
+ */
+function lexicalMigrations(a: string, b: string): number | undefined {
+  const pa = /^(.*\/)?migrations\/([^/]+)\/migration\.sql$/.exec(a);
+  const pb = pa && /^(.*\/)?migrations\/([^/]+)\/migration\.sql$/.exec(b);
+  if (pa && pb && pa[1] === pb[1]) return pa[2] < pb[2] ? -1 : pa[2] > pb[2] ? 1 : 0;
+  const ts = /\.(?:[cm]?[jt]s)$/;
+  if (ts.test(a) && ts.test(b)) {
+    const da = a.lastIndexOf('/');
+    const db = b.lastIndexOf('/');
+    if (a.slice(0, da) === b.slice(0, db)) {
+      const x = a.slice(da + 1).replace(ts, '');
+      const y = b.slice(db + 1).replace(ts, '');
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  }
+  return undefined;
 }
+
+/** Compares two schema sources of the same rank: each tool's own order where known, else natural order. */
+export function compareSources(a: string, b: string): number {
+  return lexicalMigrations(a, b) || comparePaths(a, b);
+}
+
+/**
+ * Orders schema sources for application; down migrations are dropped. `kindOf` overrides the kind a
+ * path alone gives (content: a pg_dump anywhere; TypeScript sources: migration or declaration).
+ */
+export function orderSchemaFiles<T extends SourceFile>(files: readonly T[], rankOf?: (f: T) => number | undefined, orderKeyOf?: (f: T) => string | undefined): T[] {
+  const keyed = files
+    .filter((f) => sourceKind(f.path, f.text) !== 'down')
+    .map((f) => ({ f, rank: rankOf?.(f) ?? rank(f.path, sourceKind(f.path, f.text)), key: orderKeyOf?.(f) }));
+  // Sort by rank, then the tool's own order key (a migration's timestamp) when both have one, then path.
+  return keyed.sort((x, y) => x.rank - y.rank || (x.key !== undefined && y.key !== undefined ? compareKeys(x.key, y.key) : 0) || compareSources(x.f.path, y.f.path)).map((x) => x.f);
+}
+
+/** Numeric order keys compare as numbers (by length, then digits); others as strings. */
+function compareKeys(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    const x = a.replace(/^0+(?=\d)/, '');
+    const y = b.replace(/^0+(?=\d)/, '');
+    if (x.length !== y.length) return x.length - y.length;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Ranks for TypeScript sources: migrations with the other migrations, declarations with schema.prisma.
+ * Migrations a tool orders by its own key across folders (TypeORM: the class name's timestamp) come
+ * after the path-ordered ones, in the order of that key.
+ */
+export const TS_RANK = { migration: 1, keyedMigration: 1.5, declaration: 3 } as const;
 
 /**
  * The "up" part of a migration's text: everything before a goose or dbmate
@@ -164,4 +221,84 @@ export function foreignDialectFolder(path: string): string | undefined {
 export function blankPsqlMeta(text: string): string {
   if (!/^[ \t]*\\/m.test(text)) return text;
   return text.replace(/^[ \t]*\\[^\r\n]*/gm, (m) => ' '.repeat(m.length));
+}
+
+/**
+ * psql variables in a SQL file (`:SCHEMA_NAME`, `:'role'` as a literal, `:"name"` as an identifier),
+ * outside strings, quoted identifiers, comments and dollar quotes. With a value from config
+ * (`schema.variables`) the variable is replaced by it; without one by a placeholder of the same
+ * length (its own name; nothing for a schema qualifier), so the statement still parses and, say,
+ * `CREATE TABLE :SCHEMA.users` still makes a table `users`, found through the search path. Returns undefined when there is none; else the new text and, when lengths
+ * changed, the mapping of its offsets back to the file.
+ */
+export function substitutePsqlVariables(text: string, values: Readonly<Record<string, string>>): { text: string; offsetOf?: (i: number) => number } | undefined {
+  if (!/(?:^|[^:\w]):['"]?[A-Za-z_]/.test(text)) return undefined;
+  const pieces: { from: number; to: number; text: string }[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '-' && text[i + 1] === '-') {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? n : e + 2;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < n && !(text[j] === c && text[j + 1] !== c)) j += text[j] === c ? 2 : 1;
+      i = j + 1;
+    } else if (c === '$') {
+      const m = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 64));
+      if (m && !(i > 0 && /\w/.test(text[i - 1]))) {
+        const e = text.indexOf(m[0], i + m[0].length);
+        i = e < 0 ? n : e + m[0].length;
+      } else i++;
+    } else if (c === ':' && text[i + 1] !== ':' && (i === 0 || (text[i - 1] !== ':' && !/[\w\]]/.test(text[i - 1])))) {
+      const m = /^:(?:'([A-Za-z_]\w*)'|"([A-Za-z_]\w*)"|([A-Za-z_]\w*))/.exec(text.slice(i, i + 200));
+      if (!m) {
+        i++;
+        continue;
+      }
+      const name = m[1] ?? m[2] ?? m[3];
+      const value = values[name];
+      let rep: string;
+      if (m[1] !== undefined) rep = value !== undefined ? `'${value.replace(/'/g, "''")}'` : ` '${name}'`;
+      else if (m[2] !== undefined) rep = value !== undefined ? `"${value.replace(/"/g, '""')}"` : ` "${name}"`;
+      else if (value === undefined && text[i + m[0].length] === '.') {
+        // An unset variable naming the schema (`:SCHEMA.users`): the table as the search path finds it.
+        pieces.push({ from: i, to: i + m[0].length + 1, text: ' '.repeat(m[0].length + 1) });
+        i += m[0].length + 1;
+        continue;
+      } else rep = value ?? ` ${name}`;
+      pieces.push({ from: i, to: i + m[0].length, text: rep });
+      i += m[0].length;
+    } else i++;
+  }
+  if (!pieces.length) return undefined;
+  let out = '';
+  let last = 0;
+  const map: { at: number; file: number; len: number; exact: boolean }[] = [];
+  for (const p of pieces) {
+    map.push({ at: out.length, file: last, len: p.from - last, exact: true });
+    out += text.slice(last, p.from);
+    map.push({ at: out.length, file: p.from, len: p.text.length, exact: false });
+    out += p.text;
+    last = p.to;
+  }
+  map.push({ at: out.length, file: last, len: n - last, exact: true });
+  out += text.slice(last);
+  if (out.length === n) return { text: out };
+  return {
+    text: out,
+    offsetOf(k: number): number {
+      let lo = 0;
+      for (let j = map.length - 1; j >= 0; j--) if (map[j].at <= k) {
+        lo = j;
+        break;
+      }
+      const m = map[lo];
+      return m.exact ? m.file + Math.min(k - m.at, m.len) : m.file;
+    },
+  };
 }

@@ -15,7 +15,7 @@ import { parseSql, scanSql, splitStatements, type ParsedStatement, type PgNode }
 import { exprKey, nameList, walk } from '../sql/expr';
 import { LineIndex } from '../text';
 import type { Range } from '../types';
-import type { ColumnInfo, ForeignKeyInfo, IndexInfo, IndexKey, SchemaModel, TableInfo } from './types';
+import type { ColumnInfo, DefinedAt, ForeignKeyInfo, IndexInfo, IndexKey, SchemaModel, TableInfo } from './types';
 
 /** What schema discovery keeps about an index beyond IndexInfo, to follow renames and drops. */
 interface IndexDetail {
@@ -160,6 +160,28 @@ interface FileState {
   stmt: { start: number; end: number };
   /** Inside a DO block: its guard may have skipped a statement, so references to unknown objects are not problems. */
   quiet?: boolean;
+  /**
+   * SQL embedded in another file (a string in a TypeScript migration) or written for a TypeScript
+   * declaration: `at` maps offsets of `text` to the file's, and `lines` indexes the file's text.
+   */
+  embed?: SqlEmbedding;
+}
+
+/** Where SQL that is not a file of its own comes from (see FileState.embed). */
+export interface SqlEmbedding {
+  /** File offset of an offset in the SQL text; a constant range for SQL written from a declaration. */
+  at(offset: number): number;
+  /** The span every definition of this SQL is placed at, instead of `at` (SQL written for a TypeScript call). */
+  place?: Range;
+  lines: LineIndex;
+}
+
+/** Where a definition of the statement being applied lives, in the file's offsets. */
+function placed(st: FileState, range: Range): DefinedAt {
+  const e = st.embed;
+  if (!e) return { file: st.file, range };
+  if (e.place) return { file: st.file, range: { ...e.place } };
+  return { file: st.file, range: { start: e.at(range.start), end: e.at(range.end) } };
 }
 
 /** Unknown names already reported, per model: the first reference is news, the next ones noise. */
@@ -174,8 +196,10 @@ function problem(st: FileState, offset: number, message: string, unknownName?: s
     seen.add(unknownName);
     message += ' (later references to it are not reported)';
   }
-  const line = st.lines.position(offset).line + 1;
-  st.model.problems.push({ file: st.file, line, range: { start: st.stmt.start, end: st.stmt.end }, message });
+  const where = placed(st, { start: st.stmt.start, end: st.stmt.end });
+  const at = st.embed ? (st.embed.place ? st.embed.place.start : st.embed.at(offset)) : offset;
+  const line = (st.embed?.lines ?? st.lines).position(at).line + 1;
+  st.model.problems.push({ file: st.file, line, range: where.range, message });
 }
 
 function creationSchema(st: FileState, rv: PgNode): string {
@@ -186,13 +210,32 @@ function creationSchema(st: FileState, rv: PgNode): string {
 function resolveTable(st: FileState, rv: PgNode): TableInfo | undefined {
   const name: string = rv?.relname;
   if (!name) return undefined;
-  if (rv.schemaname) return st.model.tables.get(tableKey(rv.schemaname, name));
+  if (rv.schemaname) return st.model.tables.get(tableKey(rv.schemaname, name)) ?? unqualifiedAlias(st, rv.schemaname, name);
   for (const s of st.searchPath) {
     const t = st.model.tables.get(tableKey(s, name));
     if (t) return t;
   }
   for (const t of st.model.tables.values()) if (t.name === name) return t;
   return undefined;
+}
+
+/**
+ * `s.t` when no table lives in schema `s` at all: the table `t` the other migrations create without a
+ * schema, when there is exactly one. Migrations that run with `search_path` set to their schema
+ * (Knex's `searchPath`, a `SET search_path` in the tool's config) create unqualified tables there and
+ * name a few qualified; the model, which cannot see that setting, keeps the unqualified ones in
+ * `public`.
+ */
+function unqualifiedAlias(st: FileState, schema: string, name: string): TableInfo | undefined {
+  let hit: TableInfo | undefined;
+  for (const t of st.model.tables.values()) {
+    if (t.schema === schema) return undefined;
+    if (t.name === name) {
+      if (hit) return undefined;
+      hit = t;
+    }
+  }
+  return hit;
 }
 
 function findIndex(st: FileState, names: string[]): { table: TableInfo; index: IndexInfo } | undefined {
@@ -443,7 +486,7 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
   const name: string = c.conname ? truncateIdent(c.conname) : chooseIndexName(st.model, table, names, suffix);
   const include = nameList(c.including);
   if (kind === 'primary') for (const n of names) setNotNull(table, n);
-  const index: IndexInfo = { name, kind, keys, include, method: c.access_method ?? 'btree', definedAt: { file: st.file, range } };
+  const index: IndexInfo = { name, kind, keys, include, method: c.access_method ?? 'btree', definedAt: placed(st, range) };
   // EXCLUDE … WHERE (…) makes a partial index.
   if (c.where_clause) index.predicate = predicateText(c.where_clause);
   addIndex(table, index, { exprs, where: c.where_clause ? structuredClone(c.where_clause) : undefined, constraint: true });
@@ -551,7 +594,7 @@ function addForeignKey(st: FileState, table: TableInfo, c: PgNode, columnName: s
   // The same key twice (a dump followed by the migration that made it) is kept once.
   if (fks.some((f) => sameList(f.columns, columns) && f.refSchema === refSchema && f.refTable === refTable && sameList(f.refColumns, refColumns))) return;
   const name = c.conname ? truncateIdent(c.conname) : chooseConstraintName(table, columns, 'fkey');
-  const fk: ForeignKeyInfo = { name, columns, refTable, refSchema, refColumns, definedAt: { file: st.file, range } };
+  const fk: ForeignKeyInfo = { name, columns, refTable, refSchema, refColumns, definedAt: placed(st, range) };
   const same = fks.findIndex((f) => f.name === name);
   if (same >= 0) fks[same] = fk;
   else fks.push(fk);
@@ -586,7 +629,7 @@ function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() =
     name,
     type: normalizeType(def.typeName),
     notNull: typeImpliesNotNull(def.typeName),
-    definedAt: { file: st.file, range: identRange(st.text, loc) },
+    definedAt: placed(st, identRange(st.text, loc)),
   };
   table.columns.set(name, col);
   for (const cw of def.constraints ?? []) {
@@ -610,7 +653,7 @@ function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() =
   }
 }
 
-function newTable(schema: string, name: string, definedAt: { file: string; range: Range }): TableInfo {
+function newTable(schema: string, name: string, definedAt: DefinedAt): TableInfo {
   return { name, schema, columns: new Map(), indexes: [], definedAt, origin: 'sql' };
 }
 
@@ -618,15 +661,35 @@ function copyColumnsFrom(target: TableInfo, source: TableInfo): void {
   for (const [n, c] of source.columns) if (!target.columns.has(n)) target.columns.set(n, { ...c });
 }
 
+/** Tables of model declarations placed in the model before the migrations (see seedTable). */
+const seededTables = new WeakSet<TableInfo>();
+
+/**
+ * Puts a declared table (a Drizzle table, an entity) into the model before the migrations are
+ * applied, so that a migration that only adds an index to it (the table itself made by a schema push)
+ * finds it; a migration that creates the table replaces it.
+ */
+export function seedTable(model: SchemaModel, t: TableInfo): void {
+  seededTables.add(t);
+  model.tables.set(tableKey(t.schema, t.name), t);
+}
+
 function createTable(st: FileState, s: PgNode): void {
   const rv = s.relation;
+  // A temporary table lives for one session (a migration's scratch table): not the schema.
+  if (rv?.relpersistence === 't') return;
   const schema = creationSchema(st, rv);
   const key = tableKey(schema, rv.relname);
-  const existing = st.model.tables.get(key);
+  let existing = st.model.tables.get(key);
+  // A table a declaration put there before the migrations ran: the migration that creates it is the truth.
+  if (existing && seededTables.has(existing)) {
+    st.model.tables.delete(key);
+    existing = undefined;
+  }
   if (existing && s.if_not_exists) return;
   // Without IF NOT EXISTS PostgreSQL would fail; a dump followed by older
   // migrations does this, so merge: keep what is known and add what is new.
-  const table = existing ?? newTable(schema, rv.relname, { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } });
+  const table = existing ?? newTable(schema, rv.relname, placed(st, { start: st.stmt.start, end: st.stmt.end }));
   if (!existing) st.model.tables.set(key, table);
   for (const parentRv of s.inhRelations ?? []) {
     const parent = resolveTable(st, parentRv.RangeVar);
@@ -710,7 +773,7 @@ function createIndex(st: FileState, s: PgNode): void {
     keys,
     include: (s.indexIncludingParams ?? []).map((p: PgNode) => p.IndexElem?.name).filter((n: unknown): n is string => typeof n === 'string'),
     method,
-    definedAt: { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } },
+    definedAt: placed(st, { start: st.stmt.start, end: st.stmt.end }),
   };
   if (predicate !== undefined) index.predicate = predicate;
   addIndex(table, index, { exprs, where: s.whereClause ? structuredClone(s.whereClause) : undefined });
@@ -725,11 +788,64 @@ function createIndex(st: FileState, s: PgNode): void {
   }
 }
 
+/**
+ * Relations that are not tables (sequences, views, foreign tables), by `schema.name` and name:
+ * pg_dump writes `ALTER TABLE s OWNER TO …` for sequences and views too, which is no problem.
+ */
+const otherRelations = new WeakMap<SchemaModel, Set<string>>();
+
+function noteOtherRelation(st: FileState, rv: PgNode): void {
+  if (!rv?.relname) return;
+  let set = otherRelations.get(st.model);
+  if (!set) otherRelations.set(st.model, (set = new Set()));
+  set.add(tableKey(creationSchema(st, rv), rv.relname));
+  set.add(rv.relname);
+}
+
+function isOtherRelation(st: FileState, rv: PgNode): boolean {
+  const set = otherRelations.get(st.model);
+  return !!set && (rv?.schemaname ? set.has(tableKey(rv.schemaname, rv.relname)) : set.has(rv?.relname));
+}
+
+/** ALTER TABLE commands that say nothing about columns or indexes (ownership, privileges, storage, triggers). */
+const NO_SHAPE = new Set([
+  'AT_ChangeOwner',
+  'AT_SetStatistics',
+  'AT_SetOptions',
+  'AT_ResetOptions',
+  'AT_SetRelOptions',
+  'AT_ResetRelOptions',
+  'AT_ReplaceRelOptions',
+  'AT_SetStorage',
+  'AT_ClusterOn',
+  'AT_DropCluster',
+  'AT_EnableRowSecurity',
+  'AT_DisableRowSecurity',
+  'AT_ForceRowSecurity',
+  'AT_NoForceRowSecurity',
+  'AT_EnableTrig',
+  'AT_DisableTrig',
+  'AT_EnableTrigAll',
+  'AT_DisableTrigAll',
+  'AT_EnableTrigUser',
+  'AT_DisableTrigUser',
+  'AT_EnableAlwaysTrig',
+  'AT_EnableReplicaTrig',
+  'AT_ReplicaIdentity',
+  'AT_SetLogged',
+  'AT_SetUnLogged',
+  'AT_SetTableSpace',
+  'AT_GenericOptions',
+]);
+
 function alterTable(st: FileState, s: PgNode): void {
   if (s.objtype && s.objtype !== 'OBJECT_TABLE') return;
   const table = resolveTable(st, s.relation);
   if (!table) {
-    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `ALTER TABLE on unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
+    const harmless = (s.cmds ?? []).every((c: PgNode) => NO_SHAPE.has(c.AlterTableCmd?.subtype));
+    if (!s.missing_ok && !harmless && !isOtherRelation(st, s.relation)) {
+      problem(st, s.relation?.location ?? st.stmt.start, `ALTER TABLE on unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
+    }
     return;
   }
   const deferred: (() => void)[] = [];
@@ -926,11 +1042,11 @@ function createMatview(st: FileState, s: PgNode): void {
   // CREATE TABLE … AS and materialized views can carry indexes; keep them as tables without known columns.
   if (s.objtype !== 'OBJECT_MATVIEW' && s.objtype !== 'OBJECT_TABLE') return;
   const rv = s.into?.rel;
-  if (!rv?.relname) return;
+  if (!rv?.relname || rv.relpersistence === 't') return;
   const schema = creationSchema(st, rv);
   const key = tableKey(schema, rv.relname);
   if (st.model.tables.has(key)) return;
-  st.model.tables.set(key, newTable(schema, rv.relname, { file: st.file, range: { start: st.stmt.start, end: st.stmt.end } }));
+  st.model.tables.set(key, newTable(schema, rv.relname, placed(st, { start: st.stmt.start, end: st.stmt.end })));
 }
 
 /**
@@ -951,11 +1067,17 @@ function cachedParse(file: string, text: string): ReturnType<typeof parseSql> {
   return outcome;
 }
 
-/** Applies one SQL file's DDL to the model. Returns false when the whole file was skipped (not PostgreSQL). */
-export function applySqlFile(model: SchemaModel, file: string, text: string): boolean {
-  const lines = new LineIndex(text);
+/**
+ * Applies one SQL file's DDL to the model. Returns false when the whole file was skipped (not PostgreSQL).
+ * `original`: the file's own text when `text` was rewritten (psql variables substituted), with
+ * `offsetOf` mapping offsets of `text` back to it.
+ */
+export function applySqlFile(model: SchemaModel, file: string, text: string, original?: { text: string; offsetOf(i: number): number }): boolean {
+  const fileLines = new LineIndex(original?.text ?? text);
+  const toFile = original ? (i: number) => original.offsetOf(i) : (i: number) => i;
   const outcome = cachedParse(file, text);
-  const st: FileState = { model, file, text, lines, searchPath: ['public'], stmt: { start: 0, end: 0 } };
+  const st: FileState = { model, file, text, lines: fileLines, searchPath: ['public'], stmt: { start: 0, end: 0 } };
+  if (original) st.embed = { at: toFile, lines: fileLines };
   // A file of comments only ("Query cannot be empty") holds nothing to apply.
   if (outcome.statements.length === 0 && !scanSql(text).some((t) => !/COMMENT/.test(t.name) && t.text !== ';')) return true;
   // More statements fail than parse: another database's SQL. Applying the few
@@ -963,7 +1085,7 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): bo
   if (outcome.errors.length > 0 && (outcome.statements.length === 0 || (outcome.errors.length >= 2 && outcome.errors.length > outcome.statements.length))) {
     const e = outcome.errors[0];
     const count = outcome.errors.length;
-    const line = lines.position(e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset).line + 1;
+    const line = fileLines.position(toFile(e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset)).line + 1;
     model.problems.push({
       file,
       line,
@@ -975,16 +1097,31 @@ export function applySqlFile(model: SchemaModel, file: string, text: string): bo
     return false;
   }
   for (const e of outcome.errors) {
-    const at = e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset;
+    const at = toFile(e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset);
     model.problems.push({
       file,
-      line: lines.position(at).line + 1,
-      range: { start: at, end: e.statementEnd ?? at },
+      line: fileLines.position(at).line + 1,
+      range: { start: at, end: toFile(e.statementEnd ?? at) },
       message: `statement skipped, not readable as PostgreSQL: ${e.message}`,
     });
   }
   for (const s of outcome.statements) applyStatement(st, s, true);
   return true;
+}
+
+/**
+ * Applies SQL that is not a file of its own: a string passed to a TypeScript migration's raw-SQL call
+ * (`queryRunner.query`, `knex.raw`, `pgm.sql`), or DDL written for a schema event (engine/schema/events.ts).
+ * Definitions and problems land in `file` through `embed`. A statement that does not parse is one problem.
+ */
+export function applySqlText(model: SchemaModel, file: string, sql: string, embed: SqlEmbedding, searchPath: string[] = ['public']): void {
+  const outcome = parseSql(sql);
+  const st: FileState = { model, file, text: sql, lines: embed.lines, searchPath, stmt: { start: 0, end: sql.length }, embed };
+  for (const e of outcome.errors) {
+    st.stmt = { start: e.statementStart ?? 0, end: e.statementEnd ?? sql.length };
+    problem(st, e.statementStart !== undefined ? skipTrivia(sql, e.statementStart, e.statementEnd) : e.offset, `statement skipped, not readable as PostgreSQL: ${e.message}`);
+  }
+  for (const s of outcome.statements) applyStatement(st, s, true);
 }
 
 const DDL_TYPES = new Set(['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'RenameStmt', 'AlterObjectSchemaStmt', 'DropStmt', 'CreateTableAsStmt']);
@@ -1023,6 +1160,15 @@ function applyStatement(st: FileState, s: ParsedStatement, topLevel: boolean): v
         break;
       case 'AlterEnumStmt':
         alterEnum(st, body);
+        break;
+      case 'CreateSeqStmt':
+        noteOtherRelation(st, body.sequence);
+        break;
+      case 'ViewStmt':
+        noteOtherRelation(st, body.view);
+        break;
+      case 'CreateForeignTableStmt':
+        noteOtherRelation(st, body.base?.relation);
         break;
       case 'DoStmt':
         if (topLevel) applyDoBlock(st, body);

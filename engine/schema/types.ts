@@ -114,11 +114,22 @@ export interface SchemaModel {
   tables: Map<string, TableInfo>;
   /** Files that contributed, in the order applied. */
   sources: string[];
+  /** Of the sources, those that declare the schema as code that also runs (TypeScript models and entities): linted like any file. */
+  declarations?: string[];
   problems: SchemaProblem[];
   /** Folders of another database's SQL: not schema sources, and their `.sql` files are not linted as PostgreSQL. */
   nonPostgres?: NonPostgresFolder[];
   /** Enum types (`CREATE TYPE … AS ENUM`, Prisma `enum`) by the name column types carry, with their labels. */
   enums?: Map<string, string[]>;
+}
+
+/**
+ * Whether `path` only changes the schema (a migration, a dump): rules do not lint its statements as
+ * the application's queries. Model files (a Sequelize `Model.init`, a TypeORM entity) are sources
+ * that are also code, and are linted.
+ */
+export function isSchemaChangeSource(schema: SchemaModel, path: string): boolean {
+  return schema.sources.includes(path) && !schema.declarations?.includes(path);
 }
 
 /** The non-PostgreSQL folder `path` lies in, if any (see SchemaModel.nonPostgres). */

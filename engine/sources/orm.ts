@@ -169,7 +169,7 @@ export function findEntityDecl(project: ProjectServices, path: string, name: str
 
 /** The schema table of an entity, trying the declared name and the library's defaults. */
 export function tableForEntity(project: ProjectServices, path: string, library: Library, entity: string): { table?: TableInfo; name: string; decl?: EntityDecl } {
-  const schema = project.schema();
+  const schema = project.schema(path);
   const own = adapters[library].orm.entityTable(schema, entity);
   if (own) return own;
   const decl = findEntityDecl(project, path, entity);
@@ -357,7 +357,7 @@ function rawSites(project: ProjectServices, path: string): QuerySite[] {
     const lib = sqlClientLibrary(s.client);
     if (!lib) continue;
     const t = sqlTable(s);
-    const tinfo = t.table ? findTable(project.schema(), t.table) : undefined;
+    const tinfo = t.table ? findTable(project.schema(path), t.table) : undefined;
     out.push({
       file: path,
       range: s.callRange,
@@ -574,7 +574,7 @@ function chainSite(
       table = t.table;
       tableName = t.name;
     } else if (tableName) {
-      table = findTable(project.schema(), tableName);
+      table = findTable(project.schema(path), tableName);
     }
     // Drizzle keys, TypeORM `@Column({ name })`, Sequelize `field:` → database column names.
     const colMap = part.entity && !part.tableName ? findEntityDecl(project, path, part.entity)?.columns : undefined;

@@ -6,6 +6,7 @@
  * migrations are another database's.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import { drizzleSchemaReader } from './schema';
 import ts = require('typescript');
 import { blankComments, dirName, joinPath, stringProp } from '../../schema/dialect';
 import type { NonPostgresFolder } from '../../schema/types';
@@ -376,6 +377,7 @@ export const drizzle: Adapter<'drizzle'> = {
       return d ? [d] : [];
     },
     migrationTools: [drizzleKit],
+    tsReaders: [drizzleSchemaReader],
   },
   rules: {
     batchAdvice,

@@ -4,6 +4,7 @@
  * to return a `QueryResult` runs its first argument too (executors.ts).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import { nodePgMigrateSchemaReader } from './schema';
 import ts = require('typescript');
 import { KEYS, eqParam, selectsColumn, unparen, whole } from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
@@ -113,6 +114,7 @@ export const pg: Adapter<'pg'> = {
     readModels: noModels,
     nonPostgresFolders: () => [],
     migrationTools: [nodePgMigrate],
+    tsReaders: [nodePgMigrateSchemaReader],
   },
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,

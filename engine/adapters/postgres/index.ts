@@ -108,6 +108,7 @@ export const postgres: Adapter<'postgres'> = {
     readModels: noModels,
     nonPostgresFolders: () => [],
     migrationTools: [],
+    tsReaders: [],
   },
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,

@@ -339,6 +339,7 @@ export const prisma: Adapter<'prisma'> = {
     readModels: prismaTables,
     nonPostgresFolders: (f) => (f.path.toLowerCase().endsWith('.prisma') ? prismaProviderFolders(f) : []),
     migrationTools: [prismaMigrate],
+    tsReaders: [],
   },
   rules: {
     batchAdvice,

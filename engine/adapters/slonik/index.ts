@@ -85,6 +85,7 @@ export const slonik: Adapter<'slonik'> = {
     readModels: noModels,
     nonPostgresFolders: () => [],
     migrationTools: [],
+    tsReaders: [],
   },
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,

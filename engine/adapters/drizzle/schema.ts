@@ -1,0 +1,414 @@
+/**
+ * Drizzle's PostgreSQL schema (`drizzle-orm/pg-core`) read as declarations: every
+ * `pgTable(name, columns, extra)` (also `pgSchema('s').table(…)` and tables of a `pgTableCreator`)
+ * becomes a table with the names drizzle-kit gives:
+ * - columns: the builder's first string argument, else the object key; types from the builder
+ *   (`timestamp(…, { withTimezone: true })` → timestamptz, `.array()` → `[]`, a `pgEnum` → its name,
+ *   a `customType` → its `dataType()`);
+ * - `.primaryKey()` → `<table>_pkey`; `.unique()` → `<table>_<column>_unique`; `.references(() => t.c)`
+ *   → a foreign key `<table>_<column>_<ref table>_<ref column>_fk` (no index: PostgreSQL makes none);
+ * - the third argument, as an array `(t) => [ … ]` or the older object `(t) => ({ … })`:
+ *   `index(name).on(…)`, `uniqueIndex(name).on(…)` (unnamed: `<table>_<columns>_index`), `.using()`,
+ *   `.where(sql\`…\`)`, expression keys `sql\`lower(${t.email})\``, `.op()` classes; `primaryKey({ columns })`
+ *   (`<table>_<columns>_pk`), `unique(name).on(…)`, `foreignKey({ columns, foreignColumns })`.
+ * The table variable is the model name, so other files' `references(() => user.id)` find it.
+ */
+import type { SchemaEvent, SchemaReader, TsSchemaOutput, ColumnSpec, IndexSpec, ForeignKeySpec } from '../../schema/events';
+import { type Values, callChain, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+
+const PG_CORE = /^drizzle-orm\/pg-core$/;
+
+/** Builder function → PostgreSQL type (before options). */
+const TYPES: Record<string, string> = {
+  text: 'text',
+  varchar: 'varchar',
+  char: 'bpchar',
+  integer: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  serial: 'serial',
+  smallserial: 'smallserial',
+  bigserial: 'bigserial',
+  boolean: 'bool',
+  timestamp: 'timestamp',
+  time: 'time',
+  date: 'date',
+  interval: 'interval',
+  json: 'json',
+  jsonb: 'jsonb',
+  uuid: 'uuid',
+  numeric: 'numeric',
+  decimal: 'numeric',
+  real: 'float4',
+  doublePrecision: 'float8',
+  vector: 'vector',
+  halfvec: 'halfvec',
+  sparsevec: 'sparsevec',
+  bit: 'bit',
+  inet: 'inet',
+  cidr: 'cidr',
+  macaddr: 'macaddr',
+  macaddr8: 'macaddr8',
+  point: 'point',
+  line: 'line',
+  geometry: 'geometry',
+};
+
+interface Imports {
+  /** Local name → pg-core export name. */
+  core: Map<string, string>;
+}
+
+function pgCoreImports(sf: ts.SourceFile): Imports {
+  const core = new Map<string, string>();
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !PG_CORE.test(st.moduleSpecifier.text)) continue;
+    const nb = st.importClause?.namedBindings;
+    if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) core.set(el.name.text, (el.propertyName ?? el.name).text);
+    if (nb && ts.isNamespaceImport(nb)) core.set(`${nb.name.text}.*`, '*');
+  }
+  return { core };
+}
+
+/** The pg-core export a callee names (`index`, `pgTable`, `core.text` through a namespace import). */
+function coreName(callee: ts.Expression, imp: Imports): string | undefined {
+  const x = unwrap(callee);
+  if (ts.isIdentifier(x)) return imp.core.get(x.text);
+  if (ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && imp.core.has(`${x.expression.text}.*`)) return x.name.text;
+  return undefined;
+}
+
+interface Ctx {
+  values: Values;
+  imp: Imports;
+  /** Local table variables of this file: variable → table name (for same-file references and FK names). */
+  tables: Map<string, string>;
+}
+
+/** What a call makes a table with: pgTable itself, a pgSchema's `.table`, or a pgTableCreator's function. */
+function tableFactory(callee: ts.Expression, ctx: Ctx): { schema?: string; prefix?: (n: string) => string } | undefined {
+  const x = unwrap(callee);
+  const name = coreName(x, ctx.imp);
+  if (name === 'pgTable') return {};
+  if (ts.isPropertyAccessExpression(x) && x.name.text === 'table') {
+    const init = ctx.values.resolve(x.expression);
+    if (init && ts.isCallExpression(init) && coreName(init.expression, ctx.imp) === 'pgSchema') {
+      const schema = ctx.values.string(init.arguments[0]);
+      return schema ? { schema } : undefined;
+    }
+  }
+  if (ts.isIdentifier(x)) {
+    const init = ctx.values.resolve(x);
+    if (init && ts.isCallExpression(init) && coreName(init.expression, ctx.imp) === 'pgTableCreator') {
+      const fn = init.arguments[0];
+      if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters.length === 1 && ts.isIdentifier(fn.parameters[0].name)) {
+        const param = fn.parameters[0].name.text;
+        const body = ts.isBlock(fn.body) ? undefined : unwrap(fn.body);
+        if (body && ts.isTemplateExpression(body) && body.templateSpans.every((s) => ts.isIdentifier(s.expression) && s.expression.text === param)) {
+          return { prefix: (n) => body.head.text + body.templateSpans.map((s) => n + s.literal.text).join('') };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+interface ColumnRead {
+  key: string;
+  spec: ColumnSpec;
+}
+
+/** The base type a column builder call makes, or undefined when the callee is no column builder. */
+function builderType(call: ts.CallExpression, ctx: Ctx): string | undefined {
+  const name = coreName(call.expression, ctx.imp);
+  const opts = call.arguments.map((a) => ctx.values.object(a)).find(Boolean);
+  if (name) {
+    if (name === 'timestamp' || name === 'time') {
+      const tz = ctx.values.boolean(prop(opts, 'withTimezone'));
+      return tz ? `${name}tz` : name;
+    }
+    return TYPES[name];
+  }
+  // A pgEnum or customType made in this project.
+  const init = ctx.values.resolve(call.expression);
+  if (!init || !ts.isCallExpression(init)) return undefined;
+  const made = coreName(init.expression, ctx.imp) ?? (ts.isCallExpression(init.expression) ? coreName(init.expression.expression, ctx.imp) : undefined);
+  if (made === 'pgEnum') return ctx.values.string(init.arguments[0]);
+  if (made === 'customType') {
+    const cfg = ctx.values.object(init.arguments[0]);
+    const dt = cfg?.properties.find((p) => propertyName(p.name) === 'dataType');
+    const body = dt && (ts.isMethodDeclaration(dt) ? dt.body : ts.isPropertyAssignment(dt) && (ts.isArrowFunction(dt.initializer) || ts.isFunctionExpression(dt.initializer)) ? dt.initializer.body : undefined);
+    if (body && ts.isBlock(body)) {
+      const ret = body.statements.find(ts.isReturnStatement);
+      return ret?.expression ? (ctx.values.string(ret.expression) ?? 'unknown') : 'unknown';
+    }
+    if (body) return ctx.values.string(body as ts.Expression) ?? 'unknown';
+    return 'unknown';
+  }
+  return undefined;
+}
+
+/** `() => user.id` / `(): AnyPgColumn => user.id`: the referenced table variable and field. */
+function referenceTarget(fn: ts.Expression | undefined, ctx: Ctx): { model: string; field: string } | undefined {
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return undefined;
+  let body: ts.Node = fn.body;
+  if (ts.isBlock(body)) {
+    const ret = body.statements.find(ts.isReturnStatement);
+    if (!ret?.expression) return undefined;
+    body = ret.expression;
+  }
+  const x = unwrap(body as ts.Expression);
+  if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(x.expression)) return undefined;
+  return { model: modelNameOf(x.expression, ctx), field: x.name.text };
+}
+
+/** The model name of a table variable: the name it was declared under (through an import alias). */
+function modelNameOf(id: ts.Identifier, ctx: Ctx): string {
+  const b = ctx.values.root.top.get(id.text);
+  return b?.kind === 'import' && b.name !== 'default' ? b.name : id.text;
+}
+
+function readColumn(key: string, init: ts.Expression, ctx: Ctx): ColumnRead | undefined {
+  const { root, steps } = callChain(init);
+  // callChain stops at a plain call: the builder call is the root.
+  if (!ts.isCallExpression(root)) return undefined;
+  const base = builderType(root, ctx);
+  if (!base) return undefined;
+  const first = root.arguments[0];
+  const name = (first && ctx.values.string(first)) ?? key;
+  const spec: ColumnSpec = { name, type: base, fieldName: key };
+  for (const s of steps) {
+    switch (s.name) {
+      case 'notNull':
+        spec.notNull = true;
+        break;
+      case 'primaryKey':
+        spec.primaryKey = true;
+        spec.notNull = true;
+        break;
+      case 'unique': {
+        const n = s.args?.[0] ? ctx.values.string(s.args[0]) : undefined;
+        spec.unique = n ?? true;
+        break;
+      }
+      case 'array':
+        spec.type = `${spec.type}[]`;
+        break;
+      case 'references': {
+        const t = referenceTarget(s.args?.[0], ctx);
+        if (t) spec.references = { model: t.model, fields: [t.field] };
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return { key, spec };
+}
+
+/** The column (by key) a `t.key` / `t.key.asc()` / `t.key.op('x')` names in the extra-config function. */
+function columnRef(e: ts.Expression, param: string | undefined, columns: Map<string, ColumnSpec>): { column: string; opclass?: string; order?: string } | undefined {
+  let x = unwrap(e);
+  let opclass: string | undefined;
+  let order: string | undefined;
+  while (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression)) {
+    const m = x.expression.name.text;
+    if (m === 'op' && x.arguments[0] && ts.isStringLiteralLike(x.arguments[0])) opclass = x.arguments[0].text;
+    else if (m === 'asc' || m === 'desc') order = m.toUpperCase();
+    else if (m === 'nullsFirst' || m === 'nullsLast') order = `${order ? `${order} ` : ''}NULLS ${m === 'nullsFirst' ? 'FIRST' : 'LAST'}`;
+    else return undefined;
+    x = unwrap(x.expression.expression);
+  }
+  if (ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && (!param || x.expression.text === param)) {
+    const c = columns.get(x.name.text);
+    return c ? { column: c.name, opclass, order } : undefined;
+  }
+  return undefined;
+}
+
+/** SQL text of a `sql\`…\`` template (or `sql.raw('…')`) with `${t.col}` as quoted column names. */
+function sqlText(e: ts.Expression, param: string | undefined, columns: Map<string, ColumnSpec>, ctx: Ctx): string | undefined {
+  const x = unwrap(e);
+  if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === 'raw') return ctx.values.string(x.arguments[0]);
+  if (!ts.isTaggedTemplateExpression(x)) return undefined;
+  const tpl = x.template;
+  if (ts.isNoSubstitutionTemplateLiteral(tpl)) return tpl.text;
+  let out = tpl.head.text;
+  for (const span of tpl.templateSpans) {
+    const c = columnRef(span.expression, param, columns);
+    if (c) out += `"${c.column.replace(/"/g, '""')}"`;
+    else {
+      const s = ctx.values.string(span.expression);
+      if (s === undefined) return undefined;
+      out += s;
+    }
+    out += span.literal.text;
+  }
+  return out;
+}
+
+function indexKeys(args: readonly ts.Expression[], param: string | undefined, columns: Map<string, ColumnSpec>, ctx: Ctx): IndexSpec['keys'] | undefined {
+  const keys: IndexSpec['keys'] = [];
+  for (const a of args) {
+    const c = columnRef(a, param, columns);
+    if (c) {
+      keys.push(c.opclass || c.order ? { expression: `"${c.column.replace(/"/g, '""')}"${c.order ? ` ${c.order}` : ''}`, opclass: c.opclass } : c.column);
+      continue;
+    }
+    const sql = sqlText(a, param, columns, ctx);
+    if (sql === undefined) return undefined;
+    keys.push({ expression: sql });
+  }
+  return keys;
+}
+
+/** Reads the entries of the third argument into the table event. */
+function readExtra(fn: ts.Expression | undefined, table: string, ev: Extract<SchemaEvent, { op: 'createTable' }>, columns: Map<string, ColumnSpec>, ctx: Ctx, events: SchemaEvent[]): void {
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return;
+  const p0 = fn.parameters[0]?.name;
+  const param = p0 && ts.isIdentifier(p0) ? p0.text : undefined;
+  let body: ts.Node = fn.body;
+  if (ts.isBlock(body)) {
+    const ret = body.statements.find(ts.isReturnStatement);
+    if (!ret?.expression) return;
+    body = ret.expression;
+  }
+  const b = unwrap(body as ts.Expression);
+  const entries: ts.Expression[] = ts.isArrayLiteralExpression(b)
+    ? [...b.elements]
+    : ts.isObjectLiteralExpression(b)
+      ? b.properties.filter(ts.isPropertyAssignment).map((p) => p.initializer)
+      : [];
+  for (const entry of entries) {
+    const { root, steps } = callChain(entry);
+    if (!ts.isCallExpression(root)) continue;
+    const kind = coreName(root.expression, ctx.imp);
+    const at = rangeOf(entry);
+    const name = root.arguments[0] ? ctx.values.string(root.arguments[0]) : undefined;
+    if (kind === 'index' || kind === 'uniqueIndex') {
+      const ix: IndexSpec = { keys: [], unique: kind === 'uniqueIndex', name };
+      let ok = true;
+      for (const s of steps) {
+        const args = s.args ? [...s.args] : [];
+        if (s.name === 'on' || s.name === 'onOnly') {
+          const k = indexKeys(args, param, columns, ctx);
+          if (k) ix.keys = k;
+          else ok = false;
+        } else if (s.name === 'using') {
+          ix.method = ctx.values.string(args[0]);
+          const k = indexKeys(args.slice(1), param, columns, ctx);
+          if (k) ix.keys = k;
+          else ok = false;
+        } else if (s.name === 'where') {
+          const w = args[0] && sqlText(args[0], param, columns, ctx);
+          if (w === undefined) ok = false;
+          else ix.where = w;
+        }
+      }
+      if (!ok || !ix.keys.length) {
+        events.push({ op: 'problem', at, message: `index ${name ?? ''} on ${table} not read: a key or condition is computed at run time`.replace('  ', ' ') });
+        continue;
+      }
+      // drizzle-kit names an unnamed index `<table>_<columns>_index`.
+      ix.name ??= `${table}_${ix.keys.map((k) => (typeof k === 'string' ? k : 'expr')).join('_')}_index`;
+      (ev.indexes ??= []).push(ix);
+    } else if (kind === 'primaryKey') {
+      const cfg = ctx.values.object(root.arguments[0]);
+      const list = cfg ? prop(cfg, 'columns') : undefined;
+      const refs = list && ts.isArrayLiteralExpression(unwrap(list)) ? [...(unwrap(list) as ts.ArrayLiteralExpression).elements] : [...root.arguments];
+      const cols = refs.map((r) => columnRef(r, param, columns)?.column);
+      if (cols.length && cols.every(Boolean)) {
+        const pkName = (cfg && ctx.values.string(prop(cfg, 'name'))) ?? `${table}_${(cols as string[]).join('_')}_pk`;
+        ev.primaryKey = { columns: cols as string[], name: pkName };
+      }
+    } else if (kind === 'unique') {
+      const on = steps.find((s) => s.name === 'on');
+      const cols = on?.args ? [...on.args].map((r) => columnRef(r, param, columns)?.column) : [];
+      if (cols.length && cols.every(Boolean)) (ev.uniques ??= []).push({ columns: cols as string[], name: name ?? `${table}_${(cols as string[]).join('_')}_unique` });
+    } else if (kind === 'foreignKey') {
+      const cfg = ctx.values.object(root.arguments[0]);
+      const from = cfg && prop(cfg, 'columns');
+      const to = cfg && prop(cfg, 'foreignColumns');
+      const fromCols = from && ts.isArrayLiteralExpression(unwrap(from)) ? (unwrap(from) as ts.ArrayLiteralExpression).elements.map((r) => columnRef(r, param, columns)?.column) : [];
+      const toRefs = to && ts.isArrayLiteralExpression(unwrap(to)) ? (unwrap(to) as ts.ArrayLiteralExpression).elements.map((r) => unwrap(r)) : [];
+      const target = toRefs.map((r) => (ts.isPropertyAccessExpression(r) && ts.isIdentifier(r.expression) ? { model: modelNameOf(r.expression, ctx), field: r.name.text } : undefined));
+      if (!fromCols.length || !fromCols.every(Boolean) || !target.length || !target.every(Boolean)) continue;
+      const model = target[0]!.model;
+      const cols = fromCols as string[];
+      const fk: ForeignKeySpec = {
+        name: (cfg && ctx.values.string(prop(cfg, 'name'))) ?? undefined,
+        columns: cols,
+        ref: { model, fields: target.map((t) => t!.field), nameFor: (r) => `${table}_${cols.join('_')}_${r.table}_${r.columns.join('_')}_fk` },
+      };
+      (ev.foreignKeys ??= []).push(fk);
+    }
+  }
+}
+
+function readTable(call: ts.CallExpression, variable: string | undefined, ctx: Ctx, events: SchemaEvent[]): void {
+  const factory = tableFactory(call.expression, ctx);
+  if (!factory) return;
+  const raw = ctx.values.string(call.arguments[0]);
+  const colsObj = ctx.values.object(call.arguments[1]) ?? (call.arguments[1] && ts.isObjectLiteralExpression(unwrap(call.arguments[1])) ? (unwrap(call.arguments[1]) as ts.ObjectLiteralExpression) : undefined);
+  const at = rangeOf(call);
+  if (raw === undefined || !colsObj) {
+    events.push({ op: 'problem', at, message: `Drizzle table${variable ? ` ${variable}` : ''} not read: its name or columns are computed at run time` });
+    return;
+  }
+  const name = factory.prefix ? factory.prefix(raw) : raw;
+  const columns = new Map<string, ColumnSpec>();
+  const readProps = (obj: ts.ObjectLiteralExpression, depth: number): void => {
+    for (const p of obj.properties) {
+      if (ts.isSpreadAssignment(p)) {
+        // `...timestamps`: a shared object of column builders.
+        const spread = ctx.values.object(p.expression);
+        if (spread && depth < 4) readProps(spread, depth + 1);
+        continue;
+      }
+      if (!ts.isPropertyAssignment(p)) continue;
+      const key = propertyName(p.name, ctx.values);
+      if (!key) continue;
+      const c = readColumn(key, p.initializer, ctx);
+      if (c) columns.set(c.key, c.spec);
+    }
+  };
+  readProps(colsObj, 0);
+  if (variable) ctx.tables.set(variable, name);
+  const ev: Extract<SchemaEvent, { op: 'createTable' }> = { op: 'createTable', at, table: { name, schema: factory.schema }, columns: [...columns.values()], modelName: variable };
+  for (const c of ev.columns) {
+    // drizzle-kit names column-level unique constraints `<table>_<column>_unique`.
+    if (c.unique === true) c.unique = `${name}_${c.name}_unique`;
+  }
+  readExtra(call.arguments[2], name, ev, columns, ctx, events);
+  for (const c of ev.columns) if (c.references) c.references.nameFor = (r) => `${name}_${c.name}_${r.table}_${r.columns.join('_')}_fk`;
+  events.push(ev);
+}
+
+function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
+  const imp = pgCoreImports(sf);
+  if (!imp.core.size) return undefined;
+  const ctx: Ctx = { values, imp, tables: new Map() };
+  const events: SchemaEvent[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && n.initializer && ts.isIdentifier(n.name)) {
+      const init = unwrap(n.initializer);
+      if (ts.isCallExpression(init) && tableFactory(init.expression, ctx)) {
+        readTable(init, n.name.text, ctx, events);
+        return;
+      }
+    }
+    if (ts.isCallExpression(n) && tableFactory(n.expression, ctx)) {
+      readTable(n, undefined, ctx, events);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return events.length ? { kind: 'declaration', events, library: 'drizzle' } : undefined;
+}
+
+export const drizzleSchemaReader: SchemaReader = {
+  library: 'drizzle',
+  detect: (text) => text.includes('drizzle-orm/pg-core'),
+  read,
+};

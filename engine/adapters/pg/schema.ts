@@ -1,0 +1,225 @@
+/**
+ * node-pg-migrate migrations (the migration tool of node-postgres projects; its reader lives with the
+ * pg adapter): `exports.up = (pgm) => …` / `export async function up(pgm: MigrationBuilder)`, read from
+ * `up` only:
+ * - `pgm.createTable(name, { col: 'type' | { type, notNull, primaryKey, unique, references } }, { constraints })`
+ *   (`'id'` is `serial primary key`); `name` may be `{ schema, name }`;
+ * - `pgm.addColumns/addColumn`, `dropColumns/dropColumn`, `renameColumn`, `alterColumn(t, c, { type, notNull })`,
+ *   `renameTable`, `dropTable`;
+ * - `pgm.createIndex/addIndex(t, cols, { name, unique, where, method, include })` (unnamed:
+ *   `<table>_<columns>[_unique]_index`), `dropIndex`;
+ * - `pgm.addConstraint(t, name, { primaryKey | unique | foreignKeys } | 'SQL')`, `dropConstraint`;
+ * - `pgm.sql('…')` through the SQL parser.
+ */
+import type { ColumnSpec, ForeignKeySpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
+import { type Values, callChain, migrationUpBodies, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+
+type At = { start: number; end: number };
+
+function tableArg(e: ts.Expression | undefined, values: Values): TableName | undefined {
+  if (!e) return undefined;
+  const o = values.object(e);
+  if (o) {
+    const name = values.string(prop(o, 'name', values));
+    return name ? { name, schema: values.string(prop(o, 'schema', values)) } : undefined;
+  }
+  const s = values.string(e);
+  return s ? { name: s } : undefined;
+}
+
+/** `'"users"'`, `'users(id)'`, `{ schema, name }` → a table (and its column when written `t(c)`). */
+function referenceArg(e: ts.Expression | undefined, values: Values): { table: TableName; column?: string } | undefined {
+  const t = tableArg(e, values);
+  if (!t) return undefined;
+  const m = /^\s*"?([^"(]+?)"?\s*(?:\(\s*"?([^")]+)"?\s*\))?\s*$/.exec(t.name);
+  if (!m) return undefined;
+  const parts = m[1].split('.');
+  const table = parts.length > 1 ? { schema: parts[0].replace(/"/g, ''), name: parts[1].replace(/"/g, '') } : { name: m[1], schema: t.schema };
+  return { table, column: m[2] };
+}
+
+function columnSpec(name: string, def: ts.Expression, table: TableName, values: Values, after: SchemaEvent[], at: At): ColumnSpec | undefined {
+  const short = values.string(def);
+  if (short !== undefined) return short === 'id' ? { name, type: 'serial', primaryKey: true, notNull: true } : { name, type: short };
+  const o = values.object(def);
+  if (!o) return undefined;
+  const type = values.string(prop(o, 'type', values));
+  const spec: ColumnSpec = { name, type: type === 'id' ? 'serial' : type };
+  if (values.boolean(prop(o, 'notNull', values))) spec.notNull = true;
+  if (values.boolean(prop(o, 'primaryKey', values))) {
+    spec.primaryKey = true;
+    spec.notNull = true;
+  }
+  if (values.boolean(prop(o, 'unique', values))) spec.unique = true;
+  const ref = referenceArg(prop(o, 'references', values), values);
+  const refCol = values.string(prop(o, 'referencesConstraintName', values));
+  if (ref) after.push({ op: 'addForeignKey', at, table, fk: { name: refCol, columns: [name], ref: { table: ref.table, columns: ref.column ? [ref.column] : undefined } } });
+  return spec;
+}
+
+function columnsOf(obj: ts.ObjectLiteralExpression | undefined, table: TableName, values: Values, after: SchemaEvent[], at: At): ColumnSpec[] {
+  const out: ColumnSpec[] = [];
+  for (const p of obj?.properties ?? []) {
+    if (!ts.isPropertyAssignment(p)) continue;
+    const name = propertyName(p.name, values);
+    const c = name ? columnSpec(name, p.initializer, table, values, after, at) : undefined;
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** The `constraints` option: `{ primaryKey, unique, foreignKeys }`. */
+function constraints(o: ts.ObjectLiteralExpression | undefined, table: TableName, name: string | undefined, values: Values, at: At): SchemaEvent[] {
+  const out: SchemaEvent[] = [];
+  if (!o) return out;
+  const pk = values.strings(prop(o, 'primaryKey', values));
+  if (pk?.length) out.push({ op: 'addPrimaryKey', at, table, columns: pk, name });
+  const u = prop(o, 'unique', values);
+  const ux = u && unwrap(u);
+  const lists = ux && ts.isArrayLiteralExpression(ux) && ux.elements.some((el) => ts.isArrayLiteralExpression(unwrap(el))) ? ux.elements.map((el) => values.strings(el)) : [values.strings(u)];
+  for (const cols of lists) if (cols?.length) out.push({ op: 'addUnique', at, table, columns: cols, name });
+  const fkx = prop(o, 'foreignKeys', values);
+  const fkList = fkx && ts.isArrayLiteralExpression(unwrap(fkx)) ? [...(unwrap(fkx) as ts.ArrayLiteralExpression).elements] : fkx ? [fkx] : [];
+  for (const f of fkList) {
+    const fo = values.object(f);
+    const cols = fo && values.strings(prop(fo, 'columns', values));
+    const ref = fo && referenceArg(prop(fo, 'references', values), values);
+    if (!cols?.length || !ref) continue;
+    const fk: ForeignKeySpec = { name, columns: cols, ref: { table: ref.table, columns: ref.column ? [ref.column] : undefined } };
+    out.push({ op: 'addForeignKey', at, table, fk });
+  }
+  return out;
+}
+
+/** node-pg-migrate's default index name: `<table>_<columns>[_unique]_index`. */
+function indexName(table: string, cols: string[], unique: boolean): string {
+  return `${table}_${cols.join('_')}${unique ? '_unique' : ''}_index`;
+}
+
+function call(c: ts.CallExpression, pgm: string, values: Values, events: SchemaEvent[]): boolean {
+  const { root, steps } = callChain(c);
+  if (!ts.isIdentifier(root) || root.text !== pgm || steps.length !== 1 || !steps[0].args) return false;
+  const args = [...steps[0].args];
+  const at = rangeOf(c);
+  const table = tableArg(args[0], values);
+  switch (steps[0].name) {
+    case 'sql': {
+      const text = values.mappedText(args[0]);
+      if (text) events.push({ op: 'sql', at, text: text.text, offsetOf: text.offsetOf });
+      return true;
+    }
+    case 'createTable': {
+      if (!table) return true;
+      const after: SchemaEvent[] = [];
+      const columns = columnsOf(values.object(args[1]), table, values, after, at);
+      const opts = values.object(args[2]);
+      events.push({ op: 'createTable', at, table, columns, ifNotExists: opts ? values.boolean(prop(opts, 'ifNotExists', values)) === true : undefined });
+      events.push(...after, ...constraints(opts ? values.object(prop(opts, 'constraints', values)) : undefined, table, undefined, values, at));
+      return true;
+    }
+    case 'addColumns':
+    case 'addColumn': {
+      if (!table) return true;
+      const after: SchemaEvent[] = [];
+      for (const col of columnsOf(values.object(args[1]), table, values, after, at)) events.push({ op: 'addColumn', at, table, column: col });
+      events.push(...after);
+      return true;
+    }
+    case 'dropColumns':
+    case 'dropColumn': {
+      // A list of names, one name, or an object keyed by column.
+      const obj = values.object(args[1]);
+      const cols = values.strings(args[1]) ?? obj?.properties.map((p) => (p.name ? propertyName(p.name, values) : undefined)).filter((x): x is string => !!x);
+      for (const col of cols ?? []) if (table) events.push({ op: 'dropColumn', at, table, column: col, ifExists: true });
+      return true;
+    }
+    case 'renameColumn': {
+      const from = values.string(args[1]);
+      const to = values.string(args[2]);
+      if (table && from && to) events.push({ op: 'renameColumn', at, table, from, to });
+      return true;
+    }
+    case 'alterColumn': {
+      const col = values.string(args[1]);
+      const o = values.object(args[2]);
+      if (!table || !col || !o) return true;
+      const notNull = values.boolean(prop(o, 'notNull', values));
+      events.push({ op: 'alterColumn', at, table, column: col, type: values.string(prop(o, 'type', values)), notNull });
+      return true;
+    }
+    case 'renameTable': {
+      const to = values.string(args[1]);
+      if (table && to) events.push({ op: 'renameTable', at, table, to });
+      return true;
+    }
+    case 'dropTable':
+      if (table) events.push({ op: 'dropTable', at, table, ifExists: true });
+      return true;
+    case 'createIndex':
+    case 'addIndex': {
+      const cols = values.strings(args[1]);
+      if (!table || !cols?.length) {
+        events.push({ op: 'problem', at, message: 'node-pg-migrate index not read: its table or columns are computed at run time' });
+        return true;
+      }
+      const o = values.object(args[2]);
+      const unique = o ? values.boolean(prop(o, 'unique', values)) === true : false;
+      const keys = cols.map((c) => (/^[\w$]+$/.test(c) ? c : { expression: c }));
+      events.push({
+        op: 'addIndex',
+        at,
+        table,
+        index: {
+          name: (o && values.string(prop(o, 'name', values))) ?? indexName(table.name, cols.map((c) => c.replace(/[^\w]+/g, '_')), unique),
+          keys,
+          unique,
+          where: o ? values.string(prop(o, 'where', values)) : undefined,
+          method: o ? values.string(prop(o, 'method', values)) : undefined,
+          include: o ? values.strings(prop(o, 'include', values)) : undefined,
+          ifNotExists: o ? values.boolean(prop(o, 'ifNotExists', values)) === true : undefined,
+        },
+      });
+      return true;
+    }
+    case 'dropIndex': {
+      const cols = values.strings(args[1]) ?? [];
+      const o = values.object(args[2]);
+      const name = (o && values.string(prop(o, 'name', values))) ?? (table ? indexName(table.name, cols, o ? values.boolean(prop(o, 'unique', values)) === true : false) : undefined);
+      if (name) events.push({ op: 'dropIndex', at, name, schema: table?.schema, ifExists: true });
+      return true;
+    }
+    case 'addConstraint':
+    case 'createConstraint': {
+      const name = values.string(args[1]) ?? undefined;
+      if (!table) return true;
+      const sql = values.string(args[2]);
+      if (sql !== undefined) events.push({ op: 'sql', at, text: `ALTER TABLE "${table.name.replace(/"/g, '""')}" ADD ${name ? `CONSTRAINT "${name.replace(/"/g, '""')}" ` : ''}${sql}`, offsetOf: () => at.start });
+      else events.push(...constraints(values.object(args[2]), table, name, values, at));
+      return true;
+    }
+    case 'dropConstraint': {
+      const name = values.string(args[1]);
+      if (table && name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
+  const events: SchemaEvent[] = [];
+  for (const body of migrationUpBodies(sf, values)) {
+    const fn = body.parent;
+    const p = fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn)) ? fn.parameters[0]?.name : undefined;
+    const pgm = p && ts.isIdentifier(p) ? p.text : 'pgm';
+    values.staticWalk(body, (n) => ts.isCallExpression(n) && call(n, pgm, values, events));
+  }
+  return events.length ? { kind: 'migration', events, library: 'node-pg-migrate' } : undefined;
+}
+
+export const nodePgMigrateSchemaReader: SchemaReader = {
+  library: 'node-pg-migrate',
+  detect: (text) => /\bpgm\s*\.\s*(?:createTable|createIndex|addIndex|addColumns?|sql|addConstraint)\s*\(/.test(text) || (text.includes('node-pg-migrate') && /\bup\b/.test(text)),
+  read,
+};

@@ -1,0 +1,163 @@
+/**
+ * Which schema a file's queries run against, in a project that may hold several packages (a
+ * monorepo): the unit is the package that owns schema sources. A package is a folder with a
+ * `package.json` or a `querylens.config.json`; the project root is one too. Each schema source
+ * belongs to the deepest package holding it. For a file:
+ *   1. its own package, when that owns schema sources;
+ *   2. else the workspace packages its package depends on (package.json dependencies naming another
+ *      package of the project) that own schema sources: code whose client comes from `@acme/db` uses
+ *      `@acme/db`'s schema;
+ *   3. else the nearest enclosing package that owns schema sources (migrations at the repository
+ *      root, code in `apps/web`);
+ *   4. else, when exactly one package in the project owns schema sources, that one (nothing else
+ *      could be meant);
+ *   5. else none: no schema, and no sibling service's schema either.
+ */
+export interface SchemaScope {
+  /** Project-relative folders ('' for the root) of the packages whose schema sources make the scope, sorted. */
+  packages: string[];
+  reason: 'own' | 'dependency' | 'ancestor' | 'only' | 'none';
+}
+
+interface PackageInfo {
+  dir: string;
+  name?: string;
+  deps: string[];
+  /** Entry files named by package.json (`source`, `types`, `module`, `main`, `exports['.']`), in that order. */
+  entries: string[];
+}
+
+const MANIFEST = /(?:^|\/)(package\.json|querylens\.config\.json)$/;
+
+export function isManifest(path: string): boolean {
+  return MANIFEST.test(path);
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+function exportTarget(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    for (const k of ['types', 'source', 'import', 'require', 'default', 'node']) {
+      const t = exportTarget((v as Record<string, unknown>)[k]);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+function parsePackage(dir: string, text: string | undefined): PackageInfo {
+  const info: PackageInfo = { dir, deps: [], entries: [] };
+  if (text === undefined) return info;
+  try {
+    const j = JSON.parse(text) as Record<string, unknown>;
+    if (typeof j.name === 'string') info.name = j.name;
+    for (const k of ['source', 'types', 'typings', 'module', 'main']) if (typeof j[k] === 'string') info.entries.push(j[k] as string);
+    const exp = j.exports;
+    const dot = exp && typeof exp === 'object' && !Array.isArray(exp) && '.' in (exp as object) ? (exp as Record<string, unknown>)['.'] : exp;
+    const t = exportTarget(dot);
+    if (t) info.entries.push(t);
+    for (const k of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+      const d = j[k];
+      if (d && typeof d === 'object' && !Array.isArray(d)) info.deps.push(...Object.keys(d));
+    }
+  } catch {
+    // A broken package.json still makes its folder a package.
+  }
+  return info;
+}
+
+/** The packages of a project and the schema sources each owns; answers scopes for files. */
+export class PackageMap {
+  private readonly packages = new Map<string, PackageInfo>();
+  /** Package folder → its schema sources, in the order given. */
+  readonly owners = new Map<string, string[]>();
+  private readonly byName = new Map<string, string>();
+  private readonly scopes = new Map<string, SchemaScope>();
+
+  constructor(paths: Iterable<string>, text: (path: string) => string | undefined, schemaSources: readonly string[]) {
+    this.packages.set('', { dir: '', deps: [], entries: [] });
+    for (const p of paths) {
+      if (!isManifest(p)) continue;
+      const dir = dirOf(p);
+      const pkg = p.endsWith('package.json') ? parsePackage(dir, text(p)) : undefined;
+      const known = this.packages.get(dir);
+      if (!known || pkg) this.packages.set(dir, pkg ?? known ?? { dir, deps: [], entries: [] });
+    }
+    for (const pkg of this.packages.values()) if (pkg.name) this.byName.set(pkg.name, pkg.dir);
+    for (const s of schemaSources) {
+      const owner = this.ownerOf(s);
+      const list = this.owners.get(owner);
+      if (list) list.push(s);
+      else this.owners.set(owner, [s]);
+    }
+  }
+
+  /** The deepest package folder holding `path`. */
+  ownerOf(path: string): string {
+    for (let d = dirOf(path); ; d = dirOf(d)) {
+      if (this.packages.has(d)) return d;
+      if (d === '') return '';
+    }
+  }
+
+  scopeOf(path: string): SchemaScope {
+    const own = this.ownerOf(path);
+    let hit = this.scopes.get(own);
+    if (!hit) this.scopes.set(own, (hit = this.compute(own)));
+    return hit;
+  }
+
+  private compute(own: string): SchemaScope {
+    if (this.owners.has(own)) return { packages: [own], reason: 'own' };
+    const deps = (this.packages.get(own)?.deps ?? []).map((n) => this.byName.get(n)).filter((d): d is string => d !== undefined && this.owners.has(d));
+    if (deps.length) return { packages: [...new Set(deps)].sort(), reason: 'dependency' };
+    // ownerOf of a package folder is the package enclosing it.
+    for (let d = own; d !== ''; ) {
+      d = this.ownerOf(d);
+      if (this.owners.has(d)) return { packages: [d], reason: 'ancestor' };
+    }
+    if (this.owners.size === 1) return { packages: [...this.owners.keys()], reason: 'only' };
+    return { packages: [], reason: 'none' };
+  }
+
+  /**
+   * The source file a bare import of a package of the project names (`@hedgedoc/database`,
+   * `@acme/db/schema`): its folder by package.json name, then its entry, built paths (`dist/cjs/x.js`)
+   * mapped back to sources (`src/x.ts`). `exists` probes a path without extension.
+   */
+  resolvePackage(spec: string, exists: (base: string) => string | undefined): string | undefined {
+    const m = /^((?:@[^/]+\/)?[^/@.][^/]*)(?:\/(.+))?$/.exec(spec);
+    const dir = m ? this.byName.get(m[1]) : undefined;
+    if (!m || dir === undefined) return undefined;
+    const join = (rel: string): string => (dir ? `${dir}/${rel}` : rel);
+    const bases: string[] = [];
+    const add = (rel: string): void => {
+      const r = rel.replace(/^\.\//, '').replace(/\.(d\.ts|[cm]?js|[cm]?ts|tsx|jsx)$/, '');
+      bases.push(join(r));
+      const built = /^(?:dist|lib|build|out)(?:\/(?:cjs|esm|mjs|es|types))?\/(.*)$/.exec(r);
+      if (built) bases.push(join(`src/${built[1]}`));
+    };
+    if (m[2]) {
+      add(m[2]);
+      add(`src/${m[2]}`);
+    } else {
+      for (const e of this.packages.get(dir)?.entries ?? []) add(e);
+      add('src/index');
+      add('index');
+    }
+    for (const b of bases) {
+      const hit = exists(b);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /** Schema sources of a scope, in the order given to the map. */
+  sourcesOf(scope: SchemaScope): string[] {
+    return scope.packages.flatMap((p) => this.owners.get(p) ?? []);
+  }
+}

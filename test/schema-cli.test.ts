@@ -1,0 +1,186 @@
+/**
+ * The real `querylens` command on projects made in the temp directory, for what depends on where
+ * the schema comes from: `querylens schema`, monorepos (a service never sees a sibling's schema,
+ * `--fix` writes only inside the owning package), the missing-schema problem, and the project root
+ * outside git.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const repo = path.join(__dirname, '..');
+const bin = path.join(repo, 'bin', 'querylens.js');
+const temps: string[] = [];
+
+function project(files: Record<string, string>, parent = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(parent, 'querylens-schema-'));
+  temps.push(dir);
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, content);
+  }
+  return dir;
+}
+
+function ql(cwd: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, env, encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface LintJson {
+  findings: { ruleId: string; file: string; message: string }[];
+  problems: { kind: string; file: string; message: string }[];
+}
+
+const QUERY = (table: string) => `import { Pool } from 'pg';
+const pool = new Pool();
+export async function byEmail(email: string) {
+  return pool.query('SELECT id FROM ${table} WHERE email = $1', [email]);
+}
+`;
+
+/** Two services owning a `users` table each (one indexed on email), a package without schema that depends on a db package, a tool package with queries and no schema. */
+const MONOREPO = {
+  'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*', 'packages/*', 'tools'] }),
+  'services/auth/package.json': JSON.stringify({ name: 'auth' }),
+  'services/auth/migrations/001_init.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);\n',
+  'services/auth/src/users.ts': QUERY('users'),
+  'services/billing/package.json': JSON.stringify({ name: 'billing' }),
+  'services/billing/migrations/001_init.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);\nCREATE INDEX users_email ON users (email);\n',
+  'services/billing/src/users.ts': QUERY('users'),
+  'packages/db/package.json': JSON.stringify({ name: '@mono/db' }),
+  'packages/db/src/schema.ts': "import { pgTable, integer, text } from 'drizzle-orm/pg-core';\nexport const accounts = pgTable('accounts', { id: integer('id').primaryKey(), email: text('email') });\n",
+  'packages/web/package.json': JSON.stringify({ name: 'web', dependencies: { '@mono/db': 'workspace:*' } }),
+  'packages/web/src/accounts.ts': QUERY('accounts'),
+  'tools/package.json': JSON.stringify({ name: 'tools' }),
+  'tools/report.ts': QUERY('users'),
+};
+
+before(function () {
+  this.timeout(120000);
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'pipe' });
+});
+
+after(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('querylens schema', () => {
+  it('prints tables, columns, indexes and foreign keys with where each was defined, and the sources in order (stylish)', () => {
+    const dir = project({
+      'package.json': '{ "name": "app" }',
+      'db/migrations/001_init.sql': 'CREATE TABLE teams (id int PRIMARY KEY);\nCREATE TABLE users (id int PRIMARY KEY, team_id int REFERENCES teams (id), email text);\n',
+      'db/migrations/002_email.sql': 'CREATE UNIQUE INDEX users_email ON users (email);\n',
+      'src/schema.ts': "import { pgTable, integer, text, index } from 'drizzle-orm/pg-core';\nexport const events = pgTable('events', { id: integer('id').primaryKey(), kind: text('kind') }, (t) => [index('events_kind_idx').on(t.kind)]);\n",
+    });
+    const r = ql(dir, ['schema']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Schema of \.: 3 tables, 5 indexes, 1 foreign keys$/m);
+    const sources = r.stdout.indexOf('Sources, in the order applied (3):');
+    assert.ok(sources >= 0, r.stdout);
+    assert.ok(r.stdout.indexOf('1. db/migrations/001_init.sql') < r.stdout.indexOf('2. db/migrations/002_email.sql'));
+    assert.ok(r.stdout.indexOf('2. db/migrations/002_email.sql') < r.stdout.indexOf('3. src/schema.ts'));
+    assert.match(r.stdout, /index users_email UNIQUE \(email\) {2}db\/migrations\/002_email\.sql:1/);
+    assert.match(r.stdout, /index events_kind_idx INDEX \(kind\) {2}src\/schema\.ts:2/);
+    assert.match(r.stdout, /foreign key users_team_id_fkey \(team_id\) → public\.teams \(id\) {2}db\/migrations\/001_init\.sql:2/);
+  });
+
+  it('--format json gives the same model as data', () => {
+    const dir = project({ 'migrations/1.sql': 'CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a) WHERE a > 0;\n' });
+    const r = ql(dir, ['schema', '.', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const data = JSON.parse(r.stdout);
+    assert.deepEqual(data.counts, { tables: 1, indexes: 2, foreignKeys: 0 });
+    assert.deepEqual(data.sources, ['migrations/1.sql']);
+    const t = data.tables[0];
+    assert.equal(t.name, 't');
+    assert.deepEqual(
+      t.indexes.map((i: { name: string; kind: string; predicate?: string; definedAt: { line: number } }) => [i.name, i.kind, i.predicate ?? null, i.definedAt.line]),
+      [
+        ['t_pkey', 'primary', null, 1],
+        ['t_a', 'index', '(a > 0)', 2],
+      ],
+    );
+  });
+
+  it('in a monorepo, shows the schema of the package that owns the path', () => {
+    const dir = project(MONOREPO);
+    const auth = JSON.parse(ql(dir, ['schema', 'services/auth', '--format', 'json']).stdout);
+    assert.deepEqual(auth.packages, ['services/auth']);
+    assert.deepEqual(auth.tables[0].indexes.map((i: { name: string }) => i.name), ['users_pkey']);
+    const web = JSON.parse(ql(dir, ['schema', 'packages/web/src/accounts.ts', '--format', 'json']).stdout);
+    assert.deepEqual(web.packages, ['packages/db']);
+    assert.deepEqual(web.tables.map((t: { name: string }) => t.name), ['accounts']);
+  });
+
+  it('names the path and exits 2 for a path that does not exist, and for a bad format', () => {
+    const dir = project({ 'a.sql': 'SELECT 1;\n' });
+    const r = ql(dir, ['schema', 'nope']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nope: no such file or directory/);
+    const f = ql(dir, ['schema', '--format', 'xml']);
+    assert.equal(f.code, 2);
+    assert.match(f.stderr, /unknown format "xml" for schema/);
+  });
+});
+
+describe('querylens lint in a monorepo', () => {
+  it('each service is linted against its own schema; a package without one uses the schema of the package it depends on', () => {
+    const dir = project(MONOREPO);
+    const r = ql(dir, ['lint', '--format', 'json']);
+    const out = JSON.parse(r.stdout) as LintJson;
+    const unindexed = out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file).sort();
+    // billing has the index, auth does not: auth's finding stays although a sibling indexes users.email.
+    assert.deepEqual(unindexed, ['packages/web/src/accounts.ts', 'services/auth/src/users.ts']);
+  });
+
+  it('--fix writes the index migration into the owning package only', () => {
+    const dir = project(MONOREPO);
+    ql(dir, ['lint', 'services/auth', '--fix']);
+    assert.ok(fs.existsSync(path.join(dir, 'services/auth/migrations/002_add_idx_users_email.sql')));
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'services/billing/migrations')), ['001_init.sql']);
+    assert.ok(!fs.existsSync(path.join(dir, 'migrations')));
+  });
+
+  it('code that runs queries with no schema to read gets one problem per package naming the silent rules', () => {
+    const dir = project(MONOREPO);
+    const out = JSON.parse(ql(dir, ['lint', '--format', 'json']).stdout) as LintJson;
+    const missing = out.problems.filter((p) => p.kind === 'schema' && p.message.startsWith('no database schema found'));
+    assert.deepEqual(missing.map((p) => p.file), ['tools/report.ts']);
+    assert.match(missing[0].message, /unindexed-predicate stays silent/);
+    assert.match(missing[0].message, /"schema": \{ "sources"/);
+    // The same project with a schema source for the tool: no such problem.
+    const ok = project({ ...MONOREPO, 'tools/migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text);\n' });
+    const out2 = JSON.parse(ql(ok, ['lint', '--format', 'json']).stdout) as LintJson;
+    assert.ok(!out2.problems.some((p) => p.message.startsWith('no database schema found')));
+  });
+
+  it('outside git, linting one project among siblings reads no sibling schema', () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-siblings-'));
+    temps.push(parent);
+    for (const [name, index] of [
+      ['one', ''],
+      ['two', 'CREATE INDEX users_email ON users (email);\n'],
+    ]) {
+      const files: Record<string, string> = {
+        'package.json': JSON.stringify({ name }),
+        'migrations/001.sql': `CREATE TABLE users (id int PRIMARY KEY, email text);\n${index}`,
+        'src/q.ts': QUERY('users'),
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(parent, name, rel)), { recursive: true });
+        fs.writeFileSync(path.join(parent, name, rel), text);
+      }
+    }
+    const out = JSON.parse(ql(parent, ['lint', 'one', '--format', 'json']).stdout) as LintJson;
+    assert.deepEqual(out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file), ['one/src/q.ts']);
+    const schema = JSON.parse(ql(parent, ['schema', 'one', '--format', 'json']).stdout);
+    assert.deepEqual(schema.sources, ['one/migrations/001.sql']);
+  });
+});
