@@ -17,7 +17,7 @@ import { typeWidth } from '../engine/model';
 import { type ForeignKeyInfo, type TableInfo, isSchemaChangeSource } from '../engine/schema/types';
 import { sqlRangeToFile, sqlToFile, type SqlSite } from '../engine/sources/types';
 import { parseSql, scanSql, type PgNode, type SqlToken } from '../engine/sql/parser';
-import type { Fix } from '../engine/types';
+import type { Estimate, Fix } from '../engine/types';
 import {
   type FromItem,
   type QueryLevel,
@@ -484,7 +484,9 @@ function applySqlEdits(sql: string, edits: SqlEdit[]): string {
   return out;
 }
 
-function report(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel, item: FromItem, other: FromItem, fix: Fix | undefined): void {
+/** The estimate of the product, or undefined when a side is a table nothing tells the size of (not in the schema, no configured rows). */
+function productEstimate(ctx: RuleContext, model: QueryModel, level: QueryLevel, item: FromItem, other: FromItem): Estimate | undefined {
+  if ([item, other].some((i) => unseenTable(ctx, i))) return undefined;
   const [rowsA, rowsB] = capByEvidence(ctx, rowsOf(ctx, model, level, other), rowsOf(ctx, model, level, item));
   // A key join returns about as many rows as the larger side; a filtered side bounds it.
   const filtered = filteredAlone(model, level, other) || filteredAlone(model, level, item);
@@ -492,9 +494,21 @@ function report(ctx: RuleContext, site: SqlSite, model: QueryModel, level: Query
     ? { value: Math.min(rowsA.value, rowsB.value), source: 'default', note: 'assumes a key join returning about as many rows as the filtered side' }
     : { value: Math.max(rowsA.value, rowsB.value), source: 'default', note: 'assumes a key join returning about as many rows as the larger side' };
   const bytes = rowBytes(ctx, other.table) + rowBytes(ctx, item.table);
-  const estimate = ctx.model.cartesian(rowsA, rowsB, joined, bytes);
+  return ctx.model.cartesian(rowsA, rowsB, joined, bytes);
+}
+
+/** A table the schema does not know and the configuration gives no row count for: its size is unknown. */
+function unseenTable(ctx: RuleContext, item: FromItem): boolean {
+  return item.kind === 'table' && !item.table && ctx.tableRows(undefined, item.name).source === 'default';
+}
+
+function report(ctx: RuleContext, site: SqlSite, model: QueryModel, level: QueryLevel, item: FromItem, other: FromItem, fix: Fix | undefined): void {
+  // Never priced from defaults alone: a table the schema does not know has a size nobody can tell.
+  const estimate = productEstimate(ctx, model, level, item, other);
+  const unseen = [other, item].filter((i) => unseenTable(ctx, i)).map(itemLabel);
+  const size = unseen.length ? ` Size unknown: ${unseen.join(' and ')} ${unseen.length > 1 ? 'are' : 'is'} not in the schema.` : '';
   const reason = reasonFor(item, other);
-  const message = `Cartesian product: ${reason}; every row of ${itemLabel(other)} pairs with every row of ${itemLabel(item)}. Add the join predicate (or use LATERAL / a one-row subquery if the pairing is intended).`;
+  const message = `Cartesian product: ${reason}; every row of ${itemLabel(other)} pairs with every row of ${itemLabel(item)}. Add the join predicate (or use LATERAL / a one-row subquery if the pairing is intended).${size}`;
   ctx.report({
     message: message.charAt(0).toUpperCase() + message.slice(1),
     range: sqlRangeToFile(site, item.range),
@@ -536,7 +550,7 @@ export default defineRule({
       fixSafety:
         'When exactly one foreign key of the schema links the two sides (in either direction), a **suggestion** adds the join predicate it gives, with the aliases as written: `FROM a, b` gets `WHERE a.fk = b.pk` (before GROUP BY / ORDER BY / LIMIT), or `(a.fk = b.pk) AND ` at the start of an existing WHERE (the old condition in parentheses when it is an OR); `CROSS JOIN b` becomes `JOIN b ON a.fk = b.pk`; `JOIN b ON true` has the constant replaced; an ON that ignores the joined table gets the predicate in front. Composite keys give every column pair. The edited statement is parsed before the fix is offered. It is a suggestion, never applied by `--fix`: the key is the likely join, not a certain one. No fix when no key or several keys relate the tables (two keys to `users`, a self-reference in a self-join), or for CTEs and subqueries. The finding points at both table references.',
       estimate:
-        'rowsA, rowsB: the rows of each side that survive its own filters — a side with a filter (in WHERE or in its ON) of unknown selectivity keeps **default** defaultMatchingRows = 10; a CTE or subquery with a literal LIMIT keeps that many; otherwise the whole table (`tables.<name>.rows` in querylens.config.json; **default** defaultTableRows = 100 000). A product is only as good as its inputs: when one side is a default count, the pairs are capped at defaultTableRows (or at the larger count config or statistics give), so no estimate says an hour per call without statistics saying so. joinedRows: rows after a key join, **default** the filtered side when one is filtered, else the larger side; joinRowMs (**default** 0.0002 ms per pair); row width from the column types of both tables (**default** 4 × textWidthBytes when unknown). Current = pairs × joinRowMs + transfer of the pairs; fixed = one scan of each side + transfer of the joined rows.',
+        'rowsA, rowsB: the rows of each side that survive its own filters — a side with a filter (in WHERE or in its ON) of unknown selectivity keeps **default** defaultMatchingRows = 10; a CTE or subquery with a literal LIMIT keeps that many; otherwise the whole table (`tables.<name>.rows` in querylens.config.json; **default** defaultTableRows = 100 000). A product is only as good as its inputs: when one side is a default count, the pairs are capped at defaultTableRows (or at the larger count config or statistics give), so no estimate says an hour per call without statistics saying so. joinedRows: rows after a key join, **default** the filtered side when one is filtered, else the larger side; joinRowMs (**default** 0.0002 ms per pair); row width from the column types of both tables (**default** 4 × textWidthBytes when unknown). Current = pairs × joinRowMs + transfer of the pairs; fixed = one scan of each side + transfer of the joined rows. A side that is a table the schema does not know (and `tables.<name>.rows` does not size) leaves the product unpriced: the finding says its size is unknown rather than price it from defaults alone.',
       whenNotToUse:
         'Deliberate products of two small sets (a calendar × a handful of categories) are fine: declare the small table `tiny` in the configuration, or suppress the line with `-- querylens-disable-next-line cartesian-join -- reason`.',
     },
