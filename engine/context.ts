@@ -20,8 +20,11 @@ export interface ReportDescriptor {
   message: string;
   range: Range;
   related?: RelatedLocation[];
-  /** Every finding carries an estimate (test/unit/estimates.test.ts). */
-  estimate: Estimate;
+  /**
+   * Every finding carries an estimate (test/unit/estimates.test.ts), except where its inputs cannot be seen
+   * (a table the schema does not know): then the message says the size is unknown rather than price defaults.
+   */
+  estimate: Estimate | undefined;
   fixes?: Fix[];
   /** Extra markdown for the hover, after the estimate. */
   hoverDetail?: string;

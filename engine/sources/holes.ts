@@ -7,6 +7,10 @@
  */
 
 export type HolePosition =
+  /** After a `$`: the number of a bound parameter (`$${values.length}`). */
+  | 'param-number'
+  /** After SET in an UPDATE or ON CONFLICT: a whole assignment list built elsewhere. */
+  | 'assignments'
   /** `values ${rows}`, `in ${ids}`: a list the driver or a helper expands. */
   | 'list'
   /** Right after another interpolation (`${a}${b}`): part of one unknown fragment. */
@@ -28,7 +32,7 @@ export type HolePosition =
 
 /** Keywords after which a value spliced into SQL text is a name. */
 const NAME_BEFORE =
-  /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column)\s+$/i;
+  /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|savepoint|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column)\s+$/i;
 
 /** Operators and keywords whose right operand is a value. */
 const VALUE_AFTER = /(=|<>|!=|<=|>=|<|>|[\w)'"\]]\s*(\+|-|\/|%)|\|\||@>|<@|&&|\bis\s+(not\s+)?distinct\s+from|\blike|\bilike|\bsimilar\s+to|\blimit|\boffset|\bbetween\s+\S+\s+and|\bbetween|\bthen|\belse|\bwhen|\bfetch\s+first|\binterval)\s*$/i;
@@ -41,7 +45,9 @@ const VALUE_LIST_BEFORE = /(\bvalues\s*\(|\bin\s*\(|\bany\s*\(|\ball\s*\(|\barra
 
 /** Where an interpolation sits (see HolePosition). */
 export function holePosition(prev: string, next: string): HolePosition {
+  if (/(^|[^$])\$$/.test(prev)) return 'param-number';
   if (/\$0$/.test(prev)) return 'adjacent';
+  if (/\bset\s*$/i.test(prev) && !/^\s*=/.test(next)) return 'assignments';
   if (/\b(values|in)\s*$/i.test(prev) && !/^\s*\(/.test(next)) return 'list';
   if (/\n[ \t]*$/.test(prev) && /^[ \t]*(\r?\n|$)/.test(next) && /\S/.test(prev) && !/(=|\(|,|\bvalues|\bin|\bset|\bselect|\bfrom|\bwhere|\band|\bor|\bby)\s*$/i.test(prev)) return 'clause';
   if (/"$/.test(prev) && /^"/.test(next)) return 'quoted-name';
@@ -50,6 +56,10 @@ export function holePosition(prev: string, next: string): HolePosition {
     /^[."]/.test(next) ||
     /[."]$/.test(prev) ||
     NAME_BEFORE.test(prev) ||
+    // `CREATE INDEX i ON ${table}`, `CREATE TRIGGER t … ON ${table}`, `CREATE POLICY p ON ${table}`.
+    /\b(index|trigger|policy|rule)\b[^;()]*\bon\s+(only\s+)?$/i.test(prev) ||
+    // An alias or a type: `AS ${name}` (a value never follows AS).
+    /\bas\s+$/i.test(prev) ||
     /\b(order|group|partition)\s+by\s*$/i.test(prev) ||
     // `set ${col} = …`, `, ${col} = …` in an UPDATE.
     (/^\s*=[^=]/.test(next) && /(\bset|,)\s*$/i.test(prev)) ||

@@ -181,7 +181,8 @@ function decodeEscape(text: string, i: number, end: number): { value: string; le
 }
 
 export type Replacement =
-  | { len: number; text: string; eatPrev?: boolean }
+  /** Text in the placeholder's place; `hole` when it stands for something unread (a Knex `??` binding we cannot resolve). */
+  | { len: number; text: string; eatPrev?: boolean; hole?: HoleKind; expr?: string }
   | { len: number; param: number; expr: string }
   /** Pieces taking the placeholder's place (a Knex `??` identifier mapped onto its binding's text). */
   | { len: number; pieces: Piece[] };
@@ -245,7 +246,7 @@ export function rewritePlaceholders(pieces: Piece[], at: (src: string, i: number
                 fileLength += fileStart - last.fileStart;
                 fileStart = last.fileStart;
               }
-              out.push({ kind: 'text', text: r.text, fileStart, fileLength });
+              out.push(r.hole ? { kind: 'text', text: r.text, fileStart, fileLength, hole: r.hole, expr: r.expr } : { kind: 'text', text: r.text, fileStart, fileLength });
             }
             i += r.len;
             runStart = i;

@@ -101,6 +101,8 @@ class Extractor {
   private readonly prov: FileProvenance;
   /** Tagged templates inlined into (or passed to) an outer statement: not sites of their own. */
   private readonly consumed = new Set<ts.Node>();
+  /** Numbers given to `$${n}` placeholders built by interpolation (`$901`, `$902` …). */
+  private paramNumbers = 1;
   private readonly sites: { site: SqlSite; order: number; node?: ts.Node }[] = [];
 
   constructor(
@@ -441,11 +443,15 @@ class Extractor {
       return hasText ? out : undefined;
     }
     if (ts.isConditionalExpression(e)) {
-      // `${desc ? 'desc' : ''}`: both branches are text; the one that adds SQL makes the fuller statement.
+      // `${desc ? 'desc' : ''}`: both branches are text; the one that adds SQL makes the fuller statement,
+      // and a branch we can read whole (`"name" ASC`) beats one built from interpolations.
       const a = this.constPieces(e.whenTrue, depth + 1, 'inline');
       const b = this.constPieces(e.whenFalse, depth + 1, 'inline');
       if (!a || !b) return undefined;
-      return a.some((p) => p.kind === 'param' || p.text.trim()) ? a : b;
+      const adds = (x: Piece[]): boolean => x.some((p) => p.kind === 'param' || p.text.trim());
+      const known = (x: Piece[]): boolean => adds(x) && !x.some((p) => p.hole);
+      if (known(a) !== known(b)) return known(a) ? a : b;
+      return adds(a) ? a : b;
     }
     if (ts.isIdentifier(e)) {
       const init = this.constInitializer(e);
@@ -472,6 +478,10 @@ class Extractor {
     const pos = holePosition(prev, next);
     const dropped = (kind: HoleKind): Piece => ({ kind: 'text', text: '', fileStart: p.fileStart, fileLength: p.fileLength, hole: kind, expr: p.expr });
     if (pos === 'adjacent' || pos === 'clause' || pos === 'modifier') return dropped('fragment');
+    // `$${values.length}`: the hole is the number of a bound parameter; a number the text does not use keeps it one.
+    if (pos === 'param-number') return { kind: 'text', text: String(900 + (this.paramNumbers++ % 99)), fileStart: p.fileStart, fileLength: p.fileLength, hole: 'value', expr: p.expr };
+    // `SET ${assignments}`: a placeholder assignment so the statement parses; the list itself is unknown.
+    if (pos === 'assignments') return { kind: 'text', text: `"${p.expr.replace(/\W+/g, '_').slice(0, 40) || 'x'}" = NULL`, fileStart: p.fileStart, fileLength: p.fileLength, hole: 'name', expr: p.expr };
     if (forced === 'fragment' && pos !== 'value' && pos !== 'list') return dropped('fragment');
     if (pos === 'list') return { ...p, wrap: true, hole: forced ? 'unknown' : 'value' } as ParamPiece;
     const expr = p.expr.replace(/\s+/g, '');

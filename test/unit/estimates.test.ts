@@ -1,6 +1,6 @@
 /**
  * Every fixture finding (fixtures/<rule>/flagged, built as the harness builds
- * them) carries an estimate the hover and SARIF can use: a finite gain
+ * them) but one whose message says a size is unknown (a table not in the schema) carries an estimate the hover and SARIF can use: a finite gain
  * (currentMs > fixedMs ≥ 0), at least one assumption with a known source, a
  * summary, and a hover that shows the estimate and flags defaults.
  */
@@ -14,7 +14,8 @@ const SOURCES = new Set(['code', 'config', 'default', 'schema', 'stats', 'measur
 function problemsOf(f: Finding): string[] {
   const out: string[] = [];
   const e = f.estimate;
-  if (!e) return ['no estimate'];
+  // Unpriced only where an input cannot be seen, and then the message says so.
+  if (!e) return /\bSize unknown: .+ not in the schema\./.test(f.message) ? [] : ['no estimate'];
   if (!(Number.isFinite(e.currentMs) && Number.isFinite(e.fixedMs))) out.push(`non-finite estimate ${e.currentMs} → ${e.fixedMs}`);
   if (!(e.currentMs > e.fixedMs)) out.push(`no gain: ${e.currentMs} → ${e.fixedMs}`);
   if (!(e.fixedMs >= 0)) out.push(`negative fixed estimate ${e.fixedMs}`);

@@ -38,6 +38,14 @@ describe('interpolation holes', () => {
       ['SELECT ', ' FROM t', 'unknown'],
       ['SELECT * FROM t WHERE $0', '', 'adjacent'],
       ['SELECT * FROM t\n  ', '\n  ORDER BY id', 'clause'],
+      ['SELECT * FROM t WHERE a = $', '', 'param-number'],
+      ['UPDATE t SET ', ' WHERE id = $1', 'assignments'],
+      ['UPDATE t SET ', ' = $1 WHERE id = $2', 'name'],
+      ['INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) DO UPDATE SET ', '', 'assignments'],
+      ['CREATE INDEX CONCURRENTLY IF NOT EXISTS "i" ON ', ' USING btree (a)', 'name'],
+      ['CREATE TRIGGER trg AFTER INSERT ON ', ' FOR EACH ROW EXECUTE FUNCTION f()', 'name'],
+      ['SELECT pg_advisory_xact_lock($1) AS ', '', 'name'],
+      ['SELECT * FROM a JOIN b ON ', ' AND b.x = 1', 'unknown'],
     ];
     for (const [prev, next, want] of cases) assert.equal(holePosition(prev, next), want, `${prev}⟨…⟩${next}`);
   });

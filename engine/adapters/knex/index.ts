@@ -157,16 +157,20 @@ function placeholders(pieces: Piece[], bindings: ts.Expression | undefined, para
       const len = ident ? 2 : 1;
       const el = arr?.[n];
       n++;
-      if (ident && el) {
-        const s = kit.constString(el);
+      if (ident) {
+        const s = el && kit.constString(el);
         if (s) return { len, pieces: identPieces(s, true) };
+        // An identifier binding we cannot read: a placeholder name, so the statement parses and names nothing known.
+        const expr = el?.getText(kit.sf) ?? '';
+        return { len, text: `"${expr.replace(/"/g, '').slice(0, 60) || 'identifier'}"`, hole: 'name', expr };
       }
       paramTexts.push(el ? el.getText(kit.sf) : '');
       return { len, param: paramTexts.length, expr: el?.getText(kit.sf) ?? '' };
     }
     if (obj && src[i] === ':' && src[i - 1] !== ':' && /[A-Za-z_]/.test(src[i + 1] ?? '')) {
-      const m = /^:([A-Za-z_]\w*)(:?)/.exec(src.slice(i));
-      if (!m || src[i + m[0].length] === ':') return undefined;
+      // `:name:` is an identifier unless a cast follows (`:lastId::text` is the value `:lastId` cast to text).
+      const m = /^:([A-Za-z_]\w*)(:(?!:))?/.exec(src.slice(i));
+      if (!m) return undefined;
       const el = objProp(obj, m[1]);
       if (m[2]) {
         const s = el && kit.constString(el);
