@@ -7,7 +7,8 @@
  * removes (totalMs × (1 − fixedMs ÷ currentMs)). A finding keeps its rule's
  * severity only when the saving per call reaches `minSavingMs`, or the
  * measured saving reaches `minMeasuredSavingMs` (a cheap statement run a
- * million times is worth fixing); otherwise it is `info`. Rankings put
+ * million times is worth fixing); otherwise it is `info`, as is a finding
+ * with no estimate (its inputs cannot be seen). Rankings put
  * measured savings first (they are observed), then estimated ones.
  */
 import type { QuerylensConfig } from '../config';
@@ -37,7 +38,9 @@ export function severityBySaving(
   measured: Measured | undefined,
   config: Pick<QuerylensConfig, 'minSavingMs' | 'minMeasuredSavingMs'>,
 ): { severity: Severity; reason?: string } {
-  if (ruleSeverity === 'info' || !estimate) return { severity: ruleSeverity };
+  if (ruleSeverity === 'info') return { severity: ruleSeverity };
+  // Unpriced (an input cannot be seen, e.g. a table not in the schema): no saving vouches for a warning.
+  if (!estimate) return { severity: 'info', reason: 'not priced: an input of the estimate cannot be seen (a table not in the schema)' };
   const perCall = savingMs(estimate);
   if (perCall >= config.minSavingMs) return { severity: ruleSeverity };
   const window = measuredSavingMs(estimate, measured);

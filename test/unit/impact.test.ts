@@ -27,6 +27,10 @@ describe('severity by saving', () => {
     assert.match(low.reason ?? '', /under minSavingMs/);
     assert.equal(severityBySaving('error', est(0.62, 0.6), undefined, cfg).severity, 'info');
     assert.equal(severityBySaving('info', est(100, 1), undefined, cfg).severity, 'info');
+    // No estimate (a table not in the schema): info, with the reason.
+    const unpriced = severityBySaving('warning', undefined, undefined, cfg);
+    assert.equal(unpriced.severity, 'info');
+    assert.match(unpriced.reason ?? '', /not priced/);
   });
 
   it('minSavingMs is configurable (and in the config schema); a bad value names the key', () => {
