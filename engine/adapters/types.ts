@@ -82,6 +82,8 @@ export interface TagInfo {
   executes: boolean;
   /** The template always runs one statement (even when it does not read like one). */
   runsStatement?: boolean;
+  /** Methods of the template's value that add more SQL to it (sql-template-strings `SQL\`…\`.append(…)`). */
+  appendMethods?: readonly string[];
 }
 
 /** What an interpolated helper call splices into a sql-tag template. */

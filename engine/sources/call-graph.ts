@@ -205,13 +205,13 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
         const def = prov.definitionOf(typeId);
         if (def && ts.isClassLike(def.node)) {
           const m = findMethod(def.node, method);
-          if (m) return { file: def.file, node: m };
+          return m ? { file: def.file, node: m } : undefined;
         }
       } catch {
         return undefined;
       }
     }
-    return undefined;
+    // Not a class field: an interface (`readonly db: Database`) is resolved below through its implementing class.
   }
   // Service.method() / instance.method() where the receiver is a project class (static) or `new Class()`.
   try {

@@ -18,7 +18,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { adapters, clientByMethodName, SQL_SINK_METHODS, TEMPLATE_RUNNER_METHODS } from '../adapters';
-import type { BindKit, Splice } from '../adapters/types';
+import type { BindKit, Splice, TagInfo } from '../adapters/types';
 import type { ProjectServices } from '../context';
 import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
@@ -292,7 +292,7 @@ class Extractor {
    * (`sql.type(…)`), a tag member (`sql.unsafe`, `prisma.$queryRaw`). `executes`: the template itself sends
    * the statement.
    */
-  private tagBinding(t: ts.TaggedTemplateExpression): { library: Library; executes: boolean; runsStatement?: boolean } | undefined {
+  private tagBinding(t: ts.TaggedTemplateExpression): ({ library: Library } & TagInfo) | undefined {
     const tag = skipOuter(t.tag);
     if (ts.isCallExpression(tag)) {
       const c = skipOuter(tag.expression);
@@ -334,12 +334,16 @@ class Extractor {
     }
     if (ts.isIdentifier(e)) {
       const init = this.constInitializer(e);
-      if (!init) return undefined;
+      if (!init || this.appendedLater(e, init)) return undefined;
       return this.build(init, mode, depth + 1);
     }
     if (ts.isPropertyAccessExpression(e)) {
       const init = this.constProperty(e);
       return init ? this.build(init, mode, depth + 1) : undefined;
+    }
+    if (ts.isCallExpression(e)) {
+      const appended = this.appendChain(e, depth);
+      if (appended) return appended;
     }
     if (mode === 'tag-only') {
       // Prisma.raw('…') / sql.raw('…') handed to $queryRaw or a slonik method is raw SQL too.
@@ -358,6 +362,62 @@ class Extractor {
     if (!pieces) return undefined;
     if (!pieces.some((p) => p.kind === 'text' && p.text.trim())) return undefined;
     return { pieces, range: this.range(e) };
+  }
+
+  /**
+   * A sql-tag template extended by its append methods (AdapterSql.tag `appendMethods`):
+   * `SQL\`UPDATE \`.append(table).append(SQL\` SET hash = ${h} WHERE id = ${id}\`)`. Appended templates and
+   * constant text are read; anything else is a hole where it sits (here a table name).
+   */
+  private appendChain(e: ts.CallExpression, depth: number): Built | undefined {
+    const args: ts.Expression[] = [];
+    const methods: string[] = [];
+    let n: ts.Expression = e;
+    while (ts.isCallExpression(n) && n.arguments.length === 1) {
+      const c = skipOuter(n.expression);
+      if (!ts.isPropertyAccessExpression(c)) return undefined;
+      methods.push(c.name.text);
+      args.unshift(n.arguments[0]);
+      n = skipOuter(c.expression);
+    }
+    if (!args.length || !ts.isTaggedTemplateExpression(n)) return undefined;
+    const tag = this.tagBinding(n);
+    if (!tag?.appendMethods || !methods.every((m) => tag.appendMethods!.includes(m))) return undefined;
+    const out = this.taggedPieces(n, depth + 1);
+    if (!out) return undefined;
+    this.consumed.add(n);
+    const parts = args.map((a) => {
+      const text = this.constString(a, depth + 1);
+      if (text) return text;
+      const f = this.fragment(a, depth + 1);
+      return Array.isArray(f) ? f : undefined;
+    });
+    parts.forEach((p, i) => {
+      if (p) out.push(...p);
+      else out.push(this.stringHole(args[i], out, parts[i + 1] ?? [], 'name'));
+    });
+    return { pieces: out, range: this.range(e) };
+  }
+
+  /** A constant template whose value is appended to after its declaration (`query.append(…)`): its text is not the initializer's. */
+  private appendedLater(id: ts.Identifier, init: ts.Expression): boolean {
+    let root = skipOuter(init);
+    while (ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipOuter(root.expression))) root = skipOuter((skipOuter(root.expression) as ts.PropertyAccessExpression).expression);
+    if (!ts.isTaggedTemplateExpression(root)) return false;
+    const methods = this.tagBinding(root)?.appendMethods;
+    if (!methods?.length) return false;
+    const d = this.prov.declarationOf(id);
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isPropertyAccessExpression(n) && methods.includes(n.name.text) && ts.isIdentifier(n.expression) && n.expression.text === id.text && this.prov.declarationOf(n.expression) === d) {
+        found = true;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(this.sf);
+    return found;
   }
 
   /** The expression a project function returns, when it has one (an expression body, or a single `return`). */

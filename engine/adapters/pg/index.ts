@@ -87,7 +87,7 @@ export const pg: Adapter<'pg'> = {
     clientMethods: [],
     templateRunners: [],
     exportSink: none,
-    tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false } : undefined),
+    tag: (b, member, called) => (b.role === 'sql-tag' && member === undefined && !called ? { executes: false, appendMethods: ['append'] } : undefined),
     textMayBeFragment: false,
     bindParams: none,
     resultTypes: ['QueryResult'],
