@@ -1,0 +1,242 @@
+/**
+ * The n-plus-one rewrites run (issue 13: "a fix must reduce round trips for real", "a fix never breaks
+ * code"): each batched-rewrite fixture whose client reads its connection from the environment (pg, Knex,
+ * Kysely, Drizzle, postgres.js) runs against a throw-away PostgreSQL as written and with each of its
+ * non-disable fixes applied. Every exported function is called on the same seeded data, with several
+ * elements (repeats and missing keys included) and with none; the fixed code must return the same value,
+ * leave the same rows, and — in the function the fix rewrote — send fewer statements whenever the input
+ * has two or more elements (pg_stat_statements counts them; transaction control excluded).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Client } from 'pg';
+import { applyFixes } from '../../engine/fixes';
+import { initParser } from '../../engine/sql/parser';
+import type { Fix } from '../../engine/types';
+import { FIXTURES, loadCases, runCase } from '../harness';
+import { type Cluster, startCluster } from './cluster';
+import { proofInstalled, writeProject } from './fix-proof';
+
+interface Call {
+  fn: string;
+  args: unknown[];
+}
+interface RunSpec {
+  fixture: string;
+  /** Appended to the module: releases its client so the test process can end. */
+  close: string;
+  /** Rewrites the client's construction to connect to the test database (applied to every variant alike). */
+  connect?: [string, string];
+  calls: Call[];
+}
+
+const events = [
+  { userId: 1, action: 'a' },
+  { userId: 2, action: 'b' },
+  { userId: 1, action: 'a' },
+];
+const SPECS: RunSpec[] = [
+  {
+    fixture: 'pg-batched-lookups.ts',
+    close: 'await pool.end();',
+    calls: [
+      { fn: 'emails', args: [[1, 2, 99, 1]] },
+      { fn: 'emails', args: [[]] },
+      { fn: 'ordersOf', args: [[{ id: 1 }, { id: 2 }, { id: 3 }, { id: 1 }]] },
+      { fn: 'ordersOf', args: [[]] },
+      { fn: 'purge', args: [[1, 3, 99]] },
+      { fn: 'purge', args: [[]] },
+    ],
+  },
+  {
+    fixture: 'knex-batched-lookups.ts',
+    close: 'await knex.destroy();',
+    connect: ["knexFactory({ client: 'pg' })", "knexFactory({ client: 'pg', connection: process.env.DATABASE_URL })"],
+    calls: [
+      { fn: 'owners', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
+      { fn: 'owners', args: [[]] },
+      { fn: 'names', args: [['a@x', 'c@x', 'nobody@x']] },
+      { fn: 'names', args: [[]] },
+      { fn: 'markPaid', args: [[1, 3, 99]] },
+      { fn: 'markPaid', args: [[]] },
+      { fn: 'record', args: [events] },
+      { fn: 'record', args: [[]] },
+    ],
+  },
+  {
+    fixture: 'kysely-batched-lookups.ts',
+    close: 'await db.destroy();',
+    calls: [
+      { fn: 'users', args: [[1, 2, 99, 1]] },
+      { fn: 'users', args: [[]] },
+      { fn: 'names', args: [['a@x', 'c@x', 'nobody@x']] },
+      { fn: 'names', args: [[]] },
+      { fn: 'record', args: [events] },
+      { fn: 'record', args: [[]] },
+    ],
+  },
+  {
+    fixture: 'drizzle-batched-lookups.ts',
+    close: 'await db.$client.end();',
+    calls: [
+      { fn: 'owners', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
+      { fn: 'owners', args: [[]] },
+      { fn: 'purge', args: [[1, 3, 99]] },
+      { fn: 'purge', args: [[]] },
+      { fn: 'record', args: [['x', 'y', 'x']] },
+      { fn: 'record', args: [[]] },
+    ],
+  },
+  {
+    fixture: 'postgres-js-batched.ts',
+    close: 'await sql.end();',
+    calls: [
+      { fn: 'names', args: [[1, 2, 99, 1]] },
+      { fn: 'names', args: [[]] },
+      { fn: 'rename', args: [[1, 3, 99]] },
+      { fn: 'rename', args: [[]] },
+    ],
+  },
+];
+
+const SEED = `
+TRUNCATE users, orders, order_items, audit_log RESTART IDENTITY CASCADE;
+INSERT INTO users (email, name, created_at) VALUES ('a@x', 'Ann', '2024-01-01'), ('b@x', 'Bob', '2024-01-01'), ('c@x', 'Cy', '2024-01-01');
+INSERT INTO orders (user_id, status, total, created_at) VALUES (1, 'new', 10, '2024-01-01'), (1, 'paid', 20, '2024-01-02'), (2, 'new', 5, '2024-01-03');
+INSERT INTO audit_log (user_id, action) VALUES (1, 'login'), (2, 'login'), (3, 'logout');
+`;
+const TABLES = ['users', 'orders', 'order_items', 'audit_log'];
+
+interface Observed {
+  result: unknown;
+  threw: boolean;
+  rows: string;
+  statements: number;
+}
+
+describe('fix proof: n-plus-one rewrites return the same, leave the same rows, and send fewer statements', function () {
+  this.timeout(300000);
+  let cluster: Cluster | undefined;
+  let c: Client;
+  const db = 'rewrite_runs';
+  const totals: string[] = [];
+
+  before(async () => {
+    const missing = proofInstalled();
+    assert.ok(!missing, missing);
+    await initParser();
+    cluster = await startCluster();
+    const admin = new Client({ host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    c = new Client({ host: cluster.host, port: cluster.port, user: cluster.user, database: db });
+    await c.connect();
+    await c.query('CREATE EXTENSION pg_stat_statements');
+    await c.query(fs.readFileSync(path.join(FIXTURES, 'n-plus-one', 'schema.sql'), 'utf8'));
+    // The fixtures' clients read their connection from the environment (libpq variables, DATABASE_URL).
+    Object.assign(process.env, {
+      PGHOST: cluster.host,
+      PGPORT: String(cluster.port),
+      PGUSER: cluster.user,
+      PGDATABASE: db,
+      DATABASE_URL: `postgres://${cluster.user}@${cluster.host}:${cluster.port}/${db}`,
+    });
+  });
+
+  after(async () => {
+    await c?.end();
+    cluster?.stop();
+    if (totals.length) console.log(`\n  statements sent, as written → fixed (calls with ≥ 2 elements):\n${totals.join('\n')}\n`);
+  });
+
+  /** Statements the database ran since the last reset, transaction control and this test's own excluded. */
+  const statements = async (): Promise<number> => {
+    const r = await c.query<{ n: number }>(
+      `SELECT coalesce(sum(calls), 0)::int AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+       WHERE d.datname = $1 AND s.query !~* '^\\s*(BEGIN|COMMIT|ROLLBACK|SET|SHOW|SAVEPOINT|RELEASE|DEALLOCATE|DISCARD)' AND s.query !~ 'pg_stat_statements'`,
+      [db],
+    );
+    return r.rows[0].n;
+  };
+  const rows = async (): Promise<string> => {
+    const out: string[] = [];
+    // Without ids: concurrent inserts take serials in any order.
+    for (const t of TABLES) out.push(`${t}: ${(await c.query<{ r: string }>(`SELECT (to_jsonb(t) - 'id')::text AS r FROM ${t} t`)).rows.map((x) => x.r).sort().join(' ')}`);
+    return out.join('\n');
+  };
+
+  /** Runs every call of the spec against the module's text, each on freshly seeded data. */
+  const observe = async (spec: RunSpec, name: string, text: string): Promise<Observed[]> => {
+    const connected = spec.connect ? text.replace(spec.connect[0], spec.connect[1]) : text;
+    assert.ok(!spec.connect || connected !== text, 'the client construction is found');
+    const dir = writeProject(`runs-${name}`, { 'q.ts': `${connected}\nexport async function __close() {\n  ${spec.close}\n}\n` });
+    const mod = (await import(pathToFileURL(path.join(dir, 'q.ts')).href)) as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const out: Observed[] = [];
+    try {
+      for (const call of spec.calls) {
+        await c.query(SEED);
+        await c.query('SELECT pg_stat_statements_reset()');
+        let result: unknown;
+        let threw = false;
+        try {
+          result = JSON.parse(JSON.stringify((await mod[call.fn](...structuredClone(call.args))) ?? null));
+        } catch (e) {
+          threw = true;
+          result = String(e);
+        }
+        out.push({ result, threw, statements: await statements(), rows: await rows() });
+      }
+    } finally {
+      await mod.__close();
+    }
+    return out;
+  };
+
+  /** The exported function a fix rewrites (its first edit lies inside it). */
+  const rewrittenFunction = (text: string, fix: Fix): string | undefined => {
+    let name: string | undefined;
+    for (const m of text.matchAll(/export async function (\w+)/g)) if (m.index! <= fix.edits[fix.edits.length - 1].range.start) name = m[1];
+    return name;
+  };
+
+  for (const spec of SPECS) {
+    it(`${spec.fixture}: each batched rewrite returns the same, leaves the same rows, and sends fewer statements`, async () => {
+      const cs = loadCases('n-plus-one').find((x) => x.verdict === 'flagged' && x.name === spec.fixture);
+      assert.ok(cs, 'fixture exists');
+      const file = cs.files[0];
+      const text = cs.project.fileText(file) ?? '';
+      const fixes = runCase(cs).findings.flatMap((f) => f.fixes.filter((x) => x.title !== 'Disable n-plus-one for this line'));
+      assert.ok(fixes.length > 0, 'the fixture has rewrites');
+      // Every exported function is called: a rewrite nobody calls proves nothing.
+      for (const fix of fixes) assert.ok(spec.calls.some((cl) => cl.fn === rewrittenFunction(text, fix)), `a call runs the function fix "${fix.title}" rewrites`);
+      const written = await observe(spec, `${spec.fixture}-0`, text);
+      // The code as written must run: a call that fails either way proves nothing.
+      assert.deepEqual(written.filter((w) => w.threw).map((w) => w.result), [], 'the fixture runs as written');
+      const failures: string[] = [];
+      for (const [i, fix] of fixes.entries()) {
+        const res = applyFixes(new Map([[file, text]]), [fix]);
+        assert.equal(res.applied.length, 1, `fix "${fix.title}" applies`);
+        const fixed = await observe(spec, `${spec.fixture}-${i + 1}`, res.files.get(file) ?? '');
+        const fn = rewrittenFunction(text, fix);
+        for (const [j, call] of spec.calls.entries()) {
+          const a = written[j];
+          const b = fixed[j];
+          const where = `fix "${fix.title}", ${call.fn}(${JSON.stringify(call.args).slice(1, -1)})`;
+          if (a.threw !== b.threw || JSON.stringify(a.result) !== JSON.stringify(b.result)) failures.push(`${where}: returned ${JSON.stringify(b.result)}, as written ${JSON.stringify(a.result)}`);
+          if (a.rows !== b.rows) failures.push(`${where}: left different rows:\n${b.rows}\nas written:\n${a.rows}`);
+          if (call.fn !== fn) continue;
+          const n = (call.args[0] as unknown[]).length;
+          if (n >= 2) {
+            totals.push(`  ${spec.fixture} ${call.fn}(${n} elements): ${a.statements} → ${b.statements}`);
+            if (!(b.statements < a.statements)) failures.push(`${where}: ${b.statements} statements, as written ${a.statements}`);
+          } else if (b.statements > Math.max(a.statements, 1)) failures.push(`${where}: ${b.statements} statements for ${n} elements (as written ${a.statements})`);
+        }
+      }
+      assert.deepEqual(failures, []);
+    });
+  }
+});
