@@ -663,17 +663,28 @@ async function panelFilter(view, text) {
 
 async function readProblems() {
   const panel = page.locator('.markers-panel');
-  if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
   // Under load the shortcut can land while focus is moving (after a quick fix or a command) and be
-  // lost; the command palette is the fallback that always reaches the workbench.
-  const shown = await panel.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
-  if (!shown) {
-    await page.keyboard.press('Escape');
-    await runCommand('View: Focus on Problems View');
-    await panel.waitFor({ state: 'visible', timeout: 20_000 });
+  // lost, and a panel still closing from the previous step can vanish between the check and the
+  // read: each attempt opens it (shortcut first, then the command palette, which always reaches the
+  // workbench), waits until it stays visible, and reads with a short timeout.
+  let lastError;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (!(await panel.isVisible())) {
+      if (attempt % 2 === 0) await page.keyboard.press('Control+Shift+M');
+      else {
+        await page.keyboard.press('Escape');
+        await runCommand('View: Focus on Problems View').catch((e) => (lastError = e));
+      }
+    }
+    const shown = await panel.waitFor({ state: 'visible', timeout: attempt % 2 === 0 ? 5_000 : 20_000 }).then(() => true, (e) => ((lastError = e), false));
+    if (!shown) continue;
+    await page.waitForTimeout(300);
+    if (!(await panel.isVisible())) continue;
+    if (await page.locator('.part.panel .viewpane-filter input:visible').first().inputValue().catch(() => '')) await panelFilter('Problems', '');
+    const text = await panel.innerText({ timeout: 5_000 }).catch((e) => ((lastError = e), undefined));
+    if (text !== undefined) return text.trim();
   }
-  if (await page.locator('.part.panel .viewpane-filter input:visible').first().inputValue().catch(() => '')) await panelFilter('Problems', '');
-  return (await panel.innerText()).trim();
+  throw new Error(`the Problems panel could not be opened and read: ${lastError?.message ?? 'not visible'}`);
 }
 
 /** Opens the Problems panel and waits for an entry of `rule` under `file`. */
