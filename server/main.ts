@@ -616,6 +616,8 @@ export class QuerylensServer {
 
   private async runAnalysis(ws: WorkspaceProject, rel: string, version: number, s: DocState): Promise<AnalysisResult> {
     let result: AnalysisResult;
+    const cached = this.fromLintCache(ws, rel);
+    if (cached) return cached;
     try {
       const timed = await this.analyzer.analyze(ws, rel);
       result = timed.result;
@@ -636,6 +638,18 @@ export class QuerylensServer {
     };
     for (const p of result.problems) if (p.kind === 'rule-crash') this.logger.error(`${rel}: ${p.message}`);
     return result;
+  }
+
+  /** The result `querylens lint --cache` left for this file's current text and inputs (server/warm-cache.ts), if any. */
+  private fromLintCache(ws: WorkspaceProject, rel: string): AnalysisResult | undefined {
+    let cached: AnalysisResult | undefined;
+    try {
+      cached = ws.cachedResult(rel);
+    } catch (e) {
+      this.logger.warn(`lint cache not used for ${rel}: ${(e as Error)?.message ?? e}`);
+    }
+    if (cached && this.logTiming) this.logger.log(`timing: ${rel} from the lint cache`);
+    return cached && { findings: cached.findings.filter((f) => f.file === rel), problems: cached.problems.filter((p) => p.file === rel) };
   }
 
   private resolver(doc: TextDocument, ws: WorkspaceProject, rel: string): FileResolver {
@@ -693,7 +707,7 @@ export class QuerylensServer {
         if (text === undefined) continue;
         let result: AnalysisResult;
         try {
-          result = (await this.analyzer.analyze(ws, rel)).result;
+          result = this.fromLintCache(ws, rel) ?? (await this.analyzer.analyze(ws, rel)).result;
         } catch (e) {
           result = { findings: [], problems: [{ kind: 'rule-crash', file: rel, message: `querylens could not analyse this file: ${(e as Error)?.message?.split('\n')[0] ?? e}` }] };
         }

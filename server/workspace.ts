@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import {
+  type AnalysisResult,
   type Baseline,
   type ConfigDocument,
   ConfigError,
@@ -33,6 +34,7 @@ import {
 } from '../engine';
 
 import { BoundedDisk, type WorkerRequest } from './analysis-worker';
+import { WarmCache } from './warm-cache';
 
 export const CONFIG_FILE = 'querylens.config.json';
 
@@ -43,19 +45,26 @@ export const CONFIG_FILE = 'querylens.config.json';
 class MirroringProject extends Project {
   sink?: (msg: WorkerRequest) => void;
   id = 0;
+  /** Told of every change to a file's text (undefined: the configuration); the lint cache's checks start again. */
+  onChange?: (p?: string) => void;
 
   override setFile(p: string, text: string): boolean {
-    if (this.fileText(p) !== text || !this.paths().includes(p)) this.sink?.({ type: 'setFile', id: this.id, rel: p, text });
+    if (this.fileText(p) !== text || !this.paths().includes(p)) {
+      this.sink?.({ type: 'setFile', id: this.id, rel: p, text });
+      this.onChange?.(p);
+    }
     return super.setFile(p, text);
   }
 
   override deleteFile(p: string): boolean {
     this.sink?.({ type: 'deleteFile', id: this.id, rel: p });
+    this.onChange?.(p);
     return super.deleteFile(p);
   }
 
   override setConfig(config: QuerylensConfig): void {
     this.sink?.({ type: 'config', id: this.id, config });
+    this.onChange?.();
     super.setConfig(config);
   }
 
@@ -131,6 +140,7 @@ export class WorkspaceProject {
   private quiet = false;
   /** querylens-suppressions.json at the root, when present and valid. */
   private baseline?: Baseline;
+  private readonly warm: WarmCache;
 
   constructor(
     readonly root: string,
@@ -141,6 +151,13 @@ export class WorkspaceProject {
     this.disk = new BoundedDisk(root);
     this.project = new MirroringProject(defaultConfig(), { readFile: (p) => this.readDisk(p), listFiles: () => [...this.known] });
     this.project.id = this.id;
+    this.warm = new WarmCache(root, this.project, () => this.schemaSources(), (rel) => (this.project.paths().includes(rel) ? this.project.fileText(rel) : this.disk.peek(rel)));
+    this.project.onChange = (p) => this.warm.changed(p);
+  }
+
+  /** The result `querylens lint --cache` left for this file, when its text and inputs are unchanged (server/warm-cache.ts). */
+  cachedResult(rel: string): AnalysisResult | undefined {
+    return this.warm.result(rel);
   }
 
   /** Mirrors this project's changes to an analysis worker from now on. */
@@ -170,6 +187,7 @@ export class WorkspaceProject {
 
   forgetDisk(rel: string): void {
     this.disk.forget(rel);
+    this.warm.changed(rel);
     this.project.sink?.({ type: 'forget', id: this.id, rel });
   }
 
