@@ -10,7 +10,8 @@
  * in the editor), `fix` (`--fix` on a copy of the example), `after-fix` (the
  * paragraph comparing before and after, with its figures computed),
  * `config-errors` (two config mistakes and the messages), `severity` (which
- * findings severity-by-saving makes `info`).
+ * findings severity-by-saving makes `info`), `queries` (`querylens queries` on
+ * a small project: its source and the output).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,6 +20,7 @@ import * as path from 'node:path';
 import { type LintOptions, parseArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
 import { loadConfig, runLint } from '../cli/lint';
+import { main } from '../cli/main';
 import { type Finding, Project, formatMs, initParser, isAnalyzable, parseConfigText, ruleIds } from '../engine';
 
 const ROOT = path.join(__dirname, '..');
@@ -171,6 +173,44 @@ async function configErrorsBlock(): Promise<string> {
   }
 }
 
+/** A small pg project: a query per element of a loop, a write, and a call querylens cannot resolve. */
+const QUERIES_PROJECT: Record<string, string> = {
+  'package.json': '{"name":"app"}',
+  'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n',
+  'src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",
+  'src/users.ts': [
+    "import { pool } from './db';",
+    'export async function emails(ids: string[]) {',
+    '  for (const id of ids) {',
+    "    await pool.query('SELECT email FROM users WHERE id = $1', [id]);",
+    '  }',
+    "  await pool.query('INSERT INTO orders (id, user_id) VALUES ($1, $2)', [1, 2]);",
+    '}',
+    'export async function viaUntyped(db) {',
+    "  return db.query('SELECT id FROM orders');",
+    '}',
+    '',
+  ].join('\n'),
+};
+
+/** `querylens queries src` on QUERIES_PROJECT, in-process. */
+async function queriesBlock(): Promise<string> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-readme-queries-'));
+  try {
+    for (const [rel, text] of Object.entries(QUERIES_PROJECT)) {
+      fs.mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
+      fs.writeFileSync(path.join(tmp, rel), text);
+    }
+    let out = '';
+    let err = '';
+    const code = await main(['queries', 'src'], { cwd: tmp, env: { NO_COLOR: '1' }, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    if (code !== 0) throw new Error(`querylens queries exited ${code}: ${err}`);
+    return [fence('ts', `// src/users.ts\n${QUERIES_PROJECT['src/users.ts']}`), '', fence('text', `$ npx querylens queries src\n${out}`)].join('\n');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 export async function renderBlocks(): Promise<Record<string, string>> {
   const run = await fixRun();
   return {
@@ -180,6 +220,7 @@ export async function renderBlocks(): Promise<Record<string, string>> {
     'after-fix': afterFixBlock(run),
     'config-errors': await configErrorsBlock(),
     severity: await severityBlock(),
+    queries: await queriesBlock(),
   };
 }
 

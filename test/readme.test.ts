@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { FORMATS, helpText } from '../cli/args';
 import { README, applyBlocks, renderBlocks } from '../scripts/readme';
 import { ensureBundles } from './bundles';
 
@@ -15,7 +16,7 @@ describe('README.md', function () {
   it('every generated block is current (npm run readme rewrites them)', async () => {
     const current = fs.readFileSync(README, 'utf8');
     const blocks = await renderBlocks();
-    assert.deepEqual(Object.keys(blocks).sort(), ['after-fix', 'config-errors', 'example', 'fix', 'hover', 'severity']);
+    assert.deepEqual(Object.keys(blocks).sort(), ['after-fix', 'config-errors', 'example', 'fix', 'hover', 'queries', 'severity']);
     const next = applyBlocks(current, blocks);
     if (next !== current) {
       const a = current.split('\n');
@@ -31,5 +32,17 @@ describe('README.md', function () {
     assert.match(first[0], /^npm ci && npm run example\b/);
     assert.match(first[1], /^npm test\b/);
     assert.match(text, /exited 1: findings at or above the failing severity[\s\S]*so npm run example exits 0/);
+  });
+
+  it("the lint synopsis names every option and format of querylens lint --help", () => {
+    const text = fs.readFileSync(README, 'utf8');
+    const synopsis = /```sh\n(npx querylens lint \[paths…\][\s\S]*?)```/.exec(text)?.[1];
+    assert.ok(synopsis, 'README has the lint synopsis');
+    const help = helpText('0.0.0');
+    const lint = help.slice(help.indexOf('Lint options:'), help.indexOf('Project root:'));
+    const options = [...lint.matchAll(/^ {2,}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+    assert.ok(options.length >= 15, `options read from --help: ${options.join(' ')}`);
+    for (const o of options) assert.match(synopsis, new RegExp(`\\[${o}\\b|\\| ${o}\\b`), `the README synopsis lacks ${o}`);
+    assert.match(synopsis, new RegExp(`--format ${FORMATS.join('\\|')}\\]`));
   });
 });
