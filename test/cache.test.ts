@@ -166,6 +166,36 @@ describe('--cache', () => {
     assert.match(schema.pass.cacheDropped ?? '', /configuration, rules or schema changed/);
   });
 
+  it('a constant a TypeScript schema imports changes: the files whose queries read that schema are analysed again', async () => {
+    // names.ts is no schema source itself (not in the cache key): the schema built from schema.ts read it.
+    const d = project({
+      'src/db/names.ts': "export const INVOICES = 'invoices';\n",
+      'src/db/schema.ts': [
+        "import { pgTable, serial, text } from 'drizzle-orm/pg-core';",
+        "import { INVOICES } from './names';",
+        'export const invoices = pgTable(INVOICES, { id: serial(\'id\').primaryKey(), email: text(\'email\') });',
+        '',
+      ].join('\n'),
+      'src/q.ts': [
+        "import { Pool } from 'pg';",
+        'const pool = new Pool();',
+        'export async function byEmail(email: string) {',
+        "  const { rows } = await pool.query('SELECT id FROM invoices WHERE email = $1', [email]);",
+        '  return rows;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const cold = await lint(d, ['--cache']);
+    assert.deepEqual(findings(cold), ['src/q.ts:4:unindexed-predicate']);
+    assert.equal((await lint(d, ['--cache'])).pass.fromCache, cold.pass.files);
+    // The table is now called bills: invoices is unknown, so nothing is said about it.
+    write(d, 'src/db/names.ts', "export const INVOICES = 'bills';\n");
+    const after = await lint(d, ['--cache']);
+    assert.deepEqual(findings(after), []);
+    assert.equal(after.out, (await lint(d)).out, 'same as a run without the cache');
+  });
+
   it('a damaged cache file is ignored and rewritten; a file that is not a querylens cache is neither used nor overwritten', async () => {
     const d = app();
     const cold = await lint(d, ['--cache', '--cache-location', '.ql-cache/']);

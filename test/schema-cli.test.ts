@@ -138,6 +138,10 @@ describe('querylens lint in a monorepo', () => {
     const unindexed = out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file).sort();
     // billing has the index, auth does not: auth's finding stays although a sibling indexes users.email.
     assert.deepEqual(unindexed, ['packages/web/src/accounts.ts', 'services/auth/src/users.ts']);
+    // Worker threads and the cache (cold, then warm) see the same schemas, package by package.
+    assert.equal(ql(dir, ['lint', '--format', 'json', '--concurrency', '2']).stdout, r.stdout);
+    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
+    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
   });
 
   it('--fix writes the index migration into the owning package only', () => {
