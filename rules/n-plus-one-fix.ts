@@ -22,7 +22,8 @@
  * rewrite is purely syntactic: the key comes from the element, appears once,
  * nothing else in the query depends on the loop, the collection is a plain
  * reference (evaluated twice), the enclosing function is async and no other
- * per-element loop encloses the new statement.
+ * per-element loop encloses the new statement, and no failure is handled per
+ * element (allSettled, try, .catch): a batch fails for all elements at once.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
@@ -260,6 +261,25 @@ function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, co
 }
 
 /**
+ * Is a failure handled per element on the way from the query to the loop: inside a `try` block of the
+ * loop body, by `.catch()`/`.then(ok, failed)` on the query, or by `Promise.allSettled` over the
+ * callbacks? One batched statement fails for every element at once, outside that handling: the
+ * rewrite would change what the code does, so none is offered.
+ */
+function perElementErrorHandling(node: ts.Node, scope: IterationScope): boolean {
+  for (let n: ts.Node = node; n.parent && n !== scope.node; n = n.parent) {
+    const p = n.parent;
+    if (ts.isTryStatement(p) && p.tryBlock === n) return true;
+    if (ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent) && (p.name.text === 'catch' || (p.name.text === 'then' && p.parent.arguments.length > 1))) return true;
+  }
+  if (scope.kind !== 'callback') return false;
+  const iter = ts.isCallExpression(scope.node) ? scope.node : scope.node.parent;
+  let e: ts.Node = iter;
+  while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
+  return ts.isCallExpression(e.parent) && e.parent.arguments.includes(e as ts.Expression) && methodOf(e.parent) === 'allSettled';
+}
+
+/**
  * The batched form of a query run once per element, as a suggestion fix;
  * undefined when the rewrite would not be mechanical.
  */
@@ -276,6 +296,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!el || !scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
   if (scope.kind !== 'for-of' && scope.kind !== 'callback') return undefined;
   if (scope.kind === 'callback' && !/^(map|forEach|flatMap)$/.test(scope.method ?? '')) return undefined;
+  if (perElementErrorHandling(node, scope)) return undefined;
   const sf = ctx.tsAst();
   if (!sf) return undefined;
   const anchor = anchorStatement(scope);

@@ -105,6 +105,22 @@ describe('n-plus-one batched fixes', () => {
       'an update whose data depends on the element',
       `${PRISMA}export async function f(orders: { id: number; status: string }[]) {\n  for (const o of orders) {\n    await prisma.order.update({ where: { id: o.id }, data: { status: o.status } });\n  }\n}\n`,
     ],
+    [
+      'creates under Promise.allSettled (one failed row would fail the batch and throw where each failure was settled)',
+      `${PRISMA}export async function f(events: { userId: number; action: string }[]) {\n  await Promise.allSettled(events.map((e) => prisma.auditLog.create({ data: { userId: e.userId, action: e.action } })));\n}\n`,
+    ],
+    [
+      'reads under Promise.allSettled (the batched read would throw outside the settled promises)',
+      `${PRISMA}export async function f(users: { id: number }[]) {\n  return Promise.allSettled(users.map(async (u) => (await prisma.order.findMany({ where: { userId: u.id } })).length));\n}\n`,
+    ],
+    [
+      'a read inside a try block of the loop (each element\'s failure is handled there)',
+      `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    try {\n      console.log(await prisma.order.findMany({ where: { userId: u.id } }));\n    } catch (e) {\n      console.error(u.id, e);\n    }\n  }\n}\n`,
+    ],
+    [
+      'a read in a .catch() chain of the element (each element\'s failure is handled there)',
+      `${PRISMA}export async function f(users: { id: number }[]) {\n  return Promise.all(users.map((u) => prisma.order.findMany({ where: { userId: u.id } }).catch(() => [])));\n}\n`,
+    ],
   ];
   for (const [what, text, needle] of noFix) {
     it(`no batched fix for ${what}`, () => {
