@@ -1,7 +1,8 @@
 /**
  * The n-plus-one rewrites run (issue 13: "a fix must reduce round trips for real", "a fix never breaks
- * code"): each batched-rewrite fixture whose client reads its connection from the environment (pg, Knex,
- * Kysely, Drizzle, postgres.js) runs against a throw-away PostgreSQL as written and with each of its
+ * code"): each batched-rewrite fixture whose client can be pointed at the test database (pg, Knex, Kysely,
+ * Drizzle, Sequelize, postgres.js; not Prisma 7, which needs a driver adapter, nor TypeORM, whose entities
+ * need decorator metadata that tsx does not emit) runs against a throw-away PostgreSQL as written and with each of its
  * non-disable fixes applied. Every exported function is called on the same seeded data, with several
  * elements (repeats and missing keys included) and with none; the fixed code must return the same value,
  * leave the same rows, and — in the function the fix rewrote — send fewer statements whenever the input
@@ -86,6 +87,20 @@ const SPECS: RunSpec[] = [
       { fn: 'purge', args: [[1, 3, 99]] },
       { fn: 'purge', args: [[]] },
       { fn: 'record', args: [['x', 'y', 'x']] },
+      { fn: 'record', args: [[]] },
+    ],
+  },
+  {
+    fixture: 'sequelize-batched-lookups.ts',
+    close: 'await sequelize.close();',
+    // The fixture's tables have no createdAt/updatedAt: Sequelize's default timestamps off, as such a project sets them.
+    connect: ["new Sequelize('postgres://localhost/app')", 'new Sequelize(process.env.DATABASE_URL!, { logging: false, define: { timestamps: false } })'],
+    calls: [
+      { fn: 'owners', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
+      { fn: 'owners', args: [[]] },
+      { fn: 'byEmail', args: [['a@x', 'c@x', 'nobody@x', 'a@x']] },
+      { fn: 'byEmail', args: [[]] },
+      { fn: 'record', args: [events] },
       { fn: 'record', args: [[]] },
     ],
   },

@@ -158,14 +158,15 @@ function readMany(call: ts.CallExpression, key: ts.Expression, table: TableInfo 
 }
 
 
-/** `create` per element → one `bulkCreate` that still validates and runs the instance hooks. */
-function batchedWrite({ call, el, coll }: { call: ts.CallExpression; el: string; coll: string }): { text: string; title: string } | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
-  const op = call.expression.name.text;
-  const recv = call.expression.expression.getText();
-  const arg = call.arguments[0];
-  if (!ts.isObjectLiteralExpression(arg) || op !== 'create') return undefined;
-  return { text: `${recv}.bulkCreate(${coll}.map((${el}) => (${arg.getText()})), { validate: true, individualHooks: true })`, title: `bulkCreate(${coll}.map(…), { validate: true, individualHooks: true })` };
+/**
+ * No batched `create`: `bulkCreate` runs the per-instance hooks (beforeCreate, which often hashes a password
+ * or fills a column) only with `individualHooks: true`, and then saves each instance with its own INSERT —
+ * measured on PostgreSQL, 3 creates stay 3 statements (test/db/rewrite-runs.test.ts). Without it, one INSERT
+ * skips those hooks, which no file shows are absent (sequelize.addHook is global). So no rewrite is offered;
+ * the advice names bulkCreate.
+ */
+function batchedWrite(): undefined {
+  return undefined;
 }
 
 function batchAdvice(site: QuerySite): string {
