@@ -126,6 +126,11 @@ export class RuleContext {
     return this.project.usage?.().mayWrite(table) === false;
   }
 
+  /** Whether the table may have indexes the schema cannot see: a partitioned table's partitions may carry their own. */
+  mayHaveUnseenIndexes(table: TableInfo): boolean {
+    return table.partitioned === true;
+  }
+
   report(d: ReportDescriptor): void {
     this.reports.push({ ...d, ruleId: this.ruleId });
   }

@@ -64,7 +64,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     const adapter = adapterOf(site.library);
     if (adapter.rules.uniqueLookup(site)) continue;
     const table = site.table ? ctx.table(site.table) : undefined;
-    if (!table || ctx.isTiny(table)) continue;
+    if (!table || ctx.isTiny(table) || ctx.mayHaveUnseenIndexes(table)) continue;
     const filters = site.filters.filter((f) => f.op && f.op in OPS);
     const resolved = filters.map((use) => ({ use, col: resolveColumn(table, use) }));
     // An unknown column (a typo, a relation, an unmodelled field): no finding.

@@ -691,6 +691,7 @@ function createTable(st: FileState, s: PgNode): void {
   // migrations does this, so merge: keep what is known and add what is new.
   const table = existing ?? newTable(schema, rv.relname, placed(st, { start: st.stmt.start, end: st.stmt.end }));
   if (!existing) st.model.tables.set(key, table);
+  if (s.partspec) table.partitioned = true;
   for (const parentRv of s.inhRelations ?? []) {
     const parent = resolveTable(st, parentRv.RangeVar);
     if (!parent) {

@@ -78,6 +78,11 @@ export interface TableInfo {
   /** Estimated row count, from config or a stats snapshot. */
   rows?: number;
   rowsSource?: 'config' | 'stats' | 'default';
+  /**
+   * Declared PARTITION BY: its partitions may carry indexes of their own (often created at run time with each
+   * partition), which the schema cannot see.
+   */
+  partitioned?: boolean;
   /** Declared tiny in config: scans are cheap, never report unindexed predicates. */
   tiny?: boolean;
   /** Where the table came from. */

@@ -515,13 +515,29 @@ class Extractor {
     }
     if (ts.isIdentifier(e)) {
       const init = this.constInitializer(e);
-      return init ? this.constPieces(init, depth + 1, 'inline') : undefined;
+      if (init) return this.constPieces(init, depth + 1, 'inline');
+      const imported = this.importedString(e);
+      // The text of a constant from another file, mapped onto the name that brings it here.
+      return imported === undefined ? undefined : [{ kind: 'text', text: imported, fileStart: e.getStart(this.sf), fileLength: e.getWidth(this.sf) }];
     }
     if (ts.isPropertyAccessExpression(e)) {
       const init = this.constProperty(e);
       return init ? this.constPieces(init, depth + 1, 'inline') : undefined;
     }
     return undefined;
+  }
+
+  /** `import { TASKS_TABLE } from './models'` where that file has `export const TASKS_TABLE = 'tasks'`: its text. */
+  private importedString(id: ts.Identifier): string | undefined {
+    const d = this.prov.declarationOf(id);
+    if (!d || !(ts.isImportSpecifier(d) || ts.isImportClause(d))) return undefined;
+    const def = this.prov.definitionOf(id);
+    const v = def?.node;
+    if (!v || !ts.isVariableDeclaration(v) || !v.initializer) return undefined;
+    if (!ts.isVariableDeclarationList(v.parent) || (v.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+    let init: ts.Expression = v.initializer;
+    while (ts.isAsExpression(init) || ts.isSatisfiesExpression(init) || ts.isParenthesizedExpression(init)) init = init.expression;
+    return ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init) ? init.text : undefined;
   }
 
   /**
