@@ -236,7 +236,12 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
     const t = prov.callTarget(call);
     if (t && (t.node as ts.FunctionLikeDeclaration).body) return { file: t.file, node: t.node };
     if (t && ts.isMethodSignature(t.node) && ts.isInterfaceDeclaration(t.node.parent)) {
-      const impl = implementationOf(project, t.node.parent.name.text, method);
+      // The receiver's own interface first (`sessionStore: ISessionStore`): a method declared on a generic base
+      // (`Store<T, K>.delete`) has many implementers; when the receiver's interface names none, say nothing.
+      const declared = prov.declaredType(recv)?.type;
+      const own = declared && ts.isTypeReferenceNode(declared) ? (ts.isIdentifier(declared.typeName) ? declared.typeName.text : declared.typeName.right.text) : undefined;
+      const base = t.node.parent.name.text;
+      const impl = own && own !== base ? implementationOf(project, own, method) : implementationOf(project, base, method);
       if (impl) return impl;
     }
   } catch {

@@ -76,8 +76,45 @@ const LARGE_TEXT = 2 * 1024 * 1024;
 /** Links of a chain tried as the database binding (see siteFor). */
 const MAX_BINDING_PREFIX = 4;
 
+/**
+ * Whether a builder returned by function `f` is run: `f` is async (returning a thenable from an async
+ * function awaits it), or a call of `f` in its file is itself run (`await itemsOf(id)`). A helper that
+ * composes a builder for its caller (`query = this.where(query, p)`) runs nothing.
+ */
+function returnedBuilderRuns(f: ts.SignatureDeclaration, depth: number): boolean {
+  if (ts.canHaveModifiers(f) && ts.getModifiers(f)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return true;
+  if (depth > 2) return false;
+  let name: string | undefined;
+  let viaThis = false;
+  if ((ts.isFunctionDeclaration(f) || ts.isMethodDeclaration(f)) && f.name && ts.isIdentifier(f.name)) {
+    name = f.name.text;
+    viaThis = ts.isMethodDeclaration(f);
+  } else if ((ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name)) {
+    name = f.parent.name.text;
+  }
+  if (!name) return false;
+  const scope: ts.Node = viaThis && f.parent ? f.parent : f.getSourceFile();
+  let run = false;
+  const visit = (n: ts.Node): void => {
+    if (run) return;
+    if (ts.isCallExpression(n)) {
+      const c = unparen(n.expression);
+      const hit = viaThis
+        ? ts.isPropertyAccessExpression(c) && c.name.text === name && c.expression.kind === ts.SyntaxKind.ThisKeyword
+        : ts.isIdentifier(c) && c.text === name;
+      if (hit && builderRuns(n, depth + 1)) {
+        run = true;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return run;
+}
+
 /** Whether the value of a builder expression is consumed in a way that runs it (awaited, `.then`, Promise.all, returned into one). */
-function builderRuns(node: ts.Expression): boolean {
+function builderRuns(node: ts.Expression, depth = 0): boolean {
   let n: ts.Node = node;
   for (let guard = 0; guard < 20; guard++) {
     const p: ts.Node | undefined = n.parent;
@@ -104,8 +141,8 @@ function builderRuns(node: ts.Expression): boolean {
         n = call;
         continue;
       }
-      // A helper that returns the builder (`const byId = (id) => knex('t').where({ id })`): its callers await it.
-      return !(call && ts.isCallExpression(call));
+      // A helper that returns the builder (`const byId = (id) => knex('t').where({ id })`): run if its callers run it.
+      return !(call && ts.isCallExpression(call)) && returnedBuilderRuns(p, depth);
     }
     if (ts.isReturnStatement(p)) {
       // Returned from a per-element callback: it runs if the call it feeds runs it (Promise.all).
@@ -115,8 +152,8 @@ function builderRuns(node: ts.Expression): boolean {
         n = f.parent;
         continue;
       }
-      // Returned from a named function or method: its callers await it.
-      return !!f;
+      // Returned from a named function or method: run if its callers run it.
+      return !!f && returnedBuilderRuns(f as ts.SignatureDeclaration, depth);
     }
     return false;
   }
