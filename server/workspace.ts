@@ -151,7 +151,8 @@ export class WorkspaceProject {
     this.disk = new BoundedDisk(root);
     this.project = new MirroringProject(defaultConfig(), { readFile: (p) => this.readDisk(p), listFiles: () => [...this.known] });
     this.project.id = this.id;
-    this.warm = new WarmCache(root, this.project, () => this.schemaSources(), (rel) => (this.project.paths().includes(rel) ? this.project.fileText(rel) : this.disk.peek(rel)));
+    // The lint's cache key holds the schema sources and the manifests that scope them (cli/files.ts loadSchemaSources): the same here.
+    this.warm = new WarmCache(root, this.project, () => [...new Set([...this.schemaSources(), ...this.manifests()])], (rel) => (this.project.paths().includes(rel) ? this.project.fileText(rel) : this.disk.peek(rel)));
     this.project.onChange = (p) => this.warm.changed(p);
   }
 

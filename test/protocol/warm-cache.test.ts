@@ -81,6 +81,24 @@ describe('language server: warm from the lint cache', function () {
     await c.waitFor('an analysis', () => c.logs.find((l) => /timing: analysed src\/route\.ts/.test(l)));
   });
 
+  it('a project with package manifests and a TypeScript schema: the server keys the cache as the lint did', async () => {
+    // The lint's key holds every schema source (by path and by content) and the manifests that scope them.
+    const root = tempWorkspace({
+      ...FILES,
+      'package.json': JSON.stringify({ name: 'app', workspaces: ['packages/*'] }),
+      'packages/db/package.json': JSON.stringify({ name: '@app/db' }),
+      'packages/db/schema.ts': "import { pgTable, integer, text } from 'drizzle-orm/pg-core';\nexport const teams = pgTable('teams', { id: integer('id').primaryKey(), name: text('name') });\n",
+    });
+    roots.push(root);
+    await lintWithCache(root);
+    const { c, ds } = await open(root);
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['n-plus-one'],
+    );
+    assert.ok(c.logs.some((l) => /timing: src\/route\.ts from the lint cache/.test(l)), c.logs.join('\n'));
+  });
+
   it('a helper edited in the editor: the file that calls it is analysed, not taken from the cache', async () => {
     const root = tempWorkspace(FILES);
     roots.push(root);
