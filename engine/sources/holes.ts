@@ -15,7 +15,7 @@ export type HolePosition =
   | 'list'
   /** Right after another interpolation (`${a}${b}`): part of one unknown fragment. */
   | 'adjacent'
-  /** On a line of its own after a clause (`${whereClause}`): optional SQL built elsewhere. */
+  /** On a line of its own after a clause (`${whereClause}`), or a statement after `;`: SQL built elsewhere. */
   | 'clause'
   /** Inside a quoted identifier: `"${col}"`. */
   | 'quoted-name'
@@ -47,6 +47,8 @@ const VALUE_LIST_BEFORE = /(\bvalues\s*\(|\bin\s*\(|\bany\s*\(|\ball\s*\(|\barra
 export function holePosition(prev: string, next: string): HolePosition {
   if (/(^|[^$])\$$/.test(prev)) return 'param-number';
   if (/\$0$/.test(prev)) return 'adjacent';
+  // After a statement's `;`: a whole statement built elsewhere (`SET statement_timeout = '1s'; ${sql}`).
+  if (/;\s*$/.test(prev) && /\S/.test(prev)) return 'clause';
   if (/\bset\s*$/i.test(prev) && !/^\s*=/.test(next)) return 'assignments';
   if (/\b(values|in)\s*$/i.test(prev) && !/^\s*\(/.test(next)) return 'list';
   if (/\n[ \t]*$/.test(prev) && /^[ \t]*(\r?\n|$)/.test(next) && /\S/.test(prev) && !/(=|\(|,|\bvalues|\bin|\bset|\bselect|\bfrom|\bwhere|\band|\bor|\bby)\s*$/i.test(prev)) return 'clause';
@@ -57,7 +59,7 @@ export function holePosition(prev: string, next: string): HolePosition {
     /[."]$/.test(prev) ||
     NAME_BEFORE.test(prev) ||
     // `CREATE INDEX i ON ${table}`, `CREATE TRIGGER t … ON ${table}`, `CREATE POLICY p ON ${table}`.
-    /\b(index|trigger|policy|rule)\b[^;()]*\bon\s+(only\s+)?$/i.test(prev) ||
+    /\b(index|trigger|policy|rule)\b(?:[^;()"]|"[^"]*")*\bon\s+(only\s+)?$/i.test(prev) ||
     // An alias or a type: `AS ${name}` (a value never follows AS).
     /\bas\s+$/i.test(prev) ||
     /\b(order|group|partition)\s+by\s*$/i.test(prev) ||

@@ -46,6 +46,8 @@ describe('interpolation holes', () => {
       ['CREATE TRIGGER trg AFTER INSERT ON ', ' FOR EACH ROW EXECUTE FUNCTION f()', 'name'],
       ['SELECT pg_advisory_xact_lock($1) AS ', '', 'name'],
       ['SELECT * FROM a JOIN b ON ', ' AND b.x = 1', 'unknown'],
+      ['CREATE INDEX "quoteIdentifier(`${table}_hnsw`)" ON ', ' USING hnsw (embedding)', 'name'],
+      ["SET statement_timeout = '1s'; ", '', 'clause'],
     ];
     for (const [prev, next, want] of cases) assert.equal(holePosition(prev, next), want, `${prev}⟨…⟩${next}`);
   });
