@@ -96,7 +96,10 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
       case 'select':
       case 'column':
-      case 'columns': {
+      case 'columns':
+      // `.distinct('a')` is SELECT DISTINCT a and `.pluck('a')` selects a; without columns, distinct is DISTINCT *.
+      case 'distinct':
+      case 'pluck': {
         const cols: string[] = [];
         for (const a of s.call.arguments) {
           const v = stringValue(a);
