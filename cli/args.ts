@@ -62,10 +62,31 @@ export interface SchemaOptions {
   config?: string;
 }
 
+/**
+ * `querylens stats pull|sql|import`: the statistics snapshot (querylens.stats.json). The connection
+ * comes from `--database-url` or DATABASE_URL only, never from a configuration file.
+ */
+export interface StatsOptions {
+  command: 'stats';
+  action: 'pull' | 'sql' | 'import';
+  /** `stats import FILE`: the saved output of `stats sql`. */
+  file?: string;
+  databaseUrl?: string;
+  output?: string;
+  config?: string;
+  includeValues: boolean;
+  /** `stats pull --explain`: the planner's generic plan of each statement of the code. */
+  explain: boolean;
+  /** Files whose SQL `--explain` plans (default: the project). */
+  paths: string[];
+  statementTimeoutMs?: number;
+}
+
 export type ParsedArgs =
   | LintOptions
   | QueriesOptions
   | SchemaOptions
+  | StatsOptions
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'lsp'; transport: string[] };
@@ -81,6 +102,7 @@ const SUBCOMMANDS: Record<string, (rest: readonly string[]) => ParsedArgs> = {
   lint: parseLint,
   queries: parseQueries,
   schema: parseSchema,
+  stats: parseStats,
   lsp: parseLsp,
 };
 
@@ -341,6 +363,59 @@ function parseSchema(rest: readonly string[]): ParsedArgs {
   return done ?? opts;
 }
 
+const STATS_VALUE_FLAGS = new Set(['--database-url', '--output', '-o', '--config', '-c', '--statement-timeout']);
+
+function parseStats(rest: readonly string[]): ParsedArgs {
+  const [action, ...args] = rest;
+  if (action === '--help' || action === '-h' || action === undefined) return { command: 'help' };
+  if (action !== 'pull' && action !== 'sql' && action !== 'import') throw new UsageError(`stats: unknown action "${action}" (expected pull, sql or import)`);
+  const opts: StatsOptions = { command: 'stats', action, includeValues: false, explain: false, paths: [] };
+  const positional: string[] = [];
+  const early = readFlags<ParsedArgs>(args, STATS_VALUE_FLAGS, (p) => positional.push(p), ({ flag, value }) => {
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return { command: 'help' };
+      case '--database-url':
+        if (action !== 'pull') throw new UsageError(`stats ${action}: --database-url is for stats pull`);
+        if (!value) throw new UsageError('--database-url needs a URL (postgres://user@host/db)');
+        opts.databaseUrl = value;
+        break;
+      case '--output':
+      case '-o':
+        if (!value) throw new UsageError('--output needs a file name');
+        opts.output = value;
+        break;
+      case '--config':
+      case '-c':
+        if (!value) throw new UsageError('--config needs a file name');
+        opts.config = value;
+        break;
+      case '--include-values':
+        opts.includeValues = true;
+        break;
+      case '--explain':
+        if (action !== 'pull') throw new UsageError(`stats ${action}: --explain is for stats pull`);
+        opts.explain = true;
+        break;
+      case '--statement-timeout':
+        if (!/^\d+$/.test(value ?? '') || Number(value) < 1) throw new UsageError(`--statement-timeout: expected milliseconds, got "${value}"`);
+        opts.statementTimeoutMs = Number(value);
+        break;
+      default:
+        throw new UsageError(`stats ${action}: unknown option "${flag}"`);
+    }
+    return undefined;
+  });
+  if (early) return early;
+  if (action === 'import') {
+    if (positional.length !== 1) throw new UsageError('stats import: name the file with the output of querylens stats sql (querylens stats import FILE)');
+    opts.file = positional[0];
+  } else if (action === 'pull') opts.paths = positional;
+  else if (positional.length) throw new UsageError(`stats sql: unexpected argument "${positional[0]}"`);
+  return opts;
+}
+
 export function helpText(version: string): string {
   return `querylens ${version}: a query-performance linter for TypeScript on PostgreSQL
 
@@ -356,6 +431,19 @@ Usage:
                                         print the schema querylens reads for path (default: .):
                                         tables, columns, indexes and foreign keys with where each
                                         was defined, and the sources in the order applied
+  querylens stats pull [--database-url URL] [--explain] [--include-values] [-o FILE]
+                                        read statistics from PostgreSQL (DATABASE_URL, or
+                                        --database-url; never from a config file) in one
+                                        read-only transaction into querylens.stats.json:
+                                        rows, column statistics (no values unless
+                                        --include-values), live indexes and their drift from
+                                        the migrations, pg_stat_statements when installed;
+                                        --explain adds the planner's generic plan of each
+                                        statement of the code (no ANALYZE; hypopg when installed)
+  querylens stats sql [--include-values]
+                                        print the same read-only query as a psql script, for a
+                                        DBA to run where you cannot connect
+  querylens stats import FILE [-o FILE] turn that script's output into querylens.stats.json
   querylens lsp --stdio                 run the language server
   querylens --help | --version
 

@@ -12,6 +12,7 @@ import { safeText } from './formats/escape';
 import { CliError, type LintIo, runLint } from './lint';
 import { runQueries } from './queries';
 import { runSchema } from './schema';
+import { runStats } from './stats';
 import { VERSION } from './version';
 
 /** Where a command runs and writes: the process by default; tests pass their own (in-process runs). */
@@ -58,6 +59,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           });
         }
         return await runSchema(args, io);
+      case 'stats':
+        return await runStats(args, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {

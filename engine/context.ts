@@ -28,6 +28,11 @@ export interface ReportDescriptor {
   fixes?: Fix[];
   /** Extra markdown for the hover, after the estimate. */
   hoverDetail?: string;
+  /**
+   * The query the finding is about, when it is not the one at `range` (an N+1 reported on the helper
+   * call whose query is in another file): its measured workload is attached (engine/stats/workload.ts).
+   */
+  querySite?: QuerySite;
 }
 
 export interface ReportedFinding extends ReportDescriptor {

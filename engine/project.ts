@@ -6,7 +6,7 @@
  */
 import type * as ts from 'typescript';
 import { type QuerylensConfig, defaultConfig } from './config';
-import { type ProjectServices, RuleContext } from './context';
+import { type ProjectServices, type ReportedFinding, RuleContext } from './context';
 import { CostModel } from './model';
 import { disableLineFix } from './fixes';
 import { type Incident, collectIncidents, isStackOverflow, replayIncidents } from './guard';
@@ -30,9 +30,10 @@ import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
 import { collectReads, isolatedReads, noteRead, replayReads } from './reads';
+import { hasWorkload, measuredSite, measuredSql, sqlOffsetOf } from './stats/workload';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
-import type { AnalysisResult, Finding, Problem, Severity, SourceFile } from './types';
+import type { AnalysisResult, Finding, Measured, Problem, Range, Severity, SourceFile } from './types';
 import type { Rule } from '../rules/define-rule';
 import { allRules } from '../rules';
 
@@ -471,6 +472,31 @@ export class Project implements ProjectServices {
     }
   }
 
+  /**
+   * pg_stat_statements figures (stats snapshot) of the query a finding is about: the query it names,
+   * else the raw SQL or the query call its range lies in. Undefined without a measured workload.
+   */
+  private measuredOf(path: string, r: ReportedFinding): Measured | undefined {
+    const schema = this.schema();
+    if (!hasWorkload(schema)) return undefined;
+    try {
+      if (r.querySite) return measuredSite(this, r.querySite);
+      const inside = (x: Range) => x.start <= r.range.start && r.range.end <= x.end;
+      for (const site of this.sqlSites(path)) {
+        if (!inside(site.range)) continue;
+        const at = sqlOffsetOf(site, r.range);
+        return measuredSql(schema, site, at);
+      }
+      const text = this.fileText(path);
+      if (text === undefined || !isTsLike(path)) return undefined;
+      const q = this.memo(`querySites:${path}`, text, () => fileQuerySites(this, path)).find((s) => inside(s.range));
+      return q ? measuredSite(this, q) : undefined;
+    } catch {
+      // A failure to match is no measurement, never a lost finding.
+      return undefined;
+    }
+  }
+
   severityOf(rule: Rule): Severity | 'off' {
     return this.config.rules[rule.id]?.severity ?? rule.meta.defaultSeverity;
   }
@@ -601,7 +627,9 @@ export class Project implements ProjectServices {
           estimate: r.estimate,
           fixes: r.fixes ?? [],
         };
-        // ── model/fixes block (owner: performance model): severity by saving, hover with budget context, "disable for this line" fix ──
+        // ── model/fixes block (owner: performance model): measured workload, severity by saving, hover with budget context, "disable for this line" fix ──
+        const measured = this.measuredOf(path, r);
+        if (measured) f.measured = measured;
         const graded = severityBySaving(severity, f.estimate, f.measured, this.config);
         f.severity = graded.severity;
         if (graded.reason) f.severityReason = graded.reason;

@@ -266,6 +266,7 @@ export default defineRule({
         fixes: fix ? [fix] : [],
         // The iteration count and its source are a row of the estimate's table; here only what the table lacks.
         hoverDetail: `Query: ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}.`,
+        querySite: site,
       });
     };
 

@@ -11,7 +11,8 @@
 import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
-import { typeWidth } from '../engine/model';
+import { columnWidth } from '../engine/model/query-cost';
+import { predicateMatching } from '../engine/model/selectivity';
 import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { findNode } from '../engine/sources/call-graph';
 import type { ColumnUse } from '../engine/sources/query-sites';
@@ -29,7 +30,7 @@ const unwrapExpr = (e: ts.Expression): ts.Expression => {
 
 /** The selectivity context of a rule run: the schema, and what the project compares each column to. */
 export function selectivityContext(ctx: RuleContext): SelectivityContext {
-  return { schema: ctx.schema, columnValues: (t, c) => ctx.columnValues(t, c) };
+  return { schema: ctx.schema, columnValues: (t, c) => ctx.columnValues(t, c), params: ctx.model.params };
 }
 
 /** An inner relation filter that keeps almost every row: `deletedAt: null`. */
@@ -48,9 +49,9 @@ interface OrmPredicate extends ColumnPredicate {
 
 const OPS: Record<string, PredicateOp> = { eq: 'eq', in: 'eq', null: 'eq', range: 'range', 'like-prefix': 'like-prefix', 'like-contains': 'like-leading' };
 
-function rowWidth(ctx: RuleContext, cols: ColumnInfo[]): number {
+function rowWidth(ctx: RuleContext, table: TableInfo, cols: ColumnInfo[]): number {
   let w = 0;
-  for (const c of cols) w += typeWidth(c.type, ctx.model.params);
+  for (const c of cols) w += columnWidth(table, c, ctx.model.params);
   return w;
 }
 
@@ -107,9 +108,10 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     }
     if (!finding) continue;
     const rows = ctx.tableRows(table);
-    const matching = { value: finding.clause === 'where' ? ctx.model.params.defaultMatchingRows : (site.limit ?? ctx.model.params.defaultMatchingRows), source: 'default' as const, note: 'rows matching the predicate' };
+    const op = finding.clause === 'where' ? (finding.use.op === 'null' ? 'null' : finding.pred.op) : 'order';
+    const matching = predicateMatching(table, finding.pred.column, op, site.limit, ctx.model.params, adapter.rules.limitWord);
     const cols = [...table.columns.values()];
-    const estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, cols) || 100, cols.length);
+    const estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, table, cols) || 100, cols.length);
     if (!(estimate.currentMs > estimate.fixedMs)) continue;
     const related: RelatedLocation[] = [];
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });

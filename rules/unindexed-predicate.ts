@@ -18,8 +18,10 @@
  */
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
-import { typeWidth } from '../engine/model';
 import { type TableInfo, isSchemaChangeSource } from '../engine/schema/types';
+import { columnWidth } from '../engine/model/query-cost';
+import { predicateMatching } from '../engine/model/selectivity';
+import { planAccess, planFor, withPlannerVerdict } from '../engine/stats/plans';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import { type LevelAccess, levelAccess } from '../engine/sql/access-path';
 import { type IndexCoverage, indexCoverage, indexText } from '../engine/sql/index-coverage';
@@ -36,18 +38,28 @@ type Unserved = Extract<IndexCoverage, { served: false }>;
 
 function rowBytes(ctx: RuleContext, t: TableInfo): number {
   let n = 0;
-  for (const c of t.columns.values()) n += typeWidth(c.type, ctx.model.params);
+  for (const c of t.columns.values()) n += columnWidth(t, c, ctx.model.params);
   return n || 4 * ctx.model.params.textWidthBytes;
 }
 
 function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate, v: Unserved, selective: boolean): boolean {
   const t = p.table;
   const rows = ctx.tableRows(t, t.name);
-  const matching: Count =
-    typeof level.limit === 'number' && (p.clause === 'ORDER BY … LIMIT' || level.limit < ctx.model.params.defaultMatchingRows)
-      ? { value: level.limit, source: 'code', note: 'LIMIT of the query' }
-      : { value: ctx.model.params.defaultMatchingRows, source: 'default', note: 'rows matching the predicate; default defaultMatchingRows' };
-  const estimate = ctx.model.unindexed(rows, matching, rowBytes(ctx, t));
+  const op = p.clause === 'ORDER BY … LIMIT' ? 'order' : p.isNull ? 'null' : p.wrapped ? 'wrapped' : p.op;
+  const matching: Count = predicateMatching(t, p.column, op, typeof level.limit === 'number' ? level.limit : undefined, ctx.model.params);
+  let estimate = ctx.model.unindexed(rows, matching, rowBytes(ctx, t));
+  // The planner's own verdict, when `stats pull --explain` recorded the statement's generic plan: an index
+  // path it found (a live index the migrations lack) settles it; a hypothetical index it would not use too.
+  const stmt = site.parsed?.statements.find((s) => s.start <= p.range.start && p.range.end <= s.end);
+  const plan = stmt ? planFor(ctx.schema, site.sql.slice(stmt.start, stmt.end)) : undefined;
+  if (plan) {
+    const access = planAccess(plan, t);
+    if (access === 'index') return false;
+    if (access === 'seq') {
+      if (plan.hypothetical && !plan.hypothetical.used) return false;
+      estimate = withPlannerVerdict(estimate, plan, tableName(t));
+    }
+  }
   // A table small enough that an index would save less than one statement's fixed overhead is not worth a finding.
   if (!(estimate.currentMs - estimate.fixedMs > ctx.model.params.statementOverheadMs)) return false;
   const existing = t.indexes.length ? `existing indexes: ${t.indexes.map(indexText).join('; ')}` : `${tableName(t)} has no index`;
@@ -145,7 +157,7 @@ export default defineRule({
     needsSchema: 'all',
     docs: {
       what:
-        "Flags a table that PostgreSQL must read whole because no index serves the predicate that selects its rows: a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), a join column probed from a small side, or the leading column of an `ORDER BY … LIMIT` when nothing else selects the rows. An index serves a predicate when the column leads a B-tree (a later key counts when every earlier one is constrained by equality in the same query — by a constant, a parameter, or a join from a small side), a hash index answers its equality, a trigram GIN/GiST index answers `LIKE '%…'`, an expression index matches a wrapped column (`lower(email)`, `date(created_at)`, `id::text`), and a partial index's condition is implied by the query's (`col = $1` implies `col IS NOT NULL`; `status = 'open'` implies `status IN ('open', 'pending')`). ORs count when every branch is served (a BitmapOr). Also for ORM `where` objects and builder filters in TypeScript, with the same answers.\n\n**One finding per table read whole.** A table reached through an index — by a served filter, through its key from a small side of a join (composite keys completed by constants in `ON`), or from a correlated subquery with a selective filter (`EXISTS (… WHERE s.k = t.col)`, `t.id IN (SELECT …)`) — is not reported: its other predicates are residual filters on rows already fetched. Joining two tables that are both read whole is a hash join; no join index would help.\n\n**Selectivity.** An index helps only a predicate that keeps few rows, and without statistics querylens cannot measure that, so these are never the reason for a finding: booleans; enum-typed columns; columns with a `CHECK (col IN (…))` of a few values; columns the code compares only to a few words and never to a parameter, anywhere in the project (`status = 'active'`); soft-delete tests (`deleted_at IS NULL`); one-sided ranges (`created_at < now() - interval '1 day'`, `id > $1`), which may keep no row or every row. A range bounded on both sides (`BETWEEN`, `>= $1 AND < $2`) counts.\n\n**Tiny tables** are not worth an index: tables declared `{ \"tiny\": true }`, tables whose rows (config or statistics snapshot) make a scan cheaper than an index, and, with no row count, reference tables the application never writes (only migrations, seeds and one-off scripts do). Tables or columns the schema does not know give no finding, nor do partitioned tables (`PARTITION BY`: each partition may carry indexes of its own, often created at run time with the partition), nor do queries whose WHERE includes a condition spliced in whole from code (`WHERE ${condition}`: it may be the index path). One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
+        "Flags a table that PostgreSQL must read whole because no index serves the predicate that selects its rows: a column compared in WHERE (`=`, `<`, `>`, `BETWEEN`, `IN`, `= ANY`, `IS NULL`, `LIKE`), a join column probed from a small side, or the leading column of an `ORDER BY … LIMIT` when nothing else selects the rows. An index serves a predicate when the column leads a B-tree (a later key counts when every earlier one is constrained by equality in the same query — by a constant, a parameter, or a join from a small side), a hash index answers its equality, a trigram GIN/GiST index answers `LIKE '%…'`, an expression index matches a wrapped column (`lower(email)`, `date(created_at)`, `id::text`), and a partial index's condition is implied by the query's (`col = $1` implies `col IS NOT NULL`; `status = 'open'` implies `status IN ('open', 'pending')`). ORs count when every branch is served (a BitmapOr). Also for ORM `where` objects and builder filters in TypeScript, with the same answers.\n\n**One finding per table read whole.** A table reached through an index — by a served filter, through its key from a small side of a join (composite keys completed by constants in `ON`), or from a correlated subquery with a selective filter (`EXISTS (… WHERE s.k = t.col)`, `t.id IN (SELECT …)`) — is not reported: its other predicates are residual filters on rows already fetched. Joining two tables that are both read whole is a hash join; no join index would help.\n\n**Selectivity.** An index helps only a predicate that keeps few rows, and without statistics querylens cannot measure that, so these are never the reason for a finding: booleans; enum-typed columns; columns with a `CHECK (col IN (…))` of a few values; columns the code compares only to a few words and never to a parameter, anywhere in the project (`status = 'active'`); soft-delete tests (`deleted_at IS NULL`); one-sided ranges (`created_at < now() - interval '1 day'`, `id > $1`), which may keep no row or every row. A range bounded on both sides (`BETWEEN`, `>= $1 AND < $2`) counts. With a statistics snapshot (`querylens stats pull`), the column's pg_stats decide first: the share of rows a parameter keeps (from `n_distinct`, the null fraction and the most common value's frequency, as the planner computes it) against the cost model's crossover between an index and a scan — a 4-valued status column is quiet, a unique column is flagged — and with `stats pull --explain` an index path in the statement's recorded generic plan silences the finding.\n\n**Tiny tables** are not worth an index: tables declared `{ \"tiny\": true }`, tables whose rows (config or statistics snapshot) make a scan cheaper than an index, and, with no row count, reference tables the application never writes (only migrations, seeds and one-off scripts do). Tables or columns the schema does not know give no finding, nor do partitioned tables (`PARTITION BY`: each partition may carry indexes of its own, often created at run time with the partition), nor do queries whose WHERE includes a condition spliced in whole from code (`WHERE ${condition}`: it may be the index path). One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
       why:
         'A B-tree is sorted by its first key, then the next: PostgreSQL can descend it only for a prefix of its keys, and only for the exact expression it indexes (an index on `email` knows nothing of `lower(email)`). A pattern starting with `%` has no prefix to descend to. Without a usable index the planner falls back to a sequential scan, reading every row of the table on every execution: O(table) instead of O(log table + matches).',
       example: { language: 'sql', code: 'SELECT id, total FROM orders WHERE customer_email = $1;\n', schema: EXAMPLE_SCHEMA },

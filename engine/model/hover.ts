@@ -9,8 +9,9 @@
  * eats and, by Amdahl's law, what fixing it does for the whole request; any
  * rule-specific detail; the quick fixes.
  */
-import type { Assumption, Estimate, Finding } from '../types';
-import { budgetImpact, formatMs, formatRatio } from './index';
+import type { Assumption, Estimate, Finding, Measured } from '../types';
+import { formatDuration, measuredSavingMs } from './impact';
+import { budgetImpact, formatCount, formatMs, formatRatio } from './index';
 
 /** The budget of the function a finding sits in, and that function's summed query time. */
 export interface BudgetHoverContext {
@@ -74,9 +75,20 @@ export function budgetMarkdown(e: Estimate, b: BudgetHoverContext): string {
 export function hoverMarkdown(f: Omit<Finding, 'hover'>, detail?: string, budget?: BudgetHoverContext): string {
   const parts = [`**querylens · ${f.ruleId}**`];
   if (f.estimate) parts.push(estimateMarkdown(f.estimate, f.message));
+  if (f.measured) parts.push(measuredMarkdown(f.measured, f.estimate));
   if (f.severityReason) parts.push(`**Severity ${f.severity}:** ${f.severityReason}.`);
   if (f.estimate && budget) parts.push(budgetMarkdown(f.estimate, budget));
   if (detail) parts.push(detail);
   if (f.fixes.length) parts.push(`Quick fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => x.title).join('; ')}`);
   return parts.join('\n\n');
+}
+
+/** "**Measured:** 1.2M calls, mean 3.1 ms, 62 min in total (pg_stat_statements …)". */
+export function measuredMarkdown(m: Measured, e?: Estimate): string {
+  const saved = measuredSavingMs(e, m);
+  return (
+    `**Measured:** ${formatCount(m.calls)} calls, mean ${formatMs(m.meanMs)}, ${formatDuration(m.totalMs)} in total` +
+    ` (pg_stat_statements in the stats snapshot, matched by ${m.matchedBy === 'fingerprint' ? 'the statement\'s fingerprint' : 'the SQL shape the call generates'})` +
+    (saved !== undefined && saved > 0 ? `; the fix would have saved ≈ ${formatDuration(saved)} of it.` : '.')
+  );
 }

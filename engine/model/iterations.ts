@@ -14,6 +14,8 @@ import { fileProvenance } from '../sources/provenance';
 import type { QuerySite } from '../sources/query-sites';
 import type { AssumptionSource } from '../types';
 import type { Count, CostModel } from './index';
+import { siteShape } from './query-cost';
+import { fanOut } from './selectivity';
 
 const unparen = (e: ts.Expression): ts.Expression => {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
@@ -54,20 +56,31 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
     } catch {
       decl = undefined;
     }
-    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
-      const init = unparen(decl.initializer);
+    // `const { rows: orders } = await pool.query(…)`: the rows of the query the pattern destructures.
+    const destructured = decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) ? decl.parent.parent : undefined;
+    const varDecl = decl && ts.isVariableDeclaration(decl) ? decl : destructured;
+    if (varDecl?.initializer) {
+      const init = unparen(varDecl.initializer);
       // An array literal the code fills later (`const out = []; … out.push(x)`) says nothing about its size.
-      if (ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement) && (ce === id || (ts.isPropertyAccessExpression(ce!) && ce.name.text === 'length')) && !isGrown(decl, id.text)) {
+      if (ts.isVariableDeclaration(decl!) && ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement) && (ce === id || (ts.isPropertyAccessExpression(ce!) && ce.name.text === 'length')) && !isGrown(decl, id.text)) {
         return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
       }
       // The query that produced the collection: its take/LIMIT bounds the loop — the rows themselves, not a
       // relation loaded with one of them (`user.posts` of a `findUnique`).
       const start = init.getStart();
       const end = init.getEnd();
-      const sites = ce === id ? memoQuerySites(project, decl.getSourceFile().fileName) : [];
+      const sites = ce === id ? memoQuerySites(project, varDecl.getSourceFile().fileName) : [];
       const producer = sites.find((s) => s.range.start >= start && s.range.end <= end && s.limit !== undefined && s.kind === 'read');
       if (producer) {
         return { value: producer.limit!, source: 'code', note: `limit ${producer.limit} of the query that produced ${id.text}` };
+      }
+      // The children of one parent (`WHERE order_id = $1`, `findMany({ where: { orderId } })`): the relation's
+      // fan-out from the stats snapshot, rows of the child per distinct key.
+      const reader = sites.find((s) => s.range.start >= start && s.range.end <= end && s.kind === 'read' && s.executes);
+      if (reader) {
+        const shape = siteShape(reader, project);
+        const fan = shape.filters.length && !shape.batched ? fanOut(shape.table, shape.filters) : undefined;
+        if (fan) return { ...fan, note: `${id.text}: ${fan.note}` };
       }
       if (ts.isCallExpression(init) && init.arguments.length >= 2 && ts.isNumericLiteral(init.arguments[1])) {
         const callee = init.expression;

@@ -7,13 +7,15 @@
  * per contributor — so the same query costs the same everywhere.
  */
 import type { ProjectServices } from '../context';
-import { findColumn, findModel, findTable, type TableInfo } from '../schema/types';
+import { type ColumnInfo, findColumn, findModel, findTable, type TableInfo } from '../schema/types';
 import type { QuerySite } from '../sources/query-sites';
 import type { SqlSite } from '../sources/types';
 import { unwrap } from '../sql/expr';
 import { fileQueryModels, type QueryLevel } from '../sql/query-model';
 import type { AssumptionSource } from '../types';
 import { type Count, type CostModel, type QueryCostInput, typeWidth } from './index';
+import type { ModelParams } from './params';
+import { indexWorthIt, matchingRows } from './selectivity';
 
 export interface QueryShape {
   table?: TableInfo;
@@ -96,6 +98,12 @@ export function siteShape(site: QuerySite, project: ProjectServices): QueryShape
   };
 }
 
+/** Bytes of one value of a column: pg_stats' avg_width when the stats snapshot has it, else from the type. */
+export function columnWidth(table: TableInfo | undefined, col: ColumnInfo, params: ModelParams): number {
+  const w = table?.stats?.columns?.[col.name]?.avgWidth;
+  return w !== undefined && w > 0 ? w : typeWidth(col.type, params);
+}
+
 /** Rows of a table with where the figure comes from (config, the stats snapshot, or the default). */
 export function tableRowsCount(t: TableInfo | undefined, model: CostModel, name?: string): Count {
   if (t?.rows !== undefined && t.rowsSource !== 'default') {
@@ -128,10 +136,13 @@ export function queryInput(shape: QueryShape, model: CostModel): QueryPrice {
   let columns: number;
   if (t && shape.selects === '*') {
     columns = t.columns.size || p.defaultResultColumns;
-    rowBytes = [...t.columns.values()].reduce((s, c) => s + typeWidth(c.type, p), 0) || columns * p.textWidthBytes;
+    rowBytes = [...t.columns.values()].reduce((s, c) => s + columnWidth(t, c, p), 0) || columns * p.textWidthBytes;
   } else if (t && Array.isArray(shape.selects) && shape.selects.length) {
     columns = shape.selects.length;
-    rowBytes = shape.selects.reduce((s, c) => s + (findColumn(t, c) ? typeWidth(findColumn(t, c)!.type, p) : p.textWidthBytes), 0);
+    rowBytes = shape.selects.reduce((s, c) => {
+      const col = findColumn(t, c);
+      return s + (col ? columnWidth(t, col, p) : p.textWidthBytes);
+    }, 0);
   } else {
     columns = p.defaultResultColumns;
     rowBytes = columns * p.textWidthBytes;
@@ -139,7 +150,12 @@ export function queryInput(shape: QueryShape, model: CostModel): QueryPrice {
   const idx = t ? shape.filters.map((c) => leadingIndexed(t, c)).filter((x) => x !== undefined) : [];
   const unique = idx.some((x) => x!.unique);
   const limit = shape.limit;
-  const matching: Count = { value: p.defaultMatchingRows, source: model.isConfigured('defaultMatchingRows') ? 'config' : 'default', note: 'rows matching the filter; default defaultMatchingRows' };
+  // Rows the filters keep: from the stats snapshot's pg_stats when it has the columns, else the default.
+  const matching: Count = (t && matchingRows(t, shape.filters.map((column) => ({ column, op: 'eq' })))) ?? {
+    value: p.defaultMatchingRows,
+    source: model.isConfigured('defaultMatchingRows') ? 'config' : 'default',
+    note: 'rows matching the filter; default defaultMatchingRows',
+  };
   const capped = (c: Count): Count => (limit !== undefined && limit < c.value ? { value: limit, source: 'code', note: 'LIMIT/take of the query' } : c);
   const price = (now: QueryCostInput, fixed: QueryCostInput, rows: Count, fix?: string): QueryPrice => ({ now, fixed, tableRows: tableCount, rows, fix });
   if (shape.kind === 'write' && shape.filters.length === 0) {
@@ -153,8 +169,13 @@ export function queryInput(shape: QueryShape, model: CostModel): QueryPrice {
     return price(q, q, rows);
   }
   if (shape.filters.length) {
-    // Filtered on columns no index leads with: a sequential scan; fixed by an index.
+    // Filtered on columns no index leads with: a sequential scan; fixed by an index, unless the
+    // statistics say the filter keeps so many rows that the planner would scan anyway.
     const rows = capped(matching);
+    if (matching.source === 'stats' && !indexWorthIt(matching.value / Math.max(1, tableRows), tableRows, p)) {
+      const q: QueryCostInput = { access: 'seq', tableRows, rowsReturned: rows.value, rowBytes, columns };
+      return price(q, q, rows);
+    }
     return price(
       { access: 'seq', tableRows, rowsReturned: rows.value, rowBytes, columns },
       { access: 'index', tableRows, rowsReturned: rows.value, rowBytes, columns },

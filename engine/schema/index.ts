@@ -13,6 +13,7 @@ import { applyDeclarations, applyEvents, type TsSchemaOutput } from './events';
 import { type ModuleHost, Values } from './ts-values';
 import { applySqlFile, seedTable, tableKey } from './sql-ddl';
 import { emptySchema, nonPostgresFolder, type ForeignKeyInfo, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
+import { parseSnapshot } from '../stats/snapshot';
 
 export * from './types';
 export { orderSchemaFiles, naturalCompare, comparePaths, compareSources, sourceKind, foreignDialect, foreignDialectFolder, isPgDump } from './order';
@@ -374,32 +375,23 @@ class TableLookup {
   }
 }
 
+/**
+ * Applies the stats snapshot (engine/stats/snapshot.ts): row counts, column statistics and live
+ * indexes go on the tables the schema knows; the workload (statements, plans) on the model.
+ */
 function applyStats(model: SchemaModel, f: SourceFile): void {
-  let data: unknown;
-  try {
-    data = JSON.parse(f.text);
-  } catch (e) {
-    model.problems.push({ file: f.path, line: 1, message: `stats snapshot is not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
-    return;
-  }
-  const tables = (data as { tables?: unknown } | null)?.tables;
-  if (!tables || typeof tables !== 'object' || Array.isArray(tables)) {
-    model.problems.push({ file: f.path, line: 1, message: 'stats snapshot must look like { "tables": { "orders": { "rows": 51234567 } } }' });
-    return;
-  }
+  const { snapshot, problems } = parseSnapshot(f.text);
+  for (const p of problems) model.problems.push({ file: f.path, line: snapshot ? undefined : 1, message: p.message });
+  if (!snapshot) return;
+  model.stats = { file: f.path, snapshot };
   const index = new TableLookup(model);
-  for (const [key, v] of Object.entries(tables as Record<string, unknown>)) {
-    const rows = (v as { rows?: unknown } | null)?.rows;
-    if (typeof rows !== 'number' || !Number.isFinite(rows) || rows < 0) {
-      model.problems.push({ file: f.path, message: `stats snapshot: tables.${key}.rows must be a non-negative number` });
-      continue;
-    }
+  for (const [key, v] of Object.entries(snapshot.tables)) {
     // A table the snapshot knows but the schema does not (dropped since, or another database) is left out.
     const t = index.find(key);
-    if (t) {
-      t.rows = rows;
-      t.rowsSource = 'stats';
-    }
+    if (!t) continue;
+    t.rows = v.rows;
+    t.rowsSource = 'stats';
+    t.stats = v;
   }
 }
 

@@ -4,6 +4,7 @@
  * `schema.prisma`; read by rules through the rule context.
  */
 import type { Library } from '../adapters';
+import type { StatsSnapshot, TableStats } from '../stats/snapshot';
 import type { Range } from '../types';
 
 export interface DefinedAt {
@@ -83,6 +84,8 @@ export interface TableInfo {
    * partition), which the schema cannot see.
    */
   partitioned?: boolean;
+  /** Statistics of the table from the stats snapshot (`querylens stats pull`): columns, live indexes, scans. */
+  stats?: TableStats;
   /** Declared tiny in config: scans are cheap, never report unindexed predicates. */
   tiny?: boolean;
   /** Where the table came from. */
@@ -126,6 +129,8 @@ export interface SchemaModel {
   nonPostgres?: NonPostgresFolder[];
   /** Enum types (`CREATE TYPE … AS ENUM`, Prisma `enum`) by the name column types carry, with their labels. */
   enums?: Map<string, string[]>;
+  /** The stats snapshot applied (querylens.stats.json): its file, and the workload and plans it holds. */
+  stats?: { file: string; snapshot: StatsSnapshot };
 }
 
 /**

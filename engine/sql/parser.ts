@@ -356,3 +356,25 @@ export function splitStatements(text: string): { start: number; end: number }[] 
 /** Deparse is not needed by the engine; fingerprint-like keys come from `expr.ts`. */
 export const PARSER_NAME = 'libpg-query';
 export const PARSER_PG_VERSION = 18;
+
+/**
+ * PostgreSQL's query fingerprint (libpg-query, the pg_query algorithm): equal for statements that
+ * differ only in constants, parameter numbers, `IN` list lengths or whitespace, so a statement in
+ * the code and its normalised form in pg_stat_statements match. Undefined when it does not parse.
+ */
+export function fingerprintSql(text: string): string | undefined {
+  try {
+    return pg.fingerprintSync(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The statement with every constant replaced by `$n` (libpg-query normalize); undefined when it does not parse. */
+export function normalizeSql(text: string): string | undefined {
+  try {
+    return pg.normalizeSync(text);
+  } catch {
+    return undefined;
+  }
+}

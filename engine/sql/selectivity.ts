@@ -12,9 +12,16 @@
  *   `id > $1`) may match anything from no row to every row: its selectivity
  *   is unknown without statistics, so it is not a claim we make.
  *
+ * With a stats snapshot (`querylens stats pull`), a column's pg_stats
+ * figures decide first (`statsVerdict`, engine/model/selectivity.ts): the
+ * share of rows an unknown value keeps, as the planner estimates it, against
+ * the cost model's crossover between an index and a scan.
+ *
  * Used by both halves of `unindexed-predicate`, through `access-path.ts`
  * and the ORM check. Pure.
  */
+import { statsVerdict } from '../model/selectivity';
+import type { ModelParams } from '../model/params';
 import type { SchemaModel, TableInfo } from '../schema/types';
 
 /** Soft-delete / archive markers: `IS NULL` on them keeps most of the table (umami's `team.deleted_at`). */
@@ -44,6 +51,11 @@ export interface SelectivityInput {
 
 export interface SelectivityContext {
   schema: SchemaModel;
+  /**
+   * The cost model's scan and index costs: with them, a column the stats snapshot has statistics
+   * for is judged by those statistics (engine/model/selectivity.ts) before any structural rule.
+   */
+  params?: Pick<ModelParams, 'seqScanRowsPerMs' | 'indexDescentMs' | 'indexRowMs'>;
   /** Project-wide value uses of a column, when the project knows them. */
   columnValues?(table: TableInfo, column: string): ColumnValueUse | undefined;
 }
@@ -52,8 +64,21 @@ const NUMERIC = /^-?\d+(\.\d+)?$/;
 
 export type Selectivity = { selective: true } | { selective: false; why: string };
 
+/** The op the statistics answer for: `IS NULL`, an equality with several constants (an IN list), or the op itself. */
+function statsOp(p: SelectivityInput): { op: string; inCount?: number } {
+  if (p.isNull) return { op: 'null' };
+  if (p.op === 'eq' && p.literals && p.literals.length > 1) return { op: 'in', inCount: p.literals.length };
+  return { op: p.op };
+}
+
 /** Whether a predicate is selective enough for an index to matter (see the module comment). */
 export function selectivity(p: SelectivityInput, table: TableInfo, ctx: SelectivityContext): Selectivity {
+  // Measured beats inferred: pg_stats of the column (querylens stats pull), judged with the cost model.
+  if (ctx.params && !p.wrapped && p.op !== 'order') {
+    const o = statsOp(p);
+    const v = o.inCount ? undefined : statsVerdict(table, p.column, o.op, ctx.params);
+    if (v) return v.selective ? { selective: true } : { selective: false, why: v.why };
+  }
   if (p.op === 'range' && p.openRange) return { selective: false, why: `a range bounded on one side: how many rows it keeps is unknown without statistics` };
   if (p.wrapped) return { selective: true };
   const col = table.columns.get(p.column);
