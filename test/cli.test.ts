@@ -25,6 +25,7 @@ import type { Rule } from '../cli/report';
 import type { Finding } from '../engine';
 import { defineRule } from '../rules/define-rule';
 import { ensureBundles } from './bundles';
+import { makeProject } from './temp-project';
 
 const repo = path.join(__dirname, '..');
 const bin = path.join(repo, 'bin', 'querylens.js');
@@ -33,14 +34,7 @@ const version = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf
 const temps: string[] = [];
 /** Makes a project from a map of relative path → content. */
 function project(files: Record<string, string | Buffer>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-cli-'));
-  temps.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
-  return dir;
+  return makeProject(files, temps, 'querylens-cli-');
 }
 
 interface Run {

@@ -4,20 +4,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { main } from '../cli/main';
+import { makeProject } from './temp-project';
 
 const temps: string[] = [];
 function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-queries-'));
-  temps.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
-  return dir;
+  return makeProject(files, temps, 'querylens-queries-');
 }
 
 async function ql(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -9,20 +9,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeProject } from './temp-project';
 
 const repo = path.join(__dirname, '..');
 const bin = path.join(repo, 'bin', 'querylens.js');
 const temps: string[] = [];
 
 function project(files: Record<string, string>, parent = os.tmpdir()): string {
-  const dir = fs.mkdtempSync(path.join(parent, 'querylens-schema-'));
-  temps.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
-  return dir;
+  return makeProject(files, temps, 'querylens-schema-', parent);
 }
 
 function ql(cwd: string, args: string[]): { code: number | null; stdout: string; stderr: string } {

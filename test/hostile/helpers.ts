@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { type LintOptions, parseArgs } from '../../cli/args';
 import { runLint } from '../../cli/lint';
 import type { Rule } from '../../cli/report';
+import { writeTree } from '../temp-project';
 
 const temps: string[] = [];
 
@@ -16,11 +17,7 @@ const temps: string[] = [];
 export function tempProject(files: Record<string, string | Buffer>, prefix = 'querylens-hostile-'): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
   temps.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
+  writeTree(dir, files);
   return dir;
 }
 
