@@ -131,9 +131,12 @@ export class RuleContext {
     return this.project.usage?.().mayWrite(table) === false;
   }
 
-  /** Whether the table may have indexes the schema cannot see: a partitioned table's partitions may carry their own. */
+  /**
+   * Whether the table may have indexes the schema cannot see: a partitioned table's partitions may carry their
+   * own; a migration's index statement on it could not be read.
+   */
   mayHaveUnseenIndexes(table: TableInfo): boolean {
-    return table.partitioned === true;
+    return table.partitioned === true || table.unreadIndexDdl === true;
   }
 
   report(d: ReportDescriptor): void {

@@ -1098,6 +1098,7 @@ export function applySqlFile(model: SchemaModel, file: string, text: string, ori
     return false;
   }
   for (const e of outcome.errors) {
+    markUnreadIndexDdl(st, text, e.statementStart, e.statementEnd);
     const at = toFile(e.statementStart !== undefined ? skipTrivia(text, e.statementStart, e.statementEnd) : e.offset);
     model.problems.push({
       file,
@@ -1120,9 +1121,33 @@ export function applySqlText(model: SchemaModel, file: string, sql: string, embe
   const st: FileState = { model, file, text: sql, lines: embed.lines, searchPath, stmt: { start: 0, end: sql.length }, embed };
   for (const e of outcome.errors) {
     st.stmt = { start: e.statementStart ?? 0, end: e.statementEnd ?? sql.length };
+    markUnreadIndexDdl(st, sql, e.statementStart, e.statementEnd);
     problem(st, e.statementStart !== undefined ? skipTrivia(sql, e.statementStart, e.statementEnd) : e.offset, `statement skipped, not readable as PostgreSQL: ${e.message}`);
   }
   for (const s of outcome.statements) applyStatement(st, s, true);
+}
+
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+/** `CREATE [UNIQUE] INDEX … ON [ONLY] t` or `ALTER TABLE [IF EXISTS] [ONLY] t` at the start of a statement; group 1 = t. */
+const INDEX_DDL_TARGET = new RegExp(
+  String.raw`^(?:CREATE\s+(?:UNIQUE\s+)?INDEX\b[^;]*?\bON\s+(?:ONLY\s+)?|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)(${IDENT}(?:\s*\.\s*${IDENT})?)`,
+  'i',
+);
+
+/**
+ * A statement the parser could not read may still name the table whose indexes it changes; that table's
+ * index list is then incomplete, and unindexed-predicate must not judge it (an index the model cannot see
+ * may serve the query: Kysely's `createIndex().on(t).expression(sql\`…\`)` trick for partial indexes).
+ */
+function markUnreadIndexDdl(st: FileState, text: string, start: number | undefined, end: number | undefined): void {
+  // No statement start: the parser failed on the first statement (or the only one, for SQL from an event).
+  const from = skipTrivia(text, start ?? 0, end);
+  const m = INDEX_DDL_TARGET.exec(text.slice(from, Math.min(end ?? text.length, from + 4096)));
+  if (!m) return;
+  const parts = m[1].split(/\s*\.\s*(?=(?:"|[A-Za-z_]))/).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+  const rv = parts.length === 2 ? { schemaname: parts[0], relname: parts[1] } : { relname: parts[0] };
+  const table = resolveTable(st, rv);
+  if (table) table.unreadIndexDdl = true;
 }
 
 const DDL_TYPES = new Set(['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'RenameStmt', 'AlterObjectSchemaStmt', 'DropStmt', 'CreateTableAsStmt']);

@@ -84,6 +84,11 @@ export interface TableInfo {
    * partition), which the schema cannot see.
    */
   partitioned?: boolean;
+  /**
+   * A migration's `CREATE INDEX … ON` this table (or `ALTER TABLE` of it) was skipped as unreadable: the table
+   * may have an index the schema cannot see.
+   */
+  unreadIndexDdl?: boolean;
   /** Statistics of the table from the stats snapshot (`querylens stats pull`): columns, live indexes, scans. */
   stats?: TableStats;
   /** Declared tiny in config: scans are cheap, never report unindexed predicates. */
