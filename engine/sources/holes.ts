@@ -32,7 +32,7 @@ export type HolePosition =
 
 /** Keywords after which a value spliced into SQL text is a name. */
 const NAME_BEFORE =
-  /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|savepoint|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column)\s+$/i;
+  /\b(from|join|into|update|table|exists|database|schema|references|truncate|only|index|sequence|view|function|trigger|type|extension|role|user|constraint|column|policy|savepoint|owner\s+to|on\s+table|grant\s+\w+\s+on|rename\s+to|alter\s+column|listen|unlisten|notify)\s+$/i;
 
 /** Operators and keywords whose right operand is a value. */
 const VALUE_AFTER = /(=|<>|!=|<=|>=|<|>|[\w)'"\]]\s*(\+|-|\/|%)|\|\||@>|<@|&&|\bis\s+(not\s+)?distinct\s+from|\blike|\bilike|\bsimilar\s+to|\blimit|\boffset|\bbetween\s+\S+\s+and|\bbetween|\bthen|\belse|\bwhen|\bfetch\s+first|\binterval)\s*$/i;

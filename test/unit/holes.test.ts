@@ -48,6 +48,9 @@ describe('interpolation holes', () => {
       ['SELECT * FROM a JOIN b ON ', ' AND b.x = 1', 'unknown'],
       ['CREATE INDEX "quoteIdentifier(`${table}_hnsw`)" ON ', ' USING hnsw (embedding)', 'name'],
       ["SET statement_timeout = '1s'; ", '', 'clause'],
+      ['NOTIFY ', '', 'name'],
+      ['LISTEN ', '', 'name'],
+      ['UNLISTEN ', '', 'name'],
     ];
     for (const [prev, next, want] of cases) assert.equal(holePosition(prev, next), want, `${prev}⟨…⟩${next}`);
   });
