@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { MAX_FILE_BYTES, type QuerylensConfig, isAnalyzable, isSchemaSource, mayBeSchemaSource, safeIgnoreText } from '../engine';
+import { MAX_FILE_BYTES, type QuerylensConfig, isAnalyzable, isManifest, isSchemaSource, mayBeSchemaSource, safeIgnoreText } from '../engine';
 
 export const CONFIG_FILE = 'querylens.config.json';
 
@@ -377,7 +377,7 @@ export function loadSchemaSources(
   }
   const out = new Map<string, string>();
   for (const f of files) {
-    const manifest = /(^|\/)(package\.json|querylens\.config\.json)$/.test(f);
+    const manifest = isManifest(f);
     if (!manifest && !mayBeSchemaSource(f, config)) continue;
     const text = read(f, !manifest && isSchemaSource(f, config));
     if (text === undefined) continue;

@@ -12,6 +12,7 @@ export { didYouMean } from './suggest';
 export { isSchemaSource, mayBeSchemaSource, isLibrarySchemaFile, DISCOVERED_SCHEMA_GLOBS, SCHEMA_FOLDERS, SCHEMA_WATCH_GLOBS } from './schema';
 export type { SchemaModel, SchemaProblem, TableInfo, IndexInfo, ColumnInfo, ForeignKeyInfo } from './schema/types';
 export type { SchemaScope } from './schema/scopes';
+export { isManifest } from './schema/scopes';
 export { LineIndex } from './text';
 export { formatMs, roundMs } from './model';
 export { assumptionNote } from './model/hover';

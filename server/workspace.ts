@@ -21,6 +21,7 @@ import {
   formatConfigIssues,
   isAnalyzable,
   isLibrarySchemaFile,
+  isManifest,
   isSchemaSource,
   mayBeSchemaSource,
   SUPPRESSIONS_FILE,
@@ -230,9 +231,9 @@ export class WorkspaceProject {
     return text !== undefined && text.length <= MAX_FILE_BYTES ? text : undefined;
   }
 
-  /** Package manifests (package.json, querylens.config.json) the project needs to scope schemas. */
+  /** Package manifests (package.json, querylens.config.json, tsconfig.json) the project needs to scope schemas. */
   private manifests(): string[] {
-    return [...this.known].filter((p) => /(^|\/)(package\.json|querylens\.config\.json)$/.test(p));
+    return [...this.known].filter((p) => isManifest(p));
   }
 
   private walk(): void {
@@ -495,7 +496,7 @@ export class WorkspaceProject {
    */
   isSchema(rel: string, text?: string): boolean {
     const cfg = this.project.config;
-    if (/(^|\/)(package\.json|querylens\.config\.json)$/.test(rel) && rel !== CONFIG_FILE) return true;
+    if (isManifest(rel) && rel !== CONFIG_FILE) return true;
     if (isSchemaSource(rel, cfg)) return true;
     if (text === undefined) return this.schemaByContent.has(rel);
     const yes = mayBeSchemaSource(rel, cfg) && isSchemaSource(rel, cfg, text);

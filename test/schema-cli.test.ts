@@ -138,6 +138,29 @@ describe('querylens lint in a monorepo', () => {
     assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
   });
 
+  it('tsconfig.json paths into a workspace package link it like a dependency, also beside schema sources of its own (comments and trailing commas allowed); paths inside the package do not', () => {
+    const dir = project({
+      ...MONOREPO,
+      'packages/app/package.json': JSON.stringify({ name: 'app' }),
+      'packages/app/tsconfig.json': '{\n  // the db package through an alias, not a dependency\n  "compilerOptions": { "baseUrl": ".", "paths": { "@mono/db": ["../db/src"], "@mono/db/*": ["../db/src/*"], }, },\n}\n',
+      'packages/app/src/accounts.ts': QUERY('accounts'),
+      // A schema source of its own that names the other package's schema (sim's apps/sim): the linked schema joins it.
+      'packages/app/drizzle.config.ts': "export default { schema: '../db/src/schema.ts', dialect: 'postgresql' };\n",
+      'packages/site/package.json': JSON.stringify({ name: 'site' }),
+      'packages/site/tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@/*': ['./src/*'] } } }),
+      'packages/site/src/accounts.ts': QUERY('accounts'),
+    });
+    const r = ql(dir, ['lint', '--format', 'json']);
+    const out = JSON.parse(r.stdout) as LintJson;
+    const unindexed = out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file).sort();
+    assert.deepEqual(unindexed, ['packages/app/src/accounts.ts', 'packages/web/src/accounts.ts', 'services/auth/src/users.ts']);
+    const missing = out.problems.filter((p) => p.kind === 'schema' && /no database schema found/.test(p.message)).map((p) => p.file);
+    assert.ok(missing.some((f) => f.startsWith('packages/site/')), JSON.stringify(out.problems));
+    assert.ok(!missing.some((f) => f.startsWith('packages/app/')), JSON.stringify(out.problems));
+    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
+    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
+  });
+
   it('--fix writes the index migration into the owning package only', () => {
     const dir = project(MONOREPO);
     ql(dir, ['lint', 'services/auth', '--fix']);

@@ -3,10 +3,10 @@
  * monorepo): the unit is the package that owns schema sources. A package is a folder with a
  * `package.json` or a `querylens.config.json`; the project root is one too. Each schema source
  * belongs to the deepest package holding it. For a file:
- *   1. its own package, when that owns schema sources;
+ *   1. its own package, when that owns schema sources (with those of the packages of rule 2);
  *   2. else the workspace packages its package depends on (package.json dependencies naming another
- *      package of the project) that own schema sources: code whose client comes from `@acme/db` uses
- *      `@acme/db`'s schema;
+ *      package of the project, or tsconfig.json `paths` leading into one) that own schema sources:
+ *      code whose client comes from `@acme/db` uses `@acme/db`'s schema;
  *   3. else the nearest enclosing package that owns schema sources (migrations at the repository
  *      root, code in `apps/web`);
  *   4. else, when exactly one package in the project owns schema sources, that one (nothing else
@@ -23,14 +23,55 @@ interface PackageInfo {
   dir: string;
   name?: string;
   deps: string[];
+  /** Package folders its tsconfig.json `paths` lead into (`"@acme/db": ["../../packages/db/src"]`). */
+  linked: string[];
   /** Entry files named by package.json (`source`, `types`, `module`, `main`, `exports['.']`), in that order. */
   entries: string[];
 }
 
-const MANIFEST = /(?:^|\/)(package\.json|querylens\.config\.json)$/;
+import { parse as parseJsonc } from 'jsonc-parser';
 
+const MANIFEST = /(?:^|\/)(package\.json|querylens\.config\.json|tsconfig\.json)$/;
+const TSCONFIG = /(?:^|\/)tsconfig\.json$/;
+
+/** Files that tell which package owns which schema: package.json, querylens.config.json, tsconfig.json (`paths`). */
 export function isManifest(path: string): boolean {
   return MANIFEST.test(path);
+}
+
+/** Project-relative path of `rel` from folder `dir` ('' when it leaves the project). */
+function joinRel(dir: string, rel: string): string | undefined {
+  const out = dir ? dir.split('/') : [];
+  for (const seg of rel.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (!out.length) return undefined;
+      out.pop();
+    } else out.push(seg);
+  }
+  return out.join('/');
+}
+
+/** The folders a tsconfig's `compilerOptions.paths` point at, project-relative (JSONC: comments and trailing commas allowed). */
+function tsconfigTargets(dir: string, text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const j = parseJsonc(text, [], { allowTrailingComma: true }) as { compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined;
+  const co = j && typeof j === 'object' ? j.compilerOptions : undefined;
+  const paths = co?.paths;
+  if (!paths || typeof paths !== 'object' || Array.isArray(paths)) return [];
+  const base = joinRel(dir, typeof co.baseUrl === 'string' ? co.baseUrl : '.');
+  if (base === undefined) return [];
+  const out: string[] = [];
+  for (const targets of Object.values(paths as Record<string, unknown>)) {
+    if (!Array.isArray(targets)) continue;
+    for (const t of targets) {
+      if (typeof t !== 'string') continue;
+      // `../../packages/db/src/*` → up to the wildcard; the package is the one holding that path.
+      const folder = joinRel(base, t.replace(/\*.*$/, ''));
+      if (folder) out.push(folder);
+    }
+  }
+  return out;
 }
 
 function dirOf(path: string): string {
@@ -50,7 +91,7 @@ function exportTarget(v: unknown): string | undefined {
 }
 
 function parsePackage(dir: string, text: string | undefined): PackageInfo {
-  const info: PackageInfo = { dir, deps: [], entries: [] };
+  const info: PackageInfo = { dir, deps: [], linked: [], entries: [] };
   if (text === undefined) return info;
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
@@ -79,15 +120,30 @@ export class PackageMap {
   private readonly scopes = new Map<string, SchemaScope>();
 
   constructor(paths: Iterable<string>, text: (path: string) => string | undefined, schemaSources: readonly string[]) {
-    this.packages.set('', { dir: '', deps: [], entries: [] });
+    this.packages.set('', { dir: '', deps: [], linked: [], entries: [] });
+    const tsconfigs: string[] = [];
     for (const p of paths) {
       if (!isManifest(p)) continue;
+      // A tsconfig.json does not make a package; its `paths` link the package holding it (below).
+      if (TSCONFIG.test(p)) {
+        tsconfigs.push(p);
+        continue;
+      }
       const dir = dirOf(p);
       const pkg = p.endsWith('package.json') ? parsePackage(dir, text(p)) : undefined;
       const known = this.packages.get(dir);
-      if (!known || pkg) this.packages.set(dir, pkg ?? known ?? { dir, deps: [], entries: [] });
+      if (!known || pkg) this.packages.set(dir, pkg ?? known ?? { dir, deps: [], linked: [], entries: [] });
     }
     for (const pkg of this.packages.values()) if (pkg.name) this.byName.set(pkg.name, pkg.dir);
+
+    for (const p of tsconfigs) {
+      const own = this.packages.get(this.ownerOf(p));
+      if (!own) continue;
+      for (const target of tsconfigTargets(dirOf(p), text(p))) {
+        const d = this.ownerOf(`${target}/_`);
+        if (d !== own.dir && d !== '' && !own.linked.includes(d)) own.linked.push(d);
+      }
+    }
     for (const s of schemaSources) {
       const owner = this.ownerOf(s);
       const list = this.owners.get(owner);
@@ -112,8 +168,11 @@ export class PackageMap {
   }
 
   private compute(own: string): SchemaScope {
-    if (this.owners.has(own)) return { packages: [own], reason: 'own' };
-    const deps = (this.packages.get(own)?.deps ?? []).map((n) => this.byName.get(n)).filter((d): d is string => d !== undefined && this.owners.has(d));
+    const pkg = this.packages.get(own);
+    const deps = [...(pkg?.deps ?? []).map((n) => this.byName.get(n)), ...(pkg?.linked ?? [])].filter((d): d is string => d !== undefined && this.owners.has(d));
+    // A package with schema sources of its own (its migrations, or only a drizzle.config.ts naming another
+    // package's schema) still queries the packages it depends on: their schemas join its own.
+    if (this.owners.has(own)) return { packages: [...new Set([own, ...deps])].sort(), reason: 'own' };
     if (deps.length) return { packages: [...new Set(deps)].sort(), reason: 'dependency' };
     // ownerOf of a package folder is the package enclosing it.
     for (let d = own; d !== ''; ) {
@@ -123,6 +182,7 @@ export class PackageMap {
     if (this.owners.size === 1) return { packages: [...this.owners.keys()], reason: 'only' };
     return { packages: [], reason: 'none' };
   }
+
 
   /**
    * The source file a bare import of a package of the project names (`@hedgedoc/database`,
