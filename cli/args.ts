@@ -160,6 +160,13 @@ export function readFlags<R>(rest: readonly string[], valueFlags: ReadonlySet<st
   return undefined;
 }
 
+/** `--output/-o FILE` and `--config/-c FILE`, read alike by every command that takes them. */
+function fileFlag(flag: string, value: string | undefined, opts: { output?: string; config?: string }): void {
+  const key = flag === '--output' || flag === '-o' ? 'output' : 'config';
+  if (!value) throw new UsageError(`--${key} needs a file name`);
+  opts[key] = value;
+}
+
 function parseLsp(rest: readonly string[]): ParsedArgs {
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
   // vscode-languageserver reads the transport from process.argv itself; we only check one was named.
@@ -206,13 +213,9 @@ function parseLint(rest: readonly string[]): ParsedArgs {
         break;
       case '--output':
       case '-o':
-        if (!value) throw new UsageError('--output needs a file name');
-        opts.output = value;
-        break;
       case '--config':
       case '-c':
-        if (!value) throw new UsageError('--config needs a file name');
-        opts.config = value;
+        fileFlag(flag, value, opts);
         break;
       case '--rule': {
         const m = /^([^=\s]+)=(\S+)$/.exec(value!);
@@ -309,13 +312,9 @@ function parseQueries(rest: readonly string[]): ParsedArgs {
         break;
       case '--output':
       case '-o':
-        if (!value) throw new UsageError('--output needs a file name');
-        opts.output = value;
-        break;
       case '--config':
       case '-c':
-        if (!value) throw new UsageError('--config needs a file name');
-        opts.config = value;
+        fileFlag(flag, value, opts);
         break;
       case '--no-color':
         opts.color = false;
@@ -352,8 +351,7 @@ function parseSchema(rest: readonly string[]): ParsedArgs {
           return undefined;
         case '--config':
         case '-c':
-          if (!value) throw new UsageError('--config needs a file name');
-          opts.config = value;
+          fileFlag(flag, value, opts);
           return undefined;
         default:
           throw new UsageError(`schema: unknown option "${flag}" (expected --format or --config)`);
@@ -383,13 +381,9 @@ function parseStats(rest: readonly string[]): ParsedArgs {
         break;
       case '--output':
       case '-o':
-        if (!value) throw new UsageError('--output needs a file name');
-        opts.output = value;
-        break;
       case '--config':
       case '-c':
-        if (!value) throw new UsageError('--config needs a file name');
-        opts.config = value;
+        fileFlag(flag, value, opts);
         break;
       case '--include-values':
         opts.includeValues = true;

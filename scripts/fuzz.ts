@@ -3,7 +3,7 @@
  * over N generated inputs (100,000 by default), progress on stderr, a summary
  * and every distinct violation on stdout. Exits 1 when any property failed.
  */
-import { runFuzz } from '../test/fuzz/run';
+import { HANG_MS, runFuzz } from '../test/fuzz/run';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -18,6 +18,7 @@ function arg(name: string, fallback: number): number {
   const report = await runFuzz({
     runs,
     seed,
+    hangMs: HANG_MS,
     onProgress: (done, r) => {
       process.stderr.write(`fuzz: ${done}/${runs} inputs, ${r.violations.length} distinct violations, ${Math.round((Date.now() - started) / 1000)} s\n`);
       // New violations as they are found, so a long run is useful before it ends.
