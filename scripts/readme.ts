@@ -174,7 +174,7 @@ async function configErrorsBlock(): Promise<string> {
 }
 
 /** A small pg project: a query per element of a loop, a write, and a call querylens cannot resolve. */
-const QUERIES_PROJECT: Record<string, string> = {
+export const QUERIES_PROJECT: Record<string, string> = {
   'package.json': '{"name":"app"}',
   'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n',
   'src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { main } from '../cli/main';
+import { QUERIES_PROJECT } from '../scripts/readme';
 import { makeProject } from './temp-project';
 
 const temps: string[] = [];
@@ -19,24 +20,8 @@ async function ql(cwd: string, args: string[]): Promise<{ code: number; stdout: 
   return { code, stdout, stderr };
 }
 
-const FILES = {
-  'package.json': '{"name":"app"}',
-  'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n',
-  'src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",
-  'src/users.ts': [
-    "import { pool } from './db';",
-    'export async function emails(ids: string[]) {',
-    '  for (const id of ids) {',
-    "    await pool.query('SELECT email FROM users WHERE id = $1', [id]);",
-    '  }',
-    "  await pool.query('INSERT INTO orders (id, user_id) VALUES ($1, $2)', [1, 2]);",
-    '}',
-    'export async function viaUntyped(db) {',
-    "  return db.query('SELECT id FROM orders');",
-    '}',
-    '',
-  ].join('\n'),
-};
+/** The README's `querylens queries` example project (a loop query, a write, an unresolved call). */
+const FILES = QUERIES_PROJECT;
 
 after(() => {
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
