@@ -14,7 +14,7 @@ import { skipOuter } from '../../sources/ts-expr';
 import { literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, lastName, never, none, tableArg } from '../kit/provenance';
-import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { codeSchema, firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from '../types';
 import { filterValue } from '../kit/filter-values';
 import { knexMigrations } from './migrations';
@@ -322,17 +322,7 @@ export const knex: Adapter<'knex'> = {
     batchRunners: [],
     candidates: [],
   },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [knexMigrations],
-    tsReaders: [knexSchemaReader],
-  },
+  schema: codeSchema([knexMigrations], [knexSchemaReader]),
   rules: {
     batchAdvice,
     limitWord: 'limit',

@@ -11,7 +11,7 @@ import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/q
 import { literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, tableArg } from '../kit/provenance';
-import { firstArgument, noModels, oneRowOperation } from '../kit/rules';
+import { codeSchema, firstArgument, oneRowOperation } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, ChainQuery, FixPiece, SelectInput } from '../types';
 import { filterValue } from '../kit/filter-values';
@@ -217,17 +217,7 @@ export const kysely: Adapter<'kysely'> = {
     batchRunners: [],
     candidates: ['executeTakeFirst', 'executeTakeFirstOrThrow'],
   },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [kyselyMigrations],
-    tsReaders: [kyselySchemaReader],
-  },
+  schema: codeSchema([kyselyMigrations], [kyselySchemaReader]),
   rules: {
     batchAdvice,
     limitWord: 'limit',

@@ -8,7 +8,7 @@ import { nodePgMigrateSchemaReader } from './schema';
 import ts = require('typescript');
 import { KEYS, eqParam, selectsColumn, unparen, whole } from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
-import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { codeSchema, firstArgument, RAW_SQL_ORM, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE } from '../kit/sql';
 import type { Adapter, Batched, BatchInput } from '../types';
 import { filterValue } from '../kit/filter-values';
@@ -97,25 +97,8 @@ export const pg: Adapter<'pg'> = {
     tableOf: none,
     columnOf: none,
   },
-  orm: {
-    interpret: none,
-    entityDecl: none,
-    entityTable: none,
-    readsOneRow: oneRowOperation,
-    batchRunners: [],
-    candidates: [],
-  },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [nodePgMigrate],
-    tsReaders: [nodePgMigrateSchemaReader],
-  },
+  orm: RAW_SQL_ORM,
+  schema: codeSchema([nodePgMigrate], [nodePgMigrateSchemaReader]),
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     limitWord: 'limit',

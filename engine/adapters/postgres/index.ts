@@ -7,7 +7,7 @@
 import ts = require('typescript');
 import { KEYS, selectsColumn, unparen, whole } from '../kit/fix';
 import { bind, lastName, never, none } from '../kit/provenance';
-import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { codeSchema, firstArgument, RAW_SQL_ORM, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE, tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput } from '../types';
 import { filterValue } from '../kit/filter-values';
@@ -91,25 +91,8 @@ export const postgres: Adapter<'postgres'> = {
     tableOf: none,
     columnOf: none,
   },
-  orm: {
-    interpret: none,
-    entityDecl: none,
-    entityTable: none,
-    readsOneRow: oneRowOperation,
-    batchRunners: [],
-    candidates: [],
-  },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [],
-    tsReaders: [],
-  },
+  orm: RAW_SQL_ORM,
+  schema: codeSchema(),
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     limitWord: 'limit',

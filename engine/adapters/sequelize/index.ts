@@ -15,7 +15,7 @@ import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, whereO
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, stringArg, typeArgName } from '../kit/provenance';
-import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { codeSchema, firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, BindKit, ChainQuery, EntityDecl } from '../types';
 import { filterValue } from '../kit/filter-values';
 import { sequelizeMigrations } from './migrations';
@@ -231,17 +231,7 @@ export const sequelize: Adapter<'sequelize'> = {
     batchRunners: [],
     candidates: ['findAll', 'findByPk', 'findAndCountAll', 'bulkCreate', 'findOrCreate', 'findCreateFind'],
   },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [sequelizeMigrations],
-    tsReaders: [sequelizeSchemaReader],
-  },
+  schema: codeSchema([sequelizeMigrations], [sequelizeSchemaReader]),
   rules: {
     batchAdvice,
     limitWord: 'limit',

@@ -4,7 +4,7 @@
  * `sql.type(…)`/`sql.typeAlias(…)` make typed tags and `sql.unsafe`/`sql.fragment` tag fragments.
  */
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
-import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { codeSchema, firstArgument, RAW_SQL_ORM, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE, tagHelperSplice } from '../kit/sql';
 import type { Adapter } from '../types';
 import { filterValue } from '../kit/filter-values';
@@ -68,25 +68,8 @@ export const slonik: Adapter<'slonik'> = {
     tableOf: none,
     columnOf: none,
   },
-  orm: {
-    interpret: none,
-    entityDecl: none,
-    entityTable: none,
-    readsOneRow: oneRowOperation,
-    batchRunners: [],
-    candidates: [],
-  },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [],
-    tsReaders: [],
-  },
+  orm: RAW_SQL_ORM,
+  schema: codeSchema(),
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     limitWord: 'limit',

@@ -13,7 +13,7 @@ import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, string
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
-import { noModels, oneRowOperation, writesByKind } from '../kit/rules';
+import { codeSchema, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, ChainQuery, EntityDecl } from '../types';
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
@@ -326,17 +326,7 @@ export const typeorm: Adapter<'typeorm'> = {
     batchRunners: [],
     candidates: ['findOneBy', 'findBy', 'findOneOrFail', 'findOneByOrFail', 'findAndCount', 'findAndCountBy', 'findByIds', 'countBy', 'existsBy', 'getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getManyAndCount', 'getRawAndEntities', 'getCount', 'getExists', 'softDelete', 'softRemove'],
   },
-  schema: {
-    globs: [],
-    schemaFolders: [],
-    migrationFolders: [],
-    fileExtensions: [],
-    fileKind: none,
-    readModels: noModels,
-    nonPostgresFolders: () => [],
-    migrationTools: [typeormMigrations],
-    tsReaders: [typeormSchemaReader],
-  },
+  schema: codeSchema([typeormMigrations], [typeormSchemaReader]),
   rules: {
     batchAdvice,
     limitWord: 'take',
