@@ -385,3 +385,12 @@ export function loadSchemaSources(
   }
   return out;
 }
+
+/**
+ * The clock a run names new timestamped migrations by (epoch ms): now, or SOURCE_DATE_EPOCH (seconds)
+ * when set, the reproducible-builds convention, so a --fix run can be repeated with the same names.
+ */
+export function runClock(): number {
+  const pinned = process.env.SOURCE_DATE_EPOCH;
+  return pinned && /^\d+$/.test(pinned) ? Number(pinned) * 1000 : Date.now();
+}

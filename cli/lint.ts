@@ -25,7 +25,7 @@ import {
   ruleIds,
 } from '../engine';
 import type { FormatName, LintOptions } from './args';
-import { FileFilter, commonDirectory, isInside, lazyReader, loadSchemaSources, locateProject, makeDirectories, readSource, realpathOr, resolveInside, toProjectPath } from './files';
+import { FileFilter, commonDirectory, runClock, isInside, lazyReader, loadSchemaSources, locateProject, makeDirectories, readSource, realpathOr, resolveInside, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
 import { changedFiles } from './changed';
 import { CliError, unknownRule } from './errors';
@@ -341,7 +341,8 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
     }
   }
 
-  const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates }, [...rules]);
+  const clock = new Date(runClock());
+  const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates, now: () => clock }, [...rules]);
   const realRoot = realpathOr(root);
   // Fixes that create files (migrations) must avoid every existing name, read or not.
   project.setPathsOnDisk(candidates);

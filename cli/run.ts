@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, USAGE_INPUT, initParser, isSchemaSource, missingSchemaProblems } from '../engine';
 import { type InputState, type LintCache, sha1 } from './cache';
-import { lazyReader } from './files';
+import { lazyReader, runClock } from './files';
 import { LintPool } from './pool';
 import type { Rule } from './report';
 import { type FileTask, LintSession, type SessionInit } from './session';
@@ -83,6 +83,7 @@ export class LintRun {
       pathsOnDisk: [...setup.candidates],
       schemaFiles: setup.schemaFiles.map((p) => [p, setup.texts.get(p)!]),
       treeBudget: setup.treeBudget ?? TREE_BUDGET_CHARS,
+      now: runClock(),
     };
   }
 

@@ -34,6 +34,8 @@ export interface SessionInit {
    * past it, all are dropped between two files. 0: after every file. Heap grows about 25-fold on it.
    */
   treeBudget: number;
+  /** The run's clock (epoch ms), one for every thread: new timestamped migrations are named by it. */
+  now?: number;
 }
 
 export interface FileTask {
@@ -72,7 +74,8 @@ export class LintSession {
     private readonly given = new Map<string, string>(),
   ) {
     const disk = lazyReader(init.root);
-    this.project = new Project(init.config, { readFile: (rel) => given.get(rel) ?? disk(rel), listFiles: () => init.candidates }, [...rules]);
+    const now = init.now;
+    this.project = new Project(init.config, { readFile: (rel) => given.get(rel) ?? disk(rel), listFiles: () => init.candidates, ...(now === undefined ? {} : { now: () => new Date(now) }) }, [...rules]);
     this.project.setPathsOnDisk(init.pathsOnDisk);
     for (const [p, text] of init.schemaFiles) this.project.setFile(p, text);
   }

@@ -62,6 +62,8 @@ export interface ProjectServices {
   pathsOnDisk?(): ReadonlySet<string>;
   /** Every project file, given or listed by the host (what project-wide facts read: usage, interface implementations). */
   projectFiles?(): string[];
+  /** The host's clock, for new migrations named by the time; undefined: none (the engine reads no clock itself). */
+  now?(): Date | undefined;
 }
 
 export class RuleContext {

@@ -45,6 +45,8 @@ export interface ProjectHost {
   readFile?(path: string): string | undefined;
   /** Every analysable file of the project (project-relative), given or not: project-wide facts read them through readFile. */
   listFiles?(): readonly string[];
+  /** The clock new timestamped migrations are named by (the CLI's run start, the server's analysis time). */
+  now?(): Date;
 }
 
 /** The input an analysis has when it consults the project-wide usage facts (`Project.usage`), in `analyzeTracked`'s list. */
@@ -225,6 +227,10 @@ export class Project implements ProjectServices {
   /** The adapter's list of files that exist in the project (read or not); see ProjectServices.pathsOnDisk. */
   setPathsOnDisk(paths: Iterable<string>): void {
     this.diskPaths = new Set(paths);
+  }
+
+  now(): Date | undefined {
+    return this.host.now?.();
   }
 
   pathsOnDisk(): ReadonlySet<string> {

@@ -52,13 +52,15 @@ export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKin
   const claims: FixClaim[] = [{ key: `index:${t.schema ?? 'public'}.${t.name}`, per: 'run' }];
   const found = indexMigration(ctx.project, ctx.schema, plan);
   if (found) {
-    const { home, migration } = found;
+    const { home, migration, registry } = found;
     if (migration.edits.some((e) => e.range.start === 0 && e.range.end === 0 && ctx.project.fileText(e.file) === undefined)) claims.push({ key: `migrations:${home.tool.id}:${home.dir}`, per: 'pass' });
+    // A folder whose migrations another file lists by name: the new file must be added there by hand.
+    const why = [unsafe, registry && `${registry} lists the migrations of ${home.dir} by name; add the new one there too, or it is not run`].filter(Boolean).join('; ') || undefined;
     // A plain B-tree index changes no query's result and only adds a file or a schema line: safe for --fix,
     // unless something above says a reviewer should decide. Expression and trigram indexes stay suggestions.
-    const safe = kind === 'plain' && !unsafe;
+    const safe = kind === 'plain' && !why;
     return {
-      title: unsafe ? `${migration.title} — review first: ${unsafe}` : migration.title,
+      title: why ? `${migration.title} — review first: ${why}` : migration.title,
       safety: safe ? 'safe' : 'suggestion',
       edits: migration.edits,
       claims,

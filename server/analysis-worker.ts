@@ -108,7 +108,8 @@ export class WorkerState {
     if (msg.type === 'open') {
       const disk = new BoundedDisk(msg.root);
       // The files the main thread's walk found (pathsOnDisk, mirrored) are the project's file list, as there.
-      const project: Project = new Project(msg.config, { readFile: (rel) => disk.read(rel), listFiles: () => [...project.pathsOnDisk()] });
+      // New timestamped migrations a quick fix creates are named by the time of the analysis.
+      const project: Project = new Project(msg.config, { readFile: (rel) => disk.read(rel), listFiles: () => [...project.pathsOnDisk()], now: () => new Date() });
       this.projects.set(msg.id, { project, disk });
       return undefined;
     }

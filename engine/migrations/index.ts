@@ -7,6 +7,7 @@
 import { allAdapters } from '../adapters';
 import type { ProjectServices } from '../context';
 import type { SchemaModel, TableInfo } from '../schema/types';
+import { SCRIPT_EXT } from './files';
 import { naturalCompare } from './naming';
 import { SQL_TOOLS } from './sql-tools';
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from './types';
@@ -22,7 +23,7 @@ export function migrationTools(): MigrationTool[] {
 export function migrationView(project: ProjectServices, schema: SchemaModel): MigrationView {
   const all = new Set<string>([...(project.projectFiles?.() ?? []), ...(project.pathsOnDisk?.() ?? []), ...schema.sources]);
   const paths = [...all].filter((p) => !p.includes('node_modules/')).sort(naturalCompare);
-  return { project, schema, paths, exists: (p) => all.has(p) || project.fileText(p) !== undefined, text: (p) => project.fileText(p) };
+  return { project, schema, paths, exists: (p) => all.has(p) || project.fileText(p) !== undefined, text: (p) => project.fileText(p), now: project.now?.() };
 }
 
 /** Each tool's homes in the project, library tools first (memoised per project state). */
@@ -59,11 +60,48 @@ export function homeFor(view: MigrationView, homes: readonly MigrationHome[], ta
   return dirs.size === 1 ? homes[0] : undefined;
 }
 
-/** The new index as the table's migration tool wants it, with the home it goes to. */
-export function indexMigration(project: ProjectServices, schema: SchemaModel, plan: IndexPlan): { home: MigrationHome; migration: IndexMigration } | undefined {
+const squash = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+
+/**
+ * A project file that lists the home's migrations by name (a map of names to versions, an index
+ * importing each one for a Migrator): a new migration it does not list is not run, or fails the
+ * project's own checks, so a fix must not create one unreviewed. Candidates are script files beside
+ * the migrations that are not migrations, and script files elsewhere whose path names migrations
+ * (tests left out) whose own name or folder names migrations; one is a registry when it names at
+ * least 3 of the last 5 migrations, compared without case, version prefix or punctuation.
+ */
+export function migrationRegistry(view: MigrationView, home: MigrationHome): string | undefined {
+  if (!home.dir || !home.files.length) return undefined;
+  const slugs = home.files
+    .slice(-5)
+    .map((f) => squash(f.slice(home.dir.length + 1).split('/')[0].replace(/\.[^.]*$/, '').replace(/^V?\d+(?:[._]\d+)*/, '')))
+    .filter((s) => s.length >= 6);
+  // Three names at least: one or two short ones are too easily met by chance (a table name in a query).
+  const need = 3;
+  if (slugs.length < need) return undefined;
+  const own = new Set(home.files);
+  const key = `${home.tool.id}:${home.dir}\0${home.files.join('\n')}\0${view.paths.length}`;
+  return view.project.memo('migration-registry', key, () => {
+    for (const p of view.paths) {
+      if (own.has(p) || !SCRIPT_EXT.test(p) || /\.d\.[cm]?ts$|[./](test|spec)\.[cm]?[jt]s$|(^|\/)(__tests__|tests?)\//.test(p)) continue;
+      const dir = p.slice(0, Math.max(0, p.lastIndexOf('/')));
+      if (dir !== home.dir && !/migrat/i.test(p.slice(dir.lastIndexOf('/') + 1))) continue;
+      const text = view.text(p);
+      if (!text) continue;
+      const flat = squash(text);
+      if (slugs.filter((s) => flat.includes(s)).length >= need) return p;
+    }
+    return undefined;
+  });
+}
+
+/** The new index as the table's migration tool wants it, with the home it goes to and the file that lists its migrations, if any. */
+export function indexMigration(project: ProjectServices, schema: SchemaModel, plan: IndexPlan): { home: MigrationHome; migration: IndexMigration; registry?: string } | undefined {
   const view = migrationView(project, schema);
   const home = homeFor(view, migrationHomes(view), plan.table);
   if (!home) return undefined;
   const migration = home.tool.writeIndex(home, plan, view);
-  return migration && { home, migration };
+  if (!migration) return undefined;
+  const registry = migrationRegistry(view, home);
+  return registry ? { home, migration, registry } : { home, migration };
 }

@@ -25,12 +25,88 @@ export function nextNumber(nums: readonly string[]): string {
 }
 
 /**
- * A prefix that sorts after every one of `names` by plain string order (how Kysely and most
- * file-based tools order migrations): the last name's leading run of digits and separators
- * (`2024_03_12_001_`), its last digit group incremented.
+ * How a folder's version numbers are made: a sequence, or a clock (UTC `YYYYMMDDHHmmss` as Knex,
+ * Prisma, Sequelize and most SQL tools write it, with milliseconds, to the minute or the day;
+ * epoch milliseconds as TypeORM and node-pg-migrate write them; epoch seconds).
  */
-export function nextPrefix(names: readonly string[]): string | undefined {
-  const last = [...names].sort()[names.length - 1];
+export type VersionKind = 'seq' | 'ymd' | 'ymdhm' | 'ymdhms' | 'ymdhmsms' | 'epoch-ms' | 'epoch-s';
+
+const CALENDAR: Record<number, VersionKind> = { 8: 'ymd', 12: 'ymdhm', 14: 'ymdhms', 17: 'ymdhmsms' };
+// Epochs between 2000 and 2100: a 13-digit number there is a millisecond clock, not a counter.
+const EPOCH_FROM = 946_684_800;
+const EPOCH_TO = 4_102_444_800;
+
+function isCalendar(n: string): boolean {
+  const [y, mo, d, h, mi, s] = [n.slice(0, 4), n.slice(4, 6), n.slice(6, 8), n.slice(8, 10) || '0', n.slice(10, 12) || '0', n.slice(12, 14) || '0'].map(Number);
+  return y >= 1990 && y < 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 60;
+}
+
+function kindOf(n: string): VersionKind {
+  const cal = CALENDAR[n.length];
+  if (cal && isCalendar(n)) return cal;
+  const v = Number(n);
+  if (n.length === 13 && v >= EPOCH_FROM * 1000 && v < EPOCH_TO * 1000) return 'epoch-ms';
+  if (n.length === 10 && v >= EPOCH_FROM && v < EPOCH_TO) return 'epoch-s';
+  return 'seq';
+}
+
+/** `now` written as a version of `kind` (UTC). */
+export function stampOf(now: Date, kind: Exclude<VersionKind, 'seq'>): string {
+  if (kind === 'epoch-ms') return String(now.getTime());
+  if (kind === 'epoch-s') return String(Math.floor(now.getTime() / 1000));
+  const iso = now.toISOString().replace(/\D/g, ''); // YYYYMMDDHHmmssSSS
+  return iso.slice(0, { ymd: 8, ymdhm: 12, ymdhms: 14, ymdhmsms: 17 }[kind]);
+}
+
+/**
+ * The version of a new migration among `nums` (the existing versions, as written). The width and kind
+ * come from the majority of the existing files, not the last or largest one: one odd `00010-` among
+ * 62 four-digit files, or four 16-digit stamps among 262 of 14, do not set the pattern. A clock-made
+ * folder gets the current UTC time in that form (`now`, given by the host; without it, as before, the
+ * number after the largest of the majority) — never below an existing version of that width, and
+ * never equal to any existing version: a second new migration of the same run (after a re-lint) takes
+ * the next one. `force` states the tool's own kind where it has one (Prisma always writes YYYYMMDDHHmmss).
+ */
+export function nextVersion(nums: readonly string[], opts: { now?: Date; force?: Exclude<VersionKind, 'seq'> } = {}): string {
+  const count = new Map<number, number>();
+  for (const n of nums) count.set(n.length, (count.get(n.length) ?? 0) + 1);
+  let width = 0;
+  let best = -1;
+  // The most common width; a tie goes to the wider (the later convention, usually).
+  for (const [w, c] of count) if (c > best || (c === best && w > width)) [width, best] = [w, c];
+  const forcedWidth = opts.force && (opts.force === 'epoch-ms' ? 13 : opts.force === 'epoch-s' ? 10 : stampOf(new Date(0), opts.force).length);
+  if (!width || (forcedWidth && !nums.some((n) => n.length === forcedWidth))) width = forcedWidth || 1;
+  const major = nums.filter((n) => n.length === width);
+  const kinds = new Map<VersionKind, number>();
+  for (const n of major) kinds.set(kindOf(n), (kinds.get(kindOf(n)) ?? 0) + 1);
+  const clock = [...kinds].find(([k, c]) => k !== 'seq' && c * 2 >= major.length)?.[0] as Exclude<VersionKind, 'seq'> | undefined;
+  const kind = opts.force ?? clock;
+  let max = 0n;
+  for (const n of major) if (BigInt(n) > max) max = BigInt(n);
+  let next = max + 1n;
+  if (kind && opts.now) {
+    const stamp = BigInt(stampOf(opts.now, kind));
+    if (stamp > max) next = stamp;
+  }
+  const taken = new Set(nums.map((n) => BigInt(n)));
+  while (taken.has(next)) next++;
+  return next.toString().padStart(width, '0');
+}
+
+/**
+ * A prefix that sorts after every one of `names` by plain string order (how Kysely and most
+ * file-based tools order migrations): a plain leading number (`0004_`, `20240101120000_`) is the
+ * next version of the majority's width and kind (nextVersion); a composite one (`2024_03_12_001_`)
+ * is the last name's leading run of digits and separators, its last digit group incremented.
+ */
+export function nextPrefix(names: readonly string[], now?: Date): string | undefined {
+  const sorted = [...names].sort();
+  const last = sorted[names.length - 1];
+  const nums = names.map((n) => /^(\d+)(?=[_.-]?[A-Za-z])/.exec(n)?.[1]);
+  if (last && nums.every((n) => n !== undefined)) {
+    const v = nextVersion(nums as string[], { now });
+    if (v > last.slice(0, v.length)) return v;
+  }
   const m = last && /^[0-9][0-9_.T-]*?(?=[_.-]?[A-Za-z]|$)/.exec(last);
   if (!m) return undefined;
   const prefix = m[0];

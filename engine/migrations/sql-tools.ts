@@ -14,7 +14,7 @@
  *   CREATE INDEX, with a note about the lock.
  */
 import { type DirFiles, filesByDir, joinPath, leadingNumber } from './files';
-import { createIndexSql, dropIndexSql, freePath, lockNote, nextNumber, sqlComment } from './naming';
+import { createIndexSql, dropIndexSql, freePath, lockNote, nextVersion, sqlComment } from './naming';
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from './types';
 
 /** Folders that hold migrations by name: `migrations/`, `migration/`, `db/migrate/`, `sql/`, and anything below them. */
@@ -27,7 +27,7 @@ interface SqlToolSpec {
   files(d: DirFiles, view: MigrationView): string[] | undefined;
   evidence: string;
   /** The new files (path → text) for an index; `next` is the next number in the folder's width. */
-  write(dir: string, next: string, slug: string, plan: IndexPlan, home: MigrationHome): { files: [string, string][]; concurrently: boolean; how: string } | undefined;
+  write(dir: string, next: string, slug: string, plan: IndexPlan, home: MigrationHome, now?: Date): { files: [string, string][]; concurrently: boolean; how: string } | undefined;
 }
 
 const FLYWAY = /^V(\d+)(?:[._]\d+)*__.+\.sql$/;
@@ -54,9 +54,9 @@ const tools: SqlToolSpec[] = [
       const names = d.names.filter((n) => FLYWAY.test(n));
       return names.length ? names : undefined;
     },
-    write: (dir, _next, slug, plan, home) => {
+    write: (dir, _next, slug, plan, home, now) => {
       const majors = home.files.map((f) => FLYWAY.exec(f.slice(f.lastIndexOf('/') + 1))?.[1]).filter((x): x is string => !!x);
-      const v = nextNumber(majors);
+      const v = nextVersion(majors, { now });
       return {
         files: [[joinPath(dir, `V${v}__${slug}.sql`), createIndexSql(plan, { concurrently: true })]],
         concurrently: true,
@@ -210,8 +210,8 @@ function toolOf(spec: SqlToolSpec): MigrationTool {
     writeIndex(home, plan, view) {
       const base = (f: string) => f.slice(f.lastIndexOf('/') + 1);
       const nums = home.files.map((f) => leadingNumber(spec === folderTool ? f.slice(home.dir.length + 1) : base(f))).filter((x): x is string => !!x);
-      const next = nextNumber(nums.length ? nums : ['0']);
-      const w = spec.write(home.dir, next, `add_${plan.name}`, plan, home);
+      const next = nextVersion(nums.length ? nums : ['0'], { now: view.now });
+      const w = spec.write(home.dir, next, `add_${plan.name}`, plan, home, view.now);
       if (!w) return undefined;
       const taken = new Set<string>();
       const exists = (p: string) => view.exists(p) || taken.has(p);

@@ -30,6 +30,8 @@ export interface MigrationView {
   paths: readonly string[];
   exists(path: string): boolean;
   text(path: string): string | undefined;
+  /** The host's clock (UTC) for tools whose versions are timestamps; absent: the number after the existing ones. */
+  now?: Date;
 }
 
 /** One place a tool keeps migrations. */

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { applyFixes } from '../../engine/fixes';
 import { initParser } from '../../engine/sql/parser';
 import type { Fix } from '../../engine/types';
+import { nextPrefix, nextVersion } from '../../engine/migrations/naming';
+import { Project } from '../../engine/project';
 import { memoryProject } from './memory-project';
 import { TOOL_PROJECTS, indexFixOf } from '../migration-projects';
 
@@ -45,6 +47,53 @@ describe('index migrations per tool', () => {
     assert.deepEqual(
       pass.skipped.map((s) => s.reason),
       ['claimed', 'claimed'],
+    );
+  });
+});
+
+describe('new migration versions (width and kind of the majority, the clock for timestamped tools)', () => {
+  const now = new Date('2026-12-02T06:30:05.123Z');
+  const seq = (from: number, to: number, w: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i).padStart(w, '0'));
+
+  it('numbered files: the majority width, not the one odd file (supabase/storage: 62 of 4 digits and 00010)', () => {
+    const nums = [...seq(1, 63, 4).filter((n) => n !== '0010'), '00010'];
+    assert.equal(nextVersion(nums, { now }), '0064');
+    // A clock never turns a sequence into a timestamp.
+    assert.equal(nextVersion(['001', '002', '003'], { now }), '004');
+  });
+
+  it('timestamped files: the current UTC time in the majority width, not max+1 of a 16-digit outlier (nango)', () => {
+    const nums = ['20250101000000', '20250301120000', '20260801093000', '2025090211162062', '2025090211162065'];
+    assert.equal(nextVersion(nums, { now }), '20261202063005');
+    // Without a clock (library use, fixtures): the number after the majority's largest.
+    assert.equal(nextVersion(nums), '20260801093001');
+  });
+
+  it('a clock behind the newest migration, or a version already taken, gives the next free number of that width', () => {
+    assert.equal(nextVersion(['20270101000000', '20260101000000'], { now }), '20270101000001');
+    assert.equal(nextVersion(['20250101000000', '20261202063005'], { now }), '20261202063006');
+  });
+
+  it('epoch-millisecond versions (TypeORM, node-pg-migrate) and a tool that forces its kind (Prisma with no migration yet)', () => {
+    assert.equal(nextVersion(['1700000000000', '1710000000000'], { now }), String(now.getTime()));
+    assert.equal(nextVersion([], { now, force: 'ymdhms' }), '20261202063005');
+    assert.equal(nextVersion(['1700000000000'], { now, force: 'epoch-ms' }), String(now.getTime()));
+  });
+
+  it('string-sorted names (Kysely): a plain leading version follows the majority; a composite one bumps its last group', () => {
+    assert.equal(nextPrefix(['0001_init', '0002_users', '00003_odd'], now), '0004');
+    assert.equal(nextPrefix(['20240101120000_init', '20240301120000_users'], now), '20261202063005');
+    assert.equal(nextPrefix(['2024_03_12_001_init', '2024_03_12_002_users']), '2024_03_12_003');
+  });
+
+  it('the host clock names the Knex migration of a --fix run', () => {
+    const tp = TOOL_PROJECTS.find((t) => t.tool === 'knex')!;
+    const project = new Project(undefined, { now: () => now });
+    for (const [p, text] of Object.entries(tp.files)) project.setFile(p, text);
+    const fix = indexFixOf(project);
+    assert.deepEqual(
+      fix?.edits.map((e) => e.file),
+      ['migrations/20261202063005_add_idx_link_url.ts'],
     );
   });
 });

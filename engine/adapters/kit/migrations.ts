@@ -5,7 +5,7 @@
  * prefix after the last one). Each adapter states its tool with `scriptTool`.
  */
 import { filesByDir, joinPath, moduleStyle, SCRIPT_EXT } from '../../migrations/files';
-import { freePath, nextNumber, nextPrefix } from '../../migrations/naming';
+import { freePath, nextPrefix, nextVersion, type VersionKind } from '../../migrations/naming';
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
 
 export interface ScriptFile {
@@ -28,16 +28,19 @@ export interface ScriptToolSpec {
   name: RegExp;
   /** What a migration of this tool contains. */
   content: RegExp;
-  /** The new file's base name (no extension) after `names`; `slug` is `add_<index name>`. */
-  fileName(names: readonly string[], slug: string): { prefix: string; base: string } | undefined;
+  /** The new file's base name (no extension) after `names`; `slug` is `add_<index name>`; `now` the host's clock. */
+  fileName(names: readonly string[], slug: string, now?: Date): { prefix: string; base: string } | undefined;
   /** The migration text, whether it builds the index CONCURRENTLY, and why (or why not). */
   render(plan: IndexPlan, file: ScriptFile, view: MigrationView, home: MigrationHome): { text: string; concurrently: boolean; how: string } | undefined;
 }
 
-/** The next prefix of the same width as the numbers leading the names (`20240101120000_x.ts` → `20240101120001`). */
-export function nextLeadingNumber(names: readonly string[], width?: number): string | undefined {
-  const nums = names.map((n) => /^(\d+)/.exec(n)?.[1]).filter((x): x is string => !!x && (width === undefined || x.length === width));
-  return nums.length ? nextNumber(nums) : undefined;
+/**
+ * The next version among the numbers leading the names (`20240101120000_x.ts`), in the majority's
+ * width and kind (a clock-made folder gets the current UTC time: nextVersion); `force`: the tool's own kind.
+ */
+export function nextLeadingNumber(names: readonly string[], now?: Date, force?: Exclude<VersionKind, 'seq'>): string | undefined {
+  const nums = names.map((n) => /^(\d+)/.exec(n)?.[1]).filter((x): x is string => !!x);
+  return nums.length ? nextVersion(nums, { now, force }) : undefined;
 }
 
 export function scriptTool(spec: ScriptToolSpec): MigrationTool {
@@ -59,7 +62,7 @@ export function scriptTool(spec: ScriptToolSpec): MigrationTool {
     },
     writeIndex(home, plan, view): IndexMigration | undefined {
       const names = home.files.map((f) => f.slice(f.lastIndexOf('/') + 1));
-      const fn = spec.fileName(names, `add_${plan.name}`);
+      const fn = spec.fileName(names, `add_${plan.name}`, view.now);
       if (!fn) return undefined;
       const sample = view.text(home.facts.sample) ?? '';
       const ext = home.facts.ext;
@@ -78,8 +81,8 @@ export function scriptTool(spec: ScriptToolSpec): MigrationTool {
 }
 
 /** `name` after the last of `names` by plain string order, for tools that sort names as strings. */
-export function sortedAfter(names: readonly string[], slug: string, sep = '_'): { prefix: string; base: string } | undefined {
-  const prefix = nextPrefix(names);
+export function sortedAfter(names: readonly string[], slug: string, now?: Date, sep = '_'): { prefix: string; base: string } | undefined {
+  const prefix = nextPrefix(names, now);
   if (!prefix) return undefined;
   const joiner = /[_.-]$/.test(prefix) ? '' : sep;
   return { prefix, base: `${prefix}${joiner}${slug}` };

@@ -13,8 +13,8 @@ export const knexMigrations = scriptTool({
   evidence: 'migrations exporting up(knex)',
   name: /^\d{8,}[_-].+/,
   content: /\b(exports\.up|export\s+(async\s+)?function\s+up|export\s+const\s+up)\b[\s\S]*\bknex\b|\bKnex\b/,
-  fileName: (names, slug) => {
-    const prefix = nextLeadingNumber(names);
+  fileName: (names, slug, now) => {
+    const prefix = nextLeadingNumber(names, now);
     return prefix ? { prefix, base: `${prefix}_${slug}` } : undefined;
   },
   render: (plan, file) => {

@@ -14,7 +14,7 @@ export const kyselyMigrations = scriptTool({
   evidence: 'migrations exporting up(db: Kysely<…>)',
   name: /^[0-9].*/,
   content: /\bKysely\s*</,
-  fileName: (names, slug) => sortedAfter(names, slug),
+  fileName: (names, slug, now) => sortedAfter(names, slug, now),
   render: (plan, file) => {
     if (plan.kind !== 'plain') return undefined;
     const t = typeArgument(file.sample, /\bKysely<\s*([\w$.]+)\s*>/, 'any');

@@ -18,8 +18,8 @@ export const nodePgMigrate = scriptTool({
   evidence: 'migrations exporting up(pgm)',
   name: /^\d{10,}[_-].+/,
   content: /\bpgm\s*\.|node-pg-migrate|MigrationBuilder/,
-  fileName: (names, slug) => {
-    const prefix = nextLeadingNumber(names);
+  fileName: (names, slug, now) => {
+    const prefix = nextLeadingNumber(names, now);
     return prefix ? { prefix, base: `${prefix}_${slug}` } : undefined;
   },
   render: (plan, file) => {

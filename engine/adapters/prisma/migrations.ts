@@ -7,7 +7,7 @@
  * statement is a plain CREATE INDEX, with a note about the lock.
  */
 import { filesByDir, joinPath } from '../../migrations/files';
-import { createIndexSql, lockNote, nameTaken, nextNumber, sqlComment } from '../../migrations/naming';
+import { createIndexSql, lockNote, nameTaken, nextVersion, sqlComment } from '../../migrations/naming';
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
 import type { TableInfo } from '../../schema/types';
 import type { TextEdit } from '../../types';
@@ -74,9 +74,10 @@ function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): 
     return { edits: [attr], title: `Add ${attrText} to model ${model} in ${attr.file} (prisma db push or migrate dev creates it)`, concurrently: false };
   }
   const nums = home.files.map((f) => MIGRATION.exec(f.slice(home.dir.length + 1))?.[1]).filter((x): x is string => !!x);
-  let stamp = nextNumber(nums.length ? nums : ['00000000000000']);
-  // A folder with this timestamp may exist for another reason (a skipped or unreadable one): never reuse it.
-  while (view.paths.some((p) => p.startsWith(`${home.dir}/${stamp}_`))) stamp = nextNumber([stamp]);
+  // Prisma names folders by the UTC time (YYYYMMDDHHmmss); a folder of that timestamp may exist for another
+  // reason (a skipped or unreadable one): never reuse it.
+  const taken = view.paths.map((p) => (p.startsWith(`${home.dir}/`) ? /^(\d+)_/.exec(p.slice(home.dir.length + 1))?.[1] : undefined)).filter((x): x is string => !!x);
+  const stamp = nextVersion([...nums, ...taken], { now: view.now, force: 'ymdhms' });
   const path = `${home.dir}/${stamp}_add_${name.toLowerCase()}/migration.sql`;
   const sql = `-- CreateIndex\n${sqlComment(lockNote(plan, 'Prisma Migrate may run a migration file in a transaction, where CONCURRENTLY fails'))}${createIndexSql(plan, { concurrently: false, name })}`;
   return {

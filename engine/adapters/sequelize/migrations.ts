@@ -19,8 +19,8 @@ export const sequelizeMigrations = scriptTool({
   evidence: 'migrations exporting up(queryInterface)',
   name: /^\d{8,}[_-].+/,
   content: /\bqueryInterface\b/,
-  fileName: (names, slug) => {
-    const prefix = nextLeadingNumber(names);
+  fileName: (names, slug, now) => {
+    const prefix = nextLeadingNumber(names, now);
     const sep = names.some((n) => /^\d+-/.test(n)) ? '-' : '_';
     return prefix ? { prefix, base: `${prefix}${sep}${slug.replace(/_/g, '-')}` } : undefined;
   },

@@ -26,8 +26,9 @@ export const typeormMigrations = scriptTool({
   evidence: 'classes implementing MigrationInterface',
   name: /^\d{13}-.+/,
   content: /\bimplements\s+MigrationInterface\b/,
-  fileName: (names, slug) => {
-    const prefix = nextLeadingNumber(names, 13);
+  fileName: (names, slug, now) => {
+    // TypeORM orders migrations by the epoch-millisecond timestamp ending the class name.
+    const prefix = nextLeadingNumber(names, now, 'epoch-ms');
     return prefix ? { prefix, base: `${prefix}-${pascal(slug)}` } : undefined;
   },
   render: (plan, file, view) => {
