@@ -38,14 +38,14 @@ import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 
 /** `users`, `this.users`, `order.items`: evaluating it twice is harmless. */
-function isPlainRef(e: ts.Expression): boolean {
+export function isPlainRef(e: ts.Expression): boolean {
   e = unparen(e);
   if (ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword) return true;
   return ts.isPropertyAccessExpression(e) && !e.questionDotToken && ts.isIdentifier(e.name) && isPlainRef(e.expression);
 }
 
 /** Uses of the element variable inside `node` (property names excluded; shorthand `{ id }` included). */
-function elementUses(node: ts.Node, el: string): ts.Identifier[] {
+export function elementUses(node: ts.Node, el: string): ts.Identifier[] {
   const out: ts.Identifier[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n) && n.text === el) {
@@ -121,7 +121,7 @@ function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScop
 }
 
 /** Names declared inside a node (variables, parameters, functions, classes). */
-function declaredNames(node: ts.Node): Set<string> {
+export function declaredNames(node: ts.Node): Set<string> {
   const out = new Set<string>();
   const visit = (n: ts.Node): void => {
     if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name && ts.isIdentifier(n.name)) out.add(n.name.text);
@@ -144,7 +144,7 @@ function assignedNames(node: ts.Node): Set<string> {
 }
 
 /** Identifiers the call reads (not property names). */
-function readNames(node: ts.Node): Set<string> {
+export function readNames(node: ts.Node): Set<string> {
   const out = new Set<string>();
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n)) {
@@ -158,7 +158,7 @@ function readNames(node: ts.Node): Set<string> {
 }
 
 /** The statement holding the loop, sitting directly in a block of an async function. */
-function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration } | undefined {
+export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration } | undefined {
   let n: ts.Node = scope.node;
   if (scope.kind === 'callback') {
     // The callback: climb to the statement holding the iterating call.
@@ -266,7 +266,7 @@ function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, co
  * callbacks? One batched statement fails for every element at once, outside that handling: the
  * rewrite would change what the code does, so none is offered.
  */
-function perElementErrorHandling(node: ts.Node, scope: IterationScope): boolean {
+export function perElementErrorHandling(node: ts.Node, scope: IterationScope): boolean {
   for (let n: ts.Node = node; n.parent && n !== scope.node; n = n.parent) {
     const p = n.parent;
     if (ts.isTryStatement(p) && p.tryBlock === n) return true;
@@ -313,14 +313,6 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (uses.length === 0) return undefined;
   const keysOf = (k: ts.Expression): string => (ts.isIdentifier(k) && k.text === el ? coll : `${coll}.map((${el}) => ${k.getText()})`);
   const keyText = (k: ts.Expression): string => (ts.isShorthandPropertyAssignment(k.parent) ? el : k.getText());
-  const text = ctx.file.text;
-  const lineStart = text.lastIndexOf('\n', anchor.stmt.getStart() - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const entity = camel(site.entity ?? site.table ?? 'rows');
-  const base = entity.charAt(0).toLowerCase() + entity.slice(1);
-  const fnText = anchor.fn.getText();
-  const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
-
   // A builder held in a variable may read as 'read' although its chain writes: the adapter looks at the chain.
   const adapter = adapterOf(site.library);
   const write = adapter.rules.isWrite(site, node, node.getText());
@@ -350,6 +342,37 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (site.kind !== 'read' || uses.length !== 1) return undefined;
   const key = keyExpression(uses[0]);
   if (!key) return undefined;
+  return hoistRead(ctx, { site, query: node, key, keysExpr: keysOf(key), lookup: keyText(key), target: node, scope, anchor, coll, sf });
+}
+
+/** A read hoisted before the loop: the query, its key, and what the loop reads in its place. */
+export interface ReadHoist {
+  site: QuerySite;
+  /** The single-key query (in this file: rendered with the keys in place of `key`). */
+  query: ts.Node;
+  /** The key expression inside `query`. */
+  key: ts.Expression;
+  /** The keys of the whole collection, and one element's key, as source text at the loop. */
+  keysExpr: string;
+  lookup: string;
+  /** The expression in the loop that the Map lookup replaces (the query itself, or a helper's call). */
+  target: ts.Node;
+  scope: IterationScope;
+  anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration };
+  coll: string;
+  sf: ts.SourceFile;
+}
+
+export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
+  const { site, query: node, key, scope, anchor, coll, sf } = h;
+  const adapter = adapterOf(site.library);
+  const text = ctx.file.text;
+  const lineStart = text.lastIndexOf('\n', anchor.stmt.getStart() - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const entity = camel(site.entity ?? site.table ?? 'rows');
+  const base = entity.charAt(0).toLowerCase() + entity.slice(1);
+  const fnText = anchor.fn.getText();
+  const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
   const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined });
   if (!b) return undefined;
   if (loopChangesData(ctx, site, scope, coll)) return undefined;
@@ -368,9 +391,9 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!free(mapName) || !free(rowsName) || !free(keysName) || !row || !group) return undefined;
   const rowField = b.getter ? `${row}.get('${b.rowField}')` : `${row}.${b.rowField}`;
   const rowKey = b.stringKeys ? `String(${rowField})` : rowField;
-  const k = keyText(key);
+  const k = h.lookup;
   const lookupKey = b.stringKeys ? `String(${k})` : k;
-  const keysExpr = keysOf(key);
+  const keysExpr = h.keysExpr;
   const lines: string[] = [];
   let rowsExpr: string;
   if (b.guardEmpty) {
@@ -399,7 +422,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     return !(ts.isCallExpression(p) && p.expression !== n) && !ts.isVariableDeclaration(p) && !ts.isReturnStatement(p) && !ts.isArrowFunction(p) && !ts.isArrayLiteralExpression(p) && !ts.isPropertyAssignment(p) && !ts.isExpressionStatement(p) && !ts.isSpreadElement(p);
   };
   // A pg result must only be read for `.rows`.
-  let target: ts.Node = ts.isAwaitExpression(node.parent) ? node.parent : node;
+  let target: ts.Node = ts.isAwaitExpression(h.target.parent) ? h.target.parent : h.target;
   while (ts.isParenthesizedExpression(target.parent)) target = target.parent;
   if (b.shape === 'result') {
     const p = target.parent;

@@ -13,13 +13,14 @@ import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { iterationCount } from '../engine/model/iterations';
 import { type QueryPrice, queryInput, siteShape } from '../engine/model/query-cost';
-import { CallGraph, findNode, type ReachedQuery } from '../engine/sources/call-graph';
+import { CallGraph, findNode, type FunctionRef, type ReachedQuery } from '../engine/sources/call-graph';
 import { inPlaceResolver } from '../engine/sources/in-place';
 import { containsNode, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
 import { batchFix } from './n-plus-one-fix';
+import { helperBatchFix } from './n-plus-one-helper-fix';
 import { isOneOffScriptPath } from './one-off';
 
 /** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
@@ -242,7 +243,7 @@ export default defineRule({
     const inPlace = inPlaceResolver(ctx.project, ctx.file.path);
     const reported = new Set<number>();
 
-    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined): void => {
+    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined, helper?: FunctionRef): void => {
       const site = reached.site;
       if (reported.has(node.getStart())) return;
       const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
@@ -256,7 +257,8 @@ export default defineRule({
       if (viaHelper) related.push({ file: site.file, range: site.range, message: `the query on \`${table}\`` });
       const via = viaHelper ? ` through \`${viaHelper}\`` : '';
       const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${adapterOf(site.library).rules.batchAdvice(site)}.`;
-      const fix = viaHelper ? undefined : batchFix(ctx, site, node, scope);
+      // Through a helper: batched only when the query is the helper's own body (not further down).
+      const fix = !viaHelper ? batchFix(ctx, site, node, scope) : helper && !reached.path.length && !reached.loopedInHelper ? helperBatchFix(ctx, site, node, scope, helper) : undefined;
       const range: Range = { start: node.getStart(), end: node.getEnd() };
       ctx.report({
         message,
@@ -299,7 +301,7 @@ export default defineRule({
           const via = `${n.expression.getText().slice(0, 60)}()`;
           const hit = graph.queryOfCall(ctx.file.path, n);
           if (hit) {
-            if (!skip(n, scope, hit.reached.site)) report(n, scope, all, hit.reached, via);
+            if (!skip(n, scope, hit.reached.site)) report(n, scope, all, hit.reached, via, hit.target);
           } else {
             // A helper whose query batches the list it is given: per element when called with one element's list.
             const b = graph.batchedQueryOfCall(ctx.file.path, n);

@@ -79,6 +79,24 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // A helper whose body is one lookup by its parameter (n-plus-one-helper-fix.ts): batched in the caller.
+    fixture: 'knex-helper-batched.ts',
+    close: 'await knex.destroy();',
+    connect: ["knexFactory({ client: 'pg' })", "knexFactory({ client: 'pg', connection: process.env.DATABASE_URL })"],
+    calls: [
+      { fn: 'owners', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
+      { fn: 'owners', args: [[]] },
+    ],
+  },
+  {
+    fixture: 'kysely-helper-batched.ts',
+    close: 'await db.destroy();',
+    calls: [
+      { fn: 'users', args: [[1, 2, 99, 1]] },
+      { fn: 'users', args: [[]] },
+    ],
+  },
+  {
     fixture: 'drizzle-batched-lookups.ts',
     close: 'await db.$client.end();',
     calls: [
