@@ -261,6 +261,48 @@ function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, co
 }
 
 /**
+ * The row an insert call writes (Prisma `create({ data })`, the argument of `insert`/`values`), or null
+ * when the call is not an insert; undefined when it is one but the row is not an object literal.
+ */
+function insertRowOf(call: ts.CallExpression): ts.ObjectLiteralExpression | undefined | null {
+  for (const c of chainCalls(call)) {
+    const m = methodOf(c);
+    if (m === 'create' && c.arguments.length === 1 && ts.isObjectLiteralExpression(c.arguments[0])) {
+      const data = c.arguments[0].properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'data');
+      return data && ts.isPropertyAssignment(data) && ts.isObjectLiteralExpression(data.initializer) ? data.initializer : undefined;
+    }
+    if (m === 'insert' || m === 'values' || m === 'insertInto') {
+      if (m === 'insertInto') continue;
+      const a = c.arguments[0];
+      return a && ts.isObjectLiteralExpression(a) ? a : undefined;
+    }
+  }
+  return null;
+}
+
+/**
+ * Could one row of the batched insert violate a unique key (so that the loop's rows before it were
+ * written and the batch writes none)? Yes when the table is unknown, when the row is not an object
+ * literal or spreads one, and when every column of a primary key or unique index is among the row's
+ * columns — unless the statement already tolerates conflicts (`onConflict(…).ignore()`,
+ * `onConflictDoNothing`, …), which the batched form keeps.
+ */
+function insertMayCollide(ctx: RuleContext, site: QuerySite, call: ts.CallExpression): boolean {
+  if (chainCalls(call).some((c) => /^(onConflict|onConflictDoNothing|onConflictDoUpdate|ignore|merge|orIgnore|onDuplicateKeyUpdate)$/.test(methodOf(c)))) return false;
+  const table = site.table ? ctx.table(site.table) : undefined;
+  const row = insertRowOf(call);
+  if (!table || !row || row.properties.some((p) => !ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p))) return true;
+  const written = new Set<string>();
+  for (const p of row.properties) {
+    const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+    if (!name) return true;
+    const col = [...table.columns.values()].find((c) => c.name === name || c.fieldName === name);
+    written.add(col?.name ?? name);
+  }
+  return table.indexes.some((i) => (i.kind === 'primary' || i.kind === 'unique') && i.keys.length > 0 && i.keys.every((k) => k.column !== undefined && written.has(k.column)));
+}
+
+/**
  * Is a failure handled per element on the way from the query to the loop: inside a `try` block of the
  * loop body, by `.catch()`/`.then(ok, failed)` on the query, or by `Promise.allSettled` over the
  * callbacks? One batched statement fails for every element at once, outside that handling: the
@@ -321,6 +363,8 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean } | undefined;
     if (ts.isCallExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses });
     if (!batched && ts.isCallExpression(node)) batched = multiRowInsert(site, node, el, coll, uses);
+    // One INSERT of many rows fails whole where the loop failed part-way: only where no unique key can collide.
+    if (batched && ts.isCallExpression(node) && insertRowOf(node) !== null && insertMayCollide(ctx, site, node)) return undefined;
     if (!batched && uses.length === 1) {
       const key = keyExpression(uses[0]);
       const b = key ? adapter.rules.batchedRead({ site, node, key, write: true, table: site.table ? ctx.table(site.table) : undefined }) : undefined;
