@@ -9,25 +9,17 @@
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import { enclosingIterations, type IterationScope } from '../sources/iteration';
-import { fileQuerySites } from '../sources/orm';
 import { fileProvenance } from '../sources/provenance';
-import type { QuerySite } from '../sources/query-sites';
 import type { AssumptionSource } from '../types';
 import type { Count, CostModel } from './index';
-import { siteShape } from './query-cost';
-import { fanOut } from './selectivity';
+import { producedCount } from './loop-size';
 
 const unparen = (e: ts.Expression): ts.Expression => {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
   return e;
 };
 
-/** Query sites of a file, memoised under the key the rule context uses. */
-export function memoQuerySites(project: ProjectServices, path: string): QuerySite[] {
-  const text = project.fileText(path);
-  if (text === undefined) return [];
-  return project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path));
-}
+export { memoQuerySites } from './loop-size';
 
 /** How many times `scope` iterates (`all`: the scopes around the same node, innermost first). */
 export function iterationCount(project: ProjectServices, file: string, scope: IterationScope, all: IterationScope[], model: CostModel): Count {
@@ -66,22 +58,10 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
         return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
       }
       // The query that produced the collection: its take/LIMIT bounds the loop — the rows themselves, not a
-      // relation loaded with one of them (`user.posts` of a `findUnique`).
-      const start = init.getStart();
-      const end = init.getEnd();
-      const sites = ce === id ? memoQuerySites(project, varDecl.getSourceFile().fileName) : [];
-      const producer = sites.find((s) => s.range.start >= start && s.range.end <= end && s.limit !== undefined && s.kind === 'read');
-      if (producer) {
-        return { value: producer.limit!, source: 'code', note: `limit ${producer.limit} of the query that produced ${id.text}` };
-      }
-      // The children of one parent (`WHERE order_id = $1`, `findMany({ where: { orderId } })`): the relation's
-      // fan-out from the stats snapshot, rows of the child per distinct key.
-      const reader = sites.find((s) => s.range.start >= start && s.range.end <= end && s.kind === 'read' && s.executes);
-      if (reader) {
-        const shape = siteShape(reader, project);
-        const fan = shape.filters.length && !shape.batched ? fanOut(shape.table, shape.filters) : undefined;
-        if (fan) return { ...fan, note: `${id.text}: ${fan.note}` };
-      }
+      // relation loaded with one of them (`user.posts` of a `findUnique`) — else the rows it keeps by the stats
+      // snapshot (engine/model/loop-size.ts), also through a project helper that returns the query.
+      const produced = ce === id ? producedCount(project, file, init, id.text) : undefined;
+      if (produced) return produced;
       if (ts.isCallExpression(init) && init.arguments.length >= 2 && ts.isNumericLiteral(init.arguments[1])) {
         const callee = init.expression;
         const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';

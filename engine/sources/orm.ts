@@ -634,6 +634,7 @@ function chainSite(
       filters: part.filters,
       orderBy: part.orderBy,
       limit: part.limit,
+      ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),
       batched: part.batched,
       batchesSameTick: part.batchesSameTick,
       batchOperands: part.batched ? batchOperandsOf(part) : undefined,

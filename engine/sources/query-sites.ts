@@ -69,6 +69,11 @@ export interface QuerySite {
   orderBy: ColumnUse[];
   /** LIMIT / take / first, when a literal. */
   limit?: number;
+  /**
+   * Where a limit that is not a literal is written (`take: limit`, `.limit(BATCH)`): the loop-count model
+   * (engine/model/loop-size.ts) evaluates it — a constant, a parameter's default, a caller's argument.
+   */
+  limitAt?: Range;
   /** Takes a whole collection at once (`in`, `IN`, `ANY($1)`, `whereIn`, `In()`, `inArray`, `Op.in`, createMany ...). */
   batched: boolean;
   /**
@@ -117,7 +122,7 @@ export interface Chain {
 }
 
 /** A QuerySite as an adapter interprets it, before its table is resolved and its range taken from `node`. */
-export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
+export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'limitAt' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
   /** Table named by a string in code (a builder's table argument). */
   tableName?: string;
   node: ts.Expression;

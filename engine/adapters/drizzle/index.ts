@@ -13,7 +13,7 @@ import type { NonPostgresFolder } from '../../schema/types';
 import type { ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
 import { skipOuter } from '../../sources/ts-expr';
 import { LineIndex } from '../../text';
-import type { SourceFile } from '../../types';
+import type { Range, SourceFile } from '../../types';
 import { literalNumber, objectProp, rangeOf, selectedFields, stringValue, unparen, withValue } from '../kit/chain';
 import { LARGE_MAP_GUARD } from '../kit/entities';
 import * as fx from '../kit/fix';
@@ -69,6 +69,8 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     const opts = steps[2].call.arguments[0];
     const filters: ColumnUse[] = [];
     const batched = filtersOf(objectProp(opts, 'where'), filters);
+    const limitExpr = objectProp(opts, 'limit');
+    const limit = steps[2].name === 'findFirst' ? 1 : literalNumber(limitExpr);
     return {
       library: 'drizzle',
       operation: steps[2].name,
@@ -78,7 +80,8 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
       selects: selectedFields(objectProp(opts, 'columns')) ?? '*',
       filters,
       orderBy: [],
-      limit: steps[2].name === 'findFirst' ? 1 : literalNumber(objectProp(opts, 'limit')),
+      limit,
+      limitAt: limit === undefined && limitExpr ? rangeOf(limitExpr) : undefined,
       batched,
       node: steps[2].call,
     };
@@ -89,6 +92,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   let batched = false;
   let entity: string | undefined;
   let limit: number | undefined;
+  let limitAt: Range | undefined;
   const orderBy: ColumnUse[] = [];
   const operands: string[] = [];
   let selects: string[] | '*' | undefined = head.name.startsWith('select') ? (head.call.arguments.length ? selectedFields(head.call.arguments[0]) : '*') : undefined;
@@ -101,7 +105,10 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     const a0 = s.call.arguments[0];
     if (s.name === 'from' && a0 && ts.isIdentifier(a0)) entity = a0.text;
     else if (s.name === 'where') batched = filtersOf(a0, filters) || batched;
-    else if (s.name === 'limit') limit = literalNumber(a0);
+    else if (s.name === 'limit') {
+      limit = literalNumber(a0);
+      limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
+    }
     else if (s.name === 'orderBy') {
       for (const a of s.call.arguments) {
         const u = unparen(a);
@@ -126,6 +133,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     filters,
     orderBy,
     limit,
+    limitAt,
     batched,
     batchOperands: operands,
     node: outer,

@@ -9,6 +9,7 @@
 import { knexSchemaReader } from './schema';
 import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
+import type { Range } from '../../types';
 import { identPieces, objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
 import { skipOuter } from '../../sources/ts-expr';
 import { literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
@@ -19,11 +20,12 @@ import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from
 import { filterValue } from '../kit/filter-values';
 import { knexMigrations } from './migrations';
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
   const operands: string[] = [];
   const filters: ColumnUse[] = [];
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
+  let limitAt: Range | undefined;
   let batched = false;
   let selects: string[] | '*' = '*';
   let tableName: string | undefined;
@@ -89,6 +91,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       }
       case 'limit':
         limit = literalNumber(a0);
+        limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
         break;
       case 'first':
         limit = 1;
@@ -120,7 +123,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
     }
   }
-  return { filters, orderBy, limit, batched, operands, selects, tableName, kind, operation };
+  return { filters, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation };
 }
 
 function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
@@ -140,6 +143,7 @@ function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | und
     filters: info.filters,
     orderBy: info.orderBy,
     limit: info.limit,
+    limitAt: info.limitAt,
     batched: info.batched,
     batchOperands: info.operands,
     node: outer,

@@ -8,6 +8,7 @@
 import { kyselySchemaReader } from './schema';
 import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
+import type { Range } from '../../types';
 import { literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, tableArg } from '../kit/provenance';
@@ -20,11 +21,12 @@ import { kyselyMigrations } from './migrations';
 /** Builder methods that run it. */
 const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
   const operands: string[] = [];
   const filters: ColumnUse[] = [];
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
+  let limitAt: Range | undefined;
   let batched = false;
   let selects: string[] | '*' | undefined;
   let tableName: string | undefined;
@@ -68,6 +70,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       }
       case 'limit':
         limit = literalNumber(a0);
+        limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
         break;
       case 'selectAll':
         selects = '*';
@@ -83,7 +86,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
     }
   }
-  return { filters, orderBy, limit, batched, operands, selects, tableName, kind };
+  return { filters, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
 }
 
 function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined {
@@ -103,6 +106,7 @@ function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined 
     filters: info.filters,
     orderBy: info.orderBy,
     limit: info.limit,
+    limitAt: info.limitAt,
     batched: info.batched,
     batchOperands: info.operands,
     node: last.call,

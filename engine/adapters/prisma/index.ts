@@ -17,7 +17,7 @@ import type { ProjectServices } from '../../context';
 import { findColumn, findModel, type TableInfo } from '../../schema/types';
 import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
 import type { Fix } from '../../types';
-import { THEN_METHODS, WHERE_OBJECT_OPS, literalNumber, objectProp, orderFields, propName, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
+import { THEN_METHODS, WHERE_OBJECT_OPS, literalNumber, objectProp, orderFields, propName, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
@@ -67,7 +67,8 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
   const filters = whereObjectFilters(objectProp(args, 'where'));
   const sel = selectedFields(objectProp(args, 'select'));
   const read = READS.has(op);
-  const take = literalNumber(objectProp(args, 'take'));
+  const takeExpr = objectProp(args, 'take');
+  const take = literalNumber(takeExpr);
   let limit = op.startsWith('findUnique') || op.startsWith('findFirst') ? 1 : take !== undefined ? Math.abs(take) : undefined;
   let node: ts.Expression = step.call!;
   let operation = op;
@@ -107,6 +108,7 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
     filters,
     orderBy: orderFields(objectProp(args, 'orderBy')),
     limit,
+    limitAt: limit === undefined && takeExpr ? rangeOf(takeExpr) : undefined,
     batched: op === 'createMany' || op === 'createManyAndReturn' || filters.some((f) => f.op === 'in'),
     batchOperands: op === 'createMany' || op === 'createManyAndReturn' ? [objectProp(args, 'data')?.getText() ?? ''] : undefined,
     batchesSameTick: batchable,
