@@ -19,7 +19,8 @@
  * tools; querylens still reads the whole corpus for the schema and helpers).
  * --profile: one more cold single-threaded querylens run under --cpu-prof,
  * summarised (scripts/cpu-profile.ts): where the time goes.
- * Then (unless --no-lsp) the server's per-edit latency (scripts/bench-lsp.ts).
+ * Then (unless --no-lsp) the server's per-edit latency (scripts/bench-lsp.ts),
+ * and (unless --no-bounds) the time pathological inputs take (scripts/bench-bounds.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -152,6 +153,11 @@ function main(): void {
   if (fs.existsSync(lspBench) && !args.includes('--no-lsp')) {
     console.log('\nserver per-edit latency:');
     const r = spawnSync(process.execPath, ['--import', 'tsx', lspBench], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+  if (!args.includes('--no-bounds')) {
+    console.log('');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench-bounds.ts')], { stdio: 'inherit' });
     if (r.status !== 0) process.exitCode = 1;
   }
 }

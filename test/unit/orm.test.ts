@@ -6,6 +6,7 @@ import { Project } from '../../engine/project';
 import { fileQuerySites } from '../../engine/sources/orm';
 import type { QuerySite } from '../../engine/sources/query-sites';
 import { initParser } from '../../engine/sql/parser';
+import { bigHelperFile, fluentChain, helperCycle } from '../pathological';
 
 const FIX = path.join(__dirname, '..', '..', 'fixtures', 'n-plus-one');
 
@@ -234,42 +235,24 @@ export async function seed(names: string[]) {
     assert.equal(p.analyze('a.ts', ['n-plus-one']).findings.length, 3);
   });
 
-  it('a 60-link fluent chain of another library (ts-pattern match().with()…) stays cheap', function () {
+  // How long these take is load-dependent: scripts/bench-bounds.ts (npm run bench) times them.
+  it('a 60-link fluent chain of another library (ts-pattern match().with()…) completes with its one finding', function () {
     this.timeout(30000);
-    const links = Array.from({ length: 60 }, (_, i) => `.with(${i}, () => ${i})`).join('\n    ');
-    const code = `import { match } from 'ts-pattern';\nimport { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function f(xs: number[]) {\n  for (const x of xs) {\n    const v = match(x)\n    ${links}\n    .otherwise(() => 0);\n    await prisma.user.findFirst({ where: { id: v } });\n  }\n}\n`;
-    const t = Date.now();
-    const r = project({ 'chain.ts': code }).analyze('chain.ts', ['n-plus-one']);
+    const r = project({ 'chain.ts': fluentChain() }).analyze('chain.ts', ['n-plus-one']);
     assert.equal(r.findings.length, 1);
-    assert.ok(Date.now() - t < 10000, `took ${Date.now() - t} ms`);
   });
 
   it('a 5 MB generated file and a 300-function helper cycle neither crash nor stall', function () {
     this.timeout(60000);
-    const fns: string[] = [];
-    for (let i = 0; i < 300; i++) fns.push(`async function h${i}(x: number): Promise<unknown> { if (x > 1) return h${(i + 1) % 300}(x - 1); return h${(i + 7) % 300}(x + 1); }`);
-    const cyc = `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n${fns.join('\n')}\nexport async function run(ids: number[]) { for (const id of ids) await h0(id); }\n`;
-    let t = Date.now();
-    const p = project({ 'cycle.ts': cyc });
+    const p = project({ 'cycle.ts': helperCycle() });
     const r = p.analyze('cycle.ts', ['n-plus-one']);
     assert.equal(r.findings.length, 0);
-    assert.ok(Date.now() - t < 10000, `cycle took ${Date.now() - t} ms`);
-    // A big generated file: 1.5 MB (under the 2 MB skip limit) of helpers with queries, analysed in
-    // time linear in its size; a 5 MB one is skipped with a problem.
-    const fn = (i: number) => `export async function get${i}(id: number) { return prisma.user.findFirst({ where: { id } }); }\n`;
-    const parts: string[] = [];
-    let size = 0;
-    for (let i = 0; size < 1.5 * 1024 * 1024; i++) {
-      const f = fn(i);
-      parts.push(f);
-      size += f.length;
-    }
-    const big = `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n${parts.join('')}export async function all(ids: number[]) { for (const id of ids) await get7(id); }\n`;
-    t = Date.now();
+    // A big generated file: 1.5 MB (under the 2 MB skip limit) of helpers with queries is analysed;
+    // a 5 MB one is skipped with a problem.
+    const big = bigHelperFile();
     const p2 = project({ 'big.ts': big, 'huge.ts': big + big + big + big });
     const rb = p2.analyze('big.ts', ['n-plus-one']);
     assert.equal(rb.findings.length, 1);
-    assert.ok(Date.now() - t < 30000, `1.5 MB took ${Date.now() - t} ms`);
     const rh = p2.analyze('huge.ts', ['n-plus-one']);
     assert.equal(rh.findings.length, 0);
     assert.ok(rh.problems.some((x) => x.kind === 'skipped-file'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { memoryProject } from './memory-project';
+import { deepConcatenation, kyselyChain } from '../pathological';
 import { tsSourceFile } from '../../engine/sources/ts-ast';
 import { tsSqlSites } from '../../engine/sources/ts-sql';
 import { type SqlSite, sqlToFile, sqlRangeToFile } from '../../engine/sources/types';
@@ -303,23 +304,16 @@ describe('sources/ts-sql', () => {
       assert.equal(sites(inputs[0])[0]?.sql, 'select 1 from t');
     });
 
-    it('resolves long builder chains in linear time', () => {
-      const chain = Array.from({ length: 40 }, (_, i) => `.where('c${i}', '=', db.selectFrom('u').select('id').where('k', '=', ${i}))`).join('\n    ');
-      const src = `import { Kysely, sql } from 'kysely';\nconst db = new Kysely<any>({});\nexport async function f() {\n  return db.selectFrom('t')\n    ${chain}\n    .execute();\n}\nawait sql\`select 1 from t\`.execute(db);`;
-      const t0 = Date.now();
-      assert.equal(one(src).sql, 'select 1 from t');
-      assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+    // How long these take is load-dependent: scripts/bench-bounds.ts (npm run bench) times them.
+    it('resolves long builder chains (completes with the one raw site)', () => {
+      assert.equal(one(kyselyChain()).sql, 'select 1 from t');
     });
 
     it('handles long generated files and deep concatenations', () => {
-      const parts = Array.from({ length: 3000 }, (_, i) => `'c${i}, '`).join(' + ');
-      const body = Array.from({ length: 2000 }, (_, i) => `export async function f${i}(id: number) { return pool.query('select * from t${i} where id = $1', [id]); }`).join('\n');
-      const src = `${PG}pool.query('select ' + ${parts} + 'x from t');\n${body}`;
-      const t0 = Date.now();
-      const s = sites(src);
+      const s = sites(deepConcatenation());
       assert.equal(s.length, 2001);
       assert.ok(s[0].sql.startsWith('select c0, c1, '));
-      assert.ok(Date.now() - t0 < 10000);
+      assert.ok(s[0].sql.endsWith('c2999, x from t'));
     });
   });
 });
