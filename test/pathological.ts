@@ -7,8 +7,8 @@
 
 const PG = `import { Pool, PoolClient } from 'pg';\nconst pool = new Pool();\n`;
 
-/** A Kysely chain of 40 `.where` links, each with a subquery, then one raw `sql` tag: `select 1 from t`. */
-export function kyselyChain(links = 40): string {
+/** A query-builder chain of 40 `.where` links, each with a subquery, then one raw `sql` tag: `select 1 from t`. */
+export function builderChain(links = 40): string {
   const chain = Array.from({ length: links }, (_, i) => `.where('c${i}', '=', db.selectFrom('u').select('id').where('k', '=', ${i}))`).join('\n    ');
   return `import { Kysely, sql } from 'kysely';\nconst db = new Kysely<any>({});\nexport async function f() {\n  return db.selectFrom('t')\n    ${chain}\n    .execute();\n}\nawait sql\`select 1 from t\`.execute(db);`;
 }

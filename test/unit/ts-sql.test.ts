@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { memoryProject } from './memory-project';
-import { deepConcatenation, kyselyChain } from '../pathological';
+import { deepConcatenation, builderChain } from '../pathological';
 import { tsSourceFile } from '../../engine/sources/ts-ast';
 import { tsSqlSites } from '../../engine/sources/ts-sql';
 import { type SqlSite, sqlToFile, sqlRangeToFile } from '../../engine/sources/types';
@@ -306,7 +306,7 @@ describe('sources/ts-sql', () => {
 
     // How long these take is load-dependent: scripts/bench-bounds.ts (npm run bench) times them.
     it('resolves long builder chains (completes with the one raw site)', () => {
-      assert.equal(one(kyselyChain()).sql, 'select 1 from t');
+      assert.equal(one(builderChain()).sql, 'select 1 from t');
     });
 
     it('handles long generated files and deep concatenations', () => {
