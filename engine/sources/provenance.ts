@@ -374,6 +374,28 @@ function isBlockScope(n: ts.Node): boolean {
   );
 }
 
+/** A value computed without a cut, with what computing it read. */
+interface Lasting<T> {
+  v: T;
+  reads: string[];
+}
+
+/**
+ * `compute`'s value from `table`, or computed and kept there when no cut happened while computing it
+ * (then any resolution would compute the same: see FileProv.exportValues). A hit replays the reads.
+ */
+function lasting<K, T>(table: Map<K, Lasting<T>>, key: K, c: Ctx, compute: () => T): T {
+  const known = table.get(key);
+  if (known) {
+    replayReads(known.reads);
+    return known.v;
+  }
+  const cuts = c.cuts;
+  const { value: v, reads } = collectReads(compute);
+  if (c.cuts === cuts) table.set(key, { v, reads });
+  return v;
+}
+
 class FileProv implements FileProvenance {
   /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
   private scopes = new Map<ts.Node, Map<string, ts.Node[]>>();
@@ -384,6 +406,20 @@ class FileProv implements FileProvenance {
    * chain again. Lives as long as this file's provenance (one file text; Project.setConfig drops it).
    */
   private exportValues = new Map<string, { v: Value | undefined; reads: string[] }>();
+  /**
+   * The same for declarations, exported types and members of types, computed cut-free: a type such as
+   * `Db` or `IUnleashStores`, reached through a barrel's `export *`, was resolved again by every
+   * resolution that met it (thousands of times per file set); now once per file text.
+   */
+  private declValues = new Map<ts.Node, Lasting<Value | undefined>>();
+  private exportTypeValues = new Map<string, Lasting<Value | undefined>>();
+  private exportedTypeNodes = new Map<string, Lasting<{ prov: FileProv; node: ts.Node } | undefined>>();
+  private typeNodes = new Map<ts.Node, Lasting<{ prov: FileProv; node: ts.Node } | undefined>>();
+  private memberTypes = new Map<ts.Node, Map<string, Lasting<{ prov: FileProv; node: ts.Node } | undefined>>>();
+  private classMembers = new Map<ts.Node, Map<string, Lasting<Value | undefined>>>();
+  private returnValues = new Map<ts.Node, Lasting<Value | undefined>>();
+  private callTargets = new Map<ts.Node, Lasting<{ prov: FileProv; node: ts.SignatureDeclaration } | undefined>>();
+  private declaredTypes = new Map<ts.Node, Lasting<{ prov: FileProv; type: ts.TypeNode } | undefined>>();
 
   constructor(
     private readonly project: ProjectServices,
@@ -736,6 +772,10 @@ class FileProv implements FileProvenance {
 
   /** What a local function returns: its expression body, or its `return` statements (first that resolves). */
   returnValue(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
+    return lasting(this.returnValues, fn, c, () => this.returnValueOnce(fn, c));
+  }
+
+  private returnValueOnce(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
     return this.guard(c, `ret:${this.path}:${fn.pos}`, () => {
       const body = (fn as ts.FunctionLikeDeclaration).body;
       if (!body) return undefined;
@@ -850,7 +890,7 @@ class FileProv implements FileProvenance {
   // ---- Declarations
 
   private declValue(d: ts.Node, c: Ctx): Value | undefined {
-    return this.guard(c, `decl:${this.path}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c));
+    return lasting(this.declValues, d, c, () => this.guard(c, `decl:${this.path}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c)));
   }
 
   private declValueInner(d: ts.Node, c: Ctx): Value | undefined {
@@ -1208,6 +1248,10 @@ class FileProv implements FileProvenance {
    * method declared by the receiver's declared type (an interface member). Undefined for library calls.
    */
   callTargetOf(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
+    return lasting(this.callTargets, call, c, () => this.callTargetOfOnce(call, c));
+  }
+
+  private callTargetOfOnce(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
     const callee = skipOuter(call.expression);
     const v = this.valueOf(callee, c);
     if (v?.kind === 'function') return { prov: this.prov(v.file), node: v.node };
@@ -1284,6 +1328,10 @@ class FileProv implements FileProvenance {
 
   /** Follows type references (aliases, imports from local modules) to a type literal, function type or interface. */
   resolveTypeNode(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    return lasting(this.typeNodes, t, c, () => this.resolveTypeNodeOnce(t, c));
+  }
+
+  private resolveTypeNodeOnce(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
     return this.guard(c, `typenode:${this.path}:${t.pos}`, () => {
       if (ts.isParenthesizedTypeNode(t)) return this.resolveTypeNode(t.type, c);
       // `interface A extends B` names B by an expression.
@@ -1305,6 +1353,10 @@ class FileProv implements FileProvenance {
   }
 
   private exportedTypeNode(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    return lasting(this.exportedTypeNodes, name, c, () => this.exportedTypeNodeOnce(name, c));
+  }
+
+  private exportedTypeNodeOnce(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
     const ex = this.exports();
     const entry = ex.named.get(name);
     if (entry?.kind === 'reexport') {
@@ -1331,6 +1383,12 @@ class FileProv implements FileProvenance {
 
   /** The type of member `name` of an object type (type literal, interface, intersection, alias). */
   memberType(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+    let byName = this.memberTypes.get(t);
+    if (!byName) this.memberTypes.set(t, (byName = new Map()));
+    return lasting(byName, name, c, () => this.memberTypeOnce(t, name, c));
+  }
+
+  private memberTypeOnce(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
     return this.guard(c, `membertype:${this.path}:${t.pos}:${name}`, () => {
       // `Omit<Params, 'x'>`, `Pick<…>`, `Partial<…>`, `Readonly<…>`: the members of the wrapped type.
       const util = utilityWrapper(t);
@@ -1460,6 +1518,10 @@ class FileProv implements FileProvenance {
 
   /** An exported type of this file used from another: a class, a type alias, an interface or a re-exported package type. */
   exportTypeValue(name: string, c: Ctx): Value | undefined {
+    return lasting(this.exportTypeValues, name, c, () => this.exportTypeValueOnce(name, c));
+  }
+
+  private exportTypeValueOnce(name: string, c: Ctx): Value | undefined {
     return this.guard(c, `exporttype:${this.path}:${name}`, () => {
       const ex = this.exports();
       const entry = ex.named.get(name);
@@ -1500,6 +1562,10 @@ class FileProv implements FileProvenance {
 
   /** The type an expression is declared or asserted to have: `x as T`, a variable, parameter or property declared `: T`. */
   declaredTypeOf(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+    return lasting(this.declaredTypes, e, c, () => this.declaredTypeOfOnce(e, c));
+  }
+
+  private declaredTypeOfOnce(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
     for (;;) {
       if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
       else break;
@@ -1599,6 +1665,12 @@ class FileProv implements FileProvenance {
   }
 
   classMember(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
+    let byName = this.classMembers.get(cls);
+    if (!byName) this.classMembers.set(cls, (byName = new Map()));
+    return lasting(byName, name, c, () => this.classMemberOnce(cls, name, c));
+  }
+
+  private classMemberOnce(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
     return this.guard(c, `member:${this.path}:${cls.pos}:${name}`, () => {
       for (const m of cls.members) {
         if (ts.isPropertyDeclaration(m) && m.name && propName(m.name) === name) {
