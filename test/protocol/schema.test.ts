@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { type LintOptions, parseArgs } from '../../cli/args';
 import { runLint } from '../../cli/lint';
-import { LspClient, actionsOf, buildBundles, tempWorkspace, uriOf } from './client';
+import { ensureBundles } from '../bundles';
+import { LspClient, actionsOf, tempWorkspace, uriOf } from './client';
 
 export type { CodeAction };
 
@@ -49,7 +50,7 @@ describe('language server: schemas in a monorepo', function () {
   const roots: string[] = [];
   const clients: LspClient[] = [];
 
-  before(() => buildBundles());
+  before(() => ensureBundles());
   after(async () => {
     for (const c of clients) await c.shutdown().catch(() => undefined);
     for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
