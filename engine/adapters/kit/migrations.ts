@@ -84,6 +84,9 @@ export function scriptTool(spec: ScriptToolSpec): MigrationTool {
 export function sortedAfter(names: readonly string[], slug: string, now?: Date, sep = '_'): { prefix: string; base: string } | undefined {
   const prefix = nextPrefix(names, now);
   if (!prefix) return undefined;
-  const joiner = /[_.-]$/.test(prefix) ? '' : sep;
+  // The separator after the version the folder uses (`00032-cleanup…` → `-`).
+  const seps = names.map((n) => /^\d+([_.-])[A-Za-z]/.exec(n)?.[1]).filter((x): x is string => !!x);
+  const used = seps.length * 2 > names.length ? seps.sort((a, b) => seps.filter((x) => x === b).length - seps.filter((x) => x === a).length)[0] : undefined;
+  const joiner = /[_.-]$/.test(prefix) ? '' : (used ?? sep);
   return { prefix, base: `${prefix}${joiner}${slug}` };
 }

@@ -13,7 +13,8 @@ export const kyselyMigrations = scriptTool({
   displayName: 'Kysely',
   evidence: 'migrations exporting up(db: Kysely<…>)',
   name: /^[0-9].*/,
-  content: /\bKysely\s*</,
+  // `up(db: Kysely<…>)`, or a `Migration` object (`export const x: Migration = { up: async (db) => … }`) imported from kysely.
+  content: /\bKysely\s*<|\bfrom\s+['"]kysely['"]/,
   fileName: (names, slug, now) => sortedAfter(names, slug, now),
   render: (plan, file) => {
     if (plan.kind !== 'plain') return undefined;
