@@ -96,7 +96,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       );
       if (!culprit) continue;
       finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where' };
-    } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read') {
+    } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range)) {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
       const o = site.orderBy[0];
       const col = resolveColumn(table, o);
@@ -126,4 +126,13 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       fixes: fix ? [fix] : [],
     });
   }
+}
+
+/**
+ * Does the call filter rows by a condition the query model could not read (`.where(conditions)` built
+ * elsewhere, `.where(sql`…`)`, `where: filter`)? Then the ORDER BY does not alone select the rows, and
+ * the index that serves the query is unknown (an index on the sort key alone may be the wrong one).
+ */
+function unreadWhere(sf: ts.SourceFile, range: { start: number; end: number }): boolean {
+  return /\.where\s*\(|\bwhere\s*:/.test(sf.text.slice(range.start, range.end));
 }
