@@ -10,7 +10,7 @@ import ts = require('typescript');
 import type { ProjectServices } from './context';
 import { findNode } from './sources/call-graph';
 import { inPlaceResolver } from './sources/in-place';
-import { enclosingIterations } from './sources/iteration';
+import { enclosingIterations, type FunctionRole } from './sources/iteration';
 import type { QuerySite } from './sources/query-sites';
 import { unresolvedCandidates } from './sources/unresolved';
 import type { Range } from './types';
@@ -61,7 +61,7 @@ export function listQueries(project: ProjectServices, path: string, sites: Query
   return { queries, unresolved };
 }
 
-function listed(sf: ts.SourceFile, s: QuerySite, inPlace: (fn: ts.Node) => boolean): ListedQuery {
+function listed(sf: ts.SourceFile, s: QuerySite, inPlace: FunctionRole): ListedQuery {
   const node = findNode(sf, s.range);
   const scope = node ? enclosingIterations(node, inPlace).find((x) => x.perElement) : undefined;
   const out: ListedQuery = {

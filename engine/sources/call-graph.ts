@@ -19,7 +19,7 @@ import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
-import { enclosingIterations, isImmediateCallback, iterationScopeOf } from './iteration';
+import { enclosingIterations, type FunctionRole, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
 import { inPlaceResolver } from './in-place';
 import { fileProvenance } from './provenance';
@@ -70,7 +70,7 @@ const key = (r: Range): string => `${r.start}:${r.end}`;
  * is neither run in place (`then`, `$transaction`, an IIFE) nor a
  * per-element callback (those run as part of the function around them).
  */
-export function owningFunction(node: ts.Node, inPlace?: (fn: ts.Node) => boolean): ts.SignatureDeclaration | undefined {
+export function owningFunction(node: ts.Node, inPlace?: FunctionRole): ts.SignatureDeclaration | undefined {
   let p = node.parent;
   while (p) {
     if (ts.isFunctionLike(p)) {

@@ -10,7 +10,8 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { isImmediateCallback } from './iteration';
+import { type FunctionRole, type IterationScope, isImmediateCallback } from './iteration';
+import { projectIteration } from './iterators';
 import { fileProvenance, type FileProvenance } from './provenance';
 import { skipOuter } from './ts-expr';
 
@@ -21,17 +22,18 @@ import { skipOuter } from './ts-expr';
  */
 const CALLING_PACKAGES = new Set(['p-retry', 'async-retry', 'exponential-backoff', 'p-limit', 'p-throttle', 'p-queue', 'bottleneck', 'p-timeout', 'promise-retry', 'p-all', 'p-map', 'p-series']);
 
-/** A predicate for `enclosingIterations`: does this function run in place where it is written? */
-export function inPlaceResolver(project: ProjectServices, path: string): (fn: ts.Node) => boolean {
+/** The role resolver for `enclosingIterations`: does this function run in place where it is written, or once per element? */
+export function inPlaceResolver(project: ProjectServices, path: string): FunctionRole {
   let prov: FileProvenance | undefined;
-  const memo = new Map<ts.Node, boolean>();
+  const memo = new Map<ts.Node, boolean | IterationScope>();
   return (fn) => {
     const hit = memo.get(fn);
     if (hit !== undefined) return hit;
-    let r = false;
+    let r: boolean | IterationScope = false;
     try {
       prov ??= fileProvenance(project, path);
-      r = runsInPlace(project, prov, fn, 0);
+      // A closure a project iterator calls once per element of a collection it is given.
+      r = runsInPlace(project, prov, fn, 0) || (projectIteration(project, prov, fn) ?? false);
     } catch {
       r = false;
     }

@@ -299,12 +299,19 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
 }
 
 /**
+ * What the project says about a function the syntax alone does not place: true when it runs in place
+ * (a closure handed to a wrapper that calls it), a scope when it runs once per element (the callback of
+ * a project iterator), false when it runs when called.
+ */
+export type FunctionRole = (fn: ts.Node) => boolean | IterationScope;
+
+/**
  * Iteration scopes around `node`, innermost first, up to the enclosing
  * function. A function that is neither a per-element callback nor run in
  * place (`then`, `$transaction`, an IIFE) stops the walk: its body runs
  * when it is called, which is the call graph's business.
  */
-export function enclosingIterations(node: ts.Node, inPlace?: (fn: ts.Node) => boolean): IterationScope[] {
+export function enclosingIterations(node: ts.Node, inPlace?: FunctionRole): IterationScope[] {
   const out: IterationScope[] = [];
   let child: ts.Node = node;
   let p = node.parent;
@@ -313,8 +320,10 @@ export function enclosingIterations(node: ts.Node, inPlace?: (fn: ts.Node) => bo
       const scope = iterationScopeOf(p);
       if (scope) {
         out.push(scope);
-      } else if (!isImmediateCallback(p) && !inPlace?.(p)) {
-        break;
+      } else if (!isImmediateCallback(p)) {
+        const role = inPlace?.(p);
+        if (!role) break;
+        if (role !== true) out.push(role);
       }
     } else if (ts.isIterationStatement(p, false)) {
       // Only the body repeats: a query in `for (const x of await load())` runs once.
