@@ -13,9 +13,9 @@ import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { iterationCount } from '../engine/model/iterations';
 import { type QueryPrice, queryInput, siteShape } from '../engine/model/query-cost';
-import { CallGraph, findNode, type FunctionRef, type ReachedQuery } from '../engine/sources/call-graph';
+import { CallGraph, type CallStep, findNode, type FunctionRef, type ReachedQuery } from '../engine/sources/call-graph';
 import { inPlaceResolver } from '../engine/sources/in-place';
-import { containsNode, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
+import { containsNode, enclosingFunction, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
@@ -44,6 +44,28 @@ function sameTick(scope: IterationScope): boolean {
   if (scope.kind === 'for-await') return false;
   // A plain loop that never awaits just collects promises: they all start before any resolves.
   return !containsNode(scope.body, (n) => ts.isAwaitExpression(n));
+}
+
+/** Is there an `await` in `container` (outside nested functions) that ends before `node` starts? */
+function awaitBefore(node: ts.Node, container: ts.Node | undefined): boolean {
+  if (!container) return false;
+  return containsNode(container, (n) => ts.isAwaitExpression(n) && n.getEnd() <= node.getStart());
+}
+
+/**
+ * Whether each element's body waits for something before the query starts — in the loop body, in a helper
+ * on the way, or before the query in its own function: then the elements reach it in different ticks and
+ * a library's same-tick batching (Prisma's findUnique dataloader) does not merge them.
+ */
+function awaitsFirst(ctx: RuleContext, node: ts.Node, scope: IterationScope, site: QuerySite, path: CallStep[]): boolean {
+  if (awaitBefore(node, scope.body)) return true;
+  for (const step of [...path, { file: site.file, range: site.range }]) {
+    const sf = ctx.project.tsAst(step.file);
+    const at = sf && findNode(sf, step.range);
+    const fn = at && enclosingFunction(at);
+    if (at && fn && awaitBefore(at, (fn as ts.FunctionLikeDeclaration).body)) return true;
+  }
+  return false;
 }
 
 /** A chunk loop: the element is itself a batch (`for (const chunk of chunk(ids, 500))`, `batch.length`). */
@@ -272,9 +294,9 @@ export default defineRule({
       });
     };
 
-    const skip = (node: ts.Node, scope: IterationScope, site: QuerySite): boolean => {
+    const skip = (node: ts.Node, scope: IterationScope, site: QuerySite, path: CallStep[] = []): boolean => {
       if (!site.executes) return true;
-      if (site.batchesSameTick && sameTick(scope)) return true;
+      if (site.batchesSameTick && sameTick(scope) && !awaitsFirst(ctx, node, scope, site, path)) return true;
       if (exitsAfter(node, scope)) return true;
       if (memoised(node, scope)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
@@ -301,7 +323,7 @@ export default defineRule({
           const via = `${n.expression.getText().slice(0, 60)}()`;
           const hit = graph.queryOfCall(ctx.file.path, n);
           if (hit) {
-            if (!skip(n, scope, hit.reached.site)) report(n, scope, all, hit.reached, via, hit.target);
+            if (!skip(n, scope, hit.reached.site, hit.reached.path)) report(n, scope, all, hit.reached, via, hit.target);
           } else {
             // A helper whose query batches the list it is given: per element when called with one element's list.
             const b = graph.batchedQueryOfCall(ctx.file.path, n);
