@@ -1260,6 +1260,11 @@ class FileProv implements FileProvenance {
       const m = t ? t.prov.memberType(t.type, callee.name.text, c) : undefined;
       if (m && (ts.isMethodSignature(m.node) || ts.isFunctionTypeNode(m.node) || ts.isMethodDeclaration(m.node))) return { prov: m.prov, node: m.node };
     }
+    // A callee declared with a function type, possibly through an alias: a service factory held in a field
+    // (`ctx.modService(db)` with `get modService(): ModServiceCreator`, `type ModServiceCreator = (db) => ModService`).
+    const ft = this.guard(c, `dtcallee:${this.path}:${callee.pos}`, () => this.declaredTypeOf(callee, c));
+    const sig = ft ? ft.prov.resolveTypeNode(ft.type, c) : undefined;
+    if (sig && ts.isFunctionTypeNode(sig.node)) return { prov: sig.prov, node: sig.node };
     return undefined;
   }
 
@@ -1418,7 +1423,8 @@ class FileProv implements FileProvenance {
       if (ts.isClassDeclaration(n)) {
         for (const m of n.members) {
           if (!m.name || propName(m.name) !== name || (ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))) continue;
-          if (ts.isPropertyDeclaration(m) && m.type) return { prov: r.prov, node: m.type };
+          // A getter's declared type is the member's (`get modService(): ModServiceCreator`).
+          if ((ts.isPropertyDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.type) return { prov: r.prov, node: m.type };
           if (ts.isMethodDeclaration(m)) return { prov: r.prov, node: m };
         }
       }
