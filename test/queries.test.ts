@@ -59,6 +59,35 @@ describe('querylens queries', () => {
     assert.match(r.stdout, /2 query sites in 2 files \(1 read, 1 write; 1 per element of a loop\); 1 unresolved candidate\n$/);
   });
 
+  it('Kysely statements are labelled by their head: insertInto/updateTable/deleteFrom write, selectFrom reads', async () => {
+    const dir = project({
+      'package.json': JSON.stringify({ name: 'k', dependencies: { kysely: '*' } }),
+      'src/db.ts': "import { Kysely } from 'kysely';\nexport const db = new Kysely<any>({} as any);\n",
+      'src/jobs.ts': [
+        "import { db } from './db';",
+        'export async function run(id: string) {',
+        "  await db.insertInto('event').values({ id }).execute();",
+        "  await db.updateTable('event').set({ id }).where('id', '=', id).execute();",
+        "  await db.deleteFrom('event').where('id', '=', id).execute();",
+        "  return db.selectFrom('event').selectAll().where('id', '=', id).execute();",
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { queries: { line: number; operation: string }[] };
+    assert.deepEqual(
+      doc.queries.map((q) => [q.line, q.operation]),
+      [
+        [3, 'write'],
+        [4, 'write'],
+        [5, 'write'],
+        [6, 'read'],
+      ],
+    );
+  });
+
   it('a bad option is a usage error (exit 2)', async () => {
     const dir = project(FILES);
     const r = await ql(dir, ['queries', '--format', 'sarif']);

@@ -37,6 +37,8 @@ export interface Binding {
   entity?: string;
   /** Where the binding was established (import, constructor, parameter), for related ranges. */
   origin?: { file: string; range: Range };
+  /** For query builders whose head call is behind the binding (`db.insertInto(t)` held as a builder): it writes. */
+  writes?: boolean;
 }
 
 export interface ColumnUse {

@@ -94,6 +94,8 @@ function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined 
   const head = steps[0];
   if (!/^(selectFrom|insertInto|updateTable|deleteFrom)$/.test(head.name) && binding.role !== 'query-builder') return undefined;
   const info = builderInfo(steps);
+  // The head (`insertInto`) is behind the binding when the chain starts from a held builder.
+  if (binding.writes) info.kind = 'write';
   info.tableName ??= binding.entity ? stripAlias(binding.entity) : undefined;
   if (!info.tableName) return undefined;
   return {
@@ -186,7 +188,11 @@ export const kysely: Adapter<'kysely'> = {
       if (b.role !== 'client') return undefined;
       // `db.transaction()` / `db.connection()`: its `.execute(cb)` hands a client to `cb`.
       if ((method === 'transaction' || method === 'connection') && call.arguments.length === 0) return { kind: 'pending-tx', library: 'kysely', origin };
-      if (['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'replaceInto', 'mergeInto'].includes(method)) return bind('kysely', 'query-builder', origin, tableArg(call.arguments[0]));
+      if (['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'replaceInto', 'mergeInto'].includes(method)) {
+        const v = bind('kysely', 'query-builder', origin, tableArg(call.arguments[0]));
+        if (method !== 'selectFrom' && v.kind === 'instance') v.binding.writes = true;
+        return v;
+      }
       return undefined;
     },
     callInstance: none,
