@@ -23,6 +23,7 @@ import { findModel, findTable, type TableInfo } from '../schema/types';
 import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
 import { enclosingIterations } from './iteration';
+import { inlineBuilderRoot, passedThrough, type Passes, rootGatesChain } from './held-builders';
 import { fileProvenance, resolveModulePath } from './provenance';
 import type { Binding, Chain, ChainStep, ColumnUse, Library, QuerySite, Value } from './query-sites';
 import type { SqlClient, SqlSite } from './types';
@@ -472,9 +473,16 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
       return undefined;
     }
   };
+  const passes = (e: ts.Expression): ts.Expression | undefined => {
+    try {
+      return passedThrough(prov!, e);
+    } catch {
+      return undefined;
+    }
+  };
   const visit = (n: ts.Node): void => {
     if ((ts.isCallExpression(n) || ts.isPropertyAccessExpression(n)) && !isChainInner(n)) {
-      const site = siteFor(project, path, n, resolve, value, declarationOf);
+      const site = siteFor(project, path, n, resolve, value, declarationOf, passes);
       if (site && !rawStarts.has(`${site.range.start}:${site.range.end}`)) out.push(site);
     }
     ts.forEachChild(n, visit);
@@ -484,17 +492,6 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
   return out;
 }
 
-/**
- * Whether a chain's longer prefixes can have a value when its root has none. Provenance evaluates
- * `a.b`, `a.b(x)` and `a(x)` through the value of `a`, so an unknown root makes every prefix unknown;
- * the exceptions are roots provenance reads without a value of their own: `this.x` and `require('m')`.
- */
-function rootGatesChain(root: ts.Expression): boolean {
-  if (root.kind === ts.SyntaxKind.ThisKeyword) return false;
-  if (ts.isIdentifier(root) && root.text === 'require') return false;
-  return true;
-}
-
 function siteFor(
   project: ProjectServices,
   path: string,
@@ -502,6 +499,7 @@ function siteFor(
   resolve: (e: ts.Expression) => Binding | undefined,
   value: (e: ts.Expression) => Value | undefined,
   declarationOf: (id: ts.Identifier) => ts.Node | undefined,
+  passes: Passes,
 ): QuerySite | undefined {
   const chain = decomposeChain(outer);
   if (!chain.steps.some((s) => s.call)) return undefined;
@@ -509,70 +507,8 @@ function siteFor(
   const site = chainSite(project, path, chain, outer, resolve, value);
   if (site) return site;
   // A builder held in a variable: `const qb = repo.createQueryBuilder('u').where(…)`, then `await qb.getMany()`.
-  const inlined = inlineBuilderRoot(chain, declarationOf, value);
+  const inlined = inlineBuilderRoot(chain, declarationOf, value, passes);
   return inlined ? chainSite(project, path, inlined, outer, resolve, value) : undefined;
-}
-
-/**
- * The chain with its root variable replaced by the builder chain it holds: the initializer, the
- * self-extending reassignments (`q = q.where(…)`) and the in-place calls (`qb.andWhere(…);`, for the
- * mutable builders) written before the use in the same scope. Undefined when the variable is not such a
- * builder (an awaited result, a value reassigned to something else, a parameter).
- */
-function inlineBuilderRoot(chain: Chain, declarationOf: (id: ts.Identifier) => ts.Node | undefined, value: (e: ts.Expression) => Value | undefined): Chain | undefined {
-  let root = chain.root;
-  let steps = chain.steps;
-  for (let depth = 0; depth < 3 && ts.isIdentifier(root); depth++) {
-    const d = declarationOf(root);
-    if (!d || !ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || !d.initializer) return depth ? { root, steps } : undefined;
-    const init = unparen(d.initializer);
-    if (!ts.isCallExpression(init) && !ts.isPropertyAccessExpression(init)) return depth ? { root, steps } : undefined;
-    const head = decomposeChain(init);
-    if (!head.steps.length || head.steps.length + steps.length > 60) return undefined;
-    const later = laterSteps(d, root);
-    if (!later) return undefined;
-    steps = [...head.steps, ...later, ...steps];
-    root = head.root;
-    if (!ts.isIdentifier(root) || value(root) !== undefined) break;
-  }
-  if (root === chain.root || value(root) === undefined) return undefined;
-  return { root, steps };
-}
-
-/** Steps applied to builder variable `decl` between its declaration and `use`; undefined when it is reassigned to another value. */
-function laterSteps(decl: ts.VariableDeclaration, use: ts.Identifier): ChainStep[] | undefined {
-  const name = use.text;
-  let scope: ts.Node | undefined = decl.parent;
-  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) scope = scope.parent;
-  if (!scope) return [];
-  const out: ChainStep[] = [];
-  let ok = true;
-  const selfChain = (e: ts.Expression): ChainStep[] | undefined => {
-    const c = decomposeChain(e);
-    return ts.isIdentifier(c.root) && c.root.text === name && c.steps.length ? c.steps : undefined;
-  };
-  const visit = (n: ts.Node): void => {
-    if (!ok || n.pos >= use.pos) return;
-    if (ts.isBinaryExpression(n) && ts.isIdentifier(n.left) && n.left.text === name && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
-      const more = n.operatorToken.kind === ts.SyntaxKind.EqualsToken ? selfChain(unparen(n.right)) : undefined;
-      if (!more) ok = false;
-      else out.push(...more);
-      return;
-    }
-    // `qb.andWhere(…);`: the mutable builders change in place.
-    if (ts.isExpressionStatement(n) && ts.isCallExpression(unparen(n.expression))) {
-      const more = selfChain(unparen(n.expression));
-      if (more) {
-        out.push(...more);
-        return;
-      }
-    }
-    // Nested functions may run later (or never): their assignments do not count.
-    if (ts.isFunctionLike(n)) return;
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(scope, visit);
-  return ok ? out : undefined;
 }
 
 function chainSite(

@@ -1,0 +1,125 @@
+/**
+ * Builders held in variables: the chain a variable holds (its initializer, the self-extending
+ * reassignments, the in-place calls, the pass-through helpers it goes through), so that
+ * `await qb.execute()` is read as the statement it runs.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { unparen } from '../adapters/kit/chain';
+import { decomposeChain } from './orm';
+import type { FileProvenance } from './provenance';
+import type { Chain, ChainStep, Value } from './query-sites';
+
+/**
+ * Whether a chain's longer prefixes can have a value when its root has none. Provenance evaluates
+ * `a.b`, `a.b(x)` and `a(x)` through the value of `a`, so an unknown root makes every prefix unknown;
+ * the exceptions are roots provenance reads without a value of their own: `this.x` and `require('m')`.
+ */
+export function rootGatesChain(root: ts.Expression): boolean {
+  if (root.kind === ts.SyntaxKind.ThisKeyword) return false;
+  if (ts.isIdentifier(root) && root.text === 'require') return false;
+  return true;
+}
+
+/**
+ * The chain with its root variable replaced by the builder chain it holds: the initializer, the
+ * self-extending reassignments (`q = q.where(…)`) and the in-place calls (`qb.andWhere(…);`, for the
+ * mutable builders) written before the use in the same scope. Undefined when the variable is not such a
+ * builder (an awaited result, a value reassigned to something else, a parameter).
+ */
+export function inlineBuilderRoot(chain: Chain, declarationOf: (id: ts.Identifier) => ts.Node | undefined, value: (e: ts.Expression) => Value | undefined, passes: Passes): Chain | undefined {
+  let root = chain.root;
+  let steps = chain.steps;
+  for (let depth = 0; depth < 4 && ts.isIdentifier(root); depth++) {
+    const d = declarationOf(root);
+    if (!d || !ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || !d.initializer) return depth ? { root, steps } : undefined;
+    // `const page = paginate(builder, opts)`: the builder it is given, with what the helper adds left unread.
+    let init = unparen(d.initializer);
+    for (let k = 0; k < 3; k++) {
+      const arg = passes(init);
+      if (!arg) break;
+      init = unparen(arg);
+    }
+    const later = laterSteps(d, root, passes);
+    if (!later) return undefined;
+    if (ts.isIdentifier(init)) {
+      steps = [...later, ...steps];
+      root = init;
+      if (value(root) !== undefined) break;
+      continue;
+    }
+    if (!ts.isCallExpression(init) && !ts.isPropertyAccessExpression(init)) return depth ? { root, steps } : undefined;
+    const head = decomposeChain(init);
+    if (!head.steps.length || head.steps.length + steps.length > 60) return undefined;
+    steps = [...head.steps, ...later, ...steps];
+    root = head.root;
+    if (!ts.isIdentifier(root) || value(root) !== undefined) break;
+  }
+  // `this.db.db.selectFrom(…)`: provenance reads `this.x` without a value for `this` itself.
+  if (root === chain.root || (rootGatesChain(root) && value(root) === undefined)) return undefined;
+  return { root, steps };
+}
+
+/** The argument a call hands back as its result (a pass-through helper), when the callee's declared types say so. */
+export type Passes = (e: ts.Expression) => ts.Expression | undefined;
+
+/**
+ * `paginate<QB>(qb: QB, opts): QB`: a project function whose declared result is a type parameter that is
+ * also the declared type of one of its parameters returns (a version of) that argument, so a builder
+ * given to it stays that builder (`builder = paginate(builder, { limit, cursor, keyset })`).
+ */
+export function passedThrough(prov: FileProvenance, e: ts.Expression): ts.Expression | undefined {
+  if (!ts.isCallExpression(e)) return undefined;
+  const target = prov.callTarget(e);
+  const sig = target?.node;
+  const ret = sig?.type;
+  if (!sig || !ret || !ts.isTypeReferenceNode(ret) || !ts.isIdentifier(ret.typeName)) return undefined;
+  const t = ret.typeName.text;
+  if (!sig.typeParameters?.some((tp) => tp.name.text === t)) return undefined;
+  const i = sig.parameters.findIndex((p) => p.type && ts.isTypeReferenceNode(p.type) && ts.isIdentifier(p.type.typeName) && p.type.typeName.text === t);
+  return i >= 0 && !sig.parameters[i].dotDotDotToken ? e.arguments[i] : undefined;
+}
+
+/** Steps applied to builder variable `decl` between its declaration and `use`; undefined when it is reassigned to another value. */
+function laterSteps(decl: ts.VariableDeclaration, use: ts.Identifier, passes: Passes): ChainStep[] | undefined {
+  const name = use.text;
+  let scope: ts.Node | undefined = decl.parent;
+  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isModuleBlock(scope)) scope = scope.parent;
+  if (!scope) return [];
+  const out: ChainStep[] = [];
+  let ok = true;
+  const selfChain = (e: ts.Expression): ChainStep[] | undefined => {
+    // `builder = paginate(builder, opts)`: a pass-through helper keeps the builder (its additions unread).
+    for (let k = 0; k < 3; k++) {
+      const arg = passes(e);
+      if (!arg) break;
+      e = unparen(arg);
+      if (ts.isIdentifier(e) && e.text === name) return [];
+    }
+    const c = decomposeChain(e);
+    return ts.isIdentifier(c.root) && c.root.text === name && c.steps.length ? c.steps : undefined;
+  };
+  const visit = (n: ts.Node): void => {
+    if (!ok || n.pos >= use.pos) return;
+    if (ts.isBinaryExpression(n) && ts.isIdentifier(n.left) && n.left.text === name && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const more = n.operatorToken.kind === ts.SyntaxKind.EqualsToken ? selfChain(unparen(n.right)) : undefined;
+      if (!more) ok = false;
+      else out.push(...more);
+      return;
+    }
+    // `qb.andWhere(…);`: the mutable builders change in place.
+    if (ts.isExpressionStatement(n) && ts.isCallExpression(unparen(n.expression))) {
+      const more = selfChain(unparen(n.expression));
+      if (more) {
+        out.push(...more);
+        return;
+      }
+    }
+    // Nested functions may run later (or never): their assignments do not count.
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(scope, visit);
+  return ok ? out : undefined;
+}
+
