@@ -88,6 +88,36 @@ describe('querylens queries', () => {
     );
   });
 
+  it('a builder whose statement cannot be read is listed unresolved when it runs', async () => {
+    const dir = project({
+      'package.json': JSON.stringify({ name: 'k', dependencies: { kysely: '*' } }),
+      'src/db.ts': "import { Kysely } from 'kysely';\nexport const db = new Kysely<any>({} as any);\n",
+      'src/jobs.ts': [
+        "import { db } from './db';",
+        'declare function opaque(q: unknown): any;',
+        'export async function run() {',
+        "  let qb = db.selectFrom('event').selectAll();",
+        '  qb = opaque(qb);',
+        '  await qb.execute();',
+        "  return db.selectFrom('event').selectAll().execute();",
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { queries: { line: number }[]; unresolved: { line: number; method: string; reason: string }[] };
+    assert.deepEqual(
+      doc.queries.map((q) => q.line),
+      [7],
+    );
+    assert.deepEqual(
+      doc.unresolved.map((u) => [u.line, u.method]),
+      [[6, 'execute']],
+    );
+    assert.match(doc.unresolved[0].reason, /`qb` is a Kysely query builder whose statement querylens could not read/);
+  });
+
   it('a bad option is a usage error (exit 2)', async () => {
     const dir = project(FILES);
     const r = await ql(dir, ['queries', '--format', 'sarif']);

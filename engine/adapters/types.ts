@@ -183,6 +183,11 @@ export interface AdapterOrm {
   batchRunners: readonly string[];
   /** Method names only this library's queries use (`findMany`, `findOneBy`): a call of one that resolves to nothing is listed as unresolved. */
   candidates: readonly string[];
+  /**
+   * Methods that run a builder of this library (`execute`): a call of one on a receiver bound to this
+   * library's query builder that is not a recognised site is listed as unresolved (its statement could not be read).
+   */
+  runs?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { allAdapters, libraryOfModule } from '../adapters';
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
 import { fileProvenance, resolveModulePath, type FileProvenance } from './provenance';
+import type { Binding } from './query-sites';
 import { skipOuter } from './ts-expr';
 import { looksLikeStatement } from './ts-sql';
 
@@ -25,6 +26,12 @@ export interface Unresolved {
 }
 
 const CANDIDATE_METHODS: ReadonlySet<string> = new Set(allAdapters.flatMap((a) => a.orm.candidates));
+/** Run methods of each library's builders (`execute`): listed when the builder's statement could not be read. */
+const RUN_METHODS: ReadonlyMap<string, readonly (typeof allAdapters)[number][]> = (() => {
+  const m = new Map<string, (typeof allAdapters)[number][]>();
+  for (const a of allAdapters) for (const r of a.orm.runs ?? []) m.set(r, [...(m.get(r) ?? []), a]);
+  return m;
+})();
 
 export function unresolvedCandidates(project: ProjectServices, path: string, sf: ts.SourceFile): Unresolved[] {
   let prov: FileProvenance;
@@ -46,6 +53,17 @@ export function unresolvedCandidates(project: ProjectServices, path: string, sf:
             const range = { start: n.getStart(sf), end: n.getEnd() };
             out.push({ file: path, range, method, reason: explain(project, path, prov, recv) });
           }
+        } else if (RUN_METHODS.has(method)) {
+          // `builder.execute()` on a builder of a known library: a site unless its statement could not be read.
+          const recv = skipOuter(callee.expression);
+          // A variable reassigned to what provenance cannot follow still started as a builder.
+          const d = ts.isIdentifier(recv) ? prov.declarationOf(recv) : undefined;
+          const b = builderIn(prov, recv) ?? (d && ts.isVariableDeclaration(d) && d.initializer ? builderIn(prov, d.initializer) : undefined);
+          const lib = b?.role === 'query-builder' ? RUN_METHODS.get(method)!.find((a) => a.id === b.library) : undefined;
+          if (lib) {
+            const range = { start: n.getStart(sf), end: n.getEnd() };
+            out.push({ file: path, range, method, reason: `\`${short(recv)}\` is a ${lib.displayName} query builder whose statement querylens could not read (a reassignment, a helper or a derived table it does not follow)` });
+          }
         }
       }
     }
@@ -57,6 +75,17 @@ export function unresolvedCandidates(project: ProjectServices, path: string, sf:
     // A surprise in an odd tree loses the diagnosis, never the run.
   }
   return out;
+}
+
+/** The query-builder binding a chain starts from (`db.selectFrom('t')` in `db.selectFrom('t').where(…)`), if any. */
+function builderIn(prov: FileProvenance, e: ts.Expression): Binding | undefined {
+  for (let x = skipOuter(e), i = 0; i < 30; i++) {
+    const b = prov.resolve(x);
+    if (b?.role === 'query-builder') return b;
+    if (ts.isCallExpression(x) || ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipOuter(x.expression);
+    else return undefined;
+  }
+  return undefined;
 }
 
 function firstArgIsStatement(call: ts.CallExpression): boolean {

@@ -226,6 +226,7 @@ export const kysely: Adapter<'kysely'> = {
     readsOneRow: oneRowOperation,
     batchRunners: [],
     candidates: ['executeTakeFirst', 'executeTakeFirstOrThrow'],
+    runs: [...RUNS],
   },
   schema: codeSchema([kyselyMigrations], [kyselySchemaReader]),
   rules: {
