@@ -16,6 +16,7 @@ import { type QueryPrice, queryInput, siteShape } from '../engine/model/query-co
 import { CallGraph, type CallStep, findNode, type FunctionRef, type ReachedQuery } from '../engine/sources/call-graph';
 import { inPlaceResolver } from '../engine/sources/in-place';
 import { containsNode, enclosingFunction, enclosingIterations, exitsAfter, type IterationScope } from '../engine/sources/iteration';
+import { memoised } from '../engine/sources/memo';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
@@ -139,61 +140,6 @@ function carries(list: string, scope: IterationScope): boolean {
   return false;
 }
 
-/**
- * A memoised load: the query runs only when a field or map entry is still empty and the result is stored
- * there (`let e = cache[id]; if (!e) { e = await load(id); cache[id] = e }`, `if (this.ids === undefined)
- * this.ids = await …`, `x ??= await …`): once per key, or once, not once per element.
- */
-function memoised(node: ts.Node, scope: IterationScope): boolean {
-  for (let n: ts.Node = node; n.parent && n !== scope.body; n = n.parent) {
-    const p = n.parent;
-    if (ts.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken && isStore(p.left)) return true;
-    if (ts.isIfStatement(p) && p.thenStatement === n) {
-      const key = emptinessTest(p.expression);
-      if (key && storesInto(p.thenStatement, key)) return true;
-    }
-  }
-  return false;
-}
-
-/** A field, element or map entry (not a plain local that dies with the iteration). */
-function isStore(e: ts.Expression): boolean {
-  e = unparen(e);
-  return ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e);
-}
-
-/** The texts naming the slot an `if` tests for emptiness: `!x`, `x === undefined`, `x == null`, `!m.has(k)`. */
-function emptinessTest(cond: ts.Expression): string[] | undefined {
-  const c = unparen(cond);
-  let tested: ts.Expression | undefined;
-  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) tested = unparen(c.operand);
-  else if (ts.isBinaryExpression(c) && /^(===|==)$/.test(c.operatorToken.getText()) && /^(undefined|null)$/.test(c.right.getText())) tested = unparen(c.left);
-  if (!tested) return undefined;
-  // `!m.has(k)`: the slot is `m.set(k, …)`'s.
-  if (ts.isCallExpression(tested) && ts.isPropertyAccessExpression(tested.expression) && tested.expression.name.text === 'has') return [`${tested.expression.expression.getText()}.set`];
-  const keys = [squash(tested.getText())];
-  // `let e = cache[id]; if (!e)`: the slot `cache[id]`.
-  if (ts.isIdentifier(tested)) {
-    let scopeNode: ts.Node | undefined = cond.parent;
-    while (scopeNode && !ts.isBlock(scopeNode) && !ts.isSourceFile(scopeNode)) scopeNode = scopeNode.parent;
-    const decl = scopeNode && ts.isBlock(scopeNode) ? scopeNode.statements.flatMap((st) => (ts.isVariableStatement(st) ? [...st.declarationList.declarations] : [])).find((d) => ts.isIdentifier(d.name) && d.name.text === tested.getText()) : undefined;
-    const init = decl?.initializer && unparen(decl.initializer);
-    if (init && isStore(init)) keys.push(squash(init.getText()));
-    else if (init && ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression) && init.expression.name.text === 'get') keys.push(`${squash(init.expression.expression.getText())}.set`);
-    else return keys.length && isStore(tested) ? keys : undefined;
-  } else if (!isStore(tested)) return undefined;
-  return keys;
-}
-
-/** Whether a statement stores into one of the slots (`slot = …`, `m.set(…)`). */
-function storesInto(st: ts.Node, keys: string[]): boolean {
-  return containsNode(st, (n) => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isStore(n.left) && keys.includes(squash(unparen(n.left).getText()))) return true;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'set' && keys.includes(`${squash(n.expression.expression.getText())}.set`)) return true;
-    return false;
-  });
-}
-
 /** The caller's argument for a parameter of `fn` named `text` (a helper's `in` list given by its caller), else `text`. */
 function argumentFor(fn: ts.SignatureDeclaration, call: ts.CallExpression, text: string): string {
   const i = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === text.trim());
@@ -298,7 +244,7 @@ export default defineRule({
       if (!site.executes) return true;
       if (site.batchesSameTick && sameTick(scope) && !awaitsFirst(ctx, node, scope, site, path)) return true;
       if (exitsAfter(node, scope)) return true;
-      if (memoised(node, scope)) return true;
+      if (memoised(node, scope.body)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
       return false;
     };

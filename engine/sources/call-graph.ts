@@ -22,6 +22,7 @@ import type { Range } from '../types';
 import { enclosingIterations, type FunctionRole, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
 import { inPlaceResolver } from './in-place';
+import { memoised } from './memo';
 import { fileProvenance } from './provenance';
 import type { QuerySite } from './query-sites';
 import { fileQuerySites } from './orm';
@@ -552,7 +553,8 @@ export class CallGraph {
       const sum = fileSummary(this.project, fn.file)?.byFunction.get(fn.node);
       if (sum) {
         const sf = this.project.tsAst(fn.file);
-        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node));
+        // A call that only fills an empty field or outer variable (`if (this.ids === undefined) this.ids = await load()`) runs once, not per call.
+        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node));
         const direct = sum.sites.find((s) => s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined));
         if (direct) result = { site: direct, path: [], loopedInHelper: loopedWithin(this.project, direct) };
         if (!result) {

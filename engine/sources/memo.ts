@@ -1,0 +1,87 @@
+/**
+ * Memoised loads: a call that runs only while a slot is still empty and whose result is stored there
+ * (`let e = cache[id]; if (!e) { e = await load(id); cache[id] = e }`, `if (this.ids === undefined)
+ * this.ids = await …`, `x ??= await …`, `if (flag === null) flag = await check()` with `flag` declared
+ * before the loop): once per key, or once, not once per element or per call.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { containsNode } from './iteration';
+
+const squash = (t: string): string => t.replace(/\s+/g, '');
+
+const unparen = (e: ts.Expression): ts.Expression => {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
+  return e;
+};
+
+/** Whether `node` runs only to fill an empty slot that outlives `stop` (a loop body, a helper's function). */
+export function memoised(node: ts.Node, stop: ts.Node): boolean {
+  const isStore = (e: ts.Expression): boolean => storeSlot(e, stop);
+  for (let n: ts.Node = node; n.parent && n !== stop; n = n.parent) {
+    const p = n.parent;
+    if (ts.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken && isStore(p.left)) return true;
+    if (ts.isIfStatement(p) && p.thenStatement === n) {
+      const key = emptinessTest(p.expression, isStore);
+      if (key && storesInto(p.thenStatement, key, isStore)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A field, element or map entry, or a variable declared outside `stop` (it keeps its value from one
+ * element, or one call, to the next) — not a local that dies with the iteration.
+ */
+function storeSlot(e: ts.Expression, stop: ts.Node): boolean {
+  e = unparen(e);
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return true;
+  if (!ts.isIdentifier(e)) return false;
+  const d = declarationAbove(e);
+  return !!d && (d.getEnd() <= stop.getStart() || d.getStart() >= stop.getEnd());
+}
+
+/** The `let`/`var` declaration an identifier names, found by walking the enclosing blocks. */
+function declarationAbove(id: ts.Identifier): ts.VariableDeclaration | undefined {
+  for (let s: ts.Node | undefined = id.parent; s; s = s.parent) {
+    if (!ts.isBlock(s) && !ts.isSourceFile(s)) continue;
+    for (const st of s.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & (ts.NodeFlags.Let))) continue;
+      const d = st.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === id.text);
+      if (d) return d;
+    }
+  }
+  return undefined;
+}
+
+/** The texts naming the slot an `if` tests for emptiness: `!x`, `x === undefined`, `x == null`, `!m.has(k)`. */
+function emptinessTest(cond: ts.Expression, isStore: (e: ts.Expression) => boolean): string[] | undefined {
+  const c = unparen(cond);
+  let tested: ts.Expression | undefined;
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) tested = unparen(c.operand);
+  else if (ts.isBinaryExpression(c) && /^(===|==)$/.test(c.operatorToken.getText()) && /^(undefined|null)$/.test(c.right.getText())) tested = unparen(c.left);
+  if (!tested) return undefined;
+  // `!m.has(k)`: the slot is `m.set(k, …)`'s.
+  if (ts.isCallExpression(tested) && ts.isPropertyAccessExpression(tested.expression) && tested.expression.name.text === 'has') return [`${tested.expression.expression.getText()}.set`];
+  const keys = [squash(tested.getText())];
+  // `let e = cache[id]; if (!e)`: the slot `cache[id]`.
+  if (ts.isIdentifier(tested)) {
+    let scopeNode: ts.Node | undefined = cond.parent;
+    while (scopeNode && !ts.isBlock(scopeNode) && !ts.isSourceFile(scopeNode)) scopeNode = scopeNode.parent;
+    const decl = scopeNode && ts.isBlock(scopeNode) ? scopeNode.statements.flatMap((st) => (ts.isVariableStatement(st) ? [...st.declarationList.declarations] : [])).find((d) => ts.isIdentifier(d.name) && d.name.text === tested.getText()) : undefined;
+    const init = decl?.initializer && unparen(decl.initializer);
+    if (init && isStore(init)) keys.push(squash(init.getText()));
+    else if (init && ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression) && init.expression.name.text === 'get') keys.push(`${squash(init.expression.expression.getText())}.set`);
+    else return keys.length && isStore(tested) ? keys : undefined;
+  } else if (!isStore(tested)) return undefined;
+  return keys;
+}
+
+/** Whether a statement stores into one of the slots (`slot = …`, `m.set(…)`). */
+function storesInto(st: ts.Node, keys: string[], isStore: (e: ts.Expression) => boolean): boolean {
+  return containsNode(st, (n) => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isStore(n.left) && keys.includes(squash(unparen(n.left).getText()))) return true;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'set' && keys.includes(`${squash(n.expression.expression.getText())}.set`)) return true;
+    return false;
+  });
+}
