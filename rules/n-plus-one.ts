@@ -70,14 +70,13 @@ function awaitsFirst(ctx: RuleContext, node: ts.Node, scope: IterationScope, sit
 }
 
 /** A chunk loop: the element is itself a batch (`for (const chunk of chunk(ids, 500))`, `batch.length`). */
-function elementIsBatch(scope: IterationScope): boolean {
+function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
   const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
   if (ce && ts.isCallExpression(ce)) {
     const callee = ce.expression;
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
     if (/chunk|batch|partition|paginate|splitEvery/i.test(name)) return true;
   }
-  const el = scope.element;
   if (!el) return false;
   return containsNode(scope.body, (n) => {
     if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === el) return /^(length|map|slice|forEach|filter)$/.test(n.name.text);
@@ -132,11 +131,40 @@ function unbatchedScope(site: QuerySite, all: IterationScope[], mapOperand: (t: 
 
 const squash = (t: string): string => t.replace(/\s+/g, '');
 
-/** Does a list expression (source text) carry the collection of `scope`? */
+/** The names the loop variable binds: `x` in `for (const x of xs)`, `queueId` and `group` in `for (const [queueId, group] of byQueue)`. */
+function elementNames(scope: IterationScope): string[] {
+  let name: ts.BindingName | undefined;
+  const n = scope.node;
+  if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && ts.isVariableDeclarationList(n.initializer)) name = n.initializer.declarations[0]?.name;
+  else if (ts.isFunctionLike(n)) name = n.parameters[0]?.name;
+  const out: string[] = [];
+  const collect = (b: ts.BindingName): void => {
+    if (ts.isIdentifier(b)) out.push(b.text);
+    else for (const e of b.elements) if (!ts.isOmittedExpression(e)) collect(e.name);
+  };
+  if (name) collect(name);
+  return out;
+}
+
+/**
+ * Does a list expression (source text) carry the collection of `scope`? Either it names the collection, or
+ * it is built from an element that is itself a batch (a chunk, a group of rows: `for (const [queueId, group]
+ * of byQueue)` with `const ids = group.filter(…).map((r) => r.id)`), read through a local of the loop body.
+ */
 function carries(list: string, scope: IterationScope): boolean {
   if (scope.collection && squash(list).includes(squash(scope.collection))) return true;
-  const el = scope.element;
-  if (el && new RegExp(`(^|[^\\w$.])${el.replace(/\$/g, '\\$')}(?![\\w$])`).test(list)) return elementIsBatch(scope);
+  const texts = [list];
+  const local = list.trim();
+  if (/^[\w$]+$/.test(local)) {
+    containsNode(scope.body, (n) => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === local && n.initializer) texts.push(n.initializer.getText());
+      return false;
+    });
+  }
+  for (const el of elementNames(scope)) {
+    const re = new RegExp(`(^|[^\\w$.])${el.replace(/\$/g, '\\$')}(?![\\w$])`);
+    if (texts.some((t) => re.test(t))) return elementIsBatch(scope, el);
+  }
   return false;
 }
 
