@@ -306,7 +306,9 @@ export default defineRule({
           }
         }
         const m = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
-        const ref = n.arguments[0];
+        // `xs.map(this.load.bind(this))`: the bound method is the callback.
+        const a0 = n.arguments[0];
+        const ref = a0 && ts.isCallExpression(a0) && ts.isPropertyAccessExpression(a0.expression) && a0.expression.name.text === 'bind' ? a0.expression.expression : a0;
         if (ref && /^(map|forEach|flatMap|filter|some|every|find)$/.test(m) && (ts.isIdentifier(ref) || ts.isPropertyAccessExpression(ref))) {
           const hit = graph.queryOfReference(ctx.file.path, ref);
           if (hit && !hit.reached.site.batched && !(hit.reached.site.batchesSameTick && m !== 'reduce')) {
