@@ -168,13 +168,6 @@ function carries(list: string, scope: IterationScope): boolean {
   return false;
 }
 
-/** The caller's argument for a parameter of `fn` named `text` (a helper's `in` list given by its caller), else `text`. */
-function argumentFor(fn: ts.SignatureDeclaration, call: ts.CallExpression, text: string): string {
-  const i = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === text.trim());
-  const a = i >= 0 ? call.arguments[i] : undefined;
-  return a ? a.getText() : text;
-}
-
 function loopLabel(scope: IterationScope): string {
   if (scope.kind === 'callback') return `\`${scope.method}\` over \`${scope.collection}\``;
   return `loop over \`${scope.collection ?? 'the collection'}\``;
@@ -301,7 +294,7 @@ export default defineRule({
           } else {
             // A helper whose query batches the list it is given: per element when called with one element's list.
             const b = graph.batchedQueryOfCall(ctx.file.path, n);
-            const bscope = b ? unbatchedScope(b.site, all, (t) => argumentFor(b.target.node, n, t)) : undefined;
+            const bscope = b ? unbatchedScope(b.site, all, b.mapOperand) : undefined;
             if (b && bscope && !skip(n, bscope, b.site)) report(n, bscope, all, { site: b.site, path: [], loopedInHelper: false }, via);
           }
         }

@@ -82,6 +82,13 @@ export function owningFunction(node: ts.Node, inPlace?: FunctionRole): ts.Signat
   return undefined;
 }
 
+/** The caller's argument for a parameter of `fn` named `text` (a helper's `in` list given by its caller), else `text`. */
+export function argumentFor(fn: ts.SignatureDeclaration, call: ts.CallExpression, text: string): string {
+  const i = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === text.trim());
+  const a = i >= 0 ? call.arguments[i] : undefined;
+  return a ? a.getText() : text;
+}
+
 /** Summaries of every function of a file, memoised per file version. */
 export function fileSummary(project: ProjectServices, path: string): FileSummary | undefined {
   const text = project.fileText(path);
@@ -611,17 +618,31 @@ export class CallGraph {
   }
 
   /**
-   * A batched query written in the function a call enters (not through further helpers), with the
-   * function's parameters: a loop around the call batches it only when the list it is called with
-   * carries the loop's collection (`loadUsers(chunk)` does, `loadUsers([user.id])` does not).
+   * A batched query the function a call enters runs (itself, or through up to two further helpers), with
+   * how a list it names maps back to the call's arguments: a loop around the call batches it only when
+   * that list carries the loop's collection (`loadUsers(chunk)` does, `loadUsers([user.id])` does not).
    */
-  batchedQueryOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; site: QuerySite } | undefined {
+  batchedQueryOfCall(path: string, call: ts.CallExpression, depth = 0): { target: FunctionRef; site: QuerySite; mapOperand: (t: string) => string } | undefined {
     const target = this.resolve(path, call);
-    if (!target) return undefined;
+    if (!target || this.budget-- <= 0) return undefined;
     const sum = fileSummary(this.project, target.file)?.byFunction.get(target.node);
     const sf = this.project.tsAst(target.file);
     const site = sum?.sites.find((s) => s.executes && s.batched && s.batchOperands?.length && !memoGuarded(sf ? (findNode(sf, s.range) ?? target.node) : target.node, target.node));
-    return site ? { target, site } : undefined;
+    const here = (t: string): string => argumentFor(target.node, call, t);
+    if (site) return { target, site, mapOperand: here };
+    // Through helpers (`finishCancellation(rec)` → `transitionRecording({ id })` → `updateMany` with a constant
+    // status list): each level maps a list named by a parameter to its caller's argument.
+    if (!sum || depth >= 2 || this.visiting.has(target.node)) return undefined;
+    this.visiting.add(target.node);
+    try {
+      for (const inner of sum.calls) {
+        const r = this.batchedQueryOfCall(target.file, inner, depth + 1);
+        if (r) return { target, site: r.site, mapOperand: (t) => here(r.mapOperand(t)) };
+      }
+    } finally {
+      this.visiting.delete(target.node);
+    }
+    return undefined;
   }
 
   /** The query a function reference (`users.map(loadOrders)`) runs when called, if any. */
