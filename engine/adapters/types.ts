@@ -187,7 +187,7 @@ export interface AdapterOrm {
    * Methods that run a builder of this library (`execute`): a call of one on a receiver bound to this
    * library's query builder that is not a recognised site is listed as unresolved (its statement could not be read).
    */
-  runs?: readonly string[];
+  runs: readonly string[];
 }
 
 // ---------------------------------------------------------------------------

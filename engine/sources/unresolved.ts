@@ -29,7 +29,7 @@ const CANDIDATE_METHODS: ReadonlySet<string> = new Set(allAdapters.flatMap((a) =
 /** Run methods of each library's builders (`execute`): listed when the builder's statement could not be read. */
 const RUN_METHODS: ReadonlyMap<string, readonly (typeof allAdapters)[number][]> = (() => {
   const m = new Map<string, (typeof allAdapters)[number][]>();
-  for (const a of allAdapters) for (const r of a.orm.runs ?? []) m.set(r, [...(m.get(r) ?? []), a]);
+  for (const a of allAdapters) for (const r of a.orm.runs) m.set(r, [...(m.get(r) ?? []), a]);
   return m;
 })();
 

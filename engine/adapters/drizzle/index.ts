@@ -367,6 +367,7 @@ export const drizzle: Adapter<'drizzle'> = {
     readsOneRow: oneRowOperation,
     batchRunners: ['batch'],
     candidates: [],
+    runs: [],
   },
   schema: {
     globs: [

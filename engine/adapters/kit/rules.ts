@@ -33,6 +33,7 @@ export const RAW_SQL_ORM: AdapterOrm = {
   readsOneRow: oneRowOperation,
   batchRunners: [],
   candidates: [],
+  runs: [],
 };
 
 /** The schema hooks of a library whose schema lives only in TypeScript (migrations, table builders). */

@@ -325,6 +325,7 @@ export const knex: Adapter<'knex'> = {
     readsOneRow: (site, node) => oneRowOperation(site) || /\.first\(\s*\)\s*$/.test(node.getText()),
     batchRunners: [],
     candidates: [],
+    runs: [],
   },
   schema: codeSchema([knexMigrations], [knexSchemaReader]),
   rules: {

@@ -230,6 +230,7 @@ export const sequelize: Adapter<'sequelize'> = {
     readsOneRow: oneRowOperation,
     batchRunners: [],
     candidates: ['findAll', 'findByPk', 'findAndCountAll', 'bulkCreate', 'findOrCreate', 'findCreateFind'],
+    runs: [],
   },
   schema: codeSchema([sequelizeMigrations], [sequelizeSchemaReader]),
   rules: {
