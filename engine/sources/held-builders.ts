@@ -96,6 +96,12 @@ function laterSteps(decl: ts.VariableDeclaration, use: ts.Identifier, passes: Pa
       e = unparen(arg);
       if (ts.isIdentifier(e) && e.text === name) return [];
     }
+    // `del = r.queueId !== null ? del.where('queueId', '=', r.queueId) : del.where('queueId', 'is', null)`:
+    // both branches extend the builder; the first stands for the statement's shape.
+    if (ts.isConditionalExpression(e)) {
+      const a = selfChain(unparen(e.whenTrue));
+      return a && selfChain(unparen(e.whenFalse)) ? a : undefined;
+    }
     const c = decomposeChain(e);
     return ts.isIdentifier(c.root) && c.root.text === name && c.steps.length ? c.steps : undefined;
   };
@@ -123,3 +129,51 @@ function laterSteps(decl: ts.VariableDeclaration, use: ts.Identifier, passes: Pa
   return ok ? out : undefined;
 }
 
+
+/** The project function a call invokes, when the caller's file can say (`callTarget`). */
+export type Target = (call: ts.CallExpression) => { file: string; node: ts.SignatureDeclaration } | undefined;
+
+/**
+ * A chain whose first call is a helper of the same file that returns a builder chain (`this.baseQuery()
+ * .where(…).execute()`, `statusQuery(db).where(…)`): the returned chain, its root a parameter replaced by
+ * the caller's argument, with the caller's remaining steps. Same file only: the returned chain's nodes
+ * are resolved by the caller's provenance.
+ */
+export function inlineReturnedBuilder(chain: Chain, path: string, target: Target): Chain | undefined {
+  const k = chain.steps.findIndex((s) => s.call);
+  const call = k >= 0 ? chain.steps[k].call : undefined;
+  // The caller extends or runs what the helper returns (`.where(…).execute()`); a bare `await helper()` is the helper's own site.
+  if (!call || k > 2 || !chain.steps.slice(k + 1).some((s) => s.call)) return undefined;
+  const t = target(call);
+  if (!t || t.file !== path) return undefined;
+  const returned = returnedExpression(t.node);
+  if (!returned || !(ts.isCallExpression(returned) || ts.isPropertyAccessExpression(returned))) return undefined;
+  const inner = decomposeChain(returned);
+  if (!inner.steps.some((s) => s.call) || inner.steps.length + chain.steps.length > 60) return undefined;
+  let root = inner.root;
+  // The helper's parameter stands for the caller's argument (`statusQuery(this.db.db)`).
+  if (ts.isIdentifier(root)) {
+    const i = t.node.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === (root as ts.Identifier).text);
+    if (i >= 0) {
+      const a = call.arguments[i];
+      if (!a) return undefined;
+      root = unparen(a);
+    }
+  }
+  return { root, steps: [...inner.steps, ...chain.steps.slice(k + 1)] };
+}
+
+/** The one expression a function returns: an arrow's expression body, or its only `return`. */
+function returnedExpression(fn: ts.SignatureDeclaration): ts.Expression | undefined {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) return unparen(body);
+  const returns: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isReturnStatement(n)) returns.push(n);
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return returns.length === 1 && returns[0].expression ? unparen(returns[0].expression) : undefined;
+}

@@ -23,7 +23,7 @@ import { findModel, findTable, type TableInfo } from '../schema/types';
 import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
 import { enclosingIterations } from './iteration';
-import { inlineBuilderRoot, passedThrough, type Passes, rootGatesChain } from './held-builders';
+import { inlineBuilderRoot, inlineReturnedBuilder, passedThrough, type Passes, rootGatesChain, type Target } from './held-builders';
 import { fileProvenance, resolveModulePath } from './provenance';
 import type { Binding, Chain, ChainStep, ColumnUse, Library, QuerySite, Value } from './query-sites';
 import type { SqlClient, SqlSite } from './types';
@@ -480,9 +480,16 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
       return undefined;
     }
   };
+  const target: Target = (call) => {
+    try {
+      return prov!.callTarget(call);
+    } catch {
+      return undefined;
+    }
+  };
   const visit = (n: ts.Node): void => {
     if ((ts.isCallExpression(n) || ts.isPropertyAccessExpression(n)) && !isChainInner(n)) {
-      const site = siteFor(project, path, n, resolve, value, declarationOf, passes);
+      const site = siteFor(project, path, n, resolve, value, declarationOf, passes, target);
       if (site && !rawStarts.has(`${site.range.start}:${site.range.end}`)) out.push(site);
     }
     ts.forEachChild(n, visit);
@@ -500,6 +507,7 @@ function siteFor(
   value: (e: ts.Expression) => Value | undefined,
   declarationOf: (id: ts.Identifier) => ts.Node | undefined,
   passes: Passes,
+  target: Target,
 ): QuerySite | undefined {
   const chain = decomposeChain(outer);
   if (!chain.steps.some((s) => s.call)) return undefined;
@@ -508,7 +516,11 @@ function siteFor(
   if (site) return site;
   // A builder held in a variable: `const qb = repo.createQueryBuilder('u').where(…)`, then `await qb.getMany()`.
   const inlined = inlineBuilderRoot(chain, declarationOf, value, passes);
-  return inlined ? chainSite(project, path, inlined, outer, resolve, value) : undefined;
+  const viaVariable = inlined ? chainSite(project, path, inlined, outer, resolve, value) : undefined;
+  if (viaVariable) return viaVariable;
+  // A builder returned by a helper of this file: `this.baseQuery().where(…).execute()`.
+  const returned = inlineReturnedBuilder(inlined ?? chain, path, target);
+  return returned ? chainSite(project, path, returned, outer, resolve, value) : undefined;
 }
 
 function chainSite(
