@@ -55,6 +55,8 @@ export interface ProjectServices {
   usage?(): ProjectUsage;
   /** Why a file is one-off code (engine/one-off.ts), or undefined for application code. */
   oneOffReason?(path: string): string | undefined;
+  /** Why a file runs in the background, on a schedule (engine/background.ts), or undefined. */
+  backgroundReason?(path: string): string | undefined;
   /**
    * Every project path known to exist, read or not (a migration skipped for its size, encoding or
    * dialect still holds its name and number): fixes that create files avoid them.

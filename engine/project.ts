@@ -25,6 +25,7 @@ import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
 import { type FileUsage, fileUsage, ProjectUsage } from './sources/table-usage';
 import { isTestFilePath } from '../rules/one-off';
+import { backgroundReason } from './background';
 import { oneOffReason, packageFilesFor, packageScriptEntries } from './one-off';
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
@@ -33,7 +34,7 @@ import { collectReads, isolatedReads, noteRead, replayReads } from './reads';
 import { hasWorkload, measuredSite, measuredSql, sqlOffsetOf } from './stats/workload';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
-import type { AnalysisResult, Finding, Measured, Problem, Range, Severity, SourceFile } from './types';
+import type { AnalysisResult, Finding, Measured, Problem, Range, RunsIn, Severity, SourceFile } from './types';
 import type { Rule } from '../rules/define-rule';
 import { allRules } from '../rules';
 
@@ -248,6 +249,19 @@ export class Project implements ProjectServices {
     const texts = pkgs.map((p) => this.fileText(p) ?? '').join('\u0000');
     const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, texts, () => packageScriptEntries(pkgs, (p) => this.fileText(p)));
     return oneOffReason(path, this.config, entries.scriptOnly);
+  }
+
+  /** Why a file runs in the background (engine/background.ts): a cron folder, or a route a vercel.json `crons` entry calls. */
+  backgroundReason(path: string): string | undefined {
+    return backgroundReason(path, (p) => this.fileText(p));
+  }
+
+  /** Where a file's code runs when not on a request path: one-off code first (it says more), then background. */
+  runsIn(path: string): RunsIn | undefined {
+    const oneOff = this.oneOffReason(path);
+    if (oneOff) return { kind: 'one-off', reason: oneOff };
+    const bg = this.backgroundReason(path);
+    return bg ? { kind: 'background', reason: bg } : undefined;
   }
 
   /** The files whose usage summaries `usage()` merges, sorted. */
@@ -603,6 +617,8 @@ export class Project implements ProjectServices {
     }
 
     const sups = findSuppressions(text);
+    let runs: { v: RunsIn | undefined } | undefined;
+    const runsIn = (): RunsIn | undefined => (runs ??= { v: this.runsIn(path) }).v;
     for (const rule of this.rules) {
       if (only && !only.includes(rule.id)) continue;
       const severity = this.severityOf(rule);
@@ -639,6 +655,14 @@ export class Project implements ProjectServices {
         const graded = severityBySaving(severity, f.estimate, f.measured, this.config);
         f.severity = graded.severity;
         if (graded.reason) f.severityReason = graded.reason;
+        // One-off code (a rule that reports there, e.g. n-plus-one in a hand-run script) is info and ranks last,
+        // unless the rule is asked to lint it like application code; background code keeps its severity, ranks after requests.
+        const runs = runsIn();
+        if (runs) f.runsIn = runs;
+        if (runs?.kind === 'one-off' && f.severity !== 'info' && this.config.rules[rule.id]?.options?.includeOneOffScripts !== true) {
+          f.severity = 'info';
+          f.severityReason = `one-off code (${runs.reason}): it runs by hand, not per request`;
+        }
         f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
         const scope = findingScope(this, path, f.range);
         if (scope) f.scope = scope;

@@ -122,6 +122,18 @@ export interface Finding {
   hover?: string;
   /** The function, route or named query the finding sits in (`GET /features/:id`, `getFeatures`); reports group by it. */
   scope?: string;
+  /**
+   * Where the code runs when it is not a request path: `background` (a scheduled job, engine/background.ts) or
+   * `one-off` (a script run by hand, a seed, a migration; engine/one-off.ts). Rankings put request-path findings
+   * first, then background, then one-off (engine/model/impact.ts).
+   */
+  runsIn?: RunsIn;
+}
+
+export interface RunsIn {
+  kind: 'background' | 'one-off';
+  /** Why: `a scripts/ folder`, `a route apps/web/vercel.json schedules (crons: /api/x)`. */
+  reason: string;
 }
 
 export type ProblemKind =

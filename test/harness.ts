@@ -200,6 +200,7 @@ export function renderSnapshot(c: FixtureCase, run: CaseRun): string {
     const s = idx.position(f.range.start);
     const e = idx.position(f.range.end);
     parts.push(`## ${f.file}:${s.line + 1}:${s.character + 1}-${e.line + 1}:${e.character + 1} ${f.severity}`, '', f.message, '');
+    if (f.runsIn) parts.push(`Runs in: ${f.runsIn.kind} (${f.runsIn.reason})${f.severityReason ? `; ${f.severity}: ${f.severityReason}` : ''}`, '');
     for (const r of f.related) {
       const ri = new LineIndex(c.project.fileText(r.file) ?? '');
       parts.push(`- related ${r.file}:${ri.position(r.range.start).line + 1}: ${r.message}`);

@@ -19,6 +19,7 @@
  *     "measured"?: { "calls", "meanMs", "totalMs", "rows", "matchedBy" },  // pg_stat_statements (querylens stats pull)
  *     "measuredSavingMs"?,           // share of the measured execution time the fix removes
  *     "severityReason"?,             // why the severity differs from the rule's (saving under minSavingMs …)
+ *     "runsIn"?: { kind, reason },   // 'background' (scheduled) or 'one-off' (run by hand): ranked after request paths
  *     "fixes": [{ "title", "safety",  // "safe" (applied by --fix) | "suggestion"
  *                 "edits": [{ "file", "line", "column", "endLine", "endColumn", "range", "newText" }] }]
  *   }],
@@ -50,6 +51,7 @@ export function formatJson(report: Report): string {
       savingMs: roundMs(savingMs(f.estimate)),
       ...(f.measured ? { measured: f.measured, measuredSavingMs: measuredSavingMs(f.estimate, f.measured) ?? null } : {}),
       ...(f.severityReason ? { severityReason: f.severityReason } : {}),
+      ...(f.runsIn ? { runsIn: f.runsIn } : {}),
       fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety, edits: x.edits.map((e) => ({ ...loc(e.file, e.range), newText: e.newText })) })),
     })),
     problems: report.problems.map((p) => {

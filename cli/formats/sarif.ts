@@ -93,6 +93,7 @@ export function buildSarif(report: Report) {
         if (window !== undefined) props.measuredSavingMs = window;
       }
       if (f.severityReason) props.severityReason = f.severityReason;
+      if (f.runsIn) props.runsIn = f.runsIn;
       result.properties = props;
     }
     if (f.fixes.length) {

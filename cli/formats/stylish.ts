@@ -145,9 +145,10 @@ export function formatStylish(report: Report, color: boolean): string {
 }
 
 /**
- * The closing list: the findings whose fix saves the most time, measured
- * savings (pg_stat_statements in the stats snapshot) first, then estimated
- * savings per call. Shown when there are at least two findings to rank.
+ * The closing list: the findings whose fix saves the most time — request
+ * paths first, then background jobs, then one-off code (each tagged), and
+ * within each, measured savings (pg_stat_statements in the stats snapshot)
+ * first, then estimated savings per call. Shown when there are at least two findings to rank.
  */
 function topFindings(report: Report, p: Paint): string[] {
   const ranked = report.findings.filter((f) => f.estimate && impactOf(f).perCallMs > 0).sort(compareImpact).slice(0, TOP_FINDINGS);
@@ -156,7 +157,8 @@ function topFindings(report: Report, p: Paint): string[] {
   const out = ['', p.bold(`Top ${ranked.length} by ${measured ? 'time saved (measured over the stats window first, then estimated per call)' : 'estimated time saved per call'}:`)];
   const rows = ranked.map((f, i) => {
     const loc = report.locate(f.file, f.range);
-    return { n: `${i + 1}.`, saving: impactText(f), where: `${safeText(loc.path)}:${loc.line}:${loc.column}`, rule: f.ruleId, message: safeText(oneLine(f.message, 90)) };
+    const runs = f.runsIn ? ` (${f.runsIn.kind})` : '';
+    return { n: `${i + 1}.`, saving: impactText(f), where: `${safeText(loc.path)}:${loc.line}:${loc.column}`, rule: `${f.ruleId}${runs}`, message: safeText(oneLine(f.message, 90)) };
   });
   const wN = Math.max(...rows.map((r) => r.n.length));
   const wS = Math.max(...rows.map((r) => width(r.saving)));

@@ -77,6 +77,7 @@ export function hoverMarkdown(f: Omit<Finding, 'hover'>, detail?: string, budget
   if (f.estimate) parts.push(estimateMarkdown(f.estimate, f.message));
   if (f.measured) parts.push(measuredMarkdown(f.measured, f.estimate));
   if (f.severityReason) parts.push(`**Severity ${f.severity}:** ${f.severityReason}.`);
+  if (f.runsIn?.kind === 'background') parts.push(`**Runs in the background** (${f.runsIn.reason}): nobody waits on it; ranked after request paths.`);
   if (f.estimate && budget) parts.push(budgetMarkdown(f.estimate, budget));
   if (detail) parts.push(detail);
   if (f.fixes.length) parts.push(`Quick fix${f.fixes.length > 1 ? 'es' : ''}: ${f.fixes.map((x) => x.title).join('; ')}`);

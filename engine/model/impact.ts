@@ -61,8 +61,19 @@ export function impactOf(f: Pick<Finding, 'estimate' | 'measured'>): Impact {
   return { perCallMs: savingMs(f.estimate), measuredMs: measuredSavingMs(f.estimate, f.measured) };
 }
 
-/** Orders findings by impact, largest first: measured savings, then estimated savings per call. */
-export function compareImpact(a: Pick<Finding, 'estimate' | 'measured'>, b: Pick<Finding, 'estimate' | 'measured'>): number {
+/** Request paths (and code not known to be otherwise) rank first, then background jobs, then one-off code. */
+const TIER = { background: 1, 'one-off': 2 } as const;
+const tierOf = (f: Pick<Finding, 'runsIn'>): number => (f.runsIn ? TIER[f.runsIn.kind] : 0);
+
+/**
+ * Orders findings by impact, largest first: by where the code runs (a request path before a scheduled
+ * job before a script run by hand — who waits decides what a saving is worth), then measured savings,
+ * then estimated savings per call.
+ */
+export function compareImpact(a: Pick<Finding, 'estimate' | 'measured' | 'runsIn'>, b: Pick<Finding, 'estimate' | 'measured' | 'runsIn'>): number {
+  const ta = tierOf(a);
+  const tb = tierOf(b);
+  if (ta !== tb) return ta - tb;
   const ia = impactOf(a);
   const ib = impactOf(b);
   const ma = ia.measuredMs !== undefined;
