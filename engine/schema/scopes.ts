@@ -30,6 +30,7 @@ interface PackageInfo {
 }
 
 import { parse as parseJsonc } from 'jsonc-parser';
+import { STATS_FILE_NAME } from './order';
 
 const MANIFEST = /(?:^|\/)(package\.json|querylens\.config\.json|tsconfig\.json)$/;
 const TSCONFIG = /(?:^|\/)tsconfig\.json$/;
@@ -118,6 +119,8 @@ export class PackageMap {
   readonly owners = new Map<string, string[]>();
   private readonly byName = new Map<string, string>();
   private readonly scopes = new Map<string, SchemaScope>();
+  /** Stats snapshots (querylens.stats.json), by path: not owned by a package (see sourcesOf). */
+  private readonly snapshots: string[] = [];
 
   constructor(paths: Iterable<string>, text: (path: string) => string | undefined, schemaSources: readonly string[]) {
     this.packages.set('', { dir: '', deps: [], linked: [], entries: [] });
@@ -145,6 +148,12 @@ export class PackageMap {
       }
     }
     for (const s of schemaSources) {
+      // A stats snapshot describes the database, not a package's schema: it joins every scope at or below
+      // its folder (`querylens stats pull` at a monorepo's root serves apps/web and packages/db alike).
+      if (s.slice(s.lastIndexOf('/') + 1).toLowerCase() === STATS_FILE_NAME) {
+        this.snapshots.push(s);
+        continue;
+      }
       const owner = this.ownerOf(s);
       const list = this.owners.get(owner);
       if (list) list.push(s);
@@ -218,6 +227,10 @@ export class PackageMap {
 
   /** Schema sources of a scope, in the order given to the map. */
   sourcesOf(scope: SchemaScope): string[] {
-    return scope.packages.flatMap((p) => this.owners.get(p) ?? []);
+    const own = scope.packages.flatMap((p) => this.owners.get(p) ?? []);
+    // The nearest snapshot at or above the scope's packages (a package's own snapshot before the root's).
+    const under = (dir: string, pkg: string): boolean => dir === '' || pkg === dir || pkg.startsWith(`${dir}/`);
+    const snaps = this.snapshots.filter((s) => scope.packages.some((p) => under(dirOf(s), p))).sort((a, b) => dirOf(b).length - dirOf(a).length);
+    return snaps.length ? [...own, snaps[0]] : own;
   }
 }

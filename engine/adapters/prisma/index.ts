@@ -64,7 +64,11 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
   const op = step.name;
   if (!READS.has(op) && !WRITES.has(op)) return undefined;
   const args = step.call!.arguments[0];
-  const filters = whereObjectFilters(objectProp(args, 'where'));
+  const whereExpr = objectProp(args, 'where');
+  const filters = whereObjectFilters(whereExpr);
+  // A where built elsewhere (`where: scopeWhere({ userId })`) or spread in: its columns are unknown.
+  const whereNode = whereExpr ? unparen(whereExpr) : undefined;
+  const filterHidden = !!whereNode && (!ts.isObjectLiteralExpression(whereNode) || whereNode.properties.some(ts.isSpreadAssignment));
   const sel = selectedFields(objectProp(args, 'select'));
   const read = READS.has(op);
   const takeExpr = objectProp(args, 'take');
@@ -109,6 +113,7 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
     orderBy: orderFields(objectProp(args, 'orderBy')),
     limit,
     limitAt: limit === undefined && takeExpr ? rangeOf(takeExpr) : undefined,
+    filterHidden: filterHidden || undefined,
     batched: op === 'createMany' || op === 'createManyAndReturn' || filters.some((f) => f.op === 'in'),
     batchOperands: op === 'createMany' || op === 'createManyAndReturn' ? [objectProp(args, 'data')?.getText() ?? ''] : undefined,
     batchesSameTick: batchable,
@@ -332,8 +337,10 @@ export const prisma: Adapter<'prisma'> = {
       '**/prisma/migrations/**/migration.sql',
       '**/prisma/schema.prisma',
       '**/schema.prisma',
-      // Prisma's multi-file layout (`prismaSchemaFolder`): prisma/schema/*.prisma, or a schema/ folder of its own.
+      // Prisma's multi-file layout (`prismaSchemaFolder`): prisma/schema/*.prisma, or a schema/ folder of its own;
+      // since Prisma 6.7 every .prisma file in the folder of schema.prisma and below (rallly: prisma/models/*.prisma).
       '**/schema/*.prisma',
+      '**/prisma/**/*.prisma',
     ],
     schemaFolders: ['prisma'],
     migrationFolders: [],
