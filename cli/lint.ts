@@ -15,7 +15,7 @@ import {
   Project,
   type QuerylensConfig,
   allRules,
-  compareImpact,
+  impactOrder,
   defaultConfig,
   formatConfigIssues,
   initParser,
@@ -228,7 +228,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   }
 
   const kept = opts.quiet ? reported.filter((f) => f.severity === 'error') : reported;
-  const shown = opts.sort === 'impact' ? [...kept].sort(compareImpact) : kept;
+  const shown = opts.sort === 'impact' ? [...kept].sort(impactOrder(config.minSavingMs)) : kept;
   const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
   const count = (s: string) => shown.filter((f) => f.severity === s).length;
   const summary = {
@@ -242,6 +242,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   };
 
   const report: Report = {
+    minSavingMs: config.minSavingMs,
     toolVersion: VERSION,
     cwd,
     findings: shown,

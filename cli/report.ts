@@ -61,6 +61,8 @@ export interface Report {
   scope?: string;
   /** How findings are ordered: by file (default) or by time saved (`--sort impact`). */
   sort?: 'file' | 'impact';
+  /** The configuration's minSavingMs: what the ranking counts as worth fixing (engine/model/impact.ts). */
+  minSavingMs?: number;
 }
 
 /**

@@ -34,7 +34,7 @@ export {
 } from './baseline';
 export { LIMITS, GLOB_LIMITS, safeIgnoreText, globTooComplex } from './guard';
 export type { ListedQuery, QueryList, UnresolvedQuery } from './queries';
-export { compareImpact, impactOf, impactText, savingMs, measuredSavingMs, type Impact } from './model/impact';
+export { compareImpact, impactOrder, impactOf, impactText, savingMs, measuredSavingMs, type Impact } from './model/impact';
 export { type FileUsage, type FileUsageData, fileUsageFromData, fileUsageToData } from './sources/table-usage';
 export { type StatsSnapshot, type PlanVerdict, parseSnapshot, renderSnapshot } from './stats/snapshot';
 export { beginStatements, parseSections, PGSS_PROBE_SQL, sectionSql, snapshotFromSections, statementFingerprint, statsScript, type SectionName } from './stats/sql';

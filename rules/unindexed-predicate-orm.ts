@@ -96,8 +96,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       );
       if (!culprit) continue;
       finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where' };
-    } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range)) {
+    } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range) && !site.filterHidden) {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
+      // A filter the adapter cannot see (`where: scopeWhere({ userId })`) may be the access path: say nothing.
       const o = site.orderBy[0];
       const col = resolveColumn(table, o);
       if (!col) continue;

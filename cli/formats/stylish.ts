@@ -5,7 +5,7 @@
  * could not use), fixes applied, and a totals line. Everything taken from the
  * project (paths, messages quoting identifiers) goes through `safeText`.
  */
-import { type Finding, compareImpact, impactOf, impactText } from '../../engine';
+import { type Finding, impactOf, impactOrder, impactText } from '../../engine';
 import { type Report, problemLocation } from '../report';
 import { safeText } from './escape';
 
@@ -145,13 +145,14 @@ export function formatStylish(report: Report, color: boolean): string {
 }
 
 /**
- * The closing list: the findings whose fix saves the most time — request
- * paths first, then background jobs, then one-off code (each tagged), and
- * within each, measured savings (pg_stat_statements in the stats snapshot)
- * first, then estimated savings per call. Shown when there are at least two findings to rank.
+ * The closing list: the findings whose fix saves the most time, in
+ * impactOrder (engine/model/impact.ts): those worth fixing first — request
+ * paths, then background jobs, then one-off code (the last two tagged) —
+ * and within each, measured savings (pg_stat_statements in the stats
+ * snapshot) first, then estimated savings per call. Shown when there are at least two findings to rank.
  */
 function topFindings(report: Report, p: Paint): string[] {
-  const ranked = report.findings.filter((f) => f.estimate && impactOf(f).perCallMs > 0).sort(compareImpact).slice(0, TOP_FINDINGS);
+  const ranked = report.findings.filter((f) => f.estimate && impactOf(f).perCallMs > 0).sort(impactOrder(report.minSavingMs ?? 1)).slice(0, TOP_FINDINGS);
   if (ranked.length < 2) return [];
   const measured = ranked.some((f) => f.measured);
   const out = ['', p.bold(`Top ${ranked.length} by ${measured ? 'time saved (measured over the stats window first, then estimated per call)' : 'estimated time saved per call'}:`)];

@@ -65,23 +65,36 @@ export function impactOf(f: Pick<Finding, 'estimate' | 'measured'>): Impact {
 const TIER = { background: 1, 'one-off': 2 } as const;
 const tierOf = (f: Pick<Finding, 'runsIn'>): number => (f.runsIn ? TIER[f.runsIn.kind] : 0);
 
+type Ranked = Pick<Finding, 'estimate' | 'measured' | 'runsIn'>;
+
 /**
- * Orders findings by impact, largest first: by where the code runs (a request path before a scheduled
- * job before a script run by hand — who waits decides what a saving is worth), then measured savings,
- * then estimated savings per call.
+ * The ranking order, largest impact first. Findings worth fixing — a saving per call of at least
+ * `minSavingMs`, or a measured saving — come before the rest; among them, where the code runs decides
+ * first (a request path, then a scheduled job, then a script run by hand: who waits decides what a
+ * saving is worth), then measured savings, then estimated savings per call. A 60 ms N+1 in a one-off
+ * script thus ranks after a 30 ms one in a cron job, and both before a 0.01 ms over-fetch on a request.
  */
-export function compareImpact(a: Pick<Finding, 'estimate' | 'measured' | 'runsIn'>, b: Pick<Finding, 'estimate' | 'measured' | 'runsIn'>): number {
-  const ta = tierOf(a);
-  const tb = tierOf(b);
-  if (ta !== tb) return ta - tb;
-  const ia = impactOf(a);
-  const ib = impactOf(b);
-  const ma = ia.measuredMs !== undefined;
-  const mb = ib.measuredMs !== undefined;
-  if (ma !== mb) return ma ? -1 : 1;
-  if (ma && mb && ib.measuredMs !== ia.measuredMs) return ib.measuredMs! - ia.measuredMs!;
-  return ib.perCallMs - ia.perCallMs;
+export function impactOrder(minSavingMs: number): (a: Ranked, b: Ranked) => number {
+  const worth = (i: Impact): boolean => i.perCallMs >= minSavingMs || (i.measuredMs ?? 0) > 0;
+  return (a, b) => {
+    const ia = impactOf(a);
+    const ib = impactOf(b);
+    const wa = worth(ia);
+    const wb = worth(ib);
+    if (wa !== wb) return wa ? -1 : 1;
+    const ta = tierOf(a);
+    const tb = tierOf(b);
+    if (ta !== tb) return ta - tb;
+    const ma = ia.measuredMs !== undefined;
+    const mb = ib.measuredMs !== undefined;
+    if (ma !== mb) return ma ? -1 : 1;
+    if (ma && mb && ib.measuredMs !== ia.measuredMs) return ib.measuredMs! - ia.measuredMs!;
+    return ib.perCallMs - ia.perCallMs;
+  };
 }
+
+/** impactOrder with the default minSavingMs (1 ms). */
+export const compareImpact = impactOrder(1);
 
 /** "saves ≈ 2041 ms per call" or "saved ≈ 62 min over 1.2M measured calls (≈ 0.5 ms per call)". */
 export function impactText(f: Pick<Finding, 'estimate' | 'measured'>): string {

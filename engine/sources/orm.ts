@@ -583,6 +583,7 @@ function chainSite(
       orderBy: part.orderBy,
       limit: part.limit,
       ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),
+      ...(part.filterHidden ? { filterHidden: true } : {}),
       batched: part.batched,
       batchesSameTick: part.batchesSameTick,
       batchOperands: part.batched ? batchOperandsOf(part) : undefined,

@@ -76,6 +76,11 @@ export interface QuerySite {
    * (engine/model/loop-size.ts) evaluates it — a constant, a parameter's default, a caller's argument.
    */
   limitAt?: Range;
+  /**
+   * The filter is there but hidden from the adapter (`where: buildWhere(id)`, a variable, a spread): which
+   * columns it constrains is unknown, so no rule may treat the query as unfiltered.
+   */
+  filterHidden?: boolean;
   /** Takes a whole collection at once (`in`, `IN`, `ANY($1)`, `whereIn`, `In()`, `inArray`, `Op.in`, createMany ...). */
   batched: boolean;
   /**
@@ -124,7 +129,7 @@ export interface Chain {
 }
 
 /** A QuerySite as an adapter interprets it, before its table is resolved and its range taken from `node`. */
-export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'limitAt' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
+export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'limitAt' | 'filterHidden' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
   /** Table named by a string in code (a builder's table argument). */
   tableName?: string;
   node: ts.Expression;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { backgroundReason, routeMatches, routeSegments } from '../../engine/background';
-import { compareImpact } from '../../engine/model/impact';
+import { compareImpact, impactOrder } from '../../engine/model/impact';
 import type { Estimate, Finding } from '../../engine/types';
 
 const VERCEL = JSON.stringify({ crons: [{ path: '/api/house-keeping/remove-deleted-users', schedule: '0 7 * * *' }] });
@@ -45,6 +45,13 @@ describe('ranking by where the code runs', () => {
     const script = f(5000, { kind: 'one-off', reason: 'a scripts/ folder' });
     const sorted = [script, cron, request].sort(compareImpact);
     assert.deepEqual(sorted, [request, cron, script]);
+  });
+
+  it('findings worth fixing (saving ≥ minSavingMs) come first, wherever they run: a 60 ms script N+1 before a 0.01 ms over-fetch on a request', () => {
+    const trivia = f(0.01);
+    const script = f(60, { kind: 'one-off', reason: 'a scripts/ folder' });
+    assert.deepEqual([trivia, script].sort(compareImpact), [script, trivia]);
+    assert.deepEqual([script, trivia].sort(impactOrder(100)), [trivia, script], 'under a 100 ms threshold neither is worth it: the request path first');
   });
 
   it('within a tier, the larger saving first', () => {
