@@ -344,8 +344,8 @@ export function lazyReader(root: string): (rel: string) => string | undefined {
     if (cache.has(rel)) return cache.get(rel);
     let text: string | undefined;
     const abs = path.resolve(root, rel);
-    // package.json and tsconfig.json too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them; vercel.json says which routes its crons call (engine/background.ts).
-    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])(package|tsconfig|vercel)\.json$/.test(rel))) {
+    // package.json and tsconfig.json too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them; vercel.json says which routes its crons call, a wrangler config that a worker package serves requests (engine/background.ts).
+    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|tsconfig|vercel)\.json|wrangler\.(toml|jsonc?))$/.test(rel))) {
       const r = readSource(abs, realRoot);
       if (r.ok) text = r.text;
     }

@@ -9,7 +9,9 @@
  * could be a feature (`jobs/` may be a job board):
  * - a `cron/`, `crons/`, `cronjobs/` or `cron-jobs/` folder;
  * - a route that a `vercel.json` `crons` entry calls (`"path": "/api/house-keeping/remove-deleted-users"`
- *   → `app/api/house-keeping/[...method]/route.ts` or `pages/api/…` beside that vercel.json).
+ *   → `app/api/house-keeping/[...method]/route.ts` or `pages/api/…` beside that vercel.json);
+ * - a workspace package that is a worker process by its package.json name (`@linkwarden/worker`,
+ *   `jobs`, `queue-workers`), unless a wrangler config makes it a Cloudflare Worker (which serves requests).
  * Pure: `text` reads a project file.
  */
 
@@ -57,9 +59,36 @@ export function routeMatches(segments: string[], url: string): boolean {
   return match(0, 0);
 }
 
-/** Why a file runs in the background (a cron folder, a scheduled route), or undefined. */
+/** A package name that says it is a background process: `worker(s)`, `queue(s)`, `jobs`, `cron` as its last word. */
+const WORKER_PACKAGE = /(^|[/@_-])(workers?|queues?|jobs|crons?|scheduler)$/i;
+const WRANGLER = ['wrangler.toml', 'wrangler.json', 'wrangler.jsonc'];
+
+/** The name of the nearest package.json above `path` that names a worker process (and is no Cloudflare Worker). */
+function workerPackage(path: string, text: (p: string) => string | undefined): string | undefined {
+  const parts = path.split('/').slice(0, -1);
+  for (let i = parts.length; i >= 0; i--) {
+    const dir = parts.slice(0, i).join('/');
+    const at = (f: string): string => (dir ? `${dir}/${f}` : f);
+    const pkg = text(at('package.json'));
+    if (pkg === undefined) continue;
+    let name: unknown;
+    try {
+      name = (JSON.parse(pkg) as { name?: unknown }).name;
+    } catch {
+      return undefined;
+    }
+    // The nearest package decides; a Cloudflare Worker answers requests.
+    if (typeof name !== 'string' || !WORKER_PACKAGE.test(name) || WRANGLER.some((w) => text(at(w)) !== undefined)) return undefined;
+    return name;
+  }
+  return undefined;
+}
+
+/** Why a file runs in the background (a cron folder, a scheduled route, a worker package), or undefined. */
 export function backgroundReason(path: string, text: (p: string) => string | undefined): string | undefined {
   if (CRON_DIR.test(path)) return `a ${CRON_DIR.exec(path)![2]}/ folder`;
+  const worker = workerPackage(path, text);
+  if (worker) return `package ${worker}, a worker process`;
   for (const vf of vercelFilesFor(path)) {
     const t = text(vf);
     if (t === undefined) continue;

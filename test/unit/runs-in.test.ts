@@ -27,6 +27,19 @@ describe('background code', () => {
     assert.equal(backgroundReason('other/app/api/house-keeping/[...m]/route.ts', text), undefined);
   });
 
+  it('a worker package (by its package.json name) is background; a Cloudflare Worker (wrangler config) and an app package are not', () => {
+    const ws: Record<string, string> = {
+      'apps/worker/package.json': JSON.stringify({ name: '@linkwarden/worker' }),
+      'apps/edge-worker/package.json': JSON.stringify({ name: 'edge-worker' }),
+      'apps/edge-worker/wrangler.toml': 'name = "edge"\n',
+      'apps/web/package.json': JSON.stringify({ name: '@linkwarden/web' }),
+    };
+    const t = (p: string): string | undefined => ws[p];
+    assert.match(backgroundReason('apps/worker/workers/linkProcessing.ts', t) ?? '', /package @linkwarden\/worker, a worker process/);
+    assert.equal(backgroundReason('apps/edge-worker/src/index.ts', t), undefined);
+    assert.equal(backgroundReason('apps/web/lib/api/links.ts', t), undefined);
+  });
+
   it('route segments leave out route groups and parallel slots', () => {
     assert.deepEqual(routeSegments('src/app/(admin)/api/x/route.ts'), ['api', 'x']);
     assert.equal(routeSegments('src/app/api/x/page.tsx'), undefined);
