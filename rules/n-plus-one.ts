@@ -22,7 +22,6 @@ import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
 import { batchFix } from './n-plus-one-fix';
 import { helperBatchFix } from './n-plus-one-helper-fix';
-import { isOneOffScriptPath } from './one-off';
 
 /** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
 export function isTestPath(path: string): boolean {
@@ -182,7 +181,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query. Reads and writes alike. Test files are skipped unless `lintTests` (or the rule option `includeTests`); seed, backfill and migration scripts (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`) are skipped unless the rule option `includeOneOffScripts` is true: they run once, not per request. Other one-off code — scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query. Reads and writes alike. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -221,8 +220,8 @@ export default defineRule({
     if (ctx.language !== 'ts') return;
     const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
     if (!includeTests && isTestPath(ctx.file.path)) return;
-    // Seeds, backfills and migrations as code run once, not per request (same policy as the SQL rules).
-    if (ctx.options.includeOneOffScripts !== true && isOneOffScriptPath(ctx.file.path)) return;
+    // One-off code (seeds, backfills, migrations as code, hand-run scripts) still repeats its query per element:
+    // it is reported, and the project makes it info with the reason and ranks it last (engine/project.ts), never dropped.
     const sf = ctx.tsAst();
     if (!sf) return;
     const sites = ctx.querySites();
