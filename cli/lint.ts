@@ -228,7 +228,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   }
 
   const kept = opts.quiet ? reported.filter((f) => f.severity === 'error') : reported;
-  const shown = opts.sort === 'impact' ? [...kept].sort(impactOrder(config.minSavingMs)) : kept;
+  const shown = opts.sort === 'impact' ? [...kept].sort(impactOrder(config.minSavingMs, config.minMeasuredSavingMs)) : kept;
   const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
   const count = (s: string) => shown.filter((f) => f.severity === s).length;
   const summary = {
@@ -243,6 +243,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
 
   const report: Report = {
     minSavingMs: config.minSavingMs,
+    minMeasuredSavingMs: config.minMeasuredSavingMs,
     toolVersion: VERSION,
     cwd,
     findings: shown,

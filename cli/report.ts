@@ -63,6 +63,8 @@ export interface Report {
   sort?: 'file' | 'impact';
   /** The configuration's minSavingMs: what the ranking counts as worth fixing (engine/model/impact.ts). */
   minSavingMs?: number;
+  /** The configuration's minMeasuredSavingMs (same use). */
+  minMeasuredSavingMs?: number;
 }
 
 /**

@@ -152,7 +152,7 @@ export function formatStylish(report: Report, color: boolean): string {
  * snapshot) first, then estimated savings per call. Shown when there are at least two findings to rank.
  */
 function topFindings(report: Report, p: Paint): string[] {
-  const ranked = report.findings.filter((f) => f.estimate && impactOf(f).perCallMs > 0).sort(impactOrder(report.minSavingMs ?? 1)).slice(0, TOP_FINDINGS);
+  const ranked = report.findings.filter((f) => f.estimate && impactOf(f).perCallMs > 0).sort(impactOrder(report.minSavingMs ?? 1, report.minMeasuredSavingMs ?? 60000)).slice(0, TOP_FINDINGS);
   if (ranked.length < 2) return [];
   const measured = ranked.some((f) => f.measured);
   const out = ['', p.bold(`Top ${ranked.length} by ${measured ? 'time saved (measured over the stats window first, then estimated per call)' : 'estimated time saved per call'}:`)];
