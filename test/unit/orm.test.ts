@@ -222,11 +222,17 @@ export async function seed(names: string[]) {
     assert.equal(project({ 'src/__tests__/users.test.ts': loop }, cfg3).analyze('src/__tests__/users.test.ts', ['n-plus-one']).findings.length, 1);
   });
 
-  it('skips seed scripts unless includeOneOffScripts is set', () => {
-    assert.equal(project({ 'prisma/seed.ts': loop }).analyze('prisma/seed.ts', ['n-plus-one']).findings.length, 0);
+  it('reports seed scripts as info (one-off code, with the reason), at full severity when includeOneOffScripts is set', () => {
+    const seed = project({ 'prisma/seed.ts': loop }).analyze('prisma/seed.ts', ['n-plus-one']).findings;
+    assert.equal(seed.length, 1);
+    assert.equal(seed[0].severity, 'info');
+    assert.equal(seed[0].runsIn?.kind, 'one-off');
+    assert.match(seed[0].severityReason ?? '', /one-off code .*runs by hand, not per request/);
     const cfg = defaultConfig();
     cfg.rules['n-plus-one'] = { severity: 'warning', options: { includeOneOffScripts: true } };
-    assert.equal(project({ 'prisma/seed.ts': loop }, cfg).analyze('prisma/seed.ts', ['n-plus-one']).findings.length, 1);
+    const full = project({ 'prisma/seed.ts': loop }, cfg).analyze('prisma/seed.ts', ['n-plus-one']).findings;
+    assert.equal(full.length, 1);
+    assert.equal(full[0].severity, 'warning');
   });
 
   it('the same-tick findUnique case is flagged once the query is findFirst (the not-flagged case is not vacuous)', () => {
