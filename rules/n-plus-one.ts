@@ -130,25 +130,12 @@ function unbatchedScope(site: QuerySite, all: IterationScope[], mapOperand: (t: 
 
 const squash = (t: string): string => t.replace(/\s+/g, '');
 
-/** The names the loop variable binds: `x` in `for (const x of xs)`, `queueId` and `group` in `for (const [queueId, group] of byQueue)`. */
-function elementNames(scope: IterationScope): string[] {
-  let name: ts.BindingName | undefined;
-  const n = scope.node;
-  if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && ts.isVariableDeclarationList(n.initializer)) name = n.initializer.declarations[0]?.name;
-  else if (ts.isFunctionLike(n)) name = n.parameters[0]?.name;
-  const out: string[] = [];
-  const collect = (b: ts.BindingName): void => {
-    if (ts.isIdentifier(b)) out.push(b.text);
-    else for (const e of b.elements) if (!ts.isOmittedExpression(e)) collect(e.name);
-  };
-  if (name) collect(name);
-  return out;
-}
-
 /**
  * Does a list expression (source text) carry the collection of `scope`? Either it names the collection, or
- * it is built from an element that is itself a batch (a chunk, a group of rows: `for (const [queueId, group]
- * of byQueue)` with `const ids = group.filter(…).map((r) => r.id)`), read through a local of the loop body.
+ * it is built from an element that is itself a batch (a chunk: `const ids = chunk.map((r) => r.id)`), read
+ * through a local of the loop body. A destructured entry (`for (const [key, rows] of byKey)`) is not taken
+ * as a batch: one statement per key is one per element of the keys, and how many keys there are is not in
+ * the code (a few queues, or every account).
  */
 function carries(list: string, scope: IterationScope): boolean {
   if (scope.collection && squash(list).includes(squash(scope.collection))) return true;
@@ -160,11 +147,10 @@ function carries(list: string, scope: IterationScope): boolean {
       return false;
     });
   }
-  for (const el of elementNames(scope)) {
-    const re = new RegExp(`(^|[^\\w$.])${el.replace(/\$/g, '\\$')}(?![\\w$])`);
-    if (texts.some((t) => re.test(t))) return elementIsBatch(scope, el);
-  }
-  return false;
+  const el = scope.element;
+  if (!el) return false;
+  const re = new RegExp(`(^|[^\\w$.])${el.replace(/\$/g, '\\$')}(?![\\w$])`);
+  return texts.some((t) => re.test(t)) && elementIsBatch(scope, el);
 }
 
 function loopLabel(scope: IterationScope): string {
