@@ -35,18 +35,27 @@ export function memoised(node: ts.Node, stop: ts.Node): boolean {
  */
 function storeSlot(e: ts.Expression, stop: ts.Node): boolean {
   e = unparen(e);
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return true;
+  // `cache[id]`, `this.ids`: a slot of an object that outlives `stop` (a map made inside the helper dies with each call).
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+    let root: ts.Expression = e;
+    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = unparen(root.expression);
+    if (!ts.isIdentifier(root)) return true;
+    const d = declarationAbove(root, true);
+    return !d || outside(d, stop);
+  }
   if (!ts.isIdentifier(e)) return false;
-  const d = declarationAbove(e);
-  return !!d && (d.getEnd() <= stop.getStart() || d.getStart() >= stop.getEnd());
+  const d = declarationAbove(e, false);
+  return !!d && outside(d, stop);
 }
 
-/** The `let`/`var` declaration an identifier names, found by walking the enclosing blocks. */
-function declarationAbove(id: ts.Identifier): ts.VariableDeclaration | undefined {
+const outside = (d: ts.Node, stop: ts.Node): boolean => d.getEnd() <= stop.getStart() || d.getStart() >= stop.getEnd();
+
+/** The variable declaration an identifier names (only `let` ones unless `anyKind`), found by walking the enclosing blocks. */
+function declarationAbove(id: ts.Identifier, anyKind: boolean): ts.VariableDeclaration | undefined {
   for (let s: ts.Node | undefined = id.parent; s; s = s.parent) {
     if (!ts.isBlock(s) && !ts.isSourceFile(s)) continue;
     for (const st of s.statements) {
-      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & (ts.NodeFlags.Let))) continue;
+      if (!ts.isVariableStatement(st) || !(anyKind || st.declarationList.flags & ts.NodeFlags.Let)) continue;
       const d = st.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === id.text);
       if (d) return d;
     }
