@@ -19,7 +19,7 @@ import { findColumn, type ColumnInfo } from '../engine/schema/types';
 import { findNode } from '../engine/sources/call-graph';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, RelatedLocation } from '../engine/types';
-import { type FieldUse, fieldsRead, overFetchVerdict, resultHolder } from './row-use';
+import { type FieldUse, fieldsRead, keyColumns, overFetchVerdict, resultHolder } from './row-use';
 
 
 /** Fields of the result the code reads, or undefined when the result escapes or is not held in a variable. */
@@ -79,7 +79,7 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns', 'raw'])) continue;
     const use = usedFields(site, node);
     const all = [...table.columns.values()];
-    const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)));
+    const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table));
     if (!v.report) continue;
     const { usedCols, unused, largeUnused } = v;
     const bytesAll = rowWidth(ctx, all);

@@ -1,18 +1,18 @@
 /**
  * How code uses the rows a query returns, and the one over-fetching verdict
  * both halves of the rule give: a query fetching every column is reported
- * when the code reads only some fields of the rows, or leaves large columns
- * (json/jsonb/bytea/long text) unread; it is quiet when the table is narrow,
+ * when the code leaves large columns (json/jsonb/bytea/long text) unread, or
+ * reads only the row's key (`id`, the primary key or a single-column unique
+ * key); it is quiet when the table is narrow, when only small columns go
+ * unread beside fields the code does use (the saving is a few bytes a row),
  * and when the rows escape (returned, spread, serialised, handed to a
  * function): whatever receives them may need every column.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { isLargeType } from '../engine/model';
-import type { ColumnInfo } from '../engine/schema/types';
+import { type ColumnInfo, findColumn, type TableInfo } from '../engine/schema/types';
 
-/** At most this share of the columns read (and no large column skipped) is fine; more unused is over-fetching. */
-export const USED_FRACTION = 0.5;
 /** A table of at most this many columns and no large one is narrow: fetching all of it costs next to nothing more. */
 export const NARROW_COLUMNS = 6;
 
@@ -177,7 +177,12 @@ export type OverFetchVerdict =
  * or their use is unknown, so nothing to report). A field that is not a column (a relation, a computed
  * getter, an alias) means we do not know the row shape: nothing to report either.
  */
-export function overFetchVerdict(all: ColumnInfo[], fields: Set<string> | undefined, column: (field: string) => ColumnInfo | undefined): OverFetchVerdict {
+export function overFetchVerdict(
+  all: ColumnInfo[],
+  fields: Set<string> | undefined,
+  column: (field: string) => ColumnInfo | undefined,
+  keyCols: ColumnInfo[],
+): OverFetchVerdict {
   if (!fields || fields.size === 0) return { report: false };
   const usedCols: ColumnInfo[] = [];
   for (const f of fields) {
@@ -190,6 +195,22 @@ export function overFetchVerdict(all: ColumnInfo[], fields: Set<string> | undefi
   const largeUnused = unused.filter((c) => isLargeType(c.type));
   if (largeUnused.length) return { report: true, usedCols, unused, largeUnused };
   if (all.length <= NARROW_COLUMNS && !all.some((c) => isLargeType(c.type))) return { report: false };
-  if (usedCols.length > all.length * USED_FRACTION) return { report: false };
+  // Only small columns unread: worth a finding only when the code wanted nothing but the row's key
+  // (a lookup for its id); reading other fields too, the rest costs a few bytes a row.
+  if (!usedCols.every((c) => keyCols.includes(c))) return { report: false };
   return { report: true, usedCols, unused, largeUnused };
+}
+
+/** Columns that identify a row: the primary key's and those of single-column unique keys. */
+export function keyColumns(table: TableInfo): ColumnInfo[] {
+  const out: ColumnInfo[] = [];
+  for (const ix of table.indexes) {
+    if (ix.kind === 'index' || ix.predicate) continue;
+    if (ix.kind === 'unique' && ix.keys.length !== 1) continue;
+    for (const k of ix.keys) {
+      const c = k.column ? findColumn(table, k.column) : undefined;
+      if (c && !out.includes(c)) out.push(c);
+    }
+  }
+  return out;
 }
