@@ -66,7 +66,7 @@ export function holePosition(prev: string, next: string): HolePosition {
     // `set ${col} = …`, `, ${col} = …` in an UPDATE.
     (/^\s*=[^=]/.test(next) && /(\bset|,)\s*$/i.test(prev)) ||
     // Column lists: `insert into t (${a}, ${b})`, `on conflict (${a})`, `primary key (${a})`.
-    /\b(into\s+\S+|on\s+conflict|key|unique|index\s+\S+\s+on\s+\S+)\s*\([^()]*$/i.test(prev)
+    /\b(into\s+\S+|on\s+conflict|key|unique|index\s+\S+\s+on\s+\S+)\s*\((?:[^()"]|"[^"]*")*$/i.test(prev)
   )
     return 'name';
   // `ORDER BY created_at ${dir}`: a direction after a sort key.

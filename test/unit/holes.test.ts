@@ -51,6 +51,8 @@ describe('interpolation holes', () => {
       ['NOTIFY ', '', 'name'],
       ['LISTEN ', '', 'name'],
       ['UNLISTEN ', '', 'name'],
+      // A column after a placeholder name holding parentheses (`${ref('t')}` spelled `"ref('t')"`).
+      [`CREATE INDEX i ON "ref('t')" ("ref('a')" DESC NULLS LAST, `, ' DESC', 'name'],
     ];
     for (const [prev, next, want] of cases) assert.equal(holePosition(prev, next), want, `${prev}⟨…⟩${next}`);
   });

@@ -15,8 +15,39 @@
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
 import { type ChainStep, type Values, callChain, migrationUpBodies, rangeOf, ts, unwrap } from '../../schema/ts-values';
 
-/** SQL text of a `sql\`…\`` template or `sql.raw('…')` (constant substitutions only). */
-function sqlTemplate(e: ts.Expression | undefined, values: Values): string | undefined {
+const NAME_HELPERS = new Set(['ref', 'id', 'table']);
+const TEXT_HELPERS = new Set(['raw', 'lit']);
+
+/**
+ * What a callee splices into a template from its constant argument: text (`sql.raw`, `sql.lit`) or a name
+ * (`sql.ref`, `sql.id`, `sql.table`, `db.dynamic.ref`), also through a local alias (`const ref =
+ * db.dynamic.ref`, `const { ref } = sql`).
+ */
+function spliceOf(callee: ts.Expression, values: Values, depth = 0): 'text' | 'name' | undefined {
+  const helper = (m: string): 'text' | 'name' | undefined => (TEXT_HELPERS.has(m) ? 'text' : NAME_HELPERS.has(m) ? 'name' : undefined);
+  const c = unwrap(callee);
+  if (ts.isPropertyAccessExpression(c)) {
+    const obj = unwrap(c.expression);
+    if (ts.isIdentifier(obj) && obj.text === 'sql') return helper(c.name.text);
+    return c.name.text === 'ref' && ts.isPropertyAccessExpression(obj) && obj.name.text === 'dynamic' ? 'name' : undefined;
+  }
+  if (!ts.isIdentifier(c) || depth > 2) return undefined;
+  const d = values.lookup(c)?.node;
+  if (d && ts.isVariableDeclaration(d) && d.initializer && d.parent.flags & ts.NodeFlags.Const) return spliceOf(d.initializer, values, depth + 1);
+  if (d && ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(d.parent.parent) && d.parent.parent.initializer) {
+    const src = unwrap(d.parent.parent.initializer);
+    if (ts.isIdentifier(src) && src.text === 'sql') return helper((d.propertyName ?? d.name).getText());
+  }
+  return undefined;
+}
+
+/**
+ * SQL text of a `sql\`…\`` template or `sql.raw('…')` (constant substitutions and name/text helpers only).
+ * With `keepHoles`, an interpolation we cannot resolve stays written as `${…}`, so the statement does not
+ * parse and is reported as skipped (and the table it changes marked as having unseen indexes) instead of
+ * vanishing from the schema in silence.
+ */
+function sqlTemplate(e: ts.Expression | undefined, values: Values, keepHoles = false): string | undefined {
   if (!e) return undefined;
   const x = unwrap(e);
   if (ts.isTaggedTemplateExpression(x) && ts.isIdentifier(x.tag) && x.tag.text === 'sql') {
@@ -24,14 +55,15 @@ function sqlTemplate(e: ts.Expression | undefined, values: Values): string | und
     if (ts.isNoSubstitutionTemplateLiteral(t)) return t.text;
     let out = t.head.text;
     for (const span of t.templateSpans) {
-      // `${sql.ref('col')}`, `${sql.raw('x')}`, `${sql.id('t')}`, or a constant.
+      // `${sql.ref('col')}`, `${sql.raw('x')}`, `${sql.id('t')}`, `${ref('t')}` (db.dynamic.ref), or a constant.
       const inner = unwrap(span.expression);
       let v: string | undefined;
-      if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && ts.isIdentifier(inner.expression.expression) && inner.expression.expression.text === 'sql') {
+      const splice = ts.isCallExpression(inner) ? spliceOf(inner.expression, values) : undefined;
+      if (splice && ts.isCallExpression(inner)) {
         const arg = values.string(inner.arguments[0]);
-        const m = inner.expression.name.text;
-        v = arg === undefined ? undefined : m === 'raw' || m === 'lit' ? arg : arg.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+        v = arg === undefined ? undefined : splice === 'text' ? arg : arg.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
       } else v = values.string(inner);
+      if (v === undefined && keepHoles) v = `\${${span.expression.getText()}}`;
       if (v === undefined) return undefined;
       out += v + span.literal.text;
     }
@@ -252,6 +284,12 @@ function createIndex(steps: ChainStep[], i: number, chain: Chain, values: Values
   events.push({ op: 'addIndex', at, table, index });
 }
 
+/** A raw template run by a migration; DDL keeps its unresolved holes so it is reported, not silently lost. */
+function ddlTemplate(tpl: ts.Expression, values: Values): string | undefined {
+  const text = sqlTemplate(tpl, values, true);
+  return text === undefined || /^\s*(create|alter|drop|comment)\b/i.test(text) || !text.includes('${') ? text : undefined;
+}
+
 /** A `db.schema…` chain or `sql\`…\`.execute(db)`; false when the call is neither. */
 function schemaCall(call: ts.CallExpression, values: Values, events: SchemaEvent[]): boolean {
   const at = rangeOf(call);
@@ -260,7 +298,7 @@ function schemaCall(call: ts.CallExpression, values: Values, events: SchemaEvent
   const last = steps[steps.length - 1];
   if (last?.name === 'execute' && last.node === call) {
     const tpl = steps.length === 1 ? root : undefined;
-    const text = tpl ? sqlTemplate(tpl, values) : steps.length === 2 && steps[0].name === 'raw' && ts.isIdentifier(root) && root.text === 'sql' ? values.string(steps[0].args?.[0]) : undefined;
+    const text = tpl ? ddlTemplate(tpl, values) : steps.length === 2 && steps[0].name === 'raw' && ts.isIdentifier(root) && root.text === 'sql' ? values.string(steps[0].args?.[0]) : undefined;
     if (text !== undefined) {
       events.push({ op: 'sql', at, text, offsetOf: () => at.start });
       return true;
