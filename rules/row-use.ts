@@ -74,63 +74,57 @@ export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out:
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
-      const p = n.parent;
-      if (ts.isPropertyAccessExpression(p) && p.expression === n) {
-        const m = p.name.text;
-        const call = p.parent;
-        if (m === 'length') {
-          /* counts rows, reads no column */
-        } else if (ARRAY_ELEMENT_METHODS.test(m) && ts.isCallExpression(call) && call.expression === p) {
-          const cb = call.arguments[0];
-          if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) {
-            const param = cb.parameters[m === 'sort' ? 0 : 0];
-            if (param && ts.isIdentifier(param.name)) {
-              if (!rowFieldUses(param.name.text, cb.body, param, out)) ok = false;
-              if (m === 'sort') {
-                const p2 = cb.parameters[1];
-                if (p2 && ts.isIdentifier(p2.name) && !rowFieldUses(p2.name.text, cb.body, p2, out)) ok = false;
-              }
-            } else if (param && ts.isObjectBindingPattern(param.name)) {
-              for (const el of param.name.elements) {
-                if (el.dotDotDotToken) ok = false;
-                const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
-                if (key) out.add(key);
-              }
-            } else ok = false;
-            // The callback's result escapes unless it is a projection of fields (map) or a boolean.
-            if (m === 'filter' || m === 'find' || m === 'sort') {
-              // Returns rows: used further; follow only when assigned to nothing we track → conservative.
-              if (!isDiscardedOrFieldRead(call)) ok = false;
-            }
-          } else ok = false;
-        } else {
-          ok = false;
-        }
-      } else if (ts.isForOfStatement(p) && p.expression === n) {
-        const init = p.initializer;
-        if (ts.isVariableDeclarationList(init) && init.declarations[0]) {
-          const d = init.declarations[0];
-          if (ts.isIdentifier(d.name)) {
-            if (!rowFieldUses(d.name.text, p.statement, d, out)) ok = false;
-          } else if (ts.isObjectBindingPattern(d.name)) {
-            for (const el of d.name.elements) {
-              if (el.dotDotDotToken) ok = false;
-              const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
-              if (key) out.add(key);
-            }
-          } else ok = false;
-        } else ok = false;
-      } else if (ts.isElementAccessExpression(p) && p.expression === n && ts.isPropertyAccessExpression(p.parent) && p.parent.expression === p) {
-        out.add(p.parent.name.text);
-      } else {
-        ok = false;
-      }
-    }
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) ok = rowsUse(n, out);
     ts.forEachChild(n, visit);
   };
   visit(scope);
   return ok;
+}
+
+/** One use of a collection of rows (`n`: the variable, or the awaited query itself): the fields it reads, or false when it escapes. */
+function rowsUse(n: ts.Expression, out: Set<string>): boolean {
+  const p = n.parent;
+  if (ts.isPropertyAccessExpression(p) && p.expression === n) {
+    const m = p.name.text;
+    const call = p.parent;
+    // `.length` counts rows, reads no column.
+    if (m === 'length') return true;
+    if (!ARRAY_ELEMENT_METHODS.test(m) || !ts.isCallExpression(call) || call.expression !== p) return false;
+    const cb = call.arguments[0];
+    if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return false;
+    const params = m === 'sort' ? cb.parameters.slice(0, 2) : cb.parameters.slice(0, 1);
+    for (const param of params) {
+      if (ts.isIdentifier(param.name)) {
+        if (!rowFieldUses(param.name.text, cb.body, param, out)) return false;
+      } else if (!bindingKeys(param.name, out)) return false;
+    }
+    if (!params.length) return false;
+    // filter/find/sort return rows: used further, followed only when discarded or counted.
+    return !(m === 'filter' || m === 'find' || m === 'sort') || isDiscardedOrFieldRead(call);
+  }
+  if (ts.isForOfStatement(p) && p.expression === n) {
+    const init = p.initializer;
+    if (!ts.isVariableDeclarationList(init) || !init.declarations[0]) return false;
+    const d = init.declarations[0];
+    return ts.isIdentifier(d.name) ? rowFieldUses(d.name.text, p.statement, d, out) : bindingKeys(d.name, out);
+  }
+  if (ts.isElementAccessExpression(p) && p.expression === n && ts.isPropertyAccessExpression(p.parent) && p.parent.expression === p) {
+    out.add(p.parent.name.text);
+    return true;
+  }
+  return false;
+}
+
+/** Keys of `{ a, b: c }` (no rest element); false for anything else. */
+function bindingKeys(name: ts.BindingName, out: Set<string>): boolean {
+  if (!ts.isObjectBindingPattern(name)) return false;
+  for (const el of name.elements) {
+    if (el.dotDotDotToken) return false;
+    const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
+    if (!key) return false;
+    out.add(key);
+  }
+  return true;
 }
 
 function isDiscardedOrFieldRead(call: ts.CallExpression): boolean {
@@ -145,6 +139,12 @@ function isDiscardedOrFieldRead(call: ts.CallExpression): boolean {
  */
 export function fieldsRead(holder: ts.Node, many: boolean): FieldUse {
   const p = holder.parent;
+  // Used in place, not held: `(await q).map((r) => r.id)`, `(await q)?.id`.
+  if (p && ts.isPropertyAccessExpression(p) && p.expression === holder && ts.isExpression(holder) && !ts.isCallExpression(holder)) {
+    const out = new Set<string>();
+    if (!many) return p.name.text === 'then' ? {} : { fields: out.add(p.name.text) };
+    return rowsUse(holder, out) ? { fields: out } : {};
+  }
   if (!p || !ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
   let fn: ts.Node | undefined = p.parent;
   while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
