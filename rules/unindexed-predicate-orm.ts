@@ -5,7 +5,8 @@
  * prefixes, hash, trigram, partial indexes the filters imply) and
  * selectivity (engine/sql/selectivity.ts). One call is one table: any served
  * filter is its access path and the others are residual. Unknown tables or
- * columns, and tables declared tiny, give no finding.
+ * columns, tables declared tiny, and filters with a term the adapter could not
+ * read (QuerySite.opaqueFilter) give no finding.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
@@ -66,6 +67,8 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     if (adapter.rules.uniqueLookup(site)) continue;
     const table = site.table ? ctx.table(site.table) : undefined;
     if (!table || ctx.isTiny(table) || ctx.mayHaveUnseenIndexes(table)) continue;
+    // A condition we cannot read (a variable, a spread, a raw fragment, a callback) may be the access path.
+    if (site.opaqueFilter) continue;
     const filters = site.filters.filter((f) => f.op && f.op in OPS);
     const resolved = filters.map((use) => ({ use, col: resolveColumn(table, use) }));
     // An unknown column (a typo, a relation, an unmodelled field): no finding.

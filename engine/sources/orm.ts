@@ -580,6 +580,7 @@ function chainSite(
       entity: part.entity && part.entity !== (table?.name ?? tableName) ? part.entity : undefined,
       selects: part.selects,
       filters: part.filters,
+      ...(part.opaqueFilter ? { opaqueFilter: true } : {}),
       orderBy: part.orderBy,
       limit: part.limit,
       ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),

@@ -68,6 +68,11 @@ export interface QuerySite {
   /** Columns selected; '*' when the call selects every column (no select/attributes/columns). */
   selects?: string[] | '*';
   filters: ColumnUse[];
+  /**
+   * The filter has a term the adapter could not read (a condition held in a variable, spread from an array,
+   * a raw SQL fragment, a callback): it may be the access path, so no rule judges the filter as a whole.
+   */
+  opaqueFilter?: boolean;
   orderBy: ColumnUse[];
   /** LIMIT / take / first, when a literal. */
   limit?: number;
@@ -129,7 +134,7 @@ export interface Chain {
 }
 
 /** A QuerySite as an adapter interprets it, before its table is resolved and its range taken from `node`. */
-export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'orderBy' | 'limit' | 'limitAt' | 'filterHidden' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
+export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'opaqueFilter' | 'orderBy' | 'limit' | 'limitAt' | 'filterHidden' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
   /** Table named by a string in code (a builder's table argument). */
   tableName?: string;
   node: ts.Expression;

@@ -31,18 +31,40 @@ function columnRef(e: ts.Expression | undefined): { table?: string; column: stri
   return undefined;
 }
 
-function filtersOf(e: ts.Expression | undefined, out: ColumnUse[]): boolean {
+/** Drizzle's comparison helpers (drizzle-orm's operators); any other term of a where is opaque to us. */
+const OPERATORS = /^(eq|ne|gt|gte|lt|lte|inArray|notInArray|isNull|isNotNull|like|ilike|notLike|notIlike|between|notBetween|arrayContains|arrayContained|arrayOverlaps)$/;
+
+/**
+ * Column filters of a where: `and`/`or` trees of operator calls. `state.opaque` is set for a term we cannot
+ * read — a variable, a spread (`and(...conditions)`), a `sql` fragment, a helper's result — which may hold
+ * the access path.
+ */
+function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: { opaque: boolean }): boolean {
   let batched = false;
   if (!e) return batched;
   const u = unparen(e);
-  if (!ts.isCallExpression(u) || !ts.isIdentifier(u.expression)) return batched;
+  if (!ts.isCallExpression(u) || !ts.isIdentifier(u.expression)) {
+    // `undefined` adds no condition (`and(a, undefined)`); anything else (a variable, `cond ? a : b`) is unknown.
+    if (!(ts.isIdentifier(u) && u.text === 'undefined')) state.opaque = true;
+    return batched;
+  }
   const fn = u.expression.text;
   if (fn === 'and' || fn === 'or') {
-    for (const a of u.arguments) batched = filtersOf(a, out) || batched;
+    for (const a of u.arguments) {
+      if (ts.isSpreadElement(a)) state.opaque = true;
+      else batched = filtersOf(a, out, state) || batched;
+    }
+    return batched;
+  }
+  if (!OPERATORS.test(fn)) {
+    state.opaque = true;
     return batched;
   }
   const col = columnRef(u.arguments[0]);
-  if (!col) return batched;
+  if (!col) {
+    state.opaque = true;
+    return batched;
+  }
   const op =
     fn === 'inArray'
       ? 'in'
@@ -68,7 +90,11 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   if (steps[0].name === 'query' && steps.length >= 3 && steps[2].call && /^find(Many|First)$/.test(steps[2].name)) {
     const opts = steps[2].call.arguments[0];
     const filters: ColumnUse[] = [];
-    const batched = filtersOf(objectProp(opts, 'where'), filters);
+    const state = { opaque: false };
+    const where = objectProp(opts, 'where');
+    const batched = filtersOf(where, filters, state);
+    // The relational API also takes `where: (t, ops) => …`: a callback we do not read.
+    if (where && !ts.isCallExpression(unparen(where))) state.opaque = true;
     const limitExpr = objectProp(opts, 'limit');
     const limit = steps[2].name === 'findFirst' ? 1 : literalNumber(limitExpr);
     return {
@@ -79,6 +105,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
       entity: steps[1].name,
       selects: selectedFields(objectProp(opts, 'columns')) ?? '*',
       filters,
+      opaqueFilter: state.opaque,
       orderBy: [],
       limit,
       limitAt: limit === undefined && limitExpr ? rangeOf(limitExpr) : undefined,
@@ -89,6 +116,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   const head = steps[0];
   if (!head.call || !/^(select|selectDistinct|insert|update|delete)$/.test(head.name)) return undefined;
   const filters: ColumnUse[] = [];
+  const state = { opaque: false };
   let batched = false;
   let entity: string | undefined;
   let limit: number | undefined;
@@ -104,7 +132,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     if (!s.call) continue;
     const a0 = s.call.arguments[0];
     if (s.name === 'from' && a0 && ts.isIdentifier(a0)) entity = a0.text;
-    else if (s.name === 'where') batched = filtersOf(a0, filters) || batched;
+    else if (s.name === 'where') batched = filtersOf(a0, filters, state) || batched;
     else if (s.name === 'limit') {
       limit = literalNumber(a0);
       limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
@@ -131,6 +159,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     entity,
     selects,
     filters,
+    opaqueFilter: state.opaque,
     orderBy,
     limit,
     limitAt,

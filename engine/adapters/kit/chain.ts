@@ -80,20 +80,26 @@ const RELATION_FILTERS = new Set(['some', 'every', 'none', 'is', 'isNot']);
  * whose value is an object of relation filters (`some`, `is` …) are relation
  * filters, not columns of this table, and are skipped.
  */
-export function whereObjectFilters(where: ts.Expression | undefined, out: ColumnUse[] = []): ColumnUse[] {
+export function whereObjectFilters(where: ts.Expression | undefined, out: ColumnUse[] = [], state?: OpaqueState): ColumnUse[] {
   if (!where) return out;
   const w = unparen(where);
   if (ts.isArrayLiteralExpression(w)) {
     // TypeORM `where: [{…}, {…}]` (OR of objects).
-    for (const el of w.elements) whereObjectFilters(el, out);
+    for (const el of w.elements) whereObjectFilters(ts.isSpreadElement(el) ? el.expression : el, out, state);
     return out;
   }
-  if (!ts.isObjectLiteralExpression(w)) return out;
+  // A where held in a variable or built by a call: its conditions are unknown.
+  if (!ts.isObjectLiteralExpression(w)) return opaque(state, out);
   for (const p of w.properties) {
     const key = propName(p);
-    if (!key) continue;
+    // `...base` or a computed key (`[Op.or]: …`, `[field]: v`): conditions we do not read.
+    if (!key) {
+      opaque(state, out);
+      continue;
+    }
     if (key === 'AND' || key === 'OR' || key === 'NOT') {
-      if (ts.isPropertyAssignment(p)) whereObjectFilters(p.initializer, out);
+      if (ts.isPropertyAssignment(p)) whereObjectFilters(p.initializer, out, state);
+      else opaque(state, out);
       continue;
     }
     if (ts.isShorthandPropertyAssignment(p)) {
@@ -152,6 +158,16 @@ export function whereObjectFilters(where: ts.Expression | undefined, out: Column
     }
     out.push({ column: key, range: rangeOf(p.name), op: 'eq' });
   }
+  return out;
+}
+
+/** Set when a where has a term an adapter cannot read (QuerySite.opaqueFilter). */
+export interface OpaqueState {
+  opaque: boolean;
+}
+
+function opaque(state: OpaqueState | undefined, out: ColumnUse[]): ColumnUse[] {
+  if (state) state.opaque = true;
   return out;
 }
 

@@ -20,9 +20,10 @@ import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from
 import { filterValue } from '../kit/filter-values';
 import { knexMigrations } from './migrations';
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
   const operands: string[] = [];
   const filters: ColumnUse[] = [];
+  let opaqueFilter = false;
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
   let limitAt: Range | undefined;
@@ -67,9 +68,17 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
           const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
           if (fop === 'in') batched = true;
           filters.push(withValue({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
-        } else if (a0) whereObjectFilters(a0, filters);
+        } else if (a0 && ts.isObjectLiteralExpression(unparen(a0))) whereObjectFilters(a0, filters);
+        else opaqueFilter = true; // `.where(function () {…})`, `.where(knex.raw(…))`, a variable: a condition we do not read.
         break;
       }
+      case 'whereRaw':
+      case 'andWhereRaw':
+      case 'orWhereRaw':
+      case 'whereExists':
+      case 'whereNotExists':
+        opaqueFilter = true;
+        break;
       case 'whereIn':
       case 'andWhereIn':
       case 'orWhereIn': {
@@ -123,7 +132,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
     }
   }
-  return { filters, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation };
+  return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation };
 }
 
 function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
@@ -141,6 +150,7 @@ function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | und
     tableName: info.tableName ?? (binding.entity ? stripAlias(binding.entity) : undefined),
     selects: info.kind === 'read' ? info.selects : undefined,
     filters: info.filters,
+    opaqueFilter: info.opaqueFilter,
     orderBy: info.orderBy,
     limit: info.limit,
     limitAt: info.limitAt,

@@ -21,9 +21,10 @@ import { kyselyMigrations } from './migrations';
 /** Builder methods that run it. */
 const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
   const operands: string[] = [];
   const filters: ColumnUse[] = [];
+  let opaqueFilter = false;
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
   let limitAt: Range | undefined;
@@ -60,9 +61,12 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
           const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
           if (fop === 'in') batched = true;
           filters.push(withValue({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
-        }
+        } else opaqueFilter = true; // `.where((eb) => …)`, `.where(sql\`…\`)`: a condition we do not read.
         break;
       }
+      case 'whereRef':
+        opaqueFilter = true;
+        break;
       case 'orderBy': {
         const col = stringValue(a0);
         if (col) orderBy.push({ column: col.replace(/^.*\./, '').replace(/\s.*$/, ''), range: rangeOf(a0!) });
@@ -86,7 +90,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         break;
     }
   }
-  return { filters, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
+  return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
 }
 
 function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined {
@@ -106,6 +110,7 @@ function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined 
     tableName: info.tableName,
     selects: info.kind === 'read' ? info.selects : undefined,
     filters: info.filters,
+    opaqueFilter: info.opaqueFilter,
     orderBy: info.orderBy,
     limit: info.limit,
     limitAt: info.limitAt,

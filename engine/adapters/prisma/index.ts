@@ -65,10 +65,14 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
   if (!READS.has(op) && !WRITES.has(op)) return undefined;
   const args = step.call!.arguments[0];
   const whereExpr = objectProp(args, 'where');
-  const filters = whereObjectFilters(whereExpr);
+  const state = { opaque: false };
+  const filters = whereObjectFilters(whereExpr, [], state);
   // A where built elsewhere (`where: scopeWhere({ userId })`) or spread in: its columns are unknown.
   const whereNode = whereExpr ? unparen(whereExpr) : undefined;
   const filterHidden = !!whereNode && (!ts.isObjectLiteralExpression(whereNode) || whereNode.properties.some(ts.isSpreadAssignment));
+  // Options held in a variable or spread from one (`findMany(args)`, `{ ...query, take }`) may carry the where.
+  const a = args && unparen(args);
+  if (a && (!ts.isObjectLiteralExpression(a) || a.properties.some((p) => ts.isSpreadAssignment(p)))) state.opaque = true;
   const sel = selectedFields(objectProp(args, 'select'));
   const read = READS.has(op);
   const takeExpr = objectProp(args, 'take');
@@ -110,6 +114,7 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
     entity,
     selects: read && op !== 'count' && op !== 'aggregate' && op !== 'groupBy' ? (sel ?? (objectProp(args, 'omit') ? undefined : '*')) : undefined,
     filters,
+    opaqueFilter: state.opaque,
     orderBy: orderFields(objectProp(args, 'orderBy')),
     limit,
     limitAt: limit === undefined && takeExpr ? rangeOf(takeExpr) : undefined,

@@ -11,7 +11,7 @@ import type { TableInfo } from '../../schema/types';
 import { objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
 import type { QuerySite, SiteDraft } from '../../sources/query-sites';
 import { skipOuter } from '../../sources/ts-expr';
-import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, whereObjectFilters } from '../kit/chain';
+import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, stringArg, typeArgName } from '../kit/provenance';
@@ -31,7 +31,11 @@ function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
   if (!read && !WRITES.has(first.name)) return undefined;
   const args = first.call.arguments;
   const opts = first.name === 'update' ? args[1] : first.name === 'findByPk' ? undefined : args[0];
-  const filters = first.name === 'findByPk' ? [{ column: 'id', range: rangeOf(args[0] ?? first.call), op: 'eq' }] : whereObjectFilters(objectProp(opts, 'where'));
+  const state = { opaque: false };
+  const filters = first.name === 'findByPk' ? [{ column: 'id', range: rangeOf(args[0] ?? first.call), op: 'eq' }] : whereObjectFilters(objectProp(opts, 'where'), [], state);
+  // Options held in a variable or spread from one may carry the where.
+  const o = first.name === 'findByPk' ? undefined : opts && unparen(opts);
+  if (o && (!ts.isObjectLiteralExpression(o) || o.properties.some((p) => ts.isSpreadAssignment(p)))) state.opaque = true;
   return {
     library: 'sequelize',
     operation: first.name,
@@ -40,6 +44,7 @@ function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
     entity: binding.entity,
     selects: read && /^find/.test(first.name) ? (selectedFields(objectProp(opts ?? args[1], 'attributes')) ?? '*') : undefined,
     filters,
+    opaqueFilter: state.opaque,
     orderBy: orderFields(objectProp(opts, 'order')),
     limit: /findOne|findByPk/.test(first.name) ? 1 : literalNumber(objectProp(opts, 'limit')),
     batched: first.name === 'bulkCreate' || filters.some((f) => f.op === 'in'),

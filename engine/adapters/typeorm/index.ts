@@ -125,7 +125,10 @@ function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | unde
     const read = READS.has(first.name);
     const byStyle = /By(OrFail)?$/.test(first.name) || first.name === 'countBy' || first.name === 'existsBy';
     const where = read ? (byStyle ? opts : objectProp(opts, 'where')) : first.name === 'update' || first.name === 'delete' || first.name === 'softDelete' ? opts : undefined;
-    const filters = whereObjectFilters(where);
+    const state = { opaque: false };
+    const filters = whereObjectFilters(where, [], state);
+    const o = read && !byStyle && opts ? unparen(opts) : undefined;
+    if (o && (!ts.isObjectLiteralExpression(o) || o.properties.some((p) => ts.isSpreadAssignment(p)))) state.opaque = true;
     const take = literalNumber(objectProp(opts, 'take'));
     const writeArr = (first.name === 'save' || first.name === 'insert' || first.name === 'upsert' || first.name === 'remove') && opts && ts.isArrayLiteralExpression(unparen(opts));
     return {
@@ -136,6 +139,7 @@ function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | unde
       entity,
       selects: read && /^find/.test(first.name) ? (selectedFields(objectProp(opts, 'select')) ?? (byStyle ? '*' : '*')) : undefined,
       filters,
+      opaqueFilter: state.opaque,
       orderBy: orderFields(objectProp(opts, 'order')),
       limit: /findOne/.test(first.name) ? 1 : take,
       batched: filters.some((f) => f.op === 'in') || first.name === 'findByIds' || !!writeArr,
