@@ -8,6 +8,9 @@
  * - a column the code compares only to a few constants (words, never a
  *   parameter) is a status or kind column of the same sort;
  * - `deleted_at IS NULL` and its kin (soft-delete markers) keep most rows;
+ *   any other `IS NULL` test (`last_preserved IS NULL`, a pending-work
+ *   marker) keeps an unknown share — from none to nearly all rows — so it
+ *   is not a claim we make without statistics either;
  * - a range bounded on one side (`created_at < now() - interval '1 day'`,
  *   `id > $1`) may match anything from no row to every row: its selectivity
  *   is unknown without statistics, so it is not a claim we make.
@@ -83,6 +86,7 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
   if (p.wrapped) return { selective: true };
   const col = table.columns.get(p.column);
   if (p.isNull && SOFT_DELETE_COLUMN.test(p.column)) return { selective: false, why: `${p.column} IS NULL keeps most rows (a soft-delete marker)` };
+  if (p.isNull) return { selective: false, why: `${p.column} IS NULL: how many rows are NULL is unknown without statistics` };
   if (!col) return { selective: true };
   if (col.type === 'bool' || col.type === 'boolean') return { selective: false, why: `${p.column} is a boolean: each value keeps a large share of the rows` };
   const base = col.type.replace(/\[\]$/, '');

@@ -38,13 +38,24 @@ function calleeName(call: ts.CallExpression): string {
   return ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
 }
 
-/** A string, number or boolean literal's canonical text (as the SQL half spells constants). */
+/** `MEILI_INDEX_VERSION`: an upper-case name is a constant by convention, not a per-request value. */
+const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]{2,}[0-9]*$/;
+/** `Status.Active`, `WorkspaceStatus.ACTIVE`: a member of an enum or an enum-like constant object. */
+const ENUM_OWNER = /^[A-Z][A-Za-z0-9_]*$/;
+
+/**
+ * A string, number or boolean literal's canonical text (as the SQL half spells constants); a named
+ * constant (`MAX_VERSION`, `Status.Active`) by its name: fixed in the code, so a value of a few, like a
+ * word literal (its text is the name, which never matches a partial index's literal: no implication).
+ */
 function literalOf(e: ts.Expression | undefined): string | undefined {
   if (!e) return undefined;
   const v = unwrapExpr(e);
   if (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v) || ts.isNumericLiteral(v)) return v.text;
   if (v.kind === ts.SyntaxKind.TrueKeyword) return 'true';
   if (v.kind === ts.SyntaxKind.FalseKeyword) return 'false';
+  if (ts.isIdentifier(v) && CONSTANT_NAME.test(v.text)) return v.text;
+  if (ts.isPropertyAccessExpression(v) && ts.isIdentifier(v.expression) && ENUM_OWNER.test(v.expression.text) && ts.isIdentifier(v.name)) return v.getText();
   return undefined;
 }
 
