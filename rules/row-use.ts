@@ -2,8 +2,7 @@
  * How code uses the rows a query returns, and the one over-fetching verdict
  * both halves of the rule give: a query fetching every column is reported
  * when the code leaves large columns (json/jsonb/bytea/long text) unread, or
- * reads only the row's key (`id`, the primary key or a single-column unique
- * key); it is quiet when the table is narrow, when only small columns go
+ * reads only the row's key (`id`: its primary key); it is quiet when the table is narrow, when only small columns go
  * unread beside fields the code does use (the saving is a few bytes a row),
  * and when the rows escape (returned, spread, serialised, handed to a
  * function): whatever receives them may need every column.
@@ -201,12 +200,14 @@ export function overFetchVerdict(
   return { report: true, usedCols, unused, largeUnused };
 }
 
-/** Columns that identify a row: the primary key's and those of single-column unique keys. */
+/**
+ * Columns of the row's identity: the primary key. (A unique column such as `email` is data the code wants:
+ * reading only it is reading a field, not looking up an id.)
+ */
 export function keyColumns(table: TableInfo): ColumnInfo[] {
   const out: ColumnInfo[] = [];
   for (const ix of table.indexes) {
-    if (ix.kind === 'index' || ix.predicate) continue;
-    if (ix.kind === 'unique' && ix.keys.length !== 1) continue;
+    if (ix.kind !== 'primary') continue;
     for (const k of ix.keys) {
       const c = k.column ? findColumn(table, k.column) : undefined;
       if (c && !out.includes(c)) out.push(c);
