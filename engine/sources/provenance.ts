@@ -255,6 +255,8 @@ function normalizePath(p: string): string {
 interface TsconfigPaths {
   dir: string;
   baseUrl: string;
+  /** `compilerOptions.baseUrl` was set: bare specifiers also resolve under it (`src/prisma/prisma.service`). */
+  bareFromBase: boolean;
   paths: [string, string[]][];
 }
 
@@ -270,7 +272,7 @@ function tsconfigPaths(project: ProjectServices, fromPath: string): TsconfigPath
         const co = (parsed.config?.compilerOptions ?? {}) as { baseUrl?: string; paths?: Record<string, string[]> };
         const baseUrl = joinPath(dir, co.baseUrl ?? '.');
         const paths = Object.entries(co.paths ?? {}).filter(([, v]) => Array.isArray(v)) as [string, string[]][];
-        return { dir, baseUrl, paths };
+        return { dir, baseUrl, bareFromBase: typeof co.baseUrl === 'string', paths };
       });
     }
     if (!dir || dir === '/') break;
@@ -296,6 +298,8 @@ function aliasCandidates(project: ProjectServices, fromPath: string, spec: strin
       if (rest === undefined) continue;
       for (const t of targets) out.push(joinPath(cfg.baseUrl, t.replace('*', rest)));
     }
+    // After `paths`, TypeScript resolves a bare specifier under `baseUrl` (NestJS projects' `src/…` imports).
+    if (cfg.bareFromBase) out.push(joinPath(cfg.baseUrl, spec));
   }
   // Conventional aliases when no tsconfig says otherwise: `@/x` and `~/x` for `src/x` (or the root).
   const m = /^[@~]\/(.*)$/.exec(spec);

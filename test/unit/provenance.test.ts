@@ -262,6 +262,17 @@ describe('sources/provenance', () => {
       assert.equal(resolveModulePath(p, 'src/features/users/main.ts', 'lodash'), undefined);
     });
 
+    it('resolves bare specifiers under an explicit baseUrl, and not without one', () => {
+      const client = { 'src/prisma/prisma.service.ts': `import { Pool } from 'pg';\nexport const pool = new Pool();` };
+      const main = { 'src/user/user.service.ts': `import { pool } from 'src/prisma/prisma.service';\n/*@*/pool;` };
+      const withBase = { ...client, ...main, 'tsconfig.json': `{ "compilerOptions": { "baseUrl": "./" } }` };
+      expect(at(withBase, 'src/user/user.service.ts'), 'pg', 'client');
+      assert.equal(resolveModulePath(project(withBase), 'src/user/user.service.ts', 'src/prisma/prisma.service'), 'src/prisma/prisma.service.ts');
+      const noBase = { ...client, ...main, 'tsconfig.json': `{ "compilerOptions": { "strict": true } }` };
+      assert.equal(at(noBase, 'src/user/user.service.ts'), undefined);
+      assert.equal(resolveModulePath(project(noBase), 'src/user/user.service.ts', 'src/prisma/prisma.service'), undefined);
+    });
+
     it('survives import cycles and self-references', () => {
       const files = {
         'src/a.ts': `export { x } from './b';\nexport * from './b';`,
