@@ -14,6 +14,7 @@ import type { ProjectServices } from '../context';
 import { resolveCallee, type FunctionRef } from '../sources/call-graph';
 import { fileQuerySites } from '../sources/orm';
 import { fileProvenance } from '../sources/provenance';
+import type { TableInfo } from '../schema/types';
 import type { QuerySite } from '../sources/query-sites';
 import type { Range } from '../types';
 import { formatCount, type Count } from './index';
@@ -106,12 +107,21 @@ function siteLimit(project: ProjectServices, site: QuerySite, bind?: Binder): { 
   return v !== undefined && v > 0 ? { value: v, text: e!.getText() } : undefined;
 }
 
+function everyRow(t: TableInfo, rows: number): Count {
+  return { value: Math.max(1, rows), source: 'stats', note: `every row of ${t.name}: ${formatCount(rows)} (reltuples in the stats snapshot)` };
+}
+
 /** Rows an unbounded read keeps, from the stats snapshot: the fan-out of an equality on a key, its filters' selectivity, or the whole table. */
 function statsRows(project: ProjectServices, site: QuerySite): Count | undefined {
   const shape = siteShape(site, project);
   const t = shape.table;
   if (shape.batched || !t || t.rows === undefined || t.rowsSource !== 'stats') return undefined;
-  if (!site.filters.length) return { value: Math.max(1, t.rows), source: 'stats', note: `every row of ${t.name}: ${formatCount(t.rows)} (reltuples in the stats snapshot)` };
+  // Raw SQL keeps its WHERE in the statement: the shape read it (ops only as "all equalities" or not).
+  if (site.sql) {
+    if (!shape.filters.length) return shape.equalityOnly ? everyRow(t, t.rows) : undefined;
+    return shape.equalityOnly ? fanOut(t, shape.filters) : undefined;
+  }
+  if (!site.filters.length) return everyRow(t, t.rows);
   // The children of one parent (`where: { orderId }`): rows of the child per distinct key.
   if (site.filters.every((f) => !f.op || f.op === 'eq')) {
     const fan = fanOut(t, shape.filters);

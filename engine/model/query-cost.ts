@@ -10,7 +10,7 @@ import type { ProjectServices } from '../context';
 import { type ColumnInfo, findColumn, findModel, findTable, type TableInfo } from '../schema/types';
 import type { QuerySite } from '../sources/query-sites';
 import type { SqlSite } from '../sources/types';
-import { unwrap } from '../sql/expr';
+import { nameList, unwrap } from '../sql/expr';
 import { fileQueryModels, type QueryLevel } from '../sql/query-model';
 import type { AssumptionSource } from '../types';
 import { type Count, type CostModel, type QueryCostInput, typeWidth } from './index';
@@ -23,6 +23,8 @@ export interface QueryShape {
   kind: 'read' | 'write' | 'unknown';
   /** Columns compared in WHERE (resolved to the main table). */
   filters: string[];
+  /** Raw SQL: every WHERE term is `column = …` on the main table (undefined for ORM sites, whose ops are on the site). */
+  equalityOnly?: boolean;
   selects?: string[] | '*';
   limit?: number;
   batched: boolean;
@@ -53,8 +55,10 @@ export function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | 
   const kind = /Insert|Update|Delete/.test(m.statementType) ? 'write' : m.statementType === 'SelectStmt' ? 'read' : 'unknown';
   const filters: string[] = [];
   let batched = false;
+  let equalityOnly = true;
   for (const c of top.where) {
     const u = unwrap(c);
+    if (u?.type !== 'A_Expr' || u.body.kind !== 'AEXPR_OP' || nameList(u.body.name).join('') !== '=') equalityOnly = false;
     if (u?.type === 'A_Expr' && (u.body.kind === 'AEXPR_OP_ANY' || u.body.kind === 'AEXPR_IN')) batched = true;
     if (u?.type === 'A_Expr' || u?.type === 'NullTest' || u?.type === 'BooleanTest') {
       const lhs = u.type === 'A_Expr' ? u.body.lexpr : u.body.arg;
@@ -62,7 +66,8 @@ export function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | 
       if (lu?.type === 'ColumnRef') {
         const info = m.resolve(top, lhs);
         if (!first || !info.item || info.item === first) filters.push(info.column);
-      }
+        else equalityOnly = false;
+      } else equalityOnly = false;
     }
   }
   let selects: string[] | '*' | undefined;
@@ -73,6 +78,7 @@ export function sqlShape(site: SqlSite, project: ProjectServices): QueryShape | 
     tableName: first?.name,
     kind,
     filters,
+    equalityOnly: equalityOnly && filters.length === top.where.length,
     selects,
     limit: typeof top.limit === 'number' ? top.limit : undefined,
     batched,

@@ -62,4 +62,29 @@ describe('loop counts from the producing query', () => {
     assert.equal(n.value, 40);
     assert.equal(n.source, 'code');
   });
+  // Raw SQL keeps its WHERE in the statement: an equality on a key is the relation's fan-out, any other
+  // term leaves the count unknown (the default), never "every row" (the db suite's case gave 50,000).
+  const SQL_SCHEMA = 'CREATE TABLE customers (id int PRIMARY KEY);\nCREATE TABLE orders (id int PRIMARY KEY, customer_id int, created_at timestamptz);\n';
+  const SQL_STATS = { tables: { 'public.orders': { rows: 50000, columns: { customer_id: { nullFrac: 0, nDistinct: 5000, avgWidth: 4 }, created_at: { nullFrac: 0, nDistinct: -1, avgWidth: 8 } } }, 'public.customers': { rows: 5000, columns: {} } } };
+  const sqlCode = (where: string): string =>
+    "import { Pool } from 'pg';\nconst pool = new Pool();\n" +
+    `export async function sync(c: number) {\n  const { rows } = await pool.query('SELECT id FROM orders ${where}', [c]);\n  for (const o of rows) {\n    await pool.query('SELECT id FROM customers WHERE id = $1', [o.id]);\n  }\n}\n`;
+  const sqlIterations = (where: string) => {
+    const project = memoryProject({ 'migrations/001.sql': SQL_SCHEMA, 'querylens.stats.json': JSON.stringify(SQL_STATS), 'src/sync.ts': sqlCode(where) });
+    const f = project.analyze('src/sync.ts').findings.find((x) => x.ruleId === 'n-plus-one');
+    assert.ok(f, 'an n-plus-one finding');
+    return f.estimate?.assumptions.find((x) => x.name === 'iterations');
+  };
+
+  it('raw SQL: an equality on a foreign key loops over the fan-out, not the whole table', () => {
+    const n = sqlIterations('WHERE customer_id = $1');
+    assert.equal(n?.source, 'stats');
+    assert.equal(n?.value, 10);
+    assert.match(n?.note ?? '', /fan-out of orders\.customer_id/);
+  });
+
+  it('raw SQL: a range term leaves the count to the default', () => {
+    const n = sqlIterations('WHERE created_at > $1');
+    assert.equal(n?.source, 'default');
+  });
 });
