@@ -725,6 +725,10 @@ class FileProv implements FileProvenance {
       if (recv.kind === 'instance') {
         const r = adapters[recv.binding.library].provenance.method(recv.binding, method, e, nodeOrigin(this.path, e));
         if (r) return r;
+        // A method of a project class extending the client (`class PrismaService extends PrismaClient { txClient() … }`),
+        // found through the receiver's declared type.
+        const t = this.callTargetOf(e, c);
+        return t && ts.isMethodDeclaration(t.node) ? this.call({ kind: 'function', file: t.prov.path, node: t.node }, e, c) : undefined;
       }
       if (recv.kind === 'pending-tx') return undefined;
       const m = this.member(recv, method, c);
@@ -741,8 +745,11 @@ class FileProv implements FileProvenance {
       case 'instance':
         // An instance called directly (`knex('users')`).
         return adapters[fn.binding.library].provenance.callInstance(fn.binding, e, nodeOrigin(this.path, e));
-      case 'function':
-        return this.prov(fn.file).returnValue(fn.node, c) ?? this.genericPassThrough(fn.node, e, c);
+      case 'function': {
+        const callee = this.prov(fn.file);
+        // Last, the declared result type (`txClient(): Prisma.TransactionClient { return tx ?? this; }`).
+        return callee.returnValue(fn.node, c) ?? this.genericPassThrough(fn.node, e, c) ?? (fn.node.type ? callee.typeValue(fn.node.type, c) : undefined);
+      }
       default:
         return undefined;
     }
