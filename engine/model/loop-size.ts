@@ -10,6 +10,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
+import { skipOuter } from '../sources/ts-expr';
 import type { ProjectServices } from '../context';
 import { resolveCallee, type FunctionRef } from '../sources/call-graph';
 import { fileQuerySites } from '../sources/orm';
@@ -23,11 +24,6 @@ import { fanOut, matchingRows } from './selectivity';
 
 /** How deep constants, defaults and arguments are followed. */
 const MAX_EVAL_DEPTH = 6;
-
-const unparen = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-};
 
 /** Query sites of a file, memoised under the key the rule context uses. */
 export function memoQuerySites(project: ProjectServices, path: string): QuerySite[] {
@@ -62,7 +58,7 @@ function exprAt(project: ProjectServices, file: string, r: Range): ts.Expression
  */
 export function evalNumber(project: ProjectServices, file: string, expr: ts.Expression, bind?: Binder, depth = 0): number | undefined {
   if (depth > MAX_EVAL_DEPTH) return undefined;
-  const e = unparen(expr);
+  const e = skipOuter(expr);
   if (ts.isNumericLiteral(e)) return Number(e.text);
   if (ts.isBinaryExpression(e)) {
     const k = e.operatorToken.kind;
@@ -140,7 +136,7 @@ function returnedRead(project: ProjectServices, fn: FunctionRef): QuerySite | un
   if (!body) return undefined;
   const ranges: Range[] = [];
   const addExpr = (e: ts.Expression): void => {
-    const u = unparen(e);
+    const u = skipOuter(e);
     ranges.push({ start: u.getStart(), end: u.getEnd() });
   };
   if (!ts.isBlock(body)) addExpr(body as ts.Expression);
@@ -172,7 +168,7 @@ function binderFor(callerFile: string, call: ts.CallExpression, fn: FunctionRef)
       for (const el of p.name.elements) {
         if (!ts.isIdentifier(el.name) || el.name.text !== id.text || el.dotDotDotToken) continue;
         const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text;
-        const obj = arg ? unparen(arg) : undefined;
+        const obj = arg ? skipOuter(arg) : undefined;
         if (!obj || !ts.isObjectLiteralExpression(obj)) return undefined;
         for (const prop of obj.properties) {
           if (ts.isPropertyAssignment(prop) && (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name)) && prop.name.text === key) return { file: callerFile, expr: prop.initializer };
@@ -204,7 +200,7 @@ export function producedCount(project: ProjectServices, file: string, init: ts.E
     const rows = statsRows(project, reader);
     return rows ? { ...rows, note: `${name}: ${rows.note}` } : undefined;
   }
-  const call = unparen(init);
+  const call = skipOuter(init);
   if (!ts.isCallExpression(call)) return undefined;
   let fn: FunctionRef | undefined;
   try {

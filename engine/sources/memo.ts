@@ -6,14 +6,10 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { skipOuter } from './ts-expr';
 import { containsNode } from './iteration';
 
 const squash = (t: string): string => t.replace(/\s+/g, '');
-
-const unparen = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
-  return e;
-};
 
 /** Whether `node` runs only to fill an empty slot that outlives `stop` (a loop body, a helper's function). */
 export function memoised(node: ts.Node, stop: ts.Node): boolean {
@@ -34,11 +30,11 @@ export function memoised(node: ts.Node, stop: ts.Node): boolean {
  * element, or one call, to the next) — not a local that dies with the iteration.
  */
 function storeSlot(e: ts.Expression, stop: ts.Node): boolean {
-  e = unparen(e);
+  e = skipOuter(e);
   // `cache[id]`, `this.ids`: a slot of an object that outlives `stop` (a map made inside the helper dies with each call).
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
     let root: ts.Expression = e;
-    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = unparen(root.expression);
+    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
     if (!ts.isIdentifier(root)) return true;
     const d = declarationAbove(root, true);
     return !d || outside(d, stop);
@@ -65,10 +61,10 @@ function declarationAbove(id: ts.Identifier, anyKind: boolean): ts.VariableDecla
 
 /** The texts naming the slot an `if` tests for emptiness: `!x`, `x === undefined`, `x == null`, `!m.has(k)`. */
 function emptinessTest(cond: ts.Expression, isStore: (e: ts.Expression) => boolean): string[] | undefined {
-  const c = unparen(cond);
+  const c = skipOuter(cond);
   let tested: ts.Expression | undefined;
-  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) tested = unparen(c.operand);
-  else if (ts.isBinaryExpression(c) && /^(===|==)$/.test(c.operatorToken.getText()) && /^(undefined|null)$/.test(c.right.getText())) tested = unparen(c.left);
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) tested = skipOuter(c.operand);
+  else if (ts.isBinaryExpression(c) && /^(===|==)$/.test(c.operatorToken.getText()) && /^(undefined|null)$/.test(c.right.getText())) tested = skipOuter(c.left);
   if (!tested) return undefined;
   // `!m.has(k)`: the slot is `m.set(k, …)`'s.
   if (ts.isCallExpression(tested) && ts.isPropertyAccessExpression(tested.expression) && tested.expression.name.text === 'has') return [`${tested.expression.expression.getText()}.set`];
@@ -78,7 +74,7 @@ function emptinessTest(cond: ts.Expression, isStore: (e: ts.Expression) => boole
     let scopeNode: ts.Node | undefined = cond.parent;
     while (scopeNode && !ts.isBlock(scopeNode) && !ts.isSourceFile(scopeNode)) scopeNode = scopeNode.parent;
     const decl = scopeNode && ts.isBlock(scopeNode) ? scopeNode.statements.flatMap((st) => (ts.isVariableStatement(st) ? [...st.declarationList.declarations] : [])).find((d) => ts.isIdentifier(d.name) && d.name.text === tested.getText()) : undefined;
-    const init = decl?.initializer && unparen(decl.initializer);
+    const init = decl?.initializer && skipOuter(decl.initializer);
     if (init && isStore(init)) keys.push(squash(init.getText()));
     else if (init && ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression) && init.expression.name.text === 'get') keys.push(`${squash(init.expression.expression.getText())}.set`);
     else return keys.length && isStore(tested) ? keys : undefined;
@@ -89,7 +85,7 @@ function emptinessTest(cond: ts.Expression, isStore: (e: ts.Expression) => boole
 /** Whether a statement stores into one of the slots (`slot = …`, `m.set(…)`). */
 function storesInto(st: ts.Node, keys: string[], isStore: (e: ts.Expression) => boolean): boolean {
   return containsNode(st, (n) => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isStore(n.left) && keys.includes(squash(unparen(n.left).getText()))) return true;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isStore(n.left) && keys.includes(squash(skipOuter(n.left).getText()))) return true;
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'set' && keys.includes(`${squash(n.expression.expression.getText())}.set`)) return true;
     return false;
   });
