@@ -22,16 +22,12 @@ import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
 import { batchFix } from './n-plus-one-fix';
 import { helperBatchFix } from './n-plus-one-helper-fix';
+import { skipOuter } from '../engine/sources/ts-expr';
 
 /** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
 export function isTestPath(path: string): boolean {
   return /(^|\/)(__tests__|__mocks__|tests?|spec)\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
 }
-
-const unparen = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
-  return e;
-};
 
 /** The innermost scope that iterates a collection (a polling loop inside it does not hide it). */
 function perElementScope(node: ts.Node): IterationScope | undefined {
@@ -70,7 +66,7 @@ function awaitsFirst(ctx: RuleContext, node: ts.Node, scope: IterationScope, sit
 
 /** A chunk loop: the element is itself a batch (`for (const chunk of chunk(ids, 500))`, `batch.length`). */
 function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
-  const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
+  const ce = scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
   if (ce && ts.isCallExpression(ce)) {
     const callee = ce.expression;
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';

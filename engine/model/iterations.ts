@@ -13,11 +13,7 @@ import { fileProvenance } from '../sources/provenance';
 import type { AssumptionSource } from '../types';
 import type { Count, CostModel } from './index';
 import { producedCount } from './loop-size';
-
-const unparen = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
-  return e;
-};
+import { skipOuter } from '../sources/ts-expr';
 
 export { memoQuerySites } from './loop-size';
 
@@ -26,7 +22,7 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
   if (scope.literalCount !== undefined) {
     return { value: scope.literalCount, source: 'code', note: scope.kind === 'for' ? 'loop bound in the code' : `array literal of ${scope.literalCount} elements` };
   }
-  const ce = scope.collectionExpr ? unparen(scope.collectionExpr) : undefined;
+  const ce = scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
   let id: ts.Identifier | undefined;
   if (ce && ts.isIdentifier(ce)) id = ce;
   else if (ce && ts.isPropertyAccessExpression(ce) && ts.isIdentifier(ce.expression)) id = ce.expression;
@@ -34,7 +30,7 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
     // The element of an enclosing chunk loop: `for (const c of chunk(ids, 100)) for (const id of c)`.
     const outer = all.find((s) => s !== scope && s.element === id!.text && s.collectionExpr);
     if (outer) {
-      const oc = unparen(outer.collectionExpr!);
+      const oc = skipOuter(outer.collectionExpr!);
       if (ts.isCallExpression(oc) && oc.arguments.length >= 2 && ts.isNumericLiteral(oc.arguments[1])) {
         return { value: Number(oc.arguments[1].text), source: 'code', note: `chunk size ${oc.arguments[1].text}` };
       }
@@ -52,7 +48,7 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
     const destructured = decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) ? decl.parent.parent : undefined;
     const varDecl = decl && ts.isVariableDeclaration(decl) ? decl : destructured;
     if (varDecl?.initializer) {
-      const init = unparen(varDecl.initializer);
+      const init = skipOuter(varDecl.initializer);
       // An array literal the code fills later (`const out = []; … out.push(x)`) says nothing about its size.
       if (ts.isVariableDeclaration(decl!) && ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement) && (ce === id || (ts.isPropertyAccessExpression(ce!) && ce.name.text === 'length')) && !isGrown(decl, id.text)) {
         return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };

@@ -10,6 +10,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { Range } from '../types';
+import { skipParens } from './ts-expr';
 
 export type IterationKind = 'for' | 'for-of' | 'for-in' | 'for-await' | 'while' | 'do' | 'callback';
 
@@ -101,11 +102,6 @@ function loopVarName(init: ts.ForInitializer): string | undefined {
   return ts.isIdentifier(init) ? init.text : undefined;
 }
 
-function unparen(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-}
-
 /** Does `node` contain, outside nested functions, a node matching `pred`? */
 export function containsNode(node: ts.Node, pred: (n: ts.Node) => boolean): boolean {
   let found = false;
@@ -140,7 +136,7 @@ function lengthReceiver(cond: ts.Expression | undefined): ts.Expression | undefi
 
 function numericBound(cond: ts.Expression | undefined): number | undefined {
   if (!cond) return undefined;
-  const c = unparen(cond);
+  const c = skipParens(cond);
   if (ts.isBinaryExpression(c) && ts.isNumericLiteral(c.right)) {
     const v = Number(c.right.text);
     const op = c.operatorToken.kind;
@@ -153,7 +149,7 @@ function numericBound(cond: ts.Expression | undefined): number | undefined {
 /** `i += n` with `n` other than the literal 1. */
 function isStride(inc: ts.Expression | undefined, v: string): boolean {
   if (!inc) return false;
-  const e = unparen(inc);
+  const e = skipParens(inc);
   if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.PlusEqualsToken) return false;
   if (!ts.isIdentifier(e.left) || e.left.text !== v) return false;
   return !(ts.isNumericLiteral(e.right) && e.right.text === '1');
@@ -218,7 +214,7 @@ function classifyWhile(cond: ts.Expression, body: ts.Statement): Partial<Iterati
 
 function literalLength(e: ts.Expression | undefined): number | undefined {
   if (!e) return undefined;
-  const u = unparen(e);
+  const u = skipParens(e);
   return ts.isArrayLiteralExpression(u) && !u.elements.some(ts.isSpreadElement) ? u.elements.length : undefined;
 }
 

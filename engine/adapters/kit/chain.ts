@@ -8,11 +8,10 @@
 import ts = require('typescript');
 import type { ColumnUse } from '../../sources/query-sites';
 import type { Range } from '../../types';
+import { skipParens as unparen } from '../../sources/ts-expr';
 
-export function unparen(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-}
+/** Skips parentheses, type assertions, `!` and `satisfies` (the shared `skipParens`). */
+export { unparen };
 
 
 /** Methods that consume a promise: they are not part of the query chain. */

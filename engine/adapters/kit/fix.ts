@@ -5,14 +5,13 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { FixPiece } from '../types';
+import { skipParens as unparen } from '../../sources/ts-expr';
 
 /** Stands for the key array in fix texts (Batched.pieces). */
 export const KEYS = '\u0000KEYS\u0000';
 
-export const unparen = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-  return e;
-};
+/** Skips parentheses, type assertions, `!` and `satisfies` (the shared `skipParens`). */
+export { unparen };
 
 /** `el` or `el.a.b`: the maximal property chain starting at the use (not called). */
 export function keyExpression(use: ts.Identifier): ts.Expression | undefined {
