@@ -19,7 +19,7 @@ import { findColumn, type ColumnInfo } from '../engine/schema/types';
 import { findNode } from '../engine/sources/call-graph';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, RelatedLocation } from '../engine/types';
-import { type FieldUse, fieldsRead, keyColumns, overFetchVerdict, resultHolder } from './row-use';
+import { type FieldUse, fieldsRead, keyColumns, keyOnlyWorthIt, overFetchVerdict, resultHolder } from './row-use';
 
 
 /** Fields of the result the code reads, or undefined when the result escapes or is not held in a variable. */
@@ -86,7 +86,7 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     const bytesUsed = rowWidth(ctx, usedCols);
     const rows = site.limit !== undefined ? { value: site.limit, source: 'code' as const, note: 'take/limit of the query' } : { value: ctx.model.params.defaultMatchingRows, source: 'default' as const, note: 'rows returned unknown; set model.defaultMatchingRows or add take/limit' };
     const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: all.length, columnsUsed: usedCols.length, tableRows: ctx.tableRows(table).value });
-    if (!(estimate.currentMs > estimate.fixedMs)) continue;
+    if (!(estimate.currentMs > estimate.fixedMs) || !keyOnlyWorthIt(v, estimate, ctx.config.minSavingMs)) continue;
     const fieldNames = [...use.fields!];
     const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}` : '';
     const related: RelatedLocation[] = [];

@@ -31,7 +31,7 @@ import type { Fix } from '../engine/types';
 import { defineRule } from './define-rule';
 import { skipsFile } from './one-off';
 import { checkOrmOverFetching } from './orm-checks';
-import { fieldsRead, keyColumns, overFetchVerdict, resultHolder, rowsFieldUses } from './row-use';
+import { type OverFetchVerdict, fieldsRead, keyColumns, keyOnlyWorthIt, overFetchVerdict, resultHolder, rowsFieldUses } from './row-use';
 
 function tableOf(ctx: RuleContext, item: FromItem): TableInfo | undefined {
   return item.table ?? ctx.table(item.name ?? '', item.schemaName);
@@ -192,10 +192,12 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   const all = known.flatMap((t) => [...t.columns.values()]);
   let usedCols: ColumnInfo[];
   let reads = '';
+  let verdict: OverFetchVerdict = { report: false };
   if (ctx.language === 'ts') {
     const fields = sqlFieldsRead(ctx, site);
     const v = overFetchVerdict(all, fields, (f) => known.map((t) => t.columns.get(f) ?? findColumn(t, f)).find((c) => !!c), known.flatMap(keyColumns));
     if (!v.report) return;
+    verdict = v;
     usedCols = v.usedCols;
     reads = ` but the code reads only ${[...fields!].map((f) => `\`${f}\``).join(', ')}`;
   } else {
@@ -207,7 +209,7 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   const colsUsed = Math.max(1, usedCols.length);
   const rows = rowsReturned(ctx, level, tables);
   const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: colsAll, columnsUsed: colsUsed });
-  if (!(estimate.currentMs > estimate.fixedMs)) return;
+  if (!(estimate.currentMs > estimate.fixedMs) || !keyOnlyWorthIt(verdict, estimate, ctx.config.minSavingMs)) return;
   const written = site.sql.slice(star.range.start, star.range.end);
   const what = star.implicit ? `\`TABLE ${written}\`` : star.qualifier ? `\`${written}\`` : '`SELECT *`';
   const via = star.items.filter((it) => it.kind === 'cte' || it.kind === 'subquery').map((it) => (it.kind === 'cte' ? `CTE ${it.name}` : `subquery ${it.alias ?? ''}`.trim()));
@@ -240,7 +242,7 @@ export default defineRule({
     needsSchema: 'ORM reads without a column selection and large-column notes',
     docs: {
       what:
-        "Flags a query that fetches every column of a table — `SELECT *` or `t.*` in a result list (followed through CTEs and subqueries to the tables whose columns reach the result), and the builder forms: `knex('t').select('*')`, Kysely `selectAll()`, Drizzle `db.select().from(t)`, an ORM read without a column selection (`select`, `attributes`, `columns`) — when the code then leaves large columns (json/jsonb, bytea, arrays, long text) unread, or reads nothing but the row's primary key (`id`: a lookup for its id). Only small columns left unread beside other fields the code reads are a few bytes a row: no finding. Every form gets the same verdict. Quiet when: the table is narrow (at most 6 columns, none large: fetching all of it costs next to nothing more); the rows escape — returned to the caller, spread, serialised, handed to a function — so whatever receives them may need every column; the code's use of the rows is not visible; the table is not in the schema, or hidden in an interpolation (`FROM ${table}`): what `*` fetches is then unknown. In a `.sql` file the reading code is not visible, so only a table with large columns gives a finding. Never flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row), `RETURNING *`. One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
+        "Flags a query that fetches every column of a table — `SELECT *` or `t.*` in a result list (followed through CTEs and subqueries to the tables whose columns reach the result), and the builder forms: `knex('t').select('*')`, Kysely `selectAll()`, Drizzle `db.select().from(t)`, an ORM read without a column selection (`select`, `attributes`, `columns`) — when the code then leaves large columns (json/jsonb, bytea, arrays, long text) unread, or reads nothing but the row's primary key (`id`: a lookup for its id) and listing it saves at least `minSavingMs` per call (many rows: a one-row lookup of a table read only by its id saves microseconds, no finding). Only small columns left unread beside other fields the code reads are a few bytes a row: no finding. Every form gets the same verdict. Quiet when: the table is narrow (at most 6 columns, none large: fetching all of it costs next to nothing more); the rows escape — returned to the caller, spread, serialised, handed to a function — so whatever receives them may need every column; the code's use of the rows is not visible; the table is not in the schema, or hidden in an interpolation (`FROM ${table}`): what `*` fetches is then unknown. In a `.sql` file the reading code is not visible, so only a table with large columns gives a finding. Never flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row), `RETURNING *`. One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
       why:
         'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },

@@ -2,7 +2,7 @@
  * How code uses the rows a query returns, and the one over-fetching verdict
  * both halves of the rule give: a query fetching every column is reported
  * when the code leaves large columns (json/jsonb/bytea/long text) unread, or
- * reads only the row's key (`id`: its primary key); it is quiet when the table is narrow, when only small columns go
+ * reads only the row's key (`id`: its primary key) and that saves at least `minSavingMs` a call; it is quiet when the table is narrow, when only small columns go
  * unread beside fields the code does use (the saving is a few bytes a row),
  * and when the rows escape (returned, spread, serialised, handed to a
  * function): whatever receives them may need every column.
@@ -10,6 +10,8 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { isLargeType } from '../engine/model';
+import { savingMs } from '../engine/model/impact';
+import type { Estimate } from '../engine/types';
 import { type ColumnInfo, findColumn, type TableInfo } from '../engine/schema/types';
 
 /** A table of at most this many columns and no large one is narrow: fetching all of it costs next to nothing more. */
@@ -169,7 +171,18 @@ export function fieldsRead(holder: ts.Node, many: boolean): FieldUse {
 
 export type OverFetchVerdict =
   | { report: false }
-  | { report: true; usedCols: ColumnInfo[]; unused: ColumnInfo[]; largeUnused: ColumnInfo[] };
+  | {
+      report: true;
+      usedCols: ColumnInfo[];
+      unused: ColumnInfo[];
+      largeUnused: ColumnInfo[];
+      /**
+       * Reported only because the code reads nothing but the row's key and every column left unread is
+       * small: the caller keeps the finding only when its estimated saving reaches `minSavingMs`
+       * (`keyOnlyWorthIt`), so a one-row lookup of a narrow table by id stays quiet.
+       */
+      keyOnly?: true;
+    };
 
 /**
  * The verdict over the columns fetched (`all`) and the fields the code reads (undefined: the rows escape
@@ -197,7 +210,16 @@ export function overFetchVerdict(
   // Only small columns unread: worth a finding only when the code wanted nothing but the row's key
   // (a lookup for its id); reading other fields too, the rest costs a few bytes a row.
   if (!usedCols.every((c) => keyCols.includes(c))) return { report: false };
-  return { report: true, usedCols, unused, largeUnused };
+  return { report: true, usedCols, unused, largeUnused, keyOnly: true };
+}
+
+/**
+ * Whether a key-only verdict is worth a finding: only small columns go unread, so what the rewrite saves is
+ * transfer alone, and it must reach `minSavingMs` per call (many rows, a wide row) — a one-row lookup of a
+ * table read only by its id saves microseconds (papermark: `User`, `Folder`, `Domain` read by id, 3 FPs).
+ */
+export function keyOnlyWorthIt(v: OverFetchVerdict, estimate: Estimate, minSavingMs: number): boolean {
+  return !(v.report && v.keyOnly) || savingMs(estimate) >= minSavingMs;
 }
 
 /**
