@@ -631,6 +631,23 @@ describe('--fix', () => {
       assert.deepEqual([...plan.files].sort(), [['a.sql', 'xfghxjklmnopqrst'], ['new.sql', 'x']]);
     });
 
+    it('one index per table per run: the index that serves the most of the table\'s findings wins, not the first in file order', () => {
+      const claims = [{ key: 'index:public.links', per: 'run' as const }];
+      const index = (start: number, column: string, currentMs: number): Finding => ({
+        ...finding(start, start + 1),
+        estimate: { currentMs, fixedMs: 1, assumptions: [], summary: '' },
+        fixes: [{ title: `index on ${column}`, safety: 'safe', claims, edits: [{ file: `m/${column}.sql`, range: { start: 0, end: 0 }, newText: `CREATE INDEX ON links (${column});` }] }],
+      });
+      // One finding needs (title) at 50 ms; two need (owner_id) at 30 ms each: owner_id saves more.
+      const textOf = (f: string) => (f === 'a.sql' ? 'abcdefgh' : undefined);
+      const plan = planFixPass([index(0, 'title', 50), finding(5, 6), index(2, 'owner_id', 30), index(3, 'owner_id', 30)], textOf);
+      assert.deepEqual(plan.applied.map((c) => c.fix.title), ['index on owner_id', 'fix 5']);
+      assert.deepEqual([...plan.files.keys()].sort(), ['a.sql', 'm/owner_id.sql']);
+      // The same findings with the costly one heavier: title wins.
+      const plan2 = planFixPass([index(0, 'title', 90), index(2, 'owner_id', 30), index(3, 'owner_id', 30)], textOf);
+      assert.deepEqual(plan2.applied.map((c) => c.fix.title), ['index on title']);
+    });
+
     it('a fix spanning two files lands in both or in neither', () => {
       const two: Finding = { ...finding(0, 1), fixes: [{ title: 'two', safety: 'safe', edits: [{ file: 'a.sql', range: { start: 0, end: 1 }, newText: 'A' }, { file: 'b.sql', range: { start: 2, end: 3 }, newText: 'B' }] }] };
       const blocker = finding(2, 3, 'safe', 'b.sql');
