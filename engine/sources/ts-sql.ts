@@ -66,7 +66,9 @@ export function looksLikeStatement(sql: string): boolean {
     let depth = 0;
     for (let i = 0; i < t.length; i++) {
       if (t[i] === '(') depth++;
-      else if (t[i] === ')' && --depth === 0) return !/^\s*(as\s+)?"?[\w$]+"?\s*$/i.test(t.slice(i + 1));
+      // After the group, a statement goes on only with a set operation or a trailing clause (or ends): anything
+      // else (`as n`, `as ??`, `->> 0 ASC NULLS FIRST, …`) makes it an expression (teable's knex.raw sort keys).
+      else if (t[i] === ')' && --depth === 0) return /^\s*(;\s*)?$|^\s*(union|intersect|except|order|limit|offset|fetch|for)\b/i.test(t.slice(i + 1));
     }
   }
   return true;

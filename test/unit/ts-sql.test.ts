@@ -254,10 +254,14 @@ describe('sources/ts-sql', () => {
     });
 
     it('knex.raw fragments handed to builders are not statements', () => {
-      const src = `import knex from 'knex';\nconst db = knex({});\nawait db('t').select(db.raw('count(*) as n'), db.raw('(select max(a) from u) as m'));\nawait db.raw('(select 1) union (select 2)');`;
+      const src = `import knex from 'knex';\nconst db = knex({});\nawait db('t').select(db.raw('count(*) as n'), db.raw('(select max(a) from u) as m'));\nawait db.raw('(select 1) union (select 2)');\n` +
+        // teable's sort and group keys: a subquery aliased by a `??` binding, or followed by an ordering.
+        `await db('t').select(db.raw('(select to_jsonb(array_agg(e)) from jsonb_array_elements_text(??::jsonb) as e) as ??', [c, c]));\n` +
+        `await db('t').orderByRaw(db.raw('(select 1 from u where u.a = ??) ->> 0 ASC NULLS FIRST, (select 2) DESC', [c]));\n` +
+        `await db.raw('(select a from t) order by a limit 1;');`;
       assert.deepEqual(
         sites(src).map((x) => x.sql),
-        ['(select 1) union (select 2)'],
+        ['(select 1) union (select 2)', '(select a from t) order by a limit 1;'],
       );
     });
   });

@@ -192,6 +192,9 @@ function placeholders(pieces: Piece[], bindings: ts.Expression | undefined, para
       if (m[2]) {
         const s = el && kit.constString(el);
         if (s) return { len: m[0].length, pieces: identPieces(s, true) };
+        // An identifier we cannot read (`UPDATE :table: SET :col: = …` with `{ table, col }`): a name hole, like `??`.
+        const expr = el?.getText(kit.sf) ?? '';
+        return { len: m[0].length, text: `"${expr.replace(/"/g, '').slice(0, 60) || m[1]}"`, hole: 'name', expr };
       }
       paramTexts.push(el ? el.getText(kit.sf) : '');
       return { len: m[0].length, param: paramTexts.length, expr: el?.getText(kit.sf) ?? '' };
