@@ -279,6 +279,10 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
     });
     if (PER_ELEMENT_METHODS.has(name) && argIndex === 0 && ts.isPropertyAccessExpression(call.expression)) {
       const reduce = name === 'reduce' || name === 'reduceRight';
+      // fp-ts style `A.map(cb)` on a namespace import: curried, the list arrives later through `pipe`/`flow`.
+      if (isNamespaceImport(call.expression.expression)) {
+        return { ...scope(call.expression.expression, name, paramName(node, reduce ? 1 : 0), false), collection: `the list piped into ${call.expression.getText()}`, collectionExpr: undefined, literalCount: undefined };
+      }
       // An async reducer that awaits its accumulator runs elements one after another.
       return scope(call.expression.expression, name, paramName(node, reduce ? 1 : 0), CONCURRENT_METHODS.has(name));
     }
@@ -317,6 +321,15 @@ export function enclosingIterations(node: ts.Node, inPlace?: FunctionRole): Iter
       if (scope) {
         out.push(scope);
       } else if (!isImmediateCallback(p)) {
+        // A thunk made per element (`xs.map((x) => async () => …)`, fp-ts `A.map((m) => () => …)` before
+        // `T.sequenceArray`, tasks for a limiter): whoever runs the thunks runs one per element.
+        const maker = thunkMaker(p);
+        if (maker) {
+          out.push({ ...maker.scope, concurrent: false });
+          child = maker.fn;
+          p = maker.fn.parent;
+          continue;
+        }
         const role = inPlace?.(p);
         if (!role) break;
         if (role !== true) out.push(role);
@@ -333,6 +346,27 @@ export function enclosingIterations(node: ts.Node, inPlace?: FunctionRole): Iter
     p = p.parent;
   }
   return out;
+}
+
+/** `A` in `A.map`, when the file imports it as `import * as A from '…'`. */
+function isNamespaceImport(e: ts.Expression): boolean {
+  if (!ts.isIdentifier(e)) return false;
+  return e.getSourceFile().statements.some(
+    (st) => ts.isImportDeclaration(st) && !!st.importClause?.namedBindings && ts.isNamespaceImport(st.importClause.namedBindings) && st.importClause.namedBindings.name.text === e.text,
+  );
+}
+
+/** The per-element callback that returns the function `fn` as its value (`(x) => () => …`, `return async () => …`). */
+function thunkMaker(fn: ts.Node): { fn: ts.Node; scope: IterationScope } | undefined {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
+  let e: ts.Node = fn;
+  while (e.parent && (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent) || ts.isSatisfiesExpression(e.parent))) e = e.parent;
+  let maker: ts.Node | undefined;
+  if (ts.isArrowFunction(e.parent) && e.parent.body === e) maker = e.parent;
+  else if (ts.isReturnStatement(e.parent)) maker = enclosingFunction(e.parent);
+  if (!maker) return undefined;
+  const scope = iterationScopeOf(maker);
+  return scope?.perElement ? { fn: maker, scope } : undefined;
 }
 
 /** The nearest function-like node around `node`, if any. */
