@@ -556,7 +556,8 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (isSchemaChangeSource(ctx.schema, ctx.file.path) || skipsFile(ctx)) return;
+    // The schema these queries run against is another database's (SchemaModel.otherDatabase): not judged as PostgreSQL.
+    if (isSchemaChangeSource(ctx.schema, ctx.file.path) || skipsFile(ctx) || ctx.schema.otherDatabase) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
       // SQL text nobody can read (a fragment built elsewhere) may hold the join condition.
       for (const model of models) if (!model.incomplete) for (const level of model.levels) checkLevel(ctx, site, model, level);

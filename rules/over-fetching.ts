@@ -256,7 +256,8 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (isSchemaChangeSource(ctx.schema, ctx.file.path) || skipsFile(ctx)) return;
+    // The schema these queries run against is another database's (SchemaModel.otherDatabase): not judged as PostgreSQL.
+    if (isSchemaChangeSource(ctx.schema, ctx.file.path) || skipsFile(ctx) || ctx.schema.otherDatabase) return;
     for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {
       for (const model of models) {
         for (const level of model.levels) {

@@ -175,7 +175,8 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (skipsFile(ctx)) return;
+    // The schema these queries run against is another database's (SchemaModel.otherDatabase): not judged as PostgreSQL.
+    if (skipsFile(ctx) || ctx.schema.otherDatabase) return;
     if (ctx.schema.tables.size > 0 && !isSchemaChangeSource(ctx.schema, ctx.file.path)) {
       const sel = selectivityContext(ctx);
       for (const { site, models } of fileQueryModels(ctx.sqlSites(), ctx.schema)) {

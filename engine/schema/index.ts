@@ -298,6 +298,15 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?:
       message: `${d.evidence}: ${d.database}, not PostgreSQL; the ${n} schema file${n === 1 ? '' : 's'} under ${d.folder || '.'}/ ${n === 1 ? 'is' : 'are'} skipped, and .sql files there are not linted`,
     });
   }
+  const other = otherDatabaseEvidence(model);
+  if (other) {
+    model.otherDatabase = other;
+    model.problems.push({
+      file: other.file,
+      range: other.range,
+      message: `${other.evidence}: these schema sources are another database's (SQLite, MySQL), not PostgreSQL; the queries that run against them are not judged by the SQL rules`,
+    });
+  }
   for (const f of statsFiles) {
     applyStats(model, f);
     model.sources.push(f.path);
@@ -414,4 +423,26 @@ function applyConfig(model: SchemaModel, config: QuerylensConfig): void {
     }
     if (tc.tiny !== undefined) t.tiny = tc.tiny;
   }
+}
+
+/**
+ * Column types PostgreSQL does not have (no such built-in type, no alias its grammar accepts) that SQLite
+ * or MySQL migrations declare. A CREATE TABLE using one fails on PostgreSQL, so sources declaring one are
+ * not PostgreSQL's (colanode's client package: Kysely migrations of a SQLite database, `data blob`).
+ */
+const OTHER_DATABASE_TYPES = new Set(['blob', 'tinyblob', 'mediumblob', 'longblob', 'clob', 'tinytext', 'mediumtext', 'longtext', 'tinyint', 'mediumint', 'datetime', 'nvarchar']);
+
+/** The first column (in source order) whose declared type only another database has, unless an enum of that name exists. */
+function otherDatabaseEvidence(model: SchemaModel): SchemaModel['otherDatabase'] {
+  for (const t of model.tables.values()) {
+    if (t.origin !== 'sql') continue;
+    for (const c of t.columns.values()) {
+      const type = c.type.replace(/\(.*$/, '').replace(/\[\]$/, '');
+      if (!OTHER_DATABASE_TYPES.has(type) || model.enums?.has(type)) continue;
+      const at = c.definedAt ?? t.definedAt;
+      if (!at) continue;
+      return { evidence: `column ${t.name}.${c.name} is declared \`${type}\`, a type PostgreSQL does not have`, file: at.file, range: at.range };
+    }
+  }
+  return undefined;
 }

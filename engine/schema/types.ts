@@ -132,6 +132,12 @@ export interface SchemaModel {
   problems: SchemaProblem[];
   /** Folders of another database's SQL: not schema sources, and their `.sql` files are not linted as PostgreSQL. */
   nonPostgres?: NonPostgresFolder[];
+  /**
+   * The schema sources declare what only another database has (a column of type `blob`, `datetime`,
+   * `longtext` …, which PostgreSQL would reject): they are another database's migrations (SQLite, MySQL),
+   * so the statements and calls that run against this schema are not judged as PostgreSQL.
+   */
+  otherDatabase?: { evidence: string; file: string; range?: Range };
   /** Enum types (`CREATE TYPE … AS ENUM`, Prisma `enum`) by the name column types carry, with their labels. */
   enums?: Map<string, string[]>;
   /** The stats snapshot applied (querylens.stats.json): its file, and the workload and plans it holds. */
