@@ -66,7 +66,7 @@ export function elementUses(node: ts.Node, el: string): ts.Identifier[] {
 // ---------------------------------------------------------------------------
 // Shared machinery
 
-function render(node: ts.Node, pieces: FixPiece[], keys: string): string {
+export function render(node: ts.Node, pieces: FixPiece[], keys: string): string {
   const base = node.getStart();
   let text = node.getText();
   for (const p of [...pieces].sort((a, b) => b.start - a.start)) {
@@ -132,7 +132,7 @@ export function declaredNames(node: ts.Node): Set<string> {
 }
 
 /** Variables assigned inside a node (`x = …`, `x += …`, `x++`). */
-function assignedNames(node: ts.Node): Set<string> {
+export function assignedNames(node: ts.Node): Set<string> {
   const out = new Set<string>();
   const visit = (n: ts.Node): void => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left)) out.add(n.left.text);
@@ -179,7 +179,7 @@ export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn
 }
 
 /** Edits that make `name` importable from `module` (nothing when it is already). */
-function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string, name: string): TextEdit[] | undefined {
+export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string, name: string): TextEdit[] | undefined {
   let lastImport: ts.ImportDeclaration | undefined;
   for (const st of sf.statements) {
     if (!ts.isImportDeclaration(st)) continue;
@@ -264,7 +264,7 @@ function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, co
  * The row an insert call writes (Prisma `create({ data })`, the argument of `insert`/`values`), or null
  * when the call is not an insert; undefined when it is one but the row is not an object literal.
  */
-function insertRowOf(call: ts.CallExpression): ts.ObjectLiteralExpression | undefined | null {
+export function insertRowOf(call: ts.CallExpression): ts.ObjectLiteralExpression | undefined | null {
   for (const c of chainCalls(call)) {
     const m = methodOf(c);
     if (m === 'create' && c.arguments.length === 1 && ts.isObjectLiteralExpression(c.arguments[0])) {
@@ -287,7 +287,7 @@ function insertRowOf(call: ts.CallExpression): ts.ObjectLiteralExpression | unde
  * columns — unless the statement already tolerates conflicts (`onConflict(…).ignore()`,
  * `onConflictDoNothing`, …), which the batched form keeps.
  */
-function insertMayCollide(ctx: RuleContext, site: QuerySite, call: ts.CallExpression): boolean {
+export function insertMayCollide(ctx: RuleContext, site: QuerySite, call: ts.CallExpression): boolean {
   if (chainCalls(call).some((c) => /^(onConflict|onConflictDoNothing|onConflictDoUpdate|ignore|merge|orIgnore|onDuplicateKeyUpdate)$/.test(methodOf(c)))) return false;
   const table = site.table ? ctx.table(site.table) : undefined;
   const row = insertRowOf(call);

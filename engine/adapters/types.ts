@@ -293,6 +293,12 @@ export interface AdapterRules {
   limitWord: string;
   /** Rows come back with typed keys (numbers stay numbers, decimals are objects), not driver strings. */
   typedRowKeys: boolean;
+  /**
+   * Calls whose callback runs every query on its parameter in one transaction, as the chain's method names
+   * from the receiver (`$transaction`, `transaction`, `transaction.execute` for `db.transaction().execute(cb)`).
+   * Inside one, N statements fail or commit together, as one batched statement does.
+   */
+  transactionCallbacks: readonly string[];
   /** The single-key query rewritten to take the key array (read, or write with `write`). */
   batchedRead(input: BatchInput): Batched | undefined;
   /** A per-element write the generic rewrites do not cover, as one statement (`createMany`, `updateMany`). */

@@ -421,6 +421,7 @@ export const drizzle: Adapter<'drizzle'> = {
     batchAdvice,
     limitWord: 'limit',
     typedRowKeys: true,
+    transactionCallbacks: ['transaction'],
     batchedRead,
     batchedWrite: none,
     insertRowsCall: (calls, methods) => (methods.includes('insert') ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),

@@ -345,6 +345,7 @@ export const knex: Adapter<'knex'> = {
     batchAdvice,
     limitWord: 'limit',
     typedRowKeys: false,
+    transactionCallbacks: ['transaction'],
     batchedRead,
     batchedWrite: none,
     insertRowsCall: (calls) => calls.find((c) => fx.methodOf(c) === 'insert'),

@@ -238,6 +238,7 @@ export const kysely: Adapter<'kysely'> = {
     batchAdvice,
     limitWord: 'limit',
     typedRowKeys: false,
+    transactionCallbacks: ['transaction.execute'],
     batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite: none,
     insertRowsCall: (calls, methods) => (methods.includes('insertInto') && methods[0] === 'execute' ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),

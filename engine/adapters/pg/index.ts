@@ -103,6 +103,8 @@ export const pg: Adapter<'pg'> = {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     limitWord: 'limit',
     typedRowKeys: false,
+    // BEGIN/COMMIT are statements of their own: no callback runs in one.
+    transactionCallbacks: [],
     batchedRead,
     batchedWrite: none,
     insertRowsCall: none,

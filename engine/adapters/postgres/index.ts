@@ -97,6 +97,7 @@ export const postgres: Adapter<'postgres'> = {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     limitWord: 'limit',
     typedRowKeys: false,
+    transactionCallbacks: ['begin'],
     batchedRead,
     batchedWrite: none,
     insertRowsCall: none,

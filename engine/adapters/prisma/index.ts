@@ -360,6 +360,7 @@ export const prisma: Adapter<'prisma'> = {
     batchAdvice,
     limitWord: 'take',
     typedRowKeys: true,
+    transactionCallbacks: ['$transaction'],
     batchedRead: ({ node, key, write }: BatchInput) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite,
     insertRowsCall: none,

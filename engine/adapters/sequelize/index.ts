@@ -242,6 +242,8 @@ export const sequelize: Adapter<'sequelize'> = {
     batchAdvice,
     limitWord: 'limit',
     typedRowKeys: false,
+    // A managed transaction's queries name it in their options ({ transaction: t }), not through a receiver.
+    transactionCallbacks: [],
     batchedRead: ({ node, key, write, table }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key, table)),
     batchedWrite,
     insertRowsCall: none,

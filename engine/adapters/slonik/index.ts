@@ -74,6 +74,7 @@ export const slonik: Adapter<'slonik'> = {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     limitWord: 'limit',
     typedRowKeys: false,
+    transactionCallbacks: ['transaction'],
     batchedRead: none,
     batchedWrite: none,
     insertRowsCall: none,

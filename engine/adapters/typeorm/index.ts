@@ -336,6 +336,7 @@ export const typeorm: Adapter<'typeorm'> = {
     batchAdvice,
     limitWord: 'take',
     typedRowKeys: false,
+    transactionCallbacks: ['transaction'],
     batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite: none,
     insertRowsCall: (calls, methods) => (methods[0] === 'insert' ? calls[0] : undefined),
