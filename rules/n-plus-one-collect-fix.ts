@@ -26,7 +26,8 @@
  * committed are visible to no one else; the write's result is unused; the loop body never returns (which
  * would skip the statement after the loop). A keyed update writes the same values to every row (nothing
  * but its key depends on the loop); Prisma's `updateMany` does not throw for a missing row as `update` does,
- * which the title says.
+ * which the title says. One statement binds at most 65,535 values (rows × columns, or keys) where the loop had
+ * no limit: the title says to chunk a list that can pass it.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
@@ -193,5 +194,6 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   edits.push({ file: ctx.file.path, range: { start: stmt.getStart(), end: stmt.getEnd() }, newText: `${collected}.push(${pushed});` });
   edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${collected}.length) await ${batched};` });
   const what = site.table ?? site.entity ?? 'rows';
-  return { title: `Write \`${what}\` once for the whole loop (same transaction): ${title}`, safety: 'suggestion', edits };
+  // PostgreSQL takes at most 65,535 bind parameters in one statement (rows × columns, or keys): the loop had no such limit.
+  return { title: `Write \`${what}\` once for the whole loop (same transaction): ${title}; chunk a list that can pass 65,535 bound values`, safety: 'suggestion', edits };
 }
