@@ -110,7 +110,7 @@ export function makeDirectories(dir: string): void {
 /** The real path of a directory (the project root may itself be reached through a link), or the path when it cannot be resolved. */
 export function realpathOr(p: string): string {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     return p;
   }
@@ -274,7 +274,7 @@ export function resolveInside(realRoot: string, abs: string): { real: string } |
   const rest: string[] = [];
   for (;;) {
     try {
-      const real = fs.realpathSync(existing);
+      const real = fs.realpathSync.native(existing);
       const full = rest.length ? path.join(real, ...rest.reverse()) : real;
       return isInside(realRoot, full) ? { real: full } : { outside: 'a symbolic link leads outside the project' };
     } catch (e) {

@@ -77,8 +77,14 @@ export class LintSession {
   ) {
     const disk = lazyReader(init.root);
     const now = init.now;
-    this.project = new Project(init.config, { readFile: (rel) => given.get(rel) ?? disk(rel), listFiles: () => init.candidates, ...(now === undefined ? {} : { now: () => new Date(now) }) }, [...rules]);
+    this.project = new Project(
+      init.config,
+      { readFile: (rel) => given.get(rel) ?? disk(rel), listFiles: () => init.candidates, released: (chars) => collectAfter(chars), ...(now === undefined ? {} : { now: () => new Date(now) }) },
+      [...rules],
+    );
     this.project.setPathsOnDisk(init.pathsOnDisk);
+    // The project-wide usage facts, when an analysis asks for them first, parse every file under the same budget.
+    this.project.usageTreeBudget = init.treeBudget;
     for (const [p, text] of init.schemaFiles) this.project.setFile(p, text);
   }
 
@@ -123,9 +129,14 @@ export class LintSession {
       // next trees pile up on top of them first (Unleash, 5,612 files: old space grew from 107 to
       // 308 MB before its one late collection, to 92 MB), and that heap, not the live data, is the
       // peak memory. A small release (a tiny budget) is left to V8: a full collection costs more.
-      if (held >= GC_AFTER_CHARS) fullGc()?.();
+      collectAfter(held);
     }
   }
+}
+
+/** A full collection after dropping this many characters' trees, when that is worth one (see LintSession.bound). */
+function collectAfter(chars: number): void {
+  if (chars >= GC_AFTER_CHARS) fullGc()?.();
 }
 
 /** Tree characters whose release is worth a full collection (the heap holds about 25 bytes a character). */

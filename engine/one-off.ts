@@ -95,16 +95,25 @@ export interface OneOffFiles {
  * Entry files that package.json scripts run and that no application script runs, from every
  * package.json above or beside the given paths (`text` reads a project file).
  */
-export function packageScriptEntries(packageFiles: readonly string[], text: (path: string) => string | undefined): OneOffFiles {
+export function packageScriptEntries(
+  packageFiles: readonly string[],
+  text: (path: string) => string | undefined,
+  /** One package.json's entries (the project memoises them per file: every folder below shares its root's). */
+  entriesOf: (pkg: string, text: string) => readonly { file: string; app: boolean }[] = (pkg, t) => packageEntries(pkg, t),
+): OneOffFiles {
   const app = new Set<string>();
   const other = new Set<string>();
   for (const pkg of packageFiles) {
     const t = text(pkg);
     if (t === undefined) continue;
-    const dir = pkg.includes('/') ? pkg.slice(0, pkg.lastIndexOf('/')) : '';
-    for (const e of scriptEntries(dir, t)) (e.app ? app : other).add(e.file);
+    for (const e of entriesOf(pkg, t)) (e.app ? app : other).add(e.file);
   }
   return { packages: packageFiles, scriptOnly: new Set([...other].filter((f) => !app.has(f))) };
+}
+
+/** The files one package.json's scripts run, each with whether a script that runs the application does. */
+export function packageEntries(pkg: string, text: string): { file: string; app: boolean }[] {
+  return scriptEntries(pkg.includes('/') ? pkg.slice(0, pkg.lastIndexOf('/')) : '', text);
 }
 
 /** The package.json files that may run `path`: one in each folder from the file's up to the project root. */

@@ -26,7 +26,7 @@ import { tsSqlSites } from './sources/ts-sql';
 import { type FileUsage, fileUsage, ProjectUsage } from './sources/table-usage';
 import { isTestFilePath } from '../rules/one-off';
 import { backgroundReason } from './background';
-import { oneOffReason, packageFilesFor, packageScriptEntries } from './one-off';
+import { oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } from './one-off';
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
@@ -48,6 +48,8 @@ export interface ProjectHost {
   listFiles?(): readonly string[];
   /** The clock new timestamped migrations are named by (the CLI's run start, the server's analysis time). */
   now?(): Date;
+  /** Told when `usage()` dropped syntax trees of this many characters for its budget (the CLI collects the garbage then). */
+  released?(chars: number): void;
 }
 
 /** The input an analysis has when it consults the project-wide usage facts (`Project.usage`), in `analyzeTracked`'s list. */
@@ -106,6 +108,14 @@ export function missingSchemaProblems(results: Iterable<[string, AnalysisResult]
   return out;
 }
 
+/**
+ * Memos whose values hold no syntax node, only data read from texts (module resolution, package.json and
+ * tsconfig.json, package scripts, the interface index, migration folders): `release` keeps them, so a lint
+ * that drops its trees every few thousand files does not scan every project file again after each drop
+ * (the interface index and a migration tool's table files read every file's text; on sim, 15,000 of them).
+ */
+const TEXT_ONLY_MEMO = /^(prov-resolve$|prov-pkg:|prov-tsconfig:|oneOff:|oneOffPkg:|implementations$|migration-)/;
+
 export class Project implements ProjectServices {
   private files = new Map<string, string>();
   private siteCache = new Map<string, { text: string; sites: SqlSite[]; reads: string[] }>();
@@ -119,7 +129,7 @@ export class Project implements ProjectServices {
   private memos = new Map<string, { text: string; value: unknown; incidents: Incident[]; reads: string[] }>();
   /** Per-file usage summaries computed elsewhere (a worker, the CLI's cache), by path; null: the file contributes nothing. */
   private usageSeeds = new Map<string, FileUsage | null>();
-  private readonly trees = new TsCache();
+  private trees = new TsCache();
   /** Bumped whenever a file's text, the file set or the config changes: project-wide facts are rebuilt lazily. */
   private generation = 0;
   private usageCache?: { generation: number; usage: ProjectUsage };
@@ -193,11 +203,21 @@ export class Project implements ProjectServices {
     return [...this.files.keys()];
   }
 
-  /** Every file of the project: the ones given, and the ones the host lists. */
+  private projectFilesCache?: { generation: number; listed: readonly string[] | undefined; files: string[] };
+
+  /**
+   * Every file of the project: the ones given, and the ones the host lists. The same array while neither
+   * the files nor the host's list changed (the CLI's list is one array), so callers can key caches on it.
+   */
   projectFiles(): string[] {
+    const listed = this.host.listFiles?.();
+    const hit = this.projectFilesCache;
+    if (hit && hit.generation === this.generation && hit.listed === listed) return hit.files;
     const all = new Set(this.files.keys());
-    for (const p of this.host.listFiles?.() ?? []) all.add(p);
-    return [...all];
+    for (const p of listed ?? []) all.add(p);
+    const files = [...all];
+    this.projectFilesCache = { generation: this.generation, listed, files };
+    return files;
   }
 
   /**
@@ -209,18 +229,59 @@ export class Project implements ProjectServices {
     // One input of its own for whoever asks (USAGE_INPUT, whose state is `usageDigest`), not every file it reads.
     noteRead(USAGE_INPUT);
     if (this.usageCache?.generation === this.generation) return this.usageCache.usage;
-    const usage = isolatedReads(() => {
-      const u = new ProjectUsage();
-      // In path order, whichever files were given or seeded: the merged sets iterate the same way everywhere.
-      for (const path of this.usageFiles()) {
-        const seeded = this.usageSeeds.get(path);
-        const fu = seeded !== undefined ? seeded : this.fileUsage(path);
-        if (fu) u.add(fu);
-      }
-      return u;
-    });
+    const usage = isolatedReads(() =>
+      this.aside((bound) => {
+        const u = new ProjectUsage();
+        // In path order, whichever files were given or seeded: the merged sets iterate the same way everywhere.
+        for (const path of this.usageFiles()) {
+          const seeded = this.usageSeeds.get(path);
+          const fu = seeded !== undefined ? seeded : this.fileUsage(path);
+          if (fu) u.add(fu);
+          bound();
+        }
+        return u;
+      }),
+    );
     this.usageCache = { generation: this.generation, usage };
     return usage;
+  }
+
+  /**
+   * Characters of source whose syntax trees `usage()` may hold while it summarises every project file
+   * (the CLI's per-thread budget); Infinity (the default, the server): no bound.
+   */
+  usageTreeBudget = Infinity;
+  /** Times `usage()` dropped the trees and memos it had built, for its budget. */
+  usageReleases = 0;
+  /** The most characters of source whose trees `usage()` held at once (checked between two files). */
+  usagePeakChars = 0;
+
+  /**
+   * Runs `compute` on trees, memos and SQL sites of its own, put aside afterwards, and drops them whenever
+   * they pass `usageTreeBudget` (`compute` calls `bound` between two files): the project-wide usage facts
+   * parse every project file, usually from inside one file's analysis, whose own trees (and the nodes its
+   * rules hold) stay as they were. Without that, a 15,000-file monorepo (sim) held every file's tree at once:
+   * heaps of several GB and minutes of garbage collection. The values are the same (they depend on texts only).
+   */
+  private aside<T>(compute: (bound: () => void) => T): T {
+    const budget = this.usageTreeBudget;
+    if (!Number.isFinite(budget)) return compute(() => undefined);
+    const held = { trees: this.trees, memos: this.memos, siteCache: this.siteCache };
+    this.trees = new TsCache(held.trees.deep);
+    this.memos = new Map();
+    this.siteCache = new Map();
+    try {
+      return compute(() => {
+        this.usagePeakChars = Math.max(this.usagePeakChars, this.trees.heldChars);
+        const held = this.trees.heldChars;
+        if (held <= budget) return;
+        this.release();
+        this.usageReleases++;
+        this.host.released?.(held);
+      });
+    } finally {
+      ({ trees: this.trees, memos: this.memos, siteCache: this.siteCache } = held);
+    }
   }
 
   private diskPaths = new Set<string>();
@@ -247,7 +308,7 @@ export class Project implements ProjectServices {
   oneOffReason(path: string): string | undefined {
     const pkgs = packageFilesFor(path);
     const texts = pkgs.map((p) => this.fileText(p) ?? '').join('\u0000');
-    const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, texts, () => packageScriptEntries(pkgs, (p) => this.fileText(p)));
+    const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, texts, () => packageScriptEntries(pkgs, (p) => this.fileText(p), (pkg, t) => this.memo(`oneOffPkg:${pkg}`, t, () => packageEntries(pkg, t))));
     return oneOffReason(path, this.config, entries.scriptOnly);
   }
 
@@ -448,7 +509,7 @@ export class Project implements ProjectServices {
    */
   release(): void {
     this.trees.clear();
-    this.memos.clear();
+    for (const key of this.memos.keys()) if (!TEXT_ONLY_MEMO.test(key)) this.memos.delete(key);
     this.siteCache.clear();
   }
 

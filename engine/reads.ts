@@ -14,37 +14,51 @@
  * add their reads to the enclosing ones.
  */
 
-const frames: Set<string>[] = [];
+/**
+ * A computation's reads, and the recorded lists already added to them: memo hits replay the same
+ * (never mutated) list again and again — a helper's provenance read by every file that imports it, within
+ * one analysis many times — and a list added once is added.
+ */
+interface Frame {
+  reads: Set<string>;
+  replayed: WeakSet<Iterable<string>>;
+}
+
+const frames: Frame[] = [];
+
+const newFrame = (): Frame => ({ reads: new Set(), replayed: new WeakSet() });
 
 /** A path whose text (or absence) the current computation depends on. */
 export function noteRead(path: string): void {
-  if (frames.length) frames[frames.length - 1].add(path);
+  if (frames.length) frames[frames.length - 1].reads.add(path);
 }
 
 /** Runs `compute`, returning what it read; the reads also count for the enclosing computation. */
 export function collectReads<T>(compute: () => T): { value: T; reads: string[] } {
-  const frame = new Set<string>();
+  const frame = newFrame();
   frames.push(frame);
   let value: T;
   try {
     value = compute();
   } finally {
     frames.pop();
-    replayReads(frame);
+    replayReads(frame.reads);
   }
-  return { value, reads: [...frame] };
+  return { value, reads: [...frame.reads] };
 }
 
-/** Adds reads recorded earlier (a memo hit) to the current computation. */
+/** Adds reads recorded earlier (a memo hit) to the current computation. The list must not change afterwards. */
 export function replayReads(reads: Iterable<string>): void {
   if (!frames.length) return;
   const top = frames[frames.length - 1];
-  for (const r of reads) top.add(r);
+  if (top.replayed.has(reads)) return;
+  top.replayed.add(reads);
+  for (const r of reads) top.reads.add(r);
 }
 
 /** Runs `compute` without charging its reads to anyone (a project-wide fact, tracked as one input of its own). */
 export function isolatedReads<T>(compute: () => T): T {
-  frames.push(new Set());
+  frames.push(newFrame());
   try {
     return compute();
   } finally {

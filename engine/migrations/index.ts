@@ -20,15 +20,43 @@ export function migrationTools(): MigrationTool[] {
   return [...allAdapters.flatMap((a) => a.schema.migrationTools), ...SQL_TOOLS];
 }
 
+/**
+ * The paths of a view, by the lists they were made of (kept while those are the same objects: the CLI's
+ * file lists never change, the server's are new ones after a change). Every fix of a finding needs them,
+ * and sorting a 16,000-file monorepo's paths in natural order per finding cost more than its analysis.
+ */
+const viewPaths = new WeakMap<readonly string[], WeakMap<ReadonlySet<string>, WeakMap<readonly string[], { all: Set<string>; paths: string[] }>>>();
+/** The key of `migrationHomes`' memo by the view's paths (one string object, compared in O(1) when it is the same). */
+const homesKeys = new WeakMap<readonly string[], WeakMap<readonly string[], string>>();
+
+function pathsOf(files: readonly string[], disk: ReadonlySet<string>, sources: readonly string[]): { all: Set<string>; paths: string[] } {
+  let byDisk = viewPaths.get(files);
+  if (!byDisk) viewPaths.set(files, (byDisk = new WeakMap()));
+  let bySources = byDisk.get(disk);
+  if (!bySources) byDisk.set(disk, (bySources = new WeakMap()));
+  let hit = bySources.get(sources);
+  if (!hit) {
+    const all = new Set<string>([...files, ...disk, ...sources]);
+    hit = { all, paths: [...all].filter((p) => !p.includes('node_modules/')).sort(naturalCompare) };
+    bySources.set(sources, hit);
+  }
+  return hit;
+}
+
+const NO_FILES: readonly string[] = [];
+const NO_PATHS: ReadonlySet<string> = new Set();
+
 export function migrationView(project: ProjectServices, schema: SchemaModel): MigrationView {
-  const all = new Set<string>([...(project.projectFiles?.() ?? []), ...(project.pathsOnDisk?.() ?? []), ...schema.sources]);
-  const paths = [...all].filter((p) => !p.includes('node_modules/')).sort(naturalCompare);
+  const { all, paths } = pathsOf(project.projectFiles?.() ?? NO_FILES, project.pathsOnDisk?.() ?? NO_PATHS, schema.sources);
   return { project, schema, paths, exists: (p) => all.has(p) || project.fileText(p) !== undefined, text: (p) => project.fileText(p), now: project.now?.() };
 }
 
 /** Each tool's homes in the project, library tools first (memoised per project state). */
 export function migrationHomes(view: MigrationView): MigrationHome[] {
-  const key = `${view.paths.join('\n')}\0${view.schema.sources.join('\n')}`;
+  let bySources = homesKeys.get(view.paths);
+  if (!bySources) homesKeys.set(view.paths, (bySources = new WeakMap()));
+  let key = bySources.get(view.schema.sources);
+  if (key === undefined) bySources.set(view.schema.sources, (key = `${view.paths.join('\n')}\0${view.schema.sources.join('\n')}`));
   return view.project.memo('migration-homes', key, () => {
     const claimed = new Set<string>();
     const homes: MigrationHome[] = [];

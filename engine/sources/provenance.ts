@@ -25,7 +25,7 @@ import { lastName, stringArg } from '../adapters/kit/provenance';
 import type { ProjectServices } from '../context';
 import type { Binding, Library, Origin, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
-import { noteSwallowed } from '../guard';
+import { collectIncidents, type Incident, noteSwallowed, replayIncidents } from '../guard';
 import { collectReads, replayReads } from '../reads';
 import { tsSourceFile } from './ts-ast';
 
@@ -400,6 +400,27 @@ function lasting<K, T>(table: Map<K, Lasting<T>>, key: K, c: Ctx, compute: () =>
   return v;
 }
 
+/** A top-level answer, with what computing it read and the limits it met (see FileProv.values). */
+interface Answer<T> extends Lasting<T> {
+  incidents: Incident[];
+}
+
+/** `compute`'s answer from `table`, or computed and kept; a hit replays the reads and the incidents. A throw is not kept. */
+function answered<K, T>(table: Map<K, Answer<T>>, key: K, compute: () => T): T {
+  const known = table.get(key);
+  if (known) {
+    replayReads(known.reads);
+    replayIncidents(known.incidents);
+    return known.v;
+  }
+  const {
+    value: { value: v, incidents },
+    reads,
+  } = collectReads(() => collectIncidents(compute));
+  table.set(key, { v, reads, incidents });
+  return v;
+}
+
 class FileProv implements FileProvenance {
   /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
   private scopes = new Map<ts.Node, Map<string, ts.Node[]>>();
@@ -424,6 +445,14 @@ class FileProv implements FileProvenance {
   private returnValues = new Map<ts.Node, Lasting<Value | undefined>>();
   private callTargets = new Map<ts.Node, Lasting<{ prov: FileProv; node: ts.SignatureDeclaration } | undefined>>();
   private declaredTypes = new Map<ts.Node, Lasting<{ prov: FileProv; type: ts.TypeNode } | undefined>>();
+  /**
+   * Answers of the public entry points `value` and `callTarget` by node. Each starts from a fresh context,
+   * so asking again computes the same answer (what it read and the limits it met are replayed): on sim,
+   * 2.2 million resolutions asked about 514,000 nodes (the extractors, the rules and the call graph ask
+   * about the same receivers and calls), 69 % of the resolution steps were repeats.
+   */
+  private values = new Map<ts.Node, Answer<Value | undefined>>();
+  private callTargetAnswers = new Map<ts.Node, Answer<{ prov: FileProv; node: ts.SignatureDeclaration } | undefined>>();
 
   constructor(
     private readonly project: ProjectServices,
@@ -558,7 +587,7 @@ class FileProv implements FileProvenance {
 
   value(expr: ts.Expression): Value | undefined {
     try {
-      return this.valueOf(expr, newCtx());
+      return answered(this.values, expr, () => this.valueOf(expr, newCtx()));
     } catch (e) {
       // Provenance is advisory: a surprise in an odd tree means "unknown", never a crash (a too-deep file is reported).
       noteSwallowed(this.path, 'provenance', e);
@@ -578,7 +607,7 @@ class FileProv implements FileProvenance {
 
   callTarget(call: ts.CallExpression): { file: string; node: ts.SignatureDeclaration } | undefined {
     try {
-      const t = this.callTargetOf(call, newCtx());
+      const t = answered(this.callTargetAnswers, call, () => this.callTargetOf(call, newCtx()));
       return t ? { file: t.prov.path, node: t.node } : undefined;
     } catch {
       return undefined;

@@ -31,10 +31,17 @@ export function scriptKind(path: string): ts.ScriptKind {
 export class TsCache {
   private readonly entries = new Map<string, { text: string; sf: ts.SourceFile; tooDeep?: string }>();
 
+  /**
+   * `deep`: why files were not parsed (by path, with the text), kept when the trees are dropped and
+   * shareable with another cache (Project's aside trees): a limit problem names the reason whichever
+   * cache parsed the file.
+   */
+  constructor(readonly deep = new Map<string, { text: string; why: string }>()) {}
+
   /** Why the file's current text was not parsed (nested too deeply), or undefined. */
   tooDeep(path: string, text: string): string | undefined {
-    const hit = this.entries.get(path);
-    return hit && hit.text === text ? hit.tooDeep : undefined;
+    const hit = this.deep.get(path);
+    return hit && hit.text === text ? hit.why : undefined;
   }
   /** Characters of text whose trees are held: what the trees' memory grows with. */
   heldChars = 0;
@@ -42,6 +49,7 @@ export class TsCache {
   private put(path: string, entry: { text: string; sf: ts.SourceFile; tooDeep?: string }): void {
     this.heldChars += entry.text.length - (this.entries.get(path)?.text.length ?? 0);
     this.entries.set(path, entry);
+    if (entry.tooDeep) this.deep.set(path, { text: entry.text, why: entry.tooDeep });
   }
 
   get(path: string, text: string): ts.SourceFile {
@@ -93,6 +101,7 @@ export class TsCache {
   delete(path: string): void {
     this.heldChars -= this.entries.get(path)?.text.length ?? 0;
     this.entries.delete(path);
+    this.deep.delete(path);
   }
 
   clear(): void {

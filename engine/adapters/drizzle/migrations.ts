@@ -134,9 +134,14 @@ function extraConfigEdit(decl: TableDecl, plan: IndexPlan, props: string[], arra
   return undefined;
 }
 
+/** The memo key of `tableFiles` by the view's paths: joined once per list, not per finding. */
+const pathKeys = new WeakMap<readonly string[], string>();
+
 /** TypeScript files that declare Drizzle tables, memoised per project state. */
 function tableFiles(view: MigrationView): string[] {
-  return view.project.memo('drizzle-table-files', view.paths.join('\n'), () =>
+  let key = pathKeys.get(view.paths);
+  if (key === undefined) pathKeys.set(view.paths, (key = view.paths.join('\n')));
+  return view.project.memo('migration-table-files', key, () =>
     view.paths.filter((p) => /\.[cm]?tsx?$/.test(p) && !/\.d\.[cm]?ts$/.test(p) && /\b(pgTable|\.table)\s*\(/.test(view.text(p) ?? '')),
   );
 }
