@@ -99,7 +99,7 @@ function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope):
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end)) {
-      if (graph.queryOfCall(ctx.file.path, n) || graph.batchedQueryOfCall(ctx.file.path, n)) found = true;
+      if (graph.queriesOfCall(ctx.file.path, n) || graph.batchedQueryOfCall(ctx.file.path, n)) found = true;
     }
     ts.forEachChild(n, visit);
   };

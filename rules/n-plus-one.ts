@@ -21,14 +21,13 @@ import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
 import { collectWriteFix } from './n-plus-one-collect-fix';
+import { isTestFilePath } from './one-off';
 import { batchFix } from './n-plus-one-fix';
 import { helperBatchFix } from './n-plus-one-helper-fix';
 import { skipOuter } from '../engine/sources/ts-expr';
 
-/** Test files by the usual conventions; the engine skips them unless `includeTests` (or config `lintTests`) is set. */
-export function isTestPath(path: string): boolean {
-  return /(^|\/)(__tests__|__mocks__|tests?|spec)\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
-}
+/** Test files by the usual conventions (rules/one-off.ts); the rule skips them unless `includeTests` (or config `lintTests`) is set. */
+export const isTestPath = isTestFilePath;
 
 /** The innermost scope that iterates a collection (a polling loop inside it does not hide it). */
 function perElementScope(node: ts.Node): IterationScope | undefined {
@@ -150,6 +149,9 @@ function carries(list: string, scope: IterationScope): boolean {
   return texts.some((t) => re.test(t)) && elementIsBatch(scope, el);
 }
 
+/** A written-out list this short is a handful of statements, not an N+1. */
+const SMALL_FIXED_LIST = 3;
+
 function loopLabel(scope: IterationScope): string {
   if (scope.kind === 'callback') return `\`${scope.method}\` over \`${scope.collection}\``;
   return `loop over \`${scope.collection ?? 'the collection'}\``;
@@ -164,7 +166,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query. Reads and writes alike. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding per query, each naming it; a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A list of at most three entries written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array) is a bounded repetition, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -212,14 +214,19 @@ export default defineRule({
     const graph = new CallGraph(ctx.project);
     // Closures handed to wrappers that call them (retry, rate limit, a limiter's task list) run in the loop around them.
     const inPlace = inPlaceResolver(ctx.project, ctx.file.path);
-    const reported = new Set<number>();
+    // One finding per query site and loop: a helper running three queries per element is three findings (each
+    // names its query), and a query reached both in the loop and through a recursive helper in it is one.
+    const reported = new Set<string>();
 
     const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined, helper?: FunctionRef): void => {
       const site = reached.site;
-      if (reported.has(node.getStart())) return;
+      const once = `${site.file}:${site.range.start}:${site.range.end}@${scope.range.start}`;
+      if (reported.has(once)) return;
       const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
-      if (n.value <= 1) return;
-      reported.add(node.getStart());
+      // A list of a few entries written out in the code (`for (const role of ['admin', 'member'])`) is a bounded
+      // repetition, not a query per row of data: its size does not grow with the data.
+      if (n.value <= 1 || (n.fixed && n.value <= SMALL_FIXED_LIST)) return;
+      reported.add(once);
       const table = site.table ?? site.entity ?? 'the database';
       const one = perQuery(ctx, site);
       const estimate = ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows);
@@ -270,9 +277,11 @@ export default defineRule({
         const scope = all.find((s) => s.perElement);
         if (scope) {
           const via = `${n.expression.getText().slice(0, 60)}()`;
-          const hit = graph.queryOfCall(ctx.file.path, n);
+          const hit = graph.queriesOfCall(ctx.file.path, n);
           if (hit) {
-            if (!skip(n, scope, hit.reached.site, hit.reached.path)) report(n, scope, all, hit.reached, via, hit.target);
+            // Only a helper whose one query is its body gets the batching rewrite.
+            const target = hit.reached.length === 1 ? hit.target : undefined;
+            for (const r of hit.reached) if (!skip(n, scope, r.site, r.path)) report(n, scope, all, r, via, target);
           } else {
             // A helper whose query batches the list it is given: per element when called with one element's list.
             const b = graph.batchedQueryOfCall(ctx.file.path, n);
@@ -285,8 +294,9 @@ export default defineRule({
         const a0 = n.arguments[0];
         const ref = a0 && ts.isCallExpression(a0) && ts.isPropertyAccessExpression(a0.expression) && a0.expression.name.text === 'bind' ? a0.expression.expression : a0;
         if (ref && /^(map|forEach|flatMap|filter|some|every|find)$/.test(m) && (ts.isIdentifier(ref) || ts.isPropertyAccessExpression(ref))) {
-          const hit = graph.queryOfReference(ctx.file.path, ref);
-          if (hit && !hit.reached.site.batched && !(hit.reached.site.batchesSameTick && m !== 'reduce')) {
+          const hit = graph.queriesOfReference(ctx.file.path, ref);
+          const reached = hit?.reached.filter((r) => !r.site.batched && !(r.site.batchesSameTick && m !== 'reduce')) ?? [];
+          if (reached.length) {
             const recv = (n.expression as ts.PropertyAccessExpression).expression;
             const scope2: IterationScope = {
               kind: 'callback',
@@ -299,7 +309,7 @@ export default defineRule({
               concurrent: true,
               perElement: true,
             };
-            report(ref, scope2, [scope2, ...enclosingIterations(n)], hit.reached, ref.getText().slice(0, 60));
+            for (const r of reached) report(ref, scope2, [scope2, ...enclosingIterations(n)], r, ref.getText().slice(0, 60));
           }
         }
       }

@@ -24,11 +24,11 @@ const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|seeds?|seeders?|see
 const ONE_OFF_FILE = /(^|\/)(\d+[-_])?(seed|seeds|backfill|migrate)([-_.][^/]*)?\.([cm]?[jt]sx?|sql)$/i;
 
 /**
- * Test files by the usual conventions (the same test as n-plus-one's `isTestPath`; kept here so that
- * n-plus-one, which imports this module, and this module do not import each other).
+ * Test files by the usual conventions (n-plus-one's `isTestPath` is this function).
  */
 export function isTestFilePath(path: string): boolean {
-  return /(^|\/)(__tests__|__mocks__|tests?|spec)\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
+  // Also end-to-end suites and test packages (`e2e/fixtures/api-seeds.ts`, `packages/app-tests/`, `integration_tests/`).
+  return /(^|\/)(__tests__|__mocks__|tests?|spec|e2e|[\w.]+[-_](?:tests?|e2e))\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
 }
 
 /**

@@ -47,6 +47,8 @@ export interface Count {
   value: number;
   source: AssumptionSource;
   note?: string;
+  /** The collection is a list written out in the code (an array literal nothing grows): its size is all it will ever be. */
+  fixed?: boolean;
 }
 
 /** Optional inputs of `overFetch`. */

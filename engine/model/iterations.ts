@@ -20,7 +20,9 @@ export { memoQuerySites } from './loop-size';
 /** How many times `scope` iterates (`all`: the scopes around the same node, innermost first). */
 export function iterationCount(project: ProjectServices, file: string, scope: IterationScope, all: IterationScope[], model: CostModel): Count {
   if (scope.literalCount !== undefined) {
-    return { value: scope.literalCount, source: 'code', note: scope.kind === 'for' ? 'loop bound in the code' : `array literal of ${scope.literalCount} elements` };
+    return scope.kind === 'for'
+      ? { value: scope.literalCount, source: 'code', note: 'loop bound in the code' }
+      : { value: scope.literalCount, source: 'code', note: `array literal of ${scope.literalCount} elements`, fixed: true };
   }
   const ce = scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
   let id: ts.Identifier | undefined;
@@ -51,7 +53,7 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
       const init = skipOuter(varDecl.initializer);
       // An array literal the code fills later (`const out = []; … out.push(x)`) says nothing about its size.
       if (ts.isVariableDeclaration(decl!) && ts.isArrayLiteralExpression(init) && !init.elements.some(ts.isSpreadElement) && (ce === id || (ts.isPropertyAccessExpression(ce!) && ce.name.text === 'length')) && !isGrown(decl, id.text)) {
-        return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements` };
+        return { value: init.elements.length, source: 'code', note: `array literal of ${init.elements.length} elements`, fixed: true };
       }
       // The query that produced the collection: its take/LIMIT bounds the loop — the rows themselves, not a
       // relation loaded with one of them (`user.posts` of a `findUnique`) — else the rows it keeps by the stats

@@ -29,6 +29,8 @@ import { fileQuerySites } from './orm';
 
 /** How deep helper chains are followed. Real code rarely hides a query more than a few calls down. */
 export const MAX_CALL_DEPTH = 8;
+/** How many distinct queries one helper call is reported with (a report generator may run dozens). */
+export const MAX_REACHED = 24;
 
 export interface FunctionRef {
   file: string;
@@ -537,7 +539,8 @@ function envKey(env: Env, depth = 0): string {
  * function. Cross-file summaries themselves are memoised in the project.
  */
 export class CallGraph {
-  private answers = new Map<ts.Node, ReachedQuery | null>();
+  private answers = new Map<ts.Node, ReachedQuery[]>();
+  private envAnswers = new Map<ts.Node, Map<string, ReachedQuery[]>>();
   private visiting = new Set<ts.Node>();
   /** Evaluations left: bounds the work on dense or cyclic call graphs (generated code). */
   private budget = 20000;
@@ -545,57 +548,56 @@ export class CallGraph {
   constructor(private readonly project: ProjectServices) {}
 
   /**
-   * The first unbatched query calling `fn` runs (directly or through helpers), or undefined. `env`:
+   * Every unbatched query calling `fn` runs (directly or through helpers), each site once (the first path
+   * that reaches it), its own queries first, then its callees' in call order; at most MAX_REACHED. `env`:
    * what the call entering `fn` tells about its parameters; queries and calls on paths it rules out
    * (`if (options?.signedUrls)` when the call passes no such option) are passed over.
    */
-  queryOf(fn: FunctionRef, depth = 0, env?: Env): ReachedQuery | undefined {
+  queriesOf(fn: FunctionRef, depth = 0, env?: Env): ReachedQuery[] {
     const ekey = env ? envKey(env) : '';
     const cached = ekey ? this.envAnswers.get(fn.node)?.get(ekey) : this.answers.get(fn.node);
-    if (cached !== undefined) return cached ?? undefined;
-    if (this.visiting.has(fn.node) || depth > MAX_CALL_DEPTH || this.budget-- <= 0) return undefined;
+    if (cached !== undefined) return cached;
+    if (this.visiting.has(fn.node) || depth > MAX_CALL_DEPTH || this.budget-- <= 0) return [];
     this.visiting.add(fn.node);
-    let result: ReachedQuery | undefined;
+    const result: ReachedQuery[] = [];
+    const seen = new Set<string>();
+    const add = (r: ReachedQuery): void => {
+      const k = `${r.site.file}:${key(r.site.range)}`;
+      if (seen.has(k) || result.length >= MAX_REACHED) return;
+      seen.add(k);
+      result.push(r);
+    };
     try {
       const sum = fileSummary(this.project, fn.file)?.byFunction.get(fn.node);
       if (sum) {
         const sf = this.project.tsAst(fn.file);
         // A call that only fills an empty field or outer variable (`if (this.ids === undefined) this.ids = await load()`) runs once, not per call.
         const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node));
-        const direct = sum.sites.find((s) => s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined));
-        if (direct) result = { site: direct, path: [], loopedInHelper: loopedWithin(this.project, direct) };
-        if (!result) {
-          for (const call of sum.calls) {
-            if (!live(call)) continue;
-            const target = this.resolve(fn.file, call);
-            if (!target || target.node === fn.node) continue;
-            const r = this.queryOf(target, depth + 1, bindArguments(target.node, call, env));
-            if (r) {
-              result = {
-                site: r.site,
-                path: [{ file: fn.file, range: { start: call.getStart(), end: call.getEnd() }, callee: calleeText(call) }, ...r.path],
-                loopedInHelper: r.loopedInHelper,
-              };
-              break;
-            }
-          }
+        for (const s of sum.sites) {
+          if (s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined)) add({ site: s, path: [], loopedInHelper: loopedWithin(this.project, s) });
+        }
+        for (const call of sum.calls) {
+          if (result.length >= MAX_REACHED) break;
+          if (!live(call)) continue;
+          const target = this.resolve(fn.file, call);
+          if (!target || target.node === fn.node) continue;
+          const step: CallStep = { file: fn.file, range: { start: call.getStart(), end: call.getEnd() }, callee: calleeText(call) };
+          for (const r of this.queriesOf(target, depth + 1, bindArguments(target.node, call, env))) add({ site: r.site, path: [step, ...r.path], loopedInHelper: r.loopedInHelper });
         }
       }
     } finally {
       this.visiting.delete(fn.node);
     }
-    // Cached either way. Inside a cycle this may record "no query" for a function whose only
-    // query is reached through a caller still on the stack; that caller reports it itself, and
-    // missing a path is better than re-walking the graph exponentially.
+    // Cached either way. Inside a cycle this may record fewer queries for a function whose queries are
+    // reached through a caller still on the stack; that caller reports them itself, and missing a path is
+    // better than re-walking the graph exponentially.
     if (ekey) {
       let m = this.envAnswers.get(fn.node);
       if (!m) this.envAnswers.set(fn.node, (m = new Map()));
-      m.set(ekey, result ?? null);
-    } else this.answers.set(fn.node, result ?? null);
+      m.set(ekey, result);
+    } else this.answers.set(fn.node, result);
     return result;
   }
-
-  private envAnswers = new Map<ts.Node, Map<string, ReachedQuery | null>>();
 
   private resolved = new Map<ts.CallExpression, FunctionRef | null>();
 
@@ -609,12 +611,12 @@ export class CallGraph {
     return r;
   }
 
-  /** The query a call expression runs through a project helper, if any. */
-  queryOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; reached: ReachedQuery } | undefined {
+  /** Every query a call expression runs through a project helper (each site once), if any. */
+  queriesOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; reached: ReachedQuery[] } | undefined {
     const target = this.resolve(path, call);
     if (!target) return undefined;
-    const reached = this.queryOf(target, 0, bindArguments(target.node, call, undefined));
-    return reached ? { target, reached } : undefined;
+    const reached = this.queriesOf(target, 0, bindArguments(target.node, call, undefined));
+    return reached.length ? { target, reached } : undefined;
   }
 
   /**
@@ -645,8 +647,8 @@ export class CallGraph {
     return undefined;
   }
 
-  /** The query a function reference (`users.map(loadOrders)`) runs when called, if any. */
-  queryOfReference(path: string, ref: ts.Expression): { target: FunctionRef; reached: ReachedQuery } | undefined {
+  /** The queries a function reference (`users.map(loadOrders)`) runs when called (each site once), if any. */
+  queriesOfReference(path: string, ref: ts.Expression): { target: FunctionRef; reached: ReachedQuery[] } | undefined {
     let v;
     try {
       v = fileProvenance(this.project, path).value(ref);
@@ -656,7 +658,7 @@ export class CallGraph {
     if (v?.kind !== 'function') return undefined;
     const target = canonicalFunction(this.project, { file: v.file, node: v.node });
     if (!target) return undefined;
-    const reached = this.queryOf(target);
-    return reached ? { target, reached } : undefined;
+    const reached = this.queriesOf(target);
+    return reached.length ? { target, reached } : undefined;
   }
 }

@@ -104,4 +104,8 @@ describe('test-file paths', () => {
       assert.equal(isTestFilePath(p), isTestPath(p), p);
     }
   });
+  it('include end-to-end suites and test packages, not folders that merely end in "tests"', () => {
+    for (const p of ['packages/app-tests/e2e/fixtures/api-seeds.ts', 'e2e/fixtures/seed.ts', 'integration_tests/db.ts', 'apps/web-e2e/src/x.ts']) assert.equal(isTestPath(p), true, p);
+    for (const p of ['src/requests/list.ts', 'src/contests/x.ts', 'src/latest/x.ts', 'src/e2ee/keys.ts']) assert.equal(isTestPath(p), false, p);
+  });
 });
