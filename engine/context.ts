@@ -6,7 +6,7 @@
 import type * as ts from 'typescript';
 import type { QuerylensConfig } from './config';
 import type { Count, CostModel } from './model';
-import { findTable, type SchemaModel, type TableInfo } from './schema/types';
+import { type ColumnInfo, findTable, type SchemaModel, type TableInfo } from './schema/types';
 import type { SqlSite } from './sources/types';
 import type { QuerySite } from './sources/query-sites';
 import { fileQuerySites } from './sources/orm';
@@ -122,6 +122,14 @@ export class RuleContext {
   /** What the project's code compares a column to (constants vs anything else), when known. */
   columnValues(table: TableInfo, column: string): ColumnValueUse | undefined {
     return this.project.usage?.().columnValues(table, column);
+  }
+
+  /**
+   * Whether a column holds JSON as text: declared `text`/`varchar`, and a project file that queries its table
+   * hands a field of its name (the column, or its model field) to `JSON.parse`. Over-fetching counts it as large.
+   */
+  isJsonText(table: TableInfo, column: ColumnInfo): boolean {
+    return !!this.project.usage?.().parsesJson(table, column.name);
   }
 
   /**

@@ -14,8 +14,8 @@
 import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
-import { typeWidth } from '../engine/model';
-import { findColumn, type ColumnInfo } from '../engine/schema/types';
+import { isLargeType, typeWidth } from '../engine/model';
+import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { findNode } from '../engine/sources/call-graph';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, RelatedLocation } from '../engine/types';
@@ -27,9 +27,30 @@ function usedFields(site: QuerySite, node: ts.Node): FieldUse {
   return fieldsRead(resultHolder(node), !adapterOf(site.library).orm.readsOneRow(site, node));
 }
 
-function rowWidth(ctx: RuleContext, cols: ColumnInfo[]): number {
+/**
+ * Column sizes as over-fetching counts them, for the columns of `tables`: by type, except a text column the
+ * project's code parses as JSON (RuleContext.isJsonText), which is a large column like jsonb.
+ */
+export interface ColumnSizes {
+  width(c: ColumnInfo): number;
+  large(c: ColumnInfo): boolean;
+  /** How a large column's type reads in a message. */
+  typeText(c: ColumnInfo): string;
+}
+
+export function columnSizes(ctx: RuleContext, tables: readonly TableInfo[]): ColumnSizes {
+  const json = new Set<ColumnInfo>();
+  for (const t of tables) for (const c of t.columns.values()) if (!isLargeType(c.type) && ctx.isJsonText(t, c)) json.add(c);
+  return {
+    width: (c) => (json.has(c) ? ctx.model.params.largeColumnBytes : typeWidth(c.type, ctx.model.params)),
+    large: (c) => isLargeType(c.type) || json.has(c),
+    typeText: (c) => (json.has(c) ? `${c.type} holding JSON: the code JSON.parse's it` : c.type),
+  };
+}
+
+function rowWidth(sizes: ColumnSizes, cols: ColumnInfo[]): number {
   let w = 0;
-  for (const c of cols) w += typeWidth(c.type, ctx.model.params);
+  for (const c of cols) w += sizes.width(c);
   return w;
 }
 
@@ -79,16 +100,17 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns', 'raw'])) continue;
     const use = usedFields(site, node);
     const all = [...table.columns.values()];
-    const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table));
+    const sizes = columnSizes(ctx, [table]);
+    const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table), sizes.large);
     if (!v.report) continue;
     const { usedCols, unused, largeUnused } = v;
-    const bytesAll = rowWidth(ctx, all);
-    const bytesUsed = rowWidth(ctx, usedCols);
+    const bytesAll = rowWidth(sizes, all);
+    const bytesUsed = rowWidth(sizes, usedCols);
     const rows = site.limit !== undefined ? { value: site.limit, source: 'code' as const, note: 'take/limit of the query' } : { value: ctx.model.params.defaultMatchingRows, source: 'default' as const, note: 'rows returned unknown; set model.defaultMatchingRows or add take/limit' };
     const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: all.length, columnsUsed: usedCols.length, tableRows: ctx.tableRows(table).value });
     if (!(estimate.currentMs > estimate.fixedMs) || !keyOnlyWorthIt(v, estimate, ctx.config.minSavingMs)) continue;
     const fieldNames = [...use.fields!];
-    const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}` : '';
+    const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${sizes.typeText(c)})`).join(', ')}` : '';
     const related: RelatedLocation[] = [];
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
     const fix = selectionFix(ctx, site, node, fieldNames);

@@ -15,7 +15,7 @@
 import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
-import { type Count, isLargeType, typeWidth } from '../engine/model';
+import type { Count } from '../engine/model';
 import { findColumn, isSchemaChangeSource, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import {
@@ -30,7 +30,7 @@ import {
 import type { Fix } from '../engine/types';
 import { defineRule } from './define-rule';
 import { skipsFile } from './one-off';
-import { checkOrmOverFetching } from './orm-checks';
+import { checkOrmOverFetching, columnSizes } from './orm-checks';
 import { type OverFetchVerdict, fieldsRead, keyColumns, keyOnlyWorthIt, overFetchVerdict, resultHolder, rowsFieldUses } from './row-use';
 
 function tableOf(ctx: RuleContext, item: FromItem): TableInfo | undefined {
@@ -46,7 +46,8 @@ function describeTables(ctx: RuleContext, tables: FromItem[]): { text: string; k
     const name = it.schemaName ? `${q(it.schemaName)}.${q(it.name ?? '?')}` : q(it.name ?? '?');
     if (t && t.columns.size) {
       known.push(t);
-      const large = [...t.columns.values()].filter((c) => isLargeType(c.type)).map((c) => `${c.name} (${c.type})`);
+      const sizes = columnSizes(ctx, [t]);
+      const large = [...t.columns.values()].filter(sizes.large).map((c) => `${c.name} (${sizes.typeText(c)})`);
       parts.push(`${name} (${t.columns.size} column${t.columns.size === 1 ? '' : 's'}${large.length ? `, including large ${large.join(', ')}` : ''})`);
     } else parts.push(name);
   }
@@ -100,7 +101,8 @@ function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: 
   const range = sqlRangeToFile(site, star.range);
   // The star must map to the file one-to-one (not through an interpolation).
   if (range.end - range.start !== star.range.end - star.range.start) return undefined;
-  const large = tables.flatMap((t) => [...(t?.columns.values() ?? [])].filter((c) => isLargeType(c.type) && !needed.includes(c)).map((c) => c.name));
+  const sizes = columnSizes(ctx, tables.filter((t): t is TableInfo => !!t));
+  const large = tables.flatMap((t) => [...(t?.columns.values() ?? [])].filter((c) => sizes.large(c) && !needed.includes(c)).map((c) => c.name));
   return {
     title: byReads ? `Select only the ${cols.length} column${cols.length === 1 ? '' : 's'} the code reads: ${names.join(', ')}` : `List the ${cols.length} columns without the large ${large.join(', ')}`,
     safety: 'suggestion',
@@ -174,15 +176,15 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   // A star over function results, VALUES or explicitly chosen subquery columns fetches nothing extra.
   if (!tables.length) return;
   const { text, known } = describeTables(ctx, tables);
-  const p = ctx.model.params;
+  const sizes = columnSizes(ctx, known);
   let bytesAll = 0;
   let colsAll = 0;
   let colsLarge = 0;
   for (const t of known) {
     for (const c of t.columns.values()) {
-      bytesAll += typeWidth(c.type, p);
+      bytesAll += sizes.width(c);
       colsAll++;
-      if (isLargeType(c.type)) colsLarge++;
+      if (sizes.large(c)) colsLarge++;
     }
   }
   // A table the schema does not know (or hidden in an interpolation): we cannot say what `*` fetches.
@@ -195,17 +197,17 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   let verdict: OverFetchVerdict = { report: false };
   if (ctx.language === 'ts') {
     const fields = sqlFieldsRead(ctx, site);
-    const v = overFetchVerdict(all, fields, (f) => known.map((t) => t.columns.get(f) ?? findColumn(t, f)).find((c) => !!c), known.flatMap(keyColumns));
+    const v = overFetchVerdict(all, fields, (f) => known.map((t) => t.columns.get(f) ?? findColumn(t, f)).find((c) => !!c), known.flatMap(keyColumns), sizes.large);
     if (!v.report) return;
     verdict = v;
     usedCols = v.usedCols;
     reads = ` but the code reads only ${[...fields!].map((f) => `\`${f}\``).join(', ')}`;
   } else {
     if (colsLarge === 0) return;
-    usedCols = all.filter((c) => !isLargeType(c.type));
+    usedCols = all.filter((c) => !sizes.large(c));
   }
   let bytesUsed = 0;
-  for (const c of usedCols) bytesUsed += typeWidth(c.type, p);
+  for (const c of usedCols) bytesUsed += sizes.width(c);
   const colsUsed = Math.max(1, usedCols.length);
   const rows = rowsReturned(ctx, level, tables);
   const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: colsAll, columnsUsed: colsUsed });
@@ -242,7 +244,7 @@ export default defineRule({
     needsSchema: 'ORM reads without a column selection and large-column notes',
     docs: {
       what:
-        "Flags a query that fetches every column of a table — `SELECT *` or `t.*` in a result list (followed through CTEs and subqueries to the tables whose columns reach the result), and the builder forms: `knex('t').select('*')`, Kysely `selectAll()`, Drizzle `db.select().from(t)`, an ORM read without a column selection (`select`, `attributes`, `columns`) — when the code then leaves large columns (json/jsonb, bytea, arrays, long text) unread, or reads nothing but the row's primary key (`id`: a lookup for its id) and listing it saves at least `minSavingMs` per call (many rows: a one-row lookup of a table read only by its id saves microseconds, no finding). Only small columns left unread beside other fields the code reads are a few bytes a row: no finding. Every form gets the same verdict. Quiet when: the table is narrow (at most 6 columns, none large: fetching all of it costs next to nothing more); the rows escape — returned to the caller, spread, serialised, handed to a function — so whatever receives them may need every column; the code's use of the rows is not visible; the table is not in the schema, or hidden in an interpolation (`FROM ${table}`): what `*` fetches is then unknown. In a `.sql` file the reading code is not visible, so only a table with large columns gives a finding. Never flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row), `RETURNING *`. One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
+        "Flags a query that fetches every column of a table — `SELECT *` or `t.*` in a result list (followed through CTEs and subqueries to the tables whose columns reach the result), and the builder forms: `knex('t').select('*')`, Kysely `selectAll()`, Drizzle `db.select().from(t)`, an ORM read without a column selection (`select`, `attributes`, `columns`) — when the code then leaves large columns (json/jsonb, bytea, arrays, long text; and a `text`/`varchar` column holding JSON, which a file that queries its table hands to `JSON.parse` by its column or field name — `JSON.parse(view.columnMeta)`) unread, or reads nothing but the row's primary key (`id`: a lookup for its id) and listing it saves at least `minSavingMs` per call (many rows: a one-row lookup of a table read only by its id saves microseconds, no finding). Only small columns left unread beside other fields the code reads are a few bytes a row: no finding. Every form gets the same verdict. Quiet when: the table is narrow (at most 6 columns, none large: fetching all of it costs next to nothing more); the rows escape — returned to the caller, spread, serialised, handed to a function — so whatever receives them may need every column; the code's use of the rows is not visible; the table is not in the schema, or hidden in an interpolation (`FROM ${table}`): what `*` fetches is then unknown. In a `.sql` file the reading code is not visible, so only a table with large columns gives a finding. Never flagged: `count(*)`, `EXISTS (SELECT * …)`, `*` inside a CTE or subquery whose outer query picks columns, `*` over set-returning functions or VALUES, `INSERT … SELECT *` (rows are copied inside the server), `row_to_json(t.*)`/`to_jsonb(t)` (an explicit request for the whole row), `RETURNING *`. One-off code is skipped (its statements run once, not per request): migrations written as code, data migrations, scripts run by hand, upgrades and alterations, seeds and backfills — by folder (`scripts/`, `migration(s)/`, `data-migrations/`, `manual-migrations/`, `seed(s)/`, `backfill(s)/`, `upgrade(s)/`, `oneoffs/`, `temp/`, `tmp/` …), by file name (`seed*`, `backfill*`, `migrate*`, `upgrade*`, `alter*`), and files that package.json scripts run only outside the application (`\"db:report\": \"tsx src/dev/report.ts\"`, while `start`/`dev`/`serve` run application code); `oneOff.include` / `oneOff.exclude` globs in querylens.config.json add to or override the detection, and the rule option `includeOneOffScripts: true` lints one-off code too. Test files are skipped unless `lintTests`.",
       why:
         'PostgreSQL sends every selected column over the wire, de-TOASTing large values (jsonb, bytea, long text) on the way: a 2 KB jsonb column read for a list page of 100 rows is 200 KB per call that the code throws away. Wide rows also defeat index-only scans: a query that needs only indexed columns can be answered from the index alone, but `*` forces a heap visit per row. And `*` silently grows when someone adds a column.',
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },

@@ -194,6 +194,7 @@ export function overFetchVerdict(
   fields: Set<string> | undefined,
   column: (field: string) => ColumnInfo | undefined,
   keyCols: ColumnInfo[],
+  isLarge: (c: ColumnInfo) => boolean = (c) => isLargeType(c.type),
 ): OverFetchVerdict {
   if (!fields || fields.size === 0) return { report: false };
   const usedCols: ColumnInfo[] = [];
@@ -204,9 +205,9 @@ export function overFetchVerdict(
   }
   const unused = all.filter((c) => !usedCols.includes(c));
   if (!unused.length) return { report: false };
-  const largeUnused = unused.filter((c) => isLargeType(c.type));
+  const largeUnused = unused.filter(isLarge);
   if (largeUnused.length) return { report: true, usedCols, unused, largeUnused };
-  if (all.length <= NARROW_COLUMNS && !all.some((c) => isLargeType(c.type))) return { report: false };
+  if (all.length <= NARROW_COLUMNS && !all.some(isLarge)) return { report: false };
   // Only small columns unread: worth a finding only when the code wanted nothing but the row's key
   // (a lookup for its id); reading other fields too, the rest costs a few bytes a row.
   if (!usedCols.every((c) => keyCols.includes(c))) return { report: false };

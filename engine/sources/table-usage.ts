@@ -36,6 +36,11 @@ export interface FileUsage {
   mentions: Set<string>;
   /** Lower-case targets of write statements found in literals (also in `mentions`). */
   writeTexts: Set<string>;
+  /**
+   * `schema.table.column` keys of text columns holding JSON: the file queries the table and hands a property
+   * of the column's name (or model field name) to `JSON.parse` (`JSON.parse(view.columnMeta)`).
+   */
+  jsonParsed: Set<string>;
 }
 
 const tableKey = (t: TableInfo): string => `${t.schema}.${t.name}`;
@@ -52,9 +57,15 @@ const WRITE_TYPES: Record<string, string> = { InsertStmt: 'relation', UpdateStmt
 
 /** The usage summary of one file (not memoised: see `projectUsage`). */
 export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel): FileUsage {
-  const u: FileUsage = { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set() };
+  const u: FileUsage = { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set(), jsonParsed: new Set() };
+  // Tables the file queries: a property it parses as JSON is read from one of them.
+  const queried = new Set<TableInfo>();
   // The same memoised sites, models and query sites the rules read: the summary costs one more pass over them.
   for (const { site, models } of fileQueryModels(project.sqlSites(path), schema)) {
+    for (const m of models) for (const level of m?.levels ?? []) for (const it of level.from) {
+      const t = it.kind === 'table' && it.name ? (it.table ?? findTable(schema, it.name, it.schemaName)) : undefined;
+      if (t) queried.add(t);
+    }
     (site.parsed?.statements ?? []).forEach((st, i) => {
       u.queries++;
       const rel = WRITE_TYPES[st.type] ? unwrap(st.node)?.body.relation : undefined;
@@ -81,6 +92,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
       u.queries++;
       const t = findTable(schema, q.table);
       if (!t) continue;
+      queried.add(t);
       if (q.kind === 'write') u.writes.add(tableKey(t));
       for (const f of q.filters) {
         if (f.op !== 'eq' && f.op !== 'in') continue;
@@ -88,6 +100,15 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
         if (!col) continue;
         const v = adapterOf(q.library).rules.filterValue(sf, f);
         if (!v.isNull) note(u, t, col, v.literals);
+      }
+    }
+    if (queried.size) {
+      const parsed = new Set<string>();
+      jsonParsedFields(sf, parsed);
+      for (const t of queried) {
+        for (const c of t.columns.values()) {
+          if (TEXT_TYPE.test(c.type) && (parsed.has(c.name) || (c.fieldName !== undefined && parsed.has(c.fieldName)))) u.jsonParsed.add(`${tableKey(t)}.${c.name}`);
+        }
       }
     }
   }
@@ -116,11 +137,31 @@ function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string
   visit(sf);
 }
 
+const TEXT_TYPE = /^(text|varchar|character varying)(\(|$)/;
+
+/** Properties read straight into `JSON.parse`: `JSON.parse(row.options)`, `JSON.parse(row?.meta as string)`, `JSON.parse(row['meta'])`. */
+function jsonParsedFields(sf: ts.SourceFile, out: Set<string>): void {
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && n.arguments.length >= 1 && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'parse') {
+      const recv = n.expression.expression;
+      if (ts.isIdentifier(recv) && recv.text === 'JSON') {
+        let a: ts.Expression = n.arguments[0];
+        while (ts.isParenthesizedExpression(a) || ts.isAsExpression(a) || ts.isNonNullExpression(a) || ts.isTypeAssertionExpression(a)) a = a.expression;
+        if (ts.isPropertyAccessExpression(a)) out.add(a.name.text);
+        else if (ts.isElementAccessExpression(a) && ts.isStringLiteralLike(a.argumentExpression)) out.add(a.argumentExpression.text);
+      }
+    }
+    n.forEachChild(visit);
+  };
+  visit(sf);
+}
+
 /** The project's merged usage: what `columnValues` and `isWritten` answer from. */
 export class ProjectUsage {
   private readonly values = new Map<string, ColumnValueUse & { literals: Set<string> }>();
   private readonly writes = new Set<string>();
   private readonly mentions = new Set<string>();
+  private readonly jsonParsed = new Set<string>();
   private writeTexts = 0;
   /** Statements and ORM calls seen in application code: with none, "never written" says nothing. */
   queries = 0;
@@ -129,6 +170,7 @@ export class ProjectUsage {
     this.queries += u.queries;
     for (const w of u.writes) this.writes.add(w);
     for (const m of u.mentions) this.mentions.add(m);
+    for (const j of u.jsonParsed ?? []) this.jsonParsed.add(j);
     this.writeTexts += u.writeTexts.size;
     for (const [k, v] of u.values) {
       let acc = this.values.get(k);
@@ -140,6 +182,11 @@ export class ProjectUsage {
 
   columnValues(t: TableInfo, column: string): ColumnValueUse | undefined {
     return this.values.get(`${tableKey(t)}.${column}`);
+  }
+
+  /** Whether a text column holds JSON: a file that queries its table parses a property of its name (`FileUsage.jsonParsed`). */
+  parsesJson(t: TableInfo, column: string): boolean {
+    return this.jsonParsed.has(`${tableKey(t)}.${column}`);
   }
 
   /**
@@ -166,6 +213,7 @@ export class ProjectUsage {
       writeTexts: this.writeTexts > 0,
       writes: [...this.writes].sort(),
       mentions: [...this.mentions].filter((m) => names.has(m)).sort(),
+      jsonParsed: [...this.jsonParsed].sort(),
       values,
     });
   }
@@ -178,6 +226,7 @@ export interface FileUsageData {
   queries: number;
   mentions: string[];
   writeTexts: string[];
+  jsonParsed?: string[];
 }
 
 export function fileUsageToData(u: FileUsage): FileUsageData {
@@ -187,6 +236,7 @@ export function fileUsageToData(u: FileUsage): FileUsageData {
     queries: u.queries,
     mentions: [...u.mentions],
     writeTexts: [...u.writeTexts],
+    jsonParsed: [...u.jsonParsed],
   };
 }
 
@@ -203,5 +253,6 @@ export function fileUsageFromData(d: unknown): FileUsage | undefined {
     if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || !isStrings(e[1]) || typeof e[2] !== 'number' || !Number.isInteger(e[2]) || e[2] < 0) return undefined;
     values.set(e[0], { literals: new Set(e[1]), others: e[2] });
   }
-  return { values, writes: new Set(o.writes), queries: o.queries, mentions: new Set(o.mentions), writeTexts: new Set(o.writeTexts) };
+  if (o.jsonParsed !== undefined && !isStrings(o.jsonParsed)) return undefined;
+  return { values, writes: new Set(o.writes), queries: o.queries, mentions: new Set(o.mentions), writeTexts: new Set(o.writeTexts), jsonParsed: new Set(o.jsonParsed ?? []) };
 }
