@@ -123,6 +123,22 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // A write sharing its loop body with other code, inside a transaction callback (n-plus-one-collect-fix.ts):
+    // the loop collects rows or keys, one statement after it. Drizzle and Kysely in one module.
+    fixture: 'tx-collect-writes.ts',
+    close: 'await db.$client.end();\n  await kdb.destroy();',
+    calls: [
+      { fn: 'recordAll', args: [[{ userId: 1, kind: 'login' }, { userId: 2, kind: 'noise' }, { userId: 3, kind: 'x', note: 'n' }, { userId: 1, kind: 'login' }]] },
+      { fn: 'recordAll', args: [[]] },
+      { fn: 'cancelAll', args: [[{ id: 1, locked: false }, { id: 2, locked: true }, { id: 3, locked: false }, { id: 99, locked: false }, { id: 1, locked: false }]] },
+      { fn: 'cancelAll', args: [[]] },
+      { fn: 'recordK', args: [[{ userId: 1, kind: ' a ' }, { userId: 2, kind: 'b' }, { userId: 1, kind: ' a ' }]] },
+      { fn: 'recordK', args: [[]] },
+      { fn: 'recordLoose', args: [[{ userId: 1, kind: 'a' }]] },
+      { fn: 'recordChecked', args: [[{ userId: 1, kind: 'a' }, { userId: 9, kind: 'b' }]] },
+    ],
+  },
+  {
     fixture: 'postgres-js-batched.ts',
     close: 'await sql.end();',
     calls: [
