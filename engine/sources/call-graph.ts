@@ -141,6 +141,20 @@ function findMethod(cls: ts.ClassLikeDeclaration, name: string): ts.SignatureDec
   return undefined;
 }
 
+/**
+ * A method of a project class or of the project classes it extends (`TeamDomain.createWithCtx(…)` defined on the
+ * project's base model `Model`), with the file that declares it.
+ */
+function inheritedMethod(project: ProjectServices, file: string, cls: ts.ClassLikeDeclaration, name: string, depth = 0): FunctionRef | undefined {
+  const own = findMethod(cls, name);
+  if (own) return { file, node: own };
+  if (depth > 4) return undefined;
+  const ext = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+  if (!ext) return undefined;
+  const base = fileProvenance(project, file).value(ext.expression);
+  return base?.kind === 'class' ? inheritedMethod(project, base.file, base.node, name, depth + 1) : undefined;
+}
+
 function enclosingClass(n: ts.Node): ts.ClassLikeDeclaration | undefined {
   let p = n.parent;
   while (p) {
@@ -203,8 +217,7 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
   // this.method()
   if (recv.kind === ts.SyntaxKind.ThisKeyword) {
     const cls = enclosingClass(call);
-    const m = cls ? findMethod(cls, method) : undefined;
-    return m ? { file: path, node: m } : undefined;
+    return cls ? inheritedMethod(project, path, cls, method) : undefined;
   }
   // this.service.method(): the field's declared class.
   if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === ts.SyntaxKind.ThisKeyword) {
@@ -227,8 +240,8 @@ function resolveCalleeRaw(project: ProjectServices, path: string, call: ts.CallE
   try {
     const rv = prov.value(recv);
     if (rv?.kind === 'class' || rv?.kind === 'class-instance') {
-      const m = findMethod(rv.node, method);
-      if (m) return { file: rv.file, node: m };
+      const m = inheritedMethod(project, rv.file, rv.node, method);
+      if (m) return m;
     }
     if (ts.isIdentifier(recv)) {
       const def = prov.definitionOf(recv);

@@ -112,8 +112,14 @@ function derivedParam(prov: FileProvenance, fn: ts.SignatureDeclaration, expr: t
     }
     return undefined;
   }
-  // `normalizeStatement(statement, values)`: a call that takes the statement passes it on.
+  // `normalizeStatement(statement, values)`: a call that takes the statement passes it on; so does a method of
+  // the text itself (`sql.replaceAll(/\{\{(\w+)\}\}/g, …)`: a wrapper turning its own placeholders into `$n`).
   if (ts.isCallExpression(e)) {
+    const callee = skipOuter(e.expression);
+    if (ts.isPropertyAccessExpression(callee)) {
+      const p = derivedParam(prov, fn, callee.expression, depth + 1);
+      if (p !== undefined) return p;
+    }
     for (const a of e.arguments) {
       const p = derivedParam(prov, fn, a, depth + 1);
       if (p !== undefined) return p;

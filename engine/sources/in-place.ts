@@ -10,7 +10,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { type FunctionRole, type IterationScope, isImmediateCallback } from './iteration';
+import { type FunctionRole, type IterationScope, isImmediateCallback, runsArgumentInPlace } from './iteration';
 import { projectIteration } from './iterators';
 import { fileProvenance, type FileProvenance } from './provenance';
 import { skipOuter } from './ts-expr';
@@ -46,20 +46,61 @@ function runsInPlace(project: ProjectServices, prov: FileProvenance, fn: ts.Node
   if (depth > 2 || (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn))) return false;
   let arg: ts.Node = fn;
   while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+  // A closure in an object handed to a wrapper that calls one of its members (a dispatch table:
+  // `runQuery({ [PRISMA]: () => …, [CLICKHOUSE]: () => … })` with `return queries[PRISMA]()`).
+  const member = ts.isPropertyAssignment(arg.parent) && arg.parent.initializer === arg && ts.isObjectLiteralExpression(arg.parent.parent);
+  if (member) {
+    arg = arg.parent.parent;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+  }
   const call = arg.parent;
   if (!ts.isCallExpression(call)) return false;
   const index = call.arguments.indexOf(arg as ts.Expression);
   if (index < 0) return false;
   const callee = skipOuter(call.expression);
+  if (member) {
+    const t = prov.callTarget(call);
+    const b = t && (t.node as ts.FunctionLikeDeclaration).body;
+    const p = t?.node.parameters[index];
+    return !!b && !!p && ts.isIdentifier(p.name) && callsDeclared(t.file === prov.path ? prov : fileProvenance(project, t.file), b, p, true);
+  }
   // `tasks.push(() => …)`: collected once per pass and run later once each — when the list is run.
   if (ts.isPropertyAccessExpression(callee) && /^(push|unshift)$/.test(callee.name.text)) return listIsRun(prov, skipOuter(callee.expression));
   if (fromCallingPackage(prov, callee)) return true;
   const target = prov.callTarget(call);
   const body = target && (target.node as ts.FunctionLikeDeclaration).body;
   const param = target?.node.parameters[index];
+  // A signature without a body (an interface's `runTask<T>(key: string, cb: () => Promise<T>): Promise<T>`): its
+  // result is the callback's, so it calls the callback.
+  if (!body && target && param) return resultOfCallback(target.node, param);
   if (!body || !param || !ts.isIdentifier(param.name)) return false;
   const calleeProv = target.file === prov.path ? prov : fileProvenance(project, target.file);
   return callsDeclared(calleeProv, body, param);
+}
+
+/**
+ * Whether a declared signature returns what its callback parameter returns: `<T>(…, cb: () => T | Promise<T>):
+ * Promise<T>` with `T` its own type parameter. Nothing else produces a `T`, so an implementation calls `cb`.
+ */
+function resultOfCallback(sig: ts.SignatureDeclaration, param: ts.ParameterDeclaration): boolean {
+  const tps = new Set((sig.typeParameters ?? []).map((t) => t.name.text));
+  const core = (t: ts.TypeNode | undefined): string | undefined => {
+    if (!t) return undefined;
+    while (ts.isParenthesizedTypeNode(t)) t = t.type;
+    if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName)) {
+      if (/^(Promise|PromiseLike)$/.test(t.typeName.text) && t.typeArguments?.length === 1) return core(t.typeArguments[0]);
+      return tps.has(t.typeName.text) ? t.typeName.text : undefined;
+    }
+    if (ts.isUnionTypeNode(t)) {
+      const names = new Set(t.types.map(core));
+      return names.size === 1 ? [...names][0] : undefined;
+    }
+    return undefined;
+  };
+  const pt = param.type;
+  if (!pt || !ts.isFunctionTypeNode(pt)) return false;
+  const r = core(sig.type);
+  return r !== undefined && core(pt.type) === r;
 }
 
 /**
@@ -97,15 +138,24 @@ function listIsRun(prov: FileProvenance, list: ts.Expression): boolean {
   return run;
 }
 
-/** Whether a body calls the function declared by `p` (`await fn()`, `fn.call(this)`, `return fn(x)`). */
-function callsDeclared(prov: FileProvenance, body: ts.Node, p: ts.ParameterDeclaration | ts.VariableDeclaration): boolean {
+/**
+ * Whether a body calls the function declared by `p` (`await fn()`, `fn.call(this)`, `return fn(x)`), or with
+ * `member`, a function `p` holds (`queries[key]()`, `handlers.run()`).
+ */
+function callsDeclared(prov: FileProvenance, body: ts.Node, p: ts.ParameterDeclaration | ts.VariableDeclaration, member = false): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n)) {
       let c = skipOuter(n.expression);
       if (ts.isPropertyAccessExpression(c) && (c.name.text === 'call' || c.name.text === 'apply')) c = skipOuter(c.expression);
+      if (member && (ts.isElementAccessExpression(c) || ts.isPropertyAccessExpression(c))) c = skipOuter(c.expression);
       if (ts.isIdentifier(c) && prov.declarationOf(c) === p) {
+        found = true;
+        return;
+      }
+      // Handed on to a library call that runs it in place (`client.$transaction(input, options)`).
+      if (n.arguments.some((a) => { const x = skipOuter(a); return ts.isIdentifier(x) && prov.declarationOf(x) === p; }) && runsArgumentInPlace(n)) {
         found = true;
         return;
       }

@@ -70,11 +70,14 @@ export function isImmediateCallback(fn: ts.Node): boolean {
   while (q.parent && ts.isParenthesizedExpression(q.parent)) q = q.parent;
   if (ts.isCallExpression(q.parent) && q.parent.expression === q) return true;
   if (ts.isNewExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === 'Promise') return true;
-  if (ts.isCallExpression(p) && p.arguments.includes(fn as ts.Expression)) {
-    const name = calleeName(p);
-    if (name && /^(then|catch|finally|\$transaction|transaction|withTransaction|startTransaction|tx|runInTransaction|task|connection)$/.test(name)) return true;
-  }
+  if (ts.isCallExpression(p) && p.arguments.includes(fn as ts.Expression)) return runsArgumentInPlace(p);
   return false;
+}
+
+/** Whether a call runs the function it is given right away (`then`, `$transaction`, `knex.transaction` …). */
+export function runsArgumentInPlace(call: ts.CallExpression): boolean {
+  const name = calleeName(call);
+  return !!name && /^(then|catch|finally|\$transaction|transaction|withTransaction|startTransaction|tx|runInTransaction|task|connection)$/.test(name);
 }
 
 export function calleeName(call: ts.CallExpression): string | undefined {

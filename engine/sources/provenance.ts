@@ -727,6 +727,7 @@ class FileProv implements FileProvenance {
       return undefined;
     }
     if (ts.isConditionalExpression(e)) return this.valueOf(e.whenTrue, c) ?? this.valueOf(e.whenFalse, c);
+    if (e.kind === ts.SyntaxKind.ThisKeyword) return this.thisValue(e, c);
     if (ts.isClassExpression(e)) return { kind: 'class', file: this.path, node: e };
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return { kind: 'function', file: this.path, node: e };
     if (ts.isObjectLiteralExpression(e)) return { kind: 'object', file: this.path, node: e };
@@ -761,7 +762,10 @@ class FileProv implements FileProvenance {
       }
       if (recv.kind === 'pending-tx') return undefined;
       const m = this.member(recv, method, c);
-      return m ? this.call(m, e, c) : undefined;
+      if (m) return this.call(m, e, c);
+      // A library static of a model class (`User.scope('active')`, `User.unscoped()`): what its adapter says it returns.
+      const b = recv.kind === 'class' ? this.classStaticBinding(recv, c) : undefined;
+      return b ? adapters[b.library].provenance.method(b, method, e, nodeOrigin(this.path, e)) : undefined;
     }
     const fn = this.valueOf(callee, c);
     return fn ? this.call(fn, e, c) : undefined;
@@ -1276,6 +1280,13 @@ class FileProv implements FileProvenance {
           if (a) found = this.valueOf(a, c);
           if (found) return;
         }
+        // Handed on to a library method that calls it with a client (`client.$transaction(input, options)` in a
+        // project's transaction wrapper).
+        if (index === 0 && ts.isPropertyAccessExpression(callee) && n.arguments.some((a) => { const x = skipOuter(a); return ts.isIdentifier(x) && this.declarationOf(x) === cb; })) {
+          const recv = this.valueOf(skipOuter(callee.expression), c);
+          found = recv ? callbackClient(recv, callee.name.text) : undefined;
+          if (found) return;
+        }
       }
       ts.forEachChild(n, visit);
     };
@@ -1644,6 +1655,23 @@ class FileProv implements FileProvenance {
       return ctx ? { prov: ctx.prov, type: ctx.type } : undefined;
     }
     if (ts.isVariableDeclaration(d) && d.initializer) return this.guard(c, `dtvar:${this.path}:${d.pos}`, () => this.declaredTypeOf(d.initializer!, c));
+    // `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`: the member of the whole's type.
+    if (ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && !d.dotDotDotToken) {
+      const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
+      const holder = d.parent.parent;
+      if (prop === undefined || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder))) return undefined;
+      const whole = this.guard(c, `dtbind:${this.path}:${holder.pos}`, () =>
+        holder.type
+          ? { prov: this as FileProv, type: holder.type }
+          : ts.isParameter(holder)
+            ? this.contextualParamType(holder, c)
+            : holder.initializer
+              ? this.declaredTypeOf(holder.initializer, c)
+              : undefined,
+      );
+      const m = whole ? whole.prov.memberType(whole.type, prop, c) : undefined;
+      return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
+    }
     return undefined;
   }
 
@@ -1699,6 +1727,22 @@ class FileProv implements FileProvenance {
   }
 
   /** `this.x` inside a class: a property declaration, a constructor parameter property, or `this.x = …` in the constructor. */
+  /**
+   * `this` itself: in a static member, the class (a model's statics run on it: `static async findByFoo() { return
+   * this.findOne(…) }`); in an instance member, an instance of the class. Not inside a plain function.
+   */
+  private thisValue(thisNode: ts.Node, c: Ctx): Value | undefined {
+    let member: ts.Node = thisNode;
+    while (member.parent && !ts.isClassLike(member.parent)) {
+      if (ts.isFunctionDeclaration(member) || ts.isFunctionExpression(member)) return undefined;
+      member = member.parent;
+    }
+    const cls = member.parent;
+    if (!cls || !ts.isClassLike(cls)) return undefined;
+    const isStatic = ts.canHaveModifiers(member) && ts.getModifiers(member)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+    return isStatic ? { kind: 'class', file: this.path, node: cls } : this.classInstance(cls, c);
+  }
+
   private thisMember(thisNode: ts.Node, name: string, c: Ctx): Value | undefined {
     let cls: ts.Node | undefined = thisNode.parent;
     while (cls && !ts.isClassLike(cls)) {

@@ -198,7 +198,12 @@ export const sequelize: Adapter<'sequelize'> = {
       if (n === 'ModelStatic' || n === 'ModelCtor') return bind('sequelize', 'repository', origin, typeArgName(typeArgs));
       return undefined;
     },
-    method: (b, method, call, origin) => (b.role === 'client' && (method === 'define' || method === 'model') ? bind('sequelize', 'repository', origin, stringArg(call.arguments[0])) : undefined),
+    method: (b, method, call, origin) => {
+      if (b.role === 'client' && (method === 'define' || method === 'model')) return bind('sequelize', 'repository', origin, stringArg(call.arguments[0]));
+      // `User.scope('active')`, `User.unscoped()`, `User.schema('tenant')`: the same model with other default options.
+      if (b.role === 'repository' && (method === 'scope' || method === 'unscoped' || method === 'schema')) return bind('sequelize', 'repository', origin, b.entity);
+      return undefined;
+    },
     callInstance: none,
     property: none,
     registries: ['models'],
