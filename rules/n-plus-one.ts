@@ -124,6 +124,37 @@ function unbatchedScope(site: QuerySite, all: IterationScope[], mapOperand: (t: 
   return scopes.find((s) => !ops.some((t) => carries(t, s)));
 }
 
+/**
+ * Whether `node` sits in a module-level function nothing can call: not exported, and its name appears nowhere
+ * else in the file (dead code; an exported one may be called from outside and counts).
+ */
+function inUncalledFunction(node: ts.Node, sf: ts.SourceFile, refs: () => Map<string, number>): boolean {
+  for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
+    let name: ts.Identifier | undefined;
+    let decl: ts.Node | undefined;
+    if (ts.isFunctionDeclaration(p) && p.parent === sf && p.name) [name, decl] = [p.name, p];
+    else if ((ts.isArrowFunction(p) || ts.isFunctionExpression(p)) && ts.isVariableDeclaration(p.parent) && p.parent.initializer === p && ts.isIdentifier(p.parent.name)) {
+      const stmt = p.parent.parent.parent;
+      if (ts.isVariableStatement(stmt) && stmt.parent === sf) [name, decl] = [p.parent.name, stmt];
+    }
+    if (!name || !decl) continue;
+    const exported = ts.canHaveModifiers(decl) && ts.getModifiers(decl)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword);
+    return !exported && (refs().get(name.text) ?? 0) <= 1;
+  }
+  return false;
+}
+
+/** How many times each identifier text occurs in a file (declarations included). */
+function identifierCounts(sf: ts.SourceFile): Map<string, number> {
+  const m = new Map<string, number>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) m.set(n.text, (m.get(n.text) ?? 0) + 1);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return m;
+}
+
 const squash = (t: string): string => t.replace(/\s+/g, '');
 
 /**
@@ -218,8 +249,12 @@ export default defineRule({
     // names its query), and a query reached both in the loop and through a recursive helper in it is one.
     const reported = new Set<string>();
 
+    let refs: Map<string, number> | undefined;
+    const identifierRefs = (): Map<string, number> => (refs ??= identifierCounts(sf));
     const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined, helper?: FunctionRef): void => {
       const site = reached.site;
+      // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
+      if (inUncalledFunction(node, sf, identifierRefs)) return;
       const once = `${site.file}:${site.range.start}:${site.range.end}@${scope.range.start}`;
       if (reported.has(once)) return;
       const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
