@@ -50,6 +50,48 @@ export function objectProp(obj: ts.Expression | undefined, key: string): ts.Expr
   return undefined;
 }
 
+/**
+ * The object literal a `where` held in a local `const` stands for (`const whereClause = { userId, type };
+ * findMany({ where: whereClause })`): the nearest enclosing block's `const` of that name whose initializer is
+ * an object literal, when nothing in that block can change it — no property assignment, `delete`, or use as a
+ * call argument (`Object.assign(where, …)`, a helper that may add to it). Undefined otherwise.
+ */
+export function heldObject(e: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
+  const id = e && unparen(e);
+  if (!id || !ts.isIdentifier(id)) return undefined;
+  for (let n: ts.Node | undefined = id.parent; n && !ts.isSourceFile(n); n = n.parent) {
+    if (!ts.isBlock(n)) continue;
+    for (const st of n.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+      const d = st.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === id.text);
+      if (!d) continue;
+      const init = d.initializer && unparen(d.initializer);
+      if (!init || !ts.isObjectLiteralExpression(init) || st.getStart() > id.getStart() || mayChange(n, id.text, d)) return undefined;
+      return init;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a use of `name` in `scope` (besides its declaration) may change the object it holds. */
+function mayChange(scope: ts.Node, name: string, decl: ts.VariableDeclaration): boolean {
+  let changes = false;
+  const visit = (n: ts.Node): void => {
+    if (changes) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== decl.name) {
+      let top: ts.Node = n;
+      while ((ts.isPropertyAccessExpression(top.parent) || ts.isElementAccessExpression(top.parent)) && top.parent.expression === top) top = top.parent;
+      const p = top.parent;
+      if (top !== n && ts.isBinaryExpression(p) && p.left === top && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment) changes = true;
+      else if (top !== n && ts.isDeleteExpression(p)) changes = true;
+      else if (top === n && ts.isCallExpression(p) && p.arguments.includes(n)) changes = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return changes;
+}
+
 export function rangeOf(n: ts.Node): Range {
   return { start: n.getStart(), end: n.getEnd() };
 }

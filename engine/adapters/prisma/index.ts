@@ -17,7 +17,7 @@ import type { ProjectServices } from '../../context';
 import { findColumn, findModel, type TableInfo } from '../../schema/types';
 import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
 import type { Fix } from '../../types';
-import { THEN_METHODS, WHERE_OBJECT_OPS, literalNumber, objectProp, orderFields, propName, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
+import { THEN_METHODS, WHERE_OBJECT_OPS, heldObject, literalNumber, objectProp, orderFields, propName, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
@@ -64,7 +64,9 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
   const op = step.name;
   if (!READS.has(op) && !WRITES.has(op)) return undefined;
   const args = step.call!.arguments[0];
-  const whereExpr = objectProp(args, 'where');
+  const written = objectProp(args, 'where');
+  // A where held in a local const (`const whereClause = { userId }; findMany({ where: whereClause })`) reads like the literal.
+  const whereExpr = heldObject(written) ?? written;
   const state = { opaque: false };
   const filters = whereObjectFilters(whereExpr, [], state);
   // A where built elsewhere (`where: scopeWhere({ userId })`) or spread in: its columns are unknown.
@@ -83,7 +85,7 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
   let entity = delegate;
   // The dataloader batches findUnique (and findUniqueOrThrow since Prisma 5.1, prisma-engines#4019)
   // only when every where criterion is a scalar equality: no AND/OR/NOT, no other operators.
-  const batchable = (op === 'findUnique' || op === 'findUniqueOrThrow') && whereBatchable(objectProp(args, 'where'));
+  const batchable = (op === 'findUnique' || op === 'findUniqueOrThrow') && whereBatchable(whereExpr);
   // Fluent relation read: prisma.user.findUnique({…}).posts()
   const next = rest[0];
   if (next?.call && !THEN_METHODS.has(next.name) && op.startsWith('findUnique')) {
