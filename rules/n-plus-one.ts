@@ -233,7 +233,9 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (ctx.language !== 'ts') return;
+    // The schema these queries run against is another database's (SchemaModel.otherDatabase: an app's local SQLite
+    // store): a query per element is an in-process call there, not a round trip the model prices.
+    if (ctx.language !== 'ts' || ctx.schema.otherDatabase) return;
     const includeTests = typeof ctx.options.includeTests === 'boolean' ? ctx.options.includeTests : ctx.config.lintTests;
     if (!includeTests && isTestPath(ctx.file.path)) return;
     // One-off code (seeds, backfills, migrations as code, hand-run scripts) still repeats its query per element:
