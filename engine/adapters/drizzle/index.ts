@@ -217,6 +217,14 @@ function isConfig(path: string): boolean {
   return CONFIG_FILE.test(path);
 }
 
+/**
+ * Drizzle's modules for databases other than PostgreSQL (`drizzle-orm/sqlite-core`, `drizzle-orm/better-sqlite3`,
+ * `drizzle-orm/libsql`, `drizzle-orm/mysql2` …): a client or table from one is not this adapter's to judge as
+ * PostgreSQL, so the adapter does not own them (the dialect-neutral root `drizzle-orm` stays).
+ */
+const OTHER_DATABASE_MODULE =
+  /^drizzle-orm\/(sqlite-core|mysql-core|singlestore-core|gel-core|better-sqlite3|bun-sqlite|libsql|d1|expo-sqlite|op-sqlite|durable-sqlite|sql-js|sqlite-proxy|mysql2|mysql-proxy|planetscale-serverless|tidb-serverless|singlestore|gel)(\/|$)/;
+
 /** drizzle-kit `dialect` values (0.21+), by database. */
 const DIALECTS: Record<string, string | null> = {
   postgresql: null,
@@ -337,7 +345,7 @@ export const drizzle: Adapter<'drizzle'> = {
   id: 'drizzle',
   displayName: 'Drizzle',
   modules: {
-    owns: (spec) => spec === 'drizzle-orm' || spec.startsWith('drizzle-orm/'),
+    owns: (spec) => spec === 'drizzle-orm' || (spec.startsWith('drizzle-orm/') && !OTHER_DATABASE_MODULE.test(spec)),
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport: never,

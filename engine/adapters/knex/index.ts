@@ -160,6 +160,21 @@ function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | und
   };
 }
 
+/** Knex `client` values of databases other than PostgreSQL (knexfile docs: sqlite3, better-sqlite3, mysql, mysql2, oracledb, tedious/mssql). */
+const OTHER_CLIENTS = /^(sqlite3?|better-sqlite3|mysql2?|mariadb|oracledb|oracle|mssql|tedious)$/i;
+
+/** Whether a `knex({ client: '…' })` call names a client of another database as a literal. */
+function otherDatabaseClient(call: ts.CallExpression): boolean {
+  const cfg = call.arguments[0] && skipOuter(call.arguments[0]);
+  if (!cfg || !ts.isObjectLiteralExpression(cfg)) return false;
+  for (const p of cfg.properties) {
+    if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || p.name.text !== 'client') continue;
+    const v = skipOuter(p.initializer);
+    return (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) && OTHER_CLIENTS.test(v.text);
+  }
+  return false;
+}
+
 /** Knex `?` (value) and `??` (identifier) bindings → `$n`; `\?` is a literal question mark. Named `:x`/`:x:` with an object. */
 function placeholders(pieces: Piece[], bindings: ts.Expression | undefined, paramTexts: string[], kit: BindKit): Piece[] {
   const b = bindings && skipOuter(bindings);
@@ -284,9 +299,11 @@ export const knex: Adapter<'knex'> = {
   provenance: {
     exportBinding: none,
     construct: none,
-    callExport: (name, _call, origin) => {
+    callExport: (name, call, origin) => {
       const n = lastName(name);
-      return n === 'knex' || n === 'Knex' || n === '*' || n === 'default' ? bind('knex', 'client', origin) : undefined;
+      if (!(n === 'knex' || n === 'Knex' || n === '*' || n === 'default')) return undefined;
+      // `knex({ client: 'better-sqlite3' })`: another database's client; its queries are not PostgreSQL's to judge.
+      return otherDatabaseClient(call) ? undefined : bind('knex', 'client', origin);
     },
     typeInstance: (name, _args, origin) => {
       const n = lastName(name);
