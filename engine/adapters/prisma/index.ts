@@ -60,6 +60,27 @@ function whereBatchable(where: ts.Expression | undefined): boolean {
   return true;
 }
 
+/** Top-level keys of an object `where` whose value is written to be `undefined` sometimes (Prisma then ignores the filter). */
+function optionalKeys(where: ts.Expression | undefined): Set<string> {
+  const out = new Set<string>();
+  const w = where && unparen(where);
+  if (!w || !ts.isObjectLiteralExpression(w)) return out;
+  for (const p of w.properties) {
+    const key = propName(p);
+    if (key && ts.isPropertyAssignment(p) && maybeUndefined(p.initializer)) out.add(key);
+  }
+  return out;
+}
+
+function maybeUndefined(e: ts.Expression): boolean {
+  const v = unparen(e);
+  if (ts.isIdentifier(v)) return v.text === 'undefined';
+  if (ts.isVoidExpression(v)) return true;
+  if (ts.isConditionalExpression(v)) return maybeUndefined(v.whenTrue) || maybeUndefined(v.whenFalse);
+  if (ts.isBinaryExpression(v) && (v.operatorToken.kind === ts.SyntaxKind.BarBarToken || v.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)) return maybeUndefined(v.right);
+  return false;
+}
+
 function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): SiteDraft | undefined {
   const op = step.name;
   if (!READS.has(op) && !WRITES.has(op)) return undefined;
@@ -68,7 +89,10 @@ function delegateSite(delegate: string, step: ChainStep, rest: ChainStep[]): Sit
   // A where held in a local const (`const whereClause = { userId }; findMany({ where: whereClause })`) reads like the literal.
   const whereExpr = heldObject(written) ?? written;
   const state = { opaque: false };
-  const filters = whereObjectFilters(whereExpr, [], state);
+  // A filter whose value may be `undefined` (`id: query || undefined`, `status: all ? undefined : s`) is dropped by
+  // Prisma when it is: it cannot be what selects the rows, so the rest is judged as if it were absent.
+  const optional = optionalKeys(whereExpr);
+  const filters = whereObjectFilters(whereExpr, [], state).filter((f) => !optional.has(f.column));
   // A where built elsewhere (`where: scopeWhere({ userId })`) or spread in: its columns are unknown.
   const whereNode = whereExpr ? unparen(whereExpr) : undefined;
   const filterHidden = !!whereNode && (!ts.isObjectLiteralExpression(whereNode) || whereNode.properties.some(ts.isSpreadAssignment));
