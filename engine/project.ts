@@ -306,11 +306,21 @@ export class Project implements ProjectServices {
    * scripts (in its folder or any above) that run it only outside the application.
    */
   oneOffReason(path: string): string | undefined {
-    const pkgs = packageFilesFor(path);
-    const texts = pkgs.map((p) => this.fileText(p) ?? '').join('\u0000');
-    const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, texts, () => packageScriptEntries(pkgs, (p) => this.fileText(p), (pkg, t) => this.memo(`oneOffPkg:${pkg}`, t, () => packageEntries(pkg, t))));
-    return oneOffReason(path, this.config, entries.scriptOnly);
+    // Asked by every per-execution rule of every file: the answer is kept with the package.json texts it
+    // read (the same string objects while unchanged, so comparing them is cheap) and the config.
+    const known = this.oneOffAnswers.get(path);
+    const pkgs = known?.pkgs ?? packageFilesFor(path);
+    const texts = pkgs.map((p) => this.fileText(p));
+    if (known && known.config === this.config && texts.every((t, i) => t === known.texts[i])) return known.reason;
+    const joined = texts.map((t) => t ?? '').join('\u0000');
+    const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, joined, () => packageScriptEntries(pkgs, (p) => this.fileText(p), (pkg, t) => this.memo(`oneOffPkg:${pkg}`, t, () => packageEntries(pkg, t))));
+    const reason = oneOffReason(path, this.config, entries.scriptOnly);
+    this.oneOffAnswers.set(path, { pkgs, texts, config: this.config, reason });
+    return reason;
   }
+
+  /** `oneOffReason`'s answers by path, with the package.json texts and the config they hold for. */
+  private oneOffAnswers = new Map<string, { pkgs: string[]; texts: (string | undefined)[]; config: QuerylensConfig; reason: string | undefined }>();
 
   /** Why a file runs in the background (engine/background.ts): a cron folder, or a route a vercel.json `crons` entry calls. */
   backgroundReason(path: string): string | undefined {

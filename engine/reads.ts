@@ -51,8 +51,11 @@ export function collectReads<T>(compute: () => T): { value: T; reads: string[] }
 export function replayReads(reads: Iterable<string>): void {
   if (!frames.length) return;
   const top = frames[frames.length - 1];
-  if (top.replayed.has(reads)) return;
-  top.replayed.add(reads);
+  // A short list is added directly: remembering it costs more than adding it again.
+  if ((!Array.isArray(reads) || reads.length > 8)) {
+    if (top.replayed.has(reads)) return;
+    top.replayed.add(reads);
+  }
   for (const r of reads) top.reads.add(r);
 }
 
