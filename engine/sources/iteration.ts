@@ -409,10 +409,12 @@ export function exitsAfter(node: ts.Node, scope: IterationScope): boolean {
     // `find`/`some`/`every` stop early only on a truthy/falsy result, not on a query; a return ends one element only.
     return false;
   }
+  // In a closure run in place in the loop (`await io.runTask(k, async () => { return await query() })`), a return
+  // or a jump ends the closure, not the loop.
+  for (let q = node.parent; q && q !== scope.node; q = q.parent) if (ts.isFunctionLike(q)) return false;
   let child: ts.Node = node;
   let p = node.parent;
   while (p && p !== scope.node) {
-    if (ts.isFunctionLike(p)) return false;
     if (ts.isReturnStatement(p) || ts.isThrowStatement(p)) return true;
     if (ts.isBlock(p) || ts.isSourceFile(p) || ts.isCaseClause(p) || ts.isDefaultClause(p)) {
       const stmts = (p as ts.Block).statements;
