@@ -70,13 +70,42 @@ function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
   if (ce && ts.isCallExpression(ce)) {
     const callee = ce.expression;
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-    if (/chunk|batch|partition|paginate|splitEvery/i.test(name)) return true;
+    if (CHUNK_CALL.test(name)) return true;
   }
   if (!el) return false;
   return containsNode(scope.body, (n) => {
     if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === el) return /^(length|map|slice|forEach|filter)$/.test(n.name.text);
     if (ts.isSpreadElement(n) && ts.isIdentifier(n.expression) && n.expression.text === el) return true;
     return false;
+  });
+}
+
+const CHUNK_CALL = /chunk|batch|partition|paginate|splitEvery/i;
+
+/**
+ * A counter loop over a list of chunks whose query takes the indexed chunk whole: `const batches = chunk(ids, 10);
+ * for (let i = 0; i < batches.length; i++) destroy({ where: { id: batches[i] } })` (outline's documentPermanentDeleter).
+ */
+function indexedChunkWhole(node: ts.Node, scope: IterationScope): boolean {
+  const ce = scope.kind === 'for' && scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
+  if (!ce || !ts.isIdentifier(ce)) return false;
+  const fn = enclosingFunction(scope.node as ts.Node) ?? scope.node.getSourceFile();
+  let chunked = false;
+  containsNode(fn, (n) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === ce.text && n.initializer) {
+      const init = skipOuter(n.initializer);
+      const callee = ts.isCallExpression(init) ? init.expression : undefined;
+      const name = callee && (ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '');
+      chunked = !!name && CHUNK_CALL.test(name);
+    }
+    return chunked;
+  });
+  if (!chunked) return false;
+  return containsNode(node, (n) => {
+    if (!ts.isElementAccessExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== ce.text) return false;
+    let p = n.parent;
+    while (ts.isAsExpression(p) || ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) p = p.parent;
+    return ts.isCallExpression(p) || ts.isArrayLiteralExpression(p) || ts.isPropertyAssignment(p) || ts.isSpreadElement(p);
   });
 }
 
@@ -293,6 +322,7 @@ export default defineRule({
       if (exitsAfter(node, scope)) return true;
       if (memoised(node, scope.body)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
+      if (indexedChunkWhole(node, scope)) return true;
       return false;
     };
 
