@@ -539,7 +539,7 @@ function chainSite(
   if (longest >= 1 && rootGatesChain(chain.root)) {
     const rv = value(chain.root);
     if (rv === undefined) return undefined;
-    rootMayBind = rv.kind === 'instance' || rv.kind === 'pkg' || rv.kind === 'class';
+    rootMayBind = rv.kind === 'instance' || rv.kind === 'pkg' || rv.kind === 'class' || rv.kind === 'class-instance';
   }
   // The longest prefix that resolves to a database binding.
   // Database chains bind within their first few links (`prisma.user`, `this.repo`,

@@ -68,6 +68,8 @@ const MAX_DEPTH = 150;
 
 /** The adapter of a package value's library. */
 const adapterOfValue = (v: { library: Library }) => adapters[v.library];
+/** Array methods that call their callback with each element (`rows.map((row) => …)`). */
+const ELEMENT_CALLBACKS = new Set(['map', 'forEach', 'flatMap', 'filter', 'some', 'every', 'find']);
 
 interface Ctx {
   depth: number;
@@ -405,7 +407,36 @@ class FileProv implements FileProvenance {
     if (v.kind === 'instance') return v.binding;
     if (v.kind === 'pkg') return adapterOfValue(v).provenance.exportBinding(v.name, v.origin);
     if (v.kind === 'class') return this.classStaticBinding(v, newCtx());
+    if (v.kind === 'class-instance') return this.rowBinding(v, newCtx());
     return undefined;
+  }
+
+  /** An object of a model class (`user: User` where `class User extends Model`) is one of its rows. */
+  private rowBinding(v: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Binding | undefined {
+    const b = this.classStaticBinding(v, c);
+    return b?.role === 'repository' ? { ...b, role: 'row' } : undefined;
+  }
+
+  /** Whether a value is rows of a model: a row binding, or an object of a model class. */
+  private isRows(v: Value | undefined, c: Ctx): boolean {
+    if (v?.kind === 'instance') return v.binding.role === 'row';
+    return v?.kind === 'class-instance' && this.rowBinding(v, c) !== undefined;
+  }
+
+  /**
+   * An element of a collection of rows (`for (const doc of docs)`, `docs.map((doc) => …)`): the same rows,
+   * from the collection's value (`await Document.findAll()`) or its declared element type (`docs: Document[]`).
+   */
+  private elementOf(e: ts.Expression, c: Ctx): Value | undefined {
+    const v = this.valueOf(e, c);
+    if (this.isRows(v, c)) return v;
+    const t = this.declaredTypeOf(e, c);
+    let el: ts.TypeNode | undefined = t?.type;
+    while (el && ts.isParenthesizedTypeNode(el)) el = el.type;
+    if (el && ts.isTypeOperatorNode(el)) el = el.type;
+    el = el && ts.isArrayTypeNode(el) ? el.elementType : el && ts.isTypeReferenceNode(el) && /^(ReadonlyArray|Array)$/.test(el.typeName.getText()) ? el.typeArguments?.[0] : undefined;
+    const ev = t && el ? t.prov.typeValue(el, c) : undefined;
+    return this.isRows(ev, c) ? ev : undefined;
   }
 
   // ---- Values of expressions
@@ -533,7 +564,11 @@ class FileProv implements FileProvenance {
       if (m) return this.call(m, e, c);
       // A library static of a model class (`User.scope('active')`, `User.unscoped()`): what its adapter says it returns.
       const b = recv.kind === 'class' ? this.classStaticBinding(recv, c) : undefined;
-      return b ? adapters[b.library].provenance.method(b, method, e, nodeOrigin(this.path, e)) : undefined;
+      const r = b ? adapters[b.library].provenance.method(b, method, e, nodeOrigin(this.path, e)) : undefined;
+      // Rows of the model itself (`await Document.findAll()`): objects of the class, whose own methods stay reachable.
+      if (recv.kind === 'class' && r?.kind === 'instance' && r.binding.role === 'row' && r.binding.entity === b?.entity)
+        return this.prov(recv.file).classInstance(recv.node, c) ?? r;
+      return r;
     }
     const fn = this.valueOf(callee, c);
     return fn ? this.call(fn, e, c) : undefined;
@@ -729,6 +764,8 @@ class FileProv implements FileProvenance {
         if (t) return t;
       }
       if (d.initializer) return this.valueOf(d.initializer, c);
+      const loop = d.parent.parent;
+      if (ts.isForOfStatement(loop) && ts.isIdentifier(d.name)) return this.elementOf(loop.expression, c);
       // `let queryRunner; … queryRunner = dataSource.createQueryRunner()`.
       return ts.isIdentifier(d.name) ? this.assignedValue(d, d.name.text, c) : undefined;
     }
@@ -992,6 +1029,10 @@ class FileProv implements FileProvenance {
           if (recv) {
             const cb = callbackClient(recv, callee.name.text);
             if (cb) return cb;
+          }
+          if (ELEMENT_CALLBACKS.has(callee.name.text)) {
+            const el = this.elementOf(recvExpr, c);
+            if (el) return el;
           }
         }
       }

@@ -31,8 +31,10 @@ export interface Binding {
    * query-builder: a builder that executes later (Knex builder, TypeORM QueryBuilder, Kysely/Drizzle chains)
    * table:         a Drizzle table object (`pgTable('users', …)`)
    * operator:      a batching helper (`In`, `inArray`, `Op`)
+   * row:           one row object of a model (Sequelize model instance: `row.save()`, `row.destroy()` each run a statement);
+   *                a collection of them (a `findAll` result) binds the same, its elements being rows
    */
-  role: 'client' | 'sql-tag' | 'repository' | 'query-builder' | 'table' | 'operator';
+  role: 'client' | 'sql-tag' | 'repository' | 'query-builder' | 'table' | 'operator' | 'row';
   /** For repositories/models/tables: the entity, model or table name as written in code. */
   entity?: string;
   /** Where the binding was established (import, constructor, parameter), for related ranges. */

@@ -3,6 +3,8 @@
  * model classes (`class User extends Model`, `sequelize.define('User', …)`, `sequelize.models.User`,
  * `@InjectModel(User)`) are repositories whose statics (findAll, findOne, findByPk, create …) run at
  * once. Tables: `tableName`, or the model name pluralised. Raw SQL: `sequelize.query(text, { replacements })`.
+ * Rows (`findAll`/`findByPk` results, values typed as a model class) are model instances whose `save()`,
+ * `destroy()`, `reload()`, `update()`, `increment()` … and sequelize-typescript `$get/$set/$add…` each run a statement.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import { sequelizeSchemaReader } from './schema';
@@ -22,9 +24,46 @@ import { sequelizeMigrations } from './migrations';
 
 const READS = new Set(['findAll', 'findOne', 'findByPk', 'findAndCountAll', 'count', 'max', 'min', 'sum', 'aggregate']);
 const WRITES = new Set(['create', 'bulkCreate', 'update', 'destroy', 'upsert', 'findOrCreate', 'findCreateFind', 'increment', 'decrement', 'truncate', 'restore']);
+/** Statics whose result is rows (one, or an array of them) of the model. */
+const ROW_RESULTS = new Set(['findAll', 'findOne', 'findByPk', 'create', 'findCreateFind']);
+/**
+ * Instance methods that each send one statement for the row (by its primary key), and
+ * sequelize-typescript's association helpers (`row.$get('documents')`: the associated rows).
+ */
+const ROW_READS = new Set(['reload', '$get', '$count', '$has']);
+const ROW_WRITES = new Set(['save', 'destroy', 'update', 'increment', 'decrement', 'restore', '$set', '$add', '$remove', '$create']);
+/** Instance methods that return the row itself. */
+const ROW_SELF = new Set(['reload', 'save', 'update', 'increment', 'decrement']);
+
+/** `row.save()`, `row.destroy()`, `row.reload()`, `row.$get('x')` on a model instance: one statement per call. */
+function interpretRow({ steps, binding }: ChainQuery): SiteDraft | undefined {
+  const first = steps[0];
+  if (!first.call) return undefined;
+  const read = ROW_READS.has(first.name);
+  if (!read && !ROW_WRITES.has(first.name)) return undefined;
+  // The association helpers query the associated model, whose name the string argument gives only indirectly.
+  const association = first.name.startsWith('$');
+  return {
+    library: 'sequelize',
+    operation: first.name,
+    executes: true,
+    kind: read ? 'read' : 'write',
+    entity: association ? undefined : binding.entity,
+    selects: first.name === 'reload' || first.name === '$get' ? '*' : undefined,
+    filters: association ? [] : [{ column: 'id', range: rangeOf(first.call), op: 'eq' }],
+    opaqueFilter: association,
+    filterHidden: association,
+    orderBy: [],
+    limit: first.name === 'reload' ? 1 : undefined,
+    batched: false,
+    node: first.call,
+  };
+}
 
 
-function interpret({ steps, binding }: ChainQuery): SiteDraft | undefined {
+function interpret(q: ChainQuery): SiteDraft | undefined {
+  const { steps, binding } = q;
+  if (binding.role === 'row') return interpretRow(q);
   const first = steps[0];
   if (binding.role !== 'repository' || !first.call || steps.length !== 1) return undefined;
   const read = READS.has(first.name);
@@ -174,8 +213,33 @@ function batchedWrite(): undefined {
   return undefined;
 }
 
+/**
+ * Advice for a write or a row's own method run once per element (`row.save()`, `row.destroy()`, `Model.update(v, { where })`,
+ * `row.$get('x')`): one statement over all the keys.
+ */
+function writeAdvice(op: string, col: string, model: string): string | undefined {
+  const inList = `{ where: { ${col}: { [Op.in]: … } } }`;
+  switch (op) {
+    case 'save':
+      return `write the rows in one statement (\`${model}.update(values, ${inList})\`, or \`bulkCreate\` with \`updateOnDuplicate\`)`;
+    case 'update':
+    case 'increment':
+    case 'decrement':
+      return `${op} the rows in one statement with \`${model}.${op}(${op === 'update' ? 'values' : 'fields'}, ${inList})\``;
+    case 'destroy':
+    case 'restore':
+      return `${op === 'destroy' ? 'delete' : 'restore'} the rows in one statement with \`${model}.${op}(${inList})\``;
+    case 'reload':
+      return `load the rows at once with \`findAll(${inList})\``;
+    default:
+      return op.startsWith('$') ? 'load or change the association for all rows at once (`include` it in the query that loads the rows, or query its model with `[Op.in]`)' : undefined;
+  }
+}
+
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  const write = writeAdvice(site.operation, col, site.entity ?? 'Model');
+  if (write) return write;
   return `load all rows at once with \`findAll({ where: { ${col}: { [Op.in]: … } } })\` (or \`bulkCreate\`)`;
 }
 
@@ -202,6 +266,9 @@ export const sequelize: Adapter<'sequelize'> = {
       if (b.role === 'client' && (method === 'define' || method === 'model')) return bind('sequelize', 'repository', origin, stringArg(call.arguments[0]));
       // `User.scope('active')`, `User.unscoped()`, `User.schema('tenant')`: the same model with other default options.
       if (b.role === 'repository' && (method === 'scope' || method === 'unscoped' || method === 'schema')) return bind('sequelize', 'repository', origin, b.entity);
+      // `await User.findAll()` / `findByPk(id)`: rows of the model; `await row.reload()`: the row again.
+      if (b.role === 'repository' && ROW_RESULTS.has(method)) return bind('sequelize', 'row', origin, b.entity);
+      if (b.role === 'row' && ROW_SELF.has(method)) return bind('sequelize', 'row', origin, b.entity);
       return undefined;
     },
     callInstance: none,
