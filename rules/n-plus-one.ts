@@ -226,7 +226,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding per query, each naming it; a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A list of at most three entries written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array) is a bounded repetition, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A list of at most three entries written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array) is a bounded repetition, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -276,33 +276,53 @@ export default defineRule({
     const graph = new CallGraph(ctx.project);
     // Closures handed to wrappers that call them (retry, rate limit, a limiter's task list) run in the loop around them.
     const inPlace = inPlaceResolver(ctx.project, ctx.file.path);
-    // One finding per query site and loop: a helper running three queries per element is three findings (each
-    // names its query), and a query reached both in the loop and through a recursive helper in it is one.
+    // One finding per call and loop: a helper running three queries per element is one finding on the call that
+    // names and locates all three (a stack of findings on one line, several under conditions this caller never
+    // meets, read as noise); a query reached both in the loop and through a recursive helper in it is one.
     const reported = new Set<string>();
 
     let refs: Map<string, number> | undefined;
     const identifierRefs = (): Map<string, number> => (refs ??= identifierCounts(sf));
-    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reached: ReachedQuery, viaHelper: string | undefined, helper?: FunctionRef): void => {
-      const site = reached.site;
+    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef): void => {
       // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
       if (inUncalledFunction(node, sf, identifierRefs)) return;
-      const once = `${site.file}:${site.range.start}:${site.range.end}@${scope.range.start}`;
-      if (reported.has(once)) return;
+      const key = (r: ReachedQuery): string => `${r.site.file}:${r.site.range.start}:${r.site.range.end}@${scope.range.start}`;
+      const fresh = reachedAll.filter((r) => !reported.has(key(r)));
+      if (!fresh.length) return;
       const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
       // A list of a few entries written out in the code (`for (const role of ['admin', 'member'])`) is a bounded
       // repetition, not a query per row of data: its size does not grow with the data.
       if (n.value <= 1 || (n.fixed && n.value <= SMALL_FIXED_LIST)) return;
-      reported.add(once);
-      const table = site.table ?? site.entity ?? 'the database';
-      const one = perQuery(ctx, site);
-      const estimate = ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows);
+      for (const r of fresh) reported.add(key(r));
+      // The costliest query leads; the others are named and located, and the estimate sums them all.
+      const priced = fresh
+        .map((r) => {
+          const one = perQuery(ctx, r.site);
+          return { r, estimate: ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows) };
+        })
+        .sort((a, b) => b.estimate.currentMs - a.estimate.currentMs);
+      const reached = priced[0].r;
+      const site = reached.site;
+      const tableOf = (q: QuerySite): string => q.table ?? q.entity ?? 'the database';
+      const table = tableOf(site);
+      // Priced on the costliest query alone: the others may sit under conditions this caller never meets.
+      const estimate = priced[0].estimate;
       const related: RelatedLocation[] = [{ file: ctx.file.path, range: scope.range, message: `the ${loopLabel(scope)} (runs once per element)` }];
       for (const step of reached.path) related.push({ file: step.file, range: step.range, message: `calls \`${step.callee}\`` });
-      if (viaHelper) related.push({ file: site.file, range: site.range, message: `the query on \`${table}\`` });
+      if (viaHelper) for (const p of priced) related.push({ file: p.r.site.file, range: p.r.site.range, message: `the query on \`${tableOf(p.r.site)}\`` });
       const via = viaHelper ? ` through \`${viaHelper}\`` : '';
-      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${adapterOf(site.library).rules.batchAdvice(site)}.`;
+      const others = [...new Set(priced.slice(1).map((p) => `\`${tableOf(p.r.site)}\``))];
+      const more = priced.length > 1 ? ` The call reaches ${priced.length - 1} more ${priced.length === 2 ? 'query' : 'queries'} per element (on ${others.join(', ')}), not priced here.` : '';
+      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${adapterOf(site.library).rules.batchAdvice(site)}.${more}`;
       // Through a helper: batched only when the query is the helper's own body (not further down).
-      const fix = !viaHelper ? (batchFix(ctx, site, node, scope) ?? collectWriteFix(ctx, site, node, scope)) : helper && !reached.path.length && !reached.loopedInHelper ? helperBatchFix(ctx, site, node, scope, helper) : undefined;
+      const fix =
+        priced.length > 1
+          ? undefined
+          : !viaHelper
+            ? (batchFix(ctx, site, node, scope) ?? collectWriteFix(ctx, site, node, scope))
+            : helper && !reached.path.length && !reached.loopedInHelper
+              ? helperBatchFix(ctx, site, node, scope, helper)
+              : undefined;
       const range: Range = { start: node.getStart(), end: node.getEnd() };
       ctx.report({
         message,
@@ -311,7 +331,7 @@ export default defineRule({
         estimate,
         fixes: fix ? [fix] : [],
         // The iteration count and its source are a row of the estimate's table; here only what the table lacks.
-        hoverDetail: `Query: ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}.`,
+        hoverDetail: `Query: ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}${priced.length > 1 ? `, and ${priced.length - 1} more per element` : ''}.`,
         querySite: site,
       });
     };
@@ -334,7 +354,7 @@ export default defineRule({
       const all = enclosingIterations(node, inPlace);
       const scope = unbatchedScope(site, all);
       if (!scope || skip(node, scope, site)) continue;
-      report(node, scope, all, { site, path: [], loopedInHelper: false }, undefined);
+      report(node, scope, all, [{ site, path: [], loopedInHelper: false }], undefined);
     }
 
     // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).
@@ -348,12 +368,12 @@ export default defineRule({
           if (hit) {
             // Only a helper whose one query is its body gets the batching rewrite.
             const target = hit.reached.length === 1 ? hit.target : undefined;
-            for (const r of hit.reached) if (!skip(n, scope, r.site, r.path)) report(n, scope, all, r, via, target);
+            report(n, scope, all, hit.reached.filter((r) => !skip(n, scope, r.site, r.path)), via, target);
           } else {
             // A helper whose query batches the list it is given: per element when called with one element's list.
             const b = graph.batchedQueryOfCall(ctx.file.path, n);
             const bscope = b ? unbatchedScope(b.site, all, b.mapOperand) : undefined;
-            if (b && bscope && !skip(n, bscope, b.site)) report(n, bscope, all, { site: b.site, path: [], loopedInHelper: false }, via);
+            if (b && bscope && !skip(n, bscope, b.site)) report(n, bscope, all, [{ site: b.site, path: [], loopedInHelper: false }], via);
           }
         }
         const m = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
@@ -376,7 +396,7 @@ export default defineRule({
               concurrent: true,
               perElement: true,
             };
-            for (const r of reached) report(ref, scope2, [scope2, ...enclosingIterations(n)], r, ref.getText().slice(0, 60));
+            report(ref, scope2, [scope2, ...enclosingIterations(n)], reached, ref.getText().slice(0, 60));
           }
         }
       }
