@@ -29,9 +29,10 @@ export async function runSchema(opts: SchemaOptions, io: LintIo): Promise<number
   const { root, configFile } = locateProject(start, opts.config, cwd);
   if (!isInside(root, target)) throw new CliError(`${opts.path}: outside the project root ${root}`);
   const config = loadConfig(cwd, configFile);
-  const project = new Project(config, { readFile: lazyReader(root) });
-  await initParser();
   const candidates = new FileFilter(root, config.ignore, config.lintTests).walk('');
+  // The listing: which code imports a schema file, which files a config's schema glob names (engine/schema/links.ts).
+  const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates });
+  await initParser();
   const sources = loadSchemaSources(root, candidates, config, (file) => {
     const r = readSource(path.join(root, file));
     return r.ok ? r.text : undefined;

@@ -16,6 +16,7 @@ import { listQueries, type QueryList } from './queries';
 import { severityBySaving } from './model/impact';
 import { buildSchema, isSchemaSource, nonPostgresFolder, readTsSchema, sourceKind, type SchemaHost } from './schema';
 import { isManifest, PackageMap, type SchemaScope } from './schema/scopes';
+import { importedFiles, schemaLinks, type LinkHost, type SchemaLink } from './schema/links';
 import { resolveModulePath } from './sources/provenance';
 import { schemaReaders } from './adapters';
 import type { SchemaModel, SchemaProblem } from './schema/types';
@@ -380,14 +381,33 @@ export class Project implements ProjectServices {
   private packages(): PackageMap {
     if (!this.packageMap) {
       const { value, reads } = collectReads(() => {
-        const sources: string[] = [];
+        let sources: string[] = [];
+        const declaredBy = new Map<string, string>();
         // A TypeScript file counts when a reader finds schema in it (one that only mentions a library owns nothing).
         for (const [path, text] of this.files) {
           if (!isSchemaSource(path, this.config, text)) continue;
-          if (sourceKind(path, text) === 'ts' && !readTsSchema({ path, text }, this.schemaHost())) continue;
+          if (sourceKind(path, text) === 'ts') {
+            const out = readTsSchema({ path, text }, this.schemaHost());
+            if (!out) continue;
+            if (out.kind === 'declaration') declaredBy.set(path, out.library);
+          }
           sources.push(path);
         }
-        return new PackageMap(this.files.keys(), (p) => this.files.get(p), sources);
+        const manifests = this.manifests();
+        const host: LinkHost = {
+          paths: this.projectFiles(),
+          text: (p) => this.fileText(p),
+          resolve: (from, spec) => this.schemaHost().resolve(from, spec),
+          packageOf: (p) => manifests.ownerOf(p),
+        };
+        const { links, unread } = schemaLinks(sources, host);
+        if (links.length) sources = withoutLeftovers(sources, declaredBy, links, unread, host);
+        const map = new PackageMap(this.files.keys(), (p) => this.files.get(p), sources);
+        for (const l of links) {
+          const migrations = sources.filter((s) => s.startsWith(`${l.out}/`) && sourceKind(s) !== 'ts');
+          for (const f of l.named) if (declaredBy.has(f) && sources.includes(f)) map.link(map.ownerOf(f), migrations);
+        }
+        return map;
       });
       this.packageMap = value;
       this.packageReads = this.outsideFiles(reads);
@@ -765,4 +785,20 @@ export class Project implements ProjectServices {
     }
     return missingSchema ? { findings, problems, missingSchema } : { findings, problems };
   }
+}
+
+/**
+ * Sources without the TypeScript table files of a library with a config that no config names and no code
+ * imports (generator output left in the tree: what it declares is not the database's). Reads every code
+ * file for its imports, outside the read tracking: the schema is rebuilt when a source or manifest changes.
+ */
+function withoutLeftovers(sources: string[], declaredBy: ReadonlyMap<string, string>, links: readonly SchemaLink[], unread: ReadonlySet<string>, host: LinkHost): string[] {
+  const named = new Set(links.flatMap((l) => [...l.named]));
+  const linked = new Set(links.map((l) => l.library).filter((lib) => !unread.has(lib)));
+  const candidates = sources.filter((s) => linked.has(declaredBy.get(s) ?? '') && !named.has(s));
+  if (!candidates.length) return sources;
+  const code = host.paths.filter((p) => /\.(?:[cm]?[jt]s|[jt]sx)$/.test(p) && !p.includes('node_modules/'));
+  const imported = isolatedReads(() => importedFiles(candidates, code, host));
+  const left = new Set(candidates.filter((c) => !imported.has(c)));
+  return left.size ? sources.filter((s) => !left.has(s)) : sources;
 }

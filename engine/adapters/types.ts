@@ -216,6 +216,17 @@ export interface AdapterSchema {
    * models, migrations written in code): syntax tree → schema events (engine/schema/events.ts).
    */
   tsReaders: readonly SchemaReader[];
+  /**
+   * What a config file of the library says links schema files to a migrations folder (Drizzle Kit's
+   * `schema` and `out`), as written (relative paths or globs); `schema` undefined when it is not literal.
+   */
+  schemaLink(f: SourceFile): SchemaLinkDecl | undefined;
+}
+
+/** A config's link from schema files (paths, folders or globs) to the folder its migrations are written to. */
+export interface SchemaLinkDecl {
+  schema: string[] | undefined;
+  out: string;
 }
 
 // ---------------------------------------------------------------------------

@@ -121,6 +121,8 @@ export class PackageMap {
   private readonly scopes = new Map<string, SchemaScope>();
   /** Stats snapshots (querylens.stats.json), by path: not owned by a package (see sourcesOf). */
   private readonly snapshots: string[] = [];
+  /** Package folder → migrations a config writes for its schema files in another package's folder (see links.ts). */
+  private readonly linkedSources = new Map<string, string[]>();
 
   constructor(paths: Iterable<string>, text: (path: string) => string | undefined, schemaSources: readonly string[]) {
     this.packages.set('', { dir: '', deps: [], linked: [], entries: [] });
@@ -159,6 +161,13 @@ export class PackageMap {
       if (list) list.push(s);
       else this.owners.set(owner, [s]);
     }
+  }
+
+  /** `pkg`'s schema files are linked to these migrations (another package's): its scopes see them too. */
+  link(pkg: string, sources: readonly string[]): void {
+    const list = this.linkedSources.get(pkg) ?? [];
+    for (const s of sources) if (!list.includes(s) && this.ownerOf(s) !== pkg) list.push(s);
+    if (list.length) this.linkedSources.set(pkg, list);
   }
 
   /** The deepest package folder holding `path`. */
@@ -227,7 +236,7 @@ export class PackageMap {
 
   /** Schema sources of a scope, in the order given to the map. */
   sourcesOf(scope: SchemaScope): string[] {
-    const own = scope.packages.flatMap((p) => this.owners.get(p) ?? []);
+    const own = [...new Set(scope.packages.flatMap((p) => [...(this.owners.get(p) ?? []), ...(this.linkedSources.get(p) ?? [])]))];
     // The nearest snapshot at or above the scope's packages (a package's own snapshot before the root's).
     const under = (dir: string, pkg: string): boolean => dir === '' || pkg === dir || pkg.startsWith(`${dir}/`);
     const snaps = this.snapshots.filter((s) => scope.packages.some((p) => under(dirOf(s), p))).sort((a, b) => dirOf(b).length - dirOf(a).length);

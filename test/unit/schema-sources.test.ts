@@ -427,4 +427,38 @@ describe('schema scopes in monorepos', () => {
     const withSchema = project({ 'src/q.ts': 'x', 'migrations/1.sql': 'CREATE TABLE users (id int);' });
     assert.equal(withSchema.missingSchema('src/q.ts'), undefined);
   });
+
+  describe('a Drizzle Kit config links schema files to its migrations folder', () => {
+    // The dokploy layout: the config sits in server/db/ of the app, its paths resolve against the app's
+    // folder (where drizzle-kit runs), its schema re-exports the tables of a workspace package.
+    const linked = (extra: Record<string, string> = {}): Record<string, string> => ({
+      'packages/server/package.json': '{ "name": "@acme/server", "exports": { "./db/schema": "./src/db/schema/index.ts" } }',
+      'packages/server/src/db/schema/index.ts': "export * from './project';",
+      'packages/server/src/db/schema/project.ts': "import { pgTable, text } from 'drizzle-orm/pg-core';\nexport const project = pgTable('project', { id: text('id').primaryKey(), organizationId: text('organizationId') });",
+      'packages/server/auth-schema2.ts': "import { index, pgTable, text } from 'drizzle-orm/pg-core';\nexport const member = pgTable('member', { id: text('id').primaryKey(), userId: text('user_id') }, (t) => [index('member_userId_idx').on(t.userId)]);",
+      'apps/web/package.json': '{ "name": "web", "dependencies": { "@acme/server": "workspace:*" } }',
+      'apps/web/server/db/schema/index.ts': "export * from '@acme/server/db/schema';",
+      'apps/web/server/db/drizzle.config.ts': "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ schema: './server/db/schema/index.ts', dialect: 'postgresql', out: 'drizzle' });",
+      'apps/web/drizzle/0000_init.sql': 'CREATE TABLE "project" ("id" text PRIMARY KEY, "organizationId" text);',
+      'apps/web/drizzle/0001_hand.sql': 'CREATE INDEX "idx_project_organization" ON "project" ("organizationId");',
+      ...extra,
+    });
+
+    it('the package holding the schema files sees the migrations of `out`', () => {
+      const s = project(linked()).schema('packages/server/src/services/project.ts');
+      assert.ok(indexes(table(s, 'project')).includes('idx_project_organization index (organizationId)'));
+    });
+
+    it('a table file no config names and no code imports is not a schema source; an imported one is', () => {
+      const left = project(linked()).schema('packages/server/src/services/project.ts');
+      assert.ok(![...left.tables.values()].some((t) => t.name === 'member'));
+      const used = project(linked({ 'packages/server/src/auth.ts': "import * as s from '../auth-schema2';\nexport const schema = s;" })).schema('packages/server/src/services/project.ts');
+      assert.deepEqual(indexes(table(used, 'member')), ['member_pkey primary (id)', 'member_userId_idx index (user_id)']);
+    });
+
+    it('a config whose schema is not a literal leaves every table file a source', () => {
+      const s = project(linked({ 'apps/web/server/db/drizzle.config.ts': "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ schema: SCHEMA, dialect: 'postgresql', out: 'drizzle' });" })).schema('packages/server/src/services/project.ts');
+      assert.ok([...s.tables.values()].some((t) => t.name === 'member'));
+    });
+  });
 });

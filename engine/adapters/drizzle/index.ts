@@ -20,7 +20,7 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
+import type { Adapter, Batched, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
 import { filterValue } from '../kit/filter-values';
 import { drizzleKit } from './migrations';
 
@@ -279,6 +279,21 @@ export function drizzleConfigDialect(f: SourceFile): NonPostgresFolder | undefin
   };
 }
 
+/**
+ * A Drizzle Kit config's `schema` (a path, folder or glob, or an array of them) and `out` (default
+ * `./drizzle`): the migrations `drizzle-kit generate` writes for those schema files. `schema` is
+ * undefined when it is not a literal (computed, imported).
+ */
+export function drizzleConfigLink(f: SourceFile): SchemaLinkDecl | undefined {
+  const clean = blankComments(f.text);
+  if (!/\bschema\s*:/.test(clean)) return undefined;
+  const out = stringProp(clean, 'out')?.value ?? './drizzle';
+  const one = stringProp(clean, 'schema');
+  if (one) return { schema: [one.value], out };
+  const arr = /(?:^|[\s,{])schema\s*:\s*\[([^\]]*)\]/.exec(clean);
+  if (arr && /^\s*(?:(["'`])[^"'`\n]*\1\s*,?\s*)*$/.test(arr[1])) return { schema: [...arr[1].matchAll(/(["'`])([^"'`\n]*)\1/g)].map((m) => m[2]), out };
+  return { schema: undefined, out };
+}
 
 // ---------------------------------------------------------------------------
 // Fix templates
@@ -424,6 +439,7 @@ export const drizzle: Adapter<'drizzle'> = {
     },
     migrationTools: [drizzleKit],
     tsReaders: [drizzleSchemaReader],
+    schemaLink: (f: SourceFile) => (isConfig(f.path) ? drizzleConfigLink(f) : undefined),
   },
   rules: {
     batchAdvice,

@@ -149,7 +149,10 @@ function tableFiles(view: MigrationView): string[] {
 function writeIndex(_home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
   if (plan.kind !== 'plain') return undefined;
   const t = plan.table;
-  for (const path of tableFiles(view)) {
+  // The schema's own sources first: a table file left out of it (generator output) is not where the table lives.
+  const sources = new Set(view.schema.sources);
+  const files = tableFiles(view);
+  for (const path of [...files.filter((f) => sources.has(f)), ...files.filter((f) => !sources.has(f))]) {
     const text = view.text(path);
     if (!text || !text.includes(t.name)) continue;
     const decl = findDecl(path, text, t);

@@ -48,5 +48,6 @@ export function codeSchema(migrationTools: readonly MigrationTool[] = [], tsRead
     nonPostgresFolders: () => [],
     migrationTools,
     tsReaders,
+    schemaLink: none,
   };
 }

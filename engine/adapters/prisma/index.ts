@@ -381,6 +381,7 @@ export const prisma: Adapter<'prisma'> = {
     nonPostgresFolders: (f) => (f.path.toLowerCase().endsWith('.prisma') ? prismaProviderFolders(f) : []),
     migrationTools: [prismaMigrate],
     tsReaders: [],
+    schemaLink: none,
   },
   rules: {
     batchAdvice,
