@@ -278,8 +278,10 @@ export default defineRule({
     const inPlace = inPlaceResolver(ctx.project, ctx.file.path);
     // One finding per call and loop: a helper running three queries per element is one finding on the call that
     // names and locates all three (a stack of findings on one line, several under conditions this caller never
-    // meets, read as noise); a query reached both in the loop and through a recursive helper in it is one.
+    // meets, read as noise); a query written in the loop and reached again through a recursive call in it is one
+    // finding, on the query; two calls in one loop reaching the same query are two findings (two call lines).
     const reported = new Set<string>();
+    const reportedCalls = new Set<string>();
 
     let refs: Map<string, number> | undefined;
     const identifierRefs = (): Map<string, number> => (refs ??= identifierCounts(sf));
@@ -287,13 +289,16 @@ export default defineRule({
       // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
       if (inUncalledFunction(node, sf, identifierRefs)) return;
       const key = (r: ReachedQuery): string => `${r.site.file}:${r.site.range.start}:${r.site.range.end}@${scope.range.start}`;
+      const callKey = `${node.getStart()}:${node.getEnd()}@${scope.range.start}`;
+      // Queries written in the loop are reported there; a call reaching them again (recursion) does not repeat them.
       const fresh = reachedAll.filter((r) => !reported.has(key(r)));
-      if (!fresh.length) return;
+      if (!fresh.length || reportedCalls.has(callKey)) return;
       const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
       // A list of a few entries written out in the code (`for (const role of ['admin', 'member'])`) is a bounded
       // repetition, not a query per row of data: its size does not grow with the data.
       if (n.value <= 1 || (n.fixed && n.value <= SMALL_FIXED_LIST)) return;
-      for (const r of fresh) reported.add(key(r));
+      if (viaHelper) reportedCalls.add(callKey);
+      else for (const r of fresh) reported.add(key(r));
       // The costliest query leads; the others are named and located, and the estimate sums them all.
       const priced = fresh
         .map((r) => {
