@@ -128,7 +128,8 @@ function listIsRun(prov: FileProvenance, list: ts.Expression): boolean {
       if (n.arguments.some(isList) && fromCallingPackage(prov, callee)) run = true;
       // `tasks.map((t) => t())`, `tasks.forEach(async (t) => await t())`.
       const each = n.arguments[0] && skipOuter(n.arguments[0]);
-      if (ts.isPropertyAccessExpression(callee) && /^(map|forEach)$/.test(callee.name.text) && isList(callee.expression) && each && (ts.isArrowFunction(each) || ts.isFunctionExpression(each)) && each.parameters[0] && callsDeclared(prov, each.body, each.parameters[0])) run = true;
+      // `tasks.map((t) => limit(t))` with `limit = pLimit(n)`: the element handed to a package that calls it.
+      if (ts.isPropertyAccessExpression(callee) && /^(map|forEach)$/.test(callee.name.text) && isList(callee.expression) && each && (ts.isArrowFunction(each) || ts.isFunctionExpression(each)) && each.parameters[0] && (callsDeclared(prov, each.body, each.parameters[0]) || handsToCallingPackage(prov, each.body, each.parameters[0]))) run = true;
     }
     // `for (const t of tasks) await t()`.
     if (ts.isForOfStatement(n) && isList(n.expression) && ts.isVariableDeclarationList(n.initializer) && n.initializer.declarations.length === 1 && callsDeclared(prov, n.statement, n.initializer.declarations[0])) run = true;
@@ -169,6 +170,21 @@ function callsDeclared(prov: FileProvenance, body: ts.Node, p: ts.ParameterDecla
 }
 
 /** `pRetry(fn)`, `limit(fn)` where `const limit = pLimit(2)`, `queue.add(fn)` where `const queue = new PQueue()`. */
+/** Whether a body passes the function declared by `p` to a package that calls its arguments (`limit(t)`, `pRetry(t)`). */
+function handsToCallingPackage(prov: FileProvenance, body: ts.Node, p: ts.ParameterDeclaration): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && prov.declarationOf(skipOuter(a) as ts.Identifier) === p) && fromCallingPackage(prov, skipOuter(n.expression))) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
 function fromCallingPackage(prov: FileProvenance, callee: ts.Expression): boolean {
   const base = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : callee;
   if (!ts.isIdentifier(base)) return false;
