@@ -28,6 +28,7 @@ import { skipOuter } from './ts-expr';
 import { collectIncidents, type Incident, noteSwallowed, replayIncidents } from '../guard';
 import { collectReads, replayReads } from '../reads';
 import { resolveModulePath } from './module-paths';
+import { procedureContext, type ProcedureContext } from './procedure-context';
 import { tsSourceFile } from './ts-ast';
 
 export type { Binding, Library, Value } from './query-sites';
@@ -583,8 +584,11 @@ class FileProv implements FileProvenance {
         return adapters[fn.binding.library].provenance.callInstance(fn.binding, e, nodeOrigin(this.path, e));
       case 'function': {
         const callee = this.prov(fn.file);
-        // Last, the declared result type (`txClient(): Prisma.TransactionClient { return tx ?? this; }`).
-        return callee.returnValue(fn.node, c) ?? this.genericPassThrough(fn.node, e, c) ?? (fn.node.type ? callee.typeValue(fn.node.type, c) : undefined);
+        // An object literal returned is weaker than a generic result typed by an argument (`withReplicas<Q>(primary: Q): Q & {…}`
+        // returning `{ ...primary, get select() {…} }`). Last, the declared result type (`txClient(): Prisma.TransactionClient`).
+        const rv = callee.returnValue(fn.node, c);
+        if (rv && rv.kind !== 'object') return rv;
+        return this.genericPassThrough(fn.node, fn.file, e, c) ?? rv ?? (fn.node.type ? callee.typeValue(fn.node.type, c) : undefined);
       }
       default:
         return undefined;
@@ -596,12 +600,12 @@ class FileProv implements FileProvenance {
    * or `() => T` (singleton helpers such as `remember('prisma', () => new PrismaClient())`, `once`, `lazy`):
    * the call's value is that argument's (or that factory's result).
    */
-  genericPassThrough(fn: ts.SignatureDeclaration, call: ts.CallExpression, c: Ctx): Value | undefined {
+  genericPassThrough(fn: ts.SignatureDeclaration, calleeFile: string, call: ts.CallExpression, c: Ctx): Value | undefined {
     const tps = fn.typeParameters;
     const rt = fn.type;
-    if (!tps?.length || !rt || !ts.isTypeReferenceNode(rt) || !ts.isIdentifier(rt.typeName)) return undefined;
-    const tName = rt.typeName.text;
-    if (!tps.some((t) => t.name.text === tName)) return undefined;
+    if (!tps?.length || !rt) return undefined;
+    const tName = this.prov(calleeFile).resultTypeParam(rt, new Set(tps.map((t) => t.name.text)), 0);
+    if (tName === undefined) return undefined;
     const isT = (t: ts.TypeNode | undefined): boolean => !!t && ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && t.typeName.text === tName;
     // `this` is the caller's file: arguments are evaluated here, the callee's syntax is only read.
     const callerProv: FileProv = this;
@@ -615,6 +619,30 @@ class FileProv implements FileProvenance {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The type parameter a declared result type carries whole: `T`, an intersection with `T` (`T & { extra }`), or a
+   * local generic alias of one (`type Replicated<Q> = Q & { … }` used as `Replicated<T>`).
+   */
+  resultTypeParam(t: ts.TypeNode, params: ReadonlySet<string>, depth: number): string | undefined {
+    if (depth > 4) return undefined;
+    if (ts.isParenthesizedTypeNode(t)) return this.resultTypeParam(t.type, params, depth + 1);
+    if (ts.isIntersectionTypeNode(t)) {
+      for (const m of t.types) {
+        const r = this.resultTypeParam(m, params, depth + 1);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    }
+    if (!ts.isTypeReferenceNode(t) || !ts.isIdentifier(t.typeName)) return undefined;
+    if (params.has(t.typeName.text) && !t.typeArguments) return t.typeName.text;
+    const d = this.declarationOf(t.typeName);
+    if (!d || !ts.isTypeAliasDeclaration(d) || !d.typeParameters?.length || !t.typeArguments) return undefined;
+    const inner = this.resultTypeParam(d.type, new Set(d.typeParameters.map((p) => p.name.text)), depth + 1);
+    const i = inner === undefined ? -1 : d.typeParameters.findIndex((p) => p.name.text === inner);
+    const arg = i >= 0 ? t.typeArguments[i] : undefined;
+    return arg ? this.resultTypeParam(arg, params, depth + 1) : undefined;
   }
 
   /** What a local function returns: its expression body, or its `return` statements (first that resolves). */
@@ -789,6 +817,16 @@ class FileProv implements FileProvenance {
         return declared ? declared.prov.typedMember(declared.type, prop, c) : undefined;
       } else if (ts.isParameter(holder) && holder.type) {
         return this.typeMember(holder.type, prop, c);
+      } else if (ts.isParameter(holder) && prop === 'ctx') {
+        // `({ ctx }) => …` handed to a procedure builder: the context its creator returns.
+        return this.procedureContextValue(holder, c);
+      } else if (ts.isBindingElement(holder)) {
+        // `({ ctx: { db } }) => …`: the member of the enclosing element's value.
+        whole = this.declValue(holder, c);
+        const m = whole ? this.member(whole, prop, c) : undefined;
+        if (m) return m;
+        const t = this.bindingDeclaredType(holder, c);
+        return t ? t.prov.typedMember(t.type, prop, c) : undefined;
       }
       return whole ? this.member(whole, prop, c) : undefined;
     }
@@ -1340,6 +1378,8 @@ class FileProv implements FileProvenance {
       if (parts.length === 0 && (id.text === 'Promise' || id.text === 'Awaited' || id.text === 'Readonly') && t.typeArguments?.[0])
         return this.typeValue(t.typeArguments[0], c);
       const d = this.declarationOf(id);
+      // `ReturnType<typeof connectDb>` (often inside `Awaited<…>`): what that function returns.
+      if (!d && parts.length === 0 && id.text === 'ReturnType' && t.typeArguments?.[0]) return this.returnTypeValue(t.typeArguments[0], c);
       if (!d) return undefined;
       if (ts.isTypeAliasDeclaration(d)) {
         return this.guard(c, `alias:${this.path}:${d.pos}`, () => this.typeValue(d.type, c));
@@ -1359,6 +1399,13 @@ class FileProv implements FileProvenance {
       return this.typeInstance(v, parts, t.typeArguments, t, c);
     }
     return undefined;
+  }
+
+  private returnTypeValue(arg: ts.TypeNode, c: Ctx): Value | undefined {
+    const f = this.typeValue(arg, c);
+    if (f?.kind !== 'function') return undefined;
+    const p = this.prov(f.file);
+    return p.returnValue(f.node, c) ?? (f.node.type ? p.typeValue(f.node.type, c) : undefined);
   }
 
   private typeInstance(
@@ -1465,23 +1512,77 @@ class FileProv implements FileProvenance {
     }
     if (ts.isVariableDeclaration(d) && d.initializer) return this.guard(c, `dtvar:${this.path}:${d.pos}`, () => this.declaredTypeOf(d.initializer!, c));
     // `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`: the member of the whole's type.
-    if (ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && !d.dotDotDotToken) {
-      const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
-      const holder = d.parent.parent;
-      if (prop === undefined || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder))) return undefined;
-      const whole = this.guard(c, `dtbind:${this.path}:${holder.pos}`, () =>
-        holder.type
+    if (ts.isBindingElement(d)) return this.bindingDeclaredType(d, c);
+    return undefined;
+  }
+
+  /** `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`, `({ ctx: { db } })`: the member of the whole's type. */
+  private bindingDeclaredType(d: ts.BindingElement, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+    if (!ts.isObjectBindingPattern(d.parent) || d.dotDotDotToken) return undefined;
+    const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
+    const holder = d.parent.parent;
+    if (prop === undefined || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder) || ts.isBindingElement(holder))) return undefined;
+    if (ts.isParameter(holder) && !holder.type && prop === 'ctx') {
+      const pc = this.procedureContextOf(holder, c);
+      if (pc?.kind === 'type' && !this.overridesClient(pc, c)) return { prov: this.prov(pc.file), type: pc.type };
+    }
+    const whole = this.guard(c, `dtbind:${this.path}:${holder.pos}`, () =>
+      ts.isBindingElement(holder)
+        ? this.bindingDeclaredType(holder, c)
+        : holder.type
           ? { prov: this as FileProv, type: holder.type }
           : ts.isParameter(holder)
             ? this.contextualParamType(holder, c)
             : holder.initializer
               ? this.declaredTypeOf(holder.initializer, c)
               : undefined,
-      );
-      const m = whole ? whole.prov.memberType(whole.type, prop, c) : undefined;
-      return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
+    );
+    const m = whole ? whole.prov.memberType(whole.type, prop, c) : undefined;
+    return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
+  }
+
+  /** The context a procedure's resolver or middleware receives (`procedure-context.ts`), for its first parameter. */
+  private procedureContextOf(p: ts.ParameterDeclaration, c: Ctx): ProcedureContext | undefined {
+    const fn = p.parent;
+    if ((!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) || fn.parameters[0] !== p) return undefined;
+    return this.guard(c, `proc:${this.path}:${p.pos}`, () =>
+      procedureContext(this.path, fn, {
+        definition: (file, id) => {
+          const q = this.prov(file);
+          const d = q.declarationOf(id);
+          return d ? q.followDecl(d, c) : undefined;
+        },
+        importedFrom: (file, id) => {
+          const d = this.prov(file).declarationOf(id);
+          return d && (ts.isImportSpecifier(d) || ts.isImportClause(d) || ts.isNamespaceImport(d)) ? moduleSpecOf(d) : undefined;
+        },
+      }),
+    );
+  }
+
+  /**
+   * The value of a procedure's context: what its creator returns (`typeof createTRPCContext`), or a value of its
+   * declared type. Undefined when a middleware replaces a client the context holds with an object literal of its own.
+   */
+  private procedureContextValue(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
+    const pc = this.procedureContextOf(p, c);
+    if (!pc) return undefined;
+    const at = this.prov(pc.file);
+    if (pc.kind === 'creator') {
+      const f = at.typeValue(pc.type, c);
+      const v = f?.kind === 'function' ? at.prov(f.file).returnValue(f.node, c) : undefined;
+      if (!v) return undefined;
+      for (const name of pc.overrides) if (at.member(v, name, c)?.kind === 'instance') return undefined;
+      return v;
     }
-    return undefined;
+    return this.overridesClient(pc, c) ? undefined : at.typeValue(pc.type, c);
+  }
+
+  /** Whether a middleware replaces a client member of a declared context with an object literal's member. */
+  private overridesClient(pc: ProcedureContext, c: Ctx): boolean {
+    const at = this.prov(pc.file);
+    for (const name of pc.overrides) if (at.typedMember(pc.type, name, c)?.kind === 'instance') return true;
+    return false;
   }
 
   /** The declared type of `this.name`: a property or a constructor parameter property of the enclosing class. */

@@ -300,6 +300,61 @@ describe('sources/provenance', () => {
     });
   });
 
+  describe('types written through functions and frameworks', () => {
+    const client = [
+      `import { drizzle } from 'drizzle-orm/node-postgres';`,
+      `type Replicated<Q> = Q & { usePrimaryOnly: () => Replicated<Q> };`,
+      `export const withReadReplicas = <Q,>(primary: Q, replicas: Q[]): Replicated<Q> => ({ ...primary, usePrimaryOnly: () => withReadReplicas(primary, replicas) }) as Replicated<Q>;`,
+      `const primary = drizzle(process.env.DATABASE_URL!);`,
+      `export const db = withReadReplicas(primary, [primary]);`,
+      `export const connectDb = async () => db;`,
+      `export type Database = Awaited<ReturnType<typeof connectDb>>;`,
+    ].join('\n');
+
+    it('a parameter typed Awaited<ReturnType<typeof f>> is what f returns (a generic wrapper typed by its argument)', () => {
+      expect(at({ 'src/db.ts': client, 'src/main.ts': `import type { Database } from './db';
+export function f(db: Database) { return /*@*/db; }` }), 'drizzle', 'client');
+      expect(at({ 'src/db.ts': client, 'src/main.ts': `import { db } from './db';
+/*@*/db;` }), 'drizzle', 'client');
+    });
+
+    it('a wrapper whose result type does not carry its argument is not its argument', () => {
+      const other = client.replace('): Replicated<Q> =>', '): { usePrimaryOnly: () => void } =>');
+      assert.equal(at({ 'src/db.ts': other, 'src/main.ts': `import { db } from './db';
+/*@*/db;` }), undefined);
+    });
+
+    const trpc = (context: string, middleware = '') =>
+      [
+        `import { initTRPC } from '@trpc/server';`,
+        `import { PrismaClient } from '@prisma/client';`,
+        `const db = new PrismaClient();`,
+        `export const createContext = async () => ({ db, session: null as null | { id: number } });`,
+        `type Ctx = { db: PrismaClient; session: null };`,
+        `const t = initTRPC.context<${context}>().create();`,
+        `export const authed = t.procedure.use(({ ctx, next }) => next({ ctx: { session: ctx.session${middleware} } }));`,
+      ].join('\n');
+
+    it('a procedure resolver\'s ctx is its context creator\'s result or the declared context type', () => {
+      const main = `import { authed } from './trpc';
+export const r = authed.query(async ({ ctx }) => /*@*/ctx.db.user);`;
+      expect(at({ 'src/trpc.ts': trpc('typeof createContext'), 'src/main.ts': main }), 'prisma', 'repository', 'user');
+      expect(at({ 'src/trpc.ts': trpc('Ctx'), 'src/main.ts': main }), 'prisma', 'repository', 'user');
+      const nested = `import { authed } from './trpc';
+export const r = authed.input(null).mutation(async ({ ctx: { db } }) => /*@*/db.user);`;
+      expect(at({ 'src/trpc.ts': trpc('typeof createContext'), 'src/main.ts': nested }), 'prisma', 'repository', 'user');
+    });
+
+    it('not when a middleware replaces the client, nor for a context not made by the framework', () => {
+      const main = `import { authed } from './trpc';
+export const r = authed.query(async ({ ctx }) => /*@*/ctx.db.user);`;
+      assert.equal(at({ 'src/trpc.ts': trpc('typeof createContext', ', db: {} as any'), 'src/main.ts': main }), undefined);
+      assert.equal(at({ 'src/trpc.ts': trpc('Ctx', ', db: {} as any'), 'src/main.ts': main }), undefined);
+      const local = trpc('typeof createContext').replace(`import { initTRPC } from '@trpc/server';`, `const initTRPC = { context: <T,>() => ({ create: () => ({ procedure: {} as any }) }) };`);
+      assert.equal(at({ 'src/trpc.ts': local, 'src/main.ts': main }), undefined);
+    });
+  });
+
   describe('scopes', () => {
     it('an inner declaration shadows an outer client', () => {
       const src = `import { Pool } from 'pg';\nconst db = new Pool();\nfunction f() { const db = { query() {} }; /*@*/db; }\n/*#*/db;`;

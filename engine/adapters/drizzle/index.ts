@@ -375,7 +375,8 @@ export const drizzle: Adapter<'drizzle'> = {
     construct: none,
     callExport: (name, call, origin) => {
       const n = lastName(name);
-      if (n === 'drizzle') return bind('drizzle', 'client', origin);
+      // `withReplicas(primary, [replica])` (drizzle-orm/pg-core) is a client that reads from a replica: the same API.
+      if (n === 'drizzle' || n === 'withReplicas') return bind('drizzle', 'client', origin);
       if (/^(pg|mysql|sqlite)(Table|View|MaterializedView)$/.test(n) || n === 'table') return bind('drizzle', 'table', origin, stringArg(call.arguments[0]));
       return undefined;
     },
