@@ -17,6 +17,28 @@ import { skipOuter } from '../sources/ts-expr';
 
 export { memoQuerySites } from './loop-size';
 
+/** The property count of `Object.entries|keys|values(o)` when `o` is an object literal or a `const` holding one (no spreads). */
+function objectLiteralSize(project: ProjectServices, file: string, ce: ts.Expression): number | undefined {
+  if (!ts.isCallExpression(ce) || ce.arguments.length !== 1 || !ts.isPropertyAccessExpression(ce.expression)) return undefined;
+  const callee = ce.expression;
+  if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object' || !/^(entries|keys|values)$/.test(callee.name.text)) return undefined;
+  let o = skipOuter(ce.arguments[0]);
+  if (ts.isIdentifier(o)) {
+    let decl: ts.Node | undefined;
+    try {
+      const prov = fileProvenance(project, file);
+      decl = prov.declarationOf(o);
+      if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) decl = prov.definitionOf(o)?.node;
+    } catch {
+      decl = undefined;
+    }
+    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const)) return undefined;
+    o = skipOuter(decl.initializer);
+  }
+  if (!ts.isObjectLiteralExpression(o) || o.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
+  return o.properties.length;
+}
+
 /** How many times `scope` iterates (`all`: the scopes around the same node, innermost first). */
 export function iterationCount(project: ProjectServices, file: string, scope: IterationScope, all: IterationScope[], model: CostModel): Count {
   if (scope.literalCount !== undefined) {
@@ -25,6 +47,9 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
       : { value: scope.literalCount, source: 'code', note: `array literal of ${scope.literalCount} elements`, fixed: true };
   }
   const ce = scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
+  // `Object.entries(CLEANUP_COMMANDS)` over a constant object literal: one iteration per property.
+  const props = ce ? objectLiteralSize(project, file, ce) : undefined;
+  if (props !== undefined) return { value: props, source: 'code', note: `object literal of ${props} properties`, fixed: true };
   let id: ts.Identifier | undefined;
   if (ce && ts.isIdentifier(ce)) id = ce;
   else if (ce && ts.isPropertyAccessExpression(ce) && ts.isIdentifier(ce.expression)) id = ce.expression;
