@@ -18,6 +18,7 @@ import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/ty
 import { findNode } from '../engine/sources/call-graph';
 import type { ColumnUse } from '../engine/sources/query-sites';
 import { type ColumnPredicate, type IndexCoverage, type PredicateOp, type RowFact, indexCoverage, indexText } from '../engine/sql/index-coverage';
+import { filterDriver, notDrivingNote } from '../engine/sql/access-path';
 import { SOFT_DELETE_COLUMN, type SelectivityContext, selectivity } from '../engine/sql/selectivity';
 import { type FilterValue, isNullLiteral } from '../engine/adapters/kit/filter-values';
 import type { RelatedLocation } from '../engine/types';
@@ -90,15 +91,18 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       if (rel.fkColumns.some((c) => indexCoverage(table, { column: c, op: 'eq' }, { eqColumns, facts }).served)) continue;
     }
     const coverage = (p: ColumnPredicate): IndexCoverage => indexCoverage(table, p, { eqColumns, facts });
-    let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string } | undefined;
+    let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string } | undefined;
     if (preds.length) {
-      // Any served predicate gives the planner an access path; the rest filter its rows.
-      if (preds.some((p) => coverage(p).served)) continue;
-      const culprit = preds.find(
-        (p) => selectivity({ column: p.column, op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective,
-      );
+      const selective = (p: OrmPredicate): boolean =>
+        selectivity({ column: p.column, op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
+      // A served predicate is the planner's access path (the rest filter its rows) unless it keeps many rows while a selective one goes unserved.
+      if (filterDriver(preds, coverage, selective)) continue;
+      const culprit = preds.find((p) => !coverage(p).served && selective(p));
       if (!culprit) continue;
-      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where' };
+      const low = preds.find((p) => coverage(p).served);
+      const lowWhy = low && selectivity({ column: low.column, op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);
+      const note = low && lowWhy && !lowWhy.selective ? notDrivingNote(low, coverage(low), lowWhy.why) : '';
+      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note };
     } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range) && !site.filterHidden) {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
       // A filter the adapter cannot see (`where: scopeWhere({ userId })`) may be the access path: say nothing.
@@ -123,7 +127,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     const existing = table.indexes.length ? table.indexes.map(indexText).join(', ') : 'none';
     const fix = migrationFix(ctx, { table, column: finding.pred.column }, finding.v.fix);
     ctx.report({
-      message: `${table.name}.${finding.pred.column} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
+      message: `${table.name}.${finding.pred.column} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
       range: finding.use.range ?? site.range,
       related,
       estimate,

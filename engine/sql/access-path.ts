@@ -21,7 +21,7 @@
  */
 import type { TableInfo } from '../schema/types';
 import { predicateText } from '../schema/sql-ddl';
-import { type IndexCoverage, indexCoverage, textsImply } from './index-coverage';
+import { type ColumnPredicate, type IndexCoverage, indexCoverage, textsImply } from './index-coverage';
 import { unwrap } from './expr';
 import type { PgNode } from './parser';
 import { type LevelPredicates, type Predicate, levelPredicates } from './predicates';
@@ -94,9 +94,11 @@ export function levelAccess(model: QueryModel, level: QueryLevel, sel: Selectivi
   for (const it of tables) {
     const preds = byItem.get(it) ?? [];
     const filters = preds.filter((p) => !p.other);
-    const driver = filters.find((p) => !p.inOr && coverage(p).served);
+    const isSelective = (p: Predicate): boolean => selective(p).selective;
+    const and = filters.filter((p) => !p.inOr);
+    const driver = filterDriver(and, coverage, isSelective, (p) => p.value !== 'subquery');
     if (driver) reached.set(it, { kind: 'filter', pred: driver });
-    else if (orServed(lp.preds, filters, coverage, it)) reached.set(it, { kind: 'or' });
+    else if (orServed(lp.preds, filters, coverage, it) && !lowSelectivityOnly(filters.filter((p) => p.inOr), and, coverage, isSelective)) reached.set(it, { kind: 'or' });
     if (uniquelyFiltered(model, level, it, it.table)) {
       small.add(it);
       if (!reached.has(it)) reached.set(it, { kind: 'unique' });
@@ -135,6 +137,44 @@ export function levelAccess(model: QueryModel, level: QueryLevel, sel: Selectivi
   }
   const items: ItemAccess[] = tables.map((it) => ({ item: it, table: it.table, preds: byItem.get(it) ?? [], reached: reached.get(it), small: small.has(it) }));
   return { predicates: lp, items, coverage, selectivity: selective, eqColumns: (it) => eqCols.get(it) ?? new Set(), small };
+}
+
+/**
+ * The AND-level filter that drives a table's access through an index, or undefined: none does.
+ * An index path is one PostgreSQL would choose only when its constrained prefix holds a selective
+ * predicate (a parameter or constant equality on a column that is not low-selectivity, a range
+ * bounded on both sides: engine/sql/selectivity.ts, or the statistics snapshot when there is one).
+ * A served predicate that keeps many rows (`status = 'SENT'` on an index `(status, scheduled_at)`)
+ * drives nothing while a selective predicate of the same AND goes unserved (`contact_book_id = $1`):
+ * the planner scans, and that predicate is the one to report (useSend's campaigns by contact book).
+ * When nothing selective is unserved, a low-selectivity served predicate still counts as the path
+ * (no claim: without statistics we cannot tell that a scan is chosen). Any served selective
+ * predicate has its index's earlier keys constrained by equality, each itself served by the same
+ * index, so "a selective predicate in the constrained prefix" is "a served selective predicate".
+ * `reportable`: which unserved predicates may be the culprit (a `col IN (SELECT …)` never is).
+ * Shared by both halves of `unindexed-predicate` (the ORM half calls it with its filters).
+ */
+export function filterDriver<P extends ColumnPredicate>(
+  and: readonly P[],
+  coverage: (p: P) => IndexCoverage,
+  selective: (p: P) => boolean,
+  reportable: (p: P) => boolean = () => true,
+): P | undefined {
+  const served = and.filter((p) => coverage(p).served);
+  if (!served.length) return undefined;
+  const driver = served.find(selective);
+  if (driver) return driver;
+  return and.some((p) => reportable(p) && !coverage(p).served && selective(p)) ? undefined : served[0];
+}
+
+/** For messages: why a served predicate that keeps many rows is not the access path (filterDriver). */
+export function notDrivingNote(p: ColumnPredicate, v: IndexCoverage, why: string): string {
+  return v.served ? ` (${p.wrapped ?? p.column} is served by ${v.index.name}, but ${why}; the planner would not choose that index for it)` : '';
+}
+
+/** An OR served branch by branch whose every branch keeps many rows, beside a selective AND filter no index serves: not an access path (see filterDriver). */
+function lowSelectivityOnly(orPreds: readonly Predicate[], and: readonly Predicate[], coverage: (p: Predicate) => IndexCoverage, selective: (p: Predicate) => boolean): boolean {
+  return orPreds.length > 0 && !orPreds.some(selective) && and.some((p) => p.value !== 'subquery' && !coverage(p).served && selective(p));
 }
 
 /**
