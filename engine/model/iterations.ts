@@ -17,6 +17,17 @@ import { skipOuter } from '../sources/ts-expr';
 
 export { memoQuerySites } from './loop-size';
 
+/** Where `id` is declared; for an imported constant (`TEAM_GROUPS` from './constants'), its declaration in that file. */
+function declarationOf(project: ProjectServices, file: string, id: ts.Identifier): ts.Node | undefined {
+  try {
+    const prov = fileProvenance(project, file);
+    const decl = prov.declarationOf(id);
+    return decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) ? prov.definitionOf(id)?.node : decl;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The property count of `Object.entries|keys|values(o)` when `o` is an object literal or a `const` holding one (no spreads). */
 function objectLiteralSize(project: ProjectServices, file: string, ce: ts.Expression): number | undefined {
   if (!ts.isCallExpression(ce) || ce.arguments.length !== 1 || !ts.isPropertyAccessExpression(ce.expression)) return undefined;
@@ -24,14 +35,7 @@ function objectLiteralSize(project: ProjectServices, file: string, ce: ts.Expres
   if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object' || !/^(entries|keys|values)$/.test(callee.name.text)) return undefined;
   let o = skipOuter(ce.arguments[0]);
   if (ts.isIdentifier(o)) {
-    let decl: ts.Node | undefined;
-    try {
-      const prov = fileProvenance(project, file);
-      decl = prov.declarationOf(o);
-      if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) decl = prov.definitionOf(o)?.node;
-    } catch {
-      decl = undefined;
-    }
+    const decl = declarationOf(project, file, o);
     if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const)) return undefined;
     o = skipOuter(decl.initializer);
   }
@@ -62,15 +66,7 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
         return { value: Number(oc.arguments[1].text), source: 'code', note: `chunk size ${oc.arguments[1].text}` };
       }
     }
-    let decl: ts.Node | undefined;
-    try {
-      const prov = fileProvenance(project, file);
-      decl = prov.declarationOf(id);
-      // An imported constant (`TEAM_GROUPS` from './constants'): its declaration in that file.
-      if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) decl = prov.definitionOf(id)?.node;
-    } catch {
-      decl = undefined;
-    }
+    const decl = declarationOf(project, file, id);
     // `const { rows: orders } = await pool.query(…)`: the rows of the query the pattern destructures.
     const destructured = decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) ? decl.parent.parent : undefined;
     const varDecl = decl && ts.isVariableDeclaration(decl) ? decl : destructured;

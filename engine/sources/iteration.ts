@@ -351,12 +351,23 @@ export function enclosingIterations(node: ts.Node, inPlace?: FunctionRole): Iter
   return out;
 }
 
+/** Per file, the names bound by `import * as X from '…'` (asked for every `x.map(cb)` scope, so read once). */
+const namespaceImports = new WeakMap<ts.SourceFile, Set<string>>();
+
 /** `A` in `A.map`, when the file imports it as `import * as A from '…'`. */
 function isNamespaceImport(e: ts.Expression): boolean {
   if (!ts.isIdentifier(e)) return false;
-  return e.getSourceFile().statements.some(
-    (st) => ts.isImportDeclaration(st) && !!st.importClause?.namedBindings && ts.isNamespaceImport(st.importClause.namedBindings) && st.importClause.namedBindings.name.text === e.text,
-  );
+  const sf = e.getSourceFile();
+  let names = namespaceImports.get(sf);
+  if (!names) {
+    names = new Set();
+    for (const st of sf.statements) {
+      const b = ts.isImportDeclaration(st) ? st.importClause?.namedBindings : undefined;
+      if (b && ts.isNamespaceImport(b)) names.add(b.name.text);
+    }
+    namespaceImports.set(sf, names);
+  }
+  return names.has(e.text);
 }
 
 /** The per-element callback that returns the function `fn` as its value (`(x) => () => …`, `return async () => …`). */
