@@ -10,6 +10,8 @@
  *   in GraphQL with findUnique() and Prisma Client's dataloader", Prisma docs, Query optimization).
  * - Raw SQL: `$queryRaw`/`$executeRaw` take a `Prisma.sql` template, their `Unsafe` forms a string.
  * - Schema: `schema.prisma` models (schema.ts); an index belongs there as `@@index`.
+ * - `nestjs-prisma`'s `PrismaService` extends `PrismaClient` (its package is not among a project's files, so the
+ *   heritage cannot be read): an injected `PrismaService` from that module is a client.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
@@ -285,11 +287,15 @@ function generatedImport(spec: string, imported: string): boolean {
   return (imported === 'PrismaClient' || imported === 'Prisma') && /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i.test(spec);
 }
 
+/** nestjs-prisma: `PrismaService extends PrismaClient`, injected into NestJS services. */
+const NEST_PRISMA = 'nestjs-prisma';
+
 export const prisma: Adapter<'prisma'> = {
   id: 'prisma',
   displayName: 'Prisma',
   modules: {
-    owns: (spec) => spec === '@prisma/client' || spec.startsWith('@prisma/client/') || spec === '.prisma/client' || spec.startsWith('.prisma/client/'),
+    owns: (spec) =>
+      spec === '@prisma/client' || spec.startsWith('@prisma/client/') || spec === '.prisma/client' || spec.startsWith('.prisma/client/') || spec === NEST_PRISMA,
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport,
@@ -300,7 +306,8 @@ export const prisma: Adapter<'prisma'> = {
     callExport: none,
     typeInstance: (name, _args, origin) => {
       const n = lastName(name);
-      return n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient' ? bind('prisma', 'client', origin) : undefined;
+      const client = n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient' || n === 'PrismaService';
+      return client ? bind('prisma', 'client', origin) : undefined;
     },
     // `$extends(…)` returns an extended client; the read-replicas extension's `$primary()`/`$replica()` a client too.
     method: (b, method, _call, origin) => (b.role === 'client' && CLIENT_METHODS.has(method) ? bind('prisma', 'client', origin) : undefined),
