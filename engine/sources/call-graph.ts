@@ -22,7 +22,7 @@ import type { Range } from '../types';
 import { enclosingIterations, type FunctionRole, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
 import { inPlaceResolver } from './in-place';
-import { memoised } from './memo';
+import { memoised, onceGuarded } from './memo';
 import { fileProvenance } from './provenance';
 import type { QuerySite } from './query-sites';
 import { fileQuerySites } from './orm';
@@ -585,7 +585,7 @@ export class CallGraph {
       if (sum) {
         const sf = this.project.tsAst(fn.file);
         // A call that only fills an empty field or outer variable (`if (this.ids === undefined) this.ids = await load()`) runs once, not per call.
-        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node));
+        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node) && !onceGuarded(n, fn.node));
         for (const s of sum.sites) {
           if (s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined)) add({ site: s, path: [], loopedInHelper: loopedWithin(this.project, s) });
         }

@@ -82,11 +82,88 @@ function emptinessTest(cond: ts.Expression, isStore: (e: ts.Expression) => boole
   return keys;
 }
 
-/** Whether a statement stores into one of the slots (`slot = …`, `m.set(…)`). */
-function storesInto(st: ts.Node, keys: string[], isStore: (e: ts.Expression) => boolean): boolean {
+/**
+ * Whether a statement stores into one of the slots (`slot = …`, `m.set(…)`), itself or through a function of its own
+ * file it calls (`if (!this.initialized) await this.init()` where `init()` ends with `this.initialized = true`).
+ */
+function storesInto(st: ts.Node, keys: string[], isStore: (e: ts.Expression) => boolean, depth = 0): boolean {
   return containsNode(st, (n) => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isStore(n.left) && keys.includes(squash(skipOuter(n.left).getText()))) return true;
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'set' && keys.includes(`${squash(n.expression.expression.getText())}.set`)) return true;
+    if (ts.isCallExpression(n) && depth < 2) {
+      const callee = localCallee(n);
+      // The callee's own `this.x` is the caller's when both are methods of one class; a module variable is the same everywhere.
+      if (callee?.body && storesInto(callee.body, keys, (e) => storeSlot(e, callee) && (ts.isIdentifier(skipOuter(e)) ? isStore(e) : true), depth + 1)) return true;
+    }
     return false;
   });
+}
+
+/** The function a call enters when its own file declares it: `this.m()` (a method of the enclosing class) or `f()` (a module-level function). */
+function localCallee(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined {
+  const e = skipOuter(call.expression);
+  if (ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    let cls: ts.Node | undefined = call.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    if (!cls || !ts.isClassLike(cls)) return undefined;
+    const m = cls.members.find((x) => ts.isMethodDeclaration(x) && x.name && ts.isIdentifier(x.name) && x.name.text === e.name.text && x.body);
+    return m as ts.MethodDeclaration | undefined;
+  }
+  if (ts.isIdentifier(e)) {
+    const sf = call.getSourceFile();
+    for (const st of sf.statements) {
+      if (ts.isFunctionDeclaration(st) && st.name?.text === e.text && st.body) return st;
+      if (ts.isVariableStatement(st)) {
+        for (const d of st.declarationList.declarations) {
+          const init = d.initializer && skipOuter(d.initializer);
+          if (ts.isIdentifier(d.name) && d.name.text === e.text && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether `node` sits after a once-guard of its function `fn`: an earlier `if (this.ready) return;` (or `if (ready)
+ * return …`, `this.x !== undefined`, `x != null`) on a slot that outlives the call and that `fn` itself fills
+ * (`this.ready = true`). The statements after the guard run on the first call only: a lazy initialisation, not a
+ * query per call.
+ */
+export function onceGuarded(node: ts.Node, fn: ts.Node): boolean {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body || !ts.isBlock(body)) return false;
+  const isStore = (e: ts.Expression): boolean => storeSlot(e, fn);
+  let child: ts.Node = node;
+  for (let p = node.parent; p && p !== fn; child = p, p = p.parent) {
+    if (!ts.isBlock(p)) continue;
+    for (const st of p.statements) {
+      if (st === child) break;
+      if (!ts.isIfStatement(st) || st.elseStatement || !exits(st.thenStatement)) continue;
+      const slot = fullnessTest(st.expression);
+      if (slot && isStore(slot) && storesInto(body, [squash(slot.getText())], isStore)) return true;
+    }
+  }
+  return false;
+}
+
+/** The slot a condition tests for being filled: `x`, `this.x`, `!!x`, `x !== undefined`, `x != null`. */
+function fullnessTest(cond: ts.Expression): ts.Expression | undefined {
+  let c = skipOuter(cond);
+  while (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken && ts.isPrefixUnaryExpression(skipOuter(c.operand))) {
+    const inner = skipOuter(c.operand) as ts.PrefixUnaryExpression;
+    if (inner.operator !== ts.SyntaxKind.ExclamationToken) break;
+    c = skipOuter(inner.operand);
+  }
+  if (ts.isBinaryExpression(c) && /^(!==|!=)$/.test(c.operatorToken.getText()) && /^(undefined|null)$/.test(c.right.getText())) c = skipOuter(c.left);
+  return ts.isIdentifier(c) || ts.isPropertyAccessExpression(c) ? c : undefined;
+}
+
+function exits(s: ts.Statement): boolean {
+  if (ts.isReturnStatement(s)) return true;
+  if (ts.isBlock(s)) {
+    const last = s.statements[s.statements.length - 1];
+    return !!last && ts.isReturnStatement(last);
+  }
+  return false;
 }
