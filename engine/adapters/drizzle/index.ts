@@ -76,9 +76,12 @@ function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: { opaq
             : 'like-prefix'
           : /^(gt|gte|lt|lte|between)$/.test(fn)
             ? 'range'
-            : fn === 'isNull' || fn === 'isNotNull'
+            : fn === 'isNull'
               ? 'null'
-              : 'func';
+              : // `IS NOT NULL` keeps an unknown share of the rows: a fact about the row (partial indexes), never an equality.
+                fn === 'isNotNull'
+                ? 'not-null'
+                : 'func';
   if (op === 'in') batched = true;
   out.push(withValue({ column: col.column, range: rangeOf(u.arguments[0]), op }, u.arguments[1]));
   return batched;
