@@ -46,6 +46,8 @@ export interface ColumnSpec {
   references?: RefTarget & { name?: string };
   /** The name code uses for the column when it differs (a Drizzle key, a TypeORM property). */
   fieldName?: string;
+  /** The values the column's declared TypeScript type names (Drizzle `.$type<'owner' | 'member'>()`): no constraint, a domain. */
+  declaredValues?: string[];
 }
 
 export interface IndexSpec {
@@ -309,14 +311,16 @@ export function applyEvent(model: SchemaModel, file: string, lines: LineIndex, e
     const t = model.tables.get(tableKey(ev.table.schema ?? 'public', ev.table.name));
     if (t) {
       if (ev.modelName) t.modelName = ev.modelName;
-      for (const c of ev.columns) if (c.fieldName && c.fieldName !== c.name) {
+      for (const c of ev.columns) {
         const col = t.columns.get(c.name);
-        if (col) col.fieldName = c.fieldName;
+        if (col && c.fieldName && c.fieldName !== c.name) col.fieldName = c.fieldName;
+        if (col && c.declaredValues) col.declaredValues = c.declaredValues;
       }
     }
-  } else if (ev.op === 'addColumn' && ev.column.fieldName) {
+  } else if (ev.op === 'addColumn' && (ev.column.fieldName || ev.column.declaredValues)) {
     const col = model.tables.get(tableKey(ev.table.schema ?? 'public', ev.table.name))?.columns.get(ev.column.name);
-    if (col) col.fieldName = ev.column.fieldName;
+    if (col && ev.column.fieldName) col.fieldName = ev.column.fieldName;
+    if (col && ev.column.declaredValues) col.declaredValues = ev.column.declaredValues;
   }
 }
 

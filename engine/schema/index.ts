@@ -331,6 +331,7 @@ function mergeModelTable(model: SchemaModel, t: TableInfo): void {
   for (const c of t.columns.values()) {
     const sqlCol = existing.columns.get(c.name);
     if (sqlCol && c.fieldName) sqlCol.fieldName = c.fieldName;
+    if (sqlCol && c.declaredValues) sqlCol.declaredValues = c.declaredValues;
   }
   // Relations the SQL does not declare (a relation mode that creates no constraint) still join the tables.
   for (const fk of t.foreignKeys ?? []) {

@@ -22,6 +22,8 @@ export interface ColumnInfo {
   fieldName?: string;
   /** The only values a `CHECK (col IN (…))` constraint allows (a column of a few values). */
   allowedValues?: string[];
+  /** The values the column's declared TypeScript type names (a model file's `$type<'a' | 'b'>()`): its domain, not a constraint. */
+  declaredValues?: string[];
 }
 
 /** One key of an index: a plain column, or an expression (canonical key from `exprKey`). */

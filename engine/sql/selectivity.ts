@@ -94,6 +94,10 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
   if (col.allowedValues?.length && col.allowedValues.length <= FEW_VALUES * 2) {
     return { selective: false, why: `${p.column} holds one of ${col.allowedValues.length} values (its CHECK constraint): each keeps a large share of the rows` };
   }
+  // A model file's declared type naming a few values (`$type<'owner' | 'member' | 'admin'>()`): a role or kind column.
+  if (col.declaredValues?.length && col.declaredValues.length <= FEW_VALUES) {
+    return { selective: false, why: `${p.column} holds one of ${col.declaredValues.length} values its declared type names (${col.declaredValues.slice(0, 4).map((v) => `'${v}'`).join(', ')}${col.declaredValues.length > 4 ? ', …' : ''}): each keeps a large share of the rows` };
+  }
   // Numbers compared as constants are ids in examples as often as codes; only words are status-like.
   if (p.op === 'eq' && p.value === 'constant' && p.literals?.length && p.literals.every((l) => !NUMERIC.test(l))) {
     const use = ctx.columnValues?.(table, p.column);

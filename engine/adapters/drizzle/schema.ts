@@ -194,6 +194,11 @@ function readColumn(key: string, init: ts.Expression, ctx: Ctx): ColumnRead | un
       case 'array':
         spec.type = `${spec.type}[]`;
         break;
+      case '$type': {
+        const values = declaredLiterals((s.node as ts.CallExpression).typeArguments?.[0]);
+        if (values) spec.declaredValues = values;
+        break;
+      }
       case 'references': {
         const t = referenceTarget(s.args?.[0], ctx);
         if (t) spec.references = { model: t.model, fields: [t.field] };
@@ -204,6 +209,24 @@ function readColumn(key: string, init: ts.Expression, ctx: Ctx): ColumnRead | un
     }
   }
   return { key, spec };
+}
+
+/**
+ * The string literals a `$type<…>()` argument is a union of (`'owner' | 'member' | 'admin'`, also with the open-ended
+ * `(string & {})` member TypeScript code adds to keep other values legal while naming the usual ones); undefined for
+ * any other type (a plain `string` member, an alias, a number).
+ */
+function declaredLiterals(t: ts.TypeNode | undefined): string[] | undefined {
+  if (!t) return undefined;
+  const members = ts.isUnionTypeNode(t) ? t.types : [t];
+  const values: string[] = [];
+  for (let m of members) {
+    while (ts.isParenthesizedTypeNode(m)) m = m.type;
+    if (ts.isLiteralTypeNode(m) && ts.isStringLiteral(m.literal)) values.push(m.literal.text);
+    else if (ts.isIntersectionTypeNode(m) && m.types.some((x) => x.kind === ts.SyntaxKind.StringKeyword) && m.types.every((x) => x.kind === ts.SyntaxKind.StringKeyword || (ts.isTypeLiteralNode(x) && !x.members.length))) continue;
+    else return undefined;
+  }
+  return values.length ? values : undefined;
 }
 
 /** The column (by key) a `t.key` / `t.key.asc()` / `t.key.op('x')` names in the extra-config function. */
