@@ -209,9 +209,6 @@ function carries(list: string, scope: IterationScope): boolean {
   return texts.some((t) => re.test(t)) && elementIsBatch(scope, el);
 }
 
-/** A written-out list this short is a handful of statements, not an N+1. */
-const SMALL_FIXED_LIST = 3;
-
 function loopLabel(scope: IterationScope): string {
   if (scope.kind === 'callback') return `\`${scope.method}\` over \`${scope.collection}\``;
   return `loop over \`${scope.collection ?? 'the collection'}\``;
@@ -226,7 +223,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A list of at most three entries written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array) is a bounded repetition, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A list written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array, `Object.entries` of an object literal) repeats its query a fixed number of times whatever the data, so it is not a finding; a loop over data around it still is (priced × the list\'s length). Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -288,15 +285,24 @@ export default defineRule({
     const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef): void => {
       // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
       if (inUncalledFunction(node, sf, identifierRefs)) return;
+      let n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
+      // A list written out in the code (`for (const role of ['admin', 'member'])`, an imported constant array, the
+      // entries of an object literal) repeats the query a fixed number of times whatever the data: not an N+1. A loop
+      // over data around it still is, its element running the list's statements each.
+      if (n.fixed) {
+        const inner = n;
+        const outer = all.slice(all.indexOf(scope) + 1).find((s) => s.perElement && !iterationCount(ctx.project, ctx.file.path, s, all, ctx.model).fixed);
+        if (!outer) return;
+        scope = outer;
+        n = iterationCount(ctx.project, ctx.file.path, outer, all, ctx.model);
+        n = { ...n, value: n.value * inner.value, note: [n.note, `× ${inner.value} per element (${inner.note ?? 'a fixed list'})`].filter(Boolean).join('; ') };
+      }
+      if (n.value <= 1) return;
       const key = (r: ReachedQuery): string => `${r.site.file}:${r.site.range.start}:${r.site.range.end}@${scope.range.start}`;
       const callKey = `${node.getStart()}:${node.getEnd()}@${scope.range.start}`;
       // Queries written in the loop are reported there; a call reaching them again (recursion) does not repeat them.
       const fresh = reachedAll.filter((r) => !reported.has(key(r)));
       if (!fresh.length || reportedCalls.has(callKey)) return;
-      const n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
-      // A list of a few entries written out in the code (`for (const role of ['admin', 'member'])`) is a bounded
-      // repetition, not a query per row of data: its size does not grow with the data.
-      if (n.value <= 1 || (n.fixed && n.value <= SMALL_FIXED_LIST)) return;
       if (viaHelper) reportedCalls.add(callKey);
       else for (const r of fresh) reported.add(key(r));
       // The costliest query leads; the others are named and located, and the estimate sums them all.
