@@ -637,12 +637,15 @@ export class CallGraph {
    * how a list it names maps back to the call's arguments: a loop around the call batches it only when
    * that list carries the loop's collection (`loadUsers(chunk)` does, `loadUsers([user.id])` does not).
    */
-  batchedQueryOfCall(path: string, call: ts.CallExpression, depth = 0): { target: FunctionRef; site: QuerySite; mapOperand: (t: string) => string } | undefined {
+  batchedQueryOfCall(path: string, call: ts.CallExpression, depth = 0, callerEnv?: Env): { target: FunctionRef; site: QuerySite; mapOperand: (t: string) => string } | undefined {
     const target = this.resolve(path, call);
     if (!target || this.budget-- <= 0) return undefined;
     const sum = fileSummary(this.project, target.file)?.byFunction.get(target.node);
     const sf = this.project.tsAst(target.file);
-    const site = sum?.sites.find((s) => s.executes && s.batched && s.batchOperands?.length && !memoGuarded(sf ? (findNode(sf, s.range) ?? target.node) : target.node, target.node));
+    // As for queriesOf: a query or call on a path the call's arguments rule out (`if (singlePage)` never passed) does not run.
+    const env = bindArguments(target.node, call, callerEnv);
+    const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, target.node, env)) && !memoGuarded(n, target.node) && !onceGuarded(n, target.node));
+    const site = sum?.sites.find((s) => s.executes && s.batched && s.batchOperands?.length && live(sf ? findNode(sf, s.range) : undefined));
     const here = (t: string): string => argumentFor(target.node, call, t);
     if (site) return { target, site, mapOperand: here };
     // Through helpers (`finishCancellation(rec)` → `transitionRecording({ id })` → `updateMany` with a constant
@@ -651,7 +654,8 @@ export class CallGraph {
     this.visiting.add(target.node);
     try {
       for (const inner of sum.calls) {
-        const r = this.batchedQueryOfCall(target.file, inner, depth + 1);
+        if (!live(inner)) continue;
+        const r = this.batchedQueryOfCall(target.file, inner, depth + 1, env);
         if (r) return { target, site: r.site, mapOperand: (t) => here(r.mapOperand(t)) };
       }
     } finally {
