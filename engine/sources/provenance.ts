@@ -1699,11 +1699,35 @@ class FileProv implements FileProvenance {
           if (assigned) return assigned;
         }
       }
+      // A field declared without a type or a value, set by a method (`async init() { … this.repo = ds.getRepository(X) }`).
+      const set = this.assignedInMethods(cls, name, c);
+      if (set) return set;
       // Inherited from a local base class.
       const base = this.baseOf(cls, c);
       if (base?.kind === 'class') return this.prov(base.file).classMember(base.node, name, c);
       return undefined;
     });
+  }
+
+  /** The first `this.<name> = …` in an instance method that resolves, for a field the class declares bare or not at all. */
+  private assignedInMethods(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
+    const declared = cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name && propName(m.name) === name) as ts.PropertyDeclaration | undefined;
+    if (declared && (declared.initializer || (declared.type && declared.type.kind !== ts.SyntaxKind.AnyKeyword))) return undefined;
+    let found: Value | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found || ts.isClassLike(n) || ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return;
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const l = n.left;
+        if (ts.isPropertyAccessExpression(l) && l.expression.kind === ts.SyntaxKind.ThisKeyword && l.name.text === name) found = this.valueOf(n.right, c);
+      }
+      ts.forEachChild(n, visit);
+    };
+    for (const m of cls.members) {
+      if (!ts.isMethodDeclaration(m) || !m.body || ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword)) continue;
+      ts.forEachChild(m.body, visit);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   propertyDeclValue(m: ts.PropertyDeclaration, c: Ctx): Value | undefined {
