@@ -57,6 +57,11 @@ export interface LintIo {
   onPass?(pass: PassInfo): void;
   /** Characters of source whose syntax trees a thread may hold (tests: 0 drops them after every file). */
   treeBudget?: number;
+  /**
+   * Whether files that reach no data library skip extraction and rules (engine/sources/reach.ts); default on.
+   * Off: every file analysed whole (the prefilter's proof compares the two; also QUERYLENS_PREFILTER=0).
+   */
+  reachFilter?: boolean;
   /** The worker threads' script (tests: the fresh bundle, instead of compiling the sources in every thread). */
   workerScript?: string;
 }
@@ -143,7 +148,7 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const cache = opts.cache
     ? LintCache.load(opts.cacheLocation ? cacheFileAt(opts.cacheLocation, cwd, root) : defaultCacheFile(root), cacheKey(root, config, rules, schemaFiles, texts), known)
     : undefined;
-  const run = new LintRun({ root, config, rules, registryRules: io.rules === undefined, candidates, schemaFiles, texts, analysed, concurrency: opts.concurrency, cache, treeBudget: io.treeBudget, workerScript: io.workerScript });
+  const run = new LintRun({ root, config, rules, registryRules: io.rules === undefined, candidates, schemaFiles, texts, analysed, concurrency: opts.concurrency, cache, treeBudget: io.treeBudget, workerScript: io.workerScript, reachFilter: io.reachFilter ?? io.env.QUERYLENS_PREFILTER !== '0' });
   const textOfFile = (f: string) => run.textOf(f);
 
   const analyseAll = async (): Promise<AnalysisResult> => {

@@ -7,7 +7,7 @@
  * order, so the report is the same however the work was split.
  */
 import { availableParallelism } from 'node:os';
-import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, USAGE_INPUT, initParser, isSchemaSource, missingSchemaProblems } from '../engine';
+import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, REACH_INPUT, USAGE_INPUT, initParser, isAnalyzable, isSchemaSource, missingSchemaProblems } from '../engine';
 import { type InputState, type LintCache, sha1 } from './cache';
 import { lazyReader, runClock } from './files';
 import { LintPool } from './pool';
@@ -39,6 +39,8 @@ export interface RunSetup {
   concurrency: 'auto' | number;
   cache?: LintCache;
   treeBudget?: number;
+  /** Whether files that reach no data library skip extraction and rules (engine/sources/reach.ts). */
+  reachFilter?: boolean;
   /** The worker script (tests: the bundle); by default beside this module. */
   workerScript?: string;
 }
@@ -64,6 +66,7 @@ export class LintRun {
   private states = new Map<string, string | null>();
   private usageStateValue?: string;
   private pathsState?: string;
+  private reachState?: string;
   /** Usage summaries of this run (checked from the cache or computed), by file. */
   private usage = new Map<string, UsageEntry>();
   /** Results of this run with their inputs, by linted file. */
@@ -83,6 +86,7 @@ export class LintRun {
       pathsOnDisk: [...setup.candidates],
       schemaFiles: setup.schemaFiles.map((p) => [p, setup.texts.get(p)!]),
       treeBudget: setup.treeBudget ?? TREE_BUDGET_CHARS,
+      reachFilter: setup.reachFilter ?? true,
       now: runClock(),
     };
   }
@@ -106,6 +110,7 @@ export class LintRun {
     this.localSession?.project.setFile(rel, text);
     this.states.clear();
     this.usageStateValue = undefined;
+    this.reachState = undefined;
     this.usage.delete(rel);
     if (!this.init.candidates.includes(rel)) this.init.candidates = [...this.init.candidates, rel].sort();
     if (!this.init.pathsOnDisk.includes(rel)) {
@@ -126,6 +131,8 @@ export class LintRun {
   readonly state: InputState = (input) => {
     if (input === USAGE_INPUT) return this.usageStateValue;
     if (input === PATHS_INPUT) return (this.pathsState ??= sha1(this.init.pathsOnDisk.join('\n')));
+    // Which files reach a data library depends on every file's imports: every code file's text and the manifests and tsconfigs.
+    if (input === REACH_INPUT) return (this.reachState ??= sha1(this.init.candidates.filter((p) => isAnalyzable(p) || p.endsWith('.json')).map((p) => `${p}\u0000${this.state(p) ?? ''}`).join('\n')));
     let s = this.states.get(input);
     if (s === undefined) {
       const t = this.textOf(input);

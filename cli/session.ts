@@ -36,6 +36,8 @@ export interface SessionInit {
    * past it, all are dropped between two files. 0: after every file. Heap grows about 25-fold on it.
    */
   treeBudget: number;
+  /** Whether files that reach no data library get only their own problems (engine/sources/reach.ts): the same report, less work. */
+  reachFilter?: boolean;
   /** The run's clock (epoch ms), one for every thread: new timestamped migrations are named by it. */
   now?: number;
 }
@@ -83,6 +85,7 @@ export class LintSession {
       [...rules],
     );
     this.project.setPathsOnDisk(init.pathsOnDisk);
+    this.project.reachFilter = init.reachFilter ?? false;
     // The project-wide usage facts, when an analysis asks for them first, parse every file under the same budget.
     this.project.usageTreeBudget = init.treeBudget;
     for (const [p, text] of init.schemaFiles) this.project.setFile(p, text);

@@ -24,6 +24,7 @@ import { fileQuerySites } from './sources/orm';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
+import { reachingFiles } from './sources/reach';
 import { type FileUsage, fileUsage, ProjectUsage } from './sources/table-usage';
 import { isTestFilePath } from '../rules/one-off';
 import { backgroundReason } from './background';
@@ -55,6 +56,11 @@ export interface ProjectHost {
 
 /** The input an analysis has when it consults the project-wide usage facts (`Project.usage`), in `analyzeTracked`'s list. */
 export const USAGE_INPUT = '\u0000usage';
+/**
+ * The input of a result computed for a file the import prefilter found reaching no data library
+ * (`Project.reachFilter`, engine/sources/reach.ts): it holds while no file's text and no path changed.
+ */
+export const REACH_INPUT = '\u0000reach';
 /** The input an analysis has when it consulted the list of every path on disk (`pathsOnDisk`: fixes that create files). */
 export const PATHS_INPUT = '\u0000paths';
 
@@ -343,12 +349,42 @@ export class Project implements ProjectServices {
       .sort();
   }
 
+  /**
+   * Whether analyses skip the files that reach no data library (engine/sources/reach.ts): their SQL
+   * extraction, query sites and rules, which find nothing there. The CLI sets it; the server analyses
+   * every file it is asked about (the scan reads every project file, once per change of any).
+   */
+  reachFilter = false;
+  private reachCache?: { generation: number; listed: readonly string[]; live: Set<string> };
+
+  /** Whether `path` may reach a data library (always, without `reachFilter`); a no is an input of whoever asks (REACH_INPUT). */
+  mayReach(path: string): boolean {
+    if (!this.reachFilter) return true;
+    const listed = this.projectFiles();
+    let hit = this.reachCache;
+    if (!hit || hit.generation !== this.generation || hit.listed !== listed) {
+      const live = isolatedReads(() =>
+        reachingFiles({
+          files: listed,
+          text: (p) => this.fileText(p),
+          resolve: (from, spec) => this.schemaHost().resolve(from, spec),
+          schemaSource: (p, text) => isSchemaSource(p, this.config, text),
+        }),
+      );
+      hit = this.reachCache = { generation: this.generation, listed, live };
+    }
+    if (hit.live.has(path)) return true;
+    noteRead(REACH_INPUT);
+    return false;
+  }
+
   /** One file's usage summary (memoised per text), or null when it contributes nothing (unreadable, skipped, not understood). */
   fileUsage(path: string): FileUsage | null {
     const text = this.fileText(path);
     if (text === undefined || skipReason(path, text)) return null;
     const schema = this.schema(path);
     try {
+      if (!this.mayReach(path)) return this.memo(`usage-unreached:${path}`, text, () => fileUsage(this, path, schema, false));
       return this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema));
     } catch {
       // A file the extractors cannot read contributes nothing; its own analysis reports why.
@@ -687,9 +723,11 @@ export class Project implements ProjectServices {
         });
       }
     }
+    // A file that reaches no data library has no SQL site, query site or finding: only its own problems.
+    const reaches = this.mayReach(path);
     let sites: SqlSite[] = [];
     try {
-      sites = this.sqlSites(path);
+      if (reaches) sites = this.sqlSites(path);
     } catch (e) {
       problems.push(crashProblem(path, 'SQL extraction', e));
     }
@@ -710,7 +748,7 @@ export class Project implements ProjectServices {
     const sups = findSuppressions(text);
     let runs: { v: RunsIn | undefined } | undefined;
     const runsIn = (): RunsIn | undefined => (runs ??= { v: this.runsIn(path) }).v;
-    for (const rule of this.rules) {
+    for (const rule of reaches ? this.rules : []) {
       if (only && !only.includes(rule.id)) continue;
       const severity = this.severityOf(rule);
       if (severity === 'off') continue;
@@ -779,7 +817,7 @@ export class Project implements ProjectServices {
     findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
     let missingSchema: string | undefined;
     try {
-      missingSchema = this.missingSchema(path);
+      if (reaches) missingSchema = this.missingSchema(path);
     } catch {
       // The explanation is a courtesy: no schema status rather than no analysis.
     }

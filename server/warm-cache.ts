@@ -15,7 +15,7 @@
  * the project hears of a change to that file, as its analysis does.
  */
 import * as fs from 'node:fs';
-import { type AnalysisResult, PATHS_INPUT, type Project, USAGE_INPUT, allRules } from '../engine';
+import { type AnalysisResult, PATHS_INPUT, type Project, REACH_INPUT, USAGE_INPUT, allRules } from '../engine';
 import { type InputState, LintCache, cacheKey, defaultCacheFile, sha1 } from '../cli/cache';
 
 export class WarmCache {
@@ -56,7 +56,8 @@ export class WarmCache {
   }
 
   private readonly state: InputState = (input) => {
-    if (input === PATHS_INPUT) return undefined;
+    // The CLI's prefilter verdict (a file reaching no data library) is not the server's to check: analysed anew.
+    if (input === PATHS_INPUT || input === REACH_INPUT) return undefined;
     if (input === USAGE_INPUT) return this.usage ?? undefined;
     let st = this.states.get(input);
     if (st === undefined) {

@@ -57,6 +57,14 @@ export function libraryOfGeneratedImport(spec: string, imported: string): Librar
   return undefined;
 }
 
+/** Whether some adapter may read an import from this project path as its generated client (`generatedImport` for some name). */
+export function mayBeGeneratedImport(spec: string): boolean {
+  return allAdapters.some((a) => a.modules.mayBeGenerated(spec));
+}
+
+/** Method names that alone say a receiver is a library's client (`$queryRaw`): `clientByMethodName`'s keys. */
+export const CLIENT_METHOD_NAMES: readonly string[] = allAdapters.flatMap((a) => a.sql.clientMethods);
+
 const byClientMethod = new Map<string, Library>();
 for (const a of allAdapters) for (const m of a.sql.clientMethods) byClientMethod.set(m, a.id);
 

@@ -45,6 +45,8 @@ export interface AdapterModules {
   namespaceExport(spec: string): string;
   /** A generated client imported from a project path (`../generated/prisma`): `imported` is this library's export. */
   generatedImport(spec: string, imported: string): boolean;
+  /** Whether `generatedImport` may hold for this specifier with some imported name (the import prefilter asks it). */
+  mayBeGenerated(spec: string): boolean;
 }
 
 export interface AdapterProvenance {

@@ -56,12 +56,16 @@ function note(u: FileUsage, t: TableInfo, column: string, literals: string[] | u
 const WRITE_TYPES: Record<string, string> = { InsertStmt: 'relation', UpdateStmt: 'relation', DeleteStmt: 'relation', MergeStmt: 'relation', CopyStmt: 'relation' };
 
 /** The usage summary of one file (not memoised: see `projectUsage`). */
-export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel): FileUsage {
+/**
+ * `queries` false: a file that reaches no data library (engine/sources/reach.ts) has no SQL or query site to read;
+ * only the names its string literals mention count.
+ */
+export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel, queries = true): FileUsage {
   const u: FileUsage = { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set(), jsonParsed: new Set() };
   // Tables the file queries: a property it parses as JSON is read from one of them.
   const queried = new Set<TableInfo>();
   // The same memoised sites, models and query sites the rules read: the summary costs one more pass over them.
-  for (const { site, models } of fileQueryModels(project.sqlSites(path), schema)) {
+  for (const { site, models } of fileQueryModels(queries ? project.sqlSites(path) : [], schema)) {
     for (const m of models) for (const level of m?.levels ?? []) for (const it of level.from) {
       const t = it.kind === 'table' && it.name ? (it.table ?? findTable(schema, it.name, it.schemaName)) : undefined;
       if (t) queried.add(t);
@@ -87,7 +91,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
   if (sf) {
     literalMentions(sf, u.mentions, u.writeTexts);
     const text = project.fileText(path) ?? '';
-    for (const q of project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path))) {
+    for (const q of queries ? project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path)) : []) {
       if (q.sql || !q.table) continue;
       u.queries++;
       const t = findTable(schema, q.table);

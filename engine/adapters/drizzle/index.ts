@@ -367,6 +367,7 @@ export const drizzle: Adapter<'drizzle'> = {
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: (name, origin) => {

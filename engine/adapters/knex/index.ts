@@ -295,6 +295,7 @@ export const knex: Adapter<'knex'> = {
     defaultExport: () => 'knex',
     namespaceExport: () => 'knex',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: none,

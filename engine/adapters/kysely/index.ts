@@ -180,6 +180,7 @@ export const kysely: Adapter<'kysely'> = {
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: (name, origin) => (lastName(name) === 'sql' ? exportBound('kysely', 'sql-tag', origin) : undefined),

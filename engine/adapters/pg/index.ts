@@ -62,6 +62,7 @@ export const pg: Adapter<'pg'> = {
     defaultExport: (spec) => (spec === 'pg-pool' ? 'Pool' : spec === 'sql-template-strings' ? 'SQL' : '*'),
     namespaceExport: () => '*',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     // `SQL\`…\`` (sql-template-strings) builds a `{ text, values }` statement for `client.query`.

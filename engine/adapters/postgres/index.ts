@@ -48,6 +48,7 @@ export const postgres: Adapter<'postgres'> = {
     defaultExport: () => 'postgres',
     namespaceExport: () => 'postgres',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: none,

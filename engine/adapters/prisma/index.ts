@@ -283,8 +283,11 @@ function batchAdvice(site: QuerySite): string {
 }
 
 /** A generated Prisma client imported from a custom output path (`../generated/prisma`, `@/generated/prisma/client`). */
+/** A project path a generated client may be imported from (`../generated/prisma`, `@/prisma-client`). */
+const GENERATED_SPEC = /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i;
+
 function generatedImport(spec: string, imported: string): boolean {
-  return (imported === 'PrismaClient' || imported === 'Prisma') && /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i.test(spec);
+  return (imported === 'PrismaClient' || imported === 'Prisma') && GENERATED_SPEC.test(spec);
 }
 
 /** nestjs-prisma: `PrismaService extends PrismaClient`, injected into NestJS services. */
@@ -299,6 +302,7 @@ export const prisma: Adapter<'prisma'> = {
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport,
+    mayBeGenerated: (spec) => GENERATED_SPEC.test(spec),
   },
   provenance: {
     exportBinding: (name, origin) => (name === 'Prisma.sql' || name === 'sql' ? exportBound('prisma', 'sql-tag', origin) : undefined),

@@ -251,6 +251,7 @@ export const sequelize: Adapter<'sequelize'> = {
     defaultExport: (spec) => (spec === 'sequelize' ? 'Sequelize' : '*'),
     namespaceExport: () => '*',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: (name, origin) => (lastName(name) === 'Op' ? exportBound('sequelize', 'operator', origin) : undefined),

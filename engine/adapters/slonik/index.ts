@@ -23,6 +23,7 @@ export const slonik: Adapter<'slonik'> = {
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: (name, origin) => (lastName(name) === 'sql' ? exportBound('slonik', 'sql-tag', origin) : undefined),

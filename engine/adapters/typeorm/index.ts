@@ -250,6 +250,7 @@ export const typeorm: Adapter<'typeorm'> = {
     defaultExport: () => '*',
     namespaceExport: () => '*',
     generatedImport: never,
+    mayBeGenerated: never,
   },
   provenance: {
     exportBinding: (name, origin) => (lastName(name) === 'In' ? exportBound('typeorm', 'operator', origin) : undefined),

@@ -1,0 +1,177 @@
+/**
+ * Which project files may reach a data library: the CLI's prefilter. A file none of whose imports leads to a
+ * data library, a schema source or a generated client cannot hold a query site, nor call a function that runs
+ * one, so its analysis needs no provenance, SQL extraction or rule (its syntax errors and suppressions are
+ * still reported). Read from a cheap pass over every file (`ts.preProcessFile`: the scanner, no parse):
+ *
+ *  - seeds: `.sql` files, schema sources, files importing a library module (adapters' `modules.owns`) or a
+ *    path a generated client may live at (`modules.mayBeGenerated`), files naming a method only a library's
+ *    client has (`$queryRaw`: `clientByMethodName`), files too large to scan (kept: unsure);
+ *  - every file importing a reaching file, by any kind of import (type-only, re-export, `require`, dynamic
+ *    `import()`), resolved as provenance resolves them (relative paths, tsconfig paths, workspace packages):
+ *    a client handed in through a parameter, injected or received from a framework context has a type or a
+ *    creator that comes from an import;
+ *  - a call through an interface runs the class that implements it (engine/sources/implementations.ts,
+ *    found by name, not by import): every file declaring an interface of a name a reaching class implements
+ *    (or one such an interface extends) reaches too, and so do the files importing it.
+ * When unsure the file is kept: an unresolved import is no edge, but it is no seed either only when it is no
+ * library's module.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
+import ts = require('typescript');
+import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
+import { isTsLike } from './ts-ast';
+
+export interface ReachHost {
+  /** The project's files (the walk's list and the given files). */
+  files: readonly string[];
+  text(path: string): string | undefined;
+  /** A module specifier of `from` to a project file, as provenance resolves it. */
+  resolve(from: string, spec: string): string | undefined;
+  /** Whether a file is a schema source (by path or content). */
+  schemaSource(path: string, text: string): boolean;
+}
+
+/** Past this size a file is not scanned: it reaches (the analysis reports it skipped, or reads it whole). */
+const MAX_SCAN = 2 * 1024 * 1024;
+
+const CLIENT_METHODS = CLIENT_METHOD_NAMES.length ? new RegExp(`(?<![\\w$])(?:${CLIENT_METHOD_NAMES.map(escapeRe).join('|')})(?![\\w$])`) : undefined;
+
+interface Scan {
+  seed: boolean;
+  /** Project files it imports. */
+  imports: string[];
+  /** Interface names its classes implement. */
+  implemented: string[];
+}
+
+/** The files that may reach a data library (see the module comment). */
+export function reachingFiles(host: ReachHost): Set<string> {
+  const scans = new Map<string, Scan>();
+  /** Interface name → the interfaces it extends (`interface A extends B, C`). */
+  const parents = new Map<string, string[]>();
+  const queue = [...host.files];
+  while (queue.length) {
+    const path = queue.pop()!;
+    if (scans.has(path)) continue;
+    const s = scan(path, host, parents);
+    scans.set(path, s);
+    // An import of a file the walk did not list (an ignored folder) is still followed.
+    for (const f of s.imports) if (!scans.has(f)) queue.push(f);
+  }
+  const importers = new Map<string, string[]>();
+  for (const [path, s] of scans) {
+    for (const f of s.imports) {
+      const list = importers.get(f);
+      if (list) list.push(path);
+      else importers.set(f, [path]);
+    }
+  }
+  const live = new Set<string>();
+  const names = new Set<string>();
+  let fresh: string[] = [];
+  const work: string[] = [];
+  const mark = (p: string): void => {
+    if (live.has(p)) return;
+    live.add(p);
+    work.push(p);
+  };
+  for (const [p, s] of scans) if (s.seed) mark(p);
+  for (;;) {
+    while (work.length) {
+      const p = work.pop()!;
+      for (const n of scans.get(p)?.implemented ?? []) addName(n, names, parents, fresh);
+      for (const q of importers.get(p) ?? []) mark(q);
+    }
+    if (!fresh.length) break;
+    // A call through an interface a reaching class implements runs that class: the files declaring the interface
+    // reach, and so whoever takes the interface from them (the receiver's declared type comes through an import).
+    const re = new RegExp(`(?<![\\w$])interface\\s+(?:${fresh.map(escapeRe).join('|')})(?![\\w$])`);
+    fresh = [];
+    for (const [p] of scans) {
+      if (live.has(p)) continue;
+      const text = host.text(p);
+      if (text !== undefined && declaresMethods(text, re)) mark(p);
+    }
+  }
+  return live;
+}
+
+/**
+ * Whether `text` declares an interface matched by `re` (global-free, `interface N`) with a method signature:
+ * a call resolves to an implementing class only through one (`m(…)` in the body, not `m: () => …`).
+ */
+function declaresMethods(text: string, re: RegExp): boolean {
+  const g = new RegExp(re.source, 'g');
+  for (let m = g.exec(text); m; m = g.exec(text)) {
+    const open = text.indexOf('{', m.index);
+    if (open < 0) return true;
+    let depth = 0;
+    let end = text.length;
+    for (let i = open; i < text.length; i++) {
+      const ch = text[i];
+      if (ch === '{') depth++;
+      else if (ch === '}' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    if (METHOD_SIGNATURE.test(text.slice(open + 1, end))) return true;
+  }
+  return false;
+}
+
+/** A method signature (`name(`, `name?(`, `name<T>(`) at the start of a member. */
+const METHOD_SIGNATURE = /(?:^|[;,{\n])\s*(?:readonly\s+)?(?:\[[^\]]*\]|[\w$]+|'[^']*'|"[^"]*")\??\s*(?:<[^()]*?>)?\s*\(/;
+
+function addName(n: string, names: Set<string>, parents: ReadonlyMap<string, string[]>, fresh: string[]): void {
+  if (names.has(n)) return;
+  names.add(n);
+  fresh.push(n);
+  for (const p of parents.get(n) ?? []) addName(p, names, parents, fresh);
+}
+
+function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Scan {
+  const none: Scan = { seed: false, imports: [], implemented: [] };
+  const text = host.text(path);
+  if (text === undefined) return none;
+  if (path.endsWith('.sql') || text.length > MAX_SCAN) return { ...none, seed: true };
+  if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text) };
+  let seed = host.schemaSource(path, text) || (CLIENT_METHODS?.test(text) ?? false);
+  const info = ts.preProcessFile(text, true, true);
+  const specs = [...info.importedFiles.map((f) => f.fileName), ...info.referencedFiles.map((f) => (/^\.\.?\//.test(f.fileName) ? f.fileName : `./${f.fileName}`))];
+  const imports: string[] = [];
+  for (const spec of specs) {
+    if (libraryOfModule(spec) || mayBeGeneratedImport(spec)) {
+      seed = true;
+      continue;
+    }
+    const f = host.resolve(path, spec);
+    if (f && f !== path) imports.push(f);
+  }
+  const implemented: string[] = [];
+  if (/\b(implements|interface)\b/.test(text)) {
+    const cls = /\bclass\s+([A-Za-z_$][\w$]*)[^{;]*?\bimplements\s+([^{]+)\{/g;
+    for (let m = cls.exec(text); m; m = cls.exec(text)) implemented.push(...names(m[2]));
+    const itf = /\binterface\s+([A-Za-z_$][\w$]*)(?:<[^{]*?>)?\s+extends\s+([^{]+)\{/g;
+    for (let m = itf.exec(text); m; m = itf.exec(text)) {
+      const list = parents.get(m[1]) ?? [];
+      list.push(...names(m[2]));
+      parents.set(m[1], list);
+    }
+  }
+  return { seed, imports, implemented };
+}
+
+/** The names of a heritage list, as engine/sources/implementations.ts reads them. */
+function names(list: string): string[] {
+  return list
+    .replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, '')
+    .split(',')
+    .map((x) => x.trim().replace(/^.*\./, ''))
+    .filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
