@@ -372,18 +372,68 @@ function knownValue(e: ts.Expression, env: Env | undefined, depth = 0): Known | 
   }
   if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.name)) {
     const base = knownValue(u.expression, env, depth + 1);
-    if (!base) return undefined;
-    if (!base.expr) return {}; // `undefined.x` / `undefined?.x`
-    const obj = unwrap(base.expr);
-    if (!ts.isObjectLiteralExpression(obj)) return undefined;
-    if (obj.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
-    const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === u.name.text);
-    if (!prop) return {};
-    if (ts.isPropertyAssignment(prop)) return knownValue(prop.initializer, base.env, depth + 1) ?? { expr: prop.initializer, env: base.env };
-    if (ts.isShorthandPropertyAssignment(prop)) return knownValue(prop.name, base.env, depth + 1) ?? { expr: prop.name, env: base.env };
-    return undefined;
+    return base && propertyOf(base, u.name.text, depth);
   }
   return undefined;
+}
+
+/** The known value of property `name` of a known object (an object literal without spreads; a missing property is `undefined`). */
+function propertyOf(base: Known, name: string, depth = 0): Known | undefined {
+  if (!base.expr) return {}; // `undefined.x` / `undefined?.x`
+  const obj = unwrap(base.expr);
+  if (!ts.isObjectLiteralExpression(obj)) return undefined;
+  if (obj.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
+  const prop = obj.properties.find((p) => p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name);
+  if (!prop) return {};
+  if (ts.isPropertyAssignment(prop)) return knownValue(prop.initializer, base.env, depth + 1) ?? { expr: prop.initializer, env: base.env };
+  if (ts.isShorthandPropertyAssignment(prop)) return knownValue(prop.name, base.env, depth + 1) ?? { expr: prop.name, env: base.env };
+  return undefined;
+}
+
+/**
+ * Binds the names of an object pattern over a known value: `{ a, b: c = 1, ...rest }` (rest keeps the whole value:
+ * a property read through it is the value's own; the names taken out are not read through rest).
+ */
+function bindPattern(pattern: ts.ObjectBindingPattern, k: Known, env: Env, fn: ts.SignatureDeclaration): void {
+  for (const el of pattern.elements) {
+    if (!ts.isIdentifier(el.name) || reassigned(fn, el.name.text)) continue;
+    if (el.dotDotDotToken) {
+      env.set(el.name.text, k);
+      continue;
+    }
+    const prop = el.propertyName ? (ts.isIdentifier(el.propertyName) || ts.isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : el.name.text;
+    if (prop === undefined) continue;
+    let v = propertyOf(k, prop);
+    if (v && !v.expr && el.initializer) v = knownValue(el.initializer, undefined);
+    if (v) env.set(el.name.text, v);
+  }
+}
+
+/** The comparable form of a known literal: a string, number or boolean, `nullish` for undefined/null; undefined otherwise. */
+function literalKey(k: Known): string | undefined {
+  if (!k.expr) return 'nullish';
+  const x = unwrap(k.expr);
+  if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) return `s:${x.text}`;
+  if (ts.isNumericLiteral(x)) return `n:${Number(x.text)}`;
+  if (x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword) return `b:${x.kind === ts.SyntaxKind.TrueKeyword}`;
+  return undefined;
+}
+
+/** `a === b` / `!==` / `==` / `!=` between two known literals: true, false, or undefined when not known. */
+function equality(u: ts.BinaryExpression, env: Env | undefined, depth: number): boolean | undefined {
+  const op = u.operatorToken.kind;
+  const negated = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+  const l = knownValue(u.left, env, depth + 1);
+  const r = l && knownValue(u.right, env, depth + 1);
+  const a = l && literalKey(l);
+  const b = r && literalKey(r);
+  if (a === undefined || b === undefined) return undefined;
+  // undefined and null are both 'nullish' here: equal only to each other, and only loosely known to be.
+  if (a === 'nullish' && b === 'nullish') {
+    if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken) return undefined;
+    return !negated;
+  }
+  return (a === b) !== negated;
 }
 
 /** Whether `e` is truthy (true), falsy (false) or unknown (undefined) in `env`. */
@@ -402,6 +452,7 @@ function truthiness(e: ts.Expression, env: Env | undefined, depth = 0): boolean 
       if (op === ts.SyntaxKind.AmpersandAmpersandToken) return l === false || r === false ? false : l === true && r === true ? true : undefined;
       return l === true || r === true ? true : l === false && r === false ? false : undefined;
     }
+    if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) return equality(u, env, depth);
     return undefined;
   }
   const v = knownValue(u, env, depth + 1);
@@ -441,14 +492,27 @@ function bindArguments(fn: ts.SignatureDeclaration, call: ts.CallExpression, cal
   for (let i = 0; i < fn.parameters.length; i++) {
     const p = fn.parameters[i];
     if (p.dotDotDotToken || call.arguments.slice(0, i + 1).some(ts.isSpreadElement)) break;
-    if (!ts.isIdentifier(p.name)) continue;
+    if (!ts.isIdentifier(p.name) && !ts.isObjectBindingPattern(p.name)) continue;
     const arg = call.arguments[i];
     let k: Known | undefined;
     if (arg) k = knownValue(arg, callerEnv);
     else k = p.initializer ? knownValue(p.initializer, undefined) : {};
     if (arg && k && !k.expr && p.initializer) k = knownValue(p.initializer, undefined); // `undefined` takes the default too
-    if (!k || reassigned(fn, p.name.text)) continue;
-    (env ??= new Map()).set(p.name.text, k);
+    if (!k) continue;
+    if (ts.isObjectBindingPattern(p.name)) bindPattern(p.name, k, (env ??= new Map()), fn);
+    else if (!reassigned(fn, p.name.text)) (env ??= new Map()).set(p.name.text, k);
+  }
+  // `const { id, teamId, ...data } = params;` at the top of the body: the names read the known parameter's properties.
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (env && body && ts.isBlock(body)) {
+    for (const st of body.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const d of st.declarationList.declarations) {
+        const init = d.initializer && unwrap(d.initializer);
+        const k = init && ts.isIdentifier(init) ? env.get(init.text) : undefined;
+        if (k && ts.isObjectBindingPattern(d.name)) bindPattern(d.name, k, env, fn);
+      }
+    }
   }
   return env;
 }
