@@ -43,6 +43,28 @@ function objectLiteralSize(project: ProjectServices, file: string, ce: ts.Expres
   return o.properties.length;
 }
 
+/** Array methods whose result has at most as many elements as their receiver (`list.filter(…)`, `Object.entries(o).map(…)`). */
+const SHRINKING = /^(filter|map|slice|sort|toSorted|reverse|toReversed|entries|keys|values)$/;
+
+/**
+ * The size of a list written out in the code that `e` is, or is filtered or mapped from: an array literal (inline or a
+ * `const` never grown, also imported), or `Object.entries|keys|values` of an object literal. Undefined otherwise.
+ */
+function writtenOutSize(project: ProjectServices, file: string, e: ts.Expression): number | undefined {
+  let x = skipOuter(e);
+  while (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && SHRINKING.test(x.expression.name.text) && !(ts.isIdentifier(x.expression.expression) && x.expression.expression.text === 'Object')) {
+    x = skipOuter(x.expression.expression);
+  }
+  const props = objectLiteralSize(project, file, x);
+  if (props !== undefined) return props;
+  if (ts.isIdentifier(x)) {
+    const decl = declarationOf(project, file, x);
+    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const) || isGrown(decl, x.text)) return undefined;
+    x = skipOuter(decl.initializer);
+  }
+  return ts.isArrayLiteralExpression(x) && !x.elements.some(ts.isSpreadElement) ? x.elements.length : undefined;
+}
+
 /** How many times `scope` iterates (`all`: the scopes around the same node, innermost first). */
 export function iterationCount(project: ProjectServices, file: string, scope: IterationScope, all: IterationScope[], model: CostModel): Count {
   if (scope.literalCount !== undefined) {
@@ -54,6 +76,11 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
   // `Object.entries(CLEANUP_COMMANDS)` over a constant object literal: one iteration per property.
   const props = ce ? objectLiteralSize(project, file, ce) : undefined;
   if (props !== undefined) return { value: props, source: 'code', note: `object literal of ${props} properties`, fixed: true };
+  // `Object.entries(CLEANUP).filter(…).map(…)`, `ROLES.filter(…)`: at most the written-out list's length.
+  if (ce && ts.isCallExpression(ce) && ts.isPropertyAccessExpression(ce.expression) && SHRINKING.test(ce.expression.name.text)) {
+    const size = writtenOutSize(project, file, ce);
+    if (size !== undefined) return { value: size, source: 'code', note: `at most ${size} elements of a list written out in the code`, fixed: true };
+  }
   let id: ts.Identifier | undefined;
   if (ce && ts.isIdentifier(ce)) id = ce;
   else if (ce && ts.isPropertyAccessExpression(ce) && ts.isIdentifier(ce.expression)) id = ce.expression;
