@@ -32,16 +32,29 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: 
   let selects: string[] | '*' | undefined;
   let tableName: string | undefined;
   let kind: QuerySite['kind'] = 'read';
+  // `with('name', (qb) => qb.selectFrom('pages')…)` / `withRecursive(…)`: the table each common table expression reads.
+  const ctes = new Map<string, string | undefined>();
+  let fromCte = false;
   for (const s of steps) {
     if (!s.call) continue;
     const a0 = s.call.arguments[0];
     switch (s.name) {
+      case 'with':
+      case 'withRecursive': {
+        const name = stringValue(a0)?.replace(/\(.*$/, '').trim();
+        if (name) ctes.set(name, cteTable(s.call.arguments[1]));
+        break;
+      }
       case 'selectFrom':
       case 'insertInto':
       case 'updateTable':
       case 'deleteFrom': {
         const t = stringValue(a0);
-        if (t) tableName = stripAlias(t);
+        if (t && ctes.has(stripAlias(t))) {
+          // Its columns are the expression's, not a table's: the statement reads the table the expression starts from.
+          fromCte = true;
+          tableName = ctes.get(stripAlias(t));
+        } else if (t) tableName = stripAlias(t);
         if (s.name !== 'selectFrom') kind = 'write';
         break;
       }
@@ -90,13 +103,31 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: 
         break;
     }
   }
+  if (fromCte) return { filters: [], opaqueFilter: true, orderBy: [], limit, limitAt, batched, operands, selects: undefined, tableName, kind };
   return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
+}
+
+/** The table a common table expression's builder callback starts from (`(qb) => qb.selectFrom('pages')…`). */
+function cteTable(fn: ts.Expression | undefined): string | undefined {
+  const f = fn && unparen(fn);
+  if (!f || !(ts.isArrowFunction(f) || ts.isFunctionExpression(f))) return undefined;
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    ts.forEachChild(n, visit);
+    if (!found && ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'selectFrom') {
+      const t = stringValue(n.arguments[0]);
+      if (t) found = stripAlias(t);
+    }
+  };
+  visit(f.body);
+  return found;
 }
 
 function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined {
   if (!RUNS.has(last.name) || !last.call) return undefined;
   const head = steps[0];
-  if (!/^(selectFrom|insertInto|updateTable|deleteFrom)$/.test(head.name) && binding.role !== 'query-builder') return undefined;
+  if (!/^(selectFrom|insertInto|updateTable|deleteFrom|with|withRecursive)$/.test(head.name) && binding.role !== 'query-builder') return undefined;
   const info = builderInfo(steps);
   // The head (`insertInto`) is behind the binding when the chain starts from a held builder.
   if (binding.writes) info.kind = 'write';
