@@ -1,6 +1,5 @@
 /**
- * The batched form of a write that shares its loop body with other code, inside a transaction — the
- * shape real N+1 writes have (a body that computes the row, skips some elements, logs):
+ * The batched form of a write that shares its loop body with other code — the shape real N+1 writes have (a body that computes the row, skips some elements, logs):
  *
  *     await db.transaction(async (tx) => {
  *       for (const child of children) {
@@ -17,17 +16,26 @@
  *     for (const child of children) { …; folderRows.push({ id, name: child.name, parentId }); }
  *     if (folderRows.length) await tx.insert(folders).values(folderRows);
  *
- * Each row is still computed in its iteration, so anything the row reads keeps its value. Offered only
- * where the order of the writes cannot be observed and a failure means the same: the write runs on the
- * parameter of a callback the library runs in one transaction (AdapterRules.transactionCallbacks), in that
- * callback's own body (not a closure), so N statements commit or roll back together exactly as the one
- * batched statement does — a unique key that collides fails both; the loop holds no other query (none
- * written there, none through a helper), so nothing reads the table between the writes, and rows not yet
- * committed are visible to no one else; the write's result is unused; the loop body never returns (which
- * would skip the statement after the loop). A keyed update writes the same values to every row (nothing
- * but its key depends on the loop); Prisma's `updateMany` does not throw for a missing row as `update` does,
- * which the title says. One statement binds at most 65,535 values (rows × columns, or keys) where the loop had
- * no limit: the title says to chunk a list that can pass it.
+ * Each row is still computed in its iteration, so anything the row reads keeps its value. Offered where the
+ * order of the writes cannot be observed: the loop runs no other write and no read of the written table (or of
+ * a table not known), neither written there nor through a helper — reads of other tables see the same rows
+ * either way; the write's result is unused; the write sits in the loop's own function (not a closure); the loop
+ * body never returns (which would skip the statement after the loop); no failure is handled per element.
+ *
+ * What a failure means: when the write runs on the parameter of a callback the library runs in one transaction
+ * (AdapterRules.transactionCallbacks), in that callback's own body, N statements commit or roll back together
+ * exactly as the one batched statement does — a unique key that collides fails both. Outside one, the loop keeps
+ * the rows it wrote before a failing one and the batched statement writes all or none: the title says so (a
+ * suggestion, as every rewrite here). Where a row could collide with a unique key outside a transaction, the
+ * library's batched insert may skip colliding rows (Prisma `createMany({ skipDuplicates: true })`) and the title
+ * says that a colliding row is now skipped; otherwise the title says one collision now fails them all.
+ *
+ * A keyed update writes the same values to every row (nothing but its key depends on the loop); Prisma's
+ * `updateMany` does not throw for a missing row as `update` does, which the title says. Inserts use the
+ * library's multi-row form (AdapterRules.insertRows: Prisma `create` → `createMany`; else insertRowsCall: the
+ * call that takes an array, Drizzle `values`, Knex/TypeORM `insert`, Kysely `values`). One statement binds at
+ * most 65,535 values (rows × columns, or keys) where the loop had no limit: the title says to chunk a list
+ * that can pass it.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
@@ -38,7 +46,7 @@ import { CallGraph } from '../engine/sources/call-graph';
 import { type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, importEdits, insertRowOf, perElementErrorHandling, render } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render } from './n-plus-one-fix';
 
 const camel = (s: string): string => s.replace(/[_-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
 
@@ -90,16 +98,24 @@ function loopUses(node: ts.Node, names: Set<string>, skip?: ts.Node): ts.Identif
   return out;
 }
 
-/** Does the loop run another query: one written in it, or one a called helper runs? */
+/**
+ * Does the loop run another query that the moved write could change the result of or the order of: a write
+ * (the rows it writes may reference this one's, or be written in order), or a read of the same table or of a
+ * table not known — written in the loop, or reached through a helper it calls? Reads of other tables see the
+ * same rows whether this table's rows are written in the loop or after it.
+ */
 function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope): boolean {
   const { start, end } = scope.range;
-  if (ctx.querySites().some((s) => s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start)) return true;
+  const conflicts = (s: QuerySite): boolean =>
+    s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table;
+  if (ctx.querySites().some((s) => s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && conflicts(s))) return true;
   const graph = new CallGraph(ctx.project);
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end)) {
-      if (graph.queriesOfCall(ctx.file.path, n) || graph.batchedQueryOfCall(ctx.file.path, n)) found = true;
+      const q = graph.queriesOfCall(ctx.file.path, n);
+      if ((q && q.reached.some((r) => conflicts(r.site))) || graph.batchedQueryOfCall(ctx.file.path, n)) found = true;
     }
     ts.forEachChild(n, visit);
   };
@@ -115,11 +131,19 @@ export function collectWriteFix(ctx: RuleContext, site: QuerySite, node: ts.Node
   }
 }
 
-function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
+/** The loop and the write statement, when the write can move out of it; whether it runs in one transaction. */
+interface Placed {
+  call: ts.CallExpression;
+  stmt: ts.ExpressionStatement;
+  fn: ts.FunctionLikeDeclaration;
+  loop: ts.ForOfStatement;
+  inTx: boolean;
+}
+
+function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Placed | undefined {
   if (scope.kind !== 'for-of' || !ts.isCallExpression(node) || !ts.isForOfStatement(scope.node)) return undefined;
-  const sf = ctx.tsAst();
   const adapter = adapterOf(site.library);
-  if (!sf || !adapter.rules.transactionCallbacks.length || !adapter.rules.isWrite(site, node, node.getText())) return undefined;
+  if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
   // `await <write>;` as a statement of the loop's own function: its result is unused.
   let e: ts.Node = node;
   while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
@@ -129,71 +153,86 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!anchor || anchor.stmt !== scope.node) return undefined;
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
   if (perElementErrorHandling(node, scope) || leavesLoop(scope.body)) return undefined;
-  const root = chainRoot(node.expression);
-  if (!root || !transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks)) return undefined;
   if (otherQueries(ctx, site, scope)) return undefined;
+  const root = chainRoot(node.expression);
+  const inTx = !!root && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
+  return { call: node, stmt, fn: anchor.fn, loop: scope.node, inTx };
+}
+
+/** What the loop pushes, the array's name, and the one statement after the loop. */
+interface Collected {
+  collected: string;
+  pushed: string;
+  batched: string;
+  title: string;
+  imports: { module: string; name: string }[];
+}
+
+function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.ObjectLiteralExpression | undefined, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {
+  const adapter = adapterOf(site.library);
+  const node = p.call;
+  const collected = name('Rows');
+  if (!row || !collected || loopUses(node, loopNames, row).length) return undefined;
+  // In one transaction a collision fails the loop and the batch alike; outside one, the note below says what changes.
+  const mayCollide = !p.inTx && insertMayCollide(ctx, site, node);
+  const own = adapter.rules.insertRows?.({ call: node, row, rows: collected, mayCollide });
+  if (own) return { collected, pushed: row.getText(), batched: own.text, title: `collect the rows and insert them after the loop in one ${own.title}`, imports: [] };
+  const calls = chainCalls(node);
+  const target = adapter.rules.insertRowsCall(calls, calls.map(methodOf));
+  if (!target || target.arguments.length !== 1 || unparen(target.arguments[0]) !== row) return undefined;
+  const title = `collect the rows and insert them in one multi-row INSERT after the loop${mayCollide ? ' (a row that collides with a unique key now fails them all)' : ''}`;
+  return { collected, pushed: row.getText(), batched: render(node, [whole(row, collected)], ''), title, imports: [] };
+}
+
+function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {
+  const adapter = adapterOf(site.library);
+  const node = p.call;
+  const uses = loopUses(node, loopNames);
+  if (uses.length !== 1) return undefined;
+  const key = keyExpression(uses[0]);
+  const collected = name('Keys');
+  if (!key || !collected) return undefined;
+  const table = site.table ? ctx.table(site.table) : undefined;
+  const b = adapter.rules.batchedRead({ site, node, key, write: true, table });
+  if (b) return { collected, pushed: key.getText(), batched: render(node, b.pieces, collected), title: `collect the keys and write them in one statement after the loop (${b.title})`, imports: b.imports ?? [] };
+  const op = methodOf(node);
+  if (op !== 'update' && op !== 'delete') return undefined;
+  const w = adapter.rules.batchedWrite({ site, call: node, el: uses[0].text, coll: collected, keys: () => collected, uses });
+  if (!w) return undefined;
+  const missing = op === 'update' ? '; it does not throw for a missing row as update does' : '';
+  return { collected, pushed: key.getText(), batched: w.text, title: `collect the keys and write them in one statement after the loop (${w.title}${missing})`, imports: [] };
+}
+
+function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
+  const sf = ctx.tsAst();
+  const p = sf ? place(ctx, site, node, scope) : undefined;
+  if (!sf || !p) return undefined;
   // What the loop declares (the element too) or assigns: only the row, or the key, may read it.
-  const loopNames = declaredNames(scope.node);
+  const loopNames = declaredNames(p.loop);
   for (const n of assignedNames(scope.body)) loopNames.add(n);
-  const fnText = anchor.fn.getText();
-  const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
+  const fnText = p.fn.getText();
   const entity = camel(site.entity ?? site.table ?? 'rows');
   const base = entity.charAt(0).toLowerCase() + entity.slice(1);
-  const text = ctx.file.text;
-  const lineStart = text.lastIndexOf('\n', scope.node.getStart() - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const table = site.table ? ctx.table(site.table) : undefined;
-
-  let collected: string;
-  let pushed: string;
-  let batched: string;
-  let title: string;
-  let imports: { module: string; name: string }[] = [];
-  const row = insertRowOf(node);
-  if (row !== null) {
-    const calls = chainCalls(node);
-    const target = adapter.rules.insertRowsCall(calls, calls.map(methodOf));
-    if (!row || !target || target.arguments.length !== 1 || unparen(target.arguments[0]) !== row) return undefined;
-    if (loopUses(node, loopNames, row).length) return undefined;
-    collected = `${base}Rows`;
-    if (!free(collected)) return undefined;
-    pushed = row.getText();
-    batched = render(node, [whole(row, collected)], '');
-    title = `collect the rows and insert them in one multi-row INSERT after the loop`;
-  } else {
-    const uses = loopUses(node, loopNames);
-    if (uses.length !== 1) return undefined;
-    const key = keyExpression(uses[0]);
-    if (!key) return undefined;
-    collected = `${base}Keys`;
-    if (!free(collected)) return undefined;
-    pushed = key.getText();
-    const b = adapter.rules.batchedRead({ site, node, key, write: true, table });
-    if (b) {
-      batched = render(node, b.pieces, collected);
-      imports = b.imports ?? [];
-      title = `collect the keys and write them in one statement after the loop (${b.title})`;
-    } else {
-      const op = methodOf(node);
-      if (op !== 'update' && op !== 'delete') return undefined;
-      const w = adapter.rules.batchedWrite({ site, call: node, el: uses[0].text, coll: collected, keys: () => collected, uses });
-      if (!w) return undefined;
-      batched = w.text;
-      title = `collect the keys and write them in one statement after the loop (${w.title}${op === 'update' ? '; it does not throw for a missing row as update does' : ''})`;
-    }
-  }
+  const name = (suffix: string): string | undefined => (new RegExp(`\\b${base}${suffix}\\b`).test(fnText) ? undefined : `${base}${suffix}`);
+  const row = insertRowOf(p.call);
+  const c = row !== null ? collectRows(ctx, site, p, row, loopNames, name) : collectKeys(ctx, site, p, loopNames, name);
+  if (!c) return undefined;
   const edits: TextEdit[] = [];
-  for (const imp of imports) {
+  for (const imp of c.imports) {
     const ie = importEdits(ctx, sf, imp.module, imp.name);
     if (!ie) return undefined;
     edits.push(...ie);
   }
-  const loopStart = scope.node.getStart();
-  const loopEnd = scope.node.getEnd();
-  edits.push({ file: ctx.file.path, range: { start: loopStart, end: loopStart }, newText: `const ${collected} = [];\n${indent}` });
-  edits.push({ file: ctx.file.path, range: { start: stmt.getStart(), end: stmt.getEnd() }, newText: `${collected}.push(${pushed});` });
-  edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${collected}.length) await ${batched};` });
+  const text = ctx.file.text;
+  const loopStart = p.loop.getStart();
+  const loopEnd = p.loop.getEnd();
+  const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', loopStart - 1) + 1))![0];
+  edits.push({ file: ctx.file.path, range: { start: loopStart, end: loopStart }, newText: `const ${c.collected} = [];\n${indent}` });
+  edits.push({ file: ctx.file.path, range: { start: p.stmt.getStart(), end: p.stmt.getEnd() }, newText: `${c.collected}.push(${c.pushed});` });
+  edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${c.collected}.length) await ${c.batched};` });
   const what = site.table ?? site.entity ?? 'rows';
+  // Outside a transaction the loop kept the rows it wrote before a failing one; the one statement writes all or none.
+  const where = p.inTx ? 'same transaction' : 'not in a transaction: the loop kept the rows written before a failure, the one statement writes all or none';
   // PostgreSQL takes at most 65,535 bind parameters in one statement (rows × columns, or keys): the loop had no such limit.
-  return { title: `Write \`${what}\` once for the whole loop (same transaction): ${title}; chunk a list that can pass 65,535 bound values`, safety: 'suggestion', edits };
+  return { title: `Write \`${what}\` once for the whole loop (${where}): ${c.title}; chunk a list that can pass 65,535 bound values`, safety: 'suggestion', edits };
 }

@@ -360,11 +360,13 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const write = adapter.rules.isWrite(site, node, node.getText());
   if (write) {
     if (!soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt)) return undefined;
-    let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean } | undefined;
-    if (ts.isCallExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses });
+    let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean; skipsConflicts?: boolean } | undefined;
+    const mayCollide = ts.isCallExpression(node) && insertRowOf(node) !== null && insertMayCollide(ctx, site, node);
+    if (ts.isCallExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses, mayCollide });
     if (!batched && ts.isCallExpression(node)) batched = multiRowInsert(site, node, el, coll, uses);
-    // One INSERT of many rows fails whole where the loop failed part-way: only where no unique key can collide.
-    if (batched && ts.isCallExpression(node) && insertRowOf(node) !== null && insertMayCollide(ctx, site, node)) return undefined;
+    // One INSERT of many rows fails whole where the loop failed part-way: only where no unique key can collide,
+    // or where the batched form skips the colliding rows and says so (Prisma `skipDuplicates`).
+    if (batched && mayCollide && !batched.skipsConflicts) return undefined;
     if (!batched && uses.length === 1) {
       const key = keyExpression(uses[0]);
       const b = key ? adapter.rules.batchedRead({ site, node, key, write: true, table: site.table ? ctx.table(site.table) : undefined }) : undefined;

@@ -288,6 +288,18 @@ export interface WriteInput {
   /** The key array's text for a key expression. */
   keys: (k: ts.Expression) => string;
   uses: ts.Identifier[];
+  /** An insert whose row could collide with a unique key: a batched form must say how it treats a collision. */
+  mayCollide?: boolean;
+}
+
+/** A per-row insert whose rows a loop collects into the array named `rows` (rules/n-plus-one-collect-fix.ts). */
+export interface RowsInsertInput {
+  call: ts.CallExpression;
+  /** The row the per-row insert writes. */
+  row: ts.ObjectLiteralExpression;
+  rows: string;
+  /** A row could collide with a unique key (insertMayCollide). */
+  mayCollide: boolean;
 }
 
 export interface SelectInput {
@@ -315,7 +327,12 @@ export interface AdapterRules {
   /** The single-key query rewritten to take the key array (read, or write with `write`). */
   batchedRead(input: BatchInput): Batched | undefined;
   /** A per-element write the generic rewrites do not cover, as one statement (`createMany`, `updateMany`). */
-  batchedWrite(input: WriteInput): { text: string; title: string } | undefined;
+  batchedWrite(input: WriteInput): { text: string; title: string; skipsConflicts?: boolean } | undefined;
+  /**
+   * One INSERT of collected rows in place of a per-row insert whose call takes no array as it is (Prisma `create`
+   * → `createMany`); libraries whose insert call takes an array use insertRowsCall instead.
+   */
+  insertRows?(input: RowsInsertInput): { text: string; title: string } | undefined;
   /** The call of a chain that takes the row(s) of an insert, when it accepts an array of rows. */
   insertRowsCall(calls: ts.CallExpression[], methods: string[]): ts.CallExpression | undefined;
   /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */

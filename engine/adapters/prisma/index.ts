@@ -24,7 +24,7 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, BatchInput, ChainQuery, WriteInput } from '../types';
+import type { Adapter, Batched, BatchInput, ChainQuery, RowsInsertInput, WriteInput } from '../types';
 import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
@@ -202,7 +202,34 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
 
 
 /** `create` → `createMany`, `update`/`delete` by one key → `updateMany`/`deleteMany` with `in`. */
-function batchedWrite({ call, el, coll, keys, uses }: WriteInput): { text: string; title: string } | undefined {
+/**
+ * `skipDuplicates: true` where a row could collide with a unique key: the loop threw at the first colliding row
+ * (keeping the rows before it outside a transaction); createMany would fail whole, so it skips them instead, and says so.
+ */
+const SKIP_NOTE = 'skipDuplicates because a row could collide with a unique key: a colliding row is now skipped where the loop threw on it';
+
+/** The scalar row of `create({ data })` (result unused: `select`/`include` drop), or undefined: createMany takes no nested writes. */
+function scalarCreateRow(call: ts.CallExpression): ts.ObjectLiteralExpression | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== 'create' || call.arguments.length !== 1) return undefined;
+  const arg = unparen(call.arguments[0]);
+  if (!ts.isObjectLiteralExpression(arg) || arg.properties.some((p) => !ts.isPropertyAssignment(p) || !/^(data|select|include|omit)$/.test(propName(p) ?? ''))) return undefined;
+  const data = fx.objectProp(arg, 'data');
+  const row = data && ts.isPropertyAssignment(data) ? unparen(data.initializer) : undefined;
+  if (!row || !ts.isObjectLiteralExpression(row)) return undefined;
+  // Relation writes (`connect`, nested `create`) and spreads: not a scalar row.
+  const scalar = row.properties.every((p) => ts.isShorthandPropertyAssignment(p) || (ts.isPropertyAssignment(p) && !ts.isObjectLiteralExpression(unparen(p.initializer)) && !ts.isArrayLiteralExpression(unparen(p.initializer))));
+  return scalar ? row : undefined;
+}
+
+/** A per-row `create` whose rows a loop collected → one `createMany` (rules/n-plus-one-collect-fix.ts). */
+function insertRows({ call, rows, mayCollide }: RowsInsertInput): { text: string; title: string } | undefined {
+  if (!scalarCreateRow(call) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const recv = call.expression.expression.getText();
+  const skip = mayCollide ? ', skipDuplicates: true' : '';
+  return { text: `${recv}.createMany({ data: ${rows}${skip} })`, title: `createMany({ data: ${rows}${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}` };
+}
+
+function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): { text: string; title: string; skipsConflicts?: boolean } | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
   const recv = call.expression.expression.getText();
@@ -212,7 +239,8 @@ function batchedWrite({ call, el, coll, keys, uses }: WriteInput): { text: strin
     if (arg.properties.length !== 1 || fx.propName(arg.properties[0]) !== 'data' || !ts.isPropertyAssignment(arg.properties[0])) return undefined;
     const data = arg.properties[0].initializer;
     if (!ts.isObjectLiteralExpression(data) || data.properties.some((p) => p.name && ts.isIdentifier(p.name) && fx.objectProp(data, p.name.text) && ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.initializer))) return undefined;
-    return { text: `${recv}.createMany({ data: ${coll}.map((${el}) => (${data.getText()})) })`, title: `createMany({ data: ${coll}.map(…) })` };
+    const skip = mayCollide ? ', skipDuplicates: true' : '';
+    return { text: `${recv}.createMany({ data: ${coll}.map((${el}) => (${data.getText()}))${skip} })`, title: `createMany({ data: ${coll}.map(…)${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}`, skipsConflicts: mayCollide };
   }
   if (op === 'update' || op === 'delete') {
     if (uses.length !== 1) return undefined;
@@ -401,6 +429,7 @@ export const prisma: Adapter<'prisma'> = {
     transactionCallbacks: ['$transaction'],
     batchedRead: ({ node, key, write }: BatchInput) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite,
+    insertRows,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
