@@ -175,7 +175,7 @@ function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.Objec
   if (!row || !collected || loopUses(node, loopNames, row).length) return undefined;
   // In one transaction a collision fails the loop and the batch alike; outside one, the note below says what changes.
   const mayCollide = !p.inTx && insertMayCollide(ctx, site, node);
-  const own = adapter.rules.insertRows?.({ call: node, row, rows: collected, mayCollide });
+  const own = adapter.rules.insertRows({ call: node, row, rows: collected, mayCollide });
   if (own) return { collected, pushed: row.getText(), batched: own.text, title: `collect the rows and insert them after the loop in one ${own.title}`, imports: [] };
   const calls = chainCalls(node);
   const target = adapter.rules.insertRowsCall(calls, calls.map(methodOf));

@@ -332,7 +332,7 @@ export interface AdapterRules {
    * One INSERT of collected rows in place of a per-row insert whose call takes no array as it is (Prisma `create`
    * → `createMany`); libraries whose insert call takes an array use insertRowsCall instead.
    */
-  insertRows?(input: RowsInsertInput): { text: string; title: string } | undefined;
+  insertRows(input: RowsInsertInput): { text: string; title: string } | undefined;
   /** The call of a chain that takes the row(s) of an insert, when it accepts an array of rows. */
   insertRowsCall(calls: ts.CallExpression[], methods: string[]): ts.CallExpression | undefined;
   /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */

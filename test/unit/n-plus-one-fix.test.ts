@@ -98,8 +98,9 @@ describe('n-plus-one batched fixes', () => {
       `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    console.log(await prisma.user.findFirst({ where: { id, name: String(id) } }));\n  }\n}\n`,
     ],
     [
-      'a write whose loop body does more than the write',
-      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    console.log(id);\n    await prisma.order.update({ where: { id }, data: { status: 'paid' } });\n  }\n}\n`,
+      'a write whose loop body runs another write (its rows may need this one first)',
+      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    await prisma.auditLog.create({ data: { action: String(id) } });\n    await prisma.order.update({ where: { id }, data: { status: 'paid' } });\n  }\n}\n`,
+      'prisma.order.update',
     ],
     [
       'an update whose data depends on the element',
@@ -131,6 +132,14 @@ describe('n-plus-one batched fixes', () => {
       );
     });
   }
+
+  it('a write sharing its loop body with other code, outside a transaction: collected, with the failure note', () => {
+    const f = only(`${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    console.log(id);\n    await prisma.order.update({ where: { id }, data: { status: 'paid' } });\n  }\n}\n`);
+    const titles = realFixes(f).map((x) => x.title);
+    assert.equal(titles.length, 1);
+    assert.match(titles[0], /not in a transaction: the loop kept the rows written before a failure, the one statement writes all or none/);
+    assert.match(titles[0], /updateMany\(\{ where: \{ id: \{ in \} \} \}\)/);
+  });
 
   it('a unique-key read becomes one findMany with a Map of rows; a non-unique one a Map of arrays', () => {
     const unique = `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    console.log(await prisma.user.findUnique({ where: { id: u.id } }));\n  }\n}\n`;

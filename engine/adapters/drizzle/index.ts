@@ -453,6 +453,7 @@ export const drizzle: Adapter<'drizzle'> = {
     transactionCallbacks: ['transaction'],
     batchedRead,
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: (calls, methods) => (methods.includes('insert') ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
     isWrite: writesByKind,
     selectColumns,

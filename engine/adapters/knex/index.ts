@@ -366,6 +366,7 @@ export const knex: Adapter<'knex'> = {
     transactionCallbacks: ['transaction'],
     batchedRead,
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: (calls) => calls.find((c) => fx.methodOf(c) === 'insert'),
     isWrite: writesByKind,
     selectColumns,

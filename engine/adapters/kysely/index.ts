@@ -273,6 +273,7 @@ export const kysely: Adapter<'kysely'> = {
     transactionCallbacks: ['transaction.execute'],
     batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: (calls, methods) => (methods.includes('insertInto') && methods[0] === 'execute' ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
     isWrite,
     selectColumns,

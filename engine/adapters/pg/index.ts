@@ -108,6 +108,7 @@ export const pg: Adapter<'pg'> = {
     transactionCallbacks: [],
     batchedRead,
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: none,

@@ -101,6 +101,7 @@ export const postgres: Adapter<'postgres'> = {
     transactionCallbacks: ['begin'],
     batchedRead,
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: none,

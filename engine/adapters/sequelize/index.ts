@@ -319,6 +319,7 @@ export const sequelize: Adapter<'sequelize'> = {
     transactionCallbacks: [],
     batchedRead: ({ node, key, write, table }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key, table)),
     batchedWrite,
+    insertRows: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find(All|One|AndCountAll)$/.test(site.operation) ? insertOption('attributes', fx.fieldsArray(fields)) : undefined),

@@ -78,6 +78,7 @@ export const slonik: Adapter<'slonik'> = {
     transactionCallbacks: ['transaction'],
     batchedRead: none,
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: none,

@@ -340,6 +340,7 @@ export const typeorm: Adapter<'typeorm'> = {
     transactionCallbacks: ['transaction'],
     batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite: none,
+    insertRows: none,
     insertRowsCall: (calls, methods) => (methods[0] === 'insert' ? calls[0] : undefined),
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
