@@ -33,9 +33,11 @@ import type { Batched, FixPiece } from '../engine/adapters/types';
 import type { RuleContext } from '../engine/context';
 import type { TableInfo } from '../engine/schema/types';
 import { BATCH_RUNNER_METHODS } from '../engine/adapters';
+import { CallGraph } from '../engine/sources/call-graph';
 import { enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
+import { prefetchFix } from './n-plus-one-prefetch-fix';
 
 /** `users`, `this.users`, `order.items`: evaluating it twice is harmless. */
 export function isPlainRef(e: ts.Expression): boolean {
@@ -104,14 +106,24 @@ function keyKind(library: QuerySite['library'], table: TableInfo | undefined, co
   return 'plain';
 }
 
-/** Does the loop write, or change the collection, so that reading before it could see other rows? */
-function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string): boolean {
+/**
+ * Does the loop write what the read reads, or change the collection, so that reading before it could see
+ * other rows? A write to another table does not, unless the read also loads relations (`include`, `with`,
+ * `relations`, a join) or either table is unknown.
+ */
+export function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string): boolean {
   const { start, end } = scope.range;
-  const writes = (s: QuerySite): boolean => s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.file.text.slice(s.range.start, s.range.end));
+  const readText = ctx.file.text.slice(site.range.start, site.range.end);
+  const related = /\b(include|with|relations|join|innerJoin|leftJoin|rightJoin|fullJoin|leftJoinAndSelect|innerJoinAndSelect)\b/.test(readText);
+  const sameData = (s: QuerySite): boolean => related || !s.table || !site.table || s.table === site.table;
+  const writes = (s: QuerySite): boolean => (s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.file.text.slice(s.range.start, s.range.end))) && sameData(s);
   if (ctx.querySites().some((s) => s !== site && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && writes(s))) return true;
   let changes = false;
+  const graph = new CallGraph(ctx.project);
   const visit = (n: ts.Node): void => {
     if (changes) return;
+    // A helper the loop calls that writes the same data (its sites, in any file).
+    if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end) && graph.queriesOfCall(ctx.file.path, n)?.reached.some((r) => r.site.kind !== 'read' && sameData(r.site))) changes = true;
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.expression.getText() === coll && /^(push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|set|add|delete|clear)$/.test(n.expression.name.text)) changes = true;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && n.left.getText() === coll) changes = true;
     ts.forEachChild(n, visit);
@@ -334,6 +346,8 @@ export function batchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope
 }
 
 function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
+  // Reads: prefetched before the loop (n-plus-one-prefetch-fix.ts), the key read from the element as written.
+  if (!adapterOf(site.library).rules.isWrite(site, node, node.getText())) return site.kind === 'read' ? prefetchFix(ctx, site, node, scope) : undefined;
   const el = scope.element;
   if (!el || !scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
   if (scope.kind !== 'for-of' && scope.kind !== 'callback') return undefined;
@@ -354,7 +368,6 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const uses = elementUses(node, el);
   if (uses.length === 0) return undefined;
   const keysOf = (k: ts.Expression): string => (ts.isIdentifier(k) && k.text === el ? coll : `${coll}.map((${el}) => ${k.getText()})`);
-  const keyText = (k: ts.Expression): string => (ts.isShorthandPropertyAssignment(k.parent) ? el : k.getText());
   // A builder held in a variable may read as 'read' although its chain writes: the adapter looks at the chain.
   const adapter = adapterOf(site.library);
   const write = adapter.rules.isWrite(site, node, node.getText());
@@ -385,10 +398,18 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`, safety: 'suggestion', edits };
   }
 
-  if (site.kind !== 'read' || uses.length !== 1) return undefined;
-  const key = keyExpression(uses[0]);
-  if (!key) return undefined;
-  return hoistRead(ctx, { site, query: node, key, keysExpr: keysOf(key), lookup: keyText(key), target: node, scope, anchor, coll, sf });
+  return undefined;
+}
+
+/** Is the text one parenthesised expression (`(a ?? b)`, not `(a ?? b).slice(0, 1)`)? */
+function wrapped(text: string): boolean {
+  if (!text.startsWith('(') || !text.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0 && i < text.length - 1) return false;
+  }
+  return true;
 }
 
 /** A read hoisted before the loop: the query, its key, and what the loop reads in its place. */
@@ -427,8 +448,12 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const kk = keyKind(site.library, table, b.column);
   if (kk === 'skip') return undefined;
   if (kk === 'string') b.stringKeys = true;
-  if ((b.shape === 'one' || b.shape === 'one-throw') && !unique) return undefined;
-  const grouped = !(b.shape === 'one' || b.shape === 'one-throw');
+  const single = b.shape === 'one' || b.shape === 'one-throw';
+  // A single-row read on a key that is not unique: the first row of the key's group, where the library's
+  // call reads "the first match" (findFirst, findOne); a lookup the library says is unique cannot be.
+  if ((single || b.shape === 'first-many') && !unique && !b.firstOfGroup) return undefined;
+  const firstOf = single && !unique;
+  const grouped = !single || firstOf;
   const mapName = `${base}By${cap(camel(b.rowField))}`;
   const rowsName = `${base}Rows`;
   const keysName = `${base}Keys`;
@@ -443,8 +468,10 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const lines: string[] = [];
   let rowsExpr: string;
   if (b.guardEmpty) {
-    lines.push(`const ${keysName} = ${keysExpr};`);
-    rowsExpr = `${keysName}.length ? await ${render(node, b.pieces, keysName)} : []`;
+    // A list already named (`ids`, `this.ids`) is its own key list.
+    const keys = /^[\w$.]+$/.test(keysExpr) ? keysExpr : keysName;
+    if (keys === keysName) lines.push(`const ${keysName} = ${keysExpr};`);
+    rowsExpr = `${keys}.length ? await ${render(node, b.pieces, keys)} : []`;
   } else rowsExpr = `await ${render(node, b.pieces, keysExpr)}`;
   if (b.shape === 'result') rowsExpr = `(${rowsExpr}).rows`;
   lines.push(`const ${rowsName} = ${rowsExpr};`);
@@ -459,10 +486,12 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     lines.push(`const ${mapName} = new Map(${rowsName}.map((${row}) => [${rowKey}, ${row}] as const));`);
   }
   let replacement: string;
+  const got = firstOf ? `${mapName}.get(${lookupKey})?.[0]` : `${mapName}.get(${lookupKey})`;
   if (b.shape === 'result') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
-  else if (grouped) replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
-  else if (b.shape === 'one-throw') replacement = `(${mapName}.get(${lookupKey}) ?? (() => { throw new Error(\`No ${site.entity ?? site.table} with ${b.rowField} \${${lookupKey}}\`); })())`;
-  else replacement = b.missing === 'undefined' ? `${mapName}.get(${lookupKey})` : `(${mapName}.get(${lookupKey}) ?? null)`;
+  else if (b.shape === 'first-many') replacement = `(${mapName}.get(${lookupKey}) ?? []).slice(0, 1)`;
+  else if (!single) replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
+  else if (b.shape === 'one-throw') replacement = `(${got} ?? (() => { throw new Error(\`No ${site.entity ?? site.table} with ${b.rowField} \${${lookupKey}}\`); })())`;
+  else replacement = b.missing === 'undefined' ? got : `(${got} ?? null)`;
   const needsParens = (n: ts.Node): boolean => {
     const p = n.parent;
     return !(ts.isCallExpression(p) && p.expression !== n) && !ts.isVariableDeclaration(p) && !ts.isReturnStatement(p) && !ts.isArrowFunction(p) && !ts.isArrayLiteralExpression(p) && !ts.isPropertyAssignment(p) && !ts.isExpressionStatement(p) && !ts.isSpreadElement(p);
@@ -470,6 +499,8 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   // A pg result must only be read for `.rows`.
   let target: ts.Node = ts.isAwaitExpression(h.target.parent) ? h.target.parent : h.target;
   while (ts.isParenthesizedExpression(target.parent)) target = target.parent;
+  // A read whose result goes nowhere: a Map lookup in its place would be a statement doing nothing.
+  if (ts.isExpressionStatement(target.parent)) return undefined;
   if (b.shape === 'result') {
     const p = target.parent;
     if (ts.isPropertyAccessExpression(p) && p.name.text === 'rows') {
@@ -487,11 +518,11 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     edits.push(...e);
   }
   edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getStart() }, newText: lines.join(`\n${indent}`) + `\n${indent}` });
-  if (!needsParens(target) && replacement.startsWith('(') && replacement.endsWith(')')) replacement = replacement.slice(1, -1);
+  if (!needsParens(target) && wrapped(replacement)) replacement = replacement.slice(1, -1);
   edits.push({ file: ctx.file.path, range: { start: target.getStart(), end: target.getEnd() }, newText: replacement });
   const what = site.table ?? site.entity ?? 'rows';
   return {
-    title: `Load \`${what}\` for all of \`${coll}\` at once (${b.title}) and look each ${grouped ? 'group' : 'row'} up in a Map`,
+    title: `Load \`${what}\` for all of \`${coll}\` at once (${b.title}) and look each ${firstOf ? "key's first row" : grouped ? 'group' : 'row'} up in a Map`,
     safety: 'suggestion',
     edits,
   };

@@ -256,8 +256,16 @@ export interface Batched {
    * one-throw: returns one row or throws
    * many:      returns an array of rows
    * result:    returns a driver result (`{ rows }`)
+   * first-many: returns an array of at most one row (`.limit(1)`): the key's group cut to its first row
    */
-  shape: 'one' | 'one-throw' | 'many' | 'result';
+  shape: 'one' | 'one-throw' | 'many' | 'result' | 'first-many';
+  /**
+   * A single-row read (`one`/`one-throw`/`first-many`) that may match several rows per key (`findFirst`,
+   * `findOne`, `.limit(1)`) and states its order: on a key that is not unique it reads the first row of the
+   * key's group, in the batched query's order (its `orderBy` kept), as the single query read the first row
+   * in the same order. Without an order, which row is "first" is the query's business: no fix.
+   */
+  firstOfGroup?: boolean;
   /** What a missing single row reads as. */
   missing?: 'null' | 'undefined';
   /** Keys compared as strings (raw drivers return bigint/numeric as strings). */

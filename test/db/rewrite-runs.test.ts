@@ -109,6 +109,22 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // Reads prefetched before the loop (n-plus-one-prefetch-fix.ts): the relational findFirst/findMany, select(…)
+    // with another filter kept and `.limit(1)`, the newest row per key by `.orderBy(…).limit(1)`.
+    fixture: 'drizzle-prefetch-reads.ts',
+    close: 'await db.$client.end();',
+    calls: [
+      { fn: 'ownerNames', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
+      { fn: 'ownerNames', args: [[]] },
+      { fn: 'namedLike', args: [[1, 2, 3, 99, 1], 'Bob'] },
+      { fn: 'namedLike', args: [[], 'Bob'] },
+      { fn: 'newestOrders', args: [[1, 2, 3, 99, 1]] },
+      { fn: 'newestOrders', args: [[]] },
+      { fn: 'ordersOf', args: [[{ id: 1, name: 'a' }, { id: 3, name: 'c' }, { id: 2, name: 'b' }, { id: 1, name: 'a' }]] },
+      { fn: 'ordersOf', args: [[]] },
+    ],
+  },
+  {
     fixture: 'sequelize-batched-lookups.ts',
     close: 'await sequelize.close();',
     // The fixture's tables have no createdAt/updatedAt: Sequelize's default timestamps off, as such a project sets them.

@@ -20,7 +20,7 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
+import type { Adapter, Batched, FixPiece, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
 import { filterValue } from '../kit/filter-values';
 import { drizzleKit } from './migrations';
 
@@ -301,32 +301,111 @@ export function drizzleConfigLink(f: SourceFile): SchemaLinkDecl | undefined {
 // ---------------------------------------------------------------------------
 // Fix templates
 
-function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
-  if (!ts.isCallExpression(node)) return undefined;
-  const call = node;
+/**
+ * The `eq(t.col, key)` of a where, alone or a term of `and(…)` (whose other terms stay: the rule has checked
+ * they do not change per element); the where expression itself is `where`.
+ */
+function keyedEq(key: ts.Expression, where: ts.Expression): { eq: ts.CallExpression; col: ts.PropertyAccessExpression } | undefined {
   const p = key.parent;
   if (!ts.isCallExpression(p) || p.arguments.length !== 2 || fx.unparen(p.arguments[1]) !== key) return undefined;
   if (!ts.isIdentifier(p.expression) || p.expression.text !== 'eq') return undefined;
   const col = p.arguments[0];
   if (!ts.isPropertyAccessExpression(col) || !ts.isIdentifier(col.name)) return undefined;
+  // Up to the where: only `and(…)` (an `or`/`not` around it would not select by the key).
+  let n: ts.Node = p;
+  while (n !== where) {
+    const up: ts.Node = n.parent;
+    if (ts.isParenthesizedExpression(up)) n = up;
+    else if (ts.isCallExpression(up) && ts.isIdentifier(up.expression) && up.expression.text === 'and' && up.arguments.includes(n as ts.Expression)) n = up;
+    else return undefined;
+  }
+  return { eq: p, col };
+}
+
+/** The relational `db.query.t.findFirst/findMany({ where, with, columns, orderBy })` keyed by `eq(t.col, key)`. */
+function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  const op = call.expression.name.text;
+  const arg = call.arguments[0];
+  if (!/^find(First|Many)$/.test(op) || !ts.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) if (!ts.isPropertyAssignment(p) || !/^(where|with|columns|orderBy|extras)$/.test(fx.propName(p) ?? '')) return undefined;
+  const where = fx.objectProp(arg, 'where');
+  if (!where || !ts.isPropertyAssignment(where)) return undefined;
+  const k = keyedEq(key, fx.unparen(where.initializer));
+  if (!k) return undefined;
+  const field = k.col.name.text;
+  // `columns: { a: true }` must name the key; `columns: { secret: false }` must not.
+  const columns = fx.objectProp(arg, 'columns');
+  if (columns) {
+    if (!ts.isPropertyAssignment(columns) || !ts.isObjectLiteralExpression(columns.initializer)) return undefined;
+    const vals = columns.initializer.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer.getText() : '?'));
+    const own = fx.objectProp(columns.initializer, field);
+    const ownVal = own && ts.isPropertyAssignment(own) ? own.initializer.getText() : undefined;
+    if (vals.every((v) => v === 'true') ? ownVal !== 'true' : !(vals.every((v) => v === 'false') && ownVal === undefined)) return undefined;
+  }
+  return {
+    pieces: [...(op === 'findFirst' ? [fx.whole(call.expression.name, 'findMany')] : []), fx.whole(k.eq.expression, 'inArray'), fx.whole(key, fx.KEYS)],
+    rowField: field,
+    column: field,
+    shape: op === 'findMany' ? 'many' : 'one',
+    firstOfGroup: !!fx.objectProp(arg, 'orderBy'),
+    missing: 'undefined',
+    guardEmpty: true,
+    imports: [{ module: 'drizzle-orm', name: 'inArray' }],
+    title: `findMany({ where: inArray(${k.col.getText()}, …) })`,
+  };
+}
+
+/**
+ * `db.select(…).from(t).where(eq(t.col, key))` → `inArray(t.col, keys)`. The rows must carry the key: a
+ * bare `select()` from one table, or a selection naming the column (then joins are row by row and may
+ * stay). `.limit(1)` is dropped and each key's group cut to its first row; other limits, offsets and
+ * groupings are per query: none.
+ */
+function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const call = node;
   const calls = fx.chainCalls(call);
   const methods = calls.map(fx.methodOf);
+  if (!write && methods.length >= 1 && /^find(First|Many)$/.test(methods[0]) && !methods.includes('select')) return relationalMany(call, key);
+  const whereCall = calls.find((c) => fx.methodOf(c) === 'where');
+  if (!whereCall || whereCall.arguments.length !== 1) return undefined;
+  const k = keyedEq(key, fx.unparen(whereCall.arguments[0]));
+  if (!k) return undefined;
+  const field = k.col.name.text;
+  let rowField = field;
+  const pieces: FixPiece[] = [fx.whole(k.eq.expression, 'inArray'), fx.whole(key, fx.KEYS)];
+  let shape: Batched['shape'] = 'many';
   if (write) {
     if (!methods.includes('update') && !methods.includes('delete')) return undefined;
   } else {
-    // Rows keep their JS keys only with a bare select(); limits and joins are per query.
     const sel = calls.find((c) => fx.methodOf(c) === 'select');
-    if (!sel || sel.arguments.length || methods.some((m) => /^(limit|offset|groupBy|innerJoin|leftJoin|rightJoin|fullJoin|having|\$dynamic)$/.test(m))) return undefined;
+    if (!sel || methods.some((m) => /^(offset|groupBy|having|\$dynamic|for)$/.test(m))) return undefined;
+    const joins = methods.some((m) => /Join$/.test(m));
+    if (sel.arguments.length) {
+      const chosen = ts.isObjectLiteralExpression(sel.arguments[0]) ? sel.arguments[0].properties.find((p) => ts.isPropertyAssignment(p) && fx.unparen(p.initializer).getText() === k.col.getText()) : undefined;
+      const name = chosen ? fx.propName(chosen) : undefined;
+      if (!name || !/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+      rowField = name;
+    } else if (joins) return undefined;
+    const limits = calls.filter((c) => fx.methodOf(c) === 'limit');
+    if (limits.length > 1) return undefined;
+    if (limits.length === 1) {
+      const drop = limits[0].arguments.length === 1 && limits[0].arguments[0].getText() === '1' ? fx.dropCall(limits[0]) : undefined;
+      if (!drop) return undefined;
+      pieces.push(drop);
+      shape = 'first-many';
+    }
   }
-  const field = col.name.text;
   return {
-    pieces: [fx.whole(p.expression, 'inArray'), fx.whole(key, fx.KEYS)],
-    rowField: field,
+    pieces,
+    rowField,
     column: field,
-    shape: 'many',
+    shape,
+    firstOfGroup: methods.includes('orderBy'),
     guardEmpty: true,
     imports: [{ module: 'drizzle-orm', name: 'inArray' }],
-    title: `inArray(${col.getText()}, …)`,
+    title: `inArray(${k.col.getText()}, …)${shape === 'first-many' ? ', each key\'s first row' : ''}`,
   };
 }
 

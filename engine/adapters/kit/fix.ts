@@ -40,6 +40,36 @@ export function singleKeyProp(obj: ts.Node | undefined, key: ts.Expression): { p
   return undefined;
 }
 
+/**
+ * The property of a filter object keyed by `key` (`{ f: K }`, `{ f }`) among others: the others stay as they
+ * are in the batched query (the rule has checked that they do not change per element). None when a
+ * property is computed or a method, or when the key's field is also given elsewhere.
+ */
+export function keyPropAmong(obj: ts.Node | undefined, key: ts.Expression): { prop: ts.ObjectLiteralElementLike; field: string } | undefined {
+  if (!obj || !ts.isObjectLiteralExpression(obj)) return undefined;
+  let found: { prop: ts.ObjectLiteralElementLike; field: string } | undefined;
+  for (const p of obj.properties) {
+    if (ts.isSpreadAssignment(p)) continue;
+    if (!(ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) || ts.isComputedPropertyName(p.name)) return undefined;
+    if (ts.isShorthandPropertyAssignment(p) ? p.name === key : unparen(p.initializer) === key) {
+      if (!ts.isIdentifier(p.name)) return undefined;
+      found = { prop: p, field: p.name.text };
+    }
+  }
+  if (!found) return undefined;
+  const { prop, field } = found;
+  // `{ id: k, ...rest }` or `{ id: k, id: … }`: the later one may set the key's field again.
+  const at = obj.properties.indexOf(prop);
+  if (obj.properties.some((p, i) => p !== prop && (propName(p) === field || (ts.isSpreadAssignment(p) && i > at)))) return undefined;
+  return found;
+}
+
+/** A removal of a chain's call with its dot: `q.limit(1)` → `q` (the call's `.limit(1)` part). */
+export function dropCall(c: ts.CallExpression): FixPiece | undefined {
+  if (!ts.isPropertyAccessExpression(c.expression)) return undefined;
+  return { start: c.expression.expression.getEnd(), end: c.getEnd(), text: '' };
+}
+
 export const whole = (n: ts.Node, text: string): FixPiece => ({ start: n.getStart(), end: n.getEnd(), text });
 
 

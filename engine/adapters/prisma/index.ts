@@ -174,6 +174,20 @@ const RAW_METHODS = ['$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRaw
 // ---------------------------------------------------------------------------
 // Fix templates
 
+/** Does a `select`/`omit` option keep the key field in every row? */
+function rowsKeepField(arg: ts.ObjectLiteralExpression, field: string): boolean {
+  const select = fx.objectProp(arg, 'select');
+  if (select && !(ts.isPropertyAssignment(select) && /^true$/.test((fx.objectProp(select.initializer, field) as ts.PropertyAssignment | undefined)?.initializer?.getText() ?? ''))) return false;
+  const omit = fx.objectProp(arg, 'omit');
+  if (omit && !(ts.isPropertyAssignment(omit) && ts.isObjectLiteralExpression(omit.initializer) && !fx.objectProp(omit.initializer, field) && omit.initializer.properties.every((p) => ts.isPropertyAssignment(p)))) return false;
+  return true;
+}
+
+/**
+ * `findUnique`/`findFirst`/`findMany` (and `…OrThrow`) by one key field, other filters kept (the rule has
+ * checked they do not change per element) → `findMany` with `{ in }`; `select`, `include`, `omit` and
+ * `orderBy` stay (the key must stay in the rows). `take`/`skip`/`cursor`/`distinct` are per query: none.
+ */
 function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
@@ -182,19 +196,18 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
   if (!ts.isObjectLiteralExpression(arg)) return undefined;
   for (const p of arg.properties) {
     const n = fx.propName(p);
-    if (!ts.isPropertyAssignment(p) || !n || !/^(where|select|include|orderBy)$/.test(n)) return undefined;
+    if (!ts.isPropertyAssignment(p) || !n || !/^(where|select|include|omit|orderBy)$/.test(n)) return undefined;
   }
   const where = fx.objectProp(arg, 'where');
   if (!where || !ts.isPropertyAssignment(where)) return undefined;
-  const k = fx.singleKeyProp(where.initializer, key);
-  if (!k) return undefined;
-  const select = fx.objectProp(arg, 'select');
-  if (select && !(ts.isPropertyAssignment(select) && /^true$/.test((fx.objectProp(select.initializer, k.field) as ts.PropertyAssignment | undefined)?.initializer?.getText() ?? ''))) return undefined;
+  const k = fx.keyPropAmong(where.initializer, key);
+  if (!k || !rowsKeepField(arg, k.field)) return undefined;
   return {
     pieces: [fx.whole(call.expression.name, 'findMany'), fx.whole(k.prop, `${k.field}: { in: ${fx.KEYS} }`)],
     rowField: k.field,
     column: k.field,
     shape: op === 'findMany' ? 'many' : op.endsWith('OrThrow') ? 'one-throw' : 'one',
+    firstOfGroup: op.startsWith('findFirst') && !!fx.objectProp(arg, 'orderBy'),
     missing: 'null',
     title: `findMany({ where: { ${k.field}: { in } } })`,
   };

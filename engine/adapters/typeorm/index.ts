@@ -187,24 +187,42 @@ function entityDecl(file: string, text: string, name: string): EntityDecl | unde
 // ---------------------------------------------------------------------------
 // Fix templates
 
+/** Does a `select` option (object of `true`s or array of names) keep the key field in every row? */
+function selectKeeps(arg: ts.ObjectLiteralExpression, field: string): boolean {
+  const select = fx.objectProp(arg, 'select');
+  if (!select) return true;
+  if (!ts.isPropertyAssignment(select)) return false;
+  const v = fx.unparen(select.initializer);
+  if (ts.isArrayLiteralExpression(v)) return v.elements.some((e) => fx.strLit(e) === field);
+  return /^true$/.test((fx.objectProp(v, field) as ts.PropertyAssignment | undefined)?.initializer?.getText() ?? '');
+}
+
+/**
+ * `findOneBy`/`findBy`/`findOne`/`find` (repository or EntityManager with the entity first) by one key
+ * field, other filters kept (the rule has checked they do not change per element) → `findBy`/`find` with
+ * `In(…)`; `relations`, `order` and a `select` keeping the key stay; `take`/`skip` are per query: none.
+ */
 function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  if (!ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const at = optionsArgIndex(call);
+  if (call.arguments.length !== at + 1) return undefined;
   const op = call.expression.name.text;
-  const arg = call.arguments[0];
-  let k: ReturnType<typeof fx.singleKeyProp>;
+  const arg = call.arguments[at];
+  let k: ReturnType<typeof fx.keyPropAmong>;
   let batchedOp: string;
   if (/^(findOneBy|findOneByOrFail|findBy)$/.test(op)) {
-    k = fx.singleKeyProp(arg, key);
+    k = fx.keyPropAmong(arg, key);
     batchedOp = 'findBy';
   } else if (/^(findOne|findOneOrFail|find)$/.test(op)) {
     if (!ts.isObjectLiteralExpression(arg)) return undefined;
     for (const p of arg.properties) {
       const n = fx.propName(p);
-      if (!ts.isPropertyAssignment(p) || !n || !/^(where|relations|order)$/.test(n)) return undefined;
+      if (!ts.isPropertyAssignment(p) || !n || !/^(where|relations|order|select)$/.test(n)) return undefined;
     }
     const where = fx.objectProp(arg, 'where');
     if (!where || !ts.isPropertyAssignment(where)) return undefined;
-    k = fx.singleKeyProp(where.initializer, key);
+    k = fx.keyPropAmong(where.initializer, key);
+    if (k && !selectKeeps(arg, k.field)) return undefined;
     batchedOp = 'find';
   } else return undefined;
   if (!k) return undefined;
@@ -213,6 +231,7 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
     rowField: k.field,
     column: k.field,
     shape: /^find(By)?$/.test(op) ? 'many' : op.endsWith('OrFail') ? 'one-throw' : 'one',
+    firstOfGroup: ts.isObjectLiteralExpression(arg) && !!fx.objectProp(arg, 'order'),
     missing: 'null',
     imports: [{ module: 'typeorm', name: 'In' }],
     title: `${batchedOp}(… { ${k.field}: In(…) })`,

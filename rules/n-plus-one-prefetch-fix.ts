@@ -1,0 +1,276 @@
+/**
+ * A read by key written in the loop, prefetched once before it (issue 13, "N+1 rewrites for the shapes real
+ * code has"): the key may be any pure expression of the element, also through names the loop body declares
+ * from it first, and the element may be destructured:
+ *
+ *     for (const { author } of posts) {             const userRows = await <one read over posts.map(({ author }) => author.trim())>;
+ *       const id = author.trim();            →      const userById = new Map(…);
+ *       const u = await <read by id>;               for (const { author } of posts) { const id = author.trim(); const u = userById.get(id) ?? null; … }
+ *
+ * What is pure here: property reads (no `?.`), `Number(…)`/`String(…)`, `.trim()`/`.toLowerCase()`/
+ * `.toUpperCase()`/`.toString()`, template literals, and names declared outside the loop that it never
+ * reassigns. The query and its Map live in n-plus-one-fix.ts (hoistRead); the library's batched form is its
+ * adapter's (AdapterRules.batchedRead).
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
+import ts = require('typescript');
+import { unparen } from '../engine/adapters/kit/fix';
+import type { RuleContext } from '../engine/context';
+import type { IterationScope } from '../engine/sources/iteration';
+import type { QuerySite } from '../engine/sources/query-sites';
+import type { Fix } from '../engine/types';
+import { anchorStatement, assignedNames, declaredNames, hoistRead, isPlainRef, loopChangesData, perElementErrorHandling } from './n-plus-one-fix';
+
+/** Methods of a string or number that read nothing but their receiver. */
+const PURE_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'toLocaleLowerCase', 'toLocaleUpperCase']);
+const PURE_FUNCTIONS = new Set(['Number', 'String']);
+
+/** The loop's element as written: its names, and the parameter text a `.map` over the collection takes. */
+export interface ElementBinding {
+  names: Set<string>;
+  param: string;
+  /** A plain identifier (`for (const u of users)`): the collection is its own key list when the key is the element. */
+  plain: boolean;
+}
+
+/** `el`, or `{ id, owner: { name } }` without defaults or rest: the names it binds. */
+function bindingNames(name: ts.BindingName, out: Set<string>): boolean {
+  if (ts.isIdentifier(name)) {
+    out.add(name.text);
+    return true;
+  }
+  if (!ts.isObjectBindingPattern(name)) return false;
+  for (const e of name.elements) {
+    if (e.initializer || e.dotDotDotToken) return false;
+    if (e.propertyName && !ts.isIdentifier(e.propertyName)) return false;
+    if (!bindingNames(e.name, out)) return false;
+  }
+  return true;
+}
+
+/**
+ * `for (let i = 0; i < xs.length; i++) { const x = xs[i]; … }`: the element `x` (the loop's first statement),
+ * when the counter runs over every index once.
+ */
+function indexedElement(loop: ts.ForStatement, coll: string): ts.BindingName | undefined {
+  const init = loop.initializer;
+  if (!init || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return undefined;
+  const d = init.declarations[0];
+  if (!ts.isIdentifier(d.name) || d.initializer?.getText() !== '0') return undefined;
+  const i = d.name.text;
+  const cond = loop.condition;
+  if (!cond || !ts.isBinaryExpression(cond) || cond.operatorToken.kind !== ts.SyntaxKind.LessThanToken || cond.left.getText() !== i || cond.right.getText() !== `${coll}.length`) return undefined;
+  const inc = loop.incrementor?.getText().replace(/\s+/g, '');
+  if (inc !== `${i}++` && inc !== `++${i}` && inc !== `${i}+=1`) return undefined;
+  if (assignedNames(loop.statement).has(i)) return undefined;
+  const first = ts.isBlock(loop.statement) ? loop.statement.statements[0] : undefined;
+  if (!first || !ts.isVariableStatement(first) || !(first.declarationList.flags & ts.NodeFlags.Const) || first.declarationList.declarations.length !== 1) return undefined;
+  const x = first.declarationList.declarations[0];
+  const v = x.initializer && unparen(x.initializer);
+  if (!v || !ts.isElementAccessExpression(v) || v.expression.getText() !== coll || v.argumentExpression.getText() !== i) return undefined;
+  return x.name;
+}
+
+export function elementBinding(scope: IterationScope): ElementBinding | undefined {
+  let name: ts.BindingName | undefined;
+  if (scope.kind === 'for' && ts.isForStatement(scope.node) && scope.collectionExpr) name = indexedElement(scope.node, unparen(scope.collectionExpr).getText());
+  else if (scope.kind === 'for-of' && ts.isForOfStatement(scope.node)) {
+    const init = scope.node.initializer;
+    if (ts.isVariableDeclarationList(init) && init.declarations.length === 1) name = init.declarations[0].name;
+  } else if (scope.kind === 'callback' && ts.isFunctionLike(scope.node)) {
+    const p = scope.node.parameters[0];
+    if (p && !p.dotDotDotToken && !p.initializer) name = p.name;
+  }
+  const names = new Set<string>();
+  if (!name || !bindingNames(name, names)) return undefined;
+  return { names, param: name.getText(), plain: ts.isIdentifier(name) };
+}
+
+/** Is `n` a name read (not a property name, not a declaration's own name)? */
+function isNameRead(n: ts.Identifier): boolean {
+  const p = n.parent;
+  if ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n)) return false;
+  if ((ts.isBindingElement(p) && (p.propertyName === n || p.name === n)) || (ts.isVariableDeclaration(p) && p.name === n)) return false;
+  if (ts.isParameter(p) || ts.isFunctionLike(p)) return false;
+  return true;
+}
+
+/** Identifiers read in a node. */
+function namesRead(node: ts.Node): ts.Identifier[] {
+  const out: ts.Identifier[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && isNameRead(n)) out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return out;
+}
+
+/** Is the expression a pure function of the names it reads (see the module comment)? */
+function pureExpression(e: ts.Expression): boolean {
+  let pure = true;
+  const visit = (n: ts.Node): void => {
+    if (!pure) return;
+    if (ts.isCallExpression(n)) {
+      const callee = n.expression;
+      const method = ts.isPropertyAccessExpression(callee) && !callee.questionDotToken && PURE_METHODS.has(callee.name.text) && n.arguments.length === 0;
+      const fn = ts.isIdentifier(callee) && PURE_FUNCTIONS.has(callee.text) && n.arguments.length === 1;
+      if (!method && !fn) pure = false;
+      else ts.forEachChild(method ? callee : n.arguments[0], visit);
+      return;
+    }
+    if ((ts.isPropertyAccessExpression(n) && n.questionDotToken) || ts.isElementAccessExpression(n) || ts.isAwaitExpression(n) || ts.isFunctionLike(n)) pure = false;
+    else if (!(ts.isIdentifier(n) || ts.isPropertyAccessExpression(n) || ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) || ts.isTemplateExpression(n) || ts.isTemplateSpan(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n) || ts.isTypeNode(n))) pure = false;
+    else ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return pure;
+}
+
+/** The key: the use widened over property reads and pure calls (`el.email.toLowerCase()`, `Number(el.id)`). */
+function keyOf(use: ts.Identifier): ts.Expression | undefined {
+  if (ts.isShorthandPropertyAssignment(use.parent)) return use;
+  let e: ts.Expression = use;
+  for (;;) {
+    const p: ts.Node = e.parent;
+    if (ts.isPropertyAccessExpression(p) && p.expression === e && !p.questionDotToken) {
+      const c = p.parent;
+      if (ts.isCallExpression(c) && c.expression === p) {
+        if (!PURE_METHODS.has(p.name.text) || c.arguments.length) return undefined;
+        e = c;
+      } else e = p;
+    } else if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && PURE_FUNCTIONS.has(p.expression.text) && p.arguments.length === 1 && p.arguments[0] === e) e = p;
+    else break;
+  }
+  if ((ts.isCallExpression(e.parent) && e.parent.expression === e) || (ts.isElementAccessExpression(e.parent) && e.parent.expression === e)) return undefined;
+  return e;
+}
+
+/**
+ * Names the loop body declares from the element before the query's statement, at its top level, each a
+ * `const` whose value is a pure expression of the element (and of earlier such names): their values.
+ */
+function elementAliases(scope: IterationScope, node: ts.Node, el: ElementBinding, outerOk: (name: string) => boolean): Map<string, string> {
+  const aliases = new Map<string, string>();
+  const body = scope.body;
+  if (!ts.isBlock(body)) return aliases;
+  const ok = (e: ts.Expression): boolean => pureExpression(e) && namesRead(e).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n.text));
+  for (const st of body.statements) {
+    if (st.getEnd() >= node.getStart()) break;
+    if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const d of st.declarationList.declarations) {
+      if (!d.initializer || !ok(d.initializer)) continue;
+      const init = unparen(d.initializer);
+      const simple = ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || ts.isCallExpression(init) || ts.isTemplateExpression(init);
+      const value = simple ? substitute(init, aliases) : `(${substitute(d.initializer, aliases)})`;
+      if (ts.isIdentifier(d.name)) aliases.set(d.name.text, value);
+      else if (ts.isObjectBindingPattern(d.name)) {
+        // const { id, owner: { name } } = el
+        const walk = (pat: ts.ObjectBindingPattern, base: string): void => {
+          for (const e of pat.elements) {
+            const prop = (e.propertyName ?? e.name) as ts.Node;
+            if (e.initializer || e.dotDotDotToken || !ts.isIdentifier(prop)) continue;
+            if (ts.isIdentifier(e.name)) aliases.set(e.name.text, `${base}.${prop.text}`);
+            else if (ts.isObjectBindingPattern(e.name)) walk(e.name, `${base}.${prop.text}`);
+          }
+        };
+        walk(d.name, value);
+      }
+    }
+  }
+  return aliases;
+}
+
+/** The expression's text with each alias it reads replaced by its value. */
+function substitute(e: ts.Node, aliases: Map<string, string>): string {
+  const base = e.getStart();
+  let text = e.getText();
+  const uses = namesRead(e).filter((n) => aliases.has(n.text));
+  for (const u of uses.sort((a, b) => b.getStart() - a.getStart())) {
+    const v = aliases.get(u.text)!;
+    const s = u.getStart() - base;
+    // `{ id }` in the key: the shorthand keeps its property name.
+    const rep = u !== e && ts.isShorthandPropertyAssignment(u.parent) ? `${u.text}: ${v}` : v;
+    text = text.slice(0, s) + rep + text.slice(s + u.getWidth());
+  }
+  return text;
+}
+
+/** The prefetch of a read by key written in the loop, as a suggestion; undefined when it is not mechanical. */
+export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
+  if (site.kind !== 'read' || !scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
+  if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
+  const el = elementBinding(scope);
+  if (!el || perElementErrorHandling(node, scope)) return undefined;
+  const sf = ctx.tsAst();
+  const anchor = anchorStatement(scope);
+  if (!sf || !anchor) return undefined;
+  const coll = unparen(scope.collectionExpr).getText();
+  // Names the loop declares or reassigns change per element; the element's own names are the key's.
+  const inner = declaredNames(scope.node);
+  const reassigned = assignedNames(scope.body);
+  const outerOk = (n: string): boolean => !inner.has(n) && !reassigned.has(n);
+  const aliases = elementAliases(scope, node, el, outerOk);
+  const perElement = namesRead(node).filter((n) => el.names.has(n.text) || aliases.has(n.text));
+  if (perElement.length === 0) return hoistInvariant(ctx, site, node, scope, anchor, outerOk);
+  if (perElement.length !== 1) return undefined;
+  const key = keyOf(perElement[0]);
+  if (!key) return undefined;
+  // Everything else the query reads is the same for every element.
+  const rest = namesRead(node).filter((n) => n.getStart() < key.getStart() || n.getEnd() > key.getEnd());
+  if (!rest.every((n) => outerOk(n.text))) return undefined;
+  const keyText = substitute(key, aliases);
+  const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? coll : `${coll}.map((${el.param}) => ${keyText})`;
+  const lookup = key.getText();
+  return hoistRead(ctx, { site, query: node, key, keysExpr, lookup, target: node, scope, anchor, coll, sf });
+}
+
+/**
+ * A read that does not depend on the element at all (`const team = await findTeam(teamId)` in a loop over
+ * invites): its declaration moves before the loop, unchanged, and every iteration reads the one result.
+ * Only a `const` declared once in the function, a read that cannot throw for a missing row (no
+ * `…OrThrow`/`…OrFail`: before the loop it would run even for an empty collection), and a loop that does
+ * not write what it reads.
+ */
+function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration }, outerOk: (n: string) => boolean): Fix | undefined {
+  if (/OrThrow|OrFail/.test(site.operation) || !namesRead(node).every((n) => outerOk(n.text))) return undefined;
+  const awaited = node.parent;
+  if (!ts.isAwaitExpression(awaited)) return undefined;
+  const decl = awaited.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== awaited || !ts.isVariableDeclarationList(decl.parent) || decl.parent.declarations.length !== 1) return undefined;
+  const stmt = decl.parent.parent;
+  if (!ts.isVariableStatement(stmt) || !(decl.parent.flags & ts.NodeFlags.Const) || !ts.isBlock(stmt.parent)) return undefined;
+  // Every name it declares is declared once in the function and read only inside the loop (else moving it out would clash or shadow).
+  const names = new Set<string>();
+  if (!bindingNames(decl.name, names)) return undefined;
+  const counts = new Map<string, number>();
+  const visit = (n: ts.Node): void => {
+    if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name && ts.isIdentifier(n.name)) counts.set(n.name.text, (counts.get(n.name.text) ?? 0) + 1);
+    if (ts.isIdentifier(n) && names.has(n.text) && isNameRead(n) && (n.getStart() < scope.node.getStart() || n.getEnd() > scope.node.getEnd())) counts.set(n.text, 99);
+    ts.forEachChild(n, visit);
+  };
+  visit(anchor.fn);
+  if ([...names].some((n) => counts.get(n) !== 1)) return undefined;
+  if (loopChangesData(ctx, site, scope, unparen(scope.collectionExpr!).getText())) return undefined;
+  const indentAt = (pos: number): string => /^[ \t]*/.exec(ctx.file.text.slice(ctx.file.text.lastIndexOf('\n', pos - 1) + 1))![0];
+  const indent = indentAt(anchor.stmt.getStart());
+  const own = indentAt(stmt.getStart());
+  // The statement's lines keep their shape at the loop's indentation; its place in the loop (with its comments) goes.
+  const stmtText = stmt.getText().split('\n').map((l, i) => (i > 0 && l.startsWith(own) ? indent + l.slice(own.length) : l)).join('\n');
+  // Its whole line goes (a comment after it included) when nothing else is on it.
+  const text = ctx.file.text;
+  const lineStart = text.lastIndexOf('\n', stmt.getStart() - 1) + 1;
+  const eol = text.indexOf('\n', stmt.getEnd());
+  const tail = text.slice(stmt.getEnd(), eol < 0 ? text.length : eol);
+  const alone = /^\s*$/.test(text.slice(lineStart, stmt.getStart())) && /^\s*(\/\/.*)?$/.test(tail);
+  const from = alone ? lineStart : stmt.getStart();
+  const to = alone && eol >= 0 ? eol + 1 : stmt.getEnd();
+  return {
+    title: `Read \`${site.table ?? site.entity ?? 'it'}\` once before the loop: the query does not depend on the element`,
+    safety: 'suggestion',
+    edits: [
+      { file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getStart() }, newText: `${stmtText}\n${indent}` },
+      { file: ctx.file.path, range: { start: from, end: to }, newText: '' },
+    ],
+  };
+}
