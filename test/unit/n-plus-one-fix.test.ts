@@ -77,8 +77,8 @@ describe('n-plus-one batched fixes', () => {
       `${PRISMA}declare function load(): Promise<{ userId: number }[]>;\nexport async function f() {\n  for (const o of await load()) {\n    console.log(await prisma.user.findUnique({ where: { id: o.userId } }));\n  }\n}\n`,
     ],
     [
-      'a write in the loop before the read (hoisting would read stale rows)',
-      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    await prisma.auditLog.create({ data: { userId: id, action: 'read' } });\n    console.log(await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`,
+      'a write to the same table in the loop before the read (hoisting would read stale rows)',
+      `${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    await prisma.user.update({ where: { id }, data: { name: 'seen' } });\n    console.log(await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`,
       'prisma.user.findFirst',
     ],
     [
@@ -139,6 +139,11 @@ describe('n-plus-one batched fixes', () => {
     assert.equal(titles.length, 1);
     assert.match(titles[0], /not in a transaction: the loop kept the rows written before a failure, the one statement writes all or none/);
     assert.match(titles[0], /updateMany\(\{ where: \{ id: \{ in \} \} \}\)/);
+  });
+
+  it('a write to another table in the loop does not stop the prefetch (the read sees the same rows)', () => {
+    const f = only(`${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    await prisma.auditLog.create({ data: { userId: id, action: 'read' } });\n    console.log(await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`, 'prisma.user.findFirst');
+    assert.deepEqual(realFixes(f).map((x) => x.title), ['Load `users` for all of `ids` at once (findMany({ where: { id: { in } } })) and look each row up in a Map']);
   });
 
   it('a unique-key read becomes one findMany with a Map of rows; a non-unique one a Map of arrays', () => {
