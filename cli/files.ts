@@ -340,12 +340,29 @@ export function readSource(abs: string, realRoot?: string): ReadOutcome {
 export function lazyReader(root: string): (rel: string) => string | undefined {
   const cache = new Map<string, string | undefined>();
   const realRoot = realpathOr(root);
+  // Names in each folder read so far (null: no such folder). Imports probe many candidates per specifier
+  // (x.ts, x.tsx, x/index.ts, package folders …), and a path its folder does not list cannot be read: it is
+  // answered without the realpath and stat calls (and their exceptions) that reading it would cost.
+  const listings = new Map<string, Set<string> | null>();
+  const listed = (abs: string): boolean => {
+    const dir = path.dirname(abs);
+    let names = listings.get(dir);
+    if (names === undefined) {
+      try {
+        names = new Set(fs.readdirSync(dir));
+      } catch {
+        names = null;
+      }
+      listings.set(dir, names);
+    }
+    return names !== null && names.has(path.basename(abs));
+  };
   return (rel: string) => {
     if (cache.has(rel)) return cache.get(rel);
     let text: string | undefined;
     const abs = path.resolve(root, rel);
     // package.json and tsconfig.json too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them; vercel.json says which routes its crons call, a wrangler config that a worker package serves requests (engine/background.ts).
-    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|tsconfig|vercel)\.json|wrangler\.(toml|jsonc?))$/.test(rel))) {
+    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|tsconfig|vercel)\.json|wrangler\.(toml|jsonc?))$/.test(rel)) && listed(abs)) {
       const r = readSource(abs, realRoot);
       if (r.ok) text = r.text;
     }

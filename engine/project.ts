@@ -25,7 +25,7 @@ import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
 import { reachingFiles } from './sources/reach';
-import { type FileUsage, fileUsage, ProjectUsage } from './sources/table-usage';
+import { type FileUsage, fileUsage, literalMentions, ProjectUsage } from './sources/table-usage';
 import { isTestFilePath } from '../rules/one-off';
 import { backgroundReason } from './background';
 import { oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } from './one-off';
@@ -378,13 +378,45 @@ export class Project implements ProjectServices {
     return false;
   }
 
+  /**
+   * What a file that reaches no data library gives, from one parse: its syntax errors and the names its string
+   * literals mention (its usage summary), with the incidents the parse noted. Plain data, kept past releases and
+   * the usage pass's own trees: the usage pass and the file's analysis share it, and the tree is not kept.
+   */
+  private unreachedFacts = new Map<string, UnreachedFacts>();
+
+  private unreached(path: string, text: string): UnreachedFacts {
+    const hit = this.unreachedFacts.get(path);
+    if (hit && hit.text === text) {
+      replayIncidents(hit.incidents);
+      return hit;
+    }
+    const held = this.trees.has(path, text);
+    const { value, incidents } = collectIncidents(() => {
+      const sf = this.trees.get(path, text);
+      const mentions = new Set<string>();
+      const writeTexts = new Set<string>();
+      literalMentions(sf, mentions, writeTexts);
+      const errors = tsSyntaxErrors(sf);
+      return { errors: errors.length, firstError: errors[0], mentions: [...mentions], writeTexts: [...writeTexts] };
+    });
+    // A tree parsed only for this is dropped at once; one another analysis holds stays.
+    if (!held) this.trees.forget(path);
+    const facts = { text, incidents, ...value };
+    this.unreachedFacts.set(path, facts);
+    return facts;
+  }
+
   /** One file's usage summary (memoised per text), or null when it contributes nothing (unreadable, skipped, not understood). */
   fileUsage(path: string): FileUsage | null {
     const text = this.fileText(path);
     if (text === undefined || skipReason(path, text)) return null;
     const schema = this.schema(path);
     try {
-      if (!this.mayReach(path)) return this.memo(`usage-unreached:${path}`, text, () => fileUsage(this, path, schema, false));
+      if (!this.mayReach(path)) {
+        const f = this.unreached(path, text);
+        return { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(f.mentions), writeTexts: new Set(f.writeTexts), jsonParsed: new Set() };
+      }
       return this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema));
     } catch {
       // A file the extractors cannot read contributes nothing; its own analysis reports why.
@@ -704,6 +736,8 @@ export class Project implements ProjectServices {
       return { findings, problems };
     }
     const language: 'ts' | 'sql' = path.endsWith('.sql') ? 'sql' : 'ts';
+    // A file that reaches no data library has no SQL site, query site or finding: only its own problems.
+    const reaches = this.mayReach(path);
     // Another database's SQL (drizzle.config `dialect: "sqlite"`, Prisma `provider = "mysql"`): the schema reports the folder once.
     if (language === 'sql' && nonPostgresFolder(this.schema(path), path)) return { findings, problems };
     // Built on first use: most files have no finding, problem or suppression to place.
@@ -711,9 +745,10 @@ export class Project implements ProjectServices {
     const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));
 
     if (language === 'ts') {
-      const errs = tsSyntaxErrors(this.trees.get(path, text));
+      const facts = reaches ? undefined : this.unreached(path, text);
+      const errs = facts ? { length: facts.errors, 0: facts.firstError } : tsSyntaxErrors(this.trees.get(path, text));
       if (errs.length) {
-        const e = errs[0];
+        const e = errs[0]!;
         problems.push({
           kind: 'unparseable-file',
           file: path,
@@ -723,8 +758,6 @@ export class Project implements ProjectServices {
         });
       }
     }
-    // A file that reaches no data library has no SQL site, query site or finding: only its own problems.
-    const reaches = this.mayReach(path);
     let sites: SqlSite[] = [];
     try {
       if (reaches) sites = this.sqlSites(path);
@@ -823,6 +856,16 @@ export class Project implements ProjectServices {
     }
     return missingSchema ? { findings, problems, missingSchema } : { findings, problems };
   }
+}
+
+interface UnreachedFacts {
+  text: string;
+  incidents: Incident[];
+  /** Syntax errors: how many, and the first. */
+  errors: number;
+  firstError?: { start: number; message: string };
+  mentions: string[];
+  writeTexts: string[];
 }
 
 /**

@@ -454,7 +454,15 @@ describe('querylens CLI: which files', () => {
   });
 
   it('the lazy reader stays inside the root and out of node_modules, and caches', () => {
-    const d = project({ 'src/a.ts': 'export const a = 1;\n', 'node_modules/p/index.ts': 'export {};\n', 'src/bin.ts': Buffer.from([0, 1, 2]) });
+    // Workspace packages and `paths` aliases are resolved through package.json / tsconfig.json (documenso's `@documenso/prisma`).
+    const d = project({
+      'src/a.ts': 'export const a = 1;\n',
+      'node_modules/p/index.ts': 'export {};\n',
+      'src/bin.ts': Buffer.from([0, 1, 2]),
+      'src/package.json': '{"name":"@x/db"}',
+      'tsconfig.json': '{}',
+      'src/data.json': '{}',
+    });
     fs.writeFileSync(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`), 'x');
     temps.push(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`));
     const read = lazyReader(d);
@@ -465,10 +473,9 @@ describe('querylens CLI: which files', () => {
     assert.equal(read(`../${path.basename(d)}-outside.ts`), undefined);
     assert.equal(read('src/bin.ts'), undefined);
     assert.equal(read('src/missing.ts'), undefined);
-    // Workspace packages and `paths` aliases are resolved through package.json / tsconfig.json (documenso's `@documenso/prisma`).
-    fs.writeFileSync(path.join(d, 'src', 'package.json'), '{"name":"@x/db"}');
-    fs.writeFileSync(path.join(d, 'tsconfig.json'), '{}');
-    fs.writeFileSync(path.join(d, 'src', 'data.json'), '{}');
+    // Each folder is listed once (a path it does not list is no file: no realpath or stat for the probes).
+    fs.writeFileSync(path.join(d, 'src', 'late.ts'), 'x');
+    assert.equal(read('src/late.ts'), undefined);
     assert.equal(read('src/package.json'), '{"name":"@x/db"}');
     assert.equal(read('tsconfig.json'), '{}');
     assert.equal(read('src/data.json'), undefined);

@@ -2,7 +2,8 @@
  * Which project files may reach a data library: the CLI's prefilter. A file none of whose imports leads to a
  * data library, a schema source or a generated client cannot hold a query site, nor call a function that runs
  * one, so its analysis needs no provenance, SQL extraction or rule (its syntax errors and suppressions are
- * still reported). Read from a cheap pass over every file (`ts.preProcessFile`: the scanner, no parse):
+ * still reported). Read from a cheap pass over every file (a regular expression for module specifiers, no
+ * parse; it may take a specifier in a comment or a string too, which only keeps more files):
  *
  *  - seeds: `.sql` files, schema sources, files importing a library module (adapters' `modules.owns`) or a
  *    path a generated client may live at (`modules.mayBeGenerated`), files naming a method only a library's
@@ -17,8 +18,6 @@
  * When unsure the file is kept: an unresolved import is no edge, but it is no seed either only when it is no
  * library's module.
  */
-// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
-import ts = require('typescript');
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
 import { isTsLike } from './ts-ast';
 
@@ -138,10 +137,8 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
   if (path.endsWith('.sql') || text.length > MAX_SCAN) return { ...none, seed: true };
   if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text) };
   let seed = host.schemaSource(path, text) || (CLIENT_METHODS?.test(text) ?? false);
-  const info = ts.preProcessFile(text, true, true);
-  const specs = [...info.importedFiles.map((f) => f.fileName), ...info.referencedFiles.map((f) => (/^\.\.?\//.test(f.fileName) ? f.fileName : `./${f.fileName}`))];
   const imports: string[] = [];
-  for (const spec of specs) {
+  for (const spec of specifiers(text)) {
     if (libraryOfModule(spec) || mayBeGeneratedImport(spec)) {
       seed = true;
       continue;
@@ -161,6 +158,25 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
     }
   }
   return { seed, imports, implemented };
+}
+
+/** Comments and white space between a keyword and its specifier (a bundler's chunk-name comment in `import(…)`). */
+const GAP = String.raw`(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)*`;
+/**
+ * `from 'x'` (imports, `import type`, re-exports), `import 'x'`, `import('x')`, `require('x')` (also
+ * `import x = require('x')`), `/// <reference path="x" />`.
+ */
+const SPECIFIER = new RegExp(String.raw`(?<![\w$.])(?:from|import|require)${GAP}(?:\(${GAP})?(['"\x60])([^'"\x60\n\\]+)\1|<reference\s+path\s*=\s*(['"])([^'"\n]+)\3`, 'g');
+
+/** Every module specifier the text may import. */
+function specifiers(text: string): Set<string> {
+  const out = new Set<string>();
+  SPECIFIER.lastIndex = 0;
+  for (let m = SPECIFIER.exec(text); m; m = SPECIFIER.exec(text)) {
+    if (m[2] !== undefined) out.add(m[2]);
+    else out.add(/^\.\.?\//.test(m[4]) ? m[4] : `./${m[4]}`);
+  }
+  return out;
 }
 
 /** The names of a heritage list, as engine/sources/implementations.ts reads them. */

@@ -123,7 +123,7 @@ const IDENTIFIER = /^"?([A-Za-z_][A-Za-z0-9_$]*)"?$/;
 const WRITE_TARGET = /\b(?:insert\s+into|update|delete\s+from|merge\s+into|copy)\s+(?:only\s+)?(?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?([A-Za-z_][\w$]*)"?/gi;
 
 /** Names in string literals that may stand for a table a write reaches (see FileUsage.mentions). */
-function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string>): void {
+export function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string>): void {
   const visit = (n: ts.Node): void => {
     if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) {
       const text = (n as ts.LiteralLikeNode).text;

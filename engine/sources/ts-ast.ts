@@ -98,6 +98,17 @@ export class TsCache {
     return sf;
   }
 
+  /** Whether the tree of this text is held. */
+  has(path: string, text: string): boolean {
+    return this.entries.get(path)?.text === text;
+  }
+
+  /** Drops a file's tree, keeping why it was not parsed (see `deep`). */
+  forget(path: string): void {
+    this.heldChars -= this.entries.get(path)?.text.length ?? 0;
+    this.entries.delete(path);
+  }
+
   delete(path: string): void {
     this.heldChars -= this.entries.get(path)?.text.length ?? 0;
     this.entries.delete(path);

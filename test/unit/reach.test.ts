@@ -31,7 +31,7 @@ describe('import prefilter', () => {
       'src/types.ts': "import type { Pool } from './db';\nexport type Db = Pool;\n",
       'src/service.ts': "import type { Db } from './types';\nexport async function load(db: Db) { return db.query('SELECT 1'); }\n",
       'src/reexport.ts': "export * from './service';\n",
-      'src/lazy.ts': "export const go = () => import('./reexport');\n",
+      'src/lazy.ts': "export const go = () => import(/* webpackChunkName: \"r\" */ './reexport');\n",
       'src/old.js': "const { load } = require('./reexport');\nmodule.exports = load;\n",
       'src/ui.tsx': "import { useState } from 'react';\nexport const A = () => useState(0);\n",
       'src/util.ts': "export const add = (a: number, b: number) => a + b;\n",
