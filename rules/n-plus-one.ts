@@ -326,8 +326,9 @@ export default defineRule({
       const more = priced.length > 1 ? ` The call reaches ${priced.length - 1} more ${priced.length === 2 ? 'query' : 'queries'} per element (on ${others.join(', ')}), not priced here.` : '';
       const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${adapterOf(site.library).rules.batchAdvice(site)}.${more}`;
       // Through a helper: batched only when the query is the helper's own body (not further down).
+      // A receiver typed `any` returns `any` rows: a rewrite keyed on their type would not type-check.
       const fix =
-        priced.length > 1
+        priced.length > 1 || site.untypedReceiver
           ? undefined
           : !viaHelper
             ? (batchFix(ctx, site, node, scope) ?? collectWriteFix(ctx, site, node, scope))

@@ -585,6 +585,7 @@ function chainSite(
       limit: part.limit,
       ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),
       ...(part.filterHidden ? { filterHidden: true } : {}),
+      ...(b.untyped ? { untypedReceiver: true as const } : {}),
       batched: part.batched,
       batchesSameTick: part.batchesSameTick,
       batchOperands: part.batched ? batchOperandsOf(part) : undefined,

@@ -1725,7 +1725,8 @@ class FileProv implements FileProvenance {
     for (const m of cls.members) {
       if (!ts.isMethodDeclaration(m) || !m.body || ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword)) continue;
       ts.forEachChild(m.body, visit);
-      if (found) return found;
+      // TypeScript types such a field `any`, whatever the method assigns.
+      if (found) return found.kind === 'instance' ? { kind: 'instance', binding: { ...found.binding, untyped: true } } : found;
     }
     return undefined;
   }

@@ -24,6 +24,11 @@ export type { Library } from '../adapters';
 export interface Binding {
   library: Library;
   /**
+   * Reached through a class field TypeScript types `any` (declared bare or `: any`, set by a method): the
+   * rows it returns are `any`, so a rewrite that leans on their inferred type (a Map of rows) cannot be offered.
+   */
+  untyped?: true;
+  /**
    * client:        an object that runs queries (pg Client/Pool/PoolClient, PrismaClient,
    *                Kysely/Drizzle db, Knex instance, Sequelize instance, TypeORM DataSource)
    * sql-tag:       a tagged-template function that builds/runs SQL (postgres.js `sql`, slonik/drizzle/kysely `sql`)
@@ -88,6 +93,8 @@ export interface QuerySite {
    * columns it constrains is unknown, so no rule may treat the query as unfiltered.
    */
   filterHidden?: boolean;
+  /** The receiver is typed `any` in the code (Binding.untyped): no rewrite that needs its row type. */
+  untypedReceiver?: true;
   /** Takes a whole collection at once (`in`, `IN`, `ANY($1)`, `whereIn`, `In()`, `inArray`, `Op.in`, createMany ...). */
   batched: boolean;
   /**
