@@ -48,6 +48,8 @@ export interface ColumnSpec {
   fieldName?: string;
   /** The values the column's declared TypeScript type names (Drizzle `.$type<'owner' | 'member'>()`): no constraint, a domain. */
   declaredValues?: string[];
+  /** A constant default that is one word (`.default('member')`), written as `DEFAULT 'member'`. */
+  defaultWord?: string;
 }
 
 export interface IndexSpec {
@@ -139,6 +141,7 @@ export function typeSql(type: string | undefined): string {
 function columnSql(c: ColumnSpec): string {
   let s = `${quoteIdent(c.name)} ${typeSql(c.type)}`;
   if (c.notNull) s += ' NOT NULL';
+  if (c.defaultWord && /^[A-Za-z][A-Za-z_-]*$/.test(c.defaultWord)) s += ` DEFAULT '${c.defaultWord}'`;
   if (c.primaryKey) s += typeof c.primaryKey === 'string' ? ` CONSTRAINT ${quoteIdent(c.primaryKey)} PRIMARY KEY` : ' PRIMARY KEY';
   if (c.unique) s += typeof c.unique === 'string' ? ` CONSTRAINT ${quoteIdent(c.unique)} UNIQUE` : ' UNIQUE';
   if (c.references?.table) {

@@ -493,6 +493,18 @@ function constraintIndex(st: FileState, table: TableInfo, c: PgNode, columnName:
 }
 
 /**
+ * A column default that is one short word (`DEFAULT 'member'`, `'pending'::text`, a Postgres enum label cast): the
+ * value rows take unless told otherwise, the mark of a role, status or kind column. Empty strings, text with spaces or
+ * punctuation, numbers and expressions are not words.
+ */
+function defaultWord(node: PgNode): string | undefined {
+  let n = node;
+  for (let i = 0; n?.TypeCast && i < 5; i++) n = n.TypeCast.arg;
+  const v = n?.A_Const?.sval?.sval;
+  return typeof v === 'string' && /^[A-Za-z][A-Za-z_-]{0,31}$/.test(v) ? v : undefined;
+}
+
+/**
  * `CHECK (col IN ('a', 'b'))`, `CHECK (col = ANY (ARRAY['a', 'b']))` (pg_dump's spelling) and
  * `CHECK (col = 'a' OR col = 'b')`: the column holds one of a few values (a low-selectivity column).
  */
@@ -642,6 +654,7 @@ function addColumn(st: FileState, table: TableInfo, def: PgNode, deferred: (() =
       continue;
     }
     if (c.contype === 'CONSTR_CHECK') checkConstraint(table, c, name);
+    if (c.contype === 'CONSTR_DEFAULT') col.defaultWord = defaultWord(c.raw_expr);
     if (c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_IDENTITY') col.notNull = true;
     else if (c.contype === 'CONSTR_NULL') col.notNull = false;
     if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
@@ -888,6 +901,12 @@ function alterTable(st: FileState, s: PgNode): void {
       case 'AT_SetNotNull':
         setNotNull(table, c.name);
         break;
+      case 'AT_ColumnDefault': {
+        // `ALTER COLUMN x SET DEFAULT 'member'` / `DROP DEFAULT` (no expression).
+        const col = table.columns.get(c.name);
+        if (col) col.defaultWord = c.def ? defaultWord(c.def) : undefined;
+        break;
+      }
       case 'AT_DropNotNull': {
         const col = table.columns.get(c.name);
         if (col) col.notNull = false;

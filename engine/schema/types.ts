@@ -24,6 +24,8 @@ export interface ColumnInfo {
   allowedValues?: string[];
   /** The values the column's declared TypeScript type names (a model file's `$type<'a' | 'b'>()`): its domain, not a constraint. */
   declaredValues?: string[];
+  /** A default that is one short word (`DEFAULT 'member'`): the value rows take unless told otherwise. */
+  defaultWord?: string;
 }
 
 /** One key of an index: a plain column, or an expression (canonical key from `exprKey`). */

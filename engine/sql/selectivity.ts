@@ -94,6 +94,11 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
   if (col.allowedValues?.length && col.allowedValues.length <= FEW_VALUES * 2) {
     return { selective: false, why: `${p.column} holds one of ${col.allowedValues.length} values (its CHECK constraint): each keeps a large share of the rows` };
   }
+  // A text column whose default is one word (`role text DEFAULT 'member'`, `status … DEFAULT 'pending'`): rows hold a
+  // handful of such words, many of them that one. Read from the schema, not from the column's name.
+  if (col.defaultWord && p.op === 'eq' && /^(text|varchar|bpchar|citext|character varying)$/.test(col.type)) {
+    return { selective: false, why: `${p.column} defaults to '${col.defaultWord}': a role, status or kind column whose values each keep a large share of the rows` };
+  }
   // A model file's declared type naming a few values (`$type<'owner' | 'member' | 'admin'>()`): a role or kind column.
   if (col.declaredValues?.length && col.declaredValues.length <= FEW_VALUES) {
     return { selective: false, why: `${p.column} holds one of ${col.declaredValues.length} values its declared type names (${col.declaredValues.slice(0, 4).map((v) => `'${v}'`).join(', ')}${col.declaredValues.length > 4 ? ', …' : ''}): each keeps a large share of the rows` };

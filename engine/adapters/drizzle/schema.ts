@@ -194,6 +194,11 @@ function readColumn(key: string, init: ts.Expression, ctx: Ctx): ColumnRead | un
       case 'array':
         spec.type = `${spec.type}[]`;
         break;
+      case 'default': {
+        const a = s.args?.[0] && unwrap(s.args[0]);
+        if (a && ts.isStringLiteralLike(a)) spec.defaultWord = a.text;
+        break;
+      }
       case '$type': {
         const values = declaredLiterals((s.node as ts.CallExpression).typeArguments?.[0]);
         if (values) spec.declaredValues = values;
