@@ -27,7 +27,20 @@ import { drizzleKit } from './migrations';
 function columnRef(e: ts.Expression | undefined): { table?: string; column: string } | undefined {
   if (!e) return undefined;
   const u = unparen(e);
-  if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.expression)) return { table: u.expression.text, column: u.name.text };
+  if (!ts.isPropertyAccessExpression(u)) return undefined;
+  const table = tableName(u.expression);
+  return table ? { table, column: u.name.text } : undefined;
+}
+
+/**
+ * The table variable an expression names: `users`, or `schema.users` through a namespace import of the schema module
+ * (`import * as schema from './db/schema'`; its export is the table's variable).
+ */
+function tableName(e: ts.Expression | undefined): string | undefined {
+  const u = e && unparen(e);
+  if (!u) return undefined;
+  if (ts.isIdentifier(u)) return u.text;
+  if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.expression) && ts.isIdentifier(u.name)) return u.name.text;
   return undefined;
 }
 
@@ -128,13 +141,12 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   const operands: string[] = [];
   let selects: string[] | '*' | undefined = head.name.startsWith('select') ? (head.call.arguments.length ? selectedFields(head.call.arguments[0]) : '*') : undefined;
   if (head.name !== 'select' && head.name !== 'selectDistinct') {
-    const t = head.call.arguments[0];
-    if (t && ts.isIdentifier(t)) entity = t.text;
+    entity = tableName(head.call.arguments[0]);
   }
   for (const s of steps.slice(1)) {
     if (!s.call) continue;
     const a0 = s.call.arguments[0];
-    if (s.name === 'from' && a0 && ts.isIdentifier(a0)) entity = a0.text;
+    if (s.name === 'from' && tableName(a0)) entity = tableName(a0);
     else if (s.name === 'where') batched = filtersOf(a0, filters, state) || batched;
     else if (s.name === 'limit') {
       limit = literalNumber(a0);
