@@ -141,10 +141,31 @@ export function onceGuarded(node: ts.Node, fn: ts.Node): boolean {
       if (st === child) break;
       if (!ts.isIfStatement(st) || st.elseStatement || !exits(st.thenStatement)) continue;
       const slot = fullnessTest(st.expression);
-      if (slot && isStore(slot) && storesInto(body, [squash(slot.getText())], isStore)) return true;
+      if (slot && isStore(slot) && storesInto(body, [squash(slot.getText())], isStore) && !resets(body, squash(slot.getText()))) return true;
     }
   }
   return false;
+}
+
+/**
+ * Whether a function empties the slot again (`this.loading = false`, `= null`, `= undefined`, `= 0`, `= ''`, `delete`):
+ * then the guard is a re-entrancy lock (`if (this.loading) return; this.loading = true; … finally { this.loading = false }`)
+ * and the statements after it run on every call that finds the lock free, not once.
+ */
+function resets(body: ts.Node, key: string): boolean {
+  return containsNode(body, (n) => {
+    if (ts.isDeleteExpression(n)) return squash(skipOuter(n.expression).getText()) === key;
+    if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken || squash(skipOuter(n.left).getText()) !== key) return false;
+    const r = skipOuter(n.right);
+    return (
+      r.kind === ts.SyntaxKind.FalseKeyword ||
+      r.kind === ts.SyntaxKind.NullKeyword ||
+      (ts.isIdentifier(r) && r.text === 'undefined') ||
+      ts.isVoidExpression(r) ||
+      (ts.isNumericLiteral(r) && Number(r.text) === 0) ||
+      (ts.isStringLiteralLike(r) && r.text === '')
+    );
+  });
 }
 
 /** The slot a condition tests for being filled: `x`, `this.x`, `!!x`, `x !== undefined`, `x != null`. */
