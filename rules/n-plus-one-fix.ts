@@ -191,7 +191,7 @@ export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn
 }
 
 /** Edits that make `name` importable from `module` (nothing when it is already). */
-export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string, name: string): TextEdit[] | undefined {
+export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string, name: string, file = ctx.file.path): TextEdit[] | undefined {
   let lastImport: ts.ImportDeclaration | undefined;
   for (const st of sf.statements) {
     if (!ts.isImportDeclaration(st)) continue;
@@ -204,14 +204,14 @@ export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string,
       if (nb.elements.some((e) => e.isTypeOnly)) continue;
       const last = nb.elements[nb.elements.length - 1];
       const at = last ? last.getEnd() : nb.getStart() + 1;
-      return [{ file: ctx.file.path, range: { start: at, end: at }, newText: last ? `, ${name}` : ` ${name} ` }];
+      return [{ file, range: { start: at, end: at }, newText: last ? `, ${name}` : ` ${name} ` }];
     }
   }
   // The name must not already mean something else in the file.
   if (new RegExp(`\\b${name}\\b`).test(sf.text)) return undefined;
   const at = lastImport ? lastImport.getEnd() : 0;
   const text = lastImport ? `\nimport { ${name} } from '${module}';` : `import { ${name} } from '${module}';\n`;
-  return [{ file: ctx.file.path, range: { start: at, end: at }, newText: text }];
+  return [{ file, range: { start: at, end: at }, newText: text }];
 }
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -428,6 +428,11 @@ export interface ReadHoist {
   anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration };
   coll: string;
   sf: ts.SourceFile;
+  /**
+   * The batched query lives elsewhere (a batched sibling of the helper, in the helper's file): the call that
+   * runs it over the keys, and the edits that create it (imports included). It guards an empty list itself.
+   */
+  sibling?: (b: Batched, keysExpr: string) => { call: string; edits: TextEdit[] } | undefined;
 }
 
 export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
@@ -467,7 +472,10 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const keysExpr = h.keysExpr;
   const lines: string[] = [];
   let rowsExpr: string;
-  if (b.guardEmpty) {
+  const sibling = h.sibling?.(b, keysExpr);
+  if (h.sibling && !sibling) return undefined;
+  if (sibling) rowsExpr = `await ${sibling.call}`;
+  else if (b.guardEmpty) {
     // A list already named (`ids`, `this.ids`) is its own key list.
     const keys = /^[\w$.]+$/.test(keysExpr) ? keysExpr : keysName;
     if (keys === keysName) lines.push(`const ${keysName} = ${keysExpr};`);
@@ -511,8 +519,8 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
       replacement = `{ rows: ${mapName}.get(${lookupKey}) ?? [] }`;
     } else return undefined;
   }
-  const edits: TextEdit[] = [];
-  for (const imp of b.imports ?? []) {
+  const edits: TextEdit[] = [...(sibling?.edits ?? [])];
+  for (const imp of sibling ? [] : (b.imports ?? [])) {
     const e = importEdits(ctx, sf, imp.module, imp.name);
     if (!e) return undefined;
     edits.push(...e);

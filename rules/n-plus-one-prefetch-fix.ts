@@ -96,7 +96,7 @@ function isNameRead(n: ts.Identifier): boolean {
 }
 
 /** Identifiers read in a node. */
-function namesRead(node: ts.Node): ts.Identifier[] {
+export function namesRead(node: ts.Node): ts.Identifier[] {
   const out: ts.Identifier[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n) && isNameRead(n)) out.push(n);
@@ -107,7 +107,7 @@ function namesRead(node: ts.Node): ts.Identifier[] {
 }
 
 /** Is the expression a pure function of the names it reads (see the module comment)? */
-function pureExpression(e: ts.Expression): boolean {
+export function pureExpression(e: ts.Expression): boolean {
   let pure = true;
   const visit = (n: ts.Node): void => {
     if (!pure) return;
@@ -128,7 +128,7 @@ function pureExpression(e: ts.Expression): boolean {
 }
 
 /** The key: the use widened over property reads and pure calls (`el.email.toLowerCase()`, `Number(el.id)`). */
-function keyOf(use: ts.Identifier): ts.Expression | undefined {
+export function keyOf(use: ts.Identifier): ts.Expression | undefined {
   if (ts.isShorthandPropertyAssignment(use.parent)) return use;
   let e: ts.Expression = use;
   for (;;) {
@@ -150,7 +150,7 @@ function keyOf(use: ts.Identifier): ts.Expression | undefined {
  * Names the loop body declares from the element before the query's statement, at its top level, each a
  * `const` whose value is a pure expression of the element (and of earlier such names): their values.
  */
-function elementAliases(scope: IterationScope, node: ts.Node, el: ElementBinding, outerOk: (name: string) => boolean): Map<string, string> {
+export function elementAliases(scope: IterationScope, node: ts.Node, el: ElementBinding, outerOk: (name: string) => boolean): Map<string, string> {
   const aliases = new Map<string, string>();
   const body = scope.body;
   if (!ts.isBlock(body)) return aliases;
@@ -182,7 +182,7 @@ function elementAliases(scope: IterationScope, node: ts.Node, el: ElementBinding
 }
 
 /** The expression's text with each alias it reads replaced by its value. */
-function substitute(e: ts.Node, aliases: Map<string, string>): string {
+export function substitute(e: ts.Node, aliases: Map<string, string>): string {
   const base = e.getStart();
   let text = e.getText();
   const uses = namesRead(e).filter((n) => aliases.has(n.text));

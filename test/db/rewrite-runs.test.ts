@@ -125,6 +125,18 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // A helper called per element, batched by a sibling next to it (n-plus-one-sibling-fix.ts): the helper takes
+    // the database first; the relational findFirst and a select of many rows per key.
+    fixture: 'drizzle-helper-sibling.ts',
+    close: 'await db.$client.end();',
+    calls: [
+      { fn: 'names', args: [[1, 2, 99, 1]] },
+      { fn: 'names', args: [[]] },
+      { fn: 'orderCounts', args: [[{ id: 1 }, { id: 3 }, { id: 2 }, { id: 1 }]] },
+      { fn: 'orderCounts', args: [[]] },
+    ],
+  },
+  {
     fixture: 'sequelize-batched-lookups.ts',
     close: 'await sequelize.close();',
     // The fixture's tables have no createdAt/updatedAt: Sequelize's default timestamps off, as such a project sets them.
