@@ -381,7 +381,7 @@ export class Project implements ProjectServices {
   /**
    * What a file that reaches no data library gives, from one parse: its syntax errors and the names its string
    * literals mention (its usage summary), with the incidents the parse noted. Plain data, kept past releases and
-   * the usage pass's own trees: the usage pass and the file's analysis share it, and the tree is not kept.
+   * the usage pass's own trees: the usage pass and the file's analysis share it, and the tree is not kept (TsCache.transient).
    */
   private unreachedFacts = new Map<string, UnreachedFacts>();
 
@@ -391,17 +391,14 @@ export class Project implements ProjectServices {
       replayIncidents(hit.incidents);
       return hit;
     }
-    const held = this.trees.has(path, text);
     const { value, incidents } = collectIncidents(() => {
-      const sf = this.trees.get(path, text);
+      const sf = this.trees.transient(path, text);
       const mentions = new Set<string>();
       const writeTexts = new Set<string>();
       literalMentions(sf, mentions, writeTexts);
       const errors = tsSyntaxErrors(sf);
       return { errors: errors.length, firstError: errors[0], mentions: [...mentions], writeTexts: [...writeTexts] };
     });
-    // A tree parsed only for this is dropped at once; one another analysis holds stays.
-    if (!held) this.trees.forget(path);
     const facts = { text, incidents, ...value };
     this.unreachedFacts.set(path, facts);
     return facts;

@@ -98,15 +98,28 @@ export class TsCache {
     return sf;
   }
 
-  /** Whether the tree of this text is held. */
-  has(path: string, text: string): boolean {
-    return this.entries.get(path)?.text === text;
-  }
-
-  /** Drops a file's tree, keeping why it was not parsed (see `deep`). */
-  forget(path: string): void {
-    this.heldChars -= this.entries.get(path)?.text.length ?? 0;
-    this.entries.delete(path);
+  /**
+   * A tree for one look that is not kept: the held one, else a parse without parent pointers (the parser's
+   * fix-up pass is a good share of a parse), with the same limits, reasons and incidents as `get`.
+   */
+  transient(path: string, text: string): ts.SourceFile {
+    const hit = this.entries.get(path);
+    if (hit && hit.text === text) {
+      if (hit.tooDeep) noteIncident(path, 'parse');
+      return hit.sf;
+    }
+    let deep = guardedParse(path, text);
+    if (!deep) {
+      try {
+        return ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, scriptKind(path));
+      } catch (e) {
+        if (!isStackOverflow(e)) throw e;
+        deep = { text, ...tooDeepTree(path, 'nested too deeply for the TypeScript parser (stack limit)') };
+      }
+    }
+    this.deep.set(path, { text, why: deep.tooDeep });
+    noteIncident(path, 'parse');
+    return deep.sf;
   }
 
   delete(path: string): void {
