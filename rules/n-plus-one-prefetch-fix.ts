@@ -39,8 +39,9 @@ function bindingNames(name: ts.BindingName, out: Set<string>): boolean {
     out.add(name.text);
     return true;
   }
-  if (!ts.isObjectBindingPattern(name)) return false;
+  if (!ts.isObjectBindingPattern(name) && !ts.isArrayBindingPattern(name)) return false;
   for (const e of name.elements) {
+    if (ts.isOmittedExpression(e)) continue;
     if (e.initializer || e.dotDotDotToken) return false;
     if (e.propertyName && !ts.isIdentifier(e.propertyName)) return false;
     if (!bindingNames(e.name, out)) return false;
@@ -69,6 +70,22 @@ function indexedElement(loop: ts.ForStatement, coll: string): ts.BindingName | u
   const v = x.initializer && unparen(x.initializer);
   if (!v || !ts.isElementAccessExpression(v) || v.expression.getText() !== coll || v.argumentExpression.getText() !== i) return undefined;
   return x.name;
+}
+
+/**
+ * The collection as an array to map the keys from, and the reference it reads (what the loop must not change):
+ * `users`, `this.users`; `byId.entries()`/`.keys()`/`.values()` of one (`Array.from(…)`, an iterator is read
+ * once); `Object.entries(x)`/`keys`/`values`.
+ */
+export function collectionSource(e: ts.Expression | undefined): { list: string; base: string } | undefined {
+  if (!e) return undefined;
+  const c = unparen(e);
+  if (isPlainRef(c)) return { list: c.getText(), base: c.getText() };
+  if (!ts.isCallExpression(c) || !ts.isPropertyAccessExpression(c.expression) || !/^(entries|keys|values)$/.test(c.expression.name.text)) return undefined;
+  const recv = c.expression.expression;
+  if (!c.arguments.length && isPlainRef(recv)) return { list: `Array.from(${c.getText()})`, base: recv.getText() };
+  if (c.arguments.length === 1 && recv.getText() === 'Object' && isPlainRef(c.arguments[0])) return { list: c.getText(), base: c.arguments[0].getText() };
+  return undefined;
 }
 
 export function elementBinding(scope: IterationScope): ElementBinding | undefined {
@@ -198,14 +215,15 @@ export function substitute(e: ts.Node, aliases: Map<string, string>): string {
 
 /** The prefetch of a read by key written in the loop, as a suggestion; undefined when it is not mechanical. */
 export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
-  if (site.kind !== 'read' || !scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
+  const source = collectionSource(scope.collectionExpr);
+  if (site.kind !== 'read' || !source) return undefined;
   if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
   const el = elementBinding(scope);
   if (!el || perElementErrorHandling(node, scope)) return undefined;
   const sf = ctx.tsAst();
   const anchor = anchorStatement(scope);
   if (!sf || !anchor) return undefined;
-  const coll = unparen(scope.collectionExpr).getText();
+  const coll = source.base;
   // Names the loop declares or reassigns change per element; the element's own names are the key's.
   const inner = declaredNames(scope.node);
   const reassigned = assignedNames(scope.body);
@@ -220,7 +238,7 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   const rest = namesRead(node).filter((n) => n.getStart() < key.getStart() || n.getEnd() > key.getEnd());
   if (!rest.every((n) => outerOk(n.text))) return undefined;
   const keyText = substitute(key, aliases);
-  const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? coll : `${coll}.map((${el.param}) => ${keyText})`;
+  const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? source.list : `${source.list}.map((${el.param}) => ${keyText})`;
   const lookup = key.getText();
   return hoistRead(ctx, { site, query: node, key, keysExpr, lookup, target: node, scope, anchor, coll, sf });
 }

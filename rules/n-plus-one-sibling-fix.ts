@@ -27,8 +27,8 @@ import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, elementUses, hoistRead, importEdits, isPlainRef, perElementErrorHandling, render } from './n-plus-one-fix';
-import { elementAliases, elementBinding, keyOf, namesRead, pureExpression, substitute } from './n-plus-one-prefetch-fix';
+import { anchorStatement, assignedNames, declaredNames, elementUses, hoistRead, importEdits, perElementErrorHandling, render } from './n-plus-one-fix';
+import { collectionSource, elementAliases, elementBinding, keyOf, namesRead, pureExpression, substitute } from './n-plus-one-prefetch-fix';
 
 /** The query a helper's body is: `return q`, `return await q`, an expression body, or `const x = await q; return x;`. */
 function bodyQuery(fn: ts.SignatureDeclaration): ts.Expression | undefined {
@@ -78,7 +78,8 @@ export function siblingBatchFix(ctx: RuleContext, site: QuerySite, call: ts.Node
 
 function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
   if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || site.kind !== 'read' || site.file !== helper.file) return undefined;
-  if (!scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
+  const source = collectionSource(scope.collectionExpr);
+  if (!source) return undefined;
   if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
   if (!site.table || !ctx.table(site.table) || perElementErrorHandling(call, scope)) return undefined;
   const fn = helper.node;
@@ -113,8 +114,8 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   const uses = perElement(arg);
   if (uses.length !== 1 || keyOf(uses[0]) !== arg || !namesRead(arg).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n.text))) return undefined;
   if (!ts.isAwaitExpression(call.parent) && (ts.isPropertyAccessExpression(call.parent) || ts.isElementAccessExpression(call.parent))) return undefined;
-  const coll = unparen(scope.collectionExpr).getText();
-  const keysExpr = el.plain && ts.isIdentifier(arg) && el.names.has(arg.text) ? coll : `${coll}.map((${el.param}) => ${substitute(arg, aliases)})`;
+  const coll = source.base;
+  const keysExpr = el.plain && ts.isIdentifier(arg) && el.names.has(arg.text) ? source.list : `${source.list}.map((${el.param}) => ${substitute(arg, aliases)})`;
   const helperSf = fn.getSourceFile();
   const name = siblingName(decl.name);
   if (new RegExp(`\\b${name}\\b`).test(helperSf.text) || (!sameFile && new RegExp(`\\b${name}\\b`).test(sf.text))) return undefined;

@@ -1,8 +1,8 @@
 /**
  * The n-plus-one rewrites run (issue 13: "a fix must reduce round trips for real", "a fix never breaks
  * code"): each batched-rewrite fixture whose client can be pointed at the test database (pg, Knex, Kysely,
- * Drizzle, Sequelize, postgres.js; not Prisma 7, which needs a driver adapter, nor TypeORM, whose entities
- * need decorator metadata that tsx does not emit) runs against a throw-away PostgreSQL as written and with each of its
+ * Drizzle, Sequelize, postgres.js, TypeORM with EntitySchema entities; not Prisma 7, which needs a driver adapter,
+ * nor TypeORM decorator entities, which need decorator metadata that tsx does not emit) runs against a throw-away PostgreSQL as written and with each of its
  * non-disable fixes applied. Every exported function is called on the same seeded data, with several
  * elements (repeats and missing keys included) and with none; the fixed code must return the same value,
  * leave the same rows, and — in the function the fix rewrote — send fewer statements whenever the input
@@ -28,6 +28,8 @@ interface RunSpec {
   fixture: string;
   /** Appended to the module: releases its client so the test process can end. */
   close: string;
+  /** Run once before the calls (a TypeORM DataSource must be initialized). */
+  open?: string;
   /** Rewrites the client's construction to connect to the test database (applied to every variant alike). */
   connect?: [string, string];
   calls: Call[];
@@ -122,6 +124,8 @@ const SPECS: RunSpec[] = [
       { fn: 'newestOrders', args: [[]] },
       { fn: 'ordersOf', args: [[{ id: 1, name: 'a' }, { id: 3, name: 'c' }, { id: 2, name: 'b' }, { id: 1, name: 'a' }]] },
       { fn: 'ordersOf', args: [[]] },
+      { fn: 'labelled', args: [{ ann: 1, bob: 2, nobody: 99, again: 1 }] },
+      { fn: 'labelled', args: [{}] },
     ],
   },
   {
@@ -134,6 +138,20 @@ const SPECS: RunSpec[] = [
       { fn: 'names', args: [[]] },
       { fn: 'orderCounts', args: [[{ id: 1 }, { id: 3 }, { id: 2 }, { id: 1 }]] },
       { fn: 'orderCounts', args: [[]] },
+    ],
+  },
+  {
+    // TypeORM with entities declared by EntitySchema (tsx emits no decorator metadata): findOneBy with the key
+    // through a name the loop declares, findOne under Promise.all.
+    fixture: 'typeorm-entity-schema-prefetch.ts',
+    open: 'await dataSource.initialize();',
+    close: 'await dataSource.destroy();',
+    connect: ["new DataSource({ type: 'postgres', entities: [User] })", "new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] })"],
+    calls: [
+      { fn: 'owners', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
+      { fn: 'owners', args: [[]] },
+      { fn: 'byEmail', args: [['a@x', 'c@x', 'nobody@x', 'a@x']] },
+      { fn: 'byEmail', args: [[]] },
     ],
   },
   {
@@ -251,9 +269,10 @@ describe('fix proof: n-plus-one rewrites return the same, leave the same rows, a
   const observe = async (spec: RunSpec, name: string, text: string): Promise<Observed[]> => {
     const connected = spec.connect ? text.replace(spec.connect[0], spec.connect[1]) : text;
     assert.ok(!spec.connect || connected !== text, 'the client construction is found');
-    const dir = writeProject(`runs-${name}`, { 'q.ts': `${connected}\nexport async function __close() {\n  ${spec.close}\n}\n` });
+    const dir = writeProject(`runs-${name}`, { 'q.ts': `${connected}\nexport async function __open() {\n  ${spec.open ?? ''}\n}\nexport async function __close() {\n  ${spec.close}\n}\n` });
     const mod = (await import(pathToFileURL(path.join(dir, 'q.ts')).href)) as Record<string, (...a: unknown[]) => Promise<unknown>>;
     const out: Observed[] = [];
+    await mod.__open();
     try {
       for (const call of spec.calls) {
         await c.query(SEED);
@@ -307,7 +326,9 @@ describe('fix proof: n-plus-one rewrites return the same, leave the same rows, a
           if (a.threw !== b.threw || JSON.stringify(a.result) !== JSON.stringify(b.result)) failures.push(`${where}: returned ${JSON.stringify(b.result)}, as written ${JSON.stringify(a.result)}`);
           if (a.rows !== b.rows) failures.push(`${where}: left different rows:\n${b.rows}\nas written:\n${a.rows}`);
           if (call.fn !== fn) continue;
-          const n = (call.args[0] as unknown[]).length;
+          // Elements of an array, or entries of a record (`Object.entries` loops).
+          const a0 = call.args[0];
+          const n = Array.isArray(a0) ? a0.length : Object.keys(a0 as object).length;
           if (n >= 2) {
             totals.push(`  ${spec.fixture} ${call.fn}(${n} elements): ${a.statements} → ${b.statements}`);
             if (!(b.statements < a.statements)) failures.push(`${where}: ${b.statements} statements, as written ${a.statements}`);
