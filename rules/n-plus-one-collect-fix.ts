@@ -46,7 +46,9 @@ import { CallGraph } from '../engine/sources/call-graph';
 import { type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
+import type { TableInfo } from '../engine/schema/types';
+import type { RowsUpdate } from '../engine/adapters/types';
 
 const camel = (s: string): string => s.replace(/[_-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
 
@@ -125,7 +127,7 @@ function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope):
 
 export function collectWriteFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
   try {
-    return build(ctx, site, node, scope);
+    return scope.kind === 'callback' ? mappedUpdates(ctx, site, node, scope) : build(ctx, site, node, scope);
   } catch {
     return undefined;
   }
@@ -203,6 +205,67 @@ function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Se
   return { collected, pushed: key.getText(), batched: w.text, title: `collect the keys and write them in one statement after the loop (${w.title}${missing})`, imports: [] };
 }
 
+/** The text that defines the table (Prisma model block, Drizzle table call, entity class): auto-updated columns. */
+function tableSource(ctx: RuleContext, table: TableInfo): string {
+  const at = table.modelDefinedAt ?? table.definedAt;
+  return at ? (ctx.project.fileText(at.file)?.slice(at.range.start, at.range.end) ?? '') : '';
+}
+
+/** The library's one UPDATE … FROM unnest for a keyed update whose values the loop computes per row. */
+function rowsUpdateOf(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, rows: string, loopNames: Set<string>): RowsUpdate | undefined {
+  const table = site.table ? ctx.table(site.table) : undefined;
+  if (!table || methodOf(call) !== 'update' && !chainCalls(call).some((c) => methodOf(c) === 'update')) return undefined;
+  const u = adapterOf(site.library).rules.rowsUpdate({ call, table, tableText: tableSource(ctx, table), rows });
+  if (!u) return undefined;
+  // Only the row's key and values may read what the loop declares or assigns: the rest is the same for every row.
+  const inTuple = (id: ts.Identifier): boolean => u.tuple.some((t) => id.getStart() >= t.getStart() && id.getEnd() <= t.getEnd());
+  return loopUses(call, loopNames).every(inTuple) ? u : undefined;
+}
+
+function collectUpdates(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {
+  const collected = name('Updates');
+  const u = collected ? rowsUpdateOf(ctx, site, p.call, collected, loopNames) : undefined;
+  if (!u || !collected) return undefined;
+  const pushed = `[${u.tuple.map((t) => t.getText()).join(', ')}]`;
+  return { collected, pushed, batched: u.text, title: `collect each row's key and values and update them after the loop in ${u.title}`, imports: u.imports ?? [] };
+}
+
+/**
+ * `await Promise.all(xs.map((x) => update(key of x, values of x)))` (or `$transaction(xs.map(…))`), the update
+ * alone: the tuples are mapped from the collection and one UPDATE … FROM unnest replaces the statement.
+ */
+function mappedUpdates(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
+  const sf = ctx.tsAst();
+  const cb = scope.node;
+  if (!sf || scope.kind !== 'callback' || scope.method !== 'map' || !ts.isCallExpression(node) || !scope.collectionExpr || !ts.isFunctionLike(cb) || cb.parameters.length !== 1) return undefined;
+  const anchor = anchorStatement(scope);
+  if (!anchor || !soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt) || perElementErrorHandling(node, scope)) return undefined;
+  const entity = camel(site.entity ?? site.table ?? 'rows');
+  const rows = `${entity.charAt(0).toLowerCase()}${entity.slice(1)}Updates`;
+  if (new RegExp(`\\b${rows}\\b`).test(anchor.fn.getText())) return undefined;
+  const u = rowsUpdateOf(ctx, site, node, rows, declaredNames(cb));
+  if (!u) return undefined;
+  const edits: TextEdit[] = [];
+  for (const imp of u.imports ?? []) {
+    const ie = importEdits(ctx, sf, imp.module, imp.name);
+    if (!ie) return undefined;
+    edits.push(...ie);
+  }
+  const text = ctx.file.text;
+  const at = anchor.stmt.getStart();
+  const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', at - 1) + 1))![0];
+  const coll = unparen(scope.collectionExpr).getText();
+  const mapped = `const ${rows} = ${coll}.map((${cb.parameters[0].getText()}) => [${u.tuple.map((t) => t.getText()).join(', ')}]);`;
+  edits.push({ file: ctx.file.path, range: { start: at, end: anchor.stmt.getEnd() }, newText: `${mapped}\n${indent}if (${rows}.length) await ${u.text};` });
+  const what = site.table ?? site.entity ?? 'rows';
+  // `$transaction(xs.map(…))` commits or fails as one, as the statement does; `Promise.all` may leave some rows updated.
+  const runner = ts.isExpressionStatement(anchor.stmt) ? unparen(anchor.stmt.expression) : undefined;
+  const call = runner && ts.isAwaitExpression(runner) ? unparen(runner.expression) : runner;
+  const inTx = !!call && ts.isCallExpression(call) && adapterOf(site.library).rules.transactionCallbacks.includes(methodOf(call));
+  const where = inTx ? 'one transaction either way' : 'the concurrent per-row updates could fail part-way, the one statement writes all or none';
+  return { title: `Update \`${what}\` for all of \`${coll}\` in one statement (${where}): ${u.title}`, safety: 'suggestion', edits };
+}
+
 function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
   const sf = ctx.tsAst();
   const p = sf ? place(ctx, site, node, scope) : undefined;
@@ -215,7 +278,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const base = entity.charAt(0).toLowerCase() + entity.slice(1);
   const name = (suffix: string): string | undefined => (new RegExp(`\\b${base}${suffix}\\b`).test(fnText) ? undefined : `${base}${suffix}`);
   const row = insertRowOf(p.call);
-  const c = row !== null ? collectRows(ctx, site, p, row, loopNames, name) : collectKeys(ctx, site, p, loopNames, name);
+  const c = row !== null ? collectRows(ctx, site, p, row, loopNames, name) : (collectKeys(ctx, site, p, loopNames, name) ?? collectUpdates(ctx, site, p, loopNames, name));
   if (!c) return undefined;
   const edits: TextEdit[] = [];
   for (const imp of c.imports) {

@@ -218,7 +218,7 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const camel = (s: string): string => s.replace(/[_-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
 
 /** The per-element body when it is the query statement alone. */
-function soleQueryStatement(scope: IterationScope, node: ts.Node): boolean {
+export function soleQueryStatement(scope: IterationScope, node: ts.Node): boolean {
   const isQueryExpr = (e: ts.Expression): boolean => {
     e = unparen(e);
     if (ts.isAwaitExpression(e)) e = unparen(e.expression);
@@ -235,7 +235,7 @@ function soleQueryStatement(scope: IterationScope, node: ts.Node): boolean {
 }
 
 /** For a callback scope: the iterating call's place must be a statement whose value is unused. */
-function writeTarget(scope: IterationScope, anchor: ts.Statement): boolean {
+export function writeTarget(scope: IterationScope, anchor: ts.Statement): boolean {
   if (scope.kind === 'for-of' || scope.kind === 'for-in') return anchor === scope.node;
   if (scope.kind !== 'callback' || !ts.isExpressionStatement(anchor)) return false;
   const iter = ts.isCallExpression(scope.node) ? scope.node : scope.node.parent;

@@ -310,6 +310,23 @@ export interface RowsInsertInput {
   mayCollide: boolean;
 }
 
+/** A per-row keyed update whose values differ per row, collected as tuples `[key, ...values]` into the array `rows`. */
+export interface RowsUpdateInput {
+  call: ts.CallExpression;
+  table: TableInfo;
+  /** The source text that defines the table (model block, table call, entity class): auto-updated columns. */
+  tableText: string;
+  rows: string;
+}
+
+/** One statement for the collected tuples: what each row's tuple holds (key first), the statement, its imports. */
+export interface RowsUpdate {
+  tuple: ts.Expression[];
+  text: string;
+  title: string;
+  imports?: { module: string; name: string }[];
+}
+
 export interface SelectInput {
   site: QuerySite;
   node: ts.CallExpression;
@@ -341,6 +358,11 @@ export interface AdapterRules {
    * → `createMany`); libraries whose insert call takes an array use insertRowsCall instead.
    */
   insertRows(input: RowsInsertInput): { text: string; title: string } | undefined;
+  /**
+   * A keyed update with per-row values as one raw `UPDATE … FROM unnest(…)` where the library runs raw SQL
+   * (kit/rows-update.ts); undefined when the call is not a plain keyed update or a column is not plain.
+   */
+  rowsUpdate(input: RowsUpdateInput): RowsUpdate | undefined;
   /** The call of a chain that takes the row(s) of an insert, when it accepts an array of rows. */
   insertRowsCall(calls: ts.CallExpression[], methods: string[]): ts.CallExpression | undefined;
   /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */

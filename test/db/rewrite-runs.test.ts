@@ -186,6 +186,18 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // Per-row different values by key (kit/rows-update.ts): one UPDATE … FROM unnest, last value of a repeated key wins.
+    fixture: 'rows-update-drizzle.ts',
+    close: 'await db.$client.end();',
+    calls: [
+      { fn: 'restatus', args: [[{ id: 1, status: 'A' }, { id: 2, status: 'B', locked: true }, { id: 3, status: 'C' }, { id: 99, status: 'X' }, { id: 1, status: 'D' }]] },
+      { fn: 'restatus', args: [[]] },
+      { fn: 'restatusAll', args: [[{ id: 1, status: 'a' }, { id: 3, status: 'c' }, { id: 99, status: 'x' }]] },
+      { fn: 'restatusAll', args: [[]] },
+      { fn: 'restamp', args: [[{ id: 1, suffix: '!' }]] },
+    ],
+  },
+  {
     fixture: 'postgres-js-batched.ts',
     close: 'await sql.end();',
     calls: [

@@ -103,8 +103,8 @@ describe('n-plus-one batched fixes', () => {
       'prisma.order.update',
     ],
     [
-      'an update whose data depends on the element',
-      `${PRISMA}export async function f(orders: { id: number; status: string }[]) {\n  for (const o of orders) {\n    await prisma.order.update({ where: { id: o.id }, data: { status: o.status } });\n  }\n}\n`,
+      'an update whose per-element data is a date (Prisma maps it; raw SQL would not)',
+      `${PRISMA}export async function f(orders: { id: number; at: Date }[]) {\n  for (const o of orders) {\n    await prisma.order.update({ where: { id: o.id }, data: { createdAt: o.at } });\n  }\n}\n`,
     ],
     [
       'creates under Promise.allSettled (one failed row would fail the batch and throw where each failure was settled)',
@@ -144,6 +144,16 @@ describe('n-plus-one batched fixes', () => {
   it('a write to another table in the loop does not stop the prefetch (the read sees the same rows)', () => {
     const f = only(`${PRISMA}export async function f(ids: number[]) {\n  for (const id of ids) {\n    await prisma.auditLog.create({ data: { userId: id, action: 'read' } });\n    console.log(await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`, 'prisma.user.findFirst');
     assert.deepEqual(realFixes(f).map((x) => x.title), ['Load `users` for all of `ids` at once (findMany({ where: { id: { in } } })) and look each row up in a Map']);
+  });
+
+  it('an update whose data depends on the element: one UPDATE … FROM unnest, as a suggestion with its notes', () => {
+    const f = only(`${PRISMA}export async function f(orders: { id: number; status: string }[]) {\n  for (const o of orders) {\n    await prisma.order.update({ where: { id: o.id }, data: { status: o.status } });\n  }\n}\n`);
+    const fixes = realFixes(f);
+    assert.equal(fixes.length, 1);
+    assert.equal(fixes[0].safety, 'suggestion');
+    assert.match(fixes[0].title, /\$executeRaw UPDATE … FROM unnest/);
+    assert.match(fixes[0].title, /undefined now writes NULL/);
+    assert.match(fixes[0].title, /does not throw for a missing row/);
   });
 
   it('a unique-key read becomes one findMany with a Map of rows; a non-unique one a Map of arrays', () => {

@@ -20,7 +20,8 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, FixPiece, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, SelectInput } from '../types';
+import type { Adapter, Batched, FixPiece, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, RowsUpdate, RowsUpdateInput, SelectInput } from '../types';
+import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { drizzleKit } from './migrations';
 
@@ -422,6 +423,45 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
 }
 
 
+/**
+ * `db.update(t).set({ a: X }).where(eq(t.id, K))` per row with per-row values → one `db.execute(sql\`UPDATE … FROM
+ * unnest(…)\`)` on the same client; each column's array bound whole by `sql.param`. Not for a table with `$onUpdate`
+ * columns (Drizzle computes them in JS on every update) nor for columns a mode or custom type maps (kit/rows-update.ts).
+ */
+function rowsUpdate({ call, table, tableText, rows }: RowsUpdateInput): RowsUpdate | undefined {
+  const calls = fx.chainCalls(call);
+  const methods = calls.map(fx.methodOf);
+  if (methods.join(',') !== 'where,set,update' && methods.join(',') !== 'execute,where,set,update') return undefined;
+  const [where, set, update] = calls.slice(methods[0] === 'execute' ? 1 : 0);
+  const t = update.arguments[0];
+  const cond = where.arguments[0] && unparen(where.arguments[0]);
+  const obj = set.arguments[0] && unparen(set.arguments[0]);
+  if (!t || !ts.isIdentifier(t) || !cond || !ts.isCallExpression(cond) || !obj || !ts.isObjectLiteralExpression(obj) || /\$onUpdate/.test(tableText)) return undefined;
+  if (!ts.isIdentifier(cond.expression) || cond.expression.text !== 'eq' || cond.arguments.length !== 2) return undefined;
+  const col = unparen(cond.arguments[0]);
+  if (!ts.isPropertyAccessExpression(col) || col.expression.getText() !== t.text) return undefined;
+  const sets: { field: string; value: ts.Expression }[] = [];
+  for (const p of obj.properties) {
+    if (ts.isShorthandPropertyAssignment(p)) sets.push({ field: p.name.text, value: p.name });
+    else if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) sets.push({ field: p.name.text, value: p.initializer });
+    else return undefined;
+  }
+  // A value that is SQL (`sql\`now()\``, a column) is not a row value.
+  const sqlValue = (v: ts.Expression): boolean => ts.isTaggedTemplateExpression(unparen(v)) || /\bsql\b/.test(v.getText()) || v.getText().startsWith(`${t.text}.`);
+  if (!sets.length || sets.some((x) => sqlValue(x.value))) return undefined;
+  const param = (i: number, type: string): string => `\${sql.param(${rows}.map((r) => r[${i}]))}::${type}`;
+  const statement = unnestUpdate(table, col.name.text, sets.map((x) => x.field), param);
+  if (!statement) return undefined;
+  const recv = update.expression;
+  if (!ts.isPropertyAccessExpression(recv)) return undefined;
+  return {
+    tuple: [cond.arguments[1], ...sets.map((x) => x.value)],
+    text: `${recv.expression.getText()}.execute(sql\`${statement}\`)`,
+    title: `one execute(sql\`UPDATE … FROM unnest(…)\`) (${ROWS_UPDATE_NOTE})`,
+    imports: [{ module: 'drizzle-orm', name: 'sql' }],
+  };
+}
+
 /** db.select().from(t) → db.select({ f: t.f, … }).from(t); the relational `findMany` takes `columns`. */
 function selectColumns({ site, node, fields, file, insertOption }: SelectInput) {
   if (site.operation.startsWith('find')) return insertOption('columns', fx.fieldsObject(fields));
@@ -545,6 +585,7 @@ export const drizzle: Adapter<'drizzle'> = {
     batchedRead,
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate,
     insertRowsCall: (calls, methods) => (methods.includes('insert') ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
     isWrite: writesByKind,
     selectColumns,

@@ -367,6 +367,7 @@ export const knex: Adapter<'knex'> = {
     batchedRead,
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate: none,
     insertRowsCall: (calls) => calls.find((c) => fx.methodOf(c) === 'insert'),
     isWrite: writesByKind,
     selectColumns,

@@ -274,6 +274,7 @@ export const kysely: Adapter<'kysely'> = {
     batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate: none,
     insertRowsCall: (calls, methods) => (methods.includes('insertInto') && methods[0] === 'execute' ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
     isWrite,
     selectColumns,

@@ -109,6 +109,7 @@ export const pg: Adapter<'pg'> = {
     batchedRead,
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: none,

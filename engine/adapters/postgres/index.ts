@@ -102,6 +102,7 @@ export const postgres: Adapter<'postgres'> = {
     batchedRead,
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: none,

@@ -24,7 +24,8 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, BatchInput, ChainQuery, RowsInsertInput, WriteInput } from '../types';
+import type { Adapter, Batched, BatchInput, ChainQuery, RowsInsertInput, RowsUpdate, RowsUpdateInput, WriteInput } from '../types';
+import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
@@ -242,6 +243,50 @@ function insertRows({ call, rows, mayCollide }: RowsInsertInput): { text: string
   return { text: `${recv}.createMany({ data: ${rows}${skip} })`, title: `createMany({ data: ${rows}${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}` };
 }
 
+/** The fields an `@updatedAt` marks in the model's text: Prisma sets them on every update, raw SQL does not. */
+function updatedAtColumns(table: TableInfo, modelText: string): string[] {
+  const out: string[] = [];
+  for (const m of modelText.matchAll(/^\s*(\w+)\s+DateTime\??[^\n]*@updatedAt\b/gm)) {
+    const col = [...table.columns.values()].find((c) => c.fieldName === m[1]);
+    if (col) out.push(`"${col.name}" = now()`);
+  }
+  return out;
+}
+
+/**
+ * `update({ where: { id: K }, data: { a: X } })` per row with per-row values → one `$executeRaw` UPDATE … FROM unnest
+ * on the same client (a transaction client stays in its transaction). Scalar values only (no `{ increment }`, no
+ * relation writes); `@updatedAt` columns are set to now() as Prisma would.
+ */
+function rowsUpdate({ call, table, tableText, rows }: RowsUpdateInput): RowsUpdate | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== 'update' || call.arguments.length !== 1) return undefined;
+  const model = call.expression.expression;
+  if (!ts.isPropertyAccessExpression(model)) return undefined;
+  const arg = unparen(call.arguments[0]);
+  if (!ts.isObjectLiteralExpression(arg) || arg.properties.some((p) => !ts.isPropertyAssignment(p) || !/^(where|data|select|include|omit)$/.test(propName(p) ?? ''))) return undefined;
+  const fields = (o: ts.Expression | undefined): { field: string; value: ts.Expression }[] | undefined => {
+    if (!o || !ts.isObjectLiteralExpression(unparen(o))) return undefined;
+    const out: { field: string; value: ts.Expression }[] = [];
+    for (const p of (unparen(o) as ts.ObjectLiteralExpression).properties) {
+      if (ts.isShorthandPropertyAssignment(p)) out.push({ field: p.name.text, value: p.name });
+      else if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && !ts.isObjectLiteralExpression(unparen(p.initializer)) && !ts.isArrayLiteralExpression(unparen(p.initializer))) out.push({ field: p.name.text, value: p.initializer });
+      else return undefined;
+    }
+    return out;
+  };
+  const where = fields((fx.objectProp(arg, 'where') as ts.PropertyAssignment | undefined)?.initializer);
+  const data = fields((fx.objectProp(arg, 'data') as ts.PropertyAssignment | undefined)?.initializer);
+  if (!where || where.length !== 1 || !data?.length) return undefined;
+  const param = (i: number, type: string): string => `\${${rows}.map((r) => r[${i}])}::${type}`;
+  const statement = unnestUpdate(table, where[0].field, data.map((d) => d.field), param, updatedAtColumns(table, tableText));
+  if (!statement) return undefined;
+  return {
+    tuple: [where[0].value, ...data.map((d) => d.value)],
+    text: `${model.expression.getText()}.$executeRaw\`${statement}\``,
+    title: `one $executeRaw UPDATE … FROM unnest(…) (${ROWS_UPDATE_NOTE}; it does not throw for a missing row as update does)`,
+  };
+}
+
 function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): { text: string; title: string; skipsConflicts?: boolean } | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
@@ -443,6 +488,7 @@ export const prisma: Adapter<'prisma'> = {
     batchedRead: ({ node, key, write }: BatchInput) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
     batchedWrite,
     insertRows,
+    rowsUpdate,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),

@@ -320,6 +320,7 @@ export const sequelize: Adapter<'sequelize'> = {
     batchedRead: ({ node, key, write, table }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key, table)),
     batchedWrite,
     insertRows: none,
+    rowsUpdate: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find(All|One|AndCountAll)$/.test(site.operation) ? insertOption('attributes', fx.fieldsArray(fields)) : undefined),

@@ -79,6 +79,7 @@ export const slonik: Adapter<'slonik'> = {
     batchedRead: none,
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate: none,
     insertRowsCall: none,
     isWrite: writesByKind,
     selectColumns: none,

@@ -14,7 +14,8 @@ import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/en
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
 import { codeSchema, oneRowOperation, writesByKind } from '../kit/rules';
-import type { Adapter, Batched, ChainQuery, EntityDecl } from '../types';
+import type { Adapter, Batched, ChainQuery, EntityDecl, RowsUpdate, RowsUpdateInput } from '../types';
+import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
 
@@ -239,6 +240,70 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
 }
 
 
+/** The where argument of a keyed write: `repo.update(where, data)`, `manager.update(Entity, where, data)`, `repo.delete(where)`. */
+function writeWhereArg(call: ts.CallExpression): { op: string; where: ts.Expression; data?: ts.Expression } | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const op = call.expression.name.text;
+  if (!/^(update|delete|softDelete|restore)$/.test(op)) return undefined;
+  const args = call.arguments.slice(optionsArgIndex(call));
+  if (args.length !== (op === 'update' ? 2 : 1)) return undefined;
+  return { op, where: args[0], data: args[1] };
+}
+
+/**
+ * `repo.update({ id: K }, data)` / `repo.delete(K)` (and the EntityManager forms) per element, the same data for
+ * every row: `{ id: In(keys) }`, or the key array where the call took the bare key (TypeORM takes an id array).
+ */
+function writeMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+  const w = writeWhereArg(call);
+  if (!w) return undefined;
+  const bare = fx.unparen(w.where) === key;
+  const k = bare ? undefined : fx.singleKeyProp(w.where, key);
+  if (!bare && !k) return undefined;
+  const field = k?.field ?? 'id';
+  return {
+    pieces: bare ? [fx.whole(key, fx.KEYS)] : [fx.whole(k!.prop, `${field}: In(${fx.KEYS})`)],
+    rowField: field,
+    column: field,
+    shape: 'many',
+    guardEmpty: true,
+    imports: bare ? [] : [{ module: 'typeorm', name: 'In' }],
+    title: bare ? `${w.op}(keys)` : `${w.op}({ ${field}: In(…) })`,
+  };
+}
+
+/**
+ * `repo.update({ id: K }, { a: X })` per row with per-row values → one `repo.query(UPDATE … FROM unnest($1, $2))` on
+ * the same repository or manager (a transaction's manager stays in it). Not for an entity with an
+ * `@UpdateDateColumn`/`@VersionColumn`, which TypeORM sets on every update.
+ */
+function rowsUpdate({ call, table, tableText, rows }: RowsUpdateInput): RowsUpdate | undefined {
+  const w = writeWhereArg(call);
+  if (!w || w.op !== 'update' || !w.data || /@(UpdateDateColumn|VersionColumn)\b/.test(tableText) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const pairs = (o: ts.Expression): { field: string; value: ts.Expression }[] | undefined => {
+    const e = fx.unparen(o);
+    if (!ts.isObjectLiteralExpression(e)) return undefined;
+    const out: { field: string; value: ts.Expression }[] = [];
+    for (const p of e.properties) {
+      if (ts.isShorthandPropertyAssignment(p)) out.push({ field: p.name.text, value: p.name });
+      else if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && !ts.isObjectLiteralExpression(fx.unparen(p.initializer)) && !ts.isArrowFunction(fx.unparen(p.initializer))) out.push({ field: p.name.text, value: p.initializer });
+      else return undefined;
+    }
+    return out;
+  };
+  const where = pairs(w.where);
+  const data = pairs(w.data);
+  if (!where || where.length !== 1 || !data?.length) return undefined;
+  const statement = unnestUpdate(table, where[0].field, data.map((d) => d.field), (i, type) => `$${i + 1}::${type}`);
+  if (!statement) return undefined;
+  const params = [where[0], ...data].map((_, i) => `${rows}.map((r) => r[${i}])`).join(', ');
+  return {
+    tuple: [where[0].value, ...data.map((d) => d.value)],
+    text: `${call.expression.expression.getText()}.query('${statement}', [${params}])`,
+    title: `one query(UPDATE … FROM unnest(…)) (${ROWS_UPDATE_NOTE})`,
+  };
+}
+
 /** EntityManager methods take the entity class first: `manager.find(User, {…})`. */
 function optionsArgIndex(call: ts.CallExpression): number {
   const args = call.arguments;
@@ -357,9 +422,10 @@ export const typeorm: Adapter<'typeorm'> = {
     limitWord: 'take',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
-    batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
+    batchedRead: ({ node, key, write }) => (!ts.isCallExpression(node) ? undefined : write ? writeMany(node, key) : readMany(node, key)),
     batchedWrite: none,
     insertRows: none,
+    rowsUpdate,
     insertRowsCall: (calls, methods) => (methods[0] === 'insert' ? calls[0] : undefined),
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
