@@ -14,7 +14,7 @@
 import type { RuleContext } from '../engine/context';
 import { indexMigration, indexName, tableLabel } from '../engine/migrations';
 import { createIndexSql } from '../engine/migrations/naming';
-import type { TableInfo } from '../engine/schema/types';
+import type { SchemaModel, TableInfo } from '../engine/schema/types';
 import { indexText } from '../engine/sql/index-coverage';
 import type { Fix, FixClaim } from '../engine/types';
 
@@ -33,13 +33,19 @@ export const tableName = tableLabel;
 /** Below this many rows (config or statistics snapshot) a sequential scan costs about what an index lookup does. */
 export const SMALL_TABLE_ROWS = 10_000;
 
+/** Whether any index of the schema uses a trigram operator class (so pg_trgm is installed where the project runs). */
+function hasTrigram(schema: SchemaModel | undefined): boolean {
+  return !!schema && [...schema.tables.values()].some((t) => t.indexes.some((ix) => ix.keys.some((k) => /trgm/.test(k.opclass ?? ''))));
+}
+
 /** Why a new index on the column would not be safe to add unreviewed, or undefined. */
-export function unsafeIndexReason(t: TableInfo, column: string, kind: IndexFixKind): string | undefined {
+export function unsafeIndexReason(t: TableInfo, column: string, kind: IndexFixKind, schema?: SchemaModel): string | undefined {
   // An index that already starts with the column (partial, another method, or a composite whose later keys
   // the query does not constrain): a second one overlaps it; extending or matching it is a judgement.
   // An expression or trigram index answers other predicates than a plain one: only plain indexes overlap.
   const overlap = kind === 'plain' ? t.indexes.find((ix) => ix.keys[0]?.column === column) : undefined;
   if (overlap) return `index ${indexText(overlap)} already starts with ${column}${overlap.predicate ? ' (partial)' : ''}: a second index would overlap it`;
+  if (kind === 'trgm' && !hasTrigram(schema)) return 'the project has no trigram index yet: the pg_trgm extension must be installable on its database (CREATE EXTENSION pg_trgm)';
   if (t.rows !== undefined && t.rows < SMALL_TABLE_ROWS) return `${tableLabel(t)} holds about ${t.rows} rows (${t.rowsSource ?? 'config'}): a scan is about as cheap as an index`;
   return undefined;
 }
@@ -48,7 +54,7 @@ export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKin
   const t = p.table;
   const name = indexName(ctx.schema, t, p.column, kind, p.wrapped);
   const plan = { table: t, columns: [p.column], kind, expression: p.wrapped, name };
-  const unsafe = unsafeIndexReason(t, p.column, kind);
+  const unsafe = unsafeIndexReason(t, p.column, kind, ctx.schema);
   const claims: FixClaim[] = [{ key: `index:${t.schema ?? 'public'}.${t.name}`, per: 'run' }];
   const found = indexMigration(ctx.project, ctx.schema, plan);
   if (found) {

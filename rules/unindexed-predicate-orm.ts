@@ -76,12 +76,13 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     if (resolved.some((r) => !r.col)) continue;
     const preds: OrmPredicate[] = resolved.map(({ use, col }) => {
       const value = adapter.rules.filterValue(sf, use);
-      return { use, column: col!.name, op: OPS[use.op!], value, openRange: use.op === 'range' && !value.bounded };
+      return { use, column: col!.name, op: OPS[use.op!], value, openRange: use.op === 'range' && !value.bounded, ...(use.caseInsensitive ? { caseInsensitive: true } : {}) };
     });
     // Two range filters on one column (`gte` and `lt`) bound it on both sides.
     for (const p of preds) if (p.op === 'range' && preds.some((q) => q !== p && q.op === 'range' && q.column === p.column)) p.openRange = false;
-    const eqColumns = new Set(preds.filter((p) => p.op === 'eq').map((p) => p.column));
-    const facts: RowFact[] = preds.map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
+    // A case-insensitive equality (ILIKE) constrains no B-tree key and states no literal value.
+    const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive).map((p) => p.column));
+    const facts: RowFact[] = preds.map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
     const call = preds.length ? findNode(sf, site.range) : undefined;
     const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
     if (rel) {

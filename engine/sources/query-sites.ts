@@ -55,6 +55,8 @@ export interface ColumnUse {
   op?: string;
   /** For 'in': the source text of the list (`ids`, `[user.id]`, `chunk.map((c) => c.id)`). */
   value?: string;
+  /** Compared case-insensitively (Prisma `mode: 'insensitive'` sends ILIKE): a B-tree on the column serves no such comparison. */
+  caseInsensitive?: true;
 }
 
 /** One call that runs (or builds) a query. */

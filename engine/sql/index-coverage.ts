@@ -7,7 +7,8 @@
  *   whose earlier keys are all constrained by equality (the index's prefix);
  * - hash: equality (and `IN`, through a bitmap scan) on its one key;
  * - GIN/GiST with a trigram operator class (`gin_trgm_ops`): `LIKE`/`ILIKE`
- *   with any pattern and equality, on any key; other GIN/GiST operator
+ *   with any pattern and equality, on any key; a case-insensitive comparison
+ *   (ILIKE, Prisma `mode: 'insensitive'`) is served by nothing else; other GIN/GiST operator
  *   classes (jsonb, arrays, full text) serve none of the comparisons this
  *   model knows, and one whose class is not written is given the benefit of
  *   the doubt;
@@ -47,6 +48,8 @@ export interface ColumnPredicate {
   /** Canonical key (`exprKey`) of the expression around the column; undefined for a bare column. */
   wrapped?: string;
   op: PredicateOp;
+  /** Compared with ILIKE (Prisma `mode: 'insensitive'`, even for `equals`): only a trigram index serves it. */
+  caseInsensitive?: boolean;
 }
 
 /**
@@ -107,6 +110,11 @@ function keyMatches(k: IndexKey, p: ColumnPredicate): boolean {
 function methodServes(ix: IndexInfo, pos: number, p: ColumnPredicate, isText: boolean): boolean | 'prefix' {
   const method = (ix.method || 'btree').toLowerCase();
   const opclass = ix.keys[pos]?.opclass ?? '';
+  // ILIKE: a B-tree or hash index on the column answers no case-insensitive comparison; a trigram index does.
+  if (p.caseInsensitive) {
+    if (method === 'gin' || method === 'gist') return TRIGRAM.test(opclass) || (!opclass && isText);
+    return method !== 'btree' && method !== 'hash';
+  }
   switch (method) {
     case 'btree':
       return p.op === 'like-leading' ? false : 'prefix';
@@ -144,7 +152,8 @@ export function indexCoverage(table: TableInfo, p: ColumnPredicate, ctx: Coverag
     const serves = methodServes(ix, pos, p, isText);
     if (serves === true) return { served: true, index: ix };
     if (serves === false) {
-      if (p.op === 'like-leading') reason = `LIKE with a leading wildcard cannot use the ${ix.method === 'btree' || !ix.method ? 'B-tree' : ix.method} index ${ix.name}; only a trigram (GIN/GiST) index can`;
+      if (p.caseInsensitive) reason = `a case-insensitive filter is sent as ILIKE, which the ${ix.method && ix.method !== 'btree' ? ix.method : 'B-tree'} index ${ix.name} cannot answer; only a trigram (GIN/GiST) index can`;
+      else if (p.op === 'like-leading') reason = `LIKE with a leading wildcard cannot use the ${ix.method === 'btree' || !ix.method ? 'B-tree' : ix.method} index ${ix.name}; only a trigram (GIN/GiST) index can`;
       else reason ??= `${ix.name} (USING ${ix.method}) cannot answer this comparison`;
       continue;
     }
@@ -152,6 +161,9 @@ export function indexCoverage(table: TableInfo, p: ColumnPredicate, ctx: Coverag
     if (before.every((k) => k.column !== undefined && ctx.eqColumns.has(k.column))) return { served: true, index: ix };
     const missing = before.filter((k) => !k.column || !ctx.eqColumns.has(k.column)).map(keyText);
     reason ??= `${p.column} is not the leading column of ${ix.name} (${ix.keys.map(keyText).join(', ')}) and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not constrained by equality`;
+  }
+  if (p.caseInsensitive) {
+    return { served: false, reason: reason ?? `a case-insensitive filter is sent as ILIKE, which needs a trigram (GIN/GiST) index on ${p.column}, and there is none`, fix: 'trgm' };
   }
   if (p.op === 'like-leading') {
     return { served: false, reason: reason ?? `LIKE with a leading wildcard needs a trigram (GIN/GiST) index on ${p.column}, and there is none`, fix: 'trgm' };

@@ -114,6 +114,8 @@ export const WHERE_OBJECT_OPS: Record<string, string> = {
   hasSome: 'in',
   hasEvery: 'func',
 };
+/** A Prisma string filter's `mode` value that makes it case-insensitive. */
+const INSENSITIVE = /(^['"`]insensitive['"`]|\.insensitive)(\s+as\s+const)?$/;
 const RELATION_FILTERS = new Set(['some', 'every', 'none', 'is', 'isNot']);
 
 /**
@@ -166,7 +168,11 @@ export function whereObjectFilters(where: ts.Expression | undefined, out: Column
         const ops = keys.filter((k) => k !== 'mode').map((k) => WHERE_OBJECT_OPS[k]);
         const op = ops.includes('in') ? 'in' : ops[0] ?? 'eq';
         const inProp = v.properties.find((q) => (propName(q) === 'in' || propName(q) === 'hasSome') && ts.isPropertyAssignment(q));
-        out.push(withValue({ column: key, range: rangeOf(p.name), op }, inProp && ts.isPropertyAssignment(inProp) ? inProp.initializer : undefined));
+        const use = withValue({ column: key, range: rangeOf(p.name), op }, inProp && ts.isPropertyAssignment(inProp) ? inProp.initializer : undefined);
+        // Prisma `mode: 'insensitive'` (or `Prisma.QueryMode.insensitive`): PostgreSQL receives `col ILIKE $1`, also for `equals`.
+        const mode = v.properties.find((q) => propName(q) === 'mode');
+        if (mode && ts.isPropertyAssignment(mode) && INSENSITIVE.test(mode.initializer.getText())) use.caseInsensitive = true;
+        out.push(use);
         continue;
       }
       // A compound unique (`email_tenantId: { email, tenantId }`) or a nested relation: record the keys as columns only for compounds.

@@ -44,7 +44,7 @@ function owns(home: MigrationHome, table: TableInfo): boolean {
 }
 
 /** `  @@index([a, b], map: "…")` inserted on its own line before the model's closing brace. */
-function indexAttributeEdit(view: MigrationView, t: TableInfo, fields: string[], map: string | undefined): TextEdit | undefined {
+function indexAttributeEdit(view: MigrationView, t: TableInfo, fields: string[], map: string | undefined, tail = ''): TextEdit | undefined {
   const at = t.modelDefinedAt;
   if (!at) return undefined;
   const text = view.text(at.file);
@@ -55,21 +55,24 @@ function indexAttributeEdit(view: MigrationView, t: TableInfo, fields: string[],
   // The closing brace alone on its line: insert a line before it; else (`model X { … }` on one line) nothing mechanical.
   if (text.slice(lineStart, close).trim() !== '') return undefined;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  return { file: at.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${fields.join(', ')}]${map ? `, map: "${map}"` : ''})${eol}` };
+  return { file: at.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${fields.join(', ')}]${map ? `, map: "${map}"` : ''}${tail})${eol}` };
 }
 
 function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
-  // Prisma schema indexes are column lists; expression and trigram indexes are not written mechanically.
-  if (plan.kind !== 'plain') return undefined;
+  // Prisma schema indexes are column lists; expression indexes are not written mechanically. A trigram index is
+  // one column with `ops: raw("gin_trgm_ops")` and `type: Gin` (Prisma 4+), its migration creating pg_trgm first.
+  if (plan.kind === 'expression') return undefined;
+  const trgm = plan.kind === 'trgm';
   const t = plan.table;
-  const fields = plan.columns.map((c) => t.columns.get(c)?.fieldName ?? c);
+  const fields = plan.columns.map((c) => t.columns.get(c)?.fieldName ?? c).map((f) => (trgm ? `${f}(ops: raw("gin_trgm_ops"))` : f));
   const prismaName = prismaDefaultName(t.name, plan.columns, 'idx');
   // Prisma's default name, unless an index or table already has it: then the unique name, as `map`.
   const name = nameTaken(view.schema, t, prismaName) ? plan.name : prismaName;
-  const attr = indexAttributeEdit(view, t, fields, name === prismaName ? undefined : name);
+  const tail = trgm ? ', type: Gin' : '';
+  const attr = indexAttributeEdit(view, t, fields, name === prismaName ? undefined : name, tail);
   if (!attr) return undefined;
   const model = t.modelName ?? t.name;
-  const attrText = `@@index([${fields.join(', ')}]${name === prismaName ? '' : `, map: "${name}"`})`;
+  const attrText = `@@index([${fields.join(', ')}]${name === prismaName ? '' : `, map: "${name}"`}${tail})`;
   if (!home.dir) {
     return { edits: [attr], title: `Add ${attrText} to model ${model} in ${attr.file} (prisma db push or migrate dev creates it)`, concurrently: false };
   }
