@@ -18,20 +18,29 @@ interface Index {
 
 const MAX_FILE = 2 * 1024 * 1024;
 
+/** `class C … implements A, B {`: the class name and the heritage list (engine/sources/reach.ts reads them too). */
+export const IMPLEMENTS = /\bclass\s+([A-Za-z_$][\w$]*)[^{;]*?\bimplements\s+([^{]+)\{/g;
+/** `interface I<…> extends A, B {`: the interface name and the heritage list. */
+export const EXTENDS = /\binterface\s+([A-Za-z_$][\w$]*)(?:<[^{]*?>)?\s+extends\s+([^{]+)\{/g;
+
+/** The names of a heritage list (type arguments and qualifiers dropped). */
+export function heritageNames(list: string): string[] {
+  return list
+    .replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, '')
+    .split(',')
+    .map((x) => x.trim().replace(/^.*\./, ''))
+    .filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
+}
+
 function buildIndex(project: ProjectServices, files: string[]): Index {
   const implementers = new Map<string, { file: string; className: string }[]>();
   const extenders = new Map<string, string[]>();
-  const names = (list: string): string[] =>
-    list
-      .replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, '')
-      .split(',')
-      .map((x) => x.trim().replace(/^.*\./, ''))
-      .filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
+  const names = heritageNames;
   for (const file of files) {
     if (!isTsLike(file) || file.endsWith('.d.ts')) continue;
     const text = project.fileText(file);
     if (text === undefined || text.length > MAX_FILE || !/\b(implements|interface)\b/.test(text)) continue;
-    const cls = /\bclass\s+([A-Za-z_$][\w$]*)[^{;]*?\bimplements\s+([^{]+)\{/g;
+    const cls = new RegExp(IMPLEMENTS);
     for (let m = cls.exec(text); m; m = cls.exec(text)) {
       for (const n of names(m[2])) {
         const list = implementers.get(n) ?? [];
@@ -39,7 +48,7 @@ function buildIndex(project: ProjectServices, files: string[]): Index {
         implementers.set(n, list);
       }
     }
-    const itf = /\binterface\s+([A-Za-z_$][\w$]*)(?:<[^{]*?>)?\s+extends\s+([^{]+)\{/g;
+    const itf = new RegExp(EXTENDS);
     for (let m = itf.exec(text); m; m = itf.exec(text)) {
       for (const n of names(m[2])) {
         const list = extenders.get(n) ?? [];

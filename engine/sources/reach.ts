@@ -19,6 +19,7 @@
  * library's module.
  */
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
+import { EXTENDS, heritageNames, IMPLEMENTS } from './implementations';
 import { isTsLike } from './ts-ast';
 
 export interface ReachHost {
@@ -148,12 +149,12 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
   }
   const implemented: string[] = [];
   if (/\b(implements|interface)\b/.test(text)) {
-    const cls = /\bclass\s+([A-Za-z_$][\w$]*)[^{;]*?\bimplements\s+([^{]+)\{/g;
-    for (let m = cls.exec(text); m; m = cls.exec(text)) implemented.push(...names(m[2]));
-    const itf = /\binterface\s+([A-Za-z_$][\w$]*)(?:<[^{]*?>)?\s+extends\s+([^{]+)\{/g;
+    const cls = new RegExp(IMPLEMENTS);
+    for (let m = cls.exec(text); m; m = cls.exec(text)) implemented.push(...heritageNames(m[2]));
+    const itf = new RegExp(EXTENDS);
     for (let m = itf.exec(text); m; m = itf.exec(text)) {
       const list = parents.get(m[1]) ?? [];
-      list.push(...names(m[2]));
+      list.push(...heritageNames(m[2]));
       parents.set(m[1], list);
     }
   }
@@ -179,14 +180,6 @@ function specifiers(text: string): Set<string> {
   return out;
 }
 
-/** The names of a heritage list, as engine/sources/implementations.ts reads them. */
-function names(list: string): string[] {
-  return list
-    .replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, '')
-    .split(',')
-    .map((x) => x.trim().replace(/^.*\./, ''))
-    .filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
-}
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

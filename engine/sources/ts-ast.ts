@@ -52,12 +52,18 @@ export class TsCache {
     if (entry.tooDeep) this.deep.set(path, { text: entry.text, why: entry.tooDeep });
   }
 
-  get(path: string, text: string): ts.SourceFile {
+  /** The held tree of this text (a file not parsed notes its incident again), else undefined. */
+  private held(path: string, text: string): ts.SourceFile | undefined {
     const hit = this.entries.get(path);
-    if (hit && hit.text === text) {
-      if (hit.tooDeep) noteIncident(path, 'parse');
-      return hit.sf;
-    }
+    if (!hit || hit.text !== text) return undefined;
+    if (hit.tooDeep) noteIncident(path, 'parse');
+    return hit.sf;
+  }
+
+  get(path: string, text: string): ts.SourceFile {
+    const held = this.held(path, text);
+    if (held) return held;
+    const hit = this.entries.get(path);
     const guarded = guardedParse(path, text);
     if (guarded) {
       this.put(path, guarded);
@@ -103,11 +109,8 @@ export class TsCache {
    * fix-up pass is a good share of a parse), with the same limits, reasons and incidents as `get`.
    */
   transient(path: string, text: string): ts.SourceFile {
-    const hit = this.entries.get(path);
-    if (hit && hit.text === text) {
-      if (hit.tooDeep) noteIncident(path, 'parse');
-      return hit.sf;
-    }
+    const held = this.held(path, text);
+    if (held) return held;
     let deep = guardedParse(path, text);
     if (!deep) {
       try {
