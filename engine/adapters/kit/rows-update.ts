@@ -46,4 +46,4 @@ export function unnestUpdate(table: TableInfo, key: string, sets: string[], para
 }
 
 /** The title's notes: what the one statement does differently from the per-row ORM update. */
-export const ROWS_UPDATE_NOTE = 'raw SQL: a value that is undefined now writes NULL where the ORM left the column as it was';
+export const ROWS_UPDATE_NOTE = 'raw PostgreSQL SQL: a value that is undefined now writes NULL where the ORM left the column as it was';
