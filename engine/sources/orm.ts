@@ -23,6 +23,7 @@ import { findModel, findTable, type TableInfo } from '../schema/types';
 import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
 import { enclosingIterations } from './iteration';
+import { builderExecutorOf } from './builder-executors';
 import { inlineBuilderRoot, inlineReturnedBuilder, passedThrough, type Passes, rootGatesChain, type Target } from './held-builders';
 import { fileProvenance, resolveModulePath } from './provenance';
 import type { Binding, Chain, ChainStep, ColumnUse, Library, QuerySite, Value } from './query-sites';
@@ -489,7 +490,7 @@ export function fileQuerySites(project: ProjectServices, path: string): QuerySit
   };
   const visit = (n: ts.Node): void => {
     if ((ts.isCallExpression(n) || ts.isPropertyAccessExpression(n)) && !isChainInner(n)) {
-      const site = siteFor(project, path, n, resolve, value, declarationOf, passes, target);
+      const site = siteFor(project, path, n, resolve, value, declarationOf, passes, target) ?? (ts.isCallExpression(n) ? handedSite(project, path, n, resolve, value, declarationOf, passes, target) : undefined);
       if (site && !rawStarts.has(`${site.range.start}:${site.range.end}`)) out.push(site);
     }
     ts.forEachChild(n, visit);
@@ -508,8 +509,9 @@ function siteFor(
   declarationOf: (id: ts.Identifier) => ts.Node | undefined,
   passes: Passes,
   target: Target,
+  given?: Chain,
 ): QuerySite | undefined {
-  const chain = decomposeChain(outer);
+  const chain = given ?? decomposeChain(outer);
   if (!chain.steps.some((s) => s.call)) return undefined;
   if (chain.steps.length > 60) return undefined;
   const site = chainSite(project, path, chain, outer, resolve, value);
@@ -521,6 +523,33 @@ function siteFor(
   // A builder returned by a helper of this file: `this.baseQuery().where(…).execute()`.
   const returned = inlineReturnedBuilder(inlined ?? chain, path, target);
   return returned ? chainSite(project, path, returned, outer, resolve, value) : undefined;
+}
+
+/**
+ * `helper(db.selectFrom('x').where(…), opts)` or `helper(query, opts)`: a project function that runs the
+ * builder it is handed (engine/sources/builder-executors.ts) makes the call a site, the builder ended by
+ * the method the helper runs it with (what the helper adds on the way, a limit or an order, is not read).
+ */
+function handedSite(
+  project: ProjectServices,
+  path: string,
+  call: ts.CallExpression,
+  resolve: (e: ts.Expression) => Binding | undefined,
+  value: (e: ts.Expression) => Value | undefined,
+  declarationOf: (id: ts.Identifier) => ts.Node | undefined,
+  passes: Passes,
+  target: Target,
+): QuerySite | undefined {
+  if (!call.arguments.length) return undefined;
+  const t = target(call);
+  const ex = t ? builderExecutorOf(project, t.file, t.node) : undefined;
+  const arg = ex ? call.arguments[ex.param] : undefined;
+  if (!ex || !arg || ts.isSpreadElement(arg)) return undefined;
+  const handed = decomposeChain(unparen(arg));
+  const run: ChainStep = { name: ex.method, call, node: call };
+  const chain: Chain = { root: handed.root, steps: [...handed.steps, run] };
+  const site = siteFor(project, path, call, resolve, value, declarationOf, passes, target, chain);
+  return site?.executes ? site : undefined;
 }
 
 function chainSite(
