@@ -198,6 +198,19 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // TypeORM keyed writes: update({ id: In(keys) }) and, per-row values, manager.query(UPDATE … FROM unnest).
+    fixture: 'typeorm-writes-run.ts',
+    open: 'await dataSource.initialize();',
+    close: 'await dataSource.destroy();',
+    connect: ["new DataSource({ type: 'postgres', entities: [User] })", "new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] })"],
+    calls: [
+      { fn: 'anonymize', args: [[{ id: 1 }, { id: 2, keep: true }, { id: 3 }, { id: 99 }, { id: 1 }]] },
+      { fn: 'anonymize', args: [[]] },
+      { fn: 'renameEach', args: [[{ id: 1, name: ' Ann2 ' }, { id: 2, name: '  ' }, { id: 3, name: 'Cy2' }, { id: 99, name: 'x' }, { id: 1, name: 'Ann3' }]] },
+      { fn: 'renameEach', args: [[]] },
+    ],
+  },
+  {
     fixture: 'postgres-js-batched.ts',
     close: 'await sql.end();',
     calls: [
