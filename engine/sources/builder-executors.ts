@@ -16,6 +16,7 @@
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import { decomposeChain } from './orm';
+import { fileProvenance } from './provenance';
 import { skipOuter } from './ts-expr';
 
 export interface BuilderExecutor {
@@ -30,13 +31,13 @@ export function builderExecutorOf(project: ProjectServices, file: string, node: 
   const text = project.fileText(file);
   if (text === undefined) return undefined;
   try {
-    return project.memo(`builder-executor:${file}:${node.pos}:${node.end}`, text, () => compute(node) ?? null) ?? undefined;
+    return project.memo(`builder-executor:${file}:${node.pos}:${node.end}`, text, () => compute(project, file, node) ?? null) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
-function compute(fn: ts.SignatureDeclaration): BuilderExecutor | undefined {
+function compute(project: ProjectServices, file: string, fn: ts.SignatureDeclaration): BuilderExecutor | undefined {
   const body = (fn as ts.FunctionLikeDeclaration).body;
   if (!body || !ts.isBlock(body)) return undefined;
   const names = new Map<string, number>();
@@ -54,7 +55,9 @@ function compute(fn: ts.SignatureDeclaration): BuilderExecutor | undefined {
       const last = chain.steps[chain.steps.length - 1];
       const root = skipOuter(chain.root);
       if (last?.call === n && chain.steps.length <= 8 && ts.isIdentifier(root) && names.has(root.text)) {
-        found = { param: names.get(root.text)!, method: last.name };
+        // A parameter the helper's own file already reads as a client or builder (`repo: Repository<User>`):
+        // that chain is a site in the helper, which its callers reach through the call graph; not again at each call.
+        if (!fileProvenance(project, file).resolve(root)) found = { param: names.get(root.text)!, method: last.name };
         return;
       }
     }
