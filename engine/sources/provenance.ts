@@ -513,6 +513,8 @@ class FileProv implements FileProvenance {
       return declared ? declared.prov.typedMember(declared.type, name, c) : undefined;
     }
     if (ts.isNewExpression(e)) {
+      const target = this.proxyTarget(e);
+      if (target) return this.proxiedValue(target, c);
       const cal = this.valueOf(e.expression, c);
       return cal ? this.construct(cal, e, c) : undefined;
     }
@@ -532,6 +534,24 @@ class FileProv implements FileProvenance {
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return { kind: 'function', file: this.path, node: e };
     if (ts.isObjectLiteralExpression(e)) return { kind: 'object', file: this.path, node: e };
     return undefined;
+  }
+
+  /** The target of the global `new Proxy(target, handler)`. */
+  private proxyTarget(e: ts.NewExpression): ts.Expression | undefined {
+    const callee = skipOuter(e.expression);
+    if (!ts.isIdentifier(callee) || callee.text !== 'Proxy' || !e.arguments?.length || this.declarationOf(callee)) return undefined;
+    return e.arguments[0];
+  }
+
+  /**
+   * A proxy stands in for its target, by value or by the type the target is written as: the lazy client
+   * `new Proxy({} as Database, { get: (_, p) => Reflect.get(getDatabase(), p) })` is a Database.
+   */
+  private proxiedValue(target: ts.Expression, c: Ctx): Value | undefined {
+    const v = this.valueOf(target, c);
+    if (v && v.kind !== 'object') return v;
+    const declared = this.declaredTypeOf(target, c);
+    return (declared && declared.prov.typeValue(declared.type, c)) ?? v;
   }
 
   private callValue(e: ts.CallExpression, c: Ctx): Value | undefined {
@@ -1403,6 +1423,8 @@ class FileProv implements FileProvenance {
 
   private returnTypeValue(arg: ts.TypeNode, c: Ctx): Value | undefined {
     const f = this.typeValue(arg, c);
+    // A library's function (`ReturnType<typeof drizzle<typeof schema>>`): what a call of it gives, its arguments unknown.
+    if (f?.kind === 'pkg') return adapterOfValue(f).provenance.callExport(f.name, ts.factory.createCallExpression(ts.factory.createIdentifier(lastName(f.name)), undefined, []), nodeOrigin(this.path, arg));
     if (f?.kind !== 'function') return undefined;
     const p = this.prov(f.file);
     return p.returnValue(f.node, c) ?? (f.node.type ? p.typeValue(f.node.type, c) : undefined);
