@@ -83,14 +83,28 @@ export function nextVersion(nums: readonly string[], opts: { now?: Date; force?:
   const kind = opts.force ?? clock;
   let max = 0n;
   for (const n of major) if (BigInt(n) > max) max = BigInt(n);
-  let next = max + 1n;
+  const after = (v: bigint): bigint => (kind ? clockAfter(v, kind, width) : v + 1n);
+  let next = after(max);
   if (kind && opts.now) {
     const stamp = BigInt(stampOf(opts.now, kind));
     if (stamp > max) next = stamp;
   }
   const taken = new Set(nums.map((n) => BigInt(n)));
-  while (taken.has(next)) next++;
+  while (taken.has(next)) next = after(next);
   return next.toString().padStart(width, '0');
+}
+
+/**
+ * The clock reading one unit after `v` (a calendar stamp rolls over: 20261202150259 → 20261202150300, never
+ * a 60th second); a number that is not a reading of that clock just counts on.
+ */
+function clockAfter(v: bigint, kind: Exclude<VersionKind, 'seq'>, width: number): bigint {
+  const n = v.toString().padStart(width, '0');
+  if (kind === 'epoch-ms' || kind === 'epoch-s' || n.length !== stampOf(new Date(0), kind).length || !isCalendar(n)) return v + 1n;
+  const num = (from: number, to: number): number => Number(n.slice(from, to) || '0');
+  const t = Date.UTC(num(0, 4), num(4, 6) - 1, num(6, 8), num(8, 10), num(10, 12), num(12, 14), num(14, 17));
+  const unit = { ymd: 86_400_000, ymdhm: 60_000, ymdhms: 1000, ymdhmsms: 1 }[kind];
+  return BigInt(stampOf(new Date(t + unit), kind));
 }
 
 /**

@@ -74,6 +74,15 @@ describe('new migration versions (width and kind of the majority, the clock for 
     assert.equal(nextVersion(['20250101000000', '20261202063005'], { now }), '20261202063006');
   });
 
+  it('a calendar stamp rolls over instead of counting past 59 (openpanel --fix wrote 20261202150260 after …259)', () => {
+    const at = new Date('2026-12-02T15:02:59.500Z');
+    assert.equal(nextVersion(['20250101000000', '20261202150259'], { now: at, force: 'ymdhms' }), '20261202150300');
+    assert.equal(nextVersion(['20261231235959', '20261231235958'], { now: at, force: 'ymdhms' }), '20270101000000');
+    assert.equal(nextVersion(['202612021502', '202612021559'], { now: at }), '202612021600');
+    // Without a clock, too.
+    assert.equal(nextVersion(['20260801093059']), '20260801093100');
+  });
+
   it('epoch-millisecond versions (TypeORM, node-pg-migrate) and a tool that forces its kind (Prisma with no migration yet)', () => {
     assert.equal(nextVersion(['1700000000000', '1710000000000'], { now }), String(now.getTime()));
     assert.equal(nextVersion([], { now, force: 'ymdhms' }), '20261202063005');
