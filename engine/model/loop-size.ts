@@ -5,7 +5,8 @@
  * (`const users = await findUsers({ limit: BATCH })`), the argument the call
  * passes for the helper's limit parameter — else, with a statistics
  * snapshot, the rows the query keeps (the table's reltuples times its
- * filters' selectivity). Anything it cannot evaluate is unknown (undefined):
+ * filters' selectivity); one row when it is an equality on every column of
+ * a unique key. Anything it cannot evaluate is unknown (undefined):
  * the caller keeps its default, labelled as such. Pure.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
@@ -15,7 +16,7 @@ import type { ProjectServices } from '../context';
 import { resolveCallee, type FunctionRef } from '../sources/call-graph';
 import { fileQuerySites } from '../sources/orm';
 import { fileProvenance } from '../sources/provenance';
-import type { TableInfo } from '../schema/types';
+import { findColumn, type TableInfo } from '../schema/types';
 import type { QuerySite } from '../sources/query-sites';
 import type { Range } from '../types';
 import { formatCount, type Count } from './index';
@@ -130,6 +131,23 @@ function statsRows(project: ProjectServices, site: QuerySite): Count | undefined
   return kept ? { ...kept, note: `rows of ${t.name} the query keeps: ${kept.note}` } : undefined;
 }
 
+/**
+ * At most one row: the read keeps only rows equal on every column of a primary key or unique constraint/index
+ * (one without a WHERE), its filters all required together (QuerySite.conjunctive: an adapter that read no OR
+ * and nothing opaque). `where: and(eq(label.taskId, t), eq(label.name, n))` under `unique(task_id, name)`.
+ */
+function uniqueKeyRow(project: ProjectServices, site: QuerySite): Count | undefined {
+  if (site.kind !== 'read' || site.batched || site.sql || !site.conjunctive || site.opaqueFilter || site.filterHidden) return undefined;
+  const t = siteShape(site, project).table;
+  if (!t) return undefined;
+  const eq = new Set<string>();
+  for (const f of site.filters) if (!f.op || f.op === 'eq') eq.add(findColumn(t, f.column)?.name ?? f.column);
+  const key = t.indexes.find((i) => (i.kind === 'primary' || i.kind === 'unique') && !i.predicate && i.keys.length > 0 && i.keys.every((k) => k.column !== undefined && !k.expression && eq.has(k.column)));
+  if (!key) return undefined;
+  const cols = key.keys.map((k) => k.column).join(', ');
+  return { value: 1, source: 'code', note: `at most one row: an equality on every column of ${key.kind === 'primary' ? 'the primary key' : `the unique key ${key.name}`} (${cols}) of ${t.name}` };
+}
+
 /** The read whose rows a function returns (`return prisma.user.findMany(…)`, or the variable it returns). */
 function returnedRead(project: ProjectServices, fn: FunctionRef): QuerySite | undefined {
   const body = (fn.node as ts.FunctionLikeDeclaration).body;
@@ -197,6 +215,8 @@ export function producedCount(project: ProjectServices, file: string, init: ts.E
   }
   const reader = reads.find((s) => s.executes);
   if (reader) {
+    const one = uniqueKeyRow(project, reader);
+    if (one) return { ...one, note: `${name}: ${one.note}` };
     const rows = statsRows(project, reader);
     return rows ? { ...rows, note: `${name}: ${rows.note}` } : undefined;
   }
@@ -213,6 +233,8 @@ export function producedCount(project: ProjectServices, file: string, init: ts.E
   const callee = call.expression.getText().slice(0, 60);
   const l = siteLimit(project, site, binderFor(file, call, fn));
   if (l) return { value: l.value, source: 'code', note: `limit ${l.value} of the query \`${callee}()\` returns (${l.text === String(l.value) ? 'a literal' : `\`${l.text}\` as this call passes it`})` };
+  const one = uniqueKeyRow(project, site);
+  if (one) return { ...one, note: `${name} from \`${callee}()\`: ${one.note}` };
   const rows = statsRows(project, site);
   return rows ? { ...rows, note: `${name} from \`${callee}()\`: ${rows.note}` } : undefined;
 }

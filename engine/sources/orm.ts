@@ -610,6 +610,7 @@ function chainSite(
       selects: part.selects,
       filters: part.filters,
       ...(part.opaqueFilter ? { opaqueFilter: true } : {}),
+      ...(part.conjunctive ? { conjunctive: true as const } : {}),
       orderBy: part.orderBy,
       limit: part.limit,
       ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),

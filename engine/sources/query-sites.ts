@@ -82,6 +82,12 @@ export interface QuerySite {
    * a raw SQL fragment, a callback): it may be the access path, so no rule judges the filter as a whole.
    */
   opaqueFilter?: boolean;
+  /**
+   * The adapter read the whole filter as one conjunction (no OR, nothing opaque): every filter holds for each
+   * row returned. Set only where the adapter can tell; an equality on every column of a unique key then keeps
+   * at most one row (engine/model/loop-size.ts).
+   */
+  conjunctive?: true;
   orderBy: ColumnUse[];
   /** LIMIT / take / first, when a literal. */
   limit?: number;
@@ -145,7 +151,7 @@ export interface Chain {
 }
 
 /** A QuerySite as an adapter interprets it, before its table is resolved and its range taken from `node`. */
-export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'opaqueFilter' | 'orderBy' | 'limit' | 'limitAt' | 'filterHidden' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
+export type SiteDraft = Pick<QuerySite, 'library' | 'operation' | 'executes' | 'kind' | 'entity' | 'selects' | 'filters' | 'opaqueFilter' | 'conjunctive' | 'orderBy' | 'limit' | 'limitAt' | 'filterHidden' | 'batched' | 'batchesSameTick' | 'batchOperands'> & {
   /** Table named by a string in code (a builder's table argument). */
   tableName?: string;
   node: ts.Expression;

@@ -53,7 +53,15 @@ const OPERATORS = /^(eq|ne|gt|gte|lt|lte|inArray|notInArray|isNull|isNotNull|lik
  * read — a variable, a spread (`and(...conditions)`), a `sql` fragment, a helper's result — which may hold
  * the access path.
  */
-function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: { opaque: boolean }): boolean {
+interface FilterState {
+  opaque: boolean;
+  /** An `or(…)` was read: the filters are not all required together. */
+  or?: boolean;
+  /** The relational API's `where: (t, { and, eq: e }) => …`: local names of the operators it destructures. */
+  names?: Map<string, string>;
+}
+
+function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: FilterState): boolean {
   let batched = false;
   if (!e) return batched;
   const u = unparen(e);
@@ -62,8 +70,9 @@ function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: { opaq
     if (!(ts.isIdentifier(u) && u.text === 'undefined')) state.opaque = true;
     return batched;
   }
-  const fn = u.expression.text;
+  const fn = state.names?.get(u.expression.text) ?? u.expression.text;
   if (fn === 'and' || fn === 'or') {
+    if (fn === 'or') state.or = true;
     for (const a of u.arguments) {
       if (ts.isSpreadElement(a)) state.opaque = true;
       else batched = filtersOf(a, out, state) || batched;
@@ -101,17 +110,46 @@ function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: { opaq
   return batched;
 }
 
+/** Every filter read and all required together (no `or`, nothing opaque). */
+function conjunctive(filters: ColumnUse[], state: FilterState): boolean {
+  return filters.length > 0 && !state.opaque && !state.or;
+}
+
+/**
+ * `where: (table, { and, eq: e }) => and(e(table.id, x), …)` (or a block that only returns one): its body, and the
+ * operators its second parameter destructures by their local names. Undefined for any other function.
+ */
+function whereCallback(e: ts.Expression): { body: ts.Expression; names: Map<string, string> } | undefined {
+  if (!ts.isArrowFunction(e) && !ts.isFunctionExpression(e)) return undefined;
+  let body: ts.Expression | undefined;
+  if (!ts.isBlock(e.body)) body = e.body;
+  else if (e.body.statements.length === 1 && ts.isReturnStatement(e.body.statements[0])) body = e.body.statements[0].expression;
+  if (!body) return undefined;
+  const names = new Map<string, string>();
+  const ops = e.parameters[1]?.name;
+  if (ops && ts.isObjectBindingPattern(ops)) {
+    for (const el of ops.elements) {
+      if (!ts.isIdentifier(el.name) || el.dotDotDotToken) continue;
+      const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text;
+      names.set(el.name.text, key);
+    }
+  }
+  return { body, names };
+}
+
 function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
   if (binding.role === 'table' || binding.role === 'operator' || binding.role === 'sql-tag') return undefined;
   // db.query.users.findMany({ where, with, columns, limit })
   if (steps[0].name === 'query' && steps.length >= 3 && steps[2].call && /^find(Many|First)$/.test(steps[2].name)) {
     const opts = steps[2].call.arguments[0];
     const filters: ColumnUse[] = [];
-    const state = { opaque: false };
+    const state: FilterState = { opaque: false };
     const where = objectProp(opts, 'where');
-    const batched = filtersOf(where, filters, state);
-    // The relational API also takes `where: (t, ops) => …`: a callback we do not read.
-    if (where && !ts.isCallExpression(unparen(where))) state.opaque = true;
+    const cb = where ? whereCallback(unparen(where)) : undefined;
+    if (cb) state.names = cb.names;
+    const batched = filtersOf(cb ? cb.body : where, filters, state);
+    // The relational API also takes `where: (t, ops) => …`: read when its body is one expression, else opaque.
+    if (where && !cb && !ts.isCallExpression(unparen(where))) state.opaque = true;
     const limitExpr = objectProp(opts, 'limit');
     const limit = steps[2].name === 'findFirst' ? 1 : literalNumber(limitExpr);
     return {
@@ -123,6 +161,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
       selects: selectedFields(objectProp(opts, 'columns')) ?? '*',
       filters,
       opaqueFilter: state.opaque,
+      ...(conjunctive(filters, state) ? { conjunctive: true as const } : {}),
       orderBy: [],
       limit,
       limitAt: limit === undefined && limitExpr ? rangeOf(limitExpr) : undefined,
@@ -133,7 +172,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   const head = steps[0];
   if (!head.call || !/^(select|selectDistinct|insert|update|delete)$/.test(head.name)) return undefined;
   const filters: ColumnUse[] = [];
-  const state = { opaque: false };
+  const state: FilterState = { opaque: false };
   let batched = false;
   let entity: string | undefined;
   let limit: number | undefined;
@@ -176,6 +215,8 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     selects,
     filters,
     opaqueFilter: state.opaque,
+    // A join's columns are not told apart from the table's: only a single-table chain says which rows it keeps.
+    ...(conjunctive(filters, state) && !steps.some((s) => /join/i.test(s.name)) ? { conjunctive: true as const } : {}),
     orderBy,
     limit,
     limitAt,
