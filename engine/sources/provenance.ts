@@ -122,6 +122,15 @@ function nodeOrigin(file: string, n: ts.Node): Origin {
   return { file, range: { start: n.getStart(), end: n.end } };
 }
 
+/** `this` inside a static method of a named class: that class's name (`static create() { getRepository(this) }`). */
+function staticThisClass(x: ts.Expression): string | undefined {
+  if (x.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  let f: ts.Node | undefined = x.parent;
+  while (f && (!isFunctionLike(f) || ts.isArrowFunction(f))) f = f.parent;
+  if (!f || !ts.isMethodDeclaration(f) || !ts.getModifiers(f)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return undefined;
+  return ts.isClassDeclaration(f.parent) ? f.parent.name?.text : undefined;
+}
+
 function isFunctionLike(n: ts.Node): boolean {
   return (
     ts.isFunctionDeclaration(n) ||
@@ -607,12 +616,48 @@ class FileProv implements FileProvenance {
         // An object literal returned is weaker than a generic result typed by an argument (`withReplicas<Q>(primary: Q): Q & {…}`
         // returning `{ ...primary, get select() {…} }`). Last, the declared result type (`txClient(): Prisma.TransactionClient`).
         const rv = callee.returnValue(fn.node, c);
-        if (rv && rv.kind !== 'object') return rv;
+        if (rv && rv.kind !== 'object') return this.entityPassedThrough(rv, fn.node, callee, e) ?? rv;
         return this.genericPassThrough(fn.node, fn.file, e, c) ?? rv ?? (fn.node.type ? callee.typeValue(fn.node.type, c) : undefined);
       }
       default:
         return undefined;
     }
+  }
+
+  /**
+   * A wrapper that hands its parameter to a library call taking an entity (`const getRepository = (target) =>
+   * dataSource.getRepository(target)`): its result is of no entity on its own (the parameter names none), and of
+   * the entity the caller passes (`getRepository(User)` → a repository of User). Only an entity-like argument
+   * counts: a string, a capitalised identifier, a member path (`schema.User`), or `this` in a static method (the class).
+   */
+  private entityPassedThrough(rv: Value, fn: ts.SignatureDeclaration, calleeProv: FileProv, call: ts.CallExpression): Value | undefined {
+    if (rv.kind !== 'instance' || rv.binding.entity !== undefined) return undefined;
+    const index = calleeProv.passedParamIndex(fn);
+    const arg = index === undefined ? undefined : call.arguments[index];
+    const x = arg ? skipOuter(arg) : undefined;
+    if (!x || (ts.isIdentifier(x) && !/^[A-Z]/.test(x.text))) return undefined;
+    const entity = stringArg(x) ?? (ts.isIdentifier(x) ? x.text : ts.isPropertyAccessExpression(x) ? x.name.text : staticThisClass(x));
+    return entity === undefined ? undefined : { kind: 'instance', binding: { ...rv.binding, entity } };
+  }
+
+  /** The index of the parameter a function returns handed, as the first argument, to a call (`return ds.getRepository(target)`). */
+  passedParamIndex(fn: ts.SignatureDeclaration): number | undefined {
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    if (!body) return undefined;
+    let ret: ts.Expression | undefined;
+    if (!ts.isBlock(body)) ret = body;
+    else {
+      const returns = body.statements.filter(ts.isReturnStatement);
+      if (returns.length !== 1) return undefined;
+      ret = returns[0].expression;
+    }
+    const r = ret ? skipOuter(ret) : undefined;
+    if (!r || !ts.isCallExpression(r) || !ts.isPropertyAccessExpression(skipOuter(r.expression))) return undefined;
+    const a0 = r.arguments[0] ? skipOuter(r.arguments[0]) : undefined;
+    if (!a0 || !ts.isIdentifier(a0)) return undefined;
+    const d = this.declarationOf(a0);
+    const i = d && ts.isParameter(d) ? fn.parameters.indexOf(d) : -1;
+    return i >= 0 ? i : undefined;
   }
 
   /**
