@@ -12,7 +12,7 @@
  * becomes the loop collecting the rows (or the keys of a keyed update/delete) where it wrote them, and
  * one statement after the loop:
  *
- *     const folderRows = [];
+ *     const folderRows: (typeof folders.$inferInsert)[] = [];
  *     for (const child of children) { …; folderRows.push({ id, name: child.name, parentId }); }
  *     if (folderRows.length) await tx.insert(folders).values(folderRows);
  *
@@ -36,6 +36,10 @@
  * call that takes an array, Drizzle `values`, Knex/TypeORM `insert`, Kysely `values`). One statement binds at
  * most 65,535 values (rows × columns, or keys) where the loop had no limit: the title says to chunk a list
  * that can pass it.
+ *
+ * The rows array is declared with the library's own row input type (`Prisma.<Model>CreateManyInput[]`, Drizzle
+ * `(typeof t.$inferInsert)[]`): untyped, a literal field (`level: 'write'`) would widen to `string` and fail the
+ * write's enum-typed column. Where the library names no such type, a row holding a literal is not rewritten.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
@@ -168,6 +172,29 @@ interface Collected {
   batched: string;
   title: string;
   imports: { module: string; name: string }[];
+  /** The array's declared type: the library's own row input type (AdapterRules.insertRows/insertRowsType). */
+  type?: string;
+}
+
+/**
+ * Would a value of the row lose its type in an untyped `const rows = []`: a literal (`level: 'write'`, also in a
+ * conditional or `??`, or a `const` of the function holding one) widens to `string`/`number` there, where the
+ * write call's parameter kept it an enum or literal union. Without the library's row type such a rewrite is not offered.
+ */
+function widensInUntypedArray(row: ts.ObjectLiteralExpression, fnText: string): boolean {
+  const literal = (e: ts.Expression): boolean => {
+    e = unparen(e);
+    if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e)) return true;
+    if (ts.isPrefixUnaryExpression(e)) return literal(e.operand);
+    if (ts.isConditionalExpression(e)) return literal(e.whenTrue) || literal(e.whenFalse);
+    if (ts.isBinaryExpression(e) && /^(\?\?|\|\||&&)$/.test(e.operatorToken.getText())) return literal(e.left) || literal(e.right);
+    if (ts.isObjectLiteralExpression(e)) return widensInUntypedArray(e, fnText);
+    if (ts.isArrayLiteralExpression(e)) return e.elements.some((x) => !ts.isSpreadElement(x) && literal(x));
+    // `const level = 'write'` has a literal type that widens where the object is not contextually typed.
+    if (ts.isIdentifier(e)) return new RegExp(`\\bconst\\s+${e.text.replace(/\$/g, "\\$")}\\s*=\\s*['"\`\\d-]`).test(fnText);
+    return false;
+  };
+  return row.properties.some((p) => (ts.isPropertyAssignment(p) ? literal(p.initializer) : ts.isShorthandPropertyAssignment(p) ? literal(p.name) : true));
 }
 
 function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.ObjectLiteralExpression | undefined, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {
@@ -177,13 +204,21 @@ function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.Objec
   if (!row || !collected || loopUses(node, loopNames, row).length) return undefined;
   // In one transaction a collision fails the loop and the batch alike; outside one, the note below says what changes.
   const mayCollide = !p.inTx && insertMayCollide(ctx, site, node);
-  const own = adapter.rules.insertRows({ call: node, row, rows: collected, mayCollide });
-  if (own) return { collected, pushed: row.getText(), batched: own.text, title: `collect the rows and insert them after the loop in one ${own.title}`, imports: [] };
+  const table = site.table ? ctx.table(site.table) : undefined;
+  const own = adapter.rules.insertRows({ call: node, row, rows: collected, mayCollide, tableText: table ? tableSource(ctx, table) : undefined });
+  const fnText = p.fn.getText();
+  if (own) {
+    if (!own.rowsType && widensInUntypedArray(row, fnText)) return undefined;
+    return { collected, pushed: row.getText(), batched: own.text, title: `collect the rows and insert them after the loop in one ${own.title}`, imports: own.rowsType?.imports ?? [], type: own.rowsType?.type };
+  }
   const calls = chainCalls(node);
-  const target = adapter.rules.insertRowsCall(calls, calls.map(methodOf));
+  const methods = calls.map(methodOf);
+  const target = adapter.rules.insertRowsCall(calls, methods);
   if (!target || target.arguments.length !== 1 || unparen(target.arguments[0]) !== row) return undefined;
+  const rowsType = adapter.rules.insertRowsType(calls, methods);
+  if (!rowsType && widensInUntypedArray(row, fnText)) return undefined;
   const title = `collect the rows and insert them in one multi-row INSERT after the loop${mayCollide ? ' (a row that collides with a unique key now fails them all)' : ''}`;
-  return { collected, pushed: row.getText(), batched: render(node, [whole(row, collected)], ''), title, imports: [] };
+  return { collected, pushed: row.getText(), batched: render(node, [whole(row, collected)], ''), title, imports: rowsType?.imports ?? [], type: rowsType?.type };
 }
 
 function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {
@@ -290,7 +325,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const loopStart = p.loop.getStart();
   const loopEnd = p.loop.getEnd();
   const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', loopStart - 1) + 1))![0];
-  edits.push({ file: ctx.file.path, range: { start: loopStart, end: loopStart }, newText: `const ${c.collected} = [];\n${indent}` });
+  edits.push({ file: ctx.file.path, range: { start: loopStart, end: loopStart }, newText: `const ${c.collected}${c.type ? `: ${c.type}` : ''} = [];\n${indent}` });
   edits.push({ file: ctx.file.path, range: { start: p.stmt.getStart(), end: p.stmt.getEnd() }, newText: `${c.collected}.push(${c.pushed});` });
   edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${c.collected}.length) await ${c.batched};` });
   const what = site.table ?? site.entity ?? 'rows';

@@ -308,6 +308,18 @@ export interface RowsInsertInput {
   rows: string;
   /** A row could collide with a unique key (insertMayCollide). */
   mayCollide: boolean;
+  /** The source text that defines the table (model block, table call, entity class): the model's own name. */
+  tableText?: string;
+}
+
+/**
+ * The library's own input type of one row, for the array a loop collects the rows into: an untyped `const rows = []`
+ * widens a literal field (`level: 'write'`) to `string`, which the library's enum- or literal-typed column rejects.
+ */
+export interface RowsType {
+  /** The array's type (`Prisma.ProjectAccessCreateManyInput[]`). */
+  type: string;
+  imports?: { module: string; name: string }[];
 }
 
 /** A per-row keyed update whose values differ per row, collected as tuples `[key, ...values]` into the array `rows`. */
@@ -357,7 +369,7 @@ export interface AdapterRules {
    * One INSERT of collected rows in place of a per-row insert whose call takes no array as it is (Prisma `create`
    * → `createMany`); libraries whose insert call takes an array use insertRowsCall instead.
    */
-  insertRows(input: RowsInsertInput): { text: string; title: string } | undefined;
+  insertRows(input: RowsInsertInput): { text: string; title: string; rowsType?: RowsType } | undefined;
   /**
    * A keyed update with per-row values as one raw `UPDATE … FROM unnest(…)` where the library runs raw SQL
    * (kit/rows-update.ts); undefined when the call is not a plain keyed update or a column is not plain.
@@ -365,6 +377,8 @@ export interface AdapterRules {
   rowsUpdate(input: RowsUpdateInput): RowsUpdate | undefined;
   /** The call of a chain that takes the row(s) of an insert, when it accepts an array of rows. */
   insertRowsCall(calls: ts.CallExpression[], methods: string[]): ts.CallExpression | undefined;
+  /** The type of the rows array that insertRowsCall's call takes (Drizzle `(typeof t.$inferInsert)[]`), when the library names one. */
+  insertRowsType(calls: ts.CallExpression[], methods: string[]): RowsType | undefined;
   /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */
   isWrite(site: QuerySite, node: ts.Node | undefined, text: string): boolean;
   /** An explicit column selection in the library's syntax. */

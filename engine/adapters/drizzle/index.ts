@@ -20,7 +20,7 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
 import { firstArgument, noModels, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, FixPiece, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, RowsUpdate, RowsUpdateInput, SelectInput } from '../types';
+import type { Adapter, Batched, FixPiece, SchemaLinkDecl, BatchInput, ChainQuery, DefinitionRef, EntityDecl, RowsType, RowsUpdate, RowsUpdateInput, SelectInput } from '../types';
 import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { drizzleKit } from './migrations';
@@ -526,6 +526,14 @@ function selectColumns({ site, node, fields, file, insertOption }: SelectInput) 
   };
 }
 
+/** `(typeof t.$inferInsert)[]` for `insert(t).values(rows)`: the table's own insert row (a literal field keeps its type). */
+function insertRowsType(calls: ts.CallExpression[]): RowsType | undefined {
+  const insert = calls.find((c) => fx.methodOf(c) === 'insert');
+  const t = insert?.arguments.length === 1 ? insert.arguments[0] : undefined;
+  const named = (e: ts.Expression): boolean => ts.isIdentifier(e) || (ts.isPropertyAccessExpression(e) && named(e.expression));
+  return t && named(t) ? { type: `(typeof ${t.getText()}.$inferInsert)[]` } : undefined;
+}
+
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
   return `load all rows at once with \`inArray(table.${col}, …)\``;
@@ -628,6 +636,7 @@ export const drizzle: Adapter<'drizzle'> = {
     insertRows: none,
     rowsUpdate,
     insertRowsCall: (calls, methods) => (methods.includes('insert') ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
+    insertRowsType,
     isWrite: writesByKind,
     selectColumns,
     optionsArgIndex: firstArgument,

@@ -369,6 +369,7 @@ export const knex: Adapter<'knex'> = {
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: (calls) => calls.find((c) => fx.methodOf(c) === 'insert'),
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns,
     optionsArgIndex: firstArgument,

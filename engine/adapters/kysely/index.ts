@@ -276,6 +276,7 @@ export const kysely: Adapter<'kysely'> = {
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: (calls, methods) => (methods.includes('insertInto') && methods[0] === 'execute' ? calls.find((c) => fx.methodOf(c) === 'values') : undefined),
+    insertRowsType: none,
     isWrite,
     selectColumns,
     optionsArgIndex: firstArgument,

@@ -111,6 +111,7 @@ export const pg: Adapter<'pg'> = {
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: none,
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns: none,
     optionsArgIndex: firstArgument,

@@ -104,6 +104,7 @@ export const postgres: Adapter<'postgres'> = {
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: none,
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns: none,
     optionsArgIndex: firstArgument,

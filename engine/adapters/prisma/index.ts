@@ -24,7 +24,7 @@ import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, BatchInput, ChainQuery, RowsInsertInput, RowsUpdate, RowsUpdateInput, WriteInput } from '../types';
+import type { Adapter, Batched, BatchInput, ChainQuery, RowsInsertInput, RowsType, RowsUpdate, RowsUpdateInput, WriteInput } from '../types';
 import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
@@ -235,12 +235,38 @@ function scalarCreateRow(call: ts.CallExpression): ts.ObjectLiteralExpression | 
   return scalar ? row : undefined;
 }
 
+/**
+ * `Prisma.<Model>CreateManyInput[]`, the type createMany's `data` takes, with `Prisma` from the client module the
+ * file already uses: its own import of `Prisma` (type-only too, aliased too), else `@prisma/client` where the file
+ * imports from it. A file that reaches a generated client only through its own module (`import { db } from './db'`)
+ * gets none: the caller then keeps the rewrite only where no literal would widen.
+ */
+function createManyInputType(call: ts.CallExpression, model: string): RowsType | undefined {
+  let fromClient = false;
+  for (const st of call.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+    const nb = st.importClause?.namedBindings;
+    const own = nb && ts.isNamedImports(nb) ? nb.elements.find((e) => (e.propertyName ?? e.name).text === 'Prisma') : undefined;
+    if (own) return { type: `${own.name.text}.${model}CreateManyInput[]` };
+    if (st.moduleSpecifier.text === '@prisma/client') fromClient = true;
+  }
+  return fromClient ? { type: `Prisma.${model}CreateManyInput[]`, imports: [{ module: '@prisma/client', name: 'Prisma' }] } : undefined;
+}
+
 /** A per-row `create` whose rows a loop collected → one `createMany` (rules/n-plus-one-collect-fix.ts). */
-function insertRows({ call, rows, mayCollide }: RowsInsertInput): { text: string; title: string } | undefined {
+function insertRows({ call, rows, mayCollide, tableText }: RowsInsertInput): { text: string; title: string; rowsType?: RowsType } | undefined {
   if (!scalarCreateRow(call) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
-  const recv = call.expression.expression.getText();
+  const delegate = call.expression.expression;
+  const recv = delegate.getText();
   const skip = mayCollide ? ', skipDuplicates: true' : '';
-  return { text: `${recv}.createMany({ data: ${rows}${skip} })`, title: `createMany({ data: ${rows}${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}` };
+  // The delegate is the model's name with its first letter lowered (`projectAccess` of `model ProjectAccess`,
+  // `user_profile` of `model user_profile`): the schema's model where it is that one, else the delegate's name capitalised.
+  const d = ts.isPropertyAccessExpression(delegate) ? delegate.name.text : undefined;
+  const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+  const model = /^\s*model\s+(\w+)/.exec(tableText ?? '')?.[1];
+  const name = d && model && lower(model) === lower(d) ? model : d && d.charAt(0).toUpperCase() + d.slice(1);
+  const rowsType = name && /^\w+$/.test(name) ? createManyInputType(call, name) : undefined;
+  return { text: `${recv}.createMany({ data: ${rows}${skip} })`, title: `createMany({ data: ${rows}${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}`, rowsType };
 }
 
 /** The fields an `@updatedAt` marks in the model's text: Prisma sets them on every update, raw SQL does not. */
@@ -490,6 +516,7 @@ export const prisma: Adapter<'prisma'> = {
     insertRows,
     rowsUpdate,
     insertRowsCall: none,
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
     optionsArgIndex: firstArgument,

@@ -322,6 +322,7 @@ export const sequelize: Adapter<'sequelize'> = {
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: none,
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find(All|One|AndCountAll)$/.test(site.operation) ? insertOption('attributes', fx.fieldsArray(fields)) : undefined),
     optionsArgIndex: firstArgument,

@@ -81,6 +81,7 @@ export const slonik: Adapter<'slonik'> = {
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: none,
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns: none,
     optionsArgIndex: firstArgument,

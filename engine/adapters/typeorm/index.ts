@@ -427,6 +427,7 @@ export const typeorm: Adapter<'typeorm'> = {
     insertRows: none,
     rowsUpdate,
     insertRowsCall: (calls, methods) => (methods[0] === 'insert' ? calls[0] : undefined),
+    insertRowsType: none,
     isWrite: writesByKind,
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
     optionsArgIndex,
