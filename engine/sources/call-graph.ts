@@ -22,6 +22,7 @@ import type { Range } from '../types';
 import { enclosingIterations, type FunctionRole, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
 import { inPlaceResolver } from './in-place';
+import { bufferFlushed } from './buffer-flush';
 import { memoised, onceGuarded } from './memo';
 import { fileProvenance } from './provenance';
 import type { QuerySite } from './query-sites';
@@ -649,7 +650,7 @@ export class CallGraph {
       if (sum) {
         const sf = this.project.tsAst(fn.file);
         // A call that only fills an empty field or outer variable (`if (this.ids === undefined) this.ids = await load()`) runs once, not per call.
-        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node) && !onceGuarded(n, fn.node));
+        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node) && !onceGuarded(n, fn.node) && !bufferFlushed(n, fn.node));
         for (const s of sum.sites) {
           if (s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined)) add({ site: s, path: [], loopedInHelper: loopedWithin(this.project, s) });
         }
@@ -708,7 +709,7 @@ export class CallGraph {
     const sf = this.project.tsAst(target.file);
     // As for queriesOf: a query or call on a path the call's arguments rule out (`if (singlePage)` never passed) does not run.
     const env = bindArguments(target.node, call, callerEnv);
-    const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, target.node, env)) && !memoGuarded(n, target.node) && !onceGuarded(n, target.node));
+    const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, target.node, env)) && !memoGuarded(n, target.node) && !onceGuarded(n, target.node) && !bufferFlushed(n, target.node));
     const site = sum?.sites.find((s) => s.executes && s.batched && s.batchOperands?.length && live(sf ? findNode(sf, s.range) : undefined));
     const here = (t: string): string => argumentFor(target.node, call, t);
     if (site) return { target, site, mapOperand: here };
