@@ -137,7 +137,27 @@ function readColumnDecorator(d: Decorated, m: ts.PropertyDeclaration, property: 
   const spec: ColumnSpec = { name: s('name') ?? property, type: pgType, notNull: primary || !nullable, fieldName: property };
   const unique = b('unique');
   if (unique) spec.unique = true;
+  const domain = declaredValues(m.type, values);
+  if (domain) spec.declaredValues = domain;
   return { property, spec, primary, generated };
+}
+
+/**
+ * The values a property's declared type names: a project enum (`status: MediaRequestStatus`, its members' values) or
+ * a union of literals (`'movie' | 'tv'`). The column's domain as the code writes it; an alias or any other type gives nothing.
+ */
+function declaredValues(t: ts.TypeNode | undefined, values: Values): string[] | undefined {
+  if (!t) return undefined;
+  if (ts.isUnionTypeNode(t)) {
+    const lits = t.types.filter((u) => !(ts.isLiteralTypeNode(u) && u.literal.kind === ts.SyntaxKind.NullKeyword) && u.kind !== ts.SyntaxKind.UndefinedKeyword);
+    const out = lits.map((u) => (ts.isLiteralTypeNode(u) && (ts.isStringLiteral(u.literal) || ts.isNumericLiteral(u.literal)) ? u.literal.text : undefined));
+    if (out.length === 1 && lits.length === 1) return declaredValues(lits[0], values);
+    return out.length > 1 && out.every((v): v is string => v !== undefined) ? out : undefined;
+  }
+  if (!ts.isTypeReferenceNode(t) || t.typeArguments || !ts.isIdentifier(t.typeName)) return undefined;
+  const d = values.lookup(t.typeName)?.node;
+  if (!d || !ts.isEnumDeclaration(d) || !d.members.length) return undefined;
+  return d.members.map((m) => (m.initializer && (ts.isStringLiteral(m.initializer) || ts.isNumericLiteral(m.initializer)) ? m.initializer.text : propertyName(m.name, values) ?? m.name.getText()));
 }
 
 /** The entity a class declares (or undefined), with the columns of its own members and its base classes. */
