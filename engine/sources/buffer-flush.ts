@@ -7,9 +7,8 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { containsNode } from './iteration';
+import { declarationAbove, outside, squash } from './memo';
 import { skipOuter } from './ts-expr';
-
-const squash = (t: string): string => t.replace(/\s+/g, '');
 
 /** Whether `node` runs only when a buffer declared outside `stop` reaches a size and is emptied there. */
 export function bufferFlushed(node: ts.Node, stop: ts.Node): boolean {
@@ -17,7 +16,9 @@ export function bufferFlushed(node: ts.Node, stop: ts.Node): boolean {
     const p = n.parent;
     if (!ts.isIfStatement(p) || p.thenStatement !== n) continue;
     const buf = sizeThreshold(p.expression);
-    if (buf && declaredOutside(buf, stop) && (empties(p.thenStatement, squash(buf.getText())) || callsEmptier(p.thenStatement, squash(buf.getText())))) return true;
+    if (!buf || !declaredOutside(buf, stop)) continue;
+    const key = squash(buf.getText());
+    if (empties(p.thenStatement, key) || callsEmptier(p.thenStatement, key)) return true;
   }
   return false;
 }
@@ -45,15 +46,8 @@ function sizeThreshold(cond: ts.Expression): ts.Expression | undefined {
 function declaredOutside(buf: ts.Expression, stop: ts.Node): boolean {
   if (ts.isPropertyAccessExpression(buf) && buf.expression.kind === ts.SyntaxKind.ThisKeyword) return true;
   if (!ts.isIdentifier(buf)) return false;
-  for (let s: ts.Node | undefined = buf.parent; s; s = s.parent) {
-    if (!ts.isBlock(s) && !ts.isSourceFile(s)) continue;
-    for (const st of s.statements) {
-      if (!ts.isVariableStatement(st)) continue;
-      const d = st.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === buf.text);
-      if (d) return d.getEnd() <= stop.getStart() || d.getStart() >= stop.getEnd();
-    }
-  }
-  return false;
+  const d = declarationAbove(buf, true);
+  return !!d && outside(d, stop);
 }
 
 /** `buf.length = 0`, `buf = []`, `buf.splice(0…)`, `buf.clear()` inside `body`. */

@@ -9,7 +9,8 @@ import ts = require('typescript');
 import { skipOuter } from './ts-expr';
 import { containsNode } from './iteration';
 
-const squash = (t: string): string => t.replace(/\s+/g, '');
+/** An expression's text without whitespace: the key slots and buffers are compared by. */
+export const squash = (t: string): string => t.replace(/\s+/g, '');
 
 /** Whether `node` runs only to fill an empty slot that outlives `stop` (a loop body, a helper's function). */
 export function memoised(node: ts.Node, stop: ts.Node): boolean {
@@ -44,10 +45,10 @@ function storeSlot(e: ts.Expression, stop: ts.Node): boolean {
   return !!d && outside(d, stop);
 }
 
-const outside = (d: ts.Node, stop: ts.Node): boolean => d.getEnd() <= stop.getStart() || d.getStart() >= stop.getEnd();
+export const outside = (d: ts.Node, stop: ts.Node): boolean => d.getEnd() <= stop.getStart() || d.getStart() >= stop.getEnd();
 
 /** The variable declaration an identifier names (only `let` ones unless `anyKind`), found by walking the enclosing blocks. */
-function declarationAbove(id: ts.Identifier, anyKind: boolean): ts.VariableDeclaration | undefined {
+export function declarationAbove(id: ts.Identifier, anyKind: boolean): ts.VariableDeclaration | undefined {
   for (let s: ts.Node | undefined = id.parent; s; s = s.parent) {
     if (!ts.isBlock(s) && !ts.isSourceFile(s)) continue;
     for (const st of s.statements) {

@@ -1783,10 +1783,7 @@ class FileProv implements FileProvenance {
     let found: Value | undefined;
     const visit = (n: ts.Node): void => {
       if (found || ts.isClassLike(n) || ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return;
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-        const l = n.left;
-        if (ts.isPropertyAccessExpression(l) && l.expression.kind === ts.SyntaxKind.ThisKeyword && l.name.text === name) found = this.valueOf(n.right, c);
-      }
+      if (assignsThis(n, name)) found = this.valueOf(n.right, c);
       ts.forEachChild(n, visit);
     };
     for (const m of cls.members) {
@@ -1810,17 +1807,19 @@ class FileProv implements FileProvenance {
 
   private assignedInConstructor(body: ts.Block, name: string, c: Ctx): Value | undefined {
     for (const st of body.statements) {
-      if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
-      const b = st.expression;
-      if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
-      const l = b.left;
-      if (ts.isPropertyAccessExpression(l) && l.expression.kind === ts.SyntaxKind.ThisKeyword && l.name.text === name) {
-        const v = this.valueOf(b.right, c);
-        if (v) return v;
-      }
+      if (!ts.isExpressionStatement(st) || !assignsThis(st.expression, name)) continue;
+      const v = this.valueOf(st.expression.right, c);
+      if (v) return v;
     }
     return undefined;
   }
+}
+
+/** `this.<name> = …`. */
+function assignsThis(n: ts.Node, name: string): n is ts.BinaryExpression {
+  if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  const l = n.left;
+  return ts.isPropertyAccessExpression(l) && l.expression.kind === ts.SyntaxKind.ThisKeyword && l.name.text === name;
 }
 
 /** `Omit<T, K>`, `Pick<T, K>`, `Partial<T>`, `Required<T>`, `Readonly<T>`, `NonNullable<T>`: the wrapped type and the keys. */
