@@ -25,8 +25,15 @@ export interface FieldUse {
 /** The expression whose value is the query's result (`await q`, `q` itself), climbing through awaits and parens. */
 export function resultHolder(node: ts.Node): ts.Node {
   let n = node;
-  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) || isNoRowBranch(n.parent, n))) n = n.parent;
   return n;
+}
+
+/** `c ? await q : null` (either way round): the conditional holds the query's result or no row at all. */
+function isNoRowBranch(p: ts.Node, n: ts.Node): boolean {
+  if (!ts.isConditionalExpression(p) || p.condition === n) return false;
+  const other = p.whenTrue === n ? p.whenFalse : p.whenTrue;
+  return other.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(other) && other.text === 'undefined');
 }
 
 /** How a row value (identifier `row`) is used in `scope`: field reads only, or it escapes. */
@@ -90,6 +97,8 @@ function rowsUse(n: ts.Expression, out: Set<string>): boolean {
     const call = p.parent;
     // `.length` counts rows, reads no column.
     if (m === 'length') return true;
+    // `rows.slice(n)`: some of the rows, used like them.
+    if (m === 'slice' && ts.isCallExpression(call) && call.expression === p) return rowsUse(call, out);
     if (!ARRAY_ELEMENT_METHODS.test(m) || !ts.isCallExpression(call) || call.expression !== p) return false;
     const cb = call.arguments[0];
     if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return false;
@@ -100,9 +109,12 @@ function rowsUse(n: ts.Expression, out: Set<string>): boolean {
       } else if (!bindingKeys(param.name, out)) return false;
     }
     if (!params.length) return false;
-    // filter/find/sort return rows: used further, followed only when discarded or counted.
-    return !(m === 'filter' || m === 'find' || m === 'sort') || isDiscardedOrFieldRead(call);
+    // filter/sort return rows, find one row: their result is followed like the query's own.
+    if (m === 'filter' || m === 'sort') return rowsUse(call, out);
+    if (m === 'find') return oneRowUse(call, out);
+    return true;
   }
+
   if (ts.isForOfStatement(p) && p.expression === n) {
     const init = p.initializer;
     if (!ts.isVariableDeclarationList(init) || !init.declarations[0]) return false;
@@ -128,9 +140,25 @@ function bindingKeys(name: ts.BindingName, out: Set<string>): boolean {
   return true;
 }
 
-function isDiscardedOrFieldRead(call: ts.CallExpression): boolean {
-  const p = call.parent;
-  return ts.isExpressionStatement(p) || (ts.isPropertyAccessExpression(p) && p.name.text === 'length');
+/** One row produced in place (`rows.find(cb)`): a field read of it, a presence check, discarded, or held in a variable whose uses are field reads. */
+function oneRowUse(e: ts.Expression, out: Set<string>): boolean {
+  let n: ts.Node = e;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isNonNullExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  if (ts.isExpressionStatement(p)) return true;
+  if (ts.isPropertyAccessExpression(p) && p.expression === n) {
+    if (ts.isCallExpression(p.parent) && p.parent.expression === p) return false;
+    out.add(p.name.text);
+    return true;
+  }
+  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isIdentifier(p.name)) {
+    let fn: ts.Node | undefined = p.parent;
+    while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+    const body = fn && (ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body);
+    return !!body && rowFieldUses(p.name.text, body, p, out);
+  }
+  return false;
 }
 
 /**
@@ -182,6 +210,8 @@ export type OverFetchVerdict =
        * (`keyOnlyWorthIt`), so a one-row lookup of a narrow table by id stays quiet.
        */
       keyOnly?: true;
+      /** The code reads no field of the rows (a presence check, a count of them): `usedCols` is the primary key, what a column list would keep. */
+      noField?: true;
     };
 
 /**
@@ -196,8 +226,11 @@ export function overFetchVerdict(
   keyCols: ColumnInfo[],
   isLarge: (c: ColumnInfo) => boolean = (c) => isLargeType(c.type),
 ): OverFetchVerdict {
-  if (!fields || fields.size === 0) return { report: false };
-  const usedCols: ColumnInfo[] = [];
+  if (!fields) return { report: false };
+  // No field read at all (a presence check, `rows.length`): the row's key is all a column list needs.
+  const none = fields.size === 0;
+  if (none && !keyCols.length) return { report: false };
+  const usedCols: ColumnInfo[] = none ? [...keyCols] : [];
   for (const f of fields) {
     const c = column(f);
     if (!c) return { report: false };
@@ -205,13 +238,16 @@ export function overFetchVerdict(
   }
   const unused = all.filter((c) => !usedCols.includes(c));
   if (!unused.length) return { report: false };
-  const largeUnused = unused.filter(isLarge);
-  if (largeUnused.length) return { report: true, usedCols, unused, largeUnused };
+  // A presence check never reads a column, so nothing says how big a text column the code elsewhere parses as
+  // JSON is here: only a large type (jsonb, bytea, arrays …) makes a row fetched for its existence costly.
+  const largeUnused = unused.filter(none ? (c) => isLarge(c) && isLargeType(c.type) : isLarge);
+  const noField = none ? ({ noField: true } as const) : {};
+  if (largeUnused.length) return { report: true, usedCols, unused, largeUnused, ...noField };
   if (all.length <= NARROW_COLUMNS && !all.some(isLarge)) return { report: false };
   // Only small columns unread: worth a finding only when the code wanted nothing but the row's key
-  // (a lookup for its id); reading other fields too, the rest costs a few bytes a row.
+  // (a lookup for its id, or no field at all); reading other fields too, the rest costs a few bytes a row.
   if (!usedCols.every((c) => keyCols.includes(c))) return { report: false };
-  return { report: true, usedCols, unused, largeUnused, keyOnly: true };
+  return { report: true, usedCols, unused, largeUnused, keyOnly: true, ...noField };
 }
 
 /**
