@@ -349,6 +349,7 @@ function validProblem(p: unknown): p is Problem {
 function validResult(r: unknown, rel: string, length: number, known: ReadonlySet<string>): r is AnalysisResult {
   if (!isObj(r) || !Array.isArray(r.findings) || !Array.isArray(r.problems)) return false;
   if (r.missingSchema !== undefined && typeof r.missingSchema !== 'string') return false;
+  if (r.reach !== undefined && !(isObj(r.reach) && isInt(r.reach.sites) && isInt(r.reach.unresolved) && (r.reach.firstUnresolved === undefined || (isRange(r.reach.firstUnresolved) && r.reach.firstUnresolved.end <= length)))) return false;
   const inside = (x: unknown) => isRange(x) && x.end <= length;
   for (const f of r.findings as unknown[]) {
     if (!isObj(f)) return false;

@@ -7,7 +7,7 @@
  * order, so the report is the same however the work was split.
  */
 import { availableParallelism } from 'node:os';
-import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, REACH_INPUT, USAGE_INPUT, initParser, isAnalyzable, isSchemaSource, missingSchemaProblems } from '../engine';
+import { type AnalysisResult, type FileUsage, type Finding, type Problem, type QuerylensConfig, type SchemaProblem, PATHS_INPUT, REACH_INPUT, USAGE_INPUT, initParser, isAnalyzable, isSchemaSource, missingSchemaProblems, unresolvedQueriesProblems } from '../engine';
 import { type InputState, type LintCache, sha1 } from './cache';
 import { lazyReader, runClock } from './files';
 import { LintPool } from './pool';
@@ -232,6 +232,8 @@ export class LintRun {
     const findings: Finding[] = [];
     // Code that runs queries with no schema to read: one problem per package, naming what stays silent.
     const problems: Problem[] = missingSchemaProblems(analysed.map((f) => [f, results.get(f)!]));
+    // Most query-looking calls unrecognised: "no findings" would mislead, so say how many and where to look.
+    problems.push(...unresolvedQueriesProblems(analysed.map((f) => [f, results.get(f)!])));
     for (const f of analysed) {
       const r = results.get(f)!;
       findings.push(...r.findings);

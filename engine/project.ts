@@ -21,6 +21,7 @@ import { resolveModulePath } from './sources/provenance';
 import { schemaReaders } from './adapters';
 import type { SchemaModel, SchemaProblem } from './schema/types';
 import { fileQuerySites } from './sources/orm';
+import { unresolvedCandidates } from './sources/unresolved';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
@@ -113,6 +114,40 @@ export function missingSchemaProblems(results: Iterable<[string, AnalysisResult]
     out.push({ kind: 'schema', file, message: r.missingSchema });
   }
   return out;
+}
+
+/** Fewer unresolved look-alike calls than this never make the unresolved-queries problem (a stray `findMany` on a non-database object). */
+export const UNRESOLVED_QUERIES_MIN = 5;
+
+/**
+ * One `unresolved-queries` problem when most calls that look like queries were not recognised (more
+ * unresolved candidates than query sites, and at least UNRESOLVED_QUERIES_MIN of them): "no findings" then
+ * says little, so the report says how many were missed and points at `querylens queries`. Decided from the
+ * same counts that command lists (AnalysisResult.reach), at the file with the most unresolved calls.
+ */
+export function unresolvedQueriesProblems(results: Iterable<[string, AnalysisResult]>): Problem[] {
+  let sites = 0;
+  let unresolved = 0;
+  let worst: { file: string; n: number; range?: Range } | undefined;
+  for (const [file, r] of results) {
+    if (!r.reach) continue;
+    sites += r.reach.sites;
+    unresolved += r.reach.unresolved;
+    if (r.reach.unresolved && (!worst || r.reach.unresolved > worst.n)) worst = { file, n: r.reach.unresolved, range: r.reach.firstUnresolved };
+  }
+  if (!worst || unresolved < UNRESOLVED_QUERIES_MIN || unresolved <= sites) return [];
+  const total = sites + unresolved;
+  return [
+    {
+      kind: 'unresolved-queries',
+      file: worst.file,
+      ...(worst.range ? { range: worst.range } : {}),
+      message:
+        `${unresolved} of ${total} calls that look like queries were not recognised (${worst.n} in this file), so the rules did not check them ` +
+        `and the findings cover only the ${sites} query site${sites === 1 ? '' : 's'} that were: run \`querylens queries\` to see each unrecognised call and why ` +
+        '(often a client handed out by a wrapper querylens does not follow)',
+    },
+  ];
 }
 
 /**
@@ -851,7 +886,27 @@ export class Project implements ProjectServices {
     } catch {
       // The explanation is a courtesy: no schema status rather than no analysis.
     }
-    return missingSchema ? { findings, problems, missingSchema } : { findings, problems };
+    const result: AnalysisResult = missingSchema ? { findings, problems, missingSchema } : { findings, problems };
+    if (reaches && language === 'ts') {
+      const reach = this.reachCounts(path, text);
+      if (reach) result.reach = reach;
+    }
+    return result;
+  }
+
+  /** The file's recognised query sites and unresolved look-alike calls, counted (AnalysisResult.reach). */
+  private reachCounts(path: string, text: string): AnalysisResult['reach'] {
+    try {
+      const sites = this.memo(`querySites:${path}`, text, () => fileQuerySites(this, path));
+      const sf = this.tsAst(path);
+      const known = new Set(sites.map((s) => s.range.start));
+      const unresolved = sf ? unresolvedCandidates(this, path, sf).filter((u) => !known.has(u.range.start)) : [];
+      if (!sites.length && !unresolved.length) return undefined;
+      return unresolved.length ? { sites: sites.length, unresolved: unresolved.length, firstUnresolved: unresolved[0]!.range } : { sites: sites.length, unresolved: 0 };
+    } catch {
+      // A count is a courtesy: no count rather than no analysis.
+      return undefined;
+    }
   }
 }
 

@@ -146,7 +146,9 @@ export type ProblemKind =
   /** A documented limit was hit (nesting depth, statement size, set-operation arms): that part was not analysed. */
   | 'limit'
   | 'unused-suppression'
-  | 'config';
+  | 'config'
+  /** Most calls that look like queries were not recognised: the findings cover only what was (`querylens queries` lists why). */
+  | 'unresolved-queries';
 
 /** Input the engine could not use, reported beside findings rather than thrown. */
 export interface Problem {
@@ -166,4 +168,9 @@ export interface AnalysisResult {
    * how to point at a schema (the editor's status bar shows it; the CLI reports it once per package).
    */
   missingSchema?: string;
+  /**
+   * How many query sites the file's code was recognised to run, and how many calls that look like queries
+   * were not (the counts `querylens queries` lists); absent when both are 0.
+   */
+  reach?: { sites: number; unresolved: number; firstUnresolved?: Range };
 }

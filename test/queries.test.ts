@@ -118,6 +118,55 @@ describe('querylens queries', () => {
     assert.match(doc.unresolved[0].reason, /`qb` is a Kysely query builder whose statement querylens could not read/);
   });
 
+  // kaneo (evaluated): its client came through a wrapper querylens did not follow, 149 of 153 query-looking calls were
+  // unresolved, and lint printed "No findings". Most calls unresolved → one unresolved-queries problem, in every format.
+  const lazyClient = (unresolved: number, recognised: number): Record<string, string> => ({
+    'package.json': '{"name":"app"}',
+    'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+    'src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\ndeclare function lazy(): any;\nexport const db = lazy();\n",
+    'src/users.ts': [
+      "import { db, pool } from './db';",
+      'export async function all() {',
+      ...Array.from({ length: unresolved }, (_, i) => `  await db.query.users.findMany({ where: { id: ${i} } });`),
+      ...Array.from({ length: recognised }, (_, i) => `  await pool.query('SELECT email FROM users WHERE id = $1', [${i}]);`),
+      '}',
+      '',
+    ].join('\n'),
+  });
+
+  it('lint warns, in every format, when most calls that look like queries were not recognised', async () => {
+    const dir = project(lazyClient(6, 1));
+    const q = JSON.parse((await ql(dir, ['queries', '--format', 'json'])).stdout) as { summary: { queries: number; unresolved: number } };
+    assert.deepEqual([q.summary.queries, q.summary.unresolved], [1, 6]);
+    const j = await ql(dir, ['lint', '--format', 'json']);
+    const doc = JSON.parse(j.stdout) as { findings: unknown[]; problems: { kind: string; file: string; line?: number; message: string }[] };
+    assert.deepEqual(doc.findings, []);
+    const p = doc.problems.filter((x) => x.kind === 'unresolved-queries');
+    assert.equal(p.length, 1, j.stdout);
+    assert.equal(p[0].file, 'src/users.ts');
+    assert.equal(p[0].line, 3, 'at the first unrecognised call of the file with the most');
+    assert.match(p[0].message, /^6 of 7 calls that look like queries were not recognised \(6 in this file\).*the 1 query site that were: run `querylens queries`/);
+    const stylish = await ql(dir, ['lint', '--no-color']);
+    assert.match(stylish.stdout, /unresolved-queries +6 of 7 calls/);
+    assert.match(stylish.stdout, /⚠ No findings in \d+ files, but most calls that look like queries were not recognised/);
+    assert.doesNotMatch(stylish.stdout, /✔ No findings/);
+    for (const format of ['sarif', 'github', 'gitlab', 'html']) {
+      const r = await ql(dir, ['lint', '--format', format]);
+      assert.match(r.stdout, /6 of 7 calls that look like queries were not recognised/, format);
+    }
+  });
+
+  it('lint says nothing of unresolved calls when most were recognised, or when only a few look like queries', async () => {
+    for (const [unresolved, recognised] of [
+      [6, 6],
+      [4, 0],
+    ]) {
+      const r = await ql(project(lazyClient(unresolved, recognised)), ['lint', '--format', 'json']);
+      const doc = JSON.parse(r.stdout) as { problems: { kind: string }[] };
+      assert.deepEqual(doc.problems.filter((x) => x.kind === 'unresolved-queries'), [], `${unresolved} unresolved, ${recognised} recognised`);
+    }
+  });
+
   it('a bad option is a usage error (exit 2)', async () => {
     const dir = project(FILES);
     const r = await ql(dir, ['queries', '--format', 'sarif']);

@@ -11,7 +11,8 @@
  *
  * The fingerprint hashes the path, the rule and the finding's stable id
  * (engine/baseline.ts: the text of its lines, not the line number), so moved
- * code keeps its issue. Unused suppressions, which fail the run, are issues too.
+ * code keeps its issue. Unused suppressions, which fail the run, are issues too, and so is the warning that most
+ * calls that look like queries were not recognised (`unresolved-queries`).
  */
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../engine';
@@ -58,6 +59,14 @@ export function buildGitlab(report: Report): GitlabIssue[] {
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
     out.push({ description: p.message, check_name: 'querylens/unused-suppression', fingerprint: hash(l.path, p.kind, p.message, String(n)), severity: 'minor', location: { path: l.path, lines: { begin: l.line } } });
+  }
+  // Most query-looking calls unrecognised: the merge request should not read "no findings" as clean. One per run,
+  // fingerprinted by kind only (its counts change with every edit).
+  for (const p of report.problems) {
+    if (p.kind !== 'unresolved-queries') continue;
+    const l = problemLocation(report, p);
+    if (!l) continue;
+    out.push({ description: p.message, check_name: `querylens/${p.kind}`, fingerprint: hash(p.kind), severity: 'info', location: { path: l.path, lines: { begin: l.line } } });
   }
   return out;
 }

@@ -135,6 +135,10 @@ export function formatStylish(report: Report, color: boolean): string {
     const fixable = report.findings.filter((f) => f.fixes.some((x) => x.safety === 'safe')).length;
     if (fixable) out.push(p.dim(`  ${plural(fixable, 'finding')} potentially fixable with the --fix option.`));
     out.push(...notes);
+  } else if (report.problems.some((x) => x.kind === 'unresolved-queries')) {
+    // Most query-looking calls were not recognised: "no findings" is not a clean bill.
+    out.push(p.yellow(p.bold(`⚠ No findings in ${plural(s.files, 'file')}, but most calls that look like queries were not recognised (listed above): run querylens queries to see why.`)));
+    out.push(...notes);
   } else {
     const note = report.problems.length ? ` (${plural(report.problems.length, 'problem')} with the input, listed above)` : '';
     out.push(p.green(`✔ No findings in ${plural(s.files, 'file')}${note}.`));
