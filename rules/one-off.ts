@@ -16,7 +16,7 @@
 import type { RuleContext } from '../engine/context';
 
 /** A directory segment naming migrations, data migrations, seeds or backfills (n-plus-one's narrower convention). */
-const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|seeds?|seeders?|seeding|backfills?)\//i;
+const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|(?:[a-z0-9]+[-_])+migrations|seeds?|seeders?|seeding|backfills?)\//i;
 /**
  * A file named as a seed, backfill or migration script (`seed.ts`, `seed-users.ts`, `backfill-attribute-values.ts`,
  * `migrate-data.sql`), also behind a numeric or date prefix (outline's `scripts/20210716000000-backfill-revisions.ts`).

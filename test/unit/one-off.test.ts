@@ -24,6 +24,8 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
       'src/db/seeds/001_users.ts',
       'db/migrate.ts',
       'server/scripts/20210716000000-backfill-revisions.ts', // outline
+      'packages/db/code-migrations/2-accounts.ts', // openpanel
+      'src/db/mongo_migrations/001.ts',
     ]) {
       assert.ok(isOneOffScriptPath(p), p);
     }
@@ -35,6 +37,9 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
       'src/seedling/plant.ts',
       'src/backfiller.ts',
       'src/2fa-seedless.ts',
+      'packages/db/src/code-migrations-ui/status.ts',
+      'src/migrationsView/list.ts',
+      'src/features/account-migration/route.ts',
     ]) {
       assert.ok(!isOneOffScriptPath(p), p);
     }
