@@ -72,7 +72,7 @@ function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
   if (ce && ts.isCallExpression(ce)) {
     const callee = ce.expression;
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-    if (CHUNK_CALL.test(name)) return true;
+    if (CHUNK_CALL.test(name) && !yieldsItems(ce)) return true;
   }
   if (!el) return false;
   return containsNode(scope.body, (n) => {
@@ -83,6 +83,39 @@ function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
 }
 
 const CHUNK_CALL = /chunk|batch|partition|paginate|splitEvery/i;
+
+/**
+ * Whether a call is to a generator of this file (a function, or a method of the enclosing class through
+ * `this.`) that hands out its pages' rows one by one: every `yield` delegates (`yield* page`). Its name may
+ * say "paginated", but the loop's element is one row (jellyseerr's `for await (const media of
+ * this.loadAvailableMediaPaginated(50))`, `yield* (page = await repo.find({ take }))`).
+ */
+function yieldsItems(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  let decl: ts.FunctionLikeDeclaration | undefined;
+  if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    let cls: ts.Node | undefined = call.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    const name = callee.name.text;
+    decl = cls && ts.isClassLike(cls) ? (cls.members.find((m) => ts.isMethodDeclaration(m) && m.name.getText() === name && m.body) as ts.MethodDeclaration | undefined) : undefined;
+  } else if (ts.isIdentifier(callee)) {
+    const name = callee.text;
+    decl = call.getSourceFile().statements.find((st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === name && !!st.body);
+  }
+  if (!decl?.asteriskToken || !decl.body) return false;
+  let yields = 0;
+  let delegated = 0;
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n)) return;
+    if (ts.isYieldExpression(n)) {
+      yields++;
+      if (n.asteriskToken) delegated++;
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(decl.body, visit);
+  return yields > 0 && yields === delegated;
+}
 
 /**
  * A counter loop over a list of chunks whose query takes the indexed chunk whole: `const batches = chunk(ids, 10);
