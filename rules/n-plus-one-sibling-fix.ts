@@ -48,7 +48,7 @@ function bodyQuery(fn: ts.SignatureDeclaration): ts.Expression | undefined {
 }
 
 /** The top-level statement that declares the helper (a function declaration or `const f = …`), and its name. */
-function helperStatement(fn: ts.SignatureDeclaration): { stmt: ts.Statement; name: string; exported: boolean } | undefined {
+export function helperStatement(fn: ts.SignatureDeclaration): { stmt: ts.Statement; name: string; exported: boolean } | undefined {
   let stmt: ts.Node | undefined;
   let name: string | undefined;
   if (ts.isFunctionDeclaration(fn) && fn.name) {
@@ -64,7 +64,7 @@ function helperStatement(fn: ts.SignatureDeclaration): { stmt: ts.Statement; nam
 }
 
 /** `getUserById` → `getUsersByIds`-like names: `…ById` → `…ByIds`, else `…Many`. */
-function siblingName(name: string): string {
+export function siblingName(name: string): string {
   return /ById$/.test(name) ? name.replace(/ById$/, 'ByIds') : `${name}Many`;
 }
 
@@ -152,7 +152,7 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
 }
 
 /** The module a file imports `name` from, by name and not renamed. */
-function importOf(sf: ts.SourceFile, name: string): string | undefined {
+export function importOf(sf: ts.SourceFile, name: string): string | undefined {
   for (const st of sf.statements) {
     if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || st.importClause?.isTypeOnly) continue;
     const nb = st.importClause?.namedBindings;
