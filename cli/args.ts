@@ -469,8 +469,9 @@ Lint options:
                                configuration, schema and statistics) did not change
       --cache-location PATH    the cache file or a directory for it (default:
                                node_modules/.cache/querylens/ under the project root)
-      --concurrency auto|N     worker threads (default auto: one per core for large
-                               runs; 1: no threads); the report is the same either way
+      --concurrency auto|N     worker threads (default auto: two for projects of 300
+                               files up to 5 M characters on 2+ cores, else one thread;
+                               1: no threads); the report is the same either way
       --report-unused-suppressions
                                report querylens-disable comments and suppressions-file
                                entries that suppress nothing (they count as warnings for

@@ -17,6 +17,28 @@ import { type FileTask, LintSession, type SessionInit } from './session';
 /** Below this many files to analyse per thread, threads cost more than they save (start-up, duplicated helper parses). */
 const MIN_FILES_PER_THREAD = 150;
 /**
+ * `--concurrency auto` uses worker threads only for code up to this many characters. Every worker repeats work
+ * one thread does once (loading TypeScript and the SQL parser, the prefilter's scan, the helpers its files
+ * import, the project-wide usage pass) and adds 115–300 MB. Measured cold on 2 shared cores (`lint --format json`,
+ * one thread → two): kaneo 4.3 M characters 16.2 → 11.4 s wall, 379 → 501 MB; jellyseerr 2.6 M 7.0 → 6.5 s,
+ * 268 → 450 MB; teable 6.2 M 21.9 → 25.5 s, 393 → 587 MB; outline 9.8 M 23.9 → 34.9 s, 393 → 614 MB; Unleash
+ * 15.1 M (90 % of its files reach no data library: little parallel work, the scan repeated) 5.7 → 7.3 s and
+ * 9.4 → 15.8 s CPU, 430 → 733 MB. Past it, one thread is faster here and a pool passes 600 MB.
+ */
+const AUTO_MAX_CHARS = 5_000_000;
+/**
+ * At most this many threads for `auto`: a third thread added 115–160 MB (jellyseerr 566 MB, kaneo 616 MB, Unleash
+ * 893 MB with three), which a 600 MB bound does not leave room for.
+ */
+const AUTO_MAX_THREADS = 2;
+
+/** The threads `--concurrency auto` uses: a pool only where it was measured to pay and to stay under 600 MB, else one. */
+export function autoThreads(cores: number, files: number, chars: number): number {
+  if (chars > AUTO_MAX_CHARS) return 1;
+  return Math.max(1, Math.min(cores, AUTO_MAX_THREADS, Math.floor(files / MIN_FILES_PER_THREAD)));
+}
+
+/**
  * Characters of source whose syntax trees a thread holds before dropping them (Project.release):
  * about 25 bytes of heap per character, so ≈ 200 MB per thread.
  */
@@ -245,9 +267,16 @@ export class LintRun {
   private async startPool(files: number): Promise<LintPool | undefined> {
     const { concurrency, registryRules } = this.setup;
     if (!registryRules) return undefined;
-    const wanted = concurrency === 'auto' ? Math.min(availableParallelism(), Math.floor(files / MIN_FILES_PER_THREAD)) : Math.min(concurrency, files);
+    const wanted = concurrency === 'auto' ? autoThreads(availableParallelism(), files, this.codeChars()) : Math.min(concurrency, files);
     if (wanted < 2) return undefined;
     return LintPool.start(wanted, this.init, () => this.session(), this.setup.workerScript);
+  }
+
+  /** Characters of the linted files' texts: what a run's memory grows with. */
+  private codeChars(): number {
+    let n = 0;
+    for (const f of this.setup.analysed) n += this.setup.texts.get(f)?.length ?? 0;
+    return n;
   }
 
   /** The schema's problems (every package's): from the cache when it was written for this setup, else from the schemas built here. */

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PassInfo } from '../cli/lint';
 import { main } from '../cli/main';
+import { autoThreads } from '../cli/run';
 import { ensureBundles } from './bundles';
 
 const repo = path.join(__dirname, '..');
@@ -72,6 +73,14 @@ describe('--concurrency: threads report what one thread reports', function () {
 
   it('one thread dropping its trees after every file = keeping them (the example)', async () => {
     assert.equal((await lint(example, ['.', '--concurrency', '1'], 0)).out, (await lint(example, ['.', '--concurrency', '1'])).out);
+  });
+
+  it('auto: two threads for a mid-sized project on two or more cores, one thread for a large or small one or one core', () => {
+    assert.equal(autoThreads(2, 1_000, 4_000_000), 2);
+    assert.equal(autoThreads(16, 1_000, 4_000_000), 2, 'a third thread would pass the memory bound');
+    assert.equal(autoThreads(1, 1_000, 4_000_000), 1);
+    assert.equal(autoThreads(16, 5_600, 15_000_000), 1, 'past the characters a pool was measured to pay for');
+    assert.equal(autoThreads(16, 200, 400_000), 1, 'fewer than 150 files a thread');
   });
 
   it('--concurrency takes auto or a positive number', async () => {
