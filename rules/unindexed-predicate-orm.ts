@@ -92,7 +92,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       if (rel.fkColumns.some((c) => indexCoverage(table, { column: c, op: 'eq' }, { eqColumns, facts }).served)) continue;
     }
     const coverage = (p: ColumnPredicate): IndexCoverage => indexCoverage(table, p, { eqColumns, facts });
-    let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string } | undefined;
+    let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string; noFix?: boolean } | undefined;
     if (preds.length) {
       const selective = (p: OrmPredicate): boolean =>
         selectivity({ column: p.column, op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
@@ -103,7 +103,10 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       const low = preds.find((p) => coverage(p).served);
       const lowWhy = low && selectivity({ column: low.column, op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);
       const note = low && lowWhy && !lowWhy.selective ? notDrivingNote(low, coverage(low), lowWhy.why) : '';
-      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note };
+      // One branch of an OR: an index on its column turns the scan into a BitmapOr only if every other branch has one too.
+      const partOfOr = !!culprit.use.or && !everyBranchServed(preds, culprit, coverage, selective);
+      const orNote = partOfOr ? `; it is one branch of an OR, which an index serves only when every branch has one: an index on ${culprit.column} alone would leave the others unserved (no index fix)` : '';
+      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note: note + orNote, noFix: partOfOr };
     } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range) && !site.filterHidden) {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
       // A filter the adapter cannot see (`where: scopeWhere({ userId })`) may be the access path: say nothing.
@@ -126,7 +129,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
     for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
     const existing = table.indexes.length ? table.indexes.map(indexText).join(', ') : 'none';
-    const fix = migrationFix(ctx, { table, column: finding.pred.column }, finding.v.fix);
+    const fix = finding.noFix ? undefined : migrationFix(ctx, { table, column: finding.pred.column }, finding.v.fix);
     ctx.report({
       message: `${table.name}.${finding.pred.column} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
       range: finding.use.range ?? site.range,
@@ -135,6 +138,22 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       fixes: fix ? [fix] : [],
     });
   }
+}
+
+/**
+ * Whether every branch of the OR the culprit sits in (ColumnUse.or) would be served once the culprit's column has
+ * an index of its own: each branch must have a selective filter of its own (not under a further OR or NOT) that an
+ * index serves, or that is on the culprit's column the way the culprit is. A branch with no readable filter (a
+ * relation filter only) is not served.
+ */
+function everyBranchServed(preds: OrmPredicate[], culprit: OrmPredicate, coverage: (p: ColumnPredicate) => IndexCoverage, selective: (p: OrmPredicate) => boolean): boolean {
+  const or = culprit.use.or!;
+  if (or.nested) return false;
+  for (let b = 0; b < or.of; b++) {
+    const own = preds.filter((p) => p.use.or?.group === or.group && p.use.or.branch === b && !p.use.or.nested);
+    if (!own.some((p) => selective(p) && (coverage(p).served || (p.column === culprit.column && p.op === culprit.op && !p.caseInsensitive)))) return false;
+  }
+  return true;
 }
 
 /**

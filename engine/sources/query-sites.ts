@@ -57,6 +57,20 @@ export interface ColumnUse {
   value?: string;
   /** Compared case-insensitively (Prisma `mode: 'insensitive'` sends ILIKE): a B-tree on the column serves no such comparison. */
   caseInsensitive?: true;
+  /** Written inside an OR (Prisma `OR: […]`, TypeORM `where: [{…}, {…}]`): not a conjunct of the filter. */
+  or?: OrBranch;
+}
+
+/**
+ * Which OR a filter sits in (the outermost one): `group` is where that OR is written (its offset), `branch` which of
+ * its `of` branches; `nested` when a second OR (or a NOT) lies between that branch and the filter, so the filter is
+ * not one of the branch's own conjuncts.
+ */
+export interface OrBranch {
+  group: number;
+  branch: number;
+  of: number;
+  nested?: true;
 }
 
 /** One call that runs (or builds) a query. */

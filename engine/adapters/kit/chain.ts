@@ -124,11 +124,28 @@ const RELATION_FILTERS = new Set(['some', 'every', 'none', 'is', 'isNot']);
  * filters, not columns of this table, and are skipped.
  */
 export function whereObjectFilters(where: ts.Expression | undefined, out: ColumnUse[] = [], state?: OpaqueState): ColumnUse[] {
+  return whereTerms(where, out, state, false);
+}
+
+/**
+ * The filters of `where` into `out`; an array is an OR of its elements (TypeORM `where: [{…}, {…}]`, Prisma
+ * `OR: […]`) unless `conjunction` (Prisma `AND: […]`). Each filter of an OR is tagged with its outermost OR
+ * (ColumnUse.or).
+ */
+/** Filters written under a NOT (their OR tag, if any, is then `nested`). */
+const UNDER_NOT = new WeakSet<ColumnUse>();
+
+function whereTerms(where: ts.Expression | undefined, out: ColumnUse[], state: OpaqueState | undefined, conjunction: boolean): ColumnUse[] {
   if (!where) return out;
   const w = unparen(where);
   if (ts.isArrayLiteralExpression(w)) {
-    // TypeORM `where: [{…}, {…}]` (OR of objects).
-    for (const el of w.elements) whereObjectFilters(ts.isSpreadElement(el) ? el.expression : el, out, state);
+    for (const [i, el] of w.elements.entries()) {
+      const from = out.length;
+      whereTerms(ts.isSpreadElement(el) ? el.expression : el, out, state, false);
+      if (conjunction || w.elements.length < 2) continue;
+      const tag = { group: w.getStart(), branch: i, of: w.elements.length };
+      for (let k = from; k < out.length; k++) out[k].or = out[k].or || UNDER_NOT.has(out[k]) ? { ...tag, nested: true } : tag;
+    }
     return out;
   }
   // A where held in a variable or built by a call: its conditions are unknown.
@@ -141,8 +158,14 @@ export function whereObjectFilters(where: ts.Expression | undefined, out: Column
       continue;
     }
     if (key === 'AND' || key === 'OR' || key === 'NOT') {
-      if (ts.isPropertyAssignment(p)) whereObjectFilters(p.initializer, out, state);
-      else opaque(state, out);
+      if (!ts.isPropertyAssignment(p)) {
+        opaque(state, out);
+        continue;
+      }
+      const from = out.length;
+      whereTerms(p.initializer, out, state, key === 'AND');
+      // A NOT's filters are not conjuncts of the OR branch they sit in either.
+      if (key === 'NOT') for (let k = from; k < out.length; k++) UNDER_NOT.add(out[k]);
       continue;
     }
     if (ts.isShorthandPropertyAssignment(p)) {
