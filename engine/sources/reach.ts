@@ -19,7 +19,7 @@
  * library's module.
  */
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
-import { EXTENDS, heritageNames, IMPLEMENTS } from './implementations';
+import { EXTENDS, heritageNames, IMPLEMENTS, TYPED_OBJECT } from './implementations';
 import { isTsLike } from './ts-ast';
 
 export interface ReachHost {
@@ -148,6 +148,9 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
     if (f && f !== path) imports.push(f);
   }
   const implemented: string[] = [];
+  // An object declared with an interface as its type implements it too (`const store: InsightStore = {`).
+  const obj = new RegExp(TYPED_OBJECT);
+  for (let m = obj.exec(text); m; m = obj.exec(text)) implemented.push(m[2].replace(/^.*\./, ''));
   if (/\b(implements|interface)\b/.test(text)) {
     const cls = new RegExp(IMPLEMENTS);
     for (let m = cls.exec(text); m; m = cls.exec(text)) implemented.push(...heritageNames(m[2]));
