@@ -143,12 +143,66 @@ export function declaredNames(node: ts.Node): Set<string> {
   return out;
 }
 
+/**
+ * The names a loop declares, by where each is visible: `shadowed(id)` is true when a declaration inside `loop`
+ * (not inside `moved`, the code that moves out with the rewrite) binds the name `id` reads at its place — a
+ * `const` of the loop body, the element, a parameter of a callback that encloses `id`. A callback parameter
+ * elsewhere in the loop (`where: (table, { eq }) => …` of another query) does not bind an `eq` read outside it.
+ */
+export function loopBindings(loop: ts.Node, moved?: ts.Node): (id: ts.Identifier) => boolean {
+  const scopes = new Map<string, ts.Node[]>();
+  const inMoved = (n: ts.Node): boolean => !!moved && n.getStart() >= moved.getStart() && n.getEnd() <= moved.getEnd();
+  const container = (d: ts.Node): ts.Node | undefined => {
+    let n: ts.Node = d;
+    while (ts.isBindingElement(n) || ts.isObjectBindingPattern(n) || ts.isArrayBindingPattern(n)) n = n.parent;
+    if (ts.isParameter(n)) return n.parent;
+    if (ts.isFunctionDeclaration(d) || ts.isClassDeclaration(d)) return d.parent;
+    if (ts.isVariableDeclaration(n)) {
+      const list = n.parent;
+      if (ts.isCatchClause(list)) return list;
+      if (!ts.isVariableDeclarationList(list)) return undefined;
+      const blockScoped = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0;
+      for (let p: ts.Node = list.parent; p; p = p.parent) {
+        if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p;
+        if (blockScoped && (ts.isBlock(p) || ts.isForStatement(p) || ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isCaseBlock(p))) return p;
+      }
+    }
+    return undefined;
+  };
+  const visit = (n: ts.Node): void => {
+    if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name && ts.isIdentifier(n.name) && !inMoved(n)) {
+      // Unknown scope: the whole loop.
+      const c = container(n) ?? loop;
+      const list = scopes.get(n.name.text) ?? [];
+      list.push(c);
+      scopes.set(n.name.text, list);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(loop);
+  return (id) => (scopes.get(id.text) ?? []).some((c) => id.getStart() >= c.getStart() && id.getEnd() <= c.getEnd());
+}
+
 /** Variables assigned inside a node (`x = …`, `x += …`, `x++`). */
 export function assignedNames(node: ts.Node): Set<string> {
   const out = new Set<string>();
   const visit = (n: ts.Node): void => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left)) out.add(n.left.text);
     if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && ts.isIdentifier(n.operand)) out.add(n.operand.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return out;
+}
+
+/** The identifiers a node reads (not property names). */
+function identifiersRead(node: ts.Node): ts.Identifier[] {
+  const out: ts.Identifier[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) {
+      const p = n.parent;
+      if (!((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n))) out.push(n);
+    }
     ts.forEachChild(n, visit);
   };
   visit(node);
@@ -359,9 +413,8 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!anchor) return undefined;
   const coll = unparen(scope.collectionExpr).getText();
   // Nothing the query reads may be declared inside the loop, except the element.
-  const inner = declaredNames(scope.node);
-  inner.delete(el);
-  for (const n of readNames(node)) if (inner.has(n)) return undefined;
+  const shadowed = loopBindings(scope.node, node);
+  for (const id of identifiersRead(node)) if (id.text !== el && shadowed(id)) return undefined;
   // Nor any variable the loop reassigns (the hoisted query would see its value before the loop).
   const reassigned = assignedNames(scope.body);
   for (const n of readNames(node)) if (n !== el && reassigned.has(n)) return undefined;

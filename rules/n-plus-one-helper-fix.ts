@@ -27,6 +27,7 @@ import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
 import { anchorStatement, declaredNames, elementUses, hoistRead, isPlainRef, perElementErrorHandling, readNames } from './n-plus-one-fix';
+import { keyMayThrowSkipped } from './n-plus-one-prefetch-fix';
 
 /** The expression a function returns when its body is that one return (or an expression body), else undefined. */
 function soleReturn(fn: ts.SignatureDeclaration): ts.Expression | undefined {
@@ -122,6 +123,7 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   // A promise used as one (`getUser(id).then(…)`) cannot become a Map lookup.
   if (!ts.isAwaitExpression(call.parent) && (ts.isPropertyAccessExpression(call.parent) || ts.isElementAccessExpression(call.parent))) return undefined;
   const coll = unparen(scope.collectionExpr).getText();
+  if (keyMayThrowSkipped(scope, call, arg.getText())) return undefined;
   const keysExpr = ts.isIdentifier(arg) && arg.text === el ? coll : `${coll}.map((${el}) => ${arg.getText()})`;
   const fix = hoistRead(ctx, { site, query, key: pUses[0], keysExpr, lookup: arg.getText(), target: call, scope, anchor, coll, sf });
   if (!fix) return undefined;

@@ -9,8 +9,10 @@
  *
  * What is pure here: property reads (no `?.`), `Number(…)`/`String(…)`, `.trim()`/`.toLowerCase()`/
  * `.toUpperCase()`/`.toString()`, template literals, and names declared outside the loop that it never
- * reassigns. The query and its Map live in n-plus-one-fix.ts (hoistRead); the library's batched form is its
- * adapter's (AdapterRules.batchedRead).
+ * reassigns (a name bound only inside a callback elsewhere in the loop is not the loop's: loopBindings). A key that reads
+ * below one property of the element is mapped over every element before the loop, so it is offered only where the loop
+ * reads it unconditionally (keyMayThrowSkipped). The query and its Map live in n-plus-one-fix.ts (hoistRead); the
+ * library's batched form is its adapter's (AdapterRules.batchedRead).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
@@ -19,7 +21,7 @@ import type { RuleContext } from '../engine/context';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, hoistRead, isPlainRef, loopChangesData, perElementErrorHandling } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, hoistRead, isPlainRef, loopBindings, loopChangesData, perElementErrorHandling } from './n-plus-one-fix';
 
 /** Methods of a string or number that read nothing but their receiver. */
 const PURE_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'toLocaleLowerCase', 'toLocaleUpperCase']);
@@ -167,11 +169,11 @@ export function keyOf(use: ts.Identifier): ts.Expression | undefined {
  * Names the loop body declares from the element before the query's statement, at its top level, each a
  * `const` whose value is a pure expression of the element (and of earlier such names): their values.
  */
-export function elementAliases(scope: IterationScope, node: ts.Node, el: ElementBinding, outerOk: (name: string) => boolean): Map<string, string> {
+export function elementAliases(scope: IterationScope, node: ts.Node, el: ElementBinding, outerOk: (id: ts.Identifier) => boolean): Map<string, string> {
   const aliases = new Map<string, string>();
   const body = scope.body;
   if (!ts.isBlock(body)) return aliases;
-  const ok = (e: ts.Expression): boolean => pureExpression(e) && namesRead(e).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n.text));
+  const ok = (e: ts.Expression): boolean => pureExpression(e) && namesRead(e).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n));
   for (const st of body.statements) {
     if (st.getEnd() >= node.getStart()) break;
     if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
@@ -213,6 +215,30 @@ export function substitute(e: ts.Node, aliases: Map<string, string>): string {
   return text;
 }
 
+/**
+ * Could mapping the key over every element throw where the loop did not? A key that reads below one property of
+ * the element (`el.project.id`, `el.email.toLowerCase()`) can, for an element the loop skips before the query
+ * (`if (!el.project) continue;`) or reads only under a condition (`if (el.project) q(el.project.id)`): the
+ * prefetch maps it over every element first. The element, one property of it, and `Number(…)`/`String(…)` of
+ * those read nothing that can be missing.
+ */
+export function keyMayThrowSkipped(scope: IterationScope, node: ts.Node, keyText: string): boolean {
+  if (/^((Number|String)\()?[\w$]+(\.[\w$]+)?\)?$/.test(keyText.replace(/\s+/g, '')) && !/^\(/.test(keyText)) return false;
+  const body = scope.body;
+  for (let n: ts.Node = node.parent; n && n !== body && n !== scope.node; n = n.parent) {
+    if (ts.isIfStatement(n) || ts.isConditionalExpression(n) || ts.isCaseClause(n)) return true;
+    if (ts.isBinaryExpression(n) && /^(&&|\|\||\?\?)$/.test(n.operatorToken.getText())) return true;
+  }
+  let leaves = false;
+  const visit = (x: ts.Node): void => {
+    if (leaves || x.getStart() >= node.getStart() || (ts.isFunctionLike(x) && x !== scope.node)) return;
+    if (ts.isContinueStatement(x) || ts.isBreakStatement(x) || ts.isReturnStatement(x) || ts.isThrowStatement(x)) leaves = true;
+    else ts.forEachChild(x, visit);
+  };
+  visit(body);
+  return leaves;
+}
+
 /** The prefetch of a read by key written in the loop, as a suggestion; undefined when it is not mechanical. */
 export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
   const source = collectionSource(scope.collectionExpr);
@@ -225,9 +251,9 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   if (!sf || !anchor) return undefined;
   const coll = source.base;
   // Names the loop declares or reassigns change per element; the element's own names are the key's.
-  const inner = declaredNames(scope.node);
+  const shadowed = loopBindings(scope.node, node);
   const reassigned = assignedNames(scope.body);
-  const outerOk = (n: string): boolean => !inner.has(n) && !reassigned.has(n);
+  const outerOk = (n: ts.Identifier): boolean => !shadowed(n) && !reassigned.has(n.text);
   const aliases = elementAliases(scope, node, el, outerOk);
   const perElement = namesRead(node).filter((n) => el.names.has(n.text) || aliases.has(n.text));
   if (perElement.length === 0) return hoistInvariant(ctx, site, node, scope, anchor, outerOk);
@@ -236,8 +262,9 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   if (!key) return undefined;
   // Everything else the query reads is the same for every element.
   const rest = namesRead(node).filter((n) => n.getStart() < key.getStart() || n.getEnd() > key.getEnd());
-  if (!rest.every((n) => outerOk(n.text))) return undefined;
+  if (!rest.every((n) => outerOk(n))) return undefined;
   const keyText = substitute(key, aliases);
+  if (keyMayThrowSkipped(scope, node, keyText)) return undefined;
   const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? source.list : `${source.list}.map((${el.param}) => ${keyText})`;
   const lookup = key.getText();
   return hoistRead(ctx, { site, query: node, key, keysExpr, lookup, target: node, scope, anchor, coll, sf });
@@ -250,8 +277,8 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
  * `…OrThrow`/`…OrFail`: before the loop it would run even for an empty collection), and a loop that does
  * not write what it reads.
  */
-function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration }, outerOk: (n: string) => boolean): Fix | undefined {
-  if (/OrThrow|OrFail/.test(site.operation) || !namesRead(node).every((n) => outerOk(n.text))) return undefined;
+function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration }, outerOk: (n: ts.Identifier) => boolean): Fix | undefined {
+  if (/OrThrow|OrFail/.test(site.operation) || !namesRead(node).every((n) => outerOk(n))) return undefined;
   const awaited = node.parent;
   if (!ts.isAwaitExpression(awaited)) return undefined;
   const decl = awaited.parent;

@@ -27,8 +27,8 @@ import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, elementUses, hoistRead, importEdits, perElementErrorHandling, render } from './n-plus-one-fix';
-import { collectionSource, elementAliases, elementBinding, keyOf, namesRead, pureExpression, substitute } from './n-plus-one-prefetch-fix';
+import { anchorStatement, assignedNames, elementUses, loopBindings, hoistRead, importEdits, perElementErrorHandling, render } from './n-plus-one-fix';
+import { collectionSource, elementAliases, elementBinding, keyMayThrowSkipped, keyOf, namesRead, pureExpression, substitute } from './n-plus-one-prefetch-fix';
 
 /** The query a helper's body is: `return q`, `return await q`, an expression body, or `const x = await q; return x;`. */
 function bodyQuery(fn: ts.SignatureDeclaration): ts.Expression | undefined {
@@ -101,20 +101,21 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   const anchor = anchorStatement(scope);
   const sf = ctx.tsAst();
   if (!el || !anchor || !sf) return undefined;
-  const inner = declaredNames(scope.node);
+  const shadowed = loopBindings(scope.node, call);
   const reassigned = assignedNames(scope.body);
-  const outerOk = (n: string): boolean => !inner.has(n) && !reassigned.has(n);
+  const outerOk = (n: ts.Identifier): boolean => !shadowed(n) && !reassigned.has(n.text);
   const aliases = elementAliases(scope, call, el, outerOk);
   const perElement = (e: ts.Node) => namesRead(e).filter((n) => el.names.has(n.text) || aliases.has(n.text));
   for (const [i, a] of call.arguments.entries()) {
     if (i === keyIndex) continue;
-    if (!pureExpression(a) || perElement(a).length || !namesRead(a).every((n) => outerOk(n.text))) return undefined;
+    if (!pureExpression(a) || perElement(a).length || !namesRead(a).every((n) => outerOk(n))) return undefined;
   }
   const arg = unparen(call.arguments[keyIndex]);
   const uses = perElement(arg);
-  if (uses.length !== 1 || keyOf(uses[0]) !== arg || !namesRead(arg).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n.text))) return undefined;
+  if (uses.length !== 1 || keyOf(uses[0]) !== arg || !namesRead(arg).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n))) return undefined;
   if (!ts.isAwaitExpression(call.parent) && (ts.isPropertyAccessExpression(call.parent) || ts.isElementAccessExpression(call.parent))) return undefined;
   const coll = source.base;
+  if (keyMayThrowSkipped(scope, call, substitute(arg, aliases))) return undefined;
   const keysExpr = el.plain && ts.isIdentifier(arg) && el.names.has(arg.text) ? source.list : `${source.list}.map((${el.param}) => ${substitute(arg, aliases)})`;
   const helperSf = fn.getSourceFile();
   const name = siblingName(decl.name);
