@@ -16,15 +16,33 @@ import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { isLargeType, typeWidth } from '../engine/model';
 import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
-import { findNode } from '../engine/sources/call-graph';
+import { findNode, resolveCallee } from '../engine/sources/call-graph';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, RelatedLocation } from '../engine/types';
-import { type FieldUse, fieldsRead, keyColumns, keyOnlyWorthIt, overFetchVerdict, resultHolder } from './row-use';
+import { type FieldUse, type HandOff, fieldsRead, keyColumns, keyOnlyWorthIt, overFetchVerdict, resultHolder } from './row-use';
 
 
 /** Fields of the result the code reads, or undefined when the result escapes or is not held in a variable. */
-function usedFields(site: QuerySite, node: ts.Node): FieldUse {
-  return fieldsRead(resultHolder(node), !adapterOf(site.library).orm.readsOneRow(site, node));
+function usedFields(ctx: RuleContext, site: QuerySite, node: ts.Node): FieldUse {
+  return fieldsRead(resultHolder(node), !adapterOf(site.library).orm.readsOneRow(site, node), handOffIn(ctx));
+}
+
+/** `any` or `any[]`. */
+function isAnyType(t: ts.TypeNode): boolean {
+  return t.kind === ts.SyntaxKind.AnyKeyword || (ts.isArrayTypeNode(t) && t.elementType.kind === ts.SyntaxKind.AnyKeyword);
+}
+
+/** Project functions a row is handed to, resolved through the call graph, with the body that reads their parameter. */
+export function handOffIn(ctx: RuleContext): HandOff {
+  return (call, i) => {
+    if (i < 0) return undefined;
+    const ref = resolveCallee(ctx.project, ctx.file.path, call);
+    const param = ref?.node.parameters[i];
+    const body = ref && (ref.node as ts.FunctionLikeDeclaration).body;
+    // A parameter declared with a type (`ticket: Ticket`) asks for the whole row: a narrower select would not compile.
+    if (!param || !body || (param.type && !isAnyType(param.type))) return undefined;
+    return { param, body };
+  };
 }
 
 /**
@@ -98,7 +116,7 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns.
     const opts = optionsArg(node, site);
     if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns', 'raw'])) continue;
-    const use = usedFields(site, node);
+    const use = usedFields(ctx, site, node);
     const all = [...table.columns.values()];
     const sizes = columnSizes(ctx, [table]);
     const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table), sizes.large);

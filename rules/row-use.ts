@@ -36,24 +36,44 @@ function isNoRowBranch(p: ts.Node, n: ts.Node): boolean {
   return other.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(other) && other.text === 'undefined');
 }
 
+/**
+ * The parameter of project code a value is handed to as an argument (`f(…, row, …)` → f's parameter at that
+ * position) and the body that uses it; undefined when the callee is not project code that can be read.
+ */
+export type HandOff = (call: ts.CallExpression, argIndex: number) => { param: ts.ParameterDeclaration; body: ts.Node } | undefined;
+
+/** The fields a project function reads of the value handed to it (one level deep: what it hands on escapes). */
+function handedOff(call: ts.CallExpression, arg: ts.Expression, handOff: HandOff | undefined, many: boolean, out: Set<string>): boolean {
+  const to = handOff?.(call, call.arguments.indexOf(arg));
+  if (!to || to.param.dotDotDotToken) return false;
+  if (!ts.isIdentifier(to.param.name)) return !many && bindingKeys(to.param.name, out);
+  return many ? rowsFieldUses(to.param.name.text, to.body, to.param, out) : rowFieldUses(to.param.name.text, to.body, to.param, out);
+}
+
 /** How a row value (identifier `row`) is used in `scope`: field reads only, or it escapes. */
-function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>): boolean {
+function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>, handOff?: HandOff): boolean {
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok) return;
     if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
-      const p = n.parent;
-      if ((ts.isPropertyAccessExpression(p) && p.expression === n) ) {
+      // `row!.field`, `(row).field`: the row itself.
+      let e: ts.Expression = n;
+      while (ts.isNonNullExpression(e.parent) || ts.isParenthesizedExpression(e.parent)) e = e.parent;
+      const p = e.parent;
+      if (ts.isCallExpression(p) && p.arguments.includes(e)) {
+        // Handed to project code that reads fields of it.
+        if (!handedOff(p, e, handOff, false, out)) ok = false;
+      } else if ((ts.isPropertyAccessExpression(p) && p.expression === e) ) {
         out.add(p.name.text);
-      } else if (ts.isElementAccessExpression(p) && p.expression === n && ts.isStringLiteral(p.argumentExpression)) {
+      } else if (ts.isElementAccessExpression(p) && p.expression === e && ts.isStringLiteral(p.argumentExpression)) {
         out.add(p.argumentExpression.text);
-      } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken) && p.left === n) {
+      } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken) && p.left === e) {
         // `if (!row)`, `row === null`: a presence check reads no column.
       } else if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) {
         /* presence check */
       } else if (ts.isIfStatement(p) || ts.isConditionalExpression(p)) {
         /* presence check */
-      } else if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isObjectBindingPattern(p.name)) {
+      } else if (ts.isVariableDeclaration(p) && p.initializer === e && ts.isObjectBindingPattern(p.name)) {
         for (const el of p.name.elements) {
           if (el.dotDotDotToken) ok = false;
           const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
@@ -78,11 +98,11 @@ function isPropertyName(n: ts.Identifier): boolean {
 const ARRAY_ELEMENT_METHODS = /^(map|forEach|filter|find|some|every|flatMap|findIndex|sort)$/;
 
 /** How a collection of rows (identifier `rows`) is used: element field reads through for…of and array callbacks, `.length`. */
-export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>): boolean {
+export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>, handOff?: HandOff): boolean {
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) ok = rowsUse(n, out);
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) ok = rowsUse(n, out, handOff);
     ts.forEachChild(n, visit);
   };
   visit(scope);
@@ -90,28 +110,30 @@ export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out:
 }
 
 /** One use of a collection of rows (`n`: the variable, or the awaited query itself): the fields it reads, or false when it escapes. */
-function rowsUse(n: ts.Expression, out: Set<string>): boolean {
+function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff): boolean {
   const p = n.parent;
+  // Handed to project code that reads fields of the rows.
+  if (ts.isCallExpression(p) && p.arguments.includes(n)) return handedOff(p, n, handOff, true, out);
   if (ts.isPropertyAccessExpression(p) && p.expression === n) {
     const m = p.name.text;
     const call = p.parent;
     // `.length` counts rows, reads no column.
     if (m === 'length') return true;
     // `rows.slice(n)`: some of the rows, used like them.
-    if (m === 'slice' && ts.isCallExpression(call) && call.expression === p) return rowsUse(call, out);
+    if (m === 'slice' && ts.isCallExpression(call) && call.expression === p) return rowsUse(call, out, handOff);
     if (!ARRAY_ELEMENT_METHODS.test(m) || !ts.isCallExpression(call) || call.expression !== p) return false;
     const cb = call.arguments[0];
     if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return false;
     const params = m === 'sort' ? cb.parameters.slice(0, 2) : cb.parameters.slice(0, 1);
     for (const param of params) {
       if (ts.isIdentifier(param.name)) {
-        if (!rowFieldUses(param.name.text, cb.body, param, out)) return false;
+        if (!rowFieldUses(param.name.text, cb.body, param, out, handOff)) return false;
       } else if (!bindingKeys(param.name, out)) return false;
     }
     if (!params.length) return false;
     // filter/sort return rows, find one row: their result is followed like the query's own.
-    if (m === 'filter' || m === 'sort') return rowsUse(call, out);
-    if (m === 'find') return oneRowUse(call, out);
+    if (m === 'filter' || m === 'sort') return rowsUse(call, out, handOff);
+    if (m === 'find') return oneRowUse(call, out, handOff);
     return true;
   }
 
@@ -119,7 +141,7 @@ function rowsUse(n: ts.Expression, out: Set<string>): boolean {
     const init = p.initializer;
     if (!ts.isVariableDeclarationList(init) || !init.declarations[0]) return false;
     const d = init.declarations[0];
-    return ts.isIdentifier(d.name) ? rowFieldUses(d.name.text, p.statement, d, out) : bindingKeys(d.name, out);
+    return ts.isIdentifier(d.name) ? rowFieldUses(d.name.text, p.statement, d, out, handOff) : bindingKeys(d.name, out);
   }
   if (ts.isElementAccessExpression(p) && p.expression === n && ts.isPropertyAccessExpression(p.parent) && p.parent.expression === p) {
     out.add(p.parent.name.text);
@@ -141,7 +163,7 @@ function bindingKeys(name: ts.BindingName, out: Set<string>): boolean {
 }
 
 /** One row produced in place (`rows.find(cb)`): a field read of it, a presence check, discarded, or held in a variable whose uses are field reads. */
-function oneRowUse(e: ts.Expression, out: Set<string>): boolean {
+function oneRowUse(e: ts.Expression, out: Set<string>, handOff?: HandOff): boolean {
   let n: ts.Node = e;
   while (ts.isParenthesizedExpression(n.parent) || ts.isNonNullExpression(n.parent)) n = n.parent;
   const p = n.parent;
@@ -156,7 +178,7 @@ function oneRowUse(e: ts.Expression, out: Set<string>): boolean {
     let fn: ts.Node | undefined = p.parent;
     while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
     const body = fn && (ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body);
-    return !!body && rowFieldUses(p.name.text, body, p, out);
+    return !!body && rowFieldUses(p.name.text, body, p, out, handOff);
   }
   return false;
 }
@@ -166,13 +188,13 @@ function oneRowUse(e: ts.Expression, out: Set<string>): boolean {
  * a variable of rows (`many`) or of one row, or a destructuring of one row. Undefined fields when the
  * result is not held in a variable or escapes.
  */
-export function fieldsRead(holder: ts.Node, many: boolean): FieldUse {
+export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff): FieldUse {
   const p = holder.parent;
   // Used in place, not held: `(await q).map((r) => r.id)`, `(await q)?.id`.
   if (p && ts.isPropertyAccessExpression(p) && p.expression === holder && ts.isExpression(holder) && !ts.isCallExpression(holder)) {
     const out = new Set<string>();
     if (!many) return p.name.text === 'then' ? {} : { fields: out.add(p.name.text) };
-    return rowsUse(holder, out) ? { fields: out } : {};
+    return rowsUse(holder, out, handOff) ? { fields: out } : {};
   }
   if (!p || !ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
   let fn: ts.Node | undefined = p.parent;
@@ -192,7 +214,7 @@ export function fieldsRead(holder: ts.Node, many: boolean): FieldUse {
     return { fields: out };
   }
   if (!ts.isIdentifier(p.name)) return {};
-  const ok = many ? rowsFieldUses(p.name.text, body, p, out) : rowFieldUses(p.name.text, body, p, out);
+  const ok = many ? rowsFieldUses(p.name.text, body, p, out, handOff) : rowFieldUses(p.name.text, body, p, out, handOff);
   return ok ? { fields: out } : {};
 }
 
