@@ -26,6 +26,7 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
   'over-fetching/orm-typeorm-sequelize': 'its Sequelize model User declares no attributes (Model {}), so reading org_id is a type error',
   'over-fetching/orm-prisma.ts': 'no schema.prisma: the Prisma client has no models',
+  'over-fetching/presence-and-chained-reads.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
 };
 
 const isTs = (f: string): boolean => /\.tsx?$/.test(f);
