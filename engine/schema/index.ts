@@ -81,6 +81,24 @@ function schemaByContent(path: string, text: string): boolean {
  * examples/ …) are not, unless `schema.sources` names them.
  */
 export function isSchemaSource(path: string, config: QuerylensConfig, text?: string): boolean {
+  // The CLI asks about every file three times (loading it, schema discovery, the prefilter's seeds): the last
+  // answer per path is kept with the configuration and the text it holds for (the same string object while unchanged).
+  const { sources, exclude, discover } = config.schema;
+  let known = schemaSourceAnswers.get(config.schema);
+  if (!known || known.sources !== sources || known.exclude !== exclude || known.discover !== discover) {
+    schemaSourceAnswers.set(config.schema, (known = { sources, exclude, discover, byPath: new Map() }));
+  }
+  const byPath = known.byPath;
+  const hit = byPath.get(path);
+  if (hit && hit.text === text) return hit.is;
+  const is = isSchemaSourceUncached(path, config, text);
+  byPath.set(path, { text, is });
+  return is;
+}
+
+const schemaSourceAnswers = new WeakMap<QuerylensConfig['schema'], { sources: string[]; exclude: string[]; discover: boolean; byPath: Map<string, { text: string | undefined; is: boolean }> }>();
+
+function isSchemaSourceUncached(path: string, config: QuerylensConfig, text?: string): boolean {
   if (path.includes('node_modules/')) return false;
   // Down migrations undo the schema; they are never a source (see order.ts).
   if (sourceKind(path, text) === 'down') return false;
