@@ -60,7 +60,13 @@ function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<str
       let e: ts.Expression = n;
       while (ts.isNonNullExpression(e.parent) || ts.isParenthesizedExpression(e.parent)) e = e.parent;
       const p = e.parent;
-      if (ts.isCallExpression(p) && p.arguments.includes(e)) {
+      const list = pushedOnto(p, e);
+      if (list) {
+        // `list.push(row)` onto a local array: the row is read where the list's elements are.
+        if (!rowsFieldUses(list.name, list.scope, list.decl, out, handOff)) ok = false;
+      } else if (ts.isTypeQueryNode(p)) {
+        /* `typeof row`: a type, no read */
+      } else if (ts.isCallExpression(p) && p.arguments.includes(e)) {
         // Handed to project code that reads fields of it.
         if (!handedOff(p, e, handOff, false, out)) ok = false;
       } else if ((ts.isPropertyAccessExpression(p) && p.expression === e) ) {
@@ -114,11 +120,15 @@ function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff): boolean
   const p = n.parent;
   // Handed to project code that reads fields of the rows.
   if (ts.isCallExpression(p) && p.arguments.includes(n)) return handedOff(p, n, handOff, true, out);
+  // `typeof rows` (`const kept: typeof rows = []`): a type, no read.
+  if (ts.isTypeQueryNode(p)) return true;
   if (ts.isPropertyAccessExpression(p) && p.expression === n) {
     const m = p.name.text;
     const call = p.parent;
     // `.length` counts rows, reads no column.
     if (m === 'length') return true;
+    // `list.push(x)` adds to the rows (pushedOnto follows what is pushed); it reads none of them.
+    if (m === 'push' && ts.isCallExpression(call) && call.expression === p) return true;
     // `rows.slice(n)`: some of the rows, used like them.
     if (m === 'slice' && ts.isCallExpression(call) && call.expression === p) return rowsUse(call, out, handOff);
     if (!ARRAY_ELEMENT_METHODS.test(m) || !ts.isCallExpression(call) || call.expression !== p) return false;
@@ -160,6 +170,28 @@ function bindingKeys(name: ts.BindingName, out: Set<string>): boolean {
     out.add(key);
   }
   return true;
+}
+
+/**
+ * The local array a row is pushed onto (`kept.push(row)`, `kept` declared `= []` in the same function), with the
+ * function body it lives in.
+ */
+function pushedOnto(p: ts.Node, arg: ts.Expression): { decl: ts.VariableDeclaration; name: string; scope: ts.Node } | undefined {
+  if (!ts.isCallExpression(p) || !p.arguments.includes(arg) || !ts.isPropertyAccessExpression(p.expression) || p.expression.name.text !== 'push') return undefined;
+  const target = p.expression.expression;
+  if (!ts.isIdentifier(target)) return undefined;
+  let fn: ts.Node | undefined = p.parent;
+  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  const scope = fn && (ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body);
+  if (!scope) return undefined;
+  let found: ts.VariableDeclaration | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === target.text && n.initializer && ts.isArrayLiteralExpression(n.initializer) && n.initializer.elements.length === 0) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found ? { decl: found, name: target.text, scope } : undefined;
 }
 
 /** One row produced in place (`rows.find(cb)`): a field read of it, a presence check, discarded, or held in a variable whose uses are field reads. */
