@@ -76,17 +76,35 @@ export function siblingBatchFix(ctx: RuleContext, site: QuerySite, call: ts.Node
   }
 }
 
-function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
-  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || site.kind !== 'read' || site.file !== helper.file) return undefined;
+/**
+ * How a helper call in a loop is batched by a sibling of the helper, read from the call and the helper's one query:
+ * plain parameters, one per argument, exactly one of them the query's key (used once and whole); the caller's key
+ * argument a pure expression of the element, its other arguments the same for every element; the sibling's name and
+ * its key-list parameter free. Shared by the read and the write sibling rewrites.
+ */
+export interface SiblingPlan {
+  decl: { stmt: ts.Statement; name: string; exported: boolean };
+  /** The sibling's name and its key-list parameter. */
+  name: string;
+  keysParam: string;
+  keyIndex: number;
+  /** The key in the helper's query, and the caller's key argument. */
+  keyUse: ts.Identifier;
+  arg: ts.Expression;
+  /** The keys of the whole collection as source text at the loop, and the collection. */
+  keysExpr: string;
+  coll: string;
+  anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration };
+  sf: ts.SourceFile;
+  sameFile: boolean;
+}
+
+export function siblingPlan(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, helper: FunctionRef, query: ts.Expression | undefined): SiblingPlan | undefined {
   const source = collectionSource(scope.collectionExpr);
-  if (!source) return undefined;
-  if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
-  if (!site.table || !ctx.table(site.table) || perElementErrorHandling(call, scope)) return undefined;
+  if (!source || !site.table || !ctx.table(site.table) || perElementErrorHandling(call, scope)) return undefined;
   const fn = helper.node;
   const decl = helperStatement(fn);
-  const query = bodyQuery(fn);
   if (!decl || !query || query.getStart() !== site.range.start || query.getEnd() !== site.range.end) return undefined;
-  if (adapterOf(site.library).rules.isWrite(site, query, query.getText())) return undefined;
   const sameFile = helper.file === ctx.file.path;
   if (!sameFile && !decl.exported) return undefined;
   // Plain parameters, one per argument; exactly one is the query's key, used once and whole.
@@ -113,43 +131,63 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   const arg = unparen(call.arguments[keyIndex]);
   const uses = perElement(arg);
   if (uses.length !== 1 || keyOf(uses[0]) !== arg || !namesRead(arg).every((n) => el.names.has(n.text) || aliases.has(n.text) || outerOk(n))) return undefined;
-  if (!ts.isAwaitExpression(call.parent) && (ts.isPropertyAccessExpression(call.parent) || ts.isElementAccessExpression(call.parent))) return undefined;
-  const coll = source.base;
   if (keyMayThrowSkipped(scope, call, substitute(arg, aliases))) return undefined;
   const keysExpr = el.plain && ts.isIdentifier(arg) && el.names.has(arg.text) ? source.list : `${source.list}.map((${el.param}) => ${substitute(arg, aliases)})`;
-  const helperSf = fn.getSourceFile();
   const name = siblingName(decl.name);
-  if (new RegExp(`\\b${name}\\b`).test(helperSf.text) || (!sameFile && new RegExp(`\\b${name}\\b`).test(sf.text))) return undefined;
+  if (new RegExp(`\\b${name}\\b`).test(fn.getSourceFile().text) || (!sameFile && new RegExp(`\\b${name}\\b`).test(sf.text))) return undefined;
   const keysParam = [`${keyParam}s`, `${keyParam}List`].find((n) => !new RegExp(`\\b${n}\\b`).test(fn.getText()));
   if (!keysParam) return undefined;
+  return { decl, name, keysParam, keyIndex, keyUse, arg, keysExpr, coll: source.base, anchor, sf, sameFile };
+}
+
+/**
+ * The sibling declared after the helper (its parameters, the key one as a list; `body` its statements), the imports its
+ * batched query needs in the helper's file and, in another file, the caller's import of it; and the call over `keys`.
+ */
+export function siblingEdits(ctx: RuleContext, plan: SiblingPlan, call: ts.CallExpression, helper: FunctionRef, body: string, imports: { module: string; name: string }[], keys: string, doc: string): { call: string; edits: TextEdit[] } | undefined {
+  const { decl, name, keysParam, keyIndex } = plan;
+  const ps = helper.node.parameters.map((p, i) => {
+    if (i !== keyIndex) return p.getText();
+    const t = p.type ? (ts.isUnionTypeNode(p.type) || ts.isFunctionTypeNode(p.type) ? `(${p.type.getText()})[]` : `${p.type.getText()}[]`) : undefined;
+    return t ? `${keysParam}: ${t}` : keysParam;
+  });
+  const text = `\n\n/** \`${decl.name}\` for many keys at once: ${doc} (querylens n-plus-one). */\n${decl.exported ? 'export ' : ''}async function ${name}(${ps.join(', ')}) {\n${body}\n}`;
+  const edits: TextEdit[] = [{ file: helper.file, range: { start: decl.stmt.getEnd(), end: decl.stmt.getEnd() }, newText: text }];
+  const helperSf = helper.node.getSourceFile();
+  for (const imp of imports) {
+    const e = importEdits(ctx, helperSf, imp.module, imp.name, helper.file);
+    if (!e) return undefined;
+    edits.push(...e);
+  }
+  if (!plan.sameFile) {
+    const spec = importOf(plan.sf, decl.name);
+    const e = spec && importEdits(ctx, plan.sf, spec, name);
+    if (!e) return undefined;
+    edits.push(...e);
+  }
+  const args = call.arguments.map((a, i) => (i === keyIndex ? keys : a.getText()));
+  return { call: `${name}(${args.join(', ')})`, edits };
+}
+
+function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
+  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || site.kind !== 'read' || site.file !== helper.file) return undefined;
+  if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
+  const query = bodyQuery(helper.node);
+  if (query && adapterOf(site.library).rules.isWrite(site, query, query.getText())) return undefined;
+  const plan = siblingPlan(ctx, site, call, scope, helper, query);
+  if (!plan || !query) return undefined;
+  // A promise used as one (`getUser(id).then(…)`) cannot become a Map lookup.
+  if (!ts.isAwaitExpression(call.parent) && (ts.isPropertyAccessExpression(call.parent) || ts.isElementAccessExpression(call.parent))) return undefined;
   const sibling = (b: Batched, keys: string): { call: string; edits: TextEdit[] } | undefined => {
     if (b.shape === 'result') return undefined;
-    const ps = params.map((p, i) => {
-      if (i !== keyIndex) return p.getText();
-      const t = p.type ? (ts.isUnionTypeNode(p.type) || ts.isFunctionTypeNode(p.type) ? `(${p.type.getText()})[]` : `${p.type.getText()}[]`) : undefined;
-      return t ? `${keysParam}: ${t}` : keysParam;
-    });
-    const q = render(query, b.pieces, keysParam);
-    const body = b.guardEmpty ? `  if (!${keysParam}.length) return [];\n  return ${q};` : `  return ${q};`;
-    const text = `\n\n/** \`${decl.name}\` for many keys at once: one query, rows for every key found (querylens n-plus-one). */\n${decl.exported ? 'export ' : ''}async function ${name}(${ps.join(', ')}) {\n${body}\n}`;
-    const edits: TextEdit[] = [{ file: helper.file, range: { start: decl.stmt.getEnd(), end: decl.stmt.getEnd() }, newText: text }];
-    for (const imp of b.imports ?? []) {
-      const e = importEdits(ctx, helperSf, imp.module, imp.name, helper.file);
-      if (!e) return undefined;
-      edits.push(...e);
-    }
-    if (!sameFile) {
-      const spec = importOf(sf, decl.name);
-      const e = spec && importEdits(ctx, sf, spec, name);
-      if (!e) return undefined;
-      edits.push(...e);
-    }
-    const args = call.arguments.map((a, i) => (i === keyIndex ? keys : a.getText()));
-    return { call: `${name}(${args.join(', ')})`, edits };
+    const q = render(query, b.pieces, plan.keysParam);
+    const body = b.guardEmpty ? `  if (!${plan.keysParam}.length) return [];\n  return ${q};` : `  return ${q};`;
+    return siblingEdits(ctx, plan, call, helper, body, b.imports ?? [], keys, 'one query, rows for every key found');
   };
+  const { anchor, coll, sf, keysExpr, arg, keyUse, decl, name } = plan;
   const fix = hoistRead(ctx, { site, query, key: keyUse, keysExpr, lookup: arg.getText(), target: call, scope, anchor, coll, sf, sibling });
   if (!fix) return undefined;
-  return { ...fix, title: `Batch \`${decl.name}()\` with a sibling \`${name}()\` ${sameFile ? 'after it' : 'in its file'}: ${fix.title.replace(/^Load /, 'load ')}` };
+  return { ...fix, title: `Batch \`${decl.name}()\` with a sibling \`${name}()\` ${plan.sameFile ? 'after it' : 'in its file'}: ${fix.title.replace(/^Load /, 'load ')}` };
 }
 
 /** The module a file imports `name` from, by name and not renamed. */
