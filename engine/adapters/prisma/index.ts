@@ -313,6 +313,25 @@ function rowsUpdate({ call, table, tableText, rows }: RowsUpdateInput): RowsUpda
   };
 }
 
+/** A relation write nested in `update`'s data, which `updateMany` does not take. */
+const RELATION_WRITE = /^(connect|disconnect|connectOrCreate|create|createMany|upsert|delete|deleteMany|update|updateMany|set)$/;
+
+/**
+ * Can `update`'s data go to `updateMany` as written: an object literal of plain fields (no spread, no nested relation
+ * write such as `user: { connect: … }`)? `updateMany` takes `<Model>UpdateManyMutationInput`: a variable typed as the
+ * update input, or a relation write, fails there.
+ */
+function manyMutation(e: ts.Expression): boolean {
+  e = fx.unparen(e);
+  if (!ts.isObjectLiteralExpression(e)) return false;
+  return e.properties.every((p) => {
+    if (ts.isShorthandPropertyAssignment(p)) return true;
+    if (!ts.isPropertyAssignment(p)) return false;
+    const v = fx.unparen(p.initializer);
+    return !ts.isObjectLiteralExpression(v) || !v.properties.some((q) => RELATION_WRITE.test(fx.propName(q) ?? ''));
+  });
+}
+
 function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): { text: string; title: string; skipsConflicts?: boolean } | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
@@ -336,6 +355,7 @@ function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): {
     const k = fx.singleKeyProp(where.initializer, key);
     if (!k) return undefined;
     const data = fx.objectProp(arg, 'data');
+    if (op === 'update' && (!data || !ts.isPropertyAssignment(data) || !manyMutation(data.initializer))) return undefined;
     const many = op === 'update' ? 'updateMany' : 'deleteMany';
     return {
       text: `${recv}.${many}({ where: { ${k.field}: { in: ${keys(key)} } }${data ? `, ${data.getText()}` : ''} })`,
