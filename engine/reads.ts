@@ -38,13 +38,17 @@ export function collectReads<T>(compute: () => T): { value: T; reads: string[] }
   const frame = newFrame();
   frames.push(frame);
   let value: T;
+  let reads: string[];
   try {
     value = compute();
   } finally {
     frames.pop();
-    replayReads(frame.reads);
+    // The list returned is the one added to the enclosing computation: a memo that keeps it and replays it
+    // there again (a hit within the same analysis) is then recognised as already added.
+    reads = [...frame.reads];
+    replayReads(reads);
   }
-  return { value, reads: [...frame.reads] };
+  return { value, reads };
 }
 
 /** Adds reads recorded earlier (a memo hit) to the current computation. The list must not change afterwards. */
