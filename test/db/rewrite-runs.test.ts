@@ -211,6 +211,17 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // A keyed write through a helper, per element (n-plus-one-sibling-write-fix.ts): a batched sibling, one call.
+    fixture: 'drizzle-helper-sibling-write-run.ts',
+    close: 'await db.$client.end();',
+    calls: [
+      { fn: 'closeAll', args: [[{ id: 1 }, { id: 3 }, { id: 99 }, { id: 1 }]] },
+      { fn: 'closeAll', args: [[]] },
+      { fn: 'dropAll', args: [[2, 3, 99, 2]] },
+      { fn: 'dropAll', args: [[]] },
+    ],
+  },
+  {
     fixture: 'postgres-js-batched.ts',
     close: 'await sql.end();',
     calls: [
