@@ -24,6 +24,12 @@ function detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHom
     const files = view.paths.filter((f) => dirOf(f) === dir && /^\d+_.+\.sql$/.test(f.slice(dir ? dir.length + 1 : 0)) && !claimed.has(f));
     homes.push({ tool: drizzleKit, dir, files, evidence: `${joinPath(dir, 'meta/_journal.json')} (Drizzle Kit)`, facts: {} });
   }
+  // A Drizzle Kit config for PostgreSQL and no migrations committed (`drizzle-kit push`, or migrations generated at
+  // deploy): the table files are the schema, and an index goes into them all the same.
+  if (!homes.length) {
+    const config = view.paths.find((p) => /(^|\/)drizzle\.config\.[cm]?[jt]s$/.test(p) && /postgres|['"]pg['"]/.test(view.text(p) ?? ''));
+    if (config) homes.push({ tool: drizzleKit, dir: '', files: [], evidence: `${config} (Drizzle Kit, no migrations committed)`, facts: { noJournal: config } });
+  }
   return homes;
 }
 
@@ -146,7 +152,7 @@ function tableFiles(view: MigrationView): string[] {
   );
 }
 
-function writeIndex(_home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
+function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
   if (plan.kind !== 'plain') return undefined;
   const t = plan.table;
   // The schema's own sources first: a table file left out of it (generator output) is not where the table lives.
@@ -162,11 +168,13 @@ function writeIndex(_home: MigrationHome, plan: IndexPlan, view: MigrationView):
     const imp = importIndex(decl);
     const edit = imp && extraConfigEdit(decl, plan, props as string[], arrayForm(view, path));
     if (!imp || !edit) return undefined;
+    // Without committed migrations the project applies its schema with `drizzle-kit push` (or generates at deploy).
+    const step = home.facts.noJournal ? 'drizzle-kit push' : 'drizzle-kit generate';
     return {
       edits: [...imp, edit],
-      title: `Add index(${jsString(plan.name)}).on(${props.map((p) => `table.${p}`).join(', ')}) to table ${t.name} in ${path}, then run drizzle-kit generate`,
+      title: `Add index(${jsString(plan.name)}).on(${props.map((p) => `table.${p}`).join(', ')}) to table ${t.name} in ${path}, then run ${step}`,
       concurrently: false,
-      followUp: 'drizzle-kit generate',
+      followUp: step,
     };
   }
   return undefined;
