@@ -30,8 +30,11 @@ import type { Fix, TextEdit } from '../engine/types';
 import { anchorStatement, assignedNames, elementUses, loopBindings, hoistRead, importEdits, perElementErrorHandling, render } from './n-plus-one-fix';
 import { collectionSource, elementAliases, elementBinding, keyMayThrowSkipped, keyOf, namesRead, pureExpression, substitute } from './n-plus-one-prefetch-fix';
 
-/** The query a helper's body is: `return q`, `return await q`, an expression body, or `const x = await q; return x;`. */
-function bodyQuery(fn: ts.SignatureDeclaration): ts.Expression | undefined {
+/**
+ * The query a helper's body is: `return q`, `return await q`, an expression body, or `const x = await q; return x;`;
+ * with `bareAwait` (a write, whose result the caller may drop) also `await q;` alone.
+ */
+export function bodyQuery(fn: ts.SignatureDeclaration, bareAwait = false): ts.Expression | undefined {
   if (!(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body || fn.asteriskToken) return undefined;
   const strip = (e: ts.Expression): ts.Expression => {
     const u = unparen(e);
@@ -40,6 +43,7 @@ function bodyQuery(fn: ts.SignatureDeclaration): ts.Expression | undefined {
   if (!ts.isBlock(fn.body)) return strip(fn.body);
   const st = fn.body.statements;
   if (st.length === 1 && ts.isReturnStatement(st[0]) && st[0].expression) return strip(st[0].expression);
+  if (bareAwait && st.length === 1 && ts.isExpressionStatement(st[0]) && ts.isAwaitExpression(unparen(st[0].expression))) return strip(st[0].expression);
   if (st.length === 2 && ts.isVariableStatement(st[0]) && ts.isReturnStatement(st[1]) && st[1].expression && ts.isIdentifier(st[1].expression)) {
     const d = st[0].declarationList.declarations;
     if (d.length === 1 && ts.isIdentifier(d[0].name) && d[0].name.text === st[1].expression.text && d[0].initializer) return strip(d[0].initializer);

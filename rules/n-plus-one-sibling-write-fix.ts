@@ -24,29 +24,14 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
-import { methodOf, unparen } from '../engine/adapters/kit/fix';
+import { methodOf } from '../engine/adapters/kit/fix';
 import type { RuleContext } from '../engine/context';
 import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 import { render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
-import { siblingEdits, siblingPlan } from './n-plus-one-sibling-fix';
-
-/** The write a helper's body is: `return q`, `return await q`, `await q;` alone, or an expression body. */
-function bodyWrite(fn: ts.SignatureDeclaration): ts.Expression | undefined {
-  if (!(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body || fn.asteriskToken) return undefined;
-  const strip = (e: ts.Expression): ts.Expression => {
-    const u = unparen(e);
-    return ts.isAwaitExpression(u) ? unparen(u.expression) : u;
-  };
-  if (!ts.isBlock(fn.body)) return strip(fn.body);
-  const st = fn.body.statements;
-  if (st.length !== 1) return undefined;
-  if (ts.isReturnStatement(st[0]) && st[0].expression) return strip(st[0].expression);
-  if (ts.isExpressionStatement(st[0]) && ts.isAwaitExpression(unparen(st[0].expression))) return strip(st[0].expression);
-  return undefined;
-}
+import { bodyQuery, siblingEdits, siblingPlan } from './n-plus-one-sibling-fix';
 
 export function siblingWriteFix(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
   try {
@@ -59,7 +44,7 @@ export function siblingWriteFix(ctx: RuleContext, site: QuerySite, call: ts.Node
 function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
   if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || site.file !== helper.file) return undefined;
   if (scope.kind !== 'for-of' && !(scope.kind === 'callback' && /^(map|forEach)$/.test(scope.method ?? ''))) return undefined;
-  const query = bodyWrite(helper.node);
+  const query = bodyQuery(helper.node, true);
   const adapter = adapterOf(site.library);
   if (!query || !ts.isCallExpression(query) || !adapter.rules.isWrite(site, query, query.getText())) return undefined;
   const plan = siblingPlan(ctx, site, call, scope, helper, query);
