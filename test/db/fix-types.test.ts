@@ -26,6 +26,8 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
   'over-fetching/orm-typeorm-sequelize': 'its Sequelize model User declares no attributes (Model {}), so reading org_id is a type error',
   'over-fetching/orm-prisma.ts': 'no schema.prisma: the Prisma client has no models',
+  'over-fetching/handed-to-helper.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
+  'over-fetching/pushed-onto-list.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/presence-and-chained-reads.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
 };
 
