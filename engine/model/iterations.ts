@@ -13,6 +13,7 @@ import { fileProvenance } from '../sources/provenance';
 import type { AssumptionSource } from '../types';
 import type { Count, CostModel } from './index';
 import { producedCount } from './loop-size';
+import { isGrown, objectLiteralSize, writtenOut, type WrittenOut } from './written-out';
 import { skipOuter } from '../sources/ts-expr';
 
 export { memoQuerySites } from './loop-size';
@@ -28,41 +29,12 @@ function declarationOf(project: ProjectServices, file: string, id: ts.Identifier
   }
 }
 
-/** The property count of `Object.entries|keys|values(o)` when `o` is an object literal or a `const` holding one (no spreads). */
-function objectLiteralSize(project: ProjectServices, file: string, ce: ts.Expression): number | undefined {
-  if (!ts.isCallExpression(ce) || ce.arguments.length !== 1 || !ts.isPropertyAccessExpression(ce.expression)) return undefined;
-  const callee = ce.expression;
-  if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object' || !/^(entries|keys|values)$/.test(callee.name.text)) return undefined;
-  let o = skipOuter(ce.arguments[0]);
-  if (ts.isIdentifier(o)) {
-    const decl = declarationOf(project, file, o);
-    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const)) return undefined;
-    o = skipOuter(decl.initializer);
-  }
-  if (!ts.isObjectLiteralExpression(o) || o.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
-  return o.properties.length;
-}
-
 /** Array methods whose result has at most as many elements as their receiver (`list.filter(…)`, `Object.entries(o).map(…)`). */
 const SHRINKING = /^(filter|map|slice|sort|toSorted|reverse|toReversed|entries|keys|values)$/;
 
-/**
- * The size of a list written out in the code that `e` is, or is filtered or mapped from: an array literal (inline or a
- * `const` never grown, also imported), or `Object.entries|keys|values` of an object literal. Undefined otherwise.
- */
-function writtenOutSize(project: ProjectServices, file: string, e: ts.Expression): number | undefined {
-  let x = skipOuter(e);
-  while (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && SHRINKING.test(x.expression.name.text) && !(ts.isIdentifier(x.expression.expression) && x.expression.expression.text === 'Object')) {
-    x = skipOuter(x.expression.expression);
-  }
-  const props = objectLiteralSize(project, file, x);
-  if (props !== undefined) return props;
-  if (ts.isIdentifier(x)) {
-    const decl = declarationOf(project, file, x);
-    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const) || isGrown(decl, x.text)) return undefined;
-    x = skipOuter(decl.initializer);
-  }
-  return ts.isArrayLiteralExpression(x) && !x.elements.some(ts.isSpreadElement) ? x.elements.length : undefined;
+/** How a written-out list bounds a loop, in the estimate's words. */
+function writtenOutNote(w: WrittenOut): string {
+  return w.via ? `at most ${w.size} elements: every call of \`${w.via}\` passes a list written out in the code` : `at most ${w.size} elements of a list written out in the code`;
 }
 
 /** How many times `scope` iterates (`all`: the scopes around the same node, innermost first). */
@@ -78,8 +50,8 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
   if (props !== undefined) return { value: props, source: 'code', note: `object literal of ${props} properties`, fixed: true };
   // `Object.entries(CLEANUP).filter(…).map(…)`, `ROLES.filter(…)`: at most the written-out list's length.
   if (ce && ts.isCallExpression(ce) && ts.isPropertyAccessExpression(ce.expression) && SHRINKING.test(ce.expression.name.text)) {
-    const size = writtenOutSize(project, file, ce);
-    if (size !== undefined) return { value: size, source: 'code', note: `at most ${size} elements of a list written out in the code`, fixed: true };
+    const w = writtenOut(project, file, ce);
+    if (w) return { value: w.size, source: 'code', note: writtenOutNote(w), fixed: true };
   }
   let id: ts.Identifier | undefined;
   if (ce && ts.isIdentifier(ce)) id = ce;
@@ -117,32 +89,16 @@ export function iterationCount(project: ProjectServices, file: string, scope: It
       }
     }
   }
+  // A list the code bounds some other way: `a ?? DEFAULTS`, a parameter every caller passes a written-out list
+  // (`createEngine({ modules: [a, b, c] })`), a property of the element of a loop over written-out objects.
+  const w = ce ? writtenOut(project, file, ce) : undefined;
+  if (w) return { value: w.size, source: 'code', note: writtenOutNote(w), fixed: true };
   const a = model.param('defaultLoopIterations');
   return {
     value: model.params.defaultLoopIterations,
     source: a.source,
     note: a.source === 'default' ? `size of ${scope.collection ?? 'the collection'} unknown; set model.defaultLoopIterations or bound it with take/LIMIT` : undefined,
   };
-}
-
-/** Whether an array variable is filled or replaced after its declaration (`push`, `unshift`, `splice`, `x = …`, `x[i] = …`). */
-function isGrown(decl: ts.VariableDeclaration, name: string): boolean {
-  let scope: ts.Node | undefined = decl.parent;
-  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
-  if (!scope) return false;
-  let grown = false;
-  const visit = (n: ts.Node): void => {
-    if (grown) return;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === name && /^(push|unshift|splice)$/.test(n.expression.name.text)) grown = true;
-    else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
-      let left: ts.Expression = n.left;
-      if (ts.isElementAccessExpression(left)) left = left.expression;
-      if (ts.isIdentifier(left) && left.text === name) grown = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  return grown;
 }
 
 /** Executions of `node` per call of its function: the product of the per-element scopes around it. */

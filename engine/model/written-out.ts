@@ -1,0 +1,225 @@
+/**
+ * Lists written out in the code: how many elements an expression can hold when the code alone bounds it, whatever
+ * the data. An array literal (inline, or a `const` never grown, also imported), `Object.entries|keys|values` of an
+ * object literal, a list filtered, sliced or mapped from one, `a ?? b` of two such lists, and a parameter (or a
+ * property of an options parameter, also destructured) of a function whose every call in the project passes such a
+ * list (engine/sources/callers.ts: all references calls, callers known). A property of the element of a loop over
+ * written-out objects (`mod.windows ?? DEFAULT_WINDOWS` for `mod` of `[referrersModule, geoModule]`) is read from
+ * each object literal: absent there, it is `undefined`. Anything else is unknown. Pure.
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
+import ts = require('typescript');
+import type { ProjectServices } from '../context';
+import { callersOf } from '../sources/callers';
+import { fileProvenance } from '../sources/provenance';
+import { skipOuter } from '../sources/ts-expr';
+
+/** How deep names, parameters and callers are followed. */
+const MAX_DEPTH = 8;
+
+interface Located {
+  file: string;
+  expr: ts.Expression;
+}
+
+/** A written-out list: its most elements, the elements themselves when every one is known, the function whose callers bound it. */
+export interface WrittenOut {
+  size: number;
+  elements?: Located[];
+  via?: string;
+}
+
+/** `undefined`: a property none of the objects sets (it reads as `undefined`). */
+type Listed = WrittenOut | 'absent';
+
+/** Array methods whose result has at most as many elements as their receiver; the first group keeps the elements themselves. */
+const KEEPS = /^(filter|slice|sort|toSorted|reverse|toReversed)$/;
+const SHRINKING = /^(filter|map|slice|sort|toSorted|reverse|toReversed|entries|keys|values)$/;
+
+/** Where `id` is declared; for an imported name, its declaration in the exporting file. */
+function declarationOf(project: ProjectServices, file: string, id: ts.Identifier): { file: string; node: ts.Node } | undefined {
+  try {
+    const prov = fileProvenance(project, file);
+    const decl = prov.declarationOf(id);
+    if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) {
+      const def = prov.definitionOf(id);
+      return def ? { file: def.file, node: def.node } : undefined;
+    }
+    return decl ? { file, node: decl } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an array variable is filled or replaced after its declaration (`push`, `unshift`, `splice`, `x = …`, `x[i] = …`). */
+export function isGrown(decl: ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement, name: string): boolean {
+  let scope: ts.Node | undefined = decl.parent;
+  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
+  if (!scope) return false;
+  let grown = false;
+  const visit = (n: ts.Node): void => {
+    if (grown) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === name && /^(push|unshift|splice)$/.test(n.expression.name.text)) grown = true;
+    else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      let left: ts.Expression = n.left;
+      if (ts.isElementAccessExpression(left)) left = left.expression;
+      if (ts.isIdentifier(left) && left.text === name) grown = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return grown;
+}
+
+const isConst = (d: ts.VariableDeclaration): boolean => ts.isVariableDeclarationList(d.parent) && !!(d.parent.flags & ts.NodeFlags.Const);
+
+/** The larger of two lists (either may be absent); unknown when either is. */
+function either(a: Listed | undefined, b: Listed | undefined): Listed | undefined {
+  if (!a || !b) return undefined;
+  if (a === 'absent') return b;
+  if (b === 'absent') return a;
+  return { size: Math.max(a.size, b.size), elements: a.elements && b.elements ? [...a.elements, ...b.elements] : undefined, via: a.via ?? b.via };
+}
+
+/** The property count of `Object.entries|keys|values(o)` when `o` is an object literal or a `const` holding one (no spreads). */
+export function objectLiteralSize(project: ProjectServices, file: string, ce: ts.Expression): number | undefined {
+  if (!ts.isCallExpression(ce) || ce.arguments.length !== 1 || !ts.isPropertyAccessExpression(ce.expression)) return undefined;
+  const callee = ce.expression;
+  if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object' || !/^(entries|keys|values)$/.test(callee.name.text)) return undefined;
+  const o = objectLiteral(project, file, ce.arguments[0]);
+  return o && !o.node.properties.some((p) => ts.isSpreadAssignment(p)) ? o.node.properties.length : undefined;
+}
+
+/** The object literal `e` is, or a `const` (also imported) holds. */
+function objectLiteral(project: ProjectServices, file: string, e: ts.Expression): { file: string; node: ts.ObjectLiteralExpression } | undefined {
+  let x = skipOuter(e);
+  if (ts.isIdentifier(x)) {
+    const d = declarationOf(project, file, x);
+    if (!d || !ts.isVariableDeclaration(d.node) || !d.node.initializer || !isConst(d.node)) return undefined;
+    file = d.file;
+    x = skipOuter(d.node.initializer);
+    while (ts.isAsExpression(x) || ts.isSatisfiesExpression(x)) x = skipOuter(x.expression);
+  }
+  return ts.isObjectLiteralExpression(x) ? { file, node: x } : undefined;
+}
+
+/** Property `name` of a written-out object: its value as a list, `absent` when no member sets it, unknown otherwise. */
+function propertyList(project: ProjectServices, file: string, obj: ts.Expression, name: string, depth: number): Listed | undefined {
+  const o = objectLiteral(project, file, obj);
+  if (!o) return undefined;
+  let found: Listed | undefined = 'absent';
+  for (const p of o.node.properties) {
+    if (ts.isSpreadAssignment(p)) return undefined;
+    const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+    if (key === undefined) return undefined;
+    if (key !== name) continue;
+    if (ts.isPropertyAssignment(p)) found = list(project, o.file, p.initializer, depth + 1);
+    else if (ts.isShorthandPropertyAssignment(p)) found = list(project, o.file, p.name, depth + 1);
+    else return undefined;
+  }
+  return found;
+}
+
+/** The lists a parameter receives (`prop`: a property of it) from every call of its function, or its default. */
+function parameterList(project: ProjectServices, file: string, param: ts.ParameterDeclaration, prop: string | undefined, depth: number): Listed | undefined {
+  if (param.dotDotDotToken || !ts.isFunctionLike(param.parent)) return undefined;
+  const fn = param.parent as ts.SignatureDeclaration;
+  const index = fn.parameters.indexOf(param);
+  const calls = callersOf(project, file, fn);
+  if (!calls) return undefined;
+  let out: Listed | undefined = undefined;
+  for (const { file: f, call } of calls) {
+    if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
+    const arg = call.arguments[index];
+    const got: Listed | undefined = !arg
+      ? param.initializer && !prop
+        ? list(project, file, param.initializer, depth + 1)
+        : undefined
+      : prop
+        ? propertyList(project, f, arg, prop, depth)
+        : list(project, f, arg, depth + 1);
+    if (!got) return undefined;
+    out = out === undefined ? got : either(out, got);
+    if (!out) return undefined;
+  }
+  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  return out && out !== 'absent' ? { ...out, via: out.via ?? name } : out;
+}
+
+/** An identifier's list: a `const` never grown, a parameter, or a name destructured from a parameter. */
+function identifierList(project: ProjectServices, file: string, id: ts.Identifier, depth: number): Listed | undefined {
+  if (id.text === 'undefined') return 'absent';
+  const d = declarationOf(project, file, id);
+  if (!d) return undefined;
+  const n = d.node;
+  if (ts.isVariableDeclaration(n)) {
+    if (!n.initializer || !isConst(n) || !ts.isIdentifier(n.name) || isGrown(n, n.name.text)) return undefined;
+    return list(project, d.file, n.initializer, depth + 1);
+  }
+  if (ts.isParameter(n)) return ts.isIdentifier(n.name) && !isGrown(n, n.name.text) ? parameterList(project, d.file, n, undefined, depth) : undefined;
+  if (ts.isBindingElement(n) && !n.dotDotDotToken && ts.isObjectBindingPattern(n.parent) && ts.isIdentifier(n.name) && !isGrown(n, n.name.text)) {
+    const prop = n.propertyName ? (ts.isIdentifier(n.propertyName) ? n.propertyName.text : undefined) : ts.isIdentifier(n.name) ? n.name.text : undefined;
+    if (!prop || n.initializer) return undefined;
+    const holder = n.parent.parent;
+    // `function f({ modules })` or `const { modules } = args` with `args` a parameter.
+    if (ts.isParameter(holder)) return parameterList(project, d.file, holder, prop, depth);
+    if (ts.isVariableDeclaration(holder) && isConst(holder) && holder.initializer && ts.isIdentifier(skipOuter(holder.initializer))) {
+      const src = declarationOf(project, d.file, skipOuter(holder.initializer) as ts.Identifier);
+      if (src && ts.isParameter(src.node) && ts.isIdentifier(src.node.name)) return parameterList(project, src.file, src.node, prop, depth);
+    }
+  }
+  return undefined;
+}
+
+/** `o.name`: of a parameter (an options object), or of the element of a loop over written-out objects. */
+function memberList(project: ProjectServices, file: string, e: ts.PropertyAccessExpression, depth: number): Listed | undefined {
+  if (!ts.isIdentifier(e.expression)) return undefined;
+  const d = declarationOf(project, file, e.expression);
+  if (!d) return undefined;
+  const name = e.name.text;
+  if (ts.isParameter(d.node) && ts.isIdentifier(d.node.name)) return parameterList(project, d.file, d.node, name, depth);
+  const v = d.node;
+  if (ts.isVariableDeclaration(v) && ts.isVariableDeclarationList(v.parent) && ts.isForOfStatement(v.parent.parent) && isConst(v) && ts.isIdentifier(v.name)) {
+    const of = list(project, d.file, v.parent.parent.expression, depth + 1);
+    if (!of || of === 'absent' || !of.elements) return undefined;
+    let out: Listed | undefined = 'absent';
+    for (const el of of.elements) {
+      out = either(out, propertyList(project, el.file, el.expr, name, depth));
+      if (!out) return undefined;
+    }
+    return out;
+  }
+  if (ts.isVariableDeclaration(v) && v.initializer && isConst(v)) return propertyList(project, d.file, v.initializer, name, depth);
+  return undefined;
+}
+
+function list(project: ProjectServices, file: string, e: ts.Expression, depth: number): Listed | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  let x = skipOuter(e);
+  while (ts.isAsExpression(x) || ts.isSatisfiesExpression(x) || ts.isNonNullExpression(x)) x = skipOuter(x.expression);
+  let keeps = true;
+  while (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && SHRINKING.test(x.expression.name.text) && !(ts.isIdentifier(x.expression.expression) && x.expression.expression.text === 'Object')) {
+    keeps &&= KEEPS.test(x.expression.name.text);
+    x = skipOuter(x.expression.expression);
+  }
+  const drop = (l: Listed | undefined): Listed | undefined => (l && l !== 'absent' && !keeps ? { size: l.size, via: l.via } : l);
+  const props = objectLiteralSize(project, file, x);
+  if (props !== undefined) return { size: props };
+  if (ts.isArrayLiteralExpression(x)) return x.elements.some(ts.isSpreadElement) ? undefined : drop({ size: x.elements.length, elements: x.elements.map((expr) => ({ file, expr })) });
+  if (ts.isBinaryExpression(x) && (x.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || x.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+    return drop(either(list(project, file, x.left, depth + 1), list(project, file, x.right, depth + 1)));
+  }
+  if (ts.isIdentifier(x)) return drop(identifierList(project, file, x, depth));
+  if (ts.isPropertyAccessExpression(x)) return drop(memberList(project, file, x, depth));
+  return undefined;
+}
+
+/** The list written out in the code that `e` is, is filtered or mapped from, or receives from every caller; undefined otherwise. */
+export function writtenOut(project: ProjectServices, file: string, e: ts.Expression): WrittenOut | undefined {
+  try {
+    const l = list(project, file, e, 0);
+    return l && l !== 'absent' ? l : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Every call of a project function in the project, when every reference to it is a call that resolves to it:
+ * what a caller passes is then all the function ever receives (engine/model/written-out.ts bounds a loop over a
+ * parameter by the lists its callers write out). Any other reference — the function handed on as a value, an
+ * unresolved call of its name, a renamed import or export, a default export — means callers this file cannot
+ * see: undefined. An exported function nothing in the project calls is undefined too (its callers are elsewhere).
+ */
+// A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
+import ts = require('typescript');
+import type { ProjectServices } from '../context';
+import type { Range } from '../types';
+import { findNode, resolveCallee } from './call-graph';
+import { fileProvenance } from './provenance';
+import { isTsLike } from './ts-ast';
+
+const MAX_FILE = 2 * 1024 * 1024;
+/** Past this many files naming the function, its callers are not read (a name that common is not one function's). */
+const MAX_NAMING_FILES = 40;
+
+/** The name a function is called by: a function declaration's, or the `const` an arrow or function expression initialises. */
+function functionName(fn: ts.SignatureDeclaration): ts.Identifier | undefined {
+  if (ts.isFunctionDeclaration(fn)) return fn.name;
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && fn.parent.initializer === fn && ts.isIdentifier(fn.parent.name)) {
+    return fn.parent.parent.flags & ts.NodeFlags.Const ? fn.parent.name : undefined;
+  }
+  return undefined;
+}
+
+const isOurs = (target: { file: string; node: ts.Node } | undefined, file: string, fn: ts.Node): boolean => !!target && target.file === file && target.node.pos === fn.pos && target.node.end === fn.end;
+
+/** A name in a position that is not a reference (a property, member or label of the same spelling) or a type query. */
+function notAReference(id: ts.Identifier): boolean {
+  const p = id.parent;
+  if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isPropertySignature(p) || ts.isMethodDeclaration(p) || ts.isMethodSignature(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p) || ts.isEnumMember(p)) && p.name === id) return true;
+  if (ts.isTypeQueryNode(p) || ts.isQualifiedName(p) || ts.isTypeReferenceNode(p)) return true;
+  return ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p);
+}
+
+function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaration, name: ts.Identifier): { file: string; range: Range }[] | undefined {
+  const files = project.projectFiles?.() ?? [file];
+  const word = new RegExp(`\\b${name.text.replace(/\$/g, '\\$')}\\b`);
+  const naming = files.filter((f) => {
+    if (f === file) return true;
+    if (!isTsLike(f) || f.endsWith('.d.ts')) return false;
+    const t = project.fileText(f);
+    return t !== undefined && t.length <= MAX_FILE && t.includes(name.text) && word.test(t);
+  });
+  if (!naming.includes(file)) naming.unshift(file);
+  if (naming.length > MAX_NAMING_FILES) return undefined;
+  const calls: { file: string; range: Range }[] = [];
+  for (const f of naming) {
+    const sf = project.tsAst(f);
+    if (!sf) return undefined;
+    const prov = fileProvenance(project, f);
+    let unknown = false;
+    const visit = (n: ts.Node): void => {
+      if (unknown) return;
+      if (ts.isIdentifier(n) && n.text === name.text && !(f === file && n.pos === name.pos && n.end === name.end) && !notAReference(n)) {
+        const p = n.parent;
+        // `import { f }`, `export { f }` keep the name; `import { f as g }`, `export { f as g }`, `export default f` rename it.
+        if (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)) {
+          if (p.propertyName && p.propertyName.getText(sf) !== p.name.getText(sf)) unknown = true;
+        } else if (ts.isImportClause(p) || ts.isNamespaceImport(p)) {
+          // A default import of the name: the module's default export, not this function (that is read where it is exported).
+        } else if (ts.isExportAssignment(p)) {
+          unknown = true;
+        } else if (ts.isPropertyAccessExpression(p) && p.name === n) {
+          // `ns.f(…)` through a namespace import, or an unrelated member of the same name.
+          const call = ts.isCallExpression(p.parent) && p.parent.expression === p ? p.parent : undefined;
+          const target = call ? resolveCallee(project, f, call) : undefined;
+          if (call && isOurs(target, file, fn)) calls.push({ file: f, range: { start: call.getStart(sf), end: call.end } });
+          else if (!target) unknown = true;
+        } else {
+          const def = prov.definitionOf(n);
+          const call = ts.isCallExpression(p) && p.expression === n ? p : undefined;
+          if (def && !isOurs(def, file, ts.isVariableDeclaration(def.node) && def.node.initializer ? def.node.initializer : def.node)) {
+            // Another declaration of the same name.
+          } else if (call && isOurs(resolveCallee(project, f, call), file, fn)) {
+            calls.push({ file: f, range: { start: call.getStart(sf), end: call.end } });
+          } else {
+            unknown = true;
+          }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    if (unknown) return undefined;
+  }
+  return calls.length ? calls : undefined;
+}
+
+/** Every call of `fn` (a named function of `file`) in the project, or undefined when some reference is not a call of it. */
+export function callersOf(project: ProjectServices, file: string, fn: ts.SignatureDeclaration): { file: string; call: ts.CallExpression }[] | undefined {
+  const name = functionName(fn);
+  if (!name) return undefined;
+  const files = project.projectFiles?.();
+  const own = project.fileText(file) ?? '';
+  const found = project.memo(`callers:${file}:${fn.pos}:${name.text}`, `${files?.length ?? 0}:${own}`, () => {
+    try {
+      return scan(project, file, fn, name);
+    } catch {
+      return undefined;
+    }
+  });
+  if (!found) return undefined;
+  const out: { file: string; call: ts.CallExpression }[] = [];
+  for (const c of found) {
+    const sf = project.tsAst(c.file);
+    const node = sf ? findNode(sf, c.range) : undefined;
+    if (!node || !ts.isCallExpression(node)) return undefined;
+    out.push({ file: c.file, call: node });
+  }
+  return out;
+}
