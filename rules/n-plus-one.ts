@@ -22,6 +22,7 @@ import type { QuerySite } from '../engine/sources/query-sites';
 import type { Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
 import { collectWriteFix } from './n-plus-one-collect-fix';
+import { LISTENER_ADVICE, listenerDispatch } from './n-plus-one-listeners';
 import { isTestFilePath } from './one-off';
 import { batchFix } from './n-plus-one-fix';
 import { helperBatchFix } from './n-plus-one-helper-fix';
@@ -259,7 +260,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A list written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array, `Object.entries` of an object literal) repeats its query a fixed number of times whatever the data, so it is not a finding; a loop over data around it still is (priced × the list\'s length). A query under `if (buf.length >= BATCH) { …; buf.length = 0 }` (or `buf = []`, `.splice(0)`, `.clear()`, also in a same-file function the branch calls) on a buffer that outlives each element runs once per BATCH elements: that is the batching, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`, also `code-migrations/`, `data_migrations/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A write handed a list of entities that the library runs entity listeners for once per entity (TypeORM `remove(rows)`/`save(rows)`/`softRemove(rows)` and `@AfterRemove`/`@AfterInsert`… methods) is reported on the write when a listener runs a query, where the argument is a list by the code (an array literal, a declared array type, a many-row read, an array-typed relation of a read row); subscribers are not followed. A list written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array, `Object.entries` of an object literal) repeats its query a fixed number of times whatever the data, so it is not a finding; a loop over data around it still is (priced × the list\'s length). A query under `if (buf.length >= BATCH) { …; buf.length = 0 }` (or `buf = []`, `.splice(0)`, `.clear()`, also in a same-file function the branch calls) on a buffer that outlives each element runs once per BATCH elements: that is the batching, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`, also `code-migrations/`, `data_migrations/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -318,7 +319,7 @@ export default defineRule({
 
     let refs: Map<string, number> | undefined;
     const identifierRefs = (): Map<string, number> => (refs ??= identifierCounts(sf));
-    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef): void => {
+    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef, advice?: string): void => {
       // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
       if (inUncalledFunction(node, sf, identifierRefs)) return;
       let n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
@@ -360,7 +361,7 @@ export default defineRule({
       const via = viaHelper ? ` through \`${viaHelper}\`` : '';
       const others = [...new Set(priced.slice(1).map((p) => `\`${tableOf(p.r.site)}\``))];
       const more = priced.length > 1 ? ` The call reaches ${priced.length - 1} more ${priced.length === 2 ? 'query' : 'queries'} per element (on ${others.join(', ')}), not priced here.` : '';
-      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${adapterOf(site.library).rules.batchAdvice(site)}.${more}`;
+      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${advice ?? adapterOf(site.library).rules.batchAdvice(site)}.${more}`;
       // Through a helper: batched only when the query is the helper's own body (not further down).
       // A receiver typed `any` returns `any` rows: a rewrite keyed on their type would not type-check.
       const fix =
@@ -404,6 +405,14 @@ export default defineRule({
       const scope = unbatchedScope(site, all);
       if (!scope || skip(node, scope, site)) continue;
       report(node, scope, all, [{ site, path: [], loopedInHelper: false }], undefined);
+    }
+
+    // 1b. Writes handed a list whose entity listeners query: the library runs them once per entity (rules/n-plus-one-listeners.ts).
+    for (const site of sites) {
+      if (!site.executes || site.kind !== 'write') continue;
+      const node = findNode(sf, site.range);
+      const l = node ? listenerDispatch(ctx, graph, sf, site, node) : undefined;
+      if (node && l) report(node, l.scope, [l.scope, ...enclosingIterations(node, inPlace)], l.reached, l.via, undefined, LISTENER_ADVICE);
     }
 
     // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).

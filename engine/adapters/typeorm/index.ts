@@ -310,6 +310,17 @@ function optionsArgIndex(call: ts.CallExpression): number {
   return args[0] && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) ? 1 : 0;
 }
 
+/**
+ * Entity listeners a repository write runs once per entity it is given (`remove(rows)`, `save(rows)`), by operation;
+ * `insert`, `update` and `delete` take plain values and run none.
+ */
+const ENTITY_LISTENERS: Record<string, string[]> = {
+  remove: ['BeforeRemove', 'AfterRemove'],
+  softRemove: ['BeforeSoftRemove', 'AfterSoftRemove'],
+  recover: ['BeforeRecover', 'AfterRecover'],
+  save: ['BeforeInsert', 'AfterInsert', 'BeforeUpdate', 'AfterUpdate'],
+};
+
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
   return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
@@ -419,6 +430,7 @@ export const typeorm: Adapter<'typeorm'> = {
   schema: codeSchema([typeormMigrations], [typeormSchemaReader]),
   rules: {
     batchAdvice,
+    entityListeners: (site) => (site.kind === 'write' ? ENTITY_LISTENERS[site.operation] : undefined),
     limitWord: 'take',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
