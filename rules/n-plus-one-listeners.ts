@@ -82,7 +82,7 @@ function listenerMethods(cls: ts.ClassDeclaration, names: string[]): { method: t
 
 /** The per-entity listener queries a write site runs, with the scope that stands for the library's loop over its argument. */
 export function listenerDispatch(ctx: RuleContext, graph: CallGraph, sf: ts.SourceFile, site: QuerySite, node: ts.Node): ListenerDispatch | undefined {
-  const names = adapterOf(site.library).rules.entityListeners?.(site);
+  const names = adapterOf(site.library).rules.entityListeners(site);
   if (!names?.length || !site.entity || !ts.isCallExpression(node)) return undefined;
   const args = node.arguments;
   // `manager.remove(Entity, rows)` names the entity first.

@@ -355,7 +355,7 @@ export interface AdapterRules {
    * The decorators of entity methods the library runs once per entity a write is given (`remove(rows)` runs every
    * `@AfterRemove` method once per row), for this site's operation; undefined when the operation runs none.
    */
-  entityListeners?(site: QuerySite): string[] | undefined;
+  entityListeners(site: QuerySite): string[] | undefined;
   /** The library's word for a row limit in a call (`take`, `limit`). */
   limitWord: string;
   /** Rows come back with typed keys (numbers stay numbers, decimals are objects), not driver strings. */

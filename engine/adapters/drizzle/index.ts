@@ -628,6 +628,7 @@ export const drizzle: Adapter<'drizzle'> = {
   },
   rules: {
     batchAdvice,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: true,
     transactionCallbacks: ['transaction'],

@@ -361,6 +361,7 @@ export const knex: Adapter<'knex'> = {
   schema: codeSchema([knexMigrations], [knexSchemaReader]),
   rules: {
     batchAdvice,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],

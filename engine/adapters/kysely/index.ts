@@ -268,6 +268,7 @@ export const kysely: Adapter<'kysely'> = {
   schema: codeSchema([kyselyMigrations], [kyselySchemaReader]),
   rules: {
     batchAdvice,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['transaction.execute'],

@@ -102,6 +102,7 @@ export const pg: Adapter<'pg'> = {
   schema: codeSchema([nodePgMigrate], [nodePgMigrateSchemaReader]),
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: false,
     // BEGIN/COMMIT are statements of their own: no callback runs in one.

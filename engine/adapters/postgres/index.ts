@@ -96,6 +96,7 @@ export const postgres: Adapter<'postgres'> = {
   schema: codeSchema(),
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['begin'],

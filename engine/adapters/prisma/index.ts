@@ -528,6 +528,7 @@ export const prisma: Adapter<'prisma'> = {
   },
   rules: {
     batchAdvice,
+    entityListeners: () => undefined,
     limitWord: 'take',
     typedRowKeys: true,
     transactionCallbacks: ['$transaction'],

@@ -313,6 +313,7 @@ export const sequelize: Adapter<'sequelize'> = {
   schema: codeSchema([sequelizeMigrations], [sequelizeSchemaReader]),
   rules: {
     batchAdvice,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: false,
     // A managed transaction's queries name it in their options ({ transaction: t }), not through a receiver.

@@ -73,6 +73,7 @@ export const slonik: Adapter<'slonik'> = {
   schema: codeSchema(),
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
+    entityListeners: () => undefined,
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
