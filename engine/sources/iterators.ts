@@ -91,17 +91,41 @@ function collectionRoot(prov: FileProvenance, e: ts.Expression | undefined, dept
   return d;
 }
 
+/** Where the elements come from: a callee slot (the caller's argument there), or a collection of the callee's own (its text). */
+type PerElementFrom = { index: number; property?: string } | { internal: string };
+
 /**
  * The per-element scope a call of `declared` (the callback) stands in, inside `target`, with the callee
  * slot its collection comes from; undefined when no call of it runs per element of a parameter.
  */
-function perElementCall(project: ProjectServices, prov: FileProvenance, target: ts.SignatureDeclaration, declared: ts.Node, depth: number): { index: number; property?: string } | undefined {
+function perElementCall(project: ProjectServices, prov: FileProvenance, target: ts.SignatureDeclaration, declared: ts.Node, depth: number): PerElementFrom | undefined {
   const body = (target as ts.FunctionLikeDeclaration).body;
-  if (!body) return undefined;
+  if (!body || depth > 3) return undefined;
   const inner = (fn: ts.Node): boolean | IterationScope => projectIteration(project, prov, fn, depth + 1) ?? false;
-  let found: { index: number; property?: string } | undefined;
+  let found: PerElementFrom | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
+    // Handed on to another project iterator (`this.processItems(processFn, batch)`): per element of what it is given
+    // there, a parameter of this function or a collection of its own (`this.items.slice(…)`).
+    if (ts.isCallExpression(n) && depth < 3) {
+      const i = n.arguments.findIndex((a) => ts.isIdentifier(skipOuter(a)) && prov.declarationOf(skipOuter(a) as ts.Identifier) === declared);
+      const t = i >= 0 ? prov.callTarget(n) : undefined;
+      const d = t && slotDeclaration(t.node, { index: i });
+      if (t && d && t.node !== target) {
+        const from = perElementCall(project, t.file === prov.path ? prov : fileProvenance(project, t.file), t.node, d, depth + 1);
+        const coll = from && !('internal' in from) ? argumentOf(n, from) : undefined;
+        if (coll) {
+          const root = collectionRoot(prov, coll);
+          const slot = root && declarationSlot(target, root);
+          found = slot ?? { internal: coll.getText().slice(0, 60) };
+          return;
+        }
+        if (from && 'internal' in from) {
+          found = from;
+          return;
+        }
+      }
+    }
     const callee = ts.isCallExpression(n) ? skipOuter(n.expression) : undefined;
     if (ts.isCallExpression(n) && callee && ts.isIdentifier(callee) && prov.declarationOf(callee) === declared) {
       // Called inside a loop over a parameter: `for (const x of items) await run(x)`, `batch.map((x) => run(x))`.
@@ -147,16 +171,16 @@ export function projectIteration(project: ProjectServices, prov: FileProvenance,
   if (slot && target && declared) {
     const calleeProv = target.file === prov.path ? prov : fileProvenance(project, target.file);
     const from = perElementCall(project, calleeProv, target.node, declared, depth);
-    const collection = from && argumentOf(slot.call, from);
+    const collection = from && !('internal' in from) ? argumentOf(slot.call, from) : undefined;
     const f = fn as ts.FunctionLikeDeclaration;
     const p0 = f.parameters[0];
-    if (collection && f.body) {
+    if ((collection || (from && 'internal' in from)) && f.body) {
       scope = {
         kind: 'callback',
         range: { start: slot.call.getStart(), end: slot.call.getEnd() },
         node: fn,
         body: f.body,
-        collection: collection.getText(),
+        collection: collection ? collection.getText() : (from as { internal: string }).internal,
         collectionExpr: collection,
         method: slot.call.expression.getText().slice(0, 60),
         element: p0 && ts.isIdentifier(p0.name) ? p0.name.text : undefined,
@@ -168,4 +192,29 @@ export function projectIteration(project: ProjectServices, prov: FileProvenance,
   }
   cache.set(fn, scope ?? null);
   return scope;
+}
+
+/**
+ * The per-element scope a function reference handed to a project iterator opens (`this.loop(this.processItem.bind(this))`,
+ * `runAll(items, handle)`): argument `index` of `call` is called once per element there. Undefined otherwise.
+ */
+export function iteratedArgument(project: ProjectServices, prov: FileProvenance, call: ts.CallExpression, index: number): IterationScope | undefined {
+  const target = prov.callTarget(call);
+  const declared = target && slotDeclaration(target.node, { index });
+  if (!target || !declared) return undefined;
+  const from = perElementCall(project, target.file === prov.path ? prov : fileProvenance(project, target.file), target.node, declared, 0);
+  if (!from) return undefined;
+  const collection = 'internal' in from ? undefined : argumentOf(call, from);
+  if (!collection && !('internal' in from)) return undefined;
+  return {
+    kind: 'callback',
+    range: { start: call.getStart(), end: call.getEnd() },
+    node: call,
+    body: call,
+    collection: collection ? collection.getText() : (from as { internal: string }).internal,
+    collectionExpr: collection,
+    method: call.expression.getText().slice(0, 60),
+    concurrent: false,
+    perElement: true,
+  };
 }
