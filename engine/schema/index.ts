@@ -67,7 +67,8 @@ function schemaByContent(path: string, text: string): boolean {
   const lower = path.toLowerCase();
   if (lower.endsWith('.sql')) {
     if (isPgDump(text)) return true;
-    const blanked = text.replace(/--[^\n]*/g, '');
+    // Comments of either kind are blanked: a file may open with a block comment (`/* init_order = 1 */`) before its CREATE TABLE.
+    const blanked = text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
     return CREATE_TABLE.test(blanked) || (NUMBERED.test(path) && DDL.test(blanked));
   }
   if (isTsLike(path)) return schemaReaders.some((r) => r.detect(text));

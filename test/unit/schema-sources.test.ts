@@ -317,6 +317,10 @@ GRANT SELECT ON TABLE public.users TO reader;
     assert.ok(isSchemaSource('packages/schemas/tables/users.sql', cfg, 'create table users (id int);'));
     // Queries, and DDL only in comments, are not schema.
     assert.ok(!isSchemaSource('sql/002_reports.sql', cfg, 'SELECT * FROM a; -- CREATE TABLE x'));
+    // A block comment before the first statement (a header, an ordering note) does not hide the CREATE TABLE.
+    assert.ok(isSchemaSource('packages/db/tables/orgs.sql', cfg, '/* init_order = 1 */\n\n/** Orgs. */\ncreate table orgs (id int);'));
+    assert.ok(isSchemaSource('packages/db/tables/notes.sql', cfg, '/** Notes. */ create table notes (id int);'));
+    assert.ok(!isSchemaSource('sql/003_reports.sql', cfg, 'SELECT * FROM a; /* CREATE TABLE x */'));
     assert.ok(!isSchemaSource('queries/users.sql', cfg, 'SELECT id FROM users WHERE id = $1'));
   });
 
