@@ -18,6 +18,7 @@ import type { Adapter, Batched, ChainQuery, EntityDecl, RowsUpdate, RowsUpdateIn
 import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
+import { relationFilters } from './relations';
 
 const READS = new Set([
   'find',
@@ -444,7 +445,7 @@ export const typeorm: Adapter<'typeorm'> = {
     selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
     optionsArgIndex,
     uniqueLookup: never,
-    relationFilters: none,
+    relationFilters,
     filterValue,
   },
 };

@@ -1,0 +1,73 @@
+/**
+ * TypeORM relation filters in a `where` object, which the query-site model leaves out (the shared
+ * where-object reader records no column for a nested object): `{ account: { id } }` on a `@ManyToOne`
+ * compares the relation's join column (`accountId`, or its `@JoinColumn({ name })`) with the key, without
+ * a join; `{ account: { email } }` joins the parent on that column. Either way the join column is
+ * constrained by equality, which may complete a composite index prefix (`UQ(accountId, fileKey)`).
+ */
+import ts = require('typescript');
+import { findColumn, type TableInfo } from '../../schema/types';
+import { objectProp, propName, unparen } from '../kit/chain';
+
+const BY_STYLE = /By(OrFail)?$/;
+const KEYED_WRITES = new Set(['update', 'delete', 'softDelete', 'restore']);
+const READS = /^(find|findOne|findOneOrFail|findAndCount|count|exist|exists|sum|average|minimum|maximum)$/;
+
+/** The where objects of a call: the options' `where` (or the By-style / keyed-write argument), or a QueryBuilder chain's `.where({…})`/`.andWhere({…})`. */
+function whereObjects(call: ts.CallExpression): ts.Expression[] {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee)) return [];
+  const name = callee.name.text;
+  const args = call.arguments;
+  // EntityManager methods take the entity class first: manager.delete(Requeue, {...}).
+  const opts = args.length >= 2 && ts.isIdentifier(args[0]) && /^[A-Z]/.test(args[0].text) ? args[1] : args[0];
+  if (BY_STYLE.test(name) || name === 'countBy' || KEYED_WRITES.has(name)) return opts ? [opts] : [];
+  if (READS.test(name)) {
+    const w = objectProp(opts, 'where');
+    return w ? [w] : [];
+  }
+  // A QueryBuilder chain ending in the call that runs it.
+  const out: ts.Expression[] = [];
+  for (let e: ts.Expression = callee.expression; ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression); e = e.expression.expression) {
+    const m = e.expression.name.text;
+    if ((m === 'where' || m === 'andWhere') && e.arguments[0]) out.push(e.arguments[0]);
+  }
+  return out;
+}
+
+/**
+ * The join columns a to-one relation filter constrains. `ignore(field, value)`: an inner filter that keeps
+ * almost every row (soft delete) — a relation filter made only of such does not select.
+ */
+export function relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[] } {
+  const out = { keyPath: false, fkColumns: [] as string[] };
+  for (const where of whereObjects(call)) {
+    const w = unparen(where);
+    // An array is an OR of its elements: no single column is constrained by all of them.
+    if (!ts.isObjectLiteralExpression(w)) continue;
+    for (const p of w.properties) {
+      const key = propName(p);
+      if (!key || !ts.isPropertyAssignment(p)) continue;
+      const v = unparen(p.initializer);
+      if (!ts.isObjectLiteralExpression(v) || !v.properties.length) continue;
+      const col = joinColumn(table, key);
+      if (!col) continue;
+      const selective = v.properties.some((q) => !(ts.isPropertyAssignment(q) && ignore(propName(q) ?? '', q.initializer)));
+      if (selective) out.fkColumns.push(col);
+    }
+  }
+  return out;
+}
+
+/**
+ * The join column of relation property `key`: the column the entity reader tagged with that property
+ * (its `@JoinColumn`), else TypeORM's default `<relation>Id` when the table has a foreign key on it.
+ * A column named like the property itself is a JSON or scalar column, not a relation.
+ */
+function joinColumn(table: TableInfo, key: string): string | undefined {
+  if (table.columns.has(key)) return undefined;
+  const tagged = findColumn(table, key);
+  if (tagged) return tagged.name;
+  const byDefault = `${key}Id`;
+  return table.columns.has(byDefault) && table.foreignKeys?.some((f) => f.columns.includes(byDefault)) ? byDefault : undefined;
+}
