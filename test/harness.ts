@@ -75,7 +75,7 @@ function isCaseFile(rel: string): boolean {
 }
 
 /** Builds the project for one case: the rule folder's schema and config, plus the case's files. */
-function buildCase(ruleId: string, verdict: 'flagged' | 'not-flagged', name: string): FixtureCase {
+export function buildCase(ruleId: string, verdict: 'flagged' | 'not-flagged', name: string): FixtureCase {
   const ruleDir = path.join(FIXTURES, ruleId);
   const caseDir = path.join(ruleDir, verdict, name);
   let config = defaultConfig();

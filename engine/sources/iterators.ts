@@ -156,14 +156,22 @@ function perElementCall(project: ProjectServices, prov: FileProvenance, target: 
   return found;
 }
 
-const cache = new WeakMap<ts.Node, IterationScope | null>();
+/**
+ * Answers by closure and by depth. The answer at a depth is what the bounded search from there finds: asked
+ * deeper (as a link of a longer chain), fewer levels are left below it, so a closure can be no iterator's
+ * callback there and one at depth 0. Keyed by depth, every answer is the same whichever file or query asked
+ * first (before, one answer per closure, the first asker's, and an in-progress null: a finding depended on the
+ * order files were analysed in). The depth bound alone ends the recursion.
+ */
+const cache = new WeakMap<ts.Node, (IterationScope | null)[]>();
 
 /** The per-element scope a closure opens when it is the callback of a project iterator; else undefined. */
 export function projectIteration(project: ProjectServices, prov: FileProvenance, fn: ts.Node, depth = 0): IterationScope | undefined {
   if (depth > 2 || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return undefined;
-  const hit = cache.get(fn);
+  let byDepth = cache.get(fn);
+  if (!byDepth) cache.set(fn, (byDepth = []));
+  const hit = byDepth[depth];
   if (hit !== undefined) return hit ?? undefined;
-  cache.set(fn, null);
   const slot = slotOf(fn);
   const target = slot && prov.callTarget(slot.call);
   const declared = target && slotDeclaration(target.node, slot);
@@ -190,7 +198,7 @@ export function projectIteration(project: ProjectServices, prov: FileProvenance,
       };
     }
   }
-  cache.set(fn, scope ?? null);
+  byDepth[depth] = scope ?? null;
   return scope;
 }
 

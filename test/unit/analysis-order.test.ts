@@ -1,0 +1,44 @@
+/**
+ * Findings do not depend on the order files are analysed in. The CLI analyses a project's files in path
+ * order (split across workers, or partly from --cache); the language server one open document at a time.
+ * For every fixture case of several files, each file's findings of the case's rule are the same analysed first to last, last to
+ * first, and alone in a fresh project. (A memo filled by whichever file asked first, under its own context,
+ * and reused by another breaks this: projectIteration kept one answer per closure, computed at the depth of
+ * the first chain that reached it.)
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { initParser } from '../../engine/sql/parser';
+import { buildCase, loadCases, type FixtureCase } from '../harness';
+
+function findingsByFile(c: FixtureCase, order: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of order) {
+    const r = c.project.analyze(f, [c.ruleId]);
+    out.set(f, JSON.stringify(r.findings.map((x) => [x.ruleId, x.range.start, x.range.end, x.severity, x.message])));
+  }
+  return out;
+}
+
+describe('analysis order', function () {
+  this.timeout(600000);
+  before(async () => {
+    await initParser();
+  });
+
+  const cases = loadCases().filter((c) => fs.statSync(c.dir).isDirectory() && c.files.length > 1);
+
+  it('has multi-file fixture cases to check', () => assert.ok(cases.length > 10));
+
+  for (const c of cases) {
+    it(`${c.ruleId} · ${c.verdict} · ${c.name}: same findings first to last, last to first, and alone`, () => {
+      const forward = findingsByFile(buildCase(c.ruleId, c.verdict, c.name), c.files);
+      const reverse = findingsByFile(buildCase(c.ruleId, c.verdict, c.name), [...c.files].reverse());
+      for (const f of c.files) {
+        assert.equal(reverse.get(f), forward.get(f), `${f}: analysed last to first`);
+        const alone = findingsByFile(buildCase(c.ruleId, c.verdict, c.name), [f]);
+        assert.equal(alone.get(f), forward.get(f), `${f}: analysed alone`);
+      }
+    });
+  }
+});
