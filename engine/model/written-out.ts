@@ -189,8 +189,49 @@ function memberList(project: ProjectServices, file: string, e: ts.PropertyAccess
     }
     return out;
   }
-  if (ts.isVariableDeclaration(v) && v.initializer && isConst(v)) return propertyList(project, d.file, v.initializer, name, depth);
+  if (ts.isVariableDeclaration(v) && v.initializer && isConst(v) && ts.isIdentifier(v.name) && !isMemberChanged(v, v.name.text, name)) {
+    return propertyList(project, d.file, v.initializer, name, depth);
+  }
   return undefined;
+}
+
+/**
+ * Whether `holder.prop` of a `const holder = { prop: [...] }` may hold something else by the time it is read: the list
+ * is filled (`holder.prop.push(…)`) or replaced (`holder.prop = …`, `holder.prop[i] = …`), handed to a call that may
+ * fill it, or the object itself goes anywhere but a property read (shelf.nu `const ref = { value: [] }`, pushed to later).
+ */
+function isMemberChanged(decl: ts.VariableDeclaration, holder: string, prop: string): boolean {
+  let scope: ts.Node | undefined = decl.parent;
+  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
+  if (!scope) return true;
+  let changed = false;
+  const visit = (n: ts.Node): void => {
+    if (changed) return;
+    if (ts.isIdentifier(n) && n.text === holder && n !== decl.name && !isNameOnly(n)) changed = !readsOnly(n, prop);
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return changed;
+}
+
+/** An identifier that names a property or a declaration rather than referring to a variable. */
+function isNameOnly(id: ts.Identifier): boolean {
+  const p = id.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === id) || (ts.isPropertyAssignment(p) && p.name === id) || (ts.isPropertySignature(p) && p.name === id);
+}
+
+/** A reference to the holder that only reads: `holder.other`, or `holder.prop` neither written, grown nor handed on. */
+function readsOnly(id: ts.Identifier, prop: string): boolean {
+  const pa = id.parent;
+  if (!ts.isPropertyAccessExpression(pa) || pa.expression !== id) return false;
+  const write = (e: ts.Node): boolean => ts.isBinaryExpression(e.parent) && e.parent.left === e && e.parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+  if (pa.name.text !== prop) return true;
+  const up = pa.parent;
+  if (write(pa)) return false;
+  if (ts.isElementAccessExpression(up) && up.expression === pa && write(up)) return false;
+  if (ts.isPropertyAccessExpression(up) && up.expression === pa && /^(push|unshift|splice|fill|copyWithin)$/.test(up.name.text)) return false;
+  if ((ts.isCallExpression(up) || ts.isNewExpression(up)) && up.arguments?.includes(pa)) return false;
+  return true;
 }
 
 function list(project: ProjectServices, file: string, e: ts.Expression, depth: number): Listed | undefined {
