@@ -84,12 +84,16 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive).map((p) => p.column));
     const facts: RowFact[] = preds.map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
     const call = preds.length ? findNode(sf, site.range) : undefined;
+    const keyFilters: OrmPredicate[] = [];
     const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
     if (rel) {
       if (rel.keyPath) continue;
       for (const c of rel.fkColumns) eqColumns.add(c);
       // A to-one relation filter whose key columns lead an index is itself the access path.
       if (rel.fkColumns.some((c) => indexCoverage(table, { column: c, op: 'eq' }, { eqColumns, facts }).served)) continue;
+      // A foreign key compared with the parent's key is an equality filter of this call, and may be the one to index
+      // (a candidate only: a where whose readable filters need no index is not reported for it).
+      for (const use of rel.fkFilters ?? []) if (!preds.some((p) => p.column === use.column)) keyFilters.push({ use, column: use.column, op: 'eq', value: { isNull: false }, openRange: false });
     }
     const coverage = (p: ColumnPredicate): IndexCoverage => indexCoverage(table, p, { eqColumns, facts });
     let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string; noFix?: boolean } | undefined;
@@ -98,7 +102,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
         selectivity({ column: p.column, op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
       // A served predicate is the planner's access path (the rest filter its rows) unless it keeps many rows while a selective one goes unserved.
       if (filterDriver(preds, coverage, selective)) continue;
-      const culprit = preds.find((p) => !coverage(p).served && selective(p));
+      // A column whose declared type names its values (an enum, a literal union) keeps more rows per value than a key compared with a parameter: index the key.
+      const unserved = preds.filter((p) => !coverage(p).served && selective(p));
+      const culprit = unserved.length ? [...unserved, ...keyFilters].find((p) => !findColumn(table, p.column)?.declaredValues?.length && !p.value.literals) ?? unserved[0] : undefined;
       if (!culprit) continue;
       const low = preds.find((p) => coverage(p).served);
       const lowWhy = low && selectivity({ column: low.column, op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);

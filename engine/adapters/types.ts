@@ -394,9 +394,11 @@ export interface AdapterRules {
   uniqueLookup(site: QuerySite): boolean;
   /**
    * Relation filters in a `where` the query-site model leaves out: `keyPath` when they select rows by
-   * key, `fkColumns` the foreign-key columns a to-one relation filter constrains.
+   * key, `fkColumns` the foreign-key columns a to-one relation filter constrains; `fkFilters`, where the
+   * library compares them with the parent's key itself (TypeORM `{ account: { id } }`), those columns as
+   * equality filters of the call, written where the relation is.
    */
-  relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[] } | undefined;
+  relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters?: ColumnUse[] } | undefined;
   /** What a filter of the site compares its column to (NULL, literals, a bounded range): selectivity and partial indexes. */
   filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue;
 }

@@ -7,7 +7,8 @@
  */
 import ts = require('typescript');
 import { findColumn, type TableInfo } from '../../schema/types';
-import { objectProp, propName, unparen } from '../kit/chain';
+import type { ColumnUse } from '../../sources/query-sites';
+import { objectProp, propName, rangeOf, unparen } from '../kit/chain';
 
 const BY_STYLE = /By(OrFail)?$/;
 const KEYED_WRITES = new Set(['update', 'delete', 'softDelete', 'restore']);
@@ -39,8 +40,8 @@ function whereObjects(call: ts.CallExpression): ts.Expression[] {
  * The join columns a to-one relation filter constrains. `ignore(field, value)`: an inner filter that keeps
  * almost every row (soft delete) — a relation filter made only of such does not select.
  */
-export function relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[] } {
-  const out = { keyPath: false, fkColumns: [] as string[] };
+export function relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters: ColumnUse[] } {
+  const out = { keyPath: false, fkColumns: [] as string[], fkFilters: [] as ColumnUse[] };
   for (const where of whereObjects(call)) {
     const w = unparen(where);
     // An array is an OR of its elements: no single column is constrained by all of them.
@@ -53,7 +54,11 @@ export function relationFilters(call: ts.CallExpression, table: TableInfo, ignor
       const col = joinColumn(table, key);
       if (!col) continue;
       const selective = v.properties.some((q) => !(ts.isPropertyAssignment(q) && ignore(propName(q) ?? '', q.initializer)));
-      if (selective) out.fkColumns.push(col);
+      if (!selective) continue;
+      out.fkColumns.push(col);
+      // Only the parent's key (`{ id }`): TypeORM compares the join column with it, no join.
+      const ref = table.foreignKeys?.find((f) => f.columns.length === 1 && f.columns[0] === col)?.refColumns[0] ?? 'id';
+      if (v.properties.length === 1 && propName(v.properties[0]) === ref) out.fkFilters.push({ column: col, range: rangeOf(p.name), op: 'eq' });
     }
   }
   return out;
