@@ -29,6 +29,7 @@ import { collectIncidents, type Incident, noteSwallowed, replayIncidents } from 
 import { collectReads, replayReads } from '../reads';
 import { resolveModulePath } from './module-paths';
 import { procedureContext, type ProcedureContext } from './procedure-context';
+import { callersOf } from './callers';
 import { tsSourceFile } from './ts-ast';
 
 export type { Binding, Library, Value } from './query-sites';
@@ -881,10 +882,12 @@ class FileProv implements FileProvenance {
         const declared = holder.initializer ? this.declaredTypeOf(holder.initializer, c) : undefined;
         return declared ? declared.prov.typedMember(declared.type, prop, c) : undefined;
       } else if (ts.isParameter(holder) && holder.type) {
-        return this.typeMember(holder.type, prop, c);
+        return this.typeMember(holder.type, prop, c) ?? (untypedMember(holder.type, prop) ? this.clientFromCallers(holder, prop, c) : undefined);
       } else if (ts.isParameter(holder) && prop === 'ctx') {
         // `({ ctx }) => …` handed to a procedure builder: the context its creator returns.
-        return this.procedureContextValue(holder, c);
+        return this.procedureContextValue(holder, c) ?? this.clientFromCallers(holder, prop, c);
+      } else if (ts.isParameter(holder)) {
+        return this.clientFromCallers(holder, prop, c);
       } else if (ts.isBindingElement(holder)) {
         // `({ ctx: { db } }) => …`: the member of the enclosing element's value.
         whole = this.declValue(holder, c);
@@ -1147,8 +1150,40 @@ class FileProv implements FileProvenance {
     }
     const handed = this.handedToCallback(p, c);
     if (handed) return handed;
-    if (p.initializer) return this.valueOf(p.initializer, c);
-    return undefined;
+    if (p.initializer) {
+      const v = this.valueOf(p.initializer, c);
+      if (v) return v;
+    }
+    return !p.type || isUntyped(p.type) ? this.clientFromCallers(p, undefined, c) : undefined;
+  }
+
+  /**
+   * A parameter typed `any`, `unknown` or not at all (`prop`: a member destructured from it, `{ tx }: { tx: any }`):
+   * the client every call of its function in the project passes there (callers.ts), when each passes a client of
+   * one library (a transaction client or the client itself). A caller passing anything else, a spread, a missing
+   * argument, or callers this project does not show (the function handed on as a value, exported and never
+   * called here): unknown.
+   */
+  private clientFromCallers(p: ts.ParameterDeclaration, prop: string | undefined, c: Ctx): Value | undefined {
+    if (p.dotDotDotToken || !ts.isFunctionLike(p.parent)) return undefined;
+    const fn = p.parent as ts.SignatureDeclaration;
+    const index = fn.parameters.indexOf(p);
+    return this.guard(c, `callers:${this.path}:${p.pos}:${prop ?? ''}`, () => {
+      const calls = callersOf(this.project, this.path, fn);
+      if (!calls) return undefined;
+      let found: Value | undefined;
+      for (const { file, call } of calls) {
+        if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
+        const arg = call.arguments[index];
+        const expr = arg && prop !== undefined ? propertyOfLiteral(arg, prop) : arg;
+        if (!expr) return undefined;
+        const v = this.prov(file).valueOf(expr, c);
+        if (!v || v.kind !== 'instance' || v.binding.role !== 'client') return undefined;
+        if (found && found.kind === 'instance' && found.binding.library !== v.binding.library) return undefined;
+        found ??= v;
+      }
+      return found;
+    });
   }
 
   /**
@@ -1872,6 +1907,36 @@ function rightParts(n: ts.EntityName): string[] {
   while (ts.isQualifiedName(n)) {
     out.unshift(n.right.text);
     n = n.left;
+  }
+  return out;
+}
+
+/** A type that says nothing of its value: `any`, `unknown`. */
+function isUntyped(t: ts.TypeNode): boolean {
+  return t.kind === ts.SyntaxKind.AnyKeyword || t.kind === ts.SyntaxKind.UnknownKeyword;
+}
+
+/** Member `prop` of a parameter's type says nothing: the type is `any`/`unknown`, or a literal declaring it so or without a type. */
+function untypedMember(t: ts.TypeNode, prop: string): boolean {
+  if (isUntyped(t)) return true;
+  if (!ts.isTypeLiteralNode(t)) return false;
+  const m = t.members.find((x) => ts.isPropertySignature(x) && x.name && propName(x.name) === prop);
+  return !!m && ts.isPropertySignature(m) && (!m.type || isUntyped(m.type));
+}
+
+/** The expression an object literal argument gives property `prop` (`{ tx }`, `{ tx: trx }`); none for anything else. */
+function propertyOfLiteral(arg: ts.Expression, prop: string): ts.Expression | undefined {
+  const o = skipOuter(arg);
+  if (!ts.isObjectLiteralExpression(o)) return undefined;
+  let out: ts.Expression | undefined;
+  for (const p of o.properties) {
+    if (ts.isSpreadAssignment(p)) return undefined;
+    const key = p.name ? propName(p.name) : undefined;
+    if (key === undefined) return undefined;
+    if (key !== prop) continue;
+    if (ts.isPropertyAssignment(p)) out = p.initializer;
+    else if (ts.isShorthandPropertyAssignment(p)) out = p.name;
+    else return undefined;
   }
   return out;
 }
