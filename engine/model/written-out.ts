@@ -51,10 +51,16 @@ function declarationOf(project: ProjectServices, file: string, id: ts.Identifier
   }
 }
 
-/** Whether an array variable is filled or replaced after its declaration (`push`, `unshift`, `splice`, `x = …`, `x[i] = …`). */
-export function isGrown(decl: ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement, name: string): boolean {
+/** The block, function or file a declaration's name is visible in. */
+function declarationScope(decl: ts.Node): ts.Node | undefined {
   let scope: ts.Node | undefined = decl.parent;
   while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
+  return scope;
+}
+
+/** Whether an array variable is filled or replaced after its declaration (`push`, `unshift`, `splice`, `x = …`, `x[i] = …`). */
+export function isGrown(decl: ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement, name: string): boolean {
+  const scope = declarationScope(decl);
   if (!scope) return false;
   let grown = false;
   const visit = (n: ts.Node): void => {
@@ -201,8 +207,7 @@ function memberList(project: ProjectServices, file: string, e: ts.PropertyAccess
  * fill it, or the object itself goes anywhere but a property read (shelf.nu `const ref = { value: [] }`, pushed to later).
  */
 function isMemberChanged(decl: ts.VariableDeclaration, holder: string, prop: string): boolean {
-  let scope: ts.Node | undefined = decl.parent;
-  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
+  const scope = declarationScope(decl);
   if (!scope) return true;
   let changed = false;
   const visit = (n: ts.Node): void => {
