@@ -887,7 +887,8 @@ export class Project implements ProjectServices {
       // The explanation is a courtesy: no schema status rather than no analysis.
     }
     const result: AnalysisResult = missingSchema ? { findings, problems, missingSchema } : { findings, problems };
-    if (reaches && language === 'ts') {
+    // Test files are not linted by the rules (their clients are often mocks): counting their calls would only cost time.
+    if (reaches && language === 'ts' && !isTestFilePath(path)) {
       const reach = this.reachCounts(path, text);
       if (reach) result.reach = reach;
     }
