@@ -255,9 +255,25 @@ function list(project: ProjectServices, file: string, e: ts.Expression, depth: n
   if (ts.isBinaryExpression(x) && (x.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || x.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
     return drop(either(list(project, file, x.left, depth + 1), list(project, file, x.right, depth + 1)));
   }
+  const matched = nonGlobalMatchSize(x);
+  if (matched !== undefined) return { size: matched };
   if (ts.isIdentifier(x)) return drop(identifierList(project, file, x, depth));
   if (ts.isPropertyAccessExpression(x)) return drop(memberList(project, file, x, depth));
   return undefined;
+}
+
+/**
+ * `s.match(/re/)` without the g flag: the match and its groups, at most one element more than the pattern has
+ * opening parentheses (escaped or non-capturing ones only raise the bound). A global regex matches per occurrence: unknown.
+ */
+function nonGlobalMatchSize(x: ts.Expression): number | undefined {
+  if (!ts.isCallExpression(x) || !ts.isPropertyAccessExpression(x.expression) || x.expression.name.text !== 'match' || x.arguments.length !== 1) return undefined;
+  const re = skipOuter(x.arguments[0]);
+  if (!ts.isRegularExpressionLiteral(re)) return undefined;
+  const text = re.text;
+  const slash = text.lastIndexOf('/');
+  if (slash <= 0 || text.slice(slash + 1).includes('g')) return undefined;
+  return 1 + (text.slice(1, slash).match(/\(/g)?.length ?? 0);
 }
 
 /** The list written out in the code that `e` is, is filtered or mapped from, or receives from every caller; undefined otherwise. */
