@@ -207,6 +207,7 @@ export class Project implements ProjectServices {
     if (old !== text) {
       this.generation++;
       this.usageSeeds.delete(path);
+      this.dropReadersOf(path);
     }
     // A file is a schema source by its path or its content (a TypeScript schema, a pg_dump): before or after the change.
     if (old !== text && (isManifest(path) || isSchemaSource(path, this.config, text) || (old !== undefined && isSchemaSource(path, this.config, old)))) {
@@ -214,6 +215,15 @@ export class Project implements ProjectServices {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Memos and SQL sites are checked against their own file's text only: those whose computation read `path`
+   * (a helper's file, a caller of one of its functions, an import probe that found nothing) go when it changes.
+   */
+  private dropReadersOf(path: string): void {
+    for (const [key, m] of this.memos) if (m.reads.includes(path)) this.memos.delete(key);
+    for (const [key, s] of this.siteCache) if (s.reads.includes(path)) this.siteCache.delete(key);
   }
 
   private dropSchemas(): void {
@@ -230,7 +240,10 @@ export class Project implements ProjectServices {
   deleteFile(path: string): boolean {
     const old = this.files.get(path);
     const had = this.files.delete(path);
-    if (had) this.generation++;
+    if (had) {
+      this.generation++;
+      this.dropReadersOf(path);
+    }
     this.usageSeeds.delete(path);
     this.siteCache.delete(path);
     this.trees.delete(path);

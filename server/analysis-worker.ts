@@ -33,7 +33,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'ready' }
   /** `cpuMs`: process CPU while it ran (the other threads mostly wait meanwhile). */
-  | { type: 'result'; seq: number; result: AnalysisResult; ms: number; cpuMs: number }
+  | { type: 'result'; seq: number; result: AnalysisResult; ms: number; cpuMs: number; inputs: string[] }
   | { type: 'failed'; seq: number; message: string }
   | { type: 'memory'; seq: number; heapUsed: number };
 
@@ -138,9 +138,9 @@ export class WorkerState {
         try {
           const started = performance.now();
           const cpu = process.cpuUsage();
-          const result = p.project.analyze(msg.rel);
+          const { result, inputs } = p.project.analyzeTracked(msg.rel);
           const c = process.cpuUsage(cpu);
-          return { type: 'result', seq: msg.seq, result, ms: performance.now() - started, cpuMs: (c.user + c.system) / 1000 };
+          return { type: 'result', seq: msg.seq, result, ms: performance.now() - started, cpuMs: (c.user + c.system) / 1000, inputs };
         } catch (e) {
           return { type: 'failed', seq: msg.seq, message: (e as Error)?.stack ?? String(e) };
         }

@@ -39,6 +39,8 @@ export interface TimedResult {
   result: AnalysisResult;
   ms: number;
   cpuMs: number;
+  /** The project files (and pseudo-inputs) the analysis read: `Project.analyzeTracked`. */
+  inputs: string[];
 }
 
 export class InProcessAnalyzer implements Analyzer {
@@ -48,9 +50,9 @@ export class InProcessAnalyzer implements Analyzer {
   async analyze(p: MirroredProject, rel: string): Promise<TimedResult> {
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const result = p.project.analyze(rel);
+    const { result, inputs } = p.project.analyzeTracked(rel);
     const c = process.cpuUsage(cpu);
-    return { result, ms: performance.now() - started, cpuMs: (c.user + c.system) / 1000 };
+    return { result, ms: performance.now() - started, cpuMs: (c.user + c.system) / 1000, inputs };
   }
   async workerHeap(): Promise<number> {
     return 0;
@@ -193,7 +195,7 @@ export class WorkerAnalyzer implements Analyzer {
     clearTimeout(r.timer);
     this.running = undefined;
     for (const w of r.waiters) {
-      if (m.type === 'result') w.resolve({ result: m.result, ms: m.ms, cpuMs: m.cpuMs });
+      if (m.type === 'result') w.resolve({ result: m.result, ms: m.ms, cpuMs: m.cpuMs, inputs: m.inputs });
       else w.reject(new Error(m.message));
     }
     void this.pump();
@@ -206,7 +208,7 @@ export class WorkerAnalyzer implements Analyzer {
     if (r) {
       clearTimeout(r.timer);
       const result: AnalysisResult = { findings: [], problems: [{ kind: 'limit', file: r.rel, message: `not analysed: ${why}` }] };
-      for (const w of r.waiters) w.resolve({ result, ms: 0, cpuMs: 0 });
+      for (const w of r.waiters) w.resolve({ result, ms: 0, cpuMs: 0, inputs: [] });
     }
     const old = this.worker;
     this.worker = undefined;

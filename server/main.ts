@@ -86,6 +86,8 @@ interface DocState {
   gen: number;
   /** Import specifiers of this version, resolved to project paths. */
   imports?: { version: number; paths: Set<string> };
+  /** What the last analysis read (a caller's file, for a loop bounded by what its callers pass): a change to one re-analyses. */
+  inputs?: ReadonlySet<string>;
 }
 
 const UNTITLED_EXT: Record<string, string> = {
@@ -460,14 +462,14 @@ export class QuerylensServer {
   }
 
   /**
-   * A TypeScript file changed: open documents that import it are analysed
-   * again. Per-file summaries are memoised by each file's own text, so the
-   * project's memos are dropped first (setConfig with the same config).
+   * A TypeScript file changed: open documents whose last analysis read it
+   * (a helper they import, a caller of their functions) or that import it are
+   * analysed again. Memos that read it are dropped by the project itself; when
+   * some analysis read it, everything derived goes (ws.dropIfRead).
    */
   private helperChanged(ws: WorkspaceProject, rel: string, exceptUri?: string): void {
-    const dependents = this.openDocsOf(ws).filter((d) => d.uri !== exceptUri && this.importsOf(d, ws).has(rel));
-    if (!dependents.length) return;
-    ws.project.setConfig(ws.project.config);
+    ws.dropIfRead(rel);
+    const dependents = this.openDocsOf(ws).filter((d) => d.uri !== exceptUri && (this.state(d.uri).inputs?.has(rel) || this.importsOf(d, ws).has(rel)));
     for (const d of dependents) this.schedule(d.uri);
   }
 
@@ -617,9 +619,14 @@ export class QuerylensServer {
   private async runAnalysis(ws: WorkspaceProject, rel: string, version: number, s: DocState): Promise<AnalysisResult> {
     let result: AnalysisResult;
     const cached = this.fromLintCache(ws, rel);
-    if (cached) return cached;
+    if (cached) {
+      s.inputs = new Set(cached.inputs);
+      return cached.result;
+    }
     try {
       const timed = await this.analyzer.analyze(ws, rel);
+      ws.noteInputs(rel, timed.inputs);
+      s.inputs = new Set(timed.inputs);
       result = timed.result;
       s.lastMs = timed.ms;
       if (this.logTiming) this.logger.log(`timing: analysed ${rel} v${version} in ${timed.ms.toFixed(1)} ms wall, ${timed.cpuMs.toFixed(1)} ms cpu`);
@@ -641,15 +648,17 @@ export class QuerylensServer {
   }
 
   /** The result `querylens lint --cache` left for this file's current text and inputs (server/warm-cache.ts), if any. */
-  private fromLintCache(ws: WorkspaceProject, rel: string): AnalysisResult | undefined {
-    let cached: AnalysisResult | undefined;
+  private fromLintCache(ws: WorkspaceProject, rel: string): { result: AnalysisResult; inputs: string[] } | undefined {
+    let cached: { result: AnalysisResult; inputs: string[] } | undefined;
     try {
       cached = ws.cachedResult(rel);
     } catch (e) {
       this.logger.warn(`lint cache not used for ${rel}: ${(e as Error)?.message ?? e}`);
     }
-    if (cached && this.logTiming) this.logger.log(`timing: ${rel} from the lint cache`);
-    return cached && { findings: cached.findings.filter((f) => f.file === rel), problems: cached.problems.filter((p) => p.file === rel) };
+    if (!cached) return undefined;
+    if (this.logTiming) this.logger.log(`timing: ${rel} from the lint cache`);
+    const { result, inputs } = cached;
+    return { result: { findings: result.findings.filter((f) => f.file === rel), problems: result.problems.filter((p) => p.file === rel) }, inputs };
   }
 
   private resolver(doc: TextDocument, ws: WorkspaceProject, rel: string): FileResolver {
@@ -707,7 +716,13 @@ export class QuerylensServer {
         if (text === undefined) continue;
         let result: AnalysisResult;
         try {
-          result = this.fromLintCache(ws, rel) ?? (await this.analyzer.analyze(ws, rel)).result;
+          const cached = this.fromLintCache(ws, rel);
+          if (cached) result = cached.result;
+          else {
+            const timed = await this.analyzer.analyze(ws, rel);
+            ws.noteInputs(rel, timed.inputs);
+            result = timed.result;
+          }
         } catch (e) {
           result = { findings: [], problems: [{ kind: 'rule-crash', file: rel, message: `querylens could not analyse this file: ${(e as Error)?.message?.split('\n')[0] ?? e}` }] };
         }

@@ -78,7 +78,7 @@ export class WarmCache {
   }
 
   /** The cached result of `rel` when its text and inputs are as the cache saw them. */
-  result(rel: string): AnalysisResult | undefined {
+  result(rel: string): { result: AnalysisResult; inputs: string[] } | undefined {
     const text = this.read(rel);
     if (text === undefined) return undefined;
     let cache: LintCache | undefined;
@@ -89,6 +89,6 @@ export class WarmCache {
     }
     if (!cache) return undefined;
     if (this.usage === undefined && cache.dependsOnUsage()) this.usage = this.usageState(cache);
-    return cache.result(rel, sha1(text), text, this.state)?.result;
+    return cache.result(rel, sha1(text), text, this.state);
   }
 }

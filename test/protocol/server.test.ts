@@ -79,6 +79,40 @@ export async function ordersForAll(ids: number[]) {
 }
 `;
 
+// A loop over a parameter is bounded by what its callers write out (engine/model/written-out.ts): the callee's
+// findings depend on a file it does not import.
+const COUNTS_TS = `import { Pool } from 'pg';
+
+const pool = new Pool();
+
+export async function countByStatus(statuses: string[]) {
+  const out: number[] = [];
+  for (const status of statuses) {
+    const { rows } = await pool.query('SELECT count(*) AS n FROM orders WHERE status = $1', [status]);
+    out.push(Number(rows[0].n));
+  }
+  return out;
+}
+`;
+
+const JOB_WRITTEN_OUT = `import { countByStatus } from './counts';
+
+export async function nightly() {
+  return countByStatus(['paid', 'refunded']);
+}
+`;
+
+const JOB_FROM_DATA = `import { Pool } from 'pg';
+import { countByStatus } from './counts';
+
+const pool = new Pool();
+
+export async function nightly() {
+  const { rows } = await pool.query('SELECT DISTINCT status FROM orders');
+  return countByStatus(rows.map((r) => r.status));
+}
+`;
+
 const CONFIG = JSON.stringify({ tables: { orders: { rows: 20000000 }, users: { rows: 2000000 } } }, null, 2);
 
 function codes(ds: Diagnostic[]): string[] {
@@ -103,6 +137,8 @@ describe('language server over stdio', function () {
       'src/repo.ts': REPO_TS,
       'src/db.ts': HELPER_TS,
       'src/service.ts': SERVICE_TS,
+      'src/counts.ts': COUNTS_TS,
+      'src/job.ts': JOB_WRITTEN_OUT,
       'queries/report.sql': REPORT_SQL,
       'querylens.config.json': CONFIG,
       'node_modules/pg/index.ts': 'export const x = 1;',
@@ -129,7 +165,7 @@ describe('language server over stdio', function () {
     for (const g of ['**/*.sql', '**/schema.prisma', '**/querylens.config.json']) assert.ok(globs.includes(g), g);
     // The walk skipped node_modules and .gitignore'd directories.
     const loaded = await client.waitFor('load log', () => client.logs.find((l) => / files, \d+ schema sources/.test(l)));
-    assert.match(loaded, /\b5 files, 1 schema sources/);
+    assert.match(loaded, /\b7 files, 1 schema sources/);
   });
 
   it('publishes over-fetching and unindexed-predicate diagnostics on open, with rule code, doc link and source', async () => {
@@ -416,6 +452,40 @@ describe('language server over stdio', function () {
     after = await client.waitFor('service.ts after the helper was restored', () => client.diagnostics.slice(since).find((p) => p.uri === sUri)?.diagnostics);
     assert.equal(only(after, 'n-plus-one').length, 1);
     await client.close(sUri);
+  });
+
+  it('re-analyses a document when a caller of its function changes, though it imports nothing from the caller', async () => {
+    const counts = path.join(root, 'src/counts.ts');
+    const job = path.join(root, 'src/job.ts');
+    const cUri = await client.open(counts, COUNTS_TS);
+    const first = await client.diagnosticsFor(cUri);
+    // The one caller writes two statuses out: not N+1.
+    assert.deepEqual(only(first, 'n-plus-one'), [], JSON.stringify(codes(first)));
+
+    // Edited in the editor: the caller now passes rows read from the database.
+    const jUri = await client.open(job, JOB_WRITTEN_OUT);
+    let since = client.diagnostics.length;
+    await client.change(jUri, JOB_FROM_DATA);
+    let after = await client.waitFor('counts.ts after its caller changed', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
+    assert.equal(only(after, 'n-plus-one').length, 1, JSON.stringify(codes(after)));
+    // Closed without saving: the disk version (written out) counts again.
+    since = client.diagnostics.length;
+    await client.close(jUri);
+    after = await client.waitFor('counts.ts after closing its caller', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
+    assert.deepEqual(only(after, 'n-plus-one'), []);
+
+    // Changed on disk and announced by the watcher.
+    writeFile(root, 'src/job.ts', JOB_FROM_DATA);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(job), type: 2 }] });
+    after = await client.waitFor('counts.ts after its caller changed on disk', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
+    assert.equal(only(after, 'n-plus-one').length, 1, JSON.stringify(codes(after)));
+    writeFile(root, 'src/job.ts', JOB_WRITTEN_OUT);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(job), type: 2 }] });
+    after = await client.waitFor('counts.ts after its caller was restored', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
+    assert.deepEqual(only(after, 'n-plus-one'), []);
+    await client.close(cUri);
   });
 
   it('lints .sql query files too', async () => {

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { initParser } from '../../engine/sql/parser';
+import * as path from 'node:path';
 import { buildCase, loadCases, type FixtureCase } from '../harness';
 
 function findingsByFile(c: FixtureCase, order: readonly string[]): Map<string, string> {
@@ -38,6 +39,29 @@ describe('analysis order', function () {
         assert.equal(reverse.get(f), forward.get(f), `${f}: analysed last to first`);
         const alone = findingsByFile(buildCase(c.ruleId, c.verdict, c.name), [f]);
         assert.equal(alone.get(f), forward.get(f), `${f}: analysed alone`);
+      }
+    });
+  }
+
+  const edited = cases.filter((c) => c.verdict === 'flagged' && fs.existsSync(path.join(c.dir, '..', '..', 'not-flagged', c.name)));
+
+  it('has multi-file cases with look-alikes to edit', () => assert.ok(edited.length > 5));
+
+  for (const c of edited) {
+    it(`${c.ruleId} · ${c.name}: a file analysed again after its siblings changed has a fresh project's findings`, () => {
+      const lookAlike = (rel: string): string | undefined => {
+        const abs = path.join(c.dir, '..', '..', 'not-flagged', c.name, rel.slice(`flagged/${c.name}/`.length));
+        return fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
+      };
+      for (const f of c.files) {
+        const siblings = c.files.filter((g) => g !== f && lookAlike(g) !== undefined);
+        if (!siblings.length) continue;
+        const kept = buildCase(c.ruleId, 'flagged', c.name);
+        findingsByFile(kept, kept.files);
+        for (const g of siblings) kept.project.setFile(g, lookAlike(g)!);
+        const fresh = buildCase(c.ruleId, 'flagged', c.name);
+        for (const g of siblings) fresh.project.setFile(g, lookAlike(g)!);
+        assert.equal(findingsByFile(kept, [f]).get(f), findingsByFile(fresh, [f]).get(f), `${f} after its siblings became their look-alikes`);
       }
     });
   }
