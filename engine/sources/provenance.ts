@@ -31,6 +31,7 @@ import { resolveModulePath } from './module-paths';
 import { procedureContext, type ProcedureContext } from './procedure-context';
 import { callersOf } from './callers';
 import { tsSourceFile } from './ts-ast';
+import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 
 export type { Binding, Library, Value } from './query-sites';
 export { libraryOfModule } from '../adapters';
@@ -863,6 +864,11 @@ class FileProv implements FileProvenance {
       // `let queryRunner; … queryRunner = dataSource.createQueryRunner()`.
       return ts.isIdentifier(d.name) ? this.assignedValue(d, d.name.text, c) : undefined;
     }
+    if (ts.isBindingElement(d) && ts.isArrayBindingPattern(d.parent)) {
+      // `...[router, tenant]: RouterInitArgs<T>`: a value of the position's declared type.
+      const t = this.bindingDeclaredType(d, c);
+      return t ? t.prov.typeValue(t.type, c) : undefined;
+    }
     if (ts.isBindingElement(d)) {
       // `const { Pool } = require('pg')`, `const { db } = deps`.
       const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
@@ -1341,7 +1347,8 @@ class FileProv implements FileProvenance {
       const ref = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) && ts.isIdentifier(t.expression) ? t.expression : undefined;
       if (!ref || !ts.isIdentifier(ref)) return { prov: this, node: t };
       const d = this.declarationOf(ref);
-      if (!d) return undefined;
+      // `Parameters<F>`: kept as written for `tuple-types.ts`, which reads F.
+      if (!d) return TUPLE_UTILITIES.has(ref.text) ? { prov: this, node: t } : undefined;
       if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
       if (ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) return { prov: this, node: d };
       if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
@@ -1620,15 +1627,31 @@ class FileProv implements FileProvenance {
 
   /** `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`, `({ ctx: { db } })`: the member of the whole's type. */
   private bindingDeclaredType(d: ts.BindingElement, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
-    if (!ts.isObjectBindingPattern(d.parent) || d.dotDotDotToken) return undefined;
-    const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
+    if (d.dotDotDotToken) return undefined;
     const holder = d.parent.parent;
-    if (prop === undefined || !(ts.isParameter(holder) || ts.isVariableDeclaration(holder) || ts.isBindingElement(holder))) return undefined;
+    if (!(ts.isParameter(holder) || ts.isVariableDeclaration(holder) || ts.isBindingElement(holder))) return undefined;
+    if (ts.isArrayBindingPattern(d.parent)) {
+      // `([router, tenant]: [R, Tenant])`, `...[router, { queries }]: Parameters<Init>`: the position's type.
+      const whole = this.holderDeclaredType(holder, c);
+      return whole ? tupleElementType(whole.prov, whole.type, d.parent.elements.indexOf(d), c) : undefined;
+    }
+    const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
+    if (prop === undefined) return undefined;
     if (ts.isParameter(holder) && !holder.type && prop === 'ctx') {
       const pc = this.procedureContextOf(holder, c);
       if (pc?.kind === 'type' && !this.overridesClient(pc, c)) return { prov: this.prov(pc.file), type: pc.type };
     }
-    const whole = this.guard(c, `dtbind:${this.path}:${holder.pos}`, () =>
+    const whole = this.holderDeclaredType(holder, c);
+    const m = whole ? whole.prov.memberType(whole.type, prop, c) : undefined;
+    return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
+  }
+
+  /** The declared type of what a binding pattern destructures: its parameter's or variable's, or its enclosing element's. */
+  private holderDeclaredType(
+    holder: ts.ParameterDeclaration | ts.VariableDeclaration | ts.BindingElement,
+    c: Ctx,
+  ): { prov: FileProv; type: ts.TypeNode } | undefined {
+    return this.guard(c, `dtbind:${this.path}:${holder.pos}`, () =>
       ts.isBindingElement(holder)
         ? this.bindingDeclaredType(holder, c)
         : holder.type
@@ -1639,8 +1662,6 @@ class FileProv implements FileProvenance {
               ? this.declaredTypeOf(holder.initializer, c)
               : undefined,
     );
-    const m = whole ? whole.prov.memberType(whole.type, prop, c) : undefined;
-    return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
   }
 
   /** The context a procedure's resolver or middleware receives (`procedure-context.ts`), for its first parameter. */
