@@ -33,7 +33,7 @@ import { oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } f
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
-import { collectReads, isolatedReads, noteRead, replayReads } from './reads';
+import { collectReads, isolatedReads, keepsReadsOf, noteRead, replayReads } from './reads';
 import { hasWorkload, measuredSite, measuredSql, sqlOffsetOf } from './stats/workload';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
@@ -222,7 +222,7 @@ export class Project implements ProjectServices {
    * (a helper's file, a caller of one of its functions, an import probe that found nothing) go when it changes.
    */
   private dropReadersOf(path: string): void {
-    for (const [key, m] of this.memos) if (m.reads.includes(path)) this.memos.delete(key);
+    for (const [key, m] of this.memos) if (m.reads.includes(path) || keepsReadsOf(m.value, path)) this.memos.delete(key);
     for (const [key, s] of this.siteCache) if (s.reads.includes(path)) this.siteCache.delete(key);
   }
 

@@ -72,3 +72,16 @@ export function isolatedReads<T>(compute: () => T): T {
     frames.pop();
   }
 }
+
+/**
+ * A memoised object with caches of its own that fill lazily (provenance's per-file answers): the files those
+ * answers read, so the project can drop the object when one of them changes (Project.setFile).
+ */
+export interface ReadTracking {
+  readsFile(path: string): boolean;
+}
+
+/** Whether a memoised value keeps answers computed from `path` (a `ReadTracking` object that read it). */
+export function keepsReadsOf(value: unknown, path: string): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<ReadTracking>).readsFile === 'function' && (value as ReadTracking).readsFile(path);
+}

@@ -26,7 +26,7 @@ import type { ProjectServices } from '../context';
 import type { Binding, Library, Origin, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
 import { collectIncidents, type Incident, noteSwallowed, replayIncidents } from '../guard';
-import { collectReads, replayReads } from '../reads';
+import { collectReads, type ReadTracking, replayReads } from '../reads';
 import { resolveModulePath } from './module-paths';
 import { procedureContext, type ProcedureContext } from './procedure-context';
 import { callersOf } from './callers';
@@ -170,7 +170,7 @@ interface Lasting<T> {
  * `compute`'s value from `table`, or computed and kept there when no cut happened while computing it
  * (then any resolution would compute the same: see FileProv.exportValues). A hit replays the reads.
  */
-function lasting<K, T>(table: Map<K, Lasting<T>>, key: K, c: Ctx, compute: () => T): T {
+function lasting<K, T>(kept: Set<string>, table: Map<K, Lasting<T>>, key: K, c: Ctx, compute: () => T): T {
   const known = table.get(key);
   if (known) {
     replayReads(known.reads);
@@ -178,7 +178,10 @@ function lasting<K, T>(table: Map<K, Lasting<T>>, key: K, c: Ctx, compute: () =>
   }
   const cuts = c.cuts;
   const { value: v, reads } = collectReads(compute);
-  if (c.cuts === cuts) table.set(key, { v, reads });
+  if (c.cuts === cuts) {
+    table.set(key, { v, reads });
+    for (const r of reads) kept.add(r);
+  }
   return v;
 }
 
@@ -188,7 +191,7 @@ interface Answer<T> extends Lasting<T> {
 }
 
 /** `compute`'s answer from `table`, or computed and kept; a hit replays the reads and the incidents. A throw is not kept. */
-function answered<K, T>(table: Map<K, Answer<T>>, key: K, compute: () => T): T {
+function answered<K, T>(kept: Set<string>, table: Map<K, Answer<T>>, key: K, compute: () => T): T {
   const known = table.get(key);
   if (known) {
     replayReads(known.reads);
@@ -200,10 +203,21 @@ function answered<K, T>(table: Map<K, Answer<T>>, key: K, compute: () => T): T {
     reads,
   } = collectReads(() => collectIncidents(compute));
   table.set(key, { v, reads, incidents });
+  for (const r of reads) kept.add(r);
   return v;
 }
 
-class FileProv implements FileProvenance {
+class FileProv implements FileProvenance, ReadTracking {
+  /**
+   * Every file an answer kept in this object's caches read: the project drops this provenance (memo `prov:<path>`)
+   * when one of them changes, since those answers may have changed with it (engine/reads.ts `ReadTracking`).
+   */
+  private readonly readFiles = new Set<string>();
+
+  readsFile(path: string): boolean {
+    return this.readFiles.has(path);
+  }
+
   /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
   private scopes = new Map<ts.Node, Map<string, ts.Node[]>>();
   private exportsTable?: { named: Map<string, ExportEntry>; stars: string[] };
@@ -369,7 +383,7 @@ class FileProv implements FileProvenance {
 
   value(expr: ts.Expression): Value | undefined {
     try {
-      return answered(this.values, expr, () => this.valueOf(expr, newCtx()));
+      return answered(this.readFiles, this.values, expr, () => this.valueOf(expr, newCtx()));
     } catch (e) {
       // Provenance is advisory: a surprise in an odd tree means "unknown", never a crash (a too-deep file is reported).
       noteSwallowed(this.path, 'provenance', e);
@@ -389,7 +403,7 @@ class FileProv implements FileProvenance {
 
   callTarget(call: ts.CallExpression): { file: string; node: ts.SignatureDeclaration } | undefined {
     try {
-      const t = answered(this.callTargetAnswers, call, () => this.callTargetOf(call, newCtx()));
+      const t = answered(this.readFiles, this.callTargetAnswers, call, () => this.callTargetOf(call, newCtx()));
       return t ? { file: t.prov.path, node: t.node } : undefined;
     } catch {
       return undefined;
@@ -714,7 +728,7 @@ class FileProv implements FileProvenance {
 
   /** What a local function returns: its expression body, or its `return` statements (first that resolves). */
   returnValue(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
-    return lasting(this.returnValues, fn, c, () => this.returnValueOnce(fn, c));
+    return lasting(this.readFiles, this.returnValues, fn, c, () => this.returnValueOnce(fn, c));
   }
 
   private returnValueOnce(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
@@ -832,7 +846,7 @@ class FileProv implements FileProvenance {
   // ---- Declarations
 
   private declValue(d: ts.Node, c: Ctx): Value | undefined {
-    return lasting(this.declValues, d, c, () => this.guard(c, `decl:${this.path}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c)));
+    return lasting(this.readFiles, this.declValues, d, c, () => this.guard(c, `decl:${this.path}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c)));
   }
 
   private declValueInner(d: ts.Node, c: Ctx): Value | undefined {
@@ -1023,7 +1037,10 @@ class FileProv implements FileProvenance {
     }
     const cuts = c.cuts;
     const { value: v, reads } = collectReads(() => this.exportValueOnce(name, c));
-    if (c.cuts === cuts) this.exportValues.set(name, { v, reads });
+    if (c.cuts === cuts) {
+      this.exportValues.set(name, { v, reads });
+      for (const r of reads) this.readFiles.add(r);
+    }
     return v;
   }
 
@@ -1252,7 +1269,7 @@ class FileProv implements FileProvenance {
    * method declared by the receiver's declared type (an interface member). Undefined for library calls.
    */
   callTargetOf(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
-    return lasting(this.callTargets, call, c, () => this.callTargetOfOnce(call, c));
+    return lasting(this.readFiles, this.callTargets, call, c, () => this.callTargetOfOnce(call, c));
   }
 
   private callTargetOfOnce(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
@@ -1337,7 +1354,7 @@ class FileProv implements FileProvenance {
 
   /** Follows type references (aliases, imports from local modules) to a type literal, function type or interface. */
   resolveTypeNode(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return lasting(this.typeNodes, t, c, () => this.resolveTypeNodeOnce(t, c));
+    return lasting(this.readFiles, this.typeNodes, t, c, () => this.resolveTypeNodeOnce(t, c));
   }
 
   private resolveTypeNodeOnce(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
@@ -1363,7 +1380,7 @@ class FileProv implements FileProvenance {
   }
 
   private exportedTypeNode(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return lasting(this.exportedTypeNodes, name, c, () => this.exportedTypeNodeOnce(name, c));
+    return lasting(this.readFiles, this.exportedTypeNodes, name, c, () => this.exportedTypeNodeOnce(name, c));
   }
 
   private exportedTypeNodeOnce(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
@@ -1395,7 +1412,7 @@ class FileProv implements FileProvenance {
   memberType(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
     let byName = this.memberTypes.get(t);
     if (!byName) this.memberTypes.set(t, (byName = new Map()));
-    return lasting(byName, name, c, () => this.memberTypeOnce(t, name, c));
+    return lasting(this.readFiles, byName, name, c, () => this.memberTypeOnce(t, name, c));
   }
 
   private memberTypeOnce(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
@@ -1540,7 +1557,7 @@ class FileProv implements FileProvenance {
 
   /** An exported type of this file used from another: a class, a type alias, an interface or a re-exported package type. */
   exportTypeValue(name: string, c: Ctx): Value | undefined {
-    return lasting(this.exportTypeValues, name, c, () => this.exportTypeValueOnce(name, c));
+    return lasting(this.readFiles, this.exportTypeValues, name, c, () => this.exportTypeValueOnce(name, c));
   }
 
   private exportTypeValueOnce(name: string, c: Ctx): Value | undefined {
@@ -1584,7 +1601,7 @@ class FileProv implements FileProvenance {
 
   /** The type an expression is declared or asserted to have: `x as T`, a variable, parameter or property declared `: T`. */
   declaredTypeOf(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
-    return lasting(this.declaredTypes, e, c, () => this.declaredTypeOfOnce(e, c));
+    return lasting(this.readFiles, this.declaredTypes, e, c, () => this.declaredTypeOfOnce(e, c));
   }
 
   private declaredTypeOfOnce(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
@@ -1790,7 +1807,7 @@ class FileProv implements FileProvenance {
   classMember(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
     let byName = this.classMembers.get(cls);
     if (!byName) this.classMembers.set(cls, (byName = new Map()));
-    return lasting(byName, name, c, () => this.classMemberOnce(cls, name, c));
+    return lasting(this.readFiles, byName, name, c, () => this.classMemberOnce(cls, name, c));
   }
 
   private classMemberOnce(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
