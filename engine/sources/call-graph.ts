@@ -533,8 +533,8 @@ function guardedOff(node: ts.Node, fn: ts.Node, env: Env): boolean {
       const op = p.operatorToken.kind;
       if (op === ts.SyntaxKind.AmpersandAmpersandToken && truthiness(p.left, env) === false) return true;
       if (op === ts.SyntaxKind.BarBarToken && truthiness(p.left, env) === true) return true;
-    } else if (ts.isBlock(p)) {
-      // An earlier `if (cond) return …;` that the known parameters take.
+    } else if (ts.isBlock(p) || ts.isCaseClause(p) || ts.isDefaultClause(p)) {
+      // An earlier `if (cond) return …;` that the known parameters take (also in a `case` of a switch).
       for (const st of p.statements) {
         if (st === child) break;
         if (ts.isIfStatement(st) && !st.elseStatement && endsInExit(st.thenStatement) && truthiness(st.expression, env) === true) return true;
