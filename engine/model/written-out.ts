@@ -5,7 +5,8 @@
  * property of an options parameter, also destructured) of a function whose every call in the project passes such a
  * list (engine/sources/callers.ts: all references calls, callers known). A property of the element of a loop over
  * written-out objects (`mod.windows ?? DEFAULT_WINDOWS` for `mod` of `[referrersModule, geoModule]`) is read from
- * each object literal: absent there, it is `undefined`. Anything else is unknown. Pure.
+ * each object literal: absent there, it is `undefined`. What a project function returns (`fixtures(id).nodes` of a
+ * function returning `{ nodes: [ … ] }`) is read from its `return`s. Anything else is unknown. Pure.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
@@ -177,8 +178,53 @@ function identifierList(project: ProjectServices, file: string, id: ts.Identifie
   return undefined;
 }
 
-/** `o.name`: of a parameter (an options object), or of the element of a loop over written-out objects. */
+/**
+ * What a call of a project function returns, when every `return` (or an arrow's expression body) is one of the
+ * function's own expressions: `fixtures(id)` of `export default (id) => ({ nodes: [ … ] })`. Undefined when the
+ * callee is not a project function or a `return` gives nothing.
+ */
+function returnedExpressions(project: ProjectServices, file: string, call: ts.CallExpression): Located[] | undefined {
+  let fn;
+  try {
+    fn = fileProvenance(project, file).value(call.expression);
+  } catch {
+    return undefined;
+  }
+  if (fn?.kind !== 'function') return undefined;
+  const body = (fn.node as ts.FunctionLikeDeclaration).body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) return [{ file: fn.file, expr: body }];
+  const out: Located[] = [];
+  let bare = false;
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n)) {
+      if (n.expression) out.push({ file: fn.file, expr: n.expression });
+      else bare = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return bare || out.length === 0 ? undefined : out;
+}
+
+/** The larger of the lists `call`'s function returns (`pick`: a property of the returned objects). */
+function returnedList(project: ProjectServices, file: string, call: ts.CallExpression, pick: string | undefined, depth: number): Listed | undefined {
+  const returned = returnedExpressions(project, file, call);
+  if (!returned) return undefined;
+  let out: Listed | undefined;
+  for (const r of returned) {
+    const got = pick === undefined ? list(project, r.file, r.expr, depth + 1) : propertyList(project, r.file, r.expr, pick, depth + 1);
+    out = out === undefined ? got : either(out, got);
+    if (!out) return undefined;
+  }
+  return out;
+}
+
+/** `o.name`: of a parameter (an options object), of the element of a loop over written-out objects, of a function's returned objects. */
 function memberList(project: ProjectServices, file: string, e: ts.PropertyAccessExpression, depth: number): Listed | undefined {
+  const o = skipOuter(e.expression);
+  if (ts.isCallExpression(o)) return returnedList(project, file, o, e.name.text, depth);
   if (!ts.isIdentifier(e.expression)) return undefined;
   const d = declarationOf(project, file, e.expression);
   if (!d) return undefined;
@@ -259,6 +305,7 @@ function list(project: ProjectServices, file: string, e: ts.Expression, depth: n
   if (matched !== undefined) return { size: matched };
   if (ts.isIdentifier(x)) return drop(identifierList(project, file, x, depth));
   if (ts.isPropertyAccessExpression(x)) return drop(memberList(project, file, x, depth));
+  if (ts.isCallExpression(x)) return drop(returnedList(project, file, x, undefined, depth));
   return undefined;
 }
 
