@@ -32,23 +32,9 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type AnalysisResult, type Finding, LineIndex, MAX_FILE_BYTES, type Problem, SCHEMA_WATCH_GLOBS, SUPPRESSIONS_FILE, initParser, isAnalyzable, isLibrarySchemaFile } from '../engine';
-import {
-  type DiagnosticData,
-  type EditOptions,
-  FIX_ALL_KIND,
-  type FileResolver,
-  SOURCE,
-  findingToDiagnostic,
-  fixToCodeAction,
-  nonOverlappingSafeFixes,
-  problemToDiagnostic,
-  toEngineRange,
-  toLspRange,
-  toOffset,
-  toWorkspaceEdit,
-  touches,
-} from './convert';
+import { type AnalysisResult, LineIndex, MAX_FILE_BYTES, type Problem, SCHEMA_WATCH_GLOBS, SUPPRESSIONS_FILE, initParser, isAnalyzable, isLibrarySchemaFile } from '../engine';
+import { type EditOptions, FIX_ALL_KIND, type FileResolver, findingToDiagnostic, problemToDiagnostic } from './convert';
+import { type LastAnalysis, codeActionsFor, hoverAt } from './actions';
 import { type Analyzer, InProcessAnalyzer, WorkerAnalyzer, workerEntry } from './analyzer';
 import { RecoveringMessageReader } from './framing';
 import { importedPaths } from './imports';
@@ -79,7 +65,7 @@ interface DocState {
   lastMs?: number;
   excludedLogged?: boolean;
   /** The last analysis, for hover and code actions on the same version. */
-  last?: { version: number; result: AnalysisResult; lines: LineIndex };
+  last?: LastAnalysis;
   /** The analysis under way (in the worker), shared by whoever asks for the same version meanwhile. */
   pending?: { version: number; gen: number; promise: Promise<DocState['last']> };
   /** Bumped whenever something this document depends on changes: a result computed before is stale. */
@@ -747,26 +733,14 @@ export class QuerylensServer {
 
   private async hover(params: HoverParams): Promise<Hover | null> {
     const doc = this.documents.get(params.textDocument.uri);
-    if (!doc) return null;
-    const last = await this.analysis(doc);
-    if (!last) return null;
-    const off = toOffset(last.lines, params.position);
-    const hits = last.result.findings.filter((f) => f.hover && touches(f.range, { start: off, end: off }));
-    if (!hits.length) return null;
-    return {
-      contents: { kind: 'markdown', value: hits.map((f) => f.hover!).join('\n\n---\n\n') },
-      range: toLspRange(last.lines, hits[0].range),
-    };
+    const last = doc && (await this.analysis(doc));
+    return last ? hoverAt(last, params.position) : null;
   }
 
   private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
     const doc = this.documents.get(params.textDocument.uri);
-    if (!doc) return [];
-    const at = this.locate(doc);
-    if (!at) return [];
-    const only = params.context.only;
-    const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
-    const resolver = this.resolver(doc, at.ws, at.rel);
+    const at = doc && this.locate(doc);
+    if (!doc || !at) return [];
     const opts: EditOptions = {
       ...this.editOptions,
       versionOf: (p) => {
@@ -774,55 +748,10 @@ export class QuerylensServer {
         return u ? (this.documents.get(u)?.version ?? null) : null;
       },
     };
-    const actions: CodeAction[] = [];
-
-    if (wants(CodeActionKind.QuickFix)) {
-      // The diagnostics the client sends carry their fixes in `data`, valid for the version they were computed on.
-      const fromClient = params.context.diagnostics.filter(
-        (d) => d.source === SOURCE && isData(d.data) && d.data.version === doc.version,
-      );
-      if (fromClient.length) {
-        for (const d of fromClient) {
-          for (const fix of (d.data as DiagnosticData).fixes) {
-            const edit = toWorkspaceEdit(fix.edits, resolver, opts);
-            if (edit) actions.push(fixToCodeAction(fix, d, edit));
-          }
-        }
-      } else {
-        const last = await this.analysis(doc);
-        if (last) {
-          const range = toEngineRange(last.lines, params.range);
-          for (const f of last.result.findings) {
-            if (!touches(f.range, range)) continue;
-            const d = findingToDiagnostic(f, last.lines, last.version, resolver);
-            for (const fix of f.fixes) {
-              const edit = toWorkspaceEdit(fix.edits, resolver, opts);
-              if (edit) actions.push(fixToCodeAction(fix, d, edit));
-            }
-          }
-        }
-      }
-    }
-
-    if (wants(FIX_ALL_KIND)) {
-      const last = await this.analysis(doc);
-      const fixes = last ? nonOverlappingSafeFixes(last.result.findings as Finding[]) : [];
-      if (fixes.length) {
-        const edit = toWorkspaceEdit(
-          fixes.flatMap((f) => f.edits),
-          resolver,
-          opts,
-        );
-        if (edit) actions.push({ title: 'Fix all safe problems in this file', kind: FIX_ALL_KIND, edit });
-      }
-    }
-    return actions;
+    return codeActionsFor(params, doc.version, () => this.analysis(doc), this.resolver(doc, at.ws, at.rel), opts);
   }
 }
 
-function isData(v: unknown): v is DiagnosticData {
-  return typeof v === 'object' && v !== null && typeof (v as DiagnosticData).version === 'number' && Array.isArray((v as DiagnosticData).fixes);
-}
 
 function uriToPath(uri: string): string | undefined {
   if (!uri.startsWith('file:')) return undefined;
