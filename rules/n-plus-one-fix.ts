@@ -37,7 +37,7 @@ import { CallGraph } from '../engine/sources/call-graph';
 import { enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { prefetchFix } from './n-plus-one-prefetch-fix';
+import { createdNote, prefetchFix, setsOwnKey } from './n-plus-one-prefetch-fix';
 
 /** `users`, `this.users`, `order.items`: evaluating it twice is harmless. */
 export function isPlainRef(e: ts.Expression): boolean {
@@ -111,20 +111,21 @@ function keyKind(library: QuerySite['library'], table: TableInfo | undefined, co
  * other rows? A write to another table does not, unless the read also loads relations (`include`, `with`,
  * `relations`, a join) or either table is unknown.
  */
-export function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string): boolean {
+export function loopChangesData(ctx: RuleContext, site: QuerySite, scope: IterationScope, coll: string, known: QuerySite[] = []): boolean {
   const { start, end } = scope.range;
   const readText = ctx.file.text.slice(site.range.start, site.range.end);
   const related = /\b(include|with|relations|join|innerJoin|leftJoin|rightJoin|fullJoin|leftJoinAndSelect|innerJoinAndSelect)\b/.test(readText);
   const sameData = (s: QuerySite): boolean => related || !s.table || !site.table || s.table === site.table;
   const writes = (s: QuerySite): boolean => (s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.file.text.slice(s.range.start, s.range.end))) && sameData(s);
-  if (ctx.querySites().some((s) => s !== site && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && writes(s))) return true;
+  if (ctx.querySites().some((s) => s !== site && !known.includes(s) && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && writes(s))) return true;
+  const inKnown = (n: ts.Node): boolean => known.some((s) => n.getStart() >= s.range.start && n.getEnd() <= s.range.end);
   let changes = false;
   const graph = new CallGraph(ctx.project);
   const visit = (n: ts.Node): void => {
     if (changes) return;
     // A helper the loop calls that writes the same data (its sites, in any file).
-    if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end) && graph.queriesOfCall(ctx.file.path, n)?.reached.some((r) => r.site.kind !== 'read' && sameData(r.site))) changes = true;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.expression.getText() === coll && /^(push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|set|add|delete|clear)$/.test(n.expression.name.text)) changes = true;
+    if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end) && !inKnown(n) && graph.queriesOfCall(ctx.file.path, n)?.reached.some((r) => r.site.kind !== 'read' && sameData(r.site))) changes = true;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.expression.getText() === coll && !setsOwnKey(scope, n, coll) && /^(push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|set|add|delete|clear)$/.test(n.expression.name.text)) changes = true;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && n.left.getText() === coll) changes = true;
     ts.forEachChild(n, visit);
   };
@@ -486,6 +487,11 @@ export interface ReadHoist {
    * runs it over the keys, and the edits that create it (imports included). It guards an empty list itself.
    */
   sibling?: (b: Batched, keysExpr: string) => { call: string; edits: TextEdit[] } | undefined;
+  /**
+   * Find-or-create (rules/n-plus-one-prefetch-fix.ts): the loop's creates of the read's table, which the Map must
+   * see as the table would; given the Map's name and a row's key text, the edits that add each created row.
+   */
+  created?: { sites: QuerySite[]; edits: (b: Batched, add: (row: string) => string) => TextEdit[] | undefined };
 }
 
 export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
@@ -500,8 +506,9 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
   const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined });
   if (!b) return undefined;
-  if (loopChangesData(ctx, site, scope, coll)) return undefined;
+  if (loopChangesData(ctx, site, scope, coll, h.created?.sites)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
+  if (b.caseInsensitive && (!h.created || columnOf(table, b.column)?.notNull !== true)) return undefined;
   const unique = isUniqueColumn(table, b.column);
   const kk = keyKind(site.library, table, b.column);
   if (kk === 'skip') return undefined;
@@ -509,7 +516,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const single = b.shape === 'one' || b.shape === 'one-throw';
   // A single-row read on a key that is not unique: the first row of the key's group, where the library's
   // call reads "the first match" (findFirst, findOne); a lookup the library says is unique cannot be.
-  if ((single || b.shape === 'first-many') && !unique && !b.firstOfGroup) return undefined;
+  if ((single || b.shape === 'first-many') && !unique && !b.firstOfGroup && !(b.anyOfGroup && h.created)) return undefined;
   const firstOf = single && !unique;
   const grouped = !single || firstOf;
   const mapName = `${base}By${cap(camel(b.rowField))}`;
@@ -519,9 +526,10 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const group = ['group', 'bucket', 'list', 'g'].find(free);
   if (!free(mapName) || !free(rowsName) || !free(keysName) || !row || !group) return undefined;
   const rowField = b.getter ? `${row}.get('${b.rowField}')` : `${row}.${b.rowField}`;
-  const rowKey = b.stringKeys ? `String(${rowField})` : rowField;
+  const keyText = (v: string): string => (b.caseInsensitive ? `${v}.toLowerCase()` : b.stringKeys ? `String(${v})` : v);
+  const rowKey = keyText(rowField);
   const k = h.lookup;
-  const lookupKey = b.stringKeys ? `String(${k})` : k;
+  const lookupKey = keyText(k);
   const keysExpr = h.keysExpr;
   const lines: string[] = [];
   let rowsExpr: string;
@@ -573,6 +581,13 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     } else return undefined;
   }
   const edits: TextEdit[] = [...(sibling?.edits ?? [])];
+  if (h.created) {
+    // Each created row joins its key's group, as it joins the table: a later element's lookup finds it.
+    const add = (v: string): string => (grouped ? `${mapName}.set(${keyText(`${v}.${b.rowField}`)}, [...(${mapName}.get(${keyText(`${v}.${b.rowField}`)}) ?? []), ${v}]);` : `${mapName}.set(${keyText(`${v}.${b.rowField}`)}, ${v});`);
+    const more = b.wholeRows && !b.getter ? h.created.edits(b, add) : undefined;
+    if (!more) return undefined;
+    edits.push(...more);
+  }
   for (const imp of sibling ? [] : (b.imports ?? [])) {
     const e = importEdits(ctx, sf, imp.module, imp.name);
     if (!e) return undefined;
@@ -583,7 +598,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   edits.push({ file: ctx.file.path, range: { start: target.getStart(), end: target.getEnd() }, newText: replacement });
   const what = site.table ?? site.entity ?? 'rows';
   return {
-    title: `Load \`${what}\` for all of \`${coll}\` at once (${b.title}) and look each ${firstOf ? "key's first row" : grouped ? 'group' : 'row'} up in a Map`,
+    title: `Load \`${what}\` for all of \`${coll}\` at once (${b.title}) and look each ${firstOf ? "key's first row" : grouped ? 'group' : 'row'} up in a Map${h.created ? createdNote(b) : ''}`,
     safety: 'suggestion',
     edits,
   };

@@ -21,7 +21,10 @@ import type { RuleContext } from '../engine/context';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
-import { anchorStatement, assignedNames, hoistRead, isPlainRef, loopBindings, loopChangesData, perElementErrorHandling } from './n-plus-one-fix';
+import { adapterOf } from '../engine/adapters';
+import type { Batched } from '../engine/adapters/types';
+import type { TextEdit } from '../engine/types';
+import { anchorStatement, assignedNames, hoistRead, isPlainRef, loopBindings, loopChangesData, perElementErrorHandling, type ReadHoist } from './n-plus-one-fix';
 
 /** Methods of a string or number that read nothing but their receiver. */
 const PURE_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'toLocaleLowerCase', 'toLocaleUpperCase']);
@@ -265,9 +268,56 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   if (!rest.every((n) => outerOk(n))) return undefined;
   const keyText = substitute(key, aliases);
   if (keyMayThrowSkipped(scope, node, keyText)) return undefined;
-  const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? source.list : `${source.list}.map((${el.param}) => ${keyText})`;
+  // `for (const [k, v] of m)`: the collection may be a Map, which has no `.map`.
+  const list = /^\[/.test(el.param) && source.list === source.base ? `Array.from(${source.list})` : source.list;
+  const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? list : `${list}.map((${el.param}) => ${keyText})`;
   const lookup = key.getText();
-  return hoistRead(ctx, { site, query: node, key, keysExpr, lookup, target: node, scope, anchor, coll, sf });
+  const created = createdRows(ctx, site, scope);
+  if (created === null) return undefined;
+  return hoistRead(ctx, { site, query: node, key, keysExpr, lookup, target: node, scope, anchor, coll, sf, created });
+}
+
+/**
+ * Find-or-create: the loop's writes of the read's table, when each is a create the loop runs in order (for…of,
+ * for) whose new row, returned whole, is a `const` of the loop body: each gets a line after it that adds the row
+ * to the prefetch's Map (ReadHoist.created). undefined: the loop writes no such table; null: it writes it otherwise.
+ */
+function createdRows(ctx: RuleContext, site: QuerySite, scope: IterationScope): ReadHoist['created'] | null | undefined {
+  const { start, end } = scope.range;
+  const adapter = adapterOf(site.library);
+  const sites = ctx.querySites().filter((s) => s !== site && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && !!site.table && s.table === site.table && (s.kind !== 'read' || adapter.rules.isWrite(s, undefined, ctx.file.text.slice(s.range.start, s.range.end))));
+  if (!sites.length) return undefined;
+  if (scope.kind !== 'for-of' && scope.kind !== 'for') return null;
+  const stmts: { stmt: ts.VariableStatement; name: string }[] = [];
+  for (const s of sites) {
+    let call: ts.CallExpression | undefined;
+    const find = (n: ts.Node): void => {
+      if (call || n.getEnd() < s.range.start || n.getStart() > s.range.end) return;
+      if (ts.isCallExpression(n) && n.getStart() === s.range.start && n.getEnd() === s.range.end) call = n;
+      else ts.forEachChild(n, find);
+    };
+    find(scope.body);
+    if (!call || s.library !== site.library || !adapter.rules.createReturnsRow?.(call) || !ts.isAwaitExpression(call.parent)) return null;
+    const decl = call.parent.parent;
+    if (!ts.isVariableDeclaration(decl) || decl.initializer !== call.parent || !ts.isIdentifier(decl.name) || !ts.isVariableDeclarationList(decl.parent) || decl.parent.declarations.length !== 1 || !(decl.parent.flags & ts.NodeFlags.Const)) return null;
+    const stmt = decl.parent.parent;
+    if (!ts.isVariableStatement(stmt) || !ts.isBlock(stmt.parent)) return null;
+    // In the loop's own body, not in a callback inside it.
+    for (let n: ts.Node = stmt.parent; n !== scope.body; n = n.parent) if (!n || ts.isFunctionLike(n)) return null;
+    stmts.push({ stmt, name: decl.name.text });
+  }
+  const text = ctx.file.text;
+  return {
+    sites,
+    edits: (_b, add) =>
+      stmts.map(({ stmt, name }): TextEdit => {
+        const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', stmt.getStart() - 1) + 1))![0];
+        // After the statement's line, a comment that ends it included.
+        const eol = text.indexOf('\n', stmt.getEnd());
+        const at = eol >= 0 && /^\s*(\/\/.*)?$/.test(text.slice(stmt.getEnd(), eol)) ? eol : stmt.getEnd();
+        return { file: ctx.file.path, range: { start: at, end: at }, newText: `\n${indent}${add(name)}` };
+      }),
+  };
 }
 
 /**
@@ -318,4 +368,26 @@ function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope:
       { file: ctx.file.path, range: { start: from, end: to }, newText: '' },
     ],
   };
+}
+
+/**
+ * `m.set(k, v)` in `for (const [k, …] of m)`: a Map's value set for the key being visited changes no key the
+ * loop visits or the prefetch reads.
+ */
+export function setsOwnKey(scope: IterationScope, call: ts.CallExpression, coll: string): boolean {
+  const loop = scope.node;
+  if (!ts.isForOfStatement(loop) || unparen(loop.expression).getText() !== coll || !ts.isVariableDeclarationList(loop.initializer)) return false;
+  const pat = loop.initializer.declarations[0]?.name;
+  const first = pat && ts.isArrayBindingPattern(pat) ? pat.elements[0] : undefined;
+  const arg = call.arguments[0];
+  if (!first || !ts.isBindingElement(first) || !ts.isIdentifier(first.name) || first.dotDotDotToken || !arg || !ts.isIdentifier(arg)) return false;
+  return (call.expression as ts.PropertyAccessExpression).name.text === 'set' && arg.text === first.name.text && !assignedNames(scope.body).has(arg.text);
+}
+
+/** What the find-or-create prefetch changes, said in its title. */
+export function createdNote(b: Batched): string {
+  const notes = ['; each row the loop creates is added to the Map, so a later element finds it as before'];
+  if (b.anyOfGroup) notes.push('where several rows match a key, the one used may differ from the one the unordered single read returned');
+  if (b.caseInsensitive) notes.push("names are matched with toLowerCase(), where the single read's ILIKE also took `%` and `_` in a name as wildcards");
+  return notes.join('; ');
 }

@@ -266,6 +266,16 @@ export interface Batched {
    * in the same order. Without an order, which row is "first" is the query's business: no fix.
    */
   firstOfGroup?: boolean;
+  /**
+   * A single-row read on a key that may not be unique, with no order (`findFirst` without `orderBy`): it returns
+   * some row of the key's group. Accepted only where any row of the group does as well as another, as in a
+   * find-or-create loop that matches by name (rules/n-plus-one-prefetch-fix.ts); elsewhere no fix.
+   */
+  anyOfGroup?: boolean;
+  /** The key is compared case-insensitively (Prisma `mode: 'insensitive'`): the rows and the lookups are keyed lower-cased. */
+  caseInsensitive?: boolean;
+  /** The batched read returns the model's whole rows (no select, include or omit), the shape a create returns. */
+  wholeRows?: boolean;
   /** What a missing single row reads as. */
   missing?: 'null' | 'undefined';
   /** Keys compared as strings (raw drivers return bigint/numeric as strings). */
@@ -384,6 +394,11 @@ export interface AdapterRules {
   insertRowsCall(calls: ts.CallExpression[], methods: string[]): ts.CallExpression | undefined;
   /** The type of the rows array that insertRowsCall's call takes (Drizzle `(typeof t.$inferInsert)[]`), when the library names one. */
   insertRowsType(calls: ts.CallExpression[], methods: string[]): RowsType | undefined;
+  /**
+   * A single-row create (`create({ data })`) that returns the new row whole, as the library's batched reads of the
+   * table return rows (Batched.wholeRows): the find-or-create prefetch adds it to its Map. Absent: never.
+   */
+  createReturnsRow?(call: ts.CallExpression): boolean;
   /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */
   isWrite(site: QuerySite, node: ts.Node | undefined, text: string): boolean;
   /** An explicit column selection in the library's syntax. */

@@ -19,6 +19,7 @@ import type { ProjectServices } from '../../context';
 import { findColumn, findModel, type TableInfo } from '../../schema/types';
 import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
 import type { Fix } from '../../types';
+import type { FixPiece } from '../types';
 import { THEN_METHODS, WHERE_OBJECT_OPS, heldObject, literalNumber, objectProp, orderFields, propName, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none } from '../kit/provenance';
@@ -196,22 +197,58 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
   const arg = call.arguments[0];
   if (!ts.isObjectLiteralExpression(arg)) return undefined;
   for (const p of arg.properties) {
-    const n = fx.propName(p);
+    const n = propName(p);
     if (!ts.isPropertyAssignment(p) || !n || !/^(where|select|include|omit|orderBy)$/.test(n)) return undefined;
   }
   const where = fx.objectProp(arg, 'where');
   if (!where || !ts.isPropertyAssignment(where)) return undefined;
-  const k = fx.keyPropAmong(where.initializer, key);
+  const k: { prop: ts.ObjectLiteralElementLike; field: string; piece?: FixPiece; insensitive?: boolean } | undefined = fx.keyPropAmong(where.initializer, key) ?? equalsProp(where.initializer, key);
   if (!k || !rowsKeepField(arg, k.field)) return undefined;
+  const ordered = !!fx.objectProp(arg, 'orderBy');
   return {
-    pieces: [fx.whole(call.expression.name, 'findMany'), fx.whole(k.prop, `${k.field}: { in: ${fx.KEYS} }`)],
+    pieces: [fx.whole(call.expression.name, 'findMany'), k.piece ?? fx.whole(k.prop, `${k.field}: { in: ${fx.KEYS} }`)],
     rowField: k.field,
     column: k.field,
     shape: op === 'findMany' ? 'many' : op.endsWith('OrThrow') ? 'one-throw' : 'one',
-    firstOfGroup: op.startsWith('findFirst') && !!fx.objectProp(arg, 'orderBy'),
+    firstOfGroup: op.startsWith('findFirst') && ordered,
+    anyOfGroup: op.startsWith('findFirst') && !ordered,
+    caseInsensitive: k.insensitive,
+    wholeRows: !['select', 'include', 'omit'].some((o) => fx.objectProp(arg, o)),
     missing: 'null',
-    title: `findMany({ where: { ${k.field}: { in } } })`,
+    title: `findMany({ where: { ${k.field}: { in${k.insensitive ? ", mode: 'insensitive'" : ''} } } })`,
   };
+}
+
+/**
+ * `{ name: { equals: key } }` or `{ name: { equals: key, mode: 'insensitive' } }` in a where: the field, and the
+ * piece that makes `equals` an `in` over the keys (the mode stays). Prisma sends an insensitive `equals` as
+ * ILIKE and an insensitive `in` as `LOWER(col) IN (LOWER(…))`: the same rows unless the name holds `%`, `_` or `\`.
+ */
+function equalsProp(obj: ts.Node, key: ts.Expression): { prop: ts.ObjectLiteralElementLike; field: string; piece: FixPiece; insensitive: boolean } | undefined {
+  const eq = key.parent;
+  if (!ts.isPropertyAssignment(eq) || propName(eq) !== 'equals' || unparen(eq.initializer) !== key) return undefined;
+  const inner = eq.parent;
+  if (!ts.isObjectLiteralExpression(inner) || !ts.isPropertyAssignment(inner.parent) || inner.parent.parent !== obj) return undefined;
+  let insensitive = false;
+  for (const p of inner.properties) {
+    if (p === eq) continue;
+    if (!ts.isPropertyAssignment(p) || propName(p) !== 'mode' || !ts.isStringLiteral(p.initializer)) return undefined;
+    insensitive = p.initializer.text === 'insensitive';
+  }
+  const outer = inner.parent;
+  const field = propName(outer);
+  if (!field || !ts.isIdentifier(outer.name) || !ts.isObjectLiteralExpression(obj)) return undefined;
+  // `{ name: …, ...rest }` or the field twice: the later one may set it again.
+  const at = obj.properties.indexOf(outer);
+  if (obj.properties.some((p, i) => p !== outer && (propName(p) === field || (ts.isSpreadAssignment(p) && i > at)))) return undefined;
+  return { prop: outer, field, piece: fx.whole(eq, `in: ${fx.KEYS}`), insensitive };
+}
+
+/** `create({ data })` with nothing that narrows or widens the row it returns. */
+function createReturnsRow(call: ts.CallExpression): boolean {
+  if (!ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== 'create' || call.arguments.length !== 1) return false;
+  const arg = unparen(call.arguments[0]);
+  return ts.isObjectLiteralExpression(arg) && arg.properties.every((p) => ts.isPropertyAssignment(p) && propName(p) === 'data');
 }
 
 
@@ -328,7 +365,7 @@ function manyMutation(e: ts.Expression): boolean {
     if (ts.isShorthandPropertyAssignment(p)) return true;
     if (!ts.isPropertyAssignment(p)) return false;
     const v = fx.unparen(p.initializer);
-    return !ts.isObjectLiteralExpression(v) || !v.properties.some((q) => RELATION_WRITE.test(fx.propName(q) ?? ''));
+    return !ts.isObjectLiteralExpression(v) || !v.properties.some((q) => RELATION_WRITE.test(propName(q) ?? ''));
   });
 }
 
@@ -339,7 +376,7 @@ function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): {
   const arg = call.arguments[0];
   if (!ts.isObjectLiteralExpression(arg)) return undefined;
   if (op === 'create') {
-    if (arg.properties.length !== 1 || fx.propName(arg.properties[0]) !== 'data' || !ts.isPropertyAssignment(arg.properties[0])) return undefined;
+    if (arg.properties.length !== 1 || propName(arg.properties[0]) !== 'data' || !ts.isPropertyAssignment(arg.properties[0])) return undefined;
     const data = arg.properties[0].initializer;
     if (!ts.isObjectLiteralExpression(data) || data.properties.some((p) => p.name && ts.isIdentifier(p.name) && fx.objectProp(data, p.name.text) && ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.initializer))) return undefined;
     const skip = mayCollide ? ', skipDuplicates: true' : '';
@@ -348,7 +385,7 @@ function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): {
   if (op === 'update' || op === 'delete') {
     if (uses.length !== 1) return undefined;
     for (const p of arg.properties) if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) return undefined;
-    if (arg.properties.some((p) => !/^(where|data)$/.test(fx.propName(p) ?? ''))) return undefined;
+    if (arg.properties.some((p) => !/^(where|data)$/.test(propName(p) ?? ''))) return undefined;
     const where = fx.objectProp(arg, 'where');
     const key = fx.keyExpression(uses[0]);
     if (!where || !ts.isPropertyAssignment(where) || !key) return undefined;
@@ -533,6 +570,7 @@ export const prisma: Adapter<'prisma'> = {
     typedRowKeys: true,
     transactionCallbacks: ['$transaction'],
     batchedRead: ({ node, key, write }: BatchInput) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
+    createReturnsRow,
     batchedWrite,
     insertRows,
     rowsUpdate,
