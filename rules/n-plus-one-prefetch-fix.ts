@@ -242,6 +242,27 @@ export function keyMayThrowSkipped(scope: IterationScope, node: ts.Node, keyText
   return leaves;
 }
 
+/**
+ * Is `name` a `const` of the loop body's top level declared before anything that can leave the iteration
+ * (`continue`, `break`, `return`, `throw`)? Then every element computes it, and mapping it over every element
+ * throws only where the loop would have thrown too.
+ */
+function aliasedBeforeLeaving(scope: IterationScope, name: string): boolean {
+  const body = scope.body;
+  if (!ts.isBlock(body)) return false;
+  let leaves = false;
+  const visit = (x: ts.Node): void => {
+    if (leaves || ts.isFunctionLike(x)) return;
+    if (ts.isContinueStatement(x) || ts.isBreakStatement(x) || ts.isReturnStatement(x) || ts.isThrowStatement(x)) leaves = true;
+    else ts.forEachChild(x, visit);
+  };
+  for (const st of body.statements) {
+    if (ts.isVariableStatement(st) && st.declarationList.flags & ts.NodeFlags.Const && st.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) return !leaves;
+    visit(st);
+  }
+  return false;
+}
+
 /** The prefetch of a read by key written in the loop, as a suggestion; undefined when it is not mechanical. */
 export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
   const source = collectionSource(scope.collectionExpr);
@@ -267,7 +288,7 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   const rest = namesRead(node).filter((n) => n.getStart() < key.getStart() || n.getEnd() > key.getEnd());
   if (!rest.every((n) => outerOk(n))) return undefined;
   const keyText = substitute(key, aliases);
-  if (keyMayThrowSkipped(scope, node, keyText)) return undefined;
+  if (!(ts.isIdentifier(key) && aliasedBeforeLeaving(scope, key.text)) && keyMayThrowSkipped(scope, node, keyText)) return undefined;
   // `for (const [k, v] of m)`: the collection may be a Map, which has no `.map`.
   const list = /^\[/.test(el.param) && source.list === source.base ? `Array.from(${source.list})` : source.list;
   const keysExpr = el.plain && ts.isIdentifier(key) && el.names.has(key.text) ? list : `${list}.map((${el.param}) => ${keyText})`;
