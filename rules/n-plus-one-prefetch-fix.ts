@@ -318,7 +318,7 @@ function createdRows(ctx: RuleContext, site: QuerySite, scope: IterationScope): 
       else ts.forEachChild(n, find);
     };
     find(scope.body);
-    if (!call || s.library !== site.library || !adapter.rules.createReturnsRow?.(call) || !ts.isAwaitExpression(call.parent)) return null;
+    if (!call || s.library !== site.library || !adapter.rules.createReturnsRow(call) || !ts.isAwaitExpression(call.parent)) return null;
     const decl = call.parent.parent;
     if (!ts.isVariableDeclaration(decl) || decl.initializer !== call.parent || !ts.isIdentifier(decl.name) || !ts.isVariableDeclarationList(decl.parent) || decl.parent.declarations.length !== 1 || !(decl.parent.flags & ts.NodeFlags.Const)) return null;
     const stmt = decl.parent.parent;

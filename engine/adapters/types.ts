@@ -396,9 +396,9 @@ export interface AdapterRules {
   insertRowsType(calls: ts.CallExpression[], methods: string[]): RowsType | undefined;
   /**
    * A single-row create (`create({ data })`) that returns the new row whole, as the library's batched reads of the
-   * table return rows (Batched.wholeRows): the find-or-create prefetch adds it to its Map. Absent: never.
+   * table return rows (Batched.wholeRows): the find-or-create prefetch adds it to its Map.
    */
-  createReturnsRow?(call: ts.CallExpression): boolean;
+  createReturnsRow(call: ts.CallExpression): boolean;
   /** Whether the site writes, looking at its chain (`node`, when at hand) or its source text too. */
   isWrite(site: QuerySite, node: ts.Node | undefined, text: string): boolean;
   /** An explicit column selection in the library's syntax. */

@@ -633,6 +633,7 @@ export const drizzle: Adapter<'drizzle'> = {
     typedRowKeys: true,
     transactionCallbacks: ['transaction'],
     batchedRead,
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate,

@@ -366,6 +366,7 @@ export const knex: Adapter<'knex'> = {
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
     batchedRead,
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate: none,

@@ -273,6 +273,7 @@ export const kysely: Adapter<'kysely'> = {
     typedRowKeys: false,
     transactionCallbacks: ['transaction.execute'],
     batchedRead: ({ node, key, write }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key)),
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate: none,

@@ -108,6 +108,7 @@ export const pg: Adapter<'pg'> = {
     // BEGIN/COMMIT are statements of their own: no callback runs in one.
     transactionCallbacks: [],
     batchedRead,
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate: none,

@@ -101,6 +101,7 @@ export const postgres: Adapter<'postgres'> = {
     typedRowKeys: false,
     transactionCallbacks: ['begin'],
     batchedRead,
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate: none,

@@ -319,6 +319,7 @@ export const sequelize: Adapter<'sequelize'> = {
     // A managed transaction's queries name it in their options ({ transaction: t }), not through a receiver.
     transactionCallbacks: [],
     batchedRead: ({ node, key, write, table }) => (write || !ts.isCallExpression(node) ? undefined : readMany(node, key, table)),
+    createReturnsRow: never,
     batchedWrite,
     insertRows: none,
     rowsUpdate: none,

@@ -78,6 +78,7 @@ export const slonik: Adapter<'slonik'> = {
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
     batchedRead: none,
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate: none,

@@ -436,6 +436,7 @@ export const typeorm: Adapter<'typeorm'> = {
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
     batchedRead: ({ node, key, write }) => (!ts.isCallExpression(node) ? undefined : write ? writeMany(node, key) : readMany(node, key)),
+    createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
     rowsUpdate,
