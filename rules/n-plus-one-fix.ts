@@ -583,8 +583,11 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const edits: TextEdit[] = [...(sibling?.edits ?? [])];
   if (h.created) {
     // Each created row joins its key's group, as it joins the table: a later element's lookup finds it.
-    const add = (v: string): string => (grouped ? `${mapName}.set(${keyText(`${v}.${b.rowField}`)}, [...(${mapName}.get(${keyText(`${v}.${b.rowField}`)}) ?? []), ${v}]);` : `${mapName}.set(${keyText(`${v}.${b.rowField}`)}, ${v});`);
-    const more = b.wholeRows && !b.getter ? h.created.edits(b, add) : undefined;
+    const set = (v: string): string => (grouped ? `${mapName}.set(${keyText(`${v}.${b.rowField}`)}, [...(${mapName}.get(${keyText(`${v}.${b.rowField}`)}) ?? []), ${v}]);` : `${mapName}.set(${keyText(`${v}.${b.rowField}`)}, ${v});`);
+    // Only a row the single read would have found: one that passes its other filters.
+    const tests = (v: string): string => (b.rowFilters ?? []).map((f) => `${v}.${f.field} === ${f.value}`).join(' && ');
+    const add = (v: string): string => (tests(v) ? `if (${tests(v)}) ${set(v)}` : set(v));
+    const more = b.wholeRows && b.rowFilters && !b.getter ? h.created.edits(b, add) : undefined;
     if (!more) return undefined;
     edits.push(...more);
   }

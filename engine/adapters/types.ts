@@ -276,6 +276,12 @@ export interface Batched {
   caseInsensitive?: boolean;
   /** The batched read returns the model's whole rows (no select, include or omit), the shape a create returns. */
   wholeRows?: boolean;
+  /**
+   * The read's other filters as `row.field === value` tests (`organizationId`, `deletedAt: null`), when each is a
+   * plain equality to a name or literal: a row the loop creates joins the Map only where it passes them, as only
+   * then would the single read have found it. Absent: some filter is not one (then no find-or-create rewrite).
+   */
+  rowFilters?: { field: string; value: string }[];
   /** What a missing single row reads as. */
   missing?: 'null' | 'undefined';
   /** Keys compared as strings (raw drivers return bigint/numeric as strings). */

@@ -214,6 +214,7 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
     anyOfGroup: op.startsWith('findFirst') && !ordered,
     caseInsensitive: k.insensitive,
     wholeRows: !['select', 'include', 'omit'].some((o) => fx.objectProp(arg, o)),
+    rowFilters: equalityFilters(where.initializer, k.prop),
     missing: 'null',
     title: `findMany({ where: { ${k.field}: { in${k.insensitive ? ", mode: 'insensitive'" : ''} } } })`,
   };
@@ -242,6 +243,20 @@ function equalsProp(obj: ts.Node, key: ts.Expression): { prop: ts.ObjectLiteralE
   const at = obj.properties.indexOf(outer);
   if (obj.properties.some((p, i) => p !== outer && (propName(p) === field || (ts.isSpreadAssignment(p) && i > at)))) return undefined;
   return { prop: outer, field, piece: fx.whole(eq, `in: ${fx.KEYS}`), insensitive };
+}
+
+/** The where's properties other than the key's as `field === value`, when each is a plain equality to a name or literal. */
+function equalityFilters(obj: ts.Expression, keyProp: ts.ObjectLiteralElementLike): { field: string; value: string }[] | undefined {
+  if (!ts.isObjectLiteralExpression(obj)) return undefined;
+  const out: { field: string; value: string }[] = [];
+  const plain = (e: ts.Expression): boolean => ts.isIdentifier(e) || ts.isStringLiteral(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isPropertyAccessExpression(e) && !e.questionDotToken && plain(e.expression));
+  for (const p of obj.properties) {
+    if (p === keyProp) continue;
+    if (ts.isShorthandPropertyAssignment(p)) out.push({ field: p.name.text, value: p.name.text });
+    else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && plain(unparen(p.initializer))) out.push({ field: p.name.text, value: unparen(p.initializer).getText() });
+    else return undefined;
+  }
+  return out;
 }
 
 /** `create({ data })` with nothing that narrows or widens the row it returns. */
