@@ -9,6 +9,7 @@ import type { Count, CostModel } from './model';
 import { type ColumnInfo, findTable, type SchemaModel, type TableInfo } from './schema/types';
 import type { SqlSite } from './sources/types';
 import type { QuerySite } from './sources/query-sites';
+import { deadCodeReason } from './sources/dead-code';
 import { fileQuerySites } from './sources/orm';
 import { tableRowsCount } from './model/query-cost';
 import type { ProjectUsage } from './sources/table-usage';
@@ -149,6 +150,15 @@ export class RuleContext {
    */
   mayHaveUnseenIndexes(table: TableInfo): boolean {
     return table.partitioned === true || table.unreadIndexDdl === true;
+  }
+
+  /**
+   * Why the code at `range` of this file provably never runs (after an unconditional exit, or in a function
+   * nothing in the project references: engine/sources/dead-code.ts), or undefined.
+   */
+  deadCode(range: Range): string | undefined {
+    const sf = this.tsAst();
+    return sf ? deadCodeReason(this.project, this.file.path, sf, range) : undefined;
   }
 
   report(d: ReportDescriptor): void {

@@ -127,6 +127,8 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     const rows = site.limit !== undefined ? { value: site.limit, source: 'code' as const, note: 'take/limit of the query' } : { value: ctx.model.params.defaultMatchingRows, source: 'default' as const, note: 'rows returned unknown; set model.defaultMatchingRows or add take/limit' };
     const estimate = ctx.model.overFetch(rows, bytesAll, bytesUsed, { columnsFetched: all.length, columnsUsed: usedCols.length, tableRows: ctx.tableRows(table).value });
     if (!(estimate.currentMs > estimate.fixedMs) || !keyOnlyWorthIt(v, estimate, ctx.config.minSavingMs)) continue;
+    // Code the project never runs costs nothing (engine/sources/dead-code.ts).
+    if (ctx.deadCode(site.range)) continue;
     const fieldNames = v.noField ? usedCols.map((c) => c.fieldName ?? c.name) : [...use.fields!];
     const reads = v.noField ? 'reads no field of it (only whether rows came back, or how many)' : `reads only ${fieldNames.map((f) => `\`${f}\``).join(', ')}`;
     const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${sizes.typeText(c)})`).join(', ')}` : '';

@@ -131,6 +131,8 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     const cols = [...table.columns.values()];
     const estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, table, cols) || 100, cols.length);
     if (!(estimate.currentMs > estimate.fixedMs)) continue;
+    // Code the project never runs costs nothing (engine/sources/dead-code.ts).
+    if (ctx.deadCode(site.range)) continue;
     const related: RelatedLocation[] = [];
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
     for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
