@@ -6,7 +6,8 @@
  * list (engine/sources/callers.ts: all references calls, callers known). A property of the element of a loop over
  * written-out objects (`mod.windows ?? DEFAULT_WINDOWS` for `mod` of `[referrersModule, geoModule]`) is read from
  * each object literal: absent there, it is `undefined`. What a project function returns (`fixtures(id).nodes` of a
- * function returning `{ nodes: [ … ] }`) is read from its `return`s. Anything else is unknown. Pure.
+ * function returning `{ nodes: [ … ] }`) is read from its `return`s; `Array.from({ length: N })` has N elements. Anything
+ * else is unknown. Pure.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
@@ -305,8 +306,27 @@ function list(project: ProjectServices, file: string, e: ts.Expression, depth: n
   if (matched !== undefined) return { size: matched };
   if (ts.isIdentifier(x)) return drop(identifierList(project, file, x, depth));
   if (ts.isPropertyAccessExpression(x)) return drop(memberList(project, file, x, depth));
+  const length = arrayOfLength(project, file, x);
+  if (length !== undefined) return { size: length };
   if (ts.isCallExpression(x)) return drop(returnedList(project, file, x, undefined, depth));
   return undefined;
+}
+
+/** `Array.from({ length: N })` with N a number literal or a `const` holding one (also imported): N elements. */
+function arrayOfLength(project: ProjectServices, file: string, x: ts.Expression): number | undefined {
+  if (!ts.isCallExpression(x) || x.arguments.length !== 1 || !ts.isPropertyAccessExpression(x.expression)) return undefined;
+  const callee = x.expression;
+  if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Array' || callee.name.text !== 'from') return undefined;
+  const arg = skipOuter(x.arguments[0]);
+  if (!ts.isObjectLiteralExpression(arg) || arg.properties.length !== 1) return undefined;
+  const p = arg.properties[0];
+  if (!p.name || !ts.isIdentifier(p.name) || p.name.text !== 'length') return undefined;
+  let n: ts.Expression | undefined = ts.isPropertyAssignment(p) ? skipOuter(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+  if (n && ts.isIdentifier(n)) {
+    const d = declarationOf(project, file, n);
+    n = d && ts.isVariableDeclaration(d.node) && isConst(d.node) && d.node.initializer ? skipOuter(d.node.initializer) : undefined;
+  }
+  return n && ts.isNumericLiteral(n) ? Number(n.text) : undefined;
 }
 
 /**
