@@ -19,7 +19,7 @@ import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
-import { enclosingIterations, type FunctionRole, isImmediateCallback, iterationScopeOf } from './iteration';
+import { enclosingIterations, type FunctionRole, inCatchBlock, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
 import { inPlaceResolver } from './in-place';
 import { bufferFlushed } from './buffer-flush';
@@ -650,7 +650,9 @@ export class CallGraph {
       if (sum) {
         const sf = this.project.tsAst(fn.file);
         // A call that only fills an empty field or outer variable (`if (this.ids === undefined) this.ids = await load()`) runs once, not per call.
-        const live = (n: ts.Node | undefined): boolean => !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node) && !onceGuarded(n, fn.node) && !bufferFlushed(n, fn.node));
+        // A query only in a `catch` block runs when the work before it fails, not per call.
+        const live = (n: ts.Node | undefined): boolean =>
+          !n || ((!env || !guardedOff(n, fn.node, env)) && !memoGuarded(n, fn.node) && !memoised(n, fn.node) && !onceGuarded(n, fn.node) && !bufferFlushed(n, fn.node) && !inCatchBlock(n, fn.node));
         for (const s of sum.sites) {
           if (s.executes && !s.batched && live(sf ? findNode(sf, s.range) : undefined)) add({ site: s, path: [], loopedInHelper: loopedWithin(this.project, s) });
         }

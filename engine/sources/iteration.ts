@@ -438,6 +438,15 @@ export function exitsAfter(node: ts.Node, scope: IterationScope): boolean {
   return false;
 }
 
+/**
+ * Whether `node` sits in a `catch` clause between it and `container` (exclusive): it runs only when the `try`
+ * block throws — a failure path, not the work each element does.
+ */
+export function inCatchBlock(node: ts.Node, container: ts.Node): boolean {
+  for (let p = node.parent; p && p !== container; p = p.parent) if (ts.isCatchClause(p)) return true;
+  return false;
+}
+
 /** Whether the value of `node` is awaited where it stands (`await q`, `await Promise.all([q])` is not). */
 export function isAwaitedDirectly(node: ts.Node): boolean {
   let p = node.parent;
