@@ -69,6 +69,9 @@ export interface Definition {
 
 const MAX_DEPTH = 150;
 
+/** TypeScript's utility types whose value is a value of their first argument's type (narrowed or not). */
+const TYPE_WRAPPERS: ReadonlySet<string> = new Set(['Pick', 'Omit', 'Partial', 'Required', 'NonNullable']);
+
 /** The adapter of a package value's library. */
 const adapterOfValue = (v: { library: Library }) => adapters[v.library];
 /** Array methods that call their callback with each element (`rows.map((row) => …)`). */
@@ -1502,6 +1505,8 @@ class FileProv implements FileProvenance, ReadTracking {
       if (parts.length === 0 && (id.text === 'Promise' || id.text === 'Awaited' || id.text === 'Readonly') && t.typeArguments?.[0])
         return this.typeValue(t.typeArguments[0], c);
       const d = this.declarationOf(id);
+      // `Pick<ExtendedPrismaClient, 'booking' | 'asset'>`, `NonNullable<Db>`: TypeScript's own wrappers of a client's type are that client.
+      if (!d && parts.length === 0 && TYPE_WRAPPERS.has(id.text) && t.typeArguments?.[0]) return this.typeValue(t.typeArguments[0], c);
       // `ReturnType<typeof connectDb>` (often inside `Awaited<…>`): what that function returns.
       if (!d && parts.length === 0 && id.text === 'ReturnType' && t.typeArguments?.[0]) return this.returnTypeValue(t.typeArguments[0], c);
       if (!d) return undefined;
