@@ -83,7 +83,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // A case-insensitive equality (ILIKE) constrains no B-tree key and states no literal value.
     const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive).map((p) => p.column));
     const facts: RowFact[] = preds.map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
-    const call = preds.length ? findNode(sf, site.range) : undefined;
+    const call = findNode(sf, site.range);
     const keyFilters: OrmPredicate[] = [];
     const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
     if (rel) {
@@ -96,21 +96,24 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       for (const use of rel.fkFilters ?? []) if (!preds.some((p) => p.column === use.column)) keyFilters.push({ use, column: use.column, op: 'eq', value: { isNull: false }, openRange: false });
     }
     const coverage = (p: ColumnPredicate): IndexCoverage => indexCoverage(table, p, { eqColumns, facts });
+    // Relation filters by the parent's key only (`findBy({ workspace: { id } })`, also with an `order`): the join
+    // columns are the call's filters, judged like any other (no join; an order sorts the rows they keep).
+    const judged = !preds.length && rel && keyFilters.length && keyFilters.length === rel.fkColumns.length ? keyFilters : preds;
     let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string; noFix?: boolean } | undefined;
-    if (preds.length) {
+    if (judged.length) {
       const selective = (p: OrmPredicate): boolean =>
         selectivity({ column: p.column, op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
       // A served predicate is the planner's access path (the rest filter its rows) unless it keeps many rows while a selective one goes unserved.
-      if (filterDriver(preds, coverage, selective)) continue;
+      if (filterDriver(judged, coverage, selective)) continue;
       // A column whose declared type names its values (an enum, a literal union) keeps more rows per value than a key compared with a parameter: index the key.
-      const unserved = preds.filter((p) => !coverage(p).served && selective(p));
+      const unserved = judged.filter((p) => !coverage(p).served && selective(p));
       const culprit = unserved.length ? [...unserved, ...keyFilters].find((p) => !findColumn(table, p.column)?.declaredValues?.length && !p.value.literals) ?? unserved[0] : undefined;
       if (!culprit) continue;
-      const low = preds.find((p) => coverage(p).served);
+      const low = judged.find((p) => coverage(p).served);
       const lowWhy = low && selectivity({ column: low.column, op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);
       const note = low && lowWhy && !lowWhy.selective ? notDrivingNote(low, coverage(low), lowWhy.why) : '';
       // One branch of an OR: an index on its column turns the scan into a BitmapOr only if every other branch has one too.
-      const partOfOr = !!culprit.use.or && !everyBranchServed(preds, culprit, coverage, selective);
+      const partOfOr = !!culprit.use.or && !everyBranchServed(judged, culprit, coverage, selective);
       const orNote = partOfOr ? `; it is one branch of an OR, which an index serves only when every branch has one: an index on ${culprit.column} alone would leave the others unserved (no index fix)` : '';
       finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note: note + orNote, noFix: partOfOr };
     } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range) && !site.filterHidden) {
