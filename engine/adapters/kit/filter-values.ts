@@ -78,6 +78,25 @@ export interface FilterValue {
   bounded?: boolean;
 }
 
+/** The text after the one mention of `column` in SQL text (qualified or quoted or not); '' when it is not mentioned exactly once. */
+function sqlTextAfter(text: string, column: string): string {
+  const esc = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`(^|[^\\w$"])("?\\w+"?\\.)?"?${esc}"?(?![\\w$"])`, 'g');
+  const hits = [...text.matchAll(re)];
+  return hits.length === 1 ? text.slice(hits[0].index! + hits[0][0].length) : '';
+}
+
+/** The value after a column written in SQL text: `= 'word'`, `IN ('a', 'b')`, `IS NULL`; else nothing known. */
+function sqlTextValue(after: string): FilterValue {
+  const rest = after;
+  if (/^\s*IS\s+NULL\b/i.test(rest)) return { isNull: true };
+  const eq = /^\s*=\s*'((?:[^'\\]|'')*)'(?!\s*\|\|)/.exec(rest);
+  if (eq) return { isNull: false, literals: [eq[1].replace(/''/g, "'")] };
+  const list = /^\s*IN\s*\(\s*('(?:[^'\\]|'')*'(?:\s*,\s*'(?:[^'\\]|'')*')*)\s*\)/i.exec(rest);
+  if (list) return { isNull: false, literals: list[1].split(/\s*,\s*/).map((l) => l.slice(1, -1).replace(/''/g, "'")) };
+  return { isNull: false };
+}
+
 /**
  * What a filter compares its column to, as the ORMs write it: `{ col: value }`,
  * `{ col: { equals | in: … } }`, `{ col: null }`, `IsNull()`, `isNull(t.col)`,
@@ -90,6 +109,9 @@ export function filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue {
   let n = nodeSpanning(sf, use.range.start, use.range.end);
   if (n && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isComputedPropertyName(n)) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n) n = n.parent;
   if (!n) return none;
+  // A column inside SQL text handed to the builder (`.where("t.status = 'sent' AND …")`): the quoted words it is compared to.
+  // (A literal that is only a column name, `.where('col', v)`, is read below as the filter call's first argument.)
+  if ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n) || ts.isTemplateExpression(n)) && /[\s=<>()]/.test(n.getText(sf).slice(1, -1))) return sqlTextValue(sqlTextAfter(sf.text.slice(n.getStart(sf), n.getEnd()), use.column));
   if (ts.isPropertyAssignment(n)) {
     const v = unwrapExpr(n.initializer);
     if (isNullLiteral(v)) return { isNull: true };
