@@ -33,7 +33,7 @@ import { oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } f
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
-import { collectReads, isolatedReads, keepsReadsOf, noteRead, replayReads } from './reads';
+import { collectReads, EVERY_TS_FILE, isolatedReads, keepsReadsOf, noteRead, REACH_INPUT, replayReads } from './reads';
 import { hasWorkload, measuredSite, measuredSql, sqlOffsetOf } from './stats/workload';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
@@ -57,11 +57,7 @@ export interface ProjectHost {
 
 /** The input an analysis has when it consults the project-wide usage facts (`Project.usage`), in `analyzeTracked`'s list. */
 export const USAGE_INPUT = '\u0000usage';
-/**
- * The input of a result computed for a file the import prefilter found reaching no data library
- * (`Project.reachFilter`, engine/sources/reach.ts): it holds while no file's text and no path changed.
- */
-export const REACH_INPUT = '\u0000reach';
+export { REACH_INPUT } from './reads';
 /** The input an analysis has when it consulted the list of every path on disk (`pathsOnDisk`: fixes that create files). */
 export const PATHS_INPUT = '\u0000paths';
 
@@ -222,8 +218,11 @@ export class Project implements ProjectServices {
    * (a helper's file, a caller of one of its functions, an import probe that found nothing) go when it changes.
    */
   private dropReadersOf(path: string): void {
-    for (const [key, m] of this.memos) if (m.reads.includes(path) || keepsReadsOf(m.value, path)) this.memos.delete(key);
-    for (const [key, s] of this.siteCache) if (s.reads.includes(path)) this.siteCache.delete(key);
+    // EVERY_TS_FILE stands for every TypeScript file's text (the callers scan): whoever read it goes too.
+    const every = isTsLike(path) && !path.endsWith('.d.ts');
+    const read = (reads: readonly string[]) => reads.includes(path) || (every && reads.includes(EVERY_TS_FILE));
+    for (const [key, m] of this.memos) if (read(m.reads) || keepsReadsOf(m.value, path) || (every && keepsReadsOf(m.value, EVERY_TS_FILE))) this.memos.delete(key);
+    for (const [key, s] of this.siteCache) if (read(s.reads)) this.siteCache.delete(key);
   }
 
   private dropSchemas(): void {
@@ -478,7 +477,31 @@ export class Project implements ProjectServices {
   /** `fileUsage` and the inputs it read (see `analyzeTracked`). */
   fileUsageTracked(path: string): { usage: FileUsage | null; inputs: string[] } {
     const { value, reads } = collectReads(() => this.fileUsage(path));
-    return { usage: value, inputs: reads.sort() };
+    return { usage: value, inputs: this.inputsOf(reads) };
+  }
+
+  /** The project's TypeScript files (not declarations), sorted, for the current file list. */
+  private tsFilesSorted?: { files: readonly string[]; sorted: string[] };
+
+  /**
+   * Reads as inputs, sorted: EVERY_TS_FILE (the callers scan) becomes every TypeScript file of the project, the
+   * texts it read, so the CLI cache, the server and its warm start see paths as for any other read.
+   */
+  private inputsOf(reads: string[]): string[] {
+    if (!reads.includes(EVERY_TS_FILE)) return reads.sort();
+    const files = this.projectFiles();
+    if (this.tsFilesSorted?.files !== files) this.tsFilesSorted = { files, sorted: files.filter((f) => isTsLike(f) && !f.endsWith('.d.ts')).sort() };
+    const all = this.tsFilesSorted.sorted;
+    const own = reads.filter((r) => r !== EVERY_TS_FILE).sort();
+    // Two sorted lists merged (the default sort's order: UTF-16 code units, as `<`), each path once.
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < own.length || j < all.length) {
+      const next = j >= all.length || (i < own.length && own[i] < all[j]) ? own[i++] : all[j++];
+      if (out[out.length - 1] !== next) out.push(next);
+    }
+    return out;
   }
 
   /** What the project-wide usage facts answer, as a canonical string: equal digests, equal answers (USAGE_INPUT's state). */
@@ -732,7 +755,7 @@ export class Project implements ProjectServices {
    */
   analyzeTracked(path: string): { result: AnalysisResult; inputs: string[] } {
     const { value, reads } = collectReads(() => this.analyze(path));
-    return { result: value, inputs: reads.sort() };
+    return { result: value, inputs: this.inputsOf(reads) };
   }
 
   /**

@@ -21,12 +21,26 @@
  */
 interface Frame {
   reads: Set<string>;
-  replayed: WeakSet<Iterable<string>>;
+  /** Made on the first long list replayed: most frames (one per memo miss, per resolved value) never need one. */
+  replayed?: WeakSet<Iterable<string>>;
 }
 
 const frames: Frame[] = [];
 
-const newFrame = (): Frame => ({ reads: new Set(), replayed: new WeakSet() });
+/**
+ * The input of a result computed for a file the import prefilter found reaching no data library
+ * (`Project.reachFilter`, engine/sources/reach.ts): it holds while no file's text and no path changed.
+ */
+export const REACH_INPUT = '\u0000reach';
+
+/**
+ * A read of every TypeScript file of the project (the callers scan, engine/sources/callers.ts), noted as one
+ * entry while computations nest and memos replay it (thousands of paths copied at every level otherwise). It
+ * never leaves the engine: Project turns it into those paths in the inputs it gives (analyzeTracked).
+ */
+export const EVERY_TS_FILE = '\u0000every-ts-file';
+
+const newFrame = (): Frame => ({ reads: new Set(), replayed: undefined });
 
 /** A path whose text (or absence) the current computation depends on. */
 export function noteRead(path: string): void {
@@ -56,7 +70,8 @@ export function replayReads(reads: Iterable<string>): void {
   if (!frames.length) return;
   const top = frames[frames.length - 1];
   // A short list is added directly: remembering it costs more than adding it again.
-  if ((!Array.isArray(reads) || reads.length > 8)) {
+  if (!Array.isArray(reads) || reads.length > 8) {
+    top.replayed ??= new WeakSet();
     if (top.replayed.has(reads)) return;
     top.replayed.add(reads);
   }

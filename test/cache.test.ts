@@ -35,13 +35,13 @@ interface Lint {
   pass: PassInfo;
 }
 
-async function lint(cwd: string, args: string[] = []): Promise<Lint> {
+async function lint(cwd: string, args: string[] = [], env: Record<string, string> = {}): Promise<Lint> {
   let out = '';
   let err = '';
   const passes: PassInfo[] = [];
   const code = await main(['lint', '--format', 'json', '--concurrency', '1', ...args], {
     cwd,
-    env: {},
+    env,
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     onPass: (p) => passes.push(p),
@@ -128,6 +128,35 @@ describe('--cache', () => {
     assert.equal(back.pass.fromCache, back.pass.files - 2);
     assert.deepEqual(findings(back), ['src/orgs.ts:4:over-fetching', 'src/route.ts:4:n-plus-one']);
   });
+
+  for (const [how, env] of [
+    ['', {}],
+    [' (prefilter off)', { QUERYLENS_PREFILTER: '0' }],
+  ] as const) {
+    it(`a new call of a function in another file re-analyses the function whose loop its callers bounded${how}`, async () => {
+      // The loop runs over a parameter every call of the function writes out (engine/sources/callers.ts): a fixed
+      // list, not data. Which calls there are depends on every project file, not only on the files it imports.
+      const COUNTS = [
+        "import { Pool } from 'pg';",
+        'const pool = new Pool();',
+        'export async function usersFound(ids: number[]) {',
+        '  const out = [];',
+        "  for (const id of ids) out.push(await pool.query('SELECT name FROM users WHERE id = $1', [id]));",
+        '  return out;',
+        '}',
+        '',
+      ].join('\n');
+      const JOB = ["import { usersFound } from './counts';", 'export const nightly = () => usersFound([1, 2]);', ''].join('\n');
+      const d = project({ 'migrations/001.sql': SCHEMA, 'src/counts.ts': COUNTS, 'src/job.ts': JOB, 'src/orgs.ts': OTHER });
+      const cold = await lint(d, ['--cache'], env);
+      assert.deepEqual(findings(cold), ['src/orgs.ts:4:over-fetching']);
+      // A file that named no such function before now calls it with data.
+      write(d, 'src/orgs.ts', `${OTHER}export const handler = (ids: number[]) => usersFound(ids);\nimport { usersFound } from './counts';\n`);
+      const after = await lint(d, ['--cache'], env);
+      assert.deepEqual(findings(after), ['src/counts.ts:5:n-plus-one', 'src/orgs.ts:4:over-fetching']);
+      assert.equal(after.out, (await lint(d, [], env)).out, 'same as a run without the cache');
+    });
+  }
 
   it('a file appearing where an import looked for one re-analyses the importer', async () => {
     const d = project({ 'migrations/001.sql': SCHEMA, 'src/users/index.ts': HELPER_CONSTANT, 'src/route.ts': ROUTE, 'src/orgs.ts': OTHER });

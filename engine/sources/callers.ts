@@ -8,6 +8,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
+import { EVERY_TS_FILE, isolatedReads, noteRead } from '../reads';
 import type { Range } from '../types';
 import { findNode, resolveCallee } from './call-graph';
 import { fileProvenance } from './provenance';
@@ -36,15 +37,43 @@ function notAReference(id: ts.Identifier): boolean {
   return ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p);
 }
 
+/**
+ * Per list of project files (Project.projectFiles gives a new array whenever a file or the file set changed), the
+ * TypeScript files' texts, and per name the files whose text has it as a word: a function's callers are read
+ * once per name and file set, not once per function asked about, and the list of texts is not rebuilt each time.
+ */
+const namingIndex = new WeakMap<readonly string[], { texts: [string, string][]; byName: Map<string, ReadonlySet<string>> }>();
+
+/** The project files (TypeScript, not declarations, at most MAX_FILE) whose text names `name` as a word. */
+function filesNaming(project: ProjectServices, files: readonly string[], name: string): ReadonlySet<string> {
+  // The answer depends on every file's text: one entry standing for all of them (EVERY_TS_FILE), not every path.
+  noteRead(EVERY_TS_FILE);
+  let index = namingIndex.get(files);
+  if (!index) {
+    const texts: [string, string][] = [];
+    isolatedReads(() => {
+      for (const f of files) {
+        if (!isTsLike(f) || f.endsWith('.d.ts')) continue;
+        const t = project.fileText(f);
+        if (t !== undefined && t.length <= MAX_FILE) texts.push([f, t]);
+      }
+    });
+    index = { texts, byName: new Map() };
+    namingIndex.set(files, index);
+  }
+  let hit = index.byName.get(name);
+  if (!hit) {
+    const word = new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`);
+    hit = new Set(index.texts.filter(([, t]) => t.includes(name) && word.test(t)).map(([f]) => f));
+    index.byName.set(name, hit);
+  }
+  return hit;
+}
+
 function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaration, name: ts.Identifier): { file: string; range: Range }[] | undefined {
   const files = project.projectFiles?.() ?? [file];
-  const word = new RegExp(`\\b${name.text.replace(/\$/g, '\\$')}\\b`);
-  const naming = files.filter((f) => {
-    if (f === file) return true;
-    if (!isTsLike(f) || f.endsWith('.d.ts')) return false;
-    const t = project.fileText(f);
-    return t !== undefined && t.length <= MAX_FILE && t.includes(name.text) && word.test(t);
-  });
+  const named = filesNaming(project, files, name.text);
+  const naming = files.filter((f) => f === file || named.has(f));
   if (!naming.includes(file)) naming.unshift(file);
   if (naming.length > MAX_NAMING_FILES) return undefined;
   const calls: { file: string; range: Range }[] = [];

@@ -43,6 +43,8 @@ interface Scan {
   imports: string[];
   /** Interface names its classes implement. */
   implemented: string[];
+  /** Whether the text has the word `interface` at all (else it declares none). */
+  interfaces: boolean;
 }
 
 /** The files that may reach a data library (see the module comment). */
@@ -86,10 +88,10 @@ export function reachingFiles(host: ReachHost): Set<string> {
     if (!fresh.length) break;
     // A call through an interface a reaching class implements runs that class: the files declaring the interface
     // reach, and so whoever takes the interface from them (the receiver's declared type comes through an import).
-    const re = new RegExp(`(?<![\\w$])interface\\s+(?:${fresh.map(escapeRe).join('|')})(?![\\w$])`);
+    const re = new RegExp(`(?<![\\w$])interface\\s+(?:${fresh.map(escapeRe).join('|')})(?![\\w$])`, 'g');
     fresh = [];
-    for (const [p] of scans) {
-      if (live.has(p)) continue;
+    for (const [p, s] of scans) {
+      if (!s.interfaces || live.has(p)) continue;
       const text = host.text(p);
       if (text !== undefined && declaresMethods(text, re)) mark(p);
     }
@@ -98,11 +100,11 @@ export function reachingFiles(host: ReachHost): Set<string> {
 }
 
 /**
- * Whether `text` declares an interface matched by `re` (global-free, `interface N`) with a method signature:
+ * Whether `text` declares an interface matched by `g` (global, `interface N`) with a method signature:
  * a call resolves to an implementing class only through one (`m(…)` in the body, not `m: () => …`).
  */
-function declaresMethods(text: string, re: RegExp): boolean {
-  const g = new RegExp(re.source, 'g');
+function declaresMethods(text: string, g: RegExp): boolean {
+  g.lastIndex = 0;
   for (let m = g.exec(text); m; m = g.exec(text)) {
     const open = text.indexOf('{', m.index);
     if (open < 0) return true;
@@ -132,11 +134,12 @@ function addName(n: string, names: Set<string>, parents: ReadonlyMap<string, str
 }
 
 function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Scan {
-  const none: Scan = { seed: false, imports: [], implemented: [] };
+  const none: Scan = { seed: false, imports: [], implemented: [], interfaces: false };
   const text = host.text(path);
   if (text === undefined) return none;
-  if (path.endsWith('.sql') || text.length > MAX_SCAN) return { ...none, seed: true };
-  if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text) };
+  const interfaces = text.includes('interface');
+  if (path.endsWith('.sql') || text.length > MAX_SCAN) return { ...none, seed: true, interfaces };
+  if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text), interfaces };
   let seed = host.schemaSource(path, text) || (CLIENT_METHODS?.test(text) ?? false);
   const imports: string[] = [];
   for (const spec of specifiers(text)) {
@@ -161,7 +164,7 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
       parents.set(m[1], list);
     }
   }
-  return { seed, imports, implemented };
+  return { seed, imports, implemented, interfaces };
 }
 
 /** Comments and white space between a keyword and its specifier (a bundler's chunk-name comment in `import(…)`). */
