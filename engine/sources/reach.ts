@@ -154,7 +154,7 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
   // An object declared with an interface as its type implements it too (`const store: InsightStore = {`).
   const obj = new RegExp(TYPED_OBJECT);
   for (let m = obj.exec(text); m; m = obj.exec(text)) implemented.push(m[2].replace(/^.*\./, ''));
-  if (/\b(implements|interface)\b/.test(text)) {
+  if ((interfaces || text.includes('implements')) && /\b(implements|interface)\b/.test(text)) {
     const cls = new RegExp(IMPLEMENTS);
     for (let m = cls.exec(text); m; m = cls.exec(text)) implemented.push(...heritageNames(m[2]));
     const itf = new RegExp(EXTENDS);

@@ -119,16 +119,23 @@ class Extractor {
   run(): SqlSite[] {
     const calls: ts.CallExpression[] = [];
     const tagged: ts.TaggedTemplateExpression[] = [];
+    // Pre-order, in source order, without recursion: each node's children go onto the stack and are then
+    // reversed there (no array per node).
     const stack: ts.Node[] = [this.sf];
+    const push = (c: ts.Node): void => {
+      stack.push(c);
+    };
     while (stack.length) {
       const n = stack.pop() as ts.Node;
       if (ts.isCallExpression(n)) calls.push(n);
       else if (ts.isTaggedTemplateExpression(n)) tagged.push(n);
-      const kids: ts.Node[] = [];
-      ts.forEachChild(n, (c) => {
-        kids.push(c);
-      });
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+      const from = stack.length;
+      ts.forEachChild(n, push);
+      for (let i = from, j = stack.length - 1; i < j; i++, j--) {
+        const t = stack[i];
+        stack[i] = stack[j];
+        stack[j] = t;
+      }
     }
     // Executing calls first: they consume the sql-tag templates they are given.
     // A surprise in one odd call loses that call's SQL, not the file's.

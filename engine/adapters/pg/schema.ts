@@ -220,6 +220,7 @@ function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
 
 export const nodePgMigrateSchemaReader: SchemaReader = {
   library: 'node-pg-migrate',
-  detect: (text) => /\bpgm\s*\.\s*(?:createTable|createIndex|addIndex|addColumns?|sql|addConstraint)\s*\(/.test(text) || (text.includes('node-pg-migrate') && /\bup\b/.test(text)),
+  // `includes` first: asked of every TypeScript file, and a regular expression without a literal start scans slowly.
+  detect: (text) => (text.includes('pgm') && /\bpgm\s*\.\s*(?:createTable|createIndex|addIndex|addColumns?|sql|addConstraint)\s*\(/.test(text)) || (text.includes('node-pg-migrate') && /\bup\b/.test(text)),
   read,
 };
