@@ -494,8 +494,32 @@ export interface ReadHoist {
   created?: { sites: QuerySite[]; edits: (b: Batched, add: (row: string) => string) => TextEdit[] | undefined };
 }
 
+const isAbsentType = (u: ts.TypeNode): boolean => u.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isLiteralTypeNode(u) && u.literal.kind === ts.SyntaxKind.NullKeyword);
+
+/**
+ * A key read as `el.field` where this file declares a `field` optional or nullable (`field?: T`, `field: T | null`):
+ * one by one, an absent key may read differently (an ORM drops an `undefined` filter and returns any row) than a
+ * Map lookup does, and the batched key list no longer type-checks. Any declaration of the name in the file counts.
+ */
+function mayBeAbsentKey(sf: ts.SourceFile, key: ts.Expression): boolean {
+  const k = unparen(key);
+  if (!ts.isPropertyAccessExpression(k)) return false;
+  const name = k.name.text;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isPropertySignature(n) || ts.isPropertyDeclaration(n)) && ts.isIdentifier(n.name) && n.name.text === name) {
+      found = !!n.questionToken || (!!n.type && ts.isUnionTypeNode(n.type) && n.type.types.some(isAbsentType));
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const { site, query: node, key, scope, anchor, coll, sf } = h;
+  if (mayBeAbsentKey(sf, key)) return undefined;
   const adapter = adapterOf(site.library);
   const text = ctx.file.text;
   const lineStart = text.lastIndexOf('\n', anchor.stmt.getStart() - 1) + 1;

@@ -156,6 +156,14 @@ describe('n-plus-one batched fixes', () => {
     assert.match(fixes[0].title, /does not throw for a missing row/);
   });
 
+  it('no Map prefetch for a key the file declares optional or nullable (one by one, Prisma drops an undefined filter)', () => {
+    const loop = (decl: string) =>
+      `${PRISMA}export async function f(events: { ${decl} }[]) {\n  const out = [];\n  for (const e of events) {\n    out.push(await prisma.user.findUnique({ where: { id: e.userId } }));\n  }\n  return out;\n}\n`;
+    assert.equal(realFixes(only(loop('userId: number'))).length, 1);
+    assert.deepEqual(realFixes(only(loop('userId?: number'))), []);
+    assert.deepEqual(realFixes(only(loop('userId: number | null'))), []);
+  });
+
   it('a unique-key read becomes one findMany with a Map of rows; a non-unique one a Map of arrays', () => {
     const unique = `${PRISMA}export async function f(users: { id: number }[]) {\n  for (const u of users) {\n    console.log(await prisma.user.findUnique({ where: { id: u.id } }));\n  }\n}\n`;
     const f1 = only(unique);
