@@ -479,14 +479,16 @@ export class QuerylensServer {
   }
 
   private async watchedFilesChanged(params: DidChangeWatchedFilesParams): Promise<void> {
-    const touched = new Map<WorkspaceProject, { schema: boolean; helpers: string[] }>();
+    const touched = new Map<WorkspaceProject, { schema: boolean; helpers: string[]; paths: boolean }>();
     for (const ch of params.changes) {
       const abs = uriToPath(ch.uri);
       if (!abs) continue;
       const ws = this.projects.find((p) => p.rel(abs) !== undefined);
       const rel = ws?.rel(abs);
       if (!ws || !rel) continue;
-      const t = touched.get(ws) ?? { schema: false, helpers: [] };
+      const t = touched.get(ws) ?? { schema: false, helpers: [], paths: false };
+      // A file created or deleted: who calls a function (callers scans every file) may change anywhere.
+      if (ch.type !== FileChangeType.Changed && isAnalyzable(rel)) t.paths = true;
       touched.set(ws, t);
       ws.forgetDisk(rel);
       if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
@@ -516,8 +518,10 @@ export class QuerylensServer {
       } else if (isAnalyzable(rel)) t.helpers.push(rel);
     }
     for (const [ws, t] of touched) {
-      if (t.schema) this.rescheduleAll(ws);
-      else for (const h of t.helpers) this.helperChanged(ws, h);
+      // The worker lists the project's files from the walk's list: it follows creations and deletions.
+      if (t.paths) ws.project.setPathsOnDisk(ws.known);
+      if (t.schema || t.paths) this.rescheduleAll(ws);
+      if (!t.schema) for (const h of t.helpers) this.helperChanged(ws, h);
     }
   }
 

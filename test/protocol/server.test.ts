@@ -485,6 +485,19 @@ describe('language server over stdio', function () {
     await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(job), type: 2 }] });
     after = await client.waitFor('counts.ts after its caller was restored', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
     assert.deepEqual(only(after, 'n-plus-one'), []);
+
+    // A new file that starts calling it with data (it named the function nowhere before).
+    const report = path.join(root, 'src/report.ts');
+    writeFile(root, 'src/report.ts', JOB_FROM_DATA.replace('nightly', 'report'));
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(report), type: 1 }] });
+    after = await client.waitFor('counts.ts after a new caller appeared', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
+    assert.equal(only(after, 'n-plus-one').length, 1, JSON.stringify(codes(after)));
+    fs.rmSync(report);
+    since = client.diagnostics.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(report), type: 3 }] });
+    after = await client.waitFor('counts.ts after the new caller was deleted', () => client.diagnostics.slice(since).find((p) => p.uri === cUri)?.diagnostics);
+    assert.deepEqual(only(after, 'n-plus-one'), []);
     await client.close(cUri);
   });
 
