@@ -77,7 +77,18 @@ export function isImmediateCallback(fn: ts.Node): boolean {
 /** Whether a call runs the function it is given right away (`then`, `$transaction`, `knex.transaction` …). */
 export function runsArgumentInPlace(call: ts.CallExpression): boolean {
   const name = calleeName(call);
+  if (name === 'execute' && builtOnTransaction(call.expression)) return true;
   return !!name && /^(then|catch|finally|\$transaction|transaction|withTransaction|startTransaction|tx|runInTransaction|task|connection)$/.test(name);
+}
+
+/** `db.transaction().execute(cb)`, `db.transaction().setIsolationLevel(…).execute(cb)`: a transaction builder runs its callback now. */
+function builtOnTransaction(callee: ts.Expression): boolean {
+  let e: ts.Expression = skipParens(callee);
+  while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) {
+    if (ts.isCallExpression(e) && calleeName(e) === 'transaction' && e.arguments.length === 0) return true;
+    e = skipParens(e.expression);
+  }
+  return false;
 }
 
 export function calleeName(call: ts.CallExpression): string | undefined {
