@@ -198,6 +198,14 @@ describe('schema discovery (Prisma)', () => {
     );
   });
 
+  it('reads a single field without brackets (`@@index(b)`) as `@@index([b])`, and a bracketless unknown one as a problem', () => {
+    const text = 'model A {\n  id Int @id\n  b String\n  @@index(b)\n  @@unique(b, map: "a_b_uq")\n  @@index(nope)\n}\n';
+    const m = build([{ path: 'schema.prisma', text }]);
+    const idx = findTable(m, 'A')!.indexes.map((i) => `${i.name}: ${i.keys.map((k) => k.column).join(',')}`);
+    assert.deepEqual(idx, ['A_pkey: id', 'A_b_idx: b', 'a_b_uq: b']);
+    assert.deepEqual(m.problems.map((p) => p.message), ['model A: @@index names unknown field(s) nope; ignored']);
+  });
+
   it('merges with Prisma migrations: SQL is the truth for indexes, the model adds its name and field names', () => {
     const m = build([
       {

@@ -320,6 +320,9 @@ export function prismaDefaultName(table: string, columns: string[] | undefined, 
 /** Field names of an index's field list (`[a, b(sort: Desc)]`, positional or `fields:`). */
 function fieldList(a: Attribute): string[] {
   const arg = a.args.find((x) => x.name === 'fields') ?? a.args.find((x) => !x.name);
+  // One field may stand without brackets: Prisma accepts `@@index(loggedCallId)` as `@@index([loggedCallId])`
+  // (OpenPipe's schema.prisma).
+  if (arg?.value.kind === 'call') return [arg.value.name];
   if (arg?.value.kind !== 'array') return [];
   return arg.value.items.map((v) => (v.kind === 'call' ? v.name : '?'));
 }
