@@ -26,9 +26,26 @@ const ONE_OFF_DIR =
  */
 const ONE_OFF_FILE = /(^|\/)((\d+[-_])?(seed|seeds|backfill|migrate|upgrade|alter|alteration)([-_.][^/]*)?|[^/]*[-_.](upgrade|backfill|seed))\.([cm]?[jt]sx?|sql)$/i;
 
+/** The same names in camelCase (OpenPipe's `prisma/seedUsageLog.ts`, `seedDashboard.ts`): case-sensitive, so `seeder.ts` or `seedling.ts` is not one. */
+const ONE_OFF_CAMEL_FILE = /(^|\/)(seed|backfill)[A-Z][A-Za-z0-9]*\.[cm]?[jt]sx?$/;
+
 /** Whether the path names one-off code by its folders or file name. */
 export function isOneOffPath(path: string): boolean {
-  return ONE_OFF_DIR.test(path) || ONE_OFF_FILE.test(path);
+  return ONE_OFF_DIR.test(path) || ONE_OFF_FILE.test(path) || ONE_OFF_CAMEL_FILE.test(path);
+}
+
+/**
+ * Whether a module's text is a script run for its effect: it exports nothing (no importer can call into
+ * it), awaits at its top level (a statement at column 0 of an ES module, where `await` is only legal at
+ * module scope), and defines no function or callback (so no query in it can be a request handler that
+ * its top-level code registers). OpenPipe's `prisma/deleteOneFineTune.ts`: `const row = await
+ * prisma.fineTune.findFirst(...)` then a delete, nothing exported, nothing else.
+ */
+export function isTopLevelScript(text: string): boolean {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/[^\n]*/g, '$1');
+  if (/(^|\n)\s*export\b|\bmodule\.exports\b|(^|\n)\s*exports\./.test(code)) return false;
+  if (!/(^|\n)(?:(?:const|let|var)\s+[^=\n]+=\s*)?await\s/.test(code)) return false;
+  return !/=>|\bfunction\b|\b(?:async\s+)?[A-Za-z_$][\w$]*\s*\([^)]*\)\s*\{/.test(code.replace(/\b(?:if|for|while|switch|catch|with)\s*\(/g, ''));
 }
 
 /** package.json scripts that run the application (an entry they run is application code). */
@@ -89,6 +106,8 @@ export interface OneOffFiles {
   readonly packages: readonly string[];
   /** Entry files run only by scripts that do not run the application. */
   readonly scriptOnly: ReadonlySet<string>;
+  /** Entry files a script that runs the application runs. */
+  readonly appEntries: ReadonlySet<string>;
 }
 
 /**
@@ -108,7 +127,7 @@ export function packageScriptEntries(
     if (t === undefined) continue;
     for (const e of entriesOf(pkg, t)) (e.app ? app : other).add(e.file);
   }
-  return { packages: packageFiles, scriptOnly: new Set([...other].filter((f) => !app.has(f))) };
+  return { packages: packageFiles, scriptOnly: new Set([...other].filter((f) => !app.has(f))), appEntries: app };
 }
 
 /** The files one package.json's scripts run, each with whether a script that runs the application does. */
@@ -136,11 +155,12 @@ function matcher(globs: readonly string[]): (p: string) => boolean {
  * never, `oneOff.include` globs say always; otherwise its folders and name, or package.json scripts
  * that run it only outside the application.
  */
-export function oneOffReason(path: string, config: QuerylensConfig, scriptOnly: ReadonlySet<string>): string | undefined {
+export function oneOffReason(path: string, config: QuerylensConfig, scriptOnly: ReadonlySet<string>, text?: string, appEntries?: ReadonlySet<string>): string | undefined {
   if (matcher(config.oneOff.exclude)(path)) return undefined;
   if (matcher(config.oneOff.include)(path)) return 'oneOff.include';
   if (ONE_OFF_DIR.test(path)) return `a ${ONE_OFF_DIR.exec(path)![2]}/ folder`;
-  if (ONE_OFF_FILE.test(path)) return 'a one-off script by its name';
+  if (ONE_OFF_FILE.test(path) || ONE_OFF_CAMEL_FILE.test(path)) return 'a one-off script by its name';
   if (scriptOnly.has(path)) return 'run only by package.json scripts that do not run the application';
+  if (text !== undefined && !appEntries?.has(path) && isTopLevelScript(text)) return 'a script: it exports nothing and runs its queries at its top level';
   return undefined;
 }

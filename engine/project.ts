@@ -364,11 +364,12 @@ export class Project implements ProjectServices {
     // read (the same string objects while unchanged, so comparing them is cheap) and the config.
     const known = this.oneOffAnswers.get(path);
     const pkgs = known?.pkgs ?? packageFilesFor(path);
-    const texts = pkgs.map((p) => this.fileText(p));
+    // The file's own text last: a script that exports nothing and runs its queries at top level is one-off.
+    const texts = [...pkgs, path].map((p) => this.fileText(p));
     if (known && known.config === this.config && texts.every((t, i) => t === known.texts[i])) return known.reason;
-    const joined = texts.map((t) => t ?? '').join('\u0000');
+    const joined = texts.slice(0, -1).map((t) => t ?? '').join('\u0000');
     const entries = this.memo(`oneOff:${pkgs[pkgs.length - 1]}`, joined, () => packageScriptEntries(pkgs, (p) => this.fileText(p), (pkg, t) => this.memo(`oneOffPkg:${pkg}`, t, () => packageEntries(pkg, t))));
-    const reason = oneOffReason(path, this.config, entries.scriptOnly);
+    const reason = oneOffReason(path, this.config, entries.scriptOnly, texts[texts.length - 1], entries.appEntries);
     this.oneOffAnswers.set(path, { pkgs, texts, config: this.config, reason });
     return reason;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { defaultConfig, parseConfig } from '../../engine/config';
-import { isOneOffPath, oneOffReason, packageScriptEntries } from '../../engine/one-off';
+import { isOneOffPath, isTopLevelScript, oneOffReason, packageScriptEntries } from '../../engine/one-off';
 import { Project } from '../../engine/project';
 import { ruleIds } from '../../rules';
 import { initParser } from '../../engine/sql/parser';
@@ -57,10 +57,12 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
       'src/tools/upgrade-v3.ts',
       'src/tools/settings-upgrade.ts',
       'db/alter-tables.sql',
+      'app/prisma/seedUsageLog.ts', // OpenPipe
+      'src/backfillOrders.ts',
     ]) {
       assert.ok(isOneOffPath(p), p);
     }
-    for (const p of ['src/upgradeable.ts', 'src/services/alerts.ts', 'src/transcripts/list.ts', 'src/template/render.ts']) assert.ok(!isOneOffPath(p), p);
+    for (const p of ['src/seeder.ts', 'src/seedling.ts', 'src/backfilling.ts', 'src/seedlessAuth.ts', 'src/upgradeable.ts', 'src/services/alerts.ts', 'src/transcripts/list.ts', 'src/template/render.ts']) assert.ok(!isOneOffPath(p), p);
     const pkg = JSON.stringify({
       scripts: {
         start: 'NODE_ENV=production node dist/start/server.js',
@@ -78,6 +80,19 @@ describe('one-off scripts (migrations as code, data migrations, backfills, seeds
     assert.equal(oneOffReason('scripts/cron/nightly.ts', cfg, new Set()), undefined, 'exclude wins over the folder');
     assert.match(oneOffReason('src/dev/report.ts', cfg, only) ?? '', /package\.json/);
     assert.throws(() => parseConfig({ oneOff: { includes: [] } }, ruleIds()), /oneOff\.includes: unknown oneOff setting \(did you mean "include"\?\)/);
+  });
+
+  it('sees a module that exports nothing, defines no function and awaits at top level as a script', () => {
+    // OpenPipe's app/prisma/deleteOneFineTune.ts
+    const script = 'import { prisma } from "~/server/db";\n\n// delete most recent\nconst row = await prisma.fineTune.findFirst({ orderBy: { createdAt: "desc" } });\n\nif (row) {\n  await prisma.fineTune.delete({ where: { id: row.id } });\n}\n';
+    assert.equal(isTopLevelScript(script), true);
+    assert.equal(isTopLevelScript(`${script}export const done = true;\n`), false, 'an export: an importer may call into it');
+    assert.equal(isTopLevelScript('const x = 1;\nasync function go() {\n  await db.q();\n}\ngo();\n'), false, 'no top-level await');
+    assert.equal(isTopLevelScript('await db.connect();\napp.get("/", async (req, res) => res.json(await db.q()));\n'), false, 'a handler: a server entry');
+    assert.equal(isTopLevelScript('await db.connect();\nfunction handle(req) {\n  return db.q(req);\n}\nserve(handle);\n'), false);
+    const cfg = defaultConfig();
+    assert.match(oneOffReason('app/prisma/deleteOneFineTune.ts', cfg, new Set(), script) ?? '', /exports nothing/);
+    assert.equal(oneOffReason('src/main.ts', cfg, new Set(), script, new Set(['src/main.ts'])), undefined, 'an application script runs it');
   });
 
   // The not-flagged fixtures `one-off-scripts` must be quiet only because of where the files are:
