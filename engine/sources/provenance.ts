@@ -1583,6 +1583,13 @@ class FileProv implements FileProvenance, ReadTracking {
       else if (entry?.kind === 'local') d = this.topLevel(entry.name);
       else if (!entry) {
         for (const spec of ex.stars) {
+          // `export * from ".prisma/client"` (a workspace package re-exporting a library): that library's type.
+          if (libraryOfModule(spec) || libraryOfGeneratedImport(spec, name)) {
+            const pkg = this.moduleValue(spec, name, this.sf, c);
+            const v = pkg ? this.typeInstance(pkg, [], undefined, this.sf, c) : undefined;
+            if (v) return v;
+            continue;
+          }
           const file = resolveModulePath(this.project, this.path, spec);
           const v = file && mayExport(this.project, file, name) ? this.prov(file).exportTypeValue(name, c) : undefined;
           if (v) return v;
