@@ -29,6 +29,7 @@ import { collectWriteFix } from './n-plus-one-collect-fix';
 import { LISTENER_ADVICE, listenerDispatch } from './n-plus-one-listeners';
 import { isTestFilePath } from './one-off';
 import { batchFix } from './n-plus-one-fix';
+import { CHUNK_CALL, declaredFromChunkCall, spliceChunkNames } from './n-plus-one-chunks';
 import { helperBatchFix } from './n-plus-one-helper-fix';
 import { siblingBatchFix } from './n-plus-one-sibling-fix';
 import { siblingWriteFix } from './n-plus-one-sibling-write-fix';
@@ -80,6 +81,7 @@ function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
     if (CHUNK_CALL.test(name) && !yieldsItems(ce)) return true;
   }
+  if (ce && ts.isIdentifier(ce) && scope.kind === 'for-of' && declaredFromChunkCall(ce.text, scope)) return true;
   if (!el) return false;
   return containsNode(scope.body, (n) => {
     if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === el) return /^(length|map|slice|forEach|filter)$/.test(n.name.text);
@@ -87,8 +89,6 @@ function elementIsBatch(scope: IterationScope, el = scope.element): boolean {
     return false;
   });
 }
-
-const CHUNK_CALL = /chunk|batch|partition|paginate|splitEvery/i;
 
 /**
  * Whether a call is to a generator of this file (a function, or a method of the enclosing class through
@@ -130,18 +130,7 @@ function yieldsItems(call: ts.CallExpression): boolean {
 function indexedChunkWhole(node: ts.Node, scope: IterationScope): boolean {
   const ce = scope.kind === 'for' && scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
   if (!ce || !ts.isIdentifier(ce)) return false;
-  const fn = enclosingFunction(scope.node as ts.Node) ?? scope.node.getSourceFile();
-  let chunked = false;
-  containsNode(fn, (n) => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === ce.text && n.initializer) {
-      const init = skipOuter(n.initializer);
-      const callee = ts.isCallExpression(init) ? init.expression : undefined;
-      const name = callee && (ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '');
-      chunked = !!name && CHUNK_CALL.test(name);
-    }
-    return chunked;
-  });
-  if (!chunked) return false;
+  if (!declaredFromChunkCall(ce.text, scope)) return false;
   return containsNode(node, (n) => {
     if (!ts.isElementAccessExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== ce.text) return false;
     let p = n.parent;
@@ -235,6 +224,7 @@ const squash = (t: string): string => t.replace(/\s+/g, '');
  * the code (a few queues, or every account).
  */
 function carries(list: string, scope: IterationScope): boolean {
+  if (scope.kind === 'while' && spliceChunkNames(scope).has(list.trim())) return true;
   if (scope.collection && squash(list).includes(squash(scope.collection))) return true;
   const texts = [list];
   const local = list.trim();
@@ -403,6 +393,7 @@ export default defineRule({
       if (bufferFlushed(node, scope.body)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
       if (indexedChunkWhole(node, scope)) return true;
+      if ([...spliceChunkNames(scope)].some((c) => takesElementWhole(node, c, scope.body))) return true;
       return false;
     };
 
