@@ -11,6 +11,8 @@
  * an entry file that only non-application scripts run (`"db:seed": "tsx
  * src/dev/seed.ts"`, `"migration:run": "tsx src/scripts/migrate.ts"`) is
  * one-off; one that `start`/`dev`/`serve`… also run is application code.
+ * A module that exports nothing, defines no function and awaits at its top level is a hand-run
+ * script too (isTopLevelScript), unless an application script runs it.
  * Configurable with `oneOff.include` / `oneOff.exclude` globs (exclude wins).
  */
 import picomatch from 'picomatch';
