@@ -30,6 +30,7 @@ import { collectReads, type ReadTracking, replayReads } from '../reads';
 import { resolveModulePath } from './module-paths';
 import { procedureContext, type ProcedureContext } from './procedure-context';
 import { callersOf } from './callers';
+import { type CallbackParamHost, destructuredCallbackMember } from './callback-params';
 import { tsSourceFile } from './ts-ast';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 
@@ -210,7 +211,7 @@ function answered<K, T>(kept: Set<string>, table: Map<K, Answer<T>>, key: K, com
   return v;
 }
 
-class FileProv implements FileProvenance, ReadTracking {
+class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   /**
    * Every file an answer kept in this object's caches read: the project drops this provenance (memo `prov:<path>`)
    * when one of them changes, since those answers may have changed with it (engine/reads.ts `ReadTracking`).
@@ -810,6 +811,10 @@ class FileProv implements FileProvenance, ReadTracking {
     });
   }
 
+  memberOf(obj: Value, name: string, c: Ctx): Value | undefined {
+    return this.member(obj, name, c);
+  }
+
   private member(obj: Value, name: string, c: Ctx): Value | undefined {
     switch (obj.kind) {
       case 'pkg':
@@ -905,12 +910,13 @@ class FileProv implements FileProvenance, ReadTracking {
         const declared = holder.initializer ? this.declaredTypeOf(holder.initializer, c) : undefined;
         return declared ? declared.prov.typedMember(declared.type, prop, c) : undefined;
       } else if (ts.isParameter(holder) && holder.type) {
-        return this.typeMember(holder.type, prop, c) ?? (untypedMember(holder.type, prop) ? this.clientFromCallers(holder, prop, c) : undefined);
+        if (!untypedMember(holder.type, prop)) return this.typeMember(holder.type, prop, c);
+        return this.typeMember(holder.type, prop, c) ?? destructuredCallbackMember(this, holder, prop, c) ?? this.clientFromCallers(holder, prop, c);
       } else if (ts.isParameter(holder) && prop === 'ctx') {
         // `({ ctx }) => …` handed to a procedure builder: the context its creator returns.
         return this.procedureContextValue(holder, c) ?? this.clientFromCallers(holder, prop, c);
       } else if (ts.isParameter(holder)) {
-        return this.clientFromCallers(holder, prop, c);
+        return destructuredCallbackMember(this, holder, prop, c) ?? this.clientFromCallers(holder, prop, c);
       } else if (ts.isBindingElement(holder)) {
         // `({ ctx: { db } }) => …`: the member of the enclosing element's value.
         whole = this.declValue(holder, c);
@@ -1216,7 +1222,7 @@ class FileProv implements FileProvenance, ReadTracking {
    * A parameter of a callback handed to a project function: the value that function calls the callback
    * with (`withClient(async (client) => …)` where `withClient` does `cb(await pool.connect())`).
    */
-  private handedToCallback(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
+  handedToCallback(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
     const fn = p.parent;
     if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
     let arg: ts.Node = fn;
@@ -1297,7 +1303,7 @@ class FileProv implements FileProvenance, ReadTracking {
    * type is declared (`const m: AlterationScript = { up: async (pool) => … }`, `{ … } satisfies T`), or a
    * function assigned to a variable of a function type (`const run: Job = async (db) => …`).
    */
-  private contextualParamType(p: ts.ParameterDeclaration, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+  contextualParamType(p: ts.ParameterDeclaration, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
     const fn = p.parent;
     if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isMethodDeclaration(fn)) return undefined;
     const index = fn.parameters.indexOf(p);
