@@ -113,6 +113,9 @@ function objectLiteral(project: ProjectServices, file: string, e: ts.Expression)
 
 /** Property `name` of a written-out object: its value as a list, `absent` when no member sets it, unknown otherwise. */
 function propertyList(project: ProjectServices, file: string, obj: ts.Expression, name: string, depth: number): Listed | undefined {
+  let x = skipOuter(obj);
+  while (ts.isAsExpression(x) || ts.isSatisfiesExpression(x) || ts.isNonNullExpression(x)) x = skipOuter(x.expression);
+  if (ts.isElementAccessExpression(x)) return lookupPropertyList(project, file, x, name, depth);
   const o = objectLiteral(project, file, obj);
   if (!o) return undefined;
   let found: Listed | undefined = 'absent';
@@ -126,6 +129,54 @@ function propertyList(project: ProjectServices, file: string, obj: ts.Expression
     else return undefined;
   }
   return found;
+}
+
+/**
+ * `table[key].name` of a `const table = { a: objA, b: objB }` (no spreads, never written through): whichever entry
+ * the key picks, the larger of the entries' lists (OpenPipe `nodePropertiesByType[node.type].outputs`). Unknown when
+ * any entry's is, or when an entry is a `const` object whose property is changed where it is declared.
+ */
+function lookupPropertyList(project: ProjectServices, file: string, x: ts.ElementAccessExpression, name: string, depth: number): Listed | undefined {
+  const table = skipOuter(x.expression);
+  if (!ts.isIdentifier(table)) return undefined;
+  const d = declarationOf(project, file, table);
+  if (!d || !ts.isVariableDeclaration(d.node) || !ts.isIdentifier(d.node.name) || writtenThrough(d.node, d.node.name.text)) return undefined;
+  const o = objectLiteral(project, file, table);
+  if (!o || o.node.properties.length === 0) return undefined;
+  let out: Listed | undefined = 'absent';
+  for (const p of o.node.properties) {
+    const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    if (!value) return undefined;
+    const v = skipOuter(value);
+    if (ts.isIdentifier(v)) {
+      const vd = declarationOf(project, o.file, v);
+      if (!vd || !ts.isVariableDeclaration(vd.node) || !ts.isIdentifier(vd.node.name) || isMemberChanged(vd.node, vd.node.name.text, name, tableEntry)) return undefined;
+    }
+    out = either(out, propertyList(project, o.file, value, name, depth + 1));
+    if (!out) return undefined;
+  }
+  return out;
+}
+
+/** A name that is the value of an object literal's entry (`{ Monitor: monitorProperties }`, `{ monitorProperties }`). */
+const tableEntry = (id: ts.Identifier): boolean => (ts.isPropertyAssignment(id.parent) && id.parent.initializer === id) || ts.isShorthandPropertyAssignment(id.parent);
+
+/** Whether an entry or property of the object `name` declares is assigned (`table[k] = …`, `table.k = …`) where it is visible. */
+function writtenThrough(decl: ts.VariableDeclaration, name: string): boolean {
+  const scope = declarationScope(decl);
+  if (!scope) return true;
+  let written = false;
+  const visit = (n: ts.Node): void => {
+    if (written) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const left = skipOuter(n.left);
+      const root = ts.isElementAccessExpression(left) || ts.isPropertyAccessExpression(left) ? skipOuter(left.expression) : left;
+      if (ts.isIdentifier(root) && root.text === name) written = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return written;
 }
 
 /** The lists a parameter receives (`prop`: a property of it) from every call of its function, or its default. */
@@ -253,13 +304,13 @@ function memberList(project: ProjectServices, file: string, e: ts.PropertyAccess
  * is filled (`holder.prop.push(…)`) or replaced (`holder.prop = …`, `holder.prop[i] = …`), handed to a call that may
  * fill it, or the object itself goes anywhere but a property read (shelf.nu `const ref = { value: [] }`, pushed to later).
  */
-function isMemberChanged(decl: ts.VariableDeclaration, holder: string, prop: string): boolean {
+function isMemberChanged(decl: ts.VariableDeclaration, holder: string, prop: string, allowed: (id: ts.Identifier) => boolean = () => false): boolean {
   const scope = declarationScope(decl);
   if (!scope) return true;
   let changed = false;
   const visit = (n: ts.Node): void => {
     if (changed) return;
-    if (ts.isIdentifier(n) && n.text === holder && n !== decl.name && !isNameOnly(n)) changed = !readsOnly(n, prop);
+    if (ts.isIdentifier(n) && n.text === holder && n !== decl.name && !isNameOnly(n) && !allowed(n)) changed = !readsOnly(n, prop);
     ts.forEachChild(n, visit);
   };
   visit(scope);
