@@ -1490,6 +1490,9 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
 
   typeValue(t: ts.TypeNode, c: Ctx): Value | undefined {
     if (ts.isParenthesizedTypeNode(t)) return this.typeValue(t.type, c);
+    // `ScimAuthContext['prisma']`: the member the indexed type declares.
+    if (ts.isIndexedAccessTypeNode(t) && ts.isLiteralTypeNode(t.indexType) && ts.isStringLiteral(t.indexType.literal))
+      return this.typedMember(t.objectType, t.indexType.literal.text, c);
     if (ts.isUnionTypeNode(t) || ts.isIntersectionTypeNode(t)) {
       for (const m of t.types) {
         const v = this.typeValue(m, c);
