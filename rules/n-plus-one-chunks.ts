@@ -71,6 +71,7 @@ export function spliceChunkNames(scope: IterationScope): Set<string> {
     };
     const visit = (n: ts.Node): void => {
       if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && chunkList(n.initializer, list, names)) add(n.name.text);
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && filledByInnerLoop(n.name.text, n.initializer, list, scope.body)) add(n.name.text);
       const chunkOfChunk = (e: ts.Expression): boolean => {
         const x = skipOuter(e);
         return ts.isCallExpression(x) && CHUNK_CALL.test(calleeText(x)) && x.arguments.some((a) => chunkList(a, list, names));
@@ -89,4 +90,27 @@ export function spliceChunkNames(scope: IterationScope): Set<string> {
     visit(scope.body);
   }
   return names;
+}
+
+/**
+ * `const level = []` of the worklist loop's body, filled by an inner loop that moves elements off the list
+ * (`while (queue.length && queue[0].depth === d) level.push(queue.shift().path)`): one pass takes a whole level.
+ */
+function filledByInnerLoop(name: string, init: ts.Expression, list: string, body: ts.Node): boolean {
+  const x = skipOuter(init);
+  if (!ts.isArrayLiteralExpression(x) || x.elements.length > 0) return false;
+  const isLoop = (n: ts.Node): n is ts.IterationStatement => ts.isWhileStatement(n) || ts.isDoStatement(n) || ts.isForStatement(n) || ts.isForOfStatement(n);
+  const loops: ts.IterationStatement[] = [];
+  const find = (n: ts.Node): void => {
+    if (isLoop(n)) loops.push(n);
+    else if (!ts.isFunctionLike(n)) ts.forEachChild(n, find);
+  };
+  ts.forEachChild(body, find);
+  return loops.some((l) =>
+    containsNode(l.statement, (n) => {
+      if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || n.expression.name.text !== 'push') return false;
+      if (!ts.isIdentifier(n.expression.expression) || n.expression.expression.text !== name) return false;
+      return n.arguments.some((a) => containsNode(a, (m) => ts.isCallExpression(m) && ts.isPropertyAccessExpression(m.expression) && m.expression.name.text === 'shift' && m.expression.expression.getText() === list));
+    }),
+  );
 }

@@ -143,7 +143,7 @@ function indexedChunkWhole(node: ts.Node, scope: IterationScope): boolean {
  * Does the query call take the element whole as an argument (`save(chunk)`, `.values(batch)`, `In(batch)`),
  * directly or through a local built from it in the loop body (`const data = { input: chunk }; create({ data })`)?
  */
-function takesElementWhole(node: ts.Node, el: string | undefined, body?: ts.Node): boolean {
+function takesElementWhole(node: ts.Node, el: string | undefined, body?: ts.Node, chunkWhole = false): boolean {
   if (!el) return false;
   const names = new Set([el]);
   if (body) {
@@ -156,6 +156,11 @@ function takesElementWhole(node: ts.Node, el: string | undefined, body?: ts.Node
     if (!ts.isIdentifier(n) || !names.has(n.text)) return false;
     let p = n.parent;
     while (ts.isAsExpression(p) || ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) p = p.parent;
+    // `chunk.filter(Boolean)`, `chunk.map((r) => r.id)`: still the whole chunk.
+    while (chunkWhole && ts.isPropertyAccessExpression(p) && /^(filter|map|slice)$/.test(p.name.text) && ts.isCallExpression(p.parent) && p.parent.expression === p) {
+      p = p.parent.parent;
+      while (ts.isAsExpression(p) || ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) p = p.parent;
+    }
     return ts.isCallExpression(p) || ts.isArrayLiteralExpression(p) || ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isSpreadElement(p);
   });
 }
@@ -393,7 +398,7 @@ export default defineRule({
       if (bufferFlushed(node, scope.body)) return true;
       if (elementIsBatch(scope) && takesElementWhole(node, scope.element, scope.body)) return true;
       if (indexedChunkWhole(node, scope)) return true;
-      if ([...spliceChunkNames(scope)].some((c) => takesElementWhole(node, c, scope.body))) return true;
+      if ([...spliceChunkNames(scope)].some((c) => takesElementWhole(node, c, scope.body, true))) return true;
       return false;
     };
 
