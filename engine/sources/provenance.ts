@@ -1768,7 +1768,21 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     const direct = this.typeMember(t, name, c);
     if (direct) return direct;
     const m = this.memberType(t, name, c);
-    return m && ts.isTypeNode(m.node) ? m.prov.typeValue(m.node, c) : undefined;
+    if (m && ts.isTypeNode(m.node)) return m.prov.typeValue(m.node, c);
+    return this.conditionalMember(t, name, c);
+  }
+
+  /** `O extends { allowAnonymous: true } ? OptionalCtx : RequiredCtx`: the member when both branches give a client of one library. */
+  private conditionalMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
+    const r = this.resolveTypeNode(t, c);
+    if (!r || !ts.isConditionalTypeNode(r.node)) return undefined;
+    const cond = r.node;
+    return this.guard(c, `condmember:${r.prov.path}:${cond.pos}:${name}`, () => {
+      const a = r.prov.typedMember(cond.trueType, name, c);
+      const b = a ? r.prov.typedMember(cond.falseType, name, c) : undefined;
+      const client = (v: Value | undefined) => (v?.kind === 'instance' && v.binding.role === 'client' ? v.binding.library : undefined);
+      return a && client(a) && client(a) === client(b) ? a : undefined;
+    });
   }
 
   /** A member of an object type: `{ db }: { db: Pool }`. */
