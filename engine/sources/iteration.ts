@@ -300,6 +300,9 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
       // An async reducer that awaits its accumulator runs elements one after another.
       return scope(call.expression.expression, name, paramName(node, reduce ? 1 : 0), CONCURRENT_METHODS.has(name));
     }
+    // from(xs).pipe(mergeMap(cb, n)): an operator callback per element of the list the stream is made from.
+    const piped = streamSource(call);
+    if (piped && argIndex === 0) return scope(piped, name, paramName(node), name !== 'concatMap');
     // Array.from(xs, cb)
     if (name === 'from' && argIndex === 1 && call.arguments.length >= 2) return scope(call.arguments[0], 'Array.from', paramName(node), isAsync);
     // pMap(xs, cb), Bluebird.map(xs, cb), async.eachSeries(xs, cb)
@@ -310,6 +313,17 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
     }
   }
   return undefined;
+}
+
+/** `mergeMap(cb)`/`concatMap(cb)` as an argument of `from(xs).pipe(…)`: the list `xs`. */
+function streamSource(call: ts.CallExpression): ts.Expression | undefined {
+  const name = calleeName(call);
+  if ((name !== 'mergeMap' && name !== 'concatMap') || !ts.isIdentifier(call.expression)) return undefined;
+  const pipe = call.parent;
+  if (!ts.isCallExpression(pipe) || !pipe.arguments.includes(call) || calleeName(pipe) !== 'pipe' || !ts.isPropertyAccessExpression(pipe.expression)) return undefined;
+  const src = skipParens(pipe.expression.expression);
+  if (!ts.isCallExpression(src) || !ts.isIdentifier(src.expression) || src.expression.text !== 'from' || src.arguments.length !== 1) return undefined;
+  return src.arguments[0];
 }
 
 /**
