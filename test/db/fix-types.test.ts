@@ -22,6 +22,7 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/typeorm-service.ts': 'imports @nestjs/common and @nestjs/typeorm (not proof packages)',
   'n-plus-one/rpc-procedure-context': 'imports @trpc/server and zod (not proof packages)',
   'n-plus-one/prisma-workspace-factory': "imports its workspace package '@acme/db', which the proof project does not link, and passes datasourceUrl, an option Prisma 7 dropped",
+  'n-plus-one/prisma-workspace-star-client-type': "imports its workspace package '@acme/db' (which re-exports the generated client), and the proof project does not link workspace packages",
   'n-plus-one/drizzle-unique-key-partly.ts': "its relational `where: (table, { eq }) => …` callback meets drizzle-orm's SQL type through both the package's ESM and CJS declarations under the proof's nodenext options (TS2322/TS2769 'separate declarations of a private property'), a clash of the proof's module setup, not of the fix",
   'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
   'over-fetching/orm-typeorm-sequelize': 'its Sequelize model User declares no attributes (Model {}), so reading org_id is a type error',
