@@ -219,7 +219,7 @@ export class Project implements ProjectServices {
    */
   private dropReadersOf(path: string): void {
     // EVERY_TS_FILE stands for every TypeScript file's text (the callers scan): whoever read it goes too.
-    const every = isTsLike(path) && !path.endsWith('.d.ts');
+    const every = isTsLike(path);
     const read = (reads: readonly string[]) => reads.includes(path) || (every && reads.includes(EVERY_TS_FILE));
     for (const [key, m] of this.memos) if (read(m.reads) || keepsReadsOf(m.value, path) || (every && keepsReadsOf(m.value, EVERY_TS_FILE))) this.memos.delete(key);
     for (const [key, s] of this.siteCache) if (read(s.reads)) this.siteCache.delete(key);
@@ -491,7 +491,7 @@ export class Project implements ProjectServices {
   private inputsOf(reads: string[]): string[] {
     if (!reads.includes(EVERY_TS_FILE)) return reads.sort();
     const files = this.projectFiles();
-    if (this.tsFilesSorted?.files !== files) this.tsFilesSorted = { files, sorted: files.filter((f) => isTsLike(f) && !f.endsWith('.d.ts')).sort() };
+    if (this.tsFilesSorted?.files !== files) this.tsFilesSorted = { files, sorted: files.filter((f) => isTsLike(f)).sort() };
     const all = this.tsFilesSorted.sorted;
     const own = reads.filter((r) => r !== EVERY_TS_FILE).sort();
     // Two sorted lists merged (the default sort's order: UTF-16 code units, as `<`), each path once.

@@ -17,6 +17,7 @@ import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import type { Count } from '../engine/model';
 import { findColumn, isSchemaChangeSource, type ColumnInfo, type TableInfo } from '../engine/schema/types';
+import { innermostNode } from '../engine/sources/ts-ast';
 import { sqlRangeToFile, type SqlSite } from '../engine/sources/types';
 import {
   type FromItem,
@@ -110,21 +111,6 @@ function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: 
   };
 }
 
-/** The innermost node of `sf` that spans exactly `r`, or the smallest one containing it. */
-function nodeAt(sf: ts.SourceFile, r: { start: number; end: number }): ts.Node | undefined {
-  let best: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
-    // pos (where leading trivia begins) <= getStart: a sibling starting after r is skipped without the trivia scan.
-    if (n.pos > r.start || n.end < r.end) return;
-    if (n.getStart(sf) <= r.start && n.end >= r.end) {
-      best = n;
-      ts.forEachChild(n, visit);
-    }
-  };
-  ts.forEachChild(sf, visit);
-  return best;
-}
-
 /**
  * The fields the code reads from the rows of a raw-SQL call: `const rows = await sql\`…\``,
  * `const { rows } = await pool.query(…)`, `(await pool.query(…)).rows`, `…rows[0]`, a one-row method
@@ -134,7 +120,7 @@ function nodeAt(sf: ts.SourceFile, r: { start: number; end: number }): ts.Node |
 function sqlFieldsRead(ctx: RuleContext, site: SqlSite): Set<string> | undefined {
   const sf = ctx.tsAst();
   if (!sf || !site.callRange) return undefined;
-  const call = nodeAt(sf, site.callRange);
+  const call = innermostNode(sf, site.callRange.start, site.callRange.end);
   if (!call) return undefined;
   const q = ctx.querySites().find((x) => x.sql === site);
   let many = !(q && adapterOf(q.library).orm.readsOneRow(q, call));

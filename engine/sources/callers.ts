@@ -53,7 +53,7 @@ function filesNaming(project: ProjectServices, files: readonly string[], name: s
     const texts: [string, string][] = [];
     isolatedReads(() => {
       for (const f of files) {
-        if (!isTsLike(f) || f.endsWith('.d.ts')) continue;
+        if (!isTsLike(f)) continue;
         const t = project.fileText(f);
         if (t !== undefined && t.length <= MAX_FILE) texts.push([f, t]);
       }

@@ -17,25 +17,12 @@
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
-import { isTsLike } from './ts-ast';
+import { innermostNode, isTsLike } from './ts-ast';
 
 const MAX_FILE = 2 * 1024 * 1024;
 
 const hasModifier = (n: ts.Node, kind: ts.SyntaxKind): boolean => !!ts.canHaveModifiers(n) && !!ts.getModifiers(n)?.some((m) => m.kind === kind);
 const hasDecorators = (n: ts.Node): boolean => ts.canHaveDecorators(n) && !!ts.getDecorators(n)?.length;
-
-/** The innermost node of `sf` spanning `r`. */
-function nodeAt(sf: ts.SourceFile, r: Range): ts.Node {
-  let found: ts.Node = sf;
-  const visit = (n: ts.Node): void => {
-    if (n.getStart(sf) <= r.start && r.end <= n.end) {
-      found = n;
-      ts.forEachChild(n, visit);
-    }
-  };
-  ts.forEachChild(sf, visit);
-  return found;
-}
 
 /** An unconditional `return`/`throw` earlier in a block around `node` (callbacks written there are never created either). */
 function afterExit(sf: ts.SourceFile, node: ts.Node): string | undefined {
@@ -155,7 +142,7 @@ function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c
  * Why the code at `range` never runs, or undefined when it may (or when that cannot be shown).
  */
 export function deadCodeReason(project: ProjectServices, file: string, sf: ts.SourceFile, range: Range): string | undefined {
-  const node = nodeAt(sf, range);
+  const node = innermostNode(sf, range.start, range.end) ?? sf;
   const after = afterExit(sf, node);
   if (after) return after;
   const c = containerOf(node);

@@ -177,6 +177,21 @@ export function tsSyntaxErrors(sf: ts.SourceFile): { start: number; message: str
   return diags.map((d) => ({ start: d.start ?? 0, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') }));
 }
 
+/** The innermost node of `sf` whose text (from its start, trivia excluded) spans [start, end), or undefined. */
+export function innermostNode(sf: ts.SourceFile, start: number, end: number): ts.Node | undefined {
+  let best: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    // pos (where leading trivia begins) <= getStart: a sibling starting after the range is skipped without the trivia scan.
+    if (n.pos > start || n.end < end) return;
+    if (n.getStart(sf) <= start && n.end >= end) {
+      best = n;
+      ts.forEachChild(n, visit);
+    }
+  };
+  ts.forEachChild(sf, visit);
+  return best;
+}
+
 export function isTsLike(path: string): boolean {
   return /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/.test(path) && !path.endsWith('.d.ts');
 }

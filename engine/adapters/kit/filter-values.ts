@@ -12,24 +12,12 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ColumnUse } from '../../sources/query-sites';
+import { innermostNode } from '../../sources/ts-ast';
 
 const unwrapExpr = (e: ts.Expression): ts.Expression => {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
   return e;
 };
-
-/** The innermost node of `sf` that spans [start, end). */
-function nodeSpanning(sf: ts.SourceFile, start: number, end: number): ts.Node | undefined {
-  let found: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
-    if (n.getStart(sf) <= start && n.getEnd() >= end) {
-      found = n;
-      ts.forEachChild(n, visit);
-    }
-  };
-  ts.forEachChild(sf, visit);
-  return found;
-}
 
 export const isNullLiteral = (e: ts.Expression | undefined): boolean => !!e && unwrapExpr(e).kind === ts.SyntaxKind.NullKeyword;
 
@@ -106,7 +94,7 @@ function sqlTextValue(after: string): FilterValue {
 export function filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue {
   const none: FilterValue = { isNull: false };
   if (!use.range) return none;
-  let n = nodeSpanning(sf, use.range.start, use.range.end);
+  let n = innermostNode(sf, use.range.start, use.range.end);
   if (n && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isComputedPropertyName(n)) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n) n = n.parent;
   if (!n) return none;
   // A column inside SQL text handed to the builder (`.where("t.status = 'sent' AND …")`): the quoted words it is compared to.
