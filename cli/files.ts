@@ -53,25 +53,31 @@ export function locateProject(start: string, explicitConfig?: string, cwd: strin
   return { root: isInside(cwd, start) ? cwd : start };
 }
 
-/** The workspace root above `start` (topmost), else the nearest folder with a package.json, else undefined. */
+/**
+ * The workspace root above `start` (topmost: a package.json declaring `workspaces`, or a pnpm-workspace.yaml or
+ * lerna.json, which a pnpm or Lerna monorepo may keep without any root package.json), else the nearest folder with a
+ * package.json, else undefined.
+ */
 function packageRoot(start: string): string | undefined {
   let nearest: string | undefined;
   let workspace: string | undefined;
   for (let dir = start; ; dir = path.dirname(dir)) {
     const pj = path.join(dir, 'package.json');
-    if (isFile(pj)) {
-      nearest ??= dir;
-      let declares = false;
-      try {
-        declares = !!(JSON.parse(fs.readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces;
-      } catch {
-        // An unreadable manifest declares nothing.
-      }
-      if (declares || isFile(path.join(dir, 'pnpm-workspace.yaml')) || isFile(path.join(dir, 'lerna.json'))) workspace = dir;
-    }
+    const hasManifest = isFile(pj);
+    if (hasManifest) nearest ??= dir;
+    if (isFile(path.join(dir, 'pnpm-workspace.yaml')) || isFile(path.join(dir, 'lerna.json'))) workspace = dir;
+    else if (hasManifest && declaresWorkspaces(pj)) workspace = dir;
     if (path.dirname(dir) === dir) break;
   }
   return workspace ?? nearest;
+}
+
+function declaresWorkspaces(manifest: string): boolean {
+  try {
+    return !!(JSON.parse(fs.readFileSync(manifest, 'utf8')) as { workspaces?: unknown }).workspaces;
+  } catch {
+    return false; // An unreadable manifest declares nothing.
+  }
 }
 
 /** The deepest directory containing every given path (a file counts by its directory). */

@@ -432,6 +432,29 @@ describe('querylens CLI: which files', () => {
     assert.equal(commonDirectory([r('repo/app/src/a.ts'), r('repo/lib')]), r('repo'));
   });
 
+  it('locateProject outside git: the workspace root (workspaces, pnpm-workspace.yaml or lerna.json, with or without a root package.json), else the nearest package', () => {
+    const d = project({
+      'pnpm/pnpm-workspace.yaml': 'packages:\n  - app\n',
+      'pnpm/app/package.json': '{"name":"app"}',
+      'pnpm/app/src/a.ts': '',
+      'lerna/lerna.json': '{}',
+      'lerna/pkg/package.json': '{}',
+      'npm/package.json': '{"workspaces":["web"]}',
+      'npm/web/package.json': '{}',
+      'single/package.json': '{}',
+      'single/src/b.ts': '',
+      'bare/c.ts': '',
+    });
+    const r = (p: string) => path.join(d, p);
+    // OpenPipe keeps pnpm-workspace.yaml without a root package.json: linted from anywhere, the root is that folder, never the cwd.
+    assert.deepEqual(locateProject(r('pnpm'), undefined, d), { root: r('pnpm') });
+    assert.deepEqual(locateProject(r('pnpm/app/src'), undefined, d), { root: r('pnpm') });
+    assert.deepEqual(locateProject(r('lerna/pkg'), undefined, d), { root: r('lerna') });
+    assert.deepEqual(locateProject(r('npm/web'), undefined, d), { root: r('npm') });
+    assert.deepEqual(locateProject(r('single/src'), undefined, d), { root: r('single') });
+    assert.deepEqual(locateProject(r('bare'), undefined, d), { root: d }, 'no marker at all: the cwd');
+  });
+
   it('ignored and test files are not schema sources, unless the config names them in schema.sources', async () => {
     const d = project({ 'db/migrations/001.sql': SCHEMA, 'test/fixtures/migrations/001.sql': 'CREATE TABLE t (id int);\n', 'src/q.sql': 'SELECT id FROM users;\n' });
     const sources = async (config: object) => {
