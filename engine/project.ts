@@ -223,6 +223,20 @@ export class Project implements ProjectServices {
     const read = (reads: readonly string[]) => reads.includes(path) || (every && reads.includes(EVERY_TS_FILE));
     for (const [key, m] of this.memos) if (read(m.reads) || keepsReadsOf(m.value, path) || (every && keepsReadsOf(m.value, EVERY_TS_FILE))) this.memos.delete(key);
     for (const [key, s] of this.siteCache) if (read(s.reads)) this.siteCache.delete(key);
+    // Schemas keep the files they read besides their sources (constants a TypeScript schema imports).
+    if (read(this.packageReads)) this.dropSchemas();
+    else for (const [key, s] of this.schemaCache) if (read(s.reads)) this.schemaCache.delete(key);
+  }
+
+  /**
+   * A file the host reads (not one given with setFile) changed or went away on disk: what was derived from its
+   * old text goes, as setFile does for a given file; nothing else is dropped.
+   */
+  forget(path: string): void {
+    if (this.files.has(path)) return;
+    this.generation++;
+    this.usageSeeds.delete(path);
+    this.dropReadersOf(path);
   }
 
   private dropSchemas(): void {

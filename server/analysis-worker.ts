@@ -133,6 +133,7 @@ export class WorkerState {
         return undefined;
       case 'forget':
         p.disk.forget(msg.rel);
+        p.project.forget(msg.rel);
         return undefined;
       case 'analyze':
         try {

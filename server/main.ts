@@ -450,11 +450,10 @@ export class QuerylensServer {
   /**
    * A TypeScript file changed: open documents whose last analysis read it
    * (a helper they import, a caller of their functions) or that import it are
-   * analysed again. Memos that read it are dropped by the project itself; when
-   * some analysis read it, everything derived goes (ws.dropIfRead).
+   * analysed again. What was derived from it (memos, SQL sites, schemas that read it) is dropped by the
+   * project itself (Project.setFile, Project.forget); nothing else is.
    */
   private helperChanged(ws: WorkspaceProject, rel: string, exceptUri?: string): void {
-    ws.dropIfRead(rel);
     const dependents = this.openDocsOf(ws).filter((d) => d.uri !== exceptUri && (this.state(d.uri).inputs?.has(rel) || this.importsOf(d, ws).has(rel)));
     for (const d of dependents) this.schedule(d.uri);
   }
@@ -615,7 +614,6 @@ export class QuerylensServer {
     }
     try {
       const timed = await this.analyzer.analyze(ws, rel);
-      ws.noteInputs(rel, timed.inputs);
       s.inputs = new Set(timed.inputs);
       result = timed.result;
       s.lastMs = timed.ms;
@@ -710,7 +708,6 @@ export class QuerylensServer {
           if (cached) result = cached.result;
           else {
             const timed = await this.analyzer.analyze(ws, rel);
-            ws.noteInputs(rel, timed.inputs);
             result = timed.result;
           }
         } catch (e) {

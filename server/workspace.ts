@@ -142,14 +142,6 @@ export class WorkspaceProject {
   /** querylens-suppressions.json at the root, when present and valid. */
   private baseline?: Baseline;
   private readonly warm: WarmCache;
-  /**
-   * Files some analysis read (its own file aside) since the project's derived data was last dropped. A memo
-   * holds only what its own reads said (Project.setFile drops those), but lazily filled parts of a memoised
-   * value (a helper's provenance) read more while other files are analysed: after a change to one of these
-   * files everything derived is dropped.
-   */
-  private readonly readSinceDrop = new Set<string>();
-
   constructor(
     readonly root: string,
     readonly trusted: boolean,
@@ -161,25 +153,12 @@ export class WorkspaceProject {
     this.project.id = this.id;
     // The lint's cache key holds the schema sources and the manifests that scope them (cli/files.ts loadSchemaSources): the same here.
     this.warm = new WarmCache(root, this.project, () => [...new Set([...this.schemaSources(), ...this.manifests()])], (rel) => (this.project.paths().includes(rel) ? this.project.fileText(rel) : this.disk.peek(rel)));
-    this.project.onChange = (p) => {
-      this.warm.changed(p);
-      if (p === undefined) this.readSinceDrop.clear();
-    };
+    this.project.onChange = (p) => this.warm.changed(p);
   }
 
   /** The result `querylens lint --cache` left for this file, with the inputs it was computed from, when its text and inputs are unchanged (server/warm-cache.ts). */
   cachedResult(rel: string): { result: AnalysisResult; inputs: string[] } | undefined {
     return this.warm.result(rel);
-  }
-
-  /** What the analysis of `rel` read. */
-  noteInputs(rel: string, inputs: Iterable<string>): void {
-    for (const i of inputs) if (i !== rel) this.readSinceDrop.add(i);
-  }
-
-  /** After `rel` changed: drops the project's derived data when an analysis since the last drop read it. */
-  dropIfRead(rel: string): void {
-    if (this.readSinceDrop.has(rel)) this.project.setConfig(this.project.config);
   }
 
   /** Mirrors this project's changes to an analysis worker from now on. */
@@ -209,6 +188,7 @@ export class WorkspaceProject {
 
   forgetDisk(rel: string): void {
     this.disk.forget(rel);
+    this.project.forget(rel);
     this.warm.changed(rel);
     this.project.sink?.({ type: 'forget', id: this.id, rel });
   }

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { initParser } from '../../engine/sql/parser';
 import * as path from 'node:path';
+import { Project } from '../../engine/project';
 import { buildCase, loadCases, type FixtureCase } from '../harness';
 
 function findingsByFile(c: FixtureCase, order: readonly string[]): Map<string, string> {
@@ -62,6 +63,41 @@ describe('analysis order', function () {
         const fresh = buildCase(c.ruleId, 'flagged', c.name);
         for (const g of siblings) fresh.project.setFile(g, lookAlike(g)!);
         assert.equal(findingsByFile(kept, [f]).get(f), findingsByFile(fresh, [f]).get(f), `${f} after its siblings became their look-alikes`);
+      }
+    });
+  }
+
+  /**
+   * As the language server holds a project: the analysed file and the rule's shared files given, the case's other
+   * files read from "disk" through the host. A disk change then reaches the project only as Project.forget (the
+   * server drops nothing else), and must leave what it derived from the old text nowhere.
+   */
+  function onDisk(c: FixtureCase, f: string, edits: ReadonlyMap<string, string>): FixtureCase {
+    const base = buildCase(c.ruleId, 'flagged', c.name);
+    const disk = new Map(base.project.paths().map((p) => [p, edits.get(p) ?? base.project.fileText(p)!]));
+    const project = new Project(base.project.config, { readFile: (p) => disk.get(p), listFiles: () => [...disk.keys()] });
+    for (const [p, text] of disk) if (p === f || !c.files.includes(p)) project.setFile(p, text);
+    const write = (p: string, text: string) => {
+      disk.set(p, text);
+      project.forget(p);
+    };
+    return { ...base, project, write } as FixtureCase & { write: typeof write };
+  }
+
+  for (const c of edited) {
+    it(`${c.ruleId} · ${c.name}: after siblings changed on disk (Project.forget), a file has a fresh project's findings`, () => {
+      const lookAlike = (rel: string): string | undefined => {
+        const abs = path.join(c.dir, '..', '..', 'not-flagged', c.name, rel.slice(`flagged/${c.name}/`.length));
+        return fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
+      };
+      for (const f of c.files) {
+        const siblings = c.files.filter((g) => g !== f && lookAlike(g) !== undefined);
+        if (!siblings.length) continue;
+        const kept = onDisk(c, f, new Map()) as FixtureCase & { write: (p: string, t: string) => void };
+        findingsByFile(kept, kept.files);
+        for (const g of siblings) kept.write(g, lookAlike(g)!);
+        const fresh = onDisk(c, f, new Map(siblings.map((g) => [g, lookAlike(g)!])));
+        assert.equal(findingsByFile(kept, [f]).get(f), findingsByFile(fresh, [f]).get(f), `${f} after its siblings became their look-alikes on disk`);
       }
     });
   }
