@@ -1,6 +1,6 @@
 /**
  * Code the project provably never runs, for the rules that judge a query by what each execution costs
- * (`unindexed-predicate`, `over-fetching`): a statement after an unconditional `return`/`throw` of its block,
+ * (`unindexed-predicate`, `over-fetching`, `n-plus-one`): a statement after an unconditional `return`/`throw` of its block,
  * or the body of a function nothing in the project references.
  *
  * "Nothing references it" is decided by name, conservatively: a class method (no decorators — a decorator is a
