@@ -12,7 +12,7 @@ import type { QuerySite } from './sources/query-sites';
 import { deadCodeReason } from './sources/dead-code';
 import { fileQuerySites } from './sources/orm';
 import { tableRowsCount } from './model/query-cost';
-import type { ProjectUsage } from './sources/table-usage';
+import { type ProjectUsage, tableIsTiny } from './sources/table-usage';
 import type { ColumnValueUse } from './sql/selectivity';
 import { LineIndex } from './text';
 import type { Estimate, Fix, Range, RelatedLocation, SourceFile } from './types';
@@ -136,12 +136,11 @@ export class RuleContext {
   /**
    * Whether a table is too small for an index to matter: declared `tiny`; or, with no row count from
    * config or statistics, a reference table the application never writes (only migrations, seeds and
-   * one-off scripts do, so it holds what they put there).
+   * one-off scripts do, so it holds what they put there), or one the migrations fill (`INSERT INTO`) and the
+   * application only updates, never adds rows to (`engine/sources/table-usage.ts` `tableIsTiny`).
    */
   isTiny(table: TableInfo): boolean {
-    if (table.tiny) return true;
-    if (table.rows !== undefined) return false;
-    return this.project.usage?.().mayWrite(table) === false;
+    return tableIsTiny(table, this.project.usage?.());
   }
 
   /**

@@ -457,9 +457,10 @@ export class Project implements ProjectServices {
       const sf = this.trees.transient(path, text);
       const mentions = new Set<string>();
       const writeTexts = new Set<string>();
-      literalMentions(sf, mentions, writeTexts);
+      const insertMentions = new Set<string>();
+      literalMentions(sf, mentions, writeTexts, insertMentions);
       const errors = tsSyntaxErrors(sf);
-      return { errors: errors.length, firstError: errors[0], mentions: [...mentions], writeTexts: [...writeTexts] };
+      return { errors: errors.length, firstError: errors[0], mentions: [...mentions], writeTexts: [...writeTexts], insertMentions: [...insertMentions] };
     });
     const facts = { text, incidents, ...value };
     this.unreachedFacts.set(path, facts);
@@ -474,7 +475,7 @@ export class Project implements ProjectServices {
     try {
       if (!this.mayReach(path)) {
         const f = this.unreached(path, text);
-        return { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(f.mentions), writeTexts: new Set(f.writeTexts), jsonParsed: new Set() };
+        return { values: new Map(), writes: new Set(), inserts: new Set(), queries: 0, mentions: new Set(f.mentions), writeTexts: new Set(f.writeTexts), insertMentions: new Set(f.insertMentions), jsonParsed: new Set() };
       }
       return this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema));
     } catch {
@@ -970,6 +971,7 @@ interface UnreachedFacts {
   firstError?: { start: number; message: string };
   mentions: string[];
   writeTexts: string[];
+  insertMentions: string[];
 }
 
 /**

@@ -32,7 +32,7 @@ const unwrapExpr = (e: ts.Expression): ts.Expression => {
 
 /** The selectivity context of a rule run: the schema, and what the project compares each column to. */
 export function selectivityContext(ctx: RuleContext): SelectivityContext {
-  return { schema: ctx.schema, columnValues: (t, c) => ctx.columnValues(t, c), params: ctx.model.params };
+  return { schema: ctx.schema, columnValues: (t, c) => ctx.columnValues(t, c), isTiny: (t) => ctx.isTiny(t), params: ctx.model.params };
 }
 
 /** An inner relation filter that keeps almost every row: `deletedAt: null`. */

@@ -1218,6 +1218,12 @@ function applyStatement(st: FileState, s: ParsedStatement, topLevel: boolean): v
       case 'DoStmt':
         if (topLevel) applyDoBlock(st, body);
         break;
+      case 'InsertStmt': {
+        // The migrations put rows here (a reference table's values, a single tenant's row).
+        const table = resolveTable(st, body.relation);
+        if (table) table.seeded = true;
+        break;
+      }
       default:
         break;
     }

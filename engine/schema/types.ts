@@ -97,6 +97,8 @@ export interface TableInfo {
   stats?: TableStats;
   /** Declared tiny in config: scans are cheap, never report unindexed predicates. */
   tiny?: boolean;
+  /** A schema source inserts rows into it (`INSERT INTO` in a migration): the migrations fill it. */
+  seeded?: boolean;
   /** Where the table came from. */
   /** Where the table comes from: SQL, the configuration, or a library's model file (its id). */
   origin: 'sql' | 'config' | Library;

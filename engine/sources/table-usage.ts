@@ -26,6 +26,11 @@ export interface FileUsage {
   values: Map<string, { literals: Set<string>; others: number }>;
   /** `schema.table` keys of tables written (INSERT/UPDATE/DELETE/MERGE/COPY FROM, ORM writes). */
   writes: Set<string>;
+  /**
+   * Of `writes`, those a write may add rows to: INSERT, MERGE, COPY FROM, and every ORM write but an update or
+   * delete (`save`, `upsert`, a write whose operation is not read count as inserts).
+   */
+  inserts: Set<string>;
   /** Whether the file holds any statement or ORM call at all. */
   queries: number;
   /**
@@ -36,6 +41,11 @@ export interface FileUsage {
   mentions: Set<string>;
   /** Lower-case targets of write statements found in literals (also in `mentions`). */
   writeTexts: Set<string>;
+  /**
+   * Names literals mention other than as the target of an UPDATE or DELETE, as written (not folded): a write
+   * there may insert. A table whose stored name has capitals (`"Org"`) is named by those capitals only.
+   */
+  insertMentions: Set<string>;
   /**
    * `schema.table.column` keys of text columns holding JSON: the file queries the table and hands a property
    * of the column's name (or model field name) to `JSON.parse` (`JSON.parse(view.columnMeta)`).
@@ -55,13 +65,20 @@ function note(u: FileUsage, t: TableInfo, column: string, literals: string[] | u
 
 const WRITE_TYPES: Record<string, string> = { InsertStmt: 'relation', UpdateStmt: 'relation', DeleteStmt: 'relation', MergeStmt: 'relation', CopyStmt: 'relation' };
 
+/**
+ * An ORM write that changes or removes rows it finds and never adds one: the operation's own word says so
+ * (`update`, `updateMany`, `delete`, `del`, `destroy`, `remove`, `softDelete`, `increment`, `restore`, `updateTable`,
+ * `deleteFrom`). Anything else that writes (`create`, `insert`, `save`, `upsert`, …) may add rows.
+ */
+const NON_INSERTING_WRITE = /^(update|delete|del|destroy|remove|soft_?delete|increment|decrement|restore)/i;
+
 /** The usage summary of one file (not memoised: see `projectUsage`). */
 /**
  * `queries` false: a file that reaches no data library (engine/sources/reach.ts) has no SQL or query site to read;
  * only the names its string literals mention count.
  */
 export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel, queries = true): FileUsage {
-  const u: FileUsage = { values: new Map(), writes: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set(), jsonParsed: new Set() };
+  const u: FileUsage = { values: new Map(), writes: new Set(), inserts: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set(), insertMentions: new Set(), jsonParsed: new Set() };
   // Tables the file queries: a property it parses as JSON is read from one of them.
   const queried = new Set<TableInfo>();
   // The same memoised sites, models and query sites the rules read: the summary costs one more pass over them.
@@ -77,6 +94,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
       if (rel?.relname && !(st.type === 'CopyStmt' && !unwrap(st.node)?.body.is_from)) {
         const t = findTable(schema, rel.relname, rel.schemaname);
         if (t) u.writes.add(tableKey(t));
+        if (t && st.type !== 'UpdateStmt' && st.type !== 'DeleteStmt') u.inserts.add(tableKey(t));
       }
       const model = models[i];
       for (const level of model?.levels ?? []) {
@@ -89,7 +107,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
   }
   const sf: ts.SourceFile | undefined = /\.[cm]?[jt]sx?$/.test(path) ? project.tsAst(path) : undefined;
   if (sf) {
-    literalMentions(sf, u.mentions, u.writeTexts);
+    literalMentions(sf, u.mentions, u.writeTexts, u.insertMentions);
     const text = project.fileText(path) ?? '';
     for (const q of queries ? project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path)) : []) {
       if (q.sql || !q.table) continue;
@@ -98,6 +116,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
       if (!t) continue;
       queried.add(t);
       if (q.kind === 'write') u.writes.add(tableKey(t));
+      if (q.kind !== 'read' && !NON_INSERTING_WRITE.test(q.operation)) u.inserts.add(tableKey(t));
       for (const f of q.filters) {
         if (f.op !== 'eq' && f.op !== 'in') continue;
         const col = t.columns.has(f.column) ? f.column : [...t.columns.values()].find((c) => c.fieldName === f.column)?.name;
@@ -120,25 +139,34 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
 }
 
 const IDENTIFIER = /^"?([A-Za-z_][A-Za-z0-9_$]*)"?$/;
-const WRITE_TARGET = /\b(?:insert\s+into|update|delete\s+from|merge\s+into|copy)\s+(?:only\s+)?(?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?([A-Za-z_][\w$]*)"?/gi;
+const WRITE_TARGET = /\b(insert\s+into|update|delete\s+from|merge\s+into|copy)\s+(?:only\s+)?(?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?([A-Za-z_][\w$]*)"?/gi;
 
-/** Names in string literals that may stand for a table a write reaches (see FileUsage.mentions). */
-export function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string>): void {
-  const visit = (n: ts.Node): void => {
+/**
+ * Names in string literals that may stand for a table a write reaches (see FileUsage.mentions); `inserts`
+ * gets those but the targets of an UPDATE or DELETE text.
+ */
+export function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string>, inserts?: Set<string>): void {
+  // The parent is passed down: a transient tree has no parent pointers.
+  const visit = (n: ts.Node, parent: ts.Node | undefined): void => {
     if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) {
       const text = (n as ts.LiteralLikeNode).text;
       const one = IDENTIFIER.exec(text.trim());
-      if (one) out.add(one[1].toLowerCase());
-      else if (text.length > 6) {
+      if (one) {
+        out.add(one[1].toLowerCase());
+        // A key of an object literal (`{ "Org": … }`) or a literal type names a property or a value, not a table to write.
+        if (!(parent && ((ts.isPropertyAssignment(parent) && parent.name === n) || ts.isLiteralTypeNode(parent)))) inserts?.add(one[1]);
+      } else if (text.length > 6) {
         for (const m of text.matchAll(WRITE_TARGET)) {
-          out.add(m[1].toLowerCase());
-          writes.add(m[1].toLowerCase());
+          const name = m[2].toLowerCase();
+          out.add(name);
+          writes.add(name);
+          if (!/^(update|delete)/i.test(m[1])) inserts?.add(m[2]);
         }
       }
     }
-    n.forEachChild(visit);
+    n.forEachChild((c) => visit(c, n));
   };
-  visit(sf);
+  visit(sf, undefined);
 }
 
 const TEXT_TYPE = /^(text|varchar|character varying)(\(|$)/;
@@ -164,7 +192,10 @@ function jsonParsedFields(sf: ts.SourceFile, out: Set<string>): void {
 export class ProjectUsage {
   private readonly values = new Map<string, ColumnValueUse & { literals: Set<string> }>();
   private readonly writes = new Set<string>();
+  private readonly inserts = new Set<string>();
   private readonly mentions = new Set<string>();
+  private readonly insertMentions = new Set<string>();
+  private readonly insertMentionsFolded = new Set<string>();
   private readonly jsonParsed = new Set<string>();
   private writeTexts = 0;
   /** Statements and ORM calls seen in application code: with none, "never written" says nothing. */
@@ -173,7 +204,12 @@ export class ProjectUsage {
   add(u: FileUsage): void {
     this.queries += u.queries;
     for (const w of u.writes) this.writes.add(w);
+    for (const w of u.inserts ?? u.writes) this.inserts.add(w);
     for (const m of u.mentions) this.mentions.add(m);
+    for (const m of u.insertMentions ?? u.mentions) {
+      this.insertMentions.add(m);
+      this.insertMentionsFolded.add(m.toLowerCase());
+    }
     for (const j of u.jsonParsed ?? []) this.jsonParsed.add(j);
     this.writeTexts += u.writeTexts.size;
     for (const [k, v] of u.values) {
@@ -205,6 +241,19 @@ export class ProjectUsage {
   }
 
   /**
+   * Whether application code may add rows to the table (`mayWrite` without the writes that only update or
+   * delete: `FileUsage.inserts`). False for a table the application only updates, whose rows the migrations put
+   * there (an `Org` table of a single-tenant app that settings pages update). Undefined as for `mayWrite`.
+   */
+  mayInsert(t: TableInfo): boolean | undefined {
+    if (this.queries === 0 || (this.writes.size === 0 && this.writeTexts === 0)) return undefined;
+    if (this.inserts.has(tableKey(t))) return true;
+    // A quoted name with capitals is written with them (`"Org"`, the model `Org`); `'org'` is another word.
+    if (t.name !== t.name.toLowerCase()) return this.insertMentions.has(t.name) || (t.modelName !== undefined && this.insertMentions.has(t.modelName));
+    return this.insertMentionsFolded.has(t.name);
+  }
+
+  /**
    * Everything `columnValues` and `mayWrite` can answer for this schema, as one canonical string: two
    * usages with equal digests answer alike (a cache keys on it). Mentions count only as names of the
    * schema's tables, so a new string literal elsewhere does not change it.
@@ -216,7 +265,9 @@ export class ProjectUsage {
       queries: this.queries > 0,
       writeTexts: this.writeTexts > 0,
       writes: [...this.writes].sort(),
+      inserts: [...this.inserts].sort(),
       mentions: [...this.mentions].filter((m) => names.has(m)).sort(),
+      insertMentions: [...this.insertMentions].filter((m) => names.has(m.toLowerCase())).sort(),
       jsonParsed: [...this.jsonParsed].sort(),
       values,
     });
@@ -227,9 +278,11 @@ export class ProjectUsage {
 export interface FileUsageData {
   values: [string, string[], number][];
   writes: string[];
+  inserts?: string[];
   queries: number;
   mentions: string[];
   writeTexts: string[];
+  insertMentions?: string[];
   jsonParsed?: string[];
 }
 
@@ -237,9 +290,11 @@ export function fileUsageToData(u: FileUsage): FileUsageData {
   return {
     values: [...u.values].map(([k, v]) => [k, [...v.literals], v.others]),
     writes: [...u.writes],
+    inserts: [...u.inserts],
     queries: u.queries,
     mentions: [...u.mentions],
     writeTexts: [...u.writeTexts],
+    insertMentions: [...u.insertMentions],
     jsonParsed: [...u.jsonParsed],
   };
 }
@@ -258,5 +313,28 @@ export function fileUsageFromData(d: unknown): FileUsage | undefined {
     values.set(e[0], { literals: new Set(e[1]), others: e[2] });
   }
   if (o.jsonParsed !== undefined && !isStrings(o.jsonParsed)) return undefined;
-  return { values, writes: new Set(o.writes), queries: o.queries, mentions: new Set(o.mentions), writeTexts: new Set(o.writeTexts), jsonParsed: new Set(o.jsonParsed ?? []) };
+  if ((o.inserts !== undefined && !isStrings(o.inserts)) || (o.insertMentions !== undefined && !isStrings(o.insertMentions))) return undefined;
+  // An entry written before inserts were kept: every write and mention may insert.
+  return {
+    values,
+    writes: new Set(o.writes),
+    inserts: new Set(o.inserts ?? o.writes),
+    queries: o.queries,
+    mentions: new Set(o.mentions),
+    writeTexts: new Set(o.writeTexts),
+    insertMentions: new Set(o.insertMentions ?? o.mentions),
+    jsonParsed: new Set(o.jsonParsed ?? []),
+  };
+}
+
+/**
+ * Whether a table is too small for an index to matter: declared `tiny`; or, with no row count from config or
+ * statistics, a reference table the application never writes, or one a schema source fills (`TableInfo.seeded`)
+ * that the application never adds rows to (it may update them). Undefined usage (no project facts): only `tiny`.
+ */
+export function tableIsTiny(table: TableInfo, usage: Pick<ProjectUsage, 'mayWrite' | 'mayInsert'> | undefined): boolean {
+  if (table.tiny) return true;
+  if (table.rows !== undefined || !usage) return false;
+  if (usage.mayWrite(table) === false) return true;
+  return table.seeded === true && usage.mayInsert(table) === false;
 }

@@ -11,6 +11,10 @@
  *   any other `IS NULL` test (`last_preserved IS NULL`, a pending-work
  *   marker) keeps an unknown share — from none to nearly all rows — so it
  *   is not a claim we make without statistics either;
+ * - a column whose foreign key references a tiny table (declared tiny, or
+ *   filled by the migrations and never added to by the application) holds at
+ *   most that table's few keys — a single tenant's `orgId` —, each keeping a
+ *   large share of the rows;
  * - a range bounded on one side (`created_at < now() - interval '1 day'`,
  *   `id > $1`) may match anything from no row to every row: its selectivity
  *   is unknown without statistics, so it is not a claim we make.
@@ -25,7 +29,7 @@
  */
 import { statsVerdict } from '../model/selectivity';
 import type { ModelParams } from '../model/params';
-import type { SchemaModel, TableInfo } from '../schema/types';
+import { findTable, type SchemaModel, type TableInfo } from '../schema/types';
 
 /** Soft-delete / archive markers: `IS NULL` on them keeps most of the table (umami's `team.deleted_at`). */
 export const SOFT_DELETE_COLUMN = /^(is_?)?(deleted|archived|removed|trashed|discarded)(_?(at|on|date|time|timestamp))?$/i;
@@ -61,6 +65,8 @@ export interface SelectivityContext {
   params?: Pick<ModelParams, 'seqScanRowsPerMs' | 'indexDescentMs' | 'indexRowMs'>;
   /** Project-wide value uses of a column, when the project knows them. */
   columnValues?(table: TableInfo, column: string): ColumnValueUse | undefined;
+  /** Whether a table holds too few rows for an index to matter (`RuleContext.isTiny`), when the project knows. */
+  isTiny?(table: TableInfo): boolean;
 }
 
 const NUMERIC = /^-?\d+(\.\d+)?$/;
@@ -103,6 +109,9 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
   if (col.declaredValues?.length && col.declaredValues.length <= FEW_VALUES) {
     return { selective: false, why: `${p.column} holds one of ${col.declaredValues.length} values its declared type names (${col.declaredValues.slice(0, 4).map((v) => `'${v}'`).join(', ')}${col.declaredValues.length > 4 ? ', …' : ''}): each keeps a large share of the rows` };
   }
+  // A key of a tiny table (a reference table, a single tenant's org): as few values as that table has rows.
+  const ref = p.op === 'eq' && ctx.isTiny ? tinyReference(table, p.column, ctx) : undefined;
+  if (ref) return { selective: false, why: `${p.column} references ${ref}: a handful of values, each keeping a large share of the rows` };
   // Numbers compared as constants are ids in examples as often as codes; only words are status-like.
   if (p.op === 'eq' && p.value === 'constant' && p.literals?.length && p.literals.every((l) => !NUMERIC.test(l))) {
     const use = ctx.columnValues?.(table, p.column);
@@ -112,4 +121,20 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
     }
   }
   return { selective: true };
+}
+
+/**
+ * The tiny table a single-column foreign key of `column` references, described, if any: one declared tiny, or
+ * one the migrations fill (`TableInfo.seeded`) that the application never adds rows to. A table the project
+ * merely never writes is not enough here: another service may fill it, and its children are no smaller for it.
+ */
+function tinyReference(table: TableInfo, column: string, ctx: SelectivityContext): string | undefined {
+  for (const fk of table.foreignKeys ?? []) {
+    if (fk.columns.length !== 1 || fk.columns[0] !== column) continue;
+    const ref = findTable(ctx.schema, fk.refTable, fk.refSchema);
+    if (!ref || ref === table) continue;
+    if (ref.tiny) return `${ref.name}, declared tiny`;
+    if (ref.seeded && ref.rows === undefined && ctx.isTiny?.(ref)) return `${ref.name}, a table the application never adds rows to (the migrations fill it)`;
+  }
+  return undefined;
 }
