@@ -77,7 +77,7 @@ function transactionCallback(fn: ts.FunctionLikeDeclaration, root: ts.Identifier
 }
 
 /** Statements of the loop body that leave the function or an outer loop: the statement after the loop would be skipped. */
-function leavesLoop(body: ts.Node): boolean {
+export function leavesLoop(body: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || (ts.isFunctionLike(n) && n !== body)) return;
@@ -108,9 +108,10 @@ function loopUses(node: ts.Node, names: Set<string>, skip?: ts.Node): ts.Identif
  * Does the loop run another query that the moved write could change the result of or the order of: a write
  * (the rows it writes may reference this one's, or be written in order), or a read of the same table or of a
  * table not known — written in the loop, or reached through a helper it calls? Reads of other tables see the
- * same rows whether this table's rows are written in the loop or after it.
+ * same rows whether this table's rows are written in the loop or after it. `own`: the call that reaches the moved
+ * write itself (a helper that takes a list), not another query.
  */
-function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope): boolean {
+export function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node): boolean {
   const { start, end } = scope.range;
   const conflicts = (s: QuerySite): boolean =>
     s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table;
@@ -119,7 +120,7 @@ function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope):
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end)) {
+    if (ts.isCallExpression(n) && n !== own && (n.getStart() < site.range.start || n.getStart() >= site.range.end)) {
       const q = graph.queriesOfCall(ctx.file.path, n);
       if ((q && q.reached.some((r) => conflicts(r.site))) || graph.batchedQueryOfCall(ctx.file.path, n)) found = true;
     }
