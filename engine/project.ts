@@ -33,7 +33,7 @@ import { oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } f
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
-import { collectReads, EVERY_TS_FILE, isolatedReads, keepsReadsOf, noteRead, REACH_INPUT, replayReads } from './reads';
+import { ChangedFile, collectReads, isNamingRead, isolatedReads, keepsReadsOf, noteRead, REACH_INPUT, replayReads } from './reads';
 import { hasWorkload, measuredSite, measuredSql, sqlOffsetOf } from './stats/workload';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
@@ -203,7 +203,7 @@ export class Project implements ProjectServices {
     if (old !== text) {
       this.generation++;
       this.usageSeeds.delete(path);
-      this.dropReadersOf(path);
+      this.dropReadersOf(path, text);
     }
     // A file is a schema source by its path or its content (a TypeScript schema, a pg_dump): before or after the change.
     if (old !== text && (isManifest(path) || isSchemaSource(path, this.config, text) || (old !== undefined && isSchemaSource(path, this.config, old)))) {
@@ -217,15 +217,14 @@ export class Project implements ProjectServices {
    * Memos and SQL sites are checked against their own file's text only: those whose computation read `path`
    * (a helper's file, a caller of one of its functions, an import probe that found nothing) go when it changes.
    */
-  private dropReadersOf(path: string): void {
-    // EVERY_TS_FILE stands for every TypeScript file's text (the callers scan): whoever read it goes too.
-    const every = isTsLike(path);
-    const read = (reads: readonly string[]) => reads.includes(path) || (every && reads.includes(EVERY_TS_FILE));
-    for (const [key, m] of this.memos) if (read(m.reads) || keepsReadsOf(m.value, path) || (every && keepsReadsOf(m.value, EVERY_TS_FILE))) this.memos.delete(key);
-    for (const [key, s] of this.siteCache) if (read(s.reads)) this.siteCache.delete(key);
+  private dropReadersOf(path: string, text: string | undefined): void {
+    // With the new text of a TypeScript file: whoever read which files name a word it has (the callers scan) goes too.
+    const change = new ChangedFile(path, isTsLike(path) ? text : undefined);
+    for (const [key, m] of this.memos) if (change.hits(m.reads) || keepsReadsOf(m.value, change)) this.memos.delete(key);
+    for (const [key, s] of this.siteCache) if (change.hits(s.reads)) this.siteCache.delete(key);
     // Schemas keep the files they read besides their sources (constants a TypeScript schema imports).
-    if (read(this.packageReads)) this.dropSchemas();
-    else for (const [key, s] of this.schemaCache) if (read(s.reads)) this.schemaCache.delete(key);
+    if (change.hits(this.packageReads)) this.dropSchemas();
+    else for (const [key, s] of this.schemaCache) if (change.hits(s.reads)) this.schemaCache.delete(key);
   }
 
   /**
@@ -236,7 +235,7 @@ export class Project implements ProjectServices {
     if (this.files.has(path)) return;
     this.generation++;
     this.usageSeeds.delete(path);
-    this.dropReadersOf(path);
+    this.dropReadersOf(path, this.host.readFile?.(path));
   }
 
   private dropSchemas(): void {
@@ -255,7 +254,7 @@ export class Project implements ProjectServices {
     const had = this.files.delete(path);
     if (had) {
       this.generation++;
-      this.dropReadersOf(path);
+      this.dropReadersOf(path, undefined);
     }
     this.usageSeeds.delete(path);
     this.siteCache.delete(path);
@@ -500,15 +499,16 @@ export class Project implements ProjectServices {
   private tsFilesSorted?: { files: readonly string[]; sorted: string[] };
 
   /**
-   * Reads as inputs, sorted: EVERY_TS_FILE (the callers scan) becomes every TypeScript file of the project, the
-   * texts it read, so the CLI cache, the server and its warm start see paths as for any other read.
+   * Reads as inputs, sorted: a read of which files name a word (the callers scan) becomes every TypeScript file
+   * of the project, since any of them may start naming it, so the CLI cache, the server and its warm start see
+   * paths as for any other read.
    */
   private inputsOf(reads: string[]): string[] {
-    if (!reads.includes(EVERY_TS_FILE)) return reads.sort();
+    if (!reads.some(isNamingRead)) return reads.sort();
     const files = this.projectFiles();
     if (this.tsFilesSorted?.files !== files) this.tsFilesSorted = { files, sorted: files.filter((f) => isTsLike(f)).sort() };
     const all = this.tsFilesSorted.sorted;
-    const own = reads.filter((r) => r !== EVERY_TS_FILE).sort();
+    const own = reads.filter((r) => !isNamingRead(r)).sort();
     // Two sorted lists merged (the default sort's order: UTF-16 code units, as `<`), each path once.
     const out: string[] = [];
     let i = 0;

@@ -34,11 +34,50 @@ const frames: Frame[] = [];
 export const REACH_INPUT = '\u0000reach';
 
 /**
- * A read of every TypeScript file of the project (the callers scan, engine/sources/callers.ts), noted as one
- * entry while computations nest and memos replay it (thousands of paths copied at every level otherwise). It
- * never leaves the engine: Project turns it into those paths in the inputs it gives (analyzeTracked).
+ * A read of the set of TypeScript files whose text names `name` as a word (the callers scan,
+ * engine/sources/callers.ts): one entry per name while computations nest and memos replay it, instead of
+ * every path. Only a file whose new text names `name` can join that set (one that leaves it was read, being in
+ * it), so a change elsewhere keeps what was computed from it (ChangedFile). It never leaves the engine:
+ * Project turns it into every TypeScript file's path in the inputs it gives (analyzeTracked).
  */
-export const EVERY_TS_FILE = '\u0000every-ts-file';
+const NAMING_READ = '\u0000naming:';
+
+export const namingRead = (name: string): string => NAMING_READ + name;
+
+export const isNamingRead = (read: string): boolean => read.startsWith(NAMING_READ);
+
+/** Whether `text` has the identifier `name` as a word (not inside a longer identifier: `$` and `_` are word characters there). */
+export function namesWord(text: string, name: string): boolean {
+  return text.includes(name) && new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
+}
+
+/**
+ * One file's change, as the reads it invalidates: the path itself and, with the file's new text, the naming
+ * reads of the names that text has as words (undefined text: the file is gone, only its path counts).
+ */
+export class ChangedFile {
+  private readonly named = new Map<string, boolean>();
+
+  constructor(
+    readonly path: string,
+    private readonly text: string | undefined,
+  ) {}
+
+  private names(read: string): boolean {
+    if (this.text === undefined || !isNamingRead(read)) return false;
+    let hit = this.named.get(read);
+    if (hit === undefined) this.named.set(read, (hit = namesWord(this.text, read.slice(NAMING_READ.length))));
+    return hit;
+  }
+
+  /** Whether a computation that read `reads` may have another result now. */
+  hits(reads: readonly string[] | ReadonlySet<string>): boolean {
+    if (Array.isArray(reads) ? reads.includes(this.path) : (reads as ReadonlySet<string>).has(this.path)) return true;
+    if (this.text === undefined) return false;
+    for (const r of reads) if (this.names(r)) return true;
+    return false;
+  }
+}
 
 const newFrame = (): Frame => ({ reads: new Set(), replayed: undefined });
 
@@ -89,14 +128,14 @@ export function isolatedReads<T>(compute: () => T): T {
 }
 
 /**
- * A memoised object with caches of its own that fill lazily (provenance's per-file answers): the files those
- * answers read, so the project can drop the object when one of them changes (Project.setFile).
+ * A memoised object with caches of its own that fill lazily (provenance's per-file answers): whether those
+ * answers read what a change invalidates, so the project can drop the object (Project.setFile).
  */
 export interface ReadTracking {
-  readsFile(path: string): boolean;
+  readBy(change: ChangedFile): boolean;
 }
 
-/** Whether a memoised value keeps answers computed from `path` (a `ReadTracking` object that read it). */
-export function keepsReadsOf(value: unknown, path: string): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<ReadTracking>).readsFile === 'function' && (value as ReadTracking).readsFile(path);
+/** Whether a memoised value keeps answers a change invalidates (a `ReadTracking` object that read it). */
+export function keepsReadsOf(value: unknown, change: ChangedFile): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<ReadTracking>).readBy === 'function' && (value as ReadTracking).readBy(change);
 }

@@ -8,7 +8,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { EVERY_TS_FILE, isolatedReads, noteRead } from '../reads';
+import { isolatedReads, namesWord, namingRead, noteRead } from '../reads';
 import type { Range } from '../types';
 import { findNode, resolveCallee } from './call-graph';
 import { fileProvenance } from './provenance';
@@ -46,8 +46,8 @@ const namingIndex = new WeakMap<readonly string[], { texts: [string, string][]; 
 
 /** The project files (TypeScript, not declarations, at most MAX_FILE) whose text names `name` as a word. */
 function filesNaming(project: ProjectServices, files: readonly string[], name: string): ReadonlySet<string> {
-  // The answer depends on every file's text: one entry standing for all of them (EVERY_TS_FILE), not every path.
-  noteRead(EVERY_TS_FILE);
+  // The answer depends on which files name it: one entry for that set (engine/reads.ts), not every path.
+  noteRead(namingRead(name));
   let index = namingIndex.get(files);
   if (!index) {
     const texts: [string, string][] = [];
@@ -63,8 +63,7 @@ function filesNaming(project: ProjectServices, files: readonly string[], name: s
   }
   let hit = index.byName.get(name);
   if (!hit) {
-    const word = new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`);
-    hit = new Set(index.texts.filter(([, t]) => t.includes(name) && word.test(t)).map(([f]) => f));
+    hit = new Set(index.texts.filter(([, t]) => namesWord(t, name)).map(([f]) => f));
     index.byName.set(name, hit);
   }
   return hit;
@@ -75,7 +74,11 @@ function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaratio
   const named = filesNaming(project, files, name.text);
   const naming = files.filter((f) => f === file || named.has(f));
   if (!naming.includes(file)) naming.unshift(file);
-  if (naming.length > MAX_NAMING_FILES) return undefined;
+  if (naming.length > MAX_NAMING_FILES) {
+    // The verdict rests on how many files name it: one that stops naming it may change it (a read of it says so).
+    for (const f of naming) noteRead(f);
+    return undefined;
+  }
   const calls: { file: string; range: Range }[] = [];
   for (const f of naming) {
     const sf = project.tsAst(f);

@@ -26,7 +26,7 @@ import type { ProjectServices } from '../context';
 import type { Binding, Library, Origin, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
 import { collectIncidents, type Incident, noteSwallowed, replayIncidents } from '../guard';
-import { collectReads, type ReadTracking, replayReads } from '../reads';
+import { type ChangedFile, collectReads, type ReadTracking, replayReads } from '../reads';
 import { resolveModulePath } from './module-paths';
 import { procedureContext, type ProcedureContext } from './procedure-context';
 import { callersOf } from './callers';
@@ -218,8 +218,8 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
    */
   private readonly readFiles = new Set<string>();
 
-  readsFile(path: string): boolean {
-    return this.readFiles.has(path);
+  readBy(change: ChangedFile): boolean {
+    return change.hits(this.readFiles);
   }
 
   /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
