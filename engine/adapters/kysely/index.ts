@@ -21,7 +21,29 @@ import { kyselyMigrations } from './migrations';
 /** Builder methods that run it. */
 const RUNS = new Set(['execute', 'executeTakeFirst', 'executeTakeFirstOrThrow', 'stream']);
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
+/** Builder methods that bring a second table into the statement (joins; `from` of an update, `using` of a delete). */
+const JOINS = /^((inner|left|right|full|cross)Join(Lateral)?|from|using)$/;
+
+/**
+ * Which table a column reference of a statement with joins belongs to: the names the head table answers to
+ * (`selectFrom('Node as n')`: `n`, and `Node` itself). A reference qualified by another name is a joined
+ * table's; an unqualified one may be either's (PostgreSQL resolves it by the tables' columns, which the chain
+ * does not show). Without joins every reference is the head's.
+ */
+function headColumn(ref: string, head: Set<string>, joined: boolean): string | undefined {
+  const dot = ref.lastIndexOf('.');
+  if (dot < 0) return joined ? undefined : ref;
+  const qualifier = ref.slice(0, dot).replace(/^.*\./, '').replace(/"/g, '');
+  return !joined || head.has(qualifier) ? ref.slice(dot + 1) : undefined;
+}
+
+/** The names a table argument answers to: `'Node as n'` → Node, n; `'public.Node'` → Node. */
+function tableNames(t: string): string[] {
+  const alias = /\s+(?:as\s+)?(\w+)$/i.exec(t.trim());
+  return [stripAlias(t), ...(alias ? [alias[1]] : [])];
+}
+
+function builderInfo(steps: ChainStep[], entity?: string): { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
   const operands: string[] = [];
   const filters: ColumnUse[] = [];
   let opaqueFilter = false;
@@ -35,6 +57,12 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: 
   // `with('name', (qb) => qb.selectFrom('pages')…)` / `withRecursive(…)`: the table each common table expression reads.
   const ctes = new Map<string, string | undefined>();
   let fromCte = false;
+  // A statement with joins: a column belongs to the head table only when qualified by its name or alias.
+  const joined = steps.some((s) => s.call && JOINS.test(s.name));
+  // The head table: named in the chain, or behind the binding (`db.selectFrom('nodes as n')` is the bound prefix).
+  const head = new Set<string>(entity ? tableNames(entity) : []);
+  // An ORDER BY key of a joined table: the head's sort keys after it do not order the rows alone.
+  let foreignOrder = false;
   for (const s of steps) {
     if (!s.call) continue;
     const a0 = s.call.arguments[0];
@@ -55,6 +83,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: 
           fromCte = true;
           tableName = ctes.get(stripAlias(t));
         } else if (t) tableName = stripAlias(t);
+        if (t) for (const n of tableNames(t)) head.add(n);
         if (s.name !== 'selectFrom') kind = 'write';
         break;
       }
@@ -67,34 +96,41 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: 
       case 'where':
       case 'orWhere':
       case 'andWhere': {
-        const col = stringValue(a0);
+        const ref = stringValue(a0);
+        const col = ref === undefined ? undefined : headColumn(ref, head, joined);
         const op = stringValue(s.call.arguments[1]) ?? '=';
         if (col) {
           const o = op.toLowerCase();
           const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
           if (fop === 'in') batched = true;
-          filters.push(withValue({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
-        } else opaqueFilter = true; // `.where((eb) => …)`, `.where(sql\`…\`)`: a condition we do not read.
+          filters.push(withValue({ column: col, range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
+        } else opaqueFilter = true; // `.where((eb) => …)`, `.where(sql\`…\`)`, a joined table's column: a condition we do not read.
         break;
       }
       case 'whereRef':
         opaqueFilter = true;
         break;
       case 'orderBy': {
-        const col = stringValue(a0);
-        if (col) orderBy.push({ column: col.replace(/^.*\./, '').replace(/\s.*$/, ''), range: rangeOf(a0!) });
+        const ref = stringValue(a0)?.replace(/\s.*$/, '');
+        const col = ref === undefined ? undefined : headColumn(ref, head, joined);
+        if (!col) foreignOrder = true;
+        else if (!foreignOrder) orderBy.push({ column: col, range: rangeOf(a0!) });
         break;
       }
       case 'limit':
         limit = literalNumber(a0);
         limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
         break;
-      case 'selectAll':
-        selects = '*';
+      case 'selectAll': {
+        // `selectAll('p')` of a joined table selects none of the head's columns.
+        const of = stringValue(a0);
+        if (of === undefined || !joined || head.has(of)) selects = '*';
         break;
+      }
       case 'select': {
         const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
-        if (f) selects = [...(selects === '*' ? [] : (selects ?? [])), ...f.map((x) => x.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''))];
+        const own = f?.map((x) => x.replace(/\s+as\s+.*$/i, '')).map((x) => (x.includes('.') ? headColumn(x, head, joined) : x)).filter((x): x is string => !!x);
+        if (own) selects = [...(selects === '*' ? [] : (selects ?? [])), ...own];
         break;
       }
       case 'executeTakeFirst':
@@ -124,11 +160,21 @@ function cteTable(fn: ts.Expression | undefined): string | undefined {
   return found;
 }
 
+/** The table argument of the builder call a chain starts from, as written (`'nodes as n'`), when in the same expression. */
+function headTable(call: ts.CallExpression): string | undefined {
+  let e: ts.Expression = call;
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+    if (/^(selectFrom|insertInto|updateTable|deleteFrom)$/.test(e.expression.name.text)) return stringValue(e.arguments[0]);
+    e = e.expression.expression;
+  }
+  return undefined;
+}
+
 function interpret({ steps, last, binding }: ChainQuery): SiteDraft | undefined {
   if (!RUNS.has(last.name) || !last.call) return undefined;
   const head = steps[0];
   if (!/^(selectFrom|insertInto|updateTable|deleteFrom|with|withRecursive)$/.test(head.name) && binding.role !== 'query-builder') return undefined;
-  const info = builderInfo(steps);
+  const info = builderInfo(steps, headTable(last.call) ?? binding.entity);
   // The head (`insertInto`) is behind the binding when the chain starts from a held builder.
   if (binding.writes) info.kind = 'write';
   info.tableName ??= binding.entity ? stripAlias(binding.entity) : undefined;
