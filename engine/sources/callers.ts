@@ -12,7 +12,7 @@ import { isolatedReads, namesWord, namingRead, noteRead } from '../reads';
 import type { Range } from '../types';
 import { findNode, resolveCallee } from './call-graph';
 import { fileProvenance } from './provenance';
-import { isTsLike } from './ts-ast';
+import { identifiersNamed, isTsLike } from './ts-ast';
 
 const MAX_FILE = 2 * 1024 * 1024;
 /** Past this many files naming the function, its callers are not read (a name that common is not one function's). */
@@ -85,9 +85,9 @@ function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaratio
     if (!sf) return undefined;
     const prov = fileProvenance(project, f);
     let unknown = false;
-    const visit = (n: ts.Node): void => {
-      if (unknown) return;
-      if (ts.isIdentifier(n) && n.text === name.text && !(f === file && n.pos === name.pos && n.end === name.end) && !notAReference(n)) {
+    for (const n of identifiersNamed(sf, name.text)) {
+      if (unknown) break;
+      if (!(f === file && n.pos === name.pos && n.end === name.end) && !notAReference(n)) {
         const p = n.parent;
         // `import { f }`, `export { f }` keep the name; `import { f as g }`, `export { f as g }`, `export default f` rename it.
         if (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)) {
@@ -114,9 +114,7 @@ function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaratio
           }
         }
       }
-      ts.forEachChild(n, visit);
-    };
-    visit(sf);
+    }
     if (unknown) return undefined;
   }
   return calls.length ? calls : undefined;

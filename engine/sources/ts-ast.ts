@@ -195,3 +195,24 @@ export function innermostNode(sf: ts.SourceFile, start: number, end: number): ts
 export function isTsLike(path: string): boolean {
   return /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/.test(path) && !path.endsWith('.d.ts');
 }
+
+const identifierIndexes = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();
+
+/** The identifiers of a tree spelled `name`, in the order a forEachChild walk meets them (indexed once per tree). */
+export function identifiersNamed(sf: ts.SourceFile, name: string): readonly ts.Identifier[] {
+  let index = identifierIndexes.get(sf);
+  if (!index) {
+    const built = new Map<string, ts.Identifier[]>();
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n)) {
+        const list = built.get(n.text);
+        if (list) list.push(n);
+        else built.set(n.text, [n]);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    identifierIndexes.set(sf, (index = built));
+  }
+  return index.get(name) ?? [];
+}
