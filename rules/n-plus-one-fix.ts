@@ -517,6 +517,51 @@ function mayBeAbsentKey(sf: ts.SourceFile, key: ts.Expression): boolean {
   return found;
 }
 
+/**
+ * Is `rows` (an expression) held in a `const` whose every use reads only named fields of its rows: `.length`, or
+ * `.map(cb)`/`.forEach(cb)` whose callback reads its row only as `row.field`? Then a field the rows gain is never seen
+ * (not returned, spread, serialised or compared whole).
+ */
+function readsNamedFieldsOnly(rows: ts.Node): boolean {
+  const decl = rows.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== rows || !ts.isIdentifier(decl.name) || !ts.isVariableDeclarationList(decl.parent) || !(decl.parent.flags & ts.NodeFlags.Const)) return false;
+  const name = decl.name.text;
+  const scope = decl.parent.parent.parent;
+  if (!scope) return false;
+  const fieldsOnly = (param: ts.Identifier, body: ts.Node): boolean => {
+    let ok = true;
+    const visit = (n: ts.Node): void => {
+      if (!ok) return;
+      if (ts.isIdentifier(n) && n.text === param.text && n !== param) {
+        const p = n.parent;
+        const named = (ts.isPropertyAccessExpression(p) && p.expression === n && !(ts.isBinaryExpression(p.parent) && p.parent.left === p && p.parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment)) || (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
+        if (!named) ok = false;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    return ok;
+  };
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== decl.name) {
+      const p = n.parent;
+      if (ts.isPropertyAccessExpression(p) && p.name === n) return;
+      if (ts.isPropertyAssignment(p) && p.name === n) return;
+      if (ts.isPropertyAccessExpression(p) && p.expression === n && p.name.text === 'length') return;
+      const call = p.parent;
+      const cb = ts.isPropertyAccessExpression(p) && p.expression === n && /^(map|forEach)$/.test(p.name.text) && ts.isCallExpression(call) && call.expression === p && call.arguments.length === 1 ? unparen(call.arguments[0]) : undefined;
+      if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) && cb.parameters.length >= 1 && ts.isIdentifier(cb.parameters[0].name) && fieldsOnly(cb.parameters[0].name, cb.body)) return;
+      ok = false;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return ok;
+}
+
 export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const { site, query: node, key, scope, anchor, coll, sf } = h;
   if (mayBeAbsentKey(sf, key)) return undefined;
@@ -594,6 +639,8 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   while (ts.isParenthesizedExpression(target.parent)) target = target.parent;
   // A read whose result goes nowhere: a Map lookup in its place would be a statement doing nothing.
   if (ts.isExpressionStatement(target.parent)) return undefined;
+  // A selection that gains the key field: only where nothing but named fields of the rows is read.
+  if (b.addsField && !readsNamedFieldsOnly(target)) return undefined;
   if (b.shape === 'result') {
     const p = target.parent;
     if (ts.isPropertyAccessExpression(p) && p.name.text === 'rows') {

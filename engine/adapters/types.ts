@@ -282,6 +282,12 @@ export interface Batched {
    * then would the single read have found it. Absent: some filter is not one (then no find-or-create rewrite).
    */
   rowFilters?: { field: string; value: string }[];
+  /**
+   * A field the batched selection adds to carry the key, which the single query's rows did not have (Drizzle
+   * `select({ id: t.id })` keyed by `t.parentId` gains `parentId: t.parentId`): offered only where the code reads
+   * nothing but named fields of the rows, so the extra field is never seen.
+   */
+  addsField?: string;
   /** What a missing single row reads as. */
   missing?: 'null' | 'undefined';
   /** Keys compared as strings (raw drivers return bigint/numeric as strings). */

@@ -430,6 +430,7 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   let rowField = field;
   const pieces: FixPiece[] = [fx.whole(k.eq.expression, 'inArray'), fx.whole(key, fx.KEYS)];
   let shape: Batched['shape'] = 'many';
+  let addsField: string | undefined;
   if (write) {
     if (!methods.includes('update') && !methods.includes('delete')) return undefined;
   } else {
@@ -437,10 +438,24 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
     if (!sel || methods.some((m) => /^(offset|groupBy|having|\$dynamic|for)$/.test(m))) return undefined;
     const joins = methods.some((m) => /Join$/.test(m));
     if (sel.arguments.length) {
-      const chosen = ts.isObjectLiteralExpression(sel.arguments[0]) ? sel.arguments[0].properties.find((p) => ts.isPropertyAssignment(p) && fx.unparen(p.initializer).getText() === k.col.getText()) : undefined;
+      const obj = sel.arguments[0];
+      if (!ts.isObjectLiteralExpression(obj)) return undefined;
+      const chosen = obj.properties.find((p) => ts.isPropertyAssignment(p) && fx.unparen(p.initializer).getText() === k.col.getText());
       const name = chosen ? fx.propName(chosen) : undefined;
-      if (!name || !/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
-      rowField = name;
+      if (chosen && (!name || !/^[A-Za-z_$][\w$]*$/.test(name))) return undefined;
+      if (name) rowField = name;
+      else {
+        // The selection lacks the key: it gains the key under the column's own field name, when no field has it.
+        const last = obj.properties[obj.properties.length - 1];
+        if (!last || obj.properties.some((p) => !ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) || obj.properties.some((p) => fx.propName(p) === field)) return undefined;
+        // On its own line, indented as the last field, where the selection lists one field a line.
+        const sfText = obj.getSourceFile().text;
+        const lineStart = sfText.lastIndexOf('\n', last.getStart() - 1) + 1;
+        const indent = /^[ \t]*/.exec(sfText.slice(lineStart))![0];
+        const ownLine = sfText.slice(lineStart, last.getStart()).trim() === '';
+        pieces.push({ start: last.getEnd(), end: last.getEnd(), text: `,${ownLine ? `\n${indent}` : ' '}${field}: ${k.col.getText()}` });
+        addsField = field;
+      }
     } else if (joins) return undefined;
     const limits = calls.filter((c) => fx.methodOf(c) === 'limit');
     if (limits.length > 1) return undefined;
@@ -458,8 +473,9 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
     shape,
     firstOfGroup: methods.includes('orderBy'),
     guardEmpty: true,
+    ...(addsField ? { addsField } : {}),
     imports: [{ module: 'drizzle-orm', name: 'inArray' }],
-    title: `inArray(${k.col.getText()}, …)${shape === 'first-many' ? ', each key\'s first row' : ''}`,
+    title: `inArray(${k.col.getText()}, …)${shape === 'first-many' ? ', each key\'s first row' : ''}${addsField ? `, selecting \`${addsField}\` too` : ''}`,
   };
 }
 
