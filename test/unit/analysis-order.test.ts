@@ -44,16 +44,19 @@ describe('analysis order', function () {
     });
   }
 
+  /** A flagged case's file as its not-flagged look-alike has it (same relative path), if there is one. */
+  const lookAlikeOf = (c: FixtureCase) => (rel: string): string | undefined => {
+    const abs = path.join(c.dir, '..', '..', 'not-flagged', c.name, rel.slice(`flagged/${c.name}/`.length));
+    return fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
+  };
+
   const edited = cases.filter((c) => c.verdict === 'flagged' && fs.existsSync(path.join(c.dir, '..', '..', 'not-flagged', c.name)));
 
   it('has multi-file cases with look-alikes to edit', () => assert.ok(edited.length > 5));
 
   for (const c of edited) {
     it(`${c.ruleId} · ${c.name}: a file analysed again after its siblings changed has a fresh project's findings`, () => {
-      const lookAlike = (rel: string): string | undefined => {
-        const abs = path.join(c.dir, '..', '..', 'not-flagged', c.name, rel.slice(`flagged/${c.name}/`.length));
-        return fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
-      };
+      const lookAlike = lookAlikeOf(c);
       for (const f of c.files) {
         const siblings = c.files.filter((g) => g !== f && lookAlike(g) !== undefined);
         if (!siblings.length) continue;
@@ -86,10 +89,7 @@ describe('analysis order', function () {
 
   for (const c of edited) {
     it(`${c.ruleId} · ${c.name}: after siblings changed on disk (Project.forget), a file has a fresh project's findings`, () => {
-      const lookAlike = (rel: string): string | undefined => {
-        const abs = path.join(c.dir, '..', '..', 'not-flagged', c.name, rel.slice(`flagged/${c.name}/`.length));
-        return fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
-      };
+      const lookAlike = lookAlikeOf(c);
       for (const f of c.files) {
         const siblings = c.files.filter((g) => g !== f && lookAlike(g) !== undefined);
         if (!siblings.length) continue;
