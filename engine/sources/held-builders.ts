@@ -134,18 +134,18 @@ function laterSteps(decl: ts.VariableDeclaration, use: ts.Identifier, passes: Pa
 export type Target = (call: ts.CallExpression) => { file: string; node: ts.SignatureDeclaration } | undefined;
 
 /**
- * A chain whose first call is a helper of the same file that returns a builder chain (`this.baseQuery()
- * .where(…).execute()`, `statusQuery(db).where(…)`): the returned chain, its root a parameter replaced by
- * the caller's argument, with the caller's remaining steps. Same file only: the returned chain's nodes
- * are resolved by the caller's provenance.
+ * A chain whose first call is a helper that returns a builder chain (`this.baseQuery().where(…).execute()`,
+ * `statusQuery(db).where(…)`, `getDownstream({ id }).groupBy(…).executeTakeFirst()` with the helper imported):
+ * the returned chain, its root a parameter replaced by the caller's argument, with the caller's remaining steps,
+ * and the file the helper is written in (its nodes are resolved by that file's provenance: `from`).
  */
-export function inlineReturnedBuilder(chain: Chain, path: string, target: Target): Chain | undefined {
+export function inlineReturnedBuilder(chain: Chain, path: string, target: Target): (Chain & { from: string }) | undefined {
   const k = chain.steps.findIndex((s) => s.call);
   const call = k >= 0 ? chain.steps[k].call : undefined;
   // The caller extends or runs what the helper returns (`.where(…).execute()`); a bare `await helper()` is the helper's own site.
   if (!call || k > 2 || !chain.steps.slice(k + 1).some((s) => s.call)) return undefined;
   const t = target(call);
-  if (!t || t.file !== path) return undefined;
+  if (!t) return undefined;
   const returned = returnedExpression(t.node);
   if (!returned || !(ts.isCallExpression(returned) || ts.isPropertyAccessExpression(returned))) return undefined;
   const inner = decomposeChain(returned);
@@ -160,7 +160,7 @@ export function inlineReturnedBuilder(chain: Chain, path: string, target: Target
       root = unparen(a);
     }
   }
-  return { root, steps: [...inner.steps, ...chain.steps.slice(k + 1)] };
+  return { root, steps: [...inner.steps, ...chain.steps.slice(k + 1)], from: t.file };
 }
 
 /** The one expression a function returns: an arrow's expression body, or its only `return`. */

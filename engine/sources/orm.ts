@@ -520,9 +520,46 @@ function siteFor(
   const inlined = inlineBuilderRoot(chain, declarationOf, value, passes);
   const viaVariable = inlined ? chainSite(project, path, inlined, outer, resolve, value) : undefined;
   if (viaVariable) return viaVariable;
-  // A builder returned by a helper of this file: `this.baseQuery().where(…).execute()`.
+  // A builder returned by a helper: `this.baseQuery().where(…).execute()`, or one imported from another file.
   const returned = inlineReturnedBuilder(inlined ?? chain, path, target);
-  return returned ? chainSite(project, path, returned, outer, resolve, value) : undefined;
+  if (!returned) return undefined;
+  if (returned.from === path) return chainSite(project, path, returned, outer, resolve, value);
+  // The helper's nodes are another file's: its provenance resolves them, the caller's the rest.
+  const sfOf = (n: ts.Node): ts.SourceFile | undefined => ts.findAncestor(n, ts.isSourceFile);
+  const helperSf = sfOf(returned.steps[0].node);
+  let other: ReturnType<typeof fileProvenance> | undefined;
+  try {
+    other = helperSf ? fileProvenance(project, returned.from, helperSf.text, helperSf) : undefined;
+  } catch {
+    other = undefined;
+  }
+  if (!other) return undefined;
+  const theirs = (e: ts.Expression): boolean => sfOf(e) === helperSf;
+  const resolveBoth = (e: ts.Expression): Binding | undefined => {
+    if (!theirs(e)) return resolve(e);
+    try {
+      return other!.resolve(e);
+    } catch {
+      return undefined;
+    }
+  };
+  const valueBoth = (e: ts.Expression): Value | undefined => {
+    if (!theirs(e)) return value(e);
+    try {
+      return other!.value(e);
+    } catch {
+      return undefined;
+    }
+  };
+  const crossSite = chainSite(project, path, returned, outer, resolveBoth, valueBoth);
+  if (!crossSite) return undefined;
+  // Ranges inside the helper are offsets of its file, not this one: the site keeps its columns, not their places.
+  const here = (c: ColumnUse): ColumnUse => {
+    const { range: _r, ...rest } = c;
+    return rest;
+  };
+  const { limitAt: _l, ...rest } = crossSite;
+  return { ...rest, filters: crossSite.filters.map(here), orderBy: crossSite.orderBy.map(here) };
 }
 
 /**
