@@ -224,7 +224,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
 
   /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
   private scopes = new Map<ts.Node, Map<string, ts.Node[]>>();
-  private exportsTable?: { named: Map<string, ExportEntry>; stars: string[] };
+  private exportsTable?: { named: Map<string, ExportEntry>; stars: string[]; commonJs?: ts.Expression };
   /**
    * Values of exported names computed without a cut (no cycle, no depth bound reached): those are what
    * any resolution would compute, so later resolutions reuse them instead of following the import
@@ -588,7 +588,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     // CommonJS: `require('pg')`.
     if (ts.isIdentifier(callee) && callee.text === 'require' && e.arguments.length === 1 && !this.declarationOf(callee)) {
       const spec = stringArg(e.arguments[0]);
-      return spec === undefined ? undefined : this.moduleValue(spec, '*', e, c);
+      return spec === undefined ? undefined : this.requiredValue(spec, e, c);
     }
     if (ts.isPropertyAccessExpression(callee)) {
       const method = callee.name.text;
@@ -968,6 +968,17 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return this.prov(file).exportValue(imported, c);
   }
 
+  /**
+   * What `require(spec)` returns: a project file that assigns `module.exports = x` hands out x itself
+   * (`const knex = require('../knex'); knex('links')…` with `module.exports = db`), any other module its namespace.
+   */
+  private requiredValue(spec: string, at: ts.Node, c: Ctx): Value | undefined {
+    const v = this.moduleValue(spec, '*', at, c);
+    if (v?.kind !== 'module') return v;
+    const target = this.prov(v.file);
+    return target.exports().commonJs ? target.exportValue('default', c) : v;
+  }
+
   // ---- Exports
 
   /** Whether the module an `export *` names may export `name` (a package: ask it; a project file: `mayExport`). */
@@ -977,10 +988,11 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return !file || mayExport(this.project, file, name);
   }
 
-  private exports(): { named: Map<string, ExportEntry>; stars: string[] } {
+  private exports(): { named: Map<string, ExportEntry>; stars: string[]; commonJs?: ts.Expression } {
     if (this.exportsTable) return this.exportsTable;
     const named = new Map<string, ExportEntry>();
     const stars: string[] = [];
+    let commonJs: ts.Expression | undefined;
     const hasMod = (n: ts.Node, k: ts.SyntaxKind): boolean =>
       ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === k);
     for (const st of this.sf.statements) {
@@ -1020,14 +1032,17 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
         // CommonJS: `module.exports = x`, `exports.db = x`, `module.exports.db = x`.
         const left = st.expression.left;
         const txt = left.getText(this.sf);
-        if (txt === 'module.exports') named.set('default', { kind: 'expr', node: st.expression.right });
+        if (txt === 'module.exports') {
+          named.set('default', { kind: 'expr', node: st.expression.right });
+          commonJs = st.expression.right;
+        }
         else {
           const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(txt);
           if (m) named.set(m[1], { kind: 'expr', node: st.expression.right });
         }
       }
     }
-    this.exportsTable = { named, stars };
+    this.exportsTable = { named, stars, commonJs };
     return this.exportsTable;
   }
 
