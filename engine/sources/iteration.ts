@@ -148,16 +148,25 @@ function lengthReceiver(cond: ts.Expression | undefined): ts.Expression | undefi
   return found;
 }
 
-function numericBound(cond: ts.Expression | undefined): number | undefined {
+function numericBound(cond: ts.Expression | undefined, counter?: string, start = 0): number | undefined {
   if (!cond) return undefined;
   const c = skipParens(cond);
   if (ts.isBinaryExpression(c) && ts.isNumericLiteral(c.right)) {
     const v = Number(c.right.text);
+    // The start counts only when the counter is what the condition compares.
+    const from = counter !== undefined && ts.isIdentifier(c.left) && c.left.text === counter ? start : 0;
     const op = c.operatorToken.kind;
-    if (op === ts.SyntaxKind.LessThanToken) return v;
-    if (op === ts.SyntaxKind.LessThanEqualsToken) return v + 1;
+    if (op === ts.SyntaxKind.LessThanToken) return Math.max(0, v - from);
+    if (op === ts.SyntaxKind.LessThanEqualsToken) return Math.max(0, v + 1 - from);
   }
   return undefined;
+}
+
+/** The literal a `for` counter starts from (`let i = 1`), else 0. */
+function literalStart(init: ts.ForInitializer | undefined): number {
+  if (!init || !ts.isVariableDeclarationList(init)) return 0;
+  const e = init.declarations[0]?.initializer;
+  return e && ts.isNumericLiteral(e) ? Number(e.text) : 0;
 }
 
 /** `i += n` with `n` other than the literal 1. */
@@ -201,7 +210,8 @@ function classifyFor(loop: ts.ForStatement): Partial<IterationScope> {
     });
     if (indexed) return { perElement: true, collectionExpr: indexed, collection: indexed.getText() };
   }
-  const bound = numericBound(loop.condition);
+  // From a literal start (`for (let year = 2020; year <= 2050; year++)`: 31 passes, not 2051).
+  const bound = numericBound(loop.condition, v, literalStart(loop.initializer));
   // A literal bound above a handful is a batch job over generated items, not a retry.
   if (bound !== undefined && bound > 10) return { perElement: true, collection: `${bound} iterations`, literalCount: bound };
   return { perElement: false };
