@@ -23,10 +23,11 @@ import { memoised } from '../engine/sources/memo';
 import { oneKeyBranch } from '../engine/sources/key-branch';
 import { stopsAtFirstHit } from '../engine/sources/first-hit';
 import type { QuerySite } from '../engine/sources/query-sites';
-import type { Range, RelatedLocation } from '../engine/types';
+import type { Fix, Range, RelatedLocation } from '../engine/types';
 import { defineRule } from './define-rule';
 import { collectWriteFix } from './n-plus-one-collect-fix';
 import { LISTENER_ADVICE, listenerDispatch } from './n-plus-one-listeners';
+import { nestedWriteDispatch } from './n-plus-one-nested-writes';
 import { isTestFilePath } from './one-off';
 import { batchFix } from './n-plus-one-fix';
 import { CHUNK_CALL, declaredFromChunkCall, spliceChunkNames } from './n-plus-one-chunks';
@@ -260,7 +261,7 @@ export default defineRule({
     languages: ['ts'],
     docs: {
       what:
-        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A write handed a list of entities that the library runs entity listeners for once per entity (TypeORM `remove(rows)`/`save(rows)`/`softRemove(rows)` and `@AfterRemove`/`@AfterInsert`… methods) is reported on the write when a listener runs a query, where the argument is a list by the code (an array literal, a declared array type, a many-row read, an array-typed relation of a read row); subscribers are not followed. A function or bound method handed to a project iterator (a function that calls it once per element of a list, also by handing it on: `this.loop(this.processItem.bind(this))`) runs its queries once per element. A list written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array, `Object.entries` of an object literal, `Array.from({ length: N })` with N a constant) repeats its query a fixed number of times whatever the data, so it is not a finding; a loop over data around it still is (priced × the list\'s length). So is a list a project function returns when each of its `return`s writes it out (`fixtures(id).nodes` of a function returning `{ nodes: [ … ] }`). A query that runs for one element of the loop at most is not a finding either: under `if (key === X)` or `case X:` in a loop over an object\'s keys (`Object.keys`/`Object.entries`/`for…in`: the keys are distinct; X a literal or a name from outside the loop), or the search of a loop that stores its result and leaves at the first row found (`row = await q; if (row) break;`). Code the project never runs is not judged: a loop after an unconditional `return`/`throw`, or in a function or method nothing in the project calls (by name; decorated methods, classes with a base class and exports of a non-private package count as called). A query only in a `catch` block (in the loop body or in a helper it calls) runs for the elements whose work failed: not a finding; a loop inside a `catch` still is. A query under `if (buf.length >= BATCH) { …; buf.length = 0 }` (or `buf = []`, `.splice(0)`, `.clear()`, also in a same-file function the branch calls) on a buffer that outlives each element runs once per BATCH elements: that is the batching, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`, also `code-migrations/`, `data_migrations/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, scripts that export nothing, define no function and await their queries at top level, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
+        'Flags a database query (ORM call or raw SQL) that runs once per element of a collection: inside `for`/`for…of`/`for…in`/`for await`/worklist `while` loops, inside `forEach`/`map`/`flatMap`/`reduce`/`filter`/`some`/`every`/`find` callbacks (also under `Promise.all` and `$transaction`), and through helper functions, in the same file or imported, that run a query (a helper running several queries per element gives one finding on the call, naming and locating each query, priced on the costliest (the others may sit under conditions that caller never meets); a query reached both in the loop and through a recursive call in it is one finding). Reads and writes alike. A write handed a list of entities that the library runs entity listeners for once per entity (TypeORM `remove(rows)`/`save(rows)`/`softRemove(rows)` and `@AfterRemove`/`@AfterInsert`… methods) is reported on the write when a listener runs a query, where the argument is a list by the code (an array literal, a declared array type, a many-row read, an array-typed relation of a read row); subscribers are not followed. A write handing the library a list it inserts one statement per row is reported on the write, with no loop written (Prisma\'s nested `create: rows.map(…)`, where a nested `createMany` is one INSERT; a list written out in the code is a fixed number of rows). A function or bound method handed to a project iterator (a function that calls it once per element of a list, also by handing it on: `this.loop(this.processItem.bind(this))`) runs its queries once per element. A list written out in the code (`for (const role of [\'admin\', \'member\'])`, an imported constant array, `Object.entries` of an object literal, `Array.from({ length: N })` with N a constant) repeats its query a fixed number of times whatever the data, so it is not a finding; a loop over data around it still is (priced × the list\'s length). So is a list a project function returns when each of its `return`s writes it out (`fixtures(id).nodes` of a function returning `{ nodes: [ … ] }`). A query that runs for one element of the loop at most is not a finding either: under `if (key === X)` or `case X:` in a loop over an object\'s keys (`Object.keys`/`Object.entries`/`for…in`: the keys are distinct; X a literal or a name from outside the loop), or the search of a loop that stores its result and leaves at the first row found (`row = await q; if (row) break;`). Code the project never runs is not judged: a loop after an unconditional `return`/`throw`, or in a function or method nothing in the project calls (by name; decorated methods, classes with a base class and exports of a non-private package count as called). A query only in a `catch` block (in the loop body or in a helper it calls) runs for the elements whose work failed: not a finding; a loop inside a `catch` still is. A query under `if (buf.length >= BATCH) { …; buf.length = 0 }` (or `buf = []`, `.splice(0)`, `.clear()`, also in a same-file function the branch calls) on a buffer that outlives each element runs once per BATCH elements: that is the batching, not a finding. Test files are skipped unless `lintTests` (or the rule option `includeTests`); one-off code — seeds, backfills, migrations written as code (folders `seed(s)/`, `backfill(s)/`, `migration(s)/`, also `code-migrations/`, `data_migrations/`; files `seed*`, `backfill*`, `migrate*`), scripts run by hand (`scripts/`, `tmp/`, `upgrades/` …), files only non-application package.json scripts run, scripts that export nothing, define no function and await their queries at top level, `oneOff.include` globs — is reported as `info` with the reason and ranked after every request-path finding (the rule option `includeOneOffScripts: true` keeps its severity): it runs once, not per request, but is never dropped; code run in the background (a `cron/` folder, a route a `vercel.json` `crons` entry calls, a workspace package named as a worker — `@acme/worker`, `jobs` — that is not a Cloudflare Worker) keeps its severity and ranks after request paths, before one-off code.',
       why:
         'Each statement pays a client↔server round trip plus parse/plan/executor start-up, whatever it returns. N statements for N elements cost N round trips; one statement with `IN`/`= ANY($1)` costs one, and PostgreSQL serves the N keys from the same index descent path. Running them concurrently does not help much: each still holds a pool connection and a backend.',
       example: {
@@ -320,7 +321,7 @@ export default defineRule({
     let refs: Map<string, number> | undefined;
     const identifierRefs = (): Map<string, number> => (refs ??= identifierCounts(sf));
     // `listHelper`: a helper that takes a list, called with one element's list (rules/n-plus-one-list-helper-fix.ts).
-    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef, advice?: string, listHelper?: FunctionRef): void => {
+    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef, advice?: string, listHelper?: FunctionRef, given?: Fix): void => {
       // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
       if (inUncalledFunction(node, sf, identifierRefs)) return;
       // Nor does a loop in a method nothing in the project calls, or after an unconditional return (engine/sources/dead-code.ts).
@@ -368,7 +369,8 @@ export default defineRule({
       // Through a helper: batched only when the query is the helper's own body (not further down).
       // A receiver typed `any` returns `any` rows: a rewrite keyed on their type would not type-check.
       const fix =
-        priced.length > 1 || site.untypedReceiver
+        given ??
+        (priced.length > 1 || site.untypedReceiver
           ? undefined
           : !viaHelper
             ? (batchFix(ctx, site, node, scope) ?? collectWriteFix(ctx, site, node, scope))
@@ -376,7 +378,7 @@ export default defineRule({
               ? listHelperFix(ctx, site, node, scope, listHelper)
               : helper && !reached.path.length && !reached.loopedInHelper
               ? (helperBatchFix(ctx, site, node, scope, helper) ?? siblingBatchFix(ctx, site, node, scope, helper) ?? siblingWriteFix(ctx, site, node, scope, helper) ?? listHelperFix(ctx, site, node, scope, helper))
-              : undefined;
+              : undefined);
       const range: Range = { start: node.getStart(), end: node.getEnd() };
       ctx.report({
         message,
@@ -425,6 +427,17 @@ export default defineRule({
       const node = findNode(sf, site.range);
       const l = node ? listenerDispatch(ctx, graph, sf, site, node) : undefined;
       if (node && l) report(node, l.scope, [l.scope, ...enclosingIterations(node, inPlace)], l.reached, l.via, undefined, LISTENER_ADVICE);
+    }
+
+    // 1c. A list a write hands the library, which inserts it one row per statement (rules/n-plus-one-nested-writes.ts);
+    // inside a loop the write is already a finding of that loop.
+    for (const site of sites) {
+      if (!site.executes || site.kind !== 'write') continue;
+      const node = findNode(sf, site.range);
+      if (!node || !ts.isCallExpression(node)) continue;
+      const outer = enclosingIterations(node, inPlace);
+      if (outer.some((s) => s.perElement)) continue;
+      for (const w of nestedWriteDispatch(ctx.file.path, site, node)) report(node, w.scope, [w.scope, ...outer], w.reached, w.via, undefined, w.advice, undefined, w.fix);
     }
 
     // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).

@@ -370,6 +370,19 @@ export interface SelectInput {
   insertOption(key: string, value: string): Fix | undefined;
 }
 
+/** A list a write call hands the library, which inserts its elements one statement each (AdapterRules.nestedRowWrites). */
+export interface NestedRowWrite {
+  /** The list expression as written (`rows.map((r) => ({ … }))`). */
+  list: ts.Expression;
+  /** The collection it is made from: the receiver of `.map`, else the list itself. */
+  collection: ts.Expression;
+  /** The relation (or table) the rows go to, as written. */
+  relation: string;
+  advice: string;
+  /** The one-statement form in place of the list write, when the rows are flat (no nested writes of their own). */
+  rewrite?: FixPiece & { title: string };
+}
+
 export interface AdapterRules {
   /** How to batch, in the library's own words (n-plus-one message). */
   batchAdvice(site: QuerySite): string;
@@ -378,6 +391,11 @@ export interface AdapterRules {
    * `@AfterRemove` method once per row), for this site's operation; undefined when the operation runs none.
    */
   entityListeners(site: QuerySite): string[] | undefined;
+  /**
+   * Lists inside a write call's arguments that the library writes one row at a time, one statement per element
+   * (Prisma's nested `create: rows.map(…)`), each with the relation written and the advice in the library's words.
+   */
+  nestedRowWrites(site: QuerySite, call: ts.CallExpression): NestedRowWrite[];
   /** The library's word for a row limit in a call (`take`, `limit`). */
   limitWord: string;
   /** Rows come back with typed keys (numbers stay numbers, decimals are objects), not driver strings. */

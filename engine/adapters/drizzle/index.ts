@@ -645,6 +645,7 @@ export const drizzle: Adapter<'drizzle'> = {
   rules: {
     batchAdvice,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: true,
     transactionCallbacks: ['transaction'],

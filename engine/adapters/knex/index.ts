@@ -362,6 +362,7 @@ export const knex: Adapter<'knex'> = {
   rules: {
     batchAdvice,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],

@@ -315,6 +315,7 @@ export const kysely: Adapter<'kysely'> = {
   rules: {
     batchAdvice,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['transaction.execute'],

@@ -103,6 +103,7 @@ export const pg: Adapter<'pg'> = {
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: false,
     // BEGIN/COMMIT are statements of their own: no callback runs in one.

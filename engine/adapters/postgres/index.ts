@@ -97,6 +97,7 @@ export const postgres: Adapter<'postgres'> = {
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['begin'],

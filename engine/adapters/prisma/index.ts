@@ -30,6 +30,7 @@ import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
+import { nestedRowWrites } from './nested-writes';
 
 const READS = new Set([
   'findUnique',
@@ -581,6 +582,7 @@ export const prisma: Adapter<'prisma'> = {
   rules: {
     batchAdvice,
     entityListeners: () => undefined,
+    nestedRowWrites,
     limitWord: 'take',
     typedRowKeys: true,
     transactionCallbacks: ['$transaction'],

@@ -314,6 +314,7 @@ export const sequelize: Adapter<'sequelize'> = {
   rules: {
     batchAdvice,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: false,
     // A managed transaction's queries name it in their options ({ transaction: t }), not through a receiver.

@@ -74,6 +74,7 @@ export const slonik: Adapter<'slonik'> = {
   rules: {
     batchAdvice: () => RAW_SQL_BATCH_ADVICE,
     entityListeners: () => undefined,
+    nestedRowWrites: () => [],
     limitWord: 'limit',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],

@@ -432,6 +432,7 @@ export const typeorm: Adapter<'typeorm'> = {
   rules: {
     batchAdvice,
     entityListeners: (site) => (site.kind === 'write' ? ENTITY_LISTENERS[site.operation] : undefined),
+    nestedRowWrites: () => [],
     limitWord: 'take',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
