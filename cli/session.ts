@@ -113,13 +113,27 @@ export class LintSession {
     return this.project.usageDigest();
   }
 
+  /**
+   * The results in the tasks' order. With the prefilter on, the files that reach a data library are analysed
+   * first: only their rules ask for the project-wide usage facts, and a usage pass that comes before the other
+   * files' analyses gives them their usage summary from the same parse (Project.unreached). Those analyses read
+   * texts only (no rule, no memo, no tree kept), so moving them after the others changes no result.
+   */
   analyze(tasks: readonly FileTask[]): AnalysisOut[] {
-    return tasks.map((t) => {
-      this.give(t);
-      const { result, inputs } = this.project.analyzeTracked(t.path);
+    for (const t of tasks) this.give(t);
+    const order = tasks.map((_, i) => i);
+    if (this.project.reachFilter) {
+      const reaches = tasks.map((t) => this.project.mayReach(t.path));
+      order.sort((a, b) => Number(reaches[b]) - Number(reaches[a]) || a - b);
+    }
+    const outs: AnalysisOut[] = new Array(tasks.length);
+    for (const i of order) {
+      const path = tasks[i].path;
+      const { result, inputs } = this.project.analyzeTracked(path);
       this.bound();
-      return { path: t.path, result, inputs };
-    });
+      outs[i] = { path, result, inputs };
+    }
+    return outs;
   }
 
   /** Drops trees and derived values when they are over this thread's budget. */
