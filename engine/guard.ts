@@ -12,6 +12,13 @@
  * runs add to it, and it reads them back.
  */
 
+/**
+ * Files larger than this (in characters of text; the CLI checks bytes on disk) are skipped with a reason:
+ * generated bundles, dumps. The project-wide scans (callers, dead code, implementations, the prefilter) do not
+ * read past it either.
+ */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
 /** The engine's limits on hostile sizes; each one hit is reported as a `limit` problem. */
 export const LIMITS = {
   /** Bracket nesting of a TypeScript/JavaScript file: deeper files are not parsed (the parser recurses per level). */

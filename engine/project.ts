@@ -9,7 +9,7 @@ import { type QuerylensConfig, defaultConfig } from './config';
 import { type ProjectServices, type ReportedFinding, RuleContext } from './context';
 import { CostModel } from './model';
 import { disableLineFix } from './fixes';
-import { type Incident, collectIncidents, isStackOverflow, replayIncidents } from './guard';
+import { type Incident, MAX_FILE_BYTES, collectIncidents, isStackOverflow, replayIncidents } from './guard';
 import { findingScope, hoverBudget } from './model/budgets';
 import { hoverMarkdown } from './model/hover';
 import { listQueries, type QueryList } from './queries';
@@ -41,8 +41,7 @@ import type { AnalysisResult, Finding, Measured, Problem, Range, RunsIn, Severit
 import type { Rule } from '../rules/define-rule';
 import { allRules } from '../rules';
 
-/** Files larger than this are skipped with a reason: generated bundles, dumps. */
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+export { MAX_FILE_BYTES };
 
 export interface ProjectHost {
   /** Reads a project file that was not given with setFile (an imported helper); undefined if absent. */

@@ -7,6 +7,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
+import { MAX_FILE_BYTES } from '../guard';
 import type { ProjectServices } from '../context';
 import { isolatedReads, namesWord, namingRead, noteRead } from '../reads';
 import type { Range } from '../types';
@@ -14,7 +15,6 @@ import { findNode, resolveCallee } from './call-graph';
 import { fileProvenance } from './provenance';
 import { identifiersNamed, isTsLike } from './ts-ast';
 
-const MAX_FILE = 2 * 1024 * 1024;
 /** Past this many files naming the function, its callers are not read (a name that common is not one function's). */
 const MAX_NAMING_FILES = 40;
 
@@ -44,7 +44,7 @@ function notAReference(id: ts.Identifier): boolean {
  */
 const namingIndex = new WeakMap<readonly string[], { texts: [string, string][]; byName: Map<string, ReadonlySet<string>> }>();
 
-/** The project files (TypeScript, not declarations, at most MAX_FILE) whose text names `name` as a word. */
+/** The project files (TypeScript, not declarations, at most MAX_FILE_BYTES) whose text names `name` as a word. */
 function filesNaming(project: ProjectServices, files: readonly string[], name: string): ReadonlySet<string> {
   // The answer depends on which files name it: one entry for that set (engine/reads.ts), not every path.
   noteRead(namingRead(name));
@@ -55,7 +55,7 @@ function filesNaming(project: ProjectServices, files: readonly string[], name: s
       for (const f of files) {
         if (!isTsLike(f)) continue;
         const t = project.fileText(f);
-        if (t !== undefined && t.length <= MAX_FILE) texts.push([f, t]);
+        if (t !== undefined && t.length <= MAX_FILE_BYTES) texts.push([f, t]);
       }
     });
     index = { texts, byName: new Map() };

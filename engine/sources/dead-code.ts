@@ -15,11 +15,11 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
+import { MAX_FILE_BYTES } from '../guard';
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
 import { innermostNode, isTsLike } from './ts-ast';
 
-const MAX_FILE = 2 * 1024 * 1024;
 
 const hasModifier = (n: ts.Node, kind: ts.SyntaxKind): boolean => !!ts.canHaveModifiers(n) && !!ts.getModifiers(n)?.some((m) => m.kind === kind);
 const hasDecorators = (n: ts.Node): boolean => ts.canHaveDecorators(n) && !!ts.getDecorators(n)?.length;
@@ -119,7 +119,7 @@ function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c
   for (const f of files) {
     const text = f === file ? sf.text : project.fileText(f);
     if (text === undefined || !text.includes(c.name)) continue;
-    if (text.length > MAX_FILE) return true;
+    if (text.length > MAX_FILE_BYTES) return true;
     if (!word.test(text)) continue;
     if (!isTsLike(f)) return true;
     const tree = f === file ? sf : project.tsAst(f);

@@ -7,6 +7,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { MAX_FILE_BYTES } from '../guard';
 import type { ProjectServices } from '../context';
 import { isTsLike } from './ts-ast';
 
@@ -20,7 +21,6 @@ interface Index {
   extenders: Map<string, string[]>;
 }
 
-const MAX_FILE = 2 * 1024 * 1024;
 
 /** `class C … implements A, B {`: the class name and the heritage list (engine/sources/reach.ts reads them too). */
 export const IMPLEMENTS = /\bclass\s+([A-Za-z_$][\w$]*)[^{;]*?\bimplements\s+([^{]+)\{/g;
@@ -45,7 +45,7 @@ function buildIndex(project: ProjectServices, files: string[]): Index {
   for (const file of files) {
     if (!isTsLike(file) || file.endsWith('.d.ts')) continue;
     const text = project.fileText(file);
-    if (text === undefined || text.length > MAX_FILE) continue;
+    if (text === undefined || text.length > MAX_FILE_BYTES) continue;
     const obj = new RegExp(TYPED_OBJECT);
     for (let m = obj.exec(text); m; m = obj.exec(text)) {
       const n = m[2].replace(/^.*\./, '');

@@ -19,6 +19,7 @@
  * library's module.
  */
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
+import { MAX_FILE_BYTES } from '../guard';
 import { EXTENDS, heritageNames, IMPLEMENTS, TYPED_OBJECT } from './implementations';
 import { isTsLike } from './ts-ast';
 
@@ -31,9 +32,6 @@ export interface ReachHost {
   /** Whether a file is a schema source (by path or content). */
   schemaSource(path: string, text: string): boolean;
 }
-
-/** Past this size a file is not scanned: it reaches (the analysis reports it skipped, or reads it whole). */
-const MAX_SCAN = 2 * 1024 * 1024;
 
 const CLIENT_METHODS = CLIENT_METHOD_NAMES.length ? new RegExp(`(?<![\\w$])(?:${CLIENT_METHOD_NAMES.map(escapeRe).join('|')})(?![\\w$])`) : undefined;
 
@@ -138,7 +136,8 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
   const text = host.text(path);
   if (text === undefined) return none;
   const interfaces = text.includes('interface');
-  if (path.endsWith('.sql') || text.length > MAX_SCAN) return { ...none, seed: true, interfaces };
+  // Past MAX_FILE_BYTES a file is not scanned: it reaches (the analysis reports it skipped, or reads it whole).
+  if (path.endsWith('.sql') || text.length > MAX_FILE_BYTES) return { ...none, seed: true, interfaces };
   if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text), interfaces };
   let seed = host.schemaSource(path, text) || (CLIENT_METHODS?.test(text) ?? false);
   const imports: string[] = [];
