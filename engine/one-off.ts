@@ -18,9 +18,12 @@
 import picomatch from 'picomatch';
 import type { QuerylensConfig } from './config';
 
-/** A directory segment naming one-off code: migrations, data migrations, seeds, backfills, hand-run and temporary scripts, upgrades. */
+/**
+ * A directory segment naming one-off code: migrations, data migrations, seeds, backfills, hand-run and temporary scripts, upgrades;
+ * also as a hidden folder (logto's `.scripts/`).
+ */
 const ONE_OFF_DIR =
-  /(^|\/)(migrations?|(?:data|manual)[-_]?migrations?|(?:[a-z0-9]+[-_])+migrations|seeds?|seeders?|seeding|backfills?|scripts?|dev[-_]?scripts?|one[-_]?offs?|temp|tmp|upgrades?|upgrade[-_]scripts?|alterations?)\//i;
+  /(^|\/)\.?(migrations?|(?:data|manual)[-_]?migrations?|(?:[a-z0-9]+[-_])+migrations|seeds?|seeders?|seeding|backfills?|scripts?|dev[-_]?scripts?|one[-_]?offs?|temp|tmp|upgrades?|upgrade[-_]scripts?|alterations?)\//i;
 /**
  * A file named as a seed, backfill, migration, upgrade or alteration script (`seed.ts`, `seed-users.ts`,
  * `backfill-attribute-values.ts`, `migrate-data.sql`, `upgrade-v2.ts`, `alter-tables.sql`), also behind a
