@@ -142,7 +142,7 @@ export function collectWriteFix(ctx: RuleContext, site: QuerySite, node: ts.Node
 interface Placed {
   call: ts.CallExpression;
   stmt: ts.ExpressionStatement;
-  fn: ts.FunctionLikeDeclaration;
+  fn: ts.FunctionLikeDeclaration | ts.SourceFile;
   loop: ts.ForOfStatement;
   inTx: boolean;
 }
@@ -162,7 +162,7 @@ function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (perElementErrorHandling(node, scope) || leavesLoop(scope.body)) return undefined;
   if (otherQueries(ctx, site, scope)) return undefined;
   const root = chainRoot(node.expression);
-  const inTx = !!root && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
+  const inTx = !!root && !ts.isSourceFile(anchor.fn) && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
   return { call: node, stmt, fn: anchor.fn, loop: scope.node, inTx };
 }
 

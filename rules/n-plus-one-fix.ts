@@ -224,8 +224,24 @@ export function readNames(node: ts.Node): Set<string> {
   return out;
 }
 
-/** The statement holding the loop, sitting directly in a block of an async function. */
-export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration } | undefined {
+/** Does `node` await at the module's top level (not inside a function): the file is a module that may await there? */
+function awaitsAtTopLevel(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isAwaitExpression(n) || (ts.isForOfStatement(n) && !!n.awaitModifier)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/**
+ * The statement holding the loop, sitting directly in a block of an async function — or at a module's top level
+ * (also in a block there) where the statement itself awaits, so the new statement may await too (`fn` is then
+ * the source file).
+ */
+export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration | ts.SourceFile } | undefined {
   let n: ts.Node = scope.node;
   if (scope.kind === 'callback') {
     // The callback: climb to the statement holding the iterating call.
@@ -234,15 +250,16 @@ export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn
       n = n.parent;
     }
   }
-  if (!n.parent || !ts.isBlock(n.parent) || !ts.isStatement(n)) return undefined;
+  if (!n.parent || !(ts.isBlock(n.parent) || ts.isSourceFile(n.parent)) || !ts.isStatement(n)) return undefined;
   let fn: ts.Node | undefined = n.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
-  if (!fn || !(fn as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return undefined;
+  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  if (!fn) return undefined;
+  if (ts.isSourceFile(fn) ? !awaitsAtTopLevel(n) : !(fn as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return undefined;
   // Another per-element loop around the new statement would make it an N+1 itself, unless
   // the collection is that loop's element (a chunk: the batched query takes it whole).
   const coll = scope.collectionExpr ? unparen(scope.collectionExpr).getText() : undefined;
   if (enclosingIterations(n).some((s) => s.perElement && (!s.element || s.element !== coll))) return undefined;
-  return { stmt: n, fn: fn as ts.FunctionLikeDeclaration };
+  return { stmt: n, fn: fn as ts.FunctionLikeDeclaration | ts.SourceFile };
 }
 
 /** Edits that make `name` importable from `module` (nothing when it is already). */
@@ -404,7 +421,10 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   // Reads: prefetched before the loop (n-plus-one-prefetch-fix.ts), the key read from the element as written.
   if (!adapterOf(site.library).rules.isWrite(site, node, node.getText())) return site.kind === 'read' ? prefetchFix(ctx, site, node, scope) : undefined;
   const el = scope.element;
-  if (!el || !scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
+  if (!el || !scope.collectionExpr) return undefined;
+  // A collection that is not a plain reference (`rules.filter(…)`) is evaluated once by the loop: the one statement
+  // must evaluate it once too (checked below).
+  const plainColl = isPlainRef(scope.collectionExpr);
   if (scope.kind !== 'for-of' && scope.kind !== 'callback') return undefined;
   if (scope.kind === 'callback' && !/^(map|forEach|flatMap)$/.test(scope.method ?? '')) return undefined;
   if (perElementErrorHandling(node, scope)) return undefined;
@@ -412,7 +432,8 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!sf) return undefined;
   const anchor = anchorStatement(scope);
   if (!anchor) return undefined;
-  const coll = unparen(scope.collectionExpr).getText();
+  const collExpr = unparen(scope.collectionExpr);
+  const coll = plainColl || ts.isCallExpression(collExpr) || ts.isPropertyAccessExpression(collExpr) || ts.isElementAccessExpression(collExpr) ? collExpr.getText() : `(${collExpr.getText()})`;
   // Nothing the query reads may be declared inside the loop, except the element.
   const shadowed = loopBindings(scope.node, node);
   for (const id of identifiersRead(node)) if (id.text !== el && shadowed(id)) return undefined;
@@ -440,6 +461,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
       if (b && key) batched = { text: render(node, b.pieces, keysOf(key)), title: b.title, imports: b.imports, guardEmpty: b.guardEmpty };
     }
     if (!batched) return undefined;
+    if (!plainColl && (batched.guardEmpty || batched.text.split(coll).length !== 2)) return undefined;
     const edits: TextEdit[] = [];
     for (const imp of batched.imports ?? []) {
       const e = importEdits(ctx, sf, imp.module, imp.name);
@@ -449,7 +471,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     // Some batched forms throw on an empty list (an empty `IN ()`).
     const stmt = batched.guardEmpty ? `if (${coll}.length) await ${batched.text};` : `await ${batched.text};`;
     edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getEnd() }, newText: stmt });
-    return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`, safety: 'suggestion', edits };
+    return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`.replace(/\s*\n\s*/g, ''), safety: 'suggestion', edits };
   }
 
   return undefined;
@@ -479,7 +501,7 @@ export interface ReadHoist {
   /** The expression in the loop that the Map lookup replaces (the query itself, or a helper's call). */
   target: ts.Node;
   scope: IterationScope;
-  anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration };
+  anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration | ts.SourceFile };
   coll: string;
   sf: ts.SourceFile;
   /**

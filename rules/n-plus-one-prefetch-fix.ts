@@ -348,7 +348,7 @@ function createdRows(ctx: RuleContext, site: QuerySite, scope: IterationScope): 
  * `…OrThrow`/`…OrFail`: before the loop it would run even for an empty collection), and a loop that does
  * not write what it reads.
  */
-function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration }, outerOk: (n: ts.Identifier) => boolean): Fix | undefined {
+function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration | ts.SourceFile }, outerOk: (n: ts.Identifier) => boolean): Fix | undefined {
   if (/OrThrow|OrFail/.test(site.operation) || !namesRead(node).every((n) => outerOk(n))) return undefined;
   const awaited = node.parent;
   if (!ts.isAwaitExpression(awaited)) return undefined;

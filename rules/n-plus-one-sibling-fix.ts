@@ -98,7 +98,7 @@ export interface SiblingPlan {
   /** The keys of the whole collection as source text at the loop, and the collection. */
   keysExpr: string;
   coll: string;
-  anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration };
+  anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration | ts.SourceFile };
   sf: ts.SourceFile;
   sameFile: boolean;
 }

@@ -25,6 +25,7 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/prisma-workspace-star-client-type': "imports its workspace package '@acme/db' (which re-exports the generated client), and the proof project does not link workspace packages",
   'n-plus-one/drizzle-unique-key-partly.ts': "its relational `where: (table, { eq }) => …` callback meets drizzle-orm's SQL type through both the package's ESM and CJS declarations under the proof's nodenext options (TS2322/TS2769 'separate declarations of a private property'), a clash of the proof's module setup, not of the fix",
   'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
+  'n-plus-one/top-level-await-script.ts': 'awaits at its top level, which the proof compiles as CommonJS (nodenext, no package.json "type": "module"): TS1309 as written; its fix (a top-level awaited createMany) is checked to add no diagnostic',
   'over-fetching/orm-typeorm-sequelize': 'its Sequelize model User declares no attributes (Model {}), so reading org_id is a type error',
   'over-fetching/orm-prisma.ts': 'no schema.prisma: the Prisma client has no models',
   'over-fetching/handed-to-helper.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
