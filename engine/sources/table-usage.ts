@@ -141,9 +141,14 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
 const IDENTIFIER = /^"?([A-Za-z_][A-Za-z0-9_$]*)"?$/;
 const WRITE_TARGET = /\b(insert\s+into|update|delete\s+from|merge\s+into|copy)\s+(?:only\s+)?(?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?([A-Za-z_][\w$]*)"?/gi;
 
+/** Method and key words that add rows, whatever the library: `x.repo.create(…)`, `{ repos: { createMany: … } }`. */
+const INSERT_WORDS = /^(create|createMany|createManyAndReturn|connectOrCreate|upsert|insert|insertInto|bulkCreate|bulkInsert|save|findOrCreate)$/;
+
 /**
  * Names in string literals that may stand for a table a write reaches (see FileUsage.mentions); `inserts`
- * gets those but the targets of an UPDATE or DELETE text.
+ * gets those but the targets of an UPDATE or DELETE text, and, read from the code whether or not a query
+ * site was recognised there, the receiver of an inserting call (`tx.contactChannel.create(…)` → `contactChannel`)
+ * and the key an inserting key sits under (`contactChannels: { create: … }` → `contactChannels`).
  */
 export function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set<string>, inserts?: Set<string>): void {
   // The parent is passed down: a transient tree has no parent pointers.
@@ -164,10 +169,25 @@ export function literalMentions(sf: ts.SourceFile, out: Set<string>, writes: Set
         }
       }
     }
+    if (inserts) {
+      // `<recv>.<name>.create(…)`: the name the call adds rows under.
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && INSERT_WORDS.test(n.expression.name.text)) {
+        const recv = n.expression.expression;
+        if (ts.isPropertyAccessExpression(recv)) inserts.add(`${INSERT_CALL}${recv.name.text}`);
+      }
+      // `{ <name>: { create: … } }`: a nested write adding rows under a relation key.
+      if (ts.isPropertyAssignment(n) && ts.isObjectLiteralExpression(n.initializer) && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name))) {
+        const init = n.initializer;
+        if (init.properties.some((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && INSERT_WORDS.test(p.name.text))) inserts.add(`${INSERT_CALL}${n.name.text}`);
+      }
+    }
     n.forEachChild((c) => visit(c, n));
   };
   visit(sf, undefined);
 }
+
+/** Prefix of an `insertMentions` entry read from code (a call's receiver, a nested write's key), not from a literal. */
+const INSERT_CALL = '\u0000';
 
 const TEXT_TYPE = /^(text|varchar|character varying)(\(|$)/;
 
@@ -196,6 +216,8 @@ export class ProjectUsage {
   private readonly mentions = new Set<string>();
   private readonly insertMentions = new Set<string>();
   private readonly insertMentionsFolded = new Set<string>();
+  /** Lower-cased receivers of inserting calls and keys of nested inserting writes (`FileUsage.insertMentions`). */
+  private readonly insertCalls = new Set<string>();
   private readonly jsonParsed = new Set<string>();
   private writeTexts = 0;
   /** Statements and ORM calls seen in application code: with none, "never written" says nothing. */
@@ -207,8 +229,11 @@ export class ProjectUsage {
     for (const w of u.inserts ?? u.writes) this.inserts.add(w);
     for (const m of u.mentions) this.mentions.add(m);
     for (const m of u.insertMentions ?? u.mentions) {
-      this.insertMentions.add(m);
-      this.insertMentionsFolded.add(m.toLowerCase());
+      if (m.startsWith(INSERT_CALL)) this.insertCalls.add(m.slice(1).toLowerCase().replace(/_/g, ''));
+      else {
+        this.insertMentions.add(m);
+        this.insertMentionsFolded.add(m.toLowerCase());
+      }
     }
     for (const j of u.jsonParsed ?? []) this.jsonParsed.add(j);
     this.writeTexts += u.writeTexts.size;
@@ -248,6 +273,12 @@ export class ProjectUsage {
   mayInsert(t: TableInfo): boolean | undefined {
     if (this.queries === 0 || (this.writes.size === 0 && this.writeTexts === 0)) return undefined;
     if (this.inserts.has(tableKey(t))) return true;
+    // Code that adds rows under the table's or model's name, one the extractors did not follow (`tx.contactChannel.create`
+    // through an unresolved client, a nested `contactChannels: { create }`).
+    for (const n of [t.name, t.modelName]) {
+      const k = n?.toLowerCase().replace(/_/g, '');
+      if (k && [k, `${k}s`, `${k}es`].some((x) => this.insertCalls.has(x) || this.insertCalls.has(x.replace(/y(s|es)$/, 'ies')))) return true;
+    }
     // A quoted name with capitals is written with them (`"Org"`, the model `Org`); `'org'` is another word.
     if (t.name !== t.name.toLowerCase()) return this.insertMentions.has(t.name) || (t.modelName !== undefined && this.insertMentions.has(t.modelName));
     return this.insertMentionsFolded.has(t.name);
@@ -268,6 +299,7 @@ export class ProjectUsage {
       inserts: [...this.inserts].sort(),
       mentions: [...this.mentions].filter((m) => names.has(m)).sort(),
       insertMentions: [...this.insertMentions].filter((m) => names.has(m.toLowerCase())).sort(),
+      insertCalls: [...this.insertCalls].sort(),
       jsonParsed: [...this.jsonParsed].sort(),
       values,
     });
