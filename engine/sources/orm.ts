@@ -535,22 +535,20 @@ function siteFor(
   }
   if (!other) return undefined;
   const theirs = (e: ts.Expression): boolean => sfOf(e) === helperSf;
-  const resolveBoth = (e: ts.Expression): Binding | undefined => {
-    if (!theirs(e)) return resolve(e);
-    try {
-      return other!.resolve(e);
-    } catch {
-      return undefined;
-    }
-  };
-  const valueBoth = (e: ts.Expression): Value | undefined => {
-    if (!theirs(e)) return value(e);
-    try {
-      return other!.value(e);
-    } catch {
-      return undefined;
-    }
-  };
+  const prov = other;
+  // A node of the helper's file asks its provenance (a failure there is no answer), any other the caller's.
+  const either =
+    <T>(mine: (e: ts.Expression) => T | undefined, ask: (e: ts.Expression) => T | undefined) =>
+    (e: ts.Expression): T | undefined => {
+      if (!theirs(e)) return mine(e);
+      try {
+        return ask(e);
+      } catch {
+        return undefined;
+      }
+    };
+  const resolveBoth = either(resolve, (e) => prov.resolve(e));
+  const valueBoth = either(value, (e) => prov.value(e));
   const crossSite = chainSite(project, path, returned, outer, resolveBoth, valueBoth);
   if (!crossSite) return undefined;
   // Ranges inside the helper are offsets of its file, not this one: the site keeps its columns, not their places.
