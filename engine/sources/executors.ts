@@ -48,10 +48,13 @@ function compute(project: ProjectServices, file: string, node: ts.SignatureDecla
   const prov = fileProvenance(project, file);
   const body = (node as ts.FunctionLikeDeclaration).body;
   if (!body) return declaredExecutor(prov, node);
+  // What a call forwards must be one of the parameters (derivedParam): without any, or in a call none of whose
+  // arguments is one, nothing is forwarded, and where the call goes (a resolution, an executor summary) is not asked.
+  if (!node.parameters.length) return undefined;
   let found: Executor | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n)) {
+    if (ts.isCallExpression(n) && n.arguments.some((a) => derivedParam(prov, node, a, 0) !== undefined)) {
       const target = sinkOf(project, prov, n);
       const arg = target ? n.arguments[target.sqlParam] : undefined;
       const p = arg ? derivedParam(prov, node, arg, 0) : undefined;
