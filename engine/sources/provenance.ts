@@ -211,7 +211,17 @@ function answered<K, T>(kept: Set<string>, table: Map<K, Answer<T>>, key: K, com
   return v;
 }
 
+/** A short key per project path for the resolution keys below (one per path for the process: the same path, the same key). */
+const pathKeys = new Map<string, string>();
+function pathKeyOf(path: string): string {
+  let k = pathKeys.get(path);
+  if (k === undefined) pathKeys.set(path, (k = `#${pathKeys.size}`));
+  return k;
+}
+
 class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
+  /** `path`'s key in resolution keys (`${pathKey}:${pos}:${end}`): shorter strings to build and hash than the path. */
+  private readonly pathKey: string;
   /**
    * Every file an answer kept in this object's caches read: the project drops this provenance (memo `prov:<path>`)
    * when one of them changes, since those answers may have changed with it (engine/reads.ts `ReadTracking`).
@@ -259,6 +269,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     readonly path: string,
     private readonly sf: ts.SourceFile,
   ) {
+    this.pathKey = pathKeyOf(path);
     this.index();
   }
 
@@ -494,7 +505,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   valueOf(e: ts.Expression, c: Ctx): Value | undefined {
     e = skipOuter(e);
     // One resolution never evaluates a node twice (shared sub-chains, repeated receivers).
-    const key = `${this.path}:${e.pos}:${e.end}`;
+    const key = `${this.pathKey}:${e.pos}:${e.end}`;
     if (c.cache.has(key)) {
       if (c.cutKeys.has(key)) c.cuts++;
       return c.cache.get(key);
@@ -736,7 +747,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   private returnValueOnce(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
-    return this.guard(c, `ret:${this.path}:${fn.pos}`, () => {
+    return this.guard(c, `ret:${this.pathKey}:${fn.pos}`, () => {
       const body = (fn as ts.FunctionLikeDeclaration).body;
       if (!body) return undefined;
       if (!ts.isBlock(body)) return this.valueOf(body, c);
@@ -768,7 +779,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
    */
   classInstance(node: ts.ClassLikeDeclaration, c: Ctx): Value | undefined {
     const own: Value = { kind: 'class-instance', file: this.path, node };
-    return this.guard(c, `cls:${this.path}:${node.pos}`, () => {
+    return this.guard(c, `cls:${this.pathKey}:${node.pos}`, () => {
       const base = this.baseOf(node, c);
       if (!base) return own;
       if (base.kind === 'pkg') {
@@ -797,7 +808,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   classStaticBinding(v: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Binding | undefined {
     const p = this.prov(v.file);
     if (p !== this) return p.classStaticBinding(v, c);
-    return this.guard(c, `static:${this.path}:${v.node.pos}`, () => {
+    return this.guard(c, `static:${this.pathKey}:${v.node.pos}`, () => {
       const base = this.baseOf(v.node, c);
       if (!base) return undefined;
       if (base.kind === 'pkg' && adapterOfValue(base).provenance.modelClass(lastName(base.name)))
@@ -854,7 +865,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   // ---- Declarations
 
   private declValue(d: ts.Node, c: Ctx): Value | undefined {
-    return lasting(this.readFiles, this.declValues, d, c, () => this.guard(c, `decl:${this.path}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c)));
+    return lasting(this.readFiles, this.declValues, d, c, () => this.guard(c, `decl:${this.pathKey}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c)));
   }
 
   private declValueInner(d: ts.Node, c: Ctx): Value | undefined {
@@ -1069,7 +1080,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   private exportValueOnce(name: string, c: Ctx): Value | undefined {
-    return this.guard(c, `export:${this.path}:${name}`, () => {
+    return this.guard(c, `export:${this.pathKey}:${name}`, () => {
       const ex = this.exports();
       const entry = ex.named.get(name);
       if (entry) {
@@ -1105,7 +1116,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   exportDefinition(name: string, c: Ctx): Definition | undefined {
-    return this.guard(c, `exportdef:${this.path}:${name}`, () => {
+    return this.guard(c, `exportdef:${this.pathKey}:${name}`, () => {
       const ex = this.exports();
       const entry = ex.named.get(name);
       if (entry) {
@@ -1215,7 +1226,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     if (p.dotDotDotToken || !ts.isFunctionLike(p.parent)) return undefined;
     const fn = p.parent as ts.SignatureDeclaration;
     const index = fn.parameters.indexOf(p);
-    return this.guard(c, `callers:${this.path}:${p.pos}:${prop ?? ''}`, () => {
+    return this.guard(c, `callers:${this.pathKey}:${p.pos}:${prop ?? ''}`, () => {
       const calls = callersOf(this.project, this.path, fn);
       if (!calls) return undefined;
       let found: Value | undefined;
@@ -1247,7 +1258,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     const argIndex = call.arguments.indexOf(arg as ts.Expression);
     const pIndex = fn.parameters.indexOf(p);
     if (argIndex < 0 || pIndex < 0) return undefined;
-    return this.guard(c, `handed:${this.path}:${p.pos}`, () => {
+    return this.guard(c, `handed:${this.pathKey}:${p.pos}`, () => {
       const target = this.callTargetOf(call, c);
       if (!target || !('body' in target.node) || !target.node.body) return undefined;
       const cbParam = target.node.parameters[argIndex];
@@ -1307,7 +1318,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     }
     // A callee declared with a function type, possibly through an alias: a service factory held in a field
     // (`ctx.modService(db)` with `get modService(): ModServiceCreator`, `type ModServiceCreator = (db) => ModService`).
-    const ft = this.guard(c, `dtcallee:${this.path}:${callee.pos}`, () => this.declaredTypeOf(callee, c));
+    const ft = this.guard(c, `dtcallee:${this.pathKey}:${callee.pos}`, () => this.declaredTypeOf(callee, c));
     const sig = ft ? ft.prov.resolveTypeNode(ft.type, c) : undefined;
     if (sig && ts.isFunctionTypeNode(sig.node)) return { prov: sig.prov, node: sig.node };
     return undefined;
@@ -1354,7 +1365,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     if (!ts.isCallExpression(call)) return undefined;
     const i = call.arguments.indexOf(arg as ts.Expression);
     if (i < 0) return undefined;
-    return this.guard(c, `calleeparam:${this.path}:${fn.pos}`, () => {
+    return this.guard(c, `calleeparam:${this.pathKey}:${fn.pos}`, () => {
       const target = this.callTargetOf(call, c);
       const t = target?.node.parameters[i]?.type;
       return t && target ? { prov: target.prov, node: t } : undefined;
@@ -1382,7 +1393,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   private resolveTypeNodeOnce(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return this.guard(c, `typenode:${this.path}:${t.pos}`, () => {
+    return this.guard(c, `typenode:${this.pathKey}:${t.pos}`, () => {
       if (ts.isParenthesizedTypeNode(t)) return this.resolveTypeNode(t.type, c);
       // `interface A extends B` names B by an expression.
       const ref = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) && ts.isIdentifier(t.expression) ? t.expression : undefined;
@@ -1416,7 +1427,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     }
     if (!entry) {
       // `export * from './connection'`.
-      return this.guard(c, `startype:${this.path}:${name}`, () => {
+      return this.guard(c, `startype:${this.pathKey}:${name}`, () => {
         for (const spec of ex.stars) {
           const file = libraryOfModule(spec) ? undefined : resolveModulePath(this.project, this.path, spec);
           const hit = file ? this.prov(file).exportedTypeNode(name, c) : undefined;
@@ -1440,7 +1451,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   private memberTypeOnce(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return this.guard(c, `membertype:${this.path}:${t.pos}:${name}`, () => {
+    return this.guard(c, `membertype:${this.pathKey}:${t.pos}:${name}`, () => {
       // `Omit<Params, 'x'>`, `Pick<…>`, `Partial<…>`, `Readonly<…>`: the members of the wrapped type.
       const util = utilityWrapper(t);
       if (util && !this.declarationOf(util.id)) {
@@ -1535,7 +1546,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       if (!d && parts.length === 0 && id.text === 'ReturnType' && t.typeArguments?.[0]) return this.returnTypeValue(t.typeArguments[0], c);
       if (!d) return undefined;
       if (ts.isTypeAliasDeclaration(d)) {
-        return this.guard(c, `alias:${this.path}:${d.pos}`, () => this.typeValue(d.type, c));
+        return this.guard(c, `alias:${this.pathKey}:${d.pos}`, () => this.typeValue(d.type, c));
       }
       if (parts.length === 0 && (ts.isImportSpecifier(d) || ts.isImportClause(d))) {
         // `import type { Db } from './db'` where `export type Db = Knex | Knex.Transaction`.
@@ -1590,7 +1601,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   private exportTypeValueOnce(name: string, c: Ctx): Value | undefined {
-    return this.guard(c, `exporttype:${this.path}:${name}`, () => {
+    return this.guard(c, `exporttype:${this.pathKey}:${name}`, () => {
       const ex = this.exports();
       const entry = ex.named.get(name);
       if (entry?.kind === 'reexport') {
@@ -1653,14 +1664,14 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     if (ts.isConditionalExpression(e)) return this.declaredTypeOf(e.whenTrue, c) ?? this.declaredTypeOf(e.whenFalse, c);
     if (ts.isCallExpression(e)) {
       // A call's declared result: `Promise<T>` awaited or not, `T`.
-      const target = this.guard(c, `dtcall:${this.path}:${e.pos}`, () => this.callTargetOf(e, c));
+      const target = this.guard(c, `dtcall:${this.pathKey}:${e.pos}`, () => this.callTargetOf(e, c));
       const t = target?.node.type;
       return t && target ? { prov: target.prov, type: unwrapPromise(t) } : undefined;
     }
     if (ts.isPropertyAccessExpression(e)) {
       if (e.expression.kind === ts.SyntaxKind.ThisKeyword) return this.thisMemberType(e.expression, e.name.text);
       // `this.options.tnx`, `ctx.db`: the member's type in the object's declared type.
-      const obj = this.guard(c, `dtobj:${this.path}:${e.pos}`, () => this.declaredTypeOf(e.expression, c));
+      const obj = this.guard(c, `dtobj:${this.pathKey}:${e.pos}`, () => this.declaredTypeOf(e.expression, c));
       const m = obj ? obj.prov.memberType(obj.type, e.name.text, c) : undefined;
       return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
     }
@@ -1669,10 +1680,10 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     if (!d) return undefined;
     if ((ts.isVariableDeclaration(d) || ts.isParameter(d) || ts.isPropertyDeclaration(d)) && d.type) return { prov: this, type: d.type };
     if (ts.isParameter(d)) {
-      const ctx = this.guard(c, `dtparam:${this.path}:${d.pos}`, () => this.contextualParamType(d, c));
+      const ctx = this.guard(c, `dtparam:${this.pathKey}:${d.pos}`, () => this.contextualParamType(d, c));
       return ctx ? { prov: ctx.prov, type: ctx.type } : undefined;
     }
-    if (ts.isVariableDeclaration(d) && d.initializer) return this.guard(c, `dtvar:${this.path}:${d.pos}`, () => this.declaredTypeOf(d.initializer!, c));
+    if (ts.isVariableDeclaration(d) && d.initializer) return this.guard(c, `dtvar:${this.pathKey}:${d.pos}`, () => this.declaredTypeOf(d.initializer!, c));
     // `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`: the member of the whole's type.
     if (ts.isBindingElement(d)) return this.bindingDeclaredType(d, c);
     return undefined;
@@ -1704,7 +1715,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     holder: ts.ParameterDeclaration | ts.VariableDeclaration | ts.BindingElement,
     c: Ctx,
   ): { prov: FileProv; type: ts.TypeNode } | undefined {
-    return this.guard(c, `dtbind:${this.path}:${holder.pos}`, () =>
+    return this.guard(c, `dtbind:${this.pathKey}:${holder.pos}`, () =>
       ts.isBindingElement(holder)
         ? this.bindingDeclaredType(holder, c)
         : holder.type
@@ -1721,7 +1732,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   private procedureContextOf(p: ts.ParameterDeclaration, c: Ctx): ProcedureContext | undefined {
     const fn = p.parent;
     if ((!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) || fn.parameters[0] !== p) return undefined;
-    return this.guard(c, `proc:${this.path}:${p.pos}`, () =>
+    return this.guard(c, `proc:${this.pathKey}:${p.pos}`, () =>
       procedureContext(this.path, fn, {
         definition: (file, id) => {
           const q = this.prov(file);
@@ -1861,7 +1872,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   private classMemberOnce(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
-    return this.guard(c, `member:${this.path}:${cls.pos}:${name}`, () => {
+    return this.guard(c, `member:${this.pathKey}:${cls.pos}:${name}`, () => {
       for (const m of cls.members) {
         if (ts.isPropertyDeclaration(m) && m.name && propName(m.name) === name) {
           const v = this.propertyDeclValue(m, c);
