@@ -77,6 +77,25 @@ export function render(node: ts.Node, pieces: FixPiece[], keys: string): string 
   return text;
 }
 
+/**
+ * Is `column` unique among the rows the read's other filters keep: a primary key or unique index (no predicate) over it
+ * and columns each of which the read compares for equality to one value (`where: { orgId, name }` against
+ * `@@unique([name, orgId])`)? A filter to null does not count (NULLs are distinct in a unique index), nor a value read
+ * as a property this file declares optional or nullable (an undefined filter is dropped by the library).
+ */
+function uniqueAmongFilters(table: TableInfo | undefined, column: string, filters: { field: string; value: string }[] | undefined, sf: ts.SourceFile): boolean {
+  const col = columnOf(table, column);
+  if (!table || !col || !filters?.length) return false;
+  const fixed = new Set<string>([col.name]);
+  for (const f of filters) {
+    const c = columnOf(table, f.field);
+    const last = /([\w$]+)$/.exec(f.value)?.[1] ?? '';
+    if (!c || /^(null|undefined)$/.test(f.value) || declaredAbsent(sf, last)) continue;
+    fixed.add(c.name);
+  }
+  return table.indexes.some((i) => (i.kind === 'primary' || i.kind === 'unique') && !i.predicate && i.keys.length > 1 && i.keys.every((k) => !!k.column && fixed.has(k.column)) && i.keys.some((k) => k.column === col.name));
+}
+
 /** Is `column` (as written) alone the key of a primary key or unique index without predicate? */
 function isUniqueColumn(table: TableInfo | undefined, column: string): boolean {
   if (!table) return false;
@@ -526,7 +545,11 @@ const isAbsentType = (u: ts.TypeNode): boolean => u.kind === ts.SyntaxKind.Undef
 function mayBeAbsentKey(sf: ts.SourceFile, key: ts.Expression): boolean {
   const k = unparen(key);
   if (!ts.isPropertyAccessExpression(k)) return false;
-  const name = k.name.text;
+  return declaredAbsent(sf, k.name.text);
+}
+
+/** Does this file declare a property `name` optional or nullable anywhere? */
+function declaredAbsent(sf: ts.SourceFile, name: string): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
@@ -600,7 +623,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   if (loopChangesData(ctx, site, scope, coll, h.created?.sites)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
   if (b.caseInsensitive && (!h.created || columnOf(table, b.column)?.notNull !== true)) return undefined;
-  const unique = isUniqueColumn(table, b.column);
+  const unique = isUniqueColumn(table, b.column) || uniqueAmongFilters(table, b.column, b.rowFilters, sf);
   const kk = keyKind(site.library, table, b.column);
   if (kk === 'skip') return undefined;
   if (kk === 'string') b.stringKeys = true;

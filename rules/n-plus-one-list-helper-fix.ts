@@ -107,8 +107,10 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   for (const n of assignedNames(scope.body)) loopNames.add(n);
   for (const n of readNames(callee)) if (loopNames.has(n)) return undefined;
   const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : (callee as ts.Identifier).text;
-  const collected = `${name}Args`;
-  if (new RegExp(`\\b${collected}\\b`).test(anchor.fn.getText())) return undefined;
+  // A free name (a second loop of the function may already collect into `${name}Args`).
+  const fnText = anchor.fn.getText();
+  const collected = [`${name}Args`, ...[2, 3, 4, 5].map((i) => `${name}Args${i}`)].find((c) => !new RegExp(`\\b${c}\\b`).test(fnText));
+  if (!collected) return undefined;
   const fnType = `Parameters<typeof ${callee.getText()}>`;
   const type = list.rest ? fnType : `${fnType}[0]`;
   const text = ctx.file.text;
