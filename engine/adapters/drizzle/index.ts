@@ -376,6 +376,26 @@ function keyedEq(key: ts.Expression, where: ts.Expression): { eq: ts.CallExpress
   return { eq: p, col };
 }
 
+/**
+ * The where's other terms as `row.field === value` tests (Batched.rowFilters), when the where is `and(…)` of `eq(t.col,
+ * value)` terms alone, each value a name, a property read or a literal; undefined when some term is not one.
+ */
+function eqFilters(where: ts.Expression, keyEq: ts.CallExpression): { field: string; value: string }[] | undefined {
+  const w = fx.unparen(where);
+  const terms = ts.isCallExpression(w) && ts.isIdentifier(w.expression) && w.expression.text === 'and' ? w.arguments.map((a) => fx.unparen(a)) : [w];
+  const plain = (e: ts.Expression): boolean => ts.isIdentifier(e) || ts.isStringLiteral(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isPropertyAccessExpression(e) && !e.questionDotToken && plain(e.expression));
+  const out: { field: string; value: string }[] = [];
+  for (const t of terms) {
+    if (t === keyEq) continue;
+    if (!ts.isCallExpression(t) || !ts.isIdentifier(t.expression) || t.expression.text !== 'eq' || t.arguments.length !== 2) return undefined;
+    const col = fx.unparen(t.arguments[0]);
+    const value = fx.unparen(t.arguments[1]);
+    if (!ts.isPropertyAccessExpression(col) || !ts.isIdentifier(col.name) || !plain(value)) return undefined;
+    out.push({ field: col.name.text, value: value.getText() });
+  }
+  return out;
+}
+
 /** The relational `db.query.t.findFirst/findMany({ where, with, columns, orderBy })` keyed by `eq(t.col, key)`. */
 function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
@@ -403,6 +423,7 @@ function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | 
     column: field,
     shape: op === 'findMany' ? 'many' : 'one',
     firstOfGroup: !!fx.objectProp(arg, 'orderBy'),
+    rowFilters: eqFilters(where.initializer, k.eq),
     missing: 'undefined',
     guardEmpty: true,
     imports: [{ module: 'drizzle-orm', name: 'inArray' }],
@@ -472,6 +493,7 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
     column: field,
     shape,
     firstOfGroup: methods.includes('orderBy'),
+    rowFilters: eqFilters(whereCall.arguments[0], k.eq),
     guardEmpty: true,
     ...(addsField ? { addsField } : {}),
     imports: [{ module: 'drizzle-orm', name: 'inArray' }],
