@@ -367,6 +367,7 @@ export function fileUsageFromData(d: unknown): FileUsage | undefined {
 export function tableIsTiny(table: TableInfo, usage: Pick<ProjectUsage, 'mayWrite' | 'mayInsert'> | undefined): boolean {
   if (table.tiny) return true;
   if (table.rows !== undefined || !usage) return false;
-  if (usage.mayWrite(table) === false) return true;
+  // Never written by a recognised write — unless code adds rows under its name through a client not followed.
+  if (usage.mayWrite(table) === false) return usage.mayInsert(table) !== true;
   return table.seeded === true && usage.mayInsert(table) === false;
 }
