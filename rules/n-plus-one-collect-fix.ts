@@ -77,7 +77,7 @@ function transactionCallback(fn: ts.FunctionLikeDeclaration, root: ts.Identifier
 }
 
 /** Statements of the loop body that leave the function or an outer loop: the statement after the loop would be skipped. */
-export function leavesLoop(body: ts.Node): boolean {
+function leavesLoop(body: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || (ts.isFunctionLike(n) && n !== body)) return;
@@ -111,7 +111,7 @@ function loopUses(node: ts.Node, names: Set<string>, skip?: ts.Node): ts.Identif
  * same rows whether this table's rows are written in the loop or after it. `own`: the call that reaches the moved
  * write itself (a helper that takes a list), not another query.
  */
-export function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node): boolean {
+function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node): boolean {
   const { start, end } = scope.range;
   const conflicts = (s: QuerySite): boolean =>
     s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table;
@@ -147,20 +147,31 @@ interface Placed {
   inTx: boolean;
 }
 
-function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Placed | undefined {
-  if (scope.kind !== 'for-of' || !ts.isCallExpression(node) || !ts.isForOfStatement(scope.node)) return undefined;
-  const adapter = adapterOf(site.library);
-  if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
-  // `await <write>;` as a statement of the loop's own function: its result is unused.
-  let e: ts.Node = node;
+/**
+ * `await <call>;` as a statement of the `for…of` loop's own function (its result unused), which can move after the
+ * loop: no per-element failure handling, no return out of the loop, no other query the move could reorder (`own`: a
+ * helper's call that reaches the moved write itself). The statement and the loop's anchor.
+ */
+export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, own?: ts.Node): { stmt: ts.ExpressionStatement; anchor: NonNullable<ReturnType<typeof anchorStatement>> } | undefined {
+  let e: ts.Node = call;
   while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
   if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return undefined;
   const stmt = e.parent.parent;
   const anchor = anchorStatement(scope);
   if (!anchor || anchor.stmt !== scope.node) return undefined;
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
-  if (perElementErrorHandling(node, scope) || leavesLoop(scope.body)) return undefined;
-  if (otherQueries(ctx, site, scope)) return undefined;
+  if (perElementErrorHandling(call, scope) || leavesLoop(scope.body)) return undefined;
+  if (otherQueries(ctx, site, scope, own)) return undefined;
+  return { stmt, anchor };
+}
+
+function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Placed | undefined {
+  if (scope.kind !== 'for-of' || !ts.isCallExpression(node) || !ts.isForOfStatement(scope.node)) return undefined;
+  const adapter = adapterOf(site.library);
+  if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
+  const m = movableStatement(ctx, site, node, scope);
+  if (!m) return undefined;
+  const { stmt, anchor } = m;
   const root = chainRoot(node.expression);
   const inTx = !!root && !ts.isSourceFile(anchor.fn) && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
   return { call: node, stmt, fn: anchor.fn, loop: scope.node, inTx };

@@ -28,8 +28,8 @@ import { findNode, type FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
-import { leavesLoop, otherQueries } from './n-plus-one-collect-fix';
-import { anchorStatement, assignedNames, declaredNames, elementUses, perElementErrorHandling, readNames } from './n-plus-one-fix';
+import { movableStatement } from './n-plus-one-collect-fix';
+import { assignedNames, declaredNames, elementUses, readNames } from './n-plus-one-fix';
 
 export function listHelperFix(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
   try {
@@ -92,16 +92,10 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   const callee = call.expression;
   const plain = (e: ts.Expression): boolean => ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword || (ts.isPropertyAccessExpression(e) && !e.questionDotToken && ts.isIdentifier(e.name) && plain(e.expression));
   if (!plain(callee)) return undefined;
-  // `await f(x);` as a statement of the loop's own function: its result is unused.
-  let e: ts.Node = call;
-  while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
-  if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return undefined;
-  const stmt = e.parent.parent;
-  const anchor = anchorStatement(scope);
-  if (!anchor || anchor.stmt !== scope.node) return undefined;
-  for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
-  if (perElementErrorHandling(call, scope) || leavesLoop(scope.body)) return undefined;
-  if (otherQueries(ctx, site, scope, call)) return undefined;
+  // `await f(x);` as a statement of the loop's own function (its result unused) that can move after the loop.
+  const m = movableStatement(ctx, site, call, scope, call);
+  if (!m) return undefined;
+  const { stmt, anchor } = m;
   // The receiver is called after the loop: nothing the loop declares or assigns.
   const loopNames = declaredNames(scope.node);
   for (const n of assignedNames(scope.body)) loopNames.add(n);
