@@ -222,6 +222,18 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
+    // A repository method that takes a list, called per element (n-plus-one-list-helper-fix.ts), and a Drizzle
+    // selection that gains its key field in the batched read.
+    fixture: 'drizzle-list-helper-run.ts',
+    close: 'await db.$client.end();',
+    calls: [
+      { fn: 'logSeen', args: [[1, 2, 99, 1, 3]] },
+      { fn: 'logSeen', args: [[]] },
+      { fn: 'statusesOf', args: [[{ id: 1 }, { id: 2 }, { id: 3 }, { id: 1 }, { id: 99 }]] },
+      { fn: 'statusesOf', args: [[]] },
+    ],
+  },
+  {
     fixture: 'postgres-js-batched.ts',
     close: 'await sql.end();',
     calls: [
