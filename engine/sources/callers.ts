@@ -44,8 +44,11 @@ function notAReference(id: ts.Identifier): boolean {
  */
 const namingIndex = new WeakMap<readonly string[], { texts: [string, string][]; byName: Map<string, ReadonlySet<string>> }>();
 
-/** The project files (TypeScript, not declarations, at most MAX_FILE_BYTES) whose text names `name` as a word. */
-function filesNaming(project: ProjectServices, files: readonly string[], name: string): ReadonlySet<string> {
+/**
+ * The project files (TypeScript, not declarations, at most MAX_FILE_BYTES) whose text names `name` as a word
+ * (the callers scan's, and dead-code.ts's `referenced`: one scan of the texts per name).
+ */
+export function filesNaming(project: ProjectServices, files: readonly string[], name: string): ReadonlySet<string> {
   // The answer depends on which files name it: one entry for that set (engine/reads.ts), not every path.
   noteRead(namingRead(name));
   let index = namingIndex.get(files);

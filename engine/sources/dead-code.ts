@@ -18,6 +18,7 @@ import ts = require('typescript');
 import { MAX_FILE_BYTES } from '../guard';
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
+import { filesNaming } from './callers';
 import { innermostNode, isTsLike } from './ts-ast';
 
 
@@ -116,7 +117,14 @@ function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c
   const files = project.projectFiles?.();
   if (!files) return true;
   const word = new RegExp(`(^|[^\\w$])${c.name.replace(/\$/g, '\\$')}(?![\\w$])`);
+  // The TypeScript files that name it as a word, from the callers scan's per-name index: the others up to
+  // MAX_FILE_BYTES are passed over without searching their texts again for every finding (each is still read).
+  const named = filesNaming(project, files, c.name);
   for (const f of files) {
+    if (f !== file && isTsLike(f) && !named.has(f)) {
+      const t = project.fileText(f);
+      if (t === undefined || t.length <= MAX_FILE_BYTES) continue;
+    }
     const text = f === file ? sf.text : project.fileText(f);
     if (text === undefined || !text.includes(c.name)) continue;
     if (text.length > MAX_FILE_BYTES) return true;
