@@ -161,6 +161,8 @@ export class LintCache {
   private usageList: string[] = [];
   /** Why the file on disk was not used ('' when it was, or there was none). */
   readonly dropped: string;
+  /** Whether the file was read and is this setup's (its entries may be used). */
+  readonly loaded: boolean;
   /** A file is there that is not a querylens cache: it is never overwritten. */
   private readonly foreign: boolean;
 
@@ -173,6 +175,7 @@ export class LintCache {
   ) {
     this.dropped = dropped;
     this.foreign = dropped === NOT_A_CACHE;
+    this.loaded = payload !== undefined;
     if (!payload) return;
     this.inputs = payload.inputs;
     this.states = payload.states;

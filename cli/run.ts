@@ -97,6 +97,11 @@ export class LintRun {
   threadsUsed = 1;
   /** Linted files the last pass took from the cache. */
   fromCache = 0;
+  /**
+   * Whether this run computed anything the cache file does not hold (a result, a usage summary, the usage
+   * facts' state) or changed a text (--fix). Without, the file read at the start already says it all.
+   */
+  private computed = false;
 
   constructor(private readonly setup: RunSetup) {
     this.disk = lazyReader(setup.root);
@@ -128,6 +133,7 @@ export class LintRun {
    * cache was keyed on: the cache is neither used nor written after that.
    */
   setText(rel: string, text: string): void {
+    this.computed = true;
     this.setup.texts.set(rel, text);
     this.localSession?.project.setFile(rel, text);
     this.states.clear();
@@ -184,6 +190,7 @@ export class LintRun {
   /** Summarises the given usage files (threads or here). */
   private async summarise(todo: readonly string[], pool?: LintPool): Promise<void> {
     if (!todo.length) return;
+    this.computed = true;
     const tasks = todo.map((path) => ({ path }));
     const outs = pool ? await pool.usage(tasks) : this.session().usage(tasks);
     for (const o of outs) this.usage.set(o.path, { hash: o.hash, inputs: o.inputs, usage: o.usage });
@@ -195,6 +202,7 @@ export class LintRun {
 
   /** The usage facts' state from every file's summary, merged on this thread. */
   private digestHere(): string {
+    this.computed = true;
     const session = this.session();
     session.seedUsage(this.seeds());
     return (this.usageStateValue = sha1(session.usageDigest()));
@@ -233,6 +241,7 @@ export class LintRun {
         } else misses.push(f);
       }
       if (misses.length) {
+        this.computed = true;
         await initParser();
         pool ??= await this.startPool(misses.length);
         if (pool) {
@@ -290,6 +299,9 @@ export class LintRun {
   async saveCache(schemaProblems: SchemaProblem[]): Promise<string | undefined> {
     const cache = this.cache;
     if (!cache) return undefined;
+    // A warm run that took every result (and the usage facts' state, when asked) from the file: writing it again
+    // would only drop what this run did not ask for (Unleash: 160 ms of a 1.0 s warm run).
+    if (cache.loaded && !this.computed) return undefined;
     // Results that consulted the usage facts are kept with the facts' state: computed here if no pass needed it.
     if (this.usageStateValue === undefined && [...this.entries.values()].some((e) => e.inputs.includes(USAGE_INPUT))) {
       await initParser();
