@@ -1219,8 +1219,9 @@ function applyStatement(st: FileState, s: ParsedStatement, topLevel: boolean): v
         if (topLevel) applyDoBlock(st, body);
         break;
       case 'InsertStmt': {
-        // The migrations put rows here (a reference table's values, a single tenant's row).
-        const table = resolveTable(st, body.relation);
+        // The migrations put rows written out here (a reference table's values, a single tenant's row). An
+        // `INSERT … SELECT` copies rows from elsewhere, as many as there are: it says nothing of the table's size.
+        const table = body.selectStmt?.SelectStmt?.valuesLists?.length ? resolveTable(st, body.relation) : undefined;
         if (table) table.seeded = true;
         break;
       }
