@@ -302,13 +302,16 @@ export class LintRun {
     // A warm run that took every result (and the usage facts' state, when asked) from the file: writing it again
     // would only drop what this run did not ask for (Unleash: 160 ms of a 1.0 s warm run).
     if (cache.loaded && !this.computed) return undefined;
+    const consulted = [...this.entries.values()].some((e) => e.inputs.includes(USAGE_INPUT));
     // Results that consulted the usage facts are kept with the facts' state: computed here if no pass needed it.
-    if (this.usageStateValue === undefined && [...this.entries.values()].some((e) => e.inputs.includes(USAGE_INPUT))) {
+    if (this.usageStateValue === undefined && consulted) {
       await initParser();
       await this.summarise(this.usageFromCache());
       this.digestHere();
     }
-    return cache.save({ files: this.entries, usage: this.usage, usageFiles: this.usageFiles(), schemaProblems, state: this.state });
+    // The list of usage files is read back only with such results (LintCache.dependsOnUsage, the server's warm
+    // start): without any it is not worked out (the schema, test and one-off checks of every project file).
+    return cache.save({ files: this.entries, usage: this.usage, usageFiles: consulted ? this.usageFiles() : [], schemaProblems, state: this.state });
   }
 }
 
