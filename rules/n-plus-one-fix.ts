@@ -34,7 +34,7 @@ import type { RuleContext } from '../engine/context';
 import type { TableInfo } from '../engine/schema/types';
 import { BATCH_RUNNER_METHODS } from '../engine/adapters';
 import { CallGraph } from '../engine/sources/call-graph';
-import { enclosingIterations, type IterationScope } from '../engine/sources/iteration';
+import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 import { createdNote, prefetchFix, setsOwnKey } from './n-plus-one-prefetch-fix';
@@ -418,6 +418,10 @@ export function perElementErrorHandling(node: ts.Node, scope: IterationScope): b
     if (ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent) && (p.name.text === 'catch' || (p.name.text === 'then' && p.parent.arguments.length > 1))) return true;
   }
   if (scope.kind !== 'callback') return false;
+  // pMap(xs, cb, { stopOnError: false }): every element runs and the failures are thrown together at the end.
+  const first = collectionFirstCallback(scope);
+  const opts = first?.arguments[2] && unparen(first.arguments[2]);
+  if (opts && (!ts.isObjectLiteralExpression(opts) || opts.properties.some((p) => ts.isSpreadAssignment(p) || (p.name?.getText() === 'stopOnError' && !(ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword))))) return true;
   const iter = ts.isCallExpression(scope.node) ? scope.node : scope.node.parent;
   let e: ts.Node = iter;
   while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
@@ -657,6 +661,9 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     rowsExpr = `${keys}.length ? await ${render(node, b.pieces, keys)} : []`;
   } else rowsExpr = `await ${render(node, b.pieces, keysExpr)}`;
   if (b.shape === 'result') rowsExpr = `(${rowsExpr}).rows`;
+  // A query written over several lines keeps its shape at the loop's indentation.
+  const own = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', node.getStart() - 1) + 1))![0];
+  if (!sibling && own.length > indent.length) rowsExpr = rowsExpr.split('\n').map((l, i) => (i > 0 && l.startsWith(own) ? indent + l.slice(own.length) : l)).join('\n');
   lines.push(`const ${rowsName} = ${rowsExpr};`);
   if (grouped) {
     lines.push(`const ${mapName} = new Map<unknown, (typeof ${rowsName})[number][]>();`);

@@ -13,12 +13,16 @@
  * below one property of the element is mapped over every element before the loop, so it is offered only where the loop
  * reads it unconditionally (keyMayThrowSkipped). The query and its Map live in n-plus-one-fix.ts (hoistRead); the
  * library's batched form is its adapter's (AdapterRules.batchedRead).
+ *
+ * The loop may be `for…of`, an indexed `for`, a `map`/`forEach`/`flatMap` callback, or the callback of a function
+ * taking the collection first (`pMap(xs, cb, { concurrency })`, `Bluebird.map`): the prefetch goes before the
+ * statement holding it. Not where pMap is told to keep going past a failing element (`stopOnError: false`).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
 import { unparen } from '../engine/adapters/kit/fix';
 import type { RuleContext } from '../engine/context';
-import type { IterationScope } from '../engine/sources/iteration';
+import { collectionFirstCallback, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
 import { adapterOf } from '../engine/adapters';
@@ -267,7 +271,7 @@ function aliasedBeforeLeaving(scope: IterationScope, name: string): boolean {
 export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
   const source = collectionSource(scope.collectionExpr);
   if (site.kind !== 'read' || !source) return undefined;
-  if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
+  if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && (/^(map|forEach|flatMap)$/.test(scope.method ?? '') || collectionFirstCallback(scope)))) return undefined;
   const el = elementBinding(scope);
   if (!el || perElementErrorHandling(node, scope)) return undefined;
   const sf = ctx.tsAst();

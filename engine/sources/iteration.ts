@@ -59,6 +59,16 @@ const PER_ELEMENT_METHODS = new Set([
 const CONCURRENT_METHODS = new Set(['forEach', 'map', 'flatMap', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex']);
 /** Free functions / statics taking (collection, callback): p-map, Bluebird, async. */
 const COLLECTION_FIRST_FUNCS = new Set(['pMap', 'pMapSeries', 'mapSeries', 'eachSeries', 'mapLimit', 'eachLimit', 'each', 'map', 'mapAsync']);
+
+/**
+ * Is the scope the callback of a free function (or static) taking the collection first, `pMap(xs, cb, opts)`,
+ * `Bluebird.map(xs, cb)`: every element's callback runs once, whatever the concurrency.
+ */
+export function collectionFirstCallback(scope: IterationScope): ts.CallExpression | undefined {
+  if (scope.kind !== 'callback' || !COLLECTION_FIRST_FUNCS.has(scope.method ?? '')) return undefined;
+  const call = scope.node.parent;
+  return call && ts.isCallExpression(call) && call.arguments[1] === scope.node && call.arguments[0] === scope.collectionExpr ? call : undefined;
+}
 /** `Array.from(xs, cb)`. */
 
 /** Callbacks that run right away, in place (their body belongs to the caller's flow). */
