@@ -80,6 +80,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     });
     // Two range filters on one column (`gte` and `lt`) bound it on both sides.
     for (const p of preds) if (p.op === 'range' && preds.some((q) => q !== p && q.op === 'range' && q.column === p.column)) p.openRange = false;
+    // A retention sweep (`deleteMany({ where: { createdAt: { lte: cutoff } } })`): see `retentionSweep`.
+    const sweep = retentionSweep(site.kind, site.operation, preds, table);
+    if (sweep) sweep.openRange = false;
     // A case-insensitive equality (ILIKE) constrains no B-tree key and states no literal value.
     const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive).map((p) => p.column));
     const facts: RowFact[] = preds.map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
@@ -115,7 +118,8 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       // One branch of an OR: an index on its column turns the scan into a BitmapOr only if every other branch has one too.
       const partOfOr = !!culprit.use.or && !everyBranchServed(judged, culprit, coverage, selective);
       const orNote = partOfOr ? `; it is one branch of an OR, which an index serves only when every branch has one: an index on ${culprit.column} alone would leave the others unserved (no index fix)` : '';
-      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note: note + orNote, noFix: partOfOr };
+      const sweepNote = culprit === sweep ? `; a write that removes or changes the rows older than a cutoff is a retention sweep: each run reaches what aged past the cutoff since the last run, a small share of the table, and reads all of it to find them` : '';
+      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note: note + orNote + sweepNote, noFix: partOfOr };
     } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range) && !site.filterHidden) {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
       // A filter the adapter cannot see (`where: scopeWhere({ userId })`) may be the access path: say nothing.
@@ -149,6 +153,21 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       fixes: fix ? [fix] : [],
     });
   }
+}
+
+/** Date and time column types: a cutoff on one of them is a point in time. */
+const TIME_TYPE = /^(timestamp|timestamptz|date|timestamp with(out)? time zone|timestamp\(\d\)( with(out)? time zone)?)$/i;
+
+/**
+ * The predicate that makes a write a retention sweep, if it is one: a delete or update of many rows (not a read,
+ * not an insert) whose filter bounds a date or time column from above only (`createdAt: { lte: cutoff }`, outside
+ * any OR). Run periodically, such a write reaches only the rows that aged past the cutoff since its last run, so
+ * the range keeps a small share of the table: it is selective, although a one-sided range read by a query keeps an
+ * unknown share (engine/sql/selectivity.ts). Without an index on the column each run reads the whole table.
+ */
+function retentionSweep(kind: string, operation: string, preds: OrmPredicate[], table: TableInfo): OrmPredicate | undefined {
+  if (kind !== 'write' || !/^(delete|update|destroy|remove)/i.test(operation)) return undefined;
+  return preds.find((p) => p.op === 'range' && p.openRange && p.value.upperOnly && !p.use.or && TIME_TYPE.test(findColumn(table, p.column)?.type ?? ''));
 }
 
 /**

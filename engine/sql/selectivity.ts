@@ -17,7 +17,9 @@
  *   large share of the rows;
  * - a range bounded on one side (`created_at < now() - interval '1 day'`,
  *   `id > $1`) may match anything from no row to every row: its selectivity
- *   is unknown without statistics, so it is not a claim we make.
+ *   is unknown without statistics, so it is not a claim we make (except in an
+ *   ORM retention sweep, a delete or update of the rows older than a cutoff:
+ *   rules/unindexed-predicate-orm.ts `retentionSweep`).
  *
  * With a stats snapshot (`querylens stats pull`), a column's pg_stats
  * figures decide first (`statsVerdict`, engine/model/selectivity.ts): the

@@ -64,6 +64,8 @@ export interface FilterValue {
   literals?: string[];
   /** A range written with both bounds in one filter (`{ gte, lt }`, `whereBetween`, `Between()`). */
   bounded?: boolean;
+  /** A range with an upper bound only (`{ lte: cutoff }`, `{ lt: … }`): the rows below a value, such as those older than a date. */
+  upperOnly?: true;
 }
 
 /** The text after the one mention of `column` in SQL text (qualified or quoted or not); '' when it is not mentioned exactly once. */
@@ -114,6 +116,7 @@ export function filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue {
       const lower = keys.some((k) => /(^|\.)(gt|gte)$/.test(k));
       const upper = keys.some((k) => /(^|\.)(lt|lte)$/.test(k));
       if (lower && upper) return { isNull: false, bounded: true };
+      if (upper && keys.every((k) => /(^|\.)(lt|lte)$/.test(k))) return { isNull: false, upperOnly: true };
       for (const q of v.properties) {
         if (!ts.isPropertyAssignment(q)) continue;
         const k = ts.isComputedPropertyName(q.name) ? q.name.expression.getText(sf) : q.name.getText(sf);
