@@ -190,14 +190,14 @@ function readMany(call: ts.CallExpression, key: ts.Expression, table: TableInfo 
   const k = fx.singleKeyProp(where.initializer, key);
   if (!k) return undefined;
   return {
-    pieces: [fx.whole(call.expression.name, 'findAll'), fx.whole(k.prop, `${k.field}: { [Op.in]: ${fx.KEYS} }`)],
+    pieces: [fx.whole(call.expression.name, 'findAll'), fx.whole(k.prop, `${whereKey(k.field)}: { [Op.in]: ${fx.KEYS} }`)],
     rowField: k.field,
     column: k.field,
     shape: op === 'findAll' ? 'many' : 'one',
     missing: 'null',
     getter: true,
     imports,
-    title: `findAll({ where: { ${k.field}: { [Op.in]: … } } })`,
+    title: `findAll({ where: { ${whereKey(k.field)}: { [Op.in]: … } } })`,
   };
 }
 
@@ -218,7 +218,7 @@ function batchedWrite(): undefined {
  * `row.$get('x')`): one statement over all the keys.
  */
 function writeAdvice(op: string, col: string, model: string): string | undefined {
-  const inList = `{ where: { ${col}: { [Op.in]: … } } }`;
+  const inList = `{ where: { ${whereKey(col)}: { [Op.in]: … } } }`;
   switch (op) {
     case 'save':
       return `write the rows in one statement (\`${model}.update(values, ${inList})\`, or \`bulkCreate\` with \`updateOnDuplicate\`)`;
@@ -236,11 +236,19 @@ function writeAdvice(op: string, col: string, model: string): string | undefined
   }
 }
 
+/**
+ * A `where` key as code: an identifier as is, anything else quoted — a JSON path (`'recording_meta.id'`, which
+ * Sequelize reads as `recording_meta #>> '{id}'`) or a nested column (`'$user.id$'`) is no identifier.
+ */
+function whereKey(field: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(field) ? field : `'${field.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
   const write = writeAdvice(site.operation, col, site.entity ?? 'Model');
   if (write) return write;
-  return `load all rows at once with \`findAll({ where: { ${col}: { [Op.in]: … } } })\` (or \`bulkCreate\`)`;
+  return `load all rows at once with \`findAll({ where: { ${whereKey(col)}: { [Op.in]: … } } })\` (or \`bulkCreate\`)`;
 }
 
 export const sequelize: Adapter<'sequelize'> = {
