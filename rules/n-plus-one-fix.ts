@@ -537,6 +537,8 @@ export interface ReadHoist {
    * see as the table would; given the Map's name and a row's key text, the edits that add each created row.
    */
   created?: { sites: QuerySite[]; edits: (b: Batched, add: (row: string) => string) => TextEdit[] | undefined };
+  /** Text replacing parts of `query` other than its key (a helper's parameters by the caller's arguments). */
+  substitutions?: FixPiece[];
 }
 
 const isAbsentType = (u: ts.TypeNode): boolean => u.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isLiteralTypeNode(u) && u.literal.kind === ts.SyntaxKind.NullKeyword);
@@ -624,6 +626,10 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
   const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined });
   if (!b) return undefined;
+  if (h.substitutions?.length) {
+    if (h.sibling || h.substitutions.some((x) => b.pieces.some((y) => x.start < y.end && y.start < x.end))) return undefined;
+    b.pieces = [...b.pieces, ...h.substitutions];
+  }
   if (loopChangesData(ctx, site, scope, coll, h.created?.sites)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
   if (b.caseInsensitive && (!h.created || columnOf(table, b.column)?.notNull !== true)) return undefined;
@@ -637,12 +643,14 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   if ((single || b.shape === 'first-many') && !unique && !b.firstOfGroup && !(b.anyOfGroup && h.created)) return undefined;
   const firstOf = single && !unique;
   const grouped = !single || firstOf;
-  const mapName = `${base}By${cap(camel(b.rowField))}`;
-  const rowsName = `${base}Rows`;
-  const keysName = `${base}Keys`;
+  // Names the function does not use yet (a second prefetch of the same table in the function takes `…2`).
+  const n = ['', '2', '3', '4'].find((x) => free(`${base}By${cap(camel(b.rowField))}${x}`) && free(`${base}Rows${x}`) && free(`${base}Keys${x}`));
+  const mapName = `${base}By${cap(camel(b.rowField))}${n}`;
+  const rowsName = `${base}Rows${n}`;
+  const keysName = `${base}Keys${n}`;
   const row = ['row', 'record', 'item', 'r'].find(free);
   const group = ['group', 'bucket', 'list', 'g'].find(free);
-  if (!free(mapName) || !free(rowsName) || !free(keysName) || !row || !group) return undefined;
+  if (n === undefined || !row || !group) return undefined;
   const rowField = b.getter ? `${row}.get('${b.rowField}')` : `${row}.${b.rowField}`;
   const keyText = (v: string): string => (b.caseInsensitive ? `${v}.toLowerCase()` : b.stringKeys ? `String(${v})` : v);
   const rowKey = keyText(rowField);
@@ -663,7 +671,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   if (b.shape === 'result') rowsExpr = `(${rowsExpr}).rows`;
   // A query written over several lines keeps its shape at the loop's indentation.
   const own = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', node.getStart() - 1) + 1))![0];
-  if (!sibling && own.length > indent.length) rowsExpr = rowsExpr.split('\n').map((l, i) => (i > 0 && l.startsWith(own) ? indent + l.slice(own.length) : l)).join('\n');
+  if (!sibling && own !== indent) rowsExpr = rowsExpr.split('\n').map((l, i) => (i > 0 && l.startsWith(own) ? indent + l.slice(own.length) : l)).join('\n');
   lines.push(`const ${rowsName} = ${rowsExpr};`);
   if (grouped) {
     lines.push(`const ${mapName} = new Map<unknown, (typeof ${rowsName})[number][]>();`);

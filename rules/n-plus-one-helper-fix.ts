@@ -12,8 +12,10 @@
  *
  * Only where nothing is guessed: the helper is in the same file (a top-level function, or a method of
  * the caller's class called on `this`), its body is that one read query and nothing else (no side
- * effect, no second statement, no further helper), it takes one parameter used once, as the query's
- * key, the caller passes the element or a property of it, and the table is known (its key's
+ * effect, no second statement, no further helper), one parameter is used once, as the query's
+ * key, the caller passes the element or a property of it there, and every other argument is the same for every
+ * element (a literal, or a name the loop neither declares nor reassigns: it replaces its parameter in the hoisted
+ * query), and the table is known (its key's
  * uniqueness decides row or group). The Map part is the direct rewrite's (n-plus-one-fix.ts hoistRead):
  * same result shape, missing keys → null (or undefined, as the library returns), repeated keys share a row.
  */
@@ -26,8 +28,24 @@ import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
-import { anchorStatement, declaredNames, elementUses, hoistRead, isPlainRef, perElementErrorHandling, readNames } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, declaredNames, elementUses, hoistRead, isPlainRef, loopBindings, perElementErrorHandling, readNames } from './n-plus-one-fix';
+import type { FixPiece } from '../engine/adapters/types';
 import { keyMayThrowSkipped } from './n-plus-one-prefetch-fix';
+
+/**
+ * An argument that is the same for every element: a literal, or a plain reference (`status`, `this.orgId`) whose
+ * names the loop neither declares nor reassigns.
+ */
+function invariantArgument(a: ts.Expression, scope: IterationScope): boolean {
+  a = unparen(a);
+  if (ts.isStringLiteral(a) || ts.isNumericLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a) || a.kind === ts.SyntaxKind.TrueKeyword || a.kind === ts.SyntaxKind.FalseKeyword || a.kind === ts.SyntaxKind.NullKeyword) return true;
+  if (!isPlainRef(a)) return false;
+  const shadowed = loopBindings(scope.node);
+  const reassigned = assignedNames(scope.body);
+  let root: ts.Expression = a;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  return !ts.isIdentifier(root) || (!shadowed(root) && !reassigned.has(root.text));
+}
 
 /** The expression a function returns when its body is that one return (or an expression body), else undefined. */
 function soleReturn(fn: ts.SignatureDeclaration): ts.Expression | undefined {
@@ -67,15 +85,16 @@ function usesThis(n: ts.Node): boolean {
   return found;
 }
 
-export function helperBatchFix(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
+/** `fixedArguments`: also a helper with parameters besides the key (tried after a batched sibling, which keeps them as the helper has them). */
+export function helperBatchFix(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef, fixedArguments: boolean): Fix | undefined {
   try {
-    return build(ctx, site, call, scope, helper);
+    return build(ctx, site, call, scope, helper, fixedArguments);
   } catch {
     return undefined;
   }
 }
 
-function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
+function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef, fixedArguments: boolean): Fix | undefined {
   const el = scope.element;
   if (!ts.isCallExpression(call) || !el || !scope.collectionExpr || !isPlainRef(scope.collectionExpr)) return undefined;
   if (scope.kind !== 'for-of' && !(scope.kind === 'callback' && /^(map|forEach|flatMap)$/.test(scope.method ?? ''))) return undefined;
@@ -86,9 +105,13 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   if (!sf) return undefined;
   const fn = helper.node;
   const home = helperHome(fn);
-  if (!home || fn.parameters.length !== 1) return undefined;
-  const param = fn.parameters[0];
-  if (!ts.isIdentifier(param.name) || param.initializer || param.dotDotDotToken) return undefined;
+  if (!home || !fn.parameters.length || call.arguments.length !== fn.parameters.length || (fn.parameters.length > 1 && !fixedArguments)) return undefined;
+  if (fn.parameters.some((x) => !ts.isIdentifier(x.name) || x.initializer || x.dotDotDotToken || x.questionToken)) return undefined;
+  // One argument is the element's key; every other is the same for every element (a name from outside the loop,
+  // or a literal) and takes its parameter's place in the hoisted query.
+  const keyAt = call.arguments.findIndex((a) => elementUses(a, el).length > 0);
+  if (keyAt < 0 || call.arguments.some((a, i) => i !== keyAt && !invariantArgument(a, scope))) return undefined;
+  const param = fn.parameters[keyAt];
   // The helper's body is the query alone (awaited or returned), so batching it drops nothing it does.
   let ret = soleReturn(fn);
   if (!ret) return undefined;
@@ -98,12 +121,11 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   const query = ret;
   if (adapterOf(site.library).rules.isWrite(site, query, query.getText())) return undefined;
   // The parameter is the query's key, used once and whole.
-  const p = param.name.text;
+  const p = (param.name as ts.Identifier).text;
   const pUses = elementUses(query, p);
   if (pUses.length !== 1 || keyExpression(pUses[0]) !== pUses[0]) return undefined;
   // The caller passes the element or a property path of it.
-  if (call.arguments.length !== 1) return undefined;
-  const arg = unparen(call.arguments[0]);
+  const arg = unparen(call.arguments[keyAt]);
   const argUses = elementUses(arg, el);
   if (argUses.length !== 1 || keyExpression(argUses[0]) !== arg || !isPlainRef(arg)) return undefined;
   const anchor = anchorStatement(scope);
@@ -111,7 +133,14 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   // Hoisted into the caller, the query's other names must mean what they meant in the helper: names of
   // the file's top level (the helper is top-level or a top-level class's method) not redeclared around the loop.
   const around = declaredNames(anchor.fn);
-  for (const n of readNames(query)) if (n !== p && around.has(n)) return undefined;
+  const params = new Map(fn.parameters.map((x, i) => [(x.name as ts.Identifier).text, i]));
+  for (const n of readNames(query)) if (!params.has(n) && around.has(n)) return undefined;
+  const substitutions: FixPiece[] = [];
+  for (const [name, i] of params) {
+    if (i === keyAt) continue;
+    const text = unparen(call.arguments[i]).getText();
+    for (const u of elementUses(query, name)) substitutions.push({ start: u.getStart(), end: u.getEnd(), text: ts.isShorthandPropertyAssignment(u.parent) ? `${name}: ${text}` : text });
+  }
   if (usesThis(query)) {
     // `this.db` of a method: the caller must be a method of the same class calling `this.helper(…)`.
     const owner = thisOwner(anchor.stmt);
@@ -125,7 +154,7 @@ function build(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: Iteratio
   const coll = unparen(scope.collectionExpr).getText();
   if (keyMayThrowSkipped(scope, call, arg.getText())) return undefined;
   const keysExpr = ts.isIdentifier(arg) && arg.text === el ? coll : `${coll}.map((${el}) => ${arg.getText()})`;
-  const fix = hoistRead(ctx, { site, query, key: pUses[0], keysExpr, lookup: arg.getText(), target: call, scope, anchor, coll, sf });
+  const fix = hoistRead(ctx, { site, query, key: pUses[0], keysExpr, lookup: arg.getText(), target: call, scope, anchor, coll, sf, substitutions });
   if (!fix) return undefined;
   const name = ts.isPropertyAccessExpression(call.expression) ? call.expression.name.text : call.expression.getText();
   return { ...fix, title: `${fix.title.replace(/^Load /, `Batch \`${name}()\`: load `)}` };

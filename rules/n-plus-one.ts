@@ -377,7 +377,7 @@ export default defineRule({
             : listHelper
               ? listHelperFix(ctx, site, node, scope, listHelper)
               : helper && !reached.path.length && !reached.loopedInHelper
-              ? (helperBatchFix(ctx, site, node, scope, helper) ?? siblingBatchFix(ctx, site, node, scope, helper) ?? siblingWriteFix(ctx, site, node, scope, helper) ?? listHelperFix(ctx, site, node, scope, helper))
+              ? (helperBatchFix(ctx, site, node, scope, helper, false) ?? siblingBatchFix(ctx, site, node, scope, helper) ?? helperBatchFix(ctx, site, node, scope, helper, true) ?? siblingWriteFix(ctx, site, node, scope, helper) ?? listHelperFix(ctx, site, node, scope, helper))
               : undefined);
       const range: Range = { start: node.getStart(), end: node.getEnd() };
       ctx.report({
