@@ -209,6 +209,11 @@ describe('n-plus-one batched fixes', () => {
 
   it('never shadows a name the function already uses', () => {
     const text = `${PRISMA}export async function f(ids: number[]) {\n  const userById = 1;\n  for (const id of ids) {\n    console.log(userById, await prisma.user.findFirst({ where: { id } }));\n  }\n}\n`;
-    assert.deepEqual(realFixes(only(text)), []);
+    // The function's own `userById` stays what it was: the Map takes the next free name.
+    const fixes = realFixes(only(text));
+    assert.equal(fixes.length, 1);
+    const added = fixes[0].edits.map((e) => e.newText).join('\n');
+    assert.match(added, /const userById2 = new Map/);
+    assert.doesNotMatch(added, /const userById\b/);
   });
 });
