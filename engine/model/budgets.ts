@@ -267,7 +267,8 @@ export function budgetedFunctions(project: ProjectServices, path: string): Budge
   if (text === undefined || !sf) return [];
   const budgets = project.config.budgets ?? {};
   const keys = Object.keys(budgets);
-  if (keys.length === 0 && !text.includes('querylens-budget')) return [];
+  // Asked for every finding (its scope and hover): the text is searched once per version, not each time.
+  if (keys.length === 0 && !project.memo(`budget-comments:${path}`, text, () => text.includes('querylens-budget'))) return [];
   return project.memo(`budgets:${path}:${JSON.stringify(budgets)}`, text, () => {
     const out = new Map<ts.Node, BudgetedFunction>();
     const routes = fileRoutes(sf);
@@ -478,7 +479,8 @@ export function findingScope(project: ProjectServices, path: string, range: Rang
     const routes = fileRoutes(sf);
     let found: string | undefined;
     const visit = (n: ts.Node): void => {
-      if (found || n.getStart(sf) > range.start || n.getEnd() < range.end) return;
+      // `pos` and `end` first: a node wholly before or after the range is passed without skipping its trivia.
+      if (found || n.end < range.end || n.pos > range.start || n.getStart(sf) > range.start) return;
       if (ts.isFunctionLike(n)) {
         const route = routes.find((r) => r.fn === n)?.route;
         const named = functionName(n);

@@ -40,6 +40,9 @@ export function inlineBuilderRoot(chain: Chain, declarationOf: (id: ts.Identifie
       if (!arg) break;
       init = unparen(arg);
     }
+    // The chain's own root holding no chain (`const pool = new Pool(…)`, a literal) is no builder, whatever is
+    // written after it: the scope (a whole module, for a top-level client) is not walked for its later steps.
+    if (depth === 0 && !ts.isIdentifier(init) && !ts.isCallExpression(init) && !ts.isPropertyAccessExpression(init)) return undefined;
     const later = laterSteps(d, root, passes);
     if (!later) return undefined;
     if (ts.isIdentifier(init)) {
