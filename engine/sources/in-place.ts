@@ -68,14 +68,48 @@ function runsInPlace(project: ProjectServices, prov: FileProvenance, fn: ts.Node
   if (ts.isPropertyAccessExpression(callee) && /^(push|unshift)$/.test(callee.name.text)) return listIsRun(prov, skipOuter(callee.expression));
   if (fromCallingPackage(prov, callee)) return true;
   const target = prov.callTarget(call);
+  if (!target && generatorRunWithResult(fn, call)) return true;
   const body = target && (target.node as ts.FunctionLikeDeclaration).body;
   const param = target?.node.parameters[index];
   // A signature without a body (an interface's `runTask<T>(key: string, cb: () => Promise<T>): Promise<T>`): its
   // result is the callback's, so it calls the callback.
   if (!body && target && param) return resultOfCallback(target.node, param);
-  if (!body || !param || !ts.isIdentifier(param.name)) return false;
+  if (!body || !param || !ts.isIdentifier(param.name)) return declaredToCall(prov, callee, index);
   const calleeProv = target.file === prov.path ? prov : fileProvenance(project, target.file);
-  return callsDeclared(calleeProv, body, param);
+  return callsDeclared(calleeProv, body, param) || declaredToCall(prov, callee, index);
+}
+
+/**
+ * Whether the receiver's declared type says the method calls its callback (resultOfCallback), when the body
+ * found for it does not show the call plainly (an implementation that calls it inside an effect it builds).
+ */
+function declaredToCall(prov: FileProvenance, callee: ts.Expression, index: number): boolean {
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const dt = prov.declaredType(callee.expression);
+  const m = dt ? prov.typeMemberOf(dt.file, dt.type, callee.name.text) : undefined;
+  const sig = m && (ts.isFunctionTypeNode(m.node) || ts.isMethodSignature(m.node)) ? m.node : undefined;
+  const param = sig?.parameters[index];
+  return !!sig && !!param && resultOfCallback(sig, param);
+}
+
+/**
+ * A generator function handed to a library call (`Effect.gen(function* () { … })`) whose result the code around
+ * returns or runs (`yield*`): the effect it makes runs the generator when it is run, which is where the caller
+ * runs what it returns. A generator handed to a call whose result is stored or registered (a saga's
+ * `takeEvery(action, function* () { … })`) is not.
+ */
+function generatorRunWithResult(fn: ts.ArrowFunction | ts.FunctionExpression, call: ts.CallExpression): boolean {
+  if (!ts.isFunctionExpression(fn) || !fn.asteriskToken) return false;
+  let e: ts.Node = call;
+  // `gen(function* () { … }).pipe(withSpan(…))`: the chain on the effect is the same effect.
+  for (;;) {
+    const p = e.parent;
+    if (ts.isParenthesizedExpression(p) || (ts.isPropertyAccessExpression(p) && p.expression === e)) e = p;
+    else if (ts.isCallExpression(p) && p.expression === e) e = p;
+    else break;
+  }
+  const p = e.parent;
+  return ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === e) || (ts.isYieldExpression(p) && !!p.asteriskToken);
 }
 
 /**
@@ -87,10 +121,10 @@ function resultOfCallback(sig: ts.SignatureDeclaration, param: ts.ParameterDecla
   const core = (t: ts.TypeNode | undefined): string | undefined => {
     if (!t) return undefined;
     while (ts.isParenthesizedTypeNode(t)) t = t.type;
-    if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName)) {
-      if (/^(Promise|PromiseLike)$/.test(t.typeName.text) && t.typeArguments?.length === 1) return core(t.typeArguments[0]);
-      return tps.has(t.typeName.text) ? t.typeName.text : undefined;
-    }
+    if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && !t.typeArguments) return tps.has(t.typeName.text) ? t.typeName.text : undefined;
+    // `Promise<T>`, and a generic result whose first argument is the callback's result: `Effect.Effect<T, E, R>`
+    // (an effect that, run, calls the callback and succeeds with what it returns).
+    if (ts.isTypeReferenceNode(t) && t.typeArguments?.length) return core(t.typeArguments[0]);
     if (ts.isUnionTypeNode(t)) {
       const names = new Set(t.types.map(core));
       return names.size === 1 ? [...names][0] : undefined;

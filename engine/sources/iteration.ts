@@ -59,6 +59,8 @@ const PER_ELEMENT_METHODS = new Set([
 const CONCURRENT_METHODS = new Set(['forEach', 'map', 'flatMap', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex']);
 /** Free functions / statics taking (collection, callback): p-map, Bluebird, async. */
 const COLLECTION_FIRST_FUNCS = new Set(['pMap', 'pMapSeries', 'mapSeries', 'eachSeries', 'mapLimit', 'eachLimit', 'each', 'map', 'mapAsync']);
+/** Statics taking (collection, callback) that no fix rewrites: an effect library's `Effect.forEach(xs, cb, { concurrency })`. */
+const COLLECTION_FIRST_EACH = new Set(['forEach']);
 
 /**
  * Is the scope the callback of a free function (or static) taking the collection first, `pMap(xs, cb, opts)`,
@@ -326,7 +328,7 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
     // Array.from(xs, cb)
     if (name === 'from' && argIndex === 1 && call.arguments.length >= 2) return scope(call.arguments[0], 'Array.from', paramName(node), isAsync);
     // pMap(xs, cb), Bluebird.map(xs, cb), async.eachSeries(xs, cb)
-    if (COLLECTION_FIRST_FUNCS.has(name) && argIndex === 1 && call.arguments.length >= 2 && !ts.isPropertyAccessExpression(call.arguments[0])) {
+    if ((COLLECTION_FIRST_FUNCS.has(name) || COLLECTION_FIRST_EACH.has(name)) && argIndex === 1 && call.arguments.length >= 2 && !ts.isPropertyAccessExpression(call.arguments[0])) {
       const recv = call.arguments[0];
       if (ts.isArrowFunction(recv) || ts.isFunctionExpression(recv)) return undefined;
       return scope(recv, name, paramName(node), !/Series/.test(name));

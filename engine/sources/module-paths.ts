@@ -68,14 +68,15 @@ function workspacePackage(project: ProjectServices, fromPath: string, spec: stri
   if (!m) return undefined;
   const [, pkgName, sub] = m;
   const short = pkgName.replace(/^@[^/]+\//, '');
+  // A scoped package may sit in a folder of its scope: `@domain/shared` in `packages/domain/shared`.
+  const scope = /^@([^/]+)\//.exec(pkgName)?.[1];
   const roots = new Set<string>(['']);
   for (const d of WORKSPACE_DIRS) {
     const i = fromPath.lastIndexOf(`/${d}/`);
     if (i >= 0) roots.add(fromPath.slice(0, i));
   }
   for (const root of roots) {
-    for (const d of WORKSPACE_DIRS) {
-      const dir = joinPath(root, `${d}/${short}`);
+    for (const dir of WORKSPACE_DIRS.flatMap((d) => [joinPath(root, `${d}/${short}`), ...(scope ? [joinPath(root, `${d}/${scope}/${short}`)] : [])])) {
       const pj = packageJson(project, `${dir}/package.json`);
       if (!pj || pj.name !== pkgName) continue;
       const entries: string[] = [];

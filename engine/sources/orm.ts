@@ -118,6 +118,8 @@ function returnedBuilderRuns(f: ts.SignatureDeclaration, depth: number): boolean
 /** Whether the value of a builder expression is consumed in a way that runs it (awaited, `.then`, Promise.all, returned into one). */
 function builderRuns(node: ts.Expression, depth = 0): boolean {
   let n: ts.Node = node;
+  // Whether `n` is the call a callback returning the builder was handed to (its result is no builder).
+  let wrapper = false;
   for (let guard = 0; guard < 20; guard++) {
     const p: ts.Node | undefined = n.parent;
     if (!p) return false;
@@ -127,6 +129,11 @@ function builderRuns(node: ts.Expression, depth = 0): boolean {
     }
     if (ts.isAwaitExpression(p) || ts.isYieldExpression(p)) return true;
     if (ts.isPropertyAccessExpression(p) && p.expression === n && THEN_METHODS.has(p.name.text)) return true;
+    // `wrapper.query((db) => db.select()…).pipe(map(…))`: a method of the wrapper's result (an effect) makes another of it.
+    if (wrapper && ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent) && p.parent.expression === p) {
+      n = p.parent;
+      continue;
+    }
     if (ts.isArrayLiteralExpression(p)) {
       n = p;
       continue;
@@ -141,6 +148,7 @@ function builderRuns(node: ts.Expression, depth = 0): boolean {
       const call = p.parent;
       if (call && ts.isCallExpression(call) && call.arguments[0] === p) {
         n = call;
+        wrapper = true;
         continue;
       }
       // A helper that returns the builder (`const byId = (id) => knex('t').where({ id })`): run if its callers run it.

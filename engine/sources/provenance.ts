@@ -33,6 +33,8 @@ import { callersOf } from './callers';
 import { type CallbackParamHost, destructuredCallbackMember } from './callback-params';
 import { tsSourceFile } from './ts-ast';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
+import { instantiate } from './type-arguments';
+import { handedImplementation, registrationOf } from './service-registry';
 
 export type { Binding, Library, Value } from './query-sites';
 export { libraryOfModule } from '../adapters';
@@ -569,6 +571,11 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       return undefined;
     }
     if (ts.isConditionalExpression(e)) return this.valueOf(e.whenTrue, c) ?? this.valueOf(e.whenFalse, c);
+    // `yield* OrderRepository`: the service a context hands out under a key class is what the project registers there.
+    if (ts.isYieldExpression(e) && e.asteriskToken && e.expression) {
+      const key = this.valueOf(e.expression, c);
+      return key?.kind === 'class' ? this.registeredService(key, c) : undefined;
+    }
     if (e.kind === ts.SyntaxKind.ThisKeyword) return this.thisValue(e, c);
     if (ts.isClassExpression(e)) return { kind: 'class', file: this.path, node: e };
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return { kind: 'function', file: this.path, node: e };
@@ -764,6 +771,23 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       };
       ts.forEachChild(body, visit);
       return found;
+    });
+  }
+
+  /** The implementation the project registers under key class `key` (service-registry.ts), as a value. */
+  private registeredService(key: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Value | undefined {
+    return this.guard(c, `service:${pathKeyOf(key.file)}:${key.node.pos}`, () => {
+      const reg = registrationOf(this.project, key, (file, id) => this.prov(file).definitionOf(id));
+      if (!reg) return undefined;
+      const p = this.prov(reg.file);
+      const v = p.valueOf(reg.impl, c);
+      if (v && v.kind !== 'function') return v;
+      const fn = v ?? (() => {
+        const handed = handedImplementation(reg.impl);
+        return handed ? p.valueOf(handed, c) : undefined;
+      })();
+      if (fn?.kind === 'function') return this.prov(fn.file).returnValue(fn.node, c);
+      return fn;
     });
   }
 
@@ -1333,7 +1357,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     const fn = p.parent;
     if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isMethodDeclaration(fn)) return undefined;
     const index = fn.parameters.indexOf(p);
-    let fnType: { prov: FileProv; node: ts.Node } | undefined;
+    let fnType: { prov: FileProv; node: ts.Node; receiver?: { prov: FileProv; type: ts.TypeNode } } | undefined;
     const holder = fn.parent;
     if (ts.isMethodDeclaration(fn) && ts.isObjectLiteralExpression(holder)) {
       const name = fn.name && propName(fn.name);
@@ -1352,13 +1376,14 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     const n = sig.node;
     if (ts.isFunctionTypeNode(n) || ts.isMethodSignature(n)) {
       const t = n.parameters[index]?.type;
-      return t ? { prov: sig.prov, type: t } : undefined;
+      // `(tx: X) => …` in `interface Shape<X>`: the type argument the receiver's declared type gives X.
+      return t ? instantiate(sig.prov, t, fnType.receiver, c) : undefined;
     }
     return undefined;
   }
 
   /** The declared type of the parameter of a project function a callback is handed to (`runQuery(name, async (db) => …)`). */
-  private calleeParamType(fn: ts.Expression, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
+  private calleeParamType(fn: ts.Expression, c: Ctx): { prov: FileProv; node: ts.Node; receiver?: { prov: FileProv; type: ts.TypeNode } } | undefined {
     let arg: ts.Node = fn;
     while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
     const call = arg.parent;
@@ -1368,7 +1393,10 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return this.guard(c, `calleeparam:${this.pathKey}:${fn.pos}`, () => {
       const target = this.callTargetOf(call, c);
       const t = target?.node.parameters[i]?.type;
-      return t && target ? { prov: target.prov, node: t } : undefined;
+      if (!t || !target) return undefined;
+      const callee = skipOuter(call.expression);
+      const receiver = ts.isPropertyAccessExpression(callee) ? this.declaredTypeOf(callee.expression, c) : undefined;
+      return { prov: target.prov, node: t, receiver };
     });
   }
 

@@ -14,13 +14,16 @@
  *    creator that comes from an import;
  *  - a call through an interface runs the class that implements it (engine/sources/implementations.ts,
  *    found by name, not by import): every file declaring an interface of a name a reaching class implements
- *    (or one such an interface extends) reaches too, and so do the files importing it.
+ *    (or one such an interface extends) reaches too, and so do the files importing it;
+ *  - a service registered under a key class by a reaching file (`Layer.effect(Key, …)`, service-registry.ts) is
+ *    what the key hands out: every file declaring a class of that name reaches, and so do its importers.
  * When unsure the file is kept: an unresolved import is no edge, but it is no seed either only when it is no
  * library's module.
  */
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
 import { MAX_FILE_BYTES } from '../guard';
 import { EXTENDS, heritageNames, IMPLEMENTS, TYPED_OBJECT } from './implementations';
+import { REGISTERED_KEY } from './service-registry';
 import { isTsLike } from './ts-ast';
 
 export interface ReachHost {
@@ -43,6 +46,10 @@ interface Scan {
   implemented: string[];
   /** Whether the text has the word `interface` at all (else it declares none). */
   interfaces: boolean;
+  /** Whether the text has the word `class` at all (else it declares none). */
+  classes: boolean;
+  /** Key classes it registers a service under (`f(Key, impl)`: service-registry.ts). */
+  registered: string[];
 }
 
 /** The files that may reach a data library (see the module comment). */
@@ -70,6 +77,8 @@ export function reachingFiles(host: ReachHost): Set<string> {
   const live = new Set<string>();
   const names = new Set<string>();
   let fresh: string[] = [];
+  const keys = new Set<string>();
+  let freshKeys: string[] = [];
   const work: string[] = [];
   const mark = (p: string): void => {
     if (live.has(p)) return;
@@ -81,7 +90,20 @@ export function reachingFiles(host: ReachHost): Set<string> {
     while (work.length) {
       const p = work.pop()!;
       for (const n of scans.get(p)?.implemented ?? []) addName(n, names, parents, fresh);
+      for (const n of scans.get(p)?.registered ?? []) if (!keys.has(n)) keys.add(n), freshKeys.push(n);
       for (const q of importers.get(p) ?? []) mark(q);
+    }
+    if (freshKeys.length) {
+      // A service a reaching file registers under a key class is what the key hands out (`yield* Key`): the
+      // files declaring the class reach, and so whoever takes the key from them.
+      const re = new RegExp(`(?<![\\w$])class\\s+(?:${freshKeys.map(escapeRe).join('|')})(?![\\w$])`);
+      freshKeys = [];
+      for (const [p, s] of scans) {
+        if (!s.classes || live.has(p)) continue;
+        const text = host.text(p);
+        if (text !== undefined && re.test(text)) mark(p);
+      }
+      continue;
     }
     if (!fresh.length) break;
     // A call through an interface a reaching class implements runs that class: the files declaring the interface
@@ -132,13 +154,14 @@ function addName(n: string, names: Set<string>, parents: ReadonlyMap<string, str
 }
 
 function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Scan {
-  const none: Scan = { seed: false, imports: [], implemented: [], interfaces: false };
+  const none: Scan = { seed: false, imports: [], implemented: [], interfaces: false, registered: [], classes: false };
   const text = host.text(path);
   if (text === undefined) return none;
   const interfaces = text.includes('interface');
+  const classes = text.includes('class');
   // Past MAX_FILE_BYTES a file is not scanned: it reaches (the analysis reports it skipped, or reads it whole).
-  if (path.endsWith('.sql') || text.length > MAX_FILE_BYTES) return { ...none, seed: true, interfaces };
-  if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text), interfaces };
+  if (path.endsWith('.sql') || text.length > MAX_FILE_BYTES) return { ...none, seed: true, interfaces, classes };
+  if (!isTsLike(path) && !path.endsWith('.d.ts')) return { ...none, seed: host.schemaSource(path, text), interfaces, classes };
   let seed = host.schemaSource(path, text) || (CLIENT_METHODS?.test(text) ?? false);
   const imports: string[] = [];
   for (const spec of specifiers(text)) {
@@ -163,7 +186,10 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
       parents.set(m[1], list);
     }
   }
-  return { seed, imports, implemented, interfaces };
+  const registered: string[] = [];
+  const reg = new RegExp(REGISTERED_KEY);
+  for (let m = reg.exec(text); m; m = reg.exec(text)) registered.push(m[1]);
+  return { seed, imports, implemented, interfaces, registered, classes };
 }
 
 /** Comments and white space between a keyword and its specifier (a bundler's chunk-name comment in `import(…)`). */
