@@ -10,6 +10,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { Range } from '../types';
+import { isMessageLoop } from './message-loop';
 import { skipParens } from './ts-expr';
 
 export type IterationKind = 'for' | 'for-of' | 'for-in' | 'for-await' | 'while' | 'do' | 'callback';
@@ -267,7 +268,8 @@ export function iterationScopeOf(node: ts.Node): IterationScope | undefined {
       collectionExpr: ex,
       element: loopVarName(node.initializer),
       concurrent: false,
-      perElement: true,
+      // A connection's messages (`for await (const msg of sock)` after `sock.connect(url)`): one job per pass.
+      perElement: !isMessageLoop(node),
       literalCount: literalLength(ex),
     };
   }
