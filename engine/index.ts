@@ -5,7 +5,8 @@
 export * from './types';
 export { initParser, PARSER_VERSION } from './sql/parser';
 export { TYPESCRIPT_VERSION } from './sources/ts-ast';
-export { PATHS_INPUT, REACH_INPUT, USAGE_INPUT, Project, type ProjectHost, missingSchemaProblems, unresolvedQueriesProblems, UNRESOLVED_QUERIES_MIN, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
+export { PATHS_INPUT, REACH_INPUT, USAGE_INPUT, Project, type ProjectHost, isAnalyzable, skipReason, MAX_FILE_BYTES } from './project';
+export { missingSchemaProblems, unresolvedQueriesProblems, UNRESOLVED_QUERIES_MIN } from './run-problems';
 export { type QuerylensConfig, type ConfigIssue, type ConfigPath, ConfigError, defaultConfig, formatConfigPath, parseConfig, validateConfig } from './config';
 export { type ConfigDocument, formatConfigIssues, parseConfigText, readConfigDocument } from './config-text';
 export { didYouMean } from './suggest';

@@ -6,19 +6,15 @@
  */
 import type * as ts from 'typescript';
 import { type QuerylensConfig, defaultConfig } from './config';
-import { type ProjectServices, type ReportedFinding, RuleContext } from './context';
+import { type ProjectServices, RuleContext } from './context';
 import { CostModel } from './model';
-import { disableLineFix } from './fixes';
+import { completeFinding } from './finding-details';
 import { type Incident, MAX_FILE_BYTES, collectIncidents, isStackOverflow, replayIncidents } from './guard';
-import { findingScope, hoverBudget } from './model/budgets';
-import { hoverMarkdown } from './model/hover';
 import { listQueries, type QueryList } from './queries';
-import { severityBySaving } from './model/impact';
 import { buildSchema, isSchemaSource, nonPostgresFolder, readTsSchema, sourceKind, type SchemaHost } from './schema';
 import { isManifest, PackageMap, type SchemaScope } from './schema/scopes';
 import { importedFiles, schemaLinks, type LinkHost, type SchemaLink } from './schema/links';
 import { resolveModulePath } from './sources/provenance';
-import { schemaReaders } from './adapters';
 import type { SchemaModel, SchemaProblem } from './schema/types';
 import { fileQuerySites } from './sources/orm';
 import { unresolvedCandidates } from './sources/unresolved';
@@ -33,11 +29,11 @@ import { oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } f
 import type { SqlSite } from './sources/types';
 import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
+import { missingSchemaMessage } from './run-problems';
 import { ChangedFile, collectReads, isNamingRead, isolatedReads, keepsReadsOf, noteRead, REACH_INPUT, replayReads } from './reads';
-import { hasWorkload, measuredSite, measuredSql, sqlOffsetOf } from './stats/workload';
 import { findSuppressions, isSuppressed } from './suppress';
 import { LineIndex } from './text';
-import type { AnalysisResult, Finding, Measured, Problem, Range, RunsIn, Severity, SourceFile } from './types';
+import type { AnalysisResult, Finding, Problem, RunsIn, Severity, SourceFile } from './types';
 import type { Rule } from '../rules/define-rule';
 import { allRules } from '../rules';
 
@@ -80,69 +76,6 @@ function crashProblem(path: string, stage: string, e: unknown): Problem {
   if (isStackOverflow(e)) return { kind: 'limit', file: path, message: `${stage} stopped: this file is nested too deeply to analyse (stack limit); its findings from ${stage} are missing` };
   const err = e as Error;
   return { kind: 'rule-crash', file: path, message: `${stage} failed on this file: ${err?.stack?.split('\n').slice(0, 3).join(' ') ?? String(e)}` };
-}
-
-/** The missing-schema problem's text: where the schema was looked for, what stays silent, how to point at one. */
-export function missingSchemaMessage(ownPackage: string, rules: readonly Rule[]): string {
-  const where = ownPackage ? `package ${ownPackage}` : 'this project';
-  const silent = rules.filter((r) => r.meta.needsSchema === 'all').map((r) => r.id);
-  const partly = rules.filter((r) => r.meta.needsSchema && r.meta.needsSchema !== 'all').map((r) => `${r.id} (${r.meta.needsSchema})`);
-  const effect = [silent.length ? `${silent.join(', ')} ${silent.length === 1 ? 'stays' : 'stay'} silent` : '', partly.length ? `${partly.join(', ')} ${partly.length === 1 ? 'is' : 'are'} not checked` : '']
-    .filter(Boolean)
-    .join('; ');
-  return (
-    `no database schema found for ${where}: queries run here, but no migrations, schema dump, ORM schema file or TypeScript schema (${[...new Set(schemaReaders.map((r) => r.library))].join(', ')}) was found${effect ? `, so ${effect}` : ''}. ` +
-    'Point querylens at the schema with "schema": { "sources": ["path/to/migrations/**/*.sql"] } in querylens.config.json (run querylens schema to see what it reads)'
-  );
-}
-
-/**
- * One `schema` problem per package whose files run queries without a schema source (the message names
- * the package), at the first such file: from the analyses' results, so cached results count too.
- */
-export function missingSchemaProblems(results: Iterable<[string, AnalysisResult]>): Problem[] {
-  const seen = new Set<string>();
-  const out: Problem[] = [];
-  for (const [file, r] of results) {
-    if (!r.missingSchema || seen.has(r.missingSchema)) continue;
-    seen.add(r.missingSchema);
-    out.push({ kind: 'schema', file, message: r.missingSchema });
-  }
-  return out;
-}
-
-/** Fewer unresolved look-alike calls than this never make the unresolved-queries problem (a stray `findMany` on a non-database object). */
-export const UNRESOLVED_QUERIES_MIN = 5;
-
-/**
- * One `unresolved-queries` problem when most calls that look like queries were not recognised (more
- * unresolved candidates than query sites, and at least UNRESOLVED_QUERIES_MIN of them): "no findings" then
- * says little, so the report says how many were missed and points at `querylens queries`. Decided from the
- * same counts that command lists (AnalysisResult.reach), at the file with the most unresolved calls.
- */
-export function unresolvedQueriesProblems(results: Iterable<[string, AnalysisResult]>): Problem[] {
-  let sites = 0;
-  let unresolved = 0;
-  let worst: { file: string; n: number; range?: Range } | undefined;
-  for (const [file, r] of results) {
-    if (!r.reach) continue;
-    sites += r.reach.sites;
-    unresolved += r.reach.unresolved;
-    if (r.reach.unresolved && (!worst || r.reach.unresolved > worst.n)) worst = { file, n: r.reach.unresolved, range: r.reach.firstUnresolved };
-  }
-  if (!worst || unresolved < UNRESOLVED_QUERIES_MIN || unresolved <= sites) return [];
-  const total = sites + unresolved;
-  return [
-    {
-      kind: 'unresolved-queries',
-      file: worst.file,
-      ...(worst.range ? { range: worst.range } : {}),
-      message:
-        `${unresolved} of ${total} calls that look like queries were not recognised (${worst.n} in this file), so the rules did not check them ` +
-        `and the findings cover only the ${sites} query site${sites === 1 ? '' : 's'} that were: run \`querylens queries\` to see each unrecognised call and why ` +
-        '(often a client handed out by a wrapper querylens does not follow)',
-    },
-  ];
 }
 
 /**
@@ -739,31 +672,6 @@ export class Project implements ProjectServices {
     }
   }
 
-  /**
-   * pg_stat_statements figures (stats snapshot) of the query a finding is about: the query it names,
-   * else the raw SQL or the query call its range lies in. Undefined without a measured workload.
-   */
-  private measuredOf(path: string, r: ReportedFinding): Measured | undefined {
-    const schema = this.schema();
-    if (!hasWorkload(schema)) return undefined;
-    try {
-      if (r.querySite) return measuredSite(this, r.querySite);
-      const inside = (x: Range) => x.start <= r.range.start && r.range.end <= x.end;
-      for (const site of this.sqlSites(path)) {
-        if (!inside(site.range)) continue;
-        const at = sqlOffsetOf(site, r.range);
-        return measuredSql(schema, site, at);
-      }
-      const text = this.fileText(path);
-      if (text === undefined || !isTsLike(path)) return undefined;
-      const q = this.memo(`querySites:${path}`, text, () => fileQuerySites(this, path)).find((s) => inside(s.range));
-      return q ? measuredSite(this, q) : undefined;
-    } catch {
-      // A failure to match is no measurement, never a lost finding.
-      return undefined;
-    }
-  }
-
   severityOf(rule: Rule): Severity | 'off' {
     return this.config.rules[rule.id]?.severity ?? rule.meta.defaultSeverity;
   }
@@ -899,26 +807,8 @@ export class Project implements ProjectServices {
           estimate: r.estimate,
           fixes: r.fixes ?? [],
         };
-        // ── model/fixes block (owner: performance model): measured workload, severity by saving, hover with budget context, "disable for this line" fix ──
-        const measured = this.measuredOf(path, r);
-        if (measured) f.measured = measured;
-        const graded = severityBySaving(severity, f.estimate, f.measured, this.config);
-        f.severity = graded.severity;
-        if (graded.reason) f.severityReason = graded.reason;
-        // One-off code (a rule that reports there, e.g. n-plus-one in a hand-run script) is info and ranks last,
-        // unless the rule is asked to lint it like application code; background code keeps its severity, ranks after requests.
-        const runs = runsIn();
-        if (runs) f.runsIn = runs;
-        if (runs?.kind === 'one-off' && f.severity !== 'info' && this.config.rules[rule.id]?.options?.includeOneOffScripts !== true) {
-          f.severity = 'info';
-          f.severityReason = `one-off code (${runs.reason}): it runs by hand, not per request`;
-        }
-        f.hover = hoverMarkdown(f, r.hoverDetail, hoverBudget(this, path, f, this.model));
-        const scope = findingScope(this, path, f.range);
-        if (scope) f.scope = scope;
-        const disable = disableLineFix(f, text, { lines: lines(), tree: language === 'ts' ? this.trees.get(path, text) : undefined });
-        if (disable) f.fixes = [...f.fixes, disable];
-        // ── end model/fixes block ──
+        // The performance model's part (engine/finding-details.ts): measured workload, severity by saving, hover, scope, "disable for this line" fix.
+        completeFinding(this, f, r, { rule, severity, text, runsIn, lines, tree: () => (language === 'ts' ? this.trees.get(path, text) : undefined) });
         findings.push(f);
       }
     }

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { defaultConfig, parseConfig } from '../../engine/config';
-import { Project, missingSchemaProblems } from '../../engine/project';
+import { Project } from '../../engine/project';
+import { missingSchemaProblems } from '../../engine/run-problems';
 import { isSchemaSource } from '../../engine/schema';
 import type { IndexInfo, SchemaModel, TableInfo } from '../../engine/schema/types';
 import { initParser } from '../../engine/sql/parser';
