@@ -24,6 +24,7 @@ import { type FilterValue, isNullLiteral } from '../engine/adapters/kit/filter-v
 import type { RelatedLocation } from '../engine/types';
 import { snake } from './orm-checks';
 import { migrationFix } from './unindexed-predicate-fix';
+import { quoteIdent } from '../engine/sql/query-model';
 
 const unwrapExpr = (e: ts.Expression): ts.Expression => {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
@@ -71,12 +72,13 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // A condition we cannot read (a variable, a spread, a raw fragment, a callback) may be the access path.
     if (site.opaqueFilter) continue;
     const filters = site.filters.filter((f) => f.op && f.op in OPS);
-    const resolved = filters.map((use) => ({ use, col: resolveColumn(table, use) }));
-    // An unknown column (a typo, a relation, an unmodelled field): no finding.
-    if (resolved.some((r) => !r.col)) continue;
-    const preds: OrmPredicate[] = resolved.map(({ use, col }) => {
+    const resolved = filters.map((use) => ({ use, col: resolveColumn(table, use), json: resolveColumn(table, use) ? undefined : jsonPathExpr(table, use.column, adapter.rules.jsonPath) }));
+    // An unknown column (a typo, a relation, an unmodelled field): no finding. A path into a JSON column is an
+    // expression over it, unless an expression index of the table reads that path some other way (it may serve it).
+    if (resolved.some((r) => !r.col && (!r.json || r.json.unsure))) continue;
+    const preds: OrmPredicate[] = resolved.map(({ use, col, json }) => {
       const value = adapter.rules.filterValue(sf, use);
-      return { use, column: col!.name, op: OPS[use.op!], value, openRange: use.op === 'range' && !value.bounded, ...(use.caseInsensitive ? { caseInsensitive: true } : {}) };
+      return { use, column: json ? json.column : col!.name, ...(json ? { wrapped: json.expr } : {}), op: OPS[use.op!], value, openRange: use.op === 'range' && !value.bounded, ...(use.caseInsensitive ? { caseInsensitive: true } : {}) };
     });
     // Two range filters on one column (`gte` and `lt`) bound it on both sides.
     for (const p of preds) if (p.op === 'range' && preds.some((q) => q !== p && q.op === 'range' && q.column === p.column)) p.openRange = false;
@@ -84,8 +86,8 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     const sweep = retentionSweep(site.kind, site.operation, preds, table);
     if (sweep) sweep.openRange = false;
     // A case-insensitive equality (ILIKE) constrains no B-tree key and states no literal value.
-    const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive).map((p) => p.column));
-    const facts: RowFact[] = preds.map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
+    const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive && !p.wrapped).map((p) => p.column));
+    const facts: RowFact[] = preds.filter((p) => !p.wrapped).map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
     const call = findNode(sf, site.range);
     const keyFilters: OrmPredicate[] = [];
     const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
@@ -144,15 +146,35 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
     for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
     const existing = table.indexes.length ? table.indexes.map(indexText).join(', ') : 'none';
-    const fix = finding.noFix ? undefined : migrationFix(ctx, { table, column: finding.pred.column }, finding.v.fix);
+    const fix = finding.noFix ? undefined : migrationFix(ctx, { table, column: finding.pred.column, ...(finding.pred.wrapped ? { wrapped: finding.pred.wrapped } : {}) }, finding.v.fix);
     ctx.report({
-      message: `${table.name}.${finding.pred.column} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
+      message: `${table.name}.${finding.pred.column}${finding.pred.wrapped ? ` (as ${finding.pred.wrapped})` : ''} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
       range: finding.use.range ?? site.range,
       related,
       estimate,
       fixes: fix ? [fix] : [],
     });
   }
+}
+
+/**
+ * A filter key the library reads as a path into a JSON column (AdapterRules.jsonPath), as the expression PostgreSQL
+ * receives (`recording_meta #>> '{id}'`): an index serves it only if it indexes that expression. `unsure` when an
+ * expression index of the table reads the same column and the path's last key in another spelling (`->> 'id'`):
+ * whether it matches what the library sends is not a claim we make.
+ */
+function jsonPathExpr(table: TableInfo, key: string, jsonPath: (k: string) => { column: string; path: string[] } | undefined): { column: string; expr: string; unsure: boolean } | undefined {
+  const jp = jsonPath(key);
+  const col = jp ? findColumn(table, jp.column) : undefined;
+  if (!jp || !col || !/^jsonb?$/.test(col.type)) return undefined;
+  const expr = `${quoteIdent(col.name)} #>> '{${jp.path.join(',')}}'`;
+  const last = jp.path[jp.path.length - 1];
+  const norm = (e: string): string => e.replace(/[\s()"]/g, '').replace(/::text\[\]/g, '');
+  // An index on the same expression, however the schema spells it (`((recording_meta #>> '{id}'::text[]))`): its text, so it matches.
+  const same = table.indexes.flatMap((ix) => ix.keys).find((k) => k.expression !== undefined && norm(k.expression) === norm(expr));
+  if (same) return { column: col.name, expr: same.expression!, unsure: false };
+  const unsure = table.indexes.some((ix) => ix.keys.some((k) => k.expression !== undefined && k.expression.includes(col.name) && k.expression.includes(last)));
+  return { column: col.name, expr, unsure };
 }
 
 /** Date and time column types: a cutoff on one of them is a point in time. */

@@ -446,6 +446,12 @@ export interface AdapterRules {
   relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters?: ColumnUse[] } | undefined;
   /** What a filter of the site compares its column to (NULL, literals, a bounded range): selectivity and partial indexes. */
   filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue;
+  /**
+   * A filter key the library reads as a path into a JSON column (Sequelize `where: { 'meta.id': v }` sends
+   * `(meta #>> '{id}') = v`): the column and the path, when the key is one; undefined for every key of a library
+   * without path keys.
+   */
+  jsonPath(key: string): { column: string; path: string[] } | undefined;
 }
 
 /** One data library. `Id` is its registry key (engine/adapters/index.ts). */

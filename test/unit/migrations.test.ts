@@ -33,6 +33,18 @@ describe('index migrations per tool', () => {
     });
   }
 
+  it('sequelize: an expression index (no addIndex form) is written as SQL through queryInterface.sequelize.query, and dropped the same way', () => {
+    const tp = TOOL_PROJECTS.find((t) => t.tool === 'sequelize')!;
+    const project = memoryProject({ ...tp.files, 'src/q.sql': 'SELECT id, title FROM link WHERE lower(url) = $1;\n' });
+    const fix = indexFixOf(project);
+    assert.ok(fix, 'an index fix');
+    assert.equal(fix.safety, 'suggestion');
+    const all = fix.edits.map((e) => e.newText).join('\n');
+    assert.match(all, /await queryInterface\.sequelize\.query\('CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON link \(\(?lower\(url\)\)?\);'\);/);
+    assert.match(all, /await queryInterface\.sequelize\.query\('DROP INDEX CONCURRENTLY IF EXISTS \S+;'\);/);
+    assert.doesNotMatch(all, /addIndex/);
+  });
+
   it('names never collide: a Prisma project with two unindexed tables gets two timestamps, and --fix one index per table', () => {
     const tp = TOOL_PROJECTS.find((t) => t.tool === 'prisma-migrate')!;
     const project = memoryProject({ ...tp.files, 'src/more.sql': 'SELECT id FROM "Link" WHERE "title" = $1;\nSELECT id FROM "Tag" WHERE "name" = $1;\n' });

@@ -684,5 +684,7 @@ export const drizzle: Adapter<'drizzle'> = {
     uniqueLookup: never,
     relationFilters: none,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

@@ -379,5 +379,7 @@ export const knex: Adapter<'knex'> = {
     uniqueLookup: never,
     relationFilters: none,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

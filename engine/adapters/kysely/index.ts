@@ -332,5 +332,7 @@ export const kysely: Adapter<'kysely'> = {
     uniqueLookup: never,
     relationFilters: none,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

@@ -121,5 +121,7 @@ export const pg: Adapter<'pg'> = {
     uniqueLookup: never,
     relationFilters: none,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

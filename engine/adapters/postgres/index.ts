@@ -114,5 +114,7 @@ export const postgres: Adapter<'postgres'> = {
     uniqueLookup: never,
     relationFilters: none,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

@@ -600,5 +600,7 @@ export const prisma: Adapter<'prisma'> = {
     uniqueLookup: (site) => site.operation.startsWith('findUnique'),
     relationFilters,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

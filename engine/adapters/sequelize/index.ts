@@ -244,6 +244,16 @@ function whereKey(field: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(field) ? field : `'${field.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/**
+ * A where key Sequelize reads as a JSON path: `'recording_meta.id'` → `(recording_meta #>> '{id}')` (its query
+ * generator turns a dotted key on a JSON column into `#>>` over the path). Not the `'$assoc.col$'` form of an
+ * included model's column.
+ */
+function jsonPath(key: string): { column: string; path: string[] } | undefined {
+  const m = /^([A-Za-z_][\w]*)((?:\.[A-Za-z_]\w*)+)$/.exec(key);
+  return m ? { column: m[1], path: m[2].slice(1).split('.') } : undefined;
+}
+
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
   const write = writeAdvice(site.operation, col, site.entity ?? 'Model');
@@ -340,5 +350,6 @@ export const sequelize: Adapter<'sequelize'> = {
     uniqueLookup: (site: QuerySite) => site.operation === 'findByPk',
     relationFilters: none,
     filterValue,
+    jsonPath,
   },
 };

@@ -4,7 +4,7 @@
  * transaction of its own (a migration opens one explicitly when it wants it), so `addIndex` with
  * `concurrently: true` builds the index outside one. Umzug's `({ context: queryInterface })` form is kept.
  */
-import { jsString } from '../../migrations/naming';
+import { createIndexSql, dropIndexSql, jsString } from '../../migrations/naming';
 import type { IndexPlan } from '../../migrations/types';
 import { nextLeadingNumber, scriptTool } from '../kit/migrations';
 
@@ -25,12 +25,19 @@ export const sequelizeMigrations = scriptTool({
     return prefix ? { prefix, base: `${prefix}${sep}${slug.replace(/_/g, '-')}` } : undefined;
   },
   render: (plan, file) => {
-    if (plan.kind !== 'plain') return undefined;
+    if (plan.kind === 'trgm' || (plan.kind === 'expression' && !plan.expression)) return undefined;
     const umzug = /\bcontext\s*:\s*queryInterface\b/.test(file.sample);
     const params = umzug ? '{ context: queryInterface }' : 'queryInterface';
     const typed = umzug && file.ts ? `${params}: { context: QueryInterface }` : file.ts ? `${params}: QueryInterface` : params;
-    const up = `await queryInterface.addIndex(${tableArg(plan)}, [${plan.columns.map(jsString).join(', ')}], { name: ${jsString(plan.name)}, concurrently: true });`;
-    const down = `await queryInterface.removeIndex(${tableArg(plan)}, ${jsString(plan.name)}, { concurrently: true });`;
+    // addIndex takes columns; an expression index (a JSON path: `(recording_meta #>> '{id}')`) is written as SQL.
+    const up =
+      plan.kind === 'expression'
+        ? `await queryInterface.sequelize.query(${jsString(createIndexSql(plan, { concurrently: true, ifNotExists: true }).trim())});`
+        : `await queryInterface.addIndex(${tableArg(plan)}, [${plan.columns.map(jsString).join(', ')}], { name: ${jsString(plan.name)}, concurrently: true });`;
+    const down =
+      plan.kind === 'expression'
+        ? `await queryInterface.sequelize.query(${jsString(dropIndexSql(plan, { concurrently: true }).trim())});`
+        : `await queryInterface.removeIndex(${tableArg(plan)}, ${jsString(plan.name)}, { concurrently: true });`;
     const body = `async up(${typed}) {\n    ${up}\n  },\n\n  async down(${typed}) {\n    ${down}\n  },\n`;
     const text =
       file.style === 'cjs'

@@ -91,5 +91,7 @@ export const slonik: Adapter<'slonik'> = {
     uniqueLookup: never,
     relationFilters: none,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };

@@ -449,5 +449,7 @@ export const typeorm: Adapter<'typeorm'> = {
     uniqueLookup: never,
     relationFilters,
     filterValue,
+    // No where key of this library is a JSON path.
+    jsonPath: () => undefined,
   },
 };
