@@ -8,7 +8,7 @@
  * result: one bad file never takes the server down.
  */
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import {
   type CodeAction,
   CodeActionKind,
@@ -19,7 +19,6 @@ import {
   type Diagnostic,
   type DidChangeConfigurationParams,
   type DidChangeWatchedFilesParams,
-  FileChangeType,
   type Hover,
   type HoverParams,
   type InitializeParams,
@@ -32,12 +31,13 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type AnalysisResult, LineIndex, MAX_FILE_BYTES, type Problem, SCHEMA_WATCH_GLOBS, SUPPRESSIONS_FILE, initParser, isAnalyzable, isLibrarySchemaFile } from '../engine';
+import { type AnalysisResult, LineIndex, MAX_FILE_BYTES, type Problem, SCHEMA_WATCH_GLOBS, SUPPRESSIONS_FILE, initParser, isAnalyzable } from '../engine';
 import { type EditOptions, FIX_ALL_KIND, type FileResolver, findingToDiagnostic, problemToDiagnostic } from './convert';
 import { type LastAnalysis, codeActionsFor, hoverAt } from './actions';
 import { type Analyzer, InProcessAnalyzer, WorkerAnalyzer, workerEntry } from './analyzer';
 import { RecoveringMessageReader } from './framing';
 import { importedPaths } from './imports';
+import { applyWatchedChanges, uriToPath } from './watched-files';
 import { CONFIG_FILE, type Logger, WorkspaceProject } from './workspace';
 
 export const DEFAULT_DEBOUNCE_MS = 150;
@@ -478,44 +478,7 @@ export class QuerylensServer {
   }
 
   private async watchedFilesChanged(params: DidChangeWatchedFilesParams): Promise<void> {
-    const touched = new Map<WorkspaceProject, { schema: boolean; helpers: string[]; paths: boolean }>();
-    for (const ch of params.changes) {
-      const abs = uriToPath(ch.uri);
-      if (!abs) continue;
-      const ws = this.projects.find((p) => p.rel(abs) !== undefined);
-      const rel = ws?.rel(abs);
-      if (!ws || !rel) continue;
-      const t = touched.get(ws) ?? { schema: false, helpers: [], paths: false };
-      // A file created or deleted: who calls a function (callers scans every file) may change anywhere.
-      if (ch.type !== FileChangeType.Changed && isAnalyzable(rel)) t.paths = true;
-      touched.set(ws, t);
-      ws.forgetDisk(rel);
-      if (ch.type === FileChangeType.Deleted) ws.known.delete(rel);
-      else if (isAnalyzable(rel) || isLibrarySchemaFile(rel) || rel === 'package.json' || rel.endsWith('/package.json')) ws.known.add(rel);
-      if (rel === 'tsconfig.json' || rel.endsWith('/tsconfig.json')) {
-        // Import resolution may change anywhere: drop derived data, re-analyse everything open.
-        ws.project.setConfig(ws.project.config);
-        t.schema = true;
-        continue;
-      }
-      if (rel === SUPPRESSIONS_FILE) {
-        if (ws.loadBaseline()) t.schema = true;
-        continue;
-      }
-      if (rel === CONFIG_FILE) {
-        // Also when open: an event for an open config file is its save, and a saved bad config deserves the popup.
-        if (ws.loadConfigFile()) t.schema = true;
-        continue;
-      }
-      // The editor's buffer wins over the disk while the file is open.
-      if (ws.open.has(rel)) continue;
-      const text = ch.type === FileChangeType.Deleted ? undefined : ws.readDisk(rel);
-      const wasSchema = ws.isSchema(rel);
-      if ((text !== undefined && ws.isSchema(rel, text)) || wasSchema) {
-        const changed = text === undefined ? ws.project.deleteFile(rel) : ws.project.setFile(rel, text);
-        t.schema ||= changed;
-      } else if (isAnalyzable(rel)) t.helpers.push(rel);
-    }
+    const touched = applyWatchedChanges(this.projects, params.changes);
     for (const [ws, t] of touched) {
       // The worker lists the project's files from the walk's list: it follows creations and deletions.
       if (t.paths) ws.project.setPathsOnDisk(ws.known);
@@ -753,15 +716,6 @@ export class QuerylensServer {
   }
 }
 
-
-function uriToPath(uri: string): string | undefined {
-  if (!uri.startsWith('file:')) return undefined;
-  try {
-    return fileURLToPath(uri);
-  } catch {
-    return undefined;
-  }
-}
 
 // esbuild inlines package.json into the bundle; under tsx it is read from the repository.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
