@@ -19,7 +19,9 @@
  * Each row is still computed in its iteration, so anything the row reads keeps its value. Offered where the
  * order of the writes cannot be observed: the loop runs no other write and no read of the written table (or of
  * a table not known), neither written there nor through a helper — reads of other tables see the same rows
- * either way; the write's result is unused; the write sits in the loop's own function (not a closure); the loop
+ * either way; the write's result is unused; (one exception: the other write of the same table touches one row by its
+ * primary key and one of the two is an insert leaving that key to its default — disjointWrites: no order of the two
+ * can make them meet, as in a sync that updates the rows it found and creates the rest); the write sits in the loop's own function (not a closure); the loop
  * body never returns (which would skip the statement after the loop); no failure is handled per element.
  *
  * What a failure means: when the write runs on the parameter of a callback the library runs in one transaction
@@ -111,10 +113,11 @@ function loopUses(node: ts.Node, names: Set<string>, skip?: ts.Node): ts.Identif
  * same rows whether this table's rows are written in the loop or after it. `own`: the call that reaches the moved
  * write itself (a helper that takes a list), not another query.
  */
-function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node): boolean {
+function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node, moved?: ts.CallExpression): boolean {
   const { start, end } = scope.range;
   const conflicts = (s: QuerySite): boolean =>
-    s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table;
+    (s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table) &&
+    !(moved && disjointWrites(ctx, site, moved, s, scope));
   if (ctx.querySites().some((s) => s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && conflicts(s))) return true;
   const graph = new CallGraph(ctx.project);
   let found = false;
@@ -128,6 +131,57 @@ function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, 
   };
   visit(scope.body);
   return found;
+}
+
+/** The call a query site of this file executes (its range is the call's). */
+function siteCall(ctx: RuleContext, s: QuerySite, within: ts.Node): ts.CallExpression | undefined {
+  if (s.file !== ctx.file.path) return undefined;
+  let found: ts.CallExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || n.getEnd() < s.range.start || n.getStart() > s.range.end) return;
+    if (ts.isCallExpression(n) && n.getStart() === s.range.start && n.getEnd() === s.range.end) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(within);
+  return found;
+}
+
+/**
+ * Can the moved write and another write of the same table in the loop never touch the same row, whatever their
+ * order: one is an insert that leaves the table's one-column primary key to its default (its new key is generated and,
+ * its result unused, known to no code), the other writes one row by that primary key alone (an equality on it, every
+ * filter a conjunct) — an existing row, which the loop read or was given, never one the loop inserts. Both are
+ * statements of the loop itself (not in a callback), the other one's result is unused too.
+ */
+function disjointWrites(ctx: RuleContext, site: QuerySite, moved: ts.CallExpression, other: QuerySite, scope: IterationScope): boolean {
+  if (other.table !== site.table || other.library !== site.library || !site.table || other.range.start === site.range.start) return false;
+  const table = ctx.table(site.table);
+  const pk = table?.indexes.find((i) => i.kind === 'primary' && !i.predicate);
+  const pkCol = pk && pk.keys.length === 1 ? pk.keys[0].column : undefined;
+  const otherCall = siteCall(ctx, other, scope.body);
+  if (!table || !pkCol || !otherCall) return false;
+  const adapter = adapterOf(site.library);
+  const colName = (field: string): string => [...table.columns.values()].find((c) => c.name === field || c.fieldName === field)?.name ?? field;
+  const insertWithoutKey = (call: ts.CallExpression): boolean => {
+    const row = insertRowOf(call);
+    return !!row && row.properties.every((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !!p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && colName(p.name.text) !== pkCol);
+  };
+  // An update whose whole filter is the key (the adapter's per-row update form takes it: `where: { id }` alone), or
+  // any write whose filter the adapter read as one conjunction holding an equality on the key.
+  const oneKeyUpdate = (call: ts.CallExpression): boolean => !!adapter.rules.rowsUpdate({ call, table, tableText: '', rows: 'rows' });
+  const byKey = (s: QuerySite, call: ts.CallExpression): boolean =>
+    insertRowOf(call) === null &&
+    adapter.rules.isWrite(s, call, call.getText()) &&
+    !s.opaqueFilter &&
+    !s.filterHidden &&
+    s.filters.some((f) => f.op === 'eq' && !f.or && colName(f.column) === pkCol) &&
+    (!!s.conjunctive || (s.filters.length === 1 && oneKeyUpdate(call)));
+  // The other statement's result unused: `await call;` in the loop's own body.
+  let e: ts.Node = otherCall;
+  while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
+  if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return false;
+  for (let n: ts.Node = e.parent.parent; n !== scope.body; n = n.parent) if (!n || ts.isFunctionLike(n)) return false;
+  return (insertWithoutKey(moved) && byKey(other, otherCall)) || (insertWithoutKey(otherCall) && byKey(site, moved));
 }
 
 export function collectWriteFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
@@ -161,7 +215,7 @@ export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.Cal
   if (!anchor || anchor.stmt !== scope.node) return undefined;
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
   if (perElementErrorHandling(call, scope) || leavesLoop(scope.body)) return undefined;
-  if (otherQueries(ctx, site, scope, own)) return undefined;
+  if (otherQueries(ctx, site, scope, own, call)) return undefined;
   return { stmt, anchor };
 }
 
@@ -338,7 +392,12 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const loopEnd = p.loop.getEnd();
   const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', loopStart - 1) + 1))![0];
   edits.push({ file: ctx.file.path, range: { start: loopStart, end: loopStart }, newText: `const ${c.collected}${c.type ? `: ${c.type}` : ''} = [];\n${indent}` });
-  edits.push({ file: ctx.file.path, range: { start: p.stmt.getStart(), end: p.stmt.getEnd() }, newText: `${c.collected}.push(${c.pushed});` });
+  // A row written over several lines keeps its shape at the statement's indentation.
+  const lineIndent = (pos: number): string => /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', pos - 1) + 1))![0];
+  const from = row ? lineIndent(row.getStart()) : '';
+  const to = lineIndent(p.stmt.getStart());
+  const pushed = row && from !== to ? c.pushed.split('\n').map((l, i) => (i > 0 && l.startsWith(from) ? to + l.slice(from.length) : l)).join('\n') : c.pushed;
+  edits.push({ file: ctx.file.path, range: { start: p.stmt.getStart(), end: p.stmt.getEnd() }, newText: `${c.collected}.push(${pushed});` });
   edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${c.collected}.length) await ${c.batched};` });
   const what = site.table ?? site.entity ?? 'rows';
   // Outside a transaction the loop kept the rows it wrote before a failing one; the one statement writes all or none.
