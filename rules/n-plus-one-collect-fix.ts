@@ -49,7 +49,7 @@ import { adapterOf } from '../engine/adapters';
 import { chainCalls, keyExpression, methodOf, unparen, whole } from '../engine/adapters/kit/fix';
 import type { RuleContext } from '../engine/context';
 import { CallGraph } from '../engine/sources/call-graph';
-import { type IterationScope } from '../engine/sources/iteration';
+import { collectionFirstCallback, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 import { anchorStatement, assignedNames, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
@@ -79,11 +79,12 @@ function transactionCallback(fn: ts.FunctionLikeDeclaration, root: ts.Identifier
 }
 
 /** Statements of the loop body that leave the function or an outer loop: the statement after the loop would be skipped. */
-function leavesLoop(body: ts.Node): boolean {
+function leavesLoop(body: ts.Node, callback = false): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || (ts.isFunctionLike(n) && n !== body)) return;
-    if (ts.isReturnStatement(n) || ts.isYieldExpression(n) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label)) found = true;
+    // In a per-element callback a `return` ends that element only, as `continue` does.
+    if ((ts.isReturnStatement(n) && !callback) || ts.isYieldExpression(n) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label)) found = true;
     else ts.forEachChild(n, visit);
   };
   visit(body);
@@ -131,6 +132,14 @@ function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, 
   };
   visit(scope.body);
   return found;
+}
+
+/** `await pMap(xs, cb, …);`, `await Promise.all(xs.map(cb));` (or `$transaction`): every callback has ended when the statement has. */
+function awaitedRunner(scope: IterationScope, stmt: ts.Statement): boolean {
+  if (!ts.isExpressionStatement(stmt) || !ts.isAwaitExpression(unparen(stmt.expression))) return false;
+  const first = collectionFirstCallback(scope);
+  if (first) return unparen((unparen(stmt.expression) as ts.AwaitExpression).expression) === first;
+  return scope.method === 'map' && writeTarget(scope, stmt) && unparen((unparen(stmt.expression) as ts.AwaitExpression).expression) !== scope.node.parent;
 }
 
 /** The call a query site of this file executes (its range is the call's). */
@@ -186,7 +195,7 @@ function disjointWrites(ctx: RuleContext, site: QuerySite, moved: ts.CallExpress
 
 export function collectWriteFix(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Fix | undefined {
   try {
-    return scope.kind === 'callback' ? mappedUpdates(ctx, site, node, scope) : build(ctx, site, node, scope);
+    return scope.kind === 'callback' ? (mappedUpdates(ctx, site, node, scope) ?? build(ctx, site, node, scope)) : build(ctx, site, node, scope);
   } catch {
     return undefined;
   }
@@ -197,7 +206,10 @@ interface Placed {
   call: ts.CallExpression;
   stmt: ts.ExpressionStatement;
   fn: ts.FunctionLikeDeclaration | ts.SourceFile;
-  loop: ts.ForOfStatement;
+  /** The loop statement, or the callback (its names are per element). */
+  loop: ts.Node;
+  /** The statement the collected array is declared before and written after. */
+  around: ts.Statement;
   inTx: boolean;
 }
 
@@ -212,15 +224,18 @@ export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.Cal
   if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return undefined;
   const stmt = e.parent.parent;
   const anchor = anchorStatement(scope);
-  if (!anchor || anchor.stmt !== scope.node) return undefined;
+  // A loop statement; or an awaited statement whose value is unused that runs every element's callback to its end
+  // before it completes (`await pMap(xs, cb)`, `await Promise.all(xs.map(cb))`): the statement after it sees every push.
+  const callback = scope.kind === 'callback';
+  if (!anchor || (callback ? !awaitedRunner(scope, anchor.stmt) : anchor.stmt !== scope.node)) return undefined;
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
-  if (perElementErrorHandling(call, scope) || leavesLoop(scope.body)) return undefined;
+  if (perElementErrorHandling(call, scope) || leavesLoop(scope.body, callback)) return undefined;
   if (otherQueries(ctx, site, scope, own, call)) return undefined;
   return { stmt, anchor };
 }
 
 function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Placed | undefined {
-  if (scope.kind !== 'for-of' || !ts.isCallExpression(node) || !ts.isForOfStatement(scope.node)) return undefined;
+  if (!ts.isCallExpression(node) || !((scope.kind === 'for-of' && ts.isForOfStatement(scope.node)) || (scope.kind === 'callback' && ts.isFunctionLike(scope.node)))) return undefined;
   const adapter = adapterOf(site.library);
   if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
   const m = movableStatement(ctx, site, node, scope);
@@ -228,7 +243,7 @@ function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const { stmt, anchor } = m;
   const root = chainRoot(node.expression);
   const inTx = !!root && !ts.isSourceFile(anchor.fn) && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
-  return { call: node, stmt, fn: anchor.fn, loop: scope.node, inTx };
+  return { call: node, stmt, fn: anchor.fn, loop: scope.node, around: anchor.stmt, inTx };
 }
 
 /** What the loop pushes, the array's name, and the one statement after the loop. */
@@ -379,8 +394,12 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const base = entity.charAt(0).toLowerCase() + entity.slice(1);
   const name = (suffix: string): string | undefined => (new RegExp(`\\b${base}${suffix}\\b`).test(fnText) ? undefined : `${base}${suffix}`);
   const row = insertRowOf(p.call);
-  const c = row !== null ? collectRows(ctx, site, p, row, loopNames, name) : (collectKeys(ctx, site, p, loopNames, name) ?? collectUpdates(ctx, site, p, loopNames, name));
-  if (!c) return undefined;
+  // Pushed from a callback, an untyped `[]` cannot evolve its type (TS7034): the rows need the library's row type;
+  // the update tuples are typed `unknown[][]`, which each library's raw statement takes; collected keys are not offered.
+  const callback = scope.kind === 'callback';
+  const c = row !== null ? collectRows(ctx, site, p, row, loopNames, name) : ((callback ? undefined : collectKeys(ctx, site, p, loopNames, name)) ?? collectUpdates(ctx, site, p, loopNames, name));
+  if (!c || (callback && !c.type && row !== null)) return undefined;
+  if (callback && row === null) c.type = 'unknown[][]';
   const edits: TextEdit[] = [];
   for (const imp of c.imports) {
     const ie = importEdits(ctx, sf, imp.module, imp.name);
@@ -388,8 +407,8 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     edits.push(...ie);
   }
   const text = ctx.file.text;
-  const loopStart = p.loop.getStart();
-  const loopEnd = p.loop.getEnd();
+  const loopStart = p.around.getStart();
+  const loopEnd = p.around.getEnd();
   const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', loopStart - 1) + 1))![0];
   edits.push({ file: ctx.file.path, range: { start: loopStart, end: loopStart }, newText: `const ${c.collected}${c.type ? `: ${c.type}` : ''} = [];\n${indent}` });
   // A row written over several lines keeps its shape at the statement's indentation.

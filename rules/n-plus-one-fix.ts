@@ -573,10 +573,12 @@ function declaredAbsent(sf: ts.SourceFile, name: string): boolean {
  * `.map(cb)`/`.forEach(cb)` whose callback reads its row only as `row.field`? Then a field the rows gain is never seen
  * (not returned, spread, serialised or compared whole).
  */
-function readsNamedFieldsOnly(rows: ts.Node): boolean {
+function readsNamedFieldsOnly(rows: ts.Node, via?: string): boolean {
   const decl = rows.parent;
   if (!ts.isVariableDeclaration(decl) || decl.initializer !== rows || !ts.isIdentifier(decl.name) || !ts.isVariableDeclarationList(decl.parent) || !(decl.parent.flags & ts.NodeFlags.Const)) return false;
   const name = decl.name.text;
+  // `const res = await pool.query(…)` read as `res.rows` only: the rows are `res.rows`.
+  const rowsOf = (n: ts.Node): ts.Node => (via && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.name.text === via ? n.parent : n);
   const scope = decl.parent.parent.parent;
   if (!scope) return false;
   const fieldsOnly = (param: ts.Identifier, body: ts.Node): boolean => {
@@ -597,12 +599,17 @@ function readsNamedFieldsOnly(rows: ts.Node): boolean {
   const visit = (n: ts.Node): void => {
     if (!ok) return;
     if (ts.isIdentifier(n) && n.text === name && n !== decl.name) {
-      const p = n.parent;
-      if (ts.isPropertyAccessExpression(p) && p.name === n) return;
-      if (ts.isPropertyAssignment(p) && p.name === n) return;
-      if (ts.isPropertyAccessExpression(p) && p.expression === n && p.name.text === 'length') return;
+      if (ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) return;
+      if (ts.isPropertyAssignment(n.parent) && n.parent.name === n) return;
+      const r = rowsOf(n);
+      if (via && r === n) {
+        ok = false;
+        return;
+      }
+      const p = r.parent;
+      if (ts.isPropertyAccessExpression(p) && p.expression === r && p.name.text === 'length') return;
       const call = p.parent;
-      const cb = ts.isPropertyAccessExpression(p) && p.expression === n && /^(map|forEach)$/.test(p.name.text) && ts.isCallExpression(call) && call.expression === p && call.arguments.length === 1 ? unparen(call.arguments[0]) : undefined;
+      const cb = ts.isPropertyAccessExpression(p) && p.expression === r && /^(map|forEach)$/.test(p.name.text) && ts.isCallExpression(call) && call.expression === p && call.arguments.length === 1 ? unparen(call.arguments[0]) : undefined;
       if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) && cb.parameters.length >= 1 && ts.isIdentifier(cb.parameters[0].name) && fieldsOnly(cb.parameters[0].name, cb.body)) return;
       ok = false;
       return;
@@ -700,14 +707,16 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   // A read whose result goes nowhere: a Map lookup in its place would be a statement doing nothing.
   if (ts.isExpressionStatement(target.parent)) return undefined;
   // A selection that gains the key field: only where nothing but named fields of the rows is read.
-  if (b.addsField && !readsNamedFieldsOnly(target)) return undefined;
+  if (b.addsField && !readsNamedFieldsOnly(target, b.shape === 'result' ? 'rows' : undefined)) return undefined;
   if (b.shape === 'result') {
     const p = target.parent;
+    // `const res = await pool.query(…)` read only as `res.rows` (readsNamedFieldsOnly checked every use).
+    const rowsOnly = b.addsField && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name);
     if (ts.isPropertyAccessExpression(p) && p.name.text === 'rows') {
       // `(await pool.query(…)).rows` → the group itself.
       target = p;
       replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
-    } else if (ts.isVariableDeclaration(p) && ts.isObjectBindingPattern(p.name) && p.name.elements.every((e) => (e.propertyName ?? e.name).getText() === 'rows')) {
+    } else if (rowsOnly || (ts.isVariableDeclaration(p) && ts.isObjectBindingPattern(p.name) && p.name.elements.every((e) => (e.propertyName ?? e.name).getText() === 'rows'))) {
       replacement = `{ rows: ${mapName}.get(${lookupKey}) ?? [] }`;
     } else return undefined;
   }

@@ -26,16 +26,23 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   const hit = eqParam(sqlText, i + 1);
   if (!hit) return undefined;
   const isSelect = /^\s*select\b/i.test(sqlText);
-  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !isSelect || !selectsColumn(sqlText, hit.col)) return undefined;
+  // A plain column list without the key (`SELECT column_name, data_type FROM …`) gains it first: the rows are then
+  // grouped by it (Batched.addsField: only where the code reads nothing but named fields of the rows).
+  const list = isSelect && !write ? /^\s*select\s+(?!distinct\b|all\b)([\w\s,]+?)\s+from\s/i.exec(sqlText) : null;
+  const adds = !!list && !selectsColumn(sqlText, hit.col) && /^[a-z_][a-z0-9_]*$/.test(hit.col) && list[1].split(',').every((c) => /^\s*[a-z_][a-z0-9_]*\s*$/i.test(c));
+  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !isSelect || (!selectsColumn(sqlText, hit.col) && !adds)) return undefined;
   // The literal's raw text: only rewrite when it has no escapes before the parameter.
   const raw = q.getText().slice(1, -1);
   if (raw !== sqlText) return undefined;
   const litStart = q.getStart() + 1;
+  const listAt = list ? sqlText.indexOf(list[1], list.index) : -1;
   return {
     pieces: [
+      ...(adds && listAt >= 0 ? [{ start: litStart + listAt, end: litStart + listAt, text: `${hit.col}, ` }] : []),
       { start: litStart + hit.at, end: litStart + hit.at + hit.len, text: `ANY($${i + 1})` },
       whole(params.elements[i], KEYS),
     ],
+    ...(adds ? { addsField: hit.col } : {}),
     rowField: hit.col,
     column: hit.col,
     shape: 'result',
