@@ -115,7 +115,7 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (!node) continue;
     // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns.
     const opts = optionsArg(node, site);
-    if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns', 'raw'])) continue;
+    if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns'])) continue;
     const use = usedFields(ctx, site, node);
     const all = [...table.columns.values()];
     const sizes = columnSizes(ctx, [table]);
