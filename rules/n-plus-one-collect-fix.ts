@@ -235,7 +235,7 @@ export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.Cal
 }
 
 function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Placed | undefined {
-  if (!ts.isCallExpression(node) || !((scope.kind === 'for-of' && ts.isForOfStatement(scope.node)) || (scope.kind === 'callback' && ts.isFunctionLike(scope.node)))) return undefined;
+  if (!ts.isCallExpression(node) || !(((scope.kind === 'for-of' || scope.kind === 'for-await') && ts.isForOfStatement(scope.node)) || (scope.kind === 'callback' && ts.isFunctionLike(scope.node)))) return undefined;
   const adapter = adapterOf(site.library);
   if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
   const m = movableStatement(ctx, site, node, scope);
