@@ -35,6 +35,7 @@ import { tsSourceFile } from './ts-ast';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 import { instantiate } from './type-arguments';
 import { handedImplementation, registrationOf } from './service-registry';
+import { isTestFilePath } from '../../rules/one-off';
 
 export type { Binding, Library, Value } from './query-sites';
 export { libraryOfModule } from '../adapters';
@@ -1236,7 +1237,19 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       const v = this.valueOf(p.initializer, c);
       if (v) return v;
     }
-    return !p.type || isUntyped(p.type) ? this.clientFromCallers(p, undefined, c) : undefined;
+    return !p.type || isUntyped(p.type) || this.projectObjectType(p.type, c) ? this.clientFromCallers(p, undefined, c) : undefined;
+  }
+
+  /**
+   * A parameter type the project writes out itself as an object type (a type literal, or an alias or interface of
+   * one) that names no client: a hand-written structural type for what the callers hand in (tianji's
+   * `tx: WorkerEnvironmentVariableTransaction = { functionWorkerEnvironmentVariable: { findMany(…): …; … } }`).
+   */
+  private projectObjectType(t: ts.TypeNode, c: Ctx): boolean {
+    if (ts.isTypeLiteralNode(t)) return true;
+    if (!ts.isTypeReferenceNode(t) || t.typeArguments?.length) return false;
+    const r = this.resolveTypeNode(t, c);
+    return !!r && r.node !== t && (ts.isTypeLiteralNode(r.node) || ts.isInterfaceDeclaration(r.node));
   }
 
   /**
@@ -1255,6 +1268,8 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       if (!calls) return undefined;
       let found: Value | undefined;
       for (const { file, call } of calls) {
+        // A test's stand-in (a fake transaction) is not what production hands in.
+        if (isTestFilePath(file) && file !== this.path) continue;
         if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
         const arg = call.arguments[index];
         const expr = arg && prop !== undefined ? propertyOfLiteral(arg, prop) : arg;
