@@ -22,6 +22,7 @@ import type { Range } from '../types';
 import { enclosingIterations, type FunctionRole, inCatchBlock, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
 import { inPlaceResolver } from './in-place';
+import { localValue } from './local-values';
 import { bufferFlushed } from './buffer-flush';
 import { memoised, onceGuarded } from './memo';
 import { fileProvenance } from './provenance';
@@ -349,6 +350,8 @@ interface Known {
   expr?: ts.Expression;
   /** What is known where `expr` is evaluated (a caller's parameters). */
   env?: Env;
+  /** An object whose contents are not known (a name dereferenced before: local-values.ts): truthy, nothing more. */
+  present?: boolean;
 }
 
 const unwrap = (e: ts.Expression): ts.Expression => {
@@ -362,7 +365,12 @@ function knownValue(e: ts.Expression, env: Env | undefined, depth = 0): Known | 
   const u = unwrap(e);
   if (ts.isIdentifier(u)) {
     if (u.text === 'undefined') return {};
-    return env?.get(u.text);
+    const known = env?.get(u.text);
+    if (known) return known;
+    // What the function's own code says: a name dereferenced on the way here, or an unchanged alias (`let robot = robotConfig`).
+    const local = localValue(u);
+    if (local?.kind === 'present') return { expr: u, present: true };
+    return local ? knownValue(local.init, env, depth + 1) : undefined;
   }
   if (u.kind === ts.SyntaxKind.NullKeyword || ts.isVoidExpression(u)) return {};
   if (ts.isObjectLiteralExpression(u) || ts.isArrayLiteralExpression(u) || ts.isLiteralExpression(u) || u.kind === ts.SyntaxKind.TrueKeyword || u.kind === ts.SyntaxKind.FalseKeyword) return { expr: u, env };
@@ -380,6 +388,7 @@ function knownValue(e: ts.Expression, env: Env | undefined, depth = 0): Known | 
 
 /** The known value of property `name` of a known object (an object literal without spreads; a missing property is `undefined`). */
 function propertyOf(base: Known, name: string, depth = 0): Known | undefined {
+  if (base.present) return undefined;
   if (!base.expr) return {}; // `undefined.x` / `undefined?.x`
   const obj = unwrap(base.expr);
   if (!ts.isObjectLiteralExpression(obj)) return undefined;
@@ -412,6 +421,7 @@ function bindPattern(pattern: ts.ObjectBindingPattern, k: Known, env: Env, fn: t
 
 /** The comparable form of a known literal: a string, number or boolean, `nullish` for undefined/null; undefined otherwise. */
 function literalKey(k: Known): string | undefined {
+  if (k.present) return undefined;
   if (!k.expr) return 'nullish';
   const x = unwrap(k.expr);
   if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) return `s:${x.text}`;
@@ -458,6 +468,7 @@ function truthiness(e: ts.Expression, env: Env | undefined, depth = 0): boolean 
   }
   const v = knownValue(u, env, depth + 1);
   if (!v) return undefined;
+  if (v.present) return true;
   if (!v.expr) return false;
   const x = unwrap(v.expr);
   if (ts.isObjectLiteralExpression(x) || ts.isArrayLiteralExpression(x) || x.kind === ts.SyntaxKind.TrueKeyword) return true;
