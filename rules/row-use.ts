@@ -246,10 +246,23 @@ export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff): F
     return { fields: out };
   }
   if (!ts.isIdentifier(p.name)) return {};
-  const ok = many ? rowsFieldUses(p.name.text, body, p, out, handOff) : rowFieldUses(p.name.text, body, p, out, handOff);
+  // A `const`/`let` is visible only in its block: a same-named variable elsewhere in the function (an outer
+  // `recording` beside one declared in a `catch` block) is another row (maxun task-runner.ts).
+  const scope = blockScope(p) ?? body;
+  const ok = many ? rowsFieldUses(p.name.text, scope, p, out, handOff) : rowFieldUses(p.name.text, scope, p, out, handOff);
   return ok ? { fields: out } : {};
 }
 
+
+/** The block a `const`/`let` declaration is scoped to (undefined for `var`, or when the block is the function body). */
+function blockScope(decl: ts.VariableDeclaration): ts.Node | undefined {
+  const list = decl.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) return undefined;
+  let n: ts.Node | undefined = list.parent;
+  while (n && !ts.isBlock(n) && !ts.isSourceFile(n) && !ts.isCaseClause(n) && !ts.isDefaultClause(n) && !ts.isFunctionLike(n)) n = n.parent;
+  if (!n || ts.isFunctionLike(n) || (n.parent && ts.isFunctionLike(n.parent))) return undefined;
+  return n;
+}
 
 export type OverFetchVerdict =
   | { report: false }
