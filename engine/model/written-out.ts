@@ -212,7 +212,8 @@ function identifierList(project: ProjectServices, file: string, id: ts.Identifie
   if (!d) return undefined;
   const n = d.node;
   if (ts.isVariableDeclaration(n)) {
-    if (!n.initializer || !isConst(n) || !ts.isIdentifier(n.name) || isGrown(n, n.name.text)) return undefined;
+    if (!n.initializer || !isConst(n) || !ts.isIdentifier(n.name)) return undefined;
+    if (isGrown(n, n.name.text)) return pushedList(project, d.file, n, n.name.text, depth);
     return list(project, d.file, n.initializer, depth + 1);
   }
   if (ts.isParameter(n)) return ts.isIdentifier(n.name) && !isGrown(n, n.name.text) ? parameterList(project, d.file, n, undefined, depth) : undefined;
@@ -226,6 +227,47 @@ function identifierList(project: ProjectServices, file: string, id: ts.Identifie
       const src = declarationOf(project, d.file, skipOuter(holder.initializer) as ts.Identifier);
       if (src && ts.isParameter(src.node) && ts.isIdentifier(src.node.name)) return parameterList(project, src.file, src.node, prop, depth);
     }
+  }
+  return undefined;
+}
+
+/**
+ * A `const xs = []` filled only by `xs.push(x)` (one element) once per pass of `for … of` loops over written-out
+ * lists: at most as many elements as those passes (latitude-llm's phase1Slugs/phase2Slugs, split from the
+ * constant strategy list). Any other growth (unshift, splice, an assignment to it or an element of it),
+ * a push in another kind of loop or nested in a second loop: unknown.
+ */
+function pushedList(project: ProjectServices, file: string, decl: ts.VariableDeclaration, name: string, depth: number): Listed | undefined {
+  const init = decl.initializer && skipOuter(decl.initializer);
+  const scope = declarationScope(decl);
+  if (!init || !ts.isArrayLiteralExpression(init) || init.elements.length || !scope) return undefined;
+  let size = 0;
+  let unknown = false;
+  const visit = (n: ts.Node): void => {
+    if (unknown) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== decl.name) {
+      const p = n.parent;
+      const method = ts.isPropertyAccessExpression(p) && p.expression === n ? p.name.text : undefined;
+      if (method === 'push') {
+        const call = p.parent;
+        const loop = ts.isCallExpression(call) && call.expression === p && call.arguments.length === 1 && !ts.isSpreadElement(call.arguments[0]) ? passLoop(call) : undefined;
+        const l = loop ? list(project, file, loop.expression, depth + 1) : undefined;
+        if (!l || l === 'absent') unknown = true;
+        else size += l.size;
+      } else if ((method && /^(unshift|splice|fill|copyWithin)$/.test(method)) || (ts.isBinaryExpression(p) && p.left === n) || (ts.isElementAccessExpression(p) && p.expression === n && ts.isBinaryExpression(p.parent) && p.parent.left === p)) {
+        unknown = true;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return unknown ? undefined : { size };
+}
+
+/** The `for … of` (not `for await`) whose pass runs `n` once: the nearest loop around it in its function. */
+function passLoop(n: ts.Node): ts.ForOfStatement | undefined {
+  for (let p = n.parent; p && !ts.isFunctionLike(p) && !ts.isSourceFile(p); p = p.parent) {
+    if (ts.isIterationStatement(p, false)) return ts.isForOfStatement(p) && !p.awaitModifier ? p : undefined;
   }
   return undefined;
 }

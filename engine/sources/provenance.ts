@@ -575,7 +575,10 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     // `yield* OrderRepository`: the service a context hands out under a key class is what the project registers there.
     if (ts.isYieldExpression(e) && e.asteriskToken && e.expression) {
       const key = this.valueOf(e.expression, c);
-      return key?.kind === 'class' ? this.registeredService(key, c) : undefined;
+      if (key?.kind === 'class') return this.registeredService(key, c);
+      // `yield* resolveClient()`: what the effect it runs returns.
+      const r = this.effectReturn(e.expression, c);
+      return r ? r.prov.valueOf(r.expr, c) : undefined;
     }
     if (e.kind === ts.SyntaxKind.ThisKeyword) return this.thisValue(e, c);
     if (ts.isClassExpression(e)) return { kind: 'class', file: this.path, node: e };
@@ -772,6 +775,26 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       };
       ts.forEachChild(body, visit);
       return found;
+    });
+  }
+
+  /**
+   * The expression an effect returns when run by `yield*`: a generator handed to a library call
+   * (`Effect.gen(function* () { …; return sqlClient })`), also through a project function returning one.
+   */
+  effectReturn(e: ts.Expression, c: Ctx): { prov: FileProv; expr: ts.Expression } | undefined {
+    e = skipOuter(e);
+    if (!ts.isCallExpression(e)) return undefined;
+    return this.guard(c, `effret:${this.pathKey}:${e.pos}`, () => {
+      const target = this.callTargetOf(e, c);
+      const body = target && (target.node as ts.FunctionLikeDeclaration).body;
+      if (target && body) {
+        const ret = ts.isBlock(body) ? firstReturn(body) : body;
+        return ret ? target.prov.effectReturn(ret, c) : undefined;
+      }
+      const gens = e.arguments.filter((a): a is ts.FunctionExpression => ts.isFunctionExpression(a) && !!a.asteriskToken);
+      const ret = gens.length === 1 && gens[0].body ? firstReturn(gens[0].body) : undefined;
+      return ret ? { prov: this, expr: ret } : undefined;
     });
   }
 
@@ -1701,6 +1724,10 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     }
     if ((ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) && !ts.isConstTypeReference(e.type)) return { prov: this, type: e.type };
     if (ts.isAwaitExpression(e)) return this.declaredTypeOf(e.expression, c);
+    if (ts.isYieldExpression(e) && e.asteriskToken && e.expression) {
+      const r = this.guard(c, `dtyield:${this.pathKey}:${e.pos}`, () => this.effectReturn(e.expression!, c));
+      return r ? r.prov.declaredTypeOf(r.expr, c) : undefined;
+    }
     // `trx || this.db`, `options.db ?? this.db`, `cond ? a : b`: the first side that declares one.
     if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken))
       return this.declaredTypeOf(e.left, c) ?? this.declaredTypeOf(e.right, c);
@@ -1993,6 +2020,22 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
 }
 
 /** `this.<name> = …`. */
+/** The expression of the first `return` of a function body (not of functions nested in it). */
+function firstReturn(body: ts.Block): ts.Expression | undefined {
+  let found: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      found = n.expression;
+      return;
+    }
+    if (isFunctionLike(n) || ts.isClassLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
+}
+
 function assignsThis(n: ts.Node, name: string): n is ts.BinaryExpression {
   if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
   const l = n.left;
