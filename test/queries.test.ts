@@ -88,6 +88,36 @@ describe('querylens queries', () => {
     );
   });
 
+  it('a method of a service a context hands out (`yield* Key`, registered by the project) is followed, not listed unresolved', async () => {
+    const dir = project({
+      'package.json': JSON.stringify({ name: 'e', dependencies: { effect: '*', pg: '*' } }),
+      'src/keys.ts': "import { Context } from 'effect';\nexport class Orders extends Context.Tag('Orders')<Orders, { findMany(id: string): unknown }>() {}\n",
+      'src/live.ts': [
+        "import { Effect, Layer } from 'effect';",
+        "import { Pool } from 'pg';",
+        "import { Orders } from './keys';",
+        'const pool = new Pool();',
+        "export const OrdersLive = Layer.succeed(Orders, { findMany: (id: string) => Effect.promise(() => pool.query('SELECT * FROM orders WHERE user_id = $1', [id])) });",
+        '',
+      ].join('\n'),
+      'src/use.ts': [
+        "import { Effect } from 'effect';",
+        "import { Orders } from './keys';",
+        'export const load = (id: string) =>',
+        '  Effect.gen(function* () {',
+        '    const orders = yield* Orders;',
+        '    return yield* orders.findMany(id);',
+        '  });',
+        '',
+      ].join('\n'),
+    });
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { queries: { file: string; line: number }[]; unresolved: unknown[] };
+    assert.deepEqual(doc.queries.map((q) => [q.file, q.line]), [['src/live.ts', 5]]);
+    assert.deepEqual(doc.unresolved, []);
+  });
+
   it('a builder whose statement cannot be read is listed unresolved when it runs', async () => {
     const dir = project({
       'package.json': JSON.stringify({ name: 'k', dependencies: { kysely: '*' } }),

@@ -49,7 +49,8 @@ export function unresolvedCandidates(project: ProjectServices, path: string, sf:
         const sqlArg = firstArgIsStatement(n);
         if (CANDIDATE_METHODS.has(method) || sqlArg) {
           const recv = skipOuter(callee.expression);
-          if (!prov.resolve(recv)) {
+          // A method of a project object (a repository a context hands out): the call graph follows it.
+          if (!prov.resolve(recv) && prov.value(callee)?.kind !== 'function') {
             const range = { start: n.getStart(sf), end: n.getEnd() };
             out.push({ file: path, range, method, reason: explain(project, path, prov, recv) });
           }
