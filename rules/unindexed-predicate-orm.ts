@@ -72,7 +72,10 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // A condition we cannot read (a variable, a spread, a raw fragment, a callback) may be the access path.
     if (site.opaqueFilter) continue;
     const filters = site.filters.filter((f) => f.op && f.op in OPS);
-    const resolved = filters.map((use) => ({ use, col: resolveColumn(table, use), json: resolveColumn(table, use) ? undefined : jsonPathExpr(table, use.column, adapter.rules.jsonPath) }));
+    const resolved = filters.map((use) => {
+      const col = resolveColumn(table, use);
+      return { use, col, json: col ? undefined : jsonPathExpr(table, use.column, adapter.rules.jsonPath) };
+    });
     // An unknown column (a typo, a relation, an unmodelled field): no finding. A path into a JSON column is an
     // expression over it, unless an expression index of the table reads that path some other way (it may serve it).
     if (resolved.some((r) => !r.col && (!r.json || r.json.unsure))) continue;

@@ -11,6 +11,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
+import { skipParens as skip } from './ts-expr';
 
 export type LocalValue = { kind: 'present' } | { kind: 'alias'; init: ts.Expression };
 
@@ -30,11 +31,6 @@ export function localValue(id: ts.Identifier): LocalValue | undefined {
   return undefined;
 }
 
-const skip = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-};
-
 function enclosingFunction(n: ts.Node): ts.SignatureDeclaration | ts.SourceFile | undefined {
   for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p as ts.SignatureDeclaration | ts.SourceFile;
   return undefined;
@@ -46,13 +42,18 @@ function declarationIn(fn: ts.Node, body: ts.Node, name: string, before: number)
     const p = (fn as ts.SignatureDeclaration).parameters.find((x) => ts.isIdentifier(x.name) && x.name.text === name);
     if (p) return p;
   }
+  return variableDeclaredBefore(body, name, before);
+}
+
+/** The first `const`/`let`/`var` of `name` declared in `scope` (outside nested functions) and ended before `before`. */
+export function variableDeclaredBefore(scope: ts.Node, name: string, before: number): ts.VariableDeclaration | undefined {
   let found: ts.VariableDeclaration | undefined;
   const visit = (n: ts.Node): void => {
     if (found || n.pos >= before) return;
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && n.end <= before) found = n;
     if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
   };
-  ts.forEachChild(body, visit);
+  ts.forEachChild(scope, visit);
   return found;
 }
 

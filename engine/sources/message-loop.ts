@@ -11,6 +11,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
+import { variableDeclaredBefore } from './local-values';
 import { skipParens } from './ts-expr';
 
 /** Calls that open a message source on an object: it then hands out messages for as long as it is connected. */
@@ -23,7 +24,7 @@ export function isMessageLoop(loop: ts.ForOfStatement): boolean {
   if (!ts.isIdentifier(e)) return false;
   const scope = enclosingBody(loop);
   if (!scope) return false;
-  const decl = localDeclaration(scope, e.text, loop.getStart());
+  const decl = variableDeclaredBefore(scope, e.text, loop.getStart());
   if (!decl) return false;
   if (decl.initializer && ts.isCallExpression(skipParens(decl.initializer)) && subscription(skipParens(decl.initializer) as ts.CallExpression)) return true;
   // `sock.connect(url)` (or bind/subscribe) before the loop, in the function that declares it.
@@ -63,19 +64,4 @@ function enclosingBody(n: ts.Node): ts.Node | undefined {
     if (ts.isSourceFile(p)) return p;
   }
   return undefined;
-}
-
-/** The `const`/`let` of `name` declared in `scope` (outside nested functions) before `before`. */
-function localDeclaration(scope: ts.Node, name: string, before: number): ts.VariableDeclaration | undefined {
-  let found: ts.VariableDeclaration | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found || n.getStart() >= before) return;
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) {
-      found = n;
-      return;
-    }
-    if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(scope, visit);
-  return found;
 }

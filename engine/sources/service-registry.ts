@@ -17,6 +17,7 @@ import type { ProjectServices } from '../context';
 import { MAX_FILE_BYTES } from '../guard';
 import { isTestFilePath } from '../../rules/one-off';
 import { filesNaming } from './callers';
+import { skipParens } from './ts-expr';
 
 /** `f(Key, …` where Key is written as a class name: the cheap test a file's text passes before it is parsed (reach.ts uses it too). */
 export const REGISTERED_KEY = /(?<![\w$])[\w$]+\s*\(\s*([A-Z][\w$]*)\s*,/g;
@@ -78,8 +79,7 @@ function importsDataLibrary(sf: ts.SourceFile | undefined): boolean {
  * the object literal it is handed.
  */
 export function handedImplementation(impl: ts.Expression): ts.Expression | undefined {
-  let e = impl;
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+  const e = skipParens(impl);
   if (!ts.isCallExpression(e)) return undefined;
   const fns = e.arguments.filter((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
   if (fns.length === 1) return fns[0];
