@@ -26,7 +26,6 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/drizzle-unique-key-partly.ts': "its relational `where: (table, { eq }) => …` callback meets drizzle-orm's SQL type through both the package's ESM and CJS declarations under the proof's nodenext options (TS2322/TS2769 'separate declarations of a private property'), a clash of the proof's module setup, not of the fix",
   'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
   'n-plus-one/top-level-await-script.ts': 'awaits at its top level, which the proof compiles as CommonJS (nodenext, no package.json "type": "module"): TS1309 as written; its fix (a top-level awaited createMany) is checked to add no diagnostic',
-  'n-plus-one/stream-lines-per-row.ts': "writes to prisma.report, a model the rule folder's schema.prisma does not declare (the case is the loop over a file's lines, not the table)",
   'over-fetching/orm-typeorm-sequelize': 'its Sequelize model User declares no attributes (Model {}), so reading org_id is a type error',
   'over-fetching/orm-prisma.ts': 'no schema.prisma: the Prisma client has no models',
   'over-fetching/handed-to-helper.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
