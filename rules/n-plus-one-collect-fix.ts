@@ -48,7 +48,7 @@ import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import { chainCalls, keyExpression, methodOf, unparen, whole } from '../engine/adapters/kit/fix';
 import type { RuleContext } from '../engine/context';
-import { CallGraph } from '../engine/sources/call-graph';
+import { CallGraph, findNode } from '../engine/sources/call-graph';
 import { collectionFirstCallback, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
@@ -142,17 +142,11 @@ function awaitedRunner(scope: IterationScope, stmt: ts.Statement): boolean {
   return scope.method === 'map' && writeTarget(scope, stmt) && unparen((unparen(stmt.expression) as ts.AwaitExpression).expression) !== scope.node.parent;
 }
 
-/** The call a query site of this file executes (its range is the call's). */
+/** The call a query site of this file executes (its range is the call's), within `within`. */
 function siteCall(ctx: RuleContext, s: QuerySite, within: ts.Node): ts.CallExpression | undefined {
   if (s.file !== ctx.file.path) return undefined;
-  let found: ts.CallExpression | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found || n.getEnd() < s.range.start || n.getStart() > s.range.end) return;
-    if (ts.isCallExpression(n) && n.getStart() === s.range.start && n.getEnd() === s.range.end) found = n;
-    else ts.forEachChild(n, visit);
-  };
-  visit(within);
-  return found;
+  const n = findNode(within.getSourceFile(), s.range);
+  return n && ts.isCallExpression(n) && n.getStart() >= within.getStart() && n.getEnd() <= within.getEnd() ? n : undefined;
 }
 
 /**

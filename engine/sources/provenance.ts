@@ -2019,7 +2019,6 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 }
 
-/** `this.<name> = …`. */
 /** The expression of the first `return` of a function body (not of functions nested in it). */
 function firstReturn(body: ts.Block): ts.Expression | undefined {
   let found: ts.Expression | undefined;
@@ -2036,6 +2035,7 @@ function firstReturn(body: ts.Block): ts.Expression | undefined {
   return found;
 }
 
+/** `this.<name> = …`. */
 function assignsThis(n: ts.Node, name: string): n is ts.BinaryExpression {
   if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
   const l = n.left;
