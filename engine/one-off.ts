@@ -169,3 +169,11 @@ export function oneOffReason(path: string, config: QuerylensConfig, scriptOnly: 
   if (text !== undefined && !appEntries?.has(path) && isTopLevelScript(text)) return 'a script: it exports nothing and runs its queries at its top level';
   return undefined;
 }
+
+/**
+ * Test files by the usual conventions (n-plus-one's `isTestPath` is this function; the engine leaves them out of reach and usage scans).
+ */
+export function isTestFilePath(path: string): boolean {
+  // Also end-to-end suites and test packages (`e2e/fixtures/api-seeds.ts`, `packages/app-tests/`, `integration_tests/`).
+  return /(^|\/)(__tests__|__mocks__|tests?|spec|e2e|[\w.]+[-_](?:tests?|e2e))\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
+}

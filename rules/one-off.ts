@@ -14,6 +14,9 @@
  * out too (as n-plus-one does), unless `lintTests`.
  */
 import type { RuleContext } from '../engine/context';
+import { isTestFilePath } from '../engine/one-off';
+
+export { isTestFilePath };
 
 /** A directory segment naming migrations, data migrations, seeds or backfills (n-plus-one's narrower convention). */
 const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|(?:[a-z0-9]+[-_])+migrations|seeds?|seeders?|seeding|backfills?)\//i;
@@ -23,13 +26,6 @@ const ONE_OFF_DIR = /(^|\/)(migrations?|data[-_]?migrations?|(?:[a-z0-9]+[-_])+m
  */
 const ONE_OFF_FILE = /(^|\/)(\d+[-_])?(seed|seeds|backfill|migrate)([-_.][^/]*)?\.([cm]?[jt]sx?|sql)$/i;
 
-/**
- * Test files by the usual conventions (n-plus-one's `isTestPath` is this function).
- */
-export function isTestFilePath(path: string): boolean {
-  // Also end-to-end suites and test packages (`e2e/fixtures/api-seeds.ts`, `packages/app-tests/`, `integration_tests/`).
-  return /(^|\/)(__tests__|__mocks__|tests?|spec|e2e|[\w.]+[-_](?:tests?|e2e))\//.test(path) || /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/.test(path);
-}
 
 /**
  * Whether the file holds one-off statements by n-plus-one's convention (migration, backfill, seed):

@@ -35,7 +35,7 @@ import { tsSourceFile } from './ts-ast';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 import { instantiate } from './type-arguments';
 import { handedImplementation, registrationOf } from './service-registry';
-import { isTestFilePath } from '../../rules/one-off';
+import { isTestFilePath } from '../one-off';
 
 export type { Binding, Library, Value } from './query-sites';
 export { libraryOfModule } from '../adapters';

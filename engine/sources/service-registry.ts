@@ -15,7 +15,7 @@ import ts = require('typescript');
 import { libraryOfModule } from '../adapters';
 import type { ProjectServices } from '../context';
 import { MAX_FILE_BYTES } from '../guard';
-import { isTestFilePath } from '../../rules/one-off';
+import { isTestFilePath } from '../one-off';
 import { filesNaming } from './callers';
 import { skipParens } from './ts-expr';
 
