@@ -280,9 +280,7 @@ function parseLint(rest: readonly string[]): ParsedArgs {
         opts.cacheLocation = value;
         break;
       case '--concurrency':
-        if (value === 'auto') opts.concurrency = 'auto';
-        else if (/^[1-9]\d{0,2}$/.test(value!)) opts.concurrency = Number(value);
-        else throw new UsageError(`--concurrency: expected auto or a number of threads from 1, got "${value}"`);
+        opts.concurrency = parseConcurrency(value);
         break;
       default:
         throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
@@ -296,7 +294,14 @@ function parseLint(rest: readonly string[]): ParsedArgs {
   return opts;
 }
 
-const QUERIES_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c']);
+/** `--concurrency auto|N` (lint; queries accepts it too so scripts can pass one set of flags to both). */
+function parseConcurrency(value: string | undefined): 'auto' | number {
+  if (value === 'auto') return 'auto';
+  if (/^[1-9]\d{0,2}$/.test(value ?? '')) return Number(value);
+  throw new UsageError(`--concurrency: expected auto or a number of threads from 1, got "${value}"`);
+}
+
+const QUERIES_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--concurrency']);
 
 function parseQueries(rest: readonly string[]): ParsedArgs {
   const opts: QueriesOptions = { command: 'queries', paths: [], format: 'stylish', color: true };
@@ -319,8 +324,12 @@ function parseQueries(rest: readonly string[]): ParsedArgs {
       case '--no-color':
         opts.color = false;
         break;
+      case '--concurrency':
+        // Validated as lint does; the listing itself runs on this thread (it is one pass per file, no rules).
+        parseConcurrency(value);
+        break;
       default:
-        throw new UsageError(`queries: unknown option "${flag}" (expected --format, --output, --config or --no-color)`);
+        throw new UsageError(`queries: unknown option "${flag}" (expected --format, --output, --config, --concurrency or --no-color)`);
     }
     return undefined;
   });
@@ -415,7 +424,7 @@ export function helpText(version: string): string {
 
 Usage:
   querylens lint [paths...] [options]   lint files and directories (default: .)
-  querylens queries [paths...] [-f stylish|json] [-o FILE] [-c FILE]
+  querylens queries [paths...] [-f stylish|json] [-o FILE] [-c FILE] [--concurrency auto|N]
                                         list the query sites querylens recognises (raw SQL
                                         and library calls: file, line, library, table,
                                         read/write, per element of a loop) and the calls

@@ -203,4 +203,15 @@ describe('querylens queries', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /queries --format: unknown format "sarif" \(expected stylish or json\)/);
   });
+
+  it('--concurrency is accepted as lint accepts it (same listing), and a bad value is a usage error', async () => {
+    const dir = project(FILES);
+    const plain = await ql(dir, ['queries', '--format', 'json']);
+    const one = await ql(dir, ['queries', '--format', 'json', '--concurrency', '1']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stdout, plain.stdout);
+    const bad = await ql(dir, ['queries', '--concurrency', 'many']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--concurrency: expected auto or a number of threads from 1, got "many"/);
+  });
 });
