@@ -68,6 +68,23 @@ export const TOOL_PROJECTS: ToolProject[] = [
     expect: { title: /^Create migration migrations\/002_add_idx_link_url\.sql with CREATE INDEX idx_link_url \(plain/, creates: ['migrations/002_add_idx_link_url.sql'], contains: [/blocks writes to link/, /CREATE INDEX IF NOT EXISTS idx_link_url ON link \(url\);/], lacks: [/CONCURRENTLY idx/] },
   },
   {
+    // Most files named by their number alone, one named (lunary's packages/db: 0001-init.sql, 0002.sql … 0121.sql, run in
+    // parseInt order): the next number after the largest, alone, not the number after the one named file (0002-…).
+    tool: 'sql-files (numbers alone)',
+    files: {
+      'packages/db/0001-init.sql': 'CREATE TABLE account (id serial PRIMARY KEY);\n',
+      'packages/db/0002.sql': TABLE,
+      'packages/db/0003.sql': 'ALTER TABLE link ADD COLUMN created_at timestamptz;\n',
+      ...QUERIES,
+    },
+    expect: {
+      title: /^Create migration packages\/db\/0004\.sql with CREATE INDEX idx_link_url \(plain/,
+      creates: ['packages/db/0004.sql'],
+      contains: [/^-- add_idx_link_url\n/, /CREATE INDEX IF NOT EXISTS idx_link_url ON link \(url\);/],
+      lacks: [/CONCURRENTLY idx/],
+    },
+  },
+  {
     tool: 'flyway',
     files: { 'db/migration/V1__init.sql': TABLE, 'db/migration/V2__titles.sql': 'ALTER TABLE link ALTER COLUMN title SET DEFAULT \'\';\n', ...QUERIES },
     expect: { title: /^Create migration db\/migration\/V3__add_idx_link_url\.sql with CREATE INDEX CONCURRENTLY/, creates: ['db/migration/V3__add_idx_link_url.sql'], contains: [/^CREATE INDEX CONCURRENTLY idx_link_url ON link \(url\);\n$/] },

@@ -33,6 +33,8 @@ interface SqlToolSpec {
 const FLYWAY = /^V(\d+)(?:[._]\d+)*__.+\.sql$/;
 const UP_DOWN = /^(\d+)_.+\.(up|down)\.sql$/;
 const NUMBERED = /^(\d+)[_-].+\.sql$/;
+/** A migration named by its number alone (`0087.sql`), as some runners that sort by the leading number want them. */
+const BARE = /^(\d+)\.sql$/;
 
 function readHead(view: MigrationView, dir: string, names: string[]): string {
   // The first and the last migration say how the folder is written; two reads per folder.
@@ -147,15 +149,16 @@ const tools: SqlToolSpec[] = [
     evidence: 'numbered .sql files in a migrations folder',
     files: (d) => {
       if (!MIGRATION_DIR.test(`${d.dir}/`)) return undefined;
-      const names = d.names.filter((n) => NUMBERED.test(n) && !/\.down\.sql$/.test(n));
+      const names = d.names.filter((n) => (NUMBERED.test(n) || BARE.test(n)) && !/\.down\.sql$/.test(n));
       return names.length ? names : undefined;
     },
     write: (dir, next, slug, plan, home) => ({
       files: [
         [
-          // The separator of the last migration (`007-init.sql` → `008-…`).
-          joinPath(dir, `${next}${/^\d+([_-])/.exec(home.files[home.files.length - 1]?.slice(home.files[home.files.length - 1].lastIndexOf('/') + 1) ?? '')?.[1] ?? '_'}${slug}.sql`),
-          sqlComment(lockNote(plan, 'the runner of these files may wrap each in a transaction, where CONCURRENTLY fails')) + createIndexSql(plan, { concurrently: false, ifNotExists: true }),
+          joinPath(dir, numberedName(home.files, next, slug)),
+          (bareMajority(home.files) ? `-- ${slug}\n` : '') +
+            sqlComment(lockNote(plan, 'the runner of these files may wrap each in a transaction, where CONCURRENTLY fails')) +
+            createIndexSql(plan, { concurrently: false, ifNotExists: true }),
         ],
       ],
       concurrently: false,
@@ -163,6 +166,26 @@ const tools: SqlToolSpec[] = [
     }),
   },
 ];
+
+const baseName = (f: string): string => f.slice(f.lastIndexOf('/') + 1);
+
+/** Whether most of a folder's migrations are named by their number alone (lunary's `0002.sql` … `0121.sql`). */
+function bareMajority(files: readonly string[]): boolean {
+  return files.filter((f) => BARE.test(baseName(f))).length * 2 > files.length;
+}
+
+/**
+ * The new numbered file's name as the folder writes them: the number alone where most are (the index is
+ * named in the file's first line), else the number, the separator of the last named migration (`007-init.sql`
+ * → `008-…`) and the slug.
+ */
+function numberedName(files: readonly string[], next: string, slug: string): string {
+  if (bareMajority(files)) return `${next}.sql`;
+  const named = files.filter((f) => NUMBERED.test(baseName(f)));
+  const last = named[named.length - 1];
+  const sep = (last && /^\d+([_-])/.exec(baseName(last))?.[1]) ?? '_';
+  return `${next}${sep}${slug}.sql`;
+}
 
 /** Folder-per-migration layouts no library claims (`0003_x/up.sql`, `20240101_x/migration.sql`). */
 const folderTool: SqlToolSpec = {

@@ -59,8 +59,8 @@ const discovered = picomatch(DISCOVERED_SCHEMA_GLOBS, { dot: true });
 /** DDL at the start of a statement: what makes a .sql file a schema source wherever it lives. */
 const DDL = /(?:^|;)\s*(?:CREATE\s+(?:UNLOGGED\s+)?TABLE|CREATE\s+(?:UNIQUE\s+)?INDEX|ALTER\s+TABLE)\b/i;
 const CREATE_TABLE = /(?:^|;)\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\b/i;
-/** Numbered migration files: `001_init.sql`, `V2__users.sql`, `20240101120000-x.sql`. */
-const NUMBERED = /(?:^|\/)[Vv]?\d+(?:[._-]|__)[^/]*\.sql$/;
+/** Numbered migration files: `001_init.sql`, `V2__users.sql`, `20240101120000-x.sql`, and the number alone: `0081.sql`. */
+const NUMBERED = /(?:^|\/)[Vv]?\d+(?:(?:[._-]|__)[^/]*)?\.sql$/;
 
 /** Whether a file is a schema source by what it holds: a pg_dump, numbered DDL, CREATE TABLE, a TypeScript schema. */
 function schemaByContent(path: string, text: string): boolean {

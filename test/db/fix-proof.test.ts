@@ -86,6 +86,12 @@ const RUNNERS: Record<string, (x: RunCtx) => Promise<void>> = {
   'sql-files': async ({ files, c }) => {
     for (const [, sql] of sorted(files, /^migrations\/\d+_.*\.sql$/)) await inTransaction(c, sql);
   },
+  // A runner that orders files by parseInt of the name before the first dot and runs each in a transaction (lunary's migrate.ts).
+  'sql-files (numbers alone)': async ({ files, c }) => {
+    const num = (p: string) => parseInt(p.slice(p.lastIndexOf('/') + 1).split('.')[0], 10);
+    const list = Object.entries(files).filter(([p]) => /^packages\/db\/\d+[^/]*\.sql$/.test(p));
+    for (const [, sql] of list.sort(([a], [b]) => num(a) - num(b))) await inTransaction(c, sql);
+  },
   // Flyway runs a migration of non-transactional statements (CREATE INDEX CONCURRENTLY) outside a transaction.
   flyway: async ({ files, c }) => {
     for (const [, sql] of sorted(files, /^db\/migration\/V\d+__.*\.sql$/)) await (/CONCURRENTLY/.test(sql) ? c.query(sql) : inTransaction(c, sql));
