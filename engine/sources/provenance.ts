@@ -34,6 +34,7 @@ import { type CallbackParamHost, destructuredCallbackMember } from './callback-p
 import { tsSourceFile } from './ts-ast';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 import { instantiate } from './type-arguments';
+import { handedFactory } from './factory-results';
 import { handedImplementation, registrationOf } from './service-registry';
 import { isTestFilePath } from '../one-off';
 
@@ -655,6 +656,10 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
         return adapters[fn.binding.library].provenance.callInstance(fn.binding, e, nodeOrigin(this.path, e));
       case 'function': {
         const callee = this.prov(fn.file);
+        // A lazy singleton (`getSingleton("prisma", createPrisma)`): calling the result runs the factory handed in.
+        const factory = handedFactory(callee, fn.node, e, c);
+        const made = factory ? this.valueOf(factory, c) : undefined;
+        if (made?.kind === 'function') return made;
         // An object literal returned is weaker than a generic result typed by an argument (`withReplicas<Q>(primary: Q): Q & {…}`
         // returning `{ ...primary, get select() {…} }`). Last, the declared result type (`txClient(): Prisma.TransactionClient`).
         const rv = callee.returnValue(fn.node, c);
@@ -762,11 +767,16 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       const body = (fn as ts.FunctionLikeDeclaration).body;
       if (!body) return undefined;
       if (!ts.isBlock(body)) return this.valueOf(body, c);
+      // An object literal (`return new Proxy({}, …) as PrismaClient` on the browser branch) is weaker than a later
+      // return that resolves to a client or a function.
       let found: Value | undefined;
+      let weak: Value | undefined;
       const visit = (n: ts.Node): void => {
         if (found) return;
         if (ts.isReturnStatement(n) && n.expression) {
-          found = this.valueOf(n.expression, c);
+          const v = this.valueOf(n.expression, c);
+          if (v?.kind === 'object') weak ??= v;
+          else found = v;
           return;
         }
         // Returns of nested functions are theirs, not ours.
@@ -774,7 +784,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
         ts.forEachChild(n, visit);
       };
       ts.forEachChild(body, visit);
-      return found;
+      return found ?? weak;
     });
   }
 
