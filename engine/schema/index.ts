@@ -56,11 +56,21 @@ export const SCHEMA_WATCH_GLOBS: readonly string[] = [
 
 const discovered = picomatch(DISCOVERED_SCHEMA_GLOBS, { dot: true });
 
-/** DDL at the start of a statement: what makes a .sql file a schema source wherever it lives. */
-const DDL = /(?:^|;)\s*(?:CREATE\s+(?:UNLOGGED\s+)?TABLE|CREATE\s+(?:UNIQUE\s+)?INDEX|ALTER\s+TABLE)\b/i;
+/**
+ * What a numbered migration does, at the start of a statement: DDL (also one that only drops, alters a type or
+ * an index, or guards its DDL in a `DO` block), and the data a migration writes (seed rows, backfills). A numbered
+ * file that only reads is a query file.
+ */
+const MIGRATION_STATEMENT =
+  /(?:^|;)\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:UNLOGGED|TEMP(?:ORARY)?)\s+)?(?:TABLE|(?:UNIQUE\s+)?INDEX|TYPE|EXTENSION|SCHEMA|SEQUENCE|(?:MATERIALIZED\s+)?VIEW)|ALTER\s+(?:TABLE|INDEX|TYPE|SEQUENCE|MATERIALIZED\s+VIEW)|DROP\s+(?:TABLE|INDEX|TYPE|EXTENSION|SCHEMA|SEQUENCE|(?:MATERIALIZED\s+)?VIEW)|DO\s+(?:\$|')|INSERT\s+INTO|UPDATE\s|DELETE\s+FROM)/i;
+/** The same, DDL only: what makes a file in a numbered migration folder (`20240101120000_x/migration.sql`) a schema source. */
+const FOLDER_STATEMENT =
+  /(?:^|;)\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:UNLOGGED|TEMP(?:ORARY)?)\s+)?(?:TABLE|(?:UNIQUE\s+)?INDEX|TYPE|EXTENSION|SCHEMA|SEQUENCE|(?:MATERIALIZED\s+)?VIEW)|ALTER\s+(?:TABLE|INDEX|TYPE|SEQUENCE|MATERIALIZED\s+VIEW)|DROP\s+(?:TABLE|INDEX|TYPE|EXTENSION|SCHEMA|SEQUENCE|(?:MATERIALIZED\s+)?VIEW)|DO\s+(?:\$|'))/i;
 const CREATE_TABLE = /(?:^|;)\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\b/i;
-/** Numbered migration files: `001_init.sql`, `V2__users.sql`, `20240101120000-x.sql`, and the number alone: `0081.sql`. */
+/** Numbered migration files: `001_init.sql`, `V2__users.sql`, `20240101120000-x.sql`, and a bare number (`0081.sql`). */
 const NUMBERED = /(?:^|\/)[Vv]?\d+(?:(?:[._-]|__)[^/]*)?\.sql$/;
+/** A file in a numbered migration folder: Prisma's `20240101120000_x/migration.sql`, `0003_x/up.sql`. */
+const IN_NUMBERED_FOLDER = /(?:^|\/)\d+(?:[._-]|__)[^/]*\/[^/]+\.sql$/;
 
 /** Whether a file is a schema source by what it holds: a pg_dump, numbered DDL, CREATE TABLE, a TypeScript schema. */
 function schemaByContent(path: string, text: string): boolean {
@@ -69,7 +79,7 @@ function schemaByContent(path: string, text: string): boolean {
     if (isPgDump(text)) return true;
     // Comments of either kind are blanked: a file may open with a block comment (`/* init_order = 1 */`) before its CREATE TABLE.
     const blanked = text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
-    return CREATE_TABLE.test(blanked) || (NUMBERED.test(path) && DDL.test(blanked));
+    return CREATE_TABLE.test(blanked) || (NUMBERED.test(path) && MIGRATION_STATEMENT.test(blanked)) || (IN_NUMBERED_FOLDER.test(path) && FOLDER_STATEMENT.test(blanked));
   }
   if (isTsLike(path)) return schemaReaders.some((r) => r.detect(text));
   return false;

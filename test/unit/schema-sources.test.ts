@@ -325,6 +325,31 @@ GRANT SELECT ON TABLE public.users TO reader;
     assert.ok(!isSchemaSource('queries/users.sql', cfg, 'SELECT id FROM users WHERE id = $1'));
   });
 
+  it('every migration of a numbered folder: bare numbers, index-only, drops, type changes, seeds, DO blocks (lunary, evolution-api)', () => {
+    // lunary: packages/db/0001-init.sql … 0121.sql, most named by a bare number.
+    assert.ok(isSchemaSource('packages/db/0081.sql', cfg, 'create index template_version_template_idx on template_version (template_id);'));
+    assert.ok(isSchemaSource('packages/db/0029.sql', cfg, 'drop index if exists run_to_tsvector_idx3;'));
+    assert.ok(isSchemaSource('packages/db/0012.sql', cfg, "alter type org_plan add value if not exists 'team' after 'pro';"));
+    assert.ok(isSchemaSource('packages/db/0028.sql', cfg, "insert into model_mapping (name) values ('gpt-4o-mini');"));
+    assert.ok(isSchemaSource('packages/db/0056.sql', cfg, 'drop table if exists log;\ncreate extension if not exists btree_gin;'));
+    assert.ok(isSchemaSource('db/007.sql', cfg, 'DO $$ BEGIN ALTER TABLE a ADD CONSTRAINT a_u UNIQUE (x); EXCEPTION WHEN duplicate_object THEN null; END $$;'));
+    // evolution-api: one folder per migration under prisma/postgresql-migrations, an index-only one among them.
+    assert.ok(isSchemaSource('prisma/postgresql-migrations/20241017144950_create_index/migration.sql', cfg, '-- CreateIndex\nCREATE INDEX "Chat_instanceId_idx" ON "Chat"("instanceId");'));
+    assert.ok(isSchemaSource('prisma/postgresql-migrations/20240813003116_make_label_unique/migration.sql', cfg, 'ALTER TABLE "Label" ADD CONSTRAINT "Label_labelId_instanceId_key" UNIQUE ("labelId", "instanceId");'));
+    // Numbered files and folders that only read are query files.
+    assert.ok(!isSchemaSource('sql/0004.sql', cfg, 'SELECT * FROM a WHERE id = $1'));
+    assert.ok(!isSchemaSource('reports/2024_q1/top.sql', cfg, 'SELECT * FROM a; -- DROP TABLE a'));
+    // A file in a numbered folder that only writes data is not a schema source (a report's backfill, not DDL).
+    assert.ok(!isSchemaSource('reports/2024_q1/fix.sql', cfg, "UPDATE a SET x = 1 WHERE id = 2"));
+    // The whole folder, in order: a later index-only file adds its index, a later drop removes one.
+    const s = project({
+      'packages/db/0001-init.sql': 'create table tv (id int primary key, template_id int, project_id int);\ncreate index tv_project on tv (project_id);',
+      'packages/db/0002.sql': 'drop index tv_project;',
+      'packages/db/0010.sql': 'create index tv_template on tv (template_id);',
+    }).schema();
+    assert.deepEqual(indexes(table(s, 'tv')), ['tv_pkey primary (id)', 'tv_template index (template_id)']);
+  });
+
   it('copies under docs/, examples/, reference/, __fixtures__/ are not the schema (configurable)', () => {
     assert.ok(!isSchemaSource('docs/reference/schema.prisma', cfg));
     assert.ok(!isSchemaSource('examples/blog/migrations/1_init.sql', cfg));

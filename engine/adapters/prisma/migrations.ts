@@ -7,6 +7,7 @@
  * statement is a plain CREATE INDEX, with a note about the lock.
  */
 import { filesByDir, joinPath } from '../../migrations/files';
+import { foreignDialectFolder } from '../../schema/order';
 import { createIndexSql, lockNote, nameTaken, nextVersion, sqlComment } from '../../migrations/naming';
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
 import type { TableInfo } from '../../schema/types';
@@ -22,8 +23,10 @@ function detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHom
   const schemaDirs = new Set(view.paths.filter((p) => p.endsWith('.prisma')).map(dirOf));
   const byDir = filesByDir(view.paths);
   for (const sd of schemaDirs) {
-    // `prisma/schema.prisma` → prisma/migrations; a multi-file schema `prisma/schema/*.prisma` → prisma/migrations.
-    const candidates = [joinPath(sd, 'migrations'), joinPath(dirOf(sd), 'migrations')];
+    // `prisma/schema.prisma` → prisma/migrations; a multi-file schema `prisma/schema/*.prisma` → prisma/migrations;
+    // one folder per database beside per-database schemas (evolution-api: prisma/postgresql-migrations with
+    // postgresql-schema.prisma, prisma/mysql-migrations with mysql-schema.prisma): the PostgreSQL one.
+    const candidates = [joinPath(sd, 'migrations'), joinPath(dirOf(sd), 'migrations'), ...variantFolders(view, sd)];
     const dir = candidates.find((c) => view.paths.some((p) => p.startsWith(`${c}/`) && MIGRATION.test(p.slice(c.length + 1))));
     const files = dir ? view.paths.filter((p) => p.startsWith(`${dir}/`) && MIGRATION.test(p.slice(dir.length + 1)) && !claimed.has(p)) : [];
     const lock = dir && byDir.get(dir)?.names.includes('migration_lock.toml');
@@ -38,14 +41,43 @@ function detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHom
   return homes;
 }
 
+/** Folders `<dir>/<variant>-migrations` beside a `<dir>/<variant>-schema.prisma`, not named after another database. */
+function variantFolders(view: MigrationView, sd: string): string[] {
+  const out: string[] = [];
+  for (const p of view.paths) {
+    if (dirOf(p) !== sd) continue;
+    const m = /^(.+)-schema\.prisma$/.exec(p.slice(sd ? sd.length + 1 : 0));
+    if (!m) continue;
+    const dir = joinPath(sd, `${m[1]}-migrations`);
+    if (!foreignDialectFolder(`${dir}/x.sql`)) out.push(dir);
+  }
+  return out.sort();
+}
+
+/**
+ * The schema file an index attribute goes to: the one paired with the migrations folder by name
+ * (`postgresql-schema.prisma` for `postgresql-migrations`) when it declares the model, else the model's own file.
+ */
+function pairedModel(view: MigrationView, home: MigrationHome, t: TableInfo): { file: string; range: { start: number; end: number } } | undefined {
+  const at = t.modelDefinedAt;
+  const m = home.dir ? /^(.+)-migrations$/.exec(home.dir.slice(home.dir.lastIndexOf('/') + 1)) : null;
+  if (!at || !m) return at;
+  const file = joinPath(dirOf(home.dir), `${m[1]}-schema.prisma`);
+  if (file === at.file) return at;
+  const text = view.text(file);
+  const model = text === undefined ? null : new RegExp(`^model\\s+${t.modelName ?? t.name}\\s*\\{`, 'm').exec(text);
+  if (!text || !model) return at;
+  const close = text.indexOf('\n}', model.index);
+  return close < 0 ? at : { file, range: { start: model.index, end: close + 2 } };
+}
+
 function owns(home: MigrationHome, table: TableInfo): boolean {
   const f = table.modelDefinedAt?.file;
   return !!f && f.endsWith('.prisma') && dirOf(f) === home.facts.schemaDir;
 }
 
 /** `  @@index([a, b], map: "…")` inserted on its own line before the model's closing brace. */
-function indexAttributeEdit(view: MigrationView, t: TableInfo, fields: string[], map: string | undefined, tail = ''): TextEdit | undefined {
-  const at = t.modelDefinedAt;
+function indexAttributeEdit(view: MigrationView, at: TableInfo['modelDefinedAt'], fields: string[], map: string | undefined, tail = ''): TextEdit | undefined {
   if (!at) return undefined;
   const text = view.text(at.file);
   if (text === undefined) return undefined;
@@ -69,7 +101,7 @@ function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): 
   // Prisma's default name, unless an index or table already has it: then the unique name, as `map`.
   const name = nameTaken(view.schema, t, prismaName) ? plan.name : prismaName;
   const tail = trgm ? ', type: Gin' : '';
-  const attr = indexAttributeEdit(view, t, fields, name === prismaName ? undefined : name, tail);
+  const attr = indexAttributeEdit(view, pairedModel(view, home, t), fields, name === prismaName ? undefined : name, tail);
   if (!attr) return undefined;
   const model = t.modelName ?? t.name;
   const attrText = `@@index([${fields.join(', ')}]${name === prismaName ? '' : `, map: "${name}"`}${tail})`;
