@@ -51,49 +51,139 @@ function handedOff(call: ts.CallExpression, arg: ts.Expression, handOff: HandOff
 }
 
 /** How a row value (identifier `row`) is used in `scope`: field reads only, or it escapes. */
-function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>, handOff?: HandOff): boolean {
+function rowFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>, handOff?: HandOff, depth = 0): boolean {
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) {
-      // `row!.field`, `(row).field`: the row itself.
-      let e: ts.Expression = n;
-      while (ts.isNonNullExpression(e.parent) || ts.isParenthesizedExpression(e.parent)) e = e.parent;
-      const p = e.parent;
-      const list = pushedOnto(p, e);
-      if (list) {
-        // `list.push(row)` onto a local array: the row is read where the list's elements are.
-        if (!rowsFieldUses(list.name, list.scope, list.decl, out, handOff)) ok = false;
-      } else if (ts.isTypeQueryNode(p)) {
-        /* `typeof row`: a type, no read */
-      } else if (ts.isCallExpression(p) && p.arguments.includes(e)) {
-        // Handed to project code that reads fields of it.
-        if (!handedOff(p, e, handOff, false, out)) ok = false;
-      } else if ((ts.isPropertyAccessExpression(p) && p.expression === e) ) {
-        out.add(p.name.text);
-      } else if (ts.isElementAccessExpression(p) && p.expression === e && ts.isStringLiteral(p.argumentExpression)) {
-        out.add(p.argumentExpression.text);
-      } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken) && p.left === e) {
-        // `if (!row)`, `row === null`: a presence check reads no column.
-      } else if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) {
-        /* presence check */
-      } else if (ts.isIfStatement(p) || ts.isConditionalExpression(p)) {
-        /* presence check */
-      } else if (ts.isVariableDeclaration(p) && p.initializer === e && ts.isObjectBindingPattern(p.name)) {
-        for (const el of p.name.elements) {
-          if (el.dotDotDotToken) ok = false;
-          const key = el.propertyName ? el.propertyName.getText() : ts.isIdentifier(el.name) ? el.name.text : undefined;
-          if (key) out.add(key);
-          else ok = false;
-        }
-      } else {
-        ok = false;
-      }
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n) && !isWriteTarget(n)) {
+      if (!rowValueUse(n, out, handOff, depth)) ok = false;
     }
     ts.forEachChild(n, visit);
   };
   visit(scope);
   return ok;
+}
+
+/** `x = …` with x the identifier: a write of the variable, not a use of the value it held. */
+function isWriteTarget(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+}
+
+/** `null`, `undefined`: no row. */
+function isNoRow(e: ts.Expression): boolean {
+  return e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
+}
+
+/** Past this many variables a value is assigned on through, its use is not followed. */
+const MAX_ASSIGN_DEPTH = 3;
+
+/**
+ * One use of an expression whose value is one row (or no row): a field read, a presence check, discarded,
+ * held in a variable (declared, destructured, or assigned to a `let` declared earlier: `found = rows[0] || null`)
+ * whose uses are such reads, or handed to project code that reads fields of it. False when it escapes.
+ */
+function rowValueUse(e: ts.Expression, out: Set<string>, handOff: HandOff | undefined, depth: number): boolean {
+  let n: ts.Node = e;
+  // Wrappers that keep the value this row or no row: parentheses, `!`, `as`, `row || null`, `c ? row : null`.
+  for (;;) {
+    const p: ts.Node = n.parent;
+    if (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isAsExpression(p) || ts.isAwaitExpression(p) || isNoRowBranch(p, n)) n = p;
+    else if (ts.isBinaryExpression(p) && p.left === n && (p.operatorToken.kind === ts.SyntaxKind.BarBarToken || p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) && isNoRow(p.right)) n = p;
+    else break;
+  }
+  const p = n.parent;
+  const list = pushedOnto(p, n as ts.Expression);
+  // `list.push(row)` onto a local array: the row is read where the list's elements are.
+  if (list) return rowsFieldUses(list.name, list.scope, list.decl, out, handOff);
+  if (ts.isTypeQueryNode(p) || ts.isExpressionStatement(p)) return true;
+  // Handed to project code that reads fields of it.
+  if (ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) return handedOff(p, n as ts.Expression, handOff, false, out);
+  if (ts.isPropertyAccessExpression(p) && p.expression === n) {
+    out.add(p.name.text);
+    return true;
+  }
+  if (ts.isElementAccessExpression(p) && p.expression === n) {
+    if (!ts.isStringLiteral(p.argumentExpression)) return false;
+    out.add(p.argumentExpression.text);
+    return true;
+  }
+  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
+  // A condition: `if (row)`, `row ? a : b`, `while (row)`.
+  if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === n) return true;
+  if (ts.isConditionalExpression(p) && p.condition === n) return true;
+  if (ts.isBinaryExpression(p)) {
+    const op = p.operatorToken.kind;
+    // `row === null`, `row !== other`: a comparison reads no column.
+    if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) return true;
+    // `row && row.x`: the row only decides; the value is the right side (or a falsy row).
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken && p.left === n) return true;
+    // `if (row || other)`: only truthiness decides.
+    if (op === ts.SyntaxKind.BarBarToken && isCondition(p)) return true;
+    // `x = row`: the row held by a variable declared before.
+    if (op === ts.SyntaxKind.EqualsToken && p.right === n) return assignedUses(p, out, handOff, false, depth);
+    return false;
+  }
+  if (ts.isVariableDeclaration(p) && p.initializer === n) {
+    if (ts.isObjectBindingPattern(p.name)) return bindingKeys(p.name, out);
+    if (!ts.isIdentifier(p.name) || depth >= MAX_ASSIGN_DEPTH) return false;
+    const scope = blockScope(p) ?? functionBody(p);
+    return !!scope && rowFieldUses(p.name.text, scope, p, out, handOff, depth + 1);
+  }
+  return false;
+}
+
+/** Whether an expression's value is only tested (an `if`/loop/conditional condition, negated, or a logical operand of one). */
+function isCondition(e: ts.Expression): boolean {
+  let n: ts.Node = e;
+  while (ts.isParenthesizedExpression(n.parent) || (ts.isBinaryExpression(n.parent) && (n.parent.operatorToken.kind === ts.SyntaxKind.BarBarToken || n.parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken))) n = n.parent;
+  const p = n.parent;
+  if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === n) return true;
+  if (ts.isConditionalExpression(p) && p.condition === n) return true;
+  return ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken;
+}
+
+/** The body of the function (or the file) a node sits in. */
+function functionBody(n: ts.Node): ts.Node | undefined {
+  let fn: ts.Node | undefined = n.parent;
+  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  return fn && (ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body);
+}
+
+/**
+ * The uses of a variable a query's rows (`many`) or row is assigned to (`found = await q`, `found = rows[0] || null`):
+ * the `let`/`var` declared in an enclosing block of this function, read wherever it is in scope (every value
+ * it holds counts: a read of another value adds a field, never hides an escape). False when the target is not
+ * such a variable (a property, a parameter, an outer function's variable).
+ */
+function assignedUses(assign: ts.BinaryExpression, out: Set<string>, handOff: HandOff | undefined, many: boolean, depth: number): boolean {
+  const target = assign.left;
+  if (!ts.isIdentifier(target) || depth >= MAX_ASSIGN_DEPTH) return false;
+  const decl = localDeclaration(target);
+  if (!decl) return false;
+  const scope = blockScope(decl) ?? functionBody(decl);
+  if (!scope) return false;
+  return many ? rowsFieldUses(target.text, scope, decl, out, handOff, depth + 1) : rowFieldUses(target.text, scope, decl, out, handOff, depth + 1);
+}
+
+/**
+ * The declaration of a variable named by `id` in the blocks around it, up to its function: a `let`/`var` of a
+ * statement list (not a parameter, not a binding pattern). Undefined when a parameter or an outer function declares it.
+ */
+function localDeclaration(id: ts.Identifier): ts.VariableDeclaration | undefined {
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n)) {
+      if (n.parameters.some((pm) => ts.isIdentifier(pm.name) && pm.name.text === id.text)) return undefined;
+      return undefined;
+    }
+    const statements = ts.isBlock(n) || ts.isSourceFile(n) || ts.isCaseClause(n) || ts.isDefaultClause(n) ? n.statements : undefined;
+    if (!statements) continue;
+    for (const st of statements) {
+      if (!ts.isVariableStatement(st)) continue;
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === id.text) return d;
+    }
+  }
+  return undefined;
 }
 
 function isPropertyName(n: ts.Identifier): boolean {
@@ -104,11 +194,11 @@ function isPropertyName(n: ts.Identifier): boolean {
 const ARRAY_ELEMENT_METHODS = /^(map|forEach|filter|find|some|every|flatMap|findIndex|sort)$/;
 
 /** How a collection of rows (identifier `rows`) is used: element field reads through for…of and array callbacks, `.length`. */
-export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>, handOff?: HandOff): boolean {
+export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out: Set<string>, handOff?: HandOff, depth = 0): boolean {
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n)) ok = rowsUse(n, out, handOff);
+    if (ts.isIdentifier(n) && n.text === ident && n !== (decl as ts.NamedDeclaration).name && !isPropertyName(n) && !isWriteTarget(n)) ok = rowsUse(n, out, handOff, depth);
     ts.forEachChild(n, visit);
   };
   visit(scope);
@@ -116,7 +206,7 @@ export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out:
 }
 
 /** One use of a collection of rows (`n`: the variable, or the awaited query itself): the fields it reads, or false when it escapes. */
-function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff): boolean {
+function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff, depth = 0): boolean {
   const p = n.parent;
   // Handed to project code that reads fields of the rows.
   if (ts.isCallExpression(p) && p.arguments.includes(n)) return handedOff(p, n, handOff, true, out);
@@ -130,20 +220,20 @@ function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff): boolean
     // `list.push(x)` adds to the rows (pushedOnto follows what is pushed); it reads none of them.
     if (m === 'push' && ts.isCallExpression(call) && call.expression === p) return true;
     // `rows.slice(n)`: some of the rows, used like them.
-    if (m === 'slice' && ts.isCallExpression(call) && call.expression === p) return rowsUse(call, out, handOff);
+    if (m === 'slice' && ts.isCallExpression(call) && call.expression === p) return rowsUse(call, out, handOff, depth);
     if (!ARRAY_ELEMENT_METHODS.test(m) || !ts.isCallExpression(call) || call.expression !== p) return false;
     const cb = call.arguments[0];
     if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return false;
     const params = m === 'sort' ? cb.parameters.slice(0, 2) : cb.parameters.slice(0, 1);
     for (const param of params) {
       if (ts.isIdentifier(param.name)) {
-        if (!rowFieldUses(param.name.text, cb.body, param, out, handOff)) return false;
+        if (!rowFieldUses(param.name.text, cb.body, param, out, handOff, depth)) return false;
       } else if (!bindingKeys(param.name, out)) return false;
     }
     if (!params.length) return false;
     // filter/sort return rows, find one row: their result is followed like the query's own.
-    if (m === 'filter' || m === 'sort') return rowsUse(call, out, handOff);
-    if (m === 'find') return oneRowUse(call, out, handOff);
+    if (m === 'filter' || m === 'sort') return rowsUse(call, out, handOff, depth);
+    if (m === 'find') return rowValueUse(call, out, handOff, depth);
     return true;
   }
 
@@ -151,13 +241,34 @@ function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff): boolean
     const init = p.initializer;
     if (!ts.isVariableDeclarationList(init) || !init.declarations[0]) return false;
     const d = init.declarations[0];
-    return ts.isIdentifier(d.name) ? rowFieldUses(d.name.text, p.statement, d, out, handOff) : bindingKeys(d.name, out);
+    return ts.isIdentifier(d.name) ? rowFieldUses(d.name.text, p.statement, d, out, handOff, depth) : bindingKeys(d.name, out);
   }
-  if (ts.isElementAccessExpression(p) && p.expression === n && ts.isPropertyAccessExpression(p.parent) && p.parent.expression === p) {
-    out.add(p.parent.name.text);
-    return true;
-  }
+  // `rows[0]`, `rows[i]`: one of the rows.
+  if (ts.isElementAccessExpression(p) && p.expression === n && !ts.isStringLiteralLike(p.argumentExpression)) return rowValueUse(p, out, handOff, depth);
+  // `const [first] = rows`: each element a row.
+  if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isArrayBindingPattern(p.name)) return arrayBindingUses(p, p.name, out, handOff, depth);
+  // `found = rows`: rows held by a variable declared before.
+  if (ts.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return assignedUses(p, out, handOff, true, depth);
   return false;
+}
+
+/**
+ * `const [first, second] = rows`: each element bound to a name is one row, read where that name is; a rest
+ * element is rows again; an object pattern reads its keys.
+ */
+function arrayBindingUses(decl: ts.VariableDeclaration, pattern: ts.ArrayBindingPattern, out: Set<string>, handOff: HandOff | undefined, depth: number): boolean {
+  const scope = blockScope(decl) ?? functionBody(decl);
+  if (!scope || depth >= MAX_ASSIGN_DEPTH) return false;
+  for (const el of pattern.elements) {
+    if (ts.isOmittedExpression(el)) continue;
+    if (!ts.isIdentifier(el.name)) {
+      if (el.dotDotDotToken || !bindingKeys(el.name, out)) return false;
+      continue;
+    }
+    const ok = el.dotDotDotToken ? rowsFieldUses(el.name.text, scope, el, out, handOff, depth + 1) : rowFieldUses(el.name.text, scope, el, out, handOff, depth + 1);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /** Keys of `{ a, b: c }` (no rest element); false for anything else. */
@@ -194,27 +305,6 @@ function pushedOnto(p: ts.Node, arg: ts.Expression): { decl: ts.VariableDeclarat
   return found ? { decl: found, name: target.text, scope } : undefined;
 }
 
-/** One row produced in place (`rows.find(cb)`): a field read of it, a presence check, discarded, or held in a variable whose uses are field reads. */
-function oneRowUse(e: ts.Expression, out: Set<string>, handOff?: HandOff): boolean {
-  let n: ts.Node = e;
-  while (ts.isParenthesizedExpression(n.parent) || ts.isNonNullExpression(n.parent)) n = n.parent;
-  const p = n.parent;
-  if (ts.isExpressionStatement(p)) return true;
-  if (ts.isPropertyAccessExpression(p) && p.expression === n) {
-    if (ts.isCallExpression(p.parent) && p.parent.expression === p) return false;
-    out.add(p.name.text);
-    return true;
-  }
-  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
-  if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isIdentifier(p.name)) {
-    let fn: ts.Node | undefined = p.parent;
-    while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
-    const body = fn && (ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body);
-    return !!body && rowFieldUses(p.name.text, body, p, out, handOff);
-  }
-  return false;
-}
-
 /**
  * Fields the code reads from a query result held by `holder` (the awaited call, or `.rows` of it):
  * a variable of rows (`many`) or of one row, or a destructuring of one row. Undefined fields when the
@@ -228,13 +318,26 @@ export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff): F
     if (!many) return p.name.text === 'then' ? {} : { fields: out.add(p.name.text) };
     return rowsUse(holder, out, handOff) ? { fields: out } : {};
   }
-  if (!p || !ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
+  if (!p || !ts.isExpression(holder)) return {};
+  // `(await q)[0]`: one of the rows, used in place.
+  if (many && ts.isElementAccessExpression(p) && p.expression === holder) {
+    const out = new Set<string>();
+    return rowsUse(holder, out, handOff) ? { fields: out } : {};
+  }
+  // `found = await q`: held by a variable declared before (`let found = null; if (c) found = await q`).
+  if (ts.isBinaryExpression(p) && p.right === holder && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const out = new Set<string>();
+    return assignedUses(p, out, handOff, many, 0) ? { fields: out } : {};
+  }
+  if (!ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
   let fn: ts.Node | undefined = p.parent;
   while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
   if (!fn) return {};
   const body = ts.isSourceFile(fn) ? fn : (fn as ts.FunctionLikeDeclaration).body;
   if (!body) return {};
   const out = new Set<string>();
+  // `const [row] = await sql\`…\``: the first row, read where `row` is.
+  if (ts.isArrayBindingPattern(p.name)) return many && arrayBindingUses(p, p.name, out, handOff, 0) ? { fields: out } : {};
   if (ts.isObjectBindingPattern(p.name)) {
     if (many) return {};
     for (const el of p.name.elements) {
