@@ -57,6 +57,8 @@ export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKin
   const unsafe = unsafeIndexReason(t, p.column, kind, ctx.schema);
   const claims: FixClaim[] = [{ key: `index:${t.schema ?? 'public'}.${t.name}`, per: 'run' }];
   const found = indexMigration(ctx.project, ctx.schema, plan);
+  // The project's migrations or its model already create this index (where the schema did not see it): no fix.
+  if (found && 'exists' in found) return undefined;
   if (found) {
     const { home, migration, registry } = found;
     if (migration.edits.some((e) => e.range.start === 0 && e.range.end === 0 && ctx.project.fileText(e.file) === undefined)) claims.push({ key: `migrations:${home.tool.id}:${home.dir}`, per: 'pass' });

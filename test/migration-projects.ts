@@ -124,6 +124,25 @@ export const TOOL_PROJECTS: ToolProject[] = [
     },
   },
   {
+    // Schema variants picked by an environment variable (evolution-api: postgresql-schema.prisma with postgresql-migrations,
+    // psql_bouncer-schema.prisma with none, mysql-schema.prisma): the index goes to the variant whose migrations create the
+    // tables, with a migration in that folder; the bouncer copy is read last, so its model is the one the schema remembers.
+    tool: 'prisma-migrate (variants)',
+    files: {
+      'prisma/postgresql-schema.prisma': PRISMA_SCHEMA,
+      'prisma/postgresql-migrations/20240101000000_init/migration.sql': PRISMA_INIT,
+      'prisma/postgresql-migrations/migration_lock.toml': 'provider = "postgresql"\n',
+      'prisma/psql_bouncer-schema.prisma': PRISMA_SCHEMA,
+      'prisma/mysql-schema.prisma': PRISMA_SCHEMA.replace('"postgresql"', '"mysql"'),
+      ...PRISMA_QUERIES,
+    },
+    expect: {
+      title: /^Add @@index\(\[url\]\) to model Link in prisma\/postgresql-schema\.prisma and create migration prisma\/postgresql-migrations\/20240101000001_add_link_url_idx\/migration\.sql with CREATE INDEX Link_url_idx$/,
+      creates: ['prisma/postgresql-migrations/20240101000001_add_link_url_idx/migration.sql'],
+      contains: [/^ {2}@@index\(\[url\]\)\n$/m, /CREATE INDEX "Link_url_idx" ON "Link" \(url\);/],
+    },
+  },
+  {
     tool: 'prisma-db-push',
     files: { 'prisma/schema.prisma': PRISMA_SCHEMA, 'src/q.ts': "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport const byUrl = (url: string) => prisma.link.findFirst({ where: { url } });\nexport const add = (url: string) => prisma.link.create({ data: { url, title: '' } });\n" },
     expect: { title: /^Add @@index\(\[url\]\) to model Link in prisma\/schema\.prisma \(prisma db push or migrate dev creates it\)$/, creates: [] },

@@ -123,11 +123,54 @@ export function migrationRegistry(view: MigrationView, home: MigrationHome): str
   });
 }
 
-/** The new index as the table's migration tool wants it, with the home it goes to and the file that lists its migrations, if any. */
-export function indexMigration(project: ProjectServices, schema: SchemaModel, plan: IndexPlan): { home: MigrationHome; migration: IndexMigration; registry?: string } | undefined {
+const CREATE_INDEX = /\bcreate\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?("[^"]+"|\w+)?\s*on\s+(?:only\s+)?((?:"[^"]+"|\w+)\s*\.\s*)?("[^"]+"|\w+)\s*(?:using\s+\w+\s*)?\(([^()]*(?:\([^()]*\)[^()]*)*)\)/gi;
+const DROP_INDEX = /\bdrop\s+index\s+(?:concurrently\s+)?(?:if\s+exists\s+)?(?:(?:"[^"]+"|\w+)\s*\.\s*)?("[^"]+"|\w+)/gi;
+const unquote = (s: string): string => (s.startsWith('"') ? s.slice(1, -1) : s.toLowerCase());
+
+/**
+ * Whether the home's own migration texts create an index on the plan's table whose leading columns are the
+ * plan's and no later one drops it: written in SQL anywhere in a migration (also as a string the project
+ * queues for a runner of its own, `insert into _db_migration_async … $$create index concurrently …$$`). The
+ * schema the rule judged may not have read every migration; a fix must never add a second copy of an index.
+ */
+export function migrationsCreate(view: MigrationView, home: MigrationHome, plan: IndexPlan): boolean {
+  if (plan.kind !== 'plain') return false;
+  const table = plan.table.name;
+  // Indexes the schema holds were weighed by the rule already (an overlapping partial one makes the fix a suggestion).
+  const known = new Set(plan.table.indexes.map((ix) => ix.name.toLowerCase()));
+  const live = new Map<string, boolean>();
+  for (const f of home.files) {
+    const text = view.text(f);
+    if (!text || !/index/i.test(text)) continue;
+    const events: { at: number; name: string; create: boolean; match?: boolean }[] = [];
+    for (const m of text.matchAll(CREATE_INDEX)) {
+      if (unquote(m[3]) !== table) continue;
+      const cols = m[4].split(',').map((c) => c.trim().split(/\s+/)[0]).map(unquote);
+      const name = m[1] ? unquote(m[1]) : `${table}_${cols.join('_')}_idx`.slice(0, 63);
+      // A partial index serves only the queries its WHERE implies: not a copy of the plain one.
+      const partial = /^\s*(?:include\s*\([^)]*\)\s*)?(?:with\s*\([^)]*\)\s*)?where\b/i.test(text.slice(m.index + m[0].length));
+      const match = !known.has(name.toLowerCase()) && !partial && plan.columns.every((c, i) => cols[i] === c);
+      events.push({ at: m.index, name, create: true, match });
+    }
+    for (const m of text.matchAll(DROP_INDEX)) events.push({ at: m.index, name: unquote(m[1]), create: false });
+    for (const e of events.sort((a, b) => a.at - b.at)) {
+      if (e.create) live.set(e.name, !!e.match);
+      else live.delete(e.name);
+    }
+  }
+  return [...live.values()].some(Boolean);
+}
+
+/**
+ * The new index as the table's migration tool wants it, with the home it goes to and the file that lists its
+ * migrations, if any; `exists` when the home's migrations or the tool's model already create it (then there is no
+ * fix at all). Undefined: no tool in sight, or one that cannot write this index mechanically.
+ */
+export function indexMigration(project: ProjectServices, schema: SchemaModel, plan: IndexPlan): { home: MigrationHome; migration: IndexMigration; registry?: string } | { home: MigrationHome; exists: true } | undefined {
   const view = migrationView(project, schema);
   const home = homeFor(view, migrationHomes(view), plan.table);
   if (!home) return undefined;
+  if (migrationsCreate(view, home, plan) || home.tool.hasIndex?.(home, plan, view)) return { home, exists: true };
   const migration = home.tool.writeIndex(home, plan, view);
   if (!migration) return undefined;
   const registry = migrationRegistry(view, home);

@@ -67,6 +67,8 @@ export interface MigrationTool {
   detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHome[];
   /** Whether `home` is where `table` belongs (its schema file or migration folder); undefined: no opinion. */
   owns?(home: MigrationHome, table: TableInfo, view: MigrationView): boolean;
+  /** Whether the tool's own model already declares this index (a Prisma `@@index` the schema did not read). */
+  hasIndex?(home: MigrationHome, plan: IndexPlan, view: MigrationView): boolean;
   /** The new index in the tool's format, or undefined when it cannot be written mechanically. */
   writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined;
 }

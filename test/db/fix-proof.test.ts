@@ -120,6 +120,10 @@ const RUNNERS: Record<string, (x: RunCtx) => Promise<void>> = {
     assert.equal(prismaGenerate(dir), '', 'prisma generate accepts the schema with the @@index');
     for (const [, sql] of sorted(files, /^prisma\/migrations\/\d+_[^/]+\/migration\.sql$/)) await inTransaction(c, sql);
   },
+  'prisma-migrate (variants)': async ({ dir, files, c }) => {
+    assert.equal(prismaGenerate(dir, 'prisma/postgresql-schema.prisma'), '', 'prisma generate accepts the variant with the @@index');
+    for (const [, sql] of sorted(files, /^prisma\/postgresql-migrations\/\d+_[^/]+\/migration\.sql$/)) await inTransaction(c, sql);
+  },
   knex: async ({ dir, conn }) => knexLatest(dir, 'migrations', conn),
   'knex (CommonJS)': async ({ dir, conn }) => knexLatest(dir, 'db/migrations', conn),
   kysely: async ({ dir, conn }) => {

@@ -65,9 +65,9 @@ export function typeCheck(dir: string, files: string[]): string {
 }
 
 /** `prisma generate` without network: Prisma 7 only asks for the schema engine's path, which generate never runs. */
-export function prismaGenerate(dir: string): string {
+export function prismaGenerate(dir: string, schema?: string): string {
   const cli = proofRequire.resolve('prisma/build/index.js');
-  const r = spawnSync(process.execPath, [cli, 'generate'], {
+  const r = spawnSync(process.execPath, [cli, 'generate', ...(schema ? ['--schema', schema] : [])], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },

@@ -45,6 +45,19 @@ describe('index migrations per tool', () => {
     assert.doesNotMatch(all, /addIndex/);
   });
 
+  it('never a second copy of an index: an @@index the variant\'s model already has (evolution-api: prisma validate P1012), or one a migration creates where the schema does not see it', () => {
+    const tp = TOOL_PROJECTS.find((t) => t.tool === 'prisma-migrate (variants)')!;
+    // The schema the rule reads has no index on url (the migrations do not create one); the variant's model declares it.
+    const declared = tp.files['prisma/postgresql-schema.prisma'].replace('  title String\n}', '  title String\n\n  @@index([url, title])\n}');
+    assert.equal(indexFixOf(memoryProject({ ...tp.files, 'prisma/postgresql-schema.prisma': declared })), undefined);
+    // A numbered-SQL project that queues its index builds as strings for a runner of its own (lunary's _db_migration_async).
+    const sql = TOOL_PROJECTS.find((t) => t.tool === 'sql-files (numbers alone)')!;
+    const queued = "insert into _db_migration_async (name, operation, statement) values\n('idx_link_url', 'create', $$create index concurrently idx_link_url on link (url)$$);\n";
+    assert.equal(indexFixOf(memoryProject({ ...sql.files, 'packages/db/0004.sql': queued })), undefined);
+    // Dropped again later: the fix is offered.
+    assert.ok(indexFixOf(memoryProject({ ...sql.files, 'packages/db/0004.sql': queued, 'packages/db/0005.sql': 'drop index if exists idx_link_url;\n' })));
+  });
+
   it('names never collide: a Prisma project with two unindexed tables gets two timestamps, and --fix one index per table', () => {
     const tp = TOOL_PROJECTS.find((t) => t.tool === 'prisma-migrate')!;
     const project = memoryProject({ ...tp.files, 'src/more.sql': 'SELECT id FROM "Link" WHERE "title" = $1;\nSELECT id FROM "Tag" WHERE "name" = $1;\n' });

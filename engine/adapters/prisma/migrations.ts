@@ -12,7 +12,7 @@ import { createIndexSql, lockNote, nameTaken, nextVersion, sqlComment } from '..
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
 import type { TableInfo } from '../../schema/types';
 import type { TextEdit } from '../../types';
-import { prismaDefaultName } from './schema';
+import { prismaDefaultName, prismaTables } from './schema';
 
 const MIGRATION = /^(\d+)_[^/]+\/migration\.sql$/;
 
@@ -71,6 +71,21 @@ function pairedModel(view: MigrationView, home: MigrationHome, t: TableInfo): { 
   return close < 0 ? at : { file, range: { start: model.index, end: close + 2 } };
 }
 
+/**
+ * Whether the model's own attributes in the schema file the index would go to already give an index whose leading
+ * columns are the plan's (`@@index`, `@@unique`, `@@id`, `@id`, `@unique`): the schema the rule judged may not have
+ * read them (a sibling variant's model), and a second `@@index` of the same fields repeats a constraint name, which
+ * fails `prisma validate` (P1012; evolution-api's psql_bouncer-schema.prisma got 4 such lines). A trigram or
+ * expression index answers other predicates than the model's plain ones.
+ */
+function hasIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): boolean {
+  const at = plan.kind === 'plain' ? pairedModel(view, home, plan.table) : undefined;
+  const text = at && view.text(at.file);
+  if (!at || text === undefined) return false;
+  const parsed = prismaTables([{ path: at.file, text: text.slice(at.range.start, at.range.end) }]).tables[0];
+  return !!parsed?.indexes.some((ix) => plan.columns.every((c, i) => ix.keys[i]?.column === c));
+}
+
 function owns(home: MigrationHome, table: TableInfo): boolean {
   const f = table.modelDefinedAt?.file;
   return !!f && f.endsWith('.prisma') && dirOf(f) === home.facts.schemaDir;
@@ -122,4 +137,4 @@ function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): 
   };
 }
 
-export const prismaMigrate: MigrationTool = { id: 'prisma', displayName: 'Prisma Migrate', detect, owns, writeIndex };
+export const prismaMigrate: MigrationTool = { id: 'prisma', displayName: 'Prisma Migrate', detect, owns, hasIndex, writeIndex };
