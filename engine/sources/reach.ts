@@ -23,7 +23,7 @@
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
 import { MAX_FILE_BYTES } from '../guard';
 import { EXTENDS, heritageNames, IMPLEMENTS, TYPED_OBJECT } from './implementations';
-import { REGISTERED_KEY } from './service-registry';
+import { registeredKeys } from './service-registry';
 import { isTsLike } from './ts-ast';
 
 export interface ReachHost {
@@ -186,9 +186,7 @@ function scan(path: string, host: ReachHost, parents: Map<string, string[]>): Sc
       parents.set(m[1], list);
     }
   }
-  const registered: string[] = [];
-  const reg = new RegExp(REGISTERED_KEY);
-  for (let m = reg.exec(text); m; m = reg.exec(text)) registered.push(m[1]);
+  const registered = registeredKeys(text);
   return { seed, imports, implemented, interfaces, registered, classes };
 }
 

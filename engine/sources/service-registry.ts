@@ -19,8 +19,32 @@ import { isTestFilePath } from '../one-off';
 import { filesNaming } from './callers';
 import { skipParens } from './ts-expr';
 
-/** `f(Key, …` where Key is written as a class name: the cheap test a file's text passes before it is parsed (reach.ts uses it too). */
-export const REGISTERED_KEY = /(?<![\w$])[\w$]+\s*\(\s*([A-Z][\w$]*)\s*,/g;
+/**
+ * `(Key, …` where Key is written as a class name; `registeredKeys` checks the callee's word before the parenthesis.
+ * The pattern that starts at that word (`(?<![\w$])[\w$]+\s*\(…`) finds the same keys in the same order, but tries
+ * every word of the text: about ten times the time on Unleash's 6,000 files (reach.ts scans every file with it).
+ */
+const KEY_ARGUMENT = /\(\s*([A-Z][\w$]*)\s*,/g;
+
+/** The keys of the text's `f(Key, …` (a word, white space, the parenthesis): the cheap test a file's text passes before it is parsed (reach.ts uses it too). */
+export function registeredKeys(text: string): string[] {
+  const out: string[] = [];
+  const re = new RegExp(KEY_ARGUMENT);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let i = m.index - 1;
+    while (i >= 0 && SPACE.test(text[i])) i--;
+    if (i >= 0 && isWordCode(text.charCodeAt(i))) out.push(m[1]);
+  }
+  return out;
+}
+
+/** One character of the regular expressions' `\s`. */
+const SPACE = /^\s$/;
+
+/** A character of the regular expressions' `[\w$]`. */
+function isWordCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
+}
 
 /** A registration: the implementation expression handed with the key, in its file. */
 export interface Registration {
@@ -64,9 +88,7 @@ export function registrationOf(project: ProjectServices, key: { file: string; no
 }
 
 function writesKey(text: string, name: string): boolean {
-  const re = new RegExp(REGISTERED_KEY);
-  for (let m = re.exec(text); m; m = re.exec(text)) if (m[1] === name) return true;
-  return false;
+  return registeredKeys(text).includes(name);
 }
 
 function importsDataLibrary(sf: ts.SourceFile | undefined): boolean {

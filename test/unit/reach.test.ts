@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs, type LintOptions } from '../../cli/args';
 import { runLint } from '../../cli/lint';
 import { reachingFiles } from '../../engine/sources/reach';
+import { registeredKeys } from '../../engine/sources/service-registry';
 import { resolveModulePath } from '../../engine/sources/module-paths';
 import { Project } from '../../engine/project';
 
@@ -53,6 +54,14 @@ describe('import prefilter', () => {
       'web/page.ts': "import type { IStore } from './istore';\nexport const name = (s: IStore) => s.name;\n",
     });
     assert.deepEqual(live, ['src/ibase-elsewhere.ts', 'src/istore.ts', 'src/service.ts', 'src/store.ts']);
+  });
+
+  it('reads the keys of `f(Key, …)` calls as the pattern starting at the callee word does', () => {
+    const text = 'Layer.effect(OrderRepo, impl)\nprovide (\n  Db ,x)\n((Foo, 1)) g(Bar, h(Baz,\n$f(Q$1, 2) f(lower, 1) f(A)\nx\u00a0(Nb, 1) é(Uni, 1)';
+    const old = /(?<![\w$])[\w$]+\s*\(\s*([A-Z][\w$]*)\s*,/g;
+    const expected = [...text.matchAll(old)].map((m) => m[1]);
+    assert.deepEqual(expected, ['OrderRepo', 'Db', 'Bar', 'Baz', 'Q$1', 'Nb']);
+    assert.deepEqual(registeredKeys(text), expected);
   });
 
   it('gives the same report with and without it, on every fixture folder and the example', async function () {
