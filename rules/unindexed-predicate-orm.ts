@@ -74,11 +74,13 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     const filters = site.filters.filter((f) => f.op && f.op in OPS);
     const resolved = filters.map((use) => {
       const col = resolveColumn(table, use);
-      return { use, col, json: col ? undefined : jsonPathExpr(table, use.column, adapter.rules.jsonPath) };
+      if (use.jsonPath) return { use, col, json: col ? jsonPathExpr(table, { column: col.name, path: use.jsonPath }, '#>') : undefined };
+      const jp = col ? undefined : adapter.rules.jsonPath(use.column);
+      return { use, col, json: jp ? jsonPathExpr(table, jp, '#>>') : undefined };
     });
     // An unknown column (a typo, a relation, an unmodelled field): no finding. A path into a JSON column is an
     // expression over it, unless an expression index of the table reads that path some other way (it may serve it).
-    if (resolved.some((r) => !r.col && (!r.json || r.json.unsure))) continue;
+    if (resolved.some((r) => (r.use.jsonPath || !r.col) && (!r.json || r.json.unsure))) continue;
     const preds: OrmPredicate[] = resolved.map(({ use, col, json }) => {
       const value = adapter.rules.filterValue(sf, use);
       return { use, column: json ? json.column : col!.name, ...(json ? { wrapped: json.expr } : {}), op: OPS[use.op!], value, openRange: use.op === 'range' && !value.bounded, ...(use.caseInsensitive ? { caseInsensitive: true } : {}) };
@@ -161,16 +163,16 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
 }
 
 /**
- * A filter key the library reads as a path into a JSON column (AdapterRules.jsonPath), as the expression PostgreSQL
- * receives (`recording_meta #>> '{id}'`): an index serves it only if it indexes that expression. `unsure` when an
- * expression index of the table reads the same column and the path's last key in another spelling (`->> 'id'`):
+ * A path into a JSON column a filter compares, as the expression PostgreSQL receives: a where key the library reads
+ * as a path (AdapterRules.jsonPath, `recording_meta #>> '{id}'`), or a JSON filter's path (ColumnUse.jsonPath,
+ * `"key" #> '{id}'`, jsonb compared with jsonb). An index serves it only if it indexes that expression. `unsure` when
+ * an expression index of the table reads the same column and the path's last key in another spelling (`->> 'id'`):
  * whether it matches what the library sends is not a claim we make.
  */
-function jsonPathExpr(table: TableInfo, key: string, jsonPath: (k: string) => { column: string; path: string[] } | undefined): { column: string; expr: string; unsure: boolean } | undefined {
-  const jp = jsonPath(key);
-  const col = jp ? findColumn(table, jp.column) : undefined;
-  if (!jp || !col || !/^jsonb?$/.test(col.type)) return undefined;
-  const expr = `${quoteIdent(col.name)} #>> '{${jp.path.join(',')}}'`;
+function jsonPathExpr(table: TableInfo, jp: { column: string; path: string[] }, op: '#>' | '#>>'): { column: string; expr: string; unsure: boolean } | undefined {
+  const col = findColumn(table, jp.column);
+  if (!col || !/^jsonb?$/.test(col.type)) return undefined;
+  const expr = `${quoteIdent(col.name)} ${op} '{${jp.path.join(',')}}'`;
   const last = jp.path[jp.path.length - 1];
   const norm = (e: string): string => e.replace(/[\s()"]/g, '').replace(/::text\[\]/g, '');
   // An index on the same expression, however the schema spells it (`((recording_meta #>> '{id}'::text[]))`): its text, so it matches.

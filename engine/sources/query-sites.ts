@@ -59,6 +59,11 @@ export interface ColumnUse {
   caseInsensitive?: true;
   /** Written inside an OR (Prisma `OR: […]`, TypeORM `where: [{…}, {…}]`): not a conjunct of the filter. */
   or?: OrBranch;
+  /**
+   * A path into the JSON column `column` that the library compares (Prisma `key: { path: ['id'], equals: x }`, which
+   * PostgreSQL receives as `"key" #> '{id}' = $1`): only an index on that expression serves it.
+   */
+  jsonPath?: string[];
 }
 
 /**

@@ -187,6 +187,15 @@ function whereTerms(where: ts.Expression | undefined, out: ColumnUse[], state: O
         out.push(withValue({ column: key, range: rangeOf(p.name), op }, inProp && ts.isPropertyAssignment(inProp) ? inProp.initializer : undefined));
         continue;
       }
+      // A JSON filter (`key: { path: ['id'], equals: x }`): the path into the column, or nothing we can read.
+      const pathProp = v.properties.find((q) => propName(q) === 'path');
+      if (pathProp) {
+        const arr = ts.isPropertyAssignment(pathProp) ? unparen(pathProp.initializer) : undefined;
+        const path = arr && ts.isArrayLiteralExpression(arr) && arr.elements.length && arr.elements.every(ts.isStringLiteralLike) ? arr.elements.map((e) => (e as ts.StringLiteralLike).text) : undefined;
+        if (!path) opaque(state, out);
+        else out.push({ column: key, range: rangeOf(p.name), op: keys.length === 2 && keys.includes('equals') ? 'eq' : 'func', jsonPath: path });
+        continue;
+      }
       if (keys.length && keys.every((k) => k in WHERE_OBJECT_OPS || k === 'mode')) {
         const ops = keys.filter((k) => k !== 'mode').map((k) => WHERE_OBJECT_OPS[k]);
         const op = ops.includes('in') ? 'in' : ops[0] ?? 'eq';

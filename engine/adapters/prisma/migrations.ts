@@ -105,10 +105,29 @@ function indexAttributeEdit(view: MigrationView, at: TableInfo['modelDefinedAt']
   return { file: at.file, range: { start: lineStart, end: lineStart }, newText: `  @@index([${fields.join(', ')}]${map ? `, map: "${map}"` : ''}${tail})${eol}` };
 }
 
+/** The next migration folder's file: Prisma names folders by the UTC time (YYYYMMDDHHmmss). */
+function migrationPath(home: MigrationHome, view: MigrationView, name: string): string {
+  const nums = home.files.map((f) => MIGRATION.exec(f.slice(home.dir.length + 1))?.[1]).filter((x): x is string => !!x);
+  // A folder of that timestamp may exist for another reason (a skipped or unreadable one): never reuse it.
+  const taken = view.paths.map((p) => (p.startsWith(`${home.dir}/`) ? /^(\d+)_/.exec(p.slice(home.dir.length + 1))?.[1] : undefined)).filter((x): x is string => !!x);
+  const stamp = nextVersion([...nums, ...taken], { now: view.now, force: 'ymdhms' });
+  return `${home.dir}/${stamp}_add_${name.toLowerCase()}/migration.sql`;
+}
+
+/** An expression index (a JSON path): a migration of its own, and no schema line (Prisma has none for it). */
+function expressionMigration(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
+  if (!home.dir || !plan.expression) return undefined;
+  const path = migrationPath(home, view, plan.name);
+  const note = 'schema.prisma cannot declare an index on an expression: keep this migration when a later prisma migrate dev proposes to drop the index';
+  const sql = `-- CreateIndex\n${sqlComment(note)}${sqlComment(lockNote(plan, 'Prisma Migrate may run a migration file in a transaction, where CONCURRENTLY fails'))}${createIndexSql(plan, { concurrently: false })}`;
+  return { edits: [{ file: path, range: { start: 0, end: 0 }, newText: sql }], title: `Create migration ${path} with CREATE INDEX ${plan.name} on (${plan.expression}) (${note})`, concurrently: false };
+}
+
 function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
-  // Prisma schema indexes are column lists; expression indexes are not written mechanically. A trigram index is
+  // Prisma schema indexes are column lists: an expression index cannot be declared there, only written as a
+  // migration of its own (what `prisma migrate dev --create-only` leaves to edit). A trigram index is
   // one column with `ops: raw("gin_trgm_ops")` and `type: Gin` (Prisma 4+), its migration creating pg_trgm first.
-  if (plan.kind === 'expression') return undefined;
+  if (plan.kind === 'expression') return expressionMigration(home, plan, view);
   const trgm = plan.kind === 'trgm';
   const t = plan.table;
   const fields = plan.columns.map((c) => t.columns.get(c)?.fieldName ?? c).map((f) => (trgm ? `${f}(ops: raw("gin_trgm_ops"))` : f));
@@ -123,12 +142,7 @@ function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): 
   if (!home.dir) {
     return { edits: [attr], title: `Add ${attrText} to model ${model} in ${attr.file} (prisma db push or migrate dev creates it)`, concurrently: false };
   }
-  const nums = home.files.map((f) => MIGRATION.exec(f.slice(home.dir.length + 1))?.[1]).filter((x): x is string => !!x);
-  // Prisma names folders by the UTC time (YYYYMMDDHHmmss); a folder of that timestamp may exist for another
-  // reason (a skipped or unreadable one): never reuse it.
-  const taken = view.paths.map((p) => (p.startsWith(`${home.dir}/`) ? /^(\d+)_/.exec(p.slice(home.dir.length + 1))?.[1] : undefined)).filter((x): x is string => !!x);
-  const stamp = nextVersion([...nums, ...taken], { now: view.now, force: 'ymdhms' });
-  const path = `${home.dir}/${stamp}_add_${name.toLowerCase()}/migration.sql`;
+  const path = migrationPath(home, view, name);
   const sql = `-- CreateIndex\n${sqlComment(lockNote(plan, 'Prisma Migrate may run a migration file in a transaction, where CONCURRENTLY fails'))}${createIndexSql(plan, { concurrently: false, name })}`;
   return {
     edits: [attr, { file: path, range: { start: 0, end: 0 }, newText: sql }],
