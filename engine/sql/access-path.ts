@@ -169,7 +169,7 @@ export function filterDriver<P extends ColumnPredicate>(
 
 /** For messages: why a served predicate that keeps many rows is not the access path (filterDriver). */
 export function notDrivingNote(p: ColumnPredicate, v: IndexCoverage, why: string): string {
-  return v.served ? ` (${p.wrapped ?? p.column} is served by ${v.index.name}, but ${why}; the planner would not choose that index for it)` : '';
+  return v.served ? ` (${p.wrapped ?? p.column} is served by ${v.index.name}, but ${why}; through that index PostgreSQL still reads all those rows, or it scans the table instead)` : '';
 }
 
 /** An OR served branch by branch whose every branch keeps many rows, beside a selective AND filter no index serves: not an access path (see filterDriver). */
