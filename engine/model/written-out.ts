@@ -79,6 +79,26 @@ export function isGrown(decl: ts.VariableDeclaration | ts.ParameterDeclaration |
   return grown;
 }
 
+/** Whether an object variable gets members after its declaration: `o[k] = …`, `o.p = …`, `Object.assign(o, …)`. */
+function isObjectGrown(decl: ts.VariableDeclaration, name: string): boolean {
+  if (isGrown(decl, name)) return true;
+  const scope = declarationScope(decl);
+  let grown = false;
+  const visit = (n: ts.Node): void => {
+    if (grown) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const left = skipOuter(n.left);
+      if (ts.isPropertyAccessExpression(left) && ts.isIdentifier(left.expression) && left.expression.text === name) grown = true;
+    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === 'Object' && n.expression.name.text === 'assign') {
+      const target = n.arguments[0] && skipOuter(n.arguments[0]);
+      if (target && ts.isIdentifier(target) && target.text === name) grown = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (scope) visit(scope);
+  return grown;
+}
+
 const isConst = (d: ts.VariableDeclaration): boolean => ts.isVariableDeclarationList(d.parent) && !!(d.parent.flags & ts.NodeFlags.Const);
 
 /** The larger of two lists (either may be absent); unknown when either is. */
@@ -104,6 +124,8 @@ function objectLiteral(project: ProjectServices, file: string, e: ts.Expression)
   if (ts.isIdentifier(x)) {
     const d = declarationOf(project, file, x);
     if (!d || !ts.isVariableDeclaration(d.node) || !d.node.initializer || !isConst(d.node)) return undefined;
+    // `const seen: Record<string, true> = {}` filled by `seen[jid] = true` in a loop holds what the loop put there.
+    if (isObjectGrown(d.node, x.text)) return undefined;
     file = d.file;
     x = skipOuter(d.node.initializer);
     while (ts.isAsExpression(x) || ts.isSatisfiesExpression(x)) x = skipOuter(x.expression);

@@ -115,14 +115,15 @@ export function fileSummary(project: ProjectServices, path: string): FileSummary
     // Closures handed to wrappers that call them (retry, limiters) belong to the function around them.
     const inPlace = inPlaceResolver(project, path);
     const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n)) {
+      // A tagged template that runs itself (`sql\`select …\``, `prisma.$queryRaw\`…\``) is a site as a call is.
+      if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
         const owner = owningFunction(n, inPlace);
-        if (owner) {
+        const site = owner && siteByKey.get(key({ start: n.getStart(), end: n.getEnd() }));
+        if (owner && (site || ts.isCallExpression(n))) {
           let sum = byFunction.get(owner);
           if (!sum) byFunction.set(owner, (sum = { node: owner, sites: [], calls: [] }));
-          const site = siteByKey.get(key({ start: n.getStart(), end: n.getEnd() }));
           if (site) sum.sites.push(site);
-          else sum.calls.push(n);
+          else sum.calls.push(n as ts.CallExpression);
         }
       }
       ts.forEachChild(n, visit);
@@ -374,6 +375,8 @@ function knownValue(e: ts.Expression, env: Env | undefined, depth = 0): Known | 
   }
   if (u.kind === ts.SyntaxKind.NullKeyword || ts.isVoidExpression(u)) return {};
   if (ts.isObjectLiteralExpression(u) || ts.isArrayLiteralExpression(u) || ts.isLiteralExpression(u) || u.kind === ts.SyntaxKind.TrueKeyword || u.kind === ts.SyntaxKind.FalseKeyword) return { expr: u, env };
+  // `\`${type}-${id}\``: a string known by its literal pieces only.
+  if (ts.isTemplateExpression(u)) return { expr: u, env };
   if (ts.isConditionalExpression(u)) {
     const t = truthiness(u.condition, env, depth + 1);
     if (t === undefined) return undefined;
@@ -430,6 +433,24 @@ function literalKey(k: Known): string | undefined {
   return undefined;
 }
 
+/** Whether known value `t` is a template no value of which can equal the string literal `c` (its pieces do not fit, in order). */
+function templateExcludes(t: Known, c: Known): boolean {
+  const x = t.expr && unwrap(t.expr);
+  const y = c.expr && unwrap(c.expr);
+  if (!x || !y || !ts.isTemplateExpression(x) || !(ts.isStringLiteral(y) || ts.isNoSubstitutionTemplateLiteral(y))) return false;
+  const s = y.text;
+  const pieces = [x.head.text, ...x.templateSpans.map((sp) => sp.literal.text)];
+  if (!s.startsWith(pieces[0]) || !s.endsWith(pieces[pieces.length - 1]) || s.length < pieces[0].length + pieces[pieces.length - 1].length) return true;
+  let at = pieces[0].length;
+  const end = s.length - pieces[pieces.length - 1].length;
+  for (const mid of pieces.slice(1, -1)) {
+    const i = s.indexOf(mid, at);
+    if (i < 0 || i + mid.length > end) return true;
+    at = i + mid.length;
+  }
+  return false;
+}
+
 /** `a === b` / `!==` / `==` / `!=` between two known literals: true, false, or undefined when not known. */
 function equality(u: ts.BinaryExpression, env: Env | undefined, depth: number): boolean | undefined {
   const op = u.operatorToken.kind;
@@ -438,6 +459,9 @@ function equality(u: ts.BinaryExpression, env: Env | undefined, depth: number): 
   const r = l && knownValue(u.right, env, depth + 1);
   const a = l && literalKey(l);
   const b = r && literalKey(r);
+  // A template whose literal pieces the constant cannot hold (`\`${type}-${id}\`` against `'creds'`): never equal.
+  const shaped = l && r && (templateExcludes(l, r) || templateExcludes(r, l));
+  if (shaped) return negated;
   if (a === undefined || b === undefined) return undefined;
   // undefined and null are both 'nullish' here: equal only to each other, and only loosely known to be.
   if (a === 'nullish' && b === 'nullish') {
@@ -557,12 +581,14 @@ function guardedOff(node: ts.Node, fn: ts.Node, env: Env): boolean {
   return false;
 }
 
-function endsInExit(s: ts.Statement): boolean {
+function endsInExit(s: ts.Statement, depth = 0): boolean {
   if (ts.isReturnStatement(s) || ts.isThrowStatement(s)) return true;
   if (ts.isBlock(s)) {
     const last = s.statements[s.statements.length - 1];
-    return !!last && (ts.isReturnStatement(last) || ts.isThrowStatement(last));
+    return !!last && endsInExit(last, depth + 1);
   }
+  // `if (redis) { return … } else { …; return; }`: both branches leave.
+  if (ts.isIfStatement(s) && s.elseStatement && depth < 8) return endsInExit(s.thenStatement, depth + 1) && endsInExit(s.elseStatement, depth + 1);
   return false;
 }
 

@@ -26,6 +26,9 @@ export function localValue(id: ts.Identifier): LocalValue | undefined {
   if (ts.isVariableDeclaration(decl) && decl.initializer && ts.isIdentifier(skip(decl.initializer)) && !assignedBetween(body, id.text, decl.end, at) && !inLoopAssigning(id, decl, body)) {
     return { kind: 'alias', init: skip(decl.initializer) };
   }
+  // `const key = \`${category}-${id}\``: a string of that shape wherever the name is read.
+  if (ts.isVariableDeclaration(decl) && decl.initializer && ts.isTemplateExpression(skip(decl.initializer)) && decl.parent.flags & ts.NodeFlags.Const)
+    return { kind: 'alias', init: skip(decl.initializer) };
   const constant = ts.isVariableDeclaration(decl) ? !!(decl.parent.flags & ts.NodeFlags.Const) : !assignedBetween(body, id.text, body.pos, body.end);
   if (constant && dereferencedBefore(id, body)) return { kind: 'present' };
   return undefined;
