@@ -9,6 +9,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
+import { adapters } from '../adapters';
 import type { ProjectServices } from '../context';
 import { type FunctionRole, type IterationScope, isImmediateCallback, runsArgumentInPlace } from './iteration';
 import { projectIteration } from './iterators';
@@ -67,6 +68,11 @@ function runsInPlace(project: ProjectServices, prov: FileProvenance, fn: ts.Node
   // `tasks.push(() => …)`: collected once per pass and run later once each — when the list is run.
   if (ts.isPropertyAccessExpression(callee) && /^(push|unshift)$/.test(callee.name.text)) return listIsRun(prov, skipOuter(callee.expression));
   if (fromCallingPackage(prov, callee)) return true;
+  // A library's transaction method on one of its clients (`sql.begin(async (trx) => …)`): it runs the callback now.
+  if (ts.isPropertyAccessExpression(callee) && index === call.arguments.length - 1) {
+    const b = prov.resolve(skipOuter(callee.expression));
+    if (b && adapters[b.library].rules.transactionCallbacks.includes(callee.name.text)) return true;
+  }
   const target = prov.callTarget(call);
   if (!target && generatorRunWithResult(fn, call)) return true;
   const body = target && (target.node as ts.FunctionLikeDeclaration).body;
