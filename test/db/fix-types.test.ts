@@ -23,6 +23,7 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/rpc-procedure-context': 'imports @trpc/server and zod (not proof packages)',
   'n-plus-one/prisma-workspace-factory': "imports its workspace package '@acme/db', which the proof project does not link, and passes datasourceUrl, an option Prisma 7 dropped",
   'n-plus-one/prisma-workspace-star-client-type': "imports its workspace package '@acme/db' (which re-exports the generated client), and the proof project does not link workspace packages",
+  'n-plus-one/singleton-accessor': "imports its workspace package '@acme/kit' (the lazy-singleton helper), which the proof project does not link",
   'n-plus-one/drizzle-unique-key-partly.ts': "its relational `where: (table, { eq }) => …` callback meets drizzle-orm's SQL type through both the package's ESM and CJS declarations under the proof's nodenext options (TS2322/TS2769 'separate declarations of a private property'), a clash of the proof's module setup, not of the fix",
   'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
   'n-plus-one/top-level-await-script.ts': 'awaits at its top level, which the proof compiles as CommonJS (nodenext, no package.json "type": "module"): TS1309 as written; its fix (a top-level awaited createMany) is checked to add no diagnostic',
@@ -31,6 +32,7 @@ const UNTYPED: Record<string, string> = {
   'over-fetching/handed-to-helper.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/pushed-onto-list.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/presence-and-chained-reads.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
+  'over-fetching/row-held-then-read.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
 };
 
 const isTs = (f: string): boolean => /\.tsx?$/.test(f);
