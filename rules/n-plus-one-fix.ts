@@ -35,6 +35,7 @@ import type { TableInfo } from '../engine/schema/types';
 import { BATCH_RUNNER_METHODS } from '../engine/adapters';
 import { CallGraph } from '../engine/sources/call-graph';
 import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
+import { fileProvenance } from '../engine/sources/provenance';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 import { createdNote, prefetchFix, setsOwnKey } from './n-plus-one-prefetch-fix';
@@ -406,6 +407,24 @@ export function insertMayCollide(ctx: RuleContext, site: QuerySite, call: ts.Cal
 }
 
 /**
+ * The same question for an INSERT written as SQL (a tagged template): could a row collide with a unique key? No when
+ * the statement says what happens on a conflict (ON CONFLICT), or the table is known and the statement's text names
+ * none of a unique key's columns, as written or in camelCase; yes otherwise (the rows' keys may be spliced in).
+ */
+function tagInsertMayCollide(ctx: RuleContext, site: QuerySite, node: ts.TaggedTemplateExpression): boolean {
+  const text = node.template.getText();
+  if (!/^\W*insert\b/i.test(text)) return false;
+  if (/\bon\s+conflict\b/i.test(text)) return false;
+  const table = site.table ? ctx.table(site.table) : undefined;
+  if (!table) return true;
+  // A row spliced from a name (`${sql(row)}`) hides its keys: assume the worst.
+  if (ts.isTemplateExpression(node.template) && node.template.templateSpans.some((sp) => { const e = unparen(sp.expression); return ts.isCallExpression(e) && e.arguments.some((a) => !ts.isObjectLiteralExpression(unparen(a))); })) return true;
+  const camel = (c: string): string => c.replace(/_([a-z0-9])/g, (_, x: string) => x.toUpperCase());
+  const named = (c: string): boolean => new RegExp(`\\b(?:${c}|${camel(c)})\\b`).test(text);
+  return table.indexes.some((i) => (i.kind === 'primary' || i.kind === 'unique') && i.keys.length > 0 && i.keys.every((k) => k.column !== undefined && named(k.column)));
+}
+
+/**
  * Is a failure handled per element on the way from the query to the loop: inside a `try` block of the
  * loop body, by `.catch()`/`.then(ok, failed)` on the query, or by `Promise.allSettled` over the
  * callbacks? One batched statement fails for every element at once, outside that handling: the
@@ -456,7 +475,11 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const anchor = anchorStatement(scope);
   if (!anchor) return undefined;
   const collExpr = unparen(scope.collectionExpr);
-  const coll = plainColl || ts.isCallExpression(collExpr) || ts.isPropertyAccessExpression(collExpr) || ts.isElementAccessExpression(collExpr) ? collExpr.getText() : `(${collExpr.getText()})`;
+  // `for (const x of payload.projects as string[])`: the collection keeps its cast (its type is what the loop iterates).
+  let written: ts.Expression = ts.isForOfStatement(scope.node) ? scope.node.expression : collExpr;
+  while (ts.isParenthesizedExpression(written)) written = written.expression;
+  const cast = ts.isAsExpression(written) || ts.isTypeAssertionExpression(written) || ts.isSatisfiesExpression(written);
+  const coll = cast ? `(${written.getText()})` : plainColl || ts.isCallExpression(collExpr) || ts.isPropertyAccessExpression(collExpr) || ts.isElementAccessExpression(collExpr) ? collExpr.getText() : `(${collExpr.getText()})`;
   // Nothing the query reads may be declared inside the loop, except the element.
   const shadowed = loopBindings(scope.node, node);
   for (const id of identifiersRead(node)) if (id.text !== el && shadowed(id)) return undefined;
@@ -472,8 +495,8 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (write) {
     if (!soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt)) return undefined;
     let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean; skipsConflicts?: boolean } | undefined;
-    const mayCollide = ts.isCallExpression(node) && insertRowOf(node) !== null && insertMayCollide(ctx, site, node);
-    if (ts.isCallExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses, mayCollide });
+    const mayCollide = ts.isCallExpression(node) ? insertRowOf(node) !== null && insertMayCollide(ctx, site, node) : ts.isTaggedTemplateExpression(node) && tagInsertMayCollide(ctx, site, node);
+    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses, mayCollide });
     if (!batched && ts.isCallExpression(node)) batched = multiRowInsert(site, node, el, coll, uses);
     // One INSERT of many rows fails whole where the loop failed part-way: only where no unique key can collide,
     // or where the batched form skips the colliding rows and says so (Prisma `skipDuplicates`).
@@ -620,6 +643,26 @@ function readsNamedFieldsOnly(rows: ts.Node, via?: string): boolean {
   return ok;
 }
 
+/**
+ * The syntax that made the tag a tagged-template query runs on (its factory call, in its own file), by provenance;
+ * undefined for other queries or where provenance does not know it.
+ */
+export function clientSyntax(ctx: RuleContext, node: ts.Node): ts.Node | undefined {
+  if (!ts.isTaggedTemplateExpression(node)) return undefined;
+  const v = fileProvenance(ctx.project, node.getSourceFile().fileName).value(node.tag);
+  const origin = v?.kind === 'instance' ? v.binding.origin : undefined;
+  const sf = origin && ctx.project.tsAst?.(origin.file);
+  if (!origin || !sf) return undefined;
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || n.end < origin.range.start || n.getStart(sf) > origin.range.end) return;
+    if (n.getStart(sf) === origin.range.start && n.end === origin.range.end) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const { site, query: node, key, scope, anchor, coll, sf } = h;
   if (mayBeAbsentKey(sf, key)) return undefined;
@@ -631,7 +674,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const base = entity.charAt(0).toLowerCase() + entity.slice(1);
   const fnText = anchor.fn.getText();
   const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
-  const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined });
+  const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined, client: clientSyntax(ctx, node) });
   if (!b) return undefined;
   if (h.substitutions?.length) {
     if (h.sibling || h.substitutions.some((x) => b.pieces.some((y) => x.start < y.end && y.start < x.end))) return undefined;

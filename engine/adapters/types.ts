@@ -307,11 +307,17 @@ export interface BatchInput {
   key: ts.Expression;
   write: boolean;
   table: TableInfo | undefined;
+  /**
+   * The syntax that made the client or tag the query runs on (`postgres(url, options)`), in its own file, when
+   * provenance knows it: options there may rename the columns of the rows (a camelCase transform).
+   */
+  client?: ts.Node;
 }
 
 export interface WriteInput {
   site: QuerySite;
-  call: ts.CallExpression;
+  /** The per-row write: a call chain, or a tagged template that sends its statement (postgres.js). */
+  call: ts.CallExpression | ts.TaggedTemplateExpression;
   /** The element variable and the collection's text. */
   el: string;
   coll: string;
@@ -409,7 +415,7 @@ export interface AdapterRules {
   /** The single-key query rewritten to take the key array (read, or write with `write`). */
   batchedRead(input: BatchInput): Batched | undefined;
   /** A per-element write the generic rewrites do not cover, as one statement (`createMany`, `updateMany`). */
-  batchedWrite(input: WriteInput): { text: string; title: string; skipsConflicts?: boolean } | undefined;
+  batchedWrite(input: WriteInput): { text: string; title: string; skipsConflicts?: boolean; guardEmpty?: boolean } | undefined;
   /**
    * One INSERT of collected rows in place of a per-row insert whose call takes no array as it is (Prisma `create`
    * → `createMany`); libraries whose insert call takes an array use insertRowsCall instead.

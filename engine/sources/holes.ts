@@ -13,6 +13,8 @@ export type HolePosition =
   | 'assignments'
   /** `values ${rows}`, `in ${ids}`: a list the driver or a helper expands. */
   | 'list'
+  /** `insert into t ${rows}`: the column list and VALUES a row helper writes (postgres.js `${sql(row)}`). */
+  | 'rows'
   /** Right after another interpolation (`${a}${b}`): part of one unknown fragment. */
   | 'adjacent'
   /** On a line of its own after a clause (`${whereClause}`), or a statement after `;`: SQL built elsewhere. */
@@ -51,6 +53,7 @@ export function holePosition(prev: string, next: string): HolePosition {
   if (/;\s*$/.test(prev) && /\S/.test(prev)) return 'clause';
   if (/\bset\s*$/i.test(prev) && !/^\s*=/.test(next)) return 'assignments';
   if (/\b(values|in)\s*$/i.test(prev) && !/^\s*\(/.test(next)) return 'list';
+  if (/\binsert\s+into\s+(?:"[^"]+"|[\w.]+)(?:\s+as\s+\w+)?\s+$/i.test(prev) && /^\s*(?:on\s+conflict\b|returning\b|;|$)/i.test(next)) return 'rows';
   if (/\n[ \t]*$/.test(prev) && /^[ \t]*(\r?\n|$)/.test(next) && /\S/.test(prev) && !/(=|\(|,|\bvalues|\bin|\bset|\bselect|\bfrom|\bwhere|\band|\bor|\bby)\s*$/i.test(prev)) return 'clause';
   if (/"$/.test(prev) && /^"/.test(next)) return 'quoted-name';
   if (/[\w$]$/.test(prev) || /^\w/.test(next)) return 'name-part';

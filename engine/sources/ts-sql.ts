@@ -569,6 +569,8 @@ class Extractor {
     if (pos === 'assignments') return { kind: 'text', text: `"${p.expr.replace(/\W+/g, '_').slice(0, 40) || 'x'}" = NULL`, fileStart: p.fileStart, fileLength: p.fileLength, hole: 'name', expr: p.expr };
     if (forced === 'fragment' && pos !== 'value' && pos !== 'list') return dropped('fragment');
     if (pos === 'list') return { ...p, wrap: true, hole: forced ? 'unknown' : 'value' } as ParamPiece;
+    // `insert into t ${sql(row)}`: columns and values the helper writes; DEFAULT VALUES keeps the statement an insert into t.
+    if (pos === 'rows') return { kind: 'text', text: 'DEFAULT VALUES', fileStart: p.fileStart, fileLength: p.fileLength, hole: 'fragment', expr: p.expr };
     const expr = p.expr.replace(/\s+/g, '');
     const name = pos === 'name' || pos === 'name-part' || pos === 'quoted-name' || forced === 'name';
     if (name && expr) {

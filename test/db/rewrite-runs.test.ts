@@ -244,6 +244,19 @@ const SPECS: RunSpec[] = [
       { fn: 'names', args: [[]] },
       { fn: 'rename', args: [[1, 3, 99]] },
       { fn: 'rename', args: [[]] },
+      { fn: 'record', args: [2, ['view', 'edit', 'view']] },
+      { fn: 'record', args: [2, []] },
+      { fn: 'invite', args: [['new@x', 'other@x']] },
+      { fn: 'invite', args: [[]] },
+    ],
+  },
+  {
+    // A client whose rows come back camelCased (transform: postgres.camel): the Map is keyed by the field the rows carry.
+    fixture: 'postgres-js-camel.ts',
+    close: 'await sql.end(); await other.end();',
+    calls: [
+      { fn: 'ordersOf', args: [[{ id: 1 }, { id: 2 }, { id: 99 }, { id: 1 }]] },
+      { fn: 'ordersOf', args: [[]] },
     ],
   },
 ];

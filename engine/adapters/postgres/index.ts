@@ -9,10 +9,43 @@ import { KEYS, selectsColumn, unparen, whole } from '../kit/fix';
 import { bind, lastName, never, none } from '../kit/provenance';
 import { codeSchema, firstArgument, RAW_SQL_ORM, writesByKind } from '../kit/rules';
 import { RAW_SQL_BATCH_ADVICE, tagHelperSplice } from '../kit/sql';
-import type { Adapter, Batched, BatchInput } from '../types';
+import type { Adapter, Batched, BatchInput, WriteInput } from '../types';
 import { filterValue } from '../kit/filter-values';
 
-function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
+/**
+ * The key under which the rows carry `col`: postgres.js hands rows back with the column names the client's
+ * `transform` makes of them (`transform: postgres.camel` or `{ ...postgres.camel }`: `prompt_id` → `promptId`).
+ * Read from the options of the `postgres(…)` call that made the tag (an object there, or a const object of that
+ * file); undefined where a name with `_` may be renamed by options that cannot be read, or by another transform.
+ */
+function rowKey(col: string, client: ts.Node | undefined): string | undefined {
+  const plain = !/[_A-Z-]/.test(col) ? col : undefined;
+  if (!client || !ts.isCallExpression(client)) return plain;
+  // `postgres()`, `postgres(url)`, `postgres(url, options)`, `postgres(options)`: options are the last argument, unless it is the URL.
+  const last = client.arguments.length ? unparen(client.arguments[client.arguments.length - 1]) : undefined;
+  const url = (e: ts.Expression): boolean => ts.isStringLiteralLike(e) || ts.isTemplateExpression(e) || /^process\.env\b/.test(e.getText());
+  if (!last || (client.arguments.length === 1 && url(ts.isNonNullExpression(last) ? last.expression : last))) return col;
+  let opts: ts.Expression | undefined = last;
+  if (opts && ts.isIdentifier(opts)) {
+    const name = opts.text;
+    let init: ts.Expression | undefined;
+    const visit = (n: ts.Node): void => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && n.initializer) init = unparen(n.initializer);
+      else ts.forEachChild(n, visit);
+    };
+    visit(client.getSourceFile());
+    opts = init;
+  }
+  if (!opts || !ts.isObjectLiteralExpression(opts) || opts.properties.some((p) => ts.isSpreadAssignment(p))) return plain;
+  const transform = opts.properties.find((p) => p.name?.getText() === 'transform');
+  if (!transform) return col;
+  const t = transform.getText();
+  if (/\b(camel|toCamel)\b/.test(t)) return col.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  if (/\b(pascal|toPascal|kebab|toKebab|column)\b/.test(t)) return plain;
+  return col;
+}
+
+function batchedRead({ node, key, write, client }: BatchInput): Batched | undefined {
   if (!ts.isTaggedTemplateExpression(node) || !ts.isTemplateExpression(node.template)) return undefined;
   const tpl = node.template;
   const idx = tpl.templateSpans.findIndex((s) => unparen(s.expression) === key);
@@ -23,6 +56,8 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   const col = m[1];
   const sqlText = [tpl.head.text, ...tpl.templateSpans.map((s, i) => `$${i + 1}${s.literal.text}`)].join('');
   if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !/^\s*select\b/i.test(sqlText) || !selectsColumn(sqlText, col)) return undefined;
+  const field = write ? col : rowKey(col, client);
+  if (!field) return undefined;
   const span = tpl.templateSpans[idx];
   const dollar = before.getEnd() - 2;
   return {
@@ -31,7 +66,7 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
       whole(span.expression, KEYS),
       { start: span.literal.getStart() + 1, end: span.literal.getStart() + 1, text: ')' },
     ],
-    rowField: col,
+    rowField: field,
     column: col,
     shape: 'many',
     stringKeys: true,
@@ -39,6 +74,57 @@ function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
   };
 }
 
+
+/**
+ * The row helper of an INSERT (`sql\`insert into t ${sql({ a, b: el.x })} on conflict do nothing\``): the span whose
+ * expression calls the tag itself with one object (or the element), right after `insert into <table>`.
+ */
+function insertHelperSpan(node: ts.TaggedTemplateExpression): { span: ts.TemplateSpan; row: ts.Expression } | undefined {
+  if (!ts.isTemplateExpression(node.template)) return undefined;
+  const tpl = node.template;
+  for (let i = 0; i < tpl.templateSpans.length; i++) {
+    const span = tpl.templateSpans[i];
+    const e = unparen(span.expression);
+    const before = i === 0 ? tpl.head.text : tpl.templateSpans[i - 1].literal.text;
+    if (!ts.isCallExpression(e) || e.arguments.length !== 1 || e.expression.getText() !== node.tag.getText()) continue;
+    if (i !== 0 || !/^\s*insert\s+into\s+(?:"[^"]+"|[\w.]+)\s*$/i.test(before)) continue;
+    return { span, row: e.arguments[0] };
+  }
+  return undefined;
+}
+
+const SKIP_NOTE = 'on conflict do nothing because a row could collide with a unique key: a colliding row is now skipped where the loop threw on it';
+
+/**
+ * One multi-row INSERT for a per-row insert through the tag's row helper: `${sql(xs.map((x) => ({ … })))}` (the
+ * helper takes an array of rows with the same keys and writes one VALUES list). It fails on an empty array:
+ * guarded. A row that could collide with a unique key, where the statement has no ON CONFLICT, gets
+ * `on conflict do nothing`, said in the title. Not with RETURNING (the loop's results would differ).
+ */
+function batchedWrite({ call, el, coll, uses, mayCollide }: WriteInput): { text: string; title: string; skipsConflicts?: boolean; guardEmpty?: boolean } | undefined {
+  if (!ts.isTaggedTemplateExpression(call)) return undefined;
+  const h = insertHelperSpan(call);
+  if (!h) return undefined;
+  const text = call.template.getText();
+  if (/\breturning\b/i.test(text)) return undefined;
+  const isEl = ts.isIdentifier(h.row) && h.row.text === el;
+  if (!isEl && !ts.isObjectLiteralExpression(h.row)) return undefined;
+  if (ts.isObjectLiteralExpression(h.row) && h.row.properties.some((p) => !ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p))) return undefined;
+  if (uses.some((u) => u.getStart() < h.row.getStart() || u.getEnd() > h.row.getEnd())) return undefined;
+  const rows = isEl ? coll : `${coll}.map((${el}) => (${h.row.getText()}))`;
+  const skip = mayCollide && !/\bon\s+conflict\b/i.test(text);
+  const start = call.getStart();
+  const rel = (n: number): number => n - start;
+  const full = call.getText();
+  let out = `${full.slice(0, rel(h.row.getStart()))}${rows}${full.slice(rel(h.row.getEnd()))}`;
+  if (skip) out = `${out.slice(0, -1).replace(/\s*$/, '')} on conflict do nothing\``;
+  return {
+    text: out,
+    title: `one multi-row INSERT of ${isEl ? coll : `${coll}.map(…)`} through the row helper${skip ? ` (${SKIP_NOTE})` : ''}`,
+    skipsConflicts: mayCollide,
+    guardEmpty: true,
+  };
+}
 
 export const postgres: Adapter<'postgres'> = {
   id: 'postgres',
@@ -103,7 +189,7 @@ export const postgres: Adapter<'postgres'> = {
     transactionCallbacks: ['begin'],
     batchedRead,
     createReturnsRow: never,
-    batchedWrite: none,
+    batchedWrite,
     insertRows: none,
     rowsUpdate: none,
     insertRowsCall: none,

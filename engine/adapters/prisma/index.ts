@@ -386,7 +386,7 @@ function manyMutation(e: ts.Expression): boolean {
 }
 
 function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): { text: string; title: string; skipsConflicts?: boolean } | undefined {
-  if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
+  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
   const recv = call.expression.expression.getText();
   const arg = call.arguments[0];
