@@ -17,6 +17,7 @@ import type { RuleContext } from '../engine/context';
 import { isLargeType, typeWidth } from '../engine/model';
 import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { findNode, resolveCallee } from '../engine/sources/call-graph';
+import { callersOf, privateMethodCallers } from '../engine/sources/callers';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, RelatedLocation } from '../engine/types';
 import { type FieldUse, type HandOff, fieldsRead, keyColumns, keyOnlyWorthIt, overFetchVerdict, resultHolder } from './row-use';
@@ -27,14 +28,35 @@ function usedFields(ctx: RuleContext, site: QuerySite, node: ts.Node): FieldUse 
   return fieldsRead(resultHolder(node), !adapterOf(site.library).orm.readsOneRow(site, node), handOffIn(ctx));
 }
 
+/** A function declaration with `export`, or the `const` an exported variable statement declares it by. */
+function isExported(fn: ts.SignatureDeclaration): boolean {
+  const exported = (n: ts.Node): boolean => !!ts.canHaveModifiers(n) && !!ts.getModifiers(n)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  if (ts.isFunctionDeclaration(fn) && exported(fn)) return true;
+  const decl = fn.parent;
+  if (ts.isVariableDeclaration(decl) && ts.isVariableDeclarationList(decl.parent) && ts.isVariableStatement(decl.parent.parent) && exported(decl.parent.parent)) return true;
+  // `export { f }`, `export default f` elsewhere in the file.
+  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  if (!name) return true;
+  return fn.getSourceFile().statements.some(
+    (st) =>
+      (ts.isExportDeclaration(st) && !!st.exportClause && ts.isNamedExports(st.exportClause) && st.exportClause.elements.some((el) => (el.propertyName ?? el.name).text === name)) ||
+      (ts.isExportAssignment(st) && ts.isIdentifier(st.expression) && st.expression.text === name),
+  );
+}
+
 /** `any` or `any[]`. */
 function isAnyType(t: ts.TypeNode): boolean {
   return t.kind === ts.SyntaxKind.AnyKeyword || (ts.isArrayTypeNode(t) && t.elementType.kind === ts.SyntaxKind.AnyKeyword);
 }
 
-/** Project functions a row is handed to, resolved through the call graph, with the body that reads their parameter. */
-export function handOffIn(ctx: RuleContext): HandOff {
-  return (call, i) => {
+/**
+ * Project functions a row is handed to, resolved through the call graph, with the body that reads their parameter;
+ * and the callers of a function a row is returned from (a private method: its calls in its class; a function that
+ * is not exported and whose every reference in the project is a call in this file). `declaredReturnsAsserted`: raw SQL, whose rows a
+ * declared return type only asserts.
+ */
+export function handOffIn(ctx: RuleContext, declaredReturnsAsserted = false): HandOff {
+  const handOff: HandOff = (call, i) => {
     if (i < 0) return undefined;
     const ref = resolveCallee(ctx.project, ctx.file.path, call);
     const param = ref?.node.parameters[i];
@@ -43,6 +65,16 @@ export function handOffIn(ctx: RuleContext): HandOff {
     if (!param || !body || (param.type && !isAnyType(param.type))) return undefined;
     return { param, body };
   };
+  handOff.declaredReturnsAsserted = declaredReturnsAsserted;
+  handOff.callers = (fn) => {
+    if (ts.isMethodDeclaration(fn)) return privateMethodCallers(fn);
+    // An exported function may be called from anywhere (another package, a test, a framework): not followed.
+    if (isExported(fn)) return undefined;
+    const calls = callersOf(ctx.project, ctx.file.path, fn);
+    // Callers in other files would make this file's finding depend on theirs: only this file's are read.
+    return calls?.every((c) => c.file === ctx.file.path) ? calls.map((c) => c.call) : undefined;
+  };
+  return handOff;
 }
 
 /**

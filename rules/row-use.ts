@@ -40,7 +40,45 @@ function isNoRowBranch(p: ts.Node, n: ts.Node): boolean {
  * The parameter of project code a value is handed to as an argument (`f(…, row, …)` → f's parameter at that
  * position) and the body that uses it; undefined when the callee is not project code that can be read.
  */
-export type HandOff = (call: ts.CallExpression, argIndex: number) => { param: ts.ParameterDeclaration; body: ts.Node } | undefined;
+export interface HandOff {
+  (call: ts.CallExpression, argIndex: number): { param: ts.ParameterDeclaration; body: ts.Node } | undefined;
+  /**
+   * Every call of the project function a row is returned from, when each reference to it is a call this can
+   * list (engine/sources/callers.ts); undefined otherwise. Absent: a returned row escapes.
+   */
+  callers?(fn: ts.SignatureDeclaration): ts.CallExpression[] | undefined;
+  /**
+   * Whether a function that declares its return type may still hand back fewer columns: raw SQL, whose rows the
+   * declared type only asserts (`as Message[]`); an ORM read's narrower selection would not compile.
+   */
+  declaredReturnsAsserted?: boolean;
+}
+
+/**
+ * A row (`many`: rows) returned from a project function (`return row`): the fields its callers read of what they
+ * get, when every caller is known and reads only fields (one more level of tracing each). False when a caller
+ * is not known, lets the value escape, or the function declares a return type the narrower rows would not satisfy.
+ */
+function returnedUses(ret: ts.Node, out: Set<string>, handOff: HandOff | undefined, many: boolean, depth: number): boolean {
+  if (!handOff?.callers || depth >= MAX_ASSIGN_DEPTH) return false;
+  let fn: ts.Node | undefined = ret.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
+  if (fn.type && !handOff.declaredReturnsAsserted && !isAnyResult(fn.type)) return false;
+  const calls = handOff.callers(fn);
+  if (!calls?.length) return false;
+  for (const call of calls) {
+    const got = resultHolder(call) as ts.Expression;
+    if (!(many ? rowsUse(got, out, handOff, depth + 1) : rowValueUse(got, out, handOff, depth + 1))) return false;
+  }
+  return true;
+}
+
+/** `any`, `any[]`, `Promise<any>`: a declared type that asks for nothing. */
+function isAnyResult(t: ts.TypeNode): boolean {
+  if (t.kind === ts.SyntaxKind.AnyKeyword || (ts.isArrayTypeNode(t) && t.elementType.kind === ts.SyntaxKind.AnyKeyword)) return true;
+  return ts.isTypeReferenceNode(t) && t.typeName.getText() === 'Promise' && !!t.typeArguments?.length && isAnyResult(t.typeArguments[0]);
+}
 
 /** The fields a project function reads of the value handed to it (one level deep: what it hands on escapes). */
 function handedOff(call: ts.CallExpression, arg: ts.Expression, handOff: HandOff | undefined, many: boolean, out: Set<string>): boolean {
@@ -108,22 +146,14 @@ function rowValueUse(e: ts.Expression, out: Set<string>, handOff: HandOff | unde
     out.add(p.argumentExpression.text);
     return true;
   }
-  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
-  // A condition: `if (row)`, `row ? a : b`, `while (row)`.
-  if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === n) return true;
-  if (ts.isConditionalExpression(p) && p.condition === n) return true;
+  // A presence test (`!row`, `if (row)`, `row === null`, `row && row.x`: the value is the right side or a falsy row).
+  if (isPresenceTest(p, n)) return true;
   if (ts.isBinaryExpression(p)) {
-    const op = p.operatorToken.kind;
-    // `row === null`, `row !== other`: a comparison reads no column.
-    if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) return true;
-    // `row && row.x`: the row only decides; the value is the right side (or a falsy row).
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken && p.left === n) return true;
-    // `if (row || other)`: only truthiness decides.
-    if (op === ts.SyntaxKind.BarBarToken && isCondition(p)) return true;
     // `x = row`: the row held by a variable declared before.
-    if (op === ts.SyntaxKind.EqualsToken && p.right === n) return assignedUses(p, out, handOff, false, depth);
+    if (p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === n) return assignedUses(p, out, handOff, false, depth);
     return false;
   }
+  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n)) return returnedUses(n, out, handOff, false, depth);
   if (ts.isVariableDeclaration(p) && p.initializer === n) {
     if (ts.isObjectBindingPattern(p.name)) return bindingKeys(p.name, out);
     if (!ts.isIdentifier(p.name) || depth >= MAX_ASSIGN_DEPTH) return false;
@@ -131,6 +161,18 @@ function rowValueUse(e: ts.Expression, out: Set<string>, handOff: HandOff | unde
     return !!scope && rowFieldUses(p.name.text, scope, p, out, handOff, depth + 1);
   }
   return false;
+}
+
+/** `!x`, `x === y`, `x && …`, `if (x)`, `x ? a : b`, `if (x || y)`: a use of x that only tests it. */
+function isPresenceTest(p: ts.Node, n: ts.Node): boolean {
+  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === n) return true;
+  if (ts.isConditionalExpression(p) && p.condition === n) return true;
+  if (!ts.isBinaryExpression(p)) return false;
+  const op = p.operatorToken.kind;
+  if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) return true;
+  if (op === ts.SyntaxKind.AmpersandAmpersandToken && p.left === n) return true;
+  return op === ts.SyntaxKind.BarBarToken && isCondition(p);
 }
 
 /** Whether an expression's value is only tested (an `if`/loop/conditional condition, negated, or a logical operand of one). */
@@ -206,12 +248,17 @@ export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out:
 }
 
 /** One use of a collection of rows (`n`: the variable, or the awaited query itself): the fields it reads, or false when it escapes. */
-function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff, depth = 0): boolean {
+function rowsUse(e: ts.Expression, out: Set<string>, handOff?: HandOff, depth = 0): boolean {
+  // `(rows as Row[])`, `rows!`: the rows themselves.
+  let n = e;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isAwaitExpression(n.parent)) n = n.parent;
   const p = n.parent;
   // Handed to project code that reads fields of the rows.
   if (ts.isCallExpression(p) && p.arguments.includes(n)) return handedOff(p, n, handOff, true, out);
   // `typeof rows` (`const kept: typeof rows = []`): a type, no read.
   if (ts.isTypeQueryNode(p)) return true;
+  // `if (!rows || …)`, `rows === null`: whether rows came back reads no column.
+  if (isPresenceTest(p, n)) return true;
   if (ts.isPropertyAccessExpression(p) && p.expression === n) {
     const m = p.name.text;
     const call = p.parent;
@@ -245,10 +292,16 @@ function rowsUse(n: ts.Expression, out: Set<string>, handOff?: HandOff, depth = 
   }
   // `rows[0]`, `rows[i]`: one of the rows.
   if (ts.isElementAccessExpression(p) && p.expression === n && !ts.isStringLiteralLike(p.argumentExpression)) return rowValueUse(p, out, handOff, depth);
+  // `const kept = rows`: the same rows under another name.
+  if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isIdentifier(p.name)) {
+    const scope = blockScope(p) ?? functionBody(p);
+    return !!scope && depth < MAX_ASSIGN_DEPTH && rowsFieldUses(p.name.text, scope, p, out, handOff, depth + 1);
+  }
   // `const [first] = rows`: each element a row.
   if (ts.isVariableDeclaration(p) && p.initializer === n && ts.isArrayBindingPattern(p.name)) return arrayBindingUses(p, p.name, out, handOff, depth);
   // `found = rows`: rows held by a variable declared before.
   if (ts.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return assignedUses(p, out, handOff, true, depth);
+  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n)) return returnedUses(n, out, handOff, true, depth);
   return false;
 }
 
@@ -310,26 +363,37 @@ function pushedOnto(p: ts.Node, arg: ts.Expression): { decl: ts.VariableDeclarat
  * a variable of rows (`many`) or of one row, or a destructuring of one row. Undefined fields when the
  * result is not held in a variable or escapes.
  */
-export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff): FieldUse {
+export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff, depth = 0): FieldUse {
   const p = holder.parent;
   // Used in place, not held: `(await q).map((r) => r.id)`, `(await q)?.id`.
   if (p && ts.isPropertyAccessExpression(p) && p.expression === holder && ts.isExpression(holder) && !ts.isCallExpression(holder)) {
     const out = new Set<string>();
     if (!many) return p.name.text === 'then' ? {} : { fields: out.add(p.name.text) };
-    return rowsUse(holder, out, handOff) ? { fields: out } : {};
+    return rowsUse(holder, out, handOff, depth) ? { fields: out } : {};
   }
   if (!p || !ts.isExpression(holder)) return {};
+  // `return await q` from a project function: read where its callers use what it returns.
+  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === holder)) {
+    const out = new Set<string>();
+    return returnedUses(holder, out, handOff, many, depth) ? { fields: out } : {};
+  }
   // `(await q)[0]`: one of the rows, used in place.
   if (many && ts.isElementAccessExpression(p) && p.expression === holder) {
     const out = new Set<string>();
-    return rowsUse(holder, out, handOff) ? { fields: out } : {};
+    return rowsUse(holder, out, handOff, depth) ? { fields: out } : {};
   }
   // `found = await q`: held by a variable declared before (`let found = null; if (c) found = await q`).
   if (ts.isBinaryExpression(p) && p.right === holder && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
     const out = new Set<string>();
-    return assignedUses(p, out, handOff, many, 0) ? { fields: out } : {};
+    return assignedUses(p, out, handOff, many, depth) ? { fields: out } : {};
   }
-  if (!ts.isVariableDeclaration(p) || p.initializer !== holder) return {};
+  if (!ts.isVariableDeclaration(p) || p.initializer !== holder) {
+    // Used in place: `if (!(await q))`, `render(await q)` (a project function reading fields of it). A result
+    // discarded (`await q;`) says nothing.
+    if (ts.isExpressionStatement(p)) return {};
+    const out = new Set<string>();
+    return (many ? rowsUse(holder, out, handOff, depth) : rowValueUse(holder, out, handOff, depth)) ? { fields: out } : {};
+  }
   let fn: ts.Node | undefined = p.parent;
   while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
   if (!fn) return {};
@@ -337,7 +401,7 @@ export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff): F
   if (!body) return {};
   const out = new Set<string>();
   // `const [row] = await sql\`…\``: the first row, read where `row` is.
-  if (ts.isArrayBindingPattern(p.name)) return many && arrayBindingUses(p, p.name, out, handOff, 0) ? { fields: out } : {};
+  if (ts.isArrayBindingPattern(p.name)) return many && arrayBindingUses(p, p.name, out, handOff, depth) ? { fields: out } : {};
   if (ts.isObjectBindingPattern(p.name)) {
     if (many) return {};
     for (const el of p.name.elements) {
@@ -352,7 +416,7 @@ export function fieldsRead(holder: ts.Node, many: boolean, handOff?: HandOff): F
   // A `const`/`let` is visible only in its block: a same-named variable elsewhere in the function (an outer
   // `recording` beside one declared in a `catch` block) is another row (maxun task-runner.ts).
   const scope = blockScope(p) ?? body;
-  const ok = many ? rowsFieldUses(p.name.text, scope, p, out, handOff) : rowFieldUses(p.name.text, scope, p, out, handOff);
+  const ok = many ? rowsFieldUses(p.name.text, scope, p, out, handOff, depth) : rowFieldUses(p.name.text, scope, p, out, handOff, depth);
   return ok ? { fields: out } : {};
 }
 
@@ -409,14 +473,17 @@ export function overFetchVerdict(
   const unused = all.filter((c) => !usedCols.includes(c));
   if (!unused.length) return { report: false };
   // A presence check never reads a column, so nothing says how big a text column the code elsewhere parses as
-  // JSON is here: only a large type (jsonb, bytea, arrays …) makes a row fetched for its existence costly.
-  const largeUnused = unused.filter(none ? (c) => isLarge(c) && isLargeType(c.type) : isLarge);
+  // JSON is here: only a large type (jsonb, bytea, arrays …) makes a row fetched for its existence costly. The same
+  // for a read of nothing but the row's key (an id lookup): shelf.nu Barcode.value, a barcode string that another
+  // file's `JSON.parse(filter.value)` made look like JSON, is no reason to report `existing.id` reads.
+  const keyOnly = usedCols.every((c) => keyCols.includes(c));
+  const largeUnused = unused.filter(keyOnly ? (c) => isLarge(c) && isLargeType(c.type) : isLarge);
   const noField = none ? ({ noField: true } as const) : {};
   if (largeUnused.length) return { report: true, usedCols, unused, largeUnused, ...noField };
   if (all.length <= NARROW_COLUMNS && !all.some(isLarge)) return { report: false };
   // Only small columns unread: worth a finding only when the code wanted nothing but the row's key
   // (a lookup for its id, or no field at all); reading other fields too, the rest costs a few bytes a row.
-  if (!usedCols.every((c) => keyCols.includes(c))) return { report: false };
+  if (!keyOnly) return { report: false };
   return { report: true, usedCols, unused, largeUnused, keyOnly: true, ...noField };
 }
 

@@ -123,6 +123,32 @@ function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaratio
   return calls.length ? calls : undefined;
 }
 
+/**
+ * The calls of a private method (`private m()`, `#m()`) inside its class: `x.m(…)` is the only reference that
+ * counts; any other mention of the name in the class (`this.m` handed on, `this['m']`) means callers we cannot
+ * list. TypeScript keeps a private member out of reach of code outside its class.
+ */
+export function privateMethodCallers(fn: ts.MethodDeclaration): ts.CallExpression[] | undefined {
+  const cls = fn.parent;
+  const isPrivate = ts.isPrivateIdentifier(fn.name) || !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword);
+  if (!isPrivate || !ts.isClassLike(cls) || !(ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) return undefined;
+  const name = fn.name.text;
+  const calls: ts.CallExpression[] = [];
+  let unknown = false;
+  const visit = (n: ts.Node): void => {
+    if (unknown) return;
+    if ((ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteralLike(n)) && n.text === name && n !== fn.name) {
+      const p = n.parent;
+      if (ts.isPropertyAccessExpression(p) && p.name === n && ts.isCallExpression(p.parent) && p.parent.expression === p) calls.push(p.parent);
+      else if (ts.isPropertyAccessExpression(p) && p.name === n) unknown = true;
+      else if (ts.isElementAccessExpression(p) || ((ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p)) && p.name === n)) unknown = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cls);
+  return unknown || !calls.length ? undefined : calls;
+}
+
 /** Every call of `fn` (a named function of `file`) in the project, or undefined when some reference is not a call of it. */
 export function callersOf(project: ProjectServices, file: string, fn: ts.SignatureDeclaration): { file: string; call: ts.CallExpression }[] | undefined {
   const name = functionName(fn);
