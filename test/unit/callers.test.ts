@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import * as ts from 'typescript';
 import { memoryProject } from './memory-project';
-import { callersOf } from '../../engine/sources/callers';
-import { ChangedFile, namingRead } from '../../engine/reads';
+import { callersOf, filesNaming } from '../../engine/sources/callers';
+import { ChangedFile, namesWord, namingRead } from '../../engine/reads';
 import type { Project } from '../../engine/project';
 
 const HELPER = 'export function total(xs: number[]) {\n  return xs.length;\n}\n';
@@ -58,5 +58,23 @@ describe('sources/callers: what keeps an answer', () => {
     assert.equal(change.hits(new Set([namingRead('tot'), 'y.ts'])), false, 'a word, not a substring');
     assert.equal(new ChangedFile('x.ts', undefined).hits([namingRead('total')]), false, 'a file gone counts by its path only');
     assert.equal(new ChangedFile('x.ts', '$total').hits([namingRead('$total')]), true);
+  });
+
+  it('filesNaming: the files whose text has the name as a word, whatever the number of names asked (the sketches spare searches only)', () => {
+    const texts: Record<string, string> = {
+      'a.ts': 'export function total() {}\n',
+      'b.ts': 'x',
+      'c.ts': 'ab',
+      'd.ts': 'const t = $total + totals + _total_ + café(1);\nid(x); a$b;\n',
+      'e.ts': 'total',
+      'f.ts': 'x.total$ = subtotal; total2;\n',
+    };
+    const project = memoryProject(texts);
+    const files = Object.keys(texts);
+    const names = ['zz', 'id', 'x', 'ab', 'total', '$total', 'totals', '_total_', 'café', 'a$b', 'total$', 'subtotal', 'total2', 'missing', 'tota'];
+    for (const name of names) {
+      const expected = files.filter((f) => namesWord(texts[f], name));
+      assert.deepEqual([...filesNaming(project, files, name)].sort(), expected, name);
+    }
   });
 });
