@@ -112,7 +112,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string; noFix?: boolean } | undefined;
     if (judged.length) {
       const selective = (p: OrmPredicate): boolean =>
-        selectivity({ column: p.column, op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
+        selectivity({ column: p.column, ...(p.wrapped ? { wrapped: p.wrapped } : {}), op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
       // A served predicate is the planner's access path (the rest filter its rows) unless it keeps many rows while a selective one goes unserved.
       if (filterDriver(judged, coverage, selective)) continue;
       // A column whose declared type names its values (an enum, a literal union) keeps more rows per value than a key compared with a parameter: index the key.
@@ -120,7 +120,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       const culprit = unserved.length ? [...unserved, ...keyFilters].find((p) => !findColumn(table, p.column)?.declaredValues?.length && !p.value.literals) ?? unserved[0] : undefined;
       if (!culprit) continue;
       const low = judged.find((p) => coverage(p).served);
-      const lowWhy = low && selectivity({ column: low.column, op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);
+      const lowWhy = low && selectivity({ column: low.column, ...(low.wrapped ? { wrapped: low.wrapped } : {}), op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);
       const note = low && lowWhy && !lowWhy.selective ? notDrivingNote(low, coverage(low), lowWhy.why) : '';
       // One branch of an OR: an index on its column turns the scan into a BitmapOr only if every other branch has one too.
       const partOfOr = !!culprit.use.or && !everyBranchServed(judged, culprit, coverage, selective);

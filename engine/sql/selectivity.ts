@@ -3,7 +3,8 @@
  * statistics we cannot measure it, so a predicate counts as selective unless
  * the schema or the code says otherwise:
  *
- * - booleans, enum-typed columns and columns with a `CHECK (col IN (…))`
+ * - booleans (also an expression cast to one, a JSON flag compared with
+ *   true/false), enum-typed columns and columns with a `CHECK (col IN (…))`
  *   hold a handful of values: each keeps a large share of the table;
  * - a column the code compares only to a few constants (words, never a
  *   parameter) is a status or kind column of the same sort;
@@ -91,6 +92,11 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
     if (v) return v.selective ? { selective: true } : { selective: false, why: v.why };
   }
   if (p.op === 'range' && p.openRange) return { selective: false, why: `a range bounded on one side: how many rows it keeps is unknown without statistics` };
+  // An expression that is a boolean (a JSON flag cast to one, `(key ->> 'fromMe')::bool`, or a JSON path compared with
+  // true/false): two values, each keeping a large share of the rows, like a boolean column.
+  if (p.wrapped && (/::bool(?:ean)?$/.test(p.wrapped) || (p.op === 'eq' && !!p.literals?.length && p.literals.every((l) => /^(true|false)$/i.test(l))))) {
+    return { selective: false, why: `${p.wrapped} is a boolean: each value keeps a large share of the rows` };
+  }
   if (p.wrapped) return { selective: true };
   const col = table.columns.get(p.column);
   if (p.isNull && SOFT_DELETE_COLUMN.test(p.column)) return { selective: false, why: `${p.column} IS NULL keeps most rows (a soft-delete marker)` };
