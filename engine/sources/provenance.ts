@@ -35,6 +35,7 @@ import { tsSourceFile } from './ts-ast';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 import { instantiate } from './type-arguments';
 import { handedFactory } from './factory-results';
+import { subclassesMember, type SubclassHost } from './subclass-members';
 import { handedImplementation, registrationOf } from './service-registry';
 import { isTestFilePath } from '../one-off';
 
@@ -1985,10 +1986,22 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       if (set) return set;
       // Inherited from a local base class.
       const base = this.baseOf(cls, c);
-      if (base?.kind === 'class') return this.prov(base.file).classMember(base.node, name, c);
-      return undefined;
+      if (base?.kind === 'class') {
+        const inherited = this.prov(base.file).classMember(base.node, name, c);
+        if (inherited) return inherited;
+      }
+      // A field declared `any` and set by every subclass (an abstract controller's `botRepository`).
+      return subclassesMember(this.project, this.path, cls, name, this.subclassHost, c);
     });
   }
+
+  private readonly subclassHost: SubclassHost<Ctx> = {
+    classOf: (file, e, c) => {
+      const v = this.prov(file).valueOf(e, c);
+      return v?.kind === 'class' ? { file: v.file, node: v.node } : undefined;
+    },
+    memberOf: (file, node, name, c) => this.prov(file).classMember(node, name, c),
+  };
 
   /** The first `this.<name> = …` in an instance method that resolves, for a field the class declares bare or not at all. */
   private assignedInMethods(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
