@@ -24,8 +24,8 @@ import { type FieldUse, type HandOff, fieldsRead, keyColumns, keyOnlyWorthIt, ov
 
 
 /** Fields of the result the code reads, or undefined when the result escapes or is not held in a variable. */
-function usedFields(ctx: RuleContext, site: QuerySite, node: ts.Node): FieldUse {
-  return fieldsRead(resultHolder(node), !adapterOf(site.library).orm.readsOneRow(site, node), handOffIn(ctx));
+function usedFields(ctx: RuleContext, site: QuerySite, node: ts.Node, handOff: HandOff): FieldUse {
+  return fieldsRead(resultHolder(node), !adapterOf(site.library).orm.readsOneRow(site, node), handOff);
 }
 
 /** A function declaration with `export`, or the `const` an exported variable statement declares it by. */
@@ -61,10 +61,14 @@ export function handOffIn(ctx: RuleContext, declaredReturnsAsserted = false): Ha
     const ref = resolveCallee(ctx.project, ctx.file.path, call);
     const param = ref?.node.parameters[i];
     const body = ref && (ref.node as ts.FunctionLikeDeclaration).body;
-    // A parameter declared with a type (`ticket: Ticket`) asks for the whole row: a narrower select would not compile.
-    if (!param || !body || (param.type && !isAnyType(param.type))) return undefined;
-    return { param, body };
+    // A parameter declared with a type (`ticket: Ticket`) is followed too, and noted (typedParams): a narrower
+    // selection compiles only once that type is narrowed as well.
+    if (!param || !body) return undefined;
+    const fn = ref.node;
+    const name = fn.name && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name)) ? fn.name.text : ts.isVariableDeclaration(fn.parent) ? fn.parent.name.getText() : 'a function';
+    return { param, body, name, typed: !!param.type && !isAnyType(param.type) };
   };
+  handOff.typedParams = [];
   handOff.declaredReturnsAsserted = declaredReturnsAsserted;
   handOff.callers = (fn) => {
     if (ts.isMethodDeclaration(fn)) return privateMethodCallers(fn);
@@ -148,7 +152,8 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns.
     const opts = optionsArg(node, site);
     if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns'])) continue;
-    const use = usedFields(ctx, site, node);
+    const handOff = handOffIn(ctx);
+    const use = usedFields(ctx, site, node, handOff);
     const all = [...table.columns.values()];
     const sizes = columnSizes(ctx, [table]);
     const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table), sizes.large);
@@ -166,9 +171,12 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${sizes.typeText(c)})`).join(', ')}` : '';
     const related: RelatedLocation[] = [];
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
-    const fix = selectionFix(ctx, site, node, fieldNames);
+    // Rows handed to a parameter declared with a type: a selection compiles only once that type is narrowed too.
+    const typed = handOff.typedParams ?? [];
+    const fix = typed.length ? undefined : selectionFix(ctx, site, node, fieldNames);
+    const narrow = typed.length ? ` and narrow the parameter type${typed.length > 1 ? 's' : ''} of ${typed.map((t) => `\`${t}\``).join(', ')} to those fields (\`Pick<…>\`)` : '';
     ctx.report({
-      message: `\`${site.operation}\` on \`${table.name}\` fetches all ${all.length} columns but the code ${reads}; ${unused.length} unused${largeText}. Select the fields you use.`,
+      message: `\`${site.operation}\` on \`${table.name}\` fetches all ${all.length} columns but the code ${reads}; ${unused.length} unused${largeText}. Select the fields you use${narrow}.`,
       range: site.range,
       related,
       estimate,

@@ -41,7 +41,13 @@ function isNoRowBranch(p: ts.Node, n: ts.Node): boolean {
  * position) and the body that uses it; undefined when the callee is not project code that can be read.
  */
 export interface HandOff {
-  (call: ts.CallExpression, argIndex: number): { param: ts.ParameterDeclaration; body: ts.Node } | undefined;
+  (call: ts.CallExpression, argIndex: number): { param: ts.ParameterDeclaration; body: ts.Node; name: string; typed: boolean } | undefined;
+  /**
+   * Filled while tracing: the parameters declared with a type (`quoted?: Message`) that rows were handed to and
+   * that read only fields of them. A narrower selection would not compile until each is narrowed too
+   * (`Pick<Message, 'chatwootMessageId'>`): the ORM half reports the read with no selection fix, naming them.
+   */
+  typedParams?: string[];
   /**
    * Every call of the project function a row is returned from, when each reference to it is a call this can
    * list (engine/sources/callers.ts); undefined otherwise. Absent: a returned row escapes.
@@ -84,8 +90,14 @@ function isAnyResult(t: ts.TypeNode): boolean {
 function handedOff(call: ts.CallExpression, arg: ts.Expression, handOff: HandOff | undefined, many: boolean, out: Set<string>): boolean {
   const to = handOff?.(call, call.arguments.indexOf(arg));
   if (!to || to.param.dotDotDotToken) return false;
-  if (!ts.isIdentifier(to.param.name)) return !many && bindingKeys(to.param.name, out);
-  return many ? rowsFieldUses(to.param.name.text, to.body, to.param, out) : rowFieldUses(to.param.name.text, to.body, to.param, out);
+  const ok = !ts.isIdentifier(to.param.name)
+    ? !many && bindingKeys(to.param.name, out)
+    : many
+      ? rowsFieldUses(to.param.name.text, to.body, to.param, out)
+      : rowFieldUses(to.param.name.text, to.body, to.param, out);
+  const noted = `${to.name}(${to.param.name.getText()}: ${to.param.type?.getText()})`;
+  if (ok && to.typed && handOff?.typedParams && !handOff.typedParams.includes(noted)) handOff.typedParams.push(noted);
+  return ok;
 }
 
 /** How a row value (identifier `row`) is used in `scope`: field reads only, or it escapes. */
