@@ -398,6 +398,21 @@ function batchedWrite({ call, el, coll, keys, uses, mayCollide }: WriteInput): {
     const skip = mayCollide ? ', skipDuplicates: true' : '';
     return { text: `${recv}.createMany({ data: ${coll}.map((${el}) => (${data.getText()}))${skip} })`, title: `createMany({ data: ${coll}.map(…)${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}`, skipsConflicts: mayCollide };
   }
+  // updateMany/deleteMany per key with the same other filters and data: one call over every key (`in`), the same rows.
+  if (op === 'updateMany' || op === 'deleteMany') {
+    if (uses.length !== 1 || arg.properties.some((p) => !ts.isPropertyAssignment(p) || !/^(where|data)$/.test(propName(p) ?? ''))) return undefined;
+    const where = fx.objectProp(arg, 'where');
+    const key = fx.keyExpression(uses[0]);
+    if (!where || !ts.isPropertyAssignment(where) || !key || uses[0].getStart() < where.getStart() || uses[0].getEnd() > where.getEnd()) return undefined;
+    const k = fx.keyPropAmong(where.initializer, key);
+    if (!k) return undefined;
+    const w = where.initializer;
+    const start = w.getStart();
+    const inList = `${k.field}: { in: ${keys(key)} }`;
+    const whereText = `${w.getText().slice(0, k.prop.getStart() - start)}${inList}${w.getText().slice(k.prop.getEnd() - start)}`;
+    const rest = arg.getText().slice(0, where.initializer.getStart() - arg.getStart()) + whereText + arg.getText().slice(where.initializer.getEnd() - arg.getStart());
+    return { text: `${recv}.${op}(${rest})`, title: `${op}({ where: { ${k.field}: { in } } })` };
+  }
   if (op === 'update' || op === 'delete') {
     if (uses.length !== 1) return undefined;
     for (const p of arg.properties) if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) return undefined;
