@@ -62,6 +62,9 @@ export interface LevelPredicates {
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
 
+/** JSON operators that take a path or key: their result is an expression over the JSON column. */
+const JSON_PATH_OPS = new Set(['->', '->>', '#>', '#>>']);
+
 /** The column side of a comparison: one column of one table item of `level`, bare or inside a function/cast. */
 export function columnSide(
   model: QueryModel,
@@ -75,7 +78,9 @@ export function columnSide(
     if (!ref.item || ref.item.level !== level || ref.column === '*') return undefined;
     return { ref, range: ref.range };
   }
-  if (u.type !== 'FuncCall' && u.type !== 'TypeCast' && u.type !== 'CoalesceExpr') return undefined;
+  // A path into a JSON column by constant keys (`"key" ->> 'id'`, `meta #> '{a,b}'`): an expression over that column.
+  const jsonPath = u.type === 'A_Expr' && u.body.kind === 'AEXPR_OP' && JSON_PATH_OPS.has(u.body.name?.[0]?.String?.sval) && unwrap(u.body.rexpr)?.type === 'A_Const';
+  if (u.type !== 'FuncCall' && u.type !== 'TypeCast' && u.type !== 'CoalesceExpr' && !jsonPath) return undefined;
   const refs = columnRefsOf(node);
   if (refs.length !== 1) return undefined;
   const ref = model.resolve(level, refs[0]);
