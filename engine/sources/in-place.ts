@@ -18,10 +18,10 @@ import { skipOuter } from './ts-expr';
 
 /**
  * Packages that call the function they are given, once (or once per retry): p-retry, async-retry,
- * exponential-backoff, p-limit / p-throttle / p-queue / bottleneck limiters, p-timeout; p-all, p-map and
+ * exponential-backoff, p-limit / p-throttle / p-queue / queue-promise / bottleneck limiters, p-timeout; p-all, p-map and
  * p-series run a list of them.
  */
-const CALLING_PACKAGES = new Set(['p-retry', 'async-retry', 'exponential-backoff', 'p-limit', 'p-throttle', 'p-queue', 'bottleneck', 'p-timeout', 'promise-retry', 'p-all', 'p-map', 'p-series']);
+const CALLING_PACKAGES = new Set(['p-retry', 'async-retry', 'exponential-backoff', 'p-limit', 'p-throttle', 'p-queue', 'bottleneck', 'p-timeout', 'promise-retry', 'p-all', 'p-map', 'p-series', 'queue-promise']);
 
 /** The role resolver for `enclosingIterations`: does this function run in place where it is written, or once per element? */
 export function inPlaceResolver(project: ProjectServices, path: string): FunctionRole {
