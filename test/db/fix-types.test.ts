@@ -33,6 +33,8 @@ const UNTYPED: Record<string, string> = {
   'over-fetching/pushed-onto-list.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/presence-and-chained-reads.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/row-held-then-read.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
+  'over-fetching/row-returned-to-readers.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
+  'over-fetching/presence-in-place.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
 };
 
 const isTs = (f: string): boolean => /\.tsx?$/.test(f);
