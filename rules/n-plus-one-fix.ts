@@ -598,7 +598,11 @@ function declaredAbsent(sf: ts.SourceFile, name: string): boolean {
  */
 function readsNamedFieldsOnly(rows: ts.Node, via?: string): boolean {
   const decl = rows.parent;
-  if (!ts.isVariableDeclaration(decl) || decl.initializer !== rows || !ts.isIdentifier(decl.name) || !ts.isVariableDeclarationList(decl.parent) || !(decl.parent.flags & ts.NodeFlags.Const)) return false;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== rows || !ts.isVariableDeclarationList(decl.parent) || !(decl.parent.flags & ts.NodeFlags.Const)) return false;
+  // `const [row] = await q`: the first row, read by named fields only (`row.orgId`, `row ? row.email : …`).
+  const first = !via && ts.isArrayBindingPattern(decl.name) && decl.name.elements.length === 1 ? decl.name.elements[0] : undefined;
+  if (first && ts.isBindingElement(first) && !first.dotDotDotToken && !first.initializer && ts.isIdentifier(first.name)) return namedUsesOnly(first.name, decl.parent.parent.parent);
+  if (!ts.isIdentifier(decl.name)) return false;
   const name = decl.name.text;
   // `const res = await pool.query(…)` read as `res.rows` only: the rows are `res.rows`.
   const rowsOf = (n: ts.Node): ts.Node => (via && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.name.text === via ? n.parent : n);
@@ -636,6 +640,25 @@ function readsNamedFieldsOnly(rows: ts.Node, via?: string): boolean {
       if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) && cb.parameters.length >= 1 && ts.isIdentifier(cb.parameters[0].name) && fieldsOnly(cb.parameters[0].name, cb.body)) return;
       ok = false;
       return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return ok;
+}
+
+/** Is `name` read, in `scope`, only as `name.field`, or tested as a whole (`name ?`, `!name`, `if (name)`)? */
+function namedUsesOnly(name: ts.Identifier, scope: ts.Node | undefined): boolean {
+  if (!scope) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name.text && n !== name) {
+      const p = n.parent;
+      const field = ts.isPropertyAccessExpression(p) && p.expression === n && !(ts.isBinaryExpression(p.parent) && p.parent.left === p && p.parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment);
+      const test = (ts.isConditionalExpression(p) && p.condition === n) || (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) || (ts.isIfStatement(p) && p.expression === n);
+      const key = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
+      if (!field && !test && !key) ok = false;
     }
     ts.forEachChild(n, visit);
   };

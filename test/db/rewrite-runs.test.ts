@@ -248,6 +248,10 @@ const SPECS: RunSpec[] = [
       { fn: 'record', args: [2, []] },
       { fn: 'invite', args: [['new@x', 'other@x']] },
       { fn: 'invite', args: [[]] },
+      { fn: 'ownersOf', args: [[1, 3, 99, 1]] },
+      { fn: 'ownersOf', args: [[]] },
+      { fn: 'join', args: [3, { projects: ['share', 'star'] }] },
+      { fn: 'join', args: [3, { projects: [] }] },
     ],
   },
   {

@@ -55,13 +55,21 @@ function batchedRead({ node, key, write, client }: BatchInput): Batched | undefi
   if (!m) return undefined;
   const col = m[1];
   const sqlText = [tpl.head.text, ...tpl.templateSpans.map((s, i) => `$${i + 1}${s.literal.text}`)].join('');
-  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !/^\s*select\b/i.test(sqlText) || !selectsColumn(sqlText, col)) return undefined;
+  // A plain column list without the key (`select org_id from project where id = …`) gains it first, as pg's does
+  // (Batched.addsField: only where the code reads nothing but named fields of the rows). The list is in the head.
+  const list = write ? null : /^\s*select\s+(?!distinct\b|all\b)([\w\s,]+?)\s+from\s/i.exec(tpl.head.text);
+  const adds = !!list && !selectsColumn(sqlText, col) && /^[a-z_][a-z0-9_]*$/.test(col) && list[1].split(',').every((c) => /^\s*[a-z_][a-z0-9_]*\s*$/i.test(c));
+  if (write ? !/^\s*(update|delete)\b/i.test(sqlText) : !/^\s*select\b/i.test(sqlText) || (!selectsColumn(sqlText, col) && !adds)) return undefined;
+  if (adds && tpl.head.getText().slice(1, -2) !== tpl.head.text) return undefined;
   const field = write ? col : rowKey(col, client);
   if (!field) return undefined;
   const span = tpl.templateSpans[idx];
   const dollar = before.getEnd() - 2;
+  const listAt = adds && list ? tpl.head.getStart() + 1 + tpl.head.text.indexOf(list[1], list.index) : -1;
   return {
+    ...(adds ? { addsField: field } : {}),
     pieces: [
+      ...(listAt >= 0 ? [{ start: listAt, end: listAt, text: `${col}, ` }] : []),
       { start: dollar, end: dollar, text: 'ANY(' },
       whole(span.expression, KEYS),
       { start: span.literal.getStart() + 1, end: span.literal.getStart() + 1, text: ')' },
