@@ -77,7 +77,7 @@ function rowsReturned(ctx: RuleContext, level: QueryLevel, tables: FromItem[]): 
  * in two of the star's tables (with `*` the row holds one of them: which one the code reads is the driver's
  * business), or when the star is not written one-to-one in the file.
  */
-function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: readonly ColumnInfo[], byReads: boolean): Fix | undefined {
+function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: readonly ColumnInfo[], byReads: boolean, readsNoField = false): Fix | undefined {
   const star = target.star!;
   const items = star.items;
   if (star.implicit || !items.length || items.some((it) => it.kind !== 'table' || it.columnAliases)) return undefined;
@@ -93,7 +93,9 @@ function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: 
       : `${it.alias ? quoteIdent(it.alias) : it.schemaName ? `${quoteIdent(it.schemaName)}.${quoteIdent(it.name ?? '')}` : quoteIdent(it.name ?? '')}.`;
     for (const [name, c] of t.columns) {
       if (!needed.includes(c)) continue;
-      if (tables.some((o, j) => j !== i && o?.columns.has(name))) return undefined;
+      // The code reads a field by name: with `*` the row holds one of two same-named columns, and which one is the
+      // driver's business. A presence check reads none: the qualified key is unambiguous.
+      if (!readsNoField && tables.some((o, j) => j !== i && o?.columns.has(name))) return undefined;
       cols.push(qualify ? `${prefix}${quoteIdent(name)}` : quoteIdent(name));
       names.push(name);
     }
@@ -105,7 +107,7 @@ function columnListFix(ctx: RuleContext, site: SqlSite, target: Target, needed: 
   const sizes = columnSizes(ctx, tables.filter((t): t is TableInfo => !!t));
   const large = tables.flatMap((t) => [...(t?.columns.values() ?? [])].filter((c) => sizes.large(c) && !needed.includes(c)).map((c) => c.name));
   return {
-    title: byReads ? `Select only the ${cols.length} column${cols.length === 1 ? '' : 's'} the code reads: ${names.join(', ')}` : `List the ${cols.length} columns without the large ${large.join(', ')}`,
+    title: readsNoField ? `Select only the key ${cols.join(', ')}: the code only tests whether rows came back` : byReads ? `Select only the ${cols.length} column${cols.length === 1 ? '' : 's'} the code reads: ${names.join(', ')}` : `List the ${cols.length} columns without the large ${large.join(', ')}`,
     safety: 'suggestion',
     edits: [{ file: ctx.file.path, range, newText: cols.join(', ') }],
   };
@@ -183,7 +185,10 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   let verdict: OverFetchVerdict = { report: false };
   if (ctx.language === 'ts') {
     const fields = sqlFieldsRead(ctx, site);
-    const v = overFetchVerdict(all, fields, (f) => known.map((t) => t.columns.get(f) ?? findColumn(t, f)).find((c) => !!c), known.flatMap(keyColumns), sizes.large);
+    // A presence check needs one key to keep the rows' count: the first table's (lunary `select * from dataset_prompt
+    // dp left join dataset d … left join project p` tested with `if (!datasetPrompt)`: `dp.id`, not three ids).
+    const keys = fields?.size === 0 ? keyColumns(known[0]) : known.flatMap(keyColumns);
+    const v = overFetchVerdict(all, fields, (f) => known.map((t) => t.columns.get(f) ?? findColumn(t, f)).find((c) => !!c), keys, sizes.large);
     if (!v.report) return;
     verdict = v;
     usedCols = v.usedCols;
@@ -205,7 +210,7 @@ function checkTarget(ctx: RuleContext, site: SqlSite, level: QueryLevel, target:
   const via = star.items.filter((it) => it.kind === 'cte' || it.kind === 'subquery').map((it) => (it.kind === 'cte' ? `CTE ${it.name}` : `subquery ${it.alias ?? ''}`.trim()));
   const message = `${what} fetches every column of ${text}${via.length ? ` (through ${via.join(', ')})` : ''}${reads}; select only the columns the code reads.`;
   // The fix selects exactly the columns the estimate's `after` counts, so it lowers the cost by that much.
-  const fix = columnListFix(ctx, site, target, usedCols, ctx.language === 'ts');
+  const fix = columnListFix(ctx, site, target, usedCols, ctx.language === 'ts', !!(verdict.report && verdict.noField));
   const related = tables
     .map((t) => tableOf(ctx, t))
     .filter((t): t is TableInfo => !!t?.definedAt)
@@ -238,7 +243,7 @@ export default defineRule({
       example: { language: 'sql', code: 'SELECT * FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
       useInstead: { language: 'sql', code: 'SELECT id, email, name FROM users WHERE org_id = $1;\n', schema: EXAMPLE_SCHEMA },
       fixSafety:
-        "Suggestion only: replaces `*` (or `t.*`) with the columns the code needs, in table order: in TypeScript the fields it reads from the rows (traced through destructuring, property reads and array callbacks), in a `.sql` file every column but the large ones. So the fix removes exactly the bytes the estimate counts as wasted. Not offered when a needed column's name is in two of the star's tables, or the star is not written in the SQL (an interpolation). ORM reads get the library's column selection (`select`, `attributes`, `columns`) of the fields read.",
+        "Suggestion only: replaces `*` (or `t.*`) with the columns the code needs, in table order: in TypeScript the fields it reads from the rows (traced through destructuring, property reads and array callbacks), in a `.sql` file every column but the large ones. So the fix removes exactly the bytes the estimate counts as wasted. A presence check (no field read) keeps one key, the first table's, qualified. Not offered when a column the code reads by name is in two of the star's tables, or the star is not written in the SQL (an interpolation). ORM reads get the library's column selection (`select`, `attributes`, `columns`) of the fields read.",
       estimate:
         'rows: the LIMIT when literal, one for an equality on a primary or unique key, every row of the table when there is no WHERE (`tables.<name>.rows`, **default** defaultTableRows = 100 000), else **default** defaultMatchingRows = 10; row bytes from the column types (typeWidth: jsonb/bytea = largeColumnBytes, **default** 2048 B; text = textWidthBytes, **default** 32 B); bytes the code needs: the columns it reads (TypeScript), or the row without its large columns (`.sql`); bandwidthBytesPerMs (**default** 125 000 B/ms).',
       whenNotToUse:
