@@ -16,12 +16,15 @@
  *    found by name, not by import): every file declaring an interface of a name a reaching class implements
  *    (or one such an interface extends) reaches too, and so do the files importing it;
  *  - a service registered under a key class by a reaching file (`Layer.effect(Key, …)`, service-registry.ts) is
- *    what the key hands out: every file declaring a class of that name reaches, and so do its importers.
+ *    what the key hands out: every file declaring a class of that name reaches, and so do its importers;
+ *  - every file a reaching production file imports, transitively (withCallees): a reaching caller may hand its
+ *    client to a function there through an untyped parameter.
  * When unsure the file is kept: an unresolved import is no edge, but it is no seed either only when it is no
  * library's module.
  */
 import { CLIENT_METHOD_NAMES, libraryOfModule, mayBeGeneratedImport } from '../adapters';
 import { MAX_FILE_BYTES } from '../guard';
+import { isTestFilePath } from '../one-off';
 import { EXTENDS, heritageNames, IMPLEMENTS, TYPED_OBJECT } from './implementations';
 import { registeredKeys } from './service-registry';
 import { isTsLike } from './ts-ast';
@@ -116,7 +119,26 @@ export function reachingFiles(host: ReachHost): Set<string> {
       if (text !== undefined && declaresMethods(text, re)) mark(p);
     }
   }
-  return live;
+  return withCallees(live, scans);
+}
+
+/**
+ * The reaching files and every file they import, transitively (from production files: a test's stand-in is not
+ * what production hands in): a function there may be handed a client through an untyped or hand-typed parameter
+ * by a reaching caller (provenance's clientFromCallers) and run it, although its own imports reach no library.
+ * Only downwards: a file importing such a callee gets no client from it.
+ */
+function withCallees(live: Set<string>, scans: ReadonlyMap<string, Scan>): Set<string> {
+  const out = new Set(live);
+  const work = [...live].filter((p) => !isTestFilePath(p));
+  while (work.length) {
+    for (const f of scans.get(work.pop()!)?.imports ?? []) {
+      if (out.has(f) || isTestFilePath(f)) continue;
+      out.add(f);
+      work.push(f);
+    }
+  }
+  return out;
 }
 
 /**

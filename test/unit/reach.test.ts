@@ -42,6 +42,20 @@ describe('import prefilter', () => {
     assert.deepEqual(live, ['db/q.sql', 'src/db.ts', 'src/gen.ts', 'src/lazy.ts', 'src/old.js', 'src/raw.ts', 'src/reexport.ts', 'src/service.ts', 'src/types.ts']);
   });
 
+  it('keeps every file a reaching production file imports, transitively: a callee may be handed its client through an untyped parameter', () => {
+    const live = reach({
+      'src/main.ts': "import { Pool } from 'pg';\nimport { listAll } from './utils';\nconst pool = new Pool();\nexport const run = (ids: number[]) => listAll(pool, ids);\n",
+      // Imports nothing, yet runs the caller's client once per id (the CLI used to skip it while the editor flagged it).
+      'src/utils.ts': "import { each } from './loop';\nexport async function listAll(db, ids) { return each(ids, (id) => db.query('SELECT 1 WHERE $1', [id])); }\n",
+      'src/loop.ts': 'export const each = (xs, f) => Promise.all(xs.map(f));\n',
+      // Importers of a callee get no client from it; a test's imports are not production callees.
+      'src/page.ts': "import { each } from './loop';\nexport const p = each([1], (x) => x);\n",
+      'src/main.test.ts': "import { Pool } from 'pg';\nimport { fake } from './fake';\nexport const t = fake(new Pool());\n",
+      'src/fake.ts': 'export const fake = (db) => db.query(\'SELECT 1\');\n',
+    });
+    assert.deepEqual(live, ['src/loop.ts', 'src/main.test.ts', 'src/main.ts', 'src/utils.ts']);
+  });
+
   it('keeps the declaration of an interface a reaching class implements (with methods) and whoever imports it', () => {
     const live = reach({
       'src/store.ts': "import { Knex } from 'knex';\nimport { IBase, IStore } from './istore';\nexport class Store implements IStore { constructor(private db: Knex) {} all() { return this.db('t'); } }\n",
