@@ -69,8 +69,12 @@ const FOLDER_STATEMENT =
 const CREATE_TABLE = /(?:^|;)\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\b/i;
 /** Numbered migration files: `001_init.sql`, `V2__users.sql`, `20240101120000-x.sql`, and a bare number (`0081.sql`). */
 const NUMBERED = /(?:^|\/)[Vv]?\d+(?:(?:[._-]|__)[^/]*)?\.sql$/;
-/** A file in a numbered migration folder: Prisma's `20240101120000_x/migration.sql`, `0003_x/up.sql`. */
-const IN_NUMBERED_FOLDER = /(?:^|\/)\d+(?:[._-]|__)[^/]*\/[^/]+\.sql$/;
+/**
+ * A file in a numbered folder under a folder named for migrations: Prisma's `migrations/20240101120000_x/migration.sql`
+ * (also `postgresql-migrations/`), `migrations/default/0003_x/up.sql`. A dated folder elsewhere is a document or a
+ * report (refly's `specs/change/20260224-x/migration.sql`, a spec's sketch of a change the Prisma schema already holds).
+ */
+const IN_NUMBERED_FOLDER = /(?:^|\/)[^/]*migrat[^/]*\/(?:[^/]+\/)*\d+(?:[._-]|__)[^/]*\/[^/]+\.sql$/i;
 
 /** Whether a file is a schema source by what it holds: a pg_dump, numbered DDL, CREATE TABLE, a TypeScript schema. */
 function schemaByContent(path: string, text: string): boolean {

@@ -336,6 +336,9 @@ GRANT SELECT ON TABLE public.users TO reader;
     // evolution-api: one folder per migration under prisma/postgresql-migrations, an index-only one among them.
     assert.ok(isSchemaSource('prisma/postgresql-migrations/20241017144950_create_index/migration.sql', cfg, '-- CreateIndex\nCREATE INDEX "Chat_instanceId_idx" ON "Chat"("instanceId");'));
     assert.ok(isSchemaSource('prisma/postgresql-migrations/20240813003116_make_label_unique/migration.sql', cfg, 'ALTER TABLE "Label" ADD CONSTRAINT "Label_labelId_instanceId_key" UNIQUE ("labelId", "instanceId");'));
+    assert.ok(isSchemaSource('hasura/migrations/default/1700000000000_add_index/up.sql', cfg, 'CREATE INDEX a_x ON a (x);'));
+    // A dated folder that is not under a migrations folder is a document (refly's specs/change/<date>-<name>/migration.sql).
+    assert.ok(!isSchemaSource('specs/change/20260224-ptc-enabled-action-results/migration.sql', cfg, 'ALTER TABLE action_results ADD COLUMN ptc_enabled boolean;'));
     // Numbered files and folders that only read are query files.
     assert.ok(!isSchemaSource('sql/0004.sql', cfg, 'SELECT * FROM a WHERE id = $1'));
     assert.ok(!isSchemaSource('reports/2024_q1/top.sql', cfg, 'SELECT * FROM a; -- DROP TABLE a'));
