@@ -159,6 +159,19 @@ export const TOOL_PROJECTS: ToolProject[] = [
     expect: { title: /^Add index\('idx_link_url'\)\.on\(table\.url\) to table link in src\/db\/schema\.ts, then run drizzle-kit generate$/, creates: [], contains: [/^, index$/m, /^, \(table\) => \[index\('idx_link_url'\)\.on\(table\.url\)\]$/m] },
   },
   {
+    // Drizzle Kit 1.0: one folder per migration with its snapshot, no meta/_journal.json (hollo's drizzle/).
+    tool: 'drizzle-kit (folders)',
+    files: {
+      'drizzle/20240101120000_init/migration.sql': TABLE,
+      'drizzle/20240101120000_init/snapshot.json': '{"version":"8","dialect":"postgres"}\n',
+      'drizzle.config.ts': "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './src/db/schema.ts', out: './drizzle' });\n",
+      'package.json': '{"dependencies":{"drizzle-orm":"^1.0.0-beta.1"}}\n',
+      'src/db/schema.ts': DRIZZLE_SCHEMA,
+      ...QUERIES,
+    },
+    expect: { title: /^Add index\('idx_link_url'\)\.on\(table\.url\) to table link in src\/db\/schema\.ts, then run drizzle-kit generate$/, creates: [] },
+  },
+  {
     tool: 'knex',
     files: { 'migrations/20240101120000_init.ts': "import type { Knex } from 'knex';\n\nexport async function up(knex: Knex): Promise<void> {\n  await knex.raw('SELECT 1');\n}\n\nexport async function down(knex: Knex): Promise<void> {}\n", ...SQL_SCHEMA, ...QUERIES },
     expect: { title: /^Create Knex migration migrations\/20240101120001_add_idx_link_url\.ts with CREATE INDEX CONCURRENTLY idx_link_url \(config\.transaction = false\)$/, creates: ['migrations/20240101120001_add_idx_link_url.ts'], contains: [/export const config = \{ transaction: false \};/, /CREATE INDEX CONCURRENTLY IF NOT EXISTS \?\? ON \?\? \(\?\?\)', \['idx_link_url', 'link', 'url'\]/] },

@@ -24,6 +24,17 @@ function detect(view: MigrationView, claimed: ReadonlySet<string>): MigrationHom
     const files = view.paths.filter((f) => dirOf(f) === dir && /^\d+_.+\.sql$/.test(f.slice(dir ? dir.length + 1 : 0)) && !claimed.has(f));
     homes.push({ tool: drizzleKit, dir, files, evidence: `${joinPath(dir, 'meta/_journal.json')} (Drizzle Kit)`, facts: {} });
   }
+  // Drizzle Kit 1.0's layout: one folder per migration, `<out>/<timestamp>_<name>/{migration.sql,snapshot.json}`, no journal.
+  const folders = new Set<string>();
+  for (const p of view.paths) {
+    const m = /^(?:(.*)\/)?(\d+_[^/]+)\/snapshot\.json$/.exec(p);
+    if (m && view.paths.includes(`${m[1] ? `${m[1]}/` : ''}${m[2]}/migration.sql`)) folders.add(m[1] ?? '');
+  }
+  for (const dir of folders) {
+    if (homes.some((h) => h.dir === dir)) continue;
+    const files = view.paths.filter((f) => dirOf(dirOf(f)) === dir && /^\d+_[^/]+\/migration\.sql$/.test(f.slice(dir ? dir.length + 1 : 0)) && !claimed.has(f));
+    homes.push({ tool: drizzleKit, dir, files, evidence: `${joinPath(dir, '<timestamp>_<name>/snapshot.json')} (Drizzle Kit, one folder per migration)`, facts: {} });
+  }
   // A Drizzle Kit config for PostgreSQL and no migrations committed (`drizzle-kit push`, or migrations generated at
   // deploy): the table files are the schema, and an index goes into them all the same.
   if (!homes.length) {
