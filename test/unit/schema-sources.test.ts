@@ -47,7 +47,7 @@ export const users = pgTable('users', {
   createdAt: timestamp('created_at', { withTimezone: true }),
 });`,
       'src/db/posts.ts': `import { pgTable, text, uuid, index, uniqueIndex, primaryKey } from 'drizzle-orm/pg-core';
-import { sql } from 'drizzle-orm';
+import { sql, isNotNull, isNull, and, eq, gt } from 'drizzle-orm';
 import { users } from './users';
 export const posts = pgTable('posts', {
   id: uuid('id').primaryKey(),
@@ -58,12 +58,17 @@ export const posts = pgTable('posts', {
   index().on(t.authorId),
   uniqueIndex('posts_slug_live').on(t.slug).where(sql\`\${t.deletedAt} IS NULL\`),
   index('posts_lower_slug').on(sql\`lower(\${t.slug})\`),
+  index('posts_live_author').on(t.authorId, t.slug).where(isNotNull(t.deletedAt)),
+  index('posts_hello').on(t.authorId).where(and(eq(t.slug, "it's"), isNull(t.deletedAt))),
+  index('posts_unknown').on(t.slug).where(gt(t.deletedAt, sql\`now()\`)),
 ]);`,
     });
     const s = p.schema();
     assert.deepEqual(indexes(table(s, 'users')), ['users_email_unique unique (email)', 'users_pkey primary (id)']);
     assert.deepEqual(indexes(table(s, 'posts')), [
       'posts_author_id_index index (author_id)',
+      'posts_hello index (author_id) where ((slug = \'it\'s\') and (deleted_at is null))',
+      'posts_live_author index (author_id, slug) where (deleted_at is not null)',
       'posts_lower_slug index (lower(slug))',
       'posts_pkey primary (id)',
       'posts_slug_live unique (slug) where (deleted_at is null)',

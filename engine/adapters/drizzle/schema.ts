@@ -9,7 +9,7 @@
  *   → a foreign key `<table>_<column>_<ref table>_<ref column>_fk` (no index: PostgreSQL makes none);
  * - the third argument, as an array `(t) => [ … ]` or the older object `(t) => ({ … })`:
  *   `index(name).on(…)`, `uniqueIndex(name).on(…)` (unnamed: `<table>_<columns>_index`), `.using()`,
- *   `.where(sql\`…\`)`, expression keys `sql\`lower(${t.email})\``, `.op()` classes; `primaryKey({ columns })`
+ *   `.where(sql\`…\`)` or drizzle-orm's operators (`.where(isNotNull(t.x))`), expression keys `sql\`lower(${t.email})\``, `.op()` classes; `primaryKey({ columns })`
  *   (`<table>_<columns>_pk`), `unique(name).on(…)`, `foreignKey({ columns, foreignColumns })`.
  * The table variable is the model name, so other files' `references(() => user.id)` find it.
  */
@@ -57,17 +57,22 @@ const TYPES: Record<string, string> = {
 interface Imports {
   /** Local name → pg-core export name. */
   core: Map<string, string>;
+  /** Local name → drizzle-orm export name (the filter operators of an index's `.where(isNotNull(t.x))`). */
+  ops: Map<string, string>;
 }
 
 function pgCoreImports(sf: ts.SourceFile): Imports {
   const core = new Map<string, string>();
+  const ops = new Map<string, string>();
   for (const st of sf.statements) {
-    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !PG_CORE.test(st.moduleSpecifier.text)) continue;
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+    const into = PG_CORE.test(st.moduleSpecifier.text) ? core : st.moduleSpecifier.text === 'drizzle-orm' ? ops : undefined;
+    if (!into) continue;
     const nb = st.importClause?.namedBindings;
-    if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) core.set(el.name.text, (el.propertyName ?? el.name).text);
-    if (nb && ts.isNamespaceImport(nb)) core.set(`${nb.name.text}.*`, '*');
+    if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) into.set(el.name.text, (el.propertyName ?? el.name).text);
+    if (into === core && nb && ts.isNamespaceImport(nb)) core.set(`${nb.name.text}.*`, '*');
   }
-  return { core };
+  return { core, ops };
 }
 
 /** The pg-core export a callee names (`index`, `pgTable`, `core.text` through a namespace import). */
@@ -275,6 +280,40 @@ function sqlText(e: ts.Expression, param: string | undefined, columns: Map<strin
   return out;
 }
 
+/**
+ * An index condition written with drizzle-orm's filter operators, as SQL: `isNull`/`isNotNull` of a column, `eq`/`ne`
+ * of a column and a literal, and `and`/`or` of those (hollo's `.where(isNotNull(table.approved))`). Anything else: unknown.
+ */
+function conditionText(e: ts.Expression, param: string | undefined, columns: Map<string, ColumnSpec>, ctx: Ctx): string | undefined {
+  const x = unwrap(e);
+  if (!ts.isCallExpression(x) || !ts.isIdentifier(x.expression)) return undefined;
+  const op = ctx.imp.ops.get(x.expression.text);
+  const args = [...x.arguments];
+  if (op === 'and' || op === 'or') {
+    const parts = args.map((a) => conditionText(a, param, columns, ctx));
+    if (!parts.length || parts.some((p) => p === undefined)) return undefined;
+    return parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(op === 'and' ? ' AND ' : ' OR ');
+  }
+  const c = args[0] && columnRef(args[0], param, columns);
+  if (!c || c.opclass || c.order) return undefined;
+  const col = `"${c.column.replace(/"/g, '""')}"`;
+  if ((op === 'isNull' || op === 'isNotNull') && args.length === 1) return `${col} IS ${op === 'isNull' ? '' : 'NOT '}NULL`;
+  if ((op === 'eq' || op === 'ne') && args.length === 2) {
+    const v = unwrap(args[1]);
+    const lit = ts.isStringLiteralLike(v)
+      ? `'${v.text.replace(/'/g, "''")}'`
+      : ts.isNumericLiteral(v)
+        ? v.text
+        : v.kind === ts.SyntaxKind.TrueKeyword
+          ? 'true'
+          : v.kind === ts.SyntaxKind.FalseKeyword
+            ? 'false'
+            : undefined;
+    return lit === undefined ? undefined : `${col} ${op === 'eq' ? '=' : '<>'} ${lit}`;
+  }
+  return undefined;
+}
+
 function indexKeys(args: readonly ts.Expression[], param: string | undefined, columns: Map<string, ColumnSpec>, ctx: Ctx): IndexSpec['keys'] | undefined {
   const keys: IndexSpec['keys'] = [];
   for (const a of args) {
@@ -328,7 +367,7 @@ function readExtra(fn: ts.Expression | undefined, table: string, ev: Extract<Sch
           if (k) ix.keys = k;
           else ok = false;
         } else if (s.name === 'where') {
-          const w = args[0] && sqlText(args[0], param, columns, ctx);
+          const w = args[0] && (sqlText(args[0], param, columns, ctx) ?? conditionText(args[0], param, columns, ctx));
           if (w === undefined) ok = false;
           else ix.where = w;
         }
