@@ -93,6 +93,11 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // A case-insensitive equality (ILIKE) constrains no B-tree key and states no literal value.
     const eqColumns = new Set(preds.filter((p) => p.op === 'eq' && !p.caseInsensitive && !p.wrapped).map((p) => p.column));
     const facts: RowFact[] = preds.filter((p) => !p.wrapped).map((p) => (p.value.isNull ? { column: p.column, kind: 'null' } : p.op === 'eq' && !p.caseInsensitive ? { column: p.column, kind: 'eq', literals: p.value.literals } : { column: p.column, kind: 'not-null' }));
+    // An `IS NOT NULL` filter (`isNotNull(t.approved)`) judges nothing, but is a fact a partial index's condition may need.
+    for (const use of site.filters) {
+      const col = use.op === 'not-null' && !use.jsonPath ? resolveColumn(table, use) : undefined;
+      if (col) facts.push({ column: col.name, kind: 'not-null' });
+    }
     const call = findNode(sf, site.range);
     const keyFilters: OrmPredicate[] = [];
     const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, table, softDeleteNull) : undefined;
