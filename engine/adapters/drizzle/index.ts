@@ -59,6 +59,8 @@ interface FilterState {
   or?: boolean;
   /** The relational API's `where: (t, { and, eq: e }) => …`: local names of the operators it destructures. */
   names?: Map<string, string>;
+  /** A builder's where: the table variables its columns name (`accounts.iri` in a select from follows joined to accounts). */
+  tables?: string[];
 }
 
 function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: FilterState): boolean {
@@ -88,6 +90,7 @@ function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: Filter
     state.opaque = true;
     return batched;
   }
+  if (col.table) state.tables?.push(col.table);
   const op =
     fn === 'inArray'
       ? 'in'
@@ -172,7 +175,7 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
   const head = steps[0];
   if (!head.call || !/^(select|selectDistinct|insert|update|delete)$/.test(head.name)) return undefined;
   const filters: ColumnUse[] = [];
-  const state: FilterState = { opaque: false };
+  const state: FilterState = { opaque: false, tables: [] };
   let batched = false;
   let entity: string | undefined;
   let limit: number | undefined;
@@ -204,6 +207,9 @@ function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft
     }
   }
   if (!entity) return undefined;
+  // A filter on a joined table (`.innerJoin(accounts, …).where(eq(accounts.iri, x))`) is not a column of the entity, and
+  // that table may be the access path: the entity's own filters cannot be judged alone (hollo's follows "iri").
+  if (state.tables?.some((t) => t !== entity)) state.opaque = true;
   if (selects === undefined && head.name.startsWith('select')) selects = undefined;
   const exec = runs || last.name === 'execute' || last.name === 'all' || last.name === 'get' || last.name === 'run';
   return {
