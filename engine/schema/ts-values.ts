@@ -605,3 +605,17 @@ export function migrationUpBodies(sf: ts.SourceFile, values: Values): ts.Node[] 
 }
 
 export { ts };
+
+/**
+ * A literal written in the code, as SQL text: `NULL`, `true`/`false`, a number, a string quoted (`'it''s'`) — strings
+ * read through `values` (a constant's value too, where the caller's `values` resolves them). Anything else: undefined.
+ */
+export function sqlLiteral(e: ts.Expression, values: Pick<Values, 'string'>): string | undefined {
+  const v = unwrap(e);
+  if (v.kind === ts.SyntaxKind.NullKeyword) return 'NULL';
+  if (v.kind === ts.SyntaxKind.TrueKeyword) return 'true';
+  if (v.kind === ts.SyntaxKind.FalseKeyword) return 'false';
+  if (ts.isNumericLiteral(v)) return v.text;
+  const s = values.string(v);
+  return s === undefined ? undefined : `'${s.replace(/'/g, "''")}'`;
+}

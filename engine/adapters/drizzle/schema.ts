@@ -14,7 +14,7 @@
  * The table variable is the model name, so other files' `references(() => user.id)` find it.
  */
 import type { SchemaEvent, SchemaReader, TsSchemaOutput, ColumnSpec, IndexSpec, ForeignKeySpec } from '../../schema/events';
-import { type Values, callChain, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { type Values, callChain, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
 
 const PG_CORE = /^drizzle-orm\/pg-core$/;
 
@@ -299,17 +299,9 @@ function conditionText(e: ts.Expression, param: string | undefined, columns: Map
   const col = `"${c.column.replace(/"/g, '""')}"`;
   if ((op === 'isNull' || op === 'isNotNull') && args.length === 1) return `${col} IS ${op === 'isNull' ? '' : 'NOT '}NULL`;
   if ((op === 'eq' || op === 'ne') && args.length === 2) {
-    const v = unwrap(args[1]);
-    const lit = ts.isStringLiteralLike(v)
-      ? `'${v.text.replace(/'/g, "''")}'`
-      : ts.isNumericLiteral(v)
-        ? v.text
-        : v.kind === ts.SyntaxKind.TrueKeyword
-          ? 'true'
-          : v.kind === ts.SyntaxKind.FalseKeyword
-            ? 'false'
-            : undefined;
-    return lit === undefined ? undefined : `${col} ${op === 'eq' ? '=' : '<>'} ${lit}`;
+    // Literals as written only (`eq(t.x, null)` is never true: not an index condition).
+    const lit = sqlLiteral(args[1], { string: (x) => (x && ts.isStringLiteralLike(x) ? x.text : undefined) });
+    return lit === undefined || lit === 'NULL' ? undefined : `${col} ${op === 'eq' ? '=' : '<>'} ${lit}`;
   }
   return undefined;
 }

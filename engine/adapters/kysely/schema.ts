@@ -13,7 +13,7 @@
  * Kysely writes no names of its own.
  */
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type ChainStep, type Values, callChain, migrationUpBodies, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { type ChainStep, type Values, callChain, migrationUpBodies, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
 
 const NAME_HELPERS = new Set(['ref', 'id', 'table']);
 const TEXT_HELPERS = new Set(['raw', 'lit']);
@@ -218,15 +218,7 @@ function whereSql(args: readonly ts.Expression[], values: Values): string | unde
   const col = values.string(args[0]);
   const op = values.string(args[1]);
   if (!col || !op) return undefined;
-  const v = unwrap(args[2]);
-  let lit: string | undefined;
-  if (v.kind === ts.SyntaxKind.NullKeyword) lit = 'NULL';
-  else if (v.kind === ts.SyntaxKind.TrueKeyword || v.kind === ts.SyntaxKind.FalseKeyword) lit = v.getText();
-  else if (ts.isNumericLiteral(v)) lit = v.text;
-  else {
-    const s = values.string(v);
-    if (s !== undefined) lit = `'${s.replace(/'/g, "''")}'`;
-  }
+  const lit = sqlLiteral(args[2], values);
   return lit === undefined ? undefined : `"${col.replace(/"/g, '""')}" ${op} ${lit}`;
 }
 
