@@ -26,11 +26,11 @@ import {
   fileQueryModels,
   isSingleRow,
   itemLabel,
-  quoteIdent,
   levelExpressions,
   sublinkLevelsOf,
   uniquelyFiltered,
 } from '../engine/sql/query-model';
+import { quoteIdent } from '../engine/sql/ident';
 import { unwrap } from '../engine/sql/expr';
 import { isOpaque } from '../engine/sql/predicates';
 import { defineRule } from './define-rule';

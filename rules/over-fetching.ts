@@ -24,10 +24,10 @@ import {
   type QueryLevel,
   type Target,
   fileQueryModels,
-  quoteIdent,
   tablesReadWhole,
   uniquelyFiltered,
 } from '../engine/sql/query-model';
+import { quoteIdent } from '../engine/sql/ident';
 import type { Fix } from '../engine/types';
 import { defineRule } from './define-rule';
 import { skipsFile } from './one-off';

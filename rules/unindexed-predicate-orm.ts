@@ -24,7 +24,7 @@ import { type FilterValue, isNullLiteral } from '../engine/adapters/kit/filter-v
 import type { RelatedLocation } from '../engine/types';
 import { snake } from './orm-checks';
 import { migrationFix } from './unindexed-predicate-fix';
-import { quoteIdent } from '../engine/sql/query-model';
+import { quoteIdent } from '../engine/sql/ident';
 
 const unwrapExpr = (e: ts.Expression): ts.Expression => {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;

@@ -5,7 +5,7 @@
  * within PostgreSQL's 63 bytes), and the CREATE/DROP INDEX statements.
  */
 import type { SchemaModel, TableInfo } from '../schema/types';
-import { quoteIdent } from '../sql/query-model';
+import { quoteIdent } from '../sql/ident';
 import type { IndexPlan } from './types';
 
 /**

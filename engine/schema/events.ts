@@ -15,6 +15,7 @@ import { LineIndex } from '../text';
 import type { Range } from '../types';
 import { applySqlText, tableKey } from './sql-ddl';
 import type { SchemaModel, TableInfo } from './types';
+import { quoteIdentAlways } from '../sql/ident';
 
 export interface TableName {
   name: string;
@@ -122,12 +123,8 @@ export interface TsSchemaOutput {
   order?: string;
 }
 
-export function quoteIdent(id: string): string {
-  return `"${id.replace(/"/g, '""')}"`;
-}
-
 function qualified(t: TableName): string {
-  return t.schema ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : quoteIdent(t.name);
+  return t.schema ? `${quoteIdentAlways(t.schema)}.${quoteIdentAlways(t.name)}` : quoteIdentAlways(t.name);
 }
 
 /** A type name as written when it is one (`varchar(30)`, `double precision`, `text[]`), else quoted as a name. */
@@ -135,37 +132,37 @@ export function typeSql(type: string | undefined): string {
   if (!type) return 'unknown';
   const t = type.trim();
   if (/^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?(?: [A-Za-z_]+)*(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?: with(?:out)? time zone)?(?:\s*\[\s*\d*\s*\])*$/i.test(t)) return t;
-  return quoteIdent(t);
+  return quoteIdentAlways(t);
 }
 
 function columnSql(c: ColumnSpec): string {
-  let s = `${quoteIdent(c.name)} ${typeSql(c.type)}`;
+  let s = `${quoteIdentAlways(c.name)} ${typeSql(c.type)}`;
   if (c.notNull) s += ' NOT NULL';
   if (c.defaultWord && /^[A-Za-z][A-Za-z_-]*$/.test(c.defaultWord)) s += ` DEFAULT '${c.defaultWord}'`;
-  if (c.primaryKey) s += typeof c.primaryKey === 'string' ? ` CONSTRAINT ${quoteIdent(c.primaryKey)} PRIMARY KEY` : ' PRIMARY KEY';
-  if (c.unique) s += typeof c.unique === 'string' ? ` CONSTRAINT ${quoteIdent(c.unique)} UNIQUE` : ' UNIQUE';
+  if (c.primaryKey) s += typeof c.primaryKey === 'string' ? ` CONSTRAINT ${quoteIdentAlways(c.primaryKey)} PRIMARY KEY` : ' PRIMARY KEY';
+  if (c.unique) s += typeof c.unique === 'string' ? ` CONSTRAINT ${quoteIdentAlways(c.unique)} UNIQUE` : ' UNIQUE';
   if (c.references?.table) {
     const r = c.references;
-    s += `${r.name ? ` CONSTRAINT ${quoteIdent(r.name)}` : ''} REFERENCES ${qualified(r.table!)}${r.columns?.length ? ` (${r.columns.map(quoteIdent).join(', ')})` : ''}`;
+    s += `${r.name ? ` CONSTRAINT ${quoteIdentAlways(r.name)}` : ''} REFERENCES ${qualified(r.table!)}${r.columns?.length ? ` (${r.columns.map(quoteIdentAlways).join(', ')})` : ''}`;
   }
   return s;
 }
 
 function constraintSql(kind: 'PRIMARY KEY' | 'UNIQUE', columns: string[], name?: string): string {
-  return `${name ? `CONSTRAINT ${quoteIdent(name)} ` : ''}${kind} (${columns.map(quoteIdent).join(', ')})`;
+  return `${name ? `CONSTRAINT ${quoteIdentAlways(name)} ` : ''}${kind} (${columns.map(quoteIdentAlways).join(', ')})`;
 }
 
 function foreignKeySql(fk: ForeignKeySpec): string | undefined {
   if (!fk.ref.table || !fk.columns.length) return undefined;
-  const cols = fk.ref.columns?.length ? ` (${fk.ref.columns.map(quoteIdent).join(', ')})` : '';
-  return `${fk.name ? `CONSTRAINT ${quoteIdent(fk.name)} ` : ''}FOREIGN KEY (${fk.columns.map(quoteIdent).join(', ')}) REFERENCES ${qualified(fk.ref.table)}${cols}`;
+  const cols = fk.ref.columns?.length ? ` (${fk.ref.columns.map(quoteIdentAlways).join(', ')})` : '';
+  return `${fk.name ? `CONSTRAINT ${quoteIdentAlways(fk.name)} ` : ''}FOREIGN KEY (${fk.columns.map(quoteIdentAlways).join(', ')}) REFERENCES ${qualified(fk.ref.table)}${cols}`;
 }
 
 function indexSql(table: TableName, ix: IndexSpec): string {
-  const keys = ix.keys.map((k) => (typeof k === 'string' ? quoteIdent(k) : expressionKey(k.expression, k.opclass))).join(', ');
-  const name = ix.name ? `${ix.ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdent(ix.name)} ` : '';
+  const keys = ix.keys.map((k) => (typeof k === 'string' ? quoteIdentAlways(k) : expressionKey(k.expression, k.opclass))).join(', ');
+  const name = ix.name ? `${ix.ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdentAlways(ix.name)} ` : '';
   const using = ix.method && ix.method.toLowerCase() !== 'btree' ? ` USING ${ix.method}` : '';
-  const include = ix.include?.length ? ` INCLUDE (${ix.include.map(quoteIdent).join(', ')})` : '';
+  const include = ix.include?.length ? ` INCLUDE (${ix.include.map(quoteIdentAlways).join(', ')})` : '';
   const where = ix.where ? ` WHERE ${ix.where}` : '';
   return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${name}ON ${qualified(table)}${using} (${keys})${include}${where}`;
 }
@@ -202,23 +199,23 @@ export function eventSql(e: SchemaEvent): string[] {
     case 'addColumn':
       return [`ALTER TABLE ${qualified(e.table)} ADD COLUMN ${e.ifNotExists ? 'IF NOT EXISTS ' : ''}${columnSql(e.column)}`];
     case 'dropColumn':
-      return [`ALTER TABLE ${qualified(e.table)} DROP COLUMN ${e.ifExists ? 'IF EXISTS ' : ''}${quoteIdent(e.column)}`];
+      return [`ALTER TABLE ${qualified(e.table)} DROP COLUMN ${e.ifExists ? 'IF EXISTS ' : ''}${quoteIdentAlways(e.column)}`];
     case 'renameColumn':
-      return [`ALTER TABLE ${qualified(e.table)} RENAME COLUMN ${quoteIdent(e.from)} TO ${quoteIdent(e.to)}`];
+      return [`ALTER TABLE ${qualified(e.table)} RENAME COLUMN ${quoteIdentAlways(e.from)} TO ${quoteIdentAlways(e.to)}`];
     case 'alterColumn': {
       const out: string[] = [];
-      if (e.type) out.push(`ALTER TABLE ${qualified(e.table)} ALTER COLUMN ${quoteIdent(e.column)} TYPE ${typeSql(e.type)}`);
-      if (e.notNull !== undefined) out.push(`ALTER TABLE ${qualified(e.table)} ALTER COLUMN ${quoteIdent(e.column)} ${e.notNull ? 'SET' : 'DROP'} NOT NULL`);
+      if (e.type) out.push(`ALTER TABLE ${qualified(e.table)} ALTER COLUMN ${quoteIdentAlways(e.column)} TYPE ${typeSql(e.type)}`);
+      if (e.notNull !== undefined) out.push(`ALTER TABLE ${qualified(e.table)} ALTER COLUMN ${quoteIdentAlways(e.column)} ${e.notNull ? 'SET' : 'DROP'} NOT NULL`);
       return out;
     }
     case 'renameTable':
-      return [`ALTER TABLE ${qualified(e.table)} RENAME TO ${quoteIdent(e.to)}`];
+      return [`ALTER TABLE ${qualified(e.table)} RENAME TO ${quoteIdentAlways(e.to)}`];
     case 'dropTable':
       return [`DROP TABLE ${e.ifExists ? 'IF EXISTS ' : ''}${qualified(e.table)}`];
     case 'addIndex':
       return e.index.keys.length ? [indexSql(e.table, e.index)] : [];
     case 'dropIndex':
-      return [`DROP INDEX ${e.ifExists ? 'IF EXISTS ' : ''}${e.schema ? `${quoteIdent(e.schema)}.` : ''}${quoteIdent(e.name)}`];
+      return [`DROP INDEX ${e.ifExists ? 'IF EXISTS ' : ''}${e.schema ? `${quoteIdentAlways(e.schema)}.` : ''}${quoteIdentAlways(e.name)}`];
     case 'addPrimaryKey':
       return [`ALTER TABLE ${qualified(e.table)} ADD ${constraintSql('PRIMARY KEY', e.columns, e.name)}`];
     case 'addUnique':
@@ -228,7 +225,7 @@ export function eventSql(e: SchemaEvent): string[] {
       return s ? [`ALTER TABLE ${qualified(e.table)} ADD ${s}`] : [];
     }
     case 'dropConstraint':
-      return [`ALTER TABLE ${qualified(e.table)} DROP CONSTRAINT ${e.ifExists ? 'IF EXISTS ' : ''}${quoteIdent(e.name)}`];
+      return [`ALTER TABLE ${qualified(e.table)} DROP CONSTRAINT ${e.ifExists ? 'IF EXISTS ' : ''}${quoteIdentAlways(e.name)}`];
     default:
       return [];
   }

@@ -27,6 +27,7 @@
  */
 import { librarySchemaFile } from '../adapters';
 import type { SourceFile } from '../types';
+import { quoteIdentAlways } from '../sql/ident';
 
 /**
  * 'model': a library's own schema file (AdapterSchema.fileKind), applied after all SQL;
@@ -264,7 +265,7 @@ export function substitutePsqlVariables(text: string, values: Readonly<Record<st
       const value = values[name];
       let rep: string;
       if (m[1] !== undefined) rep = value !== undefined ? `'${value.replace(/'/g, "''")}'` : ` '${name}'`;
-      else if (m[2] !== undefined) rep = value !== undefined ? `"${value.replace(/"/g, '""')}"` : ` "${name}"`;
+      else if (m[2] !== undefined) rep = value !== undefined ? quoteIdentAlways(value) : ` "${name}"`;
       else if (value === undefined && text[i + m[0].length] === '.') {
         // An unset variable naming the schema (`:SCHEMA.users`): the table as the search path finds it.
         pieces.push({ from: i, to: i + m[0].length + 1, text: ' '.repeat(m[0].length + 1) });

@@ -6,6 +6,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { HoleKind } from './types';
+import { quoteIdent } from '../sql/ident';
 
 /**
  * A run of SQL text with its origin, or a parameter standing for an expression. `hole` marks a piece
@@ -52,10 +53,6 @@ export function objProp(o: ts.ObjectLiteralExpression, name: string): ts.Express
     } else if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
   }
   return undefined;
-}
-
-export function quoteIdent(s: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`;
 }
 
 /** A constant identifier spliced in as a quoted identifier; the whole maps onto the constant's text. */

@@ -26,9 +26,10 @@ import { executorOf } from './executors';
 import { fileProvenance, type FileProvenance } from './provenance';
 import type { Library } from './query-sites';
 import { holePosition } from './holes';
-import { cook, identPieces, objProp, piecesText, quoteIdent, textHead, textTail, type ParamPiece, type Piece } from './sql-pieces';
+import { cook, identPieces, objProp, piecesText, textHead, textTail, type ParamPiece, type Piece } from './sql-pieces';
 import { skipOuter } from './ts-expr';
 import type { HoleKind, SqlClient, SqlHole, SqlSegment, SqlSite } from './types';
+import { quoteIdent } from '../sql/ident';
 
 export { cook } from './sql-pieces';
 

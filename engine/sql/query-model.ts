@@ -20,6 +20,7 @@ import type { HoleKind, SqlHole, SqlSite } from '../sources/types';
 import type { Range } from '../types';
 import { nameList, unwrap } from './expr';
 import { type ParsedStatement, type PgNode, type SqlToken, scanSql } from './parser';
+import { quoteIdent } from './ident';
 
 export type FromKind = 'table' | 'cte' | 'subquery' | 'function' | 'values';
 
@@ -1026,18 +1027,6 @@ export function tablesReadWhole(item: FromItem, seen = new Set<FromItem>()): Fro
   for (const arm of arms) for (const t of arm.targets) if (t.star) for (const it of t.star.items) out.push(...tablesReadWhole(it, seen));
   return out;
 }
-
-/** Quotes an identifier when PostgreSQL would need it. */
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-const RESERVED = new Set(
-  'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing primary references returning select session_user some symmetric system_user table then to trailing true union unique user using variadic when where window with'.split(
-    ' ',
-  ),
-);
-
 
 export interface SiteQueries {
   site: SqlSite;

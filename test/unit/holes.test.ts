@@ -75,6 +75,16 @@ describe('interpolation holes', () => {
     assert.deepEqual(ident.holes?.map((h) => h.kind), ['name']);
   });
 
+  it('quotes a constant or table-object name that is a reserved word, so the statement still parses', () => {
+    const ident = site(`${SLONIK}const T = 'user';\nexport const f = () => pool.any(sql\`SELECT id FROM \${sql.identifier([T])} WHERE id = 1\`);`);
+    assert.deepEqual(parseSql(ident.sql).errors, []);
+    assert.match(ident.sql, /FROM "user" WHERE/);
+    const DRIZZLE = `import { pgTable, text } from 'drizzle-orm/pg-core';\nimport { sql } from 'drizzle-orm';\nimport { drizzle } from 'drizzle-orm/node-postgres';\nconst db = drizzle('');\nexport const user = pgTable('user', { id: text('id').primaryKey(), name: text('name') });\n`;
+    const table = site(`${DRIZZLE}export const f = () => db.execute(sql\`SELECT \${user.name} FROM \${user} WHERE \${user.id} = 'x'\`);`);
+    assert.deepEqual(parseSql(table.sql).errors, []);
+    assert.match(table.sql, /SELECT "user"\.name FROM "user" WHERE "user"\.id = /);
+  });
+
   it('maps a hole back to the whole interpolation', () => {
     const src = `${SLONIK}export const f = (a: { x: unknown }, b: { y: unknown }) => pool.any(sql\`SELECT 1 FROM o JOIN u ON \${a.x} = \${b.y}\`);`;
     const s = site(src);

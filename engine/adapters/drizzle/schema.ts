@@ -15,6 +15,7 @@
  */
 import type { SchemaEvent, SchemaReader, TsSchemaOutput, ColumnSpec, IndexSpec, ForeignKeySpec } from '../../schema/events';
 import { type Values, callChain, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { quoteIdentAlways } from '../../sql/ident';
 
 const PG_CORE = /^drizzle-orm\/pg-core$/;
 
@@ -269,7 +270,7 @@ function sqlText(e: ts.Expression, param: string | undefined, columns: Map<strin
   let out = tpl.head.text;
   for (const span of tpl.templateSpans) {
     const c = columnRef(span.expression, param, columns);
-    if (c) out += `"${c.column.replace(/"/g, '""')}"`;
+    if (c) out += quoteIdentAlways(c.column);
     else {
       const s = ctx.values.string(span.expression);
       if (s === undefined) return undefined;
@@ -296,7 +297,7 @@ function conditionText(e: ts.Expression, param: string | undefined, columns: Map
   }
   const c = args[0] && columnRef(args[0], param, columns);
   if (!c || c.opclass || c.order) return undefined;
-  const col = `"${c.column.replace(/"/g, '""')}"`;
+  const col = quoteIdentAlways(c.column);
   if ((op === 'isNull' || op === 'isNotNull') && args.length === 1) return `${col} IS ${op === 'isNull' ? '' : 'NOT '}NULL`;
   if ((op === 'eq' || op === 'ne') && args.length === 2) {
     // Literals as written only (`eq(t.x, null)` is never true: not an index condition).
@@ -311,7 +312,7 @@ function indexKeys(args: readonly ts.Expression[], param: string | undefined, co
   for (const a of args) {
     const c = columnRef(a, param, columns);
     if (c) {
-      keys.push(c.opclass || c.order ? { expression: `"${c.column.replace(/"/g, '""')}"${c.order ? ` ${c.order}` : ''}`, opclass: c.opclass } : c.column);
+      keys.push(c.opclass || c.order ? { expression: `${quoteIdentAlways(c.column)}${c.order ? ` ${c.order}` : ''}`, opclass: c.opclass } : c.column);
       continue;
     }
     const sql = sqlText(a, param, columns, ctx);

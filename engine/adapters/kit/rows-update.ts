@@ -13,11 +13,10 @@
  * mapping, which raw SQL skips. Each adapter says how its raw SQL binds an array (`param`).
  */
 import type { ColumnInfo, TableInfo } from '../../schema/types';
+import { quoteIdentAlways } from '../../sql/ident';
 
 /** PostgreSQL types whose JS values every driver binds unchanged, as array element types. */
 const PLAIN = new Set(['text', 'varchar', 'bpchar', 'char', 'citext', 'uuid', 'int2', 'int4', 'int8', 'smallint', 'integer', 'bigint', 'bool', 'boolean', 'numeric', 'decimal', 'float4', 'float8', 'real']);
-
-const quote = (id: string): string => `"${id.replace(/"/g, '""')}"`;
 
 /** A column by its field name as the code writes it (Prisma field, Drizzle key, entity property) or its SQL name. */
 export function columnByField(table: TableInfo, field: string): ColumnInfo | undefined {
@@ -33,9 +32,9 @@ export function columnByField(table: TableInfo, field: string): ColumnInfo | und
 export function unnestUpdate(table: TableInfo, key: string, sets: string[], param: (i: number, arrayType: string) => string, extraSet: string[] = []): string | undefined {
   const cols = [key, ...sets].map((f) => columnByField(table, f));
   if (cols.some((c) => !c || !PLAIN.has(c.type.replace(/\(.*$/, '')))) return undefined;
-  const names = (cols as ColumnInfo[]).map((c) => quote(c.name));
+  const names = (cols as ColumnInfo[]).map((c) => quoteIdentAlways(c.name));
   if (new Set(names).size !== names.length) return undefined;
-  const target = table.schema && table.schema !== 'public' ? `${quote(table.schema)}.${quote(table.name)}` : quote(table.name);
+  const target = table.schema && table.schema !== 'public' ? `${quoteIdentAlways(table.schema)}.${quoteIdentAlways(table.name)}` : quoteIdentAlways(table.name);
   const arrays = (cols as ColumnInfo[]).map((c, i) => param(i, `${c.type.replace(/\(.*$/, '')}[]`));
   const assign = [...names.slice(1).map((n) => `${n} = v.${n}`), ...extraSet].join(', ');
   const k = names[0];

@@ -15,6 +15,7 @@
  */
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
 import { type ChainStep, type Values, callChain, migrationUpBodies, prop, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { quoteQualifiedAlways } from '../../sql/ident';
 
 /** Knex's PostgreSQL name for an index or constraint. */
 function knexName(table: string, columns: readonly string[], type: 'index' | 'unique' | 'foreign'): string {
@@ -361,7 +362,7 @@ function bindRaw(sql: string, bindings: ts.Expression | undefined, values: Value
       failed = true;
       return m;
     }
-    return m === '??' ? v.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.') : `'${v.replace(/'/g, "''")}'`;
+    return m === '??' ? quoteQualifiedAlways(v) : `'${v.replace(/'/g, "''")}'`;
   });
   return failed ? undefined : out;
 }

@@ -14,6 +14,7 @@
  */
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
 import { type ChainStep, type Values, callChain, migrationUpBodies, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { quoteIdentAlways, quoteQualifiedAlways } from '../../sql/ident';
 
 const NAME_HELPERS = new Set(['ref', 'id', 'table']);
 const TEXT_HELPERS = new Set(['raw', 'lit']);
@@ -61,7 +62,7 @@ function sqlTemplate(e: ts.Expression | undefined, values: Values, keepHoles = f
       const splice = ts.isCallExpression(inner) ? spliceOf(inner.expression, values) : undefined;
       if (splice && ts.isCallExpression(inner)) {
         const arg = values.string(inner.arguments[0]);
-        v = arg === undefined ? undefined : splice === 'text' ? arg : arg.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+        v = arg === undefined ? undefined : splice === 'text' ? arg : quoteQualifiedAlways(arg);
       } else v = values.string(inner);
       if (v === undefined && keepHoles) v = `\${${span.expression.getText()}}`;
       if (v === undefined) return undefined;
@@ -219,7 +220,7 @@ function whereSql(args: readonly ts.Expression[], values: Values): string | unde
   const op = values.string(args[1]);
   if (!col || !op) return undefined;
   const lit = sqlLiteral(args[2], values);
-  return lit === undefined ? undefined : `"${col.replace(/"/g, '""')}" ${op} ${lit}`;
+  return lit === undefined ? undefined : `${quoteIdentAlways(col)} ${op} ${lit}`;
 }
 
 function createIndex(steps: ChainStep[], i: number, chain: Chain, values: Values, at: { start: number; end: number }, events: SchemaEvent[]): void {

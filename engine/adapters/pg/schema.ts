@@ -13,6 +13,7 @@
  */
 import type { ColumnSpec, ForeignKeySpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
 import { type Values, callChain, migrationUpBodies, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { quoteIdentAlways } from '../../sql/ident';
 
 type At = { start: number; end: number };
 
@@ -193,7 +194,7 @@ function call(c: ts.CallExpression, pgm: string, values: Values, events: SchemaE
       const name = values.string(args[1]) ?? undefined;
       if (!table) return true;
       const sql = values.string(args[2]);
-      if (sql !== undefined) events.push({ op: 'sql', at, text: `ALTER TABLE "${table.name.replace(/"/g, '""')}" ADD ${name ? `CONSTRAINT "${name.replace(/"/g, '""')}" ` : ''}${sql}`, offsetOf: () => at.start });
+      if (sql !== undefined) events.push({ op: 'sql', at, text: `ALTER TABLE ${quoteIdentAlways(table.name)} ADD ${name ? `CONSTRAINT ${quoteIdentAlways(name)} ` : ''}${sql}`, offsetOf: () => at.start });
       else events.push(...constraints(values.object(args[2]), table, name, values, at));
       return true;
     }

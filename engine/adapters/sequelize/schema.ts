@@ -15,7 +15,8 @@
  * `removeConstraint`, `renameTable`, `dropTable`, and `queryInterface.sequelize.query('…SQL…')`.
  */
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type Values, callChain, decoratorsOf, migrationUpBodies, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { type Values, callChain, decoratorsOf, migrationUpBodies, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { quoteIdentAlways } from '../../sql/ident';
 
 type At = { start: number; end: number };
 
@@ -150,14 +151,10 @@ function indexOf(o: ts.ObjectLiteralExpression, table: string, fieldOf: (k: stri
       const k = propertyName(p.name, values);
       const v = unwrap(p.initializer);
       if (!k) return undefined;
-      const col = `"${fieldOf(k).replace(/"/g, '""')}"`;
-      if (v.kind === ts.SyntaxKind.NullKeyword) parts.push(`${col} IS NULL`);
-      else if (v.kind === ts.SyntaxKind.TrueKeyword || v.kind === ts.SyntaxKind.FalseKeyword) parts.push(`${col} = ${v.getText()}`);
-      else {
-        const s = values.string(v);
-        if (s === undefined) return undefined;
-        parts.push(`${col} = '${s.replace(/'/g, "''")}'`);
-      }
+      const col = quoteIdentAlways(fieldOf(k));
+      const lit = sqlLiteral(v, values);
+      if (lit === undefined) return undefined;
+      parts.push(lit === 'NULL' ? `${col} IS NULL` : `${col} = ${lit}`);
     }
     where = parts.join(' AND ');
   }
