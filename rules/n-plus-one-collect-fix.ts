@@ -52,7 +52,7 @@ import { CallGraph, findNode } from '../engine/sources/call-graph';
 import { collectionFirstCallback, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
 import type { TableInfo } from '../engine/schema/types';
 import type { RowsUpdate } from '../engine/adapters/types';
 
@@ -289,11 +289,14 @@ function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.Objec
   const calls = chainCalls(node);
   const methods = calls.map(methodOf);
   const target = adapter.rules.insertRowsCall(calls, methods);
-  if (!target || target.arguments.length !== 1 || unparen(target.arguments[0]) !== row) return undefined;
+  if (!target || target.arguments.length !== 1 || checkedRow(target.arguments[0]) !== row) return undefined;
   const rowsType = adapter.rules.insertRowsType(calls, methods);
   if (!rowsType && widensInUntypedArray(row, fnText)) return undefined;
   const title = `collect the rows and insert them in one multi-row INSERT after the loop${mayCollide ? ' (a row that collides with a unique key now fails them all)' : ''}`;
-  return { collected, pushed: row.getText(), batched: render(node, [whole(row, collected)], ''), title, imports: rowsType?.imports ?? [], type: rowsType?.type };
+  // The argument as written (`{ … } satisfies NewPost` keeps its check on each pushed row).
+  let arg = target.arguments[0];
+  while (ts.isParenthesizedExpression(arg)) arg = arg.expression;
+  return { collected, pushed: arg.getText(), batched: render(node, [whole(arg, collected)], ''), title, imports: rowsType?.imports ?? [], type: rowsType?.type };
 }
 
 function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {

@@ -356,7 +356,7 @@ function multiRowInsert(site: QuerySite, call: ts.CallExpression, el: string, co
   if (!target || target.arguments.length !== 1 || !ts.isPropertyAccessExpression(target.expression)) return undefined;
   const row = target.arguments[0];
   const isEl = ts.isIdentifier(row) && row.text === el;
-  if (!isEl && !ts.isObjectLiteralExpression(row)) return undefined;
+  if (!isEl && !ts.isObjectLiteralExpression(checkedRow(row))) return undefined;
   // Every use of the element sits in the row; the rest of the chain is the same for all.
   if (uses.some((u) => u.getStart() < row.getStart() || u.getEnd() > row.getEnd())) return undefined;
   const rows = isEl ? coll : `${coll}.map((${el}) => (${row.getText()}))`;
@@ -377,11 +377,19 @@ export function insertRowOf(call: ts.CallExpression): ts.ObjectLiteralExpression
     }
     if (m === 'insert' || m === 'values' || m === 'insertInto') {
       if (m === 'insertInto') continue;
-      const a = c.arguments[0];
+      const a = c.arguments[0] && checkedRow(c.arguments[0]);
       return a && ts.isObjectLiteralExpression(a) ? a : undefined;
     }
   }
   return null;
+}
+
+/**
+ * The row under a type check or assertion written on it (`{ … } satisfies NewPost`, `as NewPost`, parenthesised or
+ * not): the check only types the literal, so a batched form keeps it on each row (the argument's whole text moves).
+ */
+export function checkedRow(e: ts.Expression): ts.Expression {
+  return unparen(e);
 }
 
 /**
@@ -543,6 +551,11 @@ export interface ReadHoist {
   key: ts.Expression;
   /** The keys of the whole collection, and one element's key, as source text at the loop. */
   keysExpr: string;
+  /**
+   * The keys mapped from the collection (`keysExpr` is `list.map((param) => key)`): where the batched form takes no
+   * null key (Batched.nonNullKeys), `list.flatMap((param) => key ?? [])` — a null key finds no row one by one either.
+   */
+  mapped?: { list: string; param: string; key: string };
   lookup: string;
   /** The expression in the loop that the Map lookup replaces (the query itself, or a helper's call). */
   target: ts.Node;
@@ -729,7 +742,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const rowKey = keyText(rowField);
   const k = h.lookup;
   const lookupKey = keyText(k);
-  const keysExpr = h.keysExpr;
+  const keysExpr = b.nonNullKeys && h.mapped ? `${h.mapped.list}.flatMap((${h.mapped.param}) => ${h.mapped.key} ?? [])` : h.keysExpr;
   const lines: string[] = [];
   let rowsExpr: string;
   const sibling = h.sibling?.(b, keysExpr);

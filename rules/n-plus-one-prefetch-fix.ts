@@ -299,7 +299,8 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   const lookup = key.getText();
   const created = createdRows(ctx, site, scope);
   if (created === null) return undefined;
-  return hoistRead(ctx, { site, query: node, key, keysExpr, lookup, target: node, scope, anchor, coll, sf, created });
+  const mapped = keysExpr === list ? undefined : { list, param: el.param, key: keyText };
+  return hoistRead(ctx, { site, query: node, key, keysExpr, mapped, lookup, target: node, scope, anchor, coll, sf, created });
 }
 
 /**

@@ -288,6 +288,11 @@ export interface Batched {
    * nothing but named fields of the rows, so the extra field is never seen.
    */
   addsField?: string;
+  /**
+   * The batched form's key list must not hold null (Drizzle's relational `{ in: keys }` is typed by the column's
+   * non-null type): a key mapped from the element is dropped when null (it finds no row one by one either).
+   */
+  nonNullKeys?: boolean;
   /** What a missing single row reads as. */
   missing?: 'null' | 'undefined';
   /** Keys compared as strings (raw drivers return bigint/numeric as strings). */

@@ -37,6 +37,14 @@ const UNTYPED: Record<string, string> = {
   'over-fetching/presence-in-place.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
 };
 
+/**
+ * Fixtures written for a major version of their library that the proof does not install, and why: their fixes are
+ * not type-checked here (the unit suite still applies them, parses the result and sees the finding gone).
+ */
+const OTHER_VERSION: Record<string, string> = {
+  'n-plus-one/drizzle-relational-v2-lookups.ts': "drizzle-orm 1.0's relational API v2 (defineRelations, drizzle({ client, relations }), object filters); the proof installs 0.44, where db.query has no tables and every row is any. Its two fixes type-check with --strict against drizzle-orm 1.0.0-rc.4 (checked by hand, h13 s26)",
+};
+
 const isTs = (f: string): boolean => /\.tsx?$/.test(f);
 const isDisable = (f: Finding, x: Fix): boolean => x.title === `Disable ${f.ruleId} for this line`;
 /** A diagnostic without its line: a fix moves lines. */
@@ -120,6 +128,7 @@ describe('fix proof: every TypeScript fix of the fixtures type-checks with the r
           .flatMap((f) => f.fixes.filter((x) => !isDisable(f, x) && x.edits.some((e) => isTs(e.file))));
         if (!fixes.length) continue;
         visited.add(`${c.ruleId}/${c.name}`);
+        if (OTHER_VERSION[`${c.ruleId}/${c.name}`]) continue;
         failures.push(...proveCase(c, fixes));
       }
       assert.deepEqual(failures, []);
@@ -127,7 +136,7 @@ describe('fix proof: every TypeScript fix of the fixtures type-checks with the r
   }
 
   it('every fixture listed as untyped has a TypeScript fix (the list is not stale)', () => {
-    assert.deepEqual(Object.keys(UNTYPED).filter((k) => !visited.has(k)), []);
+    assert.deepEqual([...Object.keys(UNTYPED), ...Object.keys(OTHER_VERSION)].filter((k) => !visited.has(k)), []);
     assert.ok([...checked.values()].reduce((a, b) => a + b, 0) > 0, 'fixes were type-checked');
   });
 });

@@ -365,7 +365,7 @@ export function drizzleConfigLink(f: SourceFile): SchemaLinkDecl | undefined {
  * The `eq(t.col, key)` of a where, alone or a term of `and(…)` (whose other terms stay: the rule has checked
  * they do not change per element); the where expression itself is `where`.
  */
-function keyedEq(key: ts.Expression, where: ts.Expression): { eq: ts.CallExpression; col: ts.PropertyAccessExpression } | undefined {
+function keyedEqCall(key: ts.Expression, where: ts.Expression): { eq: ts.CallExpression; col: ts.PropertyAccessExpression } | undefined {
   const p = key.parent;
   if (!ts.isCallExpression(p) || p.arguments.length !== 2 || fx.unparen(p.arguments[1]) !== key) return undefined;
   if (!ts.isIdentifier(p.expression) || p.expression.text !== 'eq') return undefined;
@@ -403,7 +403,7 @@ function eqFilters(where: ts.Expression, keyEq: ts.CallExpression): { field: str
 }
 
 /** The relational `db.query.t.findFirst/findMany({ where, with, columns, orderBy })` keyed by `eq(t.col, key)`. */
-function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+function relationalMany(call: ts.CallExpression, key: ts.Expression, table: BatchInput['table']): Batched | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
   const arg = call.arguments[0];
@@ -411,9 +411,10 @@ function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | 
   for (const p of arg.properties) if (!ts.isPropertyAssignment(p) || !/^(where|with|columns|orderBy|extras)$/.test(fx.propName(p) ?? '')) return undefined;
   const where = fx.objectProp(arg, 'where');
   if (!where || !ts.isPropertyAssignment(where)) return undefined;
-  const k = keyedEq(key, fx.unparen(where.initializer));
+  const w = fx.unparen(where.initializer);
+  const k = ts.isObjectLiteralExpression(w) ? objectKeyed(key, w, table) : keyedEq(key, w);
   if (!k) return undefined;
-  const field = k.col.name.text;
+  const field = k.field;
   // `columns: { a: true }` must name the key; `columns: { secret: false }` must not.
   const columns = fx.objectProp(arg, 'columns');
   if (columns) {
@@ -424,16 +425,85 @@ function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | 
     if (vals.every((v) => v === 'true') ? ownVal !== 'true' : !(vals.every((v) => v === 'false') && ownVal === undefined)) return undefined;
   }
   return {
-    pieces: [...(op === 'findFirst' ? [fx.whole(call.expression.name, 'findMany')] : []), fx.whole(k.eq.expression, 'inArray'), fx.whole(key, fx.KEYS)],
+    pieces: [...(op === 'findFirst' ? [fx.whole(call.expression.name, 'findMany')] : []), ...k.pieces],
     rowField: field,
     column: field,
     shape: op === 'findMany' ? 'many' : 'one',
     firstOfGroup: !!fx.objectProp(arg, 'orderBy'),
-    rowFilters: eqFilters(where.initializer, k.eq),
+    rowFilters: k.rowFilters,
     missing: 'undefined',
     guardEmpty: true,
+    ...(k.nonNullKeys ? { nonNullKeys: true } : {}),
+    imports: k.imports,
+    title: k.title,
+  };
+}
+
+interface RelationalKey {
+  field: string;
+  pieces: FixPiece[];
+  rowFilters: { field: string; value: string }[] | undefined;
+  imports: { module: string; name: string }[];
+  title: string;
+  nonNullKeys?: boolean;
+}
+
+/** A where of the first relational API: `eq(t.col, key)`, alone or a term of `and(…)`. */
+function keyedEq(key: ts.Expression, where: ts.Expression): RelationalKey | undefined {
+  const k = keyedEqCall(key, where);
+  if (!k) return undefined;
+  return {
+    field: k.col.name.text,
+    pieces: [fx.whole(k.eq.expression, 'inArray'), fx.whole(key, fx.KEYS)],
+    rowFilters: eqFilters(where, k.eq),
     imports: [{ module: 'drizzle-orm', name: 'inArray' }],
     title: `findMany({ where: inArray(${k.col.getText()}, …) })`,
+  };
+}
+
+/**
+ * A where written as an object (the relational API v2: `where: { id: { eq: key }, OR: [ … ] }`, or `{ id: key }`):
+ * the key's column property becomes `{ in: keys }`, its other properties stay (the rule has checked they do not change
+ * per element). The property must name a column of the table (not a relation filter) and hold nothing but the key.
+ */
+function objectKeyed(key: ts.Expression, where: ts.ObjectLiteralExpression, table: BatchInput['table']): RelationalKey | undefined {
+  let prop: ts.ObjectLiteralElementLike | undefined;
+  let replaced: ts.Node;
+  const p = key.parent;
+  if (ts.isPropertyAssignment(p) && p.initializer === key && fx.propName(p) === 'eq' && ts.isObjectLiteralExpression(p.parent) && p.parent.properties.length === 1 && ts.isPropertyAssignment(p.parent.parent) && p.parent.parent.initializer === p.parent) {
+    prop = p.parent.parent;
+    replaced = p.parent;
+  } else if (ts.isPropertyAssignment(p) && p.initializer === key) {
+    prop = p;
+    replaced = key;
+  } else return undefined;
+  if (prop.parent !== where) return undefined;
+  const field = fx.propName(prop);
+  // A column's row property is its field name (the column's own name where the table declares none).
+  const column = (name: string) => (table ? [...table.columns.values()].find((c) => (c.fieldName ?? c.name) === name) : undefined);
+  if (!field || !/^[A-Za-z_$][\w$]*$/.test(field) || !column(field)) return undefined;
+  // The other properties as `row.field === value` tests, when each is a column equal to a plain value.
+  const plain = (e: ts.Expression): boolean => ts.isIdentifier(e) || ts.isStringLiteral(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isPropertyAccessExpression(e) && !e.questionDotToken && plain(e.expression));
+  let rowFilters: { field: string; value: string }[] | undefined = [];
+  for (const o of where.properties) {
+    if (o === prop) continue;
+    const name = fx.propName(o);
+    const col = name ? column(name) : undefined;
+    let v = ts.isPropertyAssignment(o) ? fx.unparen(o.initializer) : undefined;
+    if (v && ts.isObjectLiteralExpression(v) && v.properties.length === 1 && ts.isPropertyAssignment(v.properties[0]) && fx.propName(v.properties[0]) === 'eq') v = fx.unparen(v.properties[0].initializer);
+    if (!col || !name || !v || !plain(v)) {
+      rowFilters = undefined;
+      break;
+    }
+    rowFilters.push({ field: name, value: v.getText() });
+  }
+  return {
+    field,
+    pieces: [fx.whole(replaced, `{ in: ${fx.KEYS} }`)],
+    rowFilters,
+    imports: [],
+    title: `findMany({ where: { ${field}: { in: … } } })`,
+    nonNullKeys: true,
   };
 }
 
@@ -443,15 +513,15 @@ function relationalMany(call: ts.CallExpression, key: ts.Expression): Batched | 
  * stay). `.limit(1)` is dropped and each key's group cut to its first row; other limits, offsets and
  * groupings are per query: none.
  */
-function batchedRead({ node, key, write }: BatchInput): Batched | undefined {
+function batchedRead({ node, key, write, table }: BatchInput): Batched | undefined {
   if (!ts.isCallExpression(node)) return undefined;
   const call = node;
   const calls = fx.chainCalls(call);
   const methods = calls.map(fx.methodOf);
-  if (!write && methods.length >= 1 && /^find(First|Many)$/.test(methods[0]) && !methods.includes('select')) return relationalMany(call, key);
+  if (!write && methods.length >= 1 && /^find(First|Many)$/.test(methods[0]) && !methods.includes('select')) return relationalMany(call, key, table);
   const whereCall = calls.find((c) => fx.methodOf(c) === 'where');
   if (!whereCall || whereCall.arguments.length !== 1) return undefined;
-  const k = keyedEq(key, fx.unparen(whereCall.arguments[0]));
+  const k = keyedEqCall(key, fx.unparen(whereCall.arguments[0]));
   if (!k) return undefined;
   const field = k.col.name.text;
   let rowField = field;
