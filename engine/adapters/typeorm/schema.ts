@@ -11,9 +11,10 @@
  * is not created by TypeORM and is left out.
  *
  * Migrations: classes implementing `up(queryRunner)`: `queryRunner.query("…SQL…")` goes through the SQL
- * parser; `createTable(new Table({…}))`, `createIndex(t, new TableIndex({…}))`, `addColumn`,
- * `dropColumn`, `renameColumn`, `dropIndex`, `createForeignKey`, `createUniqueConstraint`,
- * `createPrimaryKey`, `dropTable`, `renameTable` become events.
+ * parser; `createTable(new Table({…}))` (its `indices`, `foreignKeys`, `uniques`), `createIndex(t, new
+ * TableIndex({…}))`, `addColumn`, `dropColumn`, `renameColumn`, `dropIndex`, `createForeignKey(s)`,
+ * `createUniqueConstraint(s)` (a unique constraint is a unique index), `createPrimaryKey`, `dropTable`,
+ * `renameTable` become events.
  */
 import type { ColumnSpec, ForeignKeySpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
 import { type Values, callChain, decoratorsOf, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
@@ -420,6 +421,18 @@ function tableIndex(o: ts.ObjectLiteralExpression, table: TableName, values: Val
   };
 }
 
+/** A `new TableUnique({ columnNames, name? })` (or plain object): TypeORM names it UQ_<hash> when unnamed. */
+function tableUnique(o: ts.ObjectLiteralExpression, table: TableName, values: Values): { columns: string[]; name: string } | undefined {
+  const cols = values.strings(prop(o, 'columnNames', values));
+  return cols?.length ? { columns: cols, name: values.string(prop(o, 'name', values)) ?? typeormNames.unique(table.name, cols) } : undefined;
+}
+
+/** The elements of a plural call's array argument (`createUniqueConstraints(t, [a, b])`), or the single argument. */
+function listArg(plural: boolean, arg: ts.Expression | undefined): (ts.Expression | undefined)[] {
+  const a = arg && unwrap(arg);
+  return plural && a && ts.isArrayLiteralExpression(a) ? [...a.elements] : plural ? [] : [arg];
+}
+
 function foreignKeyOf(o: ts.ObjectLiteralExpression, table: TableName, values: Values): ForeignKeySpec | undefined {
   const cols = values.strings(prop(o, 'columnNames', values));
   const ref = tableArg(prop(o, 'referencedTableName', values), values);
@@ -459,6 +472,8 @@ function migrationCall(call: ts.CallExpression, runner: string, values: Values, 
       }
       const idx = unwrap(prop(o, 'indices', values) ?? ts.factory.createArrayLiteralExpression([]));
       const fks = unwrap(prop(o, 'foreignKeys', values) ?? ts.factory.createArrayLiteralExpression([]));
+      const uqs = unwrap(prop(o, 'uniques', values) ?? ts.factory.createArrayLiteralExpression([]));
+      const uniques = ts.isArrayLiteralExpression(uqs) ? uqs.elements.map((u) => newOptions(u, values)).map((u) => u && tableUnique(u, table, values)).filter((u): u is { columns: string[]; name: string } => !!u) : [];
       events.push({
         op: 'createTable',
         at,
@@ -468,6 +483,7 @@ function migrationCall(call: ts.CallExpression, runner: string, values: Values, 
         primaryKey: pk.length ? { columns: pk, name: typeormNames.primaryKey(table.name, pk) } : undefined,
         indexes: ts.isArrayLiteralExpression(idx) ? idx.elements.map((i) => newOptions(i, values)).map((i) => i && tableIndex(i, table, values)).filter((i): i is IndexSpec => !!i) : undefined,
         foreignKeys: ts.isArrayLiteralExpression(fks) ? fks.elements.map((f) => newOptions(f, values)).map((f) => f && foreignKeyOf(f, table, values)).filter((f): f is ForeignKeySpec => !!f) : undefined,
+        uniques: uniques.length ? uniques : undefined,
       });
       return;
     }
@@ -520,10 +536,14 @@ function migrationCall(call: ts.CallExpression, runner: string, values: Values, 
       }
       return;
     }
-    case 'createUniqueConstraint': {
-      const o = newOptions(args[1], values);
-      const cols = o && values.strings(prop(o, 'columnNames', values));
-      if (table && cols?.length) events.push({ op: 'addUnique', at, table, columns: cols, name: values.string(prop(o, 'name', values)) ?? typeormNames.unique(table.name, cols) });
+    case 'createUniqueConstraint':
+    case 'createUniqueConstraints': {
+      if (!table) return;
+      for (const u of listArg(method === 'createUniqueConstraints', args[1])) {
+        const o = newOptions(u, values);
+        const uq = o && tableUnique(o, table, values);
+        if (uq) events.push({ op: 'addUnique', at, table, ...uq });
+      }
       return;
     }
     case 'createPrimaryKey': {
@@ -532,9 +552,14 @@ function migrationCall(call: ts.CallExpression, runner: string, values: Values, 
       return;
     }
     case 'dropForeignKey':
-    case 'dropUniqueConstraint': {
-      const name = values.string(args[1]) ?? values.string(prop(newOptions(args[1], values), 'name', values));
-      if (table && name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
+    case 'dropUniqueConstraint':
+    case 'dropForeignKeys':
+    case 'dropUniqueConstraints': {
+      if (!table) return;
+      for (const c of listArg(method.endsWith('s'), args[1])) {
+        const name = values.string(c) ?? values.string(prop(newOptions(c, values), 'name', values));
+        if (name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
+      }
       return;
     }
     case 'dropTable':
