@@ -23,6 +23,11 @@ export interface QueryShape {
   kind: 'read' | 'write' | 'unknown';
   /** Columns compared in WHERE (resolved to the main table). */
   filters: string[];
+  /**
+   * The where has filters that could not be read (QuerySite.opaqueFilter: a where in a variable, a joined table's
+   * column): how the table is reached is unknown, so it is not priced as a scan.
+   */
+  opaque?: boolean;
   /** Raw SQL: every WHERE term is `column = …` on the main table (undefined for ORM sites, whose ops are on the site). */
   equalityOnly?: boolean;
   selects?: string[] | '*';
@@ -98,6 +103,7 @@ export function siteShape(site: QuerySite, project: ProjectServices): QueryShape
     tableName: name,
     kind: site.kind,
     filters: site.filters.map((f) => findColumn(table, f.column)?.name ?? f.column),
+    opaque: site.opaqueFilter || undefined,
     selects: site.selects,
     limit: site.limit,
     batched: site.batched,
@@ -169,9 +175,9 @@ export function queryInput(shape: QueryShape, model: CostModel): QueryPrice {
     const q: QueryCostInput = { access: 'none', tableRows, rowsReturned: 1, rowBytes, columns };
     return price(q, q, { value: 1, source: 'code', note: 'one row written' });
   }
-  if (!t || idx.length > 0) {
+  if (!t || idx.length > 0 || shape.opaque) {
     const rows = unique ? { value: 1, source: 'schema' as const, note: 'equality on a unique key' } : capped(matching);
-    const q: QueryCostInput = { access: shape.filters.length || !t ? 'index' : 'seq', tableRows, rowsReturned: rows.value, rowBytes, columns };
+    const q: QueryCostInput = { access: shape.filters.length || shape.opaque || !t ? 'index' : 'seq', tableRows, rowsReturned: rows.value, rowBytes, columns };
     return price(q, q, rows);
   }
   if (shape.filters.length) {

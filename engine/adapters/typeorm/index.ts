@@ -45,7 +45,26 @@ const WRITES = new Set(['save', 'insert', 'update', 'upsert', 'delete', 'remove'
 const BUILDER_RUNS = new Set(['getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getCount', 'getManyAndCount', 'getRawAndEntities', 'getExists', 'execute', 'stream']);
 
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string } {
+/** QueryBuilder joins: the alias is the second argument (`leftJoinAndSelect('orgs.aclRules', 'acl_rules')`), the third for the AndMap forms. */
+const JOINS = /^(left|inner)Join(AndSelect)?$|^(left|inner)JoinAndMap(One|Many)$/;
+
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string; opaque: boolean } {
+  // Aliases: the root's (`from(Organization, 'orgs')`, `createQueryBuilder(User, 'u')`) and the joined tables'.
+  let root: string | undefined;
+  const joined = new Set<string>();
+  for (const s of steps) {
+    if (!s.call) continue;
+    const a = s.call.arguments;
+    if ((s.name === 'from' || s.name === 'createQueryBuilder') && a.length >= 2) root = stringValue(a[1]) ?? root;
+    else if (s.name === 'createQueryBuilder' && a.length === 1) root = stringValue(a[0]) ?? root;
+    else if (JOINS.test(s.name)) {
+      const alias = stringValue(a[s.name.includes('AndMap') ? 2 : 1]);
+      if (alias) joined.add(alias);
+    }
+  }
+  // A where string naming a joined table's column (`groups.name` after `leftJoinAndSelect('acl_rules.group', 'groups')`), or
+  // an unqualified one beside joins, is not (or may not be) a column of the root entity: the filters are opaque.
+  let opaque = false;
   const filters: ColumnUse[] = [];
   const orderBy: ColumnUse[] = [];
   let limit: number | undefined;
@@ -63,11 +82,16 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         const text = stringValue(a0);
         if (text !== undefined) {
           if (/\bIN\s*\(\s*:\.\.\.\w+\s*\)|=\s*ANY\s*\(/i.test(text)) batched = true;
-          const re = /(?:\b\w+\.)?"?(\w+)"?\s*(=|<>|!=|<=|>=|<|>|\bI?LIKE\b|\bIN\b)\s*(['"]?)(%?)/gi;
+          const re = /(?:\b"?(\w+)"?\.)?"?(\w+)"?\s*(=|<>|!=|<=|>=|<|>|\bI?LIKE\b|\bIN\b)\s*(['"]?)(%?)/gi;
           for (let m = re.exec(text); m; m = re.exec(text)) {
-            const op = /in/i.test(m[2]) ? 'in' : /like/i.test(m[2]) ? (m[4] === '%' ? 'like-contains' : 'like-prefix') : m[2] === '=' ? 'eq' : 'range';
+            const qualifier = m[1];
+            if (qualifier ? joined.has(qualifier) || (root !== undefined && qualifier !== root) : joined.size > 0) {
+              opaque = true;
+              continue;
+            }
+            const op = /in/i.test(m[3]) ? 'in' : /like/i.test(m[3]) ? (m[5] === '%' ? 'like-contains' : 'like-prefix') : m[3] === '=' ? 'eq' : 'range';
             // `IN (:...ids)`: the list is in the parameters object.
-            filters.push(withValue({ column: m[1], range: rangeOf(a0), op }, s.call.arguments[1]));
+            filters.push(withValue({ column: m[2], range: rangeOf(a0), op }, s.call.arguments[1]));
           }
         } else if (a0) {
           whereObjectFilters(a0, filters);
@@ -82,7 +106,9 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       case 'orderBy':
       case 'addOrderBy': {
         const t = stringValue(a0);
-        if (t) orderBy.push({ column: t.replace(/^.*\./, ''), range: rangeOf(a0) });
+        const q = t && /^"?(\w+)"?\./.exec(t)?.[1];
+        // A joined table's column (`orderBy('groups.name')`) does not order the root's rows by an index of the root.
+        if (t && !(q && (joined.has(q) || (root !== undefined && q !== root)))) orderBy.push({ column: t.replace(/^.*\./, ''), range: rangeOf(a0) });
         break;
       }
       case 'take':
@@ -109,7 +135,7 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       }
     }
   }
-  return { filters, orderBy, limit, batched, selects, entity, tableName };
+  return { filters, orderBy, limit, batched, selects, entity, tableName, opaque };
 }
 
 function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | undefined {
@@ -164,6 +190,7 @@ function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | unde
       tableName: qb.tableName,
       selects: write || last.name === 'getCount' || last.name === 'getExists' ? undefined : qb.selects,
       filters: qb.filters,
+      opaqueFilter: qb.opaque || undefined,
       orderBy: qb.orderBy,
       limit: last.name === 'getOne' || last.name === 'getOneOrFail' || last.name === 'getRawOne' ? 1 : qb.limit,
       batched: qb.batched,
