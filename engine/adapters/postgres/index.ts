@@ -112,7 +112,7 @@ const SKIP_NOTE = 'on conflict do nothing because a row could collide with a uni
 function batchedWrite({ call, el, coll, uses, mayCollide }: WriteInput): { text: string; title: string; skipsConflicts?: boolean; guardEmpty?: boolean } | undefined {
   if (!ts.isTaggedTemplateExpression(call)) return undefined;
   const h = insertHelperSpan(call);
-  if (!h) return undefined;
+  if (!h) return tupleInsert(call, el, coll, uses, mayCollide);
   const text = call.template.getText();
   if (/\breturning\b/i.test(text)) return undefined;
   const isEl = ts.isIdentifier(h.row) && h.row.text === el;
@@ -129,6 +129,50 @@ function batchedWrite({ call, el, coll, uses, mayCollide }: WriteInput): { text:
   return {
     text: out,
     title: `one multi-row INSERT of ${isEl ? coll : `${coll}.map(…)`} through the row helper${skip ? ` (${SKIP_NOTE})` : ''}`,
+    skipsConflicts: mayCollide,
+    guardEmpty: true,
+  };
+}
+
+/**
+ * One multi-row INSERT for `insert into t (a, b) values (${x}, ${el.y})` per element: the one tuple, every value a
+ * splice, becomes the helper over one array a row, `values ${sql(xs.map((el) => [x, el.y]))}` (postgres.js writes
+ * an array of arrays as `($1, $2), ($3, $4)`; each value is sent as it was). Guarded for an empty list (the helper
+ * rejects it). A row that could collide with a unique key, where the statement has no ON CONFLICT, gets `on conflict
+ * do nothing`, said in the title. A RETURNING stays: the loop body is the statement alone, its rows were unused.
+ */
+function tupleInsert(call: ts.TaggedTemplateExpression, el: string, coll: string, uses: ts.Identifier[], mayCollide: boolean | undefined): { text: string; title: string; skipsConflicts?: boolean; guardEmpty?: boolean } | undefined {
+  if (!ts.isTemplateExpression(call.template)) return undefined;
+  const tpl = call.template;
+  const spans = tpl.templateSpans;
+  // `insert into <table> (<columns>) values (` right before the first splice, `, ` between, `)` after the last.
+  if (!/^\s*insert\s+into\s+(?:"[^"]+"|[\w.]+)\s*\([\w\s,"]+\)\s*values\s*\(\s*$/i.test(tpl.head.text)) return undefined;
+  const last = spans.length - 1;
+  for (let i = 0; i < last; i++) if (!/^\s*,\s*$/.test(spans[i].literal.text)) return undefined;
+  if (!/^\s*\)/.test(spans[last].literal.text)) return undefined;
+  const columns = /\(([\w\s,"]+)\)\s*values/i.exec(tpl.head.text)![1].split(',').length;
+  if (columns !== spans.length) return undefined;
+  // Every value is a splice of one expression (no nested query); the element only inside them.
+  if (spans.some((sp) => ts.isTaggedTemplateExpression(unparen(sp.expression)) || ts.isCallExpression(unparen(sp.expression)) && unparen(sp.expression).getText().startsWith(`${call.tag.getText()}(`))) return undefined;
+  if (uses.some((u) => u.getStart() < spans[0].expression.getStart() || u.getEnd() > spans[last].expression.getEnd())) return undefined;
+  const text = call.template.getText();
+  const tuple = `[${spans.map((sp) => sp.expression.getText()).join(', ')}]`;
+  const start = call.getStart();
+  const full = call.getText();
+  // From the `(` that opens the tuple to the `)` that closes it.
+  const open = tpl.head.getStart() - start + tpl.head.getText().lastIndexOf('(');
+  const closeLit = spans[last].literal;
+  const close = closeLit.getStart() - start + closeLit.getText().indexOf(')') + 1;
+  let out = `${full.slice(0, open)}\${${call.tag.getText()}(${coll}.map((${el}) => ${tuple}))}${full.slice(close)}`;
+  const skip = !!mayCollide && !/\bon\s+conflict\b/i.test(text);
+  if (skip) {
+    // Before a RETURNING, on its line's indentation.
+    const ret = /(\s*)\breturning\b[\s\S]*`$/i.exec(out);
+    out = ret ? `${out.slice(0, ret.index)}${ret[1]}on conflict do nothing${out.slice(ret.index)}` : `${out.slice(0, -1).replace(/\s*$/, '')} on conflict do nothing\``;
+  }
+  return {
+    text: out,
+    title: `one multi-row INSERT of ${coll}.map(…) through the helper's VALUES list${skip ? ` (${SKIP_NOTE})` : ''}`,
     skipsConflicts: mayCollide,
     guardEmpty: true,
   };
