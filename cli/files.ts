@@ -367,8 +367,10 @@ export function lazyReader(root: string): (rel: string) => string | undefined {
     if (cache.has(rel)) return cache.get(rel);
     let text: string | undefined;
     const abs = path.resolve(root, rel);
-    // package.json and tsconfig.json too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them; vercel.json says which routes its crons call, a wrangler config that a worker package serves requests (engine/background.ts).
-    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|tsconfig|vercel)\.json|wrangler\.(toml|jsonc?))$/.test(rel)) && listed(abs)) {
+    // package.json and tsconfig files too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them (also
+    // the configs a tsconfig.json extends: `../buildtools/tsconfig-base.json`); vercel.json says which routes its crons call, a wrangler
+    // config that a worker package serves requests (engine/background.ts).
+    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|vercel)\.json|[^\\/]*tsconfig[^\\/]*\.json|wrangler\.(toml|jsonc?))$/.test(rel)) && listed(abs)) {
       const r = readSource(abs, realRoot);
       if (r.ok) text = r.text;
     }

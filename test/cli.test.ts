@@ -484,6 +484,7 @@ describe('querylens CLI: which files', () => {
       'src/bin.ts': Buffer.from([0, 1, 2]),
       'src/package.json': '{"name":"@x/db"}',
       'tsconfig.json': '{}',
+      'buildtools/tsconfig-base.json': '{"compilerOptions":{}}',
       'src/data.json': '{}',
     });
     fs.writeFileSync(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`), 'x');
@@ -501,6 +502,8 @@ describe('querylens CLI: which files', () => {
     assert.equal(read('src/late.ts'), undefined);
     assert.equal(read('src/package.json'), '{"name":"@x/db"}');
     assert.equal(read('tsconfig.json'), '{}');
+    // A config a tsconfig.json extends (grist-core's buildtools/tsconfig-base.json sets its baseUrl and paths).
+    assert.equal(read('buildtools/tsconfig-base.json'), '{"compilerOptions":{}}');
     assert.equal(read('src/data.json'), undefined);
   });
 

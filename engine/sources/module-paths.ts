@@ -180,26 +180,77 @@ function normalizePath(p: string): string {
 
 interface TsconfigPaths {
   dir: string;
+  /** What `paths` targets are relative to. */
   baseUrl: string;
-  /** `compilerOptions.baseUrl` was set: bare specifiers also resolve under it (`src/prisma/prisma.service`). */
-  bareFromBase: boolean;
+  /** `compilerOptions.baseUrl`, when set (also inherited): bare specifiers also resolve under it (`src/prisma/prisma.service`). */
+  bareBase?: string;
   paths: [string, string[]][];
 }
 
-/** The nearest tsconfig.json above a file, read through the project (memoised per config text). */
+/** What one tsconfig file says itself (memoised per config text): its own options and the configs it extends. */
+interface TsconfigOwn {
+  baseUrl?: string;
+  paths?: [string, string[]][];
+  extends: string[];
+}
+
+function tsconfigOwn(project: ProjectServices, cfgPath: string, text: string): TsconfigOwn {
+  return project.memo(`prov-tsconfig:${cfgPath}`, text, () => {
+    const parsed = ts.parseConfigFileTextToJson(cfgPath, text);
+    const config = (parsed.config ?? {}) as { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } };
+    const co = config.compilerOptions ?? {};
+    const ext = typeof config.extends === 'string' ? [config.extends] : Array.isArray(config.extends) ? config.extends : [];
+    return {
+      baseUrl: typeof co.baseUrl === 'string' ? co.baseUrl : undefined,
+      paths:
+        co.paths && typeof co.paths === 'object'
+          ? (Object.entries(co.paths).filter(([, v]) => Array.isArray(v)) as [string, string[]][])
+          : undefined,
+      extends: ext.filter((e): e is string => typeof e === 'string'),
+    };
+  });
+}
+
+/**
+ * The options of a tsconfig with those it inherits through `extends` (a config in the project:
+ * `"extends": "../buildtools/tsconfig-base.json"`; a package's config is not read). As TypeScript does,
+ * `baseUrl` is relative to the config that sets it, `paths` to `baseUrl` or else to the config that sets
+ * them, and the extending config's own options win (of several `extends`, the last one).
+ */
+function tsconfigOptions(project: ProjectServices, cfgPath: string, text: string, depth = 0): { baseUrl?: string; paths?: [string, string[]][]; pathsBase?: string } {
+  const own = tsconfigOwn(project, cfgPath, text);
+  const dir = dirname(cfgPath);
+  let out: { baseUrl?: string; paths?: [string, string[]][]; pathsBase?: string } = {};
+  if (depth < 8) {
+    for (const e of own.extends) {
+      if (!e.startsWith('.') && !e.startsWith('/')) continue;
+      const parentPath = joinPath(dir, /\.json$/.test(e) ? e : `${e}.json`);
+      const parentText = project.fileText(parentPath);
+      if (parentText === undefined) continue;
+      const parent = tsconfigOptions(project, parentPath, parentText, depth + 1);
+      out = { baseUrl: parent.baseUrl ?? out.baseUrl, paths: parent.paths ?? out.paths, pathsBase: parent.paths ? parent.pathsBase : out.pathsBase };
+    }
+  }
+  const baseUrl = own.baseUrl !== undefined ? joinPath(dir, own.baseUrl) : out.baseUrl;
+  if (own.paths) return { baseUrl, paths: own.paths, pathsBase: baseUrl ?? dir };
+  // Inherited paths are relative to the baseUrl in effect, else to the config that set them.
+  return { baseUrl, paths: out.paths, pathsBase: out.paths ? (baseUrl ?? out.pathsBase) : undefined };
+}
+
+/** The nearest tsconfig.json above a file, read through the project, with what it inherits through `extends`. */
 function tsconfigPaths(project: ProjectServices, fromPath: string): TsconfigPaths | undefined {
   let dir = dirname(fromPath);
   for (let guard = 0; guard < 30; guard++) {
     const cfgPath = dir ? `${dir}/tsconfig.json` : 'tsconfig.json';
     const text = project.fileText(cfgPath);
     if (text !== undefined) {
-      return project.memo(`prov-tsconfig:${cfgPath}`, text, () => {
-        const parsed = ts.parseConfigFileTextToJson(cfgPath, text);
-        const co = (parsed.config?.compilerOptions ?? {}) as { baseUrl?: string; paths?: Record<string, string[]> };
-        const baseUrl = joinPath(dir, co.baseUrl ?? '.');
-        const paths = Object.entries(co.paths ?? {}).filter(([, v]) => Array.isArray(v)) as [string, string[]][];
-        return { dir, baseUrl, bareFromBase: typeof co.baseUrl === 'string', paths };
-      });
+      const o = tsconfigOptions(project, cfgPath, text);
+      return {
+        dir,
+        baseUrl: o.pathsBase ?? o.baseUrl ?? dir,
+        bareBase: o.baseUrl,
+        paths: o.paths ?? [],
+      };
     }
     if (!dir || dir === '/') break;
     dir = dirname(dir);
@@ -225,7 +276,7 @@ function aliasCandidates(project: ProjectServices, fromPath: string, spec: strin
       for (const t of targets) out.push(joinPath(cfg.baseUrl, t.replace('*', rest)));
     }
     // After `paths`, TypeScript resolves a bare specifier under `baseUrl` (NestJS projects' `src/…` imports).
-    if (cfg.bareFromBase) out.push(joinPath(cfg.baseUrl, spec));
+    if (cfg.bareBase !== undefined) out.push(joinPath(cfg.bareBase, spec));
   }
   // Conventional aliases when no tsconfig says otherwise: `@/x` and `~/x` for `src/x` (or the root).
   const m = /^[@~]\/(.*)$/.exec(spec);

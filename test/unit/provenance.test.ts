@@ -273,6 +273,26 @@ describe('sources/provenance', () => {
       assert.equal(resolveModulePath(project(noBase), 'src/user/user.service.ts', 'src/prisma/prisma.service'), undefined);
     });
 
+    it('reads baseUrl and paths a tsconfig inherits through extends', () => {
+      // grist-core: app/tsconfig.json extends ../buildtools/tsconfig-base.json, which sets baseUrl ".." and paths "*".
+      const files = {
+        'buildtools/tsconfig-base.json': `{ "compilerOptions": { "baseUrl": "..", "paths": { "*": ["*", "stubs/*"] } } }`,
+        'app/tsconfig.json': `{ "extends": "../buildtools/tsconfig-base.json", "files": [] }`,
+        'app/db/home.ts': `import { Pool } from 'pg';\nexport const pool = new Pool();`,
+        'stubs/app/db/extra.ts': `import { Pool } from 'pg';\nexport const extra = new Pool();`,
+        'app/lib/deep/main.ts': `import { pool } from 'app/db/home';\nimport { extra } from 'app/db/extra';\n/*@*/pool; /*#*/extra;`,
+      };
+      expect(at(files, 'app/lib/deep/main.ts'), 'pg', 'client');
+      expect(at(files, 'app/lib/deep/main.ts', '/*#*/'), 'pg', 'client');
+      // The extending config's own baseUrl wins; inherited paths are then relative to it.
+      const own = { ...files, 'app/tsconfig.json': `{ "extends": "../buildtools/tsconfig-base", "compilerOptions": { "baseUrl": "." } }` };
+      assert.equal(resolveModulePath(project(own), 'app/lib/deep/main.ts', 'db/home'), 'app/db/home.ts');
+      assert.equal(resolveModulePath(project(own), 'app/lib/deep/main.ts', 'app/db/home'), undefined);
+      // A config extending a package's config reads nothing from it.
+      const pkg = { ...files, 'app/tsconfig.json': `{ "extends": "@tsconfig/node20/tsconfig.json" }` };
+      assert.equal(resolveModulePath(project(pkg), 'app/lib/deep/main.ts', 'app/db/home'), undefined);
+    });
+
     it('survives import cycles and self-references', () => {
       const files = {
         'src/a.ts': `export { x } from './b';\nexport * from './b';`,
