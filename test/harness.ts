@@ -38,12 +38,14 @@ export interface FixtureCase {
   markers: Marker[];
 }
 
-function walkFiles(dir: string, base = dir): string[] {
+/** The files under `dir`, sorted, as paths relative to it; `skip`: folders directly under `dir` not entered. */
+function walkFiles(dir: string, base = dir, skip: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, ent.name);
-    if (ent.isDirectory()) out.push(...walkFiles(p, base));
-    else out.push(path.relative(base, p).split(path.sep).join('/'));
+    if (ent.isDirectory()) {
+      if (!skip.includes(ent.name)) out.push(...walkFiles(p, base));
+    } else out.push(path.relative(base, p).split(path.sep).join('/'));
   }
   return out.sort();
 }
@@ -83,8 +85,7 @@ export function buildCase(ruleId: string, verdict: 'flagged' | 'not-flagged', na
   if (fs.existsSync(cfgPath)) config = parseConfig(JSON.parse(fs.readFileSync(cfgPath, 'utf8')), ruleIds());
   const project = new Project(config);
   // Shared schema: every file at the rule folder level and in its non-case folders.
-  for (const rel of walkFiles(ruleDir)) {
-    if (rel.startsWith('flagged/') || rel.startsWith('not-flagged/')) continue;
+  for (const rel of walkFiles(ruleDir, ruleDir, ['flagged', 'not-flagged'])) {
     if (rel === 'querylens.config.json' || rel.endsWith('.md')) continue;
     project.setFile(rel, fs.readFileSync(path.join(ruleDir, rel), 'utf8'));
   }
@@ -140,6 +141,26 @@ export function runCase(c: FixtureCase, rules: readonly string[] = [c.ruleId]): 
     problems.push(...r.problems);
   }
   return { findings, problems };
+}
+
+const sharedRuns = new Map<string, { inputs: string; run: CaseRun }>();
+
+/**
+ * runCase of the case's own rule, kept for the rest of the process: the suites that only read a case's findings
+ * (the fixture suite and its quality bar, estimates, severity by saving) get the run the first of them made
+ * instead of analysing every case again. Same case, same config and texts: the same run (a fresh project's; the
+ * analysis-order suite checks that a run does not depend on what was analysed before). A suite that edits the
+ * case's project after the run (fixes) uses runCase.
+ */
+export function sharedRun(c: FixtureCase): CaseRun {
+  const key = `${c.ruleId}\u0000${c.verdict}\u0000${c.name}`;
+  const p = c.project;
+  const inputs = JSON.stringify([p.config, c.files, p.paths().sort().map((f) => [f, p.fileText(f)])]);
+  const hit = sharedRuns.get(key);
+  if (hit && hit.inputs === inputs) return hit.run;
+  const run = runCase(c);
+  sharedRuns.set(key, { inputs, run });
+  return run;
 }
 
 export interface Comparison {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initParser } from '../engine/sql/parser';
 import { ruleById } from '../rules';
-import { compare, type FixtureCase, loadCases, renderSnapshot, runCase } from './harness';
+import { compare, type FixtureCase, loadCases, renderSnapshot, sharedRun } from './harness';
 
 const only = process.env.RULE || undefined;
 const update = !!process.env.UPDATE_SNAPSHOTS;
@@ -40,7 +40,7 @@ describe('rule fixtures', function () {
     const title = `${c.ruleId} · ${c.verdict} · ${c.name}`;
     it(title, async () => {
       await initParser();
-      const run = runCase(c);
+      const run = sharedRun(c);
       const crashes = run.problems.filter((p) => p.kind === 'rule-crash');
       assert.deepEqual(crashes, [], 'a rule crashed');
       const cmp = compare(c, run.findings);
@@ -83,7 +83,7 @@ describe('fixture corpus quality bar (mission §6)', () => {
     let fn = 0;
     for (const c of loadCases(only)) {
       if (!ruleById(c.ruleId)) continue;
-      const cmp = compare(c, runCase(c).findings);
+      const cmp = compare(c, sharedRun(c).findings);
       tp += cmp.matched;
       fp += cmp.unexpected.length;
       fn += cmp.missing.length;

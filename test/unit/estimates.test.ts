@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { initParser } from '../../engine/sql/parser';
 import type { Finding } from '../../engine/types';
-import { type FixtureCase, loadCases, runCase } from '../harness';
+import { type FixtureCase, loadCases, sharedRun } from '../harness';
 
 const SOURCES = new Set(['code', 'config', 'default', 'schema', 'stats', 'measured']);
 
@@ -45,7 +45,7 @@ describe('estimates of every fixture finding', function () {
     let n = 0;
     const rules = new Set<string>();
     for (const c of cases) {
-      for (const f of runCase(c).findings) {
+      for (const f of sharedRun(c).findings) {
         n++;
         rules.add(f.ruleId);
         for (const p of problemsOf(f)) failures.push(`${c.ruleId}/${c.name} ${f.file}@${f.range.start}: ${p}`);

@@ -11,7 +11,7 @@ import { compareImpact, impactText, measuredSavingMs, savingMs, severityBySaving
 import { initParser } from '../../engine/sql/parser';
 import type { Estimate, Finding, Measured } from '../../engine/types';
 import { ruleIds } from '../../rules';
-import { loadCases, runCase } from '../harness';
+import { loadCases, sharedRun } from '../harness';
 
 const est = (currentMs: number, fixedMs: number): Estimate => ({ currentMs, fixedMs, assumptions: [], summary: '' });
 const measured = (calls: number, meanMs: number): Measured => ({ calls, meanMs, totalMs: calls * meanMs, rows: calls, matchedBy: 'fingerprint' });
@@ -71,7 +71,7 @@ describe('no warning whose estimated saving is under minSavingMs (every fixture 
     let infos = 0;
     const bad: string[] = [];
     for (const c of loadCases()) {
-      for (const f of runCase(c).findings) {
+      for (const f of sharedRun(c).findings) {
         n++;
         const min = c.project.config.minSavingMs;
         if (f.severity !== 'info' && savingMs(f.estimate) < min) bad.push(`${c.ruleId}/${c.name}: ${f.severity} saving ${savingMs(f.estimate)} ms`);
