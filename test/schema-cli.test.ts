@@ -1,30 +1,38 @@
 /**
- * The real `querylens` command on projects made in the temp directory, for what depends on where
+ * The `querylens` command on projects made in the temp directory, for what depends on where
  * the schema comes from: `querylens schema`, monorepos (a service never sees a sibling's schema,
  * `--fix` writes only inside the owning package), the missing-schema problem, and the project root
- * outside git.
+ * outside git. Runs in-process through `main(argv, io)`, the function bin/querylens.js calls (the
+ * spawned smoke tests are in cli.test.ts); `--concurrency 2` threads run the worker bundle
+ * (dist/lint-worker.js, rebuilt when a source is newer), as the CLI does.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { main } from '../cli/main';
+import { ensureBundles } from './bundles';
 import { makeProject } from './temp-project';
 
 const repo = path.join(__dirname, '..');
-const bin = path.join(repo, 'bin', 'querylens.js');
 const temps: string[] = [];
 
 function project(files: Record<string, string>, parent = os.tmpdir()): string {
   return makeProject(files, temps, 'querylens-schema-', parent);
 }
 
-function ql(cwd: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.NO_COLOR;
-  delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, env, encoding: 'utf8', timeout: 60000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `querylens …` in this process, as bin/querylens.js runs it, with the output captured. */
+async function ql(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    cwd,
+    env: {},
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    workerScript: path.join(repo, 'dist', 'lint-worker.js'),
+  });
+  return { code, stdout, stderr };
 }
 
 interface LintJson {
@@ -57,8 +65,9 @@ const MONOREPO = {
 };
 
 before(function () {
+  // The worker bundle the --concurrency case runs: rebuilt only when a source is newer (npm test has just built it).
   this.timeout(120000);
-  execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'pipe' });
+  ensureBundles();
 });
 
 after(() => {
@@ -66,14 +75,14 @@ after(() => {
 });
 
 describe('querylens schema', () => {
-  it('prints tables, columns, indexes and foreign keys with where each was defined, and the sources in order (stylish)', () => {
+  it('prints tables, columns, indexes and foreign keys with where each was defined, and the sources in order (stylish)', async () => {
     const dir = project({
       'package.json': '{ "name": "app" }',
       'db/migrations/001_init.sql': 'CREATE TABLE teams (id int PRIMARY KEY);\nCREATE TABLE users (id int PRIMARY KEY, team_id int REFERENCES teams (id), email text);\n',
       'db/migrations/002_email.sql': 'CREATE UNIQUE INDEX users_email ON users (email);\n',
       'src/schema.ts': "import { pgTable, integer, text, index } from 'drizzle-orm/pg-core';\nexport const events = pgTable('events', { id: integer('id').primaryKey(), kind: text('kind') }, (t) => [index('events_kind_idx').on(t.kind)]);\n",
     });
-    const r = ql(dir, ['schema']);
+    const r = await ql(dir, ['schema']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Schema of \.: 3 tables, 5 indexes, 1 foreign keys$/m);
     const sources = r.stdout.indexOf('Sources, in the order applied (3):');
@@ -85,9 +94,9 @@ describe('querylens schema', () => {
     assert.match(r.stdout, /foreign key users_team_id_fkey \(team_id\) → public\.teams \(id\) {2}db\/migrations\/001_init\.sql:2/);
   });
 
-  it('--format json gives the same model as data', () => {
+  it('--format json gives the same model as data', async () => {
     const dir = project({ 'migrations/1.sql': 'CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a) WHERE a > 0;\n' });
-    const r = ql(dir, ['schema', '.', '--format', 'json']);
+    const r = await ql(dir, ['schema', '.', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const data = JSON.parse(r.stdout);
     assert.deepEqual(data.counts, { tables: 1, indexes: 2, foreignKeys: 0 });
@@ -103,42 +112,42 @@ describe('querylens schema', () => {
     );
   });
 
-  it('in a monorepo, shows the schema of the package that owns the path', () => {
+  it('in a monorepo, shows the schema of the package that owns the path', async () => {
     const dir = project(MONOREPO);
-    const auth = JSON.parse(ql(dir, ['schema', 'services/auth', '--format', 'json']).stdout);
+    const auth = JSON.parse((await ql(dir, ['schema', 'services/auth', '--format', 'json'])).stdout);
     assert.deepEqual(auth.packages, ['services/auth']);
     assert.deepEqual(auth.tables[0].indexes.map((i: { name: string }) => i.name), ['users_pkey']);
-    const web = JSON.parse(ql(dir, ['schema', 'packages/web/src/accounts.ts', '--format', 'json']).stdout);
+    const web = JSON.parse((await ql(dir, ['schema', 'packages/web/src/accounts.ts', '--format', 'json'])).stdout);
     assert.deepEqual(web.packages, ['packages/db']);
     assert.deepEqual(web.tables.map((t: { name: string }) => t.name), ['accounts']);
   });
 
-  it('names the path and exits 2 for a path that does not exist, and for a bad format', () => {
+  it('names the path and exits 2 for a path that does not exist, and for a bad format', async () => {
     const dir = project({ 'a.sql': 'SELECT 1;\n' });
-    const r = ql(dir, ['schema', 'nope']);
+    const r = await ql(dir, ['schema', 'nope']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nope: no such file or directory/);
-    const f = ql(dir, ['schema', '--format', 'xml']);
+    const f = await ql(dir, ['schema', '--format', 'xml']);
     assert.equal(f.code, 2);
     assert.match(f.stderr, /unknown format "xml" for schema/);
   });
 });
 
 describe('querylens lint in a monorepo', () => {
-  it('each service is linted against its own schema; a package without one uses the schema of the package it depends on', () => {
+  it('each service is linted against its own schema; a package without one uses the schema of the package it depends on', async () => {
     const dir = project(MONOREPO);
-    const r = ql(dir, ['lint', '--format', 'json']);
+    const r = await ql(dir, ['lint', '--format', 'json']);
     const out = JSON.parse(r.stdout) as LintJson;
     const unindexed = out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file).sort();
     // billing has the index, auth does not: auth's finding stays although a sibling indexes users.email.
     assert.deepEqual(unindexed, ['packages/web/src/accounts.ts', 'services/auth/src/users.ts']);
     // Worker threads and the cache (cold, then warm) see the same schemas, package by package.
-    assert.equal(ql(dir, ['lint', '--format', 'json', '--concurrency', '2']).stdout, r.stdout);
-    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
-    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
+    assert.equal((await ql(dir, ['lint', '--format', 'json', '--concurrency', '2'])).stdout, r.stdout);
+    assert.equal((await ql(dir, ['lint', '--format', 'json', '--cache'])).stdout, r.stdout);
+    assert.equal((await ql(dir, ['lint', '--format', 'json', '--cache'])).stdout, r.stdout);
   });
 
-  it('tsconfig.json paths into a workspace package link it like a dependency, also beside schema sources of its own (comments and trailing commas allowed); paths inside the package do not', () => {
+  it('tsconfig.json paths into a workspace package link it like a dependency, also beside schema sources of its own (comments and trailing commas allowed); paths inside the package do not', async () => {
     const dir = project({
       ...MONOREPO,
       'packages/app/package.json': JSON.stringify({ name: 'app' }),
@@ -150,39 +159,39 @@ describe('querylens lint in a monorepo', () => {
       'packages/site/tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@/*': ['./src/*'] } } }),
       'packages/site/src/accounts.ts': QUERY('accounts'),
     });
-    const r = ql(dir, ['lint', '--format', 'json']);
+    const r = await ql(dir, ['lint', '--format', 'json']);
     const out = JSON.parse(r.stdout) as LintJson;
     const unindexed = out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file).sort();
     assert.deepEqual(unindexed, ['packages/app/src/accounts.ts', 'packages/web/src/accounts.ts', 'services/auth/src/users.ts']);
     const missing = out.problems.filter((p) => p.kind === 'schema' && /no database schema found/.test(p.message)).map((p) => p.file);
     assert.ok(missing.some((f) => f.startsWith('packages/site/')), JSON.stringify(out.problems));
     assert.ok(!missing.some((f) => f.startsWith('packages/app/')), JSON.stringify(out.problems));
-    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
-    assert.equal(ql(dir, ['lint', '--format', 'json', '--cache']).stdout, r.stdout);
+    assert.equal((await ql(dir, ['lint', '--format', 'json', '--cache'])).stdout, r.stdout);
+    assert.equal((await ql(dir, ['lint', '--format', 'json', '--cache'])).stdout, r.stdout);
   });
 
-  it('--fix writes the index migration into the owning package only', () => {
+  it('--fix writes the index migration into the owning package only', async () => {
     const dir = project(MONOREPO);
-    ql(dir, ['lint', 'services/auth', '--fix']);
+    await ql(dir, ['lint', 'services/auth', '--fix']);
     assert.ok(fs.existsSync(path.join(dir, 'services/auth/migrations/002_add_idx_users_email.sql')));
     assert.deepEqual(fs.readdirSync(path.join(dir, 'services/billing/migrations')), ['001_init.sql']);
     assert.ok(!fs.existsSync(path.join(dir, 'migrations')));
   });
 
-  it('code that runs queries with no schema to read gets one problem per package naming the silent rules', () => {
+  it('code that runs queries with no schema to read gets one problem per package naming the silent rules', async () => {
     const dir = project(MONOREPO);
-    const out = JSON.parse(ql(dir, ['lint', '--format', 'json']).stdout) as LintJson;
+    const out = JSON.parse((await ql(dir, ['lint', '--format', 'json'])).stdout) as LintJson;
     const missing = out.problems.filter((p) => p.kind === 'schema' && p.message.startsWith('no database schema found'));
     assert.deepEqual(missing.map((p) => p.file), ['tools/report.ts']);
     assert.match(missing[0].message, /unindexed-predicate stays silent/);
     assert.match(missing[0].message, /"schema": \{ "sources"/);
     // The same project with a schema source for the tool: no such problem.
     const ok = project({ ...MONOREPO, 'tools/migrations/001.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text);\n' });
-    const out2 = JSON.parse(ql(ok, ['lint', '--format', 'json']).stdout) as LintJson;
+    const out2 = JSON.parse((await ql(ok, ['lint', '--format', 'json'])).stdout) as LintJson;
     assert.ok(!out2.problems.some((p) => p.message.startsWith('no database schema found')));
   });
 
-  it('outside git, linting one project among siblings reads no sibling schema', () => {
+  it('outside git, linting one project among siblings reads no sibling schema', async () => {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'querylens-siblings-'));
     temps.push(parent);
     for (const [name, index] of [
@@ -199,9 +208,9 @@ describe('querylens lint in a monorepo', () => {
         fs.writeFileSync(path.join(parent, name, rel), text);
       }
     }
-    const out = JSON.parse(ql(parent, ['lint', 'one', '--format', 'json']).stdout) as LintJson;
+    const out = JSON.parse((await ql(parent, ['lint', 'one', '--format', 'json'])).stdout) as LintJson;
     assert.deepEqual(out.findings.filter((f) => f.ruleId === 'unindexed-predicate').map((f) => f.file), ['one/src/q.ts']);
-    const schema = JSON.parse(ql(parent, ['schema', 'one', '--format', 'json']).stdout);
+    const schema = JSON.parse((await ql(parent, ['schema', 'one', '--format', 'json'])).stdout);
     assert.deepEqual(schema.sources, ['one/migrations/001.sql']);
   });
 });
