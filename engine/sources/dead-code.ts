@@ -4,9 +4,10 @@
  * or the body of a function nothing in the project references.
  *
  * "Nothing references it" is decided by name, conservatively: a class method (no decorators — a decorator is a
- * framework entry point —, its class extending and implementing nothing — a framework may call an override or
- * an interface method by name —, no `this[expr]` dispatch in its file, and, when the class is exported, its
- * package marked `"private": true`, so no other package calls it), or a function or `const` arrow that is not
+ * framework entry point —, no `this[expr]` dispatch in its file, and either private — `private`/`#name`: only its own
+ * class calls it — or its class extending and implementing nothing — a framework may call an override or an interface
+ * method by name — and, when the class is exported, its package marked `"private": true`, so no other package calls
+ * it), or a function or `const` arrow that is not
  * exported, whose name occurs in no project file except as its own declaration, a reference from inside its own
  * body, another class's member of the same name, `this.<name>` inside another class with no base class, or
  * `<name>.name` (the method's name for a log line). Any other occurrence — a call, the function handed on as a
@@ -90,9 +91,13 @@ function privatePackage(project: ProjectServices, file: string): boolean {
 function entryPoint(project: ProjectServices, file: string, sf: ts.SourceFile, c: Container): boolean {
   if (hasModifier(c.node, ts.SyntaxKind.ExportKeyword) || hasModifier(c.node, ts.SyntaxKind.DefaultKeyword)) return true;
   if (!c.cls) return false;
-  if (hasDecorators(c.node) || c.cls.heritageClauses?.length || hasModifier(c.node, ts.SyntaxKind.AbstractKeyword)) return true;
+  if (hasDecorators(c.node) || hasModifier(c.node, ts.SyntaxKind.AbstractKeyword)) return true;
   // `this[name]()`: a method picked at run time.
   if (/\bthis\s*\[(?!\s*['"`\d])/.test(sf.text)) return true;
+  // A private method (`private` or `#name`) is called only by its own class's code: an interface or base class does not
+  // name it (a framework calls `onModuleInit`, not the helper it forgot to call), nor does another package.
+  if (hasModifier(c.node, ts.SyntaxKind.PrivateKeyword) || ts.isPrivateIdentifier(c.nameNode)) return false;
+  if (c.cls.heritageClauses?.length) return true;
   const exported = hasModifier(c.cls, ts.SyntaxKind.ExportKeyword);
   return exported && !privatePackage(project, file);
 }
