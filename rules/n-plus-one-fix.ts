@@ -144,7 +144,11 @@ export function loopChangesData(ctx: RuleContext, site: QuerySite, scope: Iterat
   const visit = (n: ts.Node): void => {
     if (changes) return;
     // A helper the loop calls that writes the same data (its sites, in any file).
-    if (ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end) && !inKnown(n) && graph.queriesOfCall(ctx.file.path, n)?.reached.some((r) => r.site.kind !== 'read' && sameData(r.site))) changes = true;
+    // Or one that polls the same data (reads it, waiting between reads: a change made elsewhere, a worker's, is
+    // awaited; a read hoisted before the loop would see the rows before it).
+    const called = ts.isCallExpression(n) && (n.getStart() < site.range.start || n.getStart() >= site.range.end) && !inKnown(n) ? graph.queriesOfCall(ctx.file.path, n) : undefined;
+    if (called?.reached.some((r) => r.site.kind !== 'read' && sameData(r.site))) changes = true;
+    if (called?.reached.some((r) => sameData(r.site)) && /\b(setTimeout|sleep|delay)\s*\(/.test(called.target.node.getText())) changes = true;
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.expression.getText() === coll && !setsOwnKey(scope, n, coll) && /^(push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin|set|add|delete|clear)$/.test(n.expression.name.text)) changes = true;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && n.left.getText() === coll) changes = true;
     ts.forEachChild(n, visit);
@@ -553,9 +557,11 @@ export interface ReadHoist {
   keysExpr: string;
   /**
    * The keys mapped from the collection (`keysExpr` is `list.map((param) => key)`): where the batched form takes no
-   * null key (Batched.nonNullKeys), `list.flatMap((param) => key ?? [])` — a null key finds no row one by one either.
+   * null key (Batched.nonNullKeys), or the loop skips an element whose key is absent (`guarded`: `if (!el.key)
+   * continue;`, where the list would hold the skipped nulls a typed `in` refuses), `list.flatMap((param) => key ?? [])`
+   * — a null key finds no row one by one either.
    */
-  mapped?: { list: string; param: string; key: string };
+  mapped?: { list: string; param: string; key: string; guarded?: boolean };
   lookup: string;
   /** The expression in the loop that the Map lookup replaces (the query itself, or a helper's call). */
   target: ts.Node;
@@ -701,7 +707,8 @@ export function clientSyntax(ctx: RuleContext, node: ts.Node): ts.Node | undefin
 
 export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const { site, query: node, key, scope, anchor, coll, sf } = h;
-  if (mayBeAbsentKey(sf, key)) return undefined;
+  // A key the loop tests for absence before the query (`if (!el.key) continue;`) is never absent there.
+  if (mayBeAbsentKey(sf, key) && !h.mapped?.guarded) return undefined;
   const adapter = adapterOf(site.library);
   const text = ctx.file.text;
   const lineStart = text.lastIndexOf('\n', anchor.stmt.getStart() - 1) + 1;
@@ -742,7 +749,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const rowKey = keyText(rowField);
   const k = h.lookup;
   const lookupKey = keyText(k);
-  const keysExpr = b.nonNullKeys && h.mapped ? `${h.mapped.list}.flatMap((${h.mapped.param}) => ${h.mapped.key} ?? [])` : h.keysExpr;
+  const keysExpr = (b.nonNullKeys || h.mapped?.guarded) && h.mapped ? `${h.mapped.list}.flatMap((${h.mapped.param}) => ${h.mapped.key} ?? [])` : h.keysExpr;
   const lines: string[] = [];
   let rowsExpr: string;
   const sibling = h.sibling?.(b, keysExpr);

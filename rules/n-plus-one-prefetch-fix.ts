@@ -247,6 +247,27 @@ export function keyMayThrowSkipped(scope: IterationScope, node: ts.Node, keyText
 }
 
 /**
+ * Does the loop body leave the iteration, before the query, for an element whose key is absent: a statement of its
+ * top level `if (!key) continue;` (or `key == null`, `=== null`, `=== undefined`; `continue` or `return`)? Then the
+ * query never runs with a missing key, whatever its declared type.
+ */
+export function absentKeySkipped(scope: IterationScope, node: ts.Node, keyText: string): boolean {
+  const body = scope.body;
+  if (!ts.isBlock(body)) return false;
+  const same = (e: ts.Expression): boolean => unparen(e).getText().replace(/\s+/g, '') === keyText.replace(/\s+/g, '');
+  const absentTest = (c: ts.Expression): boolean => {
+    c = unparen(c);
+    if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return same(c.operand);
+    if (!ts.isBinaryExpression(c) || !/^(==|===)$/.test(c.operatorToken.getText())) return false;
+    const absent = (e: ts.Expression): boolean => e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
+    return (same(c.left) && absent(unparen(c.right))) || (same(c.right) && absent(unparen(c.left)));
+  };
+  const leaves = (st: ts.Statement): boolean =>
+    ts.isContinueStatement(st) || ts.isReturnStatement(st) || (ts.isBlock(st) && st.statements.length > 0 && leaves(st.statements[st.statements.length - 1]));
+  return body.statements.some((st) => st.getEnd() <= node.getStart() && ts.isIfStatement(st) && !st.elseStatement && absentTest(st.expression) && leaves(st.thenStatement));
+}
+
+/**
  * Is `name` a `const` of the loop body's top level declared before anything that can leave the iteration
  * (`continue`, `break`, `return`, `throw`)? Then every element computes it, and mapping it over every element
  * throws only where the loop would have thrown too.
@@ -299,7 +320,7 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   const lookup = key.getText();
   const created = createdRows(ctx, site, scope);
   if (created === null) return undefined;
-  const mapped = keysExpr === list ? undefined : { list, param: el.param, key: keyText };
+  const mapped = keysExpr === list ? undefined : { list, param: el.param, key: keyText, guarded: absentKeySkipped(scope, node, key.getText()) };
   return hoistRead(ctx, { site, query: node, key, keysExpr, mapped, lookup, target: node, scope, anchor, coll, sf, created });
 }
 

@@ -60,8 +60,20 @@ export function keyPropAmong(obj: ts.Node | undefined, key: ts.Expression): { pr
   const { prop, field } = found;
   // `{ id: k, ...rest }` or `{ id: k, id: … }`: the later one may set the key's field again.
   const at = obj.properties.indexOf(prop);
-  if (obj.properties.some((p, i) => p !== prop && (propName(p) === field || (ts.isSpreadAssignment(p) && i > at)))) return undefined;
+  if (obj.properties.some((p, i) => p !== prop && (propName(p) === field || (ts.isSpreadAssignment(p) && i > at && spreadMaySet(p.expression, field))))) return undefined;
   return found;
+}
+
+/**
+ * Can a spread set `field`? Not one of object literals written out that never name it, also chosen by a condition
+ * (`...(toolsetId ? { toolsetId } : {})`, `...(flag && { status })`); anything else may.
+ */
+export function spreadMaySet(e: ts.Expression, field: string): boolean {
+  e = unparen(e);
+  if (ts.isConditionalExpression(e)) return spreadMaySet(e.whenTrue, field) || spreadMaySet(e.whenFalse, field);
+  if (ts.isBinaryExpression(e) && /^(&&|\|\||\?\?)$/.test(e.operatorToken.getText())) return (e.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken && spreadMaySet(e.left, field)) || spreadMaySet(e.right, field);
+  if (!ts.isObjectLiteralExpression(e)) return true;
+  return e.properties.some((p) => (ts.isSpreadAssignment(p) ? spreadMaySet(p.expression, field) : !p.name || ts.isComputedPropertyName(p.name) || propName(p) === field));
 }
 
 /** A removal of a chain's call with its dot: `q.limit(1)` → `q` (the call's `.limit(1)` part). */
