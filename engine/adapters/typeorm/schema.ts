@@ -12,7 +12,8 @@
  *
  * Migrations: classes implementing `up(queryRunner)`: `queryRunner.query("…SQL…")` goes through the SQL
  * parser; `createTable(new Table({…}))` (its `indices`, `foreignKeys`, `uniques`), `createIndex(t, new
- * TableIndex({…}))`, `addColumn`, `dropColumn`, `renameColumn`, `dropIndex`, `createForeignKey(s)`,
+ * TableIndex({…}))`, `addColumn`, `dropColumn`, `renameColumn`, `changeColumn` to a unique column (a
+ * `new TableColumn({ isUnique: true })`, or `col.clone()` with `isUnique = true`), `dropIndex`, `createForeignKey(s)`,
  * `createUniqueConstraint(s)` (a unique constraint is a unique index), `createPrimaryKey`, `dropTable`,
  * `renameTable` become events.
  */
@@ -427,6 +428,58 @@ function tableUnique(o: ts.ObjectLiteralExpression, table: TableName, values: Va
   return cols?.length ? { columns: cols, name: values.string(prop(o, 'name', values)) ?? typeormNames.unique(table.name, cols) } : undefined;
 }
 
+/** The body that holds `call` (the migration method's), searched for the statements that built a column variable. */
+function enclosingBody(call: ts.Node): ts.Node | undefined {
+  const fn = ts.findAncestor(call, (n) => ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n));
+  return fn && (ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) ? fn.body : undefined;
+}
+
+/** The declaration of variable `name` before `call` in its method, or undefined. */
+function declarationBefore(name: string, call: ts.Node): ts.Expression | undefined {
+  let found: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= call.pos) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && n.initializer) found = n.initializer;
+    ts.forEachChild(n, visit);
+  };
+  const body = enclosingBody(call);
+  if (body) visit(body);
+  return found;
+}
+
+/** The column a `changeColumn` argument names: a string, or a variable from `table.findColumnByName('x')` (or its `.clone()`). */
+function columnNameOf(e: ts.Expression | undefined, call: ts.Node, values: Values, depth = 0): string | undefined {
+  if (!e || depth > 4) return undefined;
+  const direct = values.string(e);
+  if (direct) return direct;
+  let u = unwrap(e);
+  if (ts.isNonNullExpression(u)) u = unwrap(u.expression);
+  if (ts.isIdentifier(u)) return columnNameOf(declarationBefore(u.text, call), call, values, depth + 1);
+  if (ts.isCallExpression(u) && ts.isPropertyAccessExpression(u.expression)) {
+    const m = u.expression.name.text;
+    if (m === 'findColumnByName') return values.string(u.arguments[0]);
+    if (m === 'clone') return columnNameOf(u.expression.expression, call, values, depth + 1);
+  }
+  return undefined;
+}
+
+/** A column variable handed to `changeColumn`: its name, and the last `v.isUnique = true|false` written before the call. */
+function changedColumn(e: ts.Expression | undefined, call: ts.Node, values: Values): { name?: string; unique?: boolean } | undefined {
+  const u = e && unwrap(e);
+  if (!u || !ts.isIdentifier(u)) return undefined;
+  let unique: boolean | undefined;
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= call.pos) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.name.text === 'isUnique' && ts.isIdentifier(n.left.expression) && n.left.expression.text === u.text) {
+      unique = values.boolean(n.right);
+    }
+    ts.forEachChild(n, visit);
+  };
+  const body = enclosingBody(call);
+  if (body) visit(body);
+  return { name: columnNameOf(u, call, values), unique };
+}
+
 /** The elements of a plural call's array argument (`createUniqueConstraints(t, [a, b])`), or the single argument. */
 function listArg(plural: boolean, arg: ts.Expression | undefined): (ts.Expression | undefined)[] {
   const a = arg && unwrap(arg);
@@ -517,6 +570,17 @@ function migrationCall(call: ts.CallExpression, runner: string, values: Values, 
     case 'dropColumn': {
       const name = values.string(args[1]) ?? values.string(prop(newOptions(args[1], values), 'name', values));
       if (table && name) events.push({ op: 'dropColumn', at, table, column: name, ifExists: true });
+      return;
+    }
+    case 'changeColumn': {
+      // `changeColumn(t, old, new)` with a unique new column: `new TableColumn({ name, isUnique: true })`, or a clone
+      // of the old one marked unique (`const u = col.clone(); u.isUnique = true`, `col = table.findColumnByName('x')`).
+      if (!table) return;
+      const o = newOptions(args[2], values);
+      const spec = o ? tableColumn(o, values) : undefined;
+      const cloned = spec ? undefined : changedColumn(args[2], call, values);
+      const name = spec?.name ?? cloned?.name ?? columnNameOf(args[1], call, values);
+      if (name && (spec?.unique ?? cloned?.unique)) events.push({ op: 'addUnique', at, table, columns: [name], name: typeormNames.unique(table.name, [name]) });
       return;
     }
     case 'renameColumn': {
