@@ -56,11 +56,26 @@ export function inlineBuilderRoot(chain: Chain, declarationOf: (id: ts.Identifie
     if (!head.steps.length || head.steps.length + steps.length > 60) return undefined;
     steps = [...head.steps, ...later, ...steps];
     root = head.root;
+    // `(cte ? builder.addCommonTableExpression(…) : builder).select(…)`: both branches the same builder, the one extended standing for it.
+    const branch = ts.isConditionalExpression(root) ? sameBuilderBranches(root) : undefined;
+    if (branch) {
+      steps = [...branch.steps, ...steps];
+      root = branch.root;
+    }
     if (!ts.isIdentifier(root) || value(root) !== undefined) break;
   }
   // `this.db.db.selectFrom(…)`: provenance reads `this.x` without a value for `this` itself.
   if (root === chain.root || (rootGatesChain(root) && value(root) === undefined)) return undefined;
   return { root, steps };
+}
+
+/** A conditional whose branches are one variable and a chain extending that variable: that chain. */
+function sameBuilderBranches(e: ts.ConditionalExpression): Chain | undefined {
+  const a = decomposeChain(e.whenTrue);
+  const b = decomposeChain(e.whenFalse);
+  if (!ts.isIdentifier(a.root) || !ts.isIdentifier(b.root) || a.root.text !== b.root.text) return undefined;
+  if (a.steps.length && b.steps.length) return undefined;
+  return a.steps.length ? a : b;
 }
 
 /** The argument a call hands back as its result (a pass-through helper), when the callee's declared types say so. */
@@ -142,7 +157,7 @@ export type Target = (call: ts.CallExpression) => { file: string; node: ts.Signa
  * the returned chain, its root a parameter replaced by the caller's argument, with the caller's remaining steps,
  * and the file the helper is written in (its nodes are resolved by that file's provenance: `from`).
  */
-export function inlineReturnedBuilder(chain: Chain, path: string, target: Target): (Chain & { from: string }) | undefined {
+export function inlineReturnedBuilder(chain: Chain, path: string, target: Target, held?: Held): (Chain & { from: string }) | undefined {
   const k = chain.steps.findIndex((s) => s.call);
   const call = k >= 0 ? chain.steps[k].call : undefined;
   // The caller extends or runs what the helper returns (`.where(…).execute()`); a bare `await helper()` is the helper's own site.
@@ -150,8 +165,10 @@ export function inlineReturnedBuilder(chain: Chain, path: string, target: Target
   const t = target(call);
   if (!t) return undefined;
   const returned = returnedExpression(t.node);
-  if (!returned || !(ts.isCallExpression(returned) || ts.isPropertyAccessExpression(returned))) return undefined;
-  const inner = decomposeChain(returned);
+  if (!returned) return undefined;
+  // `let query = m.createQueryBuilder()…; if (x) query = query.where(…); return query;`: the chain the variable holds.
+  const inner = ts.isIdentifier(returned) ? held?.(returned, t.file) : ts.isCallExpression(returned) || ts.isPropertyAccessExpression(returned) ? decomposeChain(returned) : undefined;
+  if (!inner) return undefined;
   if (!inner.steps.some((s) => s.call) || inner.steps.length + chain.steps.length > 60) return undefined;
   let root = inner.root;
   // The helper's parameter stands for the caller's argument (`statusQuery(this.db.db)`).
@@ -165,6 +182,9 @@ export function inlineReturnedBuilder(chain: Chain, path: string, target: Target
   }
   return { root, steps: [...inner.steps, ...chain.steps.slice(k + 1)], from: t.file };
 }
+
+/** The builder chain a variable of the helper's file (`file`) holds where the helper returns it, read as `inlineBuilderRoot` reads one. */
+export type Held = (id: ts.Identifier, file: string) => Chain | undefined;
 
 /** The one expression a function returns: an arrow's expression body, or its only `return`. */
 function returnedExpression(fn: ts.SignatureDeclaration): ts.Expression | undefined {

@@ -529,7 +529,7 @@ function siteFor(
   const viaVariable = inlined ? chainSite(project, path, inlined, outer, resolve, value) : undefined;
   if (viaVariable) return viaVariable;
   // A builder returned by a helper: `this.baseQuery().where(…).execute()`, or one imported from another file.
-  const returned = inlineReturnedBuilder(inlined ?? chain, path, target);
+  const returned = inlineReturnedBuilder(inlined ?? chain, path, target, (id, file) => heldChain(project, path, id, file, declarationOf, value, passes));
   if (!returned) return undefined;
   if (returned.from === path) return chainSite(project, path, returned, outer, resolve, value);
   // The helper's nodes are another file's: its provenance resolves them, the caller's the rest.
@@ -566,6 +566,36 @@ function siteFor(
   };
   const { limitAt: _l, ...rest } = crossSite;
   return { ...rest, filters: crossSite.filters.map(here), orderBy: crossSite.orderBy.map(here) };
+}
+
+/**
+ * The chain a helper's variable holds where the helper returns it (`return query;` after
+ * `let query = (manager || this._connection).createQueryBuilder()…` and its reassignments), read by the
+ * provenance of the helper's file.
+ */
+function heldChain(
+  project: ProjectServices,
+  path: string,
+  id: ts.Identifier,
+  file: string,
+  declarationOf: (id: ts.Identifier) => ts.Node | undefined,
+  value: (e: ts.Expression) => Value | undefined,
+  passes: Passes,
+): Chain | undefined {
+  if (file === path) return inlineBuilderRoot({ root: id, steps: [] }, declarationOf, value, passes);
+  const sf = ts.findAncestor(id, ts.isSourceFile);
+  if (!sf) return undefined;
+  try {
+    const other = fileProvenance(project, file, sf.text, sf);
+    return inlineBuilderRoot(
+      { root: id, steps: [] },
+      (x) => other.declarationOf(x),
+      (e) => other.value(e),
+      (e) => passedThrough(other, e),
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /**

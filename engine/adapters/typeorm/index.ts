@@ -2,8 +2,9 @@
  * TypeORM (`typeorm`, `@nestjs/typeorm`): a `DataSource`/`Connection` is a client, an `EntityManager` or
  * `Repository<User>` a repository (`ds.getRepository(User)`, `ds.manager`, `@InjectRepository(User)`);
  * Repository/EntityManager methods run at once, a QueryBuilder only at getMany/getOne/getRawMany/
- * getRawOne/getCount/getManyAndCount/getExists/execute/stream. Entities name their tables with
- * `@Entity('name')` (snake_case of the class by default).
+ * getRawOne/getCount/getManyAndCount/getExists/execute/stream (an insert or update builder names its table in
+ * `into(…)`/`update(…)`). Entities name their tables with `@Entity('name')` (snake_case of the class by default); an
+ * active-record entity (`extends BaseEntity`) is a repository of itself and its objects are rows (`user.save()`).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import { typeormSchemaReader } from './schema';
@@ -48,7 +49,7 @@ const BUILDER_RUNS = new Set(['getMany', 'getOne', 'getOneOrFail', 'getRawMany',
 /** QueryBuilder joins: the alias is the second argument (`leftJoinAndSelect('orgs.aclRules', 'acl_rules')`), the third for the AndMap forms. */
 const JOINS = /^(left|inner)Join(AndSelect)?$|^(left|inner)JoinAndMap(One|Many)$/;
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string; opaque: boolean } {
+function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string; opaque: boolean; conditional: boolean } {
   // Aliases: the root's (`from(Organization, 'orgs')`, `createQueryBuilder(User, 'u')`) and the joined tables'.
   let root: string | undefined;
   const joined = new Set<string>();
@@ -72,6 +73,8 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
   let selects: string[] | '*' | undefined = '*';
   let entity: string | undefined;
   let tableName: string | undefined;
+  // `.from(cte ? FilteredDocument : Document, 'docs')`: a statement on a table chosen at run time.
+  let conditional = false;
   for (const s of steps) {
     if (!s.call) continue;
     const a0 = s.call.arguments[0];
@@ -99,6 +102,12 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         }
         break;
       }
+      // `insert().into(T).values(rows.map(…))`: one statement for every row.
+      case 'values': {
+        const v = a0 && unparen(a0);
+        if (v && (ts.isArrayLiteralExpression(v) || (ts.isCallExpression(v) && ts.isPropertyAccessExpression(v.expression) && /^(map|flatMap)$/.test(v.expression.name.text)))) batched = true;
+        break;
+      }
       case 'whereInIds':
         batched = true;
         if (a0) filters.push(withValue({ column: 'id', range: rangeOf(a0), op: 'in' }, a0));
@@ -124,9 +133,14 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
         }
         break;
       }
-      case 'from': {
-        if (a0 && ts.isIdentifier(a0)) entity = a0.text;
-        else tableName = stringValue(a0);
+      case 'from':
+      // `insert().into(Share)` / `.into('group_users')`, `update(Document)`: the table an insert or update writes.
+      case 'into':
+      case 'update': {
+        const t = a0 && unparen(a0);
+        if (t && ts.isIdentifier(t)) entity = t.text;
+        else if (t && ts.isConditionalExpression(t)) conditional = true;
+        else if (t) tableName = stringValue(t);
         break;
       }
       case 'createQueryBuilder': {
@@ -135,10 +149,36 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
       }
     }
   }
-  return { filters, orderBy, limit, batched, selects, entity, tableName, opaque };
+  return { filters, orderBy, limit, batched, selects, entity, tableName, opaque, conditional };
 }
 
-function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | undefined {
+/** Methods an active-record entity (`class User extends BaseEntity`) runs on itself: `user.save()`, `doc.remove()`. */
+const ROW_WRITES = new Set(['save', 'remove', 'softRemove', 'recover']);
+
+function interpretRow({ steps, binding }: ChainQuery): SiteDraft | undefined {
+  const first = steps[0];
+  if (!first.call || steps.length !== 1 || (!ROW_WRITES.has(first.name) && first.name !== 'reload')) return undefined;
+  const read = first.name === 'reload';
+  return {
+    library: 'typeorm',
+    operation: first.name,
+    executes: true,
+    kind: read ? 'read' : 'write',
+    entity: binding.entity,
+    selects: read ? '*' : undefined,
+    // By the entity's primary key, whatever its column is called.
+    filters: [],
+    opaqueFilter: true,
+    orderBy: [],
+    limit: read ? 1 : undefined,
+    batched: false,
+    node: first.call,
+  };
+}
+
+function interpret(q: ChainQuery): SiteDraft | undefined {
+  const { steps, last, binding } = q;
+  if (binding.role === 'row') return interpretRow(q);
   const first = steps[0];
   if ((binding.role === 'repository' || binding.role === 'client') && first.call && (READS.has(first.name) || WRITES.has(first.name)) && steps.length === 1) {
     const args = first.call.arguments;
@@ -179,7 +219,7 @@ function interpret({ steps, last, binding, runs }: ChainQuery): SiteDraft | unde
   if (BUILDER_RUNS.has(last.name) && last.call) {
     const qb = builderInfo(steps);
     const entity = qb.entity ?? binding.entity;
-    if (!entity && !qb.tableName) return undefined;
+    if (!entity && !qb.tableName && !qb.conditional) return undefined;
     const write = steps.some((s) => /^(insert|update|delete|softDelete)$/.test(s.name));
     return {
       library: 'typeorm',
@@ -350,6 +390,9 @@ const ENTITY_LISTENERS: Record<string, string[]> = {
 };
 
 function batchAdvice(site: QuerySite): string {
+  // A QueryBuilder insert or update (`insert().into(T).values(row).execute()`).
+  if (site.kind === 'write' && site.operation === 'execute')
+    return 'write every row in one statement (`insert().values(rows)`, or `update()` with `where(\'id IN (:...ids)\')`)';
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
   return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
 }
@@ -428,7 +471,8 @@ export const typeorm: Adapter<'typeorm'> = {
       if (decorator === 'InjectEntityManager') return bind('typeorm', 'repository', origin);
       return undefined;
     },
-    modelClass: never,
+    // Active-record entities: `class User extends BaseEntity` is a repository of itself (`User.findOne(…)`), its objects rows (`user.save()`).
+    modelClass: (baseExport) => baseExport === 'BaseEntity',
   },
   sql: {
     sink: (b, method) => ((b.role === 'client' || b.role === 'repository') && method === 'query' ? 'text' : undefined),
