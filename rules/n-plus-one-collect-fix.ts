@@ -49,7 +49,7 @@ import { adapterOf } from '../engine/adapters';
 import { chainCalls, keyExpression, methodOf, unparen, whole } from '../engine/adapters/kit/fix';
 import type { RuleContext } from '../engine/context';
 import { CallGraph, findNode } from '../engine/sources/call-graph';
-import { collectionFirstCallback, type IterationScope } from '../engine/sources/iteration';
+import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
@@ -217,15 +217,39 @@ export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.Cal
   while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
   if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return undefined;
   const stmt = e.parent.parent;
-  const anchor = anchorStatement(scope);
+  const anchor = anchorStatement(scope) ?? nestedAnchor(scope);
   // A loop statement; or an awaited statement whose value is unused that runs every element's callback to its end
   // before it completes (`await pMap(xs, cb)`, `await Promise.all(xs.map(cb))`): the statement after it sees every push.
   const callback = scope.kind === 'callback';
-  if (!anchor || (callback ? !awaitedRunner(scope, anchor.stmt) : anchor.stmt !== scope.node)) return undefined;
+  if (!anchor || (callback ? !awaitedRunner(scope, anchor.stmt) : anchor.stmt !== scope.node && anchor.stmt !== outerLoopOf(scope))) return undefined;
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
   if (perElementErrorHandling(call, scope) || leavesLoop(scope.body, callback)) return undefined;
   if (otherQueries(ctx, site, scope, own, call)) return undefined;
   return { stmt, anchor };
+}
+
+/**
+ * The `for…of` loop whose body is `scope`'s loop alone (`for (const level of levels) { for (const wf of level.workflows)
+ * { … } }`): the rows of both loops can be collected around the outer one, one statement for all.
+ */
+function outerLoopOf(scope: IterationScope): ts.ForOfStatement | undefined {
+  if (scope.kind !== 'for-of' || !ts.isForOfStatement(scope.node)) return undefined;
+  let inner: ts.Node = scope.node;
+  const p = inner.parent;
+  if (ts.isBlock(p)) {
+    if (p.statements.length !== 1) return undefined;
+    inner = p;
+  }
+  const outer = inner.parent;
+  return ts.isForOfStatement(outer) && outer.statement === inner && !outer.awaitModifier ? outer : undefined;
+}
+
+/** anchorStatement for the outer loop of a perfectly nested pair (outerLoopOf). */
+function nestedAnchor(scope: IterationScope): ReturnType<typeof anchorStatement> {
+  const outer = outerLoopOf(scope);
+  if (!outer) return undefined;
+  const outerScope = enclosingIterations(scope.node).find((s) => s.node === outer);
+  return outerScope && outerScope.kind === 'for-of' ? anchorStatement(outerScope) : undefined;
 }
 
 function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope): Placed | undefined {
@@ -237,7 +261,8 @@ function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const { stmt, anchor } = m;
   const root = chainRoot(node.expression);
   const inTx = !!root && !ts.isSourceFile(anchor.fn) && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
-  return { call: node, stmt, fn: anchor.fn, loop: scope.node, around: anchor.stmt, inTx };
+  // Around a nested pair the outer loop's names are per element too.
+  return { call: node, stmt, fn: anchor.fn, loop: anchor.stmt === scope.node ? scope.node : anchor.stmt, around: anchor.stmt, inTx };
 }
 
 /** What the loop pushes, the array's name, and the one statement after the loop. */
