@@ -19,7 +19,8 @@
  * Each row is still computed in its iteration, so anything the row reads keeps its value. Offered where the
  * order of the writes cannot be observed: the loop runs no other write and no read of the written table (or of
  * a table not known), neither written there nor through a helper — reads of other tables see the same rows
- * either way; the write's result is unused; (one exception: the other write of the same table touches one row by its
+ * either way; the write's result is unused (or, RETURNING rows, only spread onto a list declared outside the loop by
+ * the next statement: spreadIntoOuter); (one exception: the other write of the same table touches one row by its
  * primary key and one of the two is an insert leaving that key to its default — disjointWrites: no order of the two
  * can make them meet, as in a sync that updates the rows it found and creates the rest); the write sits in the loop's own function (not a closure); the loop
  * body never returns (which would skip the statement after the loop); no failure is handled per element.
@@ -198,13 +199,16 @@ export function collectWriteFix(ctx: RuleContext, site: QuerySite, node: ts.Node
 /** The loop and the write statement, when the write can move out of it; whether it runs in one transaction. */
 interface Placed {
   call: ts.CallExpression;
-  stmt: ts.ExpressionStatement;
+  /** `await <call>;`, or `const rows = await <call>;` (spreadInto). */
+  stmt: ts.ExpressionStatement | ts.VariableStatement;
   fn: ts.FunctionLikeDeclaration | ts.SourceFile;
   /** The loop statement, or the callback (its names are per element). */
   loop: ts.Node;
   /** The statement the collected array is declared before and written after. */
   around: ts.Statement;
   inTx: boolean;
+  /** The write's returned rows were spread onto a list outside the loop (spreadIntoOuter): that list and its push. */
+  spreadInto?: { target: string; push: ts.ExpressionStatement };
 }
 
 /**
@@ -217,6 +221,12 @@ export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.Cal
   while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
   if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return undefined;
   const stmt = e.parent.parent;
+  const anchor = movableAt(ctx, site, call, scope, stmt, own);
+  return anchor ? { stmt, anchor } : undefined;
+}
+
+/** The checks of movableStatement for the statement `stmt` holding `call`: the loop's anchor, or undefined. */
+function movableAt(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, stmt: ts.Statement, own?: ts.Node): NonNullable<ReturnType<typeof anchorStatement>> | undefined {
   const anchor = anchorStatement(scope) ?? nestedAnchor(scope);
   // A loop statement; or an awaited statement whose value is unused that runs every element's callback to its end
   // before it completes (`await pMap(xs, cb)`, `await Promise.all(xs.map(cb))`): the statement after it sees every push.
@@ -225,7 +235,40 @@ export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.Cal
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
   if (perElementErrorHandling(call, scope) || leavesLoop(scope.body, callback)) return undefined;
   if (otherQueries(ctx, site, scope, own, call)) return undefined;
-  return { stmt, anchor };
+  return anchor;
+}
+
+/**
+ * `const rows = await <insert … returning>; out.push(...rows);` as two consecutive statements of the loop body, `rows`
+ * read nowhere else, `out` declared outside the loop: the returned rows only join `out`, so one multi-row INSERT …
+ * RETURNING after the loop can push them all (in the order of the rows, as the loop pushed them).
+ */
+function spreadIntoOuter(call: ts.CallExpression, scope: IterationScope): { stmt: ts.VariableStatement; push: ts.ExpressionStatement; target: string } | undefined {
+  if (!chainCalls(call).some((c) => methodOf(c) === 'returning')) return undefined;
+  let e: ts.Node = call;
+  while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
+  const decl = e.parent.parent;
+  if (!ts.isAwaitExpression(e.parent) || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || !ts.isVariableDeclarationList(decl.parent) || decl.parent.declarations.length !== 1) return undefined;
+  const stmt = decl.parent.parent;
+  const body = scope.body;
+  if (!ts.isVariableStatement(stmt) || !ts.isBlock(body) || stmt.parent !== body) return undefined;
+  const push = body.statements[body.statements.indexOf(stmt) + 1];
+  const name = decl.name.text;
+  if (!push || !ts.isExpressionStatement(push) || !ts.isCallExpression(push.expression)) return undefined;
+  const pc = push.expression;
+  if (!ts.isPropertyAccessExpression(pc.expression) || pc.expression.name.text !== 'push' || pc.arguments.length !== 1) return undefined;
+  const spread = pc.arguments[0];
+  if (!ts.isSpreadElement(spread) || !ts.isIdentifier(spread.expression) || spread.expression.text !== name) return undefined;
+  const target = pc.expression.expression;
+  if (!(ts.isIdentifier(target) || (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword)) || declaredNames(scope.node).has(target.getText())) return undefined;
+  // `rows` read nowhere but in the push.
+  let uses = 0;
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && n.text === name && n !== decl.name) uses++;
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return uses === 1 ? { stmt, push, target: target.getText() } : undefined;
 }
 
 /**
@@ -256,13 +299,14 @@ function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   if (!ts.isCallExpression(node) || !(((scope.kind === 'for-of' || scope.kind === 'for-await') && ts.isForOfStatement(scope.node)) || (scope.kind === 'callback' && ts.isFunctionLike(scope.node)))) return undefined;
   const adapter = adapterOf(site.library);
   if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
-  const m = movableStatement(ctx, site, node, scope);
+  const spread = movableStatement(ctx, site, node, scope) ? undefined : spreadIntoOuter(node, scope);
+  const m = spread ? (() => { const anchor = movableAt(ctx, site, node, scope, spread.stmt); return anchor ? { stmt: spread.stmt, anchor } : undefined; })() : movableStatement(ctx, site, node, scope);
   if (!m) return undefined;
   const { stmt, anchor } = m;
   const root = chainRoot(node.expression);
   const inTx = !!root && !ts.isSourceFile(anchor.fn) && transactionCallback(anchor.fn, root, adapter.rules.transactionCallbacks);
   // Around a nested pair the outer loop's names are per element too.
-  return { call: node, stmt, fn: anchor.fn, loop: anchor.stmt === scope.node ? scope.node : anchor.stmt, around: anchor.stmt, inTx };
+  return { call: node, stmt, fn: anchor.fn, loop: anchor.stmt === scope.node ? scope.node : anchor.stmt, around: anchor.stmt, inTx, ...(spread ? { spreadInto: { target: spread.target, push: spread.push } } : {}) };
 }
 
 /** What the loop pushes, the array's name, and the one statement after the loop. */
@@ -439,10 +483,14 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const to = lineIndent(p.stmt.getStart());
   const pushed = row && from !== to ? c.pushed.split('\n').map((l, i) => (i > 0 && l.startsWith(from) ? to + l.slice(from.length) : l)).join('\n') : c.pushed;
   edits.push({ file: ctx.file.path, range: { start: p.stmt.getStart(), end: p.stmt.getEnd() }, newText: `${c.collected}.push(${pushed});` });
-  edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${c.collected}.length) await ${c.batched};` });
+  // The returned rows' push goes with the write, after the loop.
+  if (p.spreadInto) edits.push({ file: ctx.file.path, range: { start: p.stmt.getEnd(), end: p.spreadInto.push.getEnd() }, newText: '' });
+  const after = p.spreadInto ? `${p.spreadInto.target}.push(...(await ${c.batched}))` : `await ${c.batched}`;
+  edits.push({ file: ctx.file.path, range: { start: loopEnd, end: loopEnd }, newText: `\n${indent}if (${c.collected}.length) ${after};` });
   const what = site.table ?? site.entity ?? 'rows';
   // Outside a transaction the loop kept the rows it wrote before a failing one; the one statement writes all or none.
   const where = p.inTx ? 'same transaction' : 'not in a transaction: the loop kept the rows written before a failure, the one statement writes all or none';
   // PostgreSQL takes at most 65,535 bind parameters in one statement (rows × columns, or keys): the loop had no such limit.
-  return { title: `Write \`${what}\` once for the whole loop (${where}): ${c.title}; chunk a list that can pass 65,535 bound values`, safety: 'suggestion', edits };
+  const spreadNote = p.spreadInto ? `, pushing the rows it returns onto \`${p.spreadInto.target}\`` : '';
+  return { title: `Write \`${what}\` once for the whole loop (${where}): ${c.title}${spreadNote}; chunk a list that can pass 65,535 bound values`, safety: 'suggestion', edits };
 }
