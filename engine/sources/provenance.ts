@@ -863,7 +863,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return undefined;
   }
 
-  /** A class used as a value: Sequelize model classes are repositories of themselves. */
+  /** A class used as a value: Sequelize models and TypeORM Active Record entities are repositories of themselves. */
   classStaticBinding(v: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Binding | undefined {
     const p = this.prov(v.file);
     if (p !== this) return p.classStaticBinding(v, c);
@@ -871,7 +871,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
       const base = this.baseOf(v.node, c);
       if (!base) return undefined;
       if (base.kind === 'pkg' && adapterOfValue(base).provenance.modelClass(lastName(base.name)))
-        return { library: base.library, role: 'repository', entity: v.node.name?.text, origin: nodeOrigin(this.path, v.node.name ?? v.node) };
+        return { library: base.library, role: 'repository', entity: v.node.name?.text, origin: nodeOrigin(this.path, v.node.name ?? v.node), model: true };
       if (base.kind === 'class') {
         const inherited = this.prov(base.file).classStaticBinding(base, c);
         // A subclass of a model is a model of its own name.

@@ -36,7 +36,8 @@ export interface Binding {
    * query-builder: a builder that executes later (Knex builder, TypeORM QueryBuilder, Kysely/Drizzle chains)
    * table:         a Drizzle table object (`pgTable('users', …)`)
    * operator:      a batching helper (`In`, `inArray`, `Op`)
-   * row:           one row object of a model (Sequelize model instance: `row.save()`, `row.destroy()` each run a statement);
+   * row:           one row object of a model (Sequelize model instance, TypeORM Active Record entity: `row.save()`,
+   *                `row.destroy()` each run a statement);
    *                a collection of them (a `findAll` result) binds the same, its elements being rows
    */
   role: 'client' | 'sql-tag' | 'repository' | 'query-builder' | 'table' | 'operator' | 'row';
@@ -45,7 +46,8 @@ export interface Binding {
   /** Where the binding was established (import, constructor, parameter), for related ranges. */
   origin?: { file: string; range: Range };
   /** For query builders whose head call is behind the binding (`db.insertInto(t)` held as a builder): it writes. */
-  writes?: boolean;
+  writes?: boolean;  /** A model class standing for its own repository (a Sequelize model, a TypeORM Active Record entity): its reads give rows. */
+  model?: true;
 }
 
 export interface ColumnUse {

@@ -154,6 +154,8 @@ function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: Colum
 
 /** Methods an active-record entity (`class User extends BaseEntity`) runs on itself: `user.save()`, `doc.remove()`. */
 const ROW_WRITES = new Set(['save', 'remove', 'softRemove', 'recover']);
+/** Statics of an active-record entity whose result is its rows (one, or an array of them); `create` builds unsaved ones. */
+const ROW_RESULTS = new Set(['find', 'findBy', 'findOne', 'findOneBy', 'findOneOrFail', 'findOneByOrFail', 'create', 'save', 'preload']);
 
 function interpretRow({ steps, binding }: ChainQuery): SiteDraft | undefined {
   const first = steps[0];
@@ -443,6 +445,11 @@ export const typeorm: Adapter<'typeorm'> = {
       return undefined;
     },
     method: (b, method, call, origin) => {
+      // Active record: `await Member.find(…)` gives rows of the entity (`b.model`: the class itself, not a Repository, whose
+      // results are plain objects); `await m.reload()` the row again; `Member.getRepository()` its repository.
+      if (b.role === 'repository' && b.model && b.entity && ROW_RESULTS.has(method)) return bind('typeorm', 'row', origin, b.entity);
+      if (b.role === 'repository' && b.model && b.entity && method === 'getRepository' && call.arguments.length === 0) return bind('typeorm', 'repository', origin, b.entity);
+      if (b.role === 'row' && (method === 'save' || method === 'reload' || method === 'recover')) return bind('typeorm', 'row', origin, b.entity);
       if (b.role === 'client' || b.role === 'repository') {
         if (REPOSITORY_METHODS.includes(method)) return bind('typeorm', 'repository', origin, entityClassArg(call.arguments[0]));
         if (method === 'withRepository') return bind('typeorm', 'repository', origin);
