@@ -246,7 +246,31 @@ function classifyWhile(cond: ts.Expression, body: ts.Statement): Partial<Iterati
     });
     if (drains) return { perElement: true, collectionExpr: recv, collection: text };
   }
+  const taken = cond.kind === ts.SyntaxKind.TrueKeyword ? takenUntilEmpty(body) : undefined;
+  if (taken) return { perElement: true, collectionExpr: taken, collection: taken.getText() };
   return { perElement: false };
+}
+
+/**
+ * `while (true) { const p = queue.shift(); if (p == null) break; … }`: a worklist drained one element per pass
+ * (hollo's reply tree, `ps.push(...replies)` in the body). The queue, when the body's first statements take an element
+ * with `shift()`/`pop()` and leave the loop once there is none.
+ */
+function takenUntilEmpty(body: ts.Statement): ts.Expression | undefined {
+  if (!ts.isBlock(body)) return undefined;
+  const [first, second] = body.statements;
+  if (!first || !second || !ts.isVariableStatement(first) || !ts.isIfStatement(second) || second.elseStatement) return undefined;
+  const d = first.declarationList.declarations[0];
+  const init = d?.initializer && skipParens(d.initializer);
+  if (!d || !ts.isIdentifier(d.name) || !init || !ts.isCallExpression(init) || !ts.isPropertyAccessExpression(init.expression) || !/^(shift|pop)$/.test(init.expression.name.text)) return undefined;
+  const exit = ts.isBlock(second.thenStatement) && second.thenStatement.statements.length === 1 ? second.thenStatement.statements[0] : second.thenStatement;
+  if (!ts.isBreakStatement(exit) || exit.label) return undefined;
+  const c = skipParens(second.expression);
+  const name = d.name.text;
+  const empty =
+    (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken && skipParens(c.operand).getText() === name) ||
+    (ts.isBinaryExpression(c) && /^(==|===)$/.test(c.operatorToken.getText()) && skipParens(c.left).getText() === name && /^(null|undefined)$/.test(c.right.getText()));
+  return empty ? init.expression.expression : undefined;
 }
 
 function literalLength(e: ts.Expression | undefined): number | undefined {
