@@ -137,7 +137,9 @@ function resultOfCallback(sig: ts.SignatureDeclaration, param: ts.ParameterDecla
     }
     return undefined;
   };
-  const pt = param.type;
+  let pt = param.type;
+  // `op: ((manager: EntityManager) => Promise<T>)`, parenthesised as grist-core's RunInTransaction writes it.
+  while (pt && ts.isParenthesizedTypeNode(pt)) pt = pt.type;
   if (!pt || !ts.isFunctionTypeNode(pt)) return false;
   const r = core(sig.type);
   return r !== undefined && core(pt.type) === r;
