@@ -726,11 +726,12 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   if (loopChangesData(ctx, site, scope, coll, h.created?.sites)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
   if (b.caseInsensitive && (!h.created || columnOf(table, b.column)?.notNull !== true)) return undefined;
-  const unique = isUniqueColumn(table, b.column) || uniqueAmongFilters(table, b.column, b.rowFilters, sf);
+  // A count grouped by the key has one row per key.
+  const unique = b.shape === 'count' || isUniqueColumn(table, b.column) || uniqueAmongFilters(table, b.column, b.rowFilters, sf);
   const kk = keyKind(site.library, table, b.column);
   if (kk === 'skip') return undefined;
   if (kk === 'string') b.stringKeys = true;
-  const single = b.shape === 'one' || b.shape === 'one-throw';
+  const single = b.shape === 'one' || b.shape === 'one-throw' || b.shape === 'count';
   // A single-row read on a key that is not unique: the first row of the key's group, where the library's
   // call reads "the first match" (findFirst, findOne); a lookup the library says is unique cannot be.
   if ((single || b.shape === 'first-many') && !unique && !b.firstOfGroup && !(b.anyOfGroup && h.created)) return undefined;
@@ -773,12 +774,17 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     lines.push(`  if (${group}) ${group}.push(${row});`);
     lines.push(`  else ${mapName}.set(${rowKey}, [${row}]);`);
     lines.push(`}`);
+  } else if (b.shape === 'count') {
+    // Each key's count (a key with no row counts 0 at the lookup).
+    lines.push(`const ${mapName} = new Map<unknown, number>();`);
+    lines.push(`for (const ${row} of ${rowsName}) ${mapName}.set(${rowKey}, ${row}._count._all);`);
   } else {
     lines.push(`const ${mapName} = new Map(${rowsName}.map((${row}) => [${rowKey}, ${row}] as const));`);
   }
   let replacement: string;
   const got = firstOf ? `${mapName}.get(${lookupKey})?.[0]` : `${mapName}.get(${lookupKey})`;
-  if (b.shape === 'result') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
+  if (b.shape === 'count') replacement = `(${mapName}.get(${lookupKey}) ?? 0)`;
+  else if (b.shape === 'result') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
   else if (b.shape === 'first-many') replacement = `(${mapName}.get(${lookupKey}) ?? []).slice(0, 1)`;
   else if (!single) replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
   else if (b.shape === 'one-throw') replacement = `(${got} ?? (() => { throw new Error(\`No ${site.entity ?? site.table} with ${b.rowField} \${${lookupKey}}\`); })())`;
@@ -827,7 +833,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   edits.push({ file: ctx.file.path, range: { start: target.getStart(), end: target.getEnd() }, newText: replacement });
   const what = site.table ?? site.entity ?? 'rows';
   return {
-    title: `Load \`${what}\` for all of \`${coll}\` at once (${b.title}) and look each ${firstOf ? "key's first row" : grouped ? 'group' : 'row'} up in a Map${h.created ? createdNote(b) : ''}`,
+    title: `Load \`${what}\` for all of \`${coll}\` at once (${b.title}) and look each ${b.shape === 'count' ? "key's count up in a Map (a key with no row counts 0)" : `${firstOf ? "key's first row" : grouped ? 'group' : 'row'} up in a Map`}${h.created ? createdNote(b) : ''}`,
     safety: 'suggestion',
     edits,
   };

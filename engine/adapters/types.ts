@@ -257,8 +257,10 @@ export interface Batched {
    * many:      returns an array of rows
    * result:    returns a driver result (`{ rows }`)
    * first-many: returns an array of at most one row (`.limit(1)`): the key's group cut to its first row
+   * count:     returns a number; the batched form returns one row per key that has any, `{ <key>, _count: { _all } }`
+   *            (Prisma `groupBy`): a key with none counts 0
    */
-  shape: 'one' | 'one-throw' | 'many' | 'result' | 'first-many';
+  shape: 'one' | 'one-throw' | 'many' | 'result' | 'first-many' | 'count';
   /**
    * A single-row read (`one`/`one-throw`/`first-many`) that may match several rows per key (`findFirst`,
    * `findOne`, `.limit(1)`) and states its order: on a key that is not unique it reads the first row of the

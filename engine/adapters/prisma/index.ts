@@ -194,6 +194,7 @@ function rowsKeepField(arg: ts.ObjectLiteralExpression, field: string): boolean 
 function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
   if (!ts.isPropertyAccessExpression(call.expression) || call.arguments.length !== 1) return undefined;
   const op = call.expression.name.text;
+  if (op === 'count') return countMany(call, key);
   if (!/^(findUnique|findFirst|findUniqueOrThrow|findFirstOrThrow|findMany)$/.test(op)) return undefined;
   const arg = call.arguments[0];
   if (!ts.isObjectLiteralExpression(arg)) return undefined;
@@ -218,6 +219,37 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
     rowFilters: equalityFilters(where.initializer, k.prop),
     missing: 'null',
     title: `findMany({ where: { ${k.field}: { in${k.insensitive ? ", mode: 'insensitive'" : ''} } } })`,
+  };
+}
+
+/**
+ * `count({ where: { key: K, … } })` per key → one `groupBy({ by: ['key'], where: { key: { in: keys }, … }, _count: { _all:
+ * true } })`: a row per key that has any, read as `_count._all`, a key with none as 0. Only a count whose argument is
+ * the where alone (no select, cursor, take, skip, orderBy, distinct).
+ */
+function countMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+  const arg = call.arguments[0];
+  if (!ts.isPropertyAccessExpression(call.expression) || !ts.isObjectLiteralExpression(arg) || arg.properties.length !== 1) return undefined;
+  const where = fx.objectProp(arg, 'where');
+  if (!where || !ts.isPropertyAssignment(where)) return undefined;
+  const k = fx.keyPropAmong(where.initializer, key);
+  if (!k || !/^[A-Za-z_$][\w$]*$/.test(k.field)) return undefined;
+  // On lines of their own where the where starts its line.
+  const text = call.getSourceFile().text;
+  const lineStart = text.lastIndexOf('\n', where.getStart() - 1) + 1;
+  const sep = text.slice(lineStart, where.getStart()).trim() === '' ? `\n${text.slice(lineStart, where.getStart())}` : ' ';
+  return {
+    pieces: [
+      fx.whole(call.expression.name, 'groupBy'),
+      { start: where.getStart(), end: where.getStart(), text: `by: ['${k.field}'],${sep}` },
+      fx.whole(k.prop, `${k.field}: { in: ${fx.KEYS} }`),
+      { start: where.getEnd(), end: where.getEnd(), text: `,${sep}_count: { _all: true }` },
+    ],
+    rowField: k.field,
+    column: k.field,
+    shape: 'count',
+    rowFilters: equalityFilters(where.initializer, k.prop),
+    title: `groupBy({ by: ['${k.field}'], where: { ${k.field}: { in } }, _count: { _all: true } })`,
   };
 }
 
