@@ -6,7 +6,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import type { ColumnUse } from '../../sources/query-sites';
+import type { ColumnUse, Library, SiteDraft } from '../../sources/query-sites';
 import type { Range } from '../../types';
 import { skipParens as unparen } from '../../sources/ts-expr';
 
@@ -323,4 +323,31 @@ export function stripAlias(t: string): string {
     .replace(/\s+\w+$/, '')
     .replace(/^.*\./, '')
     .replace(/"/g, '');
+}
+
+/**
+ * A model object's own statement (`row.save()`, `row.reload()`, `row.destroy()`): one per call, on the row's table, by
+ * its key; `filters` and `opaque` say how the adapter knows that key.
+ */
+export function rowMethodDraft(
+  library: Library,
+  call: ts.CallExpression,
+  operation: string,
+  read: boolean,
+  row: { entity?: string; wholeRow: boolean; filters: ColumnUse[]; opaque?: { opaqueFilter?: boolean; filterHidden?: boolean } },
+): SiteDraft {
+  return {
+    library,
+    operation,
+    executes: true,
+    kind: read ? 'read' : 'write',
+    entity: row.entity,
+    selects: row.wholeRow ? '*' : undefined,
+    filters: row.filters,
+    ...row.opaque,
+    orderBy: [],
+    limit: operation === 'reload' ? 1 : undefined,
+    batched: false,
+    node: call,
+  };
 }

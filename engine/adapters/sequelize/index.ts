@@ -13,7 +13,7 @@ import type { TableInfo } from '../../schema/types';
 import { objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
 import type { QuerySite, SiteDraft } from '../../sources/query-sites';
 import { skipOuter } from '../../sources/ts-expr';
-import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
+import { literalNumber, objectProp, orderFields, rangeOf, rowMethodDraft, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, stringArg, typeArgName } from '../kit/provenance';
@@ -43,21 +43,12 @@ function interpretRow({ steps, binding }: ChainQuery): SiteDraft | undefined {
   if (!read && !ROW_WRITES.has(first.name)) return undefined;
   // The association helpers query the associated model, whose name the string argument gives only indirectly.
   const association = first.name.startsWith('$');
-  return {
-    library: 'sequelize',
-    operation: first.name,
-    executes: true,
-    kind: read ? 'read' : 'write',
+  return rowMethodDraft('sequelize', first.call, first.name, read, {
     entity: association ? undefined : binding.entity,
-    selects: first.name === 'reload' || first.name === '$get' ? '*' : undefined,
+    wholeRow: first.name === 'reload' || first.name === '$get',
     filters: association ? [] : [{ column: 'id', range: rangeOf(first.call), op: 'eq' }],
-    opaqueFilter: association,
-    filterHidden: association,
-    orderBy: [],
-    limit: first.name === 'reload' ? 1 : undefined,
-    batched: false,
-    node: first.call,
-  };
+    opaque: { opaqueFilter: association, filterHidden: association },
+  });
 }
 
 

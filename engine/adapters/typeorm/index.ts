@@ -10,7 +10,7 @@
 import { typeormSchemaReader } from './schema';
 import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
-import { literalNumber, objectProp, orderFields, rangeOf, selectedFields, stringValue, unparen, whereObjectFilters, withValue } from '../kit/chain';
+import { literalNumber, objectProp, orderFields, rangeOf, rowMethodDraft, selectedFields, stringValue, unparen, whereObjectFilters, withValue } from '../kit/chain';
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
@@ -161,21 +161,8 @@ function interpretRow({ steps, binding }: ChainQuery): SiteDraft | undefined {
   const first = steps[0];
   if (!first.call || steps.length !== 1 || (!ROW_WRITES.has(first.name) && first.name !== 'reload')) return undefined;
   const read = first.name === 'reload';
-  return {
-    library: 'typeorm',
-    operation: first.name,
-    executes: true,
-    kind: read ? 'read' : 'write',
-    entity: binding.entity,
-    selects: read ? '*' : undefined,
-    // By the entity's primary key, whatever its column is called.
-    filters: [],
-    opaqueFilter: true,
-    orderBy: [],
-    limit: read ? 1 : undefined,
-    batched: false,
-    node: first.call,
-  };
+  // By the entity's primary key, whatever its column is called.
+  return rowMethodDraft('typeorm', first.call, first.name, read, { entity: binding.entity, wholeRow: read, filters: [], opaque: { opaqueFilter: true } });
 }
 
 function interpret(q: ChainQuery): SiteDraft | undefined {
