@@ -96,9 +96,10 @@ type Tsc = typeof import('typescript');
 /**
  * An in-process `tsc --noEmit --strict` with the proof project's TypeScript: the libraries' declaration files
  * are parsed once and shared by every check (a fixture has a dozen fixes; a tsc process each would parse
- * Prisma's and TypeORM's types a dozen times). Returns the diagnostics of the given files, formatted.
+ * Prisma's and TypeORM's types a dozen times). Returns the diagnostics of the given files, formatted; `extra`
+ * options (a fixture's own `baseUrl`/`paths`) are laid over the fixed ones.
  */
-export function inProcessTypeChecker(): (dir: string, files: Record<string, string>) => string[] {
+export function inProcessTypeChecker(): (dir: string, files: Record<string, string>, extra?: import('typescript').CompilerOptions) => string[] {
   const tsc = proofRequire('typescript') as Tsc;
   const options: import('typescript').CompilerOptions = {
     noEmit: true,
@@ -112,8 +113,9 @@ export function inProcessTypeChecker(): (dir: string, files: Record<string, stri
     types: ['node'],
   };
   const shared = new Map<string, import('typescript').SourceFile>();
-  return (dir, files) => {
-    const host = tsc.createCompilerHost(options);
+  return (dir, files, extra) => {
+    const opts = extra ? { ...options, ...extra } : options;
+    const host = tsc.createCompilerHost(opts);
     const own = new Map(Object.entries(files).map(([rel, text]) => [path.join(dir, rel), text]));
     const baseGet = host.getSourceFile.bind(host);
     host.getCurrentDirectory = () => dir;
@@ -131,11 +133,35 @@ export function inProcessTypeChecker(): (dir: string, files: Record<string, stri
       return sf;
     };
     const roots = [...own.keys()].filter((f) => /\.tsx?$/.test(f));
-    const program = tsc.createProgram(roots, options, host);
+    const program = tsc.createProgram(roots, opts, host);
     const diags = tsc.getPreEmitDiagnostics(program).filter((d) => !d.file || own.has(d.file.fileName));
     return diags.map((d) => {
       const where = d.file && d.start !== undefined ? `${path.relative(dir, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
       return `${where}TS${d.code} ${tsc.flattenDiagnosticMessageText(d.messageText, ' ')}`;
     });
   };
+}
+
+/**
+ * The `baseUrl` and `paths` a fixture's tsconfig.json gives (through `extends` too), moved from the fixture folder
+ * `caseDir` to where its files are written, `workDir`: imports such as `app/db/home` then resolve as in the project.
+ */
+export function fixtureModulePaths(caseDir: string, workDir: string): import('typescript').CompilerOptions | undefined {
+  const tsc = proofRequire('typescript') as Tsc;
+  const configs = walkFiles(caseDir).filter((f) => path.basename(f) === 'tsconfig.json');
+  for (const rel of configs) {
+    const file = path.join(caseDir, rel);
+    const read = tsc.readConfigFile(file, (f) => fs.readFileSync(f, 'utf8'));
+    if (read.error) continue;
+    const parsed = tsc.parseJsonConfigFileContent(read.config, tsc.sys, path.dirname(file));
+    const { baseUrl, paths } = parsed.options;
+    if (!baseUrl && !paths) continue;
+    const moved = (abs: string): string => path.join(workDir, path.relative(caseDir, abs));
+    return { ...(baseUrl ? { baseUrl: moved(baseUrl) } : {}), ...(paths ? { paths, ...(baseUrl ? {} : { pathsBasePath: moved(path.dirname(file)) }) } : {}) };
+  }
+  return undefined;
+}
+
+function walkFiles(dir: string, rel = ''): string[] {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walkFiles(dir, path.join(rel, e.name)) : [path.join(rel, e.name)]));
 }

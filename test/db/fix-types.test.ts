@@ -14,7 +14,7 @@ import { applyFixes } from '../../engine/fixes';
 import { initParser } from '../../engine/sql/parser';
 import type { Finding, Fix } from '../../engine/types';
 import { FIXTURES, loadCases, runCase, type FixtureCase } from '../harness';
-import { inProcessTypeChecker, prismaGenerate, proofInstalled, writeProject } from './fix-proof';
+import { fixtureModulePaths, inProcessTypeChecker, prismaGenerate, proofInstalled, writeProject } from './fix-proof';
 
 /** Fixtures that do not type-check as written, and why: their fixes are checked to add no diagnostic. */
 const UNTYPED: Record<string, string> = {
@@ -25,7 +25,6 @@ const UNTYPED: Record<string, string> = {
   'n-plus-one/prisma-workspace-star-client-type': "imports its workspace package '@acme/db' (which re-exports the generated client), and the proof project does not link workspace packages",
   'n-plus-one/singleton-accessor': "imports its workspace package '@acme/kit' (the lazy-singleton helper), which the proof project does not link",
   'n-plus-one/drizzle-unique-key-partly.ts': "its relational `where: (table, { eq }) => …` callback meets drizzle-orm's SQL type through both the package's ESM and CJS declarations under the proof's nodenext options (TS2322/TS2769 'separate declarations of a private property'), a clash of the proof's module setup, not of the fix",
-  'n-plus-one/nest-baseurl-import': "imports 'src/prisma/prisma.service' through its own tsconfig baseUrl, which the proof's fixed compiler options do not read",
   'n-plus-one/top-level-await-script.ts': 'awaits at its top level, which the proof compiles as CommonJS (nodenext, no package.json "type": "module"): TS1309 as written; its fix (a top-level awaited createMany) is checked to add no diagnostic',
   'over-fetching/orm-typeorm-sequelize': 'its Sequelize model User declares no attributes (Model {}), so reading org_id is a type error',
   'over-fetching/orm-prisma.ts': 'no schema.prisma: the Prisma client has no models',
@@ -94,7 +93,9 @@ describe('fix proof: every TypeScript fix of the fixtures type-checks with the r
       if (err) return [`${key}: prisma generate failed: ${err}`];
       generated = schema;
     }
-    const before = check(dir, files);
+    // A fixture with its own tsconfig resolves its non-relative imports through its baseUrl/paths.
+    const modulePaths = fs.statSync(c.dir).isDirectory() ? fixtureModulePaths(c.dir, path.join(dir, c.verdict, c.name)) : undefined;
+    const before = check(dir, files, modulePaths);
     if (!UNTYPED[key] && before.length) return [`${key}: the fixture does not type-check as written:\n    ${before.join('\n    ')}`];
     const allowed = before.map(unplaced);
     const failures: string[] = [];
@@ -105,7 +106,7 @@ describe('fix proof: every TypeScript fix of the fixtures type-checks with the r
         failures.push(`${key}: fix "${fix.title}" does not apply`);
         continue;
       }
-      const after = check(dir, { ...files, ...Object.fromEntries(res.files) });
+      const after = check(dir, { ...files, ...Object.fromEntries(res.files) }, modulePaths);
       checked.set(c.ruleId, (checked.get(c.ruleId) ?? 0) + 1);
       const budget = [...allowed];
       const added = after.filter((d) => {
