@@ -1662,7 +1662,9 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     if (v.kind === 'pkg') {
       let name = v.name;
       for (const p of parts) name = name === '*' ? p : `${name}.${p}`;
-      return adapterOfValue(v).provenance.typeInstance(name, typeArgs, origin);
+      // `SelectQueryBuilder<T>` with T a type parameter in scope (`_verify<T extends Resource>(qb: SelectQueryBuilder<T>)`): no entity named T.
+      const args = typeArgs?.map((a) => (typeParameterInScope(a, at) ? undefined : a));
+      return adapterOfValue(v).provenance.typeInstance(name, args?.every((a) => a === undefined) ? undefined : (args as ts.TypeNode[]), origin);
     }
     if (v.kind === 'class' && parts.length === 0) return this.prov(v.file).classInstance(v.node, c);
     if (v.kind === 'module' && parts.length > 0) {
@@ -2043,6 +2045,17 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
 }
 
 /** The expression of the first `return` of a function body (not of functions nested in it). */
+/** Whether a type argument names a type parameter declared around `at` (a function's, a class's, an interface's). */
+function typeParameterInScope(arg: ts.TypeNode, at: ts.Node): boolean {
+  if (!ts.isTypeReferenceNode(arg) || !ts.isIdentifier(arg.typeName) || arg.typeArguments) return false;
+  const name = arg.typeName.text;
+  for (let n: ts.Node | undefined = at; n; n = n.parent) {
+    const tps = (n as { typeParameters?: ts.NodeArray<ts.TypeParameterDeclaration> }).typeParameters;
+    if (tps?.some((tp) => tp.name.text === name)) return true;
+  }
+  return false;
+}
+
 function firstReturn(body: ts.Block): ts.Expression | undefined {
   let found: ts.Expression | undefined;
   const visit = (n: ts.Node): void => {

@@ -140,6 +140,12 @@ describe('sources/provenance', () => {
       expect(at({ 'src/main.ts': `import { Prisma } from '@prisma/client';\nexport function f(tx: Prisma.TransactionClient) { /*@*/tx.order; }` }), 'prisma', 'repository', 'order');
       expect(at({ 'src/main.ts': `import { Repository } from 'typeorm';\nexport function f(repo: Repository<User>) { /*@*/repo; }` }), 'typeorm', 'repository', 'User');
       expect(at({ 'src/main.ts': `import { EntityManager } from 'typeorm';\nexport function f(manager: EntityManager) { /*@*/manager; }` }), 'typeorm', 'repository');
+      // A type parameter in scope names no entity (grist-core's `_verifyAclPermissions<T extends Resource>(queryBuilder: SelectQueryBuilder<T>)`
+      // was reported as a query on `T`); a class of that name is one.
+      const generic = at({ 'src/main.ts': `import { SelectQueryBuilder } from 'typeorm';\nexport class S {\n  run<T>(qb: SelectQueryBuilder<T>) { /*@*/qb; }\n}` });
+      expect(generic, 'typeorm', 'query-builder');
+      assert.equal(generic?.entity, undefined);
+      expect(at({ 'src/main.ts': `import { SelectQueryBuilder } from 'typeorm';\nexport function f(qb: SelectQueryBuilder<T>) { /*@*/qb; }` }), 'typeorm', 'query-builder', 'T');
       expect(at({ 'src/main.ts': `import type { Knex } from 'knex';\nexport function f(trx: Knex.Transaction) { /*@*/trx; }` }), 'knex', 'client');
       expect(at({ 'src/main.ts': `import type { Sql } from 'postgres';\nexport function f(sql: Sql) { /*@*/sql; }` }), 'postgres', 'sql-tag');
       expect(at({ 'src/main.ts': `import { Pool } from 'pg';\ntype Db = Pool | undefined;\nexport function f(db: Db) { /*@*/db; }` }), 'pg', 'client');

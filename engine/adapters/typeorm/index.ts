@@ -208,7 +208,8 @@ function interpret(q: ChainQuery): SiteDraft | undefined {
   if (BUILDER_RUNS.has(last.name) && last.call) {
     const qb = builderInfo(steps);
     const entity = qb.entity ?? binding.entity;
-    if (!entity && !qb.tableName && !qb.conditional) return undefined;
+    // A builder declared as one (`qb: SelectQueryBuilder<T>`, `SelectQueryBuilder<any>`) runs a statement on a table the code does not name.
+    if (!entity && !qb.tableName && !qb.conditional && binding.role !== 'query-builder') return undefined;
     const write = steps.some((s) => /^(insert|update|delete|softDelete)$/.test(s.name));
     return {
       library: 'typeorm',
@@ -441,7 +442,8 @@ export const typeorm: Adapter<'typeorm'> = {
         if (REPOSITORY_METHODS.includes(method)) return bind('typeorm', 'repository', origin, entityClassArg(call.arguments[0]));
         if (method === 'withRepository') return bind('typeorm', 'repository', origin);
         if (method === 'extend' && b.role === 'repository') return bind('typeorm', 'repository', origin, b.entity);
-        if (method === 'createQueryBuilder') return bind('typeorm', 'query-builder', origin, b.role === 'repository' ? b.entity : entityArg(call.arguments[0]));
+        // `manager.createQueryBuilder(Journey, 'journey')`: an EntityManager names the entity in its first argument.
+        if (method === 'createQueryBuilder') return bind('typeorm', 'query-builder', origin, (b.role === 'repository' ? b.entity : undefined) ?? (b.role === 'client' || call.arguments.length >= 2 ? entityArg(call.arguments[0]) : undefined));
       }
       if (b.role === 'client') {
         if (method === 'createQueryRunner') return bind('typeorm', 'client', origin);
