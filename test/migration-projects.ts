@@ -61,6 +61,22 @@ export const links = pgTable('link', {
 });
 `;
 
+/** hollo's src/schema.ts shape: double quotes, the extra config one element per line with a trailing comma. */
+export const DRIZZLE_SCHEMA_MULTILINE = `import { index, pgTable, serial, text } from "drizzle-orm/pg-core";
+
+export const links = pgTable(
+  "link",
+  {
+    id: serial("id").primaryKey(),
+    url: text("url").notNull(),
+    title: text("title"),
+  },
+  (table) => [
+    index("idx_link_title").on(table.title),
+  ],
+);
+`;
+
 export const TOOL_PROJECTS: ToolProject[] = [
   {
     tool: 'sql-files',
@@ -157,6 +173,19 @@ export const TOOL_PROJECTS: ToolProject[] = [
       ...QUERIES,
     },
     expect: { title: /^Add index\('idx_link_url'\)\.on\(table\.url\) to table link in src\/db\/schema\.ts, then run drizzle-kit generate$/, creates: [], contains: [/^, index$/m, /^, \(table\) => \[index\('idx_link_url'\)\.on\(table\.url\)\]$/m] },
+  },
+  {
+    // A list written one element per line gets the index on its own line, in the file's quotes (hollo: the edit was
+    // appended to the last element's line in single quotes).
+    tool: 'drizzle-kit (multi-line extra config)',
+    files: {
+      'drizzle/0000_init.sql': TABLE,
+      'drizzle/meta/_journal.json': '{"version":"7","dialect":"postgresql","entries":[{"idx":0,"version":"7","when":1704067200000,"tag":"0000_init","breakpoints":true}]}\n',
+      'package.json': '{"dependencies":{"drizzle-orm":"^0.44.0"}}\n',
+      'src/db/schema.ts': DRIZZLE_SCHEMA_MULTILINE,
+      ...QUERIES,
+    },
+    expect: { title: /^Add index\('idx_link_url'\)\.on\(table\.url\) to table link in src\/db\/schema\.ts, then run drizzle-kit generate$/, creates: [], contains: [/^\n {4}index\("idx_link_url"\)\.on\(table\.url\),$/] },
   },
   {
     // Drizzle Kit 1.0: one folder per migration with its snapshot, no meta/_journal.json (hollo's drizzle/).

@@ -15,7 +15,7 @@ import { Client } from 'pg';
 import { applyFixes } from '../../engine/fixes';
 import { initParser } from '../../engine/sql/parser';
 import type { Fix } from '../../engine/types';
-import { DRIZZLE_SCHEMA, TOOL_PROJECTS, type ToolProject, indexFixOf } from '../migration-projects';
+import { DRIZZLE_SCHEMA, DRIZZLE_SCHEMA_MULTILINE, TOOL_PROJECTS, type ToolProject, indexFixOf } from '../migration-projects';
 import { memoryProject } from '../unit/memory-project';
 import { type Cluster, findPgBin, startCluster } from './cluster';
 import { drizzleGenerate, importProof, indexExists, prismaGenerate, proofInstalled, proofRequire, readProject, schemaDump, typeCheck, writeProject } from './fix-proof';
@@ -259,42 +259,46 @@ describe('fix proof: index migrations type-check and run on PostgreSQL, and the 
     assert.equal(memoryProject(after).analyze('src/q.ts', ['unindexed-predicate']).findings.length, 0);
   });
 
-  it('drizzle-kit: index() in the table type-checks, drizzle-kit generate writes the migration, it runs, and the finding is gone', async () => {
-    const dir = writeProject('drizzle-kit', {
-      'package.json': '{"dependencies":{"drizzle-orm":"^0.44.0"}}\n',
-      'drizzle.config.ts': "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './src/db/schema.ts', out: './drizzle' });\n",
-      'src/db/schema.ts': DRIZZLE_SCHEMA,
-      'src/q.sql': 'SELECT id, title FROM link WHERE url = $1;\n',
-      'src/w.sql': 'INSERT INTO link (url) VALUES ($1);\n',
-    });
-    drizzleGenerate(dir, 'init');
-    const before = readProject(dir);
-    assert.equal(lintFindings(before), 1, 'the generated migration has no index on url');
-    const fix = indexFixOf(memoryProject(before));
-    assert.ok(fix && fix.followUp === 'drizzle-kit generate', fix?.title);
-    const after = applyFix(before, fix);
-    for (const e of fix.edits) fs.writeFileSync(path.join(dir, e.file), after[e.file]);
-    assert.equal(typeCheck(dir, ['src/db/schema.ts']), '', 'tsc --noEmit --strict');
-    drizzleGenerate(dir, 'idx');
-    const generated = readProject(dir);
-    const added = Object.keys(generated).filter((p) => /^drizzle\/0001_.*\.sql$/.test(p));
-    assert.equal(added.length, 1);
-    assert.match(generated[added[0]], /CREATE INDEX "idx_link_url" ON "link"/);
-    const { c, conn } = await database('drizzle-kit');
-    try {
-      const { drizzle } = proofRequire('drizzle-orm/node-postgres') as DrizzleLib;
-      const { migrate } = proofRequire('drizzle-orm/node-postgres/migrator') as DrizzleMigratorLib;
-      const pg = proofRequire('pg') as PgLib;
-      const pool = new pg.Pool(conn);
+  // The table's extra config on one line (the fix adds the callback) and one element per line (hollo's shape: the index
+  // goes on its own line, in the file's quotes).
+  for (const [shape, schema] of [['one line', DRIZZLE_SCHEMA], ['one element per line', DRIZZLE_SCHEMA_MULTILINE]] as const) {
+    it(`drizzle-kit (${shape}): index() in the table type-checks, drizzle-kit generate writes the migration, it runs, and the finding is gone`, async () => {
+      const dir = writeProject(`drizzle-kit-${shape}`, {
+        'package.json': '{"dependencies":{"drizzle-orm":"^0.44.0"}}\n',
+        'drizzle.config.ts': "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './src/db/schema.ts', out: './drizzle' });\n",
+        'src/db/schema.ts': schema,
+        'src/q.sql': 'SELECT id, title FROM link WHERE url = $1;\n',
+        'src/w.sql': 'INSERT INTO link (url) VALUES ($1);\n',
+      });
+      drizzleGenerate(dir, 'init');
+      const before = readProject(dir);
+      assert.equal(lintFindings(before), 1, 'the generated migration has no index on url');
+      const fix = indexFixOf(memoryProject(before));
+      assert.ok(fix && fix.followUp === 'drizzle-kit generate', fix?.title);
+      const after = applyFix(before, fix);
+      for (const e of fix.edits) fs.writeFileSync(path.join(dir, e.file), after[e.file]);
+      assert.equal(typeCheck(dir, ['src/db/schema.ts']), '', 'tsc --noEmit --strict');
+      drizzleGenerate(dir, 'idx');
+      const generated = readProject(dir);
+      const added = Object.keys(generated).filter((p) => /^drizzle\/0001_.*\.sql$/.test(p));
+      assert.equal(added.length, 1);
+      assert.match(generated[added[0]], /CREATE INDEX "idx_link_url" ON "link"/);
+      const { c, conn } = await database(`drizzle-kit-${shape}`);
       try {
-        await migrate(drizzle(pool), { migrationsFolder: path.join(dir, 'drizzle') });
+        const { drizzle } = proofRequire('drizzle-orm/node-postgres') as DrizzleLib;
+        const { migrate } = proofRequire('drizzle-orm/node-postgres/migrator') as DrizzleMigratorLib;
+        const pg = proofRequire('pg') as PgLib;
+        const pool = new pg.Pool(conn);
+        try {
+          await migrate(drizzle(pool), { migrationsFolder: path.join(dir, 'drizzle') });
+        } finally {
+          await pool.end();
+        }
+        assert.ok(await indexExists(c, 'idx_link_url'));
+        assert.equal(lintFindings(generated), 0, 'no finding with the generated migrations');
       } finally {
-        await pool.end();
+        await c.end();
       }
-      assert.ok(await indexExists(c, 'idx_link_url'));
-      assert.equal(lintFindings(generated), 0, 'no finding with the generated migrations');
-    } finally {
-      await c.end();
-    }
-  });
+    });
+  }
 });

@@ -118,10 +118,33 @@ function importIndex(decl: TableDecl): TextEdit[] | undefined {
   return undefined;
 }
 
+/** The file's string quote, as the table's name is written (`pgTable("x", …)` → `"`); a template literal counts as `'`. */
+function quoteOf(decl: TableDecl): string {
+  return decl.sf.text[decl.call.arguments[0].getStart(decl.sf)] === '"' ? '"' : "'";
+}
+
+/**
+ * Where and how to add one element to a non-empty list: a list written one element per line (hollo's `(table) => [\n
+ * index(…),\n check(…),\n ]`) gets its own line at the last element's indentation, keeping the list's trailing comma;
+ * a list on one line gets `, element`.
+ */
+function appendTo(sf: ts.SourceFile, open: ts.Node, els: ts.NodeArray<ts.Node>, text: string): { at: number; newText: string } {
+  const last = els[els.length - 1];
+  const line = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line;
+  if (line(last.getStart(sf)) === line(open.getStart(sf))) return { at: els.end, newText: `${els.hasTrailingComma ? ' ' : ', '}${text}` };
+  const lineStart = sf.getPositionOfLineAndCharacter(line(last.getStart(sf)), 0);
+  const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))?.[0] ?? '';
+  if (!els.hasTrailingComma) return { at: last.getEnd(), newText: `,\n${indent}${text}` };
+  const comma = sf.text.indexOf(',', last.getEnd());
+  return { at: comma + 1, newText: `\n${indent}${text},` };
+}
+
 /** The edit adding `index('name').on(t.col)` to the table's extra config (adding the callback when there is none). */
 function extraConfigEdit(decl: TableDecl, plan: IndexPlan, props: string[], array: boolean): TextEdit | undefined {
   const file = decl.sf.fileName;
-  const expr = (p: string) => `index(${jsString(plan.name)}).on(${props.map((c) => `${p}.${c}`).join(', ')})`;
+  const q = quoteOf(decl);
+  const name = q === '"' ? JSON.stringify(plan.name) : jsString(plan.name);
+  const expr = (p: string) => `index(${name}).on(${props.map((c) => `${p}.${c}`).join(', ')})`;
   const key = plan.name.replace(/[^A-Za-z0-9_$]/g, '_');
   const extra = decl.call.arguments[2];
   if (!extra) {
@@ -138,15 +161,16 @@ function extraConfigEdit(decl: TableDecl, plan: IndexPlan, props: string[], arra
     body = ret;
   }
   const lit = skipOuter(body as ts.Expression);
-  const sep = (els: ts.NodeArray<ts.Node>) => (els.length ? (els.hasTrailingComma ? ' ' : ', ') : '');
   if (ts.isArrayLiteralExpression(lit)) {
-    const at = lit.elements.length ? lit.elements.end : lit.getStart() + 1;
-    return { file, range: { start: at, end: at }, newText: `${sep(lit.elements)}${expr(param)}` };
+    if (!lit.elements.length) return { file, range: { start: lit.getStart() + 1, end: lit.getStart() + 1 }, newText: expr(param) };
+    const { at, newText } = appendTo(decl.sf, lit, lit.elements, expr(param));
+    return { file, range: { start: at, end: at }, newText };
   }
   if (ts.isObjectLiteralExpression(lit)) {
     if (lit.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === key)) return undefined;
-    const at = lit.properties.length ? lit.properties.end : lit.getStart() + 1;
-    return { file, range: { start: at, end: at }, newText: `${sep(lit.properties)}${key}: ${expr(param)}` };
+    if (!lit.properties.length) return { file, range: { start: lit.getStart() + 1, end: lit.getStart() + 1 }, newText: `${key}: ${expr(param)}` };
+    const { at, newText } = appendTo(decl.sf, lit, lit.properties, `${key}: ${expr(param)}`);
+    return { file, range: { start: at, end: at }, newText };
   }
   return undefined;
 }
