@@ -6,18 +6,17 @@
  */
 import type * as ts from 'typescript';
 import { type QuerylensConfig, defaultConfig } from './config';
-import { type ProjectServices, RuleContext } from './context';
+import type { ProjectServices } from './context';
 import { CostModel } from './model';
-import { completeFinding } from './finding-details';
-import { type Incident, MAX_FILE_BYTES, collectIncidents, isStackOverflow, replayIncidents } from './guard';
+import { analyzeFile, type ProjectInternals, skipReason } from './file-analysis';
+import { type Incident, MAX_FILE_BYTES, collectIncidents, replayIncidents } from './guard';
 import { listQueries, type QueryList } from './queries';
-import { buildSchema, isSchemaSource, nonPostgresFolder, readTsSchema, sourceKind, type SchemaHost } from './schema';
+import { buildSchema, isSchemaSource, readTsSchema, sourceKind, type SchemaHost } from './schema';
 import { isManifest, PackageMap, type SchemaScope } from './schema/scopes';
 import { importedFiles, schemaLinks, type LinkHost, type SchemaLink } from './schema/links';
 import { resolveModulePath } from './sources/provenance';
 import type { SchemaModel, SchemaProblem } from './schema/types';
 import { fileQuerySites } from './sources/orm';
-import { unresolvedCandidates } from './sources/unresolved';
 import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
@@ -26,17 +25,14 @@ import { type FileUsage, fileUsage, literalMentions, ProjectUsage } from './sour
 import { backgroundReason } from './background';
 import { isTestFilePath, oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } from './one-off';
 import type { SqlSite } from './sources/types';
-import { sqlToFile } from './sources/types';
 import { parseSql } from './sql/parser';
 import { missingSchemaMessage } from './run-problems';
 import { ChangedFile, collectReads, isNamingRead, isolatedReads, keepsReadsOf, noteRead, REACH_INPUT, replayReads } from './reads';
-import { findSuppressions, isSuppressed } from './suppress';
-import { LineIndex } from './text';
-import type { AnalysisResult, Finding, Problem, RunsIn, Severity, SourceFile } from './types';
+import type { AnalysisResult, RunsIn, Severity, SourceFile } from './types';
 import type { Rule } from '../rules/define-rule';
 import { allRules } from '../rules';
 
-export { MAX_FILE_BYTES };
+export { MAX_FILE_BYTES, skipReason };
 
 export interface ProjectHost {
   /** Reads a project file that was not given with setFile (an imported helper); undefined if absent. */
@@ -57,24 +53,6 @@ export const PATHS_INPUT = '\u0000paths';
 
 export function isAnalyzable(path: string): boolean {
   return path.endsWith('.sql') || isTsLike(path);
-}
-
-/** Why a file is not analysed, or undefined when it is. */
-export function skipReason(path: string, text: string): string | undefined {
-  if (text.length > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB (likely generated); skipped`;
-  // NUL bytes in the first 8 KB: binary.
-  if (text.slice(0, 8192).includes('\u0000')) return 'binary file; skipped';
-  return undefined;
-}
-
-/**
- * A stage that threw: a stack overflow is the input's nesting (a `limit`),
- * anything else an internal error (`rule-crash`, which the CLI exits 2 for).
- */
-function crashProblem(path: string, stage: string, e: unknown): Problem {
-  if (isStackOverflow(e)) return { kind: 'limit', file: path, message: `${stage} stopped: this file is nested too deeply to analyse (stack limit); its findings from ${stage} are missing` };
-  const err = e as Error;
-  return { kind: 'rule-crash', file: path, message: `${stage} failed on this file: ${err?.stack?.split('\n').slice(0, 3).join(' ') ?? String(e)}` };
 }
 
 /**
@@ -685,178 +663,20 @@ export class Project implements ProjectServices {
     return { result: value, inputs: this.inputsOf(reads) };
   }
 
-  /**
-   * Analyses one file of the project. Never throws: a stack overflow or any
-   * other error in a stage becomes a problem on this file and the other
-   * stages (and files) go on; limits hit here or in a helper it needed are
-   * reported as `limit` problems.
-   */
+  /** Analyses one file of the project (engine/file-analysis.ts). Never throws: a stage's error becomes a problem on the file. */
   analyze(path: string, only?: readonly string[]): AnalysisResult {
-    let out: AnalysisResult;
-    let incidents: Incident[];
-    try {
-      ({ value: out, incidents } = collectIncidents(() => this.analyzeUnguarded(path, only)));
-    } catch (e) {
-      return { findings: [], problems: [crashProblem(path, 'analysis', e)] };
-    }
-    const seen = new Set<string>();
-    for (const inc of incidents) {
-      const key = `${inc.file}\0${inc.stage}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const why = inc.stage === 'parse' ? (this.trees.tooDeep(inc.file, this.fileText(inc.file) ?? '') ?? 'nested too deeply') : 'nested too deeply (stack limit)';
-      out.problems.push({
-        kind: 'limit',
-        file: path,
-        message:
-          inc.file === path
-            ? `not analysed (${inc.stage}): ${why}`
-            : `${inc.file}, which this file uses, is not analysed (${inc.stage}: ${why}); what this file reaches through it is not seen`,
-      });
-    }
-    return out;
+    return analyzeFile(this, this.internals, path, only);
   }
 
-  private analyzeUnguarded(path: string, only?: readonly string[]): AnalysisResult {
-    const text = this.fileText(path);
-    const problems: Problem[] = [];
-    const findings: Finding[] = [];
-    if (text === undefined) {
-      problems.push({ kind: 'unreadable-file', file: path, message: 'file not found in the project' });
-      return { findings, problems };
-    }
-    const skip = skipReason(path, text);
-    if (skip) {
-      problems.push({ kind: 'skipped-file', file: path, message: skip });
-      return { findings, problems };
-    }
-    const language: 'ts' | 'sql' = path.endsWith('.sql') ? 'sql' : 'ts';
-    // A file that reaches no data library has no SQL site, query site or finding: only its own problems.
-    const reaches = this.mayReach(path);
-    // Another database's SQL (drizzle.config `dialect: "sqlite"`, Prisma `provider = "mysql"`): the schema reports the folder once.
-    if (language === 'sql' && nonPostgresFolder(this.schema(path), path)) return { findings, problems };
-    // Built on first use: most files have no finding, problem or suppression to place.
-    let lineIndex: LineIndex | undefined;
-    const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));
-
-    if (language === 'ts') {
-      const facts = reaches ? undefined : this.unreached(path, text, false);
-      const errs = facts ? { length: facts.errors, 0: facts.firstError } : tsSyntaxErrors(this.trees.get(path, text));
-      if (errs.length) {
-        const e = errs[0]!;
-        problems.push({
-          kind: 'unparseable-file',
-          file: path,
-          line: lines().position(e.start).line + 1,
-          range: { start: e.start, end: e.start },
-          message: `TypeScript syntax error: ${e.message} (${errs.length} in file; analysed as far as the parser recovered)`,
-        });
-      }
-    }
-    let sites: SqlSite[] = [];
-    try {
-      if (reaches) sites = this.sqlSites(path);
-    } catch (e) {
-      problems.push(crashProblem(path, 'SQL extraction', e));
-    }
-    for (const site of sites) {
-      for (const err of site.parsed?.errors ?? []) {
-        // Clamped: the end of an unterminated literal's SQL maps one past the end of the file (found by npm run fuzz).
-        const at = Math.min(Math.max(sqlToFile(site, err.offset), 0), text.length);
-        problems.push({
-          kind: err.limit ? 'limit' : 'unparseable-sql',
-          file: path,
-          line: lines().position(at).line + 1,
-          range: { start: at, end: at },
-          message: err.limit ? `SQL ${err.message}${site.name ? ` (query ${site.name})` : ''}` : `SQL not parsed as PostgreSQL: ${err.message}${site.name ? ` (query ${site.name})` : ''}; statement skipped`,
-        });
-      }
-    }
-
-    const sups = findSuppressions(text);
-    let runs: { v: RunsIn | undefined } | undefined;
-    const runsIn = (): RunsIn | undefined => (runs ??= { v: this.runsIn(path) }).v;
-    for (const rule of reaches ? this.rules : []) {
-      if (only && !only.includes(rule.id)) continue;
-      const severity = this.severityOf(rule);
-      if (severity === 'off') continue;
-      if (!rule.meta.languages.includes(language)) continue;
-      const ctx = new RuleContext({ path, text }, rule.id, this.config.rules[rule.id]?.options ?? {}, this);
-      try {
-        rule.check(ctx);
-      } catch (e) {
-        problems.push(crashProblem(path, `rule ${rule.id}`, e));
-        continue;
-      }
-      // A fragment shared by several statements (or a helper's statement built at several call sites) maps
-      // each statement's finding to the same place: one finding per distinct (place, message), not per embedding.
-      const seen = new Set<string>();
-      for (const r of ctx.reports) {
-        const key = `${r.range.start}:${r.range.end}:${r.message}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (isSuppressed(sups, r.ruleId, lines().position(r.range.start).line)) continue;
-        const f: Finding = {
-          ruleId: r.ruleId,
-          severity,
-          message: r.message,
-          file: path,
-          range: r.range,
-          related: r.related ?? [],
-          estimate: r.estimate,
-          fixes: r.fixes ?? [],
-        };
-        // The performance model's part (engine/finding-details.ts): measured workload, severity by saving, hover, scope, "disable for this line" fix.
-        completeFinding(this, f, r, { rule, severity, text, runsIn, lines, tree: () => (language === 'ts' ? this.trees.get(path, text) : undefined) });
-        findings.push(f);
-      }
-    }
-    if (this.config.reportUnusedSuppressions && !only) {
-      for (const s of sups) {
-        if (!s.used) {
-          problems.push({
-            kind: 'unused-suppression',
-            file: path,
-            line: s.line + 1,
-            range: { start: s.start, end: s.end },
-            message: `unused suppression${s.rules.length ? ` of ${s.rules.join(', ')}` : ''}: no finding on line ${s.target + 1}`,
-          });
-        }
-      }
-    }
-    findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
-    let missingSchema: string | undefined;
-    try {
-      if (reaches) missingSchema = this.missingSchema(path);
-    } catch {
-      // The explanation is a courtesy: no schema status rather than no analysis.
-    }
-    const result: AnalysisResult = missingSchema ? { findings, problems, missingSchema } : { findings, problems };
-    // Test files are not linted by the rules (their clients are often mocks): counting their calls would only cost time.
-    if (reaches && language === 'ts' && !isTestFilePath(path)) {
-      const reach = this.reachCounts(path, text);
-      if (reach) result.reach = reach;
-    }
-    return result;
-  }
-
-  /** The file's recognised query sites and unresolved look-alike calls, counted (AnalysisResult.reach). */
-  private reachCounts(path: string, text: string): AnalysisResult['reach'] {
-    try {
-      const sites = this.memo(`querySites:${path}`, text, () => fileQuerySites(this, path));
-      const sf = this.tsAst(path);
-      const known = new Set(sites.map((s) => s.range.start));
-      const unresolved = sf ? unresolvedCandidates(this, path, sf).filter((u) => !known.has(u.range.start)) : [];
-      if (!sites.length && !unresolved.length) return undefined;
-      return unresolved.length ? { sites: sites.length, unresolved: unresolved.length, firstUnresolved: unresolved[0]!.range } : { sites: sites.length, unresolved: 0 };
-    } catch {
-      // A count is a courtesy: no count rather than no analysis.
-      return undefined;
-    }
-  }
+  /** The private state `analyzeFile` reads, each read at call time (`aside` swaps the tree cache). */
+  private readonly internals: ProjectInternals = {
+    tree: (path, text) => this.trees.get(path, text),
+    tooDeep: (path, text) => this.trees.tooDeep(path, text),
+    unreached: (path, text, mentions) => this.unreached(path, text, mentions),
+  };
 }
 
-interface UnreachedFacts {
+export interface UnreachedFacts {
   text: string;
   incidents: Incident[];
   /** Syntax errors: how many, and the first. */
