@@ -13,12 +13,19 @@
  * `<name>.name` (the method's name for a log line). Any other occurrence — a call, the function handed on as a
  * value, a string literal equal to the name, any mention in a file that is not TypeScript or JavaScript —
  * counts as a caller. Nothing is judged past a function declaration nested in a body (it is hoisted).
+ *
+ * A test helper is not judged either: a class method named as one (`testGetId`, `resetForTests`), with no decorator,
+ * that no file outside the tests names, and that its doc comment says is for tests (grist-core's
+ * `HomeDBManager.testGetId`, "for the purposes of unit tests only", public in an exported class of a published package,
+ * so otherwise an entry point) or that a test file in the project calls (the CLI leaves test files out of the project,
+ * the editor may not). Its queries run in the test suite, never in production.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
 import { MAX_FILE_BYTES } from '../guard';
 import type { ProjectServices } from '../context';
 import type { Range } from '../types';
+import { isTestFilePath } from '../one-off';
 import { filesNaming } from './callers';
 import { innermostNode, isTsLike } from './ts-ast';
 
@@ -117,8 +124,11 @@ function notAUse(n: ts.Node, c: Container, own: { file: string; sf: ts.SourceFil
   return false;
 }
 
-/** Whether some project file may call the container (any occurrence of its name that is not shown harmless). */
-function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c: Container): boolean {
+/**
+ * Whether some project file may call the container (any occurrence of its name that is not shown harmless); `skip`
+ * leaves files out of the search.
+ */
+function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c: Container, skip?: (f: string) => boolean): boolean {
   const files = project.projectFiles?.();
   if (!files) return true;
   const word = new RegExp(`(^|[^\\w$])${c.name.replace(/\$/g, '\\$')}(?![\\w$])`);
@@ -126,6 +136,7 @@ function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c
   // MAX_FILE_BYTES are passed over without searching their texts again for every finding (each is still read).
   const named = filesNaming(project, files, c.name);
   for (const f of files) {
+    if (skip?.(f)) continue;
     if (f !== file && isTsLike(f) && !named.has(f)) {
       const t = project.fileText(f);
       if (t === undefined || t.length <= MAX_FILE_BYTES) continue;
@@ -151,6 +162,20 @@ function referenced(project: ProjectServices, file: string, sf: ts.SourceFile, c
   return false;
 }
 
+/** A test helper's name: `test` then a capital (`testGetId`, not `tested`), or ending in `ForTest(s)`/`ForTesting`. */
+const TEST_HELPER_NAME = /^_?test[A-Z_]|[a-z0-9](ForTests?|ForTesting)$/;
+
+/** A comment saying the code is there for tests: "for tests only", "for the purposes of unit tests only", "testing only". */
+const FOR_TESTS = /\b(for|in|by) (the )?(unit )?tests?\b|\b(unit )?tests? only\b|\btesting only\b|\bonly (for|in|by) (unit )?tests?\b/i;
+
+/** Whether the container is a test helper (see the module comment). */
+function testHelper(project: ProjectServices, file: string, sf: ts.SourceFile, c: Container): boolean {
+  if (!c.cls || !TEST_HELPER_NAME.test(c.name) || hasDecorators(c.node) || isTestFilePath(file)) return false;
+  if (referenced(project, file, sf, c, (f) => isTestFilePath(f))) return false;
+  const doc = (ts.getLeadingCommentRanges(sf.text, c.node.getFullStart()) ?? []).map((r) => sf.text.slice(r.pos, r.end)).join('\n');
+  return FOR_TESTS.test(doc) || referenced(project, file, sf, c, (f) => !isTestFilePath(f));
+}
+
 /**
  * Why the code at `range` never runs, or undefined when it may (or when that cannot be shown).
  */
@@ -159,6 +184,7 @@ export function deadCodeReason(project: ProjectServices, file: string, sf: ts.So
   const after = afterExit(sf, node);
   if (after) return after;
   const c = containerOf(node);
-  if (!c || entryPoint(project, file, sf, c)) return undefined;
+  if (!c) return undefined;
+  if (entryPoint(project, file, sf, c)) return testHelper(project, file, sf, c) ? `it is in \`${c.label}\`, a test helper only tests call` : undefined;
   return referenced(project, file, sf, c) ? undefined : `it is in \`${c.label}\`, which nothing in the project calls`;
 }
