@@ -370,7 +370,7 @@ export function lazyReader(root: string): (rel: string) => string | undefined {
     // package.json and tsconfig files too: provenance follows workspace packages (`@acme/db`) and `paths` aliases through them (also
     // the configs a tsconfig.json extends: `../buildtools/tsconfig-base.json`); vercel.json says which routes its crons call, a wrangler
     // config that a worker package serves requests (engine/background.ts).
-    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|vercel)\.json|[^\\/]*tsconfig[^\\/]*\.json|wrangler\.(toml|jsonc?))$/.test(rel)) && listed(abs)) {
+    if (isInside(root, abs) && !rel.split(/[\\/]/).includes('node_modules') && (isAnalyzable(rel) || /(^|[\\/])((package|vercel)\.json|[^\\/]*tsconfig[^\\/]*\.json|wrangler\.(toml|jsonc?)|pnpm-workspace\.yaml)$/.test(rel)) && listed(abs)) {
       const r = readSource(abs, realRoot);
       if (r.ok) text = r.text;
     }

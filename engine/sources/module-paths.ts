@@ -1,7 +1,7 @@
 /**
  * Module specifiers of the project to files: relative paths, tsconfig `paths`/`baseUrl` aliases, the
- * conventional `@/`/`~/` aliases, and packages of the same monorepo (by folder layout and package.json
- * name, built entries mapped back to their TypeScript sources). Reads file texts through `ProjectServices`
+ * conventional `@/`/`~/` aliases, and packages of the same monorepo (by folder layout or the declared
+ * workspaces, confirmed by the package.json name, built entries mapped back to their TypeScript sources). Reads file texts through `ProjectServices`
  * only (tsconfig.json with TypeScript's JSONC reader), and records which files an answer depended on
  * (engine/reads.ts).
  */
@@ -75,33 +75,65 @@ function workspacePackage(project: ProjectServices, fromPath: string, spec: stri
     const i = fromPath.lastIndexOf(`/${d}/`);
     if (i >= 0) roots.add(fromPath.slice(0, i));
   }
-  for (const root of roots) {
-    for (const dir of WORKSPACE_DIRS.flatMap((d) => [joinPath(root, `${d}/${short}`), ...(scope ? [joinPath(root, `${d}/${scope}/${short}`)] : [])])) {
-      const pj = packageJson(project, `${dir}/package.json`);
-      if (!pj || pj.name !== pkgName) continue;
-      const entries: string[] = [];
-      const exp = pj.exports;
-      const key = sub ? `./${sub}` : '.';
-      const target = exportTarget(typeof exp === 'string' && !sub ? exp : exp && typeof exp === 'object' ? (exp as Record<string, unknown>)[key] : undefined);
-      if (target) entries.push(target);
-      if (sub) entries.push(sub, `src/${sub}`);
-      else {
-        for (const f of [pj.types, pj.typings, pj.module, pj.main]) if (typeof f === 'string') entries.push(f);
-        entries.push('index', 'src/index');
-      }
-      for (const e of entries) {
-        const rel = e.replace(/^\.\//, '');
-        const cands = [rel];
-        const built = /^(dist|lib|build|out)\/(.*?)(\.d)?\.(m?js|cjs|d\.ts|ts)$/.exec(rel);
-        if (built) cands.push(`src/${built[2]}`);
-        for (const cnd of cands) {
-          const hit = probe(project, joinPath(dir, cnd.replace(/\.d\.ts$/, '')));
-          if (hit) return hit;
-        }
+  // The folders whose package.json or pnpm-workspace.yaml may declare the workspaces: every folder above the importer.
+  const declared: string[] = [];
+  for (let d = dirname(fromPath); ; d = dirname(d)) {
+    declared.push(...declaredWorkspaceDirs(project, d, short, scope));
+    if (!d) break;
+  }
+  const conventional = [...roots].flatMap((root) => WORKSPACE_DIRS.flatMap((d) => [joinPath(root, `${d}/${short}`), ...(scope ? [joinPath(root, `${d}/${scope}/${short}`)] : [])]));
+  for (const dir of new Set([...conventional, ...declared])) {
+    const pj = packageJson(project, `${dir}/package.json`);
+    if (!pj || pj.name !== pkgName) continue;
+    const entries: string[] = [];
+    const exp = pj.exports;
+    const key = sub ? `./${sub}` : '.';
+    const target = exportTarget(typeof exp === 'string' && !sub ? exp : exp && typeof exp === 'object' ? (exp as Record<string, unknown>)[key] : undefined);
+    if (target) entries.push(target);
+    if (sub) entries.push(sub, `src/${sub}`);
+    else {
+      for (const f of [pj.types, pj.typings, pj.module, pj.main]) if (typeof f === 'string') entries.push(f);
+      entries.push('index', 'src/index');
+    }
+    for (const e of entries) {
+      const rel = e.replace(/^\.\//, '');
+      const cands = [rel];
+      const built = /^(dist|lib|build|out)\/(.*?)(\.d)?\.(m?js|cjs|d\.ts|ts)$/.exec(rel);
+      if (built) cands.push(`src/${built[2]}`);
+      for (const cnd of cands) {
+        const hit = probe(project, joinPath(dir, cnd.replace(/\.d\.ts$/, '')));
+        if (hit) return hit;
       }
     }
   }
   return undefined;
+}
+
+/**
+ * Package folders the monorepo declares at `root` (its package.json `workspaces`, an array or `{ packages }`, and
+ * pnpm-workspace.yaml's `packages:` list) that could hold the package `short`: a pattern naming one folder
+ * (`prisma`) is that folder, `dir/*` and `dir/**` give `dir/<short>` (and `dir/<scope>/<short>`). Negated patterns
+ * are left out.
+ */
+function declaredWorkspaceDirs(project: ProjectServices, root: string, short: string, scope: string | undefined): string[] {
+  const patterns: string[] = [];
+  const ws = (packageJson(project, joinPath(root, 'package.json')) as { workspaces?: unknown } | undefined)?.workspaces;
+  const list = Array.isArray(ws) ? ws : ws && typeof ws === 'object' ? (ws as { packages?: unknown }).packages : undefined;
+  if (Array.isArray(list)) for (const p of list) if (typeof p === 'string') patterns.push(p);
+  const pnpm = project.fileText(joinPath(root, 'pnpm-workspace.yaml'));
+  if (pnpm !== undefined) {
+    const block = /^packages:\s*\n((?:[ \t]*(?:-.*|#.*)?\n?)*)/m.exec(pnpm)?.[1] ?? '';
+    for (const m of block.matchAll(/^[ \t]*-[ \t]*['"]?([^'"#\n]+?)['"]?[ \t]*(?:#.*)?$/gm)) patterns.push(m[1]);
+  }
+  const dirs: string[] = [];
+  for (const raw of patterns) {
+    const p = raw.replace(/^\.\//, '').replace(/\/+$/, '');
+    if (!p || p.startsWith('!')) continue;
+    const wild = /^(.*?)\/\*\*?$/.exec(p);
+    if (wild && !wild[1].includes('*')) dirs.push(joinPath(root, `${wild[1]}/${short}`), ...(scope ? [joinPath(root, `${wild[1]}/${scope}/${short}`)] : []));
+    else if (!p.includes('*')) dirs.push(joinPath(root, p));
+  }
+  return dirs;
 }
 
 function exportTarget(v: unknown): string | undefined {
