@@ -103,6 +103,9 @@ export function selectivity(p: SelectivityInput, table: TableInfo, ctx: Selectiv
   if (p.isNull) return { selective: false, why: `${p.column} IS NULL: how many rows are NULL is unknown without statistics` };
   if (!col) return { selective: true };
   if (col.type === 'bool' || col.type === 'boolean') return { selective: false, why: `${p.column} is a boolean: each value keeps a large share of the rows` };
+  // An array column: a B-tree serves only whole-array equality, an element or containment test needs a GIN index, and
+  // which rows either keeps is unknown without statistics — no B-tree verdict.
+  if (col.type.endsWith('[]')) return { selective: false, why: `${p.column} is an array (${col.type}): a B-tree index serves only whole-array equality, and how many rows an element test keeps is unknown without statistics` };
   const base = col.type.replace(/\[\]$/, '');
   if (col.type === base && ctx.schema.enums?.has(base)) return { selective: false, why: `${p.column} is of enum type ${base}: a handful of values, each keeping a large share of the rows` };
   if (col.allowedValues?.length && col.allowedValues.length <= FEW_VALUES * 2) {
