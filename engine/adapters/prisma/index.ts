@@ -514,9 +514,12 @@ function batchAdvice(site: QuerySite): string {
     : `load all rows at once with \`findMany({ where: { ${col}: { in: … } } })\` and look them up in a Map`;
 }
 
-/** A generated Prisma client imported from a custom output path (`../generated/prisma`, `@/generated/prisma/client`). */
-/** A project path a generated client may be imported from (`../generated/prisma`, `@/prisma-client`). */
-const GENERATED_SPEC = /(^|[/.@])prisma([/-]|$)|prisma[-_]?client/i;
+/**
+ * A project path a generated client may be imported from: one naming Prisma (`../generated/prisma`, `@/prisma-client`)
+ * or a generated-code folder (`./__generated__`, `../generated/client`: a generator `output` the repository ignores).
+ * Only the names `PrismaClient` and `Prisma` imported from it are read as the generated client.
+ */
+const GENERATED_SPEC = /(^|[/.@])prisma([/-]|$)|prisma[-_]?client|(^|\/)_*generated_*(\/|$)/i;
 
 function generatedImport(spec: string, imported: string): boolean {
   return (imported === 'PrismaClient' || imported === 'Prisma') && GENERATED_SPEC.test(spec);
