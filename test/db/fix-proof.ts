@@ -148,7 +148,20 @@ export function inProcessTypeChecker(): (dir: string, files: Record<string, stri
  */
 export function fixtureModulePaths(caseDir: string, workDir: string): import('typescript').CompilerOptions | undefined {
   const tsc = proofRequire('typescript') as Tsc;
-  const configs = walkFiles(caseDir).filter((f) => path.basename(f) === 'tsconfig.json');
+  const all = walkFiles(caseDir);
+  // Workspace packages of the fixture (a package.json with a name and an entry below the fixture's root), linked as a
+  // package manager links them: the name resolves to that entry.
+  const links: Record<string, string[]> = {};
+  for (const rel of all.filter((f) => path.basename(f) === 'package.json' && path.dirname(f) !== '.')) {
+    try {
+      const pj = JSON.parse(fs.readFileSync(path.join(caseDir, rel), 'utf8')) as { name?: unknown; main?: unknown };
+      if (typeof pj.name === 'string' && typeof pj.main === 'string') links[pj.name] = [path.join(workDir, path.dirname(rel), pj.main)];
+    } catch {
+      // Not JSON: not a package.
+    }
+  }
+  const linked = Object.keys(links).length ? { paths: links, pathsBasePath: workDir } : undefined;
+  const configs = all.filter((f) => path.basename(f) === 'tsconfig.json');
   for (const rel of configs) {
     const file = path.join(caseDir, rel);
     const read = tsc.readConfigFile(file, (f) => fs.readFileSync(f, 'utf8'));
@@ -159,7 +172,7 @@ export function fixtureModulePaths(caseDir: string, workDir: string): import('ty
     const moved = (abs: string): string => path.join(workDir, path.relative(caseDir, abs));
     return { ...(baseUrl ? { baseUrl: moved(baseUrl) } : {}), ...(paths ? { paths, ...(baseUrl ? {} : { pathsBasePath: moved(path.dirname(file)) }) } : {}) };
   }
-  return undefined;
+  return linked;
 }
 
 function walkFiles(dir: string, rel = ''): string[] {

@@ -86,7 +86,15 @@ describe('fix proof: every TypeScript fix of the fixtures type-checks with the r
     // Every TypeScript file of the case, schema sources (entities, Drizzle tables) included.
     const caseFiles = fs.statSync(c.dir).isDirectory() ? walk(c.dir).map((r) => `${c.verdict}/${c.name}/${r.split(path.sep).join('/')}`) : c.files;
     for (const f of caseFiles.filter(isTs)) files[f] = c.project.fileText(f) ?? '';
-    const schema = prismaSchemaOf(c);
+    const read = prismaSchemaOf(c);
+    // A generator `output` folder (`./__generated__`) holds the generated client in the project: the proof generates
+    // the default @prisma/client and puts a module re-exporting it where the output folder would be.
+    const output = read && /generator\s+client\s*\{[^}]*?\boutput\s*=\s*"([^"]+)"/.exec(read);
+    const schema = output ? read.replace(/^\s*output\s*=.*$/m, '') : read;
+    if (output) {
+      const own = walk(c.dir).find((f) => f.endsWith('.prisma'));
+      if (own) files[`${c.verdict}/${c.name}/${path.join(path.dirname(own), output[1], 'index.ts').split(path.sep).join('/')}`] = "export * from '@prisma/client';\n";
+    }
     const dir = writeProject(`types-${key}`, { ...files, ...(schema ? { 'prisma/schema.prisma': schema } : {}) });
     if (schema && Object.values(files).some((t) => /@prisma\/client/.test(t)) && schema !== generated) {
       const err = prismaGenerate(dir);
