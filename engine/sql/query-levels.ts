@@ -10,28 +10,6 @@ import { quoteIdent } from './ident';
 import type { PgNode } from './parser';
 import type { FromItem, QueryLevel, QueryModel } from './query-model-types';
 
-/** Set-returning functions common in FROM lists; anything else in FROM is still a function item. */
-export const SET_RETURNING_FUNCTIONS = new Set([
-  'generate_series',
-  'unnest',
-  'json_array_elements',
-  'jsonb_array_elements',
-  'json_array_elements_text',
-  'jsonb_array_elements_text',
-  'json_each',
-  'jsonb_each',
-  'json_each_text',
-  'jsonb_each_text',
-  'json_to_recordset',
-  'jsonb_to_recordset',
-  'regexp_matches',
-  'regexp_split_to_table',
-  'string_to_table',
-  'generate_subscripts',
-  'json_object_keys',
-  'jsonb_object_keys',
-]);
-
 /** Set-returning functions with one output column (named after the alias, else the function). */
 const SINGLE_COLUMN_FUNCTIONS = new Set([
   'generate_series',
@@ -45,6 +23,18 @@ const SINGLE_COLUMN_FUNCTIONS = new Set([
   'generate_subscripts',
   'json_object_keys',
   'jsonb_object_keys',
+]);
+
+/** Set-returning functions common in FROM lists; anything else in FROM is still a function item. */
+export const SET_RETURNING_FUNCTIONS = new Set([
+  ...SINGLE_COLUMN_FUNCTIONS,
+  'json_each',
+  'jsonb_each',
+  'json_each_text',
+  'jsonb_each_text',
+  'json_to_recordset',
+  'jsonb_to_recordset',
+  'regexp_matches',
 ]);
 
 const AGGREGATES = new Set([
