@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import {
   type AnalysisResult,
   type Finding,
-  LineIndex,
   type Problem,
   type ProblemKind,
   Project,
@@ -25,11 +24,11 @@ import {
   ruleIds,
 } from '../engine';
 import type { FormatName, LintOptions } from './args';
-import { FileFilter, commonDirectory, runClock, isInside, lazyReader, loadSchemaSources, locateProject, makeDirectories, readSource, realpathOr, resolveInside, toProjectPath } from './files';
+import { FileFilter, commonDirectory, runClock, isInside, lazyReader, loadSchemaSources, locateProject, makeDirectories, readSource, realpathOr, toProjectPath } from './files';
 import { applyBaseline } from './baseline';
 import { changedFiles } from './changed';
 import { CliError, unknownRule } from './errors';
-import { planFixPass } from './fix';
+import { applyFixPasses } from './fix-write';
 import { formatGithub } from './formats/github';
 import { formatGitlab } from './formats/gitlab';
 import { formatHtml } from './formats/html';
@@ -101,39 +100,6 @@ function applyRuleOverrides(cfg: QuerylensConfig, opts: LintOptions, known: read
   if (opts.reportUnusedSuppressions) cfg.reportUnusedSuppressions = true;
 }
 
-/**
- * Writes a fix inside the project only. An existing file is rewritten where
- * it really is (through a symbolic link to the real file, the link kept),
- * through a temporary file beside it and a rename, so a crash never leaves
- * half a file; a file the fix creates must not exist (exclusive create: a
- * file that appeared meanwhile is never overwritten). Throws with the reason.
- */
-function writeFix(realRoot: string, abs: string, text: string, creates: boolean): void {
-  const where = resolveInside(realRoot, abs);
-  if ('outside' in where) throw Object.assign(new Error(`${where.outside}; not written`), { code: 'EOUTSIDE' });
-  const real = where.real;
-  if (creates) {
-    makeDirectories(path.dirname(real));
-    // The folders just made must still be inside (a link created meanwhile is not followed out).
-    if ('outside' in resolveInside(realRoot, path.dirname(real))) throw Object.assign(new Error('folder leads outside the project; not written'), { code: 'EOUTSIDE' });
-    fs.writeFileSync(real, text, { flag: 'wx' });
-    return;
-  }
-  const mode = fs.statSync(real).mode & 0o7777;
-  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.querylens-${process.pid}-${Date.now()}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text, { mode, flag: 'wx' });
-    fs.renameSync(tmp, real);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // Nothing was written.
-    }
-    throw e;
-  }
-}
-
 export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   const { cwd } = io;
   const rules = io.rules ?? allRules;
@@ -156,54 +122,9 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
     io.onPass?.({ files: analysed.length, fromCache: run.fromCache, threads: run.threadsUsed, cacheDropped: cache?.dropped || undefined });
     return r;
   };
-  const fixed: FixedEntry[] = [];
-  let result = await analyseAll();
-  const runClaims = new Set<string>();
-  for (let pass = 0; opts.fix && pass < MAX_FIX_PASSES; pass++) {
-    const textOf = (file: string): string | undefined | null => {
-      const abs = path.join(root, file);
-      if (!isInside(root, abs) || file.split('/').includes('node_modules')) return null;
-      const text = run.textOf(file);
-      if (text !== undefined) return 'outside' in resolveInside(realRoot, abs) ? null : text;
-      // Exists but could not be read (or is a link, even a dangling one): never overwrite it.
-      return fs.existsSync(abs) || fs.lstatSync(abs, { throwIfNoEntry: false }) ? null : undefined;
-    };
-    const plan = planFixPass(result.findings, textOf, runClaims);
-    if (plan.applied.length === 0) break;
-    // Lines are taken before the edits move them.
-    const lines = plan.applied.map(({ finding }) => new LineIndex(run.textOf(finding.file) ?? '').position(finding.range.start).line + 1);
-    const failed = new Set<string>();
-    for (const [file, after] of plan.files) {
-      try {
-        writeFix(realRoot, path.join(root, file), (bom.get(file) ? '\uFEFF' : '') + after, run.textOf(file) === undefined);
-        run.setText(file, after);
-      } catch (e) {
-        failed.add(file);
-        const err = e as NodeJS.ErrnoException;
-        const why = err.code === 'EEXIST' ? 'the file exists already (never overwritten)' : err.code === 'EOUTSIDE' ? err.message : (err.code ?? err.message);
-        problems.push({ kind: 'unreadable-file', file, message: `could not write fixes: ${why}` });
-      }
-    }
-    plan.applied.forEach(({ finding, fix }, i) => {
-      if (!fix.edits.some((e) => failed.has(e.file))) fixed.push({ file: finding.file, ruleId: finding.ruleId, title: fix.title, line: lines[i] });
-    });
-    result = await analyseAll();
-    if (failed.size) break;
-  }
+  const { result, fixed } = await applyFixPasses(opts.fix ? MAX_FIX_PASSES : 0, { run, root, realRoot, bom, problems, analyse: analyseAll });
 
-  // Schema problems (a migration that does not parse) belong to every run; when the migration
-  // was linted too, its own unparseable-sql problem already says it on that line.
-  const parseErrorLines = new Set(result.problems.filter((p) => p.kind === 'unparseable-sql').map((p) => `${p.file}:${p.line}`));
-  const schemaProblems = run.schemaProblems();
-  if (cache) {
-    const err = await run.saveCache(schemaProblems);
-    if (err) io.stderr?.write(`querylens: ${err}\n`);
-  }
-  for (const sp of schemaProblems) {
-    if (sp.line !== undefined && parseErrorLines.has(`${sp.file}:${sp.line}`)) continue;
-    problems.push({ kind: 'schema', file: sp.file, line: sp.line, range: sp.range, message: sp.message });
-  }
-  problems.push(...result.problems);
+  problems.push(...(await schemaProblemsOf(run, result, cache, io)), ...result.problems);
 
   // The baseline (querylens-suppressions.json) sees every finding, whatever --quiet shows.
   const base = applyBaseline({
@@ -219,73 +140,132 @@ export async function runLint(opts: LintOptions, io: LintIo): Promise<number> {
   problems.push(...base.problems);
   if (base.wrote) io.stderr?.write(`querylens: wrote ${base.wrote.file} (${base.wrote.accepted} accepted finding${base.wrote.accepted === 1 ? '' : 's'})\n`);
 
-  // --changed-since: everything was analysed (N+1s cross files); only changed files are reported.
-  let reported = base.findings;
-  let scope: string | undefined;
-  if (opts.changedSince) {
-    const changed = changedFiles(root, opts.changedSince);
-    reported = reported.filter((f) => changed.has(f.file));
-    const kept = problems.filter((p) => !p.file || changed.has(p.file) || !analysed.includes(p.file));
-    problems.length = 0;
-    problems.push(...kept);
-    const nChanged = analysed.filter((f) => changed.has(f)).length;
-    scope = `files changed since ${opts.changedSince} (${nChanged} of ${analysed.length} analysed)`;
-  }
+  const { reported, scope } = opts.changedSince ? onlyChanged(root, opts.changedSince, analysed, base.findings, problems) : { reported: base.findings, scope: undefined };
 
   const kept = opts.quiet ? reported.filter((f) => f.severity === 'error') : reported;
   const shown = opts.sort === 'impact' ? [...kept].sort(impactOrder(config.minSavingMs, config.minMeasuredSavingMs)) : kept;
   const unusedSuppressions = opts.quiet ? 0 : problems.filter((p) => p.kind === 'unused-suppression').length;
-  const count = (s: string) => shown.filter((f) => f.severity === s).length;
+  const report = makeReport({ config, opts, cwd, rules, displayPath, textOf: textOfFile, shown, problems, fixed, scope, files: analysed.length, suppressed: base.suppressed });
+
+  writeOutputs(opts, io, report);
+
+  return exitCode(config, opts, io, { shown, problems, warnings: report.summary.warnings, unusedSuppressions, targets: targets.size, analysed: analysed.length });
+}
+
+
+
+interface ReportParts {
+  config: QuerylensConfig;
+  opts: LintOptions;
+  cwd: string;
+  rules: readonly Rule[];
+  displayPath: (file: string) => string;
+  textOf: (file: string) => string | undefined;
+  shown: Finding[];
+  problems: Problem[];
+  fixed: FixedEntry[];
+  scope: string | undefined;
+  /** Files analysed; findings the baseline suppressed. */
+  files: number;
+  suppressed: number;
+}
+
+/** The Report every format lays out, with its summary counts. */
+function makeReport(p: ReportParts): Report {
+  const count = (s: string) => p.shown.filter((f) => f.severity === s).length;
   const summary = {
-    files: analysed.length,
+    files: p.files,
     errors: count('error'),
     warnings: count('warning'),
     infos: count('info'),
-    problems: problems.length,
-    fixed: fixed.length,
-    suppressed: base.suppressed,
+    problems: p.problems.length,
+    fixed: p.fixed.length,
+    suppressed: p.suppressed,
   };
-
-  const report: Report = {
-    minSavingMs: config.minSavingMs,
-    minMeasuredSavingMs: config.minMeasuredSavingMs,
+  return {
+    minSavingMs: p.config.minSavingMs,
+    minMeasuredSavingMs: p.config.minMeasuredSavingMs,
     toolVersion: VERSION,
-    cwd,
-    findings: shown,
-    problems,
-    fixed,
+    cwd: p.cwd,
+    findings: p.shown,
+    problems: p.problems,
+    fixed: p.fixed,
     summary,
-    rules,
-    displayPath,
-    locate: makeLocator((f) => textOfFile(f), displayPath),
-    text: (f) => textOfFile(f),
-    scope,
-    sort: opts.sort,
+    rules: p.rules,
+    displayPath: p.displayPath,
+    locate: makeLocator(p.textOf, p.displayPath),
+    text: p.textOf,
+    scope: p.scope,
+    sort: p.opts.sort,
   };
+}
 
+/**
+ * The schema problems of the run (a migration that does not parse belongs to every run; when the migration
+ * was linted too, its own unparseable-sql problem already says it on that line), after saving the cache.
+ */
+async function schemaProblemsOf(run: LintRun, result: AnalysisResult, cache: LintCache | undefined, io: LintIo): Promise<Problem[]> {
+  const parseErrorLines = new Set(result.problems.filter((p) => p.kind === 'unparseable-sql').map((p) => `${p.file}:${p.line}`));
+  const schemaProblems = run.schemaProblems();
+  if (cache) {
+    const err = await run.saveCache(schemaProblems);
+    if (err) io.stderr?.write(`querylens: ${err}\n`);
+  }
+  return schemaProblems
+    .filter((sp) => sp.line === undefined || !parseErrorLines.has(`${sp.file}:${sp.line}`))
+    .map((sp) => ({ kind: 'schema', file: sp.file, line: sp.line, range: sp.range, message: sp.message }));
+}
+
+/** --changed-since: everything was analysed (N+1s cross files); only changed files are reported (problems filtered in place). */
+function onlyChanged(root: string, since: string, analysed: readonly string[], findings: Finding[], problems: Problem[]): { reported: Finding[]; scope: string } {
+  const changed = changedFiles(root, since);
+  const kept = problems.filter((p) => !p.file || changed.has(p.file) || !analysed.includes(p.file));
+  problems.length = 0;
+  problems.push(...kept);
+  const nChanged = analysed.filter((f) => changed.has(f)).length;
+  return { reported: findings.filter((f) => changed.has(f.file)), scope: `files changed since ${since} (${nChanged} of ${analysed.length} analysed)` };
+}
+
+/** The report to stdout or --output, the extra --report files, and (for the machine formats) what --fix did on stderr. */
+function writeOutputs(opts: LintOptions, io: LintIo, report: Report): void {
   const toFile = opts.output !== undefined;
   const color = opts.color && !toFile && !(io.env.NO_COLOR ?? '') && (io.stdout.isTTY === true || isForced(io.env));
   const text = formatReport(opts.format, report, color);
-  if (toFile) writeReportFile(cwd, '--output', opts.output!, text);
+  if (opts.output !== undefined) writeReportFile(report.cwd, '--output', opts.output, text);
   else io.stdout.write(text);
-  for (const extra of opts.reports) writeReportFile(cwd, `--report ${extra.format}`, extra.file, formatReport(extra.format, report, false));
+  for (const extra of opts.reports) writeReportFile(report.cwd, `--report ${extra.format}`, extra.file, formatReport(extra.format, report, false));
   // stylish and json list the fixes; for the machine formats say it on stderr.
+  const { fixed } = report;
   if (fixed.length && (opts.format !== 'stylish' && opts.format !== 'json' || toFile)) {
     const nFiles = new Set(fixed.map((f) => f.file)).size;
     io.stderr?.write(`querylens: fixed ${fixed.length} problem${fixed.length === 1 ? '' : 's'} in ${nFiles} file${nFiles === 1 ? '' : 's'}\n`);
   }
+}
 
+interface RunOutcome {
+  shown: readonly Finding[];
+  problems: readonly Problem[];
+  warnings: number;
+  unusedSuppressions: number;
+  /** Files named to lint, and of those read. */
+  targets: number;
+  analysed: number;
+}
+
+/**
+ * 0 clean, 1 findings at --fail-on or over --max-warnings, 2 an internal error (a rule that crashed) or a run
+ * that could read none of its files: not a clean result, whatever was found; stderr says why.
+ */
+function exitCode(config: QuerylensConfig, opts: LintOptions, io: LintIo, o: RunOutcome): number {
   const failRank = severityRank(config.failOn);
-  const failing = shown.some((f) => severityRank(f.severity) >= failRank) || (unusedSuppressions > 0 && failRank <= 1);
-  const tooManyWarnings = opts.maxWarnings !== undefined && summary.warnings + unusedSuppressions > opts.maxWarnings;
-  // An internal error (a rule that crashed) or a run that could read none of its files is not a
-  // clean result: exit 2, whatever was found, and say why on stderr.
-  const crashes = problems.filter((p) => p.kind === 'rule-crash').length;
-  const nothingRead = targets.size > 0 && analysed.length === 0 && problems.some((p) => p.kind === 'unreadable-file');
+  const failing = o.shown.some((f) => severityRank(f.severity) >= failRank) || (o.unusedSuppressions > 0 && failRank <= 1);
+  const tooManyWarnings = opts.maxWarnings !== undefined && o.warnings + o.unusedSuppressions > opts.maxWarnings;
+  const crashes = o.problems.filter((p) => p.kind === 'rule-crash').length;
+  const nothingRead = o.targets > 0 && o.analysed === 0 && o.problems.some((p) => p.kind === 'unreadable-file');
   if (crashes || nothingRead) {
     io.stderr?.write(
       nothingRead
-        ? `querylens: none of the ${targets.size} file${targets.size === 1 ? '' : 's'} to lint could be read (see the problems in the report)\n`
+        ? `querylens: none of the ${o.targets} file${o.targets === 1 ? '' : 's'} to lint could be read (see the problems in the report)\n`
         : `querylens: ${crashes} internal error${crashes === 1 ? '' : 's'} (rule-crash problems in the report)\n`,
     );
     return 2;
