@@ -191,9 +191,6 @@ export function sourcesMatcher(globs: readonly string[]): (path: string) => bool
  */
 export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?: SchemaHost): SchemaModel {
   const model = emptySchema();
-  const modelFiles = new Map<Library, SourceFile[]>();
-  const statsFiles: SourceFile[] = [];
-  const declarations: { path: string; text: string; events: TsSchemaOutput['events']; library: string }[] = [];
   const tsOut = new Map<string, TsSchemaOutput>();
   for (const f of files) {
     if (sourceKind(f.path, f.text) !== 'ts') continue;
@@ -207,95 +204,161 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?:
   // Folders the project's own config declares to be another database's (a config's `dialect`, a schema's `provider`).
   const foreign = nonPostgresFolders(files);
   if (foreign.length) model.nonPostgres = foreign;
-  const skippedIn = new Map<NonPostgresFolder, number>();
-  // Folders named after another database get their one problem where their first file comes; its message is completed below.
-  const pathFolderProblems = new Map<NonPostgresFolder, SchemaModel['problems'][number]>();
+  const state: BuildState = { model, tsOut, config, modelFiles: new Map(), statsFiles: [], skippedIn: new Map(), pathFolderProblems: new Map() };
   const ordered = orderSchemaFiles(files, rankOf, (f) => tsOut.get(f.path)?.order);
-  // TypeScript declarations (tables first, then keys across files) make a model of their own, whose
-  // tables are in place before the migrations run: a migration may add an index to a table only a
-  // declaration (and a schema push) created; a migration that creates the table replaces it.
+  const declared = seedDeclarations(state, ordered);
+  for (const f of ordered) applySource(state, f);
+  applyModelFiles(state);
+  if (declared) {
+    // Tables a migration created anew take the declaration's names; tables it dropped stay dropped.
+    for (const t of declared.schema.tables.values()) {
+      const cur = model.tables.get(tableKey(t.schema, t.name));
+      if (cur && cur !== t) mergeModelTable(model, { ...t, foreignKeys: declared.keys.get(t) });
+    }
+    model.sources.push(...declared.paths);
+    model.declarations = declared.paths;
+  }
+  reportSkippedFolders(state);
+  const other = otherDatabaseEvidence(model);
+  if (other) {
+    model.otherDatabase = other;
+    model.problems.push({
+      file: other.file,
+      range: other.range,
+      message: `${other.evidence}: these schema sources are another database's (SQLite, MySQL), not PostgreSQL; the queries that run against them are not judged by the SQL rules`,
+    });
+  }
+  for (const f of state.statsFiles) {
+    applyStats(model, f);
+    model.sources.push(f.path);
+  }
+  applyConfig(model, config);
+  return model;
+}
+
+/** What buildSchema carries from one source to the next. */
+interface BuildState {
+  model: SchemaModel;
+  tsOut: Map<string, TsSchemaOutput>;
+  config: QuerylensConfig;
+  /** Library model files (schema.prisma …), applied after the migrations. */
+  modelFiles: Map<Library, SourceFile[]>;
+  statsFiles: SourceFile[];
+  /** Schema files skipped in each folder that belongs to another database. */
+  skippedIn: Map<NonPostgresFolder, number>;
+  /** Folders named after another database get their one problem where their first file comes; its message is completed at the end. */
+  pathFolderProblems: Map<NonPostgresFolder, SchemaModel['problems'][number]>;
+}
+
+interface Declared {
+  schema: SchemaModel;
+  /** What each declaration says about its keys, kept apart: migrations run while the tables sit in the model (a rename follows keys). */
+  keys: Map<TableInfo, ForeignKeyInfo[] | undefined>;
+  paths: string[];
+}
+
+/**
+ * TypeScript declarations (tables first, then keys across files) make a model of their own, whose
+ * tables are in place before the migrations run: a migration may add an index to a table only a
+ * declaration (and a schema push) created; a migration that creates the table replaces it.
+ */
+function seedDeclarations(state: BuildState, ordered: SourceFile[]): Declared | undefined {
+  const { model, tsOut } = state;
+  const declarations: { path: string; text: string; events: TsSchemaOutput['events']; library: string }[] = [];
   for (const f of ordered) {
     const out = tsOut.get(f.path);
     if (out?.kind === 'declaration' && !nonPostgresFolder(model, f.path) && !foreignDialect(f.path)) declarations.push({ path: f.path, text: f.text, events: out.events, library: out.library });
   }
-  let declared: SchemaModel | undefined;
-  // What each declaration says about its keys, kept apart: migrations run while the tables sit in the model (a rename follows keys).
-  const declaredKeys = new Map<TableInfo, ForeignKeyInfo[] | undefined>();
-  if (declarations.length && parserReady()) {
-    declared = emptySchema();
-    applyDeclarations(declared, declarations);
-    model.problems.push(...declared.problems);
-    const libraryOf = new Map(declarations.map((d) => [d.path, d.library]));
-    for (const t of declared.tables.values()) {
-      const lib = libraryOf.get(t.definedAt?.file ?? '');
-      if (lib && lib in adapters) t.origin = lib as Library;
-      declaredKeys.set(t, t.foreignKeys?.map((f) => ({ ...f, columns: [...f.columns], refColumns: [...f.refColumns] })));
-      seedTable(model, t);
-    }
+  if (!declarations.length || !parserReady()) return undefined;
+  const declared = emptySchema();
+  const keys = new Map<TableInfo, ForeignKeyInfo[] | undefined>();
+  applyDeclarations(declared, declarations);
+  model.problems.push(...declared.problems);
+  const libraryOf = new Map(declarations.map((d) => [d.path, d.library]));
+  for (const t of declared.tables.values()) {
+    const lib = libraryOf.get(t.definedAt?.file ?? '');
+    if (lib && lib in adapters) t.origin = lib as Library;
+    keys.set(t, t.foreignKeys?.map((f) => ({ ...f, columns: [...f.columns], refColumns: [...f.refColumns] })));
+    seedTable(model, t);
   }
-  for (const f of ordered) {
-    const kind = sourceKind(f.path, f.text);
-    if (kind === 'dialect-config') continue;
-    const under = kind === 'model' ? undefined : nonPostgresFolder(model, f.path);
-    if (under) {
-      skippedIn.set(under, (skippedIn.get(under) ?? 0) + 1);
-      continue;
-    }
-    const dialect = foreignDialect(f.path);
-    if (dialect && kind !== 'stats') {
-      // A folder named after another database (`db/clickhouse/`): one problem for the folder, and its .sql files are not linted.
-      const folder = kind === 'model' ? undefined : foreignDialectFolder(f.path);
-      if (folder !== undefined) {
-        const d: NonPostgresFolder = { folder, database: dialect, file: f.path, evidence: `the path names ${dialect}` };
-        (model.nonPostgres ??= []).push(d);
-        skippedIn.set(d, 1);
-        model.problems.push({ file: f.path, message: '' });
-        pathFolderProblems.set(d, model.problems[model.problems.length - 1]);
-        continue;
-      }
-      if (kind !== 'ts') model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
-      continue;
-    }
-    if (kind === 'ts') {
-      const out = tsOut.get(f.path);
-      if (!out) continue;
-      if (out.kind === 'migration' && parserReady()) {
-        applyEvents(model, f.path, f.text, out.events);
-        model.sources.push(f.path);
-      }
-      continue;
-    }
-    if (kind === 'model') {
-      const lib = librarySchemaFile(f.path)?.library;
-      if (lib) {
-        const list = modelFiles.get(lib) ?? [];
-        list.push(f);
-        modelFiles.set(lib, list);
-      }
-      continue;
-    }
-    if (kind === 'stats') {
-      statsFiles.push(f);
-      continue;
-    }
-    if (!f.path.toLowerCase().endsWith('.sql')) {
-      model.problems.push({ file: f.path, message: `not a schema source querylens reads (${[...SCHEMA_FILE_EXTENSIONS, 'TypeScript schemas and migrations', STATS_FILE_NAME].join(', ')}); ignored` });
-      continue;
-    }
-    if (!parserReady()) {
-      model.problems.push({ file: f.path, message: 'SQL parser not initialised (initParser() was not awaited); file not applied' });
-      continue;
-    }
-    try {
-      const up = blankPsqlMeta(upSection(f.text));
-      const vars = substitutePsqlVariables(up, config.schema.variables);
-      const applied = vars ? applySqlFile(model, f.path, vars.text, vars.offsetOf ? { text: f.text, offsetOf: vars.offsetOf } : undefined) : applySqlFile(model, f.path, up);
-      if (applied) model.sources.push(f.path);
-    } catch (e) {
-      model.problems.push({ file: f.path, message: `schema file not applied: ${e instanceof Error ? e.message : String(e)}` });
-    }
+  return { schema: declared, keys, paths: declarations.map((d) => d.path) };
+}
+
+/** One schema source in migration order: applied (SQL, TypeScript migrations), set aside (models, stats), or skipped with its reason. */
+function applySource(state: BuildState, f: SourceFile): void {
+  const { model } = state;
+  const kind = sourceKind(f.path, f.text);
+  if (kind === 'dialect-config') return;
+  const under = kind === 'model' ? undefined : nonPostgresFolder(model, f.path);
+  if (under) {
+    state.skippedIn.set(under, (state.skippedIn.get(under) ?? 0) + 1);
+    return;
   }
-  for (const [lib, files] of modelFiles) {
+  const dialect = foreignDialect(f.path);
+  if (dialect && kind !== 'stats') return skipForeignDialect(state, f, kind, dialect);
+  if (kind === 'ts') {
+    const out = state.tsOut.get(f.path);
+    if (out?.kind === 'migration' && parserReady()) {
+      applyEvents(model, f.path, f.text, out.events);
+      model.sources.push(f.path);
+    }
+    return;
+  }
+  if (kind === 'model') {
+    const lib = librarySchemaFile(f.path)?.library;
+    if (lib) {
+      const list = state.modelFiles.get(lib) ?? [];
+      list.push(f);
+      state.modelFiles.set(lib, list);
+    }
+    return;
+  }
+  if (kind === 'stats') {
+    state.statsFiles.push(f);
+    return;
+  }
+  applySqlSource(state, f);
+}
+
+/** A folder named after another database (`db/clickhouse/`): one problem for the folder, and its .sql files are not linted. */
+function skipForeignDialect(state: BuildState, f: SourceFile, kind: ReturnType<typeof sourceKind>, dialect: string): void {
+  const { model } = state;
+  const folder = kind === 'model' ? undefined : foreignDialectFolder(f.path);
+  if (folder !== undefined) {
+    const d: NonPostgresFolder = { folder, database: dialect, file: f.path, evidence: `the path names ${dialect}` };
+    (model.nonPostgres ??= []).push(d);
+    state.skippedIn.set(d, 1);
+    model.problems.push({ file: f.path, message: '' });
+    state.pathFolderProblems.set(d, model.problems[model.problems.length - 1]);
+    return;
+  }
+  if (kind !== 'ts') model.problems.push({ file: f.path, message: `the path names ${dialect}: not a PostgreSQL schema source; skipped` });
+}
+
+function applySqlSource(state: BuildState, f: SourceFile): void {
+  const { model } = state;
+  if (!f.path.toLowerCase().endsWith('.sql')) {
+    model.problems.push({ file: f.path, message: `not a schema source querylens reads (${[...SCHEMA_FILE_EXTENSIONS, 'TypeScript schemas and migrations', STATS_FILE_NAME].join(', ')}); ignored` });
+    return;
+  }
+  if (!parserReady()) {
+    model.problems.push({ file: f.path, message: 'SQL parser not initialised (initParser() was not awaited); file not applied' });
+    return;
+  }
+  try {
+    const up = blankPsqlMeta(upSection(f.text));
+    const vars = substitutePsqlVariables(up, state.config.schema.variables);
+    const applied = vars ? applySqlFile(model, f.path, vars.text, vars.offsetOf ? { text: f.text, offsetOf: vars.offsetOf } : undefined) : applySqlFile(model, f.path, up);
+    if (applied) model.sources.push(f.path);
+  } catch (e) {
+    model.problems.push({ file: f.path, message: `schema file not applied: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+/** The libraries' model files (schema.prisma …), merged over what the migrations built. */
+function applyModelFiles(state: BuildState): void {
+  const { model } = state;
+  for (const [lib, files] of state.modelFiles) {
     try {
       const { tables, problems, applied, enums } = adapters[lib].schema.readModels(files);
       model.problems.push(...problems);
@@ -307,17 +370,12 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?:
       model.problems.push({ file: files[0].path, message: `${adapters[lib].displayName} schema not applied: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
-  if (declared) {
-    // Tables a migration created anew take the declaration's names; tables it dropped stay dropped.
-    for (const t of declared.tables.values()) {
-      const cur = model.tables.get(tableKey(t.schema, t.name));
-      if (cur && cur !== t) mergeModelTable(model, { ...t, foreignKeys: declaredKeys.get(t) });
-    }
-    model.sources.push(...declarations.map((d) => d.path));
-    model.declarations = declarations.map((d) => d.path);
-  }
-  for (const [d, n] of skippedIn) {
-    const placed = pathFolderProblems.get(d);
+}
+
+/** One problem per folder of another database, saying how many schema files it skipped. */
+function reportSkippedFolders(state: BuildState): void {
+  for (const [d, n] of state.skippedIn) {
+    const placed = state.pathFolderProblems.get(d);
     if (placed) {
       placed.message =
         n === 1
@@ -325,27 +383,12 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?:
           : `${d.evidence}: not a PostgreSQL schema source; the ${n} schema files under ${d.folder}/ are skipped, and .sql files there are not linted`;
       continue;
     }
-    model.problems.push({
+    state.model.problems.push({
       file: d.file,
       line: d.line,
       message: `${d.evidence}: ${d.database}, not PostgreSQL; the ${n} schema file${n === 1 ? '' : 's'} under ${d.folder || '.'}/ ${n === 1 ? 'is' : 'are'} skipped, and .sql files there are not linted`,
     });
   }
-  const other = otherDatabaseEvidence(model);
-  if (other) {
-    model.otherDatabase = other;
-    model.problems.push({
-      file: other.file,
-      range: other.range,
-      message: `${other.evidence}: these schema sources are another database's (SQLite, MySQL), not PostgreSQL; the queries that run against them are not judged by the SQL rules`,
-    });
-  }
-  for (const f of statsFiles) {
-    applyStats(model, f);
-    model.sources.push(f.path);
-  }
-  applyConfig(model, config);
-  return model;
 }
 
 function mergeModelTable(model: SchemaModel, t: TableInfo): void {
