@@ -14,7 +14,7 @@
 import ts = require('typescript');
 import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
-import { isLargeType, typeWidth } from '../engine/model';
+import { isLargeType, isLongText, typeWidth } from '../engine/model';
 import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { findNode, resolveCallee } from '../engine/sources/call-graph';
 import { callersOf, privateMethodCallers } from '../engine/sources/callers';
@@ -93,12 +93,21 @@ export interface ColumnSizes {
 }
 
 export function columnSizes(ctx: RuleContext, tables: readonly TableInfo[]): ColumnSizes {
+  const params = ctx.model.params;
   const json = new Set<ColumnInfo>();
-  for (const t of tables) for (const c of t.columns.values()) if (!isLargeType(c.type) && ctx.isJsonText(t, c)) json.add(c);
+  const long = new Set<ColumnInfo>();
+  for (const t of tables) {
+    for (const c of t.columns.values()) {
+      if (isLargeType(c.type)) continue;
+      if (ctx.isJsonText(t, c)) json.add(c);
+      // A document-named text column (engine/model isLongText), unless the stats snapshot measured it short.
+      else if (isLongText(c) && !((t.stats?.columns?.[c.name]?.avgWidth ?? Infinity) < params.largeColumnBytes / 4)) long.add(c);
+    }
+  }
   return {
-    width: (c) => (json.has(c) ? ctx.model.params.largeColumnBytes : typeWidth(c.type, ctx.model.params)),
-    large: (c) => isLargeType(c.type) || json.has(c),
-    typeText: (c) => (json.has(c) ? `${c.type} holding JSON: the code JSON.parse's it` : c.type),
+    width: (c) => (json.has(c) ? params.largeColumnBytes : long.has(c) ? params.largeColumnBytes / 2 : typeWidth(c.type, params)),
+    large: (c) => isLargeType(c.type) || json.has(c) || long.has(c),
+    typeText: (c) => (json.has(c) ? `${c.type} holding JSON: the code JSON.parse's it` : long.has(c) ? `long ${c.type}` : c.type),
   };
 }
 

@@ -9,7 +9,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import { isLargeType } from '../engine/model';
+import { isLargeType, isLongText } from '../engine/model';
 import { savingMs } from '../engine/model/impact';
 import type { Estimate } from '../engine/types';
 import { type ColumnInfo, findColumn, type TableInfo } from '../engine/schema/types';
@@ -485,11 +485,12 @@ export function overFetchVerdict(
   const unused = all.filter((c) => !usedCols.includes(c));
   if (!unused.length) return { report: false };
   // A presence check never reads a column, so nothing says how big a text column the code elsewhere parses as
-  // JSON is here: only a large type (jsonb, bytea, arrays …) makes a row fetched for its existence costly. The same
+  // JSON is here: only a large type (jsonb, bytea …) or long text (a document-named text column, whose name is the
+  // evidence, not the code: engine/model isLongText) makes a row fetched for its existence costly. The same
   // for a read of nothing but the row's key (an id lookup): shelf.nu Barcode.value, a barcode string that another
   // file's `JSON.parse(filter.value)` made look like JSON, is no reason to report `existing.id` reads.
   const keyOnly = usedCols.every((c) => keyCols.includes(c));
-  const largeUnused = unused.filter(keyOnly ? (c) => isLarge(c) && isLargeType(c.type) : isLarge);
+  const largeUnused = unused.filter(keyOnly ? (c) => isLarge(c) && (isLargeType(c.type) || isLongText(c)) : isLarge);
   const noField = none ? ({ noField: true } as const) : {};
   if (largeUnused.length) return { report: true, usedCols, unused, largeUnused, ...noField };
   if (all.length <= NARROW_COLUMNS && !all.some(isLarge)) return { report: false };

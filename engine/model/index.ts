@@ -373,8 +373,30 @@ export function typeWidth(type: string, params: ModelParams): number {
   }
 }
 
-/** Column types whose values are large enough that fetching them unread is waste worth flagging. */
+/**
+ * Column types whose values are large enough that fetching them unread is waste worth flagging; an array of one
+ * (`jsonb[]`, Prisma `Json[]`) too. An array of scalars (`text[]` tags, `int4[]` ids) is not: its size is the
+ * list's, unknown without statistics.
+ */
 export function isLargeType(type: string): boolean {
-  const t = type.toLowerCase();
+  const t = type.toLowerCase().replace(/\[\]$/, '');
   return t === 'json' || t === 'jsonb' || t === 'bytea' || t === 'xml' || t === 'tsvector' || t.startsWith('vector');
+}
+
+/**
+ * Names of a column that holds a document, not a label: a post's `content`, an album's `about`, a user's `bio`,
+ * a track's `lyrics`, a comment's `text`, a base64 `screenshot` (`bodyHtml`, `contentMarkdown`: the suffix).
+ * Matched on the name lower-cased without `_`.
+ */
+const DOCUMENT_NAME = /^(about|bio|biography|body|content|contents|credits|description|html|lyrics|markdown|text|transcript|screenshot|thumbnail)$|.(body|content|html|markdown)$/;
+
+/**
+ * A long text column: unbounded text (`text`, `citext`; Prisma `String`) named as a document (DOCUMENT_NAME).
+ * Its width is unknown without statistics, but such a column holds paragraphs, not a word: over-fetching counts
+ * it as large (estimated at half of largeColumnBytes), as it does jsonb. A `varchar` has a declared bound and is
+ * not one; with pg_stats' avg_width in the stats snapshot the measured width decides (columnWidth).
+ */
+export function isLongText(c: { name: string; type: string }): boolean {
+  const t = c.type.toLowerCase();
+  return (t === 'text' || t === 'citext') && DOCUMENT_NAME.test(c.name.toLowerCase().replace(/_/g, ''));
 }
