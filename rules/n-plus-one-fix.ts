@@ -286,8 +286,9 @@ export function anchorStatement(scope: IterationScope): { stmt: ts.Statement; fn
   return { stmt: n, fn: fn as ts.FunctionLikeDeclaration | ts.SourceFile };
 }
 
-/** Edits that make `name` importable from `module` (nothing when it is already). */
-export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string, name: string, file = ctx.file.path): TextEdit[] | undefined {
+/** Edits that make `name` (or each of several names) importable from `module` (nothing when it is already). */
+export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string, name: string | string[], file = ctx.file.path): TextEdit[] | undefined {
+  const names = [...new Set(typeof name === 'string' ? [name] : name)];
   let lastImport: ts.ImportDeclaration | undefined;
   for (const st of sf.statements) {
     if (!ts.isImportDeclaration(st)) continue;
@@ -296,18 +297,33 @@ export function importEdits(ctx: RuleContext, sf: ts.SourceFile, module: string,
     const nb = st.importClause?.namedBindings;
     if (st.importClause?.isTypeOnly) continue;
     if (nb && ts.isNamedImports(nb)) {
-      if (nb.elements.some((e) => e.name.text === name)) return [];
+      const missing = names.filter((n) => !nb.elements.some((e) => e.name.text === n));
+      if (!missing.length) return [];
       if (nb.elements.some((e) => e.isTypeOnly)) continue;
       const last = nb.elements[nb.elements.length - 1];
       const at = last ? last.getEnd() : nb.getStart() + 1;
-      return [{ file, range: { start: at, end: at }, newText: last ? `, ${name}` : ` ${name} ` }];
+      return [{ file, range: { start: at, end: at }, newText: last ? `, ${missing.join(', ')}` : ` ${missing.join(', ')} ` }];
     }
   }
-  // The name must not already mean something else in the file.
-  if (new RegExp(`\\b${name}\\b`).test(sf.text)) return undefined;
+  // The names must not already mean something else in the file.
+  if (names.some((n) => new RegExp(`\\b${n}\\b`).test(sf.text))) return undefined;
   const at = lastImport ? lastImport.getEnd() : 0;
-  const text = lastImport ? `\nimport { ${name} } from '${module}';` : `import { ${name} } from '${module}';\n`;
+  const list = names.join(', ');
+  const text = lastImport ? `\nimport { ${list} } from '${module}';` : `import { ${list} } from '${module}';\n`;
   return [{ file, range: { start: at, end: at }, newText: text }];
+}
+
+/** The import edits for a list of imports, one edit per module. */
+export function importsEdits(ctx: RuleContext, sf: ts.SourceFile, imports: { module: string; name: string }[]): TextEdit[] | undefined {
+  const byModule = new Map<string, string[]>();
+  for (const i of imports) byModule.set(i.module, [...(byModule.get(i.module) ?? []), i.name]);
+  const out: TextEdit[] = [];
+  for (const [module, names] of byModule) {
+    const e = importEdits(ctx, sf, module, names);
+    if (!e) return undefined;
+    out.push(...e);
+  }
+  return out;
 }
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -513,26 +529,45 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
     // One INSERT of many rows fails whole where the loop failed part-way: only where no unique key can collide,
     // or where the batched form skips the colliding rows and says so (Prisma `skipDuplicates`).
     if (batched && mayCollide && !batched.skipsConflicts) return undefined;
+    // A collection evaluated once by the loop (`invites.filter(…)`) whose batched form is guarded for an empty list:
+    // its keys are named once, then tested and written.
     if (!batched && uses.length === 1) {
       const key = keyExpression(uses[0]);
       const b = key ? adapter.rules.batchedRead({ site, node, key, write: true, table: site.table ? ctx.table(site.table) : undefined }) : undefined;
+      if (b && key && b.guardEmpty && !plainColl) {
+        const fnText = anchor.fn.getText();
+        const base = camel(site.entity ?? site.table ?? 'row');
+        const name = ['', '2', '3'].map((x) => `${base.charAt(0).toLowerCase()}${base.slice(1)}Keys${x}`).find((n) => !new RegExp(`\\b${n}\\b`).test(fnText));
+        if (!name) return undefined;
+        const named = { text: render(node, b.pieces, name), title: b.title, imports: b.imports, guardEmpty: true };
+        return writeFix(ctx, sf, anchor.stmt, named, name, `const ${name} = ${keysOf(key)};`, coll);
+      }
       if (b && key) batched = { text: render(node, b.pieces, keysOf(key)), title: b.title, imports: b.imports, guardEmpty: b.guardEmpty };
     }
     if (!batched) return undefined;
     if (!plainColl && (batched.guardEmpty || batched.text.split(coll).length !== 2)) return undefined;
-    const edits: TextEdit[] = [];
-    for (const imp of batched.imports ?? []) {
-      const e = importEdits(ctx, sf, imp.module, imp.name);
-      if (!e) return undefined;
-      edits.push(...e);
-    }
-    // Some batched forms throw on an empty list (an empty `IN ()`).
-    const stmt = batched.guardEmpty ? `if (${coll}.length) await ${batched.text};` : `await ${batched.text};`;
-    edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getEnd() }, newText: stmt });
-    return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`.replace(/\s*\n\s*/g, ''), safety: 'suggestion', edits };
+    return writeFix(ctx, sf, anchor.stmt, batched, coll, undefined, coll);
   }
 
   return undefined;
+}
+
+/** The one statement of a batched write in place of the loop (`keysDecl` names the keys first, `keys` is tested). */
+function writeFix(ctx: RuleContext, sf: ts.SourceFile, stmt: ts.Statement, batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean }, keys: string, keysDecl: string | undefined, coll: string): Fix | undefined {
+  const edits: TextEdit[] = [];
+  for (const imp of batched.imports ?? []) {
+    const e = importEdits(ctx, sf, imp.module, imp.name);
+    if (!e) return undefined;
+    edits.push(...e);
+  }
+  // Some batched forms throw on an empty list (an empty `IN ()`).
+  let text = batched.guardEmpty ? `if (${keys}.length) await ${batched.text};` : `await ${batched.text};`;
+  if (keysDecl) {
+    const lineStart = ctx.file.text.lastIndexOf('\n', stmt.getStart() - 1) + 1;
+    text = `${keysDecl}\n${/^[ \t]*/.exec(ctx.file.text.slice(lineStart))![0]}${text}`;
+  }
+  edits.push({ file: ctx.file.path, range: { start: stmt.getStart(), end: stmt.getEnd() }, newText: text });
+  return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`.replace(/\s*\n\s*/g, ''), safety: 'suggestion', edits };
 }
 
 /** Is the text one parenthesised expression (`(a ?? b)`, not `(a ?? b).slice(0, 1)`)? */
@@ -787,7 +822,10 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   else if (b.shape === 'result') replacement = `({ rows: ${mapName}.get(${lookupKey}) ?? [] })`;
   else if (b.shape === 'first-many') replacement = `(${mapName}.get(${lookupKey}) ?? []).slice(0, 1)`;
   else if (!single) replacement = `(${mapName}.get(${lookupKey}) ?? [])`;
-  else if (b.shape === 'one-throw') replacement = `(${got} ?? (() => { throw new Error(\`No ${site.entity ?? site.table} with ${b.rowField} \${${lookupKey}}\`); })())`;
+  // The library's own error names the entity as the query did; from a helper's query moved here, that name may
+  // not be in scope: no fix rather than a different error.
+  else if (b.shape === 'one-throw' && b.notFound && h.target !== node) return undefined;
+  else if (b.shape === 'one-throw') replacement = `(${got} ?? (() => { throw ${b.notFound ? b.notFound.text(k) : `new Error(\`No ${site.entity ?? site.table} with ${b.rowField} \${${lookupKey}}\`)`}; })())`;
   else replacement = b.missing === 'undefined' ? got : `(${got} ?? null)`;
   const needsParens = (n: ts.Node): boolean => {
     const p = n.parent;
@@ -823,11 +861,9 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     if (!more) return undefined;
     edits.push(...more);
   }
-  for (const imp of sibling ? [] : (b.imports ?? [])) {
-    const e = importEdits(ctx, sf, imp.module, imp.name);
-    if (!e) return undefined;
-    edits.push(...e);
-  }
+  const imports = importsEdits(ctx, sf, [...(sibling ? [] : (b.imports ?? [])), ...(b.shape === 'one-throw' ? (b.notFound?.imports ?? []) : [])]);
+  if (!imports) return undefined;
+  edits.push(...imports);
   edits.push({ file: ctx.file.path, range: { start: anchor.stmt.getStart(), end: anchor.stmt.getStart() }, newText: lines.join(`\n${indent}`) + `\n${indent}` });
   if (!needsParens(target) && wrapped(replacement)) replacement = replacement.slice(1, -1);
   edits.push({ file: ctx.file.path, range: { start: target.getStart(), end: target.getEnd() }, newText: replacement });

@@ -297,6 +297,12 @@ export interface Batched {
   nonNullKeys?: boolean;
   /** What a missing single row reads as. */
   missing?: 'null' | 'undefined';
+  /**
+   * A `one-throw` read: the error the library throws for a missing row, as an expression given the key's text
+   * (TypeORM `new EntityNotFoundError(User, …)`, which error handlers test by class or name), with what it
+   * imports; absent: a plain `Error`.
+   */
+  notFound?: { text: (key: string) => string; imports: { module: string; name: string }[] };
   /** Keys compared as strings (raw drivers return bigint/numeric as strings). */
   stringKeys?: boolean;
   /** Rows are model instances read with `row.get('field')`. */

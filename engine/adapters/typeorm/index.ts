@@ -285,13 +285,18 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
     batchedOp = 'find';
   } else return undefined;
   if (!k) return undefined;
+  const field = k.field;
+  // What findOneOrFail throws: EntityNotFoundError of the entity (a manager's first argument, else the repository's
+  // or active-record class's `target`), which error handlers recognise by class or name (a 404, not a 500).
+  const entity = at === 1 ? call.arguments[0].getText() : `${call.expression.expression.getText()}.target`;
   return {
-    pieces: [fx.whole(call.expression.name, batchedOp), fx.whole(k.prop, `${k.field}: In(${fx.KEYS})`)],
-    rowField: k.field,
-    column: k.field,
+    pieces: [fx.whole(call.expression.name, batchedOp), fx.whole(k.prop, `${field}: In(${fx.KEYS})`)],
+    rowField: field,
+    column: field,
     shape: /^find(By)?$/.test(op) ? 'many' : op.endsWith('OrFail') ? 'one-throw' : 'one',
     firstOfGroup: ts.isObjectLiteralExpression(arg) && !!fx.objectProp(arg, 'order'),
     missing: 'null',
+    notFound: { text: (key) => `new EntityNotFoundError(${entity}, { where: { ${field}: ${key} } })`, imports: [{ module: 'typeorm', name: 'EntityNotFoundError' }] },
     imports: [{ module: 'typeorm', name: 'In' }],
     title: `${batchedOp}(… { ${k.field}: In(…) })`,
   };
@@ -311,12 +316,15 @@ function writeWhereArg(call: ts.CallExpression): { op: string; where: ts.Express
 /**
  * `repo.update({ id: K }, data)` / `repo.delete(K)` (and the EntityManager forms) per element, the same data for
  * every row: `{ id: In(keys) }`, or the key array where the call took the bare key (TypeORM takes an id array).
+ * The where may hold other filters beside the key (`delete({ application_id, guild_id: IsNull(), id: c.id })`):
+ * they stay as written (the rule has checked that nothing in the call but the key changes per element), so the
+ * one statement writes the rows the per-element ones wrote.
  */
 function writeMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
   const w = writeWhereArg(call);
   if (!w) return undefined;
   const bare = fx.unparen(w.where) === key;
-  const k = bare ? undefined : fx.singleKeyProp(w.where, key);
+  const k = bare ? undefined : fx.keyPropAmong(w.where, key);
   if (!bare && !k) return undefined;
   const field = k?.field ?? 'id';
   return {
