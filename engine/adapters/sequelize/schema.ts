@@ -316,98 +316,111 @@ function migrationCall(call: ts.CallExpression, qi: string, values: Values, even
   if (steps.length !== 1) return false;
   const table = tableArg(args[0], values);
   if (!table) return true;
-  switch (last.name) {
-    case 'createTable': {
-      const m = newModel();
-      const attrs = values.object(args[1]);
-      for (const p of attrs?.properties ?? []) {
-        if (!ts.isPropertyAssignment(p)) continue;
-        const key = propertyName(p.name, values);
-        if (key) attribute(key, p.initializer, false, table.name, values, m);
-      }
-      m.table = table;
-      for (const c of m.columns) c.fieldName = undefined;
-      modelEvents(m, '', at, events);
-      (events[events.length - 1] as Extract<SchemaEvent, { op: 'createTable' }>).modelName = undefined;
-      return true;
-    }
-    case 'addColumn': {
-      const m = newModel();
-      const name = values.string(args[1]);
-      if (!name || !args[2]) return true;
-      attribute(name, args[2], false, table.name, values, m);
-      const col = { ...m.columns[0], fieldName: undefined, primaryKey: m.primary.length ? true : undefined };
-      events.push({ op: 'addColumn', at, table, column: col });
-      for (const f of m.fks) if (f.ref) events.push({ op: 'addForeignKey', at, table, fk: { columns: [f.column], ref: { table: f.ref, columns: f.refColumn ? [f.refColumn] : undefined } } });
-      return true;
-    }
-    case 'removeColumn': {
-      const name = values.string(args[1]);
-      if (name) events.push({ op: 'dropColumn', at, table, column: name, ifExists: true });
-      return true;
-    }
-    case 'renameColumn': {
-      const from = values.string(args[1]);
-      const to = values.string(args[2]);
-      if (from && to) events.push({ op: 'renameColumn', at, table, from, to });
-      return true;
-    }
-    case 'changeColumn': {
-      const name = values.string(args[1]);
-      const o = values.object(args[2]);
-      if (!name) return true;
-      const type = o ? typeOf(prop(o, 'type', values), values) : typeOf(args[2], values);
-      const allow = o ? values.boolean(prop(o, 'allowNull', values)) : undefined;
-      events.push({ op: 'alterColumn', at, table, column: name, type, notNull: allow === undefined ? undefined : !allow });
-      return true;
-    }
-    case 'addIndex': {
-      const o = values.object(args[2]) ?? values.object(args[1]);
-      const fields = values.strings(args[1]);
-      const spec = indexOf(o ?? ts.factory.createObjectLiteralExpression([]), table.name, (k) => k, values, fields);
-      if (spec) events.push({ op: 'addIndex', at, table, index: spec });
-      else events.push({ op: 'problem', at, message: `Sequelize index on ${table.name} not read: its fields or condition are computed at run time` });
-      return true;
-    }
-    case 'removeIndex': {
-      const name = values.string(args[1]) ?? (values.strings(args[1]) ? underscore(`${table.name}_${values.strings(args[1])!.join('_')}`) : undefined);
-      if (name) events.push({ op: 'dropIndex', at, name, schema: table.schema, ifExists: true });
-      return true;
-    }
-    case 'addConstraint': {
-      const o = values.object(args[1]) ?? values.object(args[2]);
-      if (!o) return true;
-      const fields = values.strings(prop(o, 'fields', values)) ?? values.strings(args[1]);
-      const type = values.string(prop(o, 'type', values))?.toLowerCase();
-      const name = values.string(prop(o, 'name', values));
-      if (!fields?.length) return true;
-      if (type === 'unique') events.push({ op: 'addUnique', at, table, columns: fields, name: name ?? `${table.name}_${fields.join('_')}_uk` });
-      else if (type === 'primary key') events.push({ op: 'addPrimaryKey', at, table, columns: fields, name: name ?? `${table.name}_${fields.join('_')}_pk` });
-      else if (type === 'foreign key') {
-        const ref = values.object(prop(o, 'references', values));
-        const rt = ref && values.string(prop(ref, 'table', values));
-        const rf = ref && values.string(prop(ref, 'field', values));
-        if (rt) events.push({ op: 'addForeignKey', at, table, fk: { name: name ?? `${table.name}_${fields.join('_')}_${rt}_fk`, columns: fields, ref: { table: { name: rt }, columns: rf ? [rf] : undefined } } });
-      }
-      return true;
-    }
-    case 'removeConstraint': {
-      const name = values.string(args[1]);
-      if (name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
-      return true;
-    }
-    case 'renameTable': {
-      const to = tableArg(args[1], values);
-      if (to) events.push({ op: 'renameTable', at, table, to: to.name });
-      return true;
-    }
-    case 'dropTable':
-      events.push({ op: 'dropTable', at, table, ifExists: true });
-      return true;
-    default:
-      return false;
+  const handler = Object.hasOwn(QUERY_INTERFACE_CALLS, last.name) ? QUERY_INTERFACE_CALLS[last.name] : undefined;
+  handler?.({ args, at, table, values, events });
+  return !!handler;
+}
+
+/** A queryInterface call of a migration on a table it names. */
+interface QiCall {
+  args: ts.Expression[];
+  at: ReturnType<typeof rangeOf>;
+  table: TableName;
+  values: Values;
+  events: SchemaEvent[];
+}
+
+function createTable({ args, at, table, values, events }: QiCall): void {
+  const m = newModel();
+  const attrs = values.object(args[1]);
+  for (const p of attrs?.properties ?? []) {
+    if (!ts.isPropertyAssignment(p)) continue;
+    const key = propertyName(p.name, values);
+    if (key) attribute(key, p.initializer, false, table.name, values, m);
+  }
+  m.table = table;
+  for (const c of m.columns) c.fieldName = undefined;
+  modelEvents(m, '', at, events);
+  (events[events.length - 1] as Extract<SchemaEvent, { op: 'createTable' }>).modelName = undefined;
+}
+
+function addColumn({ args, at, table, values, events }: QiCall): void {
+  const m = newModel();
+  const name = values.string(args[1]);
+  if (!name || !args[2]) return;
+  attribute(name, args[2], false, table.name, values, m);
+  const col = { ...m.columns[0], fieldName: undefined, primaryKey: m.primary.length ? true : undefined };
+  events.push({ op: 'addColumn', at, table, column: col });
+  for (const f of m.fks) if (f.ref) events.push({ op: 'addForeignKey', at, table, fk: { columns: [f.column], ref: { table: f.ref, columns: f.refColumn ? [f.refColumn] : undefined } } });
+}
+
+function changeColumn({ args, at, table, values, events }: QiCall): void {
+  const name = values.string(args[1]);
+  const o = values.object(args[2]);
+  if (!name) return;
+  const type = o ? typeOf(prop(o, 'type', values), values) : typeOf(args[2], values);
+  const allow = o ? values.boolean(prop(o, 'allowNull', values)) : undefined;
+  events.push({ op: 'alterColumn', at, table, column: name, type, notNull: allow === undefined ? undefined : !allow });
+}
+
+function addIndex({ args, at, table, values, events }: QiCall): void {
+  const o = values.object(args[2]) ?? values.object(args[1]);
+  const fields = values.strings(args[1]);
+  const spec = indexOf(o ?? ts.factory.createObjectLiteralExpression([]), table.name, (k) => k, values, fields);
+  if (spec) events.push({ op: 'addIndex', at, table, index: spec });
+  else events.push({ op: 'problem', at, message: `Sequelize index on ${table.name} not read: its fields or condition are computed at run time` });
+}
+
+function addConstraint({ args, at, table, values, events }: QiCall): void {
+  const o = values.object(args[1]) ?? values.object(args[2]);
+  if (!o) return;
+  const fields = values.strings(prop(o, 'fields', values)) ?? values.strings(args[1]);
+  const type = values.string(prop(o, 'type', values))?.toLowerCase();
+  const name = values.string(prop(o, 'name', values));
+  if (!fields?.length) return;
+  if (type === 'unique') events.push({ op: 'addUnique', at, table, columns: fields, name: name ?? `${table.name}_${fields.join('_')}_uk` });
+  else if (type === 'primary key') events.push({ op: 'addPrimaryKey', at, table, columns: fields, name: name ?? `${table.name}_${fields.join('_')}_pk` });
+  else if (type === 'foreign key') {
+    const ref = values.object(prop(o, 'references', values));
+    const rt = ref && values.string(prop(ref, 'table', values));
+    const rf = ref && values.string(prop(ref, 'field', values));
+    if (rt) events.push({ op: 'addForeignKey', at, table, fk: { name: name ?? `${table.name}_${fields.join('_')}_${rt}_fk`, columns: fields, ref: { table: { name: rt }, columns: rf ? [rf] : undefined } } });
   }
 }
+
+/** The queryInterface methods read as schema events, by name. */
+const QUERY_INTERFACE_CALLS: Record<string, (c: QiCall) => void> = {
+  createTable,
+  addColumn,
+  removeColumn: ({ args, at, table, values, events }) => {
+    const name = values.string(args[1]);
+    if (name) events.push({ op: 'dropColumn', at, table, column: name, ifExists: true });
+  },
+  renameColumn: ({ args, at, table, values, events }) => {
+    const from = values.string(args[1]);
+    const to = values.string(args[2]);
+    if (from && to) events.push({ op: 'renameColumn', at, table, from, to });
+  },
+  changeColumn,
+  addIndex,
+  removeIndex: ({ args, at, table, values, events }) => {
+    const fields = values.strings(args[1]);
+    const name = values.string(args[1]) ?? (fields ? underscore(`${table.name}_${fields.join('_')}`) : undefined);
+    if (name) events.push({ op: 'dropIndex', at, name, schema: table.schema, ifExists: true });
+  },
+  addConstraint,
+  removeConstraint: ({ args, at, table, values, events }) => {
+    const name = values.string(args[1]);
+    if (name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
+  },
+  renameTable: ({ args, at, table, values, events }) => {
+    const to = tableArg(args[1], values);
+    if (to) events.push({ op: 'renameTable', at, table, to: to.name });
+  },
+  dropTable: ({ at, table, events }) => {
+    events.push({ op: 'dropTable', at, table, ifExists: true });
+  },
+};
 
 function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
   const events: SchemaEvent[] = [];
