@@ -100,113 +100,129 @@ function indexName(table: string, cols: string[], unique: boolean): string {
 function call(c: ts.CallExpression, pgm: string, values: Values, events: SchemaEvent[]): boolean {
   const { root, steps } = callChain(c);
   if (!ts.isIdentifier(root) || root.text !== pgm || steps.length !== 1 || !steps[0].args) return false;
+  const handler = Object.hasOwn(PGM_CALLS, steps[0].name) ? PGM_CALLS[steps[0].name] : undefined;
+  if (!handler) return false;
   const args = [...steps[0].args];
-  const at = rangeOf(c);
-  const table = tableArg(args[0], values);
-  switch (steps[0].name) {
-    case 'sql': {
-      const text = values.mappedText(args[0]);
-      if (text) events.push({ op: 'sql', at, text: text.text, offsetOf: text.offsetOf });
-      return true;
-    }
-    case 'createTable': {
-      if (!table) return true;
-      const after: SchemaEvent[] = [];
-      const columns = columnsOf(values.object(args[1]), table, values, after, at);
-      const opts = values.object(args[2]);
-      events.push({ op: 'createTable', at, table, columns, ifNotExists: opts ? values.boolean(prop(opts, 'ifNotExists', values)) === true : undefined });
-      events.push(...after, ...constraints(opts ? values.object(prop(opts, 'constraints', values)) : undefined, table, undefined, values, at));
-      return true;
-    }
-    case 'addColumns':
-    case 'addColumn': {
-      if (!table) return true;
-      const after: SchemaEvent[] = [];
-      for (const col of columnsOf(values.object(args[1]), table, values, after, at)) events.push({ op: 'addColumn', at, table, column: col });
-      events.push(...after);
-      return true;
-    }
-    case 'dropColumns':
-    case 'dropColumn': {
-      // A list of names, one name, or an object keyed by column.
-      const obj = values.object(args[1]);
-      const cols = values.strings(args[1]) ?? obj?.properties.map((p) => (p.name ? propertyName(p.name, values) : undefined)).filter((x): x is string => !!x);
-      for (const col of cols ?? []) if (table) events.push({ op: 'dropColumn', at, table, column: col, ifExists: true });
-      return true;
-    }
-    case 'renameColumn': {
-      const from = values.string(args[1]);
-      const to = values.string(args[2]);
-      if (table && from && to) events.push({ op: 'renameColumn', at, table, from, to });
-      return true;
-    }
-    case 'alterColumn': {
-      const col = values.string(args[1]);
-      const o = values.object(args[2]);
-      if (!table || !col || !o) return true;
-      const notNull = values.boolean(prop(o, 'notNull', values));
-      events.push({ op: 'alterColumn', at, table, column: col, type: values.string(prop(o, 'type', values)), notNull });
-      return true;
-    }
-    case 'renameTable': {
-      const to = values.string(args[1]);
-      if (table && to) events.push({ op: 'renameTable', at, table, to });
-      return true;
-    }
-    case 'dropTable':
-      if (table) events.push({ op: 'dropTable', at, table, ifExists: true });
-      return true;
-    case 'createIndex':
-    case 'addIndex': {
-      const cols = values.strings(args[1]);
-      if (!table || !cols?.length) {
-        events.push({ op: 'problem', at, message: 'node-pg-migrate index not read: its table or columns are computed at run time' });
-        return true;
-      }
-      const o = values.object(args[2]);
-      const unique = o ? values.boolean(prop(o, 'unique', values)) === true : false;
-      const keys = cols.map((c) => (/^[\w$]+$/.test(c) ? c : { expression: c }));
-      events.push({
-        op: 'addIndex',
-        at,
-        table,
-        index: {
-          name: (o && values.string(prop(o, 'name', values))) ?? indexName(table.name, cols.map((c) => c.replace(/[^\w]+/g, '_')), unique),
-          keys,
-          unique,
-          where: o ? values.string(prop(o, 'where', values)) : undefined,
-          method: o ? values.string(prop(o, 'method', values)) : undefined,
-          include: o ? values.strings(prop(o, 'include', values)) : undefined,
-          ifNotExists: o ? values.boolean(prop(o, 'ifNotExists', values)) === true : undefined,
-        },
-      });
-      return true;
-    }
-    case 'dropIndex': {
-      const cols = values.strings(args[1]) ?? [];
-      const o = values.object(args[2]);
-      const name = (o && values.string(prop(o, 'name', values))) ?? (table ? indexName(table.name, cols, o ? values.boolean(prop(o, 'unique', values)) === true : false) : undefined);
-      if (name) events.push({ op: 'dropIndex', at, name, schema: table?.schema, ifExists: true });
-      return true;
-    }
-    case 'addConstraint':
-    case 'createConstraint': {
-      const name = values.string(args[1]) ?? undefined;
-      if (!table) return true;
-      const sql = values.string(args[2]);
-      if (sql !== undefined) events.push({ op: 'sql', at, text: `ALTER TABLE ${quoteIdentAlways(table.name)} ADD ${name ? `CONSTRAINT ${quoteIdentAlways(name)} ` : ''}${sql}`, offsetOf: () => at.start });
-      else events.push(...constraints(values.object(args[2]), table, name, values, at));
-      return true;
-    }
-    case 'dropConstraint': {
-      const name = values.string(args[1]);
-      if (table && name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
-      return true;
-    }
-    default:
-      return false;
-  }
+  handler({ args, at: rangeOf(c), table: tableArg(args[0], values), values, events });
+  return true;
 }
+
+/** A `pgm.<method>(…)` call of a node-pg-migrate migration. */
+interface PgmCall {
+  args: ts.Expression[];
+  at: ReturnType<typeof rangeOf>;
+  /** The table its first argument names, when readable. */
+  table: TableName | undefined;
+  values: Values;
+  events: SchemaEvent[];
+}
+
+function createTable({ args, at, table, values, events }: PgmCall): void {
+  if (!table) return;
+  const after: SchemaEvent[] = [];
+  const columns = columnsOf(values.object(args[1]), table, values, after, at);
+  const opts = values.object(args[2]);
+  events.push({ op: 'createTable', at, table, columns, ifNotExists: opts ? values.boolean(prop(opts, 'ifNotExists', values)) === true : undefined });
+  events.push(...after, ...constraints(opts ? values.object(prop(opts, 'constraints', values)) : undefined, table, undefined, values, at));
+}
+
+function addColumns({ args, at, table, values, events }: PgmCall): void {
+  if (!table) return;
+  const after: SchemaEvent[] = [];
+  for (const col of columnsOf(values.object(args[1]), table, values, after, at)) events.push({ op: 'addColumn', at, table, column: col });
+  events.push(...after);
+}
+
+/** A list of names, one name, or an object keyed by column. */
+function dropColumns({ args, at, table, values, events }: PgmCall): void {
+  const obj = values.object(args[1]);
+  const cols = values.strings(args[1]) ?? obj?.properties.map((p) => (p.name ? propertyName(p.name, values) : undefined)).filter((x): x is string => !!x);
+  for (const col of cols ?? []) if (table) events.push({ op: 'dropColumn', at, table, column: col, ifExists: true });
+}
+
+function alterColumn({ args, at, table, values, events }: PgmCall): void {
+  const col = values.string(args[1]);
+  const o = values.object(args[2]);
+  if (!table || !col || !o) return;
+  const notNull = values.boolean(prop(o, 'notNull', values));
+  events.push({ op: 'alterColumn', at, table, column: col, type: values.string(prop(o, 'type', values)), notNull });
+}
+
+function createIndex({ args, at, table, values, events }: PgmCall): void {
+  const cols = values.strings(args[1]);
+  if (!table || !cols?.length) {
+    events.push({ op: 'problem', at, message: 'node-pg-migrate index not read: its table or columns are computed at run time' });
+    return;
+  }
+  const o = values.object(args[2]);
+  const option = (name: string) => (o ? prop(o, name, values) : undefined);
+  const unique = values.boolean(option('unique')) === true;
+  const keys = cols.map((c) => (/^[\w$]+$/.test(c) ? c : { expression: c }));
+  events.push({
+    op: 'addIndex',
+    at,
+    table,
+    index: {
+      name: (o && values.string(option('name'))) ?? indexName(table.name, cols.map((c) => c.replace(/[^\w]+/g, '_')), unique),
+      keys,
+      unique,
+      where: o ? values.string(option('where')) : undefined,
+      method: o ? values.string(option('method')) : undefined,
+      include: o ? values.strings(option('include')) : undefined,
+      ifNotExists: o ? values.boolean(option('ifNotExists')) === true : undefined,
+    },
+  });
+}
+
+function dropIndex({ args, at, table, values, events }: PgmCall): void {
+  const cols = values.strings(args[1]) ?? [];
+  const o = values.object(args[2]);
+  const name = (o && values.string(prop(o, 'name', values))) ?? (table ? indexName(table.name, cols, o ? values.boolean(prop(o, 'unique', values)) === true : false) : undefined);
+  if (name) events.push({ op: 'dropIndex', at, name, schema: table?.schema, ifExists: true });
+}
+
+function addConstraint({ args, at, table, values, events }: PgmCall): void {
+  const name = values.string(args[1]) ?? undefined;
+  if (!table) return;
+  const sql = values.string(args[2]);
+  if (sql !== undefined) events.push({ op: 'sql', at, text: `ALTER TABLE ${quoteIdentAlways(table.name)} ADD ${name ? `CONSTRAINT ${quoteIdentAlways(name)} ` : ''}${sql}`, offsetOf: () => at.start });
+  else events.push(...constraints(values.object(args[2]), table, name, values, at));
+}
+
+/** The `pgm` methods read as schema events, by name. */
+const PGM_CALLS: Record<string, (c: PgmCall) => void> = {
+  sql: ({ args, at, values, events }) => {
+    const text = values.mappedText(args[0]);
+    if (text) events.push({ op: 'sql', at, text: text.text, offsetOf: text.offsetOf });
+  },
+  createTable,
+  addColumns,
+  addColumn: addColumns,
+  dropColumns,
+  dropColumn: dropColumns,
+  renameColumn: ({ args, at, table, values, events }) => {
+    const from = values.string(args[1]);
+    const to = values.string(args[2]);
+    if (table && from && to) events.push({ op: 'renameColumn', at, table, from, to });
+  },
+  alterColumn,
+  renameTable: ({ args, at, table, values, events }) => {
+    const to = values.string(args[1]);
+    if (table && to) events.push({ op: 'renameTable', at, table, to });
+  },
+  dropTable: ({ at, table, events }) => {
+    if (table) events.push({ op: 'dropTable', at, table, ifExists: true });
+  },
+  createIndex,
+  addIndex: createIndex,
+  dropIndex,
+  addConstraint,
+  createConstraint: addConstraint,
+  dropConstraint: ({ args, at, table, values, events }) => {
+    const name = values.string(args[1]);
+    if (table && name) events.push({ op: 'dropConstraint', at, table, name, ifExists: true });
+  },
+};
 
 function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
   const events: SchemaEvent[] = [];
