@@ -180,6 +180,82 @@ function parseLsp(rest: readonly string[]): ParsedArgs {
 /** Lint flags that take a value. */
 const LINT_VALUE_FLAGS = new Set(['--format', '-f', '--output', '-o', '--config', '-c', '--rule', '--max-warnings', '--suppress-rule', '--suppressions', '--report', '--changed-since', '--sort', '--cache-location', '--concurrency']);
 
+/** What each lint flag sets (value flags are listed in LINT_VALUE_FLAGS); --help and --version end the parse. */
+const LINT_FLAGS: Record<string, (opts: LintOptions, value: string | undefined, flag: string) => void> = {
+  '--format': (opts, value) => {
+    if (!FORMATS.includes(value as FormatName)) throw new UsageError(`--format: unknown format "${value}" (expected ${FORMATS.join(', ')})`);
+    opts.format = value as FormatName;
+  },
+  '--output': (opts, value, flag) => fileFlag(flag, value, opts),
+  '--config': (opts, value, flag) => fileFlag(flag, value, opts),
+  '--rule': (opts, value) => {
+    const m = /^([^=\s]+)=(\S+)$/.exec(value!);
+    if (!m) throw new UsageError(`--rule "${value}": expected ID=off|info|warning|error`);
+    if (!SEVERITY_SETTINGS.includes(m[2] as SeveritySetting)) throw new UsageError(`--rule ${m[1]}: severity must be one of ${SEVERITY_SETTINGS.join(', ')}, got "${m[2]}"`);
+    opts.rules.push({ id: m[1], severity: m[2] as SeveritySetting });
+  },
+  '--max-warnings': (opts, value) => {
+    if (!/^\d+$/.test(value!)) throw new UsageError(`--max-warnings: expected a non-negative integer, got "${value}"`);
+    opts.maxWarnings = Number(value);
+  },
+  '--quiet': (opts) => {
+    opts.quiet = true;
+  },
+  '--no-color': (opts) => {
+    opts.color = false;
+  },
+  '--fix': (opts) => {
+    opts.fix = true;
+  },
+  '--report-unused-suppressions': (opts) => {
+    opts.reportUnusedSuppressions = true;
+  },
+  '--suppress-all': (opts) => {
+    opts.suppressAll = true;
+  },
+  '--suppress-rule': (opts, value) => {
+    if (!value) throw new UsageError('--suppress-rule needs a rule id');
+    opts.suppressRules.push(value);
+  },
+  '--prune-suppressions': (opts) => {
+    opts.pruneSuppressions = true;
+  },
+  '--suppressions': (opts, value) => {
+    if (!value) throw new UsageError('--suppressions needs a file name');
+    opts.suppressionsFile = value;
+  },
+  '--report': (opts, value) => {
+    const m = /^([a-z]+)=(.+)$/.exec(value!);
+    if (!m) throw new UsageError(`--report "${value}": expected FORMAT=FILE, e.g. --report sarif=querylens.sarif`);
+    if (!FORMATS.includes(m[1] as FormatName)) throw new UsageError(`--report: unknown format "${m[1]}" (expected ${FORMATS.join(', ')})`);
+    opts.reports.push({ format: m[1] as FormatName, file: m[2] });
+  },
+  '--changed-since': (opts, value) => {
+    if (!value || value.startsWith('-')) throw new UsageError('--changed-since needs a git revision, e.g. --changed-since origin/main');
+    opts.changedSince = value;
+  },
+  '--sort': (opts, value) => {
+    if (value !== 'file' && value !== 'impact') throw new UsageError(`--sort: expected file or impact, got "${value}"`);
+    opts.sort = value;
+  },
+  '--cache': (opts) => {
+    opts.cache = true;
+  },
+  '--cache-location': (opts, value) => {
+    if (!value) throw new UsageError('--cache-location needs a file or directory name');
+    opts.cache = true;
+    opts.cacheLocation = value;
+  },
+  '--concurrency': (opts, value) => {
+    opts.concurrency = parseConcurrency(value);
+  },
+};
+// Short forms.
+LINT_FLAGS['-f'] = LINT_FLAGS['--format'];
+LINT_FLAGS['-o'] = LINT_FLAGS['--output'];
+LINT_FLAGS['-c'] = LINT_FLAGS['--config'];
+LINT_FLAGS['-q'] = LINT_FLAGS['--quiet'];
+
 function parseLint(rest: readonly string[]): ParsedArgs {
   const opts: LintOptions = {
     command: 'lint',
@@ -199,92 +275,11 @@ function parseLint(rest: readonly string[]): ParsedArgs {
     concurrency: 'auto',
   };
   const early = readFlags<ParsedArgs>(rest, LINT_VALUE_FLAGS, (p) => opts.paths.push(p), ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return { command: 'help' };
-      case '--version':
-      case '-v':
-        return { command: 'version' };
-      case '--format':
-      case '-f':
-        if (!FORMATS.includes(value as FormatName)) throw new UsageError(`--format: unknown format "${value}" (expected ${FORMATS.join(', ')})`);
-        opts.format = value as FormatName;
-        break;
-      case '--output':
-      case '-o':
-      case '--config':
-      case '-c':
-        fileFlag(flag, value, opts);
-        break;
-      case '--rule': {
-        const m = /^([^=\s]+)=(\S+)$/.exec(value!);
-        if (!m) throw new UsageError(`--rule "${value}": expected ID=off|info|warning|error`);
-        if (!SEVERITY_SETTINGS.includes(m[2] as SeveritySetting)) throw new UsageError(`--rule ${m[1]}: severity must be one of ${SEVERITY_SETTINGS.join(', ')}, got "${m[2]}"`);
-        opts.rules.push({ id: m[1], severity: m[2] as SeveritySetting });
-        break;
-      }
-      case '--max-warnings': {
-        if (!/^\d+$/.test(value!)) throw new UsageError(`--max-warnings: expected a non-negative integer, got "${value}"`);
-        opts.maxWarnings = Number(value);
-        break;
-      }
-      case '--quiet':
-      case '-q':
-        opts.quiet = true;
-        break;
-      case '--no-color':
-        opts.color = false;
-        break;
-      case '--fix':
-        opts.fix = true;
-        break;
-      case '--report-unused-suppressions':
-        opts.reportUnusedSuppressions = true;
-        break;
-      case '--suppress-all':
-        opts.suppressAll = true;
-        break;
-      case '--suppress-rule':
-        if (!value) throw new UsageError('--suppress-rule needs a rule id');
-        opts.suppressRules.push(value);
-        break;
-      case '--prune-suppressions':
-        opts.pruneSuppressions = true;
-        break;
-      case '--suppressions':
-        if (!value) throw new UsageError('--suppressions needs a file name');
-        opts.suppressionsFile = value;
-        break;
-      case '--report': {
-        const m = /^([a-z]+)=(.+)$/.exec(value!);
-        if (!m) throw new UsageError(`--report "${value}": expected FORMAT=FILE, e.g. --report sarif=querylens.sarif`);
-        if (!FORMATS.includes(m[1] as FormatName)) throw new UsageError(`--report: unknown format "${m[1]}" (expected ${FORMATS.join(', ')})`);
-        opts.reports.push({ format: m[1] as FormatName, file: m[2] });
-        break;
-      }
-      case '--changed-since':
-        if (!value || value.startsWith('-')) throw new UsageError('--changed-since needs a git revision, e.g. --changed-since origin/main');
-        opts.changedSince = value;
-        break;
-      case '--sort':
-        if (value !== 'file' && value !== 'impact') throw new UsageError(`--sort: expected file or impact, got "${value}"`);
-        opts.sort = value;
-        break;
-      case '--cache':
-        opts.cache = true;
-        break;
-      case '--cache-location':
-        if (!value) throw new UsageError('--cache-location needs a file or directory name');
-        opts.cache = true;
-        opts.cacheLocation = value;
-        break;
-      case '--concurrency':
-        opts.concurrency = parseConcurrency(value);
-        break;
-      default:
-        throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
-    }
+    if (flag === '--help' || flag === '-h') return { command: 'help' };
+    if (flag === '--version' || flag === '-v') return { command: 'version' };
+    const set = Object.hasOwn(LINT_FLAGS, flag) ? LINT_FLAGS[flag] : undefined;
+    if (!set) throw new UsageError(`unknown option "${flag}" (see querylens --help)`);
+    set(opts, value, flag);
     return undefined;
   });
   if (early) return early;
