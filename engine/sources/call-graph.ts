@@ -21,6 +21,7 @@ import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
 import { enclosingIterations, type FunctionRole, inCatchBlock, isImmediateCallback, iterationScopeOf } from './iteration';
 import { implementationOf } from './implementations';
+import { injectedTargets } from './injected-deps';
 import { inPlaceResolver } from './in-place';
 import { localValue } from './local-values';
 import { bufferFlushed } from './buffer-flush';
@@ -696,10 +697,11 @@ export class CallGraph {
         for (const call of sum.calls) {
           if (result.length >= MAX_REACHED) break;
           if (!live(call)) continue;
-          const target = this.resolve(fn.file, call);
-          if (!target || target.node === fn.node) continue;
           const step: CallStep = { file: fn.file, range: { start: call.getStart(), end: call.getEnd() }, callee: calleeText(call) };
-          for (const r of this.queriesOf(target, depth + 1, bindArguments(target.node, call, env))) add({ site: r.site, path: [step, ...r.path], loopedInHelper: r.loopedInHelper });
+          for (const target of this.resolveAll(fn.file, call)) {
+            if (target.node === fn.node) continue;
+            for (const r of this.queriesOf(target, depth + 1, bindArguments(target.node, call, env))) add({ site: r.site, path: [step, ...r.path], loopedInHelper: r.loopedInHelper });
+          }
         }
       }
     } finally {
@@ -728,10 +730,54 @@ export class CallGraph {
     return r;
   }
 
-  /** Every query a call expression runs through a project helper (each site once), if any. */
-  queriesOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; reached: ReachedQuery[] } | undefined {
+  private injected = new Map<ts.CallExpression, FunctionRef[]>();
+
+  /**
+   * The project code a call runs: its callee, or else every function the composition roots bind to the injected
+   * dependency it calls (`deps.getUser(id)`: engine/sources/injected-deps.ts); none when unknown.
+   */
+  private resolveAll(path: string, call: ts.CallExpression): FunctionRef[] {
+    const one = this.resolve(path, call);
+    if (one) return [one];
+    let hit = this.injected.get(call);
+    if (!hit) {
+      hit = [];
+      if (this.budget-- > 0) {
+        try {
+          for (const t of injectedTargets(this.project, path, call) ?? []) {
+            const c = canonicalFunction(this.project, t);
+            if (c) hit.push(c);
+          }
+        } catch (e) {
+          noteSwallowed(path, 'call graph', e);
+        }
+      }
+      this.injected.set(call, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * Every query a call expression runs through a project helper (each site once), if any. `injected`: reached
+   * through a dependency the call's function was handed (the callee is no one function of the project).
+   */
+  queriesOfCall(path: string, call: ts.CallExpression): { target: FunctionRef; reached: ReachedQuery[]; injected?: true } | undefined {
     const target = this.resolve(path, call);
-    if (!target) return undefined;
+    if (!target) {
+      const seen = new Set<string>();
+      const reached: ReachedQuery[] = [];
+      let first: FunctionRef | undefined;
+      for (const t of this.resolveAll(path, call)) {
+        for (const r of this.queriesOf(t, 0, bindArguments(t.node, call, undefined))) {
+          const k = `${r.site.file}:${key(r.site.range)}`;
+          if (seen.has(k) || reached.length >= MAX_REACHED) continue;
+          seen.add(k);
+          reached.push(r);
+          first ??= t;
+        }
+      }
+      return first ? { target: first, reached, injected: true } : undefined;
+    }
     const reached = this.queriesOf(target, 0, bindArguments(target.node, call, undefined));
     return reached.length ? { target, reached } : undefined;
   }

@@ -14,6 +14,7 @@ import type { Range } from '../types';
 import { findNode, resolveCallee } from './call-graph';
 import { fileProvenance } from './provenance';
 import { identifiersNamed, isTsLike } from './ts-ast';
+import { skipOuter } from './ts-expr';
 
 /** Past this many files naming the function, its callers are not read (a name that common is not one function's). */
 const MAX_NAMING_FILES = 40;
@@ -131,7 +132,12 @@ function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaratio
         const p = n.parent;
         // `import { f }`, `export { f }` keep the name; `import { f as g }`, `export { f as g }`, `export default f` rename it.
         if (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)) {
-          if (p.propertyName && p.propertyName.getText(sf) !== p.name.getText(sf)) unknown = true;
+          // A rename of this function hides its callers; a renamed import of another module's function of the same
+          // name (`import { deleteWorkspaceFactory as repoDeleteWorkspaceFactory } from './repositories'`) is not it.
+          if (p.propertyName && p.propertyName.getText(sf) !== p.name.getText(sf)) {
+            const def = ts.isImportSpecifier(p) ? prov.definitionOf(p.name) : undefined;
+            if (!def || def.file === file) unknown = true;
+          }
         } else if (ts.isImportClause(p) || ts.isNamespaceImport(p)) {
           // A default import of the name: the module's default export, not this function (that is read where it is exported).
         } else if (ts.isExportAssignment(p)) {
@@ -145,7 +151,9 @@ function scan(project: ProjectServices, file: string, fn: ts.SignatureDeclaratio
         } else {
           const def = prov.definitionOf(n);
           const call = ts.isCallExpression(p) && p.expression === n ? p : undefined;
-          if (def && !isOurs(def, file, ts.isVariableDeclaration(def.node) && def.node.initializer ? def.node.initializer : def.node)) {
+          // The definition's function (a `const f = () => …` is its initializer) against ours.
+          const defined = def && (ts.isVariableDeclaration(def.node) && def.node.initializer ? skipOuter(def.node.initializer) : def.node);
+          if (def && defined && !isOurs({ file: def.file, node: defined }, file, fn)) {
             // Another declaration of the same name.
           } else if (call && isOurs(resolveCallee(project, f, call), file, fn)) {
             calls.push({ file: f, range: { start: call.getStart(sf), end: call.end } });

@@ -522,7 +522,7 @@ function siteFor(
   const chain = given ?? decomposeChain(outer);
   if (!chain.steps.some((s) => s.call)) return undefined;
   if (chain.steps.length > 60) return undefined;
-  const site = chainSite(project, path, chain, outer, resolve, value);
+  const site = chainSite(project, path, chain, outer, resolve, value, declarationOf);
   if (site) return site;
   // A builder held in a variable: `const qb = repo.createQueryBuilder('u').where(…)`, then `await qb.getMany()`.
   const inlined = inlineBuilderRoot(chain, declarationOf, value, passes);
@@ -625,6 +625,13 @@ function handedSite(
   return site?.executes ? site : undefined;
 }
 
+/** Is `root` a parameter written with a type (`(deps: { db: Knex })`)? */
+function declaredParameter(root: ts.Expression, declarationOf?: (id: ts.Identifier) => ts.Node | undefined): boolean {
+  if (!declarationOf || !ts.isIdentifier(root)) return false;
+  const d = declarationOf(root);
+  return !!d && ts.isParameter(d) && !!d.type && ts.isIdentifier(d.name);
+}
+
 function chainSite(
   project: ProjectServices,
   path: string,
@@ -632,6 +639,7 @@ function chainSite(
   outer: ts.Expression,
   resolve: (e: ts.Expression) => Binding | undefined,
   value: (e: ts.Expression) => Value | undefined,
+  declarationOf?: (id: ts.Identifier) => ts.Node | undefined,
 ): QuerySite | undefined {
   const longest = Math.min(chain.steps.length - 1, MAX_BINDING_PREFIX);
   // Several prefixes to try, each a fresh resolution from the root up: an unknown root (`console`,
@@ -640,8 +648,15 @@ function chainSite(
   let rootMayBind = true;
   if (longest >= 1 && rootGatesChain(chain.root)) {
     const rv = value(chain.root);
-    if (rv === undefined) return undefined;
-    rootMayBind = rv.kind === 'instance' || rv.kind === 'pkg' || rv.kind === 'class' || rv.kind === 'class-instance';
+    // A parameter declared with an object type (`deps: { db: Knex }`, `deps: Deps`) is no value itself, but its
+    // members are what the type declares: `deps.db('streams')` binds at `deps.db`.
+    if (rv === undefined && !declaredParameter(chain.root, declarationOf)) return undefined;
+    // `deps.db('streams')…`: a client member called as Knex's root is (`db('streams')`): the member is the root.
+    const first = chain.steps[0];
+    if (rv === undefined && first?.call && first.name && ts.isPropertyAccessExpression(first.call.expression) && resolve(first.call.expression)?.role === 'client') {
+      return chainSite(project, path, { root: first.call.expression, steps: [{ ...first, name: '' }, ...chain.steps.slice(1)] }, outer, resolve, value);
+    }
+    rootMayBind = rv !== undefined && (rv.kind === 'instance' || rv.kind === 'pkg' || rv.kind === 'class' || rv.kind === 'class-instance');
   }
   // The longest prefix that resolves to a database binding.
   // Database chains bind within their first few links (`prisma.user`, `this.repo`,
