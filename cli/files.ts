@@ -349,20 +349,40 @@ export function lazyReader(root: string): (rel: string) => string | undefined {
   // Names in each folder read so far (null: no such folder). Imports probe many candidates per specifier
   // (x.ts, x.tsx, x/index.ts, package folders …), and a path its folder does not list cannot be read: it is
   // answered without the realpath and stat calls (and their exceptions) that reading it would cost.
+  // A folder its parent's listing does not name (in any letter case), or below a folder that is not there, is not
+  // there either: no call, no exception (most probes are of folders that do not exist: `packages/react/package.json`).
   const listings = new Map<string, Set<string> | null>();
-  const listed = (abs: string): boolean => {
-    const dir = path.dirname(abs);
+  /** Folders known not to exist (nor to be folders): nothing below them does. */
+  const absent = new Set<string>();
+  const lowerCased = new WeakMap<Set<string>, Set<string>>();
+  const listing = (dir: string): Set<string> | null => {
     let names = listings.get(dir);
-    if (names === undefined) {
+    if (names !== undefined) return names;
+    const up = path.dirname(dir);
+    const parent = up !== dir && isInside(root, up) ? listing(up) : null;
+    const base = path.basename(dir);
+    let missing = absent.has(up);
+    if (!missing && parent !== null && !parent.has(base)) {
+      let lower = lowerCased.get(parent);
+      if (!lower) lowerCased.set(parent, (lower = new Set([...parent].map((n) => n.toLowerCase()))));
+      missing = !lower.has(base.toLowerCase());
+    }
+    if (missing) {
+      absent.add(dir);
+      names = null;
+    } else {
       try {
         names = new Set(fs.readdirSync(dir));
-      } catch {
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') absent.add(dir);
         names = null;
       }
-      listings.set(dir, names);
     }
-    return names !== null && names.has(path.basename(abs));
+    listings.set(dir, names);
+    return names;
   };
+  const listed = (abs: string): boolean => listing(path.dirname(abs))?.has(path.basename(abs)) ?? false;
   return (rel: string) => {
     if (cache.has(rel)) return cache.get(rel);
     let text: string | undefined;

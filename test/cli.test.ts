@@ -486,6 +486,7 @@ describe('querylens CLI: which files', () => {
       'tsconfig.json': '{}',
       'buildtools/tsconfig-base.json': '{"compilerOptions":{}}',
       'src/data.json': '{}',
+      'lib/deep/er/x.ts': 'export const x = 2;\n',
     });
     fs.writeFileSync(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`), 'x');
     temps.push(path.join(path.dirname(d), `${path.basename(d)}-outside.ts`));
@@ -505,6 +506,12 @@ describe('querylens CLI: which files', () => {
     // A config a tsconfig.json extends (grist-core's buildtools/tsconfig-base.json sets its baseUrl and paths).
     assert.equal(read('buildtools/tsconfig-base.json'), '{"compilerOptions":{}}');
     assert.equal(read('src/data.json'), undefined);
+    // A folder its parent does not list, and any folder below it, hold no file (no listing asked of them).
+    assert.equal(read('packages/db/package.json'), undefined);
+    assert.equal(read('packages/db/src/index.ts'), undefined);
+    assert.equal(read('src/a.ts/index.ts'), undefined);
+    assert.equal(read('buildtools/tsconfig-base.json/x.ts'), undefined);
+    assert.equal(read('lib/deep/er/x.ts'), 'export const x = 2;\n');
   });
 
   it('reports a migration that does not parse once, and schema problems of migrations outside the linted path', async () => {

@@ -96,22 +96,33 @@ function schemaByContent(path: string, text: string): boolean {
  * examples/ …) are not, unless `schema.sources` names them.
  */
 export function isSchemaSource(path: string, config: QuerylensConfig, text?: string): boolean {
-  // The CLI asks about every file three times (loading it, schema discovery, the prefilter's seeds): the last
-  // answer per path is kept with the configuration and the text it holds for (the same string object while unchanged).
+  // The CLI asks about every file three times (loading it, schema discovery, the prefilter's seeds), and by path
+  // alone in between (schema discovery first, the list of files to analyse): per path, the last answer for a text
+  // (the same string object while unchanged) and the answer by path alone are kept, with the configuration.
   const { sources, exclude, discover } = config.schema;
   let known = schemaSourceAnswers.get(config.schema);
   if (!known || known.sources !== sources || known.exclude !== exclude || known.discover !== discover) {
     schemaSourceAnswers.set(config.schema, (known = { sources, exclude, discover, byPath: new Map() }));
   }
   const byPath = known.byPath;
-  const hit = byPath.get(path);
-  if (hit && hit.text === text) return hit.is;
+  let hit = byPath.get(path);
+  if (!hit) byPath.set(path, (hit = {}));
+  if (text === undefined) return (hit.byPathAlone ??= isSchemaSourceUncached(path, config, undefined));
+  if (hit.text === text && hit.is !== undefined) return hit.is;
   const is = isSchemaSourceUncached(path, config, text);
-  byPath.set(path, { text, is });
+  hit.text = text;
+  hit.is = is;
   return is;
 }
 
-const schemaSourceAnswers = new WeakMap<QuerylensConfig['schema'], { sources: string[]; exclude: string[]; discover: boolean; byPath: Map<string, { text: string | undefined; is: boolean }> }>();
+/** Per path: the answer for one text (`is`, for `text`) and the answer by path alone. */
+interface SchemaSourceAnswer {
+  text?: string;
+  is?: boolean;
+  byPathAlone?: boolean;
+}
+
+const schemaSourceAnswers = new WeakMap<QuerylensConfig['schema'], { sources: string[]; exclude: string[]; discover: boolean; byPath: Map<string, SchemaSourceAnswer> }>();
 
 function isSchemaSourceUncached(path: string, config: QuerylensConfig, text?: string): boolean {
   if (path.includes('node_modules/')) return false;

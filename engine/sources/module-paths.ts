@@ -17,7 +17,7 @@ import { collectReads, replayReads } from '../reads';
  * server does when a helper file or a tsconfig.json appears, changes or goes).
  */
 export function resolveModulePath(project: ProjectServices, fromPath: string, spec: string): string | undefined {
-  const known = project.memo('prov-resolve', '', () => new Map<string, { file: string | null; reads: string[] }>());
+  const known = resolutions(project).files;
   const key = `${dirname(fromPath)}\u0000${spec}`;
   const hit = known.get(key);
   if (hit !== undefined) {
@@ -28,6 +28,40 @@ export function resolveModulePath(project: ProjectServices, fromPath: string, sp
   const { value: file, reads } = collectReads(() => resolveModulePathUncached(project, fromPath, spec));
   known.set(key, { file: file ?? null, reads });
   return file;
+}
+
+/** An answer that depends on the importing folder only, with the files computing it read (replayed on every use). */
+interface Kept<T> {
+  v: T;
+  reads: string[];
+}
+
+/**
+ * The resolution memo (one project memo, dropped and kept with the project's other text-only data): per
+ * (folder, specifier) the file, and per importing folder what every bare specifier from there looks up first —
+ * its tsconfig's aliases and the workspace patterns declared above it (Unleash's frontend resolves `react` from
+ * 749 folders: each walked up to its tsconfig.json and read every package.json above it again).
+ */
+interface Resolutions {
+  files: Map<string, { file: string | null; reads: string[] }>;
+  tsconfigs: Map<string, Kept<TsconfigPaths | undefined>>;
+  workspaces: Map<string, Kept<[string, string][]>>;
+}
+
+function resolutions(project: ProjectServices): Resolutions {
+  return project.memo('prov-resolve', '', (): Resolutions => ({ files: new Map(), tsconfigs: new Map(), workspaces: new Map() }));
+}
+
+/** `compute()` for `dir` once per memo: later calls replay what it read, as a fresh computation would have read it. */
+function perFolder<T>(table: Map<string, Kept<T>>, dir: string, compute: () => T): T {
+  const hit = table.get(dir);
+  if (hit) {
+    replayReads(hit.reads);
+    return hit.v;
+  }
+  const { value, reads } = collectReads(compute);
+  table.set(dir, { v: value, reads });
+  return value;
 }
 
 function resolveModulePathUncached(project: ProjectServices, fromPath: string, spec: string): string | undefined {
@@ -77,10 +111,7 @@ function workspacePackage(project: ProjectServices, fromPath: string, spec: stri
   }
   // The folders whose package.json or pnpm-workspace.yaml may declare the workspaces: every folder above the importer.
   const declared: string[] = [];
-  for (let d = dirname(fromPath); ; d = dirname(d)) {
-    declared.push(...declaredWorkspaceDirs(project, d, short, scope));
-    if (!d) break;
-  }
+  for (const [root, pattern] of declaredPatterns(project, dirname(fromPath))) declared.push(...workspaceDirs(root, pattern, short, scope));
   const conventional = [...roots].flatMap((root) => WORKSPACE_DIRS.flatMap((d) => [joinPath(root, `${d}/${short}`), ...(scope ? [joinPath(root, `${d}/${scope}/${short}`)] : [])]));
   for (const dir of new Set([...conventional, ...declared])) {
     const pj = packageJson(project, `${dir}/package.json`);
@@ -109,13 +140,23 @@ function workspacePackage(project: ProjectServices, fromPath: string, spec: stri
   return undefined;
 }
 
+/** The workspace patterns declared in `dir` and in every folder above it, nearest first, with the folder declaring each. */
+function declaredPatterns(project: ProjectServices, dir: string): [string, string][] {
+  return perFolder(resolutions(project).workspaces, dir, () => {
+    const out: [string, string][] = [];
+    for (let d = dir; ; d = dirname(d)) {
+      for (const p of workspacePatterns(project, d)) out.push([d, p]);
+      if (!d) break;
+    }
+    return out;
+  });
+}
+
 /**
- * Package folders the monorepo declares at `root` (its package.json `workspaces`, an array or `{ packages }`, and
- * pnpm-workspace.yaml's `packages:` list) that could hold the package `short`: a pattern naming one folder
- * (`prisma`) is that folder, `dir/*` and `dir/**` give `dir/<short>` (and `dir/<scope>/<short>`). Negated patterns
- * are left out.
+ * The workspace patterns the monorepo declares at `root`: its package.json `workspaces` (an array or
+ * `{ packages }`), then pnpm-workspace.yaml's `packages:` list.
  */
-function declaredWorkspaceDirs(project: ProjectServices, root: string, short: string, scope: string | undefined): string[] {
+function workspacePatterns(project: ProjectServices, root: string): string[] {
   const patterns: string[] = [];
   const ws = (packageJson(project, joinPath(root, 'package.json')) as { workspaces?: unknown } | undefined)?.workspaces;
   const list = Array.isArray(ws) ? ws : ws && typeof ws === 'object' ? (ws as { packages?: unknown }).packages : undefined;
@@ -125,15 +166,20 @@ function declaredWorkspaceDirs(project: ProjectServices, root: string, short: st
     const block = /^packages:\s*\n((?:[ \t]*(?:-.*|#.*)?\n?)*)/m.exec(pnpm)?.[1] ?? '';
     for (const m of block.matchAll(/^[ \t]*-[ \t]*['"]?([^'"#\n]+?)['"]?[ \t]*(?:#.*)?$/gm)) patterns.push(m[1]);
   }
-  const dirs: string[] = [];
-  for (const raw of patterns) {
-    const p = raw.replace(/^\.\//, '').replace(/\/+$/, '');
-    if (!p || p.startsWith('!')) continue;
-    const wild = /^(.*?)\/\*\*?$/.exec(p);
-    if (wild && !wild[1].includes('*')) dirs.push(joinPath(root, `${wild[1]}/${short}`), ...(scope ? [joinPath(root, `${wild[1]}/${scope}/${short}`)] : []));
-    else if (!p.includes('*')) dirs.push(joinPath(root, p));
-  }
-  return dirs;
+  return patterns;
+}
+
+/**
+ * The package folders a workspace pattern declared at `root` gives for the package `short`: a pattern naming one
+ * folder (`prisma`) is that folder, `dir/*` and `dir/**` give `dir/<short>` (and `dir/<scope>/<short>`). Negated
+ * patterns give none.
+ */
+function workspaceDirs(root: string, raw: string, short: string, scope: string | undefined): string[] {
+  const p = raw.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (!p || p.startsWith('!')) return [];
+  const wild = /^(.*?)\/\*\*?$/.exec(p);
+  if (wild && !wild[1].includes('*')) return [joinPath(root, `${wild[1]}/${short}`), ...(scope ? [joinPath(root, `${wild[1]}/${scope}/${short}`)] : [])];
+  return p.includes('*') ? [] : [joinPath(root, p)];
 }
 
 function exportTarget(v: unknown): string | undefined {
@@ -271,7 +317,12 @@ function tsconfigOptions(project: ProjectServices, cfgPath: string, text: string
 
 /** The nearest tsconfig.json above a file, read through the project, with what it inherits through `extends`. */
 function tsconfigPaths(project: ProjectServices, fromPath: string): TsconfigPaths | undefined {
-  let dir = dirname(fromPath);
+  const start = dirname(fromPath);
+  return perFolder(resolutions(project).tsconfigs, start, () => nearestTsconfig(project, start));
+}
+
+function nearestTsconfig(project: ProjectServices, start: string): TsconfigPaths | undefined {
+  let dir = start;
   for (let guard = 0; guard < 30; guard++) {
     const cfgPath = dir ? `${dir}/tsconfig.json` : 'tsconfig.json';
     const text = project.fileText(cfgPath);
