@@ -44,11 +44,9 @@ function physical(l: Location) {
   return { artifactLocation: { uri: pathToUri(l.path), uriBaseId: SRCROOT }, region: region(l) };
 }
 
-export function buildSarif(report: Report) {
-  const ruleIndex = new Map(report.rules.map((r, i) => [r.id, i]));
-  const at = (file: string, range: Range) => report.locate(file, range);
-  const info = informationUri();
-  const rules = report.rules.map((r) => ({
+/** A rule's SARIF descriptor. */
+function ruleDescriptor(r: Report['rules'][number]) {
+  return {
     id: r.id,
     name: r.id
       .split('-')
@@ -60,7 +58,51 @@ export function buildSarif(report: Report) {
     help: { text: r.meta.docs.why },
     defaultConfiguration: { level: level(r.meta.defaultSeverity) },
     properties: { tags: ['performance', 'postgresql'], fix: r.meta.fix, languages: r.meta.languages },
-  }));
+  };
+}
+
+type Finding = Report['findings'][number];
+
+/** A finding's estimate, measurements and severity reason as result properties, when it has any. */
+function resultProperties(f: Finding): Record<string, unknown> | undefined {
+  if (!f.estimate && !f.measured) return undefined;
+  const props: Record<string, unknown> = {};
+  if (f.estimate) {
+    props.estimate = estimateData(f.estimate);
+    props.savingMs = roundMs(savingMs(f.estimate));
+  }
+  // pg_stat_statements figures of the statement (querylens stats pull), and what the fix would have saved of them.
+  if (f.measured) {
+    props.measured = f.measured;
+    const window = measuredSavingMs(f.estimate, f.measured);
+    if (window !== undefined) props.measuredSavingMs = window;
+  }
+  if (f.severityReason) props.severityReason = f.severityReason;
+  if (f.runsIn) props.runsIn = f.runsIn;
+  return props;
+}
+
+/** A finding's fixes as SARIF fixes: one artifact change per file, its edits as replacements. */
+function resultFixes(report: Report, f: Finding) {
+  return f.fixes.map((x) => {
+    const byFile = new Map<string, typeof x.edits>();
+    for (const e of x.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+    return {
+      description: { text: x.title },
+      artifactChanges: [...byFile].map(([file, edits]) => ({
+        artifactLocation: { uri: pathToUri(report.displayPath(file)), uriBaseId: SRCROOT },
+        replacements: edits.map((e) => ({ deletedRegion: region(report.locate(e.file, e.range)), insertedContent: { text: e.newText } })),
+      })),
+      properties: { safety: x.safety },
+    };
+  });
+}
+
+export function buildSarif(report: Report) {
+  const ruleIndex = new Map(report.rules.map((r, i) => [r.id, i]));
+  const at = (file: string, range: Range) => report.locate(file, range);
+  const info = informationUri();
+  const rules = report.rules.map(ruleDescriptor);
 
   const ids = findingIds(report);
   const results = report.findings.map((f) => {
@@ -80,36 +122,9 @@ export function buildSarif(report: Report) {
     if (f.related.length) {
       result.relatedLocations = f.related.map((r, i) => ({ id: i + 1, physicalLocation: physical(at(r.file, r.range)), message: { text: r.message } }));
     }
-    if (f.estimate || f.measured) {
-      const props: Record<string, unknown> = {};
-      if (f.estimate) {
-        props.estimate = estimateData(f.estimate);
-        props.savingMs = roundMs(savingMs(f.estimate));
-      }
-      // pg_stat_statements figures of the statement (querylens stats pull), and what the fix would have saved of them.
-      if (f.measured) {
-        props.measured = f.measured;
-        const window = measuredSavingMs(f.estimate, f.measured);
-        if (window !== undefined) props.measuredSavingMs = window;
-      }
-      if (f.severityReason) props.severityReason = f.severityReason;
-      if (f.runsIn) props.runsIn = f.runsIn;
-      result.properties = props;
-    }
-    if (f.fixes.length) {
-      result.fixes = f.fixes.map((x) => {
-        const byFile = new Map<string, typeof x.edits>();
-        for (const e of x.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
-        return {
-          description: { text: x.title },
-          artifactChanges: [...byFile].map(([file, edits]) => ({
-            artifactLocation: { uri: pathToUri(report.displayPath(file)), uriBaseId: SRCROOT },
-            replacements: edits.map((e) => ({ deletedRegion: region(at(e.file, e.range)), insertedContent: { text: e.newText } })),
-          })),
-          properties: { safety: x.safety },
-        };
-      });
-    }
+    const props = resultProperties(f);
+    if (props) result.properties = props;
+    if (f.fixes.length) result.fixes = resultFixes(report, f);
     return result;
   });
 
