@@ -65,9 +65,14 @@ function oneLine(s: string, max: number): string {
 
 export function formatStylish(report: Report, color: boolean): string {
   const p = paint(color);
+  const { lines, anyDefaults } = findingLines(report, p);
+  return [...lines, ...problemLines(report, p), ...fixedLines(report, p), ...summaryLines(report, p, anyDefaults), ...topFindings(report, p)].join('\n') + '\n';
+}
+
+/** The findings by file (ESLint's layout), or one list in order of time saved (`--sort impact`); whether any estimate rests on defaults. */
+function findingLines(report: Report, p: Paint): { lines: string[]; anyDefaults: boolean } {
   const out: string[] = [];
   const byImpact = report.sort === 'impact';
-  // By file (ESLint's layout), or one list in order of time saved (`--sort impact`).
   const groups = new Map<string, Finding[]>();
   for (const f of report.findings) {
     const key = byImpact ? '' : f.file;
@@ -103,24 +108,33 @@ export function formatStylish(report: Report, color: boolean): string {
     }
     out.push('');
   }
+  return { lines: out, anyDefaults };
+}
 
-  if (report.problems.length) {
-    out.push(p.bold('Problems (input querylens could not fully use):'));
-    for (const prob of report.problems) {
-      const loc = problemLocation(report, prob);
-      const where = loc ? `${safeText(loc.path)}${prob.line !== undefined || prob.range ? `:${loc.line}:${loc.column}` : ''}` : '(project)';
-      out.push(`  ${where}  ${p.dim(prob.kind)}  ${safeText(prob.message.replace(/\s*\n\s*/g, ' '))}`);
-    }
-    out.push('');
+function problemLines(report: Report, p: Paint): string[] {
+  if (!report.problems.length) return [];
+  const out = [p.bold('Problems (input querylens could not fully use):')];
+  for (const prob of report.problems) {
+    const loc = problemLocation(report, prob);
+    const where = loc ? `${safeText(loc.path)}${prob.line !== undefined || prob.range ? `:${loc.line}:${loc.column}` : ''}` : '(project)';
+    out.push(`  ${where}  ${p.dim(prob.kind)}  ${safeText(prob.message.replace(/\s*\n\s*/g, ' '))}`);
   }
+  out.push('');
+  return out;
+}
 
-  if (report.fixed.length) {
-    const nFiles = new Set(report.fixed.map((f) => f.file)).size;
-    out.push(p.green(`Fixed ${plural(report.fixed.length, 'problem')} in ${plural(nFiles, 'file')}:`));
-    for (const f of report.fixed) out.push(`  ${safeText(report.displayPath(f.file))}:${f.line}  ${safeText(f.title)}  ${p.dim(f.ruleId)}`);
-    out.push('');
-  }
+function fixedLines(report: Report, p: Paint): string[] {
+  if (!report.fixed.length) return [];
+  const nFiles = new Set(report.fixed.map((f) => f.file)).size;
+  const out = [p.green(`Fixed ${plural(report.fixed.length, 'problem')} in ${plural(nFiles, 'file')}:`)];
+  for (const f of report.fixed) out.push(`  ${safeText(report.displayPath(f.file))}:${f.line}  ${safeText(f.title)}  ${p.dim(f.ruleId)}`);
+  out.push('');
+  return out;
+}
 
+/** The closing count (or the clean bill, or the warning that most query-looking calls were not recognised), and its notes. */
+function summaryLines(report: Report, p: Paint, anyDefaults: boolean): string[] {
+  const out: string[] = [];
   const s = report.summary;
   const total = s.errors + s.warnings + s.infos;
   const notes: string[] = [];
@@ -134,18 +148,15 @@ export function formatStylish(report: Report, color: boolean): string {
     out.push(s.errors ? p.red(p.bold(line)) : s.warnings ? p.yellow(p.bold(line)) : p.bold(line));
     const fixable = report.findings.filter((f) => f.fixes.some((x) => x.safety === 'safe')).length;
     if (fixable) out.push(p.dim(`  ${plural(fixable, 'finding')} potentially fixable with the --fix option.`));
-    out.push(...notes);
   } else if (report.problems.some((x) => x.kind === 'unresolved-queries')) {
     // Most query-looking calls were not recognised: "no findings" is not a clean bill.
     out.push(p.yellow(p.bold(`⚠ No findings in ${plural(s.files, 'file')}, but most calls that look like queries were not recognised (listed above): run querylens queries to see why.`)));
-    out.push(...notes);
   } else {
     const note = report.problems.length ? ` (${plural(report.problems.length, 'problem')} with the input, listed above)` : '';
     out.push(p.green(`✔ No findings in ${plural(s.files, 'file')}${note}.`));
-    out.push(...notes);
   }
-  out.push(...topFindings(report, p));
-  return out.join('\n') + '\n';
+  out.push(...notes);
+  return out;
 }
 
 /**
