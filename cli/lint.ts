@@ -306,27 +306,7 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
   for (const u of filter.unreadable) {
     problems.push({ kind: 'unreadable-file', file: u.dir || '.', message: `directory cannot be read: ${u.reason}; the files in it are not linted` });
   }
-  const targets = new Set<string>();
-  for (const arg of paths) {
-    const abs = path.resolve(cwd, arg);
-    if (!isInside(root, abs)) throw new CliError(`${arg}: outside the project root ${root} (run querylens from inside the project, or pass --config)`);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(abs);
-    } catch {
-      throw new CliError(`${arg}: no such file or directory`);
-    }
-    const rel = toProjectPath(root, abs);
-    if (st.isDirectory()) {
-      const found = candidates.filter((f) => (rel === '' || f.startsWith(`${rel}/`)) && isAnalyzable(f));
-      if (found.length === 0) problems.push({ kind: 'skipped-file', file: rel || '.', message: 'no file to lint here (all ignored, or none with a linted extension)' });
-      for (const f of found) targets.add(f);
-    } else if (isAnalyzable(rel)) {
-      targets.add(rel);
-    } else {
-      problems.push({ kind: 'skipped-file', file: rel, message: 'not a file type querylens lints (.ts .tsx .mts .cts .js .jsx .mjs .cjs .sql); skipped' });
-    }
-  }
+  const targets = collectTargets(root, cwd, paths, candidates, problems);
 
   const clock = new Date(runClock());
   const project = new Project(config, { readFile: lazyReader(root), listFiles: () => candidates, now: () => clock }, [...rules]);
@@ -370,6 +350,32 @@ export async function loadProject(root: string, config: QuerylensConfig, paths: 
   }
   analysed.sort();
   return { project, problems, targets, analysed, bom, displayPath, realRoot, texts, candidates, schemaFiles: [...schemaTexts.keys()] };
+}
+
+/** The files named to lint: the paths given, files as they are, directories as the analyzable files the walk found under them. */
+function collectTargets(root: string, cwd: string, paths: readonly string[], candidates: readonly string[], problems: Problem[]): Set<string> {
+  const targets = new Set<string>();
+  for (const arg of paths) {
+    const abs = path.resolve(cwd, arg);
+    if (!isInside(root, abs)) throw new CliError(`${arg}: outside the project root ${root} (run querylens from inside the project, or pass --config)`);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new CliError(`${arg}: no such file or directory`);
+    }
+    const rel = toProjectPath(root, abs);
+    if (st.isDirectory()) {
+      const found = candidates.filter((f) => (rel === '' || f.startsWith(`${rel}/`)) && isAnalyzable(f));
+      if (found.length === 0) problems.push({ kind: 'skipped-file', file: rel || '.', message: 'no file to lint here (all ignored, or none with a linted extension)' });
+      for (const f of found) targets.add(f);
+    } else if (isAnalyzable(rel)) {
+      targets.add(rel);
+    } else {
+      problems.push({ kind: 'skipped-file', file: rel, message: 'not a file type querylens lints (.ts .tsx .mts .cts .js .jsx .mjs .cjs .sql); skipped' });
+    }
+  }
+  return targets;
 }
 
 function isForced(env: NodeJS.ProcessEnv): boolean {
