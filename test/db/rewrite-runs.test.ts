@@ -201,12 +201,20 @@ const SPECS: RunSpec[] = [
     ],
   },
   {
-    // TypeORM keyed writes: update({ id: In(keys) }) and, per-row values, manager.query(UPDATE … FROM unnest).
+    // TypeORM keyed writes: update({ id: In(keys) }) and, per-row values, manager.query(UPDATE … FROM unnest); a delete
+    // and a per-row update scoped to an owner (the filter kept); findOneOrFail's EntityNotFoundError kept.
     fixture: 'typeorm-writes-run.ts',
     open: 'await dataSource.initialize();',
     close: 'await dataSource.destroy();',
-    connect: ["new DataSource({ type: 'postgres', entities: [User] })", "new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] })"],
+    connect: ["new DataSource({ type: 'postgres', entities: [User, Order] })", "new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User, Order] })"],
     calls: [
+      { fn: 'dropOrders', args: [[{ id: 1 }, { id: 3 }, { id: 99 }, { id: 1 }], 1] },
+      { fn: 'dropOrders', args: [[], 1] },
+      { fn: 'setStatuses', args: [[{ id: 1, status: 'sent' }, { id: 3, status: 'lost' }, { id: 2, status: 'done' }, { id: 99, status: 'x' }], 1] },
+      { fn: 'setStatuses', args: [[], 1] },
+      { fn: 'namesOf', args: [[1, 3, 1]] },
+      { fn: 'namesOf', args: [[2, 99]] },
+      { fn: 'namesOf', args: [[]] },
       { fn: 'anonymize', args: [[{ id: 1 }, { id: 2, keep: true }, { id: 3 }, { id: 99 }, { id: 1 }]] },
       { fn: 'anonymize', args: [[]] },
       { fn: 'renameEach', args: [[{ id: 1, name: ' Ann2 ' }, { id: 2, name: '  ' }, { id: 3, name: 'Cy2' }, { id: 99, name: 'x' }, { id: 1, name: 'Ann3' }]] },

@@ -26,23 +26,33 @@ export function columnByField(table: TableInfo, field: string): ColumnInfo | und
 }
 
 /**
- * The statement text, with `param(i, type)` standing for the i-th column's array (key first), or undefined
- * when a column is unknown or not plain. `extraSet`: more `col = expr` assignments (`"updated_at" = now()`).
+ * The statement text, with `param(i, type)` standing for the i-th column's array (the where's columns first), or
+ * undefined when a column is unknown or not plain. `key`: the where's column, or its columns when the where
+ * filters on more than the key (`{ trackGroupId, id }`): each travels per row and is compared with `=`, and the
+ * last row of each combination wins. `extraSet`: more `col = expr` assignments (`"updated_at" = now()`).
  */
-export function unnestUpdate(table: TableInfo, key: string, sets: string[], param: (i: number, arrayType: string) => string, extraSet: string[] = []): string | undefined {
-  const cols = [key, ...sets].map((f) => columnByField(table, f));
+export function unnestUpdate(table: TableInfo, key: string | string[], sets: string[], param: (i: number, arrayType: string) => string, extraSet: string[] = []): string | undefined {
+  const keys = typeof key === 'string' ? [key] : key;
+  if (!keys.length) return undefined;
+  const cols = [...keys, ...sets].map((f) => columnByField(table, f));
   if (cols.some((c) => !c || !PLAIN.has(c.type.replace(/\(.*$/, '')))) return undefined;
   const names = (cols as ColumnInfo[]).map((c) => quoteIdentAlways(c.name));
   if (new Set(names).size !== names.length) return undefined;
   const target = table.schema && table.schema !== 'public' ? `${quoteIdentAlways(table.schema)}.${quoteIdentAlways(table.name)}` : quoteIdentAlways(table.name);
   const arrays = (cols as ColumnInfo[]).map((c, i) => param(i, `${c.type.replace(/\(.*$/, '')}[]`));
-  const assign = [...names.slice(1).map((n) => `${n} = v.${n}`), ...extraSet].join(', ');
-  const k = names[0];
+  const assign = [...names.slice(keys.length).map((n) => `${n} = v.${n}`), ...extraSet].join(', ');
+  const k = names.slice(0, keys.length);
   return (
-    `UPDATE ${target} AS t SET ${assign} FROM (SELECT DISTINCT ON (${k}) * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS u(${names.join(', ')}, ord) ` +
-    `ORDER BY ${k}, ord DESC) AS v WHERE t.${k} = v.${k}`
+    `UPDATE ${target} AS t SET ${assign} FROM (SELECT DISTINCT ON (${k.join(', ')}) * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS u(${names.join(', ')}, ord) ` +
+    `ORDER BY ${k.join(', ')}, ord DESC) AS v WHERE ${k.map((n) => `t.${n} = v.${n}`).join(' AND ')}`
   );
 }
+
+/**
+ * A where filter value the raw statement cannot compare with `=` as the ORM does: `null`/`undefined` written out (the
+ * ORM tests IS NULL, or drops the filter).
+ */
+export const nullFilter = (text: string): boolean => /^(null|undefined)$/.test(text.trim());
 
 /** The title's notes: what the one statement does differently from the per-row ORM update. */
 export const ROWS_UPDATE_NOTE = 'raw PostgreSQL SQL: a value that is undefined now writes NULL where the ORM left the column as it was';

@@ -26,7 +26,7 @@ import { bind, exportBound, lastName, never, none } from '../kit/provenance';
 import { firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
 import { tagHelperSplice } from '../kit/sql';
 import type { Adapter, Batched, BatchInput, ChainQuery, RowsInsertInput, RowsType, RowsUpdate, RowsUpdateInput, WriteInput } from '../types';
-import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
+import { nullFilter, ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
@@ -387,12 +387,12 @@ function rowsUpdate({ call, table, tableText, rows }: RowsUpdateInput): RowsUpda
   };
   const where = fields((fx.objectProp(arg, 'where') as ts.PropertyAssignment | undefined)?.initializer);
   const data = fields((fx.objectProp(arg, 'data') as ts.PropertyAssignment | undefined)?.initializer);
-  if (!where || where.length !== 1 || !data?.length) return undefined;
+  if (!where?.length || where.some((w) => nullFilter(w.value.getText())) || !data?.length) return undefined;
   const param = (i: number, type: string): string => `\${${rows}.map((r) => r[${i}])}::${type}`;
-  const statement = unnestUpdate(table, where[0].field, data.map((d) => d.field), param, updatedAtColumns(table, tableText));
+  const statement = unnestUpdate(table, where.map((w) => w.field), data.map((d) => d.field), param, updatedAtColumns(table, tableText));
   if (!statement) return undefined;
   return {
-    tuple: [where[0].value, ...data.map((d) => d.value)],
+    tuple: [...where.map((w) => w.value), ...data.map((d) => d.value)],
     text: `${model.expression.getText()}.$executeRaw\`${statement}\``,
     title: `one $executeRaw UPDATE … FROM unnest(…) (${ROWS_UPDATE_NOTE}; it does not throw for a missing row as update does)`,
   };

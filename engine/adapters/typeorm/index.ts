@@ -16,7 +16,7 @@ import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
 import { codeSchema, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, ChainQuery, EntityDecl, RowsUpdate, RowsUpdateInput } from '../types';
-import { ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
+import { nullFilter, ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
 import { relationFilters } from './relations';
@@ -359,12 +359,17 @@ function rowsUpdate({ call, table, tableText, rows }: RowsUpdateInput): RowsUpda
   };
   const where = pairs(w.where);
   const data = pairs(w.data);
-  if (!where || where.length !== 1 || !data?.length) return undefined;
-  const statement = unnestUpdate(table, where[0].field, data.map((d) => d.field), (i, type) => `$${i + 1}::${type}`);
+  // A find operator (`IsNull()`, `In(…)`, `Not(…)`) is no value to compare with `=`.
+  const operator = (e: ts.Expression): boolean => {
+    const v = fx.unparen(e);
+    return ts.isCallExpression(v) && ts.isIdentifier(v.expression) && /^[A-Z]/.test(v.expression.text);
+  };
+  if (!where?.length || where.some((w) => nullFilter(w.value.getText()) || operator(w.value)) || !data?.length) return undefined;
+  const statement = unnestUpdate(table, where.map((w) => w.field), data.map((d) => d.field), (i, type) => `$${i + 1}::${type}`);
   if (!statement) return undefined;
-  const params = [where[0], ...data].map((_, i) => `${rows}.map((r) => r[${i}])`).join(', ');
+  const params = [...where, ...data].map((_, i) => `${rows}.map((r) => r[${i}])`).join(', ');
   return {
-    tuple: [where[0].value, ...data.map((d) => d.value)],
+    tuple: [...where.map((w) => w.value), ...data.map((d) => d.value)],
     text: `${call.expression.expression.getText()}.query('${statement}', [${params}])`,
     title: `one query(UPDATE … FROM unnest(…)) (${ROWS_UPDATE_NOTE})`,
   };
