@@ -8,7 +8,9 @@
  * `select()` of everything, Kysely `selectAll()`) whose result the code then
  * reads only some fields of, or whose table has large columns (json/jsonb/
  * bytea …) the code never reads. When the rows escape (returned, passed on,
- * spread, serialised) the caller may need every column: no finding.
+ * spread, serialised) the caller may need every column: no finding. A read that
+ * loads relations beside its row is judged only where the adapter names them
+ * (AdapterRules.loadedRelations: Prisma `include`).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
@@ -130,7 +132,7 @@ function hasProp(o: ts.ObjectLiteralExpression | undefined, names: string[]): bo
 }
 
 /** An explicit column selection, in the library's syntax, built from the fields read. */
-function selectionFix(ctx: RuleContext, site: QuerySite, node: ts.Node, fields: string[]): Fix | undefined {
+function selectionFix(ctx: RuleContext, site: QuerySite, node: ts.Node, fields: string[], relations: string[] = []): Fix | undefined {
   if (!ts.isCallExpression(node) || !fields.length) return undefined;
   const file = ctx.file.path;
   const opts = optionsArg(node, site);
@@ -146,7 +148,7 @@ function selectionFix(ctx: RuleContext, site: QuerySite, node: ts.Node, fields: 
     }
     return undefined;
   };
-  return adapterOf(site.library).rules.selectColumns({ site, node, fields, file, insertOption });
+  return adapterOf(site.library).rules.selectColumns({ site, node, fields, file, insertOption, relations });
 }
 
 export function checkOrmOverFetching(ctx: RuleContext): void {
@@ -158,14 +160,22 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (!table || table.columns.size < 2) continue;
     const node = findNode(sf, site.range);
     if (!node) continue;
-    // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns.
+    // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns: judged
+    // only where the library says which relations they are and that the row itself still comes whole (Prisma
+    // `include`); reads of those relations are then not reads of the row's columns.
     const opts = optionsArg(node, site);
-    if (hasProp(opts, ['include', 'with', 'relations', 'omit', 'attributes', 'select', 'columns'])) continue;
+    if (hasProp(opts, ['with', 'relations', 'omit', 'attributes', 'select', 'columns'])) continue;
+    const relations = hasProp(opts, ['include']) && ts.isCallExpression(node) ? adapterOf(site.library).rules.loadedRelations?.(node) : [];
+    if (!relations) continue;
     const handOff = handOffIn(ctx);
     const use = usedFields(ctx, site, node, handOff);
     const all = [...table.columns.values()];
     const sizes = columnSizes(ctx, [table]);
-    const v = overFetchVerdict(all, use.fields, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table), sizes.large);
+    const read = use.fields && new Set([...use.fields].filter((f) => !relations.includes(f)));
+    const relRead = use.fields ? [...use.fields].filter((f) => relations.includes(f)) : [];
+    // Only included relations read: the row's own columns are not, but the rows are used (not a presence check).
+    if (read?.size === 0 && relRead.length) continue;
+    const v = overFetchVerdict(all, read, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table), sizes.large);
     if (!v.report) continue;
     const { usedCols, unused, largeUnused } = v;
     const bytesAll = rowWidth(sizes, all);
@@ -175,14 +185,15 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (!(estimate.currentMs > estimate.fixedMs) || !keyOnlyWorthIt(v, estimate, ctx.config.minSavingMs)) continue;
     // Code the project never runs costs nothing (engine/sources/dead-code.ts).
     if (ctx.deadCode(site.range)) continue;
-    const fieldNames = v.noField ? usedCols.map((c) => c.fieldName ?? c.name) : [...use.fields!];
-    const reads = v.noField ? 'reads no field of it (only whether rows came back, or how many)' : `reads only ${fieldNames.map((f) => `\`${f}\``).join(', ')}`;
+    const fieldNames = v.noField ? usedCols.map((c) => c.fieldName ?? c.name) : [...read!];
+    const alsoRel = relRead.length ? ` (besides the included ${relRead.map((f) => `\`${f}\``).join(', ')})` : '';
+    const reads = (v.noField ? 'reads no field of it (only whether rows came back, or how many)' : `reads only ${fieldNames.map((f) => `\`${f}\``).join(', ')}`) + alsoRel;
     const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${sizes.typeText(c)})`).join(', ')}` : '';
     const related: RelatedLocation[] = [];
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
     // Rows handed to a parameter declared with a type: a selection compiles only once that type is narrowed too.
     const typed = handOff.typedParams ?? [];
-    const fix = typed.length ? undefined : selectionFix(ctx, site, node, fieldNames);
+    const fix = typed.length ? undefined : selectionFix(ctx, site, node, fieldNames, relations);
     const narrow = typed.length ? ` and narrow the parameter type${typed.length > 1 ? 's' : ''} of ${typed.map((t) => `\`${t}\``).join(', ')} to those fields (\`Pick<…>\`)` : '';
     ctx.report({
       message: `\`${site.operation}\` on \`${table.name}\` fetches all ${all.length} columns but the code ${reads}; ${unused.length} unused${largeText}. Select the fields you use${narrow}.`,

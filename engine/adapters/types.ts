@@ -387,6 +387,8 @@ export interface SelectInput {
   file: string;
   /** Adds `key: value` to the options object (or as the only argument), when there is a place for it. */
   insertOption(key: string, value: string): Fix | undefined;
+  /** Relations the read loads beside its row (AdapterRules.loadedRelations), which the selection must keep. */
+  relations?: string[];
 }
 
 /** A list a write call hands the library, which inserts its elements one statement each (AdapterRules.nestedRowWrites). */
@@ -454,6 +456,12 @@ export interface AdapterRules {
   selectColumns(input: SelectInput): Fix | undefined;
   /** Index of the options argument of a call (after an entity argument where the library takes one first). */
   optionsArgIndex(call: ts.CallExpression): number;
+  /**
+   * The relations a read loads beside its own row while still fetching every column of that row (Prisma
+   * `include: { tracks: true }`): their names, when the options are written out (an object literal, no spread);
+   * undefined when it loads none that way. Absent: a read that loads relations is not judged by over-fetching.
+   */
+  loadedRelations?(call: ts.CallExpression): string[] | undefined;
   /** A lookup the library guarantees to use a unique index (`findUnique`, `findByPk`). */
   uniqueLookup(site: QuerySite): boolean;
   /**

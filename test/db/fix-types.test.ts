@@ -34,6 +34,8 @@ const UNTYPED: Record<string, string> = {
   'over-fetching/row-held-then-read.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/row-returned-to-readers.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
   'over-fetching/presence-in-place.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
+  'over-fetching/long-text-column.ts': 'no schema.prisma: the Prisma client has no models (its tables come from the rule folder\'s schema.sql)',
+  'over-fetching/prisma-include.ts': 'no schema.prisma: the Prisma client has no models, nor the relations its include names (its tables come from the rule folder\'s schema.sql)',
 };
 
 /**

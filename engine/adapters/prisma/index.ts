@@ -31,6 +31,7 @@ import { prismaProviderFolders, prismaTables } from './schema';
 import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
 import { nestedRowWrites } from './nested-writes';
+import { includeAsSelect, includedRelations } from './include';
 
 const READS = new Set([
   'findUnique',
@@ -644,7 +645,9 @@ export const prisma: Adapter<'prisma'> = {
     insertRowsCall: none,
     insertRowsType: none,
     isWrite: writesByKind,
-    selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
+    selectColumns: ({ site, node, fields, file, insertOption, relations }) =>
+      !/^find/.test(site.operation) ? undefined : relations?.length ? includeAsSelect(node, fields, file) : insertOption('select', fx.fieldsObject(fields)),
+    loadedRelations: includedRelations,
     optionsArgIndex: firstArgument,
     // findUnique requires a unique or id filter: always served by an index.
     uniqueLookup: (site) => site.operation.startsWith('findUnique'),
@@ -654,3 +657,4 @@ export const prisma: Adapter<'prisma'> = {
     jsonPath: () => undefined,
   },
 };
+
