@@ -175,6 +175,15 @@ function rowValueUse(e: ts.Expression, out: Set<string>, handOff: HandOff | unde
   return false;
 }
 
+/** `rows || []`, `rows ?? []` with `rows` the left side: the rows, or an empty list. */
+function isNoRowsFallback(p: ts.Node, n: ts.Node): boolean {
+  if (!ts.isBinaryExpression(p) || p.left !== n) return false;
+  const op = p.operatorToken.kind;
+  if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return false;
+  const r = p.right;
+  return ts.isArrayLiteralExpression(r) && r.elements.length === 0;
+}
+
 /** `!x`, `x === y`, `x && …`, `if (x)`, `x ? a : b`, `if (x || y)`: a use of x that only tests it. */
 function isPresenceTest(p: ts.Node, n: ts.Node): boolean {
   if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
@@ -261,9 +270,9 @@ export function rowsFieldUses(ident: string, scope: ts.Node, decl: ts.Node, out:
 
 /** One use of a collection of rows (`n`: the variable, or the awaited query itself): the fields it reads, or false when it escapes. */
 function rowsUse(e: ts.Expression, out: Set<string>, handOff?: HandOff, depth = 0): boolean {
-  // `(rows as Row[])`, `rows!`: the rows themselves.
+  // `(rows as Row[])`, `rows!`, `rows || []`, `rows ?? []`: the rows themselves (or none).
   let n = e;
-  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isAwaitExpression(n.parent)) n = n.parent;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isAwaitExpression(n.parent) || isNoRowsFallback(n.parent, n)) n = n.parent as ts.Expression;
   const p = n.parent;
   // Handed to project code that reads fields of the rows.
   if (ts.isCallExpression(p) && p.arguments.includes(n)) return handedOff(p, n, handOff, true, out);
