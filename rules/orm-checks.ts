@@ -165,7 +165,7 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     // `include`); reads of those relations are then not reads of the row's columns.
     const opts = optionsArg(node, site);
     if (hasProp(opts, ['with', 'relations', 'omit', 'attributes', 'select', 'columns'])) continue;
-    const relations = hasProp(opts, ['include']) && ts.isCallExpression(node) ? adapterOf(site.library).rules.loadedRelations?.(node) : [];
+    const relations = hasProp(opts, ['include']) && ts.isCallExpression(node) ? adapterOf(site.library).rules.loadedRelations(node) : [];
     if (!relations) continue;
     const handOff = handOffIn(ctx);
     const use = usedFields(ctx, site, node, handOff);

@@ -762,5 +762,6 @@ export const drizzle: Adapter<'drizzle'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };

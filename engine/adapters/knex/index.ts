@@ -381,5 +381,6 @@ export const knex: Adapter<'knex'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };

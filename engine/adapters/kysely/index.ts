@@ -334,5 +334,6 @@ export const kysely: Adapter<'kysely'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };

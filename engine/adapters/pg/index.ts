@@ -130,5 +130,6 @@ export const pg: Adapter<'pg'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };

@@ -254,5 +254,6 @@ export const postgres: Adapter<'postgres'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };

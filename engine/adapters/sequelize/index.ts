@@ -342,5 +342,6 @@ export const sequelize: Adapter<'sequelize'> = {
     relationFilters: none,
     filterValue,
     jsonPath,
+    loadedRelations: none,
   },
 };

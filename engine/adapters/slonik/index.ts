@@ -93,5 +93,6 @@ export const slonik: Adapter<'slonik'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };

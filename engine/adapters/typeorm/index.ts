@@ -531,5 +531,6 @@ export const typeorm: Adapter<'typeorm'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
+    loadedRelations: none,
   },
 };
