@@ -17,27 +17,29 @@
  * Cross-file resolution reads other files through `ProjectServices.fileText`
  * (pure: no fs). Each file's index is memoised per file text; resolution
  * itself is lazy, so a change in an imported file is seen on the next call.
+ *
+ * One file's provenance is one object (FileProv) whose class is built in layers, a module each:
+ * ./provenance-base.ts (the index of declared names, entry points, caches), ./provenance-types.ts
+ * (declared and contextual types), ./provenance-modules.ts (imports, exports, parameters, call
+ * targets) and this module (values of expressions, calls, members); ./provenance-kit.ts holds
+ * what they share.
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import { adapters, callbackClient, libraryOfGeneratedImport, libraryOfModule, REGISTRY_PROPERTIES } from '../adapters';
+import { adapters, libraryOfModule, REGISTRY_PROPERTIES } from '../adapters';
 import { lastName, stringArg } from '../adapters/kit/provenance';
 import type { ProjectServices } from '../context';
-import type { Binding, Library, Origin, Value } from './query-sites';
+import type { Binding, Library, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
-import { collectIncidents, type Incident, noteSwallowed, replayIncidents } from '../guard';
-import { type ChangedFile, collectReads, type ReadTracking, replayReads } from '../reads';
+import { type ReadTracking } from '../reads';
 import { resolveModulePath } from './module-paths';
-import { procedureContext, type ProcedureContext } from './procedure-context';
-import { callersOf } from './callers';
 import { type CallbackParamHost, destructuredCallbackMember } from './callback-params';
 import { tsSourceFile } from './ts-ast';
-import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
-import { instantiate } from './type-arguments';
 import { handedFactory } from './factory-results';
 import { subclassesMember, type SubclassHost } from './subclass-members';
 import { handedImplementation, registrationOf } from './service-registry';
-import { isTestFilePath } from '../one-off';
+import { MAX_DEPTH, adapterOfValue, type Ctx, nodeOrigin, staticThisClass, isFunctionLike, isBlockScope, lasting, pathKeyOf, firstReturn, assignsThis, propName, moduleSpecOf, untypedMember } from './provenance-kit';
+import { ProvModules } from './provenance-modules';
 
 export type { Binding, Library, Value } from './query-sites';
 export { libraryOfModule } from '../adapters';
@@ -73,34 +75,6 @@ export interface Definition {
   node: ts.Node;
 }
 
-const MAX_DEPTH = 150;
-
-/** TypeScript's utility types whose value is a value of their first argument's type (narrowed or not). */
-const TYPE_WRAPPERS: ReadonlySet<string> = new Set(['Pick', 'Omit', 'Partial', 'Required', 'NonNullable']);
-
-/** The adapter of a package value's library. */
-const adapterOfValue = (v: { library: Library }) => adapters[v.library];
-/** Array methods that call their callback with each element (`rows.map((row) => …)`). */
-const ELEMENT_CALLBACKS = new Set(['map', 'forEach', 'flatMap', 'filter', 'some', 'every', 'find']);
-
-interface Ctx {
-  depth: number;
-  seen: Set<string>;
-  /** Values of expressions already evaluated in this resolution. */
-  cache: Map<string, Value | undefined>;
-  /** How many times a cycle or the depth bound cut an evaluation short in this resolution. */
-  cuts: number;
-  /** `cache` keys whose value was computed with a cut inside (reading one is a cut too). */
-  cutKeys: Set<string>;
-}
-
-type ExportEntry =
-  | { kind: 'decl'; node: ts.Node }
-  | { kind: 'expr'; node: ts.Expression }
-  | { kind: 'local'; name: string; at: ts.Node }
-  | { kind: 'reexport'; spec: string; name: string }
-  | { kind: 'namespace'; spec: string };
-
 /** Provenance of one file, memoised per file text. */
 export function fileProvenance(project: ProjectServices, path: string, text?: string, sf?: ts.SourceFile): FileProvenance {
   const t = text ?? project.fileText(path) ?? '';
@@ -115,396 +89,14 @@ export function fileProvenance(project: ProjectServices, path: string, text?: st
   });
 }
 
-/** Exports that may name what the text does not: re-exports, `export =`/`export default` and CommonJS objects (spreads). */
-const INDIRECT_EXPORT = /\bexport\s*(?:\*|=|default\b)|\bmodule\.exports\b|\bexports\s*\./;
-
-/**
- * Whether a project file can export `name` at all: its text contains the name, or it exports
- * indirectly. A barrel's `export *` list is searched one module at a time; this test spares parsing
- * the modules that cannot hold the name (the answer is the same: such a module exports nothing of
- * that name).
- */
-function mayExport(project: ProjectServices, file: string, name: string): boolean {
-  const text = project.fileText(file);
-  return text === undefined || name === 'default' || text.includes(name) || INDIRECT_EXPORT.test(text);
-}
-
-function nodeOrigin(file: string, n: ts.Node): Origin {
-  return { file, range: { start: n.getStart(), end: n.end } };
-}
-
-/** `this` inside a static method of a named class: that class's name (`static create() { getRepository(this) }`). */
-function staticThisClass(x: ts.Expression): string | undefined {
-  if (x.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
-  let f: ts.Node | undefined = x.parent;
-  while (f && (!isFunctionLike(f) || ts.isArrowFunction(f))) f = f.parent;
-  if (!f || !ts.isMethodDeclaration(f) || !ts.getModifiers(f)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return undefined;
-  return ts.isClassDeclaration(f.parent) ? f.parent.name?.text : undefined;
-}
-
-function isFunctionLike(n: ts.Node): boolean {
-  return (
-    ts.isFunctionDeclaration(n) ||
-    ts.isFunctionExpression(n) ||
-    ts.isArrowFunction(n) ||
-    ts.isMethodDeclaration(n) ||
-    ts.isConstructorDeclaration(n) ||
-    ts.isGetAccessorDeclaration(n) ||
-    ts.isSetAccessorDeclaration(n)
-  );
-}
-
-function isBlockScope(n: ts.Node): boolean {
-  return (
-    ts.isSourceFile(n) ||
-    ts.isBlock(n) ||
-    ts.isModuleBlock(n) ||
-    ts.isCaseBlock(n) ||
-    ts.isForStatement(n) ||
-    ts.isForInStatement(n) ||
-    ts.isForOfStatement(n) ||
-    ts.isCatchClause(n) ||
-    isFunctionLike(n) ||
-    ts.isClassStaticBlockDeclaration(n)
-  );
-}
-
-/** A value computed without a cut, with what computing it read. */
-interface Lasting<T> {
-  v: T;
-  reads: string[];
-}
-
-/**
- * `compute`'s value from `table`, or computed and kept there when no cut happened while computing it
- * (then any resolution would compute the same: see FileProv.exportValues). A hit replays the reads.
- */
-function lasting<K, T>(kept: Set<string>, table: Map<K, Lasting<T>>, key: K, c: Ctx, compute: () => T): T {
-  const known = table.get(key);
-  if (known) {
-    replayReads(known.reads);
-    return known.v;
-  }
-  const cuts = c.cuts;
-  const { value: v, reads } = collectReads(compute);
-  if (c.cuts === cuts) {
-    table.set(key, { v, reads });
-    for (const r of reads) kept.add(r);
-  }
-  return v;
-}
-
-/** A top-level answer, with what computing it read and the limits it met (see FileProv.values). */
-interface Answer<T> extends Lasting<T> {
-  incidents: Incident[];
-}
-
-/** `compute`'s answer from `table`, or computed and kept; a hit replays the reads and the incidents. A throw is not kept. */
-function answered<K, T>(kept: Set<string>, table: Map<K, Answer<T>>, key: K, compute: () => T): T {
-  const known = table.get(key);
-  if (known) {
-    replayReads(known.reads);
-    replayIncidents(known.incidents);
-    return known.v;
-  }
-  const {
-    value: { value: v, incidents },
-    reads,
-  } = collectReads(() => collectIncidents(compute));
-  table.set(key, { v, reads, incidents });
-  for (const r of reads) kept.add(r);
-  return v;
-}
-
-/** A short key per project path for the resolution keys below (one per path for the process: the same path, the same key). */
-const pathKeys = new Map<string, string>();
-function pathKeyOf(path: string): string {
-  let k = pathKeys.get(path);
-  if (k === undefined) pathKeys.set(path, (k = `#${pathKeys.size}`));
-  return k;
-}
-
-class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
-  /** `path`'s key in resolution keys (`${pathKey}:${pos}:${end}`): shorter strings to build and hash than the path. */
-  private readonly pathKey: string;
-  /**
-   * Every file an answer kept in this object's caches read: the project drops this provenance (memo `prov:<path>`)
-   * when one of them changes, since those answers may have changed with it (engine/reads.ts `ReadTracking`).
-   */
-  private readonly readFiles = new Set<string>();
-
-  readBy(change: ChangedFile): boolean {
-    return change.hits(this.readFiles);
-  }
-
-  /** Declared names by scope node (a block, function, for statement, catch clause or the file). */
-  private scopes = new Map<ts.Node, Map<string, ts.Node[]>>();
-  private exportsTable?: { named: Map<string, ExportEntry>; stars: string[]; commonJs?: ts.Expression };
-  /**
-   * Values of exported names computed without a cut (no cycle, no depth bound reached): those are what
-   * any resolution would compute, so later resolutions reuse them instead of following the import
-   * chain again. Lives as long as this file's provenance (one file text; Project.setConfig drops it).
-   */
-  private exportValues = new Map<string, { v: Value | undefined; reads: string[] }>();
-  /**
-   * The same for declarations, exported types and members of types, computed cut-free: a type such as
-   * `Db` or `IUnleashStores`, reached through a barrel's `export *`, was resolved again by every
-   * resolution that met it (thousands of times per file set); now once per file text.
-   */
-  private declValues = new Map<ts.Node, Lasting<Value | undefined>>();
-  private exportTypeValues = new Map<string, Lasting<Value | undefined>>();
-  private exportedTypeNodes = new Map<string, Lasting<{ prov: FileProv; node: ts.Node } | undefined>>();
-  private typeNodes = new Map<ts.Node, Lasting<{ prov: FileProv; node: ts.Node } | undefined>>();
-  private memberTypes = new Map<ts.Node, Map<string, Lasting<{ prov: FileProv; node: ts.Node } | undefined>>>();
-  private classMembers = new Map<ts.Node, Map<string, Lasting<Value | undefined>>>();
-  private returnValues = new Map<ts.Node, Lasting<Value | undefined>>();
-  private callTargets = new Map<ts.Node, Lasting<{ prov: FileProv; node: ts.SignatureDeclaration } | undefined>>();
-  private declaredTypes = new Map<ts.Node, Lasting<{ prov: FileProv; type: ts.TypeNode } | undefined>>();
-  /**
-   * Answers of the public entry points `value` and `callTarget` by node. Each starts from a fresh context,
-   * so asking again computes the same answer (what it read and the limits it met are replayed): on sim,
-   * 2.2 million resolutions asked about 514,000 nodes (the extractors, the rules and the call graph ask
-   * about the same receivers and calls), 69 % of the resolution steps were repeats.
-   */
-  private values = new Map<ts.Node, Answer<Value | undefined>>();
-  private callTargetAnswers = new Map<ts.Node, Answer<{ prov: FileProv; node: ts.SignatureDeclaration } | undefined>>();
-
-  constructor(
-    private readonly project: ProjectServices,
-    readonly path: string,
-    private readonly sf: ts.SourceFile,
-  ) {
-    this.pathKey = pathKeyOf(path);
-    this.index();
-  }
-
-  // ---- Index: every declared name with its scope. Iterative, so deep generated trees cannot overflow the stack.
-
-  private index(): void {
-    const stack: ts.Node[] = [this.sf];
-    while (stack.length) {
-      const n = stack.pop() as ts.Node;
-      this.record(n);
-      ts.forEachChild(n, (c) => {
-        stack.push(c);
-      });
-    }
-  }
-
-  private add(name: ts.BindingName | undefined, node: ts.Node, scope: ts.Node): void {
-    if (!name) return;
-    if (ts.isIdentifier(name)) {
-      let names = this.scopes.get(scope);
-      if (!names) this.scopes.set(scope, (names = new Map()));
-      let list = names.get(name.text);
-      if (!list) names.set(name.text, (list = []));
-      list.push(node);
-      return;
-    }
-    for (const el of name.elements) {
-      if (ts.isBindingElement(el)) this.add(el.name, el, scope);
-    }
-  }
-
-  private record(n: ts.Node): void {
-    switch (n.kind) {
-      case ts.SyntaxKind.VariableDeclaration: {
-        const d = n as ts.VariableDeclaration;
-        const list = d.parent;
-        const isVar = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.BlockScoped) === 0;
-        let scope: ts.Node = list.parent;
-        if (ts.isVariableStatement(scope)) scope = scope.parent;
-        if (isVar) {
-          let p: ts.Node = d;
-          while (p.parent && !isFunctionLike(p) && !ts.isSourceFile(p)) p = p.parent;
-          scope = p;
-        }
-        this.add(d.name, d, scope);
-        break;
-      }
-      case ts.SyntaxKind.Parameter: {
-        const p = n as ts.ParameterDeclaration;
-        this.add(p.name, p, p.parent);
-        break;
-      }
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.ClassDeclaration:
-      case ts.SyntaxKind.TypeAliasDeclaration:
-      case ts.SyntaxKind.InterfaceDeclaration:
-      case ts.SyntaxKind.EnumDeclaration: {
-        const d = n as ts.FunctionDeclaration | ts.ClassDeclaration | ts.TypeAliasDeclaration;
-        let scope = d.parent;
-        while (scope.parent && !isBlockScope(scope)) scope = scope.parent;
-        if (d.name) this.add(d.name, d, scope);
-        break;
-      }
-      case ts.SyntaxKind.ClassExpression:
-      case ts.SyntaxKind.FunctionExpression: {
-        const d = n as ts.ClassExpression | ts.FunctionExpression;
-        if (d.name) this.add(d.name, d, d);
-        break;
-      }
-      case ts.SyntaxKind.ImportClause: {
-        const c = n as ts.ImportClause;
-        if (c.name) this.add(c.name, c, this.sf);
-        break;
-      }
-      case ts.SyntaxKind.NamespaceImport:
-      case ts.SyntaxKind.ImportSpecifier:
-      case ts.SyntaxKind.ImportEqualsDeclaration: {
-        const d = n as ts.NamespaceImport | ts.ImportSpecifier | ts.ImportEqualsDeclaration;
-        this.add(d.name, d, this.sf);
-        break;
-      }
-    }
-  }
-
-  declarationOf(id: ts.Identifier): ts.Node | undefined {
-    // An identifier from another tree of the same text (the syntax-tree cache was refreshed): use ours.
-    if (id.getSourceFile() !== this.sf) {
-      const mine = this.identifierAt(id.getStart(), id.end);
-      if (!mine) return undefined;
-      id = mine;
-    }
-    const pos = id.getStart(this.sf);
-    // Innermost scope first; within a scope, the last declaration before the use (or the first, hoisted).
-    for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
-      const list = this.scopes.get(n)?.get(id.text);
-      if (!list) continue;
-      let best: ts.Node | undefined;
-      for (const d of list) if (d.pos <= pos) best = d;
-      return best ?? list[0];
-    }
-    return undefined;
-  }
-
-  private identifierAt(start: number, end: number): ts.Identifier | undefined {
-    let n: ts.Node = this.sf;
-    for (;;) {
-      let next: ts.Node | undefined;
-      ts.forEachChild(n, (c) => {
-        if (!next && c.pos <= start && end <= c.end) next = c;
-      });
-      if (!next) return undefined;
-      if (ts.isIdentifier(next) && next.getStart(this.sf) === start && next.end === end) return next;
-      n = next;
-    }
-  }
-
-  // ---- Public API
-
-  resolve(expr: ts.Expression): Binding | undefined {
-    return this.toBinding(this.value(expr));
-  }
-
-  resolveType(type: ts.TypeNode): Binding | undefined {
-    return this.toBinding(this.typeValue(type, newCtx()));
-  }
-
-  value(expr: ts.Expression): Value | undefined {
-    try {
-      return answered(this.readFiles, this.values, expr, () => this.valueOf(expr, newCtx()));
-    } catch (e) {
-      // Provenance is advisory: a surprise in an odd tree means "unknown", never a crash (a too-deep file is reported).
-      noteSwallowed(this.path, 'provenance', e);
-      return undefined;
-    }
-  }
-
-  definitionOf(id: ts.Identifier): Definition | undefined {
-    const d = this.declarationOf(id);
-    if (!d) return undefined;
-    return this.followDecl(d, newCtx());
-  }
-
-  exportedDefinition(name: string): Definition | undefined {
-    return this.exportDefinition(name, newCtx());
-  }
-
-  callTarget(call: ts.CallExpression): { file: string; node: ts.SignatureDeclaration } | undefined {
-    try {
-      const t = answered(this.readFiles, this.callTargetAnswers, call, () => this.callTargetOf(call, newCtx()));
-      return t ? { file: t.prov.path, node: t.node } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  declaredType(e: ts.Expression): { file: string; type: ts.TypeNode } | undefined {
-    try {
-      const t = this.declaredTypeOf(e, newCtx());
-      return t ? { file: t.prov.path, type: t.type } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  typeMemberOf(file: string, type: ts.TypeNode, name: string): { file: string; node: ts.Node } | undefined {
-    try {
-      const m = this.prov(file).memberType(type, name, newCtx());
-      return m ? { file: m.prov.path, node: m.node } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private toBinding(v: Value | undefined): Binding | undefined {
-    if (!v) return undefined;
-    if (v.kind === 'instance') return v.binding;
-    if (v.kind === 'pkg') return adapterOfValue(v).provenance.exportBinding(v.name, v.origin);
-    if (v.kind === 'class') return this.classStaticBinding(v, newCtx());
-    if (v.kind === 'class-instance') return this.rowBinding(v, newCtx());
-    return undefined;
-  }
-
-  /** An object of a model class (`user: User` where `class User extends Model`) is one of its rows. */
-  private rowBinding(v: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Binding | undefined {
-    const b = this.classStaticBinding(v, c);
-    return b?.role === 'repository' ? { ...b, role: 'row' } : undefined;
-  }
-
-  /** Whether a value is rows of a model: a row binding, or an object of a model class. */
-  private isRows(v: Value | undefined, c: Ctx): boolean {
-    if (v?.kind === 'instance') return v.binding.role === 'row';
-    return v?.kind === 'class-instance' && this.rowBinding(v, c) !== undefined;
-  }
-
-  /**
-   * An element of a collection of rows (`for (const doc of docs)`, `docs.map((doc) => …)`): the same rows,
-   * from the collection's value (`await Document.findAll()`) or its declared element type (`docs: Document[]`).
-   */
-  private elementOf(e: ts.Expression, c: Ctx): Value | undefined {
-    const v = this.valueOf(e, c);
-    if (this.isRows(v, c)) return v;
-    const t = this.declaredTypeOf(e, c);
-    let el: ts.TypeNode | undefined = t?.type;
-    while (el && ts.isParenthesizedTypeNode(el)) el = el.type;
-    if (el && ts.isTypeOperatorNode(el)) el = el.type;
-    el = el && ts.isArrayTypeNode(el) ? el.elementType : el && ts.isTypeReferenceNode(el) && /^(ReadonlyArray|Array)$/.test(el.typeName.getText()) ? el.typeArguments?.[0] : undefined;
-    const ev = t && el ? t.prov.typeValue(el, c) : undefined;
-    return this.isRows(ev, c) ? ev : undefined;
-  }
+/** The provenance of one file: the values of its expressions, over the layers of ./provenance-base.ts. */
+export class FileProv extends ProvModules implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
 
   // ---- Values of expressions
 
-  private prov(file: string): FileProv {
+  prov(file: string): FileProv {
     if (file === this.path) return this;
     return fileProvenance(this.project, file) as FileProv;
-  }
-
-  private guard<T>(c: Ctx, key: string, f: () => T | undefined): T | undefined {
-    if (c.depth > MAX_DEPTH || c.seen.has(key)) {
-      c.cuts++;
-      return undefined;
-    }
-    c.seen.add(key);
-    c.depth++;
-    try {
-      return f();
-    } finally {
-      c.depth--;
-      c.seen.delete(key);
-    }
   }
 
   valueOf(e: ts.Expression, c: Ctx): Value | undefined {
@@ -532,7 +124,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return v;
   }
 
-  private valueOfInner(e: ts.Expression, c: Ctx): Value | undefined {
+  protected valueOfInner(e: ts.Expression, c: Ctx): Value | undefined {
     if (ts.isIdentifier(e)) {
       const d = this.declarationOf(e);
       return d ? this.declValue(d, c) : undefined;
@@ -590,7 +182,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   /** The target of the global `new Proxy(target, handler)`. */
-  private proxyTarget(e: ts.NewExpression): ts.Expression | undefined {
+  protected proxyTarget(e: ts.NewExpression): ts.Expression | undefined {
     const callee = skipOuter(e.expression);
     if (!ts.isIdentifier(callee) || callee.text !== 'Proxy' || !e.arguments?.length || this.declarationOf(callee)) return undefined;
     return e.arguments[0];
@@ -600,14 +192,14 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
    * A proxy stands in for its target, by value or by the type the target is written as: the lazy client
    * `new Proxy({} as Database, { get: (_, p) => Reflect.get(getDatabase(), p) })` is a Database.
    */
-  private proxiedValue(target: ts.Expression, c: Ctx): Value | undefined {
+  protected proxiedValue(target: ts.Expression, c: Ctx): Value | undefined {
     const v = this.valueOf(target, c);
     if (v && v.kind !== 'object') return v;
     const declared = this.declaredTypeOf(target, c);
     return (declared && declared.prov.typeValue(declared.type, c)) ?? v;
   }
 
-  private callValue(e: ts.CallExpression, c: Ctx): Value | undefined {
+  protected callValue(e: ts.CallExpression, c: Ctx): Value | undefined {
     const callee = skipOuter(e.expression);
     // CommonJS: `require('pg')`.
     if (ts.isIdentifier(callee) && callee.text === 'require' && e.arguments.length === 1 && !this.declarationOf(callee)) {
@@ -648,7 +240,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return fn ? this.call(fn, e, c) : undefined;
   }
 
-  private call(fn: Value, e: ts.CallExpression, c: Ctx): Value | undefined {
+  protected call(fn: Value, e: ts.CallExpression, c: Ctx): Value | undefined {
     switch (fn.kind) {
       case 'pkg':
         return adapterOfValue(fn).provenance.callExport(fn.name, e, nodeOrigin(this.path, e));
@@ -678,7 +270,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
    * the entity the caller passes (`getRepository(User)` → a repository of User). Only an entity-like argument
    * counts: a string, a capitalised identifier, a member path (`schema.User`), or `this` in a static method (the class).
    */
-  private entityPassedThrough(rv: Value, fn: ts.SignatureDeclaration, calleeProv: FileProv, call: ts.CallExpression): Value | undefined {
+  protected entityPassedThrough(rv: Value, fn: ts.SignatureDeclaration, calleeProv: FileProv, call: ts.CallExpression): Value | undefined {
     if (rv.kind !== 'instance' || rv.binding.entity !== undefined) return undefined;
     const index = calleeProv.passedParamIndex(fn);
     const arg = index === undefined ? undefined : call.arguments[index];
@@ -763,7 +355,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return lasting(this.readFiles, this.returnValues, fn, c, () => this.returnValueOnce(fn, c));
   }
 
-  private returnValueOnce(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
+  protected returnValueOnce(fn: ts.SignatureDeclaration, c: Ctx): Value | undefined {
     return this.guard(c, `ret:${this.pathKey}:${fn.pos}`, () => {
       const body = (fn as ts.FunctionLikeDeclaration).body;
       if (!body) return undefined;
@@ -810,7 +402,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   /** The implementation the project registers under key class `key` (service-registry.ts), as a value. */
-  private registeredService(key: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Value | undefined {
+  protected registeredService(key: { file: string; node: ts.ClassLikeDeclaration }, c: Ctx): Value | undefined {
     return this.guard(c, `service:${pathKeyOf(key.file)}:${key.node.pos}`, () => {
       const reg = registrationOf(this.project, key, (file, id) => this.prov(file).definitionOf(id));
       if (!reg) return undefined;
@@ -826,7 +418,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     });
   }
 
-  private construct(cal: Value, e: ts.NewExpression, c: Ctx): Value | undefined {
+  protected construct(cal: Value, e: ts.NewExpression, c: Ctx): Value | undefined {
     if (cal.kind === 'pkg') return adapterOfValue(cal).provenance.construct(cal.name, nodeOrigin(this.path, e));
     if (cal.kind === 'class') return this.prov(cal.file).classInstance(cal.node, c);
     return undefined;
@@ -854,7 +446,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     });
   }
 
-  private baseOf(node: ts.ClassLikeDeclaration, c: Ctx): Value | undefined {
+  protected baseOf(node: ts.ClassLikeDeclaration, c: Ctx): Value | undefined {
     for (const h of node.heritageClauses ?? []) {
       if (h.token !== ts.SyntaxKind.ExtendsKeyword) continue;
       const t = h.types[0];
@@ -885,7 +477,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return this.member(obj, name, c);
   }
 
-  private member(obj: Value, name: string, c: Ctx): Value | undefined {
+  member(obj: Value, name: string, c: Ctx): Value | undefined {
     switch (obj.kind) {
       case 'pkg':
         return { kind: 'pkg', library: obj.library, name: obj.name === '*' ? name : `${obj.name}.${name}`, origin: obj.origin };
@@ -923,11 +515,11 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
 
   // ---- Declarations
 
-  private declValue(d: ts.Node, c: Ctx): Value | undefined {
+  protected declValue(d: ts.Node, c: Ctx): Value | undefined {
     return lasting(this.readFiles, this.declValues, d, c, () => this.guard(c, `decl:${this.pathKey}:${d.pos}:${d.kind}`, () => this.declValueInner(d, c)));
   }
 
-  private declValueInner(d: ts.Node, c: Ctx): Value | undefined {
+  protected declValueInner(d: ts.Node, c: Ctx): Value | undefined {
     if (ts.isImportSpecifier(d)) {
       const spec = moduleSpecOf(d);
       return spec === undefined ? undefined : this.moduleValue(spec, (d.propertyName ?? d.name).text, d, c);
@@ -1004,7 +596,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   }
 
   /** The value of a variable declared without one, from the assignments in its scope (the first that resolves). */
-  private assignedValue(d: ts.VariableDeclaration, name: string, c: Ctx): Value | undefined {
+  protected assignedValue(d: ts.VariableDeclaration, name: string, c: Ctx): Value | undefined {
     let scope: ts.Node | undefined = d.parent;
     while (scope && !isBlockScope(scope)) scope = scope.parent;
     if (!scope) return undefined;
@@ -1021,911 +613,12 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return found;
   }
 
-  /** A package, a generated Prisma client or a local module, by import specifier and imported name. */
-  moduleValue(spec: string, imported: string, at: ts.Node, c: Ctx): Value | undefined {
-    const origin = nodeOrigin(this.path, at);
-    const lib = libraryOfModule(spec);
-    if (lib) {
-      if (imported === 'default') return { kind: 'pkg', library: lib, name: adapters[lib].modules.defaultExport(spec), origin };
-      if (imported === '*') return { kind: 'pkg', library: lib, name: adapters[lib].modules.namespaceExport(spec), origin };
-      return { kind: 'pkg', library: lib, name: imported, origin };
-    }
-    const generated = libraryOfGeneratedImport(spec, imported);
-    if (generated) return { kind: 'pkg', library: generated, name: imported, origin };
-    const file = resolveModulePath(this.project, this.path, spec);
-    if (!file) return undefined;
-    if (imported === '*') return { kind: 'module', file };
-    return this.prov(file).exportValue(imported, c);
-  }
-
-  /**
-   * What `require(spec)` returns: a project file that assigns `module.exports = x` hands out x itself
-   * (`const knex = require('../knex'); knex('links')…` with `module.exports = db`), any other module its namespace.
-   */
-  private requiredValue(spec: string, at: ts.Node, c: Ctx): Value | undefined {
-    const v = this.moduleValue(spec, '*', at, c);
-    if (v?.kind !== 'module') return v;
-    const target = this.prov(v.file);
-    return target.exports().commonJs ? target.exportValue('default', c) : v;
-  }
-
-  // ---- Exports
-
-  /** Whether the module an `export *` names may export `name` (a package: ask it; a project file: `mayExport`). */
-  private starMayExport(spec: string, name: string): boolean {
-    if (libraryOfModule(spec) || libraryOfGeneratedImport(spec, name)) return true;
-    const file = resolveModulePath(this.project, this.path, spec);
-    return !file || mayExport(this.project, file, name);
-  }
-
-  private exports(): { named: Map<string, ExportEntry>; stars: string[]; commonJs?: ts.Expression } {
-    if (this.exportsTable) return this.exportsTable;
-    const named = new Map<string, ExportEntry>();
-    const stars: string[] = [];
-    let commonJs: ts.Expression | undefined;
-    const hasMod = (n: ts.Node, k: ts.SyntaxKind): boolean =>
-      ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === k);
-    for (const st of this.sf.statements) {
-      const exported = hasMod(st, ts.SyntaxKind.ExportKeyword);
-      const isDefault = hasMod(st, ts.SyntaxKind.DefaultKeyword);
-      if (ts.isVariableStatement(st) && exported) {
-        for (const d of st.declarationList.declarations) {
-          if (ts.isIdentifier(d.name)) named.set(d.name.text, { kind: 'decl', node: d });
-          else for (const el of d.name.elements) if (ts.isBindingElement(el) && ts.isIdentifier(el.name)) named.set(el.name.text, { kind: 'decl', node: el });
-        }
-      } else if ((ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isEnumDeclaration(st)) && exported) {
-        named.set(st.name.text, { kind: 'decl', node: st });
-      } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && exported) {
-        if (isDefault) named.set('default', { kind: 'decl', node: st });
-        if (st.name && !isDefault) named.set(st.name.text, { kind: 'decl', node: st });
-      } else if (ts.isExportAssignment(st)) {
-        named.set('default', { kind: 'expr', node: st.expression });
-      } else if (ts.isExportDeclaration(st)) {
-        const spec = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
-        const clause = st.exportClause;
-        if (!clause) {
-          if (spec !== undefined) stars.push(spec);
-        } else if (ts.isNamespaceExport(clause)) {
-          if (spec !== undefined) named.set(clause.name.text, { kind: 'namespace', spec });
-        } else {
-          for (const el of clause.elements) {
-            const local = (el.propertyName ?? el.name).text;
-            if (spec !== undefined) named.set(el.name.text, { kind: 'reexport', spec, name: local });
-            else named.set(el.name.text, { kind: 'local', name: local, at: el });
-          }
-        }
-      } else if (
-        ts.isExpressionStatement(st) &&
-        ts.isBinaryExpression(st.expression) &&
-        st.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken
-      ) {
-        // CommonJS: `module.exports = x`, `exports.db = x`, `module.exports.db = x`.
-        const left = st.expression.left;
-        const txt = left.getText(this.sf);
-        if (txt === 'module.exports') {
-          named.set('default', { kind: 'expr', node: st.expression.right });
-          commonJs = st.expression.right;
-        }
-        else {
-          const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(txt);
-          if (m) named.set(m[1], { kind: 'expr', node: st.expression.right });
-        }
-      }
-    }
-    this.exportsTable = { named, stars, commonJs };
-    return this.exportsTable;
-  }
-
-  /** Looks a top-level name up in this file's scope. */
-  private topLevel(name: string): ts.Node | undefined {
-    const list = this.scopes.get(this.sf)?.get(name);
-    return list?.[list.length - 1];
-  }
-
-  exportValue(name: string, c: Ctx): Value | undefined {
-    const known = this.exportValues.get(name);
-    if (known) {
-      // Computed for an earlier resolution, maybe through other files: this one depends on them too (engine/reads.ts).
-      replayReads(known.reads);
-      return known.v;
-    }
-    const cuts = c.cuts;
-    const { value: v, reads } = collectReads(() => this.exportValueOnce(name, c));
-    if (c.cuts === cuts) {
-      this.exportValues.set(name, { v, reads });
-      for (const r of reads) this.readFiles.add(r);
-    }
-    return v;
-  }
-
-  private exportValueOnce(name: string, c: Ctx): Value | undefined {
-    return this.guard(c, `export:${this.pathKey}:${name}`, () => {
-      const ex = this.exports();
-      const entry = ex.named.get(name);
-      if (entry) {
-        switch (entry.kind) {
-          case 'decl':
-            return this.declValue(entry.node, c);
-          case 'expr':
-            return this.valueOf(entry.node, c);
-          case 'local': {
-            const d = this.topLevel(entry.name);
-            return d ? this.declValue(d, c) : undefined;
-          }
-          case 'reexport':
-            return this.moduleValue(entry.spec, entry.name, this.sf, c);
-          case 'namespace':
-            return this.moduleValue(entry.spec, '*', this.sf, c);
-        }
-      }
-      // `export default` of a CommonJS object: `module.exports = { db }` → `db`.
-      const def = ex.named.get('default');
-      if (name !== 'default' && def?.kind === 'expr') {
-        const dv = this.valueOf(def.node, c);
-        if (dv?.kind === 'object') return this.member(dv, name, c);
-      }
-      if (name === 'default') return undefined;
-      for (const spec of ex.stars) {
-        if (!this.starMayExport(spec, name)) continue;
-        const v = this.moduleValue(spec, name, this.sf, c);
-        if (v) return v;
-      }
-      return undefined;
-    });
-  }
-
-  exportDefinition(name: string, c: Ctx): Definition | undefined {
-    return this.guard(c, `exportdef:${this.pathKey}:${name}`, () => {
-      const ex = this.exports();
-      const entry = ex.named.get(name);
-      if (entry) {
-        switch (entry.kind) {
-          case 'decl':
-            return this.followDecl(entry.node, c);
-          case 'expr': {
-            const e = skipOuter(entry.node);
-            if (ts.isIdentifier(e)) {
-              const d = this.declarationOf(e);
-              if (d) return this.followDecl(d, c);
-            }
-            return { file: this.path, node: entry.node };
-          }
-          case 'local': {
-            const d = this.topLevel(entry.name);
-            return d ? this.followDecl(d, c) : undefined;
-          }
-          case 'reexport': {
-            const file = resolveModulePath(this.project, this.path, entry.spec);
-            return file ? this.prov(file).exportDefinition(entry.name, c) : undefined;
-          }
-          case 'namespace':
-            return undefined;
-        }
-      }
-      if (name === 'default') return undefined;
-      for (const spec of ex.stars) {
-        const file = resolveModulePath(this.project, this.path, spec);
-        const d = file && mayExport(this.project, file, name) ? this.prov(file).exportDefinition(name, c) : undefined;
-        if (d) return d;
-      }
-      return undefined;
-    });
-  }
-
-  /** A declaration, with imports from local modules followed to the exporting file. */
-  followDecl(d: ts.Node, c: Ctx): Definition | undefined {
-    let spec: string | undefined;
-    let imported: string | undefined;
-    if (ts.isImportSpecifier(d)) {
-      spec = moduleSpecOf(d);
-      imported = (d.propertyName ?? d.name).text;
-    } else if (ts.isImportClause(d)) {
-      spec = moduleSpecOf(d);
-      imported = 'default';
-    }
-    if (spec === undefined || imported === undefined) return { file: this.path, node: d };
-    if (libraryOfModule(spec)) return { file: this.path, node: d };
-    const file = resolveModulePath(this.project, this.path, spec);
-    if (!file) return { file: this.path, node: d };
-    return this.prov(file).exportDefinition(imported, c) ?? { file: this.path, node: d };
-  }
-
-  // ---- Parameters, types and `this`
-
-  private paramValue(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
-    const injected = this.injectedValue(p, c);
-    if (injected) return injected;
-    if (p.type) {
-      const t = this.typeValue(p.type, c);
-      if (t) return t;
-    }
-    const fn = p.parent;
-    if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0] === p) {
-      const call = fn.parent;
-      if (ts.isCallExpression(call) && call.arguments.includes(fn as ts.Expression)) {
-        const callee = skipOuter(call.expression);
-        if (ts.isPropertyAccessExpression(callee)) {
-          const recvExpr = skipOuter(callee.expression);
-          // Kysely: `db.transaction().execute(async (trx) => …)`.
-          const recv =
-            ts.isCallExpression(recvExpr) ? this.callValue(recvExpr, c) : this.valueOf(recvExpr, c);
-          if (recv) {
-            const cb = callbackClient(recv, callee.name.text);
-            if (cb) return cb;
-          }
-          if (ELEMENT_CALLBACKS.has(callee.name.text)) {
-            const el = this.elementOf(recvExpr, c);
-            if (el) return el;
-          }
-        }
-      }
-    }
-    const ctxType = this.contextualParamType(p, c);
-    if (ctxType) {
-      const v = ctxType.prov.typeValue(ctxType.type, c);
-      if (v) return v;
-    }
-    const handed = this.handedToCallback(p, c);
-    if (handed) return handed;
-    if (p.initializer) {
-      const v = this.valueOf(p.initializer, c);
-      if (v) return v;
-    }
-    return !p.type || isUntyped(p.type) || this.projectObjectType(p.type, c) ? this.clientFromCallers(p, undefined, c) : undefined;
-  }
-
-  /**
-   * A parameter type the project writes out itself as an object type (a type literal, or an alias or interface of
-   * one) that names no client: a hand-written structural type for what the callers hand in (tianji's
-   * `tx: WorkerEnvironmentVariableTransaction = { functionWorkerEnvironmentVariable: { findMany(…): …; … } }`).
-   */
-  private projectObjectType(t: ts.TypeNode, c: Ctx): boolean {
-    if (ts.isTypeLiteralNode(t)) return true;
-    if (!ts.isTypeReferenceNode(t) || t.typeArguments?.length) return false;
-    const r = this.resolveTypeNode(t, c);
-    return !!r && r.node !== t && (ts.isTypeLiteralNode(r.node) || ts.isInterfaceDeclaration(r.node));
-  }
-
-  /**
-   * A parameter typed `any`, `unknown` or not at all (`prop`: a member destructured from it, `{ tx }: { tx: any }`):
-   * the client every call of its function in the project passes there (callers.ts), when each passes a client of
-   * one library (a transaction client or the client itself). A caller passing anything else, a spread, a missing
-   * argument, or callers this project does not show (the function handed on as a value, exported and never
-   * called here): unknown.
-   */
-  private clientFromCallers(p: ts.ParameterDeclaration, prop: string | undefined, c: Ctx): Value | undefined {
-    if (p.dotDotDotToken || !ts.isFunctionLike(p.parent)) return undefined;
-    const fn = p.parent as ts.SignatureDeclaration;
-    const index = fn.parameters.indexOf(p);
-    return this.guard(c, `callers:${this.pathKey}:${p.pos}:${prop ?? ''}`, () => {
-      const calls = callersOf(this.project, this.path, fn);
-      if (!calls) return undefined;
-      let found: Value | undefined;
-      for (const { file, call } of calls) {
-        // A test's stand-in (a fake transaction) is not what production hands in.
-        if (isTestFilePath(file) && file !== this.path) continue;
-        if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
-        const arg = call.arguments[index];
-        const expr = arg && prop !== undefined ? propertyOfLiteral(arg, prop) : arg;
-        if (!expr) return undefined;
-        const v = this.prov(file).valueOf(expr, c);
-        if (!v || v.kind !== 'instance' || v.binding.role !== 'client') return undefined;
-        if (found && found.kind === 'instance' && found.binding.library !== v.binding.library) return undefined;
-        found ??= v;
-      }
-      return found;
-    });
-  }
-
-  /**
-   * A parameter of a callback handed to a project function: the value that function calls the callback
-   * with (`withClient(async (client) => …)` where `withClient` does `cb(await pool.connect())`).
-   */
-  handedToCallback(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
-    const fn = p.parent;
-    if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
-    let arg: ts.Node = fn;
-    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
-    const call = arg.parent;
-    if (!ts.isCallExpression(call)) return undefined;
-    const argIndex = call.arguments.indexOf(arg as ts.Expression);
-    const pIndex = fn.parameters.indexOf(p);
-    if (argIndex < 0 || pIndex < 0) return undefined;
-    return this.guard(c, `handed:${this.pathKey}:${p.pos}`, () => {
-      const target = this.callTargetOf(call, c);
-      if (!target || !('body' in target.node) || !target.node.body) return undefined;
-      const cbParam = target.node.parameters[argIndex];
-      if (!cbParam || !ts.isIdentifier(cbParam.name)) return undefined;
-      return target.prov.callbackArgument(target.node.body, cbParam, pIndex, c);
-    });
-  }
-
-  /** The value a function body passes as argument `index` when it calls its parameter `cb`. */
-  callbackArgument(body: ts.Node, cb: ts.ParameterDeclaration, index: number, c: Ctx): Value | undefined {
-    let found: Value | undefined;
-    const visit = (n: ts.Node): void => {
-      if (found) return;
-      if (ts.isCallExpression(n)) {
-        let callee = skipOuter(n.expression);
-        // `cb.call(this, client)`.
-        let shift = 0;
-        if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply')) {
-          shift = callee.name.text === 'call' ? 1 : -1;
-          callee = skipOuter(callee.expression);
-        }
-        if (shift >= 0 && ts.isIdentifier(callee) && this.declarationOf(callee) === cb) {
-          const a = n.arguments[index + shift];
-          if (a) found = this.valueOf(a, c);
-          if (found) return;
-        }
-        // Handed on to a library method that calls it with a client (`client.$transaction(input, options)` in a
-        // project's transaction wrapper).
-        if (index === 0 && ts.isPropertyAccessExpression(callee) && n.arguments.some((a) => { const x = skipOuter(a); return ts.isIdentifier(x) && this.declarationOf(x) === cb; })) {
-          const recv = this.valueOf(skipOuter(callee.expression), c);
-          found = recv ? callbackClient(recv, callee.name.text) : undefined;
-          if (found) return;
-        }
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(body);
-    return found;
-  }
-
-  /**
-   * The signature a call invokes when it is project code: a function, a method of a project class, or a
-   * method declared by the receiver's declared type (an interface member). Undefined for library calls.
-   */
-  callTargetOf(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
-    return lasting(this.readFiles, this.callTargets, call, c, () => this.callTargetOfOnce(call, c));
-  }
-
-  private callTargetOfOnce(call: ts.CallExpression, c: Ctx): { prov: FileProv; node: ts.SignatureDeclaration } | undefined {
-    const callee = skipOuter(call.expression);
-    const v = this.valueOf(callee, c);
-    if (v?.kind === 'function') return { prov: this.prov(v.file), node: v.node };
-    if (ts.isPropertyAccessExpression(callee)) {
-      const t = this.declaredTypeOf(callee.expression, c);
-      const m = t ? t.prov.memberType(t.type, callee.name.text, c) : undefined;
-      if (m && (ts.isMethodSignature(m.node) || ts.isFunctionTypeNode(m.node) || ts.isMethodDeclaration(m.node))) return { prov: m.prov, node: m.node };
-    }
-    // A callee declared with a function type, possibly through an alias: a service factory held in a field
-    // (`ctx.modService(db)` with `get modService(): ModServiceCreator`, `type ModServiceCreator = (db) => ModService`).
-    const ft = this.guard(c, `dtcallee:${this.pathKey}:${callee.pos}`, () => this.declaredTypeOf(callee, c));
-    const sig = ft ? ft.prov.resolveTypeNode(ft.type, c) : undefined;
-    if (sig && ts.isFunctionTypeNode(sig.node)) return { prov: sig.prov, node: sig.node };
-    return undefined;
-  }
-
-  /**
-   * The declared type a callback parameter gets from its context: a property of an object literal whose
-   * type is declared (`const m: AlterationScript = { up: async (pool) => … }`, `{ … } satisfies T`), or a
-   * function assigned to a variable of a function type (`const run: Job = async (db) => …`).
-   */
-  contextualParamType(p: ts.ParameterDeclaration, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
-    const fn = p.parent;
-    if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isMethodDeclaration(fn)) return undefined;
-    const index = fn.parameters.indexOf(p);
-    let fnType: { prov: FileProv; node: ts.Node; receiver?: { prov: FileProv; type: ts.TypeNode } } | undefined;
-    const holder = fn.parent;
-    if (ts.isMethodDeclaration(fn) && ts.isObjectLiteralExpression(holder)) {
-      const name = fn.name && propName(fn.name);
-      const objType = name !== undefined ? this.contextualType(holder, c) : undefined;
-      fnType = objType && name !== undefined ? objType.prov.memberType(objType.node, name, c) : undefined;
-    } else if (ts.isPropertyAssignment(holder) && holder.initializer === fn && ts.isObjectLiteralExpression(holder.parent)) {
-      const name = propName(holder.name);
-      const objType = name !== undefined ? this.contextualType(holder.parent, c) : undefined;
-      fnType = objType && name !== undefined ? objType.prov.memberType(objType.node, name, c) : undefined;
-    } else if (!ts.isMethodDeclaration(fn)) {
-      fnType = this.contextualType(fn, c) ?? this.calleeParamType(fn, c);
-    }
-    if (!fnType) return undefined;
-    const sig = fnType.prov.resolveTypeNode(fnType.node, c);
-    if (!sig) return undefined;
-    const n = sig.node;
-    if (ts.isFunctionTypeNode(n) || ts.isMethodSignature(n)) {
-      const t = n.parameters[index]?.type;
-      // `(tx: X) => …` in `interface Shape<X>`: the type argument the receiver's declared type gives X.
-      return t ? instantiate(sig.prov, t, fnType.receiver, c) : undefined;
-    }
-    return undefined;
-  }
-
-  /** The declared type of the parameter of a project function a callback is handed to (`runQuery(name, async (db) => …)`). */
-  private calleeParamType(fn: ts.Expression, c: Ctx): { prov: FileProv; node: ts.Node; receiver?: { prov: FileProv; type: ts.TypeNode } } | undefined {
-    let arg: ts.Node = fn;
-    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
-    const call = arg.parent;
-    if (!ts.isCallExpression(call)) return undefined;
-    const i = call.arguments.indexOf(arg as ts.Expression);
-    if (i < 0) return undefined;
-    return this.guard(c, `calleeparam:${this.pathKey}:${fn.pos}`, () => {
-      const target = this.callTargetOf(call, c);
-      const t = target?.node.parameters[i]?.type;
-      if (!t || !target) return undefined;
-      const callee = skipOuter(call.expression);
-      const receiver = ts.isPropertyAccessExpression(callee) ? this.declaredTypeOf(callee.expression, c) : undefined;
-      return { prov: target.prov, node: t, receiver };
-    });
-  }
-
-  /** The declared type of an expression from its context (variable annotation, `satisfies`, `as`, enclosing object). */
-  private contextualType(e: ts.Expression, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    let n: ts.Node = e;
-    while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
-    const parent = n.parent;
-    if (ts.isVariableDeclaration(parent) && parent.initializer === n && parent.type) return { prov: this, node: parent.type };
-    if ((ts.isSatisfiesExpression(parent) || ts.isAsExpression(parent)) && !ts.isConstTypeReference(parent.type)) return { prov: this, node: parent.type };
-    if (ts.isPropertyAssignment(parent) && ts.isObjectLiteralExpression(parent.parent)) {
-      const name = propName(parent.name);
-      const outer = name !== undefined ? this.contextualType(parent.parent, c) : undefined;
-      return outer && name !== undefined ? outer.prov.memberType(outer.node, name, c) : undefined;
-    }
-    return undefined;
-  }
-
-  /** Follows type references (aliases, imports from local modules) to a type literal, function type or interface. */
-  resolveTypeNode(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return lasting(this.readFiles, this.typeNodes, t, c, () => this.resolveTypeNodeOnce(t, c));
-  }
-
-  private resolveTypeNodeOnce(t: ts.Node, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return this.guard(c, `typenode:${this.pathKey}:${t.pos}`, () => {
-      if (ts.isParenthesizedTypeNode(t)) return this.resolveTypeNode(t.type, c);
-      // `interface A extends B` names B by an expression.
-      const ref = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) && ts.isIdentifier(t.expression) ? t.expression : undefined;
-      if (!ref || !ts.isIdentifier(ref)) return { prov: this, node: t };
-      const d = this.declarationOf(ref);
-      // `Parameters<F>`: kept as written for `tuple-types.ts`, which reads F.
-      if (!d) return TUPLE_UTILITIES.has(ref.text) ? { prov: this, node: t } : undefined;
-      if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
-      if (ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) return { prov: this, node: d };
-      if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
-        const spec = moduleSpecOf(d);
-        if (spec === undefined || libraryOfModule(spec)) return undefined;
-        const file = resolveModulePath(this.project, this.path, spec);
-        const name = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
-        return file ? this.prov(file).exportedTypeNode(name, c) : undefined;
-      }
-      return undefined;
-    });
-  }
-
-  private exportedTypeNode(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return lasting(this.readFiles, this.exportedTypeNodes, name, c, () => this.exportedTypeNodeOnce(name, c));
-  }
-
-  private exportedTypeNodeOnce(name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    const ex = this.exports();
-    const entry = ex.named.get(name);
-    if (entry?.kind === 'reexport') {
-      const file = libraryOfModule(entry.spec) ? undefined : resolveModulePath(this.project, this.path, entry.spec);
-      return file ? this.prov(file).exportedTypeNode(entry.name, c) : undefined;
-    }
-    if (!entry) {
-      // `export * from './connection'`.
-      return this.guard(c, `startype:${this.pathKey}:${name}`, () => {
-        for (const spec of ex.stars) {
-          const file = libraryOfModule(spec) ? undefined : resolveModulePath(this.project, this.path, spec);
-          const hit = file ? this.prov(file).exportedTypeNode(name, c) : undefined;
-          if (hit) return hit;
-        }
-        return undefined;
-      });
-    }
-    const d = entry.kind === 'decl' ? entry.node : entry.kind === 'local' ? this.topLevel(entry.name) : undefined;
-    if (!d) return undefined;
-    if (ts.isTypeAliasDeclaration(d)) return this.resolveTypeNode(d.type, c);
-    if (ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) return { prov: this, node: d };
-    return undefined;
-  }
-
-  /** The type of member `name` of an object type (type literal, interface, intersection, alias). */
-  memberType(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    let byName = this.memberTypes.get(t);
-    if (!byName) this.memberTypes.set(t, (byName = new Map()));
-    return lasting(this.readFiles, byName, name, c, () => this.memberTypeOnce(t, name, c));
-  }
-
-  private memberTypeOnce(t: ts.Node, name: string, c: Ctx): { prov: FileProv; node: ts.Node } | undefined {
-    return this.guard(c, `membertype:${this.pathKey}:${t.pos}:${name}`, () => {
-      // `Omit<Params, 'x'>`, `Pick<…>`, `Partial<…>`, `Readonly<…>`: the members of the wrapped type.
-      const util = utilityWrapper(t);
-      if (util && !this.declarationOf(util.id)) {
-        const keys = util.keys ? literalKeys(util.keys) : undefined;
-        if (util.id.text === 'Omit' && keys?.includes(name)) return undefined;
-        if (util.id.text === 'Pick' && keys && !keys.includes(name)) return undefined;
-        return this.memberType(util.inner, name, c);
-      }
-      const r = this.resolveTypeNode(t, c);
-      if (!r) return undefined;
-      const n = r.node;
-      if (ts.isIntersectionTypeNode(n) || ts.isUnionTypeNode(n)) {
-        for (const m of n.types) {
-          const hit = r.prov.memberType(m, name, c);
-          if (hit) return hit;
-        }
-        return undefined;
-      }
-      const members = ts.isTypeLiteralNode(n) ? n.members : ts.isInterfaceDeclaration(n) ? n.members : undefined;
-      for (const m of members ?? []) {
-        if (!m.name || propName(m.name) !== name) continue;
-        if (ts.isPropertySignature(m) && m.type) return { prov: r.prov, node: m.type };
-        if (ts.isMethodSignature(m)) return { prov: r.prov, node: m };
-      }
-      // A class type: its declared members (a property's type, a method).
-      if (ts.isClassDeclaration(n)) {
-        for (const m of n.members) {
-          if (!m.name || propName(m.name) !== name || (ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))) continue;
-          // A getter's declared type is the member's (`get modService(): ModServiceCreator`).
-          if ((ts.isPropertyDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.type) return { prov: r.prov, node: m.type };
-          if (ts.isMethodDeclaration(m)) return { prov: r.prov, node: m };
-        }
-      }
-      // Inherited from the interfaces (or class) it extends.
-      if (ts.isInterfaceDeclaration(n) || ts.isClassDeclaration(n)) {
-        for (const h of n.heritageClauses ?? []) {
-          for (const base of h.types) {
-            const hit = r.prov.memberType(base, name, c);
-            if (hit) return hit;
-          }
-        }
-      }
-      return undefined;
-    });
-  }
-
-  /** NestJS injection decorators: `@InjectRepository(User)`, `@InjectModel(User)`, `@InjectDataSource()`, `@InjectEntityManager()`. */
-  private injectedValue(p: ts.ParameterDeclaration | ts.PropertyDeclaration, c: Ctx): Value | undefined {
-    const decos = ts.canHaveDecorators(p) ? (ts.getDecorators(p) ?? []) : [];
-    for (const d of decos) {
-      const e = d.expression;
-      if (!ts.isCallExpression(e)) continue;
-      const fn = this.valueOf(e.expression, c);
-      if (fn?.kind !== 'pkg') continue;
-      const n = lastName(fn.name);
-      const origin = nodeOrigin(this.path, d);
-      const v = adapterOfValue(fn).provenance.injected(n, e, origin);
-      if (v) return v;
-    }
-    return undefined;
-  }
-
-  typeValue(t: ts.TypeNode, c: Ctx): Value | undefined {
-    if (ts.isParenthesizedTypeNode(t)) return this.typeValue(t.type, c);
-    // `ScimAuthContext['prisma']`: the member the indexed type declares.
-    if (ts.isIndexedAccessTypeNode(t) && ts.isLiteralTypeNode(t.indexType) && ts.isStringLiteral(t.indexType.literal))
-      return this.typedMember(t.objectType, t.indexType.literal.text, c);
-    if (ts.isUnionTypeNode(t) || ts.isIntersectionTypeNode(t)) {
-      for (const m of t.types) {
-        const v = this.typeValue(m, c);
-        if (v) return v;
-      }
-      return undefined;
-    }
-    if (ts.isTypeQueryNode(t)) {
-      const id = leftmost(t.exprName);
-      const base = this.declarationOf(id);
-      let v = base ? this.declValue(base, c) : undefined;
-      for (const part of rightParts(t.exprName)) v = v ? this.member(v, part, c) : undefined;
-      return v;
-    }
-    if (ts.isTypeReferenceNode(t)) {
-      const id = leftmost(t.typeName);
-      const parts = rightParts(t.typeName);
-      // `Promise<PoolClient>` and friends wrap the type we want.
-      if (parts.length === 0 && (id.text === 'Promise' || id.text === 'Awaited' || id.text === 'Readonly') && t.typeArguments?.[0])
-        return this.typeValue(t.typeArguments[0], c);
-      const d = this.declarationOf(id);
-      // `Pick<ExtendedPrismaClient, 'booking' | 'asset'>`, `NonNullable<Db>`: TypeScript's own wrappers of a client's type are that client.
-      if (!d && parts.length === 0 && TYPE_WRAPPERS.has(id.text) && t.typeArguments?.[0]) return this.typeValue(t.typeArguments[0], c);
-      // `ReturnType<typeof connectDb>` (often inside `Awaited<…>`): what that function returns.
-      if (!d && parts.length === 0 && id.text === 'ReturnType' && t.typeArguments?.[0]) return this.returnTypeValue(t.typeArguments[0], c);
-      if (!d) return undefined;
-      if (ts.isTypeAliasDeclaration(d)) {
-        return this.guard(c, `alias:${this.pathKey}:${d.pos}`, () => this.typeValue(d.type, c));
-      }
-      if (parts.length === 0 && (ts.isImportSpecifier(d) || ts.isImportClause(d))) {
-        // `import type { Db } from './db'` where `export type Db = Knex | Knex.Transaction`.
-        const spec = moduleSpecOf(d);
-        if (spec !== undefined && !libraryOfModule(spec) && !libraryOfGeneratedImport(spec, ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default')) {
-          const file = resolveModulePath(this.project, this.path, spec);
-          if (!file) return undefined;
-          const name = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
-          return this.prov(file).exportTypeValue(name, c);
-        }
-      }
-      const v = this.declValue(d, c);
-      if (!v) return undefined;
-      return this.typeInstance(v, parts, t.typeArguments, t, c);
-    }
-    return undefined;
-  }
-
-  private returnTypeValue(arg: ts.TypeNode, c: Ctx): Value | undefined {
-    const f = this.typeValue(arg, c);
-    // A library's function (`ReturnType<typeof drizzle<typeof schema>>`): what a call of it gives, its arguments unknown.
-    if (f?.kind === 'pkg') return adapterOfValue(f).provenance.callExport(f.name, ts.factory.createCallExpression(ts.factory.createIdentifier(lastName(f.name)), undefined, []), nodeOrigin(this.path, arg));
-    if (f?.kind !== 'function') return undefined;
-    const p = this.prov(f.file);
-    return p.returnValue(f.node, c) ?? (f.node.type ? p.typeValue(f.node.type, c) : undefined);
-  }
-
-  private typeInstance(
-    v: Value,
-    parts: string[],
-    typeArgs: readonly ts.TypeNode[] | undefined,
-    at: ts.Node,
-    c: Ctx,
-  ): Value | undefined {
-    const origin = nodeOrigin(this.path, at);
-    if (v.kind === 'pkg') {
-      let name = v.name;
-      for (const p of parts) name = name === '*' ? p : `${name}.${p}`;
-      // `SelectQueryBuilder<T>` with T a type parameter in scope (`_verify<T extends Resource>(qb: SelectQueryBuilder<T>)`): no entity named T.
-      const args = typeArgs?.map((a) => (typeParameterInScope(a, at) ? undefined : a));
-      return adapterOfValue(v).provenance.typeInstance(name, args?.every((a) => a === undefined) ? undefined : (args as ts.TypeNode[]), origin);
-    }
-    if (v.kind === 'class' && parts.length === 0) return this.prov(v.file).classInstance(v.node, c);
-    if (v.kind === 'module' && parts.length > 0) {
-      const inner = this.prov(v.file).exportTypeValue(parts[0], c);
-      return inner && parts.length === 1 ? inner : undefined;
-    }
-    return undefined;
-  }
-
-  /** An exported type of this file used from another: a class, a type alias, an interface or a re-exported package type. */
-  exportTypeValue(name: string, c: Ctx): Value | undefined {
-    return lasting(this.readFiles, this.exportTypeValues, name, c, () => this.exportTypeValueOnce(name, c));
-  }
-
-  private exportTypeValueOnce(name: string, c: Ctx): Value | undefined {
-    return this.guard(c, `exporttype:${this.pathKey}:${name}`, () => {
-      const ex = this.exports();
-      const entry = ex.named.get(name);
-      if (entry?.kind === 'reexport') {
-        const lib = libraryOfModule(entry.spec);
-        if (lib || libraryOfGeneratedImport(entry.spec, entry.name)) {
-          const v = this.moduleValue(entry.spec, entry.name, this.sf, c);
-          return v ? this.typeInstance(v, [], undefined, this.sf, c) : undefined;
-        }
-        const file = resolveModulePath(this.project, this.path, entry.spec);
-        return file ? this.prov(file).exportTypeValue(entry.name, c) : undefined;
-      }
-      let d: ts.Node | undefined;
-      if (entry?.kind === 'decl') d = entry.node;
-      else if (entry?.kind === 'local') d = this.topLevel(entry.name);
-      else if (!entry) {
-        for (const spec of ex.stars) {
-          // `export * from ".prisma/client"` (a workspace package re-exporting a library): that library's type.
-          if (libraryOfModule(spec) || libraryOfGeneratedImport(spec, name)) {
-            const pkg = this.moduleValue(spec, name, this.sf, c);
-            const v = pkg ? this.typeInstance(pkg, [], undefined, this.sf, c) : undefined;
-            if (v) return v;
-            continue;
-          }
-          const file = resolveModulePath(this.project, this.path, spec);
-          const v = file && mayExport(this.project, file, name) ? this.prov(file).exportTypeValue(name, c) : undefined;
-          if (v) return v;
-        }
-        return undefined;
-      }
-      if (!d) return undefined;
-      if (ts.isTypeAliasDeclaration(d)) return this.typeValue(d.type, c);
-      if (ts.isImportSpecifier(d) || ts.isImportClause(d)) {
-        const spec = moduleSpecOf(d);
-        const imported = ts.isImportSpecifier(d) ? (d.propertyName ?? d.name).text : 'default';
-        if (spec !== undefined && !libraryOfModule(spec) && !libraryOfGeneratedImport(spec, imported)) {
-          const file = resolveModulePath(this.project, this.path, spec);
-          return file ? this.prov(file).exportTypeValue(imported, c) : undefined;
-        }
-      }
-      const v = this.declValue(d, c);
-      return v ? this.typeInstance(v, [], undefined, d, c) : undefined;
-    });
-  }
-
-  /** The type an expression is declared or asserted to have: `x as T`, a variable, parameter or property declared `: T`. */
-  declaredTypeOf(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
-    return lasting(this.readFiles, this.declaredTypes, e, c, () => this.declaredTypeOfOnce(e, c));
-  }
-
-  private declaredTypeOfOnce(e: ts.Expression, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
-    for (;;) {
-      if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-      else break;
-    }
-    if ((ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) && !ts.isConstTypeReference(e.type)) return { prov: this, type: e.type };
-    if (ts.isAwaitExpression(e)) return this.declaredTypeOf(e.expression, c);
-    if (ts.isYieldExpression(e) && e.asteriskToken && e.expression) {
-      const r = this.guard(c, `dtyield:${this.pathKey}:${e.pos}`, () => this.effectReturn(e.expression!, c));
-      return r ? r.prov.declaredTypeOf(r.expr, c) : undefined;
-    }
-    // `trx || this.db`, `options.db ?? this.db`, `cond ? a : b`: the first side that declares one.
-    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken))
-      return this.declaredTypeOf(e.left, c) ?? this.declaredTypeOf(e.right, c);
-    if (ts.isConditionalExpression(e)) return this.declaredTypeOf(e.whenTrue, c) ?? this.declaredTypeOf(e.whenFalse, c);
-    if (ts.isCallExpression(e)) {
-      // A call's declared result: `Promise<T>` awaited or not, `T`.
-      const target = this.guard(c, `dtcall:${this.pathKey}:${e.pos}`, () => this.callTargetOf(e, c));
-      const t = target?.node.type;
-      return t && target ? { prov: target.prov, type: unwrapPromise(t) } : undefined;
-    }
-    if (ts.isPropertyAccessExpression(e)) {
-      if (e.expression.kind === ts.SyntaxKind.ThisKeyword) return this.thisMemberType(e.expression, e.name.text);
-      // `this.options.tnx`, `ctx.db`: the member's type in the object's declared type.
-      const obj = this.guard(c, `dtobj:${this.pathKey}:${e.pos}`, () => this.declaredTypeOf(e.expression, c));
-      const m = obj ? obj.prov.memberType(obj.type, e.name.text, c) : undefined;
-      return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
-    }
-    if (!ts.isIdentifier(e)) return undefined;
-    const d = this.declarationOf(e);
-    if (!d) return undefined;
-    if ((ts.isVariableDeclaration(d) || ts.isParameter(d) || ts.isPropertyDeclaration(d)) && d.type) return { prov: this, type: d.type };
-    if (ts.isParameter(d)) {
-      const ctx = this.guard(c, `dtparam:${this.pathKey}:${d.pos}`, () => this.contextualParamType(d, c));
-      return ctx ? { prov: ctx.prov, type: ctx.type } : undefined;
-    }
-    if (ts.isVariableDeclaration(d) && d.initializer) return this.guard(c, `dtvar:${this.pathKey}:${d.pos}`, () => this.declaredTypeOf(d.initializer!, c));
-    // `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`: the member of the whole's type.
-    if (ts.isBindingElement(d)) return this.bindingDeclaredType(d, c);
-    return undefined;
-  }
-
-  /** `({ payload, io }: { payload: P; io: JobRunIO }) => …`, `const { db } = ctx`, `({ ctx: { db } })`: the member of the whole's type. */
-  private bindingDeclaredType(d: ts.BindingElement, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
-    if (d.dotDotDotToken) return undefined;
-    const holder = d.parent.parent;
-    if (!(ts.isParameter(holder) || ts.isVariableDeclaration(holder) || ts.isBindingElement(holder))) return undefined;
-    if (ts.isArrayBindingPattern(d.parent)) {
-      // `([router, tenant]: [R, Tenant])`, `...[router, { queries }]: Parameters<Init>`: the position's type.
-      const whole = this.holderDeclaredType(holder, c);
-      return whole ? tupleElementType(whole.prov, whole.type, d.parent.elements.indexOf(d), c) : undefined;
-    }
-    const prop = d.propertyName ? propName(d.propertyName) : ts.isIdentifier(d.name) ? d.name.text : undefined;
-    if (prop === undefined) return undefined;
-    if (ts.isParameter(holder) && !holder.type && prop === 'ctx') {
-      const pc = this.procedureContextOf(holder, c);
-      if (pc?.kind === 'type' && !this.overridesClient(pc, c)) return { prov: this.prov(pc.file), type: pc.type };
-    }
-    const whole = this.holderDeclaredType(holder, c);
-    const m = whole ? whole.prov.memberType(whole.type, prop, c) : undefined;
-    return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
-  }
-
-  /** The declared type of what a binding pattern destructures: its parameter's or variable's, or its enclosing element's. */
-  private holderDeclaredType(
-    holder: ts.ParameterDeclaration | ts.VariableDeclaration | ts.BindingElement,
-    c: Ctx,
-  ): { prov: FileProv; type: ts.TypeNode } | undefined {
-    return this.guard(c, `dtbind:${this.pathKey}:${holder.pos}`, () =>
-      ts.isBindingElement(holder)
-        ? this.bindingDeclaredType(holder, c)
-        : holder.type
-          ? { prov: this as FileProv, type: holder.type }
-          : ts.isParameter(holder)
-            ? this.contextualParamType(holder, c)
-            : holder.initializer
-              ? this.declaredTypeOf(holder.initializer, c)
-              : undefined,
-    );
-  }
-
-  /** The context a procedure's resolver or middleware receives (`procedure-context.ts`), for its first parameter. */
-  private procedureContextOf(p: ts.ParameterDeclaration, c: Ctx): ProcedureContext | undefined {
-    const fn = p.parent;
-    if ((!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) || fn.parameters[0] !== p) return undefined;
-    return this.guard(c, `proc:${this.pathKey}:${p.pos}`, () =>
-      procedureContext(this.path, fn, {
-        definition: (file, id) => {
-          const q = this.prov(file);
-          const d = q.declarationOf(id);
-          return d ? q.followDecl(d, c) : undefined;
-        },
-        importedFrom: (file, id) => {
-          const d = this.prov(file).declarationOf(id);
-          return d && (ts.isImportSpecifier(d) || ts.isImportClause(d) || ts.isNamespaceImport(d)) ? moduleSpecOf(d) : undefined;
-        },
-      }),
-    );
-  }
-
-  /**
-   * The value of a procedure's context: what its creator returns (`typeof createTRPCContext`), or a value of its
-   * declared type. Undefined when a middleware replaces a client the context holds with an object literal of its own.
-   */
-  private procedureContextValue(p: ts.ParameterDeclaration, c: Ctx): Value | undefined {
-    const pc = this.procedureContextOf(p, c);
-    if (!pc) return undefined;
-    const at = this.prov(pc.file);
-    if (pc.kind === 'creator') {
-      const f = at.typeValue(pc.type, c);
-      const v = f?.kind === 'function' ? at.prov(f.file).returnValue(f.node, c) : undefined;
-      if (!v) return undefined;
-      for (const name of pc.overrides) if (at.member(v, name, c)?.kind === 'instance') return undefined;
-      return v;
-    }
-    return this.overridesClient(pc, c) ? undefined : at.typeValue(pc.type, c);
-  }
-
-  /** Whether a middleware replaces a client member of a declared context with an object literal's member. */
-  private overridesClient(pc: ProcedureContext, c: Ctx): boolean {
-    const at = this.prov(pc.file);
-    for (const name of pc.overrides) if (at.typedMember(pc.type, name, c)?.kind === 'instance') return true;
-    return false;
-  }
-
-  /** The declared type of `this.name`: a property or a constructor parameter property of the enclosing class. */
-  private thisMemberType(thisNode: ts.Node, name: string): { prov: FileProv; type: ts.TypeNode } | undefined {
-    let cls: ts.Node | undefined = thisNode.parent;
-    while (cls && !ts.isClassLike(cls)) {
-      if (ts.isFunctionDeclaration(cls) || ts.isFunctionExpression(cls)) return undefined;
-      cls = cls.parent;
-    }
-    if (!cls || !ts.isClassLike(cls)) return undefined;
-    for (const m of cls.members) {
-      if ((ts.isPropertyDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.name && propName(m.name) === name && m.type) return { prov: this, type: m.type };
-      if (ts.isConstructorDeclaration(m)) {
-        for (const p of m.parameters) if (ts.isIdentifier(p.name) && p.name.text === name && p.type && ts.getModifiers(p)?.length) return { prov: this, type: p.type };
-      }
-    }
-    return undefined;
-  }
-
-  /** Member `name` of a declared object type (literal, interface, alias, intersection, imported), as a value. */
-  typedMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
-    const direct = this.typeMember(t, name, c);
-    if (direct) return direct;
-    const m = this.memberType(t, name, c);
-    if (m && ts.isTypeNode(m.node)) return m.prov.typeValue(m.node, c);
-    return this.conditionalMember(t, name, c);
-  }
-
-  /** `O extends { allowAnonymous: true } ? OptionalCtx : RequiredCtx`: the member when both branches give a client of one library. */
-  private conditionalMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
-    const r = this.resolveTypeNode(t, c);
-    if (!r || !ts.isConditionalTypeNode(r.node)) return undefined;
-    const cond = r.node;
-    return this.guard(c, `condmember:${r.prov.path}:${cond.pos}:${name}`, () => {
-      const a = r.prov.typedMember(cond.trueType, name, c);
-      const b = a ? r.prov.typedMember(cond.falseType, name, c) : undefined;
-      const client = (v: Value | undefined) => (v?.kind === 'instance' && v.binding.role === 'client' ? v.binding.library : undefined);
-      return a && client(a) && client(a) === client(b) ? a : undefined;
-    });
-  }
-
-  /** A member of an object type: `{ db }: { db: Pool }`. */
-  private typeMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
-    const local = this.localTypeMember(t, name, c);
-    if (local) return local;
-    const m = this.memberType(t, name, c);
-    return m && ts.isTypeNode(m.node) ? m.prov.typeValue(m.node, c) : undefined;
-  }
-
-  private localTypeMember(t: ts.TypeNode, name: string, c: Ctx): Value | undefined {
-    if (ts.isTypeLiteralNode(t)) {
-      for (const m of t.members) {
-        if (ts.isPropertySignature(m) && m.name && propName(m.name) === name && m.type) return this.typeValue(m.type, c);
-      }
-    }
-    if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName)) {
-      const d = this.declarationOf(t.typeName);
-      if (d && ts.isInterfaceDeclaration(d)) {
-        for (const m of d.members) {
-          if (ts.isPropertySignature(m) && m.name && propName(m.name) === name && m.type) return this.typeValue(m.type, c);
-        }
-      }
-      if (d && ts.isTypeAliasDeclaration(d)) return this.localTypeMember(d.type, name, c);
-    }
-    return undefined;
-  }
-
   /** `this.x` inside a class: a property declaration, a constructor parameter property, or `this.x = …` in the constructor. */
   /**
    * `this` itself: in a static member, the class (a model's statics run on it: `static async findByFoo() { return
    * this.findOne(…) }`); in an instance member, an instance of the class. Not inside a plain function.
    */
-  private thisValue(thisNode: ts.Node, c: Ctx): Value | undefined {
+  protected thisValue(thisNode: ts.Node, c: Ctx): Value | undefined {
     let member: ts.Node = thisNode;
     while (member.parent && !ts.isClassLike(member.parent)) {
       if (ts.isFunctionDeclaration(member) || ts.isFunctionExpression(member)) return undefined;
@@ -1937,7 +630,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return isStatic ? { kind: 'class', file: this.path, node: cls } : this.classInstance(cls, c);
   }
 
-  private thisMember(thisNode: ts.Node, name: string, c: Ctx): Value | undefined {
+  protected thisMember(thisNode: ts.Node, name: string, c: Ctx): Value | undefined {
     let cls: ts.Node | undefined = thisNode.parent;
     while (cls && !ts.isClassLike(cls)) {
       // `this` in a plain function is not the class instance.
@@ -1954,7 +647,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return lasting(this.readFiles, byName, name, c, () => this.classMemberOnce(cls, name, c));
   }
 
-  private classMemberOnce(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
+  protected classMemberOnce(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
     return this.guard(c, `member:${this.pathKey}:${cls.pos}:${name}`, () => {
       for (const m of cls.members) {
         if (ts.isPropertyDeclaration(m) && m.name && propName(m.name) === name) {
@@ -1997,7 +690,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     });
   }
 
-  private readonly subclassHost: SubclassHost<Ctx> = {
+  protected readonly subclassHost: SubclassHost<Ctx> = {
     classOf: (file, e, c) => {
       const v = this.prov(file).valueOf(e, c);
       return v?.kind === 'class' ? { file: v.file, node: v.node } : undefined;
@@ -2006,7 +699,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
   };
 
   /** The first `this.<name> = …` in an instance method that resolves, for a field the class declares bare or not at all. */
-  private assignedInMethods(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
+  protected assignedInMethods(cls: ts.ClassLikeDeclaration, name: string, c: Ctx): Value | undefined {
     const declared = cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name && propName(m.name) === name) as ts.PropertyDeclaration | undefined;
     if (declared && (declared.initializer || (declared.type && declared.type.kind !== ts.SyntaxKind.AnyKeyword))) return undefined;
     let found: Value | undefined;
@@ -2034,7 +727,7 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     return m.initializer ? this.valueOf(m.initializer, c) : undefined;
   }
 
-  private assignedInConstructor(body: ts.Block, name: string, c: Ctx): Value | undefined {
+  protected assignedInConstructor(body: ts.Block, name: string, c: Ctx): Value | undefined {
     for (const st of body.statements) {
       if (!ts.isExpressionStatement(st) || !assignsThis(st.expression, name)) continue;
       const v = this.valueOf(st.expression.right, c);
@@ -2042,122 +735,4 @@ class FileProv implements FileProvenance, ReadTracking, CallbackParamHost<Ctx> {
     }
     return undefined;
   }
-}
-
-/** The expression of the first `return` of a function body (not of functions nested in it). */
-/** Whether a type argument names a type parameter declared around `at` (a function's, a class's, an interface's). */
-function typeParameterInScope(arg: ts.TypeNode, at: ts.Node): boolean {
-  if (!ts.isTypeReferenceNode(arg) || !ts.isIdentifier(arg.typeName) || arg.typeArguments) return false;
-  const name = arg.typeName.text;
-  for (let n: ts.Node | undefined = at; n; n = n.parent) {
-    const tps = (n as { typeParameters?: ts.NodeArray<ts.TypeParameterDeclaration> }).typeParameters;
-    if (tps?.some((tp) => tp.name.text === name)) return true;
-  }
-  return false;
-}
-
-function firstReturn(body: ts.Block): ts.Expression | undefined {
-  let found: ts.Expression | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isReturnStatement(n) && n.expression) {
-      found = n.expression;
-      return;
-    }
-    if (isFunctionLike(n) || ts.isClassLike(n)) return;
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(body, visit);
-  return found;
-}
-
-/** `this.<name> = …`. */
-function assignsThis(n: ts.Node, name: string): n is ts.BinaryExpression {
-  if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
-  const l = n.left;
-  return ts.isPropertyAccessExpression(l) && l.expression.kind === ts.SyntaxKind.ThisKeyword && l.name.text === name;
-}
-
-/** `Omit<T, K>`, `Pick<T, K>`, `Partial<T>`, `Required<T>`, `Readonly<T>`, `NonNullable<T>`: the wrapped type and the keys. */
-function utilityWrapper(t: ts.Node): { id: ts.Identifier; inner: ts.TypeNode; keys?: ts.TypeNode } | undefined {
-  // A type reference, or the same in an `extends` clause (`interface A extends Omit<B, 'x'>`).
-  const id = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) ? t.expression : undefined;
-  const args = ts.isTypeReferenceNode(t) || ts.isExpressionWithTypeArguments(t) ? t.typeArguments : undefined;
-  if (!id || !ts.isIdentifier(id) || !args?.length) return undefined;
-  if (!/^(Omit|Pick|Partial|Required|Readonly|NonNullable)$/.test(id.text)) return undefined;
-  return { id, inner: args[0], keys: args[1] };
-}
-
-/** The string literal keys of `'a' | 'b'`. */
-function literalKeys(t: ts.TypeNode): string[] {
-  if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) return [t.literal.text];
-  if (ts.isUnionTypeNode(t)) return t.types.flatMap(literalKeys);
-  return [];
-}
-
-/** `Promise<T>` → `T`. */
-function unwrapPromise(t: ts.TypeNode): ts.TypeNode {
-  if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && (t.typeName.text === 'Promise' || t.typeName.text === 'PromiseLike') && t.typeArguments?.[0]) return t.typeArguments[0];
-  return t;
-}
-
-function newCtx(): Ctx {
-  return { depth: 0, seen: new Set(), cache: new Map(), cuts: 0, cutKeys: new Set() };
-}
-
-function propName(n: ts.PropertyName | ts.BindingName): string | undefined {
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n) || ts.isPrivateIdentifier(n)) return n.text;
-  return undefined;
-}
-
-function moduleSpecOf(d: ts.ImportSpecifier | ts.ImportClause | ts.NamespaceImport): string | undefined {
-  let n: ts.Node = d;
-  while (n && !ts.isImportDeclaration(n)) n = n.parent;
-  if (!n) return undefined;
-  const s = (n as ts.ImportDeclaration).moduleSpecifier;
-  return ts.isStringLiteral(s) ? s.text : undefined;
-}
-
-function leftmost(n: ts.EntityName): ts.Identifier {
-  while (ts.isQualifiedName(n)) n = n.left;
-  return n;
-}
-
-function rightParts(n: ts.EntityName): string[] {
-  const out: string[] = [];
-  while (ts.isQualifiedName(n)) {
-    out.unshift(n.right.text);
-    n = n.left;
-  }
-  return out;
-}
-
-/** A type that says nothing of its value: `any`, `unknown`. */
-function isUntyped(t: ts.TypeNode): boolean {
-  return t.kind === ts.SyntaxKind.AnyKeyword || t.kind === ts.SyntaxKind.UnknownKeyword;
-}
-
-/** Member `prop` of a parameter's type says nothing: the type is `any`/`unknown`, or a literal declaring it so or without a type. */
-function untypedMember(t: ts.TypeNode, prop: string): boolean {
-  if (isUntyped(t)) return true;
-  if (!ts.isTypeLiteralNode(t)) return false;
-  const m = t.members.find((x) => ts.isPropertySignature(x) && x.name && propName(x.name) === prop);
-  return !!m && ts.isPropertySignature(m) && (!m.type || isUntyped(m.type));
-}
-
-/** The expression an object literal argument gives property `prop` (`{ tx }`, `{ tx: trx }`); none for anything else. */
-function propertyOfLiteral(arg: ts.Expression, prop: string): ts.Expression | undefined {
-  const o = skipOuter(arg);
-  if (!ts.isObjectLiteralExpression(o)) return undefined;
-  let out: ts.Expression | undefined;
-  for (const p of o.properties) {
-    if (ts.isSpreadAssignment(p)) return undefined;
-    const key = p.name ? propName(p.name) : undefined;
-    if (key === undefined) return undefined;
-    if (key !== prop) continue;
-    if (ts.isPropertyAssignment(p)) out = p.initializer;
-    else if (ts.isShorthandPropertyAssignment(p)) out = p.name;
-    else return undefined;
-  }
-  return out;
 }
