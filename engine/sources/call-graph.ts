@@ -788,8 +788,16 @@ export class CallGraph {
    * that list carries the loop's collection (`loadUsers(chunk)` does, `loadUsers([user.id])` does not).
    */
   batchedQueryOfCall(path: string, call: ts.CallExpression, depth = 0, callerEnv?: Env): { target: FunctionRef; site: QuerySite; mapOperand: (t: string) => string } | undefined {
-    const target = this.resolve(path, call);
-    if (!target || this.budget-- <= 0) return undefined;
+    // An injected dependency (`deps.getStream({ streamId })` bound to a function reading `whereIn(id, [streamId])`): each binding.
+    for (const target of this.resolveAll(path, call)) {
+      const r = this.batchedQueryOfTarget(target, call, depth, callerEnv);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private batchedQueryOfTarget(target: FunctionRef, call: ts.CallExpression, depth: number, callerEnv?: Env): { target: FunctionRef; site: QuerySite; mapOperand: (t: string) => string } | undefined {
+    if (this.budget-- <= 0) return undefined;
     const sum = fileSummary(this.project, target.file)?.byFunction.get(target.node);
     const sf = this.project.tsAst(target.file);
     // As for queriesOf: a query or call on a path the call's arguments rule out (`if (singlePage)` never passed) does not run.

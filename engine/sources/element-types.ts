@@ -105,7 +105,8 @@ export function collectionElements(project: ProjectServices, file: string, e: ts
     if (method === 'values' && ts.isIdentifier(recv) && recv.text === 'Object' && x.arguments.length === 1) {
       const dt = prov.declaredType(x.arguments[0]);
       const v = dt ? recordValueType(project, dt) : undefined;
-      return v ? [v] : undefined;
+      // `Object.values(list)` of an array: its elements.
+      return v ? [v] : dt ? elementTypes(project, dt) : undefined;
     }
     // `dbs.filter(…)`, `dbs.slice(1)`: the same elements.
     if (/^(filter|slice|toReversed|toSorted)$/.test(method)) return collectionElements(project, file, recv, depth + 1);

@@ -200,3 +200,35 @@ function returnedExpression(fn: ts.SignatureDeclaration): ts.Expression | undefi
   ts.forEachChild(body, visit);
   return returns.length === 1 && returns[0].expression ? unparen(returns[0].expression) : undefined;
 }
+
+/**
+ * A builder held in a variable and then run by its name alone: `const q = db('streams').whereIn(…); if (userId)
+ * q.select(…); return await q` (Knex builders are thenables). The declaration's chain runs when a later mention of
+ * the variable in the same function is consumed in a way that runs it (`runs`: awaited, `.then`, handed to
+ * `Promise.all`, returned from a function whose callers run it). Mentions that extend the chain (`q.select(…)`,
+ * `await q.first()`) are not that: such a chain is its own site.
+ */
+export function heldBuilderRuns(decl: ts.VariableDeclaration, runs: (n: ts.Expression, depth: number) => boolean, depth: number): boolean {
+  if (depth > 2 || !ts.isIdentifier(decl.name)) return false;
+  const name = decl.name.text;
+  let scope: ts.Node | undefined = decl.parent;
+  while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  if (!scope) return false;
+  let run = false;
+  const visit = (n: ts.Node): void => {
+    if (run) return;
+    // A nested function declaring the same name shadows it; a parameter of that name too.
+    if (n !== scope && ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== decl.name && n.pos > decl.end) {
+      const p = n.parent;
+      const isName = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isVariableDeclaration(p) && p.name === n);
+      if (!isName && runs(n, depth + 1)) {
+        run = true;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return run;
+}

@@ -24,7 +24,7 @@ import { walk, unwrap, nameList } from '../sql/expr';
 import type { Range } from '../types';
 import { enclosingIterations } from './iteration';
 import { builderExecutorOf } from './builder-executors';
-import { inlineBuilderRoot, inlineReturnedBuilder, passedThrough, type Passes, rootGatesChain, type Target } from './held-builders';
+import { heldBuilderRuns, inlineBuilderRoot, inlineReturnedBuilder, passedThrough, type Passes, rootGatesChain, type Target } from './held-builders';
 import { fileProvenance, resolveModulePath } from './provenance';
 import type { Binding, Chain, ChainStep, ColumnUse, Library, QuerySite, Value } from './query-sites';
 import type { SqlClient, SqlSite } from './types';
@@ -129,6 +129,8 @@ function builderRuns(node: ts.Expression, depth = 0): boolean {
     }
     if (ts.isAwaitExpression(p) || ts.isYieldExpression(p)) return true;
     if (ts.isPropertyAccessExpression(p) && p.expression === n && THEN_METHODS.has(p.name.text)) return true;
+    // `const q = db('t').where(…); …; return await q`: run where the variable is.
+    if (ts.isVariableDeclaration(p) && p.initializer === n) return heldBuilderRuns(p, builderRuns, depth);
     // `wrapper.query((db) => db.select()…).pipe(map(…))`: a method of the wrapper's result (an effect) makes another of it.
     if (wrapper && ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent) && p.parent.expression === p) {
       n = p.parent;
