@@ -117,7 +117,9 @@ export async function f(ids: number[]) {
   await db('orders').where({ user_id: 1 }).first();
   await db('orders as o').whereIn('o.id', ids).select('id', 'total');
   const pending = db('users').where('id', 1);
-  return pending;
+  const held = db('items').where('id', 2);
+  await held;
+  return pending.toQuery();
 }`,
     });
     const s = sites(p, 'a.ts');
@@ -127,6 +129,8 @@ export async function f(ids: number[]) {
     assert.deepEqual([wi.table, wi.batched], ['orders', true]);
     assert.deepEqual(wi.selects, ['id', 'total']);
     assert.equal(one(s, "db('users')").executes, false);
+    // A builder held in a variable runs where the variable is awaited (an async function returning it would run it too).
+    assert.equal(one(s, "db('items')").executes, true);
   });
 
   it('Drizzle: select().from(t) on await, db.query.<t>.findMany, inArray, pgTable names and column keys', () => {
