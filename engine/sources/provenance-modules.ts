@@ -47,6 +47,35 @@ export abstract class ProvModules extends ProvTypes {
     return target.exports().commonJs ? target.exportValue('default', c) : v;
   }
 
+  /**
+   * The table a builder is started on when the adapter could not read it from the argument (`knex(Comments.name)`):
+   * a `const` string (here or imported), or the name property (`name`, `tableName`) of a `const` made by a project
+   * function from a literal given as its first argument, a parameter named as a table name (`export const Comments =
+   * buildTableHelper('comments', [...])`, speckle-server's dbSchema.ts). Anything else: unknown.
+   */
+  protected constTableName(arg: ts.Expression): string | undefined {
+    const x = skipOuter(arg);
+    if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) return x.text;
+    const constInit = (id: ts.Identifier): { file: string; init: ts.Expression } | undefined => {
+      const d = this.definitionOf(id);
+      const n = d?.node;
+      if (!n || !ts.isVariableDeclaration(n) || !n.initializer || !ts.isVariableDeclarationList(n.parent) || !(n.parent.flags & ts.NodeFlags.Const)) return undefined;
+      return { file: d.file, init: skipOuter(n.initializer) };
+    };
+    if (ts.isIdentifier(x)) {
+      const c = constInit(x);
+      return c && (ts.isStringLiteral(c.init) || ts.isNoSubstitutionTemplateLiteral(c.init)) ? c.init.text : undefined;
+    }
+    if (!ts.isPropertyAccessExpression(x) || !/^(name|tableName)$/.test(x.name.text)) return undefined;
+    const obj = skipOuter(x.expression);
+    const c = ts.isIdentifier(obj) ? constInit(obj) : undefined;
+    if (!c || !ts.isCallExpression(c.init)) return undefined;
+    const a0 = c.init.arguments[0] && skipOuter(c.init.arguments[0]);
+    if (!a0 || !(ts.isStringLiteral(a0) || ts.isNoSubstitutionTemplateLiteral(a0))) return undefined;
+    const p0 = this.prov(c.file).callTarget(c.init)?.node.parameters[0];
+    return p0 && ts.isIdentifier(p0.name) && /^(table|tableName|table_name)$/i.test(p0.name.text) ? a0.text : undefined;
+  }
+
   // ---- Exports
 
   /** Whether the module an `export *` names may export `name` (a package: ask it; a project file: `mayExport`). */

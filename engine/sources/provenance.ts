@@ -244,9 +244,13 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
     switch (fn.kind) {
       case 'pkg':
         return adapterOfValue(fn).provenance.callExport(fn.name, e, nodeOrigin(this.path, e));
-      case 'instance':
-        // An instance called directly (`knex('users')`).
-        return adapters[fn.binding.library].provenance.callInstance(fn.binding, e, nodeOrigin(this.path, e));
+      case 'instance': {
+        // An instance called directly (`knex('users')`); a table name the adapter cannot read may be a constant.
+        const v = adapters[fn.binding.library].provenance.callInstance(fn.binding, e, nodeOrigin(this.path, e));
+        if (v?.kind !== 'instance' || v.binding.role !== 'query-builder' || v.binding.entity !== undefined || !e.arguments[0]) return v;
+        const table = this.constTableName(e.arguments[0]);
+        return table ? { kind: 'instance', binding: { ...v.binding, entity: table } } : v;
+      }
       case 'function': {
         const callee = this.prov(fn.file);
         // A lazy singleton (`getSingleton("prisma", createPrisma)`): calling the result runs the factory handed in.
