@@ -26,6 +26,77 @@ function contributorText(q: QueryCost): string {
   return `${q.label}${times} ≈ ${formatMs(q.totalMs)}${q.fix ? `; fix: ${q.fix} → ≈ ${formatMs(q.fixedTotalMs)}` : ''}`;
 }
 
+type Budgeted = ReturnType<typeof budgetedFunctions>[number];
+type Cost = ReturnType<typeof functionCost>;
+
+/** What fixing would give: the top savers' fixes, or (none) the statements run concurrently; the time after and how it is said. */
+function remedyOf(cost: Cost): { savers: QueryCost[]; fixedMs: number; remedy: string } {
+  // Fix the biggest savings first.
+  const savers = [...cost.queries]
+    .filter((q) => q.totalMs - q.fixedTotalMs > 1e-9)
+    .sort((a, b) => b.totalMs - b.fixedTotalMs - (a.totalMs - a.fixedTotalMs))
+    .slice(0, TOP);
+  if (savers.length) {
+    const fixedMs = cost.totalMs - savers.reduce((s, q) => s + (q.totalMs - q.fixedTotalMs), 0);
+    return { savers, fixedMs, remedy: `fixing ${savers.length === 1 ? 'the top contributor' : `the top ${savers.length} contributors`} (${savers.map((q) => q.fix).join('; ')}) gives ≈ ${formatMs(fixedMs)}` };
+  }
+  // Nothing to batch or index: the statements' round trips are the cost. Concurrently
+  // (Promise.all over independent queries) the request waits for the slowest one only.
+  const fixedMs = Math.max(...cost.queries.map((q) => q.totalMs));
+  return { savers, fixedMs, remedy: `run independent statements concurrently (Promise.all) ≈ ${formatMs(fixedMs)}, or cache (the seed's caching layer cut database load 80 %)` };
+}
+
+/** The estimate's inputs: the budget, the executions, the cost model's parameters, the loop size and the table size when defaulted. */
+function assumptionsOf(ctx: RuleContext, fn: Budgeted, cost: Cost, origin: string, executions: number): Assumption[] {
+  const loops = cost.queries.filter((q) => q.count > 1);
+  const assumptions: Assumption[] = [
+    { name: 'budgetMs', value: fn.budgetMs, unit: 'ms', source: fn.budgetSource === 'code' ? 'code' : 'config', note: fn.budgetSource === 'code' ? origin : `budgets["${fn.budgetKey}"]` },
+    {
+      name: 'queries',
+      value: executions,
+      source: loops.some((q) => q.countSource !== 'code') ? loops.find((q) => q.countSource !== 'code')!.countSource : 'code',
+      note: `executions per call, run one after another (${cost.queries.length} statement${cost.queries.length === 1 ? '' : 's'} in the code)`,
+    },
+    ctx.model.param('roundTripMs', 'ms'),
+    ctx.model.param('statementOverheadMs', 'ms'),
+  ];
+  if (loops.length) {
+    const q = loops[0];
+    assumptions.push({
+      name: 'iterations',
+      value: q.count,
+      source: q.countSource,
+      note: q.countSource === 'default' ? 'loop size unknown; set model.defaultLoopIterations or bound it with take/LIMIT' : `loop around ${q.label}`,
+    });
+  }
+  if (cost.queries.some((q) => q.table && ctx.table(q.table)?.rows === undefined)) {
+    assumptions.push(ctx.model.param('defaultTableRows', 'rows'));
+  }
+  return assumptions;
+}
+
+/** The hover's table of contributors and Amdahl's law over the request's database time (the fixed part's share f, its own speed-up s). */
+function hoverOf(fn: Budgeted, cost: Cost, byCost: QueryCost[], savers: QueryCost[], fixedMs: number): string {
+  const part = savers.length ? savers : cost.queries;
+  const partNow = part.reduce((s, q) => s + q.totalMs, 0);
+  const partFixed = partNow - (cost.totalMs - fixedMs);
+  const f = cost.totalMs > 0 ? partNow / cost.totalMs : 0;
+  const s = partFixed > 0 ? partNow / partFixed : Infinity;
+  return [
+    `**Contributors to \`${fn.name}\`** (${formatMs(cost.totalMs)} of ${formatMs(fn.budgetMs)}):`,
+    '',
+    '| query | runs | each | total | share | after fix |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...byCost.map(
+      (q) =>
+        `| ${q.label.replace(/\|/g, '\\|')} | ${Math.round(q.count)} | ${formatMs(q.onceMs)} | ${formatMs(q.totalMs)} | ${Math.round((q.totalMs / cost.totalMs) * 100)} % | ${formatMs(q.fixedTotalMs)} |`,
+    ),
+    '',
+    `Amdahl's law: the part fixed is ${Math.round(f * 100)} % of the request's database time and gets ${formatRatio(s)} faster, so the request's` +
+      ` database time speeds up ${formatRatio(amdahlSpeedup(f, s))} (${formatMs(cost.totalMs)} → ${formatMs(fixedMs)}).`,
+  ].join('\n');
+}
+
 function check(ctx: RuleContext): void {
   const fns = budgetedFunctions(ctx.project, ctx.file.path);
   for (const fn of fns) {
@@ -33,26 +104,11 @@ function check(ctx: RuleContext): void {
     if (cost.queries.length === 0 || !(cost.totalMs > fn.budgetMs)) continue;
     const byCost = [...cost.queries].sort((a, b) => b.totalMs - a.totalMs);
     const top = byCost.slice(0, TOP);
-    // Fix the biggest savings first.
-    const savers = [...cost.queries]
-      .filter((q) => q.totalMs - q.fixedTotalMs > 1e-9)
-      .sort((a, b) => b.totalMs - b.fixedTotalMs - (a.totalMs - a.fixedTotalMs))
-      .slice(0, TOP);
-    let fixedMs = cost.totalMs - savers.reduce((s, q) => s + (q.totalMs - q.fixedTotalMs), 0);
-    let remedy: string;
-    if (savers.length) {
-      remedy = `fixing ${savers.length === 1 ? 'the top contributor' : `the top ${savers.length} contributors`} (${savers.map((q) => q.fix).join('; ')}) gives ≈ ${formatMs(fixedMs)}`;
-    } else {
-      // Nothing to batch or index: the statements' round trips are the cost. Concurrently
-      // (Promise.all over independent queries) the request waits for the slowest one only.
-      fixedMs = Math.max(...cost.queries.map((q) => q.totalMs));
-      remedy = `run independent statements concurrently (Promise.all) ≈ ${formatMs(fixedMs)}, or cache (the seed's caching layer cut database load 80 %)`;
-    }
+    const { savers, fixedMs, remedy } = remedyOf(cost);
     if (!(fixedMs < cost.totalMs)) continue;
     const within = fixedMs <= fn.budgetMs;
     const origin = fn.budgetSource === 'code' ? `\`// ${fn.budgetKey}\`` : `config budgets["${fn.budgetKey}"]`;
     // "Queries" are executions, as everywhere: a statement in a loop of 100 is 100 queries.
-    const loops = cost.queries.filter((q) => q.count > 1);
     const executions = Math.round(cost.queries.reduce((n, q) => n + q.count, 0));
     const sites = cost.queries.length > 1 && executions !== cost.queries.length ? ` from ${cost.queries.length} statements in the code` : '';
     const message =
@@ -64,48 +120,6 @@ function check(ctx: RuleContext): void {
       range: q.range,
       message: `${Math.round((q.totalMs / cost.totalMs) * 100)} % of the request: ${contributorText(q)}`,
     }));
-    const assumptions: Assumption[] = [
-      { name: 'budgetMs', value: fn.budgetMs, unit: 'ms', source: fn.budgetSource === 'code' ? 'code' : 'config', note: fn.budgetSource === 'code' ? origin : `budgets["${fn.budgetKey}"]` },
-      {
-        name: 'queries',
-        value: executions,
-        source: loops.some((q) => q.countSource !== 'code') ? loops.find((q) => q.countSource !== 'code')!.countSource : 'code',
-        note: `executions per call, run one after another (${cost.queries.length} statement${cost.queries.length === 1 ? '' : 's'} in the code)`,
-      },
-      ctx.model.param('roundTripMs', 'ms'),
-      ctx.model.param('statementOverheadMs', 'ms'),
-    ];
-    if (loops.length) {
-      const q = loops[0];
-      assumptions.push({
-        name: 'iterations',
-        value: q.count,
-        source: q.countSource,
-        note: q.countSource === 'default' ? 'loop size unknown; set model.defaultLoopIterations or bound it with take/LIMIT' : `loop around ${q.label}`,
-      });
-    }
-    if (cost.queries.some((q) => q.table && ctx.table(q.table)?.rows === undefined)) {
-      assumptions.push(ctx.model.param('defaultTableRows', 'rows'));
-    }
-    // Amdahl's law over the request's database time: the fixed part's share f and its own speed-up s.
-    const part = savers.length ? savers : cost.queries;
-    const partNow = part.reduce((s, q) => s + q.totalMs, 0);
-    const partFixed = partNow - (cost.totalMs - fixedMs);
-    const f = cost.totalMs > 0 ? partNow / cost.totalMs : 0;
-    const s = partFixed > 0 ? partNow / partFixed : Infinity;
-    const hoverDetail = [
-      `**Contributors to \`${fn.name}\`** (${formatMs(cost.totalMs)} of ${formatMs(fn.budgetMs)}):`,
-      '',
-      '| query | runs | each | total | share | after fix |',
-      '| --- | --- | --- | --- | --- | --- |',
-      ...byCost.map(
-        (q) =>
-          `| ${q.label.replace(/\|/g, '\\|')} | ${Math.round(q.count)} | ${formatMs(q.onceMs)} | ${formatMs(q.totalMs)} | ${Math.round((q.totalMs / cost.totalMs) * 100)} % | ${formatMs(q.fixedTotalMs)} |`,
-      ),
-      '',
-      `Amdahl's law: the part fixed is ${Math.round(f * 100)} % of the request's database time and gets ${formatRatio(s)} faster, so the request's` +
-        ` database time speeds up ${formatRatio(amdahlSpeedup(f, s))} (${formatMs(cost.totalMs)} → ${formatMs(fixedMs)}).`,
-    ].join('\n');
     ctx.report({
       message,
       range: fn.nameRange,
@@ -113,12 +127,12 @@ function check(ctx: RuleContext): void {
       estimate: {
         currentMs: cost.totalMs,
         fixedMs,
-        assumptions,
+        assumptions: assumptionsOf(ctx, fn, cost, origin, executions),
         summary: `≈ ${formatMs(cost.totalMs)} of queries per call vs a ${formatMs(fn.budgetMs)} budget; after fixing the top contributors ≈ ${formatMs(fixedMs)}`,
         // The function's whole database time: the N+1s and scans inside it are findings of their own.
         aggregate: true,
       },
-      hoverDetail,
+      hoverDetail: hoverOf(fn, cost, byCost, savers, fixedMs),
     });
   }
 }
