@@ -20,6 +20,7 @@ import { parseSql, scanSql, type PgNode, type SqlToken } from '../engine/sql/par
 import type { Estimate, Fix } from '../engine/types';
 import {
   type FromItem,
+  type JoinVia,
   type QueryLevel,
   type QueryModel,
   columnRefsOf,
@@ -385,21 +386,8 @@ interface SqlEdit {
 function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Groups, item: FromItem, other: FromItem, shared: LevelShared): Fix | undefined {
   if (item.kind !== 'table') return undefined;
   const v = item.via;
-  const isJoin = v.kind === 'join';
-  if (isJoin && (v.natural || v.using)) return undefined;
-  let links: FkLink[];
-  if (isJoin) {
-    // ON sees the join's left side only: link `item` to one of those.
-    links = (v.leftItems ?? []).filter((l) => groups.find(l) !== groups.find(item)).flatMap((l) => linksBetween(ctx, item, l));
-  } else {
-    links = linksBetween(ctx, item, other);
-    if (links.length === 0) {
-      shared.members ??= groups.members(level.from);
-      const mine = shared.members.get(groups.find(item)) ?? [];
-      const theirs = shared.members.get(groups.find(other)) ?? [];
-      links = mine.flatMap((a) => theirs.flatMap((b) => linksBetween(ctx, a, b)));
-    }
-  }
+  if (v.kind === 'join' && (v.natural || v.using)) return undefined;
+  const links = fixLinks(ctx, level, groups, item, other, shared);
   if (links.length !== 1) return undefined;
   const link = links[0];
   const pred = predicateFor(link);
@@ -408,58 +396,8 @@ function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Gro
   if (tokens.length === 0) return undefined;
   // Only candidates with a key count against the level's allowance (each costs a parse below).
   shared.fixesLeft--;
-  const at = firstTokenFrom(tokens, item.range.end);
-  const edits: SqlEdit[] = [];
-  const composite = link.fk.columns.length > 1;
-  if (isJoin) {
-    if (v.cross) {
-      // `CROSS JOIN b x` → `JOIN b x ON …`
-      const startIdx = firstTokenFrom(tokens, item.range.start);
-      const join = tokens[startIdx - 1];
-      const cross = tokens[startIdx - 2];
-      if (join?.text.toLowerCase() !== 'join' || cross?.text.toLowerCase() !== 'cross') return undefined;
-      const end = clauseEnd(tokens, at, new Set([...CLAUSE_ENDS, ...JOIN_ENDS]));
-      edits.push({ start: cross.start, end: join.start, text: '' });
-      edits.push({ start: tokens[end - 1].end, end: tokens[end - 1].end, text: ` ON ${pred}`, after: true });
-    } else if (v.quals) {
-      const stops = new Set([...CLAUSE_ENDS, ...JOIN_ENDS]);
-      stops.delete('on');
-      let on = at;
-      while (on < tokens.length && tokens[on].text.toLowerCase() !== 'on') on++;
-      if (on >= tokens.length - 1) return undefined;
-      const end = clauseEnd(tokens, on + 1, stops);
-      if (end <= on + 1) return undefined;
-      const first = tokens[on + 1];
-      const last = tokens[end - 1];
-      if (columnRefsOf(v.quals).length === 0) {
-        // `ON true`, `ON 1 = 1`: the constant goes, the predicate takes its place.
-        edits.push({ start: first.start, end: last.end, text: pred });
-      } else {
-        const isOr = unwrap(v.quals)?.type === 'BoolExpr' && unwrap(v.quals)?.body.boolop === 'OR_EXPR';
-        edits.push({ start: first.start, end: first.start, text: `(${pred}) AND ${isOr ? '(' : ''}` });
-        if (isOr) edits.push({ start: last.end, end: last.end, text: ')', after: true });
-      }
-    } else return undefined;
-  } else {
-    // The end of the FROM list: past every item of the level.
-    const fromEnd = (shared.fromEnd ??= level.from.reduce((m, f) => Math.max(m, f.range.end), 0));
-    const startIdx = firstTokenFrom(tokens, fromEnd);
-    const stop = startIdx >= tokens.length ? tokens.length : clauseEnd(tokens, startIdx, CLAUSE_ENDS);
-    const stopTok = tokens[stop];
-    if (stopTok?.text.toLowerCase() === 'where') {
-      const end = clauseEnd(tokens, stop + 1, new Set([...CLAUSE_ENDS].filter((k) => k !== 'where')));
-      if (end <= stop + 1) return undefined;
-      const first = tokens[stop + 1];
-      const last = tokens[end - 1];
-      const isOr = level.where.length === 1 && unwrap(level.where[0])?.type === 'BoolExpr' && unwrap(level.where[0])?.body.boolop === 'OR_EXPR';
-      edits.push({ start: first.start, end: first.start, text: `(${pred}) AND ${isOr ? '(' : ''}` });
-      if (isOr) edits.push({ start: last.end, end: last.end, text: ')', after: true });
-    } else {
-      const prev = tokens[stop - 1];
-      if (!prev) return undefined;
-      edits.push({ start: prev.end, end: prev.end, text: ` WHERE ${composite ? `(${pred})` : pred}`, after: true });
-    }
-  }
+  const edits = v.kind === 'join' ? onEdits(tokens, item, v, pred) : whereEdits(tokens, level, shared, pred, link.fk.columns.length > 1);
+  if (!edits) return undefined;
   // The edited statement must still parse (and the SQL text of a TypeScript literal must not need escapes we cannot give).
   const edited = applySqlEdits(site.sql, edits);
   if (parseSql(edited).errors.length > parseSql(site.sql).errors.length) return undefined;
@@ -476,6 +414,70 @@ function joinFix(ctx: RuleContext, site: SqlSite, level: QueryLevel, groups: Gro
       return { file: ctx.file.path, range: { start, end }, newText: e.text };
     }),
   };
+}
+
+/** The foreign keys that could join `item` to the rest: for a JOIN, to its left side (all ON sees); else to `other`, or between their groups. */
+function fixLinks(ctx: RuleContext, level: QueryLevel, groups: Groups, item: FromItem, other: FromItem, shared: LevelShared): FkLink[] {
+  if (item.kind === 'table' && item.via.kind === 'join') {
+    return (item.via.leftItems ?? []).filter((l) => groups.find(l) !== groups.find(item)).flatMap((l) => linksBetween(ctx, item, l));
+  }
+  const links = linksBetween(ctx, item, other);
+  if (links.length) return links;
+  shared.members ??= groups.members(level.from);
+  const mine = shared.members.get(groups.find(item)) ?? [];
+  const theirs = shared.members.get(groups.find(other)) ?? [];
+  return mine.flatMap((a) => theirs.flatMap((b) => linksBetween(ctx, a, b)));
+}
+
+/** The predicate into the ON of the join that brought `item` in: CROSS JOIN → JOIN … ON, `ON true` replaced, an ON that ignores the table extended. */
+function onEdits(tokens: SqlToken[], item: FromItem, v: JoinVia, pred: string): SqlEdit[] | undefined {
+  const at = firstTokenFrom(tokens, item.range.end);
+  if (v.cross) {
+    // `CROSS JOIN b x` → `JOIN b x ON …`
+    const startIdx = firstTokenFrom(tokens, item.range.start);
+    const join = tokens[startIdx - 1];
+    const cross = tokens[startIdx - 2];
+    if (join?.text.toLowerCase() !== 'join' || cross?.text.toLowerCase() !== 'cross') return undefined;
+    const end = clauseEnd(tokens, at, new Set([...CLAUSE_ENDS, ...JOIN_ENDS]));
+    return [
+      { start: cross.start, end: join.start, text: '' },
+      { start: tokens[end - 1].end, end: tokens[end - 1].end, text: ` ON ${pred}`, after: true },
+    ];
+  }
+  if (!v.quals) return undefined;
+  const stops = new Set([...CLAUSE_ENDS, ...JOIN_ENDS]);
+  stops.delete('on');
+  let on = at;
+  while (on < tokens.length && tokens[on].text.toLowerCase() !== 'on') on++;
+  if (on >= tokens.length - 1) return undefined;
+  const end = clauseEnd(tokens, on + 1, stops);
+  if (end <= on + 1) return undefined;
+  const first = tokens[on + 1];
+  const last = tokens[end - 1];
+  // `ON true`, `ON 1 = 1`: the constant goes, the predicate takes its place.
+  if (columnRefsOf(v.quals).length === 0) return [{ start: first.start, end: last.end, text: pred }];
+  const isOr = unwrap(v.quals)?.type === 'BoolExpr' && unwrap(v.quals)?.body.boolop === 'OR_EXPR';
+  return [{ start: first.start, end: first.start, text: `(${pred}) AND ${isOr ? '(' : ''}` }, ...(isOr ? [{ start: last.end, end: last.end, text: ')', after: true }] : [])];
+}
+
+/** The predicate into WHERE: put first in an existing WHERE (its OR parenthesised), else a WHERE appended after the FROM list. */
+function whereEdits(tokens: SqlToken[], level: QueryLevel, shared: LevelShared, pred: string, composite: boolean): SqlEdit[] | undefined {
+  // The end of the FROM list: past every item of the level.
+  const fromEnd = (shared.fromEnd ??= level.from.reduce((m, f) => Math.max(m, f.range.end), 0));
+  const startIdx = firstTokenFrom(tokens, fromEnd);
+  const stop = startIdx >= tokens.length ? tokens.length : clauseEnd(tokens, startIdx, CLAUSE_ENDS);
+  const stopTok = tokens[stop];
+  if (stopTok?.text.toLowerCase() === 'where') {
+    const end = clauseEnd(tokens, stop + 1, new Set([...CLAUSE_ENDS].filter((k) => k !== 'where')));
+    if (end <= stop + 1) return undefined;
+    const first = tokens[stop + 1];
+    const last = tokens[end - 1];
+    const isOr = level.where.length === 1 && unwrap(level.where[0])?.type === 'BoolExpr' && unwrap(level.where[0])?.body.boolop === 'OR_EXPR';
+    return [{ start: first.start, end: first.start, text: `(${pred}) AND ${isOr ? '(' : ''}` }, ...(isOr ? [{ start: last.end, end: last.end, text: ')', after: true }] : [])];
+  }
+  const prev = tokens[stop - 1];
+  if (!prev) return undefined;
+  return [{ start: prev.end, end: prev.end, text: ` WHERE ${composite ? `(${pred})` : pred}`, after: true }];
 }
 
 function applySqlEdits(sql: string, edits: SqlEdit[]): string {
