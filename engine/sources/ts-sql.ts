@@ -675,8 +675,9 @@ class Extractor {
           const f = this.fragment(i, depth + 1);
           if (f) return f;
         }
-        // A variable holding a fragment we could not read (`const where = cond ? sql\`…\` : other`).
-        if (ts.isTaggedTemplateExpression(i) || ts.isConditionalExpression(i)) return { forced: 'fragment' };
+        // A variable holding a fragment we could not read (`const where = cond ? sql\`…\` : other`); a conditional
+        // with a literal branch (`const days = ok ? parsed : 90`) is a value: a fragment's other side is never a number.
+        if (ts.isTaggedTemplateExpression(i) || (ts.isConditionalExpression(i) && !hasLiteralBranch(i))) return { forced: 'fragment' };
       }
       return this.tableRef(e);
     }
@@ -855,3 +856,19 @@ class Extractor {
   }
 }
 
+/** Whether a conditional has a branch that is a literal value (a number, a string, true/false/null/undefined): what it yields into a sql tag is then a value. */
+function hasLiteralBranch(e: ts.ConditionalExpression): boolean {
+  return [e.whenTrue, e.whenFalse].some((b) => {
+    const x = skipOuter(b);
+    return (
+      ts.isNumericLiteral(x) ||
+      ts.isStringLiteral(x) ||
+      ts.isNoSubstitutionTemplateLiteral(x) ||
+      (ts.isPrefixUnaryExpression(x) && ts.isNumericLiteral(x.operand)) ||
+      x.kind === ts.SyntaxKind.TrueKeyword ||
+      x.kind === ts.SyntaxKind.FalseKeyword ||
+      x.kind === ts.SyntaxKind.NullKeyword ||
+      (ts.isIdentifier(x) && x.text === 'undefined')
+    );
+  });
+}

@@ -169,6 +169,15 @@ describe('sources/ts-sql', () => {
       assert.deepEqual(s[2].params, ['email']);
     });
 
+    it('a variable set by a conditional with a literal branch is a value; one choosing a fragment stays a fragment', () => {
+      // mirlo admin/stats.ts: `const days = Number.isFinite(parsedDays) && parsedDays > 0 ? parsedDays : 90` then
+      // `NOW() - (${days} * INTERVAL '1 day')` was left out as a fragment, and the statement did not parse.
+      const src = `import { PrismaClient, Prisma } from '@prisma/client';\nconst prisma = new PrismaClient();\nconst parsed = parseInt(q, 10);\nconst days = Number.isFinite(parsed) && parsed > 0 ? parsed : 90;\nawait prisma.$queryRaw\`select count(*) from "User" where "createdAt" >= now() - (\${days} * interval '1 day')\`;\nconst extra = admin ? Prisma.sql\`and "deleted" = false\` : other;\nawait prisma.$queryRaw\`select id from "User" where true \${extra}\`;`;
+      const s = sites(src);
+      assert.deepEqual(s.map((x) => x.sql), [`select count(*) from "User" where "createdAt" >= now() - ($1 * interval '1 day')`, 'select id from "User" where true ']);
+      assert.deepEqual(s[0].params, ['days']);
+    });
+
     it('an unrecognised tag is not a site, a sql tag from an unknown module is not either', () => {
       const src = `import sql from 'some-sql-lib';\nconst html = (s: TemplateStringsArray) => s;\nhtml\`select 1\`;\nsql\`select * from users\`;`;
       assert.deepEqual(sites(src), []);
