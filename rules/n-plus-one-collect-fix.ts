@@ -53,7 +53,7 @@ import { CallGraph, findNode } from '../engine/sources/call-graph';
 import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, tableSource, writeTarget } from './n-plus-one-fix';
 import type { TableInfo } from '../engine/schema/types';
 import type { RowsUpdate } from '../engine/adapters/types';
 
@@ -385,12 +385,6 @@ function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Se
   if (!w) return undefined;
   const missing = op === 'update' ? '; it does not throw for a missing row as update does' : '';
   return { collected, pushed: key.getText(), batched: w.text, title: `collect the keys and write them in one statement after the loop (${w.title}${missing})`, imports: [] };
-}
-
-/** The text that defines the table (Prisma model block, Drizzle table call, entity class): auto-updated columns. */
-function tableSource(ctx: RuleContext, table: TableInfo): string {
-  const at = table.modelDefinedAt ?? table.definedAt;
-  return at ? (ctx.project.fileText(at.file)?.slice(at.range.start, at.range.end) ?? '') : '';
 }
 
 /** The library's one UPDATE … FROM unnest for a keyed update whose values the loop computes per row. */

@@ -570,6 +570,32 @@ function writeFix(ctx: RuleContext, sf: ts.SourceFile, stmt: ts.Statement, batch
   return { title: `Write all of \`${coll}\` in one statement: ${batched.title}`.replace(/\s*\n\s*/g, ''), safety: 'suggestion', edits };
 }
 
+/** The text that defines the table (Prisma model block, Drizzle table call, entity class): auto-updated columns. */
+export function tableSource(ctx: RuleContext, table: TableInfo): string {
+  const at = table.modelDefinedAt ?? table.definedAt;
+  if (!at) return '';
+  const text = ctx.project.fileText(at.file)?.slice(at.range.start, at.range.end) ?? '';
+  // An entity class is recorded by its name (TypeORM `class Order`, `new EntitySchema(…)`'s variable): its whole
+  // declaration holds the column decorators and relation options.
+  if (!/^[\w$]+$/.test(text)) return text;
+  const sf = ctx.project.tsAst(at.file);
+  let n: ts.Node | undefined = sf && nodeAt(sf, at.range.start, at.range.end);
+  while (n && !ts.isClassDeclaration(n) && !ts.isVariableStatement(n) && !ts.isSourceFile(n)) n = n.parent;
+  return n && !ts.isSourceFile(n) ? n.getText() : text;
+}
+
+/** The innermost node spanning exactly [start, end), or the innermost that covers it. */
+function nodeAt(sf: ts.SourceFile, start: number, end: number): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (n.getStart(sf) > start || n.getEnd() < end) return;
+    found = n;
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 /** Is the text one parenthesised expression (`(a ?? b)`, not `(a ?? b).slice(0, 1)`)? */
 function wrapped(text: string): boolean {
   if (!text.startsWith('(') || !text.endsWith(')')) return false;
@@ -752,7 +778,8 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   const base = entity.charAt(0).toLowerCase() + entity.slice(1);
   const fnText = anchor.fn.getText();
   const free = (name: string): boolean => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(fnText);
-  const b = adapter.rules.batchedRead({ site, node, key, write: false, table: site.table ? ctx.table(site.table) : undefined, client: clientSyntax(ctx, node) });
+  const readTable = site.table ? ctx.table(site.table) : undefined;
+  const b = adapter.rules.batchedRead({ site, node, key, write: false, table: readTable, tableText: readTable ? tableSource(ctx, readTable) : undefined, client: clientSyntax(ctx, node) });
   if (!b) return undefined;
   if (h.substitutions?.length) {
     if (h.sibling || h.substitutions.some((x) => b.pieces.some((y) => x.start < y.end && y.start < x.end))) return undefined;

@@ -316,6 +316,8 @@ export interface Batched {
 export interface BatchInput {
   site: QuerySite;
   node: ts.Node;
+  /** The source text that defines the table (entity class, model block), when known: eager relations, listeners. */
+  tableText?: string;
   /** The expression of the element that keys the query (`user.id`). */
   key: ts.Expression;
   write: boolean;

@@ -145,12 +145,14 @@ const SPECS: RunSpec[] = [
   },
   {
     // TypeORM with entities declared by EntitySchema (tsx emits no decorator metadata): findOneBy with the key
-    // through a name the loop declares, findOne under Promise.all.
+    // through a name the loop declares, findOne under Promise.all, the newest row per key (DISTINCT ON).
     fixture: 'typeorm-entity-schema-prefetch.ts',
     open: 'await dataSource.initialize();',
     close: 'await dataSource.destroy();',
-    connect: ["new DataSource({ type: 'postgres', entities: [User] })", "new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] })"],
+    connect: ["new DataSource({ type: 'postgres', entities: [User, Order] })", "new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User, Order] })"],
     calls: [
+      { fn: 'latestStatuses', args: [[1, 2, 3, 99, 1]] },
+      { fn: 'latestStatuses', args: [[]] },
       { fn: 'owners', args: [[{ userId: 1 }, { userId: 2 }, { userId: 99 }, { userId: 1 }]] },
       { fn: 'owners', args: [[]] },
       { fn: 'byEmail', args: [['a@x', 'c@x', 'nobody@x', 'a@x']] },

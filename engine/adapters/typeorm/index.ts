@@ -16,7 +16,8 @@ import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
 import { codeSchema, oneRowOperation, writesByKind } from '../kit/rules';
 import type { Adapter, Batched, ChainQuery, EntityDecl, RowsUpdate, RowsUpdateInput } from '../types';
-import { nullFilter, ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
+import type { TableInfo } from '../../schema/types';
+import { columnByField, nullFilter, ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
 import { relationFilters } from './relations';
@@ -256,17 +257,74 @@ function selectKeeps(arg: ts.ObjectLiteralExpression, field: string): boolean {
   return /^true$/.test((fx.objectProp(v, field) as ts.PropertyAssignment | undefined)?.initializer?.getText() ?? '');
 }
 
+/** Is the field alone the key of a primary key or unique index (no predicate) of the table? */
+function uniqueField(table: TableInfo | undefined, field: string): boolean {
+  const col = table && columnByField(table, field);
+  return !!col && table!.indexes.some((i) => (i.kind === 'primary' || i.kind === 'unique') && !i.predicate && i.keys.length === 1 && i.keys[0].column === col.name);
+}
+
+/**
+ * `findOne({ where: { k: K, … }, order: { f: 'DESC' } })` per element on a key that is not unique: the first row
+ * of each key's group. `find` with `In()` would read every row of every group (all messages of each channel, to
+ * keep the newest); PostgreSQL's DISTINCT ON reads one per key:
+ * `createQueryBuilder('row').distinctOn(['row.k']).where({ k: In(keys), … }).orderBy('row.k').addOrderBy('row.f', 'DESC').getMany()`.
+ * Only for a where and an order of plain directions (no relations, select or nulls placement); undefined
+ * (no fix) otherwise; null where the key is unique (a plain `find`, below, reads one row per key).
+ */
+function distinctOnRead(call: ts.CallExpression, arg: ts.ObjectLiteralExpression, key: ts.Expression, table: TableInfo | undefined, tableText: string | undefined): Batched | undefined | null {
+  const where = fx.objectProp(arg, 'where');
+  const order = fx.objectProp(arg, 'order');
+  if (!where || !order || !ts.isPropertyAssignment(where) || !ts.isPropertyAssignment(order)) return undefined;
+  const k = fx.keyPropAmong(where.initializer, key);
+  if (!k) return undefined;
+  if (uniqueField(table, k.field)) return null;
+  if (arg.properties.some((p) => !/^(where|order)$/.test(fx.propName(p) ?? ''))) return undefined;
+  // find* loads eager relations, a query builder does not: only for an entity whose definition is known to have none.
+  if (!tableText || /\beager\s*:\s*true\b/.test(tableText)) return undefined;
+  const o = fx.unparen(order.initializer);
+  if (!ts.isObjectLiteralExpression(o) || !o.properties.length) return undefined;
+  const by: string[] = [];
+  for (const p of o.properties) {
+    const dir = ts.isPropertyAssignment(p) ? fx.strLit(fx.unparen(p.initializer)) : undefined;
+    const name = fx.propName(p);
+    if (!name || !/^[A-Za-z_$][\w$]*$/.test(name) || !dir || !/^(asc|desc)$/i.test(dir)) return undefined;
+    by.push(`.addOrderBy('row.${name}', '${dir.toUpperCase()}')`);
+  }
+  const recv = (call.expression as ts.PropertyAccessExpression).expression.getText();
+  const at = optionsArgIndex(call);
+  const qb = at === 1 ? `${recv}.createQueryBuilder(${call.arguments[0].getText()}, 'row')` : `${recv}.createQueryBuilder('row')`;
+  const op = (call.expression as ts.PropertyAccessExpression).name.text;
+  const entity = at === 1 ? call.arguments[0].getText() : `${recv}.target`;
+  return {
+    pieces: [
+      { start: call.getStart(), end: where.initializer.getStart(), text: `${qb}.distinctOn(['row.${k.field}']).where(` },
+      fx.whole(k.prop, `${k.field}: In(${fx.KEYS})`),
+      { start: where.initializer.getEnd(), end: call.getEnd(), text: `)${[`.orderBy('row.${k.field}')`, ...by].join('')}.getMany()` },
+    ],
+    rowField: k.field,
+    column: k.field,
+    shape: op.endsWith('OrFail') ? 'one-throw' : 'one',
+    firstOfGroup: true,
+    missing: 'null',
+    notFound: { text: (kt) => `new EntityNotFoundError(${entity}, { where: { ${k.field}: ${kt} } })`, imports: [{ module: 'typeorm', name: 'EntityNotFoundError' }] },
+    imports: [{ module: 'typeorm', name: 'In' }],
+    title: `createQueryBuilder().distinctOn(${k.field}) … { ${k.field}: In(…) }: one row per key`,
+  };
+}
+
 /**
  * `findOneBy`/`findBy`/`findOne`/`find` (repository or EntityManager with the entity first) by one key
  * field, other filters kept (the rule has checked they do not change per element) → `findBy`/`find` with
  * `In(…)`; `relations`, `order` and a `select` keeping the key stay; `take`/`skip` are per query: none.
  */
-function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefined {
+function readMany(call: ts.CallExpression, key: ts.Expression, table?: TableInfo, tableText?: string): Batched | undefined {
   if (!ts.isPropertyAccessExpression(call.expression)) return undefined;
   const at = optionsArgIndex(call);
   if (call.arguments.length !== at + 1) return undefined;
   const op = call.expression.name.text;
   const arg = call.arguments[at];
+  const firstPerKey = /^(findOne|findOneOrFail)$/.test(op) && ts.isObjectLiteralExpression(arg) && fx.objectProp(arg, 'order') ? distinctOnRead(call, arg, key, table, tableText) : null;
+  if (firstPerKey !== null) return firstPerKey;
   let k: ReturnType<typeof fx.keyPropAmong>;
   let batchedOp: string;
   if (/^(findOneBy|findOneByOrFail|findBy)$/.test(op)) {
@@ -516,7 +574,7 @@ export const typeorm: Adapter<'typeorm'> = {
     limitWord: 'take',
     typedRowKeys: false,
     transactionCallbacks: ['transaction'],
-    batchedRead: ({ node, key, write }) => (!ts.isCallExpression(node) ? undefined : write ? writeMany(node, key) : readMany(node, key)),
+    batchedRead: ({ node, key, write, table, tableText }) => (!ts.isCallExpression(node) ? undefined : write ? writeMany(node, key) : readMany(node, key, table, tableText)),
     createReturnsRow: never,
     batchedWrite: none,
     insertRows: none,
