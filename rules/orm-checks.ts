@@ -173,8 +173,8 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     const sizes = columnSizes(ctx, [table]);
     const read = use.fields && new Set([...use.fields].filter((f) => !relations.includes(f)));
     const relRead = use.fields ? [...use.fields].filter((f) => relations.includes(f)) : [];
-    // Only included relations read: the row's own columns are not, but the rows are used (not a presence check).
-    if (read?.size === 0 && relRead.length) continue;
+    // Only included relations read: none of the row's own columns is, like a presence check (its key is kept, and
+    // only large types and long text count); the relations come as before.
     const v = overFetchVerdict(all, read, (f) => findColumn(table, f) ?? findColumn(table, snake(f)), keyColumns(table), sizes.large);
     if (!v.report) continue;
     const { usedCols, unused, largeUnused } = v;
@@ -187,7 +187,9 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (ctx.deadCode(site.range)) continue;
     const fieldNames = v.noField ? usedCols.map((c) => c.fieldName ?? c.name) : [...read!];
     const alsoRel = relRead.length ? ` (besides the included ${relRead.map((f) => `\`${f}\``).join(', ')})` : '';
-    const reads = (v.noField ? 'reads no field of it (only whether rows came back, or how many)' : `reads only ${fieldNames.map((f) => `\`${f}\``).join(', ')}`) + alsoRel;
+    const reads = v.noField && relRead.length
+      ? `reads none of its own columns, only the included ${relRead.map((f) => `\`${f}\``).join(', ')}`
+      : (v.noField ? 'reads no field of it (only whether rows came back, or how many)' : `reads only ${fieldNames.map((f) => `\`${f}\``).join(', ')}`) + alsoRel;
     const largeText = largeUnused.length ? `, including large ${largeUnused.map((c) => `\`${c.name}\` (${sizes.typeText(c)})`).join(', ')}` : '';
     const related: RelatedLocation[] = [];
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
