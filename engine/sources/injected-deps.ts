@@ -97,36 +97,52 @@ function boundExpression(arg: ts.Expression | undefined, member: string): ts.Exp
  */
 export function injectedTargets(project: ProjectServices, path: string, call: ts.CallExpression): InjectedTarget[] | undefined {
   const dep = dependencyOf(project, path, call.expression);
-  if (!dep) return undefined;
-  const fn = dep.param.parent;
+  return dep ? bindingsOf(project, path, dep.param, dep.member, 0) : undefined;
+}
+
+/** How many factories handing the same dependencies on (`addOrUpdateFactory(deps)`) are followed. */
+const MAX_HANDED_ON = 3;
+
+/** What every production call of the function declaring `param` binds to its `member`. */
+function bindingsOf(project: ProjectServices, path: string, param: ts.ParameterDeclaration, member: string, depth: number): InjectedTarget[] | undefined {
+  const fn = param.parent;
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn)) return undefined;
-  const index = fn.parameters.indexOf(dep.param);
-  if (index < 0 || dep.param.dotDotDotToken) return undefined;
-  {
-    const calls = callersOf(project, path, fn);
-    if (!calls) return undefined;
-    const out: InjectedTarget[] = [];
-    let bindings = 0;
-    for (const { file, call: c } of calls) {
-      // A test's stand-in (a stub, a fake repository) is not what production binds.
-      if (isTestFilePath(file) && file !== path) continue;
-      if (++bindings > MAX_BINDINGS) return undefined;
-      if (c.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
-      const e = boundExpression(c.arguments[index], dep.member);
-      if (!e) return undefined;
-      if (ts.isMethodDeclaration(e)) {
-        out.push({ file, node: e });
-        continue;
-      }
-      const x = skipOuter(e);
-      if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) {
-        out.push({ file, node: x });
-        continue;
-      }
-      const v = fileProvenance(project, file).value(x);
-      if (v?.kind !== 'function') return undefined;
-      out.push({ file: v.file, node: v.node });
+  const index = fn.parameters.indexOf(param);
+  if (index < 0 || param.dotDotDotToken) return undefined;
+  const calls = callersOf(project, path, fn);
+  if (!calls) return undefined;
+  const out: InjectedTarget[] = [];
+  let bindings = 0;
+  for (const { file, call: c } of calls) {
+    // A test's stand-in (a stub, a fake repository) is not what production binds.
+    if (isTestFilePath(file) && file !== path) continue;
+    if (++bindings > MAX_BINDINGS) return undefined;
+    if (c.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
+    const arg = c.arguments[index] ? skipOuter(c.arguments[index]) : undefined;
+    // The caller hands its own dependencies on (`setStreamCollaboratorFactory = (deps) => … addOrUpdateFactory(deps)`):
+    // what that caller's callers bind.
+    if (arg && ts.isIdentifier(arg)) {
+      const d = fileProvenance(project, file).declarationOf(arg);
+      if (!d || !ts.isParameter(d) || !ts.isIdentifier(d.name) || depth >= MAX_HANDED_ON) return undefined;
+      const handed = bindingsOf(project, file, d, member, depth + 1);
+      if (!handed) return undefined;
+      out.push(...handed);
+      continue;
     }
-    return out.length ? out : undefined;
+    const e = boundExpression(arg, member);
+    if (!e) return undefined;
+    if (ts.isMethodDeclaration(e)) {
+      out.push({ file, node: e });
+      continue;
+    }
+    const x = skipOuter(e);
+    if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) {
+      out.push({ file, node: x });
+      continue;
+    }
+    const v = fileProvenance(project, file).value(x);
+    if (v?.kind !== 'function') return undefined;
+    out.push({ file: v.file, node: v.node });
   }
+  return out.length ? out : undefined;
 }
