@@ -30,7 +30,7 @@ export function resolveModulePath(project: ProjectServices, fromPath: string, sp
   return file;
 }
 
-/** An answer that depends on the importing folder only, with the files computing it read (replayed on every use). */
+/** An answer kept with the files computing it read (replayed on every use). */
 interface Kept<T> {
   v: T;
   reads: string[];
@@ -38,29 +38,32 @@ interface Kept<T> {
 
 /**
  * The resolution memo (one project memo, dropped and kept with the project's other text-only data): per
- * (folder, specifier) the file, and per importing folder what every bare specifier from there looks up first —
- * its tsconfig's aliases and the workspace patterns declared above it (Unleash's frontend resolves `react` from
- * 749 folders: each walked up to its tsconfig.json and read every package.json above it again).
+ * (folder, specifier) the file; per folder what every bare specifier from there looks up first — its tsconfig's
+ * aliases and the workspace patterns declared above it, each built from its parent folder's; and per package name
+ * and candidate package folders, the workspace package found there (Unleash's frontend resolves `react` from 749
+ * folders: each walked up to its tsconfig.json, read every package.json above it and probed the same six
+ * conventional package folders again).
  */
 interface Resolutions {
   files: Map<string, { file: string | null; reads: string[] }>;
   tsconfigs: Map<string, Kept<TsconfigPaths | undefined>>;
   workspaces: Map<string, Kept<[string, string][]>>;
+  packages: Map<string, Kept<string | undefined>>;
 }
 
 function resolutions(project: ProjectServices): Resolutions {
-  return project.memo('prov-resolve', '', (): Resolutions => ({ files: new Map(), tsconfigs: new Map(), workspaces: new Map() }));
+  return project.memo('prov-resolve', '', (): Resolutions => ({ files: new Map(), tsconfigs: new Map(), workspaces: new Map(), packages: new Map() }));
 }
 
-/** `compute()` for `dir` once per memo: later calls replay what it read, as a fresh computation would have read it. */
-function perFolder<T>(table: Map<string, Kept<T>>, dir: string, compute: () => T): T {
-  const hit = table.get(dir);
+/** `compute()` for `key` once per memo: later calls replay what it read, as a fresh computation would have read it. */
+function once<T>(table: Map<string, Kept<T>>, key: string, compute: () => T): T {
+  const hit = table.get(key);
   if (hit) {
     replayReads(hit.reads);
     return hit.v;
   }
   const { value, reads } = collectReads(compute);
-  table.set(dir, { v: value, reads });
+  table.set(key, { v: value, reads });
   return value;
 }
 
@@ -113,7 +116,14 @@ function workspacePackage(project: ProjectServices, fromPath: string, spec: stri
   const declared: string[] = [];
   for (const [root, pattern] of declaredPatterns(project, dirname(fromPath))) declared.push(...workspaceDirs(root, pattern, short, scope));
   const conventional = [...roots].flatMap((root) => WORKSPACE_DIRS.flatMap((d) => [joinPath(root, `${d}/${short}`), ...(scope ? [joinPath(root, `${d}/${scope}/${short}`)] : [])]));
-  for (const dir of new Set([...conventional, ...declared])) {
+  const dirs = [...new Set([...conventional, ...declared])];
+  // What is found depends on the specifier and these folders only: the same for every importer that has them.
+  return once(resolutions(project).packages, `${spec}\u0000${dirs.join('\u0000')}`, () => packageIn(project, dirs, pkgName, sub));
+}
+
+/** The entry file of the package `pkgName` (its subpath `sub`) in the first of `dirs` whose package.json names it. */
+function packageIn(project: ProjectServices, dirs: readonly string[], pkgName: string, sub: string | undefined): string | undefined {
+  for (const dir of dirs) {
     const pj = packageJson(project, `${dir}/package.json`);
     if (!pj || pj.name !== pkgName) continue;
     const entries: string[] = [];
@@ -142,13 +152,9 @@ function workspacePackage(project: ProjectServices, fromPath: string, spec: stri
 
 /** The workspace patterns declared in `dir` and in every folder above it, nearest first, with the folder declaring each. */
 function declaredPatterns(project: ProjectServices, dir: string): [string, string][] {
-  return perFolder(resolutions(project).workspaces, dir, () => {
-    const out: [string, string][] = [];
-    for (let d = dir; ; d = dirname(d)) {
-      for (const p of workspacePatterns(project, d)) out.push([d, p]);
-      if (!d) break;
-    }
-    return out;
+  return once(resolutions(project).workspaces, dir, () => {
+    const own = workspacePatterns(project, dir).map((p): [string, string] => [dir, p]);
+    return dir ? [...own, ...declaredPatterns(project, dirname(dir))] : own;
   });
 }
 
@@ -317,28 +323,53 @@ function tsconfigOptions(project: ProjectServices, cfgPath: string, text: string
 
 /** The nearest tsconfig.json above a file, read through the project, with what it inherits through `extends`. */
 function tsconfigPaths(project: ProjectServices, fromPath: string): TsconfigPaths | undefined {
-  const start = dirname(fromPath);
-  return perFolder(resolutions(project).tsconfigs, start, () => nearestTsconfig(project, start));
+  return tsconfigAbove(project, dirname(fromPath));
+}
+
+/** How many folders the walk up from `dir` looks in at most. */
+const TSCONFIG_LEVELS = 30;
+
+/** The nearest tsconfig.json at or above `dir` (memoised per folder, built from its parent folder's answer). */
+function tsconfigAbove(project: ProjectServices, dir: string): TsconfigPaths | undefined {
+  return once(resolutions(project).tsconfigs, dir, () => {
+    // A folder whose walk would stop before the root walks itself (its parent's answer may look further).
+    if (levelsUp(dir) > TSCONFIG_LEVELS) return nearestTsconfig(project, dir);
+    const here = tsconfigIn(project, dir);
+    if (here || !dir || dir === '/') return here;
+    return tsconfigAbove(project, dirname(dir));
+  });
+}
+
+/** The folders a walk up from `dir` passes, `dir` and the root included. */
+function levelsUp(dir: string): number {
+  let n = 1;
+  for (let d = dir; d && d !== '/'; d = dirname(d)) n++;
+  return n;
 }
 
 function nearestTsconfig(project: ProjectServices, start: string): TsconfigPaths | undefined {
   let dir = start;
-  for (let guard = 0; guard < 30; guard++) {
-    const cfgPath = dir ? `${dir}/tsconfig.json` : 'tsconfig.json';
-    const text = project.fileText(cfgPath);
-    if (text !== undefined) {
-      const o = tsconfigOptions(project, cfgPath, text);
-      return {
-        dir,
-        baseUrl: o.pathsBase ?? o.baseUrl ?? dir,
-        bareBase: o.baseUrl,
-        paths: o.paths ?? [],
-      };
-    }
+  for (let guard = 0; guard < TSCONFIG_LEVELS; guard++) {
+    const here = tsconfigIn(project, dir);
+    if (here) return here;
     if (!dir || dir === '/') break;
     dir = dirname(dir);
   }
   return undefined;
+}
+
+/** The tsconfig.json of `dir` itself, with what it inherits through `extends`. */
+function tsconfigIn(project: ProjectServices, dir: string): TsconfigPaths | undefined {
+  const cfgPath = dir ? `${dir}/tsconfig.json` : 'tsconfig.json';
+  const text = project.fileText(cfgPath);
+  if (text === undefined) return undefined;
+  const o = tsconfigOptions(project, cfgPath, text);
+  return {
+    dir,
+    baseUrl: o.pathsBase ?? o.baseUrl ?? dir,
+    bareBase: o.baseUrl,
+    paths: o.paths ?? [],
+  };
 }
 
 function aliasCandidates(project: ProjectServices, fromPath: string, spec: string): string[] {
