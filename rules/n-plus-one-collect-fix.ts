@@ -53,7 +53,7 @@ import { CallGraph, findNode } from '../engine/sources/call-graph';
 import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, tableSource, writeTarget } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, tableSource, writeTarget, computesPerRun } from './n-plus-one-fix';
 import type { TableInfo } from '../engine/schema/types';
 import type { RowsUpdate } from '../engine/adapters/types';
 
@@ -375,7 +375,7 @@ function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Se
   if (uses.length !== 1) return undefined;
   const key = keyExpression(uses[0]);
   const collected = name('Keys');
-  if (!key || !collected) return undefined;
+  if (!key || !collected || computesPerRun(site, node, key)) return undefined;
   const table = site.table ? ctx.table(site.table) : undefined;
   const b = adapter.rules.batchedRead({ site, node, key, write: true, table });
   if (b) return { collected, pushed: key.getText(), batched: render(node, b.pieces, collected), title: `collect the keys and write them in one statement after the loop (${b.title})`, imports: b.imports ?? [] };

@@ -522,6 +522,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const write = adapter.rules.isWrite(site, node, node.getText());
   if (write) {
     if (!soleQueryStatement(scope, node) || !writeTarget(scope, anchor.stmt)) return undefined;
+    if (computesPerRun(site, node, uses.length === 1 ? keyExpression(uses[0]) : undefined)) return undefined;
     let batched: { text: string; title: string; imports?: Batched['imports']; guardEmpty?: boolean; skipsConflicts?: boolean } | undefined;
     const mayCollide = ts.isCallExpression(node) ? insertRowOf(node) !== null && insertMayCollide(ctx, site, node) : ts.isTaggedTemplateExpression(node) && tagInsertMayCollide(ctx, site, node);
     if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) batched = adapter.rules.batchedWrite({ site, call: node, el, coll, keys: (k) => keysOf(k), uses, mayCollide });
@@ -593,6 +594,56 @@ function nodeAt(sf: ts.SourceFile, start: number, end: number): ts.Node | undefi
     ts.forEachChild(n, visit);
   };
   visit(sf);
+  return found;
+}
+
+/**
+ * Does the write compute a value anew each time it runs, outside its key: an `await`, or a call that is not known to
+ * give the same value each time — `email: faker.internet.email()`, `password: await hash(…)`, `id: Snowflake.generate()`?
+ * Per element each row got its own value; one statement for every key would write one value to all (one email for
+ * every row, the same hash). Known: the query's own chain, what the library's modules export (`eq`, `In`, `sql`),
+ * the query's own client or tag (`sql(…)` of postgres.js), a capitalised operator (`IsNull()`), `Date.now()`/`new
+ * Date()` and plain conversions (`String`, `Number`, `.trim()`, `.toLowerCase()`, `JSON.stringify`, `Math.*`).
+ */
+export function computesPerRun(site: QuerySite, call: ts.Node, key: ts.Node | undefined): boolean {
+  const sf = call.getSourceFile();
+  const owns = adapterOf(site.library).modules.owns;
+  const imported = new Set<string>();
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !owns(st.moduleSpecifier.text)) continue;
+    const c = st.importClause;
+    if (c?.name) imported.add(c.name.text);
+    const nb = c?.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) imported.add(nb.name.text);
+    if (nb && ts.isNamedImports(nb)) for (const e of nb.elements) imported.add(e.name.text);
+  }
+  const rootOf = (e: ts.Expression): string => {
+    let r: ts.Expression = e;
+    for (;;) {
+      if (ts.isPropertyAccessExpression(r) || ts.isElementAccessExpression(r) || ts.isCallExpression(r) || ts.isNonNullExpression(r)) r = r.expression;
+      else if (ts.isParenthesizedExpression(r)) r = r.expression;
+      else break;
+    }
+    return r.getText();
+  };
+  const queryRoot = ts.isTaggedTemplateExpression(call) ? rootOf(call.tag) : ts.isCallExpression(call) ? rootOf(call.expression) : '';
+  const chain = new Set<ts.Node>(ts.isCallExpression(call) ? chainCalls(call) : []);
+  const PURE = /^(String|Number|Boolean|BigInt|Date\.now|Date|JSON\.stringify|Math\.\w+|Array\.from|Object\.(keys|values|entries))$|\.(trim|trimStart|trimEnd|toLowerCase|toUpperCase|toString|toISOString|toFixed|slice|substring|split|join|concat|replace|replaceAll|padStart|padEnd|map|filter|flat|flatMap|includes|at)$/;
+  const known = (callee: ts.Expression): boolean => {
+    const text = callee.getText();
+    const root = rootOf(callee);
+    return imported.has(root) || (!!queryRoot && root === queryRoot) || (ts.isIdentifier(callee) && /^[A-Z]/.test(text) && text !== 'Math') || PURE.test(text);
+  };
+  let found = false;
+  const inKey = (n: ts.Node): boolean => !!key && n.getStart() >= key.getStart() && n.getEnd() <= key.getEnd();
+  const visit = (n: ts.Node): void => {
+    if (found || inKey(n)) return;
+    if (ts.isAwaitExpression(n) || ts.isYieldExpression(n)) found = true;
+    else if ((ts.isCallExpression(n) || ts.isNewExpression(n)) && !chain.has(n) && !known(n.expression)) found = true;
+    else if (ts.isTaggedTemplateExpression(n) && n !== call && !known(n.tag)) found = true;
+    if (!found) ts.forEachChild(n, visit);
+  };
+  visit(call);
   return found;
 }
 
