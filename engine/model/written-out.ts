@@ -233,6 +233,11 @@ function identifierList(project: ProjectServices, file: string, id: ts.Identifie
   const d = declarationOf(project, file, id);
   if (!d) return undefined;
   const n = d.node;
+  // A default import of `export default [ … ]` (speckle's `import authScopes from './scopes'`): that literal.
+  if (d.file !== file && (ts.isExportAssignment(n) || ts.isArrayLiteralExpression(n))) {
+    const e = ts.isExportAssignment(n) ? skipOuter(n.expression) : n;
+    return ts.isArrayLiteralExpression(e) ? list(project, d.file, e, depth + 1) : undefined;
+  }
   if (ts.isVariableDeclaration(n)) {
     if (!n.initializer || !isConst(n) || !ts.isIdentifier(n.name)) return undefined;
     if (isGrown(n, n.name.text)) return pushedList(project, d.file, n, n.name.text, depth);
