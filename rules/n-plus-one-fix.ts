@@ -914,6 +914,9 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   while (ts.isParenthesizedExpression(target.parent)) target = target.parent;
   // A read whose result goes nowhere: a Map lookup in its place would be a statement doing nothing.
   if (ts.isExpressionStatement(target.parent)) return undefined;
+  // A query held unawaited in a variable is a builder or a promise, not rows: it may be extended
+  // (`q.select(…)` on a Knex builder) or chained (`.then`) before it runs; rows in its place would not be.
+  if (target === h.target && ts.isVariableDeclaration(target.parent)) return undefined;
   // A selection that gains the key field: only where nothing but named fields of the rows is read.
   if (b.addsField && !readsNamedFieldsOnly(target, b.shape === 'result' ? 'rows' : undefined)) return undefined;
   if (b.shape === 'result') {
