@@ -233,102 +233,125 @@ function tableName(s: string, schema?: string): TableName {
 
 /** A statement of the table callback that is not a column: keys, indexes, drops, renames. */
 function tableStatement(st: TableState, s: ChainStep, rest: ChainStep[], at: { start: number; end: number }, values: Values): void {
-  const args = s.args ? [...s.args] : [];
+  const handler = Object.hasOwn(TABLE_STATEMENTS, s.name) ? TABLE_STATEMENTS[s.name] : undefined;
+  handler?.({ st, method: s.name, args: s.args ? [...s.args] : [], rest, at, values });
+}
+
+/** A statement of a table callback, with what every handler needs. */
+interface TableCall {
+  st: TableState;
+  method: string;
+  args: ts.Expression[];
+  /** The steps chained after it (`t.foreign('x').references('id').inTable('t')`). */
+  rest: ChainStep[];
+  at: { start: number; end: number };
+  values: Values;
+}
+
+function addIndex({ st, args, at, values }: TableCall): void {
+  const table = st.table.name;
+  const cols = names(args, values);
+  if (!cols?.length) return;
+  const o = values.object(args[2]);
+  const where = o && prop(o, 'predicate', values);
+  const pred = where ? predicate(where, values) : undefined;
+  if (where && pred === undefined) {
+    st.after.push({ op: 'problem', at, message: `Knex index on ${table} not read: its predicate is built at run time` });
+    return;
+  }
+  const method = (args[2] && values.string(args[2])) ?? (o ? values.string(prop(o, 'indexType', values)) : undefined);
+  st.after.push({ op: 'addIndex', at, table: st.table, index: { name: (args[1] && values.string(args[1])) ?? knexName(table, cols, 'index'), keys: cols, method, where: pred } });
+}
+
+function addUnique({ st, args, at, values }: TableCall): void {
   const table = st.table.name;
   const t = st.table;
-  switch (s.name) {
-    case 'index': {
-      const cols = names(args, values);
-      if (!cols?.length) return;
-      const o = values.object(args[2]);
-      const where = o && prop(o, 'predicate', values);
-      const pred = where ? predicate(where, values) : undefined;
-      if (where && pred === undefined) {
-        st.after.push({ op: 'problem', at, message: `Knex index on ${table} not read: its predicate is built at run time` });
-        return;
-      }
-      const method = (args[2] && values.string(args[2])) ?? (o ? values.string(prop(o, 'indexType', values)) : undefined);
-      st.after.push({ op: 'addIndex', at, table: t, index: { name: (args[1] && values.string(args[1])) ?? knexName(table, cols, 'index'), keys: cols, method, where: pred } });
-      return;
-    }
-    case 'unique': {
-      const cols = names(args, values);
-      if (!cols?.length) return;
-      const o = values.object(args[1]);
-      const name = (args[1] && values.string(args[1])) ?? (o ? values.string(prop(o, 'indexName', values)) : undefined) ?? knexName(table, cols, 'unique');
-      const where = o && prop(o, 'predicate', values);
-      if (where) {
-        const pred = predicate(where, values);
-        if (pred !== undefined) st.after.push({ op: 'addIndex', at, table: t, index: { name, keys: cols, unique: true, where: pred } });
-        else st.after.push({ op: 'problem', at, message: `Knex unique index on ${table} not read: its predicate is built at run time` });
-        return;
-      }
-      // Knex makes a unique constraint unless told to make an index.
-      if (o && values.boolean(prop(o, 'useConstraint', values)) === false) st.after.push({ op: 'addIndex', at, table: t, index: { name, keys: cols, unique: true } });
-      else st.after.push({ op: 'addUnique', at, table: t, columns: cols, name });
-      return;
-    }
-    case 'primary': {
-      const cols = names(args, values);
-      if (!cols?.length) return;
-      const name = (args[1] && (values.string(args[1]) ?? values.string(prop(values.object(args[1]), 'constraintName', values)))) ?? `${table}_pkey`;
-      if (st.create) st.primary = { columns: cols, name };
-      else st.after.push({ op: 'addPrimaryKey', at, table: t, columns: cols, name });
-      return;
-    }
-    case 'foreign': {
-      const cols = names(args, values);
-      if (!cols?.length) return;
-      let refTable: string | undefined;
-      let refCols: string[] | undefined;
-      for (const r of rest) {
-        const a = r.args ? [...r.args] : [];
-        if (r.name === 'references') {
-          const v = a[0] ? values.strings(a[0]) : undefined;
-          if (v?.length === 1 && v[0].includes('.')) {
-            refTable = v[0].slice(0, v[0].lastIndexOf('.'));
-            refCols = [v[0].slice(v[0].lastIndexOf('.') + 1)];
-          } else refCols = v;
-        } else if (r.name === 'inTable' || r.name === 'on') refTable = a[0] ? values.string(a[0]) : undefined;
-      }
-      if (!refTable || !refCols) return;
-      st.after.push({ op: 'addForeignKey', at, table: t, fk: { name: (args[1] && values.string(args[1])) ?? knexName(table, cols, 'foreign'), columns: cols, ref: { table: tableName(refTable), columns: refCols } } });
-      return;
-    }
-    case 'dropColumn':
-    case 'dropColumns': {
-      for (const c of names(args, values, true) ?? []) st.after.push({ op: 'dropColumn', at, table: t, column: c, ifExists: true });
-      return;
-    }
-    case 'renameColumn': {
-      const from = args[0] && values.string(args[0]);
-      const to = args[1] && values.string(args[1]);
-      if (from && to) st.after.push({ op: 'renameColumn', at, table: t, from, to });
-      return;
-    }
-    case 'dropIndex':
-    case 'dropUnique':
-    case 'dropForeign':
-    case 'dropPrimary': {
-      const cols = s.name === 'dropPrimary' ? [] : (names(args, values) ?? []);
-      const given = s.name === 'dropPrimary' ? args[0] && values.string(args[0]) : args[1] && values.string(args[1]);
-      const name = given ?? (s.name === 'dropPrimary' ? `${table}_pkey` : knexName(table, cols, s.name === 'dropIndex' ? 'index' : s.name === 'dropUnique' ? 'unique' : 'foreign'));
-      if (s.name === 'dropIndex') st.after.push({ op: 'dropIndex', at, name, schema: t.schema, ifExists: true });
-      else st.after.push({ op: 'dropConstraint', at, table: t, name, ifExists: true });
-      // A unique made as an index (useConstraint: false) is dropped by dropUnique too.
-      if (s.name === 'dropUnique') st.after.push({ op: 'dropIndex', at, name, schema: t.schema, ifExists: true });
-      return;
-    }
-    case 'setNullable':
-    case 'dropNullable': {
-      const c = args[0] && values.string(args[0]);
-      if (c) st.after.push({ op: 'alterColumn', at, table: t, column: c, notNull: s.name === 'dropNullable' });
-      return;
-    }
-    default:
-      return;
+  const cols = names(args, values);
+  if (!cols?.length) return;
+  const o = values.object(args[1]);
+  const name = (args[1] && values.string(args[1])) ?? (o ? values.string(prop(o, 'indexName', values)) : undefined) ?? knexName(table, cols, 'unique');
+  const where = o && prop(o, 'predicate', values);
+  if (where) {
+    const pred = predicate(where, values);
+    if (pred !== undefined) st.after.push({ op: 'addIndex', at, table: t, index: { name, keys: cols, unique: true, where: pred } });
+    else st.after.push({ op: 'problem', at, message: `Knex unique index on ${table} not read: its predicate is built at run time` });
+    return;
   }
+  // Knex makes a unique constraint unless told to make an index.
+  if (o && values.boolean(prop(o, 'useConstraint', values)) === false) st.after.push({ op: 'addIndex', at, table: t, index: { name, keys: cols, unique: true } });
+  else st.after.push({ op: 'addUnique', at, table: t, columns: cols, name });
 }
+
+function addPrimary({ st, args, at, values }: TableCall): void {
+  const cols = names(args, values);
+  if (!cols?.length) return;
+  const name = (args[1] && (values.string(args[1]) ?? values.string(prop(values.object(args[1]), 'constraintName', values)))) ?? `${st.table.name}_pkey`;
+  if (st.create) st.primary = { columns: cols, name };
+  else st.after.push({ op: 'addPrimaryKey', at, table: st.table, columns: cols, name });
+}
+
+function addForeign({ st, args, rest, at, values }: TableCall): void {
+  const cols = names(args, values);
+  if (!cols?.length) return;
+  let refTable: string | undefined;
+  let refCols: string[] | undefined;
+  for (const r of rest) {
+    const a = r.args ? [...r.args] : [];
+    if (r.name === 'references') {
+      const v = a[0] ? values.strings(a[0]) : undefined;
+      if (v?.length === 1 && v[0].includes('.')) {
+        refTable = v[0].slice(0, v[0].lastIndexOf('.'));
+        refCols = [v[0].slice(v[0].lastIndexOf('.') + 1)];
+      } else refCols = v;
+    } else if (r.name === 'inTable' || r.name === 'on') refTable = a[0] ? values.string(a[0]) : undefined;
+  }
+  if (!refTable || !refCols) return;
+  st.after.push({ op: 'addForeignKey', at, table: st.table, fk: { name: (args[1] && values.string(args[1])) ?? knexName(st.table.name, cols, 'foreign'), columns: cols, ref: { table: tableName(refTable), columns: refCols } } });
+}
+
+/** dropIndex, dropUnique, dropForeign, dropPrimary: by the name given or the one Knex would have made. */
+function dropKey({ st, method, args, at, values }: TableCall): void {
+  const table = st.table.name;
+  const t = st.table;
+  const cols = method === 'dropPrimary' ? [] : (names(args, values) ?? []);
+  const given = method === 'dropPrimary' ? args[0] && values.string(args[0]) : args[1] && values.string(args[1]);
+  const name = given ?? (method === 'dropPrimary' ? `${table}_pkey` : knexName(table, cols, method === 'dropIndex' ? 'index' : method === 'dropUnique' ? 'unique' : 'foreign'));
+  if (method === 'dropIndex') st.after.push({ op: 'dropIndex', at, name, schema: t.schema, ifExists: true });
+  else st.after.push({ op: 'dropConstraint', at, table: t, name, ifExists: true });
+  // A unique made as an index (useConstraint: false) is dropped by dropUnique too.
+  if (method === 'dropUnique') st.after.push({ op: 'dropIndex', at, name, schema: t.schema, ifExists: true });
+}
+
+function dropColumns({ st, args, at, values }: TableCall): void {
+  for (const c of names(args, values, true) ?? []) st.after.push({ op: 'dropColumn', at, table: st.table, column: c, ifExists: true });
+}
+
+/** setNullable / dropNullable: the column's NOT NULL dropped or set. */
+function setNullability({ st, method, args, at, values }: TableCall): void {
+  const c = args[0] && values.string(args[0]);
+  if (c) st.after.push({ op: 'alterColumn', at, table: st.table, column: c, notNull: method === 'dropNullable' });
+}
+
+/** The table-callback statements read as schema events, by method. */
+const TABLE_STATEMENTS: Record<string, (c: TableCall) => void> = {
+  index: addIndex,
+  unique: addUnique,
+  primary: addPrimary,
+  foreign: addForeign,
+  dropColumn: dropColumns,
+  dropColumns,
+  renameColumn: ({ st, args, at, values }) => {
+    const from = args[0] && values.string(args[0]);
+    const to = args[1] && values.string(args[1]);
+    if (from && to) st.after.push({ op: 'renameColumn', at, table: st.table, from, to });
+  },
+  dropIndex: dropKey,
+  dropUnique: dropKey,
+  dropForeign: dropKey,
+  dropPrimary: dropKey,
+  setNullable: setNullability,
+  dropNullable: setNullability,
+};
 
 /** Reads a table callback `(t) => { t.string('x'); … }`. */
 function tableCallback(st: TableState, fn: ts.Expression | undefined, values: Values): void {
