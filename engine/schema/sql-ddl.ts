@@ -14,7 +14,7 @@
 import { type ParsedStatement, parseSql, type PgNode, scanSql, splitStatements } from '../sql/parser';
 import { nameList } from '../sql/expr';
 import { LineIndex } from '../text';
-import type { IndexInfo, SchemaModel } from './types';
+import type { IndexInfo, SchemaModel, TableInfo } from './types';
 import { defaultWord, elementEnd, normalizeType, predicateText, sameKeys, skipTrivia, truncateIdent } from './ddl-text';
 import {
   addIndex,
@@ -230,21 +230,9 @@ function alterTable(st: FileState, s: PgNode): void {
         if (def) addColumn(st, table, def, deferred, late);
         break;
       }
-      case 'AT_DropColumn': {
-        if (!table.columns.has(c.name)) {
-          if (!c.missing_ok) problem(st, st.stmt.start, `DROP COLUMN of unknown column ${table.name}.${c.name}`);
-          break;
-        }
-        table.columns.delete(c.name);
-        // PostgreSQL drops every index that uses the column (keys, expressions, INCLUDE, predicate),
-        // its foreign keys, and (CASCADE) the foreign keys of other tables that reference it.
-        table.indexes = table.indexes.filter((i) => !indexColumns(i).has(c.name));
-        dropForeignKeys(
-          st.model,
-          (t, fk) => (t === table && fk.columns.includes(c.name)) || (fk.refSchema === table.schema && fk.refTable === table.name && fk.refColumns.includes(c.name)),
-        );
+      case 'AT_DropColumn':
+        dropColumn(st, table, c);
         break;
-      }
       case 'AT_AlterColumnType': {
         const col = table.columns.get(c.name);
         if (!col) {
@@ -268,16 +256,9 @@ function alterTable(st: FileState, s: PgNode): void {
         if (col) col.notNull = false;
         break;
       }
-      case 'AT_AddConstraint': {
-        const con = c.def?.Constraint;
-        if (!con) break;
-        const loc: number = con.location ?? st.stmt.start;
-        const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
-        if (con.contype === 'CONSTR_FOREIGN') late.push(() => addForeignKey(st, table, con, undefined, range));
-        else if (con.contype === 'CONSTR_CHECK') deferred.push(() => checkConstraint(table, con, undefined));
-        else deferred.push(() => constraintIndex(st, table, con, undefined, range));
+      case 'AT_AddConstraint':
+        addConstraint(st, table, c, deferred, late);
         break;
-      }
       case 'AT_DropConstraint': {
         const name = truncateIdent(c.name);
         table.indexes = table.indexes.filter((i) => i.name !== name || !details.get(i)?.constraint);
@@ -290,6 +271,31 @@ function alterTable(st: FileState, s: PgNode): void {
   }
   for (const d of deferred) d();
   for (const d of late) d();
+}
+
+/** `DROP COLUMN`: PostgreSQL drops every index that uses the column (keys, expressions, INCLUDE, predicate), its foreign keys, and (CASCADE) the foreign keys of other tables that reference it. */
+function dropColumn(st: FileState, table: TableInfo, c: PgNode): void {
+  if (!table.columns.has(c.name)) {
+    if (!c.missing_ok) problem(st, st.stmt.start, `DROP COLUMN of unknown column ${table.name}.${c.name}`);
+    return;
+  }
+  table.columns.delete(c.name);
+  table.indexes = table.indexes.filter((i) => !indexColumns(i).has(c.name));
+  dropForeignKeys(
+    st.model,
+    (t, fk) => (t === table && fk.columns.includes(c.name)) || (fk.refSchema === table.schema && fk.refTable === table.name && fk.refColumns.includes(c.name)),
+  );
+}
+
+/** `ADD CONSTRAINT`: foreign keys once every table of the statement is in place (`late`), checks and keys after the columns (`deferred`). */
+function addConstraint(st: FileState, table: TableInfo, c: PgNode, deferred: (() => void)[], late: (() => void)[]): void {
+  const con = c.def?.Constraint;
+  if (!con) return;
+  const loc: number = con.location ?? st.stmt.start;
+  const range = { start: loc, end: elementEnd(st.text, loc, st.stmt.end) };
+  if (con.contype === 'CONSTR_FOREIGN') late.push(() => addForeignKey(st, table, con, undefined, range));
+  else if (con.contype === 'CONSTR_CHECK') deferred.push(() => checkConstraint(table, con, undefined));
+  else deferred.push(() => constraintIndex(st, table, con, undefined, range));
 }
 
 function renameStmt(st: FileState, s: PgNode): void {
