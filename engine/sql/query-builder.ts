@@ -288,83 +288,95 @@ class Builder {
         level.from.push(item);
         return [item];
       }
-      case 'JoinExpr': {
-        const left = this.fromEntry(b.larg, level, via);
-        const rightVia: JoinVia = {
-          kind: 'join',
-          joinType: b.jointype === 'JOIN_LEFT' ? 'left' : b.jointype === 'JOIN_RIGHT' ? 'right' : b.jointype === 'JOIN_FULL' ? 'full' : 'inner',
-          natural: !!b.isNatural,
-          using: b.usingClause ? nameList(b.usingClause) : undefined,
-          quals: b.quals,
-          leftItems: left,
-        };
-        rightVia.cross = !b.quals && !b.isNatural && !b.usingClause;
-        const right = this.fromEntry(b.rarg, level, rightVia);
-        if (right.length > 1) for (const r of right) if (r.via === rightVia) r.via = { ...rightVia, rightItems: right };
-        const joined = right.find((r) => r.via.kind === 'join' && r.via.leftItems === left) ?? right[0];
-        if (b.quals) {
-          for (const c of conjuncts(b.quals)) {
-            if (joined) level.joinQuals.push({ conjunct: c, item: joined });
-            this.sublinks(c, level);
-          }
-        }
-        return [...left, ...right];
-      }
-      case 'RangeSubselect': {
-        const item: FromItem = {
-          kind: 'subquery',
-          index: level.from.length,
-          level,
-          alias: b.alias?.aliasname,
-          refName: b.alias?.aliasname,
-          columnAliases: b.alias?.colnames ? nameList(b.alias.colnames) : undefined,
-          quoted: false,
-          range: { start: 0, end: 0 },
-          lateral: !!b.lateral,
-          via,
-          node,
-        };
-        level.from.push(item);
-        const arms = this.anyStatement(b.subquery, 'from-subquery', level, level.ctes, node);
-        item.subquery = arms;
-        if (arms.length === 1 && arms[0].statement === 'values') {
-          item.kind = 'values';
-          item.valuesRows = arms[0].valuesRows;
-        }
-        item.range = this.subqueryRange(arms[0], item.alias);
-        return [item];
-      }
-      case 'RangeFunction': {
-        const names: string[] = [];
-        let first: PgNode | undefined;
-        for (const f of b.functions ?? []) {
-          const call = f.List?.items?.[0];
-          first ??= call;
-          if (call?.FuncCall) names.push(nameList(call.FuncCall.funcname).filter((n) => n !== 'pg_catalog').join('.').toLowerCase());
-        }
-        const item: FromItem = {
-          kind: 'function',
-          index: level.from.length,
-          level,
-          name: names[0],
-          functionNames: names,
-          alias: b.alias?.aliasname,
-          refName: b.alias?.aliasname ?? names[0],
-          columnAliases: b.alias?.colnames ? nameList(b.alias.colnames) : undefined,
-          quoted: false,
-          range: first ? this.rangeOf(first) : { start: 0, end: 0 },
-          // A function in FROM may reference earlier items even without LATERAL.
-          lateral: true,
-          via,
-          node,
-        };
-        level.from.push(item);
-        for (const f of b.functions ?? []) this.sublinks(f, level, node);
-        return [item];
-      }
+      case 'JoinExpr':
+        return this.joinEntry(b, level, via);
+      case 'RangeSubselect':
+        return [this.subqueryEntry(node, b, level, via)];
+      case 'RangeFunction':
+        return [this.functionEntry(node, b, level, via)];
       default:
         return [];
     }
+  }
+
+  /** A join tree: its left side's items, then its right side's, each right item carrying how it was joined (its ON conjuncts go to joinQuals). */
+  private joinEntry(b: PgNode, level: QueryLevel, via: JoinVia): FromItem[] {
+    const left = this.fromEntry(b.larg, level, via);
+    const rightVia: JoinVia = {
+      kind: 'join',
+      joinType: b.jointype === 'JOIN_LEFT' ? 'left' : b.jointype === 'JOIN_RIGHT' ? 'right' : b.jointype === 'JOIN_FULL' ? 'full' : 'inner',
+      natural: !!b.isNatural,
+      using: b.usingClause ? nameList(b.usingClause) : undefined,
+      quals: b.quals,
+      leftItems: left,
+    };
+    rightVia.cross = !b.quals && !b.isNatural && !b.usingClause;
+    const right = this.fromEntry(b.rarg, level, rightVia);
+    if (right.length > 1) for (const r of right) if (r.via === rightVia) r.via = { ...rightVia, rightItems: right };
+    const joined = right.find((r) => r.via.kind === 'join' && r.via.leftItems === left) ?? right[0];
+    if (b.quals) {
+      for (const c of conjuncts(b.quals)) {
+        if (joined) level.joinQuals.push({ conjunct: c, item: joined });
+        this.sublinks(c, level);
+      }
+    }
+    return [...left, ...right];
+  }
+
+  /** A subquery in FROM (VALUES lists become a values item). */
+  private subqueryEntry(node: PgNode, b: PgNode, level: QueryLevel, via: JoinVia): FromItem {
+    const item: FromItem = {
+      kind: 'subquery',
+      index: level.from.length,
+      level,
+      alias: b.alias?.aliasname,
+      refName: b.alias?.aliasname,
+      columnAliases: b.alias?.colnames ? nameList(b.alias.colnames) : undefined,
+      quoted: false,
+      range: { start: 0, end: 0 },
+      lateral: !!b.lateral,
+      via,
+      node,
+    };
+    level.from.push(item);
+    const arms = this.anyStatement(b.subquery, 'from-subquery', level, level.ctes, node);
+    item.subquery = arms;
+    if (arms.length === 1 && arms[0].statement === 'values') {
+      item.kind = 'values';
+      item.valuesRows = arms[0].valuesRows;
+    }
+    item.range = this.subqueryRange(arms[0], item.alias);
+    return item;
+  }
+
+  /** A set-returning function (or ROWS FROM list) in FROM. */
+  private functionEntry(node: PgNode, b: PgNode, level: QueryLevel, via: JoinVia): FromItem {
+    const names: string[] = [];
+    let first: PgNode | undefined;
+    for (const f of b.functions ?? []) {
+      const call = f.List?.items?.[0];
+      first ??= call;
+      if (call?.FuncCall) names.push(nameList(call.FuncCall.funcname).filter((n) => n !== 'pg_catalog').join('.').toLowerCase());
+    }
+    const item: FromItem = {
+      kind: 'function',
+      index: level.from.length,
+      level,
+      name: names[0],
+      functionNames: names,
+      alias: b.alias?.aliasname,
+      refName: b.alias?.aliasname ?? names[0],
+      columnAliases: b.alias?.colnames ? nameList(b.alias.colnames) : undefined,
+      quoted: false,
+      range: first ? this.rangeOf(first) : { start: 0, end: 0 },
+      // A function in FROM may reference earlier items even without LATERAL.
+      lateral: true,
+      via,
+      node,
+    };
+    level.from.push(item);
+    for (const f of b.functions ?? []) this.sublinks(f, level, node);
+    return item;
   }
 
   /** A subquery has no location of its own: use its alias token after the closing parenthesis, else its first FROM item. */
