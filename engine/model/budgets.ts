@@ -362,90 +362,113 @@ const MAX_HELPER_DEPTH = 4;
  * project helpers it calls (depth-bounded, cycles cut), each times its loops.
  */
 export function functionCost(project: ProjectServices, file: string, fn: ts.SignatureDeclaration, model: CostModel): FunctionCost {
-  const queries: QueryCost[] = [];
-  const visiting = new Set<ts.Node>();
-  const walk = (f: string, node: ts.SignatureDeclaration, factor: number, factorSource: AssumptionSource, local: Range | undefined, depth: number): void => {
-    if (visiting.has(node) || depth > MAX_HELPER_DEPTH) return;
-    visiting.add(node);
-    try {
-      const sf = project.tsAst(f);
-      if (!sf) return;
-      let summary;
-      try {
-        summary = fileSummary(project, f)?.byFunction.get(node);
-      } catch {
-        summary = undefined;
-      }
-      let all: QuerySite[] = [];
-      try {
-        all = memoQuerySites(project, f);
-      } catch {
-        all = [];
-      }
-      const own = summary?.sites ?? [];
-      const add = (shape: QueryShape, label: string, at: ts.Node, r: Range, batched: boolean) => {
-        const loops = loopCount(project, f, at, model);
-        const count = factor * (batched ? 1 : loops.count);
-        const countSource: AssumptionSource = factorSource !== 'code' ? factorSource : loops.source;
-        const input = queryInput(shape, model);
-        const onceMs = model.queryMs(input.now);
-        const fixedOnceMs = model.queryMs(input.fixed);
-        const totalMs = count * onceMs;
-        let fixedTotalMs = count * fixedOnceMs;
-        let fix = input.fix;
-        if (count > 1) {
-          const est = model.nPlusOne({ value: count, source: countSource }, input.fixed);
-          fixedTotalMs = Math.min(fixedTotalMs, est.fixedMs);
-          fix = fix ? `${fix}, then batch` : 'batch into one query';
-        }
-        queries.push({
-          file: f,
-          range: r,
-          localRange: local ?? r,
-          label,
-          table: shape.table?.name ?? shape.tableName,
-          access: input.now.access,
-          onceMs,
-          fixedOnceMs,
-          count,
-          countSource,
-          totalMs,
-          fixedTotalMs,
-          fix,
-        });
-      };
-      for (const s of own) {
-        if (!s.executes) continue;
-        const n = findNode(sf, s.range);
-        if (!n) continue;
-        const shape = siteShape(s, project);
-        add(shape, siteLabel(s, shape), n, s.range, s.batched);
-      }
-      // Raw SQL the query-site layer did not list, owned by this function.
-      for (const { site, node: n } of extraSqlSites(project, f, all)) {
-        if (owningFunction(n) !== node && !(ts.isFunctionLike(n) && n === node)) continue;
-        const shape = sqlShape(site, project);
-        if (!shape) continue;
-        add(shape, `query${shape.tableName ? ` on ${shape.tableName}` : ''}`, n, site.callRange ?? site.range, shape.batched);
-      }
-      // Helpers: each call into project code adds the callee's queries.
-      for (const call of summary?.calls ?? []) {
-        let target;
-        try {
-          target = resolveCallee(project, f, call);
-        } catch {
-          target = undefined;
-        }
-        if (!target || target.node === node) continue;
-        const loops = loopCount(project, f, call, model);
-        walk(target.file, target.node, factor * loops.count, factorSource !== 'code' ? factorSource : loops.source, local ?? rangeOf(call), depth + 1);
-      }
-    } finally {
-      visiting.delete(node);
+  const w: CostWalk = { project, model, queries: [], visiting: new Set() };
+  walkCost(w, { file, factor: 1, factorSource: 'code', local: undefined, depth: 0 }, fn);
+  return { queries: w.queries, totalMs: w.queries.reduce((s, q) => s + q.totalMs, 0) };
+}
+
+interface CostWalk {
+  project: ProjectServices;
+  model: CostModel;
+  queries: QueryCost[];
+  /** Functions on the current call path (a cycle is cut). */
+  visiting: Set<ts.Node>;
+}
+
+/** Where the walk is: the file, how many times the caller runs this function (and whence), the caller's call in the budgeted function, the helper depth. */
+interface CostFrame {
+  file: string;
+  factor: number;
+  factorSource: AssumptionSource;
+  local: Range | undefined;
+  depth: number;
+}
+
+/** Adds `node`'s own queries (its query sites and raw SQL the query-site layer did not list), then its helpers' through each call. */
+function walkCost(w: CostWalk, at: CostFrame, node: ts.SignatureDeclaration): void {
+  const { project } = w;
+  const f = at.file;
+  if (w.visiting.has(node) || at.depth > MAX_HELPER_DEPTH) return;
+  w.visiting.add(node);
+  try {
+    const sf = project.tsAst(f);
+    if (!sf) return;
+    const summary = quietly(() => fileSummary(project, f)?.byFunction.get(node));
+    const all: QuerySite[] = quietly(() => memoQuerySites(project, f)) ?? [];
+    for (const s of summary?.sites ?? []) {
+      if (!s.executes) continue;
+      const n = findNode(sf, s.range);
+      if (!n) continue;
+      const shape = siteShape(s, project);
+      addQueryCost(w, at, shape, siteLabel(s, shape), n, s.range, s.batched);
     }
-  };
-  walk(file, fn, 1, 'code', undefined, 0);
-  return { queries, totalMs: queries.reduce((s, q) => s + q.totalMs, 0) };
+    // Raw SQL the query-site layer did not list, owned by this function.
+    for (const { site, node: n } of extraSqlSites(project, f, all)) {
+      if (owningFunction(n) !== node && !(ts.isFunctionLike(n) && n === node)) continue;
+      const shape = sqlShape(site, project);
+      if (!shape) continue;
+      addQueryCost(w, at, shape, `query${shape.tableName ? ` on ${shape.tableName}` : ''}`, n, site.callRange ?? site.range, shape.batched);
+    }
+    // Helpers: each call into project code adds the callee's queries.
+    for (const call of summary?.calls ?? []) {
+      const target = quietly(() => resolveCallee(project, f, call));
+      if (!target || target.node === node) continue;
+      const loops = loopCount(project, f, call, w.model);
+      const inner: CostFrame = {
+        file: target.file,
+        factor: at.factor * loops.count,
+        factorSource: at.factorSource !== 'code' ? at.factorSource : loops.source,
+        local: at.local ?? rangeOf(call),
+        depth: at.depth + 1,
+      };
+      walkCost(w, inner, target.node);
+    }
+  } finally {
+    w.visiting.delete(node);
+  }
+}
+
+/** A lookup that may throw on odd code: its answer, or undefined. */
+function quietly<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One query's cost: once, times its loops (batched: once) and the caller's factor; and what the fix (index, then batching) leaves. */
+function addQueryCost(w: CostWalk, at: CostFrame, shape: QueryShape, label: string, node: ts.Node, r: Range, batched: boolean): void {
+  const { model } = w;
+  const loops = loopCount(w.project, at.file, node, model);
+  const count = at.factor * (batched ? 1 : loops.count);
+  const countSource: AssumptionSource = at.factorSource !== 'code' ? at.factorSource : loops.source;
+  const input = queryInput(shape, model);
+  const onceMs = model.queryMs(input.now);
+  const fixedOnceMs = model.queryMs(input.fixed);
+  const totalMs = count * onceMs;
+  let fixedTotalMs = count * fixedOnceMs;
+  let fix = input.fix;
+  if (count > 1) {
+    const est = model.nPlusOne({ value: count, source: countSource }, input.fixed);
+    fixedTotalMs = Math.min(fixedTotalMs, est.fixedMs);
+    fix = fix ? `${fix}, then batch` : 'batch into one query';
+  }
+  w.queries.push({
+    file: at.file,
+    range: r,
+    localRange: at.local ?? r,
+    label,
+    table: shape.table?.name ?? shape.tableName,
+    access: input.now.access,
+    onceMs,
+    fixedOnceMs,
+    count,
+    countSource,
+    totalMs,
+    fixedTotalMs,
+    fix,
+  });
 }
 
 /** Budgeted function containing `range` in `path`, innermost first. */
