@@ -293,6 +293,261 @@ function loopLabel(scope: IterationScope): string {
   return `loop over \`${scope.collection ?? 'the collection'}\``;
 }
 
+/**
+ * One file's n-plus-one check: the queries written in loops, writes whose listeners or nested lists repeat, and
+ * helper calls in loops. One finding per call and loop: a helper running three queries per element is one finding
+ * on the call that names and locates all three (a stack of findings on one line, several under conditions this
+ * caller never meets, read as noise); a query written in the loop and reached again through a recursive call in it
+ * is one finding, on the query; two calls in one loop reaching the same query are two findings (two call lines).
+ */
+class FileCheck {
+  private readonly sites: QuerySite[];
+  private readonly siteKeys: Set<string>;
+  private readonly graph: CallGraph;
+  /** Closures handed to wrappers that call them (retry, rate limit, a limiter's task list) run in the loop around them. */
+  private readonly inPlace: ReturnType<typeof inPlaceResolver>;
+  private readonly reported = new Set<string>();
+  private readonly reportedCalls = new Set<string>();
+  private refs: Map<string, number> | undefined;
+
+  constructor(
+    private readonly ctx: RuleContext,
+    private readonly sf: ts.SourceFile,
+  ) {
+    this.sites = ctx.querySites();
+    this.siteKeys = new Set(this.sites.map((s) => `${s.range.start}:${s.range.end}`));
+    this.graph = new CallGraph(ctx.project);
+    this.inPlace = inPlaceResolver(ctx.project, ctx.file.path);
+  }
+
+  run(): void {
+    this.loopQueries();
+    this.listenerWrites();
+    this.nestedWrites();
+    // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).
+    this.visit(this.sf);
+  }
+
+  private identifierRefs(): Map<string, number> {
+    return (this.refs ??= identifierCounts(this.sf));
+  }
+
+  /** 1. Query calls written inside the loop. */
+  private loopQueries(): void {
+    const { sf, sites, inPlace } = this;
+    // 1. Query calls written inside the loop.
+    for (const site of sites) {
+      if (!site.executes) continue;
+      const node = findNode(sf, site.range);
+      if (!node) continue;
+      const all = enclosingIterations(node, inPlace);
+      const scope = unbatchedScope(site, all);
+      if (!scope || this.skip(node, scope, site)) continue;
+      this.report(node, scope, all, [{ site, path: [], loopedInHelper: false }], undefined);
+    }
+  }
+
+  /** 1b. Writes handed a list whose entity listeners query: the library runs them once per entity (rules/n-plus-one-listeners.ts). */
+  private listenerWrites(): void {
+    const { ctx, sf, sites, inPlace, graph } = this;
+    // 1b. Writes handed a list whose entity listeners query: the library runs them once per entity (rules/n-plus-one-listeners.ts).
+    for (const site of sites) {
+      if (!site.executes || site.kind !== 'write') continue;
+      const node = findNode(sf, site.range);
+      const l = node ? listenerDispatch(ctx, graph, sf, site, node) : undefined;
+      if (node && l) this.report(node, l.scope, [l.scope, ...enclosingIterations(node, inPlace)], l.reached, l.via, undefined, LISTENER_ADVICE);
+    }
+  }
+
+  /** 1c. A list a write hands the library, which inserts it one row per statement (rules/n-plus-one-nested-writes.ts); inside a loop the write is already a finding of that loop. */
+  private nestedWrites(): void {
+    const { ctx, sf, sites, inPlace } = this;
+    // 1c. A list a write hands the library, which inserts it one row per statement (rules/n-plus-one-nested-writes.ts);
+    // inside a loop the write is already a finding of that loop.
+    for (const site of sites) {
+      if (!site.executes || site.kind !== 'write') continue;
+      const node = findNode(sf, site.range);
+      if (!node || !ts.isCallExpression(node)) continue;
+      const outer = enclosingIterations(node, inPlace);
+      if (outer.some((s) => s.perElement)) continue;
+      for (const w of nestedWriteDispatch(ctx.file.path, site, node)) this.report(node, w.scope, [w.scope, ...outer], w.reached, w.via, undefined, w.advice, undefined, w.fix);
+    }
+  }
+
+  // `listHelper`: a helper that takes a list, called with one element's list (rules/n-plus-one-list-helper-fix.ts).
+  private report(node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef, advice?: string, listHelper?: FunctionRef, given?: Fix): void {
+    const { ctx, sf, reported, reportedCalls } = this;
+    // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
+    if (inUncalledFunction(node, sf, () => this.identifierRefs())) return;
+    // Nor does a loop in a method nothing in the project calls, or after an unconditional return (engine/sources/dead-code.ts).
+    if (ctx.deadCode({ start: node.getStart(), end: node.getEnd() })) return;
+    const counted = this.dataLoop(scope, all);
+    if (!counted) return;
+    const { n } = counted;
+    scope = counted.scope;
+    const key = (r: ReachedQuery): string => `${r.site.file}:${r.site.range.start}:${r.site.range.end}@${scope.range.start}`;
+    const callKey = `${node.getStart()}:${node.getEnd()}@${scope.range.start}`;
+    // Queries written in the loop are reported there; a call reaching them again (recursion) does not repeat them.
+    const fresh = reachedAll.filter((r) => !reported.has(key(r)));
+    if (!fresh.length || reportedCalls.has(callKey)) return;
+    if (viaHelper) reportedCalls.add(callKey);
+    else for (const r of fresh) reported.add(key(r));
+    // The costliest query leads; the others are named and located, and the estimate sums them all.
+    const priced = fresh
+      .map((r) => {
+        const one = perQuery(ctx, r.site);
+        return { r, estimate: ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows) };
+      })
+      .sort((a, b) => b.estimate.currentMs - a.estimate.currentMs);
+    const reached = priced[0].r;
+    const site = reached.site;
+    const tableOf = (q: QuerySite): string => q.table ?? q.entity ?? 'the database';
+    const table = tableOf(site);
+    // Priced on the costliest query alone: the others may sit under conditions this caller never meets.
+    const estimate = priced[0].estimate;
+    const related: RelatedLocation[] = [{ file: ctx.file.path, range: scope.range, message: `the ${loopLabel(scope)} (runs once per element)` }];
+    for (const step of reached.path) related.push({ file: step.file, range: step.range, message: `calls \`${step.callee}\`` });
+    if (viaHelper) for (const p of priced) related.push({ file: p.r.site.file, range: p.r.site.range, message: `the query on \`${tableOf(p.r.site)}\`` });
+    const via = viaHelper ? ` through \`${viaHelper}\`` : '';
+    const others = [...new Set(priced.slice(1).map((p) => `\`${tableOf(p.r.site)}\``))];
+    const more = priced.length > 1 ? ` The call reaches ${priced.length - 1} more ${priced.length === 2 ? 'query' : 'queries'} per element (on ${others.join(', ')}), not priced here.` : '';
+    const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${advice ?? adapterOf(site.library).rules.batchAdvice(site)}.${more}`;
+    const fix = given ?? (priced.length > 1 ? undefined : this.fixFor(node, scope, reached, viaHelper, helper, listHelper));
+    const range: Range = { start: node.getStart(), end: node.getEnd() };
+    ctx.report({
+      message,
+      range,
+      related,
+      estimate,
+      fixes: fix ? [fix] : [],
+      // The iteration count and its source are a row of the estimate's table; here only what the table lacks.
+      hoverDetail: `Query: ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}${priced.length > 1 ? `, and ${priced.length - 1} more per element` : ''}.`,
+      querySite: site,
+    });
+  }
+
+  /**
+   * The loop the finding is about and how many times it runs (over one): `scope`, unless it repeats a fixed
+   * number of times whatever the data — a list written out in the code (`for (const role of ['admin', 'member'])`,
+   * an imported constant array, the entries of an object literal), or a loop over databases (`for (const db of
+   * [mainDb, ...regionDbs])`, engine/sources/database-fanout.ts: once per configured database) — then the loop over
+   * data around it, each of its elements running the list's statements (× the list's length; not for databases).
+   */
+  private dataLoop(scope: IterationScope, all: IterationScope[]): { scope: IterationScope; n: ReturnType<typeof iterationCount> } | undefined {
+    const { ctx } = this;
+    let n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
+    const fanout = (s: IterationScope): boolean => iteratesDatabases(ctx.project, ctx.file.path, s);
+    const overDatabases = !n.fixed && fanout(scope);
+    if (n.fixed || overDatabases) {
+      const inner = n;
+      const outer = all.slice(all.indexOf(scope) + 1).find((s) => s.perElement && !iterationCount(ctx.project, ctx.file.path, s, all, ctx.model).fixed && !fanout(s));
+      if (!outer) return undefined;
+      scope = outer;
+      n = iterationCount(ctx.project, ctx.file.path, outer, all, ctx.model);
+      if (!overDatabases) n = { ...n, value: n.value * inner.value, note: [n.note, `× ${inner.value} per element (${inner.note ?? 'a fixed list'})`].filter(Boolean).join('; ') };
+    }
+    return n.value <= 1 ? undefined : { scope, n };
+  }
+
+  /**
+   * The rewrite of one query per element, if a mechanical one fits: written in the loop, a batch or a collected
+   * write; through a helper, only when the query is the helper's own body (not further down). A receiver typed
+   * `any` returns `any` rows: a rewrite keyed on their type would not type-check.
+   */
+  private fixFor(node: ts.Node, scope: IterationScope, reached: ReachedQuery, viaHelper: string | undefined, helper: FunctionRef | undefined, listHelper: FunctionRef | undefined): Fix | undefined {
+    const { ctx } = this;
+    const site = reached.site;
+    if (site.untypedReceiver) return undefined;
+    if (!viaHelper) return batchFix(ctx, site, node, scope) ?? collectWriteFix(ctx, site, node, scope);
+    if (listHelper) return listHelperFix(ctx, site, node, scope, listHelper);
+    if (!helper || reached.path.length || reached.loopedInHelper) return undefined;
+    return (
+      helperBatchFix(ctx, site, node, scope, helper, false) ??
+      siblingBatchFix(ctx, site, node, scope, helper) ??
+      helperBatchFix(ctx, site, node, scope, helper, true) ??
+      siblingWriteFix(ctx, site, node, scope, helper) ??
+      listHelperFix(ctx, site, node, scope, helper)
+    );
+  }
+
+  private skip(node: ts.Node, scope: IterationScope, site: QuerySite, path: CallStep[] = []): boolean {
+    const { ctx, inPlace } = this;
+    if (!site.executes) return true;
+    if (site.batchesSameTick && sameTick(scope) && !awaitsFirst(ctx, node, scope, site, path)) return true;
+    if (exitsAfter(node, scope)) return true;
+    // `row = await q; if (row) break;`: a search that stops at the first row found.
+    if (stopsAtFirstHit(node, scope)) return true;
+    // In a `catch` inside the loop body: it runs for the elements whose work failed.
+    if (inCatchBlock(node, scope.body)) return true;
+    // `if (key === X)` over an object's keys: one element at most (unless an outer loop repeats the whole loop).
+    if (oneKeyBranch(node, scope) && !enclosingIterations(node, inPlace).some((s) => s.perElement && s.node !== scope.node)) return true;
+    if (memoised(node, scope.body)) return true;
+    if (bufferFlushed(node, scope.body)) return true;
+    // A chunk loop (by the chunking call, or by the collection's declared type: `const batches: Row[][]`) whose query takes the chunk whole.
+    const el = elementName(scope);
+    if (elementIsBatch(scope, el) ? takesElementWhole(node, el, scope.body, true) : takesElementWhole(node, el, scope.body) && elementsAreLists(ctx.project, ctx.file.path, scope)) return true;
+    if (indexedChunkWhole(node, scope)) return true;
+    if ([...spliceChunkNames(scope)].some((c) => takesElementWhole(node, c, scope.body, true))) return true;
+    return false;
+  }
+
+  private visit(n: ts.Node): void {
+    const { ctx, inPlace, graph } = this;
+    if (ts.isCallExpression(n) && !this.siteKeys.has(`${n.getStart()}:${n.getEnd()}`)) {
+      const all = enclosingIterations(n, inPlace);
+      const scope = all.find((s) => s.perElement);
+      if (scope) {
+        const via = `${n.expression.getText().slice(0, 60)}()`;
+        const hit = graph.queriesOfCall(ctx.file.path, n);
+        if (hit) {
+          // Only a helper whose one query is its body gets the batching rewrite.
+          // Not through an injected dependency: the rewrite would go into whichever function one composition root binds.
+          const target = hit.reached.length === 1 && !hit.injected ? hit.target : undefined;
+          this.report(n, scope, all, hit.reached.filter((r) => !this.skip(n, scope, r.site, r.path)), via, target);
+        } else {
+          // A helper whose query batches the list it is given: per element when called with one element's list.
+          const b = graph.batchedQueryOfCall(ctx.file.path, n);
+          const bscope = b ? unbatchedScope(b.site, all, b.mapOperand) : undefined;
+          if (b && bscope && !this.skip(n, bscope, b.site)) this.report(n, bscope, all, [{ site: b.site, path: [], loopedInHelper: false }], via, undefined, undefined, b.target);
+        }
+      }
+      const m = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
+      // `xs.map(this.load.bind(this))`: the bound method is the callback.
+      const a0 = n.arguments[0];
+      const ref = a0 && ts.isCallExpression(a0) && ts.isPropertyAccessExpression(a0.expression) && a0.expression.name.text === 'bind' ? a0.expression.expression : a0;
+      // `this.loop(this.processItem.bind(this))`: a function reference a project iterator calls once per element.
+      n.arguments.forEach((arg, i) => {
+        const r = ts.isCallExpression(arg) && ts.isPropertyAccessExpression(arg.expression) && arg.expression.name.text === 'bind' ? arg.expression.expression : arg;
+        if (!(ts.isIdentifier(r) || (ts.isPropertyAccessExpression(r) && r.expression.kind === ts.SyntaxKind.ThisKeyword))) return;
+        const it = iteratedArgument(ctx.project, fileProvenance(ctx.project, ctx.file.path), n, i);
+        const hit = it ? graph.queriesOfReference(ctx.file.path, r) : undefined;
+        const reached = hit?.reached.filter((q) => !q.site.batched) ?? [];
+        if (it && reached.length) this.report(r, it, [it, ...enclosingIterations(n)], reached, r.getText().slice(0, 60));
+      });
+      if (ref && /^(map|forEach|flatMap|filter|some|every|find)$/.test(m) && (ts.isIdentifier(ref) || ts.isPropertyAccessExpression(ref))) {
+        const hit = graph.queriesOfReference(ctx.file.path, ref);
+        const reached = hit?.reached.filter((r) => !r.site.batched && !(r.site.batchesSameTick && m !== 'reduce')) ?? [];
+        if (reached.length) {
+          const recv = (n.expression as ts.PropertyAccessExpression).expression;
+          const scope2: IterationScope = {
+            kind: 'callback',
+            range: { start: n.getStart(), end: n.getEnd() },
+            node: n,
+            body: n,
+            collection: recv.getText(),
+            collectionExpr: recv,
+            method: m,
+            concurrent: true,
+            perElement: true,
+          };
+          this.report(ref, scope2, [scope2, ...enclosingIterations(n)], reached, ref.getText().slice(0, 60));
+        }
+      }
+    }
+    ts.forEachChild(n, (c) => this.visit(c));
+  }
+}
+
 export default defineRule({
   id: 'n-plus-one',
   meta: {
@@ -347,201 +602,6 @@ export default defineRule({
     // it is reported, and the project makes it info with the reason and ranks it last (engine/project.ts), never dropped.
     const sf = ctx.tsAst();
     if (!sf) return;
-    const sites = ctx.querySites();
-    const siteKeys = new Set(sites.map((s) => `${s.range.start}:${s.range.end}`));
-    const graph = new CallGraph(ctx.project);
-    // Closures handed to wrappers that call them (retry, rate limit, a limiter's task list) run in the loop around them.
-    const inPlace = inPlaceResolver(ctx.project, ctx.file.path);
-    // One finding per call and loop: a helper running three queries per element is one finding on the call that
-    // names and locates all three (a stack of findings on one line, several under conditions this caller never
-    // meets, read as noise); a query written in the loop and reached again through a recursive call in it is one
-    // finding, on the query; two calls in one loop reaching the same query are two findings (two call lines).
-    const reported = new Set<string>();
-    const reportedCalls = new Set<string>();
-
-    let refs: Map<string, number> | undefined;
-    const identifierRefs = (): Map<string, number> => (refs ??= identifierCounts(sf));
-    // `listHelper`: a helper that takes a list, called with one element's list (rules/n-plus-one-list-helper-fix.ts).
-    const report = (node: ts.Node, scope: IterationScope, all: IterationScope[], reachedAll: ReachedQuery[], viaHelper: string | undefined, helper?: FunctionRef, advice?: string, listHelper?: FunctionRef, given?: Fix): void => {
-      // A loop in a module-level function nothing calls (not exported, named nowhere else in the file) never runs.
-      if (inUncalledFunction(node, sf, identifierRefs)) return;
-      // Nor does a loop in a method nothing in the project calls, or after an unconditional return (engine/sources/dead-code.ts).
-      if (ctx.deadCode({ start: node.getStart(), end: node.getEnd() })) return;
-      let n = iterationCount(ctx.project, ctx.file.path, scope, all, ctx.model);
-      // A list written out in the code (`for (const role of ['admin', 'member'])`, an imported constant array, the
-      // entries of an object literal) repeats the query a fixed number of times whatever the data: not an N+1. A loop
-      // over data around it still is, its element running the list's statements each.
-      // So does a loop over databases (`for (const db of [mainDb, ...regionDbs])`, engine/sources/database-fanout.ts):
-      // once per configured database, however many rows there are; only a loop over data around it is a finding.
-      const fanout = (s: IterationScope): boolean => iteratesDatabases(ctx.project, ctx.file.path, s);
-      const overDatabases = !n.fixed && fanout(scope);
-      if (n.fixed || overDatabases) {
-        const inner = n;
-        const outer = all.slice(all.indexOf(scope) + 1).find((s) => s.perElement && !iterationCount(ctx.project, ctx.file.path, s, all, ctx.model).fixed && !fanout(s));
-        if (!outer) return;
-        scope = outer;
-        n = iterationCount(ctx.project, ctx.file.path, outer, all, ctx.model);
-        if (!overDatabases) n = { ...n, value: n.value * inner.value, note: [n.note, `× ${inner.value} per element (${inner.note ?? 'a fixed list'})`].filter(Boolean).join('; ') };
-      }
-      if (n.value <= 1) return;
-      const key = (r: ReachedQuery): string => `${r.site.file}:${r.site.range.start}:${r.site.range.end}@${scope.range.start}`;
-      const callKey = `${node.getStart()}:${node.getEnd()}@${scope.range.start}`;
-      // Queries written in the loop are reported there; a call reaching them again (recursion) does not repeat them.
-      const fresh = reachedAll.filter((r) => !reported.has(key(r)));
-      if (!fresh.length || reportedCalls.has(callKey)) return;
-      if (viaHelper) reportedCalls.add(callKey);
-      else for (const r of fresh) reported.add(key(r));
-      // The costliest query leads; the others are named and located, and the estimate sums them all.
-      const priced = fresh
-        .map((r) => {
-          const one = perQuery(ctx, r.site);
-          return { r, estimate: ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows) };
-        })
-        .sort((a, b) => b.estimate.currentMs - a.estimate.currentMs);
-      const reached = priced[0].r;
-      const site = reached.site;
-      const tableOf = (q: QuerySite): string => q.table ?? q.entity ?? 'the database';
-      const table = tableOf(site);
-      // Priced on the costliest query alone: the others may sit under conditions this caller never meets.
-      const estimate = priced[0].estimate;
-      const related: RelatedLocation[] = [{ file: ctx.file.path, range: scope.range, message: `the ${loopLabel(scope)} (runs once per element)` }];
-      for (const step of reached.path) related.push({ file: step.file, range: step.range, message: `calls \`${step.callee}\`` });
-      if (viaHelper) for (const p of priced) related.push({ file: p.r.site.file, range: p.r.site.range, message: `the query on \`${tableOf(p.r.site)}\`` });
-      const via = viaHelper ? ` through \`${viaHelper}\`` : '';
-      const others = [...new Set(priced.slice(1).map((p) => `\`${tableOf(p.r.site)}\``))];
-      const more = priced.length > 1 ? ` The call reaches ${priced.length - 1} more ${priced.length === 2 ? 'query' : 'queries'} per element (on ${others.join(', ')}), not priced here.` : '';
-      const message = `Query on \`${table}\` runs once per element of \`${scope.collection ?? 'the collection'}\`${via} (N+1): ${estimate.summary}; ${advice ?? adapterOf(site.library).rules.batchAdvice(site)}.${more}`;
-      // Through a helper: batched only when the query is the helper's own body (not further down).
-      // A receiver typed `any` returns `any` rows: a rewrite keyed on their type would not type-check.
-      const fix =
-        given ??
-        (priced.length > 1 || site.untypedReceiver
-          ? undefined
-          : !viaHelper
-            ? (batchFix(ctx, site, node, scope) ?? collectWriteFix(ctx, site, node, scope))
-            : listHelper
-              ? listHelperFix(ctx, site, node, scope, listHelper)
-              : helper && !reached.path.length && !reached.loopedInHelper
-              ? (helperBatchFix(ctx, site, node, scope, helper, false) ?? siblingBatchFix(ctx, site, node, scope, helper) ?? helperBatchFix(ctx, site, node, scope, helper, true) ?? siblingWriteFix(ctx, site, node, scope, helper) ?? listHelperFix(ctx, site, node, scope, helper))
-              : undefined);
-      const range: Range = { start: node.getStart(), end: node.getEnd() };
-      ctx.report({
-        message,
-        range,
-        related,
-        estimate,
-        fixes: fix ? [fix] : [],
-        // The iteration count and its source are a row of the estimate's table; here only what the table lacks.
-        hoverDetail: `Query: ${site.library} \`${site.operation}\`${site.kind === 'write' ? ' (write)' : ''}${priced.length > 1 ? `, and ${priced.length - 1} more per element` : ''}.`,
-        querySite: site,
-      });
-    };
-
-    const skip = (node: ts.Node, scope: IterationScope, site: QuerySite, path: CallStep[] = []): boolean => {
-      if (!site.executes) return true;
-      if (site.batchesSameTick && sameTick(scope) && !awaitsFirst(ctx, node, scope, site, path)) return true;
-      if (exitsAfter(node, scope)) return true;
-      // `row = await q; if (row) break;`: a search that stops at the first row found.
-      if (stopsAtFirstHit(node, scope)) return true;
-      // In a `catch` inside the loop body: it runs for the elements whose work failed.
-      if (inCatchBlock(node, scope.body)) return true;
-      // `if (key === X)` over an object's keys: one element at most (unless an outer loop repeats the whole loop).
-      if (oneKeyBranch(node, scope) && !enclosingIterations(node, inPlace).some((s) => s.perElement && s.node !== scope.node)) return true;
-      if (memoised(node, scope.body)) return true;
-      if (bufferFlushed(node, scope.body)) return true;
-      // A chunk loop (by the chunking call, or by the collection's declared type: `const batches: Row[][]`) whose query takes the chunk whole.
-      const el = elementName(scope);
-      if (elementIsBatch(scope, el) ? takesElementWhole(node, el, scope.body, true) : takesElementWhole(node, el, scope.body) && elementsAreLists(ctx.project, ctx.file.path, scope)) return true;
-      if (indexedChunkWhole(node, scope)) return true;
-      if ([...spliceChunkNames(scope)].some((c) => takesElementWhole(node, c, scope.body, true))) return true;
-      return false;
-    };
-
-    // 1. Query calls written inside the loop.
-    for (const site of sites) {
-      if (!site.executes) continue;
-      const node = findNode(sf, site.range);
-      if (!node) continue;
-      const all = enclosingIterations(node, inPlace);
-      const scope = unbatchedScope(site, all);
-      if (!scope || skip(node, scope, site)) continue;
-      report(node, scope, all, [{ site, path: [], loopedInHelper: false }], undefined);
-    }
-
-    // 1b. Writes handed a list whose entity listeners query: the library runs them once per entity (rules/n-plus-one-listeners.ts).
-    for (const site of sites) {
-      if (!site.executes || site.kind !== 'write') continue;
-      const node = findNode(sf, site.range);
-      const l = node ? listenerDispatch(ctx, graph, sf, site, node) : undefined;
-      if (node && l) report(node, l.scope, [l.scope, ...enclosingIterations(node, inPlace)], l.reached, l.via, undefined, LISTENER_ADVICE);
-    }
-
-    // 1c. A list a write hands the library, which inserts it one row per statement (rules/n-plus-one-nested-writes.ts);
-    // inside a loop the write is already a finding of that loop.
-    for (const site of sites) {
-      if (!site.executes || site.kind !== 'write') continue;
-      const node = findNode(sf, site.range);
-      if (!node || !ts.isCallExpression(node)) continue;
-      const outer = enclosingIterations(node, inPlace);
-      if (outer.some((s) => s.perElement)) continue;
-      for (const w of nestedWriteDispatch(ctx.file.path, site, node)) report(node, w.scope, [w.scope, ...outer], w.reached, w.via, undefined, w.advice, undefined, w.fix);
-    }
-
-    // 2. Helper calls inside loops, and helpers passed as per-element callbacks (`ids.map(loadUser)`).
-    const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n) && !siteKeys.has(`${n.getStart()}:${n.getEnd()}`)) {
-        const all = enclosingIterations(n, inPlace);
-        const scope = all.find((s) => s.perElement);
-        if (scope) {
-          const via = `${n.expression.getText().slice(0, 60)}()`;
-          const hit = graph.queriesOfCall(ctx.file.path, n);
-          if (hit) {
-            // Only a helper whose one query is its body gets the batching rewrite.
-            // Not through an injected dependency: the rewrite would go into whichever function one composition root binds.
-            const target = hit.reached.length === 1 && !hit.injected ? hit.target : undefined;
-            report(n, scope, all, hit.reached.filter((r) => !skip(n, scope, r.site, r.path)), via, target);
-          } else {
-            // A helper whose query batches the list it is given: per element when called with one element's list.
-            const b = graph.batchedQueryOfCall(ctx.file.path, n);
-            const bscope = b ? unbatchedScope(b.site, all, b.mapOperand) : undefined;
-            if (b && bscope && !skip(n, bscope, b.site)) report(n, bscope, all, [{ site: b.site, path: [], loopedInHelper: false }], via, undefined, undefined, b.target);
-          }
-        }
-        const m = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
-        // `xs.map(this.load.bind(this))`: the bound method is the callback.
-        const a0 = n.arguments[0];
-        const ref = a0 && ts.isCallExpression(a0) && ts.isPropertyAccessExpression(a0.expression) && a0.expression.name.text === 'bind' ? a0.expression.expression : a0;
-        // `this.loop(this.processItem.bind(this))`: a function reference a project iterator calls once per element.
-        n.arguments.forEach((arg, i) => {
-          const r = ts.isCallExpression(arg) && ts.isPropertyAccessExpression(arg.expression) && arg.expression.name.text === 'bind' ? arg.expression.expression : arg;
-          if (!(ts.isIdentifier(r) || (ts.isPropertyAccessExpression(r) && r.expression.kind === ts.SyntaxKind.ThisKeyword))) return;
-          const it = iteratedArgument(ctx.project, fileProvenance(ctx.project, ctx.file.path), n, i);
-          const hit = it ? graph.queriesOfReference(ctx.file.path, r) : undefined;
-          const reached = hit?.reached.filter((q) => !q.site.batched) ?? [];
-          if (it && reached.length) report(r, it, [it, ...enclosingIterations(n)], reached, r.getText().slice(0, 60));
-        });
-        if (ref && /^(map|forEach|flatMap|filter|some|every|find)$/.test(m) && (ts.isIdentifier(ref) || ts.isPropertyAccessExpression(ref))) {
-          const hit = graph.queriesOfReference(ctx.file.path, ref);
-          const reached = hit?.reached.filter((r) => !r.site.batched && !(r.site.batchesSameTick && m !== 'reduce')) ?? [];
-          if (reached.length) {
-            const recv = (n.expression as ts.PropertyAccessExpression).expression;
-            const scope2: IterationScope = {
-              kind: 'callback',
-              range: { start: n.getStart(), end: n.getEnd() },
-              node: n,
-              body: n,
-              collection: recv.getText(),
-              collectionExpr: recv,
-              method: m,
-              concurrent: true,
-              perElement: true,
-            };
-            report(ref, scope2, [scope2, ...enclosingIterations(n)], reached, ref.getText().slice(0, 60));
-          }
-        }
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(sf);
+    new FileCheck(ctx, sf).run();
   },
 });
