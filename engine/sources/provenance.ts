@@ -100,7 +100,13 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
   }
 
   valueOf(e: ts.Expression, c: Ctx): Value | undefined {
-    e = skipOuter(e);
+    const asserted = assertedType(e);
+    const v = this.valueOfExpr(skipOuter(e), c);
+    // `export default global.prisma as PrismaClient`: what the code asserts an unknown value to be, it is.
+    return v === undefined && asserted ? this.typeValue(asserted, c) : v;
+  }
+
+  private valueOfExpr(e: ts.Expression, c: Ctx): Value | undefined {
     // One resolution never evaluates a node twice (shared sub-chains, repeated receivers).
     const key = `${this.pathKey}:${e.pos}:${e.end}`;
     if (c.cache.has(key)) {
@@ -738,5 +744,14 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
       if (v) return v;
     }
     return undefined;
+  }
+}
+
+/** The type an expression is asserted as (`x as T`, `<T>x`, through parentheses, `!` and `await`), unless `as const`. */
+function assertedType(e: ts.Expression): ts.TypeNode | undefined {
+  for (;;) {
+    if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) return ts.isConstTypeReference(e.type) ? undefined : e.type;
+    if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    else return undefined;
   }
 }
