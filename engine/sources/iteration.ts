@@ -479,7 +479,17 @@ function isJump(s: ts.Statement, loop: ts.Node): boolean {
     return p === loop;
   }
   if (ts.isBlock(s)) return s.statements.some((x) => isJump(x, loop));
+  // Node's `process` `exit(…)` never returns: the loop ends with the process.
+  if (ts.isExpressionStatement(s) && isProcessExit(s.expression)) return true;
   return false;
+}
+
+/** A call of `exit` on Node's global `process`. */
+function isProcessExit(e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (!ts.isCallExpression(e)) return false;
+  const callee = skipParens(e.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'exit' && ts.isIdentifier(callee.expression) && callee.expression.text === 'process';
 }
 
 /**
