@@ -42,8 +42,12 @@ import { VERSION } from './version';
 
 export { CliError } from './errors';
 
-/** How many lint → fix rounds `--fix` runs at most (a fix may uncover or unblock another). */
-const MAX_FIX_PASSES = 5;
+/**
+ * How many lint → fix rounds `--fix` runs at most: it stops at the first round that applies nothing. A fix may
+ * uncover or unblock another, and each migrations folder gets one new file per round (numbered names stay in
+ * sequence), so twelve index migrations take twelve rounds; the bound only stops fixes that keep re-creating work.
+ */
+const MAX_FIX_PASSES = 50;
 
 export interface LintIo {
   cwd: string;

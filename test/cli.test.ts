@@ -628,6 +628,18 @@ describe('--fix', () => {
     assert.deepEqual(fs.readdirSync(path.join(d, 'src')), ['q.sql'], 'no temporary file left behind');
   });
 
+  it('re-lints until no safe fix is left: eight new files in one folder, one per pass, all in one run', async () => {
+    // Round 11's pezzo needed three runs of --fix for its 12 Prisma migrations (one new migration per folder per pass, five passes).
+    const tables = ['users', 'orders', 'items', 'carts', 'teams', 'plans', 'tags', 'notes_t'];
+    const d = project({ 'src/q.sql': tables.map((t) => `SELECT * FROM ${t};\n`).join('') });
+    const { code, out } = await lintIn(d, ['--fix', '--format', 'json'], [starRule]);
+    assert.equal(code, 0, out);
+    const report = JSON.parse(out);
+    assert.equal(report.summary.fixed, 8);
+    assert.equal(report.findings.length, 0);
+    assert.equal(fs.readdirSync(path.join(d, 'notes')).length, 8);
+  });
+
   it('never applies overlapping fixes in one pass; the re-lint picks up what is left', async () => {
     const d = project({ 'src/q.sql': 'SELECT * FROM users;\n' });
     const { code, out } = await lintIn(d, ['--fix'], [starRule, wholeStatementRule]);
