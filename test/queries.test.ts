@@ -197,6 +197,29 @@ describe('querylens queries', () => {
     }
   });
 
+  it("a model method too common to count alone (update, create, delete, count) is a candidate on a member naming a schema model", async () => {
+    // Round 11's zipline: prisma.file.update(…) on a client nothing could follow was in neither list.
+    const dir = project({
+      'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\nmodel File {\n  id   Int    @id\n  name String\n}\n',
+      'src/files.ts': [
+        'export async function rename(db: any, cache: Map<number, string>, items: { update(x: unknown): void }, id: number) {',
+        '  await db.file.update({ where: { id }, data: { name: "x" } });',
+        '  await db.file.count();',
+        '  cache.delete(id);',
+        '  items.update({ id });',
+        '  await db.folder.delete({ where: { id } });',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { unresolved: { line: number; method: string; reason: string }[] };
+    // Not cache.delete (no model member), items.update (items names no model) nor db.folder (no Folder model).
+    assert.deepEqual(doc.unresolved.map((u) => [u.line, u.method]), [[2, 'update'], [3, 'count']]);
+    assert.match(doc.unresolved[0].reason, /`db\.file`|`db`/);
+  });
+
   it('a bad option is a usage error (exit 2)', async () => {
     const dir = project(FILES);
     const r = await ql(dir, ['queries', '--format', 'sarif']);

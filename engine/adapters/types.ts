@@ -186,6 +186,12 @@ export interface AdapterOrm {
   /** Method names only this library's queries use (`findMany`, `findOneBy`): a call of one that resolves to nothing is listed as unresolved. */
   candidates: readonly string[];
   /**
+   * Method names this library calls on a model's member (`create`, `update`, `delete`, `count` of `db.file`), too
+   * common to list alone: a call of one on a member that names a model of the schema (entityTable) and resolves to
+   * nothing is listed as unresolved.
+   */
+  modelCandidates: readonly string[];
+  /**
    * Methods that run a builder of this library (`execute`): a call of one on a receiver bound to this
    * library's query builder that is not a recognised site is listed as unresolved (its statement could not be read).
    */

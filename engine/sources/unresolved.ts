@@ -6,7 +6,9 @@
  *
  * A candidate is a call of a method that only the data libraries use
  * (AdapterOrm.candidates: `findMany`, `findOneBy`, `executeTakeFirst` …), or
- * a call whose first argument is SQL text that reads as a statement.
+ * a call whose first argument is SQL text that reads as a statement, or a method a library calls on its models
+ * (AdapterOrm.modelCandidates: Prisma `update`, `create`, `delete`, `count`) on a member naming a model of the
+ * schema (`db.file.update(…)`: `update` alone is too common to count).
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
@@ -26,6 +28,12 @@ export interface Unresolved {
 }
 
 const CANDIDATE_METHODS: ReadonlySet<string> = new Set(allAdapters.flatMap((a) => a.orm.candidates));
+/** Methods a library calls on its models (`update` of a Prisma delegate), with the libraries that do. */
+const MODEL_METHODS: ReadonlyMap<string, readonly (typeof allAdapters)[number][]> = (() => {
+  const m = new Map<string, (typeof allAdapters)[number][]>();
+  for (const a of allAdapters) for (const r of a.orm.modelCandidates) m.set(r, [...(m.get(r) ?? []), a]);
+  return m;
+})();
 /** Run methods of each library's builders (`execute`): listed when the builder's statement could not be read. */
 const RUN_METHODS: ReadonlyMap<string, readonly (typeof allAdapters)[number][]> = (() => {
   const m = new Map<string, (typeof allAdapters)[number][]>();
@@ -47,7 +55,7 @@ export function unresolvedCandidates(project: ProjectServices, path: string, sf:
       if (ts.isPropertyAccessExpression(callee)) {
         const method = callee.name.text;
         const sqlArg = firstArgIsStatement(n);
-        if (CANDIDATE_METHODS.has(method) || sqlArg) {
+        if (CANDIDATE_METHODS.has(method) || sqlArg || namesModel(project, path, method, skipOuter(callee.expression))) {
           const recv = skipOuter(callee.expression);
           // A method of a project object (a repository a context hands out): the call graph follows it.
           if (!prov.resolve(recv) && prov.value(callee)?.kind !== 'function') {
@@ -76,6 +84,24 @@ export function unresolvedCandidates(project: ProjectServices, path: string, sf:
     // A surprise in an odd tree loses the diagnosis, never the run.
   }
   return out;
+}
+
+/**
+ * Whether `member` (`db.file` in `db.file.update(…)`) names a model of the schema for a library that calls `method`
+ * on its models (AdapterOrm.modelCandidates): such a call looks like a query even though `update` alone would not.
+ */
+function namesModel(project: ProjectServices, path: string, method: string, member: ts.Expression): boolean {
+  const libs = MODEL_METHODS.get(method);
+  if (!libs || !ts.isPropertyAccessExpression(member)) return false;
+  let schema;
+  try {
+    schema = project.schema(path);
+  } catch {
+    return false;
+  }
+  // The member is the model's own name (Prisma's delegate `file` of model File), not a table name that happens to match.
+  const name = member.name.text.toLowerCase();
+  return libs.some((a) => a.orm.entityTable(schema, member.name.text)?.table?.modelName?.toLowerCase() === name);
 }
 
 /** The query-builder binding a chain starts from (`db.selectFrom('t')` in `db.selectFrom('t').where(…)`), if any. */

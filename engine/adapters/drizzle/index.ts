@@ -718,6 +718,7 @@ export const drizzle: Adapter<'drizzle'> = {
     readsOneRow: oneRowOperation,
     batchRunners: ['batch'],
     candidates: [],
+    modelCandidates: [],
     runs: [],
   },
   schema: {

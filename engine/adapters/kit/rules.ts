@@ -33,6 +33,7 @@ export const RAW_SQL_ORM: AdapterOrm = {
   readsOneRow: oneRowOperation,
   batchRunners: [],
   candidates: [],
+  modelCandidates: [],
   runs: [],
 };
 

@@ -356,6 +356,7 @@ export const knex: Adapter<'knex'> = {
     readsOneRow: (site, node) => oneRowOperation(site) || /\.first\(\s*\)\s*$/.test(node.getText()),
     batchRunners: [],
     candidates: [],
+    modelCandidates: [],
     runs: [],
   },
   schema: codeSchema([knexMigrations], [knexSchemaReader]),

@@ -309,6 +309,7 @@ export const kysely: Adapter<'kysely'> = {
     readsOneRow: oneRowOperation,
     batchRunners: [],
     candidates: ['executeTakeFirst', 'executeTakeFirstOrThrow'],
+    modelCandidates: [],
     runs: [...RUNS],
   },
   schema: codeSchema([kyselyMigrations], [kyselySchemaReader]),

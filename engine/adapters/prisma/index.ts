@@ -608,6 +608,7 @@ export const prisma: Adapter<'prisma'> = {
     readsOneRow: oneRowOperation,
     batchRunners: ['$transaction'],
     candidates: ['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'createMany', 'createManyAndReturn', 'updateMany', 'updateManyAndReturn', 'upsert', 'deleteMany', 'aggregate', 'groupBy', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe'],
+    modelCandidates: ['create', 'update', 'delete', 'count'],
     runs: [],
   },
   schema: {

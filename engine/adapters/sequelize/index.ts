@@ -317,6 +317,7 @@ export const sequelize: Adapter<'sequelize'> = {
     readsOneRow: oneRowOperation,
     batchRunners: [],
     candidates: ['findAll', 'findByPk', 'findAndCountAll', 'bulkCreate', 'findOrCreate', 'findCreateFind'],
+    modelCandidates: [],
     runs: [],
   },
   schema: codeSchema([sequelizeMigrations], [sequelizeSchemaReader]),

@@ -564,6 +564,7 @@ export const typeorm: Adapter<'typeorm'> = {
     readsOneRow: oneRowOperation,
     batchRunners: [],
     candidates: ['findOneBy', 'findBy', 'findOneOrFail', 'findOneByOrFail', 'findAndCount', 'findAndCountBy', 'findByIds', 'countBy', 'existsBy', 'getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getManyAndCount', 'getRawAndEntities', 'getCount', 'getExists', 'softDelete', 'softRemove'],
+    modelCandidates: [],
     runs: [],
   },
   schema: codeSchema([typeormMigrations], [typeormSchemaReader]),
