@@ -8,6 +8,7 @@ import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import type { IterationScope } from './iteration';
 import { fileProvenance } from './provenance';
+import { skipOuter } from './ts-expr';
 
 export interface TypeAt {
   file: string;
@@ -15,11 +16,6 @@ export interface TypeAt {
 }
 
 const MAX_DEPTH = 6;
-
-function unwrapExpr(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAwaitExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-}
 
 /** A type alias written in the project, followed to what it names (`type RegionClients = Record<string, Knex>`). */
 function followAlias(project: ProjectServices, t: TypeAt, depth: number): TypeAt {
@@ -79,7 +75,7 @@ function recordValueType(project: ProjectServices, at: TypeAt): TypeAt | undefin
  */
 export function collectionElements(project: ProjectServices, file: string, e: ts.Expression, depth = 0): (TypeAt | 'client')[] | undefined {
   if (depth > MAX_DEPTH) return undefined;
-  const x = unwrapExpr(e);
+  const x = skipOuter(e);
   const prov = fileProvenance(project, file);
   if (ts.isArrayLiteralExpression(x)) {
     if (!x.elements.length) return undefined;

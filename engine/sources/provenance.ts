@@ -100,10 +100,11 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
   }
 
   valueOf(e: ts.Expression, c: Ctx): Value | undefined {
-    const asserted = assertedType(e);
     const v = this.valueOfExpr(skipOuter(e), c);
+    if (v !== undefined) return v;
     // `export default global.prisma as PrismaClient`: what the code asserts an unknown value to be, it is.
-    return v === undefined && asserted ? this.typeValue(asserted, c) : v;
+    const asserted = assertedType(e);
+    return asserted ? this.typeValue(asserted, c) : undefined;
   }
 
   private valueOfExpr(e: ts.Expression, c: Ctx): Value | undefined {

@@ -28,18 +28,19 @@ export interface Unresolved {
 }
 
 const CANDIDATE_METHODS: ReadonlySet<string> = new Set(allAdapters.flatMap((a) => a.orm.candidates));
+type AdapterOf = (typeof allAdapters)[number];
+
+/** Each method name an adapter lists under `pick`, with the adapters that list it. */
+function adaptersByMethod(pick: (a: AdapterOf) => readonly string[]): ReadonlyMap<string, readonly AdapterOf[]> {
+  const m = new Map<string, AdapterOf[]>();
+  for (const a of allAdapters) for (const r of pick(a)) m.set(r, [...(m.get(r) ?? []), a]);
+  return m;
+}
+
 /** Methods a library calls on its models (`update` of a Prisma delegate), with the libraries that do. */
-const MODEL_METHODS: ReadonlyMap<string, readonly (typeof allAdapters)[number][]> = (() => {
-  const m = new Map<string, (typeof allAdapters)[number][]>();
-  for (const a of allAdapters) for (const r of a.orm.modelCandidates) m.set(r, [...(m.get(r) ?? []), a]);
-  return m;
-})();
+const MODEL_METHODS = adaptersByMethod((a) => a.orm.modelCandidates);
 /** Run methods of each library's builders (`execute`): listed when the builder's statement could not be read. */
-const RUN_METHODS: ReadonlyMap<string, readonly (typeof allAdapters)[number][]> = (() => {
-  const m = new Map<string, (typeof allAdapters)[number][]>();
-  for (const a of allAdapters) for (const r of a.orm.runs) m.set(r, [...(m.get(r) ?? []), a]);
-  return m;
-})();
+const RUN_METHODS = adaptersByMethod((a) => a.orm.runs);
 
 export function unresolvedCandidates(project: ProjectServices, path: string, sf: ts.SourceFile): Unresolved[] {
   let prov: FileProvenance;
