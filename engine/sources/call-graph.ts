@@ -80,7 +80,8 @@ export function owningFunction(node: ts.Node, inPlace?: FunctionRole): ts.Signat
   let p = node.parent;
   while (p) {
     if (ts.isFunctionLike(p)) {
-      if (!(isImmediateCallback(p) || iterationScopeOf(p) || inPlace?.(p))) return p;
+      // A class's method runs when called by name (a GraphQL field resolver's per-parent scope is its caller's loop).
+      if (ts.isClassLike(p.parent) || !(isImmediateCallback(p) || iterationScopeOf(p) || inPlace?.(p))) return p;
     }
     p = p.parent;
   }

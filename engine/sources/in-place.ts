@@ -12,6 +12,7 @@ import ts = require('typescript');
 import { adapters } from '../adapters';
 import type { ProjectServices } from '../context';
 import { type FunctionRole, type IterationScope, isImmediateCallback, runsArgumentInPlace } from './iteration';
+import { fieldResolverScope } from './graphql-resolvers';
 import { projectIteration } from './iterators';
 import { fileProvenance, type FileProvenance } from './provenance';
 import { skipOuter } from './ts-expr';
@@ -33,8 +34,9 @@ export function inPlaceResolver(project: ProjectServices, path: string): Functio
     let r: boolean | IterationScope = false;
     try {
       prov ??= fileProvenance(project, path);
-      // A closure a project iterator calls once per element of a collection it is given.
-      r = runsInPlace(project, prov, fn, 0) || (projectIteration(project, prov, fn) ?? false);
+      // A closure a project iterator calls once per element of a collection it is given; a GraphQL field
+      // resolver, once per parent object of a list (graphql-resolvers.ts).
+      r = runsInPlace(project, prov, fn, 0) || (projectIteration(project, prov, fn) ?? fieldResolverScope(project, prov, fn) ?? false);
     } catch {
       r = false;
     }

@@ -39,6 +39,10 @@ export interface IterationScope {
   perElement: boolean;
   /** Iterations the code states (array literal length, numeric bound), when it does. */
   literalCount?: number;
+  /** How a finding names the scope when it is no loop written in the code (a GraphQL field resolver). */
+  label?: string;
+  /** The batching advice for a query in this scope, when the scope's own shape decides it (a DataLoader per field resolver). */
+  advice?: string;
 }
 
 /** Array methods whose callback runs once per element. */

@@ -100,6 +100,8 @@ const DRIVES_A_DATABASE = new Set(['scripts/calibrate.ts', 'cli/stats.ts']);
 /** Names of data libraries, matched case-insensitively inside identifiers and literal text. */
 const LIBRARY_WORDS = /prisma|typeorm|sequelize|knex|drizzle|kysely|slonik|nestjs|postgres\.js|node-postgres|pg-pool/i;
 const LIBRARY_IDS = new Set(allAdapters.map((a) => a.id));
+/** NestJS modules that are no data library (`nestjs` is a library word for `@nestjs/typeorm` and the like): its GraphQL decorators. */
+const FRAMEWORK_MODULES = new Set(['@nestjs/graphql']);
 
 function libraryNames(file: string): string[] {
   const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -133,7 +135,7 @@ function namesIn(sf: ts.SourceFile): string[] {
     if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
       if (LIBRARY_WORDS.test(n.text)) out.push(`${at(n)}: identifier ${n.text}`);
     } else if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) {
-      if (LIBRARY_WORDS.test(n.text) || LIBRARY_IDS.has(n.text as never)) out.push(`${at(n)}: string ${n.text}`);
+      if ((LIBRARY_WORDS.test(n.text) && !FRAMEWORK_MODULES.has(n.text)) || LIBRARY_IDS.has(n.text as never)) out.push(`${at(n)}: string ${n.text}`);
     } else if (ts.isRegularExpressionLiteral(n)) {
       if (LIBRARY_WORDS.test(n.text)) out.push(`${at(n)}: regex ${n.text}`);
     }
