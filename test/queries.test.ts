@@ -220,6 +220,40 @@ describe('querylens queries', () => {
     assert.match(doc.unresolved[0].reason, /`db\.file`|`db`/);
   });
 
+  it("a function's declared `this` is a typed value; a package's interface has the members the project's module augmentations declare", async () => {
+    // Round 11's zipline: `function rawRoute(this: FastifyInstance, …) { this.prisma.file.findFirst(…) }` with
+    // `declare module 'fastify' { interface FastifyInstance { prisma: PrismaClient } }` in a plugin file.
+    const dir = project({
+      'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\nmodel File {\n  id   Int    @id\n  name String\n}\n',
+      'src/plugin.ts': [
+        "import { PrismaClient } from '@prisma/client';",
+        "declare module 'fastify' {",
+        '  interface FastifyInstance {',
+        '    prisma: PrismaClient;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'src/route.ts': [
+        "import { FastifyInstance, FastifyReply } from 'fastify';",
+        'export async function raw(this: FastifyInstance, id: number) {',
+        '  return this.prisma.file.findFirst({ where: { id } });',
+        '}',
+        'export async function post(this: FastifyReply, id: number) {',
+        '  return this.server.prisma.file.update({ where: { id }, data: { name: "x" } });',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { queries: { line: number; library: string; table?: string }[]; unresolved: { line: number; reason: string }[] };
+    assert.deepEqual(doc.queries.map((q) => [q.line, q.library, q.table]), [[3, 'prisma', 'File']]);
+    // FastifyReply's own `server` is in the package's declarations, which are not among the project's files.
+    assert.deepEqual(doc.unresolved.map((u) => u.line), [6]);
+    assert.match(doc.unresolved[0].reason, /`this\.server` is a member of `FastifyReply` \(the function's declared `this`\).*a type of the package `fastify`/);
+  });
+
   it('a bad option is a usage error (exit 2)', async () => {
     const dir = project(FILES);
     const r = await ql(dir, ['queries', '--format', 'sarif']);

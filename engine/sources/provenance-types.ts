@@ -11,6 +11,7 @@ import { resolveModulePath } from './module-paths';
 import { procedureContext, type ProcedureContext } from './procedure-context';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 import { instantiate } from './type-arguments';
+import { augmentedMember, declaredThisType } from './module-augmentations';
 import { TYPE_WRAPPERS, adapterOfValue, type Ctx, type ExportEntry, mayExport, nodeOrigin, lasting, typeParameterInScope, utilityWrapper, literalKeys, unwrapPromise, propName, moduleSpecOf, leftmost, rightParts } from './provenance-kit';
 import { ProvBase } from './provenance-base';
 import type { FileProv } from './provenance';
@@ -166,7 +167,7 @@ export abstract class ProvTypes extends ProvBase {
         return this.memberType(util.inner, name, c);
       }
       const r = this.resolveTypeNode(t, c);
-      if (!r) return undefined;
+      if (!r) return this.augmentationMember(t, name);
       const n = r.node;
       if (ts.isIntersectionTypeNode(n) || ts.isUnionTypeNode(n)) {
         for (const m of n.types) {
@@ -201,6 +202,20 @@ export abstract class ProvTypes extends ProvBase {
       }
       return undefined;
     });
+  }
+
+  /**
+   * A member of an interface imported from a package whose types are not among the project's files, as the
+   * project's module augmentations declare it (`declare module 'fastify' { interface FastifyInstance { prisma: … } }`).
+   */
+  protected augmentationMember(t: ts.Node, name: string): { prov: FileProv; node: ts.Node } | undefined {
+    const ref = ts.isTypeReferenceNode(t) ? t.typeName : ts.isExpressionWithTypeArguments(t) ? t.expression : undefined;
+    const d = ref && ts.isIdentifier(ref) ? this.declarationOf(ref) : undefined;
+    if (!d || !ts.isImportSpecifier(d)) return undefined;
+    const spec = moduleSpecOf(d);
+    if (spec === undefined || libraryOfModule(spec) || resolveModulePath(this.project, this.path, spec)) return undefined;
+    const m = augmentedMember(this.project, spec, (d.propertyName ?? d.name).text, name);
+    return m ? { prov: this.prov(m.file), node: m.node } : undefined;
   }
 
   /** NestJS injection decorators: `@InjectRepository(User)`, `@InjectModel(User)`, `@InjectDataSource()`, `@InjectEntityManager()`. */
@@ -380,7 +395,7 @@ export abstract class ProvTypes extends ProvBase {
       return t && target ? { prov: target.prov, type: unwrapPromise(t) } : undefined;
     }
     if (ts.isPropertyAccessExpression(e)) {
-      if (e.expression.kind === ts.SyntaxKind.ThisKeyword) return this.thisMemberType(e.expression, e.name.text);
+      if (e.expression.kind === ts.SyntaxKind.ThisKeyword) return this.thisMemberType(e.expression, e.name.text, c);
       // `this.options.tnx`, `ctx.db`: the member's type in the object's declared type.
       const obj = this.guard(c, `dtobj:${this.pathKey}:${e.pos}`, () => this.declaredTypeOf(e.expression, c));
       const m = obj ? obj.prov.memberType(obj.type, e.name.text, c) : undefined;
@@ -484,7 +499,13 @@ export abstract class ProvTypes extends ProvBase {
   }
 
   /** The declared type of `this.name`: a property or a constructor parameter property of the enclosing class. */
-  protected thisMemberType(thisNode: ts.Node, name: string): { prov: FileProv; type: ts.TypeNode } | undefined {
+  protected thisMemberType(thisNode: ts.Node, name: string, c: Ctx): { prov: FileProv; type: ts.TypeNode } | undefined {
+    // `function f(this: FastifyInstance)`: the member of the declared `this` type.
+    const declared = declaredThisType(thisNode);
+    if (declared) {
+      const m = this.memberType(declared, name, c);
+      return m && ts.isTypeNode(m.node) ? { prov: m.prov, type: m.node } : undefined;
+    }
     let cls: ts.Node | undefined = thisNode.parent;
     while (cls && !ts.isClassLike(cls)) {
       if (ts.isFunctionDeclaration(cls) || ts.isFunctionExpression(cls)) return undefined;

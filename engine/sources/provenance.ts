@@ -37,6 +37,7 @@ import { type CallbackParamHost, destructuredCallbackMember } from './callback-p
 import { tsSourceFile } from './ts-ast';
 import { handedFactory } from './factory-results';
 import { subclassesMember, type SubclassHost } from './subclass-members';
+import { declaredThisType } from './module-augmentations';
 import { handedImplementation, registrationOf } from './service-registry';
 import { MAX_DEPTH, adapterOfValue, type Ctx, nodeOrigin, staticThisClass, isFunctionLike, isBlockScope, lasting, pathKeyOf, firstReturn, assignsThis, propName, moduleSpecOf, untypedMember } from './provenance-kit';
 import { ProvModules } from './provenance-modules';
@@ -630,6 +631,9 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
    * this.findOne(…) }`); in an instance member, an instance of the class. Not inside a plain function.
    */
   protected thisValue(thisNode: ts.Node, c: Ctx): Value | undefined {
+    // A function that declares its `this` (`function f(this: FastifyInstance)`): a value of that type.
+    const declared = declaredThisType(thisNode);
+    if (declared) return this.typeValue(declared, c);
     let member: ts.Node = thisNode;
     while (member.parent && !ts.isClassLike(member.parent)) {
       if (ts.isFunctionDeclaration(member) || ts.isFunctionExpression(member)) return undefined;
@@ -642,6 +646,8 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
   }
 
   protected thisMember(thisNode: ts.Node, name: string, c: Ctx): Value | undefined {
+    const declared = declaredThisType(thisNode);
+    if (declared) return this.typedMember(declared, name, c);
     let cls: ts.Node | undefined = thisNode.parent;
     while (cls && !ts.isClassLike(cls)) {
       // `this` in a plain function is not the class instance.

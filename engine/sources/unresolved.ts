@@ -17,6 +17,7 @@ import type { ProjectServices } from '../context';
 import type { Range } from '../types';
 import { fileProvenance, resolveModulePath, type FileProvenance } from './provenance';
 import type { Binding } from './query-sites';
+import { declaredThisType } from './module-augmentations';
 import { skipOuter } from './ts-expr';
 import { looksLikeStatement } from './ts-sql';
 
@@ -144,7 +145,7 @@ export function explain(project: ProjectServices, path: string, prov: FileProven
   if (e.kind === ts.SyntaxKind.ThisKeyword) return `${what} is an object of a class that is not a known client`;
   if (ts.isPropertyAccessExpression(e)) {
     const obj = skipOuter(e.expression);
-    if (obj.kind === ts.SyntaxKind.ThisKeyword) return thisMemberReason(e);
+    if (obj.kind === ts.SyntaxKind.ThisKeyword) return thisMemberReason(e, (spec) => !libraryOfModule(spec) && !resolveModulePath(project, path, spec));
     const inner = explain(project, path, prov, obj);
     return prov.value(obj) ? `${what}: property \`${e.name.text}\` of a value querylens knows but not as a client` : inner;
   }
@@ -205,11 +206,26 @@ function identifierReason(project: ProjectServices, path: string, prov: FileProv
   return `${name} could not be followed to a client`;
 }
 
-function thisMemberReason(e: ts.PropertyAccessExpression): string {
+/** `: a type of the package \`fastify\`, whose declarations are not among the project's files`, for a type imported from a package. */
+function importedTypeNote(t: ts.TypeNode, isPackage: (spec: string) => boolean): string {
+  const id = ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) ? t.typeName : undefined;
+  let d: ts.Node | undefined;
+  for (const st of id ? t.getSourceFile().statements : []) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !isPackage(st.moduleSpecifier.text)) continue;
+    const b = st.importClause?.namedBindings;
+    if (b && ts.isNamedImports(b) && b.elements.some((x) => x.name.text === id!.text)) d = st.moduleSpecifier;
+  }
+  return d && ts.isStringLiteral(d) ? `: a type of the package \`${d.text}\`, whose declarations are not among the project's files (only its module augmentations are read)` : '';
+}
+
+function thisMemberReason(e: ts.PropertyAccessExpression, isPackage: (spec: string) => boolean): string {
   const name = e.name.text;
   let cls: ts.Node | undefined = e.parent;
   while (cls && !ts.isClassLike(cls)) cls = cls.parent;
   const what = `\`this.${name}\``;
+  // `function f(this: FastifyReply)`: the member of a declared `this` type that declares no client there.
+  const declared = declaredThisType(e.expression);
+  if (declared) return `${what} is a member of \`${short(declared)}\` (the function's declared \`this\`) that could not be followed to a client${importedTypeNote(declared, isPackage)}`;
   if (!cls || !ts.isClassLike(cls)) return `${what} is used outside a class`;
   for (const m of cls.members) {
     if (ts.isConstructorDeclaration(m)) {
