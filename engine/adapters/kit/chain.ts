@@ -250,6 +250,17 @@ function opaque(state: OpaqueState | undefined, out: ColumnUse[]): ColumnUse[] {
   return out;
 }
 
+/** `LIKE` by its pattern's text: a leading `%` defeats a B-tree (`like-contains`), a fixed prefix does not. */
+export function likeOp(pattern: ts.Expression | undefined): 'like-contains' | 'like-prefix' {
+  return /^['"`]%/.test(pattern?.getText() ?? '') ? 'like-contains' : 'like-prefix';
+}
+
+/** A builder's comparison operator as written (`'='`, `'in'`, `'ilike'`, `'>='` …) against `value`. */
+export function comparisonOp(op: string, value: ts.Expression | undefined): ColumnUse['op'] {
+  const o = op.toLowerCase();
+  return o === 'in' ? 'in' : o.includes('like') ? likeOp(value) : o === '=' ? 'eq' : 'range';
+}
+
 /** An 'in' filter keeps the source text of its list (QuerySite.batchOperands). */
 export function withValue(use: ColumnUse, list: ts.Expression | undefined): ColumnUse {
   if (use.op === 'in' && list) use.value = list.getText();

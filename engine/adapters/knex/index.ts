@@ -12,7 +12,7 @@ import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/q
 import type { Range } from '../../types';
 import { identPieces, objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
 import { skipOuter } from '../../sources/ts-expr';
-import { literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
+import { comparisonOp, likeOp, literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, lastName, never, none, tableArg } from '../kit/provenance';
 import { codeSchema, firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
@@ -20,119 +20,141 @@ import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from
 import { filterValue } from '../kit/filter-values';
 import { knexMigrations } from './migrations';
 
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string } {
-  const operands: string[] = [];
-  const filters: ColumnUse[] = [];
-  let opaqueFilter = false;
-  const orderBy: ColumnUse[] = [];
-  let limit: number | undefined;
-  let limitAt: Range | undefined;
-  let batched = false;
-  let selects: string[] | '*' = '*';
-  let tableName: string | undefined;
-  let kind: QuerySite['kind'] = 'read';
-  let operation = 'select';
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a0 = s.call.arguments[0];
-    switch (s.name) {
-      case '':
-      case 'from':
-      case 'table':
-      case 'into':
-      case 'update':
-      case 'del':
-      case 'delete':
-      case 'insert': {
-        if (s.name === '' || s.name === 'from' || s.name === 'table' || s.name === 'into') {
-          const t = stringValue(a0);
-          if (t) tableName = stripAlias(t);
-        }
-        if (s.name === 'insert' || s.name === 'update' || s.name === 'del' || s.name === 'delete') {
-          kind = 'write';
-          operation = s.name;
-          if (s.name === 'insert' && a0 && ts.isArrayLiteralExpression(unparen(a0))) {
-            batched = true;
-            operands.push(a0.getText());
-          }
-        }
-        break;
-      }
-      case 'where':
-      case 'andWhere':
-      case 'orWhere': {
-        const col = stringValue(a0);
-        if (col) {
-          const op = s.call.arguments.length === 3 ? (stringValue(s.call.arguments[1]) ?? '=') : '=';
-          const o = op.toLowerCase();
-          const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
-          if (fop === 'in') batched = true;
-          filters.push(withValue({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
-        } else if (a0 && ts.isObjectLiteralExpression(unparen(a0))) whereObjectFilters(a0, filters);
-        else opaqueFilter = true; // `.where(function () {…})`, `.where(knex.raw(…))`, a variable: a condition we do not read.
-        break;
-      }
-      case 'whereRaw':
-      case 'andWhereRaw':
-      case 'orWhereRaw':
-      case 'whereExists':
-      case 'whereNotExists':
-        opaqueFilter = true;
-        break;
-      case 'whereIn':
-      case 'andWhereIn':
-      case 'orWhereIn': {
-        batched = true;
-        const col = stringValue(a0);
-        if (col) filters.push(withValue({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: 'in' }, s.call.arguments[1]));
-        break;
-      }
-      case 'whereILike':
-      case 'whereLike': {
-        const col = stringValue(a0);
-        if (col) filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: /^['"`]%/.test(s.call.arguments[1]?.getText() ?? '') ? 'like-contains' : 'like-prefix' });
-        break;
-      }
-      case 'orderBy': {
-        const col = stringValue(a0);
-        if (col) orderBy.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!) });
-        break;
-      }
-      case 'limit':
-        limit = literalNumber(a0);
-        limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
-        break;
-      case 'first':
-        limit = 1;
-        if (s.call.arguments.length) selects = s.call.arguments.map((a) => stringValue(a) ?? '*');
-        break;
-      case 'select':
-      case 'column':
-      case 'columns':
-      // `.distinct('a')` is SELECT DISTINCT a and `.pluck('a')` selects a; without columns, distinct is DISTINCT *.
-      case 'distinct':
-      case 'pluck': {
-        const cols: string[] = [];
-        for (const a of s.call.arguments) {
-          const v = stringValue(a);
-          if (v) cols.push(v);
-          else if (ts.isArrayLiteralExpression(a)) for (const e of a.elements) cols.push(stringValue(e) ?? '*');
-          else cols.push('*');
-        }
-        if (cols.length && !cols.includes('*') && !cols.some((c) => c.endsWith('.*'))) selects = cols.map((c) => c.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''));
-        break;
-      }
-      case 'count':
-      case 'sum':
-      case 'max':
-      case 'min':
-      case 'avg':
-        selects = [];
-        operation = s.name;
-        break;
-    }
+type BuilderInfo = { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string };
+
+/** What a builder chain has said so far, step by step (`STEPS`). */
+class ChainState implements BuilderInfo {
+  operands: string[] = [];
+  filters: ColumnUse[] = [];
+  opaqueFilter = false;
+  orderBy: ColumnUse[] = [];
+  limit: number | undefined;
+  limitAt: Range | undefined;
+  batched = false;
+  selects: string[] | '*' = '*';
+  tableName: string | undefined;
+  kind: QuerySite['kind'] = 'read';
+  operation = 'select';
+
+  info(): BuilderInfo {
+    const { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation } = this;
+    return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation };
   }
-  return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation };
+}
+
+type Step = (st: ChainState, call: ts.CallExpression, a0: ts.Expression | undefined, name: string) => void;
+
+/** `knex('t')`, `.from/.table/.into('t')`: the table. */
+const table: Step = (st, _call, a0) => {
+  const t = stringValue(a0);
+  if (t) st.tableName = stripAlias(t);
+};
+
+const write: Step = (st, _call, a0, name) => {
+  st.kind = 'write';
+  st.operation = name;
+  if (name === 'insert' && a0 && ts.isArrayLiteralExpression(unparen(a0))) {
+    st.batched = true;
+    st.operands.push(a0.getText());
+  }
+};
+
+const where: Step = (st, call, a0) => {
+  const col = stringValue(a0);
+  if (col) {
+    const op = call.arguments.length === 3 ? (stringValue(call.arguments[1]) ?? '=') : '=';
+    const fop = comparisonOp(op, call.arguments[2]);
+    if (fop === 'in') st.batched = true;
+    st.filters.push(withValue({ column: stripAlias(col.replace(/\s.*$/, '')) || col, range: rangeOf(a0!), op: fop }, call.arguments[2]));
+  } else if (a0 && ts.isObjectLiteralExpression(unparen(a0))) whereObjectFilters(a0, st.filters);
+  else st.opaqueFilter = true; // `.where(function () {…})`, `.where(knex.raw(…))`, a variable: a condition we do not read.
+};
+
+const opaque: Step = (st) => {
+  st.opaqueFilter = true;
+};
+
+const whereIn: Step = (st, call, a0) => {
+  st.batched = true;
+  const col = stringValue(a0);
+  if (col) st.filters.push(withValue({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: 'in' }, call.arguments[1]));
+};
+
+const whereLike: Step = (st, call, a0) => {
+  const col = stringValue(a0);
+  if (col) st.filters.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!), op: likeOp(call.arguments[1]) });
+};
+
+/** `.select/.column(s)('a', ['b'])`; `.distinct('a')` is SELECT DISTINCT a and `.pluck('a')` selects a; without columns, distinct is DISTINCT *. */
+const select: Step = (st, call) => {
+  const cols: string[] = [];
+  for (const a of call.arguments) {
+    const v = stringValue(a);
+    if (v) cols.push(v);
+    else if (ts.isArrayLiteralExpression(a)) for (const e of a.elements) cols.push(stringValue(e) ?? '*');
+    else cols.push('*');
+  }
+  if (cols.length && !cols.includes('*') && !cols.some((c) => c.endsWith('.*'))) st.selects = cols.map((c) => c.replace(/^.*\./, '').replace(/\s+as\s+.*$/i, ''));
+};
+
+const aggregate: Step = (st, _call, _a0, name) => {
+  st.selects = [];
+  st.operation = name;
+};
+
+/** Builder steps by method name. */
+const STEPS: Record<string, Step> = {
+  '': table,
+  from: table,
+  table,
+  into: table,
+  update: write,
+  del: write,
+  delete: write,
+  insert: write,
+  where,
+  andWhere: where,
+  orWhere: where,
+  whereRaw: opaque,
+  andWhereRaw: opaque,
+  orWhereRaw: opaque,
+  whereExists: opaque,
+  whereNotExists: opaque,
+  whereIn,
+  andWhereIn: whereIn,
+  orWhereIn: whereIn,
+  whereILike: whereLike,
+  whereLike,
+  orderBy: (st, _call, a0) => {
+    const col = stringValue(a0);
+    if (col) st.orderBy.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!) });
+  },
+  limit: (st, _call, a0) => {
+    st.limit = literalNumber(a0);
+    st.limitAt = st.limit === undefined && a0 ? rangeOf(a0) : undefined;
+  },
+  first: (st, call) => {
+    st.limit = 1;
+    if (call.arguments.length) st.selects = call.arguments.map((a) => stringValue(a) ?? '*');
+  },
+  select,
+  column: select,
+  columns: select,
+  distinct: select,
+  pluck: select,
+  count: aggregate,
+  sum: aggregate,
+  max: aggregate,
+  min: aggregate,
+  avg: aggregate,
+};
+
+function builderInfo(steps: ChainStep[]): BuilderInfo {
+  const st = new ChainState();
+  for (const s of steps) {
+    if (s.call && Object.hasOwn(STEPS, s.name)) STEPS[s.name](st, s.call, s.call.arguments[0], s.name);
+  }
+  return st.info();
 }
 
 function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | undefined {

@@ -9,7 +9,7 @@ import { kyselySchemaReader } from './schema';
 import ts = require('typescript');
 import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
 import type { Range } from '../../types';
-import { literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
+import { comparisonOp, literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, tableArg } from '../kit/provenance';
 import { codeSchema, firstArgument, oneRowOperation } from '../kit/rules';
@@ -43,104 +43,128 @@ function tableNames(t: string): string[] {
   return [stripAlias(t), ...(alias ? [alias[1]] : [])];
 }
 
-function builderInfo(steps: ChainStep[], entity?: string): { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] } {
-  const operands: string[] = [];
-  const filters: ColumnUse[] = [];
-  let opaqueFilter = false;
-  const orderBy: ColumnUse[] = [];
-  let limit: number | undefined;
-  let limitAt: Range | undefined;
-  let batched = false;
-  let selects: string[] | '*' | undefined;
-  let tableName: string | undefined;
-  let kind: QuerySite['kind'] = 'read';
-  // `with('name', (qb) => qb.selectFrom('pages')…)` / `withRecursive(…)`: the table each common table expression reads.
-  const ctes = new Map<string, string | undefined>();
-  let fromCte = false;
-  // A statement with joins: a column belongs to the head table only when qualified by its name or alias.
-  const joined = steps.some((s) => s.call && JOINS.test(s.name));
-  // The head table: named in the chain, or behind the binding (`db.selectFrom('nodes as n')` is the bound prefix).
-  const head = new Set<string>(entity ? tableNames(entity) : []);
-  // An ORDER BY key of a joined table: the head's sort keys after it do not order the rows alone.
-  let foreignOrder = false;
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a0 = s.call.arguments[0];
-    switch (s.name) {
-      case 'with':
-      case 'withRecursive': {
-        const name = stringValue(a0)?.replace(/\(.*$/, '').trim();
-        if (name) ctes.set(name, cteTable(s.call.arguments[1]));
-        break;
-      }
-      case 'selectFrom':
-      case 'insertInto':
-      case 'updateTable':
-      case 'deleteFrom': {
-        const t = stringValue(a0);
-        if (t && ctes.has(stripAlias(t))) {
-          // Its columns are the expression's, not a table's: the statement reads the table the expression starts from.
-          fromCte = true;
-          tableName = ctes.get(stripAlias(t));
-        } else if (t) tableName = stripAlias(t);
-        if (t) for (const n of tableNames(t)) head.add(n);
-        if (s.name !== 'selectFrom') kind = 'write';
-        break;
-      }
-      case 'values':
-        if (a0 && ts.isArrayLiteralExpression(unparen(a0))) {
-          batched = true;
-          operands.push(a0.getText());
-        }
-        break;
-      case 'where':
-      case 'orWhere':
-      case 'andWhere': {
-        const ref = stringValue(a0);
-        const col = ref === undefined ? undefined : headColumn(ref, head, joined);
-        const op = stringValue(s.call.arguments[1]) ?? '=';
-        if (col) {
-          const o = op.toLowerCase();
-          const fop = o === 'in' ? 'in' : o.includes('like') ? (/^['"`]%/.test(s.call.arguments[2]?.getText() ?? '') ? 'like-contains' : 'like-prefix') : o === '=' ? 'eq' : 'range';
-          if (fop === 'in') batched = true;
-          filters.push(withValue({ column: col, range: rangeOf(a0!), op: fop }, s.call.arguments[2]));
-        } else opaqueFilter = true; // `.where((eb) => …)`, `.where(sql\`…\`)`, a joined table's column: a condition we do not read.
-        break;
-      }
-      case 'whereRef':
-        opaqueFilter = true;
-        break;
-      case 'orderBy': {
-        const ref = stringValue(a0)?.replace(/\s.*$/, '');
-        const col = ref === undefined ? undefined : headColumn(ref, head, joined);
-        if (!col) foreignOrder = true;
-        else if (!foreignOrder) orderBy.push({ column: col, range: rangeOf(a0!) });
-        break;
-      }
-      case 'limit':
-        limit = literalNumber(a0);
-        limitAt = limit === undefined && a0 ? rangeOf(a0) : undefined;
-        break;
-      case 'selectAll': {
-        // `selectAll('p')` of a joined table selects none of the head's columns.
-        const of = stringValue(a0);
-        if (of === undefined || !joined || head.has(of)) selects = '*';
-        break;
-      }
-      case 'select': {
-        const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
-        const own = f?.map((x) => x.replace(/\s+as\s+.*$/i, '')).map((x) => (x.includes('.') ? headColumn(x, head, joined) : x)).filter((x): x is string => !!x);
-        if (own) selects = [...(selects === '*' ? [] : (selects ?? [])), ...own];
-        break;
-      }
-      case 'executeTakeFirst':
-      case 'executeTakeFirstOrThrow':
-        limit ??= 1;
-        break;
-    }
+type BuilderInfo = { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] };
+
+/** What a builder chain has said so far, step by step (`STEPS`). */
+class ChainState {
+  operands: string[] = [];
+  filters: ColumnUse[] = [];
+  opaqueFilter = false;
+  orderBy: ColumnUse[] = [];
+  limit: number | undefined;
+  limitAt: Range | undefined;
+  batched = false;
+  selects: string[] | '*' | undefined;
+  tableName: string | undefined;
+  kind: QuerySite['kind'] = 'read';
+  /** `with('name', (qb) => qb.selectFrom('pages')…)` / `withRecursive(…)`: the table each common table expression reads. */
+  readonly ctes = new Map<string, string | undefined>();
+  fromCte = false;
+  /** An ORDER BY key of a joined table: the head's sort keys after it do not order the rows alone. */
+  foreignOrder = false;
+  constructor(
+    /** A statement with joins: a column belongs to the head table only when qualified by its name or alias. */
+    readonly joined: boolean,
+    /** The head table: named in the chain, or behind the binding (`db.selectFrom('nodes as n')` is the bound prefix). */
+    readonly head: Set<string>,
+  ) {}
+
+  column(ref: string | undefined): string | undefined {
+    return ref === undefined ? undefined : headColumn(ref, this.head, this.joined);
   }
-  if (fromCte) return { filters: [], opaqueFilter: true, orderBy: [], limit, limitAt, batched, operands, selects: undefined, tableName, kind };
-  return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
+
+  info(): BuilderInfo {
+    const { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind } = this;
+    if (this.fromCte) return { filters: [], opaqueFilter: true, orderBy: [], limit, limitAt, batched, operands, selects: undefined, tableName, kind };
+    return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
+  }
+}
+
+type Step = (st: ChainState, call: ts.CallExpression, a0: ts.Expression | undefined, name: string) => void;
+
+const cte: Step = (st, call, a0) => {
+  const name = stringValue(a0)?.replace(/\(.*$/, '').trim();
+  if (name) st.ctes.set(name, cteTable(call.arguments[1]));
+};
+
+const fromTable: Step = (st, _call, a0, name) => {
+  const t = stringValue(a0);
+  if (t && st.ctes.has(stripAlias(t))) {
+    // Its columns are the expression's, not a table's: the statement reads the table the expression starts from.
+    st.fromCte = true;
+    st.tableName = st.ctes.get(stripAlias(t));
+  } else if (t) st.tableName = stripAlias(t);
+  if (t) for (const n of tableNames(t)) st.head.add(n);
+  if (name !== 'selectFrom') st.kind = 'write';
+};
+
+const where: Step = (st, call, a0) => {
+  const col = st.column(stringValue(a0));
+  if (!col) {
+    st.opaqueFilter = true; // `.where((eb) => …)`, `.where(sql\`…\`)`, a joined table's column: a condition we do not read.
+    return;
+  }
+  const fop = comparisonOp(stringValue(call.arguments[1]) ?? '=', call.arguments[2]);
+  if (fop === 'in') st.batched = true;
+  st.filters.push(withValue({ column: col, range: rangeOf(a0!), op: fop }, call.arguments[2]));
+};
+
+const takeFirst: Step = (st) => {
+  st.limit ??= 1;
+};
+
+/** Builder steps by method name. */
+const STEPS: Record<string, Step> = {
+  with: cte,
+  withRecursive: cte,
+  selectFrom: fromTable,
+  insertInto: fromTable,
+  updateTable: fromTable,
+  deleteFrom: fromTable,
+  values: (st, _call, a0) => {
+    if (a0 && ts.isArrayLiteralExpression(unparen(a0))) {
+      st.batched = true;
+      st.operands.push(a0.getText());
+    }
+  },
+  where,
+  orWhere: where,
+  andWhere: where,
+  whereRef: (st) => {
+    st.opaqueFilter = true;
+  },
+  orderBy: (st, _call, a0) => {
+    const col = st.column(stringValue(a0)?.replace(/\s.*$/, ''));
+    if (!col) st.foreignOrder = true;
+    else if (!st.foreignOrder) st.orderBy.push({ column: col, range: rangeOf(a0!) });
+  },
+  limit: (st, _call, a0) => {
+    st.limit = literalNumber(a0);
+    st.limitAt = st.limit === undefined && a0 ? rangeOf(a0) : undefined;
+  },
+  selectAll: (st, _call, a0) => {
+    // `selectAll('p')` of a joined table selects none of the head's columns.
+    const of = stringValue(a0);
+    if (of === undefined || !st.joined || st.head.has(of)) st.selects = '*';
+  },
+  select: (st, _call, a0) => {
+    const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
+    const own = f?.map((x) => x.replace(/\s+as\s+.*$/i, '')).map((x) => (x.includes('.') ? st.column(x) : x)).filter((x): x is string => !!x);
+    if (own) st.selects = [...(st.selects === '*' ? [] : (st.selects ?? [])), ...own];
+  },
+  executeTakeFirst: takeFirst,
+  executeTakeFirstOrThrow: takeFirst,
+};
+
+function builderInfo(steps: ChainStep[], entity?: string): BuilderInfo {
+  const st = new ChainState(
+    steps.some((s) => s.call && JOINS.test(s.name)),
+    new Set<string>(entity ? tableNames(entity) : []),
+  );
+  for (const s of steps) {
+    if (s.call && Object.hasOwn(STEPS, s.name)) STEPS[s.name](st, s.call, s.call.arguments[0], s.name);
+  }
+  return st.info();
 }
 
 /** The table a common table expression's builder callback starts from (`(qb) => qb.selectFrom('pages')…`). */

@@ -9,8 +9,8 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import { typeormSchemaReader } from './schema';
 import ts = require('typescript');
-import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
-import { literalNumber, objectProp, orderFields, rangeOf, rowMethodDraft, selectedFields, stringValue, unparen, whereObjectFilters, withValue } from '../kit/chain';
+import type { QuerySite, SiteDraft } from '../../sources/query-sites';
+import { literalNumber, objectProp, orderFields, rowMethodDraft, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import { classColumns, classIndex, decoratorsBefore, snakeCase } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, entityArg, exportBound, lastName, never, none, typeArgName } from '../kit/provenance';
@@ -21,6 +21,7 @@ import { columnByField, nullFilter, ROWS_UPDATE_NOTE, unnestUpdate } from '../ki
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
 import { relationFilters } from './relations';
+import { builderInfo } from './query-builder';
 
 const READS = new Set([
   'find',
@@ -46,112 +47,6 @@ const WRITES = new Set(['save', 'insert', 'update', 'upsert', 'delete', 'remove'
 /** QueryBuilder methods that run it. */
 const BUILDER_RUNS = new Set(['getMany', 'getOne', 'getOneOrFail', 'getRawMany', 'getRawOne', 'getCount', 'getManyAndCount', 'getRawAndEntities', 'getExists', 'execute', 'stream']);
 
-
-/** QueryBuilder joins: the alias is the second argument (`leftJoinAndSelect('orgs.aclRules', 'acl_rules')`), the third for the AndMap forms. */
-const JOINS = /^(left|inner)Join(AndSelect)?$|^(left|inner)JoinAndMap(One|Many)$/;
-
-function builderInfo(steps: ChainStep[]): { filters: ColumnUse[]; orderBy: ColumnUse[]; limit?: number; batched: boolean; selects?: string[] | '*'; entity?: string; tableName?: string; opaque: boolean; conditional: boolean } {
-  // Aliases: the root's (`from(Organization, 'orgs')`, `createQueryBuilder(User, 'u')`) and the joined tables'.
-  let root: string | undefined;
-  const joined = new Set<string>();
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a = s.call.arguments;
-    if ((s.name === 'from' || s.name === 'createQueryBuilder') && a.length >= 2) root = stringValue(a[1]) ?? root;
-    else if (s.name === 'createQueryBuilder' && a.length === 1) root = stringValue(a[0]) ?? root;
-    else if (JOINS.test(s.name)) {
-      const alias = stringValue(a[s.name.includes('AndMap') ? 2 : 1]);
-      if (alias) joined.add(alias);
-    }
-  }
-  // A where string naming a joined table's column (`groups.name` after `leftJoinAndSelect('acl_rules.group', 'groups')`), or
-  // an unqualified one beside joins, is not (or may not be) a column of the root entity: the filters are opaque.
-  let opaque = false;
-  const filters: ColumnUse[] = [];
-  const orderBy: ColumnUse[] = [];
-  let limit: number | undefined;
-  let batched = false;
-  let selects: string[] | '*' | undefined = '*';
-  let entity: string | undefined;
-  let tableName: string | undefined;
-  // `.from(cte ? FilteredDocument : Document, 'docs')`: a statement on a table chosen at run time.
-  let conditional = false;
-  for (const s of steps) {
-    if (!s.call) continue;
-    const a0 = s.call.arguments[0];
-    switch (s.name) {
-      case 'where':
-      case 'andWhere':
-      case 'orWhere': {
-        const text = stringValue(a0);
-        if (text !== undefined) {
-          if (/\bIN\s*\(\s*:\.\.\.\w+\s*\)|=\s*ANY\s*\(/i.test(text)) batched = true;
-          const re = /(?:\b"?(\w+)"?\.)?"?(\w+)"?\s*(=|<>|!=|<=|>=|<|>|\bI?LIKE\b|\bIN\b)\s*(['"]?)(%?)/gi;
-          for (let m = re.exec(text); m; m = re.exec(text)) {
-            const qualifier = m[1];
-            if (qualifier ? joined.has(qualifier) || (root !== undefined && qualifier !== root) : joined.size > 0) {
-              opaque = true;
-              continue;
-            }
-            const op = /in/i.test(m[3]) ? 'in' : /like/i.test(m[3]) ? (m[5] === '%' ? 'like-contains' : 'like-prefix') : m[3] === '=' ? 'eq' : 'range';
-            // `IN (:...ids)`: the list is in the parameters object.
-            filters.push(withValue({ column: m[2], range: rangeOf(a0), op }, s.call.arguments[1]));
-          }
-        } else if (a0) {
-          whereObjectFilters(a0, filters);
-          if (filters.some((f) => f.op === 'in')) batched = true;
-        }
-        break;
-      }
-      // `insert().into(T).values(rows.map(…))`: one statement for every row.
-      case 'values': {
-        const v = a0 && unparen(a0);
-        if (v && (ts.isArrayLiteralExpression(v) || (ts.isCallExpression(v) && ts.isPropertyAccessExpression(v.expression) && /^(map|flatMap)$/.test(v.expression.name.text)))) batched = true;
-        break;
-      }
-      case 'whereInIds':
-        batched = true;
-        if (a0) filters.push(withValue({ column: 'id', range: rangeOf(a0), op: 'in' }, a0));
-        break;
-      case 'orderBy':
-      case 'addOrderBy': {
-        const t = stringValue(a0);
-        const q = t && /^"?(\w+)"?\./.exec(t)?.[1];
-        // A joined table's column (`orderBy('groups.name')`) does not order the root's rows by an index of the root.
-        if (t && !(q && (joined.has(q) || (root !== undefined && q !== root)))) orderBy.push({ column: t.replace(/^.*\./, ''), range: rangeOf(a0) });
-        break;
-      }
-      case 'take':
-      case 'limit':
-        limit = literalNumber(a0);
-        break;
-      case 'select':
-      case 'addSelect': {
-        if (a0) {
-          const f = selectedFields(a0) ?? (stringValue(a0) ? [stringValue(a0)!] : undefined);
-          if (f && !f.some((x) => /\.?\*$/.test(x) || !x.includes('.'))) selects = f.map((x) => x.replace(/^.*\./, ''));
-          else if (f && f.every((x) => !x.endsWith('*'))) selects = f.map((x) => x.replace(/^.*\./, ''));
-        }
-        break;
-      }
-      case 'from':
-      // `insert().into(Share)` / `.into('group_users')`, `update(Document)`: the table an insert or update writes.
-      case 'into':
-      case 'update': {
-        const t = a0 && unparen(a0);
-        if (t && ts.isIdentifier(t)) entity = t.text;
-        else if (t && ts.isConditionalExpression(t)) conditional = true;
-        else if (t) tableName = stringValue(t);
-        break;
-      }
-      case 'createQueryBuilder': {
-        if (a0 && ts.isIdentifier(a0) && s.call.arguments.length >= 2) entity = a0.text;
-        break;
-      }
-    }
-  }
-  return { filters, orderBy, limit, batched, selects, entity, tableName, opaque, conditional };
-}
 
 /** Methods an active-record entity (`class User extends BaseEntity`) runs on itself: `user.save()`, `doc.remove()`. */
 const ROW_WRITES = new Set(['save', 'remove', 'softRemove', 'recover']);
