@@ -24,6 +24,8 @@ export interface IndexTarget {
   column: string;
   /** Canonical expression key, for an expression index. */
   wrapped?: string;
+  /** Further key columns after `column`, for a composite plain index. */
+  also?: string[];
 }
 
 export type IndexFixKind = 'plain' | 'expression' | 'trgm';
@@ -52,8 +54,9 @@ export function unsafeIndexReason(t: TableInfo, column: string, kind: IndexFixKi
 
 export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKind): Fix | undefined {
   const t = p.table;
-  const name = indexName(ctx.schema, t, p.column, kind, p.wrapped);
-  const plan = { table: t, columns: [p.column], kind, expression: p.wrapped, name };
+  const columns = kind === 'plain' ? [p.column, ...(p.also ?? [])] : [p.column];
+  const name = indexName(ctx.schema, t, columns.join('_'), kind, p.wrapped);
+  const plan = { table: t, columns, kind, expression: p.wrapped, name };
   const unsafe = unsafeIndexReason(t, p.column, kind, ctx.schema);
   const claims: FixClaim[] = [{ key: `index:${t.schema ?? 'public'}.${t.name}`, per: 'run' }];
   const found = indexMigration(ctx.project, ctx.schema, plan);

@@ -114,7 +114,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     // Relation filters by the parent's key only (`findBy({ workspace: { id } })`, also with an `order`): the join
     // columns are the call's filters, judged like any other (no join; an order sorts the rows they keep).
     const judged = !preds.length && rel && keyFilters.length && keyFilters.length === rel.fkColumns.length ? keyFilters : preds;
-    let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string; noFix?: boolean } | undefined;
+    let finding: { use: ColumnUse; pred: ColumnPredicate; v: Extract<IndexCoverage, { served: false }>; clause: string; note?: string; noFix?: boolean; also?: string[] } | undefined;
     if (judged.length) {
       const selective = (p: OrmPredicate): boolean =>
         selectivity({ column: p.column, ...(p.wrapped ? { wrapped: p.wrapped } : {}), op: p.op, value: p.value.literals ? 'constant' : 'param', literals: p.value.literals, isNull: p.value.isNull, openRange: p.openRange }, table, sel).selective;
@@ -122,8 +122,12 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       if (filterDriver(judged, coverage, selective)) continue;
       // A column whose declared type names its values (an enum, a literal union) keeps more rows per value than a key compared with a parameter: index the key.
       const unserved = judged.filter((p) => !coverage(p).served && selective(p));
-      const culprit = unserved.length ? [...unserved, ...keyFilters].find((p) => !findColumn(table, p.column)?.declaredValues?.length && !p.value.literals) ?? unserved[0] : undefined;
-      if (!culprit) continue;
+      const keyLike = (p: OrmPredicate): boolean => !findColumn(table, p.column)?.declaredValues?.length && !p.value.literals;
+      const first = unserved.length ? [...unserved, ...keyFilters].find(keyLike) ?? unserved[0] : undefined;
+      if (!first) continue;
+      // Several unserved keys: the one the code also looks rows up by alone, else a composite index of them.
+      const { keys, why: keysNote } = lookupKeys(table, first, [...unserved, ...keyFilters].filter(keyLike), sel);
+      const culprit = keys[0];
       const low = judged.find((p) => coverage(p).served);
       const lowWhy = low && selectivity({ column: low.column, ...(low.wrapped ? { wrapped: low.wrapped } : {}), op: low.op, value: low.value.literals ? 'constant' : 'param', literals: low.value.literals, isNull: low.value.isNull, openRange: low.openRange }, table, sel);
       const note = low && lowWhy && !lowWhy.selective ? notDrivingNote(low, coverage(low), lowWhy.why) : '';
@@ -131,7 +135,7 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
       const partOfOr = !!culprit.use.or && !everyBranchServed(judged, culprit, coverage, selective);
       const orNote = partOfOr ? `; it is one branch of an OR, which an index serves only when every branch has one: an index on ${culprit.column} alone would leave the others unserved (no index fix)` : '';
       const sweepNote = culprit === sweep ? `; a write that removes or changes the rows older than a cutoff is a retention sweep: each run reaches what aged past the cutoff since the last run, a small share of the table, and reads all of it to find them` : '';
-      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note: note + orNote + sweepNote, noFix: partOfOr };
+      finding = { use: culprit.use, pred: culprit, v: coverage(culprit) as Extract<IndexCoverage, { served: false }>, clause: 'where', note: note + orNote + sweepNote + keysNote, noFix: partOfOr, ...(keys.length > 1 ? { also: keys.slice(1).map((k) => k.column) } : {}) };
     } else if (site.orderBy.length && site.limit !== undefined && site.kind === 'read' && !unreadWhere(sf, site.range) && !site.filterHidden) {
       // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
       // A filter the adapter cannot see (`where: scopeWhere({ userId })`) may be the access path: say nothing.
@@ -156,9 +160,9 @@ export function checkOrmUnindexed(ctx: RuleContext): void {
     if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
     for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
     const existing = table.indexes.length ? table.indexes.map(indexText).join(', ') : 'none';
-    const fix = finding.noFix ? undefined : migrationFix(ctx, { table, column: finding.pred.column, ...(finding.pred.wrapped ? { wrapped: finding.pred.wrapped } : {}) }, finding.v.fix);
+    const fix = finding.noFix ? undefined : migrationFix(ctx, { table, column: finding.pred.column, ...(finding.pred.wrapped ? { wrapped: finding.pred.wrapped } : {}), ...(finding.also ? { also: finding.also } : {}) }, finding.v.fix);
     ctx.report({
-      message: `${table.name}.${finding.pred.column}${finding.pred.wrapped ? ` (as ${finding.pred.wrapped})` : ''} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
+      message: `${table.name}.${finding.pred.column}${finding.also ? ` (with ${finding.also.join(', ')})` : ''}${finding.pred.wrapped ? ` (as ${finding.pred.wrapped})` : ''} in this \`${site.operation}\` ${finding.clause} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
       range: finding.use.range ?? site.range,
       related,
       estimate,
@@ -185,6 +189,38 @@ function jsonPathExpr(table: TableInfo, jp: { column: string; path: string[] }, 
   if (same) return { column: col.name, expr: same.expression!, unsure: false };
   const unsure = table.indexes.some((ix) => ix.keys.some((k) => k.expression !== undefined && k.expression.includes(col.name) && k.expression.includes(last)));
   return { column: col.name, expr, unsure };
+}
+
+/** At most this many columns in a composite index the fix proposes. */
+const MAX_COMPOSITE = 2;
+
+/**
+ * The columns the index fix keys on, lead first, when a where compares several unserved key-like columns with
+ * equality (`{ provider, organizationId }`, `{ name, projectId }`). Which of them keeps few rows is not knowable
+ * without statistics, and source order picked the wrong one (round 11's pezzo: `provider` has 3 values,
+ * every project has an Environment named 'Production'). So: the column other calls of the project look rows of
+ * this table up by alone (`findMany({ where: { organizationId } })`, ColumnValueUse.alone) — one index on it serves
+ * them too, and the code treats it as a key —, the first in source order if several are; else a composite index of
+ * them all (it serves the where whatever their selectivities), in one order for the pair wherever it is compared. A single candidate, a
+ * culprit that is not a plain equality, or one in an OR: the culprit alone, as before.
+ */
+function lookupKeys(table: TableInfo, culprit: OrmPredicate, candidates: OrmPredicate[], sel: SelectivityContext): { keys: OrmPredicate[]; why: string } {
+  const plain = (p: OrmPredicate): boolean => p.op === 'eq' && !p.caseInsensitive && !p.wrapped && !p.use.or && !p.value.isNull;
+  const eligible: OrmPredicate[] = [];
+  for (const p of candidates) if (plain(p) && !eligible.some((q) => q.column === p.column)) eligible.push(p);
+  if (!plain(culprit) || eligible.length < 2 || !eligible.includes(culprit)) return { keys: [culprit], why: '' };
+  const others = eligible.map((p) => p.column);
+  const alone = eligible.find((p) => (sel.columnValues?.(table, p.column)?.alone ?? 0) > 0);
+  if (alone) {
+    const n = sel.columnValues!(table, alone.column)!.alone!;
+    return { keys: [alone], why: `; other calls look ${table.name} rows up by ${alone.column} alone (${n === 1 ? 'one call' : `${n} calls`}), so of ${others.join(', ')} it is the one to index: the index serves those calls too, and the rest filter the rows it finds` };
+  }
+  // The same columns in the same order wherever the project filters by them (one index, not one per order): a declared
+  // foreign key first, then the column the project compares with values more often, then by name.
+  const fk = (p: OrmPredicate): number => ((table.foreignKeys ?? []).some((k) => k.columns.length === 1 && k.columns[0] === p.column) ? 0 : 1);
+  const uses = (p: OrmPredicate): number => sel.columnValues?.(table, p.column)?.others ?? 0;
+  const keys = [...eligible].sort((a, b) => fk(a) - fk(b) || uses(b) - uses(a) || (a.column < b.column ? -1 : 1)).slice(0, MAX_COMPOSITE);
+  return { keys, why: `; which of ${others.join(', ')} keeps fewest rows is unknown without statistics, so the index covers ${keys.map((k) => k.column).join(', ')}: it serves this where whatever they hold` };
 }
 
 /** Date and time column types: a cutoff on one of them is a point in time. */

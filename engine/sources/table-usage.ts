@@ -19,11 +19,16 @@ import { levelPredicates } from '../sql/predicates';
 import { fileQueryModels } from '../sql/query-model';
 import type { ColumnValueUse } from '../sql/selectivity';
 import { adapterOf } from '../adapters';
+import { findNode } from './call-graph';
 import { fileQuerySites } from './orm';
+import type { QuerySite } from './query-sites';
 
 export interface FileUsage {
-  /** `schema.table.column` → constants compared with `=`/`IN`, and how many other comparisons. */
-  values: Map<string, { literals: Set<string>; others: number }>;
+  /**
+   * `schema.table.column` → constants compared with `=`/`IN`, how many other comparisons, and in how many ORM calls
+   * it is the only column compared with a value that is not a constant (`alone`: the code looks rows up by it alone).
+   */
+  values: Map<string, { literals: Set<string>; others: number; alone?: number }>;
   /** `schema.table` keys of tables written (INSERT/UPDATE/DELETE/MERGE/COPY FROM, ORM writes). */
   writes: Set<string>;
   /**
@@ -55,12 +60,13 @@ export interface FileUsage {
 
 const tableKey = (t: TableInfo): string => `${t.schema}.${t.name}`;
 
-function note(u: FileUsage, t: TableInfo, column: string, literals: string[] | undefined): void {
+function note(u: FileUsage, t: TableInfo, column: string, literals: string[] | undefined, alone = false): void {
   const k = `${tableKey(t)}.${column}`;
   let v = u.values.get(k);
   if (!v) u.values.set(k, (v = { literals: new Set(), others: 0 }));
   if (literals?.length) for (const l of literals) v.literals.add(l);
   else v.others++;
+  if (alone) v.alone = (v.alone ?? 0) + 1;
 }
 
 const WRITE_TYPES: Record<string, string> = { InsertStmt: 'relation', UpdateStmt: 'relation', DeleteStmt: 'relation', MergeStmt: 'relation', CopyStmt: 'relation' };
@@ -117,13 +123,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
       queried.add(t);
       if (q.kind === 'write') u.writes.add(tableKey(t));
       if (q.kind !== 'read' && !NON_INSERTING_WRITE.test(q.operation)) u.inserts.add(tableKey(t));
-      for (const f of q.filters) {
-        if (f.op !== 'eq' && f.op !== 'in') continue;
-        const col = t.columns.has(f.column) ? f.column : [...t.columns.values()].find((c) => c.fieldName === f.column)?.name;
-        if (!col) continue;
-        const v = adapterOf(q.library).rules.filterValue(sf, f);
-        if (!v.isNull) note(u, t, col, v.literals);
-      }
+      noteOrmFilters(u, t, q, sf);
     }
     if (queried.size) {
       const parsed = new Set<string>();
@@ -136,6 +136,32 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
     }
   }
   return u;
+}
+
+/**
+ * The equality filters of one ORM call, noted with what they compare to; `alone` for the one column a readable filter
+ * compares with a value that is not a constant (a status word or a soft-delete test beside it does not count), in a
+ * call with no other such filter, no unreadable one and no relation filter (`{ workspace: { id } }`): the code looks
+ * rows up by it alone.
+ */
+function noteOrmFilters(u: FileUsage, t: TableInfo, q: QuerySite, sf: ts.SourceFile): void {
+  const adapter = adapterOf(q.library);
+  const eqs: { col: string; literals: string[] | undefined; keyed: boolean }[] = [];
+  for (const f of q.filters) {
+    if (f.op !== 'eq' && f.op !== 'in') continue;
+    const col = t.columns.has(f.column) ? f.column : [...t.columns.values()].find((c) => c.fieldName === f.column)?.name;
+    if (!col) continue;
+    const v = adapter.rules.filterValue(sf, f);
+    if (!v.isNull) eqs.push({ col, literals: v.literals, keyed: !v.literals?.length && !f.or && !f.jsonPath });
+  }
+  const keys = new Set(eqs.filter((e) => e.keyed).map((e) => e.col));
+  let alone = keys.size === 1 && !q.opaqueFilter && !q.filterHidden && !eqs.some((e) => !e.keyed && !e.literals?.length) ? [...keys][0] : undefined;
+  if (alone) {
+    const call = findNode(sf, q.range);
+    const rel = call && ts.isCallExpression(call) ? adapter.rules.relationFilters(call, t, () => false) : undefined;
+    if (rel && (rel.keyPath || rel.fkColumns.length || rel.fkFilters?.length)) alone = undefined;
+  }
+  for (const e of eqs) note(u, t, e.col, e.literals, e.col === alone && e.keyed);
 }
 
 const IDENTIFIER = /^"?([A-Za-z_][A-Za-z0-9_$]*)"?$/;
@@ -242,6 +268,7 @@ export class ProjectUsage {
       if (!acc) this.values.set(k, (acc = { literals: new Set(), others: 0 }));
       for (const l of v.literals) acc.literals.add(l);
       acc.others += v.others;
+      if (v.alone) acc.alone = (acc.alone ?? 0) + v.alone;
     }
   }
 
@@ -291,7 +318,7 @@ export class ProjectUsage {
    */
   digest(schema: SchemaModel): string {
     const names = new Set([...schema.tables.values()].map((t) => t.name.toLowerCase()));
-    const values = [...this.values].map(([k, v]) => [k, [...v.literals].sort(), v.others] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const values = [...this.values].map(([k, v]) => [k, [...v.literals].sort(), v.others, v.alone ?? 0] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
     return JSON.stringify({
       queries: this.queries > 0,
       writeTexts: this.writeTexts > 0,
@@ -308,7 +335,8 @@ export class ProjectUsage {
 
 /** A file's usage summary as JSON-safe data (the CLI's cache). */
 export interface FileUsageData {
-  values: [string, string[], number][];
+  /** Key, literals, others and (written since `alone` was kept) alone. */
+  values: ([string, string[], number] | [string, string[], number, number])[];
   writes: string[];
   inserts?: string[];
   queries: number;
@@ -320,7 +348,7 @@ export interface FileUsageData {
 
 export function fileUsageToData(u: FileUsage): FileUsageData {
   return {
-    values: [...u.values].map(([k, v]) => [k, [...v.literals], v.others]),
+    values: [...u.values].map(([k, v]) => (v.alone ? [k, [...v.literals], v.others, v.alone] : [k, [...v.literals], v.others])),
     writes: [...u.writes],
     inserts: [...u.inserts],
     queries: u.queries,
@@ -339,10 +367,11 @@ export function fileUsageFromData(d: unknown): FileUsage | undefined {
   const o = d as Partial<Record<keyof FileUsageData, unknown>>;
   if (!isStrings(o.writes) || !isStrings(o.mentions) || !isStrings(o.writeTexts) || typeof o.queries !== 'number' || !Number.isInteger(o.queries) || o.queries < 0) return undefined;
   if (!Array.isArray(o.values)) return undefined;
-  const values = new Map<string, { literals: Set<string>; others: number }>();
+  const values = new Map<string, { literals: Set<string>; others: number; alone?: number }>();
+  const count = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
   for (const e of o.values as unknown[]) {
-    if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || !isStrings(e[1]) || typeof e[2] !== 'number' || !Number.isInteger(e[2]) || e[2] < 0) return undefined;
-    values.set(e[0], { literals: new Set(e[1]), others: e[2] });
+    if (!Array.isArray(e) || (e.length !== 3 && e.length !== 4) || typeof e[0] !== 'string' || !isStrings(e[1]) || !count(e[2]) || (e.length === 4 && !count(e[3]))) return undefined;
+    values.set(e[0], { literals: new Set(e[1]), others: e[2], ...(e[3] ? { alone: e[3] as number } : {}) });
   }
   if (o.jsonParsed !== undefined && !isStrings(o.jsonParsed)) return undefined;
   if ((o.inserts !== undefined && !isStrings(o.inserts)) || (o.insertMentions !== undefined && !isStrings(o.insertMentions))) return undefined;

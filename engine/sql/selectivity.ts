@@ -46,6 +46,8 @@ export interface ColumnValueUse {
   literals: ReadonlySet<string>;
   /** Comparisons to anything else (a parameter, a column, an expression). */
   others: number;
+  /** ORM calls whose only equality filter compared with a non-constant value is this column: a lookup key of the code. */
+  alone?: number;
 }
 
 export interface SelectivityInput {
