@@ -17,7 +17,7 @@ import type { SchemaReader } from '../schema/events';
 import type { SchemaModel, SchemaProblem, TableInfo, NonPostgresFolder } from '../schema/types';
 import type { Binding, Chain, ChainStep, ColumnUse, Origin, QuerySite, SiteDraft, Value } from '../sources/query-sites';
 import type { Piece } from '../sources/sql-pieces';
-import type { Fix, SourceFile } from '../types';
+import type { Fix, Range, SourceFile } from '../types';
 import type { FilterValue } from './kit/filter-values';
 import type { MigrationTool } from '../migrations/types';
 
@@ -480,6 +480,11 @@ export interface AdapterRules {
    * equality filters of the call, written where the relation is.
    */
   relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters?: ColumnUse[] } | undefined;
+  /**
+   * The reads the library runs on other tables for the call, through relations (Prisma `include`, relation filters):
+   * each judged like a call of its own. Empty for a library that runs none the query-site model leaves out.
+   */
+  relatedReads(call: ts.CallExpression, table: TableInfo, schema: SchemaModel): RelatedRead[];
   /** What a filter of the site compares its column to (NULL, literals, a bounded range): selectivity and partial indexes. */
   filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue;
   /**
@@ -488,6 +493,36 @@ export interface AdapterRules {
    * without path keys.
    */
   jsonPath(key: string): { column: string; path: string[] } | undefined;
+}
+
+/** A read on another table that a call runs through a relation (AdapterRules.relatedReads). */
+export interface RelatedRead {
+  table: TableInfo;
+  /**
+   * `load`: rows loaded beside the call's own, by the relation's columns (`keys`);
+   * `filter`: a relation filter's subquery or join, selected by the filters written inside it.
+   */
+  via: 'load' | 'filter';
+  /**
+   * The relation's columns of `table`, compared with the keys of the rows already read (`"userId" IN (…)`): always for
+   * a load; for a relation filter's subquery, a way in when the call's own rows are reached first.
+   */
+  keys?: ColumnUse[];
+  /** For messages: `the load of \`orgMemberships\``, `the relation filter \`members: { some }\``. */
+  label: string;
+  /** Where the relation is written. */
+  range: Range;
+  filters: ColumnUse[];
+  /** A term of its filter the adapter could not read. */
+  opaqueFilter?: boolean;
+  orderBy: ColumnUse[];
+  /**
+   * A to-one relation filter through a foreign key the call's own table holds (`user: { email }` on a table with
+   * `userId`): those columns, which join the other table's rows to the call's (an equality from a reached table).
+   */
+  joinColumns?: ColumnUse[];
+  /** Written inside another relation's options: its joins are that relation's, not the call's. */
+  nested?: true;
 }
 
 /** One data library. `Id` is its registry key (engine/adapters/index.ts). */

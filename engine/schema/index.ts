@@ -414,6 +414,7 @@ function mergeModelTable(model: SchemaModel, t: TableInfo): void {
     return;
   }
   if (t.modelName) existing.modelName = t.modelName;
+  if (t.relations) existing.relations ??= t.relations;
   existing.modelDefinedAt = t.modelDefinedAt ?? t.definedAt;
   for (const c of t.columns.values()) {
     const sqlCol = existing.columns.get(c.name);

@@ -70,6 +70,23 @@ export interface ForeignKeyInfo {
   field?: string;
 }
 
+/**
+ * A relation field of a model (Prisma `members OrganizationMember[]`, `user User @relation(…)`): reading or filtering
+ * through it reads `table`, matching its `otherColumns` with `ownColumns` of this table (`OrganizationMember.userId`
+ * with `User.id`, in whichever table holds the foreign key). Implicit many-to-many relations (a hidden join table)
+ * are not recorded.
+ */
+export interface RelationInfo {
+  field: string;
+  /** The other table as stored, and its schema. */
+  table: string;
+  schema: string;
+  /** A list of rows of the other table (to-many). */
+  many: boolean;
+  ownColumns: string[];
+  otherColumns: string[];
+}
+
 export interface TableInfo {
   /** Unqualified name as PostgreSQL stores it (unquoted identifiers folded to lower case). */
   name: string;
@@ -102,6 +119,8 @@ export interface TableInfo {
   /** Where the table came from. */
   /** Where the table comes from: SQL, the configuration, or a library's model file (its id). */
   origin: 'sql' | 'config' | Library;
+  /** For models: their relation fields (RelationInfo). */
+  relations?: RelationInfo[];
   /** For Prisma models: the model name (the table name may differ through @@map). */
   modelName?: string;
   /** For Prisma models: the `model X { … }` block in schema.prisma, where an `@@index` fix goes. */

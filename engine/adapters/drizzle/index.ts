@@ -380,6 +380,7 @@ export const drizzle: Adapter<'drizzle'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    relatedReads: () => [],
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -401,6 +401,7 @@ export const knex: Adapter<'knex'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    relatedReads: () => [],
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -127,6 +127,7 @@ export const pg: Adapter<'pg'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    relatedReads: () => [],
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -251,6 +251,7 @@ export const postgres: Adapter<'postgres'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    relatedReads: () => [],
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

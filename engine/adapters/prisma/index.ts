@@ -32,6 +32,7 @@ import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
 import { nestedRowWrites } from './nested-writes';
 import { includeAsSelect, includedRelations } from './include';
+import { relatedReads } from './relation-reads';
 
 const READS = new Set([
   'findUnique',
@@ -653,6 +654,7 @@ export const prisma: Adapter<'prisma'> = {
     // findUnique requires a unique or id filter: always served by an index.
     uniqueLookup: (site) => site.operation.startsWith('findUnique'),
     relationFilters,
+    relatedReads,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -24,7 +24,7 @@
  * Comments (line, doc and block comments) are blanked before parsing so that offsets stay those
  * of the file; attributes may span lines inside `(...)` or `[...]`.
  */
-import type { ColumnInfo, ForeignKeyInfo, IndexInfo, NonPostgresFolder, SchemaProblem, TableInfo } from '../../schema/types';
+import type { ColumnInfo, ForeignKeyInfo, IndexInfo, NonPostgresFolder, RelationInfo, SchemaProblem, TableInfo } from '../../schema/types';
 import { LineIndex } from '../../text';
 import type { Range, SourceFile } from '../../types';
 
@@ -381,6 +381,39 @@ function addRelations(
   }
 }
 
+/** A relation's name: `@relation("name", …)` or `@relation(name: "name")`; '' when unnamed. */
+const relationName = (f: Field): string => stringArg(attr(f.attrs, 'relation')) ?? stringArg(attr(f.attrs, 'relation'), 'name') ?? '';
+
+/**
+ * The model's relation fields (TableInfo.relations), each with the columns that join it: the field's own
+ * `@relation(fields, references)`, else the opposite field of the other model (same relation name) that holds
+ * them. A relation neither side holds (implicit many-to-many) is left out.
+ */
+function addRelationFields(table: TableInfo, b: Block, byModel: Map<string, { table: TableInfo; columnOf: Map<string, string>; block: Block }>): void {
+  const own = byModel.get(b.name)!;
+  for (const f of b.fields) {
+    const target = byModel.get(f.type.replace(/\(.*$/, ''));
+    if (!target) continue;
+    const cols = (m: { columnOf: Map<string, string> }, names: string[] | undefined): string[] | undefined => {
+      const out = names?.map((n) => m.columnOf.get(n));
+      return out && out.length && out.every((c): c is string => !!c) ? out : undefined;
+    };
+    const rel = attr(f.attrs, 'relation');
+    let ownColumns = rel && cols(own, namedList(rel, 'fields'));
+    let otherColumns = rel && cols(target, namedList(rel, 'references'));
+    if (!ownColumns || !otherColumns) {
+      const name = relationName(f);
+      const back = target.block.fields.find((g) => g !== f && g.type.replace(/\(.*$/, '') === b.name && relationName(g) === name && attr(g.attrs, 'relation'));
+      const backRel = back && attr(back.attrs, 'relation');
+      otherColumns = backRel && cols(target, namedList(backRel, 'fields'));
+      ownColumns = backRel && cols(own, namedList(backRel, 'references'));
+    }
+    if (!ownColumns || !otherColumns || ownColumns.length !== otherColumns.length) continue;
+    const info: RelationInfo = { field: f.name, table: target.table.name, schema: target.table.schema, many: f.list, ownColumns, otherColumns };
+    (table.relations ??= []).push(info);
+  }
+}
+
 /** Parses Prisma schema files (all files of one schema together: models may refer across files). */
 export function prismaTables(all: { path: string; text: string }[]): { tables: TableInfo[]; problems: SchemaProblem[]; applied: string[]; enums: string[] } {
   const problems: SchemaProblem[] = [];
@@ -451,6 +484,7 @@ export function prismaTables(all: { path: string; text: string }[]): { tables: T
     if (!byModel.has(b.name)) byModel.set(b.name, { table, columnOf, block: b });
   }
   for (const { table, columnOf, block } of byModel.values()) addRelations(table, columnOf, block, byModel, problems);
+  for (const { table, block } of byModel.values()) addRelationFields(table, block, byModel);
   for (const p of problems) {
     if (p.line === undefined && p.range) {
       const f = files.find((x) => x.path === p.file);

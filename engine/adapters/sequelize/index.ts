@@ -341,6 +341,7 @@ export const sequelize: Adapter<'sequelize'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: (site: QuerySite) => site.operation === 'findByPk',
     relationFilters: none,
+    relatedReads: () => [],
     filterValue,
     jsonPath,
     loadedRelations: none,

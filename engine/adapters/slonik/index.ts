@@ -90,6 +90,7 @@ export const slonik: Adapter<'slonik'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
+    relatedReads: () => [],
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -482,6 +482,7 @@ export const typeorm: Adapter<'typeorm'> = {
     optionsArgIndex,
     uniqueLookup: never,
     relationFilters,
+    relatedReads: () => [],
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
