@@ -10,7 +10,8 @@ import ts = require('typescript');
 import type { ProjectServices } from './context';
 import { findNode } from './sources/call-graph';
 import { inPlaceResolver } from './sources/in-place';
-import { enclosingIterations, type FunctionRole } from './sources/iteration';
+import { enclosingIterations, type FunctionRole, type IterationScope } from './sources/iteration';
+import { fileProvenance, type FileProvenance } from './sources/provenance';
 import type { QuerySite } from './sources/query-sites';
 import { unresolvedCandidates } from './sources/unresolved';
 import type { Range } from './types';
@@ -29,7 +30,7 @@ export interface ListedQuery {
   operation: 'read' | 'write' | 'unknown';
   /** Whether the call sends a statement (false: it only builds one that runs elsewhere). */
   executes: boolean;
-  /** Inside a loop or per-element callback over a collection. */
+  /** Sends its statement once per element: it executes inside a loop or per-element callback over a collection. */
   perElement: boolean;
   /** That loop or iterating call. */
   loop?: Range;
@@ -55,15 +56,17 @@ export function listQueries(project: ProjectServices, path: string, sites: Query
   const sf = project.tsAst(path);
   if (!sf) return { queries: [], unresolved: [] };
   const inPlace = inPlaceResolver(project, path);
-  const queries = sites.map((s) => listed(sf, s, inPlace));
+  const prov = fileProvenance(project, path, sf.text, sf);
+  const queries = sites.map((s) => listed(sf, s, inPlace, prov));
   const known = new Set(sites.map((s) => s.range.start));
   const unresolved = unresolvedCandidates(project, path, sf).filter((u) => !known.has(u.range.start));
   return { queries, unresolved };
 }
 
-function listed(sf: ts.SourceFile, s: QuerySite, inPlace: FunctionRole): ListedQuery {
+function listed(sf: ts.SourceFile, s: QuerySite, inPlace: FunctionRole, prov: FileProvenance): ListedQuery {
   const node = findNode(sf, s.range);
-  const scope = node ? enclosingIterations(node, inPlace).find((x) => x.perElement) : undefined;
+  const inner = node ? enclosingIterations(node, inPlace).find((x) => x.perElement) : undefined;
+  const scope = inner && !(node && !s.executes && extendsOuterBuilder(prov, node, inner)) ? inner : undefined;
   const out: ListedQuery = {
     file: s.file,
     range: s.range,
@@ -78,4 +81,23 @@ function listed(sf: ts.SourceFile, s: QuerySite, inPlace: FunctionRole): ListedQ
   if (s.table) out.table = s.table;
   if (scope) out.loop = scope.range;
   return out;
+}
+
+/**
+ * A call that only builds, on a builder held in a variable declared outside the loop (`query = query.where(…)` or
+ * `query.orderBy(k)` in a loop over filters or sort keys): it extends the one statement, which runs once where it is
+ * awaited, not once per element. A builder made inside the loop (a page's `select … whereIn(ids)` run in that pass)
+ * still is per element.
+ */
+function extendsOuterBuilder(prov: FileProvenance, node: ts.Node, scope: IterationScope): boolean {
+  let e: ts.Node = node;
+  while (e.parent && (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent))) e = e.parent;
+  const p = e.parent;
+  const assigned = p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === e && ts.isIdentifier(p.left) ? p.left : undefined;
+  if (!assigned && !(p && ts.isExpressionStatement(p))) return false;
+  let root: ts.Node = node;
+  while (ts.isCallExpression(root) || ts.isPropertyAccessExpression(root) || ts.isParenthesizedExpression(root)) root = root.expression;
+  if (!ts.isIdentifier(root) || (assigned && assigned.text !== root.text)) return false;
+  const d = prov.declarationOf(root);
+  return !!d && ts.isVariableDeclaration(d) && (d.getStart() < scope.node.getStart() || d.getStart() >= scope.node.getEnd());
 }

@@ -254,6 +254,43 @@ describe('querylens queries', () => {
     assert.match(doc.unresolved[0].reason, /`this\.server` is a member of `FastifyReply` \(the function's declared `this`\).*a type of the package `fastify`/);
   });
 
+  it('a knex whose client is not PostgreSQL is no site; a builder reassigned in a loop only builds there (not per element)', async () => {
+    // Round 11's pezzo: `this.knex = knex({ client: clickhouseDialect })` (clickhouse.service.ts:43) on a field declared `Knex`,
+    // and `query = query.where(…)` in a for…of over the request's filters (reporting.service.ts:162).
+    const dir = project({
+      'src/store.ts': [
+        "import { knex, Knex } from 'knex';",
+        "import clickhouseDialect from '@acme/knex-clickhouse-dialect';",
+        'export class Store {',
+        '  public ch: Knex;',
+        '  public pg: Knex;',
+        '  init() {',
+        "    this.ch = knex({ client: clickhouseDialect as any });",
+        "    this.pg = knex({ client: 'pg' });",
+        '  }',
+        '  async search(filters: { field: string; value: string }[]) {',
+        "    await this.ch('reports').where('id', 1);",
+        "    await this.ch.raw('SELECT 1');",
+        "    let query = this.pg('reports').select('id');",
+        '    for (const f of filters) {',
+        '      query = query.where(f.field, f.value);',
+        '    }',
+        '    return await query;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const r = await ql(dir, ['queries', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { queries: { line: number; executes: boolean; perElement: boolean }[]; unresolved: unknown[] };
+    // Nothing on lines 11-12 (ClickHouse: no site, no unresolved candidate); line 15 builds inside the loop, line 17 runs once.
+    assert.ok(!doc.queries.some((q) => q.line === 11 || q.line === 12), JSON.stringify(doc.queries));
+    assert.deepEqual(doc.queries.filter((q) => q.line === 15).map((q) => [q.executes, q.perElement]), [[false, false]]);
+    assert.ok(doc.queries.every((q) => !q.perElement), JSON.stringify(doc.queries));
+    assert.deepEqual(doc.unresolved, []);
+  });
+
   it('a bad option is a usage error (exit 2)', async () => {
     const dir = project(FILES);
     const r = await ql(dir, ['queries', '--format', 'sarif']);

@@ -56,6 +56,11 @@ export interface AdapterProvenance {
   construct(name: string, origin: Origin): Value | undefined;
   /** A call of a package export: factories (`postgres()`, `knex()`, `drizzle()`, `createPool()`, `pgTable()`). */
   callExport(name: string, call: ts.CallExpression, origin: Origin): Value | undefined;
+  /**
+   * Whether a call of a package export makes a client of a database other than PostgreSQL (`knex({ client: 'mysql2' })`,
+   * a dialect imported from a package): a field declared with the library's client type but set to it holds none.
+   */
+  otherDatabase(name: string, call: ts.CallExpression): boolean;
   /** The instance a declared type stands for (`PoolClient`, `Repository<User>`). */
   typeInstance(name: string, typeArgs: readonly ts.TypeNode[] | undefined, origin: Origin): Value | undefined;
   /** A method call on a known instance that returns another known value (`ds.getRepository(User)`). */

@@ -186,7 +186,9 @@ export abstract class ProvTypes extends ProvBase {
       if (ts.isClassDeclaration(n)) {
         for (const m of n.members) {
           if (!m.name || propName(m.name) !== name || (ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))) continue;
-          // A getter's declared type is the member's (`get modService(): ModServiceCreator`).
+          // A getter's declared type is the member's (`get modService(): ModServiceCreator`); a field only ever set to
+          // another database's client (`knex: Knex` set to a ClickHouse knex) holds no client of ours.
+          if (ts.isPropertyDeclaration(m) && m.type && r.prov.otherDatabaseField(m, c)) return undefined;
           if ((ts.isPropertyDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.type) return { prov: r.prov, node: m.type };
           if (ts.isMethodDeclaration(m)) return { prov: r.prov, node: m };
         }

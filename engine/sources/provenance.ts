@@ -39,7 +39,7 @@ import { handedFactory } from './factory-results';
 import { subclassesMember, type SubclassHost } from './subclass-members';
 import { declaredThisType } from './module-augmentations';
 import { handedImplementation, registrationOf } from './service-registry';
-import { MAX_DEPTH, adapterOfValue, type Ctx, nodeOrigin, staticThisClass, isFunctionLike, isBlockScope, lasting, pathKeyOf, firstReturn, assignsThis, propName, moduleSpecOf, untypedMember } from './provenance-kit';
+import { MAX_DEPTH, adapterOfValue, type Ctx, newCtx, nodeOrigin, staticThisClass, isFunctionLike, isBlockScope, lasting, pathKeyOf, firstReturn, assignsThis, propName, moduleSpecOf, untypedMember } from './provenance-kit';
 import { ProvModules } from './provenance-modules';
 
 export type { Binding, Library, Value } from './query-sites';
@@ -67,6 +67,8 @@ export interface FileProvenance {
   declaredType(e: ts.Expression): { file: string; type: ts.TypeNode } | undefined;
   /** Member `name` of a declared type (a property's type node or a method's signature), following aliases, imports and `extends`. */
   typeMemberOf(file: string, type: ts.TypeNode, name: string): { file: string; node: ts.Node } | undefined;
+  /** Whether `x.name` (`this.knex`, `this.clickHouseService.knex`) is a class field only ever set to another database's client. */
+  otherDatabaseMember(e: ts.PropertyAccessExpression): boolean;
 }
 
 /** A declaration in some project file. */
@@ -739,9 +741,57 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
     if (inj) return inj;
     if (m.type) {
       const v = this.typeValue(m.type, c);
-      if (v) return v;
+      if (v) return v.kind === 'instance' && this.setToOtherDatabase(m, v.binding.library, c) ? undefined : v;
     }
     return m.initializer ? this.valueOf(m.initializer, c) : undefined;
+  }
+
+  otherDatabaseMember(e: ts.PropertyAccessExpression): boolean {
+    try {
+      const c = newCtx();
+      const obj = skipOuter(e.expression);
+      let cls: { prov: FileProv; node: ts.Node } | undefined;
+      if (obj.kind === ts.SyntaxKind.ThisKeyword) {
+        const k = ts.findAncestor(e, ts.isClassLike);
+        cls = k ? { prov: this, node: k } : undefined;
+      } else {
+        const t = this.declaredTypeOf(obj, c);
+        cls = t ? t.prov.resolveTypeNode(t.type, c) : undefined;
+      }
+      const field = cls && ts.isClassLike(cls.node) ? cls.node.members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && !!m.name && propName(m.name) === e.name.text) : undefined;
+      return !!field && !!cls && cls.prov.otherDatabaseField(field, c);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A field declared with a client type (`knex: Knex`) whose class only ever sets it to another database's client. */
+  otherDatabaseField(m: ts.PropertyDeclaration, c: Ctx): boolean {
+    const v = m.type ? this.typeValue(m.type, c) : undefined;
+    return v?.kind === 'instance' && this.setToOtherDatabase(m, v.binding.library, c);
+  }
+
+  /**
+   * Whether a field declared with a client type is only ever set to another database's client: `knex: Knex` set by
+   * `this.knex = knex({ client: clickhouseDialect })` (pezzo's ClickHouse service) holds no PostgreSQL client.
+   */
+  protected setToOtherDatabase(m: ts.PropertyDeclaration, library: Library, c: Ctx): boolean {
+    const name = m.name && propName(m.name);
+    if (!name || !ts.isClassLike(m.parent)) return false;
+    const values: ts.Expression[] = m.initializer ? [m.initializer] : [];
+    const visit = (n: ts.Node): void => {
+      if (assignsThis(n, name)) values.push(n.right);
+      ts.forEachChild(n, visit);
+    };
+    for (const x of m.parent.members) if ((ts.isMethodDeclaration(x) || ts.isConstructorDeclaration(x)) && x.body) visit(x.body);
+    return (
+      values.length > 0 &&
+      values.every((e) => {
+        const call = skipOuter(e);
+        const fn = ts.isCallExpression(call) ? this.valueOf(skipOuter(call.expression), c) : undefined;
+        return fn?.kind === 'pkg' && fn.library === library && ts.isCallExpression(call) && adapters[library].provenance.otherDatabase(fn.name, call);
+      })
+    );
   }
 
   protected assignedInConstructor(body: ts.Block, name: string, c: Ctx): Value | undefined {

@@ -60,7 +60,7 @@ export function unresolvedCandidates(project: ProjectServices, path: string, sf:
         if (CANDIDATE_METHODS.has(method) || sqlArg || namesModel(project, path, method, skipOuter(callee.expression))) {
           const recv = skipOuter(callee.expression);
           // A method of a project object (a repository a context hands out): the call graph follows it.
-          if (!prov.resolve(recv) && prov.value(callee)?.kind !== 'function') {
+          if (!prov.resolve(recv) && prov.value(callee)?.kind !== 'function' && !onOtherDatabase(prov, recv)) {
             const range = { start: n.getStart(sf), end: n.getEnd() };
             out.push({ file: path, range, method, reason: explain(project, path, prov, recv) });
           }
@@ -104,6 +104,16 @@ function namesModel(project: ProjectServices, path: string, method: string, memb
   // The member is the model's own name (Prisma's delegate `file` of model File), not a table name that happens to match.
   const name = member.name.text.toLowerCase();
   return libs.some((a) => a.orm.entityTable(schema, member.name.text)?.table?.modelName?.toLowerCase() === name);
+}
+
+/** Whether a chain starts from a class field only ever set to another database's client (`this.knex.raw(…)` on a ClickHouse knex). */
+function onOtherDatabase(prov: FileProvenance, e: ts.Expression): boolean {
+  for (let x = skipOuter(e), i = 0; i < 30; i++) {
+    if (ts.isPropertyAccessExpression(x) && prov.otherDatabaseMember(x)) return true;
+    if (ts.isCallExpression(x) || ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipOuter(x.expression);
+    else return false;
+  }
+  return false;
 }
 
 /** The query-builder binding a chain starts from (`db.selectFrom('t')` in `db.selectFrom('t').where(…)`), if any. */

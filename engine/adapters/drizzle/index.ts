@@ -298,6 +298,7 @@ export const drizzle: Adapter<'drizzle'> = {
       if (/^(pg|mysql|sqlite)(Table|View|MaterializedView)$/.test(n) || n === 'table') return bind('drizzle', 'table', origin, stringArg(call.arguments[0]));
       return undefined;
     },
+    otherDatabase: never,
     typeInstance: (name, _args, origin) => (/Database$|Transaction$/.test(lastName(name)) ? bind('drizzle', 'client', origin) : undefined),
     method: (b, method, _call, origin) =>
       b.role === 'client' && ['select', 'selectDistinct', 'selectDistinctOn', 'insert', 'update', 'delete'].includes(method) ? bind('drizzle', 'query-builder', origin) : undefined,

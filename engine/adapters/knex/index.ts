@@ -182,20 +182,44 @@ function interpret({ steps, binding, outer, runs }: ChainQuery): SiteDraft | und
   };
 }
 
-/** Knex `client` values of databases other than PostgreSQL (knexfile docs: sqlite3, better-sqlite3, mysql, mysql2, oracledb, tedious/mssql). */
-const OTHER_CLIENTS = /^(sqlite3?|better-sqlite3|mysql2?|mariadb|oracledb|oracle|mssql|tedious)$/i;
+/** Knex `client` values of PostgreSQL's dialect (knex's aliases for it); any other name is another database's (mysql2, sqlite3, mssql …). */
+const PG_CLIENTS = /^(pg|postgres|postgresql|pgnative|pg-native)$/i;
 
-/** Whether a `knex({ client: '…' })` call names a client of another database as a literal. */
+/** A package a dialect class for PostgreSQL could come from (`knex/lib/dialects/postgres`). */
+const PG_PACKAGE = /(^|[/@-])(pg|postgres(ql)?)([/-]|$)/i;
+
+/**
+ * Whether a `knex({ client })` call names another database's client: a string other than PostgreSQL's aliases, or a
+ * dialect class imported from a package that is not PostgreSQL's (pezzo's `knex({ client: clickhouseDialect })`). A
+ * client read from configuration (an environment variable) or a local class is not known: PostgreSQL, as before.
+ */
 function otherDatabaseClient(call: ts.CallExpression): boolean {
   const cfg = call.arguments[0] && skipOuter(call.arguments[0]);
   if (!cfg || !ts.isObjectLiteralExpression(cfg)) return false;
   for (const p of cfg.properties) {
     if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || p.name.text !== 'client') continue;
-    const v = skipOuter(p.initializer);
-    return (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) && OTHER_CLIENTS.test(v.text);
+    let v = skipOuter(p.initializer);
+    while (ts.isAsExpression(v) || ts.isSatisfiesExpression(v) || ts.isTypeAssertionExpression(v)) v = skipOuter(v.expression);
+    if (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) return !PG_CLIENTS.test(v.text);
+    const spec = ts.isIdentifier(v) ? importedFrom(v) : undefined;
+    return spec !== undefined && !spec.startsWith('.') && !PG_PACKAGE.test(spec);
   }
   return false;
 }
+
+/** The module an identifier is imported from by its file's own import declarations (default or named), if any. */
+function importedFrom(id: ts.Identifier): string | undefined {
+  for (const st of id.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !st.importClause) continue;
+    const c = st.importClause;
+    const b = c.namedBindings;
+    if (c.name?.text === id.text || (b && ts.isNamedImports(b) && b.elements.some((e) => e.name.text === id.text))) return st.moduleSpecifier.text;
+  }
+  return undefined;
+}
+
+/** `knex(…)`, `Knex(…)`, the default or namespace export called. */
+const isFactory = (name: string): boolean => ['knex', 'Knex', '*', 'default'].includes(lastName(name));
 
 /** Knex `?` (value) and `??` (identifier) bindings → `$n`; `\?` is a literal question mark. Named `:x`/`:x:` with an object. */
 function placeholders(pieces: Piece[], bindings: ts.Expression | undefined, paramTexts: string[], kit: BindKit): Piece[] {
@@ -322,12 +346,9 @@ export const knex: Adapter<'knex'> = {
   provenance: {
     exportBinding: none,
     construct: none,
-    callExport: (name, call, origin) => {
-      const n = lastName(name);
-      if (!(n === 'knex' || n === 'Knex' || n === '*' || n === 'default')) return undefined;
-      // `knex({ client: 'better-sqlite3' })`: another database's client; its queries are not PostgreSQL's to judge.
-      return otherDatabaseClient(call) ? undefined : bind('knex', 'client', origin);
-    },
+    // `knex({ client: 'better-sqlite3' })`: another database's client; its queries are not PostgreSQL's to judge.
+    callExport: (name, call, origin) => (isFactory(name) && !otherDatabaseClient(call) ? bind('knex', 'client', origin) : undefined),
+    otherDatabase: (name, call) => isFactory(name) && otherDatabaseClient(call),
     typeInstance: (name, _args, origin) => {
       const n = lastName(name);
       if (n === 'Knex' || n === 'Transaction' || name === 'Knex.Transaction' || n === '*') return bind('knex', 'client', origin);

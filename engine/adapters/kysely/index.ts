@@ -287,6 +287,7 @@ export const kysely: Adapter<'kysely'> = {
     exportBinding: (name, origin) => (lastName(name) === 'sql' ? exportBound('kysely', 'sql-tag', origin) : undefined),
     construct: (name, origin) => (lastName(name) === 'Kysely' ? bind('kysely', 'client', origin) : undefined),
     callExport: none,
+    otherDatabase: never,
     typeInstance: (name, _args, origin) => {
       const n = lastName(name);
       return n === 'Kysely' || n === 'Transaction' ? bind('kysely', 'client', origin) : undefined;

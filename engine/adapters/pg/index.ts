@@ -79,6 +79,7 @@ export const pg: Adapter<'pg'> = {
       return n === 'Pool' || n === 'Client' ? bind('pg', 'client', origin) : undefined;
     },
     callExport: none,
+    otherDatabase: never,
     typeInstance: (name, _args, origin) => (CLIENT_TYPES.has(lastName(name)) ? bind('pg', 'client', origin) : undefined),
     method: (b, method, _call, origin) => (b.role === 'client' && method === 'connect' ? bind('pg', 'client', origin) : undefined),
     callInstance: none,

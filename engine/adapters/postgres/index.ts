@@ -195,6 +195,7 @@ export const postgres: Adapter<'postgres'> = {
       const n = lastName(name);
       return n === 'postgres' || n === '*' || n === 'default' ? bind('postgres', 'sql-tag', origin) : undefined;
     },
+    otherDatabase: never,
     typeInstance: (name, _args, origin) => (['Sql', 'TransactionSql', 'ReservedSql'].includes(lastName(name)) ? bind('postgres', 'sql-tag', origin) : undefined),
     method: (b, method, _call, origin) => (b.role === 'sql-tag' && method === 'reserve' ? bind('postgres', 'sql-tag', origin) : undefined),
     callInstance: none,

@@ -545,6 +545,7 @@ export const prisma: Adapter<'prisma'> = {
     exportBinding: (name, origin) => (name === 'Prisma.sql' || name === 'sql' ? exportBound('prisma', 'sql-tag', origin) : undefined),
     construct: (name, origin) => (lastName(name) === 'PrismaClient' ? bind('prisma', 'client', origin) : undefined),
     callExport: none,
+    otherDatabase: never,
     typeInstance: (name, _args, origin) => {
       const n = lastName(name);
       const client = n === 'PrismaClient' || name === 'Prisma.TransactionClient' || n === 'TransactionClient' || n === 'PrismaService';

@@ -266,6 +266,7 @@ export const sequelize: Adapter<'sequelize'> = {
     exportBinding: (name, origin) => (lastName(name) === 'Op' ? exportBound('sequelize', 'operator', origin) : undefined),
     construct: (name, origin) => (lastName(name) === 'Sequelize' ? bind('sequelize', 'client', origin) : undefined),
     callExport: none,
+    otherDatabase: never,
     typeInstance: (name, typeArgs, origin) => {
       const n = lastName(name);
       if (n === 'Sequelize') return bind('sequelize', 'client', origin);

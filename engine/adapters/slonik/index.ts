@@ -34,6 +34,7 @@ export const slonik: Adapter<'slonik'> = {
       if (n === 'createSqlTag') return bind('slonik', 'sql-tag', origin);
       return undefined;
     },
+    otherDatabase: never,
     typeInstance: (name, _args, origin) => (CLIENT_TYPES.has(lastName(name)) ? bind('slonik', 'client', origin) : undefined),
     method: none,
     callInstance: none,

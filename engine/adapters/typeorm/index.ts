@@ -389,6 +389,7 @@ export const typeorm: Adapter<'typeorm'> = {
       if (n === 'getRepository' || n === 'getTreeRepository' || n === 'getCustomRepository') return bind('typeorm', 'repository', origin, entityClassArg(call.arguments[0]));
       return undefined;
     },
+    otherDatabase: never,
     typeInstance: (name, typeArgs, origin) => {
       const n = lastName(name);
       const argName = typeArgName(typeArgs);
