@@ -22,72 +22,64 @@ function knexName(table: string, columns: readonly string[], type: 'index' | 'un
   return `${table.replace(/\.|-/g, '_')}_${columns.join('_')}_${type}`.toLowerCase();
 }
 
+/** Column builders whose PostgreSQL type does not depend on their arguments. */
+const FIXED_TYPES: Record<string, string> = {
+  increments: 'serial',
+  bigIncrements: 'bigserial',
+  integer: 'int4',
+  mediumint: 'int4',
+  bigInteger: 'int8',
+  bigint: 'int8',
+  smallint: 'int2',
+  tinyint: 'int2',
+  text: 'text',
+  mediumtext: 'text',
+  longtext: 'text',
+  boolean: 'bool',
+  date: 'date',
+  time: 'time',
+  float: 'real',
+  double: 'float8',
+  decimal: 'numeric',
+  json: 'json',
+  jsonb: 'jsonb',
+  uuid: 'uuid',
+  binary: 'bytea',
+  geometry: 'geometry',
+  geography: 'geography',
+  point: 'point',
+};
+
+type TypeOf = (args: readonly ts.Expression[], values: Values) => string;
+
+const varchar: TypeOf = (args, values) => `varchar(${(args[1] ? values.string(args[1]) : undefined) ?? '255'})`;
+const timestamp: TypeOf = (args, values) => {
+  const o = values.object(args[1]);
+  const tz = o ? values.boolean(prop(o, 'useTz', values)) : undefined;
+  return tz === false ? 'timestamp' : 'timestamptz';
+};
+const enumType: TypeOf = (args, values) => {
+  const o = values.object(args[2]);
+  if (o && values.boolean(prop(o, 'useNative', values))) return values.string(prop(o, 'enumName', values)) ?? 'text';
+  return 'text';
+};
+
+/** Column builders whose type is read from their arguments. */
+const ARG_TYPES: Record<string, TypeOf> = {
+  string: varchar,
+  varchar,
+  datetime: timestamp,
+  dateTime: timestamp,
+  timestamp,
+  enu: enumType,
+  enum: enumType,
+  specificType: (args, values) => (args[1] ? values.string(args[1]) : undefined) ?? 'unknown',
+};
+
 /** Column builder → PostgreSQL type; undefined for a builder method that makes no column. */
 function columnType(method: string, args: readonly ts.Expression[], values: Values): string | undefined {
-  const arg = (i: number) => (args[i] ? values.string(args[i]) : undefined);
-  switch (method) {
-    case 'increments':
-      return 'serial';
-    case 'bigIncrements':
-      return 'bigserial';
-    case 'integer':
-    case 'mediumint':
-      return 'int4';
-    case 'bigInteger':
-    case 'bigint':
-      return 'int8';
-    case 'smallint':
-    case 'tinyint':
-      return 'int2';
-    case 'string':
-    case 'varchar':
-      return `varchar(${arg(1) ?? '255'})`;
-    case 'text':
-    case 'mediumtext':
-    case 'longtext':
-      return 'text';
-    case 'boolean':
-      return 'bool';
-    case 'date':
-      return 'date';
-    case 'datetime':
-    case 'dateTime':
-    case 'timestamp': {
-      const o = values.object(args[1]);
-      const tz = o ? values.boolean(prop(o, 'useTz', values)) : undefined;
-      return tz === false ? 'timestamp' : 'timestamptz';
-    }
-    case 'time':
-      return 'time';
-    case 'float':
-      return 'real';
-    case 'double':
-      return 'float8';
-    case 'decimal':
-      return 'numeric';
-    case 'json':
-      return 'json';
-    case 'jsonb':
-      return 'jsonb';
-    case 'uuid':
-      return 'uuid';
-    case 'binary':
-      return 'bytea';
-    case 'enu':
-    case 'enum': {
-      const o = values.object(args[2]);
-      if (o && values.boolean(prop(o, 'useNative', values))) return values.string(prop(o, 'enumName', values)) ?? 'text';
-      return 'text';
-    }
-    case 'specificType':
-      return arg(1) ?? 'unknown';
-    case 'geometry':
-    case 'geography':
-    case 'point':
-      return method;
-    default:
-      return undefined;
-  }
+  if (Object.hasOwn(FIXED_TYPES, method)) return FIXED_TYPES[method];
+  return Object.hasOwn(ARG_TYPES, method) ? ARG_TYPES[method](args, values) : undefined;
 }
 
 interface TableState {
@@ -124,94 +116,104 @@ function predicate(e: ts.Expression | undefined, values: Values): string | undef
   return parts.length ? parts.join(' AND ') : undefined;
 }
 
+/** `t.timestamps(useTimestamps?, defaultToNow?, camelCase?)`: created_at and updated_at. */
+function timestamps(st: TableState, args: readonly ts.Expression[], at: { start: number; end: number }, values: Values): void {
+  const camel = args[2] ? values.boolean(args[2]) === true : false;
+  const o = values.object(args[0]);
+  const useTz = o ? values.boolean(prop(o, 'useTimestamps', values)) !== false : true;
+  const type = useTz ? 'timestamptz' : 'timestamp';
+  const notNull = args[1] ? values.boolean(args[1]) === true : false;
+  for (const n of camel ? ['createdAt', 'updatedAt'] : ['created_at', 'updated_at']) addColumn(st, { name: n, type, notNull }, at);
+}
+
+/** One column as its modifiers describe it. */
+interface ColumnDraft {
+  st: TableState;
+  col: ColumnSpec;
+  at: { start: number; end: number };
+  /** Keys and indexes a modifier makes come after the column (in an alterTable, after its ADD COLUMN). */
+  later: SchemaEvent[];
+  alter: boolean;
+  refTable?: string;
+  refColumn?: string;
+  fkName?: string;
+}
+
+type Modifier = (d: ColumnDraft, a: ts.Expression[], values: Values) => void;
+
+const withKeyName: Modifier = (d, a, values) => {
+  d.fkName = a[0] ? values.string(a[0]) : undefined;
+};
+
+/** Column modifiers (`.notNullable()`, `.unique()`, `.references('users.id')` …) by name; others change nothing we read. */
+const MODIFIERS: Record<string, Modifier> = {
+  notNullable: (d) => {
+    d.col.notNull = true;
+  },
+  nullable: (d) => {
+    d.col.notNull = false;
+  },
+  primary: (d, a, values) => {
+    const n = a[0] ? (values.string(a[0]) ?? values.string(prop(values.object(a[0]), 'constraintName', values))) : undefined;
+    d.col.primaryKey = n ?? true;
+    d.col.notNull = true;
+  },
+  unique: (d, a, values) => {
+    const n = a[0] ? (values.string(a[0]) ?? values.string(prop(values.object(a[0]), 'indexName', values))) : undefined;
+    d.later.push({ op: 'addUnique', at: d.at, table: d.st.table, columns: [d.col.name], name: n ?? knexName(d.st.table.name, [d.col.name], 'unique') });
+  },
+  index: (d, a, values) => {
+    const n = a[0] ? values.string(a[0]) : undefined;
+    const method = a[1] ? (values.string(a[1]) ?? values.string(prop(values.object(a[1]), 'indexType', values))) : undefined;
+    d.later.push({ op: 'addIndex', at: d.at, table: d.st.table, index: { name: n ?? knexName(d.st.table.name, [d.col.name], 'index'), keys: [d.col.name], method } });
+  },
+  references: (d, a, values) => {
+    const r = a[0] ? values.string(a[0]) : undefined;
+    if (r?.includes('.')) {
+      d.refTable = r.slice(0, r.lastIndexOf('.'));
+      d.refColumn = r.slice(r.lastIndexOf('.') + 1);
+    } else d.refColumn = r;
+  },
+  inTable: (d, a, values) => {
+    d.refTable = a[0] ? values.string(a[0]) : undefined;
+  },
+  withKeyName,
+  foreignKeyName: withKeyName,
+  alter: (d) => {
+    d.alter = true;
+  },
+};
+
 /** One column builder chain inside a table callback: `t.string('email').notNullable().unique()`. */
 function columnStatement(st: TableState, first: ChainStep, rest: ChainStep[], at: { start: number; end: number }, values: Values): boolean {
   const args = first.args ? [...first.args] : [];
   if (first.name === 'timestamps') {
-    const camel = args[2] ? values.boolean(args[2]) === true : false;
-    const o = values.object(args[0]);
-    const useTz = o ? values.boolean(prop(o, 'useTimestamps', values)) !== false : true;
-    const type = useTz ? 'timestamptz' : 'timestamp';
-    const notNull = args[1] ? values.boolean(args[1]) === true : false;
-    for (const n of camel ? ['createdAt', 'updatedAt'] : ['created_at', 'updated_at']) addColumn(st, { name: n, type, notNull }, at);
+    timestamps(st, args, at, values);
     return true;
   }
   const type = columnType(first.name, args, values);
   if (!type) return false;
-  const name = args[0] ? values.string(args[0]) : first.name === 'increments' || first.name === 'bigIncrements' ? 'id' : undefined;
+  const serial = first.name === 'increments' || first.name === 'bigIncrements';
+  const name = args[0] ? values.string(args[0]) : serial ? 'id' : undefined;
   if (!name) {
     st.after.push({ op: 'problem', at, message: `Knex column of ${st.table.name} not read: its name is computed at run time` });
     return true;
   }
-  const col: ColumnSpec = { name, type };
-  const table = st.table.name;
-  // Keys and indexes a modifier makes come after the column (in an alterTable, after its ADD COLUMN).
-  const later: SchemaEvent[] = [];
-  let alter = false;
-  let refTable: string | undefined;
-  let refColumn: string | undefined;
-  let fkName: string | undefined;
+  const d: ColumnDraft = { st, col: { name, type }, at, later: [], alter: false };
   // Knex's increments() is a primary key unless { primaryKey: false }.
-  if (first.name === 'increments' || first.name === 'bigIncrements') {
+  if (serial) {
     const o = values.object(args[1]);
-    if (!o || values.boolean(prop(o, 'primaryKey', values)) !== false) col.primaryKey = true;
-    col.notNull = true;
+    if (!o || values.boolean(prop(o, 'primaryKey', values)) !== false) d.col.primaryKey = true;
+    d.col.notNull = true;
   }
-  for (const m of rest) {
-    const a = m.args ? [...m.args] : [];
-    switch (m.name) {
-      case 'notNullable':
-        col.notNull = true;
-        break;
-      case 'nullable':
-        col.notNull = false;
-        break;
-      case 'primary': {
-        const n = a[0] ? (values.string(a[0]) ?? values.string(prop(values.object(a[0]), 'constraintName', values))) : undefined;
-        col.primaryKey = n ?? true;
-        col.notNull = true;
-        break;
-      }
-      case 'unique': {
-        const n = a[0] ? (values.string(a[0]) ?? values.string(prop(values.object(a[0]), 'indexName', values))) : undefined;
-        later.push({ op: 'addUnique', at, table: st.table, columns: [name], name: n ?? knexName(table, [name], 'unique') });
-        break;
-      }
-      case 'index': {
-        const n = a[0] ? values.string(a[0]) : undefined;
-        const method = a[1] ? (values.string(a[1]) ?? values.string(prop(values.object(a[1]), 'indexType', values))) : undefined;
-        later.push({ op: 'addIndex', at, table: st.table, index: { name: n ?? knexName(table, [name], 'index'), keys: [name], method } });
-        break;
-      }
-      case 'references': {
-        const r = a[0] ? values.string(a[0]) : undefined;
-        if (r?.includes('.')) {
-          refTable = r.slice(0, r.lastIndexOf('.'));
-          refColumn = r.slice(r.lastIndexOf('.') + 1);
-        } else refColumn = r;
-        break;
-      }
-      case 'inTable':
-        refTable = a[0] ? values.string(a[0]) : undefined;
-        break;
-      case 'withKeyName':
-      case 'foreignKeyName':
-        fkName = a[0] ? values.string(a[0]) : undefined;
-        break;
-      case 'alter':
-        alter = true;
-        break;
-      default:
-        break;
-    }
-  }
-  if (alter && !st.create) {
-    st.after.push({ op: 'alterColumn', at, table: st.table, column: name, type, notNull: col.notNull ?? false }, ...later);
+  for (const m of rest) if (Object.hasOwn(MODIFIERS, m.name)) MODIFIERS[m.name](d, m.args ? [...m.args] : [], values);
+  if (d.alter && !st.create) {
+    st.after.push({ op: 'alterColumn', at, table: st.table, column: name, type, notNull: d.col.notNull ?? false }, ...d.later);
     return true;
   }
-  addColumn(st, col, at);
-  st.after.push(...later);
-  if (refTable && refColumn) st.after.push({ op: 'addForeignKey', at, table: st.table, fk: { name: fkName ?? knexName(table, [name], 'foreign'), columns: [name], ref: { table: tableName(refTable), columns: [refColumn] } } });
+  addColumn(st, d.col, at);
+  st.after.push(...d.later);
+  if (d.refTable && d.refColumn) st.after.push({ op: 'addForeignKey', at, table: st.table, fk: { name: d.fkName ?? knexName(st.table.name, [name], 'foreign'), columns: [name], ref: { table: tableName(d.refTable), columns: [d.refColumn] } } });
   return true;
 }
 
