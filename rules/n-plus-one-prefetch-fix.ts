@@ -59,26 +59,55 @@ function bindingNames(name: ts.BindingName, out: Set<string>): boolean {
 }
 
 /**
+ * The counter of `for (let i = 0; i < xs.length; i++)` when it runs over every index of `xs` once: also with the
+ * length held in a name of the header (`for (let i = 0, L = xs.length; i !== L; ++i)`), `!==` for `<`, and `i += 1`;
+ * neither the counter nor that name assigned in the body.
+ */
+function indexCounter(loop: ts.ForStatement, coll: string): string | undefined {
+  const init = loop.initializer;
+  if (!init || !ts.isVariableDeclarationList(init) || !init.declarations.length || init.declarations.length > 2) return undefined;
+  const [d, len] = init.declarations;
+  if (!ts.isIdentifier(d.name) || d.initializer?.getText() !== '0') return undefined;
+  const i = d.name.text;
+  const lenName = len && ts.isIdentifier(len.name) && len.initializer?.getText() === `${coll}.length` ? len.name.text : undefined;
+  if (len && !lenName) return undefined;
+  const cond = loop.condition;
+  const bound = (e: ts.Expression): boolean => e.getText() === `${coll}.length` || (!!lenName && e.getText() === lenName);
+  if (!cond || !ts.isBinaryExpression(cond) || !/^(<|!==|!=)$/.test(cond.operatorToken.getText()) || cond.left.getText() !== i || !bound(cond.right)) return undefined;
+  const inc = loop.incrementor?.getText().replace(/\s+/g, '');
+  if (inc !== `${i}++` && inc !== `++${i}` && inc !== `${i}+=1`) return undefined;
+  const assigned = assignedNames(loop.statement);
+  if (assigned.has(i) || (lenName && assigned.has(lenName))) return undefined;
+  return i;
+}
+
+/**
  * `for (let i = 0; i < xs.length; i++) { const x = xs[i]; … }`: the element `x` (the loop's first statement),
  * when the counter runs over every index once.
  */
 function indexedElement(loop: ts.ForStatement, coll: string): ts.BindingName | undefined {
-  const init = loop.initializer;
-  if (!init || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return undefined;
-  const d = init.declarations[0];
-  if (!ts.isIdentifier(d.name) || d.initializer?.getText() !== '0') return undefined;
-  const i = d.name.text;
-  const cond = loop.condition;
-  if (!cond || !ts.isBinaryExpression(cond) || cond.operatorToken.kind !== ts.SyntaxKind.LessThanToken || cond.left.getText() !== i || cond.right.getText() !== `${coll}.length`) return undefined;
-  const inc = loop.incrementor?.getText().replace(/\s+/g, '');
-  if (inc !== `${i}++` && inc !== `++${i}` && inc !== `${i}+=1`) return undefined;
-  if (assignedNames(loop.statement).has(i)) return undefined;
+  const i = indexCounter(loop, coll);
+  if (!i) return undefined;
   const first = ts.isBlock(loop.statement) ? loop.statement.statements[0] : undefined;
   if (!first || !ts.isVariableStatement(first) || !(first.declarationList.flags & ts.NodeFlags.Const) || first.declarationList.declarations.length !== 1) return undefined;
   const x = first.declarationList.declarations[0];
   const v = x.initializer && unparen(x.initializer);
   if (!v || !ts.isElementAccessExpression(v) || v.expression.getText() !== coll || v.argumentExpression.getText() !== i) return undefined;
   return x.name;
+}
+
+/**
+ * The element of an indexed `for` that the body reads as `xs[i]` where the query reads it (zipline's
+ * `findFirst({ where: { id: byUser[i].userId } })`): the one `xs[i]` the query reads, every read of the counter
+ * there being that one; the key widens from it as from a name, and is mapped over `xs` with a parameter of its own.
+ */
+function indexedKeyUse(scope: IterationScope, node: ts.Node, coll: string): ts.ElementAccessExpression | undefined {
+  if (scope.kind !== 'for' || !ts.isForStatement(scope.node)) return undefined;
+  const i = indexCounter(scope.node, coll);
+  if (!i) return undefined;
+  const reads = namesRead(node).filter((n) => n.text === i);
+  const uses = reads.map((n) => n.parent).filter((p): p is ts.ElementAccessExpression => ts.isElementAccessExpression(p) && p.argumentExpression.getText() === i && p.expression.getText() === coll);
+  return reads.length === 1 && uses.length === 1 ? uses[0] : undefined;
 }
 
 /**
@@ -154,7 +183,7 @@ export function pureExpression(e: ts.Expression): boolean {
 }
 
 /** The key: the use widened over property reads and pure calls (`el.email.toLowerCase()`, `Number(el.id)`). */
-export function keyOf(use: ts.Identifier): ts.Expression | undefined {
+export function keyOf(use: ts.Identifier | ts.ElementAccessExpression): ts.Expression | undefined {
   if (ts.isShorthandPropertyAssignment(use.parent)) return use;
   let e: ts.Expression = use;
   for (;;) {
@@ -293,12 +322,14 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   const source = collectionSource(scope.collectionExpr);
   if (site.kind !== 'read' || !source) return undefined;
   if (scope.kind !== 'for-of' && scope.kind !== 'for' && !(scope.kind === 'callback' && (/^(map|forEach|flatMap)$/.test(scope.method ?? '') || collectionFirstCallback(scope)))) return undefined;
+  const indexed = indexedKeyUse(scope, node, unparen(scope.collectionExpr!).getText());
   const el = elementBinding(scope);
-  if (!el || perElementErrorHandling(node, scope)) return undefined;
+  if ((!el && !indexed) || perElementErrorHandling(node, scope)) return undefined;
   const sf = ctx.tsAst();
   const anchor = anchorStatement(scope);
   if (!sf || !anchor) return undefined;
   const coll = source.base;
+  if (!el) return indexed && indexedPrefetch(ctx, site, node, scope, indexed, { sf, anchor, coll, list: source.list });
   // Names the loop declares or reassigns change per element; the element's own names are the key's.
   const shadowed = loopBindings(scope.node, node);
   const reassigned = assignedNames(scope.body);
@@ -322,6 +353,30 @@ export function prefetchFix(ctx: RuleContext, site: QuerySite, node: ts.Node, sc
   if (created === null) return undefined;
   const mapped = keysExpr === list ? undefined : { list, param: el.param, key: keyText, guarded: absentKeySkipped(scope, node, key.getText()) };
   return hoistRead(ctx, { site, query: node, key, keysExpr, mapped, lookup, target: node, scope, anchor, coll, sf, created });
+}
+
+/**
+ * The prefetch for an indexed `for` whose body reads the element as `xs[i]` (indexedKeyUse): the key's text with
+ * `xs[i]` replaced by a parameter is mapped over `xs`; everything else the query reads is the same for every element.
+ */
+function indexedPrefetch(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, use: ts.ElementAccessExpression, at: { sf: ts.SourceFile; anchor: NonNullable<ReturnType<typeof anchorStatement>>; coll: string; list: string }): Fix | undefined {
+  const key = keyOf(use);
+  if (!key) return undefined;
+  const shadowed = loopBindings(scope.node, node);
+  const reassigned = assignedNames(scope.body);
+  const rest = namesRead(node).filter((n) => n.getStart() < key.getStart() || n.getEnd() > key.getEnd());
+  if (!rest.every((n) => !shadowed(n) && !reassigned.has(n.text))) return undefined;
+  const fnText = at.anchor.fn.getText();
+  const param = ['el', 'item', 'entry', 'x'].find((p) => !new RegExp(`\\b${p}\\b`).test(fnText));
+  if (!param) return undefined;
+  const keyText = key.getText().slice(0, use.getStart() - key.getStart()) + param + key.getText().slice(use.getEnd() - key.getStart());
+  if (keyMayThrowSkipped(scope, node, keyText)) return undefined;
+  const created = createdRows(ctx, site, scope);
+  if (created === null) return undefined;
+  const mapped = { list: at.list, param, key: keyText, guarded: absentKeySkipped(scope, node, key.getText()) };
+  // `byUser[i].userId!`: TypeScript does not narrow `xs[i]` by the loop's `if (!xs[i].userId) continue;`, so the lookup keeps the assertion.
+  const lookup = ts.isNonNullExpression(key.parent) ? key.parent.getText() : key.getText();
+  return hoistRead(ctx, { site, query: node, key, keysExpr: key === use ? at.list : `${at.list}.map((${param}) => ${keyText})`, mapped, lookup, target: node, scope, anchor: at.anchor, coll: at.coll, sf: at.sf, created });
 }
 
 /**
