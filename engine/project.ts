@@ -418,7 +418,7 @@ export class Project implements ProjectServices {
    * paths as for any other read.
    */
   private inputsOf(reads: string[]): string[] {
-    if (!reads.some(isNamingRead)) return reads.sort();
+    if (!reads.some(isNamingRead)) return reads.length ? reads.sort() : [];
     const files = this.projectFiles();
     if (this.tsFilesSorted?.files !== files) this.tsFilesSorted = { files, sorted: files.filter((f) => isTsLike(f)).sort() };
     const all = this.tsFilesSorted.sorted;

@@ -20,7 +20,8 @@
  * one analysis many times — and a list added once is added.
  */
 interface Frame {
-  reads: Set<string>;
+  /** Made on the first read: about half the computations read nothing (Unleash: 63,000 of 130,000). */
+  reads: Set<string> | undefined;
   /** Made on the first long list replayed: most frames (one per memo miss, per resolved value) never need one. */
   replayed?: WeakSet<Iterable<string>>;
 }
@@ -47,8 +48,13 @@ export const namingRead = (name: string): string => NAMING_READ + name;
 export const isNamingRead = (read: string): boolean => read.startsWith(NAMING_READ);
 
 /** Whether `text` has the identifier `name` as a word (not inside a longer identifier: `$` and `_` are word characters there). */
-export function namesWord(text: string, name: string): boolean {
-  return text.includes(name) && new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
+export function namesWord(text: string, name: string, pattern?: RegExp): boolean {
+  return text.includes(name) && (pattern ?? wordPattern(name)).test(text);
+}
+
+/** `name` as a word (namesWord's test): built once by a caller that asks about many texts. */
+export function wordPattern(name: string): RegExp {
+  return new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`);
 }
 
 /**
@@ -79,11 +85,14 @@ export class ChangedFile {
   }
 }
 
-const newFrame = (): Frame => ({ reads: new Set(), replayed: undefined });
+const newFrame = (): Frame => ({ reads: undefined, replayed: undefined });
+
+/** What a computation that read nothing returns: one list for all of them (frozen: nobody may add to it). */
+const NO_READS = Object.freeze([]) as unknown as string[];
 
 /** A path whose text (or absence) the current computation depends on. */
 export function noteRead(path: string): void {
-  if (frames.length) frames[frames.length - 1].reads.add(path);
+  if (frames.length) (frames[frames.length - 1].reads ??= new Set()).add(path);
 }
 
 /** Runs `compute`, returning what it read; the reads also count for the enclosing computation. */
@@ -98,15 +107,17 @@ export function collectReads<T>(compute: () => T): { value: T; reads: string[] }
     frames.pop();
     // The list returned is the one added to the enclosing computation: a memo that keeps it and replays it
     // there again (a hit within the same analysis) is then recognised as already added.
-    reads = [...frame.reads];
-    replayReads(reads);
+    if (frame.reads) {
+      reads = [...frame.reads];
+      replayReads(reads);
+    } else reads = NO_READS;
   }
   return { value, reads };
 }
 
 /** Adds reads recorded earlier (a memo hit) to the current computation. The list must not change afterwards. */
 export function replayReads(reads: Iterable<string>): void {
-  if (!frames.length) return;
+  if (!frames.length || (Array.isArray(reads) && reads.length === 0)) return;
   const top = frames[frames.length - 1];
   // A short list is added directly: remembering it costs more than adding it again.
   if (!Array.isArray(reads) || reads.length > 8) {
@@ -114,7 +125,8 @@ export function replayReads(reads: Iterable<string>): void {
     if (top.replayed.has(reads)) return;
     top.replayed.add(reads);
   }
-  for (const r of reads) top.reads.add(r);
+  const into = (top.reads ??= new Set());
+  for (const r of reads) into.add(r);
 }
 
 /** Runs `compute` without charging its reads to anyone (a project-wide fact, tracked as one input of its own). */

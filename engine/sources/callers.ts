@@ -9,7 +9,7 @@
 import ts = require('typescript');
 import { MAX_FILE_BYTES } from '../guard';
 import type { ProjectServices } from '../context';
-import { isolatedReads, namesWord, namingRead, noteRead } from '../reads';
+import { isolatedReads, namesWord, namingRead, noteRead, wordPattern } from '../reads';
 import type { Range } from '../types';
 import { findNode, resolveCallee } from './call-graph';
 import { fileProvenance } from './provenance';
@@ -104,7 +104,8 @@ export function filesNaming(project: ProjectServices, files: readonly string[], 
     const { texts } = index;
     const sketches = index.byName.size >= 2 ? (index.sketches ??= texts.map(([, t]) => sketchOf(t))) : undefined;
     const named = new Set<string>();
-    for (let i = 0; i < texts.length; i++) if ((!sketches || mayContain(sketches[i], name)) && namesWord(texts[i][1], name)) named.add(texts[i][0]);
+    const word = wordPattern(name);
+    for (let i = 0; i < texts.length; i++) if ((!sketches || mayContain(sketches[i], name)) && namesWord(texts[i][1], name, word)) named.add(texts[i][0]);
     index.byName.set(name, (hit = named));
   }
   return hit;

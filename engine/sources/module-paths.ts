@@ -250,6 +250,8 @@ function joinPath(dir: string, rel: string): string {
 }
 
 function normalizePath(p: string): string {
+  // Already normal (no empty, `.` or `..` segment, no trailing slash): most paths asked are.
+  if (!p.startsWith('.') && !p.includes('/.') && !p.includes('//') && !p.endsWith('/')) return p;
   const abs = p.startsWith('/');
   const out: string[] = [];
   for (const part of p.split('/')) {
