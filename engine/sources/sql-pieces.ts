@@ -184,6 +184,26 @@ export type Replacement =
   /** Pieces taking the placeholder's place (a Knex `??` identifier mapped onto its binding's text). */
   | { len: number; pieces: Piece[] };
 
+/** A placeholder's replacement `r` at `fileStart` onto `out`; `atPieceStart`: the placeholder opens its text piece. */
+function pushReplacement(out: Piece[], r: Replacement, fileStart: number, atPieceStart: boolean): void {
+  if ('pieces' in r) {
+    out.push(...r.pieces);
+  } else if ('param' in r) {
+    const pp: ParamPiece = { kind: 'param', fileStart, fileLength: r.len, expr: r.expr, fixed: r.param };
+    out.push(pp);
+  } else {
+    let fileLength = r.len;
+    // The replacement swallows the escape piece before it (Knex `\\?`).
+    const last = out[out.length - 1];
+    if (r.eatPrev && atPieceStart && last && last.kind === 'text' && last.text === '\\') {
+      out.pop();
+      fileLength += fileStart - last.fileStart;
+      fileStart = last.fileStart;
+    }
+    out.push(r.hole ? { kind: 'text', text: r.text, fileStart, fileLength, hole: r.hole, expr: r.expr } : { kind: 'text', text: r.text, fileStart, fileLength });
+  }
+}
+
 /**
  * Rewrites placeholders in the text pieces, outside SQL strings, quoted identifiers, comments and
  * dollar quotes. `at(src, i)` sees the text of the current piece.
@@ -228,23 +248,7 @@ export function rewritePlaceholders(pieces: Piece[], at: (src: string, i: number
           const r = at(src, i, prevAt(i));
           if (r) {
             if (i > runStart) out.push({ kind: 'text', text: src.slice(runStart, i), fileStart: p.fileStart + runStart });
-            if ('pieces' in r) {
-              out.push(...r.pieces);
-            } else if ('param' in r) {
-              const pp: ParamPiece = { kind: 'param', fileStart: p.fileStart + i, fileLength: r.len, expr: r.expr, fixed: r.param };
-              out.push(pp);
-            } else {
-              let fileStart = p.fileStart + i;
-              let fileLength = r.len;
-              // The replacement swallows the escape piece before it (Knex `\\?`).
-              const last = out[out.length - 1];
-              if (r.eatPrev && i === 0 && last && last.kind === 'text' && last.text === '\\') {
-                out.pop();
-                fileLength += fileStart - last.fileStart;
-                fileStart = last.fileStart;
-              }
-              out.push(r.hole ? { kind: 'text', text: r.text, fileStart, fileLength, hole: r.hole, expr: r.expr } : { kind: 'text', text: r.text, fileStart, fileLength });
-            }
+            pushReplacement(out, r, p.fileStart + i, i === 0);
             i += r.len;
             runStart = i;
             continue;
