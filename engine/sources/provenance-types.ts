@@ -12,6 +12,7 @@ import { procedureContext, type ProcedureContext } from './procedure-context';
 import { tupleElementType, TUPLE_UTILITIES } from './tuple-types';
 import { instantiate } from './type-arguments';
 import { augmentedMember, declaredThisType } from './module-augmentations';
+import { otherDatabaseField } from './other-database';
 import { TYPE_WRAPPERS, adapterOfValue, type Ctx, type ExportEntry, mayExport, nodeOrigin, lasting, typeParameterInScope, utilityWrapper, literalKeys, unwrapPromise, propName, moduleSpecOf, leftmost, rightParts } from './provenance-kit';
 import { ProvBase } from './provenance-base';
 import type { FileProv } from './provenance';
@@ -188,7 +189,7 @@ export abstract class ProvTypes extends ProvBase {
           if (!m.name || propName(m.name) !== name || (ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))) continue;
           // A getter's declared type is the member's (`get modService(): ModServiceCreator`); a field only ever set to
           // another database's client (`knex: Knex` set to a ClickHouse knex) holds no client of ours.
-          if (ts.isPropertyDeclaration(m) && m.type && r.prov.otherDatabaseField(m, c)) return undefined;
+          if (ts.isPropertyDeclaration(m) && m.type && otherDatabaseField(m, r.prov, c)) return undefined;
           if ((ts.isPropertyDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.type) return { prov: r.prov, node: m.type };
           if (ts.isMethodDeclaration(m)) return { prov: r.prov, node: m };
         }

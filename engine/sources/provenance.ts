@@ -38,6 +38,7 @@ import { tsSourceFile } from './ts-ast';
 import { handedFactory } from './factory-results';
 import { subclassesMember, type SubclassHost } from './subclass-members';
 import { declaredThisType } from './module-augmentations';
+import { classField, otherDatabaseField } from './other-database';
 import { handedImplementation, registrationOf } from './service-registry';
 import { MAX_DEPTH, adapterOfValue, type Ctx, newCtx, nodeOrigin, staticThisClass, isFunctionLike, isBlockScope, lasting, pathKeyOf, firstReturn, assignsThis, propName, moduleSpecOf, untypedMember } from './provenance-kit';
 import { ProvModules } from './provenance-modules';
@@ -741,7 +742,7 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
     if (inj) return inj;
     if (m.type) {
       const v = this.typeValue(m.type, c);
-      if (v) return v.kind === 'instance' && this.setToOtherDatabase(m, v.binding.library, c) ? undefined : v;
+      if (v) return v.kind === 'instance' && otherDatabaseField(m, this, c) ? undefined : v;
     }
     return m.initializer ? this.valueOf(m.initializer, c) : undefined;
   }
@@ -750,48 +751,13 @@ export class FileProv extends ProvModules implements FileProvenance, ReadTrackin
     try {
       const c = newCtx();
       const obj = skipOuter(e.expression);
-      let cls: { prov: FileProv; node: ts.Node } | undefined;
-      if (obj.kind === ts.SyntaxKind.ThisKeyword) {
-        const k = ts.findAncestor(e, ts.isClassLike);
-        cls = k ? { prov: this, node: k } : undefined;
-      } else {
-        const t = this.declaredTypeOf(obj, c);
-        cls = t ? t.prov.resolveTypeNode(t.type, c) : undefined;
-      }
-      const field = cls && ts.isClassLike(cls.node) ? cls.node.members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && !!m.name && propName(m.name) === e.name.text) : undefined;
-      return !!field && !!cls && cls.prov.otherDatabaseField(field, c);
+      const t = obj.kind === ts.SyntaxKind.ThisKeyword ? undefined : this.declaredTypeOf(obj, c);
+      const cls = obj.kind === ts.SyntaxKind.ThisKeyword ? { prov: this as FileProv, node: ts.findAncestor(e, ts.isClassLike) } : t && t.prov.resolveTypeNode(t.type, c);
+      const field = classField(e, cls?.node);
+      return !!field && !!cls && otherDatabaseField(field, cls.prov, c);
     } catch {
       return false;
     }
-  }
-
-  /** A field declared with a client type (`knex: Knex`) whose class only ever sets it to another database's client. */
-  otherDatabaseField(m: ts.PropertyDeclaration, c: Ctx): boolean {
-    const v = m.type ? this.typeValue(m.type, c) : undefined;
-    return v?.kind === 'instance' && this.setToOtherDatabase(m, v.binding.library, c);
-  }
-
-  /**
-   * Whether a field declared with a client type is only ever set to another database's client: `knex: Knex` set by
-   * `this.knex = knex({ client: clickhouseDialect })` (pezzo's ClickHouse service) holds no PostgreSQL client.
-   */
-  protected setToOtherDatabase(m: ts.PropertyDeclaration, library: Library, c: Ctx): boolean {
-    const name = m.name && propName(m.name);
-    if (!name || !ts.isClassLike(m.parent)) return false;
-    const values: ts.Expression[] = m.initializer ? [m.initializer] : [];
-    const visit = (n: ts.Node): void => {
-      if (assignsThis(n, name)) values.push(n.right);
-      ts.forEachChild(n, visit);
-    };
-    for (const x of m.parent.members) if ((ts.isMethodDeclaration(x) || ts.isConstructorDeclaration(x)) && x.body) visit(x.body);
-    return (
-      values.length > 0 &&
-      values.every((e) => {
-        const call = skipOuter(e);
-        const fn = ts.isCallExpression(call) ? this.valueOf(skipOuter(call.expression), c) : undefined;
-        return fn?.kind === 'pkg' && fn.library === library && ts.isCallExpression(call) && adapters[library].provenance.otherDatabase(fn.name, call);
-      })
-    );
   }
 
   protected assignedInConstructor(body: ts.Block, name: string, c: Ctx): Value | undefined {
