@@ -48,6 +48,13 @@ function createTable(st: FileState, s: PgNode): void {
   const table = existing ?? newTable(schema, rv.relname, placed(st, { start: st.stmt.start, end: st.stmt.end }));
   if (!existing) st.model.tables.set(key, table);
   if (s.partspec) table.partitioned = true;
+  inherit(st, table, s);
+  applyElements(st, table, s.tableElts ?? []);
+}
+
+/** `INHERITS (…)` / `PARTITION OF …`: the parent's columns, and for a partition its indexes and foreign keys. */
+function inherit(st: FileState, table: TableInfo, s: PgNode): void {
+  const rv = s.relation;
   for (const parentRv of s.inhRelations ?? []) {
     const parent = resolveTable(st, parentRv.RangeVar);
     if (!parent) {
@@ -60,18 +67,28 @@ function createTable(st: FileState, s: PgNode): void {
       const list = partitionsOf.get(parent) ?? [];
       list.push(table);
       partitionsOf.set(parent, list);
-      for (const i of parent.indexes) {
-        const cols = i.keys.map((k) => k.column ?? 'expr');
-        table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx')));
-      }
+      copyIndexes(st, table, parent);
       // Foreign keys of a partitioned table hold on each partition too.
       for (const fk of parent.foreignKeys ?? []) (table.foreignKeys ??= []).push({ ...fk, columns: [...fk.columns], refColumns: [...fk.refColumns] });
     }
   }
+}
+
+/** The parent's indexes, each under the name PostgreSQL gives the copy. */
+function copyIndexes(st: FileState, table: TableInfo, from: TableInfo): void {
+  for (const i of from.indexes) {
+    const cols = i.keys.map((k) => k.column ?? 'expr');
+    const suffix = i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx';
+    table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, suffix)));
+  }
+}
+
+/** A CREATE TABLE's columns, constraints and LIKE clauses; keys after columns, foreign keys last. */
+function applyElements(st: FileState, table: TableInfo, elements: PgNode[]): void {
   const deferred: (() => void)[] = [];
   // Foreign keys after the keys: a self-reference without columns names this table's primary key.
   const late: (() => void)[] = [];
-  for (const el of s.tableElts ?? []) {
+  for (const el of elements) {
     if (el.ColumnDef) addColumn(st, table, el.ColumnDef, deferred, late);
     else if (el.Constraint) {
       const c = el.Constraint;
@@ -90,11 +107,7 @@ function createTable(st: FileState, s: PgNode): void {
       copyColumnsFrom(table, src);
       // CREATE_TABLE_LIKE_INDEXES is bit 6 of the options (PostgreSQL 16+ numbering; INCLUDING ALL sets every bit).
       if ((Number(like.options ?? 0) & (1 << 6)) !== 0) {
-        for (const i of src.indexes) {
-          const cols = i.keys.map((k) => k.column ?? 'expr');
-          const suffix = i.kind === 'primary' ? 'pkey' : i.kind === 'unique' ? 'key' : 'idx';
-          table.indexes.push(cloneIndex(i, chooseIndexName(st.model, table, cols, suffix)));
-        }
+        copyIndexes(st, table, src);
       }
     }
   }
@@ -285,70 +298,80 @@ function addConstraint(st: FileState, table: TableInfo, c: PgNode, deferred: (()
   else deferred.push(() => constraintIndex(st, table, con, undefined, range));
 }
 
-function renameStmt(st: FileState, s: PgNode): void {
-  switch (s.renameType) {
-    case 'OBJECT_TABLE': {
-      const table = resolveTable(st, s.relation);
-      if (!table) {
-        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
-        return;
-      }
-      st.model.tables.delete(tableKey(table.schema, table.name));
-      for (const { fk } of [...referencesTo(st.model, table)]) fk.refTable = s.newname;
-      table.name = s.newname;
-      st.model.tables.set(tableKey(table.schema, table.name), table);
-      return;
-    }
-    case 'OBJECT_COLUMN': {
-      if (s.relationType && s.relationType !== 'OBJECT_TABLE') return;
-      const table = resolveTable(st, s.relation);
-      const col = table?.columns.get(s.subname);
-      if (!table || !col) {
-        if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown column ${s.relation?.relname}.${s.subname}`, table ? undefined : `table ${s.relation?.relname}`);
-        return;
-      }
-      // Keep column order: rebuild the map with the new key in place.
-      col.name = s.newname;
-      table.columns = new Map([...table.columns].map(([k, v]) => (k === s.subname ? [s.newname, v] : [k, v])));
-      renameColumnInIndexes(table, s.subname, s.newname);
-      for (const fk of table.foreignKeys ?? []) fk.columns = fk.columns.map((x) => (x === s.subname ? s.newname : x));
-      for (const { fk } of referencesTo(st.model, table)) fk.refColumns = fk.refColumns.map((x) => (x === s.subname ? s.newname : x));
-      return;
-    }
-    case 'OBJECT_INDEX': {
-      const rv = s.relation;
-      const found = findIndex(st, rv?.schemaname ? [rv.schemaname, truncateIdent(rv.relname)] : [truncateIdent(rv?.relname)]);
-      if (!found) {
-        if (!s.missing_ok) problem(st, rv?.location ?? st.stmt.start, `ALTER INDEX of unknown index ${rv?.relname}`);
-        return;
-      }
-      found.index.name = truncateIdent(s.newname);
-      return;
-    }
-    case 'OBJECT_TABCONSTRAINT': {
-      const table = resolveTable(st, s.relation);
-      const index = table?.indexes.find((i) => i.name === truncateIdent(s.subname));
-      if (index) index.name = truncateIdent(s.newname);
-      const fk = table?.foreignKeys?.find((f) => f.name === truncateIdent(s.subname));
-      if (fk) fk.name = truncateIdent(s.newname);
-      return;
-    }
-    case 'OBJECT_TYPE': {
-      // ALTER TYPE … RENAME TO …: columns of that type (Prisma's enum migrations create "X_new" and rename it to "X").
-      const names = nameList(s.object?.List?.items);
-      const from = names[names.length - 1];
-      if (!from) return;
-      for (const t of st.model.tables.values()) {
-        for (const c of t.columns.values()) {
-          const m = /^(.*?)((?:\[\])*)$/.exec(c.type)!;
-          if (m[1] === from || m[1] === names.join('.')) c.type = s.newname + m[2];
-        }
-      }
-      return;
-    }
-    default:
-      return;
+/** `ALTER TABLE … RENAME TO …`: foreign keys that name the table follow it. */
+function renameTable(st: FileState, s: PgNode): void {
+  const table = resolveTable(st, s.relation);
+  if (!table) {
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
+    return;
   }
+  st.model.tables.delete(tableKey(table.schema, table.name));
+  for (const { fk } of [...referencesTo(st.model, table)]) fk.refTable = s.newname;
+  table.name = s.newname;
+  st.model.tables.set(tableKey(table.schema, table.name), table);
+}
+
+/** `RENAME COLUMN`: indexes and foreign keys on both sides follow. */
+function renameColumn(st: FileState, s: PgNode): void {
+  if (s.relationType && s.relationType !== 'OBJECT_TABLE') return;
+  const table = resolveTable(st, s.relation);
+  const col = table?.columns.get(s.subname);
+  if (!table || !col) {
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown column ${s.relation?.relname}.${s.subname}`, table ? undefined : `table ${s.relation?.relname}`);
+    return;
+  }
+  // Keep column order: rebuild the map with the new key in place.
+  col.name = s.newname;
+  table.columns = new Map([...table.columns].map(([k, v]) => (k === s.subname ? [s.newname, v] : [k, v])));
+  renameColumnInIndexes(table, s.subname, s.newname);
+  for (const fk of table.foreignKeys ?? []) fk.columns = fk.columns.map((x) => (x === s.subname ? s.newname : x));
+  for (const { fk } of referencesTo(st.model, table)) fk.refColumns = fk.refColumns.map((x) => (x === s.subname ? s.newname : x));
+}
+
+/** `ALTER INDEX … RENAME TO …`. */
+function renameIndex(st: FileState, s: PgNode): void {
+  const rv = s.relation;
+  const found = findIndex(st, rv?.schemaname ? [rv.schemaname, truncateIdent(rv.relname)] : [truncateIdent(rv?.relname)]);
+  if (!found) {
+    if (!s.missing_ok) problem(st, rv?.location ?? st.stmt.start, `ALTER INDEX of unknown index ${rv?.relname}`);
+    return;
+  }
+  found.index.name = truncateIdent(s.newname);
+}
+
+/** `RENAME CONSTRAINT`: a key's index or a foreign key. */
+function renameConstraint(st: FileState, s: PgNode): void {
+  const table = resolveTable(st, s.relation);
+  const index = table?.indexes.find((i) => i.name === truncateIdent(s.subname));
+  if (index) index.name = truncateIdent(s.newname);
+  const fk = table?.foreignKeys?.find((f) => f.name === truncateIdent(s.subname));
+  if (fk) fk.name = truncateIdent(s.newname);
+}
+
+/** `ALTER TYPE … RENAME TO …`: columns of that type (Prisma's enum migrations create "X_new" and rename it to "X"). */
+function renameType(st: FileState, s: PgNode): void {
+  const names = nameList(s.object?.List?.items);
+  const from = names[names.length - 1];
+  if (!from) return;
+  for (const t of st.model.tables.values()) {
+    for (const c of t.columns.values()) {
+      const m = /^(.*?)((?:\[\])*)$/.exec(c.type)!;
+      if (m[1] === from || m[1] === names.join('.')) c.type = s.newname + m[2];
+    }
+  }
+}
+
+/** RENAME statements the model follows, by object kind. */
+const RENAMES: Record<string, (st: FileState, s: PgNode) => void> = {
+  OBJECT_TABLE: renameTable,
+  OBJECT_COLUMN: renameColumn,
+  OBJECT_INDEX: renameIndex,
+  OBJECT_TABCONSTRAINT: renameConstraint,
+  OBJECT_TYPE: renameType,
+};
+
+function renameStmt(st: FileState, s: PgNode): void {
+  if (Object.hasOwn(RENAMES, s.renameType)) RENAMES[s.renameType](st, s);
 }
 
 function setSchema(st: FileState, s: PgNode): void {
