@@ -33,7 +33,7 @@ import type { Batched, FixPiece } from '../engine/adapters/types';
 import type { RuleContext } from '../engine/context';
 import type { TableInfo } from '../engine/schema/types';
 import { BATCH_RUNNER_METHODS } from '../engine/adapters';
-import { CallGraph } from '../engine/sources/call-graph';
+import { CallGraph, findNode } from '../engine/sources/call-graph';
 import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import { fileProvenance } from '../engine/sources/provenance';
 import type { QuerySite } from '../engine/sources/query-sites';
@@ -126,6 +126,15 @@ function keyKind(library: QuerySite['library'], table: TableInfo | undefined, co
   return 'plain';
 }
 
+/** The names of the tables a read loads or filters through relations (AdapterRules.loadedTables), when all are known. */
+function loadedTablesOf(ctx: RuleContext, site: QuerySite): string[] | undefined {
+  const sf = ctx.tsAst();
+  const call = sf && findNode(sf, site.range);
+  const table = site.table ? ctx.table(site.table) : undefined;
+  if (!call || !ts.isCallExpression(call) || !table) return undefined;
+  return adapterOf(site.library).rules.loadedTables(call, table, ctx.schema)?.map((t) => t.name);
+}
+
 /**
  * Does the loop write what the read reads, or change the collection, so that reading before it could see
  * other rows? A write to another table does not, unless the read also loads relations (`include`, `with`,
@@ -135,7 +144,9 @@ export function loopChangesData(ctx: RuleContext, site: QuerySite, scope: Iterat
   const { start, end } = scope.range;
   const readText = ctx.file.text.slice(site.range.start, site.range.end);
   const related = /\b(include|with|relations|join|innerJoin|leftJoin|rightJoin|fullJoin|leftJoinAndSelect|innerJoinAndSelect)\b/.test(readText);
-  const sameData = (s: QuerySite): boolean => related || !s.table || !site.table || s.table === site.table;
+  // The tables the read loads or filters through relations, when its adapter knows all of them: a write of another table changes nothing it reads.
+  const loaded = related ? loadedTablesOf(ctx, site) : undefined;
+  const sameData = (s: QuerySite): boolean => (related && !loaded) || !s.table || !site.table || s.table === site.table || !!loaded?.includes(s.table);
   const writes = (s: QuerySite): boolean => (s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.file.text.slice(s.range.start, s.range.end))) && sameData(s);
   if (ctx.querySites().some((s) => s !== site && !known.includes(s) && s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && writes(s))) return true;
   const inKnown = (n: ts.Node): boolean => known.some((s) => n.getStart() >= s.range.start && n.getEnd() <= s.range.end);

@@ -490,6 +490,12 @@ export interface AdapterRules {
    * each judged like a call of its own. Empty for a library that runs none the query-site model leaves out.
    */
   relatedReads(call: ts.CallExpression, table: TableInfo, schema: SchemaModel): RelatedRead[];
+  /**
+   * Every table whose rows the call loads beside its own (Prisma `include`/`select` of relations, nested too), when
+   * all of it is written out and known to the schema; `[]` for a call loading none, undefined when unknown. A loop
+   * that writes none of them (nor the call's own table) cannot change what the call reads.
+   */
+  loadedTables(call: ts.CallExpression, table: TableInfo, schema: SchemaModel): TableInfo[] | undefined;
   /** What a filter of the site compares its column to (NULL, literals, a bounded range): selectivity and partial indexes. */
   filterValue(sf: ts.SourceFile, use: ColumnUse): FilterValue;
   /**

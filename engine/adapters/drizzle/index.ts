@@ -382,6 +382,7 @@ export const drizzle: Adapter<'drizzle'> = {
     uniqueLookup: never,
     relationFilters: none,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -423,6 +423,7 @@ export const knex: Adapter<'knex'> = {
     uniqueLookup: never,
     relationFilters: none,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

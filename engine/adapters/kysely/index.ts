@@ -358,6 +358,7 @@ export const kysely: Adapter<'kysely'> = {
     uniqueLookup: never,
     relationFilters: none,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

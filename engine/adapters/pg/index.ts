@@ -129,6 +129,7 @@ export const pg: Adapter<'pg'> = {
     uniqueLookup: never,
     relationFilters: none,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -253,6 +253,7 @@ export const postgres: Adapter<'postgres'> = {
     uniqueLookup: never,
     relationFilters: none,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -32,7 +32,7 @@ import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
 import { nestedRowWrites } from './nested-writes';
 import { includeAsSelect, includedRelations } from './include';
-import { relatedReads } from './relation-reads';
+import { loadedTables, relatedReads } from './relation-reads';
 
 const READS = new Set([
   'findUnique',
@@ -656,6 +656,7 @@ export const prisma: Adapter<'prisma'> = {
     uniqueLookup: (site) => site.operation.startsWith('findUnique'),
     relationFilters,
     relatedReads,
+    loadedTables,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,

@@ -133,3 +133,69 @@ function filters(where: ts.Expression | undefined, table: TableInfo, schema: Sch
     filters(inner, other, schema, `${label}.`, depth + 1, out);
   }
 }
+
+/**
+ * Every table a read loads rows of beside its own (AdapterRules.loadedTables): the relations its `include`/`select`
+ * names, nested loads included. Undefined unless all of it is written out and known: a relation the schema does not
+ * list, a `_count`, options that are not an object literal, a spread, loads nested past MAX_DEPTH. A loop writing
+ * none of these tables cannot change what the read returns.
+ */
+export function loadedTables(call: ts.CallExpression, table: TableInfo, schema: SchemaModel): TableInfo[] | undefined {
+  const arg = call.arguments[0] && unparen(call.arguments[0]);
+  if (!arg || !ts.isObjectLiteralExpression(arg) || arg.properties.some((p) => !ts.isPropertyAssignment(p))) return undefined;
+  const out: TableInfo[] = [];
+  const walk = (sel: ts.Expression | undefined, t: TableInfo, depth: number, select: boolean): boolean => {
+    if (!sel) return true;
+    if (!ts.isObjectLiteralExpression(sel) || depth >= MAX_DEPTH) return false;
+    for (const p of sel.properties) {
+      const name = propName(p);
+      if (!name || !ts.isPropertyAssignment(p)) return false;
+      const r = relationOf(t, name);
+      // A scalar field under `select` loads nothing more.
+      if (!r) {
+        if (select && [...t.columns.values()].some((c) => (c.fieldName ?? c.name) === name)) continue;
+        return false;
+      }
+      const other = otherTable(schema, r);
+      const v = unparen(p.initializer);
+      if (!other) return false;
+      if (v.kind === ts.SyntaxKind.FalseKeyword) continue;
+      out.push(other);
+      if (v.kind === ts.SyntaxKind.TrueKeyword) continue;
+      if (!ts.isObjectLiteralExpression(v) || v.properties.some((x) => !ts.isPropertyAssignment(x))) return false;
+      if (!walk(prop(v, 'include'), other, depth + 1, false) || !walk(prop(v, 'select'), other, depth + 1, true)) return false;
+    }
+    return true;
+  };
+  const ok = walk(prop(arg, 'include'), table, 0, false) && walk(prop(arg, 'select'), table, 0, true) && whereTables(prop(arg, 'where'), table, schema, 0, out);
+  return ok ? out : undefined;
+}
+
+const RELATION_OPS = new Set(['some', 'none', 'every', 'is', 'isNot']);
+
+/** The tables a where's relation filters read (pushed to `out`); false when some key is neither a column nor a known relation. */
+function whereTables(where: ts.Expression | undefined, t: TableInfo, schema: SchemaModel, depth: number, out: TableInfo[]): boolean {
+  if (!where) return true;
+  if (!ts.isObjectLiteralExpression(where) || depth >= MAX_DEPTH) return false;
+  for (const p of where.properties) {
+    const name = propName(p);
+    if (!name || !(ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p))) return false;
+    if (/^(AND|OR|NOT)$/.test(name)) {
+      if (!ts.isPropertyAssignment(p)) return false;
+      const v = unparen(p.initializer);
+      const parts = ts.isArrayLiteralExpression(v) ? v.elements.map(unparen) : [v];
+      if (!parts.every((e) => whereTables(e, t, schema, depth, out))) return false;
+      continue;
+    }
+    if ([...t.columns.values()].some((c) => (c.fieldName ?? c.name) === name)) continue;
+    const r = relationOf(t, name);
+    const other = r && otherTable(schema, r);
+    if (!other || !ts.isPropertyAssignment(p)) return false;
+    out.push(other);
+    const v = unparen(p.initializer);
+    if (!ts.isObjectLiteralExpression(v)) return false;
+    const inner = v.properties.every((x) => RELATION_OPS.has(propName(x) ?? '')) ? v.properties.map((x) => (ts.isPropertyAssignment(x) ? unparen(x.initializer) : x.name)) : [v];
+    if (!inner.every((e) => whereTables(e as ts.Expression, other, schema, depth + 1, out))) return false;
+  }
+  return true;
+}

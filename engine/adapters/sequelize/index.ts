@@ -343,6 +343,7 @@ export const sequelize: Adapter<'sequelize'> = {
     uniqueLookup: (site: QuerySite) => site.operation === 'findByPk',
     relationFilters: none,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     jsonPath,
     loadedRelations: none,

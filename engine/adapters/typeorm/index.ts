@@ -484,6 +484,7 @@ export const typeorm: Adapter<'typeorm'> = {
     uniqueLookup: never,
     relationFilters,
     relatedReads: () => [],
+    loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
