@@ -6,7 +6,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import type { ColumnUse, Library, SiteDraft } from '../../sources/query-sites';
+import type { ColumnUse, Library, QuerySite, SiteDraft } from '../../sources/query-sites';
 import type { Range } from '../../types';
 import { skipParens as unparen } from '../../sources/ts-expr';
 
@@ -248,6 +248,45 @@ export interface OpaqueState {
 function opaque(state: OpaqueState | undefined, out: ColumnUse[]): ColumnUse[] {
   if (state) state.opaque = true;
   return out;
+}
+
+/** What a query-builder chain states, as its interpreter reads it step by step (Knex, Kysely). */
+export interface BuilderFacts {
+  filters: ColumnUse[];
+  opaqueFilter: boolean;
+  orderBy: ColumnUse[];
+  limit?: number;
+  limitAt?: Range;
+  batched: boolean;
+  operands: string[];
+  selects: string[] | '*' | undefined;
+  tableName?: string;
+  kind: QuerySite['kind'];
+}
+
+/** The chain read so far: its step handlers write here. */
+export class BuilderState {
+  operands: string[] = [];
+  filters: ColumnUse[] = [];
+  opaqueFilter = false;
+  orderBy: ColumnUse[] = [];
+  limit: number | undefined;
+  limitAt: Range | undefined;
+  batched = false;
+  selects: string[] | '*' | undefined;
+  tableName: string | undefined;
+  kind: QuerySite['kind'] = 'read';
+
+  /** `.limit(n)`: a literal count, else where the computed one is. */
+  setLimit(arg: ts.Expression | undefined): void {
+    this.limit = literalNumber(arg);
+    this.limitAt = this.limit === undefined && arg ? rangeOf(arg) : undefined;
+  }
+
+  facts(): BuilderFacts {
+    const { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind } = this;
+    return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
+  }
 }
 
 /** `LIKE` by its pattern's text: a leading `%` defeats a B-tree (`like-contains`), a fixed prefix does not. */

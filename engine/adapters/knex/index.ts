@@ -8,11 +8,10 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import { knexSchemaReader } from './schema';
 import ts = require('typescript');
-import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
-import type { Range } from '../../types';
+import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
 import { identPieces, objProp, rewritePlaceholders, type Piece } from '../../sources/sql-pieces';
 import { skipOuter } from '../../sources/ts-expr';
-import { comparisonOp, likeOp, literalNumber, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
+import { type BuilderFacts, BuilderState, comparisonOp, likeOp, rangeOf, stringValue, stripAlias, unparen, whereObjectFilters, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, lastName, never, none, tableArg } from '../kit/provenance';
 import { codeSchema, firstArgument, oneRowOperation, writesByKind } from '../kit/rules';
@@ -20,25 +19,15 @@ import type { Adapter, Batched, BatchInput, BindKit, ChainQuery, FixPiece } from
 import { filterValue } from '../kit/filter-values';
 import { knexMigrations } from './migrations';
 
-type BuilderInfo = { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*'; tableName?: string; kind: QuerySite['kind']; operation: string };
+type BuilderInfo = BuilderFacts & { selects: string[] | '*'; operation: string };
 
 /** What a builder chain has said so far, step by step (`STEPS`). */
-class ChainState implements BuilderInfo {
-  operands: string[] = [];
-  filters: ColumnUse[] = [];
-  opaqueFilter = false;
-  orderBy: ColumnUse[] = [];
-  limit: number | undefined;
-  limitAt: Range | undefined;
-  batched = false;
-  selects: string[] | '*' = '*';
-  tableName: string | undefined;
-  kind: QuerySite['kind'] = 'read';
+class ChainState extends BuilderState {
+  override selects: string[] | '*' = '*';
   operation = 'select';
 
   info(): BuilderInfo {
-    const { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation } = this;
-    return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind, operation };
+    return { ...this.facts(), selects: this.selects, operation: this.operation };
   }
 }
 
@@ -129,10 +118,7 @@ const STEPS: Record<string, Step> = {
     const col = stringValue(a0);
     if (col) st.orderBy.push({ column: col.replace(/^.*\./, ''), range: rangeOf(a0!) });
   },
-  limit: (st, _call, a0) => {
-    st.limit = literalNumber(a0);
-    st.limitAt = st.limit === undefined && a0 ? rangeOf(a0) : undefined;
-  },
+  limit: (st, _call, a0) => st.setLimit(a0),
   first: (st, call) => {
     st.limit = 1;
     if (call.arguments.length) st.selects = call.arguments.map((a) => stringValue(a) ?? '*');

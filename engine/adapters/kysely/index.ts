@@ -7,9 +7,8 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import { kyselySchemaReader } from './schema';
 import ts = require('typescript');
-import type { ChainStep, ColumnUse, QuerySite, SiteDraft } from '../../sources/query-sites';
-import type { Range } from '../../types';
-import { comparisonOp, literalNumber, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
+import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
+import { type BuilderFacts, BuilderState, comparisonOp, rangeOf, selectedFields, stringValue, stripAlias, unparen, withValue } from '../kit/chain';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, tableArg } from '../kit/provenance';
 import { codeSchema, firstArgument, oneRowOperation } from '../kit/rules';
@@ -43,20 +42,10 @@ function tableNames(t: string): string[] {
   return [stripAlias(t), ...(alias ? [alias[1]] : [])];
 }
 
-type BuilderInfo = { filters: ColumnUse[]; opaqueFilter: boolean; orderBy: ColumnUse[]; limit?: number; limitAt?: Range; batched: boolean; operands: string[]; selects: string[] | '*' | undefined; tableName?: string; kind: QuerySite['kind'] };
+type BuilderInfo = BuilderFacts;
 
 /** What a builder chain has said so far, step by step (`STEPS`). */
-class ChainState {
-  operands: string[] = [];
-  filters: ColumnUse[] = [];
-  opaqueFilter = false;
-  orderBy: ColumnUse[] = [];
-  limit: number | undefined;
-  limitAt: Range | undefined;
-  batched = false;
-  selects: string[] | '*' | undefined;
-  tableName: string | undefined;
-  kind: QuerySite['kind'] = 'read';
+class ChainState extends BuilderState {
   /** `with('name', (qb) => qb.selectFrom('pages')…)` / `withRecursive(…)`: the table each common table expression reads. */
   readonly ctes = new Map<string, string | undefined>();
   fromCte = false;
@@ -67,16 +56,18 @@ class ChainState {
     readonly joined: boolean,
     /** The head table: named in the chain, or behind the binding (`db.selectFrom('nodes as n')` is the bound prefix). */
     readonly head: Set<string>,
-  ) {}
+  ) {
+    super();
+  }
 
   column(ref: string | undefined): string | undefined {
     return ref === undefined ? undefined : headColumn(ref, this.head, this.joined);
   }
 
   info(): BuilderInfo {
-    const { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind } = this;
-    if (this.fromCte) return { filters: [], opaqueFilter: true, orderBy: [], limit, limitAt, batched, operands, selects: undefined, tableName, kind };
-    return { filters, opaqueFilter, orderBy, limit, limitAt, batched, operands, selects, tableName, kind };
+    const facts = this.facts();
+    // A statement on a common table expression: its columns are the expression's, not the table's.
+    return this.fromCte ? { ...facts, filters: [], opaqueFilter: true, orderBy: [], selects: undefined } : facts;
   }
 }
 
@@ -138,10 +129,7 @@ const STEPS: Record<string, Step> = {
     if (!col) st.foreignOrder = true;
     else if (!st.foreignOrder) st.orderBy.push({ column: col, range: rangeOf(a0!) });
   },
-  limit: (st, _call, a0) => {
-    st.limit = literalNumber(a0);
-    st.limitAt = st.limit === undefined && a0 ? rangeOf(a0) : undefined;
-  },
+  limit: (st, _call, a0) => st.setLimit(a0),
   selectAll: (st, _call, a0) => {
     // `selectAll('p')` of a joined table selects none of the head's columns.
     const of = stringValue(a0);
