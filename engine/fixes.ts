@@ -212,7 +212,8 @@ function buildDisableLineFix(finding: Pick<Finding, 'ruleId' | 'file' | 'range' 
     }
   }
 
-  const reason = finding.estimate ? `accepted: ≈ ${formatMs(finding.estimate.currentMs)} per call` : 'accepted';
+  // What is accepted is what the fix would save, the figure the estimate's summary gives (not the query's whole cost).
+  const reason = finding.estimate ? `accepted: the fix would save ≈ ${formatMs(Math.max(0, finding.estimate.currentMs - finding.estimate.fixedMs))} per call` : 'accepted';
   let context: LineContext = finding.file.endsWith('.sql') ? 'sql' : tsContextAt(finding.file, fileText, lineStart, shared?.tree);
   if (context === 'string') return undefined;
   let comment: string;
