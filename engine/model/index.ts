@@ -224,8 +224,9 @@ export class CostModel {
    * (`tableRows` says how many rows, and where that figure comes from); batched,
    * it scans once.
    */
-  nPlusOne(iterations: Count, perQuery: QueryCostInput, rowsPerQuery?: Count, tableRows?: Count): Estimate {
+  nPlusOne(iterations: Count, written: QueryCostInput, rowsPerQuery?: Count, tableRows?: Count): Estimate {
     const n = Math.max(1, iterations.value);
+    const { perQuery, cap } = this.capLoopRows(n, iterations, written, rowsPerQuery);
     const one = this.queryMs(perQuery);
     const current = n * one;
     const batched: QueryCostInput = {
@@ -240,7 +241,7 @@ export class CostModel {
       this.param('roundTripMs', 'ms'),
       this.param('statementOverheadMs', 'ms'),
       rowsPerQuery
-        ? this.countAssumption('rowsPerQuery', rowsPerQuery)
+        ? { ...this.countAssumption('rowsPerQuery', rowsPerQuery), value: perQuery.rowsReturned, ...(cap && perQuery.rowsReturned !== rowsPerQuery.value ? { note: `${rowsPerQuery.note ?? ''}; ${cap}` } : {}) }
         : { name: 'rowsPerQuery', value: perQuery.rowsReturned, source: 'default', note: 'rows each statement returns' },
     ];
     if (perQuery.access === 'seq') {
@@ -252,9 +253,28 @@ export class CostModel {
       currentMs: current,
       fixedMs: fixed,
       assumptions,
-      summary: `≈ ${formatCount(n)} round trips ≈ ${formatMs(current)} per call${perQuery.access === 'seq' ? ` (each scans ≈ ${formatCount(perQuery.tableRows)} rows)` : ''}; batched ≈ ${formatMs(fixed)}`,
+      summary: `≈ ${formatCount(n)} round trips ≈ ${formatMs(current)} per call${perQuery.access === 'seq' ? ` (each scans ≈ ${formatCount(perQuery.tableRows)} rows${cap ? ` and returns ≤ ${formatCount(perQuery.rowsReturned)}: capped, the table's rows are unknown` : ''})` : cap ? ` (each returns ≤ ${formatCount(perQuery.rowsReturned)} rows: capped, the table's rows are unknown)` : ''}; batched ≈ ${formatMs(fixed)}`,
     };
   }
+
+  /**
+   * A loop's rows are only as good as their inputs: when both the loop's size and the rows each query returns rest on
+   * defaults (an unknown collection, an unknown table read whole), the rows all iterations return together are not
+   * estimated beyond one default table's rows — cartesian-join's cap for pairs, here for iterations × rows. The
+   * per-query figure shrinks (an hour per call needs statistics saying so); a loop size or row count that code,
+   * config or statistics give is not capped, nor are the rows a scan reads (the same default a single query's scan
+   * is priced with).
+   */
+  private capLoopRows(n: number, iterations: Count, q: QueryCostInput, rows?: Count): { perQuery: QueryCostInput; cap?: string } {
+    const cap = this.params.defaultTableRows;
+    if (n * q.rowsReturned <= cap || iterations.source !== 'default' || (rows?.source ?? 'default') !== 'default') return { perQuery: q };
+    const most = Math.max(1, Math.floor(cap / n));
+    return {
+      perQuery: { ...q, rowsReturned: most },
+      cap: `capped at ${formatCount(most)} rows per query: with a default loop size and row count, ${formatCount(n)} iterations are not estimated to return more than ${formatCount(cap)} rows in all; set tables.<name>.rows or run querylens stats pull`,
+    };
+  }
+
 
   /** A sequential scan of `tableRows` vs an index scan returning `matching` rows. */
   unindexed(tableRows: Count, matching: Count, rowBytes: number, columns?: number): Estimate {
