@@ -19,7 +19,7 @@
  * with the same index-coverage and selectivity answers.
  */
 import type { RuleContext } from '../engine/context';
-import type { Count } from '../engine/model';
+import { type Count, formatMs } from '../engine/model';
 import { type TableInfo, isSchemaChangeSource } from '../engine/schema/types';
 import { columnWidth } from '../engine/model/query-cost';
 import { predicateMatching } from '../engine/model/selectivity';
@@ -44,12 +44,23 @@ function rowBytes(ctx: RuleContext, t: TableInfo): number {
   return n || 4 * ctx.model.params.textWidthBytes;
 }
 
-function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate, v: Unserved, selective: boolean, note = ''): boolean {
+function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate, v: Unserved, selective: boolean, given = ''): boolean {
+  let note = given;
   const t = p.table;
   const rows = ctx.tableRows(t, t.name);
   const op = p.clause === 'ORDER BY … LIMIT' ? 'order' : p.isNull ? 'null' : p.wrapped ? 'wrapped' : p.op;
   const matching: Count = predicateMatching(t, p.column, op, typeof level.limit === 'number' ? level.limit : undefined, ctx.model.params);
   let estimate = ctx.model.unindexed(rows, matching, rowBytes(ctx, t));
+  // The other side of the join reads tables whole whatever this index (a grouped subquery over the same table): the
+  // index removes this side's scan only, and the fixed figure keeps theirs.
+  const whole = p.other ? readsWhole(p.other) : [];
+  if (whole.length) {
+    const scanMs = whole.reduce((ms, w) => ms + ctx.tableRows(w, w.name).value / ctx.model.params.seqScanRowsPerMs, 0);
+    const names = [...new Set(whole.map((w) => tableName(w)))].join(', ');
+    note += `; the other side of the join${p.other!.refName ? `, ${p.other!.refName},` : ''} reads all of ${names} whatever the index, so an index removes only this side's scan`;
+    const fixedMs = estimate.fixedMs + scanMs;
+    estimate = { ...estimate, currentMs: estimate.currentMs + scanMs, fixedMs, summary: `${estimate.summary.replace(/; with an index.*$/, '')}, and the other side's scan of ${names} ≈ ${formatMs(scanMs)}; with an index ≈ ${formatMs(fixedMs)} (that scan stays)` };
+  }
   // The planner's own verdict, when `stats pull --explain` recorded the statement's generic plan: an index
   // path it found (a live index the migrations lack) settles it; a hypothetical index it would not use too.
   const stmt = site.parsed?.statements.find((s) => s.start <= p.range.start && p.range.end <= s.end);
@@ -76,6 +87,20 @@ function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate
   const fix = selective ? migrationFix(ctx, p, v.fix) : undefined;
   ctx.report({ message, range: sqlRangeToFile(site, p.range), related, estimate, fixes: fix ? [fix] : [] });
   return true;
+}
+
+/**
+ * The tables a subquery or CTE on the other side of a join reads whole: an arm with one FROM table and no WHERE
+ * (`(SELECT max(t2."createdAt") FROM "Stats" t2 GROUP BY date(t2."createdAt"))`). Empty for anything else.
+ */
+function readsWhole(item: FromItem): TableInfo[] {
+  const arms = item.kind === 'subquery' ? item.subquery : item.kind === 'cte' ? item.cte?.arms : undefined;
+  const out: TableInfo[] = [];
+  for (const arm of arms ?? []) {
+    const [only, ...rest] = arm.from;
+    if (!rest.length && only?.kind === 'table' && only.table && !arm.where.length && arm.limit === undefined) out.push(only.table);
+  }
+  return out;
 }
 
 /**
@@ -181,7 +206,7 @@ export default defineRule({
       fixSafety:
         "The index goes where the project's migration tool expects it (detected from the project's files): Prisma → `@@index([field])` in schema.prisma, plus the matching `prisma/migrations/<timestamp>_…/migration.sql` when the project commits migrations; Drizzle Kit → `index('…').on(table.col)` in the table's `pgTable` definition (then run `drizzle-kit generate`, or `drizzle-kit push` for a project whose PostgreSQL `drizzle.config` has no migrations committed); Knex, Kysely, TypeORM, node-pg-migrate, Sequelize → a new migration file in their format after the last one; Flyway, golang-migrate, goose, dbmate, sqlx and numbered SQL files → a new SQL migration named like the others. `CREATE INDEX CONCURRENTLY` only where the tool runs the file outside a transaction or through its opt-out (Knex `config.transaction = false`, node-pg-migrate `pgm.noTransaction()`, TypeORM `transaction = false` with `migrationsTransactionMode: 'each'`, dbmate `transaction:false`, goose `NO TRANSACTION`, sqlx `-- no-transaction`, Flyway and golang-migrate for a one-statement file, Sequelize); elsewhere (Prisma, Kysely, TypeORM's default, numbered SQL of an unknown runner) a plain `CREATE INDEX` with a comment about the write lock it takes. Names never collide with existing files, indexes or each other. Safe (applied by `querylens lint --fix`, at most one new index per table per run) for a plain B-tree index: results do not change. A suggestion, with the reason in its title, when an existing index already starts with the column (a partial, hash or composite index: a second one would overlap it) or the table is known to hold fewer than 10 000 rows; expression and trigram indexes are suggestions too. No index fix for a low-selectivity predicate, nor, in an ORM `where`, for one branch of an OR (Prisma `OR: […]`, TypeORM `where: [{…}, {…}]`) when another branch has no index and would get none from it: a BitmapOr needs every branch served, so one index alone leaves the scan. Which column: when an ORM `where` compares several unindexed key-like columns with equality (no enum or literal-union type, not compared with a constant: `{ provider, organizationId }`), the one other calls of the project look the table's rows up by alone (`findMany({ where: { organizationId } })`) is indexed, the first written if several are — the index serves those calls too, and the code treats it as a key; when none is, one composite index of them (at most two: a declared foreign key first, then the column the project compares more often) serves the where whatever each column holds, and is written in the same order wherever the pair is compared. Without a migration tool, the statement is appended to the schema file (suggestion). Every index slows writes and takes space; review before applying.",
       estimate:
-        'tableRows: rows of the table (`tables.<name>.rows` in querylens.config.json, **default** defaultTableRows = 100 000); matchingRows: the literal LIMIT when smaller, else **default** defaultMatchingRows = 10; seqScanRowsPerMs (**default** 20 000 rows/ms), indexDescentMs (**default** 0.02 ms), indexRowMs (**default** 0.002 ms); row width from the column types. Current = sequential scan; fixed = index descent + matching rows.',
+        'tableRows: rows of the table (`tables.<name>.rows` in querylens.config.json, **default** defaultTableRows = 100 000); matchingRows: the literal LIMIT when smaller, else **default** defaultMatchingRows = 10; seqScanRowsPerMs (**default** 20 000 rows/ms), indexDescentMs (**default** 0.02 ms), indexRowMs (**default** 0.002 ms); row width from the column types. Current = sequential scan; fixed = index descent + matching rows. A join column whose other side is a subquery or CTE that reads a table whole (`JOIN (SELECT max(t2.created_at) … FROM t t2 GROUP BY …) d ON t.created_at = d.last`) keeps that scan in both figures and the message says so: the index removes only this side\'s scan.',
       whenNotToUse:
         'Tables that stay small (lookup tables, enums as tables): declare them `{ "tiny": true }` under `tables` in querylens.config.json. Reporting or batch queries that read most of the table anyway are better served by a scan: suppress them with `-- querylens-disable-next-line unindexed-predicate -- reads the whole table`.',
     },
