@@ -152,9 +152,11 @@ function whereTerms(where: ts.Expression | undefined, out: ColumnUse[], state: O
   if (!ts.isObjectLiteralExpression(w)) return opaque(state, out);
   for (const p of w.properties) {
     const key = propName(p);
-    // `...base` or a computed key (`[Op.or]: …`, `[field]: v`): conditions we do not read.
+    // `...base` or a computed key (`[Op.or]: …`, `[field]: v`): conditions we do not read. A spread of an object written
+    // out only under a condition (`...(filter === 'media' && { OR: […] })`) adds its terms sometimes: the query also
+    // runs without them, so the rest is judged as it runs then.
     if (!key) {
-      opaque(state, out);
+      if (!(ts.isSpreadAssignment(p) && conditionalTerms(p.expression, w))) opaque(state, out);
       continue;
     }
     if (key === 'AND' || key === 'OR' || key === 'NOT') {
@@ -238,6 +240,23 @@ function whereTerms(where: ts.Expression | undefined, out: ColumnUse[], state: O
     out.push({ column: key, range: rangeOf(p.name), op: 'eq' });
   }
   return out;
+}
+
+/**
+ * Whether a spread in a where object is an object literal added only under a condition (`cond && { … }`, `cond ? { … } :
+ * {}`): plain keys that no other key of the where repeats (it would replace that filter), no spread of its own.
+ */
+function conditionalTerms(e: ts.Expression, where: ts.ObjectLiteralExpression): boolean {
+  const v = unparen(e);
+  const empty = (x: ts.Expression): boolean => {
+    const u = unparen(x);
+    return (ts.isObjectLiteralExpression(u) && !u.properties.length) || u.kind === ts.SyntaxKind.NullKeyword || u.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(u) && u.text === 'undefined');
+  };
+  const obj = ts.isBinaryExpression(v) && v.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ? v.right : ts.isConditionalExpression(v) ? (empty(v.whenFalse) ? v.whenTrue : empty(v.whenTrue) ? v.whenFalse : undefined) : undefined;
+  const o = obj && unparen(obj);
+  if (!o || !ts.isObjectLiteralExpression(o)) return false;
+  const own = new Set(where.properties.filter((q) => !ts.isSpreadAssignment(q)).map(propName));
+  return o.properties.every((q) => !ts.isSpreadAssignment(q) && propName(q) !== undefined && !own.has(propName(q)));
 }
 
 /** Set when a where has a term an adapter cannot read (QuerySite.opaqueFilter). */
