@@ -134,6 +134,14 @@ export class RuleContext {
   }
 
   /**
+   * Whether a text column holds encoded files: a project file writes base64 or a data URL into a property of its name
+   * (`avatar: avatarBase64`). Over-fetching counts it as large.
+   */
+  isEncodedText(column: ColumnInfo): boolean {
+    return !!this.project.usage?.().holdsEncoded(column);
+  }
+
+  /**
    * Whether a table is too small for an index to matter: declared `tiny`; or, with no row count from
    * config or statistics, a reference table the application never writes (only migrations, seeds and
    * one-off scripts do, so it holds what they put there), or one the migrations fill (`INSERT INTO`) and the

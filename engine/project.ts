@@ -21,7 +21,7 @@ import { sqlFileSites } from './sources/sql-files';
 import { isTsLike, TsCache, tsSyntaxErrors } from './sources/ts-ast';
 import { tsSqlSites } from './sources/ts-sql';
 import { reachingFiles } from './sources/reach';
-import { type FileUsage, fileUsage, literalMentions, ProjectUsage } from './sources/table-usage';
+import { type FileUsage, encodedFields, fileUsage, literalMentions, ProjectUsage } from './sources/table-usage';
 import { backgroundReason } from './background';
 import { isTestFilePath, oneOffReason, packageEntries, packageFilesFor, packageScriptEntries } from './one-off';
 import type { SqlSite } from './sources/types';
@@ -373,7 +373,9 @@ export class Project implements ProjectServices {
       const writeTexts = new Set<string>();
       const insertMentions = new Set<string>();
       literalMentions(sf, names, writeTexts, insertMentions);
-      return { ...facts, mentions: [...names], writeTexts: [...writeTexts], insertMentions: [...insertMentions] };
+      const encoded = new Set<string>();
+      encodedFields(sf, encoded);
+      return { ...facts, mentions: [...names], writeTexts: [...writeTexts], insertMentions: [...insertMentions], encoded: [...encoded] };
     });
     const facts = { text, incidents, ...value };
     this.unreachedFacts.set(path, facts);
@@ -388,7 +390,7 @@ export class Project implements ProjectServices {
     try {
       if (!this.mayReach(path)) {
         const f = this.unreached(path, text, true);
-        return { values: new Map(), writes: new Set(), inserts: new Set(), queries: 0, mentions: new Set(f.mentions), writeTexts: new Set(f.writeTexts), insertMentions: new Set(f.insertMentions), jsonParsed: new Set() };
+        return { values: new Map(), writes: new Set(), inserts: new Set(), queries: 0, mentions: new Set(f.mentions), writeTexts: new Set(f.writeTexts), insertMentions: new Set(f.insertMentions), jsonParsed: new Set(), encoded: new Set(f.encoded) };
       }
       return this.memo(`usage:${path}`, text, () => fileUsage(this, path, schema));
     } catch {
@@ -686,6 +688,8 @@ export interface UnreachedFacts {
   mentions?: string[];
   writeTexts?: string[];
   insertMentions?: string[];
+  /** Property names written with base64 or a data URL (FileUsage.encoded). */
+  encoded?: string[];
 }
 
 /**

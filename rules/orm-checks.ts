@@ -98,18 +98,20 @@ export function columnSizes(ctx: RuleContext, tables: readonly TableInfo[]): Col
   const params = ctx.model.params;
   const json = new Set<ColumnInfo>();
   const long = new Set<ColumnInfo>();
+  const encoded = new Set<ColumnInfo>();
   for (const t of tables) {
     for (const c of t.columns.values()) {
       if (isLargeType(c.type)) continue;
       if (ctx.isJsonText(t, c)) json.add(c);
+      else if (ctx.isEncodedText(c)) encoded.add(c);
       // A document-named text column (engine/model isLongText), unless the stats snapshot measured it short.
       else if (isLongText(c) && !((t.stats?.columns?.[c.name]?.avgWidth ?? Infinity) < params.largeColumnBytes / 4)) long.add(c);
     }
   }
   return {
-    width: (c) => (json.has(c) ? params.largeColumnBytes : long.has(c) ? params.largeColumnBytes / 2 : typeWidth(c.type, params)),
-    large: (c) => isLargeType(c.type) || json.has(c) || long.has(c),
-    typeText: (c) => (json.has(c) ? `${c.type} holding JSON: the code JSON.parse's it` : long.has(c) ? `long ${c.type}` : c.type),
+    width: (c) => (json.has(c) || encoded.has(c) ? params.largeColumnBytes : long.has(c) ? params.largeColumnBytes / 2 : typeWidth(c.type, params)),
+    large: (c) => isLargeType(c.type) || json.has(c) || long.has(c) || encoded.has(c),
+    typeText: (c) => (json.has(c) ? `${c.type} holding JSON: the code JSON.parse's it` : encoded.has(c) ? `${c.type} holding base64: the code writes encoded data into it` : long.has(c) ? `long ${c.type}` : c.type),
   };
 }
 

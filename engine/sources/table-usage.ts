@@ -13,7 +13,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { findTable, type SchemaModel, type TableInfo } from '../schema/types';
+import { type ColumnInfo, findTable, type SchemaModel, type TableInfo } from '../schema/types';
 import { unwrap } from '../sql/expr';
 import { levelPredicates } from '../sql/predicates';
 import { fileQueryModels } from '../sql/query-model';
@@ -56,6 +56,11 @@ export interface FileUsage {
    * of the column's name (or model field name) to `JSON.parse` (`JSON.parse(view.columnMeta)`).
    */
   jsonParsed: Set<string>;
+  /**
+   * Property names the file writes base64 or a data URL into (`avatar: avatarBase64`, `image: buf.toString('base64')`,
+   * `` icon: `data:image/png;base64,${…}` ``): a text column of that name holds encoded files (`encodedFields`).
+   */
+  encoded: Set<string>;
 }
 
 const tableKey = (t: TableInfo): string => `${t.schema}.${t.name}`;
@@ -84,7 +89,7 @@ const NON_INSERTING_WRITE = /^(update|delete|del|destroy|remove|soft_?delete|inc
  * only the names its string literals mention count.
  */
 export function fileUsage(project: ProjectServices, path: string, schema: SchemaModel, queries = true): FileUsage {
-  const u: FileUsage = { values: new Map(), writes: new Set(), inserts: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set(), insertMentions: new Set(), jsonParsed: new Set() };
+  const u: FileUsage = { values: new Map(), writes: new Set(), inserts: new Set(), queries: 0, mentions: new Set(), writeTexts: new Set(), insertMentions: new Set(), jsonParsed: new Set(), encoded: new Set() };
   // Tables the file queries: a property it parses as JSON is read from one of them.
   const queried = new Set<TableInfo>();
   // The same memoised sites, models and query sites the rules read: the summary costs one more pass over them.
@@ -114,6 +119,7 @@ export function fileUsage(project: ProjectServices, path: string, schema: Schema
   const sf: ts.SourceFile | undefined = /\.[cm]?[jt]sx?$/.test(path) ? project.tsAst(path) : undefined;
   if (sf) {
     literalMentions(sf, u.mentions, u.writeTexts, u.insertMentions);
+    encodedFields(sf, u.encoded);
     const text = project.fileText(path) ?? '';
     for (const q of queries ? project.memo(`querySites:${path}`, text, () => fileQuerySites(project, path)) : []) {
       if (q.sql || !q.table) continue;
@@ -234,6 +240,36 @@ function jsonParsedFields(sf: ts.SourceFile, out: Set<string>): void {
   visit(sf);
 }
 
+/** A value that is base64 or a data URL by what it says: its name or callee (`avatarBase64`, `getDataURL(file)`), `.toString('base64')`, a `data:` literal. */
+const ENCODED_NAME = /base64|data_?url/i;
+
+function encodedValue(e: ts.Expression): boolean {
+  while (ts.isAwaitExpression(e) || ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text.startsWith('data:');
+  if (ts.isTemplateExpression(e)) return e.head.text.startsWith('data:');
+  if (ts.isIdentifier(e)) return ENCODED_NAME.test(e.text);
+  if (ts.isPropertyAccessExpression(e)) return ENCODED_NAME.test(e.name.text);
+  if (ts.isCallExpression(e)) {
+    const callee = e.expression;
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+    if (name === 'toString' && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0])) return e.arguments[0].text === 'base64';
+    return ENCODED_NAME.test(name);
+  }
+  return false;
+}
+
+/** Keys too generic to name a column by (an ORM's `data:` argument, a response's `body`): their values say nothing of one. */
+const GENERIC_KEY = /^(data|body|value|content|payload|result|file|buffer|blob|src|url)$/i;
+
+/** Property names written with an encoded value (`FileUsage.encoded`). */
+export function encodedFields(sf: ts.SourceFile, out: Set<string>): void {
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAssignment(n) && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) && !GENERIC_KEY.test(n.name.text) && encodedValue(n.initializer)) out.add(n.name.text);
+    n.forEachChild(visit);
+  };
+  visit(sf);
+}
+
 /** The project's merged usage: what `columnValues` and `isWritten` answer from. */
 export class ProjectUsage {
   private readonly values = new Map<string, ColumnValueUse & { literals: Set<string> }>();
@@ -245,6 +281,7 @@ export class ProjectUsage {
   /** Lower-cased receivers of inserting calls and keys of nested inserting writes (`FileUsage.insertMentions`). */
   private readonly insertCalls = new Set<string>();
   private readonly jsonParsed = new Set<string>();
+  private readonly encoded = new Set<string>();
   private writeTexts = 0;
   /** Statements and ORM calls seen in application code: with none, "never written" says nothing. */
   queries = 0;
@@ -262,6 +299,7 @@ export class ProjectUsage {
       }
     }
     for (const j of u.jsonParsed ?? []) this.jsonParsed.add(j);
+    for (const e of u.encoded ?? []) this.encoded.add(e);
     this.writeTexts += u.writeTexts.size;
     for (const [k, v] of u.values) {
       let acc = this.values.get(k);
@@ -279,6 +317,16 @@ export class ProjectUsage {
   /** Whether a text column holds JSON: a file that queries its table parses a property of its name (`FileUsage.jsonParsed`). */
   parsesJson(t: TableInfo, column: string): boolean {
     return this.jsonParsed.has(`${tableKey(t)}.${column}`);
+  }
+
+  /**
+   * Whether a text column holds base64 or data URLs: its name says so, or code writes such a value into a property of
+   * its name or field name (`FileUsage.encoded`; a key as generic as `data` or `body` is no evidence).
+   */
+  holdsEncoded(column: ColumnInfo): boolean {
+    if (!TEXT_TYPE.test(column.type)) return false;
+    // Named so (`signatureImageAsBase64`), or written so.
+    return ENCODED_NAME.test(column.fieldName ?? column.name) || this.encoded.has(column.name) || (column.fieldName !== undefined && this.encoded.has(column.fieldName));
   }
 
   /**
@@ -328,6 +376,7 @@ export class ProjectUsage {
       insertMentions: [...this.insertMentions].filter((m) => names.has(m.toLowerCase())).sort(),
       insertCalls: [...this.insertCalls].sort(),
       jsonParsed: [...this.jsonParsed].sort(),
+      encoded: [...this.encoded].sort(),
       values,
     });
   }
@@ -344,6 +393,7 @@ export interface FileUsageData {
   writeTexts: string[];
   insertMentions?: string[];
   jsonParsed?: string[];
+  encoded?: string[];
 }
 
 export function fileUsageToData(u: FileUsage): FileUsageData {
@@ -356,6 +406,7 @@ export function fileUsageToData(u: FileUsage): FileUsageData {
     writeTexts: [...u.writeTexts],
     insertMentions: [...u.insertMentions],
     jsonParsed: [...u.jsonParsed],
+    encoded: [...u.encoded],
   };
 }
 
@@ -373,7 +424,7 @@ export function fileUsageFromData(d: unknown): FileUsage | undefined {
     if (!Array.isArray(e) || (e.length !== 3 && e.length !== 4) || typeof e[0] !== 'string' || !isStrings(e[1]) || !count(e[2]) || (e.length === 4 && !count(e[3]))) return undefined;
     values.set(e[0], { literals: new Set(e[1]), others: e[2], ...(e[3] ? { alone: e[3] as number } : {}) });
   }
-  if (o.jsonParsed !== undefined && !isStrings(o.jsonParsed)) return undefined;
+  if ((o.jsonParsed !== undefined && !isStrings(o.jsonParsed)) || (o.encoded !== undefined && !isStrings(o.encoded))) return undefined;
   if ((o.inserts !== undefined && !isStrings(o.inserts)) || (o.insertMentions !== undefined && !isStrings(o.insertMentions))) return undefined;
   // An entry written before inserts were kept: every write and mention may insert.
   return {
@@ -385,6 +436,7 @@ export function fileUsageFromData(d: unknown): FileUsage | undefined {
     writeTexts: new Set(o.writeTexts),
     insertMentions: new Set(o.insertMentions ?? o.mentions),
     jsonParsed: new Set(o.jsonParsed ?? []),
+    encoded: new Set(o.encoded ?? []),
   };
 }
 
