@@ -14,6 +14,7 @@ import { adapterOf } from '../engine/adapters';
 import type { RuleContext } from '../engine/context';
 import { columnWidth } from '../engine/model/query-cost';
 import { predicateMatching } from '../engine/model/selectivity';
+import { formatMs } from '../engine/model';
 import { findColumn, type ColumnInfo, type TableInfo } from '../engine/schema/types';
 import { findNode } from '../engine/sources/call-graph';
 import type { ColumnUse, QuerySite } from '../engine/sources/query-sites';
@@ -232,8 +233,11 @@ function judgeWhere(env: Env, t: Target, judged: OrmPredicate[], keyFilters: Orm
   const why = (p: OrmPredicate) => selectivity(selectivityInput(p), table, env.sel);
   const selective = (p: OrmPredicate): boolean => why(p).selective;
   // A served predicate is the planner's access path (the rest filter its rows) unless it keeps many rows while a selective one goes unserved.
-  const driver = filterDriver(judged, coverage, selective);
+  // One branch of an OR is no path (the other branches' rows must be found too); an OR whose every branch is served is one (a BitmapOr).
+  const driver = filterDriver(judged.filter((p) => !p.use.or), coverage, selective);
   if (driver) return { driven: selective(driver) };
+  const or = judged.find((p) => p.use.or && coverage(p).served && everyBranchServed(judged, p, coverage, selective));
+  if (or) return { driven: selective(or) };
   // A column whose declared type names its values (an enum, a literal union) keeps more rows per value than a key compared with a parameter: index the key.
   const unserved = judged.filter((p) => !coverage(p).served && selective(p));
   const keyLike = (p: OrmPredicate): boolean => !findColumn(table, p.column)?.declaredValues?.length && !p.value.literals;
@@ -264,8 +268,10 @@ function report(env: Env, site: QuerySite, t: Target, finding: Finding, seen: Se
   const op = finding.clause === t.clause ? (finding.use.op === 'null' ? 'null' : finding.pred.op) : 'order';
   const matching = predicateMatching(table, finding.pred.column, op, t.limit, ctx.model.params, adapter.rules.limitWord);
   const cols = [...table.columns.values()];
-  const estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, table, cols) || 100, cols.length);
+  let estimate = ctx.model.unindexed(rows, matching, rowWidth(ctx, table, cols) || 100, cols.length);
   if (!(estimate.currentMs > estimate.fixedMs)) return;
+  // One branch of an OR another branch leaves unserved: an index on this column alone does not remove the scan.
+  if (finding.noFix && finding.use.or) estimate = { ...estimate, summary: `${estimate.summary.replace(/; with an index.*$/, '')}; an index on ${finding.pred.column} alone leaves it (another branch of the OR has none); with every branch served ≈ ${formatMs(estimate.fixedMs)}` };
   // Code the project never runs costs nothing (engine/sources/dead-code.ts).
   if (ctx.deadCode(site.range)) return;
   const related: RelatedLocation[] = [];
