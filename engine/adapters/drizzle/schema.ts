@@ -14,7 +14,7 @@
  * The table variable is the model name, so other files' `references(() => user.id)` find it.
  */
 import type { SchemaEvent, SchemaReader, TsSchemaOutput, ColumnSpec, IndexSpec, ForeignKeySpec } from '../../schema/events';
-import { type Values, callChain, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { type ChainStep, type Values, callChain, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
 import { quoteIdentAlways } from '../../sql/ident';
 
 const PG_CORE = /^drizzle-orm\/pg-core$/;
@@ -323,14 +323,99 @@ function indexKeys(args: readonly ts.Expression[], param: string | undefined, co
 }
 
 /** Reads the entries of the third argument into the table event. */
-function readExtra(fn: ts.Expression | undefined, table: string, ev: Extract<SchemaEvent, { op: 'createTable' }>, columns: Map<string, ColumnSpec>, ctx: Ctx, events: SchemaEvent[]): void {
-  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return;
+/** What an extra-config entry is read against: its table, the event it adds to, the callback's table parameter. */
+interface Extra {
+  table: string;
+  ev: Extract<SchemaEvent, { op: 'createTable' }>;
+  columns: Map<string, ColumnSpec>;
+  ctx: Ctx;
+  events: SchemaEvent[];
+  param: string | undefined;
+}
+
+type ExtraEntry = (x: Extra, root: ts.CallExpression, steps: ChainStep[], at: { start: number; end: number }, name: string | undefined) => void;
+
+/** `index()` / `uniqueIndex()`. */
+const indexEntry = (unique: boolean): ExtraEntry => (x, _root, steps, at, name) => {
+  const ix: IndexSpec = { keys: [], unique, name };
+  let ok = true;
+  for (const s of steps) {
+    const args = s.args ? [...s.args] : [];
+    if (s.name === 'on' || s.name === 'onOnly') {
+      const k = indexKeys(args, x.param, x.columns, x.ctx);
+      if (k) ix.keys = k;
+      else ok = false;
+    } else if (s.name === 'using') {
+      ix.method = x.ctx.values.string(args[0]);
+      const k = indexKeys(args.slice(1), x.param, x.columns, x.ctx);
+      if (k) ix.keys = k;
+      else ok = false;
+    } else if (s.name === 'where') {
+      const w = args[0] && (sqlText(args[0], x.param, x.columns, x.ctx) ?? conditionText(args[0], x.param, x.columns, x.ctx));
+      if (w === undefined) ok = false;
+      else ix.where = w;
+    }
+  }
+  if (!ok || !ix.keys.length) {
+    x.events.push({ op: 'problem', at, message: `index ${name ?? ''} on ${x.table} not read: a key or condition is computed at run time`.replace('  ', ' ') });
+    return;
+  }
+  // drizzle-kit names an unnamed index `<table>_<columns>_index`.
+  ix.name ??= `${x.table}_${ix.keys.map((k) => (typeof k === 'string' ? k : 'expr')).join('_')}_index`;
+  (x.ev.indexes ??= []).push(ix);
+};
+
+/** Array elements of an expression that is an array literal, else undefined. */
+function arrayElements(e: ts.Expression | undefined): ts.Expression[] | undefined {
+  const u = e && unwrap(e);
+  return u && ts.isArrayLiteralExpression(u) ? [...u.elements] : undefined;
+}
+
+/** `index()`, `uniqueIndex()`, `primaryKey()`, `unique()`, `foreignKey()` entries of a table's extra config. */
+const EXTRAS: Record<string, ExtraEntry> = {
+  index: indexEntry(false),
+  uniqueIndex: indexEntry(true),
+  primaryKey: (x, root) => {
+    const cfg = x.ctx.values.object(root.arguments[0]);
+    const refs = arrayElements(cfg ? prop(cfg, 'columns') : undefined) ?? [...root.arguments];
+    const cols = refs.map((r) => columnRef(r, x.param, x.columns)?.column);
+    if (cols.length && cols.every(Boolean)) {
+      const pkName = (cfg && x.ctx.values.string(prop(cfg, 'name'))) ?? `${x.table}_${(cols as string[]).join('_')}_pk`;
+      x.ev.primaryKey = { columns: cols as string[], name: pkName };
+    }
+  },
+  unique: (x, _root, steps, _at, name) => {
+    const on = steps.find((s) => s.name === 'on');
+    const cols = on?.args ? [...on.args].map((r) => columnRef(r, x.param, x.columns)?.column) : [];
+    if (cols.length && cols.every(Boolean)) (x.ev.uniques ??= []).push({ columns: cols as string[], name: name ?? `${x.table}_${(cols as string[]).join('_')}_unique` });
+  },
+  foreignKey: (x, root) => {
+    const cfg = x.ctx.values.object(root.arguments[0]);
+    const fromCols = (arrayElements(cfg && prop(cfg, 'columns')) ?? []).map((r) => columnRef(r, x.param, x.columns)?.column);
+    const toRefs = (arrayElements(cfg && prop(cfg, 'foreignColumns')) ?? []).map((r) => unwrap(r));
+    const target = toRefs.map((r) => (ts.isPropertyAccessExpression(r) && ts.isIdentifier(r.expression) ? { model: modelNameOf(r.expression, x.ctx), field: r.name.text } : undefined));
+    if (!fromCols.length || !fromCols.every(Boolean) || !target.length || !target.every(Boolean)) return;
+    const model = target[0]!.model;
+    const cols = fromCols as string[];
+    const table = x.table;
+    const fk: ForeignKeySpec = {
+      name: (cfg && x.ctx.values.string(prop(cfg, 'name'))) ?? undefined,
+      columns: cols,
+      ref: { model, fields: target.map((t) => t!.field), nameFor: (r) => `${table}_${cols.join('_')}_${r.table}_${r.columns.join('_')}_fk` },
+    };
+    (x.ev.foreignKeys ??= []).push(fk);
+  },
+};
+
+/** The entries a table's extra-config callback returns (`(t) => [index().on(t.a), …]` or `({ a: index()… })`), and its parameter. */
+function extraEntries(fn: ts.Expression | undefined): { entries: ts.Expression[]; param: string | undefined } | undefined {
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return undefined;
   const p0 = fn.parameters[0]?.name;
   const param = p0 && ts.isIdentifier(p0) ? p0.text : undefined;
   let body: ts.Node = fn.body;
   if (ts.isBlock(body)) {
     const ret = body.statements.find(ts.isReturnStatement);
-    if (!ret?.expression) return;
+    if (!ret?.expression) return undefined;
     body = ret.expression;
   }
   const b = unwrap(body as ts.Expression);
@@ -339,69 +424,20 @@ function readExtra(fn: ts.Expression | undefined, table: string, ev: Extract<Sch
     : ts.isObjectLiteralExpression(b)
       ? b.properties.filter(ts.isPropertyAssignment).map((p) => p.initializer)
       : [];
-  for (const entry of entries) {
+  return { entries, param };
+}
+
+function readExtra(fn: ts.Expression | undefined, table: string, ev: Extract<SchemaEvent, { op: 'createTable' }>, columns: Map<string, ColumnSpec>, ctx: Ctx, events: SchemaEvent[]): void {
+  const extra = extraEntries(fn);
+  if (!extra) return;
+  const x: Extra = { table, ev, columns, ctx, events, param: extra.param };
+  for (const entry of extra.entries) {
     const { root, steps } = callChain(entry);
     if (!ts.isCallExpression(root)) continue;
     const kind = coreName(root.expression, ctx.imp);
-    const at = rangeOf(entry);
+    if (kind === undefined || !Object.hasOwn(EXTRAS, kind)) continue;
     const name = root.arguments[0] ? ctx.values.string(root.arguments[0]) : undefined;
-    if (kind === 'index' || kind === 'uniqueIndex') {
-      const ix: IndexSpec = { keys: [], unique: kind === 'uniqueIndex', name };
-      let ok = true;
-      for (const s of steps) {
-        const args = s.args ? [...s.args] : [];
-        if (s.name === 'on' || s.name === 'onOnly') {
-          const k = indexKeys(args, param, columns, ctx);
-          if (k) ix.keys = k;
-          else ok = false;
-        } else if (s.name === 'using') {
-          ix.method = ctx.values.string(args[0]);
-          const k = indexKeys(args.slice(1), param, columns, ctx);
-          if (k) ix.keys = k;
-          else ok = false;
-        } else if (s.name === 'where') {
-          const w = args[0] && (sqlText(args[0], param, columns, ctx) ?? conditionText(args[0], param, columns, ctx));
-          if (w === undefined) ok = false;
-          else ix.where = w;
-        }
-      }
-      if (!ok || !ix.keys.length) {
-        events.push({ op: 'problem', at, message: `index ${name ?? ''} on ${table} not read: a key or condition is computed at run time`.replace('  ', ' ') });
-        continue;
-      }
-      // drizzle-kit names an unnamed index `<table>_<columns>_index`.
-      ix.name ??= `${table}_${ix.keys.map((k) => (typeof k === 'string' ? k : 'expr')).join('_')}_index`;
-      (ev.indexes ??= []).push(ix);
-    } else if (kind === 'primaryKey') {
-      const cfg = ctx.values.object(root.arguments[0]);
-      const list = cfg ? prop(cfg, 'columns') : undefined;
-      const refs = list && ts.isArrayLiteralExpression(unwrap(list)) ? [...(unwrap(list) as ts.ArrayLiteralExpression).elements] : [...root.arguments];
-      const cols = refs.map((r) => columnRef(r, param, columns)?.column);
-      if (cols.length && cols.every(Boolean)) {
-        const pkName = (cfg && ctx.values.string(prop(cfg, 'name'))) ?? `${table}_${(cols as string[]).join('_')}_pk`;
-        ev.primaryKey = { columns: cols as string[], name: pkName };
-      }
-    } else if (kind === 'unique') {
-      const on = steps.find((s) => s.name === 'on');
-      const cols = on?.args ? [...on.args].map((r) => columnRef(r, param, columns)?.column) : [];
-      if (cols.length && cols.every(Boolean)) (ev.uniques ??= []).push({ columns: cols as string[], name: name ?? `${table}_${(cols as string[]).join('_')}_unique` });
-    } else if (kind === 'foreignKey') {
-      const cfg = ctx.values.object(root.arguments[0]);
-      const from = cfg && prop(cfg, 'columns');
-      const to = cfg && prop(cfg, 'foreignColumns');
-      const fromCols = from && ts.isArrayLiteralExpression(unwrap(from)) ? (unwrap(from) as ts.ArrayLiteralExpression).elements.map((r) => columnRef(r, param, columns)?.column) : [];
-      const toRefs = to && ts.isArrayLiteralExpression(unwrap(to)) ? (unwrap(to) as ts.ArrayLiteralExpression).elements.map((r) => unwrap(r)) : [];
-      const target = toRefs.map((r) => (ts.isPropertyAccessExpression(r) && ts.isIdentifier(r.expression) ? { model: modelNameOf(r.expression, ctx), field: r.name.text } : undefined));
-      if (!fromCols.length || !fromCols.every(Boolean) || !target.length || !target.every(Boolean)) continue;
-      const model = target[0]!.model;
-      const cols = fromCols as string[];
-      const fk: ForeignKeySpec = {
-        name: (cfg && ctx.values.string(prop(cfg, 'name'))) ?? undefined,
-        columns: cols,
-        ref: { model, fields: target.map((t) => t!.field), nameFor: (r) => `${table}_${cols.join('_')}_${r.table}_${r.columns.join('_')}_fk` },
-      };
-      (ev.foreignKeys ??= []).push(fk);
-    }
+    EXTRAS[kind](x, root, steps, rangeOf(entry), name);
   }
 }
 
