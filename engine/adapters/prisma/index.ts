@@ -32,6 +32,7 @@ import { filterValue } from '../kit/filter-values';
 import { prismaMigrate } from './migrations';
 import { nestedRowWrites } from './nested-writes';
 import { includeAsSelect, includedRelations } from './include';
+import { notFoundError } from './errors';
 import { loadedTables, relatedReads } from './relation-reads';
 
 const READS = new Set([
@@ -221,6 +222,7 @@ function readMany(call: ts.CallExpression, key: ts.Expression): Batched | undefi
     rowFilters: equalityFilters(where.initializer, k.prop),
     missing: 'null',
     title: `findMany({ where: { ${k.field}: { in${k.insensitive ? ", mode: 'insensitive'" : ''} } } })`,
+    ...(op.endsWith('OrThrow') ? { notFound: notFoundError(call) } : {}),
   };
 }
 
