@@ -8,7 +8,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { collectReads, replayReads } from '../reads';
+import { type ChangedFile, collectReads, type ReadTracking, replayReads } from '../reads';
 
 /**
  * Resolves module specifiers of the project: relative paths and tsconfig `paths` aliases (best effort).
@@ -25,9 +25,54 @@ export function resolveModulePath(project: ProjectServices, fromPath: string, sp
     replayReads(hit.reads);
     return hit.file ?? undefined;
   }
-  const { value: file, reads } = collectReads(() => resolveModulePathUncached(project, fromPath, spec));
+  const { value: file, reads } = collectReads(() => (isBare(spec) ? resolveBare(project, fromPath, spec) : resolveModulePathUncached(project, fromPath, spec)));
   known.set(key, { file: file ?? null, reads });
   return file;
+}
+
+function isBare(spec: string): boolean {
+  // `.prettierrc`-like specifiers take resolveModulePathUncached's way too (no workspace package, the build-output retry).
+  return !spec.startsWith('.') && !spec.startsWith('/');
+}
+
+/**
+ * A bare specifier (`react`, `src/db`, `@/lib/x`, `@acme/db`): what resolveModulePathUncached does for one, with
+ * the alias probes shared by every folder of the same resolution scope. The importing folder enters a bare
+ * resolution only through (1) its nearest tsconfig.json (aliasCandidates' `paths`/`baseUrl`), (2) for `@/`/`~/`
+ * only, the folder holding the nearest `src/` above it, and (3) workspacePackage's folders (the conventional
+ * roots above it and the workspaces declared above it; that search is already shared through `packages`, keyed
+ * by the folders it looks in). Nothing looks in node_modules (a package that is no project file stays
+ * unresolved here). So folders with equal (1) and (2) probe the same candidates in the same order and find the
+ * same file: the probe runs once per (tsconfig options, `src/` root, specifier). Each folder still walks to its
+ * own tsconfig (replayed per folder), so an answer's reads are exactly those the per-folder probe recorded.
+ */
+function resolveBare(project: ProjectServices, fromPath: string, spec: string): string | undefined {
+  const cfg = tsconfigPaths(project, fromPath);
+  const src = /^[@~]\//.test(spec) ? srcRootKey(fromPath) : '';
+  const hit = once(resolutions(project).aliases, `${cfgKey(cfg)}\u0000${src}\u0000${spec}`, () => {
+    for (const base of aliasCandidates(cfg, fromPath, spec)) {
+      const file = probe(project, base);
+      if (file) return file;
+    }
+    return undefined;
+  });
+  return hit ?? workspacePackage(project, fromPath, spec);
+}
+
+/** What aliasCandidates reads of the importing path besides its tsconfig: the folder holding the nearest `src/`. */
+function srcRootKey(fromPath: string): string {
+  const i = fromPath.lastIndexOf('/src/');
+  return i >= 0 ? `@${fromPath.slice(0, i)}` : fromPath.startsWith('src/') ? '@' : '-';
+}
+
+/** Tsconfig options by content (what aliasCandidates reads of them), computed once per options object. */
+const CFG_KEYS = new WeakMap<TsconfigPaths, string>();
+
+function cfgKey(cfg: TsconfigPaths | undefined): string {
+  if (!cfg) return '-';
+  let k = CFG_KEYS.get(cfg);
+  if (k === undefined) CFG_KEYS.set(cfg, (k = JSON.stringify([cfg.dir, cfg.baseUrl, cfg.bareBase ?? null, cfg.paths])));
+  return k;
 }
 
 /** An answer kept with the files computing it read (replayed on every use). */
@@ -38,21 +83,36 @@ interface Kept<T> {
 
 /**
  * The resolution memo (one project memo, dropped and kept with the project's other text-only data): per
- * (folder, specifier) the file; per folder what every bare specifier from there looks up first — its tsconfig's
- * aliases and the workspace patterns declared above it, each built from its parent folder's; and per package name
- * and candidate package folders, the workspace package found there (Unleash's frontend resolves `react` from 749
- * folders: each walked up to its tsconfig.json, read every package.json above it and probed the same six
- * conventional package folders again).
+ * (folder, specifier) the file; per (tsconfig options, `src/` root, bare specifier) what its alias probes find
+ * (resolveBare); per folder what every bare specifier from there looks up first — its tsconfig's aliases and the
+ * workspace patterns declared above it, each built from its parent folder's; and per package name and candidate
+ * package folders, the workspace package found there (Unleash's frontend resolves `react` from 749 folders: each
+ * walked up to its tsconfig.json, read every package.json above it and probed the same six conventional package
+ * folders again).
+ *
+ * Every answer keeps the paths it read, present or absent: a file created, changed or deleted at one of them
+ * drops those answers (readBy, called by Project.setFile/deleteFile/forget), and only those — the memo object
+ * itself stays. An import probe that found nothing is such a read, so a file created where a probe looked is
+ * found by the next resolution.
  */
-interface Resolutions {
-  files: Map<string, { file: string | null; reads: string[] }>;
-  tsconfigs: Map<string, Kept<TsconfigPaths | undefined>>;
-  workspaces: Map<string, Kept<[string, string][]>>;
-  packages: Map<string, Kept<string | undefined>>;
+class Resolutions implements ReadTracking {
+  readonly files = new Map<string, { file: string | null; reads: string[] }>();
+  readonly aliases = new Map<string, Kept<string | undefined>>();
+  readonly tsconfigs = new Map<string, Kept<TsconfigPaths | undefined>>();
+  readonly workspaces = new Map<string, Kept<[string, string][]>>();
+  readonly packages = new Map<string, Kept<string | undefined>>();
+
+  /** Drops the answers that read what `change` touches; never asks for the whole memo to go (false). */
+  readBy(change: ChangedFile): boolean {
+    for (const table of [this.files, this.aliases, this.tsconfigs, this.workspaces, this.packages] as Map<string, { reads: string[] }>[]) {
+      for (const [key, kept] of table) if (change.hits(kept.reads)) table.delete(key);
+    }
+    return false;
+  }
 }
 
 function resolutions(project: ProjectServices): Resolutions {
-  return project.memo('prov-resolve', '', (): Resolutions => ({ files: new Map(), tsconfigs: new Map(), workspaces: new Map(), packages: new Map() }));
+  return project.memo('prov-resolve', '', () => new Resolutions());
 }
 
 /** `compute()` for `key` once per memo: later calls replay what it read, as a fresh computation would have read it. */
@@ -74,7 +134,7 @@ function resolveModulePathUncached(project: ProjectServices, fromPath: string, s
   } else if (spec.startsWith('/')) {
     bases = [normalizePath(spec)];
   } else {
-    bases = aliasCandidates(project, fromPath, spec);
+    bases = aliasCandidates(tsconfigPaths(project, fromPath), fromPath, spec);
   }
   for (const base of bases) {
     const hit = probe(project, base);
@@ -374,9 +434,9 @@ function tsconfigIn(project: ProjectServices, dir: string): TsconfigPaths | unde
   };
 }
 
-function aliasCandidates(project: ProjectServices, fromPath: string, spec: string): string[] {
+/** The paths a bare specifier may name under the importer's tsconfig `cfg` (reads nothing). */
+function aliasCandidates(cfg: TsconfigPaths | undefined, fromPath: string, spec: string): string[] {
   const out: string[] = [];
-  const cfg = tsconfigPaths(project, fromPath);
   if (cfg) {
     for (const [pattern, targets] of cfg.paths) {
       const star = pattern.indexOf('*');

@@ -279,6 +279,50 @@ describe('sources/provenance', () => {
       assert.equal(resolveModulePath(project(noBase), 'src/user/user.service.ts', 'src/prisma/prisma.service'), undefined);
     });
 
+    it('shares a bare specifier between folders of one tsconfig, and never between tsconfigs or src/ roots', () => {
+      const files = {
+        'tsconfig.json': `{ "compilerOptions": { "baseUrl": "./" } }`,
+        'src/db/client.ts': `export const pool = 1;`,
+        'src/a/x.ts': ``,
+        'src/b/c/y.ts': ``,
+        'web/tsconfig.json': `{ "compilerOptions": { "baseUrl": "./lib" } }`,
+        'web/lib/src/db/client.ts': `export const pool = 2;`,
+        'web/app/z.ts': ``,
+        'other/src/db/only.ts': ``,
+        'other/src/k/w.ts': ``,
+      };
+      const p = project(files);
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', 'src/db/client'), 'src/db/client.ts');
+      assert.equal(resolveModulePath(p, 'src/b/c/y.ts', 'src/db/client'), 'src/db/client.ts');
+      assert.equal(resolveModulePath(p, 'web/app/z.ts', 'src/db/client'), 'web/lib/src/db/client.ts');
+      // `@/` is the nearest src/ folder's: same tsconfig, another answer.
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', '@/db/only'), undefined);
+      assert.equal(resolveModulePath(p, 'other/src/k/w.ts', '@/db/only'), 'other/src/db/only.ts');
+    });
+
+    it('forgets a resolution whose probes a created or deleted file answers differently, in every folder', () => {
+      const files = { 'tsconfig.json': `{ "compilerOptions": { "baseUrl": "./" } }`, 'src/a/x.ts': ``, 'src/b/y.ts': `` };
+      const p = project(files);
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', 'src/db/client'), undefined);
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', './z'), undefined);
+      p.setFile('src/db/client.ts', `export const pool = 1;`);
+      p.setFile('src/a/z.ts', ``);
+      // The folder that asked before and one that never did both see the new files.
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', 'src/db/client'), 'src/db/client.ts');
+      assert.equal(resolveModulePath(p, 'src/b/y.ts', 'src/db/client'), 'src/db/client.ts');
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', './z'), 'src/a/z.ts');
+      // A file found through a nearer one created later (`.ts` before `/index.ts`), and a deleted one.
+      p.setFile('src/db/client/index.ts', ``);
+      assert.equal(resolveModulePath(p, 'src/b/y.ts', 'src/db/client'), 'src/db/client.ts');
+      p.deleteFile('src/db/client.ts');
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', 'src/db/client'), 'src/db/client/index.ts');
+      assert.equal(resolveModulePath(p, 'src/b/y.ts', 'src/db/client'), 'src/db/client/index.ts');
+      // A tsconfig created nearer the importer decides from then on.
+      p.setFile('src/b/tsconfig.json', `{ "compilerOptions": { "baseUrl": "./lib" } }`);
+      assert.equal(resolveModulePath(p, 'src/b/y.ts', 'src/db/client'), undefined);
+      assert.equal(resolveModulePath(p, 'src/a/x.ts', 'src/db/client'), 'src/db/client/index.ts');
+    });
+
     it('reads baseUrl and paths a tsconfig inherits through extends', () => {
       // grist-core: app/tsconfig.json extends ../buildtools/tsconfig-base.json, which sets baseUrl ".." and paths "*".
       const files = {
