@@ -53,8 +53,8 @@ import { CallGraph, findNode } from '../engine/sources/call-graph';
 import { collectionFirstCallback, enclosingIterations, type IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, checkedRow, declaredNames, importEdits, insertMayCollide, insertRowOf, perElementErrorHandling, render, soleQueryStatement, tableSource, writeTarget, computesPerRun } from './n-plus-one-fix';
-import type { TableInfo } from '../engine/schema/types';
+import { anchorStatement, assignedNames, declaredNames, importEdits, perElementErrorHandling, render, soleQueryStatement, tableSource, writeTarget } from './n-plus-one-fix-kit';
+import { checkedRow, insertMayCollide, insertRowOf, computesPerRun } from './n-plus-one-fix';
 import type { RowsUpdate } from '../engine/adapters/types';
 
 const camel = (s: string): string => s.replace(/[_-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');

@@ -28,7 +28,8 @@ import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
-import { anchorStatement, assignedNames, declaredNames, elementUses, hoistRead, isPlainRef, loopBindings, perElementErrorHandling, readNames } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, declaredNames, elementUses, isPlainRef, loopBindings, perElementErrorHandling, readNames } from './n-plus-one-fix-kit';
+import { hoistRead } from './n-plus-one-hoist';
 import type { FixPiece } from '../engine/adapters/types';
 import { keyMayThrowSkipped } from './n-plus-one-prefetch-fix';
 

@@ -29,7 +29,7 @@ import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix } from '../engine/types';
 import { movableStatement } from './n-plus-one-collect-fix';
-import { assignedNames, declaredNames, elementUses, readNames } from './n-plus-one-fix';
+import { assignedNames, declaredNames, elementUses, readNames } from './n-plus-one-fix-kit';
 
 export function listHelperFix(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {
   try {

@@ -28,7 +28,8 @@ import type { Fix } from '../engine/types';
 import { adapterOf } from '../engine/adapters';
 import type { Batched } from '../engine/adapters/types';
 import type { TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, hoistRead, isPlainRef, loopBindings, loopChangesData, perElementErrorHandling, type ReadHoist } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, isPlainRef, loopBindings, loopChangesData, perElementErrorHandling } from './n-plus-one-fix-kit';
+import { hoistRead, type ReadHoist } from './n-plus-one-hoist';
 
 /** Methods of a string or number that read nothing but their receiver. */
 const PURE_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'toLocaleLowerCase', 'toLocaleUpperCase']);

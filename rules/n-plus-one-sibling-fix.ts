@@ -27,7 +27,8 @@ import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { anchorStatement, assignedNames, elementUses, loopBindings, hoistRead, importEdits, perElementErrorHandling, render } from './n-plus-one-fix';
+import { anchorStatement, assignedNames, elementUses, loopBindings, importEdits, perElementErrorHandling, render } from './n-plus-one-fix-kit';
+import { hoistRead } from './n-plus-one-hoist';
 import { collectionSource, elementAliases, elementBinding, keyMayThrowSkipped, keyOf, namesRead, pureExpression, substitute } from './n-plus-one-prefetch-fix';
 
 /**

@@ -30,7 +30,7 @@ import type { FunctionRef } from '../engine/sources/call-graph';
 import type { IterationScope } from '../engine/sources/iteration';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
-import { render, soleQueryStatement, writeTarget } from './n-plus-one-fix';
+import { render, soleQueryStatement, writeTarget } from './n-plus-one-fix-kit';
 import { bodyQuery, siblingEdits, siblingPlan } from './n-plus-one-sibling-fix';
 
 export function siblingWriteFix(ctx: RuleContext, site: QuerySite, call: ts.Node, scope: IterationScope, helper: FunctionRef): Fix | undefined {

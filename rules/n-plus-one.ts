@@ -42,11 +42,6 @@ import { skipOuter } from '../engine/sources/ts-expr';
 /** Test files by the usual conventions (rules/one-off.ts); the rule skips them unless `includeTests` (or config `lintTests`) is set. */
 export const isTestPath = isTestFilePath;
 
-/** The innermost scope that iterates a collection (a polling loop inside it does not hide it). */
-function perElementScope(node: ts.Node): IterationScope | undefined {
-  return enclosingIterations(node).find((s) => s.perElement);
-}
-
 /** Do the per-element bodies start in the same tick (so a library's own loader can batch them)? */
 function sameTick(scope: IterationScope): boolean {
   if (scope.kind === 'callback') return scope.concurrent;

@@ -28,11 +28,6 @@ import { snake } from './orm-checks';
 import { migrationFix } from './unindexed-predicate-fix';
 import { quoteIdent } from '../engine/sql/ident';
 
-const unwrapExpr = (e: ts.Expression): ts.Expression => {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-};
-
 /** The selectivity context of a rule run: the schema, and what the project compares each column to. */
 export function selectivityContext(ctx: RuleContext): SelectivityContext {
   return { schema: ctx.schema, columnValues: (t, c) => ctx.columnValues(t, c), isTiny: (t) => ctx.isTiny(t), params: ctx.model.params };
