@@ -20,7 +20,7 @@
  *
  * Down migrations never describe the schema the code runs against and are
  * skipped: `*.down.sql` (golang-migrate, sqlx), `down.sql` (diesel), Flyway
- * undo files `U<version>__*.sql`; in one-file formats the text after
+ * undo files `U<version>__*.sql`, Postgrator undo files `<version>.undo.<name>.sql` (its `.do.` files are the migrations); in one-file formats the text after
  * `-- +goose Down`, `-- +migrate Down` (sql-migrate) or `-- migrate:down`
  * (dbmate) is ignored. Flyway repeatable migrations (`R__x.sql`) come after
  * the versioned ones.
@@ -58,7 +58,7 @@ export function sourceKind(path: string, text?: string): SchemaSourceKind {
   const own = librarySchemaFile(path);
   if (own) return own.kind === 'model' ? 'model' : 'dialect-config';
   if (/\.(?:[cm]?[jt]s|[jt]sx)$/.test(lower)) return 'ts';
-  if (lower === 'down.sql' || lower.endsWith('.down.sql') || /^u\d+(?:[._]\d+)*__/i.test(base)) return 'down';
+  if (lower === 'down.sql' || lower.endsWith('.down.sql') || /^u\d+(?:[._]\d+)*__/i.test(base) || /^\d+\.undo(?:\.|$)/.test(lower)) return 'down';
   if (DUMP_NAMES.has(lower) || isPgDump(text)) return 'dump';
   return 'migration';
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { defaultConfig, type QuerylensConfig } from '../../engine/config';
-import { buildSchema, DISCOVERED_SCHEMA_GLOBS, findTable, isSchemaSource, orderSchemaFiles, type IndexInfo, type SchemaModel } from '../../engine/schema';
+import { buildSchema, DISCOVERED_SCHEMA_GLOBS, findTable, isSchemaSource, orderSchemaFiles, sourceKind, type IndexInfo, type SchemaModel } from '../../engine/schema';
 import { Project } from '../../engine/project';
 import { initParser } from '../../engine/sql/parser';
 import type { SourceFile } from '../../engine/types';
@@ -416,6 +416,20 @@ describe('schema discovery (SQL)', () => {
       { path: 'migrations/000002_x.down.sql', text: 'drop index t_id2;' },
     ]);
     assert.deepEqual(indexNames(m, 't'), ['t_id', 't_id2', 't_id3']);
+  });
+
+  it('skips Postgrator undo files (<version>.undo.<name>.sql) and applies its do files', () => {
+    // omnivore's packages/db/migrations: 188 pairs; applied as migrations, every undo dropped what its do made.
+    const m = build([
+      { path: 'packages/db/migrations/0001.do.init.sql', text: 'create table t (id int primary key, user_id int);' },
+      { path: 'packages/db/migrations/0001.undo.init.sql', text: 'drop table t;' },
+      { path: 'packages/db/migrations/0002.do.user_index.sql', text: 'create index t_user_id on t (user_id);' },
+      { path: 'packages/db/migrations/0002.undo.user_index.sql', text: 'drop index t_user_id;' },
+      { path: 'packages/db/migrations/0003.undo.sql', text: 'drop table t;' },
+    ]);
+    assert.deepEqual(indexNames(m, 't'), ['t_pkey', 't_user_id']);
+    assert.equal(sourceKind('migrations/0002.undo.user_index.sql'), 'down');
+    assert.equal(sourceKind('migrations/0002.do.user_index.sql'), 'migration');
   });
 
   it('orders migrations naturally: 10 after 9, across Prisma, Drizzle, Knex and Flyway layouts', () => {
