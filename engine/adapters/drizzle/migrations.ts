@@ -103,6 +103,24 @@ function arrayForm(view: MigrationView, schemaFile: string): boolean {
   }
 }
 
+/**
+ * Does the file declare `name` anywhere (an import, variable, function, class, parameter or destructured name)? A
+ * property key or member (`index: integer('index')`, `t.index`) is no binding and cannot clash with an import.
+ */
+function declaresName(sf: ts.SourceFile, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isVariableDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n) || ts.isImportEqualsDeclaration(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 /** Edits that import `index` from the module `pgTable` comes from; undefined when `index` means something else. */
 function importIndex(decl: TableDecl): TextEdit[] | undefined {
   const sf = decl.sf;
@@ -111,7 +129,7 @@ function importIndex(decl: TableDecl): TextEdit[] | undefined {
     const nb = st.importClause?.namedBindings;
     if (!nb || !ts.isNamedImports(nb) || st.importClause?.isTypeOnly) continue;
     if (nb.elements.some((e) => e.name.text === 'index' && (e.propertyName?.text ?? 'index') === 'index')) return [];
-    if (/\bindex\b/.test(sf.text)) return undefined;
+    if (declaresName(sf, 'index')) return undefined;
     const last = nb.elements[nb.elements.length - 1];
     return [{ file: sf.fileName, range: { start: last.getEnd(), end: last.getEnd() }, newText: ', index' }];
   }
