@@ -234,12 +234,12 @@ export function levelExpressions(level: QueryLevel): PgNode[] {
 }
 
 /**
- * Whether a table item is filtered by equality on every column of its
- * primary key or of a (non-partial) unique index: it returns at most one row.
+ * The columns of a table item that the level pins by equality to a value that reads none of its items (a
+ * constant, a parameter or an outer reference), in WHERE or in a join's ON (`JOIN li ON li.id = $1`).
  */
-export function uniquelyFiltered(model: QueryModel, level: QueryLevel, item: FromItem, t: TableInfo): boolean {
+export function pinnedColumns(model: QueryModel, level: QueryLevel, item: FromItem): Set<string> {
   const eqCols = new Set<string>();
-  for (const c of level.where) {
+  for (const c of [...level.where, ...level.joinQuals.map((j) => j.conjunct)]) {
     const e = unwrap(c);
     if (e?.type !== 'A_Expr' || e.body.kind !== 'AEXPR_OP' || nameList(e.body.name).join('') !== '=') continue;
     for (const [col, val] of [
@@ -254,6 +254,15 @@ export function uniquelyFiltered(model: QueryModel, level: QueryLevel, item: Fro
       eqCols.add(ref.column);
     }
   }
+  return eqCols;
+}
+
+/**
+ * Whether a table item is filtered by equality on every column of its
+ * primary key or of a (non-partial) unique index: it returns at most one row.
+ */
+export function uniquelyFiltered(model: QueryModel, level: QueryLevel, item: FromItem, t: TableInfo): boolean {
+  const eqCols = pinnedColumns(model, level, item);
   if (!eqCols.size) return false;
   return t.indexes.some(
     (ix) => (ix.kind === 'primary' || ix.kind === 'unique') && !ix.predicate && ix.keys.length > 0 && ix.keys.every((k) => k.column && eqCols.has(k.column)),
