@@ -129,6 +129,23 @@ export function replayReads(reads: Iterable<string>): void {
   for (const r of reads) into.add(r);
 }
 
+/** Answers kept per project file list (a new array whenever a file or the file set changes), by key, with the reads that made them. */
+export type FilesMemo<T> = WeakMap<readonly string[], Map<string, { value: T; reads: string[] }>>;
+
+/** `compute`'s answer for `key` over `files`, kept in `memo`; a hit replays the reads computing it made. */
+export function memoOverFiles<T>(memo: FilesMemo<T>, files: readonly string[], key: string, compute: () => T): T {
+  let byKey = memo.get(files);
+  if (!byKey) memo.set(files, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) {
+    replayReads(hit.reads);
+    return hit.value;
+  }
+  const { value, reads } = collectReads(compute);
+  byKey.set(key, { value, reads });
+  return value;
+}
+
 /** Runs `compute` without charging its reads to anyone (a project-wide fact, tracked as one input of its own). */
 export function isolatedReads<T>(compute: () => T): T {
   frames.push(newFrame());

@@ -5,7 +5,7 @@
  */
 import { type PgNode } from '../sql/parser';
 import { nameList } from '../sql/expr';
-import type { IndexInfo, SchemaModel, TableInfo } from './types';
+import type { ForeignKeyInfo, IndexInfo, SchemaModel, TableInfo } from './types';
 import { defaultWord, elementEnd, normalizeType, predicateText, sameKeys, truncateIdent } from './ddl-text';
 import {
   addIndex,
@@ -298,17 +298,25 @@ function addConstraint(st: FileState, table: TableInfo, c: PgNode, deferred: (()
   else deferred.push(() => constraintIndex(st, table, con, undefined, range));
 }
 
-/** `ALTER TABLE … RENAME TO …`: foreign keys that name the table follow it. */
-function renameTable(st: FileState, s: PgNode): void {
+/**
+ * The table an `ALTER TABLE` names, re-keyed after `move` renames it or moves it to another schema; `move` also
+ * updates the foreign keys that name it. An unknown table is a problem (`what` says which statement), unless IF EXISTS.
+ */
+function moveTable(st: FileState, s: PgNode, what: string, move: (fk: ForeignKeyInfo) => void, apply: (table: TableInfo) => void): void {
   const table = resolveTable(st, s.relation);
   if (!table) {
-    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `RENAME of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
+    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `${what} of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
     return;
   }
   st.model.tables.delete(tableKey(table.schema, table.name));
-  for (const { fk } of [...referencesTo(st.model, table)]) fk.refTable = s.newname;
-  table.name = s.newname;
+  for (const { fk } of [...referencesTo(st.model, table)]) move(fk);
+  apply(table);
   st.model.tables.set(tableKey(table.schema, table.name), table);
+}
+
+/** `ALTER TABLE … RENAME TO …`: foreign keys that name the table follow it. */
+function renameTable(st: FileState, s: PgNode): void {
+  moveTable(st, s, 'RENAME', (fk) => (fk.refTable = s.newname), (t) => (t.name = s.newname));
 }
 
 /** `RENAME COLUMN`: indexes and foreign keys on both sides follow. */
@@ -376,15 +384,7 @@ function renameStmt(st: FileState, s: PgNode): void {
 
 function setSchema(st: FileState, s: PgNode): void {
   if (s.objectType !== 'OBJECT_TABLE') return;
-  const table = resolveTable(st, s.relation);
-  if (!table) {
-    if (!s.missing_ok) problem(st, s.relation?.location ?? st.stmt.start, `SET SCHEMA of unknown table ${s.relation?.relname}`, `table ${s.relation?.relname}`);
-    return;
-  }
-  st.model.tables.delete(tableKey(table.schema, table.name));
-  for (const { fk } of [...referencesTo(st.model, table)]) fk.refSchema = s.newschema;
-  table.schema = s.newschema;
-  st.model.tables.set(tableKey(table.schema, table.name), table);
+  moveTable(st, s, 'SET SCHEMA', (fk) => (fk.refSchema = s.newschema), (t) => (t.schema = s.newschema));
 }
 
 function dropStmt(st: FileState, s: PgNode): void {

@@ -19,7 +19,7 @@
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import { MAX_FILE_BYTES } from '../guard';
-import { collectReads, replayReads } from '../reads';
+import { type FilesMemo, memoOverFiles } from '../reads';
 import { filesNaming } from './callers';
 import type { IterationScope } from './iteration';
 import { fileProvenance, type FileProvenance } from './provenance';
@@ -111,24 +111,14 @@ export interface ListedAt {
   line: number;
 }
 
-/** Per project file list (a new array when a file or the file set changed): type key → where a list of it is declared, with the reads that found it. */
-const listsByFiles = new WeakMap<readonly string[], Map<string, { value: ListedAt | null; reads: string[] }>>();
+/** Per project file list: type key → where a list of it is declared. */
+const listsByFiles: FilesMemo<ListedAt | undefined> = new WeakMap();
 
 /** Where the schema returns a list of the type (first found), or undefined when it never does (or too many files name it to look). */
 function listOf(project: ProjectServices, type: TypeKey): ListedAt | undefined {
   const files = project.projectFiles?.();
   if (!files) return undefined;
-  let byType = listsByFiles.get(files);
-  if (!byType) listsByFiles.set(files, (byType = new Map()));
-  const k = `${type.name}@${type.at ?? ''}`;
-  const hit = byType.get(k);
-  if (hit) {
-    replayReads(hit.reads);
-    return hit.value ?? undefined;
-  }
-  const { value, reads } = collectReads(() => findList(project, files, type) ?? null);
-  byType.set(k, { value, reads });
-  return value ?? undefined;
+  return memoOverFiles(listsByFiles, files, `${type.name}@${type.at ?? ''}`, () => findList(project, files, type));
 }
 
 function findList(project: ProjectServices, files: readonly string[], type: TypeKey): ListedAt | undefined {

@@ -13,7 +13,7 @@
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import { MAX_FILE_BYTES } from '../guard';
-import { collectReads, replayReads } from '../reads';
+import { type FilesMemo, memoOverFiles } from '../reads';
 import { filesNaming } from './callers';
 
 /** Past this many files naming the interface, augmentations are not looked for. */
@@ -25,8 +25,8 @@ export interface AugmentedMember {
   node: ts.TypeNode | ts.MethodSignature;
 }
 
-/** Per project file list (a new array when a file or the file set changed): `spec\0interface\0member` → the member, with the reads that found it. */
-const byFiles = new WeakMap<readonly string[], Map<string, { value: AugmentedMember | null; reads: string[] }>>();
+/** Per project file list: `spec\0interface\0member` → the member. */
+const byFiles: FilesMemo<AugmentedMember | undefined> = new WeakMap();
 
 /** Member `name` of interface `iface` of package `spec` as the project's augmentations declare it. */
 export function augmentedMember(project: ProjectServices, spec: string, iface: string, name: string): AugmentedMember | undefined {
@@ -34,17 +34,7 @@ export function augmentedMember(project: ProjectServices, spec: string, iface: s
   if (spec.startsWith('.') || spec.startsWith('/')) return undefined;
   const files = project.projectFiles?.();
   if (!files) return undefined;
-  let known = byFiles.get(files);
-  if (!known) byFiles.set(files, (known = new Map()));
-  const key = `${spec}\u0000${iface}\u0000${name}`;
-  const hit = known.get(key);
-  if (hit) {
-    replayReads(hit.reads);
-    return hit.value ?? undefined;
-  }
-  const { value, reads } = collectReads(() => find(project, files, spec, iface, name) ?? null);
-  known.set(key, { value, reads });
-  return value ?? undefined;
+  return memoOverFiles(byFiles, files, `${spec}\u0000${iface}\u0000${name}`, () => find(project, files, spec, iface, name));
 }
 
 function find(project: ProjectServices, files: readonly string[], spec: string, iface: string, name: string): AugmentedMember | undefined {
