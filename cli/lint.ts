@@ -19,7 +19,6 @@ import {
   formatConfigIssues,
   initParser,
   isAnalyzable,
-  isSchemaSource,
   parseConfigText,
   ruleIds,
 } from '../engine';

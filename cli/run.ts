@@ -12,7 +12,7 @@ import { type InputState, type LintCache, sha1 } from './cache';
 import { lazyReader, runClock } from './files';
 import { LintPool } from './pool';
 import type { Rule } from './report';
-import { type FileTask, LintSession, type SessionInit } from './session';
+import { LintSession, type SessionInit } from './session';
 
 /** Below this many files to analyse per thread, threads cost more than they save (start-up, duplicated helper parses). */
 const MIN_FILES_PER_THREAD = 150;

@@ -12,7 +12,6 @@
  * a hook added here fails to compile until every library answers it.
  */
 import type * as ts from 'typescript';
-import type { ProjectServices } from '../context';
 import type { SchemaReader } from '../schema/events';
 import type { SchemaModel, SchemaProblem, TableInfo, NonPostgresFolder } from '../schema/types';
 import type { Binding, Chain, ChainStep, ColumnUse, Origin, QuerySite, SiteDraft, Value } from '../sources/query-sites';

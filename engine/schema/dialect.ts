@@ -8,8 +8,6 @@
  * project does not lint their `.sql` files as PostgreSQL (see
  * `nonPostgresFolder` in types.ts).
  */
-import { LineIndex } from '../text';
-import type { SourceFile } from '../types';
 import type { NonPostgresFolder } from './types';
 
 export type { NonPostgresFolder };

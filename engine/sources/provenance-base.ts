@@ -6,7 +6,7 @@ import ts = require('typescript');
 import type { ProjectServices } from '../context';
 import type { Binding, Value } from './query-sites';
 import { noteSwallowed } from '../guard';
-import { type ChangedFile, type ReadTracking } from '../reads';
+import { type ChangedFile } from '../reads';
 import { MAX_DEPTH, adapterOfValue, type Ctx, type ExportEntry, isFunctionLike, isBlockScope, type Lasting, type Answer, answered, pathKeyOf, newCtx } from './provenance-kit';
 import type { FileProv, Definition } from './provenance';
 

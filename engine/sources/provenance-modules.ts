@@ -10,7 +10,7 @@ import { collectReads, replayReads } from '../reads';
 import { resolveModulePath } from './module-paths';
 import { callersOf } from './callers';
 import { isTestFilePath } from '../one-off';
-import { ELEMENT_CALLBACKS, type Ctx, type ExportEntry, mayExport, nodeOrigin, isFunctionLike, lasting, moduleSpecOf, isUntyped, propertyOfLiteral } from './provenance-kit';
+import { ELEMENT_CALLBACKS, type Ctx, type ExportEntry, mayExport, nodeOrigin, lasting, moduleSpecOf, isUntyped, propertyOfLiteral } from './provenance-kit';
 import { ProvTypes } from './provenance-types';
 import type { FileProv, Definition } from './provenance';
 

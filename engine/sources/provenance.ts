@@ -27,13 +27,12 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import { adapters, libraryOfModule, REGISTRY_PROPERTIES } from '../adapters';
+import { adapters, REGISTRY_PROPERTIES } from '../adapters';
 import { lastName } from '../adapters/kit/provenance';
 import type { ProjectServices } from '../context';
-import type { Binding, Library, Value } from './query-sites';
+import type { Binding, Value } from './query-sites';
 import { skipOuter } from './ts-expr';
 import { type ReadTracking } from '../reads';
-import { resolveModulePath } from './module-paths';
 import { type CallbackParamHost, destructuredCallbackMember } from './callback-params';
 import { tsSourceFile } from './ts-ast';
 import { subclassesMember, type SubclassHost } from './subclass-members';

@@ -25,7 +25,7 @@ import { noteSwallowed } from '../guard';
 import type { Range } from '../types';
 import { executorOf } from './executors';
 import type { Library } from './query-sites';
-import { cook, objProp, piecesText, type ParamPiece, type Piece } from './sql-pieces';
+import { objProp, piecesText, type ParamPiece, type Piece } from './sql-pieces';
 import { skipOuter } from './ts-expr';
 import type { SqlClient, SqlHole, SqlSegment, SqlSite } from './types';
 import { SqlTextBuilder, looksLikeStatement } from './sql-text';

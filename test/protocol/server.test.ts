@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CodeAction, Diagnostic, Hover, InitializeResult } from 'vscode-languageserver-protocol';
+import type { Diagnostic, Hover, InitializeResult } from 'vscode-languageserver-protocol';
 import { type LintOptions, parseArgs } from '../../cli/args';
 import { runLint } from '../../cli/lint';
 import { ensureBundles } from '../bundles';

@@ -13,7 +13,7 @@
  * `varchar(255)`, `timestamp` → `timestamptz`, `increments` → `serial` primary key, `float` → `real`).
  * Calls on any receiver count (`knex`, `trx`, `db`): only migration files are read.
  */
-import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
+import type { ColumnSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
 import { type ChainStep, type Values, callChain, migrationUpBodies, prop, rangeOf, ts, unwrap } from '../../schema/ts-values';
 import { quoteQualifiedAlways } from '../../sql/ident';
 

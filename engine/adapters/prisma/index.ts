@@ -15,10 +15,8 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import type { ProjectServices } from '../../context';
 import { findColumn, findModel, type TableInfo } from '../../schema/types';
 import type { ChainStep, QuerySite, SiteDraft } from '../../sources/query-sites';
-import type { Fix } from '../../types';
 import type { FixPiece } from '../types';
 import { THEN_METHODS, WHERE_OBJECT_OPS, heldObject, literalNumber, objectProp, orderFields, propName, rangeOf, selectedFields, unparen, whereObjectFilters } from '../kit/chain';
 import * as fx from '../kit/fix';
