@@ -13,21 +13,17 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
-import { adapters, allAdapters, UNKNOWN_SQL_CLIENT_LIBRARY, BATCH_RUNNER_METHODS } from '../adapters';
+import { adapters, BATCH_RUNNER_METHODS } from '../adapters';
 import { rangeOf, THEN_METHODS, unparen } from '../adapters/kit/chain';
-import { snakeCase } from '../adapters/kit/entities';
-import type { EntityDecl } from '../adapters/types';
 import type { ProjectServices } from '../context';
 import { noteSwallowed } from '../guard';
-import { findModel, findTable, type TableInfo } from '../schema/types';
-import { walk, unwrap, nameList } from '../sql/expr';
-import type { Range } from '../types';
-import { enclosingIterations } from './iteration';
+import { findTable, type TableInfo } from '../schema/types';
 import { builderExecutorOf } from './builder-executors';
 import { heldBuilderRuns, inlineBuilderRoot, inlineReturnedBuilder, passedThrough, type Passes, rootGatesChain, type Target } from './held-builders';
-import { fileProvenance, resolveModulePath } from './provenance';
-import type { Binding, Chain, ChainStep, ColumnUse, Library, QuerySite, Value } from './query-sites';
-import type { SqlClient, SqlSite } from './types';
+import { findEntityDecl, tableForEntity } from './entity-decls';
+import { fileProvenance } from './provenance';
+import { rawSites } from './raw-sites';
+import type { Binding, Chain, ChainStep, ColumnUse, QuerySite, Value } from './query-sites';
 
 export type { Chain, ChainStep } from './query-sites';
 export type { EntityDecl } from '../adapters/types';
@@ -72,8 +68,6 @@ export function decomposeChain(expr: ts.Expression): Chain {
 function prefix(chain: Chain, i: number): ts.Expression {
   return i === 0 ? chain.root : unparen(chain.steps[i - 1].node);
 }
-
-const LARGE_TEXT = 2 * 1024 * 1024;
 
 /** Links of a chain tried as the database binding (see siteFor). */
 const MAX_BINDING_PREFIX = 4;
@@ -172,64 +166,6 @@ function builderRuns(node: ts.Expression, depth = 0): boolean {
   return false;
 }
 
-// ---------------------------------------------------------------------------
-// Entity → table declarations, read across project files.
-
-/** Files to search for a name used in `path`: the file itself, then where it imports the name from (following `export … from`). */
-function declarationFiles(project: ProjectServices, path: string, name: string, depth = 0, seen = new Set<string>()): string[] {
-  if (seen.has(path) || depth > 4) return [];
-  seen.add(path);
-  const text = project.fileText(path);
-  if (text === undefined || text.length > LARGE_TEXT) return [];
-  const out = [path];
-  const importRe = /(?:import|export)\s+(?:type\s+)?([\s\S]{0,400}?)\s+from\s+['"]([^'"]+)['"]/g;
-  for (let m = importRe.exec(text); m; m = importRe.exec(text)) {
-    const what = m[1];
-    if (!(new RegExp(`\\b${name}\\b`).test(what) || /^\*/.test(what.trim()))) continue;
-    const target = resolveModulePath(project, path, m[2]);
-    if (target) out.push(...declarationFiles(project, target, name, depth + 1, seen));
-  }
-  return out;
-}
-
-/** The first adapter that finds `name` declared in `text`. */
-function entityDeclIn(file: string, text: string, name: string): EntityDecl | undefined {
-  for (const a of allAdapters) {
-    const d = a.orm.entityDecl(file, text, name);
-    if (d) return d;
-  }
-  return undefined;
-}
-
-/** Finds how entity/model/table `name`, used in `path`, is declared. Memoised per file text. */
-export function findEntityDecl(project: ProjectServices, path: string, name: string): EntityDecl | undefined {
-  const text = project.fileText(path) ?? '';
-  return project.memo(`entityDecl:${path}:${name}`, text, () => {
-    for (const f of declarationFiles(project, path, name)) {
-      const t = project.fileText(f);
-      if (t === undefined) continue;
-      // Memoised per declaring file too: every file that uses `User` searches models/User.ts with the same regexes.
-      const d = project.memo(`entityDeclIn:${f}:${name}`, t, () => entityDeclIn(f, t, name));
-      if (d) return d;
-    }
-    return undefined;
-  });
-}
-
-/** The schema table of an entity, trying the declared name and the library's defaults. */
-export function tableForEntity(project: ProjectServices, path: string, library: Library, entity: string): { table?: TableInfo; name: string; decl?: EntityDecl } {
-  const schema = project.schema(path);
-  const own = adapters[library].orm.entityTable(schema, entity);
-  if (own) return own;
-  const decl = findEntityDecl(project, path, entity);
-  const cands = decl ? decl.candidates : [entity, snakeCase(entity), entity.toLowerCase(), `${entity.toLowerCase()}s`, `${snakeCase(entity)}s`];
-  for (const c of cands) {
-    const t = findTable(schema, c) ?? findModel(schema, c);
-    if (t) return { table: t, name: t.name, decl };
-  }
-  return { name: decl?.table ?? entity, decl };
-}
-
 /**
  * Interprets one outermost chain expression. `binding` is what the chain's
  * prefix at `at` resolved to.
@@ -256,184 +192,6 @@ function isChainInner(n: ts.Node): boolean {
   if (ts.isCallExpression(p) && p.expression === c) return true;
   if (ts.isElementAccessExpression(p) && p.expression === c) return false;
   return false;
-}
-
-/** The library of a raw-SQL site's client; `.sql` files run no library call. */
-function sqlClientLibrary(client: SqlClient): Library | undefined {
-  if (client === 'sql-file') return undefined;
-  return client === 'unknown' ? UNKNOWN_SQL_CLIENT_LIBRARY : client;
-}
-
-/** Does the parsed SQL take a whole collection at once (`= ANY($1)`, `IN ($1)` on an array, `unnest($1)`)? */
-export function sqlIsBatched(site: SqlSite): boolean {
-  return sqlCollectionParams(site).batched;
-}
-
-/**
- * Which parameters of the SQL carry a whole collection (`= ANY($n)`, `IN ($n)`
- * expanded by the driver, `unnest($n)`), and which others appear at all.
- */
-export function sqlCollectionParams(site: SqlSite): { batched: boolean; collection: Set<number>; all: Set<number> } {
-  let batched = false;
-  const collection = new Set<number>();
-  const all = new Set<number>();
-  const paramsIn = (n: unknown): number[] => {
-    const out: number[] = [];
-    walk(n, (t, b) => {
-      if (t === 'ParamRef') out.push(Number(b.number ?? 0));
-    });
-    return out;
-  };
-  for (const st of site.parsed?.statements ?? []) {
-    walk(st.node, (type, body) => {
-      if (type === 'ParamRef') all.add(Number(body.number ?? 0));
-      if (type === 'A_Expr') {
-        const kind = String(body.kind ?? '');
-        if (kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_OP_ALL') {
-          const ps = paramsIn(body.rexpr);
-          if (ps.length) batched = true;
-          for (const p of ps) collection.add(p);
-        }
-        // `IN ($1)` with a single parameter: the driver expands an array (postgres.js `${sql(ids)}`, slonik lists).
-        if (kind === 'AEXPR_IN') {
-          const items = unwrap(body.rexpr)?.type === 'List' ? body.rexpr.List.items : Array.isArray(body.rexpr) ? body.rexpr : [];
-          if (items.length === 1 && unwrap(items[0])?.type === 'ParamRef') {
-            batched = true;
-            collection.add(Number(items[0].ParamRef.number ?? 0));
-          }
-        }
-      }
-      if (type === 'FuncCall') {
-        const fn = nameList(body.funcname).pop();
-        if (fn === 'unnest') {
-          for (const a of body.args ?? []) {
-            if (unwrap(a)?.type === 'ParamRef') {
-              batched = true;
-              collection.add(Number(a.ParamRef.number ?? 0));
-            }
-          }
-        }
-      }
-      return undefined;
-    });
-  }
-  // A multi-row VALUES list built from the collection (postgres.js `${sql(rows)}`) is one statement too.
-  const lib = sqlClientLibrary(site.client);
-  if (!batched && lib && adapters[lib].sql.expandsValuesList && /\bvalues\s*\$\d+\s*(?:returning|on\s+conflict|$)/i.test(site.sql)) batched = true;
-  return { batched, collection, all };
-}
-
-/** The innermost call expression spanning exactly `r`. */
-function callAt(sf: ts.SourceFile, r: Range): ts.CallExpression | undefined {
-  let found: ts.CallExpression | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found || n.end < r.start || n.pos > r.end) return;
-    if (ts.isCallExpression(n) && n.getStart(sf) === r.start && n.end === r.end) found = n;
-    else ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
-}
-
-/**
- * The texts bound to each parameter of a raw-SQL call: a template's
- * interpolations (`SqlSite.params`), or the values array of
- * `query(text, [a, b])`.
- */
-function paramTexts(site: SqlSite, call: ts.CallExpression | undefined): string[] | undefined {
-  if (site.params?.length) return site.params;
-  const values = call?.arguments[1];
-  if (values && ts.isArrayLiteralExpression(values)) return values.elements.map((e) => e.getText());
-  return undefined;
-}
-
-/**
- * A collection parameter makes a query batched only if the element of the
- * loop around it is not also bound to a scalar parameter: in
- * `ids.map((id) => query('… WHERE a = $1 AND b = ANY($2)', [id, bs]))` the
- * `= ANY($2)` batches `bs`, but the query still runs once per `id`.
- */
-function elementBoundToScalar(site: SqlSite, sf: ts.SourceFile | undefined, info: { collection: Set<number>; all: Set<number> }): boolean {
-  if (!sf || !site.callRange) return false;
-  const call = callAt(sf, site.callRange);
-  if (!call) return false;
-  const texts = paramTexts(site, call);
-  if (!texts) return false;
-  const elements = enclosingIterations(call)
-    .map((s) => s.element)
-    .filter((e): e is string => !!e);
-  if (!elements.length) return false;
-  for (const n of info.all) {
-    if (info.collection.has(n)) continue;
-    const t = texts[n - 1];
-    if (t && elements.some((e) => new RegExp(`(^|[^\\w$.])${e.replace(/[$]/g, '\\$')}\\b`).test(t))) return true;
-  }
-  return false;
-}
-
-function sqlTable(site: SqlSite): { table?: string; kind: QuerySite['kind']; limit?: number } {
-  const st = site.parsed?.statements[0];
-  if (!st) return { kind: 'unknown' };
-  const kind: QuerySite['kind'] = st.type === 'SelectStmt' ? 'read' : /^(Insert|Update|Delete|Merge)Stmt$/.test(st.type) ? 'write' : 'unknown';
-  let table: string | undefined;
-  const body = st.node[st.type];
-  // INSERT/UPDATE/DELETE carry their target as a bare RangeVar body (no `{ RangeVar: … }` wrapper).
-  if (body?.relation) table = body.relation.RangeVar?.relname ?? body.relation.relname;
-  if (!table) {
-    walk(body?.fromClause ?? [], (type, b) => {
-      if (table) return false;
-      if (type === 'RangeVar') table = b.relname;
-      return undefined;
-    });
-  }
-  let limit: number | undefined;
-  const lc = body?.limitCount?.A_Const;
-  if (lc?.ival) limit = lc.ival.ival;
-  return { table, kind, limit };
-}
-
-function rawSites(project: ProjectServices, path: string): QuerySite[] {
-  let sites: SqlSite[] = [];
-  try {
-    sites = project.sqlSites(path);
-  } catch (e) {
-    noteSwallowed(path, 'query sites', e);
-    return [];
-  }
-  const out: QuerySite[] = [];
-  for (const s of sites) {
-    if (!s.callRange) continue;
-    const lib = sqlClientLibrary(s.client);
-    if (!lib) continue;
-    const t = sqlTable(s);
-    const tinfo = t.table ? findTable(project.schema(path), t.table) : undefined;
-    out.push({
-      file: path,
-      range: s.callRange,
-      library: lib,
-      operation: 'query',
-      executes: true,
-      kind: t.kind,
-      table: tinfo?.name ?? t.table,
-      filters: [],
-      orderBy: [],
-      limit: t.limit,
-      ...rawBatching(s, project.tsAst(path)),
-      sql: s,
-    });
-  }
-  return out;
-}
-
-/** Whether raw SQL takes a collection, and the texts of the arrays bound to its collection parameters. */
-function rawBatching(s: SqlSite, sf: ts.SourceFile | undefined): { batched: boolean; batchOperands?: string[] } {
-  const info = sqlCollectionParams(s);
-  const batched = info.batched && !elementBoundToScalar(s, sf, info);
-  if (!batched) return { batched };
-  const call = sf && s.callRange ? callAt(sf, s.callRange) : undefined;
-  const texts = paramTexts(s, call);
-  const operands = texts ? [...info.collection].map((n) => texts[n - 1]).filter((t): t is string => !!t) : [];
-  return operands.length ? { batched, batchOperands: operands } : { batched };
 }
 
 /** The lists a batched draft takes: its `in` filters' lists and the adapter's own (multi-row writes); undefined when none is known. */
