@@ -297,7 +297,18 @@ export function insertRowsType(calls: ts.CallExpression[]): RowsType | undefined
   return t && named(t) ? { type: `(typeof ${t.getText()}.$inferInsert)[]` } : undefined;
 }
 
+/**
+ * What to do instead of one statement per element. A write is not told to load rows: an insert collects its rows and
+ * inserts them in one `values(rows)`; a delete takes every key in one `inArray`; an update does too when its values are
+ * the same for all, else one `UPDATE … FROM (VALUES …)`.
+ */
 export function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  if (site.kind === 'write') {
+    if (site.operation === 'insert') return 'collect the rows and insert them in one statement with `insert(table).values(rows)`';
+    if (site.operation === 'delete') return `delete every element's rows in one statement with \`where(inArray(table.${col}, …))\``;
+    if (site.operation === 'update') return `update every element in one statement: \`where(inArray(table.${col}, …))\` when the values are the same for all, else one \`UPDATE … FROM (VALUES …)\` through \`sql\``;
+    return 'write every element in one statement (one multi-row INSERT, or one `UPDATE … FROM (VALUES …)`)';
+  }
   return `load all rows at once with \`inArray(table.${col}, …)\``;
 }

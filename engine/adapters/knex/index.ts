@@ -314,9 +314,16 @@ function selectColumns({ node, fields, file }: { node: ts.CallExpression; fields
   };
 }
 
+/** What to do instead of one statement per element: a write is not told to load rows (see the Drizzle adapter's). */
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
-  return `load all rows at once with \`.whereIn('${col}', …)\` (or insert an array)`;
+  if (site.kind === 'write') {
+    if (site.operation === 'insert') return 'collect the rows and insert them in one statement with `.insert(rows)`';
+    if (site.operation === 'del' || site.operation === 'delete') return `delete every element's rows in one statement with \`.whereIn('${col}', …).del()\``;
+    if (site.operation === 'update') return `update every element in one statement: \`.whereIn('${col}', …)\` when the values are the same for all, else one \`UPDATE … FROM (VALUES …)\` through \`knex.raw\``;
+    return 'write every element in one statement (`.insert(rows)`, or `.whereIn(…)` on an update or delete)';
+  }
+  return `load all rows at once with \`.whereIn('${col}', …)\``;
 }
 
 export const knex: Adapter<'knex'> = {

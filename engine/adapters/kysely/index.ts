@@ -256,8 +256,10 @@ function isWrite(site: QuerySite, node: ts.Node | undefined, text: string): bool
   return /\.(insertInto|updateTable|deleteFrom)\s*\(/.test(text);
 }
 
+/** What to do instead of one statement per element: a write is not told to load rows (see the Drizzle adapter's). */
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
+  if (site.kind === 'write') return `write every element in one statement: \`insertInto(t).values(rows)\` for an insert, \`.where('${col}', 'in', …)\` for an update or delete with the same values for all`;
   return `load all rows at once with \`.where('${col}', 'in', …)\``;
 }
 

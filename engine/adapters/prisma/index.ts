@@ -511,9 +511,11 @@ function unwrap(e: ts.Expression): ts.Expression {
 
 function batchAdvice(site: QuerySite): string {
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
-  return site.kind === 'write'
-    ? 'batch the writes (`createMany`/`updateMany` with `in`, or one `$transaction` built outside the loop)'
-    : `load all rows at once with \`findMany({ where: { ${col}: { in: … } } })\` and look them up in a Map`;
+  if (site.kind !== 'write') return `load all rows at once with \`findMany({ where: { ${col}: { in: … } } })\` and look them up in a Map`;
+  if (site.operation === 'create') return 'collect the rows and write them in one `createMany({ data: rows })` (with `skipDuplicates` where a unique key can collide)';
+  if (site.operation === 'delete') return `delete every element's row in one \`deleteMany({ where: { ${col}: { in: … } } })\``;
+  if (site.operation === 'update') return `update every element in one statement: \`updateMany({ where: { ${col}: { in: … } } })\` when the values are the same for all, else one \`UPDATE … FROM (VALUES …)\` through \`$executeRaw\``;
+  return 'batch the writes (`createMany`, or `updateMany`/`deleteMany` with `in`)';
 }
 
 /**

@@ -350,7 +350,12 @@ function batchAdvice(site: QuerySite): string {
   if (site.kind === 'write' && site.operation === 'execute')
     return 'write every row in one statement (`insert().values(rows)`, or `update()` with `where(\'id IN (:...ids)\')`)';
   const col = site.filters.find((f) => f.op === 'eq')?.column ?? 'id';
-  return `load all rows at once with \`find({ where: { ${col}: In(…) } })\` (or save the array in one call)`;
+  if (site.kind === 'write') {
+    if (/^(save|insert|upsert|remove|softRemove|recover)$/.test(site.operation)) return `write every element in one call: \`${site.operation}(entities)\` takes the array`;
+    if (/^(delete|softDelete|restore)$/.test(site.operation)) return `write every element's rows in one call with \`${site.operation}({ ${col}: In(…) })\``;
+    return `write every element in one call: \`update({ ${col}: In(…) }, values)\` when the values are the same for all, else one \`UPDATE … FROM (VALUES …)\` through \`query\``;
+  }
+  return `load all rows at once with \`find({ where: { ${col}: In(…) } })\``;
 }
 
 /**
