@@ -8,7 +8,10 @@
  *
  * Judged only where both facts are written: the method's parent type (the `@Resolver` type function) and a list
  * of that type somewhere in the project's schema decorators (`@Query(() => [T])`, `@ResolveField(() => [T])`,
- * `@Field(() => [T])` on another object type). A type only ever returned singly resolves its fields once per
+ * `@Field(() => [T])` on another object type), or a list of something that holds one T as its only object field
+ * and is never returned singly: a relay edge listed by its connection (`@Field(() => [TaskEdge]) edges`, `TaskEdge.node: Task`), or a schema factory handed T whose
+ * classes list it (`class ContentConnection extends Paginated(Content)`, where `Paginated(TItemClass)` declares
+ * `edges: [EdgeType]` and `EdgeType.node: TItemClass`). A type only ever returned singly resolves its fields once per
  * request: no scope. How many parents a list holds is not in the code: the count is the default.
  *
  * GraphQL is not a data library: this is framework knowledge the iteration model asks (engine/sources/in-place.ts),
@@ -109,6 +112,8 @@ export interface ListedAt {
   file: string;
   decorator: string;
   line: number;
+  /** How the list reaches the type when it lists another (an edge holding it, a factory's class). */
+  via?: string;
 }
 
 /** Per project file list: type key → where a list of it is declared. */
@@ -121,22 +126,43 @@ function listOf(project: ProjectServices, type: TypeKey): ListedAt | undefined {
   return memoOverFiles(listsByFiles, files, `${type.name}@${type.at ?? ''}`, () => findList(project, files, type));
 }
 
-function findList(project: ProjectServices, files: readonly string[], type: TypeKey): ListedAt | undefined {
+function findList(project: ProjectServices, files: readonly string[], type: TypeKey, holders = true): ListedAt | undefined {
   const named = filesNaming(project, files, type.name);
   if (named.size > MAX_NAMING_FILES) return undefined;
-  const bracketed = new RegExp(`\\[\\s*${type.name.replace(/\$/g, '\\$')}\\s*\\]`);
   for (const f of named) {
     const text = project.fileText(f);
-    if (!text || text.length > MAX_FILE_BYTES || !bracketed.test(text)) continue;
+    if (!text || text.length > MAX_FILE_BYTES) continue;
     const sf = project.tsAst(f);
+    // Schema classes are declared with a GraphQL module's decorators: a file importing none lists nothing.
     if (!sf || !graphqlImports(sf).size) continue;
+    const prov = fileProvenance(project, f);
+    const isType = (id: ts.Identifier | undefined): id is ts.Identifier => !!id && id.text === type.name && sameType(typeKey(prov, id), type);
+    const at = (n: ts.Node, via?: string): ListedAt => ({ file: f, decorator: n.getText(sf).slice(0, 80), line: sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1, via });
     let found: ListedAt | undefined;
     const visit = (n: ts.Node): void => {
       if (found) return;
       if (ts.isDecorator(n) && RETURNS.has(decoratorName(n) ?? '')) {
-        const el = listedType(n);
-        if (el && el.text === type.name && sameType(typeKey(fileProvenance(project, f), el), type)) {
-          found = { file: f, decorator: n.getText(sf).slice(0, 80), line: sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1 };
+        if (isType(listedType(n))) {
+          found = at(n);
+          return;
+        }
+        // A field holding one T on an object type that is itself listed (a relay edge's `node`): one T per element.
+        // Only a holder that exists to carry T through lists (an edge type: T its only object field, never returned
+        // singly): that a client reading a list of memberships goes on to `membership.user.someField` is not in the
+        // code, while an edge is read for its node.
+        const holder = holders && isType(fieldType(n)) && onlyObjectField(n) ? enclosingClassName(n) : undefined;
+        const holderKey = holder && typeKey(prov, holder);
+        const listed = holderKey && !returnedSingly(project, files, holderKey) && findList(project, files, holderKey, false);
+        if (listed) {
+          found = { ...listed, via: `each \`${holder.text}\` holds one in \`${memberName(n)}\`` };
+          return;
+        }
+      }
+      // A schema factory handed T (`class ContentConnection extends Paginated(Content)`) whose classes list it.
+      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.arguments.some((a) => ts.isIdentifier(a) && isType(a))) {
+        const lists = listingFactory(prov, n, type.name);
+        if (lists) {
+          found = at(n, lists);
           return;
         }
       }
@@ -146,6 +172,97 @@ function findList(project: ProjectServices, files: readonly string[], type: Type
     if (found) return found;
   }
   return undefined;
+}
+
+/** Whether a schema decorator returns the type singly somewhere (`@Query(() => T)`, `@Field(() => T)`). */
+function returnedSingly(project: ProjectServices, files: readonly string[], type: TypeKey): boolean {
+  for (const f of filesNaming(project, files, type.name)) {
+    const sf = project.tsAst(f);
+    if (!sf || !graphqlImports(sf).size) continue;
+    const prov = fileProvenance(project, f);
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isDecorator(n) && RETURNS.has(decoratorName(n) ?? '')) {
+        const t = fieldType(n);
+        if (t && t.text === type.name && sameType(typeKey(prov, t), type)) found = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    if (found) return true;
+  }
+  return false;
+}
+
+/** The single type a decorator's type function returns (`@Field(() => Content)`), not a list. */
+function fieldType(d: ts.Decorator): ts.Identifier | undefined {
+  const e = skipParens(d.expression);
+  return ts.isCallExpression(e) && e.arguments[0] && ts.isArrowFunction(skipParens(e.arguments[0])) ? typeNamed(e.arguments[0]) : undefined;
+}
+
+/** Scalar types a field may hold beside an edge's node. */
+const SCALARS = new Set(['String', 'Number', 'Boolean', 'Int', 'Float', 'ID', 'Date', 'GraphQLISODateTime', 'GraphQLTimestamp']);
+
+/** Whether the field a decorator sits on is the only non-scalar field of its class (an edge's `node`). */
+function onlyObjectField(d: ts.Decorator): boolean {
+  const cls = d.parent.parent;
+  if (!cls || !ts.isClassDeclaration(cls)) return false;
+  return cls.members.every((m) =>
+    decorators(m).every((o) => {
+      if (o === d || !RETURNS.has(decoratorName(o) ?? '')) return true;
+      if (listedType(o)) return false;
+      const t = fieldType(o);
+      return !t || SCALARS.has(t.text);
+    }),
+  );
+}
+
+/** The name of the class a member decorator sits in. */
+function enclosingClassName(d: ts.Decorator): ts.Identifier | undefined {
+  const cls = d.parent.parent;
+  return cls && ts.isClassDeclaration(cls) ? cls.name : undefined;
+}
+
+function memberName(d: ts.Decorator): string {
+  const m = d.parent;
+  return ts.isPropertyDeclaration(m) || ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m) ? m.name.getText() : '?';
+}
+
+/**
+ * Whether the function a call runs is a schema factory that lists the argument it is handed for `typeName`: a
+ * decorator in its body returns `[P]` for that parameter P, or `[E]` for a class E declared there with a field of
+ * type P (the generic relay connection `edges: [EdgeType]`, `EdgeType.node: TItemClass`). The list decorator's
+ * text, or undefined.
+ */
+function listingFactory(prov: FileProvenance, call: ts.CallExpression, typeName: string): string | undefined {
+  const target = prov.callTarget(call);
+  const fn = target?.node;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) || !fn.body) return undefined;
+  const index = call.arguments.findIndex((a) => ts.isIdentifier(a) && a.text === typeName);
+  const param = fn.parameters[index];
+  if (!param || !ts.isIdentifier(param.name)) return undefined;
+  const p = param.name.text;
+  const sf = fn.getSourceFile();
+  if (!graphqlImports(sf).size) return undefined;
+  const holders = new Set<string>();
+  const lists: ts.Decorator[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isDecorator(n) && RETURNS.has(decoratorName(n) ?? '')) {
+      if (fieldType(n)?.text === p) {
+        const c = enclosingClassName(n);
+        if (c) holders.add(c.text);
+      }
+      if (listedType(n)) lists.push(n);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  const hit = lists.find((d) => {
+    const el = listedType(d)!.text;
+    return el === p || holders.has(el);
+  });
+  return hit ? `listed by its \`${hit.getText(sf).slice(0, 60)}\` (${baseName(target.file)}:${sf.getLineAndCharacterOfPosition(hit.getStart(sf)).line + 1})` : undefined;
 }
 
 const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
@@ -184,6 +301,6 @@ export function fieldResolverScope(project: ProjectServices, prov: FileProvenanc
     // graphql-js completes a list's items, and calls their field resolvers, in one pass.
     concurrent: true,
     perElement: true,
-    advice: `${DATALOADER_ADVICE} (a list of \`${parentType.text}\`: \`${listed.decorator}\`, ${baseName(listed.file)}:${listed.line})`,
+    advice: `${DATALOADER_ADVICE} (a list of \`${parentType.text}\`: \`${listed.decorator}\`, ${baseName(listed.file)}:${listed.line}${listed.via ? `, ${listed.via}` : ''})`,
   };
 }
