@@ -14,7 +14,8 @@
  * The table variable is the model name, so other files' `references(() => user.id)` find it.
  */
 import type { SchemaEvent, SchemaReader, TsSchemaOutput, ColumnSpec, IndexSpec, ForeignKeySpec } from '../../schema/events';
-import { type ChainStep, type Values, callChain, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { type ChainStep, callChain, prop, rangeOf, sqlLiteral } from '../../schema/ts-syntax';
+import { type Values, propertyName, ts, unwrap } from '../../schema/ts-values';
 import { quoteIdentAlways } from '../../sql/ident';
 
 const PG_CORE = /^drizzle-orm\/pg-core$/;

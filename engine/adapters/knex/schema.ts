@@ -14,7 +14,8 @@
  * Calls on any receiver count (`knex`, `trx`, `db`): only migration files are read.
  */
 import type { ColumnSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type ChainStep, type Values, callChain, migrationUpBodies, prop, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { type ChainStep, callChain, migrationUpBodies, prop, rangeOf } from '../../schema/ts-syntax';
+import { type Values, ts, unwrap } from '../../schema/ts-values';
 import { quoteQualifiedAlways } from '../../sql/ident';
 
 /** Knex's PostgreSQL name for an index or constraint. */

@@ -13,7 +13,8 @@
  * Kysely writes no names of its own.
  */
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type ChainStep, type Values, callChain, migrationUpBodies, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { type ChainStep, callChain, migrationUpBodies, rangeOf, sqlLiteral } from '../../schema/ts-syntax';
+import { type Values, ts, unwrap } from '../../schema/ts-values';
 import { quoteIdentAlways, quoteQualifiedAlways } from '../../sql/ident';
 
 const NAME_HELPERS = new Set(['ref', 'id', 'table']);

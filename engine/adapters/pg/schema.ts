@@ -12,7 +12,8 @@
  * - `pgm.sql('…')` through the SQL parser.
  */
 import type { ColumnSpec, ForeignKeySpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type Values, callChain, migrationUpBodies, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { callChain, migrationUpBodies, prop, rangeOf } from '../../schema/ts-syntax';
+import { type Values, propertyName, ts, unwrap } from '../../schema/ts-values';
 import { quoteIdentAlways } from '../../sql/ident';
 
 type At = { start: number; end: number };

@@ -15,7 +15,8 @@
  * `removeConstraint`, `renameTable`, `dropTable`, and `queryInterface.sequelize.query('…SQL…')`.
  */
 import type { ColumnSpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type Values, callChain, decoratorsOf, migrationUpBodies, prop, propertyName, rangeOf, sqlLiteral, ts, unwrap } from '../../schema/ts-values';
+import { callChain, decoratorsOf, migrationUpBodies, prop, rangeOf, sqlLiteral } from '../../schema/ts-syntax';
+import { type Values, propertyName, ts, unwrap } from '../../schema/ts-values';
 import { quoteIdentAlways } from '../../sql/ident';
 
 type At = { start: number; end: number };

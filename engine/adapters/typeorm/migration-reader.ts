@@ -5,7 +5,8 @@
  * `createUniqueConstraint(s)`, `createPrimaryKey`, drops and renames (see ./schema.ts for the whole list).
  */
 import type { ColumnSpec, ForeignKeySpec, IndexSpec, SchemaEvent, TableName } from '../../schema/events';
-import { type Values, callChain, prop, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { callChain, prop, rangeOf } from '../../schema/ts-syntax';
+import { type Values, ts, unwrap } from '../../schema/ts-values';
 import { normType } from './column-types';
 import { typeormNames } from './naming';
 

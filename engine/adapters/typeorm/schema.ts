@@ -18,7 +18,8 @@
  * `renameTable` become events.
  */
 import type { ColumnSpec, ForeignKeySpec, IndexSpec, SchemaEvent, SchemaReader, TableName, TsSchemaOutput } from '../../schema/events';
-import { type Values, decoratorsOf, prop, propertyName, rangeOf, ts, unwrap } from '../../schema/ts-values';
+import { decoratorsOf, prop, rangeOf } from '../../schema/ts-syntax';
+import { type Values, propertyName, ts, unwrap } from '../../schema/ts-values';
 import { normType } from './column-types';
 import { readMigrationMethod, runnerParam, upMethod } from './migration-reader';
 import { typeormNames } from './naming';
