@@ -13,7 +13,7 @@ import { fileProvenance } from '../engine/sources/provenance';
 import type { QuerySite } from '../engine/sources/query-sites';
 import type { Fix, TextEdit } from '../engine/types';
 import { createdNote } from './n-plus-one-prefetch-fix';
-import { camel, cap, columnOf, declaredAbsent, importsEdits, isUniqueColumn, keyKind, loopChangesData, render, tableSource, uniqueAmongFilters, wrapped } from './n-plus-one-fix-kit';
+import { assignedNames, camel, cap, columnOf, declaredAbsent, declaredNames, importsEdits, isUniqueColumn, keyKind, loopChangesData, render, tableSource, uniqueAmongFilters, wrapped } from './n-plus-one-fix-kit';
 
 /** A read hoisted before the loop: the query, its key, and what the loop reads in its place. */
 export interface ReadHoist {
@@ -191,8 +191,11 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   if ((single || b.shape === 'first-many') && !unique && !b.firstOfGroup && !(b.anyOfGroup && h.created)) return undefined;
   const firstOf = single && !unique;
   const grouped = !single || firstOf;
-  // Names the function does not use yet (a second prefetch of the same table in the function takes `…2`).
-  const n = ['', '2', '3', '4'].find((x) => free(`${base}By${cap(camel(b.rowField))}${x}`) && free(`${base}Rows${x}`) && free(`${base}Keys${x}`));
+  // Names the function does not use yet, and that no other prefetch of the same table in the function can take: the
+  // k-th of the function's m queries on it tries suffixes k, k+m, … (`''` for 0, else the index + 1), so that
+  // applying the fixes of two of them together (a count and a read of one table) declares no name twice.
+  const { ord, total } = ordinalInFunction(ctx, site, anchor.fn, entity);
+  const n = [0, 1, 2, 3].map((i) => ord + i * total).map((x) => (x === 0 ? '' : String(x + 1))).find((x) => free(`${base}By${cap(camel(b.rowField))}${x}`) && free(`${base}Rows${x}`) && free(`${base}Keys${x}`));
   const mapName = `${base}By${cap(camel(b.rowField))}${n}`;
   const rowsName = `${base}Rows${n}`;
   const keysName = `${base}Keys${n}`;
@@ -209,6 +212,10 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
   let rowsExpr: string;
   const sibling = h.sibling?.(b, keysExpr);
   if (h.sibling && !sibling) return undefined;
+  // Where the loop reads the row only under a test of a name from outside the loop (`bizUser ? q(bizUser.id) : null`),
+  // the prefetch runs under the same test; a test it cannot carry leaves no fix.
+  const guard = outerGuard(h);
+  if (guard === null || (guard && b.shape === 'result')) return undefined;
   if (sibling) rowsExpr = `await ${sibling.call}`;
   else if (b.guardEmpty) {
     // A list already named (`ids`, `this.ids`) is its own key list.
@@ -216,6 +223,7 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     if (keys === keysName) lines.push(`const ${keysName} = ${keysExpr};`);
     rowsExpr = `${keys}.length ? await ${render(node, b.pieces, keys)} : []`;
   } else rowsExpr = `await ${render(node, b.pieces, keysExpr)}`;
+  if (guard) rowsExpr = rowsExpr.startsWith('await ') ? `${guard} ? ${rowsExpr} : []` : `${guard} && ${rowsExpr}`;
   if (b.shape === 'result') rowsExpr = `(${rowsExpr}).rows`;
   // A query written over several lines keeps its shape at the loop's indentation.
   const own = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', node.getStart() - 1) + 1))![0];
@@ -295,4 +303,106 @@ export function hoistRead(ctx: RuleContext, h: ReadHoist): Fix | undefined {
     safety: 'suggestion',
     edits,
   };
+}
+
+/**
+ * Which of the function's queries on the table (of the same name base) this one is, and how many there are (k of m);
+ * 0 of 1 for a query reached through a helper in another file.
+ */
+function ordinalInFunction(ctx: RuleContext, site: QuerySite, fn: ts.Node, entity: string): { ord: number; total: number } {
+  if (site.file !== ctx.file.path) return { ord: 0, total: 1 };
+  const same = ctx
+    .querySites()
+    .filter((s) => s.file === ctx.file.path && s.range.start >= fn.getStart() && s.range.end <= fn.getEnd() && camel(s.entity ?? s.table ?? 'rows') === entity)
+    .map((s) => s.range.start)
+    .sort((a, b) => a - b);
+  const ord = same.indexOf(site.range.start);
+  return ord < 0 ? { ord: 0, total: 1 } : { ord, total: same.length };
+}
+
+/**
+ * The test a prefetch must run under: the loop reads the row (`h.target`) only where a test of a name declared
+ * outside the loop holds, a name the read itself uses (`bizUser ? findFirst({ where: { bizUserId: bizUser.id } }) :
+ * null`, `if (company) { … company.id … }`, `company && q(company.id)`) — before the loop, unguarded, it would read
+ * `null.id` where the loop never did. undefined: no such test; the test's text (its conjuncts that read only
+ * outside names, for a branch taken when the test holds); null: such a test that cannot be carried (it reads what the
+ * loop declares, guards an else branch, or leaves the iteration: `if (!company) continue;`).
+ */
+export function outerGuard(h: Pick<ReadHoist, 'target' | 'scope' | 'lookup'>): string | undefined | null {
+  const loopNames = declaredNames(h.scope.node);
+  for (const n of assignedNames(h.scope.body)) loopNames.add(n);
+  // The key's own names (`byUser[i].userId`: the collection) are the prefetch's business (keyMayThrowSkipped).
+  const keyNames = new Set(h.lookup.match(/[\w$]+/g) ?? []);
+  const outer = new Set(namesIn(h.target).filter((n) => !loopNames.has(n) && !keyNames.has(n)));
+  if (!outer.size) return undefined;
+  const reads = (e: ts.Node): string[] => namesIn(e);
+  const touches = (e: ts.Node): boolean => reads(e).some((n) => outer.has(n));
+  const invariant = (e: ts.Expression): boolean => !reads(e).some((n) => loopNames.has(n)) && !hasCallOrAwait(e);
+  const guards: string[] = [];
+  const take = (cond: ts.Expression): boolean => {
+    // The conjuncts that test an outside name must read nothing else the loop changes.
+    const parts: ts.Expression[] = [];
+    const split = (e: ts.Expression): void => {
+      e = unparen(e);
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+        split(e.left);
+        split(e.right);
+      } else parts.push(e);
+    };
+    split(cond);
+    for (const p of parts.filter(touches)) {
+      if (!invariant(p)) return false;
+      guards.push(p.getText());
+    }
+    return true;
+  };
+  let child: ts.Node = h.target;
+  for (let n: ts.Node = h.target.parent; n && n !== h.scope.node; child = n, n = n.parent) {
+    if (ts.isConditionalExpression(n) && child !== n.condition && touches(n.condition)) {
+      if (child !== n.whenTrue || !take(n.condition)) return null;
+    } else if (ts.isIfStatement(n) && child !== n.expression && touches(n.expression)) {
+      if (child !== n.thenStatement || !take(n.expression)) return null;
+    } else if (ts.isBinaryExpression(n) && child === n.right && /^(&&|\|\||\?\?)$/.test(n.operatorToken.getText()) && touches(n.left)) {
+      if (n.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken || !take(n.left)) return null;
+    } else if (ts.isBlock(n) || ts.isSourceFile(n)) {
+      // A statement before the read that leaves the iteration on a test of an outside name narrows it too.
+      for (const st of (n as ts.Block).statements) {
+        if (st.getStart() >= child.getStart()) break;
+        if (ts.isIfStatement(st) && touches(st.expression) && leaves(st.thenStatement)) return null;
+      }
+    }
+  }
+  return guards.length ? [...new Set(guards)].map((g) => (/^!?[\w$.]+$/.test(g) ? g : `(${g})`)).join(' && ') : undefined;
+}
+
+/** Names read in a node (not property names). */
+function namesIn(node: ts.Node): string[] {
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) {
+      const p = n.parent;
+      const prop = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
+      if (!prop) out.push(n.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return out;
+}
+
+function hasCallOrAwait(e: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) || ts.isAwaitExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isFunctionLike(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return found;
+}
+
+/** Does the statement end by leaving the iteration or the function (`continue`, `break`, `return`, `throw`)? */
+function leaves(st: ts.Statement): boolean {
+  if (ts.isBlock(st)) return st.statements.length > 0 && leaves(st.statements[st.statements.length - 1]);
+  return ts.isContinueStatement(st) || ts.isBreakStatement(st) || ts.isReturnStatement(st) || ts.isThrowStatement(st);
 }

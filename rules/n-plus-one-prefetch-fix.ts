@@ -29,7 +29,7 @@ import { adapterOf } from '../engine/adapters';
 import type { Batched } from '../engine/adapters/types';
 import type { TextEdit } from '../engine/types';
 import { anchorStatement, assignedNames, isPlainRef, loopBindings, loopChangesData, perElementErrorHandling } from './n-plus-one-fix-kit';
-import { hoistRead, type ReadHoist } from './n-plus-one-hoist';
+import { hoistRead, outerGuard, type ReadHoist } from './n-plus-one-hoist';
 
 /** Methods of a string or number that read nothing but their receiver. */
 const PURE_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'toLocaleLowerCase', 'toLocaleUpperCase']);
@@ -432,6 +432,8 @@ function createdRows(ctx: RuleContext, site: QuerySite, scope: IterationScope): 
  */
 function hoistInvariant(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: IterationScope, anchor: { stmt: ts.Statement; fn: ts.FunctionLikeDeclaration | ts.SourceFile }, outerOk: (n: ts.Identifier) => boolean): Fix | undefined {
   if (/OrThrow|OrFail/.test(site.operation) || !namesRead(node).every((n) => outerOk(n))) return undefined;
+  // Read only where a test of what it reads holds (`if (team) { const t = await q(team.id) }`): before the loop it would run untested.
+  if (outerGuard({ target: node, scope, lookup: '' }) !== undefined) return undefined;
   const awaited = node.parent;
   if (!ts.isAwaitExpression(awaited)) return undefined;
   const decl = awaited.parent;
