@@ -429,46 +429,51 @@ function chainSite(
     const part = interpret(chain, i, b, outer);
     // A builder bound mid-chain may not say enough (`db.select()`): try the shorter prefix.
     if (!part) continue;
-    let tableName = part.tableName;
-    let table: TableInfo | undefined;
-    if (part.entity && !tableName) {
-      const t = tableForEntity(project, path, part.library, part.entity);
-      table = t.table;
-      tableName = t.name;
-    } else if (tableName) {
-      table = findTable(project.schema(path), tableName);
-    }
-    // Drizzle keys, TypeORM `@Column({ name })`, Sequelize `field:` → database column names.
-    const colMap = part.entity && !part.tableName ? findEntityDecl(project, path, part.entity)?.columns : undefined;
-    if (colMap?.size) {
-      const mapCol = (c: ColumnUse): ColumnUse => ({ ...c, column: colMap.get(c.column) ?? c.column });
-      part.filters = part.filters.map(mapCol);
-      part.orderBy = part.orderBy.map(mapCol);
-      if (Array.isArray(part.selects)) part.selects = part.selects.map((c) => colMap.get(c) ?? c);
-    }
-    return {
-      file: path,
-      range: rangeOf(part.node),
-      library: part.library,
-      operation: part.operation,
-      executes: part.executes,
-      kind: part.kind,
-      table: table?.name ?? tableName,
-      entity: part.entity && part.entity !== (table?.name ?? tableName) ? part.entity : undefined,
-      selects: part.selects,
-      filters: part.filters,
-      ...(part.opaqueFilter ? { opaqueFilter: true } : {}),
-      ...(part.conjunctive ? { conjunctive: true as const } : {}),
-      orderBy: part.orderBy,
-      limit: part.limit,
-      ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),
-      ...(part.filterHidden ? { filterHidden: true } : {}),
-      ...(b.untyped ? { untypedReceiver: true as const } : {}),
-      batched: part.batched,
-      batchesSameTick: part.batchesSameTick,
-      batchOperands: part.batched ? batchOperandsOf(part) : undefined,
-    };
+    return siteOfPart(project, path, part, b);
   }
   // Knex's `knex('users')` root: the root identifier is called directly.
   return undefined;
+}
+
+/** The query site an adapter's interpretation of a chain describes: its table resolved (entity → table) and its columns mapped to database names. */
+function siteOfPart(project: ProjectServices, path: string, part: NonNullable<ReturnType<typeof interpret>>, b: Binding): QuerySite {
+  let tableName = part.tableName;
+  let table: TableInfo | undefined;
+  if (part.entity && !tableName) {
+    const t = tableForEntity(project, path, part.library, part.entity);
+    table = t.table;
+    tableName = t.name;
+  } else if (tableName) {
+    table = findTable(project.schema(path), tableName);
+  }
+  // Drizzle keys, TypeORM `@Column({ name })`, Sequelize `field:` → database column names.
+  const colMap = part.entity && !part.tableName ? findEntityDecl(project, path, part.entity)?.columns : undefined;
+  if (colMap?.size) {
+    const mapCol = (c: ColumnUse): ColumnUse => ({ ...c, column: colMap.get(c.column) ?? c.column });
+    part.filters = part.filters.map(mapCol);
+    part.orderBy = part.orderBy.map(mapCol);
+    if (Array.isArray(part.selects)) part.selects = part.selects.map((c) => colMap.get(c) ?? c);
+  }
+  return {
+    file: path,
+    range: rangeOf(part.node),
+    library: part.library,
+    operation: part.operation,
+    executes: part.executes,
+    kind: part.kind,
+    table: table?.name ?? tableName,
+    entity: part.entity && part.entity !== (table?.name ?? tableName) ? part.entity : undefined,
+    selects: part.selects,
+    filters: part.filters,
+    ...(part.opaqueFilter ? { opaqueFilter: true } : {}),
+    ...(part.conjunctive ? { conjunctive: true as const } : {}),
+    orderBy: part.orderBy,
+    limit: part.limit,
+    ...(part.limit === undefined && part.limitAt ? { limitAt: part.limitAt } : {}),
+    ...(part.filterHidden ? { filterHidden: true } : {}),
+    ...(b.untyped ? { untypedReceiver: true as const } : {}),
+    batched: part.batched,
+    batchesSameTick: part.batchesSameTick,
+    batchOperands: part.batched ? batchOperandsOf(part) : undefined,
+  };
 }
