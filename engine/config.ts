@@ -36,6 +36,12 @@ export interface QuerylensConfig {
     exclude: string[];
     /** Values of psql variables (`:SCHEMA_NAME`, `:'role'`) in SQL schema sources; unset ones are read as placeholders. */
     variables: Record<string, string>;
+    /**
+     * Packages (project-relative folders, '' for the root) whose queries also run against other packages'
+     * schema sources: `{ "packages/api": ["packages/db"] }`. A package named here is not linked automatically
+     * (engine/schema/shared-database.ts); `[]` turns that off for it.
+     */
+    links?: Record<string, string[]>;
   };
   /** Table sizes and flags, by table name (optionally schema-qualified). */
   tables: Record<string, TableConfig>;
@@ -264,7 +270,17 @@ const TOP_LEVEL: Record<TopLevelKey, (value: unknown, cfg: QuerylensConfig, issu
           }
           cfg.schema.variables = vars;
         }
-      } else issues.unknown(['schema', k], 'key', ['sources', 'discover', 'exclude', 'variables']);
+      } else if (k === 'links') {
+        if (!isObject(v)) issues.add(['schema', 'links'], 'must be an object of package folder → package folders whose schema it also uses');
+        else {
+          const links: Record<string, string[]> = {};
+          for (const [pkg, to] of Object.entries(v)) {
+            if (!Array.isArray(to) || !to.every((x) => typeof x === 'string')) issues.add(['schema', 'links', pkg], 'must be an array of package folders (project-relative, like "packages/db")');
+            else links[pkg.replace(/^\.\/|\/+$/g, '')] = to.map((x: string) => x.replace(/^\.\/|\/+$/g, ''));
+          }
+          cfg.schema.links = links;
+        }
+      } else issues.unknown(['schema', k], 'key', ['sources', 'discover', 'exclude', 'variables', 'links']);
     }
   },
   tables(value, cfg, issues) {

@@ -13,6 +13,7 @@ import { type Incident, MAX_FILE_BYTES, collectIncidents, replayIncidents } from
 import { listQueries, type QueryList } from './queries';
 import { buildSchema, isSchemaSource, readTsSchema, sourceKind, type SchemaHost } from './schema';
 import { isManifest, PackageMap, type SchemaScope } from './schema/scopes';
+import { sharedDatabaseLinks } from './schema/shared-database';
 import { importedFiles, schemaLinks, type LinkHost, type SchemaLink } from './schema/links';
 import { resolveModulePath } from './sources/provenance';
 import type { SchemaModel, SchemaProblem } from './schema/types';
@@ -475,6 +476,14 @@ export class Project implements ProjectServices {
           const migrations = sources.filter((s) => s.startsWith(`${l.out}/`) && sourceKind(s) !== 'ts');
           for (const f of l.named) if (declaredBy.has(f) && sources.includes(f)) map.link(map.ownerOf(f), migrations);
         }
+        const shared = sharedDatabaseLinks({
+          owners: map.owners,
+          isDeclaration: (p) => declaredBy.has(p) || sourceKind(p) === 'model',
+          isStats: (p) => sourceKind(p) === 'stats',
+          build: (paths) => buildSchema(paths.map((path) => ({ path, text: this.files.get(path) ?? '' })), this.config, this.schemaHost()),
+          configured: this.config.schema.links,
+        });
+        for (const [pkg, linked] of shared) map.link(pkg, linked);
         return map;
       });
       this.packageMap = value;

@@ -92,6 +92,12 @@ export function configSchema(rules: readonly Rule[] = allRules): Record<string, 
             default: {},
             description: 'Values of psql variables used in SQL schema sources (`:SCHEMA_NAME`, `:\'role\'`, `:"ident"`); a variable without a value is read as a placeholder.',
           },
+          links: {
+            type: 'object',
+            additionalProperties: { type: 'array', items: { type: 'string' } },
+            description:
+              'Packages (project-relative folders, "" for the root) whose queries also run against other packages\' schema sources, e.g. { "packages/api": ["packages/db"] }: entities in one package, the SQL migrations that create their tables (and indexes) in another. Without this, such a link is made when one other package\'s migrations create at least 90 % of a package\'s declared tables and columns; a package named here is linked only as written ([] for none).',
+          },
         },
       },
       tables: {

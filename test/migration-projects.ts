@@ -115,6 +115,15 @@ export const TOOL_PROJECTS: ToolProject[] = [
     },
   },
   {
+    tool: 'postgrator',
+    files: { 'migrations/0001.do.init.sql': TABLE, 'migrations/0001.undo.init.sql': 'DROP TABLE link;\n', ...QUERIES },
+    expect: {
+      title: /^Create migration migrations\/0002\.do\.add_idx_link_url\.sql with CREATE INDEX idx_link_url \(plain CREATE INDEX, with its undo file\)/,
+      creates: ['migrations/0002.do.add_idx_link_url.sql', 'migrations/0002.undo.add_idx_link_url.sql'],
+      contains: [/CREATE INDEX IF NOT EXISTS idx_link_url/, /DROP INDEX IF EXISTS idx_link_url/],
+    },
+  },
+  {
     tool: 'goose',
     files: { 'db/migrations/00001_init.sql': `-- +goose Up\n${TABLE}\n-- +goose Down\nDROP TABLE link;\n`, ...QUERIES },
     expect: { title: /^Create migration db\/migrations\/00002_add_idx_link_url\.sql with CREATE INDEX CONCURRENTLY/, creates: ['db/migrations/00002_add_idx_link_url.sql'], contains: [/^-- \+goose NO TRANSACTION\n-- \+goose Up\nCREATE INDEX CONCURRENTLY/] },

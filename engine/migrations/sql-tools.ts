@@ -1,7 +1,7 @@
 /**
  * Migration tools that run plain SQL files, described once here (they belong to
  * no data library): Flyway, golang-migrate, goose, dbmate, sqlx and numbered SQL
- * files of any other runner. What each runs in a transaction decides whether the
+ * files of any other runner, and Postgrator's `.do.`/`.undo.` pairs. What each runs in a transaction decides whether the
  * new index may be built CONCURRENTLY:
  *
  * - Flyway detects statements that cannot run in a transaction (CREATE INDEX
@@ -31,6 +31,8 @@ interface SqlToolSpec {
 }
 
 const FLYWAY = /^V(\d+)(?:[._]\d+)*__.+\.sql$/;
+/** Postgrator's `<version>.do.<name>.sql` (its `.undo.` pair reverts it). */
+const POSTGRATOR = /^(\d+)\.do\.[^/]+\.sql$/;
 const UP_DOWN = /^(\d+)_.+\.(up|down)\.sql$/;
 const NUMBERED = /^(\d+)[_-].+\.sql$/;
 /** A migration named by its number alone (`0087.sql`), as some runners that sort by the leading number want them. */
@@ -142,6 +144,23 @@ const tools: SqlToolSpec[] = [
         : [[joinPath(dir, `${next}_${slug}.sql`), up]];
       return { files, concurrently: true, how: 'sqlx runs it with -- no-transaction' };
     },
+  },
+  {
+    id: 'postgrator',
+    displayName: 'Postgrator',
+    evidence: '<version>.do.<name>.sql / <version>.undo.<name>.sql files',
+    files: (d) => {
+      const names = d.names.filter((n) => POSTGRATOR.test(n));
+      return names.length ? names : undefined;
+    },
+    write: (dir, next, slug, plan) => ({
+      files: [
+        [joinPath(dir, `${next}.do.${slug}.sql`), sqlComment(lockNote(plan, 'a migration that opens a transaction (BEGIN … COMMIT, as many of these files do) cannot hold CONCURRENTLY')) + createIndexSql(plan, { concurrently: false, ifNotExists: true })],
+        [joinPath(dir, `${next}.undo.${slug}.sql`), dropIndexSql(plan, { concurrently: false })],
+      ],
+      concurrently: false,
+      how: 'plain CREATE INDEX, with its undo file',
+    }),
   },
   {
     id: 'sql-files',

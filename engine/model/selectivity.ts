@@ -21,7 +21,7 @@
  * (independence, as the planner assumes). `fanOut` is rows of a child table
  * per distinct parent key. Pure.
  */
-import type { ColumnInfo, TableInfo } from '../schema/types';
+import { findColumn, type ColumnInfo, type TableInfo } from '../schema/types';
 import type { ColumnStats } from '../stats/snapshot';
 import type { AssumptionSource } from '../types';
 import { type Count, formatCount } from './index';
@@ -45,8 +45,7 @@ export function columnStats(table: TableInfo | undefined, column: string): Colum
   const cols = table?.stats?.columns;
   if (!cols) return undefined;
   if (cols[column]) return cols[column];
-  let info: ColumnInfo | undefined;
-  for (const c of table!.columns.values()) if (c.fieldName === column) info = c;
+  const info = findColumn(table, column);
   return info ? cols[info.name] : undefined;
 }
 

@@ -14,6 +14,7 @@ import { type ModuleHost, Values } from './ts-values';
 import { applySqlFile, seedTable, tableKey } from './sql-ddl';
 import { emptySchema, nonPostgresFolder, type ForeignKeyInfo, type NonPostgresFolder, type SchemaModel, type TableInfo } from './types';
 import { parseSnapshot } from '../stats/snapshot';
+import { mergeDeclarations, mergeModelTable, type DeclaredTables } from './model-merge';
 
 export * from './types';
 export { orderSchemaFiles, naturalCompare, comparePaths, compareSources, sourceKind, foreignDialect, foreignDialectFolder, isPgDump } from './order';
@@ -221,11 +222,7 @@ export function buildSchema(files: SourceFile[], config: QuerylensConfig, host?:
   for (const f of ordered) applySource(state, f);
   applyModelFiles(state);
   if (declared) {
-    // Tables a migration created anew take the declaration's names; tables it dropped stay dropped.
-    for (const t of declared.schema.tables.values()) {
-      const cur = model.tables.get(tableKey(t.schema, t.name));
-      if (cur && cur !== t) mergeModelTable(model, { ...t, foreignKeys: declared.keys.get(t) });
-    }
+    mergeDeclarations(model, declared);
     model.sources.push(...declared.paths);
     model.declarations = declared.paths;
   }
@@ -261,10 +258,7 @@ interface BuildState {
   pathFolderProblems: Map<NonPostgresFolder, SchemaModel['problems'][number]>;
 }
 
-interface Declared {
-  schema: SchemaModel;
-  /** What each declaration says about its keys, kept apart: migrations run while the tables sit in the model (a rename follows keys). */
-  keys: Map<TableInfo, ForeignKeyInfo[] | undefined>;
+interface Declared extends DeclaredTables {
   paths: string[];
 }
 
@@ -286,13 +280,16 @@ function seedDeclarations(state: BuildState, ordered: SourceFile[]): Declared | 
   applyDeclarations(declared, declarations);
   model.problems.push(...declared.problems);
   const libraryOf = new Map(declarations.map((d) => [d.path, d.library]));
+  const named = new Set(declarations.flatMap((d) => d.events.flatMap((e) => (e.op === 'createTable' && e.table.schema ? [tableKey(e.table.schema, e.table.name)] : []))));
+  const explicitSchema = new Set<TableInfo>();
   for (const t of declared.tables.values()) {
+    if (named.has(tableKey(t.schema, t.name))) explicitSchema.add(t);
     const lib = libraryOf.get(t.definedAt?.file ?? '');
     if (lib && lib in adapters) t.origin = lib as Library;
     keys.set(t, t.foreignKeys?.map((f) => ({ ...f, columns: [...f.columns], refColumns: [...f.refColumns] })));
     seedTable(model, t);
   }
-  return { schema: declared, keys, paths: declarations.map((d) => d.path) };
+  return { schema: declared, keys, explicitSchema, paths: declarations.map((d) => d.path) };
 }
 
 /** One schema source in migration order: applied (SQL, TypeScript migrations), set aside (models, stats), or skipped with its reason. */
@@ -399,33 +396,6 @@ function reportSkippedFolders(state: BuildState): void {
       line: d.line,
       message: `${d.evidence}: ${d.database}, not PostgreSQL; the ${n} schema file${n === 1 ? '' : 's'} under ${d.folder || '.'}/ ${n === 1 ? 'is' : 'are'} skipped, and .sql files there are not linted`,
     });
-  }
-}
-
-function mergeModelTable(model: SchemaModel, t: TableInfo): void {
-  const key = tableKey(t.schema, t.name);
-  const existing = model.tables.get(key);
-  if (!existing) {
-    model.tables.set(key, t);
-    return;
-  }
-  if (existing.origin === t.origin) {
-    model.problems.push({ file: t.definedAt?.file ?? '', message: `model ${t.modelName} maps to table ${key}, already mapped by model ${existing.modelName}; ignored` });
-    return;
-  }
-  if (t.modelName) existing.modelName = t.modelName;
-  if (t.relations) existing.relations ??= t.relations;
-  existing.modelDefinedAt = t.modelDefinedAt ?? t.definedAt;
-  for (const c of t.columns.values()) {
-    const sqlCol = existing.columns.get(c.name);
-    if (sqlCol && c.fieldName) sqlCol.fieldName = c.fieldName;
-    if (sqlCol && c.declaredValues) sqlCol.declaredValues = c.declaredValues;
-  }
-  // Relations the SQL does not declare (a relation mode that creates no constraint) still join the tables.
-  for (const fk of t.foreignKeys ?? []) {
-    const known = existing.foreignKeys?.find((x) => x.columns.join() === fk.columns.join() && x.refTable === fk.refTable && x.refSchema === fk.refSchema);
-    if (known) known.field ??= fk.field;
-    else if (fk.columns.every((c) => existing.columns.has(c))) (existing.foreignKeys ??= []).push(fk);
   }
 }
 

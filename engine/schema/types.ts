@@ -20,6 +20,11 @@ export interface ColumnInfo {
   definedAt?: DefinedAt;
   /** For Prisma models: the field name in the model (`createdAt` for a column `created_at` mapped with `@map`). */
   fieldName?: string;
+  /**
+   * Other names code uses for the column: a field a naming strategy maps to it (`userId` → `user_id`) when
+   * `fieldName` is a relation's (TypeORM `user` with `@JoinColumn({ name: 'user_id' })`).
+   */
+  aliases?: string[];
   /** The only values a `CHECK (col IN (…))` constraint allows (a column of a few values). */
   allowedValues?: string[];
   /** The values the column's declared TypeScript type names (a model file's `$type<'a' | 'b'>()`): its domain, not a constraint. */
@@ -208,6 +213,7 @@ export function findColumn(table: TableInfo | undefined, nameOrField: string): C
   const direct = table.columns.get(nameOrField);
   if (direct) return direct;
   for (const c of table.columns.values()) if (c.fieldName === nameOrField) return c;
+  for (const c of table.columns.values()) if (c.aliases?.includes(nameOrField)) return c;
   return undefined;
 }
 

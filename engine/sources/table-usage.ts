@@ -13,7 +13,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import type { ProjectServices } from '../context';
-import { type ColumnInfo, findTable, type SchemaModel, type TableInfo } from '../schema/types';
+import { type ColumnInfo, findColumn, findTable, type SchemaModel, type TableInfo } from '../schema/types';
 import { unwrap } from '../sql/expr';
 import { levelPredicates } from '../sql/predicates';
 import { fileQueryModels } from '../sql/query-model';
@@ -155,7 +155,7 @@ function noteOrmFilters(u: FileUsage, t: TableInfo, q: QuerySite, sf: ts.SourceF
   const eqs: { col: string; literals: string[] | undefined; keyed: boolean }[] = [];
   for (const f of q.filters) {
     if (f.op !== 'eq' && f.op !== 'in') continue;
-    const col = t.columns.has(f.column) ? f.column : [...t.columns.values()].find((c) => c.fieldName === f.column)?.name;
+    const col = findColumn(t, f.column)?.name;
     if (!col) continue;
     const v = adapter.rules.filterValue(sf, f);
     if (!v.isNull) eqs.push({ col, literals: v.literals, keyed: !v.literals?.length && !f.or && !f.jsonPath });

@@ -92,6 +92,10 @@ const RUNNERS: Record<string, (x: RunCtx) => Promise<void>> = {
     const list = Object.entries(files).filter(([p]) => /^packages\/db\/\d+[^/]*\.sql$/.test(p));
     for (const [, sql] of list.sort(([a], [b]) => num(a) - num(b))) await inTransaction(c, sql);
   },
+  // Postgrator runs the .do. files in version order, each as one query; assume each in a transaction (a file may open one).
+  postgrator: async ({ files, c }) => {
+    for (const [, sql] of sorted(files, /^migrations\/\d+\.do\..*\.sql$/)) await inTransaction(c, sql);
+  },
   // Flyway runs a migration of non-transactional statements (CREATE INDEX CONCURRENTLY) outside a transaction.
   flyway: async ({ files, c }) => {
     for (const [, sql] of sorted(files, /^db\/migration\/V\d+__.*\.sql$/)) await (/CONCURRENTLY/.test(sql) ? c.query(sql) : inTransaction(c, sql));

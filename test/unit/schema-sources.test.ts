@@ -499,4 +499,54 @@ describe('schema scopes in monorepos', () => {
       assert.ok([...s.tables.values()].some((t) => t.name === 'member'));
     });
   });
+
+  describe('entities in one package, the migrations that create their tables in another (one database)', () => {
+    // The omnivore layout: packages/api's TypeORM entities (no schema, SnakeNamingStrategy), packages/db's SQL migrations.
+    const entity = (cls: string, table: string, cols: string): string =>
+      `import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';\n@Entity({ name: '${table}' })\nexport class ${cls} {\n  @PrimaryGeneratedColumn('uuid') id!: string;\n${cols}\n}`;
+    const api = {
+      'packages/api/package.json': '{ "name": "@r/api" }',
+      'packages/api/src/entity/account.ts': entity('Account', 'account', "  @Column('text') email!: string;"),
+      'packages/api/src/entity/item.ts': entity('Item', 'item', "  @Column('uuid') accountId!: string;\n  @Column('text') originalUrl!: string;"),
+      'packages/api/src/entity/tag.ts': entity('Tag', 'tag', "  @Column('uuid') accountId!: string;\n  @Column('text') name!: string;"),
+    };
+    const db = (dir: string, extra = ''): Record<string, string> => ({
+      [`${dir}/package.json`]: `{ "name": "@r/${dir.replace(/\W/g, '')}" }`,
+      [`${dir}/migrations/0001.do.init.sql`]:
+        'CREATE SCHEMA app;\nCREATE TABLE app.account (id uuid PRIMARY KEY, email text);\nCREATE TABLE app.item (id uuid PRIMARY KEY, account_id uuid, original_url text);\n' +
+        'CREATE INDEX item_account_id_idx ON app.item (account_id);\nCREATE TABLE app.tag (id uuid PRIMARY KEY, account_id uuid, name text);' + extra,
+    });
+    const itemOf = (p: Project): TableInfo => table(p.schema('packages/api/src/q.ts'), 'item');
+
+    it('the migrations are the database: their tables, schema and indexes; the entities give model and field names', () => {
+      const p = project({ ...api, ...db('packages/db') });
+      const item = itemOf(p);
+      assert.equal(item.schema, 'app');
+      assert.equal(item.modelName, 'Item');
+      assert.deepEqual(indexes(item), ['item_account_id_idx index (account_id)', 'item_pkey primary (id)']);
+      assert.equal(item.columns.get('account_id')?.fieldName, 'accountId');
+      assert.equal(item.columns.get('original_url')?.fieldName, 'originalUrl');
+      assert.ok(![...p.schema('packages/api/src/q.ts').tables.values()].some((t) => t.schema === 'public'));
+    });
+
+    it('not linked to another database sharing a table or two, nor when two packages\' migrations qualify', () => {
+      const other = {
+        'services/billing/package.json': '{ "name": "billing" }',
+        'services/billing/migrations/0001.do.init.sql': 'CREATE TABLE account (id uuid PRIMARY KEY, email text);\nCREATE TABLE invoice (id uuid PRIMARY KEY);\nCREATE TABLE item (id uuid PRIMARY KEY, sku text);',
+      };
+      const alone = project({ ...api, ...other });
+      assert.equal(itemOf(alone).schema, 'public');
+      assert.deepEqual(indexes(itemOf(alone)).map((i) => i.replace(/_\w+ /, ' ')), ['PK primary (id)']);
+      const two = project({ ...api, ...db('packages/db'), ...db('packages/db-copy') });
+      assert.equal(itemOf(two).schema, 'public');
+    });
+
+    it('`schema.links` in the configuration decides instead: a package named there is linked only as written', () => {
+      const cfg = (links: Record<string, string[]>) => parseConfig({ schema: { links } }, ruleIds());
+      const off = project({ ...api, ...db('packages/db') }, cfg({ 'packages/api': [] }));
+      assert.equal(itemOf(off).schema, 'public');
+      const two = project({ ...api, ...db('packages/db'), ...db('packages/db-copy', '\nCREATE INDEX item_url_idx ON app.item (original_url);') }, cfg({ 'packages/api/': ['./packages/db-copy'] }));
+      assert.ok(indexes(itemOf(two)).includes('item_url_idx index (original_url)'));
+    });
+  });
 });
