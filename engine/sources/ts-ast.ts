@@ -7,6 +7,7 @@
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access (measured ~1 s per 800 files).
 import ts = require('typescript');
 import { LIMITS, bracketDepth, isStackOverflow, noteIncident } from '../guard';
+import { warmUpParser } from './parser-warmup';
 
 /** The TypeScript package's version: syntax trees (and so cached analyses) may differ between versions. */
 export const TYPESCRIPT_VERSION: string = ts.version;
@@ -16,6 +17,12 @@ export const TYPESCRIPT_VERSION: string = ts.version;
  * syntax errors (parseDiagnostics) are the same either way (checked on 30,841 files of 9 corpora).
  */
 const PARSE: ts.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+
+/** A parse with the options above (the first one of a thread warms the parser up: parser-warmup.ts). */
+function parse(path: string, text: string, parents: boolean): ts.SourceFile {
+  warmUpParser(PARSE);
+  return ts.createSourceFile(path, text, PARSE, parents, scriptKind(path));
+}
 
 const cache = new Map<string, { text: string; sf: ts.SourceFile }>();
 const MAX_CACHE = 2000;
@@ -97,7 +104,7 @@ export class TsCache {
     }
     if (!sf) {
       try {
-        sf = ts.createSourceFile(path, text, PARSE, true, scriptKind(path));
+        sf = parse(path, text, true);
       } catch (e) {
         if (!isStackOverflow(e)) throw e;
         const deep = tooDeepTree(path, 'nested too deeply for the TypeScript parser (stack limit)');
@@ -120,7 +127,7 @@ export class TsCache {
     let deep = guardedParse(path, text);
     if (!deep) {
       try {
-        return ts.createSourceFile(path, text, PARSE, false, scriptKind(path));
+        return parse(path, text, false);
       } catch (e) {
         if (!isStackOverflow(e)) throw e;
         deep = { text, ...tooDeepTree(path, 'nested too deeply for the TypeScript parser (stack limit)') };
@@ -145,7 +152,7 @@ export class TsCache {
 
 /** An empty tree standing for a file that is not parsed, with the reason. */
 function tooDeepTree(path: string, why: string): { sf: ts.SourceFile; tooDeep: string } {
-  return { sf: ts.createSourceFile(path, '', PARSE, true, scriptKind(path)), tooDeep: why };
+  return { sf: parse(path, '', true), tooDeep: why };
 }
 
 /** A file nested past LIMITS.tsBracketDepth is not handed to the (recursive) parser at all. */
@@ -161,7 +168,7 @@ export function tsSourceFile(path: string, text: string): ts.SourceFile {
   if (hit && hit.text === text) return hit.sf;
   let sf: ts.SourceFile;
   try {
-    sf = guardedParse(path, text)?.sf ?? ts.createSourceFile(path, text, PARSE, true, scriptKind(path));
+    sf = guardedParse(path, text)?.sf ?? parse(path, text, true);
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     sf = tooDeepTree(path, 'stack').sf;
