@@ -115,11 +115,12 @@ function loopUses(node: ts.Node, names: Set<string>, skip?: ts.Node): ts.Identif
  * same rows whether this table's rows are written in the loop or after it. `own`: the call that reaches the moved
  * write itself (a helper that takes a list), not another query.
  */
-function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node, moved?: ts.CallExpression): boolean {
+function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node, moved?: ts.CallExpression, inTx = false): boolean {
   const { start, end } = scope.range;
   const conflicts = (s: QuerySite): boolean =>
     (s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table) &&
-    !(moved && disjointWrites(ctx, site, moved, s, scope));
+    !(moved && disjointWrites(ctx, site, moved, s, scope)) &&
+    !(inTx && independentInsert(ctx, site, s));
   if (ctx.querySites().some((s) => s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && conflicts(s))) return true;
   const graph = new CallGraph(ctx.project);
   let found = false;
@@ -148,6 +149,26 @@ function siteCall(ctx: RuleContext, s: QuerySite, within: ts.Node): ts.CallExpre
   if (s.file !== ctx.file.path) return undefined;
   const n = findNode(within.getSourceFile(), s.range);
   return n && ts.isCallExpression(n) && n.getStart() >= within.getStart() && n.getEnd() <= within.getEnd() ? n : undefined;
+}
+
+/** Operations that insert rows and nothing else, by the name the library's call has. */
+const INSERTS = /^(insert|insertInto|create|createMany|createManyAndReturn|bulkCreate)$/;
+
+/**
+ * In one transaction, may the moved insert follow the loop although the loop inserts other rows: `other` inserts into
+ * a known table other than the moved one, one whose foreign keys the schema records and none of which references the
+ * moved table? Then no row the loop writes can point at a row the moved insert now writes later, and no read of the
+ * moved table sees fewer rows (reads are checked apart); the moved rows may reference the loop's rows, which are
+ * written earlier still. A failure rolls every statement back either way. Not an update or delete (its rows may be
+ * the ones the moved rows reference), not a write of an unknown table or one whose keys are not known.
+ */
+function independentInsert(ctx: RuleContext, site: QuerySite, other: QuerySite): boolean {
+  if (other.kind !== 'write' || !other.table || !site.table || other.table === site.table || !INSERTS.test(other.operation)) return false;
+  if (!INSERTS.test(site.operation)) return false;
+  const t = ctx.table(other.table);
+  const moved = ctx.table(site.table);
+  if (!t || !moved || !t.foreignKeys?.length) return false;
+  return !t.foreignKeys.some((fk) => fk.refTable === moved.name && fk.refSchema === moved.schema);
 }
 
 /**
@@ -216,26 +237,52 @@ interface Placed {
  * loop: no per-element failure handling, no return out of the loop, no other query the move could reorder (`own`: a
  * helper's call that reaches the moved write itself). The statement and the loop's anchor.
  */
-export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, own?: ts.Node): { stmt: ts.ExpressionStatement; anchor: NonNullable<ReturnType<typeof anchorStatement>> } | undefined {
+export function movableStatement(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, own?: ts.Node, relaxed = false): { stmt: ts.ExpressionStatement; anchor: NonNullable<ReturnType<typeof anchorStatement>> } | undefined {
   let e: ts.Node = call;
   while (ts.isParenthesizedExpression(e.parent)) e = e.parent;
   if (!ts.isAwaitExpression(e.parent) || !ts.isExpressionStatement(e.parent.parent)) return undefined;
   const stmt = e.parent.parent;
-  const anchor = movableAt(ctx, site, call, scope, stmt, own);
+  const anchor = movableAt(ctx, site, call, scope, stmt, own, relaxed);
   return anchor ? { stmt, anchor } : undefined;
 }
 
 /** The checks of movableStatement for the statement `stmt` holding `call`: the loop's anchor, or undefined. */
-function movableAt(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, stmt: ts.Statement, own?: ts.Node): NonNullable<ReturnType<typeof anchorStatement>> | undefined {
-  const anchor = anchorStatement(scope) ?? nestedAnchor(scope);
+function movableAt(ctx: RuleContext, site: QuerySite, call: ts.CallExpression, scope: IterationScope, stmt: ts.Statement, own?: ts.Node, relaxed = false): NonNullable<ReturnType<typeof anchorStatement>> | undefined {
+  const outer = relaxed ? outermostLoop(scope) : undefined;
+  const anchor = outer?.anchor ?? anchorStatement(scope) ?? nestedAnchor(scope);
   // A loop statement; or an awaited statement whose value is unused that runs every element's callback to its end
   // before it completes (`await pMap(xs, cb)`, `await Promise.all(xs.map(cb))`): the statement after it sees every push.
   const callback = scope.kind === 'callback';
-  if (!anchor || (callback ? !awaitedRunner(scope, anchor.stmt) : anchor.stmt !== scope.node && anchor.stmt !== outerLoopOf(scope))) return undefined;
+  if (!anchor || (callback ? !awaitedRunner(scope, anchor.stmt) : anchor.stmt !== scope.node && anchor.stmt !== outerLoopOf(scope) && anchor !== outer?.anchor)) return undefined;
   for (let p: ts.Node = stmt.parent; p !== scope.node; p = p.parent) if (ts.isFunctionLike(p)) return undefined;
-  if (perElementErrorHandling(call, scope) || leavesLoop(scope.body, callback)) return undefined;
-  if (otherQueries(ctx, site, scope, own, call)) return undefined;
+  // Around an outer loop its whole body is what runs before the one statement.
+  const around = outer?.scope ?? scope;
+  if (perElementErrorHandling(call, scope) || leavesLoop(scope.body, callback) || leavesLoop(around.body, callback)) return undefined;
+  if (relaxed && !transactionAnchor(site, call, anchor)) return undefined;
+  if (otherQueries(ctx, site, around, own, call, relaxed)) return undefined;
   return anchor;
+}
+
+/** Is the anchor's function a transaction callback handing out the client the write runs on? */
+function transactionAnchor(site: QuerySite, call: ts.CallExpression, anchor: NonNullable<ReturnType<typeof anchorStatement>>): boolean {
+  const root = chainRoot(call.expression);
+  return !!root && !ts.isSourceFile(anchor.fn) && transactionCallback(anchor.fn, root, adapterOf(site.library).rules.transactionCallbacks);
+}
+
+/**
+ * The outermost `for…of`/`for` loop around `scope`'s loop in the same function, where the statement after it is not
+ * itself run per element (anchorStatement): the rows of every iteration of every loop inside are collected around it.
+ */
+function outermostLoop(scope: IterationScope): { scope: IterationScope; anchor: NonNullable<ReturnType<typeof anchorStatement>> } | undefined {
+  if (scope.kind !== 'for-of' && scope.kind !== 'for') return undefined;
+  for (const s of enclosingIterations(scope.node)) {
+    if (s.node === scope.node) continue;
+    if (s.kind !== 'for-of' && s.kind !== 'for') return undefined;
+    for (let p: ts.Node = scope.node.parent; p !== s.node; p = p.parent) if (!p || ts.isFunctionLike(p)) return undefined;
+    const anchor = anchorStatement(s);
+    if (anchor) return anchor.stmt === s.node ? { scope: s, anchor } : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -300,7 +347,9 @@ function place(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   const adapter = adapterOf(site.library);
   if (!adapter.rules.isWrite(site, node, node.getText())) return undefined;
   const spread = movableStatement(ctx, site, node, scope) ? undefined : spreadIntoOuter(node, scope);
-  const m = spread ? (() => { const anchor = movableAt(ctx, site, node, scope, spread.stmt); return anchor ? { stmt: spread.stmt, anchor } : undefined; })() : movableStatement(ctx, site, node, scope);
+  const m =
+    (spread ? (() => { const anchor = movableAt(ctx, site, node, scope, spread.stmt); return anchor ? { stmt: spread.stmt, anchor } : undefined; })() : movableStatement(ctx, site, node, scope)) ??
+    (spread ? undefined : movableStatement(ctx, site, node, scope, undefined, true));
   if (!m) return undefined;
   const { stmt, anchor } = m;
   const root = chainRoot(node.expression);
@@ -345,6 +394,7 @@ function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.Objec
   const adapter = adapterOf(site.library);
   const node = p.call;
   const collected = name('Rows');
+  if (row === undefined && collected) return collectRowLists(site, p, loopNames, collected);
   if (!row || !collected || loopUses(node, loopNames, row).length) return undefined;
   // In one transaction a collision fails the loop and the batch alike; outside one, the note below says what changes.
   const mayCollide = !p.inTx && insertMayCollide(ctx, site, node);
@@ -366,6 +416,39 @@ function collectRows(ctx: RuleContext, site: QuerySite, p: Placed, row: ts.Objec
   let arg = target.arguments[0];
   while (ts.isParenthesizedExpression(arg)) arg = arg.expression;
   return { collected, pushed: arg.getText(), batched: render(node, [whole(arg, collected)], ''), title, imports: rowsType?.imports ?? [], type: rowsType?.type };
+}
+
+/**
+ * An insert of a list of rows the iteration built (`values(cardLabels)`, `cardLabels` a `const` of the loop holding an
+ * array: a literal, a typed `T[]`, or a `.map`/`.filter`/`.flatMap` result): each iteration's rows are pushed onto one
+ * list (`rows.push(...cardLabels)`), typed with the library's row type, and inserted after the loop.
+ */
+function collectRowLists(site: QuerySite, p: Placed, loopNames: Set<string>, collected: string): Collected | undefined {
+  const adapter = adapterOf(site.library);
+  const calls = chainCalls(p.call);
+  const methods = calls.map(methodOf);
+  const target = adapter.rules.insertRowsCall(calls, methods);
+  const rowsType = adapter.rules.insertRowsType(calls, methods);
+  const arg = target?.arguments.length === 1 ? unparen(target.arguments[0]) : undefined;
+  if (!target || !rowsType || !arg || !ts.isIdentifier(arg) || loopUses(p.call, loopNames, arg).length) return undefined;
+  if (!rowListDeclared(p.loop, arg.text)) return undefined;
+  return { collected, pushed: `...${arg.text}`, batched: render(p.call, [whole(arg, collected)], ''), title: 'collect the rows and insert them in one multi-row INSERT after the loop', imports: rowsType.imports ?? [], type: rowsType.type };
+}
+
+/** Is `name` a `const` declared once in `loop` holding an array (literal, `T[]`-typed, or a `.map`/`.filter`/`.flatMap`/`.slice` result)? */
+function rowListDeclared(loop: ts.Node, name: string): boolean {
+  const decls: ts.VariableDeclaration[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) decls.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(loop);
+  const d = decls[0];
+  if (decls.length !== 1 || !d.initializer || !ts.isVariableDeclarationList(d.parent) || !(d.parent.flags & ts.NodeFlags.Const)) return false;
+  if (d.type && ts.isArrayTypeNode(d.type)) return true;
+  const init = unparen(d.initializer);
+  if (ts.isArrayLiteralExpression(init)) return true;
+  return ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression) && /^(map|filter|flatMap|slice)$/.test(init.expression.name.text);
 }
 
 function collectKeys(ctx: RuleContext, site: QuerySite, p: Placed, loopNames: Set<string>, name: (suffix: string) => string | undefined): Collected | undefined {
@@ -449,6 +532,7 @@ function build(ctx: RuleContext, site: QuerySite, node: ts.Node, scope: Iteratio
   // What the loop declares (the element too) or assigns: only the row, or the key, may read it.
   const loopNames = declaredNames(p.loop);
   for (const n of assignedNames(scope.body)) loopNames.add(n);
+  for (const n of assignedNames(p.loop)) loopNames.add(n);
   const fnText = p.fn.getText();
   const entity = camel(site.entity ?? site.table ?? 'rows');
   const base = entity.charAt(0).toLowerCase() + entity.slice(1);
