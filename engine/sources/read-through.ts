@@ -40,17 +40,22 @@ const readThroughAnswers = new WeakMap<ts.Node, Map<number, number | null>>();
  */
 export function readThroughOnce(project: ProjectServices, nodeAt: NodeAt, loopCall: ts.Node, loop: ts.Node, site: QuerySite, path: readonly Step[]): boolean {
   const siteNode = nodeAt(site.file, site.range);
-  const wrapped = siteNode && wrapperCall(project, site.file, siteNode);
-  if (!wrapped) return false;
-  const direct = !path.length && loopCall.getSourceFile().fileName === siteNode.getSourceFile().fileName && loopCall.getStart() === siteNode.getStart();
-  // Level 0 is the loop's function; calls[l] enters level l + 1; the key is written at the last level.
+  if (!siteNode) return false;
+  const direct = !path.length && loopCall.getSourceFile() === siteNode.getSourceFile() && loopCall.getStart() === siteNode.getStart();
+  // Level 0 is the loop's function; calls[l] enters level l + 1. The query, or any call on the way to it, may sit in
+  // the cached closure (`memoize(key, async () => this.getCloudConfig(id))`): calls[l] is written at level l.
   const calls: ts.Node[] = direct ? [] : [loopCall];
   for (const s of path) {
     const n = nodeAt(s.file, s.range);
     if (!n) return false;
     calls.push(n);
   }
-  return !varies(wrapped.key, calls.length, calls, loop, new Set(), 0);
+  const anchors: [string, ts.Node][] = [...path.map((s, i): [string, ts.Node] => [s.file, calls[i + 1]]), [site.file, siteNode]];
+  const first = calls.length ? 1 : 0;
+  return anchors.some(([file, a], i) => {
+    const wrapped = wrapperCall(project, file, a);
+    return !!wrapped && !varies(wrapped.key, first + i, calls, loop, new Set(), 0);
+  });
 }
 
 /** The wrapper call a query's closure is handed to, with the key argument it stores under. */
