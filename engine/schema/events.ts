@@ -16,6 +16,7 @@ import type { Range } from '../types';
 import { applySqlText, tableKey } from './sql-ddl';
 import type { SchemaModel, TableInfo } from './types';
 import { quoteIdentAlways } from '../sql/ident';
+import { applyRelations, type RelationEvent } from './relation-events';
 
 export interface TableName {
   name: string;
@@ -102,6 +103,12 @@ export type SchemaEvent = { at: Range } & (
   /** Raw SQL from the code (a string passed to the library's raw-SQL call); `at(i)` maps its offsets to the file's. */
   | { op: 'sql'; text: string; offsetOf?: (sqlOffset: number) => number; searchPath?: string[] }
   | { op: 'problem'; message: string }
+  /**
+   * A relation a model declares for the library's relational queries (Drizzle `relations(t, ({ one, many }) => …)`):
+   * `fields` of this model hold `references` of the target's; without them (a `many`, the inverse side of a `one`),
+   * the target's relation back to this model (same `relationName`) or its one foreign key to this table says how.
+   */
+  | { op: 'relation'; model: string; field: string; many: boolean; target: string; fields?: string[]; references?: string[]; relationName?: string }
 );
 
 /** What one reader says about one file. */
@@ -232,12 +239,12 @@ export function eventSql(e: SchemaEvent): string[] {
 }
 
 /** Finds the table a model name stands for (set by createTable events with a modelName). */
-function tableOfModel(model: SchemaModel, name: string): TableInfo | undefined {
+export function tableOfModel(model: SchemaModel, name: string): TableInfo | undefined {
   for (const t of model.tables.values()) if (t.modelName === name) return t;
   return undefined;
 }
 
-function columnsOfFields(t: TableInfo, fields: string[]): string[] | undefined {
+export function columnsOfFields(t: TableInfo, fields: string[]): string[] | undefined {
   const out: string[] = [];
   for (const f of fields) {
     const c = [...t.columns.values()].find((x) => x.fieldName === f) ?? t.columns.get(f);
@@ -330,6 +337,7 @@ export function applyEvent(model: SchemaModel, file: string, lines: LineIndex, e
  */
 export function applyDeclarations(model: SchemaModel, files: readonly { path: string; text: string; events: readonly SchemaEvent[] }[]): void {
   const later: { file: string; lines: LineIndex; e: SchemaEvent }[] = [];
+  const relations: RelationEvent[] = [];
   for (const f of files) {
     const lines = new LineIndex(f.text);
     for (const e of f.events) {
@@ -342,10 +350,12 @@ export function applyDeclarations(model: SchemaModel, files: readonly { path: st
           later.push({ file: f.path, lines, e: { op: 'addForeignKey', at: e.at, table: e.table, fk: { name, columns: [c.name], ref } } });
         }
       } else if (e.op === 'addForeignKey') later.push({ file: f.path, lines, e });
+      else if (e.op === 'relation') relations.push(e);
       else applyEvent(model, f.path, lines, e);
     }
   }
   for (const l of later) applyEvent(model, l.file, l.lines, l.e);
+  applyRelations(model, relations);
 }
 
 /**

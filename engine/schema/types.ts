@@ -198,6 +198,16 @@ export function findTable(schema: SchemaModel | undefined, name: string, schemaN
   return undefined;
 }
 
+/** The relation field `field` of a table (TableInfo.relations: Prisma relation fields, Drizzle `relations()`). */
+export function findRelation(table: TableInfo, field: string): RelationInfo | undefined {
+  return table.relations?.find((r) => r.field === field);
+}
+
+/** The table a relation leads to, when the schema has it. */
+export function relationTable(schema: SchemaModel, r: RelationInfo): TableInfo | undefined {
+  return findTable(schema, r.table, r.schema);
+}
+
 /** Finds a table by Prisma model name or by table name. */
 export function findModel(schema: SchemaModel | undefined, modelOrTable: string): TableInfo | undefined {
   if (!schema) return undefined;

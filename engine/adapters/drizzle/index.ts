@@ -23,6 +23,7 @@ import { filterValue } from '../kit/filter-values';
 import { drizzleKit } from './migrations';
 import { OTHER_DATABASE_MODULE, drizzleConfigDialect, drizzleConfigLink, isConfig } from './config';
 import { batchAdvice, batchedRead, insertRowsType, rowsUpdate, selectColumns } from './fixes';
+import { relationalLoads, type RelationalReaders } from './relation-reads';
 
 function columnRef(e: ts.Expression | undefined): { table?: string; column: string } | undefined {
   if (!e) return undefined;
@@ -138,6 +139,33 @@ function whereCallback(e: ts.Expression): { body: ts.Expression; names: Map<stri
   }
   return { body, names };
 }
+
+/** A relational `where` (an operator tree, or `(t, ops) => …`) and `orderBy` (`[desc(t.x)]`, `(t, { asc }) => …`), read as the call's own are. */
+const relationalReaders: RelationalReaders = {
+  where(e) {
+    const filters: ColumnUse[] = [];
+    const state: FilterState = { opaque: false };
+    if (!e) return { filters, opaque: false };
+    const cb = whereCallback(unparen(e));
+    if (cb) state.names = cb.names;
+    filtersOf(cb ? cb.body : e, filters, state);
+    if (!cb && !ts.isCallExpression(unparen(e))) state.opaque = true;
+    return { filters, opaque: state.opaque };
+  },
+  orderBy(e) {
+    if (!e) return [];
+    const u = unparen(e);
+    const body = whereCallback(u)?.body ?? u;
+    const b = unparen(body);
+    const out: ColumnUse[] = [];
+    for (const el of ts.isArrayLiteralExpression(b) ? b.elements : [b]) {
+      const x = unparen(el);
+      const ref = columnRef(ts.isCallExpression(x) ? x.arguments[0] : x);
+      if (ref) out.push({ column: ref.column, range: rangeOf(el) });
+    }
+    return out;
+  },
+};
 
 function interpret({ steps, last, binding, outer, runs }: ChainQuery): SiteDraft | undefined {
   if (binding.role === 'table' || binding.role === 'operator' || binding.role === 'sql-tag') return undefined;
@@ -381,7 +409,7 @@ export const drizzle: Adapter<'drizzle'> = {
     optionsArgIndex: firstArgument,
     uniqueLookup: never,
     relationFilters: none,
-    relatedReads: () => [],
+    relatedReads: (call, table, schema) => relationalLoads(call, table, schema, relationalReaders),
     loadedTables: () => undefined,
     filterValue,
     // No where key of this library is a JSON path.

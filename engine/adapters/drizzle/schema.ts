@@ -481,14 +481,61 @@ function readTable(call: ts.CallExpression, variable: string | undefined, ctx: C
   events.push(ev);
 }
 
+/**
+ * `relations(boards, ({ one, many }) => ({ labels: many(labels), workspace: one(workspaces, { fields: [boards.workspaceId],
+ * references: [workspaces.id] }) }))`: one `relation` event per property written out (the relational query API's `with`).
+ */
+function readRelations(call: ts.CallExpression, ctx: Ctx, events: SchemaEvent[]): void {
+  const [tableArg, fn] = call.arguments;
+  const own = tableArg && unwrap(tableArg);
+  if (!own || !ts.isIdentifier(own) || !fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return;
+  const helpers = new Map<string, 'one' | 'many'>();
+  const param = fn.parameters[0]?.name;
+  if (param && ts.isObjectBindingPattern(param)) {
+    for (const el of param.elements) {
+      const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : undefined;
+      if ((key === 'one' || key === 'many') && ts.isIdentifier(el.name)) helpers.set(el.name.text, key);
+    }
+  }
+  let body: ts.Node = fn.body;
+  if (ts.isBlock(body)) body = body.statements.find(ts.isReturnStatement)?.expression ?? body;
+  const obj = unwrap(body as ts.Expression);
+  if (!ts.isObjectLiteralExpression(obj)) return;
+  const model = modelNameOf(own, ctx);
+  const fieldsOf = (e: ts.Expression | undefined): string[] | undefined => {
+    const arr = e && unwrap(e);
+    if (!arr || !ts.isArrayLiteralExpression(arr)) return undefined;
+    const out = arr.elements.map((x) => (ts.isPropertyAccessExpression(x) ? x.name.text : undefined));
+    return out.every((x): x is string => x !== undefined) ? out : undefined;
+  };
+  for (const p of obj.properties) {
+    if (!ts.isPropertyAssignment(p)) continue;
+    const field = propertyName(p.name, ctx.values);
+    const v = unwrap(p.initializer);
+    if (!field || !ts.isCallExpression(v) || !ts.isIdentifier(v.expression)) continue;
+    const kind = helpers.get(v.expression.text);
+    const target = v.arguments[0] && unwrap(v.arguments[0]);
+    if (!kind || !target || !ts.isIdentifier(target)) continue;
+    const opts = v.arguments[1] && unwrap(v.arguments[1]);
+    const o = opts && ts.isObjectLiteralExpression(opts) ? opts : undefined;
+    const relationName = o ? ctx.values.string(prop(o, 'relationName', ctx.values)) : undefined;
+    const fields = o ? fieldsOf(prop(o, 'fields', ctx.values)) : undefined;
+    const references = o ? fieldsOf(prop(o, 'references', ctx.values)) : undefined;
+    events.push({ op: 'relation', at: rangeOf(p), model, field, many: kind === 'many', target: modelNameOf(target, ctx), ...(fields && references ? { fields, references } : {}), ...(relationName ? { relationName } : {}) });
+  }
+}
+
 function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
   const imp = pgCoreImports(sf);
-  if (!imp.core.size) return undefined;
+  const relationsFn = [...imp.ops].find(([, name]) => name === 'relations')?.[0];
+  if (!imp.core.size && !relationsFn) return undefined;
   const ctx: Ctx = { values, imp, tables: new Map() };
   const events: SchemaEvent[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isVariableDeclaration(n) && n.initializer && ts.isIdentifier(n.name)) {
-      const init = unwrap(n.initializer);
+      let init = unwrap(n.initializer);
+      // `pgTable(…).enableRLS()`: the table is the call the chain starts with.
+      while (ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression) && ts.isCallExpression(unwrap(init.expression.expression)) && !tableFactory(init.expression, ctx)) init = unwrap(init.expression.expression);
       if (ts.isCallExpression(init) && tableFactory(init.expression, ctx)) {
         readTable(init, n.name.text, ctx, events);
         return;
@@ -496,6 +543,10 @@ function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
     }
     if (ts.isCallExpression(n) && tableFactory(n.expression, ctx)) {
       readTable(n, undefined, ctx, events);
+      return;
+    }
+    if (relationsFn && ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === relationsFn) {
+      readRelations(n, ctx, events);
       return;
     }
     ts.forEachChild(n, visit);
@@ -506,6 +557,6 @@ function read(sf: ts.SourceFile, values: Values): TsSchemaOutput | undefined {
 
 export const drizzleSchemaReader: SchemaReader = {
   library: 'drizzle',
-  detect: (text) => text.includes('drizzle-orm/pg-core'),
+  detect: (text) => text.includes('drizzle-orm/pg-core') || (/\brelations\s*\(/.test(text) && /from\s+['"]drizzle-orm['"]/.test(text)),
   read,
 };

@@ -18,7 +18,7 @@
  */
 // A plain require: esbuild's ESM interop would put a getter in front of every ts.* access.
 import ts = require('typescript');
-import { findTable, type RelationInfo, type SchemaModel, type TableInfo } from '../../schema/types';
+import { findRelation, relationTable, type SchemaModel, type TableInfo } from '../../schema/types';
 import type { ColumnUse } from '../../sources/query-sites';
 import { orderFields, propName, rangeOf, unparen, whereObjectFilters } from '../kit/chain';
 import type { RelatedRead } from '../types';
@@ -26,9 +26,8 @@ import type { RelatedRead } from '../types';
 /** How deep nested loads and filters are followed. */
 const MAX_DEPTH = 4;
 
-const relationOf = (table: TableInfo, field: string): RelationInfo | undefined => table.relations?.find((r) => r.field === field);
-
-const otherTable = (schema: SchemaModel, r: RelationInfo): TableInfo | undefined => findTable(schema, r.table, r.schema);
+const relationOf = findRelation;
+const otherTable = relationTable;
 
 /** The reads a call runs through relations: its loads and the relation filters of its where. */
 export function relatedReads(call: ts.CallExpression, table: TableInfo, schema: SchemaModel): RelatedRead[] {
