@@ -164,10 +164,12 @@ export function checkOrmOverFetching(ctx: RuleContext): void {
     if (!node) continue;
     // Relations loaded alongside (include/with/relations) make the row shape more than the table's columns: judged
     // only where the library says which relations they are and that the row itself still comes whole (Prisma
-    // `include`); reads of those relations are then not reads of the row's columns.
+    // `include`, Drizzle `with` without `columns`, TypeORM `relations` without `select`); reads of those relations
+    // are then not reads of the row's columns.
     const opts = optionsArg(node, site);
-    if (hasProp(opts, ['with', 'relations', 'omit', 'attributes', 'select', 'columns'])) continue;
-    const relations = hasProp(opts, ['include']) && ts.isCallExpression(node) ? adapterOf(site.library).rules.loadedRelations(node) : [];
+    if (hasProp(opts, ['omit', 'attributes', 'select', 'columns'])) continue;
+    // Prisma `include`, Drizzle `with`, TypeORM `relations`: the adapter names the relations, or undefined (not judged).
+    const relations = hasProp(opts, ['include', 'with', 'relations']) && ts.isCallExpression(node) ? adapterOf(site.library).rules.loadedRelations(node) : [];
     if (!relations) continue;
     const handOff = handOffIn(ctx);
     const use = usedFields(ctx, site, node, handOff);

@@ -470,9 +470,9 @@ export interface AdapterRules {
   optionsArgIndex(call: ts.CallExpression): number;
   /**
    * The relations a read loads beside its own row while still fetching every column of that row (Prisma
-   * `include: { tracks: true }`): their names, when the options are written out (an object literal, no spread);
-   * undefined when it loads none that way (every library but Prisma: a read that loads relations is then not
-   * judged by over-fetching).
+   * `include: { tracks: true }`, Drizzle `with: { labels: true }`, TypeORM `relations: ['user']`): their names,
+   * when the options are written out (an object literal, no spread); undefined when it loads none that way
+   * (a read that loads relations is then not judged by over-fetching).
    */
   loadedRelations(call: ts.CallExpression): string[] | undefined;
   /** A lookup the library guarantees to use a unique index (`findUnique`, `findByPk`). */

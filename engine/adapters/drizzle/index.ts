@@ -12,7 +12,7 @@ import type { NonPostgresFolder } from '../../schema/types';
 import type { ColumnUse, SiteDraft } from '../../sources/query-sites';
 import { skipOuter } from '../../sources/ts-expr';
 import type { Range, SourceFile } from '../../types';
-import { literalNumber, objectProp, rangeOf, selectedFields, unparen, withValue } from '../kit/chain';
+import { literalNumber, objectProp, propName, rangeOf, selectedFields, unparen, withValue } from '../kit/chain';
 import { LARGE_MAP_GUARD } from '../kit/entities';
 import * as fx from '../kit/fix';
 import { bind, exportBound, lastName, never, none, stringArg } from '../kit/provenance';
@@ -138,6 +138,14 @@ function whereCallback(e: ts.Expression): { body: ts.Expression; names: Map<stri
     }
   }
   return { body, names };
+}
+
+/** The relations a relational read's `with` object loads (`{ labels: true, lists: { … } }`); undefined unless all are written out. */
+function relationNames(w: ts.Expression | undefined): string[] | undefined {
+  const o = w && unparen(w);
+  if (!o || !ts.isObjectLiteralExpression(o)) return undefined;
+  const names = o.properties.map((p) => (ts.isPropertyAssignment(p) ? propName(p) : undefined));
+  return names.every((n): n is string => !!n) ? names : undefined;
 }
 
 /** A relational `where` (an operator tree, or `(t, ops) => …`) and `orderBy` (`[desc(t.x)]`, `(t, { asc }) => …`), read as the call's own are. */
@@ -414,6 +422,6 @@ export const drizzle: Adapter<'drizzle'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
-    loadedRelations: none,
+    loadedRelations: (call) => relationNames(objectProp(call.arguments[0], 'with')),
   },
 };

@@ -20,7 +20,7 @@ import type { TableInfo } from '../../schema/types';
 import { columnByField, nullFilter, ROWS_UPDATE_NOTE, unnestUpdate } from '../kit/rows-update';
 import { filterValue } from '../kit/filter-values';
 import { typeormMigrations } from './migrations';
-import { relationFilters } from './relations';
+import { loadedRelationNames, relationFilters } from './relations';
 import { builderInfo } from './query-builder';
 
 const READS = new Set([
@@ -484,7 +484,8 @@ export const typeorm: Adapter<'typeorm'> = {
     insertRowsCall: (calls, methods) => (methods[0] === 'insert' ? calls[0] : undefined),
     insertRowsType: none,
     isWrite: writesByKind,
-    selectColumns: ({ site, fields, insertOption }) => (/^find/.test(site.operation) && !/By/.test(site.operation) ? insertOption('select', fx.fieldsObject(fields)) : undefined),
+    // With relations loaded, a `select` must name their columns too: no fix is written then.
+    selectColumns: ({ site, fields, insertOption, relations }) => (/^find/.test(site.operation) && !/By/.test(site.operation) && !relations?.length ? insertOption('select', fx.fieldsObject(fields)) : undefined),
     optionsArgIndex,
     uniqueLookup: never,
     relationFilters,
@@ -493,6 +494,6 @@ export const typeorm: Adapter<'typeorm'> = {
     filterValue,
     // No where key of this library is a JSON path.
     jsonPath: () => undefined,
-    loadedRelations: none,
+    loadedRelations: (call) => loadedRelationNames(call),
   },
 };

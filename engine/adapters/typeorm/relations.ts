@@ -76,3 +76,22 @@ function joinColumn(table: TableInfo, key: string): string | undefined {
   const byDefault = `${key}Id`;
   return table.columns.has(byDefault) && table.foreignKeys?.some((f) => f.columns.includes(byDefault)) ? byDefault : undefined;
 }
+
+/**
+ * The relations a `find`/`findOne` call loads beside its whole row (`relations: ['user', 'labels.owner']` or
+ * `relations: { user: true }`), by their top-level names; undefined unless every one is written out.
+ */
+export function loadedRelationNames(call: ts.CallExpression): string[] | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || !READS.test(callee.name.text)) return undefined;
+  const opts = call.arguments.length >= 2 && ts.isIdentifier(call.arguments[0]) && /^[A-Z]/.test(call.arguments[0].text) ? call.arguments[1] : call.arguments[0];
+  const rel = objectProp(opts, 'relations');
+  const v = rel && unparen(rel);
+  if (!v) return undefined;
+  const names = ts.isArrayLiteralExpression(v)
+    ? v.elements.map((e) => (ts.isStringLiteralLike(e) ? e.text.split('.')[0] : undefined))
+    : ts.isObjectLiteralExpression(v)
+      ? v.properties.map((p) => (ts.isPropertyAssignment(p) && unparen(p.initializer).kind !== ts.SyntaxKind.FalseKeyword ? propName(p) : undefined))
+      : [undefined];
+  return names.every((n): n is string => !!n) ? [...new Set(names)] : undefined;
+}
