@@ -67,6 +67,16 @@ function filtersOf(e: ts.Expression | undefined, out: ColumnUse[], state: Filter
   let batched = false;
   if (!e) return batched;
   const u = unparen(e);
+  // `cursor ? gt(t.createdAt, cursor) : undefined` inside an `and(…)`: a condition some calls add, others not — read,
+  // but not all required together (as under an `or`).
+  if (ts.isConditionalExpression(u)) {
+    const none = (x: ts.Expression): boolean => ts.isIdentifier(unparen(x)) && (unparen(x) as ts.Identifier).text === 'undefined';
+    const kept = none(u.whenFalse) ? u.whenTrue : none(u.whenTrue) ? u.whenFalse : undefined;
+    if (kept) {
+      state.or = true;
+      return filtersOf(kept, out, state);
+    }
+  }
   if (!ts.isCallExpression(u) || !ts.isIdentifier(u.expression)) {
     // `undefined` adds no condition (`and(a, undefined)`); anything else (a variable, `cond ? a : b`) is unknown.
     if (!(ts.isIdentifier(u) && u.text === 'undefined')) state.opaque = true;
