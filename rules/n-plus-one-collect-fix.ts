@@ -60,7 +60,7 @@ import type { RowsUpdate } from '../engine/adapters/types';
 const camel = (s: string): string => s.replace(/[_-](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w$]/g, '');
 
 /** The leftmost identifier of a call chain (`tx` of `tx.insert(t).values(…)`, of `tx.user.update(…)`). */
-function chainRoot(e: ts.Expression): ts.Identifier | undefined {
+export function chainRoot(e: ts.Expression): ts.Identifier | undefined {
   for (;;) {
     e = unparen(e);
     if (ts.isCallExpression(e) || ts.isPropertyAccessExpression(e)) e = e.expression;
@@ -69,7 +69,7 @@ function chainRoot(e: ts.Expression): ts.Identifier | undefined {
 }
 
 /** Is `fn` the callback of a call the library runs in one transaction, handing it `root` as its first parameter? */
-function transactionCallback(fn: ts.FunctionLikeDeclaration, root: ts.Identifier, patterns: readonly string[]): boolean {
+export function transactionCallback(fn: ts.FunctionLikeDeclaration, root: ts.Identifier, patterns: readonly string[]): boolean {
   const p0 = fn.parameters[0];
   if (!p0 || !ts.isIdentifier(p0.name) || p0.name.text !== root.text) return false;
   const call = fn.parent;
@@ -116,11 +116,19 @@ function loopUses(node: ts.Node, names: Set<string>, skip?: ts.Node): ts.Identif
  * write itself (a helper that takes a list), not another query.
  */
 function otherQueries(ctx: RuleContext, site: QuerySite, scope: IterationScope, own?: ts.Node, moved?: ts.CallExpression, inTx = false): boolean {
-  const { start, end } = scope.range;
   const conflicts = (s: QuerySite): boolean =>
     (s.kind !== 'read' || adapterOf(s.library).rules.isWrite(s, undefined, ctx.project.fileText(s.file)?.slice(s.range.start, s.range.end) ?? '') || !s.table || s.table === site.table) &&
     !(moved && disjointWrites(ctx, site, moved, s, scope)) &&
     !(inTx && independentInsert(ctx, site, s));
+  return loopRunsQuery(ctx, site, scope, conflicts, own);
+}
+
+/**
+ * Does the loop run a query other than `site` (written in it, or reached through a call it makes other than `own`)
+ * for which `conflicts` holds, or a call the call graph sees batching queries (not judged)?
+ */
+export function loopRunsQuery(ctx: RuleContext, site: QuerySite, scope: IterationScope, conflicts: (s: QuerySite) => boolean, own?: ts.Node): boolean {
+  const { start, end } = scope.range;
   if (ctx.querySites().some((s) => s.range.start >= start && s.range.end <= end && s.range.start !== site.range.start && conflicts(s))) return true;
   const graph = new CallGraph(ctx.project);
   let found = false;
@@ -152,7 +160,7 @@ function siteCall(ctx: RuleContext, s: QuerySite, within: ts.Node): ts.CallExpre
 }
 
 /** Operations that insert rows and nothing else, by the name the library's call has. */
-const INSERTS = /^(insert|insertInto|create|createMany|createManyAndReturn|bulkCreate)$/;
+export const INSERTS = /^(insert|insertInto|create|createMany|createManyAndReturn|bulkCreate)$/;
 
 /**
  * In one transaction, may the moved insert follow the loop although the loop inserts other rows: `other` inserts into
