@@ -203,7 +203,13 @@ function judge(env: Env, t: Target, call: ts.Node | undefined): Outcome {
     // (a candidate only: a where whose readable filters need no index is not reported for it).
     for (const use of [...(rel.fkFilters ?? []), ...t.joins]) if (!preds.some((p) => p.column === use.column) && !keyFilters.some((p) => p.column === use.column)) keyFilters.push({ use, column: use.column, op: 'eq', value: { isNull: false }, openRange: false });
   }
-  const coverage = (p: ColumnPredicate): IndexCoverage => indexCoverage(table, p, { eqColumns, facts });
+  // A relation filter inside one branch of an OR constrains its join columns for that branch's filters only.
+  const branchEq = (p: ColumnPredicate): Set<string> => {
+    const or = (p as Partial<OrmPredicate>).use?.or;
+    const cols = or && !or.nested ? rel?.orColumns?.find((b) => b.group === or.group && b.branch === or.branch)?.columns : undefined;
+    return cols ? new Set([...eqColumns, ...cols]) : eqColumns;
+  };
+  const coverage = (p: ColumnPredicate): IndexCoverage => indexCoverage(table, p, { eqColumns: branchEq(p), facts });
   // A relation filter selects this table's rows by key (`id IN (SELECT …)`): no finding here; reached by an index of its own, or not.
   if (rel?.keyPath) return { driven: preds.some((p) => coverage(p).served && selectivity(selectivityInput(p), table, env.sel).selective) };
   // Relation filters by the parent's key only (`findBy({ workspace: { id } })`, also with an `order`): the join

@@ -481,9 +481,10 @@ export interface AdapterRules {
    * Relation filters in a `where` the query-site model leaves out: `keyPath` when they select rows by
    * key, `fkColumns` the foreign-key columns a to-one relation filter constrains; `fkFilters`, where the
    * library compares them with the parent's key itself (TypeORM `{ account: { id } }`), those columns as
-   * equality filters of the call, written where the relation is.
+   * equality filters of the call, written where the relation is; `orColumns`, the join columns each branch of an
+   * OR constrains (columns every branch constrains are in `fkColumns` too: PostgreSQL factors them out of the OR).
    */
-  relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters?: ColumnUse[] } | undefined;
+  relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters?: ColumnUse[]; orColumns?: OrColumns[] } | undefined;
   /**
    * The reads the library runs on other tables for the call, through relations (Prisma `include`, relation filters):
    * each judged like a call of its own. Empty for a library that runs none the query-site model leaves out.
@@ -503,6 +504,16 @@ export interface AdapterRules {
    * without path keys.
    */
   jsonPath(key: string): { column: string; path: string[] } | undefined;
+}
+
+/**
+ * Join columns the relation filters of one branch of an OR constrain (TypeORM `where: [{ user: { id }, name }, …]`):
+ * equalities of that branch only. `group`/`branch` as ColumnUse.or tags the branch's own filters.
+ */
+export interface OrColumns {
+  group: number;
+  branch: number;
+  columns: string[];
 }
 
 /** A read on another table that a call runs through a relation (AdapterRules.relatedReads). */

@@ -8,6 +8,7 @@
 import ts = require('typescript');
 import { findColumn, type TableInfo } from '../../schema/types';
 import type { ColumnUse } from '../../sources/query-sites';
+import type { OrColumns } from '../types';
 import { objectProp, propName, rangeOf, unparen } from '../kit/chain';
 
 const BY_STYLE = /By(OrFail)?$/;
@@ -40,26 +41,44 @@ function whereObjects(call: ts.CallExpression): ts.Expression[] {
  * The join columns a to-one relation filter constrains. `ignore(field, value)`: an inner filter that keeps
  * almost every row (soft delete) — a relation filter made only of such does not select.
  */
-export function relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters: ColumnUse[] } {
-  const out = { keyPath: false, fkColumns: [] as string[], fkFilters: [] as ColumnUse[] };
+export function relationFilters(call: ts.CallExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { keyPath: boolean; fkColumns: string[]; fkFilters: ColumnUse[]; orColumns: OrColumns[] } {
+  const out = { keyPath: false, fkColumns: [] as string[], fkFilters: [] as ColumnUse[], orColumns: [] as OrColumns[] };
   for (const where of whereObjects(call)) {
     const w = unparen(where);
-    // An array is an OR of its elements: no single column is constrained by all of them.
-    if (!ts.isObjectLiteralExpression(w)) continue;
-    for (const p of w.properties) {
-      const key = propName(p);
-      if (!key || !ts.isPropertyAssignment(p)) continue;
-      const v = unparen(p.initializer);
-      if (!ts.isObjectLiteralExpression(v) || !v.properties.length) continue;
-      const col = joinColumn(table, key);
-      if (!col) continue;
-      const selective = v.properties.some((q) => !(ts.isPropertyAssignment(q) && ignore(propName(q) ?? '', q.initializer)));
-      if (!selective) continue;
-      out.fkColumns.push(col);
-      // Only the parent's key (`{ id }`): TypeORM compares the join column with it, no join.
-      const ref = table.foreignKeys?.find((f) => f.columns.length === 1 && f.columns[0] === col)?.refColumns[0] ?? 'id';
-      if (v.properties.length === 1 && propName(v.properties[0]) === ref) out.fkFilters.push({ column: col, range: rangeOf(p.name), op: 'eq' });
+    if (ts.isObjectLiteralExpression(w)) {
+      const own = objectRelationFilters(w, table, ignore);
+      out.fkColumns.push(...own.fkColumns);
+      out.fkFilters.push(...own.fkFilters);
+      continue;
     }
+    // An array is an OR of its elements: a join column is constrained only when every element constrains it
+    // (`[{ user: { id }, name: In(xs) }, { user: { id }, url: In(xs) }]`: user_id in both, a BitmapOr of
+    // (user_id, name) and (user_id, url)).
+    if (!ts.isArrayLiteralExpression(w) || !w.elements.length) continue;
+    const each = w.elements.map((e) => (ts.isObjectLiteralExpression(unparen(e)) ? objectRelationFilters(unparen(e) as ts.ObjectLiteralExpression, table, ignore).fkColumns : []));
+    out.fkColumns.push(...each[0].filter((c) => each.every((cols) => cols.includes(c))));
+    // Each element's own join columns are equalities of that branch (the query model's OR tag: the array's start).
+    each.forEach((columns, branch) => columns.length && out.orColumns.push({ group: w.getStart(), branch, columns }));
+  }
+  return out;
+}
+
+/** The join columns the to-one relation filters of one where object constrain, and those compared with the parent's key. */
+function objectRelationFilters(w: ts.ObjectLiteralExpression, table: TableInfo, ignore: (field: string, value: ts.Expression) => boolean): { fkColumns: string[]; fkFilters: ColumnUse[] } {
+  const out = { fkColumns: [] as string[], fkFilters: [] as ColumnUse[] };
+  for (const p of w.properties) {
+    const key = propName(p);
+    if (!key || !ts.isPropertyAssignment(p)) continue;
+    const v = unparen(p.initializer);
+    if (!ts.isObjectLiteralExpression(v) || !v.properties.length) continue;
+    const col = joinColumn(table, key);
+    if (!col) continue;
+    const selective = v.properties.some((q) => !(ts.isPropertyAssignment(q) && ignore(propName(q) ?? '', q.initializer)));
+    if (!selective) continue;
+    out.fkColumns.push(col);
+    // Only the parent's key (`{ id }`): TypeORM compares the join column with it, no join.
+    const ref = table.foreignKeys?.find((f) => f.columns.length === 1 && f.columns[0] === col)?.refColumns[0] ?? 'id';
+    if (v.properties.length === 1 && propName(v.properties[0]) === ref) out.fkFilters.push({ column: col, range: rangeOf(p.name), op: 'eq' });
   }
   return out;
 }
