@@ -206,16 +206,19 @@ function parameterList(project: ProjectServices, file: string, param: ts.Paramet
   if (param.dotDotDotToken || !ts.isFunctionLike(param.parent)) return undefined;
   const fn = param.parent as ts.SignatureDeclaration;
   const index = fn.parameters.indexOf(param);
-  const calls = callersOf(project, file, fn);
+  const calls = callersOf(project, file, fn, true);
   if (!calls) return undefined;
   let out: Listed | undefined = undefined;
   for (const { file: f, call } of calls) {
     if (call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
     const arg = call.arguments[index];
+    // An argument left out is the default, or `undefined` (`types ?? [A, B]` then reads the written-out right side).
     const got: Listed | undefined = !arg
       ? param.initializer && !prop
         ? list(project, file, param.initializer, depth + 1)
-        : undefined
+        : !param.initializer && !prop
+          ? 'absent'
+          : undefined
       : prop
         ? propertyList(project, f, arg, prop, depth)
         : list(project, f, arg, depth + 1);

@@ -20,8 +20,10 @@ import { skipOuter } from './ts-expr';
 const MAX_NAMING_FILES = 40;
 
 /** The name a function is called by: a function declaration's, or the `const` an arrow or function expression initialises. */
-function functionName(fn: ts.SignatureDeclaration): ts.Identifier | undefined {
+function functionName(fn: ts.SignatureDeclaration, methods: boolean): ts.Identifier | undefined {
   if (ts.isFunctionDeclaration(fn)) return fn.name;
+  // A class method, called as `this.m(…)`/`this.svc.m(…)`: each call of that name must resolve to it (resolveCallee).
+  if (methods && ts.isMethodDeclaration(fn) && ts.isIdentifier(fn.name) && ts.isClassLike(fn.parent)) return fn.name;
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && fn.parent.initializer === fn && ts.isIdentifier(fn.parent.name)) {
     return fn.parent.parent.flags & ts.NodeFlags.Const ? fn.parent.name : undefined;
   }
@@ -196,8 +198,8 @@ export function privateMethodCallers(fn: ts.MethodDeclaration): ts.CallExpressio
 }
 
 /** Every call of `fn` (a named function of `file`) in the project, or undefined when some reference is not a call of it. */
-export function callersOf(project: ProjectServices, file: string, fn: ts.SignatureDeclaration): { file: string; call: ts.CallExpression }[] | undefined {
-  const name = functionName(fn);
+export function callersOf(project: ProjectServices, file: string, fn: ts.SignatureDeclaration, methods = false): { file: string; call: ts.CallExpression }[] | undefined {
+  const name = functionName(fn, methods);
   if (!name) return undefined;
   const files = project.projectFiles?.();
   const own = project.fileText(file) ?? '';
