@@ -214,7 +214,10 @@ function judge(env: Env, t: Target, call: ts.Node | undefined): Outcome {
   if (rel?.keyPath) return { driven: preds.some((p) => coverage(p).served && selectivity(selectivityInput(p), table, env.sel).selective) };
   // Relation filters by the parent's key only (`findBy({ workspace: { id } })`, also with an `order`): the join
   // columns are the call's filters, judged like any other (no join; an order sorts the rows they keep).
-  const judged = !preds.length && rel && keyFilters.length && keyFilters.length === rel.fkColumns.length ? keyFilters : preds;
+  // A join column compared with the parent's key (`user: { id: userId }` beside `enabled: true`) is an equality
+  // filter like any other: judged with the readable ones, it is the selective one when they keep many rows.
+  const keyEqs = rel ? keyFilters.filter((k) => rel.fkFilters?.includes(k.use)) : [];
+  const judged = !preds.length && rel && keyFilters.length && keyFilters.length === rel.fkColumns.length ? keyFilters : [...preds, ...keyEqs];
   if (judged.length) return judgeWhere(env, t, judged, keyFilters, coverage, sweep);
   if (!t.orderBy.length || t.limit === undefined || t.kind !== 'read' || t.hidden) return {};
   // ORDER BY … LIMIT with no filter: only an index on the sort key avoids a full scan and top-N sort.
