@@ -13,6 +13,7 @@ import { CliError, type LintIo, runLint } from './lint';
 import { runQueries } from './queries';
 import { runSchema } from './schema';
 import { runStats } from './stats';
+import { tuneForBatch } from './v8-tuning';
 import { VERSION } from './version';
 
 /** Where a command runs and writes: the process by default; tests pass their own (in-process runs). */
@@ -38,6 +39,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         // The server owns the process from here; it exits when the client says so.
         return new Promise<number>(() => undefined);
       case 'lint':
+        tuneForBatch();
         // `querylens lint | head` closes the pipe early: that is not an error of ours.
         if (io.stdout === process.stdout) {
           process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -46,6 +48,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         }
         return await runLint(args, io);
       case 'queries':
+        tuneForBatch();
         if (io.stdout === process.stdout) {
           process.stdout.on('error', (e: NodeJS.ErrnoException) => {
             if (e.code !== 'EPIPE') throw e;
