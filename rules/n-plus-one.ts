@@ -233,13 +233,15 @@ class FileCheck {
     if (!fresh.length || reportedCalls.has(callKey)) return;
     if (viaHelper) reportedCalls.add(callKey);
     else for (const r of fresh) reported.add(key(r));
-    // The costliest query leads; the others are named and located, and the estimate sums them all.
+    // The costliest query on a table leads (a statement naming none — a wrapper's `SELECT set_claims($1)` — is not
+    // what the loop is about); the others are named and located.
+    const named = (q: QuerySite): number => (q.table ?? q.entity ? 1 : 0);
     const priced = fresh
       .map((r) => {
         const one = perQuery(ctx, r.site);
         return { r, estimate: ctx.model.nPlusOne(n, one.now, one.rows, one.tableRows) };
       })
-      .sort((a, b) => b.estimate.currentMs - a.estimate.currentMs);
+      .sort((a, b) => named(b.r.site) - named(a.r.site) || b.estimate.currentMs - a.estimate.currentMs);
     const reached = priced[0].r;
     const site = reached.site;
     const tableOf = (q: QuerySite): string => q.table ?? q.entity ?? 'the database';
