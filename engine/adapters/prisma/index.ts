@@ -352,7 +352,10 @@ function insertRows({ call, rows, mayCollide, tableText }: RowsInsertInput): { t
   const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
   const model = /^\s*model\s+(\w+)/.exec(tableText ?? '')?.[1];
   const name = d && model && lower(model) === lower(d) ? model : d && d.charAt(0).toUpperCase() + d.slice(1);
-  const rowsType = name && /^\w+$/.test(name) ? createManyInputType(call, name) : undefined;
+  // Without a Prisma namespace in the file, the type createMany's own `data` takes, read off the delegate the file holds
+  // (a client imported from the project's own module): its array member.
+  const own = name && /^\w+$/.test(name) ? createManyInputType(call, name) : undefined;
+  const rowsType = own ?? (/^[\w$]+(\.[\w$]+)*$/.test(recv) && !/^this\b/.test(recv) ? { type: `Extract<NonNullable<Parameters<typeof ${recv}.createMany>[0]>['data'], unknown[]>` } : undefined);
   return { text: `${recv}.createMany({ data: ${rows}${skip} })`, title: `createMany({ data: ${rows}${skip} })${mayCollide ? ` (${SKIP_NOTE})` : ''}`, rowsType };
 }
 
