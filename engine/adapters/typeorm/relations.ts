@@ -76,9 +76,12 @@ function objectRelationFilters(w: ts.ObjectLiteralExpression, table: TableInfo, 
     const selective = v.properties.some((q) => !(ts.isPropertyAssignment(q) && ignore(propName(q) ?? '', q.initializer)));
     if (!selective) continue;
     out.fkColumns.push(col);
-    // Only the parent's key (`{ id }`): TypeORM compares the join column with it, no join.
+    // The parent's key compared with a value (`{ id }`: TypeORM compares the join column with it, no join; `{ id, status }`:
+    // a join whose `parent.id = $1` pins the join column too, as PostgreSQL derives from the join's equality).
     const ref = table.foreignKeys?.find((f) => f.columns.length === 1 && f.columns[0] === col)?.refColumns[0] ?? 'id';
-    if (v.properties.length === 1 && propName(v.properties[0]) === ref) out.fkFilters.push({ column: col, range: rangeOf(p.name), op: 'eq' });
+    const pk = v.properties.find((q) => propName(q) === ref);
+    const byValue = !!pk && (v.properties.length === 1 || ts.isShorthandPropertyAssignment(pk) || (ts.isPropertyAssignment(pk) && !ts.isCallExpression(unparen(pk.initializer)) && !ts.isObjectLiteralExpression(unparen(pk.initializer))));
+    if (byValue) out.fkFilters.push({ column: col, range: rangeOf(p.name), op: 'eq' });
   }
   return out;
 }
