@@ -1,6 +1,7 @@
 /**
  * A branch that one key of an object can take: in a loop over an object's keys (`Object.keys(o)`,
- * `Object.entries(o)` — the key is the pair's first element —, `for (const k in o)`), code under
+ * `Object.entries(o)` — the key is the pair's first element —, `for (const k in o)`; also the values of a Set:
+ * `[...new Set(channels)]`, a `const` holding one), code under
  * `if (key === X)` or `case X:` of `switch (key)`, where X is the same for every element (a literal, or a name
  * declared outside the loop), runs for at most one element: an object's keys are distinct. A query there runs
  * once per loop, not once per element. Read from the syntax only. Pure.
@@ -15,7 +16,8 @@ function keyName(scope: IterationScope): string | undefined {
   const loop = scope.node;
   if (ts.isForInStatement(loop)) return declaredName(loop.initializer);
   const ce = scope.collectionExpr ? skipOuter(scope.collectionExpr) : undefined;
-  const which = ce && objectKeysCall(ce);
+  // The values of a Set are distinct as an object's keys are (`[...new Set(channels)]`): each is one key.
+  const which = ce && (objectKeysCall(ce) ?? (distinctValues(ce, scope.node) ? 'keys' : undefined));
   if (!which) return undefined;
   let binding: ts.BindingName | undefined;
   if (ts.isForOfStatement(loop)) {
@@ -45,6 +47,48 @@ function objectKeysCall(e: ts.Expression): 'keys' | 'entries' | undefined {
   const callee = x.expression;
   if (!ts.isIdentifier(callee.expression) || callee.expression.text !== 'Object') return undefined;
   return callee.name.text === 'keys' ? 'keys' : callee.name.text === 'entries' ? 'entries' : undefined;
+}
+
+/**
+ * A list of distinct values: `new Set(xs)`, `[...new Set(xs)]`, `Array.from(new Set(xs))` (also filtered, sorted or
+ * sliced), or a `const` initialised with one that nothing grows or reassigns before `loop`.
+ */
+function distinctValues(e: ts.Expression, loop: ts.Node): boolean {
+  let x = skipOuter(e);
+  while (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && /^(filter|slice|sort|toSorted|reverse|toReversed)$/.test(x.expression.name.text)) x = skipOuter(x.expression.expression);
+  const isNewSet = (y: ts.Expression): boolean => {
+    const z = skipOuter(y);
+    return ts.isNewExpression(z) && ts.isIdentifier(z.expression) && z.expression.text === 'Set';
+  };
+  if (isNewSet(x)) return true;
+  if (ts.isArrayLiteralExpression(x) && x.elements.length === 1 && ts.isSpreadElement(x.elements[0])) return isNewSet(x.elements[0].expression);
+  if (ts.isCallExpression(x) && x.arguments.length === 1 && ts.isPropertyAccessExpression(x.expression) && ts.isIdentifier(x.expression.expression) && x.expression.expression.text === 'Array' && x.expression.name.text === 'from') return isNewSet(x.arguments[0]);
+  if (!ts.isIdentifier(x)) return false;
+  const name = x.text;
+  for (let b: ts.Node | undefined = loop.parent; b; b = b.parent) {
+    if (!ts.isBlock(b) && !ts.isSourceFile(b)) continue;
+    for (const st of b.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+      const d = st.declarationList.declarations.find((v) => ts.isIdentifier(v.name) && v.name.text === name);
+      if (!d) continue;
+      if (!d.initializer || d.initializer === e || !distinctValues(d.initializer, loop)) return false;
+      return !grownIn(b, name);
+    }
+  }
+  return false;
+}
+
+/** Whether a list named `name` is pushed to, spliced or written to an element of inside `root`. */
+function grownIn(root: ts.Node, name: string): boolean {
+  let grown = false;
+  const visit = (n: ts.Node): void => {
+    if (grown) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === name && /^(push|unshift|splice|add)$/.test(n.expression.name.text)) grown = true;
+    else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isElementAccessExpression(n.left) && ts.isIdentifier(n.left.expression) && n.left.expression.text === name) grown = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return grown;
 }
 
 /** Names declared (or assigned) anywhere inside `root`: an expression naming none of them is the same in every iteration. */
