@@ -28,6 +28,7 @@
 import { librarySchemaFile } from '../adapters';
 import type { SourceFile } from '../types';
 import { quoteIdentAlways } from '../sql/ident';
+import { mappedText } from './mapped-text';
 
 /**
  * 'model': a library's own schema file (AdapterSchema.fileKind), applied after all SQL;
@@ -234,6 +235,21 @@ export function blankPsqlMeta(text: string): string {
  */
 export function substitutePsqlVariables(text: string, values: Readonly<Record<string, string>>): { text: string; offsetOf?: (i: number) => number } | undefined {
   if (!/(?:^|[^:\w]):['"]?[A-Za-z_]/.test(text)) return undefined;
+  const pieces = psqlVariablePieces(text, values);
+  if (!pieces.length) return undefined;
+  const joined: { text: string; file: number; exact: boolean }[] = [];
+  let last = 0;
+  for (const p of pieces) {
+    joined.push({ text: text.slice(last, p.from), file: last, exact: true }, { text: p.text, file: p.from, exact: false });
+    last = p.to;
+  }
+  joined.push({ text: text.slice(last), file: last, exact: true });
+  const out = mappedText(joined);
+  return out.text.length === text.length ? { text: out.text } : out;
+}
+
+/** Where `substitutePsqlVariables` replaces text (file offsets) and with what, skipping strings, quoted names, comments and dollar quotes. */
+function psqlVariablePieces(text: string, values: Readonly<Record<string, string>>): { from: number; to: number; text: string }[] {
   const pieces: { from: number; to: number; text: string }[] = [];
   let i = 0;
   const n = text.length;
@@ -276,30 +292,5 @@ export function substitutePsqlVariables(text: string, values: Readonly<Record<st
       i += m[0].length;
     } else i++;
   }
-  if (!pieces.length) return undefined;
-  let out = '';
-  let last = 0;
-  const map: { at: number; file: number; len: number; exact: boolean }[] = [];
-  for (const p of pieces) {
-    map.push({ at: out.length, file: last, len: p.from - last, exact: true });
-    out += text.slice(last, p.from);
-    map.push({ at: out.length, file: p.from, len: p.text.length, exact: false });
-    out += p.text;
-    last = p.to;
-  }
-  map.push({ at: out.length, file: last, len: n - last, exact: true });
-  out += text.slice(last);
-  if (out.length === n) return { text: out };
-  return {
-    text: out,
-    offsetOf(k: number): number {
-      let lo = 0;
-      for (let j = map.length - 1; j >= 0; j--) if (map[j].at <= k) {
-        lo = j;
-        break;
-      }
-      const m = map[lo];
-      return m.exact ? m.file + Math.min(k - m.at, m.len) : m.file;
-    },
-  };
+  return pieces;
 }

@@ -7,6 +7,7 @@
  */
 // A plain require, as in engine/sources/ts-ast.ts.
 import ts = require('typescript');
+import { mappedText, type MappedText } from './mapped-text';
 
 /** How a reader reaches other files: module resolution and syntax trees, both from the project. */
 export interface ModuleHost {
@@ -22,12 +23,7 @@ export interface Located<T extends ts.Node = ts.Node> {
   file: FileScope;
 }
 
-/** SQL (or any) text taken from string literals, each offset mapped to the file. */
-export interface MappedText {
-  text: string;
-  /** File offset of an offset in `text` (pieces from other files map to the expression that brought them in). */
-  offsetOf(i: number): number;
-}
+
 
 const MAX_DEPTH = 12;
 
@@ -439,22 +435,7 @@ export class Values {
       if (v === undefined) return undefined;
       pieces.push({ text: v, file: x.getStart(), len: v.length, exact: false });
     }
-    const text = pieces.map((p) => p.text).join('');
-    const starts: number[] = [];
-    let acc = 0;
-    for (const p of pieces) {
-      starts.push(acc);
-      acc += p.len;
-    }
-    return {
-      text,
-      offsetOf(i: number): number {
-        let k = starts.length - 1;
-        while (k > 0 && starts[k] > i) k--;
-        const p = pieces[k];
-        return p.exact ? p.file + Math.min(i - starts[k], p.len) : p.file;
-      },
-    };
+    return mappedText(pieces);
   }
 }
 
