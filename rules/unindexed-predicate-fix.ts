@@ -52,7 +52,11 @@ export function unsafeIndexReason(t: TableInfo, column: string, kind: IndexFixKi
   return undefined;
 }
 
-export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKind): Fix | undefined {
+/**
+ * The index fix, or `pending`: the tool's model already declares the index and no migration creates it yet (a
+ * Drizzle table's `index(…)` before `drizzle-kit generate`): the finding says so and offers no second one.
+ */
+export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKind): { fix?: Fix; pending?: string } {
   const t = p.table;
   const columns = kind === 'plain' ? [p.column, ...(p.also ?? [])] : [p.column];
   const name = indexName(ctx.schema, t, columns.join('_'), kind, p.wrapped);
@@ -61,7 +65,7 @@ export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKin
   const claims: FixClaim[] = [{ key: `index:${t.schema ?? 'public'}.${t.name}`, per: 'run' }];
   const found = indexMigration(ctx.project, ctx.schema, plan);
   // The project's migrations or its model already create this index (where the schema did not see it): no fix.
-  if (found && 'exists' in found) return undefined;
+  if (found && 'exists' in found) return found.declared ? { pending: found.declared } : {};
   if (found) {
     const { home, migration, registry } = found;
     if (migration.edits.some((e) => e.range.start === 0 && e.range.end === 0 && ctx.project.fileText(e.file) === undefined)) claims.push({ key: `migrations:${home.tool.id}:${home.dir}`, per: 'pass' });
@@ -71,23 +75,27 @@ export function migrationFix(ctx: RuleContext, p: IndexTarget, kind: IndexFixKin
     // unless something above says a reviewer should decide. Expression and trigram indexes stay suggestions.
     const safe = kind === 'plain' && !why;
     return {
-      title: why ? `${migration.title} — review first: ${why}` : migration.title,
-      safety: safe ? 'safe' : 'suggestion',
-      edits: migration.edits,
-      claims,
-      ...(migration.followUp ? { followUp: migration.followUp } : {}),
+      fix: {
+        title: why ? `${migration.title} — review first: ${why}` : migration.title,
+        safety: safe ? 'safe' : 'suggestion',
+        edits: migration.edits,
+        claims,
+        ...(migration.followUp ? { followUp: migration.followUp } : {}),
+      },
     };
   }
   // No migration tool in sight: a schema file (schema.sql, structure.sql) gets the statement appended, as a suggestion.
   const file = t.definedAt?.file ?? ctx.schema.sources.find((s) => s.endsWith('.sql'));
-  if (!file || !file.endsWith('.sql')) return undefined;
+  if (!file || !file.endsWith('.sql')) return {};
   const text = ctx.project.fileText(file);
-  if (text === undefined) return undefined;
+  if (text === undefined) return {};
   const sql = createIndexSql(plan, { concurrently: false });
   return {
-    title: `Append CREATE INDEX ${name} to ${file}${unsafe ? ` — review first: ${unsafe}` : ''}`,
-    safety: 'suggestion',
-    edits: [{ file, range: { start: text.length, end: text.length }, newText: `${text.endsWith('\n') || text === '' ? '' : '\n'}\n${sql}` }],
-    claims,
+    fix: {
+      title: `Append CREATE INDEX ${name} to ${file}${unsafe ? ` — review first: ${unsafe}` : ''}`,
+      safety: 'suggestion',
+      edits: [{ file, range: { start: text.length, end: text.length }, newText: `${text.endsWith('\n') || text === '' ? '' : '\n'}\n${sql}` }],
+      claims,
+    },
   };
 }

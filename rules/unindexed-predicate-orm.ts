@@ -282,10 +282,10 @@ function report(env: Env, site: QuerySite, t: Target, finding: Finding, seen: Se
   if (table.definedAt) related.push({ file: table.definedAt.file, range: table.definedAt.range, message: `${table.name} defined here` });
   for (const ix of table.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
   const existing = table.indexes.length ? table.indexes.map(indexText).join(', ') : 'none';
-  const fix = finding.noFix ? undefined : migrationFix(ctx, { table, column: finding.pred.column, ...(finding.pred.wrapped ? { wrapped: finding.pred.wrapped } : {}), ...(finding.also ? { also: finding.also } : {}) }, finding.v.fix);
+  const { fix, pending } = finding.noFix ? {} : migrationFix(ctx, { table, column: finding.pred.column, ...(finding.pred.wrapped ? { wrapped: finding.pred.wrapped } : {}), ...(finding.also ? { also: finding.also } : {}) }, finding.v.fix);
   const where = finding.clause === 'where' || finding.clause.startsWith('orderBy') ? `this \`${site.operation}\` ${finding.clause}` : `${finding.clause} of this \`${site.operation}\``;
   ctx.report({
-    message: `${table.name}.${finding.pred.column}${finding.also ? ` (with ${finding.also.join(', ')})` : ''}${finding.pred.wrapped ? ` (as ${finding.pred.wrapped})` : ''} in ${where} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.`,
+    message: `${table.name}.${finding.pred.column}${finding.also ? ` (with ${finding.also.join(', ')})` : ''}${finding.pred.wrapped ? ` (as ${finding.pred.wrapped})` : ''} in ${where} cannot use an index: ${finding.v.reason}${finding.note ?? ''}. PostgreSQL scans all of ${table.name}; existing indexes: ${existing}.${pending ? ` ${pending}.` : ''}`,
     range: finding.use.range ?? site.range,
     related,
     estimate,

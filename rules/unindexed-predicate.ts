@@ -84,8 +84,8 @@ function report(ctx: RuleContext, site: SqlSite, level: QueryLevel, p: Predicate
   if (t.definedAt) related.push({ file: t.definedAt.file, range: t.definedAt.range, message: `${tableName(t)} defined here` });
   for (const ix of t.indexes) if (ix.definedAt) related.push({ file: ix.definedAt.file, range: ix.definedAt.range, message: `index ${indexText(ix)}` });
   // Never an index for a predicate that keeps many rows (an OR branch or a join may be reported for another reason).
-  const fix = selective ? migrationFix(ctx, p, v.fix) : undefined;
-  ctx.report({ message, range: sqlRangeToFile(site, p.range), related, estimate, fixes: fix ? [fix] : [] });
+  const { fix, pending } = selective ? migrationFix(ctx, p, v.fix) : {};
+  ctx.report({ message: pending ? `${message} ${pending}.` : message, range: sqlRangeToFile(site, p.range), related, estimate, fixes: fix ? [fix] : [] });
   return true;
 }
 

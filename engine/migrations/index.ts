@@ -164,13 +164,16 @@ export function migrationsCreate(view: MigrationView, home: MigrationHome, plan:
 /**
  * The new index as the table's migration tool wants it, with the home it goes to and the file that lists its
  * migrations, if any; `exists` when the home's migrations or the tool's model already create it (then there is no
- * fix at all). Undefined: no tool in sight, or one that cannot write this index mechanically.
+ * fix at all; `declared`: the model declares it but no migration creates it yet, and what to run). Undefined: no
+ * tool in sight, or one that cannot write this index mechanically.
  */
-export function indexMigration(project: ProjectServices, schema: SchemaModel, plan: IndexPlan): { home: MigrationHome; migration: IndexMigration; registry?: string } | { home: MigrationHome; exists: true } | undefined {
+export function indexMigration(project: ProjectServices, schema: SchemaModel, plan: IndexPlan): { home: MigrationHome; migration: IndexMigration; registry?: string } | { home: MigrationHome; exists: true; declared?: string } | undefined {
   const view = migrationView(project, schema);
   const home = homeFor(view, migrationHomes(view), plan.table);
   if (!home) return undefined;
   if (migrationsCreate(view, home, plan) || home.tool.hasIndex?.(home, plan, view)) return { home, exists: true };
+  const declared = home.tool.declaredIndex?.(home, plan, view);
+  if (declared) return { home, exists: true, declared };
   const migration = home.tool.writeIndex(home, plan, view);
   if (!migration) return undefined;
   const registry = migrationRegistry(view, home);

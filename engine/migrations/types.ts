@@ -69,6 +69,11 @@ export interface MigrationTool {
   owns?(home: MigrationHome, table: TableInfo, view: MigrationView): boolean;
   /** Whether the tool's own model already declares this index (a Prisma `@@index` the schema did not read). */
   hasIndex?(home: MigrationHome, plan: IndexPlan, view: MigrationView): boolean;
+  /**
+   * Where the tool's model declares this index while no migration creates it yet (a Drizzle table's `index(…)` before
+   * `drizzle-kit generate`): what to say instead of a fix, which would declare it twice.
+   */
+  declaredIndex?(home: MigrationHome, plan: IndexPlan, view: MigrationView): string | undefined;
   /** The new index in the tool's format, or undefined when it cannot be written mechanically. */
   writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined;
 }

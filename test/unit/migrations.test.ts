@@ -58,6 +58,26 @@ describe('index migrations per tool', () => {
     assert.ok(indexFixOf(memoryProject({ ...sql.files, 'packages/db/0004.sql': queued, 'packages/db/0005.sql': 'drop index if exists idx_link_url;\n' })));
   });
 
+  it('drizzle-kit: --fix twice declares the index once; the finding then says to run drizzle-kit generate (kan: every index twice)', () => {
+    for (const tool of ['drizzle-kit', 'drizzle-kit (multi-line extra config)', 'drizzle-kit (folders)']) {
+      const tp = TOOL_PROJECTS.find((t) => t.tool === tool)!;
+      const fix = indexFixOf(memoryProject(tp.files));
+      assert.ok(fix, `${tool}: an index fix`);
+      const once = applyFixes(new Map([['src/db/schema.ts', tp.files['src/db/schema.ts']]]), [fix], { safeOnly: true }).files.get('src/db/schema.ts')!;
+      // The migrations still lack the index: the finding stays, with no edit and the step that creates it.
+      const again = memoryProject({ ...tp.files, 'src/db/schema.ts': once });
+      assert.equal(indexFixOf(again), undefined, `${tool}: no second index`);
+      const findings = again.analyze(tp.files['src/q.sql'] !== undefined ? 'src/q.sql' : 'src/q.ts', ['unindexed-predicate']).findings;
+      assert.equal(findings.length, 1);
+      assert.match(findings[0].message, /src\/db\/schema\.ts already declares an index on table\.url for table link but no migration creates it yet: run drizzle-kit generate\.$/);
+    }
+    // Under another name, unique, or leading a composite: the same (the declaration serves url); on another column: a fix.
+    const tp = TOOL_PROJECTS.find((t) => t.tool === 'drizzle-kit')!;
+    const withExtra = (extra: string) => memoryProject({ ...tp.files, 'src/db/schema.ts': tp.files['src/db/schema.ts'].replace(/\}\);\s*$/, `}, (t) => [${extra}]);\n`).replace('{ pgTable', '{ index, uniqueIndex, pgTable') });
+    for (const extra of ['index("by_url").on(t.url)', 'uniqueIndex("u").on(t.url.desc(), t.title)', 'index("b").using("btree", t.url)']) assert.equal(indexFixOf(withExtra(extra)), undefined, extra);
+    for (const extra of ['index("by_title").on(t.title)', 'index("p").on(t.url).where(sql`true`)', 'index("g").using("gin", t.url)']) assert.ok(indexFixOf(withExtra(extra)), extra);
+  });
+
   it('names never collide: a Prisma project with two unindexed tables gets two timestamps, and --fix one index per table', () => {
     const tp = TOOL_PROJECTS.find((t) => t.tool === 'prisma-migrate')!;
     const project = memoryProject({ ...tp.files, 'src/more.sql': 'SELECT id FROM "Link" WHERE "title" = $1;\nSELECT id FROM "Tag" WHERE "name" = $1;\n' });

@@ -157,6 +157,55 @@ function appendTo(sf: ts.SourceFile, open: ts.Node, els: ts.NodeArray<ts.Node>, 
   return { at: comma + 1, newText: `\n${indent}${text},` };
 }
 
+/** The extra-config callback's parameter and the array or object it returns (`(t) => [ … ]`, `(t) => ({ … })`, `{ return [ … ] }`). */
+function extraConfig(extra: ts.Expression): { param: string; lit: ts.Expression } | undefined {
+  const fn = skipOuter(extra);
+  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || fn.parameters.length < 1 || !ts.isIdentifier(fn.parameters[0].name)) return undefined;
+  let body: ts.Node = fn.body;
+  if (ts.isBlock(body)) {
+    const ret = body.statements.length === 1 && ts.isReturnStatement(body.statements[0]) ? body.statements[0].expression : undefined;
+    if (!ret) return undefined;
+    body = ret;
+  }
+  return { param: fn.parameters[0].name.text, lit: skipOuter(body as ts.Expression) };
+}
+
+/**
+ * The column properties of each whole-table B-tree index the table's extra config declares, under any name:
+ * `index(…)` / `uniqueIndex(…)` with `.on(t.a, t.b.desc())` or `.using('btree', …)`. A partial index (`.where(…)`), an
+ * operator class (`.op(…)`) or another method serves other predicates and is left out.
+ */
+function declaredIndexes(decl: TableDecl): string[][] {
+  const extra = decl.call.arguments[2] && extraConfig(decl.call.arguments[2]);
+  if (!extra) return [];
+  const els = ts.isArrayLiteralExpression(extra.lit) ? [...extra.lit.elements] : ts.isObjectLiteralExpression(extra.lit) ? extra.lit.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : undefined)) : [];
+  const key = (a: ts.Expression): string | undefined => {
+    let e = skipOuter(a);
+    while (ts.isCallExpression(e) && e.arguments.length === 0 && ts.isPropertyAccessExpression(e.expression) && /^(asc|desc|nullsFirst|nullsLast)$/.test(e.expression.name.text)) e = skipOuter(e.expression.expression);
+    return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === extra.param ? e.name.text : undefined;
+  };
+  const out: string[][] = [];
+  for (const el of els) {
+    let e = el && skipOuter(el);
+    let cols: (string | undefined)[] | undefined;
+    let plain = true;
+    while (e && ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+      const m = e.expression.name.text;
+      const args = [...e.arguments];
+      if (m === 'on' || m === 'onOnly') cols = args.map(key);
+      else if (m === 'using') {
+        const method = args[0] && skipOuter(args[0]);
+        plain &&= !!method && ts.isStringLiteralLike(method) && method.text === 'btree';
+        cols = args.slice(1).map(key);
+      } else if (m !== 'concurrently' && m !== 'with') plain = false;
+      e = skipOuter(e.expression.expression);
+    }
+    const base = e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) ? e.expression.text : '';
+    if (plain && (base === 'index' || base === 'uniqueIndex') && cols?.length && cols.every((c) => c)) out.push(cols as string[]);
+  }
+  return out;
+}
+
 /** The edit adding `index('name').on(t.col)` to the table's extra config (adding the callback when there is none). */
 function extraConfigEdit(decl: TableDecl, plan: IndexPlan, props: string[], array: boolean): TextEdit | undefined {
   const file = decl.sf.fileName;
@@ -169,16 +218,9 @@ function extraConfigEdit(decl: TableDecl, plan: IndexPlan, props: string[], arra
     const at = decl.columns.getEnd();
     return { file, range: { start: at, end: at }, newText: array ? `, (table) => [${expr('table')}]` : `, (table) => ({ ${key}: ${expr('table')} })` };
   }
-  const fn = skipOuter(extra);
-  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || fn.parameters.length < 1 || !ts.isIdentifier(fn.parameters[0].name)) return undefined;
-  const param = fn.parameters[0].name.text;
-  let body: ts.Node = fn.body;
-  if (ts.isBlock(body)) {
-    const ret = body.statements.length === 1 && ts.isReturnStatement(body.statements[0]) ? body.statements[0].expression : undefined;
-    if (!ret) return undefined;
-    body = ret;
-  }
-  const lit = skipOuter(body as ts.Expression);
+  const cfg = extraConfig(extra);
+  if (!cfg) return undefined;
+  const { param, lit } = cfg;
   if (ts.isArrayLiteralExpression(lit)) {
     if (!lit.elements.length) return { file, range: { start: lit.getStart() + 1, end: lit.getStart() + 1 }, newText: expr(param) };
     const { at, newText } = appendTo(decl.sf, lit, lit.elements, expr(param));
@@ -205,32 +247,54 @@ function tableFiles(view: MigrationView): string[] {
   );
 }
 
-function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
-  if (plan.kind !== 'plain') return undefined;
-  const t = plan.table;
-  // The schema's own sources first: a table file left out of it (generator output) is not where the table lives.
+/** The table's declaration (the schema's own sources first: a table file left out of it, generator output, is not where the table lives). */
+function tableDecl(view: MigrationView, t: TableInfo): TableDecl | undefined {
   const sources = new Set(view.schema.sources);
   const files = tableFiles(view);
   for (const path of [...files.filter((f) => sources.has(f)), ...files.filter((f) => !sources.has(f))]) {
     const text = view.text(path);
     if (!text || !text.includes(t.name)) continue;
     const decl = findDecl(path, text, t);
-    if (!decl) continue;
-    const props = plan.columns.map((c) => columnProperty(decl.columns, c));
-    if (props.some((p) => !p)) return undefined;
-    const imp = importIndex(decl);
-    const edit = imp && extraConfigEdit(decl, plan, props as string[], arrayForm(view, path));
-    if (!imp || !edit) return undefined;
-    // Without committed migrations the project applies its schema with `drizzle-kit push` (or generates at deploy).
-    const step = home.facts.noJournal ? 'drizzle-kit push' : 'drizzle-kit generate';
-    return {
-      edits: [...imp, edit],
-      title: `Add index(${jsString(plan.name)}).on(${props.map((p) => `table.${p}`).join(', ')}) to table ${t.name} in ${path}, then run ${step}`,
-      concurrently: false,
-      followUp: step,
-    };
+    if (decl) return decl;
   }
   return undefined;
 }
 
-export const drizzleKit: MigrationTool = { id: 'drizzle-kit', displayName: 'Drizzle Kit', detect, owns, writeIndex };
+/** Without committed migrations the project applies its schema with `drizzle-kit push` (or generates at deploy). */
+const stepOf = (home: MigrationHome): string => (home.facts.noJournal ? 'drizzle-kit push' : 'drizzle-kit generate');
+
+/**
+ * The table's declaration already has an index that starts with the plan's first column (an earlier `--fix`, or a
+ * hand-written one) while the schema, read from the migrations, lacks it: no second `index(…)` (the same one again, or
+ * one overlapping it), only the step to run.
+ */
+function declaredIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): string | undefined {
+  if (plan.kind !== 'plain') return undefined;
+  const decl = tableDecl(view, plan.table);
+  const first = decl && columnProperty(decl.columns, plan.columns[0]);
+  const ix = first ? declaredIndexes(decl).find((cols) => cols[0] === first) : undefined;
+  if (!decl || !ix) return undefined;
+  return `${decl.sf.fileName} already declares an index on ${ix.map((p) => `table.${p}`).join(', ')} for table ${plan.table.name} but no migration creates it yet: run ${stepOf(home)}`;
+}
+
+function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
+  if (plan.kind !== 'plain') return undefined;
+  const t = plan.table;
+  const decl = tableDecl(view, t);
+  if (!decl) return undefined;
+  const path = decl.sf.fileName;
+  const props = plan.columns.map((c) => columnProperty(decl.columns, c));
+  if (props.some((p) => !p)) return undefined;
+  const imp = importIndex(decl);
+  const edit = imp && extraConfigEdit(decl, plan, props as string[], arrayForm(view, path));
+  if (!imp || !edit) return undefined;
+  const step = stepOf(home);
+  return {
+    edits: [...imp, edit],
+    title: `Add index(${jsString(plan.name)}).on(${props.map((p) => `table.${p}`).join(', ')}) to table ${t.name} in ${path}, then run ${step}`,
+    concurrently: false,
+    followUp: step,
+  };
+}
+
+export const drizzleKit: MigrationTool = { id: 'drizzle-kit', displayName: 'Drizzle Kit', detect, owns, declaredIndex, writeIndex };
