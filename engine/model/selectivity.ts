@@ -21,7 +21,7 @@
  * (independence, as the planner assumes). `fanOut` is rows of a child table
  * per distinct parent key. Pure.
  */
-import { findColumn, type ColumnInfo, type TableInfo } from '../schema/types';
+import { findColumn, type TableInfo } from '../schema/types';
 import type { ColumnStats } from '../stats/snapshot';
 import type { AssumptionSource } from '../types';
 import { type Count, formatCount } from './index';

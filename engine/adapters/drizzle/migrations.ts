@@ -12,6 +12,9 @@ import { jsString } from '../../migrations/naming';
 import type { IndexMigration, IndexPlan, MigrationHome, MigrationTool, MigrationView } from '../../migrations/types';
 import type { TableInfo } from '../../schema/types';
 import { skipOuter } from '../../sources/ts-expr';
+import type { IndexSpec } from '../../schema/events';
+import { Values } from '../../schema/ts-values';
+import { drizzleSchemaReader } from './schema';
 import type { TextEdit } from '../../types';
 
 const dirOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
@@ -171,39 +174,27 @@ function extraConfig(extra: ts.Expression): { param: string; lit: ts.Expression 
 }
 
 /**
- * The column properties of each whole-table B-tree index the table's extra config declares, under any name:
- * `index(…)` / `uniqueIndex(…)` with `.on(t.a, t.b.desc())` or `.using('btree', …)`. A partial index (`.where(…)`), an
- * operator class (`.op(…)`) or another method serves other predicates and is left out.
+ * The leading columns (database names) of each whole-table B-tree index the table's declaration has, under any name,
+ * as the Drizzle schema reader reads them (drizzleSchemaReader: `index(…)`/`uniqueIndex(…)` with `.on(t.a, t.b.desc())`
+ * or `.using('btree', …)`). A partial index (`.where(…)`), an operator class (`.op(…)`) or another method serves other
+ * predicates and is left out.
  */
-function declaredIndexes(decl: TableDecl): string[][] {
-  const extra = decl.call.arguments[2] && extraConfig(decl.call.arguments[2]);
-  if (!extra) return [];
-  const els = ts.isArrayLiteralExpression(extra.lit) ? [...extra.lit.elements] : ts.isObjectLiteralExpression(extra.lit) ? extra.lit.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : undefined)) : [];
-  const key = (a: ts.Expression): string | undefined => {
-    let e = skipOuter(a);
-    while (ts.isCallExpression(e) && e.arguments.length === 0 && ts.isPropertyAccessExpression(e.expression) && /^(asc|desc|nullsFirst|nullsLast)$/.test(e.expression.name.text)) e = skipOuter(e.expression.expression);
-    return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === extra.param ? e.name.text : undefined;
+function declaredIndexes(decl: TableDecl, t: TableInfo): string[][] {
+  const out = drizzleSchemaReader.read(decl.sf, new Values(decl.sf, decl.sf.fileName, undefined));
+  const ev = out?.events.find((e) => e.op === 'createTable' && (e.table.name === t.name || `${e.table.schema}.${e.table.name}` === t.name));
+  const column = (k: IndexSpec['keys'][number]): string | undefined => {
+    if (typeof k === 'string') return k;
+    // An ordered key (`t.b.desc()`) is read as the quoted column and its order.
+    const m = !k.opclass && /^("(?:[^"]|"")+") (?:ASC|DESC|NULLS)/.exec(k.expression);
+    return m ? m[1].slice(1, -1).replace(/""/g, '"') : undefined;
   };
-  const out: string[][] = [];
-  for (const el of els) {
-    let e = el && skipOuter(el);
-    let cols: (string | undefined)[] | undefined;
-    let plain = true;
-    while (e && ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
-      const m = e.expression.name.text;
-      const args = [...e.arguments];
-      if (m === 'on' || m === 'onOnly') cols = args.map(key);
-      else if (m === 'using') {
-        const method = args[0] && skipOuter(args[0]);
-        plain &&= !!method && ts.isStringLiteralLike(method) && method.text === 'btree';
-        cols = args.slice(1).map(key);
-      } else if (m !== 'concurrently' && m !== 'with') plain = false;
-      e = skipOuter(e.expression.expression);
-    }
-    const base = e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) ? e.expression.text : '';
-    if (plain && (base === 'index' || base === 'uniqueIndex') && cols?.length && cols.every((c) => c)) out.push(cols as string[]);
+  const result: string[][] = [];
+  for (const ix of ev && ev.op === 'createTable' ? (ev.indexes ?? []) : []) {
+    if (ix.where !== undefined || (ix.method !== undefined && ix.method !== 'btree')) continue;
+    const cols = ix.keys.map(column);
+    if (cols.length && cols.every((c) => c)) result.push(cols as string[]);
   }
-  return out;
+  return result;
 }
 
 /** The edit adding `index('name').on(t.col)` to the table's extra config (adding the callback when there is none). */
@@ -271,10 +262,10 @@ const stepOf = (home: MigrationHome): string => (home.facts.noJournal ? 'drizzle
 function declaredIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): string | undefined {
   if (plan.kind !== 'plain') return undefined;
   const decl = tableDecl(view, plan.table);
-  const first = decl && columnProperty(decl.columns, plan.columns[0]);
-  const ix = first ? declaredIndexes(decl).find((cols) => cols[0] === first) : undefined;
+  const ix = decl && columnProperty(decl.columns, plan.columns[0]) ? declaredIndexes(decl, plan.table).find((cols) => cols[0] === plan.columns[0]) : undefined;
   if (!decl || !ix) return undefined;
-  return `${decl.sf.fileName} already declares an index on ${ix.map((p) => `table.${p}`).join(', ')} for table ${plan.table.name} but no migration creates it yet: run ${stepOf(home)}`;
+  const props = ix.map((c) => columnProperty(decl.columns, c) ?? c);
+  return `${decl.sf.fileName} already declares an index on ${props.map((p) => `table.${p}`).join(', ')} for table ${plan.table.name} but no migration creates it yet: run ${stepOf(home)}`;
 }
 
 function writeIndex(home: MigrationHome, plan: IndexPlan, view: MigrationView): IndexMigration | undefined {
